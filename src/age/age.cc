@@ -1,0 +1,113 @@
+#include "age/age.h"
+
+#include "core/encoding.h"
+#include "crypto/kdf.h"
+#include "crypto/random.h"
+
+namespace cordon::age {
+namespace {
+
+constexpr size_t kPayloadNonceSize = 16;
+
+SecretBuffer HeaderMacKey(const SecretBuffer& file_key) {
+  return crypto::HkdfSha256(file_key.RevealBytes(), {}, "header", 32);
+}
+
+SecretBuffer PayloadKey(const SecretBuffer& file_key, ByteView nonce) {
+  return crypto::HkdfSha256(file_key.RevealBytes(), nonce, "payload", 32);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Encryptor>> Encryptor::Create(
+    const std::vector<std::unique_ptr<Recipient>>& recipients, ByteSink& out, Armor armor) {
+  if (recipients.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "no recipient given",
+                 "name who may open the file with -r age1… or -R FILE");
+  }
+  for (const auto& r : recipients) {
+    if (r->RequiresOnlyStanza() && recipients.size() > 1) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "a passphrase cannot be combined with other recipients");
+    }
+  }
+  SecretBuffer file_key = crypto::RandomSecret(kFileKeySize);
+  std::vector<Stanza> stanzas;
+  for (const auto& r : recipients) {
+    CORDON_ASSIGN_OR_RETURN(Stanza s, r->Wrap(file_key));
+    stanzas.push_back(std::move(s));
+  }
+  std::string header = EncodeHeaderWithoutMac(stanzas);
+  SecretBuffer mac_key = HeaderMacKey(file_key);
+  crypto::Mac256 mac = crypto::HmacSha256(mac_key.RevealBytes(), AsBytes(header));
+  header += " " + Base64Encode(mac, Base64Padding::kUnpadded) + "\n";
+
+  auto enc = std::make_unique<Encryptor>(Token{});
+  ByteSink* sink = &out;
+  if (armor == Armor::kYes) {
+    enc->armor_ = std::make_unique<ArmorWriter>(out);
+    sink = enc->armor_.get();
+  }
+  Bytes nonce(kPayloadNonceSize);
+  crypto::RandomBytes(nonce);
+  CORDON_TRY(sink->Write(AsBytes(header)));
+  CORDON_TRY(sink->Write(nonce));
+  enc->stream_ = std::make_unique<StreamWriter>(PayloadKey(file_key, nonce), *sink);
+  return enc;
+}
+
+Status Encryptor::Write(ByteView data) { return stream_->Write(data); }
+
+Status Encryptor::Close() {
+  CORDON_TRY(stream_->Close());
+  if (armor_) CORDON_TRY(armor_->Close());
+  return Ok();
+}
+
+Result<std::unique_ptr<Decryptor>> Decryptor::Open(
+    ByteSource& in, const std::vector<std::unique_ptr<Identity>>& identities,
+    ArmorDetection armor) {
+  auto dec = std::make_unique<Decryptor>(Token{}, in);
+  bool armored = armor == ArmorDetection::kArmored;
+  if (armor == ArmorDetection::kAuto) {
+    CORDON_ASSIGN_OR_RETURN(std::string_view prefix, dec->raw_.Peek(1024));
+    armored = LooksArmored(prefix);
+  }
+  ByteSource* source = &dec->raw_;
+  if (armored) {
+    dec->armor_ = std::make_unique<ArmorReader>(dec->raw_);
+    source = dec->armor_.get();
+  }
+  dec->text_ = std::make_unique<BufferedSource>(*source);
+  CORDON_ASSIGN_OR_RETURN(Header header, ReadHeader(*dec->text_));
+
+  for (const Stanza& s : header.stanzas) {
+    if (s.type == "scrypt" && header.stanzas.size() != 1) {
+      return Error(ErrorCode::kMalformed, "header: a scrypt stanza must be the only stanza");
+    }
+  }
+  std::optional<SecretBuffer> file_key;
+  for (const auto& identity : identities) {
+    CORDON_ASSIGN_OR_RETURN(file_key, identity->Unwrap(header.stanzas));
+    if (file_key) break;
+  }
+  if (!file_key) {
+    return Error(ErrorCode::kNoMatch, "no identity matches this file",
+                 "the file was encrypted to other recipients; ask its sender which key to use");
+  }
+  SecretBuffer mac_key = HeaderMacKey(*file_key);
+  crypto::Mac256 mac = crypto::HmacSha256(mac_key.RevealBytes(), AsBytes(header.mac_input));
+  if (!ConstantTimeEquals(mac, header.mac)) {
+    return Error(ErrorCode::kAuthFailed, "header: MAC does not verify",
+                 "the header was altered after encryption");
+  }
+  Bytes nonce(kPayloadNonceSize);
+  CORDON_ASSIGN_OR_RETURN(size_t got, ReadFull(*dec->text_, nonce));
+  if (got != nonce.size()) return Error(ErrorCode::kTruncated, "payload: missing nonce");
+  dec->stream_ = std::make_unique<StreamReader>(PayloadKey(*file_key, nonce), *dec->text_);
+  return dec;
+}
+
+Result<size_t> Decryptor::Read(std::span<uint8_t> out) { return stream_->Read(out); }
+
+}  // namespace cordon::age

@@ -1,0 +1,70 @@
+// age v1 encryption and decryption of byte streams, in constant memory.
+//
+//   auto enc = age::Encryptor::Create(recipients, sink, age::Armor::kNo);
+//   enc->Write(data); enc->Close();
+//
+//   auto dec = age::Decryptor::Open(source, identities);
+//   dec->Read(buffer) ...   // only authenticated plaintext is ever returned
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "age/armor.h"
+#include "age/recipients.h"
+#include "age/stream.h"
+#include "core/buffered_source.h"
+#include "core/io.h"
+
+namespace cordon::age {
+
+enum class Armor { kNo, kYes };
+
+class Encryptor final : public ByteSink {
+ public:
+  // Writes the header for `recipients` to `out`. Fails with kInvalidArgument
+  // if there is no recipient, or a passphrase recipient is mixed with others.
+  static Result<std::unique_ptr<Encryptor>> Create(
+      const std::vector<std::unique_ptr<Recipient>>& recipients, ByteSink& out, Armor armor);
+  Status Write(ByteView data) override;
+  // Seals the final chunk (and closes the armor). Required.
+  Status Close();
+
+ private:
+  struct Token {};  // only Create() constructs
+
+ public:
+  explicit Encryptor(Token) {}
+
+ private:
+  std::unique_ptr<ArmorWriter> armor_;
+  std::unique_ptr<StreamWriter> stream_;
+};
+
+enum class ArmorDetection { kAuto, kBinary, kArmored };
+
+class Decryptor final : public ByteSource {
+ public:
+  // Reads and authenticates the header. Errors are prefixed by the stage that
+  // failed: "armor: …", "header: …" (kNoMatch when no identity opens the file,
+  // kAuthFailed "header: MAC …" when the header was altered).
+  static Result<std::unique_ptr<Decryptor>> Open(
+      ByteSource& in, const std::vector<std::unique_ptr<Identity>>& identities,
+      ArmorDetection armor = ArmorDetection::kAuto);
+  // Returns authenticated plaintext; 0 at the end. Errors "payload: …".
+  Result<size_t> Read(std::span<uint8_t> out) override;
+
+ private:
+  struct Token {};  // only Open() constructs
+
+ public:
+  Decryptor(Token, ByteSource& in) : raw_(in) {}
+
+ private:
+  BufferedSource raw_;
+  std::unique_ptr<ArmorReader> armor_;
+  std::unique_ptr<BufferedSource> text_;
+  std::unique_ptr<StreamReader> stream_;
+};
+
+}  // namespace cordon::age

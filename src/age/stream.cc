@@ -1,0 +1,130 @@
+#include "age/stream.h"
+
+#include <cstring>
+
+namespace cordon::age {
+namespace {
+
+crypto::ChaCha20Poly1305::Nonce ChunkNonce(uint64_t counter, bool last) {
+  crypto::ChaCha20Poly1305::Nonce nonce{};
+  for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<uint8_t>(counter >> (8 * i));
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+Error PayloadError(ErrorCode code, std::string why) {
+  return Error(code, "payload: " + why,
+               "the file was truncated or altered after encryption; nothing after the last "
+               "authenticated chunk was released");
+}
+
+}  // namespace
+
+StreamWriter::StreamWriter(SecretBuffer payload_key, ByteSink& out)
+    : aead_(crypto::ChaCha20Poly1305::Create(std::move(payload_key)).value()),
+      out_(out),
+      plain_(kChunkSize),
+      sealed_(kEncryptedChunkSize) {}
+
+Status StreamWriter::SealChunk(bool last) {
+  auto sealed = std::span(sealed_).first(filled_ + crypto::ChaCha20Poly1305::kTagSize);
+  aead_.Seal(ChunkNonce(counter_, last), std::span(plain_).first(filled_), sealed);
+  ++counter_;
+  filled_ = 0;
+  return out_.Write(sealed);
+}
+
+Status StreamWriter::Write(ByteView data) {
+  if (closed_) return Error(ErrorCode::kInternal, "write after close");
+  while (!data.empty()) {
+    // A full chunk is sealed only once more data arrives: if the input ends
+    // exactly here, this chunk is the last one and carries the last flag.
+    if (filled_ == kChunkSize) CORDON_TRY(SealChunk(false));
+    size_t n = std::min(data.size(), kChunkSize - filled_);
+    std::memcpy(plain_.data() + filled_, data.data(), n);
+    filled_ += n;
+    data = data.subspan(n);
+  }
+  return Ok();
+}
+
+Status StreamWriter::Close() {
+  if (closed_) return Ok();
+  closed_ = true;
+  Status s = SealChunk(true);
+  WipeBytes(plain_);
+  return s;
+}
+
+StreamReader::StreamReader(SecretBuffer payload_key, ByteSource& in)
+    : aead_(crypto::ChaCha20Poly1305::Create(std::move(payload_key)).value()),
+      in_(in),
+      cipher_(kEncryptedChunkSize + 1),
+      plain_(kChunkSize) {}
+
+Status StreamReader::NextChunk() {
+  CORDON_ASSIGN_OR_RETURN(size_t got, ReadFull(in_, std::span(cipher_).subspan(pending_)));
+  size_t have = pending_ + got;
+  pending_ = 0;
+  if (have == 0) {
+    return PayloadError(ErrorCode::kTruncated,
+                        counter_ == 0 ? "no payload at all" : "ends without a final chunk");
+  }
+  if (have < crypto::ChaCha20Poly1305::kTagSize) {
+    return PayloadError(ErrorCode::kTruncated, "chunk shorter than its authentication tag");
+  }
+  bool more_follows = have > kEncryptedChunkSize;
+  size_t size = more_follows ? kEncryptedChunkSize : have;
+  auto chunk = std::span(cipher_).first(size);
+  auto plain = std::span(plain_).first(size - crypto::ChaCha20Poly1305::kTagSize);
+  bool last = !more_follows;
+  if (last && plain.empty() && counter_ > 0) {
+    return PayloadError(ErrorCode::kMalformed, "final chunk is empty (only an empty file may end so)");
+  }
+  Status opened = aead_.Open(ChunkNonce(counter_, last), chunk, plain);
+  if (!opened.ok() && more_follows) {
+    // A full chunk flagged last followed by more bytes: release it, then fail.
+    if (aead_.Open(ChunkNonce(counter_, true), chunk, plain).ok()) {
+      last = true;
+      trailing_data_ = true;
+      opened = Ok();
+    }
+  }
+  if (!opened.ok()) {
+    return PayloadError(ErrorCode::kAuthFailed,
+                        "chunk " + std::to_string(counter_) + " does not authenticate");
+  }
+  if (more_follows && !last) {
+    cipher_[0] = cipher_[kEncryptedChunkSize];
+    pending_ = 1;
+  }
+  ++counter_;
+  last_seen_ = last;
+  plain_begin_ = 0;
+  plain_end_ = plain.size();
+  return Ok();
+}
+
+Result<size_t> StreamReader::Read(std::span<uint8_t> out) {
+  if (failed_) return *failed_;
+  while (plain_begin_ == plain_end_) {
+    if (last_seen_) {
+      if (trailing_data_) {
+        failed_ = PayloadError(ErrorCode::kMalformed, "data after the final chunk");
+        return *failed_;
+      }
+      return size_t{0};
+    }
+    Status s = NextChunk();
+    if (!s.ok()) {
+      failed_ = s.error();
+      return *failed_;
+    }
+  }
+  size_t n = std::min(out.size(), plain_end_ - plain_begin_);
+  std::memcpy(out.data(), plain_.data() + plain_begin_, n);
+  plain_begin_ += n;
+  return n;
+}
+
+}  // namespace cordon::age

@@ -1,0 +1,13 @@
+// Registration of the subcommands. Each Register* adds its subcommands to the
+// app; their callbacks store the process exit code in *exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cordon::cli {
+
+void RegisterKeyCommands(CLI::App& app, int* exit_code);   // keygen, sign-keygen
+void RegisterAgeCommands(CLI::App& app, int* exit_code);   // encrypt, decrypt
+void RegisterSignCommands(CLI::App& app, int* exit_code);  // sign, verify
+
+}  // namespace cordon::cli

@@ -1,0 +1,151 @@
+#include "cli/common.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "core/diagnostic.h"
+
+namespace cordon::cli {
+
+Result<Input> Input::Open(const std::string& path) {
+  Input in;
+  if (path.empty() || path == "-") {
+    in.source_ = std::make_unique<FdSource>(STDIN_FILENO, "standard input");
+    in.name_ = "standard input";
+    return in;
+  }
+  CORDON_ASSIGN_OR_RETURN(in.fd_, OpenForReading(path));
+  struct stat st {};
+  if (::fstat(in.fd_.get(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      return Error(ErrorCode::kInvalidArgument, path + " is a directory, not a file");
+    }
+    if (S_ISREG(st.st_mode)) in.size_ = static_cast<uint64_t>(st.st_size);
+  }
+  ::posix_fadvise(in.fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  in.source_ = std::make_unique<FdSource>(in.fd_.get(), path);
+  in.name_ = path;
+  return in;
+}
+
+Result<Output> Output::Open(const std::string& path, mode_t mode, Overwrite overwrite) {
+  Output out;
+  if (path.empty() || path == "-") {
+    out.stdout_ = std::make_unique<FdSink>(STDOUT_FILENO, "standard output");
+    return out;
+  }
+  CORDON_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(path, mode, overwrite));
+  out.file_.emplace(std::move(file));
+  return out;
+}
+
+bool Output::is_terminal() const { return !file_ && ::isatty(STDOUT_FILENO); }
+
+Status Output::Commit() {
+  if (file_) return file_->Commit();
+  return Ok();
+}
+
+namespace {
+
+Result<SecretBuffer> PromptNoEcho(int tty, const std::string& prompt) {
+  (void)!::write(tty, prompt.data(), prompt.size());
+  termios old {};
+  bool restore = ::tcgetattr(tty, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(tty, TCSAFLUSH, &quiet);
+  }
+  SecretBuffer buf(1024);
+  size_t len = 0;
+  auto dst = buf.RevealMutable();
+  char c;
+  while (::read(tty, &c, 1) == 1 && c != '\n' && c != '\r') {
+    if (len < dst.size()) dst[len++] = static_cast<uint8_t>(c);
+  }
+  if (restore) ::tcsetattr(tty, TCSAFLUSH, &old);
+  (void)!::write(tty, "\n", 1);
+  return SecretBuffer::CopyOf(ByteView(buf.RevealBytes()).first(len));
+}
+
+}  // namespace
+
+Result<SecretBuffer> ReadPassphrase(const std::string& file, bool confirm) {
+  if (!file.empty()) {
+    CORDON_ASSIGN_OR_RETURN(Bytes raw, ReadFileLimited(file, 4096));
+    size_t len = 0;
+    while (len < raw.size() && raw[len] != '\n' && raw[len] != '\r') ++len;
+    SecretBuffer out = SecretBuffer::CopyOf(ByteView(raw).first(len));
+    WipeBytes(raw);
+    if (out.size() == 0) return Error(ErrorCode::kInvalidArgument, file + ": the passphrase is empty");
+    return out;
+  }
+  UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC));
+  if (tty.get() < 0) {
+    return Error(ErrorCode::kInvalidArgument, "a passphrase is needed but there is no terminal to ask",
+                 "run from a terminal, or pass --passphrase-file FILE (mode 0600)");
+  }
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer first, PromptNoEcho(tty.get(), "Enter passphrase: "));
+  if (first.size() == 0) return Error(ErrorCode::kInvalidArgument, "the passphrase is empty");
+  if (confirm) {
+    CORDON_ASSIGN_OR_RETURN(SecretBuffer again, PromptNoEcho(tty.get(), "Confirm passphrase: "));
+    if (!first.Equals(again)) return Error(ErrorCode::kInvalidArgument, "the passphrases do not match");
+  }
+  return first;
+}
+
+Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::string_view verb) {
+  const bool show = ::isatty(STDERR_FILENO);
+  Bytes buf(256 * 1024);
+  uint64_t done = 0;
+  auto last = std::chrono::steady_clock::now();
+  for (;;) {
+    CORDON_ASSIGN_OR_RETURN(size_t n, in.Read(buf));
+    if (n == 0) break;
+    CORDON_TRY(out.Write(ByteView(buf).first(n)));
+    done += n;
+    if (show) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last > std::chrono::milliseconds(500)) {
+        last = now;
+        if (total && *total > 0) {
+          std::fprintf(stderr, "\rcordon: %.*s %.1f / %.1f MiB (%d%%)  ", static_cast<int>(verb.size()),
+                       verb.data(), done / 1048576.0, *total / 1048576.0,
+                       static_cast<int>(100.0 * done / *total));
+        } else {
+          std::fprintf(stderr, "\rcordon: %.*s %.1f MiB  ", static_cast<int>(verb.size()), verb.data(),
+                       done / 1048576.0);
+        }
+      }
+    }
+  }
+  if (show && done > 8 * 1048576) std::fprintf(stderr, "\r\033[K");
+  WipeBytes(buf);  // may hold plaintext
+  return Ok();
+}
+
+int Fail(const Error& error) {
+  std::cerr << FormatError(error);
+  return ExitCodeFor(error);
+}
+
+int Finish(const Status& status) { return status.ok() ? kExitOk : Fail(status.error()); }
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm {};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,39 @@
+// cordon: move patient data out of a customer's system without it leaking.
+// This file only wires subcommands together; each lives in its own file.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "core/diagnostic.h"
+#include "core/file.h"
+
+int main(int argc, char** argv) {
+  cordon::InstallInterruptCleanup();
+  CLI::App app(
+      "cordon: scoped, sealed and accountable extraction of patient data.\n"
+      "Keys and files use the age format (age-encryption.org/v1); signatures use\n"
+      "minisign's. Run `cordon COMMAND --help` for each command.",
+      "cordon");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cordon 0.1.0");
+  int exit_code = cordon::kExitOk;
+  cordon::cli::RegisterKeyCommands(app, &exit_code);
+  cordon::cli::RegisterAgeCommands(app, &exit_code);
+  cordon::cli::RegisterSignCommands(app, &exit_code);
+  app.footer(
+      "Exit codes: 0 success, 1 failure, 2 usage error, 3 verification failed\n"
+      "(bad MAC or signature, no matching key), 4 refused to overwrite a file.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInvalidArgument, e.what(),
+                                                   "run `cordon --help` to see the commands"));
+    return cordon::kExitUsage;
+  }
+  return exit_code;
+}

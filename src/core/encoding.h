@@ -1,0 +1,33 @@
+// Text encodings of binary data: hex, base64 (RFC 4648) and bech32 (BIP 173).
+// Decoders are strict: they accept only the canonical encoding, because every
+// format cordon reads (age, minisign) requires it and leniency hides tampering.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/result.h"
+
+namespace cordon {
+
+std::string HexEncode(ByteView data);  // lowercase
+Result<Bytes> HexDecode(std::string_view text);  // either case, even length
+
+enum class Base64Padding { kPadded, kUnpadded };
+
+std::string Base64Encode(ByteView data, Base64Padding padding = Base64Padding::kPadded);
+// Rejects characters outside the standard alphabet, wrong or missing padding
+// (for kPadded), padding (for kUnpadded), and non-zero trailing bits.
+Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding = Base64Padding::kPadded);
+
+// bech32 (not bech32m), as age uses it: no 90-character limit, all lower or
+// all upper case. Encode writes lowercase; callers uppercase if they need to.
+std::string Bech32Encode(std::string_view hrp, ByteView data);
+struct Bech32Decoded {
+  std::string hrp;  // lowercase
+  Bytes data;
+};
+Result<Bech32Decoded> Bech32Decode(std::string_view text);
+
+}  // namespace cordon

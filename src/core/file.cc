@@ -1,0 +1,194 @@
+#include "core/file.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+namespace cordon {
+namespace {
+
+Error IoError(std::string_view what, const std::string& path) {
+  int err = errno;
+  ErrorCode code = ErrorCode::kIo;
+  if (err == ENOENT) code = ErrorCode::kNotFound;
+  if (err == EEXIST) code = ErrorCode::kAlreadyExists;
+  return Error(code, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+std::string DirectoryOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// Temporary files to remove if a signal ends the process. Plain arrays and
+// atomics only: the signal handler may touch nothing else.
+constexpr int kCleanupSlots = 64;
+constexpr size_t kMaxPath = 4096;
+std::array<std::array<char, kMaxPath>, kCleanupSlots> g_cleanup_paths;
+std::array<std::atomic<bool>, kCleanupSlots> g_cleanup_used;
+
+int RegisterCleanup(const std::string& path) {
+  if (path.size() >= kMaxPath) return -1;
+  for (int i = 0; i < kCleanupSlots; ++i) {
+    bool expected = false;
+    if (g_cleanup_used[i].compare_exchange_strong(expected, true)) {
+      std::memcpy(g_cleanup_paths[i].data(), path.c_str(), path.size() + 1);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void UnregisterCleanup(int slot) {
+  if (slot >= 0) g_cleanup_used[slot].store(false);
+}
+
+extern "C" void CleanupOnSignal(int sig) {
+  for (int i = 0; i < kCleanupSlots; ++i) {
+    if (g_cleanup_used[i].load()) ::unlink(g_cleanup_paths[i].data());
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<UniqueFd> OpenForReading(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open", path);
+  return UniqueFd(fd);
+}
+
+Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size) {
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenForReading(path));
+  FdSource source(fd.get(), path);
+  auto data = ReadAll(source, max_size);
+  if (!data.ok()) return data.error().WithContext(path);
+  return data;
+}
+
+Result<AtomicFile> AtomicFile::Create(const std::string& path, mode_t mode, Overwrite overwrite) {
+  if (overwrite == Overwrite::kRefuse && PathExists(path)) {
+    return Error(ErrorCode::kAlreadyExists, path + " already exists; cordon does not overwrite it",
+                 "choose another name, or remove the file first if you mean to replace it");
+  }
+  std::string dir = DirectoryOf(path);
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  std::string temp = dir + "/." + base + ".tmp-XXXXXX";
+  int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return IoError("cannot create a temporary file in", dir);
+  UniqueFd owned(fd);
+  int slot = RegisterCleanup(temp);
+  if (::fchmod(fd, mode) != 0) {
+    UnregisterCleanup(slot);
+    ::unlink(temp.c_str());
+    return IoError("cannot set the mode of", temp);
+  }
+  return AtomicFile(path, temp, std::move(owned), overwrite, slot);
+}
+
+AtomicFile::AtomicFile(std::string path, std::string temp_path, UniqueFd fd, Overwrite overwrite,
+                       int slot)
+    : path_(std::move(path)),
+      temp_path_(std::move(temp_path)),
+      fd_(std::move(fd)),
+      overwrite_(overwrite),
+      cleanup_slot_(slot) {}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      temp_path_(std::move(other.temp_path_)),
+      fd_(std::move(other.fd_)),
+      overwrite_(other.overwrite_),
+      cleanup_slot_(other.cleanup_slot_),
+      done_(other.done_) {
+  other.done_ = true;
+  other.cleanup_slot_ = -1;
+}
+
+AtomicFile::~AtomicFile() { Discard(); }
+
+void AtomicFile::Discard() {
+  if (done_) return;
+  done_ = true;
+  fd_ = UniqueFd();
+  ::unlink(temp_path_.c_str());
+  UnregisterCleanup(cleanup_slot_);
+}
+
+Status AtomicFile::Write(ByteView data) {
+  if (done_) return Error(ErrorCode::kInternal, "write after commit to " + path_);
+  FdSink sink(fd_.get(), temp_path_);
+  Status s = sink.Write(data);
+  if (!s.ok()) return s.error().WithContext(path_);
+  return Ok();
+}
+
+Status AtomicFile::Commit() {
+  if (done_) return Error(ErrorCode::kInternal, "commit twice of " + path_);
+  if (::fsync(fd_.get()) != 0) {
+    Error e = IoError("cannot flush", temp_path_);
+    Discard();
+    return e;
+  }
+  fd_ = UniqueFd();
+  if (overwrite_ == Overwrite::kRefuse) {
+    // link() fails with EEXIST instead of replacing: no window where an
+    // existing file (a key!) could be clobbered.
+    if (::link(temp_path_.c_str(), path_.c_str()) != 0) {
+      Error e = IoError("cannot create", path_);
+      Discard();
+      return e;
+    }
+    ::unlink(temp_path_.c_str());
+  } else if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    Error e = IoError("cannot rename into", path_);
+    Discard();
+    return e;
+  }
+  done_ = true;
+  UnregisterCleanup(cleanup_slot_);
+  UniqueFd dir(::open(DirectoryOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() >= 0) ::fsync(dir.get());  // best effort: some filesystems refuse
+  return Ok();
+}
+
+Status WriteFileAtomic(const std::string& path, ByteView data, mode_t mode, Overwrite overwrite) {
+  CORDON_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(path, mode, overwrite));
+  CORDON_TRY(file.Write(data));
+  return file.Commit();
+}
+
+void InstallInterruptCleanup() {
+  struct sigaction sa {};
+  sa.sa_handler = CleanupOnSignal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &sa, nullptr);
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace cordon

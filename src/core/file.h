@@ -1,0 +1,89 @@
+// Files: an owned descriptor, bounded whole-file reads, and atomic writes
+// (temp file in the same directory, fsync, rename, fsync of the directory), so
+// an interrupted or failed run never leaves a half-written file behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/io.h"
+#include "core/result.h"
+
+namespace cordon {
+
+// An owned file descriptor, closed on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens a file for reading; errors name the path.
+Result<UniqueFd> OpenForReading(const std::string& path);
+
+// Reads a whole file, refusing files larger than max_size (untrusted input
+// must have bounded cost).
+Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size);
+
+enum class Overwrite { kRefuse, kReplace };
+
+// A file being written atomically. Data goes to a temporary file next to
+// `path`; Commit() makes it appear at `path` in one step. If the object is
+// destroyed without Commit(), or the process is interrupted (see
+// InstallInterruptCleanup), the temporary file is removed.
+class AtomicFile final : public ByteSink {
+ public:
+  static Result<AtomicFile> Create(const std::string& path, mode_t mode = 0644,
+                                   Overwrite overwrite = Overwrite::kReplace);
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  AtomicFile(const AtomicFile&) = delete;
+  ~AtomicFile() override;
+
+  Status Write(ByteView data) override;
+  // Flushes to disk and publishes the file. With Overwrite::kRefuse, fails
+  // with kAlreadyExists if `path` appeared meanwhile.
+  Status Commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  AtomicFile(std::string path, std::string temp_path, UniqueFd fd, Overwrite overwrite, int slot);
+  void Discard();
+
+  std::string path_;
+  std::string temp_path_;
+  UniqueFd fd_;
+  Overwrite overwrite_;
+  int cleanup_slot_;
+  bool done_ = false;
+};
+
+// Writes `data` to `path` atomically.
+Status WriteFileAtomic(const std::string& path, ByteView data, mode_t mode = 0644,
+                       Overwrite overwrite = Overwrite::kReplace);
+
+// Installs SIGINT/SIGTERM/SIGHUP handlers that remove every pending
+// AtomicFile temporary before the process dies. Call once from main().
+void InstallInterruptCleanup();
+
+bool PathExists(const std::string& path);
+
+}  // namespace cordon

@@ -1,0 +1,70 @@
+#include "crypto/kdf.h"
+
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <sodium.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace cordon::crypto {
+namespace {
+
+struct KdfFree {
+  void operator()(EVP_KDF* k) const { EVP_KDF_free(k); }
+};
+struct KdfCtxFree {
+  void operator()(EVP_KDF_CTX* c) const { EVP_KDF_CTX_free(c); }
+};
+
+}  // namespace
+
+SecretBuffer HkdfSha256(ByteView ikm, ByteView salt, std::string_view info, size_t length) {
+  static const std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  if (!kdf || length == 0 || length > 255 * 32) std::abort();
+  std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
+  if (!ctx) std::abort();
+  // OpenSSL takes non-const pointers in OSSL_PARAM but does not write them.
+  uint8_t empty = 0;
+  auto* ikm_ptr = const_cast<uint8_t*>(ikm.empty() ? &empty : ikm.data());
+  auto* salt_ptr = const_cast<uint8_t*>(salt.empty() ? &empty : salt.data());
+  auto* info_ptr = const_cast<char*>(info.empty() ? "" : info.data());
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm_ptr, ikm.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt_ptr, salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info_ptr, info.size()),
+      OSSL_PARAM_construct_end(),
+  };
+  SecretBuffer out(length);
+  if (EVP_KDF_derive(ctx.get(), out.RevealMutable().data(), length, params) != 1) std::abort();
+  return out;
+}
+
+Mac256 HmacSha256(ByteView key, ByteView message) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, message.data(), message.size());
+  Mac256 out{};
+  crypto_auth_hmacsha256_final(&state, out.data());
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
+Result<SecretBuffer> Scrypt(ByteView password, ByteView salt, int log_n, uint32_t r, uint32_t p,
+                            size_t length) {
+  if (log_n < 1 || log_n > 30) {
+    return Error(ErrorCode::kLimitExceeded, "scrypt work factor out of range");
+  }
+  SecretBuffer out(length);
+  if (crypto_pwhash_scryptsalsa208sha256_ll(password.data(), password.size(), salt.data(),
+                                            salt.size(), uint64_t{1} << log_n, r, p,
+                                            out.RevealMutable().data(), length) != 0) {
+    return Error(ErrorCode::kLimitExceeded, "scrypt could not allocate the memory it needs");
+  }
+  return out;
+}
+
+}  // namespace cordon::crypto

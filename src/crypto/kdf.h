@@ -1,0 +1,26 @@
+// Key derivation and MACs: HKDF-SHA-256 (RFC 5869, OpenSSL), HMAC-SHA-256
+// (libsodium) and scrypt (RFC 7914, libsodium).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "core/secret_buffer.h"
+
+namespace cordon::crypto {
+
+// HKDF-SHA-256 extract-and-expand; `length` at most 255*32.
+SecretBuffer HkdfSha256(ByteView ikm, ByteView salt, std::string_view info, size_t length);
+
+using Mac256 = std::array<uint8_t, 32>;
+Mac256 HmacSha256(ByteView key, ByteView message);
+
+// scrypt with N = 2^log_n. Fails with kLimitExceeded if log_n is outside
+// [1, 30] or the memory needed (128·r·N bytes) cannot be had.
+Result<SecretBuffer> Scrypt(ByteView password, ByteView salt, int log_n, uint32_t r, uint32_t p,
+                            size_t length);
+
+}  // namespace cordon::crypto
