@@ -79,7 +79,13 @@ Result<std::unique_ptr<Decryptor>> Decryptor::Open(
     source = dec->armor_.get();
   }
   dec->text_ = std::make_unique<BufferedSource>(*source);
-  CORDON_ASSIGN_OR_RETURN(Header header, ReadHeader(*dec->text_));
+  auto parsed = ReadHeader(*dec->text_);
+  if (!parsed.ok()) {
+    // Report the armor's own error when broken armor is why the header failed.
+    if (dec->armor_ && dec->armor_->failure()) return *dec->armor_->failure();
+    return parsed.error();
+  }
+  Header header = std::move(parsed).value();
 
   for (const Stanza& s : header.stanzas) {
     if (s.type == "scrypt" && header.stanzas.size() != 1) {
@@ -103,7 +109,7 @@ Result<std::unique_ptr<Decryptor>> Decryptor::Open(
   }
   Bytes nonce(kPayloadNonceSize);
   CORDON_ASSIGN_OR_RETURN(size_t got, ReadFull(*dec->text_, nonce));
-  if (got != nonce.size()) return Error(ErrorCode::kTruncated, "payload: missing nonce");
+  if (got != nonce.size()) return Error(ErrorCode::kTruncated, "header: missing or short payload nonce");
   dec->stream_ = std::make_unique<StreamReader>(PayloadKey(*file_key, nonce), *dec->text_);
   return dec;
 }

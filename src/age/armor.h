@@ -34,6 +34,9 @@ class ArmorReader final : public ByteSource {
  public:
   explicit ArmorReader(ByteSource& in) : in_(in) {}
   Result<size_t> Read(std::span<uint8_t> out) override;
+  // The armor error that stopped reading, if any (layers above may have
+  // wrapped it in their own error).
+  const std::optional<Error>& failure() const { return failed_; }
 
  private:
   Status Start();

@@ -82,11 +82,13 @@ Status StreamReader::NextChunk() {
     return PayloadError(ErrorCode::kMalformed, "final chunk is empty (only an empty file may end so)");
   }
   Status opened = aead_.Open(ChunkNonce(counter_, last), chunk, plain);
-  if (!opened.ok() && more_follows) {
-    // A full chunk flagged last followed by more bytes: release it, then fail.
-    if (aead_.Open(ChunkNonce(counter_, true), chunk, plain).ok()) {
-      last = true;
-      trailing_data_ = true;
+  if (!opened.ok() && size == kEncryptedChunkSize) {
+    // A full chunk may carry either flag: one flagged last but followed by
+    // more bytes (trailing data), or one not flagged last at the very end
+    // (missing final chunk). Release it, then fail on the next read.
+    if (aead_.Open(ChunkNonce(counter_, !last), chunk, plain).ok()) {
+      last = !last;
+      trailing_data_ = last && more_follows;
       opened = Ok();
     }
   }
