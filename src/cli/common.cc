@@ -56,14 +56,17 @@ Status Output::Commit() {
 namespace {
 
 Result<SecretBuffer> PromptNoEcho(int tty, const std::string& prompt) {
-  (void)!::write(tty, prompt.data(), prompt.size());
+  // Echo goes off before the prompt appears and without flushing input
+  // (TCSANOW, not TCSAFLUSH): a fast typist (or a script) answering the
+  // prompt at once must not lose keystrokes.
   termios old {};
   bool restore = ::tcgetattr(tty, &old) == 0;
   if (restore) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(tty, TCSAFLUSH, &quiet);
+    ::tcsetattr(tty, TCSANOW, &quiet);
   }
+  (void)!::write(tty, prompt.data(), prompt.size());
   SecretBuffer buf(1024);
   size_t len = 0;
   auto dst = buf.RevealMutable();
@@ -71,7 +74,7 @@ Result<SecretBuffer> PromptNoEcho(int tty, const std::string& prompt) {
   while (::read(tty, &c, 1) == 1 && c != '\n' && c != '\r') {
     if (len < dst.size()) dst[len++] = static_cast<uint8_t>(c);
   }
-  if (restore) ::tcsetattr(tty, TCSAFLUSH, &old);
+  if (restore) ::tcsetattr(tty, TCSANOW, &old);
   (void)!::write(tty, "\n", 1);
   return SecretBuffer::CopyOf(ByteView(buf.RevealBytes()).first(len));
 }

@@ -1,0 +1,109 @@
+// Known-answer tests from the RFCs for every primitive the wrappers expose.
+#include <gtest/gtest.h>
+
+#include "core/encoding.h"
+#include "crypto/aead.h"
+#include "crypto/ed25519.h"
+#include "crypto/hash.h"
+#include "crypto/kdf.h"
+#include "crypto/random.h"
+#include "crypto/x25519.h"
+
+namespace cordon::crypto {
+namespace {
+
+Bytes H(std::string_view hex) { return HexDecode(hex).value(); }
+std::string Hex(ByteView b) { return HexEncode(b); }
+
+TEST(Hkdf, MatchesRfc5869TestCase1) {
+  SecretBuffer okm = HkdfSha256(H("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"),
+                                H("000102030405060708090a0b0c"),
+                                AsChars(H("f0f1f2f3f4f5f6f7f8f9")), 42);
+  EXPECT_EQ(Hex(okm.RevealBytes()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+TEST(HmacSha256, MatchesRfc4231TestCase2) {
+  EXPECT_EQ(Hex(HmacSha256(AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Scrypt, MatchesRfc7914Vector2) {
+  auto key = Scrypt(AsBytes("password"), AsBytes("NaCl"), 10, 8, 16, 64);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(Hex(key->RevealBytes()),
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff1"
+            "09279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
+}
+
+TEST(Scrypt, RefusesAbsurdWorkFactors) {
+  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 31, 8, 1, 32).error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 0, 8, 1, 32).error().code(), ErrorCode::kLimitExceeded);
+}
+
+TEST(X25519, MatchesRfc7748DiffieHellman) {
+  SecretBuffer alice = SecretBuffer::CopyOf(H("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  SecretBuffer bob = SecretBuffer::CopyOf(H("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  EXPECT_EQ(Hex(X25519PublicKey(alice)), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  auto shared = X25519(alice, X25519PublicKey(bob));
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ(Hex(shared->RevealBytes()), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+}
+
+TEST(X25519, RejectsLowOrderPoints) {
+  SecretBuffer k = RandomSecret(32);
+  Bytes zero(32, 0);
+  EXPECT_EQ(X25519(k, zero).error().code(), ErrorCode::kMalformed);
+  EXPECT_FALSE(X25519(k, Bytes(31, 9)).ok());
+}
+
+TEST(ChaCha20Poly1305, RoundTripsAndRejectsTampering) {
+  auto aead = ChaCha20Poly1305::Create(RandomSecret(32)).value();
+  ChaCha20Poly1305::Nonce nonce{};
+  nonce[11] = 1;
+  Bytes sealed = aead.Seal(nonce, AsBytes("patient 42"));
+  Bytes plain(sealed.size() - 16);
+  ASSERT_TRUE(aead.Open(nonce, sealed, plain).ok());
+  EXPECT_EQ(AsChars(plain), "patient 42");
+  sealed[3] ^= 1;
+  Status bad = aead.Open(nonce, sealed, plain);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kAuthFailed);
+  for (uint8_t b : plain) EXPECT_EQ(b, 0) << "unauthenticated plaintext must not escape";
+  nonce[11] = 0;
+  sealed[3] ^= 1;
+  EXPECT_FALSE(aead.Open(nonce, sealed, plain).ok());
+  EXPECT_FALSE(ChaCha20Poly1305::Create(RandomSecret(16)).ok());
+}
+
+TEST(Hashes, MatchKnownAnswers) {
+  EXPECT_EQ(Hex(Sha256::Hash(AsBytes("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Blake2b512 b;
+  b.Update(AsBytes("a"));
+  b.Update(AsBytes("bc"));
+  EXPECT_EQ(Hex(b.Final()),
+            "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5"
+            "de4533cc9518d38aa8dbf1925ab92386edd4009923");
+}
+
+TEST(Ed25519, MatchesRfc8032Test1AndRejectsOtherMessages) {
+  Bytes seed = H("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+  Bytes pub = H("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  Bytes sk_bytes = seed;
+  sk_bytes.insert(sk_bytes.end(), pub.begin(), pub.end());
+  SecretBuffer sk = SecretBuffer::CopyOf(sk_bytes);
+  EXPECT_TRUE(Ed25519SecretKeyIsConsistent(sk.RevealBytes()));
+  Ed25519Signature sig = Ed25519Sign(sk, {});
+  EXPECT_EQ(Hex(sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39"
+            "701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  Ed25519PublicKey pk{};
+  std::copy(pub.begin(), pub.end(), pk.begin());
+  EXPECT_TRUE(Ed25519Verify(pk, {}, sig));
+  EXPECT_FALSE(Ed25519Verify(pk, AsBytes("x"), sig));
+  sk_bytes[40] ^= 1;
+  EXPECT_FALSE(Ed25519SecretKeyIsConsistent(sk_bytes));
+}
+
+}  // namespace
+}  // namespace cordon::crypto

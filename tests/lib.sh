@@ -1,0 +1,32 @@
+# Helpers for scenario tests: each test script sources this, gets $CORDON
+# (the binary under test) and a private scratch directory $T, removed on exit.
+set -euo pipefail
+CORDON=${CORDON:?set CORDON to the cordon binary}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+checks=0
+
+pass() { checks=$((checks + 1)); }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect_code N CMD...: runs CMD and fails unless it exits with N.
+expect_code() {
+  local want=$1; shift
+  local got=0
+  "$@" >"$T/.out" 2>"$T/.err" || got=$?
+  [ "$got" -eq "$want" ] || { cat "$T/.err" >&2; fail "$* exited $got, expected $want"; }
+  pass
+}
+# expect_stderr TEXT: the last expect_code's stderr contains TEXT.
+expect_stderr() { grep -qF -- "$1" "$T/.err" || { cat "$T/.err" >&2; fail "stderr lacks: $1"; }; pass; }
+same() { cmp -s "$1" "$2" || fail "$1 and $2 differ"; pass; }
+with_tty() { python3 "$HERE/run_with_tty.py" "$@" 2>/dev/null; }
+done_ok() { echo "$(basename "$0"): $checks checks passed"; }
+# Test inputs: empty, tiny, exactly one chunk, several chunks plus a tail.
+make_inputs() {
+  : >empty.bin
+  printf 'x' >one.bin
+  head -c 65536 /dev/urandom >chunk.bin
+  head -c 300001 /dev/urandom >multi.bin
+}
