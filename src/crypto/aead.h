@@ -1,9 +1,12 @@
-// ChaCha20-Poly1305 (RFC 8439, 96-bit nonce). The key lives in a SecretBuffer
-// owned by the object; Seal/Open are the only verbs.
+// ChaCha20-Poly1305 (RFC 8439, 96-bit nonce) over OpenSSL's EVP interface
+// (its AVX2/AVX-512 code is about twice as fast as libsodium's here). The key
+// lives only inside the object's cipher contexts, which OpenSSL wipes on
+// release; Seal/Open are the only verbs. Not thread-safe: one user at a time.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "core/bytes.h"
@@ -33,8 +36,13 @@ class ChaCha20Poly1305 {
   Status Open(const Nonce& nonce, ByteView ciphertext, std::span<uint8_t> out) const;
 
  private:
-  explicit ChaCha20Poly1305(SecretBuffer key) : key_(std::move(key)) {}
-  SecretBuffer key_;
+  struct CtxFree {
+    void operator()(void* ctx) const;
+  };
+  using Ctx = std::unique_ptr<void, CtxFree>;  // EVP_CIPHER_CTX, kept out of the header
+  ChaCha20Poly1305(Ctx seal, Ctx open) : seal_(std::move(seal)), open_(std::move(open)) {}
+  Ctx seal_;
+  Ctx open_;
 };
 
 }  // namespace cordon::crypto

@@ -9,7 +9,7 @@ namespace cordon::crypto {
 void RandomBytes(std::span<uint8_t> out) {
   static const bool ready = sodium_init() >= 0;
   if (!ready) std::abort();
-  randombytes_buf(out.data(), out.size());
+  if (!out.empty()) randombytes_buf(out.data(), out.size());
 }
 
 SecretBuffer RandomSecret(size_t size) {
