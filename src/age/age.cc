@@ -109,7 +109,8 @@ Result<std::unique_ptr<Decryptor>> Decryptor::Open(
   }
   Bytes nonce(kPayloadNonceSize);
   CORDON_ASSIGN_OR_RETURN(size_t got, ReadFull(*dec->text_, nonce));
-  if (got != nonce.size()) return Error(ErrorCode::kTruncated, "header: missing or short payload nonce");
+  if (got != nonce.size())
+    return Error(ErrorCode::kTruncated, "header: missing or short payload nonce");
   dec->stream_ = std::make_unique<StreamReader>(PayloadKey(*file_key, nonce), *dec->text_);
   return dec;
 }

@@ -86,7 +86,8 @@ TEST(Age, EncryptsToSeveralRecipientsAndAPassphrase) {
   EXPECT_EQ(AsChars(*Decrypt(b, file)), "shared");
 
   Keys pass;
-  pass.recipients.push_back(MakeScryptRecipient(SecretBuffer::CopyOf(AsBytes("correct horse")), 10));
+  pass.recipients.push_back(
+      MakeScryptRecipient(SecretBuffer::CopyOf(AsBytes("correct horse")), 10));
   pass.identities.push_back(MakeScryptIdentity(SecretBuffer::CopyOf(AsBytes("correct horse"))));
   EXPECT_EQ(AsChars(*Decrypt(pass, Encrypt(pass, AsBytes("by passphrase")))), "by passphrase");
 }
@@ -95,7 +96,8 @@ TEST(Age, RefusesPassphraseMixedWithRecipientsAndNoRecipient) {
   Keys k = X25519Keys();
   k.recipients.push_back(MakeScryptRecipient(SecretBuffer::CopyOf(AsBytes("x")), 10));
   MemorySink out;
-  EXPECT_EQ(Encryptor::Create(k.recipients, out, Armor::kNo).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Encryptor::Create(k.recipients, out, Armor::kNo).error().code(),
+            ErrorCode::kInvalidArgument);
   std::vector<std::unique_ptr<Recipient>> none;
   EXPECT_EQ(Encryptor::Create(none, out, Armor::kNo).error().code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(out.bytes().empty());
@@ -137,7 +139,7 @@ TEST(Age, AlteredOrTruncatedPayloadReleasesOnlyAuthenticatedChunks) {
   Bytes plain = RandomData(3 * kChunkSize + 100);
   Bytes file = Encrypt(k, plain);
   size_t header_end = std::string_view(AsChars(file)).find("\n---") + 49;  // "\n--- " + 43 + "\n"
-  size_t payload_start = header_end + 16;                                   // nonce
+  size_t payload_start = header_end + 16;                                  // nonce
 
   Bytes flipped = file;
   flipped[payload_start + kEncryptedChunkSize + 5] ^= 0x80;  // second chunk
@@ -189,7 +191,8 @@ TEST(Age, RefusesHugeHeaderLineQuickly) {
 
 TEST(Age, RejectsNonAgeInputWithAClearMessage) {
   Keys k = X25519Keys();
-  for (std::string_view junk : {"", "hello\n", "age-encryption.org/v2\n", "age-encryption.org/v1\n"}) {
+  for (std::string_view junk :
+       {"", "hello\n", "age-encryption.org/v2\n", "age-encryption.org/v1\n"}) {
     auto r = Decrypt(k, AsBytes(junk));
     ASSERT_FALSE(r.ok()) << junk;
     EXPECT_EQ(r.error().message().rfind("header", 0), 0u) << r.error().message();

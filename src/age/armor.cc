@@ -11,8 +11,9 @@ constexpr size_t kColumns = 64;
 constexpr size_t kBytesPerLine = kColumns / 4 * 3;  // 48
 constexpr size_t kMaxWhitespace = 1024;
 
-Error ArmorError(ErrorCode code, std::string why) {
-  return Error(code, "armor: " + why, "the armored text was altered; age armor is strict PEM");
+Error ArmorError(ErrorCode code, std::string_view why) {
+  return Error(code, "armor: " + std::string(why),
+               "the armored text was altered; age armor is strict PEM");
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -68,7 +69,8 @@ Status ArmorReader::Start() {
     CORDON_ASSIGN_OR_RETURN(std::string_view next, in_.Peek(1));
     if (next.empty()) return ArmorError(ErrorCode::kTruncated, "no BEGIN line");
     if (!IsSpace(next[0])) break;
-    if (++skipped > kMaxWhitespace) return ArmorError(ErrorCode::kLimitExceeded, "too much leading whitespace");
+    if (++skipped > kMaxWhitespace)
+      return ArmorError(ErrorCode::kLimitExceeded, "too much leading whitespace");
     uint8_t c;
     CORDON_TRY(in_.Read(std::span(&c, 1)));
   }
@@ -89,7 +91,8 @@ Status ArmorReader::NextLine() {
   if (text == kArmorEnd) {
     // Only whitespace may follow, and not much of it.
     CORDON_ASSIGN_OR_RETURN(std::string_view rest, in_.Peek(kMaxWhitespace + 1));
-    if (rest.size() > kMaxWhitespace) return ArmorError(ErrorCode::kLimitExceeded, "too much trailing data");
+    if (rest.size() > kMaxWhitespace)
+      return ArmorError(ErrorCode::kLimitExceeded, "too much trailing data");
     for (char c : rest) {
       if (!IsSpace(c)) return ArmorError(ErrorCode::kMalformed, "data after the END line");
     }
@@ -97,7 +100,8 @@ Status ArmorReader::NextLine() {
     return Ok();
   }
   if (missing_newline) return ArmorError(ErrorCode::kTruncated, "no END line");
-  if (text.size() > kColumns) return ArmorError(ErrorCode::kMalformed, "line longer than 64 columns");
+  if (text.size() > kColumns)
+    return ArmorError(ErrorCode::kMalformed, "line longer than 64 columns");
   if (text.empty()) return ArmorError(ErrorCode::kMalformed, "empty line inside the armor");
   auto bytes = Base64Decode(text);
   if (!bytes.ok()) return ArmorError(ErrorCode::kMalformed, bytes.error().message());
@@ -105,10 +109,12 @@ Status ArmorReader::NextLine() {
     // The last data line: END must come next.
     auto end = in_.ReadLine(kColumns + 1, &missing_newline);
     if (!end.ok() || !end->has_value() || StripCr(**end) != kArmorEnd) {
-      return ArmorError(ErrorCode::kMalformed, "a short line must be the last, followed by the END line");
+      return ArmorError(ErrorCode::kMalformed,
+                        "a short line must be the last, followed by the END line");
     }
     CORDON_ASSIGN_OR_RETURN(std::string_view rest, in_.Peek(kMaxWhitespace + 1));
-    if (rest.size() > kMaxWhitespace) return ArmorError(ErrorCode::kLimitExceeded, "too much trailing data");
+    if (rest.size() > kMaxWhitespace)
+      return ArmorError(ErrorCode::kLimitExceeded, "too much trailing data");
     for (char c : rest) {
       if (!IsSpace(c)) return ArmorError(ErrorCode::kMalformed, "data after the END line");
     }

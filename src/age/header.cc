@@ -49,9 +49,11 @@ Result<Stanza> ParseStanza(BufferedSource& in, std::string_view first, size_t& t
   for (;;) {
     CORDON_ASSIGN_OR_RETURN(std::string line, NextLine(in, total));
     mac_input += line + "\n";
-    if (line.size() > 64) return HeaderError(ErrorCode::kMalformed, "stanza body line longer than 64 columns");
+    if (line.size() > 64)
+      return HeaderError(ErrorCode::kMalformed, "stanza body line longer than 64 columns");
     auto chunk = Base64Decode(line, Base64Padding::kUnpadded);
-    if (!chunk.ok()) return HeaderError(ErrorCode::kMalformed, "stanza body is not canonical base64");
+    if (!chunk.ok())
+      return HeaderError(ErrorCode::kMalformed, "stanza body is not canonical base64");
     stanza.body.insert(stanza.body.end(), chunk->begin(), chunk->end());
     if (line.size() < 64) return stanza;  // a short line ends the body
   }
@@ -79,12 +81,14 @@ Result<Header> ReadHeader(BufferedSource& in) {
       continue;
     }
     if (line.rfind("--- ", 0) != 0) {
-      return HeaderError(ErrorCode::kMalformed, "expected a stanza (\"-> \") or the MAC line (\"--- \")");
+      return HeaderError(ErrorCode::kMalformed,
+                         "expected a stanza (\"-> \") or the MAC line (\"--- \")");
     }
     header.mac_input += "---";
     auto mac = Base64Decode(std::string_view(line).substr(4), Base64Padding::kUnpadded);
     if (!mac.ok() || mac->size() != header.mac.size()) {
-      return HeaderError(ErrorCode::kMalformed, "the header MAC is not 32 bytes of canonical base64");
+      return HeaderError(ErrorCode::kMalformed,
+                         "the header MAC is not 32 bytes of canonical base64");
     }
     std::copy(mac->begin(), mac->end(), header.mac.begin());
     if (header.stanzas.empty()) return HeaderError(ErrorCode::kMalformed, "no recipient stanza");

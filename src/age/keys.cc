@@ -24,10 +24,10 @@ std::string_view TrimLine(std::string_view line) {
 Result<X25519Recipient> X25519Recipient::Parse(std::string_view text) {
   auto decoded = Bech32Decode(text);
   if (!decoded.ok()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "\"" + std::string(text) + "\" is not an age recipient (" +
-                     decoded.error().message() + ")",
-                 "a recipient looks like age1… (62 characters); `cordon keygen` prints one");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "\"" + std::string(text) + "\" is not an age recipient (" + decoded.error().message() + ")",
+        "a recipient looks like age1… (62 characters); `cordon keygen` prints one");
   }
   if (decoded->hrp != kRecipientHrp || text.substr(0, 4) != "age1") {
     return Error(ErrorCode::kInvalidArgument,
@@ -55,7 +55,8 @@ Result<X25519Identity> X25519Identity::Parse(std::string_view text) {
     return Error(ErrorCode::kMalformed, "not an age identity (expected AGE-SECRET-KEY-1…)");
   }
   auto decoded = Bech32Decode(text);
-  if (!decoded.ok()) return Error(ErrorCode::kMalformed, "malformed age identity (bad checksum or character)");
+  if (!decoded.ok())
+    return Error(ErrorCode::kMalformed, "malformed age identity (bad checksum or character)");
   SecretBuffer scalar = SecretBuffer::CopyOf(decoded->data);
   WipeBytes(decoded->data);
   if (decoded->hrp != kIdentityHrp || scalar.size() != crypto::kX25519Size) {
@@ -77,8 +78,8 @@ X25519Recipient X25519Identity::Recipient() const {
 }
 
 SecretBuffer FormatIdentityFile(const X25519Identity& identity, std::string_view created_utc) {
-  std::string head = "# created: " + std::string(created_utc) + "\n# public key: " +
-                     identity.Recipient().Encode() + "\n";
+  std::string head = "# created: " + std::string(created_utc) +
+                     "\n# public key: " + identity.Recipient().Encode() + "\n";
   SecretBuffer key = identity.Encode();
   SecretBuffer out(head.size() + key.size() + 1);
   auto dst = out.RevealMutable();
@@ -133,7 +134,8 @@ Result<std::vector<X25519Recipient>> ParseRecipientsFile(std::string_view text,
     out.push_back(*recipient);
   }
   if (out.empty()) {
-    return Error(ErrorCode::kInvalidArgument, std::string(file_name) + ": no recipient in this file");
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(file_name) + ": no recipient in this file");
   }
   return out;
 }

@@ -16,7 +16,8 @@ constexpr size_t kWrappedKeySize = kFileKeySize + crypto::ChaCha20Poly1305::kTag
 constexpr size_t kScryptSaltSize = 16;
 
 Error StanzaError(std::string_view type, std::string_view why) {
-  return Error(ErrorCode::kMalformed, "header: " + std::string(type) + " stanza: " + std::string(why));
+  return Error(ErrorCode::kMalformed,
+               "header: " + std::string(type) + " stanza: " + std::string(why));
 }
 
 Stanza SealFileKey(SecretBuffer wrap_key, const SecretBuffer& file_key, std::string type,
@@ -65,7 +66,8 @@ class X25519IdentityImpl final : public Identity {
       if (!share.ok() || share->size() != crypto::kX25519Size) {
         return StanzaError("X25519", "share is not 32 bytes of canonical base64");
       }
-      if (s.body.size() != kWrappedKeySize) return StanzaError("X25519", "wrapped file key has the wrong size");
+      if (s.body.size() != kWrappedKeySize)
+        return StanzaError("X25519", "wrapped file key has the wrong size");
       auto shared = crypto::X25519(identity_.scalar(), *share);
       if (!shared.ok()) return StanzaError("X25519", shared.error().message());
       Bytes salt = *share;
@@ -95,8 +97,9 @@ class ScryptRecipientImpl final : public Recipient {
   Result<Stanza> Wrap(const SecretBuffer& file_key) const override {
     Bytes salt(kScryptSaltSize);
     crypto::RandomBytes(salt);
-    CORDON_ASSIGN_OR_RETURN(SecretBuffer wrap_key, crypto::Scrypt(passphrase_.RevealBytes(),
-                                                                  ScryptSalt(salt), log_n_, 8, 1, 32));
+    CORDON_ASSIGN_OR_RETURN(
+        SecretBuffer wrap_key,
+        crypto::Scrypt(passphrase_.RevealBytes(), ScryptSalt(salt), log_n_, 8, 1, 32));
     return SealFileKey(std::move(wrap_key), file_key, "scrypt",
                        {Base64Encode(salt, Base64Padding::kUnpadded), std::to_string(log_n_)});
   }
@@ -136,11 +139,14 @@ class ScryptIdentityImpl final : public Identity {
                      "header: scrypt work factor 2^" + std::to_string(*log_n) +
                          " is above the limit 2^" + std::to_string(max_log_n_),
                      "a file from a trusted sender with a higher work factor needs "
-                     "--max-work-factor " + std::to_string(*log_n));
+                     "--max-work-factor " +
+                         std::to_string(*log_n));
       }
-      if (s.body.size() != kWrappedKeySize) return StanzaError("scrypt", "wrapped file key has the wrong size");
-      CORDON_ASSIGN_OR_RETURN(SecretBuffer wrap_key, crypto::Scrypt(passphrase_.RevealBytes(),
-                                                                    ScryptSalt(*salt), *log_n, 8, 1, 32));
+      if (s.body.size() != kWrappedKeySize)
+        return StanzaError("scrypt", "wrapped file key has the wrong size");
+      CORDON_ASSIGN_OR_RETURN(
+          SecretBuffer wrap_key,
+          crypto::Scrypt(passphrase_.RevealBytes(), ScryptSalt(*salt), *log_n, 8, 1, 32));
       if (auto key = OpenFileKey(std::move(wrap_key), s.body)) return key;
     }
     return std::optional<SecretBuffer>();

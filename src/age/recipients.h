@@ -42,7 +42,8 @@ std::unique_ptr<Recipient> MakeX25519Recipient(const X25519Recipient& recipient)
 std::unique_ptr<Identity> MakeX25519Identity(X25519Identity identity);
 
 // Passphrase recipient; log_n is the scrypt work factor to use.
-std::unique_ptr<Recipient> MakeScryptRecipient(SecretBuffer passphrase, int log_n = kDefaultScryptLogN);
+std::unique_ptr<Recipient> MakeScryptRecipient(SecretBuffer passphrase,
+                                               int log_n = kDefaultScryptLogN);
 // Passphrase identity; refuses files whose work factor exceeds max_log_n.
 std::unique_ptr<Identity> MakeScryptIdentity(SecretBuffer passphrase,
                                              int max_log_n = kDefaultMaxScryptLogN);

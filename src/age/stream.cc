@@ -12,8 +12,8 @@ crypto::ChaCha20Poly1305::Nonce ChunkNonce(uint64_t counter, bool last) {
   return nonce;
 }
 
-Error PayloadError(ErrorCode code, std::string why) {
-  return Error(code, "payload: " + why,
+Error PayloadError(ErrorCode code, std::string_view why) {
+  return Error(code, "payload: " + std::string(why),
                "the file was truncated or altered after encryption; nothing after the last "
                "authenticated chunk was released");
 }
@@ -79,7 +79,8 @@ Status StreamReader::NextChunk() {
   auto plain = std::span(plain_).first(size - crypto::ChaCha20Poly1305::kTagSize);
   bool last = !more_follows;
   if (last && plain.empty() && counter_ > 0) {
-    return PayloadError(ErrorCode::kMalformed, "final chunk is empty (only an empty file may end so)");
+    return PayloadError(ErrorCode::kMalformed,
+                        "final chunk is empty (only an empty file may end so)");
   }
   Status opened = aead_.Open(ChunkNonce(counter_, last), chunk, plain);
   if (!opened.ok() && size == kEncryptedChunkSize) {

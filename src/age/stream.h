@@ -52,7 +52,7 @@ class StreamReader final : public ByteSource {
 
   crypto::ChaCha20Poly1305 aead_;
   ByteSource& in_;
-  Bytes cipher_;     // one encrypted chunk plus one lookahead byte
+  Bytes cipher_;        // one encrypted chunk plus one lookahead byte
   size_t pending_ = 0;  // bytes of the next chunk already in cipher_
   Bytes plain_;
   size_t plain_begin_ = 0;

@@ -62,8 +62,9 @@ Status Encrypt(const EncryptArgs& args) {
     return Error(ErrorCode::kInvalidArgument, "refusing to write binary ciphertext to the terminal",
                  "use -o FILE, redirect the output, or -a for armored text");
   }
-  CORDON_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(recipients, out.sink(),
-                                                           args.armor ? age::Armor::kYes : age::Armor::kNo));
+  CORDON_ASSIGN_OR_RETURN(auto enc,
+                          age::Encryptor::Create(recipients, out.sink(),
+                                                 args.armor ? age::Armor::kYes : age::Armor::kNo));
   CORDON_TRY(Pump(in.source(), *enc, in.size(), "encrypted"));
   CORDON_TRY(enc->Close());
   return out.Commit();
@@ -109,10 +110,13 @@ void RegisterAgeCommands(CLI::App& app, int* exit_code) {
       "  cordon encrypt -R recipients.txt -a < notes.txt > notes.txt.age");
   e->add_option("-r,--recipient", enc->recipients, "an age1… public key (repeatable)")
       ->allow_extra_args(false);
-  e->add_option("-R,--recipients-file", enc->recipient_files, "a file of age1… keys, one per line (repeatable)")
+  e->add_option("-R,--recipients-file", enc->recipient_files,
+                "a file of age1… keys, one per line (repeatable)")
       ->allow_extra_args(false);
-  e->add_flag("-p,--passphrase", enc->passphrase, "encrypt with a passphrase (scrypt), asked on the terminal");
-  e->add_option("--passphrase-file", enc->passphrase_file, "read the passphrase from this file's first line");
+  e->add_flag("-p,--passphrase", enc->passphrase,
+              "encrypt with a passphrase (scrypt), asked on the terminal");
+  e->add_option("--passphrase-file", enc->passphrase_file,
+                "read the passphrase from this file's first line");
   e->add_flag("-a,--armor", enc->armor, "write PEM-armored text instead of binary");
   e->add_option("-o,--output", enc->output, "write here (atomically) instead of standard output");
   e->add_option("INPUT", enc->input, "file to encrypt (default: standard input)");
@@ -127,7 +131,8 @@ void RegisterAgeCommands(CLI::App& app, int* exit_code) {
   d->add_option("-i,--identity", dec->identity_files, "an identity file (repeatable)")
       ->allow_extra_args(false);
   d->add_flag("-p,--passphrase", dec->passphrase, "the file was encrypted with a passphrase");
-  d->add_option("--passphrase-file", dec->passphrase_file, "read the passphrase from this file's first line");
+  d->add_option("--passphrase-file", dec->passphrase_file,
+                "read the passphrase from this file's first line");
   d->add_option("--max-work-factor", dec->max_work_factor,
                 "highest scrypt work factor (log2 N) to accept (default 22)")
       ->check(CLI::Range(1, 30));

@@ -31,7 +31,8 @@ Status Keygen(const KeygenArgs& args) {
   SecretBuffer file = age::FormatIdentityFile(identity, NowUtc());
   if (args.output.empty()) {
     if (::isatty(STDOUT_FILENO)) {
-      std::cerr << FormatWarning("writing a secret key to the terminal; use -o FILE to keep it in a file");
+      std::cerr << FormatWarning(
+          "writing a secret key to the terminal; use -o FILE to keep it in a file");
     }
     FdSink out(STDOUT_FILENO);
     return out.Write(file.RevealBytes());
@@ -45,10 +46,12 @@ Status SignKeygen(const std::string& output) {
   sign::SecretKey key = sign::SecretKey::Generate();
   std::string pub_path = output + ".pub";
   if (PathExists(pub_path)) {
-    return Error(ErrorCode::kAlreadyExists, pub_path + " already exists; cordon does not overwrite it");
+    return Error(ErrorCode::kAlreadyExists,
+                 pub_path + " already exists; cordon does not overwrite it");
   }
   CORDON_TRY(WriteFileAtomic(output, key.Format().RevealBytes(), 0600, Overwrite::kRefuse));
-  CORDON_TRY(WriteFileAtomic(pub_path, AsBytes(key.public_key().Format()), 0644, Overwrite::kRefuse));
+  CORDON_TRY(
+      WriteFileAtomic(pub_path, AsBytes(key.public_key().Format()), 0644, Overwrite::kRefuse));
   std::cout << "key id " << sign::KeyIdHex(key.key_id()) << "\n"
             << "secret key: " << output << " (keep it private)\n"
             << "public key: " << pub_path << " (give it to whoever verifies)\n";
@@ -70,11 +73,12 @@ void RegisterKeyCommands(CLI::App& app, int* exit_code) {
   keygen->callback([args, exit_code] { *exit_code = Finish(Keygen(*args)); });
 
   auto out = std::make_shared<std::string>();
-  CLI::App* skg = app.add_subcommand(
-      "sign-keygen",
-      "Create a minisign-compatible Ed25519 signing key pair.\n"
-      "  cordon sign-keygen -o controller.key   writes controller.key (0600) and controller.key.pub");
-  skg->add_option("-o,--output", *out, "secret key file; the public key goes to FILE.pub")->required();
+  CLI::App* skg = app.add_subcommand("sign-keygen",
+                                     "Create a minisign-compatible Ed25519 signing key pair.\n"
+                                     "  cordon sign-keygen -o controller.key   writes "
+                                     "controller.key (0600) and controller.key.pub");
+  skg->add_option("-o,--output", *out, "secret key file; the public key goes to FILE.pub")
+      ->required();
   skg->callback([out, exit_code] { *exit_code = Finish(SignKeygen(*out)); });
 }
 

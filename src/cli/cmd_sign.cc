@@ -63,7 +63,8 @@ Status Verify(const VerifyArgs& args) {
                  "pass -p FILE.pub (or -P with the key's base64 line)");
   }
   auto key = sign::PublicKey::Parse(key_text);
-  if (!key.ok()) return key.error().WithContext(args.public_key_file.empty() ? "-P" : args.public_key_file);
+  if (!key.ok())
+    return key.error().WithContext(args.public_key_file.empty() ? "-P" : args.public_key_file);
   std::string sig_path = args.signature.empty() ? args.input + ".minisig" : args.signature;
   CORDON_ASSIGN_OR_RETURN(Bytes sig_text, ReadFileLimited(sig_path, kMaxSignatureFile));
   auto sig = sign::Signature::Parse(AsChars(sig_text));
@@ -93,7 +94,8 @@ void RegisterSignCommands(CLI::App& app, int* exit_code) {
       "Sign a file (Ed25519 over its BLAKE2b-512 hash, as minisign does). Writes FILE.minisig,\n"
       "which `minisign -V` and `cordon verify` check.\n"
       "  cordon sign -k controller.key -t \"order LAB42 approved by the DPO\" order.toml");
-  s->add_option("-k,--key", sargs->key, "secret key file (from `cordon sign-keygen` or `minisign -G -W`)")
+  s->add_option("-k,--key", sargs->key,
+                "secret key file (from `cordon sign-keygen` or `minisign -G -W`)")
       ->required();
   s->add_option("-t,--trusted-comment", sargs->trusted_comment,
                 "one line that the signature covers (default: timestamp and file name)");

@@ -59,7 +59,7 @@ Result<SecretBuffer> PromptNoEcho(int tty, const std::string& prompt) {
   // Echo goes off before the prompt appears and without flushing input
   // (TCSANOW, not TCSAFLUSH): a fast typist (or a script) answering the
   // prompt at once must not lose keystrokes.
-  termios old {};
+  termios old{};
   bool restore = ::tcgetattr(tty, &old) == 0;
   if (restore) {
     termios quiet = old;
@@ -88,19 +88,22 @@ Result<SecretBuffer> ReadPassphrase(const std::string& file, bool confirm) {
     while (len < raw.size() && raw[len] != '\n' && raw[len] != '\r') ++len;
     SecretBuffer out = SecretBuffer::CopyOf(ByteView(raw).first(len));
     WipeBytes(raw);
-    if (out.size() == 0) return Error(ErrorCode::kInvalidArgument, file + ": the passphrase is empty");
+    if (out.size() == 0)
+      return Error(ErrorCode::kInvalidArgument, file + ": the passphrase is empty");
     return out;
   }
   UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC));
   if (tty.get() < 0) {
-    return Error(ErrorCode::kInvalidArgument, "a passphrase is needed but there is no terminal to ask",
+    return Error(ErrorCode::kInvalidArgument,
+                 "a passphrase is needed but there is no terminal to ask",
                  "run from a terminal, or pass --passphrase-file FILE (mode 0600)");
   }
   CORDON_ASSIGN_OR_RETURN(SecretBuffer first, PromptNoEcho(tty.get(), "Enter passphrase: "));
   if (first.size() == 0) return Error(ErrorCode::kInvalidArgument, "the passphrase is empty");
   if (confirm) {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer again, PromptNoEcho(tty.get(), "Confirm passphrase: "));
-    if (!first.Equals(again)) return Error(ErrorCode::kInvalidArgument, "the passphrases do not match");
+    if (!first.Equals(again))
+      return Error(ErrorCode::kInvalidArgument, "the passphrases do not match");
   }
   return first;
 }
@@ -120,17 +123,17 @@ Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::s
       if (now - last > std::chrono::milliseconds(500)) {
         last = now;
         if (total && *total > 0) {
-          std::fprintf(stderr, "\rcordon: %.*s %.1f / %.1f MiB (%d%%)  ", static_cast<int>(verb.size()),
-                       verb.data(), done / 1048576.0, *total / 1048576.0,
-                       static_cast<int>(100.0 * done / *total));
+          (void)std::fprintf(stderr, "\rcordon: %.*s %.1f / %.1f MiB (%d%%)  ",
+                             static_cast<int>(verb.size()), verb.data(), done / 1048576.0,
+                             *total / 1048576.0, static_cast<int>(100.0 * done / *total));
         } else {
-          std::fprintf(stderr, "\rcordon: %.*s %.1f MiB  ", static_cast<int>(verb.size()), verb.data(),
-                       done / 1048576.0);
+          (void)std::fprintf(stderr, "\rcordon: %.*s %.1f MiB  ", static_cast<int>(verb.size()),
+                             verb.data(), done / 1048576.0);
         }
       }
     }
   }
-  if (show && done > 8 * 1048576) std::fprintf(stderr, "\r\033[K");
+  if (show && done > 8 * 1048576) (void)std::fprintf(stderr, "\r\033[K");
   WipeBytes(buf);  // may hold plaintext
   return Ok();
 }
@@ -144,10 +147,10 @@ int Finish(const Status& status) { return status.ok() ? kExitOk : Fail(status.er
 
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 

@@ -1,13 +1,15 @@
 // cordon: move patient data out of a customer's system without it leaking.
 // This file only wires subcommands together; each lives in its own file.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "core/diagnostic.h"
 #include "core/file.h"
 
-int main(int argc, char** argv) {
-  cordon::InstallInterruptCleanup();
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app(
       "cordon: scoped, sealed and accountable extraction of patient data.\n"
       "Keys and files use the age format (age-encryption.org/v1); signatures use\n"
@@ -36,4 +38,18 @@ int main(int argc, char** argv) {
     return cordon::kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cordon::InstallInterruptCleanup();
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {  // a library threw: a bug, reported as one
+    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInternal, e.what()));
+    return cordon::kExitFailure;
+  } catch (...) {
+    return cordon::kExitFailure;
+  }
 }

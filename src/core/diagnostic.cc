@@ -12,15 +12,21 @@ std::string FormatWarning(std::string_view message) {
   return "cordon: warning: " + std::string(message) + "\n";
 }
 
-std::string FormatNote(std::string_view message) { return "cordon: " + std::string(message) + "\n"; }
+std::string FormatNote(std::string_view message) {
+  return "cordon: " + std::string(message) + "\n";
+}
 
 int ExitCodeFor(const Error& error) {
   switch (error.code()) {
-    case ErrorCode::kInvalidArgument: return kExitUsage;
+    case ErrorCode::kInvalidArgument:
+      return kExitUsage;
     case ErrorCode::kAuthFailed:
-    case ErrorCode::kNoMatch: return kExitVerification;
-    case ErrorCode::kAlreadyExists: return kExitExists;
-    default: return kExitFailure;
+    case ErrorCode::kNoMatch:
+      return kExitVerification;
+    case ErrorCode::kAlreadyExists:
+      return kExitExists;
+    default:
+      return kExitFailure;
   }
 }
 

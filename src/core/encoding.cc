@@ -137,7 +137,8 @@ Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding) {
   int bits = 0;
   for (char c : text) {
     int8_t v = kBase64Table[static_cast<uint8_t>(c)];
-    if (v < 0) return Base64Error(c == '=' ? "unexpected padding" : "character outside the alphabet");
+    if (v < 0)
+      return Base64Error(c == '=' ? "unexpected padding" : "character outside the alphabet");
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -152,7 +153,8 @@ Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding) {
 
 std::string Bech32Encode(std::string_view hrp, ByteView data) {
   std::string lower_hrp;
-  for (char c : hrp) lower_hrp.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : hrp)
+    lower_hrp.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   Bytes five = ConvertBits(data, 8, 5, true).value();
   std::vector<uint8_t> values = HrpExpand(lower_hrp);
   values.insert(values.end(), five.begin(), five.end());
@@ -177,17 +179,20 @@ Result<Bech32Decoded> Bech32Decode(std::string_view text) {
     return Error(ErrorCode::kMalformed, "invalid bech32: separator misplaced");
   }
   std::string lower;
-  for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : text)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   std::string hrp = lower.substr(0, sep);
   std::vector<uint8_t> values;
   for (size_t i = sep + 1; i < lower.size(); ++i) {
     size_t pos = kBech32Alphabet.find(lower[i]);
-    if (pos == std::string_view::npos) return Error(ErrorCode::kMalformed, "invalid bech32: bad character");
+    if (pos == std::string_view::npos)
+      return Error(ErrorCode::kMalformed, "invalid bech32: bad character");
     values.push_back(static_cast<uint8_t>(pos));
   }
   std::vector<uint8_t> check = HrpExpand(hrp);
   check.insert(check.end(), values.begin(), values.end());
-  if (Bech32Polymod(check) != 1) return Error(ErrorCode::kMalformed, "invalid bech32: bad checksum");
+  if (Bech32Polymod(check) != 1)
+    return Error(ErrorCode::kMalformed, "invalid bech32: bad checksum");
   values.resize(values.size() - 6);
   CORDON_ASSIGN_OR_RETURN(Bytes data, ConvertBits(values, 5, 8, false));
   return Bech32Decoded{std::move(hrp), std::move(data)};

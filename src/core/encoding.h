@@ -11,7 +11,7 @@
 
 namespace cordon {
 
-std::string HexEncode(ByteView data);  // lowercase
+std::string HexEncode(ByteView data);            // lowercase
 Result<Bytes> HexDecode(std::string_view text);  // either case, even length
 
 enum class Base64Padding { kPadded, kUnpadded };

@@ -14,9 +14,13 @@ TEST(Hex, RoundTripsAndRejectsOddOrNonHex) {
 }
 
 TEST(Base64, MatchesRfc4648Vectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (auto [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(AsBytes(plain)), encoded);
     EXPECT_EQ(AsChars(*Base64Decode(encoded)), plain);
@@ -37,8 +41,7 @@ TEST(Base64, RejectsNonCanonicalAndMalformedInput) {
 }
 
 TEST(Bech32, AcceptsBip173ValidStrings) {
-  for (const char* valid : {"A12UEL5L", "a12uel5l",
-                            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+  for (const char* valid : {"A12UEL5L", "a12uel5l", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
                             "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w"}) {
     EXPECT_TRUE(Bech32Decode(valid).ok()) << valid;
   }
@@ -47,7 +50,7 @@ TEST(Bech32, AcceptsBip173ValidStrings) {
 TEST(Bech32, RejectsBadChecksumMixedCaseAndBadSeparator) {
   EXPECT_FALSE(Bech32Decode("a12uel5m").ok());
   EXPECT_FALSE(Bech32Decode("A12uEL5L").ok());
-  EXPECT_FALSE(Bech32Decode("pzry9x0s0muk").ok());  // no separator
+  EXPECT_FALSE(Bech32Decode("pzry9x0s0muk").ok());   // no separator
   EXPECT_FALSE(Bech32Decode("1pzry9x0s0muk").ok());  // empty hrp
   EXPECT_FALSE(Bech32Decode("x1b4n0q5v").ok());      // invalid character b
 }

@@ -55,8 +55,8 @@ extern "C" void CleanupOnSignal(int sig) {
   for (int i = 0; i < kCleanupSlots; ++i) {
     if (g_cleanup_used[i].load()) ::unlink(g_cleanup_paths[i].data());
   }
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
+  (void)::signal(sig, SIG_DFL);
+  (void)::raise(sig);
 }
 
 }  // namespace

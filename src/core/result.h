@@ -56,7 +56,7 @@ class [[nodiscard]] Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return state_.index() == 0; }
@@ -106,14 +106,15 @@ inline Status Ok() { return {}; }
 
 }  // namespace cordon
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `decl` is a declaration, not an expression.
 #define CORDON_CONCAT_INNER(a, b) a##b
 #define CORDON_CONCAT(a, b) CORDON_CONCAT_INNER(a, b)
 
 // CORDON_TRY(expr): returns the error of a Status/Result expression from the
 // enclosing function.
-#define CORDON_TRY(expr)                                   \
-  do {                                                     \
-    auto&& cordon_try_result_ = (expr);                    \
+#define CORDON_TRY(expr)                                             \
+  do {                                                               \
+    auto&& cordon_try_result_ = (expr);                              \
     if (!cordon_try_result_.ok()) return cordon_try_result_.error(); \
   } while (0)
 
@@ -125,3 +126,4 @@ inline Status Ok() { return {}; }
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.error();                  \
   decl = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -41,7 +41,8 @@ void ChaCha20Poly1305::Seal(const Nonce& nonce, ByteView plaintext, std::span<ui
       (!plaintext.empty() && EVP_EncryptUpdate(ctx, out.data(), &len, plaintext.data(),
                                                static_cast<int>(plaintext.size())) != 1) ||
       EVP_EncryptFinal_ex(ctx, out.data() + len, &fin) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kTagSize, out.data() + plaintext.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kTagSize, out.data() + plaintext.size()) !=
+          1) {
     std::abort();  // cannot fail with valid sizes: a broken invariant
   }
 }

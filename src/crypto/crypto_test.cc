@@ -16,9 +16,9 @@ Bytes H(std::string_view hex) { return HexDecode(hex).value(); }
 std::string Hex(ByteView b) { return HexEncode(b); }
 
 TEST(Hkdf, MatchesRfc5869TestCase1) {
-  SecretBuffer okm = HkdfSha256(H("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"),
-                                H("000102030405060708090a0b0c"),
-                                AsChars(H("f0f1f2f3f4f5f6f7f8f9")), 42);
+  SecretBuffer okm =
+      HkdfSha256(H("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"), H("000102030405060708090a0b0c"),
+                 AsChars(H("f0f1f2f3f4f5f6f7f8f9")), 42);
   EXPECT_EQ(Hex(okm.RevealBytes()),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
@@ -37,17 +37,23 @@ TEST(Scrypt, MatchesRfc7914Vector2) {
 }
 
 TEST(Scrypt, RefusesAbsurdWorkFactors) {
-  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 31, 8, 1, 32).error().code(), ErrorCode::kLimitExceeded);
-  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 0, 8, 1, 32).error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 31, 8, 1, 32).error().code(),
+            ErrorCode::kLimitExceeded);
+  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 0, 8, 1, 32).error().code(),
+            ErrorCode::kLimitExceeded);
 }
 
 TEST(X25519, MatchesRfc7748DiffieHellman) {
-  SecretBuffer alice = SecretBuffer::CopyOf(H("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-  SecretBuffer bob = SecretBuffer::CopyOf(H("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
-  EXPECT_EQ(Hex(X25519PublicKey(alice)), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  SecretBuffer alice =
+      SecretBuffer::CopyOf(H("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  SecretBuffer bob =
+      SecretBuffer::CopyOf(H("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  EXPECT_EQ(Hex(X25519PublicKey(alice)),
+            "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
   auto shared = X25519(alice, X25519PublicKey(bob));
   ASSERT_TRUE(shared.ok());
-  EXPECT_EQ(Hex(shared->RevealBytes()), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+  EXPECT_EQ(Hex(shared->RevealBytes()),
+            "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 }
 
 TEST(X25519, RejectsLowOrderPoints) {

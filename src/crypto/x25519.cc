@@ -18,7 +18,8 @@ Result<SecretBuffer> X25519(const SecretBuffer& scalar, ByteView point) {
   // libsodium returns -1 when the output is all zero.
   if (crypto_scalarmult(shared.RevealMutable().data(), scalar.RevealBytes().data(), point.data()) !=
       0) {
-    return Error(ErrorCode::kMalformed, "X25519 share is a low-order point (all-zero shared secret)");
+    return Error(ErrorCode::kMalformed,
+                 "X25519 share is a low-order point (all-zero shared secret)");
   }
   return shared;
 }

@@ -16,8 +16,8 @@ constexpr size_t kSignatureBytes = 2 + 8 + 64;
 // sig_alg(2) kdf_alg(2) chk_alg(2) salt(32) opslimit(8) memlimit(8) keynum_sk(8+64+32)
 constexpr size_t kSecretKeyBytes = 2 + 2 + 2 + 32 + 8 + 8 + 8 + 64 + 32;
 
-Error Malformed(std::string what, std::string why) {
-  return Error(ErrorCode::kMalformed, what + ": " + why);
+Error Malformed(std::string_view what, std::string_view why) {
+  return Error(ErrorCode::kMalformed, std::string(what) + ": " + std::string(why));
 }
 
 // Splits `text` into lines, dropping a trailing '\r' from each.
@@ -58,7 +58,8 @@ std::string KeyIdHex(const KeyId& id) {
   KeyId reversed = id;
   std::reverse(reversed.begin(), reversed.end());
   std::string hex = HexEncode(reversed);
-  std::transform(hex.begin(), hex.end(), hex.begin(), [](char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](char c) { return static_cast<char>(std::toupper(c)); });
   return hex;
 }
 
@@ -133,7 +134,8 @@ Result<SecretKey> SecretKey::Parse(ByteView text) {
     return Error(ErrorCode::kAuthFailed, "secret key: checksum mismatch (damaged key file)");
   }
   if (!crypto::Ed25519SecretKeyIsConsistent(ed_secret)) {
-    return Error(ErrorCode::kAuthFailed, "secret key: public half does not match (damaged key file)");
+    return Error(ErrorCode::kAuthFailed,
+                 "secret key: public half does not match (damaged key file)");
   }
   return SecretKey(id, SecretBuffer::CopyOf(ed_secret));
 }
@@ -149,7 +151,8 @@ SecretBuffer SecretKey::Format() const {
   std::copy(ed.begin(), ed.end(), b.begin() + kKeynum + 8);
   auto sum = SecretKeyChecksum(key_id_, ed);
   std::copy(sum.begin(), sum.end(), b.begin() + kKeynum + 8 + 64);
-  std::string head = std::string(kUntrustedPrefix) + "minisign secret key (no passphrase), cordon\n";
+  std::string head =
+      std::string(kUntrustedPrefix) + "minisign secret key (no passphrase), cordon\n";
   std::string encoded = Base64Encode(raw.RevealBytes());
   SecretBuffer out(head.size() + encoded.size() + 1);
   auto o = out.RevealMutable();
@@ -170,8 +173,10 @@ PublicKey SecretKey::public_key() const {
 Result<Signature> Signature::Parse(std::string_view text) {
   std::vector<std::string_view> lines = Lines(text);
   if (lines.size() != 4) {
-    return Malformed("signature", "expected 4 lines (untrusted comment, signature, trusted comment, "
-                                  "global signature), found " + std::to_string(lines.size()));
+    return Malformed("signature",
+                     "expected 4 lines (untrusted comment, signature, trusted comment, "
+                     "global signature), found " +
+                         std::to_string(lines.size()));
   }
   if (lines[0].rfind(kUntrustedPrefix, 0) != 0) {
     return Malformed("signature", "line 1 is not an \"untrusted comment:\" line");

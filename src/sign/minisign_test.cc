@@ -87,7 +87,9 @@ TEST(Minisign, RejectsMalformedAndTruncatedSignatureFiles) {
   EXPECT_EQ(Signature::Parse(bad_alg).error().code(), ErrorCode::kUnsupported);
   EXPECT_FALSE(Signature::Parse(text + "extra line\n").ok());
   EXPECT_FALSE(Signature::Parse(std::string(5000, 'A')).ok());
-  EXPECT_FALSE(Signature::Parse("untrusted comment: x\n" + std::string(100, '=') + "\ntrusted comment: y\nAAAA\n").ok());
+  EXPECT_FALSE(Signature::Parse("untrusted comment: x\n" + std::string(100, '=') +
+                                "\ntrusted comment: y\nAAAA\n")
+                   .ok());
 }
 
 TEST(Minisign, RejectsMalformedKeysAndDamagedSecretKeys) {
