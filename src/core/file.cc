@@ -79,6 +79,18 @@ Result<UniqueFd> OpenForReading(const std::string& path) {
   return UniqueFd(fd);
 }
 
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenForReading(path));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path);
+  if (S_ISDIR(st.st_mode)) {
+    return Error(ErrorCode::kInvalidArgument, path + " is a directory, not a file");
+  }
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  uint64_t size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+  return std::make_unique<FileSource>(Token{}, std::move(fd), path, size);
+}
+
 Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size) {
   CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenForReading(path));
   FdSource source(fd.get(), path);

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,27 @@ class UniqueFd {
 
 // Opens a file for reading; errors name the path.
 Result<UniqueFd> OpenForReading(const std::string& path);
+
+// A file opened for reading that owns its descriptor.
+class FileSource final : public ByteSource {
+ public:
+  static Result<std::unique_ptr<FileSource>> Open(const std::string& path);
+  Result<size_t> Read(std::span<uint8_t> out) override { return source_.Read(out); }
+  // Size at open time (regular files), for progress and plans.
+  uint64_t size() const { return size_; }
+
+ private:
+  struct Token {};  // only Open() constructs
+
+ public:
+  FileSource(Token, UniqueFd fd, const std::string& path, uint64_t size)
+      : fd_(std::move(fd)), source_(fd_.get(), path), size_(size) {}
+
+ private:
+  UniqueFd fd_;
+  FdSource source_;
+  uint64_t size_;
+};
 
 // Reads a whole file, refusing files larger than max_size (untrusted input
 // must have bounded cost).
