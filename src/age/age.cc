@@ -20,7 +20,11 @@ SecretBuffer PayloadKey(const SecretBuffer& file_key, ByteView nonce) {
 }  // namespace
 
 Result<std::unique_ptr<Encryptor>> Encryptor::Create(
-    const std::vector<std::unique_ptr<Recipient>>& recipients, ByteSink& out, Armor armor) {
+    const std::vector<std::unique_ptr<Recipient>>& recipients, ByteSink& out, Armor armor,
+    HeaderPlacement placement) {
+  if (placement == HeaderPlacement::kDeferred && armor == Armor::kYes) {
+    return Error(ErrorCode::kInvalidArgument, "a deferred header needs binary output");
+  }
   if (recipients.empty()) {
     return Error(ErrorCode::kInvalidArgument, "no recipient given",
                  "name who may open the file with -r age1… or -R FILE");
@@ -50,8 +54,14 @@ Result<std::unique_ptr<Encryptor>> Encryptor::Create(
   }
   Bytes nonce(kPayloadNonceSize);
   crypto::RandomBytes(nonce);
-  CORDON_TRY(sink->Write(AsBytes(header)));
-  CORDON_TRY(sink->Write(nonce));
+  if (placement == HeaderPlacement::kDeferred) {
+    // The payload nonce travels with the header: the sink gets chunks only.
+    enc->deferred_header_ = std::move(header);
+    enc->deferred_header_.append(AsChars(nonce));
+  } else {
+    CORDON_TRY(sink->Write(AsBytes(header)));
+    CORDON_TRY(sink->Write(nonce));
+  }
   enc->stream_ = std::make_unique<StreamWriter>(PayloadKey(file_key, nonce), *sink);
   return enc;
 }

@@ -20,15 +20,25 @@ namespace cordon::age {
 
 enum class Armor { kNo, kYes };
 
+// kDeferred: the header is not written to the sink; the caller writes it in
+// front of the payload last (see deferred_header()). Until then the file
+// holds no wrapped file key, so a crash mid-write leaves nothing anyone can
+// open. Binary (unarmored) output only.
+enum class HeaderPlacement { kInline, kDeferred };
+
 class Encryptor final : public ByteSink {
  public:
   // Writes the header for `recipients` to `out`. Fails with kInvalidArgument
   // if there is no recipient, or a passphrase recipient is mixed with others.
   static Result<std::unique_ptr<Encryptor>> Create(
-      const std::vector<std::unique_ptr<Recipient>>& recipients, ByteSink& out, Armor armor);
+      const std::vector<std::unique_ptr<Recipient>>& recipients, ByteSink& out, Armor armor,
+      HeaderPlacement placement = HeaderPlacement::kInline);
   Status Write(ByteView data) override;
   // Seals the final chunk (and closes the armor). Required.
   Status Close();
+  // With HeaderPlacement::kDeferred: the bytes (header and payload nonce)
+  // that must precede what was written to the sink. Known from Create() on.
+  const std::string& deferred_header() const { return deferred_header_; }
 
  private:
   struct Token {};  // only Create() constructs
@@ -39,6 +49,7 @@ class Encryptor final : public ByteSink {
  private:
   std::unique_ptr<ArmorWriter> armor_;
   std::unique_ptr<StreamWriter> stream_;
+  std::string deferred_header_;
 };
 
 enum class ArmorDetection { kAuto, kBinary, kArmored };

@@ -21,6 +21,9 @@ int Run(int argc, char** argv) {
   cordon::cli::RegisterKeyCommands(app, &exit_code);
   cordon::cli::RegisterAgeCommands(app, &exit_code);
   cordon::cli::RegisterSignCommands(app, &exit_code);
+  cordon::cli::RegisterOrderCommands(app, &exit_code);
+  cordon::cli::RegisterExtractCommands(app, &exit_code);
+  cordon::cli::RegisterTestdataCommands(app, &exit_code);
   app.footer(
       "Exit codes: 0 success, 1 failure, 2 usage error, 3 verification failed\n"
       "(bad MAC or signature, no matching key), 4 refused to overwrite a file.");

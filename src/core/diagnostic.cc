@@ -22,6 +22,7 @@ int ExitCodeFor(const Error& error) {
       return kExitUsage;
     case ErrorCode::kAuthFailed:
     case ErrorCode::kNoMatch:
+    case ErrorCode::kRefused:
       return kExitVerification;
     case ErrorCode::kAlreadyExists:
       return kExitExists;

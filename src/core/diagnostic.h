@@ -18,8 +18,9 @@ std::string FormatNote(std::string_view message);
 
 // The process exit code for an error, stable for scripts:
 // 1 = failure (I/O, malformed input, limits), 2 = usage (bad flags or
-// arguments), 3 = verification failed (a MAC, tag or signature, or no key
-// matches), 4 = refused to overwrite an existing file.
+// arguments), 3 = verification failed or refused (a MAC, tag or signature,
+// no key matches, an order that is unsigned, expired or does not fit),
+// 4 = refused to overwrite an existing file.
 int ExitCodeFor(const Error& error);
 
 inline constexpr int kExitOk = 0;

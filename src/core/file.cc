@@ -34,13 +34,15 @@ constexpr int kCleanupSlots = 64;
 constexpr size_t kMaxPath = 4096;
 std::array<std::array<char, kMaxPath>, kCleanupSlots> g_cleanup_paths;
 std::array<std::atomic<bool>, kCleanupSlots> g_cleanup_used;
+std::array<bool, kCleanupSlots> g_cleanup_is_dir;
 
-int RegisterCleanup(const std::string& path) {
+int RegisterCleanup(const std::string& path, bool directory = false) {
   if (path.size() >= kMaxPath) return -1;
   for (int i = 0; i < kCleanupSlots; ++i) {
     bool expected = false;
     if (g_cleanup_used[i].compare_exchange_strong(expected, true)) {
       std::memcpy(g_cleanup_paths[i].data(), path.c_str(), path.size() + 1);
+      g_cleanup_is_dir[i] = directory;
       return i;
     }
   }
@@ -53,7 +55,10 @@ void UnregisterCleanup(int slot) {
 
 extern "C" void CleanupOnSignal(int sig) {
   for (int i = 0; i < kCleanupSlots; ++i) {
-    if (g_cleanup_used[i].load()) ::unlink(g_cleanup_paths[i].data());
+    if (g_cleanup_used[i].load() && !g_cleanup_is_dir[i]) ::unlink(g_cleanup_paths[i].data());
+  }
+  for (int i = 0; i < kCleanupSlots; ++i) {
+    if (g_cleanup_used[i].load() && g_cleanup_is_dir[i]) ::rmdir(g_cleanup_paths[i].data());
   }
   (void)::signal(sig, SIG_DFL);
   (void)::raise(sig);
@@ -196,6 +201,18 @@ void InstallInterruptCleanup() {
   sa.sa_handler = CleanupOnSignal;
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &sa, nullptr);
+}
+
+CleanupGuard::CleanupGuard(const std::string& path, bool directory)
+    : slot_(RegisterCleanup(path, directory)) {}
+
+CleanupGuard::~CleanupGuard() { UnregisterCleanup(slot_); }
+
+Status SyncDirectory(const std::string& path) {
+  UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0) return IoError("cannot open directory", path);
+  if (::fsync(dir.get()) != 0 && errno != EINVAL) return IoError("cannot flush directory", path);
+  return Ok();
 }
 
 bool PathExists(const std::string& path) {

@@ -108,4 +108,21 @@ void InstallInterruptCleanup();
 
 bool PathExists(const std::string& path);
 
+// Removes `path` (a file, or an empty directory) if a signal ends the process
+// while the guard lives. Directories are removed after files.
+class CleanupGuard {
+ public:
+  explicit CleanupGuard(const std::string& path, bool directory = false);
+  CleanupGuard(CleanupGuard&& other) noexcept : slot_(other.slot_) { other.slot_ = -1; }
+  CleanupGuard& operator=(CleanupGuard&&) = delete;
+  CleanupGuard(const CleanupGuard&) = delete;
+  ~CleanupGuard();
+
+ private:
+  int slot_;
+};
+
+// Flushes a directory's entries to disk (after creating or renaming in it).
+Status SyncDirectory(const std::string& path);
+
 }  // namespace cordon

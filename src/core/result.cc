@@ -27,6 +27,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "unsupported";
     case ErrorCode::kLimitExceeded:
       return "limit-exceeded";
+    case ErrorCode::kRefused:
+      return "refused";
     case ErrorCode::kInternal:
       return "internal";
   }

@@ -21,6 +21,7 @@ enum class ErrorCode {
   kNoMatch,          // none of the given keys can open this input
   kUnsupported,      // a well-formed input uses a feature cordon does not implement
   kLimitExceeded,    // untrusted input asks for more work or memory than allowed
+  kRefused,          // policy says no: unsigned or expired order, order that does not fit
   kInternal,         // a library call failed unexpectedly
 };
 

@@ -1,0 +1,86 @@
+// The controller's order: a TOML file that says which tables, columns and rows
+// may leave, for what purpose, to whom and until when (docs/order-format.md).
+// Loading checks the order on its own; Check() checks it against a source.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "order/predicate.h"
+#include "order/value.h"
+
+namespace cordon::order {
+
+inline constexpr int kOrderFormatVersion = 1;
+
+// Where something is in the order file, for messages ("order.toml:12:5").
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+// What happens to a column. Only kept columns leave; later transforms
+// (pseudonym, redact, …) add kinds here.
+enum class Fate { kKeep, kKeepFreeText };
+std::string_view FateName(Fate f);  // "keep", "keep:free-text"
+
+struct ColumnRule {
+  std::string column;
+  Fate fate = Fate::kKeep;
+  SourcePos pos;
+};
+
+struct Follow {
+  std::string column;         // in this table
+  std::string parent_table;   // a table of this order (by its name)
+  std::string parent_column;  // in the parent's source
+  SourcePos pos;
+};
+
+struct TableOrder {
+  std::string name;  // in the package
+  std::string from;  // source table
+  std::optional<std::string> where;
+  SourcePos pos, from_pos, where_pos;
+  std::map<std::string, ColumnType> types;
+  std::map<std::string, SourcePos> type_pos;
+  std::vector<ColumnRule> columns;  // sorted by column name
+  std::optional<Follow> follow;
+};
+
+struct Order {
+  std::string id, controller, processor, purpose, contract;
+  int32_t not_after = 0;  // days since epoch; the order is refused after this day
+  int retention_days = 0;
+  std::vector<std::string> recipients;
+  SourcePos recipients_pos;
+  std::vector<TableOrder> tables;
+  std::string file_name;
+};
+
+// One problem found in an order, with where it is and what to do.
+struct Diagnostic {
+  SourcePos pos;
+  std::string message;
+  std::string hint;
+};
+
+// Parses an order. Returns every problem found (not just the first) as
+// diagnostics; an order with diagnostics must not be used.
+struct LoadedOrder {
+  Order order;
+  std::vector<Diagnostic> problems;
+};
+LoadedOrder ParseOrder(std::string_view text, std::string file_name);
+
+// Formats a diagnostic as "file:line:column: message".
+std::string FormatDiagnostic(const std::string& file_name, const Diagnostic& d);
+
+// Turns problems into one Error (kInvalidArgument) listing them all.
+Error ProblemsError(const std::string& file_name, const std::vector<Diagnostic>& problems);
+
+}  // namespace cordon::order

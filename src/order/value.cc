@@ -1,0 +1,177 @@
+#include "order/value.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace cordon::order {
+namespace {
+
+Error Expected(std::string_view what, std::string_view field) {
+  std::string shown(field.substr(0, 40));
+  return Error(ErrorCode::kMalformed, "\"" + shown + "\" is not " + std::string(what));
+}
+
+// Reads exactly `width` digits (or 1..width when `flexible`).
+bool ReadNumber(std::string_view s, size_t& pos, int width, bool flexible, int& out) {
+  int value = 0, n = 0;
+  while (n < width && pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+    value = value * 10 + (s[pos] - '0');
+    ++pos, ++n;
+  }
+  if (n == 0 || (!flexible && n != width)) return false;
+  out = value;
+  return true;
+}
+
+}  // namespace
+
+std::string_view ValueTypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kText: return "text";
+    case ValueType::kInt: return "int";
+    case ValueType::kDecimal: return "decimal";
+    case ValueType::kDate: return "date";
+  }
+  return "?";
+}
+
+Result<ColumnType> ParseColumnType(std::string_view spec) {
+  if (spec == "text") return ColumnType{ValueType::kText, ""};
+  if (spec == "int") return ColumnType{ValueType::kInt, ""};
+  if (spec == "decimal") return ColumnType{ValueType::kDecimal, ""};
+  if (spec.rfind("date:", 0) == 0) {
+    std::string format(spec.substr(5));
+    bool day = false, month = false, year = false;
+    for (size_t i = 0; i < format.size(); ++i) {
+      if (format[i] != '%') continue;
+      if (i + 1 == format.size()) return Error(ErrorCode::kInvalidArgument, "date format ends with '%'");
+      char d = format[++i];
+      if (d == 'd') day = true;
+      else if (d == 'm') month = true;
+      else if (d == 'Y' || d == 'y') year = true;
+      else if (d != 'H' && d != 'M' && d != 'S' && d != '%') {
+        return Error(ErrorCode::kInvalidArgument, std::string("date format directive %") + d + " is not supported",
+                     "use %d %m %Y %y %H %M %S and literal characters, e.g. date:%d/%m/%Y");
+      }
+    }
+    if (!day || !month || !year) {
+      return Error(ErrorCode::kInvalidArgument, "a date format needs %d, %m and %Y (or %y)");
+    }
+    return ColumnType{ValueType::kDate, format};
+  }
+  if (spec == "date") {
+    return Error(ErrorCode::kInvalidArgument, "\"date\" needs its format",
+                 "write date:%d/%m/%Y (or the format the file uses)");
+  }
+  return Error(ErrorCode::kInvalidArgument, "unknown type \"" + std::string(spec) + "\"",
+               "use text, int, decimal or date:<format>");
+}
+
+bool IsValidDate(int year, int month, int day) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || year < 1 || year > 9999) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+int32_t DaysFromCivil(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+std::string FormatIsoDate(int32_t z) {
+  z += 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const int doe = z - era * 146097;
+  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int mp = (5 * doy + 2) / 153;
+  const int d = doy - (153 * mp + 2) / 5 + 1;
+  const int m = mp + (mp < 10 ? 3 : -9);
+  const int y = yoe + era * 400 + (m <= 2);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+Result<int32_t> ParseIsoDate(std::string_view text) {
+  size_t pos = 0;
+  int y = 0, m = 0, d = 0;
+  if (!ReadNumber(text, pos, 4, false, y) || pos >= text.size() || text[pos++] != '-' ||
+      !ReadNumber(text, pos, 2, false, m) || pos >= text.size() || text[pos++] != '-' ||
+      !ReadNumber(text, pos, 2, false, d) || pos != text.size()) {
+    return Expected("a date in YYYY-MM-DD form", text);
+  }
+  if (!IsValidDate(y, m, d)) return Expected("a real calendar date", text);
+  return DaysFromCivil(y, m, d);
+}
+
+Result<Value> ParseField(const ColumnType& type, std::string_view field) {
+  Value v;
+  if (field.empty()) return v;  // NULL
+  switch (type.type) {
+    case ValueType::kText:
+      v.kind = Value::Kind::kText;
+      v.text = field;
+      return v;
+    case ValueType::kInt: {
+      std::string_view s = field;
+      if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v.integer);
+      if (ec != std::errc() || end != s.data() + s.size()) return Expected("an integer", field);
+      v.kind = Value::Kind::kInt;
+      return v;
+    }
+    case ValueType::kDecimal: {
+      // Legacy French exports write decimal commas: accept ',' or '.'.
+      std::string s(field);
+      for (char& c : s) {
+        if (c == ',') c = '.';
+      }
+      if (!s.empty() && s[0] == '+') s.erase(0, 1);
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v.decimal);
+      if (ec != std::errc() || end != s.data() + s.size()) return Expected("a decimal number", field);
+      v.kind = Value::Kind::kDecimal;
+      return v;
+    }
+    case ValueType::kDate: {
+      int y = -1, m = -1, d = -1, ignored = 0;
+      size_t pos = 0;
+      const std::string& f = type.date_format;
+      for (size_t i = 0; i < f.size(); ++i) {
+        if (f[i] != '%') {
+          if (pos >= field.size() || field[pos] != f[i]) return Expected("a date in format " + f, field);
+          ++pos;
+          continue;
+        }
+        char dir = f[++i];
+        bool ok = true;
+        switch (dir) {
+          case 'd': ok = ReadNumber(field, pos, 2, true, d); break;
+          case 'm': ok = ReadNumber(field, pos, 2, true, m); break;
+          case 'Y': ok = ReadNumber(field, pos, 4, false, y); break;
+          case 'y':
+            ok = ReadNumber(field, pos, 2, false, y);
+            y += y < 69 ? 2000 : 1900;  // POSIX pivot
+            break;
+          case 'H': case 'M': case 'S': ok = ReadNumber(field, pos, 2, true, ignored); break;
+          case '%': ok = pos < field.size() && field[pos++] == '%'; break;
+          default: ok = false;
+        }
+        if (!ok) return Expected("a date in format " + f, field);
+      }
+      if (pos != field.size()) return Expected("a date in format " + f, field);
+      if (!IsValidDate(y, m, d)) return Expected("a real calendar date", field);
+      v.kind = Value::Kind::kDate;
+      v.days = DaysFromCivil(y, m, d);
+      return v;
+    }
+  }
+  return v;
+}
+
+}  // namespace cordon::order

@@ -1,0 +1,133 @@
+#include "pipeline/binding.h"
+
+#include <algorithm>
+
+#include "order/free_text.h"
+
+namespace cordon::pipeline {
+namespace {
+
+std::string ListColumns(const std::vector<std::string>& header) {
+  std::string out;
+  for (const std::string& h : header) out += (out.empty() ? "" : ", ") + h;
+  return out;
+}
+
+// Reads the first rows of a table to judge which kept columns hold prose.
+Result<std::vector<bool>> SniffFreeText(const source::CsvSource& source, const BoundTable& t) {
+  CORDON_ASSIGN_OR_RETURN(auto reader, source.Read(*t.source));
+  std::vector<order::FreeTextSniffer> sniffers(t.header.size());
+  for (size_t row = 0; row < kFreeTextSampleRows; ++row) {
+    CORDON_ASSIGN_OR_RETURN(bool more, reader->Next());
+    if (!more) break;
+    for (size_t i : t.kept) {
+      CORDON_ASSIGN_OR_RETURN(std::string_view v, reader->Utf8Field(i));
+      sniffers[i].Add(v);
+    }
+  }
+  std::vector<bool> out(t.header.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = sniffers[i].LooksFreeText();
+  return out;
+}
+
+}  // namespace
+
+Binding Bind(const order::Order& order, const source::CsvSource& source) {
+  Binding b;
+  auto problem = [&](order::SourcePos pos, std::string message, std::string hint = {}) {
+    b.problems.push_back({pos, std::move(message), std::move(hint)});
+  };
+  for (const order::TableOrder& spec : order.tables) {
+    BoundTable t;
+    t.spec = &spec;
+    t.source = source.Find(spec.from);
+    if (t.source == nullptr) {
+      std::string names;
+      for (const auto& s : source.tables()) names += (names.empty() ? "" : ", ") + s.name;
+      problem(spec.from_pos, "unknown table " + spec.from + " in the source", "the source has: " + names);
+      continue;
+    }
+    auto reader = source.Read(*t.source);
+    if (!reader.ok()) {
+      problem(spec.from_pos, reader.error().message(), reader.error().hint());
+      continue;
+    }
+    t.header = (*reader)->header();
+    t.dialect = std::string(source::TextEncodingName((*reader)->encoding())) + ", '" +
+                ((*reader)->separator() == '\t' ? std::string("\\t") : std::string(1, (*reader)->separator())) + "'";
+    auto index_of = [&](const std::string& column) -> std::optional<size_t> {
+      auto it = std::find(t.header.begin(), t.header.end(), column);
+      if (it == t.header.end()) return std::nullopt;
+      return static_cast<size_t>(it - t.header.begin());
+    };
+    std::vector<const order::ColumnRule*> rule_of(t.header.size(), nullptr);
+    for (const order::ColumnRule& rule : spec.columns) {
+      auto i = index_of(rule.column);
+      if (!i) {
+        problem(rule.pos, "unknown column " + rule.column + " in " + t.source->name,
+                "the columns of " + t.source->name + " are: " + ListColumns(t.header));
+        continue;
+      }
+      rule_of[*i] = &rule;
+    }
+    for (const auto& [column, pos] : spec.type_pos) {
+      if (!index_of(column)) problem(pos, "[table.types] names unknown column " + column);
+    }
+    for (size_t i = 0; i < t.header.size(); ++i) {
+      if (rule_of[i] != nullptr) t.kept.push_back(i);
+    }
+    if (spec.where) {
+      auto parsed = order::Predicate::Parse(*spec.where);
+      if (parsed.ok()) {
+        Status bound = parsed->Bind(t.header, spec.types);
+        if (bound.ok()) {
+          t.where = std::move(parsed).value();
+        } else {
+          const std::string& m = bound.error().message();
+          order::SourcePos p = spec.where_pos;
+          if (m.rfind("column ", 0) == 0) p.column += std::atoi(m.c_str() + 7);
+          problem(p, "where: " + m.substr(m.find(": ") + 2), bound.error().hint());
+        }
+      }  // syntax errors were reported when the order was loaded
+    }
+    if (spec.follow) {
+      auto col = index_of(spec.follow->column);
+      if (!col) problem(spec.follow->pos, "follow: unknown column " + spec.follow->column + " in " + t.source->name);
+      t.follow_column = col;
+      for (size_t p = 0; p < b.tables.size(); ++p) {
+        if (b.tables[p].spec->name != spec.follow->parent_table) continue;
+        t.parent = p;
+        auto pcol = std::find(b.tables[p].header.begin(), b.tables[p].header.end(), spec.follow->parent_column);
+        if (pcol == b.tables[p].header.end()) {
+          problem(spec.follow->pos, "follow: unknown column " + spec.follow->parent_column + " in " +
+                                        b.tables[p].source->name);
+        } else {
+          b.tables[p].key_column = static_cast<size_t>(pcol - b.tables[p].header.begin());
+        }
+      }
+    }
+    auto content = SniffFreeText(source, t);
+    if (!content.ok()) problem(spec.from_pos, content.error().message(), content.error().hint());
+    for (size_t i = 0; i < t.header.size(); ++i) {
+      ColumnReport r{t.header[i], "excluded", false, ""};
+      if (order::NameLooksFreeText(t.header[i])) {
+        r.looks_free_text = true, r.why_free_text = "name";
+      } else if (content.ok() && (*content)[i]) {
+        r.looks_free_text = true, r.why_free_text = "content";
+      }
+      if (const order::ColumnRule* rule = rule_of[i]) {
+        r.fate = std::string(order::FateName(rule->fate));
+        if (r.looks_free_text && rule->fate == order::Fate::kKeep) {
+          problem(rule->pos, "column " + t.header[i] + " looks like free text (its " + r.why_free_text + ")",
+                  "write " + t.header[i] + " = \"keep:free-text\" to keep it on purpose, or remove the line "
+                  "so that it does not leave");
+        }
+      }
+      t.columns.push_back(std::move(r));
+    }
+    b.tables.push_back(std::move(t));
+  }
+  return b;
+}
+
+}  // namespace cordon::pipeline

@@ -1,0 +1,49 @@
+// Binds an order to a source: resolves every table and column, types and
+// binds the `where` predicates, decides each source column's fate and flags
+// free text kept without saying so. This is what `order check` reports and
+// what `plan` and `extract` run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "order/order.h"
+#include "order/predicate.h"
+#include "source/csv_source.h"
+
+namespace cordon::pipeline {
+
+// How many rows of each table are read to judge whether a column is free text.
+inline constexpr size_t kFreeTextSampleRows = 2000;
+
+struct ColumnReport {
+  std::string column;
+  std::string fate;  // "keep", "keep:free-text" or "excluded"
+  bool looks_free_text = false;
+  std::string why_free_text;  // "name", "content", or empty
+};
+
+struct BoundTable {
+  const order::TableOrder* spec = nullptr;
+  const source::CsvTable* source = nullptr;
+  std::vector<std::string> header;
+  std::vector<size_t> kept;  // header indices, in header order
+  std::optional<order::Predicate> where;
+  std::optional<size_t> follow_column;  // header index of this table's follow key
+  size_t parent = 0;                    // index of the followed table in Binding::tables
+  std::optional<size_t> key_column;     // header index whose selected values children follow
+  std::vector<ColumnReport> columns;    // every source column, in header order
+  std::string dialect;                  // "windows-1252, ';'" for reports
+};
+
+struct Binding {
+  std::vector<BoundTable> tables;
+  std::vector<order::Diagnostic> problems;
+};
+
+// Binds `order` to `source`. Problems are collected (all of them), each with
+// its position in the order file and a hint.
+Binding Bind(const order::Order& order, const source::CsvSource& source);
+
+}  // namespace cordon::pipeline

@@ -1,0 +1,92 @@
+// `extract`, `plan` and `open`: the signed order turned into a sealed package
+// (DIR/<table>.csv.age + manifest.json [+ .minisig]), its dry run, and its
+// opening by a recipient. The manifest format is in docs/order-format.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "age/recipients.h"
+#include "pipeline/runner.h"
+#include "sign/minisign.h"
+
+namespace cordon::pipeline {
+
+inline constexpr int kManifestFormatVersion = 1;
+inline constexpr size_t kMaxOrderBytes = 1 << 20;
+
+// The clock, injectable for tests.
+struct Clock {
+  int32_t today = 0;       // days since 1970-01-01, UTC
+  std::string now_rfc3339;  // "2026-11-22T18:00:00Z"
+  static Clock System();
+};
+
+struct ExtractRequest {
+  std::string order_path;
+  std::string signature_path;  // default: order_path + ".minisig"
+  sign::PublicKey controller_key;
+  const sign::SecretKey* processor_key = nullptr;  // signs manifest.json when given
+  std::string out_dir;
+  Clock clock;
+};
+
+struct ExtractResult {
+  std::vector<TableStats> stats;
+  uint64_t package_bytes = 0;
+  std::string manifest;  // the JSON written
+};
+
+// Verifies, binds and runs the order, writing the package atomically.
+// Refusals (kRefused or kAuthFailed, exit 3) write nothing: a bad or missing
+// signature, an altered order, an expired order, no recipients, an order
+// that does not fit the source. An existing out_dir is kAlreadyExists.
+Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
+                              const ProgressFn& progress = {});
+
+struct PlanTable {
+  const BoundTable* table = nullptr;
+  TableStats stats;
+  uint64_t csv_bytes = 0;      // plaintext CSV that would be written
+  uint64_t package_bytes = 0;  // its age ciphertext size
+  std::vector<std::vector<std::string>> samples;  // masked
+};
+
+struct PlanResult {
+  Binding binding;
+  std::vector<PlanTable> tables;
+};
+
+// Dry run: what extract would do, writing nothing. Fails like extract on an
+// order that does not fit (with every problem listed), but needs no signature.
+Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
+                        size_t recipients, const ProgressFn& progress = {});
+
+// Masks a value for display: the first quarter of its characters stay,
+// letters and digits after them become '*'.
+std::string MaskValue(std::string_view value);
+
+// Size of an age file holding `plaintext` bytes for `recipients` X25519 recipients.
+uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients);
+
+struct OpenRequest {
+  std::string package_dir;
+  const std::vector<std::unique_ptr<age::Identity>>* identities = nullptr;
+  std::optional<sign::PublicKey> processor_key;
+  std::string out_dir;
+  bool allow_expired = false;
+  Clock clock;
+};
+
+struct OpenResult {
+  std::string order_id;
+  std::vector<std::pair<std::string, uint64_t>> files;  // name, plaintext bytes
+};
+
+// Checks the manifest signature (when a key is given), the package's
+// retention deadline, and every ciphertext's size and SHA-256 before
+// decrypting anything; then decrypts every table to out_dir atomically.
+Result<OpenResult> OpenPackage(const OpenRequest& request);
+
+}  // namespace cordon::pipeline

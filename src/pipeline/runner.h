@@ -1,0 +1,41 @@
+// Runs a bound order over its source: reader → where → follow → project →
+// sink, one streaming pass per table, parents before the tables that follow
+// them. Memory: one record at a time plus the selected keys of parent tables.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/binding.h"
+
+namespace cordon::pipeline {
+
+struct TableStats {
+  std::string name;
+  uint64_t rows_read = 0;
+  uint64_t rows_selected = 0;
+  uint64_t rows_excluded_where = 0;
+  uint64_t rows_excluded_follow = 0;
+};
+
+// Receives the selected rows of one table, projected to its kept columns (in
+// source header order), as UTF-8.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual Status Begin(const std::vector<std::string>& columns) = 0;
+  virtual Status Row(const std::vector<std::string_view>& values) = 0;
+  virtual Status End() = 0;
+};
+
+using SinkFactory = std::function<Result<std::unique_ptr<RowSink>>(const BoundTable&)>;
+// Called now and then with the table, bytes read so far and its size.
+using ProgressFn = std::function<void(const std::string& table, uint64_t done, uint64_t total)>;
+
+// Fails on the first bad row (naming file, line and column) or sink error.
+Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
+                                    const SinkFactory& sinks, const ProgressFn& progress = {});
+
+}  // namespace cordon::pipeline
