@@ -1,0 +1,121 @@
+#include "order/order.h"
+
+#include <gtest/gtest.h>
+
+#include "order/free_text.h"
+
+namespace cordon::order {
+namespace {
+
+const char kRecipient[] = "age1fh5kqu9qpe3htgpkh0v0ujkyf7dsx5hmxn3n5qfpjunlx3wptd4qsyhmlh";
+
+std::string Valid() {
+  return std::string(R"([order]
+id = "LAB42"
+controller = "Lab"
+processor = "Vendor"
+purpose = "Migration"
+contract = "DPA 1"
+not_after = 2027-06-30
+retention_days = 30
+recipients = [")") + kRecipient + R"("]
+
+[[table]]
+name = "patients"
+where = "VISITE >= 2017-05-07"
+[table.types]
+VISITE = "date:%d/%m/%Y"
+[table.columns]
+NUM = "keep"
+COMMENTAIRE = "keep:free-text"
+
+[[table]]
+name = "resultats"
+follow = "NUM -> patients.NUM"
+[table.columns]
+NUM = "keep"
+)";
+}
+
+bool HasProblem(const LoadedOrder& o, int line, std::string_view text) {
+  for (const auto& p : o.problems) {
+    if ((line == 0 || p.pos.line == line) && p.message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(Order, LoadsAValidOrder) {
+  LoadedOrder o = ParseOrder(Valid(), "order.toml");
+  ASSERT_TRUE(o.problems.empty()) << FormatDiagnostic("order.toml", o.problems[0]);
+  EXPECT_EQ(o.order.id, "LAB42");
+  EXPECT_EQ(FormatIsoDate(o.order.not_after), "2027-06-30");
+  ASSERT_EQ(o.order.tables.size(), 2u);
+  EXPECT_EQ(o.order.tables[0].from, "patients");
+  EXPECT_EQ(o.order.tables[0].columns[0].column, "COMMENTAIRE");
+  EXPECT_EQ(o.order.tables[0].columns[0].fate, Fate::kKeepFreeText);
+  EXPECT_EQ(o.order.tables[1].follow->parent_table, "patients");
+}
+
+TEST(Order, ReportsEveryProblemWithItsLine) {
+  std::string text = Valid();
+  text.replace(text.find("retention_days = 30"), 19, "retention_days = 0");
+  text.replace(text.find("NUM = \"keep\""), 12, "NUM = \"kept\"");
+  text.replace(text.find("[table.columns]\nNUM"), 15, "[table.colums]");
+  LoadedOrder o = ParseOrder(text, "order.toml");
+  EXPECT_TRUE(HasProblem(o, 8, "retention_days"));
+  EXPECT_TRUE(HasProblem(o, 0, "unknown key \"colums\""));
+  EXPECT_GE(o.problems.size(), 2u);
+}
+
+TEST(Order, RefusesMissingRecipientsAndBadRecipients) {
+  std::string text = Valid();
+  text.replace(text.find(kRecipient), sizeof kRecipient - 1, "age1nope");
+  EXPECT_TRUE(HasProblem(ParseOrder(text, "o"), 9, "not an age recipient"));
+  std::string none = Valid();
+  none.replace(none.find("[\"age1"), sizeof kRecipient + 3, "[]");
+  EXPECT_TRUE(HasProblem(ParseOrder(none, "o"), 0, "names no recipient"));
+}
+
+TEST(Order, WhereSyntaxErrorsPointIntoTheFile) {
+  std::string text = Valid();
+  text.replace(text.find("VISITE >= 2017"), 9, "VISITE >=");
+  text.replace(text.find(">= 2017-05-07"), 13, ">= ");
+  LoadedOrder o = ParseOrder(text, "order.toml");
+  ASSERT_FALSE(o.problems.empty());
+  EXPECT_EQ(o.problems[0].pos.line, 13);
+  EXPECT_GT(o.problems[0].pos.column, 9);
+}
+
+TEST(Order, FollowMustNameAnEarlierTable) {
+  std::string text = Valid();
+  text.replace(text.find("patients.NUM"), 12, "later.NUM");
+  EXPECT_TRUE(HasProblem(ParseOrder(text, "o"), 0, "earlier [[table]]"));
+  std::string bad = Valid();
+  bad.replace(bad.find("NUM -> patients.NUM"), 19, "NUM patients");
+  EXPECT_TRUE(HasProblem(ParseOrder(bad, "o"), 0, "follow must read"));
+}
+
+TEST(Order, NotTomlIsOneClearProblem) {
+  LoadedOrder o = ParseOrder("[order\nid = 1", "o");
+  ASSERT_EQ(o.problems.size(), 1u);
+  EXPECT_NE(o.problems[0].message.find("not valid TOML"), std::string::npos);
+  EXPECT_EQ(o.problems[0].pos.line, 1);
+}
+
+TEST(FreeText, ByNameAndByContent) {
+  EXPECT_TRUE(NameLooksFreeText("COMMENTAIRE_P"));
+  EXPECT_TRUE(NameLooksFreeText("note_medecin"));
+  EXPECT_TRUE(NameLooksFreeText("OBSERVATIONS"));
+  EXPECT_FALSE(NameLooksFreeText("NUM_DOSSIER"));
+  EXPECT_FALSE(NameLooksFreeText("NOM"));
+  FreeTextSniffer prose, codes;
+  for (int i = 0; i < 10; ++i) {
+    prose.Add(i % 3 ? "" : "Patiente enceinte de 12 SA, controle toxoplasmose");
+    codes.Add("GLY");
+  }
+  EXPECT_TRUE(prose.LooksFreeText());
+  EXPECT_FALSE(codes.LooksFreeText());
+}
+
+}  // namespace
+}  // namespace cordon::order

@@ -1,0 +1,123 @@
+#include "order/predicate.h"
+
+#include <gtest/gtest.h>
+
+namespace cordon::order {
+namespace {
+
+const std::vector<std::string> kHeader = {"NOM", "VISITE", "AGE", "POIDS", "VILLE"};
+
+std::map<std::string, ColumnType> Types() {
+  return {{"VISITE", *ParseColumnType("date:%d/%m/%Y")},
+          {"AGE", *ParseColumnType("int")},
+          {"POIDS", *ParseColumnType("decimal")}};
+}
+
+Result<bool> Eval(std::string_view where, std::vector<std::string> row) {
+  CORDON_ASSIGN_OR_RETURN(Predicate p, Predicate::Parse(where));
+  CORDON_TRY(p.Bind(kHeader, Types()));
+  return p.Evaluate([&](size_t i) -> Result<std::string_view> { return std::string_view(row[i]); });
+}
+
+bool Selects(std::string_view where, std::vector<std::string> row) {
+  auto r = Eval(where, std::move(row));
+  EXPECT_TRUE(r.ok()) << where << ": " << r.error().message();
+  return r.ok() && *r;
+}
+
+TEST(Predicate, ComparesDatesIntegersDecimalsAndText) {
+  std::vector<std::string> row = {"DUPONT", "07/05/2017", "42", "71,5", "Lyon"};
+  EXPECT_TRUE(Selects("VISITE >= 2017-05-07", row));
+  EXPECT_FALSE(Selects("VISITE > 2017-05-07", row));
+  EXPECT_TRUE(Selects("AGE = 42 AND POIDS < 72", row));
+  EXPECT_TRUE(Selects("POIDS >= 71.5 and POIDS <= 71.5", row));
+  EXPECT_TRUE(Selects("NOM = 'DUPONT' OR NOM = 'X'", row));
+  EXPECT_TRUE(Selects("NOM <> 'MARTIN'", row));
+  EXPECT_TRUE(Selects("NOT (AGE < 18)", row));
+  EXPECT_TRUE(Selects("VILLE IN ('Paris', 'Lyon')", row));
+  EXPECT_TRUE(Selects("VILLE NOT IN ('Paris')", row));
+  EXPECT_TRUE(Selects("NOM LIKE 'DU%'", row));
+  EXPECT_TRUE(Selects("NOM LIKE '_UP%T'", row));
+  EXPECT_FALSE(Selects("NOM NOT LIKE '%PON%'", row));
+}
+
+TEST(Predicate, EmptyFieldIsNullWithThreeValuedLogic) {
+  std::vector<std::string> row = {"", "", "", "", ""};
+  EXPECT_TRUE(Selects("NOM IS NULL", row));
+  EXPECT_FALSE(Selects("NOM IS NOT NULL", row));
+  EXPECT_FALSE(Selects("VISITE >= 2017-05-07", row));
+  EXPECT_FALSE(Selects("NOT (VISITE >= 2017-05-07)", row)) << "NOT unknown is unknown, not true";
+  EXPECT_TRUE(Selects("VISITE >= 2017-05-07 OR VISITE IS NULL", row));
+}
+
+TEST(Predicate, PrecedenceIsNotThenAndThenOr) {
+  std::vector<std::string> row = {"A", "01/01/2000", "1", "1", "X"};
+  EXPECT_TRUE(Selects("NOM = 'A' OR NOM = 'B' AND AGE = 2", row));
+  EXPECT_FALSE(Selects("(NOM = 'A' OR NOM = 'B') AND AGE = 2", row));
+}
+
+TEST(Predicate, SyntaxErrorsSayWhere) {
+  for (auto [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {"", "column 1"}, {"AGE >", "column 6"}, {"AGE = 'x", "column 7"},
+           {"(AGE = 1", "column 9"}, {"AGE ! 1", "column 5"}, {"AGE = 1 AGE = 2", "column 9"},
+           {"VISITE >= 2017-02-31", "column 11"}, {"AGE IN ()", "column 9"}}) {
+    auto p = Predicate::Parse(text);
+    ASSERT_FALSE(p.ok()) << text;
+    EXPECT_EQ(p.error().message().rfind(where + ":", 0), 0u) << text << " → " << p.error().message();
+  }
+}
+
+TEST(Predicate, BindingChecksColumnsAndTypes) {
+  auto unknown = Predicate::Parse("NAME = 'x'");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_NE(unknown->Bind(kHeader, Types()).error().message().find("unknown column NAME"), std::string::npos);
+  auto mismatch = Predicate::Parse("VISITE >= '2017-05-07'");
+  Status s = mismatch->Bind(kHeader, Types());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("type mismatch"), std::string::npos);
+  auto untyped = Predicate::Parse("VILLE >= 2017-05-07");
+  Status u = untyped->Bind(kHeader, Types());
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.error().hint().find("[table.types]"), std::string::npos);
+  EXPECT_FALSE(Predicate::Parse("AGE LIKE '4%'")->Bind(kHeader, Types()).ok());
+}
+
+TEST(Predicate, UnparsableDataIsAnErrorNotASilentExclusion) {
+  auto r = Eval("VISITE >= 2017-05-07", {"A", "31/02/2017", "1", "1", "X"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("column VISITE"), std::string::npos);
+  EXPECT_NE(r.error().message().find("real calendar date"), std::string::npos);
+  EXPECT_FALSE(Eval("AGE = 1", {"A", "01/01/2000", "1a", "1", "X"}).ok());
+}
+
+TEST(Predicate, DeepNestingIsRefusedWithoutCrashing) {
+  std::string deep(100000, '(');
+  auto p = Predicate::Parse(deep + "AGE = 1");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("nested too deeply"), std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 10000; ++i) nots += "NOT ";
+  EXPECT_FALSE(Predicate::Parse(nots + "AGE = 1").ok());
+  std::string ok_depth = std::string(60, '(') + "AGE = 1" + std::string(60, ')');
+  EXPECT_TRUE(Predicate::Parse(ok_depth).ok());
+}
+
+TEST(Values, ParseDatesStrictly) {
+  ColumnType fr = *ParseColumnType("date:%d/%m/%Y");
+  EXPECT_EQ(ParseField(fr, "07/05/2017")->days, *ParseIsoDate("2017-05-07"));
+  EXPECT_EQ(ParseField(fr, "7/5/2017")->days, *ParseIsoDate("2017-05-07"));
+  EXPECT_FALSE(ParseField(fr, "31/02/2017").ok());
+  EXPECT_FALSE(ParseField(fr, "29/02/2019").ok());
+  EXPECT_TRUE(ParseField(fr, "29/02/2020").ok());
+  EXPECT_FALSE(ParseField(fr, "07/05/2017 12:00").ok());
+  EXPECT_EQ(ParseField(*ParseColumnType("date:%Y%m%d %H:%M"), "20170507 13:45")->days, *ParseIsoDate("2017-05-07"));
+  EXPECT_EQ(ParseField(fr, "")->kind, Value::Kind::kNull);
+  EXPECT_EQ(FormatIsoDate(*ParseIsoDate("1969-12-31")), "1969-12-31");
+  EXPECT_FALSE(ParseColumnType("date").ok());
+  EXPECT_FALSE(ParseColumnType("date:%d/%m").ok());
+  EXPECT_FALSE(ParseColumnType("date:%d/%m/%Y %Z").ok());
+  EXPECT_FALSE(ParseColumnType("float").ok());
+}
+
+}  // namespace
+}  // namespace cordon::order
