@@ -1,13 +1,23 @@
 #include "order/order.h"
 
-// Header-only with exceptions off: parse errors come back as values.
+// toml++ header-only, with exceptions off: parse errors come back as values.
+// toml++ 3.3 asserts (and, in clang release builds, *assumes*) conditions
+// that hostile text can break, e.g. `i = [}`. Both become no-ops here so the
+// parser reaches its own error paths; fuzz/order_fuzz.cc (ASan + UBSan)
+// checks that this is safe. Its one true `unreachable` (non-ASCII whitespace
+// tests) is kept away by AsciiForParser below.
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_ASSERT(expr) static_cast<void>(0)
 #include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
 
 #include <set>
 
 #include "age/keys.h"
+#include "source/text_encoding.h"
 
 namespace cordon::order {
 namespace {
@@ -223,8 +233,144 @@ class Loader {
     return m.rfind("column ", 0) == 0 && colon != std::string::npos ? m.substr(colon + 2) : m;
   }
 
+  static bool LineBlankBefore(std::string_view text, size_t i) {
+    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
+    return i == 0 || text[i - 1] == '\n';
+  }
+
+  // A quote opens a string only where TOML allows one: at a key's start or
+  // where a value starts (after = [ , { or a dotted key's '.').
+  static bool OpensString(std::string_view text, size_t i) {
+    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
+    if (i == 0) return true;
+    char p = text[i - 1];
+    return p == '\n' || p == '=' || p == '[' || p == ',' || p == '{' || p == '.';
+  }
+
+  // Decodes one UTF-8 code point at text[i]; 0 on invalid UTF-8.
+  static uint32_t DecodeUtf8(std::string_view text, size_t& i) {
+    auto b = static_cast<unsigned char>(text[i]);
+    int len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
+    if (len == 0 || i + static_cast<size_t>(len) > text.size() ||
+        !source::IsValidUtf8(text.substr(i, static_cast<size_t>(len)))) {
+      return 0;
+    }
+    uint32_t cp = b & (0xFF >> (len + 1));
+    for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    i += static_cast<size_t>(len) - 1;
+    return cp;
+  }
+
+  // toml++ 3.3 has undefined behaviour on some non-ASCII input and on table
+  // headers without a key (found by fuzz/order_fuzz.cc). So the parser only
+  // ever sees ASCII: accented text inside "…" strings becomes \uXXXX escapes
+  // (the same TOML value), non-ASCII in comments becomes '?', and anything
+  // else non-ASCII, any control character, or an empty table header is
+  // refused here with a position. The signed bytes are not changed; only the
+  // parser's copy is.
+  std::optional<std::string> AsciiForParser(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 64);
+    int line = 1, column = 0;
+    enum class In { kCode, kComment, kBasic, kMultiBasic, kLiteral, kMultiLiteral } in = In::kCode;
+    auto fail = [&](std::string message, std::string hint = {}) {
+      Problem({line, column}, std::move(message), std::move(hint));
+      return std::nullopt;
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      auto b = static_cast<unsigned char>(c);
+      ++column;
+      if ((b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) {
+        return fail("control character (byte " + std::to_string(b) + ") in the order",
+                    "an order is plain text; was a binary file given?");
+      }
+      if (c == '\n') {
+        ++line, column = 0;
+        if (in == In::kComment || in == In::kBasic || in == In::kLiteral) in = In::kCode;
+        out.push_back(c);
+        continue;
+      }
+      if (b >= 0x80) {
+        if (in == In::kComment) {
+          out.push_back('?');
+          continue;
+        }
+        if (in != In::kBasic && in != In::kMultiBasic) {
+          return fail(in == In::kCode ? "non-ASCII character outside a string" : "accented text in a '…' string",
+                      "write accented text in a \"…\" string (keys too: \"NOM_É\" = \"keep\")");
+        }
+        uint32_t cp = DecodeUtf8(text, i);
+        if (cp == 0) return fail("invalid UTF-8 in a string", "save the order as UTF-8");
+        char esc[16];
+        std::snprintf(esc, sizeof esc, cp > 0xFFFF ? "\\U%08X" : "\\u%04X", cp);
+        out += esc;
+        continue;
+      }
+      switch (in) {
+        case In::kComment:
+          break;
+        case In::kCode:
+          if (c == '#') {
+            in = In::kComment;
+          } else if ((c == '"' || c == '\'') && OpensString(text, i)) {
+            bool multi = text.substr(i, 3) == std::string(3, c);
+            in = c == '"' ? (multi ? In::kMultiBasic : In::kBasic) : (multi ? In::kMultiLiteral : In::kLiteral);
+            if (multi) {
+              out.append(2, c);
+              i += 2, column += 2;
+            }
+          } else if (c == '[' && (LineBlankBefore(text, i) || (i > 0 && text[i - 1] == '['))) {
+            size_t j = i + 1;
+            if (j < text.size() && text[j] == '[') ++j;
+            while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+            if (j >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
+                                      text[j] == '-' || text[j] == '"' || text[j] == '\'')) {
+              return fail("a table header must name a table, like [order] or [[table]]");
+            }
+          }
+          break;
+        case In::kBasic:
+        case In::kMultiBasic:
+          if (c == '\\') {
+            out.push_back(c);
+            if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80) {
+              return fail("invalid escape sequence in a string", "write accents as they are, or as \\u00E9");
+            }
+            if (i + 1 < text.size() && text[i + 1] != '\n') {
+              out.push_back(text[++i]);
+              ++column;
+            }
+            continue;
+          }
+          if (c == '"' && (in == In::kBasic || text.substr(i, 3) == "\"\"\"")) {
+            if (in == In::kMultiBasic) {
+              out.append(2, c);
+              i += 2, column += 2;
+            }
+            in = In::kCode;
+          }
+          break;
+        case In::kLiteral:
+        case In::kMultiLiteral:
+          if (c == '\'' && (in == In::kLiteral || text.substr(i, 3) == "\'\'\'")) {
+            if (in == In::kMultiLiteral) {
+              out.append(2, c);
+              i += 2, column += 2;
+            }
+            in = In::kCode;
+          }
+          break;
+      }
+      out.push_back(c);
+    }
+    return out;
+  }
+
   void Run(std::string_view text) {
-    toml::parse_result parsed = toml::parse(text, out_.order.file_name);
+    std::optional<std::string> ascii = AsciiForParser(text);
+    if (!ascii) return;
+    toml::parse_result parsed = toml::parse(*ascii, out_.order.file_name);
     if (!parsed) {
       const toml::parse_error& err = parsed.error();
       Problem(PosOf(err.source()), "not valid TOML: " + std::string(err.description()));

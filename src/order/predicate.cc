@@ -60,6 +60,7 @@ Result<std::vector<Token>> Lex(std::string_view s) {
     } else if (c == '"') {  // quoted column name
       size_t close = s.find('"', i + 1);
       if (close == std::string_view::npos) return At(start, "column name quote never closed");
+      if (close == i + 1) return At(start, "empty column name");
       out.push_back({Token::Kind::kIdent, std::string(s.substr(i + 1, close - i - 1)), start});
       i = close + 1;
     } else if (c == '\'') {
@@ -425,7 +426,7 @@ Status Predicate::Bind(const std::vector<std::string>& header,
   names_.clear();
   types_.clear();
   Status s = Walk(*root_, [&](Node& n) -> Status {
-    if (n.column.empty()) return Ok();
+    if (n.kind == Node::Kind::kAnd || n.kind == Node::Kind::kOr || n.kind == Node::Kind::kNot) return Ok();
     auto it = std::find(header.begin(), header.end(), n.column);
     if (it == header.end()) {
       return At(n.column_pos, "unknown column " + n.column, "the source's columns are listed by `cordon order check`");

@@ -60,7 +60,8 @@ TEST(Predicate, SyntaxErrorsSayWhere) {
   for (auto [text, where] : std::vector<std::pair<std::string, std::string>>{
            {"", "column 1"}, {"AGE >", "column 6"}, {"AGE = 'x", "column 7"},
            {"(AGE = 1", "column 9"}, {"AGE ! 1", "column 5"}, {"AGE = 1 AGE = 2", "column 9"},
-           {"VISITE >= 2017-02-31", "column 11"}, {"AGE IN ()", "column 9"}}) {
+           {"VISITE >= 2017-02-31", "column 11"}, {"AGE IN ()", "column 9"},
+           {"\"\" IS NULL", "column 1"}}) {
     auto p = Predicate::Parse(text);
     ASSERT_FALSE(p.ok()) << text;
     EXPECT_EQ(p.error().message().rfind(where + ":", 0), 0u) << text << " → " << p.error().message();
