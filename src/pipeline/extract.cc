@@ -25,21 +25,24 @@ Error Refused(std::string message, std::string hint = {}) {
 
 std::string Sha256Hex(ByteView data) { return HexEncode(crypto::Sha256::Hash(data)); }
 
-Result<std::string> Sha256OfFile(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(auto file, FileSource::Open(path));
-  crypto::Sha256 h;
-  Bytes buf(1 << 20);
-  for (;;) {
-    CORDON_ASSIGN_OR_RETURN(size_t n, file->Read(buf));
-    if (n == 0) break;
-    h.Update(ByteView(buf).first(n));
-  }
-  return HexEncode(h.Final());
-}
-
 struct PackagedFile {
   uint64_t size = 0;
   std::string sha256;
+};
+
+// Passes bytes on to a sink while hashing them.
+class HashingSink final : public ByteSink {
+ public:
+  explicit HashingSink(ByteSink& out) : out_(out) {}
+  Status Write(ByteView data) override {
+    hash_.Update(data);
+    return out_.Write(data);
+  }
+  crypto::Sha256& hash() { return hash_; }
+
+ private:
+  ByteSink& out_;
+  crypto::Sha256 hash_;
 };
 
 // Writes one table as <dir>/<name>.csv.age. The age header is written last,
@@ -56,9 +59,13 @@ class PackageSink final : public RowSink {
     if (fd < 0) return Error(ErrorCode::kIo, "cannot create " + path_ + ": " + std::strerror(errno));
     fd_ = UniqueFd(fd);
     sink_ = std::make_unique<FdSink>(fd, path_);
-    CORDON_ASSIGN_OR_RETURN(encryptor_, age::Encryptor::Create(recipients_, *sink_, age::Armor::kNo,
+    hashing_ = std::make_unique<HashingSink>(*sink_);
+    CORDON_ASSIGN_OR_RETURN(encryptor_, age::Encryptor::Create(recipients_, *hashing_, age::Armor::kNo,
                                                                age::HeaderPlacement::kDeferred));
     header_size_ = encryptor_->deferred_header().size();
+    // The file's hash covers the header first: it is known now, though
+    // written last.
+    hashing_->hash().Update(AsBytes(encryptor_->deferred_header()));
     // The payload starts after room for the header, which is written at the end.
     if (::lseek(fd, static_cast<off_t>(header_size_), SEEK_SET) < 0) {
       return Error(ErrorCode::kIo, "cannot seek in " + path_);
@@ -81,8 +88,7 @@ class PackageSink final : public RowSink {
     struct stat st {};
     ::fstat(fd_.get(), &st);
     fd_ = UniqueFd();
-    CORDON_ASSIGN_OR_RETURN(std::string sha256, Sha256OfFile(path_));
-    done_.push_back({static_cast<uint64_t>(st.st_size), std::move(sha256)});
+    done_.push_back({static_cast<uint64_t>(st.st_size), HexEncode(hashing_->hash().Final())});
     return Ok();
   }
 
@@ -92,6 +98,7 @@ class PackageSink final : public RowSink {
   const std::vector<std::unique_ptr<age::Recipient>>& recipients_;
   UniqueFd fd_;
   std::unique_ptr<FdSink> sink_;
+  std::unique_ptr<HashingSink> hashing_;
   std::unique_ptr<age::Encryptor> encryptor_;
   std::unique_ptr<CsvWriter> writer_;
   std::vector<PackagedFile>& done_;

@@ -1,13 +1,13 @@
 #include "pipeline/runner.h"
 
-#include <unordered_set>
+#include "pipeline/key_set.h"
 
 namespace cordon::pipeline {
 
 Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
                                     const SinkFactory& sinks, const ProgressFn& progress) {
   std::vector<TableStats> stats;
-  std::vector<std::unordered_set<std::string>> keys(binding.tables.size());
+  std::vector<KeySet> keys(binding.tables.size());
   for (size_t ti = 0; ti < binding.tables.size(); ++ti) {
     const BoundTable& t = binding.tables[ti];
     TableStats s;
@@ -18,9 +18,11 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
     for (size_t i : t.kept) names.push_back(t.header[i]);
     CORDON_TRY(sink->Begin(names));
     std::vector<std::string_view> values(t.kept.size());
-    const std::unordered_set<std::string>* parent_keys = t.follow_column ? &keys[t.parent] : nullptr;
-    std::unordered_set<std::string>* my_keys = t.key_column ? &keys[ti] : nullptr;
+    const KeySet* parent_keys = t.follow_column ? &keys[t.parent] : nullptr;
+    KeySet* my_keys = t.key_column ? &keys[ti] : nullptr;
     auto field = [&](size_t i) { return reader->Utf8Field(i); };
+    std::string last_key;
+    bool last_found = false, have_last = false;
     auto at_row = [&](const Error& e) {
       return e.WithContext(reader->name() + " line " + std::to_string(reader->line()));
     };
@@ -40,7 +42,13 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
       if (parent_keys != nullptr) {
         auto key = field(*t.follow_column);
         if (!key.ok()) return at_row(key.error());
-        if (!parent_keys->count(std::string(*key))) {
+        // Child rows usually come grouped by parent key: remember the last answer.
+        if (!have_last || *key != last_key) {
+          have_last = true;
+          last_key.assign(*key);
+          last_found = parent_keys->Contains(*key);
+        }
+        if (!last_found) {
           ++s.rows_excluded_follow;
           continue;
         }
@@ -48,7 +56,7 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
       if (my_keys != nullptr) {
         auto key = field(*t.key_column);
         if (!key.ok()) return at_row(key.error());
-        my_keys->emplace(*key);
+        my_keys->Insert(*key);
       }
       for (size_t k = 0; k < t.kept.size(); ++k) {
         auto v = field(t.kept[k]);
@@ -59,6 +67,7 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
       CORDON_TRY(sink->Row(values));
     }
     CORDON_TRY(sink->End());
+    if (my_keys != nullptr) my_keys->Freeze();
     if (progress) progress(s.name, t.source->size, t.source->size);
     stats.push_back(std::move(s));
   }

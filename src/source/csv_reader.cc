@@ -7,6 +7,25 @@ namespace cordon::source {
 namespace {
 
 constexpr size_t kInitialBuffer = 1 << 20;
+
+// Returns the first position in [p, end) holding `sep` or '\n', or end.
+// Eight bytes at a time (SWAR): most fields are short runs of plain bytes.
+const char* FindSepOrNewline(const char* p, const char* end, char sep) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const uint64_t seps = kOnes * static_cast<unsigned char>(sep);
+  const uint64_t newlines = kOnes * static_cast<unsigned char>('\n');
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t a = w ^ seps, b = w ^ newlines;
+    uint64_t hit = ((a - kOnes) & ~a & kHighs) | ((b - kOnes) & ~b & kHighs);
+    if (hit) return p + (__builtin_ctzll(hit) >> 3);
+    p += 8;
+  }
+  while (p < end && *p != sep && *p != '\n') ++p;
+  return p;
+}
 constexpr size_t kSniffBytes = 64 * 1024;
 
 }  // namespace
@@ -96,6 +115,7 @@ Status CsvReader::Sniff() {
 
 Result<CsvReader::Parse> CsvReader::ParseRecord(size_t start, size_t& end) {
   refs_.clear();
+  quoted_newlines_ = 0;
   const char* b = buf_.data();
   const char sep = separator_;
   size_t i = start;
@@ -124,6 +144,7 @@ Result<CsvReader::Parse> CsvReader::ParseRecord(size_t start, size_t& end) {
         break;
       }
       refs_.push_back({i + 1 - start, close - i - 1, escaped});
+      quoted_newlines_ += static_cast<uint64_t>(std::count(b + i + 1, b + close, '\n'));
       i = close + 1;
       if (i == end_) {
         end = end_;
@@ -150,8 +171,7 @@ Result<CsvReader::Parse> CsvReader::ParseRecord(size_t start, size_t& end) {
       }
       return error("unexpected character after a closing quote");
     }
-    size_t j = i;
-    while (j < end_ && b[j] != sep && b[j] != '\n') ++j;
+    size_t j = static_cast<size_t>(FindSepOrNewline(b + i, b + end_, sep) - b);
     if (j == end_) {
       if (!eof_) return Parse::kNeedMore;
       size_t len = j - i;
@@ -193,7 +213,8 @@ Result<bool> CsvReader::NextRecord() {
     const char* start = buf_.data() + pos_;
     size_t size = rec_end - pos_;
     line_ = next_line_;
-    next_line_ += static_cast<uint64_t>(std::count(start, start + size, '\n'));
+    // One line end per record, plus those inside quoted fields.
+    next_line_ += quoted_newlines_ + (size > 0 && start[size - 1] == '\n' ? 1 : 0);
     pos_ = rec_end;
     if (refs_.size() == 1 && refs_[0].length == 0 && (size == 0 || start[0] != '"')) continue;  // blank
     fields_.clear();

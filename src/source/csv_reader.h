@@ -81,6 +81,7 @@ class CsvReader {
   std::string utf8_;
   uint64_t line_ = 0;
   uint64_t next_line_ = 1;
+  uint64_t quoted_newlines_ = 0;  // line ends inside quoted fields of the record
 };
 
 }  // namespace cordon::source
