@@ -27,9 +27,12 @@ test: build
 fuzz: deps
 	@./scripts/fuzz $(FUZZ_SECONDS)
 
-# Side-by-side with the age CLI; figures go to bench/RESULTS.md.
+# Side by side with the age CLI, and extract with DuckDB + age (npm
+# @duckdb/node-api, installed into bench/node_modules); figures go to
+# bench/RESULTS.md with the commands that produced them.
 bench: build
 	@./bench/age_vs_cordon.sh $(BUILD)/cordon
+	@./bench/extract_vs_duckdb.sh $(BUILD)/cordon
 
 lint: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
