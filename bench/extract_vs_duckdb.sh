@@ -85,17 +85,18 @@ Machine: {cpu}, 2 cores, shared (compare the ratio, not the times). DuckDB {duck
 `@duckdb/node-api`, 2 threads) runs `bench/duckdb_extract.mjs` (the order's selection with `read_csv … WHERE
 strptime(…) >= DATE '2017-05-07'` and a semi-join for `follow`), then `age -e` encrypts its two outputs.
 Both select the same patients (checked after the run). Source: `cordon testdata lis-fr --patients {int(patients):,}`,
-{mib:.0f} MiB of Windows-1252 CSV, {int(src_rows):,} rows.
+{mib:.0f} MiB of Windows-1252 CSV, {int(src_rows):,} lines.
 
-| | median time | rows/s read | MB/s read |
+| | median time | lines/s read | MB/s read |
 |---|---|---|---|
 | cordon extract (verify, filter, follow, project, seal) | {c:.2f} s | {int(src_rows)/c:,.0f} | {int(src_bytes)/c/1e6:.0f} |
 | DuckDB COPY + age -e ×2 | {d:.2f} s | {int(src_rows)/d:,.0f} | {int(src_bytes)/d/1e6:.0f} |
 | **ratio cordon / (DuckDB + age)** (goal ≤ 1.0) | **{c/d:.2f}** | | |
 
 Peak RSS at {int(patients):,} patients: cordon {rss_small} MiB, DuckDB {duck_rss} MiB.
-{large_line}. cordon streams rows in constant memory; what grows is the set of selected
-parent keys that `follow` needs (about 16–40 bytes per selected patient).
+
+{large_line} (goal < 64 MiB). cordon streams rows in constant memory; what grows
+is the set of selected parent keys that `follow` keeps (about 10 bytes per selected 8-digit key).
 """)
 PY
 results=$top/bench/RESULTS.md
