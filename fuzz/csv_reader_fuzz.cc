@@ -30,13 +30,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char seps[] = {0, ';', ',', '\t', '|'};
   if (seps[mode % 5]) options.separator = seps[mode % 5];
   switch ((mode >> 3) % 4) {
-    case 1: options.encoding = cordon::source::TextEncoding::kUtf8; break;
-    case 2: options.encoding = cordon::source::TextEncoding::kWindows1252; break;
-    case 3: options.encoding = cordon::source::TextEncoding::kLatin1; break;
-    default: break;
+    case 1:
+      options.encoding = cordon::source::TextEncoding::kUtf8;
+      break;
+    case 2:
+      options.encoding = cordon::source::TextEncoding::kWindows1252;
+      break;
+    case 3:
+      options.encoding = cordon::source::TextEncoding::kLatin1;
+      break;
+    default:
+      break;
   }
   size_t step = (mode >> 5) ? (mode >> 5) * 3 : SIZE_MAX;
-  auto reader = cordon::source::CsvReader::Open(std::make_unique<Owned>(data + 1, size - 1, step), "fuzz.csv", options);
+  auto reader = cordon::source::CsvReader::Open(std::make_unique<Owned>(data + 1, size - 1, step),
+                                                "fuzz.csv", options);
   if (!reader.ok()) return 0;
   for (int rows = 0; rows < 100000; ++rows) {
     auto more = (*reader)->Next();

@@ -27,10 +27,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<std::string> fields(4);
     size_t k = 0;
     for (char c : row) {
-      if (c == '|' && k < 3) ++k;
-      else fields[k].push_back(c);
+      if (c == '|' && k < 3)
+        ++k;
+      else
+        fields[k].push_back(c);
     }
-    (void)predicate->Evaluate([&](size_t i) -> cordon::Result<std::string_view> { return std::string_view(fields[i]); });
+    (void)predicate->Evaluate(
+        [&](size_t i) -> cordon::Result<std::string_view> { return std::string_view(fields[i]); });
   }
   return 0;
 }

@@ -24,9 +24,12 @@ std::string Count(uint64_t n) {
 
 std::string Size(uint64_t bytes) {
   char buf[32];
-  if (bytes < 10 * 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  else if (bytes < 10 * 1048576) std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+  if (bytes < 10 * 1024)
+    (void)std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else if (bytes < 10 * 1048576)
+    (void)std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+  else
+    (void)std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
   return buf;
 }
 
@@ -37,9 +40,11 @@ pipeline::ProgressFn TerminalProgress() {
     auto now = std::chrono::steady_clock::now();
     if (done < total && now - *last < std::chrono::milliseconds(300)) return;
     *last = now;
-    int pct = total ? static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total)) : 100;
-    (void)std::fprintf(stderr, "\rcordon: %s %3d%%  %s / %s   ", table.c_str(), pct, Size(done).c_str(),
-                       Size(total).c_str());
+    int pct = total
+                  ? static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total))
+                  : 100;
+    (void)std::fprintf(stderr, "\rcordon: %s %3d%%  %s / %s   ", table.c_str(), pct,
+                       Size(done).c_str(), Size(total).c_str());
     if (done >= total) (void)std::fprintf(stderr, "\r\033[K");
   };
 }
@@ -59,47 +64,66 @@ Status RunPlan(const PlanArgs& a) {
     nlohmann::ordered_json j;
     j["format"] = "cordon-plan";
     j["version"] = 1;
-    j["order"] = {{"id", ord.id}, {"controller", ord.controller}, {"processor", ord.processor},
-                  {"purpose", ord.purpose}, {"not_after", order::FormatIsoDate(ord.not_after)},
-                  {"retention_days", ord.retention_days}, {"recipients", ord.recipients.size()}};
+    j["order"] = {{"id", ord.id},
+                  {"controller", ord.controller},
+                  {"processor", ord.processor},
+                  {"purpose", ord.purpose},
+                  {"not_after", order::FormatIsoDate(ord.not_after)},
+                  {"retention_days", ord.retention_days},
+                  {"recipients", ord.recipients.size()}};
     nlohmann::ordered_json tables = nlohmann::ordered_json::array();
     for (const auto& pt : plan->tables) {
-      nlohmann::ordered_json kept = nlohmann::ordered_json::array(), excluded = nlohmann::ordered_json::array();
+      nlohmann::ordered_json kept = nlohmann::ordered_json::array(),
+                             excluded = nlohmann::ordered_json::array();
       for (const auto& c : pt.table->columns) {
-        if (c.fate == "excluded") excluded.push_back({{"name", c.column}, {"looks_free_text", c.looks_free_text}});
-        else kept.push_back({{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
+        if (c.fate == "excluded")
+          excluded.push_back({{"name", c.column}, {"looks_free_text", c.looks_free_text}});
+        else
+          kept.push_back(
+              {{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
       }
-      tables.push_back({{"name", pt.table->spec->name}, {"from", pt.table->source->name},
-                        {"dialect", pt.table->dialect}, {"rows_read", pt.stats.rows_read},
+      tables.push_back({{"name", pt.table->spec->name},
+                        {"from", pt.table->source->name},
+                        {"dialect", pt.table->dialect},
+                        {"rows_read", pt.stats.rows_read},
                         {"rows_selected", pt.stats.rows_selected},
                         {"rows_excluded_by_where", pt.stats.rows_excluded_where},
                         {"rows_excluded_by_follow", pt.stats.rows_excluded_follow},
-                        {"columns_kept", kept}, {"columns_excluded", excluded},
-                        {"csv_bytes", pt.csv_bytes}, {"package_bytes", pt.package_bytes},
+                        {"columns_kept", kept},
+                        {"columns_excluded", excluded},
+                        {"csv_bytes", pt.csv_bytes},
+                        {"package_bytes", pt.package_bytes},
                         {"sample_masked", pt.samples}});
     }
     j["tables"] = tables;
     std::cout << j.dump(2) << "\n";
     return Ok();
   }
-  std::cout << "order " << ord.id << ": " << ord.purpose << "\n  " << ord.controller << " → " << ord.processor
-            << ", valid until " << order::FormatIsoDate(ord.not_after) << ", " << ord.recipients.size()
-            << " recipient(s), retention " << ord.retention_days << " days\n";
+  std::cout << "order " << ord.id << ": " << ord.purpose << "\n  " << ord.controller << " → "
+            << ord.processor << ", valid until " << order::FormatIsoDate(ord.not_after) << ", "
+            << ord.recipients.size() << " recipient(s), retention " << ord.retention_days
+            << " days\n";
   uint64_t total = 0;
   for (const auto& pt : plan->tables) {
     const auto& t = *pt.table;
-    std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect << ")\n";
-    std::cout << "  rows     " << Count(pt.stats.rows_read) << " read, " << Count(pt.stats.rows_selected)
-              << " selected, " << Count(pt.stats.rows_excluded_where) << " excluded by where";
-    if (t.spec->follow) std::cout << ", " << Count(pt.stats.rows_excluded_follow) << " excluded by follow";
+    std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect
+              << ")\n";
+    std::cout << "  rows     " << Count(pt.stats.rows_read) << " read, "
+              << Count(pt.stats.rows_selected) << " selected, "
+              << Count(pt.stats.rows_excluded_where) << " excluded by where";
+    if (t.spec->follow)
+      std::cout << ", " << Count(pt.stats.rows_excluded_follow) << " excluded by follow";
     std::cout << "\n";
     std::string kept, excluded;
     for (const auto& c : t.columns) {
       std::string& list = c.fate == "excluded" ? excluded : kept;
-      list += (list.empty() ? "" : ", ") + c.column + (c.fate == "keep:free-text" ? " [FREE TEXT]" : "");
+      list += (list.empty() ? "" : ", ") + c.column +
+              (c.fate == "keep:free-text" ? " [FREE TEXT]" : "");
     }
-    std::cout << "  kept     " << kept << "\n  excluded " << (excluded.empty() ? "-" : excluded) << "\n";
-    std::cout << "  output   " << Size(pt.csv_bytes) << " of CSV, " << Size(pt.package_bytes) << " sealed\n";
+    std::cout << "  kept     " << kept << "\n  excluded " << (excluded.empty() ? "-" : excluded)
+              << "\n";
+    std::cout << "  output   " << Size(pt.csv_bytes) << " of CSV, " << Size(pt.package_bytes)
+              << " sealed\n";
     std::cout << "  sample (masked):\n";
     for (const auto& row : pt.samples) {
       std::string line;
@@ -143,7 +167,8 @@ Status RunExtract(const ExtractArgs& a) {
   req.processor_key = processor ? &*processor : nullptr;
   req.out_dir = a.out;
   req.clock = pipeline::Clock::System();
-  CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r, pipeline::Extract(req, src, TerminalProgress()));
+  CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
+                          pipeline::Extract(req, src, TerminalProgress()));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.json) {
     std::cout << r.manifest;
@@ -151,11 +176,11 @@ Status RunExtract(const ExtractArgs& a) {
   }
   for (const auto& s : r.stats) {
     std::cout << s.name << ": " << Count(s.rows_selected) << " rows written, "
-              << Count(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of " << Count(s.rows_read)
-              << ")\n";
+              << Count(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
+              << Count(s.rows_read) << ")\n";
   }
   char secs_text[32];
-  std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
+  (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
   std::cout << "package " << a.out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
             << (processor ? " (signed)" : "") << ", in " << secs_text << " s\n";
   return Ok();
@@ -191,9 +216,10 @@ Status RunOpen(const OpenArgs& a) {
   req.allow_expired = a.allow_expired;
   req.clock = pipeline::Clock::System();
   CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r, pipeline::OpenPackage(req));
-  for (const auto& [name, bytes] : r.files) std::cout << a.out << "/" << name << ": " << Size(bytes) << "\n";
-  std::cout << "opened package of order " << r.order_id << (req.processor_key ? " (manifest signature verified)" : "")
-            << "\n";
+  for (const auto& [name, bytes] : r.files)
+    std::cout << a.out << "/" << name << ": " << Size(bytes) << "\n";
+  std::cout << "opened package of order " << r.order_id
+            << (req.processor_key ? " (manifest signature verified)" : "") << "\n";
   return Ok();
 }
 
@@ -218,11 +244,15 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
       "DIR/<table>.csv.age and DIR/manifest.json (+ .minisig with --signing-key). Refuses\n"
       "(exit 3, nothing written) an unsigned, altered, expired or ill-fitting order.\n"
       "  cordon extract --order order.toml --source export/ --controller-key lab.pub --out pkg");
-  extract->add_option("--order", e->order, "the order (TOML), signed by the controller")->required();
-  extract->add_option("--signature", e->signature, "the order's signature (default: ORDER.minisig)");
+  extract->add_option("--order", e->order, "the order (TOML), signed by the controller")
+      ->required();
+  extract->add_option("--signature", e->signature,
+                      "the order's signature (default: ORDER.minisig)");
   AddSourceOptions(extract, e->source);
-  extract->add_option("--controller-key", e->controller_key, "the controller's public key (.pub)")->required();
-  extract->add_option("--signing-key", e->signing_key, "the processor's secret key: signs manifest.json");
+  extract->add_option("--controller-key", e->controller_key, "the controller's public key (.pub)")
+      ->required();
+  extract->add_option("--signing-key", e->signing_key,
+                      "the processor's secret key: signs manifest.json");
   extract->add_option("--out", e->out, "package directory to create")->required();
   extract->add_flag("--json", e->json, "print the manifest instead of a summary");
   extract->callback([e, exit_code] { *exit_code = Finish(RunExtract(*e)); });
@@ -234,8 +264,11 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
       "and every ciphertext hash before decrypting, then decrypts to OUTDIR atomically.\n"
       "  cordon open pkg -i recipient.key --processor-key vendor.pub --out imported");
   open->add_option("PACKAGE", o->package, "the package directory")->required();
-  open->add_option("-i,--identity", o->identities, "identity file (repeatable)")->required()->allow_extra_args(false);
-  open->add_option("--processor-key", o->processor_key, "verify manifest.json.minisig with this public key");
+  open->add_option("-i,--identity", o->identities, "identity file (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  open->add_option("--processor-key", o->processor_key,
+                   "verify manifest.json.minisig with this public key");
   open->add_option("--out", o->out, "directory to create with the decrypted tables")->required();
   open->add_flag("--allow-expired", o->allow_expired, "open even after the retention deadline");
   open->callback([o, exit_code] { *exit_code = Finish(RunOpen(*o)); });

@@ -37,34 +37,46 @@ Status Check(const CheckArgs& a) {
     for (const auto& t : binding.tables) {
       nlohmann::ordered_json cols = nlohmann::ordered_json::array();
       for (const auto& c : t.columns) {
-        cols.push_back({{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
+        cols.push_back(
+            {{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
       }
-      tables.push_back({{"name", t.spec->name}, {"from", t.source->name}, {"dialect", t.dialect}, {"columns", cols}});
+      tables.push_back({{"name", t.spec->name},
+                        {"from", t.source->name},
+                        {"dialect", t.dialect},
+                        {"columns", cols}});
     }
     j["tables"] = tables;
     nlohmann::ordered_json probs = nlohmann::ordered_json::array();
     for (const auto& p : problems) {
-      probs.push_back({{"line", p.pos.line}, {"column", p.pos.column}, {"message", p.message}, {"hint", p.hint}});
+      probs.push_back({{"line", p.pos.line},
+                       {"column", p.pos.column},
+                       {"message", p.message},
+                       {"hint", p.hint}});
     }
     j["problems"] = probs;
     std::cout << j.dump(2) << "\n";
   } else {
     for (const auto& t : binding.tables) {
-      std::cout << "table " << t.spec->name << " ← " << t.source->name << " (" << t.dialect << ")\n";
+      std::cout << "table " << t.spec->name << " ← " << t.source->name << " (" << t.dialect
+                << ")\n";
       for (const auto& c : t.columns) {
-        std::cout << "  " << (c.fate == "excluded" ? "  excluded      " : c.fate == "keep" ? "→ keep          " : "→ keep:free-text")
+        std::cout << "  "
+                  << (c.fate == "excluded" ? "  excluded      "
+                      : c.fate == "keep"   ? "→ keep          "
+                                           : "→ keep:free-text")
                   << "  " << c.column;
         if (c.looks_free_text) std::cout << "   (free text, by its " << c.why_free_text << ")";
         std::cout << "\n";
       }
       if (t.spec->where) std::cout << "  where  " << *t.spec->where << "\n";
       if (t.spec->follow) {
-        std::cout << "  follow " << t.spec->follow->column << " -> " << t.spec->follow->parent_table << "."
-                  << t.spec->follow->parent_column << "\n";
+        std::cout << "  follow " << t.spec->follow->column << " -> " << t.spec->follow->parent_table
+                  << "." << t.spec->follow->parent_column << "\n";
       }
     }
     for (const auto& p : problems) {
-      std::cerr << FormatError(Error(ErrorCode::kInvalidArgument, order::FormatDiagnostic(a.order, p), p.hint));
+      std::cerr << FormatError(
+          Error(ErrorCode::kInvalidArgument, order::FormatDiagnostic(a.order, p), p.hint));
     }
   }
   if (!problems.empty()) {
@@ -89,18 +101,20 @@ Status SignOrder(const OrderSignArgs& a) {
   WipeBytes(key_text);
   if (!key.ok()) return key.error().WithContext(a.key);
   MemorySource m(text);
-  CORDON_ASSIGN_OR_RETURN(sign::Signature sig,
-                          sign::Sign(*key, m, "cordon order " + loaded.order.id + " signed " + NowUtc()));
+  CORDON_ASSIGN_OR_RETURN(
+      sign::Signature sig,
+      sign::Sign(*key, m, "cordon order " + loaded.order.id + " signed " + NowUtc()));
   CORDON_TRY(WriteFileAtomic(a.order + ".minisig", AsBytes(sig.Format())));
-  std::cout << "signed order " << loaded.order.id << " with key " << sign::KeyIdHex(key->key_id()) << ": "
-            << a.order << ".minisig\n";
+  std::cout << "signed order " << loaded.order.id << " with key " << sign::KeyIdHex(key->key_id())
+            << ": " << a.order << ".minisig\n";
   return Ok();
 }
 
 }  // namespace
 
 void RegisterOrderCommands(CLI::App& app, int* exit_code) {
-  CLI::App* o = app.add_subcommand("order", "Check and sign the controller's order (docs/order-format.md).");
+  CLI::App* o =
+      app.add_subcommand("order", "Check and sign the controller's order (docs/order-format.md).");
   o->require_subcommand(1);
   auto c = std::make_shared<CheckArgs>();
   CLI::App* check = o->add_subcommand(
@@ -120,7 +134,8 @@ void RegisterOrderCommands(CLI::App& app, int* exit_code) {
       "ORDER` does the same).\n"
       "  cordon order sign order.toml -k lab-dpo.key");
   sign->add_option("ORDER", s->order, "the order (TOML)")->required();
-  sign->add_option("-k,--key", s->key, "the controller's secret key (cordon sign-keygen)")->required();
+  sign->add_option("-k,--key", s->key, "the controller's secret key (cordon sign-keygen)")
+      ->required();
   sign->callback([s, exit_code] { *exit_code = Finish(SignOrder(*s)); });
 }
 

@@ -45,7 +45,8 @@ Status Testdata(const TestdataArgs& a) {
 }  // namespace
 
 void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
-  CLI::App* td = app.add_subcommand("testdata", "Generate synthetic legacy exports (invented people only).");
+  CLI::App* td =
+      app.add_subcommand("testdata", "Generate synthetic legacy exports (invented people only).");
   td->require_subcommand(1);
   auto a = std::make_shared<TestdataArgs>();
   CLI::App* lis = td->add_subcommand(
@@ -53,7 +54,8 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
       "A French laboratory system export: DIR/patients.csv and DIR/resultats.csv in\n"
       "Windows-1252, ';', CRLF, dd/mm/yyyy, with free-text comments hiding identifiers.\n"
       "  cordon testdata lis-fr --patients 100000 --seed 7 -o export/");
-  lis->add_option("--patients", a->patients, "number of patients")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
+  lis->add_option("--patients", a->patients, "number of patients")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
   lis->add_option("--seed", a->seed, "same seed, same data");
   lis->add_option("--encoding", a->encoding, "windows-1252 (default) or utf8");
   lis->add_option("--sep", a->separator, "separator: ; (default) , | or tab");

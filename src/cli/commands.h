@@ -6,9 +6,9 @@
 
 namespace cordon::cli {
 
-void RegisterKeyCommands(CLI::App& app, int* exit_code);   // keygen, sign-keygen
-void RegisterAgeCommands(CLI::App& app, int* exit_code);   // encrypt, decrypt
-void RegisterSignCommands(CLI::App& app, int* exit_code);  // sign, verify
+void RegisterKeyCommands(CLI::App& app, int* exit_code);       // keygen, sign-keygen
+void RegisterAgeCommands(CLI::App& app, int* exit_code);       // encrypt, decrypt
+void RegisterSignCommands(CLI::App& app, int* exit_code);      // sign, verify
 void RegisterTestdataCommands(CLI::App& app, int* exit_code);  // testdata lis-fr
 void RegisterOrderCommands(CLI::App& app, int* exit_code);     // order check, order sign
 void RegisterExtractCommands(CLI::App& app, int* exit_code);   // plan, extract, open

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace cordon {
 namespace {
@@ -207,6 +208,12 @@ CleanupGuard::CleanupGuard(const std::string& path, bool directory)
     : slot_(RegisterCleanup(path, directory)) {}
 
 CleanupGuard::~CleanupGuard() { UnregisterCleanup(slot_); }
+
+RemoveTreeUnlessDismissed::~RemoveTreeUnlessDismissed() {
+  if (dismissed_) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);  // best effort: nothing to report to
+}
 
 Status SyncDirectory(const std::string& path) {
   UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -122,6 +122,21 @@ class CleanupGuard {
   int slot_;
 };
 
+// Removes a directory tree when it goes out of scope, unless dismissed: the
+// work-in-progress directory of a run that failed halfway.
+class RemoveTreeUnlessDismissed {
+ public:
+  explicit RemoveTreeUnlessDismissed(std::string path) : path_(std::move(path)) {}
+  RemoveTreeUnlessDismissed(const RemoveTreeUnlessDismissed&) = delete;
+  RemoveTreeUnlessDismissed& operator=(const RemoveTreeUnlessDismissed&) = delete;
+  ~RemoveTreeUnlessDismissed();
+  void Dismiss() { dismissed_ = true; }
+
+ private:
+  std::string path_;
+  bool dismissed_ = false;
+};
+
 // Flushes a directory's entries to disk (after creating or renaming in it).
 Status SyncDirectory(const std::string& path);
 

@@ -7,10 +7,12 @@ namespace cordon::order {
 
 bool NameLooksFreeText(std::string_view column) {
   std::string upper;
-  for (char c : column) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  static const char* kPrefixes[] = {"COMMENT", "COMMENTAIRE", "NOTE", "OBS", "REMARQUE", "REMARK", "TEXTE",
-                                    "TEXT", "DESCRIPTION", "MEMO", "MESSAGE", "LIBRE", "NARRATIVE",
-                                    "ANAMNESE", "CONCLUSION", "DIAGNOSTIC", "MOTIF"};
+  for (char c : column)
+    upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  static const char* kPrefixes[] = {
+      "COMMENT",   "COMMENTAIRE", "NOTE",        "OBS",        "REMARQUE", "REMARK",
+      "TEXTE",     "TEXT",        "DESCRIPTION", "MEMO",       "MESSAGE",  "LIBRE",
+      "NARRATIVE", "ANAMNESE",    "CONCLUSION",  "DIAGNOSTIC", "MOTIF"};
   for (const char* p : kPrefixes) {
     if (upper.rfind(p, 0) == 0) return true;
   }

@@ -36,16 +36,19 @@ class Loader {
 
   // Flags keys that the format does not know: a typo ("colums") must never
   // silently drop a rule.
-  void OnlyKnownKeys(const toml::table& t, const std::set<std::string>& known, std::string_view where) {
+  void OnlyKnownKeys(const toml::table& t, const std::set<std::string>& known,
+                     std::string_view where) {
     for (const auto& [key, node] : t) {
       if (!known.count(std::string(key.str()))) {
-        Problem(PosOf(node.source()), "unknown key \"" + std::string(key.str()) + "\" in " + std::string(where),
+        Problem(PosOf(node.source()),
+                "unknown key \"" + std::string(key.str()) + "\" in " + std::string(where),
                 "the keys are listed in docs/order-format.md");
       }
     }
   }
 
-  std::string RequiredString(const toml::table& t, std::string_view key, std::string_view where, SourcePos at) {
+  std::string RequiredString(const toml::table& t, std::string_view key, std::string_view where,
+                             SourcePos at) {
     const toml::node* n = t.get(key);
     if (n == nullptr) {
       Problem(at, std::string(where) + "." + std::string(key) + " is missing");
@@ -53,7 +56,8 @@ class Loader {
     }
     auto v = n->value<std::string>();
     if (!v || v->empty()) {
-      Problem(PosOf(n->source()), std::string(where) + "." + std::string(key) + " must be a non-empty string");
+      Problem(PosOf(n->source()),
+              std::string(where) + "." + std::string(key) + " must be a non-empty string");
       return {};
     }
     return *v;
@@ -67,8 +71,9 @@ class Loader {
       return;
     }
     SourcePos at = PosOf(t->source());
-    OnlyKnownKeys(*t, {"id", "controller", "processor", "purpose", "contract", "not_after", "retention_days",
-                       "recipients", "format"},
+    OnlyKnownKeys(*t,
+                  {"id", "controller", "processor", "purpose", "contract", "not_after",
+                   "retention_days", "recipients", "format"},
                   "[order]");
     o.id = RequiredString(*t, "id", "order", at);
     o.controller = RequiredString(*t, "controller", "order", at);
@@ -77,16 +82,20 @@ class Loader {
     o.contract = RequiredString(*t, "contract", "order", at);
     if (const toml::node* f = t->get("format")) {
       if (f->value<int64_t>().value_or(0) != kOrderFormatVersion) {
-        Problem(PosOf(f->source()), "order format " + std::to_string(f->value<int64_t>().value_or(0)) +
+        Problem(PosOf(f->source()), "order format " +
+                                        std::to_string(f->value<int64_t>().value_or(0)) +
                                         " is not supported (this cordon reads format 1)");
       }
     }
     if (const toml::node* n = t->get("not_after")) {
       if (auto d = n->value<toml::date>()) {
-        if (IsValidDate(d->year, d->month, d->day)) o.not_after = DaysFromCivil(d->year, d->month, d->day);
-        else Problem(PosOf(n->source()), "order.not_after is not a real date");
+        if (IsValidDate(d->year, d->month, d->day))
+          o.not_after = DaysFromCivil(d->year, d->month, d->day);
+        else
+          Problem(PosOf(n->source()), "order.not_after is not a real date");
       } else {
-        Problem(PosOf(n->source()), "order.not_after must be a date (not_after = 2027-06-30, no quotes)");
+        Problem(PosOf(n->source()),
+                "order.not_after must be a date (not_after = 2027-06-30, no quotes)");
       }
     } else {
       Problem(at, "order.not_after is missing", "every order ends: not_after = 2027-06-30");
@@ -94,12 +103,14 @@ class Loader {
     if (const toml::node* n = t->get("retention_days")) {
       auto v = n->value<int64_t>();
       if (!v || *v < 1 || *v > 3650) {
-        Problem(PosOf(n->source()), "order.retention_days must be a whole number of days from 1 to 3650");
+        Problem(PosOf(n->source()),
+                "order.retention_days must be a whole number of days from 1 to 3650");
       } else {
         o.retention_days = static_cast<int>(*v);
       }
     } else {
-      Problem(at, "order.retention_days is missing", "say how long the package may exist: retention_days = 30");
+      Problem(at, "order.retention_days is missing",
+              "say how long the package may exist: retention_days = 30");
     }
     if (const toml::node* n = t->get("recipients")) {
       o.recipients_pos = PosOf(n->source());
@@ -138,7 +149,8 @@ class Loader {
     }
     for (char c : table.name) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-        Problem(table.pos, "table name \"" + table.name + "\" may use letters, digits, _ and - only",
+        Problem(table.pos,
+                "table name \"" + table.name + "\" may use letters, digits, _ and - only",
                 "it becomes a file name in the package");
         break;
       }
@@ -151,17 +163,21 @@ class Loader {
       } else {
         table.where = *w;
         auto parsed = Predicate::Parse(*w);
-        if (!parsed.ok()) Problem(WherePos(table, parsed.error()), "where: " + StripColumn(parsed.error().message()),
-                                  parsed.error().hint());
+        if (!parsed.ok())
+          Problem(WherePos(table, parsed.error()),
+                  "where: " + StripColumn(parsed.error().message()), parsed.error().hint());
       }
     }
     if (const toml::node* n = t.get("types")) {
       if (const toml::table* types = n->as_table()) {
         for (const auto& [key, node] : *types) {
           auto spec = node.value<std::string>();
-          auto type = spec ? ParseColumnType(*spec) : Result<ColumnType>(Error(ErrorCode::kInvalidArgument, "a type must be a string"));
+          auto type = spec ? ParseColumnType(*spec)
+                           : Result<ColumnType>(
+                                 Error(ErrorCode::kInvalidArgument, "a type must be a string"));
           if (!type.ok()) {
-            Problem(PosOf(node.source()), "type of " + std::string(key.str()) + ": " + type.error().message(),
+            Problem(PosOf(node.source()),
+                    "type of " + std::string(key.str()) + ": " + type.error().message(),
                     type.error().hint());
           } else {
             table.types[std::string(key.str())] = *type;
@@ -185,8 +201,10 @@ class Loader {
         } else if (fate && *fate == "keep:free-text") {
           rule.fate = Fate::kKeepFreeText;
         } else {
-          Problem(rule.pos, "column " + rule.column + ": unknown fate \"" + fate.value_or("?") + "\"",
-                  "write \"keep\", or \"keep:free-text\" for a free-text column kept on purpose; a column "
+          Problem(rule.pos,
+                  "column " + rule.column + ": unknown fate \"" + fate.value_or("?") + "\"",
+                  "write \"keep\", or \"keep:free-text\" for a free-text column kept on purpose; a "
+                  "column "
                   "that must not leave is simply not listed");
           continue;
         }
@@ -217,15 +235,20 @@ class Loader {
     if (arrow == std::string_view::npos) return std::nullopt;
     std::string_view left = trim(s.substr(0, arrow)), right = trim(s.substr(arrow + 2));
     size_t dot = right.find('.');
-    if (left.empty() || dot == std::string_view::npos || dot == 0 || dot + 1 == right.size()) return std::nullopt;
-    return Follow{std::string(left), std::string(right.substr(0, dot)), std::string(right.substr(dot + 1)), {}};
+    if (left.empty() || dot == std::string_view::npos || dot == 0 || dot + 1 == right.size())
+      return std::nullopt;
+    return Follow{std::string(left),
+                  std::string(right.substr(0, dot)),
+                  std::string(right.substr(dot + 1)),
+                  {}};
   }
 
   // "column N: …" from the predicate → the file position of that character.
   static SourcePos WherePos(const TableOrder& t, const Error& e) {
     SourcePos p = t.where_pos;
     const std::string& m = e.message();
-    if (m.rfind("column ", 0) == 0) p.column += 1 + std::atoi(m.c_str() + 7) - 1;  // +1 for the opening quote
+    if (m.rfind("column ", 0) == 0)
+      p.column += 1 + std::atoi(m.c_str() + 7) - 1;  // +1 for the opening quote
     return p;
   }
   static std::string StripColumn(const std::string& m) {
@@ -297,13 +320,14 @@ class Loader {
           continue;
         }
         if (in != In::kBasic && in != In::kMultiBasic) {
-          return fail(in == In::kCode ? "non-ASCII character outside a string" : "accented text in a '…' string",
+          return fail(in == In::kCode ? "non-ASCII character outside a string"
+                                      : "accented text in a '…' string",
                       "write accented text in a \"…\" string (keys too: \"NOM_É\" = \"keep\")");
         }
         uint32_t cp = DecodeUtf8(text, i);
         if (cp == 0) return fail("invalid UTF-8 in a string", "save the order as UTF-8");
         char esc[16];
-        std::snprintf(esc, sizeof esc, cp > 0xFFFF ? "\\U%08X" : "\\u%04X", cp);
+        (void)std::snprintf(esc, sizeof esc, cp > 0xFFFF ? "\\U%08X" : "\\u%04X", cp);
         out += esc;
         continue;
       }
@@ -315,7 +339,8 @@ class Loader {
             in = In::kComment;
           } else if ((c == '"' || c == '\'') && OpensString(text, i)) {
             bool multi = text.substr(i, 3) == std::string(3, c);
-            in = c == '"' ? (multi ? In::kMultiBasic : In::kBasic) : (multi ? In::kMultiLiteral : In::kLiteral);
+            in = c == '"' ? (multi ? In::kMultiBasic : In::kBasic)
+                          : (multi ? In::kMultiLiteral : In::kLiteral);
             if (multi) {
               out.append(2, c);
               i += 2, column += 2;
@@ -324,8 +349,9 @@ class Loader {
             size_t j = i + 1;
             if (j < text.size() && text[j] == '[') ++j;
             while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-            if (j >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
-                                      text[j] == '-' || text[j] == '"' || text[j] == '\'')) {
+            if (j >= text.size() ||
+                !(std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
+                  text[j] == '-' || text[j] == '"' || text[j] == '\'')) {
               return fail("a table header must name a table, like [order] or [[table]]");
             }
           }
@@ -335,7 +361,8 @@ class Loader {
           if (c == '\\') {
             out.push_back(c);
             if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80) {
-              return fail("invalid escape sequence in a string", "write accents as they are, or as \\u00E9");
+              return fail("invalid escape sequence in a string",
+                          "write accents as they are, or as \\u00E9");
             }
             if (i + 1 < text.size() && text[i + 1] != '\n') {
               out.push_back(text[++i]);
@@ -381,7 +408,8 @@ class Loader {
     LoadOrderSection(root);
     const toml::array* tables = root["table"].as_array();
     if (tables == nullptr || tables->empty()) {
-      Problem({1, 1}, "the order names no table", "add a [[table]] section per table that may leave");
+      Problem({1, 1}, "the order names no table",
+              "add a [[table]] section per table that may leave");
       return;
     }
     std::set<std::string> names;
@@ -389,7 +417,8 @@ class Loader {
       if (const toml::table* t = n.as_table()) {
         LoadTable(*t);
         const TableOrder& added = out_.order.tables.back();
-        if (!names.insert(added.name).second) Problem(added.pos, "table " + added.name + " appears twice");
+        if (!names.insert(added.name).second)
+          Problem(added.pos, "table " + added.name + " appears twice");
         if (added.follow && !names.count(added.follow->parent_table)) {
           Problem(added.follow->pos, "follow: table " + added.follow->parent_table +
                                          " must be an earlier [[table]] of this order");
@@ -414,12 +443,14 @@ LoadedOrder ParseOrder(std::string_view text, std::string file_name) {
 }
 
 std::string FormatDiagnostic(const std::string& file_name, const Diagnostic& d) {
-  return file_name + ":" + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": " + d.message;
+  return file_name + ":" + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": " +
+         d.message;
 }
 
 Error ProblemsError(const std::string& file_name, const std::vector<Diagnostic>& problems) {
   std::string message = FormatDiagnostic(file_name, problems.front());
-  for (size_t i = 1; i < problems.size(); ++i) message += "\ncordon: error: " + FormatDiagnostic(file_name, problems[i]);
+  for (size_t i = 1; i < problems.size(); ++i)
+    message += "\ncordon: error: " + FormatDiagnostic(file_name, problems[i]);
   return Error(ErrorCode::kInvalidArgument, message, problems.front().hint);
 }
 

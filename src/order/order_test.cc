@@ -18,7 +18,8 @@ purpose = "Migration"
 contract = "DPA 1"
 not_after = 2027-06-30
 retention_days = 30
-recipients = [")") + kRecipient + R"("]
+recipients = [")") +
+         kRecipient + R"("]
 
 [[table]]
 name = "patients"
@@ -112,7 +113,8 @@ TEST(Order, NonAsciiOutsideStringsIsRefusedBeforeParsing) {
   // in '…' literal strings they are refused (the parser sees ASCII only).
   EXPECT_TRUE(HasProblem(ParseOrder("[order]\nid = '\xC3\xA9'\n", "o"), 2, "accented text in a"));
   std::string text = Valid();
-  text.replace(text.find("\"Vendor\""), 8, "\"\xC3\x89diteur\" # \xC3\xA9\npurpose2 = \"\"\"\xC3\xA9\n\xC3\xA9\"\"\"");
+  text.replace(text.find("\"Vendor\""), 8,
+               "\"\xC3\x89diteur\" # \xC3\xA9\npurpose2 = \"\"\"\xC3\xA9\n\xC3\xA9\"\"\"");
   LoadedOrder ok = ParseOrder(text, "o");
   ASSERT_EQ(ok.problems.size(), 1u) << ok.problems[0].message;
   EXPECT_NE(ok.problems[0].message.find("purpose2"), std::string::npos);

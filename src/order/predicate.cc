@@ -80,19 +80,26 @@ Result<std::vector<Token>> Lex(std::string_view s) {
         text.push_back(s[i++]);
       }
       out.push_back({Token::Kind::kString, text, start});
-    } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '-' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '-' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
       ++i;
-      while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '-')) ++i;
+      while (i < s.size() &&
+             (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '-'))
+        ++i;
       std::string text(s.substr(start, i - start));
       bool is_date = text.size() == 10 && text[4] == '-' && text[7] == '-' && text[0] != '-';
       out.push_back({is_date ? Token::Kind::kDate : Token::Kind::kNumber, text, start});
     } else if (c == '(' || c == ')' || c == ',') {
-      out.push_back({c == '(' ? Token::Kind::kLParen : c == ')' ? Token::Kind::kRParen : Token::Kind::kComma,
+      out.push_back({c == '('   ? Token::Kind::kLParen
+                     : c == ')' ? Token::Kind::kRParen
+                                : Token::Kind::kComma,
                      std::string(1, c), start});
       ++i;
     } else if (c == '=' || c == '!' || c == '<' || c == '>') {
       std::string op(1, c);
-      if (i + 1 < s.size() && (s[i + 1] == '=' || (c == '<' && s[i + 1] == '>'))) op.push_back(s[i + 1]);
+      if (i + 1 < s.size() && (s[i + 1] == '=' || (c == '<' && s[i + 1] == '>')))
+        op.push_back(s[i + 1]);
       if (op == "!") return At(start, "'!' must be followed by '='");
       out.push_back({Token::Kind::kOp, op, start});
       i += op.size();
@@ -118,8 +125,9 @@ class Parser {
 
   Result<std::unique_ptr<Node>> ParseAll() {
     CORDON_ASSIGN_OR_RETURN(auto node, ParseOr(0));
-    if (Peek().kind != Token::Kind::kEnd) return At(Peek().pos, "unexpected \"" + Peek().text + "\"",
-                                                    "combine conditions with AND / OR");
+    if (Peek().kind != Token::Kind::kEnd)
+      return At(Peek().pos, "unexpected \"" + Peek().text + "\"",
+                "combine conditions with AND / OR");
     return node;
   }
 
@@ -127,7 +135,8 @@ class Parser {
   const Token& Peek() const { return t_[i_]; }
   const Token& Take() { return t_[i_ < t_.size() - 1 ? i_++ : i_]; }
 
-  Result<std::unique_ptr<Node>> Binary(Node::Kind kind, std::unique_ptr<Node> l, std::unique_ptr<Node> r) {
+  Result<std::unique_ptr<Node>> Binary(Node::Kind kind, std::unique_ptr<Node> l,
+                                       std::unique_ptr<Node> r) {
     auto n = std::make_unique<Node>();
     n->kind = kind;
     n->left = std::move(l);
@@ -213,8 +222,9 @@ class Parser {
         return At(t.pos, "\"" + t.text + "\" is not a number or a YYYY-MM-DD date");
       }
       default:
-        return At(t.pos, t.kind == Token::Kind::kEnd ? "a value is missing at the end"
-                                                     : "expected a value, found \"" + t.text + "\"",
+        return At(t.pos,
+                  t.kind == Token::Kind::kEnd ? "a value is missing at the end"
+                                              : "expected a value, found \"" + t.text + "\"",
                   "strings are quoted with ' ', dates are written YYYY-MM-DD");
     }
   }
@@ -222,8 +232,9 @@ class Parser {
   Result<std::unique_ptr<Node>> ParseCondition() {
     const Token& col = Take();
     if (col.kind != Token::Kind::kIdent || IsKeyword(col, "AND") || IsKeyword(col, "OR")) {
-      return At(col.pos, col.kind == Token::Kind::kEnd ? "a condition is missing at the end"
-                                                       : "expected a column name, found \"" + col.text + "\"");
+      return At(col.pos, col.kind == Token::Kind::kEnd
+                             ? "a condition is missing at the end"
+                             : "expected a column name, found \"" + col.text + "\"");
     }
     auto n = std::make_unique<Node>();
     n->column = col.text;
@@ -244,7 +255,8 @@ class Parser {
     if (IsKeyword(Peek(), "NOT")) {
       Take();
       negated = true;
-      if (!IsKeyword(Peek(), "IN") && !IsKeyword(Peek(), "LIKE")) return At(Peek().pos, "expected IN or LIKE after NOT");
+      if (!IsKeyword(Peek(), "IN") && !IsKeyword(Peek(), "LIKE"))
+        return At(Peek().pos, "expected IN or LIKE after NOT");
     }
     if (IsKeyword(Peek(), "IN")) {
       Take();
@@ -257,7 +269,8 @@ class Parser {
           Take();
           continue;
         }
-        if (Peek().kind != Token::Kind::kRParen) return At(Peek().pos, "expected ',' or ')' in the IN list");
+        if (Peek().kind != Token::Kind::kRParen)
+          return At(Peek().pos, "expected ',' or ')' in the IN list");
         Take();
         break;
       }
@@ -265,7 +278,8 @@ class Parser {
     } else if (IsKeyword(Peek(), "LIKE")) {
       Take();
       CORDON_ASSIGN_OR_RETURN(Literal lit, ParseLiteral());
-      if (lit.kind != Value::Kind::kText) return At(lit.pos, "LIKE needs a quoted pattern such as 'DU%'");
+      if (lit.kind != Value::Kind::kText)
+        return At(lit.pos, "LIKE needs a quoted pattern such as 'DU%'");
       n->literals.push_back(std::move(lit));
       n->kind = Node::Kind::kLike;
     } else {
@@ -274,13 +288,20 @@ class Parser {
         return At(op.pos, "expected an operator (= != < <= > >= IN LIKE IS) after " + col.text);
       }
       n->kind = Node::Kind::kCompare;
-      if (op.text == "=") n->op = Op::kEq;
-      else if (op.text == "!=" || op.text == "<>") n->op = Op::kNe;
-      else if (op.text == "<") n->op = Op::kLt;
-      else if (op.text == "<=") n->op = Op::kLe;
-      else if (op.text == ">") n->op = Op::kGt;
-      else if (op.text == ">=") n->op = Op::kGe;
-      else return At(op.pos, "unknown operator " + op.text);
+      if (op.text == "=")
+        n->op = Op::kEq;
+      else if (op.text == "!=" || op.text == "<>")
+        n->op = Op::kNe;
+      else if (op.text == "<")
+        n->op = Op::kLt;
+      else if (op.text == "<=")
+        n->op = Op::kLe;
+      else if (op.text == ">")
+        n->op = Op::kGt;
+      else if (op.text == ">=")
+        n->op = Op::kGe;
+      else
+        return At(op.pos, "unknown operator " + op.text);
       CORDON_ASSIGN_OR_RETURN(Literal lit, ParseLiteral());
       n->literals.push_back(std::move(lit));
     }
@@ -297,10 +318,13 @@ class Parser {
 
 bool LiteralFits(ValueType column, const Literal& lit) {
   switch (column) {
-    case ValueType::kText: return lit.kind == Value::Kind::kText;
+    case ValueType::kText:
+      return lit.kind == Value::Kind::kText;
     case ValueType::kInt:
-    case ValueType::kDecimal: return lit.kind == Value::Kind::kInt || lit.kind == Value::Kind::kDecimal;
-    case ValueType::kDate: return lit.kind == Value::Kind::kDate;
+    case ValueType::kDecimal:
+      return lit.kind == Value::Kind::kInt || lit.kind == Value::Kind::kDecimal;
+    case ValueType::kDate:
+      return lit.kind == Value::Kind::kDate;
   }
   return false;
 }
@@ -312,13 +336,17 @@ int Compare3(T a, T b) {
 
 int CompareValue(const Value& v, const Literal& lit) {
   switch (v.kind) {
-    case Value::Kind::kText: return v.text.compare(lit.text) < 0 ? -1 : (v.text == lit.text ? 0 : 1);
+    case Value::Kind::kText:
+      return v.text.compare(lit.text) < 0 ? -1 : (v.text == lit.text ? 0 : 1);
     case Value::Kind::kInt:
       return lit.kind == Value::Kind::kInt ? Compare3(v.integer, lit.integer)
                                            : Compare3(static_cast<double>(v.integer), lit.decimal);
-    case Value::Kind::kDecimal: return Compare3(v.decimal, lit.decimal);
-    case Value::Kind::kDate: return Compare3(v.days, lit.days);
-    case Value::Kind::kNull: return 0;
+    case Value::Kind::kDecimal:
+      return Compare3(v.decimal, lit.decimal);
+    case Value::Kind::kDate:
+      return Compare3(v.days, lit.days);
+    case Value::Kind::kNull:
+      return 0;
   }
   return 0;
 }
@@ -360,9 +388,12 @@ Tri Eval(const Node& n, const std::vector<Value>& values) {
       if (r == Tri::kTrue) return r;
       return l == Tri::kFalse && r == Tri::kFalse ? Tri::kFalse : Tri::kUnknown;
     }
-    case Node::Kind::kNot: return Not(Eval(*n.left, values));
-    case Node::Kind::kIsNull: return values[n.slot].kind == Value::Kind::kNull ? Tri::kTrue : Tri::kFalse;
-    case Node::Kind::kIsNotNull: return values[n.slot].kind != Value::Kind::kNull ? Tri::kTrue : Tri::kFalse;
+    case Node::Kind::kNot:
+      return Not(Eval(*n.left, values));
+    case Node::Kind::kIsNull:
+      return values[n.slot].kind == Value::Kind::kNull ? Tri::kTrue : Tri::kFalse;
+    case Node::Kind::kIsNotNull:
+      return values[n.slot].kind != Value::Kind::kNull ? Tri::kTrue : Tri::kFalse;
     case Node::Kind::kLike: {
       const Value& v = values[n.slot];
       if (v.kind == Value::Kind::kNull) return Tri::kUnknown;
@@ -382,12 +413,24 @@ Tri Eval(const Node& n, const std::vector<Value>& values) {
       int c = CompareValue(v, n.literals[0]);
       bool r = false;
       switch (n.op) {
-        case Op::kEq: r = c == 0; break;
-        case Op::kNe: r = c != 0; break;
-        case Op::kLt: r = c < 0; break;
-        case Op::kLe: r = c <= 0; break;
-        case Op::kGt: r = c > 0; break;
-        case Op::kGe: r = c >= 0; break;
+        case Op::kEq:
+          r = c == 0;
+          break;
+        case Op::kNe:
+          r = c != 0;
+          break;
+        case Op::kLt:
+          r = c < 0;
+          break;
+        case Op::kLe:
+          r = c <= 0;
+          break;
+        case Op::kGt:
+          r = c > 0;
+          break;
+        case Op::kGe:
+          r = c >= 0;
+          break;
       }
       return r ? Tri::kTrue : Tri::kFalse;
     }
@@ -426,10 +469,12 @@ Status Predicate::Bind(const std::vector<std::string>& header,
   names_.clear();
   types_.clear();
   Status s = Walk(*root_, [&](Node& n) -> Status {
-    if (n.kind == Node::Kind::kAnd || n.kind == Node::Kind::kOr || n.kind == Node::Kind::kNot) return Ok();
+    if (n.kind == Node::Kind::kAnd || n.kind == Node::Kind::kOr || n.kind == Node::Kind::kNot)
+      return Ok();
     auto it = std::find(header.begin(), header.end(), n.column);
     if (it == header.end()) {
-      return At(n.column_pos, "unknown column " + n.column, "the source's columns are listed by `cordon order check`");
+      return At(n.column_pos, "unknown column " + n.column,
+                "the source's columns are listed by `cordon order check`");
     }
     size_t index = static_cast<size_t>(it - header.begin());
     auto known = std::find(columns_.begin(), columns_.end(), index);
@@ -447,9 +492,12 @@ Status Predicate::Bind(const std::vector<std::string>& header,
                                ? "declare the column's type in [table.types] (e.g. " + n.column +
                                      " = \"date:%d/%m/%Y\"), or quote the value as a string"
                                : "compare a " + std::string(ValueTypeName(type.type)) +
-                                     " column with a " + std::string(ValueTypeName(type.type)) + " value";
-        return At(lit.pos, "type mismatch: " + n.column + " is " + std::string(ValueTypeName(type.type)) +
-                               " but " + lit.text + " is not", hint);
+                                     " column with a " + std::string(ValueTypeName(type.type)) +
+                                     " value";
+        return At(lit.pos,
+                  "type mismatch: " + n.column + " is " + std::string(ValueTypeName(type.type)) +
+                      " but " + lit.text + " is not",
+                  hint);
       }
     }
     if (n.kind == Node::Kind::kLike && type.type != ValueType::kText) {

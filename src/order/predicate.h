@@ -30,7 +30,8 @@ class Predicate {
 
   // Resolves column names against `header` and checks every literal against
   // its column's type. Errors say "column N: …".
-  Status Bind(const std::vector<std::string>& header, const std::map<std::string, ColumnType>& types);
+  Status Bind(const std::vector<std::string>& header,
+              const std::map<std::string, ColumnType>& types);
 
   // Indices (into the header) of the columns the predicate reads.
   const std::vector<size_t>& columns() const { return columns_; }
@@ -58,9 +59,9 @@ class Predicate {
   bool EvaluateBound() const;
 
   std::unique_ptr<Node> root_;
-  std::vector<size_t> columns_;       // header index per referenced column
-  std::vector<std::string> names_;    // name per referenced column
-  std::vector<ColumnType> types_;     // type per referenced column
+  std::vector<size_t> columns_;        // header index per referenced column
+  std::vector<std::string> names_;     // name per referenced column
+  std::vector<ColumnType> types_;      // type per referenced column
   mutable std::vector<Value> values_;  // per-row scratch
 };
 

@@ -57,21 +57,28 @@ TEST(Predicate, PrecedenceIsNotThenAndThenOr) {
 }
 
 TEST(Predicate, SyntaxErrorsSayWhere) {
-  for (auto [text, where] : std::vector<std::pair<std::string, std::string>>{
-           {"", "column 1"}, {"AGE >", "column 6"}, {"AGE = 'x", "column 7"},
-           {"(AGE = 1", "column 9"}, {"AGE ! 1", "column 5"}, {"AGE = 1 AGE = 2", "column 9"},
-           {"VISITE >= 2017-02-31", "column 11"}, {"AGE IN ()", "column 9"},
-           {"\"\" IS NULL", "column 1"}}) {
+  for (auto [text, where] :
+       std::vector<std::pair<std::string, std::string>>{{"", "column 1"},
+                                                        {"AGE >", "column 6"},
+                                                        {"AGE = 'x", "column 7"},
+                                                        {"(AGE = 1", "column 9"},
+                                                        {"AGE ! 1", "column 5"},
+                                                        {"AGE = 1 AGE = 2", "column 9"},
+                                                        {"VISITE >= 2017-02-31", "column 11"},
+                                                        {"AGE IN ()", "column 9"},
+                                                        {"\"\" IS NULL", "column 1"}}) {
     auto p = Predicate::Parse(text);
     ASSERT_FALSE(p.ok()) << text;
-    EXPECT_EQ(p.error().message().rfind(where + ":", 0), 0u) << text << " → " << p.error().message();
+    EXPECT_EQ(p.error().message().rfind(where + ":", 0), 0u)
+        << text << " → " << p.error().message();
   }
 }
 
 TEST(Predicate, BindingChecksColumnsAndTypes) {
   auto unknown = Predicate::Parse("NAME = 'x'");
   ASSERT_TRUE(unknown.ok());
-  EXPECT_NE(unknown->Bind(kHeader, Types()).error().message().find("unknown column NAME"), std::string::npos);
+  EXPECT_NE(unknown->Bind(kHeader, Types()).error().message().find("unknown column NAME"),
+            std::string::npos);
   auto mismatch = Predicate::Parse("VISITE >= '2017-05-07'");
   Status s = mismatch->Bind(kHeader, Types());
   ASSERT_FALSE(s.ok());
@@ -111,7 +118,8 @@ TEST(Values, ParseDatesStrictly) {
   EXPECT_FALSE(ParseField(fr, "29/02/2019").ok());
   EXPECT_TRUE(ParseField(fr, "29/02/2020").ok());
   EXPECT_FALSE(ParseField(fr, "07/05/2017 12:00").ok());
-  EXPECT_EQ(ParseField(*ParseColumnType("date:%Y%m%d %H:%M"), "20170507 13:45")->days, *ParseIsoDate("2017-05-07"));
+  EXPECT_EQ(ParseField(*ParseColumnType("date:%Y%m%d %H:%M"), "20170507 13:45")->days,
+            *ParseIsoDate("2017-05-07"));
   EXPECT_EQ(ParseField(fr, "")->kind, Value::Kind::kNull);
   EXPECT_EQ(FormatIsoDate(*ParseIsoDate("1969-12-31")), "1969-12-31");
   EXPECT_FALSE(ParseColumnType("date").ok());

@@ -27,10 +27,14 @@ bool ReadNumber(std::string_view s, size_t& pos, int width, bool flexible, int& 
 
 std::string_view ValueTypeName(ValueType t) {
   switch (t) {
-    case ValueType::kText: return "text";
-    case ValueType::kInt: return "int";
-    case ValueType::kDecimal: return "decimal";
-    case ValueType::kDate: return "date";
+    case ValueType::kText:
+      return "text";
+    case ValueType::kInt:
+      return "int";
+    case ValueType::kDecimal:
+      return "decimal";
+    case ValueType::kDate:
+      return "date";
   }
   return "?";
 }
@@ -44,13 +48,18 @@ Result<ColumnType> ParseColumnType(std::string_view spec) {
     bool day = false, month = false, year = false;
     for (size_t i = 0; i < format.size(); ++i) {
       if (format[i] != '%') continue;
-      if (i + 1 == format.size()) return Error(ErrorCode::kInvalidArgument, "date format ends with '%'");
+      if (i + 1 == format.size())
+        return Error(ErrorCode::kInvalidArgument, "date format ends with '%'");
       char d = format[++i];
-      if (d == 'd') day = true;
-      else if (d == 'm') month = true;
-      else if (d == 'Y' || d == 'y') year = true;
+      if (d == 'd')
+        day = true;
+      else if (d == 'm')
+        month = true;
+      else if (d == 'Y' || d == 'y')
+        year = true;
       else if (d != 'H' && d != 'M' && d != 'S' && d != '%') {
-        return Error(ErrorCode::kInvalidArgument, std::string("date format directive %") + d + " is not supported",
+        return Error(ErrorCode::kInvalidArgument,
+                     std::string("date format directive %") + d + " is not supported",
                      "use %d %m %Y %y %H %M %S and literal characters, e.g. date:%d/%m/%Y");
       }
     }
@@ -94,7 +103,7 @@ std::string FormatIsoDate(int32_t z) {
   const int m = mp + (mp < 10 ? 3 : -9);
   const int y = yoe + era * 400 + (m <= 2);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;
 }
 
@@ -134,7 +143,8 @@ Result<Value> ParseField(const ColumnType& type, std::string_view field) {
       }
       if (!s.empty() && s[0] == '+') s.erase(0, 1);
       auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v.decimal);
-      if (ec != std::errc() || end != s.data() + s.size()) return Expected("a decimal number", field);
+      if (ec != std::errc() || end != s.data() + s.size())
+        return Expected("a decimal number", field);
       v.kind = Value::Kind::kDecimal;
       return v;
     }
@@ -144,23 +154,37 @@ Result<Value> ParseField(const ColumnType& type, std::string_view field) {
       const std::string& f = type.date_format;
       for (size_t i = 0; i < f.size(); ++i) {
         if (f[i] != '%') {
-          if (pos >= field.size() || field[pos] != f[i]) return Expected("a date in format " + f, field);
+          if (pos >= field.size() || field[pos] != f[i])
+            return Expected("a date in format " + f, field);
           ++pos;
           continue;
         }
         char dir = f[++i];
         bool ok = true;
         switch (dir) {
-          case 'd': ok = ReadNumber(field, pos, 2, true, d); break;
-          case 'm': ok = ReadNumber(field, pos, 2, true, m); break;
-          case 'Y': ok = ReadNumber(field, pos, 4, false, y); break;
+          case 'd':
+            ok = ReadNumber(field, pos, 2, true, d);
+            break;
+          case 'm':
+            ok = ReadNumber(field, pos, 2, true, m);
+            break;
+          case 'Y':
+            ok = ReadNumber(field, pos, 4, false, y);
+            break;
           case 'y':
             ok = ReadNumber(field, pos, 2, false, y);
             y += y < 69 ? 2000 : 1900;  // POSIX pivot
             break;
-          case 'H': case 'M': case 'S': ok = ReadNumber(field, pos, 2, true, ignored); break;
-          case '%': ok = pos < field.size() && field[pos++] == '%'; break;
-          default: ok = false;
+          case 'H':
+          case 'M':
+          case 'S':
+            ok = ReadNumber(field, pos, 2, true, ignored);
+            break;
+          case '%':
+            ok = pos < field.size() && field[pos++] == '%';
+            break;
+          default:
+            ok = false;
         }
         if (!ok) return Expected("a date in format " + f, field);
       }

@@ -44,7 +44,8 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
     if (t.source == nullptr) {
       std::string names;
       for (const auto& s : source.tables()) names += (names.empty() ? "" : ", ") + s.name;
-      problem(spec.from_pos, "unknown table " + spec.from + " in the source", "the source has: " + names);
+      problem(spec.from_pos, "unknown table " + spec.from + " in the source",
+              "the source has: " + names);
       continue;
     }
     auto reader = source.Read(*t.source);
@@ -54,7 +55,9 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
     }
     t.header = (*reader)->header();
     t.dialect = std::string(source::TextEncodingName((*reader)->encoding())) + ", '" +
-                ((*reader)->separator() == '\t' ? std::string("\\t") : std::string(1, (*reader)->separator())) + "'";
+                ((*reader)->separator() == '\t' ? std::string("\\t")
+                                                : std::string(1, (*reader)->separator())) +
+                "'";
     auto index_of = [&](const std::string& column) -> std::optional<size_t> {
       auto it = std::find(t.header.begin(), t.header.end(), column);
       if (it == t.header.end()) return std::nullopt;
@@ -92,15 +95,18 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
     }
     if (spec.follow) {
       auto col = index_of(spec.follow->column);
-      if (!col) problem(spec.follow->pos, "follow: unknown column " + spec.follow->column + " in " + t.source->name);
+      if (!col)
+        problem(spec.follow->pos,
+                "follow: unknown column " + spec.follow->column + " in " + t.source->name);
       t.follow_column = col;
       for (size_t p = 0; p < b.tables.size(); ++p) {
         if (b.tables[p].spec->name != spec.follow->parent_table) continue;
         t.parent = p;
-        auto pcol = std::find(b.tables[p].header.begin(), b.tables[p].header.end(), spec.follow->parent_column);
+        auto pcol = std::find(b.tables[p].header.begin(), b.tables[p].header.end(),
+                              spec.follow->parent_column);
         if (pcol == b.tables[p].header.end()) {
-          problem(spec.follow->pos, "follow: unknown column " + spec.follow->parent_column + " in " +
-                                        b.tables[p].source->name);
+          problem(spec.follow->pos, "follow: unknown column " + spec.follow->parent_column +
+                                        " in " + b.tables[p].source->name);
         } else {
           b.tables[p].key_column = static_cast<size_t>(pcol - b.tables[p].header.begin());
         }
@@ -118,9 +124,11 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
       if (const order::ColumnRule* rule = rule_of[i]) {
         r.fate = std::string(order::FateName(rule->fate));
         if (r.looks_free_text && rule->fate == order::Fate::kKeep) {
-          problem(rule->pos, "column " + t.header[i] + " looks like free text (its " + r.why_free_text + ")",
-                  "write " + t.header[i] + " = \"keep:free-text\" to keep it on purpose, or remove the line "
-                  "so that it does not leave");
+          problem(rule->pos,
+                  "column " + t.header[i] + " looks like free text (its " + r.why_free_text + ")",
+                  "write " + t.header[i] +
+                      " = \"keep:free-text\" to keep it on purpose, or remove the line "
+                      "so that it does not leave");
         }
       }
       t.columns.push_back(std::move(r));

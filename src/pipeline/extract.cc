@@ -56,12 +56,14 @@ class PackageSink final : public RowSink {
 
   Status Begin(const std::vector<std::string>& columns) override {
     int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return Error(ErrorCode::kIo, "cannot create " + path_ + ": " + std::strerror(errno));
+    if (fd < 0)
+      return Error(ErrorCode::kIo, "cannot create " + path_ + ": " + std::strerror(errno));
     fd_ = UniqueFd(fd);
     sink_ = std::make_unique<FdSink>(fd, path_);
     hashing_ = std::make_unique<HashingSink>(*sink_);
-    CORDON_ASSIGN_OR_RETURN(encryptor_, age::Encryptor::Create(recipients_, *hashing_, age::Armor::kNo,
-                                                               age::HeaderPlacement::kDeferred));
+    CORDON_ASSIGN_OR_RETURN(encryptor_,
+                            age::Encryptor::Create(recipients_, *hashing_, age::Armor::kNo,
+                                                   age::HeaderPlacement::kDeferred));
     header_size_ = encryptor_->deferred_header().size();
     // The file's hash covers the header first: it is known now, though
     // written last.
@@ -81,7 +83,8 @@ class PackageSink final : public RowSink {
     CORDON_TRY(writer_->Flush());
     CORDON_TRY(encryptor_->Close());
     const std::string& header = encryptor_->deferred_header();
-    if (::pwrite(fd_.get(), header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()) ||
+    if (::pwrite(fd_.get(), header.data(), header.size(), 0) !=
+            static_cast<ssize_t>(header.size()) ||
         ::fsync(fd_.get()) != 0) {
       return Error(ErrorCode::kIo, "cannot finish " + path_ + ": " + std::strerror(errno));
     }
@@ -127,15 +130,16 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
                               const ProgressFn& progress) {
   namespace fs = std::filesystem;
   const std::string& order_path = request.order_path;
-  std::string sig_path = request.signature_path.empty() ? order_path + ".minisig" : request.signature_path;
+  std::string sig_path =
+      request.signature_path.empty() ? order_path + ".minisig" : request.signature_path;
 
   // 1. The order must be exactly what the controller signed.
   CORDON_ASSIGN_OR_RETURN(Bytes order_bytes, ReadFileLimited(order_path, kMaxOrderBytes));
   auto sig_text = ReadFileLimited(sig_path, 8192);
   if (!sig_text.ok()) {
     return Refused(order_path + " has no signature (" + sig_text.error().message() + ")",
-                   "the controller signs the order: `cordon order sign " + order_path + " -k KEY` or `minisign -Sm " +
-                       order_path + "`");
+                   "the controller signs the order: `cordon order sign " + order_path +
+                       " -k KEY` or `minisign -Sm " + order_path + "`");
   }
   auto sig = sign::Signature::Parse(AsChars(*sig_text));
   if (!sig.ok()) return Refused(sig_path + ": " + sig.error().message());
@@ -166,28 +170,20 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   std::string out = request.out_dir;
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   if (PathExists(out)) {
-    return Error(ErrorCode::kAlreadyExists, out + " already exists; cordon does not overwrite a package");
+    return Error(ErrorCode::kAlreadyExists,
+                 out + " already exists; cordon does not overwrite a package");
   }
   std::string partial = out + ".partial";
   if (PathExists(partial)) {
-    return Error(ErrorCode::kAlreadyExists, partial + " exists: an earlier extraction was interrupted",
-                 "its files hold no readable data; remove it (rm -r " + partial + ") and run again");
+    return Error(
+        ErrorCode::kAlreadyExists, partial + " exists: an earlier extraction was interrupted",
+        "its files hold no readable data; remove it (rm -r " + partial + ") and run again");
   }
   if (::mkdir(partial.c_str(), 0700) != 0) {
     return Error(ErrorCode::kIo, "cannot create " + partial + ": " + std::strerror(errno));
   }
   CleanupGuard dir_guard(partial, /*directory=*/true);
-  bool published = false;
-  struct RemoveUnlessPublished {
-    const std::string& dir;
-    const bool& published;
-    ~RemoveUnlessPublished() {
-      if (!published) {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-      }
-    }
-  } remover{partial, published};
+  RemoveTreeUnlessDismissed remover(partial);
 
   std::vector<std::unique_ptr<age::Recipient>> recipients;
   for (const std::string& r : ord.recipients) {
@@ -195,8 +191,8 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   }
   std::vector<PackagedFile> files;
   SinkFactory sinks = [&](const BoundTable& t) -> Result<std::unique_ptr<RowSink>> {
-    return std::unique_ptr<RowSink>(
-        std::make_unique<PackageSink>(partial + "/" + t.spec->name + ".csv.age", recipients, files));
+    return std::unique_ptr<RowSink>(std::make_unique<PackageSink>(
+        partial + "/" + t.spec->name + ".csv.age", recipients, files));
   };
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats, Run(binding, source, sinks, progress));
 
@@ -223,7 +219,8 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   nlohmann::ordered_json tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < binding.tables.size(); ++i) {
     const BoundTable& t = binding.tables[i];
-    nlohmann::ordered_json cols = nlohmann::ordered_json::array(), excluded = nlohmann::ordered_json::array();
+    nlohmann::ordered_json cols = nlohmann::ordered_json::array(),
+                           excluded = nlohmann::ordered_json::array();
     for (const ColumnReport& c : t.columns) {
       if (c.fate == "excluded") {
         excluded.push_back(c.column);
@@ -257,13 +254,15 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
         sign::Signature msig,
         sign::Sign(*request.processor_key, manifest_source,
                    "cordon manifest of order " + ord.id + " created " + request.clock.now_rfc3339));
-    CORDON_TRY(WriteFileAtomic(manifest_path + ".minisig", AsBytes(msig.Format()), 0644, Overwrite::kRefuse));
+    CORDON_TRY(WriteFileAtomic(manifest_path + ".minisig", AsBytes(msig.Format()), 0644,
+                               Overwrite::kRefuse));
   }
   CORDON_TRY(SyncDirectory(partial));
   if (::rename(partial.c_str(), out.c_str()) != 0) {
-    return Error(ErrorCode::kIo, "cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
+    return Error(ErrorCode::kIo,
+                 "cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
   }
-  published = true;
+  remover.Dismiss();
   std::string parent = fs::path(out).parent_path().string();
   CORDON_TRY(SyncDirectory(parent.empty() ? "." : parent));
   result.stats = std::move(stats);

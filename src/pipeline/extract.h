@@ -18,7 +18,7 @@ inline constexpr size_t kMaxOrderBytes = 1 << 20;
 
 // The clock, injectable for tests.
 struct Clock {
-  int32_t today = 0;       // days since 1970-01-01, UTC
+  int32_t today = 0;        // days since 1970-01-01, UTC
   std::string now_rfc3339;  // "2026-11-22T18:00:00Z"
   static Clock System();
 };
@@ -48,8 +48,8 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
 struct PlanTable {
   const BoundTable* table = nullptr;
   TableStats stats;
-  uint64_t csv_bytes = 0;      // plaintext CSV that would be written
-  uint64_t package_bytes = 0;  // its age ciphertext size
+  uint64_t csv_bytes = 0;                         // plaintext CSV that would be written
+  uint64_t package_bytes = 0;                     // its age ciphertext size
   std::vector<std::vector<std::string>> samples;  // masked
 };
 

@@ -46,7 +46,7 @@ void KeySet::Encode(std::string_view key, std::string& out) {
 std::string_view KeySet::EncodedAt(uint32_t offset) const {
   const char* p = chunks_[offset / kChunk].get() + offset % kChunk;
   auto h = static_cast<unsigned char>(p[0]);
-  if (h & 0x80) return {p, 1 + ((h & 0x7F) + 1) / 2};
+  if (h & 0x80) return {p, 1 + static_cast<size_t>(((h & 0x7F) + 1) / 2)};
   if (h < 127) return {p, 1 + static_cast<size_t>(h)};
   uint32_t n;
   std::memcpy(&n, p + 1, 4);

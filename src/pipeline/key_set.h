@@ -33,7 +33,9 @@ class KeySet {
   // Canonical encoding: equal keys ⇔ equal encodings.
   static void Encode(std::string_view key, std::string& out);
   std::string_view EncodedAt(uint32_t offset) const;
-  size_t Slot(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * slots_.size()) >> 32); }
+  size_t Slot(uint64_t hash) const {
+    return static_cast<size_t>(((hash >> 32) * slots_.size()) >> 32);
+  }
 
   std::vector<std::unique_ptr<char[]>> chunks_;
   size_t chunk_used_ = kChunk;

@@ -17,7 +17,8 @@ TEST(KeySet, BehavesLikeASetAcrossGrowth) {
   }
   keys.Insert("");  // the empty key is a key too
   reference.insert("");
-  for (std::string k : std::vector<std::string>{"007", "7", "0070", "A-12", std::string(300, 'x'), std::string(130, '5')}) {
+  for (std::string k : std::vector<std::string>{"007", "7", "0070", "A-12", std::string(300, 'x'),
+                                                std::string(130, '5')}) {
     keys.Insert(k);
     reference.insert(k);
   }

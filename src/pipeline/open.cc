@@ -23,7 +23,8 @@ Error Refused(std::string message, std::string hint = {}) {
 bool SafeFileName(const std::string& name) {
   if (name.empty() || name[0] == '.' || name.size() > 200) return false;
   for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      return false;
   }
   return true;
 }
@@ -37,16 +38,19 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   CORDON_ASSIGN_OR_RETURN(Bytes manifest_bytes, ReadFileLimited(manifest_path, 16 << 20));
   if (request.processor_key) {
     auto sig_text = ReadFileLimited(manifest_path + ".minisig", 8192);
-    if (!sig_text.ok()) return Refused(manifest_path + " is not signed", "the processor signs it with --signing-key");
+    if (!sig_text.ok())
+      return Refused(manifest_path + " is not signed", "the processor signs it with --signing-key");
     auto sig = sign::Signature::Parse(AsChars(*sig_text));
     if (!sig.ok()) return Refused(manifest_path + ".minisig: " + sig.error().message());
     MemorySource m(manifest_bytes);
     Status v = sign::Verify(*request.processor_key, *sig, m);
     if (!v.ok()) return Refused(manifest_path + ": " + v.error().message(), v.error().hint());
   }
-  nlohmann::json manifest = nlohmann::json::parse(manifest_bytes.begin(), manifest_bytes.end(), nullptr, false);
-  if (manifest.is_discarded() || !manifest.is_object() || manifest.value("format", "") != "cordon-manifest" ||
-      !manifest.contains("tables") || !manifest["tables"].is_array()) {
+  nlohmann::json manifest =
+      nlohmann::json::parse(manifest_bytes.begin(), manifest_bytes.end(), nullptr, false);
+  if (manifest.is_discarded() || !manifest.is_object() ||
+      manifest.value("format", "") != "cordon-manifest" || !manifest.contains("tables") ||
+      !manifest["tables"].is_array()) {
     return Error(ErrorCode::kMalformed, manifest_path + " is not a cordon manifest");
   }
   if (manifest.value("version", 0) != kManifestFormatVersion) {
@@ -57,9 +61,10 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   auto delete_by = order::ParseIsoDate(manifest.value("delete_by", ""));
   if (!delete_by.ok()) return Error(ErrorCode::kMalformed, manifest_path + ": bad delete_by date");
   if (request.clock.today > *delete_by && !request.allow_expired) {
-    return Refused("package of order " + result.order_id + " was to be deleted by " +
-                       manifest.value("delete_by", "") + " (retention over)",
-                   "delete it; --allow-expired opens it anyway, and the controller should know why");
+    return Refused(
+        "package of order " + result.order_id + " was to be deleted by " +
+            manifest.value("delete_by", "") + " (retention over)",
+        "delete it; --allow-expired opens it anyway, and the controller should know why");
   }
   // Every ciphertext is checked before any plaintext is produced.
   struct Entry {
@@ -72,7 +77,8 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
     if (!SafeFileName(file) || !SafeFileName(name)) {
       return Error(ErrorCode::kMalformed, manifest_path + ": unsafe file name in the manifest");
     }
-    std::string path = dir + "/" + file;
+    std::string path = dir;
+    path += "/" + file;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return Refused(path + " is missing from the package");
     if (static_cast<uint64_t>(st.st_size) != t.value("ciphertext_size", uint64_t{0})) {
@@ -99,20 +105,13 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
     return Error(ErrorCode::kIo, "cannot create " + partial + ": " + std::strerror(errno));
   }
   CleanupGuard dir_guard(partial, true);
-  bool published = false;
-  struct Remover {
-    const std::string& dir;
-    const bool& done;
-    ~Remover() {
-      std::error_code ec;
-      if (!done) fs::remove_all(dir, ec);
-    }
-  } remover{partial, published};
+  RemoveTreeUnlessDismissed remover(partial);
   for (const Entry& e : entries) {
     CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + e.file));
     auto dec = age::Decryptor::Open(*in, *request.identities);
     if (!dec.ok()) return dec.error().WithContext(e.file);
-    CORDON_ASSIGN_OR_RETURN(AtomicFile outf, AtomicFile::Create(partial + "/" + e.out_name, 0600, Overwrite::kRefuse));
+    CORDON_ASSIGN_OR_RETURN(
+        AtomicFile outf, AtomicFile::Create(partial + "/" + e.out_name, 0600, Overwrite::kRefuse));
     Bytes buf(1 << 20);
     uint64_t total = 0;
     for (;;) {
@@ -127,9 +126,10 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   }
   CORDON_TRY(SyncDirectory(partial));
   if (::rename(partial.c_str(), out.c_str()) != 0) {
-    return Error(ErrorCode::kIo, "cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
+    return Error(ErrorCode::kIo,
+                 "cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
   }
-  published = true;
+  remover.Dismiss();
   return result;
 }
 

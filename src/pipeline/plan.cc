@@ -20,6 +20,7 @@ class PlanSink final : public RowSink {
     Count(values);
     if (out_.samples.size() < kSamples) {
       std::vector<std::string> masked;
+      masked.reserve(values.size());
       for (std::string_view v : values) masked.push_back(MaskValue(v));
       out_.samples.push_back(std::move(masked));
     }
@@ -61,8 +62,8 @@ std::string MaskValue(std::string_view value) {
   return out;
 }
 
-Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source, size_t recipients,
-                        const ProgressFn& progress) {
+Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
+                        size_t recipients, const ProgressFn& progress) {
   PlanResult plan;
   plan.binding = Bind(order, source);
   if (!plan.binding.problems.empty()) {
@@ -75,7 +76,8 @@ Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& sour
     pt.table = &t;
     return std::unique_ptr<RowSink>(std::make_unique<PlanSink>(pt));
   };
-  CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats, Run(plan.binding, source, sinks, progress));
+  CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
+                          Run(plan.binding, source, sinks, progress));
   for (size_t i = 0; i < stats.size(); ++i) {
     plan.tables[i].stats = stats[i];
     plan.tables[i].package_bytes = AgeCiphertextSize(plan.tables[i].csv_bytes, recipients);

@@ -30,7 +30,8 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
       CORDON_ASSIGN_OR_RETURN(bool more, reader->Next());
       if (!more) break;
       ++s.rows_read;
-      if (progress && (s.rows_read & 0xFFFF) == 0) progress(s.name, reader->bytes_consumed(), t.source->size);
+      if (progress && (s.rows_read & 0xFFFF) == 0)
+        progress(s.name, reader->bytes_consumed(), t.source->size);
       if (t.where) {
         auto selected = t.where->Evaluate(field);
         if (!selected.ok()) return at_row(selected.error());

@@ -49,8 +49,10 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<ByteSource> s
       return Error(ErrorCode::kMalformed,
                    reader->name_ + " line 1: column " + std::to_string(i + 1) + " has no name");
     }
-    if (std::find(reader->header_.begin(), reader->header_.end(), column) != reader->header_.end()) {
-      return Error(ErrorCode::kMalformed, reader->name_ + " line 1: column " + column + " appears twice");
+    if (std::find(reader->header_.begin(), reader->header_.end(), column) !=
+        reader->header_.end()) {
+      return Error(ErrorCode::kMalformed,
+                   reader->name_ + " line 1: column " + column + " appears twice");
     }
     reader->header_.push_back(std::move(column));
   }
@@ -66,8 +68,8 @@ Result<bool> CsvReader::Fill() {
     pos_ = 0;
   }
   if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // bounded by max_record_bytes
-  CORDON_ASSIGN_OR_RETURN(
-      size_t n, source_->Read({reinterpret_cast<uint8_t*>(buf_.data()) + end_, buf_.size() - end_}));
+  CORDON_ASSIGN_OR_RETURN(size_t n, source_->Read({reinterpret_cast<uint8_t*>(buf_.data()) + end_,
+                                                   buf_.size() - end_}));
   if (n == 0) {
     eof_ = true;
     return false;
@@ -87,8 +89,9 @@ Status CsvReader::Sniff() {
   if (options_.encoding) {
     encoding_ = *options_.encoding;
   } else {
-    encoding_ = bom || IsValidUtf8(sample, /*allow_truncated_tail=*/!eof_) ? TextEncoding::kUtf8
-                                                                             : TextEncoding::kWindows1252;
+    encoding_ = bom || IsValidUtf8(sample, /*allow_truncated_tail=*/!eof_)
+                    ? TextEncoding::kUtf8
+                    : TextEncoding::kWindows1252;
   }
   if (options_.separator) {
     separator_ = *options_.separator;
@@ -216,7 +219,8 @@ Result<bool> CsvReader::NextRecord() {
     // One line end per record, plus those inside quoted fields.
     next_line_ += quoted_newlines_ + (size > 0 && start[size - 1] == '\n' ? 1 : 0);
     pos_ = rec_end;
-    if (refs_.size() == 1 && refs_[0].length == 0 && (size == 0 || start[0] != '"')) continue;  // blank
+    if (refs_.size() == 1 && refs_[0].length == 0 && (size == 0 || start[0] != '"'))
+      continue;  // blank
     fields_.clear();
     unescaped_.clear();
     unescaped_.reserve(size);
@@ -256,10 +260,10 @@ Result<std::string_view> CsvReader::Utf8Field(size_t i) {
   if (encoding_ == TextEncoding::kUtf8) {
     if (!IsValidUtf8(raw)) {
       std::string column = i < header_.size() ? header_[i] : std::to_string(i + 1);
-      return Error(ErrorCode::kMalformed,
-                   name_ + " line " + std::to_string(line_) + ", column " + column +
-                       ": invalid UTF-8",
-                   "the file may be in another encoding: pass --csv-encoding windows-1252");
+      return Error(
+          ErrorCode::kMalformed,
+          name_ + " line " + std::to_string(line_) + ", column " + column + ": invalid UTF-8",
+          "the file may be in another encoding: pass --csv-encoding windows-1252");
     }
     return raw;
   }

@@ -10,7 +10,8 @@ namespace {
 
 class OwnedMemory final : public ByteSource {
  public:
-  explicit OwnedMemory(std::string data, size_t step = SIZE_MAX) : data_(std::move(data)), step_(step) {}
+  explicit OwnedMemory(std::string data, size_t step = SIZE_MAX)
+      : data_(std::move(data)), step_(step) {}
   Result<size_t> Read(std::span<uint8_t> out) override {
     size_t n = std::min({out.size(), data_.size() - pos_, step_});
     std::memcpy(out.data(), data_.data() + pos_, n);
@@ -71,8 +72,12 @@ TEST(CsvReader, ReportsPhysicalLineNumbers) {
 }
 
 TEST(CsvReader, DetectsSeparatorsAndBom) {
-  for (auto [text, sep] : std::vector<std::pair<std::string, char>>{
-           {"a\tb\n1\t2\n", '\t'}, {"a|b|c\n1|2|3\n", '|'}, {"a,b\n1,2\n", ','}, {"\xEF\xBB\xBF" "a;b\n1;2\n", ';'}}) {
+  for (auto [text, sep] : std::vector<std::pair<std::string, char>>{{"a\tb\n1\t2\n", '\t'},
+                                                                    {"a|b|c\n1|2|3\n", '|'},
+                                                                    {"a,b\n1,2\n", ','},
+                                                                    {"\xEF\xBB\xBF"
+                                                                     "a;b\n1;2\n",
+                                                                     ';'}}) {
     auto r = OpenText(text);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ((*r)->separator(), sep);
@@ -87,7 +92,8 @@ TEST(CsvReader, RefusesRaggedRowsNamingFileAndLine) {
   ASSERT_TRUE(*(*r)->Next());
   auto bad = (*r)->Next();
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message().find("t.csv line 3: 2 fields where the header has 3"), std::string::npos);
+  EXPECT_NE(bad.error().message().find("t.csv line 3: 2 fields where the header has 3"),
+            std::string::npos);
 }
 
 TEST(CsvReader, RefusesUnterminatedQuoteAndGarbageAfterQuote) {
@@ -115,7 +121,9 @@ TEST(CsvReader, InvalidUtf8IsAnErrorNamingLineAndColumn) {
 TEST(CsvReader, Latin1AndWindows1252DifferOnlyIn0x80To0x9F) {
   auto latin1 = OpenText("a\n\x80\xE9\n", {.encoding = TextEncoding::kLatin1});
   ASSERT_TRUE(latin1.ok());
-  EXPECT_EQ(ReadAllRows(**latin1)[0][0], "\xC2\x80" "é");
+  EXPECT_EQ(ReadAllRows(**latin1)[0][0],
+            "\xC2\x80"
+            "é");
 }
 
 TEST(CsvReader, HugeFieldIsRefusedWithBoundedMemory) {
@@ -129,7 +137,8 @@ TEST(CsvReader, HugeFieldIsRefusedWithBoundedMemory) {
 
 TEST(CsvReader, SameRowsWhateverTheReadSizes) {
   std::string text = "id;note\r\n";
-  for (int i = 0; i < 500; ++i) text += std::to_string(i) + ";\"v;" + std::to_string(i) + "\r\n\"\"q\"\"\"\r\n";
+  for (int i = 0; i < 500; ++i)
+    text += std::to_string(i) + ";\"v;" + std::to_string(i) + "\r\n\"\"q\"\"\"\r\n";
   auto whole = OpenText(text);
   auto drip = OpenText(text, {}, 7);
   ASSERT_TRUE(whole.ok() && drip.ok());

@@ -17,7 +17,8 @@ Result<CsvSource> CsvSource::Open(const std::string& path, CsvOptions options) {
     return Error(ErrorCode::kNotFound, "source " + path + " does not exist");
   }
   auto add = [&](const fs::path& p) {
-    source.tables_.push_back({p.stem().string(), p.string(), static_cast<uint64_t>(fs::file_size(p, ec))});
+    source.tables_.push_back(
+        {p.stem().string(), p.string(), static_cast<uint64_t>(fs::file_size(p, ec))});
   };
   if (fs::is_directory(status)) {
     for (const auto& entry : fs::directory_iterator(path, ec)) {

@@ -31,9 +31,12 @@ void AppendCodePoint(uint32_t cp, std::string& out) {
 
 std::string_view TextEncodingName(TextEncoding e) {
   switch (e) {
-    case TextEncoding::kUtf8: return "utf-8";
-    case TextEncoding::kWindows1252: return "windows-1252";
-    case TextEncoding::kLatin1: return "iso-8859-1";
+    case TextEncoding::kUtf8:
+      return "utf-8";
+    case TextEncoding::kWindows1252:
+      return "windows-1252";
+    case TextEncoding::kLatin1:
+      return "iso-8859-1";
   }
   return "?";
 }

@@ -24,28 +24,36 @@ class Rng {
   uint32_t Below(uint32_t n) { return static_cast<uint32_t>(Next() % n); }
   bool Chance(uint32_t percent) { return Below(100) < percent; }
   template <size_t N>
-  const char* Pick(const std::array<const char*, N>& list) { return list[Below(N)]; }
+  const char* Pick(const std::array<const char*, N>& list) {
+    return list[Below(N)];
+  }
 
  private:
   uint64_t s_;
 };
 
 const std::array<const char*, 24> kLastNames = {
-    "MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND",
-    "LEROY", "MOREAU", "SIMON", "LAURENT", "LEFÈVRE", "MICHEL", "GARCIA", "DAVID",
-    "BERTRAND", "ROUX", "VINCENT", "FOURNIER", "MOREL", "GIRARD", "ANDRÉ", "LE GALL-PÉRÈS"};
-const std::array<const char*, 16> kFemale = {"Marie", "Hélène", "Chloé", "Léa", "Zoé", "Anaïs",
-                                             "Mélanie", "Françoise", "Cécile", "Inès", "Noémie",
-                                             "Agnès", "Émilie", "Sophie", "Anne-Laure", "Maëlle"};
-const std::array<const char*, 16> kMale = {"Jean", "François", "Léo", "Noël", "Jérôme", "Hugo",
-                                           "Gaël", "Loïc", "Théo", "André", "Benoît", "Cédric",
-                                           "Raphaël", "Jean-Michel", "Hervé", "Étienne"};
-const std::array<const char*, 12> kStreets = {"rue de la République", "avenue Jean Jaurès",
-                                              "boulevard Victor Hugo", "rue des Écoles",
-                                              "place de l'Église", "chemin des Prés",
-                                              "rue du Général de Gaulle", "allée des Tilleuls",
-                                              "impasse des Lilas", "rue Pasteur",
-                                              "route de Lyon", "quai Saint-Michel"};
+    "MARTIN",   "BERNARD", "DUBOIS",  "THOMAS",   "ROBERT",  "RICHARD", "PETIT",  "DURAND",
+    "LEROY",    "MOREAU",  "SIMON",   "LAURENT",  "LEFÈVRE", "MICHEL",  "GARCIA", "DAVID",
+    "BERTRAND", "ROUX",    "VINCENT", "FOURNIER", "MOREL",   "GIRARD",  "ANDRÉ",  "LE GALL-PÉRÈS"};
+const std::array<const char*, 16> kFemale = {
+    "Marie",  "Hélène", "Chloé",  "Léa",   "Zoé",    "Anaïs",  "Mélanie",    "Françoise",
+    "Cécile", "Inès",   "Noémie", "Agnès", "Émilie", "Sophie", "Anne-Laure", "Maëlle"};
+const std::array<const char*, 16> kMale = {
+    "Jean", "François", "Léo",    "Noël",   "Jérôme",  "Hugo",        "Gaël",  "Loïc",
+    "Théo", "André",    "Benoît", "Cédric", "Raphaël", "Jean-Michel", "Hervé", "Étienne"};
+const std::array<const char*, 12> kStreets = {"rue de la République",
+                                              "avenue Jean Jaurès",
+                                              "boulevard Victor Hugo",
+                                              "rue des Écoles",
+                                              "place de l'Église",
+                                              "chemin des Prés",
+                                              "rue du Général de Gaulle",
+                                              "allée des Tilleuls",
+                                              "impasse des Lilas",
+                                              "rue Pasteur",
+                                              "route de Lyon",
+                                              "quai Saint-Michel"};
 struct Place {
   const char* dept;     // as in the NIR
   const char* commune;  // 3 digits (2 for overseas, after a 3-digit dept)
@@ -64,10 +72,11 @@ const std::array<Place, 12> kPlaces = {{{"75", "056", "75011", "Paris"},
                                         {"974", "11", "97400", "Saint-Denis"},
                                         {"67", "482", "67000", "Strasbourg"},
                                         {"31", "555", "31000", "Toulouse"}}};
-const std::array<const char*, 8> kDomains = {"orange.fr", "free.fr",  "gmail.com", "laposte.net",
+const std::array<const char*, 8> kDomains = {"orange.fr", "free.fr",  "gmail.com",  "laposte.net",
                                              "sfr.fr",    "yahoo.fr", "hotmail.fr", "wanadoo.fr"};
-const std::array<const char*, 8> kDoctors = {"Dr Lemaire", "Dr N'Guyen", "Dr Bénard", "Dr Coste",
-                                             "Dr Haddad", "Dr Müller", "Dr Da Silva", "Dr Perrin"};
+const std::array<const char*, 8> kDoctors = {"Dr Lemaire",  "Dr N'Guyen", "Dr Bénard",
+                                             "Dr Coste",    "Dr Haddad",  "Dr Müller",
+                                             "Dr Da Silva", "Dr Perrin"};
 const std::array<const char*, 12> kComments = {
     "Patiente enceinte de 12 SA; contrôle sérologie toxoplasmose",
     "Diabète de type 2, sous metformine",
@@ -106,7 +115,7 @@ int RandomDay(Rng& rng, int from_year, int to_year, int& y, int& m, int& d) {
 
 std::string Date(int y, int m, int d) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
+  (void)std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
   return buf;
 }
 
@@ -124,8 +133,8 @@ std::string Phone(Rng& rng) {
 
 std::string Lower(std::string_view s) {
   // Logins and e-mails drop accents the way people type them: é → e, ç → c.
-  static const std::string_view kFrom[] = {"à", "â", "ä", "é", "è", "ê", "ë", "î", "ï", "ô", "ö", "ù", "û", "ü", "ç",
-                                           "É", "È", "Ê", "À", "Ç"};
+  static const std::string_view kFrom[] = {"à", "â", "ä", "é", "è", "ê", "ë", "î", "ï", "ô",
+                                           "ö", "ù", "û", "ü", "ç", "É", "È", "Ê", "À", "Ç"};
   static const char kTo[] = "aaaeeeeiioouuuceeeac";
   std::string out;
   for (size_t i = 0; i < s.size();) {
@@ -150,22 +159,22 @@ std::string Lower(std::string_view s) {
 std::string Nir(Rng& rng, int sex, int birth_year, int birth_month, const Place& place) {
   std::string n = std::to_string(sex);
   char yy[3];
-  std::snprintf(yy, sizeof yy, "%02d", birth_year % 100);
+  (void)std::snprintf(yy, sizeof yy, "%02d", birth_year % 100);
   n += yy;
   int month = birth_month;
   if (rng.Chance(1)) month = 20 + static_cast<int>(rng.Below(23));  // unknown month ranges
   char mm[3];
-  std::snprintf(mm, sizeof mm, "%02d", month);
+  (void)std::snprintf(mm, sizeof mm, "%02d", month);
   n += mm;
   n += place.dept;
   n += place.commune;
   n += Digits(rng, 3);
   char key[3];
-  std::snprintf(key, sizeof key, "%02d", NirKey(n));
+  (void)std::snprintf(key, sizeof key, "%02d", NirKey(n));
   n += key;
   if (rng.Chance(15)) {  // written with spaces, as on the carte Vitale
-    return n.substr(0, 1) + " " + n.substr(1, 2) + " " + n.substr(3, 2) + " " + n.substr(5, 2) + " " +
-           n.substr(7, 3) + " " + n.substr(10, 3) + " " + n.substr(13, 2);
+    return n.substr(0, 1) + " " + n.substr(1, 2) + " " + n.substr(3, 2) + " " + n.substr(5, 2) +
+           " " + n.substr(7, 3) + " " + n.substr(10, 3) + " " + n.substr(13, 2);
   }
   return n;
 }
@@ -245,19 +254,22 @@ Result<LisFrStats> WriteLisFr(const std::string& dir, const LisFrOptions& o) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return Error(ErrorCode::kIo, "cannot create " + dir + ": " + std::strerror(errno));
   }
-  CORDON_ASSIGN_OR_RETURN(AtomicFile pf, AtomicFile::Create(dir + "/patients.csv", 0644, Overwrite::kRefuse));
-  CORDON_ASSIGN_OR_RETURN(AtomicFile rf, AtomicFile::Create(dir + "/resultats.csv", 0644, Overwrite::kRefuse));
+  CORDON_ASSIGN_OR_RETURN(AtomicFile pf,
+                          AtomicFile::Create(dir + "/patients.csv", 0644, Overwrite::kRefuse));
+  CORDON_ASSIGN_OR_RETURN(AtomicFile rf,
+                          AtomicFile::Create(dir + "/resultats.csv", 0644, Overwrite::kRefuse));
   Rng rng(o.seed);
   LisFrStats stats;
   Writer p(o), r(o);
-  for (const char* h : {"NUM_DOSSIER", "NIR", "NOM", "PRENOM", "SEXE", "DATE_NAISSANCE", "ADRESSE", "CP",
-                        "VILLE", "TEL", "EMAIL", "DATE_DERNIERE_VISITE", "MEDECIN_PRESCRIPTEUR",
-                        "COMMENTAIRE_P", "COMMENTAIRE_D", "IDENTIFIANT_SR", "MOT_DE_PASSE"}) {
+  for (const char* h :
+       {"NUM_DOSSIER", "NIR", "NOM", "PRENOM", "SEXE", "DATE_NAISSANCE", "ADRESSE", "CP", "VILLE",
+        "TEL", "EMAIL", "DATE_DERNIERE_VISITE", "MEDECIN_PRESCRIPTEUR", "COMMENTAIRE_P",
+        "COMMENTAIRE_D", "IDENTIFIANT_SR", "MOT_DE_PASSE"}) {
     p.Field(h);
   }
   p.End();
-  for (const char* h : {"NUM_DOSSIER", "DATE_PRELEVEMENT", "CODE_ANALYSE", "LIBELLE", "RESULTAT", "UNITE",
-                        "COMMENTAIRE"}) {
+  for (const char* h : {"NUM_DOSSIER", "DATE_PRELEVEMENT", "CODE_ANALYSE", "LIBELLE", "RESULTAT",
+                        "UNITE", "COMMENTAIRE"}) {
     r.Field(h);
   }
   r.End();
@@ -273,12 +285,16 @@ Result<LisFrStats> WriteLisFr(const std::string& dir, const LisFrOptions& o) {
       visit = RandomDay(rng, 2009, 2021, vy, vm, vd);
     } while (visit <= birth);
     char dossier[16];
-    std::snprintf(dossier, sizeof dossier, "%08llu", static_cast<unsigned long long>(i));
+    (void)std::snprintf(dossier, sizeof dossier, "%08llu", static_cast<unsigned long long>(i));
     std::string login = Lower(first) + "." + Lower(last);
     std::string comment_p, comment_d;
     if (rng.Chance(35)) comment_p = rng.Pick(kComments);
-    if (rng.Chance(10)) comment_p += (comment_p.empty() ? "" : "; ") + std::string("joindre le fils au ") + Phone(rng);
-    if (rng.Chance(5)) comment_p += (comment_p.empty() ? "" : "\r\n") + std::string("mail : ") + login + "@" + rng.Pick(kDomains);
+    if (rng.Chance(10))
+      comment_p +=
+          (comment_p.empty() ? "" : "; ") + std::string("joindre le fils au ") + Phone(rng);
+    if (rng.Chance(5))
+      comment_p += (comment_p.empty() ? "" : "\r\n") + std::string("mail : ") + login + "@" +
+                   rng.Pick(kDomains);
     if (rng.Chance(20)) comment_d = rng.Pick(kComments);
     if (rng.Chance(3)) {
       comment_d += (comment_d.empty() ? "" : " ") + std::string("NIR du conjoint ") +

@@ -15,7 +15,7 @@ namespace cordon::testdata {
 struct LisFrOptions {
   uint64_t patients = 1000;
   uint64_t seed = 1;
-  bool utf8 = false;       // default Windows-1252
+  bool utf8 = false;  // default Windows-1252
   char separator = ';';
   bool crlf = true;
 };

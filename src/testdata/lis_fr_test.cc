@@ -11,7 +11,8 @@ namespace cordon::testdata {
 namespace {
 
 std::string TempDir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() / (std::string("cordon-td-") + name + std::to_string(::getpid()));
+  auto d = std::filesystem::temp_directory_path() /
+           (std::string("cordon-td-") + name + std::to_string(::getpid()));
   std::filesystem::remove_all(d);
   return d.string();
 }
@@ -66,7 +67,8 @@ TEST(LisFr, IsDeterministicForASeedAndRefusesToOverwrite) {
   std::string a = TempDir("b"), b = TempDir("c");
   ASSERT_TRUE(WriteLisFr(a, {.patients = 200, .seed = 9, .utf8 = true}).ok());
   ASSERT_TRUE(WriteLisFr(b, {.patients = 200, .seed = 9, .utf8 = true}).ok());
-  EXPECT_EQ(*ReadFileLimited(a + "/patients.csv", 1 << 24), *ReadFileLimited(b + "/patients.csv", 1 << 24));
+  EXPECT_EQ(*ReadFileLimited(a + "/patients.csv", 1 << 24),
+            *ReadFileLimited(b + "/patients.csv", 1 << 24));
   EXPECT_EQ(WriteLisFr(a, {.patients = 1}).error().code(), ErrorCode::kAlreadyExists);
   std::filesystem::remove_all(a);
   std::filesystem::remove_all(b);
