@@ -3,6 +3,7 @@
 JOBS ?= 2
 BUILD ?= build
 FUZZ_SECONDS ?= 20
+FUZZ_STRICT ?= 1
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test fuzz bench lint sanitize clean
@@ -25,7 +26,7 @@ test: build
 
 # Each libFuzzer target for FUZZ_SECONDS, seeded from the test vectors.
 fuzz: deps
-	@./scripts/fuzz $(FUZZ_SECONDS)
+	@FUZZ_STRICT=$(FUZZ_STRICT) ./scripts/fuzz $(FUZZ_SECONDS)
 
 # Side by side with the age CLI, and extract with DuckDB + age (npm
 # @duckdb/node-api, installed into bench/node_modules); figures go to
