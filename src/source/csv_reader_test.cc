@@ -135,6 +135,36 @@ TEST(CsvReader, HugeFieldIsRefusedWithBoundedMemory) {
   EXPECT_EQ(bad.error().code(), ErrorCode::kLimitExceeded);
 }
 
+TEST(CsvReader, AGigabyteFieldIsRefusedAfterReadingOnlyTheLimit) {
+  // A quote opened and never closed, then 1 GB of data, produced lazily.
+  class Endless final : public ByteSource {
+   public:
+    Result<size_t> Read(std::span<uint8_t> out) override {
+      std::string head = "a,b\n1,\"";
+      size_t n = out.size();
+      if (served_ == 0) {
+        std::memcpy(out.data(), head.data(), head.size());
+        n = head.size();
+      } else {
+        if (served_ >= (size_t{1} << 30)) return size_t{0};
+        std::memset(out.data(), 'x', n);
+      }
+      served_ += n;
+      return n;
+    }
+    size_t served_ = 0;
+  };
+  auto endless = std::make_unique<Endless>();
+  Endless* raw = endless.get();
+  auto r = CsvReader::Open(std::move(endless), "big.csv", {});
+  ASSERT_TRUE(r.ok());
+  auto bad = (*r)->Next();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_NE(bad.error().message().find("big.csv line 2"), std::string::npos);
+  EXPECT_LT(raw->served_, size_t{40} << 20) << "read far past the 16 MiB record limit";
+}
+
 TEST(CsvReader, SameRowsWhateverTheReadSizes) {
   std::string text = "id;note\r\n";
   for (int i = 0; i < 500; ++i)
