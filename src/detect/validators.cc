@@ -1,0 +1,329 @@
+#include "detect/validators.h"
+
+#include <array>
+#include <cctype>
+#include <cstdint>
+
+namespace cordon::detect {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+int Num(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+// Removes single separators between groups whose sizes are `groups`:
+// "1 84 12 76 451 089 46" with {1,2,2,2,3,3,2}. Empty result if the text
+// does not follow exactly that grouping.
+std::string Ungroup(std::string_view text, std::initializer_list<int> groups, char sep) {
+  std::string out;
+  size_t pos = 0;
+  bool first = true;
+  for (int g : groups) {
+    if (!first) {
+      if (pos >= text.size() || text[pos] != sep) return {};
+      ++pos;
+    }
+    first = false;
+    if (pos + static_cast<size_t>(g) > text.size()) return {};
+    out.append(text.substr(pos, static_cast<size_t>(g)));
+    pos += static_cast<size_t>(g);
+  }
+  return pos == text.size() ? out : std::string();
+}
+
+bool IsValidDate(int y, int m, int d) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+struct IbanCountry {
+  char code[3];
+  int length;
+};
+// ISO 13616 registry lengths (SWIFT IBAN registry).
+constexpr std::array<IbanCountry, 89> kIbanCountries = {{
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22},
+    {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24},
+    {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18},
+    {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27},
+    {"GT", 28}, {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27},
+    {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20},
+    {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20}, {"MR", 27},
+    {"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24}, {"PL", 28},
+    {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33}, {"SA", 24}, {"SC", 31},
+    {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"SO", 23}, {"ST", 25}, {"SV", 28},
+    {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"YE", 30},
+    {"GF", 27},  // French overseas use FR's format under their own code
+}};
+
+int IbanLength(std::string_view country) {
+  for (const auto& c : kIbanCountries) {
+    if (country == c.code) return c.length;
+  }
+  return 0;
+}
+
+bool Luhn(std::string_view digits) {
+  int sum = 0;
+  bool dbl = false;
+  for (size_t i = digits.size(); i-- > 0;) {
+    int d = digits[i] - '0';
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return sum % 10 == 0;
+}
+
+bool KnownIin(std::string_view d) {
+  size_t n = d.size();
+  int p2 = Num(d.substr(0, 2)), p3 = Num(d.substr(0, 3)), p4 = Num(d.substr(0, 4)),
+      p6 = Num(d.substr(0, 6));
+  if (d[0] == '4') return n == 13 || n == 16 || n == 19;                         // Visa (and CB)
+  if ((p2 >= 51 && p2 <= 55) || (p6 >= 222100 && p6 <= 272099)) return n == 16;  // Mastercard
+  if (p2 == 34 || p2 == 37) return n == 15;                                      // American Express
+  if (p4 == 6011 || (p3 >= 644 && p3 <= 649) || p2 == 65) return n >= 16;        // Discover
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16;                                  // JCB
+  if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) return n >= 14;  // Diners
+  if (p2 == 62) return n >= 16;                                                      // UnionPay
+  if (p2 == 50 || (p2 >= 56 && p2 <= 58) || p2 == 67) return n >= 12;                // Maestro
+  return false;
+}
+
+bool EmailLocalChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '%' ||
+         c == '+' || c == '-';
+}
+
+}  // namespace
+
+std::string_view KindName(Kind k) {
+  switch (k) {
+    case Kind::kNir:
+      return "nir";
+    case Kind::kCpr:
+      return "cpr";
+    case Kind::kIban:
+      return "iban";
+    case Kind::kCard:
+      return "card";
+    case Kind::kEmail:
+      return "email";
+    case Kind::kPhone:
+      return "phone";
+  }
+  return "?";
+}
+
+int NirKey(std::string_view body) {
+  if (body.size() != 13) return -1;
+  uint64_t number = 0;
+  for (size_t i = 0; i < 13; ++i) {
+    char c = body[i];
+    if (i == 6 && body[5] == '2' && (c == 'A' || c == 'B')) {
+      number = number / 10 * 100 + (c == 'A' ? 19 : 18);  // 2A → 19, 2B → 18
+      continue;
+    }
+    if (!IsDigit(c)) return -1;
+    number = number * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return static_cast<int>(97 - number % 97);
+}
+
+Confidence ValidateNir(std::string_view text) {
+  std::string nir(text);
+  if (text.size() != 15) nir = Ungroup(text, {1, 2, 2, 2, 3, 3, 2}, ' ');
+  if (nir.size() != 15) return Confidence::kNone;
+  char sex = nir[0];
+  if (sex != '1' && sex != '2' && sex != '7' && sex != '8') return Confidence::kNone;
+  if (!AllDigits(nir.substr(1, 4)) || !AllDigits(nir.substr(7, 8))) return Confidence::kNone;
+  int month = Num(nir.substr(3, 2));
+  if (!((month >= 1 && month <= 12) || (month >= 20 && month <= 42) || month >= 50))
+    return Confidence::kNone;
+  std::string_view dept = std::string_view(nir).substr(5, 2);
+  bool corsica = dept == "2A" || dept == "2B";
+  if (!corsica && (!AllDigits(dept) || dept == "00")) return Confidence::kNone;
+  if (nir.substr(10, 3) == "000") return Confidence::kNone;  // order number starts at 001
+  int key = Num(nir.substr(13, 2));
+  if (key < 1 || key > 97 || NirKey(std::string_view(nir).substr(0, 13)) != key)
+    return Confidence::kNone;
+  return Confidence::kHigh;
+}
+
+Confidence ValidateCpr(std::string_view text) {
+  std::string cpr;
+  if (text.size() == 11 && text[6] == '-') {
+    cpr = std::string(text.substr(0, 6)) + std::string(text.substr(7));
+  } else if (text.size() == 10) {
+    cpr = std::string(text);
+  }
+  if (cpr.size() != 10 || !AllDigits(cpr)) return Confidence::kNone;
+  int d = Num(cpr.substr(0, 2)), m = Num(cpr.substr(2, 2)), yy = Num(cpr.substr(4, 2));
+  int seventh = cpr[6] - '0';
+  int year;
+  if (seventh <= 3) {
+    year = 1900 + yy;
+  } else if (seventh == 4 || seventh == 9) {
+    year = yy <= 36 ? 2000 + yy : 1900 + yy;
+  } else {
+    year = yy <= 57 ? 2000 + yy : 1800 + yy;
+  }
+  if (!IsValidDate(year, m, d)) return Confidence::kNone;
+  static const int kWeights[] = {4, 3, 2, 7, 6, 5, 4, 3, 2, 1};
+  int sum = 0;
+  for (int i = 0; i < 10; ++i) sum += (cpr[static_cast<size_t>(i)] - '0') * kWeights[i];
+  return sum % 11 == 0 ? Confidence::kHigh : Confidence::kMedium;
+}
+
+Confidence ValidateIban(std::string_view text) {
+  std::string iban;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ' ') {
+      // Spaces only between groups of four.
+      if (iban.size() % 4 != 0 || i + 1 == text.size() || text[i + 1] == ' ')
+        return Confidence::kNone;
+      continue;
+    }
+    iban.push_back(text[i]);
+  }
+  if (iban.size() < 15 || iban.size() > 34) return Confidence::kNone;
+  if (!IsUpper(iban[0]) || !IsUpper(iban[1]) || !IsDigit(iban[2]) || !IsDigit(iban[3])) {
+    return Confidence::kNone;
+  }
+  if (IbanLength(iban.substr(0, 2)) != static_cast<int>(iban.size())) return Confidence::kNone;
+  int mod = 0;
+  std::string rotated = iban.substr(4) + iban.substr(0, 4);
+  for (char c : rotated) {
+    if (IsDigit(c)) {
+      mod = (mod * 10 + (c - '0')) % 97;
+    } else if (IsUpper(c)) {
+      mod = (mod * 100 + (c - 'A' + 10)) % 97;
+    } else {
+      return Confidence::kNone;
+    }
+  }
+  return mod == 1 ? Confidence::kHigh : Confidence::kNone;
+}
+
+Confidence ValidateCard(std::string_view text) {
+  std::string digits;
+  char sep = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (IsDigit(c)) {
+      digits.push_back(c);
+    } else if ((c == ' ' || c == '-') && i > 0 && i + 1 < text.size() && IsDigit(text[i - 1]) &&
+               IsDigit(text[i + 1]) && (sep == 0 || sep == c)) {
+      sep = c;  // one kind of separator, single, between digits
+    } else {
+      return Confidence::kNone;
+    }
+  }
+  if (digits.size() < 13 || digits.size() > 19) return Confidence::kNone;
+  if (!Luhn(digits) || !KnownIin(digits)) return Confidence::kNone;
+  return Confidence::kHigh;
+}
+
+Confidence ValidateEmail(std::string_view text) {
+  size_t at = text.find('@');
+  if (at == std::string_view::npos || text.find('@', at + 1) != std::string_view::npos)
+    return Confidence::kNone;
+  std::string_view local = text.substr(0, at), domain = text.substr(at + 1);
+  if (local.empty() || local.size() > 64 || domain.size() < 4 || domain.size() > 253)
+    return Confidence::kNone;
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) {
+    return Confidence::kNone;
+  }
+  for (char c : local) {
+    if (!EmailLocalChar(c)) return Confidence::kNone;
+  }
+  size_t labels = 0, start = 0;
+  for (;;) {
+    size_t dot = domain.find('.', start);
+    std::string_view label =
+        domain.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return Confidence::kNone;
+    for (char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return Confidence::kNone;
+    }
+    ++labels;
+    if (dot == std::string_view::npos) {
+      if (label.size() < 2 || label.size() > 24) return Confidence::kNone;
+      for (char c : label) {
+        if (!std::isalpha(static_cast<unsigned char>(c))) return Confidence::kNone;
+      }
+      break;
+    }
+    start = dot + 1;
+  }
+  return labels >= 2 ? Confidence::kHigh : Confidence::kNone;
+}
+
+Confidence ValidatePhone(std::string_view text) {
+  if (text.empty()) return Confidence::kNone;
+  if (text[0] == '0') {
+    // French national: 0X XX XX XX XX (space, dot or dash), or 10 digits.
+    for (char sep : {' ', '.', '-'}) {
+      std::string d = Ungroup(text, {2, 2, 2, 2, 2}, sep);
+      if (d.size() == 10 && AllDigits(d) && d[1] != '0') return Confidence::kHigh;
+    }
+    if (text.size() == 10 && AllDigits(text) && text[1] != '0') return Confidence::kMedium;
+    return Confidence::kNone;
+  }
+  if (text[0] != '+') return Confidence::kNone;
+  std::string digits;
+  for (size_t i = 1; i < text.size(); ++i) {
+    char c = text[i];
+    if (IsDigit(c)) {
+      digits.push_back(c);
+    } else if (!((c == ' ' || c == '.' || c == '-') && i + 1 < text.size() &&
+                 IsDigit(text[i + 1]) && IsDigit(text[i - 1]))) {
+      return Confidence::kNone;
+    }
+  }
+  if (digits.rfind("33", 0) == 0) {
+    return digits.size() == 11 && digits[2] != '0' ? Confidence::kHigh : Confidence::kNone;
+  }
+  if (digits.rfind("45", 0) == 0) {
+    return digits.size() == 10 && digits[2] >= '2' ? Confidence::kHigh : Confidence::kNone;
+  }
+  if (digits.size() >= 8 && digits.size() <= 15 && digits[0] != '0') return Confidence::kMedium;
+  return Confidence::kNone;
+}
+
+Confidence Validate(Kind kind, std::string_view text) {
+  switch (kind) {
+    case Kind::kNir:
+      return ValidateNir(text);
+    case Kind::kCpr:
+      return ValidateCpr(text);
+    case Kind::kIban:
+      return ValidateIban(text);
+    case Kind::kCard:
+      return ValidateCard(text);
+    case Kind::kEmail:
+      return ValidateEmail(text);
+    case Kind::kPhone:
+      return ValidatePhone(text);
+  }
+  return Confidence::kNone;
+}
+
+}  // namespace cordon::detect

@@ -1,0 +1,139 @@
+#include "detect/validators.h"
+
+#include <gtest/gtest.h>
+
+namespace cordon::detect {
+namespace {
+
+constexpr auto kNone = Confidence::kNone;
+constexpr auto kMedium = Confidence::kMedium;
+constexpr auto kHigh = Confidence::kHigh;
+
+TEST(Nir, AcceptsValidNumbersPlainAndGrouped) {
+  // Keys checked with an independent implementation (Python, 97 - int(body) % 97).
+  EXPECT_EQ(ValidateNir("184127645108946"), kHigh);
+  EXPECT_EQ(ValidateNir("1 84 12 76 451 089 46"), kHigh);
+  EXPECT_EQ(ValidateNir("255081416802538"), kHigh);
+  EXPECT_EQ(ValidateNir("184122A12345697"), kHigh);  // Corsica: 2A counts as 19
+  EXPECT_EQ(ValidateNir("269039712345684"), kHigh);  // overseas 97x
+  EXPECT_EQ(NirKey("184122A123456"), 97);
+  EXPECT_EQ(NirKey("184122B123456"), 97 - static_cast<int>(1841218123456ULL % 97));
+}
+
+TEST(Nir, RejectsWrongKeysShapesAndImpossibleFields) {
+  EXPECT_EQ(ValidateNir("184127645108947"), kNone);       // key off by one
+  EXPECT_EQ(ValidateNir("384127645108946"), kNone);       // sex digit 3
+  EXPECT_EQ(ValidateNir("184137645108946"), kNone);       // month 13 (not a special range)
+  EXPECT_EQ(ValidateNir("184120045108946"), kNone);       // department 00
+  EXPECT_EQ(ValidateNir("184122C12345697"), kNone);       // no department 2C
+  EXPECT_EQ(ValidateNir("18412764510894"), kNone);        // 14 characters
+  EXPECT_EQ(ValidateNir("1 84 12 76 451 08946"), kNone);  // wrong grouping
+  EXPECT_EQ(ValidateNir("1  84 12 76 451 089 46"), kNone);
+  EXPECT_EQ(ValidateNir("1841276451089460"), kNone);
+  EXPECT_EQ(ValidateNir(""), kNone);
+}
+
+TEST(Nir, AcceptsUnknownMonthRangesAndTemporaryNumbers) {
+  // Same body with month 30 (unknown month) and sex 7 (temporary number).
+  std::string body = "1843076451089";
+  char key[3];
+  std::snprintf(key, sizeof key, "%02d", NirKey(body));
+  EXPECT_EQ(ValidateNir(body + key), kHigh);
+  std::string temp = "7841276451089";
+  std::snprintf(key, sizeof key, "%02d", NirKey(temp));
+  EXPECT_EQ(ValidateNir(temp + key), kHigh);
+}
+
+TEST(Cpr, UsesTheCenturyTableAndModEleven) {
+  EXPECT_EQ(ValidateCpr("070761-4285"), kHigh);
+  EXPECT_EQ(ValidateCpr("0707614285"), kHigh);
+  EXPECT_EQ(ValidateCpr("1111111118"), kHigh);
+  EXPECT_EQ(ValidateCpr("010150-3007"), kMedium);  // real date, fails mod 11 (allowed since 2007)
+  EXPECT_EQ(ValidateCpr("290200-4004"), kMedium);  // 7th digit 4, 00 → 2000: a leap year
+  EXPECT_EQ(ValidateCpr("290200-0004"), kNone);    // 7th digit 0 → 1900: not a leap year
+  EXPECT_EQ(ValidateCpr("290201-4004"), kNone);    // 2001 is not a leap year
+  EXPECT_EQ(ValidateCpr("300200-1234"), kNone);    // 30 February
+  EXPECT_EQ(ValidateCpr("321299-1234"), kNone);    // day 32
+  EXPECT_EQ(ValidateCpr("070761 4285"), kNone);
+  EXPECT_EQ(ValidateCpr("07076142851"), kNone);
+  EXPECT_EQ(ValidateCpr("0707a14285"), kNone);
+}
+
+TEST(Iban, AcceptsRegistryExamplesWithOrWithoutSpaces) {
+  EXPECT_EQ(ValidateIban("GB82WEST12345698765432"), kHigh);
+  EXPECT_EQ(ValidateIban("GB82 WEST 1234 5698 7654 32"), kHigh);
+  EXPECT_EQ(ValidateIban("FR1420041010050500013M02606"), kHigh);
+  EXPECT_EQ(ValidateIban("FR14 2004 1010 0505 0001 3M02 606"), kHigh);
+  EXPECT_EQ(ValidateIban("DE89370400440532013000"), kHigh);
+  EXPECT_EQ(ValidateIban("DK5000400440116243"), kHigh);
+}
+
+TEST(Iban, RejectsBadCheckDigitsLengthsAndCountries) {
+  EXPECT_EQ(ValidateIban("GB83WEST12345698765432"), kNone);  // check digits
+  EXPECT_EQ(ValidateIban("GB82WEST1234569876543"), kNone);   // length
+  EXPECT_EQ(ValidateIban("XX82WEST12345698765432"), kNone);  // no such country
+  EXPECT_EQ(ValidateIban("gb82west12345698765432"), kNone);  // lowercase
+  EXPECT_EQ(ValidateIban("GB82 WEST  1234 5698 7654 32"), kNone);
+  EXPECT_EQ(ValidateIban("GB82 WES T1234 5698 7654 32"), kNone);
+}
+
+TEST(Card, AcceptsLuhnValidNumbersInKnownRanges) {
+  EXPECT_EQ(ValidateCard("4111111111111111"), kHigh);
+  EXPECT_EQ(ValidateCard("4111 1111 1111 1111"), kHigh);
+  EXPECT_EQ(ValidateCard("4111-1111-1111-1111"), kHigh);
+  EXPECT_EQ(ValidateCard("5555555555554444"), kHigh);
+  EXPECT_EQ(ValidateCard("2223003122003222"), kHigh);  // Mastercard 2-series
+  EXPECT_EQ(ValidateCard("378282246310005"), kHigh);
+  EXPECT_EQ(ValidateCard("6011111111111117"), kHigh);
+  EXPECT_EQ(ValidateCard("3530111333300000"), kHigh);
+}
+
+TEST(Card, RejectsLuhnFailuresUnknownRangesAndMixedSeparators) {
+  EXPECT_EQ(ValidateCard("4111111111111112"), kNone);
+  EXPECT_EQ(ValidateCard("1111111111111117"), kNone);  // Luhn-valid, no issuer starts with 1
+  EXPECT_EQ(ValidateCard("4111 1111-1111 1111"), kNone);
+  EXPECT_EQ(ValidateCard("4111  1111 1111 1111"), kNone);
+  EXPECT_EQ(ValidateCard("411111111111"), kNone);      // too short
+  EXPECT_EQ(ValidateCard("3782822463100052"), kNone);  // Luhn-valid, but Amex has 15 digits
+}
+
+TEST(Email, AcceptsCommonAddressesAndRejectsLookAlikes) {
+  EXPECT_EQ(ValidateEmail("jean.dupont@orange.fr"), kHigh);
+  EXPECT_EQ(ValidateEmail("j+tag@mail.example.com"), kHigh);
+  EXPECT_EQ(ValidateEmail("a@b"), kNone);
+  EXPECT_EQ(ValidateEmail("user@localhost"), kNone);
+  EXPECT_EQ(ValidateEmail("a..b@orange.fr"), kNone);
+  EXPECT_EQ(ValidateEmail(".a@orange.fr"), kNone);
+  EXPECT_EQ(ValidateEmail("a@-orange.fr"), kNone);
+  EXPECT_EQ(ValidateEmail("a@orange.f1"), kNone);
+  EXPECT_EQ(ValidateEmail("a@@orange.fr"), kNone);
+  EXPECT_EQ(ValidateEmail("pkg@1.2.3"), kNone);  // a version, not an address
+  EXPECT_EQ(ValidateEmail(std::string(65, 'a') + "@x.fr"), kNone);
+}
+
+TEST(Phone, FrenchDanishAndE164) {
+  EXPECT_EQ(ValidatePhone("06 12 34 56 78"), kHigh);
+  EXPECT_EQ(ValidatePhone("06.12.34.56.78"), kHigh);
+  EXPECT_EQ(ValidatePhone("01-45-67-89-10"), kHigh);
+  EXPECT_EQ(ValidatePhone("0612345678"), kMedium);
+  EXPECT_EQ(ValidatePhone("+33 6 12 34 56 78"), kHigh);
+  EXPECT_EQ(ValidatePhone("+33612345678"), kHigh);
+  EXPECT_EQ(ValidatePhone("+45 20 12 34 56"), kHigh);
+  EXPECT_EQ(ValidatePhone("+4520123456"), kHigh);
+  EXPECT_EQ(ValidatePhone("+44 20 7946 0958"), kMedium);
+  EXPECT_EQ(ValidatePhone("00 12 34 56 78"), kNone);  // 00 is not a French prefix
+  EXPECT_EQ(ValidatePhone("06 12 34 56 7"), kNone);
+  EXPECT_EQ(ValidatePhone("06 12.34 56 78"), kNone);
+  EXPECT_EQ(ValidatePhone("+33 0 12 34 56 78"), kNone);
+  EXPECT_EQ(ValidatePhone("+45 10 12 34 56"), kNone);  // Danish numbers start 2–9
+  EXPECT_EQ(ValidatePhone("+1234"), kNone);
+}
+
+TEST(Validate, DispatchesByKind) {
+  EXPECT_EQ(Validate(Kind::kNir, "184127645108946"), kHigh);
+  EXPECT_EQ(Validate(Kind::kCpr, "184127645108946"), kNone);
+  EXPECT_EQ(KindName(Kind::kIban), "iban");
+}
+
+}  // namespace
+}  // namespace cordon::detect
