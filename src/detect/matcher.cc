@@ -1,0 +1,178 @@
+#include "detect/matcher.h"
+
+#include <array>
+#include <vector>
+
+namespace cordon::detect {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsAlnum(char c) { return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z'); }
+bool IsSep(char c) { return c == ' ' || c == '-' || c == '.'; }
+bool IsEmailLocal(char c) {
+  return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+bool IsDomain(char c) { return IsAlnum(c) || c == '.' || c == '-'; }
+
+// Bytes that can start a candidate.
+constexpr std::array<bool, 256> MakeInteresting() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  t['@'] = t['+'] = true;
+  return t;
+}
+constexpr auto kInteresting = MakeInteresting();
+
+// The order in which kinds claim an ambiguous candidate.
+constexpr std::array<Kind, 5> kNumericKinds = {Kind::kNir, Kind::kIban, Kind::kCard, Kind::kCpr,
+                                               Kind::kPhone};
+
+struct Best {
+  Kind kind = Kind::kNir;
+  size_t length = 0;
+  Confidence confidence = Confidence::kNone;
+};
+
+// Tries every prefix of text[start, run_end) that ends at a group boundary.
+// Returns the longest validated one.
+Best BestPrefix(std::string_view text, size_t start, size_t run_end, KindSet kinds) {
+  Best best;
+  for (size_t end = start + 1; end <= run_end; ++end) {
+    if (end < run_end && !IsSep(text[end])) continue;  // only cut at separators (or the run end)
+    std::string_view cand = text.substr(start, end - start);
+    for (Kind k : kNumericKinds) {
+      if (!(kinds & KindBit(k))) continue;
+      Confidence c = Validate(k, cand);
+      if (c != Confidence::kNone &&
+          (cand.size() > best.length || (cand.size() == best.length && c > best.confidence))) {
+        best = {k, cand.size(), c};
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+bool ParseKinds(std::string_view list, KindSet& out) {
+  out = 0;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    bool known = false;
+    for (int k = 0; k < 6; ++k) {
+      if (KindName(static_cast<Kind>(k)) == name) {
+        out |= 1u << k;
+        known = true;
+      }
+    }
+    if (!known) return false;
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+  }
+  return out != 0;
+}
+
+void FindIdentifiers(std::string_view text, KindSet kinds,
+                     const std::function<void(const Match&)>& found) {
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    if (!kInteresting[static_cast<unsigned char>(text[i])]) {
+      ++i;
+      continue;
+    }
+    char c = text[i];
+    if (c == '@') {
+      if (kinds & KindBit(Kind::kEmail)) {
+        size_t b = i;
+        while (b > 0 && IsEmailLocal(text[b - 1])) --b;
+        size_t e = i + 1;
+        while (e < n && IsDomain(text[e])) ++e;
+        while (e > i + 1 && (text[e - 1] == '.' || text[e - 1] == '-')) --e;  // sentence end
+        std::string_view cand = text.substr(b, e - b);
+        Confidence conf = ValidateEmail(cand);
+        if (conf != Confidence::kNone) {
+          found({Kind::kEmail, b, e - b, conf});
+          i = e;
+          continue;
+        }
+      }
+      ++i;
+      continue;
+    }
+    // Word boundary: a candidate never starts inside a word or a number.
+    if (i > 0 && (IsAlnum(text[i - 1]) || text[i - 1] == '_')) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    size_t run_end = i;
+    if (c == '+') {
+      run_end = i + 1;
+      if (run_end >= n || !IsDigit(text[run_end])) {
+        ++i;
+        continue;
+      }
+    }
+    // The run: letters/digits with single separators between them. Letters
+    // matter for IBANs and Corsican NIRs (2A/2B).
+    while (run_end < n) {
+      char r = text[run_end];
+      if (IsDigit(r) || IsUpper(r)) {
+        ++run_end;
+      } else if (IsSep(r) && run_end + 1 < n && run_end > start && IsAlnum(text[run_end - 1]) &&
+                 (IsDigit(text[run_end + 1]) || IsUpper(text[run_end + 1]))) {
+        ++run_end;
+      } else {
+        break;
+      }
+    }
+    // The run must end at a word boundary too.
+    if (run_end < n && (IsAlnum(text[run_end]) || text[run_end] == '_')) {
+      i = run_end;
+      while (i < n && (IsAlnum(text[i]) || text[i] == '_')) ++i;
+      continue;
+    }
+    // Candidates start at the run start or after a separator inside it.
+    size_t pos = start;
+    bool matched_any = false;
+    while (pos < run_end) {
+      Best best = BestPrefix(text, pos, run_end, kinds);
+      if (best.length > 0) {
+        found({best.kind, pos, best.length, best.confidence});
+        matched_any = true;
+        pos += best.length;
+        while (pos < run_end && IsSep(text[pos])) ++pos;
+        continue;
+      }
+      // Skip to the next group.
+      while (pos < run_end && !IsSep(text[pos])) ++pos;
+      while (pos < run_end && IsSep(text[pos])) ++pos;
+    }
+    (void)matched_any;
+    i = run_end > i ? run_end : i + 1;
+  }
+}
+
+std::string MaskIdentifier(Kind kind, std::string_view text) {
+  std::string out(text);
+  if (kind == Kind::kEmail) {
+    size_t at = out.find('@');
+    for (size_t k = 1; k < at; ++k) out[k] = '*';
+    return out;
+  }
+  // Keep the first third of the letters and digits (at most 6): enough to
+  // tell which record it is, not enough to be the identifier.
+  size_t alnum = 0;
+  for (char c : out) alnum += IsAlnum(c);
+  size_t keep = std::min<size_t>(alnum / 3, 6), seen = 0;
+  for (char& c : out) {
+    if (!IsAlnum(c) && c != '@') continue;
+    if (++seen > keep) c = '*';
+  }
+  return out;
+}
+
+}  // namespace cordon::detect
