@@ -12,5 +12,6 @@ void RegisterSignCommands(CLI::App& app, int* exit_code);      // sign, verify
 void RegisterTestdataCommands(CLI::App& app, int* exit_code);  // testdata lis-fr
 void RegisterOrderCommands(CLI::App& app, int* exit_code);     // order check, order sign
 void RegisterExtractCommands(CLI::App& app, int* exit_code);   // plan, extract, open
+void RegisterScanCommands(CLI::App& app, int* exit_code);      // scan
 
 }  // namespace cordon::cli

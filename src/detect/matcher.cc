@@ -78,6 +78,7 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
                      const std::function<void(const Match&)>& found) {
   const size_t n = text.size();
   size_t i = 0;
+  size_t floor = 0;  // end of the last match: matches never overlap
   while (i < n) {
     if (!kInteresting[static_cast<unsigned char>(text[i])]) {
       ++i;
@@ -87,7 +88,7 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
     if (c == '@') {
       if (kinds & KindBit(Kind::kEmail)) {
         size_t b = i;
-        while (b > 0 && IsEmailLocal(text[b - 1])) --b;
+        while (b > floor && IsEmailLocal(text[b - 1])) --b;
         size_t e = i + 1;
         while (e < n && IsDomain(text[e])) ++e;
         while (e > i + 1 && (text[e - 1] == '.' || text[e - 1] == '-')) --e;  // sentence end
@@ -95,7 +96,7 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
         Confidence conf = ValidateEmail(cand);
         if (conf != Confidence::kNone) {
           found({Kind::kEmail, b, e - b, conf});
-          i = e;
+          i = floor = e;
           continue;
         }
       }
@@ -118,17 +119,13 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
     }
     // The run: letters/digits with single separators between them. Letters
     // matter for IBANs and Corsican NIRs (2A/2B).
-    while (run_end < n) {
-      char r = text[run_end];
-      if (IsDigit(r) || IsUpper(r)) {
-        ++run_end;
-      } else if (IsSep(r) && run_end + 1 < n && run_end > start && IsAlnum(text[run_end - 1]) &&
-                 (IsDigit(text[run_end + 1]) || IsUpper(text[run_end + 1]))) {
-        ++run_end;
-      } else {
-        break;
-      }
-    }
+    auto extends_run = [&](size_t k) {
+      char r = text[k];
+      if (IsDigit(r) || IsUpper(r)) return true;
+      return IsSep(r) && k + 1 < n && k > start && IsAlnum(text[k - 1]) &&
+             (IsDigit(text[k + 1]) || IsUpper(text[k + 1]));
+    };
+    while (run_end < n && extends_run(run_end)) ++run_end;
     // The run must end at a word boundary too.
     if (run_end < n && (IsAlnum(text[run_end]) || text[run_end] == '_')) {
       i = run_end;
@@ -137,13 +134,12 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
     }
     // Candidates start at the run start or after a separator inside it.
     size_t pos = start;
-    bool matched_any = false;
     while (pos < run_end) {
       Best best = BestPrefix(text, pos, run_end, kinds);
       if (best.length > 0) {
         found({best.kind, pos, best.length, best.confidence});
-        matched_any = true;
         pos += best.length;
+        floor = pos;
         while (pos < run_end && IsSep(text[pos])) ++pos;
         continue;
       }
@@ -151,7 +147,6 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
       while (pos < run_end && !IsSep(text[pos])) ++pos;
       while (pos < run_end && IsSep(text[pos])) ++pos;
     }
-    (void)matched_any;
     i = run_end > i ? run_end : i + 1;
   }
 }
@@ -159,8 +154,10 @@ void FindIdentifiers(std::string_view text, KindSet kinds,
 std::string MaskIdentifier(Kind kind, std::string_view text) {
   std::string out(text);
   if (kind == Kind::kEmail) {
+    // The first character stays when the local part is long enough to hide
+    // the rest; a one- or two-character local part is masked entirely.
     size_t at = out.find('@');
-    for (size_t k = 1; k < at; ++k) out[k] = '*';
+    for (size_t k = at >= 3 ? 1 : 0; k < at; ++k) out[k] = '*';
     return out;
   }
   // Keep the first third of the letters and digits (at most 6): enough to

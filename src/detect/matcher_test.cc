@@ -51,6 +51,11 @@ TEST(Matcher, SplitsAdjacentIdentifiersAtSeparators) {
             (Found{{"nir", "184127645108946"}, {"phone", "06 12 34 56 78"}}));
 }
 
+TEST(Matcher, MatchesNeverOverlap) {
+  // Found by fuzz/matcher_fuzz.cc: the second address must not reuse "rbao.ng".
+  EXPECT_EQ(Find("a@rbao.ng@orange.fr"), (Found{{"email", "a@rbao.ng"}}));
+}
+
 TEST(Matcher, CorsicanNirAndKindFilter) {
   EXPECT_EQ(Find("x 184122A12345697 y"), (Found{{"nir", "184122A12345697"}}));
   EXPECT_TRUE(Find("x 184122A12345697 y", KindBit(Kind::kEmail)).empty());
@@ -64,6 +69,7 @@ TEST(Matcher, CorsicanNirAndKindFilter) {
 TEST(Mask, NeverShowsTheWholeIdentifier) {
   EXPECT_EQ(MaskIdentifier(Kind::kNir, "1 84 12 76 451 089 46"), "1 84 12 ** *** *** **");
   EXPECT_EQ(MaskIdentifier(Kind::kEmail, "jean.dupont@orange.fr"), "j**********@orange.fr");
+  EXPECT_EQ(MaskIdentifier(Kind::kEmail, "b@o.gf"), "*@o.gf");  // found by fuzz/matcher_fuzz.cc
   std::string card = MaskIdentifier(Kind::kCard, "4111111111111111");
   EXPECT_EQ(card, "41111***********");
 }

@@ -105,7 +105,10 @@ TEST(Order, NotTomlIsOneClearProblem) {
 
 TEST(Order, NonAsciiOutsideStringsIsRefusedBeforeParsing) {
   // The input fuzz/order_fuzz.cc found: a bare key with an accent.
-  LoadedOrder o = ParseOrder("[order]\n\xC3\x89" "diteur = \"x\"\n", "o");
+  LoadedOrder o = ParseOrder(
+      "[order]\n\xC3\x89"
+      "diteur = \"x\"\n",
+      "o");
   ASSERT_EQ(o.problems.size(), 1u);
   EXPECT_EQ(o.problems[0].pos.line, 2);
   EXPECT_NE(o.problems[0].message.find("non-ASCII"), std::string::npos);
@@ -114,7 +117,8 @@ TEST(Order, NonAsciiOutsideStringsIsRefusedBeforeParsing) {
   EXPECT_TRUE(HasProblem(ParseOrder("[order]\nid = '\xC3\xA9'\n", "o"), 2, "accented text in a"));
   std::string text = Valid();
   text.replace(text.find("\"Vendor\""), 8,
-               "\"\xC3\x89" "diteur\" # \xC3\xA9\npurpose2 = \"\"\"\xC3\xA9\n\xC3\xA9\"\"\"");
+               "\"\xC3\x89"
+               "diteur\" # \xC3\xA9\npurpose2 = \"\"\"\xC3\xA9\n\xC3\xA9\"\"\"");
   LoadedOrder ok = ParseOrder(text, "o");
   ASSERT_EQ(ok.problems.size(), 1u) << ok.problems[0].message;
   EXPECT_NE(ok.problems[0].message.find("purpose2"), std::string::npos);
