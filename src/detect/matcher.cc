@@ -74,8 +74,15 @@ bool ParseKinds(std::string_view list, KindSet& out) {
   return out != 0;
 }
 
-void FindIdentifiers(std::string_view text, KindSet kinds,
-                     const std::function<void(const Match&)>& found) {
+void FindIdentifiers(std::string_view text, KindSet wanted,
+                     const std::function<void(const Match&)>& report) {
+  // Every kind is matched, so that an identifier claims its whole span even
+  // when it is not wanted (a NIR's tail is not a card number); only the
+  // wanted kinds are reported.
+  const KindSet kinds = kAllKinds;
+  auto found = [&](const Match& m) {
+    if (wanted & KindBit(m.kind)) report(m);
+  };
   const size_t n = text.size();
   size_t i = 0;
   size_t floor = 0;  // end of the last match: matches never overlap

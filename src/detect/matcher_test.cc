@@ -51,6 +51,13 @@ TEST(Matcher, SplitsAdjacentIdentifiersAtSeparators) {
             (Found{{"nir", "184127645108946"}, {"phone", "06 12 34 56 78"}}));
 }
 
+TEST(Matcher, AnUnwantedKindStillClaimsItsSpan) {
+  // "58 09 33 063 923 47" alone is a Luhn-valid Maestro number; inside the
+  // NIR "1 58 09 33 063 923 47" it is not a card, even when only cards are wanted.
+  EXPECT_EQ(Find("58 09 33 063 923 47", KindBit(Kind::kCard)).size(), 1u);
+  EXPECT_TRUE(Find("x;1 58 09 33 063 923 47;y", KindBit(Kind::kCard)).empty());
+}
+
 TEST(Matcher, MatchesNeverOverlap) {
   // Found by fuzz/matcher_fuzz.cc: the second address must not reuse "rbao.ng".
   EXPECT_EQ(Find("a@rbao.ng@orange.fr"), (Found{{"email", "a@rbao.ng"}}));

@@ -168,7 +168,9 @@ std::string Nir(Rng& rng, int sex, int birth_year, int birth_month, const Place&
   n += mm;
   n += place.dept;
   n += place.commune;
-  n += Digits(rng, 3);
+  char order[4];  // the birth order number runs from 001 to 999
+  (void)std::snprintf(order, sizeof order, "%03u", 1 + rng.Below(999));
+  n += order;
   char key[3];
   (void)std::snprintf(key, sizeof key, "%02d", NirKey(n));
   n += key;

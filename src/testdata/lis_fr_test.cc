@@ -19,7 +19,7 @@ std::string TempDir(const char* name) {
 
 bool ValidNir(std::string nir) {
   nir.erase(std::remove(nir.begin(), nir.end(), ' '), nir.end());
-  if (nir.size() != 15) return false;
+  if (nir.size() != 15 || nir.substr(10, 3) == "000") return false;
   return NirKey(nir.substr(0, 13)) == std::stoi(nir.substr(13));
 }
 
