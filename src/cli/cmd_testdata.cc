@@ -2,9 +2,12 @@
 // benchmarks. Every person in them is invented.
 #include <chrono>
 #include <iostream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/diagnostic.h"
+#include "testdata/corpus.h"
 #include "testdata/lis_fr.h"
 
 namespace cordon::cli {
@@ -62,6 +65,26 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
   lis->add_flag("--lf", a->lf, "LF line ends instead of CRLF");
   lis->add_option("-o,--output", a->output, "directory to write (created)")->required();
   lis->callback([a, exit_code] { *exit_code = Finish(Testdata(*a)); });
+
+  auto c = std::make_shared<std::tuple<uint64_t, uint64_t, std::string>>(4, 1, "");
+  CLI::App* corpus = td->add_subcommand(
+      "corpus",
+      "A labelled tree for `cordon scan`: logs, CSV, JSON, Markdown and code with seeded\n"
+      "identifiers of every kind and look-alike decoys; DIR/truth.tsv lists the seeded ones.\n"
+      "  cordon testdata corpus --size-mb 64 -o corpus/ && cordon scan corpus --exclude truth.tsv");
+  corpus->add_option("--size-mb", std::get<0>(*c), "approximate size (default 4)")
+      ->check(CLI::Range(1, 1 << 20));
+  corpus->add_option("--seed", std::get<1>(*c), "same seed, same corpus");
+  corpus->add_option("-o,--output", std::get<2>(*c), "directory to create")->required();
+  corpus->callback([c, exit_code] {
+    auto stats = testdata::WriteCorpus(std::get<2>(*c), {std::get<0>(*c), std::get<1>(*c)});
+    if (stats.ok()) {
+      std::cerr << "cordon: wrote " << stats->files << " files, " << stats->bytes / 1048576
+                << " MiB, " << stats->identifiers << " identifiers and " << stats->decoys
+                << " decoys to " << std::get<2>(*c) << "\n";
+    }
+    *exit_code = stats.ok() ? kExitOk : Fail(stats.error());
+  });
 }
 
 }  // namespace cordon::cli

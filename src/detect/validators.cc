@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <vector>
 
 namespace cordon::detect {
 namespace {
@@ -188,7 +189,10 @@ Confidence ValidateCpr(std::string_view text) {
   static const int kWeights[] = {4, 3, 2, 7, 6, 5, 4, 3, 2, 1};
   int sum = 0;
   for (int i = 0; i < 10; ++i) sum += (cpr[static_cast<size_t>(i)] - '0') * kWeights[i];
-  return sum % 11 == 0 ? Confidence::kHigh : Confidence::kMedium;
+  if (sum % 11 == 0) return Confidence::kHigh;
+  // Without the dash, ten digits with a date-like start are too common
+  // (order numbers, timestamps) to report on the date alone.
+  return text.size() == 11 ? Confidence::kMedium : Confidence::kNone;
 }
 
 Confidence ValidateIban(std::string_view text) {
@@ -236,6 +240,24 @@ Confidence ValidateCard(std::string_view text) {
     }
   }
   if (digits.size() < 13 || digits.size() > 19) return Confidence::kNone;
+  if (sep != 0) {
+    // Printed card numbers are grouped by four (the last group may be
+    // shorter), or 4-6-5 / 4-6-4 (American Express, Diners). Other groupings
+    // are other numbers side by side (a NIR followed by a digit).
+    std::vector<size_t> groups(1, 0);
+    for (char c : text) {
+      if (c == sep)
+        groups.push_back(0);
+      else
+        ++groups.back();
+    }
+    bool by_four = true;
+    for (size_t g = 0; g + 1 < groups.size(); ++g) by_four = by_four && groups[g] == 4;
+    by_four = by_four && groups.back() >= 1 && groups.back() <= 4;
+    bool amex = groups.size() == 3 && groups[0] == 4 && groups[1] == 6 &&
+                (groups[2] == 5 || groups[2] == 4);
+    if (!by_four && !amex) return Confidence::kNone;
+  }
   if (!Luhn(digits) || !KnownIin(digits)) return Confidence::kNone;
   return Confidence::kHigh;
 }

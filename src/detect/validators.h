@@ -27,8 +27,9 @@ enum class Confidence { kNone, kMedium, kHigh };
 Confidence ValidateNir(std::string_view text);
 
 // Danish CPR: DDMMYY-SSSS or 10 digits. The date must exist in the century
-// the 7th digit gives (the official table); mod 11 makes it kHigh, a real
-// date alone kMedium (numbers without the check exist since 2007).
+// the 7th digit gives (the official table); mod 11 makes it kHigh. A real
+// date alone (numbers without the check exist since 2007) is kMedium in the
+// DDMMYY-SSSS form and not enough for ten bare digits.
 Confidence ValidateCpr(std::string_view text);
 
 // IBAN (ISO 13616): a known country's length, digits and capitals, mod 97 = 1.

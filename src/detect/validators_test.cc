@@ -49,6 +49,7 @@ TEST(Cpr, UsesTheCenturyTableAndModEleven) {
   EXPECT_EQ(ValidateCpr("0707614285"), kHigh);
   EXPECT_EQ(ValidateCpr("1111111118"), kHigh);
   EXPECT_EQ(ValidateCpr("010150-3007"), kMedium);  // real date, fails mod 11 (allowed since 2007)
+  EXPECT_EQ(ValidateCpr("0101503007"), kNone);     // … but not as ten bare digits
   EXPECT_EQ(ValidateCpr("290200-4004"), kMedium);  // 7th digit 4, 00 → 2000: a leap year
   EXPECT_EQ(ValidateCpr("290200-0004"), kNone);    // 7th digit 0 → 1900: not a leap year
   EXPECT_EQ(ValidateCpr("290201-4004"), kNone);    // 2001 is not a leap year
@@ -93,8 +94,11 @@ TEST(Card, RejectsLuhnFailuresUnknownRangesAndMixedSeparators) {
   EXPECT_EQ(ValidateCard("1111111111111117"), kNone);  // Luhn-valid, no issuer starts with 1
   EXPECT_EQ(ValidateCard("4111 1111-1111 1111"), kNone);
   EXPECT_EQ(ValidateCard("4111  1111 1111 1111"), kNone);
-  EXPECT_EQ(ValidateCard("411111111111"), kNone);      // too short
-  EXPECT_EQ(ValidateCard("3782822463100052"), kNone);  // Luhn-valid, but Amex has 15 digits
+  EXPECT_EQ(ValidateCard("411111111111"), kNone);  // too short
+  EXPECT_EQ(ValidateCard("3782822463100052"), kNone);
+  EXPECT_EQ(ValidateCard("3782 822463 10005"), kHigh);  // Amex printed 4-6-5
+  // Found by the labelled corpus: a spaced NIR and one more digit is no card.
+  EXPECT_EQ(ValidateCard("2 59 08 75 123 456 78 4"), kNone);  // Luhn-valid, but Amex has 15 digits
 }
 
 TEST(Email, AcceptsCommonAddressesAndRejectsLookAlikes) {
