@@ -28,12 +28,14 @@ test: build
 fuzz: deps
 	@FUZZ_STRICT=$(FUZZ_STRICT) ./scripts/fuzz $(FUZZ_SECONDS)
 
-# Side by side with the age CLI, and extract with DuckDB + age (npm
-# @duckdb/node-api, installed into bench/node_modules); figures go to
+# Side by side with the age CLI, extract with DuckDB + age (npm
+# @duckdb/node-api, installed into bench/node_modules), scan with ripgrep;
+# figures go to
 # bench/RESULTS.md with the commands that produced them.
 bench: build
 	@./bench/age_vs_cordon.sh $(BUILD)/cordon
 	@./bench/extract_vs_duckdb.sh $(BUILD)/cordon
+	@./bench/scan_vs_ripgrep.sh $(BUILD)/cordon
 
 lint: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -26,6 +26,23 @@ std::string Thousands(uint64_t n) {
   return s;
 }
 
+const char* ConfidenceName(detect::Confidence c) {
+  return c == detect::Confidence::kHigh ? "high" : "medium";
+}
+
+std::string CountsText(const std::array<uint64_t, 6>& counts, std::string_view sep) {
+  std::string out;
+  for (size_t k = 0; k < 6; ++k) {
+    if (counts[k] == 0) continue;
+    out += (out.empty() ? "" : std::string(sep)) + Thousands(counts[k]) + " " +
+           std::string(detect::KindName(static_cast<detect::Kind>(k)));
+  }
+  return out;
+}
+
+// Prints each file's findings as soon as the scan delivers it (in walk
+// order), so memory does not grow with the tree; the JSON document is
+// written the same way: findings first, then files and the summary.
 int RunScan(const ScanArgs& a) {
   scan::ScanOptions o;
   if (!detect::ParseKinds(a.kinds, o.kinds)) {
@@ -35,7 +52,33 @@ int RunScan(const ScanArgs& a) {
   }
   o.excludes = a.excludes;
   o.threads = a.threads;
-  scan::ScanReport report = scan::Scan(a.paths, o);
+  bool first_finding = true;
+  if (a.json) std::cout << "{\n  \"version\": 1,\n  \"findings\": [";
+  scan::FileCallback print = [&](const scan::FileResult& f) {
+    if (a.json) {
+      for (const auto& x : f.findings) {
+        nlohmann::ordered_json j = {
+            {"path", f.path},     {"line", x.line},
+            {"column", x.column}, {"kind", detect::KindName(x.kind)},
+            {"masked", x.masked}, {"confidence", ConfidenceName(x.confidence)}};
+        std::cout << (first_finding ? "\n    " : ",\n    ") << j.dump();
+        first_finding = false;
+      }
+      return;
+    }
+    if (!f.error.empty()) {
+      std::cerr << FormatWarning(f.path + ": " + f.error);
+      return;
+    }
+    if (f.total() == 0) return;
+    std::cout << f.path << ": " << CountsText(f.counts, ", ") << "\n";
+    for (size_t i = 0; i < f.findings.size() && i < 5; ++i) {
+      const auto& x = f.findings[i];
+      std::cout << "  " << f.path << ":" << x.line << ":" << x.column << "  "
+                << detect::KindName(x.kind) << "  " << x.masked << "\n";
+    }
+  };
+  scan::ScanReport report = scan::Scan(a.paths, o, print);
   std::array<uint64_t, 6> totals{};
   size_t with_findings = 0, scanned = 0;
   for (const auto& f : report.files) {
@@ -46,21 +89,9 @@ int RunScan(const ScanArgs& a) {
   uint64_t total = 0;
   for (uint64_t t : totals) total += t;
   if (a.json) {
-    nlohmann::ordered_json j;
-    j["version"] = 1;
-    nlohmann::ordered_json findings = nlohmann::ordered_json::array(),
-                           files = nlohmann::ordered_json::array();
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
     for (const auto& f : report.files) {
-      for (const auto& x : f.findings) {
-        findings.push_back(
-            {{"path", f.path},
-             {"line", x.line},
-             {"column", x.column},
-             {"kind", detect::KindName(x.kind)},
-             {"masked", x.masked},
-             {"confidence", x.confidence == detect::Confidence::kHigh ? "high" : "medium"}});
-      }
-      nlohmann::ordered_json counts;
+      nlohmann::ordered_json counts = nlohmann::ordered_json::object();
       for (size_t k = 0; k < 6; ++k) {
         if (f.counts[k])
           counts[std::string(detect::KindName(static_cast<detect::Kind>(k)))] = f.counts[k];
@@ -70,52 +101,30 @@ int RunScan(const ScanArgs& a) {
       if (!f.error.empty()) file["error"] = f.error;
       files.push_back(file);
     }
-    j["findings"] = findings;
-    j["files"] = files;
     nlohmann::ordered_json counts;
     for (size_t k = 0; k < 6; ++k)
       counts[std::string(detect::KindName(static_cast<detect::Kind>(k)))] = totals[k];
-    j["summary"] = {{"files", report.files.size()},
-                    {"files_scanned", scanned},
-                    {"files_with_findings", with_findings},
-                    {"bytes", report.bytes},
-                    {"seconds", report.seconds},
-                    {"findings", total},
-                    {"counts", counts},
-                    {"errors", report.errors}};
-    std::cout << j.dump(2) << "\n";
-  } else {
+    nlohmann::ordered_json summary = {{"files", report.files.size()},
+                                      {"files_scanned", scanned},
+                                      {"files_with_findings", with_findings},
+                                      {"bytes", report.bytes},
+                                      {"seconds", report.seconds},
+                                      {"findings", total},
+                                      {"counts", counts},
+                                      {"errors", report.errors}};
+    std::cout << (first_finding ? "" : "\n  ") << "],\n  \"files\": " << files.dump()
+              << ",\n  \"summary\": " << summary.dump() << "\n}\n";
     for (const auto& f : report.files) {
-      if (!f.error.empty()) {
-        std::cerr << FormatWarning(f.path + ": " + f.error);
-        continue;
-      }
-      if (f.total() == 0) continue;
-      std::string counts;
-      for (size_t k = 0; k < 6; ++k) {
-        if (f.counts[k])
-          counts += (counts.empty() ? "" : ", ") + Thousands(f.counts[k]) + " " +
-                    std::string(detect::KindName(static_cast<detect::Kind>(k)));
-      }
-      std::cout << f.path << ": " << counts << "\n";
-      for (size_t i = 0; i < f.findings.size() && i < 5; ++i) {
-        const auto& x = f.findings[i];
-        std::cout << "  " << f.path << ":" << x.line << ":" << x.column << "  "
-                  << detect::KindName(x.kind) << "  " << x.masked << "\n";
-      }
+      if (!f.error.empty()) std::cerr << FormatWarning(f.path + ": " + f.error);
     }
-    std::string kinds;
-    for (size_t k = 0; k < 6; ++k) {
-      if (totals[k])
-        kinds += "; " + Thousands(totals[k]) + " " +
-                 std::string(detect::KindName(static_cast<detect::Kind>(k)));
-    }
+  } else {
     char sizes[96];
     (void)std::snprintf(sizes, sizeof sizes, "%.2f GB in %.2f s",
                         static_cast<double>(report.bytes) / 1e9, report.seconds);
+    std::string kinds = CountsText(totals, "; ");
     std::cout << Thousands(with_findings) << " files with findings out of "
-              << Thousands(report.files.size()) << "; " << sizes
-              << (kinds.empty() ? "; nothing found" : kinds) << "\n";
+              << Thousands(report.files.size()) << "; " << sizes << "; "
+              << (kinds.empty() ? "nothing found" : kinds) << "\n";
   }
   if (report.errors > 0) return kExitUsage;  // 2: some path could not be read (reported above)
   if (a.fail_on_findings && total > 0) return kExitFailure;

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "core/file.h"
@@ -124,14 +126,47 @@ FileResult ScanBuffer(std::string path, std::string_view data, const ScanOptions
   return r;
 }
 
-ScanReport Scan(const std::vector<std::string>& paths, const ScanOptions& o) {
+ScanReport Scan(const std::vector<std::string>& paths, const ScanOptions& o,
+                const FileCallback& on_file) {
   auto start = std::chrono::steady_clock::now();
   ScanReport report;
   for (const std::string& p : paths) Walk(p, o, report.files);
-  std::atomic<size_t> next{0};
+  const size_t count = report.files.size();
+  size_t next = 0;  // guarded by mu
+  // Results are handed out in walk order: a worker that finishes file i
+  // marks it done, then whoever holds the lock delivers every finished file
+  // from `delivered` on. At most a few files' findings wait in memory.
+  std::mutex mu;
+  std::vector<char> done(count, 0);
+  size_t delivered = 0;
+  auto deliver = [&] {
+    while (delivered < count && done[delivered]) {
+      FileResult& f = report.files[delivered];
+      if (on_file) {
+        on_file(f);
+        std::vector<Finding>().swap(f.findings);
+      }
+      ++delivered;
+    }
+  };
+  // A worker does not run more than `window` files ahead of delivery, so a
+  // slow file cannot make the findings of many later files pile up.
+  const size_t window = 4 * static_cast<size_t>(std::max(1, o.threads));
+  std::condition_variable progressed;
   auto worker = [&] {
-    for (size_t i = next++; i < report.files.size(); i = next++) {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        progressed.wait(lock, [&] { return next >= count || next < delivered + window; });
+        if (next >= count) return;
+        i = next++;
+      }
       if (report.files[i].error.empty()) ScanFile(report.files[i], o);
+      std::lock_guard<std::mutex> lock(mu);
+      done[i] = 1;
+      deliver();
+      progressed.notify_all();
     }
   };
   std::vector<std::thread> pool;

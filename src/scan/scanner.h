@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ struct ScanOptions {
   std::vector<std::string> excludes;  // fnmatch globs, on the file name and the path
   int threads = 2;
   int max_depth = 64;
-  size_t max_findings_per_file = 1000;  // counts go on; stored findings stop
+  size_t max_findings_per_file = 100000;  // counts go on; stored findings stop
 };
 
 struct Finding {
@@ -38,13 +39,21 @@ struct FileResult {
 };
 
 struct ScanReport {
-  std::vector<FileResult> files;  // in walk order
+  std::vector<FileResult> files;  // in walk order (findings dropped when streamed)
   uint64_t bytes = 0;
   double seconds = 0;
   int errors = 0;
 };
 
-ScanReport Scan(const std::vector<std::string>& paths, const ScanOptions& options);
+// Called once per file, in walk order, as soon as the file and every file
+// before it are done; the file's findings are released afterwards, so memory
+// stays bounded whatever the tree's size. Called from one thread at a time.
+using FileCallback = std::function<void(const FileResult&)>;
+
+// Scans `paths`. With `on_file`, results stream out and the report keeps
+// only per-file counts; without it, the report keeps every finding.
+ScanReport Scan(const std::vector<std::string>& paths, const ScanOptions& options,
+                const FileCallback& on_file = {});
 
 // Scans one buffer (for tests and fuzzing).
 FileResult ScanBuffer(std::string path, std::string_view data, const ScanOptions& options);
