@@ -72,7 +72,7 @@ constexpr std::array<IbanCountry, 89> kIbanCountries = {{
 
 int IbanLength(std::string_view country) {
   for (const auto& c : kIbanCountries) {
-    if (country == c.code) return c.length;
+    if (country[0] == c.code[0] && country[1] == c.code[1]) return c.length;
   }
   return 0;
 }
@@ -148,6 +148,11 @@ int NirKey(std::string_view body) {
 }
 
 Confidence ValidateNir(std::string_view text) {
+  // Cheap rejections first: the matcher asks about many candidates.
+  if ((text.size() != 15 && text.size() != 21) ||
+      (text[0] != '1' && text[0] != '2' && text[0] != '7' && text[0] != '8')) {
+    return Confidence::kNone;
+  }
   std::string nir(text);
   if (text.size() != 15) nir = Ungroup(text, {1, 2, 2, 2, 3, 3, 2}, ' ');
   if (nir.size() != 15) return Confidence::kNone;
@@ -168,6 +173,7 @@ Confidence ValidateNir(std::string_view text) {
 }
 
 Confidence ValidateCpr(std::string_view text) {
+  if (text.size() != 10 && text.size() != 11) return Confidence::kNone;
   std::string cpr;
   if (text.size() == 11 && text[6] == '-') {
     cpr = std::string(text.substr(0, 6)) + std::string(text.substr(7));
@@ -196,6 +202,10 @@ Confidence ValidateCpr(std::string_view text) {
 }
 
 Confidence ValidateIban(std::string_view text) {
+  if (text.size() < 15 || text.size() > 42 || !IsUpper(text[0]) || !IsUpper(text[1]) ||
+      !IsDigit(text[2]) || !IsDigit(text[3])) {
+    return Confidence::kNone;
+  }
   std::string iban;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == ' ') {
@@ -226,6 +236,9 @@ Confidence ValidateIban(std::string_view text) {
 }
 
 Confidence ValidateCard(std::string_view text) {
+  // Issuer ranges start with 2 to 6; 13 to 19 digits with at most 5 separators.
+  if (text.size() < 13 || text.size() > 24 || text[0] < '2' || text[0] > '6')
+    return Confidence::kNone;
   std::string digits;
   char sep = 0;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -299,7 +312,8 @@ Confidence ValidateEmail(std::string_view text) {
 }
 
 Confidence ValidatePhone(std::string_view text) {
-  if (text.empty()) return Confidence::kNone;
+  if (text.size() < 9 || text.size() > 22 || (text[0] != '0' && text[0] != '+'))
+    return Confidence::kNone;
   if (text[0] == '0') {
     // French national: 0X XX XX XX XX (space, dot or dash), or 10 digits.
     for (char sep : {' ', '.', '-'}) {
