@@ -74,16 +74,5 @@ peak RSS encrypt {rse} MiB, decrypt {rsd} MiB (goal < 32 MiB): memory does not g
 PY
 
 results=$top/bench/RESULTS.md
-python3 - "$results" section.md <<'PY'
-import sys, re, os
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\nEach section is rewritten by the command it names.\n\n"
-start = text.find("## age encryption")
-if start >= 0:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
+python3 "$top/bench/update_results.py" "$results" section.md "## age encryption"
 cat section.md

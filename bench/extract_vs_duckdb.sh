@@ -100,16 +100,5 @@ is the set of selected parent keys that `follow` keeps (about 10 bytes per selec
 """)
 PY
 results=$top/bench/RESULTS.md
-python3 - "$results" section.md <<'PY'
-import sys, os
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
-start = text.find("## extract: cordon vs DuckDB")
-if start >= 0:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
+python3 "$top/bench/update_results.py" "$results" section.md "## extract: cordon vs DuckDB"
 cat section.md

@@ -67,16 +67,5 @@ Peak RSS of cordon scan: {rss} MiB (goal < 128 MiB).
 """ + "\n".join(rows) + "\n")
 PY
 results=$top/bench/RESULTS.md
-python3 - "$results" section.md <<'PY'
-import sys, os
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
-start = text.find("## scan: cordon vs ripgrep")
-if start >= 0:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
+python3 "$top/bench/update_results.py" "$results" section.md "## scan: cordon vs ripgrep"
 cat section.md

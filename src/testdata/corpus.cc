@@ -9,24 +9,10 @@
 
 #include "core/file.h"
 #include "testdata/lis_fr.h"
+#include "testdata/rng.h"
 
 namespace cordon::testdata {
 namespace {
-
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ULL + 7) {}
-  uint64_t Next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  uint32_t Below(uint32_t n) { return static_cast<uint32_t>(Next() % n); }
-
- private:
-  uint64_t s_;
-};
 
 std::string Digits(Rng& r, int n) {
   std::string s;
@@ -177,7 +163,7 @@ Result<CorpusStats> WriteCorpus(const std::string& dir, const CorpusOptions& o) 
   for (const char* sub : {"logs", "data", "api", "docs", "src"})
     fs::create_directories(fs::path(dir) / sub, ec);
   if (ec) return Error(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
-  Rng r(o.seed);
+  Rng r(o.seed, 7);
   CorpusStats stats;
   std::string truth = "path\tline\tcolumn\tkind\tvalue\n";
   const uint64_t target = o.size_mb << 20;
