@@ -5,6 +5,7 @@
 #include "age/age.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/key_files.h"
 
 namespace cordon::cli {
 namespace {
@@ -71,14 +72,7 @@ Status Encrypt(const EncryptArgs& args) {
 }
 
 Status Decrypt(const DecryptArgs& args) {
-  std::vector<std::unique_ptr<age::Identity>> identities;
-  for (const std::string& path : args.identity_files) {
-    CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 1 << 20));
-    auto parsed = age::ParseIdentityFile(text, path);
-    WipeBytes(text);
-    if (!parsed.ok()) return parsed.error();
-    for (auto& id : *parsed) identities.push_back(age::MakeX25519Identity(std::move(id)));
-  }
+  CORDON_ASSIGN_OR_RETURN(auto identities, LoadIdentities(args.identity_files));
   if (args.passphrase || !args.passphrase_file.empty()) {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer pass, ReadPassphrase(args.passphrase_file, false));
     identities.push_back(age::MakeScryptIdentity(std::move(pass), args.max_work_factor));

@@ -10,17 +10,12 @@
 #include "age/keys.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/key_files.h"
 #include "cli/order_io.h"
 #include "pipeline/extract.h"
 
 namespace cordon::cli {
 namespace {
-
-std::string Count(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
 
 std::string Size(uint64_t bytes) {
   char buf[32];
@@ -108,11 +103,11 @@ Status RunPlan(const PlanArgs& a) {
     const auto& t = *pt.table;
     std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect
               << ")\n";
-    std::cout << "  rows     " << Count(pt.stats.rows_read) << " read, "
-              << Count(pt.stats.rows_selected) << " selected, "
-              << Count(pt.stats.rows_excluded_where) << " excluded by where";
+    std::cout << "  rows     " << Thousands(pt.stats.rows_read) << " read, "
+              << Thousands(pt.stats.rows_selected) << " selected, "
+              << Thousands(pt.stats.rows_excluded_where) << " excluded by where";
     if (t.spec->follow)
-      std::cout << ", " << Count(pt.stats.rows_excluded_follow) << " excluded by follow";
+      std::cout << ", " << Thousands(pt.stats.rows_excluded_follow) << " excluded by follow";
     std::cout << "\n";
     std::string kept, excluded;
     for (const auto& c : t.columns) {
@@ -148,22 +143,17 @@ struct ExtractArgs {
 
 Status RunExtract(const ExtractArgs& a) {
   auto start = std::chrono::steady_clock::now();
-  CORDON_ASSIGN_OR_RETURN(Bytes pub_text, ReadFileLimited(a.controller_key, 4096));
-  auto pub = sign::PublicKey::Parse(AsChars(pub_text));
-  if (!pub.ok()) return pub.error().WithContext(a.controller_key);
+  CORDON_ASSIGN_OR_RETURN(sign::PublicKey pub, LoadPublicKey(a.controller_key));
   std::optional<sign::SecretKey> processor;
   if (!a.signing_key.empty()) {
-    CORDON_ASSIGN_OR_RETURN(Bytes key_text, ReadFileLimited(a.signing_key, 4096));
-    auto key = sign::SecretKey::Parse(key_text);
-    WipeBytes(key_text);
-    if (!key.ok()) return key.error().WithContext(a.signing_key);
-    processor.emplace(std::move(key).value());
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
+    processor.emplace(std::move(key));
   }
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
   pipeline::ExtractRequest req;
   req.order_path = a.order;
   req.signature_path = a.signature;
-  req.controller_key = *pub;
+  req.controller_key = pub;
   req.processor_key = processor ? &*processor : nullptr;
   req.out_dir = a.out;
   req.clock = pipeline::Clock::System();
@@ -175,9 +165,9 @@ Status RunExtract(const ExtractArgs& a) {
     return Ok();
   }
   for (const auto& s : r.stats) {
-    std::cout << s.name << ": " << Count(s.rows_selected) << " rows written, "
-              << Count(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
-              << Count(s.rows_read) << ")\n";
+    std::cout << s.name << ": " << Thousands(s.rows_selected) << " rows written, "
+              << Thousands(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
+              << Thousands(s.rows_read) << ")\n";
   }
   char secs_text[32];
   (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
@@ -195,22 +185,12 @@ struct OpenArgs {
 };
 
 Status RunOpen(const OpenArgs& a) {
-  std::vector<std::unique_ptr<age::Identity>> ids;
-  for (const auto& path : a.identities) {
-    CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 1 << 20));
-    auto parsed = age::ParseIdentityFile(text, path);
-    WipeBytes(text);
-    if (!parsed.ok()) return parsed.error();
-    for (auto& id : *parsed) ids.push_back(age::MakeX25519Identity(std::move(id)));
-  }
+  CORDON_ASSIGN_OR_RETURN(auto ids, LoadIdentities(a.identities));
   pipeline::OpenRequest req;
   req.package_dir = a.package;
   req.identities = &ids;
   if (!a.processor_key.empty()) {
-    CORDON_ASSIGN_OR_RETURN(Bytes pub_text, ReadFileLimited(a.processor_key, 4096));
-    auto pub = sign::PublicKey::Parse(AsChars(pub_text));
-    if (!pub.ok()) return pub.error().WithContext(a.processor_key);
-    req.processor_key = *pub;
+    CORDON_ASSIGN_OR_RETURN(req.processor_key, LoadPublicKey(a.processor_key));
   }
   req.out_dir = a.out;
   req.allow_expired = a.allow_expired;

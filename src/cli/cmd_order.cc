@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/key_files.h"
 #include "cli/order_io.h"
 #include "core/diagnostic.h"
 #include "pipeline/binding.h"
@@ -96,16 +97,13 @@ Status SignOrder(const OrderSignArgs& a) {
   CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(a.order, 1 << 20));
   order::LoadedOrder loaded = order::ParseOrder(AsChars(text), a.order);
   if (!loaded.problems.empty()) return order::ProblemsError(a.order, loaded.problems);
-  CORDON_ASSIGN_OR_RETURN(Bytes key_text, ReadFileLimited(a.key, 4096));
-  auto key = sign::SecretKey::Parse(key_text);
-  WipeBytes(key_text);
-  if (!key.ok()) return key.error().WithContext(a.key);
+  CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.key));
   MemorySource m(text);
   CORDON_ASSIGN_OR_RETURN(
       sign::Signature sig,
-      sign::Sign(*key, m, "cordon order " + loaded.order.id + " signed " + NowUtc()));
+      sign::Sign(key, m, "cordon order " + loaded.order.id + " signed " + NowUtc()));
   CORDON_TRY(WriteFileAtomic(a.order + ".minisig", AsBytes(sig.Format())));
-  std::cout << "signed order " << loaded.order.id << " with key " << sign::KeyIdHex(key->key_id())
+  std::cout << "signed order " << loaded.order.id << " with key " << sign::KeyIdHex(key.key_id())
             << ": " << a.order << ".minisig\n";
   return Ok();
 }

@@ -20,12 +20,6 @@ struct ScanArgs {
   bool fail_on_findings = false;
 };
 
-std::string Thousands(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
-
 const char* ConfidenceName(detect::Confidence c) {
   return c == detect::Confidence::kHigh ? "high" : "medium";
 }

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/key_files.h"
 #include "core/diagnostic.h"
 #include "sign/minisign.h"
 
@@ -34,10 +35,7 @@ std::string BaseName(const std::string& path) {
 }
 
 Status Sign(const SignArgs& args) {
-  CORDON_ASSIGN_OR_RETURN(Bytes key_text, ReadFileLimited(args.key, 4096));
-  auto key = sign::SecretKey::Parse(key_text);
-  WipeBytes(key_text);
-  if (!key.ok()) return key.error().WithContext(args.key);
+  CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(args.key));
   std::string comment = args.trusted_comment;
   if (comment.empty()) {
     // minisign's default trusted comment, so both tools show the same thing.
@@ -45,7 +43,7 @@ Status Sign(const SignArgs& args) {
               "\thashed";
   }
   CORDON_ASSIGN_OR_RETURN(Input in, Input::Open(args.input));
-  auto sig = sign::Sign(*key, in.source(), comment);
+  auto sig = sign::Sign(key, in.source(), comment);
   if (!sig.ok()) return sig.error().WithContext(args.input);
   std::string path = args.signature.empty() ? args.input + ".minisig" : args.signature;
   CORDON_TRY(WriteFileAtomic(path, AsBytes(sig->Format())));

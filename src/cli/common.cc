@@ -145,6 +145,12 @@ int Fail(const Error& error) {
 
 int Finish(const Status& status) { return status.ok() ? kExitOk : Fail(status.error()); }
 
+std::string Thousands(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};

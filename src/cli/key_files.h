@@ -1,0 +1,21 @@
+// Loading the key files named on the command line: age identity files and
+// minisign secret and public keys. Errors name the file; key text is wiped
+// after parsing and never appears in an error.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "age/recipients.h"
+#include "sign/minisign.h"
+
+namespace cordon::cli {
+
+// Every identity in every file, in order.
+Result<std::vector<std::unique_ptr<age::Identity>>> LoadIdentities(
+    const std::vector<std::string>& paths);
+Result<sign::SecretKey> LoadSigningKey(const std::string& path);
+Result<sign::PublicKey> LoadPublicKey(const std::string& path);
+
+}  // namespace cordon::cli
