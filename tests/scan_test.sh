@@ -43,4 +43,96 @@ expect_code 2 $CORDON scan tree/logs missing-path
 expect_stderr "missing-path"
 grep -q "app.log" "$T/.out" || fail "the scan did not go on after an unreadable path"
 expect_code 2 $CORDON scan tree --kinds nir,ssn
+expect_code 2 $CORDON scan tree --json --sarif
+
+# Containers made by the real tools: gzip, tar, Python's zipfile and sqlite3.
+mkdir box
+printf 'ok\nNIR 1 84 12 76 451 089 46\n' >box/app.log && gzip box/app.log
+mkdir -p inner && printf 'mail jean.dupont@orange.fr\n' >inner/a.txt && tar czf box/t.tgz inner
+python3 - <<'PY'
+import sqlite3, zipfile, gzip
+with zipfile.ZipFile("box/x.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("export/p.csv", "id;iban\n1;FR14 2004 1010 0505 0001 3M02 606\n")
+    z.writestr("old.log.gz", gzip.compress(b"tel 06 12 34 56 78\n"))
+db = sqlite3.connect("box/p.sqlite")
+db.execute("CREATE TABLE patients(id INTEGER PRIMARY KEY, nir INTEGER, note TEXT)")
+db.execute("INSERT INTO patients VALUES (42, 184127645108946, 'rien')")
+db.commit()
+PY
+expect_code 0 $CORDON scan box --json
+python3 - "$T/.out" <<'PY' || fail "findings inside containers"
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = sorted((f["path"], f["line"], f["column"], f["kind"]) for f in r["findings"])
+want = sorted([("box/app.log.gz", 2, 5, "nir"), ("box/t.tgz:inner/a.txt", 1, 6, "email"),
+               ("box/x.zip:export/p.csv", 2, 3, "iban"), ("box/x.zip:old.log.gz", 1, 5, "phone"),
+               ("box/p.sqlite:patients:nir:42", 1, 1, "nir")])
+assert got == want, got
+containers = {f["path"]: f.get("container") for f in r["files"]}
+assert containers["box/p.sqlite"] == "sqlite" and containers["box/x.zip"] == "archive", containers
+PY
+pass
+
+# SARIF 2.1.0: rules, results with regions, container entries as logical locations.
+expect_code 0 $CORDON scan box tree/logs --sarif
+cp "$T/.out" report.sarif
+python3 - report.sarif <<'PY' || fail "SARIF report"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["version"] == "2.1.0" and len(s["runs"]) == 1
+run = s["runs"][0]
+rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+assert rules == ["cordon/nir", "cordon/cpr", "cordon/iban", "cordon/card", "cordon/email", "cordon/phone"], rules
+res = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]): r for r in run["results"]}
+app = res[("tree/logs/app.log", "cordon/nir")]
+assert app["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+assert app["locations"][0]["physicalLocation"]["region"]["startColumn"] == 5
+assert rules[app["ruleIndex"]] == app["ruleId"]
+db = res[("box/p.sqlite", "cordon/nir")]
+assert db["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "patients:nir:42"
+assert run["invocations"][0]["executionSuccessful"] is True
+PY
+pass
+expect_code 0 $CORDON scan report.sarif --fail-on-findings
+
+# A zip bomb: 300 MB of text in a small gzip; expansion stops with a warning.
+head -c 300000000 /dev/zero | tr '\0' 'x' | gzip -1 >bomb.gz
+expect_code 0 $CORDON scan bomb.gz
+expect_stderr "a zip bomb?"
+
+# A 40 MB single line: found at the right column, memory stays small.
+python3 -c "import sys; sys.stdout.write('x;' * 20000000 + ' jean.dupont@orange.fr\n')" >long.txt
+expect_code 0 /usr/bin/time -f "%M" -o rss.txt $CORDON scan long.txt --json
+python3 - "$T/.out" <<'PY' || fail "finding at the end of a 40 MB line"
+import json, sys
+f = json.load(open(sys.argv[1]))["findings"]
+assert [(x["line"], x["column"]) for x in f] == [(1, 40000002)], f
+PY
+[ "$(cat rss.txt)" -lt 65536 ] || fail "scanning a 40 MB line took $(cat rss.txt) KiB"
+pass
+
+# A file rewritten and truncated while it is scanned: no crash (no mmap, no
+# SIGBUS), exit 0; the change is reported when it is seen.
+python3 -c "import sys; sys.stdout.write('NIR 1 84 12 76 451 089 46\n' * 800000)" >churn.log
+cp churn.log churn.src
+( for i in $(seq 1 40); do : >churn.log; cat churn.src >churn.log; done ) &
+writer=$!
+for i in $(seq 1 15); do expect_code 0 $CORDON scan churn.log; done
+wait $writer
+
+# Unreadable files are reported, the scan goes on, exit 2 at the end. Root
+# reads everything, so then the scan runs as nobody.
+mkdir locked && printf 'a@orange.fr\n' >locked/secret.txt && chmod 000 locked/secret.txt
+chmod 755 "$T" locked tree tree/logs && chmod 644 tree/logs/app.log
+as_user=()
+if [ "$(id -u)" -eq 0 ]; then
+  # nobody may not reach the build tree: it runs a copy of the binary.
+  cp "$CORDON" ./cordon-copy && chmod 755 ./cordon-copy
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups "$T/cordon-copy")
+else
+  as_user=("$CORDON")
+fi
+expect_code 2 "${as_user[@]}" scan locked tree/logs
+expect_stderr "locked/secret.txt: cannot read: Permission denied"
+grep -q "tree/logs/app.log: 1 nir, 1 email" "$T/.out" || fail "the scan stopped at the unreadable file"
 done_ok

@@ -1,6 +1,7 @@
 // `cordon scan`: personal identifiers left in clear on a disk, masked.
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -11,12 +12,17 @@
 namespace cordon::cli {
 namespace {
 
+using Json = nlohmann::ordered_json;
+using Counts = std::array<uint64_t, 6>;
+
 struct ScanArgs {
   std::vector<std::string> paths;
   bool json = false;
+  bool sarif = false;
   std::string kinds = "nir,cpr,iban,card,email,phone";
   std::vector<std::string> excludes;
   int threads = 2;
+  uint64_t max_expansion = 100;
   bool fail_on_findings = false;
 };
 
@@ -24,19 +30,216 @@ const char* ConfidenceName(detect::Confidence c) {
   return c == detect::Confidence::kHigh ? "high" : "medium";
 }
 
-std::string CountsText(const std::array<uint64_t, 6>& counts, std::string_view sep) {
+std::string KindName(size_t k) {
+  return std::string(detect::KindName(static_cast<detect::Kind>(k)));
+}
+
+std::string CountsText(const Counts& counts, std::string_view sep) {
   std::string out;
-  for (size_t k = 0; k < 6; ++k) {
+  for (size_t k = 0; k < counts.size(); ++k) {
     if (counts[k] == 0) continue;
-    out += (out.empty() ? "" : std::string(sep)) + Thousands(counts[k]) + " " +
-           std::string(detect::KindName(static_cast<detect::Kind>(k)));
+    out += (out.empty() ? "" : std::string(sep)) + Thousands(counts[k]) + " " + KindName(k);
   }
   return out;
 }
 
-// Prints each file's findings as soon as the scan delivers it (in walk
-// order), so memory does not grow with the tree; the JSON document is
-// written the same way: findings first, then files and the summary.
+struct Totals {
+  Counts counts{};
+  uint64_t findings = 0;
+  size_t with_findings = 0;
+  size_t scanned = 0;
+};
+
+Totals Summarize(const scan::ScanReport& report) {
+  Totals t;
+  for (const auto& f : report.files) {
+    for (size_t k = 0; k < t.counts.size(); ++k) t.counts[k] += f.counts[k];
+    t.findings += f.total();
+    t.with_findings += f.total() > 0;
+    t.scanned += f.error.empty() && !f.binary;
+  }
+  return t;
+}
+
+void WarnAbout(const scan::FileResult& f) {
+  if (!f.error.empty()) std::cerr << FormatWarning(f.path + ": " + f.error);
+  for (const auto& w : f.warnings) std::cerr << FormatWarning(f.path + ": " + w);
+}
+
+// Each report format receives files as the scan delivers them (in walk
+// order), then the whole report once: memory does not grow with the tree.
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void Begin() {}
+  virtual void File(const scan::FileResult& f) = 0;
+  virtual void End(const scan::ScanReport& report, const Totals& totals) = 0;
+};
+
+class TextReporter : public Reporter {
+ public:
+  void File(const scan::FileResult& f) override {
+    WarnAbout(f);
+    if (f.total() == 0) return;
+    std::cout << f.path << ": " << CountsText(f.counts, ", ") << "\n";
+    for (size_t i = 0; i < f.findings.size() && i < 5; ++i) {
+      const auto& x = f.findings[i];
+      std::cout << "  " << f.Location(x) << ":" << x.line << ":" << x.column << "  "
+                << detect::KindName(x.kind) << "  " << x.masked << "\n";
+    }
+  }
+  void End(const scan::ScanReport& report, const Totals& t) override {
+    char sizes[96];
+    (void)std::snprintf(sizes, sizeof sizes, "%.2f GB in %.2f s",
+                        static_cast<double>(report.bytes) / 1e9, report.seconds);
+    std::string kinds = CountsText(t.counts, "; ");
+    std::cout << Thousands(t.with_findings) << " files with findings out of "
+              << Thousands(report.files.size()) << "; " << sizes << "; "
+              << (kinds.empty() ? "nothing found" : kinds) << "\n";
+  }
+};
+
+class JsonReporter : public Reporter {
+ public:
+  void Begin() override { std::cout << "{\n  \"version\": 1,\n  \"findings\": ["; }
+  void File(const scan::FileResult& f) override {
+    for (const auto& x : f.findings) {
+      Json j = {{"path", f.Location(x)}, {"line", x.line},
+                {"column", x.column},    {"kind", detect::KindName(x.kind)},
+                {"masked", x.masked},    {"confidence", ConfidenceName(x.confidence)}};
+      std::cout << (first_ ? "\n    " : ",\n    ") << j.dump();
+      first_ = false;
+    }
+  }
+  void End(const scan::ScanReport& report, const Totals& t) override {
+    Json files = Json::array();
+    for (const auto& f : report.files) {
+      Json counts = Json::object();
+      for (size_t k = 0; k < f.counts.size(); ++k) {
+        if (f.counts[k]) counts[KindName(k)] = f.counts[k];
+      }
+      Json file = {{"path", f.path}, {"bytes", f.bytes}, {"counts", counts}};
+      if (!f.container.empty()) file["container"] = f.container;
+      if (f.binary) file["skipped"] = "binary";
+      if (!f.error.empty()) file["error"] = f.error;
+      if (!f.warnings.empty()) file["warnings"] = f.warnings;
+      files.push_back(file);
+    }
+    Json counts;
+    for (size_t k = 0; k < t.counts.size(); ++k) counts[KindName(k)] = t.counts[k];
+    Json summary = {{"files", report.files.size()},
+                    {"files_scanned", t.scanned},
+                    {"files_with_findings", t.with_findings},
+                    {"bytes", report.bytes},
+                    {"seconds", report.seconds},
+                    {"findings", t.findings},
+                    {"counts", counts},
+                    {"errors", report.errors}};
+    std::cout << (first_ ? "" : "\n  ") << "],\n  \"files\": " << files.dump()
+              << ",\n  \"summary\": " << summary.dump() << "\n}\n";
+    for (const auto& f : report.files) WarnAbout(f);
+  }
+
+ private:
+  bool first_ = true;
+};
+
+// SARIF 2.1.0, for code-scanning tools: one rule per kind, one result per
+// finding. Inside archives and databases the region is the entry's or the
+// cell's, so the location is named in the message and as a logical location.
+class SarifReporter : public Reporter {
+ public:
+  void Begin() override {
+    static const char* kTitles[] = {"French social security number (NIR)",
+                                    "Danish CPR number",
+                                    "IBAN",
+                                    "payment card number",
+                                    "e-mail address",
+                                    "phone number"};
+    Json rules = Json::array();
+    for (size_t k = 0; k < 6; ++k) {
+      std::string title = kTitles[k];
+      rules.push_back(
+          {{"id", "cordon/" + KindName(k)},
+           {"name", KindName(k)},
+           {"shortDescription", {{"text", title + " in clear"}}},
+           {"help",
+            {{"text", title + " found in clear. Delete the file, or transform the column with an "
+                              "order (pseudonym, redact) before the data leaves its system."}}},
+           {"defaultConfiguration", {{"level", "error"}}}});
+    }
+    Json driver = {{"name", "cordon"}, {"version", "0.1.0"}, {"rules", rules}};
+    std::string head = Json{{"tool", {{"driver", driver}}}}.dump();
+    head.pop_back();  // the run object stays open: results stream in
+    std::cout << "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
+                 "\"version\":\"2.1.0\",\"runs\":[\n"
+              << head << ",\"columnKind\":\"unicodeCodePoints\",\"results\":[";
+  }
+  void File(const scan::FileResult& f) override {
+    for (const auto& x : f.findings) {
+      auto k = static_cast<size_t>(x.kind);
+      std::string where =
+          f.Location(x) + ":" + std::to_string(x.line) + ":" + std::to_string(x.column);
+      Json region = {{"startLine", x.line}, {"startColumn", x.char_column}};
+      Json physical = {{"artifactLocation", {{"uri", Uri(f.path)}}}};
+      if (x.part.empty()) {
+        region["byteOffset"] = x.offset;
+        region["byteLength"] = x.length;
+        physical["region"] = region;
+      }
+      Json result = {
+          {"ruleId", "cordon/" + KindName(k)},
+          {"ruleIndex", k},
+          {"level", "error"},
+          {"message", {{"text", KindName(k) + " in clear at " + where + ": " + x.masked}}},
+          {"locations", Json::array({{{"physicalLocation", physical}}})},
+          {"properties", {{"confidence", ConfidenceName(x.confidence)}}}};
+      if (!x.part.empty()) {
+        result["locations"][0]["logicalLocations"] =
+            Json::array({{{"fullyQualifiedName", x.part}, {"kind", "member"}}});
+      }
+      std::cout << (first_ ? "\n" : ",\n") << result.dump();
+      first_ = false;
+    }
+  }
+  void End(const scan::ScanReport& report, const Totals&) override {
+    Json notes = Json::array();
+    for (const auto& f : report.files) {
+      auto add = [&](const std::string& text, const char* level) {
+        notes.push_back(
+            {{"level", level},
+             {"message", {{"text", text}}},
+             {"locations", Json::array({{{"physicalLocation",
+                                          {{"artifactLocation", {{"uri", Uri(f.path)}}}}}}})}});
+      };
+      if (!f.error.empty()) add(f.error, "error");
+      for (const auto& w : f.warnings) add(w, "warning");
+    }
+    Json invocation = {{"executionSuccessful", report.errors == 0},
+                       {"toolExecutionNotifications", notes}};
+    std::cout << "\n],\"invocations\":" << Json::array({invocation}).dump() << "}\n]}\n";
+    for (const auto& f : report.files) WarnAbout(f);
+  }
+
+ private:
+  // A relative URI reference for the path (percent-encoded), file:// when absolute.
+  static std::string Uri(const std::string& path) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out = path.starts_with('/') ? "file://" : "";
+    for (unsigned char c : path) {
+      if (std::isalnum(c) || std::strchr("/-._~", c)) {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
+  bool first_ = true;
+};
+
 int RunScan(const ScanArgs& a) {
   scan::ScanOptions o;
   if (!detect::ParseKinds(a.kinds, o.kinds)) {
@@ -44,84 +247,28 @@ int RunScan(const ScanArgs& a) {
                       "--kinds: \"" + a.kinds + "\" is not a list of kinds",
                       "use any of nir,cpr,iban,card,email,phone"));
   }
+  if (a.json && a.sarif) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "--json and --sarif exclude each other",
+                      "pick one report format"));
+  }
   o.excludes = a.excludes;
   o.threads = a.threads;
-  bool first_finding = true;
-  if (a.json) std::cout << "{\n  \"version\": 1,\n  \"findings\": [";
-  scan::FileCallback print = [&](const scan::FileResult& f) {
-    if (a.json) {
-      for (const auto& x : f.findings) {
-        nlohmann::ordered_json j = {
-            {"path", f.path},     {"line", x.line},
-            {"column", x.column}, {"kind", detect::KindName(x.kind)},
-            {"masked", x.masked}, {"confidence", ConfidenceName(x.confidence)}};
-        std::cout << (first_finding ? "\n    " : ",\n    ") << j.dump();
-        first_finding = false;
-      }
-      return;
-    }
-    if (!f.error.empty()) {
-      std::cerr << FormatWarning(f.path + ": " + f.error);
-      return;
-    }
-    if (f.total() == 0) return;
-    std::cout << f.path << ": " << CountsText(f.counts, ", ") << "\n";
-    for (size_t i = 0; i < f.findings.size() && i < 5; ++i) {
-      const auto& x = f.findings[i];
-      std::cout << "  " << f.path << ":" << x.line << ":" << x.column << "  "
-                << detect::KindName(x.kind) << "  " << x.masked << "\n";
-    }
-  };
-  scan::ScanReport report = scan::Scan(a.paths, o, print);
-  std::array<uint64_t, 6> totals{};
-  size_t with_findings = 0, scanned = 0;
-  for (const auto& f : report.files) {
-    for (size_t k = 0; k < 6; ++k) totals[k] += f.counts[k];
-    with_findings += f.total() > 0;
-    scanned += f.error.empty() && !f.binary;
-  }
-  uint64_t total = 0;
-  for (uint64_t t : totals) total += t;
+  o.max_expansion_ratio = a.max_expansion;
+  std::unique_ptr<Reporter> reporter;
   if (a.json) {
-    nlohmann::ordered_json files = nlohmann::ordered_json::array();
-    for (const auto& f : report.files) {
-      nlohmann::ordered_json counts = nlohmann::ordered_json::object();
-      for (size_t k = 0; k < 6; ++k) {
-        if (f.counts[k])
-          counts[std::string(detect::KindName(static_cast<detect::Kind>(k)))] = f.counts[k];
-      }
-      nlohmann::ordered_json file = {{"path", f.path}, {"bytes", f.bytes}, {"counts", counts}};
-      if (f.binary) file["skipped"] = "binary";
-      if (!f.error.empty()) file["error"] = f.error;
-      files.push_back(file);
-    }
-    nlohmann::ordered_json counts;
-    for (size_t k = 0; k < 6; ++k)
-      counts[std::string(detect::KindName(static_cast<detect::Kind>(k)))] = totals[k];
-    nlohmann::ordered_json summary = {{"files", report.files.size()},
-                                      {"files_scanned", scanned},
-                                      {"files_with_findings", with_findings},
-                                      {"bytes", report.bytes},
-                                      {"seconds", report.seconds},
-                                      {"findings", total},
-                                      {"counts", counts},
-                                      {"errors", report.errors}};
-    std::cout << (first_finding ? "" : "\n  ") << "],\n  \"files\": " << files.dump()
-              << ",\n  \"summary\": " << summary.dump() << "\n}\n";
-    for (const auto& f : report.files) {
-      if (!f.error.empty()) std::cerr << FormatWarning(f.path + ": " + f.error);
-    }
+    reporter = std::make_unique<JsonReporter>();
+  } else if (a.sarif) {
+    reporter = std::make_unique<SarifReporter>();
   } else {
-    char sizes[96];
-    (void)std::snprintf(sizes, sizeof sizes, "%.2f GB in %.2f s",
-                        static_cast<double>(report.bytes) / 1e9, report.seconds);
-    std::string kinds = CountsText(totals, "; ");
-    std::cout << Thousands(with_findings) << " files with findings out of "
-              << Thousands(report.files.size()) << "; " << sizes << "; "
-              << (kinds.empty() ? "nothing found" : kinds) << "\n";
+    reporter = std::make_unique<TextReporter>();
   }
+  reporter->Begin();
+  scan::ScanReport report =
+      scan::Scan(a.paths, o, [&](const scan::FileResult& f) { reporter->File(f); });
+  Totals totals = Summarize(report);
+  reporter->End(report, totals);
   if (report.errors > 0) return kExitUsage;  // 2: some path could not be read (reported above)
-  if (a.fail_on_findings && total > 0) return kExitFailure;
+  if (a.fail_on_findings && totals.findings > 0) return kExitFailure;
   return kExitOk;
 }
 
@@ -132,17 +279,24 @@ void RegisterScanCommands(CLI::App& app, int* exit_code) {
   CLI::App* s = app.add_subcommand(
       "scan",
       "Find personal identifiers left in clear (NIR, CPR, IBAN, card numbers, e-mails,\n"
-      "phone numbers) in files and directories; every value shown is masked.\n"
+      "phone numbers) in files and directories, inside gzip/zip/tar archives and SQLite\n"
+      "databases too; every value shown is masked.\n"
       "Exit 0 scanned, 1 findings with --fail-on-findings, 2 a path could not be read.\n"
-      "  cordon scan /srv/ftp --exclude '*.age' --json > report.json");
+      "  cordon scan /srv/ftp --exclude '*.age' --json > report.json\n"
+      "  cordon scan . --sarif --fail-on-findings > cordon.sarif   # in CI");
   s->add_option("PATH", a->paths, "files or directories (symlinks are not followed)")->required();
   s->add_flag("--json", a->json, "one JSON document: findings, files, summary");
+  s->add_flag("--sarif", a->sarif, "SARIF 2.1.0 for code-scanning tools");
   s->add_option("--kinds", a->kinds, "comma-separated subset of nir,cpr,iban,card,email,phone");
   s->add_option("--exclude", a->excludes,
                 "skip files or directories matching this glob (repeatable)")
       ->allow_extra_args(false);
   s->add_option("--threads", a->threads, "files scanned in parallel (default 2)")
       ->check(CLI::Range(1, 256));
+  s->add_option("--max-expansion", a->max_expansion,
+                "stop expanding an archive past this ratio to its size (default 100; at least "
+                "64 MiB are always read)")
+      ->check(CLI::Range(1, 100000));
   s->add_flag("--fail-on-findings", a->fail_on_findings, "exit 1 when anything is found (for CI)");
   s->callback([a, exit_code] { *exit_code = RunScan(*a); });
 }

@@ -1,5 +1,6 @@
 #include "detect/matcher.h"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -35,11 +36,16 @@ struct Best {
   Confidence confidence = Confidence::kNone;
 };
 
+// No identifier is longer than this (an IBAN: 34 characters and 8 spaces).
+// The bound keeps a long run of spaced digits linear, not quadratic.
+constexpr size_t kMaxCandidate = 48;
+
 // Tries every prefix of text[start, run_end) that ends at a group boundary.
 // Returns the longest validated one.
 Best BestPrefix(std::string_view text, size_t start, size_t run_end, KindSet kinds) {
   Best best;
-  for (size_t end = start + 1; end <= run_end; ++end) {
+  const size_t last = std::min(run_end, start + kMaxCandidate);
+  for (size_t end = start + 1; end <= last; ++end) {
     if (end < run_end && !IsSep(text[end])) continue;  // only cut at separators (or the run end)
     std::string_view cand = text.substr(start, end - start);
     for (Kind k : kNumericKinds) {
@@ -73,6 +79,8 @@ bool ParseKinds(std::string_view list, KindSet& out) {
   }
   return out != 0;
 }
+
+bool CanSplitAfter(char c) { return !IsEmailLocal(c) && c != '@' && !IsSep(c); }
 
 void FindIdentifiers(std::string_view text, KindSet wanted,
                      const std::function<void(const Match&)>& report) {

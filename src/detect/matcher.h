@@ -33,6 +33,10 @@ bool ParseKinds(std::string_view list, KindSet& out);
 void FindIdentifiers(std::string_view text, KindSet kinds,
                      const std::function<void(const Match&)>& found);
 
+// True when no identifier can contain `c`: text cut just after it is
+// matched exactly as the whole would be (used to scan streams in pieces).
+bool CanSplitAfter(char c);
+
 // Masks an identifier for reports: "1 84 12 ** *** *** **", "j***@orange.fr",
 // "FR76 30** **** …". A report must never become a leak itself.
 std::string MaskIdentifier(Kind kind, std::string_view text);

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,8 @@
 #include <thread>
 
 #include "core/file.h"
+#include "scan/containers.h"
+#include "scan/text_scanner.h"
 
 namespace cordon::scan {
 namespace fs = std::filesystem;
@@ -62,6 +63,36 @@ void Walk(const std::string& arg, const ScanOptions& o, std::vector<FileResult>&
   }
 }
 
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+// Reads at most `size` bytes (the size when opened: a log that keeps growing
+// does not keep the scan going) in large buffers. No mmap: a file truncated
+// while mapped would kill the scan with SIGBUS.
+void ScanText(int fd, uint64_t size, FileResult& r, const ScanOptions& o) {
+  TextScanner text(o, r);
+  uint64_t left = size;
+  while (left > 0) {
+    std::span<char> room = text.Reserve(std::min<uint64_t>(TextScanner::kPiece, left));
+    ssize_t n = ::read(fd, room.data(), room.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      r.error = std::string("read failed: ") + std::strerror(errno);
+      break;
+    }
+    if (n == 0) break;  // truncated meanwhile: the change is reported below
+    text.Commit(static_cast<size_t>(n));
+    left -= static_cast<uint64_t>(n);
+    if (text.binary()) break;
+  }
+  r.binary = !text.Finish();
+  r.bytes = text.bytes();
+}
+
+}  // namespace
+
 void ScanFile(FileResult& r, const ScanOptions& o) {
   int fd = ::open(r.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -69,25 +100,32 @@ void ScanFile(FileResult& r, const ScanOptions& o) {
     return;
   }
   UniqueFd owned(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  struct stat before {};
+  if (::fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
     r.error = "not a regular file";
     return;
   }
-  size_t size = static_cast<size_t>(st.st_size);
-  if (size == 0) return;
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (map == MAP_FAILED) {
-    r.error = std::string("cannot map: ") + std::strerror(errno);
-    return;
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  char head[512];
+  ssize_t got = ::pread(fd, head, sizeof head, 0);
+  Container kind = got > 0 ? Sniff({head, static_cast<size_t>(got)}) : Container::kNone;
+  auto size = static_cast<uint64_t>(before.st_size);
+  switch (kind) {
+    case Container::kSqlite:
+      ScanSqliteFile(r.path, r, o);
+      break;
+    case Container::kArchive:
+      ScanArchiveFd(fd, size, r, o);
+      break;
+    case Container::kNone:
+      ScanText(fd, size, r, o);
+      break;
   }
-  ::madvise(map, size, MADV_SEQUENTIAL);
-  FileResult scanned = ScanBuffer(r.path, {static_cast<const char*>(map), size}, o);
-  ::munmap(map, size);
-  r = std::move(scanned);
+  struct stat after {};
+  if (r.error.empty() && ::fstat(fd, &after) == 0 && !SameFile(before, after)) {
+    r.warnings.push_back("changed while it was scanned; scan it again for a consistent report");
+  }
 }
-
-}  // namespace
 
 uint64_t FileResult::total() const {
   uint64_t t = 0;
@@ -95,34 +133,17 @@ uint64_t FileResult::total() const {
   return t;
 }
 
+std::string FileResult::Location(const Finding& f) const {
+  return f.part.empty() ? path : path + ":" + f.part;
+}
+
 FileResult ScanBuffer(std::string path, std::string_view data, const ScanOptions& o) {
   FileResult r;
   r.path = std::move(path);
+  TextScanner text(o, r);
+  text.Feed(data);
+  r.binary = !text.Finish();
   r.bytes = data.size();
-  // Binary files (a NUL byte early on) are skipped, as grep does.
-  if (std::memchr(data.data(), 0, std::min<size_t>(data.size(), 8192)) != nullptr) {
-    r.binary = true;
-    return r;
-  }
-  uint64_t line = 1;
-  size_t line_start = 0, counted_to = 0;
-  detect::FindIdentifiers(data, o.kinds, [&](const detect::Match& m) {
-    ++r.counts[static_cast<size_t>(m.kind)];
-    if (r.findings.size() >= o.max_findings_per_file) return;
-    // Advance the line count up to the match.
-    const char* p = data.data() + counted_to;
-    const char* end = data.data() + m.offset;
-    while (p < end) {
-      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-      if (nl == nullptr) break;
-      ++line;
-      p = static_cast<const char*>(nl) + 1;
-      line_start = static_cast<size_t>(p - data.data());
-    }
-    counted_to = m.offset;
-    r.findings.push_back({line, m.offset - line_start + 1, m.kind, m.confidence,
-                          detect::MaskIdentifier(m.kind, data.substr(m.offset, m.length))});
-  });
   return r;
 }
 

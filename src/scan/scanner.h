@@ -1,9 +1,12 @@
 // `cordon scan`: walks files and directories and reports the personal
-// identifiers found in clear, masked. Plain files only for now (archives and
-// SQLite files come next); binary files are skipped.
+// identifiers found in clear, masked. Text files are read in large buffers;
+// gzip/bzip2/xz/zstd files, zip and tar archives are opened (libarchive), and
+// so are SQLite database files (every text and integer cell). Binary files
+// are skipped.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,24 +21,39 @@ struct ScanOptions {
   int threads = 2;
   int max_depth = 64;
   size_t max_findings_per_file = 100000;  // counts go on; stored findings stop
+  // Archives: expansion stops (with a warning) past this many bytes per byte
+  // of the archive file, or past `min_expansion_budget` if that is larger.
+  uint64_t max_expansion_ratio = 100;
+  uint64_t min_expansion_budget = uint64_t{64} << 20;
+  int max_archive_depth = 3;  // an archive inside an archive inside an archive
 };
 
 struct Finding {
-  uint64_t line = 0;    // 1-based
-  uint64_t column = 0;  // 1-based, in bytes
+  // Inside a container: the archive entry ("dir/app.log", nested entries
+  // joined by ':') or the SQLite cell ("table:column:rowid"); empty otherwise.
+  std::string part;
+  uint64_t line = 0;         // 1-based
+  uint64_t column = 0;       // 1-based, in bytes
+  uint64_t char_column = 0;  // 1-based, in Unicode code points (for SARIF)
+  uint64_t offset = 0;       // 0-based byte offset in the file or part
+  uint64_t length = 0;       // in bytes
   detect::Kind kind = detect::Kind::kNir;
   detect::Confidence confidence = detect::Confidence::kNone;
   std::string masked;
 };
 
 struct FileResult {
-  std::string path;  // as reached from the command-line argument
-  uint64_t bytes = 0;
-  bool binary = false;  // skipped
-  std::string error;    // unreadable: reported, the scan goes on
+  std::string path;                   // as reached from the command-line argument
+  uint64_t bytes = 0;                 // bytes of text scanned (expanded, for containers)
+  bool binary = false;                // skipped
+  std::string container;              // "", "archive" or "sqlite"
+  std::string error;                  // unreadable: reported, the scan goes on
+  std::vector<std::string> warnings;  // scanned, but not entirely (zip bomb, file changed…)
   std::array<uint64_t, 6> counts{};
   std::vector<Finding> findings;
   uint64_t total() const;
+  // "path" or "path:part": where a finding is, as reports print it.
+  std::string Location(const Finding& f) const;
 };
 
 struct ScanReport {
@@ -55,7 +73,10 @@ using FileCallback = std::function<void(const FileResult&)>;
 ScanReport Scan(const std::vector<std::string>& paths, const ScanOptions& options,
                 const FileCallback& on_file = {});
 
-// Scans one buffer (for tests and fuzzing).
+// Scans one file (plain, archive or SQLite); `result.path` names it.
+void ScanFile(FileResult& result, const ScanOptions& options);
+
+// Scans one buffer of text (for tests and fuzzing).
 FileResult ScanBuffer(std::string path, std::string_view data, const ScanOptions& options);
 
 }  // namespace cordon::scan

@@ -1,0 +1,204 @@
+// SQLite database files: every cell that can hold text, read-only, in one
+// read transaction, with the schema distrusted (the file may be hostile).
+#include <sqlite3.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scan/containers.h"
+#include "scan/text_scanner.h"
+
+namespace cordon::scan {
+namespace {
+
+struct DbClose {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbClose>;
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+std::string Quote(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+// Blobs are scanned when they look like text (no NUL in their first 8 KiB).
+bool LooksLikeText(std::string_view v) {
+  return std::memchr(v.data(), 0, std::min<size_t>(v.size(), 8192)) == nullptr;
+}
+
+void Harden(sqlite3* db) {
+  // The file decides nothing: no functions from its schema, no writes, no
+  // extension loading, and corruption is handled defensively.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_exec(db, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
+  sqlite3_busy_timeout(db, 2000);
+}
+
+std::string DbError(sqlite3* db) { return db ? sqlite3_errmsg(db) : "out of memory"; }
+
+// Lists the tables to read; false when the schema cannot be read at all.
+bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& error) {
+  sqlite3_stmt* raw = nullptr;
+  // Virtual tables are skipped: their data lives in ordinary shadow tables,
+  // which are read, and reading them could need modules we do not load.
+  const char* sql =
+      "SELECT name FROM sqlite_master WHERE type = 'table' "
+      "AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY rootpage";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    error = DbError(db);
+    return false;
+  }
+  StmtPtr stmt(raw);
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    const auto* name = sqlite3_column_text(stmt.get(), 0);
+    if (name) tables.emplace_back(reinterpret_cast<const char*>(name));
+  }
+  if (rc != SQLITE_DONE) {
+    error = DbError(db);
+    return false;
+  }
+  return true;
+}
+
+void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const ScanOptions& o) {
+  sqlite3_stmt* raw = nullptr;
+  // Tables WITHOUT ROWID have no rowid: their rows are numbered from 1.
+  bool has_rowid = sqlite3_prepare_v2(db, ("SELECT _rowid_, * FROM " + Quote(table)).c_str(), -1,
+                                      &raw, nullptr) == SQLITE_OK;
+  if (!has_rowid && sqlite3_prepare_v2(db, ("SELECT NULL, * FROM " + Quote(table)).c_str(), -1,
+                                       &raw, nullptr) != SQLITE_OK) {
+    out.warnings.push_back(table + ": " + DbError(db) + "; table not scanned");
+    return;
+  }
+  StmtPtr stmt(raw);
+  const int columns = sqlite3_column_count(stmt.get());
+  int64_t ordinal = 0;
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    ++ordinal;
+    int64_t rowid = has_rowid ? sqlite3_column_int64(stmt.get(), 0) : ordinal;
+    for (int c = 1; c < columns; ++c) {
+      int type = sqlite3_column_type(stmt.get(), c);
+      if (type != SQLITE_TEXT && type != SQLITE_INTEGER && type != SQLITE_BLOB) continue;
+      // Integers are read as their decimal text: a NIR fits in an INTEGER.
+      const void* data = type == SQLITE_BLOB
+                             ? sqlite3_column_blob(stmt.get(), c)
+                             : static_cast<const void*>(sqlite3_column_text(stmt.get(), c));
+      int size = sqlite3_column_bytes(stmt.get(), c);
+      if (data == nullptr || size <= 0) continue;
+      std::string_view cell(static_cast<const char*>(data), static_cast<size_t>(size));
+      if (type == SQLITE_BLOB && !LooksLikeText(cell)) continue;
+      out.bytes += cell.size();
+      // The part is named only for cells with findings: most have none.
+      size_t before = out.findings.size();
+      FindingCollector(o, out, {}).Scan(cell);
+      if (out.findings.size() > before) {
+        const char* column = sqlite3_column_name(stmt.get(), c);
+        std::string part = table + ":" + (column ? column : "?") + ":" + std::to_string(rowid);
+        for (size_t i = before; i < out.findings.size(); ++i) out.findings[i].part = part;
+      }
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    out.warnings.push_back(table + ": " + DbError(db) + " after " + std::to_string(ordinal) +
+                           " rows; the rest of the table was not scanned");
+  }
+}
+
+void ScanDatabase(sqlite3* db, FileResult& out, const ScanOptions& o) {
+  std::vector<std::string> tables;
+  std::string error;
+  // One read transaction: a consistent snapshot even while others write.
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  if (!ListTables(db, tables, error)) {
+    out.error = "cannot read the SQLite schema: " + error;
+    return;
+  }
+  out.container = "sqlite";
+  for (const std::string& t : tables) ScanTable(db, t, out, o);
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+}
+
+std::string FileUri(const std::string& path, const char* query) {
+  std::string uri = "file:";
+  static const char* kHex = "0123456789ABCDEF";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri + query;
+}
+
+DbPtr Open(const std::string& uri, std::string& error) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(uri.c_str(), &raw,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    error = DbError(raw);
+    return nullptr;
+  }
+  Harden(db.get());
+  return db;
+}
+
+}  // namespace
+
+void ScanSqliteFile(const std::string& path, FileResult& out, const ScanOptions& o) {
+  std::string error;
+  DbPtr db = Open(FileUri(path, "?mode=ro"), error);
+  std::vector<std::string> probe;
+  if (db && ListTables(db.get(), probe, error)) {
+    ScanDatabase(db.get(), out, o);
+    return;
+  }
+  // A WAL database in a directory we cannot write to cannot be opened
+  // normally; read the main file as it is, and say what was left out.
+  db = Open(FileUri(path, "?mode=ro&immutable=1"), error);
+  if (!db) {
+    out.error = "cannot open SQLite file: " + error;
+    return;
+  }
+  ScanDatabase(db.get(), out, o);
+  if (out.error.empty()) {
+    out.warnings.push_back("opened as immutable (" + error +
+                           "): changes still in its -wal file were not scanned");
+  }
+}
+
+void ScanSqliteMemory(std::string_view image, FileResult& out, const ScanOptions& o) {
+  std::string error;
+  DbPtr db = Open("file:scan?mode=memory", error);
+  if (!db) {
+    out.error = error;
+    return;
+  }
+  // SQLite reads the image in place (no copy), read-only.
+  auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(image.data()));
+  if (sqlite3_deserialize(db.get(), "main", bytes, static_cast<sqlite3_int64>(image.size()),
+                          static_cast<sqlite3_int64>(image.size()),
+                          SQLITE_DESERIALIZE_READONLY) != SQLITE_OK) {
+    out.error = "cannot load SQLite image: " + DbError(db.get());
+    return;
+  }
+  ScanDatabase(db.get(), out, o);
+}
+
+}  // namespace cordon::scan

@@ -1,0 +1,108 @@
+#include "scan/text_scanner.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cordon::scan {
+namespace {
+
+// Files with a NUL byte in their first 8 KiB are binary, as grep decides.
+constexpr size_t kBinaryProbe = 8192;
+// A piece is cut at the last newline in its final 64 KiB, else at the last
+// byte no identifier can contain, else (a 64 KiB run of letters and digits,
+// which holds no identifier anyway) at the end.
+constexpr size_t kCutWindow = 64 * 1024;
+
+uint64_t CountCodePoints(const char* p, const char* end) {
+  uint64_t n = 0;
+  for (; p < end; ++p) n += (static_cast<unsigned char>(*p) & 0xC0) != 0x80;
+  return n;
+}
+
+size_t CutPoint(const char* data, size_t size) {
+  size_t window = std::min(size, kCutWindow);
+  const char* from = data + size - window;
+  if (const void* nl = ::memrchr(from, '\n', window)) {
+    return static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
+  }
+  for (size_t i = size; i > size - window; --i) {
+    if (detect::CanSplitAfter(data[i - 1])) return i;
+  }
+  return size;
+}
+
+}  // namespace
+
+void FindingCollector::AdvanceTo(std::string_view piece, size_t pos) {
+  const char* p = piece.data() + (cursor_ - base_);
+  const char* end = piece.data() + pos;
+  if (auto lines = static_cast<uint64_t>(std::count(p, end, '\n')); lines > 0) {
+    line_ += lines;
+    const char* last = static_cast<const char*>(::memrchr(p, '\n', static_cast<size_t>(end - p)));
+    p = last + 1;
+    line_start_ = base_ + static_cast<uint64_t>(p - piece.data());
+    line_chars_ = 0;
+  }
+  line_chars_ += CountCodePoints(p, end);
+  cursor_ = base_ + pos;
+}
+
+void FindingCollector::Scan(std::string_view piece) {
+  detect::FindIdentifiers(piece, kinds_, [&](const detect::Match& m) {
+    ++out_.counts[static_cast<size_t>(m.kind)];
+    if (out_.findings.size() >= max_findings_) return;
+    AdvanceTo(piece, m.offset);
+    uint64_t offset = base_ + m.offset;
+    out_.findings.push_back({part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset,
+                             m.length, m.kind, m.confidence,
+                             detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length))});
+  });
+  // Lines must be counted to the end, for the findings of the next piece.
+  AdvanceTo(piece, piece.size());
+  base_ += piece.size();
+}
+
+std::span<char> TextScanner::Reserve(size_t n) {
+  if (buf_.size() < used_ + n) buf_.resize(used_ + n);
+  return {buf_.data() + used_, n};
+}
+
+void TextScanner::Commit(size_t n) {
+  used_ += n;
+  total_ += n;
+  if (state_ == State::kUndecided && used_ >= kBinaryProbe) Decide();
+  if (state_ == State::kBinary) {
+    used_ = 0;  // nothing more will be scanned
+    return;
+  }
+  if (used_ >= piece_) ScanPrefix(CutPoint(buf_.data(), used_));
+}
+
+void TextScanner::Feed(std::string_view data) {
+  while (!data.empty()) {
+    size_t n = std::min(data.size(), piece_);
+    std::memcpy(Reserve(n).data(), data.data(), n);
+    Commit(n);
+    data.remove_prefix(n);
+  }
+}
+
+bool TextScanner::Finish() {
+  if (state_ == State::kUndecided) Decide();
+  if (state_ == State::kBinary) return false;
+  ScanPrefix(used_);
+  return true;
+}
+
+void TextScanner::Decide() {
+  bool nul = std::memchr(buf_.data(), 0, std::min(used_, kBinaryProbe)) != nullptr;
+  state_ = nul ? State::kBinary : State::kText;
+}
+
+void TextScanner::ScanPrefix(size_t n) {
+  collector_.Scan({buf_.data(), n});
+  std::memmove(buf_.data(), buf_.data() + n, used_ - n);
+  used_ -= n;
+}
+
+}  // namespace cordon::scan

@@ -1,0 +1,77 @@
+// Scans text handed over in pieces as if it were one buffer: pieces are cut
+// only where no identifier can straddle, line and column numbers run on
+// across pieces, and memory stays at about one buffer whatever the size of
+// the text or the length of its lines (a 2 GB single-line JSON included).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/scanner.h"
+
+namespace cordon::scan {
+
+// Turns matcher hits in consecutive pieces of one text into Findings
+// (line, columns, masked value) and counts.
+class FindingCollector {
+ public:
+  FindingCollector(const ScanOptions& options, FileResult& out, std::string part)
+      : kinds_(options.kinds),
+        max_findings_(options.max_findings_per_file),
+        out_(out),
+        part_(std::move(part)) {}
+  // Scans `piece`, which starts `consumed()` bytes into the text. The piece
+  // must end where no identifier can straddle (see detect::CanSplitAfter).
+  void Scan(std::string_view piece);
+  uint64_t consumed() const { return base_; }
+
+ private:
+  // Moves the line/column cursor to `pos` (relative to the current piece).
+  void AdvanceTo(std::string_view piece, size_t pos);
+
+  detect::KindSet kinds_;
+  size_t max_findings_;
+  FileResult& out_;
+  std::string part_;
+  uint64_t base_ = 0;    // offset of the current piece in the text
+  uint64_t cursor_ = 0;  // offset up to which lines and characters are counted
+  uint64_t line_ = 1;
+  uint64_t line_start_ = 0;  // offset of the current line
+  uint64_t line_chars_ = 0;  // code points from line_start_ to cursor_
+};
+
+// Buffers a stream (a file, an archive entry) and scans it piece by piece.
+class TextScanner {
+ public:
+  static constexpr size_t kPiece = size_t{1} << 20;
+
+  // `piece` is the size scanned at once (smaller in tests and fuzzing).
+  TextScanner(const ScanOptions& options, FileResult& out, std::string part = {},
+              size_t piece = kPiece)
+      : collector_(options, out, std::move(part)), piece_(piece) {}
+  // Room for at least `n` more bytes: fill a prefix, then Commit what was filled.
+  std::span<char> Reserve(size_t n = kPiece);
+  void Commit(size_t n);
+  void Feed(std::string_view data);
+  // Scans what is left. Returns false if the text was binary (nothing scanned).
+  bool Finish();
+  bool binary() const { return state_ == State::kBinary; }
+  uint64_t bytes() const { return total_; }
+
+ private:
+  enum class State { kUndecided, kText, kBinary };
+  void Decide();
+  void ScanPrefix(size_t n);
+
+  FindingCollector collector_;
+  size_t piece_;
+  std::vector<char> buf_;
+  size_t used_ = 0;
+  uint64_t total_ = 0;
+  State state_ = State::kUndecided;
+};
+
+}  // namespace cordon::scan

@@ -1,0 +1,112 @@
+#include "scan/text_scanner.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace cordon::scan {
+namespace {
+
+std::vector<std::string> Describe(const FileResult& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings) {
+    out.push_back(std::to_string(f.line) + ":" + std::to_string(f.column) + ":" +
+                  std::to_string(f.char_column) + "@" + std::to_string(f.offset) + "+" +
+                  std::to_string(f.length) + " " + std::string(detect::KindName(f.kind)) + " " +
+                  f.masked);
+  }
+  return out;
+}
+
+// Text with identifiers everywhere: short lines, a 3 MiB line with
+// separators, a 200 KiB run of letters, accents (code points ≠ bytes).
+std::string HostileText() {
+  std::mt19937 rng(7);
+  std::string t;
+  const char* items[] = {"1 84 12 76 451 089 46",
+                         "jean.dupont@orange.fr",
+                         "FR14 2004 1010 0505 0001 3M02 606",
+                         "06 12 34 56 78",
+                         "\xC3\xA9t\xC3\xA9",
+                         "4111 1111 1111 1111",
+                         "070761-4285"};
+  for (int i = 0; i < 60000; ++i) {
+    t += items[rng() % 7];
+    t += rng() % 5 == 0 ? "\n" : (rng() % 2 ? "; " : " x ");
+  }
+  t += "\n";
+  for (int i = 0; i < 150000; ++i) {  // one 3 MiB line
+    t += items[rng() % 7];
+    t += ";";
+  }
+  t += std::string(200 * 1024, 'Q') + " 1 84 12 76 451 089 46\n";
+  return t;
+}
+
+TEST(TextScanner, PiecesGiveExactlyWhatTheWholeTextGives) {
+  std::string text = HostileText();
+  ScanOptions o;
+  o.max_findings_per_file = 1 << 22;
+  FileResult whole;
+  FindingCollector(o, whole, {}).Scan(text);
+  ASSERT_GT(whole.findings.size(), 100000u);
+
+  for (size_t piece : {size_t{1}, size_t{4093}, size_t{1} << 20, size_t{3} << 20}) {
+    FileResult streamed;
+    TextScanner s(o, streamed);
+    for (size_t at = 0; at < text.size(); at += piece) {
+      s.Feed(std::string_view(text).substr(at, piece));
+      if (piece == 1 && at > 50000) {  // byte by byte is slow: finish in one go
+        s.Feed(std::string_view(text).substr(at + 1));
+        break;
+      }
+    }
+    ASSERT_TRUE(s.Finish());
+    EXPECT_EQ(s.bytes(), text.size());
+    EXPECT_EQ(Describe(streamed), Describe(whole)) << "pieces of " << piece;
+    EXPECT_EQ(streamed.counts, whole.counts);
+  }
+}
+
+TEST(TextScanner, LinesAndColumnsCarryAcrossPieces) {
+  std::string text =
+      std::string(3 << 20, 'a') + "; \xC3\xA9 jean.dupont@orange.fr\nx 06 12 34 56 78";
+  FileResult r;
+  TextScanner s({}, r);
+  s.Feed(text);
+  ASSERT_TRUE(s.Finish());
+  ASSERT_EQ(r.findings.size(), 2u);
+  EXPECT_EQ(r.findings[0].line, 1u);
+  EXPECT_EQ(r.findings[0].column, (3u << 20) + 6);
+  EXPECT_EQ(r.findings[0].char_column, (3u << 20) + 5) << "é is one code point";
+  EXPECT_EQ(r.findings[1].line, 2u);
+  EXPECT_EQ(r.findings[1].column, 3u);
+}
+
+TEST(TextScanner, BinaryIsDecidedOnTheFirst8KiB) {
+  FileResult r;
+  TextScanner s({}, r);
+  s.Feed(std::string("jean.dupont@orange.fr \0 ", 24));
+  s.Feed(std::string(2 << 20, 'x'));
+  EXPECT_TRUE(s.binary());
+  EXPECT_FALSE(s.Finish());
+  EXPECT_TRUE(r.findings.empty());
+
+  FileResult late;
+  TextScanner t({}, late);
+  t.Feed(std::string(9000, 'x') + std::string("\0", 1) + " jean.dupont@orange.fr");
+  EXPECT_TRUE(t.Finish()) << "a NUL after 8 KiB does not make a file binary";
+  EXPECT_EQ(late.findings.size(), 1u);
+}
+
+TEST(Matcher, LongSpacedDigitRunStaysLinear) {
+  // 2 MB of "1 1 1 …" used to take minutes (every start tried every end).
+  std::string run;
+  for (int i = 0; i < 1000000; ++i) run += "1 ";
+  FileResult r;
+  FindingCollector({}, r, {}).Scan(run);
+  EXPECT_EQ(r.total(), 0u);
+}
+
+}  // namespace
+}  // namespace cordon::scan
