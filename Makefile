@@ -36,6 +36,7 @@ bench: build
 	@./bench/age_vs_cordon.sh $(BUILD)/cordon
 	@./bench/extract_vs_duckdb.sh $(BUILD)/cordon
 	@./bench/scan_vs_ripgrep.sh $(BUILD)/cordon
+	@./bench/matcher_vs_vectorscan.sh $(BUILD)/cordon
 
 lint: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -73,6 +73,13 @@ assert containers["box/p.sqlite"] == "sqlite" and containers["box/x.zip"] == "ar
 PY
 pass
 
+# A file name that is not UTF-8 still gives a valid JSON report.
+printf 'a@orange.fr\n' >"box/bad$(printf '\377').txt"
+expect_code 0 $CORDON scan box --json
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert any(f['path'] == 'box/bad\ufffd.txt' for f in r['findings']), [f['path'] for f in r['findings']]" "$T/.out" || fail "non-UTF-8 file name in JSON"
+pass
+rm box/bad*
+
 # SARIF 2.1.0: rules, results with regions, container entries as logical locations.
 expect_code 0 $CORDON scan box tree/logs --sarif
 cp "$T/.out" report.sarif

@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace cordon::detect {
@@ -108,7 +109,7 @@ bool KnownIin(std::string_view d) {
 }
 
 bool EmailLocalChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '%' ||
+  return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z') || c == '.' || c == '_' || c == '%' ||
          c == '+' || c == '-';
 }
 
@@ -206,31 +207,38 @@ Confidence ValidateIban(std::string_view text) {
       !IsDigit(text[2]) || !IsDigit(text[3])) {
     return Confidence::kNone;
   }
-  std::string iban;
+  // On the stack: the scanner validates millions of candidates.
+  char buf[42];
+  size_t n = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == ' ') {
       // Spaces only between groups of four.
-      if (iban.size() % 4 != 0 || i + 1 == text.size() || text[i + 1] == ' ')
-        return Confidence::kNone;
+      if (n % 4 != 0 || i + 1 == text.size() || text[i + 1] == ' ') return Confidence::kNone;
       continue;
     }
-    iban.push_back(text[i]);
+    buf[n++] = text[i];
   }
+  std::string_view iban(buf, n);
   if (iban.size() < 15 || iban.size() > 34) return Confidence::kNone;
-  if (!IsUpper(iban[0]) || !IsUpper(iban[1]) || !IsDigit(iban[2]) || !IsDigit(iban[3])) {
-    return Confidence::kNone;
-  }
   if (IbanLength(iban.substr(0, 2)) != static_cast<int>(iban.size())) return Confidence::kNone;
   int mod = 0;
-  std::string rotated = iban.substr(4) + iban.substr(0, 4);
-  for (char c : rotated) {
+  auto fold = [&](char c) {
     if (IsDigit(c)) {
       mod = (mod * 10 + (c - '0')) % 97;
-    } else if (IsUpper(c)) {
-      mod = (mod * 100 + (c - 'A' + 10)) % 97;
-    } else {
-      return Confidence::kNone;
+      return true;
     }
+    if (IsUpper(c)) {
+      mod = (mod * 100 + (c - 'A' + 10)) % 97;
+      return true;
+    }
+    return false;
+  };
+  // Mod 97 of the rearranged IBAN: country and check digits moved to the end.
+  for (char c : iban.substr(4)) {
+    if (!fold(c)) return Confidence::kNone;
+  }
+  for (char c : iban.substr(0, 4)) {
+    if (!fold(c)) return Confidence::kNone;
   }
   return mod == 1 ? Confidence::kHigh : Confidence::kNone;
 }
@@ -239,12 +247,13 @@ Confidence ValidateCard(std::string_view text) {
   // Issuer ranges start with 2 to 6; 13 to 19 digits with at most 5 separators.
   if (text.size() < 13 || text.size() > 24 || text[0] < '2' || text[0] > '6')
     return Confidence::kNone;
-  std::string digits;
+  char buf[24];
+  size_t n = 0;
   char sep = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (IsDigit(c)) {
-      digits.push_back(c);
+      buf[n++] = c;
     } else if ((c == ' ' || c == '-') && i > 0 && i + 1 < text.size() && IsDigit(text[i - 1]) &&
                IsDigit(text[i + 1]) && (sep == 0 || sep == c)) {
       sep = c;  // one kind of separator, single, between digits
@@ -252,18 +261,22 @@ Confidence ValidateCard(std::string_view text) {
       return Confidence::kNone;
     }
   }
+  std::string_view digits(buf, n);
   if (digits.size() < 13 || digits.size() > 19) return Confidence::kNone;
   if (sep != 0) {
     // Printed card numbers are grouped by four (the last group may be
     // shorter), or 4-6-5 / 4-6-4 (American Express, Diners). Other groupings
     // are other numbers side by side (a NIR followed by a digit).
-    std::vector<size_t> groups(1, 0);
+    size_t groups_buf[8] = {0};
+    size_t count = 1;
     for (char c : text) {
-      if (c == sep)
-        groups.push_back(0);
-      else
-        ++groups.back();
+      if (c != sep) {
+        ++groups_buf[count - 1];
+      } else if (++count > 8) {
+        return Confidence::kNone;
+      }
     }
+    std::span<const size_t> groups(groups_buf, count);
     bool by_four = true;
     for (size_t g = 0; g + 1 < groups.size(); ++g) by_four = by_four && groups[g] == 4;
     by_four = by_four && groups.back() >= 1 && groups.back() <= 4;

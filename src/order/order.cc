@@ -71,15 +71,32 @@ class Loader {
       return;
     }
     SourcePos at = PosOf(t->source());
-    OnlyKnownKeys(*t,
-                  {"id", "controller", "processor", "purpose", "contract", "not_after",
-                   "retention_days", "recipients", "format"},
-                  "[order]");
+    OnlyKnownKeys(
+        *t,
+        {"id", "controller", "processor", "purpose", "contract", "not_after", "retention_days",
+         "recipients", "format", "pseudonym_key_id", "pseudonym_domain"},
+        "[order]");
     o.id = RequiredString(*t, "id", "order", at);
     o.controller = RequiredString(*t, "controller", "order", at);
     o.processor = RequiredString(*t, "processor", "order", at);
     o.purpose = RequiredString(*t, "purpose", "order", at);
     o.contract = RequiredString(*t, "contract", "order", at);
+    o.pseudonym_pos = at;
+    if (const toml::node* n = t->get("pseudonym_key_id")) {
+      o.pseudonym_pos = PosOf(n->source());
+      auto v = n->value<std::string>();
+      bool hex =
+          v && v->size() == 16 && v->find_first_not_of("0123456789abcdef") == std::string::npos;
+      if (!hex) {
+        Problem(o.pseudonym_pos, "order.pseudonym_key_id must be 16 lowercase hex digits",
+                "`cordon pseudokey new -o FILE` prints the id of the key it makes");
+      } else {
+        o.pseudonym_key_id = *v;
+      }
+    }
+    if (t->get("pseudonym_domain")) {
+      o.pseudonym_domain = RequiredString(*t, "pseudonym_domain", "order", at);
+    }
     if (const toml::node* f = t->get("format")) {
       if (f->value<int64_t>().value_or(0) != kOrderFormatVersion) {
         Problem(PosOf(f->source()), "order format " +
@@ -138,7 +155,12 @@ class Loader {
   void LoadTable(const toml::table& t) {
     TableOrder table;
     table.pos = PosOf(t.source());
-    OnlyKnownKeys(t, {"name", "from", "where", "types", "columns", "follow"}, "[[table]]");
+    OnlyKnownKeys(t, {"name", "from", "where", "types", "columns", "follow", "subject"},
+                  "[[table]]");
+    if (const toml::node* n = t.get("subject")) {
+      table.subject_pos = PosOf(n->source());
+      table.subject = RequiredString(t, "subject", "table", table.pos);
+    }
     table.name = RequiredString(t, "name", "table", table.pos);
     table.from = table.name;
     if (const toml::node* n = t.get("from")) {
@@ -194,20 +216,17 @@ class Loader {
               "name each column that may leave under [table.columns], e.g. NUM_DOSSIER = \"keep\"");
     } else {
       for (const auto& [key, node] : *cols->as_table()) {
-        auto fate = node.value<std::string>();
-        ColumnRule rule{std::string(key.str()), Fate::kKeep, PosOf(node.source())};
-        if (fate && *fate == "keep") {
-          rule.fate = Fate::kKeep;
-        } else if (fate && *fate == "keep:free-text") {
-          rule.fate = Fate::kKeepFreeText;
-        } else {
-          Problem(rule.pos,
-                  "column " + rule.column + ": unknown fate \"" + fate.value_or("?") + "\"",
-                  "write \"keep\", or \"keep:free-text\" for a free-text column kept on purpose; a "
-                  "column "
-                  "that must not leave is simply not listed");
+        auto text = node.value<std::string>();
+        ColumnRule rule{std::string(key.str()), {}, PosOf(node.source())};
+        auto fate = text ? ParseFate(*text)
+                         : Result<Fate>(Error(ErrorCode::kInvalidArgument, "not a string",
+                                              "write \"keep\", \"pseudonym\", \"redact\"…"));
+        if (!fate.ok()) {
+          Problem(rule.pos, "column " + rule.column + ": " + fate.error().message(),
+                  fate.error().hint());
           continue;
         }
+        rule.fate = std::move(*fate);
         table.columns.push_back(std::move(rule));
       }
     }
@@ -425,6 +444,29 @@ class Loader {
         }
       }
     }
+    CheckKeyedTransforms();
+  }
+
+  // Keyed transforms need the key and the domain; date shifts need a subject.
+  void CheckKeyedTransforms() {
+    const Order& o = out_.order;
+    for (const TableOrder& t : o.tables) {
+      for (const ColumnRule& c : t.columns) {
+        if (c.fate.keyed() && (o.pseudonym_key_id.empty() || o.pseudonym_domain.empty())) {
+          Problem(c.pos,
+                  "column " + c.column + ": \"" + c.fate.text +
+                      "\" needs a pseudonym key and domain in [order]",
+                  "add pseudonym_key_id = \"…\" (printed by `cordon pseudokey new`) and "
+                  "pseudonym_domain = \"…\" (e.g. \"lab42-test\") to [order]");
+          return;  // once is enough
+        }
+        if (c.fate.kind == FateKind::kShiftDate && !t.subject) {
+          Problem(c.pos, "column " + c.column + ": shift-date needs the table's subject",
+                  "name the column that identifies the person in the [[table]], e.g. subject = "
+                  "\"NUM_DOSSIER\", so that one person's dates all move together");
+        }
+      }
+    }
   }
 
  private:
@@ -432,8 +474,6 @@ class Loader {
 };
 
 }  // namespace
-
-std::string_view FateName(Fate f) { return f == Fate::kKeep ? "keep" : "keep:free-text"; }
 
 LoadedOrder ParseOrder(std::string_view text, std::string file_name) {
   LoadedOrder out;

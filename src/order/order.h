@@ -10,6 +10,7 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
+#include "order/fate.h"
 #include "order/predicate.h"
 #include "order/value.h"
 
@@ -23,14 +24,9 @@ struct SourcePos {
   int column = 0;
 };
 
-// What happens to a column. Only kept columns leave; later transforms
-// (pseudonym, redact, …) add kinds here.
-enum class Fate { kKeep, kKeepFreeText };
-std::string_view FateName(Fate f);  // "keep", "keep:free-text"
-
 struct ColumnRule {
   std::string column;
-  Fate fate = Fate::kKeep;
+  Fate fate;  // what leaves: the value as it is, or transformed
   SourcePos pos;
 };
 
@@ -50,6 +46,10 @@ struct TableOrder {
   std::map<std::string, SourcePos> type_pos;
   std::vector<ColumnRule> columns;  // sorted by column name
   std::optional<Follow> follow;
+  // The column naming the person a row is about (NIR, patient number):
+  // shift-date moves all of one subject's dates by the same offset.
+  std::optional<std::string> subject;
+  SourcePos subject_pos;
 };
 
 struct Order {
@@ -60,6 +60,13 @@ struct Order {
   SourcePos recipients_pos;
   std::vector<TableOrder> tables;
   std::string file_name;
+  // Keyed transforms (pseudonyms, FF1, date shifts, synthetic values) use
+  // the controller's pseudonym key, named by its id, in a domain: the same
+  // domain gives the same pseudonyms across tables and orders (joins keep
+  // working); different domains are unlinkable.
+  std::string pseudonym_key_id;
+  std::string pseudonym_domain;
+  SourcePos pseudonym_pos;
 };
 
 // One problem found in an order, with where it is and what to do.

@@ -53,7 +53,7 @@ TEST(Order, LoadsAValidOrder) {
   ASSERT_EQ(o.order.tables.size(), 2u);
   EXPECT_EQ(o.order.tables[0].from, "patients");
   EXPECT_EQ(o.order.tables[0].columns[0].column, "COMMENTAIRE");
-  EXPECT_EQ(o.order.tables[0].columns[0].fate, Fate::kKeepFreeText);
+  EXPECT_EQ(o.order.tables[0].columns[0].fate.kind, FateKind::kKeepFreeText);
   EXPECT_EQ(o.order.tables[1].follow->parent_table, "patients");
 }
 

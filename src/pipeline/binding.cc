@@ -122,8 +122,8 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
         r.looks_free_text = true, r.why_free_text = "content";
       }
       if (const order::ColumnRule* rule = rule_of[i]) {
-        r.fate = std::string(order::FateName(rule->fate));
-        if (r.looks_free_text && rule->fate == order::Fate::kKeep) {
+        r.fate = rule->fate.text;
+        if (r.looks_free_text && rule->fate.kind == order::FateKind::kKeep) {
           problem(rule->pos,
                   "column " + t.header[i] + " looks like free text (its " + r.why_free_text + ")",
                   "write " + t.header[i] +

@@ -62,6 +62,23 @@ void FindingCollector::Scan(std::string_view piece) {
   base_ += piece.size();
 }
 
+namespace {
+thread_local std::vector<std::vector<char>> free_buffers;
+}  // namespace
+
+std::vector<char> TextScanner::TakeBuffer() {
+  if (free_buffers.empty()) return {};
+  std::vector<char> b = std::move(free_buffers.back());
+  free_buffers.pop_back();
+  return b;
+}
+
+void TextScanner::GiveBuffer(std::vector<char> buf) {
+  // A few per thread (nested archives hold one per level); huge ones go.
+  if (free_buffers.size() < 4 && buf.capacity() <= 4 * kPiece)
+    free_buffers.push_back(std::move(buf));
+}
+
 std::span<char> TextScanner::Reserve(size_t n) {
   if (buf_.size() < used_ + n) buf_.resize(used_ + n);
   return {buf_.data() + used_, n};
