@@ -33,7 +33,9 @@ constexpr std::string_view kAllFates =
 
 // "keep=sex,year,month" or "keep=none" (after "pseudonym:nir:").
 Result<unsigned> KeepList(std::string_view text, std::string_view option, bool cpr) {
-  const std::string allowed = cpr ? "sex, year" : "sex, year, month";
+  // A CPR keeps at most its sex: its date digits are what makes the domain
+  // large enough for FF1 (NIST: at least a million values).
+  const std::string allowed = cpr ? "sex" : "sex, year, month";
   const std::string hint = "write keep= followed by none or any of " + allowed +
                            " (comma-separated), e.g. " +
                            (cpr ? "pseudonym:cpr:keep=sex" : "pseudonym:nir:keep=sex,year");
@@ -44,7 +46,7 @@ Result<unsigned> KeepList(std::string_view text, std::string_view option, bool c
   for (std::string_view part : Split(option, ',')) {
     if (part == "sex") {
       keep |= kKeepSex;
-    } else if (part == "year") {
+    } else if (part == "year" && !cpr) {
       keep |= kKeepYear;
     } else if (part == "month" && !cpr) {
       keep |= kKeepMonth;
@@ -140,14 +142,17 @@ Result<Fate> ParseFate(std::string_view text) {
     }
   } else if (text == "null") {
     f.kind = FateKind::kNull;
-  } else if (head == "synthetic" && p.size() == 2 &&
+  } else if (head == "synthetic" && arity(2, 3) &&
              (p[1] == "first_name" || p[1] == "last_name" || p[1] == "address" || p[1] == "city" ||
-              p[1] == "phone" || p[1] == "email")) {
+              p[1] == "phone" || p[1] == "email") &&
+             (p.size() == 2 || p[2] == "fr" || p[2] == "da")) {
     f.kind = FateKind::kSynthetic;
     f.synthetic = std::string(p[1]);
+    f.locale = p.size() == 3 ? std::string(p[2]) : "fr";
   } else if (head == "synthetic") {
     return Bad(text, "unknown synthetic value",
-               "write synthetic: followed by first_name, last_name, address, city, phone or email");
+               "write synthetic: followed by first_name, last_name, address, city, phone or "
+               "email, and :da for Danish data (synthetic:last_name:da)");
   } else if (text == "redact") {
     f.kind = FateKind::kRedact;
   } else {

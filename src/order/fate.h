@@ -24,7 +24,7 @@ enum class FateKind {
   kGeneralizeAgeBand,  // "generalize:age-band:W"
   kMask,               // "mask[:FIRST[:LAST]]"
   kNull,               // "null": the column leaves, empty
-  kSynthetic,          // "synthetic:first_name|last_name|address|city|phone|email"
+  kSynthetic,          // "synthetic:first_name|last_name|address|city|phone|email[:fr|:da]"
   kRedact,             // "redact": free text with identifiers replaced
 };
 
@@ -38,6 +38,7 @@ struct Fate {
   int last = 0;               // mask: last kept
   unsigned keep = 0;          // pseudonym:nir/cpr: KeepPart bits
   std::string synthetic;      // synthetic: what to make ("first_name"…)
+  std::string locale;         // synthetic: "fr" (default) or "da"
 
   // Needs the pseudonym key (the order must name one).
   bool keyed() const;

@@ -92,16 +92,76 @@ int32_t DaysFromCivil(int y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-std::string FormatIsoDate(int32_t z) {
+void CivilFromDays(int32_t z, int& y, int& m, int& d) {
   z += 719468;
   const int era = (z >= 0 ? z : z - 146096) / 146097;
   const int doe = z - era * 146097;
   const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const int mp = (5 * doy + 2) / 153;
-  const int d = doy - (153 * mp + 2) / 5 + 1;
-  const int m = mp + (mp < 10 ? 3 : -9);
-  const int y = yoe + era * 400 + (m <= 2);
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp + (mp < 10 ? 3 : -9);
+  y = yoe + era * 400 + (m <= 2);
+}
+
+std::string FormatDateLike(const ColumnType& type, std::string_view original, int32_t days) {
+  int y = 0, m = 0, d = 0;
+  CivilFromDays(days, y, m, d);
+  if (type.type != ValueType::kDate) return FormatIsoDate(days);
+  // Walk the format as ParseField did, writing the new date and copying the
+  // rest (times, literals) from the original.
+  std::string out;
+  size_t pos = 0;
+  const std::string& f = type.date_format;
+  auto copy_number = [&](int width, bool flexible) {
+    int ignored = 0;
+    size_t start = pos;
+    ReadNumber(original, pos, width, flexible, ignored);
+    out.append(original.substr(start, pos - start));
+  };
+  char buf[8];
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '%' || i + 1 == f.size()) {
+      out += f[i];
+      ++pos;
+      continue;
+    }
+    int width = 0;
+    switch (f[++i]) {
+      case 'd':
+        (void)std::snprintf(buf, sizeof buf, "%02d", d);
+        width = 2;
+        break;
+      case 'm':
+        (void)std::snprintf(buf, sizeof buf, "%02d", m);
+        width = 2;
+        break;
+      case 'Y':
+        (void)std::snprintf(buf, sizeof buf, "%04d", y);
+        width = 4;
+        break;
+      case 'y':
+        (void)std::snprintf(buf, sizeof buf, "%02d", y % 100);
+        width = 2;
+        break;
+      case '%':
+        out += '%';
+        ++pos;
+        continue;
+      default:  // %H %M %S: the time of day does not move
+        copy_number(2, true);
+        continue;
+    }
+    out += buf;
+    int ignored = 0;
+    ReadNumber(original, pos, width, f[i] == 'd' || f[i] == 'm', ignored);
+  }
+  return out;
+}
+
+std::string FormatIsoDate(int32_t z) {
+  int y = 0, m = 0, d = 0;
+  CivilFromDays(z, y, m, d);
   char buf[16];
   (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;

@@ -38,6 +38,10 @@ Result<Value> ParseField(const ColumnType& type, std::string_view field);
 bool IsValidDate(int year, int month, int day);
 int32_t DaysFromCivil(int year, int month, int day);
 std::string FormatIsoDate(int32_t days);
+void CivilFromDays(int32_t days, int& year, int& month, int& day);
+// Writes `days` the way `original` was written in `type`'s date format
+// (times and literals copied from `original`); ISO 8601 for other types.
+std::string FormatDateLike(const ColumnType& type, std::string_view original, int32_t days);
 // Parses YYYY-MM-DD.
 Result<int32_t> ParseIsoDate(std::string_view text);
 

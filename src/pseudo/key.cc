@@ -1,0 +1,75 @@
+#include "pseudo/key.h"
+
+#include <cstring>
+
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/kdf.h"
+#include "crypto/random.h"
+
+namespace cordon::pseudo {
+namespace {
+
+constexpr std::string_view kPrefix = "CORDON-PSEUDONYM-KEY-1 ";
+constexpr size_t kSecretSize = 32;
+
+// The id names the key without revealing it: a hash of the secret under a
+// label of its own, cut to 64 bits (enough to tell keys apart, not to guess).
+std::string IdOf(const SecretBuffer& secret) {
+  crypto::Sha256 h;
+  h.Update(AsBytes(std::string_view("cordon pseudonym key id v1")));
+  h.Update(secret.RevealBytes());
+  auto digest = h.Final();
+  return HexEncode(ByteView(digest.data(), 8));
+}
+
+}  // namespace
+
+PseudonymKey::PseudonymKey(SecretBuffer secret) : secret_(std::move(secret)), id_(IdOf(secret_)) {}
+
+PseudonymKey PseudonymKey::Generate() { return PseudonymKey(crypto::RandomSecret(kSecretSize)); }
+
+Result<PseudonymKey> PseudonymKey::Parse(ByteView file_text) {
+  std::string_view text = AsChars(file_text);
+  auto bad = [] {
+    return Error(ErrorCode::kMalformed, "not a cordon pseudonym key file",
+                 "make one with `cordon pseudokey new -o FILE`");
+  };
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    if (!line.starts_with(kPrefix)) return bad();
+    auto raw = Base64Decode(line.substr(kPrefix.size()));
+    if (!raw.ok() || raw->size() != kSecretSize) {
+      if (raw.ok()) WipeBytes(*raw);
+      return bad();
+    }
+    SecretBuffer secret = SecretBuffer::CopyOf(*raw);
+    WipeBytes(*raw);
+    return PseudonymKey(std::move(secret));
+  }
+  return bad();
+}
+
+SecretBuffer PseudonymKey::FileText() const {
+  std::string b64 = Base64Encode(secret_.RevealBytes());
+  std::string text = "# cordon pseudonym key " + id_ +
+                     "\n# Secret: whoever holds it can re-identify pseudonyms. Never send it.\n" +
+                     std::string(kPrefix) + b64 + "\n";
+  SecretBuffer out = SecretBuffer::CopyOf(AsBytes(text));
+  WipeBytes({reinterpret_cast<uint8_t*>(b64.data()), b64.size()});
+  WipeBytes({reinterpret_cast<uint8_t*>(text.data()), text.size()});
+  return out;
+}
+
+SecretBuffer PseudonymKey::Derive(std::string_view domain, std::string_view transform) const {
+  // info = domain ‖ 0x00 ‖ transform: no two (domain, transform) pairs collide.
+  std::string info = std::string(domain) + std::string(1, '\0') + std::string(transform);
+  return crypto::HkdfSha256(secret_.RevealBytes(), AsBytes(std::string_view("cordon pseudonym v1")),
+                            info, 32);
+}
+
+}  // namespace cordon::pseudo

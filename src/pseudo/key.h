@@ -1,0 +1,35 @@
+// The controller's pseudonymization key: 32 random bytes in a file only the
+// controller keeps. Orders and manifests name it by its id (16 hex digits);
+// the secret itself never appears in output, logs or errors. Every transform
+// gets its own key, derived with HKDF-SHA-256 from the secret, the order's
+// domain and the transform's name: one domain gives the same pseudonyms in
+// every table and order (joins keep working), two domains are unlinkable.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/secret_buffer.h"
+
+namespace cordon::pseudo {
+
+class PseudonymKey {
+ public:
+  static PseudonymKey Generate();
+  // Parses a key file (comments allowed); the id is recomputed, not trusted.
+  static Result<PseudonymKey> Parse(ByteView file_text);
+
+  const std::string& id() const { return id_; }
+  // The key file's text, in a wiped buffer.
+  SecretBuffer FileText() const;
+  // The 32-byte key of `transform` ("token", "nir", "shift-date"…) in `domain`.
+  SecretBuffer Derive(std::string_view domain, std::string_view transform) const;
+
+ private:
+  explicit PseudonymKey(SecretBuffer secret);
+  SecretBuffer secret_;
+  std::string id_;
+};
+
+}  // namespace cordon::pseudo

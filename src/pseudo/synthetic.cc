@@ -1,0 +1,230 @@
+#include "pseudo/synthetic.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <span>
+#include <string>
+
+namespace cordon::pseudo {
+namespace {
+
+using List = std::span<const std::string_view>;
+
+constexpr std::string_view kFrMale[] = {
+    "Jean", "Pierre", "Michel", "André", "Philippe", "Alain", "Jacques", "Bernard", "Éric",
+    "Christophe", "Nicolas", "François", "Laurent", "Stéphane", "Julien", "Thomas", "Sébastien",
+    "Olivier", "Frédéric", "David", "Antoine", "Mathieu", "Jérôme", "Benoît", "Hugo", "Lucas",
+    "Léo", "Gabriel", "Louis", "Raphaël", "Arthur", "Noé", "Théo", "Maël", "Jean-Luc",
+    "Jean-Pierre", "Marc-Antoine", "Loïc", "Gaëtan", "Hervé", "Joël", "Rémi", "Cédric", "Yannick",
+    "Mohamed", "Karim", "Youssef", "Samir", "Mehdi", "Sofiane"};
+constexpr std::string_view kFrFemale[] = {
+    "Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Monique",
+    "Valérie", "Sandrine", "Sophie", "Céline", "Aurélie", "Julie", "Camille", "Émilie", "Léa",
+    "Manon", "Chloé", "Inès", "Jade", "Louise", "Zoé", "Anaïs", "Agnès", "Hélène", "Cécile",
+    "Élodie", "Mélanie", "Noémie", "Anne-Laure", "Marie-Claire", "Marie-Hélène", "Léonie",
+    "Maëlle", "Gaëlle", "Pénélope", "Brigitte", "Josiane", "Geneviève", "Fatima", "Nadia",
+    "Samira", "Yasmine", "Leïla", "Amélie", "Clémence", "Margaux", "Océane", "Lucie"};
+constexpr std::string_view kFrLast[] = {
+    "MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY",
+    "MOREAU", "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX",
+    "VINCENT", "FOURNIER", "MOREL", "GIRARD", "ANDRÉ", "LEFÈVRE", "MERCIER", "DUPONT", "LAMBERT",
+    "BONNET", "FRANÇOIS", "MARTINEZ", "LEGRAND", "GARNIER", "FAURE", "ROUSSEAU", "BLANC",
+    "GUÉRIN", "MULLER", "HENRY", "ROUSSEL", "NICOLAS", "PERRIN", "MORIN", "MATHIEU", "CLÉMENT",
+    "GAUTHIER", "DUMONT", "LOPEZ", "FONTAINE", "CHEVALIER", "ROBIN", "MASSON", "SANCHEZ",
+    "GÉRARD", "NGUYEN", "BOYER", "DENIS", "LEMAIRE", "DUVAL", "JOLY", "GAUTIER", "ROGER",
+    "ROCHE", "ROY", "NOËL", "MEYER", "LUCAS", "MEUNIER", "JEAN", "PEREZ", "MARCHAND", "DUFOUR",
+    "BLANCHARD", "MARIE", "BARBIER", "BRUN", "DUMAS", "BRUNET", "SCHMITT", "LEROUX", "COLIN",
+    "FERNANDEZ", "PIERRE", "RENARD", "ARNAUD", "ROLLAND", "CARON", "AUBERT", "GIRAUD", "LECLERC",
+    "VIDAL", "BOURGEOIS", "RENAUD", "LEMOINE", "PICARD", "GAILLARD", "PHILIPPE", "LECLERCQ",
+    "LACROIX", "FABRE", "DUPUIS", "OLIVIER", "RODRIGUEZ", "DA SILVA", "HUBERT", "LOUIS",
+    "CHARLES", "GUILLOT", "RIVIÈRE", "LE GALL", "GUILLAUME", "ADAM", "RÉMY", "MOULIN",
+    "GONZALEZ", "AUBRY", "BENOÎT", "LE ROUX", "BOUCHER", "DESCHAMPS", "HUET", "LEBLANC",
+    "PASQUIER", "BOUVIER", "SAINT-JUST", "DE LA FONTAINE", "LE BRIS", "BÉNARD", "HADDAD"};
+constexpr std::string_view kDaMale[] = {
+    "Peter", "Jens", "Lars", "Michael", "Henrik", "Søren", "Thomas", "Jan", "Niels", "Anders",
+    "Morten", "Jesper", "Mads", "Rasmus", "Christian", "Martin", "Frederik", "Mikkel", "Jørgen",
+    "Poul", "Bjørn", "Kasper", "Jakob", "Ole", "Torben", "Kjeld", "Bent", "Aksel", "Emil",
+    "Magnus", "Oskar", "Valdemar", "Asger", "Sørensen", "Jørn", "Karl", "Villum", "Carl", "Noah",
+    "William"};
+constexpr std::string_view kDaFemale[] = {
+    "Anne", "Kirsten", "Mette", "Hanne", "Anna", "Helle", "Susanne", "Lene", "Maria", "Marianne",
+    "Lone", "Camilla", "Pia", "Louise", "Charlotte", "Bente", "Inge", "Tina", "Gitte", "Karen",
+    "Søs", "Birthe", "Jytte", "Ditte", "Freja", "Ida", "Sofie", "Emma", "Clara", "Astrid",
+    "Agnete", "Bodil", "Dorthe", "Grethe", "Tove", "Åse", "Sørine", "Mathilde", "Signe", "Maja"};
+constexpr std::string_view kDaLast[] = {
+    "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
+    "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen",
+    "Christiansen", "Poulsen", "Johansen", "Møller", "Mortensen", "Knudsen", "Jakobsen",
+    "Mikkelsen", "Frederiksen", "Henriksen", "Lund", "Holm", "Schmidt", "Eriksen", "Kristiansen",
+    "Clausen", "Simonsen", "Svendsen", "Andreasen", "Iversen", "Jeppesen", "Vestergaard", "Møller-Hansen",
+    "Østergaard", "Bækgaard", "Dalsgård", "Søgaard", "Ærenlund", "Kjær", "Bach", "Friis"};
+constexpr std::string_view kFrStreetTypes[] = {"rue", "avenue", "boulevard", "impasse", "allée",
+                                               "chemin", "place", "route", "quai", "square"};
+constexpr std::string_view kFrStreetNames[] = {
+    "des Lilas", "de la République", "Victor Hugo", "Jean Jaurès", "de la Gare", "du Moulin",
+    "des Écoles", "de l'Église", "Pasteur", "du Général de Gaulle", "des Acacias", "du Château",
+    "des Peupliers", "de la Fontaine", "Saint-Exupéry", "Émile Zola", "des Vignes", "du Stade",
+    "de Verdun", "Gambetta", "des Tilleuls", "de la Mairie", "Jean Moulin", "des Cerisiers"};
+constexpr std::string_view kDaStreets[] = {
+    "Æblevej", "Søndergade", "Nørregade", "Vestergade", "Østergade", "Skovvej", "Møllevej",
+    "Kirkevej", "Strandvejen", "Bøgevej", "Engvej", "Rosenvænget", "Åboulevard", "Fælledvej",
+    "Kongevejen", "Birkevej", "Højvangen", "Toftevej", "Lærkevej", "Solsortevej"};
+constexpr std::string_view kFrCities[] = {
+    "Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes", "Montpellier", "Strasbourg",
+    "Bordeaux", "Lille", "Rennes", "Reims", "Saint-Étienne", "Le Havre", "Toulon", "Grenoble",
+    "Dijon", "Angers", "Nîmes", "Villeurbanne", "Clermont-Ferrand", "Le Mans", "Aix-en-Provence",
+    "Brest", "Tours", "Amiens", "Limoges", "Annecy", "Besançon", "Orléans", "Rouen", "Mulhouse",
+    "Caen", "Nancy", "Argenteuil", "Saint-Denis", "Ajaccio", "Bastia", "Pointe-à-Pitre", "Évry"};
+constexpr std::string_view kDaCities[] = {
+    "København", "Aarhus", "Odense", "Aalborg", "Esbjerg", "Randers", "Kolding", "Horsens",
+    "Vejle", "Roskilde", "Herning", "Hørsholm", "Helsingør", "Silkeborg", "Næstved",
+    "Fredericia", "Viborg", "Køge", "Holstebro", "Taastrup", "Slagelse", "Hillerød", "Sønderborg",
+    "Svendborg", "Hjørring", "Frederikshavn", "Nørresundby", "Ringsted", "Ølstykke", "Haderslev"};
+// ARCEP numbers reserved for fiction: 01 99 00, 02 61 91, 03 53 01,
+// 04 65 71, 05 36 49, 06 39 98 — each followed by 4 digits.
+constexpr std::string_view kFrFictionPrefixes[] = {"01 99 00", "02 61 91", "03 53 01",
+                                                   "04 65 71", "05 36 49", "06 39 98"};
+constexpr std::string_view kExampleDomains[] = {"example.com", "example.org", "example.net"};
+
+class SyntheticTransform : public Transform {
+ public:
+  SyntheticTransform(std::string what, bool danish, const SecretBuffer& key)
+      : what_(std::move(what)), danish_(danish), state_(sizeof(crypto_auth_hmacsha256_state)) {
+    crypto_auth_hmacsha256_init(State(), key.RevealBytes().data(), key.size());
+  }
+
+  Status Apply(std::string_view v, const RowContext& row, std::string& out) override {
+    out.clear();
+    if (v.empty()) return Ok();
+    Draw draw(Hash(v));
+    if (what_ == "first_name") {
+      bool female = row.sex == 'F' || (row.sex == 0 && draw.Below(2) == 0);
+      out = Pick(draw, danish_ ? (female ? List(kDaFemale) : List(kDaMale))
+                               : (female ? List(kFrFemale) : List(kFrMale)));
+    } else if (what_ == "last_name") {
+      out = Pick(draw, danish_ ? List(kDaLast) : List(kFrLast));
+      // Keep the source's case convention: "PETIT" stays upper case, "Petit" does not.
+      bool upper = std::none_of(v.begin(), v.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+      if (!upper && !danish_) out = Capitalized(out);
+      if (upper && danish_) out = Upper(out);
+    } else if (what_ == "address") {
+      uint64_t number = 1 + draw.Below(150);
+      out = danish_ ? std::string(Pick(draw, List(kDaStreets))) + " " + std::to_string(number)
+                    : std::to_string(number) + " " + std::string(Pick(draw, List(kFrStreetTypes))) +
+                          " " + std::string(Pick(draw, List(kFrStreetNames)));
+    } else if (what_ == "city") {
+      out = Pick(draw, danish_ ? List(kDaCities) : List(kFrCities));
+    } else if (what_ == "phone") {
+      char digits[16];
+      (void)std::snprintf(digits, sizeof digits, "%02u %02u", static_cast<unsigned>(draw.Below(100)),
+                          static_cast<unsigned>(draw.Below(100)));
+      out = danish_ ? "+45 0" + std::to_string(draw.Below(10)) + " " + digits
+                    : std::string(Pick(draw, List(kFrFictionPrefixes))) + " " + digits;
+    } else {  // email
+      std::string first = Pick(draw, danish_ ? List(kDaFemale) : List(kFrFemale));
+      std::string last = Pick(draw, danish_ ? List(kDaLast) : List(kFrLast));
+      out = Ascii(first) + "." + Ascii(last) + std::to_string(draw.Below(100)) + "@" +
+            std::string(Pick(draw, List(kExampleDomains)));
+    }
+    return Ok();
+  }
+
+ private:
+  // Successive numbers drawn from one 256-bit HMAC.
+  struct Draw {
+    std::array<uint8_t, 32> h;
+    size_t at = 0;
+    explicit Draw(std::array<uint8_t, 32> hash) : h(hash) {}
+    uint64_t Below(uint64_t n) {
+      uint64_t v = 0;
+      for (int i = 0; i < 4; ++i) v = (v << 8) | h[(at++) % h.size()];
+      return v % n;
+    }
+  };
+  static std::string Pick(Draw& d, List list) { return std::string(list[d.Below(list.size())]); }
+
+  std::array<uint8_t, 32> Hash(std::string_view v) const {
+    crypto_auth_hmacsha256_state s;
+    std::memcpy(&s, state_.RevealBytes().data(), sizeof s);
+    crypto_auth_hmacsha256_update(&s, reinterpret_cast<const uint8_t*>(v.data()), v.size());
+    std::array<uint8_t, 32> out{};
+    crypto_auth_hmacsha256_final(&s, out.data());
+    sodium_memzero(&s, sizeof s);
+    return out;
+  }
+  crypto_auth_hmacsha256_state* State() {
+    return reinterpret_cast<crypto_auth_hmacsha256_state*>(state_.RevealMutable().data());
+  }
+
+  // "DUPONT" → "Dupont", "LE GALL" → "Le Gall", "GUÉRIN" → "Guérin".
+  static std::string Capitalized(const std::string& s) {
+    std::string out;
+    bool start = true;
+    for (size_t i = 0; i < s.size(); ++i) {
+      char c = s[i];
+      auto u = static_cast<unsigned char>(c);
+      if (u == 0xC3 && i + 1 < s.size() && !start) {  // É È Ê Ë Î Ï Ô Û Ç … → lower case
+        out += c;
+        out += static_cast<char>(static_cast<unsigned char>(s[++i]) | 0x20);
+        continue;
+      }
+      out += start ? c : static_cast<char>(std::tolower(u));
+      start = c == ' ' || c == '-' || c == '\'';
+    }
+    return out;
+  }
+  static std::string Upper(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      auto u = static_cast<unsigned char>(s[i]);
+      if (u == 0xC3 && i + 1 < s.size()) {  // æ ø å → Æ Ø Å
+        out += s[i];
+        out += static_cast<char>(static_cast<unsigned char>(s[++i]) & ~0x20);
+        continue;
+      }
+      out += static_cast<char>(std::toupper(u));
+    }
+    return out;
+  }
+  // For e-mail local parts: "Hélène" → "helene", "Søren" → "soren".
+  static std::string Ascii(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      auto u = static_cast<unsigned char>(s[i]);
+      if (u == 0xC3 && i + 1 < s.size()) {
+        auto n = static_cast<unsigned char>(s[++i]) | 0x20;  // lower-case Latin-1 supplement
+        static const char* kMap = "aaaaaaaceeeeiiiidnooooo/ouuuuyty";  // à..ÿ (0xE0..0xFF)
+        char c = n >= 0xE0 ? kMap[n - 0xE0] : 'x';
+        if (n == 0xE6) {
+          out += "ae";
+        } else if (n == 0xF8) {
+          out += 'o';
+        } else if (n == 0xE5) {
+          out += "aa";
+        } else {
+          out += c;
+        }
+        continue;
+      }
+      if (std::isalnum(u)) out += static_cast<char>(std::tolower(u));
+      if (u == '-' || u == ' ') out += '-';
+    }
+    return out;
+  }
+
+  std::string what_;
+  bool danish_;
+  SecretBuffer state_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transform>> MakeSynthetic(std::string_view what, std::string_view locale,
+                                                 SecretBuffer key) {
+  return Made<SyntheticTransform>(std::string(what), locale == "da", key);
+}
+
+}  // namespace cordon::pseudo
