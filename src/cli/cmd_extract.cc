@@ -47,13 +47,20 @@ pipeline::ProgressFn TerminalProgress() {
 struct PlanArgs {
   std::string order;
   SourceArgs source;
+  std::string pseudonym_key;
   bool json = false;
 };
 
 Status RunPlan(const PlanArgs& a) {
   CORDON_ASSIGN_OR_RETURN(order::Order ord, LoadOrderFile(a.order));
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
-  auto plan = pipeline::Plan(ord, src, ord.recipients.size(), TerminalProgress());
+  std::optional<pseudo::PseudonymKey> key;
+  if (!a.pseudonym_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey k, LoadPseudonymKey(a.pseudonym_key));
+    key.emplace(std::move(k));
+  }
+  auto plan =
+      pipeline::Plan(ord, src, ord.recipients.size(), TerminalProgress(), key ? &*key : nullptr);
   if (!plan.ok()) return Error(ErrorCode::kRefused, plan.error().message(), plan.error().hint());
   if (a.json) {
     nlohmann::ordered_json j;
@@ -112,14 +119,17 @@ Status RunPlan(const PlanArgs& a) {
     std::string kept, excluded;
     for (const auto& c : t.columns) {
       std::string& list = c.fate == "excluded" ? excluded : kept;
-      list += (list.empty() ? "" : ", ") + c.column +
-              (c.fate == "keep:free-text" ? " [FREE TEXT]" : "");
+      // Columns that leave transformed say how: NIR (pseudonym:nir).
+      std::string how = c.fate == "keep:free-text"                 ? " [FREE TEXT]"
+                        : c.fate == "keep" || c.fate == "excluded" ? ""
+                                                                   : " (" + c.fate + ")";
+      list += (list.empty() ? "" : ", ") + c.column + how;
     }
     std::cout << "  kept     " << kept << "\n  excluded " << (excluded.empty() ? "-" : excluded)
               << "\n";
     std::cout << "  output   " << Size(pt.csv_bytes) << " of CSV, " << Size(pt.package_bytes)
               << " sealed\n";
-    std::cout << "  sample (masked):\n";
+    std::cout << "  sample (source values masked):\n";
     for (const auto& row : pt.samples) {
       std::string line;
       for (const auto& v : row) line += (line.empty() ? "" : " | ") + v;
@@ -137,6 +147,7 @@ struct ExtractArgs {
   SourceArgs source;
   std::string controller_key;
   std::string signing_key;
+  std::string pseudonym_key;
   std::string out;
   bool json = false;
 };
@@ -149,8 +160,14 @@ Status RunExtract(const ExtractArgs& a) {
     CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
     processor.emplace(std::move(key));
   }
+  std::optional<pseudo::PseudonymKey> pseudonym_key;
+  if (!a.pseudonym_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey key, LoadPseudonymKey(a.pseudonym_key));
+    pseudonym_key.emplace(std::move(key));
+  }
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
   pipeline::ExtractRequest req;
+  req.pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr;
   req.order_path = a.order;
   req.signature_path = a.signature;
   req.controller_key = pub;
@@ -213,6 +230,8 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
       "output size and masked samples. Writes nothing; needs no signature.\n"
       "  cordon plan --order order.toml --source export/");
   plan->add_option("--order", p->order, "the order (TOML)")->required();
+  plan->add_option("--pseudonym-key", p->pseudonym_key,
+                   "show samples of pseudonymized columns as they would leave");
   AddSourceOptions(plan, p->source);
   plan->add_flag("--json", p->json, "stable machine-readable plan (docs/order-format.md)");
   plan->callback([p, exit_code] { *exit_code = Finish(RunPlan(*p)); });
@@ -233,6 +252,9 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
       ->required();
   extract->add_option("--signing-key", e->signing_key,
                       "the processor's secret key: signs manifest.json");
+  extract->add_option("--pseudonym-key", e->pseudonym_key,
+                      "the controller's pseudonym key, for orders that pseudonymize (its id "
+                      "must be the order's pseudonym_key_id)");
   extract->add_option("--out", e->out, "package directory to create")->required();
   extract->add_flag("--json", e->json, "print the manifest instead of a summary");
   extract->callback([e, exit_code] { *exit_code = Finish(RunExtract(*e)); });

@@ -12,6 +12,8 @@ void RegisterSignCommands(CLI::App& app, int* exit_code);      // sign, verify
 void RegisterTestdataCommands(CLI::App& app, int* exit_code);  // testdata lis-fr
 void RegisterOrderCommands(CLI::App& app, int* exit_code);     // order check, order sign
 void RegisterExtractCommands(CLI::App& app, int* exit_code);   // plan, extract, open
-void RegisterScanCommands(CLI::App& app, int* exit_code);      // scan
+void RegisterScanCommands(CLI::App& app, int* exit_code);
+void RegisterPseudonymCommands(CLI::App& app,
+                               int* exit_code);  // pseudokey, pseudonym reverse      // scan
 
 }  // namespace cordon::cli

@@ -32,4 +32,12 @@ Result<sign::PublicKey> LoadPublicKey(const std::string& path) {
   return key;
 }
 
+Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 4096));
+  auto key = pseudo::PseudonymKey::Parse(text);
+  WipeBytes(text);
+  if (!key.ok()) return key.error().WithContext(path);
+  return key;
+}
+
 }  // namespace cordon::cli

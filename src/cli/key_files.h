@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "age/recipients.h"
+#include "pseudo/key.h"
 #include "sign/minisign.h"
 
 namespace cordon::cli {
@@ -17,5 +18,6 @@ Result<std::vector<std::unique_ptr<age::Identity>>> LoadIdentities(
     const std::vector<std::string>& paths);
 Result<sign::SecretKey> LoadSigningKey(const std::string& path);
 Result<sign::PublicKey> LoadPublicKey(const std::string& path);
+Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path);
 
 }  // namespace cordon::cli

@@ -24,6 +24,7 @@ int Run(int argc, char** argv) {
   cordon::cli::RegisterOrderCommands(app, &exit_code);
   cordon::cli::RegisterExtractCommands(app, &exit_code);
   cordon::cli::RegisterScanCommands(app, &exit_code);
+  cordon::cli::RegisterPseudonymCommands(app, &exit_code);
   cordon::cli::RegisterTestdataCommands(app, &exit_code);
   app.footer(
       "Exit codes: 0 success, 1 failure, 2 usage error, 3 verification failed\n"

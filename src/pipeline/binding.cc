@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "order/free_text.h"
+#include "pseudo/transforms.h"
 
 namespace cordon::pipeline {
 namespace {
@@ -77,7 +78,35 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
       if (!index_of(column)) problem(pos, "[table.types] names unknown column " + column);
     }
     for (size_t i = 0; i < t.header.size(); ++i) {
-      if (rule_of[i] != nullptr) t.kept.push_back(i);
+      if (rule_of[i] == nullptr) continue;
+      t.kept.push_back(i);
+      t.kept_fates.push_back(&rule_of[i]->fate);
+    }
+    if (spec.subject) {
+      if (auto i = index_of(*spec.subject)) {
+        t.subject_column = *i;
+      } else {
+        problem(spec.subject_pos,
+                "subject: unknown column " + *spec.subject + " in " + t.source->name,
+                "the columns of " + t.source->name + " are: " + ListColumns(t.header));
+      }
+    }
+    for (size_t i = 0; i < t.header.size(); ++i) {
+      const order::Fate* fate = rule_of[i] ? &rule_of[i]->fate : nullptr;
+      using K = order::FateKind;
+      bool text = fate && (fate->kind == K::kRedact || fate->kind == K::kKeepFreeText);
+      std::string_view placeholder = pseudo::IdentifierPlaceholder(t.header[i], fate);
+      if (!placeholder.empty() && !text) t.identifier_columns.emplace_back(i, placeholder);
+      if (fate && fate->kind == K::kPseudonymNir && t.sex_from != BoundTable::SexFrom::kNir) {
+        t.sex_from = BoundTable::SexFrom::kNir, t.sex_column = i;
+      } else if (fate && fate->kind == K::kPseudonymCpr &&
+                 t.sex_from == BoundTable::SexFrom::kNone) {
+        t.sex_from = BoundTable::SexFrom::kCpr, t.sex_column = i;
+      } else if ((t.header[i] == "SEXE" || t.header[i] == "SEX" || t.header[i] == "KOEN" ||
+                  t.header[i] == "K\xC3\x98N") &&
+                 t.sex_from == BoundTable::SexFrom::kNone) {
+        t.sex_from = BoundTable::SexFrom::kLetter, t.sex_column = i;
+      }
     }
     if (spec.where) {
       auto parsed = order::Predicate::Parse(*spec.where);

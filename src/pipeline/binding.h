@@ -28,7 +28,15 @@ struct BoundTable {
   const order::TableOrder* spec = nullptr;
   const source::CsvTable* source = nullptr;
   std::vector<std::string> header;
-  std::vector<size_t> kept;  // header indices, in header order
+  std::vector<size_t> kept;                    // header indices, in header order
+  std::vector<const order::Fate*> kept_fates;  // parallel to `kept`
+  std::optional<size_t> subject_column;        // shift-date's subject
+  // Where a row's sex can be read, for synthetic first names: a NIR (first
+  // digit) or CPR (last digit's parity) column, or a SEXE/SEX column (M/F).
+  enum class SexFrom { kNone, kNir, kCpr, kLetter } sex_from = SexFrom::kNone;
+  size_t sex_column = 0;
+  // The row's direct identifiers, for "redact": header index and placeholder.
+  std::vector<std::pair<size_t, std::string>> identifier_columns;
   std::optional<order::Predicate> where;
   std::optional<size_t> follow_column;  // header index of this table's follow key
   size_t parent = 0;                    // index of the followed table in Binding::tables

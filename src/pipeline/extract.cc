@@ -23,6 +23,32 @@ Error Refused(std::string message, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
 }
 
+bool HasKeyedTransform(const order::Order& o) {
+  for (const auto& t : o.tables) {
+    for (const auto& c : t.columns) {
+      if (c.fate.keyed()) return true;
+    }
+  }
+  return false;
+}
+
+// Keyed transforms run only under the key the order names: another key
+// would give other pseudonyms (and break joins with earlier extractions).
+Status CheckPseudonymKey(const order::Order& o, const pseudo::PseudonymKey* key) {
+  if (!HasKeyedTransform(o)) return Ok();
+  if (key == nullptr) {
+    return Refused("order " + o.id + " pseudonymizes columns: the pseudonym key " +
+                       o.pseudonym_key_id + " is needed",
+                   "pass the controller's key file with --pseudonym-key FILE");
+  }
+  if (key->id() != o.pseudonym_key_id) {
+    return Refused(
+        "the pseudonym key given is " + key->id() + ", the order names " + o.pseudonym_key_id,
+        "use the key file whose id the order names (`cordon pseudokey id FILE`)");
+  }
+  return Ok();
+}
+
 std::string Sha256Hex(ByteView data) { return HexEncode(crypto::Sha256::Hash(data)); }
 
 struct PackagedFile {
@@ -165,6 +191,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
     Error e = order::ProblemsError(order_path, binding.problems);
     return Refused("the order does not fit the source: " + e.message(), e.hint());
   }
+  CORDON_TRY(CheckPseudonymKey(ord, request.pseudonym_key));
 
   // 3. The package is built in DIR.partial and renamed when complete.
   std::string out = request.out_dir;
@@ -194,7 +221,9 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
     return std::unique_ptr<RowSink>(std::make_unique<PackageSink>(
         partial + "/" + t.spec->name + ".csv.age", recipients, files));
   };
-  CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats, Run(binding, source, sinks, progress));
+  TransformOptions transforms{request.pseudonym_key, ord.pseudonym_domain, ord.not_after};
+  CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
+                          Run(binding, source, sinks, progress, transforms));
 
   // 4. The manifest: what was extracted, under which order, until when.
   nlohmann::ordered_json m;
@@ -215,6 +244,10 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   m["retention_days"] = ord.retention_days;
   m["delete_by"] = order::FormatIsoDate(request.clock.today + ord.retention_days);
   m["recipients"] = ord.recipients;
+  if (!ord.pseudonym_key_id.empty()) {
+    // The key's id, never the key: the controller alone can re-identify.
+    m["pseudonyms"] = {{"key_id", ord.pseudonym_key_id}, {"domain", ord.pseudonym_domain}};
+  }
   ExtractResult result;
   nlohmann::ordered_json tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < binding.tables.size(); ++i) {

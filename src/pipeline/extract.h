@@ -28,6 +28,8 @@ struct ExtractRequest {
   std::string signature_path;  // default: order_path + ".minisig"
   sign::PublicKey controller_key;
   const sign::SecretKey* processor_key = nullptr;  // signs manifest.json when given
+  // Required when the order has keyed transforms; its id must match the order's.
+  const pseudo::PseudonymKey* pseudonym_key = nullptr;
   std::string out_dir;
   Clock clock;
 };
@@ -60,8 +62,10 @@ struct PlanResult {
 
 // Dry run: what extract would do, writing nothing. Fails like extract on an
 // order that does not fit (with every problem listed), but needs no signature.
+// With the pseudonym key, samples show pseudonyms as they would leave.
 Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
-                        size_t recipients, const ProgressFn& progress = {});
+                        size_t recipients, const ProgressFn& progress = {},
+                        const pseudo::PseudonymKey* key = nullptr);
 
 // Masks a value for display: the first quarter of its characters stay,
 // letters and digits after them become '*'.

@@ -10,7 +10,7 @@ constexpr size_t kSamples = 5;
 
 class PlanSink final : public RowSink {
  public:
-  explicit PlanSink(PlanTable& out) : out_(out) {}
+  PlanSink(PlanTable& out, bool have_key) : out_(out), have_key_(have_key) {}
   Status Begin(const std::vector<std::string>& columns) override {
     std::vector<std::string_view> names(columns.begin(), columns.end());
     Count(names);
@@ -19,10 +19,21 @@ class PlanSink final : public RowSink {
   Status Row(const std::vector<std::string_view>& values) override {
     Count(values);
     if (out_.samples.size() < kSamples) {
-      std::vector<std::string> masked;
-      masked.reserve(values.size());
-      for (std::string_view v : values) masked.push_back(MaskValue(v));
-      out_.samples.push_back(std::move(masked));
+      // Source values are masked; transformed values show as they would
+      // leave; keyed transforms without the key show what they are.
+      std::vector<std::string> shown;
+      shown.reserve(values.size());
+      for (size_t k = 0; k < values.size(); ++k) {
+        const order::Fate& fate = *out_.table->kept_fates[k];
+        if (fate.kept_as_is()) {
+          shown.push_back(MaskValue(values[k]));
+        } else if (fate.keyed() && !have_key_) {
+          shown.push_back("<" + fate.text + ">");
+        } else {
+          shown.emplace_back(values[k]);
+        }
+      }
+      out_.samples.push_back(std::move(shown));
     }
     return Ok();
   }
@@ -38,6 +49,7 @@ class PlanSink final : public RowSink {
     out_.csv_bytes += line_.size() + 2;
   }
   PlanTable& out_;
+  bool have_key_;
   std::string line_;
 };
 
@@ -63,7 +75,8 @@ std::string MaskValue(std::string_view value) {
 }
 
 Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
-                        size_t recipients, const ProgressFn& progress) {
+                        size_t recipients, const ProgressFn& progress,
+                        const pseudo::PseudonymKey* key) {
   PlanResult plan;
   plan.binding = Bind(order, source);
   if (!plan.binding.problems.empty()) {
@@ -74,10 +87,16 @@ Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& sour
   SinkFactory sinks = [&](const BoundTable& t) -> Result<std::unique_ptr<RowSink>> {
     PlanTable& pt = plan.tables[next++];
     pt.table = &t;
-    return std::unique_ptr<RowSink>(std::make_unique<PlanSink>(pt));
+    return std::unique_ptr<RowSink>(std::make_unique<PlanSink>(pt, key != nullptr));
   };
+  if (key != nullptr && key->id() != order.pseudonym_key_id) {
+    return Error(ErrorCode::kRefused, "the pseudonym key given is " + key->id() +
+                                          ", the order names " + order.pseudonym_key_id);
+  }
+  // Without the key, keyed columns pass through for the counts and sizes.
+  TransformOptions transforms{key, order.pseudonym_domain, order.not_after, key == nullptr};
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
-                          Run(plan.binding, source, sinks, progress));
+                          Run(plan.binding, source, sinks, progress, transforms));
   for (size_t i = 0; i < stats.size(); ++i) {
     plan.tables[i].stats = stats[i];
     plan.tables[i].package_bytes = AgeCiphertextSize(plan.tables[i].csv_bytes, recipients);

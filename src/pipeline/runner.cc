@@ -4,8 +4,54 @@
 
 namespace cordon::pipeline {
 
+namespace {
+
+// One transform per kept column (null for columns kept as they are).
+Result<std::vector<std::unique_ptr<pseudo::Transform>>> MakeTransforms(const BoundTable& t,
+                                                                       const TransformOptions& o) {
+  std::vector<std::unique_ptr<pseudo::Transform>> out;
+  for (size_t k = 0; k < t.kept.size(); ++k) {
+    const order::Fate& fate = *t.kept_fates[k];
+    if (fate.kept_as_is() || (fate.keyed() && o.key == nullptr && o.skip_keyed)) {
+      out.emplace_back();
+      continue;
+    }
+    const std::string& column = t.header[t.kept[k]];
+    auto type = t.spec->types.find(column);
+    pseudo::TransformSetup setup{o.key, o.domain,
+                                 type == t.spec->types.end() ? order::ColumnType{} : type->second,
+                                 o.reference_day};
+    auto made = pseudo::MakeTransform(fate, setup);
+    if (!made.ok()) return made.error().WithContext(t.spec->name + "." + column);
+    out.push_back(std::move(*made));
+  }
+  return out;
+}
+
+char SexOf(BoundTable::SexFrom from, std::string_view v) {
+  if (v.empty()) return 0;
+  switch (from) {
+    case BoundTable::SexFrom::kNir:
+      return v[0] == '1' || v[0] == '7' ? 'M' : v[0] == '2' || v[0] == '8' ? 'F' : 0;
+    case BoundTable::SexFrom::kCpr: {
+      char last = v.back();
+      return last >= '0' && last <= '9' ? ((last - '0') % 2 ? 'M' : 'F') : 0;
+    }
+    case BoundTable::SexFrom::kLetter:
+      return v[0] == 'M' || v[0] == 'H' || v[0] == 'm' || v[0] == 'h'   ? 'M'
+             : v[0] == 'F' || v[0] == 'K' || v[0] == 'f' || v[0] == 'k' ? 'F'
+                                                                        : 0;
+    case BoundTable::SexFrom::kNone:
+      break;
+  }
+  return 0;
+}
+
+}  // namespace
+
 Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
-                                    const SinkFactory& sinks, const ProgressFn& progress) {
+                                    const SinkFactory& sinks, const ProgressFn& progress,
+                                    const TransformOptions& transform_options) {
   std::vector<TableStats> stats;
   std::vector<KeySet> keys(binding.tables.size());
   for (size_t ti = 0; ti < binding.tables.size(); ++ti) {
@@ -18,6 +64,11 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
     for (size_t i : t.kept) names.push_back(t.header[i]);
     CORDON_TRY(sink->Begin(names));
     std::vector<std::string_view> values(t.kept.size());
+    CORDON_ASSIGN_OR_RETURN(auto transforms, MakeTransforms(t, transform_options));
+    std::vector<std::string> transformed(t.kept.size());
+    bool any_transform = false;
+    for (const auto& tr : transforms) any_transform = any_transform || tr != nullptr;
+    pseudo::RowContext row;
     const KeySet* parent_keys = t.follow_column ? &keys[t.parent] : nullptr;
     KeySet* my_keys = t.key_column ? &keys[ti] : nullptr;
     auto field = [&](size_t i) { return reader->Utf8Field(i); };
@@ -63,6 +114,33 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         auto v = field(t.kept[k]);
         if (!v.ok()) return at_row(v.error());
         values[k] = *v;
+      }
+      if (any_transform) {
+        // What transforms may look at: the subject, the sex, the row's own
+        // identifiers (all source values: a name that does not leave must
+        // not leave through a comment either).
+        row.subject = {};
+        if (t.subject_column) {
+          CORDON_ASSIGN_OR_RETURN(row.subject, field(*t.subject_column));
+        }
+        row.sex = 0;
+        if (t.sex_from != BoundTable::SexFrom::kNone) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view sex, field(t.sex_column));
+          row.sex = SexOf(t.sex_from, sex);
+        }
+        row.identifiers.clear();
+        for (const auto& [column, placeholder] : t.identifier_columns) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
+          if (!id.empty()) row.identifiers.push_back({id, placeholder});
+        }
+        for (size_t k = 0; k < t.kept.size(); ++k) {
+          if (!transforms[k]) continue;
+          Status applied = transforms[k]->Apply(values[k], row, transformed[k]);
+          if (!applied.ok()) {
+            return at_row(applied.error().WithContext("column " + t.header[t.kept[k]]));
+          }
+          values[k] = transformed[k];
+        }
       }
       ++s.rows_selected;
       CORDON_TRY(sink->Row(values));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/binding.h"
+#include "pseudo/transforms.h"
 
 namespace cordon::pipeline {
 
@@ -34,8 +35,19 @@ using SinkFactory = std::function<Result<std::unique_ptr<RowSink>>(const BoundTa
 // Called now and then with the table, bytes read so far and its size.
 using ProgressFn = std::function<void(const std::string& table, uint64_t done, uint64_t total)>;
 
+// What keyed transforms need: the controller's key (null when the order has
+// no keyed transform), the order's domain, and the day age bands count from.
+struct TransformOptions {
+  const pseudo::PseudonymKey* key = nullptr;
+  std::string domain;
+  int32_t reference_day = 0;
+  bool skip_keyed = false;  // plan without the key: keyed columns pass through
+};
+
 // Fails on the first bad row (naming file, line and column) or sink error.
+// Rows are selected on their source values; transforms apply on the way out.
 Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
-                                    const SinkFactory& sinks, const ProgressFn& progress = {});
+                                    const SinkFactory& sinks, const ProgressFn& progress = {},
+                                    const TransformOptions& transforms = {});
 
 }  // namespace cordon::pipeline

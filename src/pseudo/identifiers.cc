@@ -40,7 +40,9 @@ std::string Relayout(const std::string& compact, const std::vector<size_t>& spac
   return out;
 }
 
-std::string Pad2(int v) { return std::string(1, static_cast<char>('0' + v / 10)) + static_cast<char>('0' + v % 10); }
+std::string Pad2(int v) {
+  return std::string(1, static_cast<char>('0' + v / 10)) + static_cast<char>('0' + v % 10);
+}
 
 // Day of a leap year (0..365) for month/day, and back.
 constexpr std::array<int, 12> kMonthDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -51,7 +53,8 @@ int DayOfLeapYear(int month, int day) {
 }
 void MonthDayOf(int index, int& month, int& day) {
   month = 1;
-  while (index >= kMonthDays[static_cast<size_t>(month - 1)]) index -= kMonthDays[static_cast<size_t>(month++ - 1)];
+  while (index >= kMonthDays[static_cast<size_t>(month - 1)])
+    index -= kMonthDays[static_cast<size_t>(month++ - 1)];
   day = index + 1;
 }
 
@@ -69,8 +72,9 @@ Result<std::string> NirPseudonym::Reverse(std::string_view p) const { return Run
 
 Result<std::string> NirPseudonym::Run(std::string_view text, bool reverse) const {
   if (detect::ValidateNir(text) == detect::Confidence::kNone) {
-    return NotValid("NIR", "a NIR has 15 characters (13 + a 2-digit key), plain or grouped as "
-                           "1 84 12 76 451 089 46, and its key must be right");
+    return NotValid("NIR",
+                    "a NIR has 15 characters (13 + a 2-digit key), plain or grouped as "
+                    "1 84 12 76 451 089 46, and its key must be right");
   }
   std::vector<size_t> spaces;
   std::string nir = Compact(text, spaces, ' ');
@@ -91,11 +95,13 @@ Result<std::string> NirPseudonym::Run(std::string_view text, bool reverse) const
     if (std::find(positions.begin(), positions.end(), i) == positions.end()) tweak += body[i];
   }
   std::vector<uint8_t> x(positions.size());
-  for (size_t k = 0; k < positions.size(); ++k) x[k] = static_cast<uint8_t>(body[positions[k]] - '0');
+  for (size_t k = 0; k < positions.size(); ++k)
+    x[k] = static_cast<uint8_t>(body[positions[k]] - '0');
   for (int step = 0; step < kMaxWalk; ++step) {
     CORDON_TRY(reverse ? ff1_.Decrypt(x, AsBytes(std::string_view(tweak)))
                        : ff1_.Encrypt(x, AsBytes(std::string_view(tweak))));
-    for (size_t k = 0; k < positions.size(); ++k) body[positions[k]] = static_cast<char>('0' + x[k]);
+    for (size_t k = 0; k < positions.size(); ++k)
+      body[positions[k]] = static_cast<char>('0' + x[k]);
     int key = detect::NirKey(body);
     if (key < 0) continue;
     std::string candidate = body + Pad2(key);
@@ -143,13 +149,15 @@ struct CprNumbering {
       s += static_cast<char>('0' + check);
     }
     // The date must exist in the century the 7th digit names (29 February).
-    if (detect::ValidateCpr(s.substr(0, 6) + "-" + s.substr(6)) == detect::Confidence::kNone) return {};
+    if (detect::ValidateCpr(s.substr(0, 6) + "-" + s.substr(6)) == detect::Confidence::kNone)
+      return {};
     return s;
   }
   uint64_t Number(const std::string& digits) const {
     int day = std::stoi(digits.substr(0, 2)), month = std::stoi(digits.substr(2, 2)),
         yy = std::stoi(digits.substr(4, 2));
-    uint64_t date = static_cast<uint64_t>(yy) * 366 + static_cast<uint64_t>(DayOfLeapYear(month, day));
+    uint64_t date =
+        static_cast<uint64_t>(yy) * 366 + static_cast<uint64_t>(DayOfLeapYear(month, day));
     uint64_t serial = std::stoull(digits.substr(6, mod11 ? 3 : 4));
     return date * (mod11 ? 1000 : 10000) + serial;
   }
@@ -167,8 +175,10 @@ Result<std::string> CprPseudonym::Reverse(std::string_view p) const { return Run
 
 Result<std::string> CprPseudonym::Run(std::string_view text, bool reverse) const {
   const bool dashed = text.size() == 11;
-  std::string check = dashed ? std::string(text) : std::string(text.substr(0, 6)) + "-" + std::string(text.substr(6));
-  detect::Confidence c = text.size() == 10 || dashed ? detect::ValidateCpr(check) : detect::Confidence::kNone;
+  std::string check = dashed ? std::string(text)
+                             : std::string(text.substr(0, 6)) + "-" + std::string(text.substr(6));
+  detect::Confidence c =
+      text.size() == 10 || dashed ? detect::ValidateCpr(check) : detect::Confidence::kNone;
   if (c == detect::Confidence::kNone || (dashed && text[6] != '-')) {
     return NotValid("CPR", "a CPR is DDMMYY-SSSS or 10 digits with a real date");
   }

@@ -25,9 +25,10 @@ std::vector<std::string> Nirs(size_t n) {
   std::vector<std::string> out;
   while (out.size() < n) {
     std::string dept = kDepts[r.Below(8)];
-    std::string place = dept.size() == 3 ? dept + Pad(1 + r.Below(99), 2) : dept + Pad(1 + r.Below(990), 3);
-    std::string body = std::to_string(1 + r.Below(2)) + Pad(r.Below(100), 2) + Pad(1 + r.Below(12), 2) +
-                       place + Pad(1 + r.Below(999), 3);
+    std::string place =
+        dept.size() == 3 ? dept + Pad(1 + r.Below(99), 2) : dept + Pad(1 + r.Below(990), 3);
+    std::string body = std::to_string(1 + r.Below(2)) + Pad(r.Below(100), 2) +
+                       Pad(1 + r.Below(12), 2) + place + Pad(1 + r.Below(999), 3);
     int key = detect::NirKey(body);
     if (key < 0) continue;
     std::string nir = body + Pad(static_cast<uint32_t>(key), 2);
@@ -56,7 +57,8 @@ TEST(PseudonymKey, FileRoundTripAndDerivation) {
   EXPECT_FALSE(a.Derive("d", "nir").Equals(a.Derive("d", "cpr")));
   EXPECT_FALSE(a.Derive("d\0x", "y").Equals(a.Derive("d", "x\0y")));
   EXPECT_NE(PseudonymKey::Generate().id(), a.id());
-  EXPECT_FALSE(PseudonymKey::Parse(AsBytes(std::string_view("CORDON-PSEUDONYM-KEY-1 AAEC\n"))).ok());
+  EXPECT_FALSE(
+      PseudonymKey::Parse(AsBytes(std::string_view("CORDON-PSEUDONYM-KEY-1 AAEC\n"))).ok());
   EXPECT_FALSE(PseudonymKey::Parse(AsBytes(std::string_view("hello\n"))).ok());
   EXPECT_FALSE(PseudonymKey::Parse({}).ok());
   // SHA-256("cordon pseudonym key id v1" ‖ secret), first 8 bytes (checked with Python hashlib).
@@ -65,7 +67,8 @@ TEST(PseudonymKey, FileRoundTripAndDerivation) {
 
 TEST(NirPseudonym, ValidDistinctReversibleAndKeepsWhatItSays) {
   PseudonymKey key = Key();
-  for (unsigned keep : {order::kKeepSex | order::kKeepYear | order::kKeepMonth, 0u, unsigned{order::kKeepSex}}) {
+  for (unsigned keep :
+       {order::kKeepSex | order::kKeepYear | order::kKeepMonth, 0u, unsigned{order::kKeepSex}}) {
     auto p = NirPseudonym::Create(key.Derive("test", "nir"), keep);
     ASSERT_TRUE(p.ok());
     std::set<std::string> outputs;
@@ -109,8 +112,8 @@ TEST(CprPseudonym, ValidReversibleMod11AndSexKept) {
   std::set<std::string> outputs;
   int n = 0;
   for (int i = 0; i < 3000; ++i) {
-    std::string cpr = Pad(1 + r.Below(28), 2) + Pad(1 + r.Below(12), 2) + Pad(r.Below(100), 2) + "-" +
-                      Pad(r.Below(10000), 4);
+    std::string cpr = Pad(1 + r.Below(28), 2) + Pad(1 + r.Below(12), 2) + Pad(r.Below(100), 2) +
+                      "-" + Pad(r.Below(10000), 4);
     detect::Confidence c = detect::ValidateCpr(cpr);
     if (c == detect::Confidence::kNone) continue;
     ++n;
@@ -139,7 +142,7 @@ struct Applier {
 };
 
 Applier Make(std::string_view fate, order::ColumnType type = {}, const PseudonymKey* key = nullptr,
-         std::string domain = "test") {
+             std::string domain = "test") {
   auto f = ParseFate(fate);
   EXPECT_TRUE(f.ok()) << fate;
   TransformSetup s{key, std::move(domain), std::move(type), order::DaysFromCivil(2026, 6, 30)};
@@ -214,7 +217,8 @@ TEST(Transforms, MaskNullAndRedact) {
   EXPECT_EQ(Make("mask:0:2").Apply("06 12 34 56 78"), "** ** ** ** 78");
   EXPECT_EQ(Make("null").Apply("anything"), "");
   Applier redact = Make("redact");
-  RowContext row{.identifiers = {{"PETIT", "[NAME]"}, {"Agnès", "[NAME]"}, {"268109741144456", "[NIR]"}}};
+  RowContext row{
+      .identifiers = {{"PETIT", "[NAME]"}, {"Agnès", "[NAME]"}, {"268109741144456", "[NIR]"}}};
   std::string text =
       "Mme Petit (Agnès) rappelle au 05 63 99 11 46, NIR 2 68 10 97 411 444 56, "
       "mail agnes.petit93@gmail.com. Petitjean n'est pas concerné.";
@@ -240,8 +244,9 @@ TEST(Transforms, SyntheticValuesAreDeterministicPlausibleAndUnreachable) {
   Applier phone = Make("synthetic:phone", {}, &key);
   for (int i = 0; i < 20; ++i) {
     std::string p = phone.Apply(std::to_string(i));
-    bool fiction = p.starts_with("01 99 00") || p.starts_with("02 61 91") || p.starts_with("03 53 01") ||
-                   p.starts_with("04 65 71") || p.starts_with("05 36 49") || p.starts_with("06 39 98");
+    bool fiction = p.starts_with("01 99 00") || p.starts_with("02 61 91") ||
+                   p.starts_with("03 53 01") || p.starts_with("04 65 71") ||
+                   p.starts_with("05 36 49") || p.starts_with("06 39 98");
     EXPECT_TRUE(fiction) << p;
   }
   std::string mail = Make("synthetic:email", {}, &key).Apply("a@b.fr");
@@ -256,7 +261,8 @@ TEST(Transforms, SyntheticValuesAreDeterministicPlausibleAndUnreachable) {
 }
 
 TEST(Fates, ParseWithActionableErrors) {
-  EXPECT_EQ(ParseFate("pseudonym:nir")->keep, order::kKeepSex | order::kKeepYear | order::kKeepMonth);
+  EXPECT_EQ(ParseFate("pseudonym:nir")->keep,
+            order::kKeepSex | order::kKeepYear | order::kKeepMonth);
   EXPECT_EQ(ParseFate("pseudonym:nir:keep=none")->keep, 0u);
   EXPECT_EQ(ParseFate("pseudonym:nir:keep=sex,year")->keep, order::kKeepSex | order::kKeepYear);
   EXPECT_FALSE(ParseFate("pseudonym:cpr:keep=year").ok());

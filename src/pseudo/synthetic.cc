@@ -14,75 +14,124 @@ namespace {
 using List = std::span<const std::string_view>;
 
 constexpr std::string_view kFrMale[] = {
-    "Jean", "Pierre", "Michel", "André", "Philippe", "Alain", "Jacques", "Bernard", "Éric",
-    "Christophe", "Nicolas", "François", "Laurent", "Stéphane", "Julien", "Thomas", "Sébastien",
-    "Olivier", "Frédéric", "David", "Antoine", "Mathieu", "Jérôme", "Benoît", "Hugo", "Lucas",
-    "Léo", "Gabriel", "Louis", "Raphaël", "Arthur", "Noé", "Théo", "Maël", "Jean-Luc",
-    "Jean-Pierre", "Marc-Antoine", "Loïc", "Gaëtan", "Hervé", "Joël", "Rémi", "Cédric", "Yannick",
-    "Mohamed", "Karim", "Youssef", "Samir", "Mehdi", "Sofiane"};
+    "Jean",        "Pierre",       "Michel",     "André",   "Philippe", "Alain",   "Jacques",
+    "Bernard",     "Éric",         "Christophe", "Nicolas", "François", "Laurent", "Stéphane",
+    "Julien",      "Thomas",       "Sébastien",  "Olivier", "Frédéric", "David",   "Antoine",
+    "Mathieu",     "Jérôme",       "Benoît",     "Hugo",    "Lucas",    "Léo",     "Gabriel",
+    "Louis",       "Raphaël",      "Arthur",     "Noé",     "Théo",     "Maël",    "Jean-Luc",
+    "Jean-Pierre", "Marc-Antoine", "Loïc",       "Gaëtan",  "Hervé",    "Joël",    "Rémi",
+    "Cédric",      "Yannick",      "Mohamed",    "Karim",   "Youssef",  "Samir",   "Mehdi",
+    "Sofiane"};
 constexpr std::string_view kFrFemale[] = {
-    "Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Monique",
-    "Valérie", "Sandrine", "Sophie", "Céline", "Aurélie", "Julie", "Camille", "Émilie", "Léa",
-    "Manon", "Chloé", "Inès", "Jade", "Louise", "Zoé", "Anaïs", "Agnès", "Hélène", "Cécile",
-    "Élodie", "Mélanie", "Noémie", "Anne-Laure", "Marie-Claire", "Marie-Hélène", "Léonie",
-    "Maëlle", "Gaëlle", "Pénélope", "Brigitte", "Josiane", "Geneviève", "Fatima", "Nadia",
-    "Samira", "Yasmine", "Leïla", "Amélie", "Clémence", "Margaux", "Océane", "Lucie"};
+    "Marie",   "Nathalie", "Isabelle",   "Sylvie",       "Catherine",    "Françoise", "Christine",
+    "Monique", "Valérie",  "Sandrine",   "Sophie",       "Céline",       "Aurélie",   "Julie",
+    "Camille", "Émilie",   "Léa",        "Manon",        "Chloé",        "Inès",      "Jade",
+    "Louise",  "Zoé",      "Anaïs",      "Agnès",        "Hélène",       "Cécile",    "Élodie",
+    "Mélanie", "Noémie",   "Anne-Laure", "Marie-Claire", "Marie-Hélène", "Léonie",    "Maëlle",
+    "Gaëlle",  "Pénélope", "Brigitte",   "Josiane",      "Geneviève",    "Fatima",    "Nadia",
+    "Samira",  "Yasmine",  "Leïla",      "Amélie",       "Clémence",     "Margaux",   "Océane",
+    "Lucie"};
 constexpr std::string_view kFrLast[] = {
-    "MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY",
-    "MOREAU", "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX",
-    "VINCENT", "FOURNIER", "MOREL", "GIRARD", "ANDRÉ", "LEFÈVRE", "MERCIER", "DUPONT", "LAMBERT",
-    "BONNET", "FRANÇOIS", "MARTINEZ", "LEGRAND", "GARNIER", "FAURE", "ROUSSEAU", "BLANC",
-    "GUÉRIN", "MULLER", "HENRY", "ROUSSEL", "NICOLAS", "PERRIN", "MORIN", "MATHIEU", "CLÉMENT",
-    "GAUTHIER", "DUMONT", "LOPEZ", "FONTAINE", "CHEVALIER", "ROBIN", "MASSON", "SANCHEZ",
-    "GÉRARD", "NGUYEN", "BOYER", "DENIS", "LEMAIRE", "DUVAL", "JOLY", "GAUTIER", "ROGER",
-    "ROCHE", "ROY", "NOËL", "MEYER", "LUCAS", "MEUNIER", "JEAN", "PEREZ", "MARCHAND", "DUFOUR",
-    "BLANCHARD", "MARIE", "BARBIER", "BRUN", "DUMAS", "BRUNET", "SCHMITT", "LEROUX", "COLIN",
-    "FERNANDEZ", "PIERRE", "RENARD", "ARNAUD", "ROLLAND", "CARON", "AUBERT", "GIRAUD", "LECLERC",
-    "VIDAL", "BOURGEOIS", "RENAUD", "LEMOINE", "PICARD", "GAILLARD", "PHILIPPE", "LECLERCQ",
-    "LACROIX", "FABRE", "DUPUIS", "OLIVIER", "RODRIGUEZ", "DA SILVA", "HUBERT", "LOUIS",
-    "CHARLES", "GUILLOT", "RIVIÈRE", "LE GALL", "GUILLAUME", "ADAM", "RÉMY", "MOULIN",
-    "GONZALEZ", "AUBRY", "BENOÎT", "LE ROUX", "BOUCHER", "DESCHAMPS", "HUET", "LEBLANC",
-    "PASQUIER", "BOUVIER", "SAINT-JUST", "DE LA FONTAINE", "LE BRIS", "BÉNARD", "HADDAD"};
+    "MARTIN",   "BERNARD",   "DUBOIS",   "THOMAS",    "ROBERT",     "RICHARD",        "PETIT",
+    "DURAND",   "LEROY",     "MOREAU",   "SIMON",     "LAURENT",    "LEFEBVRE",       "MICHEL",
+    "GARCIA",   "DAVID",     "BERTRAND", "ROUX",      "VINCENT",    "FOURNIER",       "MOREL",
+    "GIRARD",   "ANDRÉ",     "LEFÈVRE",  "MERCIER",   "DUPONT",     "LAMBERT",        "BONNET",
+    "FRANÇOIS", "MARTINEZ",  "LEGRAND",  "GARNIER",   "FAURE",      "ROUSSEAU",       "BLANC",
+    "GUÉRIN",   "MULLER",    "HENRY",    "ROUSSEL",   "NICOLAS",    "PERRIN",         "MORIN",
+    "MATHIEU",  "CLÉMENT",   "GAUTHIER", "DUMONT",    "LOPEZ",      "FONTAINE",       "CHEVALIER",
+    "ROBIN",    "MASSON",    "SANCHEZ",  "GÉRARD",    "NGUYEN",     "BOYER",          "DENIS",
+    "LEMAIRE",  "DUVAL",     "JOLY",     "GAUTIER",   "ROGER",      "ROCHE",          "ROY",
+    "NOËL",     "MEYER",     "LUCAS",    "MEUNIER",   "JEAN",       "PEREZ",          "MARCHAND",
+    "DUFOUR",   "BLANCHARD", "MARIE",    "BARBIER",   "BRUN",       "DUMAS",          "BRUNET",
+    "SCHMITT",  "LEROUX",    "COLIN",    "FERNANDEZ", "PIERRE",     "RENARD",         "ARNAUD",
+    "ROLLAND",  "CARON",     "AUBERT",   "GIRAUD",    "LECLERC",    "VIDAL",          "BOURGEOIS",
+    "RENAUD",   "LEMOINE",   "PICARD",   "GAILLARD",  "PHILIPPE",   "LECLERCQ",       "LACROIX",
+    "FABRE",    "DUPUIS",    "OLIVIER",  "RODRIGUEZ", "DA SILVA",   "HUBERT",         "LOUIS",
+    "CHARLES",  "GUILLOT",   "RIVIÈRE",  "LE GALL",   "GUILLAUME",  "ADAM",           "RÉMY",
+    "MOULIN",   "GONZALEZ",  "AUBRY",    "BENOÎT",    "LE ROUX",    "BOUCHER",        "DESCHAMPS",
+    "HUET",     "LEBLANC",   "PASQUIER", "BOUVIER",   "SAINT-JUST", "DE LA FONTAINE", "LE BRIS",
+    "BÉNARD",   "HADDAD"};
 constexpr std::string_view kDaMale[] = {
-    "Peter", "Jens", "Lars", "Michael", "Henrik", "Søren", "Thomas", "Jan", "Niels", "Anders",
-    "Morten", "Jesper", "Mads", "Rasmus", "Christian", "Martin", "Frederik", "Mikkel", "Jørgen",
-    "Poul", "Bjørn", "Kasper", "Jakob", "Ole", "Torben", "Kjeld", "Bent", "Aksel", "Emil",
-    "Magnus", "Oskar", "Valdemar", "Asger", "Sørensen", "Jørn", "Karl", "Villum", "Carl", "Noah",
-    "William"};
+    "Peter",    "Jens",     "Lars",   "Michael", "Henrik", "Søren",  "Thomas",    "Jan",
+    "Niels",    "Anders",   "Morten", "Jesper",  "Mads",   "Rasmus", "Christian", "Martin",
+    "Frederik", "Mikkel",   "Jørgen", "Poul",    "Bjørn",  "Kasper", "Jakob",     "Ole",
+    "Torben",   "Kjeld",    "Bent",   "Aksel",   "Emil",   "Magnus", "Oskar",     "Valdemar",
+    "Asger",    "Sørensen", "Jørn",   "Karl",    "Villum", "Carl",   "Noah",      "William"};
 constexpr std::string_view kDaFemale[] = {
-    "Anne", "Kirsten", "Mette", "Hanne", "Anna", "Helle", "Susanne", "Lene", "Maria", "Marianne",
-    "Lone", "Camilla", "Pia", "Louise", "Charlotte", "Bente", "Inge", "Tina", "Gitte", "Karen",
-    "Søs", "Birthe", "Jytte", "Ditte", "Freja", "Ida", "Sofie", "Emma", "Clara", "Astrid",
-    "Agnete", "Bodil", "Dorthe", "Grethe", "Tove", "Åse", "Sørine", "Mathilde", "Signe", "Maja"};
+    "Anne",   "Kirsten",  "Mette", "Hanne",   "Anna",   "Helle",    "Susanne",   "Lene",
+    "Maria",  "Marianne", "Lone",  "Camilla", "Pia",    "Louise",   "Charlotte", "Bente",
+    "Inge",   "Tina",     "Gitte", "Karen",   "Søs",    "Birthe",   "Jytte",     "Ditte",
+    "Freja",  "Ida",      "Sofie", "Emma",    "Clara",  "Astrid",   "Agnete",    "Bodil",
+    "Dorthe", "Grethe",   "Tove",  "Åse",     "Sørine", "Mathilde", "Signe",     "Maja"};
 constexpr std::string_view kDaLast[] = {
-    "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
-    "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen",
-    "Christiansen", "Poulsen", "Johansen", "Møller", "Mortensen", "Knudsen", "Jakobsen",
-    "Mikkelsen", "Frederiksen", "Henriksen", "Lund", "Holm", "Schmidt", "Eriksen", "Kristiansen",
-    "Clausen", "Simonsen", "Svendsen", "Andreasen", "Iversen", "Jeppesen", "Vestergaard", "Møller-Hansen",
-    "Østergaard", "Bækgaard", "Dalsgård", "Søgaard", "Ærenlund", "Kjær", "Bach", "Friis"};
-constexpr std::string_view kFrStreetTypes[] = {"rue", "avenue", "boulevard", "impasse", "allée",
-                                               "chemin", "place", "route", "quai", "square"};
+    "Jensen",   "Nielsen",      "Hansen",        "Pedersen",   "Andersen", "Christensen", "Larsen",
+    "Sørensen", "Rasmussen",    "Jørgensen",     "Petersen",   "Madsen",   "Kristensen",  "Olsen",
+    "Thomsen",  "Christiansen", "Poulsen",       "Johansen",   "Møller",   "Mortensen",   "Knudsen",
+    "Jakobsen", "Mikkelsen",    "Frederiksen",   "Henriksen",  "Lund",     "Holm",        "Schmidt",
+    "Eriksen",  "Kristiansen",  "Clausen",       "Simonsen",   "Svendsen", "Andreasen",   "Iversen",
+    "Jeppesen", "Vestergaard",  "Møller-Hansen", "Østergaard", "Bækgaard", "Dalsgård",    "Søgaard",
+    "Ærenlund", "Kjær",         "Bach",          "Friis"};
+constexpr std::string_view kFrStreetTypes[] = {"rue",     "allée",  "chemin",  "impasse",
+                                               "sentier", "square", "passage", "sente"};
+// Plausible but uncommon street names, so that a synthetic address is
+// unlikely to be anyone's real one.
 constexpr std::string_view kFrStreetNames[] = {
-    "des Lilas", "de la République", "Victor Hugo", "Jean Jaurès", "de la Gare", "du Moulin",
-    "des Écoles", "de l'Église", "Pasteur", "du Général de Gaulle", "des Acacias", "du Château",
-    "des Peupliers", "de la Fontaine", "Saint-Exupéry", "Émile Zola", "des Vignes", "du Stade",
-    "de Verdun", "Gambetta", "des Tilleuls", "de la Mairie", "Jean Moulin", "des Cerisiers"};
+    "des Myosotis",         "des Glycines",      "du Belvédère",     "des Hirondelles",
+    "de la Source Claire",  "des Coquelicots",   "du Vieux Lavoir",  "des Mésanges",
+    "de l'Arc-en-Ciel",     "des Bleuets",       "du Verger Fleuri", "des Érables Rouges",
+    "des Saules Pleureurs", "du Pressoir",       "des Alouettes",    "de la Clairière",
+    "des Libellules",       "du Cadran Solaire", "des Quatre Vents", "de la Roseraie"};
 constexpr std::string_view kDaStreets[] = {
-    "Æblevej", "Søndergade", "Nørregade", "Vestergade", "Østergade", "Skovvej", "Møllevej",
-    "Kirkevej", "Strandvejen", "Bøgevej", "Engvej", "Rosenvænget", "Åboulevard", "Fælledvej",
-    "Kongevejen", "Birkevej", "Højvangen", "Toftevej", "Lærkevej", "Solsortevej"};
-constexpr std::string_view kFrCities[] = {
-    "Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes", "Montpellier", "Strasbourg",
-    "Bordeaux", "Lille", "Rennes", "Reims", "Saint-Étienne", "Le Havre", "Toulon", "Grenoble",
-    "Dijon", "Angers", "Nîmes", "Villeurbanne", "Clermont-Ferrand", "Le Mans", "Aix-en-Provence",
-    "Brest", "Tours", "Amiens", "Limoges", "Annecy", "Besançon", "Orléans", "Rouen", "Mulhouse",
-    "Caen", "Nancy", "Argenteuil", "Saint-Denis", "Ajaccio", "Bastia", "Pointe-à-Pitre", "Évry"};
+    "Æblevej",  "Søndergade",  "Nørregade",  "Vestergade",  "Østergade",
+    "Skovvej",  "Møllevej",    "Kirkevej",   "Strandvejen", "Bøgevej",
+    "Engvej",   "Rosenvænget", "Åboulevard", "Fælledvej",   "Kongevejen",
+    "Birkevej", "Højvangen",   "Toftevej",   "Lærkevej",    "Solsortevej"};
+constexpr std::string_view kFrCities[] = {"Paris",
+                                          "Marseille",
+                                          "Lyon",
+                                          "Toulouse",
+                                          "Nice",
+                                          "Nantes",
+                                          "Montpellier",
+                                          "Strasbourg",
+                                          "Bordeaux",
+                                          "Lille",
+                                          "Rennes",
+                                          "Reims",
+                                          "Saint-Étienne",
+                                          "Le Havre",
+                                          "Toulon",
+                                          "Grenoble",
+                                          "Dijon",
+                                          "Angers",
+                                          "Nîmes",
+                                          "Villeurbanne",
+                                          "Clermont-Ferrand",
+                                          "Le Mans",
+                                          "Aix-en-Provence",
+                                          "Brest",
+                                          "Tours",
+                                          "Amiens",
+                                          "Limoges",
+                                          "Annecy",
+                                          "Besançon",
+                                          "Orléans",
+                                          "Rouen",
+                                          "Mulhouse",
+                                          "Caen",
+                                          "Nancy",
+                                          "Argenteuil",
+                                          "Saint-Denis",
+                                          "Ajaccio",
+                                          "Bastia",
+                                          "Pointe-à-Pitre",
+                                          "Évry"};
 constexpr std::string_view kDaCities[] = {
-    "København", "Aarhus", "Odense", "Aalborg", "Esbjerg", "Randers", "Kolding", "Horsens",
-    "Vejle", "Roskilde", "Herning", "Hørsholm", "Helsingør", "Silkeborg", "Næstved",
-    "Fredericia", "Viborg", "Køge", "Holstebro", "Taastrup", "Slagelse", "Hillerød", "Sønderborg",
-    "Svendborg", "Hjørring", "Frederikshavn", "Nørresundby", "Ringsted", "Ølstykke", "Haderslev"};
+    "København", "Aarhus",        "Odense",      "Aalborg",    "Esbjerg",    "Randers",
+    "Kolding",   "Horsens",       "Vejle",       "Roskilde",   "Herning",    "Hørsholm",
+    "Helsingør", "Silkeborg",     "Næstved",     "Fredericia", "Viborg",     "Køge",
+    "Holstebro", "Taastrup",      "Slagelse",    "Hillerød",   "Sønderborg", "Svendborg",
+    "Hjørring",  "Frederikshavn", "Nørresundby", "Ringsted",   "Ølstykke",   "Haderslev"};
 // ARCEP numbers reserved for fiction: 01 99 00, 02 61 91, 03 53 01,
 // 04 65 71, 05 36 49, 06 39 98 — each followed by 4 digits.
 constexpr std::string_view kFrFictionPrefixes[] = {"01 99 00", "02 61 91", "03 53 01",
@@ -99,7 +148,31 @@ class SyntheticTransform : public Transform {
   Status Apply(std::string_view v, const RowContext& row, std::string& out) override {
     out.clear();
     if (v.empty()) return Ok();
-    Draw draw(Hash(v));
+    // A synthetic value is never the row's own: on a match, draw again
+    // (deterministically, from the next hash of the value).
+    std::string salted(v);
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      Make(Hash(salted), v, row, out);
+      if (!SameText(out, v)) return Ok();
+      salted += '\0';
+    }
+    return Ok();
+  }
+
+ private:
+  static bool SameText(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i])))
+        return false;
+    }
+    return true;
+  }
+
+  void Make(const std::array<uint8_t, 32>& hash, std::string_view v, const RowContext& row,
+            std::string& out) const {
+    Draw draw(hash);
     if (what_ == "first_name") {
       bool female = row.sex == 'F' || (row.sex == 0 && draw.Below(2) == 0);
       out = Pick(draw, danish_ ? (female ? List(kDaFemale) : List(kDaMale))
@@ -119,7 +192,8 @@ class SyntheticTransform : public Transform {
       out = Pick(draw, danish_ ? List(kDaCities) : List(kFrCities));
     } else if (what_ == "phone") {
       char digits[16];
-      (void)std::snprintf(digits, sizeof digits, "%02u %02u", static_cast<unsigned>(draw.Below(100)),
+      (void)std::snprintf(digits, sizeof digits, "%02u %02u",
+                          static_cast<unsigned>(draw.Below(100)),
                           static_cast<unsigned>(draw.Below(100)));
       out = danish_ ? "+45 0" + std::to_string(draw.Below(10)) + " " + digits
                     : std::string(Pick(draw, List(kFrFictionPrefixes))) + " " + digits;
@@ -129,10 +203,8 @@ class SyntheticTransform : public Transform {
       out = Ascii(first) + "." + Ascii(last) + std::to_string(draw.Below(100)) + "@" +
             std::string(Pick(draw, List(kExampleDomains)));
     }
-    return Ok();
   }
 
- private:
   // Successive numbers drawn from one 256-bit HMAC.
   struct Draw {
     std::array<uint8_t, 32> h;
@@ -195,9 +267,10 @@ class SyntheticTransform : public Transform {
     for (size_t i = 0; i < s.size(); ++i) {
       auto u = static_cast<unsigned char>(s[i]);
       if (u == 0xC3 && i + 1 < s.size()) {
-        auto n = static_cast<unsigned char>(s[++i]) | 0x20;  // lower-case Latin-1 supplement
+        // C3 xx is Latin-1 U+00C0..U+00FF; | 0x20 folds capitals to lower case.
+        unsigned n = ((static_cast<unsigned char>(s[++i]) & 0x3F) | 0xC0) | 0x20;
         static const char* kMap = "aaaaaaaceeeeiiiidnooooo/ouuuuyty";  // à..ÿ (0xE0..0xFF)
-        char c = n >= 0xE0 ? kMap[n - 0xE0] : 'x';
+        char c = kMap[n - 0xE0];
         if (n == 0xE6) {
           out += "ae";
         } else if (n == 0xF8) {

@@ -119,10 +119,11 @@ class DigitsTransform : public Transform {
       if (c >= '0' && c <= '9') digits_.push_back(static_cast<uint8_t>(c - '0'));
     }
     if (digits_.size() < 6) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "fpe:digits: a value has " + std::to_string(digits_.size()) + " digits, fewer than 6",
-                   "FF1 may not encrypt domains below a million values (NIST SP 800-38G); use "
-                   "\"pseudonym\" or \"null\" for this column");
+      return Error(
+          ErrorCode::kInvalidArgument,
+          "fpe:digits: a value has " + std::to_string(digits_.size()) + " digits, fewer than 6",
+          "FF1 may not encrypt domains below a million values (NIST SP 800-38G); use "
+          "\"pseudonym\" or \"null\" for this column");
     }
     CORDON_TRY(ff1_.Encrypt(digits_, AsBytes(std::string_view("digits"))));
     size_t k = 0;
@@ -143,8 +144,7 @@ Result<int32_t> DayOf(const order::ColumnType& type, std::string_view v, const c
                             : order::ColumnType{order::ValueType::kDate, "%Y-%m-%d"};
   auto parsed = order::ParseField(t, v);
   if (!parsed.ok()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 std::string(what) + ": " + parsed.error().message(),
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + ": " + parsed.error().message(),
                  "declare the column's date format under [table.types], e.g. "
                  "DATE_NAISSANCE = \"date:%d/%m/%Y\"");
   }
@@ -180,11 +180,13 @@ class ShiftDateTransform : public Transform {
 
 class GeneralizeDateTransform : public Transform {
  public:
-  GeneralizeDateTransform(bool month, order::ColumnType type) : month_(month), type_(std::move(type)) {}
+  GeneralizeDateTransform(bool month, order::ColumnType type)
+      : month_(month), type_(std::move(type)) {}
   Status Apply(std::string_view v, const RowContext&, std::string& out) override {
     out.clear();
     if (v.empty()) return Ok();
-    CORDON_ASSIGN_OR_RETURN(int32_t day, DayOf(type_, v, month_ ? "generalize:month" : "generalize:year"));
+    CORDON_ASSIGN_OR_RETURN(int32_t day,
+                            DayOf(type_, v, month_ ? "generalize:month" : "generalize:year"));
     out = order::FormatIsoDate(day).substr(0, month_ ? 7 : 4);
     return Ok();
   }
@@ -201,8 +203,10 @@ class DeptTransform : public Transform {
   Status Apply(std::string_view v, const RowContext&, std::string& out) override {
     out.clear();
     if (v.empty()) return Ok();
-    if (v.size() != 5 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return Error(ErrorCode::kInvalidArgument, "generalize:dept: a value is not a 5-digit postcode");
+    if (v.size() != 5 ||
+        !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "generalize:dept: a value is not a 5-digit postcode");
     }
     if (v.starts_with("20")) {
       out = v.substr(2, 3) < "200" ? "2A" : "2B";
@@ -237,7 +241,8 @@ class AgeBandTransform : public Transform {
       return Error(ErrorCode::kInvalidArgument, "generalize:age-band: an age is outside 0–150");
     }
     int low = age / width_ * width_;
-    out = width_ == 1 ? std::to_string(low) : std::to_string(low) + "-" + std::to_string(low + width_ - 1);
+    out = width_ == 1 ? std::to_string(low)
+                      : std::to_string(low) + "-" + std::to_string(low + width_ - 1);
     return Ok();
   }
 
@@ -290,7 +295,8 @@ bool IsWordByte(char c) {
 bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   }
   return true;
@@ -341,12 +347,18 @@ class RedactTransform : public Transform {
  private:
   static std::string Placeholder(detect::Kind k) {
     switch (k) {
-      case detect::Kind::kNir: return "[NIR]";
-      case detect::Kind::kCpr: return "[CPR]";
-      case detect::Kind::kIban: return "[IBAN]";
-      case detect::Kind::kCard: return "[CARD]";
-      case detect::Kind::kEmail: return "[EMAIL]";
-      case detect::Kind::kPhone: return "[PHONE]";
+      case detect::Kind::kNir:
+        return "[NIR]";
+      case detect::Kind::kCpr:
+        return "[CPR]";
+      case detect::Kind::kIban:
+        return "[IBAN]";
+      case detect::Kind::kCard:
+        return "[CARD]";
+      case detect::Kind::kEmail:
+        return "[EMAIL]";
+      case detect::Kind::kPhone:
+        return "[PHONE]";
     }
     return "[ID]";
   }
@@ -389,7 +401,8 @@ Result<std::unique_ptr<Transform>> MakeTransform(const order::Fate& f, const Tra
     case FateKind::kNull:
       return Made<NullTransform>();
     case FateKind::kSynthetic:
-      return MakeSynthetic(f.synthetic, f.locale, derive("synthetic:" + f.synthetic + ":" + f.locale));
+      return MakeSynthetic(f.synthetic, f.locale,
+                           derive("synthetic:" + f.synthetic + ":" + f.locale));
     case FateKind::kRedact:
       return Made<RedactTransform>();
   }
@@ -402,8 +415,10 @@ std::string_view IdentifierPlaceholder(std::string_view column, const order::Fat
   auto has = [&](std::string_view word) { return upper.find(word) != std::string::npos; };
   if (fate != nullptr) {
     switch (fate->kind) {
-      case FateKind::kPseudonymNir: return "[NIR]";
-      case FateKind::kPseudonymCpr: return "[CPR]";
+      case FateKind::kPseudonymNir:
+        return "[NIR]";
+      case FateKind::kPseudonymCpr:
+        return "[CPR]";
       case FateKind::kSynthetic:
         if (fate->synthetic == "first_name" || fate->synthetic == "last_name") return "[NAME]";
         if (fate->synthetic == "address") return "[ADDRESS]";

@@ -52,7 +52,8 @@ Result<std::unique_ptr<Transform>> Made(Args&&... args) {
 }
 
 // Not for "keep" and "keep:free-text" (nothing to do).
-Result<std::unique_ptr<Transform>> MakeTransform(const order::Fate& fate, const TransformSetup& setup);
+Result<std::unique_ptr<Transform>> MakeTransform(const order::Fate& fate,
+                                                 const TransformSetup& setup);
 
 // The placeholder "redact" writes for a column's value in free text, when
 // the column identifies the row: by its fate, or (for columns that do not

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Test data for a test server, with the real tools: the controller's key and
+# order (docs/orders/lis-test-server.toml), extraction, age -d, and an
+# independent Python check that no real identifier is left; byte-identical
+# output on two runs; another domain gives other pseudonyms; the source cut
+# in 4 parts gives exactly the rows of one run; cordon scan finds nothing real.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$HERE/.." && pwd)
+
+$CORDON testdata lis-fr --patients 3000 --seed 5 -o src 2>/dev/null
+age-keygen -o recipient.key 2>/dev/null
+recipient=$(age-keygen -y recipient.key)
+$CORDON sign-keygen -o ctrl.key >/dev/null
+key_id=$($CORDON pseudokey new -o lab.pseudokey 2>/dev/null)
+[ "$(stat -c %a lab.pseudokey)" = 600 ] || fail "the pseudonym key is readable by others"
+[ "$($CORDON pseudokey id lab.pseudokey)" = "$key_id" ] || fail "pseudokey id"
+pass
+make_order() {  # DOMAIN OUT
+  sed -e "s/0000000000000000/$key_id/" -e "s/lab42-test-server/$1/" \
+    -e "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
+    "$top/docs/orders/lis-test-server.toml" >"$2"
+  $CORDON order sign -k ctrl.key "$2" >/dev/null
+}
+extract() {  # ORDER SOURCE OUT
+  $CORDON extract --order "$1" --source "$2" --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --out "$3" >/dev/null
+  mkdir -p "$3.plain"
+  for t in patients resultats; do age -d -i recipient.key "$3/$t.csv.age" >"$3.plain/$t.csv"; done
+}
+make_order lab42-test order.toml
+expect_code 0 $CORDON order check order.toml --source src
+
+# Without the key, or with another one: refused (exit 3), nothing written.
+expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --out nokey
+expect_stderr "--pseudonym-key"
+$CORDON pseudokey new -o other.pseudokey >/dev/null 2>&1
+expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --pseudonym-key other.pseudokey --out wrong
+expect_stderr "the order names $key_id"
+[ ! -e nokey ] && [ ! -e wrong ] && [ ! -e wrong.partial ] || fail "a refused extraction left files"
+pass
+
+extract order.toml src pkg
+python3 "$HERE/check_pseudonyms.py" src pkg.plain lab.pseudokey lab42-test || fail "independent check"
+pass
+if grep -q "$(sed -n 's/^CORDON-PSEUDONYM-KEY-1 //p' lab.pseudokey)" pkg/manifest.json; then fail "the key is in the manifest"; fi
+grep -q "\"key_id\": \"$key_id\"" pkg/manifest.json || fail "manifest lacks the key id"
+pass
+
+# Same key, same order: byte-identical tables.
+extract order.toml src again
+same pkg.plain/patients.csv again.plain/patients.csv
+same pkg.plain/resultats.csv again.plain/resultats.csv
+
+# Another domain: other pseudonyms (no NIR, no token in common).
+make_order lab42-other other.toml
+extract other.toml src other
+python3 - pkg.plain/patients.csv other.plain/patients.csv <<'PY' || fail "another domain gave the same pseudonyms"
+import csv, sys
+a, b = (list(csv.DictReader(open(p, encoding="utf-8"))) for p in sys.argv[1:3])
+assert not {r["NIR"] for r in a} & {r["NIR"] for r in b}
+assert not {r["NUM_DOSSIER"] for r in a} & {r["NUM_DOSSIER"] for r in b}
+PY
+pass
+
+# A FF1 pseudonym reverses with the key alone.
+pseudo_nir=$(python3 -c 'import csv,sys; print(next(csv.DictReader(open(sys.argv[1], encoding="utf-8")))["NIR"])' pkg.plain/patients.csv)
+real_nir=$(python3 -c 'import csv,sys; print(next(csv.DictReader(open(sys.argv[1], encoding="cp1252"), delimiter=";"))["NIR"])' src/patients.csv)
+expect_code 0 $CORDON pseudonym reverse --key lab.pseudokey --domain lab42-test --kind nir --keep sex "$pseudo_nir"
+[ "$(cat "$T/.out")" = "$real_nir" ] || fail "pseudonym reverse"
+pass
+
+# Partition invariance: the source cut in 4 (by patient) gives exactly the rows of one run.
+python3 - src <<'PY'
+import csv, os, sys
+src = sys.argv[1]
+for t in ("patients", "resultats"):
+    rows = list(csv.reader(open(f"{src}/{t}.csv", encoding="cp1252", newline=""), delimiter=";"))
+    for part in range(4):
+        os.makedirs(f"part{part}", exist_ok=True)
+        with open(f"part{part}/{t}.csv", "w", encoding="cp1252", newline="") as f:
+            w = csv.writer(f, delimiter=";", lineterminator="\r\n")
+            w.writerow(rows[0])
+            w.writerows(r for r in rows[1:] if int(r[0]) % 4 == part)
+PY
+for part in 0 1 2 3; do extract order.toml "part$part" "out$part"; done
+for t in patients resultats; do
+  tail -q -n +2 out0.plain/$t.csv out1.plain/$t.csv out2.plain/$t.csv out3.plain/$t.csv | LC_ALL=C sort >parts.$t
+  tail -n +2 pkg.plain/$t.csv | LC_ALL=C sort >single.$t
+  same parts.$t single.$t
+done
+
+# cordon scan of the output: what it finds (valid pseudonym NIRs, fiction
+# phone numbers) is never a source identifier.
+expect_code 0 $CORDON scan pkg.plain --json
+python3 - "$T/.out" src <<'PY' || fail "cordon scan found a real identifier in the output"
+import csv, json, re, sys
+report, src = json.load(open(sys.argv[1])), sys.argv[2]
+real = set()
+for r in csv.DictReader(open(f"{src}/patients.csv", encoding="cp1252"), delimiter=";"):
+    real |= {r["NIR"], r["TEL"], r["EMAIL"]}
+    real |= {re.sub(r"\D", "", x) for x in (r["NIR"], r["TEL"])}
+lines = {}
+assert report["findings"], "the scan found nothing at all (synthetic phones should be found)"
+for f in report["findings"]:
+    path = f["path"]
+    if path not in lines:
+        lines[path] = open(path, encoding="utf-8").read().split("\n")
+    line = lines[path][f["line"] - 1].encode()
+    rest = line[f["column"] - 1:].decode(errors="replace")
+    token = re.match(r"[\w.@+ -]+", rest).group().strip()
+    for v in real:
+        assert not rest.startswith(v), f"{f['kind']} at {path}:{f['line']}"
+PY
+pass
+done_ok
