@@ -175,13 +175,14 @@ Result<std::string> CprPseudonym::Reverse(std::string_view p) const { return Run
 
 Result<std::string> CprPseudonym::Run(std::string_view text, bool reverse) const {
   const bool dashed = text.size() == 11;
+  const auto invalid = [] {
+    return NotValid("CPR", "a CPR is DDMMYY-SSSS or 10 digits with a real date");
+  };
+  if ((text.size() != 10 && !dashed) || (dashed && text[6] != '-')) return invalid();
   std::string check = dashed ? std::string(text)
                              : std::string(text.substr(0, 6)) + "-" + std::string(text.substr(6));
-  detect::Confidence c =
-      text.size() == 10 || dashed ? detect::ValidateCpr(check) : detect::Confidence::kNone;
-  if (c == detect::Confidence::kNone || (dashed && text[6] != '-')) {
-    return NotValid("CPR", "a CPR is DDMMYY-SSSS or 10 digits with a real date");
-  }
+  detect::Confidence c = detect::ValidateCpr(check);
+  if (c == detect::Confidence::kNone) return invalid();
   std::string digits = check.substr(0, 6) + check.substr(7);
   CprNumbering numbering{c == detect::Confidence::kHigh};
   const char parity = static_cast<char>((digits[9] - '0') % 2);

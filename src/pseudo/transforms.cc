@@ -144,7 +144,9 @@ Result<int32_t> DayOf(const order::ColumnType& type, std::string_view v, const c
                             : order::ColumnType{order::ValueType::kDate, "%Y-%m-%d"};
   auto parsed = order::ParseField(t, v);
   if (!parsed.ok()) {
-    return Error(ErrorCode::kInvalidArgument, std::string(what) + ": " + parsed.error().message(),
+    // The value is not quoted: it is personal data, and errors end up in logs.
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(what) + ": a value is not a date in format " + t.date_format,
                  "declare the column's date format under [table.types], e.g. "
                  "DATE_NAISSANCE = \"date:%d/%m/%Y\"");
   }
