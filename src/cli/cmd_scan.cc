@@ -116,11 +116,12 @@ class Reporter {
 
 class TextReporter : public Reporter {
  public:
+  static constexpr size_t kLocationsShown = 5;
   void File(const scan::FileResult& f) override {
     WarnAbout(f);
     if (f.total() == 0) return;
     std::cout << f.path << ": " << CountsText(f.counts, ", ") << "\n";
-    for (size_t i = 0; i < f.findings.size() && i < 5; ++i) {
+    for (size_t i = 0; i < f.findings.size() && i < kLocationsShown; ++i) {
       const auto& x = f.findings[i];
       std::cout << "  " << f.Location(x) << ":" << x.line << ":" << x.column << "  "
                 << detect::KindName(x.kind) << "  " << x.masked << "\n";
@@ -301,6 +302,9 @@ int RunScan(const ScanArgs& a) {
   o.threads = a.threads;
   o.max_expansion_ratio = a.max_expansion;
   std::unique_ptr<Reporter> reporter;
+  // The text report lists the first locations of each file: the scanner
+  // need not keep (and mask) more than that; counts still cover everything.
+  if (!a.json && !a.sarif) o.max_findings_per_file = TextReporter::kLocationsShown;
   if (a.json) {
     reporter = std::make_unique<JsonReporter>();
   } else if (a.sarif) {
