@@ -111,4 +111,51 @@ for f in report["findings"]:
         assert not rest.startswith(v), f"{f['kind']} at {path}:{f['line']}"
 PY
 pass
+
+# Danish care records for a test server (docs/orders/dk-care-test-server.toml).
+$CORDON testdata cpr-dk --people 3000 --seed 3 -o dk 2>/dev/null
+sed -e "s/0000000000000000/$key_id/" \
+  -e "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
+  "$top/docs/orders/dk-care-test-server.toml" >dk.toml
+$CORDON order sign -k ctrl.key dk.toml >/dev/null
+$CORDON extract --order dk.toml --source dk --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --out dkpkg >/dev/null
+mkdir dk.plain
+for t in borgere besoeg; do age -d -i recipient.key "dkpkg/$t.csv.age" >"dk.plain/$t.csv"; done
+python3 - dk dk.plain <<'PY' || fail "Danish test data"
+import csv, datetime, re, sys
+src, out = sys.argv[1:3]
+read = lambda p, sep: list(csv.DictReader(open(p, encoding="utf-8", newline=""), delimiter=sep))
+sb, sv = read(f"{src}/borgere.csv", ";"), read(f"{src}/besoeg.csv", ";")
+ob, ov = read(f"{out}/borgere.csv", ","), read(f"{out}/besoeg.csv", ",")
+text = open(f"{out}/borgere.csv", encoding="utf-8").read() + open(f"{out}/besoeg.csv", encoding="utf-8").read()
+W = [4, 3, 2, 7, 6, 5, 4, 3, 2, 1]
+def cpr_ok(c):
+    d = c.replace("-", "")
+    if len(d) != 10 or not d.isdigit():
+        return None
+    yy, s7 = int(d[4:6]), int(d[6])
+    year = 1900 + yy if s7 <= 3 else (2000 + yy if yy <= 36 else 1900 + yy) if s7 in (4, 9) else (2000 + yy if yy <= 57 else 1800 + yy)
+    try:
+        datetime.date(year, int(d[2:4]), int(d[0:2]))
+    except ValueError:
+        return None
+    return sum(int(x) * w for x, w in zip(d, W)) % 11 == 0
+notes = " ".join(r["NOTAT"] for r in sv)
+secrets = {r[k] for r in sb for k in ("CPR", "TELEFON", "EMAIL", "ADRESSE")}
+secrets |= set(re.findall(r"\d{6}-\d{4}", notes)) | set(re.findall(r"\+45(?: \d\d){4}", notes))
+secrets |= {r["FORNAVN"] + " " + r["EFTERNAVN"] for r in sb}
+left = [s for s in secrets if s and s in text]
+assert not left, f"{len(left)} Danish identifiers left"
+assert len(ob) == len(sb) and len(ov) == len(sv)
+for o, s in zip(ob, sb):
+    c_in, c_out = cpr_ok(s["CPR"]), cpr_ok(o["CPR"])
+    assert c_out is not None, "an output CPR has no real date"
+    assert c_out == c_in, "mod 11 not kept"
+    assert int(o["CPR"][-1]) % 2 == int(s["CPR"][-1]) % 2, "sex not kept"
+    assert o["TELEFON"].startswith("+45 0"), "a synthetic phone can reach someone"
+    assert o["EFTERNAVN"] != s["EFTERNAVN"], "a citizen kept their surname"
+assert {r["BORGER_ID"] for r in ov} <= {r["BORGER_ID"] for r in ob}, "visits lost their citizen"
+assert "[CPR]" in text and "[PHONE]" in text and "[NAME]" in text, "the notes were not redacted"
+PY
+pass
 done_ok

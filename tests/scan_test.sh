@@ -37,8 +37,11 @@ assert r["summary"]["counts"]["nir"] == 2 and r["summary"]["errors"] == 0, r["su
 PY
 pass
 cp "$T/.out" report.json
-# The report itself holds nothing cordon would report.
+# The reports themselves hold nothing cordon would report.
 expect_code 0 $CORDON scan report.json --fail-on-findings
+expect_code 0 $CORDON scan tree --exclude '*.tmp'
+cp "$T/.out" report.txt
+expect_code 0 $CORDON scan report.txt --fail-on-findings
 expect_code 2 $CORDON scan tree/logs missing-path
 expect_stderr "missing-path"
 grep -q "app.log" "$T/.out" || fail "the scan did not go on after an unreadable path"

@@ -8,6 +8,7 @@
 #include "cli/common.h"
 #include "core/diagnostic.h"
 #include "testdata/corpus.h"
+#include "testdata/cpr_dk.h"
 #include "testdata/lis_fr.h"
 
 namespace cordon::cli {
@@ -40,8 +41,11 @@ Status Testdata(const TestdataArgs& a) {
   auto start = std::chrono::steady_clock::now();
   CORDON_ASSIGN_OR_RETURN(testdata::LisFrStats s, testdata::WriteLisFr(a.output, o));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cerr << "cordon: wrote " << s.patients << " patients and " << s.results << " results ("
-            << s.bytes / 1048576.0 << " MiB) to " << a.output << " in " << secs << " s\n";
+  char summary[160];
+  (void)std::snprintf(summary, sizeof summary, " (%.1f MiB) to %s in %.2f s\n",
+                      static_cast<double>(s.bytes) / 1048576.0, a.output.c_str(), secs);
+  std::cerr << "cordon: wrote " << Thousands(s.patients) << " patients and " << Thousands(s.results)
+            << " results" << summary;
   return Ok();
 }
 
@@ -65,6 +69,26 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
   lis->add_flag("--lf", a->lf, "LF line ends instead of CRLF");
   lis->add_option("-o,--output", a->output, "directory to write (created)")->required();
   lis->callback([a, exit_code] { *exit_code = Finish(Testdata(*a)); });
+
+  auto dk = std::make_shared<std::tuple<uint64_t, uint64_t, std::string>>(1000, 1, "");
+  CLI::App* cpr = td->add_subcommand(
+      "cpr-dk",
+      "Danish municipal care records: DIR/borgere.csv (CPR, names with æøå, addresses,\n"
+      "phones, e-mails) and DIR/besoeg.csv (visits with free-text notes that mention\n"
+      "relatives' CPR numbers and phones); UTF-8, ';', CRLF, dd-mm-yyyy.\n"
+      "  cordon testdata cpr-dk --people 10000 -o care/");
+  cpr->add_option("--people", std::get<0>(*dk), "number of citizens")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
+  cpr->add_option("--seed", std::get<1>(*dk), "same seed, same data");
+  cpr->add_option("-o,--output", std::get<2>(*dk), "directory to write (created)")->required();
+  cpr->callback([dk, exit_code] {
+    auto stats = testdata::WriteCprDk(std::get<2>(*dk), {std::get<0>(*dk), std::get<1>(*dk)});
+    if (stats.ok()) {
+      std::cerr << "cordon: wrote " << Thousands(stats->people) << " citizens and "
+                << Thousands(stats->visits) << " visits to " << std::get<2>(*dk) << "\n";
+    }
+    *exit_code = stats.ok() ? kExitOk : Fail(stats.error());
+  });
 
   auto c = std::make_shared<std::tuple<uint64_t, uint64_t, std::string>>(4, 1, "");
   CLI::App* corpus = td->add_subcommand(

@@ -162,6 +162,15 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
       }
       t.columns.push_back(std::move(r));
     }
+    if (t.follow_column) {
+      bool redacts =
+          std::any_of(t.kept_fates.begin(), t.kept_fates.end(),
+                      [](const order::Fate* f) { return f->kind == order::FateKind::kRedact; });
+      if (redacts && t.parent < b.tables.size()) {
+        t.inherits_identifiers = true;
+        b.tables[t.parent].keeps_identifiers_for_children = true;
+      }
+    }
     b.tables.push_back(std::move(t));
   }
   return b;

@@ -37,6 +37,11 @@ struct BoundTable {
   size_t sex_column = 0;
   // The row's direct identifiers, for "redact": header index and placeholder.
   std::vector<std::pair<size_t, std::string>> identifier_columns;
+  // A child table that redacts text also removes its parent row's
+  // identifiers (a visit note naming the citizen): the parent keeps them per
+  // selected key for its children (memory: about the size of those values).
+  bool inherits_identifiers = false;
+  bool keeps_identifiers_for_children = false;
   std::optional<order::Predicate> where;
   std::optional<size_t> follow_column;  // header index of this table's follow key
   size_t parent = 0;                    // index of the followed table in Binding::tables

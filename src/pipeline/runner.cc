@@ -1,5 +1,7 @@
 #include "pipeline/runner.h"
 
+#include <unordered_map>
+
 #include "pipeline/key_set.h"
 
 namespace cordon::pipeline {
@@ -54,6 +56,9 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
                                     const TransformOptions& transform_options) {
   std::vector<TableStats> stats;
   std::vector<KeySet> keys(binding.tables.size());
+  // Per parent table: key → its row's identifiers, packed as
+  // placeholder \x1F value \x1E … (only when a child redacts text).
+  std::vector<std::unordered_map<std::string, std::string>> inherited(binding.tables.size());
   for (size_t ti = 0; ti < binding.tables.size(); ++ti) {
     const BoundTable& t = binding.tables[ti];
     TableStats s;
@@ -109,6 +114,15 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         auto key = field(*t.key_column);
         if (!key.ok()) return at_row(key.error());
         my_keys->Insert(*key);
+        if (t.keeps_identifiers_for_children) {
+          std::string packed;
+          for (const auto& [column, placeholder] : t.identifier_columns) {
+            CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
+            if (!id.empty())
+              packed.append(placeholder).append(1, '\x1F').append(id).append(1, '\x1E');
+          }
+          inherited[ti][std::string(*key)] += packed;
+        }
       }
       for (size_t k = 0; k < t.kept.size(); ++k) {
         auto v = field(t.kept[k]);
@@ -132,6 +146,19 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         for (const auto& [column, placeholder] : t.identifier_columns) {
           CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
           if (!id.empty()) row.identifiers.push_back({id, placeholder});
+        }
+        if (t.inherits_identifiers) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view key, field(*t.follow_column));
+          auto it = inherited[t.parent].find(std::string(key));
+          if (it != inherited[t.parent].end()) {
+            std::string_view packed = it->second;
+            while (!packed.empty()) {
+              size_t unit = packed.find('\x1F'), end = packed.find('\x1E');
+              row.identifiers.push_back(
+                  {packed.substr(unit + 1, end - unit - 1), packed.substr(0, unit)});
+              packed.remove_prefix(end + 1);
+            }
+          }
         }
         for (size_t k = 0; k < t.kept.size(); ++k) {
           if (!transforms[k]) continue;

@@ -82,10 +82,10 @@ constexpr std::string_view kFrStreetNames[] = {
     "des Saules Pleureurs", "du Pressoir",       "des Alouettes",    "de la Clairière",
     "des Libellules",       "du Cadran Solaire", "des Quatre Vents", "de la Roseraie"};
 constexpr std::string_view kDaStreets[] = {
-    "Æblevej",  "Søndergade",  "Nørregade",  "Vestergade",  "Østergade",
-    "Skovvej",  "Møllevej",    "Kirkevej",   "Strandvejen", "Bøgevej",
-    "Engvej",   "Rosenvænget", "Åboulevard", "Fælledvej",   "Kongevejen",
-    "Birkevej", "Højvangen",   "Toftevej",   "Lærkevej",    "Solsortevej"};
+    "Humlebæksti", "Kløverløkken",   "Tranebærvej",    "Spurvehøj",      "Violstien",
+    "Mågeklinten", "Hyldeblomstvej", "Ræveskrænten",   "Syrenlunden",    "Blåbærhaven",
+    "Ålekistevej", "Tjørnekrogen",   "Kærmindevænget", "Pilevangsstien", "Hasselbakken",
+    "Stæremosen",  "Lyngtoften",     "Æbleløkken",     "Birkemosestien", "Sølvgranvej"};
 constexpr std::string_view kFrCities[] = {"Paris",
                                           "Marseille",
                                           "Lyon",

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/file.h"
+#include "testdata/csv_out.h"
 #include "testdata/rng.h"
 
 namespace cordon::testdata {
@@ -161,61 +162,6 @@ std::string Nir(Rng& rng, int sex, int birth_year, int birth_month, const Place&
   return n;
 }
 
-// UTF-8 → Windows-1252 for the characters this generator uses.
-void AppendEncoded(std::string_view utf8, bool keep_utf8, std::string& out) {
-  if (keep_utf8) {
-    out.append(utf8);
-    return;
-  }
-  for (size_t i = 0; i < utf8.size(); ++i) {
-    auto c = static_cast<unsigned char>(utf8[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if ((c & 0xE0) == 0xC0 && i + 1 < utf8.size()) {
-      out.push_back(static_cast<char>(((c & 0x1F) << 6) | (utf8[i + 1] & 0x3F)));
-      ++i;
-    } else if (c == 0xE2 && i + 2 < utf8.size()) {  // € (U+20AC) and other 3-byte: '?'
-      out.push_back(utf8.substr(i, 3) == "\xE2\x82\xAC" ? '\x80' : '?');
-      i += 2;
-    }
-  }
-}
-
-class Writer {
- public:
-  Writer(const LisFrOptions& o) : o_(o) {}
-  void Field(std::string_view v) {
-    if (!first_) line_.push_back(o_.separator);
-    first_ = false;
-    bool quote = v.find_first_of(std::string("\"\r\n") + o_.separator) != std::string_view::npos;
-    if (quote) line_.push_back('"');
-    std::string enc;
-    AppendEncoded(v, o_.utf8, enc);
-    for (char c : enc) {
-      if (quote && c == '"') line_.push_back('"');
-      line_.push_back(c);
-    }
-    if (quote) line_.push_back('"');
-  }
-  void End() {
-    line_.append(o_.crlf ? "\r\n" : "\n");
-    first_ = true;
-  }
-  std::string& text() { return line_; }
-
- private:
-  const LisFrOptions& o_;
-  std::string line_;
-  bool first_ = true;
-};
-
-Status FlushTo(AtomicFile& f, Writer& w, uint64_t& bytes) {
-  bytes += w.text().size();
-  CORDON_TRY(f.Write(AsBytes(w.text())));
-  w.text().clear();
-  return Ok();
-}
-
 }  // namespace
 
 int NirKey(std::string_view first13) {
@@ -242,7 +188,8 @@ Result<LisFrStats> WriteLisFr(const std::string& dir, const LisFrOptions& o) {
                           AtomicFile::Create(dir + "/resultats.csv", 0644, Overwrite::kRefuse));
   Rng rng(o.seed);
   LisFrStats stats;
-  Writer p(o), r(o);
+  CsvDialect dialect{o.separator, o.crlf, o.utf8};
+  CsvOut p(dialect), r(dialect);
   for (const char* h :
        {"NUM_DOSSIER", "NIR", "NOM", "PRENOM", "SEXE", "DATE_NAISSANCE", "ADRESSE", "CP", "VILLE",
         "TEL", "EMAIL", "DATE_DERNIERE_VISITE", "MEDECIN_PRESCRIPTEUR", "COMMENTAIRE_P",
@@ -317,11 +264,11 @@ Result<LisFrStats> WriteLisFr(const std::string& dir, const LisFrOptions& o) {
       r.End();
       ++stats.results;
     }
-    if (p.text().size() > (1 << 20)) CORDON_TRY(FlushTo(pf, p, stats.bytes));
-    if (r.text().size() > (1 << 20)) CORDON_TRY(FlushTo(rf, r, stats.bytes));
+    CORDON_TRY(p.FlushTo(pf, stats.bytes, 1 << 20));
+    CORDON_TRY(r.FlushTo(rf, stats.bytes, 1 << 20));
   }
-  CORDON_TRY(FlushTo(pf, p, stats.bytes));
-  CORDON_TRY(FlushTo(rf, r, stats.bytes));
+  CORDON_TRY(p.FlushTo(pf, stats.bytes));
+  CORDON_TRY(r.FlushTo(rf, stats.bytes));
   CORDON_TRY(pf.Commit());
   CORDON_TRY(rf.Commit());
   return stats;
