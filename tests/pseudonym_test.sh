@@ -112,6 +112,39 @@ for f in report["findings"]:
 PY
 pass
 
+# Re-identification risk: k on the quasi-identifiers as they leave.
+python3 - order.toml <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+s = s.replace('subject = "NUM_DOSSIER"\n[table.types]\nDATE_NAISSANCE',
+              'subject = "NUM_DOSSIER"\nquasi_identifiers = ["DATE_NAISSANCE", "CP", "SEXE"]\nmin_k = 5\n[table.types]\nDATE_NAISSANCE', 1)
+open("k-refuse.toml", "w").write(s)
+s = s.replace('DATE_NAISSANCE = "shift-date:30"', 'DATE_NAISSANCE = "generalize:year"')
+s = s.replace('min_k = 5\n', 'min_k = 5\non_k_violation = "suppress"\n')
+open("k-suppress.toml", "w").write(s)
+PY
+grep -q 'quasi_identifiers' k-refuse.toml || fail "k order not written"
+$CORDON order sign -k ctrl.key k-refuse.toml >/dev/null
+$CORDON order sign -k ctrl.key k-suppress.toml >/dev/null
+expect_code 0 $CORDON plan --order k-refuse.toml --source src --pseudonym-key lab.pseudokey
+grep -q "k        1 (smallest group on DATE_NAISSANCE, CP, SEXE" "$T/.out" || fail "plan does not report k"
+grep -q "(extract refuses)" "$T/.out" || fail "plan does not say extract refuses"
+expect_code 3 $CORDON extract --order k-refuse.toml --source src --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --out kref
+expect_stderr "rows are in groups smaller than min_k = 5"
+[ ! -e kref ] || fail "a refused extraction left a package"
+extract k-suppress.toml src ksup
+python3 - ksup ksup.plain <<'PY' || fail "k-anonymity suppression"
+import collections, csv, json, sys
+m = json.load(open(f"{sys.argv[1]}/manifest.json"))["tables"][0]
+k = m["k_anonymity"]
+rows = list(csv.DictReader(open(f"{sys.argv[2]}/patients.csv", encoding="utf-8")))
+classes = collections.Counter((r["DATE_NAISSANCE"], r["CP"], r["SEXE"]) for r in rows)
+assert min(classes.values()) >= 5, "a group below min_k left"
+assert k["rows_suppressed"] > 0 and k["rows_suppressed"] + len(rows) == m["rows_read"], k
+assert m["rows_written"] == len(rows) and k["min_k"] == 5 and k["on_k_violation"] == "suppress"
+PY
+pass
+
 # Danish care records for a test server (docs/orders/dk-care-test-server.toml).
 $CORDON testdata cpr-dk --people 3000 --seed 3 -o dk 2>/dev/null
 sed -e "s/0000000000000000/$key_id/" \

@@ -96,6 +96,8 @@ Status RunPlan(const PlanArgs& a) {
                         {"csv_bytes", pt.csv_bytes},
                         {"package_bytes", pt.package_bytes},
                         {"sample_masked", pt.samples}});
+      if (auto k = pipeline::KAnonymityReport(*pt.table, pt.stats); !k.is_null())
+        tables.back()["k_anonymity"] = k;
     }
     j["tables"] = tables;
     std::cout << j.dump(2) << "\n";
@@ -116,6 +118,22 @@ Status RunPlan(const PlanArgs& a) {
     if (t.spec->follow)
       std::cout << ", " << Thousands(pt.stats.rows_excluded_follow) << " excluded by follow";
     std::cout << "\n";
+    if (!t.quasi_identifiers.empty()) {
+      // The re-identification risk: the smallest group of rows that share
+      // their quasi-identifiers, as they would leave.
+      std::string qi;
+      for (size_t k : t.quasi_identifiers) qi += (qi.empty() ? "" : ", ") + t.header[t.kept[k]];
+      std::cout << "  k        " << Thousands(pt.stats.k_smallest) << " (smallest group on " << qi
+                << "; " << Thousands(pt.stats.classes) << " groups)";
+      if (t.spec->min_k > 0) {
+        std::cout << "; " << Thousands(pt.stats.rows_below_k) << " rows in groups below min_k "
+                  << t.spec->min_k
+                  << (pt.stats.rows_below_k == 0 ? ""
+                      : t.spec->suppress_below_k ? " (extract leaves them out)"
+                                                 : " (extract refuses)");
+      }
+      std::cout << "\n";
+    }
     std::string kept, excluded;
     for (const auto& c : t.columns) {
       std::string& list = c.fate == "excluded" ? excluded : kept;
@@ -184,7 +202,11 @@ Status RunExtract(const ExtractArgs& a) {
   for (const auto& s : r.stats) {
     std::cout << s.name << ": " << Thousands(s.rows_selected) << " rows written, "
               << Thousands(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
-              << Thousands(s.rows_read) << ")\n";
+              << Thousands(s.rows_read) << ")"
+              << (s.rows_suppressed_k
+                      ? ", " + Thousands(s.rows_suppressed_k) + " left out for k-anonymity"
+                      : "")
+              << "\n";
   }
   char secs_text[32];
   (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);

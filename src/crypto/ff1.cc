@@ -57,9 +57,11 @@ Ff1::Ff1(Ctx ctx, unsigned radix) : ctx_(std::move(ctx)), radix_(radix) {
 }
 
 Result<Ff1> Ff1::Create(const SecretBuffer& key, unsigned radix) {
-  const EVP_CIPHER* aes = key.size() == 16   ? EVP_aes_128_cbc()
-                          : key.size() == 24 ? EVP_aes_192_cbc()
-                          : key.size() == 32 ? EVP_aes_256_cbc()
+  // ECB of single blocks is CIPH_K, the block cipher itself: the CBC-MAC
+  // is chained here (E(P) once per input, then one block per round).
+  const EVP_CIPHER* aes = key.size() == 16   ? EVP_aes_128_ecb()
+                          : key.size() == 24 ? EVP_aes_192_ecb()
+                          : key.size() == 32 ? EVP_aes_256_ecb()
                                              : nullptr;
   if (aes == nullptr) return Error(ErrorCode::kInvalidArgument, "FF1 keys are 16, 24 or 32 bytes");
   if (radix < 2 || radix > kAlphabet.size()) {
@@ -67,41 +69,32 @@ Result<Ff1> Ff1::Create(const SecretBuffer& key, unsigned radix) {
   }
   Ctx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) std::abort();
-  static const std::array<uint8_t, 16> kZeroIv{};
-  if (EVP_EncryptInit_ex(Raw(ctx.get()), aes, nullptr, key.RevealBytes().data(), kZeroIv.data()) !=
-      1) {
+  if (EVP_EncryptInit_ex(Raw(ctx.get()), aes, nullptr, key.RevealBytes().data(), nullptr) != 1) {
     return Error(ErrorCode::kInternal, "OpenSSL refused to set up AES for FF1");
   }
   EVP_CIPHER_CTX_set_padding(Raw(ctx.get()), 0);
   return Ff1(std::move(ctx), radix);
 }
 
-void Ff1::RoundBytes(ByteView pq, size_t d, uint8_t* s) const {
-  // PRF: CBC-MAC with a zero IV = the last block of AES-CBC over P || Q.
-  EVP_CIPHER_CTX* ctx = Raw(ctx_.get());
-  static const std::array<uint8_t, 16> kZeroIv{};
-  // Short inputs (every tweak below 200 bytes) stay on the stack.
-  std::array<uint8_t, 256> small;
-  std::vector<uint8_t> large(pq.size() > small.size() ? pq.size() : 0);
-  uint8_t* cbc = large.empty() ? small.data() : large.data();
+void Ff1::Block(const uint8_t* in, uint8_t* out) const {
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, kZeroIv.data()) != 1 ||
-      EVP_EncryptUpdate(ctx, cbc, &len, pq.data(), static_cast<int>(pq.size())) != 1) {
-    std::abort();  // cannot fail with whole blocks
-  }
+  if (EVP_EncryptUpdate(Raw(ctx_.get()), out, &len, in, 16) != 1) std::abort();  // cannot fail
+}
+
+void Ff1::RoundBytes(const uint8_t* ep, ByteView q, size_t d, uint8_t* s) const {
+  // R = PRF(P || Q): CBC-MAC with a zero IV, continued from E(P) over Q.
   std::array<uint8_t, 16> r;
-  std::memcpy(r.data(), cbc + pq.size() - 16, 16);
+  std::memcpy(r.data(), ep, 16);
+  for (size_t at = 0; at < q.size(); at += 16) {
+    for (size_t k = 0; k < 16; ++k) r[k] ^= q[at + k];
+    Block(r.data(), r.data());
+  }
   std::memcpy(s, r.data(), std::min<size_t>(d, 16));
-  // S continues with CIPH(R ⊕ [j]^16) for j = 1, 2, …: one block each, which
-  // is CBC over a zero block with R ⊕ [j] as IV.
+  // S continues with CIPH(R ⊕ [j]^16) for j = 1, 2, …
   for (size_t j = 1; 16 * j < d; ++j) {
     std::array<uint8_t, 16> x = r, out{};
     for (int k = 0; k < 16; ++k) x[15 - k] ^= static_cast<uint8_t>((j >> (8 * k)) & 0xff);
-    std::array<uint8_t, 16> zero{};
-    if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, x.data()) != 1 ||
-        EVP_EncryptUpdate(ctx, out.data(), &len, zero.data(), 16) != 1) {
-      std::abort();
-    }
+    Block(x.data(), out.data());
     std::memcpy(s + 16 * j, out.data(), std::min<size_t>(d - 16 * j, 16));
   }
 }
@@ -153,6 +146,8 @@ Status Ff1::Run(std::span<uint8_t> x, ByteView tweak, bool decrypt) const {
   if (t > 0) std::memcpy(pq.data() + 16, tweak.data(), t);
   uint8_t* round_byte = pq.data() + 16 + t + pad;
   uint8_t* num_bytes = round_byte + 1;
+  std::array<uint8_t, 16> ep;  // E(P), the CBC-MAC's first block, the same every round
+  Block(pq.data(), ep.data());
 
   u128 a = Num(x.first(u), radix_), bv = Num(x.subspan(u), radix_);
   std::array<uint8_t, 32> s;  // d ≤ 20 since b ≤ 15
@@ -165,10 +160,17 @@ Status Ff1::Run(std::span<uint8_t> x, ByteView tweak, bool decrypt) const {
       num_bytes[k] = static_cast<uint8_t>(fed & 0xff);
       fed >>= 8;
     }
-    RoundBytes(pq, d, s.data());
+    RoundBytes(ep.data(), pq.subspan(16), d, s.data());
     const u128 mod = i % 2 == 0 ? mod_u : mod_v;
-    u128 y = 0;  // NUM(S) mod radix^m, folded byte by byte (mod < 2^120)
-    for (size_t k = 0; k < d; ++k) y = ((y << 8) | s[k]) % mod;
+    u128 y = 0;  // NUM(S) mod radix^m
+    if (d <= 8) {
+      // Short inputs (up to 18 digits): S fits 64 bits, one 64-bit division.
+      uint64_t y64 = 0;
+      for (size_t k = 0; k < d; ++k) y64 = (y64 << 8) | s[k];
+      y = y64 % static_cast<uint64_t>(mod);
+    } else {
+      for (size_t k = 0; k < d; ++k) y = ((y << 8) | s[k]) % mod;  // mod < 2^120: no overflow
+    }
     if (!decrypt) {
       u128 c = (a % mod + y) % mod;
       a = bv;

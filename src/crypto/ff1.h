@@ -43,11 +43,12 @@ class Ff1 {
   struct CtxFree {
     void operator()(void* ctx) const;
   };
-  using Ctx = std::unique_ptr<void, CtxFree>;  // EVP_CIPHER_CTX (AES-CBC, IV 0)
+  using Ctx = std::unique_ptr<void, CtxFree>;  // EVP_CIPHER_CTX (AES-ECB: CIPH_K on blocks)
   Ff1(Ctx ctx, unsigned radix);
   Status Run(std::span<uint8_t> x, ByteView tweak, bool decrypt) const;
-  // R = PRF(P || Q) then S, the first d bytes of R || CIPH(R ⊕ [1]) || …
-  void RoundBytes(ByteView pq, size_t d, uint8_t* s) const;
+  void Block(const uint8_t* in, uint8_t* out) const;  // CIPH_K of one 16-byte block
+  // R = PRF(P || Q) given E(P), then S, the first d bytes of R || CIPH(R ⊕ [1]) || …
+  void RoundBytes(const uint8_t* ep, ByteView q, size_t d, uint8_t* s) const;
 
   Ctx ctx_;
   unsigned radix_;

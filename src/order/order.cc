@@ -155,8 +155,47 @@ class Loader {
   void LoadTable(const toml::table& t) {
     TableOrder table;
     table.pos = PosOf(t.source());
-    OnlyKnownKeys(t, {"name", "from", "where", "types", "columns", "follow", "subject"},
+    OnlyKnownKeys(t,
+                  {"name", "from", "where", "types", "columns", "follow", "subject",
+                   "quasi_identifiers", "min_k", "on_k_violation"},
                   "[[table]]");
+    if (const toml::node* n = t.get("quasi_identifiers")) {
+      table.quasi_identifiers_pos = PosOf(n->source());
+      const toml::array* a = n->as_array();
+      bool ok = a != nullptr && !a->empty();
+      if (ok) {
+        for (const toml::node& q : *a) {
+          auto v = q.value<std::string>();
+          if (!v)
+            ok = false;
+          else
+            table.quasi_identifiers.push_back(*v);
+        }
+      }
+      if (!ok) {
+        Problem(table.quasi_identifiers_pos, "quasi_identifiers must be a list of column names",
+                "quasi_identifiers = [\"DATE_NAISSANCE\", \"CP\", \"SEXE\"]");
+      }
+    }
+    if (const toml::node* n = t.get("min_k")) {
+      auto v = n->value<int64_t>();
+      if (!v || *v < 2 || *v > 1000000) {
+        Problem(PosOf(n->source()), "min_k must be a whole number from 2 to 1,000,000");
+      } else {
+        table.min_k = static_cast<int>(*v);
+      }
+      if (table.quasi_identifiers.empty()) {
+        Problem(PosOf(n->source()), "min_k needs quasi_identifiers in the same [[table]]");
+      }
+    }
+    if (const toml::node* n = t.get("on_k_violation")) {
+      auto v = n->value<std::string>();
+      if (!v || (*v != "refuse" && *v != "suppress")) {
+        Problem(PosOf(n->source()), "on_k_violation must be \"refuse\" or \"suppress\"");
+      } else {
+        table.suppress_below_k = *v == "suppress";
+      }
+    }
     if (const toml::node* n = t.get("subject")) {
       table.subject_pos = PosOf(n->source());
       table.subject = RequiredString(t, "subject", "table", table.pos);

@@ -50,6 +50,13 @@ struct TableOrder {
   // shift-date moves all of one subject's dates by the same offset.
   std::optional<std::string> subject;
   SourcePos subject_pos;
+  // Re-identification risk: k of the equivalence classes on these columns
+  // (as they leave); with min_k, extract refuses below it, or leaves out the
+  // rows of smaller classes when suppress_below_k (on_k_violation = "suppress").
+  std::vector<std::string> quasi_identifiers;
+  SourcePos quasi_identifiers_pos;
+  int min_k = 0;
+  bool suppress_below_k = false;
 };
 
 struct Order {

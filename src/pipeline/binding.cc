@@ -82,6 +82,17 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
       t.kept.push_back(i);
       t.kept_fates.push_back(&rule_of[i]->fate);
     }
+    for (const std::string& qi : spec.quasi_identifiers) {
+      auto i = index_of(qi);
+      auto k = i ? std::find(t.kept.begin(), t.kept.end(), *i) : t.kept.end();
+      if (k == t.kept.end()) {
+        problem(spec.quasi_identifiers_pos,
+                "quasi_identifiers: " + qi + " is not a column that leaves",
+                "k is computed on the columns as they leave: list columns of [table.columns]");
+      } else {
+        t.quasi_identifiers.push_back(static_cast<size_t>(k - t.kept.begin()));
+      }
+    }
     if (spec.subject) {
       if (auto i = index_of(*spec.subject)) {
         t.subject_column = *i;

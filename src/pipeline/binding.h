@@ -41,6 +41,7 @@ struct BoundTable {
   // identifiers (a visit note naming the citizen): the parent keeps them per
   // selected key for its children (memory: about the size of those values).
   bool inherits_identifiers = false;
+  std::vector<size_t> quasi_identifiers;  // indices into `kept`
   bool keeps_identifiers_for_children = false;
   std::optional<order::Predicate> where;
   std::optional<size_t> follow_column;  // header index of this table's follow key

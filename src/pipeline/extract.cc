@@ -145,6 +145,21 @@ Clock Clock::System() {
   return Clock{order::DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), buf};
 }
 
+nlohmann::ordered_json KAnonymityReport(const BoundTable& t, const TableStats& s) {
+  if (t.quasi_identifiers.empty()) return nullptr;
+  nlohmann::ordered_json qi = nlohmann::ordered_json::array();
+  for (size_t k : t.quasi_identifiers) qi.push_back(t.header[t.kept[k]]);
+  nlohmann::ordered_json j = {
+      {"quasi_identifiers", qi}, {"k", s.k_smallest}, {"classes", s.classes}};
+  if (t.spec->min_k > 0) {
+    j["min_k"] = t.spec->min_k;
+    j["rows_below_min_k"] = s.rows_below_k;
+    j["on_k_violation"] = t.spec->suppress_below_k ? "suppress" : "refuse";
+    j["rows_suppressed"] = s.rows_suppressed_k;
+  }
+  return j;
+}
+
 uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients) {
   // Header: version line, per X25519 recipient a 2-line stanza, the MAC line.
   uint64_t header = 22 + recipients * (53 + 44) + 48;
@@ -272,6 +287,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
                       {"rows_excluded_by_follow", stats[i].rows_excluded_follow},
                       {"ciphertext_size", files[i].size},
                       {"ciphertext_sha256", files[i].sha256}});
+    if (auto k = KAnonymityReport(t, stats[i]); !k.is_null()) tables.back()["k_anonymity"] = k;
     result.package_bytes += files[i].size;
   }
   m["tables"] = tables;

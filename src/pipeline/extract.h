@@ -3,6 +3,7 @@
 // opening by a recipient. The manifest format is in docs/order-format.md.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,11 @@ struct PlanResult {
 Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
                         size_t recipients, const ProgressFn& progress = {},
                         const pseudo::PseudonymKey* key = nullptr);
+
+// The re-identification risk of a table with quasi_identifiers, for plans
+// and manifests: {"quasi_identifiers", "k", "classes", "min_k",
+// "rows_below_min_k", "on_k_violation", "rows_suppressed"}; null without them.
+nlohmann::ordered_json KAnonymityReport(const BoundTable& table, const TableStats& stats);
 
 // Masks a value for display: the first quarter of its characters stay,
 // letters and digits after them become '*'.

@@ -94,7 +94,8 @@ Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& sour
                                           ", the order names " + order.pseudonym_key_id);
   }
   // Without the key, keyed columns pass through for the counts and sizes.
-  TransformOptions transforms{key, order.pseudonym_domain, order.not_after, key == nullptr};
+  // Plans report k and never refuse on it.
+  TransformOptions transforms{key, order.pseudonym_domain, order.not_after, key == nullptr, true};
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(plan.binding, source, sinks, progress, transforms));
   for (size_t i = 0; i < stats.size(); ++i) {

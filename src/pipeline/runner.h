@@ -19,6 +19,11 @@ struct TableStats {
   uint64_t rows_selected = 0;
   uint64_t rows_excluded_where = 0;
   uint64_t rows_excluded_follow = 0;
+  // With quasi_identifiers: equivalence classes as the rows leave.
+  uint64_t classes = 0;
+  uint64_t k_smallest = 0;         // the smallest class (the table's k)
+  uint64_t rows_below_k = 0;       // rows in classes smaller than min_k
+  uint64_t rows_suppressed_k = 0;  // of those, left out (on_k_violation = "suppress")
 };
 
 // Receives the selected rows of one table, projected to its kept columns (in
@@ -41,7 +46,8 @@ struct TransformOptions {
   const pseudo::PseudonymKey* key = nullptr;
   std::string domain;
   int32_t reference_day = 0;
-  bool skip_keyed = false;  // plan without the key: keyed columns pass through
+  bool skip_keyed = false;     // plan without the key: keyed columns pass through
+  bool report_k_only = false;  // plan: report k, never refuse on it
 };
 
 // Fails on the first bad row (naming file, line and column) or sink error.
