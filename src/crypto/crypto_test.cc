@@ -113,3 +113,26 @@ TEST(Ed25519, MatchesRfc8032Test1AndRejectsOtherMessages) {
 
 }  // namespace
 }  // namespace cordon::crypto
+
+namespace cordon::crypto {
+namespace {
+
+TEST(HmacSha256Prf, SameAsHmacSha256ForEveryKeyAndMessageLength) {
+  for (size_t key_size : {0u, 1u, 32u, 63u, 64u, 65u, 200u}) {
+    Bytes key(key_size);
+    for (size_t i = 0; i < key_size; ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
+    HmacSha256Prf prf(key);
+    for (size_t n : {0u, 1u, 15u, 55u, 56u, 64u, 65u, 1000u}) {
+      Bytes message(n);
+      for (size_t i = 0; i < n; ++i) message[i] = static_cast<uint8_t>(i ^ key_size);
+      EXPECT_EQ(prf.Mac(message), HmacSha256(key, message)) << key_size << " " << n;
+    }
+  }
+  // RFC 4231 test case 2: key "Jefe".
+  HmacSha256Prf jefe(AsBytes(std::string_view("Jefe")));
+  auto mac = jefe.Mac(AsBytes(std::string_view("what do ya want for nothing?")));
+  EXPECT_EQ(HexEncode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+}  // namespace
+}  // namespace cordon::crypto

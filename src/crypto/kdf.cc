@@ -1,11 +1,18 @@
+// SHA256_Init/Update/Final: the low-level interface lets a precomputed
+// state be copied as a plain struct (no allocation per message).
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "crypto/kdf.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace cordon::crypto {
@@ -40,6 +47,37 @@ SecretBuffer HkdfSha256(ByteView ikm, ByteView salt, std::string_view info, size
   };
   SecretBuffer out(length);
   if (EVP_KDF_derive(ctx.get(), out.RevealMutable().data(), length, params) != 1) std::abort();
+  return out;
+}
+
+HmacSha256Prf::HmacSha256Prf(ByteView key) : states_(2 * sizeof(SHA256_CTX)) {
+  std::array<uint8_t, 64> block{};
+  if (key.size() > block.size()) {
+    SHA256(key.data(), key.size(), block.data());  // long keys are hashed first (RFC 2104)
+  } else if (!key.empty()) {
+    std::memcpy(block.data(), key.data(), key.size());
+  }
+  auto* ctx = reinterpret_cast<SHA256_CTX*>(states_.RevealMutable().data());
+  for (int side = 0; side < 2; ++side) {
+    std::array<uint8_t, 64> pad;
+    for (size_t i = 0; i < pad.size(); ++i) pad[i] = block[i] ^ (side == 0 ? 0x36 : 0x5c);
+    SHA256_Init(&ctx[side]);
+    SHA256_Update(&ctx[side], pad.data(), pad.size());
+    OPENSSL_cleanse(pad.data(), pad.size());
+  }
+  OPENSSL_cleanse(block.data(), block.size());
+}
+
+Mac256 HmacSha256Prf::Mac(ByteView message) const {
+  const auto* states = reinterpret_cast<const SHA256_CTX*>(states_.RevealBytes().data());
+  SHA256_CTX ctx = states[0];
+  Mac256 inner{}, out{};
+  SHA256_Update(&ctx, message.data(), message.size());
+  SHA256_Final(inner.data(), &ctx);
+  ctx = states[1];
+  SHA256_Update(&ctx, inner.data(), inner.size());
+  SHA256_Final(out.data(), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
   return out;
 }
 

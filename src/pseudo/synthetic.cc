@@ -1,12 +1,12 @@
 #include "pseudo/synthetic.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <span>
 #include <string>
+
+#include "crypto/kdf.h"
 
 namespace cordon::pseudo {
 namespace {
@@ -141,9 +141,7 @@ constexpr std::string_view kExampleDomains[] = {"example.com", "example.org", "e
 class SyntheticTransform : public Transform {
  public:
   SyntheticTransform(std::string what, bool danish, const SecretBuffer& key)
-      : what_(std::move(what)), danish_(danish), state_(sizeof(crypto_auth_hmacsha256_state)) {
-    crypto_auth_hmacsha256_init(State(), key.RevealBytes().data(), key.size());
-  }
+      : what_(std::move(what)), danish_(danish), prf_(key.RevealBytes()) {}
 
   Status Apply(std::string_view v, const RowContext& row, std::string& out) override {
     out.clear();
@@ -218,18 +216,7 @@ class SyntheticTransform : public Transform {
   };
   static std::string Pick(Draw& d, List list) { return std::string(list[d.Below(list.size())]); }
 
-  std::array<uint8_t, 32> Hash(std::string_view v) const {
-    crypto_auth_hmacsha256_state s;
-    std::memcpy(&s, state_.RevealBytes().data(), sizeof s);
-    crypto_auth_hmacsha256_update(&s, reinterpret_cast<const uint8_t*>(v.data()), v.size());
-    std::array<uint8_t, 32> out{};
-    crypto_auth_hmacsha256_final(&s, out.data());
-    sodium_memzero(&s, sizeof s);
-    return out;
-  }
-  crypto_auth_hmacsha256_state* State() {
-    return reinterpret_cast<crypto_auth_hmacsha256_state*>(state_.RevealMutable().data());
-  }
+  std::array<uint8_t, 32> Hash(std::string_view v) const { return prf_.Mac(AsBytes(v)); }
 
   // "DUPONT" → "Dupont", "LE GALL" → "Le Gall", "GUÉRIN" → "Guérin".
   static std::string Capitalized(const std::string& s) {
@@ -290,7 +277,7 @@ class SyntheticTransform : public Transform {
 
   std::string what_;
   bool danish_;
-  SecretBuffer state_;
+  crypto::HmacSha256Prf prf_;
 };
 
 }  // namespace

@@ -1,12 +1,11 @@
 #include "pseudo/transforms.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
 #include "crypto/ff1.h"
+#include "crypto/kdf.h"
 #include "detect/matcher.h"
 #include "pseudo/identifiers.h"
 #include "pseudo/synthetic.h"
@@ -21,22 +20,11 @@ Error NeedsKey(const order::Fate& f) {
                "pass it with --pseudonym-key FILE");
 }
 
-// HMAC-SHA-256 with the key schedule computed once (the state after the key
-// is copied per value), in locked, wiped memory.
+// HMAC-SHA-256 under a transform's key, as bytes or as a number.
 class KeyedHash {
  public:
-  explicit KeyedHash(const SecretBuffer& key) : state_(sizeof(crypto_auth_hmacsha256_state)) {
-    crypto_auth_hmacsha256_init(State(), key.RevealBytes().data(), key.size());
-  }
-  std::array<uint8_t, 32> Hash(std::string_view value) const {
-    crypto_auth_hmacsha256_state s;
-    std::memcpy(&s, state_.RevealBytes().data(), sizeof s);
-    crypto_auth_hmacsha256_update(&s, reinterpret_cast<const uint8_t*>(value.data()), value.size());
-    std::array<uint8_t, 32> out{};
-    crypto_auth_hmacsha256_final(&s, out.data());
-    sodium_memzero(&s, sizeof s);
-    return out;
-  }
+  explicit KeyedHash(const SecretBuffer& key) : prf_(key.RevealBytes()) {}
+  std::array<uint8_t, 32> Hash(std::string_view value) const { return prf_.Mac(AsBytes(value)); }
   uint64_t Number(std::string_view value) const {
     auto h = Hash(value);
     uint64_t n = 0;
@@ -45,10 +33,7 @@ class KeyedHash {
   }
 
  private:
-  crypto_auth_hmacsha256_state* State() {
-    return reinterpret_cast<crypto_auth_hmacsha256_state*>(state_.RevealMutable().data());
-  }
-  SecretBuffer state_;
+  crypto::HmacSha256Prf prf_;
 };
 
 // "pseudonym": 16 characters of base32 (80 bits of HMAC): compact, and no
