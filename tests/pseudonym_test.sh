@@ -45,10 +45,16 @@ if grep -q "$(sed -n 's/^CORDON-PSEUDONYM-KEY-1 //p' lab.pseudokey)" pkg/manifes
 grep -q "\"key_id\": \"$key_id\"" pkg/manifest.json || fail "manifest lacks the key id"
 pass
 
-# Same key, same order: byte-identical tables.
+# Same key, same order: byte-identical tables, on one thread or several.
 extract order.toml src again
 same pkg.plain/patients.csv again.plain/patients.csv
 same pkg.plain/resultats.csv again.plain/resultats.csv
+$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --threads 1 --out one >/dev/null
+$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --threads 5 --out five >/dev/null
+age -d -i recipient.key one/patients.csv.age >one.csv
+age -d -i recipient.key five/patients.csv.age >five.csv
+same one.csv pkg.plain/patients.csv
+same five.csv pkg.plain/patients.csv
 
 # Another domain: other pseudonyms (no NIR, no token in common).
 make_order lab42-other other.toml

@@ -2,10 +2,12 @@
 // the sealed extraction, and the recipient's checked opening.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "age/keys.h"
 #include "cli/commands.h"
@@ -167,6 +169,7 @@ struct ExtractArgs {
   std::string signing_key;
   std::string pseudonym_key;
   std::string out;
+  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   bool json = false;
 };
 
@@ -186,6 +189,7 @@ Status RunExtract(const ExtractArgs& a) {
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
   pipeline::ExtractRequest req;
   req.pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr;
+  req.threads = a.threads;
   req.order_path = a.order;
   req.signature_path = a.signature;
   req.controller_key = pub;
@@ -278,6 +282,11 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
                       "the controller's pseudonym key, for orders that pseudonymize (its id "
                       "must be the order's pseudonym_key_id)");
   extract->add_option("--out", e->out, "package directory to create")->required();
+  extract
+      ->add_option("--threads", e->threads,
+                   "threads for column transforms (default: the cores, at most 8); the "
+                   "package does not depend on it")
+      ->check(CLI::Range(1, 64));
   extract->add_flag("--json", e->json, "print the manifest instead of a summary");
   extract->callback([e, exit_code] { *exit_code = Finish(RunExtract(*e)); });
 

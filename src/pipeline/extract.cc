@@ -237,6 +237,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
         partial + "/" + t.spec->name + ".csv.age", recipients, files));
   };
   TransformOptions transforms{request.pseudonym_key, ord.pseudonym_domain, ord.not_after};
+  transforms.threads = request.threads;
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(binding, source, sinks, progress, transforms));
 

@@ -31,6 +31,7 @@ struct ExtractRequest {
   const sign::SecretKey* processor_key = nullptr;  // signs manifest.json when given
   // Required when the order has keyed transforms; its id must match the order's.
   const pseudo::PseudonymKey* pseudonym_key = nullptr;
+  size_t threads = 2;  // for transforms; the output does not depend on it
   std::string out_dir;
   Clock clock;
 };

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "pipeline/key_set.h"
@@ -76,6 +78,30 @@ class ClassCounts {
   std::unordered_map<Id, uint32_t, IdHash> counts_;
 };
 
+// A selected row copied out of the reader, so that transforms can run on
+// other threads while the reader moves on.
+struct PendingRow {
+  uint64_t line = 0;
+  std::vector<std::string> values;  // kept columns: source values, then as they leave
+  std::string subject;
+  char sex = 0;
+  std::vector<std::string> id_values;  // the row's direct identifiers (redact)
+  std::vector<std::string_view> id_placeholders;
+  std::string follow_key;  // to find the parent row's identifiers
+  std::string key;         // the value children follow
+  std::string packed_ids;  // identifiers kept for the children
+};
+constexpr size_t kBatchRows = 4096;
+
+// Identifiers a parent row kept for its children: placeholder \x1F value \x1E …
+void UnpackIdentifiers(std::string_view packed, std::vector<pseudo::RowIdentifier>& out) {
+  while (!packed.empty()) {
+    size_t unit = packed.find('\x1F'), end = packed.find('\x1E');
+    out.push_back({packed.substr(unit + 1, end - unit - 1), packed.substr(0, unit)});
+    packed.remove_prefix(end + 1);
+  }
+}
+
 char SexOf(BoundTable::SexFrom from, std::string_view v) {
   if (v.empty()) return 0;
   switch (from) {
@@ -118,28 +144,110 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
     const int min_k = t.spec->min_k;
     const bool suppress = t.spec->suppress_below_k;
 
+    // Transforms run on `threads` threads, each with its own instances
+    // (an FF1 context is not shared); rows are copied out of the reader in
+    // batches and written back in their order.
+    const size_t threads = any_transform ? std::max<size_t>(1, transform_options.threads) : 1;
+    std::vector<std::vector<std::unique_ptr<pseudo::Transform>>> per_thread;
+    per_thread.push_back(std::move(transforms));
+    for (size_t k = 1; k < threads; ++k) {
+      CORDON_ASSIGN_OR_RETURN(auto more, MakeTransforms(t, transform_options));
+      per_thread.push_back(std::move(more));
+    }
+
     // One pass over the table: `counting` only counts the classes (k), the
     // other pass writes (suppressing rows in small classes if asked).
     auto pass = [&](bool counting, TableStats& s, RowSink* sink) -> Status {
       CORDON_ASSIGN_OR_RETURN(auto reader, source.Read(*t.source));
-      std::vector<std::string_view> values(t.kept.size());
-      std::vector<std::string> transformed(t.kept.size());
-      pseudo::RowContext row;
       auto field = [&](size_t i) { return reader->Utf8Field(i); };
       std::string last_key, class_key;
       bool last_found = false, have_last = false;
-      auto at_row = [&](const Error& e) {
-        return e.WithContext(reader->name() + " line " + std::to_string(reader->line()));
+      auto at_line = [&](uint64_t line, const Error& e) {
+        return e.WithContext(reader->name() + " line " + std::to_string(line));
       };
+
+      // After transforms: k, the keys children follow, the sink.
+      std::vector<std::string_view> out(t.kept.size());
+      auto emit = [&](std::string_view key, std::string_view packed_ids) -> Status {
+        if (anonymity) {
+          class_key.clear();
+          for (size_t k : t.quasi_identifiers) class_key.append(out[k]).append(1, '\x1F');
+          if (counting) {
+            classes.Add(class_key);
+            return Ok();
+          }
+          if (suppress && min_k > 0 && classes.Count(class_key) < static_cast<uint64_t>(min_k)) {
+            ++s.rows_suppressed_k;
+            return Ok();
+          }
+        }
+        if (my_keys != nullptr) {
+          my_keys->Insert(key);
+          if (t.keeps_identifiers_for_children) inherited[ti][std::string(key)] += packed_ids;
+        }
+        ++s.rows_selected;
+        return sink->Row(out);
+      };
+
+      std::vector<PendingRow> batch(any_transform ? kBatchRows : 0);
+      size_t pending = 0;
+      // Transforms the pending rows on the threads, then emits them in order.
+      auto flush = [&]() -> Status {
+        std::vector<std::optional<std::pair<uint64_t, Error>>> failed(threads);
+        auto work = [&](size_t thread) {
+          auto& transforms = per_thread[thread];
+          pseudo::RowContext row;
+          std::string result;
+          for (size_t r = thread; r < pending; r += threads) {
+            PendingRow& p = batch[r];
+            row.subject = p.subject;
+            row.sex = p.sex;
+            row.identifiers.clear();
+            for (size_t k = 0; k < p.id_values.size(); ++k)
+              row.identifiers.push_back({p.id_values[k], p.id_placeholders[k]});
+            if (t.inherits_identifiers) {
+              auto it = inherited[t.parent].find(p.follow_key);
+              if (it != inherited[t.parent].end()) UnpackIdentifiers(it->second, row.identifiers);
+            }
+            for (size_t k = 0; k < t.kept.size(); ++k) {
+              if (!transforms[k]) continue;
+              Status applied = transforms[k]->Apply(p.values[k], row, result);
+              if (!applied.ok()) {
+                failed[thread].emplace(
+                    p.line, applied.error().WithContext("column " + t.header[t.kept[k]]));
+                return;
+              }
+              p.values[k].swap(result);
+            }
+          }
+        };
+        std::vector<std::thread> helpers;
+        for (size_t k = 1; k < threads && k < pending; ++k) helpers.emplace_back(work, k);
+        work(0);
+        for (auto& h : helpers) h.join();
+        const std::pair<uint64_t, Error>* first = nullptr;
+        for (const auto& f : failed) {
+          if (f && (!first || f->first < first->first)) first = &*f;
+        }
+        if (first) return at_line(first->first, first->second);
+        for (size_t r = 0; r < pending; ++r) {
+          for (size_t k = 0; k < t.kept.size(); ++k) out[k] = batch[r].values[k];
+          CORDON_TRY(emit(batch[r].key, batch[r].packed_ids));
+        }
+        pending = 0;
+        return Ok();
+      };
+
       for (;;) {
         CORDON_ASSIGN_OR_RETURN(bool more, reader->Next());
         if (!more) break;
         ++s.rows_read;
+        const uint64_t line = reader->line();
         if (progress && !counting && (s.rows_read & 0xFFFF) == 0)
           progress(s.name, reader->bytes_consumed(), t.source->size);
         if (t.where) {
           auto selected = t.where->Evaluate(field);
-          if (!selected.ok()) return at_row(selected.error());
+          if (!selected.ok()) return at_line(line, selected.error());
           if (!*selected) {
             ++s.rows_excluded_where;
             continue;
@@ -147,7 +255,7 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         }
         if (parent_keys != nullptr) {
           auto key = field(*t.follow_column);
-          if (!key.ok()) return at_row(key.error());
+          if (!key.ok()) return at_line(line, key.error());
           // Child rows usually come grouped by parent key: remember the last answer.
           if (!have_last || *key != last_key) {
             have_last = true;
@@ -159,80 +267,67 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
             continue;
           }
         }
-        for (size_t k = 0; k < t.kept.size(); ++k) {
-          auto v = field(t.kept[k]);
-          if (!v.ok()) return at_row(v.error());
-          values[k] = *v;
+        std::string_view key;
+        if (my_keys != nullptr) {
+          CORDON_ASSIGN_OR_RETURN(key, field(*t.key_column));
         }
-        if (any_transform) {
-          // What transforms may look at: the subject, the sex, the row's own
-          // identifiers (all source values: a name that does not leave must
-          // not leave through a comment either).
-          row.subject = {};
-          if (t.subject_column) {
-            CORDON_ASSIGN_OR_RETURN(row.subject, field(*t.subject_column));
-          }
-          row.sex = 0;
-          if (t.sex_from != BoundTable::SexFrom::kNone) {
-            CORDON_ASSIGN_OR_RETURN(std::string_view sex, field(t.sex_column));
-            row.sex = SexOf(t.sex_from, sex);
-          }
-          row.identifiers.clear();
+        // Identifiers kept for the children that redact text.
+        std::string packed_ids;
+        if (t.keeps_identifiers_for_children && !counting) {
           for (const auto& [column, placeholder] : t.identifier_columns) {
             CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
-            if (!id.empty()) row.identifiers.push_back({id, placeholder});
+            if (!id.empty())
+              packed_ids.append(placeholder).append(1, '\x1F').append(id).append(1, '\x1E');
           }
-          if (t.inherits_identifiers) {
-            CORDON_ASSIGN_OR_RETURN(std::string_view key, field(*t.follow_column));
-            auto it = inherited[t.parent].find(std::string(key));
-            if (it != inherited[t.parent].end()) {
-              std::string_view packed = it->second;
-              while (!packed.empty()) {
-                size_t unit = packed.find('\x1F'), end = packed.find('\x1E');
-                row.identifiers.push_back(
-                    {packed.substr(unit + 1, end - unit - 1), packed.substr(0, unit)});
-                packed.remove_prefix(end + 1);
-              }
-            }
-          }
+        }
+        if (!any_transform) {
           for (size_t k = 0; k < t.kept.size(); ++k) {
-            if (!transforms[k]) continue;
-            Status applied = transforms[k]->Apply(values[k], row, transformed[k]);
-            if (!applied.ok()) {
-              return at_row(applied.error().WithContext("column " + t.header[t.kept[k]]));
-            }
-            values[k] = transformed[k];
+            auto v = field(t.kept[k]);
+            if (!v.ok()) return at_line(line, v.error());
+            out[k] = *v;
           }
+          CORDON_TRY(emit(key, packed_ids));
+          continue;
         }
-        if (anonymity) {
-          class_key.clear();
-          for (size_t k : t.quasi_identifiers) class_key.append(values[k]).append(1, '\x1F');
-          if (counting) {
-            classes.Add(class_key);
-            continue;
-          }
-          if (suppress && min_k > 0 && classes.Count(class_key) < static_cast<uint64_t>(min_k)) {
-            ++s.rows_suppressed_k;
-            continue;
-          }
+        // Copied out of the reader: what the transforms may look at (the
+        // subject, the sex, the row's own identifiers, all source values: a
+        // name that does not leave must not leave through a comment either).
+        PendingRow& p = batch[pending++];
+        p.line = line;
+        p.values.resize(t.kept.size());
+        for (size_t k = 0; k < t.kept.size(); ++k) {
+          auto v = field(t.kept[k]);
+          if (!v.ok()) return at_line(line, v.error());
+          p.values[k].assign(*v);
         }
-        if (my_keys != nullptr) {
-          auto key = field(*t.key_column);
-          if (!key.ok()) return at_row(key.error());
-          my_keys->Insert(*key);
-          if (t.keeps_identifiers_for_children) {
-            std::string packed;
-            for (const auto& [column, placeholder] : t.identifier_columns) {
-              CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
-              if (!id.empty())
-                packed.append(placeholder).append(1, '\x1F').append(id).append(1, '\x1E');
-            }
-            inherited[ti][std::string(*key)] += packed;
-          }
+        p.subject.clear();
+        if (t.subject_column) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view subject, field(*t.subject_column));
+          p.subject.assign(subject);
         }
-        ++s.rows_selected;
-        CORDON_TRY(sink->Row(values));
+        p.sex = 0;
+        if (t.sex_from != BoundTable::SexFrom::kNone) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view sex, field(t.sex_column));
+          p.sex = SexOf(t.sex_from, sex);
+        }
+        p.id_values.clear();
+        p.id_placeholders.clear();
+        for (const auto& [column, placeholder] : t.identifier_columns) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
+          if (id.empty()) continue;
+          p.id_values.emplace_back(id);
+          p.id_placeholders.push_back(placeholder);
+        }
+        p.follow_key.clear();
+        if (t.inherits_identifiers) {
+          CORDON_ASSIGN_OR_RETURN(std::string_view fk, field(*t.follow_column));
+          p.follow_key.assign(fk);
+        }
+        p.key.assign(key);
+        p.packed_ids = std::move(packed_ids);
+        if (pending == batch.size()) CORDON_TRY(flush());
       }
+      if (pending > 0) CORDON_TRY(flush());
       return Ok();
     };
 

@@ -48,6 +48,7 @@ struct TransformOptions {
   int32_t reference_day = 0;
   bool skip_keyed = false;     // plan without the key: keyed columns pass through
   bool report_k_only = false;  // plan: report k, never refuse on it
+  size_t threads = 2;          // transforms run on this many threads
 };
 
 // Fails on the first bad row (naming file, line and column) or sink error.
