@@ -64,9 +64,11 @@ class TokenTransform : public Transform {
   KeyedHash hash_;
 };
 
-class NirTransform : public Transform {
+// A pseudonym that is still a valid identifier (NirPseudonym, CprPseudonym).
+template <typename Pseudonym>
+class IdentifierTransform : public Transform {
  public:
-  explicit NirTransform(NirPseudonym p) : p_(std::move(p)) {}
+  explicit IdentifierTransform(Pseudonym p) : p_(std::move(p)) {}
   Status Apply(std::string_view v, const RowContext&, std::string& out) override {
     out.clear();
     if (v.empty()) return Ok();
@@ -75,21 +77,7 @@ class NirTransform : public Transform {
   }
 
  private:
-  NirPseudonym p_;
-};
-
-class CprTransform : public Transform {
- public:
-  explicit CprTransform(CprPseudonym p) : p_(std::move(p)) {}
-  Status Apply(std::string_view v, const RowContext&, std::string& out) override {
-    out.clear();
-    if (v.empty()) return Ok();
-    CORDON_ASSIGN_OR_RETURN(out, p_.Apply(v));
-    return Ok();
-  }
-
- private:
-  CprPseudonym p_;
+  Pseudonym p_;
 };
 
 // "fpe:digits": FF1 over the digits; every other character stays in place.
@@ -364,11 +352,11 @@ Result<std::unique_ptr<Transform>> MakeTransform(const order::Fate& f, const Tra
       return Made<TokenTransform>(derive("token"));
     case FateKind::kPseudonymNir: {
       CORDON_ASSIGN_OR_RETURN(NirPseudonym p, NirPseudonym::Create(derive("nir"), f.keep));
-      return Made<NirTransform>(std::move(p));
+      return Made<IdentifierTransform<NirPseudonym>>(std::move(p));
     }
     case FateKind::kPseudonymCpr: {
       CORDON_ASSIGN_OR_RETURN(CprPseudonym p, CprPseudonym::Create(derive("cpr"), f.keep));
-      return Made<CprTransform>(std::move(p));
+      return Made<IdentifierTransform<CprPseudonym>>(std::move(p));
     }
     case FateKind::kFpeDigits: {
       CORDON_ASSIGN_OR_RETURN(crypto::Ff1 ff1, crypto::Ff1::Create(derive("digits"), 10));
