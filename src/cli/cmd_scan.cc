@@ -136,7 +136,8 @@ class TextReporter : public Reporter {
     (void)std::snprintf(sizes, sizeof sizes, "%.*f %s in %.2f s", scaled < 10 && b >= 1e3 ? 1 : 0,
                         scaled, unit, report.seconds);
     std::string kinds = CountsText(t.counts, "; ");
-    std::cout << Thousands(t.with_findings) << " files with findings out of "
+    std::cout << Thousands(t.with_findings) << (t.with_findings == 1 ? " file" : " files")
+              << " with findings out of "
               << Thousands(report.files.size()) << "; " << sizes << "; "
               << (kinds.empty() ? "nothing found" : kinds) << "\n";
   }
