@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -87,11 +91,111 @@ struct PendingRow {
   char sex = 0;
   std::vector<std::string> id_values;  // the row's direct identifiers (redact)
   std::vector<std::string_view> id_placeholders;
+  size_t id_count = 0;     // how many of id_values are this row's
   std::string follow_key;  // to find the parent row's identifiers
   std::string key;         // the value children follow
   std::string packed_ids;  // identifiers kept for the children
 };
 constexpr size_t kBatchRows = 4096;
+
+struct Batch {
+  std::vector<PendingRow> rows;
+  size_t count = 0;
+  std::optional<std::pair<uint64_t, Error>> failed;  // the first row that failed
+  bool done = false;
+};
+
+// Worker threads that transform whole batches; batches come back in the
+// order they were submitted. Batches are reused (their strings keep their
+// capacity). The destructor stops and joins the workers, whatever happened.
+class TransformPool {
+ public:
+  using Work = std::function<void(size_t worker, Batch& batch)>;
+  TransformPool(size_t workers, Work work) : work_(std::move(work)) {
+    for (size_t k = 0; k < workers; ++k) threads_.emplace_back([this, k] { Loop(k); });
+  }
+  ~TransformPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    todo_cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  Batch* Take() {
+    if (free_.empty()) free_.push_back(std::make_unique<Batch>());
+    Batch* b = free_.back().get();
+    owned_.push_back(std::move(free_.back()));
+    free_.pop_back();
+    b->count = 0;
+    b->failed.reset();
+    b->done = false;
+    return b;
+  }
+  void Submit(Batch* b) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      order_.push_back(b);
+      todo_.push_back(b);
+    }
+    todo_cv_.notify_one();
+  }
+  // Emits finished batches in order; waits while `wait_below` or more are in flight.
+  template <typename Emit>
+  Status EmitReady(Emit&& emit, size_t wait_below) {
+    for (;;) {
+      Batch* front = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (order_.empty()) return Ok();
+        done_cv_.wait(lock, [&] { return order_.front()->done || order_.size() < wait_below; });
+        if (!order_.front()->done) return Ok();
+        front = order_.front();
+        order_.pop_front();
+      }
+      Status s = emit(*front);
+      Release(front);
+      if (!s.ok()) return s;
+    }
+  }
+
+ private:
+  void Loop(size_t worker) {
+    for (;;) {
+      Batch* b = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        todo_cv_.wait(lock, [&] { return closing_ || !todo_.empty(); });
+        if (closing_) return;
+        b = todo_.front();
+        todo_.pop_front();
+      }
+      work_(worker, *b);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        b->done = true;
+      }
+      done_cv_.notify_all();
+    }
+  }
+  void Release(Batch* b) {
+    for (auto it = owned_.begin(); it != owned_.end(); ++it) {
+      if (it->get() == b) {
+        free_.push_back(std::move(*it));
+        owned_.erase(it);
+        return;
+      }
+    }
+  }
+
+  Work work_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable todo_cv_, done_cv_;
+  std::deque<Batch*> todo_, order_;                   // guarded by mu_
+  bool closing_ = false;                              // guarded by mu_
+  std::vector<std::unique_ptr<Batch>> free_, owned_;  // this thread only
+};
 
 // Identifiers a parent row kept for its children: placeholder \x1F value \x1E …
 void UnpackIdentifiers(std::string_view packed, std::vector<pseudo::RowIdentifier>& out) {
@@ -136,6 +240,15 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
     CORDON_ASSIGN_OR_RETURN(auto transforms, MakeTransforms(t, transform_options));
     bool any_transform = false;
     for (const auto& tr : transforms) any_transform = any_transform || tr != nullptr;
+    // What the table's transforms look at beyond their own value.
+    struct {
+      bool subject = false, sex = false, identifiers = false;
+    } needs;
+    for (const order::Fate* f : t.kept_fates) {
+      needs.subject |= f->kind == order::FateKind::kShiftDate;
+      needs.sex |= f->kind == order::FateKind::kSynthetic && f->synthetic == "first_name";
+      needs.identifiers |= f->kind == order::FateKind::kRedact;
+    }
     const KeySet* parent_keys = t.follow_column ? &keys[t.parent] : nullptr;
     KeySet* my_keys = t.key_column ? &keys[ti] : nullptr;
     // Equivalence classes on the quasi-identifiers, as they leave.
@@ -189,52 +302,49 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         return sink->Row(out);
       };
 
-      std::vector<PendingRow> batch(any_transform ? kBatchRows : 0);
-      size_t pending = 0;
-      // Transforms the pending rows on the threads, then emits them in order.
-      auto flush = [&]() -> Status {
-        std::vector<std::optional<std::pair<uint64_t, Error>>> failed(threads);
-        auto work = [&](size_t thread) {
-          auto& transforms = per_thread[thread];
-          pseudo::RowContext row;
-          std::string result;
-          for (size_t r = thread; r < pending; r += threads) {
-            PendingRow& p = batch[r];
-            row.subject = p.subject;
-            row.sex = p.sex;
-            row.identifiers.clear();
-            for (size_t k = 0; k < p.id_values.size(); ++k)
-              row.identifiers.push_back({p.id_values[k], p.id_placeholders[k]});
-            if (t.inherits_identifiers) {
-              auto it = inherited[t.parent].find(p.follow_key);
-              if (it != inherited[t.parent].end()) UnpackIdentifiers(it->second, row.identifiers);
-            }
-            for (size_t k = 0; k < t.kept.size(); ++k) {
-              if (!transforms[k]) continue;
-              Status applied = transforms[k]->Apply(p.values[k], row, result);
-              if (!applied.ok()) {
-                failed[thread].emplace(
-                    p.line, applied.error().WithContext("column " + t.header[t.kept[k]]));
-                return;
-              }
-              p.values[k].swap(result);
-            }
+      // Batches of rows go to `threads` workers, a whole batch each, while
+      // this thread reads the next ones; batches are emitted in order as
+      // they come back (at most threads + 1 in flight).
+      TransformPool pool(any_transform ? threads : 0, [&](size_t worker, Batch& batch) {
+        auto& transforms = per_thread[worker];
+        pseudo::RowContext row;
+        std::string result;
+        for (size_t r = 0; r < batch.count; ++r) {
+          PendingRow& p = batch.rows[r];
+          row.subject = p.subject;
+          row.sex = p.sex;
+          row.identifiers.clear();
+          for (size_t k = 0; k < p.id_count; ++k)
+            row.identifiers.push_back({p.id_values[k], p.id_placeholders[k]});
+          if (t.inherits_identifiers) {
+            auto it = inherited[t.parent].find(p.follow_key);
+            if (it != inherited[t.parent].end()) UnpackIdentifiers(it->second, row.identifiers);
           }
-        };
-        std::vector<std::thread> helpers;
-        for (size_t k = 1; k < threads && k < pending; ++k) helpers.emplace_back(work, k);
-        work(0);
-        for (auto& h : helpers) h.join();
-        const std::pair<uint64_t, Error>* first = nullptr;
-        for (const auto& f : failed) {
-          if (f && (!first || f->first < first->first)) first = &*f;
+          for (size_t k = 0; k < t.kept.size(); ++k) {
+            if (!transforms[k]) continue;
+            Status applied = transforms[k]->Apply(p.values[k], row, result);
+            if (!applied.ok()) {
+              batch.failed.emplace(p.line,
+                                   applied.error().WithContext("column " + t.header[t.kept[k]]));
+              return;
+            }
+            p.values[k].swap(result);
+          }
         }
-        if (first) return at_line(first->first, first->second);
-        for (size_t r = 0; r < pending; ++r) {
-          for (size_t k = 0; k < t.kept.size(); ++k) out[k] = batch[r].values[k];
-          CORDON_TRY(emit(batch[r].key, batch[r].packed_ids));
+      });
+      auto emit_batch = [&](Batch& batch) -> Status {
+        if (batch.failed) return at_line(batch.failed->first, batch.failed->second);
+        for (size_t r = 0; r < batch.count; ++r) {
+          for (size_t k = 0; k < t.kept.size(); ++k) out[k] = batch.rows[r].values[k];
+          CORDON_TRY(emit(batch.rows[r].key, batch.rows[r].packed_ids));
         }
-        pending = 0;
+        return Ok();
+      };
+      Batch* filling = any_transform ? pool.Take() : nullptr;
+      auto flush = [&]() -> Status {
+        pool.Submit(filling);
+        CORDON_TRY(pool.EmitReady(emit_batch, /*wait_below=*/threads + 1));
+        filling = pool.Take();
         return Ok();
       };
 
@@ -292,7 +402,8 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         // Copied out of the reader: what the transforms may look at (the
         // subject, the sex, the row's own identifiers, all source values: a
         // name that does not leave must not leave through a comment either).
-        PendingRow& p = batch[pending++];
+        if (filling->rows.size() < kBatchRows) filling->rows.resize(kBatchRows);
+        PendingRow& p = filling->rows[filling->count++];
         p.line = line;
         p.values.resize(t.kept.size());
         for (size_t k = 0; k < t.kept.size(); ++k) {
@@ -300,24 +411,30 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
           if (!v.ok()) return at_line(line, v.error());
           p.values[k].assign(*v);
         }
+        // Only what this table's transforms use is copied (strings keep
+        // their capacity from batch to batch).
         p.subject.clear();
-        if (t.subject_column) {
+        if (needs.subject && t.subject_column) {
           CORDON_ASSIGN_OR_RETURN(std::string_view subject, field(*t.subject_column));
           p.subject.assign(subject);
         }
         p.sex = 0;
-        if (t.sex_from != BoundTable::SexFrom::kNone) {
+        if (needs.sex && t.sex_from != BoundTable::SexFrom::kNone) {
           CORDON_ASSIGN_OR_RETURN(std::string_view sex, field(t.sex_column));
           p.sex = SexOf(t.sex_from, sex);
         }
-        p.id_values.clear();
-        p.id_placeholders.clear();
-        for (const auto& [column, placeholder] : t.identifier_columns) {
-          CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
-          if (id.empty()) continue;
-          p.id_values.emplace_back(id);
-          p.id_placeholders.push_back(placeholder);
+        size_t ids = 0;
+        if (needs.identifiers) {
+          p.id_values.resize(t.identifier_columns.size());
+          p.id_placeholders.resize(t.identifier_columns.size());
+          for (const auto& [column, placeholder] : t.identifier_columns) {
+            CORDON_ASSIGN_OR_RETURN(std::string_view id, field(column));
+            if (id.empty()) continue;
+            p.id_values[ids].assign(id);
+            p.id_placeholders[ids++] = placeholder;
+          }
         }
+        p.id_count = ids;
         p.follow_key.clear();
         if (t.inherits_identifiers) {
           CORDON_ASSIGN_OR_RETURN(std::string_view fk, field(*t.follow_column));
@@ -325,10 +442,11 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
         }
         p.key.assign(key);
         p.packed_ids = std::move(packed_ids);
-        if (pending == batch.size()) CORDON_TRY(flush());
+        if (filling->count == kBatchRows) CORDON_TRY(flush());
       }
-      if (pending > 0) CORDON_TRY(flush());
-      return Ok();
+      if (!any_transform) return Ok();
+      if (filling->count > 0) pool.Submit(filling);
+      return pool.EmitReady(emit_batch, /*wait_below=*/1);
     };
 
     TableStats s;
