@@ -202,9 +202,10 @@ Result<std::vector<uint8_t>> ToNumerals(std::string_view text, unsigned radix) {
   for (char c : text) {
     size_t k = kAlphabet.find(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
     if (k == std::string_view::npos || k >= radix) {
-      return Error(
-          ErrorCode::kInvalidArgument,
-          "'" + std::string(1, c) + "' is not a numeral in radix " + std::to_string(radix));
+      std::string message = "'";
+      message += c;
+      message += "' is not a numeral in radix " + std::to_string(radix);
+      return Error(ErrorCode::kInvalidArgument, std::move(message));
     }
     x.push_back(static_cast<uint8_t>(k));
   }

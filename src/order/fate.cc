@@ -22,8 +22,9 @@ bool Number(std::string_view s, int lo, int hi, int& out) {
 }
 
 Error Bad(std::string_view text, std::string what, std::string hint) {
-  return Error(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\": " + what,
-               std::move(hint));
+  std::string message = "\"";
+  message.append(text).append("\": ").append(what);
+  return Error(ErrorCode::kInvalidArgument, std::move(message), std::move(hint));
 }
 
 constexpr std::string_view kAllFates =

@@ -162,7 +162,7 @@ std::string FormatDateLike(const ColumnType& type, std::string_view original, in
 std::string FormatIsoDate(int32_t z) {
   int y = 0, m = 0, d = 0;
   CivilFromDays(z, y, m, d);
-  char buf[16];
+  char buf[40];  // room for any int, though civil years are 4 digits
   (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;
 }

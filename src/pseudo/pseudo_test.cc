@@ -79,11 +79,19 @@ TEST(NirPseudonym, ValidDistinctReversibleAndKeepsWhatItSays) {
       EXPECT_NE(detect::ValidateNir(*out), detect::Confidence::kNone) << *out;
       EXPECT_NE(*out, nir);
       outputs.insert(*out);
-      if (keep & order::kKeepSex) EXPECT_EQ((*out)[0], nir[0]);
-      if (keep & order::kKeepYear) EXPECT_EQ(out->substr(1, 2), nir.substr(1, 2));
-      if (keep & order::kKeepMonth) EXPECT_EQ(out->substr(3, 2), nir.substr(3, 2));
+      if (keep & order::kKeepSex) {
+        EXPECT_EQ((*out)[0], nir[0]);
+      }
+      if (keep & order::kKeepYear) {
+        EXPECT_EQ(out->substr(1, 2), nir.substr(1, 2));
+      }
+      if (keep & order::kKeepMonth) {
+        EXPECT_EQ(out->substr(3, 2), nir.substr(3, 2));
+      }
       bool corsica = nir[6] == 'A' || nir[6] == 'B';
-      if (corsica) EXPECT_EQ(out->substr(5, 2), nir.substr(5, 2)) << "Corsica stays Corsica";
+      if (corsica) {
+        EXPECT_EQ(out->substr(5, 2), nir.substr(5, 2)) << "Corsica stays Corsica";
+      }
       auto back = p->Reverse(*out);
       ASSERT_TRUE(back.ok());
       EXPECT_EQ(*back, nir);
@@ -125,7 +133,9 @@ TEST(CprPseudonym, ValidReversibleMod11AndSexKept) {
     outputs.insert(*out);
     EXPECT_EQ(*p->Reverse(*out), cpr);
     std::string bare = cpr.substr(0, 6) + cpr.substr(7);
-    if (c == detect::Confidence::kHigh) EXPECT_EQ(p->Apply(bare)->size(), 10u);
+    if (c == detect::Confidence::kHigh) {
+      EXPECT_EQ(p->Apply(bare)->size(), 10u);
+    }
   }
   EXPECT_GT(n, 2000);
   EXPECT_FALSE(p->Apply("310299-1234").ok()) << "31 February";

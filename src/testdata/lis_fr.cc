@@ -139,9 +139,9 @@ std::string Lower(std::string_view s) {
 
 std::string Nir(Rng& rng, int sex, int birth_year, int birth_month, const Place& place) {
   std::string n = std::to_string(sex);
-  char yy[3];
-  (void)std::snprintf(yy, sizeof yy, "%02d", birth_year % 100);
-  n += yy;
+  int yy = birth_year % 100;
+  n += static_cast<char>('0' + yy / 10);
+  n += static_cast<char>('0' + yy % 10);
   int month = birth_month;
   if (rng.Chance(1)) month = 20 + static_cast<int>(rng.Below(23));  // unknown month ranges
   char mm[3];
