@@ -88,7 +88,9 @@ TEST(Merkle, EveryBuiltProofVerifiesAndNoOtherDoes) {
       auto proof = ConsistencyProof(d, m);
       Hash old_root = RootOf(d.first(m));
       EXPECT_TRUE(VerifyConsistency(m, n, old_root, root, proof)) << m << "→" << n;
-      if (m < n) EXPECT_FALSE(VerifyConsistency(m, n, root, old_root, proof));
+      if (m < n) {
+        EXPECT_FALSE(VerifyConsistency(m, n, root, old_root, proof));
+      }
     }
   }
 }
