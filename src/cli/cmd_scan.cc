@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/diagnostic.h"
+#include "core/encoding.h"
 #include "scan/scanner.h"
 
 namespace cordon::cli {
@@ -137,8 +138,7 @@ class TextReporter : public Reporter {
                         scaled, unit, report.seconds);
     std::string kinds = CountsText(t.counts, "; ");
     std::cout << Thousands(t.with_findings) << (t.with_findings == 1 ? " file" : " files")
-              << " with findings out of "
-              << Thousands(report.files.size()) << "; " << sizes << "; "
+              << " with findings out of " << Thousands(report.files.size()) << "; " << sizes << "; "
               << (kinds.empty() ? "nothing found" : kinds) << "\n";
   }
 };
@@ -272,18 +272,8 @@ class SarifReporter : public Reporter {
  private:
   // A relative URI reference for the path (percent-encoded), file:// when absolute.
   static std::string Uri(const std::string& path) {
-    static const char* kHex = "0123456789ABCDEF";
-    std::string out = path.starts_with('/') ? "file://" : "";
-    for (unsigned char c : path) {
-      if (std::isalnum(c) || std::strchr("/-._~", c)) {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-    return out;
+    std::string uri = path.starts_with('/') ? "file://" : "";
+    return uri.append(PercentEncodePath(path));
   }
   bool first_ = true;
 };

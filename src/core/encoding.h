@@ -11,7 +11,10 @@
 
 namespace cordon {
 
-std::string HexEncode(ByteView data);            // lowercase
+std::string HexEncode(ByteView data);  // lowercase
+// A path as a URI path (RFC 3986): every byte but letters, digits and
+// "/-._~" percent-encoded, so that '?', '#', '%' and spaces stay path bytes.
+std::string PercentEncodePath(std::string_view path);
 Result<Bytes> HexDecode(std::string_view text);  // either case, even length
 
 enum class Base64Padding { kPadded, kUnpadded };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/encoding.h"
 #include "scan/containers.h"
 #include "scan/text_scanner.h"
 
@@ -133,17 +134,8 @@ void ScanDatabase(sqlite3* db, FileResult& out, const ScanOptions& o) {
 
 std::string FileUri(const std::string& path, const char* query) {
   std::string uri = "file:";
-  static const char* kHex = "0123456789ABCDEF";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("/-._~", c)) {
-      uri += static_cast<char>(c);
-    } else {
-      uri += '%';
-      uri += kHex[c >> 4];
-      uri += kHex[c & 15];
-    }
-  }
-  return uri + query;
+  uri.append(PercentEncodePath(path)).append(query);
+  return uri;
 }
 
 DbPtr Open(const std::string& uri, std::string& error) {
