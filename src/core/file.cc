@@ -105,6 +105,19 @@ Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size) {
   return data;
 }
 
+Result<SecretBuffer> ReadSecretFile(const std::string& path, size_t max_size) {
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenForReading(path));
+  FdSource source(fd.get(), path);
+  SecretBuffer buf(max_size + 1);
+  auto n = ReadFull(source, buf.RevealMutable());
+  if (!n.ok()) return n.error().WithContext(path);
+  if (*n > max_size) {
+    return Error(ErrorCode::kLimitExceeded,
+                 path + ": larger than " + std::to_string(max_size) + " bytes; not a key file");
+  }
+  return SecretBuffer::CopyOf(buf.RevealBytes().first(*n));
+}
+
 Result<AtomicFile> AtomicFile::Create(const std::string& path, mode_t mode, Overwrite overwrite) {
   if (overwrite == Overwrite::kRefuse && PathExists(path)) {
     return Error(ErrorCode::kAlreadyExists, path + " already exists; cordon does not overwrite it",

@@ -12,6 +12,7 @@
 #include "core/bytes.h"
 #include "core/io.h"
 #include "core/result.h"
+#include "core/secret_buffer.h"
 
 namespace cordon {
 
@@ -64,6 +65,10 @@ class FileSource final : public ByteSource {
 // Reads a whole file, refusing files larger than max_size (untrusted input
 // must have bounded cost).
 Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size);
+
+// Reads a small secret file (a key) straight into locked memory: the key
+// text never sits in an ordinary heap buffer.
+Result<SecretBuffer> ReadSecretFile(const std::string& path, size_t max_size);
 
 enum class Overwrite { kRefuse, kReplace };
 

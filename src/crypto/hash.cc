@@ -1,10 +1,28 @@
+// The low-level SHA256_* interface (deprecated in OpenSSL 3 in favour of
+// EVP, which allocates a context per digest) keeps short-message hashing,
+// the Merkle tree's whole workload, allocation-free.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "crypto/hash.h"
+
+#include <openssl/sha.h>
 
 namespace cordon::crypto {
 
+namespace {
+SHA256_CTX* Ctx(unsigned char* state) { return reinterpret_cast<SHA256_CTX*>(state); }
+}  // namespace
+
+Sha256::Sha256() {
+  static_assert(sizeof(SHA256_CTX) <= 112 && alignof(SHA256_CTX) <= 8);
+  SHA256_Init(Ctx(state_));
+}
+
+void Sha256::Update(ByteView data) { SHA256_Update(Ctx(state_), data.data(), data.size()); }
+
 Sha256::Digest Sha256::Final() {
   Digest out{};
-  crypto_hash_sha256_final(&state_, out.data());
+  SHA256_Final(out.data(), Ctx(state_));
   return out;
 }
 

@@ -12,31 +12,38 @@ uint64_t SplitPoint(uint64_t n) {
   return k;
 }
 
-void Path(std::span<const Hash> d, uint64_t m, std::vector<Hash>& out) {
-  if (d.size() <= 1) return;
-  uint64_t k = SplitPoint(d.size());
+// PATH and SUBPROOF of RFC 6962 §2.1.1–2.1.2 over D[start:start+n].
+void Path(const SubtreeHashFn& mth, uint64_t start, uint64_t n, uint64_t m,
+          std::vector<Hash>& out) {
+  if (n <= 1) return;
+  uint64_t k = SplitPoint(n);
   if (m < k) {
-    Path(d.first(k), m, out);
-    out.push_back(RootOf(d.subspan(k)));
+    Path(mth, start, k, m, out);
+    out.push_back(mth(start + k, n - k));
   } else {
-    Path(d.subspan(k), m - k, out);
-    out.push_back(RootOf(d.first(k)));
+    Path(mth, start + k, n - k, m - k, out);
+    out.push_back(mth(start, k));
   }
 }
 
-void SubProof(std::span<const Hash> d, uint64_t m, bool whole, std::vector<Hash>& out) {
-  if (m == d.size()) {
-    if (!whole) out.push_back(RootOf(d));
+void SubProof(const SubtreeHashFn& mth, uint64_t start, uint64_t n, uint64_t m, bool whole,
+              std::vector<Hash>& out) {
+  if (m == n) {
+    if (!whole) out.push_back(mth(start, n));
     return;
   }
-  uint64_t k = SplitPoint(d.size());
+  uint64_t k = SplitPoint(n);
   if (m <= k) {
-    SubProof(d.first(k), m, whole, out);
-    out.push_back(RootOf(d.subspan(k)));
+    SubProof(mth, start, k, m, whole, out);
+    out.push_back(mth(start + k, n - k));
   } else {
-    SubProof(d.subspan(k), m - k, false, out);
-    out.push_back(RootOf(d.first(k)));
+    SubProof(mth, start + k, n - k, m - k, false, out);
+    out.push_back(mth(start, k));
   }
+}
+
+SubtreeHashFn OverLeaves(std::span<const Hash> leaves) {
+  return [leaves](uint64_t start, uint64_t size) { return RootOf(leaves.subspan(start, size)); };
 }
 
 }  // namespace
@@ -65,16 +72,24 @@ Hash RootOf(std::span<const Hash> d) {
   return NodeHash(RootOf(d.first(k)), RootOf(d.subspan(k)));
 }
 
-std::vector<Hash> InclusionProof(std::span<const Hash> leaves, uint64_t index) {
+std::vector<Hash> InclusionProof(const SubtreeHashFn& subtree, uint64_t tree_size, uint64_t index) {
   std::vector<Hash> out;
-  if (index < leaves.size()) Path(leaves, index, out);
+  if (index < tree_size) Path(subtree, 0, tree_size, index, out);
   return out;
 }
 
-std::vector<Hash> ConsistencyProof(std::span<const Hash> leaves, uint64_t m) {
+std::vector<Hash> ConsistencyProof(const SubtreeHashFn& subtree, uint64_t tree_size, uint64_t m) {
   std::vector<Hash> out;
-  if (m > 0 && m <= leaves.size()) SubProof(leaves, m, true, out);
+  if (m > 0 && m <= tree_size) SubProof(subtree, 0, tree_size, m, true, out);
   return out;
+}
+
+std::vector<Hash> InclusionProof(std::span<const Hash> leaves, uint64_t index) {
+  return InclusionProof(OverLeaves(leaves), leaves.size(), index);
+}
+
+std::vector<Hash> ConsistencyProof(std::span<const Hash> leaves, uint64_t m) {
+  return ConsistencyProof(OverLeaves(leaves), leaves.size(), m);
 }
 
 bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,

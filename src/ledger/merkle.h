@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -25,6 +26,15 @@ Hash RootOf(std::span<const Hash> leaves);
 // hashes. Index must be < leaves.size(); 0 < m ≤ leaves.size().
 std::vector<Hash> InclusionProof(std::span<const Hash> leaves, uint64_t index);
 std::vector<Hash> ConsistencyProof(std::span<const Hash> leaves, uint64_t m);
+
+// The same proofs from a source of subtree hashes: `subtree(start, size)`
+// returns MTH(D[start:start+size]) for the nodes of the RFC's tree (start is
+// always a multiple of the largest power of two ≤ size). A store of complete
+// subtrees answers it in O(log n) reads, so proofs over a large log never
+// read every leaf.
+using SubtreeHashFn = std::function<Hash(uint64_t start, uint64_t size)>;
+std::vector<Hash> InclusionProof(const SubtreeHashFn& subtree, uint64_t tree_size, uint64_t index);
+std::vector<Hash> ConsistencyProof(const SubtreeHashFn& subtree, uint64_t tree_size, uint64_t m);
 
 // RFC 9162 §2.1.3.2 and §2.1.4.2. False on any mismatch, wrong length or
 // out-of-range size (and for consistency from an empty tree): a verifier

@@ -83,8 +83,13 @@ std::string Cpr(Rng& rng, int y, int m, int d, int sex) {
 }
 
 std::string Phone(Rng& rng) {
-  std::string p = "+45 " + std::to_string(2 + rng.Below(8)) + std::to_string(rng.Below(10));
-  for (int i = 0; i < 3; ++i) p += " " + Pad(rng.Below(100), 2);
+  std::string p = "+45 ";
+  p += std::to_string(2 + rng.Below(8));
+  p += std::to_string(rng.Below(10));
+  for (int i = 0; i < 3; ++i) {
+    p += ' ';
+    p += Pad(rng.Below(100), 2);
+  }
   return p;
 }
 
@@ -137,7 +142,8 @@ Result<CprDkStats> WriteCprDk(const std::string& dir, const CprDkOptions& o) {
     std::string first = sex == 2 ? rng.Pick(kWomen) : rng.Pick(kMen);
     std::string last = rng.Pick(kSurnames);
     const Town& town = kTowns[rng.Below(kTowns.size())];
-    std::string id = "B" + Pad(static_cast<uint32_t>(i), 7);
+    std::string id = "B";
+    id += Pad(static_cast<uint32_t>(i), 7);
     b.Field(id);
     b.Field(Cpr(rng, y, m, d, sex));
     b.Field(first);

@@ -107,8 +107,12 @@ std::string Digits(Rng& rng, int n) {
 }
 
 std::string Phone(Rng& rng) {
-  std::string p = "0" + std::to_string(1 + rng.Below(7));
-  for (int i = 0; i < 4; ++i) p += " " + Digits(rng, 2);
+  std::string p = "0";
+  p += std::to_string(1 + rng.Below(7));
+  for (int i = 0; i < 4; ++i) {
+    p += ' ';
+    p += Digits(rng, 2);
+  }
   return p;
 }
 

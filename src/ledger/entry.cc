@@ -1,0 +1,97 @@
+#include "ledger/entry.h"
+
+#include <charconv>
+
+#include "detect/matcher.h"
+
+namespace cordon::ledger {
+namespace {
+
+Error Refused(const std::string& path, std::string what) {
+  return Error(ErrorCode::kRefused,
+               "ledger entry" + (path.empty() ? std::string() : " field " + path) + ": " + what);
+}
+
+// Checks one value and its children; `path` names it in errors ("tables[2].name").
+Status CheckValue(const nlohmann::json& v, const std::string& path) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::number_float:
+      return Refused(path, "floating-point numbers have no canonical form here; use an integer");
+    case nlohmann::json::value_t::object:
+      for (const auto& [key, child] : v.items()) {
+        for (unsigned char ch : key) {
+          if (ch < 0x20 || ch >= 0x80) return Refused(path, "keys must be printable ASCII");
+        }
+        CORDON_TRY(CheckValue(child, path.empty() ? key : path + "." + key));
+      }
+      return Ok();
+    case nlohmann::json::value_t::array: {
+      size_t i = 0;
+      for (const auto& child : v)
+        CORDON_TRY(CheckValue(child, path + "[" + std::to_string(i++) + "]"));
+      return Ok();
+    }
+    case nlohmann::json::value_t::string: {
+      const std::string& s = v.get_ref<const std::string&>();
+      Status found = Ok();
+      detect::FindIdentifiers(s, detect::kAllKinds, [&](const detect::Match& m) {
+        if (found.ok()) {
+          found = Refused(path, "holds what looks like a " + std::string(detect::KindName(m.kind)) +
+                                    "; a ledger entry must never carry personal data");
+        }
+      });
+      return found;
+    }
+    default:
+      return Ok();
+  }
+}
+
+}  // namespace
+
+Result<std::string> CanonicalEntry(const nlohmann::json& event) {
+  if (!event.is_object()) return Refused("", "an entry is a JSON object");
+  CORDON_TRY(CheckValue(event, ""));
+  std::string out;
+  try {
+    // nlohmann::json keeps object keys in a std::map: sorted bytewise, which
+    // is JCS's UTF-16 order for ASCII keys; dump() escapes as JCS does.
+    out = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception&) {
+    return Refused("", "a string is not valid UTF-8");
+  }
+  if (out.size() > kMaxEntrySize) return Refused("", "larger than 64 KiB");
+  return out;
+}
+
+std::optional<uint64_t> EntrySeq(std::string_view e) {
+  // Walks the top-level object: depth counts braces and brackets outside
+  // strings; a key at depth 1 is a string directly after '{' or ','.
+  int depth = 0;
+  char prev = 0;  // last structural character outside strings
+  for (size_t i = 0; i < e.size(); ++i) {
+    char c = e[i];
+    if (c == '"') {
+      size_t start = i + 1, j = start;
+      while (j < e.size() && e[j] != '"') j += e[j] == '\\' ? 2 : 1;
+      if (j >= e.size()) return std::nullopt;
+      if (depth == 1 && (prev == '{' || prev == ',') && e.substr(start, j - start) == "seq" &&
+          j + 1 < e.size() && e[j + 1] == ':') {
+        uint64_t v = 0;
+        const char* p = e.data() + j + 2;
+        auto [end, ec] = std::from_chars(p, e.data() + e.size(), v);
+        if (ec != std::errc() || end == p) return std::nullopt;
+        return v;
+      }
+      i = j;
+      prev = '"';
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
+    if (c == '{' || c == '[' || c == '}' || c == ']' || c == ',' || c == ':') prev = c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace cordon::ledger

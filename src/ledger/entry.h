@@ -1,0 +1,31 @@
+// Ledger entries: one event as canonical JSON — RFC 8785 (JCS) restricted to
+// what entries hold: objects with ASCII keys (sorted), strings, integers,
+// booleans, null and arrays, no whitespace. The exact bytes are the leaf, so
+// anyone can re-derive them from the event and check the hash.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace cordon::ledger {
+
+inline constexpr int kEntryVersion = 1;
+inline constexpr size_t kMaxEntrySize = 64 * 1024;
+
+// Serializes `event` canonically. Refuses floats, non-ASCII keys, invalid
+// UTF-8 and entries over kMaxEntrySize; and refuses any entry in which the
+// detectors find a personal identifier (NIR, CPR, IBAN, card, e-mail, phone):
+// a ledger is evidence about data, never a copy of it. Errors name the field,
+// never the value.
+Result<std::string> CanonicalEntry(const nlohmann::json& event);
+
+// The top-level "seq" of a canonical entry, found without parsing the whole
+// entry (verify reads a million entries); nullopt when it has none.
+std::optional<uint64_t> EntrySeq(std::string_view entry);
+
+}  // namespace cordon::ledger

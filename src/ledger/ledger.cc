@@ -1,0 +1,647 @@
+#include "ledger/ledger.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "core/encoding.h"
+#include "ledger/entry.h"
+#include "ledger/records.h"
+
+namespace cordon::ledger {
+namespace {
+
+constexpr size_t kReadChunk = 4 << 20;
+
+Error IoError(const std::string& what) {
+  return Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
+}
+
+std::string Join(const std::string& dir, const char* name) { return dir + "/" + name; }
+
+Status WriteAllAt(int fd, ByteView data, uint64_t offset, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n =
+        pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return IoError(path);
+    done += static_cast<size_t>(n);
+  }
+  return Ok();
+}
+
+Status ReadAllAt(int fd, std::span<uint8_t> out, uint64_t offset, const std::string& path) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError(path);
+    if (n == 0) return Error(ErrorCode::kTruncated, path + ": ends early");
+    done += static_cast<size_t>(n);
+  }
+  return Ok();
+}
+
+Result<uint64_t> FileSize(int fd, const std::string& path) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return IoError(path);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status CheckMagic(int fd, std::string_view magic, const std::string& path) {
+  std::string head(magic.size(), '\0');
+  ssize_t n = pread(fd, head.data(), head.size(), 0);
+  if (n != static_cast<ssize_t>(magic.size()) || head != magic) {
+    return Error(ErrorCode::kMalformed, path + ": not a cordon ledger file (bad first line)");
+  }
+  return Ok();
+}
+
+// An flock held for one operation: writers lock only while they append, so
+// a long-lived writer (the server) never blocks readers or `verify`.
+class FileLock {
+ public:
+  static Result<FileLock> Take(int fd, int op, const std::string& path) {
+    while (flock(fd, op) != 0) {
+      if (errno != EINTR) return IoError(path);
+    }
+    return FileLock(fd);
+  }
+  FileLock(FileLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  FileLock& operator=(FileLock&&) = delete;
+  ~FileLock() {
+    if (fd_ >= 0) flock(fd_, LOCK_UN);
+  }
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Reads records from `fd` starting at `pos`, calling `each(record, offset)`
+// for every valid one; returns where the valid records end and how the scan
+// stopped (kEnd, or the first bad / incomplete record).
+struct ScanEnd {
+  uint64_t pos;
+  RecordStatus status;
+};
+Result<ScanEnd> ScanRecords(int fd, uint64_t pos, uint64_t file_size, const std::string& path,
+                            const std::function<Status(const RecordView&, uint64_t)>& each,
+                            bool check = true) {
+  Bytes buf;
+  size_t start = 0;        // first unconsumed byte of buf
+  uint64_t buf_pos = pos;  // file offset of buf[0]
+  while (true) {
+    RecordView r = ParseRecord(ByteView(buf).subspan(start), check);
+    if (r.status == RecordStatus::kOk) {
+      CORDON_TRY(each(r, buf_pos + start));
+      start += r.size;
+      continue;
+    }
+    if (r.status == RecordStatus::kBad) return ScanEnd{buf_pos + start, r.status};
+    // kEnd or kIncomplete: read more, keeping the unconsumed part.
+    uint64_t next = buf_pos + buf.size();
+    if (next >= file_size) {
+      return ScanEnd{buf_pos + start,
+                     start == buf.size() ? RecordStatus::kEnd : RecordStatus::kIncomplete};
+    }
+    buf.erase(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(start));
+    buf_pos += start;
+    start = 0;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(kReadChunk, file_size - next));
+    size_t old = buf.size();
+    buf.resize(old + want);
+    CORDON_TRY(ReadAllAt(fd, std::span<uint8_t>(buf).subspan(old), next, path));
+  }
+}
+
+// The tree size a checkpoint note claims, without checking its signature.
+uint64_t NoteSize(std::string_view note) {
+  auto n = ParseNote(note);
+  if (!n) return 0;
+  auto c = ParseCheckpointBody(n->text);
+  return c ? c->size : 0;
+}
+
+}  // namespace
+
+std::string UtcNow() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Status Ledger::Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key) {
+  if (!ValidKeyName(origin)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "origin \"" + origin + "\": must be non-empty ASCII without spaces or '+'",
+                 "use a schema-less URL such as lab.example/cordon-ledger");
+  }
+  // Parents too: the default per-user ledger lives under ~/.local/share.
+  for (size_t p = dir.find('/', 1); p != std::string::npos; p = dir.find('/', p + 1)) {
+    mkdir(dir.substr(0, p).c_str(), 0700);
+  }
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return IoError(dir);
+  if (PathExists(Join(dir, "ledger.log"))) {
+    return Error(ErrorCode::kAlreadyExists, dir + " already holds a ledger");
+  }
+  SecretBuffer key_text = key.Format();
+  CORDON_TRY(
+      WriteFileAtomic(Join(dir, "signing.key"), key_text.RevealBytes(), 0600, Overwrite::kRefuse));
+  NoteVerifier v = NoteVerifier::For(origin, key.public_key().key);
+  CORDON_TRY(WriteFileAtomic(Join(dir, "vkey"), AsBytes(v.Format() + "\n"), 0644));
+  CORDON_TRY(WriteFileAtomic(Join(dir, "checkpoints.log"), AsBytes(kCheckpointsMagic), 0644));
+  // ledger.log last: its presence is what marks a complete ledger.
+  CORDON_TRY(
+      WriteFileAtomic(Join(dir, "ledger.log"), AsBytes(kLogMagic), 0644, Overwrite::kRefuse));
+  CORDON_ASSIGN_OR_RETURN(Ledger l, Open(dir, Access::kAppend));
+  CORDON_TRY(l.Append({{{"action", "ledger.init"},
+                        {"origin", origin},
+                        {"key_ids", {sign::KeyIdHex(key.key_id())}},
+                        {"outcome", "ok"}}}));
+  CORDON_TRY(l.Checkpoint());
+  return Ok();
+}
+
+Result<Ledger> Ledger::Open(const std::string& dir, Access access,
+                            std::vector<std::string>* warnings) {
+  Ledger l;
+  l.dir_ = dir;
+  l.access_ = access;
+  l.now_ = UtcNow;
+  const std::string log_path = Join(dir, "ledger.log");
+  bool writable = true;
+  int fd = open(log_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 && (errno == EACCES || errno == EROFS) && access == Access::kRead) {
+    writable = false;
+    fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return Error(ErrorCode::kNotFound, dir + ": no ledger here",
+                   "create one with `cordon ledger init --dir " + dir + " --origin NAME`");
+    }
+    return IoError(log_path);
+  }
+  l.log_ = UniqueFd(fd);
+  // Exclusive while recovering (shared on a read-only copy), released on return.
+  CORDON_ASSIGN_OR_RETURN(FileLock lock,
+                          FileLock::Take(fd, writable ? LOCK_EX : LOCK_SH, log_path));
+  CORDON_TRY(CheckMagic(fd, kLogMagic, log_path));
+  CORDON_ASSIGN_OR_RETURN(Bytes vkey, ReadFileLimited(Join(dir, "vkey"), 4096));
+  CORDON_ASSIGN_OR_RETURN(l.verifier_, NoteVerifier::Parse(AsChars(vkey)));
+  if (access == Access::kAppend) {
+    CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(Join(dir, "signing.key"), 4096));
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, sign::SecretKey::Parse(secret.RevealBytes()));
+    if (NoteVerifier::For(l.verifier_.name, key.public_key().key).key_id != l.verifier_.key_id) {
+      return Error(ErrorCode::kAuthFailed, dir + ": signing.key is not the key of vkey");
+    }
+    l.key_ = std::move(key);
+  }
+  const int cp_flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+  int cfd = open(Join(dir, "checkpoints.log").c_str(), cp_flags);
+  if (cfd < 0) return IoError(Join(dir, "checkpoints.log"));
+  l.checkpoints_fd_ = UniqueFd(cfd);
+  CORDON_TRY(CheckMagic(cfd, kCheckpointsMagic, Join(dir, "checkpoints.log")));
+  CORDON_TRY(l.LoadCheckpoints(writable ? warnings : nullptr));
+  int ofd = open(Join(dir, "offsets").c_str(), (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC,
+                 0600);
+  if (ofd < 0) return IoError(Join(dir, "offsets"));
+  l.offsets_ = UniqueFd(ofd);
+  CORDON_ASSIGN_OR_RETURN(l.levels_, HashLevels::Open(Join(dir, "tree"), writable));
+  if (writable) {
+    CORDON_TRY(l.Recover(warnings));
+  } else {
+    CORDON_ASSIGN_OR_RETURN(uint64_t off_bytes, FileSize(ofd, Join(dir, "offsets")));
+    l.size_ = off_bytes / 8;
+    if (!l.levels_.Consistent() || l.levels_.leaves() != l.size_) {
+      return Error(ErrorCode::kRefused,
+                   dir + ": the ledger's index is behind its log and the directory is read-only",
+                   "run `cordon ledger verify` (it reads the log alone), or open the ledger "
+                   "once with write access");
+    }
+  }
+  return l;
+}
+
+Status Ledger::LoadCheckpoints(std::vector<std::string>* warnings) {
+  const std::string path = Join(dir_, "checkpoints.log");
+  CORDON_ASSIGN_OR_RETURN(uint64_t file_size, FileSize(checkpoints_fd_.get(), path));
+  checkpoints_.clear();
+  CORDON_ASSIGN_OR_RETURN(
+      ScanEnd end, ScanRecords(checkpoints_fd_.get(), kCheckpointsMagic.size(), file_size, path,
+                               [&](const RecordView& r, uint64_t) {
+                                 checkpoints_.emplace_back(AsChars(r.payload));
+                                 return Ok();
+                               }));
+  checkpoints_bytes_ = end.pos;
+  checkpointed_size_ = checkpoints_.empty() ? 0 : NoteSize(checkpoints_.back());
+  if (end.status != RecordStatus::kEnd && warnings != nullptr) {
+    // Only the last checkpoint write can be torn; drop its remains.
+    if (ftruncate(checkpoints_fd_.get(), static_cast<off_t>(end.pos)) != 0 ||
+        fdatasync(checkpoints_fd_.get()) != 0) {
+      return IoError(path);
+    }
+    warnings->push_back(path + ": dropped " + std::to_string(file_size - end.pos) +
+                        " bytes of a checkpoint whose write was interrupted");
+  }
+  return Ok();
+}
+
+Status Ledger::Recover(std::vector<std::string>* warnings) {
+  const std::string log_path = Join(dir_, "ledger.log");
+  const std::string off_path = Join(dir_, "offsets");
+  CORDON_ASSIGN_OR_RETURN(uint64_t log_size, FileSize(log_.get(), log_path));
+  CORDON_ASSIGN_OR_RETURN(uint64_t off_bytes, FileSize(offsets_.get(), off_path));
+  uint64_t n = off_bytes / 8;
+  if (!levels_.Consistent()) n = 0;
+  n = std::min(n, levels_.leaves());
+  uint64_t pos = kLogMagic.size();
+  if (n > 0) {
+    // Trust the index only if its last entry is a valid record of the log.
+    uint8_t raw[8];
+    CORDON_TRY(ReadAllAt(offsets_.get(), raw, (n - 1) * 8, off_path));
+    uint64_t off = 0;
+    for (int i = 7; i >= 0; --i) off = off << 8 | raw[i];
+    bool good = false;
+    if (off >= kLogMagic.size() && off + kRecordOverhead <= log_size) {
+      uint8_t len[4];
+      CORDON_TRY(ReadAllAt(log_.get(), len, off, log_path));
+      uint64_t payload = uint64_t{len[0]} | uint64_t{len[1]} << 8 | uint64_t{len[2]} << 16 |
+                         uint64_t{len[3]} << 24;
+      if (payload <= kMaxRecordPayload && off + kRecordOverhead + payload <= log_size) {
+        Bytes rec(kRecordOverhead + payload);
+        CORDON_TRY(ReadAllAt(log_.get(), rec, off, log_path));
+        RecordView r = ParseRecord(rec);
+        auto leaf = levels_.Leaf(n - 1);
+        if (r.status == RecordStatus::kOk && leaf && *leaf == r.leaf) {
+          good = true;
+          pos = off + r.size;
+        }
+      }
+    }
+    if (!good) n = 0, pos = kLogMagic.size();
+  }
+  if (n * 8 != off_bytes && ftruncate(offsets_.get(), static_cast<off_t>(n * 8)) != 0) {
+    return IoError(off_path);
+  }
+  CORDON_TRY(levels_.Truncate(n));
+  // Index whatever the log holds beyond the index.
+  Bytes offsets;
+  CORDON_ASSIGN_OR_RETURN(
+      ScanEnd end,
+      ScanRecords(log_.get(), pos, log_size, log_path, [&](const RecordView& r, uint64_t at) {
+        for (int i = 0; i < 8; ++i) {
+          offsets.push_back(static_cast<uint8_t>(at >> (8 * i)));
+        }
+        ++n;
+        return levels_.Push(r.leaf);
+      }));
+  if (end.status != RecordStatus::kEnd) {
+    if (n < checkpointed_size_) {
+      return Error(ErrorCode::kAuthFailed,
+                   log_path + ": entry " + std::to_string(n) +
+                       " is damaged although a signed checkpoint covers it (size " +
+                       std::to_string(checkpointed_size_) + "); this is not an interrupted append",
+                   "run `cordon ledger verify` and treat the ledger as tampered with");
+    }
+    if (ftruncate(log_.get(), static_cast<off_t>(end.pos)) != 0 || fdatasync(log_.get()) != 0) {
+      return IoError(log_path);
+    }
+    if (warnings) {
+      warnings->push_back(log_path + ": dropped " + std::to_string(log_size - end.pos) +
+                          " bytes after entry " + std::to_string(n) +
+                          ": an append was interrupted (crash or kill); every entry before it "
+                          "is intact");
+    }
+    log_size = end.pos;
+  }
+  CORDON_TRY(WriteAllAt(offsets_.get(), offsets, (n - offsets.size() / 8) * 8, off_path));
+  CORDON_TRY(levels_.Flush());
+  size_ = n;
+  log_bytes_ = log_size;
+  return Ok();
+}
+
+Status Ledger::CatchUp() {
+  const std::string log_path = Join(dir_, "ledger.log");
+  CORDON_ASSIGN_OR_RETURN(uint64_t log_size, FileSize(log_.get(), log_path));
+  if (log_size != log_bytes_) {  // another process appended since we looked
+    CORDON_ASSIGN_OR_RETURN(levels_, HashLevels::Open(Join(dir_, "tree"), true));
+    CORDON_TRY(Recover(nullptr));
+  }
+  CORDON_ASSIGN_OR_RETURN(uint64_t cp_size,
+                          FileSize(checkpoints_fd_.get(), Join(dir_, "checkpoints.log")));
+  if (cp_size != checkpoints_bytes_) CORDON_TRY(LoadCheckpoints(nullptr));
+  return Ok();
+}
+
+Result<uint64_t> Ledger::Append(const std::vector<nlohmann::json>& events) {
+  if (access_ != Access::kAppend) {
+    return Error(ErrorCode::kInternal, "ledger opened for reading, not appending");
+  }
+  const std::string log_path = Join(dir_, "ledger.log");
+  CORDON_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(log_.get(), LOCK_EX, log_path));
+  CORDON_TRY(CatchUp());
+  const uint64_t first = size_;
+  Bytes records;
+  std::vector<Hash> leaves;
+  Bytes offsets;
+  leaves.reserve(events.size());
+  offsets.reserve(events.size() * 8);
+  const std::string now = now_();
+  for (size_t i = 0; i < events.size(); ++i) {
+    nlohmann::json e = events[i];
+    if (!e.is_object())
+      return Error(ErrorCode::kInvalidArgument, "a ledger event is a JSON object");
+    e["v"] = kEntryVersion;
+    e["seq"] = first + i;
+    e["time"] = now;
+    auto entry = CanonicalEntry(e);
+    if (!entry) return entry.error().WithContext("event " + std::to_string(i + 1));
+    const uint64_t at = log_bytes_ + records.size();
+    for (int b = 0; b < 8; ++b) offsets.push_back(static_cast<uint8_t>(at >> (8 * b)));
+    leaves.push_back(LeafHash(AsBytes(*entry)));
+    AppendRecord(records, AsBytes(*entry), leaves.back());
+  }
+  Status written = WriteAllAt(log_.get(), records, log_bytes_, log_path);
+  if (written.ok() && fdatasync(log_.get()) != 0) written = IoError(log_path);
+  if (!written.ok()) {
+    // Nothing half-appended stays behind for the next append to build on.
+    if (ftruncate(log_.get(), static_cast<off_t>(log_bytes_)) != 0) { /* Recover will */
+    }
+    return written.error();
+  }
+  for (const Hash& leaf : leaves) CORDON_TRY(levels_.Push(leaf));
+  log_bytes_ += records.size();
+  size_ += events.size();
+  // The index is derived: no fsync (Recover rebuilds it after a crash).
+  CORDON_TRY(WriteAllAt(offsets_.get(), offsets, first * 8, Join(dir_, "offsets")));
+  CORDON_TRY(levels_.Flush());
+  return first;
+}
+
+Result<std::string> Ledger::Checkpoint() {
+  if (access_ != Access::kAppend) {
+    return Error(ErrorCode::kInternal, "ledger opened for reading, not appending");
+  }
+  CORDON_ASSIGN_OR_RETURN(FileLock lock,
+                          FileLock::Take(log_.get(), LOCK_EX, Join(dir_, "ledger.log")));
+  CORDON_TRY(CatchUp());
+  if (!checkpoints_.empty() && checkpointed_size_ == size_) return checkpoints_.back();
+  if (!key_) return Error(ErrorCode::kInternal, "ledger opened without its signing key");
+  ledger::Checkpoint c;
+  c.origin = verifier_.name;
+  c.size = size_;
+  CORDON_ASSIGN_OR_RETURN(c.root, levels_.Root(size_));
+  std::string note =
+      SignNote(FormatCheckpointBody(c), c.origin, key_->ed25519_secret(), verifier_.key);
+  Bytes record;
+  AppendRecord(record, AsBytes(note), LeafHash(AsBytes(note)));
+  const std::string path = Join(dir_, "checkpoints.log");
+  CORDON_TRY(WriteAllAt(checkpoints_fd_.get(), record, checkpoints_bytes_, path));
+  if (fdatasync(checkpoints_fd_.get()) != 0) return IoError(path);
+  checkpoints_bytes_ += record.size();
+  checkpoints_.push_back(note);
+  checkpointed_size_ = size_;
+  return note;
+}
+
+Result<Bytes> Ledger::Entry(uint64_t index) const {
+  if (index >= size_) {
+    return Error(ErrorCode::kNotFound, "entry " + std::to_string(index) + ": the ledger has " +
+                                           std::to_string(size_) + " entries (0-based)");
+  }
+  const std::string log_path = Join(dir_, "ledger.log");
+  uint8_t raw[8];
+  CORDON_TRY(ReadAllAt(offsets_.get(), raw, index * 8, Join(dir_, "offsets")));
+  uint64_t off = 0;
+  for (int i = 7; i >= 0; --i) off = off << 8 | raw[i];
+  uint8_t len[4];
+  CORDON_TRY(ReadAllAt(log_.get(), len, off, log_path));
+  uint32_t n =
+      uint32_t{len[0]} | uint32_t{len[1]} << 8 | uint32_t{len[2]} << 16 | uint32_t{len[3]} << 24;
+  if (n > kMaxRecordPayload) return Error(ErrorCode::kMalformed, log_path + ": damaged record");
+  Bytes rec(kRecordOverhead + n);
+  CORDON_TRY(ReadAllAt(log_.get(), rec, off, log_path));
+  RecordView r = ParseRecord(rec);
+  auto leaf = levels_.Leaf(index);
+  if (r.status != RecordStatus::kOk || !leaf || *leaf != r.leaf) {
+    return Error(ErrorCode::kAuthFailed, "entry " + std::to_string(index) + " is damaged",
+                 "run `cordon ledger verify`");
+  }
+  return Bytes(r.payload.begin(), r.payload.end());
+}
+
+Result<Hash> Ledger::Root(uint64_t tree_size) const {
+  if (tree_size > size_) return Error(ErrorCode::kInvalidArgument, "tree size beyond the ledger");
+  return levels_.Root(tree_size);
+}
+
+Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_size) const {
+  if (tree_size > size_ || index >= tree_size) {
+    return Error(ErrorCode::kInvalidArgument, "entry " + std::to_string(index) +
+                                                  " is not in a tree of size " +
+                                                  std::to_string(tree_size));
+  }
+  std::optional<Error> failed;
+  auto subtree = [&](uint64_t start, uint64_t n) {
+    auto h = levels_.Subtree(start, n);
+    if (!h) {
+      if (!failed) failed = h.error();
+      return Hash{};
+    }
+    return *h;
+  };
+  std::vector<Hash> proof = ledger::InclusionProof(subtree, tree_size, index);
+  if (failed) return *failed;
+  return proof;
+}
+
+Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t tree_size) const {
+  if (tree_size > size_ || old_size > tree_size) {
+    return Error(ErrorCode::kInvalidArgument, "sizes out of range for a consistency proof");
+  }
+  std::optional<Error> failed;
+  auto subtree = [&](uint64_t start, uint64_t n) {
+    auto h = levels_.Subtree(start, n);
+    if (!h) {
+      if (!failed) failed = h.error();
+      return Hash{};
+    }
+    return *h;
+  };
+  std::vector<Hash> proof = ledger::ConsistencyProof(subtree, tree_size, old_size);
+  if (failed) return *failed;
+  return proof;
+}
+
+Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVerifier>& given) {
+  const std::string log_path = Join(dir, "ledger.log");
+  const std::string cp_path = Join(dir, "checkpoints.log");
+  int fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error(ErrorCode::kNotFound, dir + ": no ledger here");
+    return IoError(log_path);
+  }
+  UniqueFd log(fd);
+  // Writers wait while the log is read (they lock only to append).
+  CORDON_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(fd, LOCK_SH, log_path));
+  CORDON_TRY(CheckMagic(fd, kLogMagic, log_path));
+  NoteVerifier verifier;
+  if (given) {
+    verifier = *given;
+  } else {
+    CORDON_ASSIGN_OR_RETURN(Bytes vkey, ReadFileLimited(Join(dir, "vkey"), 4096));
+    CORDON_ASSIGN_OR_RETURN(verifier, NoteVerifier::Parse(AsChars(vkey)));
+  }
+  VerifyReport report;
+  auto bad = [](std::string what) { return Error(ErrorCode::kAuthFailed, std::move(what)); };
+
+  // Every checkpoint: signed by the verifier, sizes never shrinking.
+  std::vector<ledger::Checkpoint> cps;
+  {
+    int cfd = open(cp_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (cfd < 0) return IoError(cp_path);
+    UniqueFd c(cfd);
+    CORDON_TRY(CheckMagic(cfd, kCheckpointsMagic, cp_path));
+    CORDON_ASSIGN_OR_RETURN(uint64_t cp_size, FileSize(cfd, cp_path));
+    Status each_ok = Ok();
+    CORDON_ASSIGN_OR_RETURN(
+        ScanEnd end,
+        ScanRecords(cfd, kCheckpointsMagic.size(), cp_size, cp_path,
+                    [&](const RecordView& r, uint64_t) -> Status {
+                      const std::string name = "checkpoint " + std::to_string(cps.size());
+                      auto cp = OpenCheckpoint(AsChars(r.payload), verifier);
+                      if (!cp) return bad(name + ": " + cp.error().message());
+                      if (!cps.empty() && cp->size < cps.back().size) {
+                        return bad(name + " (size " + std::to_string(cp->size) +
+                                   ") is smaller than the checkpoint before it (size " +
+                                   std::to_string(cps.back().size) + ")");
+                      }
+                      cps.push_back(*cp);
+                      return Ok();
+                    }));
+    if (end.status == RecordStatus::kBad) {
+      return bad("checkpoint " + std::to_string(cps.size()) + ": damaged record in " + cp_path);
+    }
+    if (end.status == RecordStatus::kIncomplete) {
+      report.warnings.push_back(cp_path +
+                                ": an interrupted checkpoint write at the end (dropped "
+                                "the next time the ledger is written)");
+    }
+  }
+  report.checkpoints = cps.size();
+
+  // Every entry: its checksum (= leaf hash) recomputed, its seq in place;
+  // the root at each checkpoint's size recomputed from a compact range.
+  struct Node {
+    Hash hash;
+    uint64_t size;
+  };
+  std::vector<Node> range;
+  auto root = [&]() {
+    if (range.empty()) return RootOf({});
+    Hash r = range.back().hash;
+    for (size_t i = range.size() - 1; i-- > 0;) r = NodeHash(range[i].hash, r);
+    return r;
+  };
+  uint64_t index = 0;
+  size_t next_cp = 0;
+  auto check_checkpoints = [&]() -> Status {
+    while (next_cp < cps.size() && cps[next_cp].size == index) {
+      if (root() != cps[next_cp].root) {
+        return bad("checkpoint " + std::to_string(next_cp) + " (size " + std::to_string(index) +
+                   "): its root does not match the entries: an entry before " +
+                   std::to_string(index) + " was altered, removed or reordered");
+      }
+      ++next_cp;
+    }
+    return Ok();
+  };
+  CORDON_TRY(check_checkpoints());
+  CORDON_ASSIGN_OR_RETURN(uint64_t log_size, FileSize(fd, log_path));
+  CORDON_ASSIGN_OR_RETURN(
+      ScanEnd end,
+      ScanRecords(fd, kLogMagic.size(), log_size, log_path,
+                  [&](const RecordView& r, uint64_t) -> Status {
+                    auto seq = EntrySeq(AsChars(r.payload));
+                    if (!seq || *seq != index) {
+                      return bad("entry " + std::to_string(index) + ": its seq field is " +
+                                 (seq ? std::to_string(*seq) : "missing") +
+                                 " (entries were reordered or spliced)");
+                    }
+                    range.push_back({r.leaf, 1});
+                    while (range.size() > 1 && range[range.size() - 2].size == range.back().size) {
+                      Node right = range.back();
+                      range.pop_back();
+                      range.back().hash = NodeHash(range.back().hash, right.hash);
+                      range.back().size *= 2;
+                    }
+                    ++index;
+                    return check_checkpoints();
+                  }));
+  report.entries = index;
+  const uint64_t covered = cps.empty() ? 0 : cps.back().size;
+  if (end.status != RecordStatus::kEnd) {
+    if (index < covered) {
+      return bad("entry " + std::to_string(index) +
+                 ": damaged record (its checksum or length is wrong) inside what checkpoint " +
+                 std::to_string(cps.size() - 1) + " covers");
+    }
+    report.warnings.push_back(log_path + ": " + std::to_string(log_size - end.pos) +
+                              " bytes after entry " + std::to_string(index) +
+                              " do not form a record: an interrupted append, dropped the next "
+                              "time the ledger is written");
+  }
+  if (next_cp < cps.size()) {
+    return bad("checkpoint " + std::to_string(next_cp) + " covers " +
+               std::to_string(cps[next_cp].size) + " entries but the log holds " +
+               std::to_string(index) + ": entries were deleted");
+  }
+  if (index > covered) {
+    report.warnings.push_back("entries " + std::to_string(covered) + "–" +
+                              std::to_string(index - 1) +
+                              " are not yet covered by a checkpoint (the next command that "
+                              "writes the ledger signs one)");
+  }
+  if (cps.empty()) return bad(cp_path + ": no checkpoint at all");
+  return report;
+}
+
+Result<uint64_t> GroupAppender::Append(nlohmann::json event) {
+  std::unique_lock lock(mu_);
+  if (!open_) open_ = std::make_shared<Batch>();
+  std::shared_ptr<Batch> mine = open_;
+  const size_t my_index = mine->events.size();
+  mine->events.push_back(std::move(event));
+  // Wait while another batch is being written; the first waiter of the next
+  // batch becomes its writer.
+  cv_.wait(lock, [&] { return mine->done || !writing_; });
+  if (!mine->done) {
+    writing_ = true;
+    open_.reset();  // later arrivals start the next batch
+    lock.unlock();
+    Result<uint64_t> first = ledger_.Append(mine->events);
+    lock.lock();
+    mine->first = std::move(first);
+    mine->done = true;
+    writing_ = false;
+    cv_.notify_all();
+  }
+  if (!mine->first->ok()) return mine->first->error();
+  return **mine->first + my_index;
+}
+
+}  // namespace cordon::ledger
