@@ -7,6 +7,11 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
 checks=0
+# Every data command records itself in a ledger: the test's own, never the
+# user's default one.
+export CORDON_LEDGER="$T/ledger"
+"$CORDON" ledger init --dir "$CORDON_LEDGER" --origin test.example/ledger >/dev/null 2>&1 ||
+  { echo "FAIL: cordon ledger init" >&2; exit 1; }
 
 pass() { checks=$((checks + 1)); }
 fail() { echo "FAIL: $*" >&2; exit 1; }

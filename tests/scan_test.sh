@@ -138,7 +138,11 @@ as_user=()
 if [ "$(id -u)" -eq 0 ]; then
   # nobody may not reach the build tree: it runs a copy of the binary.
   cp "$CORDON" ./cordon-copy && chmod 755 ./cordon-copy
-  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups "$T/cordon-copy")
+  # ...and records the scan in a ledger it may write.
+  $CORDON ledger init --dir nobody-ledger --origin test.example/nobody >/dev/null
+  chown -R 65534:65534 nobody-ledger
+  as_user=(env CORDON_LEDGER="$T/nobody-ledger" setpriv --reuid=65534 --regid=65534 --clear-groups
+    "$T/cordon-copy")
 else
   as_user=("$CORDON")
 fi

@@ -6,11 +6,15 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/key_files.h"
+#include "cli/ledger_io.h"
+#include "core/encoding.h"
+#include "crypto/hash.h"
 
 namespace cordon::cli {
 namespace {
 
 struct EncryptArgs {
+  LedgerArgs ledger;
   std::vector<std::string> recipients;
   std::vector<std::string> recipient_files;
   bool passphrase = false;
@@ -21,6 +25,7 @@ struct EncryptArgs {
 };
 
 struct DecryptArgs {
+  LedgerArgs ledger;
   std::vector<std::string> identity_files;
   bool passphrase = false;
   std::string passphrase_file;
@@ -55,23 +60,40 @@ Result<std::vector<std::unique_ptr<age::Recipient>>> CollectRecipients(const Enc
   return out;
 }
 
-Status Encrypt(const EncryptArgs& args) {
+Status Encrypt(const EncryptArgs& args, nlohmann::json& event) {
   CORDON_ASSIGN_OR_RETURN(auto recipients, CollectRecipients(args));
+  if (args.passphrase || !args.passphrase_file.empty()) {
+    event["recipients"] = "passphrase";
+  } else {
+    nlohmann::json list = args.recipients;
+    for (const auto& f : args.recipient_files) {
+      if (auto text = ReadFileLimited(f, 1 << 20); text.ok()) {
+        if (auto rs = age::ParseRecipientsFile(AsChars(*text), f); rs.ok()) {
+          for (const auto& r : *rs) list.push_back(r.Encode());
+        }
+      }
+    }
+    event["recipients"] = list;
+  }
   CORDON_ASSIGN_OR_RETURN(Input in, Input::Open(args.input));
   CORDON_ASSIGN_OR_RETURN(Output out, Output::Open(args.output));
   if (!args.armor && out.is_terminal()) {
     return Error(ErrorCode::kInvalidArgument, "refusing to write binary ciphertext to the terminal",
                  "use -o FILE, redirect the output, or -a for armored text");
   }
-  CORDON_ASSIGN_OR_RETURN(auto enc,
-                          age::Encryptor::Create(recipients, out.sink(),
-                                                 args.armor ? age::Armor::kYes : age::Armor::kNo));
+  crypto::HashingSink hashed(out.sink());
+  CORDON_ASSIGN_OR_RETURN(
+      auto enc,
+      age::Encryptor::Create(recipients, hashed, args.armor ? age::Armor::kYes : age::Armor::kNo));
   CORDON_TRY(Pump(in.source(), *enc, in.size(), "encrypted"));
   CORDON_TRY(enc->Close());
-  return out.Commit();
+  CORDON_TRY(out.Commit());
+  // The ciphertext is named by its hash: that is what travels.
+  event["output"] = {{"bytes", hashed.bytes()}, {"sha256", HexEncode(hashed.Final())}};
+  return Ok();
 }
 
-Status Decrypt(const DecryptArgs& args) {
+Status Decrypt(const DecryptArgs& args, nlohmann::json& event) {
   CORDON_ASSIGN_OR_RETURN(auto identities, LoadIdentities(args.identity_files));
   if (args.passphrase || !args.passphrase_file.empty()) {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer pass, ReadPassphrase(args.passphrase_file, false));
@@ -82,14 +104,19 @@ Status Decrypt(const DecryptArgs& args) {
                  "pass -i KEYFILE (from `cordon keygen`), or -p for a passphrase-encrypted file");
   }
   CORDON_ASSIGN_OR_RETURN(Input in, Input::Open(args.input));
+  crypto::HashingSource hashed(in.source());
   // Open the output only after the header authenticates, so a file that is
   // not ours never creates even an empty output.
-  auto dec = age::Decryptor::Open(in.source(), identities);
+  auto dec = age::Decryptor::Open(hashed, identities);
   if (!dec.ok()) return dec.error().WithContext(in.name());
   CORDON_ASSIGN_OR_RETURN(Output out, Output::Open(args.output));
-  Status pumped = Pump(**dec, out.sink(), in.size(), "decrypted");
+  crypto::HashingSink plain(out.sink());
+  Status pumped = Pump(**dec, plain, in.size(), "decrypted");
   if (!pumped.ok()) return pumped.error().WithContext(in.name());
-  return out.Commit();
+  CORDON_TRY(out.Commit());
+  event["input"] = {{"bytes", hashed.bytes()}, {"sha256", HexEncode(hashed.Final())}};
+  event["output"] = {{"bytes", plain.bytes()}};
+  return Ok();
 }
 
 }  // namespace
@@ -114,7 +141,11 @@ void RegisterAgeCommands(CLI::App& app, int* exit_code) {
   e->add_flag("-a,--armor", enc->armor, "write PEM-armored text instead of binary");
   e->add_option("-o,--output", enc->output, "write here (atomically) instead of standard output");
   e->add_option("INPUT", enc->input, "file to encrypt (default: standard input)");
-  e->callback([enc, exit_code] { *exit_code = Finish(Encrypt(*enc)); });
+  AddLedgerOption(e, enc->ledger);
+  e->callback([enc, exit_code] {
+    *exit_code = Finish(
+        Recorded(enc->ledger, "encrypt", [&](nlohmann::json& ev) { return Encrypt(*enc, ev); }));
+  });
 
   auto dec = std::make_shared<DecryptArgs>();
   CLI::App* d = app.add_subcommand(
@@ -132,7 +163,11 @@ void RegisterAgeCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 30));
   d->add_option("-o,--output", dec->output, "write here (atomically) instead of standard output");
   d->add_option("INPUT", dec->input, "file to decrypt (default: standard input)");
-  d->callback([dec, exit_code] { *exit_code = Finish(Decrypt(*dec)); });
+  AddLedgerOption(d, dec->ledger);
+  d->callback([dec, exit_code] {
+    *exit_code = Finish(
+        Recorded(dec->ledger, "decrypt", [&](nlohmann::json& ev) { return Decrypt(*dec, ev); }));
+  });
 }
 
 }  // namespace cordon::cli

@@ -13,7 +13,10 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/key_files.h"
+#include "cli/ledger_io.h"
 #include "cli/order_io.h"
+#include "core/encoding.h"
+#include "crypto/hash.h"
 #include "pipeline/extract.h"
 
 namespace cordon::cli {
@@ -47,13 +50,15 @@ pipeline::ProgressFn TerminalProgress() {
 }
 
 struct PlanArgs {
+  LedgerArgs ledger;
   std::string order;
   SourceArgs source;
   std::string pseudonym_key;
   bool json = false;
 };
 
-Status RunPlan(const PlanArgs& a) {
+Status RunPlan(const PlanArgs& a, nlohmann::json& event) {
+  event["order"] = OrderJson(a.order);
   CORDON_ASSIGN_OR_RETURN(order::Order ord, LoadOrderFile(a.order));
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
   std::optional<pseudo::PseudonymKey> key;
@@ -64,6 +69,14 @@ Status RunPlan(const PlanArgs& a) {
   auto plan =
       pipeline::Plan(ord, src, ord.recipients.size(), TerminalProgress(), key ? &*key : nullptr);
   if (!plan.ok()) return Error(ErrorCode::kRefused, plan.error().message(), plan.error().hint());
+  nlohmann::json tables = nlohmann::json::array();
+  for (const auto& pt : plan->tables) {
+    tables.push_back({{"name", pt.table->spec->name},
+                      {"rows_read", pt.stats.rows_read},
+                      {"rows_selected", pt.stats.rows_selected}});
+  }
+  event["tables"] = tables;
+  if (key) event["pseudonym_key_id"] = key->id();
   if (a.json) {
     nlohmann::ordered_json j;
     j["format"] = "cordon-plan";
@@ -162,6 +175,7 @@ Status RunPlan(const PlanArgs& a) {
 }
 
 struct ExtractArgs {
+  LedgerArgs ledger;
   std::string order;
   std::string signature;
   SourceArgs source;
@@ -173,7 +187,8 @@ struct ExtractArgs {
   bool json = false;
 };
 
-Status RunExtract(const ExtractArgs& a) {
+Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
+  event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
   CORDON_ASSIGN_OR_RETURN(sign::PublicKey pub, LoadPublicKey(a.controller_key));
   std::optional<sign::SecretKey> processor;
@@ -196,8 +211,28 @@ Status RunExtract(const ExtractArgs& a) {
   req.processor_key = processor ? &*processor : nullptr;
   req.out_dir = a.out;
   req.clock = pipeline::Clock::System();
+  event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
+  if (processor) event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
+  if (pseudonym_key) event["key_ids"]["pseudonym"] = pseudonym_key->id();
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, src, TerminalProgress()));
+  // What left, from the manifest: counts and hashes, never a value.
+  auto m = nlohmann::json::parse(r.manifest);
+  nlohmann::json tables = nlohmann::json::array(), files = nlohmann::json::array();
+  for (const auto& t : m["tables"]) {
+    tables.push_back({{"name", t["name"]},
+                      {"rows_read", t["rows_read"]},
+                      {"rows_written", t["rows_written"]},
+                      {"rows_excluded", t["rows_excluded_by_where"].get<uint64_t>() +
+                                            t["rows_excluded_by_follow"].get<uint64_t>()}});
+    files.push_back({{"name", t["file"]}, {"sha256", t["ciphertext_sha256"]}});
+  }
+  event["tables"] = tables;
+  event["recipients"] = m["recipients"];
+  event["package"] = {{"bytes", r.package_bytes},
+                      {"manifest_sha256", HexEncode(crypto::Sha256::Hash(AsBytes(r.manifest)))},
+                      {"files", files},
+                      {"delete_by", m["delete_by"]}};
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.json) {
     std::cout << r.manifest;
@@ -220,6 +255,7 @@ Status RunExtract(const ExtractArgs& a) {
 }
 
 struct OpenArgs {
+  LedgerArgs ledger;
   std::string package;
   std::vector<std::string> identities;
   std::string processor_key;
@@ -227,7 +263,7 @@ struct OpenArgs {
   bool allow_expired = false;
 };
 
-Status RunOpen(const OpenArgs& a) {
+Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
   CORDON_ASSIGN_OR_RETURN(auto ids, LoadIdentities(a.identities));
   pipeline::OpenRequest req;
   req.package_dir = a.package;
@@ -238,7 +274,20 @@ Status RunOpen(const OpenArgs& a) {
   req.out_dir = a.out;
   req.allow_expired = a.allow_expired;
   req.clock = pipeline::Clock::System();
+  // Name the package and its order before opening: a refusal is recorded too.
+  if (auto text = ReadFileLimited(a.package + "/manifest.json", 1 << 20); text.ok()) {
+    event["package"] = {{"manifest_sha256", HexEncode(crypto::Sha256::Hash(*text))}};
+    auto m = nlohmann::json::parse(AsChars(*text), nullptr, false);
+    if (m.is_object() && m.contains("order") && m["order"].is_object() &&
+        m["order"].contains("id") && m["order"]["id"].is_string()) {
+      event["order"] = {{"id", m["order"]["id"]}};
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r, pipeline::OpenPackage(req));
+  event["order"] = {{"id", r.order_id}};
+  event["files"] = r.files.size();
+  if (req.processor_key)
+    event["key_ids"] = {{"processor", sign::KeyIdHex(req.processor_key->key_id)}};
   for (const auto& [name, bytes] : r.files)
     std::cout << a.out << "/" << name << ": " << Size(bytes) << "\n";
   std::cout << "opened package of order " << r.order_id
@@ -260,7 +309,11 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
                    "show samples of pseudonymized columns as they would leave");
   AddSourceOptions(plan, p->source);
   plan->add_flag("--json", p->json, "stable machine-readable plan (docs/order-format.md)");
-  plan->callback([p, exit_code] { *exit_code = Finish(RunPlan(*p)); });
+  AddLedgerOption(plan, p->ledger);
+  plan->callback([p, exit_code] {
+    *exit_code =
+        Finish(Recorded(p->ledger, "plan", [&](nlohmann::json& ev) { return RunPlan(*p, ev); }));
+  });
 
   auto e = std::make_shared<ExtractArgs>();
   CLI::App* extract = app.add_subcommand(
@@ -288,7 +341,11 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
                    "package does not depend on it")
       ->check(CLI::Range(1, 64));
   extract->add_flag("--json", e->json, "print the manifest instead of a summary");
-  extract->callback([e, exit_code] { *exit_code = Finish(RunExtract(*e)); });
+  AddLedgerOption(extract, e->ledger);
+  extract->callback([e, exit_code] {
+    *exit_code = Finish(
+        Recorded(e->ledger, "extract", [&](nlohmann::json& ev) { return RunExtract(*e, ev); }));
+  });
 
   auto o = std::make_shared<OpenArgs>();
   CLI::App* open = app.add_subcommand(
@@ -304,7 +361,11 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
                    "verify manifest.json.minisig with this public key");
   open->add_option("--out", o->out, "directory to create with the decrypted tables")->required();
   open->add_flag("--allow-expired", o->allow_expired, "open even after the retention deadline");
-  open->callback([o, exit_code] { *exit_code = Finish(RunOpen(*o)); });
+  AddLedgerOption(open, o->ledger);
+  open->callback([o, exit_code] {
+    *exit_code =
+        Finish(Recorded(o->ledger, "open", [&](nlohmann::json& ev) { return RunOpen(*o, ev); }));
+  });
 }
 
 }  // namespace cordon::cli

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/key_files.h"
+#include "cli/ledger_io.h"
 #include "cli/order_io.h"
 #include "core/diagnostic.h"
 #include "pipeline/binding.h"
@@ -89,15 +90,18 @@ Status Check(const CheckArgs& a) {
 }
 
 struct OrderSignArgs {
+  LedgerArgs ledger;
   std::string order;
   std::string key;
 };
 
-Status SignOrder(const OrderSignArgs& a) {
+Status SignOrder(const OrderSignArgs& a, nlohmann::json& event) {
+  event["order"] = OrderJson(a.order);
   CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(a.order, 1 << 20));
   order::LoadedOrder loaded = order::ParseOrder(AsChars(text), a.order);
   if (!loaded.problems.empty()) return order::ProblemsError(a.order, loaded.problems);
   CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.key));
+  event["key_id"] = sign::KeyIdHex(key.key_id());
   MemorySource m(text);
   CORDON_ASSIGN_OR_RETURN(
       sign::Signature sig,
@@ -134,7 +138,11 @@ void RegisterOrderCommands(CLI::App& app, int* exit_code) {
   sign->add_option("ORDER", s->order, "the order (TOML)")->required();
   sign->add_option("-k,--key", s->key, "the controller's secret key (cordon sign-keygen)")
       ->required();
-  sign->callback([s, exit_code] { *exit_code = Finish(SignOrder(*s)); });
+  AddLedgerOption(sign, s->ledger);
+  sign->callback([s, exit_code] {
+    *exit_code = Finish(
+        Recorded(s->ledger, "order.sign", [&](nlohmann::json& ev) { return SignOrder(*s, ev); }));
+  });
 }
 
 }  // namespace cordon::cli

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/ledger_io.h"
 #include "core/diagnostic.h"
 #include "core/encoding.h"
 #include "scan/scanner.h"
@@ -17,6 +18,7 @@ using Json = nlohmann::ordered_json;
 using Counts = std::array<uint64_t, 6>;
 
 struct ScanArgs {
+  LedgerArgs ledger;
   std::vector<std::string> paths;
   bool json = false;
   bool sarif = false;
@@ -278,7 +280,7 @@ class SarifReporter : public Reporter {
   bool first_ = true;
 };
 
-int RunScan(const ScanArgs& a) {
+int RunScan(const ScanArgs& a, nlohmann::json& event) {
   scan::ScanOptions o;
   if (!detect::ParseKinds(a.kinds, o.kinds)) {
     return Fail(Error(ErrorCode::kInvalidArgument,
@@ -308,6 +310,20 @@ int RunScan(const ScanArgs& a) {
       scan::Scan(a.paths, o, [&](const scan::FileResult& f) { reporter->File(f); });
   Totals totals = Summarize(report);
   reporter->End(report, totals);
+  // Counts only: where identifiers were found is in the report, not the ledger.
+  nlohmann::json kinds = nlohmann::json::object();
+  for (size_t k = 0; k < totals.counts.size(); ++k) {
+    if (totals.counts[k] > 0) {
+      kinds[std::string(detect::KindName(static_cast<detect::Kind>(k)))] = totals.counts[k];
+    }
+  }
+  event["scan"] = {{"paths", a.paths.size()},
+                   {"files", totals.scanned},
+                   {"bytes", report.bytes},
+                   {"findings", totals.findings},
+                   {"files_with_findings", totals.with_findings},
+                   {"by_kind", kinds},
+                   {"unreadable", report.errors}};
   if (report.errors > 0) return kExitUsage;  // 2: some path could not be read (reported above)
   if (a.fail_on_findings && totals.findings > 0) return kExitFailure;
   return kExitOk;
@@ -339,7 +355,15 @@ void RegisterScanCommands(CLI::App& app, int* exit_code) {
                 "64 MiB are always read)")
       ->check(CLI::Range(1, 100000));
   s->add_flag("--fail-on-findings", a->fail_on_findings, "exit 1 when anything is found (for CI)");
-  s->callback([a, exit_code] { *exit_code = RunScan(*a); });
+  AddLedgerOption(s, a->ledger);
+  s->callback([a, exit_code] {
+    int code = kExitOk;
+    Status recorded = Recorded(a->ledger, "scan", [&](nlohmann::json& ev) {
+      code = RunScan(*a, ev);
+      return Ok();
+    });
+    *exit_code = recorded.ok() ? code : Fail(recorded.error());
+  });
 }
 
 }  // namespace cordon::cli

@@ -6,14 +6,15 @@
 
 namespace cordon::cli {
 
-void RegisterKeyCommands(CLI::App& app, int* exit_code);       // keygen, sign-keygen
-void RegisterAgeCommands(CLI::App& app, int* exit_code);       // encrypt, decrypt
-void RegisterSignCommands(CLI::App& app, int* exit_code);      // sign, verify
-void RegisterTestdataCommands(CLI::App& app, int* exit_code);  // testdata lis-fr
-void RegisterOrderCommands(CLI::App& app, int* exit_code);     // order check, order sign
-void RegisterExtractCommands(CLI::App& app, int* exit_code);   // plan, extract, open
-void RegisterScanCommands(CLI::App& app, int* exit_code);
-void RegisterPseudonymCommands(CLI::App& app,
-                               int* exit_code);  // pseudokey, pseudonym reverse      // scan
+void RegisterKeyCommands(CLI::App& app, int* exit_code);        // keygen, sign-keygen
+void RegisterAgeCommands(CLI::App& app, int* exit_code);        // encrypt, decrypt
+void RegisterSignCommands(CLI::App& app, int* exit_code);       // sign, verify
+void RegisterTestdataCommands(CLI::App& app, int* exit_code);   // testdata lis-fr
+void RegisterOrderCommands(CLI::App& app, int* exit_code);      // order check, order sign
+void RegisterExtractCommands(CLI::App& app, int* exit_code);    // plan, extract, open
+void RegisterScanCommands(CLI::App& app, int* exit_code);       // scan
+void RegisterPseudonymCommands(CLI::App& app, int* exit_code);  // pseudokey, pseudonym reverse
+void RegisterLedgerCommands(CLI::App& app, int* exit_code);     // ledger init/append/show/...
+void RegisterReportCommands(CLI::App& app, int* exit_code);     // report
 
 }  // namespace cordon::cli

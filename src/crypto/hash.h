@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "core/bytes.h"
+#include "core/io.h"
 
 namespace cordon::crypto {
 
@@ -35,6 +36,45 @@ class Blake2b512 {
 
  private:
   crypto_generichash_state state_;
+};
+
+// Pass-through streams that hash what goes by: the SHA-256 and size of a
+// file written or read, for the ledger, without reading it twice.
+class HashingSink final : public ByteSink {
+ public:
+  explicit HashingSink(ByteSink& next) : next_(next) {}
+  Status Write(ByteView data) override {
+    hash_.Update(data);
+    bytes_ += data.size();
+    return next_.Write(data);
+  }
+  Sha256::Digest Final() { return hash_.Final(); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ByteSink& next_;
+  Sha256 hash_;
+  uint64_t bytes_ = 0;
+};
+
+class HashingSource final : public ByteSource {
+ public:
+  explicit HashingSource(ByteSource& next) : next_(next) {}
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    auto n = next_.Read(out);
+    if (n.ok()) {
+      hash_.Update(out.first(*n));
+      bytes_ += *n;
+    }
+    return n;
+  }
+  Sha256::Digest Final() { return hash_.Final(); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ByteSource& next_;
+  Sha256 hash_;
+  uint64_t bytes_ = 0;
 };
 
 // BLAKE2b with a 256-bit output (minisign's secret key checksum).

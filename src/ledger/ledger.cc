@@ -142,7 +142,8 @@ std::string UtcNow() {
   return buf;
 }
 
-Status Ledger::Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key) {
+Status Ledger::Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key,
+                    const nlohmann::json& actor) {
   if (!ValidKeyName(origin)) {
     return Error(ErrorCode::kInvalidArgument,
                  "origin \"" + origin + "\": must be non-empty ASCII without spaces or '+'",
@@ -166,10 +167,12 @@ Status Ledger::Init(const std::string& dir, const std::string& origin, const sig
   CORDON_TRY(
       WriteFileAtomic(Join(dir, "ledger.log"), AsBytes(kLogMagic), 0644, Overwrite::kRefuse));
   CORDON_ASSIGN_OR_RETURN(Ledger l, Open(dir, Access::kAppend));
-  CORDON_TRY(l.Append({{{"action", "ledger.init"},
-                        {"origin", origin},
-                        {"key_ids", {sign::KeyIdHex(key.key_id())}},
-                        {"outcome", "ok"}}}));
+  nlohmann::json genesis = {{"action", "ledger.init"},
+                            {"origin", origin},
+                            {"key_id", sign::KeyIdHex(key.key_id())},
+                            {"outcome", "ok"}};
+  if (!actor.is_null()) genesis["actor"] = actor;
+  CORDON_TRY(l.Append({genesis}));
   CORDON_TRY(l.Checkpoint());
   return Ok();
 }

@@ -41,8 +41,10 @@ class Ledger {
 
   // Creates a ledger in `dir` (made 0700 if missing) whose checkpoints are
   // signed by `key` under the name `origin`; its first entry records the
-  // creation. Refuses a directory that already holds a ledger.
-  static Status Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key);
+  // creation (with `actor`, when given). Refuses a directory that already
+  // holds a ledger.
+  static Status Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key,
+                     const nlohmann::json& actor = nullptr);
 
   // Opens a ledger. Warnings (a torn tail dropped) go to `warnings`.
   static Result<Ledger> Open(const std::string& dir, Access access,

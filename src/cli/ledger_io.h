@@ -1,0 +1,53 @@
+// How commands reach the ledger: which one (--ledger DIR, $CORDON_LEDGER, or
+// the per-user default under $XDG_DATA_HOME, created with its own key on
+// first use), and recording a command as one event with its outcome. A
+// command that cannot record refuses to run: no unrecorded work.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "ledger/ledger.h"
+
+namespace cordon::cli {
+
+struct LedgerArgs {
+  std::string dir;
+};
+
+// Adds --ledger DIR to a command.
+void AddLedgerOption(CLI::App* command, LedgerArgs& args);
+
+// The directory in use: --ledger, else $CORDON_LEDGER, else
+// ${XDG_DATA_HOME:-~/.local/share}/cordon/ledger.
+std::string LedgerDir(const LedgerArgs& args);
+bool IsDefaultLedger(const LedgerArgs& args);
+
+// Opens the ledger for appending, creating the per-user default (with a new
+// signing key, said on stderr) when it does not exist yet. Warnings from
+// recovery are printed on stderr.
+Result<ledger::Ledger> OpenLedgerForAppend(const LedgerArgs& args);
+
+// Runs `body`, then appends one event — {"action", "actor": {"user","host"},
+// what the body added, "outcome": "ok"|"refused"|"failed", "error"} — and a
+// new checkpoint. The ledger is opened before the body runs. Returns the
+// body's status (or the ledger's error when the body succeeded but the event
+// could not be recorded).
+Status Recorded(const LedgerArgs& args, std::string_view action,
+                const std::function<Status(nlohmann::json& event)>& body);
+
+// {"user", "host"} of whoever runs this process.
+nlohmann::json ActorJson();
+
+// {"id", "sha256"} of an order file, as far as it can be read and parsed
+// (a refused order is still named by its hash).
+nlohmann::json OrderJson(const std::string& path);
+
+// Lowercase hex SHA-256 of a file (ledger events name files by content, never by name).
+Result<std::string> FileSha256(const std::string& path);
+
+}  // namespace cordon::cli
