@@ -1,0 +1,24 @@
+// Fuzzes entry handling: EntrySeq on arbitrary bytes must never crash, and
+// on a canonical entry it finds the top-level "seq" nlohmann sees;
+// canonicalization is idempotent.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ledger/entry.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace cordon::ledger;
+  std::string text(reinterpret_cast<const char*>(data), size);
+  (void)EntrySeq(text);
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return 0;
+  auto canonical = CanonicalEntry(j);
+  if (!canonical.ok()) return 0;
+  auto again = CanonicalEntry(nlohmann::json::parse(*canonical));
+  if (!again.ok() || *again != *canonical) __builtin_trap();
+  auto seq = EntrySeq(*canonical);
+  const bool has = j.contains("seq") && j["seq"].is_number_unsigned();
+  if (has != seq.has_value()) __builtin_trap();
+  if (has && *seq != j["seq"].get<uint64_t>()) __builtin_trap();
+  return 0;
+}
