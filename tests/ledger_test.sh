@@ -92,6 +92,8 @@ magic = b"cordon-ledger v1\n"
 recs, pos = [], len(magic)
 while pos < len(data):
     n = struct.unpack("<I", data[pos:pos + 4])[0]
+    if n == 0:          # the end marker; zeros follow
+        break
     recs.append(bytearray(data[pos:pos + 4 + n + 32])); pos += 4 + n + 32
 if how == "alter":      # one character of entry 3, checksum left as it was
     recs[3][20] ^= 1
@@ -139,7 +141,14 @@ sleep 0.7
 kill -9 $writer; wait $writer 2>/dev/null || true
 after=$($CORDON ledger show --json | wc -l)
 [ "$after" -gt "$before" ] || fail "nothing was appended before the kill"
-truncate -s -7 L/ledger.log                      # the last record torn
+python3 - L/ledger.log <<'PY'                     # the last record torn
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pos = len(b"cordon-ledger v1\n")
+while pos + 4 <= len(data) and struct.unpack("<I", data[pos:pos + 4])[0]:
+    pos += 4 + struct.unpack("<I", data[pos:pos + 4])[0] + 32
+open(sys.argv[1], "r+b").truncate(pos - 7)
+PY
 expect_code 0 $CORDON ledger verify --vkey "$vkey"
 expect_stderr "interrupted append"
 expect_code 0 $CORDON ledger append --action after-crash

@@ -28,6 +28,11 @@ class HashLevels {
   // Appends a leaf (buffered until Flush).
   Status Push(const Hash& leaf);
   Status Flush();
+  size_t pending_bytes() const {
+    size_t n = 0;
+    for (const auto& p : pending_) n += p.size();
+    return n;
+  }
   // Keeps the first n leaves (and the subtrees over them).
   Status Truncate(uint64_t n);
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <thread>
 #include <utility>
 
 #include "core/encoding.h"
@@ -19,6 +20,8 @@ namespace cordon::ledger {
 namespace {
 
 constexpr size_t kReadChunk = 4 << 20;
+constexpr size_t kIndexBuffer = 4 << 20;  // index bytes kept in memory before writing
+constexpr size_t kPreallocate = 4 << 20;  // zeros written ahead of the records
 
 Error IoError(const std::string& what) {
   return Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
@@ -107,6 +110,9 @@ Result<ScanEnd> ScanRecords(int fd, uint64_t pos, uint64_t file_size, const std:
       continue;
     }
     if (r.status == RecordStatus::kBad) return ScanEnd{buf_pos + start, r.status};
+    if (r.status == RecordStatus::kEnd && start < buf.size()) {
+      return ScanEnd{buf_pos + start, r.status};  // the end marker, before the file's end
+    }
     // kEnd or kIncomplete: read more, keeping the unconsumed part.
     uint64_t next = buf_pos + buf.size();
     if (next >= file_size) {
@@ -121,6 +127,23 @@ Result<ScanEnd> ScanRecords(int fd, uint64_t pos, uint64_t file_size, const std:
     buf.resize(old + want);
     CORDON_TRY(ReadAllAt(fd, std::span<uint8_t>(buf).subspan(old), next, path));
   }
+}
+
+// True when bytes [from, to) of `fd` are all zero: the preallocated space
+// after the end marker. Anything else there is what an interrupted append
+// left behind.
+Result<bool> AllZero(int fd, uint64_t from, uint64_t to, const std::string& path) {
+  Bytes buf(1 << 20);
+  while (from < to) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), to - from));
+    CORDON_TRY(ReadAllAt(fd, std::span<uint8_t>(buf).first(n), from, path));
+    if (!std::all_of(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n),
+                     [](uint8_t b) { return b == 0; })) {
+      return false;
+    }
+    from += n;
+  }
+  return true;
 }
 
 // The tree size a checkpoint note claims, without checking its signature.
@@ -250,7 +273,7 @@ Status Ledger::LoadCheckpoints(std::vector<std::string>* warnings) {
                                }));
   checkpoints_bytes_ = end.pos;
   checkpointed_size_ = checkpoints_.empty() ? 0 : NoteSize(checkpoints_.back());
-  if (end.status != RecordStatus::kEnd && warnings != nullptr) {
+  if ((end.status != RecordStatus::kEnd || end.pos != file_size) && warnings != nullptr) {
     // Only the last checkpoint write can be torn; drop its remains.
     if (ftruncate(checkpoints_fd_.get(), static_cast<off_t>(end.pos)) != 0 ||
         fdatasync(checkpoints_fd_.get()) != 0) {
@@ -311,7 +334,12 @@ Status Ledger::Recover(std::vector<std::string>* warnings) {
         ++n;
         return levels_.Push(r.leaf);
       }));
-  if (end.status != RecordStatus::kEnd) {
+  bool torn = end.status != RecordStatus::kEnd;
+  if (!torn && end.pos < log_size) {
+    CORDON_ASSIGN_OR_RETURN(bool zeros, AllZero(log_.get(), end.pos, log_size, log_path));
+    torn = !zeros;
+  }
+  if (torn) {
     if (n < checkpointed_size_) {
       return Error(ErrorCode::kAuthFailed,
                    log_path + ": entry " + std::to_string(n) +
@@ -333,14 +361,41 @@ Status Ledger::Recover(std::vector<std::string>* warnings) {
   CORDON_TRY(WriteAllAt(offsets_.get(), offsets, (n - offsets.size() / 8) * 8, off_path));
   CORDON_TRY(levels_.Flush());
   size_ = n;
-  log_bytes_ = log_size;
+  offsets_flushed_ = n;
+  pending_offsets_.clear();
+  log_bytes_ = end.pos;
+  log_alloc_ = log_size;
   return Ok();
+}
+
+Status Ledger::FlushIndex() {
+  if (!pending_offsets_.empty()) {
+    CORDON_TRY(
+        WriteAllAt(offsets_.get(), pending_offsets_, offsets_flushed_ * 8, Join(dir_, "offsets")));
+    offsets_flushed_ += pending_offsets_.size() / 8;
+    pending_offsets_.clear();
+  }
+  return levels_.Flush();
+}
+
+Ledger::~Ledger() {
+  if (log_.get() < 0 || pending_offsets_.empty()) return;
+  // The index is derived (Recover rebuilds it), so a failure here loses nothing.
+  if (auto lock = FileLock::Take(log_.get(), LOCK_EX, dir_); lock.ok()) (void)FlushIndex();
 }
 
 Status Ledger::CatchUp() {
   const std::string log_path = Join(dir_, "ledger.log");
+  // Another process appended since we looked when our end marker is gone.
   CORDON_ASSIGN_OR_RETURN(uint64_t log_size, FileSize(log_.get(), log_path));
-  if (log_size != log_bytes_) {  // another process appended since we looked
+  uint8_t marker[4] = {};
+  ssize_t got =
+      log_size >= log_bytes_ + 4 ? pread(log_.get(), marker, 4, static_cast<off_t>(log_bytes_)) : 0;
+  if (got < 0) return IoError(log_path);
+  const bool moved = log_size < log_bytes_ || (log_size > log_bytes_ && got < 4) ||
+                     (marker[0] | marker[1] | marker[2] | marker[3]) != 0;
+  if (moved) {
+    CORDON_TRY(FlushIndex());  // our own entries first: the files then match our view
     CORDON_ASSIGN_OR_RETURN(levels_, HashLevels::Open(Join(dir_, "tree"), true));
     CORDON_TRY(Recover(nullptr));
   }
@@ -350,7 +405,51 @@ Status Ledger::CatchUp() {
   return Ok();
 }
 
-Result<uint64_t> Ledger::Append(const std::vector<nlohmann::json>& events) {
+// Runs make(i, seq, entry) for i in [0, n) on up to two threads (entries
+// are independent: canonical JSON and checks are the bulk of an append);
+// the first error by index wins.
+Status Ledger::Prepare(size_t n, uint64_t first, const PrepareFn& make,
+                       std::vector<std::string>& entries) {
+  entries.assign(n, {});
+  auto run = [&](size_t from, size_t to, int worker) -> Status {
+    for (size_t i = from; i < to; ++i) {
+      auto e = make(i, first + i, worker);
+      if (!e.ok()) return e.error().WithContext("event " + std::to_string(i + 1));
+      entries[i] = std::move(*e);
+    }
+    return Ok();
+  };
+  if (n < 128) return run(0, n, 0);  // below this, a thread costs more than it saves
+  const size_t half = n / 2;
+  Status second = Ok();
+  std::thread helper([&] { second = run(half, n, 1); });
+  Status first_half = run(0, half, 0);
+  helper.join();
+  CORDON_TRY(first_half);
+  return second;
+}
+
+Result<uint64_t> Ledger::Append(std::vector<nlohmann::json> events) {
+  return AppendWith(events.size(), [&](size_t i, uint64_t seq, int) -> Result<std::string> {
+    nlohmann::json& e = events[i];
+    if (!e.is_object()) {
+      return Error(ErrorCode::kInvalidArgument, "a ledger event is a JSON object");
+    }
+    e["v"] = kEntryVersion;
+    e["seq"] = seq;
+    e["time"] = stamp_time_;
+    return CanonicalEntry(e);
+  });
+}
+
+Result<uint64_t> Ledger::AppendText(const std::vector<std::string>& events,
+                                    std::string_view action) {
+  return AppendWith(events.size(), [&](size_t i, uint64_t seq, int worker) {
+    return canonicalizers_[worker]->Canonical(events[i], {seq, stamp_time_, action});
+  });
+}
+
+Result<uint64_t> Ledger::AppendWith(size_t n, const PrepareFn& make) {
   if (access_ != Access::kAppend) {
     return Error(ErrorCode::kInternal, "ledger opened for reading, not appending");
   }
@@ -358,40 +457,54 @@ Result<uint64_t> Ledger::Append(const std::vector<nlohmann::json>& events) {
   CORDON_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(log_.get(), LOCK_EX, log_path));
   CORDON_TRY(CatchUp());
   const uint64_t first = size_;
+  stamp_time_ = now_();
+  for (auto& c : canonicalizers_) {
+    if (!c) c = std::make_unique<EntryCanonicalizer>();
+  }
+  std::vector<std::string> entries;
+  CORDON_TRY(Prepare(n, first, make, entries));
   Bytes records;
-  std::vector<Hash> leaves;
   Bytes offsets;
-  leaves.reserve(events.size());
-  offsets.reserve(events.size() * 8);
-  const std::string now = now_();
-  for (size_t i = 0; i < events.size(); ++i) {
-    nlohmann::json e = events[i];
-    if (!e.is_object())
-      return Error(ErrorCode::kInvalidArgument, "a ledger event is a JSON object");
-    e["v"] = kEntryVersion;
-    e["seq"] = first + i;
-    e["time"] = now;
-    auto entry = CanonicalEntry(e);
-    if (!entry) return entry.error().WithContext("event " + std::to_string(i + 1));
+  std::vector<Hash> leaves;
+  leaves.reserve(n);
+  offsets.reserve(n * 8);
+  size_t total = 0;
+  for (const auto& e : entries) total += e.size() + kRecordOverhead;
+  records.reserve(total);
+  for (const auto& entry : entries) {
     const uint64_t at = log_bytes_ + records.size();
     for (int b = 0; b < 8; ++b) offsets.push_back(static_cast<uint8_t>(at >> (8 * b)));
-    leaves.push_back(LeafHash(AsBytes(*entry)));
-    AppendRecord(records, AsBytes(*entry), leaves.back());
+    leaves.push_back(LeafHash(AsBytes(entry)));
+    AppendRecord(records, AsBytes(entry), leaves.back());
   }
-  Status written = WriteAllAt(log_.get(), records, log_bytes_, log_path);
+  // Zeros ahead of the records (written, not a hole: filling a hole or an
+  // unwritten extent changes metadata, which every fdatasync would then
+  // wait for); the end marker stays after the last record.
+  Status written = Ok();
+  const uint64_t need = log_bytes_ + records.size() + 4;
+  if (need > log_alloc_) {
+    static const Bytes zeros(kPreallocate, 0);
+    const uint64_t target = need + kPreallocate;
+    for (uint64_t at = log_alloc_; written.ok() && at < target; at += zeros.size()) {
+      const size_t len = static_cast<size_t>(std::min<uint64_t>(zeros.size(), target - at));
+      written = WriteAllAt(log_.get(), ByteView(zeros).first(len), at, log_path);
+    }
+    if (written.ok()) log_alloc_ = target;
+  }
+  if (written.ok()) written = WriteAllAt(log_.get(), records, log_bytes_, log_path);
   if (written.ok() && fdatasync(log_.get()) != 0) written = IoError(log_path);
   if (!written.ok()) {
     // Nothing half-appended stays behind for the next append to build on.
-    if (ftruncate(log_.get(), static_cast<off_t>(log_bytes_)) != 0) { /* Recover will */
-    }
+    if (ftruncate(log_.get(), static_cast<off_t>(log_bytes_)) == 0) log_alloc_ = log_bytes_;
     return written.error();
   }
   for (const Hash& leaf : leaves) CORDON_TRY(levels_.Push(leaf));
   log_bytes_ += records.size();
-  size_ += events.size();
-  // The index is derived: no fsync (Recover rebuilds it after a crash).
-  CORDON_TRY(WriteAllAt(offsets_.get(), offsets, first * 8, Join(dir_, "offsets")));
-  CORDON_TRY(levels_.Flush());
+  size_ += n;
+  // The index is derived: written lazily in large pieces, never fsynced
+  // (Recover rebuilds whatever a crash lost).
+  pending_offsets_.insert(pending_offsets_.end(), offsets.begin(), offsets.end());
+  if (pending_offsets_.size() + levels_.pending_bytes() > kIndexBuffer) CORDON_TRY(FlushIndex());
   return first;
 }
 
@@ -418,6 +531,7 @@ Result<std::string> Ledger::Checkpoint() {
   checkpoints_bytes_ += record.size();
   checkpoints_.push_back(note);
   checkpointed_size_ = size_;
+  CORDON_TRY(FlushIndex());
   return note;
 }
 
@@ -428,7 +542,11 @@ Result<Bytes> Ledger::Entry(uint64_t index) const {
   }
   const std::string log_path = Join(dir_, "ledger.log");
   uint8_t raw[8];
-  CORDON_TRY(ReadAllAt(offsets_.get(), raw, index * 8, Join(dir_, "offsets")));
+  if (index >= offsets_flushed_) {
+    std::memcpy(raw, pending_offsets_.data() + (index - offsets_flushed_) * 8, 8);
+  } else {
+    CORDON_TRY(ReadAllAt(offsets_.get(), raw, index * 8, Join(dir_, "offsets")));
+  }
   uint64_t off = 0;
   for (int i = 7; i >= 0; --i) off = off << 8 | raw[i];
   uint8_t len[4];
@@ -597,7 +715,12 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
                   }));
   report.entries = index;
   const uint64_t covered = cps.empty() ? 0 : cps.back().size;
-  if (end.status != RecordStatus::kEnd) {
+  bool torn = end.status != RecordStatus::kEnd;
+  if (!torn && end.pos < log_size) {
+    CORDON_ASSIGN_OR_RETURN(bool zeros, AllZero(fd, end.pos, log_size, log_path));
+    torn = !zeros;
+  }
+  if (torn) {
     if (index < covered) {
       return bad("entry " + std::to_string(index) +
                  ": damaged record (its checksum or length is wrong) inside what checkpoint " +
@@ -636,7 +759,7 @@ Result<uint64_t> GroupAppender::Append(nlohmann::json event) {
     writing_ = true;
     open_.reset();  // later arrivals start the next batch
     lock.unlock();
-    Result<uint64_t> first = ledger_.Append(mine->events);
+    Result<uint64_t> first = ledger_.Append(std::move(mine->events));
     lock.lock();
     mine->first = std::move(first);
     mine->done = true;

@@ -17,10 +17,12 @@
 // checkpoint covers is never truncated: it is an error for `verify`.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -29,6 +31,7 @@
 
 #include "core/file.h"
 #include "core/result.h"
+#include "ledger/canonical.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash_levels.h"
 #include "sign/minisign.h"
@@ -52,6 +55,7 @@ class Ledger {
 
   Ledger(Ledger&&) = default;
   Ledger& operator=(Ledger&&) = default;
+  ~Ledger();
 
   const std::string& dir() const { return dir_; }
   uint64_t size() const { return size_; }
@@ -62,7 +66,12 @@ class Ledger {
   // fills "v", "seq" and "time". Durable on return. All or nothing: an entry
   // refused (CanonicalEntry) or a failed write appends none of them.
   // Returns the seq of the first.
-  Result<uint64_t> Append(const std::vector<nlohmann::json>& events);
+  Result<uint64_t> Append(std::vector<nlohmann::json> events);
+
+  // The same from event texts (each one JSON object), through the fast
+  // canonicalizer; `action`, when not empty, replaces each event's own.
+  // Events must not hold v, seq or time.
+  Result<uint64_t> AppendText(const std::vector<std::string>& events, std::string_view action = {});
 
   // Signs and stores a checkpoint of the whole log unless the latest one
   // already covers it; returns the latest signed checkpoint.
@@ -86,6 +95,11 @@ class Ledger {
   Ledger() = default;
   Status Recover(std::vector<std::string>* warnings);
   Status CatchUp();
+  using PrepareFn = std::function<Result<std::string>(size_t index, uint64_t seq, int worker)>;
+  Result<uint64_t> AppendWith(size_t n, const PrepareFn& make);
+  Status Prepare(size_t n, uint64_t first, const PrepareFn& make,
+                 std::vector<std::string>& entries);
+  Status FlushIndex();
   Status LoadCheckpoints(std::vector<std::string>* warnings);
 
   std::string dir_;
@@ -95,13 +109,19 @@ class Ledger {
   UniqueFd checkpoints_fd_;
   HashLevels levels_;
   uint64_t size_ = 0;
-  uint64_t log_bytes_ = 0;
+  uint64_t offsets_flushed_ = 0;  // entries whose offset is on disk
+  Bytes pending_offsets_;         // the others'
+
+  uint64_t log_bytes_ = 0;  // where the records end (the end marker)
+  uint64_t log_alloc_ = 0;  // the file's size: records, then zeros
   uint64_t checkpoints_bytes_ = 0;
   NoteVerifier verifier_;
   std::optional<sign::SecretKey> key_;
   std::vector<std::string> checkpoints_;
   uint64_t checkpointed_size_ = 0;
   std::function<std::string()> now_;
+  std::string stamp_time_;  // the time of the batch being appended
+  std::array<std::unique_ptr<EntryCanonicalizer>, 2> canonicalizers_;  // one per worker
 };
 
 // Group commit for concurrent appenders (the server's request threads): each

@@ -41,6 +41,16 @@ class LedgerTest : public ::testing::Test {
     return std::move(*l);
   }
   std::string Log() const { return ledger_ + "/ledger.log"; }
+  // Where the records end: the preallocated zeros after them are not data.
+  uint64_t DataEnd() const {
+    Bytes log = *ReadFileLimited(Log(), 64 << 20);
+    size_t pos = kLogMagic.size();
+    while (true) {
+      RecordView r = ParseRecord(ByteView(log).subspan(pos));
+      if (r.status != RecordStatus::kOk) return pos;
+      pos += r.size;
+    }
+  }
   void FlipByte(const std::string& path, uint64_t offset) {
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(static_cast<std::streamoff>(offset));
@@ -164,8 +174,8 @@ TEST_F(LedgerTest, ReopensAndVerifies) {
 
 TEST_F(LedgerTest, EveryFlippedByteOfTheLogIsDetected) {
   { Make(3); }
-  const auto size = fs::file_size(Log());
-  Bytes original = *ReadFileLimited(Log(), 1 << 20);
+  const auto size = DataEnd();
+  Bytes original = *ReadFileLimited(Log(), 64 << 20);
   for (uint64_t off = 0; off < size; ++off) {
     FlipByte(Log(), off);
     auto r = Verify(ledger_, std::nullopt);
@@ -181,8 +191,7 @@ TEST_F(LedgerTest, TornTailIsDroppedWithAWarningAndEarlierEntriesStay) {
     auto l = Ledger::Open(ledger_, Ledger::Access::kAppend);
     ASSERT_TRUE(l->Append({{{"action", "uncheckpointed"}}}).ok());
   }
-  const auto full = fs::file_size(Log());
-  fs::resize_file(Log(), full - 10);  // the last record cut mid-way
+  fs::resize_file(Log(), DataEnd() - 10);  // the last record cut mid-way
   auto r = Verify(ledger_, std::nullopt);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->entries, 6u);
@@ -198,9 +207,28 @@ TEST_F(LedgerTest, TornTailIsDroppedWithAWarningAndEarlierEntriesStay) {
   EXPECT_TRUE(Verify(ledger_, std::nullopt)->warnings.empty());
 }
 
+TEST_F(LedgerTest, GarbageInThePreallocatedSpaceIsATornTail) {
+  { Make(2); }
+  ASSERT_GT(fs::file_size(Log()), DataEnd());  // zeros written ahead
+  FlipByte(Log(), DataEnd() + 100);
+  auto r = Verify(ledger_, std::nullopt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->warnings.empty());
+  std::vector<std::string> warnings;
+  auto l = Ledger::Open(ledger_, Ledger::Access::kAppend, &warnings);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(l->size(), 3u);
+  // Appends past the preallocated space keep the log whole.
+  std::vector<nlohmann::json> big(30000, {{"action", "fill"}, {"pad", std::string(200, 'x')}});
+  ASSERT_TRUE(l->Append(big).ok());
+  ASSERT_TRUE(l->Checkpoint().ok());
+  EXPECT_EQ(Verify(ledger_, std::nullopt)->entries, 30003u);
+}
+
 TEST_F(LedgerTest, DamageUnderACheckpointIsNeverTruncated) {
   { Make(5); }
-  fs::resize_file(Log(), fs::file_size(Log()) - 10);
+  fs::resize_file(Log(), DataEnd() - 10);
   auto l = Ledger::Open(ledger_, Ledger::Access::kAppend);
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.error().code(), ErrorCode::kAuthFailed);
@@ -220,7 +248,8 @@ TEST_F(LedgerTest, IndexIsRebuiltWhenLost) {
 
 TEST_F(LedgerTest, DeletedOrReorderedEntriesAndForeignSignaturesAreDetected) {
   { Make(4); }
-  Bytes log = *ReadFileLimited(Log(), 1 << 20);
+  Bytes log = *ReadFileLimited(Log(), 64 << 20);
+  log.resize(DataEnd());
   // Parse the records to cut one out and to swap two.
   std::vector<Bytes> recs;
   size_t pos = kLogMagic.size();

@@ -1,5 +1,6 @@
 #include "ledger/records.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cordon::ledger {
@@ -17,11 +18,14 @@ RecordView ParseRecord(ByteView data, bool check) {
   RecordView r;
   if (data.empty()) return r;
   if (data.size() < 4) {
-    r.status = RecordStatus::kIncomplete;
+    r.status = std::all_of(data.begin(), data.end(), [](uint8_t b) { return b == 0; })
+                   ? RecordStatus::kEnd
+                   : RecordStatus::kIncomplete;
     return r;
   }
   const uint32_t n = uint32_t{data[0]} | uint32_t{data[1]} << 8 | uint32_t{data[2]} << 16 |
                      uint32_t{data[3]} << 24;
+  if (n == 0) return r;  // the end marker: preallocated zeros follow
   if (n > kMaxRecordPayload) {
     r.status = RecordStatus::kBad;
     return r;

@@ -2,6 +2,9 @@
 //   u32 little-endian payload length ‖ payload ‖ SHA-256(0x00 ‖ payload)
 // The trailer is the payload's RFC 6962 leaf hash, so the checksum that
 // catches a torn or damaged record is the very hash the tree is built from.
+// Payloads are never empty: a zero length marks the end of the records, and
+// everything after it is zeros written ahead of time (preallocated space:
+// appending into it changes no file metadata, so each fdatasync is cheaper).
 #pragma once
 
 #include <cstdint>
