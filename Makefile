@@ -17,7 +17,7 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job on embedded defaults (for now: keys, encryption, signatures).
+# The main job on embedded defaults: the CNIL migration done right, end to end.
 run: build
 	@./scripts/demo $(BUILD)/cordon
 

@@ -215,7 +215,7 @@ Status Report(const ReportArgs& a) {
         }() +
         "\n</script>\n<pre>" + HtmlEscape(evidence_text) + "</pre>\n</body></html>\n";
   } else {
-    doc = "# " + MdEscape(title) + "\n\n" + MdEscape(intro) + "\n\n";
+    doc = "# " + MdEscape(title) + "\n\n" + intro + "\n\n";  // our own text: no escaping
     doc += "| # | When (UTC) | Who | What | Outcome |\n|---|---|---|---|---|\n";
     for (const auto& ev : events) {
       const auto& e = ev.json;
