@@ -51,6 +51,42 @@ manifest_sha=$(sha256sum pkg/manifest.json | cut -d' ' -f1)
 grep -q "$manifest_sha" <($CORDON ledger show --json) || fail "manifest hash not in the ledger"
 pass
 
+# The HTML report as a browser reads it (headless Chromium): every event a
+# row, the evidence intact, and hostile text in an order id or an error
+# stays text (no element injected, the evidence script not broken out of).
+evil='X</script><img src=x onerror=alert(1)><b>'
+printf '{"action":"extract","order":{"id":"%s"},"outcome":"refused","error":"%s"}\n' \
+  "$evil" '<i>x</i>' >evil.json
+expect_code 0 $CORDON ledger append --json evil.json
+for pair in "$order:report.html" "$evil:evil.html"; do
+  id=${pair%:*} file=${pair##*:}
+  expect_code 0 $CORDON report --order "$id" -o "$file"
+  chromium --headless=new --no-sandbox --disable-gpu --dump-dom "file://$T/$file" \
+    2>/dev/null >"$file.dom" || fail "chromium could not load $file"
+  python3 - "$file.dom" "$id" <<'PY' || fail "$file as Chromium reads it"
+import json, sys
+from html.parser import HTMLParser
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.tags = []; self.script = None; self.evidence = ""
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "script": self.script = dict(attrs).get("id")
+    def handle_endtag(self, tag):
+        if tag == "script": self.script = None
+    def handle_data(self, data):
+        if self.script == "cordon-evidence": self.evidence += data
+page = Page(); page.feed(open(sys.argv[1]).read())
+ev = json.loads(page.evidence)
+assert ev["order_id"] == sys.argv[2], "evidence is about another order"
+rows = page.tags.count("tr") - 1  # minus the header row
+assert rows == len(ev["entries"]) > 0, f"{rows} rows for {len(ev['entries'])} events"
+for t in ("img", "b", "i"):
+    assert t not in page.tags, f"<{t}> injected into the page"
+PY
+done
+pass
+
 # Every entry's inclusion proof, and consistency with the first checkpoint.
 size=$($CORDON ledger show --json | wc -l)
 for i in $(seq 0 $((size - 1))); do
