@@ -44,7 +44,9 @@ Result<std::unique_ptr<Encryptor>> Encryptor::Create(
   std::string header = EncodeHeaderWithoutMac(stanzas);
   SecretBuffer mac_key = HeaderMacKey(file_key);
   crypto::Mac256 mac = crypto::HmacSha256(mac_key.RevealBytes(), AsBytes(header));
-  header += " " + Base64Encode(mac, Base64Padding::kUnpadded) + "\n";
+  header += ' ';
+  header += Base64Encode(mac, Base64Padding::kUnpadded);
+  header += '\n';
 
   auto enc = std::make_unique<Encryptor>(Token{});
   ByteSink* sink = &out;

@@ -24,15 +24,21 @@ std::string_view TrimLine(std::string_view line) {
 Result<X25519Recipient> X25519Recipient::Parse(std::string_view text) {
   auto decoded = Bech32Decode(text);
   if (!decoded.ok()) {
-    return Error(
-        ErrorCode::kInvalidArgument,
-        "\"" + std::string(text) + "\" is not an age recipient (" + decoded.error().message() + ")",
-        "a recipient looks like age1… (62 characters); `cordon keygen` prints one");
+    std::string message = "\"";
+    message.append(text);
+    message += "\" is not an age recipient (";
+    message += decoded.error().message();
+    message += ')';
+    return Error(ErrorCode::kInvalidArgument, std::move(message),
+                 "a recipient looks like age1… (62 characters); `cordon keygen` prints one");
   }
   if (decoded->hrp != kRecipientHrp || text.substr(0, 4) != "age1") {
-    return Error(ErrorCode::kInvalidArgument,
-                 "\"" + std::string(text) + "\" is not an age X25519 recipient (prefix \"" +
-                     decoded->hrp + "\")",
+    std::string message = "\"";
+    message.append(text);
+    message += "\" is not an age X25519 recipient (prefix \"";
+    message += decoded->hrp;
+    message += "\")";
+    return Error(ErrorCode::kInvalidArgument, std::move(message),
                  "a recipient looks like age1… (lowercase)");
   }
   if (decoded->data.size() != crypto::kX25519Size) {

@@ -84,8 +84,9 @@ class X25519IdentityImpl final : public Identity {
 };
 
 Bytes ScryptSalt(ByteView salt) {
-  Bytes out(kScryptLabel.begin(), kScryptLabel.end());
-  out.insert(out.end(), salt.begin(), salt.end());
+  Bytes out(kScryptLabel.size() + salt.size());
+  std::copy(kScryptLabel.begin(), kScryptLabel.end(), out.begin());
+  std::copy(salt.begin(), salt.end(), out.begin() + static_cast<ptrdiff_t>(kScryptLabel.size()));
   return out;
 }
 

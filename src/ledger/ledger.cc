@@ -20,8 +20,9 @@ namespace cordon::ledger {
 namespace {
 
 constexpr size_t kReadChunk = 4 << 20;
-constexpr size_t kIndexBuffer = 4 << 20;  // index bytes kept in memory before writing
-constexpr size_t kPreallocate = 4 << 20;  // zeros written ahead of the records
+constexpr size_t kIndexBuffer = 4 << 20;    // index bytes kept in memory before writing
+constexpr size_t kPreallocate = 4 << 20;    // zeros written ahead of the records
+constexpr size_t kLargeAppend = 256 << 10;  // appends this large grow the file instead
 
 Error IoError(const std::string& what) {
   return Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
@@ -409,13 +410,15 @@ Status Ledger::CatchUp() {
 // are independent: canonical JSON and checks are the bulk of an append);
 // the first error by index wins.
 Status Ledger::Prepare(size_t n, uint64_t first, const PrepareFn& make,
-                       std::vector<std::string>& entries) {
+                       std::vector<std::string>& entries, std::vector<Hash>& leaves) {
   entries.assign(n, {});
+  leaves.assign(n, {});
   auto run = [&](size_t from, size_t to, int worker) -> Status {
     for (size_t i = from; i < to; ++i) {
       auto e = make(i, first + i, worker);
       if (!e.ok()) return e.error().WithContext("event " + std::to_string(i + 1));
       entries[i] = std::move(*e);
+      leaves[i] = LeafHash(AsBytes(entries[i]));
     }
     return Ok();
   };
@@ -462,27 +465,28 @@ Result<uint64_t> Ledger::AppendWith(size_t n, const PrepareFn& make) {
     if (!c) c = std::make_unique<EntryCanonicalizer>();
   }
   std::vector<std::string> entries;
-  CORDON_TRY(Prepare(n, first, make, entries));
+  std::vector<Hash> leaves;
+  CORDON_TRY(Prepare(n, first, make, entries, leaves));
   Bytes records;
   Bytes offsets;
-  std::vector<Hash> leaves;
-  leaves.reserve(n);
   offsets.reserve(n * 8);
   size_t total = 0;
   for (const auto& e : entries) total += e.size() + kRecordOverhead;
   records.reserve(total);
-  for (const auto& entry : entries) {
+  for (size_t i = 0; i < n; ++i) {
     const uint64_t at = log_bytes_ + records.size();
     for (int b = 0; b < 8; ++b) offsets.push_back(static_cast<uint8_t>(at >> (8 * b)));
-    leaves.push_back(LeafHash(AsBytes(entry)));
-    AppendRecord(records, AsBytes(entry), leaves.back());
+    AppendRecord(records, AsBytes(entries[i]), leaves[i]);
   }
-  // Zeros ahead of the records (written, not a hole: filling a hole or an
+  // Zeros ahead of small appends (written, not a hole: filling a hole or an
   // unwritten extent changes metadata, which every fdatasync would then
-  // wait for); the end marker stays after the last record.
+  // wait for); the end marker stays after the last record. A large append
+  // pays one metadata commit for many events: it just grows the file.
   Status written = Ok();
   const uint64_t need = log_bytes_ + records.size() + 4;
-  if (need > log_alloc_) {
+  if (need > log_alloc_ && records.size() >= kLargeAppend) {
+    log_alloc_ = log_bytes_ + records.size();  // EOF ends the records
+  } else if (need > log_alloc_) {
     static const Bytes zeros(kPreallocate, 0);
     const uint64_t target = need + kPreallocate;
     for (uint64_t at = log_alloc_; written.ok() && at < target; at += zeros.size()) {

@@ -97,8 +97,8 @@ class Ledger {
   Status CatchUp();
   using PrepareFn = std::function<Result<std::string>(size_t index, uint64_t seq, int worker)>;
   Result<uint64_t> AppendWith(size_t n, const PrepareFn& make);
-  Status Prepare(size_t n, uint64_t first, const PrepareFn& make,
-                 std::vector<std::string>& entries);
+  Status Prepare(size_t n, uint64_t first, const PrepareFn& make, std::vector<std::string>& entries,
+                 std::vector<Hash>& leaves);
   Status FlushIndex();
   Status LoadCheckpoints(std::vector<std::string>* warnings);
 
