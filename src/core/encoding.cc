@@ -215,4 +215,51 @@ Result<Bech32Decoded> Bech32Decode(std::string_view text) {
   return Bech32Decoded{std::move(hrp), std::move(data)};
 }
 
+std::string Base32Encode(ByteView data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out;
+  out.reserve((data.size() * 8 + 4) / 5);
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (uint8_t b : data) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += kAlphabet[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += kAlphabet[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+Result<Bytes> Base32Decode(std::string_view text) {
+  Bytes out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a';
+    } else if (c >= '2' && c <= '7') {
+      v = c - '2' + 26;
+    } else {
+      return Error(ErrorCode::kMalformed, "not base32 (A–Z, 2–7)");
+    }
+    buffer = (buffer << 5) | static_cast<uint32_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      out.push_back(static_cast<uint8_t>(buffer >> (bits - 8)));
+      bits -= 8;
+    }
+  }
+  // Leftover bits must be zero padding of fewer than 5 bits (canonical).
+  if (bits >= 5 || (buffer & ((1u << bits) - 1)) != 0) {
+    return Error(ErrorCode::kMalformed, "base32: non-canonical ending");
+  }
+  return out;
+}
+
 }  // namespace cordon

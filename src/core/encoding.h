@@ -24,6 +24,11 @@ std::string Base64Encode(ByteView data, Base64Padding padding = Base64Padding::k
 // (for kPadded), padding (for kUnpadded), and non-zero trailing bits.
 Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding = Base64Padding::kPadded);
 
+// base32 (RFC 4648 §6), uppercase, without padding: TOTP secrets in
+// otpauth:// URIs. The decoder accepts either case and no padding.
+std::string Base32Encode(ByteView data);
+Result<Bytes> Base32Decode(std::string_view text);
+
 // bech32 (not bech32m), as age uses it: no 90-character limit, all lower or
 // all upper case. Encode writes lowercase; callers uppercase if they need to.
 std::string Bech32Encode(std::string_view hrp, ByteView data);
