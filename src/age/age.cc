@@ -129,4 +129,23 @@ Result<std::unique_ptr<Decryptor>> Decryptor::Open(
 
 Result<size_t> Decryptor::Read(std::span<uint8_t> out) { return stream_->Read(out); }
 
+Status CheckAgeFraming(ByteSource& in, uint64_t size) {
+  BufferedSource buffered(in);
+  CORDON_ASSIGN_OR_RETURN(Header header, ReadHeader(buffered));
+  // The MAC line is "--- " + 43 base64 characters + "\n"; mac_input ends at "---".
+  const uint64_t header_size = header.mac_input.size() + 1 + 43 + 1;
+  constexpr uint64_t kNonce = 16, kTag = crypto::ChaCha20Poly1305::kTagSize;
+  if (size < header_size + kNonce + kTag) {
+    return Error(ErrorCode::kTruncated, "payload: shorter than a nonce and one chunk");
+  }
+  const uint64_t chunks = size - header_size - kNonce;
+  uint64_t full = chunks / kEncryptedChunkSize, last = chunks % kEncryptedChunkSize;
+  if (last == 0) last = kEncryptedChunkSize, --full;
+  if (last < kTag) return Error(ErrorCode::kTruncated, "payload: the last chunk is cut short");
+  if (last == kTag && full > 0) {
+    return Error(ErrorCode::kMalformed, "payload: an empty last chunk after full ones");
+  }
+  return Ok();
+}
+
 }  // namespace cordon::age

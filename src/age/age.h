@@ -78,4 +78,12 @@ class Decryptor final : public ByteSource {
   std::unique_ptr<StreamReader> stream_;
 };
 
+// Checks, without any key, that `in` (of `size` bytes) is a well-formed
+// binary age file: a header age accepts, then a 16-byte payload nonce and
+// STREAM chunks whose sizes add up to `size` (full 64 KiB chunks and a last
+// one of 16 bytes or more, empty only when it is the only one). Whoever
+// stores packages without opening them (the exchange) refuses anything else
+// — a plaintext CSV, an armored or truncated file. kMalformed/kTruncated.
+Status CheckAgeFraming(ByteSource& in, uint64_t size);
+
 }  // namespace cordon::age

@@ -12,21 +12,13 @@
 #include "core/file.h"
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
+#include "pipeline/manifest.h"
 
 namespace cordon::pipeline {
 namespace {
 
 Error Refused(std::string message, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
-}
-
-bool SafeFileName(const std::string& name) {
-  if (name.empty() || name[0] == '.' || name.size() > 200) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
-      return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -46,24 +38,13 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
     Status v = sign::Verify(*request.processor_key, *sig, m);
     if (!v.ok()) return Refused(manifest_path + ": " + v.error().message(), v.error().hint());
   }
-  nlohmann::json manifest =
-      nlohmann::json::parse(manifest_bytes.begin(), manifest_bytes.end(), nullptr, false);
-  if (manifest.is_discarded() || !manifest.is_object() ||
-      manifest.value("format", "") != "cordon-manifest" || !manifest.contains("tables") ||
-      !manifest["tables"].is_array()) {
-    return Error(ErrorCode::kMalformed, manifest_path + " is not a cordon manifest");
-  }
-  if (manifest.value("version", 0) != kManifestFormatVersion) {
-    return Error(ErrorCode::kUnsupported, manifest_path + ": manifest version not supported");
-  }
+  CORDON_ASSIGN_OR_RETURN(Manifest manifest, ParseManifest(manifest_bytes));
   OpenResult result;
-  result.order_id = manifest["order"].value("id", "");
-  auto delete_by = order::ParseIsoDate(manifest.value("delete_by", ""));
-  if (!delete_by.ok()) return Error(ErrorCode::kMalformed, manifest_path + ": bad delete_by date");
-  if (request.clock.today > *delete_by && !request.allow_expired) {
+  result.order_id = manifest.order_id;
+  if (request.clock.today > manifest.delete_by && !request.allow_expired) {
     return Refused(
-        "package of order " + result.order_id + " was to be deleted by " +
-            manifest.value("delete_by", "") + " (retention over)",
+        "package of order " + result.order_id + " was to be deleted by " + manifest.delete_by_text +
+            " (retention over)",
         "delete it; --allow-expired opens it anyway, and the controller should know why");
   }
   // Every ciphertext is checked before any plaintext is produced.
@@ -71,17 +52,14 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
     std::string file, out_name;
   };
   std::vector<Entry> entries;
-  for (const auto& t : manifest["tables"]) {
-    std::string file = t.value("file", "");
-    std::string name = t.value("name", "");
-    if (!SafeFileName(file) || !SafeFileName(name)) {
-      return Error(ErrorCode::kMalformed, manifest_path + ": unsafe file name in the manifest");
-    }
+  for (const ManifestTable& t : manifest.tables) {
+    const std::string& file = t.file;
+    const std::string& name = t.name;
     std::string path = dir;
     path += "/" + file;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return Refused(path + " is missing from the package");
-    if (static_cast<uint64_t>(st.st_size) != t.value("ciphertext_size", uint64_t{0})) {
+    if (static_cast<uint64_t>(st.st_size) != t.ciphertext_size) {
       return Refused(path + " does not have the size the manifest records");
     }
     CORDON_ASSIGN_OR_RETURN(auto f, FileSource::Open(path));
@@ -92,7 +70,7 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
       if (n == 0) break;
       h.Update(ByteView(buf).first(n));
     }
-    if (HexEncode(h.Final()) != t.value("ciphertext_sha256", "")) {
+    if (HexEncode(h.Final()) != t.ciphertext_sha256) {
       return Refused(path + " does not match the SHA-256 in the manifest (altered or substituted)");
     }
     entries.push_back({file, name + ".csv"});

@@ -1,0 +1,89 @@
+#include "pipeline/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include "order/value.h"
+#include "pipeline/extract.h"
+
+namespace cordon::pipeline {
+namespace {
+
+Error Bad(const std::string& what) {
+  return Error(ErrorCode::kMalformed, "manifest.json: " + what);
+}
+
+bool IsHex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SafeFileName(std::string_view name) {
+  if (name.empty() || name[0] == '.' || name.size() > 200) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Manifest> ParseManifest(ByteView json) {
+  nlohmann::json m = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (m.is_discarded() || !m.is_object()) return Bad("not a JSON object");
+  auto str = [&](const nlohmann::json& o, const char* key) -> const std::string* {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  };
+  const std::string* format = str(m, "format");
+  if (!format || *format != "cordon-manifest") return Bad("not a cordon manifest");
+  auto version = m.find("version");
+  if (version == m.end() || !version->is_number_integer()) return Bad("no version");
+  if (version->get<int64_t>() != kManifestFormatVersion) {
+    return Error(ErrorCode::kUnsupported, "manifest.json: format version not supported");
+  }
+  Manifest out;
+  auto order = m.find("order");
+  if (order == m.end() || !order->is_object() || !str(*order, "id")) return Bad("no order id");
+  out.order_id = *str(*order, "id");
+  if (const std::string* h = str(*order, "sha256")) out.order_sha256 = *h;
+  const std::string* delete_by = str(m, "delete_by");
+  if (!delete_by) return Bad("no delete_by");
+  auto days = order::ParseIsoDate(*delete_by);
+  if (!days.ok()) return Bad("delete_by is not a date");
+  out.delete_by = *days;
+  out.delete_by_text = *delete_by;
+  if (auto r = m.find("recipients"); r != m.end() && r->is_array()) {
+    for (const auto& x : *r) {
+      if (!x.is_string()) return Bad("a recipient is not a string");
+      out.recipients.push_back(x.get<std::string>());
+    }
+  }
+  auto tables = m.find("tables");
+  if (tables == m.end() || !tables->is_array()) return Bad("no tables");
+  for (const auto& t : *tables) {
+    if (!t.is_object()) return Bad("a table is not an object");
+    const std::string* name = str(t, "name");
+    const std::string* file = str(t, "file");
+    const std::string* sha = str(t, "ciphertext_sha256");
+    auto size = t.find("ciphertext_size");
+    if (!name || !file || !SafeFileName(*name) || !SafeFileName(*file)) {
+      return Bad("unsafe or missing table file name");
+    }
+    if (!sha || !IsHex64(*sha)) return Bad("table " + *name + ": no ciphertext_sha256");
+    if (size == t.end() || !size->is_number_unsigned()) {
+      return Bad("table " + *name + ": no ciphertext_size");
+    }
+    for (const auto& other : out.tables) {
+      if (other.file == *file) return Bad("file " + *file + " named twice");
+    }
+    out.tables.push_back({*name, *file, size->get<uint64_t>(), *sha});
+  }
+  return out;
+}
+
+}  // namespace cordon::pipeline
