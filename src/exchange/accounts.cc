@@ -1,0 +1,409 @@
+#include "exchange/accounts.h"
+
+#include <sys/stat.h>
+
+#include "auth/password.h"
+#include "auth/totp.h"
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+
+namespace cordon::exchange {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  role TEXT NOT NULL CHECK (role IN ('operator','approver','recipient','auditor','admin')),
+  status TEXT NOT NULL DEFAULT 'enrolling' CHECK (status IN ('enrolling','active','disabled')),
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  password_hash TEXT,
+  totp_secret BLOB,
+  totp_last_step INTEGER,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  last_login_at INTEGER,
+  last_login_ip TEXT NOT NULL DEFAULT '',
+  last_activity_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolments(
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions(
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  ip TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS recovery_codes(
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash BLOB NOT NULL,
+  used_at INTEGER,
+  PRIMARY KEY (user_id, code_hash));
+)sql";
+
+constexpr const char* kAccountColumns =
+    "users.id, users.name, users.email, users.role, users.status, users.expires_at, "
+    "users.locked_until, users.last_login_at, users.last_login_ip, users.last_activity_at";
+
+const Role kRoles[] = {Role::kOperator, Role::kApprover, Role::kRecipient, Role::kAuditor,
+                       Role::kAdmin};
+
+// A bearer secret: 32 random bytes as hex; only SHA-256 of it is stored, so
+// a copy of the database opens no session.
+std::string NewToken() {
+  Bytes b(32);
+  crypto::RandomBytes(b);
+  return HexEncode(b);
+}
+
+Bytes TokenHash(std::string_view token) {
+  auto h = crypto::Sha256::Hash(AsBytes(token));
+  return Bytes(h.begin(), h.end());
+}
+
+Account ReadAccount(const Statement& s) {
+  Account a;
+  a.id = s.Int(0);
+  a.name = s.Text(1);
+  a.email = s.Text(2);
+  a.role = ParseRole(s.Text(3)).value();
+  a.status = s.Text(4);
+  a.expires_at = s.Int(5);
+  a.locked_until = s.Int(6);
+  if (!s.IsNull(7)) a.last_login_at = s.Int(7);
+  a.last_login_ip = s.Text(8);
+  a.last_activity_at = s.Int(9);
+  return a;
+}
+
+Error WrongCredentials() {
+  return Error(ErrorCode::kAuthFailed, "wrong e-mail, password or code",
+               "after 5 failures in a row the account is locked for 30 minutes");
+}
+
+}  // namespace
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kOperator:
+      return "operator";
+    case Role::kApprover:
+      return "approver";
+    case Role::kRecipient:
+      return "recipient";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "recipient";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  for (Role r : kRoles) {
+    if (RoleName(r) == name) return r;
+  }
+  return Error(ErrorCode::kInvalidArgument, "no role \"" + std::string(name) + "\"",
+               "roles: operator, approver, recipient, auditor, admin");
+}
+
+Result<Accounts> Accounts::Open(const std::string& data_dir, AccountPolicy policy) {
+  if (mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Error(ErrorCode::kIo, data_dir + ": cannot create");
+  }
+  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
+  CORDON_TRY(db.Exec(kSchema));
+  return Accounts(std::move(db), policy);
+}
+
+Result<std::string> Accounts::AddUser(std::string_view name, std::string_view email, Role role,
+                                      int64_t expires_at, int64_t now) {
+  if (name.empty() || email.find('@') == std::string_view::npos) {
+    return Error(ErrorCode::kInvalidArgument, "an account needs a person's name and e-mail",
+                 "accounts are never shared: one per person");
+  }
+  if (expires_at <= now) {
+    return Error(ErrorCode::kInvalidArgument, "the account's end date is not in the future");
+  }
+  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
+  auto insert = db_.Prepare(
+      "INSERT INTO users(name, email, role, expires_at, created_at, last_activity_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  Status added = insert.ok() ? insert->Bind(1, name)
+                                   .Bind(2, email)
+                                   .Bind(3, RoleName(role))
+                                   .Bind(4, expires_at)
+                                   .Bind(5, now)
+                                   .Bind(6, now)
+                                   .Run()
+                             : Status(insert.error());
+  if (!added.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    if (added.error().code() == ErrorCode::kAlreadyExists) {
+      return Error(ErrorCode::kAlreadyExists, std::string(email) + " already has an account");
+    }
+    return added.error();
+  }
+  const int64_t id = db_.LastInsertId();
+  std::string token = NewToken();
+  auto enrol =
+      db_.Prepare("INSERT INTO enrolments(token_hash, user_id, expires_at) VALUES (?, ?, ?)");
+  Status stored = enrol.ok() ? enrol->Bind(1, TokenHash(token))
+                                   .Bind(2, id)
+                                   .Bind(3, now + policy_.enrolment_seconds)
+                                   .Run()
+                             : Status(enrol.error());
+  if (!stored.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return stored.error();
+  }
+  CORDON_TRY(db_.Exec("COMMIT"));
+  return token;
+}
+
+Result<Enrolment> Accounts::BeginEnrolment(std::string_view token, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare(std::string("SELECT ") + kAccountColumns +
+                                      " FROM users JOIN enrolments ON users.id = user_id "
+                                      "WHERE token_hash = ? AND enrolments.expires_at > ?"));
+  q.Bind(1, TokenHash(token)).Bind(2, now);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired",
+                 "ask an admin for a new one (cordon admin user add)");
+  }
+  Enrolment e{ReadAccount(q), auth::NewTotpSecret(), {}};
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE users SET totp_secret = ? WHERE id = ?"));
+  CORDON_TRY(u.Bind(1, e.totp_secret.RevealBytes()).Bind(2, e.account.id).Run());
+  e.otpauth_uri = auth::OtpauthUri("cordon exchange", e.account.email, e.totp_secret.RevealBytes());
+  return e;
+}
+
+Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view token,
+                                                           const SecretBuffer& password,
+                                                           std::string_view totp_code,
+                                                           int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT users.id, name, email, totp_secret FROM users JOIN "
+                                      "enrolments ON users.id = user_id WHERE token_hash = ? AND "
+                                      "enrolments.expires_at > ? AND totp_secret IS NOT NULL"));
+  q.Bind(1, TokenHash(token)).Bind(2, now);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired");
+  }
+  const int64_t id = q.Int(0);
+  const std::string name = q.Text(1), email = q.Text(2);
+  SecretBuffer secret = SecretBuffer::CopyOf(q.Blob(3));
+  CORDON_TRY(auth::CheckPassword(password, name, email));
+  auto step = auth::VerifyTotp(secret.RevealBytes(), totp_code, now, std::nullopt);
+  if (!step) {
+    return Error(ErrorCode::kAuthFailed, "the code from the authenticator app does not match",
+                 "check the phone's clock, and that the app scanned this account's code");
+  }
+  CORDON_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(password));
+  std::vector<std::string> codes;
+  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
+  auto fail = [&](const Error& e) {
+    (void)db_.Exec("ROLLBACK");
+    return e;
+  };
+  auto u = db_.Prepare(
+      "UPDATE users SET password_hash = ?, totp_last_step = ?, status = 'active', "
+      "last_activity_at = ? WHERE id = ?");
+  if (!u.ok()) return fail(u.error());
+  if (Status s =
+          u->Bind(1, hash).Bind(2, static_cast<int64_t>(*step)).Bind(3, now).Bind(4, id).Run();
+      !s.ok()) {
+    return fail(s.error());
+  }
+  for (int i = 0; i < 10; ++i) {
+    Bytes raw(10);  // 80 bits: a fast hash is enough to store them
+    crypto::RandomBytes(raw);
+    std::string code = Base32Encode(raw);  // 16 characters
+    code.insert(8, "-");
+    auto r = db_.Prepare("INSERT INTO recovery_codes(user_id, code_hash) VALUES (?, ?)");
+    if (!r.ok()) return fail(r.error());
+    if (Status s = r->Bind(1, id).Bind(2, TokenHash(code)).Run(); !s.ok()) return fail(s.error());
+    codes.push_back(std::move(code));
+  }
+  auto d = db_.Prepare("DELETE FROM enrolments WHERE user_id = ?");
+  if (!d.ok()) return fail(d.error());
+  if (Status s = d->Bind(1, id).Run(); !s.ok()) return fail(s.error());
+  CORDON_TRY(db_.Exec("COMMIT"));
+  return codes;
+}
+
+Status Accounts::MayLogIn(const Account& a, int64_t now) const {
+  if (a.status != "active") {
+    return Error(
+        ErrorCode::kRefused, "this account is " + a.status,
+        a.status == "disabled" ? "an admin can re-enable it" : "finish the enrolment first");
+  }
+  if (now >= a.expires_at) {
+    return Error(ErrorCode::kRefused, "this account has expired", "an admin can extend it");
+  }
+  if (now < a.locked_until) {
+    return Error(ErrorCode::kRefused, "this account is locked after repeated failed logins",
+                 "wait 30 minutes, or ask an admin to unlock it");
+  }
+  if (now - a.last_activity_at >= policy_.idle_account_seconds) {
+    return Error(ErrorCode::kRefused, "this account was locked after 90 days without use",
+                 "ask an admin to unlock it");
+  }
+  return Ok();
+}
+
+Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& password,
+                                    std::string_view code, std::string_view ip, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
+                                                   ", password_hash, totp_secret, totp_last_step, "
+                                                   "failed_logins FROM users WHERE email = ?"));
+  q.Bind(1, email);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    // The same work as for a real account: timing tells nothing.
+    static const std::string dummy = auth::HashPassword(SecretBuffer::CopyOf(AsBytes("x"))).value();
+    (void)auth::VerifyPassword(dummy, password);
+    return WrongCredentials();
+  }
+  Account a = ReadAccount(q);
+  const std::string hash = q.Text(10);
+  SecretBuffer secret = SecretBuffer::CopyOf(q.Blob(11));
+  std::optional<uint64_t> last_step;
+  if (!q.IsNull(12)) last_step = static_cast<uint64_t>(q.Int(12));
+  const int64_t failures = q.Int(13);
+  CORDON_TRY(MayLogIn(a, now));
+  bool ok = auth::VerifyPassword(hash, password);
+  std::optional<uint64_t> step;
+  bool recovery = false;
+  if (ok) {
+    step = auth::VerifyTotp(secret.RevealBytes(), code, now, last_step);
+    if (!step) {
+      // A recovery code instead (XXXXXXXX-XXXXXXXX), spent on use.
+      CORDON_ASSIGN_OR_RETURN(Statement r,
+                              db_.Prepare("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? "
+                                          "AND code_hash = ? AND used_at IS NULL"));
+      CORDON_TRY(r.Bind(1, now).Bind(2, a.id).Bind(3, TokenHash(code)).Run());
+      recovery = db_.Changes() == 1;
+    }
+    ok = step.has_value() || recovery;
+  }
+  if (!ok) {
+    const bool lock = failures + 1 >= policy_.failures_before_lock;
+    CORDON_ASSIGN_OR_RETURN(
+        Statement f,
+        db_.Prepare("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?"));
+    CORDON_TRY(f.Bind(1, lock ? 0 : failures + 1)
+                   .Bind(2, lock ? now + policy_.lock_seconds : a.locked_until)
+                   .Bind(3, a.id)
+                   .Run());
+    return WrongCredentials();
+  }
+  std::string token = NewToken();
+  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
+  auto u = db_.Prepare(
+      "UPDATE users SET failed_logins = 0, totp_last_step = COALESCE(?, totp_last_step), "
+      "last_login_at = ?, last_login_ip = ?, last_activity_at = ? WHERE id = ?");
+  auto s = db_.Prepare(
+      "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, ip) VALUES (?, ?, ?, ?, "
+      "?)");
+  Status done = u.ok() && s.ok() ? Status(Ok()) : Status(u.ok() ? s.error() : u.error());
+  if (done.ok()) {
+    if (step) {
+      u->Bind(1, static_cast<int64_t>(*step));
+    } else {
+      u->BindNull(1);
+    }
+    done = u->Bind(2, now).Bind(3, ip).Bind(4, now).Bind(5, a.id).Run();
+  }
+  if (done.ok())
+    done = s->Bind(1, TokenHash(token)).Bind(2, a.id).Bind(3, now).Bind(4, now).Bind(5, ip).Run();
+  if (!done.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return done.error();
+  }
+  CORDON_TRY(db_.Exec("COMMIT"));
+  return token;
+}
+
+Result<Account> Accounts::Session(std::string_view token, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare(std::string("SELECT ") + kAccountColumns +
+                                      ", sessions.created_at, sessions.last_seen_at FROM sessions "
+                                      "JOIN users ON users.id = user_id WHERE token_hash = ?"));
+  q.Bind(1, TokenHash(token));
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  const Error expired(ErrorCode::kAuthFailed, "no session, or it has ended", "log in again");
+  if (!found) return expired;
+  Account a = ReadAccount(q);
+  const int64_t created = q.Int(10), seen = q.Int(11);
+  if (now - seen >= policy_.session_idle_seconds ||
+      now - created >= policy_.session_absolute_seconds || !MayLogIn(a, now).ok()) {
+    (void)Logout(token);
+    return expired;
+  }
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?"));
+  CORDON_TRY(u.Bind(1, now).Bind(2, TokenHash(token)).Run());
+  CORDON_ASSIGN_OR_RETURN(Statement v,
+                          db_.Prepare("UPDATE users SET last_activity_at = ? WHERE id = ?"));
+  CORDON_TRY(v.Bind(1, now).Bind(2, a.id).Run());
+  a.last_activity_at = now;
+  return a;
+}
+
+Status Accounts::Logout(std::string_view token) {
+  CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM sessions WHERE token_hash = ?"));
+  return d.Bind(1, TokenHash(token)).Run();
+}
+
+Result<Account> Accounts::Find(std::string_view email) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
+                                                   " FROM users WHERE email = ?"));
+  q.Bind(1, email);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return Error(ErrorCode::kNotFound, "no account for " + std::string(email));
+  return ReadAccount(q);
+}
+
+Result<std::vector<Account>> Accounts::List() {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
+                                                   " FROM users ORDER BY id"));
+  std::vector<Account> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadAccount(q));
+  }
+}
+
+Status Accounts::Unlock(std::string_view email, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE users SET failed_logins = 0, locked_until = 0, "
+                                      "last_activity_at = ? WHERE id = ?"));
+  return u.Bind(1, now).Bind(2, a.id).Run();
+}
+
+Status Accounts::Extend(std::string_view email, int64_t expires_at) {
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(Statement u, db_.Prepare("UPDATE users SET expires_at = ? WHERE id = ?"));
+  return u.Bind(1, expires_at).Bind(2, a.id).Run();
+}
+
+Status Accounts::Disable(std::string_view email) {
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE users SET status = 'disabled' WHERE id = ?"));
+  CORDON_TRY(u.Bind(1, a.id).Run());
+  CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM sessions WHERE user_id = ?"));
+  return d.Bind(1, a.id).Run();
+}
+
+}  // namespace cordon::exchange

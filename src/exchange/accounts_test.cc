@@ -1,0 +1,161 @@
+#include "exchange/accounts.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "auth/totp.h"
+
+namespace cordon::exchange {
+namespace {
+namespace fs = std::filesystem;
+
+SecretBuffer Pw(std::string_view s) { return SecretBuffer::CopyOf(AsBytes(s)); }
+
+class AccountsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cordon-accounts-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    auto a = Accounts::Open(dir_.string());
+    ASSERT_TRUE(a.ok()) << a.error().message();
+    accounts_.emplace(std::move(*a));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Code(int64_t at) {
+    return auth::FormatOtp(auth::Hotp(secret_, auth::TotpStep(at), 6), 6);
+  }
+  // An active account for Jeanne, enrolled at now_.
+  std::vector<std::string> Enrol(std::string_view email = "jeanne@lab42.example") {
+    auto token =
+        accounts_->AddUser("Jeanne Martin", email, Role::kRecipient, now_ + 365 * 86400, now_);
+    EXPECT_TRUE(token.ok());
+    auto e = accounts_->BeginEnrolment(*token, now_);
+    EXPECT_TRUE(e.ok());
+    secret_.assign(e->totp_secret.RevealBytes().begin(), e->totp_secret.RevealBytes().end());
+    EXPECT_EQ(e->otpauth_uri.rfind("otpauth://totp/cordon%20exchange:", 0), 0u);
+    auto codes = accounts_->FinishEnrolment(*token, Pw(kPassword), Code(now_), now_);
+    EXPECT_TRUE(codes.ok()) << codes.error().message();
+    // The token is spent.
+    EXPECT_FALSE(accounts_->BeginEnrolment(*token, now_).ok());
+    return codes.ok() ? *codes : std::vector<std::string>{};
+  }
+
+  static constexpr const char* kPassword = "violet tram seventeen lanterns";
+  fs::path dir_;
+  std::optional<Accounts> accounts_;
+  int64_t now_ = 1800000000;
+  Bytes secret_;
+};
+
+TEST_F(AccountsTest, EnrolLoginSessionLogout) {
+  auto codes = Enrol();
+  EXPECT_EQ(codes.size(), 10u);
+  now_ += 60;
+  auto token =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_);
+  ASSERT_TRUE(token.ok()) << token.error().message();
+  auto who = accounts_->Session(*token, now_ + 60);
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(who->role, Role::kRecipient);
+  EXPECT_EQ(who->last_login_ip, "10.0.0.7");
+  ASSERT_TRUE(accounts_->Logout(*token).ok());
+  EXPECT_FALSE(accounts_->Session(*token, now_ + 61).ok());
+}
+
+TEST_F(AccountsTest, SessionsEndAfter15MinutesIdleAnd12HoursInAll) {
+  Enrol();
+  now_ += 60;
+  auto token = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_);
+  ASSERT_TRUE(token.ok());
+  // Active every 10 minutes: alive until 12 h.
+  int64_t t = now_;
+  for (; t + 600 < now_ + 12 * 3600; t += 600) ASSERT_TRUE(accounts_->Session(*token, t).ok()) << t;
+  EXPECT_FALSE(accounts_->Session(*token, now_ + 12 * 3600).ok());
+  now_ += 13 * 3600;
+  auto idle = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_TRUE(accounts_->Session(*idle, now_ + 14 * 60).ok());
+  EXPECT_FALSE(accounts_->Session(*idle, now_ + 14 * 60 + 15 * 60).ok());
+}
+
+TEST_F(AccountsTest, FiveFailuresLockForThirtyMinutes) {
+  Enrol();
+  now_ += 60;
+  for (int i = 0; i < 5; ++i) {
+    auto r =
+        accounts_->Login("jeanne@lab42.example", Pw("wrong password here"), Code(now_), "ip", now_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::kAuthFailed);
+  }
+  auto locked = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_);
+  ASSERT_FALSE(locked.ok());
+  EXPECT_EQ(locked.error().code(), ErrorCode::kRefused);
+  now_ += 31 * 60;
+  EXPECT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_).ok());
+}
+
+TEST_F(AccountsTest, CodesAreSingleUseAndRecoveryCodesWorkOnce) {
+  auto recovery = Enrol();
+  now_ += 60;
+  const std::string code = Code(now_);
+  ASSERT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), code, "ip", now_).ok());
+  EXPECT_FALSE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), code, "ip", now_ + 1).ok());
+  ASSERT_TRUE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), recovery[3], "ip", now_ + 2).ok());
+  EXPECT_FALSE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), recovery[3], "ip", now_ + 3).ok());
+  // A code without the password is nothing.
+  EXPECT_FALSE(
+      accounts_->Login("jeanne@lab42.example", Pw("not the password!"), recovery[4], "ip", now_ + 4)
+          .ok());
+}
+
+TEST_F(AccountsTest, ExpiredDisabledIdleAndUnknownAccounts) {
+  Enrol();
+  EXPECT_FALSE(accounts_->Login("nobody@lab42.example", Pw(kPassword), "000000", "ip", now_).ok());
+  auto late = now_ + 366 * 86400;
+  auto expired = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(late), "ip", late);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.error().message().find("expired"), std::string::npos);
+  ASSERT_TRUE(accounts_->Extend("jeanne@lab42.example", late + 86400).ok());
+  // 90 days unused: locked until an admin unlocks it.
+  auto idle = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(late), "ip", late);
+  ASSERT_FALSE(idle.ok());
+  EXPECT_NE(idle.error().message().find("90 days"), std::string::npos);
+  ASSERT_TRUE(accounts_->Unlock("jeanne@lab42.example", late).ok());
+  auto token = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(late), "ip", late);
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(accounts_->Disable("jeanne@lab42.example").ok());
+  EXPECT_FALSE(accounts_->Session(*token, late + 1).ok());
+  EXPECT_FALSE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(late + 30), "ip", late + 30)
+          .ok());
+}
+
+TEST_F(AccountsTest, EnrolmentRulesAndNamedAccounts) {
+  auto token = accounts_->AddUser("Jeanne Martin", "jeanne@lab42.example", Role::kApprover,
+                                  now_ + 86400, now_);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(accounts_->AddUser("Other", "JEANNE@lab42.example", Role::kAdmin, now_ + 86400, now_)
+                .error()
+                .code(),
+            ErrorCode::kAlreadyExists);  // e-mails are unique, whatever the case
+  EXPECT_FALSE(accounts_->AddUser("", "x@y.z", Role::kAdmin, now_ + 86400, now_).ok());
+  EXPECT_FALSE(accounts_->AddUser("X", "x@y.z", Role::kAdmin, now_ - 1, now_).ok());
+  auto e = accounts_->BeginEnrolment(*token, now_);
+  ASSERT_TRUE(e.ok());
+  secret_.assign(e->totp_secret.RevealBytes().begin(), e->totp_secret.RevealBytes().end());
+  // Weak password, wrong code: refused, the token still valid.
+  EXPECT_FALSE(
+      accounts_->FinishEnrolment(*token, Pw("martin martin martin"), Code(now_), now_).ok());
+  EXPECT_FALSE(accounts_->FinishEnrolment(*token, Pw(kPassword), "000000", now_).ok());
+  // The link expires after 72 hours.
+  EXPECT_FALSE(accounts_->BeginEnrolment(*token, now_ + 73 * 3600).ok());
+  EXPECT_TRUE(accounts_->FinishEnrolment(*token, Pw(kPassword), Code(now_ + 60), now_ + 60).ok());
+  EXPECT_EQ(accounts_->Find("jeanne@lab42.example")->status, "active");
+}
+
+}  // namespace
+}  // namespace cordon::exchange

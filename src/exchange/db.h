@@ -1,0 +1,61 @@
+// A thin RAII layer over SQLite for the exchange's state: one connection in
+// WAL mode with foreign keys on, and prepared statements with bound
+// parameters only (no SQL is ever built from input: MOVEit was breached by
+// SQL injection).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/result.h"
+
+namespace cordon::exchange {
+
+class Statement {
+ public:
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, ByteView blob);
+  Statement& BindNull(int index);
+  // Steps once: true with a row to read, false when done.
+  Result<bool> Step();
+  // Steps to the end (for INSERT/UPDATE/DELETE).
+  Status Run();
+  int64_t Int(int column) const;
+  bool IsNull(int column) const;
+  std::string Text(int column) const;
+  Bytes Blob(int column) const;
+
+ private:
+  friend class Db;
+  struct Finalize {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  Statement(sqlite3* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
+  sqlite3* db_;
+  std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
+  Status bind_error_ = Ok();
+};
+
+class Db {
+ public:
+  static Result<Db> Open(const std::string& path);
+  Result<Statement> Prepare(std::string_view sql);
+  Status Exec(const char* sql);  // constant SQL only (schema, BEGIN/COMMIT)
+  int64_t Changes() const { return sqlite3_changes64(db_.get()); }
+  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+ private:
+  struct Close {
+    void operator()(sqlite3* d) const { sqlite3_close_v2(d); }
+  };
+  std::unique_ptr<sqlite3, Close> db_;
+};
+
+}  // namespace cordon::exchange
