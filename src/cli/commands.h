@@ -16,5 +16,6 @@ void RegisterScanCommands(CLI::App& app, int* exit_code);       // scan
 void RegisterPseudonymCommands(CLI::App& app, int* exit_code);  // pseudokey, pseudonym reverse
 void RegisterLedgerCommands(CLI::App& app, int* exit_code);     // ledger init/append/show/...
 void RegisterReportCommands(CLI::App& app, int* exit_code);     // report
+void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user add/list/...
 
 }  // namespace cordon::cli

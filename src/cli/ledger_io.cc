@@ -69,9 +69,10 @@ std::string LedgerDir(const LedgerArgs& args) {
 
 Result<ledger::Ledger> OpenLedgerForAppend(const LedgerArgs& args) {
   const std::string dir = LedgerDir(args);
-  if (IsDefaultLedger(args) && !PathExists(dir + "/ledger.log")) {
+  if ((IsDefaultLedger(args) || !args.create_origin.empty()) && !PathExists(dir + "/ledger.log")) {
     sign::SecretKey key = sign::SecretKey::Generate();
-    const std::string origin = HostName() + "/cordon/" + UserName();
+    const std::string origin =
+        args.create_origin.empty() ? HostName() + "/cordon/" + UserName() : args.create_origin;
     Status made = ledger::Ledger::Init(dir, origin, key, ActorJson());
     if (!made.ok()) return made.error().WithContext("creating your ledger in " + dir);
     std::cerr << "cordon: created your ledger in " << dir << " (origin " << origin
@@ -130,6 +131,8 @@ Status Recorded(const LedgerArgs& args, std::string_view action,
 }
 
 nlohmann::json ActorJson() { return {{"user", UserName()}, {"host", HostName()}}; }
+
+std::string LocalHostName() { return HostName(); }
 
 nlohmann::json OrderJson(const std::string& path) {
   nlohmann::json o = nlohmann::json::object();

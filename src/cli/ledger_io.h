@@ -17,6 +17,9 @@ namespace cordon::cli {
 
 struct LedgerArgs {
   std::string dir;
+  // When set, a missing ledger at `dir` is created with this origin and a
+  // key of its own (the exchange's ledger in its data directory).
+  std::string create_origin;
 };
 
 // Adds --ledger DIR to a command.
@@ -42,6 +45,7 @@ Status Recorded(const LedgerArgs& args, std::string_view action,
 
 // {"user", "host"} of whoever runs this process.
 nlohmann::json ActorJson();
+std::string LocalHostName();
 
 // {"id", "sha256"} of an order file, as far as it can be read and parsed
 // (a refused order is still named by its hash).

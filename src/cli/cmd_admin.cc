@@ -1,0 +1,161 @@
+// `cordon admin user …`: the exchange's accounts, managed on the server's
+// own machine (the data directory). Every change is an entry of the
+// exchange's ledger (DIR/ledger), naming the account by id and role: staff
+// names and e-mails stay in the accounts database, not in the ledger.
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/ledger_io.h"
+#include "exchange/accounts.h"
+#include "order/value.h"
+
+namespace cordon::cli {
+namespace {
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+LedgerArgs ExchangeLedger(const std::string& data) {
+  return {data + "/ledger", LocalHostName() + "/cordon-exchange"};
+}
+
+// "2027-06-30" → the end of that day, UTC.
+Result<int64_t> EndOfDay(const std::string& date) {
+  auto days = order::ParseIsoDate(date);
+  if (!days.ok()) {
+    return Error(ErrorCode::kInvalidArgument, "--expires " + date + ": not a date (YYYY-MM-DD)");
+  }
+  return (static_cast<int64_t>(*days) + 1) * 86400;
+}
+
+std::string Date(int64_t t) { return order::FormatIsoDate(static_cast<int32_t>(t / 86400)); }
+// An end date is the end of its day: the last second belongs to that day.
+std::string LastDay(int64_t end) { return Date(end - 1); }
+
+struct AddArgs {
+  std::string data, name, email, role, expires;
+};
+
+Status Add(const AddArgs& a, nlohmann::json& event) {
+  CORDON_ASSIGN_OR_RETURN(exchange::Role role, exchange::ParseRole(a.role));
+  CORDON_ASSIGN_OR_RETURN(int64_t expires, EndOfDay(a.expires));
+  CORDON_ASSIGN_OR_RETURN(exchange::Accounts accounts, exchange::Accounts::Open(a.data));
+  CORDON_ASSIGN_OR_RETURN(std::string token,
+                          accounts.AddUser(a.name, a.email, role, expires, Now()));
+  CORDON_ASSIGN_OR_RETURN(exchange::Account acc, accounts.Find(a.email));
+  event["account"] = {{"id", acc.id}, {"role", a.role}, {"expires", LastDay(expires)}};
+  std::cerr << "account " << acc.id << " (" << a.role << ", until " << LastDay(expires)
+            << ") waits for its owner to enrol. Give them this one-time enrolment token\n"
+               "over a channel only they read; it expires in 72 hours:\n";
+  std::cout << token << "\n";
+  return Ok();
+}
+
+struct ListArgs {
+  std::string data;
+  bool json = false;
+};
+
+Status List(const ListArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(exchange::Accounts accounts, exchange::Accounts::Open(a.data));
+  CORDON_ASSIGN_OR_RETURN(auto all, accounts.List());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& acc : all) {
+    if (a.json) {
+      out.push_back({{"id", acc.id},
+                     {"name", acc.name},
+                     {"email", acc.email},
+                     {"role", exchange::RoleName(acc.role)},
+                     {"status", acc.status},
+                     {"expires", LastDay(acc.expires_at)},
+                     {"last_login_at", acc.last_login_at ? nlohmann::json(*acc.last_login_at)
+                                                         : nlohmann::json(nullptr)},
+                     {"last_login_ip", acc.last_login_ip}});
+    } else {
+      std::cout << acc.id << "  " << acc.email << "  " << acc.name << "  "
+                << exchange::RoleName(acc.role) << "  " << acc.status << "  until "
+                << LastDay(acc.expires_at) << "  last login "
+                << (acc.last_login_at ? Date(*acc.last_login_at) + " from " + acc.last_login_ip
+                                      : std::string("never"))
+                << "\n";
+    }
+  }
+  if (a.json) std::cout << out.dump(2) << "\n";
+  return Ok();
+}
+
+struct ChangeArgs {
+  std::string data, email, expires;
+};
+
+Status Change(const ChangeArgs& a, std::string_view what, nlohmann::json& event) {
+  CORDON_ASSIGN_OR_RETURN(exchange::Accounts accounts, exchange::Accounts::Open(a.data));
+  CORDON_ASSIGN_OR_RETURN(exchange::Account acc, accounts.Find(a.email));
+  event["account"] = {{"id", acc.id}, {"role", exchange::RoleName(acc.role)}};
+  if (what == "unlock") {
+    CORDON_TRY(accounts.Unlock(a.email, Now()));
+  } else if (what == "disable") {
+    CORDON_TRY(accounts.Disable(a.email));
+  } else {
+    CORDON_ASSIGN_OR_RETURN(int64_t expires, EndOfDay(a.expires));
+    CORDON_TRY(accounts.Extend(a.email, expires));
+    event["account"]["expires"] = LastDay(expires);
+  }
+  std::cout << "account " << acc.id << ": " << what << (what == "disable" ? "d" : "ed") << "\n";
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterAdminCommands(CLI::App& app, int* exit_code) {
+  CLI::App* admin = app.add_subcommand(
+      "admin", "Manage the exchange's accounts (on the server, with its data directory).");
+  admin->require_subcommand(1);
+  CLI::App* user = admin->add_subcommand("user", "Named accounts: one per person, never shared.");
+  user->require_subcommand(1);
+
+  auto a = std::make_shared<AddArgs>();
+  CLI::App* add = user->add_subcommand(
+      "add",
+      "Create an account and print its one-time enrolment token (72 h). Its owner sets a\n"
+      "password (12+ characters) and a TOTP authenticator at enrolment.\n"
+      "  cordon admin user add --data /var/lib/cordon --name 'Jeanne Martin' \\\n"
+      "      --email jeanne@lab42.example --role approver --expires 2027-06-30");
+  add->add_option("--data", a->data, "the exchange's data directory")->required();
+  add->add_option("--name", a->name, "the person's full name")->required();
+  add->add_option("--email", a->email, "their e-mail (unique)")->required();
+  add->add_option("--role", a->role, "operator, approver, recipient, auditor or admin")->required();
+  add->add_option("--expires", a->expires, "last day of the account (YYYY-MM-DD)")->required();
+  add->callback([a, exit_code] {
+    *exit_code = Finish(Recorded(ExchangeLedger(a->data), "admin.user.add",
+                                 [&](nlohmann::json& ev) { return Add(*a, ev); }));
+  });
+
+  auto l = std::make_shared<ListArgs>();
+  CLI::App* list =
+      user->add_subcommand("list", "Every account: role, status, end date, last login.");
+  list->add_option("--data", l->data, "the exchange's data directory")->required();
+  list->add_flag("--json", l->json, "machine-readable");
+  list->callback([l, exit_code] { *exit_code = Finish(List(*l)); });
+
+  for (const char* what : {"unlock", "disable", "extend"}) {
+    auto c = std::make_shared<ChangeArgs>();
+    CLI::App* cmd = user->add_subcommand(
+        what, std::string(what) == "unlock"    ? "Lift a lock (failed logins, 90 days unused)."
+              : std::string(what) == "disable" ? "Disable an account and end its sessions."
+                                               : "Move an account's end date.");
+    cmd->add_option("--data", c->data, "the exchange's data directory")->required();
+    cmd->add_option("EMAIL", c->email, "the account")->required();
+    if (std::string(what) == "extend") {
+      cmd->add_option("--expires", c->expires, "new last day (YYYY-MM-DD)")->required();
+    }
+    cmd->callback([c, exit_code, what] {
+      *exit_code = Finish(Recorded(ExchangeLedger(c->data), std::string("admin.user.") + what,
+                                   [&](nlohmann::json& ev) { return Change(*c, what, ev); }));
+    });
+  }
+}
+
+}  // namespace cordon::cli
