@@ -1,0 +1,218 @@
+#include "exchange/grants.h"
+
+namespace cordon::exchange {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS grants(
+  id INTEGER PRIMARY KEY,
+  requester_id INTEGER NOT NULL REFERENCES users(id),
+  package TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('requested','approved','denied','revoked')),
+  requested_at INTEGER NOT NULL,
+  start_at INTEGER,
+  duration INTEGER NOT NULL CHECK (duration > 0),
+  approver_id INTEGER REFERENCES users(id),
+  decided_at INTEGER,
+  opens_at INTEGER,
+  closes_at INTEGER,
+  break_glass INTEGER NOT NULL DEFAULT 0,
+  reviewed_by INTEGER REFERENCES users(id),
+  reviewed_at INTEGER);
+CREATE INDEX IF NOT EXISTS grants_by_requester ON grants(requester_id, package);
+)sql";
+
+constexpr const char* kColumns =
+    "id, requester_id, package, reason, status, requested_at, start_at, duration, approver_id, "
+    "opens_at, closes_at, break_glass, reviewed_by";
+
+std::optional<int64_t> OptInt(const Statement& s, int c) {
+  return s.IsNull(c) ? std::nullopt : std::optional<int64_t>(s.Int(c));
+}
+
+Grant ReadGrant(const Statement& s) {
+  Grant g;
+  g.id = s.Int(0);
+  g.requester_id = s.Int(1);
+  g.package = s.Text(2);
+  g.reason = s.Text(3);
+  g.status = s.Text(4);
+  g.requested_at = s.Int(5);
+  g.start_at = OptInt(s, 6);
+  g.duration = s.Int(7);
+  g.approver_id = OptInt(s, 8);
+  g.opens_at = OptInt(s, 9);
+  g.closes_at = OptInt(s, 10);
+  g.break_glass = s.Int(11) != 0;
+  g.reviewed_by = OptInt(s, 12);
+  return g;
+}
+
+Error Refused(std::string m, std::string hint = {}) {
+  return Error(ErrorCode::kRefused, std::move(m), std::move(hint));
+}
+
+Status CheckRequest(std::string_view package, std::string_view reason, int64_t duration,
+                    int64_t max) {
+  if (package.size() != 64) return Error(ErrorCode::kInvalidArgument, "no such package");
+  if (reason.size() < 10) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "say why you need access (a reason of 10 characters or more)",
+                 "the approver and the periodic access review read it");
+  }
+  if (duration <= 0 || duration > max) {
+    return Refused("a grant lasts at most " + std::to_string(max / 3600) + " hours");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Grants> Grants::Open(const std::string& data_dir, GrantPolicy policy) {
+  // The accounts' schema first: grants refer to users.
+  CORDON_ASSIGN_OR_RETURN(Accounts accounts, Accounts::Open(data_dir));
+  (void)accounts;
+  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
+  CORDON_TRY(db.Exec(kSchema));
+  return Grants(std::move(db), policy);
+}
+
+Result<int64_t> Grants::Request(const Account& requester, std::string_view package,
+                                std::string_view reason, std::optional<int64_t> start_at,
+                                int64_t duration, int64_t now) {
+  CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_duration_seconds));
+  if (start_at && *start_at < now) start_at.reset();  // a start in the past means now
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s,
+      db_.Prepare("INSERT INTO grants(requester_id, package, reason, status, "
+                  "requested_at, start_at, duration) VALUES (?, ?, ?, 'requested', ?, ?, ?)"));
+  s.Bind(1, requester.id).Bind(2, package).Bind(3, reason).Bind(4, now);
+  if (start_at) {
+    s.Bind(5, *start_at);
+  } else {
+    s.BindNull(5);
+  }
+  CORDON_TRY(s.Bind(6, duration).Run());
+  return db_.LastInsertId();
+}
+
+Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now) {
+  if (approver.role != Role::kApprover) return Refused("only an approver decides on grants");
+  CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));
+  if (g.requester_id == approver.id) {
+    return Refused("nobody approves their own request", "another approver must decide");
+  }
+  if (g.status != "requested")
+    return Refused("grant " + std::to_string(grant_id) + " is already " + g.status);
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s,
+      db_.Prepare("UPDATE grants SET status = ?, approver_id = ?, decided_at = ?, "
+                  "opens_at = ?, closes_at = ? WHERE id = ? AND status = 'requested'"));
+  s.Bind(1, approve ? "approved" : "denied").Bind(2, approver.id).Bind(3, now);
+  if (approve) {
+    // The window starts now, or at the later start asked for: never earlier.
+    const int64_t opens = g.start_at && *g.start_at > now ? *g.start_at : now;
+    s.Bind(4, opens).Bind(5, opens + g.duration);
+  } else {
+    s.BindNull(4).BindNull(5);
+  }
+  CORDON_TRY(s.Bind(6, grant_id).Run());
+  if (db_.Changes() != 1)
+    return Refused("grant " + std::to_string(grant_id) + " was decided meanwhile");
+  return Ok();
+}
+
+Status Grants::Approve(const Account& a, int64_t id, int64_t now) {
+  return Decide(a, id, true, now);
+}
+Status Grants::Deny(const Account& a, int64_t id, int64_t now) { return Decide(a, id, false, now); }
+
+Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now) {
+  if (approver.role != Role::kApprover) return Refused("only an approver revokes grants");
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s, db_.Prepare("UPDATE grants SET status = 'revoked', closes_at = MIN(COALESCE("
+                               "closes_at, ?), ?), decided_at = ? WHERE id = ? AND status IN "
+                               "('requested','approved')"));
+  CORDON_TRY(s.Bind(1, now).Bind(2, now).Bind(3, now).Bind(4, grant_id).Run());
+  if (db_.Changes() != 1) return Refused("grant " + std::to_string(grant_id) + " is not open");
+  return Ok();
+}
+
+Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view package,
+                                   std::string_view reason, int64_t duration, int64_t now) {
+  CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_break_glass_seconds));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s,
+      db_.Prepare(
+          "INSERT INTO grants(requester_id, package, reason, status, requested_at, duration, "
+          "approver_id, decided_at, opens_at, closes_at, break_glass) "
+          "VALUES (?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, 1)"));
+  CORDON_TRY(s.Bind(1, requester.id)
+                 .Bind(2, package)
+                 .Bind(3, reason)
+                 .Bind(4, now)
+                 .Bind(5, duration)
+                 .Bind(6, requester.id)
+                 .Bind(7, now)
+                 .Bind(8, now)
+                 .Bind(9, now + duration)
+                 .Run());
+  return db_.LastInsertId();
+}
+
+Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now) {
+  if (approver.role != Role::kApprover) return Refused("only an approver reviews break-glass use");
+  CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));
+  if (!g.break_glass)
+    return Refused("grant " + std::to_string(grant_id) + " is not a break-glass grant");
+  if (g.requester_id == approver.id) return Refused("nobody reviews their own emergency access");
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s, db_.Prepare("UPDATE grants SET reviewed_by = ?, reviewed_at = ? WHERE id = ? "
+                               "AND reviewed_by IS NULL"));
+  CORDON_TRY(s.Bind(1, approver.id).Bind(2, now).Bind(3, grant_id).Run());
+  if (db_.Changes() != 1)
+    return Refused("grant " + std::to_string(grant_id) + " was already reviewed");
+  return Ok();
+}
+
+Result<std::optional<Grant>> Grants::ActiveFor(const Account& account, std::string_view package,
+                                               int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare(std::string("SELECT ") + kColumns +
+                                      " FROM grants WHERE requester_id = ? AND package = ? AND "
+                                      "status = 'approved' AND opens_at <= ? AND closes_at > ? "
+                                      "ORDER BY closes_at DESC LIMIT 1"));
+  q.Bind(1, account.id).Bind(2, package).Bind(3, now).Bind(4, now);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return std::optional<Grant>();
+  return std::optional<Grant>(ReadGrant(q));
+}
+
+Result<Grant> Grants::Get(int64_t grant_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare(std::string("SELECT ") + kColumns + " FROM grants WHERE id = ?"));
+  q.Bind(1, grant_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return Error(ErrorCode::kNotFound, "no grant " + std::to_string(grant_id));
+  return ReadGrant(q);
+}
+
+Result<std::vector<Grant>> Grants::List(std::optional<int64_t> requester_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare(std::string("SELECT ") + kColumns +
+                               " FROM grants WHERE ?1 IS NULL OR requester_id = ?1 ORDER BY id"));
+  if (requester_id) {
+    q.Bind(1, *requester_id);
+  } else {
+    q.BindNull(1);
+  }
+  std::vector<Grant> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadGrant(q));
+  }
+}
+
+}  // namespace cordon::exchange

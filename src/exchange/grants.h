@@ -1,0 +1,78 @@
+// Access on request: nobody reads a package without a grant — asked for by
+// one person, with a reason and a duration, approved by a *different*
+// person with the approver role. A grant opens and closes by itself: its
+// window starts at approval (a slow approver never eats into it) or at the
+// future start the requester named (the night of a migration). Break-glass:
+// a self-approved emergency grant that opens at once, raises an alert, and
+// stays "to be reviewed" until an approver reviews it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "exchange/accounts.h"
+#include "exchange/db.h"
+
+namespace cordon::exchange {
+
+struct GrantPolicy {
+  int64_t max_duration_seconds = 24 * 3600;
+  int64_t max_break_glass_seconds = 4 * 3600;
+};
+
+struct Grant {
+  int64_t id = 0;
+  int64_t requester_id = 0;
+  std::string package;  // the package's manifest SHA-256
+  std::string reason;
+  std::string status;  // "requested", "approved", "denied", "revoked"
+  int64_t requested_at = 0;
+  std::optional<int64_t> start_at;  // a future start the requester asked for
+  int64_t duration = 0;
+  std::optional<int64_t> approver_id;
+  std::optional<int64_t> opens_at, closes_at;
+  bool break_glass = false;
+  std::optional<int64_t> reviewed_by;
+
+  bool OpenAt(int64_t now) const {
+    return status == "approved" && opens_at && closes_at && *opens_at <= now && now < *closes_at;
+  }
+};
+
+class Grants {
+ public:
+  // Opens the grants table in DIR/exchange.db (next to the accounts).
+  static Result<Grants> Open(const std::string& data_dir, GrantPolicy policy = {});
+
+  Result<int64_t> Request(const Account& requester, std::string_view package,
+                          std::string_view reason, std::optional<int64_t> start_at,
+                          int64_t duration, int64_t now);
+  // kRefused unless `approver` has the approver role, is not the requester,
+  // and the grant is still requested.
+  Status Approve(const Account& approver, int64_t grant_id, int64_t now);
+  Status Deny(const Account& approver, int64_t grant_id, int64_t now);
+  Status Revoke(const Account& approver, int64_t grant_id, int64_t now);
+  // Opens at once; the caller raises the alert.
+  Result<int64_t> BreakGlass(const Account& requester, std::string_view package,
+                             std::string_view reason, int64_t duration, int64_t now);
+  // An approver (not the one who broke the glass) attests the emergency.
+  Status Review(const Account& approver, int64_t grant_id, int64_t now);
+
+  // The grant that lets `account` read `package` now, if any.
+  Result<std::optional<Grant>> ActiveFor(const Account& account, std::string_view package,
+                                         int64_t now);
+  Result<Grant> Get(int64_t grant_id);
+  // Every grant (for the access review), or one person's.
+  Result<std::vector<Grant>> List(std::optional<int64_t> requester_id = std::nullopt);
+
+ private:
+  Grants(Db db, GrantPolicy policy) : db_(std::move(db)), policy_(policy) {}
+  Status Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now);
+  Db db_;
+  GrantPolicy policy_;
+};
+
+}  // namespace cordon::exchange

@@ -1,0 +1,107 @@
+#include "exchange/grants.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace cordon::exchange {
+namespace {
+namespace fs = std::filesystem;
+
+class GrantsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cordon-grants-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    auto accounts = Accounts::Open(dir_.string());
+    ASSERT_TRUE(accounts.ok());
+    auto add = [&](const char* email, Role role) {
+      EXPECT_TRUE(accounts->AddUser("Some One", email, role, now_ + 86400 * 365, now_).ok());
+      return *accounts->Find(email);
+    };
+    recipient_ = add("r@lab.example", Role::kRecipient);
+    approver_ = add("a@lab.example", Role::kApprover);
+    approver2_ = add("b@lab.example", Role::kApprover);
+    operator_ = add("o@vendor.example", Role::kOperator);
+    auto g = Grants::Open(dir_.string());
+    ASSERT_TRUE(g.ok()) << g.error().message();
+    grants_.emplace(std::move(*g));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  const std::string pkg_ = std::string(64, 'a');
+  fs::path dir_;
+  int64_t now_ = 1800000000;
+  Account recipient_, approver_, approver2_, operator_;
+  std::optional<Grants> grants_;
+};
+
+TEST_F(GrantsTest, WindowStartsAtApprovalNotAtRequest) {
+  auto id = grants_->Request(recipient_, pkg_, "import into the new LIS", std::nullopt, 3600, now_);
+  ASSERT_TRUE(id.ok());
+  EXPECT_FALSE(grants_->ActiveFor(recipient_, pkg_, now_)->has_value());  // not yet approved
+  // The approver takes 5 hours: the hour granted starts then.
+  ASSERT_TRUE(grants_->Approve(approver_, *id, now_ + 5 * 3600).ok());
+  EXPECT_TRUE(grants_->ActiveFor(recipient_, pkg_, now_ + 5 * 3600 + 10)->has_value());
+  EXPECT_TRUE(grants_->ActiveFor(recipient_, pkg_, now_ + 6 * 3600 - 1)->has_value());
+  EXPECT_FALSE(grants_->ActiveFor(recipient_, pkg_, now_ + 6 * 3600)->has_value());  // closed
+  // For this person and this package only.
+  EXPECT_FALSE(grants_->ActiveFor(operator_, pkg_, now_ + 5 * 3600 + 10)->has_value());
+  EXPECT_FALSE(
+      grants_->ActiveFor(recipient_, std::string(64, 'b'), now_ + 5 * 3600 + 10)->has_value());
+}
+
+TEST_F(GrantsTest, AFutureStartOpensThen) {
+  const int64_t night = now_ + 2 * 86400;
+  auto id = grants_->Request(recipient_, pkg_, "migration night import", night, 4 * 3600, now_);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(grants_->Approve(approver_, *id, now_ + 60).ok());
+  EXPECT_FALSE(grants_->ActiveFor(recipient_, pkg_, now_ + 120)->has_value());
+  EXPECT_TRUE(grants_->ActiveFor(recipient_, pkg_, night)->has_value());
+  EXPECT_FALSE(grants_->ActiveFor(recipient_, pkg_, night + 4 * 3600)->has_value());
+}
+
+TEST_F(GrantsTest, FourEyesAndRoles) {
+  auto id = grants_->Request(approver_, pkg_, "checking the extraction", std::nullopt, 3600, now_);
+  ASSERT_TRUE(id.ok());
+  auto self = grants_->Approve(approver_, *id, now_);
+  ASSERT_FALSE(self.ok());
+  EXPECT_NE(self.error().message().find("own request"), std::string::npos);
+  EXPECT_FALSE(grants_->Approve(operator_, *id, now_).ok());  // not an approver
+  EXPECT_FALSE(grants_->Approve(recipient_, *id, now_).ok());
+  ASSERT_TRUE(grants_->Approve(approver2_, *id, now_).ok());
+  EXPECT_FALSE(grants_->Approve(approver2_, *id, now_).ok());  // decided once
+  EXPECT_FALSE(grants_->Request(recipient_, pkg_, "short", std::nullopt, 3600, now_).ok());
+  EXPECT_FALSE(
+      grants_->Request(recipient_, pkg_, "too long a grant", std::nullopt, 25 * 3600, now_).ok());
+  auto denied = grants_->Request(recipient_, pkg_, "a second request", std::nullopt, 3600, now_);
+  ASSERT_TRUE(grants_->Deny(approver_, *denied, now_).ok());
+  EXPECT_EQ(grants_->Get(*denied)->status, "denied");
+}
+
+TEST_F(GrantsTest, RevokeClosesAtOnce) {
+  auto id = grants_->Request(recipient_, pkg_, "import into the new LIS", std::nullopt, 3600, now_);
+  ASSERT_TRUE(grants_->Approve(approver_, *id, now_).ok());
+  ASSERT_TRUE(grants_->Revoke(approver2_, *id, now_ + 60).ok());
+  EXPECT_FALSE(grants_->ActiveFor(recipient_, pkg_, now_ + 61)->has_value());
+  EXPECT_FALSE(grants_->Revoke(approver2_, *id, now_ + 62).ok());
+}
+
+TEST_F(GrantsTest, BreakGlassOpensAtOnceAndAwaitsReview) {
+  auto id = grants_->BreakGlass(recipient_, pkg_, "lab down, results needed now", 3600, now_);
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE(grants_->ActiveFor(recipient_, pkg_, now_)->has_value());
+  auto g = grants_->Get(*id);
+  EXPECT_TRUE(g->break_glass);
+  EXPECT_FALSE(g->reviewed_by.has_value());
+  EXPECT_FALSE(grants_->BreakGlass(recipient_, pkg_, "lab down, results", 5 * 3600, now_).ok());
+  EXPECT_FALSE(grants_->Review(operator_, *id, now_ + 60).ok());
+  ASSERT_TRUE(grants_->Review(approver_, *id, now_ + 60).ok());
+  EXPECT_EQ(grants_->Get(*id)->reviewed_by, approver_.id);
+  EXPECT_FALSE(grants_->Review(approver2_, *id, now_ + 61).ok());  // once
+  EXPECT_EQ(grants_->List()->size(), 1u);
+  EXPECT_EQ(grants_->List(operator_.id)->size(), 0u);
+}
+
+}  // namespace
+}  // namespace cordon::exchange
