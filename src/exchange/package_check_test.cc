@@ -8,6 +8,8 @@
 #include "age/age.h"
 #include "age/keys.h"
 #include "core/file.h"
+#include "exchange/accounts.h"
+#include "exchange/package_store.h"
 #include "order/value.h"
 #include "pipeline/extract.h"
 #include "testdata/lis_fr.h"
@@ -111,6 +113,85 @@ TEST_F(PackageCheckTest, RefusesUnsignedForeignAlteredTruncatedAndIncomplete) {
   fs::rename(Path("table.bak"), table);
   fs::remove(Path("pkg/manifest.json.minisig"));
   EXPECT_FALSE(Check().result.ok());
+}
+
+// The store: staged uploads become visible atomically, content-addressed;
+// refused ones leave nothing; deletion and retention remove exactly what
+// they should; a crash in any step is finished or undone at the next start.
+TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
+  const std::string data = Path("exchange");
+  auto accounts = Accounts::Open(data);
+  ASSERT_TRUE(accounts.ok());
+  ASSERT_TRUE(
+      accounts->AddUser("Op Erator", "op@vendor.example", Role::kOperator, 4102444800, 1).ok());
+  const int64_t uploader = accounts->Find("op@vendor.example")->id;
+  auto store = PackageStore::Open(data);
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  auto stage = [&]() {
+    auto s = store->NewStaging();
+    EXPECT_TRUE(s.ok());
+    for (const auto& e : fs::directory_iterator(Path("pkg"))) {
+      fs::copy_file(e.path(), fs::path(*s) / e.path().filename());
+    }
+    return *s;
+  };
+  const std::vector<sign::PublicKey> keys = {processor_.public_key()};
+  const int64_t now = int64_t{order::DaysFromCivil(2029, 1, 1)} * 86400;
+
+  // A plaintext upload: refused, flagged, nothing kept.
+  std::string bad = stage();
+  fs::copy_file(Path("src/patients.csv"), fs::path(bad) / "patients.csv.age",
+                fs::copy_options::overwrite_existing);
+  PackageCheck refused = store->Publish(bad, keys, uploader, now);
+  EXPECT_FALSE(refused.result.ok());
+  EXPECT_TRUE(refused.plaintext_suspected);
+  EXPECT_FALSE(fs::exists(bad));
+  EXPECT_TRUE(fs::is_empty(data + "/packages"));
+
+  PackageCheck ok = store->Publish(stage(), keys, uploader, now);
+  ASSERT_TRUE(ok.result.ok()) << ok.result.error().message();
+  const std::string id = ok.result->manifest_sha256;
+  EXPECT_TRUE(fs::exists(data + "/packages/" + id + "/patients.csv.age"));
+  EXPECT_TRUE(fs::is_empty(data + "/staging"));
+  EXPECT_EQ(store->Publish(stage(), keys, uploader, now).result.error().code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(store->FilePath(id, "resultats.csv.age").ok());
+  for (const char* hostile : {"../exchange.db", "patients.csv", "/etc/passwd", ".", ""}) {
+    EXPECT_FALSE(store->FilePath(id, hostile).ok()) << hostile;
+  }
+  EXPECT_FALSE(store->Get("../../etc").ok());
+
+  // Retention: the manifest says delete by 2029-01-11 (10 days).
+  EXPECT_TRUE(store->DeleteExpired(now + 10 * 86400)->empty());
+  auto expired = store->DeleteExpired(now + 11 * 86400);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ((*expired)[0].reason, "retention");
+  EXPECT_FALSE(fs::exists(data + "/packages/" + id));
+  EXPECT_FALSE(store->FilePath(id, "patients.csv.age").ok());
+
+  // Uploaded again, then a crash: mid-upload staging, a deletion marked but
+  // not done, an orphan directory. The next start settles all three.
+  ASSERT_TRUE(store->Publish(stage(), keys, uploader, now).result.ok());
+  std::string half = stage();
+  {
+    auto db = Db::Open(data + "/exchange.db");
+    ASSERT_TRUE(db->Exec("UPDATE packages SET status = 'deleting'").ok());
+  }
+  fs::create_directories(data + "/packages/" + std::string(64, 'f'));
+  auto reopened = PackageStore::Open(data);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_FALSE(fs::exists(half));
+  EXPECT_TRUE(fs::is_empty(data + "/packages"));
+  EXPECT_EQ(reopened->Get(id)->status, "deleted");
+  // Confirmed deletion by the recipient.
+  PackageCheck again = reopened->Publish(stage(), keys, uploader, now);
+  ASSERT_TRUE(again.result.ok());
+  auto gone = reopened->Delete(id, "confirmed", uploader, now + 60);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->confirmed_by, uploader);
+  EXPECT_EQ(gone->package.files.size(), 2u);
+  EXPECT_FALSE(reopened->Delete(id, "confirmed", uploader, now + 61).ok());
 }
 
 Bytes Encrypt(size_t n) {
