@@ -9,6 +9,7 @@
 #include "age/keys.h"
 #include "core/file.h"
 #include "exchange/accounts.h"
+#include "exchange/certificate.h"
 #include "exchange/package_store.h"
 #include "order/value.h"
 #include "pipeline/extract.h"
@@ -192,6 +193,20 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
   EXPECT_EQ(gone->confirmed_by, uploader);
   EXPECT_EQ(gone->package.files.size(), 2u);
   EXPECT_FALSE(reopened->Delete(id, "confirmed", uploader, now + 61).ok());
+
+  // Its certificate: signed by the exchange, naming every file and hash.
+  sign::SecretKey exchange_key = sign::SecretKey::Generate();
+  LedgerEvidence evidence{7, 9, "bGVhZg==", {"cHJvb2Y="}, "checkpoint\n"};
+  auto cert = MakeDeletionCertificate(*gone, evidence, exchange_key);
+  ASSERT_TRUE(cert.ok()) << cert.error().message();
+  auto checked = VerifyDeletionCertificate(*cert, exchange_key.public_key());
+  ASSERT_TRUE(checked.ok());
+  EXPECT_NE(checked->find(ok.result->manifest.tables[0].ciphertext_sha256), std::string::npos);
+  EXPECT_NE(checked->find("\"reason\":\"confirmed\""), std::string::npos);
+  Certificate forged = *cert;
+  forged.json.replace(forged.json.find("confirmed"), 9, "retention");
+  EXPECT_FALSE(VerifyDeletionCertificate(forged, exchange_key.public_key()).ok());
+  EXPECT_FALSE(VerifyDeletionCertificate(*cert, sign::SecretKey::Generate().public_key()).ok());
 }
 
 Bytes Encrypt(size_t n) {
