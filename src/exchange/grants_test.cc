@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "exchange/review.h"
+
 namespace cordon::exchange {
 namespace {
 namespace fs = std::filesystem;
@@ -101,6 +103,25 @@ TEST_F(GrantsTest, BreakGlassOpensAtOnceAndAwaitsReview) {
   EXPECT_FALSE(grants_->Review(approver2_, *id, now_ + 61).ok());  // once
   EXPECT_EQ(grants_->List()->size(), 1u);
   EXPECT_EQ(grants_->List(operator_.id)->size(), 0u);
+}
+
+TEST_F(GrantsTest, AccessReviewListsEveryoneAndTheirGrants) {
+  auto id = grants_->Request(recipient_, pkg_, "import into the new LIS", std::nullopt, 3600, now_);
+  ASSERT_TRUE(grants_->Approve(approver_, *id, now_).ok());
+  auto glass = grants_->BreakGlass(operator_, pkg_, "support case, lab down", 600, now_);
+  ASSERT_TRUE(glass.ok());
+  auto review = AccessReview(dir_.string(), now_ + 60);
+  ASSERT_TRUE(review.ok()) << review.error().message();
+  const auto& people = (*review)["accounts"];
+  ASSERT_EQ(people.size(), 4u);
+  EXPECT_EQ(people[0]["email"], "r@lab.example");
+  EXPECT_EQ(people[0]["grants"][0]["open_now"], true);
+  EXPECT_EQ(people[3]["grants"][0]["break_glass"], true);
+  EXPECT_EQ((*review)["break_glass_to_review"], 1);
+  const std::string sha(64, 'c');
+  EXPECT_FALSE(AttestReview(dir_.string(), operator_, sha, now_).ok());
+  ASSERT_TRUE(AttestReview(dir_.string(), approver_, sha, now_ + 120).ok());
+  EXPECT_EQ((*AccessReview(dir_.string(), now_ + 180))["attestations"].size(), 1u);
 }
 
 }  // namespace
