@@ -574,42 +574,42 @@ Result<Hash> Ledger::Root(uint64_t tree_size) const {
   return levels_.Root(tree_size);
 }
 
+// Runs a proof builder over the stored levels; the first read error, if
+// any, replaces the (then meaningless) proof.
+Result<std::vector<Hash>> Ledger::ProveWith(
+    const std::function<std::vector<Hash>(const SubtreeHashFn&)>& build) const {
+  std::optional<Error> failed;
+  auto subtree = [&](uint64_t start, uint64_t n) {
+    auto h = levels_.Subtree(start, n);
+    if (!h) {
+      if (!failed) failed = h.error();
+      return Hash{};
+    }
+    return *h;
+  };
+  std::vector<Hash> proof = build(subtree);
+  if (failed) return *failed;
+  return proof;
+}
+
 Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_size) const {
   if (tree_size > size_ || index >= tree_size) {
     return Error(ErrorCode::kInvalidArgument, "entry " + std::to_string(index) +
                                                   " is not in a tree of size " +
                                                   std::to_string(tree_size));
   }
-  std::optional<Error> failed;
-  auto subtree = [&](uint64_t start, uint64_t n) {
-    auto h = levels_.Subtree(start, n);
-    if (!h) {
-      if (!failed) failed = h.error();
-      return Hash{};
-    }
-    return *h;
-  };
-  std::vector<Hash> proof = ledger::InclusionProof(subtree, tree_size, index);
-  if (failed) return *failed;
-  return proof;
+  return ProveWith([&](const SubtreeHashFn& subtree) {
+    return ledger::InclusionProof(subtree, tree_size, index);
+  });
 }
 
 Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t tree_size) const {
   if (tree_size > size_ || old_size > tree_size) {
     return Error(ErrorCode::kInvalidArgument, "sizes out of range for a consistency proof");
   }
-  std::optional<Error> failed;
-  auto subtree = [&](uint64_t start, uint64_t n) {
-    auto h = levels_.Subtree(start, n);
-    if (!h) {
-      if (!failed) failed = h.error();
-      return Hash{};
-    }
-    return *h;
-  };
-  std::vector<Hash> proof = ledger::ConsistencyProof(subtree, tree_size, old_size);
-  if (failed) return *failed;
-  return proof;
+  return ProveWith([&](const SubtreeHashFn& subtree) {
+    return ledger::ConsistencyProof(subtree, tree_size, old_size);
+  });
 }
 
 Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVerifier>& given) {

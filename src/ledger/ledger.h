@@ -95,6 +95,8 @@ class Ledger {
   Ledger() = default;
   Status Recover(std::vector<std::string>* warnings);
   Status CatchUp();
+  Result<std::vector<Hash>> ProveWith(
+      const std::function<std::vector<Hash>(const SubtreeHashFn&)>& build) const;
   using PrepareFn = std::function<Result<std::string>(size_t index, uint64_t seq, int worker)>;
   Result<uint64_t> AppendWith(size_t n, const PrepareFn& make);
   Status Prepare(size_t n, uint64_t first, const PrepareFn& make, std::vector<std::string>& entries,
