@@ -144,16 +144,4 @@ nlohmann::json OrderJson(const std::string& path) {
   return o;
 }
 
-Result<std::string> FileSha256(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(auto src, FileSource::Open(path));
-  crypto::Sha256 h;
-  Bytes buf(1 << 16);
-  while (true) {
-    CORDON_ASSIGN_OR_RETURN(size_t n, src->Read(buf));
-    if (n == 0) break;
-    h.Update(ByteView(buf).first(n));
-  }
-  return HexEncode(h.Final());
-}
-
 }  // namespace cordon::cli

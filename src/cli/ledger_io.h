@@ -51,7 +51,4 @@ std::string LocalHostName();
 // (a refused order is still named by its hash).
 nlohmann::json OrderJson(const std::string& path);
 
-// Lowercase hex SHA-256 of a file (ledger events name files by content, never by name).
-Result<std::string> FileSha256(const std::string& path);
-
 }  // namespace cordon::cli

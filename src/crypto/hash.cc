@@ -32,6 +32,14 @@ Sha256::Digest Sha256::Hash(ByteView data) {
   return h.Final();
 }
 
+Result<Sha256::Digest> HashingSource::Finish() {
+  Bytes buf(1 << 20);
+  for (;;) {
+    CORDON_ASSIGN_OR_RETURN(size_t n, Read(buf));
+    if (n == 0) return hash_.Final();
+  }
+}
+
 Blake2b512::Digest Blake2b512::Final() {
   Digest out{};
   crypto_generichash_final(&state_, out.data(), out.size());

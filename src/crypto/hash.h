@@ -69,6 +69,8 @@ class HashingSource final : public ByteSource {
     return n;
   }
   Sha256::Digest Final() { return hash_.Final(); }
+  // Reads what is left to the end and returns the hash of everything read.
+  Result<Sha256::Digest> Finish();
   uint64_t bytes() const { return bytes_; }
 
  private:

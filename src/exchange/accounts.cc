@@ -11,40 +11,6 @@
 namespace cordon::exchange {
 namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS users(
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL,
-  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-  role TEXT NOT NULL CHECK (role IN ('operator','approver','recipient','auditor','admin')),
-  status TEXT NOT NULL DEFAULT 'enrolling' CHECK (status IN ('enrolling','active','disabled')),
-  expires_at INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  password_hash TEXT,
-  totp_secret BLOB,
-  totp_last_step INTEGER,
-  failed_logins INTEGER NOT NULL DEFAULT 0,
-  locked_until INTEGER NOT NULL DEFAULT 0,
-  last_login_at INTEGER,
-  last_login_ip TEXT NOT NULL DEFAULT '',
-  last_activity_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS enrolments(
-  token_hash BLOB PRIMARY KEY,
-  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions(
-  token_hash BLOB PRIMARY KEY,
-  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  created_at INTEGER NOT NULL,
-  last_seen_at INTEGER NOT NULL,
-  ip TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS recovery_codes(
-  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  code_hash BLOB NOT NULL,
-  used_at INTEGER,
-  PRIMARY KEY (user_id, code_hash));
-)sql";
-
 constexpr const char* kAccountColumns =
     "users.id, users.name, users.email, users.role, users.status, users.expires_at, "
     "users.locked_until, users.last_login_at, users.last_login_ip, users.last_activity_at";
@@ -112,11 +78,7 @@ Result<Role> ParseRole(std::string_view name) {
 }
 
 Result<Accounts> Accounts::Open(const std::string& data_dir, AccountPolicy policy) {
-  if (mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Error(ErrorCode::kIo, data_dir + ": cannot create");
-  }
-  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
-  CORDON_TRY(db.Exec(kSchema));
+  CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   return Accounts(std::move(db), policy);
 }
 

@@ -1,7 +1,81 @@
 #include "exchange/db.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace cordon::exchange {
 namespace {
+
+// Accounts and their sessions, grants, packages, review attestations.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  role TEXT NOT NULL CHECK (role IN ('operator','approver','recipient','auditor','admin')),
+  status TEXT NOT NULL DEFAULT 'enrolling' CHECK (status IN ('enrolling','active','disabled')),
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  password_hash TEXT,
+  totp_secret BLOB,
+  totp_last_step INTEGER,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  last_login_at INTEGER,
+  last_login_ip TEXT NOT NULL DEFAULT '',
+  last_activity_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolments(
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions(
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  ip TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS recovery_codes(
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash BLOB NOT NULL,
+  used_at INTEGER,
+  PRIMARY KEY (user_id, code_hash));
+CREATE TABLE IF NOT EXISTS grants(
+  id INTEGER PRIMARY KEY,
+  requester_id INTEGER NOT NULL REFERENCES users(id),
+  package TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('requested','approved','denied','revoked')),
+  requested_at INTEGER NOT NULL,
+  start_at INTEGER,
+  duration INTEGER NOT NULL CHECK (duration > 0),
+  approver_id INTEGER REFERENCES users(id),
+  decided_at INTEGER,
+  opens_at INTEGER,
+  closes_at INTEGER,
+  break_glass INTEGER NOT NULL DEFAULT 0,
+  reviewed_by INTEGER REFERENCES users(id),
+  reviewed_at INTEGER);
+CREATE INDEX IF NOT EXISTS grants_by_requester ON grants(requester_id, package);
+CREATE TABLE IF NOT EXISTS packages(
+  id TEXT PRIMARY KEY,
+  order_id TEXT NOT NULL,
+  uploader_id INTEGER NOT NULL REFERENCES users(id),
+  uploaded_at INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  delete_by INTEGER NOT NULL,
+  files TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('available','deleting','deleted')),
+  deletion_reason TEXT,
+  confirmed_by INTEGER REFERENCES users(id),
+  deleted_at INTEGER);
+CREATE TABLE IF NOT EXISTS review_attestations(
+  id INTEGER PRIMARY KEY,
+  approver_id INTEGER NOT NULL REFERENCES users(id),
+  review_sha256 TEXT NOT NULL,
+  attested_at INTEGER NOT NULL);
+)sql";
 
 Error DbError(sqlite3* db, std::string_view what) {
   return Error(ErrorCode::kIo, std::string(what) + ": " + sqlite3_errmsg(db));
@@ -96,6 +170,15 @@ std::string Statement::Text(int c) const {
 Bytes Statement::Blob(int c) const {
   const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_.get(), c));
   return p ? Bytes(p, p + sqlite3_column_bytes(stmt_.get(), c)) : Bytes();
+}
+
+Result<Db> OpenExchangeDb(const std::string& data_dir) {
+  if (mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Error(ErrorCode::kIo, data_dir + ": cannot create: " + std::strerror(errno));
+  }
+  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
+  CORDON_TRY(db.Exec(kSchema));
+  return db;
 }
 
 }  // namespace cordon::exchange

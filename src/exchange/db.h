@@ -58,4 +58,8 @@ class Db {
   std::unique_ptr<sqlite3, Close> db_;
 };
 
+// DIR/exchange.db (DIR made 0700 if missing) with every table of the
+// exchange created: the one place the schema is written down.
+Result<Db> OpenExchangeDb(const std::string& data_dir);
+
 }  // namespace cordon::exchange

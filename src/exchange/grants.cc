@@ -3,26 +3,6 @@
 namespace cordon::exchange {
 namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS grants(
-  id INTEGER PRIMARY KEY,
-  requester_id INTEGER NOT NULL REFERENCES users(id),
-  package TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('requested','approved','denied','revoked')),
-  requested_at INTEGER NOT NULL,
-  start_at INTEGER,
-  duration INTEGER NOT NULL CHECK (duration > 0),
-  approver_id INTEGER REFERENCES users(id),
-  decided_at INTEGER,
-  opens_at INTEGER,
-  closes_at INTEGER,
-  break_glass INTEGER NOT NULL DEFAULT 0,
-  reviewed_by INTEGER REFERENCES users(id),
-  reviewed_at INTEGER);
-CREATE INDEX IF NOT EXISTS grants_by_requester ON grants(requester_id, package);
-)sql";
-
 constexpr const char* kColumns =
     "id, requester_id, package, reason, status, requested_at, start_at, duration, approver_id, "
     "opens_at, closes_at, break_glass, reviewed_by";
@@ -70,11 +50,7 @@ Status CheckRequest(std::string_view package, std::string_view reason, int64_t d
 }  // namespace
 
 Result<Grants> Grants::Open(const std::string& data_dir, GrantPolicy policy) {
-  // The accounts' schema first: grants refer to users.
-  CORDON_ASSIGN_OR_RETURN(Accounts accounts, Accounts::Open(data_dir));
-  (void)accounts;
-  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
-  CORDON_TRY(db.Exec(kSchema));
+  CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   return Grants(std::move(db), policy);
 }
 

@@ -18,21 +18,6 @@ namespace {
 
 Error Refused(std::string message) { return Error(ErrorCode::kRefused, std::move(message)); }
 
-// Hashes a source while passing it through, so a file is read once.
-class TeeSource final : public ByteSource {
- public:
-  explicit TeeSource(ByteSource& in) : in_(in) {}
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    auto n = in_.Read(out);
-    if (n.ok()) hash_.Update(out.first(*n));
-    return n;
-  }
-  crypto::Sha256 hash_;
-
- private:
-  ByteSource& in_;
-};
-
 }  // namespace
 
 Status CheckPackageFile(ByteSource& in, uint64_t size, bool* plaintext_suspected) {
@@ -110,20 +95,15 @@ PackageCheck CheckPackage(const std::string& dir, const std::vector<sign::Public
     // What the file is comes first (a plaintext file is alerted whatever
     // its size), then whether it is the one the manifest names.
     const uint64_t size = (*src)->size();
-    TeeSource tee(**src);
-    Status file_ok = CheckPackageFile(tee, size, &check.plaintext_suspected);
+    crypto::HashingSource hashed(**src);  // one read: checked and hashed together
+    Status file_ok = CheckPackageFile(hashed, size, &check.plaintext_suspected);
     if (!file_ok.ok()) return fail(file_ok.error().WithContext(t.file));
     if (size != t.ciphertext_size) {
       return fail(Refused(t.file + " does not have the size the manifest records"));
     }
-    // Hash the rest of the file (CheckPackageFile read the header only).
-    Bytes buf(1 << 20);
-    for (;;) {
-      auto n = tee.Read(buf);
-      if (!n.ok()) return fail(n.error());
-      if (*n == 0) break;
-    }
-    if (HexEncode(tee.hash_.Final()) != t.ciphertext_sha256) {
+    auto digest = hashed.Finish();
+    if (!digest.ok()) return fail(digest.error());
+    if (HexEncode(*digest) != t.ciphertext_sha256) {
       return fail(Refused(t.file + " does not match the SHA-256 in the manifest"));
     }
     out.bytes += t.ciphertext_size;

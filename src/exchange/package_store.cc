@@ -17,21 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS packages(
-  id TEXT PRIMARY KEY,
-  order_id TEXT NOT NULL,
-  uploader_id INTEGER NOT NULL REFERENCES users(id),
-  uploaded_at INTEGER NOT NULL,
-  bytes INTEGER NOT NULL,
-  delete_by INTEGER NOT NULL,
-  files TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('available','deleting','deleted')),
-  deletion_reason TEXT,
-  confirmed_by INTEGER REFERENCES users(id),
-  deleted_at INTEGER);
-)sql";
-
 constexpr const char* kColumns =
     "id, order_id, uploader_id, uploaded_at, bytes, delete_by, files, status";
 
@@ -70,8 +55,7 @@ PackageInfo ReadInfo(const Statement& s) {
 }  // namespace
 
 Result<PackageStore> PackageStore::Open(const std::string& data_dir) {
-  CORDON_ASSIGN_OR_RETURN(Accounts accounts, Accounts::Open(data_dir));  // users first
-  (void)accounts;
+  CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   for (const char* sub : {"/packages", "/staging"}) {
     const std::string d = data_dir + sub;
     if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -82,8 +66,6 @@ Result<PackageStore> PackageStore::Open(const std::string& data_dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(data_dir + "/staging", ec))
     fs::remove_all(e.path(), ec);
-  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
-  CORDON_TRY(db.Exec(kSchema));
   PackageStore store(data_dir, std::move(db));
   // Deletions a crash interrupted are finished; published directories the
   // database does not know (a crash between rename and insert) are removed.

@@ -5,14 +5,6 @@
 namespace cordon::exchange {
 namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS review_attestations(
-  id INTEGER PRIMARY KEY,
-  approver_id INTEGER NOT NULL REFERENCES users(id),
-  review_sha256 TEXT NOT NULL,
-  attested_at INTEGER NOT NULL);
-)sql";
-
 nlohmann::ordered_json Opt(const std::optional<int64_t>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
@@ -58,8 +50,7 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
   }
   review["accounts"] = list;
   review["break_glass_to_review"] = pending;
-  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
-  CORDON_TRY(db.Exec(kSchema));
+  CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   CORDON_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT approver_id, review_sha256, attested_at "
                                                   "FROM review_attestations ORDER BY id"));
   nlohmann::ordered_json att = nlohmann::ordered_json::array();
@@ -81,10 +72,7 @@ Status AttestReview(const std::string& data_dir, const Account& approver,
   if (review_sha256.size() != 64) {
     return Error(ErrorCode::kInvalidArgument, "attest a review by its SHA-256 (64 hex digits)");
   }
-  CORDON_ASSIGN_OR_RETURN(Accounts accounts, Accounts::Open(data_dir));  // users first
-  (void)accounts;
-  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
-  CORDON_TRY(db.Exec(kSchema));
+  CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   CORDON_ASSIGN_OR_RETURN(Statement s, db.Prepare("INSERT INTO review_attestations(approver_id, "
                                                   "review_sha256, attested_at) VALUES (?, ?, ?)"));
   return s.Bind(1, approver.id).Bind(2, review_sha256).Bind(3, now).Run();

@@ -63,14 +63,9 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
       return Refused(path + " does not have the size the manifest records");
     }
     CORDON_ASSIGN_OR_RETURN(auto f, FileSource::Open(path));
-    crypto::Sha256 h;
-    Bytes buf(1 << 20);
-    for (;;) {
-      CORDON_ASSIGN_OR_RETURN(size_t n, f->Read(buf));
-      if (n == 0) break;
-      h.Update(ByteView(buf).first(n));
-    }
-    if (HexEncode(h.Final()) != t.ciphertext_sha256) {
+    crypto::HashingSource hashed(*f);
+    CORDON_ASSIGN_OR_RETURN(crypto::Sha256::Digest digest, hashed.Finish());
+    if (HexEncode(digest) != t.ciphertext_sha256) {
       return Refused(path + " does not match the SHA-256 in the manifest (altered or substituted)");
     }
     entries.push_back({file, name + ".csv"});
