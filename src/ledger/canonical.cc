@@ -7,7 +7,6 @@
 #include <cstring>
 #include <vector>
 
-#include "detect/matcher.h"
 #include "ledger/entry.h"
 
 namespace cordon::ledger {
@@ -83,20 +82,6 @@ void AppendString(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
-}
-
-bool HoldsIdentifier(std::string_view s) {
-  if (s.size() < 6) return false;  // no identifier is shorter ("a@b.fr")
-  // A hex digest (sha256 of a package...) is one word with no boundary
-  // inside: the matcher can find nothing in it. Skip the scan.
-  if (s.size() >= 32 && std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      })) {
-    return false;
-  }
-  bool found = false;
-  detect::FindIdentifiers(s, detect::kAllKinds, [&](const detect::Match&) { found = true; });
-  return found;
 }
 
 struct Member {
@@ -188,7 +173,7 @@ struct EntryCanonicalizer::Impl {
       }
       case element_type::STRING: {
         std::string_view s = e.get_string().value_unsafe();
-        if (HoldsIdentifier(s)) {
+        if (LooksLikePersonalData(s)) {
           return Refused(
               "a field holds what looks like personal data; a ledger entry must never "
               "carry any");
@@ -238,7 +223,7 @@ Result<std::string> EntryCanonicalizer::Canonical(std::string_view event, const 
   impl_->stamp_v = std::to_string(kEntryVersion);
   impl_->stamp_action.clear();
   if (!stamp.action.empty()) {
-    if (HoldsIdentifier(stamp.action)) return Refused("the action looks like personal data");
+    if (LooksLikePersonalData(stamp.action)) return Refused("the action looks like personal data");
     AppendString(impl_->stamp_action, stamp.action);
   }
   std::string out;

@@ -24,6 +24,11 @@ inline constexpr size_t kMaxEntrySize = 64 * 1024;
 // never the value.
 Result<std::string> CanonicalEntry(const nlohmann::json& event);
 
+// True when the detectors find an identifier in `s`: the one rule both
+// canonicalizers apply to every string (strings under 6 bytes and hex
+// digests are skipped: the matcher can find nothing in them).
+bool LooksLikePersonalData(std::string_view s);
+
 // The top-level "seq" of a canonical entry, found without parsing the whole
 // entry (verify reads a million entries); nullopt when it has none.
 std::optional<uint64_t> EntrySeq(std::string_view entry);
