@@ -201,28 +201,63 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   return codes;
 }
 
-Status Accounts::MayLogIn(const Account& a, int64_t now) const {
+Status Accounts::MayLogIn(const Account& a, int64_t now, std::string* outcome) const {
+  auto refuse = [&](const char* why, std::string message, std::string hint) {
+    if (outcome) *outcome = why;
+    return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
+  };
   if (a.status != "active") {
-    return Error(
-        ErrorCode::kRefused, "this account is " + a.status,
+    return refuse(
+        a.status == "disabled" ? "disabled" : "not_enrolled", "this account is " + a.status,
         a.status == "disabled" ? "an admin can re-enable it" : "finish the enrolment first");
   }
   if (now >= a.expires_at) {
-    return Error(ErrorCode::kRefused, "this account has expired", "an admin can extend it");
+    return refuse("expired", "this account has expired", "an admin can extend it");
   }
   if (now < a.locked_until) {
-    return Error(ErrorCode::kRefused, "this account is locked after repeated failed logins",
-                 "wait 30 minutes, or ask an admin to unlock it");
+    return refuse("locked", "this account is locked after repeated failed logins",
+                  "wait 30 minutes, or ask an admin to unlock it");
   }
   if (now - a.last_activity_at >= policy_.idle_account_seconds) {
-    return Error(ErrorCode::kRefused, "this account was locked after 90 days without use",
-                 "ask an admin to unlock it");
+    return refuse("idle_locked", "this account was locked after 90 days without use",
+                  "ask an admin to unlock it");
   }
   return Ok();
 }
 
+Status Accounts::RecordLogin(int64_t account_id, int64_t now, std::string_view ip,
+                             const LoginAttempt& a) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s,
+      db_.Prepare("INSERT INTO logins(user_id, at, ip, outcome, mfa) VALUES (?, ?, ?, ?, ?)"));
+  return s.Bind(1, account_id).Bind(2, now).Bind(3, ip).Bind(4, a.outcome).Bind(5, a.mfa).Run();
+}
+
+Result<std::vector<LoginRecord>> Accounts::LoginHistory(std::optional<int64_t> account_id,
+                                                        int limit) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT user_id, at, ip, outcome, mfa FROM logins "
+                                      "WHERE ? IS NULL OR user_id = ? ORDER BY id DESC LIMIT ?"));
+  if (account_id) {
+    q.Bind(1, *account_id).Bind(2, *account_id);
+  } else {
+    q.BindNull(1).BindNull(2);
+  }
+  q.Bind(3, static_cast<int64_t>(limit));
+  std::vector<LoginRecord> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back({q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4)});
+  }
+}
+
 Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& password,
-                                    std::string_view code, std::string_view ip, int64_t now) {
+                                    std::string_view code, std::string_view ip, int64_t now,
+                                    LoginAttempt* attempt) {
+  LoginAttempt local;
+  LoginAttempt& at = attempt ? *attempt : local;
+  at = LoginAttempt{};
   CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
                                                    ", password_hash, totp_secret, totp_last_step, "
                                                    "failed_logins FROM users WHERE email = ?"));
@@ -232,15 +267,20 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     // The same work as for a real account: timing tells nothing.
     static const std::string dummy = auth::HashPassword(SecretBuffer::CopyOf(AsBytes("x"))).value();
     (void)auth::VerifyPassword(dummy, password);
+    at.outcome = "wrong_credentials";
     return WrongCredentials();
   }
   Account a = ReadAccount(q);
+  at.account_id = a.id;
   const std::string hash = q.Text(10);
   SecretBuffer secret = SecretBuffer::CopyOf(q.Blob(11));
   std::optional<uint64_t> last_step;
   if (!q.IsNull(12)) last_step = static_cast<uint64_t>(q.Int(12));
   const int64_t failures = q.Int(13);
-  CORDON_TRY(MayLogIn(a, now));
+  if (Status may = MayLogIn(a, now, &at.outcome); !may.ok()) {
+    CORDON_TRY(RecordLogin(a.id, now, ip, at));
+    return may.error();
+  }
   bool ok = auth::VerifyPassword(hash, password);
   std::optional<uint64_t> step;
   bool recovery = false;
@@ -255,8 +295,10 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
       recovery = db_.Changes() == 1;
     }
     ok = step.has_value() || recovery;
+    at.mfa = step ? "totp" : recovery ? "recovery_code" : "";
   }
   if (!ok) {
+    at.outcome = "wrong_credentials";
     const bool lock = failures + 1 >= policy_.failures_before_lock;
     CORDON_ASSIGN_OR_RETURN(
         Statement f,
@@ -265,7 +307,17 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
                    .Bind(2, lock ? now + policy_.lock_seconds : a.locked_until)
                    .Bind(3, a.id)
                    .Run());
+    at.locked_now = lock;
+    CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return WrongCredentials();
+  }
+  at.outcome = "ok";
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT count(*), sum(ip = ?) FROM logins "
+                                                        "WHERE user_id = ? AND outcome = 'ok'"));
+    seen.Bind(1, ip).Bind(2, a.id);
+    CORDON_TRY(seen.Step());
+    at.new_ip = seen.Int(0) > 0 && seen.Int(1) == 0;
   }
   std::string token = NewToken();
   CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
@@ -286,6 +338,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   }
   if (done.ok())
     done = s->Bind(1, TokenHash(token)).Bind(2, a.id).Bind(3, now).Bind(4, now).Bind(5, ip).Run();
+  if (done.ok()) done = RecordLogin(a.id, now, ip, at);
   if (!done.ok()) {
     (void)db_.Exec("ROLLBACK");
     return done.error();
@@ -310,6 +363,7 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now) {
     (void)Logout(token);
     return expired;
   }
+  if (seen == now) return a;  // already refreshed this second: no write (and no fsync)
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?"));
   CORDON_TRY(u.Bind(1, now).Bind(2, TokenHash(token)).Run());

@@ -44,6 +44,22 @@ struct Account {
   int64_t last_activity_at = 0;
 };
 
+// What a login attempt was, for the login history, the ledger and the
+// defender: filled in whether or not the login succeeded.
+struct LoginAttempt {
+  std::optional<int64_t> account_id;  // unset for an unknown e-mail
+  std::string outcome;      // "ok", "wrong_credentials", "locked", "expired", "disabled", ...
+  std::string mfa;          // "totp", "recovery_code", or "" when not reached
+  bool locked_now = false;  // this failure locked the account
+  bool new_ip = false;      // a success from an IP this account never logged in from before
+};
+
+struct LoginRecord {
+  int64_t account_id = 0;
+  int64_t at = 0;
+  std::string ip, outcome, mfa;
+};
+
 struct Enrolment {
   Account account;
   SecretBuffer totp_secret;  // shown once, as an otpauth:// URI
@@ -73,8 +89,12 @@ class Accounts {
   // Password and a TOTP code (or a recovery code, spent on use). Returns a
   // session token. Wrong credentials are kAuthFailed without saying which;
   // 5 failures in a row lock the account for 30 minutes (kRefused).
+  // Every attempt on a known account joins its login history.
   Result<std::string> Login(std::string_view email, const SecretBuffer& password,
-                            std::string_view code, std::string_view ip, int64_t now);
+                            std::string_view code, std::string_view ip, int64_t now,
+                            LoginAttempt* attempt = nullptr);
+  // Newest first; one person's, or everyone's.
+  Result<std::vector<LoginRecord>> LoginHistory(std::optional<int64_t> account_id, int limit);
   // The session's account, refreshing its idle timer; kAuthFailed when the
   // session is unknown, idle or too old, or its account no longer may log in.
   Result<Account> Session(std::string_view token, int64_t now);
@@ -88,7 +108,8 @@ class Accounts {
 
  private:
   Accounts(Db db, AccountPolicy policy) : db_(std::move(db)), policy_(policy) {}
-  Status MayLogIn(const Account& a, int64_t now) const;
+  Status MayLogIn(const Account& a, int64_t now, std::string* outcome = nullptr) const;
+  Status RecordLogin(int64_t account_id, int64_t now, std::string_view ip, const LoginAttempt& a);
   Db db_;
   AccountPolicy policy_;
 };

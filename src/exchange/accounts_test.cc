@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "auth/totp.h"
+#include "exchange/defender.h"
 
 namespace cordon::exchange {
 namespace {
@@ -155,6 +156,76 @@ TEST_F(AccountsTest, EnrolmentRulesAndNamedAccounts) {
   EXPECT_FALSE(accounts_->BeginEnrolment(*token, now_ + 73 * 3600).ok());
   EXPECT_TRUE(accounts_->FinishEnrolment(*token, Pw(kPassword), Code(now_ + 60), now_ + 60).ok());
   EXPECT_EQ(accounts_->Find("jeanne@lab42.example")->status, "active");
+}
+
+TEST_F(AccountsTest, LoginHistoryRecordsEveryAttemptAndNewAddresses) {
+  Enrol();
+  now_ += 60;
+  LoginAttempt at;
+  ASSERT_TRUE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_, &at)
+          .ok());
+  EXPECT_EQ(at.outcome, "ok");
+  EXPECT_EQ(at.mfa, "totp");
+  EXPECT_FALSE(at.new_ip);  // the first login has nothing to compare with
+  now_ += 60;
+  EXPECT_FALSE(
+      accounts_
+          ->Login("jeanne@lab42.example", Pw("wrong password!!"), "000000", "10.9.9.9", now_, &at)
+          .ok());
+  EXPECT_EQ(at.outcome, "wrong_credentials");
+  ASSERT_TRUE(at.account_id.has_value());
+  now_ += 60;
+  ASSERT_TRUE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.9.9.9", now_, &at)
+          .ok());
+  EXPECT_TRUE(at.new_ip);
+  const int64_t jeanne = *at.account_id;
+  EXPECT_FALSE(
+      accounts_->Login("nobody@lab42.example", Pw(kPassword), "000000", "10.9.9.9", now_, &at)
+          .ok());
+  EXPECT_FALSE(at.account_id.has_value());
+  auto history = accounts_->LoginHistory(std::nullopt, 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);  // unknown e-mails have no history to join
+  EXPECT_EQ((*history)[0].outcome, "ok");
+  EXPECT_EQ((*history)[0].ip, "10.9.9.9");
+  EXPECT_EQ((*history)[1].outcome, "wrong_credentials");
+  EXPECT_EQ((*history)[1].mfa, "");
+  EXPECT_EQ((*history)[2].ip, "10.0.0.7");
+  auto mine = accounts_->LoginHistory(jeanne, 1);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->size(), 1u);
+}
+
+TEST(DefenderTest, BansAnAddressAfterRepeatedFailuresLongerEachTime) {
+  const auto dir = fs::temp_directory_path() / ("cordon-defender-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto d = Defender::Open(dir.string());
+  ASSERT_TRUE(d.ok());
+  int64_t now = 1800000000;
+  for (int i = 0; i < 9; ++i) {
+    auto b = d->RecordFailure("203.0.113.9", now + i);
+    ASSERT_TRUE(b.ok());
+    EXPECT_FALSE(b->has_value());
+  }
+  EXPECT_FALSE(d->BannedUntil("203.0.113.9", now + 9)->has_value());
+  auto first = d->RecordFailure("203.0.113.9", now + 9);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ(**first, now + 9 + 15 * 60);
+  EXPECT_TRUE(d->BannedUntil("203.0.113.9", now + 10)->has_value());
+  EXPECT_FALSE(d->BannedUntil("198.51.100.1", now + 10)->has_value());  // others unaffected
+  EXPECT_FALSE(d->BannedUntil("203.0.113.9", now + 9 + 15 * 60)->has_value());
+  now += 3600;
+  std::optional<int64_t> second;
+  for (int i = 0; i < 10; ++i) second = *d->RecordFailure("203.0.113.9", now);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*second, now + 30 * 60);  // doubled
+  // Failures spread wider than the window never add up to a ban.
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_FALSE(d->RecordFailure("192.0.2.4", now + i * 120)->has_value());
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

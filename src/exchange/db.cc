@@ -8,7 +8,11 @@
 namespace cordon::exchange {
 namespace {
 
-// Accounts and their sessions, grants, packages, review attestations.
+// Accounts and their sessions and login history, grants, packages and their
+// uploads, downloads and deletion certificates, review attestations, the
+// processor keys packages must be signed with, and the defender's per-IP
+// counters: every piece of the server's state, so that nothing lives only
+// in a process's memory.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS users(
   id INTEGER PRIMARY KEY,
@@ -75,6 +79,45 @@ CREATE TABLE IF NOT EXISTS review_attestations(
   approver_id INTEGER NOT NULL REFERENCES users(id),
   review_sha256 TEXT NOT NULL,
   attested_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS logins(
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  ip TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  mfa TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS logins_by_user ON logins(user_id, at);
+CREATE TABLE IF NOT EXISTS ip_failures(
+  ip TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  window_start INTEGER NOT NULL,
+  banned_until INTEGER NOT NULL DEFAULT 0,
+  bans INTEGER NOT NULL DEFAULT 0,
+  last_ban_at INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS uploads(
+  id TEXT PRIMARY KEY,
+  uploader_id INTEGER NOT NULL REFERENCES users(id),
+  staging TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS downloads(
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  package TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  bytes INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS downloads_by_user ON downloads(user_id, at);
+CREATE TABLE IF NOT EXISTS certificates(
+  package TEXT PRIMARY KEY,
+  json TEXT NOT NULL,
+  signature TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS processor_keys(
+  key_id TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  added_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_state(
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, subject));
 )sql";
 
 Error DbError(sqlite3* db, std::string_view what) {

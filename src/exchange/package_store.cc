@@ -54,7 +54,7 @@ PackageInfo ReadInfo(const Statement& s) {
 
 }  // namespace
 
-Result<PackageStore> PackageStore::Open(const std::string& data_dir) {
+Result<PackageStore> PackageStore::Open(const std::string& data_dir, Recover recover) {
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   for (const char* sub : {"/packages", "/staging"}) {
     const std::string d = data_dir + sub;
@@ -62,7 +62,9 @@ Result<PackageStore> PackageStore::Open(const std::string& data_dir) {
       return Error(ErrorCode::kIo, d + ": " + std::strerror(errno));
     }
   }
-  // Uploads a crash cut short: never visible, removed now.
+  if (recover == Recover::kNo) return PackageStore(data_dir, std::move(db));
+  // Uploads a crash cut short: never visible, removed now (with their rows).
+  CORDON_TRY(db.Exec("DELETE FROM uploads"));
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(data_dir + "/staging", ec))
     fs::remove_all(e.path(), ec);

@@ -38,9 +38,11 @@ struct DeletionRecord {
 
 class PackageStore {
  public:
-  // Opens DIR/packages and DIR/staging; removes staging leftovers and
-  // finishes deletions a crash interrupted.
-  static Result<PackageStore> Open(const std::string& data_dir);
+  // Opens DIR/packages and DIR/staging. With `recover` (once, when the
+  // server starts, before any upload can be in flight) it also removes
+  // staging leftovers and finishes deletions a crash interrupted.
+  enum class Recover { kYes, kNo };
+  static Result<PackageStore> Open(const std::string& data_dir, Recover recover = Recover::kYes);
 
   // A fresh private staging directory for one upload.
   Result<std::string> NewStaging();

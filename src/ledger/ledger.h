@@ -135,6 +135,24 @@ class GroupAppender {
   explicit GroupAppender(Ledger& ledger) : ledger_(ledger) {}
   // The event's seq once durable, or the batch's error.
   Result<uint64_t> Append(nlohmann::json event);
+  // Runs `f(ledger)` while no batch is being written (checkpoints, proofs,
+  // reads that must not interleave with an append).
+  template <typename F>
+  auto Exclusive(F&& f) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !writing_; });
+    writing_ = true;
+    lock.unlock();
+    struct Release {
+      GroupAppender* g;
+      ~Release() {
+        std::lock_guard l(g->mu_);
+        g->writing_ = false;
+        g->cv_.notify_all();
+      }
+    } release{this};
+    return f(ledger_);
+  }
 
  private:
   struct Batch {
