@@ -8,8 +8,10 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/key_files.h"
 #include "cli/ledger_io.h"
 #include "exchange/accounts.h"
+#include "exchange/db.h"
 #include "order/value.h"
 
 namespace cordon::cli {
@@ -107,6 +109,25 @@ Status Change(const ChangeArgs& a, std::string_view what, nlohmann::json& event)
   return Ok();
 }
 
+struct KeyArgs {
+  std::string data, file;
+};
+
+// A processor key packages must be signed with (the vendor's `cordon
+// sign-keygen` public key): the exchange accepts no package without one.
+Status AddProcessorKey(const KeyArgs& a, nlohmann::json& event) {
+  CORDON_ASSIGN_OR_RETURN(sign::PublicKey key, LoadPublicKey(a.file));
+  CORDON_ASSIGN_OR_RETURN(exchange::Db db, exchange::OpenExchangeDb(a.data));
+  CORDON_ASSIGN_OR_RETURN(
+      exchange::Statement ins,
+      db.Prepare("INSERT INTO processor_keys(key_id, public_key, added_at) VALUES (?, ?, ?)"));
+  CORDON_TRY(ins.Bind(1, sign::KeyIdHex(key.key_id)).Bind(2, key.Format()).Bind(3, Now()).Run());
+  event["key_id"] = sign::KeyIdHex(key.key_id);
+  std::cout << "processor key " << sign::KeyIdHex(key.key_id)
+            << " registered: packages it signs can be uploaded\n";
+  return Ok();
+}
+
 }  // namespace
 
 void RegisterAdminCommands(CLI::App& app, int* exit_code) {
@@ -131,6 +152,21 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
   add->callback([a, exit_code] {
     *exit_code = Finish(Recorded(ExchangeLedger(a->data), "admin.user.add",
                                  [&](nlohmann::json& ev) { return Add(*a, ev); }));
+  });
+
+  auto k = std::make_shared<KeyArgs>();
+  CLI::App* keys = admin->add_subcommand(
+      "processor-key", "The keys uploaded packages must be signed with.");
+  keys->require_subcommand(1);
+  CLI::App* key_add = keys->add_subcommand(
+      "add",
+      "Register a processor's public signing key (minisign format, from `cordon sign-keygen`).\n"
+      "  cordon admin processor-key add --data /var/lib/cordon vendor-signing.pub");
+  key_add->add_option("--data", k->data, "the exchange's data directory")->required();
+  key_add->add_option("KEY", k->file, "the public key file")->required()->check(CLI::ExistingFile);
+  key_add->callback([k, exit_code] {
+    *exit_code = Finish(Recorded(ExchangeLedger(k->data), "admin.processor_key.add",
+                                 [&](nlohmann::json& ev) { return AddProcessorKey(*k, ev); }));
   });
 
   auto l = std::make_shared<ListArgs>();

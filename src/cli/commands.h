@@ -17,5 +17,7 @@ void RegisterPseudonymCommands(CLI::App& app, int* exit_code);  // pseudokey, ps
 void RegisterLedgerCommands(CLI::App& app, int* exit_code);     // ledger init/append/show/...
 void RegisterReportCommands(CLI::App& app, int* exit_code);     // report
 void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user add/list/...
+void RegisterServeCommands(CLI::App& app, int* exit_code);      // serve
+void RegisterRemoteCommands(CLI::App& app, int* exit_code);     // remote
 
 }  // namespace cordon::cli

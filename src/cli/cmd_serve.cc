@@ -1,0 +1,178 @@
+// `cordon serve`: the exchange that replaces the migration FTP server.
+// One process: the HTTPS API (serve/api.h) over the state in --data DIR,
+// a retention sweep every minute, a ledger check every hour. Stops
+// gracefully on SIGTERM or SIGINT (requests in flight finish).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/ledger_io.h"
+#include "serve/api.h"
+#include "serve/http_server.h"
+#include "serve/tls_identity.h"
+
+namespace cordon::cli {
+namespace {
+
+struct ServeArgs {
+  std::string data;
+  std::string listen = "127.0.0.1:8443";
+  std::string tls_cert, tls_key;
+  bool insecure_http = false;
+  bool trust_forwarded_for = false;
+  std::string alerts_file;
+  std::string webhook;
+  bool no_syslog = false;
+  uint64_t download_alert_gib = 10;
+  std::string ready_file;
+  int workers = 4;
+};
+
+Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument, "--listen " + listen + ": write ADDRESS:PORT",
+                 "e.g. 127.0.0.1:8443, 0.0.0.0:443 or [::]:8443");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  const long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return Error(ErrorCode::kInvalidArgument, "--listen " + listen + ": bad port");
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+Status Serve(const ServeArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(auto where, SplitListen(a.listen));
+  serve::ServerOptions so;
+  so.host = where.first == "localhost" ? "127.0.0.1" : where.first;
+  so.port = where.second;
+  so.workers = a.workers;
+  if (a.insecure_http) {
+    if (!IsLoopback(so.host)) {
+      return Error(ErrorCode::kRefused,
+                   "--insecure-http listens on loopback only (" + so.host + " is not)",
+                   "put a TLS reverse proxy in front and listen on 127.0.0.1, or drop "
+                   "--insecure-http");
+    }
+    so.tls = false;
+    so.trust_forwarded_for = a.trust_forwarded_for;
+  } else if (a.trust_forwarded_for) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--trust-forwarded-for only makes sense behind a proxy (--insecure-http)");
+  }
+  // Signals are taken by this thread alone (sigwait below): block them
+  // before any server thread starts, so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  CORDON_ASSIGN_OR_RETURN(ledger::Ledger ledger,
+                          OpenLedgerForAppend({a.data + "/ledger",
+                                               LocalHostName() + "/cordon-exchange"}));
+  serve::AlertOptions ao;
+  ao.file = a.alerts_file.empty() ? a.data + "/alerts.jsonl" : a.alerts_file;
+  ao.syslog = !a.no_syslog;
+  ao.webhook = a.webhook;
+  CORDON_ASSIGN_OR_RETURN(auto alerts, serve::Alerts::Open(ao));
+  serve::ApiOptions api_options;
+  api_options.data_dir = a.data;
+  api_options.download_alert_bytes = a.download_alert_gib << 30;
+  CORDON_ASSIGN_OR_RETURN(auto api, serve::Api::Open(api_options, std::move(ledger), *alerts));
+
+  std::string fingerprint;
+  if (so.tls) {
+    serve::TlsIdentity id;
+    if (!a.tls_cert.empty() || !a.tls_key.empty()) {
+      if (a.tls_cert.empty() || a.tls_key.empty()) {
+        return Error(ErrorCode::kInvalidArgument, "give both --tls-cert and --tls-key");
+      }
+      CORDON_ASSIGN_OR_RETURN(id, serve::LoadTlsIdentity(a.tls_cert, a.tls_key));
+    } else {
+      CORDON_ASSIGN_OR_RETURN(id, serve::LoadOrCreateTlsIdentity(a.data, LocalHostName()));
+      if (id.generated) std::cerr << "cordon serve: generated a self-signed certificate in " << a.data << "/tls/\n";
+    }
+    so.cert_file = id.cert_file;
+    so.key_file = id.key_file;
+    fingerprint = id.fingerprint;
+  }
+  CORDON_ASSIGN_OR_RETURN(auto server, serve::HttpServer::Start(so, *api));
+  server->Every(std::chrono::seconds(60), [&api] { api->SweepRetention(); });
+  server->Every(std::chrono::seconds(3600), [&api] { api->CheckLedger(); });
+  api->SweepRetention();  // deadlines that passed while the exchange was down
+
+  const std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
+  const std::string url =
+      std::string(so.tls ? "https://" : "http://") + host + ":" + std::to_string(server->port());
+  std::cerr << "cordon serve: listening on " << url << "\n";
+  if (so.tls) {
+    std::cerr << "cordon serve: certificate SHA-256 fingerprint (clients pin it):\n  "
+              << fingerprint << "\n";
+  }
+  std::cerr << "cordon serve: deletion certificates are signed with " << a.data
+            << "/exchange.pub; alerts go to " << ao.file << "\n";
+  if (!a.ready_file.empty()) {
+    nlohmann::json ready = {{"url", url},
+                            {"fingerprint", fingerprint},
+                            {"pid", static_cast<int64_t>(getpid())},
+                            {"certificate_key", api->certificate_key().Format()}};
+    CORDON_TRY(WriteFileAtomic(a.ready_file, AsBytes(ready.dump() + "\n"), 0644));
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "cordon serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ": finishing requests in flight, then stopping\n";
+  server->Shutdown(std::chrono::seconds(10));
+  std::cerr << "cordon serve: stopped\n";
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterServeCommands(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run the exchange: named accounts with MFA, access on approved grants, encrypted\n"
+      "packages only, deletion with certificates, alerts. State lives in --data DIR.\n"
+      "  cordon serve --data /var/lib/cordon --listen 0.0.0.0:8443\n"
+      "First start: a self-signed certificate is made (its fingerprint is printed for\n"
+      "clients to pin). Then: cordon admin user add ..., cordon admin processor-key add ...");
+  cmd->add_option("--data", a->data, "the exchange's data directory (created 0700)")->required();
+  cmd->add_option("--listen", a->listen, "ADDRESS:PORT (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--tls-cert", a->tls_cert, "your certificate chain (PEM) instead of the generated one");
+  cmd->add_option("--tls-key", a->tls_key, "its private key (PEM)");
+  cmd->add_flag("--insecure-http", a->insecure_http,
+                "plain HTTP, on loopback only, behind a TLS reverse proxy");
+  cmd->add_flag("--trust-forwarded-for", a->trust_forwarded_for,
+                "with --insecure-http: client addresses from the proxy's X-Forwarded-For");
+  cmd->add_option("--alerts", a->alerts_file, "alert file, JSON lines (default DIR/alerts.jsonl)");
+  cmd->add_option("--webhook", a->webhook, "also POST each alert (JSON) to this URL");
+  cmd->add_flag("--no-syslog", a->no_syslog, "do not send alerts to syslog");
+  cmd->add_option("--download-alert-gib", a->download_alert_gib,
+                  "alert when one account downloads more than this per hour")
+      ->capture_default_str();
+  cmd->add_option("--workers", a->workers, "threads for database and password work")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--ready-file", a->ready_file,
+                  "once listening, write {url, fingerprint, pid, certificate_key} here (JSON)");
+  cmd->callback([a, exit_code] { *exit_code = Finish(Serve(*a)); });
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,99 @@
+#include "serve/alerts.h"
+
+#include <fcntl.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "serve/http_client.h"
+
+namespace cordon::serve {
+
+namespace {
+
+std::string Iso(int64_t t) {
+  const time_t tt = static_cast<time_t>(t);
+  tm utc{};
+  gmtime_r(&tt, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Alerts>> Alerts::Open(const AlertOptions& options) {
+  const int fd = open(options.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(ErrorCode::kIo, options.file + ": " + std::strerror(errno));
+  if (options.syslog) openlog("cordon-exchange", LOG_PID, LOG_AUTHPRIV);
+  return std::unique_ptr<Alerts>(new Alerts(options, UniqueFd(fd)));
+}
+
+Alerts::Alerts(AlertOptions options, UniqueFd fd)
+    : options_(std::move(options)), fd_(std::move(fd)) {
+  if (!options_.webhook.empty()) poster_ = std::thread([this] { PostLoop(); });
+}
+
+Alerts::~Alerts() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (poster_.joinable()) poster_.join();
+}
+
+void Alerts::Raise(std::string_view kind, nlohmann::json details, int64_t now) {
+  nlohmann::json alert = {{"time", Iso(now)}, {"kind", kind}, {"severity", "warning"}};
+  for (auto& [k, v] : details.items()) alert[k] = v;
+  const std::string line = alert.dump() + "\n";
+  std::lock_guard lock(mu_);
+  if (::write(fd_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+      fdatasync(fd_.get()) != 0) {
+    std::cerr << "cordon serve: cannot write the alert file " << options_.file << ": "
+              << std::strerror(errno) << "\n";
+  }
+  if (options_.syslog) syslog(LOG_WARNING, "%s", alert.dump().c_str());
+  if (!options_.webhook.empty() && outbox_.size() < 10000) {
+    outbox_.push_back(alert.dump());
+    cv_.notify_all();
+  }
+}
+
+void Alerts::PostLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stopping_ || !outbox_.empty(); });
+    if (outbox_.empty()) return;  // stopping, nothing left
+    std::string body = std::move(outbox_.front());
+    outbox_.pop_front();
+    lock.unlock();
+    ClientOptions o{options_.webhook, {}, options_.webhook.rfind("https://", 0) == 0,
+                    std::chrono::seconds(10)};
+    std::string path = "/";
+    const size_t scheme = options_.webhook.find("://");
+    const size_t slash = options_.webhook.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    if (slash != std::string::npos) path = options_.webhook.substr(slash);
+    auto client = HttpClient::Connect(o);
+    Status sent = client.ok() ? Status(Ok()) : Status(client.error());
+    if (client.ok()) {
+      auto r = client->Send("POST", path, {}, body);
+      if (!r.ok()) {
+        sent = r.error();
+      } else if (r->status / 100 != 2) {
+        sent = Error(ErrorCode::kIo, "HTTP " + std::to_string(r->status));
+      }
+    }
+    if (!sent.ok()) {
+      std::cerr << "cordon serve: the alert webhook failed (" << sent.error().message()
+                << "); the alert is in " << options_.file << "\n";
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace cordon::serve
