@@ -172,6 +172,16 @@ def main():
                 fail(f"entry {e['index']}: not about order {sys.argv[4]}")
             actions.append(f"{j['action']}:{j['outcome']}")
         print(" ".join(actions))
+    elif cmd == "certificate":
+        # A deletion certificate's ledger evidence: the leaf it names is in
+        # the tree its signed checkpoint commits to.
+        c = json.load(open(sys.argv[2]))["ledger"]
+        size, root = open_checkpoint(c["checkpoint"], sys.argv[3])
+        if size != c["tree_size"]:
+            fail("certificate: proof is not about its checkpoint")
+        if not verify_inclusion(c["index"], size, b64(c["leaf_hash"]), [b64(h) for h in c["proof"]], root):
+            fail("certificate: inclusion proof does not verify")
+        print(f"deletion recorded as entry {c['index']} of the signed tree of size {size}")
     else:
         fail("unknown command " + cmd)
 

@@ -155,8 +155,8 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
   });
 
   auto k = std::make_shared<KeyArgs>();
-  CLI::App* keys = admin->add_subcommand(
-      "processor-key", "The keys uploaded packages must be signed with.");
+  CLI::App* keys =
+      admin->add_subcommand("processor-key", "The keys uploaded packages must be signed with.");
   keys->require_subcommand(1);
   CLI::App* key_add = keys->add_subcommand(
       "add",

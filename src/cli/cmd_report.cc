@@ -69,6 +69,37 @@ std::string Sentence(const nlohmann::json& e) {
   }
   if (action == "report")
     return "Generated a report on this order (this document, or an earlier one).";
+  // The exchange's events (cordon serve), by account id.
+  if (action.rfind("exchange.", 0) == 0) {
+    const nlohmann::json& actor = e.value("actor", nlohmann::json::object());
+    const std::string who = actor.contains("account")
+                                ? "Account " + std::to_string(Num(actor, "account")) + " (" +
+                                      Str(actor, "role") + ", from " + Str(actor, "ip") + ")"
+                                : "The exchange";
+    const std::string pkg = Str(e, "package").substr(0, 16) + "…";
+    const std::string grant = "grant " + std::to_string(Num(e, "grant"));
+    if (action == "exchange.upload.commit")
+      return who + " uploaded the package " + pkg + " (" + Thousands(Num(e, "bytes")) +
+             " bytes, signed by processor key " + Str(e, "signer") + ").";
+    if (action == "exchange.package.read") return who + " looked at the package's description.";
+    if (action == "exchange.grant.request")
+      return who + " asked for access to the package for " + std::to_string(Num(e, "hours")) +
+             " hours (" + grant + ").";
+    if (action == "exchange.grant.break_glass")
+      return who + " broke the glass: emergency access for " + std::to_string(Num(e, "hours")) +
+             " hours (" + grant + "), to be reviewed.";
+    if (action == "exchange.grant.approve") return who + " approved " + grant + ".";
+    if (action == "exchange.grant.deny") return who + " denied " + grant + ".";
+    if (action == "exchange.grant.revoke") return who + " revoked " + grant + ".";
+    if (action == "exchange.grant.review") return who + " reviewed the emergency " + grant + ".";
+    if (action == "exchange.download")
+      return who + " downloaded a file of the package (" + Thousands(Num(e, "bytes")) + " bytes).";
+    if (action == "exchange.confirm") return who + " tried to confirm the import.";
+    if (action == "exchange.package.deleted")
+      return who + " — the package was deleted from the exchange (" + Str(e, "reason") +
+             "); a signed deletion certificate was issued.";
+    if (action == "exchange.certificate.read") return who + " fetched the deletion certificate.";
+  }
   return "Action \"" + action + "\".";
 }
 

@@ -81,9 +81,9 @@ Status Serve(const ServeArgs& a) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  CORDON_ASSIGN_OR_RETURN(ledger::Ledger ledger,
-                          OpenLedgerForAppend({a.data + "/ledger",
-                                               LocalHostName() + "/cordon-exchange"}));
+  CORDON_ASSIGN_OR_RETURN(
+      ledger::Ledger ledger,
+      OpenLedgerForAppend({a.data + "/ledger", LocalHostName() + "/cordon-exchange"}));
   serve::AlertOptions ao;
   ao.file = a.alerts_file.empty() ? a.data + "/alerts.jsonl" : a.alerts_file;
   ao.syslog = !a.no_syslog;
@@ -104,7 +104,8 @@ Status Serve(const ServeArgs& a) {
       CORDON_ASSIGN_OR_RETURN(id, serve::LoadTlsIdentity(a.tls_cert, a.tls_key));
     } else {
       CORDON_ASSIGN_OR_RETURN(id, serve::LoadOrCreateTlsIdentity(a.data, LocalHostName()));
-      if (id.generated) std::cerr << "cordon serve: generated a self-signed certificate in " << a.data << "/tls/\n";
+      if (id.generated)
+        std::cerr << "cordon serve: generated a self-signed certificate in " << a.data << "/tls/\n";
     }
     so.cert_file = id.cert_file;
     so.key_file = id.key_file;
@@ -155,7 +156,8 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
   cmd->add_option("--data", a->data, "the exchange's data directory (created 0700)")->required();
   cmd->add_option("--listen", a->listen, "ADDRESS:PORT (port 0: any free port)")
       ->capture_default_str();
-  cmd->add_option("--tls-cert", a->tls_cert, "your certificate chain (PEM) instead of the generated one");
+  cmd->add_option("--tls-cert", a->tls_cert,
+                  "your certificate chain (PEM) instead of the generated one");
   cmd->add_option("--tls-key", a->tls_key, "its private key (PEM)");
   cmd->add_flag("--insecure-http", a->insecure_http,
                 "plain HTTP, on loopback only, behind a TLS reverse proxy");

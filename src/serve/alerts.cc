@@ -72,8 +72,8 @@ void Alerts::PostLoop() {
     std::string body = std::move(outbox_.front());
     outbox_.pop_front();
     lock.unlock();
-    ClientOptions o{options_.webhook, {}, options_.webhook.rfind("https://", 0) == 0,
-                    std::chrono::seconds(10)};
+    ClientOptions o{
+        options_.webhook, {}, options_.webhook.rfind("https://", 0) == 0, std::chrono::seconds(10)};
     std::string path = "/";
     const size_t scheme = options_.webhook.find("://");
     const size_t slash = options_.webhook.find('/', scheme == std::string::npos ? 0 : scheme + 3);

@@ -248,8 +248,7 @@ bool HasRole(const Account& a, std::initializer_list<Role> roles) {
 }
 
 Response Forbidden(const Account& a, std::string_view needs) {
-  return Fail(403,
-              "your role (" + std::string(exchange::RoleName(a.role)) + ") cannot do this",
+  return Fail(403, "your role (" + std::string(exchange::RoleName(a.role)) + ") cannot do this",
               "it needs the " + std::string(needs) + " role");
 }
 
@@ -294,8 +293,8 @@ Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger
   }
   CORDON_TRY(WriteFileAtomic(options.data_dir + "/exchange.pub",
                              AsBytes(key->public_key().Format()), 0644));
-  return std::unique_ptr<Api>(new Api(std::move(options), std::move(ledger), alerts,
-                                      std::move(*key)));
+  return std::unique_ptr<Api>(
+      new Api(std::move(options), std::move(ledger), alerts, std::move(*key)));
 }
 
 int64_t Api::Now() const { return options_.clock(); }
@@ -325,6 +324,13 @@ bool Api::Record(const Call& call, std::string_view action, std::string_view out
                  json details) {
   json event = std::move(details);
   event["action"] = "exchange." + std::string(action);
+  // Events about a package name its order, so `cordon report --order` over
+  // the exchange's ledger tells the package's story.
+  if (event.contains("package") && event["package"].is_string() && !event.contains("order")) {
+    if (auto p = call.s.store.Get(event["package"].get<std::string>()); p.ok()) {
+      event["order"] = {{"id", p->order_id}};
+    }
+  }
   json actor = {{"ip", call.request.client_ip}};
   if (call.who) {
     actor["account"] = call.who->id;
@@ -375,7 +381,8 @@ Response Api::Handle(const Request& request) {
 
 Response Api::Route(Call& call) {
   const Request& r = call.request;
-  if (r.path.rfind(kPrefix, 0) != 0) return Fail(404, "no such endpoint; the API is under /api/v1/");
+  if (r.path.rfind(kPrefix, 0) != 0)
+    return Fail(404, "no such endpoint; the API is under /api/v1/");
   const auto seg = Segments(std::string_view(r.path).substr(std::strlen(kPrefix)));
   const std::string& m = r.method;
   auto is = [&](std::string_view method, std::initializer_list<std::string_view> path) {
@@ -442,8 +449,8 @@ Response Api::Login(Call& call) {
   auto banned = call.s.defender.BannedUntil(ip, call.now);
   if (!banned.ok()) return Fail(banned.error());
   if (*banned) {
-    Response r = Fail(429, "too many failed logins from your address; try again after " +
-                               Iso(**banned));
+    Response r =
+        Fail(429, "too many failed logins from your address; try again after " + Iso(**banned));
     r.headers["Retry-After"] = std::to_string(**banned - call.now);
     return r;
   }
@@ -451,8 +458,9 @@ Response Api::Login(Call& call) {
   auto password = Str(call.body, "password");
   auto code = Str(call.body, "code");
   if (!email || !password || !code) {
-    return Fail(400, "send {\"email\", \"password\", \"code\"} (code: from the authenticator app, "
-                     "or a recovery code)");
+    return Fail(400,
+                "send {\"email\", \"password\", \"code\"} (code: from the authenticator app, "
+                "or a recovery code)");
   }
   SecretBuffer pw = SecretBuffer::CopyOf(AsBytes(*password));
   sodium_memzero(password->data(), password->size());
@@ -521,8 +529,9 @@ Response Api::EnrolFinish(Call& call) {
     return Fail(codes.error());
   }
   Record(call, "enrol.finish", "ok");
-  return Json(200, {{"recovery_codes", *codes},
-                    {"next", "keep the recovery codes offline; each works once instead of a code"}});
+  return Json(200,
+              {{"recovery_codes", *codes},
+               {"next", "keep the recovery codes offline; each works once instead of a code"}});
 }
 
 Response Api::Me(Call& call) { return Json(200, AccountJson(*call.who)); }
@@ -605,8 +614,9 @@ Result<UploadRow> FindUpload(exchange::Db& db, const std::string& id) {
   q.Bind(1, id);
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
-    return Error(ErrorCode::kNotFound, "no such upload (finished, abandoned, or the exchange "
-                                       "restarted during it)",
+    return Error(ErrorCode::kNotFound,
+                 "no such upload (finished, abandoned, or the exchange "
+                 "restarted during it)",
                  "start again with POST /api/v1/uploads");
   }
   return UploadRow{q.Int(0), q.Text(1)};
@@ -737,9 +747,14 @@ Response Api::Download(Call& call, const std::string& id, const std::string& fil
               {{"package", id}, {"grant", (*grant)->id}, {"bytes", r.file_size}})) {
     return Fail(503, "the exchange cannot record this download right now; try again later");
   }
-  auto ins = call.s.db.Prepare("INSERT INTO downloads(user_id, package, at, bytes) VALUES (?,?,?,?)");
+  auto ins =
+      call.s.db.Prepare("INSERT INTO downloads(user_id, package, at, bytes) VALUES (?,?,?,?)");
   if (ins.ok()) {
-    (void)ins->Bind(1, call.who->id).Bind(2, id).Bind(3, call.now).Bind(4, static_cast<int64_t>(r.file_size)).Run();
+    (void)ins->Bind(1, call.who->id)
+        .Bind(2, id)
+        .Bind(3, call.now)
+        .Bind(4, static_cast<int64_t>(r.file_size))
+        .Run();
   }
   // A volume alert at most once an hour per account.
   auto sum = call.s.db.Prepare(
@@ -761,14 +776,14 @@ Response Api::Download(Call& call, const std::string& id, const std::string& fil
   return r;
 }
 
-Result<json> Api::DeleteWithCertificate(Services& s, const std::string& id,
-                                        std::string_view reason,
+Result<json> Api::DeleteWithCertificate(Services& s, const std::string& id, std::string_view reason,
                                         std::optional<int64_t> confirmed_by, const Call* call) {
-  CORDON_ASSIGN_OR_RETURN(exchange::DeletionRecord rec, s.store.Delete(id, reason, confirmed_by, Now()));
+  CORDON_ASSIGN_OR_RETURN(exchange::DeletionRecord rec,
+                          s.store.Delete(id, reason, confirmed_by, Now()));
   json event = {{"action", "exchange.package.deleted"},
                 {"outcome", "ok"},
                 {"package", id},
-                {"order_id", rec.package.order_id},
+                {"order", {{"id", rec.package.order_id}}},
                 {"reason", reason},
                 {"deleted_at", Iso(rec.deleted_at)}};
   if (call) {
@@ -853,8 +868,9 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
   auto reason = Str(call.body, "reason");
   auto hours = Int(call.body, "duration_hours");
   if (!package || !reason || !hours) {
-    return Fail(400, "send {\"package\", \"reason\", \"duration_hours\"} (and optionally "
-                     "\"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
+    return Fail(400,
+                "send {\"package\", \"reason\", \"duration_hours\"} (and optionally "
+                "\"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
   }
   if (!IsHex64(*package)) return Fail(400, "package: a package id (64 lowercase hex digits)");
   if (*hours <= 0 || *hours > 24 * 365) return Fail(400, "duration_hours: out of range");
@@ -864,10 +880,10 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
     if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
   }
   if (break_glass && start) return Fail(400, "break-glass grants open at once: no start");
-  auto id = break_glass ? call.s.grants.BreakGlass(*call.who, *package, *reason, *hours * 3600,
-                                                   call.now)
-                        : call.s.grants.Request(*call.who, *package, *reason, start, *hours * 3600,
-                                                call.now);
+  auto id =
+      break_glass
+          ? call.s.grants.BreakGlass(*call.who, *package, *reason, *hours * 3600, call.now)
+          : call.s.grants.Request(*call.who, *package, *reason, start, *hours * 3600, call.now);
   const char* action = break_glass ? "grant.break_glass" : "grant.request";
   if (!id.ok()) {
     Record(call, action, "refused", {{"package", *package}, {"error", id.error().message()}});
@@ -892,8 +908,10 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
               : verb == "deny"   ? g.Deny(*call.who, id, call.now)
               : verb == "revoke" ? g.Revoke(*call.who, id, call.now)
                                  : g.Review(*call.who, id, call.now);
-  Record(call, "grant." + verb, st.ok() ? "ok" : "refused",
-         st.ok() ? json{{"grant", id}} : json{{"grant", id}, {"error", st.error().message()}});
+  json details = {{"grant", id}};
+  if (auto before = g.Get(id); before.ok()) details["package"] = before->package;
+  if (!st.ok()) details["error"] = st.error().message();
+  Record(call, "grant." + verb, st.ok() ? "ok" : "refused", details);
   if (!st.ok()) return Fail(st.error());
   auto got = g.Get(id);
   if (!got.ok()) return Fail(got.error());
@@ -940,7 +958,8 @@ void Api::SweepRetention() {
   if (all.ok()) {
     for (const auto& p : *all) {
       // The deadline is the end of the manifest's delete_by day.
-      if (p.status != "available" || now < (static_cast<int64_t>(p.delete_by) + 1) * 86400) continue;
+      if (p.status != "available" || now < (static_cast<int64_t>(p.delete_by) + 1) * 86400)
+        continue;
       auto cert = DeleteWithCertificate(s, p.id, "retention", std::nullopt, nullptr);
       if (!cert.ok()) {
         std::cerr << "cordon serve: deleting expired package " << p.id << ": "
@@ -959,9 +978,8 @@ void Api::SweepRetention() {
 }
 
 void Api::CheckLedger() {
-  auto report = appender_.Exclusive([&](ledger::Ledger& l) {
-    return ledger::Verify(l.dir(), l.verifier());
-  });
+  auto report =
+      appender_.Exclusive([&](ledger::Ledger& l) { return ledger::Verify(l.dir(), l.verifier()); });
   if (!report.ok()) {
     Alert("ledger_verification_failed", {{"error", report.error().message()}});
   }

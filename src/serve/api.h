@@ -26,10 +26,10 @@ struct ApiOptions {
   exchange::AccountPolicy accounts;
   exchange::GrantPolicy grants;
   exchange::DefenderPolicy defender;
-  uint64_t max_file_bytes = 64ULL << 30;            // one uploaded file
-  uint64_t download_alert_bytes = 10ULL << 30;      // per account and hour
-  int64_t upload_lifetime_seconds = 24 * 3600;      // an unfinished upload is dropped after
-  std::function<int64_t()> clock;                   // Unix seconds; default: the system's
+  uint64_t max_file_bytes = 64ULL << 30;        // one uploaded file
+  uint64_t download_alert_bytes = 10ULL << 30;  // per account and hour
+  int64_t upload_lifetime_seconds = 24 * 3600;  // an unfinished upload is dropped after
+  std::function<int64_t()> clock;               // Unix seconds; default: the system's
 };
 
 class Api final : public Handler {

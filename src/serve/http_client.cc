@@ -153,7 +153,8 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
   } else {
     impl->ctx->set_verify_mode(ssl::verify_none);  // the pin below decides
   }
-  auto& tls = impl->stream.emplace<ssl::stream<beast::tcp_stream>>(std::move(tcp_stream), *impl->ctx);
+  auto& tls =
+      impl->stream.emplace<ssl::stream<beast::tcp_stream>>(std::move(tcp_stream), *impl->ctx);
   SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
   if (o.system_cas) SSL_set1_host(tls.native_handle(), url.host.c_str());
   tls.handshake(ssl::stream_base::client, ec);
@@ -169,11 +170,11 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
     const std::string want = Lower(o.pin);
     if (want.size() != impl->fingerprint.size() ||
         CRYPTO_memcmp(want.data(), impl->fingerprint.data(), want.size()) != 0) {
-      return Error(ErrorCode::kAuthFailed,
-                   o.url + " presented certificate " + impl->fingerprint +
-                       ", not the pinned " + want,
-                   "someone may be intercepting the connection; if the exchange's certificate "
-                   "really changed, its admin can confirm the new fingerprint");
+      return Error(
+          ErrorCode::kAuthFailed,
+          o.url + " presented certificate " + impl->fingerprint + ", not the pinned " + want,
+          "someone may be intercepting the connection; if the exchange's certificate "
+          "really changed, its admin can confirm the new fingerprint");
     }
   }
   return HttpClient(std::move(impl));

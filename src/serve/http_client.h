@@ -26,7 +26,7 @@ struct ClientOptions {
 
 struct ClientResponse {
   int status = 0;
-  std::string body;  // empty when the body went to a file
+  std::string body;                            // empty when the body went to a file
   std::map<std::string, std::string> headers;  // names lowercased
 };
 

@@ -119,12 +119,37 @@ struct HttpServer::Impl {
       : options(o), handler(h), ioc(o.io_threads), workers(static_cast<size_t>(o.workers)) {}
 
   // Runs blocking `f` on the worker pool and resumes on the connection's
-  // executor with its result.
+  // executor with its result. (Switching executors inside this coroutine,
+  // rather than spawning a capturing coroutine lambda, which GCC 12
+  // miscompiles.)
   template <class F>
   awaitable<std::invoke_result_t<F>> OnPool(F f) {
-    using R = std::invoke_result_t<F>;
-    co_return co_await asio::co_spawn(
-        workers, [f = std::move(f)]() mutable -> awaitable<R> { co_return f(); }, use_awaitable);
+    auto io = co_await asio::this_coro::executor;
+    co_await asio::post(asio::bind_executor(workers.get_executor(), use_awaitable));
+    std::optional<std::invoke_result_t<F>> result;
+    std::exception_ptr failure;
+    try {
+      result.emplace(f());
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    co_await asio::post(asio::bind_executor(io, use_awaitable));
+    if (failure) std::rethrow_exception(failure);
+    co_return std::move(*result);
+  }
+
+  awaitable<void> Periodic(asio::steady_timer* timer, std::chrono::seconds period,
+                           std::function<void()> job) {
+    while (!stopping) {
+      timer->expires_after(period);
+      boost::system::error_code ec;
+      co_await timer->async_wait(NoThrow(ec));
+      if (ec || stopping) co_return;
+      co_await OnPool([&job] {
+        job();
+        return 0;
+      });
+    }
   }
 
   template <class Stream>
@@ -208,11 +233,8 @@ struct HttpServer::Impl {
       if (!received.ok()) break;
       bytes += n;
     }
-    auto finish = std::move(sink.finish);
-    sink.fd = UniqueFd();
-    co_return co_await OnPool([finish = std::move(finish), received = std::move(received), bytes] {
-      return finish(received, bytes);
-    });
+    sink.fd = UniqueFd();  // closed before the handler looks at the file
+    co_return co_await OnPool([&sink, &received, bytes] { return sink.finish(received, bytes); });
   }
 
   template <class Stream>
@@ -378,21 +400,7 @@ uint16_t HttpServer::port() const {
 void HttpServer::Every(std::chrono::seconds period, std::function<void()> job) {
   std::lock_guard lock(impl_->timers_mu);
   auto& timer = impl_->timers.emplace_back(std::make_unique<asio::steady_timer>(impl_->ioc));
-  asio::co_spawn(
-      impl_->ioc,
-      [impl = impl_.get(), t = timer.get(), period, job = std::move(job)]() -> awaitable<void> {
-        while (!impl->stopping) {
-          t->expires_after(period);
-          boost::system::error_code ec;
-          co_await t->async_wait(NoThrow(ec));
-          if (ec || impl->stopping) co_return;
-          co_await impl->OnPool([&job] {
-            job();
-            return 0;
-          });
-        }
-      },
-      asio::detached);
+  asio::co_spawn(impl_->ioc, impl_->Periodic(timer.get(), period, std::move(job)), asio::detached);
 }
 
 void HttpServer::Shutdown(std::chrono::seconds grace) {

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The exchange's whole story over real HTTPS on loopback, driven by
+# `cordon remote` and curl: an operator pushes a package, a recipient asks
+# for a grant, an approver (another person) approves, the recipient pulls,
+# decrypts with age, confirms; the package is gone from disk, the deletion
+# certificate verifies with minisign and its ledger proof with an
+# independent verifier; the report shows every step. Then the defences:
+# pinning, plaintext uploads, spraying, traversal, big bodies, restarts.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$HERE/.." && pwd)
+totp() { python3 "$HERE/totp.py" "$@"; }
+
+# ---- a package, as `cordon extract` makes it ----
+$CORDON testdata lis-fr --patients 300 --seed 7 -o src 2>/dev/null
+age-keygen -o recipient.key 2>/dev/null
+recipient=$(age-keygen -y recipient.key)
+$CORDON sign-keygen -o ctrl.key >/dev/null
+$CORDON sign-keygen -o vendor.key >/dev/null
+sed "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
+  "$top/examples/order.toml" >order.toml
+order=LAB42-MIGRATION-2021-03
+$CORDON order sign order.toml -k ctrl.key 2>/dev/null
+$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub \
+  --signing-key vendor.key --out pkg 2>/dev/null
+
+# ---- the exchange ----
+D="$T/D"
+start_server() {
+  rm -f ready.json
+  $CORDON serve --data "$D" --listen "127.0.0.1:${1:-0}" --ready-file ready.json --no-syslog \
+    2>>serve.log &
+  server_pid=$!
+  for _ in $(seq 100); do [ -s ready.json ] && break; sleep 0.1; done
+  [ -s ready.json ] || { cat serve.log >&2; fail "the server did not start"; }
+  url=$(python3 -c 'import json;print(json.load(open("ready.json"))["url"])')
+  fp=$(python3 -c 'import json;print(json.load(open("ready.json"))["fingerprint"])')
+}
+stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || fail "serve exited $? on SIGTERM"; }
+trap 'kill -9 $server_pid 2>/dev/null; rm -rf "$T"' EXIT
+start_server
+grep -q "certificate SHA-256 fingerprint" serve.log || fail "no fingerprint printed"
+[[ $fp =~ ^[0-9a-f]{64}$ ]] || fail "fingerprint: $fp"
+[ "$(stat -c %a "$D")" = 700 ] || fail "data directory not private"
+[ "$(stat -c %a "$D/tls/key.pem")" = 600 ] || fail "TLS key not private"
+pass
+C=(curl -sS --cacert "$D/tls/cert.pem")       # the generated certificate names 127.0.0.1
+"${C[@]}" "$url/api/v1/health" | grep -q '"status":"ok"' || fail "health"
+# TLS 1.2 at least; 1.1 is refused.
+curl -sS --cacert "$D/tls/cert.pem" --tls-max 1.1 "$url/api/v1/health" >/dev/null 2>&1 &&
+  fail "TLS 1.1 accepted"
+pass
+
+# ---- people: one named account each, MFA enrolment ----
+$CORDON admin processor-key add --data "$D" vendor.key.pub >/dev/null 2>&1
+declare -A secret
+enrol() {  # enrol NAME ROLE
+  local token
+  token=$($CORDON admin user add --data "$D" --name "$1 Person" --email "$1@lab42.example" \
+    --role "$2" --expires 2099-12-31 2>/dev/null)
+  export XDG_CONFIG_HOME="$T/cfg-$1"
+  expect_code 0 $CORDON remote --server "$url" --fingerprint "$fp" --json enrol --token "$token"
+  secret[$1]=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["secret"])' "$T/.out")
+  echo "violet tram seventeen lanterns" >pw
+  expect_code 0 $CORDON remote --server "$url" enrol --token "$token" --password-stdin \
+    --code "$(totp "${secret[$1]}")" <pw
+  grep -q "Recovery codes" "$T/.out" || fail "no recovery codes shown"
+  expect_code 0 $CORDON remote --server "$url" login --email "$1@lab42.example" --password-stdin \
+    --code "$(totp "${secret[$1]}" 1)" <pw
+}
+as() { export XDG_CONFIG_HOME="$T/cfg-$1"; }
+enrol olivier operator
+enrol rachel recipient
+enrol amelie approver
+enrol aude auditor
+grep -q "rachel" "$T/cfg-rachel/cordon/remote.json" && fail "the client stored more than a token"
+[ "$(stat -c %a "$T/cfg-rachel/cordon/remote.json")" = 600 ] || fail "client state not private"
+
+# ---- the story ----
+as olivier
+expect_code 0 $CORDON remote --server "$url" push pkg
+id=$(cat "$T/.out")
+[[ $id =~ ^[0-9a-f]{64}$ ]] || fail "push printed $id"
+[ -d "$D/packages/$id" ] || fail "package not stored under its manifest hash"
+expect_code 3 $CORDON remote --server "$url" grant request --package "$id" --reason x --hours 1
+expect_stderr "needs the recipient role"
+
+as rachel
+expect_code 0 $CORDON remote --server "$url" list
+grep -q "$id  order $order" "$T/.out" || fail "list: $(cat "$T/.out")"
+expect_code 3 $CORDON remote --server "$url" pull "$id" -o early
+expect_stderr "no open grant"
+[ -z "$(ls early 2>/dev/null)" ] || fail "a refused pull left files"
+expect_code 0 $CORDON remote --server "$url" --json grant request --package "$id" \
+  --reason "LIS migration, night of the switch" --hours 8
+grant=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["id"])' "$T/.out")
+expect_code 3 $CORDON remote --server "$url" grant approve "$grant"     # not an approver
+
+as amelie
+expect_code 0 $CORDON remote --server "$url" grant approve "$grant"
+grep -q "OPEN until" "$T/.out" || fail "approved grant not open: $(cat "$T/.out")"
+
+as rachel
+expect_code 0 $CORDON remote --server "$url" pull "$id" -o in
+age -d -i recipient.key -o patients.csv in/patients.csv.age || fail "age cannot decrypt the pulled file"
+head -1 patients.csv | grep -q . || fail "decrypted file empty"
+expect_code 0 $CORDON open in -i recipient.key --processor-key vendor.key.pub --out imported
+same imported/patients.csv patients.csv
+expect_code 0 $CORDON remote --server "$url" confirm "$id" -o deleted.json
+[ -e "$D/packages/$id" ] && fail "confirmed package still on disk"
+expect_code 1 $CORDON remote --server "$url" pull "$id" -o again
+expect_stderr "was deleted from the exchange"
+pass
+
+# The deletion certificate: minisign reads it, the ledger proof verifies.
+minisign -Vm deleted.json -p "$D/exchange.pub" >/dev/null || fail "minisign rejects the certificate"
+python3 - deleted.json "$id" "$order" <<'PY' || fail "certificate content"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["format"] == "cordon-deletion-certificate" and c["package"] == sys.argv[2], c
+assert c["order_id"] == sys.argv[3] and c["reason"] == "confirmed" and c["confirmed_by"], c
+assert all(len(f["sha256"]) == 64 for f in c["files"]) and c["files"], c
+PY
+vkey=$($CORDON ledger vkey --ledger "$D/ledger")
+python3 "$HERE/ledger_verifier.py" certificate deleted.json "$vkey" >/dev/null ||
+  fail "certificate's ledger proof"
+index=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["ledger"]["index"])' deleted.json)
+$CORDON ledger entry "$index" --ledger "$D/ledger" | grep -q '"action":"exchange.package.deleted"' ||
+  fail "the certificate's entry is not the deletion"
+as aude
+expect_code 0 $CORDON remote --server "$url" certificate "$id" -o again.json
+same deleted.json again.json
+pass
+
+# The report over the exchange's ledger tells the package's story.
+expect_code 0 $CORDON report --order "$order" --ledger "$D/ledger" -o exchange-report.md
+steps=$(python3 "$HERE/ledger_verifier.py" report exchange-report.md "$vkey" "$order")
+for step in exchange.upload.commit:ok exchange.grant.request:ok exchange.grant.approve:ok \
+  exchange.download:ok exchange.package.deleted:ok; do
+  grep -q "$step" <<<"$steps" || fail "report lacks $step: $steps"
+done
+grep -q "exchange.download:refused" <<<"$steps" || fail "report lacks the refused pull"
+pass
+
+# ---- review, login history ----
+as amelie
+expect_code 0 $CORDON remote --server "$url" review --attest
+grep -q "rachel@lab42.example  recipient  active" "$T/.out" || fail "review: $(cat "$T/.out")"
+as rachel
+expect_code 3 $CORDON remote --server "$url" review
+expect_code 0 $CORDON remote --server "$url" --json logins
+python3 - "$T/.out" <<'PY' || fail "own login history"
+import json, sys
+ls = json.load(open(sys.argv[1]))["logins"]
+assert len(ls) == 1 and ls[0]["outcome"] == "ok" and ls[0]["mfa"] == "totp" and ls[0]["ip"] == "127.0.0.1", ls
+PY
+expect_code 3 $CORDON remote --server "$url" logins --all
+as aude
+expect_code 0 $CORDON remote --server "$url" --json logins --all
+[ "$(grep -c '"outcome": "ok"' "$T/.out")" -eq 4 ] || fail "auditor sees everyone's logins"
+
+# ---- defences ----
+# A server with another certificate (or a man in the middle) is refused.
+expect_code 3 env XDG_CONFIG_HOME="$T/cfg-rachel" $CORDON remote --server "$url" \
+  --fingerprint "$(printf '0%.0s' $(seq 64))" list
+expect_stderr "not the pinned"
+# Trust on first use, then pinned.
+expect_code 3 env XDG_CONFIG_HOME="$T/cfg-new" $CORDON remote --server "$url" list
+expect_stderr "its certificate is now pinned"
+expect_stderr "log in"
+grep -q "$fp" "$T/cfg-new/cordon/remote.json" || fail "first use did not pin"
+expect_code 3 $CORDON remote --server "http://example.org" list        # never plain HTTP off-host
+tok=$(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print(d["servers"][sys.argv[2]]["token"])' \
+  "$T/cfg-olivier/cordon/remote.json" "$url")
+H=(-H "Authorization: Bearer $tok")
+# A plaintext CSV upload is refused and alerted.
+up=$("${C[@]}" "${H[@]}" -X POST "$url/api/v1/uploads" | python3 -c 'import json,sys;print(json.load(sys.stdin)["upload"])')
+cp pkg/manifest.json pkg/manifest.json.minisig .
+"${C[@]}" "${H[@]}" -T manifest.json "$url/api/v1/uploads/$up/files/manifest.json" >/dev/null
+"${C[@]}" "${H[@]}" -T manifest.json.minisig "$url/api/v1/uploads/$up/files/manifest.json.minisig" >/dev/null
+"${C[@]}" "${H[@]}" -T patients.csv "$url/api/v1/uploads/$up/files/patients.csv.age" >/dev/null
+code=$("${C[@]}" "${H[@]}" -o resp.json -w '%{http_code}' -X POST "$url/api/v1/uploads/$up/commit")
+[ "$code" = 422 ] || fail "plaintext commit answered $code: $(cat resp.json)"
+grep -q '"kind":"plaintext_upload"' "$D/alerts.jsonl" || fail "no plaintext alert"
+[ -z "$(ls "$D/staging")" ] || fail "the refused upload left files"
+# Traversal in file names, and in package ids.
+up=$("${C[@]}" "${H[@]}" -X POST "$url/api/v1/uploads" | python3 -c 'import json,sys;print(json.load(sys.stdin)["upload"])')
+for name in ..%2F..%2Fexchange.db .. .hidden; do
+  code=$("${C[@]}" "${H[@]}" -o /dev/null -w '%{http_code}' -T manifest.json \
+    "$url/api/v1/uploads/$up/files/$name")
+  [ "$code" = 400 ] || [ "$code" = 404 ] || fail "file name $name answered $code"
+done
+code=$("${C[@]}" "${H[@]}" -o /dev/null -w '%{http_code}' --path-as-is \
+  "$url/api/v1/packages/../../exchange.db")
+[ "$code" = 404 ] || fail "traversal answered $code"
+# Oversized JSON bodies are refused before they are read.
+head -c 200000 /dev/zero | tr '\0' 'a' >big.json
+code=$("${C[@]}" "${H[@]}" -o /dev/null -w '%{http_code}' -X POST --data-binary @big.json \
+  "$url/api/v1/grants")
+[ "$code" = 413 ] || fail "a 200 KB JSON body answered $code"
+pass
+
+# Password spraying from one address: accounts lock, the address is banned,
+# alerts are written.
+for i in $(seq 12); do
+  "${C[@]}" -o /dev/null -X POST "$url/api/v1/login" \
+    -d "{\"email\":\"rachel@lab42.example\",\"password\":\"wrong guess number $i\",\"code\":\"000000\"}"
+done
+code=$("${C[@]}" -o /dev/null -w '%{http_code}' -X POST "$url/api/v1/login" \
+  -d '{"email":"aude@lab42.example","password":"whatever it is","code":"000000"}')
+[ "$code" = 429 ] || fail "the spraying address was not banned ($code)"
+grep -q '"kind":"failed_login_burst"' "$D/alerts.jsonl" || fail "no burst alert"
+grep -q '"locked":"30 minutes"' "$D/alerts.jsonl" || fail "no account lock alert"
+pass
+
+# ---- restart: state survives, sessions too ----
+stop_server
+grep -q "SIGTERM: finishing requests" serve.log || fail "no graceful shutdown"
+start_server "${url##*:}"
+as aude
+expect_code 0 $CORDON remote --server "$url" --fingerprint "$fp" list --all
+grep -q "$id .*deleted" "$T/.out" || fail "state lost over a restart: $(cat "$T/.out")"
+expect_code 0 $CORDON ledger verify --ledger "$D/ledger"
+# Nothing about a patient in the exchange's ledger or alerts.
+expect_code 0 $CORDON scan --fail-on-findings "$D/ledger" "$D/alerts.jsonl"
+stop_server
+done_ok
