@@ -106,6 +106,7 @@ Status Grants::Deny(const Account& a, int64_t id, int64_t now) { return Decide(a
 
 Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now) {
   if (approver.role != Role::kApprover) return Refused("only an approver revokes grants");
+  if (auto g = Get(grant_id); !g.ok()) return g.error();  // unknown: kNotFound
   CORDON_ASSIGN_OR_RETURN(
       Statement s, db_.Prepare("UPDATE grants SET status = 'revoked', closes_at = MIN(COALESCE("
                                "closes_at, ?), ?), decided_at = ? WHERE id = ? AND status IN "

@@ -715,6 +715,7 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
 }
 
 Response Api::AbandonUpload(Call& call, const std::string& id) {
+  if (!HasRole(*call.who, {Role::kOperator})) return Forbidden(*call.who, "operator");
   auto up = FindUpload(call.s.db, id);
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   if (Status st = DropUpload(call.s.db, id, up->staging); !st.ok()) return Fail(st.error());
@@ -880,6 +881,9 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
     if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
   }
   if (break_glass && start) return Fail(400, "break-glass grants open at once: no start");
+  if (auto p = call.s.store.Get(*package); !p.ok() || p->status != "available") {
+    return Fail(404, "no such package on the exchange");
+  }
   auto id =
       break_glass
           ? call.s.grants.BreakGlass(*call.who, *package, *reason, *hours * 3600, call.now)
