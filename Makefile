@@ -39,6 +39,7 @@ bench: build
 	@./bench/matcher_vs_vectorscan.sh $(BUILD)/cordon
 	@./bench/pseudonymize_vs_duckdb.sh $(BUILD)/cordon
 	@./bench/ledger_vs_sqlite.sh $(BUILD)/cordon
+	@./bench/exchange_vs_nginx.sh $(BUILD)/cordon
 
 lint: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -29,7 +29,7 @@ struct ServeArgs {
   bool no_syslog = false;
   uint64_t download_alert_gib = 10;
   std::string ready_file;
-  int workers = 4;
+  int workers = 16;  // they mostly wait (fsync, SQLite locks): more of them batch more ledger events
 };
 
 Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {

@@ -139,6 +139,7 @@ Result<Enrolment> Accounts::BeginEnrolment(std::string_view token, int64_t now) 
                  "ask an admin for a new one (cordon admin user add)");
   }
   Enrolment e{ReadAccount(q), auth::NewTotpSecret(), {}};
+  q.Reset();
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET totp_secret = ? WHERE id = ?"));
   CORDON_TRY(u.Bind(1, e.totp_secret.RevealBytes()).Bind(2, e.account.id).Run());
@@ -162,6 +163,7 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   const int64_t id = q.Int(0);
   const std::string name = q.Text(1), email = q.Text(2);
   SecretBuffer secret = SecretBuffer::CopyOf(q.Blob(3));
+  q.Reset();
   CORDON_TRY(auth::CheckPassword(password, name, email));
   auto step = auth::VerifyTotp(secret.RevealBytes(), totp_code, now, std::nullopt);
   if (!step) {
@@ -277,6 +279,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   std::optional<uint64_t> last_step;
   if (!q.IsNull(12)) last_step = static_cast<uint64_t>(q.Int(12));
   const int64_t failures = q.Int(13);
+  q.Reset();
   if (Status may = MayLogIn(a, now, &at.outcome); !may.ok()) {
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return may.error();
@@ -358,6 +361,7 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now) {
   if (!found) return expired;
   Account a = ReadAccount(q);
   const int64_t created = q.Int(10), seen = q.Int(11);
+  q.Reset();
   if (now - seen >= policy_.session_idle_seconds ||
       now - created >= policy_.session_absolute_seconds || !MayLogIn(a, now).ok()) {
     (void)Logout(token);

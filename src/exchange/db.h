@@ -27,6 +27,10 @@ class Statement {
   Result<bool> Step();
   // Steps to the end (for INSERT/UPDATE/DELETE).
   Status Run();
+  // Ends a read early, releasing its snapshot: a connection that still holds
+  // one cannot then write if another connection wrote meanwhile (SQLite
+  // answers "database is locked" at once instead of waiting).
+  void Reset() { sqlite3_reset(stmt_.get()); }
   int64_t Int(int column) const;
   bool IsNull(int column) const;
   std::string Text(int column) const;

@@ -465,7 +465,9 @@ Response Api::Login(Call& call) {
   SecretBuffer pw = SecretBuffer::CopyOf(AsBytes(*password));
   sodium_memzero(password->data(), password->size());
   exchange::LoginAttempt attempt;
+  hashing_.acquire();
   auto token = call.s.accounts.Login(*email, pw, *code, ip, call.now, &attempt);
+  hashing_.release();
   json details = {{"login_outcome", attempt.outcome}, {"mfa", attempt.mfa}};
   if (attempt.account_id) details["account"] = *attempt.account_id;
   if (!token.ok()) {
@@ -520,7 +522,9 @@ Response Api::EnrolFinish(Call& call) {
   }
   SecretBuffer pw = SecretBuffer::CopyOf(AsBytes(*password));
   sodium_memzero(password->data(), password->size());
+  hashing_.acquire();
   auto codes = call.s.accounts.FinishEnrolment(*token, pw, *code, call.now);
+  hashing_.release();
   if (!codes.ok()) {
     if (codes.error().code() == ErrorCode::kAuthFailed) {
       (void)call.s.defender.RecordFailure(call.request.client_ip, call.now);
@@ -762,6 +766,8 @@ Response Api::Download(Call& call, const std::string& id, const std::string& fil
       "SELECT COALESCE(SUM(bytes), 0) FROM downloads WHERE user_id = ? AND at > ?");
   if (sum.ok() && StepRow(sum->Bind(1, call.who->id).Bind(2, call.now - 3600)) &&
       static_cast<uint64_t>(sum->Int(0)) > options_.download_alert_bytes) {
+    const int64_t volume = sum->Int(0);
+    sum->Reset();
     auto last = call.s.db.Prepare(
         "INSERT INTO alert_state(kind, subject, last_at) VALUES ('download_volume', ?1, ?2) "
         "ON CONFLICT(kind, subject) DO UPDATE SET last_at = ?2 WHERE last_at <= ?2 - 3600");
@@ -769,7 +775,7 @@ Response Api::Download(Call& call, const std::string& id, const std::string& fil
         call.s.db.Changes() == 1) {
       Alert("download_volume", {{"account", call.who->id},
                                 {"ip", call.request.client_ip},
-                                {"bytes_last_hour", sum->Int(0)},
+                                {"bytes_last_hour", volume},
                                 {"threshold", options_.download_alert_bytes}});
     }
   }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <optional>
 #include <vector>
 
@@ -98,6 +99,9 @@ class Api final : public Handler {
   Alerts& alerts_;
   sign::SecretKey certificate_key_;
   sign::PublicKey certificate_public_;
+  // Argon2id takes 64 MiB and ~0.1 s a hash: at most this many at once,
+  // whatever the number of workers (a login burst cannot exhaust memory).
+  std::counting_semaphore<64> hashing_{2};
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Services>> pool_;
 };

@@ -241,15 +241,20 @@ struct HttpServer::Impl {
   awaitable<void> Serve(Stream& stream, std::string ip) {
     beast::flat_buffer buf;
     boost::system::error_code ec;
-    bool first = true;
     while (!stopping) {
       http::request_parser<http::empty_body> hp;
       hp.header_limit(16 * 1024);
       hp.body_limit(boost::none);
-      // An idle kept-alive connection waits idle_timeout; a head, once
-      // started, must arrive whole within head_timeout (slowloris).
-      Lowest(stream).expires_after(first ? options.head_timeout : options.idle_timeout);
-      first = false;
+      // A connection may wait idle_timeout for its next request; once its
+      // first byte arrives, the whole head must within head_timeout
+      // (slowloris).
+      if (buf.size() == 0) {
+        Lowest(stream).expires_after(options.idle_timeout);
+        const size_t n = co_await stream.async_read_some(buf.prepare(4096), NoThrow(ec));
+        if (ec) co_return;
+        buf.commit(n);
+      }
+      Lowest(stream).expires_after(options.head_timeout);
       co_await http::async_read_header(stream, buf, hp, NoThrow(ec));
       if (ec) co_return;
       in_flight++;

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The exchange under load, beside nginx in the same run (ratios, not
+# absolute times: machines are shared):
+#  1. downloading a 1 GiB package file over TLS: `cordon serve` (session
+#     check, grant check, ledger event before the first byte, file streamed
+#     from disk) vs nginx (Debian) serving the same file with the same
+#     certificate; client curl, TLS 1.3, median of RUNS;
+#  2. wrk, 256 connections, 2 threads, on an authenticated metadata
+#     endpoint (GET /api/v1/packages/ID: session lookup, ledger event):
+#     requests/s, p99, errors; nginx serving a static JSON of the same size
+#     as a reference;
+#  3. 1,000 concurrent idle TLS connections held: a request still answered,
+#     the server's RSS; peak RSS over the whole run.
+# Writes the "exchange" section of bench/RESULTS.md.
+# usage: bench/exchange_vs_nginx.sh [CORDON]  env: SIZE_MIB=1024 RUNS=5 WRK_SECONDS=15
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cordon=$(realpath "${1:-$top/build/cordon}")
+size_mib=${SIZE_MIB:-1024}
+runs=${RUNS:-5}
+wrk_seconds=${WRK_SECONDS:-15}
+for tool in nginx wrk curl age hyperfine; do
+  command -v $tool >/dev/null || { echo "needs $tool (scripts/install-deps)" >&2; exit 1; }
+done
+mkdir -p "$top/build-bench"
+work=$(mktemp -d "${BENCH_DIR:-$top/build-bench}/exchange.XXXXXX")
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null
+  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
+  rm -rf "$work"
+}
+[ -n "${KEEP:-}" ] || trap cleanup EXIT   # KEEP=1: leave both servers running (profiling)
+cd "$work"
+ulimit -n 8192
+
+# ---- a package whose one table file is SIZE_MIB of age ciphertext ----
+export CORDON_LEDGER=$work/ledger
+$cordon ledger init --dir ledger --origin bench.example/l >/dev/null 2>&1
+$cordon testdata lis-fr --patients 200 --seed 1 -o src 2>/dev/null
+age-keygen -o rcpt.key 2>/dev/null
+$cordon sign-keygen -o ctrl.key >/dev/null
+$cordon sign-keygen -o vendor.key >/dev/null
+sed "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$(age-keygen -y rcpt.key)/" \
+  "$top/examples/order.toml" >order.toml
+$cordon order sign order.toml -k ctrl.key 2>/dev/null
+$cordon extract --order order.toml --source src --controller-key ctrl.key.pub \
+  --signing-key vendor.key --out pkg 2>/dev/null
+head -c "$((size_mib * 1048576))" /dev/urandom | age -r "$(age-keygen -y rcpt.key)" \
+  >pkg/patients.csv.age
+python3 - <<'PY'
+import hashlib, json, os
+m = json.load(open("pkg/manifest.json"))
+for t in m["tables"]:
+    if t["file"] == "patients.csv.age":
+        h = hashlib.sha256()
+        with open("pkg/patients.csv.age", "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        t["ciphertext_size"] = os.path.getsize("pkg/patients.csv.age")
+        t["ciphertext_sha256"] = h.hexdigest()
+json.dump(m, open("pkg/manifest.json", "w"), indent=2)
+PY
+rm pkg/manifest.json.minisig
+$cordon sign -k vendor.key pkg/manifest.json >/dev/null 2>&1
+
+# ---- the exchange ----
+$cordon serve --data D --listen 127.0.0.1:0 --ready-file ready.json --no-syslog \
+  --download-alert-gib 100000 >/dev/null 2>serve.log &
+server_pid=$!
+for _ in $(seq 100); do [ -s ready.json ] && break; sleep 0.1; done
+url=$(python3 -c 'import json;print(json.load(open("ready.json"))["url"])')
+$cordon admin processor-key add --data D vendor.key.pub >/dev/null 2>&1
+setup=$(python3 "$top/bench/exchange_client.py" setup "$url" D/tls/cert.pem D "$cordon" pkg)
+token=$(python3 -c 'import json,sys;print(json.loads(sys.argv[1])["recipient"])' "$setup")
+package=$(python3 -c 'import json,sys;print(json.loads(sys.argv[1])["package"])' "$setup")
+
+# ---- nginx, same certificate, same file ----
+mkdir -p nginx/www nginx/logs
+chmod 755 "$work" nginx nginx/www   # nginx's workers run as another user
+ln pkg/patients.csv.age nginx/www/patients.csv.age 2>/dev/null || cp pkg/patients.csv.age nginx/www/
+curl -sS --cacert D/tls/cert.pem -H "Authorization: Bearer $token" \
+  "$url/api/v1/packages/$package" >nginx/www/meta.json
+chmod 644 nginx/www/*
+nginx_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+cat >nginx/nginx.conf <<EOF
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  server {
+    listen 127.0.0.1:$nginx_port ssl;
+    ssl_certificate $work/D/tls/cert.pem;
+    ssl_certificate_key $work/D/tls/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $work/nginx/www;
+    default_type application/octet-stream;
+  }
+}
+EOF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/logs/error.log"
+sleep 0.5
+nurl="https://127.0.0.1:$nginx_port"
+
+if [ -n "${KEEP:-}" ]; then
+  echo "work=$work url=$url nurl=$nurl token=$token package=$package pid=$server_pid"
+  exit 0
+fi
+
+# ---- 1. download throughput ----
+get_cordon="curl -sS --fail --cacert D/tls/cert.pem -H 'Authorization: Bearer $token' -o /dev/null $url/api/v1/packages/$package/files/patients.csv.age"
+get_nginx="curl -sS --fail --cacert D/tls/cert.pem -o /dev/null $nurl/patients.csv.age"
+for probe in "$get_cordon" "$get_nginx"; do
+  bash -c "${probe/-o \/dev\/null/-o probe.out}" || { ls -l probe.out; tail -5 serve.log; exit 1; } >&2
+done
+hyperfine -N --warmup 1 --runs "$runs" --export-json download.json -n cordon "$get_cordon" \
+  -n nginx "$get_nginx" >/dev/null 2>&1 || hyperfine --warmup 1 --runs "$runs" \
+  --export-json download.json -n cordon "$get_cordon" -n nginx "$get_nginx" >/dev/null
+read -r t_cordon t_nginx < <(python3 -c '
+import json; r = {x["command"]: x["median"] for x in json.load(open("download.json"))["results"]}
+print(r["cordon"], r["nginx"])')
+
+# ---- 2. wrk on the metadata endpoint ----
+wrk_run() {  # wrk_run URL [header] -> "rps p99_ms errors"
+  wrk -t2 -c256 -d"${wrk_seconds}s" --latency ${2:+-H "$2"} "$1" >wrk.out 2>&1
+  python3 - <<'PY'
+import re
+t = open("wrk.out").read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", t))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+errors += int(non2xx.group(1)) if non2xx else 0
+print(f"{rps:.0f} {p99:.1f} {errors}")
+PY
+}
+read -r c_rps c_p99 c_err < <(wrk_run "$url/api/v1/packages/$package" "Authorization: Bearer $token")
+read -r n_rps n_p99 n_err < <(wrk_run "$nurl/meta.json")
+
+# ---- 3. 1,000 idle connections ----
+idle=$(python3 "$top/bench/exchange_client.py" idle "$url" D/tls/cert.pem 1000 "$token" "$package" "$server_pid")
+peak=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+ledger_events=$($cordon ledger show --ledger D/ledger --json 2>/dev/null | wc -l)
+
+python3 - "$t_cordon" "$t_nginx" "$size_mib" "$c_rps" "$c_p99" "$c_err" "$n_rps" "$n_p99" "$n_err" \
+  "$idle" "$peak" "$runs" "$wrk_seconds" "$ledger_events" >section.md <<'PY'
+import json, sys
+tc, tn, mib = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+c_rps, c_p99, c_err, n_rps, n_p99, n_err = sys.argv[4:10]
+idle = json.loads(sys.argv[10])
+peak, runs, secs, events = int(sys.argv[11]), sys.argv[12], sys.argv[13], sys.argv[14]
+cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+print(f"""## exchange: cordon serve vs nginx over TLS
+
+Command: `make bench` (runs `bench/exchange_vs_nginx.sh build/cordon`; SIZE_MIB={mib}, RUNS={runs}, WRK_SECONDS={secs}).
+Machine: {cpu}, 2 cores, shared (compare the ratios); server, nginx and clients on the same 2 cores.
+Download of a {mib} MiB package file over TLS 1.3 with curl (median of {runs}), and `wrk -t2 -c256 -d{secs}s` on
+GET /api/v1/packages/ID with a bearer token (session checked, a ledger event per request):
+
+| | cordon serve | nginx 1.22 (same certificate, same file) | ratio |
+|---|---|---|---|
+| download {mib} MiB | {tc:.2f} s ({mib/tc:.0f} MiB/s) | {tn:.2f} s ({mib/tn:.0f} MiB/s) | **{tn/tc:.2f}** of nginx's throughput (goal ≥ 0.8) |
+| wrk, 256 connections | {float(c_rps):.0f} req/s, p99 {c_p99} ms, {c_err} errors | {float(n_rps):.0f} req/s, p99 {n_p99} ms, {n_err} errors (static file) | {float(c_rps)/float(n_rps):.2f} |
+
+1,000 idle TLS connections held at once: opened in {idle['open_seconds']} s, a request answered in
+{idle['request_ms_while_held']} ms meanwhile, {idle['sampled_alive']} sampled connections still served; server RSS
+{idle['rss_kib_while_held']/1024:.0f} MiB with them open. Peak RSS of `cordon serve` over the whole run: {peak/1024:.0f} MiB.
+The exchange's ledger took {events} events during the run.""")
+PY
+cat section.md
+python3 "$top/bench/update_results.py" "$top/bench/RESULTS.md" section.md "## exchange:"
