@@ -179,6 +179,37 @@ def upload(operator, pkg_dir):
     return j["id"]
 
 
+def slowloris():
+    """Clients that send their request head a byte at a time (or never
+    finish it) are cut after the head deadline, and never stop others."""
+    import socket
+    slow = []
+    for _ in range(200):
+        raw = socket.create_connection(("127.0.0.1", S.port), timeout=30)
+        t = S.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        t.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        slow.append(t)
+    start = time.monotonic()
+    cut = 0
+    while time.monotonic() - start < 14 and cut < len(slow):
+        t0 = time.monotonic()
+        st, _ = S.request("GET", "/api/v1/health")
+        expect(st, 200, "health while 200 slow clients hold connections")
+        if time.monotonic() - t0 > 2:
+            fail("slow clients delayed a normal request")
+        cut = 0
+        for t in slow:
+            try:
+                t.sendall(b"X")  # one more byte of a header that never ends
+            except OSError:
+                cut += 1
+        time.sleep(1)
+    if cut < len(slow):
+        fail(f"only {cut} of {len(slow)} slow clients were cut after the head deadline")
+    for t in slow:
+        t.close()
+
+
 def main():
     os.makedirs(T, exist_ok=True)
     os.environ["CORDON_LEDGER"] = os.path.join(T, "ledger")
@@ -359,6 +390,7 @@ c.execute("UPDATE packages SET status = 'deleting' WHERE id = ?", ('{pkg_later}'
     S.start()
     if os.path.exists(os.path.join(D, "packages", pkg_later)):
         fail("a deletion cut by a crash was not finished at restart")
+    slowloris()
     S.stop()
     p = run("ledger", "verify", "--ledger", os.path.join(D, "ledger"))
     print(f"exchange_matrix: {checks} checks passed")

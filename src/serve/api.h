@@ -7,8 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <optional>
+#include <semaphore>
 #include <vector>
 
 #include "exchange/accounts.h"

@@ -49,6 +49,11 @@ struct BodySink {
   std::function<Response(Status received, uint64_t bytes)> finish;
 };
 
+// Splits a request target ("/api/v1/logins?account=4") into path and
+// percent-decoded query parameters. Never fails: what it cannot decode it
+// keeps as is (the router then finds no such endpoint).
+void ParseTarget(std::string_view target, Request& request);
+
 // JSON bodies are small: anything larger is refused with 413 before it is read.
 inline constexpr size_t kMaxJsonBody = 64 * 1024;
 
