@@ -36,7 +36,7 @@ start_server() {
   fp=$(python3 -c 'import json;print(json.load(open("ready.json"))["fingerprint"])')
 }
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || fail "serve exited $? on SIGTERM"; }
-trap 'kill -9 $server_pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill -9 $server_pid 2>/dev/null || true; rm -rf "$T"' EXIT
 start_server
 grep -q "certificate SHA-256 fingerprint" serve.log || fail "no fingerprint printed"
 [[ $fp =~ ^[0-9a-f]{64}$ ]] || fail "fingerprint: $fp"

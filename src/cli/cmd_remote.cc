@@ -19,7 +19,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/file.h"
-#include "serve/http_client.h"
+#include "net/http_client.h"
 
 namespace cordon::cli {
 namespace {

@@ -11,8 +11,9 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/ledger_io.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
 #include "serve/api.h"
-#include "serve/http_server.h"
 #include "serve/tls_identity.h"
 
 namespace cordon::cli {
@@ -29,7 +30,8 @@ struct ServeArgs {
   bool no_syslog = false;
   uint64_t download_alert_gib = 10;
   std::string ready_file;
-  int workers = 16;  // they mostly wait (fsync, SQLite locks): more of them batch more ledger events
+  int workers =
+      16;  // they mostly wait (fsync, SQLite locks): more of them batch more ledger events
 };
 
 Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
@@ -88,6 +90,18 @@ Status Serve(const ServeArgs& a) {
   ao.file = a.alerts_file.empty() ? a.data + "/alerts.jsonl" : a.alerts_file;
   ao.syslog = !a.no_syslog;
   ao.webhook = a.webhook;
+  ao.post = [](const std::string& url, const std::string& json) -> Status {
+    const size_t scheme = url.find("://");
+    const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+    CORDON_ASSIGN_OR_RETURN(
+        serve::HttpClient client,
+        serve::HttpClient::Connect(
+            {url.substr(0, slash), {}, url.rfind("https://", 0) == 0, std::chrono::seconds(10)}));
+    CORDON_ASSIGN_OR_RETURN(serve::ClientResponse r, client.Send("POST", path, {}, json));
+    if (r.status / 100 != 2) return Error(ErrorCode::kIo, "HTTP " + std::to_string(r.status));
+    return Ok();
+  };
   CORDON_ASSIGN_OR_RETURN(auto alerts, serve::Alerts::Open(ao));
   serve::ApiOptions api_options;
   api_options.data_dir = a.data;

@@ -9,8 +9,6 @@
 #include <ctime>
 #include <iostream>
 
-#include "serve/http_client.h"
-
 namespace cordon::serve {
 
 namespace {
@@ -50,16 +48,17 @@ Alerts::~Alerts() {
 void Alerts::Raise(std::string_view kind, nlohmann::json details, int64_t now) {
   nlohmann::json alert = {{"time", Iso(now)}, {"kind", kind}, {"severity", "warning"}};
   for (auto& [k, v] : details.items()) alert[k] = v;
-  const std::string line = alert.dump() + "\n";
+  const std::string text = alert.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string line = text + "\n";
   std::lock_guard lock(mu_);
   if (::write(fd_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
       fdatasync(fd_.get()) != 0) {
     std::cerr << "cordon serve: cannot write the alert file " << options_.file << ": "
               << std::strerror(errno) << "\n";
   }
-  if (options_.syslog) syslog(LOG_WARNING, "%s", alert.dump().c_str());
+  if (options_.syslog) syslog(LOG_WARNING, "%s", text.c_str());
   if (!options_.webhook.empty() && outbox_.size() < 10000) {
-    outbox_.push_back(alert.dump());
+    outbox_.push_back(text);
     cv_.notify_all();
   }
 }
@@ -72,22 +71,8 @@ void Alerts::PostLoop() {
     std::string body = std::move(outbox_.front());
     outbox_.pop_front();
     lock.unlock();
-    ClientOptions o{
-        options_.webhook, {}, options_.webhook.rfind("https://", 0) == 0, std::chrono::seconds(10)};
-    std::string path = "/";
-    const size_t scheme = options_.webhook.find("://");
-    const size_t slash = options_.webhook.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    if (slash != std::string::npos) path = options_.webhook.substr(slash);
-    auto client = HttpClient::Connect(o);
-    Status sent = client.ok() ? Status(Ok()) : Status(client.error());
-    if (client.ok()) {
-      auto r = client->Send("POST", path, {}, body);
-      if (!r.ok()) {
-        sent = r.error();
-      } else if (r->status / 100 != 2) {
-        sent = Error(ErrorCode::kIo, "HTTP " + std::to_string(r->status));
-      }
-    }
+    Status sent = options_.post ? options_.post(options_.webhook, body)
+                                : Status(Error(ErrorCode::kInternal, "no webhook client"));
     if (!sent.ok()) {
       std::cerr << "cordon serve: the alert webhook failed (" << sent.error().message()
                 << "); the alert is in " << options_.file << "\n";

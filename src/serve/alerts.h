@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,6 +22,9 @@ struct AlertOptions {
   std::string file;  // JSON lines
   bool syslog = true;
   std::string webhook;  // https://… (system CAs) or http://… ; empty: none
+  // How a webhook alert is sent (the network layer's client, given by the
+  // caller so that this layer needs no HTTP library).
+  std::function<Status(const std::string& url, const std::string& json)> post;
 };
 
 class Alerts {

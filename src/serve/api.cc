@@ -77,7 +77,9 @@ json Opt(const std::optional<int64_t>& v) { return v ? json(Iso(*v)) : json(null
 Response Json(int status, const json& body) {
   Response r;
   r.status = status;
-  r.body = body.dump();
+  // Messages may quote what the client sent (a path, a name): bytes that are
+  // not UTF-8 are replaced rather than thrown on.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -149,15 +151,15 @@ Response Fail(const Error& e) {
   return Json(status, j);
 }
 
+// "a/b/" → {"a", "b", ""}: a trailing slash is a different path.
 std::vector<std::string> Segments(std::string_view path) {
   std::vector<std::string> out;
-  while (!path.empty()) {
+  while (true) {
     const size_t slash = path.find('/');
     out.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
+    if (slash == std::string_view::npos) return out;
     path = path.substr(slash + 1);
   }
-  return out;
 }
 
 std::optional<std::string> Str(const json& j, const char* key) {
@@ -936,7 +938,7 @@ Response Api::Review(Call& call) {
   }
   auto review = exchange::AccessReview(options_.data_dir, call.now);
   if (!review.ok()) return Fail(review.error());
-  const std::string text = review->dump();
+  const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
   Record(call, "review.read", "ok", {{"review_sha256", sha}});
   return Json(200, {{"review", *review}, {"sha256", sha}});
