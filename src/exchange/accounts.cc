@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "auth/password.h"
 #include "auth/totp.h"
 #include "core/encoding.h"
+#include "core/file.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 
@@ -77,9 +80,60 @@ Result<Role> ParseRole(std::string_view name) {
                "roles: operator, approver, recipient, auditor, admin");
 }
 
+namespace {
+
+// DIR/secrets.key: 32 random bytes, 0600, made once (a concurrent maker
+// wins and the loser reads its key).
+Result<SecretBuffer> LoadOrCreateSecretsKey(const std::string& data_dir) {
+  const std::string path = data_dir + "/secrets.key";
+  if (!PathExists(path)) {
+    SecretBuffer fresh(crypto::ChaCha20Poly1305::kKeySize);
+    crypto::RandomBytes(fresh.RevealMutable());
+    Status made = WriteFileAtomic(path, fresh.RevealBytes(), 0600, Overwrite::kRefuse);
+    if (!made.ok() && made.error().code() != ErrorCode::kAlreadyExists) return made.error();
+  }
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer key, ReadSecretFile(path, 64));
+  if (key.size() != crypto::ChaCha20Poly1305::kKeySize) {
+    return Error(ErrorCode::kMalformed, path + ": not a 32-byte key");
+  }
+  return key;
+}
+
+}  // namespace
+
 Result<Accounts> Accounts::Open(const std::string& data_dir, AccountPolicy policy) {
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
-  return Accounts(std::move(db), policy);
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer key, LoadOrCreateSecretsKey(data_dir));
+  CORDON_ASSIGN_OR_RETURN(auto sealer, crypto::ChaCha20Poly1305::Create(std::move(key)));
+  return Accounts(std::move(db), policy, std::move(sealer));
+}
+
+// nonce (12 random bytes) ‖ ChaCha20-Poly1305 ciphertext and tag.
+Bytes Accounts::SealSecret(ByteView secret) const {
+  crypto::ChaCha20Poly1305::Nonce nonce;
+  crypto::RandomBytes(nonce);
+  Bytes out(nonce.begin(), nonce.end());
+  Bytes sealed = sealer_.Seal(nonce, secret);
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  return out;
+}
+
+Result<SecretBuffer> Accounts::OpenSecret(ByteView sealed) const {
+  constexpr size_t kOverhead =
+      crypto::ChaCha20Poly1305::kNonceSize + crypto::ChaCha20Poly1305::kTagSize;
+  if (sealed.size() <= kOverhead) {
+    return Error(ErrorCode::kAuthFailed, "an account's second factor is unreadable",
+                 "DIR/secrets.key is not the key this database was made with");
+  }
+  crypto::ChaCha20Poly1305::Nonce nonce;
+  std::copy_n(sealed.begin(), nonce.size(), nonce.begin());
+  SecretBuffer out(sealed.size() - kOverhead);
+  Status opened = sealer_.Open(nonce, sealed.subspan(nonce.size()), out.RevealMutable());
+  if (!opened.ok()) {
+    return Error(ErrorCode::kAuthFailed, "an account's second factor is unreadable",
+                 "DIR/secrets.key is not the key this database was made with");
+  }
+  return out;
 }
 
 Result<std::string> Accounts::AddUser(std::string_view name, std::string_view email, Role role,
@@ -142,7 +196,7 @@ Result<Enrolment> Accounts::BeginEnrolment(std::string_view token, int64_t now) 
   q.Reset();
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET totp_secret = ? WHERE id = ?"));
-  CORDON_TRY(u.Bind(1, e.totp_secret.RevealBytes()).Bind(2, e.account.id).Run());
+  CORDON_TRY(u.Bind(1, SealSecret(e.totp_secret.RevealBytes())).Bind(2, e.account.id).Run());
   e.otpauth_uri = auth::OtpauthUri("cordon exchange", e.account.email, e.totp_secret.RevealBytes());
   return e;
 }
@@ -162,8 +216,9 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   }
   const int64_t id = q.Int(0);
   const std::string name = q.Text(1), email = q.Text(2);
-  SecretBuffer secret = SecretBuffer::CopyOf(q.Blob(3));
+  const Bytes sealed = q.Blob(3);
   q.Reset();
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenSecret(sealed));
   CORDON_TRY(auth::CheckPassword(password, name, email));
   auto step = auth::VerifyTotp(secret.RevealBytes(), totp_code, now, std::nullopt);
   if (!step) {
@@ -275,7 +330,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   Account a = ReadAccount(q);
   at.account_id = a.id;
   const std::string hash = q.Text(10);
-  SecretBuffer secret = SecretBuffer::CopyOf(q.Blob(11));
+  const Bytes sealed_secret = q.Blob(11);
   std::optional<uint64_t> last_step;
   if (!q.IsNull(12)) last_step = static_cast<uint64_t>(q.Int(12));
   const int64_t failures = q.Int(13);
@@ -288,6 +343,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   std::optional<uint64_t> step;
   bool recovery = false;
   if (ok) {
+    CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenSecret(sealed_secret));
     step = auth::VerifyTotp(secret.RevealBytes(), code, now, last_step);
     if (!step) {
       // A recovery code instead (XXXXXXXX-XXXXXXXX), spent on use.

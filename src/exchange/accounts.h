@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "core/secret_buffer.h"
+#include "crypto/aead.h"
 #include "exchange/db.h"
 
 namespace cordon::exchange {
@@ -68,7 +69,9 @@ struct Enrolment {
 
 class Accounts {
  public:
-  // Opens (creating) DIR/exchange.db.
+  // Opens (creating) DIR/exchange.db, and DIR/secrets.key: the key TOTP
+  // secrets are sealed with, kept out of the database so that a copy of
+  // the database (a dump, a backup) gives no one the second factor.
   static Result<Accounts> Open(const std::string& data_dir, AccountPolicy policy = {});
 
   // A new account, waiting for its owner to enrol; returns the one-time
@@ -107,11 +110,15 @@ class Accounts {
   Status Disable(std::string_view email);  // ends its sessions too
 
  private:
-  Accounts(Db db, AccountPolicy policy) : db_(std::move(db)), policy_(policy) {}
+  Accounts(Db db, AccountPolicy policy, crypto::ChaCha20Poly1305 sealer)
+      : db_(std::move(db)), policy_(policy), sealer_(std::move(sealer)) {}
+  Bytes SealSecret(ByteView secret) const;
+  Result<SecretBuffer> OpenSecret(ByteView sealed) const;
   Status MayLogIn(const Account& a, int64_t now, std::string* outcome = nullptr) const;
   Status RecordLogin(int64_t account_id, int64_t now, std::string_view ip, const LoginAttempt& a);
   Db db_;
   AccountPolicy policy_;
+  crypto::ChaCha20Poly1305 sealer_;
 };
 
 }  // namespace cordon::exchange

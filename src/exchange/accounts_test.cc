@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "auth/totp.h"
@@ -196,6 +197,31 @@ TEST_F(AccountsTest, LoginHistoryRecordsEveryAttemptAndNewAddresses) {
   auto mine = accounts_->LoginHistory(jeanne, 1);
   ASSERT_TRUE(mine.ok());
   EXPECT_EQ(mine->size(), 1u);
+}
+
+TEST_F(AccountsTest, TotpSecretsAreSealedWithAKeyOutsideTheDatabase) {
+  Enrol();
+  {
+    auto db = OpenExchangeDb(dir_.string());
+    ASSERT_TRUE(db.ok());
+    auto q = db->Prepare("SELECT totp_secret FROM users");
+    ASSERT_TRUE(q.ok() && q->Step().value());
+    const Bytes stored = q->Blob(0);
+    EXPECT_EQ(stored.size(), secret_.size() + 12 + 16);  // nonce, ciphertext, tag
+    EXPECT_EQ(std::search(stored.begin(), stored.end(), secret_.begin(), secret_.end()),
+              stored.end());
+  }
+  EXPECT_EQ(fs::status(dir_ / "secrets.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  // The database with another key (a copy taken elsewhere) opens no account.
+  accounts_.reset();
+  fs::remove(dir_ / "secrets.key");
+  auto other = Accounts::Open(dir_.string());
+  ASSERT_TRUE(other.ok());
+  now_ += 60;
+  auto token = other->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_);
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.error().code(), ErrorCode::kAuthFailed);
 }
 
 TEST(DefenderTest, BansAnAddressAfterRepeatedFailuresLongerEachTime) {
