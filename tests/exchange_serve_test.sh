@@ -25,9 +25,27 @@ $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub \
 
 # ---- the exchange ----
 D="$T/D"
+# A webhook receiver for alerts: appends each POSTed body as a line.
+cat >hook.py <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(204); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+python3 hook.py hook.port hook.log &
+hook_pid=$!
+for _ in $(seq 50); do [ -s hook.port ] && break; sleep 0.1; done
 start_server() {
   rm -f ready.json
   $CORDON serve --data "$D" --listen "127.0.0.1:${1:-0}" --ready-file ready.json --no-syslog \
+    --webhook "http://127.0.0.1:$(cat hook.port)/alerts" \
     2>>serve.log &
   server_pid=$!
   for _ in $(seq 100); do [ -s ready.json ] && break; sleep 0.1; done
@@ -36,7 +54,7 @@ start_server() {
   fp=$(python3 -c 'import json;print(json.load(open("ready.json"))["fingerprint"])')
 }
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || fail "serve exited $? on SIGTERM"; }
-trap 'kill -9 $server_pid 2>/dev/null || true; rm -rf "$T"' EXIT
+trap 'kill -9 $server_pid $hook_pid 2>/dev/null || true; rm -rf "$T"' EXIT
 start_server
 grep -q "certificate SHA-256 fingerprint" serve.log || fail "no fingerprint printed"
 [[ $fp =~ ^[0-9a-f]{64}$ ]] || fail "fingerprint: $fp"
@@ -103,6 +121,17 @@ as rachel
 expect_code 0 $CORDON remote --server "$url" pull "$id" -o in
 age -d -i recipient.key -o patients.csv in/patients.csv.age || fail "age cannot decrypt the pulled file"
 head -1 patients.csv | grep -q . || fail "decrypted file empty"
+# Break-glass: open at once, alerted (file and webhook), reviewed by an approver.
+expect_code 0 $CORDON remote --server "$url" --json grant break-glass --package "$id" \
+  --reason "import failed at 3 am, LIS down" --hours 1
+bg=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["id"])' "$T/.out")
+grep -q '"kind":"break_glass"' "$D/alerts.jsonl" || fail "no break-glass alert"
+for _ in $(seq 50); do grep -q '"kind":"break_glass"' hook.log 2>/dev/null && break; sleep 0.1; done
+grep -q '"kind":"break_glass"' hook.log || fail "the webhook did not get the alert"
+expect_code 3 $CORDON remote --server "$url" grant review "$bg"       # not by whoever broke it
+as amelie
+expect_code 0 $CORDON remote --server "$url" grant review "$bg"
+as rachel
 expect_code 0 $CORDON open in -i recipient.key --processor-key vendor.key.pub --out imported
 same imported/patients.csv patients.csv
 expect_code 0 $CORDON remote --server "$url" confirm "$id" -o deleted.json
@@ -222,5 +251,28 @@ grep -q "$id .*deleted" "$T/.out" || fail "state lost over a restart: $(cat "$T/
 expect_code 0 $CORDON ledger verify --ledger "$D/ledger"
 # Nothing about a patient in the exchange's ledger or alerts.
 expect_code 0 $CORDON scan --fail-on-findings "$D/ledger" "$D/alerts.jsonl"
+stop_server
+
+# Behind a TLS reverse proxy: plain HTTP on loopback only, client addresses
+# from X-Forwarded-For (so bans hit the client, not the proxy).
+expect_code 3 $CORDON serve --data P --listen 0.0.0.0:0 --insecure-http
+rm -f proxied.json
+$CORDON serve --data P --listen 127.0.0.1:0 --insecure-http --trust-forwarded-for \
+  --ready-file proxied.json --no-syslog 2>proxied.log &
+server_pid=$!
+for _ in $(seq 100); do [ -s proxied.json ] && break; sleep 0.1; done
+purl=$(python3 -c 'import json;print(json.load(open("proxied.json"))["url"])')
+[[ $purl == http://127.0.0.1:* ]] || fail "proxied url $purl"
+for i in $(seq 10); do
+  curl -sS -o /dev/null -H "X-Forwarded-For: 198.51.100.1, 203.0.113.5" -X POST "$purl/api/v1/login" \
+    -d '{"email":"x@lab42.example","password":"not the right one","code":"000000"}'
+done
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: 203.0.113.5" -X POST \
+  "$purl/api/v1/login" -d '{"email":"x@lab42.example","password":"p","code":"1"}')
+[ "$code" = 429 ] || fail "the forwarded address was not banned ($code)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: 203.0.113.6" -X POST \
+  "$purl/api/v1/login" -d '{"email":"x@lab42.example","password":"p","code":"1"}')
+[ "$code" = 401 ] || fail "another client behind the proxy was banned too ($code)"
+grep -q '"ip":"203.0.113.5"' P/alerts.jsonl || fail "ban alert without the client address"
 stop_server
 done_ok

@@ -129,6 +129,7 @@ Status Serve(const ServeArgs& a) {
   server->Every(std::chrono::seconds(60), [&api] { api->SweepRetention(); });
   server->Every(std::chrono::seconds(3600), [&api] { api->CheckLedger(); });
   api->SweepRetention();  // deadlines that passed while the exchange was down
+  api->CheckLedger();     // and a ledger altered while it was
 
   const std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
   const std::string url =
