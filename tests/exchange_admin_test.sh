@@ -26,13 +26,20 @@ assert [u["status"] for u in users] == ["enrolling"], users
 assert users[0]["expires"] == "2027-06-30" and users[0]["last_login_at"] is None, users
 PY
 expect_code 0 $CORDON admin user extend --data D jeanne@lab42.example --expires 2028-01-31
+expect_code 0 $CORDON admin user allow-ips --data D jeanne@lab42.example 10.1.2.3/16 192.0.2.7
+grep -q "may log in from 10.1.0.0/16,192.0.2.7/32" "$T/.out" || fail "allow-ips: $(cat "$T/.out")"
+expect_code 2 $CORDON admin user allow-ips --data D jeanne@lab42.example 10.1.2.3/40
+expect_code 0 $CORDON admin user list --data D --json
+grep -q '"allowed_ips": "10.1.0.0/16,192.0.2.7/32"' "$T/.out" || fail "list lacks the allow-list"
+expect_code 0 $CORDON admin user allow-ips --data D jeanne@lab42.example
+grep -q "any address" "$T/.out" || fail "allow-ips without blocks should clear"
 expect_code 0 $CORDON admin user disable --data D jeanne@lab42.example
 expect_code 0 $CORDON admin user list --data D
 grep -q "disabled  until 2028-01-31" "$T/.out" || fail "list: $(cat "$T/.out")"
 expect_code 1 $CORDON admin user unlock --data D nobody@lab42.example
 # The ledger: every change (the refused ones too), no e-mail or name in it.
 expect_code 0 $CORDON ledger show --ledger D/ledger --json
-[ "$(grep -c '"action":"admin.user' "$T/.out")" -eq 7 ] || fail "admin changes not all recorded"
+[ "$(grep -c '"action":"admin.user' "$T/.out")" -eq 10 ] || fail "admin changes not all recorded"
 grep -qi "jeanne\|martin" D/ledger/ledger.log && fail "a name or e-mail in the ledger"
 expect_code 0 $CORDON ledger verify --ledger D/ledger
 done_ok

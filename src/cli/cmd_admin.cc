@@ -74,7 +74,8 @@ Status List(const ListArgs& a) {
                      {"expires", LastDay(acc.expires_at)},
                      {"last_login_at", acc.last_login_at ? nlohmann::json(*acc.last_login_at)
                                                          : nlohmann::json(nullptr)},
-                     {"last_login_ip", acc.last_login_ip}});
+                     {"last_login_ip", acc.last_login_ip},
+                     {"allowed_ips", acc.allowed_ips}});
     } else {
       std::cout << acc.id << "  " << acc.email << "  " << acc.name << "  "
                 << exchange::RoleName(acc.role) << "  " << acc.status << "  until "
@@ -90,6 +91,7 @@ Status List(const ListArgs& a) {
 
 struct ChangeArgs {
   std::string data, email, expires;
+  std::vector<std::string> blocks;
 };
 
 Status Change(const ChangeArgs& a, std::string_view what, nlohmann::json& event) {
@@ -100,6 +102,13 @@ Status Change(const ChangeArgs& a, std::string_view what, nlohmann::json& event)
     CORDON_TRY(accounts.Unlock(a.email, Now()));
   } else if (what == "disable") {
     CORDON_TRY(accounts.Disable(a.email));
+  } else if (what == "allow-ips") {
+    CORDON_TRY(accounts.SetAllowList(a.email, a.blocks));
+    CORDON_ASSIGN_OR_RETURN(std::string list, exchange::NormalizeAllowList(a.blocks));
+    event["account"]["allowed_ips"] = list;
+    std::cout << "account " << acc.id << ": "
+              << (list.empty() ? "may log in from any address" : "may log in from " + list) << "\n";
+    return Ok();
   } else {
     CORDON_ASSIGN_OR_RETURN(int64_t expires, EndOfDay(a.expires));
     CORDON_TRY(accounts.Extend(a.email, expires));
@@ -132,7 +141,9 @@ Status AddProcessorKey(const KeyArgs& a, nlohmann::json& event) {
 
 void RegisterAdminCommands(CLI::App& app, int* exit_code) {
   CLI::App* admin = app.add_subcommand(
-      "admin", "Manage the exchange's accounts (on the server, with its data directory).");
+      "admin",
+      "Manage the exchange's accounts and processor keys (on the server, with its data\n"
+      "directory).");
   admin->require_subcommand(1);
   CLI::App* user = admin->add_subcommand("user", "Named accounts: one per person, never shared.");
   user->require_subcommand(1);
@@ -176,17 +187,22 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
   list->add_flag("--json", l->json, "machine-readable");
   list->callback([l, exit_code] { *exit_code = Finish(List(*l)); });
 
-  for (const char* what : {"unlock", "disable", "extend"}) {
+  for (const char* what : {"unlock", "disable", "extend", "allow-ips"}) {
     auto c = std::make_shared<ChangeArgs>();
+    const std::string w = what;
     CLI::App* cmd = user->add_subcommand(
-        what, std::string(what) == "unlock"    ? "Lift a lock (failed logins, 90 days unused)."
-              : std::string(what) == "disable" ? "Disable an account and end its sessions."
-                                               : "Move an account's end date.");
+        what, w == "unlock"    ? "Lift a lock (failed logins, 90 days unused)."
+              : w == "disable" ? "Disable an account and end its sessions."
+              : w == "extend"  ? "Move an account's end date."
+                              : "Where the account may log in from (CIDR blocks; none: anywhere).\n"
+                                "  cordon admin user allow-ips --data DIR olivier@vendor.example "
+                                "203.0.113.0/24");
     cmd->add_option("--data", c->data, "the exchange's data directory")->required();
     cmd->add_option("EMAIL", c->email, "the account")->required();
-    if (std::string(what) == "extend") {
+    if (w == "extend") {
       cmd->add_option("--expires", c->expires, "new last day (YYYY-MM-DD)")->required();
     }
+    if (w == "allow-ips") cmd->add_option("BLOCKS", c->blocks, "address blocks, e.g. 10.1.0.0/16");
     cmd->callback([c, exit_code, what] {
       *exit_code = Finish(Recorded(ExchangeLedger(c->data), std::string("admin.user.") + what,
                                    [&](nlohmann::json& ev) { return Change(*c, what, ev); }));

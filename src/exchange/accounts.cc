@@ -1,8 +1,10 @@
 #include "exchange/accounts.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 
 #include "auth/password.h"
 #include "auth/totp.h"
@@ -16,7 +18,8 @@ namespace {
 
 constexpr const char* kAccountColumns =
     "users.id, users.name, users.email, users.role, users.status, users.expires_at, "
-    "users.locked_until, users.last_login_at, users.last_login_ip, users.last_activity_at";
+    "users.locked_until, users.last_login_at, users.last_login_ip, users.last_activity_at, "
+    "users.allowed_ips";
 
 const Role kRoles[] = {Role::kOperator, Role::kApprover, Role::kRecipient, Role::kAuditor,
                        Role::kAdmin};
@@ -46,6 +49,7 @@ Account ReadAccount(const Statement& s) {
   if (!s.IsNull(7)) a.last_login_at = s.Int(7);
   a.last_login_ip = s.Text(8);
   a.last_activity_at = s.Int(9);
+  a.allowed_ips = s.Text(10);
   return a;
 }
 
@@ -258,7 +262,91 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   return codes;
 }
 
-Status Accounts::MayLogIn(const Account& a, int64_t now, std::string* outcome) const {
+namespace {
+
+struct Block {
+  int family = 0;
+  std::array<uint8_t, 16> addr{};
+  int bits = 0;
+};
+
+std::optional<Block> ParseAddress(std::string_view text) {
+  Block b;
+  const std::string s(text);
+  if (inet_pton(AF_INET, s.c_str(), b.addr.data()) == 1) {
+    b.family = AF_INET;
+    b.bits = 32;
+  } else if (inet_pton(AF_INET6, s.c_str(), b.addr.data()) == 1) {
+    b.family = AF_INET6;
+    b.bits = 128;
+  } else {
+    return std::nullopt;
+  }
+  return b;
+}
+
+std::optional<Block> ParseBlock(std::string_view text) {
+  const size_t slash = text.find('/');
+  auto b = ParseAddress(text.substr(0, slash));
+  if (!b) return std::nullopt;
+  if (slash != std::string_view::npos) {
+    const std::string bits(text.substr(slash + 1));
+    char* end = nullptr;
+    const long n = std::strtol(bits.c_str(), &end, 10);
+    if (bits.empty() || *end != '\0' || n < 0 || n > b->bits) return std::nullopt;
+    b->bits = static_cast<int>(n);
+  }
+  for (int i = b->bits; i < 128; ++i) b->addr[i / 8] &= static_cast<uint8_t>(~(0x80 >> (i % 8)));
+  return b;
+}
+
+bool Contains(const Block& block, const Block& ip) {
+  if (block.family != ip.family) return false;
+  for (int i = 0; i < block.bits; ++i) {
+    const uint8_t mask = static_cast<uint8_t>(0x80 >> (i % 8));
+    if ((block.addr[i / 8] & mask) != (ip.addr[i / 8] & mask)) return false;
+  }
+  return true;
+}
+
+std::string FormatBlock(const Block& b) {
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(b.family, b.addr.data(), text, sizeof text);
+  return std::string(text) + "/" + std::to_string(b.bits);
+}
+
+}  // namespace
+
+Result<std::string> NormalizeAllowList(const std::vector<std::string>& blocks) {
+  std::string out;
+  for (const auto& text : blocks) {
+    auto b = ParseBlock(text);
+    if (!b) {
+      return Error(ErrorCode::kInvalidArgument, "\"" + text + "\" is not an address block",
+                   "write 10.1.0.0/16, 192.0.2.7 or 2001:db8::/32");
+    }
+    if (!out.empty()) out += ",";
+    out += FormatBlock(*b);
+  }
+  return out;
+}
+
+bool AddressAllowed(std::string_view list, std::string_view ip) {
+  if (list.empty()) return true;
+  auto addr = ParseAddress(ip);
+  if (!addr) return false;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    auto block = ParseBlock(list.substr(0, comma));
+    if (block && Contains(*block, *addr)) return true;
+    if (comma == std::string_view::npos) break;
+    list = list.substr(comma + 1);
+  }
+  return false;
+}
+
+Status Accounts::MayLogIn(const Account& a, int64_t now, std::string* outcome,
+                          std::string_view ip) const {
   auto refuse = [&](const char* why, std::string message, std::string hint) {
     if (outcome) *outcome = why;
     return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
@@ -278,6 +366,10 @@ Status Accounts::MayLogIn(const Account& a, int64_t now, std::string* outcome) c
   if (now - a.last_activity_at >= policy_.idle_account_seconds) {
     return refuse("idle_locked", "this account was locked after 90 days without use",
                   "ask an admin to unlock it");
+  }
+  if (!ip.empty() && !AddressAllowed(a.allowed_ips, ip)) {
+    return refuse("ip_not_allowed", "this account may not be used from this address",
+                  "an admin sets its addresses (cordon admin user allow-ips)");
   }
   return Ok();
 }
@@ -329,13 +421,13 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   }
   Account a = ReadAccount(q);
   at.account_id = a.id;
-  const std::string hash = q.Text(10);
-  const Bytes sealed_secret = q.Blob(11);
+  const std::string hash = q.Text(11);
+  const Bytes sealed_secret = q.Blob(12);
   std::optional<uint64_t> last_step;
-  if (!q.IsNull(12)) last_step = static_cast<uint64_t>(q.Int(12));
-  const int64_t failures = q.Int(13);
+  if (!q.IsNull(13)) last_step = static_cast<uint64_t>(q.Int(13));
+  const int64_t failures = q.Int(14);
   q.Reset();
-  if (Status may = MayLogIn(a, now, &at.outcome); !may.ok()) {
+  if (Status may = MayLogIn(a, now, &at.outcome, ip); !may.ok()) {
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return may.error();
   }
@@ -406,7 +498,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   return token;
 }
 
-Result<Account> Accounts::Session(std::string_view token, int64_t now) {
+Result<Account> Accounts::Session(std::string_view token, int64_t now, std::string_view ip) {
   CORDON_ASSIGN_OR_RETURN(Statement q,
                           db_.Prepare(std::string("SELECT ") + kAccountColumns +
                                       ", sessions.created_at, sessions.last_seen_at FROM sessions "
@@ -416,10 +508,10 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now) {
   const Error expired(ErrorCode::kAuthFailed, "no session, or it has ended", "log in again");
   if (!found) return expired;
   Account a = ReadAccount(q);
-  const int64_t created = q.Int(10), seen = q.Int(11);
+  const int64_t created = q.Int(11), seen = q.Int(12);
   q.Reset();
   if (now - seen >= policy_.session_idle_seconds ||
-      now - created >= policy_.session_absolute_seconds || !MayLogIn(a, now).ok()) {
+      now - created >= policy_.session_absolute_seconds || !MayLogIn(a, now, nullptr, ip).ok()) {
     (void)Logout(token);
     return expired;
   }
@@ -471,6 +563,14 @@ Status Accounts::Extend(std::string_view email, int64_t expires_at) {
   CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
   CORDON_ASSIGN_OR_RETURN(Statement u, db_.Prepare("UPDATE users SET expires_at = ? WHERE id = ?"));
   return u.Bind(1, expires_at).Bind(2, a.id).Run();
+}
+
+Status Accounts::SetAllowList(std::string_view email, const std::vector<std::string>& blocks) {
+  CORDON_ASSIGN_OR_RETURN(std::string list, NormalizeAllowList(blocks));
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE users SET allowed_ips = ? WHERE id = ?"));
+  return u.Bind(1, list).Bind(2, a.id).Run();
 }
 
 Status Accounts::Disable(std::string_view email) {

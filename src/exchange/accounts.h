@@ -43,7 +43,14 @@ struct Account {
   std::optional<int64_t> last_login_at;
   std::string last_login_ip;
   int64_t last_activity_at = 0;
+  std::string allowed_ips;  // comma-separated CIDR blocks; empty: any address
 };
+
+// "10.1.0.0/16,2001:db8::/32" normalized (each block checked, host bits
+// cleared), or kInvalidArgument naming the bad block. An empty list clears.
+Result<std::string> NormalizeAllowList(const std::vector<std::string>& blocks);
+// Whether `ip` (as the server saw it) falls in one of the list's blocks.
+bool AddressAllowed(std::string_view allow_list, std::string_view ip);
 
 // What a login attempt was, for the login history, the ledger and the
 // defender: filled in whether or not the login succeeded.
@@ -100,7 +107,8 @@ class Accounts {
   Result<std::vector<LoginRecord>> LoginHistory(std::optional<int64_t> account_id, int limit);
   // The session's account, refreshing its idle timer; kAuthFailed when the
   // session is unknown, idle or too old, or its account no longer may log in.
-  Result<Account> Session(std::string_view token, int64_t now);
+  // With `ip`, an account's allow-list applies to the session's every request.
+  Result<Account> Session(std::string_view token, int64_t now, std::string_view ip = {});
   Status Logout(std::string_view token);
 
   Result<Account> Find(std::string_view email);
@@ -108,13 +116,16 @@ class Accounts {
   Status Unlock(std::string_view email, int64_t now);  // also lifts the idle lock
   Status Extend(std::string_view email, int64_t expires_at);
   Status Disable(std::string_view email);  // ends its sessions too
+  // Restricts (or, with an empty list, frees) where the account may log in from.
+  Status SetAllowList(std::string_view email, const std::vector<std::string>& blocks);
 
  private:
   Accounts(Db db, AccountPolicy policy, crypto::ChaCha20Poly1305 sealer)
       : db_(std::move(db)), policy_(policy), sealer_(std::move(sealer)) {}
   Bytes SealSecret(ByteView secret) const;
   Result<SecretBuffer> OpenSecret(ByteView sealed) const;
-  Status MayLogIn(const Account& a, int64_t now, std::string* outcome = nullptr) const;
+  Status MayLogIn(const Account& a, int64_t now, std::string* outcome = nullptr,
+                  std::string_view ip = {}) const;
   Status RecordLogin(int64_t account_id, int64_t now, std::string_view ip, const LoginAttempt& a);
   Db db_;
   AccountPolicy policy_;

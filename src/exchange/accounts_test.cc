@@ -224,6 +224,41 @@ TEST_F(AccountsTest, TotpSecretsAreSealedWithAKeyOutsideTheDatabase) {
   EXPECT_EQ(token.error().code(), ErrorCode::kAuthFailed);
 }
 
+TEST(AllowListTest, BlocksAndAddresses) {
+  auto list = NormalizeAllowList({"10.1.2.3/16", "192.0.2.7", "2001:db8::1/32"});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*list, "10.1.0.0/16,192.0.2.7/32,2001:db8::/32");
+  EXPECT_TRUE(AddressAllowed(*list, "10.1.200.9"));
+  EXPECT_FALSE(AddressAllowed(*list, "10.2.0.1"));
+  EXPECT_TRUE(AddressAllowed(*list, "192.0.2.7"));
+  EXPECT_FALSE(AddressAllowed(*list, "192.0.2.8"));
+  EXPECT_TRUE(AddressAllowed(*list, "2001:db8:ffff::5"));
+  EXPECT_FALSE(AddressAllowed(*list, "2001:db9::5"));
+  EXPECT_FALSE(AddressAllowed(*list, "not an address"));
+  EXPECT_TRUE(AddressAllowed("", "203.0.113.1"));  // no list: anywhere
+  for (const char* bad : {"10.1.2.3/33", "10.1.2/8", "host.example", "::1/129", "1.2.3.4/"}) {
+    EXPECT_FALSE(NormalizeAllowList({bad}).ok()) << bad;
+  }
+}
+
+TEST_F(AccountsTest, AnAllowListRefusesLoginsAndSessionsFromElsewhere) {
+  Enrol();
+  ASSERT_TRUE(accounts_->SetAllowList("jeanne@lab42.example", {"10.0.0.0/8"}).ok());
+  now_ += 60;
+  LoginAttempt at;
+  auto refused =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "192.0.2.1", now_, &at);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(at.outcome, "ip_not_allowed");
+  now_ += 30;
+  auto token =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_);
+  ASSERT_TRUE(token.ok()) << token.error().message();
+  EXPECT_TRUE(accounts_->Session(*token, now_ + 1, "10.9.9.9").ok());
+  EXPECT_FALSE(accounts_->Session(*token, now_ + 2, "192.0.2.1").ok());  // and it ends
+  EXPECT_FALSE(accounts_->Session(*token, now_ + 3, "10.9.9.9").ok());
+}
+
 TEST(DefenderTest, BansAnAddressAfterRepeatedFailuresLongerEachTime) {
   const auto dir = fs::temp_directory_path() / ("cordon-defender-" + std::to_string(::getpid()));
   fs::remove_all(dir);

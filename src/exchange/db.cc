@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS users(
   locked_until INTEGER NOT NULL DEFAULT 0,
   last_login_at INTEGER,
   last_login_ip TEXT NOT NULL DEFAULT '',
-  last_activity_at INTEGER NOT NULL);
+  last_activity_at INTEGER NOT NULL,
+  allowed_ips TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS enrolments(
   token_hash BLOB PRIMARY KEY,
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,

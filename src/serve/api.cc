@@ -407,7 +407,7 @@ Response Api::Route(Call& call) {
   if (token.empty()) {
     return Fail(401, "log in first", "send Authorization: Bearer <token> from POST /api/v1/login");
   }
-  auto who = call.s.accounts.Session(token, call.now);
+  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = std::move(*who);
 
@@ -484,7 +484,7 @@ Response Api::Login(Call& call) {
     }
     return Fail(token.error());
   }
-  auto who = call.s.accounts.Session(*token, call.now);
+  auto who = call.s.accounts.Session(*token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = *who;
   Record(call, "login", "ok", details);
@@ -643,7 +643,7 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   Call call{head, **lease, Now(), std::nullopt, json::object()};
   const std::string token = Bearer(head);
   if (token.empty()) return Fail(401, "log in first");
-  auto who = call.s.accounts.Session(token, call.now);
+  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = *who;
   if (!HasRole(*call.who, {Role::kOperator})) return Forbidden(*call.who, "operator");

@@ -18,10 +18,9 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string d = dir.string();
-  ASSERT_TRUE(
-      ledger::Ledger::Init(d + "/ledger", "test.example/exchange", sign::SecretKey::Generate(),
-                           nullptr)
-          .ok());
+  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
+                                   sign::SecretKey::Generate(), nullptr)
+                  .ok());
   auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
   ASSERT_TRUE(l.ok());
   auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}});
