@@ -66,10 +66,21 @@ Response Plain(int status, std::string_view message) {
 
 }  // namespace
 
+// One io_context per I/O thread (each told it has one thread, so Asio never
+// wakes another thread to run a handler): a connection lives on one thread
+// from accept to close; connections are dealt round robin.
+std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int n) {
+  std::vector<std::unique_ptr<asio::io_context>> out;
+  for (int i = 0; i < std::max(1, n); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+  return out;
+}
+
 struct HttpServer::Impl {
   ServerOptions options;
   Handler& handler;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  asio::io_context& ioc;  // the acceptor's and the timers'
+  size_t next_ioc = 0;
   asio::thread_pool workers;
   std::optional<ssl::context> tls;
   tcp::acceptor acceptor{ioc};
@@ -81,7 +92,11 @@ struct HttpServer::Impl {
   std::mutex timers_mu;
 
   Impl(const ServerOptions& o, Handler& h)
-      : options(o), handler(h), ioc(o.io_threads), workers(static_cast<size_t>(o.workers)) {}
+      : options(o),
+        handler(h),
+        iocs(MakeContexts(o.io_threads)),
+        ioc(*iocs.front()),
+        workers(static_cast<size_t>(o.workers)) {}
 
   // Runs blocking `f` on the worker pool and resumes on the connection's
   // executor with its result. (Switching executors inside this coroutine,
@@ -300,7 +315,8 @@ struct HttpServer::Impl {
   awaitable<void> Accept() {
     while (true) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(NoThrow(ec));
+      asio::io_context& home = *iocs[next_ioc++ % iocs.size()];
+      tcp::socket socket = co_await acceptor.async_accept(home, NoThrow(ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;  // EMFILE and friends: keep serving the connections we have
@@ -308,7 +324,7 @@ struct HttpServer::Impl {
       if (connections.load() >= options.max_connections) continue;  // closed on scope exit
       socket.set_option(tcp::no_delay(true), ec);
       connections++;
-      asio::co_spawn(acceptor.get_executor(), Connection(std::move(socket)), asio::detached);
+      asio::co_spawn(home, Connection(std::move(socket)), asio::detached);
     }
   }
 };
@@ -356,8 +372,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
                                      std::to_string(options.port) + ": " + ec.message());
   }
   asio::co_spawn(impl->ioc, impl->Accept(), asio::detached);
-  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    impl->threads.emplace_back([io = &impl->ioc] { io->run(); });
+  for (auto& io : impl->iocs) {
+    impl->threads.emplace_back([io = io.get()] {
+      // Runs until Shutdown stops it, even with nothing to do for a while.
+      auto guard = asio::make_work_guard(*io);
+      io->run();
+    });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -386,7 +406,7 @@ void HttpServer::Shutdown(std::chrono::seconds grace) {
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  impl_->ioc.stop();
+  for (auto& io : impl_->iocs) io->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   impl_->workers.join();
