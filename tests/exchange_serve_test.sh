@@ -41,6 +41,7 @@ s.serve_forever()
 PY
 python3 hook.py hook.port hook.log &
 hook_pid=$!
+disown "$hook_pid"
 for _ in $(seq 50); do [ -s hook.port ] && break; sleep 0.1; done
 start_server() {
   rm -f ready.json
@@ -255,15 +256,20 @@ stop_server
 
 # Behind a TLS reverse proxy: plain HTTP on loopback only, client addresses
 # from X-Forwarded-For (so bans hit the client, not the proxy).
+# Settings from a TOML file (flags override it); mistakes name their line.
 expect_code 3 $CORDON serve --data P --listen 0.0.0.0:0 --insecure-http
+printf 'listen = "127.0.0.1:0"\n[alerts]\nsyslog = false\n[defender]\nfailures_before_bam = 5\n' >bad.toml
+expect_code 2 $CORDON serve --data P --config bad.toml --insecure-http
+expect_stderr 'bad.toml line 5: unknown key "failures_before_bam" in [defender]'
+printf 'listen = "127.0.0.1:0"\n[alerts]\nsyslog = false\n[defender]\nfailures_before_ban = 5\n' >proxy.toml
 rm -f proxied.json
-$CORDON serve --data P --listen 127.0.0.1:0 --insecure-http --trust-forwarded-for \
-  --ready-file proxied.json --no-syslog 2>proxied.log &
+$CORDON serve --data P --config proxy.toml --insecure-http --trust-forwarded-for \
+  --ready-file proxied.json 2>proxied.log &
 server_pid=$!
 for _ in $(seq 100); do [ -s proxied.json ] && break; sleep 0.1; done
 purl=$(python3 -c 'import json;print(json.load(open("proxied.json"))["url"])')
 [[ $purl == http://127.0.0.1:* ]] || fail "proxied url $purl"
-for i in $(seq 10); do
+for i in $(seq 5); do                          # the configured threshold, not the default 10
   curl -sS -o /dev/null -H "X-Forwarded-For: 198.51.100.1, 203.0.113.5" -X POST "$purl/api/v1/login" \
     -d '{"email":"x@lab42.example","password":"not the right one","code":"000000"}'
 done

@@ -14,24 +14,28 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "serve/api.h"
+#include "serve/config.h"
 #include "serve/tls_identity.h"
 
 namespace cordon::cli {
 namespace {
 
+// Flags left unset fall back to --config, then to these defaults.
 struct ServeArgs {
   std::string data;
-  std::string listen = "127.0.0.1:8443";
-  std::string tls_cert, tls_key;
+  std::string config;
+  std::optional<std::string> listen;  // 127.0.0.1:8443
+  std::optional<std::string> tls_cert, tls_key;
   bool insecure_http = false;
   bool trust_forwarded_for = false;
-  std::string alerts_file;
-  std::string webhook;
+  std::optional<std::string> alerts_file;  // DIR/alerts.jsonl
+  std::optional<std::string> webhook;
   bool no_syslog = false;
-  uint64_t download_alert_gib = 10;
+  std::optional<uint64_t> download_alert_gib;  // 10
   std::string ready_file;
-  int workers =
-      16;  // they mostly wait (fsync, SQLite locks): more of them batch more ledger events
+  // Workers mostly wait (fsync, SQLite locks): more of them batch more
+  // ledger events. 16 by default.
+  std::optional<int> workers;
 };
 
 Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
@@ -56,12 +60,31 @@ bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
-Status Serve(const ServeArgs& a) {
-  CORDON_ASSIGN_OR_RETURN(auto where, SplitListen(a.listen));
+Status Serve(const ServeArgs& flags) {
+  ServeArgs a = flags;
+  serve::ServeConfig config;
+  if (!a.config.empty()) {
+    CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(a.config, 1 << 20));
+    CORDON_ASSIGN_OR_RETURN(config, serve::ParseServeConfig(AsChars(text), a.config));
+  }
+  auto pick = [](auto& flag, const auto& from_config, auto fallback) {
+    if (!flag) flag = from_config ? *from_config : fallback;
+  };
+  pick(a.listen, config.listen, std::string("127.0.0.1:8443"));
+  if (!a.tls_cert) a.tls_cert = config.tls_cert;
+  if (!a.tls_key) a.tls_key = config.tls_key;
+  pick(a.alerts_file, config.alerts_file, a.data + "/alerts.jsonl");
+  if (!a.webhook) a.webhook = config.webhook;
+  pick(a.download_alert_gib, config.download_alert_gib, uint64_t{10});
+  pick(a.workers, config.workers, 16);
+  if (config.syslog && !*config.syslog) a.no_syslog = true;
+  const std::string tls_cert = a.tls_cert.value_or(""), tls_key = a.tls_key.value_or("");
+
+  CORDON_ASSIGN_OR_RETURN(auto where, SplitListen(*a.listen));
   serve::ServerOptions so;
   so.host = where.first == "localhost" ? "127.0.0.1" : where.first;
   so.port = where.second;
-  so.workers = a.workers;
+  so.workers = *a.workers;
   if (a.insecure_http) {
     if (!IsLoopback(so.host)) {
       return Error(ErrorCode::kRefused,
@@ -87,9 +110,9 @@ Status Serve(const ServeArgs& a) {
       ledger::Ledger ledger,
       OpenLedgerForAppend({a.data + "/ledger", LocalHostName() + "/cordon-exchange"}));
   serve::AlertOptions ao;
-  ao.file = a.alerts_file.empty() ? a.data + "/alerts.jsonl" : a.alerts_file;
+  ao.file = *a.alerts_file;
   ao.syslog = !a.no_syslog;
-  ao.webhook = a.webhook;
+  ao.webhook = a.webhook.value_or("");
   ao.post = [](const std::string& url, const std::string& json) -> Status {
     const size_t scheme = url.find("://");
     const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
@@ -105,17 +128,20 @@ Status Serve(const ServeArgs& a) {
   CORDON_ASSIGN_OR_RETURN(auto alerts, serve::Alerts::Open(ao));
   serve::ApiOptions api_options;
   api_options.data_dir = a.data;
-  api_options.download_alert_bytes = a.download_alert_gib << 30;
+  api_options.download_alert_bytes = *a.download_alert_gib << 30;
+  api_options.accounts = config.accounts;
+  api_options.grants = config.grants;
+  api_options.defender = config.defender;
   CORDON_ASSIGN_OR_RETURN(auto api, serve::Api::Open(api_options, std::move(ledger), *alerts));
 
   std::string fingerprint;
   if (so.tls) {
     serve::TlsIdentity id;
-    if (!a.tls_cert.empty() || !a.tls_key.empty()) {
-      if (a.tls_cert.empty() || a.tls_key.empty()) {
+    if (!tls_cert.empty() || !tls_key.empty()) {
+      if (tls_cert.empty() || tls_key.empty()) {
         return Error(ErrorCode::kInvalidArgument, "give both --tls-cert and --tls-key");
       }
-      CORDON_ASSIGN_OR_RETURN(id, serve::LoadTlsIdentity(a.tls_cert, a.tls_key));
+      CORDON_ASSIGN_OR_RETURN(id, serve::LoadTlsIdentity(tls_cert, tls_key));
     } else {
       CORDON_ASSIGN_OR_RETURN(id, serve::LoadOrCreateTlsIdentity(a.data, LocalHostName()));
       if (id.generated)
@@ -169,8 +195,11 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
       "First start: a self-signed certificate is made (its fingerprint is printed for\n"
       "clients to pin). Then: cordon admin user add ..., cordon admin processor-key add ...");
   cmd->add_option("--data", a->data, "the exchange's data directory (created 0700)")->required();
-  cmd->add_option("--listen", a->listen, "ADDRESS:PORT (port 0: any free port)")
-      ->capture_default_str();
+  cmd->add_option("--config", a->config,
+                  "settings in TOML (listen, [tls], [alerts], [accounts], [grants], [defender]; "
+                  "docs/exchange.md); flags override it");
+  cmd->add_option("--listen", a->listen,
+                  "ADDRESS:PORT (port 0: any free port); default 127.0.0.1:8443");
   cmd->add_option("--tls-cert", a->tls_cert,
                   "your certificate chain (PEM) instead of the generated one");
   cmd->add_option("--tls-key", a->tls_key, "its private key (PEM)");
@@ -182,10 +211,8 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
   cmd->add_option("--webhook", a->webhook, "also POST each alert (JSON) to this URL");
   cmd->add_flag("--no-syslog", a->no_syslog, "do not send alerts to syslog");
   cmd->add_option("--download-alert-gib", a->download_alert_gib,
-                  "alert when one account downloads more than this per hour")
-      ->capture_default_str();
-  cmd->add_option("--workers", a->workers, "threads for database and password work")
-      ->capture_default_str()
+                  "alert when one account downloads more than this per hour (default 10)");
+  cmd->add_option("--workers", a->workers, "threads for database and password work (default 16)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--ready-file", a->ready_file,
                   "once listening, write {url, fingerprint, pid, certificate_key} here (JSON)");

@@ -1,0 +1,169 @@
+#include "serve/config.h"
+
+// toml++ header-only with exceptions off, its assertions disabled so hostile
+// text reaches its own error paths (as in order/order.cc; fuzz/serve_config
+// checks this under ASan + UBSan). Its one `unreachable` (non-ASCII
+// whitespace) is kept away by accepting ASCII only.
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_ASSERT(expr) static_cast<void>(0)
+#include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
+
+#include <map>
+
+namespace cordon::serve {
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(const std::string& file) : file_(file) {}
+
+  Error Problem(const toml::source_region& where, const std::string& message,
+                std::string hint = {}) const {
+    return Error(ErrorCode::kInvalidArgument,
+                 file_ + " line " + std::to_string(where.begin.line) + ": " + message,
+                 std::move(hint));
+  }
+
+  // Every key of `table` must be one of `known`.
+  Status OnlyKnown(const toml::table& table, std::initializer_list<std::string_view> known,
+                   const std::string& where) const {
+    for (const auto& [key, node] : table) {
+      bool ok = false;
+      for (auto k : known) ok = ok || key.str() == k;
+      if (!ok) {
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        return Problem(node.source(), "unknown key \"" + std::string(key.str()) + "\" in " + where,
+                       "known keys: " + list);
+      }
+    }
+    return Ok();
+  }
+
+  Status String(const toml::table& t, const char* key, std::optional<std::string>& out) const {
+    const toml::node* n = t.get(key);
+    if (!n) return Ok();
+    const auto* s = n->as_string();
+    if (!s) return Problem(n->source(), std::string(key) + " must be a string (in quotes)");
+    out = s->get();
+    return Ok();
+  }
+
+  Status Bool(const toml::table& t, const char* key, std::optional<bool>& out) const {
+    const toml::node* n = t.get(key);
+    if (!n) return Ok();
+    const auto* b = n->as_boolean();
+    if (!b) return Problem(n->source(), std::string(key) + " must be true or false");
+    out = b->get();
+    return Ok();
+  }
+
+  // An integer in [lo, hi] times `unit` into `out`.
+  template <class T>
+  Status Int(const toml::table& t, const char* key, int64_t lo, int64_t hi, int64_t unit,
+             T& out) const {
+    const toml::node* n = t.get(key);
+    if (!n) return Ok();
+    const auto* i = n->as_integer();
+    if (!i || i->get() < lo || i->get() > hi) {
+      return Problem(n->source(), std::string(key) + " must be a whole number from " +
+                                      std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    out = static_cast<T>(i->get() * unit);
+    return Ok();
+  }
+
+  const toml::table* Section(const toml::table& root, const char* name, Status& status) const {
+    const toml::node* n = root.get(name);
+    if (!n) return nullptr;
+    const auto* t = n->as_table();
+    if (!t) status = Problem(n->source(), std::string("[") + name + "] must be a table");
+    return t;
+  }
+
+ private:
+  std::string file_;
+};
+
+}  // namespace
+
+Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& file) {
+  int line = 1;
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\n') ++line;
+    if (b >= 0x80 || (b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) {
+      return Error(ErrorCode::kInvalidArgument,
+                   file + " line " + std::to_string(line) +
+                       ": only plain ASCII text is accepted in the configuration");
+    }
+  }
+  toml::parse_result parsed = toml::parse(text, file);
+  if (!parsed) {
+    const auto& e = parsed.error();
+    return Error(ErrorCode::kInvalidArgument,
+                 file + " line " + std::to_string(e.source().begin.line) +
+                     ": not valid TOML: " + std::string(e.description()));
+  }
+  const toml::table& root = parsed.table();
+  Reader r(file);
+  ServeConfig c;
+  CORDON_TRY(r.OnlyKnown(root,
+                         {"listen", "workers", "tls", "alerts", "accounts", "grants", "defender"},
+                         "the configuration"));
+  CORDON_TRY(r.String(root, "listen", c.listen));
+  CORDON_TRY(r.Int(root, "workers", 1, 64, 1, c.workers));
+  Status section_status = Ok();
+  if (const auto* t = r.Section(root, "tls", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"cert", "key"}, "[tls]"));
+    CORDON_TRY(r.String(*t, "cert", c.tls_cert));
+    CORDON_TRY(r.String(*t, "key", c.tls_key));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "alerts", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"file", "syslog", "webhook", "download_gib_per_hour"}, "[alerts]"));
+    CORDON_TRY(r.String(*t, "file", c.alerts_file));
+    CORDON_TRY(r.Bool(*t, "syslog", c.syslog));
+    CORDON_TRY(r.String(*t, "webhook", c.webhook));
+    CORDON_TRY(r.Int(*t, "download_gib_per_hour", 1, 1 << 20, 1, c.download_alert_gib));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "accounts", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t,
+                           {"session_idle_minutes", "session_max_hours", "failures_before_lock",
+                            "lock_minutes", "idle_lock_days"},
+                           "[accounts]"));
+    auto& a = c.accounts;
+    // ASVS L3 bounds: sessions idle at most 30 minutes, live at most 12 hours.
+    CORDON_TRY(r.Int(*t, "session_idle_minutes", 1, 30, 60, a.session_idle_seconds));
+    CORDON_TRY(r.Int(*t, "session_max_hours", 1, 12, 3600, a.session_absolute_seconds));
+    CORDON_TRY(r.Int(*t, "failures_before_lock", 3, 10, 1, a.failures_before_lock));
+    CORDON_TRY(r.Int(*t, "lock_minutes", 1, 24 * 60, 60, a.lock_seconds));
+    CORDON_TRY(r.Int(*t, "idle_lock_days", 1, 365, 86400, a.idle_account_seconds));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "grants", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"max_hours", "max_break_glass_hours"}, "[grants]"));
+    CORDON_TRY(r.Int(*t, "max_hours", 1, 24 * 14, 3600, c.grants.max_duration_seconds));
+    CORDON_TRY(r.Int(*t, "max_break_glass_hours", 1, 24, 3600, c.grants.max_break_glass_seconds));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "defender", section_status)) {
+    CORDON_TRY(r.OnlyKnown(
+        *t, {"failures_before_ban", "window_minutes", "first_ban_minutes", "max_ban_hours"},
+        "[defender]"));
+    auto& d = c.defender;
+    CORDON_TRY(r.Int(*t, "failures_before_ban", 3, 1000, 1, d.failures_before_ban));
+    CORDON_TRY(r.Int(*t, "window_minutes", 1, 24 * 60, 60, d.window_seconds));
+    CORDON_TRY(r.Int(*t, "first_ban_minutes", 1, 24 * 60, 60, d.first_ban_seconds));
+    CORDON_TRY(r.Int(*t, "max_ban_hours", 1, 24 * 30, 3600, d.max_ban_seconds));
+  }
+  CORDON_TRY(section_status);
+  return c;
+}
+
+}  // namespace cordon::serve

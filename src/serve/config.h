@@ -1,0 +1,42 @@
+// `cordon serve --config FILE`: the exchange's settings in TOML, for what
+// an operator sets once (listen address, TLS files, alert destinations,
+// policies). Command-line flags override the file. Every key is checked:
+// an unknown key or a value out of range is an error naming its line, so a
+// typo never silently leaves a default in place.
+//
+//   listen = "0.0.0.0:8443"
+//   workers = 16
+//   [tls]        cert = "/etc/cordon/cert.pem"   key = "/etc/cordon/key.pem"
+//   [alerts]     file = "…"  syslog = true  webhook = "https://…"  download_gib_per_hour = 10
+//   [accounts]   session_idle_minutes = 15  session_max_hours = 12  failures_before_lock = 5
+//                lock_minutes = 30  idle_lock_days = 90
+//   [grants]     max_hours = 24  max_break_glass_hours = 4
+//   [defender]   failures_before_ban = 10  window_minutes = 10  first_ban_minutes = 15
+//                max_ban_hours = 24
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "exchange/accounts.h"
+#include "exchange/defender.h"
+#include "exchange/grants.h"
+
+namespace cordon::serve {
+
+struct ServeConfig {
+  std::optional<std::string> listen, tls_cert, tls_key, alerts_file, webhook;
+  std::optional<bool> syslog;
+  std::optional<uint64_t> download_alert_gib;
+  std::optional<int> workers;
+  exchange::AccountPolicy accounts;
+  exchange::GrantPolicy grants;
+  exchange::DefenderPolicy defender;
+};
+
+// Parses the file's text; errors read "FILE line N: …".
+Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& file_name);
+
+}  // namespace cordon::serve
