@@ -7,18 +7,10 @@
 # independent verifier; the report shows every step. Then the defences:
 # pinning, plaintext uploads, spraying, traversal, big bodies, restarts.
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$HERE/.." && pwd)
 totp() { python3 "$HERE/totp.py" "$@"; }
 
 # ---- a package, as `cordon extract` makes it ----
-$CORDON testdata lis-fr --patients 300 --seed 7 -o src 2>/dev/null
-age-keygen -o recipient.key 2>/dev/null
-recipient=$(age-keygen -y recipient.key)
-$CORDON sign-keygen -o ctrl.key >/dev/null
-$CORDON sign-keygen -o vendor.key >/dev/null
-sed "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
-  "$top/examples/order.toml" >order.toml
-order=LAB42-MIGRATION-2021-03
+migration_order 300 7
 $CORDON order sign order.toml -k ctrl.key 2>/dev/null
 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub \
   --signing-key vendor.key --out pkg 2>/dev/null

@@ -5,7 +5,6 @@
 # are caught; a writer killed mid-append leaves a ledger that verifies; no
 # patient data ever reaches it.
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$HERE/.." && pwd)
 verifier=("python3" "$HERE/ledger_verifier.py")
 
 # A ledger of our own, signed with a key from sign-keygen.
@@ -21,14 +20,7 @@ $CORDON ledger checkpoint >cp-genesis.txt
 pass
 
 # The migration of the CNIL decision, recorded step by step.
-$CORDON testdata lis-fr --patients 2000 --seed 5 -o src 2>/dev/null
-age-keygen -o recipient.key 2>/dev/null
-recipient=$(age-keygen -y recipient.key)
-$CORDON sign-keygen -o ctrl.key >/dev/null
-$CORDON sign-keygen -o vendor.key >/dev/null
-sed "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
-  "$top/examples/order.toml" >order.toml
-order=LAB42-MIGRATION-2021-03
+migration_order 2000 5
 expect_code 0 $CORDON order sign order.toml -k ctrl.key
 cp -r L L-fork                                   # a copy taken now, rewritten below
 expect_code 0 $CORDON plan --order order.toml --source src

@@ -35,3 +35,17 @@ make_inputs() {
   head -c 65536 /dev/urandom >chunk.bin
   head -c 300001 /dev/urandom >multi.bin
 }
+# migration_order PATIENTS SEED: the CNIL migration, ready to sign — src/ (a
+# generated legacy export), recipient.key, ctrl.key (the controller), vendor.key
+# (the processor) and order.toml (examples/order.toml for that recipient);
+# sets $recipient and $order.
+migration_order() {
+  "$CORDON" testdata lis-fr --patients "$1" --seed "$2" -o src 2>/dev/null
+  age-keygen -o recipient.key 2>/dev/null
+  recipient=$(age-keygen -y recipient.key)
+  "$CORDON" sign-keygen -o ctrl.key >/dev/null
+  "$CORDON" sign-keygen -o vendor.key >/dev/null
+  sed "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
+    "$HERE/../examples/order.toml" >order.toml
+  order=LAB42-MIGRATION-2021-03
+}

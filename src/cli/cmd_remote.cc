@@ -155,6 +155,12 @@ Result<json> Expect(const Result<serve::ClientResponse>& r, std::initializer_lis
 
 Status Done(const Result<json>& r) { return r.ok() ? Status(Ok()) : Status(r.error()); }
 
+// One authenticated GET of a JSON answer.
+Result<json> GetJson(const RemoteArgs& a, const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
+  return Expect(r.client.Send("GET", path, r.Auth()), {200});
+}
+
 // A line from stdin (tests, scripts) or typed without echo (people).
 Result<SecretBuffer> ReadSecretLine(const char* prompt, bool from_stdin) {
   const bool tty = isatty(STDIN_FILENO) && !from_stdin;
@@ -307,11 +313,7 @@ Status Push(const RemoteArgs& a, const std::string& dir) {
 }
 
 Status List(const RemoteArgs& a, bool all) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(
-      json j,
-      Expect(r.client.Send("GET", all ? "/api/v1/packages?all=1" : "/api/v1/packages", r.Auth()),
-             {200}));
+  CORDON_ASSIGN_OR_RETURN(json j, GetJson(a, all ? "/api/v1/packages?all=1" : "/api/v1/packages"));
   Print(a, j, [&] {
     for (const auto& p : j["packages"]) {
       std::cout << p.value("id", "") << "  order " << p.value("order_id", "") << "  "
@@ -435,8 +437,7 @@ Status GrantDecide(const GrantArgs& a, const std::string& verb) {
 }
 
 Status GrantList(const RemoteArgs& a) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(json j, Expect(r.client.Send("GET", "/api/v1/grants", r.Auth()), {200}));
+  CORDON_ASSIGN_OR_RETURN(json j, GetJson(a, "/api/v1/grants"));
   Print(a, j, [&] {
     for (const auto& g : j["grants"]) PrintGrant(g);
   });
@@ -472,11 +473,7 @@ Status Review(const RemoteArgs& a, bool attest) {
 }
 
 Status Logins(const RemoteArgs& a, bool everyone) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(
-      json j,
-      Expect(r.client.Send("GET", everyone ? "/api/v1/logins" : "/api/v1/me/logins", r.Auth()),
-             {200}));
+  CORDON_ASSIGN_OR_RETURN(json j, GetJson(a, everyone ? "/api/v1/logins" : "/api/v1/me/logins"));
   Print(a, j, [&] {
     for (const auto& l : j["logins"]) {
       std::cout << l.value("at", "") << "  account " << l.value("account", 0) << "  "

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "core/diagnostic.h"
+#include "core/utc_time.h"
 
 namespace cordon::cli {
 
@@ -154,13 +155,6 @@ std::string Thousands(uint64_t n) {
   return s;
 }
 
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string NowUtc() { return UtcNowText(); }
 
 }  // namespace cordon::cli

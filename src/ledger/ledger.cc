@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/encoding.h"
+#include "core/utc_time.h"
 #include "ledger/entry.h"
 #include "ledger/records.h"
 
@@ -157,14 +158,7 @@ uint64_t NoteSize(std::string_view note) {
 
 }  // namespace
 
-std::string UtcNow() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string UtcNow() { return UtcNowText(); }
 
 Status Ledger::Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key,
                     const nlohmann::json& actor) {

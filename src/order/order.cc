@@ -1,22 +1,9 @@
 #include "order/order.h"
 
-// toml++ header-only, with exceptions off: parse errors come back as values.
-// toml++ 3.3 asserts (and, in clang release builds, *assumes*) conditions
-// that hostile text can break, e.g. `i = [}`. Both become no-ops here so the
-// parser reaches its own error paths; fuzz/order_fuzz.cc (ASan + UBSan)
-// checks that this is safe. Its one true `unreachable` (non-ASCII whitespace
-// tests) is kept away by AsciiForParser below.
-#define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 0
-#pragma push_macro("NDEBUG")
-#undef NDEBUG
-#define TOML_ASSERT(expr) static_cast<void>(0)
-#include <toml++/toml.h>
-#pragma pop_macro("NDEBUG")
-
 #include <set>
 
 #include "age/keys.h"
+#include "core/toml.h"  // orders reach it as ASCII only (AsciiForParser below)
 #include "source/text_encoding.h"
 
 namespace cordon::order {

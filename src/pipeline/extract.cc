@@ -13,6 +13,7 @@
 #include "age/age.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/utc_time.h"
 #include "crypto/hash.h"
 #include "pipeline/csv_writer.h"
 
@@ -140,9 +141,8 @@ Clock Clock::System() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  char buf[32];
-  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return Clock{order::DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), buf};
+  return Clock{order::DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday),
+               FormatUtc(static_cast<int64_t>(t))};
 }
 
 nlohmann::ordered_json KAnonymityReport(const BoundTable& t, const TableStats& s) {

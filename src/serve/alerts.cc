@@ -9,20 +9,9 @@
 #include <ctime>
 #include <iostream>
 
+#include "core/utc_time.h"
+
 namespace cordon::serve {
-
-namespace {
-
-std::string Iso(int64_t t) {
-  const time_t tt = static_cast<time_t>(t);
-  tm utc{};
-  gmtime_r(&tt, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Alerts>> Alerts::Open(const AlertOptions& options) {
   const int fd = open(options.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -46,7 +35,7 @@ Alerts::~Alerts() {
 }
 
 void Alerts::Raise(std::string_view kind, nlohmann::json details, int64_t now) {
-  nlohmann::json alert = {{"time", Iso(now)}, {"kind", kind}, {"severity", "warning"}};
+  nlohmann::json alert = {{"time", FormatUtc(now)}, {"kind", kind}, {"severity", "warning"}};
   for (auto& [k, v] : details.items()) alert[k] = v;
   const std::string text = alert.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const std::string line = text + "\n";

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "core/encoding.h"
+#include "core/utc_time.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "exchange/certificate.h"
@@ -63,16 +64,7 @@ namespace {
 
 constexpr const char* kPrefix = "/api/v1/";
 
-std::string Iso(int64_t t) {
-  const time_t tt = static_cast<time_t>(t);
-  tm utc{};
-  gmtime_r(&tt, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
-
-json Opt(const std::optional<int64_t>& v) { return v ? json(Iso(*v)) : json(nullptr); }
+json Opt(const std::optional<int64_t>& v) { return v ? json(FormatUtc(*v)) : json(nullptr); }
 
 Response Json(int status, const json& body) {
   Response r;
@@ -202,7 +194,7 @@ json AccountJson(const Account& a) {
           {"email", a.email},
           {"role", exchange::RoleName(a.role)},
           {"status", a.status},
-          {"expires_at", Iso(a.expires_at)},
+          {"expires_at", FormatUtc(a.expires_at)},
           {"last_login_at", Opt(a.last_login_at)},
           {"last_login_ip", a.last_login_ip}};
 }
@@ -218,9 +210,9 @@ json PackageJson(const exchange::PackageInfo& p) {
   return {{"id", p.id},
           {"order_id", p.order_id},
           {"uploader_id", p.uploader_id},
-          {"uploaded_at", Iso(p.uploaded_at)},
+          {"uploaded_at", FormatUtc(p.uploaded_at)},
           {"bytes", p.bytes},
-          {"delete_by", Iso(static_cast<int64_t>(p.delete_by) * 86400)},
+          {"delete_by", FormatUtc(static_cast<int64_t>(p.delete_by) * 86400)},
           {"status", p.status},
           {"files", files}};
 }
@@ -231,7 +223,7 @@ json GrantJson(const exchange::Grant& g, int64_t now) {
           {"package", g.package},
           {"reason", g.reason},
           {"status", g.status},
-          {"requested_at", Iso(g.requested_at)},
+          {"requested_at", FormatUtc(g.requested_at)},
           {"start_at", Opt(g.start_at)},
           {"duration_seconds", g.duration},
           {"approver_id", g.approver_id ? json(*g.approver_id) : json(nullptr)},
@@ -398,7 +390,7 @@ Response Api::Route(Call& call) {
   };
 
   // The only endpoints that answer without a session.
-  if (is("GET", {"health"})) return Json(200, {{"status", "ok"}, {"time", Iso(call.now)}});
+  if (is("GET", {"health"})) return Json(200, {{"status", "ok"}, {"time", FormatUtc(call.now)}});
   if (is("POST", {"login"})) return Login(call);
   if (is("POST", {"enrol", "begin"})) return EnrolBegin(call);
   if (is("POST", {"enrol", "finish"})) return EnrolFinish(call);
@@ -451,8 +443,8 @@ Response Api::Login(Call& call) {
   auto banned = call.s.defender.BannedUntil(ip, call.now);
   if (!banned.ok()) return Fail(banned.error());
   if (*banned) {
-    Response r =
-        Fail(429, "too many failed logins from your address; try again after " + Iso(**banned));
+    Response r = Fail(
+        429, "too many failed logins from your address; try again after " + FormatUtc(**banned));
     r.headers["Retry-After"] = std::to_string(**banned - call.now);
     return r;
   }
@@ -476,7 +468,7 @@ Response Api::Login(Call& call) {
     Record(call, "login", "refused", details);
     auto ban = call.s.defender.RecordFailure(ip, call.now);
     if (ban.ok() && *ban) {
-      Alert("failed_login_burst", {{"ip", ip}, {"banned_until", Iso(**ban)}});
+      Alert("failed_login_burst", {{"ip", ip}, {"banned_until", FormatUtc(**ban)}});
     }
     if (attempt.locked_now) {
       Alert("failed_login_burst",
@@ -489,10 +481,11 @@ Response Api::Login(Call& call) {
   call.who = *who;
   Record(call, "login", "ok", details);
   if (attempt.new_ip) Alert("new_ip_login", {{"account", who->id}, {"ip", ip}});
-  return Json(200, {{"token", *token},
-                    {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
-                    {"expires_at", Iso(call.now + options_.accounts.session_absolute_seconds)},
-                    {"account", AccountJson(*who)}});
+  return Json(200,
+              {{"token", *token},
+               {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
+               {"expires_at", FormatUtc(call.now + options_.accounts.session_absolute_seconds)},
+               {"account", AccountJson(*who)}});
 }
 
 Response Api::EnrolBegin(Call& call) {
@@ -558,7 +551,7 @@ Response Api::Logins(Call& call, bool everyone) {
   json out = json::array();
   for (const auto& l : *history) {
     out.push_back({{"account", l.account_id},
-                   {"at", Iso(l.at)},
+                   {"at", FormatUtc(l.at)},
                    {"ip", l.ip},
                    {"outcome", l.outcome},
                    {"mfa", l.mfa}});
@@ -794,7 +787,7 @@ Result<json> Api::DeleteWithCertificate(Services& s, const std::string& id, std:
                 {"package", id},
                 {"order", {{"id", rec.package.order_id}}},
                 {"reason", reason},
-                {"deleted_at", Iso(rec.deleted_at)}};
+                {"deleted_at", FormatUtc(rec.deleted_at)}};
   if (call) {
     event["actor"] = {{"ip", call->request.client_ip},
                       {"account", call->who->id},
@@ -953,7 +946,7 @@ Response Api::Attest(Call& call) {
   Status st = exchange::AttestReview(options_.data_dir, *call.who, *sha, call.now);
   Record(call, "review.attest", st.ok() ? "ok" : "refused", {{"review_sha256", *sha}});
   if (!st.ok()) return Fail(st.error());
-  return Json(200, {{"attested", *sha}, {"at", Iso(call.now)}});
+  return Json(200, {{"attested", *sha}, {"at", FormatUtc(call.now)}});
 }
 
 // ---- periodic work ----

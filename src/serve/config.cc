@@ -1,18 +1,8 @@
 #include "serve/config.h"
 
-// toml++ header-only with exceptions off, its assertions disabled so hostile
-// text reaches its own error paths (as in order/order.cc; fuzz/serve_config
-// checks this under ASan + UBSan). Its one `unreachable` (non-ASCII
-// whitespace) is kept away by accepting ASCII only.
-#define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 0
-#pragma push_macro("NDEBUG")
-#undef NDEBUG
-#define TOML_ASSERT(expr) static_cast<void>(0)
-#include <toml++/toml.h>
-#pragma pop_macro("NDEBUG")
-
 #include <map>
+
+#include "core/toml.h"  // the configuration is checked to be ASCII first
 
 namespace cordon::serve {
 namespace {
