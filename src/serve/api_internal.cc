@@ -1,0 +1,197 @@
+#include "serve/api_internal.h"
+
+#include <iostream>
+
+#include "core/utc_time.h"
+
+namespace cordon::serve::api_internal {
+
+json Opt(const std::optional<int64_t>& v) { return v ? json(FormatUtc(*v)) : json(nullptr); }
+
+Response Json(int status, const json& body) {
+  Response r;
+  r.status = status;
+  // Messages may quote what the client sent (a path, a name): bytes that are
+  // not UTF-8 are replaced rather than thrown on.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+const char* CodeName(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kMalformed:
+    case ErrorCode::kTruncated:
+    case ErrorCode::kUnsupported:
+      return "invalid";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kAlreadyExists:
+      return "conflict";
+    case ErrorCode::kAuthFailed:
+    case ErrorCode::kNoMatch:
+      return "unauthenticated";
+    case ErrorCode::kRefused:
+      return "refused";
+    case ErrorCode::kLimitExceeded:
+      return "too_large";
+    case ErrorCode::kIo:
+    case ErrorCode::kInternal:
+      return "internal";
+  }
+  return "internal";
+}
+
+int StatusFor(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kMalformed:
+    case ErrorCode::kTruncated:
+    case ErrorCode::kUnsupported:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+      return 409;
+    case ErrorCode::kAuthFailed:
+    case ErrorCode::kNoMatch:
+      return 401;
+    case ErrorCode::kRefused:
+      return 403;
+    case ErrorCode::kLimitExceeded:
+      return 413;
+    case ErrorCode::kIo:
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+Response Fail(int status, std::string message, std::string hint) {
+  json j = {{"error", std::move(message)}};
+  if (!hint.empty()) j["hint"] = std::move(hint);
+  return Json(status, j);
+}
+
+Response Fail(const Error& e) {
+  const int status = StatusFor(e.code());
+  if (status == 500) {
+    // Server-side details (paths, SQLite messages) go to the log, not the client.
+    std::cerr << "cordon serve: " << e.message() << "\n";
+    return Fail(500, "the exchange failed; its operator has the details in the server log");
+  }
+  json j = {{"error", e.message()}, {"code", CodeName(e.code())}};
+  if (!e.hint().empty()) j["hint"] = e.hint();
+  return Json(status, j);
+}
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  while (true) {
+    const size_t slash = path.find('/');
+    out.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return out;
+    path = path.substr(slash + 1);
+  }
+}
+
+std::optional<std::string> Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<int64_t> Int(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+// "2027-01-15T21:00:00Z" → Unix seconds.
+std::optional<int64_t> ParseIso(const std::string& s) {
+  tm t{};
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &t);
+  if (!end || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&t));
+}
+
+bool StepRow(exchange::Statement& q) {
+  auto row = q.Step();
+  return row.ok() && *row;
+}
+
+bool IsHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+json AccountJson(const Account& a) {
+  return {{"id", a.id},
+          {"name", a.name},
+          {"email", a.email},
+          {"role", exchange::RoleName(a.role)},
+          {"status", a.status},
+          {"expires_at", FormatUtc(a.expires_at)},
+          {"last_login_at", Opt(a.last_login_at)},
+          {"last_login_ip", a.last_login_ip}};
+}
+
+json PackageJson(const exchange::PackageInfo& p) {
+  json files = json::array();
+  for (const auto& f : p.files) {
+    files.push_back({{"table", f.name},
+                     {"file", f.file},
+                     {"size", f.ciphertext_size},
+                     {"sha256", f.ciphertext_sha256}});
+  }
+  return {{"id", p.id},
+          {"order_id", p.order_id},
+          {"uploader_id", p.uploader_id},
+          {"uploaded_at", FormatUtc(p.uploaded_at)},
+          {"bytes", p.bytes},
+          {"delete_by", FormatUtc(static_cast<int64_t>(p.delete_by) * 86400)},
+          {"status", p.status},
+          {"files", files}};
+}
+
+json GrantJson(const exchange::Grant& g, int64_t now) {
+  return {{"id", g.id},
+          {"requester_id", g.requester_id},
+          {"package", g.package},
+          {"reason", g.reason},
+          {"status", g.status},
+          {"requested_at", FormatUtc(g.requested_at)},
+          {"start_at", Opt(g.start_at)},
+          {"duration_seconds", g.duration},
+          {"approver_id", g.approver_id ? json(*g.approver_id) : json(nullptr)},
+          {"opens_at", Opt(g.opens_at)},
+          {"closes_at", Opt(g.closes_at)},
+          {"open_now", g.OpenAt(now)},
+          {"break_glass", g.break_glass},
+          {"reviewed_by", g.reviewed_by ? json(*g.reviewed_by) : json(nullptr)}};
+}
+
+bool HasRole(const Account& a, std::initializer_list<Role> roles) {
+  for (Role r : roles) {
+    if (a.role == r) return true;
+  }
+  return false;
+}
+
+Response Forbidden(const Account& a, std::string_view needs) {
+  return Fail(403, "your role (" + std::string(exchange::RoleName(a.role)) + ") cannot do this",
+              "it needs the " + std::string(needs) + " role");
+}
+
+std::string Bearer(const Request& r) {
+  const std::string h = r.Header("authorization");
+  if (h.size() > 7 && (h.rfind("Bearer ", 0) == 0 || h.rfind("bearer ", 0) == 0)) {
+    return h.substr(7);
+  }
+  return {};
+}
+
+}  // namespace cordon::serve::api_internal

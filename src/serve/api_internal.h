@@ -1,0 +1,77 @@
+// The API's shared pieces for its translation units (api.cc: dispatch and
+// the ledger; api_people.cc, api_packages.cc, api_grants.cc: the endpoints).
+// Not for use outside src/serve.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "serve/api.h"
+
+namespace cordon::serve {
+
+// One worker's database connections (SQLite connections are not shared
+// between threads).
+struct Api::Services {
+  exchange::Accounts accounts;
+  exchange::Grants grants;
+  exchange::PackageStore store;
+  exchange::Defender defender;
+  exchange::Db db;
+};
+
+// A request in progress: who asked (once authenticated) and from where.
+struct Api::Call {
+  const Request& request;
+  Services& s;
+  int64_t now;
+  std::optional<exchange::Account> who;
+  nlohmann::json body;  // parsed JSON body (object), when there is one
+};
+
+class Api::Lease {
+ public:
+  Lease(Api* api, std::unique_ptr<Services> s) : api_(api), s_(std::move(s)) {}
+  Lease(Lease&&) = default;
+  ~Lease() {
+    if (!s_) return;
+    std::lock_guard lock(api_->pool_mu_);
+    api_->pool_.push_back(std::move(s_));
+  }
+  Services& operator*() { return *s_; }
+
+ private:
+  Api* api_;
+  std::unique_ptr<Services> s_;
+};
+
+namespace api_internal {
+
+using exchange::Account;
+using exchange::Role;
+using nlohmann::json;
+
+inline constexpr const char* kPrefix = "/api/v1/";
+
+json Opt(const std::optional<int64_t>& v);  // a time or null
+Response Json(int status, const json& body);
+Response Fail(int status, std::string message, std::string hint = {});
+Response Fail(const Error& e);  // the status its code means; 500s without details
+// "a/b/" -> {"a", "b", ""}: a trailing slash is a different path.
+std::vector<std::string> Segments(std::string_view path);
+std::optional<std::string> Str(const json& j, const char* key);  // a string field, or none
+std::optional<int64_t> Int(const json& j, const char* key);      // an integer field, or none
+std::optional<int64_t> ParseIso(const std::string& s);           // "YYYY-MM-DDTHH:MM:SSZ"
+bool StepRow(exchange::Statement& q);  // one row, or false (none, or the step failed)
+bool IsHex64(std::string_view s);      // a package id
+json AccountJson(const Account& a);
+json PackageJson(const exchange::PackageInfo& p);
+json GrantJson(const exchange::Grant& g, int64_t now);
+bool HasRole(const Account& a, std::initializer_list<Role> roles);
+Response Forbidden(const Account& a, std::string_view needs);
+std::string Bearer(const Request& r);  // the Authorization: Bearer token, or ""
+
+}  // namespace api_internal
+}  // namespace cordon::serve
