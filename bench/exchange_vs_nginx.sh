@@ -65,7 +65,7 @@ $cordon sign -k vendor.key pkg/manifest.json >/dev/null 2>&1
 
 # ---- the exchange ----
 $cordon serve --data D --listen 127.0.0.1:0 --ready-file ready.json --no-syslog \
-  --download-alert-gib 100000 >/dev/null 2>serve.log &
+  --download-alert-mib 100000000 >/dev/null 2>serve.log &
 server_pid=$!
 for _ in $(seq 100); do [ -s ready.json ] && break; sleep 0.1; done
 url=$(python3 -c 'import json;print(json.load(open("ready.json"))["url"])')

@@ -38,7 +38,7 @@ for _ in $(seq 50); do [ -s hook.port ] && break; sleep 0.1; done
 start_server() {
   rm -f ready.json
   $CORDON serve --data "$D" --listen "127.0.0.1:${1:-0}" --ready-file ready.json --no-syslog \
-    --webhook "http://127.0.0.1:$(cat hook.port)/alerts" \
+    --webhook "http://127.0.0.1:$(cat hook.port)/alerts" --download-alert-mib 0 \
     2>>serve.log &
   server_pid=$!
   for _ in $(seq 100); do [ -s ready.json ] && break; sleep 0.1; done
@@ -112,6 +112,8 @@ grep -q "OPEN until" "$T/.out" || fail "approved grant not open: $(cat "$T/.out"
 
 as rachel
 expect_code 0 $CORDON remote --server "$url" pull "$id" -o in
+# Above the (here zero) volume threshold: one alert for the hour, not one per file.
+[ "$(grep -c '"kind":"download_volume"' "$D/alerts.jsonl")" = 1 ] || fail "download volume alert"
 age -d -i recipient.key -o patients.csv in/patients.csv.age || fail "age cannot decrypt the pulled file"
 head -1 patients.csv | grep -q . || fail "decrypted file empty"
 # Break-glass: open at once, alerted (file and webhook), reviewed by an approver.

@@ -31,7 +31,7 @@ struct ServeArgs {
   std::optional<std::string> alerts_file;  // DIR/alerts.jsonl
   std::optional<std::string> webhook;
   bool no_syslog = false;
-  std::optional<uint64_t> download_alert_gib;  // 10
+  std::optional<uint64_t> download_alert_mib;  // 10 GiB
   std::string ready_file;
   // Workers mostly wait (fsync, SQLite locks): more of them batch more
   // ledger events. 16 by default.
@@ -75,7 +75,7 @@ Status Serve(const ServeArgs& flags) {
   if (!a.tls_key) a.tls_key = config.tls_key;
   pick(a.alerts_file, config.alerts_file, a.data + "/alerts.jsonl");
   if (!a.webhook) a.webhook = config.webhook;
-  pick(a.download_alert_gib, config.download_alert_gib, uint64_t{10});
+  pick(a.download_alert_mib, config.download_alert_mib, uint64_t{10240});
   pick(a.workers, config.workers, 16);
   if (config.syslog && !*config.syslog) a.no_syslog = true;
   const std::string tls_cert = a.tls_cert.value_or(""), tls_key = a.tls_key.value_or("");
@@ -128,7 +128,7 @@ Status Serve(const ServeArgs& flags) {
   CORDON_ASSIGN_OR_RETURN(auto alerts, serve::Alerts::Open(ao));
   serve::ApiOptions api_options;
   api_options.data_dir = a.data;
-  api_options.download_alert_bytes = *a.download_alert_gib << 30;
+  api_options.download_alert_bytes = *a.download_alert_mib << 20;
   api_options.accounts = config.accounts;
   api_options.grants = config.grants;
   api_options.defender = config.defender;
@@ -210,8 +210,8 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
   cmd->add_option("--alerts", a->alerts_file, "alert file, JSON lines (default DIR/alerts.jsonl)");
   cmd->add_option("--webhook", a->webhook, "also POST each alert (JSON) to this URL");
   cmd->add_flag("--no-syslog", a->no_syslog, "do not send alerts to syslog");
-  cmd->add_option("--download-alert-gib", a->download_alert_gib,
-                  "alert when one account downloads more than this per hour (default 10)");
+  cmd->add_option("--download-alert-mib", a->download_alert_mib,
+                  "alert when one account downloads more MiB than this in an hour (default 10240)");
   cmd->add_option("--workers", a->workers, "threads for database and password work (default 16)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--ready-file", a->ready_file,

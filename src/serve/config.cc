@@ -115,11 +115,11 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   }
   CORDON_TRY(section_status);
   if (const auto* t = r.Section(root, "alerts", section_status)) {
-    CORDON_TRY(r.OnlyKnown(*t, {"file", "syslog", "webhook", "download_gib_per_hour"}, "[alerts]"));
+    CORDON_TRY(r.OnlyKnown(*t, {"file", "syslog", "webhook", "download_mib_per_hour"}, "[alerts]"));
     CORDON_TRY(r.String(*t, "file", c.alerts_file));
     CORDON_TRY(r.Bool(*t, "syslog", c.syslog));
     CORDON_TRY(r.String(*t, "webhook", c.webhook));
-    CORDON_TRY(r.Int(*t, "download_gib_per_hour", 1, 1 << 20, 1, c.download_alert_gib));
+    CORDON_TRY(r.Int(*t, "download_mib_per_hour", 0, int64_t{1} << 30, 1, c.download_alert_mib));
   }
   CORDON_TRY(section_status);
   if (const auto* t = r.Section(root, "accounts", section_status)) {

@@ -7,7 +7,7 @@
 //   listen = "0.0.0.0:8443"
 //   workers = 16
 //   [tls]        cert = "/etc/cordon/cert.pem"   key = "/etc/cordon/key.pem"
-//   [alerts]     file = "…"  syslog = true  webhook = "https://…"  download_gib_per_hour = 10
+//   [alerts]     file = "…"  syslog = true  webhook = "https://…"  download_mib_per_hour = 10240
 //   [accounts]   session_idle_minutes = 15  session_max_hours = 12  failures_before_lock = 5
 //                lock_minutes = 30  idle_lock_days = 90
 //   [grants]     max_hours = 24  max_break_glass_hours = 4
@@ -29,7 +29,7 @@ namespace cordon::serve {
 struct ServeConfig {
   std::optional<std::string> listen, tls_cert, tls_key, alerts_file, webhook;
   std::optional<bool> syslog;
-  std::optional<uint64_t> download_alert_gib;
+  std::optional<uint64_t> download_alert_mib;  // per account and hour
   std::optional<int> workers;
   exchange::AccountPolicy accounts;
   exchange::GrantPolicy grants;

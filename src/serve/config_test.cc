@@ -16,7 +16,7 @@ key = "/etc/cordon/key.pem"
 file = "/var/log/cordon/alerts.jsonl"
 syslog = false
 webhook = "https://siem.example/hook"
-download_gib_per_hour = 50
+download_mib_per_hour = 50
 [accounts]
 session_idle_minutes = 10
 session_max_hours = 8
@@ -38,7 +38,7 @@ max_ban_hours = 48
   EXPECT_EQ(*c->workers, 8);
   EXPECT_EQ(*c->tls_key, "/etc/cordon/key.pem");
   EXPECT_FALSE(*c->syslog);
-  EXPECT_EQ(*c->download_alert_gib, 50u);
+  EXPECT_EQ(*c->download_alert_mib, 50u);
   EXPECT_EQ(c->accounts.session_idle_seconds, 600);
   EXPECT_EQ(c->accounts.session_absolute_seconds, 8 * 3600);
   EXPECT_EQ(c->accounts.failures_before_lock, 4);
