@@ -405,7 +405,7 @@ void PrintGrant(const json& g) {
             << (g.value("break_glass", false) ? " (break-glass)" : "") << "  package "
             << g.value("package", "").substr(0, 12) << "…  requester " << g.value("requester_id", 0)
             << "  "
-            << (g.value("open_now", false) ? "OPEN until " + g.value("closes_at", json()).dump()
+            << (g.value("open_now", false) ? "OPEN until " + g.value("closes_at", std::string())
                                            : "closed")
             << "\n";
 }
