@@ -295,6 +295,31 @@ def main():
     expect(S.request("GET", f"/api/v1/packages/{pkg}/files/..%2Fexchange.db", other.token)[0], 404,
            "traversal in a file name")
 
+    # A role for a while: the operator asks for the recipient role (a support
+    # case), an approver grants it; then, and only then, a package grant.
+    op = people[ops]
+    body = {"package": pkg, "reason": "support case 4411", "duration_hours": 1}
+    expect(S.request("POST", "/api/v1/grants", op.token, body)[0], 403, "operator asks for a package")
+    for bad in ["approver", "admin", "operator"]:
+        st, _ = S.request("POST", "/api/v1/grants", op.token,
+                          {"role": bad, "reason": "support case 4411", "duration_hours": 1})
+        expect(st, 403, f"role grant of {bad}")
+    st, rg = S.request("POST", "/api/v1/grants", op.token,
+                       {"role": "recipient", "reason": "support case 4411", "duration_hours": 1})
+    expect(st, 201, "role grant request")
+    expect(S.request("POST", f"/api/v1/grants/{rg['id']}/approve", op.token, {})[0], 403,
+           "approving one's own role grant")
+    expect(S.request("POST", f"/api/v1/grants/{rg['id']}/approve", people[apr].token, {})[0], 200,
+           "role grant approved")
+    st, me = S.request("GET", "/api/v1/me", op.token)
+    if me.get("granted_roles") != ["recipient"]:
+        fail(f"granted roles: {me}")
+    st, pg = S.request("POST", "/api/v1/grants", op.token, body)
+    expect(st, 201, "package grant with a granted role")
+    expect(S.request("POST", f"/api/v1/grants/{pg['id']}/approve", people[apr].token, {})[0], 200,
+           "package grant approved")
+    expect(S.request("GET", data, op.token)[0], 200, "download with a granted role and a grant")
+
     # Health and login (and enrolment) are the only endpoints without a session.
     bad_tokens = {"no session": None, "unknown session": "ab" * 32}
     # A locked account's session ends with the lock.
@@ -322,10 +347,16 @@ def main():
     for role in everyone:
         all_refused(people[role].token, f"expired session ({role})")
 
-    # Two hours later: romain's 1-hour grant has closed.
+    # Two hours later: romain's 1-hour grant has closed, and the operator's
+    # role grant with it.
     set_clock(2 * 3600)
     other.login()
     expect(S.request("GET", data, other.token)[0], 403, "download with an expired grant")
+    op.login()
+    expect(S.request("GET", data, op.token)[0], 403, "download after the role grant closed")
+    st, me = S.request("GET", "/api/v1/me", op.token)
+    if me.get("granted_roles") != []:
+        fail(f"granted roles after expiry: {me}")
 
     # Tomorrow: elise's account has expired (its last day was today).
     set_clock(26 * 3600)

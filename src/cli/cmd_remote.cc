@@ -395,7 +395,7 @@ Status Certificate(const RemoteArgs& a, const std::string& id, const std::string
 
 struct GrantArgs {
   RemoteArgs remote;
-  std::string package, reason, start;
+  std::string package, role, reason, start;
   int64_t hours = 0;
   int64_t id = 0;
 };
@@ -412,7 +412,15 @@ void PrintGrant(const json& g) {
 
 Status GrantRequest(const GrantArgs& a, bool break_glass) {
   CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a.remote));
-  json body = {{"package", a.package}, {"reason", a.reason}, {"duration_hours", a.hours}};
+  if (a.package.empty() == a.role.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "give --package ID or --role NAME (one of them)");
+  }
+  json body = {{"reason", a.reason}, {"duration_hours", a.hours}};
+  if (a.role.empty()) {
+    body["package"] = a.package;
+  } else {
+    body["role"] = a.role;
+  }
   if (!a.start.empty()) body["start"] = a.start;
   CORDON_ASSIGN_OR_RETURN(
       json g,
@@ -567,8 +575,13 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
     const bool bg = std::string(kind) == "break-glass";
     CLI::App* c = grant->add_subcommand(
         kind, bg ? "Emergency access, open at once; alerts, and must be reviewed by an approver."
-                 : "Ask for access; another person with the approver role approves it.");
-    c->add_option("--package", g->package, "the package id")->required();
+                 : "Ask for access to a package (or for a role, for a while); another person\n"
+                   "with the approver role approves it.");
+    c->add_option("--package", g->package, "the package id")->required(bg);
+    if (!bg) {
+      c->add_option("--role", g->role,
+                    "instead of a package: a role for a while (operator, recipient, auditor)");
+    }
     c->add_option("--reason", g->reason, "why (recorded)")->required();
     c->add_option("--hours", g->hours, "how long the grant stays open")->required();
     if (!bg) c->add_option("--start", g->start, "a later opening, YYYY-MM-DDTHH:MM:SSZ");

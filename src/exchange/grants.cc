@@ -33,9 +33,7 @@ Error Refused(std::string m, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(m), std::move(hint));
 }
 
-Status CheckRequest(std::string_view package, std::string_view reason, int64_t duration,
-                    int64_t max) {
-  if (package.size() != 64) return Error(ErrorCode::kInvalidArgument, "no such package");
+Status CheckReason(std::string_view reason, int64_t duration, int64_t max) {
   if (reason.size() < 10) {
     return Error(ErrorCode::kInvalidArgument,
                  "say why you need access (a reason of 10 characters or more)",
@@ -45,6 +43,12 @@ Status CheckRequest(std::string_view package, std::string_view reason, int64_t d
     return Refused("a grant lasts at most " + std::to_string(max / 3600) + " hours");
   }
   return Ok();
+}
+
+Status CheckRequest(std::string_view package, std::string_view reason, int64_t duration,
+                    int64_t max) {
+  if (package.size() != 64) return Error(ErrorCode::kInvalidArgument, "no such package");
+  return CheckReason(reason, duration, max);
 }
 
 }  // namespace
@@ -57,7 +61,18 @@ Result<Grants> Grants::Open(const std::string& data_dir, GrantPolicy policy) {
 Result<int64_t> Grants::Request(const Account& requester, std::string_view package,
                                 std::string_view reason, std::optional<int64_t> start_at,
                                 int64_t duration, int64_t now) {
-  CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_duration_seconds));
+  if (package.substr(0, kRoleGrantPrefix.size()) == kRoleGrantPrefix) {
+    auto role = ParseRole(package.substr(kRoleGrantPrefix.size()));
+    if (!role.ok()) return role.error();
+    if (*role == Role::kApprover || *role == Role::kAdmin) {
+      return Refused("the " + std::string(RoleName(*role)) + " role is never granted for a while",
+                     "an admin gives it with a named account of its own");
+    }
+    if (*role == requester.role) return Refused("you already hold this role");
+    CORDON_TRY(CheckReason(reason, duration, policy_.max_duration_seconds));
+  } else {
+    CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_duration_seconds));
+  }
   if (start_at && *start_at < now) start_at.reset();  // a start in the past means now
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
@@ -164,6 +179,21 @@ Result<std::optional<Grant>> Grants::ActiveFor(const Account& account, std::stri
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) return std::optional<Grant>();
   return std::optional<Grant>(ReadGrant(q));
+}
+
+Result<std::vector<Role>> Grants::ActiveRoles(const Account& account, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT DISTINCT package FROM grants WHERE requester_id = ? AND "
+                               "package LIKE 'role:%' AND status = 'approved' AND opens_at <= ? "
+                               "AND closes_at > ?"));
+  q.Bind(1, account.id).Bind(2, now).Bind(3, now);
+  std::vector<Role> roles;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return roles;
+    auto role = ParseRole(std::string_view(q.Text(0)).substr(kRoleGrantPrefix.size()));
+    if (role.ok()) roles.push_back(*role);
+  }
 }
 
 Result<Grant> Grants::Get(int64_t grant_id) {

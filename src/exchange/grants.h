@@ -23,10 +23,15 @@ struct GrantPolicy {
   int64_t max_break_glass_seconds = 4 * 3600;
 };
 
+// A grant is on one package, or on a role (just-in-time elevation: an
+// operator who needs the recipient role for one support case); a role
+// grant is written "role:<name>" where a package id would be.
+inline constexpr std::string_view kRoleGrantPrefix = "role:";
+
 struct Grant {
   int64_t id = 0;
   int64_t requester_id = 0;
-  std::string package;  // the package's manifest SHA-256
+  std::string package;  // the package's manifest SHA-256, or "role:<name>"
   std::string reason;
   std::string status;  // "requested", "approved", "denied", "revoked"
   int64_t requested_at = 0;
@@ -47,6 +52,9 @@ class Grants {
   // Opens the grants table in DIR/exchange.db (next to the accounts).
   static Result<Grants> Open(const std::string& data_dir, GrantPolicy policy = {});
 
+  // `package` is a package id, or "role:operator|recipient|auditor" for a
+  // role the requester does not hold (never approver or admin: no one
+  // elevates themselves into deciding on grants or managing accounts).
   Result<int64_t> Request(const Account& requester, std::string_view package,
                           std::string_view reason, std::optional<int64_t> start_at,
                           int64_t duration, int64_t now);
@@ -61,6 +69,8 @@ class Grants {
   // An approver (not the one who broke the glass) attests the emergency.
   Status Review(const Account& approver, int64_t grant_id, int64_t now);
 
+  // The roles `account` holds now through open role grants.
+  Result<std::vector<Role>> ActiveRoles(const Account& account, int64_t now);
   // The grant that lets `account` read `package` now, if any.
   Result<std::optional<Grant>> ActiveFor(const Account& account, std::string_view package,
                                          int64_t now);

@@ -124,5 +124,34 @@ TEST_F(GrantsTest, AccessReviewListsEveryoneAndTheirGrants) {
   EXPECT_EQ((*AccessReview(dir_.string(), now_ + 180))["attestations"].size(), 1u);
 }
 
+TEST(RoleGrantTest, ARoleForAWhileNeverApproverOrAdmin) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cordon-role-grants-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto grants = Grants::Open(dir.string());
+  ASSERT_TRUE(grants.ok());
+  const int64_t now = 1800000000;
+  auto accounts = Accounts::Open(dir.string());
+  ASSERT_TRUE(accounts.ok());
+  ASSERT_TRUE(accounts->AddUser("O P", "op@x.example", Role::kOperator, now + 86400, now).ok());
+  ASSERT_TRUE(accounts->AddUser("A P", "ap@x.example", Role::kApprover, now + 86400, now).ok());
+  const Account op = accounts->Find("op@x.example").value();
+  const Account approver = accounts->Find("ap@x.example").value();
+  for (const char* bad : {"role:approver", "role:admin", "role:operator", "role:root"}) {
+    EXPECT_FALSE(grants->Request(op, bad, "support case 4411", std::nullopt, 3600, now).ok())
+        << bad;
+  }
+  auto id = grants->Request(op, "role:recipient", "support case 4411", std::nullopt, 3600, now);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  EXPECT_TRUE(grants->ActiveRoles(op, now)->empty());  // not before approval
+  ASSERT_TRUE(grants->Approve(approver, *id, now + 60).ok());
+  auto roles = grants->ActiveRoles(op, now + 61);
+  ASSERT_TRUE(roles.ok());
+  ASSERT_EQ(roles->size(), 1u);
+  EXPECT_EQ((*roles)[0], Role::kRecipient);
+  EXPECT_TRUE(grants->ActiveRoles(op, now + 60 + 3600)->empty());  // closed by itself
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cordon::exchange

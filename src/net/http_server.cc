@@ -272,7 +272,14 @@ struct HttpServer::Impl {
           co_await http::async_read(stream, buf, sp, NoThrow(ec));
           if (ec) co_return;
           req.body = std::move(sp.get().body());
-          res = co_await OnPool([this, &req] { return handler.Handle(req); });
+          res = co_await OnPool([this, &req] {
+            try {
+              return handler.Handle(req);
+            } catch (const std::exception&) {
+              // A handler bug answers 500; the connection and the server live on.
+              return Plain(500, "the exchange failed; its operator has the details in the log");
+            }
+          });
         }
       }
       co_await WriteResponse(stream, std::move(res), version, keep_alive, ec);

@@ -156,6 +156,9 @@ Response Api::Route(Call& call) {
   auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = std::move(*who);
+  auto granted = call.s.grants.ActiveRoles(*call.who, call.now);
+  if (!granted.ok()) return Fail(granted.error());
+  call.granted_roles = std::move(*granted);
 
   if (is("POST", {"logout"})) {
     (void)call.s.accounts.Logout(token);

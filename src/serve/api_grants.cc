@@ -13,7 +13,7 @@ using namespace api_internal;
 
 Response Api::ListGrants(Call& call) {
   std::optional<int64_t> whose;
-  if (!HasRole(*call.who, {Role::kApprover, Role::kAuditor, Role::kAdmin})) whose = call.who->id;
+  if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) whose = call.who->id;
   auto list = call.s.grants.List(whose);
   if (!list.ok()) return Fail(list.error());
   json out = json::array();
@@ -22,16 +22,15 @@ Response Api::ListGrants(Call& call) {
 }
 
 Response Api::RequestGrant(Call& call, bool break_glass) {
-  if (!HasRole(*call.who, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
   auto package = Str(call.body, "package");
+  const auto role = Str(call.body, "role");
   auto reason = Str(call.body, "reason");
   auto hours = Int(call.body, "duration_hours");
-  if (!package || !reason || !hours) {
+  if (!(package || role) || (package && role) || !reason || !hours) {
     return Fail(400,
-                "send {\"package\", \"reason\", \"duration_hours\"} (and optionally "
-                "\"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
+                "send {\"package\" (or \"role\"), \"reason\", \"duration_hours\"} (and "
+                "optionally \"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
   }
-  if (!IsHex64(*package)) return Fail(400, "package: a package id (64 lowercase hex digits)");
   if (*hours <= 0 || *hours > 24 * 365) return Fail(400, "duration_hours: out of range");
   std::optional<int64_t> start;
   if (auto s = Str(call.body, "start")) {
@@ -39,8 +38,19 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
     if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
   }
   if (break_glass && start) return Fail(400, "break-glass grants open at once: no start");
-  if (auto p = call.s.store.Get(*package); !p.ok() || p->status != "available") {
-    return Fail(404, "no such package on the exchange");
+  if (role) {
+    // A role for a while (anyone may ask; another person, an approver, decides).
+    if (break_glass) return Fail(400, "break-glass is for one package, not a role");
+    if (!exchange::ParseRole(*role).ok()) {
+      return Fail(400, "role: operator, recipient or auditor");
+    }
+    package = std::string(exchange::kRoleGrantPrefix) + *role;
+  } else {
+    if (!HasRole(call, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
+    if (!IsHex64(*package)) return Fail(400, "package: a package id (64 lowercase hex digits)");
+    if (auto p = call.s.store.Get(*package); !p.ok() || p->status != "available") {
+      return Fail(404, "no such package on the exchange");
+    }
   }
   auto id =
       break_glass
@@ -64,7 +74,7 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
 }
 
 Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
-  if (!HasRole(*call.who, {Role::kApprover})) return Forbidden(*call.who, "approver");
+  if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
   auto& g = call.s.grants;
   Status st = verb == "approve"  ? g.Approve(*call.who, id, call.now)
               : verb == "deny"   ? g.Deny(*call.who, id, call.now)
@@ -83,7 +93,7 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
 // ---- access review ----
 
 Response Api::Review(Call& call) {
-  if (!HasRole(*call.who, {Role::kApprover, Role::kAuditor, Role::kAdmin})) {
+  if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) {
     return Forbidden(*call.who, "approver, auditor or admin");
   }
   auto review = exchange::AccessReview(options_.data_dir, call.now);
@@ -95,7 +105,7 @@ Response Api::Review(Call& call) {
 }
 
 Response Api::Attest(Call& call) {
-  if (!HasRole(*call.who, {Role::kApprover})) return Forbidden(*call.who, "approver");
+  if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
   auto sha = Str(call.body, "sha256");
   if (!sha || !IsHex64(*sha)) {
     return Fail(400, "send {\"sha256\"}: the sha256 GET /api/v1/reviews/access returned");

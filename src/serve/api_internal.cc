@@ -174,9 +174,12 @@ json GrantJson(const exchange::Grant& g, int64_t now) {
           {"reviewed_by", g.reviewed_by ? json(*g.reviewed_by) : json(nullptr)}};
 }
 
-bool HasRole(const Account& a, std::initializer_list<Role> roles) {
+bool HasRole(const Api::Call& call, std::initializer_list<Role> roles) {
   for (Role r : roles) {
-    if (a.role == r) return true;
+    if (call.who && call.who->role == r) return true;
+    for (Role g : call.granted_roles) {
+      if (g == r) return true;
+    }
   }
   return false;
 }

@@ -28,7 +28,8 @@ struct Api::Call {
   Services& s;
   int64_t now;
   std::optional<exchange::Account> who;
-  nlohmann::json body;  // parsed JSON body (object), when there is one
+  nlohmann::json body;                             // parsed JSON body (object), when there is one
+  std::vector<exchange::Role> granted_roles = {};  // held now through open role grants
 };
 
 class Api::Lease {
@@ -69,7 +70,8 @@ bool IsHex64(std::string_view s);      // a package id
 json AccountJson(const Account& a);
 json PackageJson(const exchange::PackageInfo& p);
 json GrantJson(const exchange::Grant& g, int64_t now);
-bool HasRole(const Account& a, std::initializer_list<Role> roles);
+// The caller's own role, or one granted for a while (role grants).
+bool HasRole(const Api::Call& call, std::initializer_list<Role> roles);
 Response Forbidden(const Account& a, std::string_view needs);
 std::string Bearer(const Request& r);  // the Authorization: Bearer token, or ""
 

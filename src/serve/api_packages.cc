@@ -43,7 +43,7 @@ Response Api::Package(Call& call, const std::string& id) {
 }
 
 Response Api::NewUpload(Call& call) {
-  if (!HasRole(*call.who, {Role::kOperator})) return Forbidden(*call.who, "operator");
+  if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   auto staging = call.s.store.NewStaging();
   if (!staging.ok()) return Fail(staging.error());
   Bytes r(16);
@@ -101,7 +101,10 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = *who;
-  if (!HasRole(*call.who, {Role::kOperator})) return Forbidden(*call.who, "operator");
+  auto granted = call.s.grants.ActiveRoles(*call.who, call.now);
+  if (!granted.ok()) return Fail(granted.error());
+  call.granted_roles = std::move(*granted);
+  if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   const auto seg = Segments(std::string_view(head.path).substr(std::strlen(kPrefix)));
   const std::string id = seg[1], name = seg[3];
   auto up = FindUpload(call.s.db, id);
@@ -131,7 +134,7 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
 }
 
 Response Api::CommitUpload(Call& call, const std::string& id) {
-  if (!HasRole(*call.who, {Role::kOperator})) return Forbidden(*call.who, "operator");
+  if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   auto up = FindUpload(call.s.db, id);
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   // The processor keys registered with `cordon admin processor-key add`.
@@ -176,7 +179,7 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
 }
 
 Response Api::AbandonUpload(Call& call, const std::string& id) {
-  if (!HasRole(*call.who, {Role::kOperator})) return Forbidden(*call.who, "operator");
+  if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   auto up = FindUpload(call.s.db, id);
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   if (Status st = DropUpload(call.s.db, id, up->staging); !st.ok()) return Fail(st.error());
@@ -185,7 +188,7 @@ Response Api::AbandonUpload(Call& call, const std::string& id) {
 }
 
 Response Api::Download(Call& call, const std::string& id, const std::string& file) {
-  if (!HasRole(*call.who, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
+  if (!HasRole(call, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
   if (!IsHex64(id)) return Fail(404, "no such package");
   auto grant = call.s.grants.ActiveFor(*call.who, id, call.now);
   if (!grant.ok()) return Fail(grant.error());
@@ -281,7 +284,7 @@ Result<json> Api::DeleteWithCertificate(Services& s, const std::string& id, std:
 }
 
 Response Api::Confirm(Call& call, const std::string& id) {
-  if (!HasRole(*call.who, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
+  if (!HasRole(call, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
   if (!IsHex64(id)) return Fail(404, "no such package");
   auto grant = call.s.grants.ActiveFor(*call.who, id, call.now);
   if (!grant.ok()) return Fail(grant.error());
@@ -298,7 +301,7 @@ Response Api::Confirm(Call& call, const std::string& id) {
 }
 
 Response Api::GetCertificate(Call& call, const std::string& id) {
-  if (!HasRole(*call.who, {Role::kApprover, Role::kAuditor, Role::kAdmin, Role::kRecipient})) {
+  if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin, Role::kRecipient})) {
     return Forbidden(*call.who, "approver, auditor, admin or recipient");
   }
   if (!IsHex64(id)) return Fail(404, "no such certificate");

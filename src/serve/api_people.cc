@@ -106,12 +106,18 @@ Response Api::EnrolFinish(Call& call) {
                {"next", "keep the recovery codes offline; each works once instead of a code"}});
 }
 
-Response Api::Me(Call& call) { return Json(200, AccountJson(*call.who)); }
+Response Api::Me(Call& call) {
+  json me = AccountJson(*call.who);
+  json granted = json::array();
+  for (Role r : call.granted_roles) granted.push_back(exchange::RoleName(r));
+  me["granted_roles"] = granted;
+  return Json(200, me);
+}
 
 Response Api::Logins(Call& call, bool everyone) {
   std::optional<int64_t> whose = call.who->id;
   if (everyone) {
-    if (!HasRole(*call.who, {Role::kAuditor, Role::kAdmin})) {
+    if (!HasRole(call, {Role::kAuditor, Role::kAdmin})) {
       return Forbidden(*call.who, "auditor or admin");
     }
     whose.reset();
