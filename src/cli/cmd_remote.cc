@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -296,9 +297,11 @@ Status Push(const RemoteArgs& a, const std::string& dir) {
     }
     const auto size = static_cast<uint64_t>(st.st_size);
     std::cerr << "  " << name << " (" << size << " bytes)\n";
-    CORDON_TRY(Done(Expect(r.client.SendFile("PUT", "/api/v1/uploads/" + id + "/files/" + name,
-                                             r.Auth(), fd.get(), size),
-                           {201})));
+    ProgressLine progress("sending " + name, size);
+    CORDON_TRY(
+        Done(Expect(r.client.SendFile("PUT", "/api/v1/uploads/" + id + "/files/" + name, r.Auth(),
+                                      fd.get(), size, [&](uint64_t n) { progress.Update(n); }),
+                    {201})));
   }
   CORDON_ASSIGN_OR_RETURN(
       json p,
@@ -333,7 +336,11 @@ Status Pull(const RemoteArgs& a, const std::string& id, const std::string& out) 
                  "its deletion certificate: cordon remote certificate " + id + " -o FILE");
   }
   std::vector<std::string> names = {"manifest.json", "manifest.json.minisig"};
-  for (const auto& f : p["files"]) names.push_back(f.value("file", ""));
+  std::map<std::string, uint64_t> sizes;  // for the progress line
+  for (const auto& f : p["files"]) {
+    names.push_back(f.value("file", ""));
+    sizes[names.back()] = f.value("size", uint64_t{0});
+  }
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) return Error(ErrorCode::kIo, out + ": " + ec.message());
@@ -343,9 +350,11 @@ Status Pull(const RemoteArgs& a, const std::string& id, const std::string& out) 
     }
     CORDON_ASSIGN_OR_RETURN(AtomicFile file,
                             AtomicFile::Create(out + "/" + name, 0600, Overwrite::kRefuse));
-    CORDON_ASSIGN_OR_RETURN(
-        serve::ClientResponse resp,
-        r.client.Fetch("/api/v1/packages/" + id + "/files/" + name, r.Auth(), file));
+    ProgressLine progress("receiving " + name,
+                          sizes.count(name) ? std::optional<uint64_t>(sizes[name]) : std::nullopt);
+    CORDON_ASSIGN_OR_RETURN(serve::ClientResponse resp,
+                            r.client.Fetch("/api/v1/packages/" + id + "/files/" + name, r.Auth(),
+                                           file, [&](uint64_t n) { progress.Update(n); }));
     if (resp.status != 200) {
       serve::ClientResponse copy = resp;
       return Done(Expect(copy, {200}));  // the file is discarded, never half-written

@@ -109,32 +109,42 @@ Result<SecretBuffer> ReadPassphrase(const std::string& file, bool confirm) {
   return first;
 }
 
+ProgressLine::ProgressLine(std::string verb, std::optional<uint64_t> total)
+    : verb_(std::move(verb)),
+      total_(total),
+      show_(::isatty(STDERR_FILENO)),
+      last_(std::chrono::steady_clock::now()) {}
+
+ProgressLine::~ProgressLine() {
+  if (drawn_) (void)std::fprintf(stderr, "\r\033[K");
+}
+
+void ProgressLine::Update(uint64_t done) {
+  if (!show_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_ < std::chrono::milliseconds(500)) return;
+  last_ = now;
+  drawn_ = true;
+  if (total_ && *total_ > 0) {
+    (void)std::fprintf(stderr, "\rcordon: %s %.1f / %.1f MiB (%d%%)  ", verb_.c_str(),
+                       done / 1048576.0, *total_ / 1048576.0,
+                       static_cast<int>(100.0 * done / *total_));
+  } else {
+    (void)std::fprintf(stderr, "\rcordon: %s %.1f MiB  ", verb_.c_str(), done / 1048576.0);
+  }
+}
+
 Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::string_view verb) {
-  const bool show = ::isatty(STDERR_FILENO);
+  ProgressLine progress(std::string(verb), total);
   Bytes buf(256 * 1024);
   uint64_t done = 0;
-  auto last = std::chrono::steady_clock::now();
   for (;;) {
     CORDON_ASSIGN_OR_RETURN(size_t n, in.Read(buf));
     if (n == 0) break;
     CORDON_TRY(out.Write(ByteView(buf).first(n)));
     done += n;
-    if (show) {
-      auto now = std::chrono::steady_clock::now();
-      if (now - last > std::chrono::milliseconds(500)) {
-        last = now;
-        if (total && *total > 0) {
-          (void)std::fprintf(stderr, "\rcordon: %.*s %.1f / %.1f MiB (%d%%)  ",
-                             static_cast<int>(verb.size()), verb.data(), done / 1048576.0,
-                             *total / 1048576.0, static_cast<int>(100.0 * done / *total));
-        } else {
-          (void)std::fprintf(stderr, "\rcordon: %.*s %.1f MiB  ", static_cast<int>(verb.size()),
-                             verb.data(), done / 1048576.0);
-        }
-      }
-    }
+    progress.Update(done);
   }
-  if (show && done > 8 * 1048576) (void)std::fprintf(stderr, "\r\033[K");
   WipeBytes(buf);  // may hold plaintext
   return Ok();
 }

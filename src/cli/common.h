@@ -2,6 +2,7 @@
 // line, passphrases, progress, and turning a Status into an exit code.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,22 @@ class Output {
 // terminal without echo (twice when `confirm`). Fails with a hint when there
 // is no terminal.
 Result<SecretBuffer> ReadPassphrase(const std::string& file, bool confirm);
+
+// A progress line on stderr, redrawn at most twice a second, only when
+// stderr is a terminal; cleared when done.
+class ProgressLine {
+ public:
+  ProgressLine(std::string verb, std::optional<uint64_t> total);
+  ~ProgressLine();
+  void Update(uint64_t done);
+
+ private:
+  std::string verb_;
+  std::optional<uint64_t> total_;
+  bool show_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
 
 // Copies `in` to `out`, showing progress on stderr when it is a terminal.
 Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::string_view verb);

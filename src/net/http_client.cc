@@ -194,7 +194,8 @@ Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_vie
 }
 
 Result<ClientResponse> HttpClient::SendFile(std::string_view method, std::string_view target,
-                                            const Headers& headers, int in, uint64_t size) {
+                                            const Headers& headers, int in, uint64_t size,
+                                            const Progress& progress) {
   http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
   impl_->Prepare(req, headers);
   req.set(http::field::content_type, "application/octet-stream");
@@ -220,12 +221,13 @@ Result<ClientResponse> HttpClient::SendFile(std::string_view method, std::string
       return NetError("sending the file", ec);
     }
     sent += static_cast<uint64_t>(n);
+    if (progress) progress(sent);
   }
   return impl_->ReadText();
 }
 
 Result<ClientResponse> HttpClient::Fetch(std::string_view target, const Headers& headers,
-                                         ByteSink& out) {
+                                         ByteSink& out, const Progress& progress) {
   http::request<http::empty_body> req{http::verb::get, target, 11};
   impl_->Prepare(req, headers);
   boost::system::error_code ec;
@@ -238,6 +240,7 @@ Result<ClientResponse> HttpClient::Fetch(std::string_view target, const Headers&
   ClientResponse r = impl_->FromParser(p);
   std::vector<char> chunk(kChunk);
   std::string text;
+  uint64_t received = 0;
   while (!p.is_done()) {
     p.get().body().data = chunk.data();
     p.get().body().size = chunk.size();
@@ -251,6 +254,8 @@ Result<ClientResponse> HttpClient::Fetch(std::string_view target, const Headers&
       continue;
     }
     CORDON_TRY(out.Write(ByteView(reinterpret_cast<const uint8_t*>(chunk.data()), n)));
+    received += n;
+    if (progress) progress(received);
   }
   r.body = std::move(text);
   return r;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,12 +44,16 @@ class HttpClient {
   using Headers = std::map<std::string, std::string>;
   Result<ClientResponse> Send(std::string_view method, std::string_view target,
                               const Headers& headers, std::string_view body = {});
+  // Called with the bytes sent or received so far (progress lines).
+  using Progress = std::function<void(uint64_t)>;
   // The body is `size` bytes read from `in` (an upload, streamed).
   Result<ClientResponse> SendFile(std::string_view method, std::string_view target,
-                                  const Headers& headers, int in, uint64_t size);
+                                  const Headers& headers, int in, uint64_t size,
+                                  const Progress& progress = {});
   // A 200 body is streamed into `out` (a download); any other status's body
   // is returned as text.
-  Result<ClientResponse> Fetch(std::string_view target, const Headers& headers, ByteSink& out);
+  Result<ClientResponse> Fetch(std::string_view target, const Headers& headers, ByteSink& out,
+                               const Progress& progress = {});
 
   struct Impl;
 
