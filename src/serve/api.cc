@@ -127,6 +127,20 @@ Response Api::Handle(const Request& request) {
   return Route(call);
 }
 
+std::optional<Response> Api::Authenticate(Call& call) {
+  const std::string token = Bearer(call.request);
+  if (token.empty()) {
+    return Fail(401, "log in first", "send Authorization: Bearer <token> from POST /api/v1/login");
+  }
+  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
+  if (!who.ok()) return Fail(who.error());
+  call.who = std::move(*who);
+  auto granted = call.s.grants.ActiveRoles(*call.who, call.now);
+  if (!granted.ok()) return Fail(granted.error());
+  call.granted_roles = std::move(*granted);
+  return std::nullopt;
+}
+
 Response Api::Route(Call& call) {
   const Request& r = call.request;
   if (r.path.rfind(kPrefix, 0) != 0)
@@ -149,19 +163,9 @@ Response Api::Route(Call& call) {
   if (is("POST", {"enrol", "begin"})) return EnrolBegin(call);
   if (is("POST", {"enrol", "finish"})) return EnrolFinish(call);
 
-  const std::string token = Bearer(r);
-  if (token.empty()) {
-    return Fail(401, "log in first", "send Authorization: Bearer <token> from POST /api/v1/login");
-  }
-  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
-  if (!who.ok()) return Fail(who.error());
-  call.who = std::move(*who);
-  auto granted = call.s.grants.ActiveRoles(*call.who, call.now);
-  if (!granted.ok()) return Fail(granted.error());
-  call.granted_roles = std::move(*granted);
-
+  if (auto refused = Authenticate(call)) return std::move(*refused);
   if (is("POST", {"logout"})) {
-    (void)call.s.accounts.Logout(token);
+    (void)call.s.accounts.Logout(Bearer(r));
     Record(call, "logout", "ok");
     return Json(200, {{"status", "logged out"}});
   }

@@ -63,6 +63,9 @@ class Api final : public Handler {
   Result<Lease> Acquire();
   int64_t Now() const;
 
+  // Sets call.who and the roles granted now from the bearer session, or
+  // returns the 401 that refuses the request.
+  std::optional<Response> Authenticate(Call& call);
   Response Route(Call& call);
   Response Login(Call& call);
   Response EnrolBegin(Call& call);

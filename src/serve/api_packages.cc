@@ -96,14 +96,7 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   auto lease = Acquire();
   if (!lease.ok()) return Fail(lease.error());
   Call call{head, **lease, Now(), std::nullopt, json::object()};
-  const std::string token = Bearer(head);
-  if (token.empty()) return Fail(401, "log in first");
-  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
-  if (!who.ok()) return Fail(who.error());
-  call.who = *who;
-  auto granted = call.s.grants.ActiveRoles(*call.who, call.now);
-  if (!granted.ok()) return Fail(granted.error());
-  call.granted_roles = std::move(*granted);
+  if (auto refused = Authenticate(call)) return std::move(*refused);
   if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   const auto seg = Segments(std::string_view(head.path).substr(std::strlen(kPrefix)));
   const std::string id = seg[1], name = seg[3];
