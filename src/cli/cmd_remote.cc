@@ -222,7 +222,8 @@ Status Login(const LoginArgs& a) {
   CORDON_ASSIGN_OR_RETURN(json j, Expect(sent, {200}));
   CORDON_TRY(SaveToken(r.url, j.value("token", "")));
   std::cerr << "logged in to " << r.url << " as " << j["account"].value("email", "") << " ("
-            << j["account"].value("role", "") << "); the session ends after 15 minutes idle\n";
+            << j["account"].value("role", "") << "); the session ends after "
+            << j.value("idle_timeout_seconds", 900) / 60 << " minutes idle\n";
   return Ok();
 }
 
