@@ -129,9 +129,8 @@ Result<std::unique_ptr<Decryptor>> Decryptor::Open(
 
 Result<size_t> Decryptor::Read(std::span<uint8_t> out) { return stream_->Read(out); }
 
-Status CheckAgeFraming(ByteSource& in, uint64_t size) {
-  BufferedSource buffered(in);
-  CORDON_ASSIGN_OR_RETURN(Header header, ReadHeader(buffered));
+Result<Header> CheckAgeFraming(BufferedSource& in, uint64_t size) {
+  CORDON_ASSIGN_OR_RETURN(Header header, ReadHeader(in));
   // The MAC line is "--- " + 43 base64 characters + "\n"; mac_input ends at "---".
   const uint64_t header_size = header.mac_input.size() + 1 + 43 + 1;
   constexpr uint64_t kNonce = 16, kTag = crypto::ChaCha20Poly1305::kTagSize;
@@ -145,7 +144,7 @@ Status CheckAgeFraming(ByteSource& in, uint64_t size) {
   if (last == kTag && full > 0) {
     return Error(ErrorCode::kMalformed, "payload: an empty last chunk after full ones");
   }
-  return Ok();
+  return header;
 }
 
 }  // namespace cordon::age

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "age/armor.h"
+#include "age/header.h"
 #include "age/recipients.h"
 #include "age/stream.h"
 #include "core/buffered_source.h"
@@ -84,6 +85,8 @@ class Decryptor final : public ByteSource {
 // one of 16 bytes or more, empty only when it is the only one). Whoever
 // stores packages without opening them (the exchange) refuses anything else
 // — a plaintext CSV, an armored or truncated file. kMalformed/kTruncated.
-Status CheckAgeFraming(ByteSource& in, uint64_t size);
+// Returns the header and leaves `in` at the payload (its nonce), so the
+// caller can go on to read the payload itself.
+Result<Header> CheckAgeFraming(BufferedSource& in, uint64_t size);
 
 }  // namespace cordon::age

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "age/keys.h"
 #include "auth/password.h"
 #include "auth/totp.h"
 #include "core/encoding.h"
@@ -19,7 +20,8 @@ namespace {
 constexpr const char* kAccountColumns =
     "users.id, users.name, users.email, users.role, users.status, users.expires_at, "
     "users.locked_until, users.last_login_at, users.last_login_ip, users.last_activity_at, "
-    "users.allowed_ips";
+    "users.allowed_ips, users.hard_locked";
+constexpr int kAccountColumnCount = 12;
 
 const Role kRoles[] = {Role::kOperator, Role::kApprover, Role::kRecipient, Role::kAuditor,
                        Role::kAdmin};
@@ -37,12 +39,14 @@ Bytes TokenHash(std::string_view token) {
   return Bytes(h.begin(), h.end());
 }
 
-Account ReadAccount(const Statement& s) {
+// The database is the environment, not an invariant: an unknown role (a
+// hand edit, a newer version) is an error, never an abort.
+Result<Account> ReadAccount(const Statement& s) {
   Account a;
   a.id = s.Int(0);
   a.name = s.Text(1);
   a.email = s.Text(2);
-  a.role = ParseRole(s.Text(3)).value();
+  CORDON_ASSIGN_OR_RETURN(a.role, ParseRole(s.Text(3)));
   a.status = s.Text(4);
   a.expires_at = s.Int(5);
   a.locked_until = s.Int(6);
@@ -50,12 +54,29 @@ Account ReadAccount(const Statement& s) {
   a.last_login_ip = s.Text(8);
   a.last_activity_at = s.Int(9);
   a.allowed_ips = s.Text(10);
+  a.hard_locked = s.Int(11) != 0;
   return a;
 }
 
 Error WrongCredentials() {
   return Error(ErrorCode::kAuthFailed, "wrong e-mail, password or code",
-               "after 5 failures in a row the account is locked for 30 minutes");
+               "after repeated failures an account's attempts are slowed down: wait a "
+               "minute before trying again");
+}
+
+// "Jeanne  MARTIN" and "jeanne martin" are one name (ASCII case and runs of
+// spaces do not make a different person).
+std::string NameKey(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == ' ' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -141,7 +162,7 @@ Result<SecretBuffer> Accounts::OpenSecret(ByteView sealed) const {
 }
 
 Result<std::string> Accounts::AddUser(std::string_view name, std::string_view email, Role role,
-                                      int64_t expires_at, int64_t now) {
+                                      int64_t expires_at, int64_t now, bool allow_same_name) {
   if (name.empty() || email.find('@') == std::string_view::npos) {
     return Error(ErrorCode::kInvalidArgument, "an account needs a person's name and e-mail",
                  "accounts are never shared: one per person");
@@ -149,20 +170,32 @@ Result<std::string> Accounts::AddUser(std::string_view name, std::string_view em
   if (expires_at <= now) {
     return Error(ErrorCode::kInvalidArgument, "the account's end date is not in the future");
   }
-  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
-  auto insert = db_.Prepare(
-      "INSERT INTO users(name, email, role, expires_at, created_at, last_activity_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  Status added = insert.ok() ? insert->Bind(1, name)
-                                   .Bind(2, email)
-                                   .Bind(3, RoleName(role))
-                                   .Bind(4, expires_at)
-                                   .Bind(5, now)
-                                   .Bind(6, now)
-                                   .Run()
-                             : Status(insert.error());
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  if (!allow_same_name) {
+    CORDON_ASSIGN_OR_RETURN(Statement same, db_.Prepare("SELECT name FROM users"));
+    while (true) {
+      CORDON_ASSIGN_OR_RETURN(bool row, same.Step());
+      if (!row) break;
+      if (NameKey(same.Text(0)) == NameKey(name)) {
+        return Error(ErrorCode::kAlreadyExists,
+                     "an account for \"" + std::string(name) + "\" already exists",
+                     "one person, one account; for a different person of the same name, "
+                     "add --allow-same-name");
+      }
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(
+      Statement insert,
+      db_.Prepare("INSERT INTO users(name, email, role, expires_at, created_at, last_activity_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?)"));
+  Status added = insert.Bind(1, name)
+                     .Bind(2, email)
+                     .Bind(3, RoleName(role))
+                     .Bind(4, expires_at)
+                     .Bind(5, now)
+                     .Bind(6, now)
+                     .Run();
   if (!added.ok()) {
-    (void)db_.Exec("ROLLBACK");
     if (added.error().code() == ErrorCode::kAlreadyExists) {
       return Error(ErrorCode::kAlreadyExists, std::string(email) + " already has an account");
     }
@@ -170,18 +203,14 @@ Result<std::string> Accounts::AddUser(std::string_view name, std::string_view em
   }
   const int64_t id = db_.LastInsertId();
   std::string token = NewToken();
-  auto enrol =
-      db_.Prepare("INSERT INTO enrolments(token_hash, user_id, expires_at) VALUES (?, ?, ?)");
-  Status stored = enrol.ok() ? enrol->Bind(1, TokenHash(token))
-                                   .Bind(2, id)
-                                   .Bind(3, now + policy_.enrolment_seconds)
-                                   .Run()
-                             : Status(enrol.error());
-  if (!stored.ok()) {
-    (void)db_.Exec("ROLLBACK");
-    return stored.error();
-  }
-  CORDON_TRY(db_.Exec("COMMIT"));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement enrol,
+      db_.Prepare("INSERT INTO enrolments(token_hash, user_id, expires_at) VALUES (?, ?, ?)"));
+  CORDON_TRY(enrol.Bind(1, TokenHash(token))
+                 .Bind(2, id)
+                 .Bind(3, now + policy_.enrolment_seconds)
+                 .Run());
+  CORDON_TRY(tx.Commit());
   return token;
 }
 
@@ -189,18 +218,24 @@ Result<Enrolment> Accounts::BeginEnrolment(std::string_view token, int64_t now) 
   CORDON_ASSIGN_OR_RETURN(Statement q,
                           db_.Prepare(std::string("SELECT ") + kAccountColumns +
                                       " FROM users JOIN enrolments ON users.id = user_id "
-                                      "WHERE token_hash = ? AND enrolments.expires_at > ?"));
+                                      "WHERE token_hash = ? AND enrolments.expires_at > ? "
+                                      "AND users.status = 'enrolling'"));
   q.Bind(1, TokenHash(token)).Bind(2, now);
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
     return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired",
                  "ask an admin for a new one (cordon admin user add)");
   }
-  Enrolment e{ReadAccount(q), auth::NewTotpSecret(), {}};
+  CORDON_ASSIGN_OR_RETURN(Account account, ReadAccount(q));
+  Enrolment e{std::move(account), auth::NewTotpSecret(), {}};
   q.Reset();
-  CORDON_ASSIGN_OR_RETURN(Statement u,
-                          db_.Prepare("UPDATE users SET totp_secret = ? WHERE id = ?"));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u,
+      db_.Prepare("UPDATE users SET totp_secret = ? WHERE id = ? AND status = 'enrolling'"));
   CORDON_TRY(u.Bind(1, SealSecret(e.totp_secret.RevealBytes())).Bind(2, e.account.id).Run());
+  if (db_.Changes() != 1) {
+    return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired");
+  }
   e.otpauth_uri = auth::OtpauthUri("cordon exchange", e.account.email, e.totp_secret.RevealBytes());
   return e;
 }
@@ -212,7 +247,8 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   CORDON_ASSIGN_OR_RETURN(Statement q,
                           db_.Prepare("SELECT users.id, name, email, totp_secret FROM users JOIN "
                                       "enrolments ON users.id = user_id WHERE token_hash = ? AND "
-                                      "enrolments.expires_at > ? AND totp_secret IS NOT NULL"));
+                                      "enrolments.expires_at > ? AND totp_secret IS NOT NULL "
+                                      "AND users.status = 'enrolling'"));
   q.Bind(1, TokenHash(token)).Bind(2, now);
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
@@ -231,34 +267,30 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   }
   CORDON_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(password));
   std::vector<std::string> codes;
-  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
-  auto fail = [&](const Error& e) {
-    (void)db_.Exec("ROLLBACK");
-    return e;
-  };
-  auto u = db_.Prepare(
-      "UPDATE users SET password_hash = ?, totp_last_step = ?, status = 'active', "
-      "last_activity_at = ? WHERE id = ?");
-  if (!u.ok()) return fail(u.error());
-  if (Status s =
-          u->Bind(1, hash).Bind(2, static_cast<int64_t>(*step)).Bind(3, now).Bind(4, id).Run();
-      !s.ok()) {
-    return fail(s.error());
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  // Only an account still waiting for its owner becomes active: one that
+  // was disabled meanwhile stays disabled (F1).
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u, db_.Prepare("UPDATE users SET password_hash = ?, totp_last_step = ?, "
+                               "status = 'active', last_activity_at = ? WHERE id = ? AND "
+                               "status = 'enrolling'"));
+  CORDON_TRY(u.Bind(1, hash).Bind(2, static_cast<int64_t>(*step)).Bind(3, now).Bind(4, id).Run());
+  if (db_.Changes() != 1) {
+    return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired");
   }
   for (int i = 0; i < 10; ++i) {
     Bytes raw(10);  // 80 bits: a fast hash is enough to store them
     crypto::RandomBytes(raw);
     std::string code = Base32Encode(raw);  // 16 characters
     code.insert(8, "-");
-    auto r = db_.Prepare("INSERT INTO recovery_codes(user_id, code_hash) VALUES (?, ?)");
-    if (!r.ok()) return fail(r.error());
-    if (Status s = r->Bind(1, id).Bind(2, TokenHash(code)).Run(); !s.ok()) return fail(s.error());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement r, db_.Prepare("INSERT INTO recovery_codes(user_id, code_hash) VALUES (?, ?)"));
+    CORDON_TRY(r.Bind(1, id).Bind(2, TokenHash(code)).Run());
     codes.push_back(std::move(code));
   }
-  auto d = db_.Prepare("DELETE FROM enrolments WHERE user_id = ?");
-  if (!d.ok()) return fail(d.error());
-  if (Status s = d->Bind(1, id).Run(); !s.ok()) return fail(s.error());
-  CORDON_TRY(db_.Exec("COMMIT"));
+  CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM enrolments WHERE user_id = ?"));
+  CORDON_TRY(d.Bind(1, id).Run());
+  CORDON_TRY(tx.Commit());
   return codes;
 }
 
@@ -345,8 +377,8 @@ bool AddressAllowed(std::string_view list, std::string_view ip) {
   return false;
 }
 
-Status Accounts::MayLogIn(const Account& a, int64_t now, std::string* outcome,
-                          std::string_view ip) const {
+Status Accounts::MayUse(const Account& a, int64_t now, Use use, std::string* outcome,
+                        std::string_view ip) const {
   auto refuse = [&](const char* why, std::string message, std::string hint) {
     if (outcome) *outcome = why;
     return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
@@ -359,9 +391,9 @@ Status Accounts::MayLogIn(const Account& a, int64_t now, std::string* outcome,
   if (now >= a.expires_at) {
     return refuse("expired", "this account has expired", "an admin can extend it");
   }
-  if (now < a.locked_until) {
-    return refuse("locked", "this account is locked after repeated failed logins",
-                  "wait 30 minutes, or ask an admin to unlock it");
+  if (use == Use::kNewLogin && a.hard_locked) {
+    return refuse("locked", "this account is locked after too many failed logins in a row",
+                  "ask an admin to unlock it (cordon admin user unlock)");
   }
   if (now - a.last_activity_at >= policy_.idle_account_seconds) {
     return refuse("idle_locked", "this account was locked after 90 days without use",
@@ -407,31 +439,41 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   LoginAttempt local;
   LoginAttempt& at = attempt ? *attempt : local;
   at = LoginAttempt{};
+  // The same Argon2id work whatever happens before it: timing tells nothing
+  // about whether the account exists or what state it is in.
+  static const std::string dummy = auth::HashPassword(SecretBuffer::CopyOf(AsBytes("x"))).value();
   CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
                                                    ", password_hash, totp_secret, totp_last_step, "
                                                    "failed_logins FROM users WHERE email = ?"));
   q.Bind(1, email);
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
-    // The same work as for a real account: timing tells nothing.
-    static const std::string dummy = auth::HashPassword(SecretBuffer::CopyOf(AsBytes("x"))).value();
     (void)auth::VerifyPassword(dummy, password);
     at.outcome = "wrong_credentials";
     return WrongCredentials();
   }
-  Account a = ReadAccount(q);
+  CORDON_ASSIGN_OR_RETURN(Account a, ReadAccount(q));
   at.account_id = a.id;
-  const std::string hash = q.Text(11);
-  const Bytes sealed_secret = q.Blob(12);
+  constexpr int c = kAccountColumnCount;
+  const std::string hash = q.Text(c);
+  const Bytes sealed_secret = q.Blob(c + 1);
   std::optional<uint64_t> last_step;
-  if (!q.IsNull(13)) last_step = static_cast<uint64_t>(q.Int(13));
-  const int64_t failures = q.Int(14);
+  if (!q.IsNull(c + 2)) last_step = static_cast<uint64_t>(q.Int(c + 2));
+  const int64_t failures = q.Int(c + 3);
   q.Reset();
-  if (Status may = MayLogIn(a, now, &at.outcome, ip); !may.ok()) {
+
+  // Slowed down: the guess is not even looked at (else the delay would not
+  // slow guessing), with the same work and the same answer as a wrong one.
+  if (now < a.locked_until) {
+    (void)auth::VerifyPassword(dummy, password);
+    at.outcome = "throttled";
+    at.consecutive_failures = failures;
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
-    return may.error();
+    return WrongCredentials();
   }
-  bool ok = auth::VerifyPassword(hash, password);
+  // An account still enrolling has no password: the dummy's work instead.
+  bool ok = auth::VerifyPassword(hash.empty() ? dummy : hash, password) && !hash.empty() &&
+            !sealed_secret.empty();
   std::optional<uint64_t> step;
   bool recovery = false;
   if (ok) {
@@ -448,19 +490,12 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     ok = step.has_value() || recovery;
     at.mfa = step ? "totp" : recovery ? "recovery_code" : "";
   }
-  if (!ok) {
-    at.outcome = "wrong_credentials";
-    const bool lock = failures + 1 >= policy_.failures_before_lock;
-    CORDON_ASSIGN_OR_RETURN(
-        Statement f,
-        db_.Prepare("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?"));
-    CORDON_TRY(f.Bind(1, lock ? 0 : failures + 1)
-                   .Bind(2, lock ? now + policy_.lock_seconds : a.locked_until)
-                   .Bind(3, a.id)
-                   .Run());
-    at.locked_now = lock;
+  if (!ok) return Failed(a, failures, ip, now, at);
+
+  // Correct credentials: only now may the answer say what stands in the way.
+  if (Status may = MayUse(a, now, Use::kNewLogin, &at.outcome, ip); !may.ok()) {
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
-    return WrongCredentials();
+    return may.error();
   }
   at.outcome = "ok";
   {
@@ -471,31 +506,67 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     at.new_ip = seen.Int(0) > 0 && seen.Int(1) == 0;
   }
   std::string token = NewToken();
-  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
-  auto u = db_.Prepare(
-      "UPDATE users SET failed_logins = 0, totp_last_step = COALESCE(?, totp_last_step), "
-      "last_login_at = ?, last_login_ip = ?, last_activity_at = ? WHERE id = ?");
-  auto s = db_.Prepare(
-      "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, ip) VALUES (?, ?, ?, ?, "
-      "?)");
-  Status done = u.ok() && s.ok() ? Status(Ok()) : Status(u.ok() ? s.error() : u.error());
-  if (done.ok()) {
-    if (step) {
-      u->Bind(1, static_cast<int64_t>(*step));
-    } else {
-      u->BindNull(1);
-    }
-    done = u->Bind(2, now).Bind(3, ip).Bind(4, now).Bind(5, a.id).Run();
+  std::optional<Transaction> tx;
+  {
+    CORDON_ASSIGN_OR_RETURN(Transaction begun, Transaction::Begin(db_));
+    tx.emplace(std::move(begun));
   }
-  if (done.ok())
-    done = s->Bind(1, TokenHash(token)).Bind(2, a.id).Bind(3, now).Bind(4, now).Bind(5, ip).Run();
-  if (done.ok()) done = RecordLogin(a.id, now, ip, at);
-  if (!done.ok()) {
-    (void)db_.Exec("ROLLBACK");
-    return done.error();
+  // The TOTP step is spent here, atomically: of two logins racing with one
+  // code, the second finds the step already taken (F11).
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u,
+      db_.Prepare("UPDATE users SET failed_logins = 0, locked_until = 0, "
+                  "totp_last_step = COALESCE(?1, totp_last_step), last_login_at = ?2, "
+                  "last_login_ip = ?3, last_activity_at = ?2 WHERE id = ?4 AND (?1 IS NULL OR "
+                  "totp_last_step IS NULL OR totp_last_step < ?1)"));
+  if (step) {
+    u.Bind(1, static_cast<int64_t>(*step));
+  } else {
+    u.BindNull(1);
   }
-  CORDON_TRY(db_.Exec("COMMIT"));
+  CORDON_TRY(u.Bind(2, now).Bind(3, ip).Bind(4, a.id).Run());
+  if (db_.Changes() != 1) {
+    tx.reset();  // rolled back: the code was just spent by another login
+    at.outcome = "code_reused";
+    at.mfa.clear();
+    CORDON_TRY(RecordLogin(a.id, now, ip, at));
+    return WrongCredentials();
+  }
+  CORDON_ASSIGN_OR_RETURN(
+      Statement ins, db_.Prepare("INSERT INTO sessions(token_hash, user_id, created_at, "
+                                 "last_seen_at, ip) VALUES (?, ?, ?, ?, ?)"));
+  CORDON_TRY(
+      ins.Bind(1, TokenHash(token)).Bind(2, a.id).Bind(3, now).Bind(4, now).Bind(5, ip).Run());
+  CORDON_TRY(RecordLogin(a.id, now, ip, at));
+  CORDON_TRY(tx->Commit());
   return token;
+}
+
+// A failed attempt: one more consecutive failure, delays from the 5th, a
+// hard lock at the 100th (NIST SP 800-63B §5.2.2).
+Result<std::string> Accounts::Failed(const Account& a, int64_t failures, std::string_view ip,
+                                     int64_t now, LoginAttempt& at) {
+  at.outcome = "wrong_credentials";
+  const int64_t n = failures + 1;
+  at.consecutive_failures = n;
+  int64_t delay_until = 0;
+  if (n >= policy_.failures_before_delay) {
+    const int64_t doublings = std::min<int64_t>(n - policy_.failures_before_delay, 30);
+    const int64_t delay = std::min(policy_.max_delay_seconds,
+                                   policy_.first_delay_seconds << std::min<int64_t>(doublings, 20));
+    delay_until = now + delay;
+    at.delays_started = n == policy_.failures_before_delay;
+  }
+  const bool lock = n >= policy_.failures_before_lock && !a.hard_locked;
+  at.locked_now = lock;
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement f, db_.Prepare("UPDATE users SET failed_logins = ?, locked_until = ?, "
+                               "hard_locked = MAX(hard_locked, ?) WHERE id = ?"));
+  CORDON_TRY(f.Bind(1, n).Bind(2, delay_until).Bind(3, lock ? 1 : 0).Bind(4, a.id).Run());
+  CORDON_TRY(RecordLogin(a.id, now, ip, at));
+  CORDON_TRY(tx.Commit());
+  return WrongCredentials();
 }
 
 Result<Account> Accounts::Session(std::string_view token, int64_t now, std::string_view ip) {
@@ -507,11 +578,14 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now, std::stri
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   const Error expired(ErrorCode::kAuthFailed, "no session, or it has ended", "log in again");
   if (!found) return expired;
-  Account a = ReadAccount(q);
-  const int64_t created = q.Int(11), seen = q.Int(12);
+  CORDON_ASSIGN_OR_RETURN(Account a, ReadAccount(q));
+  const int64_t created = q.Int(kAccountColumnCount), seen = q.Int(kAccountColumnCount + 1);
   q.Reset();
+  // Strangers' failed logins (delays, the hard lock) never end the owner's
+  // open session; a disabled, expired or out-of-bounds account ends it.
   if (now - seen >= policy_.session_idle_seconds ||
-      now - created >= policy_.session_absolute_seconds || !MayLogIn(a, now, nullptr, ip).ok()) {
+      now - created >= policy_.session_absolute_seconds ||
+      !MayUse(a, now, Use::kSession, nullptr, ip).ok()) {
     (void)Logout(token);
     return expired;
   }
@@ -540,6 +614,15 @@ Result<Account> Accounts::Find(std::string_view email) {
   return ReadAccount(q);
 }
 
+Result<Account> Accounts::Get(int64_t id) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
+                                                   " FROM users WHERE id = ?"));
+  q.Bind(1, id);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return Error(ErrorCode::kNotFound, "no account " + std::to_string(id));
+  return ReadAccount(q);
+}
+
 Result<std::vector<Account>> Accounts::List() {
   CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kAccountColumns +
                                                    " FROM users ORDER BY id"));
@@ -547,7 +630,8 @@ Result<std::vector<Account>> Accounts::List() {
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return out;
-    out.push_back(ReadAccount(q));
+    CORDON_ASSIGN_OR_RETURN(Account a, ReadAccount(q));
+    out.push_back(std::move(a));
   }
 }
 
@@ -555,7 +639,7 @@ Status Accounts::Unlock(std::string_view email, int64_t now) {
   CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET failed_logins = 0, locked_until = 0, "
-                                      "last_activity_at = ? WHERE id = ?"));
+                                      "hard_locked = 0, last_activity_at = ? WHERE id = ?"));
   return u.Bind(1, now).Bind(2, a.id).Run();
 }
 
@@ -575,11 +659,53 @@ Status Accounts::SetAllowList(std::string_view email, const std::vector<std::str
 
 Status Accounts::Disable(std::string_view email) {
   CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET status = 'disabled' WHERE id = ?"));
   CORDON_TRY(u.Bind(1, a.id).Run());
-  CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM sessions WHERE user_id = ?"));
-  return d.Bind(1, a.id).Run();
+  // Its sessions end now, and an enrolment token it never used dies with it.
+  for (const char* sql :
+       {"DELETE FROM sessions WHERE user_id = ?", "DELETE FROM enrolments WHERE user_id = ?"}) {
+    CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare(sql));
+    CORDON_TRY(d.Bind(1, a.id).Run());
+  }
+  return tx.Commit();
 }
+
+Status Accounts::SetRecipients(std::string_view email, const std::vector<std::string>& recipients) {
+  for (const auto& r : recipients) {
+    if (!age::X25519Recipient::Parse(r).ok()) {
+      return Error(ErrorCode::kInvalidArgument, "\"" + r + "\" is not an age recipient",
+                   "an age1... public key, as in the order's recipients");
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(Statement d,
+                          db_.Prepare("DELETE FROM account_recipients WHERE user_id = ?"));
+  CORDON_TRY(d.Bind(1, a.id).Run());
+  for (const auto& r : recipients) {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement ins,
+        db_.Prepare("INSERT OR IGNORE INTO account_recipients(user_id, recipient) VALUES (?, ?)"));
+    CORDON_TRY(ins.Bind(1, a.id).Bind(2, r).Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<std::string>> Accounts::Recipients(int64_t account_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare("SELECT recipient FROM account_recipients WHERE user_id = ? ORDER BY recipient"));
+  q.Bind(1, account_id);
+  std::vector<std::string> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(q.Text(0));
+  }
+}
+
+bool SameName(std::string_view a, std::string_view b) { return NameKey(a) == NameKey(b); }
 
 }  // namespace cordon::exchange

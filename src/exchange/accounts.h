@@ -21,14 +21,24 @@ enum class Role { kOperator, kApprover, kRecipient, kAuditor, kAdmin };
 std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
 
-// OWASP ASVS L3 defaults (sessions), NIST SP 800-63B (lockout), the
+// OWASP ASVS L3 defaults (sessions), NIST SP 800-63B §5.2.2 (rate limiting:
+// growing delays, a hard lock only after 100 consecutive failures), the
 // hospitals' asks in the seeds (idle accounts locked).
+//
+// Why delays and not a 5-failure lock: a lock anyone can trigger with five
+// wrong passwords is a denial of service against the owner on the night of
+// a migration (review F8). A delay slows guessing to a crawl (30 s, 60 s,
+// ... 15 min between tries) while the owner, who knows the password, waits
+// at most the current delay; the attacker's address is banned by the
+// defender meanwhile.
 struct AccountPolicy {
   int64_t enrolment_seconds = 72 * 3600;
   int64_t session_idle_seconds = 15 * 60;
   int64_t session_absolute_seconds = 12 * 3600;
-  int failures_before_lock = 5;
-  int64_t lock_seconds = 30 * 60;
+  int failures_before_delay = 5;        // consecutive failures before delays start
+  int64_t first_delay_seconds = 30;     // doubled for each further failure...
+  int64_t max_delay_seconds = 15 * 60;  // ...up to this
+  int failures_before_lock = 100;       // then locked until an admin unlocks
   int64_t idle_account_seconds = 90 * 86400;
 };
 
@@ -39,7 +49,8 @@ struct Account {
   Role role = Role::kRecipient;
   std::string status;  // "enrolling", "active", "disabled"
   int64_t expires_at = 0;
-  int64_t locked_until = 0;
+  int64_t locked_until = 0;  // no login attempt is evaluated before (growing delays)
+  bool hard_locked = false;  // after failures_before_lock failures in a row, until unlocked
   std::optional<int64_t> last_login_at;
   std::string last_login_ip;
   int64_t last_activity_at = 0;
@@ -56,9 +67,11 @@ bool AddressAllowed(std::string_view allow_list, std::string_view ip);
 // defender: filled in whether or not the login succeeded.
 struct LoginAttempt {
   std::optional<int64_t> account_id;  // unset for an unknown e-mail
-  std::string outcome;      // "ok", "wrong_credentials", "locked", "expired", "disabled", ...
-  std::string mfa;          // "totp", "recovery_code", or "" when not reached
-  bool locked_now = false;  // this failure locked the account
+  std::string outcome;  // "ok", "wrong_credentials", "throttled", "locked", "expired", ...
+  std::string mfa;      // "totp", "recovery_code", or "" when not reached
+  int64_t consecutive_failures = 0;  // the account's, after this attempt
+  bool delays_started = false;       // this failure started the delays (the owner is told)
+  bool locked_now = false;           // this failure hard-locked the account
   bool new_ip = false;      // a success from an IP this account never logged in from before
 };
 
@@ -74,6 +87,11 @@ struct Enrolment {
   std::string otpauth_uri;
 };
 
+// Whether two full names are one (ASCII case and spacing aside): accounts
+// with one name never decide on each other's grants (one person may hold
+// two accounts, review F21).
+bool SameName(std::string_view a, std::string_view b);
+
 class Accounts {
  public:
   // Opens (creating) DIR/exchange.db, and DIR/secrets.key: the key TOTP
@@ -83,9 +101,12 @@ class Accounts {
 
   // A new account, waiting for its owner to enrol; returns the one-time
   // enrolment token (only its hash is stored). An e-mail already in use is
-  // kAlreadyExists.
+  // kAlreadyExists, and so is a full name already in use (one person, one
+  // account: two accounts of one person could approve each other's
+  // requests) unless `allow_same_name` (two different people who share a
+  // name; they still never decide on each other's grants).
   Result<std::string> AddUser(std::string_view name, std::string_view email, Role role,
-                              int64_t expires_at, int64_t now);
+                              int64_t expires_at, int64_t now, bool allow_same_name = false);
 
   // Step 1 of enrolment: the TOTP secret for the authenticator app (a new
   // one each time this is called, until step 2 succeeds).
@@ -97,9 +118,14 @@ class Accounts {
                                                    std::string_view totp_code, int64_t now);
 
   // Password and a TOTP code (or a recovery code, spent on use). Returns a
-  // session token. Wrong credentials are kAuthFailed without saying which;
-  // 5 failures in a row lock the account for 30 minutes (kRefused).
-  // Every attempt on a known account joins its login history.
+  // session token. Everything short of a correct password *and* code is the
+  // same kAuthFailed, after the same Argon2id work, whatever the account's
+  // state: an unknown e-mail, a wrong password, an account being enrolled,
+  // disabled, expired, locked, slowed down or restricted to other
+  // addresses all look alike (review F10). Only with correct credentials
+  // does a refusal say why (kRefused). A TOTP step is spent atomically: two
+  // logins racing with one code, one wins (F11). Failures never end open
+  // sessions (F8). Every attempt on a known account joins its history.
   Result<std::string> Login(std::string_view email, const SecretBuffer& password,
                             std::string_view code, std::string_view ip, int64_t now,
                             LoginAttempt* attempt = nullptr);
@@ -112,10 +138,17 @@ class Accounts {
   Status Logout(std::string_view token);
 
   Result<Account> Find(std::string_view email);
+  Result<Account> Get(int64_t id);
   Result<std::vector<Account>> List();
   Status Unlock(std::string_view email, int64_t now);  // also lifts the idle lock
   Status Extend(std::string_view email, int64_t expires_at);
-  Status Disable(std::string_view email);  // ends its sessions too
+  // Ends its sessions and revokes a pending enrolment at once: a disabled
+  // account can never come back through an old enrolment token (F1).
+  Status Disable(std::string_view email);
+  // The age recipients (age1...) whose packages this account may see,
+  // request, download and confirm: replaces the list (validated).
+  Status SetRecipients(std::string_view email, const std::vector<std::string>& recipients);
+  Result<std::vector<std::string>> Recipients(int64_t account_id);
   // Restricts (or, with an empty list, frees) where the account may log in from.
   Status SetAllowList(std::string_view email, const std::vector<std::string>& blocks);
 
@@ -124,8 +157,14 @@ class Accounts {
       : db_(std::move(db)), policy_(policy), sealer_(std::move(sealer)) {}
   Bytes SealSecret(ByteView secret) const;
   Result<SecretBuffer> OpenSecret(ByteView sealed) const;
-  Status MayLogIn(const Account& a, int64_t now, std::string* outcome = nullptr,
-                  std::string_view ip = {}) const;
+  // Whether the account may be used now: its status, end date, idle lock,
+  // allow-list; for a new login also the hard lock (a session already open
+  // survives strangers' failed logins).
+  enum class Use { kNewLogin, kSession };
+  Status MayUse(const Account& a, int64_t now, Use use, std::string* outcome = nullptr,
+                std::string_view ip = {}) const;
+  Result<std::string> Failed(const Account& a, int64_t failures, std::string_view ip, int64_t now,
+                             LoginAttempt& at);
   Status RecordLogin(int64_t account_id, int64_t now, std::string_view ip, const LoginAttempt& a);
   Db db_;
   AccountPolicy policy_;

@@ -1,5 +1,7 @@
 #include "exchange/accounts.h"
 
+#include "age/keys.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -31,7 +33,8 @@ class AccountsTest : public ::testing::Test {
   // An active account for Jeanne, enrolled at now_.
   std::vector<std::string> Enrol(std::string_view email = "jeanne@lab42.example") {
     auto token =
-        accounts_->AddUser("Jeanne Martin", email, Role::kRecipient, now_ + 365 * 86400, now_);
+        accounts_->AddUser("Jeanne Martin", email, Role::kRecipient, now_ + 365 * 86400, now_,
+                           /*allow_same_name=*/true);
     EXPECT_TRUE(token.ok());
     auto e = accounts_->BeginEnrolment(*token, now_);
     EXPECT_TRUE(e.ok());
@@ -82,20 +85,121 @@ TEST_F(AccountsTest, SessionsEndAfter15MinutesIdleAnd12HoursInAll) {
   EXPECT_FALSE(accounts_->Session(*idle, now_ + 14 * 60 + 15 * 60).ok());
 }
 
-TEST_F(AccountsTest, FiveFailuresLockForThirtyMinutes) {
+// NIST SP 800-63B, and review F8: a stranger's wrong passwords slow the
+// account's logins down but never lock its owner out for long, never end
+// an open session; only 100 failures in a row lock it, until an admin.
+TEST_F(AccountsTest, FailuresSlowDownNeverEndSessionsAndLockOnlyAtAHundred) {
   Enrol();
   now_ += 60;
-  for (int i = 0; i < 5; ++i) {
-    auto r =
-        accounts_->Login("jeanne@lab42.example", Pw("wrong password here"), Code(now_), "ip", now_);
+  auto session = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_);
+  ASSERT_TRUE(session.ok());
+  LoginAttempt at;
+  for (int i = 1; i <= 5; ++i) {
+    auto r = accounts_->Login("jeanne@lab42.example", Pw("wrong password here"), "000000",
+                              "attacker", now_, &at);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code(), ErrorCode::kAuthFailed);
+    EXPECT_EQ(at.consecutive_failures, i);
   }
-  auto locked = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_);
+  EXPECT_TRUE(at.delays_started);
+  // The owner's session lives on (the old code ended it).
+  EXPECT_TRUE(accounts_->Session(*session, now_ + 1).ok());
+  // Within the delay even the right password is not looked at, and the
+  // answer is the same as for a wrong one.
+  auto slowed =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 30), "ip", now_ + 1, &at);
+  ASSERT_FALSE(slowed.ok());
+  EXPECT_EQ(slowed.error().code(), ErrorCode::kAuthFailed);
+  EXPECT_EQ(at.outcome, "throttled");
+  // After it (30 s), the owner gets in, and the count starts over.
+  now_ += 31;
+  EXPECT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 30), "ip", now_)
+                  .ok());
+  // 100 failures in a row, waiting out every delay: locked, the owner told.
+  int64_t t = now_ + 60;
+  for (int i = 1; i <= 100; ++i) {
+    auto r = accounts_->Login("jeanne@lab42.example", Pw("wrong password here"), "000000",
+                              "attacker", t, &at);
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(at.consecutive_failures, i);
+    t += 16 * 60;  // longer than the longest delay
+  }
+  EXPECT_TRUE(at.locked_now);
+  auto locked =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(t), "ip", t, &at);
   ASSERT_FALSE(locked.ok());
-  EXPECT_EQ(locked.error().code(), ErrorCode::kRefused);
-  now_ += 31 * 60;
-  EXPECT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "ip", now_).ok());
+  EXPECT_EQ(locked.error().code(), ErrorCode::kRefused);  // said only to the owner
+  EXPECT_EQ(at.outcome, "locked");
+  ASSERT_TRUE(accounts_->Unlock("jeanne@lab42.example", t).ok());
+  EXPECT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(t + 30), "ip", t).ok());
+}
+
+// Review F10: without the right password and code, a disabled, enrolling,
+// expired or IP-restricted account answers exactly like a wrong password.
+TEST_F(AccountsTest, AnAccountsStateShowsOnlyAfterCorrectCredentials) {
+  Enrol();
+  ASSERT_TRUE(accounts_->AddUser("Nina Enrolling", "nina@lab42.example", Role::kRecipient,
+                                 now_ + 86400, now_)
+                  .ok());
+  ASSERT_TRUE(accounts_->SetAllowList("jeanne@lab42.example", {"10.0.0.0/8"}).ok());
+  auto unknown = accounts_->Login("nobody@lab42.example", Pw("x y z w v u t s"), "1", "ip", now_);
+  ASSERT_FALSE(unknown.ok());
+  const Error wrong = unknown.error();
+  for (const char* email : {"nina@lab42.example", "jeanne@lab42.example"}) {
+    auto r = accounts_->Login(email, Pw("wrong password here"), "000000", "192.0.2.1", now_ + 60);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), wrong.code()) << email;
+    EXPECT_EQ(r.error().message(), wrong.message()) << email;
+  }
+  // With the right ones, the restriction is said.
+  auto right = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 60),
+                                "192.0.2.1", now_ + 60);
+  ASSERT_FALSE(right.ok());
+  EXPECT_EQ(right.error().code(), ErrorCode::kRefused);
+}
+
+// Review F1: disabling an account kills its enrolment token; only an
+// account still enrolling can enrol.
+TEST_F(AccountsTest, ADisabledAccountNeverComesBackThroughItsEnrolment) {
+  auto token = accounts_->AddUser("Eve Leaver", "eve@vendor.example", Role::kOperator,
+                                  now_ + 86400, now_);
+  ASSERT_TRUE(token.ok());
+  auto begun = accounts_->BeginEnrolment(*token, now_);
+  ASSERT_TRUE(begun.ok());
+  secret_.assign(begun->totp_secret.RevealBytes().begin(), begun->totp_secret.RevealBytes().end());
+  ASSERT_TRUE(accounts_->Disable("eve@vendor.example").ok());
+  EXPECT_FALSE(accounts_->FinishEnrolment(*token, Pw(kPassword), Code(now_), now_).ok());
+  EXPECT_FALSE(accounts_->BeginEnrolment(*token, now_).ok());
+  EXPECT_EQ(accounts_->Find("eve@vendor.example")->status, "disabled");
+}
+
+// Review F21: one person, one account.
+TEST_F(AccountsTest, ASecondAccountWithTheSameNameNeedsToBeMeant) {
+  ASSERT_TRUE(accounts_->AddUser("Rachel Petit", "rachel@lab42.example", Role::kRecipient,
+                                 now_ + 86400, now_)
+                  .ok());
+  auto twin = accounts_->AddUser("rachel  PETIT", "r.petit@lab42.example", Role::kApprover,
+                                 now_ + 86400, now_);
+  ASSERT_FALSE(twin.ok());
+  EXPECT_EQ(twin.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(accounts_->AddUser("Rachel Petit", "r.petit@lab42.example", Role::kApprover,
+                                 now_ + 86400, now_, /*allow_same_name=*/true)
+                  .ok());
+  EXPECT_TRUE(SameName("Rachel Petit", " rachel   petit "));
+  EXPECT_FALSE(SameName("Rachel Petit", "Rachel Petitjean"));
+}
+
+// Packages belong to recipients: an account is bound to age recipients.
+TEST_F(AccountsTest, RecipientsAreValidatedAndReplaced) {
+  Enrol();
+  const auto id = accounts_->Find("jeanne@lab42.example")->id;
+  EXPECT_FALSE(accounts_->SetRecipients("jeanne@lab42.example", {"age1notarecipient"}).ok());
+  const std::string r1 = age::X25519Identity::Generate().Recipient().Encode();
+  const std::string r2 = age::X25519Identity::Generate().Recipient().Encode();
+  ASSERT_TRUE(accounts_->SetRecipients("jeanne@lab42.example", {r1, r2}).ok());
+  EXPECT_EQ(accounts_->Recipients(id)->size(), 2u);
+  ASSERT_TRUE(accounts_->SetRecipients("jeanne@lab42.example", {r2}).ok());
+  EXPECT_EQ(*accounts_->Recipients(id), std::vector<std::string>{r2});
 }
 
 TEST_F(AccountsTest, CodesAreSingleUseAndRecoveryCodesWorkOnce) {

@@ -1,6 +1,8 @@
 #include "exchange/db.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -121,6 +123,27 @@ CREATE TABLE IF NOT EXISTS alert_state(
   PRIMARY KEY (kind, subject));
 )sql";
 
+// Each migration takes the schema from version i+1 to i+2 (version 0 is an
+// empty database; version 1 is what kSchema creates on one, as the first
+// release did). Migrations only ever add: never rewrite one that shipped.
+constexpr const char* kMigrations[] = {
+    // 1 -> 2: the hardening of issue 13.
+    R"sql(
+ALTER TABLE users ADD COLUMN hard_locked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE packages ADD COLUMN recipients TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE packages ADD COLUMN deletion_seq INTEGER;
+ALTER TABLE packages ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+ALTER TABLE processor_keys ADD COLUMN person TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS account_recipients(
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  recipient TEXT NOT NULL,
+  PRIMARY KEY (user_id, recipient));
+CREATE TABLE IF NOT EXISTS served_reviews(
+  sha256 TEXT PRIMARY KEY,
+  served_at INTEGER NOT NULL);
+)sql",
+};
+
 Error DbError(sqlite3* db, std::string_view what) {
   return Error(ErrorCode::kIo, std::string(what) + ": " + sqlite3_errmsg(db));
 }
@@ -129,6 +152,11 @@ Error DbError(sqlite3* db, std::string_view what) {
 
 Result<Db> Db::Open(const std::string& path) {
   sqlite3* raw = nullptr;
+  // Created 0600 whatever the umask (the WAL and -shm files follow the
+  // database's mode).
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Error(ErrorCode::kIo, path + ": " + std::strerror(errno));
+  ::close(fd);
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -216,12 +244,66 @@ Bytes Statement::Blob(int c) const {
   return p ? Bytes(p, p + sqlite3_column_bytes(stmt_.get(), c)) : Bytes();
 }
 
+Result<Transaction> Transaction::Begin(Db& db) {
+  CORDON_TRY(db.Exec("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  if (db_ == nullptr) return Error(ErrorCode::kInternal, "database: transaction already ended");
+  Status s = db_->Exec("COMMIT");
+  if (s.ok()) db_ = nullptr;  // otherwise the destructor rolls back
+  return s;
+}
+
+Result<int64_t> Db::UserVersion() {
+  CORDON_ASSIGN_OR_RETURN(Statement q, Prepare("PRAGMA user_version"));
+  CORDON_TRY(q.Step());
+  return q.Int(0);
+}
+
 Result<Db> OpenExchangeDb(const std::string& data_dir) {
   if (mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Error(ErrorCode::kIo, data_dir + ": cannot create: " + std::strerror(errno));
   }
-  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(data_dir + "/exchange.db"));
-  CORDON_TRY(db.Exec(kSchema));
+  // An existing directory is tightened too (the review found one made 0755
+  // by hand, and the database in it 0644 under umask 022).
+  if (chmod(data_dir.c_str(), 0700) != 0) {
+    return Error(ErrorCode::kIo, data_dir + ": cannot restrict to its owner: " +
+                                     std::strerror(errno));
+  }
+  const std::string path = data_dir + "/exchange.db";
+  CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(path));
+  CORDON_ASSIGN_OR_RETURN(int64_t version, db.UserVersion());
+  if (version < kSchemaVersion) {
+    CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    CORDON_ASSIGN_OR_RETURN(version, db.UserVersion());  // another process may have migrated
+    if (version == 0) {
+      CORDON_TRY(db.Exec(kSchema));
+      version = 1;
+    }
+    for (; version < kSchemaVersion; ++version) {
+      CORDON_TRY(db.Exec(kMigrations[version - 1]));
+    }
+    const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+    CORDON_TRY(db.Exec(set.c_str()));
+    CORDON_TRY(tx.Commit());
+  } else if (version > kSchemaVersion) {
+    return Error(ErrorCode::kUnsupported,
+                 path + " was made by a newer cordon (schema " + std::to_string(version) + ")",
+                 "run the cordon version that made it, or a newer one");
+  }
+  // The database, its WAL and shared-memory files: the owner's only.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string f = path + suffix;
+    if (chmod(f.c_str(), 0600) != 0 && errno != ENOENT) {
+      return Error(ErrorCode::kIo, f + ": cannot restrict to its owner: " + std::strerror(errno));
+    }
+  }
   return db;
 }
 

@@ -54,6 +54,7 @@ class Db {
   Status Exec(const char* sql);  // constant SQL only (schema, BEGIN/COMMIT)
   int64_t Changes() const { return sqlite3_changes64(db_.get()); }
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+  Result<int64_t> UserVersion();
 
  private:
   struct Close {
@@ -62,8 +63,30 @@ class Db {
   std::unique_ptr<sqlite3, Close> db_;
 };
 
-// DIR/exchange.db (DIR made 0700 if missing) with every table of the
-// exchange created: the one place the schema is written down.
+// One write transaction (BEGIN IMMEDIATE: the write lock is taken at once,
+// so two writers never both read-then-write). Rolled back on destruction
+// unless Commit() succeeded: an early return or an error path can never
+// leave a half-done change behind.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Db& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Db* db) : db_(db) {}
+  Db* db_;
+};
+
+// The schema's version (PRAGMA user_version) after OpenExchangeDb.
+inline constexpr int kSchemaVersion = 2;
+
+// DIR/exchange.db (DIR made 0700, and forced to 0700 if it exists: it holds
+// password hashes and login history) with every table of the exchange
+// created or migrated to kSchemaVersion: the one place the schema is
+// written down. Files are created 0600 whatever the umask.
 Result<Db> OpenExchangeDb(const std::string& data_dir);
 
 }  // namespace cordon::exchange

@@ -1,15 +1,30 @@
 #include "exchange/defender.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 
 namespace cordon::exchange {
+
+std::string BanKey(std::string_view ip) {
+  std::array<uint8_t, 16> a{};
+  const std::string text(ip);
+  if (inet_pton(AF_INET6, text.c_str(), a.data()) != 1) return text;  // IPv4: the address
+  // One IPv6 subscriber holds a whole /64: rotating through it is one client.
+  std::fill(a.begin() + 8, a.end(), 0);
+  char out[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, a.data(), out, sizeof out);
+  return std::string(out) + "/64";
+}
 
 Result<Defender> Defender::Open(const std::string& data_dir, DefenderPolicy policy) {
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   return Defender(std::move(db), policy);
 }
 
-Result<std::optional<int64_t>> Defender::BannedUntil(std::string_view ip, int64_t now) {
+Result<std::optional<int64_t>> Defender::BannedUntil(std::string_view address, int64_t now) {
+  const std::string ip = BanKey(address);
   CORDON_ASSIGN_OR_RETURN(Statement q,
                           db_.Prepare("SELECT banned_until FROM ip_failures WHERE ip = ?"));
   q.Bind(1, ip);
@@ -18,9 +33,10 @@ Result<std::optional<int64_t>> Defender::BannedUntil(std::string_view ip, int64_
   return std::optional<int64_t>();
 }
 
-Result<std::optional<int64_t>> Defender::RecordFailure(std::string_view ip, int64_t now) {
-  CORDON_TRY(db_.Exec("BEGIN IMMEDIATE"));
-  auto body = [&]() -> Result<std::optional<int64_t>> {
+Result<std::optional<int64_t>> Defender::RecordFailure(std::string_view address, int64_t now) {
+  const std::string ip = BanKey(address);
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  {
     CORDON_ASSIGN_OR_RETURN(
         Statement q,
         db_.Prepare("SELECT failures, window_start, bans, last_ban_at FROM ip_failures "
@@ -63,15 +79,9 @@ Result<std::optional<int64_t>> Defender::RecordFailure(std::string_view ip, int6
       u.BindNull(4);
     }
     CORDON_TRY(u.Bind(5, bans).Bind(6, last_ban).Run());
+    CORDON_TRY(tx.Commit());
     return banned;
-  };
-  auto result = body();
-  if (!result.ok()) {
-    (void)db_.Exec("ROLLBACK");
-    return result;
   }
-  CORDON_TRY(db_.Exec("COMMIT"));
-  return result;
 }
 
 }  // namespace cordon::exchange

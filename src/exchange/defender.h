@@ -1,7 +1,9 @@
 // The defender's per-IP memory: failed logins from one address across all
 // accounts (password spraying) ban that address, for longer each time it
 // comes back. Counters live in the store, so a restart forgets nothing and
-// several instances share them. (Per-account locks are in accounts.h.)
+// several instances share them. IPv6 addresses count by /64 (one
+// subscriber's prefix), so rotating through it evades nothing. (Per-account
+// delays and locks are in accounts.h.)
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,10 @@ struct DefenderPolicy {
   int64_t first_ban_seconds = 15 * 60;  // doubled for each ban within a day of the last
   int64_t max_ban_seconds = 24 * 3600;
 };
+
+// What the defender counts failures against: an IPv4 address, or the /64
+// an IPv6 address is in ("2001:db8:0:1::/64").
+std::string BanKey(std::string_view ip);
 
 class Defender {
  public:

@@ -53,6 +53,10 @@ Status CheckRequest(std::string_view package, std::string_view reason, int64_t d
 
 }  // namespace
 
+Status Grants::Recorded(const GrantEvent& record, int64_t grant_id) {
+  return record ? record(grant_id) : Status(Ok());
+}
+
 Result<Grants> Grants::Open(const std::string& data_dir, GrantPolicy policy) {
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   return Grants(std::move(db), policy);
@@ -60,7 +64,7 @@ Result<Grants> Grants::Open(const std::string& data_dir, GrantPolicy policy) {
 
 Result<int64_t> Grants::Request(const Account& requester, std::string_view package,
                                 std::string_view reason, std::optional<int64_t> start_at,
-                                int64_t duration, int64_t now) {
+                                int64_t duration, int64_t now, const GrantEvent& record) {
   if (package.substr(0, kRoleGrantPrefix.size()) == kRoleGrantPrefix) {
     auto role = ParseRole(package.substr(kRoleGrantPrefix.size()));
     if (!role.ok()) return role.error();
@@ -74,6 +78,7 @@ Result<int64_t> Grants::Request(const Account& requester, std::string_view packa
     CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_duration_seconds));
   }
   if (start_at && *start_at < now) start_at.reset();  // a start in the past means now
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare("INSERT INTO grants(requester_id, package, reason, status, "
@@ -85,14 +90,29 @@ Result<int64_t> Grants::Request(const Account& requester, std::string_view packa
     s.BindNull(5);
   }
   CORDON_TRY(s.Bind(6, duration).Run());
-  return db_.LastInsertId();
+  const int64_t id = db_.LastInsertId();
+  CORDON_TRY(Recorded(record, id));
+  CORDON_TRY(tx.Commit());
+  return id;
 }
 
-Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now) {
+Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now,
+                      const GrantEvent& record) {
   if (approver.role != Role::kApprover) return Refused("only an approver decides on grants");
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));
   if (g.requester_id == approver.id) {
     return Refused("nobody approves their own request", "another approver must decide");
+  }
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
+    who.Bind(1, g.requester_id);
+    CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
+    if (found && SameName(who.Text(0), approver.name)) {
+      return Refused("the requester has your name: one person never decides on their own "
+                     "request, even from another account",
+                     "another approver must decide");
+    }
   }
   if (g.status != "requested")
     return Refused("grant " + std::to_string(grant_id) + " is already " + g.status);
@@ -111,16 +131,21 @@ Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, i
   CORDON_TRY(s.Bind(6, grant_id).Run());
   if (db_.Changes() != 1)
     return Refused("grant " + std::to_string(grant_id) + " was decided meanwhile");
-  return Ok();
+  CORDON_TRY(Recorded(record, grant_id));
+  return tx.Commit();
 }
 
-Status Grants::Approve(const Account& a, int64_t id, int64_t now) {
-  return Decide(a, id, true, now);
+Status Grants::Approve(const Account& a, int64_t id, int64_t now, const GrantEvent& record) {
+  return Decide(a, id, true, now, record);
 }
-Status Grants::Deny(const Account& a, int64_t id, int64_t now) { return Decide(a, id, false, now); }
+Status Grants::Deny(const Account& a, int64_t id, int64_t now, const GrantEvent& record) {
+  return Decide(a, id, false, now, record);
+}
 
-Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now) {
+Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now,
+                      const GrantEvent& record) {
   if (approver.role != Role::kApprover) return Refused("only an approver revokes grants");
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   if (auto g = Get(grant_id); !g.ok()) return g.error();  // unknown: kNotFound
   CORDON_ASSIGN_OR_RETURN(
       Statement s, db_.Prepare("UPDATE grants SET status = 'revoked', closes_at = MIN(COALESCE("
@@ -128,12 +153,15 @@ Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now) {
                                "('requested','approved')"));
   CORDON_TRY(s.Bind(1, now).Bind(2, now).Bind(3, now).Bind(4, grant_id).Run());
   if (db_.Changes() != 1) return Refused("grant " + std::to_string(grant_id) + " is not open");
-  return Ok();
+  CORDON_TRY(Recorded(record, grant_id));
+  return tx.Commit();
 }
 
 Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view package,
-                                   std::string_view reason, int64_t duration, int64_t now) {
+                                   std::string_view reason, int64_t duration, int64_t now,
+                                   const GrantEvent& record) {
   CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_break_glass_seconds));
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare(
@@ -150,11 +178,16 @@ Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view pa
                  .Bind(8, now)
                  .Bind(9, now + duration)
                  .Run());
-  return db_.LastInsertId();
+  const int64_t id = db_.LastInsertId();
+  CORDON_TRY(Recorded(record, id));
+  CORDON_TRY(tx.Commit());
+  return id;
 }
 
-Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now) {
+Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now,
+                      const GrantEvent& record) {
   if (approver.role != Role::kApprover) return Refused("only an approver reviews break-glass use");
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));
   if (!g.break_glass)
     return Refused("grant " + std::to_string(grant_id) + " is not a break-glass grant");
@@ -165,7 +198,8 @@ Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now) {
   CORDON_TRY(s.Bind(1, approver.id).Bind(2, now).Bind(3, grant_id).Run());
   if (db_.Changes() != 1)
     return Refused("grant " + std::to_string(grant_id) + " was already reviewed");
-  return Ok();
+  CORDON_TRY(Recorded(record, grant_id));
+  return tx.Commit();
 }
 
 Result<std::optional<Grant>> Grants::ActiveFor(const Account& account, std::string_view package,

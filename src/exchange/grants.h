@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ struct Grant {
   }
 };
 
+// Appends the ledger event of a grant decision inside the transaction that
+// makes it: if the event cannot be recorded, the decision is rolled back.
+using GrantEvent = std::function<Status(int64_t grant_id)>;
+
 class Grants {
  public:
   // Opens the grants table in DIR/exchange.db (next to the accounts).
@@ -57,17 +62,23 @@ class Grants {
   // elevates themselves into deciding on grants or managing accounts).
   Result<int64_t> Request(const Account& requester, std::string_view package,
                           std::string_view reason, std::optional<int64_t> start_at,
-                          int64_t duration, int64_t now);
-  // kRefused unless `approver` has the approver role, is not the requester,
-  // and the grant is still requested.
-  Status Approve(const Account& approver, int64_t grant_id, int64_t now);
-  Status Deny(const Account& approver, int64_t grant_id, int64_t now);
-  Status Revoke(const Account& approver, int64_t grant_id, int64_t now);
-  // Opens at once; the caller raises the alert.
+                          int64_t duration, int64_t now, const GrantEvent& record = {});
+  // kRefused unless `approver` has the approver role, is not the requester
+  // nor an account of the same name, and the grant is still requested.
+  Status Approve(const Account& approver, int64_t grant_id, int64_t now,
+                 const GrantEvent& record = {});
+  Status Deny(const Account& approver, int64_t grant_id, int64_t now,
+              const GrantEvent& record = {});
+  Status Revoke(const Account& approver, int64_t grant_id, int64_t now,
+                const GrantEvent& record = {});
+  // Opens at once; the caller raises the alert. Read-only: a break-glass
+  // grant never confirms (deletes) a package.
   Result<int64_t> BreakGlass(const Account& requester, std::string_view package,
-                             std::string_view reason, int64_t duration, int64_t now);
+                             std::string_view reason, int64_t duration, int64_t now,
+                             const GrantEvent& record = {});
   // An approver (not the one who broke the glass) attests the emergency.
-  Status Review(const Account& approver, int64_t grant_id, int64_t now);
+  Status Review(const Account& approver, int64_t grant_id, int64_t now,
+                const GrantEvent& record = {});
 
   // The roles `account` holds now through open role grants.
   Result<std::vector<Role>> ActiveRoles(const Account& account, int64_t now);
@@ -80,7 +91,9 @@ class Grants {
 
  private:
   Grants(Db db, GrantPolicy policy) : db_(std::move(db)), policy_(policy) {}
-  Status Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now);
+  Status Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now,
+                const GrantEvent& record);
+  Status Recorded(const GrantEvent& record, int64_t grant_id);
   Db db_;
   GrantPolicy policy_;
 };

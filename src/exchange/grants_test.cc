@@ -18,7 +18,9 @@ class GrantsTest : public ::testing::Test {
     auto accounts = Accounts::Open(dir_.string());
     ASSERT_TRUE(accounts.ok());
     auto add = [&](const char* email, Role role) {
-      EXPECT_TRUE(accounts->AddUser("Some One", email, role, now_ + 86400 * 365, now_).ok());
+      EXPECT_TRUE(
+          accounts->AddUser(std::string("Person ") + email, email, role, now_ + 86400 * 365, now_)
+              .ok());
       return *accounts->Find(email);
     };
     recipient_ = add("r@lab.example", Role::kRecipient);

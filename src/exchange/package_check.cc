@@ -1,6 +1,7 @@
 #include "exchange/package_check.h"
 
 #include <dirent.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -12,26 +13,139 @@
 #include "core/encoding.h"
 #include "core/file.h"
 #include "crypto/hash.h"
+#include "exchange/ciphertext_check.h"
+#include "ledger/entry.h"
 
 namespace cordon::exchange {
 namespace {
 
 Error Refused(std::string message) { return Error(ErrorCode::kRefused, std::move(message)); }
 
+const std::initializer_list<std::string_view> kManifestKeys = {
+    "format",     "version",  "cordon_version", "created_at", "order",     "retention_days",
+    "delete_by",  "recipients", "pseudonyms",   "tables",     "manifest_signed"};
+const std::initializer_list<std::string_view> kOrderKeys = {
+    "id",       "file",     "sha256",    "controller", "processor", "purpose", "contract",
+    "not_after", "controller_key_id", "signature_trusted_comment"};
+const std::initializer_list<std::string_view> kTableKeys = {
+    "name",  "from", "file", "columns", "excluded_columns", "rows_read", "rows_written",
+    "rows_excluded_by_where", "rows_excluded_by_follow", "ciphertext_size", "ciphertext_sha256",
+    "k_anonymity"};
+const std::initializer_list<std::string_view> kKAnonymityKeys = {
+    "quasi_identifiers", "k", "classes", "min_k", "rows_below_min_k", "on_k_violation",
+    "rows_suppressed"};
+
 }  // namespace
 
 Status CheckPackageFile(ByteSource& in, uint64_t size, bool* plaintext_suspected) {
+  auto suspect = [&](Error e) {
+    if (plaintext_suspected) *plaintext_suspected = true;
+    return e;
+  };
   // Peek at the start: an age file begins with its version line.
   BufferedSource buffered(in);
   CORDON_ASSIGN_OR_RETURN(std::string_view head, buffered.Peek(age::kVersionLine.size()));
   if (head != age::kVersionLine) {
-    if (plaintext_suspected) *plaintext_suspected = true;
-    return Refused(
-        "not an age file (it may hold data in clear); only packages made by "
-        "`cordon extract` are accepted");
+    return suspect(
+        Refused("not an age file (it may hold data in clear); only packages made by "
+                "`cordon extract` are accepted"));
   }
-  Status framing = age::CheckAgeFraming(buffered, size);
-  if (!framing.ok()) return Refused("not a well-formed age file: " + framing.error().message());
+  auto header = age::CheckAgeFraming(buffered, size);
+  if (!header.ok()) return Refused("not a well-formed age file: " + header.error().message());
+  // Sealed to the order's X25519 recipients, as `cordon extract` does: a
+  // passphrase (scrypt) file opens with whatever was typed, for anyone told.
+  for (const auto& stanza : header->stanzas) {
+    if (stanza.type != "X25519") {
+      return suspect(Refused(
+          stanza.type == "scrypt"
+              ? std::string("sealed with a passphrase (scrypt), not to the order's recipients")
+              : "a recipient stanza of type \"" + stanza.type.substr(0, 32) +
+                    "\"; packages are sealed to X25519 recipients only"));
+    }
+  }
+  // Every byte of the payload must look like ciphertext (F2).
+  CiphertextCheck payload;
+  std::vector<uint8_t> chunk(256 * 1024);
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(size_t n, buffered.Read(chunk));
+    if (n == 0) break;
+    payload.Update(ByteView(chunk.data(), n));
+  }
+  if (Status judged = payload.Finish(); !judged.ok()) return suspect(judged.error());
+  return Ok();
+}
+
+namespace {
+
+// The manifest `cordon extract` writes (docs/formats.md), and nothing else:
+// an unknown key anywhere is refused, so no field can carry data the
+// exchange would store and serve in clear (review F3).
+using nlohmann::json;
+
+Status OnlyKeys(const json& object, std::initializer_list<std::string_view> known,
+                const std::string& where) {
+  if (!object.is_object()) return Refused("manifest.json: " + where + " is not an object");
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return Refused("manifest.json: unknown field \"" + key.substr(0, 64) + "\" in " + where);
+    }
+  }
+  return Ok();
+}
+
+// Every string (keys included), anywhere, through the ledger's detectors:
+// an identifier in a manifest is data in clear.
+Status NoPersonalData(const json& j, const std::string& path) {
+  if (j.is_string()) {
+    if (ledger::LooksLikePersonalData(j.get_ref<const std::string&>())) {
+      return Refused("manifest.json: " + path + " holds what looks like personal data");
+    }
+  } else if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      if (ledger::LooksLikePersonalData(key)) {
+        return Refused("manifest.json: a key in " + path + " looks like personal data");
+      }
+      CORDON_TRY(NoPersonalData(value, path + "." + key.substr(0, 64)));
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      CORDON_TRY(NoPersonalData(j[i], path + "[" + std::to_string(i) + "]"));
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
+  auto suspect = [&](Error e) {
+    if (plaintext_suspected) *plaintext_suspected = true;
+    return e;
+  };
+  if (bytes.size() > kMaxManifestBytes) {
+    return suspect(Refused("manifest.json is " + std::to_string(bytes.size()) +
+                           " bytes; a manifest is at most " +
+                           std::to_string(kMaxManifestBytes / 1024) + " KiB"));
+  }
+  json m = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (m.is_discarded()) return Refused("manifest.json: not JSON");
+  CORDON_TRY(OnlyKeys(m, kManifestKeys, "the manifest"));
+  if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
+  if (auto p = m.find("pseudonyms"); p != m.end()) {
+    CORDON_TRY(OnlyKeys(*p, {"key_id", "domain"}, "pseudonyms"));
+  }
+  if (auto t = m.find("tables"); t != m.end() && t->is_array()) {
+    for (const auto& table : *t) {
+      CORDON_TRY(OnlyKeys(table, kTableKeys, "a table"));
+      if (auto k = table.find("k_anonymity"); k != table.end()) {
+        CORDON_TRY(OnlyKeys(*k, kKAnonymityKeys, "k_anonymity"));
+      }
+      if (auto cols = table.find("columns"); cols != table.end() && cols->is_array()) {
+        for (const auto& c : *cols) CORDON_TRY(OnlyKeys(c, {"name", "fate"}, "a column"));
+      }
+    }
+  }
+  if (Status clean = NoPersonalData(m, "manifest"); !clean.ok()) return suspect(clean.error());
   return Ok();
 }
 
@@ -61,8 +175,16 @@ PackageCheck CheckPackage(const std::string& dir, const std::vector<sign::Public
   if (!present.count("manifest.json.minisig")) {
     return fail(Refused("manifest.json is not signed (no manifest.json.minisig)"));
   }
-  auto manifest_bytes = ReadFileLimited(dir + "/manifest.json", 16 << 20);
-  if (!manifest_bytes.ok()) return fail(manifest_bytes.error());
+  auto manifest_bytes = ReadFileLimited(dir + "/manifest.json", kMaxManifestBytes + 1);
+  if (!manifest_bytes.ok()) {
+    // Too large is refused (and alerted) below with its size, not as an I/O error.
+    if (manifest_bytes.error().code() != ErrorCode::kLimitExceeded) {
+      return fail(manifest_bytes.error());
+    }
+    check.plaintext_suspected = true;
+    return fail(Refused("manifest.json is larger than " +
+                        std::to_string(kMaxManifestBytes / 1024) + " KiB"));
+  }
   auto sig_text = ReadFileLimited(dir + "/manifest.json.minisig", 8192);
   if (!sig_text.ok()) return fail(sig_text.error());
   auto sig = sign::Signature::Parse(AsChars(*sig_text));
@@ -78,6 +200,10 @@ PackageCheck CheckPackage(const std::string& dir, const std::vector<sign::Public
   MemorySource m(*manifest_bytes);
   if (Status v = sign::Verify(*signer, *sig, m); !v.ok()) {
     return fail(Refused("manifest.json: " + v.error().message()));
+  }
+  if (Status strict = CheckManifestStrict(*manifest_bytes, &check.plaintext_suspected);
+      !strict.ok()) {
+    return fail(strict.error());
   }
   auto manifest = pipeline::ParseManifest(*manifest_bytes);
   if (!manifest.ok()) return fail(manifest.error());

@@ -36,9 +36,19 @@ struct PackageCheck {
 PackageCheck CheckPackage(const std::string& dir,
                           const std::vector<sign::PublicKey>& processor_keys);
 
+// manifest.json is small: a cap stops it from carrying a table in clear.
+inline constexpr size_t kMaxManifestBytes = 64 * 1024;
+
+// The manifest's strict schema (no key `cordon extract` does not write) and
+// no string in it that the detectors take for personal data; kRefused with
+// plaintext_suspected set for the latter and for an oversized manifest.
+Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected);
+
 // The part of the check that needs only a file's bytes, for fuzzing and for
-// checking a file while it streams in: kRefused with plaintext_suspected set
-// when it does not even start like an age file.
+// checking a file while it streams in: an age file sealed to X25519
+// recipients only, whose whole payload looks like ciphertext (see
+// ciphertext_check.h). kRefused with plaintext_suspected set when it may
+// hold data in clear.
 Status CheckPackageFile(ByteSource& in, uint64_t size, bool* plaintext_suspected);
 
 }  // namespace cordon::exchange

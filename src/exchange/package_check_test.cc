@@ -139,60 +139,98 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
   const std::vector<sign::PublicKey> keys = {processor_.public_key()};
   const int64_t now = int64_t{order::DaysFromCivil(2029, 1, 1)} * 86400;
 
+  uint64_t next_seq = 0;
+  RecordEvent record = [&]() -> Result<uint64_t> { return next_seq++; };
+  const RetentionPolicy retention;
+
   // A plaintext upload: refused, flagged, nothing kept.
   std::string bad = stage();
   fs::copy_file(Path("src/patients.csv"), fs::path(bad) / "patients.csv.age",
                 fs::copy_options::overwrite_existing);
-  PackageCheck refused = store->Publish(bad, keys, uploader, now);
+  PackageCheck refused = store->Publish(bad, keys, uploader, now, retention, record);
   EXPECT_FALSE(refused.result.ok());
   EXPECT_TRUE(refused.plaintext_suspected);
   EXPECT_FALSE(fs::exists(bad));
   EXPECT_TRUE(fs::is_empty(data + "/packages"));
+  EXPECT_EQ(next_seq, 0u);
 
-  PackageCheck ok = store->Publish(stage(), keys, uploader, now);
+  // Retention beyond the exchange's policy, or already past: refused (F16).
+  std::string too_long = stage();
+  EXPECT_EQ(store->Publish(too_long, keys, uploader, now, RetentionPolicy{5}, record)
+                .result.error()
+                .code(),
+            ErrorCode::kRefused);
+  EXPECT_FALSE(fs::exists(too_long));
+  EXPECT_FALSE(
+      store->Publish(stage(), keys, uploader, now + 30 * 86400, retention, record).result.ok());
+
+  // A ledger that cannot record: nothing is published (F13).
+  RecordEvent broken = []() -> Result<uint64_t> { return Error(ErrorCode::kIo, "disk full"); };
+  std::string unrecorded = stage();
+  EXPECT_EQ(store->Publish(unrecorded, keys, uploader, now, retention, broken).result.error().code(),
+            ErrorCode::kIo);
+  EXPECT_TRUE(fs::is_empty(data + "/packages"));
+  EXPECT_FALSE(fs::exists(unrecorded));
+
+  PackageCheck ok = store->Publish(stage(), keys, uploader, now, retention, record);
   ASSERT_TRUE(ok.result.ok()) << ok.result.error().message();
   const std::string id = ok.result->manifest_sha256;
+  EXPECT_EQ(next_seq, 1u);
+  EXPECT_EQ(store->Get(id)->signer, sign::KeyIdHex(processor_.public_key().key_id));
+  EXPECT_FALSE(store->Get(id)->recipients.empty());
   EXPECT_TRUE(fs::exists(data + "/packages/" + id + "/patients.csv.age"));
   EXPECT_TRUE(fs::is_empty(data + "/staging"));
-  EXPECT_EQ(store->Publish(stage(), keys, uploader, now).result.error().code(),
+  EXPECT_EQ(store->Publish(stage(), keys, uploader, now, retention, record).result.error().code(),
             ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(fs::exists(data + "/packages/" + id + "/patients.csv.age"));  // F14: still there
   EXPECT_TRUE(store->FilePath(id, "resultats.csv.age").ok());
   for (const char* hostile : {"../exchange.db", "patients.csv", "/etc/passwd", ".", ""}) {
     EXPECT_FALSE(store->FilePath(id, hostile).ok()) << hostile;
   }
   EXPECT_FALSE(store->Get("../../etc").ok());
 
-  // Retention: the manifest says delete by 2029-01-11 (10 days).
-  EXPECT_TRUE(store->DeleteExpired(now + 10 * 86400)->empty());
-  auto expired = store->DeleteExpired(now + 11 * 86400);
-  ASSERT_TRUE(expired.ok());
-  ASSERT_EQ(expired->size(), 1u);
-  EXPECT_EQ((*expired)[0].reason, "retention");
-  EXPECT_FALSE(fs::exists(data + "/packages/" + id));
-  EXPECT_FALSE(store->FilePath(id, "patients.csv.age").ok());
+  // Deletion whose event cannot be recorded: nothing changes.
+  EXPECT_FALSE(store->BeginDeletion(id, "confirmed", uploader, now + 60, broken).ok());
+  EXPECT_EQ(store->Get(id)->status, "available");
+  EXPECT_TRUE(fs::exists(data + "/packages/" + id));
 
-  // Uploaded again, then a crash: mid-upload staging, a deletion marked but
-  // not done, an orphan directory. The next start settles all three.
-  ASSERT_TRUE(store->Publish(stage(), keys, uploader, now).result.ok());
+  // A crash after the deletion was marked and recorded, before its files
+  // went: the next start lists it as unfinished; finishing removes the
+  // files and closes its grants.
+  auto begun = store->BeginDeletion(id, "confirmed", uploader, now + 60, record);
+  ASSERT_TRUE(begun.ok()) << begun.error().message();
+  EXPECT_EQ(begun->ledger_seq, 1u);
+  EXPECT_EQ(begun->package.status, "deleting");
   std::string half = stage();
-  {
-    auto db = Db::Open(data + "/exchange.db");
-    ASSERT_TRUE(db->Exec("UPDATE packages SET status = 'deleting'").ok());
-  }
   fs::create_directories(data + "/packages/" + std::string(64, 'f'));
   auto reopened = PackageStore::Open(data);
   ASSERT_TRUE(reopened.ok());
   EXPECT_FALSE(fs::exists(half));
-  EXPECT_TRUE(fs::is_empty(data + "/packages"));
-  EXPECT_EQ(reopened->Get(id)->status, "deleted");
-  // Confirmed deletion by the recipient.
-  PackageCheck again = reopened->Publish(stage(), keys, uploader, now);
-  ASSERT_TRUE(again.result.ok());
-  auto gone = reopened->Delete(id, "confirmed", uploader, now + 60);
-  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(fs::exists(data + "/packages/" + std::string(64, 'f')));
+  auto unfinished = reopened->Unfinished();
+  ASSERT_TRUE(unfinished.ok());
+  ASSERT_EQ(unfinished->size(), 1u);
+  EXPECT_EQ((*unfinished)[0].id, id);
+  // Beginning again (a retried confirm) records nothing more.
+  ASSERT_TRUE(reopened->BeginDeletion(id, "confirmed", uploader, now + 61, record).ok());
+  EXPECT_EQ(next_seq, 2u);
+  auto gone = reopened->FinishDeletion(id);
+  ASSERT_TRUE(gone.ok()) << gone.error().message();
   EXPECT_EQ(gone->confirmed_by, uploader);
+  EXPECT_EQ(gone->ledger_seq, 1u);
   EXPECT_EQ(gone->package.files.size(), 2u);
-  EXPECT_FALSE(reopened->Delete(id, "confirmed", uploader, now + 61).ok());
+  EXPECT_EQ(reopened->Get(id)->status, "deleted");
+  EXPECT_TRUE(fs::is_empty(data + "/packages"));
+  EXPECT_EQ(reopened->Unfinished()->size(), 1u);  // deleted, but no certificate yet
+  ASSERT_TRUE(reopened->StoreCertificate(id, "{}", "sig").ok());
+  EXPECT_TRUE(reopened->Unfinished()->empty());
+  EXPECT_EQ(reopened->Certificate(id)->second, "sig");
+  // A deleted package never comes back (F15).
+  PackageCheck again = reopened->Publish(stage(), keys, uploader, now, retention, record);
+  ASSERT_FALSE(again.result.ok());
+  EXPECT_EQ(again.result.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_NE(again.result.error().hint().find("/certificate"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(data + "/packages"));
 
   // Its certificate: signed by the exchange, naming every file and hash.
   sign::SecretKey exchange_key = sign::SecretKey::Generate();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ struct PackageInfo {
   int32_t delete_by = 0;  // days since 1970-01-01 (the manifest's)
   std::string status;     // "available", "deleting", "deleted"
   std::vector<pipeline::ManifestTable> files;
+  std::vector<std::string> recipients;  // the manifest's age recipients
+  std::string signer;                   // the processor key id (hex) that signed its manifest
+  std::optional<uint64_t> deletion_seq;  // the ledger entry of its deletion
+  std::string deletion_reason;
+  std::optional<int64_t> confirmed_by;
+  int64_t deleted_at = 0;
 };
 
 struct DeletionRecord {
@@ -34,6 +41,17 @@ struct DeletionRecord {
   std::string reason;  // "confirmed" (by the recipient) or "retention"
   std::optional<int64_t> confirmed_by;
   int64_t deleted_at = 0;
+  uint64_t ledger_seq = 0;  // the package.deleted event
+};
+
+// Appends a ledger event inside the store's transaction and returns its
+// sequence number: when it fails, the change it records is rolled back
+// (nothing changes on the exchange without its evidence).
+using RecordEvent = std::function<Result<uint64_t>()>;
+
+// What the exchange allows a manifest's delete_by to be.
+struct RetentionPolicy {
+  int32_t max_days = 90;  // from the upload
 };
 
 class PackageStore {
@@ -47,23 +65,43 @@ class PackageStore {
   // A fresh private staging directory for one upload.
   Result<std::string> NewStaging();
   // Checks the staged package and publishes it (or removes the staging and
-  // refuses). An already stored package is kAlreadyExists.
+  // refuses). A package id ever stored — on the exchange, or deleted — is
+  // kAlreadyExists: a deleted package never comes back (its certificate
+  // stays true). A delete_by in the past or beyond the policy is refused.
+  // `record` runs once the package is in place and before it is visible.
   PackageCheck Publish(const std::string& staging, const std::vector<sign::PublicKey>& keys,
-                       int64_t uploader_id, int64_t now);
+                       int64_t uploader_id, int64_t now, const RetentionPolicy& retention,
+                       const RecordEvent& record);
 
   Result<PackageInfo> Get(std::string_view id);
   Result<std::vector<PackageInfo>> List();
   // The path of one of an available package's files (a name its manifest lists).
   Result<std::string> FilePath(std::string_view id, std::string_view file);
 
-  Result<DeletionRecord> Delete(std::string_view id, std::string_view reason,
-                                std::optional<int64_t> confirmed_by, int64_t now);
-  // Deletes every available package whose delete_by day has passed at `now`.
-  Result<std::vector<DeletionRecord>> DeleteExpired(int64_t now);
+  // Deletion is a state machine that always finishes with its evidence:
+  //   available --BeginDeletion--> deleting (the ledger event written in the
+  //   same transaction) --FinishDeletion--> deleted (files gone, its grants
+  //   closed) --StoreCertificate--> certified.
+  // A crash at any point is finished at the next start (Pending()).
+  // BeginDeletion of a package already deleting or deleted returns its
+  // record as it stands, without recording again.
+  Result<DeletionRecord> BeginDeletion(std::string_view id, std::string_view reason,
+                                       std::optional<int64_t> confirmed_by, int64_t now,
+                                       const RecordEvent& record);
+  // Records the event of a deletion that a crash left without one.
+  Status RecordPendingDeletion(std::string_view id, const RecordEvent& record);
+  Result<DeletionRecord> FinishDeletion(std::string_view id);
+  Status StoreCertificate(std::string_view id, std::string_view json, std::string_view signature);
+  // The certificate's JSON and signature, or kNotFound.
+  Result<std::pair<std::string, std::string>> Certificate(std::string_view id);
+  // Packages whose deletion is not finished: deleting, or deleted without
+  // a certificate.
+  Result<std::vector<PackageInfo>> Unfinished();
 
  private:
   PackageStore(std::string dir, Db db) : dir_(std::move(dir)), db_(std::move(db)) {}
   Status RemoveFiles(const std::string& id);
+  Result<DeletionRecord> Record(std::string_view id);
   std::string dir_;
   Db db_;
 };

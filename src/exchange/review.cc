@@ -43,7 +43,9 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
                     {"status", a.status},
                     {"expires_at", a.expires_at},
                     {"expired", now >= a.expires_at},
-                    {"locked", now < a.locked_until},
+                    {"locked", a.hard_locked},
+                    {"slowed_down_until", now < a.locked_until ? nlohmann::ordered_json(a.locked_until)
+                                                               : nlohmann::ordered_json(nullptr)},
                     {"last_login_at", Opt(a.last_login_at)},
                     {"last_login_ip", a.last_login_ip},
                     {"grants", gs}});

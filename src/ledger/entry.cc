@@ -1,5 +1,7 @@
 #include "ledger/entry.h"
 
+#include "detect/personal_data.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -77,19 +79,7 @@ bool Acceptable(const nlohmann::json& v) {
 
 }  // namespace
 
-bool LooksLikePersonalData(std::string_view s) {
-  if (s.size() < 6) return false;  // no identifier is shorter ("a@b.fr")
-  // A hex digest (sha256 of a package...) is one word with no boundary
-  // inside: the matcher can find nothing in it. Skip the scan.
-  if (s.size() >= 32 && std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      })) {
-    return false;
-  }
-  bool found = false;
-  detect::FindIdentifiers(s, detect::kAllKinds, [&](const detect::Match&) { found = true; });
-  return found;
-}
+bool LooksLikePersonalData(std::string_view s) { return detect::LooksLikePersonalData(s); }
 
 Result<std::string> CanonicalEntry(const nlohmann::json& event) {
   if (!event.is_object()) return Refused("", "an entry is a JSON object");

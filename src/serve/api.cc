@@ -22,6 +22,9 @@ Api::~Api() = default;
 
 Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger, Alerts& alerts) {
   if (!options.clock) options.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  if (!options.log) {
+    options.log = [](std::string_view m) { std::cerr << "cordon serve: " << m << "\n"; };
+  }
   // Once, before any request: finish what a crash interrupted.
   {
     auto recovered =
@@ -41,9 +44,15 @@ Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger
   }
   CORDON_TRY(WriteFileAtomic(options.data_dir + "/exchange.pub",
                              AsBytes(key->public_key().Format()), 0644));
-  return std::unique_ptr<Api>(
+  std::unique_ptr<Api> api(
       new Api(std::move(options), std::move(ledger), alerts, std::move(*key)));
+  // Deletions a crash interrupted end with their event and certificate
+  // before any request is served (F6).
+  CORDON_TRY(api->RecoverDeletions());
+  return api;
 }
+
+void Api::Log(std::string_view message) const { options_.log(message); }
 
 int64_t Api::Now() const { return options_.clock(); }
 
@@ -68,8 +77,8 @@ Result<Api::Lease> Api::Acquire() {
                                                          std::move(db)}));
 }
 
-bool Api::Record(const Call& call, std::string_view action, std::string_view outcome,
-                 json details) {
+Result<uint64_t> Api::Record(const Call& call, std::string_view action, std::string_view outcome,
+                             json details) {
   json event = std::move(details);
   event["action"] = "exchange." + std::string(action);
   // Events about a package name its order, so `cordon report --order` over
@@ -86,21 +95,39 @@ bool Api::Record(const Call& call, std::string_view action, std::string_view out
   }
   event["actor"] = actor;
   event["outcome"] = outcome;
+  WithholdPersonalData(event);
   auto seq = appender_.Append(std::move(event));
   if (!seq.ok()) {
-    std::cerr << "cordon serve: the ledger refused an event: " << seq.error().message() << "\n";
-    return false;
+    Log("the ledger could not record an event (" + std::string(action) +
+        "): " + seq.error().message());
+    return Error(ErrorCode::kIo, "the ledger could not record the event: " + seq.error().message());
   }
-  return true;
+  return *seq;
+}
+
+void Api::RecordRefusal(const Call& call, std::string_view action, std::string_view outcome,
+                        json details) {
+  (void)Record(call, action, outcome, std::move(details));  // Record logged a failure
 }
 
 void Api::Alert(std::string_view kind, json details) {
   details["kind"] = kind;
   alerts_.Raise(kind, details, Now());
   json event = {{"action", "exchange.alert"}, {"outcome", "ok"}, {"alert", details}};
+  WithholdPersonalData(event);
   if (auto seq = appender_.Append(std::move(event)); !seq.ok()) {
-    std::cerr << "cordon serve: the ledger refused an alert: " << seq.error().message() << "\n";
+    Log("the ledger refused an alert: " + seq.error().message());
   }
+}
+
+void Api::CheckpointIfNew() {
+  Status st = appender_.Exclusive([](ledger::Ledger& l) -> Status {
+    if (l.size() == l.checkpointed_size()) return Ok();
+    auto signed_note = l.Checkpoint();
+    if (!signed_note.ok()) return signed_note.error();
+    return Ok();
+  });
+  if (!st.ok()) Log("signing a ledger checkpoint: " + st.error().message());
 }
 
 // ---- dispatch ----
@@ -165,8 +192,10 @@ Response Api::Route(Call& call) {
 
   if (auto refused = Authenticate(call)) return std::move(*refused);
   if (is("POST", {"logout"})) {
-    (void)call.s.accounts.Logout(Bearer(r));
-    Record(call, "logout", "ok");
+    // Logging out always happens (keeping a session open because the
+    // ledger is down would be worse); a missing event is logged.
+    if (Status out = call.s.accounts.Logout(Bearer(r)); !out.ok()) return Fail(out.error());
+    RecordRefusal(call, "logout", "ok", json::object());
     return Json(200, {{"status", "logged out"}});
   }
   if (is("GET", {"me"})) return Me(call);
@@ -185,11 +214,10 @@ Response Api::Route(Call& call) {
   if (is("POST", {"grants", "break-glass"})) return RequestGrant(call, true);
   if (is("POST", {"grants", "*", "*"})) {
     const std::string& verb = seg[2];
-    char* end = nullptr;
-    const long long id = std::strtoll(seg[1].c_str(), &end, 10);
-    if (seg[1].empty() || *end != '\0' || id <= 0) return Fail(404, "no such grant");
     if (verb == "approve" || verb == "deny" || verb == "revoke" || verb == "review") {
-      return DecideGrant(call, id, verb);
+      auto id = ParseId(seg[1]);
+      if (!id) return Fail(400, "a grant id is a positive integer");
+      return DecideGrant(call, *id, verb);
     }
   }
   if (is("GET", {"reviews", "access"})) return Review(call);

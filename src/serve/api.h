@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,10 +28,17 @@ struct ApiOptions {
   exchange::AccountPolicy accounts;
   exchange::GrantPolicy grants;
   exchange::DefenderPolicy defender;
+  exchange::RetentionPolicy retention;
   uint64_t max_file_bytes = 64ULL << 30;        // one uploaded file
+  uint64_t max_staged_bytes = 64ULL << 30;      // one operator's uncommitted uploads, together
+  uint64_t min_free_bytes = 1ULL << 30;         // uploads stop (507) before the disk gets here
+  int max_files_per_upload = 1000;
   uint64_t download_alert_bytes = 10ULL << 30;  // per account and hour
   int64_t upload_lifetime_seconds = 24 * 3600;  // an unfinished upload is dropped after
   std::function<int64_t()> clock;               // Unix seconds; default: the system's
+  // Where the API says what went wrong on its side (a database error, an
+  // event the ledger refused): the server's log. Never the client.
+  std::function<void(std::string_view)> log;
 };
 
 class Api final : public Handler {
@@ -50,6 +58,10 @@ class Api final : public Handler {
   // re-verifies the ledger and alerts if it fails.
   void SweepRetention();
   void CheckLedger();
+  // Signs a checkpoint when the ledger grew since the last one (the server
+  // runs this every minute and at shutdown): evidence never waits for the
+  // next deletion to be signed.
+  void CheckpointIfNew();
 
   // The key deletion certificates are signed with (DIR/exchange.pub).
   const sign::PublicKey& certificate_key() const { return certificate_public_; }
@@ -68,6 +80,8 @@ class Api final : public Handler {
   std::optional<Response> Authenticate(Call& call);
   Response Route(Call& call);
   Response Login(Call& call);
+  std::optional<Response> RefuseBanned(Call& call);
+  void CountFailure(Call& call);
   Response EnrolBegin(Call& call);
   Response EnrolFinish(Call& call);
   Response Me(Call& call);
@@ -78,6 +92,8 @@ class Api final : public Handler {
   Response CommitUpload(Call& call, const std::string& id);
   Response AbandonUpload(Call& call, const std::string& id);
   Response Download(Call& call, const std::string& id, const std::string& file);
+  std::variant<exchange::Grant, Response> RequireOpenGrant(Call& call, const std::string& id,
+                                                           std::string_view action);
   Response Confirm(Call& call, const std::string& id);
   Response GetCertificate(Call& call, const std::string& id);
   Response ListGrants(Call& call);
@@ -86,15 +102,47 @@ class Api final : public Handler {
   Response Review(Call& call);
   Response Attest(Call& call);
 
-  // Records one event; false when the ledger refused it.
-  bool Record(const Call& call, std::string_view action, std::string_view outcome,
-              nlohmann::json details = nlohmann::json::object());
+  // Records one event and returns its sequence number. A string the
+  // detectors take for personal data (an order id, a forwarded address) is
+  // recorded withheld, never dropped with the event; an event the ledger
+  // cannot take (I/O) is an error every caller acts on: state changes are
+  // rolled back and answered 503 (nothing changes without its evidence).
+  [[nodiscard]] Result<uint64_t> Record(const Call& call, std::string_view action,
+                                        std::string_view outcome,
+                                        nlohmann::json details = nlohmann::json::object());
+  // For refusals and failures (nothing changed): an event the ledger cannot
+  // take is logged, and the refusal still answered.
+  void RecordRefusal(const Call& call, std::string_view action, std::string_view outcome,
+                     nlohmann::json details);
   void Alert(std::string_view kind, nlohmann::json details);
-  // Deletes a package and issues its certificate.
+  void Log(std::string_view message) const;
+  // Deletes a package and issues its certificate: the event first (in the
+  // transaction that marks the package), then the files, then the
+  // certificate. Also finishes a deletion a crash interrupted.
   Result<nlohmann::json> DeleteWithCertificate(Services& s, const std::string& id,
                                                std::string_view reason,
                                                std::optional<int64_t> confirmed_by,
                                                const Call* call);
+  Result<nlohmann::json> FinishDeletion(Services& s, const std::string& id);
+  Status RecoverDeletions();
+  // Whether the caller may see (list, read, request, download, confirm) a
+  // package: approvers, auditors and admins see all; an operator the
+  // packages they uploaded; a recipient those sealed to an age recipient
+  // bound to their account (F5).
+  Result<bool> MaySee(const Call& call, const exchange::PackageInfo& p);
+  Result<bool> BoundToRecipient(const Call& call, const exchange::PackageInfo& p);
+
+  // Uploads in progress in this process: PUTs in flight, commits under
+  // way, and the bytes each operator's PUTs may still write.
+  struct UploadState {
+    int in_flight = 0;
+    bool committing = false;
+  };
+  class PutGuard;
+  std::mutex uploads_mu_;
+  std::map<std::string, UploadState> uploads_;
+  std::map<int64_t, uint64_t> reserved_bytes_;  // per operator, PUTs in flight
+  uint64_t reserved_total_ = 0;
 
   ApiOptions options_;
   ledger::Ledger ledger_;

@@ -31,7 +31,13 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
                 "send {\"package\" (or \"role\"), \"reason\", \"duration_hours\"} (and "
                 "optionally \"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
   }
-  if (*hours <= 0 || *hours > 24 * 365) return Fail(400, "duration_hours: out of range");
+  // The same bound as the policy's, as a 400 (docs/api.md, openapi.yaml).
+  const int64_t max_hours =
+      (break_glass ? options_.grants.max_break_glass_seconds : options_.grants.max_duration_seconds) /
+      3600;
+  if (*hours <= 0 || *hours > max_hours) {
+    return Fail(400, "duration_hours: from 1 to " + std::to_string(max_hours));
+  }
   std::optional<int64_t> start;
   if (auto s = Str(call.body, "start")) {
     start = ParseIso(*s);
@@ -48,20 +54,34 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
   } else {
     if (!HasRole(call, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
     if (!IsHex64(*package)) return Fail(400, "package: a package id (64 lowercase hex digits)");
-    if (auto p = call.s.store.Get(*package); !p.ok() || p->status != "available") {
-      return Fail(404, "no such package on the exchange");
+    auto p = call.s.store.Get(*package);
+    if (!p.ok() && p.error().code() != ErrorCode::kNotFound) return Fail(p.error());
+    // Only for a package sealed to one of the caller's own age recipients
+    // (break-glass included): any other is, to them, not there (F5).
+    auto bound = p.ok() ? BoundToRecipient(call, *p) : Result<bool>(false);
+    if (!bound.ok()) return Fail(bound.error());
+    if (!p.ok() || p->status != "available" || !*bound) {
+      return Fail(404, "no such package on the exchange",
+                  "packages are listed for the recipients they are sealed to; ask the admin "
+                  "to bind your age recipient to your account");
     }
   }
-  auto id =
-      break_glass
-          ? call.s.grants.BreakGlass(*call.who, *package, *reason, *hours * 3600, call.now)
-          : call.s.grants.Request(*call.who, *package, *reason, start, *hours * 3600, call.now);
   const char* action = break_glass ? "grant.break_glass" : "grant.request";
+  exchange::GrantEvent record = [&](int64_t grant) -> Status {
+    auto seq = Record(call, action, "ok", {{"grant", grant}, {"package", *package}, {"hours", *hours}});
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  };
+  auto id = break_glass ? call.s.grants.BreakGlass(*call.who, *package, *reason, *hours * 3600,
+                                                   call.now, record)
+                        : call.s.grants.Request(*call.who, *package, *reason, start,
+                                                *hours * 3600, call.now, record);
   if (!id.ok()) {
-    Record(call, action, "refused", {{"package", *package}, {"error", id.error().message()}});
+    if (id.error().code() == ErrorCode::kIo) return Unrecorded();
+    RecordRefusal(call, action, "refused",
+                  {{"package", *package}, {"error", id.error().message()}});
     return Fail(id.error());
   }
-  Record(call, action, "ok", {{"grant", *id}, {"package", *package}, {"hours", *hours}});
   if (break_glass) {
     Alert("break_glass", {{"account", call.who->id},
                           {"ip", call.request.client_ip},
@@ -76,15 +96,23 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
 Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
   auto& g = call.s.grants;
-  Status st = verb == "approve"  ? g.Approve(*call.who, id, call.now)
-              : verb == "deny"   ? g.Deny(*call.who, id, call.now)
-              : verb == "revoke" ? g.Revoke(*call.who, id, call.now)
-                                 : g.Review(*call.who, id, call.now);
   json details = {{"grant", id}};
   if (auto before = g.Get(id); before.ok()) details["package"] = before->package;
-  if (!st.ok()) details["error"] = st.error().message();
-  Record(call, "grant." + verb, st.ok() ? "ok" : "refused", details);
-  if (!st.ok()) return Fail(st.error());
+  exchange::GrantEvent record = [&](int64_t) -> Status {
+    auto seq = Record(call, "grant." + verb, "ok", details);
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  };
+  Status st = verb == "approve"  ? g.Approve(*call.who, id, call.now, record)
+              : verb == "deny"   ? g.Deny(*call.who, id, call.now, record)
+              : verb == "revoke" ? g.Revoke(*call.who, id, call.now, record)
+                                 : g.Review(*call.who, id, call.now, record);
+  if (!st.ok()) {
+    if (st.error().code() == ErrorCode::kIo) return Unrecorded();
+    details["error"] = st.error().message();
+    RecordRefusal(call, "grant." + verb, "refused", details);
+    return Fail(st.error());
+  }
   auto got = g.Get(id);
   if (!got.ok()) return Fail(got.error());
   return Json(200, GrantJson(*got, call.now));
@@ -100,7 +128,14 @@ Response Api::Review(Call& call) {
   if (!review.ok()) return Fail(review.error());
   const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
-  Record(call, "review.read", "ok", {{"review_sha256", sha}});
+  // Only a review the exchange served can be attested (F22).
+  auto served = call.s.db.Prepare(
+      "INSERT OR IGNORE INTO served_reviews(sha256, served_at) VALUES (?, ?)");
+  if (!served.ok()) return Fail(served.error());
+  if (Status st = served->Bind(1, sha).Bind(2, call.now).Run(); !st.ok()) return Fail(st.error());
+  if (auto seq = Record(call, "review.read", "ok", {{"review_sha256", sha}}); !seq.ok()) {
+    return Unrecorded();
+  }
   return Json(200, {{"review", *review}, {"sha256", sha}});
 }
 
@@ -110,9 +145,26 @@ Response Api::Attest(Call& call) {
   if (!sha || !IsHex64(*sha)) {
     return Fail(400, "send {\"sha256\"}: the sha256 GET /api/v1/reviews/access returned");
   }
+  auto served = call.s.db.Prepare("SELECT 1 FROM served_reviews WHERE sha256 = ?");
+  if (!served.ok()) return Fail(served.error());
+  auto found = served->Bind(1, *sha).Step();
+  if (!found.ok()) return Fail(found.error());
+  if (!*found) {
+    RecordRefusal(call, "review.attest", "refused",
+                  {{"review_sha256", *sha}, {"error", "not a review the exchange served"}});
+    return Fail(404, "the exchange never served a review with this sha256",
+                "GET /api/v1/reviews/access, read it, then attest the sha256 it returned");
+  }
+  served->Reset();
+  // The attestation is evidence: recorded first, or not made.
+  if (auto seq = Record(call, "review.attest", "ok", {{"review_sha256", *sha}}); !seq.ok()) {
+    return Unrecorded();
+  }
   Status st = exchange::AttestReview(options_.data_dir, *call.who, *sha, call.now);
-  Record(call, "review.attest", st.ok() ? "ok" : "refused", {{"review_sha256", *sha}});
-  if (!st.ok()) return Fail(st.error());
+  if (!st.ok()) {
+    RecordRefusal(call, "review.attest", "failed", {{"review_sha256", *sha}});
+    return Fail(st.error());
+  }
   return Json(200, {{"attested", *sha}, {"at", FormatUtc(call.now)}});
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/utc_time.h"
+#include "ledger/entry.h"
 
 namespace cordon::serve::api_internal {
 
@@ -67,8 +68,36 @@ int StatusFor(ErrorCode c) {
   return 500;
 }
 
+// Every error answer carries a code a program can switch on (docs/api.md).
+const char* CodeForStatus(int status) {
+  switch (status) {
+    case 400:
+      return "invalid";
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 422:
+      return "refused";
+    case 429:
+      return "too_many_failures";
+    case 503:
+      return "unavailable";
+    case 507:
+      return "insufficient_storage";
+    default:
+      return status >= 500 ? "internal" : "invalid";
+  }
+}
+
 Response Fail(int status, std::string message, std::string hint) {
-  json j = {{"error", std::move(message)}};
+  json j = {{"error", std::move(message)}, {"code", CodeForStatus(status)}};
   if (!hint.empty()) j["hint"] = std::move(hint);
   return Json(status, j);
 }
@@ -115,9 +144,31 @@ std::optional<int64_t> ParseIso(const std::string& s) {
   return static_cast<int64_t>(timegm(&t));
 }
 
-bool StepRow(exchange::Statement& q) {
-  auto row = q.Step();
-  return row.ok() && *row;
+void WithholdPersonalData(json& j) {
+  if (j.is_string()) {
+    if (ledger::LooksLikePersonalData(j.get_ref<const std::string&>())) {
+      j = "[withheld: looked like personal data]";
+    }
+  } else if (j.is_structured()) {
+    for (auto& v : j) WithholdPersonalData(v);
+  }
+}
+
+std::optional<int64_t> ParseId(std::string_view s) {
+  if (s.empty() || s.size() > 18 || s[0] == '0') return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Response Unrecorded() {
+  Response r = Fail(503, "the exchange cannot record this right now, so it did not do it",
+                    "try again later; its operator has the details in the server log");
+  r.headers["Retry-After"] = "60";
+  return r;
 }
 
 bool IsHex64(std::string_view s) {

@@ -65,8 +65,15 @@ std::vector<std::string> Segments(std::string_view path);
 std::optional<std::string> Str(const json& j, const char* key);  // a string field, or none
 std::optional<int64_t> Int(const json& j, const char* key);      // an integer field, or none
 std::optional<int64_t> ParseIso(const std::string& s);           // "YYYY-MM-DDTHH:MM:SSZ"
-bool StepRow(exchange::Statement& q);  // one row, or false (none, or the step failed)
-bool IsHex64(std::string_view s);      // a package id
+bool IsHex64(std::string_view s);  // a package id
+// A positive decimal id ("12"), or none ("012", "-1", "1x", "" are none).
+std::optional<int64_t> ParseId(std::string_view s);
+// Strings the detectors take for personal data are withheld, so that an
+// event is recorded rather than refused (an order id or a name someone
+// chose must never switch the ledger off: F13).
+void WithholdPersonalData(json& j);
+// 503: the event of what was asked could not be recorded, so it was not done.
+Response Unrecorded();
 json AccountJson(const Account& a);
 json PackageJson(const exchange::PackageInfo& p);
 json GrantJson(const exchange::Grant& g, int64_t now);

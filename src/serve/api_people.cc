@@ -11,16 +11,52 @@ using namespace api_internal;
 
 // ---- login and enrolment ----
 
+namespace {
+
+// At most two Argon2id hashes at once (64 MiB each), released on every
+// path, exceptions included.
+class HashingSlot {
+ public:
+  explicit HashingSlot(std::counting_semaphore<64>& s) : s_(s) { s_.acquire(); }
+  ~HashingSlot() { s_.release(); }
+  HashingSlot(const HashingSlot&) = delete;
+  HashingSlot& operator=(const HashingSlot&) = delete;
+
+ private:
+  std::counting_semaphore<64>& s_;
+};
+
+}  // namespace
+
+std::optional<Response> Api::RefuseBanned(Call& call) {
+  auto banned = call.s.defender.BannedUntil(call.request.client_ip, call.now);
+  if (!banned.ok()) return Fail(banned.error());
+  if (!*banned) return std::nullopt;
+  Response r = Fail(
+      429, "too many failures from your address; try again after " + FormatUtc(**banned));
+  r.headers["Retry-After"] = std::to_string(**banned - call.now);
+  return r;
+}
+
+// A failure counts against the address it came from (F8: an attacker
+// guessing one account's password is banned like a password sprayer).
+void Api::CountFailure(Call& call) {
+  auto ban = call.s.defender.RecordFailure(call.request.client_ip, call.now);
+  if (!ban.ok()) {
+    // The defender's memory failed: say so loudly, never "no ban".
+    Log("the defender could not count a failed login: " + ban.error().message());
+    Alert("defender_failed", {{"ip", call.request.client_ip}, {"error", ban.error().message()}});
+    return;
+  }
+  if (*ban) {
+    Alert("failed_login_burst",
+          {{"ip", exchange::BanKey(call.request.client_ip)}, {"banned_until", FormatUtc(**ban)}});
+  }
+}
+
 Response Api::Login(Call& call) {
   const std::string& ip = call.request.client_ip;
-  auto banned = call.s.defender.BannedUntil(ip, call.now);
-  if (!banned.ok()) return Fail(banned.error());
-  if (*banned) {
-    Response r = Fail(
-        429, "too many failed logins from your address; try again after " + FormatUtc(**banned));
-    r.headers["Retry-After"] = std::to_string(**banned - call.now);
-    return r;
-  }
+  if (auto refused = RefuseBanned(call)) return std::move(*refused);
   auto email = Str(call.body, "email");
   auto password = Str(call.body, "password");
   auto code = Str(call.body, "code");
@@ -32,27 +68,34 @@ Response Api::Login(Call& call) {
   SecretBuffer pw = SecretBuffer::CopyOf(AsBytes(*password));
   sodium_memzero(password->data(), password->size());
   exchange::LoginAttempt attempt;
-  hashing_.acquire();
-  auto token = call.s.accounts.Login(*email, pw, *code, ip, call.now, &attempt);
-  hashing_.release();
+  Result<std::string> token = Error(ErrorCode::kInternal, "not tried");
+  {
+    HashingSlot slot(hashing_);
+    token = call.s.accounts.Login(*email, pw, *code, ip, call.now, &attempt);
+  }
   json details = {{"login_outcome", attempt.outcome}, {"mfa", attempt.mfa}};
   if (attempt.account_id) details["account"] = *attempt.account_id;
   if (!token.ok()) {
-    Record(call, "login", "refused", details);
-    auto ban = call.s.defender.RecordFailure(ip, call.now);
-    if (ban.ok() && *ban) {
-      Alert("failed_login_burst", {{"ip", ip}, {"banned_until", FormatUtc(**ban)}});
-    }
-    if (attempt.locked_now) {
-      Alert("failed_login_burst",
-            {{"ip", ip}, {"account", *attempt.account_id}, {"locked", "30 minutes"}});
+    RecordRefusal(call, "login", "refused", details);
+    if (token.error().code() == ErrorCode::kAuthFailed) CountFailure(call);
+    if (attempt.delays_started || attempt.locked_now) {
+      // The owner hears of it through every alert channel, by account.
+      Alert(attempt.locked_now ? "account_locked" : "failed_login_burst",
+            {{"ip", ip},
+             {"account", *attempt.account_id},
+             {"consecutive_failures", attempt.consecutive_failures},
+             {attempt.locked_now ? "locked" : "slowed_down",
+              attempt.locked_now ? "until an admin unlocks it" : "growing delays between tries"}});
     }
     return Fail(token.error());
   }
   auto who = call.s.accounts.Session(*token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = *who;
-  Record(call, "login", "ok", details);
+  if (auto seq = Record(call, "login", "ok", details); !seq.ok()) {
+    (void)call.s.accounts.Logout(*token);  // no session without its login event
+    return Fail(503, "the exchange cannot record your login right now; try again later");
+  }
   if (attempt.new_ip) Alert("new_ip_login", {{"account", who->id}, {"ip", ip}});
   return Json(200,
               {{"token", *token},
@@ -62,15 +105,13 @@ Response Api::Login(Call& call) {
 }
 
 Response Api::EnrolBegin(Call& call) {
-  auto banned = call.s.defender.BannedUntil(call.request.client_ip, call.now);
-  if (!banned.ok()) return Fail(banned.error());
-  if (*banned) return Fail(429, "too many failures from your address; try again later");
+  if (auto refused = RefuseBanned(call)) return std::move(*refused);
   auto token = Str(call.body, "token");
   if (!token) return Fail(400, "send {\"token\"}: the enrolment token your admin gave you");
   auto e = call.s.accounts.BeginEnrolment(*token, call.now);
   if (!e.ok()) {
-    (void)call.s.defender.RecordFailure(call.request.client_ip, call.now);
-    Record(call, "enrol.begin", "refused");
+    CountFailure(call);
+    RecordRefusal(call, "enrol.begin", "refused", json::object());
     return Fail(e.error());
   }
   return Json(200, {{"account", e->account.id},
@@ -79,9 +120,7 @@ Response Api::EnrolBegin(Call& call) {
 }
 
 Response Api::EnrolFinish(Call& call) {
-  auto banned = call.s.defender.BannedUntil(call.request.client_ip, call.now);
-  if (!banned.ok()) return Fail(banned.error());
-  if (*banned) return Fail(429, "too many failures from your address; try again later");
+  if (auto refused = RefuseBanned(call)) return std::move(*refused);
   auto token = Str(call.body, "token");
   auto password = Str(call.body, "password");
   auto code = Str(call.body, "code");
@@ -90,17 +129,21 @@ Response Api::EnrolFinish(Call& call) {
   }
   SecretBuffer pw = SecretBuffer::CopyOf(AsBytes(*password));
   sodium_memzero(password->data(), password->size());
-  hashing_.acquire();
-  auto codes = call.s.accounts.FinishEnrolment(*token, pw, *code, call.now);
-  hashing_.release();
+  Result<std::vector<std::string>> codes = Error(ErrorCode::kInternal, "not tried");
+  {
+    HashingSlot slot(hashing_);
+    codes = call.s.accounts.FinishEnrolment(*token, pw, *code, call.now);
+  }
   if (!codes.ok()) {
-    if (codes.error().code() == ErrorCode::kAuthFailed) {
-      (void)call.s.defender.RecordFailure(call.request.client_ip, call.now);
-    }
-    Record(call, "enrol.finish", "refused");
+    if (codes.error().code() == ErrorCode::kAuthFailed) CountFailure(call);
+    RecordRefusal(call, "enrol.finish", "refused", json::object());
     return Fail(codes.error());
   }
-  Record(call, "enrol.finish", "ok");
+  // The account is active now; an event the ledger could not take is
+  // logged and alerted (the enrolment itself is on record in the database).
+  if (auto seq = Record(call, "enrol.finish", "ok"); !seq.ok()) {
+    Alert("ledger_gap", {{"action", "enrol.finish"}, {"error", seq.error().message()}});
+  }
   return Json(200,
               {{"recovery_codes", *codes},
                {"next", "keep the recovery codes offline; each works once instead of a code"}});
@@ -122,7 +165,9 @@ Response Api::Logins(Call& call, bool everyone) {
     }
     whose.reset();
     if (auto a = call.request.query.find("account"); a != call.request.query.end()) {
-      whose = std::strtoll(a->second.c_str(), nullptr, 10);
+      auto id = ParseId(a->second);
+      if (!id) return Fail(400, "account: an account id (a positive integer)");
+      whose = *id;
     }
   }
   auto history = call.s.accounts.LoginHistory(whose, 1000);
@@ -135,7 +180,10 @@ Response Api::Logins(Call& call, bool everyone) {
                    {"outcome", l.outcome},
                    {"mfa", l.mfa}});
   }
-  if (everyone) Record(call, "logins.read", "ok");
+  if (everyone) {
+    // Who read everyone's login history is itself evidence: no read without it.
+    if (auto seq = Record(call, "logins.read", "ok"); !seq.ok()) return Unrecorded();
+  }
   return Json(200, {{"logins", out}});
 }
 

@@ -124,15 +124,17 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   CORDON_TRY(section_status);
   if (const auto* t = r.Section(root, "accounts", section_status)) {
     CORDON_TRY(r.OnlyKnown(*t,
-                           {"session_idle_minutes", "session_max_hours", "failures_before_lock",
-                            "lock_minutes", "idle_lock_days"},
+                           {"session_idle_minutes", "session_max_hours", "failures_before_delay",
+                            "failures_before_lock", "max_delay_minutes", "idle_lock_days"},
                            "[accounts]"));
     auto& a = c.accounts;
     // ASVS L3 bounds: sessions idle at most 30 minutes, live at most 12 hours.
     CORDON_TRY(r.Int(*t, "session_idle_minutes", 1, 30, 60, a.session_idle_seconds));
     CORDON_TRY(r.Int(*t, "session_max_hours", 1, 12, 3600, a.session_absolute_seconds));
-    CORDON_TRY(r.Int(*t, "failures_before_lock", 3, 10, 1, a.failures_before_lock));
-    CORDON_TRY(r.Int(*t, "lock_minutes", 1, 24 * 60, 60, a.lock_seconds));
+    // NIST SP 800-63B: at most 100 consecutive failures before a lock.
+    CORDON_TRY(r.Int(*t, "failures_before_delay", 3, 10, 1, a.failures_before_delay));
+    CORDON_TRY(r.Int(*t, "failures_before_lock", 10, 100, 1, a.failures_before_lock));
+    CORDON_TRY(r.Int(*t, "max_delay_minutes", 1, 60, 60, a.max_delay_seconds));
     CORDON_TRY(r.Int(*t, "idle_lock_days", 1, 365, 86400, a.idle_account_seconds));
   }
   CORDON_TRY(section_status);

@@ -8,8 +8,8 @@
 //   workers = 16
 //   [tls]        cert = "/etc/cordon/cert.pem"   key = "/etc/cordon/key.pem"
 //   [alerts]     file = "…"  syslog = true  webhook = "https://…"  download_mib_per_hour = 10240
-//   [accounts]   session_idle_minutes = 15  session_max_hours = 12  failures_before_lock = 5
-//                lock_minutes = 30  idle_lock_days = 90
+//   [accounts]   session_idle_minutes = 15  session_max_hours = 12  failures_before_delay = 5
+//                failures_before_lock = 100  max_delay_minutes = 15  idle_lock_days = 90
 //   [grants]     max_hours = 24  max_break_glass_hours = 4
 //   [defender]   failures_before_ban = 10  window_minutes = 10  first_ban_minutes = 15
 //                max_ban_hours = 24

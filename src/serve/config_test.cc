@@ -20,8 +20,9 @@ download_mib_per_hour = 50
 [accounts]
 session_idle_minutes = 10
 session_max_hours = 8
-failures_before_lock = 4
-lock_minutes = 60
+failures_before_delay = 4
+failures_before_lock = 50
+max_delay_minutes = 30
 idle_lock_days = 30
 [grants]
 max_hours = 12
@@ -41,7 +42,9 @@ max_ban_hours = 48
   EXPECT_EQ(*c->download_alert_mib, 50u);
   EXPECT_EQ(c->accounts.session_idle_seconds, 600);
   EXPECT_EQ(c->accounts.session_absolute_seconds, 8 * 3600);
-  EXPECT_EQ(c->accounts.failures_before_lock, 4);
+  EXPECT_EQ(c->accounts.failures_before_delay, 4);
+  EXPECT_EQ(c->accounts.failures_before_lock, 50);
+  EXPECT_EQ(c->accounts.max_delay_seconds, 30 * 60);
   EXPECT_EQ(c->accounts.idle_account_seconds, 30 * 86400);
   EXPECT_EQ(c->grants.max_break_glass_seconds, 2 * 3600);
   EXPECT_EQ(c->defender.window_seconds, 300);

@@ -1,0 +1,186 @@
+#include "exchange/ciphertext_check.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace cordon::exchange {
+namespace {
+
+// χ² with 255 degrees of freedom exceeds this with probability 1e-9
+// (computed from the regularized upper incomplete gamma function).
+constexpr double kChiSquaredLimit = 414.55;
+// Below this many bytes the χ² approximation is poor (fewer than 8 expected
+// per value): the printable share decides instead.
+constexpr size_t kMinChiSquaredBytes = 2048;
+constexpr uint32_t kMaxPrintableRun = 64;
+constexpr uint32_t kMaxSameRun = 15;  // 15 equal neighbours: 16 identical bytes
+constexpr uint32_t kMaxUtf16Run = 32;
+constexpr double kPrintableShare = 98.0 / 256;  // printable ASCII, tab, LF, CR
+constexpr double kLogPValue = -20.723;          // ln(1e-9)
+
+constexpr std::array<uint8_t, 256> MakePrintable() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[c] = 1;
+  t['\t'] = t['\n'] = t['\r'] = 1;
+  return t;
+}
+constexpr std::array<uint8_t, 256> kPrintable = MakePrintable();
+
+// ln P(X >= k) for X ~ Binomial(n, p), summed in log space.
+double LogBinomialTail(uint64_t n, uint64_t k, double p) {
+  double log_sum = -INFINITY;
+  for (uint64_t i = k; i <= n; ++i) {
+    const double term = std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
+                        i * std::log(p) + (n - i) * std::log1p(-p);
+    const double hi = std::max(log_sum, term), lo = std::min(log_sum, term);
+    log_sum = hi + std::log1p(std::exp(lo - hi));
+  }
+  return log_sum;
+}
+
+// The compressed formats whose header would let plaintext pass as random.
+const char* CompressedMagic(const uint8_t* p, size_t n) {
+  if (n >= 10 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08 && (p[3] & 0xe0) == 0 &&
+      (p[8] == 0 || p[8] == 2 || p[8] == 4) && (p[9] <= 13 || p[9] == 255)) {
+    return "gzip";
+  }
+  if (n >= 5 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd &&
+      (p[4] & 0x08) == 0) {
+    return "zstd";
+  }
+  if (n >= 6 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4 && p[4] <= 63 && p[5] == 0) {
+    return "zip";
+  }
+  if (n >= 6 && std::memcmp(p, "\xfd" "7zXZ\0", 6) == 0) return "xz";
+  if (n >= 10 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9' &&
+      std::memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0) {
+    return "bzip2";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+double ChiSquared(const std::array<uint32_t, 256>& histogram, uint64_t n) {
+  const double expected = static_cast<double>(n) / 256;
+  double sum = 0;
+  for (uint32_t count : histogram) {
+    const double d = count - expected;
+    sum += d * d;
+  }
+  return sum / expected;
+}
+
+CiphertextCheck::CiphertextCheck(size_t window) : window_(window) {}
+
+void CiphertextCheck::Refuse(std::string why, uint64_t at) {
+  if (failure_) return;  // the first finding is the one reported
+  failure_ = Error(ErrorCode::kRefused,
+                   "the payload at byte " + std::to_string(at) + " is not ciphertext: " + why,
+                   "only packages sealed by `cordon extract` are accepted; this looks like data "
+                   "in clear behind an age header");
+}
+
+void CiphertextCheck::CheckMagic(const uint8_t* p, size_t n, uint64_t at) {
+  // At the window's start, and after the payload's 16-byte nonce.
+  for (size_t skip : {size_t{0}, size_t{16}}) {
+    if (skip >= n) break;
+    if (const char* kind = CompressedMagic(p + skip, n - skip)) {
+      Refuse(std::string("a ") + kind + " stream (compressed data in clear)", at + skip);
+    }
+  }
+}
+
+void CiphertextCheck::Update(ByteView data) {
+  const uint8_t* p = data.data();
+  size_t left = data.size();
+  while (left > 0 && !failure_) {
+    const size_t n = std::min(left, window_ - in_window_);
+    if (head_size_ < head_.size()) {
+      const size_t take = std::min(n, head_.size() - head_size_);
+      std::memcpy(head_.data() + head_size_, p, take);
+      head_size_ += take;
+    }
+    // Branch-free on random data (a data-dependent branch per byte would
+    // mispredict a third of the time): each run length is multiplied by
+    // whether the byte continues it.
+    uint32_t printable = printable_run_, same = same_run_, utf16 = utf16_run_;
+    uint32_t max_printable = 0, max_same = 0, max_utf16 = 0;
+    uint8_t prev = previous_;
+    uint32_t prev_printable = have_previous_ ? kPrintable[prev] : 0;
+    uint32_t prev_zero = have_previous_ ? prev == 0 : 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t b = p[i];
+      const uint32_t is_printable = kPrintable[b];
+      const uint32_t is_zero = b == 0;
+      ++histogram_[b];
+      printable = (printable + 1) * is_printable;
+      same = (same + 1) * static_cast<uint32_t>(b == prev);
+      // UTF-16 ASCII text alternates a printable byte and a zero.
+      utf16 = (utf16 + 1) * ((prev_zero & is_printable) | (prev_printable & is_zero));
+      max_printable = std::max(max_printable, printable);
+      max_same = std::max(max_same, same);
+      max_utf16 = std::max(max_utf16, utf16);
+      prev = b;
+      prev_printable = is_printable;
+      prev_zero = is_zero;
+    }
+    if (n > 0 && !have_previous_) {
+      same = std::min(same, static_cast<uint32_t>(n - 1));  // the first byte has no neighbour
+      max_same = std::min(max_same, static_cast<uint32_t>(n - 1));
+      have_previous_ = true;
+    }
+    printable_run_ = printable;
+    same_run_ = same;
+    utf16_run_ = utf16;
+    previous_ = prev;
+    if (max_printable >= kMaxPrintableRun) {
+      Refuse(std::to_string(max_printable) + " printable characters in a row (text)", offset_);
+    } else if (max_same >= kMaxSameRun) {
+      Refuse(std::to_string(max_same + 1) + " identical bytes in a row", offset_);
+    } else if (max_utf16 >= kMaxUtf16Run) {
+      Refuse("UTF-16 text", offset_);
+    }
+    in_window_ += n;
+    offset_ += n;
+    p += n;
+    left -= n;
+    if (in_window_ == window_) JudgeWindow();
+  }
+}
+
+void CiphertextCheck::JudgeWindow() {
+  if (in_window_ == 0) return;
+  CheckMagic(head_.data(), head_size_, window_start_);
+  if (in_window_ >= kMinChiSquaredBytes) {
+    const double chi = ChiSquared(histogram_, in_window_);
+    if (chi > kChiSquaredLimit) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.0f", chi);
+      Refuse(std::string("its byte distribution is far from uniform (chi-squared ") + text +
+                 ", limit 415)",
+             window_start_);
+    }
+  } else {
+    uint64_t printable = 0;
+    for (int c = 0; c < 256; ++c) printable += kPrintable[c] ? histogram_[c] : 0;
+    if (printable > 0 && LogBinomialTail(in_window_, printable, kPrintableShare) < kLogPValue) {
+      Refuse(std::to_string(printable) + " of its last " + std::to_string(in_window_) +
+                 " bytes are printable (text)",
+             window_start_);
+    }
+  }
+  histogram_.fill(0);
+  window_start_ += in_window_;
+  in_window_ = 0;
+  head_size_ = 0;
+}
+
+Status CiphertextCheck::Finish() {
+  if (!failure_) JudgeWindow();
+  if (failure_) return *failure_;
+  return Ok();
+}
+
+}  // namespace cordon::exchange
