@@ -55,11 +55,11 @@ class Server:
         self.proc = None
         self.port = 0
 
-    def start(self):
+    def start(self, extra_env=None):
         ready = os.path.join(T, "ready.json")
         if os.path.exists(ready):
             os.remove(ready)
-        env = dict(os.environ,
+        env = dict(os.environ, **(extra_env or {}),
                    LD_PRELOAD="/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
                    FAKETIME_TIMESTAMP_FILE=CLOCK, FAKETIME_NO_CACHE="1",
                    FAKETIME_DONT_FAKE_MONOTONIC="1")
@@ -108,11 +108,23 @@ def expect(status, want, what):
     checks += 1
 
 
+def recipient_key():
+    """The age recipient the test's packages are sealed to."""
+    key = os.path.join(T, "rcpt.key")
+    if not os.path.exists(key):
+        subprocess.run(["age-keygen", "-o", key], capture_output=True, check=True)
+    return subprocess.run(["age-keygen", "-y", key], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 class Person:
     def __init__(self, name, role, expires="2099-12-31"):
         self.name, self.role, self.email = name, role, f"{name}@lab42.example"
+        # Recipients see the packages sealed to the age recipient bound to them.
+        bind = ["--recipient", recipient_key()] if role == "recipient" else []
         token = run("admin", "user", "add", "--data", D, "--name", f"{name.title()} Person",
-                    "--email", self.email, "--role", role, "--expires", expires).stdout.strip()
+                    "--email", self.email, "--role", role, "--expires", expires,
+                    *bind).stdout.strip()
         st, j = S.request("POST", "/api/v1/enrol/begin", body={"token": token})
         expect(st, 200, f"enrol begin {name}")
         self.secret = j["secret"]
@@ -147,10 +159,7 @@ def make_package(name, retention_days):
         run("testdata", "lis-fr", "--patients", "40", "--seed", "3", "-o", src)
         run("sign-keygen", "-o", os.path.join(T, "ctrl.key"))
         run("sign-keygen", "-o", os.path.join(T, "vendor.key"))
-        subprocess.run(["age-keygen", "-o", os.path.join(T, "rcpt.key")], capture_output=True,
-                       check=True)
-    rcpt = subprocess.run(["age-keygen", "-y", os.path.join(T, "rcpt.key")], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    rcpt = recipient_key()
     text = open(os.path.join(HERE, "..", "examples", "order.toml")).read()
     text = text.replace("age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r", rcpt)
     import re
@@ -179,13 +188,25 @@ def upload(operator, pkg_dir):
     return j["id"]
 
 
+def deleted_events(package, want):
+    """The exchange's ledger holds exactly `want` package.deleted events for it."""
+    out = run("ledger", "show", "--ledger", os.path.join(D, "ledger"), "--json").stdout
+    n = sum(1 for line in out.splitlines()
+            if '"exchange.package.deleted"' in line and package in line)
+    if n != want:
+        fail(f"{n} package.deleted events for {package[:12]}, expected {want}")
+
+
 def slowloris():
     """Clients that send their request head a byte at a time (or never
     finish it) are cut after the head deadline, and never stop others."""
     import socket
     slow = []
-    for _ in range(200):
-        raw = socket.create_connection(("127.0.0.1", S.port), timeout=30)
+    for i in range(200):
+        # From four addresses, 50 each: below the per-address cap (64), so
+        # this tests the head deadline, not the cap.
+        raw = socket.create_connection(("127.0.0.1", S.port), timeout=30,
+                                       source_address=(f"127.0.0.{2 + i % 4}", 0))
         t = S.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
         t.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
         slow.append(t)
@@ -226,7 +247,8 @@ def main():
     locked = Person("lucie", "recipient")
     expiring = Person("elise", "recipient", expires=today)
     pkg_dir = make_package("MATRIX-1", 30)
-    run("admin", "processor-key", "add", "--data", D, os.path.join(T, "vendor.key.pub"))
+    run("admin", "processor-key", "add", "--data", D, "--person", "Olivier Person",
+        os.path.join(T, "vendor.key.pub"))
     pkg = upload(people["operator"], pkg_dir)
 
     # romain: an approved grant; rachel: none.
@@ -271,7 +293,8 @@ def main():
         ("POST", "/api/v1/grants/999999/revoke", {}, only(apr, ok=404)),
         ("POST", "/api/v1/grants/999999/review", {}, only(apr, ok=404)),
         ("GET", "/api/v1/reviews/access", None, only(apr, aud, adm)),
-        ("POST", "/api/v1/reviews/access/attest", {"sha256": fake}, only(apr)),
+        # Only a review the exchange served can be attested (F22).
+        ("POST", "/api/v1/reviews/access/attest", {"sha256": fake}, only(apr, ok=404)),
         ("GET", "/api/v1/no-such-thing", None, only(*everyone, ok=404)),
     ]
 
@@ -296,8 +319,10 @@ def main():
            "traversal in a file name")
 
     # A role for a while: the operator asks for the recipient role (a support
-    # case), an approver grants it; then, and only then, a package grant.
+    # case), an approver grants it; then, and only then, a package grant (for
+    # a package sealed to a recipient an admin bound to the operator too).
     op = people[ops]
+    run("admin", "user", "recipients", "--data", D, op.email, recipient_key())
     body = {"package": pkg, "reason": "support case 4411", "duration_hours": 1}
     expect(S.request("POST", "/api/v1/grants", op.token, body)[0], 403, "operator asks for a package")
     for bad in ["approver", "admin", "operator"]:
@@ -322,16 +347,21 @@ def main():
 
     # Health and login (and enrolment) are the only endpoints without a session.
     bad_tokens = {"no session": None, "unknown session": "ab" * 32}
-    # A locked account's session ends with the lock.
+    # A stranger's wrong passwords slow the account's logins down (the right
+    # password is not even looked at meanwhile) but never end its owner's
+    # session (F8); disabling the account ends it at once.
     for i in range(5):
         st, _ = S.request("POST", "/api/v1/login",
                           body={"email": locked.email, "password": f"not it {i} at all",
                                 "code": "000000"})
         expect(st, 401, "wrong password")
-    bad_tokens["locked account"] = locked.token
+    expect(S.request("GET", "/api/v1/me", locked.token)[0], 200,
+           "the owner's session after a stranger's failed logins")
     st, _ = S.request("POST", "/api/v1/login", body={"email": locked.email, "password": PASSWORD,
                                                      "code": totp(locked.secret, 2)})
-    expect(st, 403, "login to a locked account")
+    expect(st, 401, "login within the delay, right password")
+    run("admin", "user", "disable", "--data", D, locked.email)
+    bad_tokens["disabled account"] = locked.token
 
     def all_refused(token, state):
         expect(S.request("GET", "/api/v1/health", token)[0], 200, f"health, {state}")
@@ -410,17 +440,62 @@ print(c.execute("SELECT count(*) FROM certificates WHERE package = ?", ('{pkg_so
     if listed != {pkg, pkg_later}:
         fail(f"packages after the crash: {listed}")
 
-    # ---- kill -9 during a deletion: finished at the next start ----
-    # The crash point is simulated in the store: the package marked
-    # 'deleting' with its files still there, as a kill between the two steps leaves it.
+    # ---- kill -9 during a deletion: finished at the next start, with its
+    # ledger event and its certificate (F6) ----
+    # The state a kill leaves before the event was written (marked only)...
     S.stop(signal.SIGKILL)
     subprocess.run(["python3", "-c", f"""
 import sqlite3; c = sqlite3.connect('{D}/exchange.db')
-c.execute("UPDATE packages SET status = 'deleting' WHERE id = ?", ('{pkg_later}',)); c.commit()
+c.execute("UPDATE packages SET status = 'deleting', deletion_reason = 'confirmed' WHERE id = ?",
+          ('{pkg_later}',)); c.commit()
 """], check=True)
     S.start()
     if os.path.exists(os.path.join(D, "packages", pkg_later)):
         fail("a deletion cut by a crash was not finished at restart")
+    deleted_events(pkg_later, 1)
+    aud_ = people[aud]
+    aud_.login()
+    expect(S.request("GET", f"/api/v1/packages/{pkg_later}/certificate", aud_.token)[0], 200,
+           "certificate of a deletion finished at restart")
+    # ...and the real process killed at each step of a confirmed deletion.
+    for step in ["deletion.recorded", "deletion.files_removed"]:
+        S.stop()
+        S.start({"CORDON_TEST_PAUSE": step})
+        op.login()
+        victim = upload(op, make_package(f"KILL-{step.split('.')[1].upper()}", 10))
+        r = people[rcp]
+        r.login()
+        st, g = S.request("POST", "/api/v1/grants", r.token,
+                          {"package": victim, "reason": "import then confirm", "duration_hours": 1})
+        expect(st, 201, "grant request before the kill")
+        people[apr].login()
+        expect(S.request("POST", f"/api/v1/grants/{g['id']}/approve", people[apr].token, {})[0],
+               200, "approval before the kill")
+        import threading
+        def confirm():
+            try:
+                S.request("POST", f"/api/v1/packages/{victim}/confirm", r.token, {})
+            except OSError:
+                pass  # the server is killed mid-request: that is the point
+        threading.Thread(target=confirm, daemon=True).start()
+        marker = os.path.join(D, "paused-at-" + step)
+        for _ in range(200):
+            if os.path.exists(marker):
+                break
+            time.sleep(0.05)
+        else:
+            fail(f"the deletion never reached {step}")
+        S.stop(signal.SIGKILL)
+        os.remove(marker)
+        S.start()
+        if os.path.exists(os.path.join(D, "packages", victim)):
+            fail(f"kill -9 at {step}: files still on disk after restart")
+        deleted_events(victim, 1)
+        aud_.login()
+        st, cert = S.request("GET", f"/api/v1/packages/{victim}/certificate", aud_.token)
+        expect(st, 200, f"certificate after kill -9 at {step}")
+        if json.loads(cert["certificate"])["reason"] != "confirmed":
+            fail(f"certificate after kill -9 at {step}: {cert}")
     slowloris()
     S.stop()
     p = run("ledger", "verify", "--ledger", os.path.join(D, "ledger"))

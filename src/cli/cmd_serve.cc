@@ -27,7 +27,7 @@ struct ServeArgs {
   std::optional<std::string> listen;  // 127.0.0.1:8443
   std::optional<std::string> tls_cert, tls_key;
   bool insecure_http = false;
-  bool trust_forwarded_for = false;
+  std::vector<std::string> trusted_proxies;
   std::optional<std::string> alerts_file;  // DIR/alerts.jsonl
   std::optional<std::string> webhook;
   bool no_syslog = false;
@@ -93,11 +93,12 @@ Status Serve(const ServeArgs& flags) {
                    "--insecure-http");
     }
     so.tls = false;
-    so.trust_forwarded_for = a.trust_forwarded_for;
-  } else if (a.trust_forwarded_for) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--trust-forwarded-for only makes sense behind a proxy (--insecure-http)");
   }
+  // X-Forwarded-For is believed only from these peers (review F19).
+  std::vector<std::string> proxies = a.trusted_proxies;
+  if (proxies.empty()) proxies = config.trusted_proxies;
+  CORDON_ASSIGN_OR_RETURN(so.trusted_proxies, exchange::NormalizeAllowList(proxies));
+  if (config.per_address) so.max_connections_per_address = static_cast<size_t>(*config.per_address);
   // Signals are taken by this thread alone (sigwait below): block them
   // before any server thread starts, so every thread inherits the mask.
   sigset_t stop_signals;
@@ -132,6 +133,9 @@ Status Serve(const ServeArgs& flags) {
   api_options.accounts = config.accounts;
   api_options.grants = config.grants;
   api_options.defender = config.defender;
+  if (config.max_retention_days) api_options.retention.max_days = *config.max_retention_days;
+  if (config.max_staged_mib) api_options.max_staged_bytes = *config.max_staged_mib << 20;
+  if (config.min_free_mib) api_options.min_free_bytes = *config.min_free_mib << 20;
   CORDON_ASSIGN_OR_RETURN(auto api, serve::Api::Open(api_options, std::move(ledger), *alerts));
 
   std::string fingerprint;
@@ -154,6 +158,8 @@ Status Serve(const ServeArgs& flags) {
   CORDON_ASSIGN_OR_RETURN(auto server, serve::HttpServer::Start(so, *api));
   server->Every(std::chrono::seconds(60), [&api] { api->SweepRetention(); });
   server->Every(std::chrono::seconds(3600), [&api] { api->CheckLedger(); });
+  // Evidence is signed at least once a minute while it grows, and at the end.
+  server->Every(std::chrono::seconds(60), [&api] { api->CheckpointIfNew(); });
   api->SweepRetention();  // deadlines that passed while the exchange was down
   api->CheckLedger();     // and a ledger altered while it was
 
@@ -179,6 +185,7 @@ Status Serve(const ServeArgs& flags) {
   std::cerr << "cordon serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
             << ": finishing requests in flight, then stopping\n";
   server->Shutdown(std::chrono::seconds(10));
+  api->CheckpointIfNew();
   std::cerr << "cordon serve: stopped\n";
   return Ok();
 }
@@ -196,8 +203,8 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
       "clients to pin). Then: cordon admin user add ..., cordon admin processor-key add ...");
   cmd->add_option("--data", a->data, "the exchange's data directory (created 0700)")->required();
   cmd->add_option("--config", a->config,
-                  "settings in TOML (listen, [tls], [alerts], [accounts], [grants], [defender]; "
-                  "docs/exchange.md); flags override it");
+                  "settings in TOML (listen, [tls], [alerts], [accounts], [grants], [defender], "
+                  "[packages], [uploads], [connections]; docs/exchange.md); flags override it");
   cmd->add_option("--listen", a->listen,
                   "ADDRESS:PORT (port 0: any free port); default 127.0.0.1:8443");
   cmd->add_option("--tls-cert", a->tls_cert,
@@ -205,8 +212,9 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
   cmd->add_option("--tls-key", a->tls_key, "its private key (PEM)");
   cmd->add_flag("--insecure-http", a->insecure_http,
                 "plain HTTP, on loopback only, behind a TLS reverse proxy");
-  cmd->add_flag("--trust-forwarded-for", a->trust_forwarded_for,
-                "with --insecure-http: client addresses from the proxy's X-Forwarded-For");
+  cmd->add_option("--trusted-proxy", a->trusted_proxies,
+                  "a reverse proxy (address or CIDR; repeatable) whose X-Forwarded-For gives the "
+                  "client's address; other peers' X-Forwarded-For is ignored");
   cmd->add_option("--alerts", a->alerts_file, "alert file, JSON lines (default DIR/alerts.jsonl)");
   cmd->add_option("--webhook", a->webhook, "also POST each alert (JSON) to this URL");
   cmd->add_flag("--no-syslog", a->no_syslog, "do not send alerts to syslog");

@@ -206,10 +206,8 @@ Result<std::string> Accounts::AddUser(std::string_view name, std::string_view em
   CORDON_ASSIGN_OR_RETURN(
       Statement enrol,
       db_.Prepare("INSERT INTO enrolments(token_hash, user_id, expires_at) VALUES (?, ?, ?)"));
-  CORDON_TRY(enrol.Bind(1, TokenHash(token))
-                 .Bind(2, id)
-                 .Bind(3, now + policy_.enrolment_seconds)
-                 .Run());
+  CORDON_TRY(
+      enrol.Bind(1, TokenHash(token)).Bind(2, id).Bind(3, now + policy_.enrolment_seconds).Run());
   CORDON_TRY(tx.Commit());
   return token;
 }
@@ -270,10 +268,10 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   // Only an account still waiting for its owner becomes active: one that
   // was disabled meanwhile stays disabled (F1).
-  CORDON_ASSIGN_OR_RETURN(
-      Statement u, db_.Prepare("UPDATE users SET password_hash = ?, totp_last_step = ?, "
-                               "status = 'active', last_activity_at = ? WHERE id = ? AND "
-                               "status = 'enrolling'"));
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE users SET password_hash = ?, totp_last_step = ?, "
+                                      "status = 'active', last_activity_at = ? WHERE id = ? AND "
+                                      "status = 'enrolling'"));
   CORDON_TRY(u.Bind(1, hash).Bind(2, static_cast<int64_t>(*step)).Bind(3, now).Bind(4, id).Run());
   if (db_.Changes() != 1) {
     return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired");
@@ -532,9 +530,9 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return WrongCredentials();
   }
-  CORDON_ASSIGN_OR_RETURN(
-      Statement ins, db_.Prepare("INSERT INTO sessions(token_hash, user_id, created_at, "
-                                 "last_seen_at, ip) VALUES (?, ?, ?, ?, ?)"));
+  CORDON_ASSIGN_OR_RETURN(Statement ins,
+                          db_.Prepare("INSERT INTO sessions(token_hash, user_id, created_at, "
+                                      "last_seen_at, ip) VALUES (?, ?, ?, ?, ?)"));
   CORDON_TRY(
       ins.Bind(1, TokenHash(token)).Bind(2, a.id).Bind(3, now).Bind(4, now).Bind(5, ip).Run());
   CORDON_TRY(RecordLogin(a.id, now, ip, at));
@@ -560,9 +558,9 @@ Result<std::string> Accounts::Failed(const Account& a, int64_t failures, std::st
   const bool lock = n >= policy_.failures_before_lock && !a.hard_locked;
   at.locked_now = lock;
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  CORDON_ASSIGN_OR_RETURN(
-      Statement f, db_.Prepare("UPDATE users SET failed_logins = ?, locked_until = ?, "
-                               "hard_locked = MAX(hard_locked, ?) WHERE id = ?"));
+  CORDON_ASSIGN_OR_RETURN(Statement f,
+                          db_.Prepare("UPDATE users SET failed_logins = ?, locked_until = ?, "
+                                      "hard_locked = MAX(hard_locked, ?) WHERE id = ?"));
   CORDON_TRY(f.Bind(1, n).Bind(2, delay_until).Bind(3, lock ? 1 : 0).Bind(4, a.id).Run());
   CORDON_TRY(RecordLogin(a.id, now, ip, at));
   CORDON_TRY(tx.Commit());

@@ -72,7 +72,7 @@ struct LoginAttempt {
   int64_t consecutive_failures = 0;  // the account's, after this attempt
   bool delays_started = false;       // this failure started the delays (the owner is told)
   bool locked_now = false;           // this failure hard-locked the account
-  bool new_ip = false;      // a success from an IP this account never logged in from before
+  bool new_ip = false;  // a success from an IP this account never logged in from before
 };
 
 struct LoginRecord {

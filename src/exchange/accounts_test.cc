@@ -1,12 +1,11 @@
 #include "exchange/accounts.h"
 
-#include "age/keys.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 
+#include "age/keys.h"
 #include "auth/totp.h"
 #include "exchange/defender.h"
 
@@ -113,8 +112,8 @@ TEST_F(AccountsTest, FailuresSlowDownNeverEndSessionsAndLockOnlyAtAHundred) {
   EXPECT_EQ(at.outcome, "throttled");
   // After it (30 s), the owner gets in, and the count starts over.
   now_ += 31;
-  EXPECT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 30), "ip", now_)
-                  .ok());
+  EXPECT_TRUE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 30), "ip", now_).ok());
   // 100 failures in a row, waiting out every delay: locked, the owner told.
   int64_t t = now_ + 60;
   for (int i = 1; i <= 100; ++i) {
@@ -125,8 +124,7 @@ TEST_F(AccountsTest, FailuresSlowDownNeverEndSessionsAndLockOnlyAtAHundred) {
     t += 16 * 60;  // longer than the longest delay
   }
   EXPECT_TRUE(at.locked_now);
-  auto locked =
-      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(t), "ip", t, &at);
+  auto locked = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(t), "ip", t, &at);
   ASSERT_FALSE(locked.ok());
   EXPECT_EQ(locked.error().code(), ErrorCode::kRefused);  // said only to the owner
   EXPECT_EQ(at.outcome, "locked");
@@ -138,9 +136,10 @@ TEST_F(AccountsTest, FailuresSlowDownNeverEndSessionsAndLockOnlyAtAHundred) {
 // expired or IP-restricted account answers exactly like a wrong password.
 TEST_F(AccountsTest, AnAccountsStateShowsOnlyAfterCorrectCredentials) {
   Enrol();
-  ASSERT_TRUE(accounts_->AddUser("Nina Enrolling", "nina@lab42.example", Role::kRecipient,
-                                 now_ + 86400, now_)
-                  .ok());
+  ASSERT_TRUE(
+      accounts_
+          ->AddUser("Nina Enrolling", "nina@lab42.example", Role::kRecipient, now_ + 86400, now_)
+          .ok());
   ASSERT_TRUE(accounts_->SetAllowList("jeanne@lab42.example", {"10.0.0.0/8"}).ok());
   auto unknown = accounts_->Login("nobody@lab42.example", Pw("x y z w v u t s"), "1", "ip", now_);
   ASSERT_FALSE(unknown.ok());
@@ -152,8 +151,8 @@ TEST_F(AccountsTest, AnAccountsStateShowsOnlyAfterCorrectCredentials) {
     EXPECT_EQ(r.error().message(), wrong.message()) << email;
   }
   // With the right ones, the restriction is said.
-  auto right = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 60),
-                                "192.0.2.1", now_ + 60);
+  auto right = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_ + 60), "192.0.2.1",
+                                now_ + 60);
   ASSERT_FALSE(right.ok());
   EXPECT_EQ(right.error().code(), ErrorCode::kRefused);
 }
@@ -161,8 +160,8 @@ TEST_F(AccountsTest, AnAccountsStateShowsOnlyAfterCorrectCredentials) {
 // Review F1: disabling an account kills its enrolment token; only an
 // account still enrolling can enrol.
 TEST_F(AccountsTest, ADisabledAccountNeverComesBackThroughItsEnrolment) {
-  auto token = accounts_->AddUser("Eve Leaver", "eve@vendor.example", Role::kOperator,
-                                  now_ + 86400, now_);
+  auto token =
+      accounts_->AddUser("Eve Leaver", "eve@vendor.example", Role::kOperator, now_ + 86400, now_);
   ASSERT_TRUE(token.ok());
   auto begun = accounts_->BeginEnrolment(*token, now_);
   ASSERT_TRUE(begun.ok());
@@ -175,15 +174,17 @@ TEST_F(AccountsTest, ADisabledAccountNeverComesBackThroughItsEnrolment) {
 
 // Review F21: one person, one account.
 TEST_F(AccountsTest, ASecondAccountWithTheSameNameNeedsToBeMeant) {
-  ASSERT_TRUE(accounts_->AddUser("Rachel Petit", "rachel@lab42.example", Role::kRecipient,
-                                 now_ + 86400, now_)
-                  .ok());
+  ASSERT_TRUE(
+      accounts_
+          ->AddUser("Rachel Petit", "rachel@lab42.example", Role::kRecipient, now_ + 86400, now_)
+          .ok());
   auto twin = accounts_->AddUser("rachel  PETIT", "r.petit@lab42.example", Role::kApprover,
                                  now_ + 86400, now_);
   ASSERT_FALSE(twin.ok());
   EXPECT_EQ(twin.error().code(), ErrorCode::kAlreadyExists);
-  EXPECT_TRUE(accounts_->AddUser("Rachel Petit", "r.petit@lab42.example", Role::kApprover,
-                                 now_ + 86400, now_, /*allow_same_name=*/true)
+  EXPECT_TRUE(accounts_
+                  ->AddUser("Rachel Petit", "r.petit@lab42.example", Role::kApprover, now_ + 86400,
+                            now_, /*allow_same_name=*/true)
                   .ok());
   EXPECT_TRUE(SameName("Rachel Petit", " rachel   petit "));
   EXPECT_FALSE(SameName("Rachel Petit", "Rachel Petitjean"));

@@ -52,7 +52,11 @@ const char* CompressedMagic(const uint8_t* p, size_t n) {
   if (n >= 6 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4 && p[4] <= 63 && p[5] == 0) {
     return "zip";
   }
-  if (n >= 6 && std::memcmp(p, "\xfd" "7zXZ\0", 6) == 0) return "xz";
+  if (n >= 6 && std::memcmp(p,
+                            "\xfd"
+                            "7zXZ\0",
+                            6) == 0)
+    return "xz";
   if (n >= 10 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9' &&
       std::memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0) {
     return "bzip2";

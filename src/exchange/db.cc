@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/file.h"
+
 namespace cordon::exchange {
 namespace {
 
@@ -152,11 +154,19 @@ Error DbError(sqlite3* db, std::string_view what) {
 
 Result<Db> Db::Open(const std::string& path) {
   sqlite3* raw = nullptr;
-  // Created 0600 whatever the umask (the WAL and -shm files follow the
-  // database's mode).
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Error(ErrorCode::kIo, path + ": " + std::strerror(errno));
-  ::close(fd);
+  // Created 0600 whatever the umask (SQLite gives the WAL and -shm files
+  // the database's mode). Only a file that does not exist yet is opened
+  // here: closing any descriptor of a database file drops every POSIX lock
+  // this process holds on it, under SQLite's other connections' feet.
+  if (!PathExists(path)) {
+    const int fd =
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      return Error(ErrorCode::kIo, path + ": " + std::strerror(errno));
+    }
+  }
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -273,8 +283,8 @@ Result<Db> OpenExchangeDb(const std::string& data_dir) {
   // An existing directory is tightened too (the review found one made 0755
   // by hand, and the database in it 0644 under umask 022).
   if (chmod(data_dir.c_str(), 0700) != 0) {
-    return Error(ErrorCode::kIo, data_dir + ": cannot restrict to its owner: " +
-                                     std::strerror(errno));
+    return Error(ErrorCode::kIo,
+                 data_dir + ": cannot restrict to its owner: " + std::strerror(errno));
   }
   const std::string path = data_dir + "/exchange.db";
   CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(path));

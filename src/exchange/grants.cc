@@ -109,9 +109,10 @@ Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, i
     who.Bind(1, g.requester_id);
     CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
     if (found && SameName(who.Text(0), approver.name)) {
-      return Refused("the requester has your name: one person never decides on their own "
-                     "request, even from another account",
-                     "another approver must decide");
+      return Refused(
+          "the requester has your name: one person never decides on their own "
+          "request, even from another account",
+          "another approver must decide");
     }
   }
   if (g.status != "requested")

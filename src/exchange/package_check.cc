@@ -1,11 +1,11 @@
 #include "exchange/package_check.h"
 
 #include <dirent.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "age/age.h"
@@ -22,15 +22,23 @@ namespace {
 Error Refused(std::string message) { return Error(ErrorCode::kRefused, std::move(message)); }
 
 const std::initializer_list<std::string_view> kManifestKeys = {
-    "format",     "version",  "cordon_version", "created_at", "order",     "retention_days",
-    "delete_by",  "recipients", "pseudonyms",   "tables",     "manifest_signed"};
+    "format",    "version",    "cordon_version", "created_at", "order",          "retention_days",
+    "delete_by", "recipients", "pseudonyms",     "tables",     "manifest_signed"};
 const std::initializer_list<std::string_view> kOrderKeys = {
-    "id",       "file",     "sha256",    "controller", "processor", "purpose", "contract",
-    "not_after", "controller_key_id", "signature_trusted_comment"};
-const std::initializer_list<std::string_view> kTableKeys = {
-    "name",  "from", "file", "columns", "excluded_columns", "rows_read", "rows_written",
-    "rows_excluded_by_where", "rows_excluded_by_follow", "ciphertext_size", "ciphertext_sha256",
-    "k_anonymity"};
+    "id",      "file",     "sha256",    "controller",        "processor",
+    "purpose", "contract", "not_after", "controller_key_id", "signature_trusted_comment"};
+const std::initializer_list<std::string_view> kTableKeys = {"name",
+                                                            "from",
+                                                            "file",
+                                                            "columns",
+                                                            "excluded_columns",
+                                                            "rows_read",
+                                                            "rows_written",
+                                                            "rows_excluded_by_where",
+                                                            "rows_excluded_by_follow",
+                                                            "ciphertext_size",
+                                                            "ciphertext_sha256",
+                                                            "k_anonymity"};
 const std::initializer_list<std::string_view> kKAnonymityKeys = {
     "quasi_identifiers", "k", "classes", "min_k", "rows_below_min_k", "on_k_violation",
     "rows_suppressed"};
@@ -182,8 +190,8 @@ PackageCheck CheckPackage(const std::string& dir, const std::vector<sign::Public
       return fail(manifest_bytes.error());
     }
     check.plaintext_suspected = true;
-    return fail(Refused("manifest.json is larger than " +
-                        std::to_string(kMaxManifestBytes / 1024) + " KiB"));
+    return fail(Refused("manifest.json is larger than " + std::to_string(kMaxManifestBytes / 1024) +
+                        " KiB"));
   }
   auto sig_text = ReadFileLimited(dir + "/manifest.json.minisig", 8192);
   if (!sig_text.ok()) return fail(sig_text.error());

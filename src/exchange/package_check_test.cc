@@ -141,13 +141,14 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
 
   uint64_t next_seq = 0;
   RecordEvent record = [&]() -> Result<uint64_t> { return next_seq++; };
+  PublishEvent publish = [&](const CheckedPackage&) -> Result<uint64_t> { return next_seq++; };
   const RetentionPolicy retention;
 
   // A plaintext upload: refused, flagged, nothing kept.
   std::string bad = stage();
   fs::copy_file(Path("src/patients.csv"), fs::path(bad) / "patients.csv.age",
                 fs::copy_options::overwrite_existing);
-  PackageCheck refused = store->Publish(bad, keys, uploader, now, retention, record);
+  PackageCheck refused = store->Publish(bad, keys, uploader, now, retention, publish);
   EXPECT_FALSE(refused.result.ok());
   EXPECT_TRUE(refused.plaintext_suspected);
   EXPECT_FALSE(fs::exists(bad));
@@ -156,23 +157,27 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
 
   // Retention beyond the exchange's policy, or already past: refused (F16).
   std::string too_long = stage();
-  EXPECT_EQ(store->Publish(too_long, keys, uploader, now, RetentionPolicy{5}, record)
+  EXPECT_EQ(store->Publish(too_long, keys, uploader, now, RetentionPolicy{5}, publish)
                 .result.error()
                 .code(),
             ErrorCode::kRefused);
   EXPECT_FALSE(fs::exists(too_long));
   EXPECT_FALSE(
-      store->Publish(stage(), keys, uploader, now + 30 * 86400, retention, record).result.ok());
+      store->Publish(stage(), keys, uploader, now + 30 * 86400, retention, publish).result.ok());
 
   // A ledger that cannot record: nothing is published (F13).
   RecordEvent broken = []() -> Result<uint64_t> { return Error(ErrorCode::kIo, "disk full"); };
+  PublishEvent broken_publish = [](const CheckedPackage&) -> Result<uint64_t> {
+    return Error(ErrorCode::kIo, "disk full");
+  };
   std::string unrecorded = stage();
-  EXPECT_EQ(store->Publish(unrecorded, keys, uploader, now, retention, broken).result.error().code(),
-            ErrorCode::kIo);
+  EXPECT_EQ(
+      store->Publish(unrecorded, keys, uploader, now, retention, broken_publish).result.error().code(),
+      ErrorCode::kIo);
   EXPECT_TRUE(fs::is_empty(data + "/packages"));
   EXPECT_FALSE(fs::exists(unrecorded));
 
-  PackageCheck ok = store->Publish(stage(), keys, uploader, now, retention, record);
+  PackageCheck ok = store->Publish(stage(), keys, uploader, now, retention, publish);
   ASSERT_TRUE(ok.result.ok()) << ok.result.error().message();
   const std::string id = ok.result->manifest_sha256;
   EXPECT_EQ(next_seq, 1u);
@@ -180,7 +185,7 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
   EXPECT_FALSE(store->Get(id)->recipients.empty());
   EXPECT_TRUE(fs::exists(data + "/packages/" + id + "/patients.csv.age"));
   EXPECT_TRUE(fs::is_empty(data + "/staging"));
-  EXPECT_EQ(store->Publish(stage(), keys, uploader, now, retention, record).result.error().code(),
+  EXPECT_EQ(store->Publish(stage(), keys, uploader, now, retention, publish).result.error().code(),
             ErrorCode::kAlreadyExists);
   EXPECT_TRUE(fs::exists(data + "/packages/" + id + "/patients.csv.age"));  // F14: still there
   EXPECT_TRUE(store->FilePath(id, "resultats.csv.age").ok());
@@ -226,7 +231,7 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
   EXPECT_TRUE(reopened->Unfinished()->empty());
   EXPECT_EQ(reopened->Certificate(id)->second, "sig");
   // A deleted package never comes back (F15).
-  PackageCheck again = reopened->Publish(stage(), keys, uploader, now, retention, record);
+  PackageCheck again = reopened->Publish(stage(), keys, uploader, now, retention, publish);
   ASSERT_FALSE(again.result.ok());
   EXPECT_EQ(again.result.error().code(), ErrorCode::kAlreadyExists);
   EXPECT_NE(again.result.error().hint().find("/certificate"), std::string::npos);

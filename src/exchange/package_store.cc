@@ -117,7 +117,7 @@ Result<std::string> PackageStore::NewStaging() {
 PackageCheck PackageStore::Publish(const std::string& staging,
                                    const std::vector<sign::PublicKey>& keys, int64_t uploader_id,
                                    int64_t now, const RetentionPolicy& retention,
-                                   const RecordEvent& record) {
+                                   const PublishEvent& record) {
   PackageCheck check = CheckPackage(staging, keys);
   std::error_code ec;
   auto refuse = [&](Error e) {
@@ -130,10 +130,10 @@ PackageCheck PackageStore::Publish(const std::string& staging,
   // The exchange's own retention bound, whatever the manifest asks (F16).
   const int32_t today = static_cast<int32_t>(now / 86400);
   if (c.manifest.delete_by < today) {
-    return refuse(Error(ErrorCode::kRefused,
-                        "the manifest's delete_by (" + c.manifest.delete_by_text +
-                            ") is already past",
-                        "extract again under a current order"));
+    return refuse(
+        Error(ErrorCode::kRefused,
+              "the manifest's delete_by (" + c.manifest.delete_by_text + ") is already past",
+              "extract again under a current order"));
   }
   if (c.manifest.delete_by > today + retention.max_days) {
     return refuse(Error(ErrorCode::kRefused,
@@ -147,12 +147,11 @@ PackageCheck PackageStore::Publish(const std::string& staging,
     if (existing->status == "available") {
       return refuse(Error(ErrorCode::kAlreadyExists, "this package is already on the exchange"));
     }
-    return refuse(Error(ErrorCode::kAlreadyExists,
-                        "this package was deleted from the exchange on " +
-                            FormatUtc(existing->deleted_at) +
-                            "; it cannot be uploaded again",
-                        "its deletion certificate: GET /api/v1/packages/" + c.manifest_sha256 +
-                            "/certificate"));
+    return refuse(Error(
+        ErrorCode::kAlreadyExists,
+        "this package was deleted from the exchange on " + FormatUtc(existing->deleted_at) +
+            "; it cannot be uploaded again",
+        "its deletion certificate: GET /api/v1/packages/" + c.manifest_sha256 + "/certificate"));
   } else if (existing.error().code() != ErrorCode::kNotFound) {
     return refuse(existing.error());
   }
@@ -204,7 +203,7 @@ PackageCheck PackageStore::Publish(const std::string& staging,
                       .Bind(9, sign::KeyIdHex(c.signer))
                       .Run();
   if (!stored.ok()) return fail(stored.error());
-  if (auto seq = record(); !seq.ok()) return fail(seq.error());
+  if (auto seq = record(c); !seq.ok()) return fail(seq.error());
   if (Status s = tx->Commit(); !s.ok()) return fail(s.error());
   return check;
 }
@@ -260,8 +259,8 @@ Result<DeletionRecord> PackageStore::Record(std::string_view id) {
 }
 
 Result<DeletionRecord> PackageStore::BeginDeletion(std::string_view id, std::string_view reason,
-                                                   std::optional<int64_t> confirmed_by,
-                                                   int64_t now, const RecordEvent& record) {
+                                                   std::optional<int64_t> confirmed_by, int64_t now,
+                                                   const RecordEvent& record) {
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(PackageInfo p, Get(id));
   if (p.status != "available") return Record(id);  // already on its way: finish, never redo

@@ -28,8 +28,8 @@ struct PackageInfo {
   int32_t delete_by = 0;  // days since 1970-01-01 (the manifest's)
   std::string status;     // "available", "deleting", "deleted"
   std::vector<pipeline::ManifestTable> files;
-  std::vector<std::string> recipients;  // the manifest's age recipients
-  std::string signer;                   // the processor key id (hex) that signed its manifest
+  std::vector<std::string> recipients;   // the manifest's age recipients
+  std::string signer;                    // the processor key id (hex) that signed its manifest
   std::optional<uint64_t> deletion_seq;  // the ledger entry of its deletion
   std::string deletion_reason;
   std::optional<int64_t> confirmed_by;
@@ -48,6 +48,10 @@ struct DeletionRecord {
 // sequence number: when it fails, the change it records is rolled back
 // (nothing changes on the exchange without its evidence).
 using RecordEvent = std::function<Result<uint64_t>()>;
+
+// The ledger event of a publication, given what was checked (its id, order,
+// signer), appended before the package becomes visible.
+using PublishEvent = std::function<Result<uint64_t>(const CheckedPackage&)>;
 
 // What the exchange allows a manifest's delete_by to be.
 struct RetentionPolicy {
@@ -71,7 +75,7 @@ class PackageStore {
   // `record` runs once the package is in place and before it is visible.
   PackageCheck Publish(const std::string& staging, const std::vector<sign::PublicKey>& keys,
                        int64_t uploader_id, int64_t now, const RetentionPolicy& retention,
-                       const RecordEvent& record);
+                       const PublishEvent& record);
 
   Result<PackageInfo> Get(std::string_view id);
   Result<std::vector<PackageInfo>> List();

@@ -36,19 +36,20 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
                     {"break_glass", g.break_glass},
                     {"reviewed_by", Opt(g.reviewed_by)}});
     }
-    list.push_back({{"id", a.id},
-                    {"name", a.name},
-                    {"email", a.email},
-                    {"role", RoleName(a.role)},
-                    {"status", a.status},
-                    {"expires_at", a.expires_at},
-                    {"expired", now >= a.expires_at},
-                    {"locked", a.hard_locked},
-                    {"slowed_down_until", now < a.locked_until ? nlohmann::ordered_json(a.locked_until)
-                                                               : nlohmann::ordered_json(nullptr)},
-                    {"last_login_at", Opt(a.last_login_at)},
-                    {"last_login_ip", a.last_login_ip},
-                    {"grants", gs}});
+    list.push_back(
+        {{"id", a.id},
+         {"name", a.name},
+         {"email", a.email},
+         {"role", RoleName(a.role)},
+         {"status", a.status},
+         {"expires_at", a.expires_at},
+         {"expired", now >= a.expires_at},
+         {"locked", a.hard_locked},
+         {"slowed_down_until", now < a.locked_until ? nlohmann::ordered_json(a.locked_until)
+                                                    : nlohmann::ordered_json(nullptr)},
+         {"last_login_at", Opt(a.last_login_at)},
+         {"last_login_ip", a.last_login_ip},
+         {"grants", gs}});
   }
   review["accounts"] = list;
   review["break_glass_to_review"] = pending;

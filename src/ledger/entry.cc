@@ -1,11 +1,10 @@
 #include "ledger/entry.h"
 
-#include "detect/personal_data.h"
-
 #include <algorithm>
 #include <charconv>
 
 #include "detect/matcher.h"
+#include "detect/personal_data.h"
 
 namespace cordon::ledger {
 namespace {

@@ -9,8 +9,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "exchange/accounts.h"
+#include "exchange/defender.h"
 
 namespace cordon::serve {
 
@@ -39,28 +46,47 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// The client's address behind trusted proxies: each proxy appends the
+// address it saw, so walking from the right, the first address that is not
+// a trusted proxy is the client. Anything that is not an IP literal makes
+// the whole header untrustworthy (review F19): nullopt.
+std::optional<std::string> ForwardedClient(std::string_view xff, const std::string& proxies,
+                                           const std::string& peer) {
+  std::string client = peer;
+  while (true) {
+    if (!exchange::AddressAllowed(proxies, client)) return client;  // not a proxy: the client
+    if (xff.empty()) return client;  // a proxy that forwarded nothing more: itself
+    const size_t comma = xff.rfind(',');
+    const std::string next = Trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
+    xff = comma == std::string_view::npos ? std::string_view() : xff.substr(0, comma);
+    if (!exchange::NormalizeAllowList({next}).ok() || next.find('/') != std::string::npos) {
+      return std::nullopt;
+    }
+    client = next.rfind("::ffff:", 0) == 0 ? next.substr(7) : next;
+  }
+}
+
 template <class Fields>
-Request ToRequest(const http::request_header<Fields>& h, const std::string& ip, bool forwarded) {
+Request ToRequest(const http::request_header<Fields>& h, const std::string& ip) {
   Request r;
   r.method = std::string(h.method_string());
   ParseTarget(h.target(), r);
   for (const auto& f : h) r.headers[Lower(f.name_string())] = std::string(f.value());
   r.client_ip = ip;
-  if (forwarded) {
-    // The proxy appends the address it saw last.
-    std::string xff = r.Header("x-forwarded-for");
-    const size_t comma = xff.rfind(',');
-    std::string last = comma == std::string::npos ? xff : xff.substr(comma + 1);
-    while (!last.empty() && last.front() == ' ') last.erase(0, 1);
-    if (!last.empty()) r.client_ip = last;
-  }
   return r;
 }
 
-Response Plain(int status, std::string_view message) {
+Response Plain(int status, std::string_view code, std::string_view message) {
   Response r;
   r.status = status;
-  r.body = std::string("{\"error\":\"") + std::string(message) + "\"}";
+  r.body = std::string("{\"code\":\"") + std::string(code) + "\",\"error\":\"" +
+           std::string(message) + "\"}";
   return r;
 }
 
@@ -78,6 +104,14 @@ std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int n) {
 struct HttpServer::Impl {
   ServerOptions options;
   Handler& handler;
+  // Connections per address (or /64), and requests in flight per client
+  // behind a trusted proxy. Declared before the io_contexts: destroying
+  // those destroys the coroutines still suspended in them, which give
+  // their slots back here.
+  std::mutex per_address_mu;
+  std::map<std::string, size_t> per_address;
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> in_flight{0};
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   asio::io_context& ioc;  // the acceptor's and the timers'
   size_t next_ioc = 0;
@@ -85,11 +119,45 @@ struct HttpServer::Impl {
   std::optional<ssl::context> tls;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
-  std::atomic<size_t> connections{0};
-  std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
   std::mutex timers_mu;
+
+  // Takes one of `key`'s slots, or returns false when it has none left.
+  bool TakeSlot(const std::string& key) {
+    std::lock_guard lock(per_address_mu);
+    size_t& n = per_address[key];
+    if (n >= options.max_connections_per_address) return false;
+    ++n;
+    return true;
+  }
+  void ReleaseSlot(const std::string& key) {
+    std::lock_guard lock(per_address_mu);
+    auto it = per_address.find(key);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
+  // A slot taken by TakeSlot, given back when it goes out of scope.
+  class Slot {
+   public:
+    Slot(Impl* impl, std::string key) : impl_(impl), key_(std::move(key)) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+      if (impl_) impl_->ReleaseSlot(key_);
+    }
+
+   private:
+    Impl* impl_;
+    std::string key_;
+  };
+  void Log(std::string_view message) {
+    if (options.log) {
+      options.log(message);
+    } else {
+      std::fprintf(stderr, "cordon serve: %.*s\n", static_cast<int>(message.size()),
+                   message.data());
+    }
+  }
 
   Impl(const ServerOptions& o, Handler& h)
       : options(o),
@@ -134,7 +202,7 @@ struct HttpServer::Impl {
 
   template <class Stream>
   awaitable<void> WriteResponse(Stream& stream, Response res, unsigned version, bool keep_alive,
-                                boost::system::error_code& ec) {
+                                boost::system::error_code& ec, bool head_only = false) {
     http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
     msg.set(http::field::server, "cordon");
     msg.set(http::field::cache_control, "no-store");
@@ -145,6 +213,13 @@ struct HttpServer::Impl {
     for (const auto& [k, v] : res.headers) msg.set(k, v);
     msg.keep_alive(keep_alive && !stopping);
     Lowest(stream).expires_after(std::chrono::seconds(60));
+    if (head_only) {
+      // HEAD: the head a GET would have, and no body (RFC 9110 §9.3.2).
+      msg.content_length(res.file.get() < 0 ? res.body.size() : res.file_size);
+      http::response_serializer<http::string_body> sr{msg};
+      co_await http::async_write_header(stream, sr, NoThrow(ec));
+      co_return;
+    }
     if (res.file.get() < 0) {
       msg.body() = std::move(res.body);
       msg.prepare_payload();
@@ -192,9 +267,13 @@ struct HttpServer::Impl {
       co_await http::async_read(stream, buf, p, NoThrow(ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
-        received = Error(ec == http::error::body_limit ? ErrorCode::kLimitExceeded : ErrorCode::kIo,
-                         ec == http::error::body_limit ? "the body is larger than allowed"
-                                                       : "the body did not arrive whole");
+        // Too large (413), malformed chunking (400), or a client that went
+        // away or stalled (400 too: it is the client's doing).
+        received = ec == http::error::body_limit
+                       ? Error(ErrorCode::kLimitExceeded, "the body is larger than allowed")
+                   : ec.category() == http::make_error_code(http::error::bad_chunk).category()
+                       ? Error(ErrorCode::kMalformed, "a malformed chunked body")
+                       : Error(ErrorCode::kTruncated, "the body did not arrive whole");
         reusable = false;
         break;
       }
@@ -204,7 +283,9 @@ struct HttpServer::Impl {
         const ssize_t w = ::write(sink.fd.get(), chunk.data() + off, n - off);
         if (w < 0) {
           if (errno == EINTR) continue;
-          received = Error(ErrorCode::kIo, "the exchange could not store the upload");
+          received = Error(errno == ENOSPC ? ErrorCode::kLimitExceeded : ErrorCode::kIo,
+                           errno == ENOSPC ? "the exchange is out of disk space"
+                                           : "the exchange could not store the upload");
           reusable = false;
           break;
         }
@@ -242,10 +323,44 @@ struct HttpServer::Impl {
         std::atomic<size_t>& n;
         ~Done() { n--; }
       } done{in_flight};
-      Request req = ToRequest(hp.get().base(), ip, options.trust_forwarded_for);
+      Request req = ToRequest(hp.get().base(), ip);
       const unsigned version = hp.get().version();
       bool keep_alive = hp.get().keep_alive();
+      const bool head_only = hp.get().method() == http::verb::head;
       Response res;
+      // RFC 9112 §6.1: a request whose transfer coding is anything but a
+      // single, final "chunked" cannot be framed safely (a proxy may read
+      // it differently: request smuggling, review F18). 400 and close.
+      const auto te = hp.get()[http::field::transfer_encoding];
+      std::optional<Slot> client_slot;
+      if (!te.empty() && !beast::iequals(Trim(te), "chunked")) {
+        co_await WriteResponse(
+            stream, Plain(400, "invalid", "Transfer-Encoding: only \"chunked\" is accepted"),
+            version, false, ec);
+        break;
+      }
+      if (!options.trusted_proxies.empty() &&
+          exchange::AddressAllowed(options.trusted_proxies, ip)) {
+        auto client = ForwardedClient(req.Header("x-forwarded-for"), options.trusted_proxies, ip);
+        if (!client) {
+          co_await WriteResponse(
+              stream,
+              Plain(400, "invalid", "X-Forwarded-For holds something that is not an address"),
+              version, false, ec);
+          break;
+        }
+        req.client_ip = *client;
+        // Behind the proxy, each client's requests in flight are capped.
+        const std::string key = exchange::BanKey(*client);
+        if (!TakeSlot("forwarded " + key)) {
+          co_await WriteResponse(
+              stream,
+              Plain(429, "too_many_failures", "too many requests from your address at once"),
+              version, false, ec);
+          break;
+        }
+        client_slot.emplace(this, "forwarded " + key);
+      }
       if (handler.StreamsBody(req)) {
         auto begun = co_await OnPool([this, &req] { return handler.BeginStream(req); });
         if (auto* refused = std::get_if<Response>(&begun)) {
@@ -263,7 +378,8 @@ struct HttpServer::Impl {
       } else {
         auto length = hp.content_length();
         if ((length && *length > kMaxJsonBody) || hp.chunked()) {
-          res = Plain(413, "request body too large (or chunked); JSON bodies are at most 64 KiB");
+          res = Plain(413, "too_large",
+                      "request body too large (or chunked); JSON bodies are at most 64 KiB");
           keep_alive = false;
         } else {
           http::request_parser<http::string_body> sp{std::move(hp)};
@@ -275,14 +391,17 @@ struct HttpServer::Impl {
           res = co_await OnPool([this, &req] {
             try {
               return handler.Handle(req);
-            } catch (const std::exception&) {
-              // A handler bug answers 500; the connection and the server live on.
-              return Plain(500, "the exchange failed; its operator has the details in the log");
+            } catch (const std::exception& e) {
+              // A handler bug answers 500, and says what it was in the log;
+              // the connection and the server live on.
+              Log(std::string("a request handler failed: ") + e.what());
+              return Plain(500, "internal",
+                           "the exchange failed; its operator has the details in the log");
             }
           });
         }
       }
-      co_await WriteResponse(stream, std::move(res), version, keep_alive, ec);
+      co_await WriteResponse(stream, std::move(res), version, keep_alive, ec, head_only);
       if (ec || !keep_alive) break;
     }
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -293,16 +412,13 @@ struct HttpServer::Impl {
     }
   }
 
-  awaitable<void> Connection(tcp::socket socket) {
+  awaitable<void> Connection(tcp::socket socket, std::string ip, std::string slot) {
     struct Count {
       std::atomic<size_t>& n;
       ~Count() { n--; }
     } count{connections};
+    Slot address_slot(slot.empty() ? nullptr : this, slot);
     boost::system::error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) co_return;
-    std::string ip = remote.address().to_string();
-    if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);  // IPv4-mapped
     try {
       if (tls) {
         TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
@@ -314,8 +430,9 @@ struct HttpServer::Impl {
         TcpStream stream(std::move(socket));
         co_await Serve(stream, ip);
       }
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       // A handler bug or memory exhaustion ends this connection, not the server.
+      Log(std::string("a connection failed: ") + e.what());
     }
   }
 
@@ -329,9 +446,22 @@ struct HttpServer::Impl {
         continue;  // EMFILE and friends: keep serving the connections we have
       }
       if (connections.load() >= options.max_connections) continue;  // closed on scope exit
+      const auto remote = socket.remote_endpoint(ec);
+      if (ec) continue;
+      std::string ip = remote.address().to_string();
+      if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);  // IPv4-mapped
+      // One address (or IPv6 /64) holds at most its share (F7); a trusted
+      // proxy's clients are counted per request instead.
+      std::string slot;
+      if (options.trusted_proxies.empty() ||
+          !exchange::AddressAllowed(options.trusted_proxies, ip)) {
+        slot = exchange::BanKey(ip);
+        if (!TakeSlot(slot)) continue;  // closed on scope exit
+      }
       socket.set_option(tcp::no_delay(true), ec);
       connections++;
-      asio::co_spawn(home, Connection(std::move(socket)), asio::detached);
+      asio::co_spawn(home, Connection(std::move(socket), std::move(ip), std::move(slot)),
+                     asio::detached);
     }
   }
 };

@@ -23,16 +23,25 @@ struct ServerOptions {
   uint16_t port = 8443;  // 0: any free port (tests)
   bool tls = true;
   std::string cert_file, key_file;  // PEM, with tls
-  // Take the client's address from X-Forwarded-For (plain HTTP behind a
-  // reverse proxy on loopback only).
-  bool trust_forwarded_for = false;
+  // Reverse proxies whose X-Forwarded-For is believed (normalized CIDR
+  // blocks, comma-separated, as exchange::NormalizeAllowList makes them):
+  // only from these peers, only a valid IP literal, the right-most address
+  // that is not itself a trusted proxy. Empty: the header is ignored.
+  std::string trusted_proxies;
   int io_threads = 2;
   int workers = 4;
-  std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds handshake_timeout{5};   // from accept to a finished TLS handshake
   std::chrono::seconds head_timeout{10};       // the whole request head
   std::chrono::seconds idle_timeout{60};       // between requests on a kept-alive connection
   std::chrono::seconds body_idle_timeout{30};  // no byte of a body for this long
   size_t max_connections = 4096;
+  // Connections from one address (an IPv6 /64 counts as one) at once: one
+  // client can never take the whole budget (review F7). A trusted proxy is
+  // exempt; its clients are counted by X-Forwarded-For, request by request.
+  size_t max_connections_per_address = 64;
+  // Where the server says what went wrong on its side (a handler's
+  // exception): the log, never the client.
+  std::function<void(std::string_view)> log;
 };
 
 class HttpServer {

@@ -4,6 +4,7 @@
 
 #include "age/keys.h"
 #include "core/toml.h"  // orders reach it as ASCII only (AsciiForParser below)
+#include "detect/personal_data.h"
 #include "source/text_encoding.h"
 
 namespace cordon::order {
@@ -64,6 +65,13 @@ class Loader {
          "recipients", "format", "pseudonym_key_id", "pseudonym_domain"},
         "[order]");
     o.id = RequiredString(*t, "id", "order", at);
+    // The id names the order in every ledger entry, report and package
+    // listing: it must never be a person's identifier (review F13).
+    if (detect::LooksLikePersonalData(o.id)) {
+      Problem(PosOf(t->get("id")->source()),
+              "order.id holds what looks like personal data (an e-mail, a phone number...)",
+              "name the order by its purpose and date, e.g. LAB42-MIGRATION-2021-03");
+    }
     o.controller = RequiredString(*t, "controller", "order", at);
     o.processor = RequiredString(*t, "processor", "order", at);
     o.purpose = RequiredString(*t, "purpose", "order", at);

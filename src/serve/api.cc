@@ -44,8 +44,7 @@ Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger
   }
   CORDON_TRY(WriteFileAtomic(options.data_dir + "/exchange.pub",
                              AsBytes(key->public_key().Format()), 0644));
-  std::unique_ptr<Api> api(
-      new Api(std::move(options), std::move(ledger), alerts, std::move(*key)));
+  std::unique_ptr<Api> api(new Api(std::move(options), std::move(ledger), alerts, std::move(*key)));
   // Deletions a crash interrupted end with their event and certificate
   // before any request is served (F6).
   CORDON_TRY(api->RecoverDeletions());

@@ -29,9 +29,9 @@ struct ApiOptions {
   exchange::GrantPolicy grants;
   exchange::DefenderPolicy defender;
   exchange::RetentionPolicy retention;
-  uint64_t max_file_bytes = 64ULL << 30;        // one uploaded file
-  uint64_t max_staged_bytes = 64ULL << 30;      // one operator's uncommitted uploads, together
-  uint64_t min_free_bytes = 1ULL << 30;         // uploads stop (507) before the disk gets here
+  uint64_t max_file_bytes = 64ULL << 30;    // one uploaded file
+  uint64_t max_staged_bytes = 64ULL << 30;  // one operator's uncommitted uploads, together
+  uint64_t min_free_bytes = 1ULL << 30;     // uploads stop (507) before the disk gets here
   int max_files_per_upload = 1000;
   uint64_t download_alert_bytes = 10ULL << 30;  // per account and hour
   int64_t upload_lifetime_seconds = 24 * 3600;  // an unfinished upload is dropped after

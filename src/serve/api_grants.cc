@@ -32,9 +32,9 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
                 "optionally \"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
   }
   // The same bound as the policy's, as a 400 (docs/api.md, openapi.yaml).
-  const int64_t max_hours =
-      (break_glass ? options_.grants.max_break_glass_seconds : options_.grants.max_duration_seconds) /
-      3600;
+  const int64_t max_hours = (break_glass ? options_.grants.max_break_glass_seconds
+                                         : options_.grants.max_duration_seconds) /
+                            3600;
   if (*hours <= 0 || *hours > max_hours) {
     return Fail(400, "duration_hours: from 1 to " + std::to_string(max_hours));
   }
@@ -68,14 +68,15 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
   }
   const char* action = break_glass ? "grant.break_glass" : "grant.request";
   exchange::GrantEvent record = [&](int64_t grant) -> Status {
-    auto seq = Record(call, action, "ok", {{"grant", grant}, {"package", *package}, {"hours", *hours}});
+    auto seq =
+        Record(call, action, "ok", {{"grant", grant}, {"package", *package}, {"hours", *hours}});
     if (!seq.ok()) return seq.error();
     return Ok();
   };
   auto id = break_glass ? call.s.grants.BreakGlass(*call.who, *package, *reason, *hours * 3600,
                                                    call.now, record)
-                        : call.s.grants.Request(*call.who, *package, *reason, start,
-                                                *hours * 3600, call.now, record);
+                        : call.s.grants.Request(*call.who, *package, *reason, start, *hours * 3600,
+                                                call.now, record);
   if (!id.ok()) {
     if (id.error().code() == ErrorCode::kIo) return Unrecorded();
     RecordRefusal(call, action, "refused",
@@ -129,8 +130,8 @@ Response Api::Review(Call& call) {
   const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
   // Only a review the exchange served can be attested (F22).
-  auto served = call.s.db.Prepare(
-      "INSERT OR IGNORE INTO served_reviews(sha256, served_at) VALUES (?, ?)");
+  auto served =
+      call.s.db.Prepare("INSERT OR IGNORE INTO served_reviews(sha256, served_at) VALUES (?, ?)");
   if (!served.ok()) return Fail(served.error());
   if (Status st = served->Bind(1, sha).Bind(2, call.now).Run(); !st.ok()) return Fail(st.error());
   if (auto seq = Record(call, "review.read", "ok", {{"review_sha256", sha}}); !seq.ok()) {

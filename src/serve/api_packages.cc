@@ -7,13 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
-
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "core/encoding.h"
 #include "core/utc_time.h"
@@ -30,8 +29,7 @@ namespace fs = std::filesystem;
 // ---- packages ----
 
 Result<bool> Api::BoundToRecipient(const Call& call, const exchange::PackageInfo& p) {
-  CORDON_ASSIGN_OR_RETURN(std::vector<std::string> mine,
-                          call.s.accounts.Recipients(call.who->id));
+  CORDON_ASSIGN_OR_RETURN(std::vector<std::string> mine, call.s.accounts.Recipients(call.who->id));
   for (const auto& r : p.recipients) {
     if (std::find(mine.begin(), mine.end(), r) != mine.end()) return true;
   }
@@ -85,9 +83,9 @@ Response Api::Package(Call& call, const std::string& id) {
   if (!signer.ok()) return Fail(signer.error());
   auto row = signer->Bind(1, p->signer).Step();
   if (!row.ok()) return Fail(row.error());
-  j["signed_by"] = {{"key_id", p->signer},
-                    {"person", *row && !signer->Text(0).empty() ? json(signer->Text(0))
-                                                                 : json(nullptr)}};
+  j["signed_by"] = {
+      {"key_id", p->signer},
+      {"person", *row && !signer->Text(0).empty() ? json(signer->Text(0)) : json(nullptr)}};
   return Json(200, j);
 }
 
@@ -219,8 +217,8 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   // disk's floor below which the database and the ledger keep their room.
   auto [staged, files] = StagedBytes(call.s.db, call.who->id, up->staging);
   if (files >= options_.max_files_per_upload) {
-    return Fail(413, "an upload holds at most " + std::to_string(options_.max_files_per_upload) +
-                         " files");
+    return Fail(
+        413, "an upload holds at most " + std::to_string(options_.max_files_per_upload) + " files");
   }
   struct statvfs vfs {};
   uint64_t free_bytes = 0;
@@ -273,8 +271,7 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   const std::string path = up->staging + "/" + name;
   const std::string partial = up->staging + "/." + name + ".part";
   if (PathExists(path)) return Fail(409, name + " was already uploaded");
-  const int fd =
-      open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return Fail(409, name + " is being uploaded already");
     return Fail(Error(ErrorCode::kIo, partial + ": " + std::strerror(errno)));
@@ -320,8 +317,9 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
     std::lock_guard lock(uploads_mu_);
     auto& state = uploads_[id];
     if (state.in_flight > 0 || state.committing) {
-      return Fail(409, state.committing ? "this upload is being committed already"
-                                        : "a file of this upload is still being received",
+      return Fail(409,
+                  state.committing ? "this upload is being committed already"
+                                   : "a file of this upload is still being received",
                   "wait for every PUT to finish, then commit once");
     }
     state.committing = true;
@@ -351,17 +349,20 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
                 "the exchange's admin runs: cordon admin processor-key add --data DIR KEY.pub");
   }
   bool unrecorded = false;
-  exchange::RecordEvent record = [&]() -> Result<uint64_t> {
-    // Runs once the package is in place and before it is visible: the
-    // event is in the ledger, or the package is not published.
-    return Record(call, "upload.commit", "ok", {{"upload", id}});
+  // Runs once the package is in place and before it is visible: the event
+  // is in the ledger, or the package is not published.
+  exchange::PublishEvent record = [&](const exchange::CheckedPackage& c) -> Result<uint64_t> {
+    auto seq = Record(call, "upload.commit", "ok",
+                      {{"upload", id},
+                       {"package", c.manifest_sha256},
+                       {"order", {{"id", c.manifest.order_id}}},
+                       {"bytes", c.bytes},
+                       {"signer", sign::KeyIdHex(c.signer)}});
+    unrecorded = !seq.ok();
+    return seq;
   };
   exchange::PackageCheck check = call.s.store.Publish(up->staging, keys, call.who->id, call.now,
-                                                      options_.retention, [&]() {
-                                                        auto seq = record();
-                                                        unrecorded = !seq.ok();
-                                                        return seq;
-                                                      });
+                                                      options_.retention, record);
   if (Status dropped = DropUpload(call.s.db, id, up->staging); !dropped.ok()) {
     Log("dropping a committed upload's row: " + dropped.error().message());
   }
@@ -513,12 +514,9 @@ Result<json> Api::DeleteWithCertificate(Services& s, const std::string& id, std:
   const int64_t now = Now();
   exchange::RecordEvent record = [&]() -> Result<uint64_t> {
     CORDON_ASSIGN_OR_RETURN(exchange::PackageInfo p, s.store.Get(id));
-    json event = {{"action", "exchange.package.deleted"},
-                  {"outcome", "ok"},
-                  {"package", id},
-                  {"order", {{"id", p.order_id}}},
-                  {"reason", reason},
-                  {"deleted_at", FormatUtc(now)}};
+    json event = {
+        {"action", "exchange.package.deleted"}, {"outcome", "ok"},  {"package", id},
+        {"order", {{"id", p.order_id}}},        {"reason", reason}, {"deleted_at", FormatUtc(now)}};
     if (call) {
       event["actor"] = {{"ip", call->request.client_ip},
                         {"account", call->who->id},

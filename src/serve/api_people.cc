@@ -32,8 +32,8 @@ std::optional<Response> Api::RefuseBanned(Call& call) {
   auto banned = call.s.defender.BannedUntil(call.request.client_ip, call.now);
   if (!banned.ok()) return Fail(banned.error());
   if (!*banned) return std::nullopt;
-  Response r = Fail(
-      429, "too many failures from your address; try again after " + FormatUtc(**banned));
+  Response r =
+      Fail(429, "too many failures from your address; try again after " + FormatUtc(**banned));
   r.headers["Retry-After"] = std::to_string(**banned - call.now);
   return r;
 }

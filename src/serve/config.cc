@@ -103,7 +103,8 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   Reader r(file);
   ServeConfig c;
   CORDON_TRY(r.OnlyKnown(root,
-                         {"listen", "workers", "tls", "alerts", "accounts", "grants", "defender"},
+                         {"listen", "workers", "tls", "alerts", "accounts", "grants", "defender",
+                          "packages", "uploads", "connections"},
                          "the configuration"));
   CORDON_TRY(r.String(root, "listen", c.listen));
   CORDON_TRY(r.Int(root, "workers", 1, 64, 1, c.workers));
@@ -153,6 +154,37 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
     CORDON_TRY(r.Int(*t, "window_minutes", 1, 24 * 60, 60, d.window_seconds));
     CORDON_TRY(r.Int(*t, "first_ban_minutes", 1, 24 * 60, 60, d.first_ban_seconds));
     CORDON_TRY(r.Int(*t, "max_ban_hours", 1, 24 * 30, 3600, d.max_ban_seconds));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "packages", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"max_retention_days"}, "[packages]"));
+    CORDON_TRY(r.Int(*t, "max_retention_days", 1, 3650, 1, c.max_retention_days));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "uploads", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"max_staged_mib", "min_free_mib"}, "[uploads]"));
+    CORDON_TRY(r.Int(*t, "max_staged_mib", 1, int64_t{1} << 30, 1, c.max_staged_mib));
+    CORDON_TRY(r.Int(*t, "min_free_mib", 0, int64_t{1} << 30, 1, c.min_free_mib));
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "connections", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"per_address", "trusted_proxies"}, "[connections]"));
+    CORDON_TRY(r.Int(*t, "per_address", 1, 4096, 1, c.per_address));
+    if (const auto* list = t->get("trusted_proxies")) {
+      const auto* array = list->as_array();
+      if (array == nullptr) {
+        return r.Problem(list->source(),
+                         "trusted_proxies: a list of address blocks, e.g. [\"10.0.0.5/32\"]");
+      }
+      for (const auto& item : *array) {
+        const auto* text = item.as_string();
+        if (text == nullptr || !exchange::NormalizeAllowList({text->get()}).ok()) {
+          return r.Problem(list->source(),
+                           "trusted_proxies: each entry is an address or CIDR block");
+        }
+        c.trusted_proxies.push_back(text->get());
+      }
+    }
   }
   CORDON_TRY(section_status);
   return c;

@@ -13,11 +13,15 @@
 //   [grants]     max_hours = 24  max_break_glass_hours = 4
 //   [defender]   failures_before_ban = 10  window_minutes = 10  first_ban_minutes = 15
 //                max_ban_hours = 24
+//   [packages]   max_retention_days = 90
+//   [uploads]    max_staged_mib = 65536  min_free_mib = 1024
+//   [connections] per_address = 64  trusted_proxies = ["127.0.0.1/32"]
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "exchange/accounts.h"
@@ -34,6 +38,13 @@ struct ServeConfig {
   exchange::AccountPolicy accounts;
   exchange::GrantPolicy grants;
   exchange::DefenderPolicy defender;
+  // [packages]: the longest retention the exchange accepts.
+  std::optional<int> max_retention_days;
+  // [uploads]: one operator's uncommitted bytes, the disk's floor.
+  std::optional<uint64_t> max_staged_mib, min_free_mib;
+  // [connections]: per address (or IPv6 /64); trusted reverse proxies.
+  std::optional<int> per_address;
+  std::vector<std::string> trusted_proxies;
 };
 
 // Parses the file's text; errors read "FILE line N: …".
