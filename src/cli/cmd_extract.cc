@@ -213,7 +213,10 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                      .out_dir = a.out,
                                      .clock = pipeline::Clock::System()};
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
-  if (processor) event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
+  if (processor) {
+    event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
+    SetActorPerson(event, *processor);
+  }
   event["manifest_signed"] = processor.has_value();
   if (pseudonym_key) event["key_ids"]["pseudonym"] = pseudonym_key->id();
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
@@ -263,11 +266,16 @@ struct OpenArgs {
   std::vector<std::string> identities;
   std::string processor_key;
   bool skip_manifest_signature = false;
+  std::string signing_key;  // names the person opening (the ledger's actor)
   std::string out;
   bool allow_expired = false;
 };
 
 Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
+  if (!a.signing_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
+    SetActorPerson(event, key);
+  }
   CORDON_ASSIGN_OR_RETURN(auto ids, LoadIdentities(a.identities));
   std::optional<sign::PublicKey> processor_key;
   if (!a.processor_key.empty()) {
@@ -382,6 +390,9 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
       ->excludes(pk);
   open->add_option("--out", o->out, "directory to create with the decrypted tables")->required();
   open->add_flag("--allow-expired", o->allow_expired, "open even after the retention deadline");
+  open->add_option("--signing-key", o->signing_key,
+                   "your personal signing key (cordon sign-keygen --name): the ledger records "
+                   "you, by name, as the person who opened the package");
   AddLedgerOption(open, o->ledger);
   open->callback([o, exit_code] {
     *exit_code =
