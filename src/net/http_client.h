@@ -40,8 +40,9 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url);
 // (localhost.attacker.example) is not loopback.
 bool IsLoopbackHost(std::string_view host);
 
-// How the server is trusted. There is no "accept anything" default: an empty
-// pin with kPinned is refused.
+// How an https:// server is trusted (plain http:// has nothing to check:
+// callers decide where it may go, see IsLoopbackHost). There is no "accept
+// anything" default: an empty pin with kPinned is refused before connecting.
 enum class Trust {
   kPinned,     // the key (or a legacy certificate) fingerprint must match
   kSystemCas,  // a public CA and the host name (a webhook)

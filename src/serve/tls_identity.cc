@@ -28,7 +28,7 @@ using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 
-Error Ssl(std::string what) { return Error(ErrorCode::kInternal, "TLS: " + what); }
+Error Ssl(const std::string& what) { return Error(ErrorCode::kInternal, "TLS: " + what); }
 
 std::string BioText(BIO* b) {
   char* data = nullptr;
@@ -168,8 +168,8 @@ Result<TlsIdentity> LoadOrCreateTlsIdentity(const std::string& data_dir,
   bool generated = false, renewed = false;
   if (stat(cert.c_str(), &st) != 0 || stat(key.c_str(), &st) != 0) {
     // Half a pair (a crash between the two writes) is replaced whole.
-    std::remove(cert.c_str());
-    std::remove(key.c_str());
+    (void)std::remove(cert.c_str());
+    (void)std::remove(key.c_str());
     CORDON_TRY(Generate(cert, key, host_name, now));
     generated = true;
   } else {
