@@ -98,6 +98,7 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
     return Error(ErrorCode::kInvalidArgument, bad + "user names in the URL are not supported");
   }
   std::string_view host, port;
+  bool has_port = false;
   if (!rest.empty() && rest.front() == '[') {  // [::1]:8443
     const size_t close = rest.find(']');
     if (close == std::string_view::npos)
@@ -106,7 +107,8 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
     std::string_view after = rest.substr(close + 1);
     if (!after.empty() && after.front() != ':')
       return Error(ErrorCode::kInvalidArgument, bad + "bad host");
-    if (!after.empty()) port = after.substr(1);
+    has_port = !after.empty();
+    if (has_port) port = after.substr(1);
     in6_addr a6{};
     const std::string text(host);
     if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) {
@@ -118,13 +120,14 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
   } else {
     const size_t colon = rest.find(':');
     host = rest.substr(0, colon);
-    if (colon != std::string_view::npos) port = rest.substr(colon + 1);
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = rest.substr(colon + 1);
     if (host.find(':') != std::string_view::npos)
       return Error(ErrorCode::kInvalidArgument, bad + "put an IPv6 address in brackets");
     u.host = Lower(host);
   }
   if (u.host.empty()) return Error(ErrorCode::kInvalidArgument, bad + "no host");
-  if (port.empty()) {
+  if (!has_port) {
     u.port = u.tls ? "443" : "80";
   } else {
     unsigned long n = 0;
@@ -134,7 +137,8 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
       }
       n = n * 10 + static_cast<unsigned long>(c - '0');
     }
-    if (n == 0 || n > 65535) return Error(ErrorCode::kInvalidArgument, bad + "bad port");
+    if (port.empty() || n == 0 || n > 65535)
+      return Error(ErrorCode::kInvalidArgument, bad + "bad port");
     u.port = std::to_string(n);  // "08443" and "8443" are one pin
   }
   return u;

@@ -164,8 +164,8 @@ TEST(ServerUrlTest, PinsAreKeyedOnTheNormalizedHostAndPort) {
   EXPECT_NE(ParseServerUrl("https://127.0.0.1:8443")->PinKey(),
             ParseServerUrl("https://localhost:8443")->PinKey());
   for (const char* bad : {"ftp://x", "https://", "https://:8443", "https://x:0", "https://x:65536",
-                          "https://x:8a", "http://localhost@attacker.example", "https://[::1",
-                          "https://::1:8443", "https://[not-v6]:1"}) {
+                          "https://x:8a", "https://x:", "http://localhost@attacker.example",
+                          "https://[::1", "https://::1:8443", "https://[not-v6]:1"}) {
     EXPECT_FALSE(ParseServerUrl(bad).ok()) << bad;
   }
 }
