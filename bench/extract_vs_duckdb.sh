@@ -45,10 +45,10 @@ SH
 chmod +x duck.sh
 hyperfine --style basic --warmup 1 --runs "$runs" --export-json ex.json \
   --prepare 'rm -rf pkg duck' \
-  -n "cordon extract" "$cordon extract --order order.toml --source src --controller-key ctrl.key.pub --out pkg" \
+  -n "cordon extract" "$cordon extract --order order.toml --source src --controller-key ctrl.key.pub --unsigned-manifest --out pkg" \
   -n "duckdb + age" "./duck.sh" >/dev/null
 rm -rf pkg duck
-"$cordon" extract --order order.toml --source src --controller-key ctrl.key.pub --out pkg >/dev/null
+"$cordon" extract --order order.toml --source src --controller-key ctrl.key.pub --unsigned-manifest --out pkg >/dev/null
 ./duck.sh
 # Same selection? Compare decrypted outputs (DuckDB writes LF, cordon CRLF; quoting may differ).
 "$cordon" decrypt -i rec.key pkg/patients.csv.age | tr -d '\r' | tr -d '"' | sort >c.txt
@@ -56,7 +56,7 @@ rm -rf pkg duck
 cmp -s c.txt d.txt || { echo "cordon and duckdb selected different patients" >&2; exit 1; }
 
 rss() { rm -rf pkg; /usr/bin/time -f %M -o rss.txt "$cordon" extract --order order.toml --source "$1" \
-  --controller-key ctrl.key.pub --out pkg >/dev/null; echo $(( $(cat rss.txt) / 1024 )); }
+  --controller-key ctrl.key.pub --unsigned-manifest --out pkg >/dev/null; echo $(( $(cat rss.txt) / 1024 )); }
 rss_small=$(rss src)
 duck_rss=$( /usr/bin/time -f %M -o d.txt node duckdb_extract.mjs src duck >/dev/null 2>&1; echo $(( $(cat d.txt) / 1024 )) )
 rm -rf src/ duck/

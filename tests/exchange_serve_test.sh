@@ -49,13 +49,20 @@ start_server() {
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || fail "serve exited $? on SIGTERM"; }
 trap 'kill -9 $server_pid $hook_pid 2>/dev/null || true; rm -rf "$T"' EXIT
 start_server
-grep -q "certificate SHA-256 fingerprint" serve.log || fail "no fingerprint printed"
+grep -q "public key SHA-256 fingerprint" serve.log || fail "no fingerprint printed"
 [[ $fp =~ ^[0-9a-f]{64}$ ]] || fail "fingerprint: $fp"
+# The pin is the key's (SubjectPublicKeyInfo), so a renewed certificate keeps it.
+spki=$(openssl x509 -in "$D/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum)
+[ "$fp" = "${spki%% *}" ] || fail "the fingerprint is not the key's"
+days=$(( ($(date -d "$(openssl x509 -in "$D/tls/cert.pem" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
+[ "$days" -le 365 ] || fail "the certificate lives $days days"
 [ "$(stat -c %a "$D")" = 700 ] || fail "data directory not private"
 [ "$(stat -c %a "$D/tls/key.pem")" = 600 ] || fail "TLS key not private"
 pass
 C=(curl -sS --cacert "$D/tls/cert.pem")       # the generated certificate names 127.0.0.1
 "${C[@]}" "$url/api/v1/health" | grep -q '"status":"ok"' || fail "health"
+"${C[@]}" -D - -o /dev/null "$url/api/v1/health" | tr -d '\r' |
+  grep -qix 'strict-transport-security: max-age=63072000' || fail "no two-year HSTS"
 # TLS 1.2 at least; 1.1 is refused.
 curl -sS --cacert "$D/tls/cert.pem" --tls-max 1.1 "$url/api/v1/health" >/dev/null 2>&1 &&
   fail "TLS 1.1 accepted"
@@ -189,11 +196,13 @@ expect_code 0 $CORDON remote --server "$url" --json logins --all
 expect_code 3 env XDG_CONFIG_HOME="$T/cfg-rachel" $CORDON remote --server "$url" \
   --fingerprint "$(printf '0%.0s' $(seq 64))" list
 expect_stderr "not the pinned"
-# Trust on first use, then pinned.
-expect_code 3 env XDG_CONFIG_HOME="$T/cfg-new" $CORDON remote --server "$url" list
-expect_stderr "its certificate is now pinned"
+# A key met for the first time, with nobody to confirm it: nothing is sent.
+expect_code 3 env XDG_CONFIG_HOME="$T/cfg-new" setsid -w $CORDON remote --server "$url" list
+expect_stderr "pass --fingerprint"
+grep -qs "$fp" "$T/cfg-new/cordon/remote.json" && fail "an unconfirmed key was pinned"
+expect_code 3 env XDG_CONFIG_HOME="$T/cfg-new" $CORDON remote --server "$url" --fingerprint "$fp" list
 expect_stderr "log in"
-grep -q "$fp" "$T/cfg-new/cordon/remote.json" || fail "first use did not pin"
+grep -q "$fp" "$T/cfg-new/cordon/remote.json" || fail "--fingerprint did not pin"
 expect_code 3 $CORDON remote --server "http://example.org" list        # never plain HTTP off-host
 tok=$(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print(d["servers"][sys.argv[2]]["token"])' \
   "$T/cfg-olivier/cordon/remote.json" "$url")

@@ -44,16 +44,38 @@ expect_code 0 $CORDON open pkg -i recipient.key --processor-key vendor.key.pub -
 same patients.out imported/patients.csv
 same resultats.out imported/resultats.csv
 cp -r pkg tampered; printf 'x' | dd of=tampered/resultats.csv.age bs=1 seek=5000 conv=notrunc 2>/dev/null
-expect_code 3 $CORDON open tampered -i recipient.key --out t.out
+expect_code 3 $CORDON open tampered -i recipient.key --processor-key vendor.key.pub --out t.out
 expect_stderr "does not match the SHA-256"
 [ ! -e t.out ] && [ ! -e t.out.partial ] || fail "a refused open left output"
 $CORDON sign-keygen -o other.key >/dev/null
 expect_code 3 $CORDON open pkg -i recipient.key --processor-key other.key.pub --out t.out
+grep -q '"manifest_signed": true' pkg/manifest.json || fail "the manifest does not say it is signed"
+pass
+
+# The manifest is signed and checked unless someone says otherwise, loudly.
+expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.pub --out nokey
+expect_stderr "no key to sign the manifest"
+expect_stderr "--unsigned-manifest"
+[ ! -e nokey ] && [ ! -e nokey.partial ] || fail "a refused extract left a package"
+expect_code 3 $CORDON open pkg -i recipient.key --out t.out
+expect_stderr "--skip-manifest-signature"
+[ ! -e t.out ] || fail "an unchecked open wrote output"
+expect_code 0 $CORDON extract --order order.toml --source src --controller-key ctrl.pub \
+  --unsigned-manifest --out unsigned-pkg
+grep -q "NOT signed" "$T/.out" || fail "an unsigned package without a word"
+grep -q '"manifest_signed": false' unsigned-pkg/manifest.json || fail "the manifest hides it is unsigned"
+[ ! -e unsigned-pkg/manifest.json.minisig ] || fail "an unsigned package has a signature"
+expect_code 3 $CORDON open unsigned-pkg -i recipient.key --processor-key vendor.key.pub --out t.out
+expect_stderr "is not signed"
+expect_code 0 $CORDON open unsigned-pkg -i recipient.key --skip-manifest-signature --out unchecked
+grep -q "NOT checked" "$T/.out" || fail "an unchecked open without a word"
+same patients.out unchecked/patients.csv
 
 # Refusals: exit 3, nothing written.
 refused() {  # refused NAME EXPECTED_STDERR [extract args...]
   local name=$1 why=$2; shift 2
-  expect_code 3 $CORDON extract --source src --controller-key ctrl.pub --out "out-$name" "$@"
+  expect_code 3 $CORDON extract --source src --controller-key ctrl.pub --signing-key vendor.key \
+    --out "out-$name" "$@"
   expect_stderr "$why"
   [ ! -e "out-$name" ] && [ ! -e "out-$name.partial" ] || fail "refusal $name left a package"
 }
@@ -75,15 +97,18 @@ refused no-fit "unknown column NOM_PATIENT" --order nofit.toml
 sed 's/^NOM = "keep"/NOM = "keep"\nCOMMENTAIRE_P = "keep"/' order.toml >freetext.toml; resign freetext.toml
 refused free-text "looks like free text" --order freetext.toml
 sed 's/^NOM = "keep"/NOM = "keep"\nCOMMENTAIRE_P = "keep:free-text"/' order.toml >freetext-ok.toml; resign freetext-ok.toml
-expect_code 0 $CORDON extract --order freetext-ok.toml --source src --controller-key ctrl.pub --out pkg-ft
+expect_code 0 $CORDON extract --order freetext-ok.toml --source src --controller-key ctrl.pub \
+  --signing-key vendor.key --out pkg-ft
 grep -q '"fate": "keep:free-text"' pkg-ft/manifest.json || fail "the manifest does not show the free-text decision"
-expect_code 4 $CORDON extract --order order.toml --source src --controller-key ctrl.pub --out pkg
+expect_code 4 $CORDON extract --order order.toml --source src --controller-key ctrl.pub \
+  --signing-key vendor.key --out pkg
 
 # Interrupted runs: SIGTERM removes everything; SIGKILL leaves no DIR and
 # nothing anyone can open (the age header is written last).
 $CORDON testdata lis-fr --patients 400000 --seed 2 -o big 2>/dev/null
 for sig in TERM KILL; do
-  $CORDON extract --order order.toml --source big --controller-key ctrl.pub --out "killed-$sig" &
+  $CORDON extract --order order.toml --source big --controller-key ctrl.pub --signing-key vendor.key \
+    --out "killed-$sig" &
   pid=$!
   for _ in $(seq 500); do [ -s "killed-$sig.partial/patients.csv.age" ] && break; sleep 0.01; done
   [ -e "killed-$sig.partial" ] || fail "could not catch extract mid-run (test cannot fail)"
@@ -96,7 +121,8 @@ for sig in TERM KILL; do
       if age -d -i recipient.key "$f" >/dev/null 2>&1; then fail "$f is readable after SIGKILL"; fi
       if head -c 21 "$f" | grep -q "age-encryption.org"; then fail "$f has an age header after SIGKILL"; fi
     done
-    expect_code 4 $CORDON extract --order order.toml --source big --controller-key ctrl.pub --out "killed-$sig"
+    expect_code 4 $CORDON extract --order order.toml --source big --controller-key ctrl.pub \
+      --signing-key vendor.key --out "killed-$sig"
     expect_stderr "interrupted"
   fi
   pass

@@ -27,7 +27,7 @@ expect_code 0 $CORDON plan --order order.toml --source src
 expect_code 0 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub \
   --signing-key vendor.key --out pkg
 expect_code 3 $CORDON extract --order order.toml --source src --controller-key vendor.key.pub \
-  --out pkg2                                     # wrong controller key: refused, recorded
+  --signing-key vendor.key --out pkg2            # wrong controller key: refused, recorded
 expect_code 0 $CORDON open pkg -i recipient.key --processor-key vendor.key.pub --out imported
 expect_code 0 $CORDON scan imported
 expect_code 0 $CORDON report --order $order -o report.md

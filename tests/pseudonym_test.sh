@@ -11,6 +11,7 @@ $CORDON testdata lis-fr --patients 3000 --seed 5 -o src 2>/dev/null
 age-keygen -o recipient.key 2>/dev/null
 recipient=$(age-keygen -y recipient.key)
 $CORDON sign-keygen -o ctrl.key >/dev/null
+$CORDON sign-keygen -o vendor.key >/dev/null   # the processor signs each manifest
 key_id=$($CORDON pseudokey new -o lab.pseudokey 2>/dev/null)
 [ "$(stat -c %a lab.pseudokey)" = 600 ] || fail "the pseudonym key is readable by others"
 [ "$($CORDON pseudokey id lab.pseudokey)" = "$key_id" ] || fail "pseudokey id"
@@ -22,7 +23,7 @@ make_order() {  # DOMAIN OUT
   $CORDON order sign -k ctrl.key "$2" >/dev/null
 }
 extract() {  # ORDER SOURCE OUT
-  $CORDON extract --order "$1" --source "$2" --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --out "$3" >/dev/null
+  $CORDON extract --order "$1" --source "$2" --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key lab.pseudokey --out "$3" >/dev/null
   mkdir -p "$3.plain"
   for t in patients resultats; do age -d -i recipient.key "$3/$t.csv.age" >"$3.plain/$t.csv"; done
 }
@@ -30,10 +31,10 @@ make_order lab42-test order.toml
 expect_code 0 $CORDON order check order.toml --source src
 
 # Without the key, or with another one: refused (exit 3), nothing written.
-expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --out nokey
+expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --out nokey
 expect_stderr "--pseudonym-key"
 $CORDON pseudokey new -o other.pseudokey >/dev/null 2>&1
-expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --pseudonym-key other.pseudokey --out wrong
+expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key other.pseudokey --out wrong
 expect_stderr "the order names $key_id"
 [ ! -e nokey ] && [ ! -e wrong ] && [ ! -e wrong.partial ] || fail "a refused extraction left files"
 pass
@@ -49,8 +50,8 @@ pass
 extract order.toml src again
 same pkg.plain/patients.csv again.plain/patients.csv
 same pkg.plain/resultats.csv again.plain/resultats.csv
-$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --threads 1 --out one >/dev/null
-$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --threads 5 --out five >/dev/null
+$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key lab.pseudokey --threads 1 --out one >/dev/null
+$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key lab.pseudokey --threads 5 --out five >/dev/null
 age -d -i recipient.key one/patients.csv.age >one.csv
 age -d -i recipient.key five/patients.csv.age >five.csv
 same one.csv pkg.plain/patients.csv
@@ -135,7 +136,7 @@ $CORDON order sign -k ctrl.key k-suppress.toml >/dev/null
 expect_code 0 $CORDON plan --order k-refuse.toml --source src --pseudonym-key lab.pseudokey
 grep -q "k        1 (smallest group on DATE_NAISSANCE, CP, SEXE" "$T/.out" || fail "plan does not report k"
 grep -q "(extract refuses)" "$T/.out" || fail "plan does not say extract refuses"
-expect_code 3 $CORDON extract --order k-refuse.toml --source src --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --out kref
+expect_code 3 $CORDON extract --order k-refuse.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key lab.pseudokey --out kref
 expect_stderr "rows are in groups smaller than min_k = 5"
 [ ! -e kref ] || fail "a refused extraction left a package"
 extract k-suppress.toml src ksup
@@ -157,7 +158,7 @@ sed -e "s/0000000000000000/$key_id/" \
   -e "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
   "$top/docs/orders/dk-care-test-server.toml" >dk.toml
 $CORDON order sign -k ctrl.key dk.toml >/dev/null
-$CORDON extract --order dk.toml --source dk --controller-key ctrl.key.pub --pseudonym-key lab.pseudokey --out dkpkg >/dev/null
+$CORDON extract --order dk.toml --source dk --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key lab.pseudokey --out dkpkg >/dev/null
 mkdir dk.plain
 for t in borgere besoeg; do age -d -i recipient.key "dkpkg/$t.csv.age" >"dk.plain/$t.csv"; done
 python3 - dk dk.plain <<'PY' || fail "Danish test data"

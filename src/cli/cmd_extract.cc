@@ -184,6 +184,7 @@ struct ExtractArgs {
   std::string pseudonym_key;
   std::string out;
   size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  bool unsigned_manifest = false;
   bool json = false;
 };
 
@@ -202,17 +203,21 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     pseudonym_key.emplace(std::move(key));
   }
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
-  pipeline::ExtractRequest req;
-  req.pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr;
-  req.threads = a.threads;
-  req.order_path = a.order;
-  req.signature_path = a.signature;
-  req.controller_key = pub;
-  req.processor_key = processor ? &*processor : nullptr;
-  req.out_dir = a.out;
-  req.clock = pipeline::Clock::System();
+  const pipeline::ExtractRequest req{.order_path = a.order,
+                                     .signature_path = a.signature,
+                                     .controller_key = pub,
+                                     .processor_key = processor ? &*processor : nullptr,
+                                     .allow_unsigned_manifest = a.unsigned_manifest,
+                                     .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
+                                     .threads = a.threads,
+                                     .out_dir = a.out,
+                                     .clock = pipeline::Clock::System()};
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
-  if (processor) event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
+  if (processor) {
+    event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
+    SetActorPerson(event, *processor);
+  }
+  event["manifest_signed"] = processor.has_value();
   if (pseudonym_key) event["key_ids"]["pseudonym"] = pseudonym_key->id();
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, src, TerminalProgress()));
@@ -250,7 +255,8 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   char secs_text[32];
   (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
   std::cout << "package " << a.out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
-            << (processor ? " (signed)" : "") << ", in " << secs_text << " s\n";
+            << (processor ? " (signed)" : " (NOT signed: --unsigned-manifest)") << ", in "
+            << secs_text << " s\n";
   return Ok();
 }
 
@@ -259,21 +265,30 @@ struct OpenArgs {
   std::string package;
   std::vector<std::string> identities;
   std::string processor_key;
+  bool skip_manifest_signature = false;
+  std::string signing_key;  // names the person opening (the ledger's actor)
   std::string out;
   bool allow_expired = false;
 };
 
 Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
-  CORDON_ASSIGN_OR_RETURN(auto ids, LoadIdentities(a.identities));
-  pipeline::OpenRequest req;
-  req.package_dir = a.package;
-  req.identities = &ids;
-  if (!a.processor_key.empty()) {
-    CORDON_ASSIGN_OR_RETURN(req.processor_key, LoadPublicKey(a.processor_key));
+  if (!a.signing_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
+    SetActorPerson(event, key);
   }
-  req.out_dir = a.out;
-  req.allow_expired = a.allow_expired;
-  req.clock = pipeline::Clock::System();
+  CORDON_ASSIGN_OR_RETURN(auto ids, LoadIdentities(a.identities));
+  std::optional<sign::PublicKey> processor_key;
+  if (!a.processor_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(processor_key, LoadPublicKey(a.processor_key));
+  }
+  const pipeline::OpenRequest req{.package_dir = a.package,
+                                  .identities = ids,
+                                  .processor_key = processor_key,
+                                  .skip_manifest_signature = a.skip_manifest_signature,
+                                  .out_dir = a.out,
+                                  .allow_expired = a.allow_expired,
+                                  .clock = pipeline::Clock::System()};
+  event["manifest_signature"] = processor_key ? "verified" : "skipped";
   // Name the package and its order before opening: a refusal is recorded too.
   if (auto text = ReadFileLimited(a.package + "/manifest.json", 1 << 20); text.ok()) {
     event["package"] = {{"manifest_sha256", HexEncode(crypto::Sha256::Hash(*text))}};
@@ -291,7 +306,9 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
   for (const auto& [name, bytes] : r.files)
     std::cout << a.out << "/" << name << ": " << Size(bytes) << "\n";
   std::cout << "opened package of order " << r.order_id
-            << (req.processor_key ? " (manifest signature verified)" : "") << "\n";
+            << (req.processor_key ? " (manifest signature verified)"
+                                  : " (manifest signature NOT checked: --skip-manifest-signature)")
+            << "\n";
   return Ok();
 }
 
@@ -319,9 +336,11 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
   CLI::App* extract = app.add_subcommand(
       "extract",
       "Extract exactly what a signed order names, sealed with age to its recipients:\n"
-      "DIR/<table>.csv.age and DIR/manifest.json (+ .minisig with --signing-key). Refuses\n"
-      "(exit 3, nothing written) an unsigned, altered, expired or ill-fitting order.\n"
-      "  cordon extract --order order.toml --source export/ --controller-key lab.pub --out pkg");
+      "DIR/<table>.csv.age, DIR/manifest.json and its signature (--signing-key). Refuses\n"
+      "(exit 3, nothing written) an unsigned, altered, expired or ill-fitting order, and\n"
+      "runs without --signing-key only with --unsigned-manifest.\n"
+      "  cordon extract --order order.toml --source export/ --controller-key lab.pub \\\n"
+      "      --signing-key vendor.key --out pkg");
   extract->add_option("--order", e->order, "the order (TOML), signed by the controller")
       ->required();
   extract->add_option("--signature", e->signature,
@@ -330,7 +349,13 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
   extract->add_option("--controller-key", e->controller_key, "the controller's public key (.pub)")
       ->required();
   extract->add_option("--signing-key", e->signing_key,
-                      "the processor's secret key: signs manifest.json");
+                      "the processor's secret key: signs manifest.json (required unless "
+                      "--unsigned-manifest)");
+  extract
+      ->add_flag("--unsigned-manifest", e->unsigned_manifest,
+                 "write the package without signing its manifest (it says "
+                 "\"manifest_signed\": false); the recipient cannot tell it from a forgery")
+      ->excludes("--signing-key");
   extract->add_option("--pseudonym-key", e->pseudonym_key,
                       "the controller's pseudonym key, for orders that pseudonymize (its id "
                       "must be the order's pseudonym_key_id)");
@@ -357,10 +382,17 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
   open->add_option("-i,--identity", o->identities, "identity file (repeatable)")
       ->required()
       ->allow_extra_args(false);
-  open->add_option("--processor-key", o->processor_key,
-                   "verify manifest.json.minisig with this public key");
+  auto* pk = open->add_option("--processor-key", o->processor_key,
+                              "verify manifest.json.minisig with this public key (required "
+                              "unless --skip-manifest-signature)");
+  open->add_flag("--skip-manifest-signature", o->skip_manifest_signature,
+                 "open without checking who made the manifest")
+      ->excludes(pk);
   open->add_option("--out", o->out, "directory to create with the decrypted tables")->required();
   open->add_flag("--allow-expired", o->allow_expired, "open even after the retention deadline");
+  open->add_option("--signing-key", o->signing_key,
+                   "your personal signing key (cordon sign-keygen --name): the ledger records "
+                   "you, by name, as the person who opened the package");
   AddLedgerOption(open, o->ledger);
   open->callback([o, exit_code] {
     *exit_code =

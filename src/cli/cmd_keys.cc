@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "age/keys.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/diagnostic.h"
 #include "sign/minisign.h"
+#include "sign/person.h"
 
 namespace cordon::cli {
 namespace {
@@ -42,19 +44,46 @@ Status Keygen(const KeygenArgs& args) {
   return Ok();
 }
 
-Status SignKeygen(const std::string& output) {
-  sign::SecretKey key = sign::SecretKey::Generate();
-  std::string pub_path = output + ".pub";
-  if (PathExists(pub_path)) {
-    return Error(ErrorCode::kAlreadyExists,
-                 pub_path + " already exists; cordon does not overwrite it");
+struct SignKeygenArgs {
+  std::string output;
+  std::string name;
+};
+
+Status SignKeygen(const SignKeygenArgs& a) {
+  std::optional<sign::SecretKey> made;
+  if (a.name.empty()) {
+    made.emplace(sign::SecretKey::Generate());
+  } else {
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey personal, sign::SecretKey::GeneratePersonal(a.name));
+    made.emplace(std::move(personal));
   }
-  CORDON_TRY(WriteFileAtomic(output, key.Format().RevealBytes(), 0600, Overwrite::kRefuse));
+  const sign::SecretKey& key = *made;
+  const std::string pub_path = a.output + ".pub", statement_path = pub_path + ".minisig";
+  for (const std::string& path : {pub_path, statement_path}) {
+    if (PathExists(path)) {
+      return Error(ErrorCode::kAlreadyExists,
+                   path + " already exists; cordon does not overwrite it");
+    }
+  }
+  std::optional<sign::Signature> statement;
+  if (!key.person().empty()) {
+    CORDON_ASSIGN_OR_RETURN(sign::Signature s, sign::SignKeyStatement(key));
+    statement.emplace(std::move(s));
+  }
+  CORDON_TRY(WriteFileAtomic(a.output, key.Format().RevealBytes(), 0600, Overwrite::kRefuse));
   CORDON_TRY(
       WriteFileAtomic(pub_path, AsBytes(key.public_key().Format()), 0644, Overwrite::kRefuse));
+  if (statement) {
+    CORDON_TRY(
+        WriteFileAtomic(statement_path, AsBytes(statement->Format()), 0644, Overwrite::kRefuse));
+  }
   std::cout << "key id " << sign::KeyIdHex(key.key_id()) << "\n"
-            << "secret key: " << output << " (keep it private)\n"
+            << "secret key: " << a.output << " (keep it private)\n"
             << "public key: " << pub_path << " (give it to whoever verifies)\n";
+  if (statement) {
+    std::cout << "person: " << key.person() << ", in every signature it makes and in "
+              << statement_path << " (minisign -Vm " << pub_path << " -p " << pub_path << ")\n";
+  }
   return Ok();
 }
 
@@ -72,14 +101,19 @@ void RegisterKeyCommands(CLI::App& app, int* exit_code) {
       ->excludes(keygen->get_option("--output"));
   keygen->callback([args, exit_code] { *exit_code = Finish(Keygen(*args)); });
 
-  auto out = std::make_shared<std::string>();
-  CLI::App* skg = app.add_subcommand("sign-keygen",
-                                     "Create a minisign-compatible Ed25519 signing key pair.\n"
-                                     "  cordon sign-keygen -o controller.key   writes "
-                                     "controller.key (0600) and controller.key.pub");
-  skg->add_option("-o,--output", *out, "secret key file; the public key goes to FILE.pub")
+  auto sk = std::make_shared<SignKeygenArgs>();
+  CLI::App* skg = app.add_subcommand(
+      "sign-keygen",
+      "Create a minisign-compatible Ed25519 signing key pair; with --name, a personal key:\n"
+      "every signature it makes names you, and the ledger records you by name.\n"
+      "  cordon sign-keygen --name \"Olivier Martin\" -o olivier.key   writes olivier.key "
+      "(0600),\n      olivier.key.pub and olivier.key.pub.minisig (the key's own signed "
+      "statement of the name)");
+  skg->add_option("-o,--output", sk->output, "secret key file; the public key goes to FILE.pub")
       ->required();
-  skg->callback([out, exit_code] { *exit_code = Finish(SignKeygen(*out)); });
+  skg->add_option("--name", sk->name,
+                  "the person who holds the key, as they sign (not an e-mail address)");
+  skg->callback([sk, exit_code] { *exit_code = Finish(SignKeygen(*sk)); });
 }
 
 }  // namespace cordon::cli

@@ -173,7 +173,14 @@ Status Show(const ShowArgs& a) {
       continue;
     }
     nlohmann::json e = nlohmann::json::parse(AsChars(entry), nullptr, false);
-    std::cout << i << "  " << Field(e, "time") << "  " << Field(e, "actor", "user") << "@"
+    // The person first when a personal key named one (docs/ledger.md).
+    std::string person;
+    if (e.is_object() && e.contains("actor") && e["actor"].is_object() &&
+        e["actor"].contains("person") && e["actor"]["person"].is_object() &&
+        e["actor"]["person"].contains("name") && e["actor"]["person"]["name"].is_string()) {
+      person = e["actor"]["person"]["name"].get<std::string>() + " ";
+    }
+    std::cout << i << "  " << Field(e, "time") << "  " << person << Field(e, "actor", "user") << "@"
               << Field(e, "actor", "host") << "  " << Field(e, "action") << "  "
               << Field(e, "outcome");
     if (e.contains("order")) std::cout << "  order " << Field(e, "order", "id");

@@ -102,6 +102,7 @@ Status SignOrder(const OrderSignArgs& a, nlohmann::json& event) {
   if (!loaded.problems.empty()) return order::ProblemsError(a.order, loaded.problems);
   CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.key));
   event["key_id"] = sign::KeyIdHex(key.key_id());
+  SetActorPerson(event, key);
   MemorySource m(text);
   CORDON_ASSIGN_OR_RETURN(
       sign::Signature sig,

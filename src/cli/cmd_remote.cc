@@ -1,6 +1,7 @@
-// `cordon remote`: the exchange's client. The server's certificate is
-// pinned on first use (or given with --fingerprint) and checked on every
-// connection; the session token is kept per server in
+// `cordon remote`: the exchange's client. The server's public key is pinned
+// per host:port (given with --fingerprint, or confirmed on the terminal at
+// first use) and checked on every connection; the session token is kept per
+// server in
 // ${XDG_CONFIG_HOME:-~/.config}/cordon/remote.json (0600) and lasts what the
 // server allows (15 minutes idle, 12 hours at most).
 #include <fcntl.h>
@@ -66,13 +67,6 @@ std::string ServerUrl(const RemoteArgs& a) {
   return url;
 }
 
-bool LoopbackUrl(const std::string& url) {
-  for (const char* p : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
-    if (url.rfind(p, 0) == 0) return true;
-  }
-  return false;
-}
-
 // A connected client with its session token (if logged in).
 struct Remote {
   serve::HttpClient client;
@@ -85,34 +79,85 @@ struct Remote {
   }
 };
 
+// A key seen for the first time in this run is trusted only when a person
+// says it is the one `cordon serve` printed: on the terminal (/dev/tty, not
+// stdin, which a script may feed), answering "yes". Without a terminal the
+// answer is no.
+bool ConfirmedOnTerminal(const std::string& url, const std::string& fingerprint) {
+  UniqueFd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (tty.get() < 0) return false;
+  const std::string prompt = "cordon remote: first connection to " + url +
+                             ". Its key's SHA-256 fingerprint is\n  " + fingerprint +
+                             "\nIs it the one `cordon serve` printed (ask the exchange's admin)? "
+                             "Type yes to pin it: ";
+  if (::write(tty.get(), prompt.data(), prompt.size()) < 0) return false;
+  std::string answer;
+  char c = 0;
+  while (answer.size() < 16 && ::read(tty.get(), &c, 1) == 1 && c != '\n') answer += c;
+  return answer == "yes";
+}
+
+// Connects to the exchange, trusting it only through a pin on its public
+// key, stored per host:port (docs/exchange.md). A key met for the first time
+// must be vouched for (--fingerprint, or confirmed on the terminal) before
+// anything is sent: no password, code, enrolment or session token goes to a
+// server nobody checked. Pins stored by older versions (the certificate's
+// SHA-256, per URL) are upgraded to the key's when they match.
 Result<Remote> Connect(const RemoteArgs& a) {
   const std::string url = ServerUrl(a);
   if (url.empty()) {
     return Error(ErrorCode::kInvalidArgument, "which exchange?",
                  "pass --server https://HOST:PORT or set CORDON_SERVER");
   }
-  if (url.rfind("https://", 0) != 0 && !LoopbackUrl(url)) {
+  CORDON_ASSIGN_OR_RETURN(serve::ServerEndpoint endpoint, serve::ParseServerUrl(url));
+  if (!endpoint.tls && !serve::IsLoopbackHost(endpoint.host)) {
     return Error(ErrorCode::kRefused, url + ": the exchange is reached over https:// only",
-                 "plain http:// is for a server on this machine (127.0.0.1) only");
+                 "plain http:// is for a server on this machine (localhost, 127.0.0.0/8, "
+                 "[::1]) only");
   }
   json state = LoadState();
   if (!state["servers"].is_object()) state["servers"] = json::object();
+  if (!state["pins"].is_object()) state["pins"] = json::object();
   json& server = state["servers"][url];
   if (!server.is_object()) server = json::object();
-  std::string pin = a.fingerprint;
-  if (pin.empty() && server.contains("fingerprint") && server["fingerprint"].is_string()) {
-    pin = server["fingerprint"].get<std::string>();
+  const std::string pin_key = endpoint.PinKey();
+  json& pin_entry = state["pins"][pin_key];
+  if (!pin_entry.is_object()) pin_entry = json::object();
+  const std::string stored = pin_entry.value("key_sha256", "");
+  const std::string legacy = stored.empty() ? server.value("fingerprint", "") : "";
+
+  serve::ClientOptions o;
+  o.url = url;
+  o.timeout = std::chrono::seconds(120);
+  if (!a.fingerprint.empty()) {
+    o.pin = a.fingerprint;  // the person vouches for it: it replaces a stored pin
+  } else if (!stored.empty() || !legacy.empty()) {
+    o.pin = stored;
+    o.legacy_certificate_pin = legacy;
+  } else {
+    o.trust = serve::Trust::kFirstUse;
   }
-  serve::ClientOptions o{url, pin, false, std::chrono::seconds(120)};
   CORDON_ASSIGN_OR_RETURN(serve::HttpClient client, serve::HttpClient::Connect(o));
-  if (url.rfind("https://", 0) == 0 && pin.empty()) {
-    std::cerr << "cordon remote: first connection to " << url
-              << "; its certificate is now pinned:\n  " << client.fingerprint()
-              << "\n  check that it is the fingerprint `cordon serve` printed.\n";
-  }
-  if (url.rfind("https://", 0) == 0 && server.value("fingerprint", "") != client.fingerprint()) {
-    server["fingerprint"] = client.fingerprint();
-    CORDON_TRY(SaveState(state));
+  if (endpoint.tls) {
+    const std::string& key = client.key_fingerprint();
+    if (o.trust == serve::Trust::kFirstUse) {
+      if (!ConfirmedOnTerminal(url, key)) {
+        return Error(ErrorCode::kRefused,
+                     "first connection to " + pin_key + ": its key " + key +
+                         " is not confirmed, so nothing was sent",
+                     "pass --fingerprint with the key fingerprint `cordon serve` printed (the "
+                     "exchange's admin has it), or run on a terminal to confirm it");
+      }
+      std::cerr << "cordon remote: " << pin_key << " is now pinned to key " << key << "\n";
+    } else if (o.pin.empty()) {
+      std::cerr << "cordon remote: " << pin_key
+                << ": the pinned certificate matched; the pin is now its key's:\n  " << key << "\n";
+    }
+    if (stored != key || server.contains("fingerprint")) {
+      pin_entry = json{{"key_sha256", key}};
+      server.erase("fingerprint");
+      CORDON_TRY(SaveState(state));
+    }
   }
   std::string token = server.value("token", "");
   return Remote{std::move(client), url, std::move(token)};
@@ -505,8 +550,9 @@ Status Logins(const RemoteArgs& a, bool everyone) {
 void AddRemoteOptions(CLI::App* cmd, RemoteArgs& a) {
   cmd->add_option("--server", a.server, "the exchange, https://HOST:PORT (or $CORDON_SERVER)");
   cmd->add_option("--fingerprint", a.fingerprint,
-                  "the server certificate's SHA-256 (as `cordon serve` prints it); otherwise "
-                  "pinned on first use");
+                  "the SHA-256 of the exchange's public key, as `cordon serve` prints it; "
+                  "needed at the first connection to a host:port unless you confirm it on "
+                  "the terminal");
   cmd->add_flag("--json", a.json, "print the server's JSON");
 }
 

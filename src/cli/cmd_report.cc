@@ -41,6 +41,23 @@ uint64_t Num(const nlohmann::json& j, const char* key) {
                                                                          : 0;
 }
 
+// Who acted, for the "Who" column. A command run on this machine names the
+// person by their personal signing key, beside the Unix account; without
+// one, `no_person` is set and the report shows it in red: "root@vm" names
+// nobody. The exchange's events name their account in the sentence.
+std::string Who(const nlohmann::json& e, bool& no_person) {
+  no_person = false;
+  const nlohmann::json actor = e.value("actor", nlohmann::json::object());
+  if (!actor.is_object() || !actor.contains("user")) return {};
+  const std::string account = Str(actor, "user") + "@" + Str(actor, "host");
+  const nlohmann::json person = actor.value("person", nlohmann::json());
+  if (person.is_object() && !Str(person, "name").empty()) {
+    return Str(person, "name") + " (key " + Str(person, "key_id") + "; " + account + ")";
+  }
+  no_person = true;
+  return account + " — no personal key";
+}
+
 // What happened, in a sentence a DPO reads without the format at hand.
 std::string Sentence(const nlohmann::json& e) {
   const std::string action = Str(e, "action");
@@ -210,7 +227,7 @@ Status Report(const ReportArgs& a) {
         "</title>\n<style>body{font:15px/1.5 system-ui,sans-serif;max-width:70em;margin:2em "
         "auto;padding:0 1em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:"
         "1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}th{background:#f3f3f3}"
-        ".refused,.failed{color:#a00;font-weight:600}pre{background:#f6f6f6;padding:1em;"
+        ".refused,.failed,.noperson{color:#a00;font-weight:600}pre{background:#f6f6f6;padding:1em;"
         "overflow-x:auto;font-size:12px}</style>\n</head><body>\n<h1>" +
         HtmlEscape(title) + "</h1>\n<p>" + HtmlEscape(intro) + "</p>\n";
     doc +=
@@ -219,8 +236,10 @@ Status Report(const ReportArgs& a) {
     for (const auto& ev : events) {
       const auto& e = ev.json;
       const std::string outcome = Str(e, "outcome");
+      bool no_person = false;
+      const std::string who = Who(e, no_person);
       doc += "<tr><td>" + std::to_string(ev.index) + "</td><td>" + HtmlEscape(Str(e, "time")) +
-             "</td><td>" + HtmlEscape(Str(e["actor"], "user") + "@" + Str(e["actor"], "host")) +
+             "</td><td" + (no_person ? " class=\"noperson\"" : "") + ">" + HtmlEscape(who) +
              "</td><td>" + HtmlEscape(Sentence(e)) + "</td><td class=\"" + HtmlEscape(outcome) +
              "\">" + HtmlEscape(Outcome(e)) + "</td></tr>\n";
     }
@@ -250,8 +269,10 @@ Status Report(const ReportArgs& a) {
     doc += "| # | When (UTC) | Who | What | Outcome |\n|---|---|---|---|---|\n";
     for (const auto& ev : events) {
       const auto& e = ev.json;
+      bool no_person = false;
+      const std::string who = MdEscape(Who(e, no_person));
       doc += "| " + std::to_string(ev.index) + " | " + MdEscape(Str(e, "time")) + " | " +
-             MdEscape(Str(e["actor"], "user") + "@" + Str(e["actor"], "host")) + " | " +
+             (no_person ? "<span style=\"color:#a00\">**" + who + "**</span>" : who) + " | " +
              MdEscape(Sentence(e)) + " | " + MdEscape(Outcome(e)) + " |\n";
     }
     if (events.empty()) doc += "\n**No operation is recorded under this order.**\n";

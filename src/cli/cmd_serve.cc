@@ -120,8 +120,9 @@ Status Serve(const ServeArgs& flags) {
     const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
     CORDON_ASSIGN_OR_RETURN(
         serve::HttpClient client,
+        // A webhook over https:// is checked against the system's CAs.
         serve::HttpClient::Connect(
-            {url.substr(0, slash), {}, url.rfind("https://", 0) == 0, std::chrono::seconds(10)}));
+            {url.substr(0, slash), {}, serve::Trust::kSystemCas, std::chrono::seconds(10)}));
     CORDON_ASSIGN_OR_RETURN(serve::ClientResponse r, client.Send("POST", path, {}, json));
     if (r.status / 100 != 2) return Error(ErrorCode::kIo, "HTTP " + std::to_string(r.status));
     return Ok();
@@ -147,9 +148,14 @@ Status Serve(const ServeArgs& flags) {
       }
       CORDON_ASSIGN_OR_RETURN(id, serve::LoadTlsIdentity(tls_cert, tls_key));
     } else {
-      CORDON_ASSIGN_OR_RETURN(id, serve::LoadOrCreateTlsIdentity(a.data, LocalHostName()));
+      CORDON_ASSIGN_OR_RETURN(id,
+                              serve::LoadOrCreateTlsIdentity(a.data, LocalHostName(),
+                                                             static_cast<int64_t>(time(nullptr))));
       if (id.generated)
         std::cerr << "cordon serve: generated a self-signed certificate in " << a.data << "/tls/\n";
+      if (id.renewed)
+        std::cerr << "cordon serve: renewed the certificate in " << a.data
+                  << "/tls/ (same key: pinned clients notice nothing)\n";
     }
     so.cert_file = id.cert_file;
     so.key_file = id.key_file;
@@ -168,8 +174,8 @@ Status Serve(const ServeArgs& flags) {
       std::string(so.tls ? "https://" : "http://") + host + ":" + std::to_string(server->port());
   std::cerr << "cordon serve: listening on " << url << "\n";
   if (so.tls) {
-    std::cerr << "cordon serve: certificate SHA-256 fingerprint (clients pin it):\n  "
-              << fingerprint << "\n";
+    std::cerr << "cordon serve: public key SHA-256 fingerprint (clients pin it):\n  " << fingerprint
+              << "\n";
   }
   std::cerr << "cordon serve: deletion certificates are signed with " << a.data
             << "/exchange.pub; alerts go to " << ao.file << "\n";
@@ -199,7 +205,7 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
       "Run the exchange: named accounts with MFA, access on approved grants, encrypted\n"
       "packages only, deletion with certificates, alerts. State lives in --data DIR.\n"
       "  cordon serve --data /var/lib/cordon --listen 0.0.0.0:8443\n"
-      "First start: a self-signed certificate is made (its fingerprint is printed for\n"
+      "First start: a self-signed certificate is made (its key's fingerprint is printed for\n"
       "clients to pin). Then: cordon admin user add ..., cordon admin processor-key add ...");
   cmd->add_option("--data", a->data, "the exchange's data directory (created 0700)")->required();
   cmd->add_option("--config", a->config,

@@ -130,7 +130,17 @@ Status Recorded(const LedgerArgs& args, std::string_view action,
   return result;
 }
 
-nlohmann::json ActorJson() { return {{"user", UserName()}, {"host", HostName()}}; }
+nlohmann::json ActorJson() {
+  return {{"user", UserName()}, {"host", HostName()}, {"person", nullptr}};
+}
+
+void SetActorPerson(nlohmann::json& event, const sign::SecretKey& key) {
+  nlohmann::json person = nullptr;
+  if (!key.person().empty()) {
+    person = {{"name", key.person()}, {"key_id", sign::KeyIdHex(key.key_id())}};
+  }
+  event["actor"]["person"] = person;
+}
 
 std::string LocalHostName() { return HostName(); }
 

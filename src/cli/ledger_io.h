@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "ledger/ledger.h"
+#include "sign/minisign.h"
 
 namespace cordon::cli {
 
@@ -35,7 +36,7 @@ bool IsDefaultLedger(const LedgerArgs& args);
 // recovery are printed on stderr.
 Result<ledger::Ledger> OpenLedgerForAppend(const LedgerArgs& args);
 
-// Runs `body`, then appends one event — {"action", "actor": {"user","host"},
+// Runs `body`, then appends one event — {"action", "actor": {"user","host","person"},
 // what the body added, "outcome": "ok"|"refused"|"failed", "error"} — and a
 // new checkpoint. The ledger is opened before the body runs. Returns the
 // body's status (or the ledger's error when the body succeeded but the event
@@ -43,8 +44,14 @@ Result<ledger::Ledger> OpenLedgerForAppend(const LedgerArgs& args);
 Status Recorded(const LedgerArgs& args, std::string_view action,
                 const std::function<Status(nlohmann::json& event)>& body);
 
-// {"user", "host"} of whoever runs this process.
+// {"user", "host", "person": null} of whoever runs this process: the Unix
+// account says little about who acted, so "person" stays null (shown in red
+// by `cordon report`) until a command names one with SetActorPerson.
 nlohmann::json ActorJson();
+
+// Names the person acting: the holder of the personal signing key the
+// command uses ({"name", "key_id"}; null for a key that names nobody).
+void SetActorPerson(nlohmann::json& event, const sign::SecretKey& key);
 std::string LocalHostName();
 
 // {"id", "sha256"} of an order file, as far as it can be read and parsed

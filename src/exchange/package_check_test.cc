@@ -43,13 +43,13 @@ class PackageCheckTest : public ::testing::Test {
                     .ok());
     auto src = source::CsvSource::Open(Path("src"), {});
     ASSERT_TRUE(src.ok());
-    pipeline::ExtractRequest r;
-    r.order_path = Path("order.toml");
-    r.controller_key = controller_.public_key();
-    r.processor_key = &processor_;
-    r.out_dir = Path("pkg");
-    r.clock = {order::DaysFromCivil(2029, 1, 1), "2029-01-01T00:00:00Z"};
-    auto made = pipeline::Extract(r, *src);
+    auto made =
+        pipeline::Extract({.order_path = Path("order.toml"),
+                           .controller_key = controller_.public_key(),
+                           .processor_key = &processor_,
+                           .out_dir = Path("pkg"),
+                           .clock = {order::DaysFromCivil(2029, 1, 1), "2029-01-01T00:00:00Z"}},
+                          *src);
     ASSERT_TRUE(made.ok()) << made.error().message();
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -1,5 +1,7 @@
 #include "net/http_client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -30,38 +32,6 @@ namespace {
 constexpr size_t kChunk = 256 * 1024;
 constexpr size_t kMaxTextBody = 64 * 1024 * 1024;
 
-struct Url {
-  bool tls = true;
-  std::string host, port;
-};
-
-Result<Url> ParseUrl(const std::string& url) {
-  Url u;
-  std::string rest;
-  if (url.rfind("https://", 0) == 0) {
-    rest = url.substr(8);
-  } else if (url.rfind("http://", 0) == 0) {
-    u.tls = false;
-    rest = url.substr(7);
-  } else {
-    return Error(ErrorCode::kInvalidArgument, url + ": not an http:// or https:// URL");
-  }
-  const size_t slash = rest.find('/');
-  if (slash != std::string::npos) rest = rest.substr(0, slash);
-  size_t colon = rest.rfind(':');
-  if (!rest.empty() && rest.front() == '[') {  // [::1]:8443
-    const size_t close = rest.find(']');
-    if (close == std::string::npos) return Error(ErrorCode::kInvalidArgument, url + ": bad host");
-    u.host = rest.substr(1, close - 1);
-    colon = rest.find(':', close);
-  } else {
-    u.host = rest.substr(0, colon);
-  }
-  u.port = colon == std::string::npos ? (u.tls ? "443" : "80") : rest.substr(colon + 1);
-  if (u.host.empty()) return Error(ErrorCode::kInvalidArgument, url + ": no host");
-  return u;
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -72,14 +42,124 @@ Error NetError(const std::string& what, const boost::system::error_code& ec) {
   return Error(ErrorCode::kIo, what + ": " + ec.message());
 }
 
+// Lowercase hex of one pin-sized digest, or empty when `pin` is not one.
+std::string NormalPin(std::string_view pin) {
+  std::string out = Lower(pin);
+  if (out.size() != 64) return {};
+  for (char c : out) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  }
+  return out;
+}
+
+// Constant time for equal sizes: a pin is no secret, but a timing oracle on
+// it would still tell an attacker how close a forged key came.
+bool SamePin(const std::string& want, const std::string& got) {
+  return !want.empty() && want.size() == got.size() &&
+         CRYPTO_memcmp(want.data(), got.data(), want.size()) == 0;
+}
+
+std::string Sha256OfDer(int (*encode)(X509*, unsigned char**), X509* cert) {
+  unsigned char* der = nullptr;
+  const int n = encode(cert, &der);
+  if (n <= 0) return {};
+  std::string fp = CertificateFingerprint(der, static_cast<size_t>(n));
+  OPENSSL_free(der);
+  return fp;
+}
+
+int EncodeCertificate(X509* cert, unsigned char** out) { return i2d_X509(cert, out); }
+int EncodeSpki(X509* cert, unsigned char** out) {
+  return i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), out);
+}
+
 }  // namespace
+
+std::string ServerEndpoint::PinKey() const {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+}
+
+Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
+  ServerEndpoint u;
+  std::string_view rest;
+  if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+  } else if (url.substr(0, 7) == "http://") {
+    u.tls = false;
+    rest = url.substr(7);
+  } else {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(url) + ": not an http:// or https:// URL");
+  }
+  const std::string bad = std::string(url) + ": ";
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  // "http://localhost@attacker.example" names attacker.example.
+  if (rest.find('@') != std::string_view::npos) {
+    return Error(ErrorCode::kInvalidArgument, bad + "user names in the URL are not supported");
+  }
+  std::string_view host, port;
+  bool has_port = false;
+  if (!rest.empty() && rest.front() == '[') {  // [::1]:8443
+    const size_t close = rest.find(']');
+    if (close == std::string_view::npos)
+      return Error(ErrorCode::kInvalidArgument, bad + "bad host");
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return Error(ErrorCode::kInvalidArgument, bad + "bad host");
+    has_port = !after.empty();
+    if (has_port) port = after.substr(1);
+    in6_addr a6{};
+    const std::string text(host);
+    if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) {
+      return Error(ErrorCode::kInvalidArgument, bad + "not an IPv6 address in brackets");
+    }
+    char canon[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, &a6, canon, sizeof canon);
+    u.host = canon;
+  } else {
+    const size_t colon = rest.find(':');
+    host = rest.substr(0, colon);
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = rest.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos)
+      return Error(ErrorCode::kInvalidArgument, bad + "put an IPv6 address in brackets");
+    u.host = Lower(host);
+  }
+  if (u.host.empty()) return Error(ErrorCode::kInvalidArgument, bad + "no host");
+  if (!has_port) {
+    u.port = u.tls ? "443" : "80";
+  } else {
+    unsigned long n = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || n > 65535) {
+        return Error(ErrorCode::kInvalidArgument, bad + "bad port");
+      }
+      n = n * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (port.empty() || n == 0 || n > 65535)
+      return Error(ErrorCode::kInvalidArgument, bad + "bad port");
+    u.port = std::to_string(n);  // "08443" and "8443" are one pin
+  }
+  return u;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  in_addr a4{};
+  const std::string text(host);
+  // inet_pton takes exactly four decimal parts: no "127.1", no names.
+  if (inet_pton(AF_INET, text.c_str(), &a4) != 1) return false;
+  return (ntohl(a4.s_addr) >> 24) == 127;
+}
 
 struct HttpClient::Impl {
   asio::io_context ioc;
   std::optional<ssl::context> ctx;
   std::variant<std::monostate, beast::tcp_stream, ssl::stream<beast::tcp_stream>> stream;
   std::string host_header;
-  std::string fingerprint;
+  std::string key_fingerprint;
+  std::string certificate_fingerprint;
   beast::flat_buffer buf;
 
   template <class F>
@@ -120,10 +200,24 @@ HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
-const std::string& HttpClient::fingerprint() const { return impl_->fingerprint; }
+const std::string& HttpClient::key_fingerprint() const { return impl_->key_fingerprint; }
+const std::string& HttpClient::certificate_fingerprint() const {
+  return impl_->certificate_fingerprint;
+}
 
 Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
-  CORDON_ASSIGN_OR_RETURN(Url url, ParseUrl(o.url));
+  CORDON_ASSIGN_OR_RETURN(ServerEndpoint url, ParseServerUrl(o.url));
+  const std::string pin = NormalPin(o.pin), legacy_pin = NormalPin(o.legacy_certificate_pin);
+  // Checked before connecting: nothing reaches a server nobody vouched for.
+  if (!o.pin.empty() && pin.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "fingerprint " + o.pin + ": not 64 hex digits (a SHA-256)",
+                 "the exchange's key fingerprint is what `cordon serve` prints");
+  }
+  if (url.tls && o.trust == Trust::kPinned && pin.empty() && legacy_pin.empty()) {
+    return Error(ErrorCode::kInvalidArgument, o.url + ": no fingerprint to pin",
+                 "the exchange's key fingerprint is what `cordon serve` prints");
+  }
   auto impl = std::make_unique<Impl>();
   boost::system::error_code ec;
   tcp::resolver resolver(impl->ioc);
@@ -147,7 +241,8 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
   }
   impl->ctx.emplace(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(impl->ctx->native_handle(), TLS1_2_VERSION);
-  if (o.system_cas) {
+  const bool system_cas = o.trust == Trust::kSystemCas;
+  if (system_cas) {
     impl->ctx->set_default_verify_paths(ec);
     impl->ctx->set_verify_mode(ssl::verify_peer);
   } else {
@@ -156,25 +251,26 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
   auto& tls =
       impl->stream.emplace<ssl::stream<beast::tcp_stream>>(std::move(tcp_stream), *impl->ctx);
   SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
-  if (o.system_cas) SSL_set1_host(tls.native_handle(), url.host.c_str());
+  if (system_cas) SSL_set1_host(tls.native_handle(), url.host.c_str());
   tls.handshake(ssl::stream_base::client, ec);
   if (ec) return NetError("TLS with " + o.url, ec);
   X509* cert = SSL_get0_peer_certificate(tls.native_handle());
   if (!cert) return Error(ErrorCode::kAuthFailed, o.url + " sent no certificate");
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(cert, &der);
-  if (n <= 0) return Error(ErrorCode::kInternal, "TLS: encoding the server's certificate");
-  impl->fingerprint = CertificateFingerprint(der, static_cast<size_t>(n));
-  OPENSSL_free(der);
-  if (!o.pin.empty()) {
-    const std::string want = Lower(o.pin);
-    if (want.size() != impl->fingerprint.size() ||
-        CRYPTO_memcmp(want.data(), impl->fingerprint.data(), want.size()) != 0) {
-      return Error(
-          ErrorCode::kAuthFailed,
-          o.url + " presented certificate " + impl->fingerprint + ", not the pinned " + want,
-          "someone may be intercepting the connection; if the exchange's certificate "
-          "really changed, its admin can confirm the new fingerprint");
+  impl->key_fingerprint = Sha256OfDer(EncodeSpki, cert);
+  impl->certificate_fingerprint = Sha256OfDer(EncodeCertificate, cert);
+  if (impl->key_fingerprint.empty() || impl->certificate_fingerprint.empty()) {
+    return Error(ErrorCode::kInternal, "TLS: encoding the server's certificate");
+  }
+  if (o.trust == Trust::kPinned) {
+    // Both compared, always: which one matched is no one's business but ours.
+    const bool key_ok = SamePin(pin, impl->key_fingerprint);
+    const bool legacy_ok = SamePin(legacy_pin, impl->certificate_fingerprint);
+    if (!key_ok && !legacy_ok) {
+      return Error(ErrorCode::kAuthFailed,
+                   o.url + " presented key " + impl->key_fingerprint + ", not the pinned " +
+                       (pin.empty() ? "certificate " + legacy_pin : pin),
+                   "someone may be intercepting the connection; if the exchange's key "
+                   "really changed, its admin can confirm the new fingerprint (--fingerprint)");
     }
   }
   return HttpClient(std::move(impl));

@@ -1,8 +1,9 @@
 // A small HTTP(S) client for `cordon remote` and the alert webhook, on the
 // same library as the server. Two ways to trust a server: pin the SHA-256
-// of its certificate (the exchange's self-signed one; compared in constant
-// time right after the handshake, before any request byte is sent), or the
-// system's CAs with host-name checking (a public webhook).
+// of its public key (SubjectPublicKeyInfo, DER: the exchange's self-signed
+// certificate is renewed with the same key, so the pin outlives it; compared
+// in constant time right after the handshake, before any request byte is
+// sent), or the system's CAs with host-name checking (a public webhook).
 #pragma once
 
 #include <chrono>
@@ -10,19 +11,56 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/file.h"
 #include "core/result.h"
 
 namespace cordon::serve {
 
+// A server URL taken apart: https://HOST[:PORT] or http://HOST[:PORT], any
+// path ignored. The host is lowercased, an IPv6 address is in its canonical
+// text form without brackets, and the port is explicit (443 or 80 when
+// absent).
+struct ServerEndpoint {
+  bool tls = true;
+  std::string host;
+  std::string port;
+  // "host:port" ("[::1]:8443" for IPv6): what a pin is keyed on, so
+  // https://EXAMPLE:443/ and https://example share one pin.
+  std::string PinKey() const;
+};
+
+// Fails with kInvalidArgument on another scheme, user info ("user@host"),
+// an empty host, or a port that is not 1-65535.
+Result<ServerEndpoint> ParseServerUrl(std::string_view url);
+
+// True for exactly `localhost`, an IPv4 address in 127.0.0.0/8 and ::1: the
+// hosts plain http:// may reach. A name that merely starts with one of them
+// (localhost.attacker.example) is not loopback.
+bool IsLoopbackHost(std::string_view host);
+
+// How an https:// server is trusted (plain http:// has nothing to check:
+// callers decide where it may go, see IsLoopbackHost). There is no "accept
+// anything" default: an empty pin with kPinned is refused before connecting.
+enum class Trust {
+  kPinned,     // the key (or a legacy certificate) fingerprint must match
+  kSystemCas,  // a public CA and the host name (a webhook)
+  // Accept any key and report its fingerprint. The caller must not send a
+  // secret before a person has confirmed it (see cmd_remote.cc).
+  kFirstUse,
+};
+
 struct ClientOptions {
   std::string url;  // https://host:port or http://host:port (no path)
-  // Hex SHA-256 of the server's certificate. Empty with `system_cas` false:
-  // accept any certificate and report its fingerprint (first use).
+  // Lowercase hex SHA-256 of the server's public key (SubjectPublicKeyInfo, DER).
   std::string pin;
-  bool system_cas = false;
+  Trust trust = Trust::kPinned;
   std::chrono::seconds timeout{60};
+  // Pins stored before key pins existed were SHA-256 of the whole
+  // certificate. With kPinned, a certificate matching this one is accepted
+  // too, so the caller can replace it by the key pin (key_fingerprint()).
+  std::string legacy_certificate_pin;
 };
 
 struct ClientResponse {
@@ -38,8 +76,12 @@ class HttpClient {
   HttpClient& operator=(HttpClient&&) noexcept;
   ~HttpClient();
 
-  // The server certificate's fingerprint (TLS only).
-  const std::string& fingerprint() const;
+  // SHA-256 of the server's public key (SubjectPublicKeyInfo), lowercase hex
+  // (TLS only): the pin.
+  const std::string& key_fingerprint() const;
+  // SHA-256 of the server's whole certificate (TLS only): what older
+  // versions pinned.
+  const std::string& certificate_fingerprint() const;
 
   using Headers = std::map<std::string, std::string>;
   Result<ClientResponse> Send(std::string_view method, std::string_view target,

@@ -208,7 +208,7 @@ struct HttpServer::Impl {
     msg.set(http::field::cache_control, "no-store");
     msg.set("X-Content-Type-Options", "nosniff");
     msg.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-    if (options.tls) msg.set(http::field::strict_transport_security, "max-age=31536000");
+    if (options.tls) msg.set(http::field::strict_transport_security, "max-age=63072000");
     msg.set(http::field::content_type, res.content_type);
     for (const auto& [k, v] : res.headers) msg.set(k, v);
     msg.keep_alive(keep_alive && !stopping);

@@ -15,6 +15,9 @@ namespace cordon::serve {
 namespace {
 namespace fs = std::filesystem;
 
+constexpr int64_t kNow = 1800000000;  // 2027-01-15T08:00:00Z
+constexpr int64_t kDay = 86400;
+
 fs::path Scratch(const char* name) {
   auto d = fs::temp_directory_path() / (std::string(name) + "-" + std::to_string(::getpid()));
   fs::remove_all(d);
@@ -79,7 +82,7 @@ TEST(HttpServerTest, PlainHttpRequestsUploadsAndLimits) {
   auto server = HttpServer::Start(o, handler);
   ASSERT_TRUE(server.ok()) << server.error().message();
   const std::string url = "http://127.0.0.1:" + std::to_string((*server)->port());
-  auto client = HttpClient::Connect({url, {}, false, std::chrono::seconds(10)});
+  auto client = HttpClient::Connect({url, {}, Trust::kPinned, std::chrono::seconds(10)});
   ASSERT_TRUE(client.ok()) << client.error().message();
   auto r = client->Send("POST", "/x?a=1", {}, R"({"k":1})");
   ASSERT_TRUE(r.ok()) << r.error().message();
@@ -103,7 +106,7 @@ TEST(HttpServerTest, PlainHttpRequestsUploadsAndLimits) {
   EXPECT_EQ(r->status, 201);
   EXPECT_EQ(fs::file_size(dir / "upload.bin"), 300000u);
   // A JSON body over 64 KiB is refused before it is read.
-  auto fresh = HttpClient::Connect({url, {}, false, std::chrono::seconds(10)});
+  auto fresh = HttpClient::Connect({url, {}, Trust::kPinned, std::chrono::seconds(10)});
   r = fresh->Send("POST", "/x", {}, std::string(kMaxJsonBody + 1, 'a'));
   if (r.ok()) {
     EXPECT_EQ(r->status, 413);  // (or the connection is closed mid-send)
@@ -114,16 +117,17 @@ TEST(HttpServerTest, PlainHttpRequestsUploadsAndLimits) {
 
 TEST(HttpServerTest, TlsWithAGeneratedIdentityAndPinning) {
   const auto dir = Scratch("cordon-tls");
-  auto id = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example");
+  auto id = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example", kNow);
   ASSERT_TRUE(id.ok()) << id.error().message();
   EXPECT_TRUE(id->generated);
   EXPECT_EQ(id->fingerprint.size(), 64u);
   EXPECT_EQ(fs::status(dir / "tls" / "key.pem").permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
-  auto again = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example");
+  auto again = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example", kNow);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->generated);
   EXPECT_EQ(again->fingerprint, id->fingerprint);
+  EXPECT_FALSE(again->renewed);
 
   EchoHandler handler(dir);
   ServerOptions o;
@@ -133,18 +137,138 @@ TEST(HttpServerTest, TlsWithAGeneratedIdentityAndPinning) {
   auto server = HttpServer::Start(o, handler);
   ASSERT_TRUE(server.ok()) << server.error().message();
   const std::string url = "https://127.0.0.1:" + std::to_string((*server)->port());
-  auto pinned = HttpClient::Connect({url, id->fingerprint, false, std::chrono::seconds(10)});
+  auto pinned =
+      HttpClient::Connect({url, id->fingerprint, Trust::kPinned, std::chrono::seconds(10)});
   ASSERT_TRUE(pinned.ok()) << pinned.error().message();
   auto r = pinned->Send("GET", "/z", {});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->headers["strict-transport-security"], "max-age=31536000");
+  EXPECT_EQ(r->headers["strict-transport-security"], "max-age=63072000");
   std::string wrong = id->fingerprint;
   wrong[0] = wrong[0] == '0' ? '1' : '0';
-  auto refused = HttpClient::Connect({url, wrong, false, std::chrono::seconds(10)});
+  auto refused = HttpClient::Connect({url, wrong, Trust::kPinned, std::chrono::seconds(10)});
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), ErrorCode::kAuthFailed);
   // The system CAs do not know a self-signed certificate.
-  EXPECT_FALSE(HttpClient::Connect({url, {}, true, std::chrono::seconds(10)}).ok());
+  EXPECT_FALSE(HttpClient::Connect({url, {}, Trust::kSystemCas, std::chrono::seconds(10)}).ok());
+  (*server)->Shutdown();
+  fs::remove_all(dir);
+}
+
+TEST(ServerUrlTest, PinsAreKeyedOnTheNormalizedHostAndPort) {
+  auto a = ParseServerUrl("https://Exchange.LAB42.example/");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->PinKey(), "exchange.lab42.example:443");
+  EXPECT_EQ(ParseServerUrl("https://exchange.lab42.example:443")->PinKey(), a->PinKey());
+  EXPECT_EQ(ParseServerUrl("https://[0:0:0:0:0:0:0:1]:08443/x")->PinKey(), "[::1]:8443");
+  EXPECT_EQ(ParseServerUrl("http://127.0.0.1")->PinKey(), "127.0.0.1:80");
+  EXPECT_NE(ParseServerUrl("https://127.0.0.1:8443")->PinKey(),
+            ParseServerUrl("https://localhost:8443")->PinKey());
+  for (const char* bad : {"ftp://x", "https://", "https://:8443", "https://x:0", "https://x:65536",
+                          "https://x:8a", "https://x:", "http://localhost@attacker.example",
+                          "https://[::1", "https://::1:8443", "https://[not-v6]:1"}) {
+    EXPECT_FALSE(ParseServerUrl(bad).ok()) << bad;
+  }
+}
+
+TEST(ServerUrlTest, LoopbackIsAnExactHostNotAPrefix) {
+  for (const char* yes : {"localhost", "127.0.0.1", "127.8.9.10", "::1"}) {
+    EXPECT_TRUE(IsLoopbackHost(yes)) << yes;
+  }
+  for (const char* no : {"localhost.attacker.example", "127.0.0.1.attacker.example", "localhost.",
+                         "127.1", "128.0.0.1", "0.0.0.0", "::", "LOCALHOST", ""}) {
+    EXPECT_FALSE(IsLoopbackHost(no)) << no;
+  }
+  // What `cordon remote` checks is the parsed host.
+  EXPECT_FALSE(IsLoopbackHost(ParseServerUrl("http://localhost.attacker.example:80")->host));
+  EXPECT_FALSE(IsLoopbackHost(ParseServerUrl("http://127.0.0.1.attacker.example")->host));
+  EXPECT_TRUE(IsLoopbackHost(ParseServerUrl("http://LocalHost:8080")->host));
+  EXPECT_TRUE(IsLoopbackHost(ParseServerUrl("http://[::1]:8080")->host));
+}
+
+TEST(TlsIdentityTest, LivesAYearAndIsRenewedWithTheSameKeyNearItsEnd) {
+  const auto dir = Scratch("cordon-renew");
+  // Made 340 days ago: 25 days left, under the 30-day margin.
+  auto old = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example", kNow - 340 * kDay);
+  ASSERT_TRUE(old.ok()) << old.error().message();
+  auto before = ReadCertificateInfo(old->cert_file);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->not_after, kNow - 340 * kDay + kTlsValidityDays * kDay);
+  EXPECT_LE(kTlsValidityDays, 365);
+  // 36 days left: kept as it is.
+  auto kept = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example", kNow - 11 * kDay);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_FALSE(kept->renewed);
+  EXPECT_EQ(ReadCertificateInfo(old->cert_file)->certificate_fingerprint,
+            before->certificate_fingerprint);
+  auto renewed = LoadOrCreateTlsIdentity(dir.string(), "exchange.lab42.example", kNow);
+  ASSERT_TRUE(renewed.ok()) << renewed.error().message();
+  EXPECT_TRUE(renewed->renewed);
+  EXPECT_FALSE(renewed->generated);
+  auto after = ReadCertificateInfo(renewed->cert_file);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->not_after, kNow + kTlsValidityDays * kDay);
+  EXPECT_NE(after->certificate_fingerprint, before->certificate_fingerprint);
+  // The pin is the key's: a client pinned on day one still connects.
+  EXPECT_EQ(renewed->fingerprint, old->fingerprint);
+  EXPECT_EQ(after->key_fingerprint, old->fingerprint);
+
+  EchoHandler handler(dir);
+  ServerOptions o;
+  o.port = 0;
+  o.cert_file = renewed->cert_file;
+  o.key_file = renewed->key_file;
+  auto server = HttpServer::Start(o, handler);
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  const std::string url = "https://127.0.0.1:" + std::to_string((*server)->port());
+  auto pinned =
+      HttpClient::Connect({url, old->fingerprint, Trust::kPinned, std::chrono::seconds(10)});
+  ASSERT_TRUE(pinned.ok()) << pinned.error().message();
+  EXPECT_EQ(pinned->key_fingerprint(), old->fingerprint);
+  EXPECT_EQ(pinned->certificate_fingerprint(), after->certificate_fingerprint);
+  // A pin of the old certificate (what older clients stored) no longer matches;
+  // one of the current certificate does, so the client can upgrade it.
+  ClientOptions legacy{url, {}, Trust::kPinned, std::chrono::seconds(10)};
+  legacy.legacy_certificate_pin = before->certificate_fingerprint;
+  EXPECT_EQ(HttpClient::Connect(legacy).error().code(), ErrorCode::kAuthFailed);
+  legacy.legacy_certificate_pin = after->certificate_fingerprint;
+  EXPECT_TRUE(HttpClient::Connect(legacy).ok());
+  (*server)->Shutdown();
+  fs::remove_all(dir);
+}
+
+TEST(HttpClientTest, RefusesAnotherKeyAndAnEmptyPin) {
+  const auto dir = Scratch("cordon-impostor");
+  fs::create_directories(dir / "real");
+  fs::create_directories(dir / "impostor");
+  auto real = LoadOrCreateTlsIdentity((dir / "real").string(), "x", kNow);
+  auto impostor = LoadOrCreateTlsIdentity((dir / "impostor").string(), "x", kNow);
+  ASSERT_TRUE(real.ok() && impostor.ok());
+  EchoHandler handler(dir);
+  ServerOptions o;
+  o.port = 0;
+  o.cert_file = impostor->cert_file;
+  o.key_file = impostor->key_file;
+  auto server = HttpServer::Start(o, handler);
+  ASSERT_TRUE(server.ok());
+  const std::string url = "https://127.0.0.1:" + std::to_string((*server)->port());
+  auto refused =
+      HttpClient::Connect({url, real->fingerprint, Trust::kPinned, std::chrono::seconds(10)});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kAuthFailed);
+  EXPECT_NE(refused.error().message().find(impostor->fingerprint), std::string::npos);
+  // No pin at all is no longer "accept anything".
+  auto nothing = HttpClient::Connect({url, {}, Trust::kPinned, std::chrono::seconds(10)});
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.error().code(), ErrorCode::kInvalidArgument);
+  auto not_hex = HttpClient::Connect({url, "SHA256:abc", Trust::kPinned, std::chrono::seconds(10)});
+  EXPECT_EQ(not_hex.error().code(), ErrorCode::kInvalidArgument);
+  // First use reports the key (upper case pins are the same pin).
+  auto first = HttpClient::Connect({url, {}, Trust::kFirstUse, std::chrono::seconds(10)});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->key_fingerprint(), impostor->fingerprint);
+  std::string upper = impostor->fingerprint;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_TRUE(HttpClient::Connect({url, upper, Trust::kPinned, std::chrono::seconds(10)}).ok());
   (*server)->Shutdown();
   fs::remove_all(dir);
 }

@@ -170,6 +170,11 @@ uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients) {
 Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
                               const ProgressFn& progress) {
   namespace fs = std::filesystem;
+  if (request.processor_key == nullptr && !request.allow_unsigned_manifest) {
+    return Refused("no key to sign the manifest with",
+                   "pass --signing-key (the processor's key), or --unsigned-manifest if the "
+                   "recipient knows the package will not be signed");
+  }
   const std::string& order_path = request.order_path;
   std::string sig_path =
       request.signature_path.empty() ? order_path + ".minisig" : request.signature_path;
@@ -247,6 +252,8 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   m["version"] = kManifestFormatVersion;
   m["cordon_version"] = "0.1.0";
   m["created_at"] = request.clock.now_rfc3339;
+  // Said inside the manifest, so an unsigned package is one on purpose.
+  m["manifest_signed"] = request.processor_key != nullptr;
   m["order"] = {{"id", ord.id},
                 {"file", fs::path(order_path).filename().string()},
                 {"sha256", Sha256Hex(order_bytes)},

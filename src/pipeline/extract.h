@@ -17,18 +17,27 @@ namespace cordon::pipeline {
 inline constexpr int kManifestFormatVersion = 1;
 inline constexpr size_t kMaxOrderBytes = 1 << 20;
 
-// The clock, injectable for tests.
+// The clock, injectable for tests. There is no default: a forgotten clock
+// would be 1970-01-01 and pass every expiry and retention check, so each
+// request names its clock (Clock::System() outside tests).
 struct Clock {
-  int32_t today = 0;        // days since 1970-01-01, UTC
-  std::string now_rfc3339;  // "2026-11-22T18:00:00Z"
+  Clock(int32_t today_days, std::string now) : today(today_days), now_rfc3339(std::move(now)) {}
   static Clock System();
+
+  int32_t today;            // days since 1970-01-01, UTC
+  std::string now_rfc3339;  // "2026-11-22T18:00:00Z"
 };
 
+// Build it with designated initializers; `clock` has no default, so a request
+// without one does not compile.
 struct ExtractRequest {
   std::string order_path;
   std::string signature_path;  // default: order_path + ".minisig"
   sign::PublicKey controller_key;
-  const sign::SecretKey* processor_key = nullptr;  // signs manifest.json when given
+  // Signs manifest.json. Required unless allow_unsigned_manifest: a package
+  // whose manifest nobody signed cannot be told from one someone rewrote.
+  const sign::SecretKey* processor_key = nullptr;
+  bool allow_unsigned_manifest = false;  // `--unsigned-manifest`; the manifest says so
   // Required when the order has keyed transforms; its id must match the order's.
   const pseudo::PseudonymKey* pseudonym_key = nullptr;
   size_t threads = 2;  // for transforms; the output does not depend on it
@@ -43,9 +52,10 @@ struct ExtractResult {
 };
 
 // Verifies, binds and runs the order, writing the package atomically.
-// Refusals (kRefused or kAuthFailed, exit 3) write nothing: a bad or missing
-// signature, an altered order, an expired order, no recipients, an order
-// that does not fit the source. An existing out_dir is kAlreadyExists.
+// Refusals (kRefused or kAuthFailed, exit 3) write nothing: no processor key
+// without allow_unsigned_manifest, a bad or missing signature, an altered
+// order, an expired order, no recipients, an order that does not fit the
+// source. An existing out_dir is kAlreadyExists.
 Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
                               const ProgressFn& progress = {});
 
@@ -81,10 +91,14 @@ std::string MaskValue(std::string_view value);
 // Size of an age file holding `plaintext` bytes for `recipients` X25519 recipients.
 uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients);
 
+// Build it with designated initializers: `identities` (borrowed for the
+// call) and `clock` have no default.
 struct OpenRequest {
   std::string package_dir;
-  const std::vector<std::unique_ptr<age::Identity>>* identities = nullptr;
+  const std::vector<std::unique_ptr<age::Identity>>& identities;
+  // Verifies manifest.json.minisig. Required unless skip_manifest_signature.
   std::optional<sign::PublicKey> processor_key;
+  bool skip_manifest_signature = false;  // `--skip-manifest-signature`
   std::string out_dir;
   bool allow_expired = false;
   Clock clock;
@@ -95,9 +109,10 @@ struct OpenResult {
   std::vector<std::pair<std::string, uint64_t>> files;  // name, plaintext bytes
 };
 
-// Checks the manifest signature (when a key is given), the package's
-// retention deadline, and every ciphertext's size and SHA-256 before
-// decrypting anything; then decrypts every table to out_dir atomically.
+// Checks the manifest signature (refusing without a key unless
+// skip_manifest_signature), the package's retention deadline, and every
+// ciphertext's size and SHA-256 before decrypting anything; then decrypts
+// every table to out_dir atomically.
 Result<OpenResult> OpenPackage(const OpenRequest& request);
 
 }  // namespace cordon::pipeline

@@ -27,6 +27,11 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   namespace fs = std::filesystem;
   const std::string& dir = request.package_dir;
   std::string manifest_path = dir + "/manifest.json";
+  if (!request.processor_key && !request.skip_manifest_signature) {
+    return Error(ErrorCode::kRefused, "no key to verify " + manifest_path + " with",
+                 "pass --processor-key (the processor's public key), or "
+                 "--skip-manifest-signature to open it unchecked");
+  }
   CORDON_ASSIGN_OR_RETURN(Bytes manifest_bytes, ReadFileLimited(manifest_path, 16 << 20));
   if (request.processor_key) {
     auto sig_text = ReadFileLimited(manifest_path + ".minisig", 8192);
@@ -81,7 +86,7 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   RemoveTreeUnlessDismissed remover(partial);
   for (const Entry& e : entries) {
     CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + e.file));
-    auto dec = age::Decryptor::Open(*in, *request.identities);
+    auto dec = age::Decryptor::Open(*in, request.identities);
     if (!dec.ok()) return dec.error().WithContext(e.file);
     CORDON_ASSIGN_OR_RETURN(
         AtomicFile outf, AtomicFile::Create(partial + "/" + e.out_name, 0600, Overwrite::kRefuse));

@@ -5,11 +5,13 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "sign/person.h"
 
 namespace cordon::sign {
 namespace {
 
 constexpr std::string_view kUntrustedPrefix = "untrusted comment: ";
+constexpr std::string_view kPersonInKeyComment = "; person: ";
 constexpr std::string_view kTrustedPrefix = "trusted comment: ";
 constexpr size_t kPublicKeyBytes = 2 + 8 + 32;
 constexpr size_t kSignatureBytes = 2 + 8 + 64;
@@ -101,6 +103,13 @@ SecretKey SecretKey::Generate() {
   return SecretKey(id, std::move(pair.secret_key));
 }
 
+Result<SecretKey> SecretKey::GeneratePersonal(std::string_view person) {
+  CORDON_ASSIGN_OR_RETURN(std::string name, CheckPersonName(person));
+  SecretKey key = Generate();
+  key.person_ = std::move(name);
+  return key;
+}
+
 Result<SecretKey> SecretKey::Parse(ByteView text) {
   std::vector<std::string_view> lines = Lines(AsChars(text));
   if (lines.size() != 2 || lines[0].rfind(kUntrustedPrefix, 0) != 0) {
@@ -137,7 +146,16 @@ Result<SecretKey> SecretKey::Parse(ByteView text) {
     return Error(ErrorCode::kAuthFailed,
                  "secret key: public half does not match (damaged key file)");
   }
-  return SecretKey(id, SecretBuffer::CopyOf(ed_secret));
+  SecretKey key(id, SecretBuffer::CopyOf(ed_secret));
+  // The comment is not covered by anything: whoever holds the secret key
+  // may name anyone, which is no more than signing "person:X" would allow.
+  if (size_t at = lines[0].find(kPersonInKeyComment); at != std::string_view::npos) {
+    auto person = CheckPersonName(lines[0].substr(at + kPersonInKeyComment.size()));
+    if (!person.ok())
+      return Malformed("secret key", "the person named in its comment is not a name");
+    key.person_ = *person;
+  }
+  return key;
 }
 
 SecretBuffer SecretKey::Format() const {
@@ -151,8 +169,8 @@ SecretBuffer SecretKey::Format() const {
   std::copy(ed.begin(), ed.end(), b.begin() + kKeynum + 8);
   auto sum = SecretKeyChecksum(key_id_, ed);
   std::copy(sum.begin(), sum.end(), b.begin() + kKeynum + 8 + 64);
-  std::string head =
-      std::string(kUntrustedPrefix) + "minisign secret key (no passphrase), cordon\n";
+  std::string head = std::string(kUntrustedPrefix) + "minisign secret key (no passphrase), cordon" +
+                     (person_.empty() ? "" : std::string(kPersonInKeyComment) + person_) + "\n";
   std::string encoded = Base64Encode(raw.RevealBytes());
   SecretBuffer out(head.size() + encoded.size() + 1);
   auto o = out.RevealMutable();
@@ -225,6 +243,14 @@ Result<Signature> Sign(const SecretKey& key, ByteSource& message, std::string_vi
   if (!IsOneLine(trusted_comment) || !IsOneLine(untrusted_comment)) {
     return Error(ErrorCode::kInvalidArgument, "comments must be a single line");
   }
+  if (trusted_comment.starts_with("person:") ||
+      trusted_comment.find("\tperson:") != std::string_view::npos) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a trusted comment cannot name a person: a personal key adds its holder's name");
+  }
+  std::string comment(trusted_comment);
+  if (!key.person().empty()) comment += "\tperson:" + key.person();
+  trusted_comment = comment;
   if (trusted_comment.size() > kMaxCommentSize) {
     return Error(ErrorCode::kInvalidArgument, "the trusted comment is longer than 1024 bytes");
   }

@@ -37,21 +37,29 @@ struct PublicKey {
 class SecretKey {
  public:
   static SecretKey Generate();
+  // A personal key: every signature it makes names `person` in its trusted
+  // comment (sign/person.h). kInvalidArgument if the name is not one
+  // (CheckPersonName: no e-mail address, no digits...).
+  static Result<SecretKey> GeneratePersonal(std::string_view person);
   // Parses an unencrypted minisign secret key file (as `minisign -G -W` or
-  // `cordon sign-keygen` write it). Checks the key's BLAKE2b checksum.
+  // `cordon sign-keygen` write it). Checks the key's BLAKE2b checksum. The
+  // person of a personal key is read from the file's comment line.
   static Result<SecretKey> Parse(ByteView text);
 
   // The secret key file (secret: holds the key), minisign format, no
-  // passphrase.
+  // passphrase; a personal key's comment line names the person.
   SecretBuffer Format() const;
   PublicKey public_key() const;
   const KeyId& key_id() const { return key_id_; }
   const SecretBuffer& ed25519_secret() const { return secret_; }
+  // The person who holds the key; empty for a key that names nobody.
+  const std::string& person() const { return person_; }
 
  private:
   SecretKey(KeyId id, SecretBuffer secret) : key_id_(id), secret_(std::move(secret)) {}
   KeyId key_id_;
   SecretBuffer secret_;  // libsodium's 64-byte seed‖public form
+  std::string person_;
 };
 
 enum class Algorithm { kPrehashed /* "ED" */, kLegacy /* "Ed" */ };
@@ -70,7 +78,9 @@ struct Signature {
 };
 
 // Signs the whole of `message` (streamed, BLAKE2b-512 prehash). The trusted
-// comment must be one line of at most kMaxCommentSize bytes.
+// comment must be one line of at most kMaxCommentSize bytes (the person's
+// field included) and hold no "person:" field: a personal key adds its own,
+// "\tperson:NAME", at the end.
 Result<Signature> Sign(const SecretKey& key, ByteSource& message, std::string_view trusted_comment,
                        std::string_view untrusted_comment = "signature from cordon secret key");
 
