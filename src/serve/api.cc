@@ -169,12 +169,13 @@ std::optional<Response> Api::Authenticate(Call& call) {
 
 Response Api::Route(Call& call) {
   const Request& r = call.request;
-  if (r.path.rfind(kPrefix, 0) != 0)
-    return Fail(404, "no such endpoint; the API is under /api/v1/");
-  const auto seg = Segments(std::string_view(r.path).substr(std::strlen(kPrefix)));
-  const std::string& m = r.method;
+  const bool api = r.path.rfind(kPrefix, 0) == 0;
+  const auto seg = api ? Segments(std::string_view(r.path).substr(std::strlen(kPrefix)))
+                       : std::vector<std::string>{};
+  // HEAD is GET without a body (the server sends the head only).
+  const std::string m = r.method == "HEAD" ? std::string("GET") : r.method;
   auto is = [&](std::string_view method, std::initializer_list<std::string_view> path) {
-    if (m != method || seg.size() != path.size()) return false;
+    if (!api || m != method || seg.size() != path.size()) return false;
     size_t i = 0;
     for (std::string_view p : path) {
       if (p != "*" && seg[i] != p) return false;
@@ -183,13 +184,15 @@ Response Api::Route(Call& call) {
     return true;
   };
 
-  // The only endpoints that answer without a session.
+  // The only endpoints that answer without a session; anything else, known
+  // or not, is 401 without one (nothing about the API's shape leaks).
   if (is("GET", {"health"})) return Json(200, {{"status", "ok"}, {"time", FormatUtc(call.now)}});
   if (is("POST", {"login"})) return Login(call);
   if (is("POST", {"enrol", "begin"})) return EnrolBegin(call);
   if (is("POST", {"enrol", "finish"})) return EnrolFinish(call);
 
   if (auto refused = Authenticate(call)) return std::move(*refused);
+  if (!api) return Fail(404, "no such endpoint; the API is under /api/v1/");
   if (is("POST", {"logout"})) {
     // Logging out always happens (keeping a session open because the
     // ledger is down would be worse); a missing event is logged.
