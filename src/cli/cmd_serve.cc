@@ -15,6 +15,7 @@
 #include "net/http_server.h"
 #include "serve/api.h"
 #include "serve/config.h"
+#include "serve/routes.h"
 #include "serve/tls_identity.h"
 
 namespace cordon::cli {
@@ -33,6 +34,7 @@ struct ServeArgs {
   bool no_syslog = false;
   std::optional<uint64_t> download_alert_mib;  // 10 GiB
   std::string ready_file;
+  bool print_routes = false;
   // Workers mostly wait (fsync, SQLite locks): more of them batch more
   // ledger events. 16 by default.
   std::optional<int> workers;
@@ -61,6 +63,14 @@ bool IsLoopback(const std::string& host) {
 }
 
 Status Serve(const ServeArgs& flags) {
+  if (flags.print_routes) {
+    std::cout << serve::RoutesJson().dump(2) << "\n";
+    return Ok();
+  }
+  if (flags.data.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "--data DIR is required",
+                 "the exchange's data directory (created 0700)");
+  }
   ServeArgs a = flags;
   serve::ServeConfig config;
   if (!a.config.empty()) {
@@ -207,7 +217,9 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
       "  cordon serve --data /var/lib/cordon --listen 0.0.0.0:8443\n"
       "First start: a self-signed certificate is made (its key's fingerprint is printed for\n"
       "clients to pin). Then: cordon admin user add ..., cordon admin processor-key add ...");
-  cmd->add_option("--data", a->data, "the exchange's data directory (created 0700)")->required();
+  cmd->add_option("--data", a->data, "the exchange's data directory (created 0700); required");
+  cmd->add_flag("--print-routes", a->print_routes,
+                "print the API's endpoints and the roles that may call each (JSON), and exit");
   cmd->add_option("--config", a->config,
                   "settings in TOML (listen, [tls], [alerts], [accounts], [grants], [defender], "
                   "[packages], [uploads], [connections]; docs/exchange.md); flags override it");

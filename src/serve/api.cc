@@ -5,6 +5,7 @@
 
 #include "core/utc_time.h"
 #include "serve/api_internal.h"
+#include "serve/routes.h"
 
 namespace cordon::serve {
 
@@ -132,10 +133,11 @@ void Api::CheckpointIfNew() {
 // ---- dispatch ----
 
 bool Api::StreamsBody(const Request& head) const {
-  // PUT /api/v1/uploads/{id}/files/{name}
+  // PUT /api/v1/uploads/{upload}/files/{name}
   if (head.method != "PUT" || head.path.rfind(kPrefix, 0) != 0) return false;
-  auto seg = Segments(std::string_view(head.path).substr(std::strlen(kPrefix)));
-  return seg.size() == 4 && seg[0] == "uploads" && seg[2] == "files";
+  auto route =
+      MatchRoute("PUT", Segments(std::string_view(head.path).substr(std::strlen(kPrefix))));
+  return route && route->spec->endpoint == Endpoint::kUploadFile;
 }
 
 Response Api::Handle(const Request& request) {
@@ -173,58 +175,89 @@ Response Api::Route(Call& call) {
   const auto seg = api ? Segments(std::string_view(r.path).substr(std::strlen(kPrefix)))
                        : std::vector<std::string>{};
   // HEAD is GET without a body (the server sends the head only).
-  const std::string m = r.method == "HEAD" ? std::string("GET") : r.method;
-  auto is = [&](std::string_view method, std::initializer_list<std::string_view> path) {
-    if (!api || m != method || seg.size() != path.size()) return false;
-    size_t i = 0;
-    for (std::string_view p : path) {
-      if (p != "*" && seg[i] != p) return false;
-      ++i;
-    }
-    return true;
-  };
+  const std::string method = r.method == "HEAD" ? std::string("GET") : r.method;
+  const auto route = api ? MatchRoute(method, seg) : std::nullopt;
 
   // The only endpoints that answer without a session; anything else, known
   // or not, is 401 without one (nothing about the API's shape leaks).
-  if (is("GET", {"health"})) return Json(200, {{"status", "ok"}, {"time", FormatUtc(call.now)}});
-  if (is("POST", {"login"})) return Login(call);
-  if (is("POST", {"enrol", "begin"})) return EnrolBegin(call);
-  if (is("POST", {"enrol", "finish"})) return EnrolFinish(call);
-
-  if (auto refused = Authenticate(call)) return std::move(*refused);
-  if (!api) return Fail(404, "no such endpoint; the API is under /api/v1/");
-  if (is("POST", {"logout"})) {
-    // Logging out always happens (keeping a session open because the
-    // ledger is down would be worse); a missing event is logged.
-    if (Status out = call.s.accounts.Logout(Bearer(r)); !out.ok()) return Fail(out.error());
-    RecordRefusal(call, "logout", "ok", json::object());
-    return Json(200, {{"status", "logged out"}});
+  if (route && route->spec->roles.empty()) {
+    switch (route->spec->endpoint) {
+      case Endpoint::kHealth:
+        return Json(200, {{"status", "ok"}, {"time", FormatUtc(call.now)}});
+      case Endpoint::kLogin:
+        return Login(call);
+      case Endpoint::kEnrolBegin:
+        return EnrolBegin(call);
+      default:
+        return EnrolFinish(call);
+    }
   }
-  if (is("GET", {"me"})) return Me(call);
-  if (is("GET", {"me", "logins"})) return Logins(call, false);
-  if (is("GET", {"logins"})) return Logins(call, true);
-  if (is("GET", {"packages"})) return Packages(call);
-  if (is("GET", {"packages", "*"})) return Package(call, seg[1]);
-  if (is("GET", {"packages", "*", "files", "*"})) return Download(call, seg[1], seg[3]);
-  if (is("POST", {"packages", "*", "confirm"})) return Confirm(call, seg[1]);
-  if (is("GET", {"packages", "*", "certificate"})) return GetCertificate(call, seg[1]);
-  if (is("POST", {"uploads"})) return NewUpload(call);
-  if (is("POST", {"uploads", "*", "commit"})) return CommitUpload(call, seg[1]);
-  if (is("DELETE", {"uploads", "*"})) return AbandonUpload(call, seg[1]);
-  if (is("GET", {"grants"})) return ListGrants(call);
-  if (is("POST", {"grants"})) return RequestGrant(call, false);
-  if (is("POST", {"grants", "break-glass"})) return RequestGrant(call, true);
-  if (is("POST", {"grants", "*", "*"})) {
-    const std::string& verb = seg[2];
-    if (verb == "approve" || verb == "deny" || verb == "revoke" || verb == "review") {
-      auto id = ParseId(seg[1]);
+  if (auto refused = Authenticate(call)) return std::move(*refused);
+  if (!route) {
+    return Fail(404, "no such endpoint: " + r.method + " " + r.path, "see docs/api.md");
+  }
+  // Who may call it at all (routes.h); handlers refuse more finely.
+  bool allowed = false;
+  std::string needs;
+  for (Role role : route->spec->roles) {
+    allowed = allowed || HasRole(call, {role});
+    needs += (needs.empty() ? "" : " or ") + std::string(exchange::RoleName(role));
+  }
+  if (!allowed) return Forbidden(*call.who, needs);
+  const auto& p = route->params;
+  switch (route->spec->endpoint) {
+    case Endpoint::kLogout: {
+      // Logging out always happens (keeping a session open because the
+      // ledger is down would be worse); a missing event is logged.
+      if (Status out = call.s.accounts.Logout(Bearer(r)); !out.ok()) return Fail(out.error());
+      RecordRefusal(call, "logout", "ok", json::object());
+      return Json(200, {{"status", "logged out"}});
+    }
+    case Endpoint::kMe:
+      return Me(call);
+    case Endpoint::kMyLogins:
+      return Logins(call, false);
+    case Endpoint::kLogins:
+      return Logins(call, true);
+    case Endpoint::kPackages:
+      return Packages(call);
+    case Endpoint::kPackage:
+      return Package(call, p[0]);
+    case Endpoint::kDownload:
+      return Download(call, p[0], p[1]);
+    case Endpoint::kConfirm:
+      return Confirm(call, p[0]);
+    case Endpoint::kCertificate:
+      return GetCertificate(call, p[0]);
+    case Endpoint::kNewUpload:
+      return NewUpload(call);
+    case Endpoint::kCommitUpload:
+      return CommitUpload(call, p[0]);
+    case Endpoint::kAbandonUpload:
+      return AbandonUpload(call, p[0]);
+    case Endpoint::kGrants:
+      return ListGrants(call);
+    case Endpoint::kRequestGrant:
+      return RequestGrant(call, false);
+    case Endpoint::kBreakGlass:
+      return RequestGrant(call, true);
+    case Endpoint::kDecideGrant: {
+      const std::string& verb = p[1];
+      if (verb != "approve" && verb != "deny" && verb != "revoke" && verb != "review") {
+        return Fail(404, "no such decision: approve, deny, revoke or review");
+      }
+      auto id = ParseId(p[0]);
       if (!id) return Fail(400, "a grant id is a positive integer");
       return DecideGrant(call, *id, verb);
     }
+    case Endpoint::kReview:
+      return Review(call);
+    case Endpoint::kAttest:
+      return Attest(call);
+    default:
+      // The streamed upload reaches BeginStream, never here.
+      return Fail(404, "no such endpoint: " + r.method + " " + r.path, "see docs/api.md");
   }
-  if (is("GET", {"reviews", "access"})) return Review(call);
-  if (is("POST", {"reviews", "access", "attest"})) return Attest(call);
-  return Fail(404, "no such endpoint: " + m + " " + r.path, "see docs/api.md");
 }
 
 // ---- periodic work ----

@@ -1,0 +1,90 @@
+#include "serve/routes.h"
+
+namespace cordon::serve {
+namespace {
+
+using exchange::Role;
+const std::vector<Role> kEveryone = {Role::kOperator, Role::kApprover, Role::kRecipient,
+                                     Role::kAuditor, Role::kAdmin};
+
+}  // namespace
+
+const std::vector<RouteSpec>& Routes() {
+  static const std::vector<RouteSpec> routes = {
+      {Endpoint::kHealth, "GET", "/health", {}},
+      {Endpoint::kLogin, "POST", "/login", {}},
+      {Endpoint::kEnrolBegin, "POST", "/enrol/begin", {}},
+      {Endpoint::kEnrolFinish, "POST", "/enrol/finish", {}},
+      {Endpoint::kLogout, "POST", "/logout", kEveryone},
+      {Endpoint::kMe, "GET", "/me", kEveryone},
+      {Endpoint::kMyLogins, "GET", "/me/logins", kEveryone},
+      {Endpoint::kLogins, "GET", "/logins", {Role::kAuditor, Role::kAdmin}},
+      {Endpoint::kPackages, "GET", "/packages", kEveryone},
+      {Endpoint::kPackage, "GET", "/packages/{id}", kEveryone},
+      {Endpoint::kDownload, "GET", "/packages/{id}/files/{name}", {Role::kRecipient}},
+      {Endpoint::kConfirm, "POST", "/packages/{id}/confirm", {Role::kRecipient}},
+      {Endpoint::kCertificate,
+       "GET",
+       "/packages/{id}/certificate",
+       {Role::kApprover, Role::kAuditor, Role::kAdmin, Role::kRecipient}},
+      {Endpoint::kNewUpload, "POST", "/uploads", {Role::kOperator}},
+      {Endpoint::kUploadFile, "PUT", "/uploads/{upload}/files/{name}", {Role::kOperator}},
+      {Endpoint::kCommitUpload, "POST", "/uploads/{upload}/commit", {Role::kOperator}},
+      {Endpoint::kAbandonUpload, "DELETE", "/uploads/{upload}", {Role::kOperator}},
+      {Endpoint::kGrants, "GET", "/grants", kEveryone},
+      // A package grant needs the recipient role, a role grant any: the
+      // handler tells them apart.
+      {Endpoint::kRequestGrant, "POST", "/grants", kEveryone},
+      {Endpoint::kBreakGlass, "POST", "/grants/break-glass", {Role::kRecipient}},
+      {Endpoint::kDecideGrant, "POST", "/grants/{id}/{decision}", {Role::kApprover}},
+      {Endpoint::kReview,
+       "GET",
+       "/reviews/access",
+       {Role::kApprover, Role::kAuditor, Role::kAdmin}},
+      {Endpoint::kAttest, "POST", "/reviews/access/attest", {Role::kApprover}},
+  };
+  return routes;
+}
+
+std::optional<RouteMatch> MatchRoute(std::string_view method,
+                                     const std::vector<std::string>& segments) {
+  for (const RouteSpec& r : Routes()) {
+    if (r.method != method) continue;
+    RouteMatch m{&r, {}};
+    std::string_view rest = r.path.substr(1);
+    size_t i = 0;
+    bool ok = true;
+    while (ok) {
+      const size_t slash = rest.find('/');
+      const std::string_view part = rest.substr(0, slash);
+      if (i >= segments.size()) {
+        ok = false;
+      } else if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
+        ok = !segments[i].empty();  // "packages/" names no package
+        m.params.push_back(segments[i]);
+      } else if (part != segments[i]) {
+        ok = false;
+      }
+      ++i;
+      if (slash == std::string_view::npos) break;
+      rest = rest.substr(slash + 1);
+    }
+    // A literal path wins over a parameter: /grants/break-glass is not
+    // /grants/{id}/... (different lengths keep them apart here).
+    if (ok && i == segments.size()) return m;
+  }
+  return std::nullopt;
+}
+
+nlohmann::json RoutesJson() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const RouteSpec& r : Routes()) {
+    nlohmann::json roles = nlohmann::json::array();
+    for (auto role : r.roles) roles.push_back(exchange::RoleName(role));
+    out.push_back(
+        {{"method", r.method}, {"path", r.path}, {"roles", roles}, {"public", r.roles.empty()}});
+  }
+  return out;
+}
+
+}  // namespace cordon::serve
