@@ -30,36 +30,52 @@ std::string DirectoryOf(const std::string& path) {
 }
 
 // Temporary files to remove if a signal ends the process. Plain arrays and
-// atomics only: the signal handler may touch nothing else.
+// atomics only: the signal handler may touch nothing else. A slot is
+// claimed (kWriting), written, then published (kLive, release order): the
+// handler only ever reads a slot whose path is whole, never the half-copied
+// path of a new file or the previous one's.
 constexpr int kCleanupSlots = 64;
 constexpr size_t kMaxPath = 4096;
+enum SlotState : int { kFree = 0, kWriting = 1, kLive = 2 };
 std::array<std::array<char, kMaxPath>, kCleanupSlots> g_cleanup_paths;
-std::array<std::atomic<bool>, kCleanupSlots> g_cleanup_used;
+std::array<std::atomic<int>, kCleanupSlots> g_cleanup_state;
 std::array<bool, kCleanupSlots> g_cleanup_is_dir;
 
 int RegisterCleanup(const std::string& path, bool directory = false) {
-  if (path.size() >= kMaxPath) return -1;
-  for (int i = 0; i < kCleanupSlots; ++i) {
-    bool expected = false;
-    if (g_cleanup_used[i].compare_exchange_strong(expected, true)) {
-      std::memcpy(g_cleanup_paths[i].data(), path.c_str(), path.size() + 1);
-      g_cleanup_is_dir[i] = directory;
-      return i;
+  if (path.size() < kMaxPath) {
+    for (int i = 0; i < kCleanupSlots; ++i) {
+      int expected = kFree;
+      if (g_cleanup_state[i].compare_exchange_strong(expected, kWriting,
+                                                     std::memory_order_acquire)) {
+        std::memcpy(g_cleanup_paths[i].data(), path.c_str(), path.size() + 1);
+        g_cleanup_is_dir[i] = directory;
+        g_cleanup_state[i].store(kLive, std::memory_order_release);
+        return i;
+      }
     }
   }
+  // Said, never silent: this file would outlive an interrupted run.
+  const std::string warning =
+      "cordon: warning: " + path.substr(0, 256) + " is not removed if the run is interrupted (" +
+      (path.size() >= kMaxPath ? "path too long" : "64 files at once") + ")\n";
+  (void)!::write(2, warning.data(), warning.size());
   return -1;
 }
 
 void UnregisterCleanup(int slot) {
-  if (slot >= 0) g_cleanup_used[slot].store(false);
+  if (slot >= 0) g_cleanup_state[slot].store(kFree, std::memory_order_release);
 }
 
 extern "C" void CleanupOnSignal(int sig) {
   for (int i = 0; i < kCleanupSlots; ++i) {
-    if (g_cleanup_used[i].load() && !g_cleanup_is_dir[i]) ::unlink(g_cleanup_paths[i].data());
+    if (g_cleanup_state[i].load(std::memory_order_acquire) == kLive && !g_cleanup_is_dir[i]) {
+      ::unlink(g_cleanup_paths[i].data());
+    }
   }
   for (int i = 0; i < kCleanupSlots; ++i) {
-    if (g_cleanup_used[i].load() && g_cleanup_is_dir[i]) ::rmdir(g_cleanup_paths[i].data());
+    if (g_cleanup_state[i].load(std::memory_order_acquire) == kLive && g_cleanup_is_dir[i]) {
+      ::rmdir(g_cleanup_paths[i].data());
+    }
   }
   (void)::signal(sig, SIG_DFL);
   (void)::raise(sig);

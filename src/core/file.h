@@ -122,6 +122,9 @@ class CleanupGuard {
   CleanupGuard& operator=(CleanupGuard&&) = delete;
   CleanupGuard(const CleanupGuard&) = delete;
   ~CleanupGuard();
+  // False when the registry was full (the path would outlive an
+  // interrupted run; a warning was printed).
+  bool armed() const { return slot_ >= 0; }
 
  private:
   int slot_;

@@ -13,6 +13,7 @@
 #include "core/file.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "exchange/defender.h"
 
 namespace cordon::exchange {
 namespace {
@@ -460,14 +461,29 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   const int64_t failures = q.Int(c + 3);
   q.Reset();
 
-  // Slowed down: the guess is not even looked at (else the delay would not
-  // slow guessing), with the same work and the same answer as a wrong one.
-  if (now < a.locked_until) {
-    (void)auth::VerifyPassword(dummy, password);
-    at.outcome = "throttled";
-    at.consecutive_failures = failures;
-    CORDON_TRY(RecordLogin(a.id, now, ip, at));
-    return WrongCredentials();
+  // Slowed down, from this address (or IPv6 /64) only: the guess is not
+  // even looked at (else the delay would not slow guessing), with the same
+  // work and the same answer as a wrong one. The owner, elsewhere, is not
+  // slowed by a stranger's failures (review N9).
+  const std::string source = BanKey(ip);
+  int64_t source_failures = 0;
+  {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement d,
+        db_.Prepare("SELECT failures, until FROM login_delays WHERE user_id = ? AND source = ?"));
+    d.Bind(1, a.id).Bind(2, source);
+    CORDON_ASSIGN_OR_RETURN(bool delayed, d.Step());
+    if (delayed) {
+      source_failures = d.Int(0);
+      if (now < d.Int(1)) {
+        d.Reset();
+        (void)auth::VerifyPassword(dummy, password);
+        at.outcome = "throttled";
+        at.consecutive_failures = failures;
+        CORDON_TRY(RecordLogin(a.id, now, ip, at));
+        return WrongCredentials();
+      }
+    }
   }
   // An account still enrolling has no password: the dummy's work instead.
   bool ok = auth::VerifyPassword(hash.empty() ? dummy : hash, password) && !hash.empty() &&
@@ -488,7 +504,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     ok = step.has_value() || recovery;
     at.mfa = step ? "totp" : recovery ? "recovery_code" : "";
   }
-  if (!ok) return Failed(a, failures, ip, now, at);
+  if (!ok) return Failed(a, failures, source_failures, ip, now, at);
 
   // Correct credentials: only now may the answer say what stands in the way.
   if (Status may = MayUse(a, now, Use::kNewLogin, &at.outcome, ip); !may.ok()) {
@@ -542,26 +558,31 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
 
 // A failed attempt: one more consecutive failure, delays from the 5th, a
 // hard lock at the 100th (NIST SP 800-63B §5.2.2).
-Result<std::string> Accounts::Failed(const Account& a, int64_t failures, std::string_view ip,
-                                     int64_t now, LoginAttempt& at) {
+Result<std::string> Accounts::Failed(const Account& a, int64_t failures, int64_t source_failures,
+                                     std::string_view ip, int64_t now, LoginAttempt& at) {
   at.outcome = "wrong_credentials";
-  const int64_t n = failures + 1;
+  const int64_t n = failures + 1;            // in a row, from anywhere: the hard lock's count
+  const int64_t here = source_failures + 1;  // from this address: the delays' count
   at.consecutive_failures = n;
   int64_t delay_until = 0;
-  if (n >= policy_.failures_before_delay) {
-    const int64_t doublings = std::min<int64_t>(n - policy_.failures_before_delay, 30);
-    const int64_t delay = std::min(policy_.max_delay_seconds,
-                                   policy_.first_delay_seconds << std::min<int64_t>(doublings, 20));
-    delay_until = now + delay;
-    at.delays_started = n == policy_.failures_before_delay;
+  if (here >= policy_.failures_before_delay) {
+    const int64_t doublings = std::min<int64_t>(here - policy_.failures_before_delay, 20);
+    delay_until =
+        now + std::min(policy_.max_delay_seconds, policy_.first_delay_seconds << doublings);
+    at.delays_started = here == policy_.failures_before_delay;
   }
   const bool lock = n >= policy_.failures_before_lock && !a.hard_locked;
   at.locked_now = lock;
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(Statement f,
-                          db_.Prepare("UPDATE users SET failed_logins = ?, locked_until = ?, "
+                          db_.Prepare("UPDATE users SET failed_logins = ?, "
                                       "hard_locked = MAX(hard_locked, ?) WHERE id = ?"));
-  CORDON_TRY(f.Bind(1, n).Bind(2, delay_until).Bind(3, lock ? 1 : 0).Bind(4, a.id).Run());
+  CORDON_TRY(f.Bind(1, n).Bind(2, lock ? 1 : 0).Bind(3, a.id).Run());
+  CORDON_ASSIGN_OR_RETURN(
+      Statement d,
+      db_.Prepare("INSERT INTO login_delays(user_id, source, failures, until) VALUES (?1, ?2, "
+                  "?3, ?4) ON CONFLICT(user_id, source) DO UPDATE SET failures = ?3, until = ?4"));
+  CORDON_TRY(d.Bind(1, a.id).Bind(2, BanKey(ip)).Bind(3, here).Bind(4, delay_until).Run());
   CORDON_TRY(RecordLogin(a.id, now, ip, at));
   CORDON_TRY(tx.Commit());
   return WrongCredentials();
@@ -638,7 +659,9 @@ Status Accounts::Unlock(std::string_view email, int64_t now) {
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET failed_logins = 0, locked_until = 0, "
                                       "hard_locked = 0, last_activity_at = ? WHERE id = ?"));
-  return u.Bind(1, now).Bind(2, a.id).Run();
+  CORDON_TRY(u.Bind(1, now).Bind(2, a.id).Run());
+  CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM login_delays WHERE user_id = ?"));
+  return d.Bind(1, a.id).Run();
 }
 
 Status Accounts::Extend(std::string_view email, int64_t expires_at) {

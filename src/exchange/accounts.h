@@ -27,10 +27,11 @@ Result<Role> ParseRole(std::string_view name);
 //
 // Why delays and not a 5-failure lock: a lock anyone can trigger with five
 // wrong passwords is a denial of service against the owner on the night of
-// a migration (review F8). A delay slows guessing to a crawl (30 s, 60 s,
-// ... 15 min between tries) while the owner, who knows the password, waits
-// at most the current delay; the attacker's address is banned by the
-// defender meanwhile.
+// a migration (review F8). Delays (30 s, 60 s, ... 15 min between tries)
+// are counted per account *and address* (IPv6 /64): they slow a guesser to
+// a crawl and never the owner logging in from elsewhere (review N9); the
+// guesser's address is banned by the defender meanwhile. The hard lock
+// counts failures in a row from everywhere.
 struct AccountPolicy {
   int64_t enrolment_seconds = 72 * 3600;
   int64_t session_idle_seconds = 15 * 60;
@@ -49,7 +50,7 @@ struct Account {
   Role role = Role::kRecipient;
   std::string status;  // "enrolling", "active", "disabled"
   int64_t expires_at = 0;
-  int64_t locked_until = 0;  // no login attempt is evaluated before (growing delays)
+  int64_t locked_until = 0;  // unused since delays are per address (login_delays)
   bool hard_locked = false;  // after failures_before_lock failures in a row, until unlocked
   std::optional<int64_t> last_login_at;
   std::string last_login_ip;
@@ -163,8 +164,8 @@ class Accounts {
   enum class Use { kNewLogin, kSession };
   Status MayUse(const Account& a, int64_t now, Use use, std::string* outcome = nullptr,
                 std::string_view ip = {}) const;
-  Result<std::string> Failed(const Account& a, int64_t failures, std::string_view ip, int64_t now,
-                             LoginAttempt& at);
+  Result<std::string> Failed(const Account& a, int64_t failures, int64_t source_failures,
+                             std::string_view ip, int64_t now, LoginAttempt& at);
   Status RecordLogin(int64_t account_id, int64_t now, std::string_view ip, const LoginAttempt& a);
   Db db_;
   AccountPolicy policy_;

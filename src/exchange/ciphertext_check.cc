@@ -1,5 +1,7 @@
 #include "exchange/ciphertext_check.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,6 +12,9 @@ namespace {
 // χ² with 255 degrees of freedom exceeds this with probability 1e-9
 // (computed from the regularized upper incomplete gamma function).
 constexpr double kChiSquaredLimit = 414.55;
+// ...and falls below this with probability 1e-9: a histogram too even to be
+// chance (text padded until every byte value counts the same, review N3).
+constexpr double kChiSquaredFloor = 141.93;
 // Below this many bytes the χ² approximation is poor (fewer than 8 expected
 // per value): the printable share decides instead.
 constexpr size_t kMinChiSquaredBytes = 2048;
@@ -86,6 +91,58 @@ void CiphertextCheck::Refuse(std::string why, uint64_t at) {
                    "in clear behind an age header");
 }
 
+// A deflate stream (gzip, zlib) at `p`: zlib inflates at least 256 bytes of
+// it without an error. Random bytes fail within a few bytes (an invalid
+// block type, a bad length or code), so a match of the magic alone by
+// chance is never taken for compression.
+bool Inflates(const uint8_t* p, size_t n, int window_bits) {
+  z_stream z{};
+  if (inflateInit2(&z, window_bits) != Z_OK) return false;
+  std::array<uint8_t, 4096> out{};
+  z.next_in = const_cast<uint8_t*>(p);
+  z.avail_in = static_cast<uInt>(std::min<size_t>(n, 4096));
+  z.next_out = out.data();
+  z.avail_out = out.size();
+  const int rc = inflate(&z, Z_SYNC_FLUSH);
+  const size_t produced = out.size() - z.avail_out;
+  inflateEnd(&z);
+  return (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && produced >= 256;
+}
+
+void CiphertextCheck::ScanCompressed(const uint8_t* p, size_t n, uint64_t at) {
+  // Anywhere in the payload, not only at a window's start (review N2): the
+  // strong magics (six bytes or more) as they are, the short ones (gzip's
+  // and zlib's two) only when what follows really inflates.
+  for (size_t i = 0; i < n && !failure_; ++i) {
+    const uint8_t b = p[i];
+    if (b != 0x1f && b != 0x78 && b != 0xfd && b != 'B' && b != 'P') continue;
+    const uint8_t* q = p + i;
+    const size_t left = n - i;
+    const char* kind = nullptr;
+    if (b == 0x1f && left >= 10 && q[1] == 0x8b && q[2] == 0x08 && Inflates(q, left, 16 + 15)) {
+      kind = "gzip";
+    } else if (b == 0x78 && left >= 2 && (q[1] & 0x20) == 0 && ((b << 8) | q[1]) % 31 == 0 &&
+               Inflates(q, left, 15)) {
+      kind = "zlib";
+    } else if (b == 0xfd && left >= 6 &&
+               std::memcmp(q,
+                           "\xfd"
+                           "7zXZ\0",
+                           6) == 0) {
+      kind = "xz";
+    } else if (b == 'B' && left >= 10 && q[1] == 'Z' && q[2] == 'h' && q[3] >= '1' && q[3] <= '9' &&
+               std::memcmp(q + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0) {
+      kind = "bzip2";
+    } else if (b == 'P' && left >= 30 && q[1] == 'K' && q[2] == 3 && q[3] == 4 && q[5] == 0 &&
+               (q[8] == 0 || q[8] == 8) && q[9] == 0) {
+      // A zip entry: stored (method 0), or deflated (8) when it inflates.
+      const size_t data = 30 + q[26] + (q[27] << 8) + q[28] + (q[29] << 8);
+      if (q[8] == 0 || (data < left && Inflates(q + data, left - data, -15))) kind = "zip";
+    }
+    if (kind) Refuse(std::string("a ") + kind + " stream (compressed data in clear)", at + i);
+  }
+}
+
 void CiphertextCheck::CheckMagic(const uint8_t* p, size_t n, uint64_t at) {
   // At the window's start, and after the payload's 16-byte nonce.
   for (size_t skip : {size_t{0}, size_t{16}}) {
@@ -130,6 +187,7 @@ void CiphertextCheck::Update(ByteView data) {
       prev_printable = is_printable;
       prev_zero = is_zero;
     }
+    ScanCompressed(p, n, offset_);
     if (n > 0 && !have_previous_) {
       same = std::min(same, static_cast<uint32_t>(n - 1));  // the first byte has no neighbour
       max_same = std::min(max_same, static_cast<uint32_t>(n - 1));
@@ -159,7 +217,10 @@ void CiphertextCheck::JudgeWindow() {
   CheckMagic(head_.data(), head_size_, window_start_);
   if (in_window_ >= kMinChiSquaredBytes) {
     const double chi = ChiSquared(histogram_, in_window_);
-    if (chi > kChiSquaredLimit) {
+    if (chi < kChiSquaredFloor && in_window_ == window_) {
+      Refuse("its byte distribution is more even than chance ever makes it (built to pass a test)",
+             window_start_);
+    } else if (chi > kChiSquaredLimit) {
       char text[32];
       std::snprintf(text, sizeof text, "%.0f", chi);
       Refuse(std::string("its byte distribution is far from uniform (chi-squared ") + text +

@@ -14,9 +14,12 @@
 //     (across windows too): 64 printable ASCII bytes in a row (probability
 //     below 1e-26 per position), 16 identical bytes, 32 UTF-16 code units
 //     of ASCII text — so 1 KiB of text inside each chunk fails as well;
-//   - the magic of a compressed stream (gzip, zstd, zip, xz, bzip2) at the
-//     start of the payload or of a window: compression would otherwise make
-//     plaintext look random.
+//   - a histogram too even to be chance (χ² below its 1e-9 lower tail):
+//     text padded until every byte value counts the same;
+//   - a compressed stream anywhere in the payload: gzip, zlib and zip
+//     (confirmed by inflating 256 bytes of it), xz and bzip2 (by their
+//     long magic), zstd at a window's start: compression would otherwise
+//     make plaintext look random.
 //
 // What it cannot see, and docs/threat-model.md says so: plaintext that was
 // compressed without a header, or encrypted with a key the operator keeps —
@@ -51,6 +54,7 @@ class CiphertextCheck {
  private:
   void JudgeWindow();
   void CheckMagic(const uint8_t* p, size_t n, uint64_t at);
+  void ScanCompressed(const uint8_t* p, size_t n, uint64_t at);
   void Refuse(std::string why, uint64_t at);
 
   size_t window_;

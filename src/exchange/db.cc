@@ -140,9 +140,17 @@ CREATE TABLE IF NOT EXISTS account_recipients(
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   recipient TEXT NOT NULL,
   PRIMARY KEY (user_id, recipient));
+CREATE TABLE IF NOT EXISTS login_delays(
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  PRIMARY KEY (user_id, source));
 CREATE TABLE IF NOT EXISTS served_reviews(
-  sha256 TEXT PRIMARY KEY,
-  served_at INTEGER NOT NULL);
+  sha256 TEXT NOT NULL,
+  account_id INTEGER NOT NULL,
+  served_at INTEGER NOT NULL,
+  PRIMARY KEY (sha256, account_id));
 )sql",
 };
 
@@ -159,8 +167,7 @@ Result<Db> Db::Open(const std::string& path) {
   // here: closing any descriptor of a database file drops every POSIX lock
   // this process holds on it, under SQLite's other connections' feet.
   if (!PathExists(path)) {
-    const int fd =
-        ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd >= 0) {
       ::close(fd);
     } else if (errno != EEXIST) {

@@ -21,6 +21,9 @@ namespace {
 
 Error Refused(std::string message) { return Error(ErrorCode::kRefused, std::move(message)); }
 
+// An order names a handful of recipients; a header is never larger.
+constexpr size_t kMaxRecipients = 64;
+
 const std::initializer_list<std::string_view> kManifestKeys = {
     "format",    "version",    "cordon_version", "created_at", "order",          "retention_days",
     "delete_by", "recipients", "pseudonyms",     "tables",     "manifest_signed"};
@@ -62,6 +65,14 @@ Status CheckPackageFile(ByteSource& in, uint64_t size, bool* plaintext_suspected
   if (!header.ok()) return Refused("not a well-formed age file: " + header.error().message());
   // Sealed to the order's X25519 recipients, as `cordon extract` does: a
   // passphrase (scrypt) file opens with whatever was typed, for anyone told.
+  // Each stanza exactly as age's X25519 makes it — one 32-byte share, a
+  // 32-byte wrapped key — so the header has no room for data either
+  // (review N1: a CSV as the body of an extra stanza).
+  if (header->stanzas.empty() || header->stanzas.size() > kMaxRecipients) {
+    return suspect(Refused("a header with " + std::to_string(header->stanzas.size()) +
+                           " recipient stanzas; packages have 1 to " +
+                           std::to_string(kMaxRecipients)));
+  }
   for (const auto& stanza : header->stanzas) {
     if (stanza.type != "X25519") {
       return suspect(Refused(
@@ -69,6 +80,9 @@ Status CheckPackageFile(ByteSource& in, uint64_t size, bool* plaintext_suspected
               ? std::string("sealed with a passphrase (scrypt), not to the order's recipients")
               : "a recipient stanza of type \"" + stanza.type.substr(0, 32) +
                     "\"; packages are sealed to X25519 recipients only"));
+    }
+    if (stanza.args.size() != 1 || stanza.args[0].size() != 43 || stanza.body.size() != 32) {
+      return suspect(Refused("an X25519 stanza that is not one 32-byte share and a 32-byte key"));
     }
   }
   // Every byte of the payload must look like ciphertext (F2).
@@ -95,7 +109,9 @@ Status OnlyKeys(const json& object, std::initializer_list<std::string_view> know
   if (!object.is_object()) return Refused("manifest.json: " + where + " is not an object");
   for (const auto& [key, value] : object.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      return Refused("manifest.json: unknown field \"" + key.substr(0, 64) + "\" in " + where);
+      // The field's name is not repeated: it is what the uploader chose, and
+      // this refusal is recorded in the ledger (review N7).
+      return Refused("manifest.json: a field `cordon extract` never writes, in " + where);
     }
   }
   return Ok();
@@ -123,6 +139,52 @@ Status NoPersonalData(const json& j, const std::string& path) {
   return Ok();
 }
 
+// Names (tables, columns, the order id) are identifiers a schema would use,
+// and free texts (purpose, controller...) are a few lines: nothing in a
+// manifest has room for a table of patients (review N5: 30 KB of base64 in
+// the purpose; names and birth dates as column names).
+bool IsName(const json& j, size_t max) {
+  if (!j.is_string()) return false;
+  const auto& s = j.get_ref<const std::string&>();
+  // Legacy exports name columns in any language ("PRÉNOM", "DATE (J/M/A)"):
+  // any printable text, bounded.
+  return !s.empty() && s.size() <= max && std::none_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b < 0x20 || b == 0x7f;
+  });
+}
+
+Status NamesAndTexts(const json& m) {
+  const Error bad = Refused("manifest.json: a name or text longer or stranger than an order's");
+  if (auto o = m.find("order"); o != m.end() && o->is_object()) {
+    if (o->contains("id") && !IsName((*o)["id"], 128)) return bad;
+    for (const char* text : {"controller", "processor", "purpose", "contract"}) {
+      if (auto t = o->find(text);
+          t != o->end() && (!t->is_string() || t->get_ref<const std::string&>().size() > 1024)) {
+        return bad;
+      }
+    }
+  }
+  if (auto t = m.find("tables"); t != m.end() && t->is_array()) {
+    for (const auto& table : *t) {
+      for (const char* name : {"name", "from"}) {
+        if (table.contains(name) && !IsName(table[name], 128)) return bad;
+      }
+      if (auto cols = table.find("columns"); cols != table.end() && cols->is_array()) {
+        for (const auto& c : *cols) {
+          if (c.contains("name") && !IsName(c["name"], 128)) return bad;
+        }
+      }
+      if (auto ex = table.find("excluded_columns"); ex != table.end() && ex->is_array()) {
+        for (const auto& c : *ex) {
+          if (!IsName(c, 128)) return bad;
+        }
+      }
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
@@ -137,22 +199,27 @@ Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
   }
   json m = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (m.is_discarded()) return Refused("manifest.json: not JSON");
-  CORDON_TRY(OnlyKeys(m, kManifestKeys, "the manifest"));
-  if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
-  if (auto p = m.find("pseudonyms"); p != m.end()) {
-    CORDON_TRY(OnlyKeys(*p, {"key_id", "domain"}, "pseudonyms"));
-  }
-  if (auto t = m.find("tables"); t != m.end() && t->is_array()) {
-    for (const auto& table : *t) {
-      CORDON_TRY(OnlyKeys(table, kTableKeys, "a table"));
-      if (auto k = table.find("k_anonymity"); k != table.end()) {
-        CORDON_TRY(OnlyKeys(*k, kKAnonymityKeys, "k_anonymity"));
-      }
-      if (auto cols = table.find("columns"); cols != table.end() && cols->is_array()) {
-        for (const auto& c : *cols) CORDON_TRY(OnlyKeys(c, {"name", "fate"}, "a column"));
+  // A field extract never writes may be carrying data: refused and alerted.
+  Status schema = [&]() -> Status {
+    CORDON_TRY(OnlyKeys(m, kManifestKeys, "the manifest"));
+    if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
+    if (auto p = m.find("pseudonyms"); p != m.end()) {
+      CORDON_TRY(OnlyKeys(*p, {"key_id", "domain"}, "pseudonyms"));
+    }
+    if (auto t = m.find("tables"); t != m.end() && t->is_array()) {
+      for (const auto& table : *t) {
+        CORDON_TRY(OnlyKeys(table, kTableKeys, "a table"));
+        if (auto k = table.find("k_anonymity"); k != table.end()) {
+          CORDON_TRY(OnlyKeys(*k, kKAnonymityKeys, "k_anonymity"));
+        }
+        if (auto cols = table.find("columns"); cols != table.end() && cols->is_array()) {
+          for (const auto& c : *cols) CORDON_TRY(OnlyKeys(c, {"name", "fate"}, "a column"));
+        }
       }
     }
-  }
+    return NamesAndTexts(m);
+  }();
+  if (!schema.ok()) return suspect(schema.error());
   if (Status clean = NoPersonalData(m, "manifest"); !clean.ok()) return suspect(clean.error());
   return Ok();
 }

@@ -171,9 +171,10 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
     return Error(ErrorCode::kIo, "disk full");
   };
   std::string unrecorded = stage();
-  EXPECT_EQ(
-      store->Publish(unrecorded, keys, uploader, now, retention, broken_publish).result.error().code(),
-      ErrorCode::kIo);
+  EXPECT_EQ(store->Publish(unrecorded, keys, uploader, now, retention, broken_publish)
+                .result.error()
+                .code(),
+            ErrorCode::kIo);
   EXPECT_TRUE(fs::is_empty(data + "/packages"));
   EXPECT_FALSE(fs::exists(unrecorded));
 

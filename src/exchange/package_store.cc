@@ -261,26 +261,39 @@ Result<DeletionRecord> PackageStore::Record(std::string_view id) {
 Result<DeletionRecord> PackageStore::BeginDeletion(std::string_view id, std::string_view reason,
                                                    std::optional<int64_t> confirmed_by, int64_t now,
                                                    const RecordEvent& record) {
-  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  CORDON_ASSIGN_OR_RETURN(PackageInfo p, Get(id));
-  if (p.status != "available") return Record(id);  // already on its way: finish, never redo
-  CORDON_ASSIGN_OR_RETURN(
-      Statement mark, db_.Prepare("UPDATE packages SET status = 'deleting', deletion_reason = ?, "
-                                  "confirmed_by = ?, deleted_at = ? WHERE id = ?"));
-  mark.Bind(1, reason);
-  if (confirmed_by) {
-    mark.Bind(2, *confirmed_by);
-  } else {
-    mark.BindNull(2);
+  {
+    CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    CORDON_ASSIGN_OR_RETURN(PackageInfo p, Get(id));
+    if (p.status != "available") return Record(id);  // already on its way: finish, never redo
+    CORDON_ASSIGN_OR_RETURN(
+        Statement mark, db_.Prepare("UPDATE packages SET status = 'deleting', deletion_reason = ?, "
+                                    "confirmed_by = ?, deleted_at = ? WHERE id = ?"));
+    mark.Bind(1, reason);
+    if (confirmed_by) {
+      mark.Bind(2, *confirmed_by);
+    } else {
+      mark.BindNull(2);
+    }
+    CORDON_TRY(mark.Bind(3, now).Bind(4, p.id).Run());
+    CORDON_TRY(tx.Commit());
   }
-  CORDON_TRY(mark.Bind(3, now).Bind(4, p.id).Run());
-  // The evidence first: if the ledger cannot take the event, nothing is
-  // deleted (the transaction rolls back).
-  CORDON_ASSIGN_OR_RETURN(uint64_t seq, record());
+  // The decision is durable first, then its event: a crash in between is
+  // finished at the next start, event included (RecordPendingDeletion),
+  // so the ledger never says "deleted" of a package the database still
+  // serves (review N8). If the ledger refuses the event, the package is
+  // available again and nothing was deleted.
+  auto seq = record();
+  if (!seq.ok()) {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement undo, db_.Prepare("UPDATE packages SET status = 'available', deletion_reason = "
+                                    "NULL, confirmed_by = NULL, deleted_at = NULL WHERE id = ? "
+                                    "AND status = 'deleting' AND deletion_seq IS NULL"));
+    CORDON_TRY(undo.Bind(1, id).Run());
+    return seq.error();
+  }
   CORDON_ASSIGN_OR_RETURN(Statement s,
                           db_.Prepare("UPDATE packages SET deletion_seq = ? WHERE id = ?"));
-  CORDON_TRY(s.Bind(1, static_cast<int64_t>(seq)).Bind(2, p.id).Run());
-  CORDON_TRY(tx.Commit());
+  CORDON_TRY(s.Bind(1, static_cast<int64_t>(*seq)).Bind(2, id).Run());
   return Record(id);
 }
 

@@ -125,6 +125,7 @@ class Api final : public Handler {
                                                const Call* call);
   Result<nlohmann::json> FinishDeletion(Services& s, const std::string& id);
   Status RecoverDeletions();
+  Status RecordPendingDeletion(Services& s, const std::string& id);
   // Whether the caller may see (list, read, request, download, confirm) a
   // package: approvers, auditors and admins see all; an operator the
   // packages they uploaded; a recipient those sealed to an age recipient

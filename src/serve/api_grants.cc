@@ -129,11 +129,14 @@ Response Api::Review(Call& call) {
   if (!review.ok()) return Fail(review.error());
   const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
-  // Only a review the exchange served can be attested (F22).
-  auto served =
-      call.s.db.Prepare("INSERT OR IGNORE INTO served_reviews(sha256, served_at) VALUES (?, ?)");
+  // Only a review the exchange served, to the one who attests it, can be
+  // attested (F22; review N20: not one served to someone else).
+  auto served = call.s.db.Prepare(
+      "INSERT OR IGNORE INTO served_reviews(sha256, account_id, served_at) VALUES (?, ?, ?)");
   if (!served.ok()) return Fail(served.error());
-  if (Status st = served->Bind(1, sha).Bind(2, call.now).Run(); !st.ok()) return Fail(st.error());
+  if (Status st = served->Bind(1, sha).Bind(2, call.who->id).Bind(3, call.now).Run(); !st.ok()) {
+    return Fail(st.error());
+  }
   if (auto seq = Record(call, "review.read", "ok", {{"review_sha256", sha}}); !seq.ok()) {
     return Unrecorded();
   }
@@ -146,14 +149,15 @@ Response Api::Attest(Call& call) {
   if (!sha || !IsHex64(*sha)) {
     return Fail(400, "send {\"sha256\"}: the sha256 GET /api/v1/reviews/access returned");
   }
-  auto served = call.s.db.Prepare("SELECT 1 FROM served_reviews WHERE sha256 = ?");
+  auto served =
+      call.s.db.Prepare("SELECT 1 FROM served_reviews WHERE sha256 = ? AND account_id = ?");
   if (!served.ok()) return Fail(served.error());
-  auto found = served->Bind(1, *sha).Step();
+  auto found = served->Bind(1, *sha).Bind(2, call.who->id).Step();
   if (!found.ok()) return Fail(found.error());
   if (!*found) {
     RecordRefusal(call, "review.attest", "refused",
                   {{"review_sha256", *sha}, {"error", "not a review the exchange served"}});
-    return Fail(404, "the exchange never served a review with this sha256",
+    return Fail(404, "the exchange never served you a review with this sha256",
                 "GET /api/v1/reviews/access, read it, then attest the sha256 it returned");
   }
   served->Reset();

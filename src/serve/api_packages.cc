@@ -361,8 +361,8 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
     unrecorded = !seq.ok();
     return seq;
   };
-  exchange::PackageCheck check = call.s.store.Publish(up->staging, keys, call.who->id, call.now,
-                                                      options_.retention, record);
+  exchange::PackageCheck check =
+      call.s.store.Publish(up->staging, keys, call.who->id, call.now, options_.retention, record);
   if (Status dropped = DropUpload(call.s.db, id, up->staging); !dropped.ok()) {
     Log("dropping a committed upload's row: " + dropped.error().message());
   }
@@ -395,8 +395,9 @@ Response Api::AbandonUpload(Call& call, const std::string& id) {
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   {
     std::lock_guard lock(uploads_mu_);
-    if (auto it = uploads_.find(id); it != uploads_.end() && it->second.committing) {
-      return Fail(409, "this upload is being committed");
+    if (auto it = uploads_.find(id); it != uploads_.end()) {
+      return Fail(409, it->second.committing ? "this upload is being committed"
+                                             : "a file of this upload is still being received");
     }
   }
   if (auto seq = Record(call, "upload.abandon", "ok", {{"upload", id}}); !seq.ok()) {
@@ -533,6 +534,7 @@ Result<json> Api::DeleteWithCertificate(Services& s, const std::string& id, std:
 }
 
 Result<json> Api::FinishDeletion(Services& s, const std::string& id) {
+  CORDON_TRY(RecordPendingDeletion(s, id));
   CORDON_ASSIGN_OR_RETURN(exchange::DeletionRecord rec, s.store.FinishDeletion(id));
   PauseForTest(options_.data_dir, "deletion.files_removed");
   // The certificate carries the deletion's place in the ledger, proven
@@ -556,25 +558,29 @@ Result<json> Api::FinishDeletion(Services& s, const std::string& id) {
               {"exchange_key", certificate_public_.Format()}};
 }
 
+// A deletion whose event a crash (or a concurrent confirm) left unwritten:
+// recorded now, marked as recovered.
+Status Api::RecordPendingDeletion(Services& s, const std::string& id) {
+  CORDON_ASSIGN_OR_RETURN(exchange::PackageInfo p, s.store.Get(id));
+  if (p.deletion_seq) return Ok();
+  return s.store.RecordPendingDeletion(id, [&]() -> Result<uint64_t> {
+    json event = {{"action", "exchange.package.deleted"},
+                  {"outcome", "ok"},
+                  {"package", p.id},
+                  {"order", {{"id", p.order_id}}},
+                  {"reason", p.deletion_reason},
+                  {"deleted_at", FormatUtc(p.deleted_at)},
+                  {"recovered", true}};
+    WithholdPersonalData(event);
+    return appender_.Append(std::move(event));
+  });
+}
+
 Status Api::RecoverDeletions() {
   CORDON_ASSIGN_OR_RETURN(Lease lease, Acquire());
   Services& s = *lease;
   CORDON_ASSIGN_OR_RETURN(auto unfinished, s.store.Unfinished());
   for (const auto& p : unfinished) {
-    if (!p.deletion_seq) {
-      // Marked, but its event never made it: recorded now, as recovered.
-      CORDON_TRY(s.store.RecordPendingDeletion(p.id, [&]() -> Result<uint64_t> {
-        json event = {{"action", "exchange.package.deleted"},
-                      {"outcome", "ok"},
-                      {"package", p.id},
-                      {"order", {{"id", p.order_id}}},
-                      {"reason", p.deletion_reason},
-                      {"deleted_at", FormatUtc(p.deleted_at)},
-                      {"recovered", true}};
-        WithholdPersonalData(event);
-        return appender_.Append(std::move(event));
-      }));
-    }
     auto done = FinishDeletion(s, p.id);
     if (!done.ok()) return done.error().WithContext("finishing the deletion of " + p.id);
     Log("finished the deletion of " + p.id + " that a restart interrupted");
