@@ -42,7 +42,7 @@ head -c 100000 multi.age >cut.age
 expect_code 3 $CORDON decrypt -i id.key -o out.bin cut.age
 expect_stderr "payload"
 [ ! -e out.bin ] || fail "truncated input left an output file"
-cp multi.age flipped.age; printf '\x01' | dd of=flipped.age bs=1 seek=250000 conv=notrunc 2>/dev/null
+cp multi.age flipped.age; flip_byte flipped.age 250000
 expect_code 3 $CORDON decrypt -i id.key -o out.bin flipped.age
 expect_stderr "does not authenticate"
 [ ! -e out.bin ] || fail "altered input left an output file"

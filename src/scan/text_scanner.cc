@@ -126,14 +126,16 @@ void TextScanner::Finish() {
 
 void TextScanner::Decide() {
   // Called with the first bytes still in the buffer: nothing was scanned yet.
-  bool nul = std::memchr(buf_.data(), 0, std::min(used_, kBinaryProbe)) != nullptr;
+  // (An empty text has no buffer: memchr must not see its null pointer.)
+  bool nul = used_ > 0 && std::memchr(buf_.data(), 0, std::min(used_, kBinaryProbe)) != nullptr;
   state_ = nul ? State::kBinary : State::kText;
   if (nul) collector_.SetBinary();
 }
 
 void TextScanner::ScanPrefix(size_t n) {
   collector_.Scan({buf_.data(), n});
-  std::memmove(buf_.data(), buf_.data() + n, used_ - n);
+  // (Not when nothing is left: an empty file has no buffer to move in.)
+  if (used_ > n) std::memmove(buf_.data(), buf_.data() + n, used_ - n);
   used_ -= n;
 }
 
