@@ -42,7 +42,7 @@ head -c 100000 multi.age >cut.age
 expect_code 3 $CORDON decrypt -i id.key -o out.bin cut.age
 expect_stderr "payload"
 [ ! -e out.bin ] || fail "truncated input left an output file"
-cp multi.age flipped.age; printf '\x01' | dd of=flipped.age bs=1 seek=250000 conv=notrunc 2>/dev/null
+cp multi.age flipped.age; flip_byte flipped.age 250000
 expect_code 3 $CORDON decrypt -i id.key -o out.bin flipped.age
 expect_stderr "does not authenticate"
 [ ! -e out.bin ] || fail "altered input left an output file"
@@ -71,6 +71,35 @@ kill -TERM "$pid"; wait "$pid" || true
 exec 3>&-
 [ ! -e interrupted.age ] || fail "interrupted run left its output"
 [ -z "$(ls -A | grep '\.tmp-')" ] || fail "interrupted run left a temporary file"
+pass
+
+# -o to something that is not a regular file writes it in place: a rename
+# would replace a device node (run as root, `-o /dev/null` turned the machine's
+# /dev/null into a regular file). A private null device and a FIFO stand in.
+if mknod null.dev c 1 3 2>/dev/null; then
+  expect_code 0 $CORDON encrypt -r "$(cat id.pub)" -o null.dev multi.bin
+  expect_code 0 $CORDON decrypt -i id.key -o null.dev multi.age
+  [ -c null.dev ] || fail "encrypt/decrypt -o replaced a character device with a regular file"
+  [ "$(stat -c %t:%T null.dev)" = 1:3 ] || fail "the device node changed"
+  pass
+else
+  echo "cli_test: mknod not permitted; the device case is covered by the FIFO one" >&2
+fi
+mkfifo out.fifo
+cat out.fifo >from-fifo.age &
+reader=$!
+expect_code 0 $CORDON encrypt -r "$(cat id.pub)" -o out.fifo multi.bin
+# (Checked before waiting: a reader of a replaced FIFO would wait for ever.)
+[ -p out.fifo ] || { kill "$reader"; fail "encrypt -o replaced a FIFO with a regular file"; }
+wait "$reader"
+$CORDON decrypt -i id.key -o from-fifo.bin from-fifo.age && same multi.bin from-fifo.bin
+# /dev/fd/N is the descriptor the shell opened (here for appending).
+echo kept >appended.txt
+$CORDON decrypt -i id.key -o /dev/fd/3 multi.age 3>>appended.txt
+{ echo kept; cat multi.bin; } >expected.txt
+same expected.txt appended.txt
+[ -z "$(ls -A | grep '\.tmp-')" ] || fail "an in-place write left a temporary file"
+[ -c /dev/null ] || fail "/dev/null is no longer a character device"
 pass
 
 # Errors and output never contain secret key material.

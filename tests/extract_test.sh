@@ -43,7 +43,7 @@ pass
 expect_code 0 $CORDON open pkg -i recipient.key --processor-key vendor.key.pub --out imported
 same patients.out imported/patients.csv
 same resultats.out imported/resultats.csv
-cp -r pkg tampered; printf 'x' | dd of=tampered/resultats.csv.age bs=1 seek=5000 conv=notrunc 2>/dev/null
+cp -r pkg tampered; flip_byte tampered/resultats.csv.age 5000
 expect_code 3 $CORDON open tampered -i recipient.key --processor-key vendor.key.pub --out t.out
 expect_stderr "does not match the SHA-256"
 [ ! -e t.out ] && [ ! -e t.out.partial ] || fail "a refused open left output"

@@ -26,6 +26,11 @@ expect_code() {
 # expect_stderr TEXT: the last expect_code's stderr contains TEXT.
 expect_stderr() { grep -qF -- "$1" "$T/.err" || { cat "$T/.err" >&2; fail "stderr lacks: $1"; }; pass; }
 same() { cmp -s "$1" "$2" || fail "$1 and $2 differ"; pass; }
+# flip_byte FILE OFFSET: changes the byte at OFFSET (XOR 1). Writing a fixed
+# byte instead leaves random data (ciphertext) unchanged once in 256 runs.
+flip_byte() {
+  python3 -c 'import sys; f = open(sys.argv[1], "r+b"); o = int(sys.argv[2]); f.seek(o); b = f.read(1)[0]; f.seek(o); f.write(bytes([b ^ 1]))' "$1" "$2"
+}
 with_tty() { python3 "$HERE/run_with_tty.py" "$@" 2>/dev/null; }
 done_ok() { echo "$(basename "$0"): $checks checks passed"; }
 # Test inputs: empty, tiny, exactly one chunk, several chunks plus a tail.

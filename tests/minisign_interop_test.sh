@@ -39,7 +39,7 @@ $CORDON verify --json -p m.pub multi.bin | grep -q '"verified":true' || fail "--
 pass
 
 # Tampering: the file, the trusted comment, another key. Each exits 3.
-cp multi.bin altered.bin; printf 'X' | dd of=altered.bin bs=1 seek=1000 conv=notrunc 2>/dev/null
+cp multi.bin altered.bin; flip_byte altered.bin 1000
 expect_code 3 $CORDON verify -p m.pub -x multi.bin.minisig altered.bin
 expect_stderr "does not match the file"
 sed 's/^trusted comment: .*/trusted comment: approved by nobody/' multi.bin.minisig >forged.minisig

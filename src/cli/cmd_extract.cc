@@ -88,7 +88,7 @@ Status RunPlan(const PlanArgs& a, nlohmann::json& event) {
                   {"not_after", order::FormatIsoDate(ord.not_after)},
                   {"retention_days", ord.retention_days},
                   {"recipients", ord.recipients.size()}};
-    nlohmann::ordered_json tables = nlohmann::ordered_json::array();
+    nlohmann::ordered_json plan_tables = nlohmann::ordered_json::array();
     for (const auto& pt : plan->tables) {
       nlohmann::ordered_json kept = nlohmann::ordered_json::array(),
                              excluded = nlohmann::ordered_json::array();
@@ -99,22 +99,22 @@ Status RunPlan(const PlanArgs& a, nlohmann::json& event) {
           kept.push_back(
               {{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
       }
-      tables.push_back({{"name", pt.table->spec->name},
-                        {"from", pt.table->source->name},
-                        {"dialect", pt.table->dialect},
-                        {"rows_read", pt.stats.rows_read},
-                        {"rows_selected", pt.stats.rows_selected},
-                        {"rows_excluded_by_where", pt.stats.rows_excluded_where},
-                        {"rows_excluded_by_follow", pt.stats.rows_excluded_follow},
-                        {"columns_kept", kept},
-                        {"columns_excluded", excluded},
-                        {"csv_bytes", pt.csv_bytes},
-                        {"package_bytes", pt.package_bytes},
-                        {"sample_masked", pt.samples}});
+      plan_tables.push_back({{"name", pt.table->spec->name},
+                             {"from", pt.table->source->name},
+                             {"dialect", pt.table->dialect},
+                             {"rows_read", pt.stats.rows_read},
+                             {"rows_selected", pt.stats.rows_selected},
+                             {"rows_excluded_by_where", pt.stats.rows_excluded_where},
+                             {"rows_excluded_by_follow", pt.stats.rows_excluded_follow},
+                             {"columns_kept", kept},
+                             {"columns_excluded", excluded},
+                             {"csv_bytes", pt.csv_bytes},
+                             {"package_bytes", pt.package_bytes},
+                             {"sample_masked", pt.samples}});
       if (auto k = pipeline::KAnonymityReport(*pt.table, pt.stats); !k.is_null())
-        tables.back()["k_anonymity"] = k;
+        plan_tables.back()["k_anonymity"] = k;
     }
-    j["tables"] = tables;
+    j["tables"] = plan_tables;
     std::cout << j.dump(2) << "\n";
     return Ok();
   }

@@ -59,7 +59,7 @@ Totals Summarize(const scan::ScanReport& report) {
     for (size_t k = 0; k < t.counts.size(); ++k) t.counts[k] += f.counts[k];
     t.findings += f.total();
     t.with_findings += f.total() > 0;
-    t.scanned += f.error.empty() && !f.binary;
+    t.scanned += f.error.empty();
   }
   return t;
 }
@@ -123,11 +123,13 @@ class TextReporter : public Reporter {
   void File(const scan::FileResult& f) override {
     WarnAbout(f);
     if (f.total() == 0) return;
-    std::cout << f.path << ": " << CountsText(f.counts, ", ") << "\n";
+    std::cout << f.path << ": " << CountsText(f.counts, ", ")
+              << (f.binary ? " (in binary content)" : "") << "\n";
     for (size_t i = 0; i < f.findings.size() && i < kLocationsShown; ++i) {
       const auto& x = f.findings[i];
       std::cout << "  " << f.Location(x) << ":" << x.line << ":" << x.column << "  "
-                << detect::KindName(x.kind) << "  " << x.masked << "\n";
+                << detect::KindName(x.kind) << "  " << x.masked
+                << (x.binary ? "  (binary content)" : "") << "\n";
     }
   }
   void End(const scan::ScanReport& report, const Totals& t) override {
@@ -156,7 +158,8 @@ class JsonReporter : public Reporter {
       out += ",\"line\":" + std::to_string(x.line) + ",\"column\":" + std::to_string(x.column) +
              ",\"kind\":\"" + std::string(detect::KindName(x.kind)) + "\",\"masked\":";
       AppendJsonString(out, x.masked);
-      out += ",\"confidence\":\"" + std::string(ConfidenceName(x.confidence)) + "\"}";
+      out += ",\"confidence\":\"" + std::string(ConfidenceName(x.confidence)) + "\"";
+      out += x.binary ? ",\"content\":\"binary\"}" : "}";
       first_ = false;
     }
     std::cout << out;
@@ -170,7 +173,7 @@ class JsonReporter : public Reporter {
       }
       Json file = {{"path", f.path}, {"bytes", f.bytes}, {"counts", counts}};
       if (!f.container.empty()) file["container"] = f.container;
-      if (f.binary) file["skipped"] = "binary";
+      if (f.binary) file["content"] = "binary";  // scanned for checksum-proven kinds only
       if (!f.error.empty()) file["error"] = f.error;
       if (!f.warnings.empty()) file["warnings"] = f.warnings;
       files.push_back(file);
@@ -237,13 +240,15 @@ class SarifReporter : public Reporter {
         region["byteLength"] = x.length;
         physical["region"] = region;
       }
-      Json result = {
-          {"ruleId", "cordon/" + KindName(k)},
-          {"ruleIndex", k},
-          {"level", "error"},
-          {"message", {{"text", KindName(k) + " in clear at " + where + ": " + x.masked}}},
-          {"locations", Json::array({{{"physicalLocation", physical}}})},
-          {"properties", {{"confidence", ConfidenceName(x.confidence)}}}};
+      Json result = {{"ruleId", "cordon/" + KindName(k)},
+                     {"ruleIndex", k},
+                     {"level", "error"},
+                     {"message",
+                      {{"text", KindName(k) + " in clear" + (x.binary ? " in binary content" : "") +
+                                    " at " + where + ": " + x.masked}}},
+                     {"locations", Json::array({{{"physicalLocation", physical}}})},
+                     {"properties", {{"confidence", ConfidenceName(x.confidence)}}}};
+      if (x.binary) result["properties"]["content"] = "binary";
       if (!x.part.empty()) {
         result["locations"][0]["logicalLocations"] =
             Json::array({{{"fullyQualifiedName", x.part}, {"kind", "member"}}});

@@ -47,7 +47,9 @@ Result<Output> Output::Open(const std::string& path, mode_t mode, Overwrite over
   return out;
 }
 
-bool Output::is_terminal() const { return !file_ && ::isatty(STDOUT_FILENO); }
+bool Output::is_terminal() const {
+  return file_ ? file_->is_terminal() : ::isatty(STDOUT_FILENO) != 0;
+}
 
 Status Output::Commit() {
   if (file_) return file_->Commit();

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 namespace cordon {
 namespace {
@@ -81,6 +82,48 @@ extern "C" void CleanupOnSignal(int sig) {
   (void)::raise(sig);
 }
 
+// The descriptor a path names when it is an alias of one already open
+// (/dev/stdout, /dev/fd/N, /proc/self/fd/N), or -1. Such a path is written
+// through a duplicate of that descriptor: reopening it would start at offset
+// 0 of a file the shell opened for appending, and truncating would lose what
+// is already there.
+int DescriptorAlias(const std::string& path) {
+  if (path == "/dev/stdout") return STDOUT_FILENO;
+  if (path == "/dev/stderr") return STDERR_FILENO;
+  std::string_view rest;
+  for (std::string_view prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    if (std::string_view(path).starts_with(prefix))
+      rest = std::string_view(path).substr(prefix.size());
+  }
+  if (rest.empty() || rest.size() > 9) return -1;
+  int fd = 0;
+  for (char c : rest) {
+    if (c < '0' || c > '9') return -1;
+    fd = fd * 10 + (c - '0');
+  }
+  return fd;
+}
+
+// Opens an output that is written in place (see AtomicFile): a descriptor
+// alias, or an existing path that is neither a regular file nor a directory.
+// Returns an invalid descriptor when `path` is to be written atomically.
+Result<UniqueFd> OpenInPlace(const std::string& path) {
+  if (int alias = DescriptorAlias(path); alias >= 0) {
+    int fd = ::fcntl(alias, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return IoError("cannot write to", path);
+    return UniqueFd(fd);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+    return UniqueFd();
+  }
+  // A device or FIFO: no O_CREAT (it exists), no O_TRUNC (meaningless there);
+  // O_NOCTTY so that a terminal never becomes our controlling one.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return IoError("cannot open", path);
+  return UniqueFd(fd);
+}
+
 }  // namespace
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
@@ -139,6 +182,8 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, mode_t mode, Over
     return Error(ErrorCode::kAlreadyExists, path + " already exists; cordon does not overwrite it",
                  "choose another name, or remove the file first if you mean to replace it");
   }
+  CORDON_ASSIGN_OR_RETURN(UniqueFd in_place, OpenInPlace(path));
+  if (in_place.get() >= 0) return AtomicFile(path, "", std::move(in_place), overwrite, -1);
   std::string dir = DirectoryOf(path);
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   std::string temp = dir + "/." + base + ".tmp-XXXXXX";
@@ -179,13 +224,14 @@ void AtomicFile::Discard() {
   if (done_) return;
   done_ = true;
   fd_ = UniqueFd();
+  if (in_place()) return;  // a device or pipe: nothing of ours to remove
   ::unlink(temp_path_.c_str());
   UnregisterCleanup(cleanup_slot_);
 }
 
 Status AtomicFile::Write(ByteView data) {
   if (done_) return Error(ErrorCode::kInternal, "write after commit to " + path_);
-  FdSink sink(fd_.get(), temp_path_);
+  FdSink sink(fd_.get(), in_place() ? path_ : temp_path_);
   Status s = sink.Write(data);
   if (!s.ok()) return s.error().WithContext(path_);
   return Ok();
@@ -193,6 +239,18 @@ Status AtomicFile::Write(ByteView data) {
 
 Status AtomicFile::Commit() {
   if (done_) return Error(ErrorCode::kInternal, "commit twice of " + path_);
+  if (in_place()) {
+    done_ = true;
+    // Devices and pipes cannot be flushed (EINVAL); a regular file behind a
+    // descriptor alias can, and must be before we say it is written.
+    if (::fsync(fd_.get()) != 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP) {
+      Error e = IoError("cannot flush", path_);
+      fd_ = UniqueFd();
+      return e;
+    }
+    if (::close(fd_.release()) != 0 && errno != EINTR) return IoError("cannot close", path_);
+    return Ok();
+  }
   if (::fsync(fd_.get()) != 0) {
     Error e = IoError("cannot flush", temp_path_);
     Discard();

@@ -1,9 +1,12 @@
 // Files: an owned descriptor, bounded whole-file reads, and atomic writes
 // (temp file in the same directory, fsync, rename, fsync of the directory), so
 // an interrupted or failed run never leaves a half-written file behind.
+// Outputs that are not regular files (devices, FIFOs, /dev/fd/N) are written
+// in place: renaming over /dev/null would replace it for the whole machine.
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -76,6 +79,13 @@ enum class Overwrite { kRefuse, kReplace };
 // `path`; Commit() makes it appear at `path` in one step. If the object is
 // destroyed without Commit(), or the process is interrupted (see
 // InstallInterruptCleanup), the temporary file is removed.
+//
+// Only regular files and new paths are written that way. When `path` exists
+// and is not a regular file (a character or block device, a FIFO, a socket),
+// or names an open descriptor (/dev/fd/N, /dev/stdout, /proc/self/fd/N), it
+// is opened and written in place: there is nothing to publish, and a rename
+// would replace the device node itself. Such writes are not atomic: a failed
+// run may have written part of its output to the device or pipe.
 class AtomicFile final : public ByteSink {
  public:
   static Result<AtomicFile> Create(const std::string& path, mode_t mode = 0644,
@@ -90,6 +100,10 @@ class AtomicFile final : public ByteSink {
   // with kAlreadyExists if `path` appeared meanwhile.
   Status Commit();
   const std::string& path() const { return path_; }
+  // True when `path` is written in place (not a regular file; see above).
+  bool in_place() const { return temp_path_.empty(); }
+  // True when written in place to a terminal (-o /dev/tty, /dev/stdout).
+  bool is_terminal() const { return in_place() && fd_.get() >= 0 && ::isatty(fd_.get()); }
 
  private:
   AtomicFile(std::string path, std::string temp_path, UniqueFd fd, Overwrite overwrite, int slot);

@@ -93,7 +93,9 @@ void Ff1::RoundBytes(const uint8_t* ep, ByteView q, size_t d, uint8_t* s) const 
   // S continues with CIPH(R ⊕ [j]^16) for j = 1, 2, …
   for (size_t j = 1; 16 * j < d; ++j) {
     std::array<uint8_t, 16> x = r, out{};
-    for (int k = 0; k < 16; ++k) x[15 - k] ^= static_cast<uint8_t>((j >> (8 * k)) & 0xff);
+    // [j]^16 is j big-endian on 16 bytes: the 8 high bytes are zero (a
+    // shift of a 64-bit j by 64 bits or more is undefined, not zero).
+    for (int k = 0; k < 8; ++k) x[15 - k] ^= static_cast<uint8_t>((j >> (8 * k)) & 0xff);
     Block(x.data(), out.data());
     std::memcpy(s + 16 * j, out.data(), std::min<size_t>(d - 16 * j, 16));
   }

@@ -83,7 +83,10 @@ Mac256 HmacSha256Prf::Mac(ByteView message) const {
 
 Mac256 HmacSha256(ByteView key, ByteView message) {
   crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  // libsodium declares the key pointer nonnull, and an empty span may have
+  // none: point an empty key at a byte that is never read.
+  static constexpr uint8_t kNoKey = 0;
+  crypto_auth_hmacsha256_init(&state, key.empty() ? &kNoKey : key.data(), key.size());
   crypto_auth_hmacsha256_update(&state, message.data(), message.size());
   Mac256 out{};
   crypto_auth_hmacsha256_final(&state, out.data());

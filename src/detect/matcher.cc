@@ -92,21 +92,26 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
     if (wanted & KindBit(m.kind)) report(m);
   };
   const size_t n = text.size();
+  // Indexed through the raw pointer: every index below is checked against n
+  // (or a bound under it) by the loop that produces it, and this loop is the
+  // scan's hot path, where _GLIBCXX_ASSERTIONS' check on each string_view
+  // access cost 15 % of `cordon scan`'s time. Fuzzed under ASan (matcher_fuzz).
+  const char* const s = text.data();
   size_t i = 0;
   size_t floor = 0;  // end of the last match: matches never overlap
   while (i < n) {
-    if (!kInteresting[static_cast<unsigned char>(text[i])]) {
+    if (!kInteresting[static_cast<unsigned char>(s[i])]) {
       ++i;
       continue;
     }
-    char c = text[i];
+    char c = s[i];
     if (c == '@') {
       if (kinds & KindBit(Kind::kEmail)) {
         size_t b = i;
-        while (b > floor && IsEmailLocal(text[b - 1])) --b;
+        while (b > floor && IsEmailLocal(s[b - 1])) --b;
         size_t e = i + 1;
-        while (e < n && IsDomain(text[e])) ++e;
-        while (e > i + 1 && (text[e - 1] == '.' || text[e - 1] == '-')) --e;  // sentence end
+        while (e < n && IsDomain(s[e])) ++e;
+        while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;  // sentence end
         std::string_view cand = text.substr(b, e - b);
         Confidence conf = ValidateEmail(cand);
         if (conf != Confidence::kNone) {
@@ -119,7 +124,7 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
       continue;
     }
     // Word boundary: a candidate never starts inside a word or a number.
-    if (i > 0 && (IsAlnum(text[i - 1]) || text[i - 1] == '_')) {
+    if (i > 0 && (IsAlnum(s[i - 1]) || s[i - 1] == '_')) {
       ++i;
       continue;
     }
@@ -127,7 +132,7 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
     size_t run_end = i;
     if (c == '+') {
       run_end = i + 1;
-      if (run_end >= n || !IsDigit(text[run_end])) {
+      if (run_end >= n || !IsDigit(s[run_end])) {
         ++i;
         continue;
       }
@@ -135,16 +140,16 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
     // The run: letters/digits with single separators between them. Letters
     // matter for IBANs and Corsican NIRs (2A/2B).
     auto extends_run = [&](size_t k) {
-      char r = text[k];
+      char r = s[k];
       if (IsDigit(r) || IsUpper(r)) return true;
-      return IsSep(r) && k + 1 < n && k > start && IsAlnum(text[k - 1]) &&
-             (IsDigit(text[k + 1]) || IsUpper(text[k + 1]));
+      return IsSep(r) && k + 1 < n && k > start && IsAlnum(s[k - 1]) &&
+             (IsDigit(s[k + 1]) || IsUpper(s[k + 1]));
     };
     while (run_end < n && extends_run(run_end)) ++run_end;
     // The run must end at a word boundary too.
-    if (run_end < n && (IsAlnum(text[run_end]) || text[run_end] == '_')) {
+    if (run_end < n && (IsAlnum(s[run_end]) || s[run_end] == '_')) {
       i = run_end;
-      while (i < n && (IsAlnum(text[i]) || text[i] == '_')) ++i;
+      while (i < n && (IsAlnum(s[i]) || s[i] == '_')) ++i;
       continue;
     }
     // Candidates start at the run start or after a separator inside it.
@@ -155,12 +160,12 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
         found({best.kind, pos, best.length, best.confidence});
         pos += best.length;
         floor = pos;
-        while (pos < run_end && IsSep(text[pos])) ++pos;
+        while (pos < run_end && IsSep(s[pos])) ++pos;
         continue;
       }
       // Skip to the next group.
-      while (pos < run_end && !IsSep(text[pos])) ++pos;
-      while (pos < run_end && IsSep(text[pos])) ++pos;
+      while (pos < run_end && !IsSep(s[pos])) ++pos;
+      while (pos < run_end && IsSep(s[pos])) ++pos;
     }
     i = run_end > i ? run_end : i + 1;
   }

@@ -306,7 +306,7 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
       // this thread reads the next ones; batches are emitted in order as
       // they come back (at most threads + 1 in flight).
       TransformPool pool(any_transform ? threads : 0, [&](size_t worker, Batch& batch) {
-        auto& transforms = per_thread[worker];
+        auto& mine = per_thread[worker];  // this worker's own instances
         pseudo::RowContext row;
         std::string result;
         for (size_t r = 0; r < batch.count; ++r) {
@@ -321,8 +321,8 @@ Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSou
             if (it != inherited[t.parent].end()) UnpackIdentifiers(it->second, row.identifiers);
           }
           for (size_t k = 0; k < t.kept.size(); ++k) {
-            if (!transforms[k]) continue;
-            Status applied = transforms[k]->Apply(p.values[k], row, result);
+            if (!mine[k]) continue;
+            Status applied = mine[k]->Apply(p.values[k], row, result);
             if (!applied.ok()) {
               batch.failed.emplace(p.line,
                                    applied.error().WithContext("column " + t.header[t.kept[k]]));

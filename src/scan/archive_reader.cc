@@ -124,9 +124,10 @@ void ScanEntry(archive* a, const std::string& part, int depth, Budget& budget, F
     }
     first = false;
     text.Feed(data);
-    if (text.binary() || budget.exhausted) break;  // not text, or a zip bomb: stop expanding
+    if (budget.exhausted) break;  // a zip bomb: stop expanding
   }
   text.Finish();
+  out.binary |= text.binary();
 }
 
 void ScanEntries(archive* a, const std::string& prefix, int depth, Budget& budget, FileResult& out,

@@ -85,9 +85,9 @@ void ScanText(int fd, uint64_t size, FileResult& r, const ScanOptions& o) {
     if (n == 0) break;  // truncated meanwhile: the change is reported below
     text.Commit(static_cast<size_t>(n));
     left -= static_cast<uint64_t>(n);
-    if (text.binary()) break;
   }
-  r.binary = !text.Finish();
+  text.Finish();
+  r.binary = text.binary();
   r.bytes = text.bytes();
 }
 
@@ -142,7 +142,8 @@ FileResult ScanBuffer(std::string path, std::string_view data, const ScanOptions
   r.path = std::move(path);
   TextScanner text(o, r);
   text.Feed(data);
-  r.binary = !text.Finish();
+  text.Finish();
+  r.binary = text.binary();
   r.bytes = data.size();
   return r;
 }

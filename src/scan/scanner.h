@@ -2,7 +2,8 @@
 // identifiers found in clear, masked. Text files are read in large buffers;
 // gzip/bzip2/xz/zstd files, zip and tar archives are opened (libarchive), and
 // so are SQLite database files (every text and integer cell). Binary files
-// are skipped.
+// (a NUL in the first 8 KiB) are scanned for the identifiers a checksum
+// proves (NIR, CPR mod 11, IBAN, cards), as found in their printable runs.
 #pragma once
 
 #include <array>
@@ -40,12 +41,13 @@ struct Finding {
   detect::Kind kind = detect::Kind::kNir;
   detect::Confidence confidence = detect::Confidence::kNone;
   std::string masked;
+  bool binary = false;  // found in binary content (see FileResult::binary)
 };
 
 struct FileResult {
   std::string path;                   // as reached from the command-line argument
   uint64_t bytes = 0;                 // bytes of text scanned (expanded, for containers)
-  bool binary = false;                // skipped
+  bool binary = false;                // binary content: checksum-proven kinds only
   std::string container;              // "", "archive" or "sqlite"
   std::string error;                  // unreadable: reported, the scan goes on
   std::vector<std::string> warnings;  // scanned, but not entirely (zip bomb, file changed…)

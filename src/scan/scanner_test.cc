@@ -18,9 +18,16 @@ TEST(ScanBuffer, ReportsLineAndColumnMasked) {
   for (const auto& f : r.findings) EXPECT_EQ(f.masked.find("451 089 46"), std::string::npos);
 }
 
-TEST(ScanBuffer, SkipsBinaryAndRespectsKindsAndLimits) {
-  std::string bin("\0\x01 184127645108946", 19);
-  EXPECT_TRUE(ScanBuffer("b", bin, {}).binary);
+TEST(ScanBuffer, ScansBinaryForChecksummedKindsAndRespectsKindsAndLimits) {
+  std::string bin("\0\x01 184127645108946 a.b@orange.fr", 33);
+  FileResult b = ScanBuffer("b", bin, {});
+  EXPECT_TRUE(b.binary);
+  ASSERT_EQ(b.findings.size(), 1u) << "the NIR, not the e-mail";
+  EXPECT_EQ(b.findings[0].kind, detect::Kind::kNir);
+  EXPECT_TRUE(b.findings[0].binary);
+  ScanOptions only_email_in_binary;
+  only_email_in_binary.kinds = detect::KindBit(detect::Kind::kEmail);
+  EXPECT_EQ(ScanBuffer("b", bin, only_email_in_binary).total(), 0u);
   ScanOptions only_email;
   only_email.kinds = detect::KindBit(detect::Kind::kEmail);
   EXPECT_EQ(ScanBuffer("t", "184127645108946 a.b@orange.fr", only_email).findings.size(), 1u);

@@ -29,7 +29,8 @@ std::string Quote(const std::string& name) {
   return q + "\"";
 }
 
-// Blobs are scanned when they look like text (no NUL in their first 8 KiB).
+// Blobs that do not look like text (a NUL in their first 8 KiB) are scanned
+// as binary content: for the checksum-proven kinds only (see text_scanner.h).
 bool LooksLikeText(std::string_view v) {
   return std::memchr(v.data(), 0, std::min<size_t>(v.size(), 8192)) == nullptr;
 }
@@ -100,11 +101,12 @@ void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const Sca
       int size = sqlite3_column_bytes(stmt.get(), c);
       if (data == nullptr || size <= 0) continue;
       std::string_view cell(static_cast<const char*>(data), static_cast<size_t>(size));
-      if (type == SQLITE_BLOB && !LooksLikeText(cell)) continue;
       out.bytes += cell.size();
       // The part is named only for cells with findings: most have none.
       size_t before = out.findings.size();
-      FindingCollector(o, out, {}).Scan(cell);
+      FindingCollector collector(o, out, {});
+      if (type == SQLITE_BLOB && !LooksLikeText(cell)) collector.SetBinary();
+      collector.Scan(cell);
       if (out.findings.size() > before) {
         const char* column = sqlite3_column_name(stmt.get(), c);
         std::string part = table + ":" + (column ? column : "?") + ":" + std::to_string(rowid);

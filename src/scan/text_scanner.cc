@@ -7,6 +7,7 @@ namespace cordon::scan {
 namespace {
 
 // Files with a NUL byte in their first 8 KiB are binary, as grep decides.
+// Nothing is scanned before that is decided: the kinds looked for depend on it.
 constexpr size_t kBinaryProbe = 8192;
 // A piece is cut at the last newline in its final 64 KiB, else at the last
 // byte no identifier can contain, else (a 64 KiB run of letters and digits,
@@ -48,14 +49,29 @@ void FindingCollector::AdvanceTo(std::string_view piece, size_t pos) {
 }
 
 void FindingCollector::Scan(std::string_view piece) {
-  detect::FindIdentifiers(piece, kinds_, [&](const detect::Match& m) {
+  // Binary content needs no copy to be read as `strings` would: a candidate
+  // is made of printable ASCII only, and any other byte (NUL, control, 8-bit)
+  // ends it as a word boundary does. Limiting the kinds is what keeps random
+  // bytes from turning into findings.
+  const detect::KindSet kinds = binary_ ? kinds_ & kBinaryKinds : kinds_;
+  if (kinds == 0) {
+    AdvanceTo(piece, piece.size());
+    base_ += piece.size();
+    return;
+  }
+  detect::FindIdentifiers(piece, kinds, [&](const detect::Match& m) {
+    // A CPR without mod 11 is only a date and four digits: not proof enough
+    // among random bytes.
+    if (binary_ && m.kind == detect::Kind::kCpr && m.confidence != detect::Confidence::kHigh) {
+      return;
+    }
     ++out_.counts[static_cast<size_t>(m.kind)];
     if (out_.findings.size() >= max_findings_) return;
     AdvanceTo(piece, m.offset);
     uint64_t offset = base_ + m.offset;
-    out_.findings.push_back({part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset,
-                             m.length, m.kind, m.confidence,
-                             detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length))});
+    out_.findings.push_back(
+        {part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset, m.length, m.kind,
+         m.confidence, detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length)), binary_});
   });
   // Lines must be counted to the end, for the findings of the next piece.
   AdvanceTo(piece, piece.size());
@@ -87,10 +103,9 @@ std::span<char> TextScanner::Reserve(size_t n) {
 void TextScanner::Commit(size_t n) {
   used_ += n;
   total_ += n;
-  if (state_ == State::kUndecided && used_ >= kBinaryProbe) Decide();
-  if (state_ == State::kBinary) {
-    used_ = 0;  // nothing more will be scanned
-    return;
+  if (state_ == State::kUndecided) {
+    if (used_ < kBinaryProbe) return;
+    Decide();
   }
   if (used_ >= piece_) ScanPrefix(CutPoint(buf_.data(), used_));
 }
@@ -104,21 +119,23 @@ void TextScanner::Feed(std::string_view data) {
   }
 }
 
-bool TextScanner::Finish() {
+void TextScanner::Finish() {
   if (state_ == State::kUndecided) Decide();
-  if (state_ == State::kBinary) return false;
   ScanPrefix(used_);
-  return true;
 }
 
 void TextScanner::Decide() {
-  bool nul = std::memchr(buf_.data(), 0, std::min(used_, kBinaryProbe)) != nullptr;
+  // Called with the first bytes still in the buffer: nothing was scanned yet.
+  // (An empty text has no buffer: memchr must not see its null pointer.)
+  bool nul = used_ > 0 && std::memchr(buf_.data(), 0, std::min(used_, kBinaryProbe)) != nullptr;
   state_ = nul ? State::kBinary : State::kText;
+  if (nul) collector_.SetBinary();
 }
 
 void TextScanner::ScanPrefix(size_t n) {
   collector_.Scan({buf_.data(), n});
-  std::memmove(buf_.data(), buf_.data() + n, used_ - n);
+  // (Not when nothing is left: an empty file has no buffer to move in.)
+  if (used_ > n) std::memmove(buf_.data(), buf_.data() + n, used_ - n);
   used_ -= n;
 }
 

@@ -2,6 +2,10 @@
 // only where no identifier can straddle, line and column numbers run on
 // across pieces, and memory stays at about one buffer whatever the size of
 // the text or the length of its lines (a 2 GB single-line JSON included).
+//
+// Binary content (a NUL byte in the first 8 KiB) is scanned too, for the
+// identifiers a checksum proves (see kBinaryKinds): a CSV of patients behind
+// an age header and a few NUL bytes must not pass as "nothing found".
 #pragma once
 
 #include <cstdint>
@@ -13,6 +17,14 @@
 #include "scan/scanner.h"
 
 namespace cordon::scan {
+
+// The kinds looked for in binary content: those a checksum proves (NIR key,
+// CPR mod 11, IBAN mod 97, card Luhn). Random bytes make plausible e-mails
+// and phone numbers; they almost never make a valid checksum.
+inline constexpr detect::KindSet kBinaryKinds = (1u << static_cast<unsigned>(detect::Kind::kNir)) |
+                                                (1u << static_cast<unsigned>(detect::Kind::kCpr)) |
+                                                (1u << static_cast<unsigned>(detect::Kind::kIban)) |
+                                                (1u << static_cast<unsigned>(detect::Kind::kCard));
 
 // Turns matcher hits in consecutive pieces of one text into Findings
 // (line, columns, masked value) and counts.
@@ -27,6 +39,9 @@ class FindingCollector {
   // must end where no identifier can straddle (see detect::CanSplitAfter).
   void Scan(std::string_view piece);
   uint64_t consumed() const { return base_; }
+  // From now on the text is binary content: only kBinaryKinds are reported,
+  // a CPR only when mod 11 holds, and findings are marked `binary`.
+  void SetBinary() { binary_ = true; }
 
  private:
   // Moves the line/column cursor to `pos` (relative to the current piece).
@@ -36,6 +51,7 @@ class FindingCollector {
   size_t max_findings_;
   FileResult& out_;
   std::string part_;
+  bool binary_ = false;
   uint64_t base_ = 0;    // offset of the current piece in the text
   uint64_t cursor_ = 0;  // offset up to which lines and characters are counted
   uint64_t line_ = 1;
@@ -59,8 +75,10 @@ class TextScanner {
   std::span<char> Reserve(size_t n = kPiece);
   void Commit(size_t n);
   void Feed(std::string_view data);
-  // Scans what is left. Returns false if the text was binary (nothing scanned).
-  bool Finish();
+  // Scans what is left.
+  void Finish();
+  // True once the content is known to be binary (a NUL in its first 8 KiB):
+  // it is still scanned, for kBinaryKinds only.
   bool binary() const { return state_ == State::kBinary; }
   uint64_t bytes() const { return total_; }
 

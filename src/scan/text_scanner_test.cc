@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 namespace cordon::scan {
@@ -61,7 +62,8 @@ TEST(TextScanner, PiecesGiveExactlyWhatTheWholeTextGives) {
         break;
       }
     }
-    ASSERT_TRUE(s.Finish());
+    s.Finish();
+    EXPECT_FALSE(s.binary());
     EXPECT_EQ(s.bytes(), text.size());
     EXPECT_EQ(Describe(streamed), Describe(whole)) << "pieces of " << piece;
     EXPECT_EQ(streamed.counts, whole.counts);
@@ -74,7 +76,7 @@ TEST(TextScanner, LinesAndColumnsCarryAcrossPieces) {
   FileResult r;
   TextScanner s({}, r);
   s.Feed(text);
-  ASSERT_TRUE(s.Finish());
+  s.Finish();
   ASSERT_EQ(r.findings.size(), 2u);
   EXPECT_EQ(r.findings[0].line, 1u);
   EXPECT_EQ(r.findings[0].column, (3u << 20) + 6);
@@ -89,14 +91,58 @@ TEST(TextScanner, BinaryIsDecidedOnTheFirst8KiB) {
   s.Feed(std::string("jean.dupont@orange.fr \0 ", 24));
   s.Feed(std::string(2 << 20, 'x'));
   EXPECT_TRUE(s.binary());
-  EXPECT_FALSE(s.Finish());
-  EXPECT_TRUE(r.findings.empty());
+  s.Finish();
+  EXPECT_TRUE(r.findings.empty()) << "no e-mails looked for in binary content";
 
   FileResult late;
   TextScanner t({}, late);
   t.Feed(std::string(9000, 'x') + std::string("\0", 1) + " jean.dupont@orange.fr");
-  EXPECT_TRUE(t.Finish()) << "a NUL after 8 KiB does not make a file binary";
+  t.Finish();
+  EXPECT_FALSE(t.binary()) << "a NUL after 8 KiB does not make a file binary";
   EXPECT_EQ(late.findings.size(), 1u);
+}
+
+// F25: plaintext smuggled behind an age header and NUL bytes was "nothing
+// found". Binary content is scanned for the kinds a checksum proves.
+TEST(TextScanner, FindsChecksummedIdentifiersInBinaryContent) {
+  std::string data = "age-encryption.org/v1\n-> X25519 abc\n--- mac\n" + std::string(16, '\0') +
+                     "NIR;IBAN;CARTE;CPR;CPR2;MAIL;TEL\r\n"
+                     "1 84 12 76 451 089 46;FR14 2004 1010 0505 0001 3M02 606;"
+                     "4111 1111 1111 1111;070761-4285;070761-4286;jean.dupont@orange.fr;"
+                     "06 12 34 56 78\r\n" +
+                     std::string("\x01\xff", 2) + "184127645108946" + std::string("\x02", 1);
+  FileResult r;
+  TextScanner s({}, r, {}, 64);  // small pieces: cut points in binary content too
+  s.Feed(data);
+  s.Finish();
+  EXPECT_TRUE(s.binary());
+  std::vector<std::string> kinds;
+  for (const auto& f : r.findings) {
+    kinds.emplace_back(detect::KindName(f.kind));
+    EXPECT_TRUE(f.binary);
+    EXPECT_EQ(f.confidence, detect::Confidence::kHigh);
+  }
+  // Not the CPR that fails mod 11, nor the e-mail, nor the phone number.
+  EXPECT_EQ(kinds, (std::vector<std::string>{"nir", "iban", "card", "cpr", "nir"}));
+  EXPECT_EQ(r.findings[0].line, 5u);
+  EXPECT_EQ(r.findings[0].column, 1u);
+  EXPECT_EQ(r.findings[4].line, 6u) << "a run between non-printable bytes, as strings finds it";
+  EXPECT_EQ(r.total(), 5u);
+}
+
+TEST(TextScanner, RandomBytesGiveNoFinding) {
+  std::mt19937_64 rng(25);
+  std::string noise(10 << 20, '\0');
+  for (size_t i = 8; i < noise.size(); i += 8) {
+    uint64_t v = rng();
+    std::memcpy(noise.data() + i, &v, 8);
+  }
+  FileResult r;
+  TextScanner s({}, r);
+  s.Feed(noise);
+  s.Finish();
+  EXPECT_TRUE(s.binary());
+  EXPECT_EQ(r.total(), 0u) << (r.findings.empty() ? "" : r.findings[0].masked);
 }
 
 TEST(Matcher, LongSpacedDigitRunStaysLinear) {

@@ -272,14 +272,33 @@ Result<CorpusStats> WriteCorpus(const std::string& dir, const CorpusOptions& o) 
                              "note TEXT, contact TEXT);",
                              "INSERT INTO records VALUES (?, ?, ?, ?)", rows));
       stats.bytes += bytes;
-    } else if (f % 10 == 9) {  // binary noise, skipped by the scan (identifiers inside)
+    } else if (f % 10 == 9) {
+      // Binary noise with identifiers inside, each between NUL bytes (as in
+      // a record of a binary format). The scan reads the printable runs of
+      // binary content and reports only the kinds a checksum proves there,
+      // so only those are labelled; e-mails and phones are not looked for.
       std::string noise;
+      std::string where = "bin/blob-" + std::to_string(f) + ".bin";
+      uint64_t line = 1;
+      size_t line_start = 0, counted = 0;  // lines counted up to `counted`
       while (noise.size() < size / 4) {
         for (int k = 0; k < 64; ++k) noise.push_back(static_cast<char>(r.Below(256)));
-        noise += Identifier(r).text;
+        noise[0] = '\0';  // binary from its first byte
+        noise += '\0';
+        for (; counted < noise.size(); ++counted) {
+          if (noise[counted] == '\n') {
+            ++line;
+            line_start = counted + 1;
+          }
+        }
+        Item it = Identifier(r);
+        if (it.kind == "nir" || it.kind == "cpr" || it.kind == "iban" || it.kind == "card") {
+          maker.Label(where, line, noise.size() - line_start + 1, it);
+        }
+        noise += it.text;
+        noise += '\0';
       }
-      noise[0] = '\0';
-      CORDON_TRY(WriteFileAtomic(at("bin/blob-" + std::to_string(f) + ".bin"), AsBytes(noise)));
+      CORDON_TRY(WriteFileAtomic(at(where), AsBytes(noise)));
       stats.bytes += noise.size();
     } else {
       std::string text = maker.Text(f % 5, size, rel);
