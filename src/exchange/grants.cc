@@ -84,8 +84,8 @@ Result<int64_t> Grants::Request(const Account& requester, std::string_view packa
       db_.Prepare("INSERT INTO grants(requester_id, package, reason, status, "
                   "requested_at, start_at, duration) VALUES (?, ?, ?, 'requested', ?, ?, ?)"));
   s.Bind(1, requester.id).Bind(2, package).Bind(3, reason).Bind(4, now);
-  if (start_at) {
-    s.Bind(5, *start_at);
+  if (start_at.has_value()) {
+    s.Bind(5, start_at.value_or(now));
   } else {
     s.BindNull(5);
   }

@@ -177,12 +177,12 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
                          "trusted_proxies: a list of address blocks, e.g. [\"10.0.0.5/32\"]");
       }
       for (const auto& item : *array) {
-        const auto* text = item.as_string();
-        if (text == nullptr || !exchange::NormalizeAllowList({text->get()}).ok()) {
+        const auto* block = item.as_string();
+        if (block == nullptr || !exchange::NormalizeAllowList({block->get()}).ok()) {
           return r.Problem(list->source(),
                            "trusted_proxies: each entry is an address or CIDR block");
         }
-        c.trusted_proxies.push_back(text->get());
+        c.trusted_proxies.push_back(block->get());
       }
     }
   }
