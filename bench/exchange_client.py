@@ -32,10 +32,13 @@ def request(url, ctx, method, path, token=None, body=None, raw=None):
 def setup(url, ca, data, cordon, pkg):
     ctx = ssl.create_default_context(cafile=ca)
     tokens = {}
+    # The recipient sees the package: bound to the age recipient it is sealed to.
+    sealed_to = json.load(open(os.path.join(pkg, "manifest.json")))["recipients"][0]
     for name, role in [("olivier", "operator"), ("rachel", "recipient"), ("amelie", "approver")]:
+        bind = ["--recipient", sealed_to] if role == "recipient" else []
         enrol = subprocess.run([cordon, "admin", "user", "add", "--data", data, "--name",
                                 name.title() + " Bench", "--email", f"{name}@lab42.example",
-                                "--role", role, "--expires", "2099-12-31"],
+                                "--role", role, "--expires", "2099-12-31", *bind],
                                capture_output=True, text=True, check=True).stdout.strip()
         secret = request(url, ctx, "POST", "/api/v1/enrol/begin", body={"token": enrol})["secret"]
         request(url, ctx, "POST", "/api/v1/enrol/finish",

@@ -54,7 +54,8 @@ class CiphertextCheck {
  private:
   void JudgeWindow();
   void CheckMagic(const uint8_t* p, size_t n, uint64_t at);
-  void ScanCompressed(const uint8_t* p, size_t n, uint64_t at);
+  void ScanCompressed(const uint8_t* p, size_t n, size_t from, size_t to, uint64_t at);
+  void ScanBuffered(bool at_end);
   void Refuse(std::string why, uint64_t at);
 
   size_t window_;
@@ -70,6 +71,11 @@ class CiphertextCheck {
   std::array<uint8_t, 32> head_{};
   size_t head_size_ = 0;
   std::optional<Error> failure_;
+  // Bytes not yet scanned for compressed streams, and the lookahead they
+  // need; scan_[0] is at payload offset scan_start_.
+  Bytes scan_;
+  uint64_t scan_start_ = 0;
+  size_t scanned_ = 0;
 };
 
 // χ² of a byte histogram against the uniform distribution.
