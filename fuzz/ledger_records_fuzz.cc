@@ -13,10 +13,20 @@
 
 namespace {
 
+// The scratch ledger's directory, removed when the fuzzer exits (a
+// -max_total_time run ends with exit(), so atexit runs): CI leaves nothing
+// in /tmp.
+std::string g_root;
+
 const std::string& Dir() {
   static const std::string dir = [] {
     char tmpl[] = "/tmp/cordon-fuzz-ledger-XXXXXX";
     std::string d = mkdtemp(tmpl);
+    g_root = d;
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(g_root, ec);
+    });
     auto key = cordon::sign::SecretKey::Generate();
     if (!cordon::ledger::Ledger::Init(d + "/l", "fuzz.example/ledger", key).ok()) std::abort();
     return d + "/l";
