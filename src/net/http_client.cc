@@ -223,10 +223,21 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
   tcp::resolver resolver(impl->ioc);
   auto endpoints = resolver.resolve(url.host, url.port, ec);
   if (ec) return NetError(url.host, ec);
+  // Plain HTTP goes to this machine only: "localhost" must also *resolve*
+  // to loopback (a hosts file can point it elsewhere, review N12).
+  std::vector<tcp::endpoint> targets;
+  for (const auto& e : endpoints) {
+    if (url.tls || e.endpoint().address().is_loopback()) targets.push_back(e.endpoint());
+  }
+  if (targets.empty()) {
+    return Error(ErrorCode::kRefused,
+                 url.host + " does not resolve to this machine: plain http:// is refused",
+                 "use https:// and the exchange's fingerprint");
+  }
   beast::tcp_stream tcp_stream(impl->ioc);
-  tcp_stream.socket().open(endpoints.begin()->endpoint().protocol(), ec);
+  tcp_stream.socket().open(targets.front().protocol(), ec);
   tcp_stream.socket().close(ec);
-  asio::connect(tcp_stream.socket(), endpoints, ec);
+  asio::connect(tcp_stream.socket(), targets, ec);
   if (ec) return NetError("cannot connect to " + o.url, ec);
   // Blocking calls obey socket timeouts (the async deadlines do not apply).
   timeval tv{static_cast<time_t>(o.timeout.count()), 0};
