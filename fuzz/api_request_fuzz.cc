@@ -47,8 +47,8 @@ void Setup() {
   for (const char* role : roles) {
     const std::string email = std::string(role) + "@fuzz.example";
     auto token = accounts
-                     .AddUser("Fuzz Person", email, exchange::ParseRole(role).value(), kNow + 86400,
-                              kNow - 120)
+                     .AddUser(std::string("Fuzz ") + role, email, exchange::ParseRole(role).value(),
+                              kNow + 86400, kNow - 120)
                      .value();
     auto e = accounts.BeginEnrolment(token, kNow - 120).value();
     Bytes secret(e.totp_secret.RevealBytes().begin(), e.totp_secret.RevealBytes().end());
@@ -97,11 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     res = api->Handle(r);
   }
   static const std::set<int> documented = {200, 201, 400, 401, 403, 404,
-                                           409, 413, 422, 429, 500, 503};
+                                           409, 413, 422, 429, 500, 503, 507};
   if (!documented.count(res->status)) __builtin_trap();
   if (res->file.get() < 0) {
     auto j = nlohmann::json::parse(res->body, nullptr, false);
     if (!j.is_object()) __builtin_trap();
+    // Every error names its code (docs/api.md).
+    if (res->status >= 400 && !j.contains("code")) __builtin_trap();
   }
   const bool public_path = r.path == "/api/v1/health" || r.path.rfind("/api/v1/enrol/", 0) == 0;
   const bool has_session = who >= 2 && who <= 6;
