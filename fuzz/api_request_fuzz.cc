@@ -96,8 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     res = api->Handle(r);
   }
-  static const std::set<int> documented = {200, 201, 400, 401, 403, 404,
-                                           409, 413, 422, 429, 500, 503, 507};
+  static const std::set<int> documented = {200, 201, 400, 401, 403, 404, 409,
+                                           413, 422, 429, 500, 503, 507};
   if (!documented.count(res->status)) __builtin_trap();
   if (res->file.get() < 0) {
     auto j = nlohmann::json::parse(res->body, nullptr, false);
