@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -30,6 +31,13 @@ void Setup() {
   const fs::path dir = base / ("cordon-api-fuzz-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  // Removed when the fuzzer exits (-max_total_time ends with exit()).
+  static std::string scratch;
+  scratch = dir.string();
+  std::atexit([] {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  });
   const std::string d = dir.string();
   if (!ledger::Ledger::Init(d + "/ledger", "fuzz.example/exchange", sign::SecretKey::Generate(),
                             nullptr)
