@@ -218,9 +218,10 @@ Result<PackageInfo> PackageStore::Get(std::string_view id) {
   return ReadInfo(q);
 }
 
-Result<std::vector<PackageInfo>> PackageStore::List() {
-  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kColumns +
-                                                   " FROM packages ORDER BY uploaded_at, id"));
+Result<std::vector<PackageInfo>> PackageStore::Select(std::string_view where_and_order) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare(std::string("SELECT ") + kColumns + " FROM packages " +
+                                      std::string(where_and_order)));
   std::vector<PackageInfo> out;
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -229,6 +230,8 @@ Result<std::vector<PackageInfo>> PackageStore::List() {
     out.push_back(std::move(p));
   }
 }
+
+Result<std::vector<PackageInfo>> PackageStore::List() { return Select("ORDER BY uploaded_at, id"); }
 
 Result<std::string> PackageStore::FilePath(std::string_view id, std::string_view file) {
   CORDON_ASSIGN_OR_RETURN(PackageInfo p, Get(id));
@@ -349,17 +352,9 @@ Result<std::pair<std::string, std::string>> PackageStore::Certificate(std::strin
 }
 
 Result<std::vector<PackageInfo>> PackageStore::Unfinished() {
-  CORDON_ASSIGN_OR_RETURN(
-      Statement q, db_.Prepare(std::string("SELECT ") + kColumns +
-                               " FROM packages WHERE status = 'deleting' OR (status = 'deleted' "
-                               "AND id NOT IN (SELECT package FROM certificates)) ORDER BY id"));
-  std::vector<PackageInfo> out;
-  while (true) {
-    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return out;
-    CORDON_ASSIGN_OR_RETURN(PackageInfo p, ReadInfo(q));
-    out.push_back(std::move(p));
-  }
+  return Select(
+      "WHERE status = 'deleting' OR (status = 'deleted' AND id NOT IN (SELECT package FROM "
+      "certificates)) ORDER BY id");
 }
 
 }  // namespace cordon::exchange

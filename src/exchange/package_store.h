@@ -106,6 +106,8 @@ class PackageStore {
   PackageStore(std::string dir, Db db) : dir_(std::move(dir)), db_(std::move(db)) {}
   Status RemoveFiles(const std::string& id);
   Result<DeletionRecord> Record(std::string_view id);
+  // Every package row matching `where_and_order` (constant SQL only).
+  Result<std::vector<PackageInfo>> Select(std::string_view where_and_order);
   std::string dir_;
   Db db_;
 };
