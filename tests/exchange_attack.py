@@ -42,6 +42,22 @@ def totp(secret, step_offset=0):
     return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
+def json_request(c, method, path, token=None, body=None, raw=None, headers=None):
+    """One request on connection `c` (then closed): (status, JSON or bytes)."""
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    payload = r.read()
+    c.close()
+    try:
+        return r.status, json.loads(payload) if payload else None
+    except ValueError:
+        return r.status, payload
+
+
 class Server:
     def __init__(self, data, *flags):
         self.data, self.flags = data, flags
@@ -81,19 +97,7 @@ class Server:
 
     def request(self, method, path, token=None, body=None, raw=None, headers=None,
                 source="127.0.0.1"):
-        c = self.connect(source)
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = "Bearer " + token
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        payload = r.read()
-        c.close()
-        try:
-            return r.status, json.loads(payload) if payload else None
-        except ValueError:
-            return r.status, payload
+        return json_request(self.connect(source), method, path, token, body, raw, headers)
 
     def raw(self, data, source="127.0.0.1"):
         """Sends bytes as they are; returns everything the server answered."""

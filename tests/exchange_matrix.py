@@ -16,6 +16,8 @@ import base64, hashlib, hmac, http.client, json, os, shutil, signal, ssl, struct
 import sys, time
 
 CORDON, T = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exchange_attack import json_request  # noqa: E402  (same arguments: CORDON SCRATCH)
 HERE = os.path.dirname(os.path.abspath(__file__))
 D = os.path.join(T, "D")
 CLOCK = os.path.join(T, "clock")
@@ -83,18 +85,7 @@ class Server:
 
     def request(self, method, path, token=None, body=None, raw=None, headers=None):
         c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=30)
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = "Bearer " + token
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        payload = r.read()
-        c.close()
-        try:
-            return r.status, json.loads(payload) if payload else None
-        except ValueError:
-            return r.status, payload
+        return json_request(c, method, path, token, body, raw, headers)
 
 
 S = Server()
