@@ -1,5 +1,6 @@
 #include "order/order.h"
 
+#include <algorithm>
 #include <set>
 
 #include "age/keys.h"
@@ -89,8 +90,16 @@ class Loader {
         o.pseudonym_key_id = *v;
       }
     }
-    if (t->get("pseudonym_domain")) {
+    if (const toml::node* d = t->get("pseudonym_domain")) {
       o.pseudonym_domain = RequiredString(*t, "pseudonym_domain", "order", at);
+      // Each transform's key is HKDF(info = domain ‖ 0x00 ‖ transform): a
+      // domain holding a control character (NUL above all) could make two
+      // (domain, transform) pairs share a key.
+      if (std::any_of(o.pseudonym_domain.begin(), o.pseudonym_domain.end(),
+                      [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+        Problem(PosOf(d->source()), "order.pseudonym_domain holds a control character",
+                "write the domain in printable characters, e.g. \"lab42-test\"");
+      }
     }
     if (const toml::node* f = t->get("format")) {
       if (f->value<int64_t>().value_or(0) != kOrderFormatVersion) {

@@ -57,6 +57,18 @@ TEST(Order, LoadsAValidOrder) {
   EXPECT_EQ(o.order.tables[1].follow->parent_table, "patients");
 }
 
+TEST(Order, RefusesAPseudonymDomainWithAControlCharacter) {
+  // The domain goes into HKDF's info followed by a NUL: a NUL inside it
+  // would let two (domain, transform) pairs share a key (see pseudo_test).
+  std::string text = Valid();
+  text.replace(text.find("recipients"), 0, "pseudonym_domain = \"lab\\u0000token\"\n");
+  LoadedOrder o = ParseOrder(text, "order.toml");
+  EXPECT_TRUE(HasProblem(o, 0, "control character"));
+  text = Valid();
+  text.replace(text.find("recipients"), 0, "pseudonym_domain = \"lab42-test\"\n");
+  EXPECT_FALSE(HasProblem(ParseOrder(text, "order.toml"), 0, "control character"));
+}
+
 TEST(Order, ReportsEveryProblemWithItsLine) {
   std::string text = Valid();
   text.replace(text.find("retention_days = 30"), 19, "retention_days = 0");

@@ -66,7 +66,9 @@ SecretBuffer PseudonymKey::FileText() const {
 }
 
 SecretBuffer PseudonymKey::Derive(std::string_view domain, std::string_view transform) const {
-  // info = domain ‖ 0x00 ‖ transform: no two (domain, transform) pairs collide.
+  // info = domain ‖ 0x00 ‖ transform: no two (domain, transform) pairs collide
+  // as long as the domain holds no NUL (the order refuses control characters
+  // in pseudonym_domain; a command-line argument cannot hold one).
   std::string info = std::string(domain) + std::string(1, '\0') + std::string(transform);
   return crypto::HkdfSha256(secret_.RevealBytes(), AsBytes(std::string_view("cordon pseudonym v1")),
                             info, 32);

@@ -193,8 +193,17 @@ class SyntheticTransform : public Transform {
       (void)std::snprintf(digits, sizeof digits, "%02u %02u",
                           static_cast<unsigned>(draw.Below(100)),
                           static_cast<unsigned>(draw.Below(100)));
-      out = danish_ ? "+45 0" + std::to_string(draw.Below(10)) + " " + digits
-                    : std::string(Pick(draw, List(kFrFictionPrefixes))) + " " + digits;
+      if (danish_) {
+        // Eight digits like every Danish number, but starting with 0: a
+        // range never assigned to a subscriber.
+        const uint64_t lead = draw.Below(10);
+        out = "+45 0" + std::to_string(lead) + " " + digits + " ";
+        const auto last = static_cast<unsigned>(draw.Below(100));
+        if (last < 10) out += '0';
+        out += std::to_string(last);
+      } else {
+        out = std::string(Pick(draw, List(kFrFictionPrefixes))) + " " + digits;
+      }
     } else {  // email
       std::string first = Pick(draw, danish_ ? List(kDaFemale) : List(kFrFemale));
       std::string last = Pick(draw, danish_ ? List(kDaLast) : List(kFrLast));
