@@ -21,3 +21,29 @@ pass
 [ "$(age -d -i "$V/cordon/package/recipient.key" "$V/cordon/package/patients.csv.age")" = \
   "$(printf 'NUM,VISITE\r\n1,2021\r')" ] || fail "age does not open the pinned package to its rows (RFC 4180 CRLF)"
 pass
+
+# A whole pseudonymizing extraction pinned: docs/orders/lis-test-server.toml
+# (deadline moved out of the way) over `testdata lis-fr --seed 5`, under the
+# vectors' pseudonym key; the SHA-256 of every decrypted table must be
+# today's (extraction.sha256). A refactor of the pipeline that changes a row,
+# its order, a pseudonym or a suppression fails here.
+recipient=$(grep -o 'age1[0-9a-z]*' "$V/cordon/package/recipient.key" | head -1)
+$CORDON testdata lis-fr --patients 300 --seed 5 -o src 2>/dev/null
+$CORDON sign-keygen -o ctrl.key >/dev/null
+sed -e "s/0000000000000000/$($CORDON pseudokey id "$V/cordon/pseudonym.key")/" \
+  -e "s/not_after = 2027-06-30/not_after = 2099-12-31/" \
+  -e "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
+  "$HERE/../docs/orders/lis-test-server.toml" >order.toml
+$CORDON order sign -k ctrl.key order.toml >/dev/null
+$CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --unsigned-manifest \
+  --pseudonym-key "$V/cordon/pseudonym.key" --threads 3 --out pkg >/dev/null ||
+  fail "the pinned extraction does not run"
+for f in pkg/*.csv.age; do
+  printf '%s  %s\n' "$(age -d -i "$V/cordon/package/recipient.key" "$f" | sha256sum | cut -d' ' -f1)" \
+    "$(basename "$f" .age)"
+done >extraction.sha256
+if [ "${CORDON_UPDATE_VECTORS:-}" = 1 ]; then cp extraction.sha256 "$V/cordon/extraction.sha256"; fi
+[ "$(wc -l <extraction.sha256)" -ge 2 ] || fail "the pinned extraction wrote fewer than two tables"
+diff "$V/cordon/extraction.sha256" extraction.sha256 >&2 ||
+  fail "a pseudonymizing extraction of fixed data no longer gives today's tables"
+pass
