@@ -62,7 +62,7 @@ void Setup() {
     Bytes secret(e.totp_secret.RevealBytes().begin(), e.totp_secret.RevealBytes().end());
     auto pw = SecretBuffer::CopyOf(AsBytes("violet tram seventeen lanterns"));
     auto code = [&](int64_t t) {
-      return auth::FormatOtp(auth::Hotp(secret, auth::TotpStep(t), 6), 6);
+      return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret), auth::TotpStep(t), 6), 6);
     };
     accounts.FinishEnrolment(token, pw, code(kNow - 120), kNow - 120).value();
     tokens.push_back(accounts.Login(email, pw, code(kNow), "127.0.0.1", kNow).value());

@@ -10,11 +10,11 @@ namespace {
 constexpr size_t kPayloadNonceSize = 16;
 
 SecretBuffer HeaderMacKey(const SecretBuffer& file_key) {
-  return crypto::HkdfSha256(file_key.RevealBytes(), {}, "header", 32);
+  return crypto::HkdfSha256(file_key, {}, "header", 32);
 }
 
 SecretBuffer PayloadKey(const SecretBuffer& file_key, ByteView nonce) {
-  return crypto::HkdfSha256(file_key.RevealBytes(), nonce, "payload", 32);
+  return crypto::HkdfSha256(file_key, nonce, "payload", 32);
 }
 
 }  // namespace
@@ -43,7 +43,7 @@ Result<std::unique_ptr<Encryptor>> Encryptor::Create(
   }
   std::string header = EncodeHeaderWithoutMac(stanzas);
   SecretBuffer mac_key = HeaderMacKey(file_key);
-  crypto::Mac256 mac = crypto::HmacSha256(mac_key.RevealBytes(), AsBytes(header));
+  crypto::Mac256 mac = crypto::HmacSha256(mac_key, AsBytes(header));
   header += ' ';
   header += Base64Encode(mac, Base64Padding::kUnpadded);
   header += '\n';
@@ -114,7 +114,7 @@ Result<std::unique_ptr<Decryptor>> Decryptor::Open(
                  "the file was encrypted to other recipients; ask its sender which key to use");
   }
   SecretBuffer mac_key = HeaderMacKey(*file_key);
-  crypto::Mac256 mac = crypto::HmacSha256(mac_key.RevealBytes(), AsBytes(header.mac_input));
+  crypto::Mac256 mac = crypto::HmacSha256(mac_key, AsBytes(header.mac_input));
   if (!ConstantTimeEquals(mac, header.mac)) {
     return Error(ErrorCode::kAuthFailed, "header: MAC does not verify",
                  "the header was altered after encryption");

@@ -44,7 +44,7 @@ class X25519RecipientImpl final : public Recipient {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer shared, crypto::X25519(ephemeral, point_));
     Bytes salt(share.begin(), share.end());
     salt.insert(salt.end(), point_.begin(), point_.end());
-    SecretBuffer wrap_key = crypto::HkdfSha256(shared.RevealBytes(), salt, kX25519Label, 32);
+    SecretBuffer wrap_key = crypto::HkdfSha256(shared, salt, kX25519Label, 32);
     return SealFileKey(std::move(wrap_key), file_key, "X25519",
                        {Base64Encode(share, Base64Padding::kUnpadded)});
   }
@@ -72,7 +72,7 @@ class X25519IdentityImpl final : public Identity {
       if (!shared.ok()) return StanzaError("X25519", shared.error().message());
       Bytes salt = *share;
       salt.insert(salt.end(), point_.begin(), point_.end());
-      SecretBuffer wrap_key = crypto::HkdfSha256(shared->RevealBytes(), salt, kX25519Label, 32);
+      SecretBuffer wrap_key = crypto::HkdfSha256(*shared, salt, kX25519Label, 32);
       if (auto key = OpenFileKey(std::move(wrap_key), s.body)) return key;
     }
     return std::optional<SecretBuffer>();
@@ -98,9 +98,8 @@ class ScryptRecipientImpl final : public Recipient {
   Result<Stanza> Wrap(const SecretBuffer& file_key) const override {
     Bytes salt(kScryptSaltSize);
     crypto::RandomBytes(salt);
-    CORDON_ASSIGN_OR_RETURN(
-        SecretBuffer wrap_key,
-        crypto::Scrypt(passphrase_.RevealBytes(), ScryptSalt(salt), log_n_, 8, 1, 32));
+    CORDON_ASSIGN_OR_RETURN(SecretBuffer wrap_key,
+                            crypto::Scrypt(passphrase_, ScryptSalt(salt), log_n_, 8, 1, 32));
     return SealFileKey(std::move(wrap_key), file_key, "scrypt",
                        {Base64Encode(salt, Base64Padding::kUnpadded), std::to_string(log_n_)});
   }
@@ -145,9 +144,8 @@ class ScryptIdentityImpl final : public Identity {
       }
       if (s.body.size() != kWrappedKeySize)
         return StanzaError("scrypt", "wrapped file key has the wrong size");
-      CORDON_ASSIGN_OR_RETURN(
-          SecretBuffer wrap_key,
-          crypto::Scrypt(passphrase_.RevealBytes(), ScryptSalt(*salt), *log_n, 8, 1, 32));
+      CORDON_ASSIGN_OR_RETURN(SecretBuffer wrap_key,
+                              crypto::Scrypt(passphrase_, ScryptSalt(*salt), *log_n, 8, 1, 32));
       if (auto key = OpenFileKey(std::move(wrap_key), s.body)) return key;
     }
     return std::optional<SecretBuffer>();

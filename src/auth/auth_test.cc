@@ -34,7 +34,7 @@ TEST(Hotp, Rfc4226AppendixD) {
   const uint32_t kExpected[] = {755224, 287082, 359152, 969429, 338314,
                                 254676, 287922, 162583, 399871, 520489};
   for (uint64_t c = 0; c < 10; ++c) {
-    EXPECT_EQ(Hotp(AsBytes("12345678901234567890"), c, 6), kExpected[c]) << c;
+    EXPECT_EQ(Hotp(SecretBuffer::CopyOf(AsBytes("12345678901234567890")), c, 6), kExpected[c]) << c;
   }
 }
 
@@ -60,8 +60,12 @@ TEST(Totp, Rfc6238AppendixB) {
                                     std::tuple{&seed32, OtpHash::kSha256, r.sha256},
                                     std::tuple{&seed64, OtpHash::kSha512, r.sha512}}) {
       TotpParams p{30, 8, hash};
-      EXPECT_EQ(FormatOtp(Hotp(AsBytes(*seed), TotpStep(r.time, p), 8, hash), 8), want) << r.time;
-      auto step = VerifyTotp(AsBytes(*seed), want, r.time, std::nullopt, 0, p);
+      EXPECT_EQ(
+          FormatOtp(Hotp(SecretBuffer::CopyOf(AsBytes(*seed)), TotpStep(r.time, p), 8, hash), 8),
+          want)
+          << r.time;
+      auto step =
+          VerifyTotp(SecretBuffer::CopyOf(AsBytes(*seed)), want, r.time, std::nullopt, 0, p);
       ASSERT_TRUE(step.has_value());
       ++checked;
     }
@@ -70,7 +74,7 @@ TEST(Totp, Rfc6238AppendixB) {
 }
 
 TEST(Totp, WindowAndReplay) {
-  auto key = AsBytes("12345678901234567890");
+  const SecretBuffer key = SecretBuffer::CopyOf(AsBytes("12345678901234567890"));
   const int64_t t = 1700000000;
   const std::string now = FormatOtp(Hotp(key, TotpStep(t), 6), 6);
   const std::string before = FormatOtp(Hotp(key, TotpStep(t) - 1, 6), 6);
@@ -85,7 +89,8 @@ TEST(Totp, WindowAndReplay) {
 }
 
 TEST(Totp, OtpauthUri) {
-  std::string uri = OtpauthUri("cordon exchange", "jdoe", AsBytes("12345678901234567890"));
+  std::string uri =
+      OtpauthUri("cordon exchange", "jdoe", SecretBuffer::CopyOf(AsBytes("12345678901234567890")));
   EXPECT_EQ(uri,
             "otpauth://totp/cordon%20exchange:jdoe?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
             "&issuer=cordon%20exchange&algorithm=SHA1&digits=6&period=30");

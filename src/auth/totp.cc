@@ -30,7 +30,8 @@ uint32_t Pow10(int digits) {
 
 }  // namespace
 
-uint32_t Hotp(ByteView key, uint64_t counter, int digits, OtpHash hash) {
+uint32_t Hotp(const SecretBuffer& key_secret, uint64_t counter, int digits, OtpHash hash) {
+  const ByteView key = key_secret.RevealBytes();
   if (digits < 6 || digits > 8) std::abort();  // a caller bug, not input
   uint8_t msg[8];
   for (int i = 7; i >= 0; --i, counter >>= 8) msg[i] = static_cast<uint8_t>(counter);
@@ -59,9 +60,9 @@ uint64_t TotpStep(int64_t unix_time, const TotpParams& params) {
   return unix_time <= 0 ? 0 : static_cast<uint64_t>(unix_time) / params.period;
 }
 
-std::optional<uint64_t> VerifyTotp(ByteView key, std::string_view code, int64_t unix_time,
-                                   std::optional<uint64_t> last_used_step, int window,
-                                   const TotpParams& params) {
+std::optional<uint64_t> VerifyTotp(const SecretBuffer& key, std::string_view code,
+                                   int64_t unix_time, std::optional<uint64_t> last_used_step,
+                                   int window, const TotpParams& params) {
   if (code.size() != static_cast<size_t>(params.digits)) return std::nullopt;
   for (char c : code) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -87,13 +88,13 @@ SecretBuffer NewTotpSecret() {
   return s;
 }
 
-std::string OtpauthUri(std::string_view issuer, std::string_view account, ByteView secret,
-                       const TotpParams& params) {
+std::string OtpauthUri(std::string_view issuer, std::string_view account,
+                       const SecretBuffer& secret, const TotpParams& params) {
   std::string label = PercentEncodePath(issuer);
   label += ':';
   label += PercentEncodePath(account);
   std::string uri =
-      "otpauth://totp/" + label + "?secret=" + Base32Encode(secret) +
+      "otpauth://totp/" + label + "?secret=" + Base32Encode(secret.RevealBytes()) +
       "&issuer=" + PercentEncodePath(issuer) + "&algorithm=" + DigestName(params.hash) +
       "&digits=" + std::to_string(params.digits) + "&period=" + std::to_string(params.period);
   return uri;

@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <utility>
+
+#include "core/secret_buffer.h"
 
 namespace cordon {
 
@@ -76,6 +79,10 @@ Result<Bytes> ConvertBits(ByteView in, int from, int to, bool pad) {
   uint32_t acc = 0;
   int bits = 0;
   Bytes out;
+  // Sized once: the groups of a secret key are never left behind by a
+  // reallocation (the caller wipes `out`).
+  out.reserve((in.size() * static_cast<size_t>(from) + static_cast<size_t>(to) - 1) /
+              static_cast<size_t>(to));
   const uint32_t maxv = (1u << to) - 1;
   for (uint8_t value : in) {
     if ((value >> from) != 0) return Error(ErrorCode::kMalformed, "invalid bech32 data");
@@ -172,12 +179,18 @@ std::string Bech32Encode(std::string_view hrp, ByteView data) {
   std::string lower_hrp;
   for (char c : hrp)
     lower_hrp.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  // The data may be a secret key (age identities): every intermediate copy
+  // is wiped, and sized up front so that no reallocation leaves one behind.
   Bytes five = ConvertBits(data, 8, 5, true).value();
   std::vector<uint8_t> values = HrpExpand(lower_hrp);
+  values.reserve(values.size() + five.size() + 6);
+  WipeOnExit wipe(five, values);
   values.insert(values.end(), five.begin(), five.end());
   values.insert(values.end(), 6, 0);
   uint32_t mod = Bech32Polymod(values) ^ 1;
-  std::string out = lower_hrp + "1";
+  std::string out;
+  out.reserve(lower_hrp.size() + 1 + five.size() + 6);
+  out = lower_hrp + "1";
   for (uint8_t v : five) out.push_back(kBech32Alphabet[v]);
   for (int i = 0; i < 6; ++i) out.push_back(kBech32Alphabet[(mod >> (5 * (5 - i))) & 31]);
   return out;
@@ -195,24 +208,32 @@ Result<Bech32Decoded> Bech32Decode(std::string_view text) {
   if (sep == std::string_view::npos || sep < 1 || sep + 7 > text.size()) {
     return Error(ErrorCode::kMalformed, "invalid bech32: separator misplaced");
   }
+  // The text may be a secret key (AGE-SECRET-KEY-1…): the lower-cased copy,
+  // its 5-bit groups and the checksum input are wiped on every path.
   std::string lower;
+  std::vector<uint8_t> values, check;
+  Bytes data;
+  lower.reserve(text.size());
+  values.reserve(text.size());
+  WipeOnExit wipe(lower, values, check, data);
   for (char c : text)
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   std::string hrp = lower.substr(0, sep);
-  std::vector<uint8_t> values;
   for (size_t i = sep + 1; i < lower.size(); ++i) {
     size_t pos = kBech32Alphabet.find(lower[i]);
     if (pos == std::string_view::npos)
       return Error(ErrorCode::kMalformed, "invalid bech32: bad character");
     values.push_back(static_cast<uint8_t>(pos));
   }
-  std::vector<uint8_t> check = HrpExpand(hrp);
+  check = HrpExpand(hrp);
+  check.reserve(check.size() + values.size());
   check.insert(check.end(), values.begin(), values.end());
   if (Bech32Polymod(check) != 1)
     return Error(ErrorCode::kMalformed, "invalid bech32: bad checksum");
   values.resize(values.size() - 6);
-  CORDON_ASSIGN_OR_RETURN(Bytes data, ConvertBits(values, 5, 8, false));
-  return Bech32Decoded{std::move(hrp), std::move(data)};
+  CORDON_ASSIGN_OR_RETURN(data, ConvertBits(values, 5, 8, false));
+  // The caller owns (and wipes) the decoded bytes; `data` is left empty.
+  return Bech32Decoded{std::move(hrp), std::exchange(data, Bytes{})};
 }
 
 std::string Base32Encode(ByteView data) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <tuple>
 
 #include "core/bytes.h"
 
@@ -44,6 +45,29 @@ class SecretBuffer {
 
 // Overwrites memory in a way the compiler may not optimize away.
 void WipeBytes(std::span<uint8_t> data);
+
+// Wipes the bytes of the given strings and byte vectors when the scope ends,
+// on every return path: for the transient copies a parser or serializer of
+// key material cannot avoid (a bech32 secret's 5-bit groups...). Reserve
+// each container's final size first, so that growing it leaves no copy
+// behind in freed memory.
+template <typename... Containers>
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(Containers&... containers) : containers_(containers...) {}
+  ~WipeOnExit() {
+    std::apply(
+        [](auto&... c) {
+          (WipeBytes({reinterpret_cast<uint8_t*>(c.data()), c.size()}), ...);
+        },
+        containers_);
+  }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  std::tuple<Containers&...> containers_;
+};
 
 // Constant-time equality of two byte strings of public length.
 bool ConstantTimeEquals(ByteView a, ByteView b);

@@ -17,19 +17,20 @@ std::string Hex(ByteView b) { return HexEncode(b); }
 
 TEST(Hkdf, MatchesRfc5869TestCase1) {
   SecretBuffer okm =
-      HkdfSha256(H("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"), H("000102030405060708090a0b0c"),
-                 AsChars(H("f0f1f2f3f4f5f6f7f8f9")), 42);
+      HkdfSha256(SecretBuffer::CopyOf(H("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")),
+                 H("000102030405060708090a0b0c"), AsChars(H("f0f1f2f3f4f5f6f7f8f9")), 42);
   EXPECT_EQ(Hex(okm.RevealBytes()),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
 
 TEST(HmacSha256, MatchesRfc4231TestCase2) {
-  EXPECT_EQ(Hex(HmacSha256(AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))),
+  EXPECT_EQ(Hex(HmacSha256(SecretBuffer::CopyOf(AsBytes("Jefe")),
+                           AsBytes("what do ya want for nothing?"))),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(Scrypt, MatchesRfc7914Vector2) {
-  auto key = Scrypt(AsBytes("password"), AsBytes("NaCl"), 10, 8, 16, 64);
+  auto key = Scrypt(SecretBuffer::CopyOf(AsBytes("password")), AsBytes("NaCl"), 10, 8, 16, 64);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(Hex(key->RevealBytes()),
             "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff1"
@@ -37,9 +38,9 @@ TEST(Scrypt, MatchesRfc7914Vector2) {
 }
 
 TEST(Scrypt, RefusesAbsurdWorkFactors) {
-  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 31, 8, 1, 32).error().code(),
+  EXPECT_EQ(Scrypt(SecretBuffer::CopyOf(AsBytes("p")), AsBytes("s"), 31, 8, 1, 32).error().code(),
             ErrorCode::kLimitExceeded);
-  EXPECT_EQ(Scrypt(AsBytes("p"), AsBytes("s"), 0, 8, 1, 32).error().code(),
+  EXPECT_EQ(Scrypt(SecretBuffer::CopyOf(AsBytes("p")), AsBytes("s"), 0, 8, 1, 32).error().code(),
             ErrorCode::kLimitExceeded);
 }
 
@@ -119,8 +120,9 @@ namespace {
 
 TEST(HmacSha256Prf, SameAsHmacSha256ForEveryKeyAndMessageLength) {
   for (size_t key_size : {0u, 1u, 32u, 63u, 64u, 65u, 200u}) {
-    Bytes key(key_size);
-    for (size_t i = 0; i < key_size; ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
+    Bytes bytes(key_size);
+    for (size_t i = 0; i < key_size; ++i) bytes[i] = static_cast<uint8_t>(i * 7 + 1);
+    const SecretBuffer key = SecretBuffer::CopyOf(bytes);
     HmacSha256Prf prf(key);
     for (size_t n : {0u, 1u, 15u, 55u, 56u, 64u, 65u, 1000u}) {
       Bytes message(n);
@@ -129,7 +131,7 @@ TEST(HmacSha256Prf, SameAsHmacSha256ForEveryKeyAndMessageLength) {
     }
   }
   // RFC 4231 test case 2: key "Jefe".
-  HmacSha256Prf jefe(AsBytes(std::string_view("Jefe")));
+  HmacSha256Prf jefe(SecretBuffer::CopyOf(AsBytes(std::string_view("Jefe"))));
   auto mac = jefe.Mac(AsBytes(std::string_view("what do ya want for nothing?")));
   EXPECT_EQ(HexEncode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }

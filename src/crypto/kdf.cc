@@ -27,7 +27,9 @@ struct KdfCtxFree {
 
 }  // namespace
 
-SecretBuffer HkdfSha256(ByteView ikm, ByteView salt, std::string_view info, size_t length) {
+SecretBuffer HkdfSha256(const SecretBuffer& ikm_secret, ByteView salt, std::string_view info,
+                        size_t length) {
+  const ByteView ikm = ikm_secret.RevealBytes();
   static const std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   if (!kdf || length == 0 || length > 255 * 32) std::abort();
   std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
@@ -50,7 +52,8 @@ SecretBuffer HkdfSha256(ByteView ikm, ByteView salt, std::string_view info, size
   return out;
 }
 
-HmacSha256Prf::HmacSha256Prf(ByteView key) : states_(2 * sizeof(SHA256_CTX)) {
+HmacSha256Prf::HmacSha256Prf(const SecretBuffer& key_secret) : states_(2 * sizeof(SHA256_CTX)) {
+  const ByteView key = key_secret.RevealBytes();
   std::array<uint8_t, 64> block{};
   if (key.size() > block.size()) {
     SHA256(key.data(), key.size(), block.data());  // long keys are hashed first (RFC 2104)
@@ -81,7 +84,8 @@ Mac256 HmacSha256Prf::Mac(ByteView message) const {
   return out;
 }
 
-Mac256 HmacSha256(ByteView key, ByteView message) {
+Mac256 HmacSha256(const SecretBuffer& key_secret, ByteView message) {
+  const ByteView key = key_secret.RevealBytes();
   crypto_auth_hmacsha256_state state;
   // libsodium declares the key pointer nonnull, and an empty span may have
   // none: point an empty key at a byte that is never read.
@@ -94,11 +98,12 @@ Mac256 HmacSha256(ByteView key, ByteView message) {
   return out;
 }
 
-Result<SecretBuffer> Scrypt(ByteView password, ByteView salt, int log_n, uint32_t r, uint32_t p,
-                            size_t length) {
+Result<SecretBuffer> Scrypt(const SecretBuffer& password_secret, ByteView salt, int log_n,
+                            uint32_t r, uint32_t p, size_t length) {
   if (log_n < 1 || log_n > 30) {
     return Error(ErrorCode::kLimitExceeded, "scrypt work factor out of range");
   }
+  const ByteView password = password_secret.RevealBytes();
   SecretBuffer out(length);
   if (crypto_pwhash_scryptsalsa208sha256_ll(password.data(), password.size(), salt.data(),
                                             salt.size(), uint64_t{1} << log_n, r, p,

@@ -12,11 +12,16 @@
 
 namespace cordon::crypto {
 
+// Every key parameter is a SecretBuffer: key material reaches these
+// primitives without a caller ever revealing it (Reveal* stays in crypto/
+// and core/; scripts/count-reveals keeps count elsewhere).
+
 // HKDF-SHA-256 extract-and-expand; `length` at most 255*32.
-SecretBuffer HkdfSha256(ByteView ikm, ByteView salt, std::string_view info, size_t length);
+SecretBuffer HkdfSha256(const SecretBuffer& ikm, ByteView salt, std::string_view info,
+                        size_t length);
 
 using Mac256 = std::array<uint8_t, 32>;
-Mac256 HmacSha256(ByteView key, ByteView message);
+Mac256 HmacSha256(const SecretBuffer& key, ByteView message);
 
 // HMAC-SHA-256 (RFC 2104) for many short messages under one key
 // (pseudonyms): the key's inner and outer SHA-256 states are computed once
@@ -25,7 +30,7 @@ Mac256 HmacSha256(ByteView key, ByteView message);
 // them). Same output as HmacSha256. Thread-safe (Mac does not modify state).
 class HmacSha256Prf {
  public:
-  explicit HmacSha256Prf(ByteView key);
+  explicit HmacSha256Prf(const SecretBuffer& key);
   Mac256 Mac(ByteView message) const;
 
  private:
@@ -34,7 +39,7 @@ class HmacSha256Prf {
 
 // scrypt with N = 2^log_n. Fails with kLimitExceeded if log_n is outside
 // [1, 30] or the memory needed (128·r·N bytes) cannot be had.
-Result<SecretBuffer> Scrypt(ByteView password, ByteView salt, int log_n, uint32_t r, uint32_t p,
-                            size_t length);
+Result<SecretBuffer> Scrypt(const SecretBuffer& password, ByteView salt, int log_n, uint32_t r,
+                            uint32_t p, size_t length);
 
 }  // namespace cordon::crypto

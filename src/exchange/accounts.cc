@@ -235,7 +235,7 @@ Result<Enrolment> Accounts::BeginEnrolment(std::string_view token, int64_t now) 
   if (db_.Changes() != 1) {
     return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired");
   }
-  e.otpauth_uri = auth::OtpauthUri("cordon exchange", e.account.email, e.totp_secret.RevealBytes());
+  e.otpauth_uri = auth::OtpauthUri("cordon exchange", e.account.email, e.totp_secret);
   return e;
 }
 
@@ -259,7 +259,7 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   q.Reset();
   CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenSecret(sealed));
   CORDON_TRY(auth::CheckPassword(password, name, email));
-  auto step = auth::VerifyTotp(secret.RevealBytes(), totp_code, now, std::nullopt);
+  auto step = auth::VerifyTotp(secret, totp_code, now, std::nullopt);
   if (!step) {
     return Error(ErrorCode::kAuthFailed, "the code from the authenticator app does not match",
                  "check the phone's clock, and that the app scanned this account's code");
@@ -492,7 +492,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   bool recovery = false;
   if (ok) {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenSecret(sealed_secret));
-    step = auth::VerifyTotp(secret.RevealBytes(), code, now, last_step);
+    step = auth::VerifyTotp(secret, code, now, last_step);
     if (!step) {
       // A recovery code instead (XXXXXXXX-XXXXXXXX), spent on use.
       CORDON_ASSIGN_OR_RETURN(Statement r,

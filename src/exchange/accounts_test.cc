@@ -27,7 +27,7 @@ class AccountsTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string Code(int64_t at) {
-    return auth::FormatOtp(auth::Hotp(secret_, auth::TotpStep(at), 6), 6);
+    return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret_), auth::TotpStep(at), 6), 6);
   }
   // An active account for Jeanne, enrolled at now_.
   std::vector<std::string> Enrol(std::string_view email = "jeanne@lab42.example") {

@@ -1,5 +1,6 @@
 #include "pseudo/key.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/encoding.h"
@@ -55,13 +56,19 @@ Result<PseudonymKey> PseudonymKey::Parse(ByteView file_text) {
 }
 
 SecretBuffer PseudonymKey::FileText() const {
+  // Assembled straight into the locked buffer: the only other copy of the
+  // secret is its base64 text, wiped (no operator+ temporaries holding it).
+  const std::string head = "# cordon pseudonym key " + id_ +
+                           "\n# Secret: whoever holds it can re-identify pseudonyms. Never send "
+                           "it.\n" +
+                           std::string(kPrefix);
   std::string b64 = Base64Encode(secret_.RevealBytes());
-  std::string text = "# cordon pseudonym key " + id_ +
-                     "\n# Secret: whoever holds it can re-identify pseudonyms. Never send it.\n" +
-                     std::string(kPrefix) + b64 + "\n";
-  SecretBuffer out = SecretBuffer::CopyOf(AsBytes(text));
-  WipeBytes({reinterpret_cast<uint8_t*>(b64.data()), b64.size()});
-  WipeBytes({reinterpret_cast<uint8_t*>(text.data()), text.size()});
+  WipeOnExit wipe(b64);
+  SecretBuffer out(head.size() + b64.size() + 1);
+  auto o = out.RevealMutable();
+  std::copy(head.begin(), head.end(), o.begin());
+  std::copy(b64.begin(), b64.end(), o.begin() + static_cast<std::ptrdiff_t>(head.size()));
+  o[o.size() - 1] = '\n';
   return out;
 }
 
@@ -70,8 +77,7 @@ SecretBuffer PseudonymKey::Derive(std::string_view domain, std::string_view tran
   // as long as the domain holds no NUL (the order refuses control characters
   // in pseudonym_domain; a command-line argument cannot hold one).
   std::string info = std::string(domain) + std::string(1, '\0') + std::string(transform);
-  return crypto::HkdfSha256(secret_.RevealBytes(), AsBytes(std::string_view("cordon pseudonym v1")),
-                            info, 32);
+  return crypto::HkdfSha256(secret_, AsBytes(std::string_view("cordon pseudonym v1")), info, 32);
 }
 
 }  // namespace cordon::pseudo

@@ -141,7 +141,7 @@ constexpr std::string_view kExampleDomains[] = {"example.com", "example.org", "e
 class SyntheticTransform : public Transform {
  public:
   SyntheticTransform(std::string what, bool danish, const SecretBuffer& key)
-      : what_(std::move(what)), danish_(danish), prf_(key.RevealBytes()) {}
+      : what_(std::move(what)), danish_(danish), prf_(key) {}
 
   Status Apply(std::string_view v, const RowContext& row, std::string& out) override {
     out.clear();

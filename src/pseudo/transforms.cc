@@ -23,7 +23,7 @@ Error NeedsKey(const order::Fate& f) {
 // HMAC-SHA-256 under a transform's key, as bytes or as a number.
 class KeyedHash {
  public:
-  explicit KeyedHash(const SecretBuffer& key) : prf_(key.RevealBytes()) {}
+  explicit KeyedHash(const SecretBuffer& key) : prf_(key) {}
   std::array<uint8_t, 32> Hash(std::string_view value) const { return prf_.Mac(AsBytes(value)); }
   uint64_t Number(std::string_view value) const {
     auto h = Hash(value);

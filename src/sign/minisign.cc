@@ -168,6 +168,7 @@ SecretBuffer SecretKey::Format() const {
   ByteView ed = secret_.RevealBytes();
   std::copy(ed.begin(), ed.end(), b.begin() + kKeynum + 8);
   auto sum = SecretKeyChecksum(key_id_, ed);
+  WipeOnExit wipe_sum(sum);
   std::copy(sum.begin(), sum.end(), b.begin() + kKeynum + 8 + 64);
   std::string head = std::string(kUntrustedPrefix) + "minisign secret key (no passphrase), cordon" +
                      (person_.empty() ? "" : std::string(kPersonInKeyComment) + person_) + "\n";
