@@ -381,6 +381,8 @@ TEST_F(AccountsTest, ASealedSecretMovedToAnotherAccountDoesNotOpen) {
 // upgraded on open: each secret sealed again bound to its account, and the
 // owner's authenticator app keeps working.
 TEST_F(AccountsTest, ASchemaTwoDatabaseUpgradesAndItsTotpStillVerifies) {
+  Enrol("other@lab42.example");
+  const Bytes other_secret = secret_;
   Enrol();
   accounts_.reset();
   auto key = LoadSecretsKey(dir_.string());
@@ -388,6 +390,8 @@ TEST_F(AccountsTest, ASchemaTwoDatabaseUpgradesAndItsTotpStillVerifies) {
   auto sealer = crypto::ChaCha20Poly1305::Create(SecretBuffer::CopyOf((*key)->RevealBytes()));
   ASSERT_TRUE(sealer.ok());
   Bytes unbound(crypto::ChaCha20Poly1305::kNonceSize);
+  Bytes lost(other_secret.size() + 12 + 16);
+  crypto::RandomBytes(lost);
   {
     // Back to what schema 2 stored: nonce ‖ Seal(secret) with no associated data.
     crypto::ChaCha20Poly1305::Nonce nonce;
@@ -397,16 +401,25 @@ TEST_F(AccountsTest, ASchemaTwoDatabaseUpgradesAndItsTotpStillVerifies) {
     unbound.insert(unbound.end(), sealed.begin(), sealed.end());
     auto db = Db::Open((dir_ / "exchange.db").string());
     ASSERT_TRUE(db.ok());
-    auto u = db->Prepare("UPDATE users SET totp_secret = ?");
+    auto u = db->Prepare("UPDATE users SET totp_secret = ? WHERE email = ?");
     ASSERT_TRUE(u.ok());
-    ASSERT_TRUE(u->Bind(1, ByteView(unbound)).Run().ok());
+    ASSERT_TRUE(u->Bind(1, ByteView(unbound)).Bind(2, "jeanne@lab42.example").Run().ok());
+    // The other account's secret was sealed with a key long lost: it opened
+    // for no login before the upgrade, and must not stop the upgrade.
+    auto v = db->Prepare("UPDATE users SET totp_secret = ? WHERE email = ?");
+    ASSERT_TRUE(v.ok());
+    ASSERT_TRUE(v->Bind(1, ByteView(lost)).Bind(2, "other@lab42.example").Run().ok());
     ASSERT_TRUE(db->Exec("PRAGMA user_version = 2").ok());
   }
   {
     auto db = OpenExchangeDb(dir_.string());  // any opener migrates
     ASSERT_TRUE(db.ok()) << db.error().message();
     EXPECT_EQ(*db->UserVersion(), 3);
-    auto q = db->Prepare("SELECT id, totp_secret FROM users");
+    auto kept = db->Prepare("SELECT totp_secret FROM users WHERE email = 'other@lab42.example'");
+    ASSERT_TRUE(kept.ok() && kept->Step().value());
+    EXPECT_EQ(kept->Blob(0), lost);
+    kept->Reset();
+    auto q = db->Prepare("SELECT id, totp_secret FROM users WHERE email = 'jeanne@lab42.example'");
     ASSERT_TRUE(q.ok() && q->Step().value());
     const int64_t id = q->Int(0);
     const Bytes stored = q->Blob(1);

@@ -51,7 +51,8 @@ struct AlertOptions {
   // caller so that this layer needs no HTTP library).
   std::function<Status(const std::string& url, const std::string& json)> post;
   // Where an alert that could not be written or posted is reported.
-  // Required: Open refuses options without it.
+  // Required: Open refuses options without it. Called with the alerts' lock
+  // held: it must not raise an alert itself.
   LogSink log;
 };
 

@@ -63,6 +63,40 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
   fs::remove_all(dir);
 }
 
+// The stale-upload sweep's database failing is said in the log, never
+// taken for "nothing to sweep".
+TEST(ApiTest, AStaleUploadSweepThatFailsIsLogged) {
+  const fs::path dir = fs::temp_directory_path() / ("cordon-api-sweep-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string();
+  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
+                                   sign::SecretKey::Generate(), nullptr)
+                  .ok());
+  auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
+  ASSERT_TRUE(l.ok());
+  std::vector<std::string> logged;
+  auto log = [&logged](std::string_view m) { logged.emplace_back(m); };
+  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
+  ASSERT_TRUE(alerts.ok());
+  ApiOptions o;
+  o.data_dir = d;
+  o.log = log;
+  auto api = Api::Open(o, std::move(*l), **alerts);
+  ASSERT_TRUE(api.ok()) << api.error().message();
+  (*api)->SweepRetention();
+  EXPECT_TRUE(logged.empty()) << logged.front();
+  {
+    auto db = exchange::OpenExchangeDb(d);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("DROP TABLE uploads").ok());
+  }
+  (*api)->SweepRetention();
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].rfind("dropping stale uploads: ", 0), 0u) << logged[0];
+  fs::remove_all(dir);
+}
+
 // serve/ never prints: its log is the embedder's, and is never optional.
 TEST(ApiTest, OpensOnlyWithALogSink) {
   const fs::path dir = fs::temp_directory_path() / ("cordon-api-log-" + std::to_string(getpid()));
