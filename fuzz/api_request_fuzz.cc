@@ -45,9 +45,11 @@ void Setup() {
     abort();
   }
   auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
-  static auto alerts = serve::Alerts::Open({d + "/alerts.jsonl", false, {}, {}}).value();
+  static auto alerts =
+      serve::Alerts::Open({d + "/alerts.jsonl", false, {}, {}, [](std::string_view) {}}).value();
   serve::ApiOptions o;
   o.data_dir = d;
+  o.log = [](std::string_view) {};  // a fuzzer's errors are expected, not news
   o.clock = [] { return kNow; };
   api = serve::Api::Open(o, std::move(*l), *alerts).value().release();
   auto accounts = exchange::Accounts::Open(d).value();

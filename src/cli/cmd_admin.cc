@@ -13,6 +13,7 @@
 #include "cli/ledger_io.h"
 #include "exchange/accounts.h"
 #include "exchange/db.h"
+#include "exchange/processor_keys.h"
 #include "ledger/entry.h"
 #include "order/value.h"
 
@@ -90,7 +91,7 @@ Status List(const ListArgs& a) {
                      {"name", acc.name},
                      {"email", acc.email},
                      {"role", exchange::RoleName(acc.role)},
-                     {"status", acc.status},
+                     {"status", exchange::AccountStatusName(acc.status)},
                      {"expires", LastDay(acc.expires_at)},
                      {"last_login_at", acc.last_login_at ? nlohmann::json(*acc.last_login_at)
                                                          : nlohmann::json(nullptr)},
@@ -98,8 +99,8 @@ Status List(const ListArgs& a) {
                      {"allowed_ips", acc.allowed_ips}});
     } else {
       std::cout << acc.id << "  " << acc.email << "  " << acc.name << "  "
-                << exchange::RoleName(acc.role) << "  " << acc.status << "  until "
-                << LastDay(acc.expires_at) << "  last login "
+                << exchange::RoleName(acc.role) << "  " << exchange::AccountStatusName(acc.status)
+                << "  until " << LastDay(acc.expires_at) << "  last login "
                 << (acc.last_login_at ? Date(*acc.last_login_at) + " from " + acc.last_login_ip
                                       : std::string("never"))
                 << "\n";
@@ -162,15 +163,8 @@ Status AddProcessorKey(const KeyArgs& a, nlohmann::json& event) {
                  "a manifest signed with it is then shown as signed by that person");
   }
   CORDON_ASSIGN_OR_RETURN(exchange::Db db, exchange::OpenExchangeDb(a.data));
-  CORDON_ASSIGN_OR_RETURN(
-      exchange::Statement ins,
-      db.Prepare("INSERT INTO processor_keys(key_id, public_key, added_at, person) "
-                 "VALUES (?, ?, ?, ?)"));
-  CORDON_TRY(ins.Bind(1, sign::KeyIdHex(key.key_id))
-                 .Bind(2, key.Format())
-                 .Bind(3, Now())
-                 .Bind(4, a.person)
-                 .Run());
+  CORDON_TRY(
+      exchange::ProcessorKeys(db).Add({sign::KeyIdHex(key.key_id), key.Format(), Now(), a.person}));
   event["key_id"] = sign::KeyIdHex(key.key_id);
   std::cout << "processor key " << sign::KeyIdHex(key.key_id) << " registered to " << a.person
             << ": packages it signs can be uploaded\n";

@@ -121,6 +121,9 @@ Status Serve(const ServeArgs& flags) {
       ledger::Ledger ledger,
       OpenLedgerForAppend({a.data + "/ledger", LocalHostName() + "/cordon-exchange"}));
   serve::AlertOptions ao;
+  // serve/ never prints: its log (alerts it could not deliver, the API's
+  // server-side errors) is stderr, here.
+  ao.log = [](std::string_view m) { std::cerr << "cordon serve: " << m << "\n"; };
   ao.file = *a.alerts_file;
   ao.syslog = !a.no_syslog;
   ao.webhook = a.webhook.value_or("");
@@ -140,6 +143,7 @@ Status Serve(const ServeArgs& flags) {
   CORDON_ASSIGN_OR_RETURN(auto alerts, serve::Alerts::Open(ao));
   serve::ApiOptions api_options;
   api_options.data_dir = a.data;
+  api_options.log = ao.log;
   api_options.download_alert_bytes = *a.download_alert_mib << 20;
   api_options.accounts = config.accounts;
   api_options.grants = config.grants;

@@ -33,11 +33,18 @@ Result<ChaCha20Poly1305> ChaCha20Poly1305::Create(SecretBuffer key) {
   return ChaCha20Poly1305(std::move(seal), std::move(open));
 }
 
-void ChaCha20Poly1305::Seal(const Nonce& nonce, ByteView plaintext, std::span<uint8_t> out) const {
-  if (out.size() != plaintext.size() + kTagSize || plaintext.size() > INT_MAX) std::abort();
+void ChaCha20Poly1305::Seal(const Nonce& nonce, ByteView aad, ByteView plaintext,
+                            std::span<uint8_t> out) const {
+  if (out.size() != plaintext.size() + kTagSize || plaintext.size() > INT_MAX ||
+      aad.size() > INT_MAX) {
+    std::abort();
+  }
   EVP_CIPHER_CTX* ctx = Raw(seal_);
-  int len = 0, fin = 0;
+  int len = 0, fin = 0, aad_len = 0;
+  // The associated data goes in first, through an update with no output.
   if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1 ||
+      (!aad.empty() &&
+       EVP_EncryptUpdate(ctx, nullptr, &aad_len, aad.data(), static_cast<int>(aad.size())) != 1) ||
       (!plaintext.empty() && EVP_EncryptUpdate(ctx, out.data(), &len, plaintext.data(),
                                                static_cast<int>(plaintext.size())) != 1) ||
       EVP_EncryptFinal_ex(ctx, out.data() + len, &fin) != 1 ||
@@ -53,16 +60,19 @@ Bytes ChaCha20Poly1305::Seal(const Nonce& nonce, ByteView plaintext) const {
   return out;
 }
 
-Status ChaCha20Poly1305::Open(const Nonce& nonce, ByteView ciphertext,
+Status ChaCha20Poly1305::Open(const Nonce& nonce, ByteView aad, ByteView ciphertext,
                               std::span<uint8_t> out) const {
   if (ciphertext.size() < kTagSize || out.size() != ciphertext.size() - kTagSize) {
     return Error(ErrorCode::kTruncated, "ciphertext is shorter than its authentication tag");
   }
-  if (ciphertext.size() > INT_MAX) return Error(ErrorCode::kLimitExceeded, "ciphertext too large");
+  if (ciphertext.size() > INT_MAX || aad.size() > INT_MAX)
+    return Error(ErrorCode::kLimitExceeded, "ciphertext too large");
   size_t len = ciphertext.size() - kTagSize;
   EVP_CIPHER_CTX* ctx = Raw(open_);
-  int got = 0, fin = 0;
+  int got = 0, fin = 0, aad_len = 0;
   bool ok = EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
+            (aad.empty() || EVP_DecryptUpdate(ctx, nullptr, &aad_len, aad.data(),
+                                              static_cast<int>(aad.size())) == 1) &&
             (len == 0 || EVP_DecryptUpdate(ctx, out.data(), &got, ciphertext.data(),
                                            static_cast<int>(len)) == 1) &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTagSize,

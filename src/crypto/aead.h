@@ -26,14 +26,26 @@ class ChaCha20Poly1305 {
   static Result<ChaCha20Poly1305> Create(SecretBuffer key);
 
   // Encrypts `plaintext` into `out` (plaintext.size() + kTagSize bytes). `out`
-  // may alias `plaintext` exactly. Never reuse a nonce under one key.
-  void Seal(const Nonce& nonce, ByteView plaintext, std::span<uint8_t> out) const;
+  // may alias `plaintext` exactly. Never reuse a nonce under one key. The
+  // associated data `aad` is authenticated, not encrypted, and not part of
+  // the output: Open must be given the same bytes (it binds a ciphertext to
+  // its context, e.g. the row it belongs to).
+  void Seal(const Nonce& nonce, ByteView aad, ByteView plaintext, std::span<uint8_t> out) const;
+  // Without associated data (age's payload and file-key stanzas).
+  void Seal(const Nonce& nonce, ByteView plaintext, std::span<uint8_t> out) const {
+    Seal(nonce, ByteView(), plaintext, out);
+  }
   Bytes Seal(const Nonce& nonce, ByteView plaintext) const;
 
-  // Decrypts and authenticates `ciphertext` into `out` (ciphertext.size() -
-  // kTagSize bytes). Fails with kAuthFailed if the tag does not verify; `out`
-  // is then zeroed, so no unauthenticated plaintext escapes.
-  Status Open(const Nonce& nonce, ByteView ciphertext, std::span<uint8_t> out) const;
+  // Decrypts and authenticates `ciphertext` (and `aad`) into `out`
+  // (ciphertext.size() - kTagSize bytes). Fails with kAuthFailed if the tag
+  // does not verify; `out` is then zeroed, so no unauthenticated plaintext
+  // escapes.
+  Status Open(const Nonce& nonce, ByteView aad, ByteView ciphertext, std::span<uint8_t> out) const;
+  // Without associated data.
+  Status Open(const Nonce& nonce, ByteView ciphertext, std::span<uint8_t> out) const {
+    return Open(nonce, ByteView(), ciphertext, out);
+  }
 
  private:
   struct CtxFree {

@@ -1,6 +1,8 @@
 // Known-answer tests from the RFCs for every primitive the wrappers expose.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/encoding.h"
 #include "crypto/aead.h"
 #include "crypto/ed25519.h"
@@ -80,6 +82,43 @@ TEST(ChaCha20Poly1305, RoundTripsAndRejectsTampering) {
   sealed[3] ^= 1;
   EXPECT_FALSE(aead.Open(nonce, sealed, plain).ok());
   EXPECT_FALSE(ChaCha20Poly1305::Create(RandomSecret(16)).ok());
+}
+
+// RFC 8439 §2.8.2: the AEAD test vector, which has associated data.
+TEST(ChaCha20Poly1305, MatchesRfc8439AeadVectorWithAssociatedData) {
+  Bytes key(32);
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0x80 + i);
+  auto aead = ChaCha20Poly1305::Create(SecretBuffer::CopyOf(key)).value();
+  ChaCha20Poly1305::Nonce nonce;
+  const Bytes n = H("070000004041424344454647");
+  std::copy(n.begin(), n.end(), nonce.begin());
+  const Bytes aad = H("50515253c0c1c2c3c4c5c6c7");
+  const std::string plaintext =
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the "
+      "future, sunscreen would be it.";
+  const std::string expected =
+      "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"
+      "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36"
+      "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc"
+      "3ff4def08e4b7a9de576d26586cec64b6116"
+      "1ae10b594f09e26a7e902ecbd0600691";  // the tag
+  Bytes sealed(plaintext.size() + ChaCha20Poly1305::kTagSize);
+  aead.Seal(nonce, aad, AsBytes(plaintext), sealed);
+  EXPECT_EQ(Hex(sealed), expected);
+
+  Bytes plain(plaintext.size());
+  ASSERT_TRUE(aead.Open(nonce, aad, sealed, plain).ok());
+  EXPECT_EQ(AsChars(plain), plaintext);
+  // Other associated data, or none, and the tag does not verify.
+  Bytes other = aad;
+  other[0] ^= 1;
+  EXPECT_EQ(aead.Open(nonce, other, sealed, plain).error().code(), ErrorCode::kAuthFailed);
+  EXPECT_FALSE(aead.Open(nonce, sealed, plain).ok());
+  // And a ciphertext sealed without associated data does not open with some.
+  Bytes bare = aead.Seal(nonce, AsBytes(plaintext));
+  EXPECT_NE(Hex(bare), expected);
+  EXPECT_TRUE(aead.Open(nonce, bare, plain).ok());
+  EXPECT_FALSE(aead.Open(nonce, aad, bare, plain).ok());
 }
 
 TEST(Hashes, MatchKnownAnswers) {

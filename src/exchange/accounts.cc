@@ -14,6 +14,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "exchange/defender.h"
+#include "exchange/totp_secrets.h"
 
 namespace cordon::exchange {
 namespace {
@@ -48,7 +49,7 @@ Result<Account> ReadAccount(const Statement& s) {
   a.name = s.Text(1);
   a.email = s.Text(2);
   CORDON_ASSIGN_OR_RETURN(a.role, ParseRole(s.Text(3)));
-  a.status = s.Text(4);
+  CORDON_ASSIGN_OR_RETURN(a.status, ParseAccountStatus(s.Text(4)));
   a.expires_at = s.Int(5);
   a.locked_until = s.Int(6);
   if (!s.IsNull(7)) a.last_login_at = s.Int(7);
@@ -98,6 +99,56 @@ std::string_view RoleName(Role r) {
   return "recipient";
 }
 
+std::string_view AccountStatusName(AccountStatus s) {
+  switch (s) {
+    case AccountStatus::kEnrolling:
+      return "enrolling";
+    case AccountStatus::kActive:
+      return "active";
+    case AccountStatus::kDisabled:
+      return "disabled";
+  }
+  return "disabled";
+}
+
+Result<AccountStatus> ParseAccountStatus(std::string_view name) {
+  for (AccountStatus s :
+       {AccountStatus::kEnrolling, AccountStatus::kActive, AccountStatus::kDisabled}) {
+    if (AccountStatusName(s) == name) return s;
+  }
+  return Error(ErrorCode::kMalformed,
+               "an account has the unknown status \"" + std::string(name) + "\"",
+               "statuses: enrolling, active, disabled (was the database edited by hand?)");
+}
+
+std::string_view LoginOutcomeName(LoginOutcome o) {
+  switch (o) {
+    case LoginOutcome::kNone:
+      return "";
+    case LoginOutcome::kOk:
+      return "ok";
+    case LoginOutcome::kWrongCredentials:
+      return "wrong_credentials";
+    case LoginOutcome::kThrottled:
+      return "throttled";
+    case LoginOutcome::kLocked:
+      return "locked";
+    case LoginOutcome::kExpired:
+      return "expired";
+    case LoginOutcome::kDisabled:
+      return "disabled";
+    case LoginOutcome::kNotEnrolled:
+      return "not_enrolled";
+    case LoginOutcome::kIdleLocked:
+      return "idle_locked";
+    case LoginOutcome::kIpNotAllowed:
+      return "ip_not_allowed";
+    case LoginOutcome::kCodeReused:
+      return "code_reused";
+  }
+  return "";
+}
+
 Result<Role> ParseRole(std::string_view name) {
   for (Role r : kRoles) {
     if (RoleName(r) == name) return r;
@@ -106,60 +157,11 @@ Result<Role> ParseRole(std::string_view name) {
                "roles: operator, approver, recipient, auditor, admin");
 }
 
-namespace {
-
-// DIR/secrets.key: 32 random bytes, 0600, made once (a concurrent maker
-// wins and the loser reads its key).
-Result<SecretBuffer> LoadOrCreateSecretsKey(const std::string& data_dir) {
-  const std::string path = data_dir + "/secrets.key";
-  if (!PathExists(path)) {
-    SecretBuffer fresh(crypto::ChaCha20Poly1305::kKeySize);
-    crypto::RandomBytes(fresh.RevealMutable());
-    Status made = WriteFileAtomic(path, fresh.RevealBytes(), 0600, Overwrite::kRefuse);
-    if (!made.ok() && made.error().code() != ErrorCode::kAlreadyExists) return made.error();
-  }
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer key, ReadSecretFile(path, 64));
-  if (key.size() != crypto::ChaCha20Poly1305::kKeySize) {
-    return Error(ErrorCode::kMalformed, path + ": not a 32-byte key");
-  }
-  return key;
-}
-
-}  // namespace
-
 Result<Accounts> Accounts::Open(const std::string& data_dir, AccountPolicy policy) {
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   CORDON_ASSIGN_OR_RETURN(SecretBuffer key, LoadOrCreateSecretsKey(data_dir));
   CORDON_ASSIGN_OR_RETURN(auto sealer, crypto::ChaCha20Poly1305::Create(std::move(key)));
   return Accounts(std::move(db), policy, std::move(sealer));
-}
-
-// nonce (12 random bytes) ‖ ChaCha20-Poly1305 ciphertext and tag.
-Bytes Accounts::SealSecret(ByteView secret) const {
-  crypto::ChaCha20Poly1305::Nonce nonce;
-  crypto::RandomBytes(nonce);
-  Bytes out(nonce.begin(), nonce.end());
-  Bytes sealed = sealer_.Seal(nonce, secret);
-  out.insert(out.end(), sealed.begin(), sealed.end());
-  return out;
-}
-
-Result<SecretBuffer> Accounts::OpenSecret(ByteView sealed) const {
-  constexpr size_t kOverhead =
-      crypto::ChaCha20Poly1305::kNonceSize + crypto::ChaCha20Poly1305::kTagSize;
-  if (sealed.size() <= kOverhead) {
-    return Error(ErrorCode::kAuthFailed, "an account's second factor is unreadable",
-                 "DIR/secrets.key is not the key this database was made with");
-  }
-  crypto::ChaCha20Poly1305::Nonce nonce;
-  std::copy_n(sealed.begin(), nonce.size(), nonce.begin());
-  SecretBuffer out(sealed.size() - kOverhead);
-  Status opened = sealer_.Open(nonce, sealed.subspan(nonce.size()), out.RevealMutable());
-  if (!opened.ok()) {
-    return Error(ErrorCode::kAuthFailed, "an account's second factor is unreadable",
-                 "DIR/secrets.key is not the key this database was made with");
-  }
-  return out;
 }
 
 Result<std::string> Accounts::AddUser(std::string_view name, std::string_view email, Role role,
@@ -231,7 +233,8 @@ Result<Enrolment> Accounts::BeginEnrolment(std::string_view token, int64_t now) 
   CORDON_ASSIGN_OR_RETURN(
       Statement u,
       db_.Prepare("UPDATE users SET totp_secret = ? WHERE id = ? AND status = 'enrolling'"));
-  CORDON_TRY(u.Bind(1, SealSecret(e.totp_secret.RevealBytes())).Bind(2, e.account.id).Run());
+  CORDON_TRY(
+      u.Bind(1, SealTotpSecret(sealer_, e.account.id, e.totp_secret)).Bind(2, e.account.id).Run());
   if (db_.Changes() != 1) {
     return Error(ErrorCode::kAuthFailed, "this enrolment link is unknown, used or expired");
   }
@@ -257,7 +260,7 @@ Result<std::vector<std::string>> Accounts::FinishEnrolment(std::string_view toke
   const std::string name = q.Text(1), email = q.Text(2);
   const Bytes sealed = q.Blob(3);
   q.Reset();
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenSecret(sealed));
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenTotpSecret(sealer_, id, sealed));
   CORDON_TRY(auth::CheckPassword(password, name, email));
   auto step = auth::VerifyTotp(secret, totp_code, now, std::nullopt);
   if (!step) {
@@ -376,30 +379,32 @@ bool AddressAllowed(std::string_view list, std::string_view ip) {
   return false;
 }
 
-Status Accounts::MayUse(const Account& a, int64_t now, Use use, std::string* outcome,
+Status Accounts::MayUse(const Account& a, int64_t now, Use use, LoginOutcome* outcome,
                         std::string_view ip) const {
-  auto refuse = [&](const char* why, std::string message, std::string hint) {
+  auto refuse = [&](LoginOutcome why, std::string message, std::string hint) {
     if (outcome) *outcome = why;
     return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
   };
-  if (a.status != "active") {
-    return refuse(
-        a.status == "disabled" ? "disabled" : "not_enrolled", "this account is " + a.status,
-        a.status == "disabled" ? "an admin can re-enable it" : "finish the enrolment first");
+  if (a.status != AccountStatus::kActive) {
+    const bool disabled = a.status == AccountStatus::kDisabled;
+    return refuse(disabled ? LoginOutcome::kDisabled : LoginOutcome::kNotEnrolled,
+                  "this account is " + std::string(AccountStatusName(a.status)),
+                  disabled ? "an admin can re-enable it" : "finish the enrolment first");
   }
   if (now >= a.expires_at) {
-    return refuse("expired", "this account has expired", "an admin can extend it");
+    return refuse(LoginOutcome::kExpired, "this account has expired", "an admin can extend it");
   }
   if (use == Use::kNewLogin && a.hard_locked) {
-    return refuse("locked", "this account is locked after too many failed logins in a row",
+    return refuse(LoginOutcome::kLocked,
+                  "this account is locked after too many failed logins in a row",
                   "ask an admin to unlock it (cordon admin user unlock)");
   }
   if (now - a.last_activity_at >= policy_.idle_account_seconds) {
-    return refuse("idle_locked", "this account was locked after 90 days without use",
+    return refuse(LoginOutcome::kIdleLocked, "this account was locked after 90 days without use",
                   "ask an admin to unlock it");
   }
   if (!ip.empty() && !AddressAllowed(a.allowed_ips, ip)) {
-    return refuse("ip_not_allowed", "this account may not be used from this address",
+    return refuse(LoginOutcome::kIpNotAllowed, "this account may not be used from this address",
                   "an admin sets its addresses (cordon admin user allow-ips)");
   }
   return Ok();
@@ -410,7 +415,12 @@ Status Accounts::RecordLogin(int64_t account_id, int64_t now, std::string_view i
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare("INSERT INTO logins(user_id, at, ip, outcome, mfa) VALUES (?, ?, ?, ?, ?)"));
-  return s.Bind(1, account_id).Bind(2, now).Bind(3, ip).Bind(4, a.outcome).Bind(5, a.mfa).Run();
+  return s.Bind(1, account_id)
+      .Bind(2, now)
+      .Bind(3, ip)
+      .Bind(4, LoginOutcomeName(a.outcome))
+      .Bind(5, a.mfa)
+      .Run();
 }
 
 Result<std::vector<LoginRecord>> Accounts::LoginHistory(std::optional<int64_t> account_id,
@@ -448,7 +458,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
     (void)auth::VerifyPassword(dummy, password);
-    at.outcome = "wrong_credentials";
+    at.outcome = LoginOutcome::kWrongCredentials;
     return WrongCredentials();
   }
   CORDON_ASSIGN_OR_RETURN(Account a, ReadAccount(q));
@@ -478,7 +488,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
       if (now < d.Int(1)) {
         d.Reset();
         (void)auth::VerifyPassword(dummy, password);
-        at.outcome = "throttled";
+        at.outcome = LoginOutcome::kThrottled;
         at.consecutive_failures = failures;
         CORDON_TRY(RecordLogin(a.id, now, ip, at));
         return WrongCredentials();
@@ -491,7 +501,9 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   std::optional<uint64_t> step;
   bool recovery = false;
   if (ok) {
-    CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenSecret(sealed_secret));
+    // A secret moved here from another account's row does not open (its
+    // associated data is the account id it was sealed for).
+    CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenTotpSecret(sealer_, a.id, sealed_secret));
     step = auth::VerifyTotp(secret, code, now, last_step);
     if (!step) {
       // A recovery code instead (XXXXXXXX-XXXXXXXX), spent on use.
@@ -511,7 +523,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return may.error();
   }
-  at.outcome = "ok";
+  at.outcome = LoginOutcome::kOk;
   {
     CORDON_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT count(*), sum(ip = ?) FROM logins "
                                                         "WHERE user_id = ? AND outcome = 'ok'"));
@@ -541,7 +553,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   CORDON_TRY(u.Bind(2, now).Bind(3, ip).Bind(4, a.id).Run());
   if (db_.Changes() != 1) {
     tx.reset();  // rolled back: the code was just spent by another login
-    at.outcome = "code_reused";
+    at.outcome = LoginOutcome::kCodeReused;
     at.mfa.clear();
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return WrongCredentials();
@@ -560,7 +572,7 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
 // hard lock at the 100th (NIST SP 800-63B §5.2.2).
 Result<std::string> Accounts::Failed(const Account& a, int64_t failures, int64_t source_failures,
                                      std::string_view ip, int64_t now, LoginAttempt& at) {
-  at.outcome = "wrong_credentials";
+  at.outcome = LoginOutcome::kWrongCredentials;
   const int64_t n = failures + 1;            // in a row, from anywhere: the hard lock's count
   const int64_t here = source_failures + 1;  // from this address: the delays' count
   at.consecutive_failures = n;

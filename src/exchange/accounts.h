@@ -21,6 +21,32 @@ enum class Role { kOperator, kApprover, kRecipient, kAuditor, kAdmin };
 std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
 
+// Where an account is in its life: waiting for its owner to enrol, in use,
+// or disabled by an admin. The names are what the database, the JSON API
+// and the ledger say.
+enum class AccountStatus { kEnrolling, kActive, kDisabled };
+std::string_view AccountStatusName(AccountStatus status);  // "enrolling", "active", "disabled"
+// kMalformed for any other name (a hand edit, a newer version): an error,
+// never an abort.
+Result<AccountStatus> ParseAccountStatus(std::string_view name);
+
+// What came of a login attempt, as the login history, the ledger
+// ("login_outcome") and the API say it.
+enum class LoginOutcome {
+  kNone,  // "": not decided (an error came first)
+  kOk,
+  kWrongCredentials,
+  kThrottled,  // slowed down from this address
+  kLocked,     // hard-locked after failures in a row
+  kExpired,
+  kDisabled,
+  kNotEnrolled,
+  kIdleLocked,
+  kIpNotAllowed,
+  kCodeReused,  // the TOTP step was spent by a racing login
+};
+std::string_view LoginOutcomeName(LoginOutcome outcome);
+
 // OWASP ASVS L3 defaults (sessions), NIST SP 800-63B §5.2.2 (rate limiting:
 // growing delays, a hard lock only after 100 consecutive failures), the
 // hospitals' asks in the seeds (idle accounts locked).
@@ -48,7 +74,7 @@ struct Account {
   std::string name;
   std::string email;
   Role role = Role::kRecipient;
-  std::string status;  // "enrolling", "active", "disabled"
+  AccountStatus status = AccountStatus::kEnrolling;
   int64_t expires_at = 0;
   int64_t locked_until = 0;  // unused since delays are per address (login_delays)
   bool hard_locked = false;  // after failures_before_lock failures in a row, until unlocked
@@ -68,14 +94,17 @@ bool AddressAllowed(std::string_view allow_list, std::string_view ip);
 // defender: filled in whether or not the login succeeded.
 struct LoginAttempt {
   std::optional<int64_t> account_id;  // unset for an unknown e-mail
-  std::string outcome;  // "ok", "wrong_credentials", "throttled", "locked", "expired", ...
-  std::string mfa;      // "totp", "recovery_code", or "" when not reached
+  LoginOutcome outcome = LoginOutcome::kNone;
+  std::string mfa;                   // "totp", "recovery_code", or "" when not reached
   int64_t consecutive_failures = 0;  // the account's, after this attempt
   bool delays_started = false;       // this failure started the delays (the owner is told)
   bool locked_now = false;           // this failure hard-locked the account
   bool new_ip = false;  // a success from an IP this account never logged in from before
 };
 
+// One row of the login history, as recorded. The outcome stays the text
+// that was written (LoginOutcomeName of its day): a history is shown as it
+// was kept, older versions' words included.
 struct LoginRecord {
   int64_t account_id = 0;
   int64_t at = 0;
@@ -93,11 +122,15 @@ struct Enrolment {
 // two accounts, review F21).
 bool SameName(std::string_view a, std::string_view b);
 
+// Thread-safety: one connection to the store; one thread at a time (each
+// server worker opens its own). Several instances, in threads or processes,
+// may share one data directory: every change is a transaction.
 class Accounts {
  public:
   // Opens (creating) DIR/exchange.db, and DIR/secrets.key: the key TOTP
   // secrets are sealed with, kept out of the database so that a copy of
-  // the database (a dump, a backup) gives no one the second factor.
+  // the database (a dump, a backup) gives no one the second factor
+  // (exchange/totp_secrets.h).
   static Result<Accounts> Open(const std::string& data_dir, AccountPolicy policy = {});
 
   // A new account, waiting for its owner to enrol; returns the one-time
@@ -156,13 +189,11 @@ class Accounts {
  private:
   Accounts(Db db, AccountPolicy policy, crypto::ChaCha20Poly1305 sealer)
       : db_(std::move(db)), policy_(policy), sealer_(std::move(sealer)) {}
-  Bytes SealSecret(ByteView secret) const;
-  Result<SecretBuffer> OpenSecret(ByteView sealed) const;
   // Whether the account may be used now: its status, end date, idle lock,
   // allow-list; for a new login also the hard lock (a session already open
   // survives strangers' failed logins).
   enum class Use { kNewLogin, kSession };
-  Status MayUse(const Account& a, int64_t now, Use use, std::string* outcome = nullptr,
+  Status MayUse(const Account& a, int64_t now, Use use, LoginOutcome* outcome = nullptr,
                 std::string_view ip = {}) const;
   Result<std::string> Failed(const Account& a, int64_t failures, int64_t source_failures,
                              std::string_view ip, int64_t now, LoginAttempt& at);

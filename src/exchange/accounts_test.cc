@@ -7,7 +7,9 @@
 
 #include "age/keys.h"
 #include "auth/totp.h"
+#include "crypto/random.h"
 #include "exchange/defender.h"
+#include "exchange/totp_secrets.h"
 
 namespace cordon::exchange {
 namespace {
@@ -109,7 +111,7 @@ TEST_F(AccountsTest, FailuresSlowDownNeverEndSessionsAndLockOnlyAtAHundred) {
                                  now_ + 1, &at);
   ASSERT_FALSE(slowed.ok());
   EXPECT_EQ(slowed.error().code(), ErrorCode::kAuthFailed);
-  EXPECT_EQ(at.outcome, "throttled");
+  EXPECT_EQ(at.outcome, LoginOutcome::kThrottled);
   // The owner, from elsewhere, is not slowed at all (review N9), and the
   // count starts over.
   EXPECT_TRUE(
@@ -129,7 +131,7 @@ TEST_F(AccountsTest, FailuresSlowDownNeverEndSessionsAndLockOnlyAtAHundred) {
   auto locked = accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(t), "ip", t, &at);
   ASSERT_FALSE(locked.ok());
   EXPECT_EQ(locked.error().code(), ErrorCode::kRefused);  // said only to the owner
-  EXPECT_EQ(at.outcome, "locked");
+  EXPECT_EQ(at.outcome, LoginOutcome::kLocked);
   ASSERT_TRUE(accounts_->Unlock("jeanne@lab42.example", t).ok());
   EXPECT_TRUE(accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(t + 30), "ip", t).ok());
 }
@@ -171,7 +173,7 @@ TEST_F(AccountsTest, ADisabledAccountNeverComesBackThroughItsEnrolment) {
   ASSERT_TRUE(accounts_->Disable("eve@vendor.example").ok());
   EXPECT_FALSE(accounts_->FinishEnrolment(*token, Pw(kPassword), Code(now_), now_).ok());
   EXPECT_FALSE(accounts_->BeginEnrolment(*token, now_).ok());
-  EXPECT_EQ(accounts_->Find("eve@vendor.example")->status, "disabled");
+  EXPECT_EQ(accounts_->Find("eve@vendor.example")->status, AccountStatus::kDisabled);
 }
 
 // Review F21: one person, one account.
@@ -263,7 +265,7 @@ TEST_F(AccountsTest, EnrolmentRulesAndNamedAccounts) {
   // The link expires after 72 hours.
   EXPECT_FALSE(accounts_->BeginEnrolment(*token, now_ + 73 * 3600).ok());
   EXPECT_TRUE(accounts_->FinishEnrolment(*token, Pw(kPassword), Code(now_ + 60), now_ + 60).ok());
-  EXPECT_EQ(accounts_->Find("jeanne@lab42.example")->status, "active");
+  EXPECT_EQ(accounts_->Find("jeanne@lab42.example")->status, AccountStatus::kActive);
 }
 
 TEST_F(AccountsTest, LoginHistoryRecordsEveryAttemptAndNewAddresses) {
@@ -273,7 +275,7 @@ TEST_F(AccountsTest, LoginHistoryRecordsEveryAttemptAndNewAddresses) {
   ASSERT_TRUE(
       accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_, &at)
           .ok());
-  EXPECT_EQ(at.outcome, "ok");
+  EXPECT_EQ(at.outcome, LoginOutcome::kOk);
   EXPECT_EQ(at.mfa, "totp");
   EXPECT_FALSE(at.new_ip);  // the first login has nothing to compare with
   now_ += 60;
@@ -281,7 +283,7 @@ TEST_F(AccountsTest, LoginHistoryRecordsEveryAttemptAndNewAddresses) {
       accounts_
           ->Login("jeanne@lab42.example", Pw("wrong password!!"), "000000", "10.9.9.9", now_, &at)
           .ok());
-  EXPECT_EQ(at.outcome, "wrong_credentials");
+  EXPECT_EQ(at.outcome, LoginOutcome::kWrongCredentials);
   ASSERT_TRUE(at.account_id.has_value());
   now_ += 60;
   ASSERT_TRUE(
@@ -331,6 +333,126 @@ TEST_F(AccountsTest, TotpSecretsAreSealedWithAKeyOutsideTheDatabase) {
   EXPECT_EQ(token.error().code(), ErrorCode::kAuthFailed);
 }
 
+// Someone who can write the database but not read secrets.key copies their
+// own sealed secret (whose codes they know) into another account's row.
+TEST_F(AccountsTest, ASealedSecretMovedToAnotherAccountDoesNotOpen) {
+  Enrol("jeanne@lab42.example");
+  const Bytes jeanne_secret = secret_;
+  Enrol("mallory@lab42.example");
+  const Bytes mallory_secret = secret_;
+  auto db = OpenExchangeDb(dir_.string());
+  ASSERT_TRUE(db.ok());
+  auto sealed_of = [&](const char* email) {
+    auto q = db->Prepare("SELECT totp_secret FROM users WHERE email = ?");
+    EXPECT_TRUE(q.ok());
+    q->Bind(1, std::string_view(email));
+    EXPECT_TRUE(q->Step().value());
+    return q->Blob(0);
+  };
+  auto set_sealed = [&](const char* email, const Bytes& sealed) {
+    auto u = db->Prepare("UPDATE users SET totp_secret = ? WHERE email = ?");
+    ASSERT_TRUE(u.ok());
+    ASSERT_TRUE(u->Bind(1, ByteView(sealed)).Bind(2, std::string_view(email)).Run().ok());
+  };
+  const Bytes jeanne_sealed = sealed_of("jeanne@lab42.example");
+  set_sealed("jeanne@lab42.example", sealed_of("mallory@lab42.example"));
+
+  now_ += 60;
+  secret_ = mallory_secret;  // codes from the moved secret
+  LoginAttempt at;
+  auto moved =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_, &at);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code(), ErrorCode::kAuthFailed);
+  EXPECT_NE(at.outcome, LoginOutcome::kOk);
+  secret_ = jeanne_secret;  // nor does Jeanne's own code open it
+  EXPECT_FALSE(
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_).ok());
+
+  // Put back, her own sealed secret opens again: the binding was the reason.
+  set_sealed("jeanne@lab42.example", jeanne_sealed);
+  now_ += 30;
+  auto token =
+      accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_);
+  EXPECT_TRUE(token.ok()) << token.error().message();
+}
+
+// A database schema 2 made (secrets sealed without associated data) is
+// upgraded on open: each secret sealed again bound to its account, and the
+// owner's authenticator app keeps working.
+TEST_F(AccountsTest, ASchemaTwoDatabaseUpgradesAndItsTotpStillVerifies) {
+  Enrol("other@lab42.example");
+  const Bytes other_secret = secret_;
+  Enrol();
+  accounts_.reset();
+  auto key = LoadSecretsKey(dir_.string());
+  ASSERT_TRUE(key.ok() && key->has_value());
+  auto sealer = crypto::ChaCha20Poly1305::Create(SecretBuffer::CopyOf((*key)->RevealBytes()));
+  ASSERT_TRUE(sealer.ok());
+  Bytes unbound(crypto::ChaCha20Poly1305::kNonceSize);
+  Bytes lost(other_secret.size() + 12 + 16);
+  crypto::RandomBytes(lost);
+  {
+    // Back to what schema 2 stored: nonce ‖ Seal(secret) with no associated data.
+    crypto::ChaCha20Poly1305::Nonce nonce;
+    crypto::RandomBytes(nonce);
+    std::copy(nonce.begin(), nonce.end(), unbound.begin());
+    const Bytes sealed = sealer->Seal(nonce, secret_);
+    unbound.insert(unbound.end(), sealed.begin(), sealed.end());
+    auto db = Db::Open((dir_ / "exchange.db").string());
+    ASSERT_TRUE(db.ok());
+    auto u = db->Prepare("UPDATE users SET totp_secret = ? WHERE email = ?");
+    ASSERT_TRUE(u.ok());
+    ASSERT_TRUE(u->Bind(1, ByteView(unbound)).Bind(2, "jeanne@lab42.example").Run().ok());
+    // The other account's secret was sealed with a key long lost: it opened
+    // for no login before the upgrade, and must not stop the upgrade.
+    auto v = db->Prepare("UPDATE users SET totp_secret = ? WHERE email = ?");
+    ASSERT_TRUE(v.ok());
+    ASSERT_TRUE(v->Bind(1, ByteView(lost)).Bind(2, "other@lab42.example").Run().ok());
+    ASSERT_TRUE(db->Exec("PRAGMA user_version = 2").ok());
+  }
+  {
+    auto db = OpenExchangeDb(dir_.string());  // any opener migrates
+    ASSERT_TRUE(db.ok()) << db.error().message();
+    EXPECT_EQ(*db->UserVersion(), 3);
+    auto kept = db->Prepare("SELECT totp_secret FROM users WHERE email = 'other@lab42.example'");
+    ASSERT_TRUE(kept.ok() && kept->Step().value());
+    EXPECT_EQ(kept->Blob(0), lost);
+    kept->Reset();
+    auto q = db->Prepare("SELECT id, totp_secret FROM users WHERE email = 'jeanne@lab42.example'");
+    ASSERT_TRUE(q.ok() && q->Step().value());
+    const int64_t id = q->Int(0);
+    const Bytes stored = q->Blob(1);
+    EXPECT_NE(stored, unbound);
+    EXPECT_FALSE(OpenTotpSecret(*sealer, id, unbound).ok()) << "schema 2 values are not bound";
+    auto opened = OpenTotpSecret(*sealer, id, stored);
+    ASSERT_TRUE(opened.ok());
+    EXPECT_EQ(Bytes(opened->RevealBytes().begin(), opened->RevealBytes().end()), secret_);
+    EXPECT_FALSE(OpenTotpSecret(*sealer, id + 1, stored).ok());
+    EXPECT_FALSE(OpenUnboundTotpSecret(*sealer, stored).ok());
+  }
+  auto reopened = Accounts::Open(dir_.string());
+  ASSERT_TRUE(reopened.ok());
+  now_ += 60;
+  auto token = reopened->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_);
+  EXPECT_TRUE(token.ok()) << token.error().message();
+}
+
+TEST(AccountStatusTest, NamesAreTheStoredWordsAndUnknownOnesAreErrors) {
+  for (auto [status, name] : {std::pair{AccountStatus::kEnrolling, "enrolling"},
+                              std::pair{AccountStatus::kActive, "active"},
+                              std::pair{AccountStatus::kDisabled, "disabled"}}) {
+    EXPECT_EQ(AccountStatusName(status), name);
+    EXPECT_EQ(*ParseAccountStatus(name), status);
+  }
+  EXPECT_EQ(ParseAccountStatus("frozen").error().code(), ErrorCode::kMalformed);
+  EXPECT_FALSE(ParseAccountStatus("").ok());
+  EXPECT_FALSE(ParseRole("superuser").ok());
+  EXPECT_EQ(LoginOutcomeName(LoginOutcome::kWrongCredentials), "wrong_credentials");
+  EXPECT_EQ(LoginOutcomeName(LoginOutcome::kCodeReused), "code_reused");
+  EXPECT_EQ(LoginOutcomeName(LoginOutcome::kNone), "");
+}
+
 TEST(AllowListTest, BlocksAndAddresses) {
   auto list = NormalizeAllowList({"10.1.2.3/16", "192.0.2.7", "2001:db8::1/32"});
   ASSERT_TRUE(list.ok());
@@ -356,7 +478,7 @@ TEST_F(AccountsTest, AnAllowListRefusesLoginsAndSessionsFromElsewhere) {
   auto refused =
       accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "192.0.2.1", now_, &at);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(at.outcome, "ip_not_allowed");
+  EXPECT_EQ(at.outcome, LoginOutcome::kIpNotAllowed);
   now_ += 30;
   auto token =
       accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_);

@@ -6,8 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "core/file.h"
+#include "exchange/totp_secrets.h"
 
 namespace cordon::exchange {
 namespace {
@@ -125,10 +128,11 @@ CREATE TABLE IF NOT EXISTS alert_state(
   PRIMARY KEY (kind, subject));
 )sql";
 
-// Each migration takes the schema from version i+1 to i+2 (version 0 is an
-// empty database; version 1 is what kSchema creates on one, as the first
+// Each SQL migration takes the schema from version i+1 to i+2 (version 0 is
+// an empty database; version 1 is what kSchema creates on one, as the first
 // release did). Migrations only ever add: never rewrite one that shipped.
-constexpr const char* kMigrations[] = {
+// Migrations past these are code (Migrate below).
+constexpr const char* kSqlMigrations[] = {
     // 1 -> 2: the hardening of issue 13.
     R"sql(
 ALTER TABLE users ADD COLUMN hard_locked INTEGER NOT NULL DEFAULT 0;
@@ -153,6 +157,41 @@ CREATE TABLE IF NOT EXISTS served_reviews(
   PRIMARY KEY (sha256, account_id));
 )sql",
 };
+
+// 2 -> 3: every TOTP secret sealed again with its account's id as associated
+// data, so that a sealed secret copied to another row does not open there.
+// A secret that does not open with DIR/secrets.key (another key, or none)
+// is left as it was: it opened for no login before, and opens for none
+// after. The caller's transaction makes this all or nothing.
+Status BindTotpSecretsToTheirAccounts(Db& db, const std::string& data_dir) {
+  CORDON_ASSIGN_OR_RETURN(std::optional<SecretBuffer> key, LoadSecretsKey(data_dir));
+  if (!key) return Ok();  // nothing was ever sealed with a key that is not there
+  CORDON_ASSIGN_OR_RETURN(auto sealer, crypto::ChaCha20Poly1305::Create(std::move(*key)));
+  std::vector<std::pair<int64_t, Bytes>> rows;
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT id, totp_secret FROM users "
+                                                    "WHERE totp_secret IS NOT NULL ORDER BY id"));
+    while (true) {
+      CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      rows.emplace_back(q.Int(0), q.Blob(1));
+    }
+  }
+  for (const auto& [id, sealed] : rows) {
+    auto secret = OpenUnboundTotpSecret(sealer, sealed);
+    if (!secret.ok()) continue;
+    CORDON_ASSIGN_OR_RETURN(Statement u,
+                            db.Prepare("UPDATE users SET totp_secret = ? WHERE id = ?"));
+    CORDON_TRY(u.Bind(1, SealTotpSecret(sealer, id, *secret)).Bind(2, id).Run());
+  }
+  return Ok();
+}
+
+// Takes the schema from `version` to version + 1 (version >= 1).
+Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
+  if (version == 2) return BindTotpSecretsToTheirAccounts(db, data_dir);
+  return db.Exec(kSqlMigrations[version - 1]);
+}
 
 Error DbError(sqlite3* db, std::string_view what) {
   return Error(ErrorCode::kIo, std::string(what) + ": " + sqlite3_errmsg(db));
@@ -304,7 +343,9 @@ Result<Db> OpenExchangeDb(const std::string& data_dir) {
       version = 1;
     }
     for (; version < kSchemaVersion; ++version) {
-      CORDON_TRY(db.Exec(kMigrations[version - 1]));
+      if (Status m = Migrate(db, version, data_dir); !m.ok()) {
+        return m.error().WithContext(path + ": migrating from schema " + std::to_string(version));
+      }
     }
     const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
     CORDON_TRY(db.Exec(set.c_str()));

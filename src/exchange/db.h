@@ -17,6 +17,7 @@
 
 namespace cordon::exchange {
 
+// Thread-safety: a statement belongs to its connection's thread.
 class Statement {
  public:
   Statement& Bind(int index, int64_t value);
@@ -47,6 +48,8 @@ class Statement {
   Status bind_error_ = Ok();
 };
 
+// One SQLite connection (opened SQLITE_OPEN_NOMUTEX): used by one thread at
+// a time; each worker opens its own.
 class Db {
  public:
   static Result<Db> Open(const std::string& path);
@@ -81,12 +84,15 @@ class Transaction {
 };
 
 // The schema's version (PRAGMA user_version) after OpenExchangeDb.
-inline constexpr int kSchemaVersion = 2;
+// 3: TOTP secrets are sealed bound to their account (exchange/totp_secrets.h).
+inline constexpr int kSchemaVersion = 3;
 
 // DIR/exchange.db (DIR made 0700, and forced to 0700 if it exists: it holds
 // password hashes and login history) with every table of the exchange
 // created or migrated to kSchemaVersion: the one place the schema is
-// written down. Files are created 0600 whatever the umask.
+// written down. Files are created 0600 whatever the umask. Migrating to
+// schema 3 reads DIR/secrets.key (if there is one) to seal each TOTP
+// secret again, bound to its account, in the migration's transaction.
 Result<Db> OpenExchangeDb(const std::string& data_dir);
 
 }  // namespace cordon::exchange

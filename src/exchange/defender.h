@@ -26,6 +26,10 @@ struct DefenderPolicy {
 // an IPv6 address is in ("2001:db8:0:1::/64").
 std::string BanKey(std::string_view ip);
 
+// Per-address failure counts and bans.
+// Thread-safety: one connection to the store; one thread at a time (each
+// server worker opens its own). Each count is one transaction, so
+// instances sharing a data directory count together.
 class Defender {
  public:
   static Result<Defender> Open(const std::string& data_dir, DefenderPolicy policy = {});

@@ -52,6 +52,10 @@ struct Grant {
 // makes it: if the event cannot be recorded, the decision is rolled back.
 using GrantEvent = std::function<Status(int64_t grant_id)>;
 
+// Grants of access to a package or a role, and their decisions.
+// Thread-safety: one connection to the store; one thread at a time (each
+// server worker opens its own). Decisions are transactions, so instances
+// sharing a data directory never both decide one grant.
 class Grants {
  public:
   // Opens the grants table in DIR/exchange.db (next to the accounts).

@@ -58,6 +58,10 @@ struct RetentionPolicy {
   int32_t max_days = 90;  // from the upload
 };
 
+// The packages on the exchange: their files under DIR/packages and their
+// rows. Thread-safety: one connection to the store; one thread at a time
+// (each server worker opens its own); publishing and deleting are
+// transactions, safe across instances sharing a data directory.
 class PackageStore {
  public:
   // Opens DIR/packages and DIR/staging. With `recover` (once, when the

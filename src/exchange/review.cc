@@ -41,7 +41,7 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
          {"name", a.name},
          {"email", a.email},
          {"role", RoleName(a.role)},
-         {"status", a.status},
+         {"status", AccountStatusName(a.status)},
          {"expires_at", a.expires_at},
          {"expired", now >= a.expires_at},
          {"locked", a.hard_locked},
@@ -79,6 +79,22 @@ Status AttestReview(const std::string& data_dir, const Account& approver,
   CORDON_ASSIGN_OR_RETURN(Statement s, db.Prepare("INSERT INTO review_attestations(approver_id, "
                                                   "review_sha256, attested_at) VALUES (?, ?, ?)"));
   return s.Bind(1, approver.id).Bind(2, review_sha256).Bind(3, now).Run();
+}
+
+Status ServedReviews::Record(std::string_view review_sha256, int64_t account_id, int64_t at) {
+  CORDON_ASSIGN_OR_RETURN(Statement s,
+                          db_.Prepare("INSERT OR IGNORE INTO served_reviews(sha256, account_id, "
+                                      "served_at) VALUES (?, ?, ?)"));
+  return s.Bind(1, review_sha256).Bind(2, account_id).Bind(3, at).Run();
+}
+
+Result<bool> ServedReviews::WasServed(std::string_view review_sha256, int64_t account_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT 1 FROM served_reviews WHERE sha256 = ? AND account_id = ?"));
+  q.Bind(1, review_sha256).Bind(2, account_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  q.Reset();
+  return found;
 }
 
 }  // namespace cordon::exchange

@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "exchange/accounts.h"
+#include "exchange/db.h"
 #include "exchange/grants.h"
 
 namespace cordon::exchange {
@@ -20,5 +21,22 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
 // `review_sha256`. Only approvers attest.
 Status AttestReview(const std::string& data_dir, const Account& approver,
                     std::string_view review_sha256, int64_t now);
+
+// The reviews the exchange served, and to whom: only a review served to the
+// approver who attests it can be attested (F22; review N20: not one served
+// to someone else).
+// Thread-safety: a view over one connection; used by the thread that owns
+// the Db (one thread at a time, like the Db itself).
+class ServedReviews {
+ public:
+  explicit ServedReviews(Db& db) : db_(db) {}
+
+  // Serving one review twice to one account is one row (the first time).
+  Status Record(std::string_view review_sha256, int64_t account_id, int64_t at);
+  Result<bool> WasServed(std::string_view review_sha256, int64_t account_id);
+
+ private:
+  Db& db_;
+};
 
 }  // namespace cordon::exchange

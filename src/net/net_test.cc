@@ -276,10 +276,11 @@ TEST(HttpClientTest, RefusesAnotherKeyAndAnEmptyPin) {
 TEST(AlertsTest, OneJsonLinePerAlert) {
   const auto dir = Scratch("cordon-alerts");
   {
-    auto alerts = Alerts::Open({(dir / "alerts.jsonl").string(), false, {}, {}});
+    auto alerts =
+        Alerts::Open({(dir / "alerts.jsonl").string(), false, {}, {}, [](std::string_view) {}});
     ASSERT_TRUE(alerts.ok());
-    (*alerts)->Raise("break_glass", {{"account", 7}, {"ip", "10.0.0.9"}}, 1800000000);
-    (*alerts)->Raise("new_ip_login", {{"account", 8}}, 1800000060);
+    (*alerts)->Raise(AlertKind::kBreakGlass, {{"account", 7}, {"ip", "10.0.0.9"}}, 1800000000);
+    (*alerts)->Raise(AlertKind::kNewIpLogin, {{"account", 8}}, 1800000060);
   }
   std::ifstream in(dir / "alerts.jsonl");
   std::string line;

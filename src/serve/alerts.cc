@@ -7,13 +7,44 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <iostream>
 
 #include "core/utc_time.h"
 
 namespace cordon::serve {
 
+std::string_view AlertKindName(AlertKind kind) {
+  switch (kind) {
+    case AlertKind::kFailedLoginBurst:
+      return "failed_login_burst";
+    case AlertKind::kAccountLocked:
+      return "account_locked";
+    case AlertKind::kNewIpLogin:
+      return "new_ip_login";
+    case AlertKind::kDownloadVolume:
+      return "download_volume";
+    case AlertKind::kBreakGlass:
+      return "break_glass";
+    case AlertKind::kPlaintextUpload:
+      return "plaintext_upload";
+    case AlertKind::kLedgerVerificationFailed:
+      return "ledger_verification_failed";
+    case AlertKind::kDiskSpaceLow:
+      return "disk_space_low";
+    case AlertKind::kMonitoringFailed:
+      return "monitoring_failed";
+    case AlertKind::kDefenderFailed:
+      return "defender_failed";
+    case AlertKind::kLedgerGap:
+      return "ledger_gap";
+  }
+  return "unknown";
+}
+
 Result<std::unique_ptr<Alerts>> Alerts::Open(const AlertOptions& options) {
+  if (!options.log) {
+    return Error(ErrorCode::kInvalidArgument, "alerts need a log for their own failures",
+                 "set AlertOptions::log (an alert that cannot be written must reach someone)");
+  }
   const int fd = open(options.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Error(ErrorCode::kIo, options.file + ": " + std::strerror(errno));
   if (options.syslog) openlog("cordon-exchange", LOG_PID, LOG_AUTHPRIV);
@@ -34,16 +65,16 @@ Alerts::~Alerts() {
   if (poster_.joinable()) poster_.join();
 }
 
-void Alerts::Raise(std::string_view kind, nlohmann::json details, int64_t now) {
-  nlohmann::json alert = {{"time", FormatUtc(now)}, {"kind", kind}, {"severity", "warning"}};
+void Alerts::Raise(AlertKind kind, nlohmann::json details, int64_t now) {
+  nlohmann::json alert = {
+      {"time", FormatUtc(now)}, {"kind", AlertKindName(kind)}, {"severity", "warning"}};
   for (auto& [k, v] : details.items()) alert[k] = v;
   const std::string text = alert.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const std::string line = text + "\n";
   std::lock_guard lock(mu_);
   if (::write(fd_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
       fdatasync(fd_.get()) != 0) {
-    std::cerr << "cordon serve: cannot write the alert file " << options_.file << ": "
-              << std::strerror(errno) << "\n";
+    options_.log("cannot write the alert file " + options_.file + ": " + std::strerror(errno));
   }
   if (options_.syslog) syslog(LOG_WARNING, "%s", text.c_str());
   if (!options_.webhook.empty() && outbox_.size() < 10000) {
@@ -63,8 +94,8 @@ void Alerts::PostLoop() {
     Status sent = options_.post ? options_.post(options_.webhook, body)
                                 : Status(Error(ErrorCode::kInternal, "no webhook client"));
     if (!sent.ok()) {
-      std::cerr << "cordon serve: the alert webhook failed (" << sent.error().message()
-                << "); the alert is in " << options_.file << "\n";
+      options_.log("the alert webhook failed (" + sent.error().message() + "); the alert is in " +
+                   options_.file);
     }
     lock.lock();
   }

@@ -11,12 +11,37 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/file.h"
 #include "core/result.h"
 
 namespace cordon::serve {
+
+// What an alert is about. The names (AlertKindName) are what the alert
+// file, syslog, the webhook and the ledger say (docs/api.md, Alerts).
+enum class AlertKind {
+  kFailedLoginBurst,          // "failed_login_burst"
+  kAccountLocked,             // "account_locked"
+  kNewIpLogin,                // "new_ip_login"
+  kDownloadVolume,            // "download_volume"
+  kBreakGlass,                // "break_glass"
+  kPlaintextUpload,           // "plaintext_upload"
+  kLedgerVerificationFailed,  // "ledger_verification_failed"
+  kDiskSpaceLow,              // "disk_space_low"
+  kMonitoringFailed,          // "monitoring_failed"
+  kDefenderFailed,            // "defender_failed"
+  kLedgerGap,                 // "ledger_gap"
+};
+std::string_view AlertKindName(AlertKind kind);
+
+// Where the server says what went wrong on its side. Required wherever one
+// is asked for: security events (an alert that could not be written, a
+// ledger that refused an event) must reach someone, and this layer never
+// prints; `cordon serve` passes one that writes to stderr, tests one they
+// read.
+using LogSink = std::function<void(std::string_view message)>;
 
 struct AlertOptions {
   std::string file;  // JSON lines
@@ -25,15 +50,20 @@ struct AlertOptions {
   // How a webhook alert is sent (the network layer's client, given by the
   // caller so that this layer needs no HTTP library).
   std::function<Status(const std::string& url, const std::string& json)> post;
+  // Where an alert that could not be written or posted is reported.
+  // Required: Open refuses options without it. Called with the alerts' lock
+  // held: it must not raise an alert itself.
+  LogSink log;
 };
 
+// Thread-safety: Raise may be called from any thread (the file, syslog and
+// the outbox are behind one mutex); the webhook is posted from one
+// background thread, joined on destruction.
 class Alerts {
  public:
   static Result<std::unique_ptr<Alerts>> Open(const AlertOptions& options);
   ~Alerts();
-  // kind: "failed_login_burst", "new_ip_login", "download_volume", "break_glass",
-  // "plaintext_upload", "ledger_verification_failed".
-  void Raise(std::string_view kind, nlohmann::json details, int64_t now);
+  void Raise(AlertKind kind, nlohmann::json details, int64_t now);
 
  private:
   Alerts(AlertOptions options, UniqueFd fd);

@@ -1,7 +1,6 @@
 #include "serve/api.h"
 
 #include <ctime>
-#include <iostream>
 
 #include "core/utc_time.h"
 #include "serve/api_internal.h"
@@ -9,7 +8,17 @@
 
 namespace cordon::serve {
 
-using namespace api_internal;
+using api_internal::Bearer;
+using api_internal::Fail;
+using api_internal::Forbidden;
+using api_internal::HasRole;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::kPrefix;
+using api_internal::ParseId;
+using api_internal::Role;
+using api_internal::Segments;
+using api_internal::WithholdPersonalData;
 
 Api::Api(ApiOptions options, ledger::Ledger ledger, Alerts& alerts, sign::SecretKey key)
     : options_(std::move(options)),
@@ -24,7 +33,8 @@ Api::~Api() = default;
 Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger, Alerts& alerts) {
   if (!options.clock) options.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
   if (!options.log) {
-    options.log = [](std::string_view m) { std::cerr << "cordon serve: " << m << "\n"; };
+    return Error(ErrorCode::kInvalidArgument, "the API needs a log for the server's side of errors",
+                 "set ApiOptions::log (cordon serve writes it to stderr)");
   }
   // Once, before any request: finish what a crash interrupted.
   {
@@ -53,6 +63,14 @@ Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger
 }
 
 void Api::Log(std::string_view message) const { options_.log(message); }
+
+Response Api::Logged(Response response) const {
+  if (!response.server_log.empty()) {
+    Log(response.server_log);
+    response.server_log.clear();
+  }
+  return response;
+}
 
 int64_t Api::Now() const { return options_.clock(); }
 
@@ -110,8 +128,8 @@ void Api::RecordRefusal(const Call& call, std::string_view action, std::string_v
   (void)Record(call, action, outcome, std::move(details));  // Record logged a failure
 }
 
-void Api::Alert(std::string_view kind, json details) {
-  details["kind"] = kind;
+void Api::Alert(AlertKind kind, json details) {
+  details["kind"] = AlertKindName(kind);
   alerts_.Raise(kind, details, Now());
   json event = {{"action", "exchange.alert"}, {"outcome", "ok"}, {"alert", details}};
   WithholdPersonalData(event);
@@ -142,7 +160,7 @@ bool Api::StreamsBody(const Request& head) const {
 
 Response Api::Handle(const Request& request) {
   auto lease = Acquire();
-  if (!lease.ok()) return Fail(lease.error());
+  if (!lease.ok()) return Logged(Fail(lease.error()));
   Call call{request, **lease, Now(), std::nullopt, json()};
   if (!request.body.empty()) {
     call.body = json::parse(request.body, nullptr, false);
@@ -152,7 +170,7 @@ Response Api::Handle(const Request& request) {
   } else {
     call.body = json::object();
   }
-  return Route(call);
+  return Logged(Route(call));
 }
 
 std::optional<Response> Api::Authenticate(Call& call) {
@@ -266,7 +284,7 @@ void Api::CheckLedger() {
   auto report =
       appender_.Exclusive([&](ledger::Ledger& l) { return ledger::Verify(l.dir(), l.verifier()); });
   if (!report.ok()) {
-    Alert("ledger_verification_failed", {{"error", report.error().message()}});
+    Alert(AlertKind::kLedgerVerificationFailed, {{"error", report.error().message()}});
   }
 }
 

@@ -37,10 +37,16 @@ struct ApiOptions {
   int64_t upload_lifetime_seconds = 24 * 3600;  // an unfinished upload is dropped after
   std::function<int64_t()> clock;               // Unix seconds; default: the system's
   // Where the API says what went wrong on its side (a database error, an
-  // event the ledger refused): the server's log. Never the client.
-  std::function<void(std::string_view)> log;
+  // event the ledger refused, a watch that failed): the server's log, never
+  // the client. Required: Open refuses options without it (serve/ never
+  // prints, and these events must reach someone).
+  LogSink log;
 };
 
+// Thread-safety: Handle, BeginStream and the periodic work may run on many
+// threads at once. Each call leases its own database connections (a pool
+// of Services); the uploads in flight are behind uploads_mu_, the ledger
+// behind its GroupAppender, Argon2id behind a semaphore.
 class Api final : public Handler {
  public:
   // `ledger` is the exchange's (DIR/ledger, opened for appending); the
@@ -89,9 +95,14 @@ class Api final : public Handler {
   Response Packages(Call& call);
   Response Package(Call& call, const std::string& id);
   Response NewUpload(Call& call);
+  // BeginStream's work; BeginStream logs what its responses carry.
+  std::variant<Response, BodySink> StartUpload(const Request& head);
   Response CommitUpload(Call& call, const std::string& id);
   Response AbandonUpload(Call& call, const std::string& id);
   Response Download(Call& call, const std::string& id, const std::string& file);
+  // Records a download of `bytes` and checks the account's volume: the
+  // volume when a download_volume alert is due now, none when not.
+  Result<std::optional<uint64_t>> CountDownload(Call& call, const std::string& id, uint64_t bytes);
   std::variant<exchange::Grant, Response> RequireOpenGrant(Call& call, const std::string& id,
                                                            std::string_view action);
   Response Confirm(Call& call, const std::string& id);
@@ -114,8 +125,10 @@ class Api final : public Handler {
   // take is logged, and the refusal still answered.
   void RecordRefusal(const Call& call, std::string_view action, std::string_view outcome,
                      nlohmann::json details);
-  void Alert(std::string_view kind, nlohmann::json details);
+  void Alert(AlertKind kind, nlohmann::json details);
   void Log(std::string_view message) const;
+  // Hands a response's server-side detail to the log, and returns it.
+  Response Logged(Response response) const;
   // Deletes a package and issues its certificate: the event first (in the
   // transaction that marks the package), then the files, then the
   // certificate. Also finishes a deletion a crash interrupted.

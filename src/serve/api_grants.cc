@@ -7,7 +7,18 @@
 
 namespace cordon::serve {
 
-using namespace api_internal;
+using api_internal::Fail;
+using api_internal::Forbidden;
+using api_internal::GrantJson;
+using api_internal::HasRole;
+using api_internal::Int;
+using api_internal::IsHex64;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::ParseIso;
+using api_internal::Role;
+using api_internal::Str;
+using api_internal::Unrecorded;
 
 // ---- grants ----
 
@@ -84,10 +95,10 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
     return Fail(id.error());
   }
   if (break_glass) {
-    Alert("break_glass", {{"account", call.who->id},
-                          {"ip", call.request.client_ip},
-                          {"grant", *id},
-                          {"package", *package}});
+    Alert(AlertKind::kBreakGlass, {{"account", call.who->id},
+                                   {"ip", call.request.client_ip},
+                                   {"grant", *id},
+                                   {"package", *package}});
   }
   auto g = call.s.grants.Get(*id);
   if (!g.ok()) return Fail(g.error());
@@ -131,10 +142,8 @@ Response Api::Review(Call& call) {
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
   // Only a review the exchange served, to the one who attests it, can be
   // attested (F22; review N20: not one served to someone else).
-  auto served = call.s.db.Prepare(
-      "INSERT OR IGNORE INTO served_reviews(sha256, account_id, served_at) VALUES (?, ?, ?)");
-  if (!served.ok()) return Fail(served.error());
-  if (Status st = served->Bind(1, sha).Bind(2, call.who->id).Bind(3, call.now).Run(); !st.ok()) {
+  if (Status st = exchange::ServedReviews(call.s.db).Record(sha, call.who->id, call.now);
+      !st.ok()) {
     return Fail(st.error());
   }
   if (auto seq = Record(call, "review.read", "ok", {{"review_sha256", sha}}); !seq.ok()) {
@@ -149,10 +158,7 @@ Response Api::Attest(Call& call) {
   if (!sha || !IsHex64(*sha)) {
     return Fail(400, "send {\"sha256\"}: the sha256 GET /api/v1/reviews/access returned");
   }
-  auto served =
-      call.s.db.Prepare("SELECT 1 FROM served_reviews WHERE sha256 = ? AND account_id = ?");
-  if (!served.ok()) return Fail(served.error());
-  auto found = served->Bind(1, *sha).Bind(2, call.who->id).Step();
+  auto found = exchange::ServedReviews(call.s.db).WasServed(*sha, call.who->id);
   if (!found.ok()) return Fail(found.error());
   if (!*found) {
     RecordRefusal(call, "review.attest", "refused",
@@ -160,7 +166,6 @@ Response Api::Attest(Call& call) {
     return Fail(404, "the exchange never served you a review with this sha256",
                 "GET /api/v1/reviews/access, read it, then attest the sha256 it returned");
   }
-  served->Reset();
   // The attestation is evidence: recorded first, or not made.
   if (auto seq = Record(call, "review.attest", "ok", {{"review_sha256", *sha}}); !seq.ok()) {
     return Unrecorded();

@@ -1,7 +1,5 @@
 #include "serve/api_internal.h"
 
-#include <iostream>
-
 #include "core/utc_time.h"
 #include "ledger/entry.h"
 
@@ -105,9 +103,11 @@ Response Fail(int status, std::string message, std::string hint) {
 Response Fail(const Error& e) {
   const int status = StatusFor(e.code());
   if (status == 500) {
-    // Server-side details (paths, SQLite messages) go to the log, not the client.
-    std::cerr << "cordon serve: " << e.message() << "\n";
-    return Fail(500, "the exchange failed; its operator has the details in the server log");
+    // Server-side details (paths, SQLite messages) go to the log (the API
+    // hands server_log to its sink), not the client.
+    Response r = Fail(500, "the exchange failed; its operator has the details in the server log");
+    r.server_log = e.message();
+    return r;
   }
   json j = {{"error", e.message()}, {"code", CodeName(e.code())}};
   if (!e.hint().empty()) j["hint"] = e.hint();
@@ -184,7 +184,7 @@ json AccountJson(const Account& a) {
           {"name", a.name},
           {"email", a.email},
           {"role", exchange::RoleName(a.role)},
-          {"status", a.status},
+          {"status", exchange::AccountStatusName(a.status)},
           {"expires_at", FormatUtc(a.expires_at)},
           {"last_login_at", Opt(a.last_login_at)},
           {"last_login_ip", a.last_login_ip}};

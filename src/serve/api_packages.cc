@@ -11,19 +11,33 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 #include <thread>
 
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/random.h"
+#include "exchange/alert_state.h"
 #include "exchange/certificate.h"
+#include "exchange/downloads.h"
+#include "exchange/processor_keys.h"
+#include "exchange/uploads.h"
 #include "pipeline/manifest.h"
 #include "serve/api_internal.h"
 
 namespace cordon::serve {
 
-using namespace api_internal;
+using api_internal::Fail;
+using api_internal::Forbidden;
+using api_internal::HasRole;
+using api_internal::IsHex64;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::kPrefix;
+using api_internal::PackageJson;
+using api_internal::Role;
+using api_internal::Segments;
+using api_internal::Unrecorded;
+using api_internal::WithholdPersonalData;
 namespace fs = std::filesystem;
 
 // ---- packages ----
@@ -79,13 +93,11 @@ Response Api::Package(Call& call, const std::string& id) {
   }
   json j = PackageJson(*p);
   // The person who signed its manifest, as the exchange registered the key.
-  auto signer = call.s.db.Prepare("SELECT person FROM processor_keys WHERE key_id = ?");
+  auto signer = exchange::ProcessorKeys(call.s.db).Find(p->signer);
   if (!signer.ok()) return Fail(signer.error());
-  auto row = signer->Bind(1, p->signer).Step();
-  if (!row.ok()) return Fail(row.error());
   j["signed_by"] = {
       {"key_id", p->signer},
-      {"person", *row && !signer->Text(0).empty() ? json(signer->Text(0)) : json(nullptr)}};
+      {"person", *signer && !(*signer)->person.empty() ? json((*signer)->person) : json(nullptr)}};
   return Json(200, j);
 }
 
@@ -96,18 +108,18 @@ Response Api::NewUpload(Call& call) {
   Bytes r(16);
   crypto::RandomBytes(r);
   const std::string id = HexEncode(r);
-  auto ins = call.s.db.Prepare(
-      "INSERT INTO uploads(id, uploader_id, staging, created_at) VALUES (?, ?, ?, ?)");
-  if (!ins.ok()) return Fail(ins.error());
-  if (Status st = ins->Bind(1, id).Bind(2, call.who->id).Bind(3, *staging).Bind(4, call.now).Run();
-      !st.ok()) {
+  exchange::Uploads uploads(call.s.db);
+  if (Status st = uploads.Create({id, call.who->id, *staging, call.now}); !st.ok()) {
+    std::error_code ec;
+    fs::remove_all(*staging, ec);
     return Fail(st.error());
   }
   if (auto seq = Record(call, "upload.start", "ok", {{"upload", id}}); !seq.ok()) {
     std::error_code ec;
     fs::remove_all(*staging, ec);
-    if (auto d = call.s.db.Prepare("DELETE FROM uploads WHERE id = ?"); d.ok()) {
-      (void)d->Bind(1, id).Run();
+    // A row left behind is dropped by the stale-upload sweep; said, not hidden.
+    if (Status dropped = uploads.Delete(id); !dropped.ok()) {
+      Log("dropping an unrecorded upload's row: " + dropped.error().message());
     }
     return Unrecorded();
   }
@@ -118,46 +130,23 @@ Response Api::NewUpload(Call& call) {
 
 namespace {
 
-struct UploadRow {
-  int64_t uploader_id = 0;
-  std::string staging;
-};
-
-Result<UploadRow> FindUpload(exchange::Db& db, const std::string& id) {
-  CORDON_ASSIGN_OR_RETURN(exchange::Statement q,
-                          db.Prepare("SELECT uploader_id, staging FROM uploads WHERE id = ?"));
-  q.Bind(1, id);
-  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
-  if (!found) {
-    return Error(ErrorCode::kNotFound,
-                 "no such upload (finished, abandoned, or the exchange "
-                 "restarted during it)",
-                 "start again with POST /api/v1/uploads");
-  }
-  return UploadRow{q.Int(0), q.Text(1)};
-}
-
 Status DropUpload(exchange::Db& db, const std::string& id, const std::string& staging) {
   std::error_code ec;
   fs::remove_all(staging, ec);
-  CORDON_ASSIGN_OR_RETURN(exchange::Statement d, db.Prepare("DELETE FROM uploads WHERE id = ?"));
-  return d.Bind(1, id).Run();
+  return exchange::Uploads(db).Delete(id);
 }
 
 // The bytes an operator's uncommitted uploads hold on disk (files being
-// received included), and how many files.
-std::pair<uint64_t, int> StagedBytes(exchange::Db& db, int64_t operator_id,
-                                     const std::string& upload_staging) {
+// received included), and how many files this upload holds. A database
+// error is an error (the caller refuses the upload), never "nothing staged".
+Result<std::pair<uint64_t, int>> StagedBytes(exchange::Db& db, int64_t operator_id,
+                                             const std::string& upload_staging) {
   uint64_t total = 0;
   int files_here = 0;
-  auto q = db.Prepare("SELECT staging FROM uploads WHERE uploader_id = ?");
-  if (!q.ok()) return {UINT64_MAX, 0};
-  q->Bind(1, operator_id);
-  while (true) {
-    auto row = q->Step();
-    if (!row.ok()) return {UINT64_MAX, 0};  // unknown: counted as full
-    if (!*row) break;
-    const std::string dir = q->Text(0);
+  CORDON_ASSIGN_OR_RETURN(std::vector<exchange::StagedUpload> mine,
+                          exchange::Uploads(db).ListByUploader(operator_id));
+  for (const auto& upload : mine) {
+    const std::string& dir = upload.staging;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       std::error_code sec;
@@ -166,7 +155,7 @@ std::pair<uint64_t, int> StagedBytes(exchange::Db& db, int64_t operator_id,
       if (dir == upload_staging) ++files_here;
     }
   }
-  return {total, files_here};
+  return std::pair<uint64_t, int>{total, files_here};
 }
 
 }  // namespace
@@ -199,6 +188,16 @@ class Api::PutGuard {
 };
 
 std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
+  auto started = StartUpload(head);
+  if (auto* refused = std::get_if<Response>(&started)) return Logged(std::move(*refused));
+  auto& sink = std::get<BodySink>(started);
+  sink.finish = [this, finish = std::move(sink.finish)](Status received, uint64_t bytes) {
+    return Logged(finish(std::move(received), bytes));
+  };
+  return started;
+}
+
+std::variant<Response, BodySink> Api::StartUpload(const Request& head) {
   auto lease = Acquire();
   if (!lease.ok()) return Fail(lease.error());
   Call call{head, **lease, Now(), std::nullopt, json::object()};
@@ -207,7 +206,8 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   const auto seg = Segments(std::string_view(head.path).substr(std::strlen(kPrefix)));
   if (seg.size() != 4) return Fail(404, "no such endpoint");
   const std::string id = seg[1], name = seg[3];
-  auto up = FindUpload(call.s.db, id);
+  auto up = exchange::Uploads(call.s.db).Get(id);
+  if (!up.ok() && up.error().code() != ErrorCode::kNotFound) return Fail(up.error());
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   if (!pipeline::SafeFileName(name) || name.size() > 200) {
     return Fail(400, "\"" + name.substr(0, 64) + "\" is not a file name a package can hold",
@@ -215,7 +215,9 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   }
   // Room for this file: the operator's quota of uncommitted bytes, and the
   // disk's floor below which the database and the ledger keep their room.
-  auto [staged, files] = StagedBytes(call.s.db, call.who->id, up->staging);
+  auto staged_now = StagedBytes(call.s.db, call.who->id, up->staging);
+  if (!staged_now.ok()) return Fail(staged_now.error());  // unknown: refused, not "empty"
+  auto [staged, files] = *staged_now;
   if (files >= options_.max_files_per_upload) {
     return Fail(
         413, "an upload holds at most " + std::to_string(options_.max_files_per_upload) + " files");
@@ -237,7 +239,7 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
       return Fail(409, "this upload is being committed: no file can be added to it");
     }
     const uint64_t mine = reserved_bytes_[call.who->id];
-    const uint64_t used = staged == UINT64_MAX ? UINT64_MAX : staged + mine;
+    const uint64_t used = staged + mine;
     const uint64_t quota_left =
         used >= options_.max_staged_bytes ? 0 : options_.max_staged_bytes - used;
     const uint64_t floor = options_.min_free_bytes + reserved_total_;
@@ -264,7 +266,8 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
   }
   auto guard = std::make_shared<PutGuard>(*this, id, call.who->id, reserve);
   if (free_bytes > 0 && free_bytes <= options_.min_free_bytes + reserve) {
-    Alert("disk_space_low", {{"free_bytes", free_bytes}, {"floor", options_.min_free_bytes}});
+    Alert(AlertKind::kDiskSpaceLow,
+          {{"free_bytes", free_bytes}, {"floor", options_.min_free_bytes}});
   }
   // Received under a temporary name that no package file can have; renamed
   // only once it is whole, so a commit never sees a file half-written.
@@ -309,7 +312,8 @@ std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
 
 Response Api::CommitUpload(Call& call, const std::string& id) {
   if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
-  auto up = FindUpload(call.s.db, id);
+  auto up = exchange::Uploads(call.s.db).Get(id);
+  if (!up.ok() && up.error().code() != ErrorCode::kNotFound) return Fail(up.error());
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   // One commit at a time per upload, and none while a file is still being
   // received (F4, F14).
@@ -334,15 +338,11 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
   } release{*this, id};
   // The processor keys registered with `cordon admin processor-key add`.
   std::vector<sign::PublicKey> keys;
-  auto q = call.s.db.Prepare("SELECT public_key FROM processor_keys");
-  if (!q.ok()) return Fail(q.error());
-  while (true) {
-    auto row = q->Step();
-    if (!row.ok()) return Fail(row.error());
-    if (!*row) break;
-    if (auto k = sign::PublicKey::Parse(q->Text(0)); k.ok()) keys.push_back(*k);
+  auto registered = exchange::ProcessorKeys(call.s.db).List();
+  if (!registered.ok()) return Fail(registered.error());
+  for (const auto& k : *registered) {
+    if (auto parsed = sign::PublicKey::Parse(k.public_key); parsed.ok()) keys.push_back(*parsed);
   }
-  q->Reset();
   if (keys.empty()) {
     (void)DropUpload(call.s.db, id, up->staging);
     return Fail(403, "no processor key is registered, so no package can be accepted",
@@ -371,10 +371,10 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
     RecordRefusal(call, "upload.commit", "refused",
                   {{"upload", id}, {"error", check.result.error().message()}});
     if (check.plaintext_suspected) {
-      Alert("plaintext_upload", {{"account", call.who->id},
-                                 {"ip", call.request.client_ip},
-                                 {"upload", id},
-                                 {"refused", check.result.error().message()}});
+      Alert(AlertKind::kPlaintextUpload, {{"account", call.who->id},
+                                          {"ip", call.request.client_ip},
+                                          {"upload", id},
+                                          {"refused", check.result.error().message()}});
     }
     Response r = Fail(check.result.error());
     if (r.status == 400 || r.status == 403) {
@@ -391,7 +391,8 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
 
 Response Api::AbandonUpload(Call& call, const std::string& id) {
   if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
-  auto up = FindUpload(call.s.db, id);
+  auto up = exchange::Uploads(call.s.db).Get(id);
+  if (!up.ok() && up.error().code() != ErrorCode::kNotFound) return Fail(up.error());
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
   {
     std::lock_guard lock(uploads_mu_);
@@ -432,6 +433,19 @@ std::variant<exchange::Grant, Response> Api::RequireOpenGrant(Call& call, const 
   return **grant;
 }
 
+Result<std::optional<uint64_t>> Api::CountDownload(Call& call, const std::string& id,
+                                                   uint64_t bytes) {
+  CORDON_TRY(exchange::Downloads(call.s.db).Record(call.who->id, id, call.now, bytes));
+  CORDON_ASSIGN_OR_RETURN(
+      uint64_t volume, exchange::Downloads(call.s.db).VolumeSince(call.who->id, call.now - 3600));
+  if (volume <= options_.download_alert_bytes) return std::optional<uint64_t>();
+  // A volume alert at most once an hour per account.
+  CORDON_ASSIGN_OR_RETURN(bool due, exchange::AlertState(call.s.db).TryRaise(
+                                        AlertKindName(AlertKind::kDownloadVolume),
+                                        std::to_string(call.who->id), call.now, 3600));
+  return due ? std::optional<uint64_t>(volume) : std::optional<uint64_t>();
+}
+
 Response Api::Download(Call& call, const std::string& id, const std::string& file) {
   auto granted = RequireOpenGrant(call, id, "download");
   if (auto* refused = std::get_if<Response>(&granted)) return std::move(*refused);
@@ -446,51 +460,31 @@ Response Api::Download(Call& call, const std::string& id, const std::string& fil
   if (fstat(fd, &st) != 0) return Fail(Error(ErrorCode::kIo, *path + ": fstat"));
   r.file_size = static_cast<uint64_t>(st.st_size);
   r.content_type = "application/octet-stream";
+  // The download-volume alert watches the downloads table: a download it
+  // cannot count (or check) is refused, logged and alerted, never served
+  // unwatched. Counted before the ledger event, so a refusal leaves no
+  // "download ok" behind; a count whose download then fails errs on the
+  // safe side (the volume looks larger).
+  auto alert_due = CountDownload(call, id, r.file_size);
+  if (!alert_due.ok()) {
+    Log("download volume monitoring failed: " + alert_due.error().message());
+    Alert(AlertKind::kMonitoringFailed, {{"watch", "download_volume"}, {"account", call.who->id}});
+    RecordRefusal(
+        call, "download", "failed",
+        {{"package", id}, {"grant", grant.id}, {"error", "the download could not be counted"}});
+    return Fail(503, "the exchange cannot count this download right now, so it is not served",
+                "try again later; its operator has been alerted");
+  }
   // Data leaves only once its leaving is recorded.
-  if (auto seq = Record(call, "download", "ok",
-                        {{"package", id}, {"grant", grant.id}, {"bytes", r.file_size}});
-      !seq.ok()) {
-    return Unrecorded();
+  auto seq = Record(call, "download", "ok",
+                    {{"package", id}, {"grant", grant.id}, {"bytes", r.file_size}});
+  if (*alert_due) {
+    Alert(AlertKind::kDownloadVolume, {{"account", call.who->id},
+                                       {"ip", call.request.client_ip},
+                                       {"bytes_last_hour", alert_due->value()},
+                                       {"threshold", options_.download_alert_bytes}});
   }
-  // The download-volume alert watches this table: a failure here is an
-  // error, logged and alerted, never silently "no download".
-  Status counted = [&]() -> Status {
-    CORDON_ASSIGN_OR_RETURN(
-        exchange::Statement ins,
-        call.s.db.Prepare("INSERT INTO downloads(user_id, package, at, bytes) VALUES (?,?,?,?)"));
-    CORDON_TRY(ins.Bind(1, call.who->id)
-                   .Bind(2, id)
-                   .Bind(3, call.now)
-                   .Bind(4, static_cast<int64_t>(r.file_size))
-                   .Run());
-    CORDON_ASSIGN_OR_RETURN(
-        exchange::Statement sum,
-        call.s.db.Prepare(
-            "SELECT COALESCE(SUM(bytes), 0) FROM downloads WHERE user_id = ? AND at > ?"));
-    sum.Bind(1, call.who->id).Bind(2, call.now - 3600);
-    CORDON_ASSIGN_OR_RETURN(bool row, sum.Step());
-    const int64_t volume = row ? sum.Int(0) : 0;
-    sum.Reset();
-    if (static_cast<uint64_t>(volume) <= options_.download_alert_bytes) return Ok();
-    // A volume alert at most once an hour per account.
-    CORDON_ASSIGN_OR_RETURN(
-        exchange::Statement last,
-        call.s.db.Prepare(
-            "INSERT INTO alert_state(kind, subject, last_at) VALUES ('download_volume', ?1, ?2) "
-            "ON CONFLICT(kind, subject) DO UPDATE SET last_at = ?2 WHERE last_at <= ?2 - 3600"));
-    CORDON_TRY(last.Bind(1, std::to_string(call.who->id)).Bind(2, call.now).Run());
-    if (call.s.db.Changes() == 1) {
-      Alert("download_volume", {{"account", call.who->id},
-                                {"ip", call.request.client_ip},
-                                {"bytes_last_hour", volume},
-                                {"threshold", options_.download_alert_bytes}});
-    }
-    return Ok();
-  }();
-  if (!counted.ok()) {
-    Log("download volume monitoring failed: " + counted.error().message());
-    Alert("monitoring_failed", {{"watch", "download_volume"}, {"account", call.who->id}});
-  }
+  if (!seq.ok()) return Unrecorded();
   r.headers["Content-Disposition"] = "attachment; filename=\"" + file + "\"";
   return r;
 }
@@ -642,6 +636,7 @@ void Api::SweepRetention() {
   Services& s = **lease;
   const int64_t now = Now();
   auto all = s.store.List();
+  if (!all.ok()) Log("retention sweep: listing the packages: " + all.error().message());
   if (all.ok()) {
     for (const auto& p : *all) {
       // The deadline is the end of the manifest's delete_by day.
@@ -655,21 +650,15 @@ void Api::SweepRetention() {
   }
   // Uploads never committed within their lifetime are dropped.
   Status swept = [&]() -> Status {
-    CORDON_ASSIGN_OR_RETURN(exchange::Statement q,
-                            s.db.Prepare("SELECT id, staging FROM uploads WHERE created_at <= ?"));
-    q.Bind(1, now - options_.upload_lifetime_seconds);
-    std::vector<std::pair<std::string, std::string>> stale;
-    while (true) {
-      CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      stale.emplace_back(q.Text(0), q.Text(1));
-    }
-    for (const auto& [id, staging] : stale) {
+    CORDON_ASSIGN_OR_RETURN(
+        std::vector<exchange::StagedUpload> stale,
+        exchange::Uploads(s.db).CreatedBy(now - options_.upload_lifetime_seconds));
+    for (const auto& upload : stale) {
       {
         std::lock_guard lock(uploads_mu_);
-        if (uploads_.count(id)) continue;  // a PUT or commit under way: next sweep
+        if (uploads_.count(upload.id)) continue;  // a PUT or commit under way: next sweep
       }
-      CORDON_TRY(DropUpload(s.db, id, staging));
+      CORDON_TRY(DropUpload(s.db, upload.id, upload.staging));
     }
     return Ok();
   }();

@@ -7,7 +7,16 @@
 
 namespace cordon::serve {
 
-using namespace api_internal;
+using api_internal::AccountJson;
+using api_internal::Fail;
+using api_internal::Forbidden;
+using api_internal::HasRole;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::ParseId;
+using api_internal::Role;
+using api_internal::Str;
+using api_internal::Unrecorded;
 
 // ---- login and enrolment ----
 
@@ -45,11 +54,12 @@ void Api::CountFailure(Call& call) {
   if (!ban.ok()) {
     // The defender's memory failed: say so loudly, never "no ban".
     Log("the defender could not count a failed login: " + ban.error().message());
-    Alert("defender_failed", {{"ip", call.request.client_ip}, {"error", ban.error().message()}});
+    Alert(AlertKind::kDefenderFailed,
+          {{"ip", call.request.client_ip}, {"error", ban.error().message()}});
     return;
   }
   if (*ban) {
-    Alert("failed_login_burst",
+    Alert(AlertKind::kFailedLoginBurst,
           {{"ip", exchange::BanKey(call.request.client_ip)}, {"banned_until", FormatUtc(**ban)}});
   }
 }
@@ -73,14 +83,15 @@ Response Api::Login(Call& call) {
     HashingSlot slot(hashing_);
     token = call.s.accounts.Login(*email, pw, *code, ip, call.now, &attempt);
   }
-  json details = {{"login_outcome", attempt.outcome}, {"mfa", attempt.mfa}};
+  json details = {{"login_outcome", exchange::LoginOutcomeName(attempt.outcome)},
+                  {"mfa", attempt.mfa}};
   if (attempt.account_id) details["account"] = *attempt.account_id;
   if (!token.ok()) {
     RecordRefusal(call, "login", "refused", details);
     if (token.error().code() == ErrorCode::kAuthFailed) CountFailure(call);
     if (attempt.delays_started || attempt.locked_now) {
       // The owner hears of it through every alert channel, by account.
-      Alert(attempt.locked_now ? "account_locked" : "failed_login_burst",
+      Alert(attempt.locked_now ? AlertKind::kAccountLocked : AlertKind::kFailedLoginBurst,
             {{"ip", ip},
              {"account", *attempt.account_id},
              {"consecutive_failures", attempt.consecutive_failures},
@@ -96,7 +107,7 @@ Response Api::Login(Call& call) {
     (void)call.s.accounts.Logout(*token);  // no session without its login event
     return Fail(503, "the exchange cannot record your login right now; try again later");
   }
-  if (attempt.new_ip) Alert("new_ip_login", {{"account", who->id}, {"ip", ip}});
+  if (attempt.new_ip) Alert(AlertKind::kNewIpLogin, {{"account", who->id}, {"ip", ip}});
   return Json(200,
               {{"token", *token},
                {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
@@ -142,7 +153,7 @@ Response Api::EnrolFinish(Call& call) {
   // The account is active now; an event the ledger could not take is
   // logged and alerted (the enrolment itself is on record in the database).
   if (auto seq = Record(call, "enrol.finish", "ok"); !seq.ok()) {
-    Alert("ledger_gap", {{"action", "enrol.finish"}, {"error", seq.error().message()}});
+    Alert(AlertKind::kLedgerGap, {{"action", "enrol.finish"}, {"error", seq.error().message()}});
   }
   return Json(200,
               {{"recovery_codes", *codes},

@@ -8,6 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
+
+#include "serve/api_internal.h"
 
 namespace cordon::serve {
 namespace {
@@ -23,10 +27,13 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
                   .ok());
   auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
   ASSERT_TRUE(l.ok());
-  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}});
+  std::vector<std::string> logged;
+  auto log = [&logged](std::string_view m) { logged.emplace_back(m); };
+  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
   ASSERT_TRUE(alerts.ok());
   ApiOptions o;
   o.data_dir = d;
+  o.log = log;
   auto api = Api::Open(o, std::move(*l), **alerts);
   ASSERT_TRUE(api.ok()) << api.error().message();
   Request health;
@@ -54,6 +61,105 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
   ASSERT_TRUE(std::getline(in, line));
   EXPECT_NE(line.find("\"kind\":\"ledger_verification_failed\""), std::string::npos) << line;
   fs::remove_all(dir);
+}
+
+// The stale-upload sweep's database failing is said in the log, never
+// taken for "nothing to sweep".
+TEST(ApiTest, AStaleUploadSweepThatFailsIsLogged) {
+  const fs::path dir = fs::temp_directory_path() / ("cordon-api-sweep-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string();
+  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
+                                   sign::SecretKey::Generate(), nullptr)
+                  .ok());
+  auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
+  ASSERT_TRUE(l.ok());
+  std::vector<std::string> logged;
+  auto log = [&logged](std::string_view m) { logged.emplace_back(m); };
+  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
+  ASSERT_TRUE(alerts.ok());
+  ApiOptions o;
+  o.data_dir = d;
+  o.log = log;
+  auto api = Api::Open(o, std::move(*l), **alerts);
+  ASSERT_TRUE(api.ok()) << api.error().message();
+  (*api)->SweepRetention();
+  EXPECT_TRUE(logged.empty()) << logged.front();
+  {
+    auto db = exchange::OpenExchangeDb(d);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("DROP TABLE uploads").ok());
+  }
+  (*api)->SweepRetention();
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].rfind("dropping stale uploads: ", 0), 0u) << logged[0];
+  fs::remove_all(dir);
+}
+
+// serve/ never prints: its log is the embedder's, and is never optional.
+TEST(ApiTest, OpensOnlyWithALogSink) {
+  const fs::path dir = fs::temp_directory_path() / ("cordon-api-log-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string();
+  auto no_log = Alerts::Open({d + "/alerts.jsonl", false, {}, {}});
+  ASSERT_FALSE(no_log.ok());
+  EXPECT_EQ(no_log.error().code(), ErrorCode::kInvalidArgument);
+
+  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
+                                   sign::SecretKey::Generate(), nullptr)
+                  .ok());
+  auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
+  ASSERT_TRUE(l.ok());
+  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, [](std::string_view) {}});
+  ASSERT_TRUE(alerts.ok());
+  ApiOptions o;
+  o.data_dir = d;
+  auto api = Api::Open(o, std::move(*l), **alerts);
+  ASSERT_FALSE(api.ok());
+  EXPECT_EQ(api.error().code(), ErrorCode::kInvalidArgument);
+  fs::remove_all(dir);
+}
+
+// An alert that cannot be written is said to the log, not dropped.
+TEST(AlertsTest, AnAlertThatCannotBeWrittenReachesTheLog) {
+  std::vector<std::string> logged;
+  auto alerts = Alerts::Open(
+      {"/dev/full", false, {}, {}, [&logged](std::string_view m) { logged.emplace_back(m); }});
+  ASSERT_TRUE(alerts.ok()) << alerts.error().message();
+  (*alerts)->Raise(AlertKind::kBreakGlass, {{"account", 7}}, 1800000000);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("cannot write the alert file /dev/full"), std::string::npos)
+      << logged[0];
+}
+
+TEST(AlertsTest, KindsHaveTheDocumentedNames) {
+  const std::pair<AlertKind, const char*> kinds[] = {
+      {AlertKind::kFailedLoginBurst, "failed_login_burst"},
+      {AlertKind::kAccountLocked, "account_locked"},
+      {AlertKind::kNewIpLogin, "new_ip_login"},
+      {AlertKind::kDownloadVolume, "download_volume"},
+      {AlertKind::kBreakGlass, "break_glass"},
+      {AlertKind::kPlaintextUpload, "plaintext_upload"},
+      {AlertKind::kLedgerVerificationFailed, "ledger_verification_failed"},
+      {AlertKind::kDiskSpaceLow, "disk_space_low"},
+      {AlertKind::kMonitoringFailed, "monitoring_failed"},
+      {AlertKind::kDefenderFailed, "defender_failed"},
+      {AlertKind::kLedgerGap, "ledger_gap"},
+  };
+  for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
+}
+
+// A 500's details (paths, SQLite messages) are for the log, never the client.
+TEST(ApiTest, AServerErrorsDetailsStayOutOfTheResponse) {
+  Response r = api_internal::Fail(Error(ErrorCode::kIo, "database: disk I/O error at /srv/x.db"));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("/srv/x.db"), std::string::npos) << r.body;
+  EXPECT_EQ(r.server_log, "database: disk I/O error at /srv/x.db");
+  Response refused = api_internal::Fail(Error(ErrorCode::kNotFound, "no such upload"));
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_TRUE(refused.server_log.empty());
 }
 
 }  // namespace

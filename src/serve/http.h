@@ -37,6 +37,10 @@ struct Response {
   UniqueFd file;
   uint64_t file_size = 0;
   std::map<std::string, std::string> headers;
+  // What went wrong on the server's side behind a 500 (paths, SQLite
+  // messages): for the server's log, never sent to the client. The API
+  // hands it to its log sink before the response leaves it.
+  std::string server_log;
 };
 
 // Where a streamed request body goes (an upload): the server writes every
