@@ -1,82 +1,30 @@
-// `cordon remote`: the exchange's client. The server's public key is pinned
-// per host:port (given with --fingerprint, or confirmed on the terminal at
-// first use) and checked on every connection; the session token is kept per
-// server in
-// ${XDG_CONFIG_HOME:-~/.config}/cordon/remote.json (0600) and lasts what the
-// server allows (15 minutes idle, 12 hours at most).
+// `cordon remote`: flags in, the exchange's client (src/client/) called,
+// its results out as text or --json, and the person asked on the terminal
+// when a key is met for the first time or a password is needed.
 #include <fcntl.h>
-#include <sodium.h>
-#include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "client/account.h"
+#include "client/connection.h"
+#include "client/grants.h"
+#include "client/packages.h"
 #include "core/file.h"
-#include "net/http_client.h"
 
 namespace cordon::cli {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct RemoteArgs {
   std::string server;
   std::string fingerprint;
   bool json = false;
-};
-
-std::string StatePath() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const char* home = std::getenv("HOME");
-  std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.config";
-  return base + "/cordon/remote.json";
-}
-
-json LoadState() {
-  auto text = ReadFileLimited(StatePath(), 1 << 20);
-  if (!text.ok()) return json::object();
-  json j = json::parse(AsChars(*text), nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
-Status SaveState(const json& state) {
-  const std::string path = StatePath();
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  chmod(fs::path(path).parent_path().c_str(), 0700);
-  return WriteFileAtomic(path, AsBytes(state.dump(2) + "\n"), 0600);
-}
-
-std::string ServerUrl(const RemoteArgs& a) {
-  std::string url = a.server;
-  if (url.empty()) {
-    const char* env = std::getenv("CORDON_SERVER");
-    url = env ? env : "";
-  }
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-// A connected client with its session token (if logged in).
-struct Remote {
-  serve::HttpClient client;
-  std::string url;
-  std::string token;
-
-  serve::HttpClient::Headers Auth() const {
-    if (token.empty()) return {};
-    return {{"Authorization", "Bearer " + token}};
-  }
 };
 
 // A key seen for the first time in this run is trusted only when a person
@@ -97,137 +45,36 @@ bool ConfirmedOnTerminal(const std::string& url, const std::string& fingerprint)
   return answer == "yes";
 }
 
-// Connects to the exchange, trusting it only through a pin on its public
-// key, stored per host:port (docs/exchange.md). A key met for the first time
-// must be vouched for (--fingerprint, or confirmed on the terminal) before
-// anything is sent: no password, code, enrolment or session token goes to a
-// server nobody checked. Pins stored by older versions (the certificate's
-// SHA-256, per URL) are upgraded to the key's when they match.
-Result<Remote> Connect(const RemoteArgs& a) {
-  const std::string url = ServerUrl(a);
+// Connects to the exchange named by --server or $CORDON_SERVER, asking on
+// the terminal about a key seen for the first time, and says what happened
+// to the pin.
+Result<client::Connection> Connect(const RemoteArgs& a) {
+  std::string url = a.server;
+  if (url.empty()) {
+    const char* env = std::getenv("CORDON_SERVER");
+    url = env ? env : "";
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
   if (url.empty()) {
     return Error(ErrorCode::kInvalidArgument, "which exchange?",
                  "pass --server https://HOST:PORT or set CORDON_SERVER");
   }
-  CORDON_ASSIGN_OR_RETURN(serve::ServerEndpoint endpoint, serve::ParseServerUrl(url));
-  if (!endpoint.tls && !serve::IsLoopbackHost(endpoint.host)) {
-    return Error(ErrorCode::kRefused, url + ": the exchange is reached over https:// only",
-                 "plain http:// is for a server on this machine (localhost, 127.0.0.0/8, "
-                 "[::1]) only");
-  }
-  json state = LoadState();
-  if (!state["servers"].is_object()) state["servers"] = json::object();
-  if (!state["pins"].is_object()) state["pins"] = json::object();
-  json& server = state["servers"][url];
-  if (!server.is_object()) server = json::object();
-  const std::string pin_key = endpoint.PinKey();
-  json& pin_entry = state["pins"][pin_key];
-  if (!pin_entry.is_object()) pin_entry = json::object();
-  const std::string stored = pin_entry.value("key_sha256", "");
-  const std::string legacy = stored.empty() ? server.value("fingerprint", "") : "";
-
-  serve::ClientOptions o;
+  client::ConnectOptions o;
   o.url = url;
-  o.timeout = std::chrono::seconds(120);
-  if (!a.fingerprint.empty()) {
-    o.pin = a.fingerprint;  // the person vouches for it: it replaces a stored pin
-  } else if (!stored.empty() || !legacy.empty()) {
-    o.pin = stored;
-    o.legacy_certificate_pin = legacy;
-  } else {
-    o.trust = serve::Trust::kFirstUse;
+  o.fingerprint = a.fingerprint;
+  o.first_use = client::FirstUse::kAskPerson;
+  o.confirm = ConfirmedOnTerminal;
+  CORDON_ASSIGN_OR_RETURN(client::Connection c,
+                          client::Connection::Open(o, client::SessionStore::ForCurrentUser()));
+  if (c.pin_change() == client::PinChange::kPinnedFirstUse) {
+    std::cerr << "cordon remote: " << c.pin_key() << " is now pinned to key " << c.key_fingerprint()
+              << "\n";
+  } else if (c.pin_change() == client::PinChange::kUpgradedLegacy) {
+    std::cerr << "cordon remote: " << c.pin_key()
+              << ": the pinned certificate matched; the pin is now its key's:\n  "
+              << c.key_fingerprint() << "\n";
   }
-  CORDON_ASSIGN_OR_RETURN(serve::HttpClient client, serve::HttpClient::Connect(o));
-  if (endpoint.tls) {
-    const std::string& key = client.key_fingerprint();
-    if (o.trust == serve::Trust::kFirstUse) {
-      if (!ConfirmedOnTerminal(url, key)) {
-        return Error(ErrorCode::kRefused,
-                     "first connection to " + pin_key + ": its key " + key +
-                         " is not confirmed, so nothing was sent",
-                     "pass --fingerprint with the key fingerprint `cordon serve` printed (the "
-                     "exchange's admin has it), or run on a terminal to confirm it");
-      }
-      std::cerr << "cordon remote: " << pin_key << " is now pinned to key " << key << "\n";
-    } else if (o.pin.empty()) {
-      std::cerr << "cordon remote: " << pin_key
-                << ": the pinned certificate matched; the pin is now its key's:\n  " << key << "\n";
-    }
-    if (stored != key || server.contains("fingerprint")) {
-      pin_entry = json{{"key_sha256", key}};
-      server.erase("fingerprint");
-      CORDON_TRY(SaveState(state));
-    }
-  }
-  std::string token = server.value("token", "");
-  return Remote{std::move(client), url, std::move(token)};
-}
-
-Status SaveToken(const std::string& url, const std::string& token) {
-  json state = LoadState();
-  if (!state["servers"].is_object()) state["servers"] = json::object();
-  if (!state["servers"][url].is_object()) state["servers"][url] = json::object();
-  if (token.empty()) {
-    state["servers"][url].erase("token");
-  } else {
-    state["servers"][url]["token"] = token;
-  }
-  return SaveState(state);
-}
-
-// The server's JSON answer, or its error as an Error (status → code).
-Result<json> Expect(const Result<serve::ClientResponse>& r, std::initializer_list<int> ok) {
-  if (!r.ok()) return r.error();
-  json body = json::parse(r->body, nullptr, false);
-  for (int s : ok) {
-    if (r->status == s) return body.is_discarded() ? json::object() : body;
-  }
-  std::string message = "the exchange answered " + std::to_string(r->status);
-  std::string hint;
-  if (body.is_object()) {
-    if (body.contains("error") && body["error"].is_string())
-      message = body["error"].get<std::string>();
-    if (body.contains("hint") && body["hint"].is_string()) hint = body["hint"].get<std::string>();
-  }
-  ErrorCode code = r->status == 401   ? ErrorCode::kAuthFailed
-                   : r->status == 404 ? ErrorCode::kNotFound
-                   : r->status == 409 ? ErrorCode::kAlreadyExists
-                   : r->status == 413 ? ErrorCode::kLimitExceeded
-                   : r->status >= 500 ? ErrorCode::kIo
-                                      : ErrorCode::kRefused;
-  if (r->status == 401 && hint.empty()) hint = "log in: cordon remote login --email YOU";
-  return Error(code, message, hint);
-}
-
-Status Done(const Result<json>& r) { return r.ok() ? Status(Ok()) : Status(r.error()); }
-
-// One authenticated GET of a JSON answer.
-Result<json> GetJson(const RemoteArgs& a, const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  return Expect(r.client.Send("GET", path, r.Auth()), {200});
-}
-
-// A line from stdin (tests, scripts) or typed without echo (people).
-Result<SecretBuffer> ReadSecretLine(const char* prompt, bool from_stdin) {
-  const bool tty = isatty(STDIN_FILENO) && !from_stdin;
-  termios old{};
-  if (tty) {
-    std::cerr << prompt << std::flush;
-    tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    std::cerr << "\n";
-  }
-  SecretBuffer out = SecretBuffer::CopyOf(AsBytes(line));
-  sodium_memzero(line.data(), line.size());
-  if (out.size() == 0) return Error(ErrorCode::kInvalidArgument, "no password given");
-  return out;
+  return c;
 }
 
 std::string Ask(const char* prompt) {
@@ -245,6 +92,33 @@ void Print(const RemoteArgs& a, const json& j, const std::function<void()>& huma
   }
 }
 
+// A progress line per file, and the file's name once it is through.
+class TransferLines {
+ public:
+  TransferLines(std::string verb, bool announce_size)
+      : verb_(std::move(verb)), announce_size_(announce_size) {}
+  client::TransferObserver Observer() {
+    client::TransferObserver o;
+    o.begin = [this](const std::string& name, std::optional<uint64_t> size) {
+      if (announce_size_) std::cerr << "  " << name << " (" << size.value_or(0) << " bytes)\n";
+      line_.emplace(verb_ + " " + name, size);
+    };
+    o.progress = [this](uint64_t n) {
+      if (line_) line_->Update(n);
+    };
+    o.done = [this](const std::string& name) {
+      line_.reset();
+      if (!announce_size_) std::cerr << "  " << name << "\n";
+    };
+    return o;
+  }
+
+ private:
+  std::string verb_;
+  bool announce_size_;
+  std::optional<ProgressLine> line_;
+};
+
 // ---- login, enrolment ----
 
 struct LoginArgs {
@@ -254,28 +128,19 @@ struct LoginArgs {
 };
 
 Status Login(const LoginArgs& a) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
   CORDON_ASSIGN_OR_RETURN(SecretBuffer pw, ReadSecretLine("password: ", a.password_stdin));
-  std::string code =
+  const std::string code =
       a.code.empty() ? Ask("code from your authenticator app (or a recovery code): ") : a.code;
-  json body = {
-      {"email", a.email}, {"password", std::string(AsChars(pw.RevealBytes()))}, {"code", code}};
-  std::string text = body.dump();
-  body.clear();
-  auto sent = r.client.Send("POST", "/api/v1/login", {}, text);
-  sodium_memzero(text.data(), text.size());
-  CORDON_ASSIGN_OR_RETURN(json j, Expect(sent, {200}));
-  CORDON_TRY(SaveToken(r.url, j.value("token", "")));
-  std::cerr << "logged in to " << r.url << " as " << j["account"].value("email", "") << " ("
-            << j["account"].value("role", "") << "); the session ends after "
-            << j.value("idle_timeout_seconds", 900) / 60 << " minutes idle\n";
+  CORDON_ASSIGN_OR_RETURN(client::LoginResult r, client::Login(c, a.email, pw, code));
+  std::cerr << "logged in to " << c.url() << " as " << r.email << " (" << r.role
+            << "); the session ends after " << r.idle_timeout_seconds / 60 << " minutes idle\n";
   return Ok();
 }
 
 Status Logout(const RemoteArgs& a) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  if (!r.token.empty()) (void)r.client.Send("POST", "/api/v1/logout", r.Auth(), "{}");
-  return SaveToken(r.url, "");
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  return client::Logout(c);
 }
 
 struct EnrolArgs {
@@ -285,15 +150,13 @@ struct EnrolArgs {
 };
 
 Status Enrol(const EnrolArgs& a) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
   if (a.code.empty()) {
-    CORDON_ASSIGN_OR_RETURN(json j, Expect(r.client.Send("POST", "/api/v1/enrol/begin", {},
-                                                         json{{"token", a.token}}.dump()),
-                                           {200}));
-    Print(a.remote, j, [&] {
+    CORDON_ASSIGN_OR_RETURN(client::EnrolmentSecret s, client::BeginEnrolment(c, a.token));
+    Print(a.remote, s.answer, [&] {
       std::cout << "add this account to your authenticator app (scan it as a QR code, or type "
                    "the secret):\n  "
-                << j.value("otpauth_uri", "") << "\n  secret: " << j.value("secret", "")
+                << s.otpauth_uri << "\n  secret: " << s.secret
                 << "\nthen finish: cordon remote enrol --token TOKEN --code CODE (asks for your "
                    "new password)\n";
     });
@@ -301,17 +164,11 @@ Status Enrol(const EnrolArgs& a) {
   }
   CORDON_ASSIGN_OR_RETURN(SecretBuffer pw,
                           ReadSecretLine("new password (12+ characters): ", a.password_stdin));
-  std::string text = json{
-      {"token", a.token},
-      {"password", std::string(AsChars(pw.RevealBytes()))},
-      {"code", a.code}}.dump();
-  auto sent = r.client.Send("POST", "/api/v1/enrol/finish", {}, text);
-  sodium_memzero(text.data(), text.size());
-  CORDON_ASSIGN_OR_RETURN(json j, Expect(sent, {200}));
-  Print(a.remote, j, [&] {
+  CORDON_ASSIGN_OR_RETURN(client::Enrolment e, client::FinishEnrolment(c, a.token, pw, a.code));
+  Print(a.remote, e.answer, [&] {
     std::cout << "enrolled. Recovery codes (each works once instead of a code; keep them "
                  "offline):\n";
-    for (const auto& c : j["recovery_codes"]) std::cout << "  " << c.get<std::string>() << "\n";
+    for (const auto& code : e.recovery_codes) std::cout << "  " << code << "\n";
   });
   return Ok();
 }
@@ -319,95 +176,34 @@ Status Enrol(const EnrolArgs& a) {
 // ---- packages ----
 
 Status Push(const RemoteArgs& a, const std::string& dir) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_regular_file()) files.push_back(e.path().filename().string());
-  }
-  if (ec) return Error(ErrorCode::kIo, dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  if (std::find(files.begin(), files.end(), "manifest.json") == files.end()) {
-    return Error(ErrorCode::kInvalidArgument, dir + " holds no manifest.json",
-                 "push the directory `cordon extract` wrote");
-  }
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(json up,
-                          Expect(r.client.Send("POST", "/api/v1/uploads", r.Auth(), "{}"), {201}));
-  const std::string id = up.value("upload", "");
-  for (const auto& name : files) {
-    const std::string path = dir + "/" + name;
-    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st;
-    if (fd.get() < 0 || fstat(fd.get(), &st) != 0) {
-      return Error(ErrorCode::kIo, path + ": " + std::strerror(errno));
-    }
-    const auto size = static_cast<uint64_t>(st.st_size);
-    std::cerr << "  " << name << " (" << size << " bytes)\n";
-    ProgressLine progress("sending " + name, size);
-    CORDON_TRY(
-        Done(Expect(r.client.SendFile("PUT", "/api/v1/uploads/" + id + "/files/" + name, r.Auth(),
-                                      fd.get(), size, [&](uint64_t n) { progress.Update(n); }),
-                    {201})));
-  }
-  CORDON_ASSIGN_OR_RETURN(
-      json p,
-      Expect(r.client.Send("POST", "/api/v1/uploads/" + id + "/commit", r.Auth(), "{}"), {201}));
-  Print(a, p, [&] {
-    std::cout << p.value("id", "") << "\n";
-    std::cerr << "package for order " << p.value("order_id", "") << " is on the exchange ("
-              << p.value("bytes", 0) << " bytes, deleted by " << p.value("delete_by", "")
-              << " at the latest)\n";
+  CORDON_ASSIGN_OR_RETURN(std::vector<std::string> files, client::PackageFiles(dir));
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  TransferLines lines("sending", true);
+  CORDON_ASSIGN_OR_RETURN(client::PushedPackage p, client::Push(c, dir, files, lines.Observer()));
+  Print(a, p.answer, [&] {
+    std::cout << p.id << "\n";
+    std::cerr << "package for order " << p.order_id << " is on the exchange (" << p.bytes
+              << " bytes, deleted by " << p.delete_by << " at the latest)\n";
   });
   return Ok();
 }
 
 Status List(const RemoteArgs& a, bool all) {
-  CORDON_ASSIGN_OR_RETURN(json j, GetJson(a, all ? "/api/v1/packages?all=1" : "/api/v1/packages"));
-  Print(a, j, [&] {
-    for (const auto& p : j["packages"]) {
-      std::cout << p.value("id", "") << "  order " << p.value("order_id", "") << "  "
-                << p.value("bytes", 0) << " bytes  " << p.value("status", "") << "  delete by "
-                << p.value("delete_by", "") << "\n";
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::PackageList list, client::ListPackages(c, all));
+  Print(a, list.answer, [&] {
+    for (const auto& p : list.packages) {
+      std::cout << p.id << "  order " << p.order_id << "  " << p.bytes << " bytes  " << p.status
+                << "  delete by " << p.delete_by << "\n";
     }
   });
   return Ok();
 }
 
 Status Pull(const RemoteArgs& a, const std::string& id, const std::string& out) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(json p,
-                          Expect(r.client.Send("GET", "/api/v1/packages/" + id, r.Auth()), {200}));
-  if (p.value("status", "") != "available") {
-    return Error(ErrorCode::kNotFound, "package " + id + " was deleted from the exchange",
-                 "its deletion certificate: cordon remote certificate " + id + " -o FILE");
-  }
-  std::vector<std::string> names = {"manifest.json", "manifest.json.minisig"};
-  std::map<std::string, uint64_t> sizes;  // for the progress line
-  for (const auto& f : p["files"]) {
-    names.push_back(f.value("file", ""));
-    sizes[names.back()] = f.value("size", uint64_t{0});
-  }
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) return Error(ErrorCode::kIo, out + ": " + ec.message());
-  for (const auto& name : names) {
-    if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') {
-      return Error(ErrorCode::kMalformed, "the exchange named a file \"" + name + "\"");
-    }
-    CORDON_ASSIGN_OR_RETURN(AtomicFile file,
-                            AtomicFile::Create(out + "/" + name, 0600, Overwrite::kRefuse));
-    ProgressLine progress("receiving " + name,
-                          sizes.count(name) ? std::optional<uint64_t>(sizes[name]) : std::nullopt);
-    CORDON_ASSIGN_OR_RETURN(serve::ClientResponse resp,
-                            r.client.Fetch("/api/v1/packages/" + id + "/files/" + name, r.Auth(),
-                                           file, [&](uint64_t n) { progress.Update(n); }));
-    if (resp.status != 200) {
-      serve::ClientResponse copy = resp;
-      return Done(Expect(copy, {200}));  // the file is discarded, never half-written
-    }
-    CORDON_TRY(file.Commit());
-    std::cerr << "  " << name << "\n";
-  }
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  TransferLines lines("receiving", false);
+  CORDON_TRY(client::Pull(c, id, out, lines.Observer()));
   std::cerr << "package " << id << " is in " << out << "; open it with: cordon open " << out
             << " -i YOUR-KEY -o DIR\nthen confirm the import so the exchange deletes it: "
                "cordon remote confirm "
@@ -416,15 +212,10 @@ Status Pull(const RemoteArgs& a, const std::string& id, const std::string& out) 
 }
 
 Status Confirm(const RemoteArgs& a, const std::string& id, const std::string& out) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(
-      json c,
-      Expect(r.client.Send("POST", "/api/v1/packages/" + id + "/confirm", r.Auth(), "{}"), {200}));
-  if (!out.empty()) {
-    CORDON_TRY(WriteFileAtomic(out, AsBytes(c.value("certificate", "")), 0644));
-    CORDON_TRY(WriteFileAtomic(out + ".minisig", AsBytes(c.value("signature", "")), 0644));
-  }
-  Print(a, c, [&] {
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::DeletionCertificate cert, client::Confirm(c, id));
+  if (!out.empty()) CORDON_TRY(client::SaveCertificate(cert, out));
+  Print(a, cert.answer, [&] {
     std::cerr << "package " << id << " is deleted from the exchange";
     if (!out.empty()) {
       std::cerr << "; its deletion certificate is in " << out << " (check it: minisign -V -m "
@@ -436,12 +227,9 @@ Status Confirm(const RemoteArgs& a, const std::string& id, const std::string& ou
 }
 
 Status Certificate(const RemoteArgs& a, const std::string& id, const std::string& out) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(
-      json c,
-      Expect(r.client.Send("GET", "/api/v1/packages/" + id + "/certificate", r.Auth()), {200}));
-  CORDON_TRY(WriteFileAtomic(out, AsBytes(c.value("certificate", "")), 0644));
-  CORDON_TRY(WriteFileAtomic(out + ".minisig", AsBytes(c.value("signature", "")), 0644));
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::DeletionCertificate cert, client::FetchCertificate(c, id));
+  CORDON_TRY(client::SaveCertificate(cert, out));
   std::cerr << "deletion certificate of " << id << " in " << out << " and " << out << ".minisig\n";
   return Ok();
 }
@@ -450,98 +238,71 @@ Status Certificate(const RemoteArgs& a, const std::string& id, const std::string
 
 struct GrantArgs {
   RemoteArgs remote;
-  std::string package, role, reason, start;
-  int64_t hours = 0;
+  client::GrantRequest request;
   int64_t id = 0;
 };
 
-void PrintGrant(const json& g) {
-  std::cout << "grant " << g.value("id", 0) << "  " << g.value("status", "")
-            << (g.value("break_glass", false) ? " (break-glass)" : "") << "  package "
-            << g.value("package", "").substr(0, 12) << "…  requester " << g.value("requester_id", 0)
-            << "  "
-            << (g.value("open_now", false) ? "OPEN until " + g.value("closes_at", std::string())
-                                           : "closed")
-            << "\n";
+void PrintGrant(const client::Grant& g) {
+  std::cout << "grant " << g.id << "  " << g.status << (g.break_glass ? " (break-glass)" : "")
+            << "  package " << g.package.substr(0, 12) << "…  requester " << g.requester_id << "  "
+            << (g.open_now ? "OPEN until " + g.closes_at : "closed") << "\n";
 }
 
 Status GrantRequest(const GrantArgs& a, bool break_glass) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a.remote));
-  if (a.package.empty() == a.role.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "give --package ID or --role NAME (one of them)");
-  }
-  json body = {{"reason", a.reason}, {"duration_hours", a.hours}};
-  if (a.role.empty()) {
-    body["package"] = a.package;
-  } else {
-    body["role"] = a.role;
-  }
-  if (!a.start.empty()) body["start"] = a.start;
-  CORDON_ASSIGN_OR_RETURN(
-      json g,
-      Expect(r.client.Send("POST", break_glass ? "/api/v1/grants/break-glass" : "/api/v1/grants",
-                           r.Auth(), body.dump()),
-             {201}));
-  Print(a.remote, g, [&] {
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
+  client::GrantRequest request = a.request;
+  request.break_glass = break_glass;
+  CORDON_ASSIGN_OR_RETURN(client::Grant g, client::RequestGrant(c, request));
+  Print(a.remote, g.answer, [&] {
     PrintGrant(g);
     if (!break_glass) std::cerr << "an approver (not you) must approve it\n";
   });
   return Ok();
 }
 
-Status GrantDecide(const GrantArgs& a, const std::string& verb) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a.remote));
-  CORDON_ASSIGN_OR_RETURN(
-      json g, Expect(r.client.Send("POST", "/api/v1/grants/" + std::to_string(a.id) + "/" + verb,
-                                   r.Auth(), "{}"),
-                     {200}));
-  Print(a.remote, g, [&] { PrintGrant(g); });
+Status GrantDecide(const GrantArgs& a, client::GrantVerb verb) {
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::Grant g, client::DecideGrant(c, a.id, verb));
+  Print(a.remote, g.answer, [&] { PrintGrant(g); });
   return Ok();
 }
 
 Status GrantList(const RemoteArgs& a) {
-  CORDON_ASSIGN_OR_RETURN(json j, GetJson(a, "/api/v1/grants"));
-  Print(a, j, [&] {
-    for (const auto& g : j["grants"]) PrintGrant(g);
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::GrantList list, client::ListGrants(c));
+  Print(a, list.answer, [&] {
+    for (const auto& g : list.grants) PrintGrant(g);
   });
   return Ok();
 }
 
 Status Review(const RemoteArgs& a, bool attest) {
-  CORDON_ASSIGN_OR_RETURN(Remote r, Connect(a));
-  CORDON_ASSIGN_OR_RETURN(json j,
-                          Expect(r.client.Send("GET", "/api/v1/reviews/access", r.Auth()), {200}));
-  Print(a, j, [&] {
-    const json& review = j["review"];
-    for (const auto& acc : review["accounts"]) {
-      int open = 0;
-      for (const auto& g : acc["grants"]) open += g.value("open_now", false) ? 1 : 0;
-      std::cout << acc.value("id", 0) << "  " << acc.value("email", "") << "  "
-                << acc.value("role", "") << "  " << acc.value("status", "")
-                << (acc.value("expired", false) ? " EXPIRED" : "")
-                << (acc.value("locked", false) ? " LOCKED" : "") << "  last login "
-                << acc.value("last_login_ip", "-") << "  grants " << acc["grants"].size() << " ("
-                << open << " open)\n";
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::AccessReview review, client::FetchAccessReview(c));
+  Print(a, review.answer, [&] {
+    for (const auto& acc : review.accounts) {
+      std::cout << acc.id << "  " << acc.email << "  " << acc.role << "  " << acc.status
+                << (acc.expired ? " EXPIRED" : "") << (acc.locked ? " LOCKED" : "")
+                << "  last login " << acc.last_login_ip << "  grants " << acc.grants << " ("
+                << acc.open_grants << " open)\n";
     }
-    std::cout << "break-glass grants to review: " << review.value("break_glass_to_review", 0)
-              << "\nreview sha256 " << j.value("sha256", "") << "\n";
+    std::cout << "break-glass grants to review: " << review.break_glass_to_review
+              << "\nreview sha256 " << review.sha256 << "\n";
   });
   if (attest) {
-    CORDON_TRY(Done(Expect(r.client.Send("POST", "/api/v1/reviews/access/attest", r.Auth(),
-                                         json{{"sha256", j.value("sha256", "")}}.dump()),
-                           {200})));
+    CORDON_TRY(client::AttestAccessReview(c, review.sha256));
     std::cerr << "attested: you reviewed this access list (recorded in the exchange's ledger)\n";
   }
   return Ok();
 }
 
 Status Logins(const RemoteArgs& a, bool everyone) {
-  CORDON_ASSIGN_OR_RETURN(json j, GetJson(a, everyone ? "/api/v1/logins" : "/api/v1/me/logins"));
-  Print(a, j, [&] {
-    for (const auto& l : j["logins"]) {
-      std::cout << l.value("at", "") << "  account " << l.value("account", 0) << "  "
-                << l.value("ip", "") << "  " << l.value("outcome", "") << "  " << l.value("mfa", "")
-                << "\n";
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::LoginHistory history, client::ListLogins(c, everyone));
+  Print(a, history.answer, [&] {
+    for (const auto& l : history.logins) {
+      std::cout << l.at << "  account " << l.account << "  " << l.ip << "  " << l.outcome << "  "
+                << l.mfa << "\n";
     }
   });
   return Ok();
@@ -633,21 +394,23 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
         kind, bg ? "Emergency access, open at once; alerts, and must be reviewed by an approver."
                  : "Ask for access to a package (or for a role, for a while); another person\n"
                    "with the approver role approves it.");
-    c->add_option("--package", g->package, "the package id")->required(bg);
+    c->add_option("--package", g->request.package, "the package id")->required(bg);
     if (!bg) {
-      c->add_option("--role", g->role,
+      c->add_option("--role", g->request.role,
                     "instead of a package: a role for a while (operator, recipient, auditor)");
     }
-    c->add_option("--reason", g->reason, "why (recorded)")->required();
-    c->add_option("--hours", g->hours, "how long the grant stays open")->required();
-    if (!bg) c->add_option("--start", g->start, "a later opening, YYYY-MM-DDTHH:MM:SSZ");
+    c->add_option("--reason", g->request.reason, "why (recorded)")->required();
+    c->add_option("--hours", g->request.hours, "how long the grant stays open")->required();
+    if (!bg) c->add_option("--start", g->request.start, "a later opening, YYYY-MM-DDTHH:MM:SSZ");
     c->callback([ra, g, bg, exit_code] {
       g->remote = *ra;
       *exit_code = Finish(GrantRequest(*g, bg));
     });
   }
-  for (const char* verb : {"approve", "deny", "revoke", "review"}) {
-    CLI::App* c = grant->add_subcommand(verb, std::string(verb) + " a grant (approver)");
+  for (client::GrantVerb verb : {client::GrantVerb::kApprove, client::GrantVerb::kDeny,
+                                 client::GrantVerb::kRevoke, client::GrantVerb::kReview}) {
+    const std::string name = client::GrantVerbName(verb);
+    CLI::App* c = grant->add_subcommand(name, name + " a grant (approver)");
     c->add_option("ID", g->id, "the grant id")->required();
     c->callback([ra, g, verb, exit_code] {
       g->remote = *ra;

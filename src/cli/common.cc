@@ -111,6 +111,33 @@ Result<SecretBuffer> ReadPassphrase(const std::string& file, bool confirm) {
   return first;
 }
 
+Result<SecretBuffer> ReadSecretLine(const std::string& prompt, bool from_stdin) {
+  constexpr size_t kMax = 4096;
+  if (from_stdin || !::isatty(STDIN_FILENO)) {
+    // Byte by byte: nothing after the newline is taken from the stream (a
+    // code may follow on the next line), and nothing passes through stdio.
+    SecretBuffer buf(kMax + 1);
+    auto dst = buf.RevealMutable();
+    size_t len = 0;
+    char c;
+    while (len < dst.size() && ::read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
+      dst[len++] = static_cast<uint8_t>(c);
+    }
+    if (len > kMax) return Error(ErrorCode::kInvalidArgument, "the password is over 4 KiB");
+    if (len == 0) return Error(ErrorCode::kInvalidArgument, "no password given");
+    return SecretBuffer::CopyOf(ByteView(buf.RevealBytes()).first(len));
+  }
+  UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC));
+  if (tty.get() < 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a password is needed but there is no terminal to ask",
+                 "run from a terminal, or pass --password-stdin");
+  }
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer line, PromptNoEcho(tty.get(), prompt));
+  if (line.size() == 0) return Error(ErrorCode::kInvalidArgument, "no password given");
+  return line;
+}
+
 ProgressLine::ProgressLine(std::string verb, std::optional<uint64_t> total)
     : verb_(std::move(verb)),
       total_(total),

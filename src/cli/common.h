@@ -50,6 +50,13 @@ class Output {
 // is no terminal.
 Result<SecretBuffer> ReadPassphrase(const std::string& file, bool confirm);
 
+// Reads one secret line (a password): from standard input when
+// `from_stdin` or when standard input is no terminal (scripts; up to the
+// first newline), otherwise typed on /dev/tty without echo after `prompt`.
+// Straight into a SecretBuffer, never a std::string. kInvalidArgument when
+// it is empty or longer than 4 KiB, or when there is no terminal to ask.
+Result<SecretBuffer> ReadSecretLine(const std::string& prompt, bool from_stdin);
+
 // A progress line on stderr, redrawn at most twice a second, only when
 // stderr is a terminal; cleared when done.
 class ProgressLine {

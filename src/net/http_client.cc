@@ -17,9 +17,10 @@
 #include <variant>
 #include <vector>
 
+#include "core/secret_buffer.h"
 #include "serve/tls_identity.h"
 
-namespace cordon::serve {
+namespace cordon::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -59,13 +60,18 @@ bool SamePin(const std::string& want, const std::string& got) {
          CRYPTO_memcmp(want.data(), got.data(), want.size()) == 0;
 }
 
+// What i2d_* allocated, given back when it goes out of scope.
+struct OpenSslFree {
+  void operator()(unsigned char* p) const { OPENSSL_free(p); }
+};
+using OpenSslBytes = std::unique_ptr<unsigned char, OpenSslFree>;
+
 std::string Sha256OfDer(int (*encode)(X509*, unsigned char**), X509* cert) {
-  unsigned char* der = nullptr;
-  const int n = encode(cert, &der);
+  unsigned char* raw = nullptr;
+  const int n = encode(cert, &raw);
+  OpenSslBytes der(raw);
   if (n <= 0) return {};
-  std::string fp = CertificateFingerprint(der, static_cast<size_t>(n));
-  OPENSSL_free(der);
-  return fp;
+  return serve::CertificateFingerprint(der.get(), static_cast<size_t>(n));
 }
 
 int EncodeCertificate(X509* cert, unsigned char** out) { return i2d_X509(cert, out); }
@@ -92,7 +98,14 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
                  std::string(url) + ": not an http:// or https:// URL");
   }
   const std::string bad = std::string(url) + ": ";
-  rest = rest.substr(0, rest.find_first_of("/?#"));
+  const size_t authority_end = rest.find_first_of("/?#");
+  if (authority_end != std::string_view::npos) {
+    std::string_view target = rest.substr(authority_end);
+    target = target.substr(0, target.find('#'));  // a fragment is never sent
+    u.target =
+        target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
+  }
+  rest = rest.substr(0, authority_end);
   // "http://localhost@attacker.example" names attacker.example.
   if (rest.find('@') != std::string_view::npos) {
     return Error(ErrorCode::kInvalidArgument, bad + "user names in the URL are not supported");
@@ -296,6 +309,9 @@ Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_vie
   req.prepare_payload();
   boost::system::error_code ec;
   impl_->With([&](auto& s) { return http::write(s, req, ec); });
+  // The body may hold a password (a login): this copy is wiped, the
+  // caller's is the caller's.
+  WipeBytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(req.body().data()), req.body().size()));
   if (ec) return NetError("sending the request", ec);
   return impl_->ReadText();
 }
@@ -368,4 +384,16 @@ Result<ClientResponse> HttpClient::Fetch(std::string_view target, const Headers&
   return r;
 }
 
-}  // namespace cordon::serve
+Status PostJson(std::string_view url, std::string_view json, std::chrono::seconds timeout) {
+  CORDON_ASSIGN_OR_RETURN(ServerEndpoint endpoint, ParseServerUrl(url));
+  ClientOptions o;
+  o.url = std::string(url);
+  o.trust = Trust::kSystemCas;
+  o.timeout = timeout;
+  CORDON_ASSIGN_OR_RETURN(HttpClient client, HttpClient::Connect(o));
+  CORDON_ASSIGN_OR_RETURN(ClientResponse r, client.Send("POST", endpoint.target, {}, json));
+  if (r.status / 100 != 2) return Error(ErrorCode::kIo, "HTTP " + std::to_string(r.status));
+  return Ok();
+}
+
+}  // namespace cordon::net

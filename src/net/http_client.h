@@ -16,16 +16,19 @@
 #include "core/file.h"
 #include "core/result.h"
 
-namespace cordon::serve {
+namespace cordon::net {
 
-// A server URL taken apart: https://HOST[:PORT] or http://HOST[:PORT], any
-// path ignored. The host is lowercased, an IPv6 address is in its canonical
+// A server URL taken apart: https://HOST[:PORT][/PATH] or
+// http://HOST[:PORT][/PATH]. The host is lowercased, an IPv6 address is in its canonical
 // text form without brackets, and the port is explicit (443 or 80 when
 // absent).
 struct ServerEndpoint {
   bool tls = true;
   std::string host;
   std::string port;
+  // The path and query ("/" when the URL has none; a fragment is dropped):
+  // the request target a webhook is posted to. Not part of the pin.
+  std::string target = "/";
   // "host:port" ("[::1]:8443" for IPv6): what a pin is keyed on, so
   // https://EXAMPLE:443/ and https://example share one pin.
   std::string PinKey() const;
@@ -47,7 +50,7 @@ enum class Trust {
   kPinned,     // the key (or a legacy certificate) fingerprint must match
   kSystemCas,  // a public CA and the host name (a webhook)
   // Accept any key and report its fingerprint. The caller must not send a
-  // secret before a person has confirmed it (see cmd_remote.cc).
+  // secret before a person has confirmed it (see client/connection.h).
   kFirstUse,
 };
 
@@ -84,6 +87,8 @@ class HttpClient {
   const std::string& certificate_fingerprint() const;
 
   using Headers = std::map<std::string, std::string>;
+  // A small JSON request and its answer as text. The client's own copy of
+  // `body` is wiped once sent (it may hold a password).
   Result<ClientResponse> Send(std::string_view method, std::string_view target,
                               const Headers& headers, std::string_view body = {});
   // Called with the bytes sent or received so far (progress lines).
@@ -104,4 +109,10 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace cordon::serve
+// A webhook: POSTs `json` to `url` (its path and query are the target),
+// an https:// server checked against the system's CAs and its host name,
+// plain http:// only on this machine. Any 2xx answer is success; another
+// status is kIo "HTTP <status>". Blocking: each call is one connection.
+Status PostJson(std::string_view url, std::string_view json, std::chrono::seconds timeout);
+
+}  // namespace cordon::net

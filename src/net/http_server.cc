@@ -10,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,7 +19,14 @@
 #include "exchange/accounts.h"
 #include "exchange/defender.h"
 
-namespace cordon::serve {
+namespace cordon::net {
+
+using serve::BodySink;
+using serve::Handler;
+using serve::kMaxJsonBody;
+using serve::ParseTarget;
+using serve::Request;
+using serve::Response;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -152,12 +158,7 @@ struct HttpServer::Impl {
     std::string key_;
   };
   void Log(std::string_view message) {
-    if (options.log) {
-      options.log(message);
-    } else {
-      std::fprintf(stderr, "cordon serve: %.*s\n", static_cast<int>(message.size()),
-                   message.data());
-    }
+    if (options.log) options.log(message);
   }
 
   Impl(const ServerOptions& o, Handler& h)
@@ -569,4 +570,4 @@ void HttpServer::Shutdown(std::chrono::seconds grace) {
   impl_->workers.join();
 }
 
-}  // namespace cordon::serve
+}  // namespace cordon::net

@@ -16,7 +16,7 @@
 #include "core/result.h"
 #include "serve/http.h"
 
-namespace cordon::serve {
+namespace cordon::net {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -40,14 +40,17 @@ struct ServerOptions {
   // exempt; its clients are counted by X-Forwarded-For, request by request.
   size_t max_connections_per_address = 64;
   // Where the server says what went wrong on its side (a handler's
-  // exception): the log, never the client.
+  // exception, with its what()): the log, never the client. Called from any
+  // I/O or worker thread, so it must be thread-safe. Default: nothing is
+  // logged (this layer never prints; `cordon serve` passes its stderr).
   std::function<void(std::string_view)> log;
 };
 
 class HttpServer {
  public:
   // Binds and starts serving at once (the port is taken when this returns).
-  static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler& handler);
+  static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options,
+                                                   serve::Handler& handler);
   ~HttpServer();
   uint16_t port() const;
   // Runs `job` on the worker pool every `period` (retention sweeps, ledger
@@ -63,4 +66,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace cordon::serve
+}  // namespace cordon::net

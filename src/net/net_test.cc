@@ -4,14 +4,28 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "serve/alerts.h"
 #include "serve/tls_identity.h"
 
-namespace cordon::serve {
+namespace cordon::net {
+
+using serve::Alerts;
+using serve::BodySink;
+using serve::Handler;
+using serve::kMaxJsonBody;
+using serve::kTlsValidityDays;
+using serve::LoadOrCreateTlsIdentity;
+using serve::ParseTarget;
+using serve::ReadCertificateInfo;
+using serve::Request;
+using serve::Response;
+
 namespace {
 namespace fs = std::filesystem;
 
@@ -170,6 +184,100 @@ TEST(ServerUrlTest, PinsAreKeyedOnTheNormalizedHostAndPort) {
   }
 }
 
+TEST(ServerUrlTest, KeepsThePathAndQueryAsTheTargetButNotInThePin) {
+  EXPECT_EQ(ParseServerUrl("https://hooks.example")->target, "/");
+  EXPECT_EQ(ParseServerUrl("https://hooks.example/")->target, "/");
+  auto u = ParseServerUrl("https://hooks.example:8443/services/T1/B2?x=1#frag");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->target, "/services/T1/B2?x=1");
+  EXPECT_EQ(u->PinKey(), "hooks.example:8443");
+  EXPECT_EQ(ParseServerUrl("https://hooks.example?x=1")->target, "/?x=1");
+  EXPECT_EQ(ParseServerUrl("https://hooks.example#frag")->target, "/");
+}
+
+// A handler bug answers 500 and its what() goes to the server's log sink,
+// never to the client.
+class ThrowingHandler : public Handler {
+ public:
+  bool StreamsBody(const Request&) const override { return false; }
+  std::variant<Response, BodySink> BeginStream(const Request&) override { return Response{}; }
+  Response Handle(const Request&) override { throw std::runtime_error("disk on fire"); }
+};
+
+TEST(HttpServerTest, AHandlersExceptionIsLoggedThroughTheSinkNotSentToTheClient) {
+  ThrowingHandler handler;
+  std::mutex mu;
+  std::vector<std::string> logged;
+  ServerOptions o;
+  o.port = 0;
+  o.tls = false;
+  o.log = [&](std::string_view m) {
+    std::lock_guard lock(mu);
+    logged.emplace_back(m);
+  };
+  auto server = HttpServer::Start(o, handler);
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  const std::string url = "http://127.0.0.1:" + std::to_string((*server)->port());
+  auto client = HttpClient::Connect({url, {}, Trust::kPinned, std::chrono::seconds(10)});
+  ASSERT_TRUE(client.ok());
+  auto r = client->Send("GET", "/x", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(r->body.find("disk on fire"), std::string::npos);
+  EXPECT_NE(r->body.find("in the log"), std::string::npos);
+  // The same call again still works: the server lives on.
+  EXPECT_EQ(client->Send("GET", "/y", {})->status, 500);
+  (*server)->Shutdown();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_NE(logged[0].find("disk on fire"), std::string::npos);
+}
+
+// Records what it was sent; answers `status`.
+class RecordingHandler : public Handler {
+ public:
+  explicit RecordingHandler(int status) : status_(status) {}
+  bool StreamsBody(const Request&) const override { return false; }
+  std::variant<Response, BodySink> BeginStream(const Request&) override { return Response{}; }
+  Response Handle(const Request& req) override {
+    std::lock_guard lock(mu_);
+    seen_.push_back(req.method + " " + req.path + " " + req.body);
+    Response r;
+    r.status = status_;
+    return r;
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  int status_;
+  std::mutex mu_;
+  std::vector<std::string> seen_;
+};
+
+TEST(PostJsonTest, PostsToTheUrlsPathAndFailsOnANon2xxAnswer) {
+  RecordingHandler ok(204), refused(500);
+  ServerOptions o;
+  o.port = 0;
+  o.tls = false;
+  auto server = HttpServer::Start(o, ok);
+  auto failing = HttpServer::Start(o, refused);
+  ASSERT_TRUE(server.ok() && failing.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  EXPECT_TRUE(PostJson(base + "/hook/1?a=2#x", R"({"kind":"x"})", std::chrono::seconds(10)).ok());
+  EXPECT_EQ(ok.seen(), std::vector<std::string>{R"(POST /hook/1 {"kind":"x"})"});
+  auto answered = PostJson("http://127.0.0.1:" + std::to_string((*failing)->port()) + "/hook", "{}",
+                           std::chrono::seconds(10));
+  ASSERT_FALSE(answered.ok());
+  EXPECT_EQ(answered.error().message(), "HTTP 500");
+  auto bad = PostJson("http://localhost@attacker.example/x", "{}", std::chrono::seconds(10));
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  (*server)->Shutdown();
+  (*failing)->Shutdown();
+}
+
 TEST(ServerUrlTest, LoopbackIsAnExactHostNotAPrefix) {
   for (const char* yes : {"localhost", "127.0.0.1", "127.8.9.10", "::1"}) {
     EXPECT_TRUE(IsLoopbackHost(yes)) << yes;
@@ -295,4 +403,4 @@ TEST(AlertsTest, OneJsonLinePerAlert) {
 }
 
 }  // namespace
-}  // namespace cordon::serve
+}  // namespace cordon::net

@@ -1,6 +1,8 @@
 #include "serve/config.h"
 
+#include <cstdlib>
 #include <map>
+#include <utility>
 
 #include "core/toml.h"  // the configuration is checked to be ASCII first
 
@@ -188,6 +190,90 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   }
   CORDON_TRY(section_status);
   return c;
+}
+
+namespace {
+
+Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument, "--listen " + listen + ": write ADDRESS:PORT",
+                 "e.g. 127.0.0.1:8443, 0.0.0.0:443 or [::]:8443");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  const long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return Error(ErrorCode::kInvalidArgument, "--listen " + listen + ": bad port");
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+// The flag when given, else the configuration's value, else `fallback`.
+template <class T>
+T Pick(const std::optional<T>& flag, const std::optional<T>& from_config, T fallback) {
+  if (flag) return *flag;
+  if (from_config) return *from_config;
+  return fallback;
+}
+
+}  // namespace
+
+Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeFlags& flags) {
+  if (flags.data.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "--data DIR is required",
+                 "the exchange's data directory (created 0700)");
+  }
+  ServeOptions o;
+  o.data_dir = flags.data;
+  CORDON_ASSIGN_OR_RETURN(
+      auto where, SplitListen(Pick(flags.listen, config.listen, std::string("127.0.0.1:8443"))));
+  o.host = where.first == "localhost" ? "127.0.0.1" : where.first;
+  o.port = where.second;
+  o.workers = Pick(flags.workers, config.workers, 16);
+  if (flags.insecure_http) {
+    if (!IsLoopback(o.host)) {
+      return Error(ErrorCode::kRefused,
+                   "--insecure-http listens on loopback only (" + o.host + " is not)",
+                   "put a TLS reverse proxy in front and listen on 127.0.0.1, or drop "
+                   "--insecure-http");
+    }
+    o.tls = false;
+  }
+  // X-Forwarded-For is believed only from these peers (review F19).
+  CORDON_ASSIGN_OR_RETURN(
+      o.trusted_proxies,
+      exchange::NormalizeAllowList(flags.trusted_proxies.empty() ? config.trusted_proxies
+                                                                 : flags.trusted_proxies));
+  if (config.per_address) o.max_connections_per_address = static_cast<size_t>(*config.per_address);
+  o.tls_cert = flags.tls_cert ? *flags.tls_cert : config.tls_cert.value_or("");
+  o.tls_key = flags.tls_key ? *flags.tls_key : config.tls_key.value_or("");
+  if (o.tls && o.tls_cert.empty() != o.tls_key.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "give both --tls-cert and --tls-key");
+  }
+
+  o.alerts.file = Pick(flags.alerts_file, config.alerts_file, flags.data + "/alerts.jsonl");
+  o.alerts.syslog = !flags.no_syslog && config.syslog.value_or(true);
+  o.alerts.webhook = flags.webhook ? *flags.webhook : config.webhook.value_or("");
+
+  ApiOptions& api = o.api;
+  api.data_dir = flags.data;
+  api.download_alert_bytes =
+      Pick(flags.download_alert_mib, config.download_alert_mib, uint64_t{10240}) << 20;
+  api.accounts = config.accounts;
+  api.grants = config.grants;
+  api.defender = config.defender;
+  if (config.max_retention_days) api.retention.max_days = *config.max_retention_days;
+  if (config.max_staged_mib) api.max_staged_bytes = *config.max_staged_mib << 20;
+  if (config.min_free_mib) api.min_free_bytes = *config.min_free_mib << 20;
+  return o;
 }
 
 }  // namespace cordon::serve

@@ -27,6 +27,8 @@
 #include "exchange/accounts.h"
 #include "exchange/defender.h"
 #include "exchange/grants.h"
+#include "serve/alerts.h"
+#include "serve/api.h"
 
 namespace cordon::serve {
 
@@ -49,5 +51,44 @@ struct ServeConfig {
 
 // Parses the file's text; errors read "FILE line N: …".
 Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& file_name);
+
+// What `cordon serve` was given on its command line; an unset flag falls
+// back to the configuration, then to the default.
+struct ServeFlags {
+  std::string data;                   // --data DIR (required)
+  std::optional<std::string> listen;  // default 127.0.0.1:8443
+  std::optional<std::string> tls_cert, tls_key;
+  bool insecure_http = false;
+  std::vector<std::string> trusted_proxies;  // replaces the configuration's when given
+  std::optional<std::string> alerts_file;    // default DIR/alerts.jsonl
+  std::optional<std::string> webhook;
+  bool no_syslog = false;                      // or syslog = false in the configuration
+  std::optional<uint64_t> download_alert_mib;  // default 10240 (10 GiB)
+  // Workers mostly wait (fsync, SQLite locks): more of them batch more
+  // ledger events. Default 16.
+  std::optional<int> workers;
+};
+
+// Everything the exchange's process needs, resolved: a flag wins over the
+// configuration, the configuration over the default.
+struct ServeOptions {
+  std::string data_dir;
+  std::string host;  // to listen on ("localhost" is 127.0.0.1)
+  uint16_t port = 0;
+  bool tls = true;
+  int workers = 16;
+  std::string trusted_proxies;                        // normalized CIDR blocks, comma-separated
+  std::optional<size_t> max_connections_per_address;  // the server's default when unset
+  // Both, or neither (the generated self-signed identity in DIR/tls/).
+  std::string tls_cert, tls_key;
+  AlertOptions alerts;  // file, syslog, webhook; the caller gives `post`
+  ApiOptions api;
+};
+
+// kInvalidArgument (with a hint) for a missing --data, a listen address
+// that is not ADDRESS:PORT, a bad trusted proxy, or only one of the TLS
+// certificate and key; kRefused for plain HTTP on an address other than
+// loopback. Pure: reads no file and opens nothing.
+Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeFlags& flags);
 
 }  // namespace cordon::serve

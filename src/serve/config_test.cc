@@ -76,5 +76,162 @@ TEST(ServeConfigTest, MistakesNameTheirLine) {
   EXPECT_TRUE(ParseServeConfig("", "serve.toml").ok());  // all defaults
 }
 
+ServeFlags DataOnly() {
+  ServeFlags f;
+  f.data = "/var/lib/cordon";
+  return f;
+}
+
+TEST(ResolveServeOptionsTest, DefaultsWhenNeitherFlagNorConfigurationSaysAnything) {
+  auto o = ResolveServeOptions(ServeConfig{}, DataOnly());
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->host, "127.0.0.1");
+  EXPECT_EQ(o->port, 8443);
+  EXPECT_TRUE(o->tls);
+  EXPECT_EQ(o->workers, 16);
+  EXPECT_EQ(o->trusted_proxies, "");
+  EXPECT_FALSE(o->max_connections_per_address);
+  EXPECT_EQ(o->tls_cert, "");
+  EXPECT_EQ(o->alerts.file, "/var/lib/cordon/alerts.jsonl");
+  EXPECT_TRUE(o->alerts.syslog);
+  EXPECT_EQ(o->alerts.webhook, "");
+  EXPECT_EQ(o->api.data_dir, "/var/lib/cordon");
+  EXPECT_EQ(o->api.download_alert_bytes, uint64_t{10240} << 20);
+  EXPECT_EQ(o->api.retention.max_days, ApiOptions{}.retention.max_days);
+  EXPECT_EQ(o->api.max_staged_bytes, ApiOptions{}.max_staged_bytes);
+}
+
+TEST(ResolveServeOptionsTest, TheConfigurationWinsOverTheDefaults) {
+  auto c = ParseServeConfig(R"(
+listen = "0.0.0.0:9443"
+workers = 4
+[tls]
+cert = "/etc/c.pem"
+key = "/etc/k.pem"
+[alerts]
+file = "/var/log/a.jsonl"
+syslog = false
+webhook = "https://siem.example/hook"
+download_mib_per_hour = 5
+[accounts]
+session_idle_minutes = 10
+[packages]
+max_retention_days = 30
+[uploads]
+max_staged_mib = 100
+min_free_mib = 7
+[connections]
+per_address = 9
+trusted_proxies = ["10.0.0.5"]
+)",
+                            "serve.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  auto o = ResolveServeOptions(*c, DataOnly());
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->host, "0.0.0.0");
+  EXPECT_EQ(o->port, 9443);
+  EXPECT_EQ(o->workers, 4);
+  EXPECT_EQ(o->tls_cert, "/etc/c.pem");
+  EXPECT_EQ(o->tls_key, "/etc/k.pem");
+  EXPECT_EQ(o->alerts.file, "/var/log/a.jsonl");
+  EXPECT_FALSE(o->alerts.syslog);
+  EXPECT_EQ(o->alerts.webhook, "https://siem.example/hook");
+  EXPECT_EQ(o->api.download_alert_bytes, uint64_t{5} << 20);
+  EXPECT_EQ(o->api.accounts.session_idle_seconds, 600);
+  EXPECT_EQ(o->api.retention.max_days, 30);
+  EXPECT_EQ(o->api.max_staged_bytes, uint64_t{100} << 20);
+  EXPECT_EQ(o->api.min_free_bytes, uint64_t{7} << 20);
+  EXPECT_EQ(o->max_connections_per_address, 9u);
+  EXPECT_EQ(o->trusted_proxies, "10.0.0.5/32");
+}
+
+TEST(ResolveServeOptionsTest, AFlagWinsOverTheConfiguration) {
+  ServeConfig c;
+  c.listen = "0.0.0.0:9443";
+  c.workers = 4;
+  c.tls_cert = "/etc/c.pem";
+  c.tls_key = "/etc/k.pem";
+  c.alerts_file = "/var/log/a.jsonl";
+  c.webhook = "https://siem.example/hook";
+  c.download_alert_mib = 5;
+  c.trusted_proxies = {"10.0.0.5"};
+  ServeFlags f = DataOnly();
+  f.listen = "[::1]:0";
+  f.workers = 2;
+  f.tls_cert = "/mine/c.pem";
+  f.tls_key = "/mine/k.pem";
+  f.alerts_file = "/mine/a.jsonl";
+  f.webhook = "https://other.example/";
+  f.download_alert_mib = 1;
+  f.trusted_proxies = {"192.0.2.1"};
+  f.no_syslog = true;
+  auto o = ResolveServeOptions(c, f);
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->host, "::1");
+  EXPECT_EQ(o->port, 0);
+  EXPECT_EQ(o->workers, 2);
+  EXPECT_EQ(o->tls_cert, "/mine/c.pem");
+  EXPECT_EQ(o->tls_key, "/mine/k.pem");
+  EXPECT_EQ(o->alerts.file, "/mine/a.jsonl");
+  EXPECT_EQ(o->alerts.webhook, "https://other.example/");
+  EXPECT_FALSE(o->alerts.syslog);
+  EXPECT_EQ(o->api.download_alert_bytes, uint64_t{1} << 20);
+  EXPECT_EQ(o->trusted_proxies, "192.0.2.1/32");
+  // A flag given empty still wins (it means "none").
+  f.webhook = "";
+  EXPECT_EQ(ResolveServeOptions(c, f)->alerts.webhook, "");
+}
+
+TEST(ResolveServeOptionsTest, PlainHttpListensOnLoopbackOnly) {
+  ServeFlags f = DataOnly();
+  f.insecure_http = true;
+  for (const char* loopback : {"127.0.0.1:8080", "localhost:8080", "[::1]:8080"}) {
+    f.listen = loopback;
+    auto o = ResolveServeOptions(ServeConfig{}, f);
+    ASSERT_TRUE(o.ok()) << loopback << ": " << o.error().message();
+    EXPECT_FALSE(o->tls);
+  }
+  EXPECT_EQ(ResolveServeOptions(ServeConfig{}, f)->host, "::1");
+  for (const char* open : {"0.0.0.0:8080", "[::]:8080", "192.0.2.7:80", "127.0.0.2:8080"}) {
+    f.listen = open;
+    auto o = ResolveServeOptions(ServeConfig{}, f);
+    ASSERT_FALSE(o.ok()) << open;
+    EXPECT_EQ(o.error().code(), ErrorCode::kRefused);
+    EXPECT_NE(o.error().hint().find("reverse proxy"), std::string::npos);
+  }
+  // From the configuration too: the flag is what asks for plain HTTP.
+  ServeConfig c;
+  c.listen = "0.0.0.0:8080";
+  f.listen.reset();
+  EXPECT_EQ(ResolveServeOptions(c, f).error().code(), ErrorCode::kRefused);
+}
+
+TEST(ResolveServeOptionsTest, RefusesWhatCannotWork) {
+  EXPECT_EQ(ResolveServeOptions(ServeConfig{}, ServeFlags{}).error().code(),
+            ErrorCode::kInvalidArgument);  // no --data
+  ServeFlags f = DataOnly();
+  f.listen = "8443";
+  auto no_colon = ResolveServeOptions(ServeConfig{}, f);
+  ASSERT_FALSE(no_colon.ok());
+  EXPECT_NE(no_colon.error().hint().find("127.0.0.1:8443"), std::string::npos);
+  for (const char* bad : {"127.0.0.1:http", "127.0.0.1:65536", "127.0.0.1:-1"}) {
+    f.listen = bad;
+    EXPECT_EQ(ResolveServeOptions(ServeConfig{}, f).error().code(), ErrorCode::kInvalidArgument)
+        << bad;
+  }
+  f.listen.reset();
+  f.trusted_proxies = {"not-an-address"};
+  EXPECT_EQ(ResolveServeOptions(ServeConfig{}, f).error().code(), ErrorCode::kInvalidArgument);
+  f.trusted_proxies.clear();
+  // A certificate without its key (one from a flag, the other missing).
+  f.tls_cert = "/mine/c.pem";
+  auto half = ResolveServeOptions(ServeConfig{}, f);
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.error().message().find("both"), std::string::npos);
+  ServeConfig c;
+  c.tls_key = "/etc/k.pem";  // the key from the configuration completes it
+  EXPECT_TRUE(ResolveServeOptions(c, f).ok());
+}
+
 }  // namespace
 }  // namespace cordon::serve

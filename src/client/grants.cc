@@ -1,0 +1,116 @@
+#include "client/grants.h"
+
+#include "client/answer.h"
+
+namespace cordon::client {
+namespace {
+
+using nlohmann::json;
+
+Grant GrantFrom(const json& g) {
+  Grant r;
+  r.id = IntField(g, "id");
+  r.status = TextField(g, "status");
+  r.package = TextField(g, "package");
+  r.closes_at = TextField(g, "closes_at");
+  r.break_glass = BoolField(g, "break_glass");
+  r.open_now = BoolField(g, "open_now");
+  r.requester_id = IntField(g, "requester_id");
+  r.answer = g;
+  return r;
+}
+
+Result<Grant> Keep(const Result<json>& j) {
+  if (!j.ok()) return j.error();
+  return GrantFrom(j.value());
+}
+
+}  // namespace
+
+Result<Grant> RequestGrant(Connection& connection, const GrantRequest& request) {
+  if (request.package.empty() == request.role.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "give --package ID or --role NAME (one of them)");
+  }
+  json body = {{"reason", request.reason}, {"duration_hours", request.hours}};
+  if (request.role.empty()) {
+    body["package"] = request.package;
+  } else {
+    body["role"] = request.role;
+  }
+  if (!request.start.empty()) body["start"] = request.start;
+  return Keep(connection.Call("POST",
+                              request.break_glass ? "/api/v1/grants/break-glass" : "/api/v1/grants",
+                              {201}, body.dump()));
+}
+
+const char* GrantVerbName(GrantVerb verb) {
+  switch (verb) {
+    case GrantVerb::kApprove:
+      return "approve";
+    case GrantVerb::kDeny:
+      return "deny";
+    case GrantVerb::kRevoke:
+      return "revoke";
+    case GrantVerb::kReview:
+      return "review";
+  }
+  return "";
+}
+
+Result<Grant> DecideGrant(Connection& connection, int64_t id, GrantVerb verb) {
+  return Keep(connection.Call(
+      "POST", "/api/v1/grants/" + std::to_string(id) + "/" + GrantVerbName(verb), {200}, "{}"));
+}
+
+Result<GrantList> ListGrants(Connection& connection) {
+  CORDON_ASSIGN_OR_RETURN(json j, connection.Call("GET", "/api/v1/grants", {200}));
+  GrantList r;
+  for (const json& g : ArrayField(j, "grants")) r.grants.push_back(GrantFrom(g));
+  r.answer = std::move(j);
+  return r;
+}
+
+Result<AccessReview> FetchAccessReview(Connection& connection) {
+  CORDON_ASSIGN_OR_RETURN(json j, connection.Call("GET", "/api/v1/reviews/access", {200}));
+  AccessReview r;
+  const json& review = ObjectField(j, "review");
+  for (const json& acc : ArrayField(review, "accounts")) {
+    AccessReview::Account a;
+    a.id = IntField(acc, "id");
+    a.email = TextField(acc, "email");
+    a.role = TextField(acc, "role");
+    a.status = TextField(acc, "status");
+    a.last_login_ip = TextField(acc, "last_login_ip", "-");
+    a.expired = BoolField(acc, "expired");
+    a.locked = BoolField(acc, "locked");
+    for (const json& g : ArrayField(acc, "grants")) {
+      ++a.grants;
+      if (BoolField(g, "open_now")) ++a.open_grants;
+    }
+    r.accounts.push_back(std::move(a));
+  }
+  r.break_glass_to_review = IntField(review, "break_glass_to_review");
+  r.sha256 = TextField(j, "sha256");
+  r.answer = std::move(j);
+  return r;
+}
+
+Status AttestAccessReview(Connection& connection, const std::string& sha256) {
+  CORDON_TRY(connection.Call("POST", "/api/v1/reviews/access/attest", {200},
+                             json{{"sha256", sha256}}.dump()));
+  return Ok();
+}
+
+Result<LoginHistory> ListLogins(Connection& connection, bool everyone) {
+  CORDON_ASSIGN_OR_RETURN(
+      json j, connection.Call("GET", everyone ? "/api/v1/logins" : "/api/v1/me/logins", {200}));
+  LoginHistory r;
+  for (const json& l : ArrayField(j, "logins")) {
+    r.logins.push_back({TextField(l, "at"), TextField(l, "ip"), TextField(l, "outcome"),
+                        TextField(l, "mfa"), IntField(l, "account")});
+  }
+  r.answer = std::move(j);
+  return r;
+}
+
+}  // namespace cordon::client

@@ -1,0 +1,76 @@
+// Access on the exchange: time-boxed grants (requested, approved by another
+// person, or break-glass), the access review approvers attest, and the login
+// history.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "client/connection.h"
+#include "core/result.h"
+
+namespace cordon::client {
+
+struct GrantRequest {
+  std::string package;  // one of package and role
+  std::string role;     // a role for a while (operator, recipient, auditor)
+  std::string reason;   // recorded
+  int64_t hours = 0;
+  std::string start;         // a later opening, YYYY-MM-DDTHH:MM:SSZ; empty: now
+  bool break_glass = false;  // open at once, alerts, reviewed afterwards
+};
+
+struct Grant {
+  int64_t id = 0;
+  std::string status, package, closes_at;
+  bool break_glass = false;
+  bool open_now = false;
+  int64_t requester_id = 0;
+  nlohmann::json answer;  // the server's JSON of this grant
+};
+
+// kInvalidArgument unless exactly one of package and role is given.
+Result<Grant> RequestGrant(Connection& connection, const GrantRequest& request);
+
+enum class GrantVerb { kApprove, kDeny, kRevoke, kReview };
+// "approve", "deny", "revoke", "review": the API's words, and the CLI's.
+const char* GrantVerbName(GrantVerb verb);
+Result<Grant> DecideGrant(Connection& connection, int64_t id, GrantVerb verb);
+
+struct GrantList {
+  std::vector<Grant> grants;
+  nlohmann::json answer;
+};
+// Yours; approvers and auditors see everyone's.
+Result<GrantList> ListGrants(Connection& connection);
+
+struct AccessReview {
+  struct Account {
+    int64_t id = 0;
+    std::string email, role, status, last_login_ip;
+    bool expired = false, locked = false;
+    size_t grants = 0, open_grants = 0;
+  };
+  std::vector<Account> accounts;
+  int64_t break_glass_to_review = 0;
+  std::string sha256;  // what an attestation names
+  nlohmann::json answer;
+};
+Result<AccessReview> FetchAccessReview(Connection& connection);
+// Records in the exchange's ledger that you reviewed the list hashing to `sha256`.
+Status AttestAccessReview(Connection& connection, const std::string& sha256);
+
+struct LoginRecord {
+  std::string at, ip, outcome, mfa;
+  int64_t account = 0;
+};
+struct LoginHistory {
+  std::vector<LoginRecord> logins;
+  nlohmann::json answer;
+};
+// Yours; with `everyone`, everyone's (auditors).
+Result<LoginHistory> ListLogins(Connection& connection, bool everyone);
+
+}  // namespace cordon::client

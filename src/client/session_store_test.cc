@@ -1,0 +1,134 @@
+#include "client/session_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace cordon::client {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path Scratch(const char* name) {
+  auto d = fs::temp_directory_path() / (std::string(name) + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+nlohmann::json ReadJson(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+mode_t ModeOf(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0);
+  return st.st_mode & 07777;
+}
+
+ino_t InodeOf(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0);
+  return st.st_ino;
+}
+
+TEST(SessionStoreTest, DefaultPathFollowsXdgThenHome) {
+  EXPECT_EQ(SessionStore::DefaultPath("/x/cfg", "/home/r"), "/x/cfg/cordon/remote.json");
+  EXPECT_EQ(SessionStore::DefaultPath("", "/home/r"), "/home/r/.config/cordon/remote.json");
+  EXPECT_EQ(SessionStore::DefaultPath(nullptr, "/home/r"), "/home/r/.config/cordon/remote.json");
+  EXPECT_EQ(SessionStore::DefaultPath(nullptr, nullptr), "./.config/cordon/remote.json");
+}
+
+TEST(SessionStoreTest, TheFileIsPrivateAndItsDirectoryToo) {
+  const auto dir = Scratch("cordon-store-mode");
+  const fs::path path = dir / "cfg" / "cordon" / "remote.json";
+  SessionStore store(path.string());
+  ASSERT_TRUE(store.SaveToken("https://a.example:8443", "tok").ok());
+  EXPECT_EQ(ModeOf(path), 0600u);
+  EXPECT_EQ(ModeOf(path.parent_path()), 0700u);
+  // A file another program left readable is made private again.
+  ::chmod(path.c_str(), 0644);
+  ASSERT_TRUE(store.SaveToken("https://a.example:8443", "tok2").ok());
+  EXPECT_EQ(ModeOf(path), 0600u);
+  fs::remove_all(dir);
+}
+
+TEST(SessionStoreTest, TokensAreKeptPerServer) {
+  const auto dir = Scratch("cordon-store-tokens");
+  SessionStore store((dir / "remote.json").string());
+  EXPECT_EQ(store.Token("https://a.example"), "");
+  ASSERT_TRUE(store.SaveToken("https://a.example", "ta").ok());
+  ASSERT_TRUE(store.SaveToken("https://b.example:8443", "tb").ok());
+  EXPECT_EQ(store.Token("https://a.example"), "ta");
+  EXPECT_EQ(SessionStore((dir / "remote.json").string()).Token("https://b.example:8443"), "tb");
+  EXPECT_EQ(store.Token("https://b.example"), "");             // another URL, another session
+  ASSERT_TRUE(store.SaveToken("https://a.example", "").ok());  // log out of a only
+  EXPECT_EQ(store.Token("https://a.example"), "");
+  EXPECT_EQ(store.Token("https://b.example:8443"), "tb");
+  const auto j = ReadJson(dir / "remote.json");
+  EXPECT_EQ(j["servers"]["https://a.example"], nlohmann::json::object());
+  fs::remove_all(dir);
+}
+
+TEST(SessionStoreTest, PinsAreKeptPerHostAndPortAndOnlyWrittenWhenTheyChange) {
+  const auto dir = Scratch("cordon-store-pins");
+  const fs::path path = dir / "remote.json";
+  SessionStore store(path.string());
+  const std::string key(64, 'a'), other(64, 'b');
+  ASSERT_TRUE(store.SavePin("a.example:443", "https://a.example", key).ok());
+  EXPECT_EQ(store.Pin("a.example:443", "https://a.example/").key_sha256, key);
+  EXPECT_EQ(store.Pin("a.example:8443", "https://a.example:8443").key_sha256, "");
+  EXPECT_EQ(ReadJson(path)["pins"]["a.example:443"], (nlohmann::json{{"key_sha256", key}}));
+  // The same pin again: the file is left alone.
+  fs::remove(path);
+  ASSERT_TRUE(store.SaveToken("https://a.example", "t").ok());
+  ASSERT_TRUE(store.SavePin("a.example:443", "https://a.example", other).ok());
+  const ino_t written = InodeOf(path);  // each save is a new file renamed over the old
+  ASSERT_TRUE(store.SavePin("a.example:443", "https://a.example", other).ok());
+  EXPECT_EQ(InodeOf(path), written);
+  EXPECT_EQ(store.Pin("a.example:443", "").key_sha256, other);
+  EXPECT_EQ(store.Token("https://a.example"), "t");  // a pin keeps the session
+  fs::remove_all(dir);
+}
+
+TEST(SessionStoreTest, ALegacyCertificatePinIsReadUntilTheKeyReplacesIt) {
+  const auto dir = Scratch("cordon-store-legacy");
+  const fs::path path = dir / "remote.json";
+  const std::string cert(64, 'c'), key(64, 'd');
+  std::ofstream(path) << R"({"servers":{"https://a.example:8443":{"fingerprint":")" << cert
+                      << R"(","token":"t"}}})";
+  SessionStore store(path.string());
+  StoredPin pin = store.Pin("a.example:8443", "https://a.example:8443");
+  EXPECT_EQ(pin.key_sha256, "");
+  EXPECT_EQ(pin.legacy_certificate_sha256, cert);
+  ASSERT_TRUE(store.SavePin("a.example:8443", "https://a.example:8443", key).ok());
+  pin = store.Pin("a.example:8443", "https://a.example:8443");
+  EXPECT_EQ(pin.key_sha256, key);
+  EXPECT_EQ(pin.legacy_certificate_sha256, "");
+  EXPECT_EQ(ReadJson(path)["servers"]["https://a.example:8443"], (nlohmann::json{{"token", "t"}}));
+  fs::remove_all(dir);
+}
+
+TEST(SessionStoreTest, ACorruptFileReadsAsEmptyAndTheNextSaveReplacesIt) {
+  const auto dir = Scratch("cordon-store-corrupt");
+  const fs::path path = dir / "remote.json";
+  for (const char* corrupt :
+       {"{\"servers\": {", "[1,2,3]", "\"text\"", "", R"({"servers":[],"pins":"x"})",
+        R"({"servers":{"https://a.example":{"token":7}}})"}) {
+    std::ofstream(path, std::ios::trunc) << corrupt;
+    SessionStore store(path.string());
+    EXPECT_EQ(store.Token("https://a.example"), "") << corrupt;
+    EXPECT_EQ(store.Pin("a.example:443", "https://a.example").key_sha256, "") << corrupt;
+    ASSERT_TRUE(store.SaveToken("https://a.example", "t").ok()) << corrupt;
+    EXPECT_EQ(store.Token("https://a.example"), "t") << corrupt;
+    EXPECT_TRUE(ReadJson(path).is_object());
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cordon::client
