@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
 
 namespace cordon::ledger {
 
@@ -62,7 +63,8 @@ std::string RenderMarkdown(const OrderReport& report);
 // Escapes & < > " for HTML text and attribute values.
 std::string HtmlEscape(std::string_view s);
 // Backslash-escapes the characters that would make a Markdown table cell
-// a link, an emphasis, code, inline HTML or a new cell: | * _ ` < [
+// a link, an emphasis, code, inline HTML or a new cell (| * _ ` < [ and the
+// backslash itself); a line break becomes a space (it would end the row).
 std::string MarkdownEscape(std::string_view s);
 
 }  // namespace cordon::ledger

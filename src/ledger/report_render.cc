@@ -61,7 +61,14 @@ std::string HtmlEscape(std::string_view s) {
 std::string MarkdownEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '[') out += '\\';
+    if (c == '\n' || c == '\r') {
+      out += ' ';  // a line break would end the table row: the rest would be markup
+      continue;
+    }
+    // The backslash too: "\\|" must not turn into an escaped backslash and a live '|'.
+    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '[' || c == '\\') {
+      out += '\\';
+    }
     out += c;
   }
   return out;

@@ -125,6 +125,10 @@ TEST_F(ReportTest, RecordedTextIsEscapedInHtmlAndMarkdown) {
   EXPECT_NE(md.find("\\| \\[link](http://evil)"), std::string::npos);
   EXPECT_EQ(HtmlEscape("a&<>\"'"), "a&amp;&lt;&gt;&quot;'");
   EXPECT_EQ(MarkdownEscape("|*_`<[x"), "\\|\\*\\_\\`\\<\\[x");
+  // A backslash cannot cancel the escape of the next character...
+  EXPECT_EQ(MarkdownEscape("a\\| b"), "a\\\\\\| b");
+  // ...and a line break cannot end the row and start markup of its own.
+  EXPECT_EQ(MarkdownEscape("x\n| forged | row |\r\n"), "x \\| forged \\| row \\|  ");
 }
 
 TEST_F(ReportTest, EvidenceHasItsFormatAndProvesEachEntry) {
