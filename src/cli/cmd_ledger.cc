@@ -30,7 +30,7 @@ nlohmann::json B64List(const std::vector<Hash>& hashes) {
 Result<Ledger> OpenForReading(const LedgerArgs& args) {
   std::vector<std::string> warnings;
   auto l = Ledger::Open(LedgerDir(args), Ledger::Access::kRead, &warnings);
-  for (const auto& w : warnings) std::cerr << "cordon: warning: " << w << "\n";
+  for (const auto& w : warnings) std::cerr << FormatWarning(w);
   return l;
 }
 
@@ -61,8 +61,8 @@ Status Init(const InitArgs& a) {
     key.emplace(std::move(k));
   } else {
     key.emplace(sign::SecretKey::Generate());
-    std::cerr
-        << "cordon: no -k given: the ledger signs its checkpoints with a new key of its own\n";
+    std::cerr << FormatNote(
+        "no -k given: the ledger signs its checkpoints with a new key of its own");
   }
   CORDON_TRY(Ledger::Init(a.ledger.dir, a.origin, *key, ActorJson()));
   CORDON_ASSIGN_OR_RETURN(Ledger l, Ledger::Open(a.ledger.dir, Ledger::Access::kRead));
@@ -241,7 +241,7 @@ Status VerifyCommand(const VerifyArgs& a) {
     return r.ok() ? Status(Ok()) : Status(r.error());
   }
   if (!r.ok()) return r.error().WithContext("ledger " + dir);
-  for (const auto& w : r->warnings) std::cerr << "cordon: warning: " << w << "\n";
+  for (const auto& w : r->warnings) std::cerr << FormatWarning(w);
   std::cout << "ledger " << dir << ": " << Thousands(r->entries) << " entries and "
             << Thousands(r->checkpoints) << " checkpoints verify";
   if (!v) {

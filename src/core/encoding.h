@@ -16,6 +16,8 @@ std::string HexEncode(ByteView data);  // lowercase
 // "/-._~" percent-encoded, so that '?', '#', '%' and spaces stay path bytes.
 std::string PercentEncodePath(std::string_view path);
 Result<Bytes> HexDecode(std::string_view text);  // either case, even length
+// A count with thousands separators, as reports print it: "1,234,567".
+std::string Thousands(uint64_t n);
 
 enum class Base64Padding { kPadded, kUnpadded };
 

@@ -606,65 +606,54 @@ Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t t
   });
 }
 
-Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVerifier>& given) {
-  const std::string log_path = Join(dir, "ledger.log");
-  const std::string cp_path = Join(dir, "checkpoints.log");
-  int fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Error(ErrorCode::kNotFound, dir + ": no ledger here");
-    return IoError(log_path);
-  }
-  UniqueFd log(fd);
-  // Writers wait while the log is read (they lock only to append).
-  CORDON_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(fd, LOCK_SH, log_path));
-  CORDON_TRY(CheckMagic(fd, kLogMagic, log_path));
-  NoteVerifier verifier;
-  if (given) {
-    verifier = *given;
-  } else {
-    CORDON_ASSIGN_OR_RETURN(Bytes vkey, ReadFileLimited(Join(dir, "vkey"), 4096));
-    CORDON_ASSIGN_OR_RETURN(verifier, NoteVerifier::Parse(AsChars(vkey)));
-  }
-  VerifyReport report;
-  auto bad = [](std::string what) { return Error(ErrorCode::kAuthFailed, std::move(what)); };
+namespace {
 
-  // Every checkpoint: signed by the verifier, sizes never shrinking.
-  std::vector<ledger::Checkpoint> cps;
-  {
-    int cfd = open(cp_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (cfd < 0) return IoError(cp_path);
-    UniqueFd c(cfd);
-    CORDON_TRY(CheckMagic(cfd, kCheckpointsMagic, cp_path));
-    CORDON_ASSIGN_OR_RETURN(uint64_t cp_size, FileSize(cfd, cp_path));
-    Status each_ok = Ok();
-    CORDON_ASSIGN_OR_RETURN(
-        ScanEnd end,
-        ScanRecords(cfd, kCheckpointsMagic.size(), cp_size, cp_path,
-                    [&](const RecordView& r, uint64_t) -> Status {
-                      const std::string name = "checkpoint " + std::to_string(cps.size());
-                      auto cp = OpenCheckpoint(AsChars(r.payload), verifier);
-                      if (!cp) return bad(name + ": " + cp.error().message());
-                      if (!cps.empty() && cp->size < cps.back().size) {
-                        return bad(name + " (size " + std::to_string(cp->size) +
-                                   ") is smaller than the checkpoint before it (size " +
-                                   std::to_string(cps.back().size) + ")");
-                      }
-                      cps.push_back(*cp);
-                      return Ok();
-                    }));
-    if (end.status == RecordStatus::kBad) {
-      return bad("checkpoint " + std::to_string(cps.size()) + ": damaged record in " + cp_path);
-    }
-    if (end.status == RecordStatus::kIncomplete) {
-      report.warnings.push_back(cp_path +
-                                ": an interrupted checkpoint write at the end (dropped "
-                                "the next time the ledger is written)");
-    }
-  }
-  report.checkpoints = cps.size();
+Error Bad(std::string what) { return Error(ErrorCode::kAuthFailed, std::move(what)); }
 
-  // Every entry: its checksum (= leaf hash) recomputed, its seq in place;
-  // the root at each checkpoint's size recomputed from a compact range.
+// Every checkpoint of checkpoints.log, each signed by `verifier`, sizes never
+// shrinking. An interrupted write at the end is a warning in `report`.
+Result<std::vector<Checkpoint>> VerifyCheckpoints(const std::string& cp_path,
+                                                  const NoteVerifier& verifier,
+                                                  VerifyReport& report) {
+  int cfd = open(cp_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (cfd < 0) return IoError(cp_path);
+  UniqueFd c(cfd);
+  CORDON_TRY(CheckMagic(cfd, kCheckpointsMagic, cp_path));
+  CORDON_ASSIGN_OR_RETURN(uint64_t cp_size, FileSize(cfd, cp_path));
+  std::vector<Checkpoint> cps;
+  CORDON_ASSIGN_OR_RETURN(
+      ScanEnd end, ScanRecords(cfd, kCheckpointsMagic.size(), cp_size, cp_path,
+                               [&](const RecordView& r, uint64_t) -> Status {
+                                 const std::string name =
+                                     "checkpoint " + std::to_string(cps.size());
+                                 auto cp = OpenCheckpoint(AsChars(r.payload), verifier);
+                                 if (!cp) return Bad(name + ": " + cp.error().message());
+                                 if (!cps.empty() && cp->size < cps.back().size) {
+                                   return Bad(name + " (size " + std::to_string(cp->size) +
+                                              ") is smaller than the checkpoint before it (size " +
+                                              std::to_string(cps.back().size) + ")");
+                                 }
+                                 cps.push_back(*cp);
+                                 return Ok();
+                               }));
+  if (end.status == RecordStatus::kBad) {
+    return Bad("checkpoint " + std::to_string(cps.size()) + ": damaged record in " + cp_path);
+  }
+  if (end.status == RecordStatus::kIncomplete) {
+    report.warnings.push_back(cp_path +
+                              ": an interrupted checkpoint write at the end (dropped "
+                              "the next time the ledger is written)");
+  }
+  return cps;
+}
+
+// Every entry of the log (open as `fd`): its checksum (= leaf hash)
+// recomputed, its seq in place; the root at each checkpoint's size
+// recomputed from a compact range and compared with the signed one. Counts
+// the entries in `report`, with a warning for a torn tail outside what the
+// checkpoints cover and for entries no checkpoint covers yet.
+Status VerifyEntries(int fd, const std::string& log_path, const std::vector<Checkpoint>& cps,
+                     VerifyReport& report) {
   struct Node {
     Hash hash;
     uint64_t size;
@@ -681,7 +670,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
   auto check_checkpoints = [&]() -> Status {
     while (next_cp < cps.size() && cps[next_cp].size == index) {
       if (root() != cps[next_cp].root) {
-        return bad("checkpoint " + std::to_string(next_cp) + " (size " + std::to_string(index) +
+        return Bad("checkpoint " + std::to_string(next_cp) + " (size " + std::to_string(index) +
                    "): its root does not match the entries: an entry before " +
                    std::to_string(index) + " was altered, removed or reordered");
       }
@@ -697,7 +686,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
                   [&](const RecordView& r, uint64_t) -> Status {
                     auto seq = EntrySeq(AsChars(r.payload));
                     if (!seq || *seq != index) {
-                      return bad("entry " + std::to_string(index) + ": its seq field is " +
+                      return Bad("entry " + std::to_string(index) + ": its seq field is " +
                                  (seq ? std::to_string(*seq) : "missing") +
                                  " (entries were reordered or spliced)");
                     }
@@ -720,7 +709,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
   }
   if (torn) {
     if (index < covered) {
-      return bad("entry " + std::to_string(index) +
+      return Bad("entry " + std::to_string(index) +
                  ": damaged record (its checksum or length is wrong) inside what checkpoint " +
                  std::to_string(cps.size() - 1) + " covers");
     }
@@ -730,7 +719,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
                               "time the ledger is written");
   }
   if (next_cp < cps.size()) {
-    return bad("checkpoint " + std::to_string(next_cp) + " covers " +
+    return Bad("checkpoint " + std::to_string(next_cp) + " covers " +
                std::to_string(cps[next_cp].size) + " entries but the log holds " +
                std::to_string(index) + ": entries were deleted");
   }
@@ -740,7 +729,36 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
                               " are not yet covered by a checkpoint (the next command that "
                               "writes the ledger signs one)");
   }
-  if (cps.empty()) return bad(cp_path + ": no checkpoint at all");
+  return Ok();
+}
+
+}  // namespace
+
+Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVerifier>& given) {
+  const std::string log_path = Join(dir, "ledger.log");
+  const std::string cp_path = Join(dir, "checkpoints.log");
+  int fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error(ErrorCode::kNotFound, dir + ": no ledger here");
+    return IoError(log_path);
+  }
+  UniqueFd log(fd);
+  // Writers wait while the log is read (they lock only to append).
+  CORDON_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(fd, LOCK_SH, log_path));
+  CORDON_TRY(CheckMagic(fd, kLogMagic, log_path));
+  NoteVerifier verifier;
+  if (given) {
+    verifier = *given;
+  } else {
+    CORDON_ASSIGN_OR_RETURN(Bytes vkey, ReadFileLimited(Join(dir, "vkey"), 4096));
+    CORDON_ASSIGN_OR_RETURN(verifier, NoteVerifier::Parse(AsChars(vkey)));
+  }
+  VerifyReport report;
+  CORDON_ASSIGN_OR_RETURN(std::vector<Checkpoint> cps,
+                          VerifyCheckpoints(cp_path, verifier, report));
+  report.checkpoints = cps.size();
+  CORDON_TRY(VerifyEntries(fd, log_path, cps, report));
+  if (cps.empty()) return Bad(cp_path + ": no checkpoint at all");
   return report;
 }
 

@@ -1,0 +1,146 @@
+// Rendering the controller's report: the evidence JSON, HTML and Markdown.
+// Everything that comes from the ledger is escaped: an entry's text (a
+// person's name, an error message) is data, never markup.
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+#include "ledger/report.h"
+
+namespace cordon::ledger {
+namespace {
+
+std::string Title(const OrderReport& r) { return "What was done under order " + r.order_id; }
+
+std::string Intro(const OrderReport& r) {
+  return "This report lists every operation cordon recorded under this order, in the order they "
+         "happened. Each line is an entry of a tamper-evident ledger (" +
+         r.origin +
+         "): the evidence at the end lets anyone check, without trusting the vendor or cordon, "
+         "that these entries are exactly those the ledger signed, and that none was altered. "
+         "Keep the checkpoint: a later report must extend it (`cordon ledger consistency`).";
+}
+
+// Follows the verifier key in both formats (plain text: nothing to escape).
+constexpr std::string_view kHowToCheck =
+    ". Compare it with the one you were given. The evidence below holds the signed "
+    "checkpoint (a C2SP signed note), each entry's exact bytes (base64) and its RFC 6962 "
+    "inclusion proof; docs/ledger.md explains the check step by step.";
+
+// JSON inside <script>: "</" would end the element early, so it is written
+// "<\/" (the same string to a JSON parser).
+std::string ScriptSafe(std::string t) {
+  for (size_t p = 0; (p = t.find("</", p)) != std::string::npos; p += 3) t.replace(p, 2, "<\\/");
+  return t;
+}
+
+}  // namespace
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string MarkdownEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\r') {
+      out += ' ';  // a line break would end the table row: the rest would be markup
+      continue;
+    }
+    // The backslash too: "\\|" must not turn into an escaped backslash and a live '|'.
+    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '[' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string EvidenceJson(const OrderReport& r) {
+  nlohmann::ordered_json evidence;
+  evidence["format"] = "cordon-report-evidence-v1";
+  evidence["order_id"] = r.order_id;
+  evidence["vkey"] = r.vkey;
+  evidence["checkpoint"] = r.checkpoint;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& ev : r.events) {
+    nlohmann::ordered_json proof = nlohmann::ordered_json::array();
+    for (const auto& h : ev.proof) proof.push_back(Base64Encode(h));
+    list.push_back({{"index", ev.index},
+                    {"entry", Base64Encode(AsBytes(ev.entry))},
+                    {"leaf_hash", Base64Encode(ev.leaf)},
+                    {"proof", proof}});
+  }
+  evidence["entries"] = list;
+  return evidence.dump(1);
+}
+
+std::string RenderHtml(const OrderReport& r) {
+  const std::string title = Title(r);
+  std::string doc =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
+      HtmlEscape(title) +
+      "</title>\n<style>body{font:15px/1.5 system-ui,sans-serif;max-width:70em;margin:2em "
+      "auto;padding:0 1em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:"
+      "1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}th{background:#f3f3f3}"
+      ".refused,.failed,.noperson{color:#a00;font-weight:600}pre{background:#f6f6f6;padding:1em;"
+      "overflow-x:auto;font-size:12px}</style>\n</head><body>\n<h1>" +
+      HtmlEscape(title) + "</h1>\n<p>" + HtmlEscape(Intro(r)) + "</p>\n";
+  doc +=
+      "<table id=\"events\"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th>"
+      "<th>Outcome</th></tr></thead><tbody>\n";
+  for (const auto& ev : r.events) {
+    doc += "<tr><td>" + std::to_string(ev.index) + "</td><td>" + HtmlEscape(ev.time) + "</td><td" +
+           (ev.no_person ? " class=\"noperson\"" : "") + ">" + HtmlEscape(ev.who) + "</td><td>" +
+           HtmlEscape(ev.what) + "</td><td class=\"" + HtmlEscape(ev.outcome) + "\">" +
+           HtmlEscape(ev.outcome_text) + "</td></tr>\n";
+  }
+  doc += "</tbody></table>\n";
+  if (r.events.empty())
+    doc += "<p><strong>No operation is recorded under this order.</strong></p>\n";
+  const std::string evidence = EvidenceJson(r);
+  doc += "<h2>How to check this report</h2>\n<p>The ledger's verifier key is <code>" +
+         HtmlEscape(r.vkey) + "</code>" + std::string(kHowToCheck) +
+         "</p>\n<h3>Signed checkpoint</h3>\n<pre id=\"checkpoint\">" + HtmlEscape(r.checkpoint) +
+         "</pre>\n<h3>Evidence</h3>\n<script type=\"application/json\" id=\"cordon-evidence\">\n" +
+         ScriptSafe(evidence) + "\n</script>\n<pre>" + HtmlEscape(evidence) +
+         "</pre>\n</body></html>\n";
+  return doc;
+}
+
+std::string RenderMarkdown(const OrderReport& r) {
+  // The title and intro are our own text: the intro is not escaped.
+  std::string doc = "# " + MarkdownEscape(Title(r)) + "\n\n" + Intro(r) + "\n\n";
+  doc += "| # | When (UTC) | Who | What | Outcome |\n|---|---|---|---|---|\n";
+  for (const auto& ev : r.events) {
+    const std::string who = MarkdownEscape(ev.who);
+    doc += "| " + std::to_string(ev.index) + " | " + MarkdownEscape(ev.time) + " | " +
+           (ev.no_person ? "<span style=\"color:#a00\">**" + who + "**</span>" : who) + " | " +
+           MarkdownEscape(ev.what) + " | " + MarkdownEscape(ev.outcome_text) + " |\n";
+  }
+  if (r.events.empty()) doc += "\n**No operation is recorded under this order.**\n";
+  doc += "\n## How to check this report\n\nThe ledger's verifier key is `" + r.vkey + "`" +
+         std::string(kHowToCheck) + "\n\n### Signed checkpoint\n\n```\n" + r.checkpoint +
+         "```\n\n### Evidence\n\n```json\n" + EvidenceJson(r) + "\n```\n";
+  return doc;
+}
+
+}  // namespace cordon::ledger

@@ -1,0 +1,199 @@
+#include "ledger/report.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+#include "ledger/merkle.h"
+
+namespace cordon::ledger {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json Actor(const std::string& person) {
+  nlohmann::json a = {{"user", "ana"}, {"host", "lab"}, {"person", nullptr}};
+  if (!person.empty()) a["person"] = {{"name", person}, {"key_id", "1A2B3C4D5E6F7081"}};
+  return a;
+}
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cordon-report-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    tmp_ = tmpl;
+    ASSERT_TRUE(
+        Ledger::Init(tmp_ + "/ledger", "lab.example/ledger", sign::SecretKey::Generate()).ok());
+    auto l = Ledger::Open(tmp_ + "/ledger", Ledger::Access::kAppend);
+    ASSERT_TRUE(l.ok());
+    ledger_.emplace(std::move(*l));
+    ledger_->SetClockForTesting([] { return std::string("2026-11-22T18:00:00Z"); });
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+
+  void Append(nlohmann::json event) { ASSERT_TRUE(ledger_->Append({std::move(event)}).ok()); }
+  OrderReport Build(std::string_view order) {
+    auto note = ledger_->Checkpoint();
+    EXPECT_TRUE(note.ok());
+    auto r = BuildOrderReport(*ledger_, order, *note);
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    return *r;
+  }
+
+  std::string tmp_;
+  std::optional<Ledger> ledger_;
+};
+
+TEST_F(ReportTest, ListsTheOrdersEventsInLedgerOrderOnly) {
+  Append({{"action", "order.sign"},
+          {"actor", Actor("Ana Martin")},
+          {"key_id", "1A2B"},
+          {"order", {{"id", "LIS-1"}}},
+          {"outcome", "ok"}});
+  Append({{"action", "extract"},
+          {"actor", Actor("")},
+          {"order", {{"id", "LIS-2"}}},
+          {"outcome", "ok"}});
+  // Mentions "LIS-1" as an id, but not as the order's.
+  Append(
+      {{"action", "plan"}, {"actor", Actor("")}, {"grant", {{"id", "LIS-1"}}}, {"outcome", "ok"}});
+  Append({{"action", "extract"},
+          {"actor", Actor("")},
+          {"order", {{"id", "LIS-1"}}},
+          {"tables", {{{"name", "patients"}, {"rows_read", 1500}, {"rows_written", 1200}}}},
+          {"outcome", "refused"},
+          {"error", "the order has expired"}});
+  const OrderReport r = Build("LIS-1");
+  EXPECT_EQ(r.order_id, "LIS-1");
+  EXPECT_EQ(r.origin, "lab.example/ledger");
+  EXPECT_EQ(r.checkpoint_size, 5u);  // the creation event, then four
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].index, 1u);
+  EXPECT_EQ(r.events[1].index, 4u);
+  EXPECT_EQ(r.events[0].what, "Signed the order with key 1A2B.");
+  EXPECT_EQ(r.events[0].outcome_text, "done");
+  EXPECT_EQ(r.events[0].time, "2026-11-22T18:00:00Z");
+  EXPECT_EQ(r.events[1].what,
+            "Extracted and sealed a package. Left: patients: 1,200 rows of 1,500.");
+  EXPECT_EQ(r.events[1].outcome, "refused");
+  EXPECT_EQ(r.events[1].outcome_text, "REFUSED: the order has expired");
+}
+
+TEST_F(ReportTest, AMissingPersonIsShownAsSuch) {
+  Append(
+      {{"action", "open"}, {"actor", Actor("")}, {"order", {{"id", "LIS-1"}}}, {"outcome", "ok"}});
+  Append({{"action", "open"},
+          {"actor", Actor("Ana Martin")},
+          {"order", {{"id", "LIS-1"}}},
+          {"outcome", "ok"}});
+  const OrderReport r = Build("LIS-1");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_TRUE(r.events[0].no_person);
+  EXPECT_EQ(r.events[0].who, "ana@lab — no personal key");
+  EXPECT_FALSE(r.events[1].no_person);
+  EXPECT_EQ(r.events[1].who, "Ana Martin (key 1A2B3C4D5E6F7081; ana@lab)");
+  const std::string html = RenderHtml(r);
+  EXPECT_NE(html.find("<td class=\"noperson\">ana@lab — no personal key</td>"), std::string::npos);
+  EXPECT_EQ(html.find("class=\"noperson\">Ana"), std::string::npos);
+  const std::string md = RenderMarkdown(r);
+  EXPECT_NE(md.find("<span style=\"color:#a00\">**ana@lab — no personal key**</span>"),
+            std::string::npos);
+}
+
+TEST_F(ReportTest, RecordedTextIsEscapedInHtmlAndMarkdown) {
+  const std::string name = "Ana <script>alert(1)</script>";
+  const std::string error = "bad \"x\" & <img src=x onerror=alert(2)> | [link](http://evil)";
+  Append({{"action", "open"},
+          {"actor", Actor(name)},
+          {"order", {{"id", "LIS-1"}}},
+          {"outcome", "failed"},
+          {"error", error}});
+  const OrderReport r = Build("LIS-1");
+  const std::string html = RenderHtml(r);
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_NE(html.find("Ana &lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("FAILED: bad &quot;x&quot; &amp; &lt;img"), std::string::npos);
+  // Only our own script element, and the evidence inside cannot close it.
+  EXPECT_EQ(html.find("</script>"), html.rfind("</script>"));
+  const std::string md = RenderMarkdown(r);
+  EXPECT_NE(md.find("Ana \\<script>alert(1)\\</script>"), std::string::npos);
+  EXPECT_NE(md.find("\\| \\[link](http://evil)"), std::string::npos);
+  EXPECT_EQ(HtmlEscape("a&<>\"'"), "a&amp;&lt;&gt;&quot;'");
+  EXPECT_EQ(MarkdownEscape("|*_`<[x"), "\\|\\*\\_\\`\\<\\[x");
+  // A backslash cannot cancel the escape of the next character...
+  EXPECT_EQ(MarkdownEscape("a\\| b"), "a\\\\\\| b");
+  // ...and a line break cannot end the row and start markup of its own.
+  EXPECT_EQ(MarkdownEscape("x\n| forged | row |\r\n"), "x \\| forged \\| row \\|  ");
+}
+
+TEST_F(ReportTest, EvidenceHasItsFormatAndProvesEachEntry) {
+  Append(
+      {{"action", "plan"}, {"actor", Actor("")}, {"order", {{"id", "LIS-1"}}}, {"outcome", "ok"}});
+  Append({{"action", "extract"},
+          {"actor", Actor("")},
+          {"order", {{"id", "LIS-1"}}},
+          {"outcome", "ok"}});
+  const OrderReport r = Build("LIS-1");
+  const std::string text = EvidenceJson(r);
+  const nlohmann::json e = nlohmann::json::parse(text);
+  EXPECT_EQ(e["format"], "cordon-report-evidence-v1");
+  EXPECT_EQ(e["order_id"], "LIS-1");
+  EXPECT_EQ(e["vkey"], ledger_->verifier().Format());
+  EXPECT_EQ(e["checkpoint"], r.checkpoint);
+  EXPECT_EQ(text.find("\"format\""), 3u);  // first, indented by one space
+  ASSERT_EQ(e["entries"].size(), 2u);
+  auto cp = OpenCheckpoint(r.checkpoint, ledger_->verifier());
+  ASSERT_TRUE(cp.ok());
+  for (size_t i = 0; i < 2; ++i) {
+    const nlohmann::json& x = e["entries"][i];
+    EXPECT_EQ(x["index"], r.events[i].index);
+    auto entry = Base64Decode(x["entry"].get<std::string>());
+    ASSERT_TRUE(entry.ok());
+    EXPECT_EQ(AsChars(*entry), r.events[i].entry);
+    const Hash leaf = LeafHash(*entry);
+    EXPECT_EQ(x["leaf_hash"], Base64Encode(leaf));
+    std::vector<Hash> proof;
+    for (const auto& p : x["proof"]) {
+      auto b = Base64Decode(p.get<std::string>());
+      ASSERT_TRUE(b.ok());
+      ASSERT_EQ(b->size(), 32u);
+      Hash h;
+      std::copy(b->begin(), b->end(), h.begin());
+      proof.push_back(h);
+    }
+    EXPECT_TRUE(VerifyInclusion(x["index"].get<uint64_t>(), cp->size, leaf, proof, cp->root));
+  }
+  // The HTML embeds the same evidence, readable by a JSON parser.
+  const std::string html = RenderHtml(r);
+  const std::string open = "<script type=\"application/json\" id=\"cordon-evidence\">\n";
+  const size_t from = html.find(open) + open.size();
+  EXPECT_EQ(nlohmann::json::parse(html.substr(from, html.find("\n</script>") - from)), e);
+}
+
+TEST_F(ReportTest, AnOrderWithoutEventsSaysSo) {
+  const OrderReport r = Build("LIS-9");
+  EXPECT_TRUE(r.events.empty());
+  EXPECT_NE(RenderHtml(r).find("No operation is recorded under this order."), std::string::npos);
+  EXPECT_NE(RenderMarkdown(r).find("**No operation is recorded under this order.**"),
+            std::string::npos);
+  EXPECT_TRUE(nlohmann::json::parse(EvidenceJson(r))["entries"].empty());
+}
+
+TEST_F(ReportTest, RefusesACheckpointSignedByAnotherKey) {
+  const std::string other = tmp_ + "/other";
+  ASSERT_TRUE(Ledger::Init(other, "lab.example/ledger", sign::SecretKey::Generate()).ok());
+  auto o = Ledger::Open(other, Ledger::Access::kAppend);
+  ASSERT_TRUE(o.ok());
+  auto note = o->Checkpoint();
+  ASSERT_TRUE(note.ok());
+  auto r = BuildOrderReport(*ledger_, "LIS-1", *note);
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace cordon::ledger
