@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/encoding.h"
 #include "core/diagnostic.h"
 #include "testdata/corpus.h"
 #include "testdata/cpr_dk.h"

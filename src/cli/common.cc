@@ -185,15 +185,6 @@ int Fail(const Error& error) {
 
 int Finish(const Status& status) { return status.ok() ? kExitOk : Fail(status.error()); }
 
-std::string Thousands(uint64_t n) {
-  std::string digits = std::to_string(n), s;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
-    s += digits[i];
-  }
-  return s;
-}
-
 std::string NowUtc() { return UtcNowText(); }
 
 }  // namespace cordon::cli

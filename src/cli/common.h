@@ -80,8 +80,6 @@ Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::s
 int Fail(const Error& error);
 int Finish(const Status& status);
 
-// 1234567 → "1,234,567", for counts people read.
-std::string Thousands(uint64_t n);
 
 // Current UTC time as RFC 3339 ("2026-11-22T18:00:00Z").
 std::string NowUtc();
