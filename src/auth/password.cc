@@ -6,6 +6,8 @@
 #include <cctype>
 #include <string>
 
+#include "core/strings.h"
+
 namespace cordon::auth {
 namespace {
 
@@ -29,13 +31,6 @@ constexpr std::string_view kCommon[] = {
     "trustno1trustno1", "starwars1234",  "whatever1234",     "computer1234",   "internet1234",
     "bonjour12345",     "soleil123456",  "marseille1313",    "doctolib1234",   "hopital12345"};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 size_t CodePoints(std::string_view s) {
   return static_cast<size_t>(std::count_if(
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -46,7 +41,7 @@ bool HasLongRun(std::string_view p) {
   static constexpr std::string_view kRows[] = {
       "abcdefghijklmnopqrstuvwxyz", "0123456789012345678901", "qwertyuiopasdfghjklzxcvbnm",
       "azertyuiopqsdfghjklmwxcvbn"};
-  const std::string lower = Lower(p);
+  const std::string lower = AsciiLower(p);
   for (std::string_view row : kRows) {
     for (size_t i = 0; i + 8 <= row.size(); ++i) {
       if (lower.find(row.substr(i, 8)) != std::string::npos) return true;
@@ -66,7 +61,7 @@ Status CheckPassword(const SecretBuffer& password, std::string_view name, std::s
   std::string_view p(reinterpret_cast<const char*>(password.RevealBytes().data()), password.size());
   if (CodePoints(p) < kMinPasswordLength) return Refused("shorter than 12 characters");
   if (p.size() > kMaxPasswordLength) return Refused("longer than 256 bytes");
-  const std::string lower = Lower(p);
+  const std::string lower = AsciiLower(p);
   if (std::all_of(p.begin(), p.end(), [&](char c) { return c == p[0]; })) {
     return Refused("one character repeated");
   }
@@ -74,12 +69,12 @@ Status CheckPassword(const SecretBuffer& password, std::string_view name, std::s
     if (lower == common) return Refused("it is one of the most common passwords");
   }
   if (HasLongRun(p)) return Refused("it contains a keyboard or alphabet run");
-  const std::string user = Lower(email.substr(0, email.find('@')));
+  const std::string user = AsciiLower(email.substr(0, email.find('@')));
   if (user.size() >= 4 && lower.find(user) != std::string::npos) {
     return Refused("it contains your e-mail address");
   }
   // Any part of the name of 4 letters or more.
-  std::string lname = Lower(name);
+  std::string lname = AsciiLower(name);
   for (size_t i = 0; i < lname.size();) {
     size_t j = lname.find(' ', i);
     if (j == std::string::npos) j = lname.size();

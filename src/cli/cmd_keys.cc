@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/diagnostic.h"
+#include "core/utc_time.h"
 #include "sign/minisign.h"
 #include "sign/person.h"
 
@@ -30,7 +31,7 @@ Status Keygen(const KeygenArgs& args) {
     return Ok();
   }
   age::X25519Identity identity = age::X25519Identity::Generate();
-  SecretBuffer file = age::FormatIdentityFile(identity, NowUtc());
+  SecretBuffer file = age::FormatIdentityFile(identity, UtcNowText());
   if (args.output.empty()) {
     if (::isatty(STDOUT_FILENO)) {
       std::cerr << FormatWarning(
@@ -39,7 +40,7 @@ Status Keygen(const KeygenArgs& args) {
     FdSink out(STDOUT_FILENO);
     return out.Write(file.RevealBytes());
   }
-  CORDON_TRY(WriteFileAtomic(args.output, file.RevealBytes(), 0600, Overwrite::kRefuse));
+  CORDON_TRY(WriteSecretFile(args.output, file));
   std::cout << identity.Recipient().Encode() << "\n";
   return Ok();
 }
@@ -70,7 +71,7 @@ Status SignKeygen(const SignKeygenArgs& a) {
     CORDON_ASSIGN_OR_RETURN(sign::Signature s, sign::SignKeyStatement(key));
     statement.emplace(std::move(s));
   }
-  CORDON_TRY(WriteFileAtomic(a.output, key.Format().RevealBytes(), 0600, Overwrite::kRefuse));
+  CORDON_TRY(WriteSecretFile(a.output, key.Format()));
   CORDON_TRY(
       WriteFileAtomic(pub_path, AsBytes(key.public_key().Format()), 0644, Overwrite::kRefuse));
   if (statement) {

@@ -9,6 +9,7 @@
 #include "cli/ledger_io.h"
 #include "cli/order_io.h"
 #include "core/diagnostic.h"
+#include "core/utc_time.h"
 #include "pipeline/binding.h"
 #include "sign/minisign.h"
 
@@ -106,7 +107,7 @@ Status SignOrder(const OrderSignArgs& a, nlohmann::json& event) {
   MemorySource m(text);
   CORDON_ASSIGN_OR_RETURN(
       sign::Signature sig,
-      sign::Sign(key, m, "cordon order " + loaded.order.id + " signed " + NowUtc()));
+      sign::Sign(key, m, "cordon order " + loaded.order.id + " signed " + UtcNowText()));
   CORDON_TRY(WriteFileAtomic(a.order + ".minisig", AsBytes(sig.Format())));
   std::cout << "signed order " << loaded.order.id << " with key " << sign::KeyIdHex(key.key_id())
             << ": " << a.order << ".minisig\n";

@@ -16,7 +16,7 @@ namespace {
 
 Status NewKey(const std::string& output) {
   pseudo::PseudonymKey key = pseudo::PseudonymKey::Generate();
-  CORDON_TRY(WriteFileAtomic(output, key.FileText().RevealBytes(), 0600, Overwrite::kRefuse));
+  CORDON_TRY(WriteSecretFile(output, key.FileText()));
   // The id alone on stdout, for scripts: pseudonym_key_id = "$(cordon pseudokey new -o k)".
   std::cout << key.id() << "\n";
   std::cerr << "cordon: wrote " << output

@@ -6,8 +6,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "core/encoding.h"
 #include "core/diagnostic.h"
+#include "core/encoding.h"
 #include "testdata/corpus.h"
 #include "testdata/cpr_dk.h"
 #include "testdata/lis_fr.h"

@@ -11,7 +11,6 @@
 #include <iostream>
 
 #include "core/diagnostic.h"
-#include "core/utc_time.h"
 
 namespace cordon::cli {
 
@@ -184,7 +183,5 @@ int Fail(const Error& error) {
 }
 
 int Finish(const Status& status) { return status.ok() ? kExitOk : Fail(status.error()); }
-
-std::string NowUtc() { return UtcNowText(); }
 
 }  // namespace cordon::cli

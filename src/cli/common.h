@@ -80,8 +80,4 @@ Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::s
 int Fail(const Error& error);
 int Finish(const Status& status);
 
-
-// Current UTC time as RFC 3339 ("2026-11-22T18:00:00Z").
-std::string NowUtc();
-
 }  // namespace cordon::cli

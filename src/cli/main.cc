@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "core/diagnostic.h"
 #include "core/file.h"
+#include "core/version.h"
 
 namespace {
 
@@ -16,7 +17,7 @@ int Run(int argc, char** argv) {
       "minisign's. Run `cordon COMMAND --help` for each command.",
       "cordon");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "cordon 0.1.0");
+  app.set_version_flag("--version", std::string("cordon ") + cordon::kVersion);
   int exit_code = cordon::kExitOk;
   cordon::cli::RegisterKeyCommands(app, &exit_code);
   cordon::cli::RegisterAgeCommands(app, &exit_code);

@@ -16,11 +16,7 @@ namespace cordon {
 namespace {
 
 Error IoError(std::string_view what, const std::string& path) {
-  int err = errno;
-  ErrorCode code = ErrorCode::kIo;
-  if (err == ENOENT) code = ErrorCode::kNotFound;
-  if (err == EEXIST) code = ErrorCode::kAlreadyExists;
-  return Error(code, std::string(what) + " " + path + ": " + std::strerror(err));
+  return ErrnoError(std::string(what) + " " + path);
 }
 
 std::string DirectoryOf(const std::string& path) {
@@ -282,6 +278,18 @@ Status WriteFileAtomic(const std::string& path, ByteView data, mode_t mode, Over
   CORDON_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(path, mode, overwrite));
   CORDON_TRY(file.Write(data));
   return file.Commit();
+}
+
+Error ErrnoError(std::string_view what) {
+  const int err = errno;
+  ErrorCode code = ErrorCode::kIo;
+  if (err == ENOENT) code = ErrorCode::kNotFound;
+  if (err == EEXIST) code = ErrorCode::kAlreadyExists;
+  return Error(code, std::string(what) + ": " + std::strerror(err));
+}
+
+Status WriteSecretFile(const std::string& path, const SecretBuffer& secret) {
+  return WriteFileAtomic(path, secret.RevealBytes(), 0600, Overwrite::kRefuse);
 }
 
 void InstallInterruptCleanup() {

@@ -121,6 +121,17 @@ class AtomicFile final : public ByteSink {
 Status WriteFileAtomic(const std::string& path, ByteView data, mode_t mode = 0644,
                        Overwrite overwrite = Overwrite::kReplace);
 
+// The error of a failed system call, from errno (read at once):
+// "<what>: <strerror>", with kNotFound for ENOENT, kAlreadyExists for
+// EEXIST and kIo otherwise, so the same failure has the same code (and exit
+// code) in every layer.
+Error ErrnoError(std::string_view what);
+
+// Writes key material to a new file, mode 0600, atomically; never replaces
+// an existing file (a key overwritten by accident is a key lost). The one
+// way secrets reach a disk, so no caller has to reveal one to save it.
+Status WriteSecretFile(const std::string& path, const SecretBuffer& secret);
+
 // Installs SIGINT/SIGTERM/SIGHUP handlers that remove every pending
 // AtomicFile temporary before the process dies. Call once from main().
 void InstallInterruptCleanup();

@@ -52,6 +52,10 @@ class [[nodiscard]] Error {
   std::string hint_;
 };
 
+// Accessing the wrong alternative of a Result (value() of an error, error()
+// of a value) is a programming error, not an input error: it aborts.
+[[noreturn]] void AbortOnBadResultAccess();
+
 // A value of type T or an Error. Accessing value() of an error aborts: that is
 // a programming error, not an input error.
 template <typename T>
@@ -71,7 +75,11 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { return std::get<1>(state_); }
+  // The error; like value() on an error, error() on a value aborts.
+  const Error& error() const {
+    if (ok()) AbortOnBadResultAccess();
+    return std::get<1>(state_);
+  }
 
  private:
   void Checked() const;
@@ -87,7 +95,11 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { return error_; }
+  // The error; error() of a success aborts (there is none to report).
+  const Error& error() const {
+    if (ok_) AbortOnBadResultAccess();
+    return error_;
+  }
 
  private:
   Error error_{ErrorCode::kInternal, ""};
@@ -95,8 +107,6 @@ class [[nodiscard]] Result<void> {
 };
 
 using Status = Result<void>;
-
-[[noreturn]] void AbortOnBadResultAccess();
 
 template <typename T>
 void Result<T>::Checked() const {
@@ -120,7 +130,9 @@ inline Status Ok() { return {}; }
   } while (0)
 
 // CORDON_ASSIGN_OR_RETURN(decl, expr): evaluates a Result<T>, returns its
-// error, or moves its value into `decl` (e.g. `auto key`).
+// error, or moves its value into `decl` (e.g. `auto key`). It expands to
+// three statements (so that `decl` is declared in the enclosing scope):
+// never write it as the body of an unbraced if, else or loop.
 #define CORDON_ASSIGN_OR_RETURN(decl, expr) \
   CORDON_ASSIGN_OR_RETURN_IMPL(CORDON_CONCAT(cordon_result_, __LINE__), decl, expr)
 #define CORDON_ASSIGN_OR_RETURN_IMPL(tmp, decl, expr) \

@@ -10,6 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "core/utc_time.h"
 #include "crypto/random.h"
 #include "exchange/accounts.h"
@@ -22,12 +23,6 @@ namespace fs = std::filesystem;
 constexpr const char* kColumns =
     "id, order_id, uploader_id, uploaded_at, bytes, delete_by, files, status, recipients, "
     "deletion_seq, deletion_reason, confirmed_by, deleted_at, signer";
-
-bool IsHex64(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 std::string FilesJson(const std::vector<pipeline::ManifestTable>& files) {
   nlohmann::json j = nlohmann::json::array();

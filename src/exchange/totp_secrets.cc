@@ -57,7 +57,7 @@ Result<SecretBuffer> LoadOrCreateSecretsKey(const std::string& data_dir) {
   if (!PathExists(path)) {
     SecretBuffer fresh(ChaCha20Poly1305::kKeySize);
     crypto::RandomBytes(fresh.RevealMutable());
-    Status made = WriteFileAtomic(path, fresh.RevealBytes(), 0600, Overwrite::kRefuse);
+    Status made = WriteSecretFile(path, fresh);
     if (!made.ok() && made.error().code() != ErrorCode::kAlreadyExists) return made.error();
   }
   CORDON_ASSIGN_OR_RETURN(std::optional<SecretBuffer> key, LoadSecretsKey(data_dir));

@@ -7,17 +7,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/file.h"
+
 namespace cordon::ledger {
-namespace {
-
-Error IoError(const std::string& what) {
-  return Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
-}
-
-}  // namespace
 
 Result<HashLevels> HashLevels::Open(const std::string& dir, bool writable) {
-  if (writable && mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return IoError(dir);
+  if (writable && mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError(dir);
   HashLevels h;
   h.dir_ = dir;
   for (int k = 0; k < kLevels; ++k) {
@@ -25,14 +20,14 @@ Result<HashLevels> HashLevels::Open(const std::string& dir, bool writable) {
     int fd = open(path.c_str(), (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
     if (fd < 0) {
       if (!writable && errno == ENOENT) break;
-      return IoError(path);
+      return ErrnoError(path);
     }
     h.fds_[k] = UniqueFd(fd);
     struct stat st {};
-    if (fstat(fd, &st) != 0) return IoError(path);
+    if (fstat(fd, &st) != 0) return ErrnoError(path);
     h.count_[k] = h.flushed_[k] = static_cast<uint64_t>(st.st_size) / 32;
     if (static_cast<uint64_t>(st.st_size) % 32 != 0 && writable) {
-      if (ftruncate(fd, static_cast<off_t>(h.count_[k] * 32)) != 0) return IoError(path);
+      if (ftruncate(fd, static_cast<off_t>(h.count_[k] * 32)) != 0) return ErrnoError(path);
     }
   }
   return h;
@@ -88,7 +83,7 @@ Status HashLevels::Flush() {
       ssize_t n = pwrite(fds_[k].get(), p.data() + done, p.size() - done,
                          static_cast<off_t>(flushed_[k] * 32 + done));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return IoError(dir_ + "/" + std::to_string(k));
+      if (n <= 0) return ErrnoError(dir_ + "/" + std::to_string(k));
       done += static_cast<size_t>(n);
     }
     flushed_[k] = count_[k];
@@ -103,7 +98,7 @@ Status HashLevels::Truncate(uint64_t n) {
     uint64_t keep = n >> k;
     if (count_[k] <= keep) continue;
     if (ftruncate(fds_[k].get(), static_cast<off_t>(keep * 32)) != 0) {
-      return IoError(dir_ + "/" + std::to_string(k));
+      return ErrnoError(dir_ + "/" + std::to_string(k));
     }
     count_[k] = flushed_[k] = keep;
   }

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/encoding.h"
+#include "core/file.h"
 #include "core/utc_time.h"
 #include "ledger/entry.h"
 #include "ledger/records.h"
@@ -25,10 +26,6 @@ constexpr size_t kIndexBuffer = 4 << 20;    // index bytes kept in memory before
 constexpr size_t kPreallocate = 4 << 20;    // zeros written ahead of the records
 constexpr size_t kLargeAppend = 256 << 10;  // appends this large grow the file instead
 
-Error IoError(const std::string& what) {
-  return Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
-}
-
 std::string Join(const std::string& dir, const char* name) { return dir + "/" + name; }
 
 Status WriteAllAt(int fd, ByteView data, uint64_t offset, const std::string& path) {
@@ -37,7 +34,7 @@ Status WriteAllAt(int fd, ByteView data, uint64_t offset, const std::string& pat
     ssize_t n =
         pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return IoError(path);
+    if (n <= 0) return ErrnoError(path);
     done += static_cast<size_t>(n);
   }
   return Ok();
@@ -48,7 +45,7 @@ Status ReadAllAt(int fd, std::span<uint8_t> out, uint64_t offset, const std::str
   while (done < out.size()) {
     ssize_t n = pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError(path);
+    if (n < 0) return ErrnoError(path);
     if (n == 0) return Error(ErrorCode::kTruncated, path + ": ends early");
     done += static_cast<size_t>(n);
   }
@@ -57,7 +54,7 @@ Status ReadAllAt(int fd, std::span<uint8_t> out, uint64_t offset, const std::str
 
 Result<uint64_t> FileSize(int fd, const std::string& path) {
   struct stat st {};
-  if (fstat(fd, &st) != 0) return IoError(path);
+  if (fstat(fd, &st) != 0) return ErrnoError(path);
   return static_cast<uint64_t>(st.st_size);
 }
 
@@ -76,7 +73,7 @@ class FileLock {
  public:
   static Result<FileLock> Take(int fd, int op, const std::string& path) {
     while (flock(fd, op) != 0) {
-      if (errno != EINTR) return IoError(path);
+      if (errno != EINTR) return ErrnoError(path);
     }
     return FileLock(fd);
   }
@@ -158,8 +155,6 @@ uint64_t NoteSize(std::string_view note) {
 
 }  // namespace
 
-std::string UtcNow() { return UtcNowText(); }
-
 Status Ledger::Init(const std::string& dir, const std::string& origin, const sign::SecretKey& key,
                     const nlohmann::json& actor) {
   if (!ValidKeyName(origin)) {
@@ -171,13 +166,12 @@ Status Ledger::Init(const std::string& dir, const std::string& origin, const sig
   for (size_t p = dir.find('/', 1); p != std::string::npos; p = dir.find('/', p + 1)) {
     mkdir(dir.substr(0, p).c_str(), 0700);
   }
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return IoError(dir);
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError(dir);
   if (PathExists(Join(dir, "ledger.log"))) {
     return Error(ErrorCode::kAlreadyExists, dir + " already holds a ledger");
   }
   SecretBuffer key_text = key.Format();
-  CORDON_TRY(
-      WriteFileAtomic(Join(dir, "signing.key"), key_text.RevealBytes(), 0600, Overwrite::kRefuse));
+  CORDON_TRY(WriteSecretFile(Join(dir, "signing.key"), key_text));
   NoteVerifier v = NoteVerifier::For(origin, key.public_key().key);
   CORDON_TRY(WriteFileAtomic(Join(dir, "vkey"), AsBytes(v.Format() + "\n"), 0644));
   CORDON_TRY(WriteFileAtomic(Join(dir, "checkpoints.log"), AsBytes(kCheckpointsMagic), 0644));
@@ -200,7 +194,7 @@ Result<Ledger> Ledger::Open(const std::string& dir, Access access,
   Ledger l;
   l.dir_ = dir;
   l.access_ = access;
-  l.now_ = UtcNow;
+  l.now_ = UtcNowText;
   const std::string log_path = Join(dir, "ledger.log");
   bool writable = true;
   int fd = open(log_path.c_str(), O_RDWR | O_CLOEXEC);
@@ -213,7 +207,7 @@ Result<Ledger> Ledger::Open(const std::string& dir, Access access,
       return Error(ErrorCode::kNotFound, dir + ": no ledger here",
                    "create one with `cordon ledger init --dir " + dir + " --origin NAME`");
     }
-    return IoError(log_path);
+    return ErrnoError(log_path);
   }
   l.log_ = UniqueFd(fd);
   // Exclusive while recovering (shared on a read-only copy), released on return.
@@ -224,7 +218,7 @@ Result<Ledger> Ledger::Open(const std::string& dir, Access access,
   CORDON_ASSIGN_OR_RETURN(l.verifier_, NoteVerifier::Parse(AsChars(vkey)));
   if (access == Access::kAppend) {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(Join(dir, "signing.key"), 4096));
-    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, sign::SecretKey::Parse(secret.RevealBytes()));
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, sign::SecretKey::Parse(secret));
     if (NoteVerifier::For(l.verifier_.name, key.public_key().key).key_id != l.verifier_.key_id) {
       return Error(ErrorCode::kAuthFailed, dir + ": signing.key is not the key of vkey");
     }
@@ -232,13 +226,13 @@ Result<Ledger> Ledger::Open(const std::string& dir, Access access,
   }
   const int cp_flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
   int cfd = open(Join(dir, "checkpoints.log").c_str(), cp_flags);
-  if (cfd < 0) return IoError(Join(dir, "checkpoints.log"));
+  if (cfd < 0) return ErrnoError(Join(dir, "checkpoints.log"));
   l.checkpoints_fd_ = UniqueFd(cfd);
   CORDON_TRY(CheckMagic(cfd, kCheckpointsMagic, Join(dir, "checkpoints.log")));
   CORDON_TRY(l.LoadCheckpoints(writable ? warnings : nullptr));
   int ofd = open(Join(dir, "offsets").c_str(), (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC,
                  0600);
-  if (ofd < 0) return IoError(Join(dir, "offsets"));
+  if (ofd < 0) return ErrnoError(Join(dir, "offsets"));
   l.offsets_ = UniqueFd(ofd);
   CORDON_ASSIGN_OR_RETURN(l.levels_, HashLevels::Open(Join(dir, "tree"), writable));
   if (writable) {
@@ -272,7 +266,7 @@ Status Ledger::LoadCheckpoints(std::vector<std::string>* warnings) {
     // Only the last checkpoint write can be torn; drop its remains.
     if (ftruncate(checkpoints_fd_.get(), static_cast<off_t>(end.pos)) != 0 ||
         fdatasync(checkpoints_fd_.get()) != 0) {
-      return IoError(path);
+      return ErrnoError(path);
     }
     warnings->push_back(path + ": dropped " + std::to_string(file_size - end.pos) +
                         " bytes of a checkpoint whose write was interrupted");
@@ -315,7 +309,7 @@ Status Ledger::Recover(std::vector<std::string>* warnings) {
     if (!good) n = 0, pos = kLogMagic.size();
   }
   if (n * 8 != off_bytes && ftruncate(offsets_.get(), static_cast<off_t>(n * 8)) != 0) {
-    return IoError(off_path);
+    return ErrnoError(off_path);
   }
   CORDON_TRY(levels_.Truncate(n));
   // Index whatever the log holds beyond the index.
@@ -343,7 +337,7 @@ Status Ledger::Recover(std::vector<std::string>* warnings) {
                    "run `cordon ledger verify` and treat the ledger as tampered with");
     }
     if (ftruncate(log_.get(), static_cast<off_t>(end.pos)) != 0 || fdatasync(log_.get()) != 0) {
-      return IoError(log_path);
+      return ErrnoError(log_path);
     }
     if (warnings) {
       warnings->push_back(log_path + ": dropped " + std::to_string(log_size - end.pos) +
@@ -386,7 +380,7 @@ Status Ledger::CatchUp() {
   uint8_t marker[4] = {};
   ssize_t got =
       log_size >= log_bytes_ + 4 ? pread(log_.get(), marker, 4, static_cast<off_t>(log_bytes_)) : 0;
-  if (got < 0) return IoError(log_path);
+  if (got < 0) return ErrnoError(log_path);
   const bool moved = log_size < log_bytes_ || (log_size > log_bytes_ && got < 4) ||
                      (marker[0] | marker[1] | marker[2] | marker[3]) != 0;
   if (moved) {
@@ -490,7 +484,7 @@ Result<uint64_t> Ledger::AppendWith(size_t n, const PrepareFn& make) {
     if (written.ok()) log_alloc_ = target;
   }
   if (written.ok()) written = WriteAllAt(log_.get(), records, log_bytes_, log_path);
-  if (written.ok() && fdatasync(log_.get()) != 0) written = IoError(log_path);
+  if (written.ok() && fdatasync(log_.get()) != 0) written = ErrnoError(log_path);
   if (!written.ok()) {
     // Nothing half-appended stays behind for the next append to build on.
     if (ftruncate(log_.get(), static_cast<off_t>(log_bytes_)) == 0) log_alloc_ = log_bytes_;
@@ -525,7 +519,7 @@ Result<std::string> Ledger::Checkpoint() {
   AppendRecord(record, AsBytes(note), LeafHash(AsBytes(note)));
   const std::string path = Join(dir_, "checkpoints.log");
   CORDON_TRY(WriteAllAt(checkpoints_fd_.get(), record, checkpoints_bytes_, path));
-  if (fdatasync(checkpoints_fd_.get()) != 0) return IoError(path);
+  if (fdatasync(checkpoints_fd_.get()) != 0) return ErrnoError(path);
   checkpoints_bytes_ += record.size();
   checkpoints_.push_back(note);
   checkpointed_size_ = size_;
@@ -616,7 +610,7 @@ Result<std::vector<Checkpoint>> VerifyCheckpoints(const std::string& cp_path,
                                                   const NoteVerifier& verifier,
                                                   VerifyReport& report) {
   int cfd = open(cp_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (cfd < 0) return IoError(cp_path);
+  if (cfd < 0) return ErrnoError(cp_path);
   UniqueFd c(cfd);
   CORDON_TRY(CheckMagic(cfd, kCheckpointsMagic, cp_path));
   CORDON_ASSIGN_OR_RETURN(uint64_t cp_size, FileSize(cfd, cp_path));
@@ -740,7 +734,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVeri
   int fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Error(ErrorCode::kNotFound, dir + ": no ledger here");
-    return IoError(log_path);
+    return ErrnoError(log_path);
   }
   UniqueFd log(fd);
   // Writers wait while the log is read (they lock only to append).

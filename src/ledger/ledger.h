@@ -182,7 +182,4 @@ struct VerifyReport {
 // entry or checkpoint.
 Result<VerifyReport> Verify(const std::string& dir, const std::optional<NoteVerifier>& verifier);
 
-// Current UTC time, RFC 3339 with seconds ("2026-11-22T18:00:00Z").
-std::string UtcNow();
-
 }  // namespace cordon::ledger

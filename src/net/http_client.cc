@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/secret_buffer.h"
+#include "core/strings.h"
 #include "serve/tls_identity.h"
 
 namespace cordon::net {
@@ -33,19 +34,13 @@ namespace {
 constexpr size_t kChunk = 256 * 1024;
 constexpr size_t kMaxTextBody = 64 * 1024 * 1024;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Error NetError(const std::string& what, const boost::system::error_code& ec) {
   return Error(ErrorCode::kIo, what + ": " + ec.message());
 }
 
 // Lowercase hex of one pin-sized digest, or empty when `pin` is not one.
 std::string NormalPin(std::string_view pin) {
-  std::string out = Lower(pin);
+  std::string out = AsciiLower(pin);
   if (out.size() != 64) return {};
   for (char c : out) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
@@ -137,7 +132,7 @@ Result<ServerEndpoint> ParseServerUrl(std::string_view url) {
     if (has_port) port = rest.substr(colon + 1);
     if (host.find(':') != std::string_view::npos)
       return Error(ErrorCode::kInvalidArgument, bad + "put an IPv6 address in brackets");
-    u.host = Lower(host);
+    u.host = AsciiLower(host);
   }
   if (u.host.empty()) return Error(ErrorCode::kInvalidArgument, bad + "no host");
   if (!has_port) {
@@ -192,7 +187,7 @@ struct HttpClient::Impl {
   ClientResponse FromParser(Parser& p) {
     ClientResponse r;
     r.status = static_cast<int>(p.get().result_int());
-    for (const auto& f : p.get()) r.headers[Lower(f.name_string())] = std::string(f.value());
+    for (const auto& f : p.get()) r.headers[AsciiLower(f.name_string())] = std::string(f.value());
     return r;
   }
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/strings.h"
 #include "exchange/accounts.h"
 #include "exchange/defender.h"
 
@@ -46,12 +47,6 @@ auto NoThrow(boost::system::error_code& ec) { return asio::redirect_error(use_aw
 
 beast::tcp_stream& Lowest(TcpStream& s) { return s; }
 beast::tcp_stream& Lowest(TlsStream& s) { return s.next_layer(); }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -84,7 +79,7 @@ Request ToRequest(const http::request_header<Fields>& h, const std::string& ip) 
   Request r;
   r.method = std::string(h.method_string());
   ParseTarget(h.target(), r);
-  for (const auto& f : h) r.headers[Lower(f.name_string())] = std::string(f.value());
+  for (const auto& f : h) r.headers[AsciiLower(f.name_string())] = std::string(f.value());
   r.client_ip = ip;
   return r;
 }

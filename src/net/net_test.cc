@@ -387,7 +387,8 @@ TEST(AlertsTest, OneJsonLinePerAlert) {
     auto alerts =
         Alerts::Open({(dir / "alerts.jsonl").string(), false, {}, {}, [](std::string_view) {}});
     ASSERT_TRUE(alerts.ok());
-    (*alerts)->Raise(serve::AlertKind::kBreakGlass, {{"account", 7}, {"ip", "10.0.0.9"}}, 1800000000);
+    (*alerts)->Raise(serve::AlertKind::kBreakGlass, {{"account", 7}, {"ip", "10.0.0.9"}},
+                     1800000000);
     (*alerts)->Raise(serve::AlertKind::kNewIpLogin, {{"account", 8}}, 1800000060);
   }
   std::ifstream in(dir / "alerts.jsonl");

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "core/strings.h"
 #include "crypto/kdf.h"
 
 namespace cordon::pseudo {
@@ -151,23 +152,13 @@ class SyntheticTransform : public Transform {
     std::string salted(v);
     for (int attempt = 0; attempt < 16; ++attempt) {
       Make(Hash(salted), v, row, out);
-      if (!SameText(out, v)) return Ok();
+      if (!EqualsIgnoringAsciiCase(out, v)) return Ok();
       salted += '\0';
     }
     return Ok();
   }
 
  private:
-  static bool SameText(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) !=
-          std::tolower(static_cast<unsigned char>(b[i])))
-        return false;
-    }
-    return true;
-  }
-
   void Make(const std::array<uint8_t, 32>& hash, std::string_view v, const RowContext& row,
             std::string& out) const {
     Draw draw(hash);

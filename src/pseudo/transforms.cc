@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/strings.h"
 #include "crypto/ff1.h"
 #include "crypto/kdf.h"
 #include "detect/matcher.h"
@@ -265,16 +266,6 @@ class NullTransform : public Transform {
 bool IsWordByte(char c) {
   auto u = static_cast<unsigned char>(c);
   return std::isalnum(u) || u >= 0x80 || c == '_';
-}
-
-bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
 }
 
 // "redact": the text stays, but every identifier the detectors find and

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.h"
+#include "core/version.h"
 #include "source/text_encoding.h"
 
 namespace cordon::scan {
@@ -133,7 +134,7 @@ class SarifReporter : public Reporter {
                               "order (pseudonym, redact) before the data leaves its system."}}},
            {"defaultConfiguration", {{"level", "error"}}}});
     }
-    Json driver = {{"name", "cordon"}, {"version", "0.1.0"}, {"rules", rules}};
+    Json driver = {{"name", "cordon"}, {"version", kVersion}, {"rules", rules}};
     std::string head = Dump(Json{{"tool", {{"driver", driver}}}});
     head.pop_back();  // the run object stays open: results stream in
     return "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","

@@ -46,12 +46,12 @@ Result<std::unique_ptr<Api>> Api::Open(ApiOptions options, ledger::Ledger ledger
   std::optional<sign::SecretKey> key;
   if (PathExists(key_file)) {
     CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadSecretFile(key_file, 4096));
-    CORDON_ASSIGN_OR_RETURN(sign::SecretKey k, sign::SecretKey::Parse(text.RevealBytes()));
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey k, sign::SecretKey::Parse(text));
     key.emplace(std::move(k));
   } else {
     key.emplace(sign::SecretKey::Generate());
     SecretBuffer text = key->Format();
-    CORDON_TRY(WriteFileAtomic(key_file, text.RevealBytes(), 0600, Overwrite::kRefuse));
+    CORDON_TRY(WriteSecretFile(key_file, text));
   }
   CORDON_TRY(WriteFileAtomic(options.data_dir + "/exchange.pub",
                              AsBytes(key->public_key().Format()), 0644));

@@ -12,7 +12,6 @@ using api_internal::Forbidden;
 using api_internal::GrantJson;
 using api_internal::HasRole;
 using api_internal::Int;
-using api_internal::IsHex64;
 using api_internal::json;
 using api_internal::Json;
 using api_internal::ParseIso;

@@ -171,14 +171,6 @@ Response Unrecorded() {
   return r;
 }
 
-bool IsHex64(std::string_view s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 json AccountJson(const Account& a) {
   return {{"id", a.id},
           {"name", a.name},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.h"
 #include "serve/api.h"
 
 namespace cordon::serve {
@@ -65,7 +66,6 @@ std::vector<std::string> Segments(std::string_view path);
 std::optional<std::string> Str(const json& j, const char* key);  // a string field, or none
 std::optional<int64_t> Int(const json& j, const char* key);      // an integer field, or none
 std::optional<int64_t> ParseIso(const std::string& s);           // "YYYY-MM-DDTHH:MM:SSZ"
-bool IsHex64(std::string_view s);                                // a package id
 // A positive decimal id ("12"), or none ("012", "-1", "1x", "" are none).
 std::optional<int64_t> ParseId(std::string_view s);
 // Strings the detectors take for personal data are withheld, so that an

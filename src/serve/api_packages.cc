@@ -29,7 +29,6 @@ namespace cordon::serve {
 using api_internal::Fail;
 using api_internal::Forbidden;
 using api_internal::HasRole;
-using api_internal::IsHex64;
 using api_internal::json;
 using api_internal::Json;
 using api_internal::kPrefix;

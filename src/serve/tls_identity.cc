@@ -110,7 +110,7 @@ Status Generate(const std::string& cert_file, const std::string& key_file,
     return Ssl("writing PEM");
   }
   SecretBuffer key_pem = SecretBuffer::CopyOf(AsBytes(BioText(kb.get())));
-  CORDON_TRY(WriteFileAtomic(key_file, key_pem.RevealBytes(), 0600, Overwrite::kRefuse));
+  CORDON_TRY(WriteSecretFile(key_file, key_pem));
   return WriteCertificate(cert_file, cert.get(), Overwrite::kRefuse);
 }
 

@@ -45,6 +45,8 @@ class SecretKey {
   // `cordon sign-keygen` write it). Checks the key's BLAKE2b checksum. The
   // person of a personal key is read from the file's comment line.
   static Result<SecretKey> Parse(ByteView text);
+  // The same from a key file read into locked memory (ReadSecretFile).
+  static Result<SecretKey> Parse(const SecretBuffer& text) { return Parse(text.RevealBytes()); }
 
   // The secret key file (secret: holds the key), minisign format, no
   // passphrase; a personal key's comment line names the person.

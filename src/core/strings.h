@@ -1,0 +1,23 @@
+// Small string helpers every layer needed and several re-implemented: ASCII
+// case folding (locale-independent, so a Turkish locale cannot change how a
+// header or an e-mail compares) and the shape of a SHA-256 as cordon writes
+// it. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace cordon {
+
+// 'A'–'Z' → 'a'–'z'; every other byte (UTF-8 included) unchanged.
+char AsciiLower(char c);
+std::string AsciiLower(std::string_view s);
+
+// Equal once ASCII letters are folded; other bytes must match exactly.
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b);
+
+// Exactly 64 lowercase hex digits: a SHA-256 as cordon writes it (package
+// ids, file digests). Uppercase is refused: one id has one spelling.
+bool IsHex64(std::string_view s);
+
+}  // namespace cordon
