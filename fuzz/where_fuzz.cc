@@ -1,5 +1,9 @@
 // Fuzzes the where language: parse, bind against a typed header, and evaluate
 // on a few rows (the input's first line is the predicate, later lines rows).
+// Property: SQL's three-valued logic — a row is never selected by both p and
+// NOT (p), and a row whose fields are all present (no NULL) is selected by
+// exactly one of them.
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -8,14 +12,18 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   size_t nl = text.find('\n');
-  auto predicate = cordon::order::Predicate::Parse(text.substr(0, nl));
+  const std::string_view where = text.substr(0, nl);
+  auto predicate = cordon::order::Predicate::Parse(where);
   if (!predicate.ok()) return 0;
+  // Its negation may be one level too deep to parse: then only p is checked.
+  auto negated = cordon::order::Predicate::Parse("NOT (" + std::string(where) + ")");
   static const std::vector<std::string> header = {"T", "I", "D", "X"};
   static const std::map<std::string, cordon::order::ColumnType> types = {
       {"I", *cordon::order::ParseColumnType("int")},
       {"D", *cordon::order::ParseColumnType("date:%d/%m/%Y")},
       {"X", *cordon::order::ParseColumnType("decimal")}};
   if (!predicate->Bind(header, types).ok()) return 0;
+  if (negated.ok() && !negated->Bind(header, types).ok()) std::abort();
   std::string_view rest = nl == std::string_view::npos ? "" : text.substr(nl + 1);
   std::vector<std::string> rows = {"a|1|01/01/2000|1,5", "||", "zz|-7|29/02/2020|x"};
   while (!rest.empty()) {
@@ -32,8 +40,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       else
         fields[k].push_back(c);
     }
-    (void)predicate->Evaluate(
-        [&](size_t i) -> cordon::Result<std::string_view> { return std::string_view(fields[i]); });
+    auto field = [&](size_t i) -> cordon::Result<std::string_view> {
+      return std::string_view(fields[i]);
+    };
+    auto selected = predicate->Evaluate(field);
+    if (!selected.ok() || !negated.ok()) continue;
+    auto not_selected = negated->Evaluate(field);
+    if (!not_selected.ok()) std::abort();  // p evaluated, so its negation must
+    if (*selected && *not_selected) std::abort();
+    bool all_present = true;
+    for (size_t c : predicate->columns()) all_present = all_present && !fields[c].empty();
+    if (all_present && !*selected && !*not_selected) std::abort();
   }
   return 0;
 }

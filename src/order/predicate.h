@@ -23,6 +23,9 @@ namespace cordon::order {
 
 struct Node;
 
+// Not thread-safe: Evaluate is const but writes the per-row scratch values_
+// (no allocation per row). The pipeline evaluates each table's predicate on
+// its one reading thread; give each thread its own Predicate otherwise.
 class Predicate {
  public:
   // Parses `text`. Errors say "column N: …" (1-based offset in `text`).
