@@ -8,16 +8,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "testing/scoped_temp_dir.h"
+
 namespace cordon::client {
 namespace {
 namespace fs = std::filesystem;
-
-fs::path Scratch(const char* name) {
-  auto d = fs::temp_directory_path() / (std::string(name) + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 nlohmann::json ReadJson(const fs::path& p) {
   std::ifstream in(p);
@@ -44,7 +39,8 @@ TEST(SessionStoreTest, DefaultPathFollowsXdgThenHome) {
 }
 
 TEST(SessionStoreTest, TheFileIsPrivateAndItsDirectoryToo) {
-  const auto dir = Scratch("cordon-store-mode");
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = scratch.path();
   const fs::path path = dir / "cfg" / "cordon" / "remote.json";
   SessionStore store(path.string());
   ASSERT_TRUE(store.SaveToken("https://a.example:8443", "tok").ok());
@@ -54,11 +50,11 @@ TEST(SessionStoreTest, TheFileIsPrivateAndItsDirectoryToo) {
   ::chmod(path.c_str(), 0644);
   ASSERT_TRUE(store.SaveToken("https://a.example:8443", "tok2").ok());
   EXPECT_EQ(ModeOf(path), 0600u);
-  fs::remove_all(dir);
 }
 
 TEST(SessionStoreTest, TokensAreKeptPerServer) {
-  const auto dir = Scratch("cordon-store-tokens");
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = scratch.path();
   SessionStore store((dir / "remote.json").string());
   EXPECT_EQ(store.Token("https://a.example"), "");
   ASSERT_TRUE(store.SaveToken("https://a.example", "ta").ok());
@@ -71,11 +67,11 @@ TEST(SessionStoreTest, TokensAreKeptPerServer) {
   EXPECT_EQ(store.Token("https://b.example:8443"), "tb");
   const auto j = ReadJson(dir / "remote.json");
   EXPECT_EQ(j["servers"]["https://a.example"], nlohmann::json::object());
-  fs::remove_all(dir);
 }
 
 TEST(SessionStoreTest, PinsAreKeptPerHostAndPortAndOnlyWrittenWhenTheyChange) {
-  const auto dir = Scratch("cordon-store-pins");
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = scratch.path();
   const fs::path path = dir / "remote.json";
   SessionStore store(path.string());
   const std::string key(64, 'a'), other(64, 'b');
@@ -92,11 +88,11 @@ TEST(SessionStoreTest, PinsAreKeptPerHostAndPortAndOnlyWrittenWhenTheyChange) {
   EXPECT_EQ(InodeOf(path), written);
   EXPECT_EQ(store.Pin("a.example:443", "").key_sha256, other);
   EXPECT_EQ(store.Token("https://a.example"), "t");  // a pin keeps the session
-  fs::remove_all(dir);
 }
 
 TEST(SessionStoreTest, ALegacyCertificatePinIsReadUntilTheKeyReplacesIt) {
-  const auto dir = Scratch("cordon-store-legacy");
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = scratch.path();
   const fs::path path = dir / "remote.json";
   const std::string cert(64, 'c'), key(64, 'd');
   std::ofstream(path) << R"({"servers":{"https://a.example:8443":{"fingerprint":")" << cert
@@ -110,11 +106,11 @@ TEST(SessionStoreTest, ALegacyCertificatePinIsReadUntilTheKeyReplacesIt) {
   EXPECT_EQ(pin.key_sha256, key);
   EXPECT_EQ(pin.legacy_certificate_sha256, "");
   EXPECT_EQ(ReadJson(path)["servers"]["https://a.example:8443"], (nlohmann::json{{"token", "t"}}));
-  fs::remove_all(dir);
 }
 
 TEST(SessionStoreTest, ACorruptFileReadsAsEmptyAndTheNextSaveReplacesIt) {
-  const auto dir = Scratch("cordon-store-corrupt");
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = scratch.path();
   const fs::path path = dir / "remote.json";
   for (const char* corrupt :
        {"{\"servers\": {", "[1,2,3]", "\"text\"", "", R"({"servers":[],"pins":"x"})",
@@ -127,7 +123,6 @@ TEST(SessionStoreTest, ACorruptFileReadsAsEmptyAndTheNextSaveReplacesIt) {
     EXPECT_EQ(store.Token("https://a.example"), "t") << corrupt;
     EXPECT_TRUE(ReadJson(path).is_object());
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "crypto/random.h"
 #include "exchange/defender.h"
 #include "exchange/totp_secrets.h"
+#include "testing/scoped_temp_dir.h"
 
 namespace cordon::exchange {
 namespace {
@@ -489,8 +490,8 @@ TEST_F(AccountsTest, AnAllowListRefusesLoginsAndSessionsFromElsewhere) {
 }
 
 TEST(DefenderTest, BansAnAddressAfterRepeatedFailuresLongerEachTime) {
-  const auto dir = fs::temp_directory_path() / ("cordon-defender-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const test_support::ScopedTempDir scratch;
+  const auto dir = fs::path(scratch.path()) / "exchange";
   auto d = Defender::Open(dir.string());
   ASSERT_TRUE(d.ok());
   int64_t now = 1800000000;
@@ -515,7 +516,6 @@ TEST(DefenderTest, BansAnAddressAfterRepeatedFailuresLongerEachTime) {
   for (int i = 0; i < 30; ++i) {
     EXPECT_FALSE(d->RecordFailure("192.0.2.4", now + i * 120)->has_value());
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -19,21 +19,21 @@ namespace cordon::exchange {
 namespace {
 
 TEST(CertificateVectors, AFixedDeletionGivesTodaysCertificate) {
-  auto key_text = ReadFileLimited(testing::VectorPath("signing.key"), 4096);
+  auto key_text = ReadFileLimited(test_support::VectorPath("signing.key"), 4096);
   ASSERT_TRUE(key_text.ok());
   auto key = sign::SecretKey::Parse(*key_text);
   ASSERT_TRUE(key.ok());
 
   // The evidence: the entries' leaf hashes from the ledger vectors.
   std::vector<ledger::Hash> leaves;
-  std::istringstream entries(testing::ReadVector("ledger-entries.tsv"));
+  std::istringstream entries(test_support::ReadVector("ledger-entries.tsv"));
   for (std::string line; std::getline(entries, line);) {
     if (line.empty() || line[0] == '#') continue;
     leaves.push_back(
         ledger::LeafHash(AsBytes(std::string_view(line).substr(line.rfind('\t') + 1))));
   }
   ASSERT_EQ(leaves.size(), 3u);
-  LedgerEvidence evidence{2, 3, Base64Encode(leaves[2]), {}, testing::ReadVector("checkpoint.txt")};
+  LedgerEvidence evidence{2, 3, Base64Encode(leaves[2]), {}, test_support::ReadVector("checkpoint.txt")};
   for (const auto& h : ledger::InclusionProof(leaves, 2)) evidence.proof.push_back(Base64Encode(h));
 
   DeletionRecord record;
@@ -52,8 +52,8 @@ TEST(CertificateVectors, AFixedDeletionGivesTodaysCertificate) {
 
   auto certificate = MakeDeletionCertificate(record, evidence, *key);
   ASSERT_TRUE(certificate.ok()) << certificate.error().message();
-  testing::ExpectMatchesVector("deletion-certificate.json", certificate->json + "\n");
-  testing::ExpectMatchesVector("deletion-certificate.json.minisig", certificate->signature);
+  test_support::ExpectMatchesVector("deletion-certificate.json", certificate->json + "\n");
+  test_support::ExpectMatchesVector("deletion-certificate.json.minisig", certificate->signature);
 
   auto verified = VerifyDeletionCertificate(*certificate, key->public_key());
   EXPECT_TRUE(verified.ok());

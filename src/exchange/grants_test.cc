@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "exchange/review.h"
+#include "testing/scoped_temp_dir.h"
 
 namespace cordon::exchange {
 namespace {
@@ -127,9 +128,8 @@ TEST_F(GrantsTest, AccessReviewListsEveryoneAndTheirGrants) {
 }
 
 TEST(RoleGrantTest, ARoleForAWhileNeverApproverOrAdmin) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("cordon-role-grants-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  const test_support::ScopedTempDir scratch;
+  const auto dir = std::filesystem::path(scratch.path()) / "exchange";
   auto grants = Grants::Open(dir.string());
   ASSERT_TRUE(grants.ok());
   const int64_t now = 1800000000;
@@ -152,7 +152,6 @@ TEST(RoleGrantTest, ARoleForAWhileNeverApproverOrAdmin) {
   ASSERT_EQ(roles->size(), 1u);
   EXPECT_EQ((*roles)[0], Role::kRecipient);
   EXPECT_TRUE(grants->ActiveRoles(op, now + 60 + 3600)->empty());  // closed by itself
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

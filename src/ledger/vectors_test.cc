@@ -23,7 +23,7 @@ namespace cordon::ledger {
 namespace {
 
 sign::SecretKey VectorKey() {
-  auto text = ReadFileLimited(testing::VectorPath("signing.key"), 4096);
+  auto text = ReadFileLimited(test_support::VectorPath("signing.key"), 4096);
   EXPECT_TRUE(text.ok());
   auto key = sign::SecretKey::Parse(*text);
   EXPECT_TRUE(key.ok()) << (key.ok() ? "" : key.error().message());
@@ -57,7 +57,7 @@ TEST(LedgerVectors, EntriesLeavesRootProofAndCheckpoint) {
     leaves.push_back(LeafHash(AsBytes(*entry)));
     entries << i << '\t' << HexEncode(leaves.back()) << '\t' << *entry << '\n';
   }
-  testing::ExpectMatchesVector("ledger-entries.tsv", entries.str());
+  test_support::ExpectMatchesVector("ledger-entries.tsv", entries.str());
 
   const Hash root = RootOf(leaves);
   std::ostringstream tree;
@@ -65,15 +65,15 @@ TEST(LedgerVectors, EntriesLeavesRootProofAndCheckpoint) {
        << "# of entry 1 (RFC 6962 inclusion proof), hex\n"
        << "root\t" << HexEncode(root) << '\n';
   for (const Hash& h : InclusionProof(leaves, 1)) tree << "proof 1\t" << HexEncode(h) << '\n';
-  testing::ExpectMatchesVector("ledger-tree.tsv", tree.str());
+  test_support::ExpectMatchesVector("ledger-tree.tsv", tree.str());
   EXPECT_TRUE(VerifyInclusion(1, leaves.size(), leaves[1], InclusionProof(leaves, 1), root));
 
   Checkpoint c{"vectors.cordon.example", leaves.size(), root, {}};
   const std::string note =
       SignNote(FormatCheckpointBody(c), c.origin, key.ed25519_secret(), key.public_key().key);
-  testing::ExpectMatchesVector("checkpoint.txt", note);
+  test_support::ExpectMatchesVector("checkpoint.txt", note);
   const NoteVerifier verifier = NoteVerifier::For(c.origin, key.public_key().key);
-  testing::ExpectMatchesVector("checkpoint.vkey", verifier.Format() + "\n");
+  test_support::ExpectMatchesVector("checkpoint.vkey", verifier.Format() + "\n");
   auto opened = OpenCheckpoint(note, verifier);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->root, root);

@@ -14,7 +14,7 @@ namespace cordon::pipeline {
 namespace {
 
 TEST(ManifestVectors, APackageOfVersionOneStillReadsAndVerifies) {
-  auto text = ReadFileLimited(testing::VectorPath("package/manifest.json"), 1 << 16);
+  auto text = ReadFileLimited(test_support::VectorPath("package/manifest.json"), 1 << 16);
   ASSERT_TRUE(text.ok());
   auto m = ParseManifest(*text);
   ASSERT_TRUE(m.ok()) << m.error().message();
@@ -29,11 +29,11 @@ TEST(ManifestVectors, APackageOfVersionOneStillReadsAndVerifies) {
   EXPECT_EQ(m->tables[0].ciphertext_sha256,
             "d1fcc267a9ca901cdfcb82e54527da10a8aeb253f89a059c02db6e9518c8439e");
 
-  auto pub_text = ReadFileLimited(testing::VectorPath("signing.key.pub"), 4096);
+  auto pub_text = ReadFileLimited(test_support::VectorPath("signing.key.pub"), 4096);
   ASSERT_TRUE(pub_text.ok());
   auto pub = sign::PublicKey::Parse(AsChars(*pub_text));
   ASSERT_TRUE(pub.ok());
-  auto sig_text = ReadFileLimited(testing::VectorPath("package/manifest.json.minisig"), 4096);
+  auto sig_text = ReadFileLimited(test_support::VectorPath("package/manifest.json.minisig"), 4096);
   ASSERT_TRUE(sig_text.ok());
   auto sig = sign::Signature::Parse(AsChars(*sig_text));
   ASSERT_TRUE(sig.ok());

@@ -102,7 +102,7 @@ TEST(TransformVectors, EveryTransformGivesTodaysOutput) {
           << (input.empty() ? "-" : input) << '\t' << (result.empty() ? "-" : result) << '\n';
     }
   }
-  testing::ExpectMatchesVector("transforms.tsv", out.str());
+  test_support::ExpectMatchesVector("transforms.tsv", out.str());
 }
 
 }  // namespace

@@ -12,14 +12,15 @@
 #include <vector>
 
 #include "serve/api_internal.h"
+#include "testing/scoped_temp_dir.h"
 
 namespace cordon::serve {
 namespace {
 namespace fs = std::filesystem;
 
 TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
-  const fs::path dir = fs::temp_directory_path() / ("cordon-api-" + std::to_string(getpid()));
-  fs::remove_all(dir);
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = fs::path(scratch.path()) / "exchange";
   fs::create_directories(dir);
   const std::string d = dir.string();
   ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
@@ -60,14 +61,13 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
   EXPECT_NE(line.find("\"kind\":\"ledger_verification_failed\""), std::string::npos) << line;
-  fs::remove_all(dir);
 }
 
 // The stale-upload sweep's database failing is said in the log, never
 // taken for "nothing to sweep".
 TEST(ApiTest, AStaleUploadSweepThatFailsIsLogged) {
-  const fs::path dir = fs::temp_directory_path() / ("cordon-api-sweep-" + std::to_string(getpid()));
-  fs::remove_all(dir);
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = fs::path(scratch.path()) / "exchange";
   fs::create_directories(dir);
   const std::string d = dir.string();
   ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
@@ -94,13 +94,12 @@ TEST(ApiTest, AStaleUploadSweepThatFailsIsLogged) {
   (*api)->SweepRetention();
   ASSERT_EQ(logged.size(), 1u);
   EXPECT_EQ(logged[0].rfind("dropping stale uploads: ", 0), 0u) << logged[0];
-  fs::remove_all(dir);
 }
 
 // serve/ never prints: its log is the embedder's, and is never optional.
 TEST(ApiTest, OpensOnlyWithALogSink) {
-  const fs::path dir = fs::temp_directory_path() / ("cordon-api-log-" + std::to_string(getpid()));
-  fs::remove_all(dir);
+  const test_support::ScopedTempDir scratch;
+  const fs::path dir = fs::path(scratch.path()) / "exchange";
   fs::create_directories(dir);
   const std::string d = dir.string();
   auto no_log = Alerts::Open({d + "/alerts.jsonl", false, {}, {}});
@@ -119,7 +118,6 @@ TEST(ApiTest, OpensOnlyWithALogSink) {
   auto api = Api::Open(o, std::move(*l), **alerts);
   ASSERT_FALSE(api.ok());
   EXPECT_EQ(api.error().code(), ErrorCode::kInvalidArgument);
-  fs::remove_all(dir);
 }
 
 // An alert that cannot be written is said to the log, not dropped.

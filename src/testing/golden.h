@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace cordon::testing {
+namespace cordon::test_support {
 
 inline std::string VectorPath(std::string_view name) {
   return std::string(CORDON_VECTORS_DIR) + "/cordon/" + std::string(name);
@@ -52,4 +52,4 @@ inline void ExpectMatchesVector(std::string_view name, const std::string& actual
   EXPECT_EQ(actual, expected) << name << ": bytes differ (line endings?)";
 }
 
-}  // namespace cordon::testing
+}  // namespace cordon::test_support

@@ -1,6 +1,7 @@
 // A temporary directory for one test, removed with everything in it when the
 // test ends — also when an ASSERT returns early (ninja's ScopedTempDir).
-// Test-only, header-only.
+// Test-only, header-only. Namespace cordon::test_support (not "testing":
+// that would hide gtest's ::testing inside namespace cordon).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-namespace cordon::testing {
+namespace cordon::test_support {
 
 class ScopedTempDir {
  public:
@@ -32,4 +33,4 @@ class ScopedTempDir {
   std::string path_;
 };
 
-}  // namespace cordon::testing
+}  // namespace cordon::test_support
