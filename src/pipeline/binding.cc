@@ -33,6 +33,11 @@ Result<std::vector<bool>> SniffFreeText(const source::CsvSource& source, const B
 
 }  // namespace
 
+const std::string& ColumnReport::fate_text() const {
+  static const std::string kExcluded = "excluded";
+  return fate != nullptr ? fate->text : kExcluded;
+}
+
 Binding Bind(const order::Order& order, const source::CsvSource& source) {
   Binding b;
   auto problem = [&](order::SourcePos pos, std::string message, std::string hint = {}) {
@@ -155,14 +160,14 @@ Binding Bind(const order::Order& order, const source::CsvSource& source) {
     auto content = SniffFreeText(source, t);
     if (!content.ok()) problem(spec.from_pos, content.error().message(), content.error().hint());
     for (size_t i = 0; i < t.header.size(); ++i) {
-      ColumnReport r{t.header[i], "excluded", false, ""};
+      ColumnReport r{t.header[i], nullptr, false, ""};
       if (order::NameLooksFreeText(t.header[i])) {
         r.looks_free_text = true, r.why_free_text = "name";
       } else if (content.ok() && (*content)[i]) {
         r.looks_free_text = true, r.why_free_text = "content";
       }
       if (const order::ColumnRule* rule = rule_of[i]) {
-        r.fate = rule->fate.text;
+        r.fate = &rule->fate;
         if (r.looks_free_text && rule->fate.kind == order::FateKind::kKeep) {
           problem(rule->pos,
                   "column " + t.header[i] + " looks like free text (its " + r.why_free_text + ")",
