@@ -3,18 +3,17 @@
 // opening by a recipient. The manifest format is in docs/order-format.md.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "age/recipients.h"
+#include "pipeline/manifest_json.h"
 #include "pipeline/runner.h"
 #include "sign/minisign.h"
 
 namespace cordon::pipeline {
 
-inline constexpr int kManifestFormatVersion = 1;
 inline constexpr size_t kMaxOrderBytes = 1 << 20;
 
 // The clock, injectable for tests. There is no default: a forgotten clock
@@ -45,10 +44,17 @@ struct ExtractRequest {
   Clock clock;
 };
 
+// What extract did, for the caller to report (counts and hashes, never a
+// value of the source).
 struct ExtractResult {
-  std::vector<TableStats> stats;
+  std::string order_id;
+  std::vector<PackagedTable> tables;  // in the order's order
+  std::vector<std::string> recipients;
+  std::string delete_by;  // ISO date
   uint64_t package_bytes = 0;
-  std::string manifest;  // the JSON written
+  bool manifest_signed = false;
+  std::string manifest;         // the exact manifest.json written
+  std::string manifest_sha256;  // its SHA-256, lowercase hex
 };
 
 // Verifies, binds and runs the order, writing the package atomically.
@@ -78,11 +84,6 @@ struct PlanResult {
 Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
                         size_t recipients, const ProgressFn& progress = {},
                         const pseudo::PseudonymKey* key = nullptr);
-
-// The re-identification risk of a table with quasi_identifiers, for plans
-// and manifests: {"quasi_identifiers", "k", "classes", "min_k",
-// "rows_below_min_k", "on_k_violation", "rows_suppressed"}; null without them.
-nlohmann::ordered_json KAnonymityReport(const BoundTable& table, const TableStats& stats);
 
 // Masks a value for display: the first quarter of its characters stay,
 // letters and digits after them become '*'.
