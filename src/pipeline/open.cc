@@ -5,11 +5,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "age/age.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/secret_buffer.h"
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
 #include "pipeline/manifest.h"
@@ -20,6 +20,18 @@ namespace {
 Error Refused(std::string message, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
 }
+
+// Wipes a buffer when it goes out of scope.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(Bytes& buf) : buf_(buf) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { WipeBytes(buf_); }
+
+ private:
+  Bytes& buf_;
+};
 
 }  // namespace
 
@@ -84,13 +96,15 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   }
   CleanupGuard dir_guard(partial, true);
   RemoveTreeUnlessDismissed remover(partial);
+  // Holds plaintext: wiped however the loop ends.
+  Bytes buf(1 << 20);
+  WipeOnExit wipe(buf);
   for (const Entry& e : entries) {
     CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + e.file));
     auto dec = age::Decryptor::Open(*in, request.identities);
     if (!dec.ok()) return dec.error().WithContext(e.file);
     CORDON_ASSIGN_OR_RETURN(
         AtomicFile outf, AtomicFile::Create(partial + "/" + e.out_name, 0600, Overwrite::kRefuse));
-    Bytes buf(1 << 20);
     uint64_t total = 0;
     for (;;) {
       auto n = (*dec)->Read(buf);
