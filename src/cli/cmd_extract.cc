@@ -176,15 +176,6 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     pseudonym_key.emplace(std::move(key));
   }
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
-  const pipeline::ExtractRequest req{.order_path = a.order,
-                                     .signature_path = a.signature,
-                                     .controller_key = pub,
-                                     .processor_key = processor ? &*processor : nullptr,
-                                     .allow_unsigned_manifest = a.unsigned_manifest,
-                                     .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
-                                     .threads = a.threads,
-                                     .out_dir = a.out,
-                                     .clock = pipeline::Clock::System()};
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
   if (processor) {
     event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
@@ -192,6 +183,16 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   }
   event["manifest_signed"] = processor.has_value();
   if (pseudonym_key) event["key_ids"]["pseudonym"] = pseudonym_key->id();
+  CORDON_ASSIGN_OR_RETURN(pipeline::ManifestSigner signer,
+                          pipeline::ManifestSigner::Choose(processor, a.unsigned_manifest));
+  const pipeline::ExtractRequest req{.order_path = a.order,
+                                     .signature_path = a.signature,
+                                     .controller_key = pub,
+                                     .manifest_signer = signer,
+                                     .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
+                                     .threads = a.threads,
+                                     .out_dir = a.out,
+                                     .clock = pipeline::Clock::System()};
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, src, TerminalProgress()));
   // What left: counts and hashes, never a value.

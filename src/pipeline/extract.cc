@@ -179,18 +179,28 @@ Status WriteManifest(const std::string& manifest, const ExtractRequest& request,
   dir.Guard("manifest.json");
   CORDON_TRY(
       WriteFileAtomic(dir.PathOf("manifest.json"), AsBytes(manifest), 0644, Overwrite::kRefuse));
-  if (request.processor_key == nullptr) return Ok();
+  const sign::SecretKey* key = request.manifest_signer.key();
+  if (key == nullptr) return Ok();
   dir.Guard("manifest.json.minisig");
   MemorySource manifest_source(AsBytes(manifest));
   CORDON_ASSIGN_OR_RETURN(
       sign::Signature msig,
-      sign::Sign(*request.processor_key, manifest_source,
+      sign::Sign(*key, manifest_source,
                  "cordon manifest of order " + ord.id + " created " + request.clock.now_rfc3339));
   return WriteFileAtomic(dir.PathOf("manifest.json.minisig"), AsBytes(msig.Format()), 0644,
                          Overwrite::kRefuse);
 }
 
 }  // namespace
+
+Result<ManifestSigner> ManifestSigner::Choose(const std::optional<sign::SecretKey>& key,
+                                              bool allow_unsigned) {
+  if (key) return Processor(*key);
+  if (allow_unsigned) return NobodyOnPurpose();
+  return Refused("no key to sign the manifest with",
+                 "pass --signing-key (the processor's key), or --unsigned-manifest if the "
+                 "recipient knows the package will not be signed");
+}
 
 Clock Clock::System() {
   std::time_t t = std::time(nullptr);
@@ -209,11 +219,6 @@ uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients) {
 
 Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
                               const ProgressFn& progress) {
-  if (request.processor_key == nullptr && !request.allow_unsigned_manifest) {
-    return Refused("no key to sign the manifest with",
-                   "pass --signing-key (the processor's key), or --unsigned-manifest if the "
-                   "recipient knows the package will not be signed");
-  }
   CORDON_ASSIGN_OR_RETURN(VerifiedOrder verified, VerifyOrder(request));
   const order::Order& ord = verified.loaded.order;
   Binding binding = Bind(ord, source);  // points into `verified`, which outlives it
@@ -231,7 +236,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   result.order_id = ord.id;
   result.recipients = ord.recipients;
   result.delete_by = order::FormatIsoDate(request.clock.today + ord.retention_days);
-  result.manifest_signed = request.processor_key != nullptr;
+  result.manifest_signed = request.manifest_signer.key() != nullptr;
   for (const PackagedTable& t : result.tables) result.package_bytes += t.ciphertext_size;
   result.manifest = FormatManifest({
       .order = ord,

@@ -42,19 +42,17 @@ class PipelineExtract : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string Path(const std::string& name) { return (dir_ / name).string(); }
 
-  Result<ExtractResult> Run(int32_t today, const std::string& out, const sign::SecretKey* processor,
-                            bool allow_unsigned = false) {
+  Result<ExtractResult> Run(int32_t today, const std::string& out, ManifestSigner signer) {
     CORDON_ASSIGN_OR_RETURN(source::CsvSource src, source::CsvSource::Open(Path("src"), {}));
     return Extract({.order_path = Path("order.toml"),
                     .controller_key = controller_.public_key(),
-                    .processor_key = processor,
-                    .allow_unsigned_manifest = allow_unsigned,
+                    .manifest_signer = signer,
                     .out_dir = Path(out),
                     .clock = {today, "2029-01-01T00:00:00Z"}},
                    src);
   }
   Result<ExtractResult> Run(int32_t today, const std::string& out) {
-    return Run(today, out, &processor_);
+    return Run(today, out, ManifestSigner::Processor(processor_));
   }
 
   fs::path dir_;
@@ -95,18 +93,23 @@ TEST_F(PipelineExtract, OpenRefusesAnExpiredPackageUnlessAllowed) {
 }
 
 // A request cannot be made without a clock (which would be 1970 and pass
-// every expiry check), nor an open without identities.
+// every expiry check), nor an extract without saying who signs the
+// manifest, nor an open without identities.
 static_assert(!std::is_default_constructible_v<Clock>);
 static_assert(!std::is_default_constructible_v<ExtractRequest>);
 static_assert(!std::is_default_constructible_v<OpenRequest>);
+static_assert(!std::is_default_constructible_v<ManifestSigner>);
 
 TEST_F(PipelineExtract, RefusesAnUnsignedManifestUnlessAskedAndSaysSo) {
-  auto refused = Run(order::DaysFromCivil(2029, 1, 1), "pkg", nullptr);
+  auto refused = ManifestSigner::Choose(std::nullopt, /*allow_unsigned=*/false);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
   EXPECT_NE(refused.error().hint().find("--unsigned-manifest"), std::string::npos);
-  EXPECT_FALSE(PathExists(Path("pkg")));
-  auto unsigned_pkg = Run(order::DaysFromCivil(2029, 1, 1), "pkg", nullptr, true);
+  std::optional<sign::SecretKey> given(sign::SecretKey::Generate());
+  EXPECT_EQ(ManifestSigner::Choose(given, false)->key(), &*given);
+  EXPECT_EQ(ManifestSigner::Choose(given, true)->key(), &*given) << "a key given is used";
+  auto unsigned_pkg = Run(order::DaysFromCivil(2029, 1, 1), "pkg",
+                          *ManifestSigner::Choose(std::nullopt, /*allow_unsigned=*/true));
   ASSERT_TRUE(unsigned_pkg.ok()) << unsigned_pkg.error().message();
   EXPECT_FALSE(unsigned_pkg->manifest_signed);
   EXPECT_NE(unsigned_pkg->manifest.find("\"manifest_signed\": false"), std::string::npos);
