@@ -161,6 +161,44 @@ struct ExtractArgs {
   bool json = false;
 };
 
+// What left, for the ledger: counts and hashes, never a value.
+void RecordPackage(const pipeline::ExtractResult& r, nlohmann::json& event) {
+  nlohmann::json tables = nlohmann::json::array(), files = nlohmann::json::array();
+  for (const pipeline::PackagedTable& t : r.tables) {
+    tables.push_back(
+        {{"name", t.stats.name},
+         {"rows_read", t.stats.rows_read},
+         {"rows_written", t.stats.rows_selected},
+         {"rows_excluded", t.stats.rows_excluded_where + t.stats.rows_excluded_follow}});
+    files.push_back({{"name", t.file}, {"sha256", t.ciphertext_sha256}});
+  }
+  event["tables"] = tables;
+  event["recipients"] = r.recipients;
+  event["package"] = {{"bytes", r.package_bytes},
+                      {"manifest_sha256", r.manifest_sha256},
+                      {"files", files},
+                      {"delete_by", r.delete_by}};
+}
+
+// The summary of an extraction: rows per table, then the package.
+void PrintExtract(const pipeline::ExtractResult& r, const std::string& out, double secs) {
+  for (const pipeline::PackagedTable& t : r.tables) {
+    const pipeline::TableStats& s = t.stats;
+    std::cout << s.name << ": " << Thousands(s.rows_selected) << " rows written, "
+              << Thousands(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
+              << Thousands(s.rows_read) << ")"
+              << (s.rows_suppressed_k
+                      ? ", " + Thousands(s.rows_suppressed_k) + " left out for k-anonymity"
+                      : "")
+              << "\n";
+  }
+  char secs_text[32];
+  (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
+  std::cout << "package " << out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
+            << (r.manifest_signed ? " (signed)" : " (NOT signed: --unsigned-manifest)") << ", in "
+            << secs_text << " s\n";
+}
+
 Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
@@ -195,42 +233,13 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                      .clock = pipeline::Clock::System()};
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, src, TerminalProgress()));
-  // What left: counts and hashes, never a value.
-  nlohmann::json tables = nlohmann::json::array(), files = nlohmann::json::array();
-  for (const pipeline::PackagedTable& t : r.tables) {
-    tables.push_back(
-        {{"name", t.stats.name},
-         {"rows_read", t.stats.rows_read},
-         {"rows_written", t.stats.rows_selected},
-         {"rows_excluded", t.stats.rows_excluded_where + t.stats.rows_excluded_follow}});
-    files.push_back({{"name", t.file}, {"sha256", t.ciphertext_sha256}});
-  }
-  event["tables"] = tables;
-  event["recipients"] = r.recipients;
-  event["package"] = {{"bytes", r.package_bytes},
-                      {"manifest_sha256", r.manifest_sha256},
-                      {"files", files},
-                      {"delete_by", r.delete_by}};
+  RecordPackage(r, event);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.json) {
     std::cout << r.manifest;
     return Ok();
   }
-  for (const pipeline::PackagedTable& t : r.tables) {
-    const pipeline::TableStats& s = t.stats;
-    std::cout << s.name << ": " << Thousands(s.rows_selected) << " rows written, "
-              << Thousands(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
-              << Thousands(s.rows_read) << ")"
-              << (s.rows_suppressed_k
-                      ? ", " + Thousands(s.rows_suppressed_k) + " left out for k-anonymity"
-                      : "")
-              << "\n";
-  }
-  char secs_text[32];
-  (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
-  std::cout << "package " << a.out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
-            << (processor ? " (signed)" : " (NOT signed: --unsigned-manifest)") << ", in "
-            << secs_text << " s\n";
+  PrintExtract(r, a.out, secs);
   return Ok();
 }
 
@@ -286,9 +295,7 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
   return Ok();
 }
 
-}  // namespace
-
-void RegisterExtractCommands(CLI::App& app, int* exit_code) {
+void RegisterPlan(CLI::App& app, int* exit_code) {
   auto p = std::make_shared<PlanArgs>();
   CLI::App* plan = app.add_subcommand(
       "plan",
@@ -305,7 +312,9 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
     *exit_code =
         Finish(Recorded(p->ledger, "plan", [&](nlohmann::json& ev) { return RunPlan(*p, ev); }));
   });
+}
 
+void RegisterExtract(CLI::App& app, int* exit_code) {
   auto e = std::make_shared<ExtractArgs>();
   CLI::App* extract = app.add_subcommand(
       "extract",
@@ -345,7 +354,9 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
     *exit_code = Finish(
         Recorded(e->ledger, "extract", [&](nlohmann::json& ev) { return RunExtract(*e, ev); }));
   });
+}
 
+void RegisterOpen(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<OpenArgs>();
   CLI::App* open = app.add_subcommand(
       "open",
@@ -372,6 +383,14 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
     *exit_code =
         Finish(Recorded(o->ledger, "open", [&](nlohmann::json& ev) { return RunOpen(*o, ev); }));
   });
+}
+
+}  // namespace
+
+void RegisterExtractCommands(CLI::App& app, int* exit_code) {
+  RegisterPlan(app, exit_code);
+  RegisterExtract(app, exit_code);
+  RegisterOpen(app, exit_code);
 }
 
 }  // namespace cordon::cli
