@@ -18,6 +18,7 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
+#include "pipeline/plan_json.h"
 
 namespace cordon::cli {
 namespace {
@@ -49,6 +50,67 @@ pipeline::ProgressFn TerminalProgress() {
   };
 }
 
+// One table of the plan, as text.
+void PrintPlanTable(const pipeline::PlanTable& pt) {
+  const auto& t = *pt.table;
+  std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect << ")\n";
+  std::cout << "  rows     " << Thousands(pt.stats.rows_read) << " read, "
+            << Thousands(pt.stats.rows_selected) << " selected, "
+            << Thousands(pt.stats.rows_excluded_where) << " excluded by where";
+  if (t.spec->follow)
+    std::cout << ", " << Thousands(pt.stats.rows_excluded_follow) << " excluded by follow";
+  std::cout << "\n";
+  if (!t.quasi_identifiers.empty()) {
+    // The re-identification risk: the smallest group of rows that share
+    // their quasi-identifiers, as they would leave.
+    std::string qi;
+    for (size_t k : t.quasi_identifiers) qi += (qi.empty() ? "" : ", ") + t.header[t.kept[k]];
+    std::cout << "  k        " << Thousands(pt.stats.k_smallest) << " (smallest group on " << qi
+              << "; " << Thousands(pt.stats.classes) << " groups)";
+    if (t.spec->min_k > 0) {
+      std::cout << "; " << Thousands(pt.stats.rows_below_k) << " rows in groups below min_k "
+                << t.spec->min_k
+                << (pt.stats.rows_below_k == 0 ? ""
+                    : t.spec->suppress_below_k ? " (extract leaves them out)"
+                                               : " (extract refuses)");
+    }
+    std::cout << "\n";
+  }
+  std::string kept, excluded;
+  for (const auto& c : t.columns) {
+    std::string& list = c.excluded() ? excluded : kept;
+    // Columns that leave transformed say how: NIR (pseudonym:nir).
+    std::string how = c.excluded() || c.fate->kind == order::FateKind::kKeep ? ""
+                      : c.fate->kind == order::FateKind::kKeepFreeText       ? " [FREE TEXT]"
+                                                                       : " (" + c.fate->text + ")";
+    list += (list.empty() ? "" : ", ") + c.column + how;
+  }
+  std::cout << "  kept     " << kept << "\n  excluded " << (excluded.empty() ? "-" : excluded)
+            << "\n";
+  std::cout << "  output   " << Size(pt.csv_bytes) << " of CSV, " << Size(pt.package_bytes)
+            << " sealed\n";
+  std::cout << "  sample (source values masked):\n";
+  for (const auto& row : pt.samples) {
+    std::string line;
+    for (const auto& v : row) line += (line.empty() ? "" : " | ") + v;
+    std::cout << "    " << line << "\n";
+  }
+}
+
+// The plan as text: the order, then each table.
+void PrintPlan(const order::Order& ord, const pipeline::PlanResult& plan) {
+  std::cout << "order " << ord.id << ": " << ord.purpose << "\n  " << ord.controller << " → "
+            << ord.processor << ", valid until " << order::FormatIsoDate(ord.not_after) << ", "
+            << ord.recipients.size() << " recipient(s), retention " << ord.retention_days
+            << " days\n";
+  uint64_t total = 0;
+  for (const auto& pt : plan.tables) {
+    PrintPlanTable(pt);
+    total += pt.package_bytes;
+  }
+  std::cout << "\nnothing was written; extract would write " << Size(total) << "\n";
+}
+
 struct PlanArgs {
   LedgerArgs ledger;
   std::string order;
@@ -78,99 +140,10 @@ Status RunPlan(const PlanArgs& a, nlohmann::json& event) {
   event["tables"] = tables;
   if (key) event["pseudonym_key_id"] = key->id();
   if (a.json) {
-    nlohmann::ordered_json j;
-    j["format"] = "cordon-plan";
-    j["version"] = 1;
-    j["order"] = {{"id", ord.id},
-                  {"controller", ord.controller},
-                  {"processor", ord.processor},
-                  {"purpose", ord.purpose},
-                  {"not_after", order::FormatIsoDate(ord.not_after)},
-                  {"retention_days", ord.retention_days},
-                  {"recipients", ord.recipients.size()}};
-    nlohmann::ordered_json plan_tables = nlohmann::ordered_json::array();
-    for (const auto& pt : plan->tables) {
-      nlohmann::ordered_json kept = nlohmann::ordered_json::array(),
-                             excluded = nlohmann::ordered_json::array();
-      for (const auto& c : pt.table->columns) {
-        if (c.fate == "excluded")
-          excluded.push_back({{"name", c.column}, {"looks_free_text", c.looks_free_text}});
-        else
-          kept.push_back(
-              {{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
-      }
-      plan_tables.push_back({{"name", pt.table->spec->name},
-                             {"from", pt.table->source->name},
-                             {"dialect", pt.table->dialect},
-                             {"rows_read", pt.stats.rows_read},
-                             {"rows_selected", pt.stats.rows_selected},
-                             {"rows_excluded_by_where", pt.stats.rows_excluded_where},
-                             {"rows_excluded_by_follow", pt.stats.rows_excluded_follow},
-                             {"columns_kept", kept},
-                             {"columns_excluded", excluded},
-                             {"csv_bytes", pt.csv_bytes},
-                             {"package_bytes", pt.package_bytes},
-                             {"sample_masked", pt.samples}});
-      if (auto k = pipeline::KAnonymityReport(*pt.table, pt.stats); !k.is_null())
-        plan_tables.back()["k_anonymity"] = k;
-    }
-    j["tables"] = plan_tables;
-    std::cout << j.dump(2) << "\n";
+    std::cout << pipeline::FormatPlanJson(ord, *plan);
     return Ok();
   }
-  std::cout << "order " << ord.id << ": " << ord.purpose << "\n  " << ord.controller << " → "
-            << ord.processor << ", valid until " << order::FormatIsoDate(ord.not_after) << ", "
-            << ord.recipients.size() << " recipient(s), retention " << ord.retention_days
-            << " days\n";
-  uint64_t total = 0;
-  for (const auto& pt : plan->tables) {
-    const auto& t = *pt.table;
-    std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect
-              << ")\n";
-    std::cout << "  rows     " << Thousands(pt.stats.rows_read) << " read, "
-              << Thousands(pt.stats.rows_selected) << " selected, "
-              << Thousands(pt.stats.rows_excluded_where) << " excluded by where";
-    if (t.spec->follow)
-      std::cout << ", " << Thousands(pt.stats.rows_excluded_follow) << " excluded by follow";
-    std::cout << "\n";
-    if (!t.quasi_identifiers.empty()) {
-      // The re-identification risk: the smallest group of rows that share
-      // their quasi-identifiers, as they would leave.
-      std::string qi;
-      for (size_t k : t.quasi_identifiers) qi += (qi.empty() ? "" : ", ") + t.header[t.kept[k]];
-      std::cout << "  k        " << Thousands(pt.stats.k_smallest) << " (smallest group on " << qi
-                << "; " << Thousands(pt.stats.classes) << " groups)";
-      if (t.spec->min_k > 0) {
-        std::cout << "; " << Thousands(pt.stats.rows_below_k) << " rows in groups below min_k "
-                  << t.spec->min_k
-                  << (pt.stats.rows_below_k == 0 ? ""
-                      : t.spec->suppress_below_k ? " (extract leaves them out)"
-                                                 : " (extract refuses)");
-      }
-      std::cout << "\n";
-    }
-    std::string kept, excluded;
-    for (const auto& c : t.columns) {
-      std::string& list = c.fate == "excluded" ? excluded : kept;
-      // Columns that leave transformed say how: NIR (pseudonym:nir).
-      std::string how = c.fate == "keep:free-text"                 ? " [FREE TEXT]"
-                        : c.fate == "keep" || c.fate == "excluded" ? ""
-                                                                   : " (" + c.fate + ")";
-      list += (list.empty() ? "" : ", ") + c.column + how;
-    }
-    std::cout << "  kept     " << kept << "\n  excluded " << (excluded.empty() ? "-" : excluded)
-              << "\n";
-    std::cout << "  output   " << Size(pt.csv_bytes) << " of CSV, " << Size(pt.package_bytes)
-              << " sealed\n";
-    std::cout << "  sample (source values masked):\n";
-    for (const auto& row : pt.samples) {
-      std::string line;
-      for (const auto& v : row) line += (line.empty() ? "" : " | ") + v;
-      std::cout << "    " << line << "\n";
-    }
-    total += pt.package_bytes;
-  }
-  std::cout << "\nnothing was written; extract would write " << Size(total) << "\n";
+  PrintPlan(ord, *plan);
   return Ok();
 }
 
@@ -188,6 +161,44 @@ struct ExtractArgs {
   bool json = false;
 };
 
+// What left, for the ledger: counts and hashes, never a value.
+void RecordPackage(const pipeline::ExtractResult& r, nlohmann::json& event) {
+  nlohmann::json tables = nlohmann::json::array(), files = nlohmann::json::array();
+  for (const pipeline::PackagedTable& t : r.tables) {
+    tables.push_back(
+        {{"name", t.stats.name},
+         {"rows_read", t.stats.rows_read},
+         {"rows_written", t.stats.rows_selected},
+         {"rows_excluded", t.stats.rows_excluded_where + t.stats.rows_excluded_follow}});
+    files.push_back({{"name", t.file}, {"sha256", t.ciphertext_sha256}});
+  }
+  event["tables"] = tables;
+  event["recipients"] = r.recipients;
+  event["package"] = {{"bytes", r.package_bytes},
+                      {"manifest_sha256", r.manifest_sha256},
+                      {"files", files},
+                      {"delete_by", r.delete_by}};
+}
+
+// The summary of an extraction: rows per table, then the package.
+void PrintExtract(const pipeline::ExtractResult& r, const std::string& out, double secs) {
+  for (const pipeline::PackagedTable& t : r.tables) {
+    const pipeline::TableStats& s = t.stats;
+    std::cout << s.name << ": " << Thousands(s.rows_selected) << " rows written, "
+              << Thousands(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
+              << Thousands(s.rows_read) << ")"
+              << (s.rows_suppressed_k
+                      ? ", " + Thousands(s.rows_suppressed_k) + " left out for k-anonymity"
+                      : "")
+              << "\n";
+  }
+  char secs_text[32];
+  (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
+  std::cout << "package " << out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
+            << (r.manifest_signed ? " (signed)" : " (NOT signed: --unsigned-manifest)") << ", in "
+            << secs_text << " s\n";
+}
+
 Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
@@ -203,15 +214,6 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     pseudonym_key.emplace(std::move(key));
   }
   CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
-  const pipeline::ExtractRequest req{.order_path = a.order,
-                                     .signature_path = a.signature,
-                                     .controller_key = pub,
-                                     .processor_key = processor ? &*processor : nullptr,
-                                     .allow_unsigned_manifest = a.unsigned_manifest,
-                                     .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
-                                     .threads = a.threads,
-                                     .out_dir = a.out,
-                                     .clock = pipeline::Clock::System()};
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
   if (processor) {
     event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
@@ -219,44 +221,25 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   }
   event["manifest_signed"] = processor.has_value();
   if (pseudonym_key) event["key_ids"]["pseudonym"] = pseudonym_key->id();
+  CORDON_ASSIGN_OR_RETURN(pipeline::ManifestSigner signer,
+                          pipeline::ManifestSigner::Choose(processor, a.unsigned_manifest));
+  const pipeline::ExtractRequest req{.order_path = a.order,
+                                     .signature_path = a.signature,
+                                     .controller_key = pub,
+                                     .manifest_signer = signer,
+                                     .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
+                                     .threads = a.threads,
+                                     .out_dir = a.out,
+                                     .clock = pipeline::Clock::System()};
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, src, TerminalProgress()));
-  // What left, from the manifest: counts and hashes, never a value.
-  auto m = nlohmann::json::parse(r.manifest);
-  nlohmann::json tables = nlohmann::json::array(), files = nlohmann::json::array();
-  for (const auto& t : m["tables"]) {
-    tables.push_back({{"name", t["name"]},
-                      {"rows_read", t["rows_read"]},
-                      {"rows_written", t["rows_written"]},
-                      {"rows_excluded", t["rows_excluded_by_where"].get<uint64_t>() +
-                                            t["rows_excluded_by_follow"].get<uint64_t>()}});
-    files.push_back({{"name", t["file"]}, {"sha256", t["ciphertext_sha256"]}});
-  }
-  event["tables"] = tables;
-  event["recipients"] = m["recipients"];
-  event["package"] = {{"bytes", r.package_bytes},
-                      {"manifest_sha256", HexEncode(crypto::Sha256::Hash(AsBytes(r.manifest)))},
-                      {"files", files},
-                      {"delete_by", m["delete_by"]}};
+  RecordPackage(r, event);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.json) {
     std::cout << r.manifest;
     return Ok();
   }
-  for (const auto& s : r.stats) {
-    std::cout << s.name << ": " << Thousands(s.rows_selected) << " rows written, "
-              << Thousands(s.rows_excluded_where + s.rows_excluded_follow) << " excluded (of "
-              << Thousands(s.rows_read) << ")"
-              << (s.rows_suppressed_k
-                      ? ", " + Thousands(s.rows_suppressed_k) + " left out for k-anonymity"
-                      : "")
-              << "\n";
-  }
-  char secs_text[32];
-  (void)std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
-  std::cout << "package " << a.out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
-            << (processor ? " (signed)" : " (NOT signed: --unsigned-manifest)") << ", in "
-            << secs_text << " s\n";
+  PrintExtract(r, a.out, secs);
   return Ok();
 }
 
@@ -312,9 +295,7 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
   return Ok();
 }
 
-}  // namespace
-
-void RegisterExtractCommands(CLI::App& app, int* exit_code) {
+void RegisterPlan(CLI::App& app, int* exit_code) {
   auto p = std::make_shared<PlanArgs>();
   CLI::App* plan = app.add_subcommand(
       "plan",
@@ -331,7 +312,9 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
     *exit_code =
         Finish(Recorded(p->ledger, "plan", [&](nlohmann::json& ev) { return RunPlan(*p, ev); }));
   });
+}
 
+void RegisterExtract(CLI::App& app, int* exit_code) {
   auto e = std::make_shared<ExtractArgs>();
   CLI::App* extract = app.add_subcommand(
       "extract",
@@ -371,7 +354,9 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
     *exit_code = Finish(
         Recorded(e->ledger, "extract", [&](nlohmann::json& ev) { return RunExtract(*e, ev); }));
   });
+}
 
+void RegisterOpen(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<OpenArgs>();
   CLI::App* open = app.add_subcommand(
       "open",
@@ -398,6 +383,14 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code) {
     *exit_code =
         Finish(Recorded(o->ledger, "open", [&](nlohmann::json& ev) { return RunOpen(*o, ev); }));
   });
+}
+
+}  // namespace
+
+void RegisterExtractCommands(CLI::App& app, int* exit_code) {
+  RegisterPlan(app, exit_code);
+  RegisterExtract(app, exit_code);
+  RegisterOpen(app, exit_code);
 }
 
 }  // namespace cordon::cli

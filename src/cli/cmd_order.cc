@@ -41,7 +41,7 @@ Status Check(const CheckArgs& a) {
       nlohmann::ordered_json cols = nlohmann::ordered_json::array();
       for (const auto& c : t.columns) {
         cols.push_back(
-            {{"name", c.column}, {"fate", c.fate}, {"looks_free_text", c.looks_free_text}});
+            {{"name", c.column}, {"fate", c.fate_text()}, {"looks_free_text", c.looks_free_text}});
       }
       tables.push_back({{"name", t.spec->name},
                         {"from", t.source->name},
@@ -64,9 +64,9 @@ Status Check(const CheckArgs& a) {
                 << ")\n";
       for (const auto& c : t.columns) {
         std::cout << "  "
-                  << (c.fate == "excluded" ? "  excluded      "
-                      : c.fate == "keep"   ? "→ keep          "
-                                           : "→ keep:free-text")
+                  << (c.excluded()              ? "  excluded      "
+                      : c.fate_text() == "keep" ? "→ keep          "
+                                                : "→ keep:free-text")
                   << "  " << c.column;
         if (c.looks_free_text) std::cout << "   (free text, by its " << c.why_free_text << ")";
         std::cout << "\n";

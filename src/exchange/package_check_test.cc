@@ -46,7 +46,7 @@ class PackageCheckTest : public ::testing::Test {
     auto made =
         pipeline::Extract({.order_path = Path("order.toml"),
                            .controller_key = controller_.public_key(),
-                           .processor_key = &processor_,
+                           .manifest_signer = pipeline::ManifestSigner::Processor(processor_),
                            .out_dir = Path("pkg"),
                            .clock = {order::DaysFromCivil(2029, 1, 1), "2029-01-01T00:00:00Z"}},
                           *src);

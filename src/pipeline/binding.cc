@@ -31,158 +31,226 @@ Result<std::vector<bool>> SniffFreeText(const source::CsvSource& source, const B
   return out;
 }
 
-}  // namespace
+// Binds one [[table]] of the order to its source table, recording every
+// problem in the binding. Tables already bound may gain a key column (the
+// one this table follows). One use per table; not thread-safe.
+class TableBinder {
+ public:
+  TableBinder(const order::TableOrder& spec, const source::CsvSource& source, Binding& b)
+      : spec_(spec), source_(source), b_(b) {
+    t_.spec = &spec;
+  }
 
-Binding Bind(const order::Order& order, const source::CsvSource& source) {
-  Binding b;
-  auto problem = [&](order::SourcePos pos, std::string message, std::string hint = {}) {
-    b.problems.push_back({pos, std::move(message), std::move(hint)});
-  };
-  for (const order::TableOrder& spec : order.tables) {
-    BoundTable t;
-    t.spec = &spec;
-    t.source = source.Find(spec.from);
-    if (t.source == nullptr) {
+  // The bound table, or nothing when its source table cannot be found or
+  // read (the problem is recorded).
+  std::optional<BoundTable> Bind() {
+    if (!OpenSource()) return std::nullopt;
+    BindColumns();
+    FindIdentifiers();
+    BindWhere();
+    BindFollow();
+    ReportColumns();
+    if (t_.follow_column) InheritIdentifiers();
+    return std::move(t_);
+  }
+
+ private:
+  void Problem(order::SourcePos pos, std::string message, std::string hint = {}) {
+    b_.problems.push_back({pos, std::move(message), std::move(hint)});
+  }
+  std::optional<size_t> IndexOf(const std::string& column) const {
+    auto it = std::find(t_.header.begin(), t_.header.end(), column);
+    if (it == t_.header.end()) return std::nullopt;
+    return static_cast<size_t>(it - t_.header.begin());
+  }
+  std::string ColumnsHint() const {
+    return "the columns of " + t_.source->name + " are: " + ListColumns(t_.header);
+  }
+
+  // The source table, its header and dialect.
+  bool OpenSource() {
+    t_.source = source_.Find(spec_.from);
+    if (t_.source == nullptr) {
       std::string names;
-      for (const auto& s : source.tables()) names += (names.empty() ? "" : ", ") + s.name;
-      problem(spec.from_pos, "unknown table " + spec.from + " in the source",
+      for (const auto& s : source_.tables()) names += (names.empty() ? "" : ", ") + s.name;
+      Problem(spec_.from_pos, "unknown table " + spec_.from + " in the source",
               "the source has: " + names);
-      continue;
+      return false;
     }
-    auto reader = source.Read(*t.source);
+    auto reader = source_.Read(*t_.source);
     if (!reader.ok()) {
-      problem(spec.from_pos, reader.error().message(), reader.error().hint());
-      continue;
+      Problem(spec_.from_pos, reader.error().message(), reader.error().hint());
+      return false;
     }
-    t.header = (*reader)->header();
-    t.dialect = std::string(source::TextEncodingName((*reader)->encoding())) + ", '" +
-                ((*reader)->separator() == '\t' ? std::string("\\t")
-                                                : std::string(1, (*reader)->separator())) +
-                "'";
-    auto index_of = [&](const std::string& column) -> std::optional<size_t> {
-      auto it = std::find(t.header.begin(), t.header.end(), column);
-      if (it == t.header.end()) return std::nullopt;
-      return static_cast<size_t>(it - t.header.begin());
-    };
-    std::vector<const order::ColumnRule*> rule_of(t.header.size(), nullptr);
-    for (const order::ColumnRule& rule : spec.columns) {
-      auto i = index_of(rule.column);
+    t_.header = (*reader)->header();
+    const char sep = (*reader)->separator();
+    t_.dialect = std::string(source::TextEncodingName((*reader)->encoding())) + ", '" +
+                 (sep == '\t' ? std::string("\\t") : std::string(1, sep)) + "'";
+    return true;
+  }
+
+  // The rules of [table.columns] and [table.types] by source column; the
+  // kept columns; the quasi-identifiers among them; the subject.
+  void BindColumns() {
+    rule_of_.assign(t_.header.size(), nullptr);
+    for (const order::ColumnRule& rule : spec_.columns) {
+      auto i = IndexOf(rule.column);
       if (!i) {
-        problem(rule.pos, "unknown column " + rule.column + " in " + t.source->name,
-                "the columns of " + t.source->name + " are: " + ListColumns(t.header));
+        Problem(rule.pos, "unknown column " + rule.column + " in " + t_.source->name,
+                ColumnsHint());
         continue;
       }
-      rule_of[*i] = &rule;
+      rule_of_[*i] = &rule;
     }
-    for (const auto& [column, pos] : spec.type_pos) {
-      if (!index_of(column)) problem(pos, "[table.types] names unknown column " + column);
+    for (const auto& [column, pos] : spec_.type_pos) {
+      if (!IndexOf(column)) Problem(pos, "[table.types] names unknown column " + column);
     }
-    for (size_t i = 0; i < t.header.size(); ++i) {
-      if (rule_of[i] == nullptr) continue;
-      t.kept.push_back(i);
-      t.kept_fates.push_back(&rule_of[i]->fate);
+    for (size_t i = 0; i < t_.header.size(); ++i) {
+      if (rule_of_[i] == nullptr) continue;
+      t_.kept.push_back(i);
+      t_.kept_fates.push_back(&rule_of_[i]->fate);
     }
-    for (const std::string& qi : spec.quasi_identifiers) {
-      auto i = index_of(qi);
-      auto k = i ? std::find(t.kept.begin(), t.kept.end(), *i) : t.kept.end();
-      if (k == t.kept.end()) {
-        problem(spec.quasi_identifiers_pos,
+    for (const std::string& qi : spec_.quasi_identifiers) {
+      auto i = IndexOf(qi);
+      auto k = i ? std::find(t_.kept.begin(), t_.kept.end(), *i) : t_.kept.end();
+      if (k == t_.kept.end()) {
+        Problem(spec_.quasi_identifiers_pos,
                 "quasi_identifiers: " + qi + " is not a column that leaves",
                 "k is computed on the columns as they leave: list columns of [table.columns]");
       } else {
-        t.quasi_identifiers.push_back(static_cast<size_t>(k - t.kept.begin()));
+        t_.quasi_identifiers.push_back(static_cast<size_t>(k - t_.kept.begin()));
       }
     }
-    if (spec.subject) {
-      if (auto i = index_of(*spec.subject)) {
-        t.subject_column = *i;
+    if (spec_.subject) {
+      if (auto i = IndexOf(*spec_.subject)) {
+        t_.subject_column = *i;
       } else {
-        problem(spec.subject_pos,
-                "subject: unknown column " + *spec.subject + " in " + t.source->name,
-                "the columns of " + t.source->name + " are: " + ListColumns(t.header));
+        Problem(spec_.subject_pos,
+                "subject: unknown column " + *spec_.subject + " in " + t_.source->name,
+                ColumnsHint());
       }
     }
-    for (size_t i = 0; i < t.header.size(); ++i) {
-      const order::Fate* fate = rule_of[i] ? &rule_of[i]->fate : nullptr;
-      using K = order::FateKind;
+  }
+
+  // The row's direct identifiers (for redact) and where its sex can be read
+  // (for synthetic first names).
+  void FindIdentifiers() {
+    using K = order::FateKind;
+    using Sex = BoundTable::SexFrom;
+    for (size_t i = 0; i < t_.header.size(); ++i) {
+      const order::Fate* fate = rule_of_[i] ? &rule_of_[i]->fate : nullptr;
+      const std::string& name = t_.header[i];
       bool text = fate && (fate->kind == K::kRedact || fate->kind == K::kKeepFreeText);
-      std::string_view placeholder = pseudo::IdentifierPlaceholder(t.header[i], fate);
-      if (!placeholder.empty() && !text) t.identifier_columns.emplace_back(i, placeholder);
-      if (fate && fate->kind == K::kPseudonymNir && t.sex_from != BoundTable::SexFrom::kNir) {
-        t.sex_from = BoundTable::SexFrom::kNir, t.sex_column = i;
-      } else if (fate && fate->kind == K::kPseudonymCpr &&
-                 t.sex_from == BoundTable::SexFrom::kNone) {
-        t.sex_from = BoundTable::SexFrom::kCpr, t.sex_column = i;
-      } else if ((t.header[i] == "SEXE" || t.header[i] == "SEX" || t.header[i] == "KOEN" ||
-                  t.header[i] == "K\xC3\x98N") &&
-                 t.sex_from == BoundTable::SexFrom::kNone) {
-        t.sex_from = BoundTable::SexFrom::kLetter, t.sex_column = i;
+      std::string_view placeholder = pseudo::IdentifierPlaceholder(name, fate);
+      if (!placeholder.empty() && !text) t_.identifier_columns.emplace_back(i, placeholder);
+      if (fate && fate->kind == K::kPseudonymNir && t_.sex_from != Sex::kNir) {
+        t_.sex_from = Sex::kNir, t_.sex_column = i;
+      } else if (fate && fate->kind == K::kPseudonymCpr && t_.sex_from == Sex::kNone) {
+        t_.sex_from = Sex::kCpr, t_.sex_column = i;
+      } else if ((name == "SEXE" || name == "SEX" || name == "KOEN" || name == "K\xC3\x98N") &&
+                 t_.sex_from == Sex::kNone) {
+        t_.sex_from = Sex::kLetter, t_.sex_column = i;
       }
     }
-    if (spec.where) {
-      auto parsed = order::Predicate::Parse(*spec.where);
-      if (parsed.ok()) {
-        Status bound = parsed->Bind(t.header, spec.types);
-        if (bound.ok()) {
-          t.where = std::move(parsed).value();
-        } else {
-          const std::string& m = bound.error().message();
-          order::SourcePos p = spec.where_pos;
-          if (m.rfind("column ", 0) == 0) p.column += std::atoi(m.c_str() + 7);
-          problem(p, "where: " + m.substr(m.find(": ") + 2), bound.error().hint());
-        }
-      }  // syntax errors were reported when the order was loaded
+  }
+
+  // The `where` predicate, typed against the header. Its syntax errors
+  // were reported when the order was loaded.
+  void BindWhere() {
+    if (!spec_.where) return;
+    auto parsed = order::Predicate::Parse(*spec_.where);
+    if (!parsed.ok()) return;
+    Status bound = parsed->Bind(t_.header, spec_.types);
+    if (bound.ok()) {
+      t_.where = std::move(parsed).value();
+      return;
     }
-    if (spec.follow) {
-      auto col = index_of(spec.follow->column);
-      if (!col)
-        problem(spec.follow->pos,
-                "follow: unknown column " + spec.follow->column + " in " + t.source->name);
-      t.follow_column = col;
-      for (size_t p = 0; p < b.tables.size(); ++p) {
-        if (b.tables[p].spec->name != spec.follow->parent_table) continue;
-        t.parent = p;
-        auto pcol = std::find(b.tables[p].header.begin(), b.tables[p].header.end(),
-                              spec.follow->parent_column);
-        if (pcol == b.tables[p].header.end()) {
-          problem(spec.follow->pos, "follow: unknown column " + spec.follow->parent_column +
-                                        " in " + b.tables[p].source->name);
-        } else {
-          b.tables[p].key_column = static_cast<size_t>(pcol - b.tables[p].header.begin());
-        }
+    const std::string& m = bound.error().message();
+    order::SourcePos p = spec_.where_pos;
+    if (m.rfind("column ", 0) == 0) p.column += std::atoi(m.c_str() + 7);
+    Problem(p, "where: " + m.substr(m.find(": ") + 2), bound.error().hint());
+  }
+
+  // The follow column, and the parent's column whose selected values it reads.
+  void BindFollow() {
+    if (!spec_.follow) return;
+    const order::Follow& follow = *spec_.follow;
+    auto col = IndexOf(follow.column);
+    if (!col)
+      Problem(follow.pos, "follow: unknown column " + follow.column + " in " + t_.source->name);
+    t_.follow_column = col;
+    for (size_t p = 0; p < b_.tables.size(); ++p) {
+      BoundTable& parent = b_.tables[p];
+      if (parent.spec->name != follow.parent_table) continue;
+      t_.parent = p;
+      auto pcol = std::find(parent.header.begin(), parent.header.end(), follow.parent_column);
+      if (pcol == parent.header.end()) {
+        Problem(follow.pos,
+                "follow: unknown column " + follow.parent_column + " in " + parent.source->name);
+      } else {
+        parent.key_column = static_cast<size_t>(pcol - parent.header.begin());
       }
     }
-    auto content = SniffFreeText(source, t);
-    if (!content.ok()) problem(spec.from_pos, content.error().message(), content.error().hint());
-    for (size_t i = 0; i < t.header.size(); ++i) {
-      ColumnReport r{t.header[i], "excluded", false, ""};
-      if (order::NameLooksFreeText(t.header[i])) {
+  }
+
+  // Every source column with its fate and whether it looks like free text;
+  // a free-text column kept as plain "keep" is a problem.
+  void ReportColumns() {
+    auto content = SniffFreeText(source_, t_);
+    if (!content.ok()) Problem(spec_.from_pos, content.error().message(), content.error().hint());
+    for (size_t i = 0; i < t_.header.size(); ++i) {
+      const std::string& name = t_.header[i];
+      ColumnReport r{name, nullptr, false, ""};
+      if (order::NameLooksFreeText(name)) {
         r.looks_free_text = true, r.why_free_text = "name";
       } else if (content.ok() && (*content)[i]) {
         r.looks_free_text = true, r.why_free_text = "content";
       }
-      if (const order::ColumnRule* rule = rule_of[i]) {
-        r.fate = rule->fate.text;
+      if (const order::ColumnRule* rule = rule_of_[i]) {
+        r.fate = &rule->fate;
         if (r.looks_free_text && rule->fate.kind == order::FateKind::kKeep) {
-          problem(rule->pos,
-                  "column " + t.header[i] + " looks like free text (its " + r.why_free_text + ")",
-                  "write " + t.header[i] +
+          Problem(rule->pos,
+                  "column " + name + " looks like free text (its " + r.why_free_text + ")",
+                  "write " + name +
                       " = \"keep:free-text\" to keep it on purpose, or remove the line "
                       "so that it does not leave");
         }
       }
-      t.columns.push_back(std::move(r));
+      t_.columns.push_back(std::move(r));
     }
-    if (t.follow_column) {
-      bool redacts =
-          std::any_of(t.kept_fates.begin(), t.kept_fates.end(),
-                      [](const order::Fate* f) { return f->kind == order::FateKind::kRedact; });
-      if (redacts && t.parent < b.tables.size()) {
-        t.inherits_identifiers = true;
-        b.tables[t.parent].keeps_identifiers_for_children = true;
-      }
+  }
+
+  // A child table that redacts text also removes its parent row's
+  // identifiers: the parent keeps them for it.
+  void InheritIdentifiers() {
+    bool redacts =
+        std::any_of(t_.kept_fates.begin(), t_.kept_fates.end(),
+                    [](const order::Fate* f) { return f->kind == order::FateKind::kRedact; });
+    if (redacts && t_.parent < b_.tables.size()) {
+      t_.inherits_identifiers = true;
+      b_.tables[t_.parent].keeps_identifiers_for_children = true;
     }
-    b.tables.push_back(std::move(t));
+  }
+
+  const order::TableOrder& spec_;
+  const source::CsvSource& source_;
+  Binding& b_;
+  BoundTable t_;
+  std::vector<const order::ColumnRule*> rule_of_;  // by header index; null: not listed
+};
+
+}  // namespace
+
+const std::string& ColumnReport::fate_text() const {
+  static const std::string kExcluded = "excluded";
+  return fate != nullptr ? fate->text : kExcluded;
+}
+
+Binding Bind(const order::Order& order, const source::CsvSource& source) {
+  Binding b;
+  for (const order::TableOrder& spec : order.tables) {
+    std::optional<BoundTable> t = TableBinder(spec, source, b).Bind();
+    if (t) b.tables.push_back(std::move(*t));
   }
   return b;
 }

@@ -17,11 +17,19 @@ namespace cordon::pipeline {
 // How many rows of each table are read to judge whether a column is free text.
 inline constexpr size_t kFreeTextSampleRows = 2000;
 
+// One source column as the order treats it.
 struct ColumnReport {
   std::string column;
-  std::string fate;  // "keep", "keep:free-text" or "excluded"
+  // The order's fate for the column (it points into the bound order); null
+  // when the order does not list it: the column never leaves.
+  const order::Fate* fate = nullptr;
   bool looks_free_text = false;
   std::string why_free_text;  // "name", "content", or empty
+
+  bool excluded() const { return fate == nullptr; }
+  // What plans, manifests and `order check` print: the fate as the order
+  // wrote it ("keep", "pseudonym:nir"…), or "excluded".
+  const std::string& fate_text() const;
 };
 
 struct BoundTable {

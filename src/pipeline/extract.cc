@@ -1,6 +1,7 @@
+// `extract`: verify the order, build the package in DIR.partial, write the
+// manifest, then publish DIR by renaming.
 #include "pipeline/extract.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,14 +9,12 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
-#include "age/age.h"
 #include "core/encoding.h"
 #include "core/file.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
-#include "pipeline/csv_writer.h"
+#include "pipeline/package_sink.h"
 
 namespace cordon::pipeline {
 namespace {
@@ -52,134 +51,19 @@ Status CheckPseudonymKey(const order::Order& o, const pseudo::PseudonymKey* key)
 
 std::string Sha256Hex(ByteView data) { return HexEncode(crypto::Sha256::Hash(data)); }
 
-struct PackagedFile {
-  uint64_t size = 0;
-  std::string sha256;
+// An order exactly as the controller signed it, well formed and current.
+struct VerifiedOrder {
+  Bytes bytes;  // the signed bytes
+  std::string signature_trusted_comment;
+  order::LoadedOrder loaded;  // without problems
 };
 
-// Passes bytes on to a sink while hashing them.
-class HashingSink final : public ByteSink {
- public:
-  explicit HashingSink(ByteSink& out) : out_(out) {}
-  Status Write(ByteView data) override {
-    hash_.Update(data);
-    return out_.Write(data);
-  }
-  crypto::Sha256& hash() { return hash_; }
-
- private:
-  ByteSink& out_;
-  crypto::Sha256 hash_;
-};
-
-// Writes one table as <dir>/<name>.csv.age. The age header is written last,
-// in front of the payload: until the table is complete the file holds no
-// wrapped key, so an interrupted run (even SIGKILL) leaves nothing readable.
-class PackageSink final : public RowSink {
- public:
-  PackageSink(std::string path, const std::vector<std::unique_ptr<age::Recipient>>& recipients,
-              std::vector<PackagedFile>& done)
-      : path_(std::move(path)), guard_(path_), recipients_(recipients), done_(done) {}
-
-  Status Begin(const std::vector<std::string>& columns) override {
-    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-      return Error(ErrorCode::kIo, "cannot create " + path_ + ": " + std::strerror(errno));
-    fd_ = UniqueFd(fd);
-    sink_ = std::make_unique<FdSink>(fd, path_);
-    hashing_ = std::make_unique<HashingSink>(*sink_);
-    CORDON_ASSIGN_OR_RETURN(encryptor_,
-                            age::Encryptor::Create(recipients_, *hashing_, age::Armor::kNo,
-                                                   age::HeaderPlacement::kDeferred));
-    header_size_ = encryptor_->deferred_header().size();
-    // The file's hash covers the header first: it is known now, though
-    // written last.
-    hashing_->hash().Update(AsBytes(encryptor_->deferred_header()));
-    // The payload starts after room for the header, which is written at the end.
-    if (::lseek(fd, static_cast<off_t>(header_size_), SEEK_SET) < 0) {
-      return Error(ErrorCode::kIo, "cannot seek in " + path_);
-    }
-    writer_ = std::make_unique<CsvWriter>(*encryptor_);
-    std::vector<std::string_view> names(columns.begin(), columns.end());
-    return writer_->Row(names);
-  }
-
-  Status Row(const std::vector<std::string_view>& values) override { return writer_->Row(values); }
-
-  Status End() override {
-    CORDON_TRY(writer_->Flush());
-    CORDON_TRY(encryptor_->Close());
-    const std::string& header = encryptor_->deferred_header();
-    if (::pwrite(fd_.get(), header.data(), header.size(), 0) !=
-            static_cast<ssize_t>(header.size()) ||
-        ::fsync(fd_.get()) != 0) {
-      return Error(ErrorCode::kIo, "cannot finish " + path_ + ": " + std::strerror(errno));
-    }
-    struct stat st {};
-    ::fstat(fd_.get(), &st);
-    fd_ = UniqueFd();
-    done_.push_back({static_cast<uint64_t>(st.st_size), HexEncode(hashing_->hash().Final())});
-    return Ok();
-  }
-
- private:
-  std::string path_;
-  CleanupGuard guard_;
-  const std::vector<std::unique_ptr<age::Recipient>>& recipients_;
-  UniqueFd fd_;
-  std::unique_ptr<FdSink> sink_;
-  std::unique_ptr<HashingSink> hashing_;
-  std::unique_ptr<age::Encryptor> encryptor_;
-  std::unique_ptr<CsvWriter> writer_;
-  std::vector<PackagedFile>& done_;
-  size_t header_size_ = 0;
-};
-
-}  // namespace
-
-Clock Clock::System() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  return Clock{order::DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday),
-               FormatUtc(static_cast<int64_t>(t))};
-}
-
-nlohmann::ordered_json KAnonymityReport(const BoundTable& t, const TableStats& s) {
-  if (t.quasi_identifiers.empty()) return nullptr;
-  nlohmann::ordered_json qi = nlohmann::ordered_json::array();
-  for (size_t k : t.quasi_identifiers) qi.push_back(t.header[t.kept[k]]);
-  nlohmann::ordered_json j = {
-      {"quasi_identifiers", qi}, {"k", s.k_smallest}, {"classes", s.classes}};
-  if (t.spec->min_k > 0) {
-    j["min_k"] = t.spec->min_k;
-    j["rows_below_min_k"] = s.rows_below_k;
-    j["on_k_violation"] = t.spec->suppress_below_k ? "suppress" : "refuse";
-    j["rows_suppressed"] = s.rows_suppressed_k;
-  }
-  return j;
-}
-
-uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients) {
-  // Header: version line, per X25519 recipient a 2-line stanza, the MAC line.
-  uint64_t header = 22 + recipients * (53 + 44) + 48;
-  uint64_t chunks = plaintext == 0 ? 1 : (plaintext + 65535) / 65536;
-  return header + 16 + plaintext + chunks * 16;
-}
-
-Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
-                              const ProgressFn& progress) {
-  namespace fs = std::filesystem;
-  if (request.processor_key == nullptr && !request.allow_unsigned_manifest) {
-    return Refused("no key to sign the manifest with",
-                   "pass --signing-key (the processor's key), or --unsigned-manifest if the "
-                   "recipient knows the package will not be signed");
-  }
+// Step 1: the signature over the exact bytes, then the order's form and its
+// last day. Every failure is a refusal (the hint says who fixes it).
+Result<VerifiedOrder> VerifyOrder(const ExtractRequest& request) {
   const std::string& order_path = request.order_path;
   std::string sig_path =
       request.signature_path.empty() ? order_path + ".minisig" : request.signature_path;
-
-  // 1. The order must be exactly what the controller signed.
   CORDON_ASSIGN_OR_RETURN(Bytes order_bytes, ReadFileLimited(order_path, kMaxOrderBytes));
   auto sig_text = ReadFileLimited(sig_path, 8192);
   if (!sig_text.ok()) {
@@ -194,8 +78,6 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
   if (!verified.ok()) {
     return Refused(order_path + ": " + verified.error().message(), verified.error().hint());
   }
-
-  // 2. The order must be well formed, current, and fit the source.
   order::LoadedOrder loaded = order::ParseOrder(AsChars(order_bytes), order_path);
   if (!loaded.problems.empty()) {
     Error e = order::ProblemsError(order_path, loaded.problems);
@@ -206,123 +88,171 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSo
     return Refused("order " + ord.id + " expired on " + order::FormatIsoDate(ord.not_after),
                    "ask the controller for a new signed order");
   }
-  Binding binding = Bind(ord, source);
-  if (!binding.problems.empty()) {
-    Error e = order::ProblemsError(order_path, binding.problems);
-    return Refused("the order does not fit the source: " + e.message(), e.hint());
-  }
-  CORDON_TRY(CheckPseudonymKey(ord, request.pseudonym_key));
+  return VerifiedOrder{std::move(order_bytes), sig->trusted_comment, std::move(loaded)};
+}
 
-  // 3. The package is built in DIR.partial and renamed when complete.
-  std::string out = request.out_dir;
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  if (PathExists(out)) {
-    return Error(ErrorCode::kAlreadyExists,
-                 out + " already exists; cordon does not overwrite a package");
+// DIR.partial while the package is built: its files are removed if a signal
+// ends the process, the whole tree if the build fails; Publish renames it
+// to DIR. Not thread-safe.
+class PartialPackage {
+ public:
+  // kAlreadyExists when DIR, or a DIR.partial left by an interrupted run, exists.
+  static Result<std::unique_ptr<PartialPackage>> Create(std::string out) {
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+    if (PathExists(out)) {
+      return Error(ErrorCode::kAlreadyExists,
+                   out + " already exists; cordon does not overwrite a package");
+    }
+    std::string partial = out + ".partial";
+    if (PathExists(partial)) {
+      return Error(
+          ErrorCode::kAlreadyExists, partial + " exists: an earlier extraction was interrupted",
+          "its files hold no readable data; remove it (rm -r " + partial + ") and run again");
+    }
+    if (::mkdir(partial.c_str(), 0700) != 0) {
+      return Error(ErrorCode::kIo, "cannot create " + partial + ": " + std::strerror(errno));
+    }
+    return std::unique_ptr<PartialPackage>(new PartialPackage(std::move(out), partial));
   }
-  std::string partial = out + ".partial";
-  if (PathExists(partial)) {
-    return Error(
-        ErrorCode::kAlreadyExists, partial + " exists: an earlier extraction was interrupted",
-        "its files hold no readable data; remove it (rm -r " + partial + ") and run again");
-  }
-  if (::mkdir(partial.c_str(), 0700) != 0) {
-    return Error(ErrorCode::kIo, "cannot create " + partial + ": " + std::strerror(errno));
-  }
-  CleanupGuard dir_guard(partial, /*directory=*/true);
-  RemoveTreeUnlessDismissed remover(partial);
+  PartialPackage(const PartialPackage&) = delete;
+  PartialPackage& operator=(const PartialPackage&) = delete;
 
+  std::string PathOf(const std::string& name) const { return partial_ + "/" + name; }
+  // Removes `name` too if a signal ends the process before Publish.
+  void Guard(const std::string& name) { guards_.emplace_back(PathOf(name)); }
+
+  Status Publish() {
+    CORDON_TRY(SyncDirectory(partial_));
+    if (::rename(partial_.c_str(), out_.c_str()) != 0) {
+      return Error(ErrorCode::kIo,
+                   "cannot rename " + partial_ + " to " + out_ + ": " + std::strerror(errno));
+    }
+    remover_.Dismiss();
+    std::string parent = std::filesystem::path(out_).parent_path().string();
+    return SyncDirectory(parent.empty() ? "." : parent);
+  }
+
+ private:
+  PartialPackage(std::string out, std::string partial)
+      : out_(std::move(out)),
+        partial_(std::move(partial)),
+        dir_guard_(partial_, /*directory=*/true),
+        remover_(partial_) {}
+
+  std::string out_, partial_;
+  CleanupGuard dir_guard_;
+  RemoveTreeUnlessDismissed remover_;
+  std::vector<CleanupGuard> guards_;
+};
+
+// Step 2: every table run through its transforms and sealed to the order's
+// recipients, in the order's order.
+Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const Binding& binding,
+                                                const ExtractRequest& request,
+                                                const source::CsvSource& source,
+                                                const ProgressFn& progress, PartialPackage& dir) {
   std::vector<std::unique_ptr<age::Recipient>> recipients;
   for (const std::string& r : ord.recipients) {
+    // The order's recipients were checked when it was parsed.
     recipients.push_back(age::MakeX25519Recipient(age::X25519Recipient::Parse(r).value()));
   }
-  std::vector<PackagedFile> files;
+  std::vector<SealedFile> files;
   SinkFactory sinks = [&](const BoundTable& t) -> Result<std::unique_ptr<RowSink>> {
-    return std::unique_ptr<RowSink>(std::make_unique<PackageSink>(
-        partial + "/" + t.spec->name + ".csv.age", recipients, files));
+    return std::unique_ptr<RowSink>(
+        std::make_unique<PackageSink>(dir.PathOf(t.spec->name + ".csv.age"), recipients, files));
   };
   TransformOptions transforms{request.pseudonym_key, ord.pseudonym_domain, ord.not_after};
   transforms.threads = request.threads;
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(binding, source, sinks, progress, transforms));
+  std::vector<PackagedTable> tables;
+  for (size_t i = 0; i < stats.size(); ++i) {
+    tables.push_back({binding.tables[i].spec->name + ".csv.age", std::move(stats[i]), files[i].size,
+                      std::move(files[i].sha256)});
+  }
+  return tables;
+}
 
-  // 4. The manifest: what was extracted, under which order, until when.
-  nlohmann::ordered_json m;
-  m["format"] = "cordon-manifest";
-  m["version"] = kManifestFormatVersion;
-  m["cordon_version"] = "0.1.0";
-  m["created_at"] = request.clock.now_rfc3339;
-  // Said inside the manifest, so an unsigned package is one on purpose.
-  m["manifest_signed"] = request.processor_key != nullptr;
-  m["order"] = {{"id", ord.id},
-                {"file", fs::path(order_path).filename().string()},
-                {"sha256", Sha256Hex(order_bytes)},
-                {"controller", ord.controller},
-                {"processor", ord.processor},
-                {"purpose", ord.purpose},
-                {"contract", ord.contract},
-                {"not_after", order::FormatIsoDate(ord.not_after)},
-                {"controller_key_id", sign::KeyIdHex(request.controller_key.key_id)},
-                {"signature_trusted_comment", sig->trusted_comment}};
-  m["retention_days"] = ord.retention_days;
-  m["delete_by"] = order::FormatIsoDate(request.clock.today + ord.retention_days);
-  m["recipients"] = ord.recipients;
-  if (!ord.pseudonym_key_id.empty()) {
-    // The key's id, never the key: the controller alone can re-identify.
-    m["pseudonyms"] = {{"key_id", ord.pseudonym_key_id}, {"domain", ord.pseudonym_domain}};
+// Step 3: manifest.json and, with the processor's key, its signature.
+Status WriteManifest(const std::string& manifest, const ExtractRequest& request,
+                     const order::Order& ord, PartialPackage& dir) {
+  dir.Guard("manifest.json");
+  CORDON_TRY(
+      WriteFileAtomic(dir.PathOf("manifest.json"), AsBytes(manifest), 0644, Overwrite::kRefuse));
+  const sign::SecretKey* key = request.manifest_signer.key();
+  if (key == nullptr) return Ok();
+  dir.Guard("manifest.json.minisig");
+  MemorySource manifest_source(AsBytes(manifest));
+  CORDON_ASSIGN_OR_RETURN(
+      sign::Signature msig,
+      sign::Sign(*key, manifest_source,
+                 "cordon manifest of order " + ord.id + " created " + request.clock.now_rfc3339));
+  return WriteFileAtomic(dir.PathOf("manifest.json.minisig"), AsBytes(msig.Format()), 0644,
+                         Overwrite::kRefuse);
+}
+
+}  // namespace
+
+Result<ManifestSigner> ManifestSigner::Choose(const std::optional<sign::SecretKey>& key,
+                                              bool allow_unsigned) {
+  if (key) return Processor(*key);
+  if (allow_unsigned) return NobodyOnPurpose();
+  return Refused("no key to sign the manifest with",
+                 "pass --signing-key (the processor's key), or --unsigned-manifest if the "
+                 "recipient knows the package will not be signed");
+}
+
+Clock Clock::System() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  return Clock{order::DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday),
+               FormatUtc(static_cast<int64_t>(t))};
+}
+
+uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients) {
+  // Header: version line, per X25519 recipient a 2-line stanza, the MAC line.
+  uint64_t header = 22 + recipients * (53 + 44) + 48;
+  uint64_t chunks = plaintext == 0 ? 1 : (plaintext + 65535) / 65536;
+  return header + 16 + plaintext + chunks * 16;
+}
+
+Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
+                              const ProgressFn& progress) {
+  CORDON_ASSIGN_OR_RETURN(VerifiedOrder verified, VerifyOrder(request));
+  const order::Order& ord = verified.loaded.order;
+  Binding binding = Bind(ord, source);  // points into `verified`, which outlives it
+  if (!binding.problems.empty()) {
+    Error e = order::ProblemsError(request.order_path, binding.problems);
+    return Refused("the order does not fit the source: " + e.message(), e.hint());
   }
+  CORDON_TRY(CheckPseudonymKey(ord, request.pseudonym_key));
+
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<PartialPackage> dir,
+                          PartialPackage::Create(request.out_dir));
   ExtractResult result;
-  nlohmann::ordered_json tables = nlohmann::ordered_json::array();
-  for (size_t i = 0; i < binding.tables.size(); ++i) {
-    const BoundTable& t = binding.tables[i];
-    nlohmann::ordered_json cols = nlohmann::ordered_json::array(),
-                           excluded = nlohmann::ordered_json::array();
-    for (const ColumnReport& c : t.columns) {
-      if (c.fate == "excluded") {
-        excluded.push_back(c.column);
-      } else {
-        cols.push_back({{"name", c.column}, {"fate", c.fate}});
-      }
-    }
-    tables.push_back({{"name", t.spec->name},
-                      {"from", t.source->name},
-                      {"file", t.spec->name + ".csv.age"},
-                      {"columns", cols},
-                      {"excluded_columns", excluded},
-                      {"rows_read", stats[i].rows_read},
-                      {"rows_written", stats[i].rows_selected},
-                      {"rows_excluded_by_where", stats[i].rows_excluded_where},
-                      {"rows_excluded_by_follow", stats[i].rows_excluded_follow},
-                      {"ciphertext_size", files[i].size},
-                      {"ciphertext_sha256", files[i].sha256}});
-    if (auto k = KAnonymityReport(t, stats[i]); !k.is_null()) tables.back()["k_anonymity"] = k;
-    result.package_bytes += files[i].size;
-  }
-  m["tables"] = tables;
-  result.manifest = m.dump(2) + "\n";
-  std::string manifest_path = partial + "/manifest.json";
-  CleanupGuard manifest_guard(manifest_path);
-  CORDON_TRY(WriteFileAtomic(manifest_path, AsBytes(result.manifest), 0644, Overwrite::kRefuse));
-  std::optional<CleanupGuard> sig_guard;
-  if (request.processor_key != nullptr) {
-    sig_guard.emplace(manifest_path + ".minisig");
-    MemorySource manifest_source(AsBytes(result.manifest));
-    CORDON_ASSIGN_OR_RETURN(
-        sign::Signature msig,
-        sign::Sign(*request.processor_key, manifest_source,
-                   "cordon manifest of order " + ord.id + " created " + request.clock.now_rfc3339));
-    CORDON_TRY(WriteFileAtomic(manifest_path + ".minisig", AsBytes(msig.Format()), 0644,
-                               Overwrite::kRefuse));
-  }
-  CORDON_TRY(SyncDirectory(partial));
-  if (::rename(partial.c_str(), out.c_str()) != 0) {
-    return Error(ErrorCode::kIo,
-                 "cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
-  }
-  remover.Dismiss();
-  std::string parent = fs::path(out).parent_path().string();
-  CORDON_TRY(SyncDirectory(parent.empty() ? "." : parent));
-  result.stats = std::move(stats);
+  CORDON_ASSIGN_OR_RETURN(result.tables,
+                          BuildPackage(ord, binding, request, source, progress, *dir));
+  result.order_id = ord.id;
+  result.recipients = ord.recipients;
+  result.delete_by = order::FormatIsoDate(request.clock.today + ord.retention_days);
+  result.manifest_signed = request.manifest_signer.key() != nullptr;
+  for (const PackagedTable& t : result.tables) result.package_bytes += t.ciphertext_size;
+  result.manifest = FormatManifest({
+      .order = ord,
+      .order_file = std::filesystem::path(request.order_path).filename().string(),
+      .order_sha256 = Sha256Hex(verified.bytes),
+      .controller_key_id = sign::KeyIdHex(request.controller_key.key_id),
+      .signature_trusted_comment = verified.signature_trusted_comment,
+      .created_at = request.clock.now_rfc3339,
+      .delete_by = result.delete_by,
+      .manifest_signed = result.manifest_signed,
+      .binding = binding,
+      .tables = result.tables,
+  });
+  result.manifest_sha256 = Sha256Hex(AsBytes(result.manifest));
+  CORDON_TRY(WriteManifest(result.manifest, request, ord, *dir));
+  CORDON_TRY(dir->Publish());
   return result;
 }
 

@@ -3,18 +3,17 @@
 // opening by a recipient. The manifest format is in docs/order-format.md.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "age/recipients.h"
+#include "pipeline/manifest_json.h"
 #include "pipeline/runner.h"
 #include "sign/minisign.h"
 
 namespace cordon::pipeline {
 
-inline constexpr int kManifestFormatVersion = 1;
 inline constexpr size_t kMaxOrderBytes = 1 << 20;
 
 // The clock, injectable for tests. There is no default: a forgotten clock
@@ -28,32 +27,59 @@ struct Clock {
   std::string now_rfc3339;  // "2026-11-22T18:00:00Z"
 };
 
-// Build it with designated initializers; `clock` has no default, so a request
-// without one does not compile.
+// Who signs manifest.json: the processor, or nobody on purpose. There is no
+// default, so a request cannot leave it out: a package whose manifest nobody
+// signed cannot be told from one someone rewrote. Copyable; the key is
+// borrowed and must outlive the requests made with it.
+class ManifestSigner {
+ public:
+  static ManifestSigner Processor(const sign::SecretKey& key) { return ManifestSigner(&key); }
+  // `--unsigned-manifest`: the manifest says "manifest_signed": false.
+  static ManifestSigner NobodyOnPurpose() { return ManifestSigner(nullptr); }
+  // From the command line: the key when there is one, nobody when
+  // `allow_unsigned`, else kRefused (the hint names both flags).
+  static Result<ManifestSigner> Choose(const std::optional<sign::SecretKey>& key,
+                                       bool allow_unsigned);
+
+  // Null when nobody signs.
+  const sign::SecretKey* key() const { return key_; }
+
+ private:
+  explicit ManifestSigner(const sign::SecretKey* key) : key_(key) {}
+  const sign::SecretKey* key_;
+};
+
+// Build it with designated initializers; `manifest_signer` and `clock` have
+// no default, so a request without them does not compile.
 struct ExtractRequest {
   std::string order_path;
   std::string signature_path;  // default: order_path + ".minisig"
   sign::PublicKey controller_key;
-  // Signs manifest.json. Required unless allow_unsigned_manifest: a package
-  // whose manifest nobody signed cannot be told from one someone rewrote.
-  const sign::SecretKey* processor_key = nullptr;
-  bool allow_unsigned_manifest = false;  // `--unsigned-manifest`; the manifest says so
-  // Required when the order has keyed transforms; its id must match the order's.
+  ManifestSigner manifest_signer;
+  // Borrowed. Required when the order has keyed transforms (null: none
+  // given), and its id must be the order's: Extract refuses otherwise.
   const pseudo::PseudonymKey* pseudonym_key = nullptr;
   size_t threads = 2;  // for transforms; the output does not depend on it
   std::string out_dir;
   Clock clock;
 };
 
+// What extract did, for the caller to report (counts and hashes, never a
+// value of the source).
 struct ExtractResult {
-  std::vector<TableStats> stats;
+  std::string order_id;
+  std::vector<PackagedTable> tables;  // in the order's order
+  std::vector<std::string> recipients;
+  std::string delete_by;  // ISO date
   uint64_t package_bytes = 0;
-  std::string manifest;  // the JSON written
+  bool manifest_signed = false;
+  std::string manifest;         // the exact manifest.json written
+  std::string manifest_sha256;  // its SHA-256, lowercase hex
 };
 
 // Verifies, binds and runs the order, writing the package atomically.
-// Refusals (kRefused or kAuthFailed, exit 3) write nothing: no processor key
-// without allow_unsigned_manifest, a bad or missing signature, an altered
+// Refusals (kRefused or kAuthFailed, exit 3) write nothing: a bad or
+// missing signature, an altered
 // order, an expired order, no recipients, an order that does not fit the
 // source. An existing out_dir is kAlreadyExists.
 Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
@@ -78,11 +104,6 @@ struct PlanResult {
 Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
                         size_t recipients, const ProgressFn& progress = {},
                         const pseudo::PseudonymKey* key = nullptr);
-
-// The re-identification risk of a table with quasi_identifiers, for plans
-// and manifests: {"quasi_identifiers", "k", "classes", "min_k",
-// "rows_below_min_k", "on_k_violation", "rows_suppressed"}; null without them.
-nlohmann::ordered_json KAnonymityReport(const BoundTable& table, const TableStats& stats);
 
 // Masks a value for display: the first quarter of its characters stay,
 // letters and digits after them become '*'.

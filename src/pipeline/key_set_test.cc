@@ -7,7 +7,7 @@
 namespace cordon::pipeline {
 namespace {
 
-TEST(KeySet, BehavesLikeASetAcrossGrowth) {
+TEST(PipelineKeySet, BehavesLikeASetAcrossGrowth) {
   KeySet keys;
   std::set<std::string> reference;
   for (int i = 0; i < 50000; i += 3) {

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "order/value.h"
-#include "pipeline/extract.h"
 
 namespace cordon::pipeline {
 namespace {

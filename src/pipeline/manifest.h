@@ -1,7 +1,8 @@
-// Reading a package's manifest.json (docs/formats.md) defensively: a
+// Reading a package's manifest.json (docs/order-format.md) defensively: a
 // manifest arrives from whoever sent the package, so every field is checked
 // for presence and type, and table file names for safety, before anything
-// trusts it. Used by `cordon open` and by the exchange's upload check.
+// trusts it. Used by `cordon open` and by the exchange's upload check;
+// writing is manifest_json.h.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include "core/result.h"
 
 namespace cordon::pipeline {
+
+inline constexpr int kManifestFormatVersion = 1;
 
 struct ManifestTable {
   std::string name;  // the order's table name

@@ -4,12 +4,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "age/age.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/secret_buffer.h"
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
 #include "pipeline/manifest.h"
@@ -21,12 +20,21 @@ Error Refused(std::string message, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
 }
 
-}  // namespace
+// Wipes a buffer when it goes out of scope.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(Bytes& buf) : buf_(buf) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { WipeBytes(buf_); }
 
-Result<OpenResult> OpenPackage(const OpenRequest& request) {
-  namespace fs = std::filesystem;
-  const std::string& dir = request.package_dir;
-  std::string manifest_path = dir + "/manifest.json";
+ private:
+  Bytes& buf_;
+};
+
+// The manifest, its signature checked (unless skipped on purpose), parsed.
+Result<Manifest> ReadManifest(const OpenRequest& request) {
+  std::string manifest_path = request.package_dir + "/manifest.json";
   if (!request.processor_key && !request.skip_manifest_signature) {
     return Error(ErrorCode::kRefused, "no key to verify " + manifest_path + " with",
                  "pass --processor-key (the processor's public key), or "
@@ -43,25 +51,14 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
     Status v = sign::Verify(*request.processor_key, *sig, m);
     if (!v.ok()) return Refused(manifest_path + ": " + v.error().message(), v.error().hint());
   }
-  CORDON_ASSIGN_OR_RETURN(Manifest manifest, ParseManifest(manifest_bytes));
-  OpenResult result;
-  result.order_id = manifest.order_id;
-  if (request.clock.today > manifest.delete_by && !request.allow_expired) {
-    return Refused(
-        "package of order " + result.order_id + " was to be deleted by " + manifest.delete_by_text +
-            " (retention over)",
-        "delete it; --allow-expired opens it anyway, and the controller should know why");
-  }
-  // Every ciphertext is checked before any plaintext is produced.
-  struct Entry {
-    std::string file, out_name;
-  };
-  std::vector<Entry> entries;
+  return ParseManifest(manifest_bytes);
+}
+
+// Every ciphertext has the size and SHA-256 the manifest records.
+Status CheckCiphertexts(const std::string& dir, const Manifest& manifest) {
   for (const ManifestTable& t : manifest.tables) {
-    const std::string& file = t.file;
-    const std::string& name = t.name;
     std::string path = dir;
-    path += "/" + file;
+    path += "/" + t.file;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return Refused(path + " is missing from the package");
     if (static_cast<uint64_t>(st.st_size) != t.ciphertext_size) {
@@ -73,8 +70,13 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
     if (HexEncode(digest) != t.ciphertext_sha256) {
       return Refused(path + " does not match the SHA-256 in the manifest (altered or substituted)");
     }
-    entries.push_back({file, name + ".csv"});
   }
+  return Ok();
+}
+
+// Decrypts every table into OUT.partial, then renames it to OUT.
+Status DecryptAll(const OpenRequest& request, const Manifest& manifest, OpenResult& result) {
+  const std::string& dir = request.package_dir;
   std::string out = request.out_dir;
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   if (PathExists(out)) return Error(ErrorCode::kAlreadyExists, out + " already exists");
@@ -84,23 +86,26 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   }
   CleanupGuard dir_guard(partial, true);
   RemoveTreeUnlessDismissed remover(partial);
-  for (const Entry& e : entries) {
-    CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + e.file));
+  // Holds plaintext: wiped however the loop ends.
+  Bytes buf(1 << 20);
+  WipeOnExit wipe(buf);
+  for (const ManifestTable& t : manifest.tables) {
+    const std::string out_name = t.name + ".csv";
+    CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + t.file));
     auto dec = age::Decryptor::Open(*in, request.identities);
-    if (!dec.ok()) return dec.error().WithContext(e.file);
-    CORDON_ASSIGN_OR_RETURN(
-        AtomicFile outf, AtomicFile::Create(partial + "/" + e.out_name, 0600, Overwrite::kRefuse));
-    Bytes buf(1 << 20);
+    if (!dec.ok()) return dec.error().WithContext(t.file);
+    CORDON_ASSIGN_OR_RETURN(AtomicFile outf,
+                            AtomicFile::Create(partial + "/" + out_name, 0600, Overwrite::kRefuse));
     uint64_t total = 0;
     for (;;) {
       auto n = (*dec)->Read(buf);
-      if (!n.ok()) return n.error().WithContext(e.file);
+      if (!n.ok()) return n.error().WithContext(t.file);
       if (*n == 0) break;
       CORDON_TRY(outf.Write(ByteView(buf).first(*n)));
       total += *n;
     }
     CORDON_TRY(outf.Commit());
-    result.files.emplace_back(e.out_name, total);
+    result.files.emplace_back(out_name, total);
   }
   CORDON_TRY(SyncDirectory(partial));
   if (::rename(partial.c_str(), out.c_str()) != 0) {
@@ -108,6 +113,24 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
                  "cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
   }
   remover.Dismiss();
+  return Ok();
+}
+
+}  // namespace
+
+Result<OpenResult> OpenPackage(const OpenRequest& request) {
+  CORDON_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(request));
+  OpenResult result;
+  result.order_id = manifest.order_id;
+  if (request.clock.today > manifest.delete_by && !request.allow_expired) {
+    return Refused(
+        "package of order " + result.order_id + " was to be deleted by " + manifest.delete_by_text +
+            " (retention over)",
+        "delete it; --allow-expired opens it anyway, and the controller should know why");
+  }
+  // Every ciphertext is checked before any plaintext is produced.
+  CORDON_TRY(CheckCiphertexts(request.package_dir, manifest));
+  CORDON_TRY(DecryptAll(request, manifest, result));
   return result;
 }
 

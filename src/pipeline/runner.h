@@ -3,6 +3,7 @@
 // them. Memory: one record at a time plus the selected keys of parent tables.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,7 +28,8 @@ struct TableStats {
 };
 
 // Receives the selected rows of one table, projected to its kept columns (in
-// source header order), as UTF-8.
+// source header order), as UTF-8: Begin once, Row per row, End once. The
+// values are valid only during the call.
 class RowSink {
  public:
   virtual ~RowSink() = default;
@@ -51,8 +53,13 @@ struct TransformOptions {
   size_t threads = 2;          // transforms run on this many threads
 };
 
-// Fails on the first bad row (naming file, line and column) or sink error.
-// Rows are selected on their source values; transforms apply on the way out.
+// Runs every table of `binding` (a TableRun each, table_run.h), parents
+// before the tables that follow them; `sinks` is asked for a table's sink
+// once it is known not to be refused. Fails on the first bad row (naming
+// file, line and column), sink error or k-anonymity refusal (kRefused): the
+// tables already written stay written, so callers that must leave nothing
+// (extract) clean up. Rows are selected on their source values; transforms
+// apply on the way out. The output does not depend on `threads`.
 Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
                                     const SinkFactory& sinks, const ProgressFn& progress = {},
                                     const TransformOptions& transforms = {});

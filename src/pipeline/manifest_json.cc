@@ -1,0 +1,83 @@
+#include "pipeline/manifest_json.h"
+
+namespace cordon::pipeline {
+namespace {
+
+nlohmann::ordered_json TableJson(const BoundTable& t, const PackagedTable& p) {
+  nlohmann::ordered_json cols = nlohmann::ordered_json::array(),
+                         excluded = nlohmann::ordered_json::array();
+  for (const ColumnReport& c : t.columns) {
+    if (c.excluded()) {
+      excluded.push_back(c.column);
+    } else {
+      cols.push_back({{"name", c.column}, {"fate", c.fate_text()}});
+    }
+  }
+  const TableStats& s = p.stats;
+  nlohmann::ordered_json j = {{"name", t.spec->name},
+                              {"from", t.source->name},
+                              {"file", p.file},
+                              {"columns", cols},
+                              {"excluded_columns", excluded},
+                              {"rows_read", s.rows_read},
+                              {"rows_written", s.rows_selected},
+                              {"rows_excluded_by_where", s.rows_excluded_where},
+                              {"rows_excluded_by_follow", s.rows_excluded_follow},
+                              {"ciphertext_size", p.ciphertext_size},
+                              {"ciphertext_sha256", p.ciphertext_sha256}};
+  if (auto k = KAnonymityReport(t, s); !k.is_null()) j["k_anonymity"] = k;
+  return j;
+}
+
+}  // namespace
+
+std::string FormatManifest(const ManifestFacts& f) {
+  const order::Order& ord = f.order;
+  nlohmann::ordered_json m;
+  m["format"] = "cordon-manifest";
+  m["version"] = kManifestFormatVersion;
+  m["cordon_version"] = "0.1.0";
+  m["created_at"] = f.created_at;
+  // Said inside the manifest, so an unsigned package is one on purpose.
+  m["manifest_signed"] = f.manifest_signed;
+  m["order"] = {{"id", ord.id},
+                {"file", f.order_file},
+                {"sha256", f.order_sha256},
+                {"controller", ord.controller},
+                {"processor", ord.processor},
+                {"purpose", ord.purpose},
+                {"contract", ord.contract},
+                {"not_after", order::FormatIsoDate(ord.not_after)},
+                {"controller_key_id", f.controller_key_id},
+                {"signature_trusted_comment", f.signature_trusted_comment}};
+  m["retention_days"] = ord.retention_days;
+  m["delete_by"] = f.delete_by;
+  m["recipients"] = ord.recipients;
+  if (!ord.pseudonym_key_id.empty()) {
+    // The key's id, never the key: the controller alone can re-identify.
+    m["pseudonyms"] = {{"key_id", ord.pseudonym_key_id}, {"domain", ord.pseudonym_domain}};
+  }
+  nlohmann::ordered_json tables = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < f.binding.tables.size(); ++i) {
+    tables.push_back(TableJson(f.binding.tables[i], f.tables[i]));
+  }
+  m["tables"] = tables;
+  return m.dump(2) + "\n";
+}
+
+nlohmann::ordered_json KAnonymityReport(const BoundTable& t, const TableStats& s) {
+  if (t.quasi_identifiers.empty()) return nullptr;
+  nlohmann::ordered_json qi = nlohmann::ordered_json::array();
+  for (size_t k : t.quasi_identifiers) qi.push_back(t.header[t.kept[k]]);
+  nlohmann::ordered_json j = {
+      {"quasi_identifiers", qi}, {"k", s.k_smallest}, {"classes", s.classes}};
+  if (t.spec->min_k > 0) {
+    j["min_k"] = t.spec->min_k;
+    j["rows_below_min_k"] = s.rows_below_k;
+    j["on_k_violation"] = t.spec->suppress_below_k ? "suppress" : "refuse";
+    j["rows_suppressed"] = s.rows_suppressed_k;
+  }
+  return j;
+}
+
+}  // namespace cordon::pipeline
