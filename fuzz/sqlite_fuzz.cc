@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       first.error != second.error || first.counts != second.counts) {
     std::abort();  // the same image must scan the same way twice
   }
-  std::array<uint64_t, 6> listed{};
+  std::array<uint64_t, cordon::detect::kKindCount> listed{};
   for (const auto& f : first.findings) {
     if (f.line == 0 || f.column == 0 || f.length == 0 || f.part.empty()) std::abort();
     ++listed[static_cast<size_t>(f.kind)];

@@ -7,7 +7,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 || size > 4096) return 0;
-  auto kind = static_cast<cordon::detect::Kind>(data[0] % 6);
+  auto kind = static_cast<cordon::detect::Kind>(data[0] % cordon::detect::kKindCount);
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   auto c = cordon::detect::Validate(kind, text);
   if (c != cordon::detect::Validate(kind, std::string(text))) __builtin_trap();

@@ -48,6 +48,12 @@ class HashingSink final : public ByteSink {
     bytes_ += data.size();
     return next_.Write(data);
   }
+  // Hashes bytes that reach the file by another way, in their place in the
+  // file's order (a package's age header, written in front last).
+  void HashUnwritten(ByteView data) {
+    hash_.Update(data);
+    bytes_ += data.size();
+  }
   Sha256::Digest Final() { return hash_.Final(); }
   uint64_t bytes() const { return bytes_; }
 

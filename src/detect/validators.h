@@ -5,13 +5,15 @@
 // Luhn and IIN ranges, E.164 and national numbering plans).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace cordon::detect {
 
 enum class Kind { kNir, kCpr, kIban, kCard, kEmail, kPhone };
-std::string_view KindName(Kind k);  // "nir", "cpr", "iban", "card", "email", "phone"
+inline constexpr size_t kKindCount = 6;  // the Kinds above: arrays indexed by Kind
+std::string_view KindName(Kind k);       // "nir", "cpr", "iban", "card", "email", "phone"
 
 // How sure a validator is: kHigh when a checksum or structure proves it,
 // kMedium when only the shape fits (e.g. a CPR issued after 2007 that fails

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
 #include "order/value.h"
 
 namespace cordon::pipeline {
@@ -9,14 +10,6 @@ namespace {
 
 Error Bad(const std::string& what) {
   return Error(ErrorCode::kMalformed, "manifest.json: " + what);
-}
-
-bool IsHex64(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
 }
 
 }  // namespace

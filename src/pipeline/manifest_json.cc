@@ -1,5 +1,7 @@
 #include "pipeline/manifest_json.h"
 
+#include "core/version.h"
+
 namespace cordon::pipeline {
 namespace {
 
@@ -36,7 +38,7 @@ std::string FormatManifest(const ManifestFacts& f) {
   nlohmann::ordered_json m;
   m["format"] = "cordon-manifest";
   m["version"] = kManifestFormatVersion;
-  m["cordon_version"] = "0.1.0";
+  m["cordon_version"] = kVersion;
   m["created_at"] = f.created_at;
   // Said inside the manifest, so an unsigned package is one on purpose.
   m["manifest_signed"] = f.manifest_signed;

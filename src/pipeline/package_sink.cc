@@ -12,21 +12,6 @@
 
 namespace cordon::pipeline {
 
-// Passes bytes on to a sink while hashing them.
-class PackageSink::HashingSink final : public ByteSink {
- public:
-  explicit HashingSink(ByteSink& out) : out_(out) {}
-  Status Write(ByteView data) override {
-    hash_.Update(data);
-    return out_.Write(data);
-  }
-  crypto::Sha256& hash() { return hash_; }
-
- private:
-  ByteSink& out_;
-  crypto::Sha256 hash_;
-};
-
 PackageSink::PackageSink(std::string path,
                          const std::vector<std::unique_ptr<age::Recipient>>& recipients,
                          std::vector<SealedFile>& done)
@@ -39,14 +24,14 @@ Status PackageSink::Begin(const std::vector<std::string>& columns) {
   if (fd < 0) return Error(ErrorCode::kIo, "cannot create " + path_ + ": " + std::strerror(errno));
   fd_ = UniqueFd(fd);
   sink_ = std::make_unique<FdSink>(fd, path_);
-  hashing_ = std::make_unique<HashingSink>(*sink_);
+  hashing_ = std::make_unique<crypto::HashingSink>(*sink_);
   CORDON_ASSIGN_OR_RETURN(encryptor_,
                           age::Encryptor::Create(recipients_, *hashing_, age::Armor::kNo,
                                                  age::HeaderPlacement::kDeferred));
   header_size_ = encryptor_->deferred_header().size();
   // The file's hash covers the header first: it is known now, though
   // written last.
-  hashing_->hash().Update(AsBytes(encryptor_->deferred_header()));
+  hashing_->HashUnwritten(AsBytes(encryptor_->deferred_header()));
   // The payload starts after room for the header, which is written at the end.
   if (::lseek(fd, static_cast<off_t>(header_size_), SEEK_SET) < 0) {
     return Error(ErrorCode::kIo, "cannot seek in " + path_);
@@ -71,7 +56,7 @@ Status PackageSink::End() {
   struct stat st {};
   ::fstat(fd_.get(), &st);
   fd_ = UniqueFd();
-  done_.push_back({static_cast<uint64_t>(st.st_size), HexEncode(hashing_->hash().Final())});
+  done_.push_back({static_cast<uint64_t>(st.st_size), HexEncode(hashing_->Final())});
   return Ok();
 }
 

@@ -9,6 +9,7 @@
 
 #include "age/age.h"
 #include "core/file.h"
+#include "crypto/hash.h"
 #include "pipeline/csv_writer.h"
 #include "pipeline/runner.h"
 
@@ -36,14 +37,12 @@ class PackageSink final : public RowSink {
   Status End() override;
 
  private:
-  class HashingSink;
-
   std::string path_;
   CleanupGuard guard_;
   const std::vector<std::unique_ptr<age::Recipient>>& recipients_;
   UniqueFd fd_;
   std::unique_ptr<FdSink> sink_;
-  std::unique_ptr<HashingSink> hashing_;
+  std::unique_ptr<crypto::HashingSink> hashing_;
   std::unique_ptr<age::Encryptor> encryptor_;
   std::unique_ptr<CsvWriter> writer_;
   std::vector<SealedFile>& done_;

@@ -14,7 +14,7 @@
 namespace cordon::scan {
 
 // Findings per kind, indexed by detect::Kind.
-using KindCounts = std::array<uint64_t, 6>;
+using KindCounts = std::array<uint64_t, detect::kKindCount>;
 
 // What the whole scan found, summed over its files.
 struct Totals {

@@ -51,7 +51,7 @@ struct FileResult {
   std::string container;              // "", "archive" or "sqlite"
   std::string error;                  // unreadable: reported, the scan goes on
   std::vector<std::string> warnings;  // scanned, but not entirely (zip bomb, file changed…)
-  std::array<uint64_t, 6> counts{};
+  std::array<uint64_t, detect::kKindCount> counts{};
   std::vector<Finding> findings;
   uint64_t total() const;
   // "path" or "path:part": where a finding is, as reports print it.
