@@ -25,7 +25,7 @@ Status CheckPassword(const SecretBuffer& password, std::string_view name, std::s
 Result<std::string> HashPassword(const SecretBuffer& password);
 
 // Constant-time inside libsodium; false on any mismatch or malformed hash.
-bool VerifyPassword(std::string_view stored_hash, const SecretBuffer& password);
+[[nodiscard]] bool VerifyPassword(std::string_view stored_hash, const SecretBuffer& password);
 
 // True when a stored hash uses other parameters than HashPassword's (rehash
 // it at the next successful login).

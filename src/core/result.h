@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -65,7 +66,10 @@ class [[nodiscard]] Result {
   Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
+  // Not for Result<bool>, where `if (r)` would read as "true" but mean "no
+  // error" (Statement::Step, CsvReader::Next, Predicate::Evaluate): write
+  // r.ok() and *r there.
+  explicit operator bool() const requires(!std::is_same_v<T, bool>) { return ok(); }
 
   T& value() & { return Checked(), std::get<0>(state_); }
   const T& value() const& { return Checked(), std::get<0>(state_); }

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/calendar.h"
 #include "ledger/entry.h"
-#include "order/value.h"
 
 namespace cordon::exchange {
 
@@ -20,7 +20,7 @@ Result<Certificate> MakeDeletionCertificate(const DeletionRecord& r, const Ledge
                       {"order_id", r.package.order_id},
                       {"files", files},
                       {"uploaded_at", r.package.uploaded_at},
-                      {"delete_by", order::FormatIsoDate(r.package.delete_by)},
+                      {"delete_by", FormatIsoDate(r.package.delete_by)},
                       {"reason", r.reason},
                       {"deleted_at", r.deleted_at},
                       {"ledger",

@@ -38,6 +38,9 @@
 
 namespace cordon::ledger {
 
+// Not thread-safe: one Ledger per thread (several processes may share a
+// directory: appends take the file lock). Concurrent appenders in one
+// process go through a GroupAppender, which is.
 class Ledger {
  public:
   enum class Access { kRead, kAppend };
@@ -129,7 +132,7 @@ class Ledger {
 // Group commit for concurrent appenders (the server's request threads): each
 // Append blocks until its event is durable; whoever arrives while a write is
 // in flight joins the next batch, so a burst costs one fdatasync per batch,
-// not per event.
+// not per event. Thread-safe.
 class GroupAppender {
  public:
   explicit GroupAppender(Ledger& ledger) : ledger_(ledger) {}

@@ -39,9 +39,9 @@ std::vector<Hash> ConsistencyProof(const SubtreeHashFn& subtree, uint64_t tree_s
 // RFC 9162 §2.1.3.2 and §2.1.4.2. False on any mismatch, wrong length or
 // out-of-range size (and for consistency from an empty tree): a verifier
 // never throws and never reads past the proof.
-bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
-                     std::span<const Hash> proof, const Hash& root);
-bool VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1, const Hash& root2,
-                       std::span<const Hash> proof);
+[[nodiscard]] bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
+                                   std::span<const Hash> proof, const Hash& root);
+[[nodiscard]] bool VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1,
+                                     const Hash& root2, std::span<const Hash> proof);
 
 }  // namespace cordon::ledger

@@ -76,34 +76,6 @@ Result<ColumnType> ParseColumnType(std::string_view spec) {
                "use text, int, decimal or date:<format>");
 }
 
-bool IsValidDate(int year, int month, int day) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1 || year < 1 || year > 9999) return false;
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-}
-
-int32_t DaysFromCivil(int y, int m, int d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void CivilFromDays(int32_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
-  const int doe = z - era * 146097;
-  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp + (mp < 10 ? 3 : -9);
-  y = yoe + era * 400 + (m <= 2);
-}
-
 std::string FormatDateLike(const ColumnType& type, std::string_view original, int32_t days) {
   int y = 0, m = 0, d = 0;
   CivilFromDays(days, y, m, d);
@@ -157,26 +129,6 @@ std::string FormatDateLike(const ColumnType& type, std::string_view original, in
     ReadNumber(original, pos, width, f[i] == 'd' || f[i] == 'm', ignored);
   }
   return out;
-}
-
-std::string FormatIsoDate(int32_t z) {
-  int y = 0, m = 0, d = 0;
-  CivilFromDays(z, y, m, d);
-  char buf[40];  // room for any int, though civil years are 4 digits
-  (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-  return buf;
-}
-
-Result<int32_t> ParseIsoDate(std::string_view text) {
-  size_t pos = 0;
-  int y = 0, m = 0, d = 0;
-  if (!ReadNumber(text, pos, 4, false, y) || pos >= text.size() || text[pos++] != '-' ||
-      !ReadNumber(text, pos, 2, false, m) || pos >= text.size() || text[pos++] != '-' ||
-      !ReadNumber(text, pos, 2, false, d) || pos != text.size()) {
-    return Expected("a date in YYYY-MM-DD form", text);
-  }
-  if (!IsValidDate(y, m, d)) return Expected("a real calendar date", text);
-  return DaysFromCivil(y, m, d);
 }
 
 Result<Value> ParseField(const ColumnType& type, std::string_view field) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/calendar.h"
 #include "core/result.h"
 
 namespace cordon::order {
@@ -34,15 +35,14 @@ struct Value {
 // saying what was expected (the caller adds file, line and column).
 Result<Value> ParseField(const ColumnType& type, std::string_view field);
 
-// Civil date helpers (proleptic Gregorian).
-bool IsValidDate(int year, int month, int day);
-int32_t DaysFromCivil(int year, int month, int day);
-std::string FormatIsoDate(int32_t days);
-void CivilFromDays(int32_t days, int& year, int& month, int& day);
+// Civil date helpers: core/calendar.h (named here too for the order's users).
+using cordon::CivilFromDays;
+using cordon::DaysFromCivil;
+using cordon::FormatIsoDate;
+using cordon::IsValidDate;
+using cordon::ParseIsoDate;
 // Writes `days` the way `original` was written in `type`'s date format
 // (times and literals copied from `original`); ISO 8601 for other types.
 std::string FormatDateLike(const ColumnType& type, std::string_view original, int32_t days);
-// Parses YYYY-MM-DD.
-Result<int32_t> ParseIsoDate(std::string_view text);
 
 }  // namespace cordon::order
