@@ -10,8 +10,9 @@
 #include "cli/ledger_io.h"
 #include "core/diagnostic.h"
 #include "core/encoding.h"
-#include "ledger/entry.h"
+#include "ledger/append_lines.h"
 #include "ledger/merkle.h"
+#include "ledger/proofs.h"
 
 namespace cordon::cli {
 namespace {
@@ -20,12 +21,6 @@ using ledger::Hash;
 using ledger::Ledger;
 
 std::string B64(const Hash& h) { return Base64Encode(h); }
-
-nlohmann::json B64List(const std::vector<Hash>& hashes) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& h : hashes) out.push_back(B64(h));
-  return out;
-}
 
 Result<Ledger> OpenForReading(const LedgerArgs& args) {
   std::vector<std::string> warnings;
@@ -98,54 +93,12 @@ Status AppendEvents(const AppendArgs& a) {
     if (!file) return Error(ErrorCode::kNotFound, a.json + ": cannot open");
     in = &file;
   }
-  // Event texts go to the ledger as they are: it parses and canonicalizes
-  // them (simdjson, two threads per large batch).
-  std::vector<std::string> batch;
-  uint64_t first = l.size(), count = 0, line_no = 0, batch_first_line = 1;
   const std::string source = a.json == "-" ? std::string("stdin") : a.json;
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return Ok();
-    auto appended = l.AppendText(batch, a.action);
-    if (!appended.ok()) {
-      return appended.error().WithContext(source + " lines " + std::to_string(batch_first_line) +
-                                          "–" + std::to_string(line_no));
-    }
-    if (count == 0) first = *appended;
-    count += batch.size();
-    batch.clear();
-    batch_first_line = line_no + 1;
-    return Ok();
-  };
-  if (in == nullptr) {
-    batch.emplace_back("{}");
-  } else {
-    // One JSON object, or JSON Lines (one object per line).
-    std::string line;
-    bool first_line = true;
-    while (std::getline(*in, line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      if (first_line && !nlohmann::json::accept(line)) {
-        // Not a line of JSON Lines: one object written over several lines.
-        std::string rest;
-        while (std::getline(*in, rest) && line.size() < ledger::kMaxEntrySize) {
-          ++line_no;
-          line += '\n';
-          line += rest;
-        }
-        batch.push_back(std::move(line));
-        break;
-      }
-      first_line = false;
-      batch.push_back(std::move(line));
-      if (batch.size() >= a.batch) CORDON_TRY(flush());
-    }
-  }
-  CORDON_TRY(flush());
-  if (count == 0) return Error(ErrorCode::kInvalidArgument, "no event to append");
-  CORDON_TRY(l.Checkpoint());
-  std::cout << "appended " << count << (count == 1 ? " entry" : " entries") << " (seq " << first
-            << (count > 1 ? "–" + std::to_string(first + count - 1) : std::string()) << ")\n";
+  CORDON_ASSIGN_OR_RETURN(ledger::AppendedRange r,
+                          ledger::AppendJsonLines(l, in, a.batch, a.action, source));
+  std::cout << "appended " << r.count << (r.count == 1 ? " entry" : " entries") << " (seq "
+            << r.first
+            << (r.count > 1 ? "–" + std::to_string(r.first + r.count - 1) : std::string()) << ")\n";
   return Ok();
 }
 
@@ -262,39 +215,16 @@ struct ProveArgs {
 
 Status Prove(const ProveArgs& a) {
   CORDON_ASSIGN_OR_RETURN(Ledger l, OpenForReading(a.ledger));
-  if (l.checkpoints().empty()) return Error(ErrorCode::kNotFound, "the ledger has no checkpoint");
-  const std::string& note = l.checkpoints().back();
-  CORDON_ASSIGN_OR_RETURN(ledger::Checkpoint cp, ledger::OpenCheckpoint(note, l.verifier()));
-  if (a.index >= cp.size) {
-    return Error(ErrorCode::kNotFound, "entry " + std::to_string(a.index) +
-                                           " is not covered by the latest checkpoint (size " +
-                                           std::to_string(cp.size) + ")");
-  }
-  CORDON_ASSIGN_OR_RETURN(Hash leaf, l.LeafHashAt(a.index));
-  CORDON_ASSIGN_OR_RETURN(std::vector<Hash> proof, l.InclusionProof(a.index, cp.size));
-  // Never hand out a proof that does not check (a damaged index would).
-  if (!ledger::VerifyInclusion(a.index, cp.size, leaf, proof, cp.root)) {
-    return Error(ErrorCode::kAuthFailed,
-                 "the inclusion proof does not verify against the checkpoint",
-                 "run `cordon ledger verify`");
-  }
-  CORDON_ASSIGN_OR_RETURN(Bytes entry, l.Entry(a.index));
-  nlohmann::ordered_json j = {{"index", a.index},
-                              {"tree_size", cp.size},
-                              {"leaf_hash", B64(leaf)},
-                              {"root", B64(cp.root)},
-                              {"proof", B64List(proof)},
-                              {"checkpoint", note},
-                              {"entry", Base64Encode(entry)}};
+  CORDON_ASSIGN_OR_RETURN(ledger::InclusionEvidence e, ledger::ProveInclusion(l, a.index));
   if (a.json) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << e.Json().dump(2) << "\n";
     return Ok();
   }
-  std::cout << "entry " << a.index << " is in the tree of size " << cp.size << "\n"
-            << "  leaf hash  " << B64(leaf) << "\n  root       " << B64(cp.root) << "\n"
+  std::cout << "entry " << e.index << " is in the tree of size " << e.tree_size << "\n"
+            << "  leaf hash  " << B64(e.leaf_hash) << "\n  root       " << B64(e.root) << "\n"
             << "  audit path (RFC 6962, leaf to root):\n";
-  for (const auto& h : proof) std::cout << "    " << B64(h) << "\n";
-  std::cout << "signed checkpoint:\n" << note;
+  for (const auto& h : e.proof) std::cout << "    " << B64(h) << "\n";
+  std::cout << "signed checkpoint:\n" << e.checkpoint;
   return Ok();
 }
 
@@ -306,43 +236,17 @@ struct ConsistencyArgs {
 
 Status Consistency(const ConsistencyArgs& a) {
   CORDON_ASSIGN_OR_RETURN(Ledger l, OpenForReading(a.ledger));
-  if (l.checkpoints().empty()) return Error(ErrorCode::kNotFound, "the ledger has no checkpoint");
   CORDON_ASSIGN_OR_RETURN(Bytes old_text, ReadFileLimited(a.old, 16 * 1024));
-  auto old = ledger::OpenCheckpoint(AsChars(old_text), l.verifier());
-  if (!old) return old.error().WithContext(a.old);
-  const std::string& note = l.checkpoints().back();
-  CORDON_ASSIGN_OR_RETURN(ledger::Checkpoint now, ledger::OpenCheckpoint(note, l.verifier()));
-  if (old->size > now.size) {
-    return Error(ErrorCode::kAuthFailed, a.old + ": covers " + std::to_string(old->size) +
-                                             " entries but the ledger's latest checkpoint only " +
-                                             std::to_string(now.size) + ": entries were removed");
-  }
-  std::vector<Hash> proof;
-  if (old->size > 0) {
-    CORDON_ASSIGN_OR_RETURN(Hash here, l.Root(old->size));
-    if (here != old->root) {
-      return Error(ErrorCode::kAuthFailed,
-                   a.old + ": its root is not this ledger's root at size " +
-                       std::to_string(old->size) + ": the ledger was rewritten since",
-                   "keep this checkpoint as evidence; run `cordon ledger verify`");
-    }
-    CORDON_ASSIGN_OR_RETURN(proof, l.ConsistencyProof(old->size, now.size));
-    if (!ledger::VerifyConsistency(old->size, now.size, old->root, now.root, proof)) {
-      return Error(ErrorCode::kAuthFailed, "the consistency proof does not verify",
-                   "run `cordon ledger verify`");
-    }
-  }
-  nlohmann::ordered_json j = {{"old_size", old->size},      {"new_size", now.size},
-                              {"old_root", B64(old->root)}, {"new_root", B64(now.root)},
-                              {"proof", B64List(proof)},    {"checkpoint", note}};
+  CORDON_ASSIGN_OR_RETURN(ledger::ConsistencyEvidence e,
+                          ledger::ProveConsistency(l, AsChars(old_text), a.old));
   if (a.json) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << e.Json().dump(2) << "\n";
     return Ok();
   }
-  std::cout << "the ledger at size " << now.size << " extends your checkpoint of size " << old->size
-            << " (nothing before it was changed)\n  proof (RFC 6962):\n";
-  for (const auto& h : proof) std::cout << "    " << B64(h) << "\n";
-  std::cout << "signed checkpoint:\n" << note;
+  std::cout << "the ledger at size " << e.new_size << " extends your checkpoint of size "
+            << e.old_size << " (nothing before it was changed)\n  proof (RFC 6962):\n";
+  for (const auto& h : e.proof) std::cout << "    " << B64(h) << "\n";
+  std::cout << "signed checkpoint:\n" << e.checkpoint;
   return Ok();
 }
 

@@ -21,6 +21,9 @@
 
 namespace cordon::crypto {
 
+// Not thread-safe: Encrypt/Decrypt reuse one OpenSSL cipher context. Each
+// thread makes its own Ff1 (the pipeline's TransformPool gives every worker
+// its own transforms).
 class Ff1 {
  public:
   // `key` is 16, 24 or 32 bytes (AES-128/192/256).

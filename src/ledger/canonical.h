@@ -22,6 +22,8 @@ struct EntryStamp {
   std::string_view action;
 };
 
+// Not thread-safe (a parser and its buffers): one per thread; the ledger
+// keeps one per canonicalizing worker.
 class EntryCanonicalizer {
  public:
   EntryCanonicalizer();

@@ -72,6 +72,7 @@ struct ClientResponse {
   std::map<std::string, std::string> headers;  // names lowercased
 };
 
+// Not thread-safe: one connection, used by one thread at a time.
 class HttpClient {
  public:
   static Result<HttpClient> Connect(const ClientOptions& options);

@@ -15,6 +15,8 @@
 
 namespace cordon::pipeline {
 
+// Not thread-safe: Contains() encodes into a scratch buffer. Built, frozen
+// and queried by one table run's reading thread.
 class KeySet {
  public:
   // Adds a key. Only before Freeze().

@@ -14,6 +14,8 @@
 
 namespace cordon::pseudo {
 
+// Immutable once made: safe to share between threads (Derive is const and
+// touches no shared state).
 class PseudonymKey {
  public:
   static PseudonymKey Generate();

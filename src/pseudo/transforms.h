@@ -30,6 +30,8 @@ struct RowContext {
   std::vector<RowIdentifier> identifiers;
 };
 
+// Not thread-safe (transforms keep scratch state): one per thread, as the
+// pipeline's TransformPool makes them.
 class Transform {
  public:
   virtual ~Transform() = default;

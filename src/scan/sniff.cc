@@ -6,7 +6,7 @@ namespace cordon::scan {
 
 Container Sniff(std::string_view h) {
   auto starts = [&](std::string_view magic) { return h.substr(0, magic.size()) == magic; };
-  using namespace std::string_view_literals;
+  using std::string_view_literals::operator""sv;
   if (starts("SQLite format 3\0"sv)) return Container::kSqlite;
   if (starts("\x1f\x8b"sv) ||  // gzip
       starts("BZh"sv) ||       // bzip2

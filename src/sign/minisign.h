@@ -34,6 +34,7 @@ struct PublicKey {
   std::string Format() const;  // the .pub file, with minisign's comment line
 };
 
+// Immutable once made: safe to share between threads.
 class SecretKey {
  public:
   static SecretKey Generate();

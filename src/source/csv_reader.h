@@ -22,6 +22,7 @@ struct CsvOptions {
   size_t max_record_bytes = 16 * 1024 * 1024;
 };
 
+// Not thread-safe: one reader, one thread (it owns its position in the stream).
 class CsvReader {
  public:
   // Reads the header row. `name` (a file name) prefixes every error.
