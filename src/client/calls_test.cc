@@ -213,9 +213,15 @@ class Calls : public ::testing::Test {
   fs::path MakePackage() {
     const fs::path pkg = dir_ / "out";
     fs::create_directories(pkg);
-    std::ofstream(pkg / "manifest.json") << R"({"order":"o1"})";
+    std::ofstream(pkg / "manifest.json")
+        << R"({"format":"cordon-manifest","version":1,"order":{"id":"o1"},)"
+        << R"("delete_by":"2027-02-01","tables":[{"name":"results","file":"results.csv.age",)"
+        << R"("ciphertext_size":300000,"ciphertext_sha256":")" << std::string(64, 'a') << "\"}]}";
     std::ofstream(pkg / "manifest.json.minisig") << "untrusted comment: x\nRWQ\n";
     std::ofstream(pkg / "results.csv.age") << std::string(300000, 'z');
+    // Lying beside the package, never to be sent: a key and a link to one.
+    std::ofstream(pkg / "alice.agekey") << "AGE-SECRET-KEY-1...";
+    fs::create_symlink(pkg / "alice.agekey", pkg / "vendor.key");
     return pkg;
   }
 
@@ -245,7 +251,7 @@ TEST_F(Calls, LoginKeepsTheSessionAndListUsesIt) {
     EXPECT_TRUE(c.has_session());
   }
   // The session is in the store, under the URL without its trailing slash.
-  EXPECT_EQ(SessionStore(store_).Token(url_), "tok-1");
+  EXPECT_EQ(SessionStore(store_).Token(url_).value(), "tok-1");
   Connection c = Connect();
   auto list = ListPackages(c, true);
   ASSERT_TRUE(list.ok()) << list.error().message();
@@ -255,7 +261,7 @@ TEST_F(Calls, LoginKeepsTheSessionAndListUsesIt) {
   EXPECT_EQ(list->answer["packages"].size(), 1u);
   ASSERT_TRUE(Logout(c).ok());
   EXPECT_TRUE(exchange_->logged_out());
-  EXPECT_EQ(SessionStore(store_).Token(url_), "");
+  EXPECT_EQ(SessionStore(store_).Token(url_).value(), "");
 }
 
 TEST_F(Calls, PushPullAndConfirmAPackage) {
@@ -336,6 +342,15 @@ TEST_F(Calls, APackageDirectoryNeedsAManifest) {
   ASSERT_FALSE(files.ok());
   EXPECT_EQ(files.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(PackageFiles((dir_ / "missing").string()).error().code(), ErrorCode::kIo);
+  // A table the manifest names that is a link to another file is refused.
+  std::ofstream(empty / "manifest.json")
+      << R"({"format":"cordon-manifest","version":1,"order":{"id":"o1"},)"
+      << R"("delete_by":"2027-02-01","tables":[{"name":"t","file":"t.csv.age",)"
+      << R"("ciphertext_size":1,"ciphertext_sha256":")" << std::string(64, 'a') << "\"}]}";
+  fs::create_symlink(empty / "data.csv.age", empty / "t.csv.age");
+  files = PackageFiles(empty.string());
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.error().message().find("not a regular file"), std::string::npos);
 }
 
 TEST_F(Calls, GrantsAreRequestedAndTheServersRefusalComesBackWithItsHint) {

@@ -51,7 +51,9 @@ Result<Connection> Connection::Open(const ConnectOptions& given, SessionStore st
                  "[::1]) only");
   }
   const std::string pin_key = endpoint.PinKey();
-  const StoredPin stored = store.Pin(pin_key, options.url);
+  // Read before connecting: a damaged store stops here, before anything is sent.
+  CORDON_ASSIGN_OR_RETURN(const StoredPin stored, store.Pin(pin_key, options.url));
+  CORDON_ASSIGN_OR_RETURN(std::string token, store.Token(options.url));
   const PinPlan plan = PlanPin(options, stored);
   CORDON_ASSIGN_OR_RETURN(net::HttpClient http, net::HttpClient::Connect(plan.client));
   PinChange change = PinChange::kNone;
@@ -68,7 +70,7 @@ Result<Connection> Connection::Open(const ConnectOptions& given, SessionStore st
     CORDON_TRY(store.SavePin(pin_key, options.url, key));
   }
   Connection c(std::move(http), std::move(store), options.url, pin_key, change);
-  c.token_ = c.store_.Token(c.url_);
+  c.token_ = std::move(token);
   return c;
 }
 

@@ -157,7 +157,8 @@ TEST_F(TlsExchange, AFirstSeenKeyWithoutConfirmationIsRefusedAndNothingIsSent) {
   ask.confirm = [](const std::string&, const std::string&) { return false; };
   EXPECT_EQ(Connection::Open(ask, SessionStore(store_path_)).error().code(), ErrorCode::kRefused);
   EXPECT_EQ(handler_.requests, 0);
-  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).key_sha256, "");  // nothing pinned
+  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).value().key_sha256,
+            "");  // nothing pinned
 }
 
 TEST_F(TlsExchange, TheKeyIsConfirmedBeforeAnyRequestThenPinned) {
@@ -173,7 +174,7 @@ TEST_F(TlsExchange, TheKeyIsConfirmedBeforeAnyRequestThenPinned) {
   EXPECT_EQ(requests_when_asked, 0);
   EXPECT_EQ(c->pin_change(), PinChange::kPinnedFirstUse);
   EXPECT_EQ(c->key_fingerprint(), key_);
-  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).key_sha256, key_);
+  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).value().key_sha256, key_);
   ASSERT_TRUE(c->Call("GET", "/api/v1/packages", {200}).ok());
   EXPECT_EQ(handler_.with_credentials, 1);
   // Next time the pin is enough: no question asked, nothing changes.
@@ -193,7 +194,7 @@ TEST_F(TlsExchange, AGivenFingerprintPinsWithoutAQuestionAndAWrongOneSendsNothin
   auto right = Connection::Open(o, SessionStore(store_path_));
   ASSERT_TRUE(right.ok()) << right.error().message();
   EXPECT_EQ(right->pin_change(), PinChange::kFingerprint);
-  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).key_sha256, key_);
+  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).value().key_sha256, key_);
 }
 
 TEST_F(TlsExchange, AMismatchedStoredPinIsRefusedBeforeAnyRequest) {
@@ -208,7 +209,7 @@ TEST_F(TlsExchange, AMismatchedStoredPinIsRefusedBeforeAnyRequest) {
   EXPECT_NE(c.error().message().find("not the pinned"), std::string::npos);
   EXPECT_FALSE(asked);
   EXPECT_EQ(handler_.requests, 0);
-  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).key_sha256, std::string(64, 'e'));
+  EXPECT_EQ(SessionStore(store_path_).Pin(pin_key_, url_).value().key_sha256, std::string(64, 'e'));
 }
 
 TEST_F(TlsExchange, ALegacyCertificatePinIsUpgradedToTheKey) {
@@ -220,7 +221,7 @@ TEST_F(TlsExchange, ALegacyCertificatePinIsUpgradedToTheKey) {
   auto c = Connection::Open(Options(), SessionStore(store_path_));
   ASSERT_TRUE(c.ok()) << c.error().message();
   EXPECT_EQ(c->pin_change(), PinChange::kUpgradedLegacy);
-  const StoredPin pin = SessionStore(store_path_).Pin(pin_key_, url_);
+  const StoredPin pin = SessionStore(store_path_).Pin(pin_key_, url_).value();
   EXPECT_EQ(pin.key_sha256, key_);
   EXPECT_EQ(pin.legacy_certificate_sha256, "");
 }

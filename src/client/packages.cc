@@ -11,6 +11,7 @@
 
 #include "client/answer.h"
 #include "core/file.h"
+#include "pipeline/manifest.h"
 
 namespace cordon::client {
 namespace {
@@ -29,16 +30,30 @@ DeletionCertificate CertificateFrom(json j) {
 }  // namespace
 
 Result<std::vector<std::string>> PackageFiles(const std::string& dir) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_regular_file()) files.push_back(e.path().filename().string());
-  }
-  if (ec) return Error(ErrorCode::kIo, dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  if (std::find(files.begin(), files.end(), "manifest.json") == files.end()) {
+  // Only what the manifest names leaves this machine: a key file or anything
+  // else lying in the directory is never sent (the server would refuse it,
+  // but only once its bytes had left; the attacker's review, L5).
+  auto manifest_text = ReadFileLimited(dir + "/manifest.json", 64 * 1024);
+  if (!manifest_text.ok()) {
+    if (manifest_text.error().code() != ErrorCode::kNotFound) return manifest_text.error();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return Error(ErrorCode::kIo, dir + ": not a directory");
     return Error(ErrorCode::kInvalidArgument, dir + " holds no manifest.json",
                  "push the directory `cordon extract` wrote");
+  }
+  CORDON_ASSIGN_OR_RETURN(pipeline::Manifest manifest, pipeline::ParseManifest(*manifest_text));
+  std::vector<std::string> files = {"manifest.json"};
+  if (PathExists(dir + "/manifest.json.minisig")) files.push_back("manifest.json.minisig");
+  for (const auto& t : manifest.tables) files.push_back(t.file);
+  std::sort(files.begin(), files.end());
+  for (const auto& name : files) {
+    struct stat st;
+    const std::string path = dir + "/" + name;
+    if (::lstat(path.c_str(), &st) != 0) return ErrnoError(path);
+    if (!S_ISREG(st.st_mode)) {
+      return Error(ErrorCode::kInvalidArgument, path + ": not a regular file",
+                   "a package holds the files `cordon extract` wrote, not links to others");
+    }
   }
   return files;
 }
@@ -50,7 +65,7 @@ Result<PushedPackage> Push(Connection& connection, const std::string& dir,
   const std::string id = TextField(upload, "upload");
   for (const auto& name : files) {
     const std::string path = dir + "/" + name;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     struct stat st;
     if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
       return Error(ErrorCode::kIo, path + ": " + std::strerror(errno));

@@ -27,8 +27,11 @@ struct TransferObserver {
   std::function<void(const std::string& name)> done;
 };
 
-// The regular files of a package directory, sorted by name. kIo when it
-// cannot be read; kInvalidArgument when it holds no manifest.json.
+// The files of a package directory that its manifest names — manifest.json,
+// its signature when there is one, each table — sorted by name; nothing
+// else in the directory is ever sent. kInvalidArgument when there is no
+// manifest.json or a named file is a link or not a regular file;
+// kMalformed when the manifest does not parse; kIo when it cannot be read.
 Result<std::vector<std::string>> PackageFiles(const std::string& dir);
 
 struct PushedPackage {

@@ -14,11 +14,23 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json Load(const std::string& path) {
+// The file's state; an empty one when there is no file yet. A file that
+// cannot be read or parsed is an error, never "no pins": read as empty and
+// saved over, it would lose every pin, and the next contact with each
+// server would be a first use someone could answer "yes" to for an impostor.
+Result<json> Load(const std::string& path) {
   auto text = ReadFileLimited(path, 1 << 20);
-  if (!text.ok()) return json::object();
+  if (!text.ok() && text.error().code() == ErrorCode::kNotFound) return json::object();
+  const char* kHint =
+      "it holds the keys pinned for each exchange: repair it, or move it away to pin every "
+      "server afresh (compare each fingerprint with the exchange's operator)";
+  if (!text.ok()) return text.error().WithHint(kHint);
   json j = json::parse(AsChars(*text), nullptr, false);
-  return j.is_object() ? j : json::object();
+  if (!j.is_object()) {
+    return Error(ErrorCode::kMalformed, path + ": damaged (not the JSON object cordon writes)",
+                 kHint);
+  }
+  return j;
 }
 
 Status Save(const std::string& path, const json& state) {
@@ -54,13 +66,13 @@ std::string SessionStore::DefaultPath(const char* xdg, const char* home) {
   return base + "/cordon/remote.json";
 }
 
-std::string SessionStore::Token(const std::string& url) const {
-  json state = Load(path_);
+Result<std::string> SessionStore::Token(const std::string& url) const {
+  CORDON_ASSIGN_OR_RETURN(json state, Load(path_));
   return Text(Table(Table(state, "servers"), url), "token");
 }
 
 Status SessionStore::SaveToken(const std::string& url, const std::string& token) {
-  json state = Load(path_);
+  CORDON_ASSIGN_OR_RETURN(json state, Load(path_));
   json& server = Table(Table(state, "servers"), url);
   if (token.empty()) {
     server.erase("token");
@@ -70,8 +82,8 @@ Status SessionStore::SaveToken(const std::string& url, const std::string& token)
   return Save(path_, state);
 }
 
-StoredPin SessionStore::Pin(const std::string& pin_key, const std::string& url) const {
-  json state = Load(path_);
+Result<StoredPin> SessionStore::Pin(const std::string& pin_key, const std::string& url) const {
+  CORDON_ASSIGN_OR_RETURN(json state, Load(path_));
   StoredPin pin;
   pin.key_sha256 = Text(Table(Table(state, "pins"), pin_key), "key_sha256");
   if (pin.key_sha256.empty()) {
@@ -82,7 +94,7 @@ StoredPin SessionStore::Pin(const std::string& pin_key, const std::string& url) 
 
 Status SessionStore::SavePin(const std::string& pin_key, const std::string& url,
                              const std::string& key_sha256) {
-  json state = Load(path_);
+  CORDON_ASSIGN_OR_RETURN(json state, Load(path_));
   json& server = Table(Table(state, "servers"), url);
   json& pin = Table(Table(state, "pins"), pin_key);
   const json want = {{"key_sha256", key_sha256}};

@@ -20,9 +20,11 @@ struct StoredPin {
 };
 
 // Every call reads the file afresh, and every Save* rewrites it: a few small
-// reads per command. A file that is missing, unreadable or not a JSON object
-// reads as empty (nothing pinned, not logged in: the person is asked again,
-// which is the safe side) and is replaced whole by the next save.
+// reads per command. A missing file reads as empty (nothing pinned, not
+// logged in). A file that cannot be read or is not a JSON object is an
+// error (kMalformed, with a hint), for reads and saves alike: read as empty
+// and saved over, it would lose every pin, turning each server's next
+// contact into a first use an impostor could be waved through on.
 // Not thread-safe, and two processes saving at once may lose one's change
 // (the last rename wins; the file is never torn).
 class SessionStore {
@@ -39,13 +41,13 @@ class SessionStore {
 
   // The session token for `url` (as the person wrote it, without trailing
   // slashes), or empty.
-  std::string Token(const std::string& url) const;
+  Result<std::string> Token(const std::string& url) const;
   // Stores `token` for `url`; an empty token forgets it.
   Status SaveToken(const std::string& url, const std::string& token);
 
   // The pin for `pin_key` ("host:port", net::ServerEndpoint::PinKey), or the
   // legacy certificate pin stored for `url`.
-  StoredPin Pin(const std::string& pin_key, const std::string& url) const;
+  Result<StoredPin> Pin(const std::string& pin_key, const std::string& url) const;
   // Pins `key_sha256` on `pin_key` and drops `url`'s legacy pin. Writes the
   // file only when this changes it.
   Status SavePin(const std::string& pin_key, const std::string& url, const std::string& key_sha256);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "testing/scoped_temp_dir.h"
@@ -56,15 +57,16 @@ TEST(SessionStoreTest, TokensAreKeptPerServer) {
   const test_support::ScopedTempDir scratch;
   const fs::path dir = scratch.path();
   SessionStore store((dir / "remote.json").string());
-  EXPECT_EQ(store.Token("https://a.example"), "");
+  EXPECT_EQ(store.Token("https://a.example").value(), "");
   ASSERT_TRUE(store.SaveToken("https://a.example", "ta").ok());
   ASSERT_TRUE(store.SaveToken("https://b.example:8443", "tb").ok());
-  EXPECT_EQ(store.Token("https://a.example"), "ta");
-  EXPECT_EQ(SessionStore((dir / "remote.json").string()).Token("https://b.example:8443"), "tb");
-  EXPECT_EQ(store.Token("https://b.example"), "");             // another URL, another session
+  EXPECT_EQ(store.Token("https://a.example").value(), "ta");
+  EXPECT_EQ(SessionStore((dir / "remote.json").string()).Token("https://b.example:8443").value(),
+            "tb");
+  EXPECT_EQ(store.Token("https://b.example").value(), "");     // another URL, another session
   ASSERT_TRUE(store.SaveToken("https://a.example", "").ok());  // log out of a only
-  EXPECT_EQ(store.Token("https://a.example"), "");
-  EXPECT_EQ(store.Token("https://b.example:8443"), "tb");
+  EXPECT_EQ(store.Token("https://a.example").value(), "");
+  EXPECT_EQ(store.Token("https://b.example:8443").value(), "tb");
   const auto j = ReadJson(dir / "remote.json");
   EXPECT_EQ(j["servers"]["https://a.example"], nlohmann::json::object());
 }
@@ -76,8 +78,8 @@ TEST(SessionStoreTest, PinsAreKeptPerHostAndPortAndOnlyWrittenWhenTheyChange) {
   SessionStore store(path.string());
   const std::string key(64, 'a'), other(64, 'b');
   ASSERT_TRUE(store.SavePin("a.example:443", "https://a.example", key).ok());
-  EXPECT_EQ(store.Pin("a.example:443", "https://a.example/").key_sha256, key);
-  EXPECT_EQ(store.Pin("a.example:8443", "https://a.example:8443").key_sha256, "");
+  EXPECT_EQ(store.Pin("a.example:443", "https://a.example/").value().key_sha256, key);
+  EXPECT_EQ(store.Pin("a.example:8443", "https://a.example:8443").value().key_sha256, "");
   EXPECT_EQ(ReadJson(path)["pins"]["a.example:443"], (nlohmann::json{{"key_sha256", key}}));
   // The same pin again: the file is left alone.
   fs::remove(path);
@@ -86,8 +88,8 @@ TEST(SessionStoreTest, PinsAreKeptPerHostAndPortAndOnlyWrittenWhenTheyChange) {
   const ino_t written = InodeOf(path);  // each save is a new file renamed over the old
   ASSERT_TRUE(store.SavePin("a.example:443", "https://a.example", other).ok());
   EXPECT_EQ(InodeOf(path), written);
-  EXPECT_EQ(store.Pin("a.example:443", "").key_sha256, other);
-  EXPECT_EQ(store.Token("https://a.example"), "t");  // a pin keeps the session
+  EXPECT_EQ(store.Pin("a.example:443", "").value().key_sha256, other);
+  EXPECT_EQ(store.Token("https://a.example").value(), "t");  // a pin keeps the session
 }
 
 TEST(SessionStoreTest, ALegacyCertificatePinIsReadUntilTheKeyReplacesIt) {
@@ -98,31 +100,41 @@ TEST(SessionStoreTest, ALegacyCertificatePinIsReadUntilTheKeyReplacesIt) {
   std::ofstream(path) << R"({"servers":{"https://a.example:8443":{"fingerprint":")" << cert
                       << R"(","token":"t"}}})";
   SessionStore store(path.string());
-  StoredPin pin = store.Pin("a.example:8443", "https://a.example:8443");
+  StoredPin pin = store.Pin("a.example:8443", "https://a.example:8443").value();
   EXPECT_EQ(pin.key_sha256, "");
   EXPECT_EQ(pin.legacy_certificate_sha256, cert);
   ASSERT_TRUE(store.SavePin("a.example:8443", "https://a.example:8443", key).ok());
-  pin = store.Pin("a.example:8443", "https://a.example:8443");
+  pin = store.Pin("a.example:8443", "https://a.example:8443").value();
   EXPECT_EQ(pin.key_sha256, key);
   EXPECT_EQ(pin.legacy_certificate_sha256, "");
   EXPECT_EQ(ReadJson(path)["servers"]["https://a.example:8443"], (nlohmann::json{{"token", "t"}}));
 }
 
-TEST(SessionStoreTest, ACorruptFileReadsAsEmptyAndTheNextSaveReplacesIt) {
+TEST(SessionStoreTest, ADamagedFileIsRefusedNeverSavedOver) {
+  // Read as empty and saved over, a damaged file would lose every pin: the
+  // next contact with each server would be a first use (the attacker's
+  // review, L1). Reading and saving both refuse, and the file stays.
   const test_support::ScopedTempDir scratch;
-  const fs::path dir = scratch.path();
-  const fs::path path = dir / "remote.json";
-  for (const char* corrupt :
-       {"{\"servers\": {", "[1,2,3]", "\"text\"", "", R"({"servers":[],"pins":"x"})",
-        R"({"servers":{"https://a.example":{"token":7}}})"}) {
+  const fs::path path = fs::path(scratch.path()) / "remote.json";
+  for (const char* corrupt : {"{\"pins\": {\"a.example:443\": {", "[1,2,3]", "\"text\"", ""}) {
     std::ofstream(path, std::ios::trunc) << corrupt;
     SessionStore store(path.string());
-    EXPECT_EQ(store.Token("https://a.example"), "") << corrupt;
-    EXPECT_EQ(store.Pin("a.example:443", "https://a.example").key_sha256, "") << corrupt;
-    ASSERT_TRUE(store.SaveToken("https://a.example", "t").ok()) << corrupt;
-    EXPECT_EQ(store.Token("https://a.example"), "t") << corrupt;
-    EXPECT_TRUE(ReadJson(path).is_object());
+    auto token = store.Token("https://a.example");
+    ASSERT_FALSE(token.ok()) << corrupt;
+    EXPECT_EQ(token.error().code(), ErrorCode::kMalformed);
+    EXPECT_NE(token.error().hint().find("pinned"), std::string::npos);
+    EXPECT_FALSE(store.Pin("a.example:443", "https://a.example").ok()) << corrupt;
+    EXPECT_FALSE(store.SaveToken("https://a.example", "t").ok()) << corrupt;
+    EXPECT_FALSE(store.SavePin("a.example:443", "https://a.example", std::string(64, 'a')).ok());
+    std::ifstream in(path);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), corrupt) << "left as it was";
   }
+  // Members of the wrong type inside a good object are only ignored.
+  std::ofstream(path, std::ios::trunc) << R"({"servers":[],"pins":"x"})";
+  SessionStore store(path.string());
+  EXPECT_EQ(store.Token("https://a.example").value(), "");
+  ASSERT_TRUE(store.SaveToken("https://a.example", "t").ok());
+  EXPECT_EQ(store.Token("https://a.example").value(), "t");
 }
 
 }  // namespace

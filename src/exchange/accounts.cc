@@ -502,9 +502,15 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   bool recovery = false;
   if (ok) {
     // A secret moved here from another account's row does not open (its
-    // associated data is the account id it was sealed for).
-    CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, OpenTotpSecret(sealer_, a.id, sealed_secret));
-    step = auth::VerifyTotp(secret, code, now, last_step);
+    // associated data is the account id it was sealed for). Then no code
+    // matches (a recovery code still may), and the answer is the generic
+    // one: a distinct refusal would tell a guesser the password was right.
+    auto secret = OpenTotpSecret(sealer_, a.id, sealed_secret);
+    if (secret.ok()) {
+      step = auth::VerifyTotp(*secret, code, now, last_step);
+    } else {
+      at.second_factor_unreadable = true;
+    }
     if (!step) {
       // A recovery code instead (XXXXXXXX-XXXXXXXX), spent on use.
       CORDON_ASSIGN_OR_RETURN(Statement r,

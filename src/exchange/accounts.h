@@ -100,6 +100,11 @@ struct LoginAttempt {
   bool delays_started = false;       // this failure started the delays (the owner is told)
   bool locked_now = false;           // this failure hard-locked the account
   bool new_ip = false;  // a success from an IP this account never logged in from before
+  // The account's sealed TOTP secret did not open (secrets.key replaced, the
+  // row altered or copied from another account): the attempt fails like any
+  // wrong code — the answer must not confirm the password — but the operator
+  // must hear of it.
+  bool second_factor_unreadable = false;
 };
 
 // One row of the login history, as recorded. The outcome stays the text

@@ -366,6 +366,14 @@ TEST_F(AccountsTest, ASealedSecretMovedToAnotherAccountDoesNotOpen) {
   ASSERT_FALSE(moved.ok());
   EXPECT_EQ(moved.error().code(), ErrorCode::kAuthFailed);
   EXPECT_NE(at.outcome, LoginOutcome::kOk);
+  EXPECT_TRUE(at.second_factor_unreadable) << "the operator must hear of it";
+  // The answer is the one a wrong password gets: it must not confirm that
+  // the password was right (the attacker's review, M2).
+  auto wrong = accounts_->Login("jeanne@lab42.example", Pw("not her password at all"), Code(now_),
+                                "10.0.0.8", now_);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(moved.error().message(), wrong.error().message());
+  EXPECT_EQ(moved.error().hint(), wrong.error().hint());
   secret_ = jeanne_secret;  // nor does Jeanne's own code open it
   EXPECT_FALSE(
       accounts_->Login("jeanne@lab42.example", Pw(kPassword), Code(now_), "10.0.0.7", now_).ok());

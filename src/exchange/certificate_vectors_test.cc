@@ -33,7 +33,8 @@ TEST(CertificateVectors, AFixedDeletionGivesTodaysCertificate) {
         ledger::LeafHash(AsBytes(std::string_view(line).substr(line.rfind('\t') + 1))));
   }
   ASSERT_EQ(leaves.size(), 3u);
-  LedgerEvidence evidence{2, 3, Base64Encode(leaves[2]), {}, test_support::ReadVector("checkpoint.txt")};
+  LedgerEvidence evidence{
+      2, 3, Base64Encode(leaves[2]), {}, test_support::ReadVector("checkpoint.txt")};
   for (const auto& h : ledger::InclusionProof(leaves, 2)) evidence.proof.push_back(Base64Encode(h));
 
   DeletionRecord record;

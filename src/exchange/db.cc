@@ -274,8 +274,12 @@ Result<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-    return Error(ErrorCode::kAlreadyExists, std::string("database: ") + sqlite3_errmsg(db_));
+  // A duplicate key is an answer callers word for people ("already has an
+  // account"); its SQLite text (table and column names) is not. Every other
+  // failure — CHECK, FOREIGN KEY, a trigger — is the exchange's own: an I/O
+  // error whose details go to the operator's log, never to a client.
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error(ErrorCode::kAlreadyExists, "database: a row with this key exists already");
   }
   return DbError(db_, "database");
 }
@@ -335,9 +339,18 @@ Result<Db> OpenExchangeDb(const std::string& data_dir) {
   const std::string path = data_dir + "/exchange.db";
   CORDON_ASSIGN_OR_RETURN(Db db, Db::Open(path));
   CORDON_ASSIGN_OR_RETURN(int64_t version, db.UserVersion());
+  if (version < 0) {
+    return Error(ErrorCode::kMalformed,
+                 path + ": schema version " + std::to_string(version) + " is not one cordon made",
+                 "restore the database from a backup");
+  }
   if (version < kSchemaVersion) {
     CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
     CORDON_ASSIGN_OR_RETURN(version, db.UserVersion());  // another process may have migrated
+    if (version < 0 || version > kSchemaVersion) {
+      return Error(ErrorCode::kMalformed, path + ": schema version " + std::to_string(version) +
+                                              " changed under this process");
+    }
     if (version == 0) {
       CORDON_TRY(db.Exec(kSchema));
       version = 1;

@@ -67,6 +67,12 @@ TEST(Order, RefusesAPseudonymDomainWithAControlCharacter) {
   text = Valid();
   text.replace(text.find("recipients"), 0, "pseudonym_domain = \"lab42-test\"\n");
   EXPECT_FALSE(HasProblem(ParseOrder(text, "order.toml"), 0, "control character"));
+  // Nor may any other text of [order] carry one (an ESC reaches terminals,
+  // a newline forges report lines).
+  text = Valid();
+  const std::string_view kController = "controller = \"Lab\"";
+  text.replace(text.find(kController), kController.size(), "controller = \"Lab\\u001b[2J\"");
+  EXPECT_TRUE(HasProblem(ParseOrder(text, "order.toml"), 0, "order.controller holds a control"));
 }
 
 TEST(Order, ReportsEveryProblemWithItsLine) {

@@ -81,6 +81,14 @@ Status DecryptAll(const OpenRequest& request, const Manifest& manifest, OpenResu
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   if (PathExists(out)) return Error(ErrorCode::kAlreadyExists, out + " already exists");
   std::string partial = out + ".partial";
+  if (PathExists(partial)) {
+    // Unlike an interrupted extract's (sealed bytes), an interrupted open's
+    // OUT.partial may hold decrypted rows (0600 in a 0700 directory): the
+    // person must know to remove it.
+    return Error(ErrorCode::kAlreadyExists,
+                 partial + " exists: an earlier open was interrupted (kill -9, power loss)",
+                 "it may hold decrypted rows: remove it (rm -r " + partial + "), then open again");
+  }
   if (::mkdir(partial.c_str(), 0700) != 0) {
     return Error(ErrorCode::kIo, "cannot create " + partial + ": " + std::strerror(errno));
   }

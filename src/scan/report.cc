@@ -30,17 +30,38 @@ size_t SequenceLength(unsigned char lead) {
   return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
 }
 
+// A path as the text report prints it: control characters (ESC, newline…)
+// as \xNN, so a file name can neither forge report lines nor drive the
+// terminal; a backslash is doubled so the escape is unambiguous.
+std::string PrintablePath(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char hex[5];
+      (void)std::snprintf(hex, sizeof hex, "\\x%02x", u);
+      out += hex;
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 class TextReporter : public Reporter {
  public:
   std::string File(const FileResult& f) override {
     if (f.total() == 0) return {};
-    std::string out = f.path + ": " + CountsText(f.counts, ", ") +
+    std::string out = PrintablePath(f.path) + ": " + CountsText(f.counts, ", ") +
                       (f.binary ? " (in binary content)" : "") + "\n";
     for (size_t i = 0; i < f.findings.size() && i < kTextLocationsShown; ++i) {
       const auto& x = f.findings[i];
-      out += "  " + f.Location(x) + ":" + std::to_string(x.line) + ":" + std::to_string(x.column) +
-             "  " + std::string(detect::KindName(x.kind)) + "  " + x.masked +
-             (x.binary ? "  (binary content)" : "") + "\n";
+      out += "  " + PrintablePath(f.Location(x)) + ":" + std::to_string(x.line) + ":" +
+             std::to_string(x.column) + "  " + std::string(detect::KindName(x.kind)) + "  " +
+             x.masked + (x.binary ? "  (binary content)" : "") + "\n";
     }
     return out;
   }

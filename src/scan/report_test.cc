@@ -178,6 +178,17 @@ TEST(TextReport, ShowsAtMostTheFirstLocations) {
   EXPECT_EQ(out.substr(0, out.find('\n')), "many.txt: 10 phone");
 }
 
+TEST(TextReport, AFileNameCannotForgeLinesOrDriveTheTerminal) {
+  // A name with a newline, a forged summary and an ANSI escape (the
+  // attacker's review, L6): printed as \xNN, one line per file still.
+  FileResult f = OneFinding("a\n0 files with findings\x1b[2J\\b.txt");
+  auto reporter = MakeReporter(ReportFormat::kText);
+  const std::string out = reporter->File(f);
+  EXPECT_EQ(out.substr(0, out.find('\n')), "a\\x0a0 files with findings\\x1b[2J\\\\b.txt: 1 phone");
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+}
+
 TEST(CountsText, ThousandsInKindOrder) {
   KindCounts c{};
   c[static_cast<size_t>(detect::Kind::kEmail)] = 1234;

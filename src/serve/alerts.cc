@@ -36,6 +36,8 @@ std::string_view AlertKindName(AlertKind kind) {
       return "defender_failed";
     case AlertKind::kLedgerGap:
       return "ledger_gap";
+    case AlertKind::kSecondFactorUnreadable:
+      return "second_factor_unreadable";
   }
   return "unknown";
 }

@@ -33,6 +33,7 @@ enum class AlertKind {
   kMonitoringFailed,          // "monitoring_failed"
   kDefenderFailed,            // "defender_failed"
   kLedgerGap,                 // "ledger_gap"
+  kSecondFactorUnreadable,    // "second_factor_unreadable"
 };
 std::string_view AlertKindName(AlertKind kind);
 

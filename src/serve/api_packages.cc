@@ -451,12 +451,16 @@ Response Api::Download(Call& call, const std::string& id, const std::string& fil
   const auto& grant = std::get<exchange::Grant>(granted);
   auto path = call.s.store.FilePath(id, file);
   if (!path.ok()) return Fail(404, "no such file in this package");
-  const int fd = open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO put in a file's place must not hang a worker in open().
+  const int fd = open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return Fail(404, "no such file in this package");
   Response r;
   r.file = UniqueFd(fd);
   struct stat st;
   if (fstat(fd, &st) != 0) return Fail(Error(ErrorCode::kIo, *path + ": fstat"));
+  // Only a regular file is served (and counted, and recorded as downloaded):
+  // a directory or device put in its place is the exchange's failure.
+  if (!S_ISREG(st.st_mode)) return Fail(Error(ErrorCode::kIo, *path + ": not a regular file"));
   r.file_size = static_cast<uint64_t>(st.st_size);
   r.content_type = "application/octet-stream";
   // The download-volume alert watches the downloads table: a download it

@@ -87,6 +87,15 @@ Response Api::Login(Call& call) {
                   {"mfa", attempt.mfa}};
   if (attempt.account_id) details["account"] = *attempt.account_id;
   if (!token.ok()) {
+    if (attempt.second_factor_unreadable) {
+      details["second_factor"] = "unreadable";
+      Alert(AlertKind::kSecondFactorUnreadable,
+            {{"account", *attempt.account_id},
+             {"ip", ip},
+             {"why",
+              "the account's sealed TOTP secret does not open: DIR/secrets.key replaced, "
+              "or its row altered or copied from another account"}});
+    }
     RecordRefusal(call, "login", "refused", details);
     if (token.error().code() == ErrorCode::kAuthFailed) CountFailure(call);
     if (attempt.delays_started || attempt.locked_now) {

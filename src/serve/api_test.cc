@@ -145,6 +145,7 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kMonitoringFailed, "monitoring_failed"},
       {AlertKind::kDefenderFailed, "defender_failed"},
       {AlertKind::kLedgerGap, "ledger_gap"},
+      {AlertKind::kSecondFactorUnreadable, "second_factor_unreadable"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }
