@@ -23,12 +23,14 @@ pass
 pass
 
 # A whole pseudonymizing extraction pinned: docs/orders/lis-test-server.toml
-# (deadline moved out of the way) over `testdata lis-fr --seed 5`, under the
-# vectors' pseudonym key; the SHA-256 of every decrypted table must be
-# today's (extraction.sha256). A refactor of the pipeline that changes a row,
-# its order, a pseudonym or a suppression fails here.
+# (deadline moved out of the way) over extraction-source/ (made once by
+# `testdata lis-fr --patients 300 --seed 5`, committed so that the input
+# cannot move), under the vectors' pseudonym key; the SHA-256 of every
+# decrypted table must be today's (extraction.sha256), whichever compiler
+# built cordon. A refactor that changes a row, its order, a pseudonym or a
+# suppression fails here.
 recipient=$(grep -o 'age1[0-9a-z]*' "$V/cordon/package/recipient.key" | head -1)
-$CORDON testdata lis-fr --patients 300 --seed 5 -o src 2>/dev/null
+cp -r "$V/cordon/extraction-source" src
 $CORDON sign-keygen -o ctrl.key >/dev/null
 sed -e "s/0000000000000000/$($CORDON pseudokey id "$V/cordon/pseudonym.key")/" \
   -e "s/not_after = 2027-06-30/not_after = 2099-12-31/" \

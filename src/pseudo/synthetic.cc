@@ -173,17 +173,27 @@ class SyntheticTransform : public Transform {
       if (!upper && !danish_) out = Capitalized(out);
       if (upper && danish_) out = Upper(out);
     } else if (what_ == "address") {
-      uint64_t number = 1 + draw.Below(150);
-      out = danish_ ? std::string(Pick(draw, List(kDaStreets))) + " " + std::to_string(number)
-                    : std::to_string(number) + " " + std::string(Pick(draw, List(kFrStreetTypes))) +
-                          " " + std::string(Pick(draw, List(kFrStreetNames)));
+      // One draw per statement, here and below: the operands of + and the
+      // arguments of a call are evaluated in an unspecified order, which
+      // GCC and clang do not share — a clang build made other values (the
+      // vectors caught it). The order is the one release (GCC) builds have
+      // always used, so no synthetic value changes
+      // (tests/vectors/cordon/transforms.tsv).
+      const uint64_t number = 1 + draw.Below(150);
+      if (danish_) {
+        out = std::string(Pick(draw, List(kDaStreets))) + " " + std::to_string(number);
+      } else {
+        const std::string name = Pick(draw, List(kFrStreetNames));
+        const std::string type = Pick(draw, List(kFrStreetTypes));
+        out = std::to_string(number) + " " + type + " " + name;
+      }
     } else if (what_ == "city") {
       out = Pick(draw, danish_ ? List(kDaCities) : List(kFrCities));
     } else if (what_ == "phone") {
+      const auto second_pair = static_cast<unsigned>(draw.Below(100));
+      const auto first_pair = static_cast<unsigned>(draw.Below(100));
       char digits[16];
-      (void)std::snprintf(digits, sizeof digits, "%02u %02u",
-                          static_cast<unsigned>(draw.Below(100)),
-                          static_cast<unsigned>(draw.Below(100)));
+      (void)std::snprintf(digits, sizeof digits, "%02u %02u", first_pair, second_pair);
       if (danish_) {
         // Eight digits like every Danish number, but starting with 0: a
         // range never assigned to a subscriber.
@@ -198,8 +208,9 @@ class SyntheticTransform : public Transform {
     } else {  // email
       std::string first = Pick(draw, danish_ ? List(kDaFemale) : List(kFrFemale));
       std::string last = Pick(draw, danish_ ? List(kDaLast) : List(kFrLast));
-      out = Ascii(first) + "." + Ascii(last) + std::to_string(draw.Below(100)) + "@" +
-            std::string(Pick(draw, List(kExampleDomains)));
+      const std::string domain = Pick(draw, List(kExampleDomains));
+      const uint64_t suffix = draw.Below(100);
+      out = Ascii(first) + "." + Ascii(last) + std::to_string(suffix) + "@" + domain;
     }
   }
 
