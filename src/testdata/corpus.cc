@@ -47,8 +47,16 @@ int IbanCheck(const std::string& country, const std::string& bban) {
 
 std::string NirBody(Rng& r) {
   static const char* kDepts[] = {"75", "69", "13", "2A", "2B", "33", "59"};
-  return std::to_string(1 + r.Below(2)) + Pad(r.Below(100), 2) + Pad(1 + r.Below(12), 2) +
-         kDepts[r.Below(7)] + Pad(1 + r.Below(990), 3) + Pad(1 + r.Below(999), 3);
+  // One draw per statement: the operands of + are evaluated in an unspecified
+  // order (GCC and clang differ); the order kept is the one GCC always used.
+  const auto order = 1 + r.Below(999);
+  const auto commune = 1 + r.Below(990);
+  const char* dept = kDepts[r.Below(7)];
+  const auto month = 1 + r.Below(12);
+  const auto year = r.Below(100);
+  const auto sex = 1 + r.Below(2);
+  return std::to_string(sex) + Pad(year, 2) + Pad(month, 2) + dept + Pad(commune, 3) +
+         Pad(order, 3);
 }
 
 std::string Spaced(const std::string& nir) {
@@ -72,8 +80,11 @@ Item Identifier(Rng& r) {
     case 1: {
       // A CPR that satisfies mod 11 (so that the bare form is reported too).
       for (;;) {
-        std::string c = Pad(1 + r.Below(28), 2) + Pad(1 + r.Below(12), 2) + Pad(r.Below(100), 2) +
-                        "0" + Digits(r, 3);
+        const std::string serial = Digits(r, 3);  // one draw per statement, GCC's order
+        const auto year = r.Below(100);
+        const auto month = 1 + r.Below(12);
+        const auto day = 1 + r.Below(28);
+        std::string c = Pad(day, 2) + Pad(month, 2) + Pad(year, 2) + "0" + serial;
         static const int kW[] = {4, 3, 2, 7, 6, 5, 4, 3, 2, 1};
         int sum = 0;
         for (int i = 0; i < 10; ++i) sum += (c[static_cast<size_t>(i)] - '0') * kW[i];
@@ -103,8 +114,10 @@ Item Identifier(Rng& r) {
       static const char* kNames[] = {"jean.martin", "h.lefevre", "sophie_dubois", "k.jensen",
                                      "mette.hansen"};
       static const char* kDomains[] = {"orange.fr", "example.org", "mail.dk", "hopital-exemple.fr"};
-      return {"email", std::string(kNames[r.Below(5)]) + std::to_string(r.Below(100)) + "@" +
-                           kDomains[r.Below(4)]};
+      const char* domain = kDomains[r.Below(4)];  // one draw per statement, GCC's order
+      const auto number = r.Below(100);
+      const char* name = kNames[r.Below(5)];
+      return {"email", std::string(name) + std::to_string(number) + "@" + domain};
     }
     default: {
       switch (r.Below(3)) {
@@ -145,9 +158,13 @@ Item Decoy(Rng& r) {
       if (b[5] == '2' && (b[6] == 'A' || b[6] == 'B')) b[6] = '0';
       return {"", Digits(r, 3) + b + Pad(static_cast<uint32_t>(NirKey(b)), 2) + Digits(r, 2)};
     }
-    default:
-      return {"", "v" + std::to_string(r.Below(9)) + "." + std::to_string(r.Below(20)) + "." +
-                      std::to_string(r.Below(50))};
+    default: {
+      const auto patch = r.Below(50);  // one draw per statement, GCC's order
+      const auto minor = r.Below(20);
+      const auto major = r.Below(9);
+      return {"", "v" + std::to_string(major) + "." + std::to_string(minor) + "." +
+                      std::to_string(patch)};
+    }
   }
 }
 

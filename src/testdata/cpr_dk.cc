@@ -60,6 +60,17 @@ std::string Pad(uint32_t v, int width) {
   return std::string(static_cast<size_t>(std::max(0, width - static_cast<int>(s.size()))), '0') + s;
 }
 
+// "DD-MM-YYYY" in [first_year, first_year + years). One draw per statement:
+// the operands of + are evaluated in an unspecified order (GCC and clang
+// differ); GCC's order (year, month, day) is kept.
+std::string DateText(Rng& rng, int first_year, uint64_t years) {
+  const auto year = static_cast<uint64_t>(first_year) + rng.Below(years);
+  const auto month = 1 + rng.Below(12);
+  const auto day = 1 + rng.Below(28);
+  return Pad(static_cast<uint32_t>(day), 2) + "-" + Pad(static_cast<uint32_t>(month), 2) + "-" +
+         std::to_string(year);
+}
+
 // A CPR for a person born on y-m-d of the given sex (1 male, 2 female):
 // the 7th digit consistent with the century, mod 11 for numbers issued
 // before 2007 (and not always after), the last digit's parity the sex.
@@ -71,7 +82,9 @@ std::string Cpr(Rng& rng, int y, int m, int d, int sex) {
   const bool mod11 = y < 2007 || rng.Chance(50);
   static const int kW[] = {4, 3, 2, 7, 6, 5, 4, 3, 2, 1};
   for (;;) {
-    std::string c = date + seventh + std::to_string(rng.Below(10)) + std::to_string(rng.Below(10));
+    const auto ninth = rng.Below(10);  // one draw per statement, GCC's order
+    const auto eighth = rng.Below(10);
+    std::string c = date + seventh + std::to_string(eighth) + std::to_string(ninth);
     for (int last = 0; last < 10; ++last) {
       if (last % 2 != (sex == 1 ? 1 : 0)) continue;
       std::string full = c + static_cast<char>('0' + last);
@@ -148,14 +161,20 @@ Result<CprDkStats> WriteCprDk(const std::string& dir, const CprDkOptions& o) {
     b.Field(Cpr(rng, y, m, d, sex));
     b.Field(first);
     b.Field(last);
-    b.Field(std::string(rng.Pick(kStreets)) + " " + std::to_string(1 + rng.Below(90)) +
-            (rng.Chance(30) ? ", " + std::to_string(1 + rng.Below(5)) + ". tv." : ""));
+    {
+      // One draw per statement: the operands of + are evaluated in an
+      // unspecified order (GCC and clang differ); GCC's order is kept.
+      const std::string floor =
+          rng.Chance(30) ? ", " + std::to_string(1 + rng.Below(5)) + ". tv." : "";
+      const auto number = 1 + rng.Below(90);
+      const std::string street = rng.Pick(kStreets);
+      b.Field(street + " " + std::to_string(number) + floor);
+    }
     b.Field(town.postcode);
     b.Field(town.name);
     b.Field(Phone(rng));
     b.Field(Login(first) + "." + Login(last) + "@" + rng.Pick(kDomains));
-    b.Field(Pad(1 + rng.Below(28), 2) + "-" + Pad(1 + rng.Below(12), 2) + "-" +
-            std::to_string(2015 + rng.Below(10)));
+    b.Field(DateText(rng, 2015, 10));
     b.End();
     ++stats.people;
     uint32_t visits = 1 + rng.Below(6);
@@ -171,8 +190,7 @@ Result<CprDkStats> WriteCprDk(const std::string& dir, const CprDkOptions& o) {
       }
       if (rng.Chance(5)) note += " " + first + " " + last + " ønsker at blive ringet op.";
       v.Field(id);
-      v.Field(Pad(1 + rng.Below(28), 2) + "-" + Pad(1 + rng.Below(12), 2) + "-" +
-              std::to_string(2020 + rng.Below(6)));
+      v.Field(DateText(rng, 2020, 6));
       v.Field(rng.Pick(kServices));
       v.Field(std::to_string(5 + 5 * rng.Below(12)));
       v.Field(note);

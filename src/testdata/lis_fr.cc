@@ -239,11 +239,15 @@ Result<LisFrStats> WriteLisFr(const std::string& dir, const LisFrOptions& o) {
     p.Field(first);
     p.Field(sex == 2 ? "F" : "M");
     p.Field(Date(by, bm, bd));
-    p.Field(std::to_string(1 + rng.Below(120)) + " " + rng.Pick(kStreets));
+    // One draw per statement: the operands of + are evaluated in an
+    // unspecified order (GCC and clang differ); GCC's order is kept.
+    const std::string street = rng.Pick(kStreets);
+    p.Field(std::to_string(1 + rng.Below(120)) + " " + street);
     p.Field(place.cp);
     p.Field(place.city);
     p.Field(Phone(rng));
-    p.Field(login + std::to_string(rng.Below(100)) + "@" + rng.Pick(kDomains));
+    const std::string domain = rng.Pick(kDomains);
+    p.Field(login + std::to_string(rng.Below(100)) + "@" + domain);
     p.Field(Date(vy, vm, vd));
     p.Field(rng.Pick(kDoctors));
     p.Field(comment_p);
