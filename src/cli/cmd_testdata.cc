@@ -15,6 +15,15 @@
 namespace cordon::cli {
 namespace {
 
+// The generators draw some values in an order the compiler chooses (the
+// operands of +), so only the same build repeats a seed exactly.
+constexpr const char* kSameSeedSameData =
+    "same seed, same data (from the same build: a clang build draws some values in another "
+    "order)";
+constexpr const char* kSameSeedSameCorpus =
+    "same seed, same corpus (from the same build: a clang build draws some values in another "
+    "order)";
+
 struct TestdataArgs {
   uint64_t patients = 1000;
   uint64_t seed = 1;
@@ -64,9 +73,7 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
       "  cordon testdata lis-fr --patients 100000 --seed 7 -o export/");
   lis->add_option("--patients", a->patients, "number of patients")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
-  lis->add_option("--seed", a->seed,
-                  "same seed, same data (from the same build: a clang build draws some values in "
-                  "another order)");
+  lis->add_option("--seed", a->seed, kSameSeedSameData);
   lis->add_option("--encoding", a->encoding, "windows-1252 (default) or utf8");
   lis->add_option("--sep", a->separator, "separator: ; (default) , | or tab");
   lis->add_flag("--lf", a->lf, "LF line ends instead of CRLF");
@@ -82,9 +89,7 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
       "  cordon testdata cpr-dk --people 10000 -o care/");
   cpr->add_option("--people", std::get<0>(*dk), "number of citizens")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
-  cpr->add_option("--seed", std::get<1>(*dk),
-                  "same seed, same data (from the same build: a clang build draws some values in "
-                  "another order)");
+  cpr->add_option("--seed", std::get<1>(*dk), kSameSeedSameData);
   cpr->add_option("-o,--output", std::get<2>(*dk), "directory to write (created)")->required();
   cpr->callback([dk, exit_code] {
     auto stats = testdata::WriteCprDk(std::get<2>(*dk), {std::get<0>(*dk), std::get<1>(*dk)});
@@ -103,9 +108,7 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
       "  cordon testdata corpus --size-mb 64 -o corpus/ && cordon scan corpus --exclude truth.tsv");
   corpus->add_option("--size-mb", std::get<0>(*c), "approximate size (default 4)")
       ->check(CLI::Range(1, 1 << 20));
-  corpus->add_option("--seed", std::get<1>(*c),
-                     "same seed, same corpus (from the same build: a clang build draws some values "
-                     "in another order)");
+  corpus->add_option("--seed", std::get<1>(*c), kSameSeedSameCorpus);
   corpus->add_option("-o,--output", std::get<2>(*c), "directory to create")->required();
   corpus->callback([c, exit_code] {
     auto stats = testdata::WriteCorpus(std::get<2>(*c), {std::get<0>(*c), std::get<1>(*c)});

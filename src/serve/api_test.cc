@@ -18,31 +18,50 @@ namespace cordon::serve {
 namespace {
 namespace fs = std::filesystem;
 
-TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
+// A scratch data directory with a new ledger; Start() opens alerts and the
+// API on it, both logging into `logged`.
+struct TestExchange {
+  TestExchange() { fs::create_directories(dir); }
+
+  Result<ledger::Ledger> NewLedger() const {
+    CORDON_TRY(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
+                                    sign::SecretKey::Generate(), nullptr));
+    return ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
+  }
+  void Start() {
+    auto l = NewLedger();
+    ASSERT_TRUE(l.ok()) << l.error().message();
+    auto a = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
+    ASSERT_TRUE(a.ok());
+    alerts = std::move(*a);
+    ApiOptions o;
+    o.data_dir = d;
+    o.log = log;
+    auto opened = Api::Open(o, std::move(*l), *alerts);
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    api = std::move(*opened);
+  }
+
   const test_support::ScopedTempDir scratch;
   const fs::path dir = fs::path(scratch.path()) / "exchange";
-  fs::create_directories(dir);
   const std::string d = dir.string();
-  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
-                                   sign::SecretKey::Generate(), nullptr)
-                  .ok());
-  auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
-  ASSERT_TRUE(l.ok());
   std::vector<std::string> logged;
-  auto log = [&logged](std::string_view m) { logged.emplace_back(m); };
-  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
-  ASSERT_TRUE(alerts.ok());
-  ApiOptions o;
-  o.data_dir = d;
-  o.log = log;
-  auto api = Api::Open(o, std::move(*l), **alerts);
-  ASSERT_TRUE(api.ok()) << api.error().message();
+  const LogSink log = [this](std::string_view m) { logged.emplace_back(m); };
+  std::unique_ptr<Alerts> alerts;  // outlives the API, which raises through it
+  std::unique_ptr<Api> api;
+};
+
+TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
+  TestExchange x;
+  ASSERT_NO_FATAL_FAILURE(x.Start());
+  const fs::path& dir = x.dir;
+  auto& api = x.api;
   Request health;
   health.method = "GET";
   health.path = "/api/v1/health";
-  EXPECT_EQ((*api)->Handle(health).status, 200);
+  EXPECT_EQ(api->Handle(health).status, 200);
 
-  (*api)->CheckLedger();  // intact: no alert
+  api->CheckLedger();  // intact: no alert
   EXPECT_FALSE(fs::exists(dir / "alerts.jsonl") && fs::file_size(dir / "alerts.jsonl") > 0);
 
   // One byte of the genesis entry (covered by a signed checkpoint) changed.
@@ -56,7 +75,7 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
     f.seekp(static_cast<std::streamoff>(at));
     f.put('L');
   }
-  (*api)->CheckLedger();
+  api->CheckLedger();
   std::ifstream in(dir / "alerts.jsonl");
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
@@ -66,50 +85,32 @@ TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
 // The stale-upload sweep's database failing is said in the log, never
 // taken for "nothing to sweep".
 TEST(ApiTest, AStaleUploadSweepThatFailsIsLogged) {
-  const test_support::ScopedTempDir scratch;
-  const fs::path dir = fs::path(scratch.path()) / "exchange";
-  fs::create_directories(dir);
-  const std::string d = dir.string();
-  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
-                                   sign::SecretKey::Generate(), nullptr)
-                  .ok());
-  auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
-  ASSERT_TRUE(l.ok());
-  std::vector<std::string> logged;
-  auto log = [&logged](std::string_view m) { logged.emplace_back(m); };
-  auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
-  ASSERT_TRUE(alerts.ok());
-  ApiOptions o;
-  o.data_dir = d;
-  o.log = log;
-  auto api = Api::Open(o, std::move(*l), **alerts);
-  ASSERT_TRUE(api.ok()) << api.error().message();
-  (*api)->SweepRetention();
+  TestExchange x;
+  ASSERT_NO_FATAL_FAILURE(x.Start());
+  const std::string& d = x.d;
+  auto& api = x.api;
+  const auto& logged = x.logged;
+  api->SweepRetention();
   EXPECT_TRUE(logged.empty()) << logged.front();
   {
     auto db = exchange::OpenExchangeDb(d);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(db->Exec("DROP TABLE uploads").ok());
   }
-  (*api)->SweepRetention();
+  api->SweepRetention();
   ASSERT_EQ(logged.size(), 1u);
   EXPECT_EQ(logged[0].rfind("dropping stale uploads: ", 0), 0u) << logged[0];
 }
 
 // serve/ never prints: its log is the embedder's, and is never optional.
 TEST(ApiTest, OpensOnlyWithALogSink) {
-  const test_support::ScopedTempDir scratch;
-  const fs::path dir = fs::path(scratch.path()) / "exchange";
-  fs::create_directories(dir);
-  const std::string d = dir.string();
+  TestExchange x;
+  const std::string& d = x.d;
   auto no_log = Alerts::Open({d + "/alerts.jsonl", false, {}, {}});
   ASSERT_FALSE(no_log.ok());
   EXPECT_EQ(no_log.error().code(), ErrorCode::kInvalidArgument);
 
-  ASSERT_TRUE(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
-                                   sign::SecretKey::Generate(), nullptr)
-                  .ok());
-  auto l = ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
+  auto l = x.NewLedger();
   ASSERT_TRUE(l.ok());
   auto alerts = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, [](std::string_view) {}});
   ASSERT_TRUE(alerts.ok());
