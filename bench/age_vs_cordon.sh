@@ -6,6 +6,7 @@
 # usage: bench/age_vs_cordon.sh [CORDON_BINARY]   env: SIZE_MB=1024 STREAM_GB=10 RUNS=5
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 size_mb=${SIZE_MB:-1024}
 stream_gb=${STREAM_GB:-10}
@@ -52,11 +53,11 @@ def pair(path):
 ce, ae = pair("enc.json"); cd, ad = pair("dec.json"); cf, af = pair("encfile.json")
 mib = int(size)
 age_v = subprocess.run(["age", "--version"], capture_output=True, text=True).stdout.strip()
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 print(f"""## age encryption: cordon vs the age CLI ({age_v}, Debian)
 
 Command: `make bench` (runs `bench/age_vs_cordon.sh build/cordon`; SIZE_MB={size}, RUNS={runs}).
-Machine: {cpu}, 2 cores, shared (compare the ratios, not the times).
+Machine: {cpu}; shared (compare the ratios, not the times).
 Median of {runs} runs with hyperfine, 1 warm-up; input {mib} MiB of random bytes, one X25519 recipient.
 
 | operation | cordon | age | cordon/age time (goal ≤ 1.0) | cordon MiB/s |

@@ -15,6 +15,7 @@
 # usage: bench/exchange_vs_nginx.sh [CORDON]  env: SIZE_MIB=1024 RUNS=5 WRK_SECONDS=15
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 size_mib=${SIZE_MIB:-1024}
 runs=${RUNS:-5}
@@ -155,11 +156,11 @@ tc, tn, mib = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 c_rps, c_p99, c_err, n_rps, n_p99, n_err = sys.argv[4:10]
 idle = json.loads(sys.argv[10])
 peak, runs, secs, events = int(sys.argv[11]), sys.argv[12], sys.argv[13], sys.argv[14]
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 print(f"""## exchange: cordon serve vs nginx over TLS
 
 Command: `make bench` (runs `bench/exchange_vs_nginx.sh build/cordon`; SIZE_MIB={mib}, RUNS={runs}, WRK_SECONDS={secs}).
-Machine: {cpu}, 2 cores, shared (compare the ratios); server, nginx and clients on the same 2 cores.
+Machine: {cpu}; shared (compare the ratios); server, nginx and clients on the same 2 cores.
 Download of a {mib} MiB package file over TLS 1.3 with curl (median of {runs}), and `wrk -t2 -c256 -d{secs}s` on
 GET /api/v1/packages/ID with a bearer token (session checked, a ledger event per request):
 

@@ -7,6 +7,7 @@
 # usage: bench/extract_vs_duckdb.sh [CORDON]   env: PATIENTS=1000000 LARGE=10000000 RUNS=3
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 patients=${PATIENTS:-1000000}
 large=${LARGE:-10000000}
@@ -77,11 +78,11 @@ patients, src_bytes, src_rows, rss_small, duck_rss, duck_version, runs, large_li
 r = json.load(open("ex.json"))["results"]
 c, d = r[0]["median"], r[1]["median"]
 mib = int(src_bytes) / 1048576
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 print(f"""## extract: cordon vs DuckDB + age
 
 Command: `make bench` (runs `bench/extract_vs_duckdb.sh build/cordon`; PATIENTS={patients}, RUNS={runs}).
-Machine: {cpu}, 2 cores, shared (compare the ratio, not the times). DuckDB {duck_version} (npm
+Machine: {cpu}; shared (compare the ratio, not the times). DuckDB {duck_version} (npm
 `@duckdb/node-api`, 2 threads) runs `bench/duckdb_extract.mjs` (the order's selection with `read_csv … WHERE
 strptime(…) >= DATE '2017-05-07'` and a semi-join for `follow`), then `age -e` encrypts its two outputs.
 Both select the same patients (checked after the run). Source: `cordon testdata lis-fr --patients {int(patients):,}`,

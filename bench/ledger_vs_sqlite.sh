@@ -12,6 +12,7 @@
 # usage: bench/ledger_vs_sqlite.sh [CORDON]  env: EVENTS=100000 VERIFY_ENTRIES=1000000 RUNS=5
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 events=${EVENTS:-100000}
 verify_entries=${VERIFY_ENTRIES:-1000000}
@@ -64,14 +65,14 @@ python3 - "$events" "$verify_entries" "$runs" "$build_secs" "$log_bytes" "$(cat 
 import json, sys
 events, entries, runs, build, log_bytes, rss, prove = sys.argv[1:]
 events, entries = int(events), int(entries)
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 def pair(path):
     r = json.load(open(path))["results"]
     return r[0], r[1]
 print(f"""## ledger: durable appends vs SQLite, verify vs sha256sum
 
 Command: `make bench` (runs `bench/ledger_vs_sqlite.sh build/cordon`; EVENTS={events}, VERIFY_ENTRIES={entries}, RUNS={runs}).
-Machine: {cpu}, 2 cores, ext4 on a virtual disk, shared (compare the ratios). Events: JSON objects of
+Machine: {cpu}; ext4 on a virtual disk, shared (compare the ratios). Events: JSON objects of
 ~200 bytes as the exchange writes them. cordon parses, canonicalizes (RFC 8785), runs the personal-data
 detectors on, hashes (RFC 6962 leaf and tree levels) and appends each event, one `fdatasync` per batch,
 and signs a checkpoint at the end; SQLite 3.40 (WAL, `synchronous=FULL`, one prepared INSERT, one

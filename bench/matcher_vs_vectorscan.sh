@@ -6,6 +6,7 @@
 # usage: bench/matcher_vs_vectorscan.sh [CORDON]  env: SIZE_MB=256
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 size_mb=${SIZE_MB:-256}
 cmake -S "$top" -B "$top/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCORDON_BENCH=ON \
@@ -21,11 +22,11 @@ find "$work/corpus" -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' 
 python3 - "$work/result.json" "$size_mb" <<'PY' >"$work/section.md"
 import json, sys
 r = json.load(open(sys.argv[1]))
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 print(f"""## matcher: cordon vs Vectorscan
 
 Command: `make bench` (runs `bench/matcher_vs_vectorscan.sh build/cordon`; SIZE_MB={sys.argv[2]}).
-Machine: {cpu}, one core per matcher, shared (compare the ratios). Input: the plain text files of
+Machine: {cpu}; one core per matcher, shared (compare the ratios). Input: the plain text files of
 `cordon testdata corpus` ({r["bytes"] / 1e6:.0f} MB) in memory. Vectorscan 5.4 (Debian `libvectorscan-dev`)
 runs the six candidate patterns of `bench/scan_vs_ripgrep.sh` in block mode and validates nothing.
 

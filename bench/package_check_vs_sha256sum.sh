@@ -7,6 +7,7 @@
 # usage: bench/package_check_vs_sha256sum.sh [CORDON_BINARY]   (GIB=10)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 gib=${GIB:-10}
 cmake -S "$top" -B "$top/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCORDON_BENCH=ON \
   -DCORDON_TESTS=OFF >/dev/null
@@ -36,7 +37,7 @@ rows = [l.split(" ", 1) for l in open(sys.argv[1])]
 sha = [float(s) for s, _ in rows]
 chk = [json.loads(j) for _, j in rows]
 size = chk[0]["bytes"]
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 ms, mc = statistics.median(sha), statistics.median(c["seconds"] for c in chk)
 print(f"""## package check: cordon vs sha256sum
 

@@ -9,6 +9,7 @@
 # usage: bench/pseudonymize_vs_duckdb.sh [CORDON]   env: PATIENTS=1000000 RUNS=3
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 patients=${PATIENTS:-1000000}
 runs=${RUNS:-3}
@@ -76,12 +77,12 @@ patients, runs = int(sys.argv[1]), sys.argv[2]
 r = json.load(open("ex.json"))["results"]
 c, d = r[0]["median"], r[1]["median"]
 t = json.load(open("throughput.json"))
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 rows = "\n".join(f"| `{k}` | {v / 1e6:.2f} M |" for k, v in t.items())
 print(f"""## pseudonymize: cordon vs DuckDB sha256
 
 Command: `make bench` (runs `bench/pseudonymize_vs_duckdb.sh build/cordon`; PATIENTS={patients}, RUNS={runs}).
-Machine: {cpu}, 2 cores, shared (compare the ratio). Source: `cordon testdata lis-fr` patients.csv
+Machine: {cpu}; shared (compare the ratio). Source: `cordon testdata lis-fr` patients.csv
 ({patients:,} rows, Windows-1252). cordon: an order transforming NIR (`pseudonym:nir`, FF1), NOM and PRENOM
 (`synthetic`), DATE_NAISSANCE (`shift-date:30`) and TEL (`pseudonym`), sealed with age. DuckDB 1.5
 (`@duckdb/node-api`, 2 threads): `COPY (SELECT NUM_DOSSIER, sha256(NIR), sha256(NOM), sha256(PRENOM),

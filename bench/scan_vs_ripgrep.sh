@@ -6,6 +6,7 @@
 # bench/RESULTS.md. usage: bench/scan_vs_ripgrep.sh [CORDON]  env: SIZE_MB=1024 RUNS=3
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
 size_mb=${SIZE_MB:-1024}
 runs=${RUNS:-3}
@@ -66,11 +67,11 @@ rows = []
 for k in sorted(seeded):
     ok = correct.get(k, 0)
     rows.append(f"| {k} | {seeded[k]:,} | {ok / seeded[k] * 100:.2f} % | {ok / max(1, found.get(k, 0)) * 100:.2f} % |")
-cpu = [l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+import os, sys; sys.path.insert(0, os.environ["BENCH_LIB"]); import machine; cpu = machine.describe()
 print(f"""## scan: cordon vs ripgrep
 
 Command: `make bench` (runs `bench/scan_vs_ripgrep.sh build/cordon`; SIZE_MB={size_mb}, RUNS={runs}).
-Machine: {cpu}, 2 cores, shared (compare the ratio). Corpus: `cordon testdata corpus --size-mb {size_mb}`.
+Machine: {cpu}; shared (compare the ratio). Corpus: `cordon testdata corpus --size-mb {size_mb}`.
 Side by side on its text files ({bytes_ / 1e9:.2f} GB of logs, CSV, JSON, Markdown and code with seeded
 identifiers and decoys; both tools exclude the gzip, zip, SQLite and binary files, which ripgrep does not read).
 ripgrep 13 runs six regular expressions equivalent to cordon's candidates (`bench/scan_vs_ripgrep.sh`) and
