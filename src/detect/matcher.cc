@@ -21,19 +21,8 @@ bool IsEmailLocal(char c) {
 }
 bool IsDomain(char c) { return IsAlnum(c) || c == '.' || c == '-'; }
 
-// Bytes that can start a candidate.
-constexpr std::array<bool, 256> MakeInteresting() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  t['@'] = t['+'] = true;
-  return t;
-}
-constexpr auto kInteresting = MakeInteresting();
-
-// The order in which kinds claim an ambiguous candidate.
-constexpr std::array<Kind, 5> kNumericKinds = {Kind::kNir, Kind::kIban, Kind::kCard, Kind::kCpr,
-                                               Kind::kPhone};
+// The order in which kinds claim an ambiguous candidate (BestPrefix):
+// NIR, IBAN, card, CPR, phone.
 
 struct Best {
   Kind kind = Kind::kNir;
@@ -81,33 +70,39 @@ Best BestPrefix(const char* s, size_t start, size_t run_end) {
   for (size_t len = longest; len >= kMinCandidate; --len) {
     if (start + len < run_end && !IsSep(s[start + len])) continue;  // cut only at separators
     const std::string_view cand(c, len);
-    // In kNumericKinds order: an earlier kind keeps a tie.
+    // In the order of claim: an earlier kind keeps a tie, and a later one
+    // replaces it only with a higher confidence: none beats kHigh, so after
+    // a kHigh the rest are not asked.
+    auto open = [&] { return best.confidence != Confidence::kHigh; };
     if (nir_start && (len == 15 || len == 21)) Consider(Kind::kNir, ValidateNir(cand), len, best);
-    if (iban_start && len >= 15 && len <= 42) Consider(Kind::kIban, ValidateIban(cand), len, best);
-    if (card_start && len >= 13 && len <= 24) Consider(Kind::kCard, ValidateCard(cand), len, best);
-    if (cpr_start && (len == 10 || len == 11)) Consider(Kind::kCpr, ValidateCpr(cand), len, best);
-    if (phone_start && len <= 22) Consider(Kind::kPhone, ValidatePhone(cand), len, best);
+    if (iban_start && len >= 15 && len <= 42 && open())
+      Consider(Kind::kIban, ValidateIban(cand), len, best);
+    if (card_start && len >= 13 && len <= 24 && open())
+      Consider(Kind::kCard, ValidateCard(cand), len, best);
+    if (cpr_start && (len == 10 || len == 11) && open())
+      Consider(Kind::kCpr, ValidateCpr(cand), len, best);
+    if (phone_start && len <= 22 && open()) Consider(Kind::kPhone, ValidatePhone(cand), len, best);
     if (best.length != 0) return best;
   }
   return best;
 }
 
 // Classifies the text 64 bytes at a time into bit masks, so that the
-// matcher's loops (find the next candidate byte, the end of a run, the end
-// of a word) are a count of trailing zeros instead of a byte-by-byte walk:
+// matcher's loops (find the next candidate start, the end of a run) are a
+// count of trailing zeros instead of a byte-by-byte walk:
 // on dense data most of the text is inside runs. Bit i of a mask is byte
 // base_ + i. Blocks are classified once, when first asked about.
 class Blocks {
  public:
   Blocks(const char* s, size_t n) : s_(s), n_(n) {}
 
-  // The first k >= p that can start a candidate (kInteresting), or n.
-  size_t NextInteresting(size_t p) { return Next(p, &Blocks::interesting_, false); }
+  // The first k >= p where the matcher has something to do, or n: an '@',
+  // or a digit, capital or '+' on a word boundary (not after a letter, a
+  // digit or '_'). Digits and capitals inside words are never candidates.
+  size_t NextEvent(size_t p) { return Next(p, &Blocks::event_, false); }
   // The first k >= p that does not extend a run: not a digit or capital,
   // nor a single separator between two of them (see FindIdentifiers).
   size_t RunEnd(size_t p) { return Next(p, &Blocks::run_, true); }
-  // The first k >= p that is not a letter, a digit or '_'.
-  size_t WordEnd(size_t p) { return Next(p, &Blocks::word_, true); }
 
  private:
   size_t Next(size_t p, uint64_t Blocks::*mask, bool zero) {
@@ -130,29 +125,31 @@ class Blocks {
       std::memcpy(tail, block, n_ - base);
       block = tail;
     }
-    uint64_t runner = 0, sep = 0, word = 0, interesting = 0;
+    uint64_t runner = 0, sep = 0, word = 0, at = 0, plus = 0;
     for (int k = 0; k < 4; ++k) {
-      uint64_t r, sp, w, in;
-      Chunk(block + 16 * k, r, sp, w, in);
+      uint64_t r, sp, w, a, pl;
+      Chunk(block + 16 * k, r, sp, w, a, pl);
       runner |= r << (16 * k);
       sep |= sp << (16 * k);
       word |= w << (16 * k);
-      interesting |= in << (16 * k);
+      at |= a << (16 * k);
+      plus |= pl << (16 * k);
     }
     // A separator extends a run when a digit or capital stands on each side.
     const uint64_t before = (runner << 1) | (base > 0 && IsRunner(s_[base - 1]) ? 1 : 0);
     const uint64_t after =
         (runner >> 1) | (base + 64 < n_ && IsRunner(s_[base + 64]) ? uint64_t{1} << 63 : 0);
     run_ = runner | (sep & before & after);
-    word_ = word;
-    interesting_ = interesting;
+    const uint64_t after_word = (word << 1) | (base > 0 && IsWord(s_[base - 1]) ? 1 : 0);
+    event_ = at | ((runner | plus) & ~after_word);
   }
 
   static bool IsRunner(char c) { return IsDigit(c) || IsUpper(c); }
+  static bool IsWord(char c) { return IsAlnum(c) || c == '_'; }
 
-  // Masks of 16 bytes: digit or capital, separator, word byte, candidate start.
-  static void Chunk(const char* p, uint64_t& runner, uint64_t& sep, uint64_t& word,
-                    uint64_t& interesting) {
+  // Masks of 16 bytes: digit or capital, separator, word byte, '@', '+'.
+  static void Chunk(const char* p, uint64_t& runner, uint64_t& sep, uint64_t& word, uint64_t& at,
+                    uint64_t& plus) {
 #if defined(__SSE2__)
     // Signed compares: bytes from 0x80 up are negative, in no range.
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -164,22 +161,24 @@ class Blocks {
     const __m128i digit_upper = _mm_or_si128(in('0', '9'), in('A', 'Z'));
     const __m128i sp = _mm_or_si128(is(' '), in('-', '.'));
     const __m128i w = _mm_or_si128(_mm_or_si128(digit_upper, in('a', 'z')), is('_'));
-    const __m128i i = _mm_or_si128(digit_upper, _mm_or_si128(is('@'), is('+')));
+
     auto bits = [](__m128i x) {
       return static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(x)));
     };
     runner = bits(digit_upper);
     sep = bits(sp);
     word = bits(w);
-    interesting = bits(i);
+    at = bits(is('@'));
+    plus = bits(is('+'));
 #else
-    runner = sep = word = interesting = 0;
+    runner = sep = word = at = plus = 0;
     for (int k = 0; k < 16; ++k) {
       const char c = p[k];
       runner |= uint64_t{IsRunner(c)} << k;
       sep |= uint64_t{IsSep(c)} << k;
-      word |= uint64_t{IsAlnum(c) || c == '_'} << k;
-      interesting |= uint64_t{kInteresting[static_cast<unsigned char>(c)]} << k;
+      word |= uint64_t{IsWord(c)} << k;
+      at |= uint64_t{c == '@'} << k;
+      plus |= uint64_t{c == '+'} << k;
     }
 #endif
   }
@@ -187,7 +186,7 @@ class Blocks {
   const char* s_;
   size_t n_;
   size_t base_ = ~size_t{0};
-  uint64_t run_ = 0, word_ = 0, interesting_ = 0;
+  uint64_t run_ = 0, event_ = 0;
 };
 
 }  // namespace
@@ -230,12 +229,8 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
   Blocks blocks(s, n);
   size_t i = 0;
   size_t floor = 0;  // end of the last match: matches never overlap
-  while (i < n) {
-    if (!kInteresting[static_cast<unsigned char>(s[i])]) {
-      i = blocks.NextInteresting(i + 1);
-      continue;
-    }
-    char c = s[i];
+  while ((i = blocks.NextEvent(i)) < n) {
+    const char c = s[i];
     if (c == '@') {
       if (kinds & KindBit(Kind::kEmail)) {
         size_t b = i;
@@ -254,13 +249,8 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
       ++i;
       continue;
     }
-    // Word boundary: a candidate never starts inside a word or a number.
-    // Inside a word every digit or capital is, so the word is skipped
-    // whole ('+' is not a word byte: it alone is stepped over).
-    if (i > 0 && (IsAlnum(s[i - 1]) || s[i - 1] == '_')) {
-      i = c == '+' ? i + 1 : blocks.WordEnd(i);
-      continue;
-    }
+    // Word boundary: a candidate never starts inside a word or a number
+    // (NextEvent stops only on a boundary).
     size_t start = i;
     size_t run_end = i;
     if (c == '+') {
@@ -273,9 +263,10 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
     // The run: letters/digits with single separators between them. Letters
     // matter for IBANs and Corsican NIRs (2A/2B).
     run_end = blocks.RunEnd(run_end);
-    // The run must end at a word boundary too.
+    // The run must end at a word boundary too. (The rest of that word
+    // holds no event: the search goes on from here.)
     if (run_end < n && (IsAlnum(s[run_end]) || s[run_end] == '_')) {
-      i = blocks.WordEnd(run_end);
+      i = run_end;
       continue;
     }
     // Candidates start at the run start or after a separator inside it.
