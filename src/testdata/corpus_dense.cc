@@ -59,8 +59,15 @@ class DenseMaker {
     const size_t start = text.size();
     text += std::to_string(id) + ";";
     Put(Maybe(kNir, kBadNir, 6), where, line, start, text);
-    text += std::string(";") + kLastNames[r_.Below(std::size(kLastNames))] + ";" +
-            kFirstNames[r_.Below(std::size(kFirstNames))] + ";" + Date('/', false) + ";";
+    // One draw per statement: the operands of + are evaluated in an
+    // unspecified order, and the corpus of a seed must not depend on it.
+    text += ';';
+    text += kLastNames[r_.Below(std::size(kLastNames))];
+    text += ';';
+    text += kFirstNames[r_.Below(std::size(kFirstNames))];
+    text += ';';
+    text += Date('/', false);
+    text += ';';
     if (r_.Below(10) != 0) Put(Identifier(r_, kEmail), where, line, start, text);
     text += ";";
     Put(Identifier(r_, kPhone), where, line, start, text);
@@ -90,14 +97,22 @@ class DenseMaker {
   // A Danish visit table: cpr, dato, kort, beloeb, ref, note (tab-separated).
   void VisitRow(const std::string& where, uint64_t line, std::string& text) {
     const size_t start = text.size();
+    const uint64_t before = stats_.identifiers;
     Put(Maybe(kCpr, kBadCpr, 6), where, line, start, text);
-    text += "\t" + Date('-', true) + "\t";
+    text += '\t';
+    text += Date('-', true);
+    text += '\t';
     Put(Maybe(kCard, kBadCard, 3), where, line, start, text);
-    text += "\t" + std::to_string(r_.Below(5000)) + "." + Pad(r_.Below(100), 2) + "\t";
+    const auto units = r_.Below(5000);
+    const auto cents = r_.Below(100);
+    text += '\t';
+    text += std::to_string(units) + "." + Pad(cents, 2);
+    text += '\t';
     Put(Decoy(r_, kOrder), where, line, start, text);
     text += "\t";
     text += kNotes[r_.Below(std::size(kNotes))];
-    if (r_.Below(3) == 0) {
+    // A relative's CPR in the note, always when the row holds only decoys.
+    if (stats_.identifiers == before || r_.Below(3) == 0) {
       text += " pårørende ";
       Put(Identifier(r_, kCpr), where, line, start, text);
     }
@@ -111,10 +126,12 @@ class DenseMaker {
     const auto sec = r_.Below(60);
     const auto min = r_.Below(60);
     const auto hour = r_.Below(24);
+    const char* level = kLevels[r_.Below(std::size(kLevels))];
+    const char* path = kPaths[r_.Below(std::size(kPaths))];
+    const auto request = r_.Below(1000000);
     text += "2026-11-" + Pad(1 + static_cast<uint32_t>(line % 28), 2) + "T" + Pad(hour, 2) + ":" +
-            Pad(min, 2) + ":" + Pad(sec, 2) + "." + Pad(ms, 3) + "Z " +
-            kLevels[r_.Below(std::size(kLevels))] + " " + kPaths[r_.Below(std::size(kPaths))] +
-            " req=" + Pad(r_.Below(1000000), 6) + " ";
+            Pad(min, 2) + ":" + Pad(sec, 2) + "." + Pad(ms, 3) + "Z " + level + " " + path +
+            " req=" + Pad(request, 6) + " ";
     static const uint32_t kKeys[] = {kNir, kNir, kEmail, kPhone, kCpr, kIban, kCard};
     static const char* kNames[] = {"nir=", "nir=", "user=", "phone=", "cpr=", "iban=", "card="};
     const uint32_t fields = 1 + r_.Below(3);
