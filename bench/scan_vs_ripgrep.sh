@@ -140,20 +140,29 @@ the kinds seeded):
 |---|---|---|---|---|---|---|---|
 """ + "\n".join(quality) + """
 
-How the matcher got here (`src/detect/matcher.cc`), and what did not help, measured on this machine with
-`perf` and one core's CPU time on a 64 MiB dense corpus (rg -c --no-unicode -j 1: 70 ms):
+How the matcher got here (`src/detect/matcher.cc`), and what did not help: CPU time of `cordon scan
+--threads 1` on a 64 MiB dense corpus, measured step by step with `perf` on the machine above (AMD EPYC,
+shared; rg -c --no-unicode -j 1 on the same files: 70 ms; differences under ~5 % are noise there):
 
-- Before: 455 ms. 38 % in the byte-at-a-time loop, 45 % in the validators (every prefix of a run at a
-  separator × 5 validators, most rejecting at once on length), `std::function` 2 %.
-- Candidates under 9 characters not proposed, validators asked only when their own first test passes,
-  longest prefix first (the whole run is usually the identifier): 260 ms.
-- 64-byte blocks classified with SSE2 into bit masks (run bytes, separators, word bytes, '@', '+'): run
-  ends and the next candidate start by count of trailing zeros: 200 ms; digits and capitals inside words
-  never visited: 184 ms. IBAN mod 97 folded in 64 bits and country lengths by table, CPR on the stack, no
-  kind asked after a kHigh at the same length: the validators from 45 % to about 25 % of the time.
-- No line counting once no more findings are kept (the text report keeps 5 per file).
-- Did not help: a SIMD skip of 16 bytes to the next candidate byte alone (the old loop's byte walk was in
-  the runs, not between them: 260 → 255 ms, within noise); `std::function` per match (2 %, left as is).
+- Before: 440 ms. `perf`: 38 % in the byte-at-a-time loop, 45 % in the validators (every prefix of a run
+  ending at a separator, times 5 validators, most rejecting on the length), 2 % in `std::function`.
+- Candidates under 9 bytes not proposed, each validator called only when its own first test (length,
+  first characters) passes, SSE2 skip to the next candidate byte: 270 ms. Longest prefix first (the whole
+  run is usually the identifier): 260 ms.
+- 64-byte blocks classified with SSE2 into bit masks (digits and capitals, separators joining them, word
+  bytes, `@`, `+`): run ends by count of trailing zeros: 200 ms. No other kind asked after a kHigh at the
+  same length, no line counting once no more findings are kept: 194 ms. Digits and capitals inside words
+  never visited (the next event from the masks): 184 ms.
+- IBAN lengths by table and mod 97 folded in 64 bits, CPR validated on the stack: the IBAN validator went
+  from 12.6 % to 7.5 % of the profile, the total did not move measurably (197–202 ms).
+- `--json` (1.36 M findings in 64 MiB): the quoted path once per file, numbers through `to_chars`, plain
+  ASCII copied a stretch at once in the report: 694 → 468 ms, the same bytes.
+- Did not help, reverted: dropping the events of a capital or digit followed by a small letter ("Martin",
+  "4th"): 182 vs 178 ms; the next separator of a run from the block masks instead of a byte walk when a
+  group fails: 182 vs 175 ms. Not tried for lack of time: AVX2 blocks (the classification is ~5 % of the
+  profile), a match callback without `std::function` (~2 %).
+- What is left on dense data: ~45 % in the event loop (one branchy step per candidate start: a CSV row has
+  a dozen), ~25 % in the validators (every identifier is validated in full), ~10 % reading the files.
 """)
 PY
 results=$top/bench/RESULTS.md
