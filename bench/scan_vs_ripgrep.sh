@@ -10,12 +10,12 @@
 # measured beside it on a sample. Then cordon's peak RSS and its recall and
 # precision on each corpus. Writes the "scan" section of bench/RESULTS.md.
 # usage: bench/scan_vs_ripgrep.sh [CORDON]
-# env: SIZE_MB=1024 (each corpus) RUNS=3 UNICODE_MB=32 (the sample for ripgrep's Unicode mode)
+# env: SIZE_MB=512 (each corpus) RUNS=3 UNICODE_MB=32 (the sample for ripgrep's Unicode mode)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export BENCH_LIB=$top/bench
 cordon=$(realpath "${1:-$top/build/cordon}")
-size_mb=${SIZE_MB:-1024}
+size_mb=${SIZE_MB:-512}
 runs=${RUNS:-3}
 unicode_mb=${UNICODE_MB:-32}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-scan.XXXXXX")
@@ -55,8 +55,9 @@ hyperfine --style basic --warmup 1 --runs "$runs" --export-json scan.json "${ben
 # ripgrep's Unicode default (\b and \d over all of Unicode) on a sample of the
 # dense corpus (accented names): far slower, so not on the whole corpus.
 mkdir sample
+# (awk reads to the end: an early exit would kill sort with SIGPIPE, and pipefail the script.)
 find dense -type f -printf '%s %p\n' | sort -k2 | awk -v max=$((unicode_mb << 20)) \
-  '{ if (s + $1 > max) exit; s += $1; print $2 }' | while read -r f; do cp "$f" sample/; done
+  '!full && s + $1 <= max { s += $1; print $2; next } { full = 1 }' | while read -r f; do cp "$f" sample/; done
 printf '%q ' "$cordon" scan --threads 2 sample >cordon-sample.sh
 printf '%q ' rg -j 2 --no-ignore -c "${patterns[@]}" sample >rg-unicode-sample.sh
 printf '%q ' rg -j 2 --no-ignore --no-unicode -c "${patterns[@]}" sample >rg-ascii-sample.sh
