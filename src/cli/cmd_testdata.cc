@@ -100,22 +100,33 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code) {
     *exit_code = stats.ok() ? kExitOk : Fail(stats.error());
   });
 
-  auto c = std::make_shared<std::tuple<uint64_t, uint64_t, std::string>>(4, 1, "");
+  struct CorpusArgs {
+    testdata::CorpusOptions options;
+    std::string layout = "sparse";
+    std::string output;
+  };
+  auto c = std::make_shared<CorpusArgs>();
   CLI::App* corpus = td->add_subcommand(
       "corpus",
       "A labelled tree for `cordon scan`: logs, CSV, JSON, Markdown and code with seeded\n"
       "identifiers of every kind and look-alike decoys; DIR/truth.tsv lists the seeded ones.\n"
+      "--layout dense: CSV/TSV table exports and logs where every line carries identifiers.\n"
       "  cordon testdata corpus --size-mb 64 -o corpus/ && cordon scan corpus --exclude truth.tsv");
-  corpus->add_option("--size-mb", std::get<0>(*c), "approximate size (default 4)")
+  corpus->add_option("--size-mb", c->options.size_mb, "approximate size (default 4)")
       ->check(CLI::Range(1, 1 << 20));
-  corpus->add_option("--seed", std::get<1>(*c), kSameSeedSameCorpus);
-  corpus->add_option("-o,--output", std::get<2>(*c), "directory to create")->required();
+  corpus->add_option("--seed", c->options.seed, kSameSeedSameCorpus);
+  corpus
+      ->add_option("--layout", c->layout, "sparse (default: a mixed tree) or dense (tables, logs)")
+      ->check(CLI::IsMember({"sparse", "dense"}));
+  corpus->add_option("-o,--output", c->output, "directory to create")->required();
   corpus->callback([c, exit_code] {
-    auto stats = testdata::WriteCorpus(std::get<2>(*c), {std::get<0>(*c), std::get<1>(*c)});
+    c->options.layout =
+        c->layout == "dense" ? testdata::CorpusLayout::kDense : testdata::CorpusLayout::kSparse;
+    auto stats = testdata::WriteCorpus(c->output, c->options);
     if (stats.ok()) {
       std::cerr << "cordon: wrote " << stats->files << " files, " << stats->bytes / 1048576
                 << " MiB, " << stats->identifiers << " identifiers and " << stats->decoys
-                << " decoys to " << std::get<2>(*c) << "\n";
+                << " decoys to " << c->output << "\n";
     }
     *exit_code = stats.ok() ? kExitOk : Fail(stats.error());
   });

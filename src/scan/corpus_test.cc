@@ -100,5 +100,66 @@ TEST(Corpus, RecallIsCompleteAndPrecisionHigh) {
   fs::remove_all(dir);
 }
 
+TEST(Corpus, DenseLayoutHasIdentifiersOnEveryLineAndAllAreFound) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("cordon-dense-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto stats = testdata::WriteCorpus(
+      dir.string(), {.size_mb = 3, .seed = 42, .layout = testdata::CorpusLayout::kDense});
+  ASSERT_TRUE(stats.ok()) << stats.error().message();
+  ASSERT_GT(stats->decoys, 1000u);
+  std::set<std::tuple<std::string, uint64_t, uint64_t, std::string>> truth;
+  std::set<std::pair<std::string, uint64_t>> lines_with_identifiers;
+  std::map<std::string, size_t> seeded;
+  std::ifstream tsv(dir / "truth.tsv");
+  std::string row;
+  std::getline(tsv, row);  // header
+  while (std::getline(tsv, row)) {
+    std::istringstream f(row);
+    std::string path, line, column, kind;
+    std::getline(f, path, '\t');
+    std::getline(f, line, '\t');
+    std::getline(f, column, '\t');
+    std::getline(f, kind, '\t');
+    truth.insert({(dir / path).string(), std::stoull(line), std::stoull(column), kind});
+    lines_with_identifiers.insert({(dir / path).string(), std::stoull(line)});
+    ++seeded[kind];
+  }
+  EXPECT_EQ(seeded.size(), detect::kKindCount) << "every kind is seeded";
+  // Every line but the CSV/TSV headers carries an identifier.
+  size_t lines = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().filename() == "truth.tsv") continue;
+    std::ifstream in(entry.path());
+    std::string text;
+    for (bool header = entry.path().extension() != ".log"; std::getline(in, text); header = false) {
+      lines += !header;
+    }
+  }
+  EXPECT_EQ(lines_with_identifiers.size(), lines);
+
+  ScanOptions options;
+  options.excludes = {"truth.tsv"};
+  options.max_findings_per_file = 1 << 20;
+  ScanReport report = Scan({dir.string()}, options);
+  size_t found = 0, correct = 0;
+  for (const auto& file : report.files) {
+    EXPECT_TRUE(file.error.empty()) << file.path << ": " << file.error;
+    for (const auto& x : file.findings) {
+      ++found;
+      if (truth.count(
+              {file.Location(x), x.line, x.column, std::string(detect::KindName(x.kind))})) {
+        ++correct;
+      } else if (found - correct <= 3) {
+        ADD_FAILURE() << "not seeded: " << file.Location(x) << ":" << x.line << ":" << x.column
+                      << " " << detect::KindName(x.kind) << " " << x.masked;
+      }
+    }
+  }
+  EXPECT_EQ(correct, truth.size()) << "recall";
+  EXPECT_EQ(found, correct) << "precision";
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cordon::scan

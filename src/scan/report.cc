@@ -1,5 +1,6 @@
 #include "scan/report.h"
 
+#include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,12 @@ std::string KindName(size_t k) {
 // File names are arbitrary bytes: invalid UTF-8 becomes U+FFFD instead of an
 // exception in the middle of a report.
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+void AppendNumber(std::string& out, uint64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, static_cast<size_t>(end - buf));
+}
 
 // The length of the UTF-8 sequence `lead` announces, 0 for a byte that
 // cannot start one (a continuation byte, C0/C1, F8–FF).
@@ -83,17 +90,34 @@ class TextReporter : public Reporter {
 class JsonReporter : public Reporter {
  public:
   std::string Begin() override { return "{\n  \"version\": 1,\n  \"findings\": ["; }
-  // Written by hand, not through nlohmann: reports can hold millions of findings.
+  // Written by hand, not through nlohmann: reports can hold millions of
+  // findings. The quoted location is built once per file (or per archive
+  // entry / SQLite cell), numbers go through to_chars: on an export where
+  // every line holds identifiers the report is as large as the text.
   std::string File(const FileResult& f) override {
     std::string out;
+    out.reserve(f.findings.size() * 128);
+    std::string location;  // "path":"…" of the last part seen
+    const std::string* part = nullptr;
     for (const auto& x : f.findings) {
+      if (part == nullptr || x.part != *part) {
+        location.clear();
+        AppendJsonString(location, f.Location(x));
+        part = &x.part;
+      }
       out += first_ ? "\n    {\"path\":" : ",\n    {\"path\":";
-      AppendJsonString(out, f.Location(x));
-      out += ",\"line\":" + std::to_string(x.line) + ",\"column\":" + std::to_string(x.column) +
-             ",\"kind\":\"" + std::string(detect::KindName(x.kind)) + "\",\"masked\":";
+      out += location;
+      out += ",\"line\":";
+      AppendNumber(out, x.line);
+      out += ",\"column\":";
+      AppendNumber(out, x.column);
+      out += ",\"kind\":\"";
+      out += detect::KindName(x.kind);
+      out += "\",\"masked\":";
       AppendJsonString(out, x.masked);
-      out += ",\"confidence\":\"" + std::string(ConfidenceName(x.confidence)) + "\"";
-      out += x.binary ? ",\"content\":\"binary\"}" : "}";
+      out += ",\"confidence\":\"";
+      out += ConfidenceName(x.confidence);
+      out += x.binary ? "\",\"content\":\"binary\"}" : "\"}";
       first_ = false;
     }
     return out;
@@ -245,6 +269,18 @@ std::string CountsText(const KindCounts& counts, std::string_view sep) {
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
+    // Printable ASCII but '"' and '\\' goes through as it is, a stretch at once.
+    size_t plain = i;
+    while (plain < s.size()) {
+      const auto b = static_cast<unsigned char>(s[plain]);
+      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+      ++plain;
+    }
+    if (plain > i) {
+      out.append(s.substr(i, plain - i));
+      i = plain;
+      continue;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out += '\\';

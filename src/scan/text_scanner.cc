@@ -55,7 +55,7 @@ void FindingCollector::Scan(std::string_view piece) {
   // bytes from turning into findings.
   const detect::KindSet kinds = binary_ ? kinds_ & kBinaryKinds : kinds_;
   if (kinds == 0) {
-    AdvanceTo(piece, piece.size());
+    if (out_.findings.size() < max_findings_) AdvanceTo(piece, piece.size());
     base_ += piece.size();
     return;
   }
@@ -73,8 +73,10 @@ void FindingCollector::Scan(std::string_view piece) {
         {part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset, m.length, m.kind,
          m.confidence, detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length)), binary_});
   });
-  // Lines must be counted to the end, for the findings of the next piece.
-  AdvanceTo(piece, piece.size());
+  // Lines must be counted to the end, for the findings of the next piece;
+  // once no more findings are kept (the text report keeps 5), no line number
+  // is needed any more, and counting them would be one more pass over the text.
+  if (out_.findings.size() < max_findings_) AdvanceTo(piece, piece.size());
   base_ += piece.size();
 }
 

@@ -14,9 +14,16 @@
 
 namespace cordon::testdata {
 
+// kSparse: a mixed tree (logs, CSV, JSON, Markdown, code, archives, SQLite,
+// binary) where about one word in twenty is an identifier or a decoy.
+// kDense: CSV/TSV table exports and logs (plain text, UTF-8) where every
+// line carries identifiers and decoys: a dump of a patient table.
+enum class CorpusLayout { kSparse, kDense };
+
 struct CorpusOptions {
   uint64_t size_mb = 4;
   uint64_t seed = 1;
+  CorpusLayout layout = CorpusLayout::kSparse;
 };
 
 struct CorpusStats {
@@ -27,5 +34,7 @@ struct CorpusStats {
 };
 
 Result<CorpusStats> WriteCorpus(const std::string& dir, const CorpusOptions& options);
+// The kDense layout (WriteCorpus calls it for that layout).
+Result<CorpusStats> WriteDenseCorpus(const std::string& dir, const CorpusOptions& options);
 
 }  // namespace cordon::testdata
