@@ -42,27 +42,35 @@ inline bool NotPrintable8(uint64_t w) {
   return (((w - kOnes * 0x20) & ~w) | w) & kHigh;
 }
 
-// Applies `test` to `s` 8 bytes at a time, the last ones padded with
-// spaces (which no test flags).
-template <typename Test>
-bool Any8(std::string_view s, Test test) {
+// Applies the 8-byte `test` to all of `s`: the last block overlaps the one
+// before it (a second look at a byte changes nothing); strings under 8 bytes
+// go through `one`, byte by byte (a padded copy would cost a stalled load).
+template <typename Test, typename One>
+bool Any8(std::string_view s, Test test, One one) {
+  if (s.size() < 8) {
+    bool any = false;
+    for (char c : s) any |= one(static_cast<unsigned char>(c));
+    return any;
+  }
+  uint64_t w;
   size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
     if (test(w)) return true;
   }
   if (i == s.size()) return false;
-  uint64_t w = 0x2020202020202020ULL;
-  std::memcpy(&w, s.data() + i, s.size() - i);
+  std::memcpy(&w, s.data() + s.size() - 8, 8);
   return test(w);
 }
+
+inline bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+inline bool NotPrintable(unsigned char c) { return c < 0x20 || c >= 0x80; }
 
 // JSON string escaping as RFC 8785 (and nlohmann's dump) does it.
 void AppendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   // Most strings need no escape at all: checked 8 bytes at a time, copied whole.
-  if (!Any8(s, NeedsEscape8)) {
+  if (!Any8(s, NeedsEscape8, NeedsEscape)) {
     out += '"';
     out.append(s);
     out += '"';
@@ -167,7 +175,8 @@ struct EntryCanonicalizer::Impl {
         // Copies, not references into the temporary results.
         const simdjson::dom::object object = e.get_object().value_unsafe();
         for (auto field : object) {
-          if (Any8(field.key, NotPrintable8)) return Refused("keys must be printable ASCII");
+          if (Any8(field.key, NotPrintable8, NotPrintable))
+            return Refused("keys must be printable ASCII");
           if (stamp && IsStampKey(field.key)) {
             std::string what = "\"";
             what.append(field.key);
