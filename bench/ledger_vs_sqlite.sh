@@ -41,19 +41,42 @@ PY
 head -n "$events" events.jsonl >append.jsonl
 
 fresh_ledger="rm -rf L && $cordon ledger init --dir L --origin bench.example/ledger >/dev/null 2>&1"
-for batch in 1000 100 10; do
-  also=()
-  if [ -n "$before" ]; then
-    also=(--prepare "rm -rf L && $before ledger init --dir L --origin bench.example/ledger >/dev/null 2>&1"
-      -n "before: cordon ledger append --batch $batch"
-      "CORDON_LEDGER=L $before ledger append --json append.jsonl --batch $batch >/dev/null")
-  fi
-  hyperfine --style basic --runs "$runs" --export-json "append-$batch.json" \
-    --prepare "$fresh_ledger" -n "cordon ledger append --batch $batch" \
-    "CORDON_LEDGER=L $cordon ledger append --json append.jsonl --batch $batch >/dev/null" \
-    --prepare "rm -f db db-wal db-shm" -n "sqlite WAL synchronous=FULL, $batch per commit" \
-    "$sqlite_append db append.jsonl $batch >/dev/null" "${also[@]}" >/dev/null
-done
+# Round by round (cordon, SQLite, before, then again), not all runs of one
+# then all of the other: on a shared host the disk's latency drifts, and a
+# drift must hit every side alike. Same JSON as hyperfine --export-json.
+python3 - "$cordon" "$sqlite_append" "$runs" "$before" <<'PY'
+import json, os, shutil, statistics, subprocess, sys, time
+cordon, sqlite_append, runs, before = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def cordon_run(binary, batch):
+    shutil.rmtree("L", ignore_errors=True)
+    subprocess.run([binary, "ledger", "init", "--dir", "L", "--origin", "bench.example/ledger"],
+                   capture_output=True, check=True)
+    start = time.perf_counter()
+    subprocess.run([binary, "ledger", "append", "--json", "append.jsonl", "--batch", str(batch)],
+                   env=dict(os.environ, CORDON_LEDGER="L"), stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+def sqlite_run(batch):
+    for f in ("db", "db-wal", "db-shm"):
+        if os.path.exists(f):
+            os.unlink(f)
+    start = time.perf_counter()
+    subprocess.run([sqlite_append, "db", "append.jsonl", str(batch)], stdout=subprocess.DEVNULL,
+                   check=True)
+    return time.perf_counter() - start
+for batch in (1000, 100, 10):
+    sides = [(f"cordon ledger append --batch {batch}", lambda: cordon_run(cordon, batch)),
+             (f"sqlite WAL synchronous=FULL, {batch} per commit", lambda: sqlite_run(batch))]
+    if before:
+        sides.append((f"before: cordon ledger append --batch {batch}",
+                      lambda: cordon_run(before, batch)))
+    times = [[] for _ in sides]
+    for _ in range(runs):
+        for i, (_, run) in enumerate(sides):
+            times[i].append(run())
+    json.dump({"results": [{"command": name, "median": statistics.median(t), "times": t}
+                           for (name, _), t in zip(sides, times)]},
+              open(f"append-{batch}.json", "w"))
+PY
 
 # A ledger of a million entries, then verify vs sha256sum of the same log.
 eval "$fresh_ledger"
@@ -88,9 +111,10 @@ Machine: {cpu}; ext4 on a virtual disk, shared (compare the ratios). Events: JSO
 ~200 bytes as the exchange writes them. cordon parses, canonicalizes (RFC 8785), runs the personal-data
 detectors on, hashes (RFC 6962 leaf and tree levels) and appends each event, one `fdatasync` per batch,
 and signs a checkpoint at the end; SQLite 3.40 (WAL, `synchronous=FULL`, one prepared INSERT, one
-transaction per batch) stores the same lines. Medians of {runs} runs, each on a fresh ledger / database.
-""" + ("""The before column is the build before issue 15's changes, run in the same hyperfine
-invocation (`BEFORE=… bench/ledger_vs_sqlite.sh`).
+transaction per batch) stores the same lines. Medians of {runs} rounds (each side once per round, in
+turn), each run on a fresh ledger / database.
+""" + ("""The before column is the build before issue 15's changes, run in the same rounds
+(`BEFORE=… bench/ledger_vs_sqlite.sh`).
 """ if has_before else "") + """
 | batch | cordon ledger append | SQLite WAL FULL | ratio cordon/SQLite |""" +
       (" before: ratio |" if has_before else "") + "\n|---|---|---|---|" + ("---|" if has_before else ""))
