@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <functional>
+#include <unordered_set>
 #include <vector>
 
 #include "ledger/entry.h"
@@ -34,18 +36,48 @@ inline bool NeedsEscape8(uint64_t w) {
   return (control | zero(w ^ (kOnes * '"')) | zero(w ^ (kOnes * '\\'))) != 0;
 }
 
+// True when a byte of `w` is < 0x20 or ≥ 0x80 (not printable ASCII).
+inline bool NotPrintable8(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  return (((w - kOnes * 0x20) & ~w) | w) & kHigh;
+}
+
+// Applies the 8-byte `test` to all of `s`: the last block overlaps the one
+// before it (a second look at a byte changes nothing); strings under 8 bytes
+// go through `one`, byte by byte (a padded copy would cost a stalled load).
+template <typename Test, typename One>
+bool Any8(std::string_view s, Test test, One one) {
+  if (s.size() < 8) {
+    bool any = false;
+    for (char c : s) any |= one(static_cast<unsigned char>(c));
+    return any;
+  }
+  uint64_t w;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&w, s.data() + i, 8);
+    if (test(w)) return true;
+  }
+  if (i == s.size()) return false;
+  std::memcpy(&w, s.data() + s.size() - 8, 8);
+  return test(w);
+}
+
+inline bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+inline bool NotPrintable(unsigned char c) { return c < 0x20 || c >= 0x80; }
+
 // JSON string escaping as RFC 8785 (and nlohmann's dump) does it.
 void AppendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Most strings need no escape at all: checked 8 bytes at a time, copied whole.
+  if (!Any8(s, NeedsEscape8, NeedsEscape)) {
+    out += '"';
+    out.append(s);
+    out += '"';
+    return;
+  }
   out += '"';
   size_t i = 0;
-  // Most strings need no escape at all: skip 8 bytes at a time.
-  while (i + 8 <= s.size()) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    if (NeedsEscape8(w)) break;
-    i += 8;
-  }
   size_t run = 0;  // start of the bytes copied as they are
   for (; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -84,6 +116,27 @@ void AppendString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// Strings the detectors accepted, looked up by string_view.
+struct ViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StringSet = std::unordered_set<std::string, ViewHash, std::equal_to<>>;
+
+// The members the ledger sets ("action" aside: an event may carry its own).
+bool IsStampKey(std::string_view k) {
+  switch (k.size()) {
+    case 1:
+      return k[0] == 'v';
+    case 3:
+      return std::memcmp(k.data(), "seq", 3) == 0;
+    case 4:
+      return std::memcmp(k.data(), "time", 4) == 0;
+    default:
+      return false;
+  }
+}
+
 struct Member {
   std::string_view key;
   element value;
@@ -96,6 +149,22 @@ struct EntryCanonicalizer::Impl {
   simdjson::dom::parser parser;
   std::vector<std::vector<Member>> members;  // one per depth, reused
   std::string stamp_seq, stamp_time, stamp_v, stamp_action;
+  // The detectors are a pure function of the string, and events repeat
+  // their values (hosts, actions, addresses, users): each string is
+  // checked once. Bounded: cleared when full; short strings only (long
+  // ones rarely repeat, and hex digests are skipped fast anyway).
+  static constexpr size_t kCacheEntries = 4096;
+  static constexpr size_t kCacheLength = 48;
+  StringSet accepted;
+
+  bool PersonalData(std::string_view s) {
+    if (s.size() < 6 || s.size() > kCacheLength) return LooksLikePersonalData(s);
+    if (accepted.find(s) != accepted.end()) return false;
+    if (LooksLikePersonalData(s)) return true;
+    if (accepted.size() >= kCacheEntries) accepted.clear();
+    accepted.emplace(s);
+    return false;
+  }
 
   Status Emit(element e, std::string& out, size_t depth, const EntryStamp* stamp) {
     switch (e.type()) {
@@ -106,10 +175,9 @@ struct EntryCanonicalizer::Impl {
         // Copies, not references into the temporary results.
         const simdjson::dom::object object = e.get_object().value_unsafe();
         for (auto field : object) {
-          for (unsigned char ch : field.key) {
-            if (ch < 0x20 || ch >= 0x80) return Refused("keys must be printable ASCII");
-          }
-          if (stamp && (field.key == "v" || field.key == "seq" || field.key == "time")) {
+          if (Any8(field.key, NotPrintable8, NotPrintable))
+            return Refused("keys must be printable ASCII");
+          if (stamp && IsStampKey(field.key)) {
             std::string what = "\"";
             what.append(field.key);
             what += "\" is set by the ledger, not the event";
@@ -124,8 +192,12 @@ struct EntryCanonicalizer::Impl {
           m.push_back({"v", {}, &stamp_v});
           if (!stamp->action.empty()) m.push_back({"action", {}, &stamp_action});
         }
-        std::sort(m.begin(), m.end(),
-                  [](const Member& a, const Member& b) { return a.key < b.key; });
+        std::sort(m.begin(), m.end(), [](const Member& a, const Member& b) {
+          // Most keys differ in their first byte (keys hold no NUL: "" sorts first).
+          const unsigned char ca = a.key.empty() ? 0 : a.key[0];
+          const unsigned char cb = b.key.empty() ? 0 : b.key[0];
+          return ca != cb ? ca < cb : a.key < b.key;
+        });
         for (size_t i = 1; i < m.size(); ++i) {
           if (m[i].key == m[i - 1].key) {
             std::string what = "duplicate key \"";
@@ -173,7 +245,7 @@ struct EntryCanonicalizer::Impl {
       }
       case element_type::STRING: {
         std::string_view s = e.get_string().value_unsafe();
-        if (LooksLikePersonalData(s)) {
+        if (PersonalData(s)) {
           return Refused(
               "a field holds what looks like personal data; a ledger entry must never "
               "carry any");

@@ -136,10 +136,9 @@ Result<bool> AllZero(int fd, uint64_t from, uint64_t to, const std::string& path
   while (from < to) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), to - from));
     CORDON_TRY(ReadAllAt(fd, std::span<uint8_t>(buf).first(n), from, path));
-    if (!std::all_of(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n),
-                     [](uint8_t b) { return b == 0; })) {
-      return false;
-    }
+    // Zero when the first byte is and every byte equals the next (memcmp is
+    // vectorized; a byte loop over the 4 MiB ahead cost every open ~4 ms).
+    if (buf[0] != 0 || std::memcmp(buf.data(), buf.data() + 1, n - 1) != 0) return false;
     from += n;
   }
   return true;

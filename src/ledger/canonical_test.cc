@@ -1,0 +1,101 @@
+#include "ledger/canonical.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ledger/entry.h"
+
+namespace cordon::ledger {
+namespace {
+
+constexpr std::string_view kTime = "2026-11-30T10:00:00Z";
+
+// What the reference canonicalizer (nlohmann::json) makes of the same event.
+std::string Slow(const nlohmann::json& event, uint64_t seq) {
+  nlohmann::json e = event;
+  e["v"] = kEntryVersion;
+  e["seq"] = seq;
+  e["time"] = std::string(kTime);
+  auto out = CanonicalEntry(e);
+  EXPECT_TRUE(out.ok()) << out.error().message();
+  return out.ok() ? *out : std::string();
+}
+
+// Strings whose one byte to escape sits in every position of the 8-byte
+// blocks and of the tail the fast path checks separately.
+TEST(CanonicalizerTest, EscapesAtEveryPositionAsTheReferenceDoes) {
+  EntryCanonicalizer fast;
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', 'x'}) {
+    for (size_t len = 0; len <= 19; ++len) {
+      for (size_t at = 0; at < std::max<size_t>(len, 1); ++at) {
+        std::string s(len, 'k');
+        if (len > 0) s[at] = special;
+        nlohmann::json event = {{"action", "t"}, {"s", s}};
+        auto entry = fast.Canonical(event.dump(), {7, kTime, {}});
+        ASSERT_TRUE(entry.ok()) << entry.error().message();
+        EXPECT_EQ(*entry, Slow(event, 7)) << "length " << len << ", byte " << at;
+      }
+    }
+  }
+}
+
+TEST(CanonicalizerTest, KeysOutsidePrintableAsciiRefusedWhereverTheByteIs) {
+  EntryCanonicalizer fast;
+  for (size_t len = 1; len <= 17; ++len) {
+    std::string ok(len, 'k');
+    EXPECT_TRUE(
+        fast.Canonical(nlohmann::json{{"action", "t"}, {ok, 1}}.dump(), {0, kTime, {}}).ok());
+    for (size_t at = 0; at < len; ++at) {
+      // A control byte (escaped in the JSON text) and a non-ASCII letter.
+      for (std::string bad : {"\\u001f", "\xc3\xa9"}) {
+        const std::string key = ok.substr(0, at) + bad + ok.substr(at + 1);
+        const std::string event = R"({"action":"t",")" + key + R"(":1})";
+        EXPECT_FALSE(fast.Canonical(event, {0, kTime, {}}).ok())
+            << "length " << len << ", byte " << at;
+      }
+    }
+  }
+}
+
+TEST(CanonicalizerTest, SortsKeysSharingTheirFirstByteAndTheEmptyKey) {
+  EntryCanonicalizer fast;
+  nlohmann::json event = {{"action", "t"}, {"actor", 1},    {"act", 2}, {"", 3},
+                          {"a", 4},        {"sequence", 5}, {"ti", 6},  {"vv", 7}};
+  auto entry = fast.Canonical(event.dump(), {3, kTime, {}});
+  ASSERT_TRUE(entry.ok()) << entry.error().message();
+  EXPECT_EQ(*entry, Slow(event, 3));
+  // The ledger's own members stay refused, whatever their neighbours.
+  for (const char* key : {"v", "seq", "time"}) {
+    EXPECT_FALSE(
+        fast.Canonical(nlohmann::json{{"action", "t"}, {key, 1}}.dump(), {0, kTime, {}}).ok())
+        << key;
+  }
+}
+
+// The detectors' verdicts are remembered for accepted strings only: a value
+// refused once is refused every time, and a full cache (cleared) changes
+// nothing.
+TEST(CanonicalizerTest, RepeatedValuesCheckedOnceButPersonalDataAlwaysRefused) {
+  EntryCanonicalizer fast;
+  const std::string mail = "jean.dupont@orange.fr";
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 10000; ++i) {
+      nlohmann::json event = {{"action", "package.download"},
+                              {"host", "exchange-" + std::to_string(i % 7)},
+                              {"ip", "10.1." + std::to_string(i % 250) + "." + std::to_string(i)}};
+      ASSERT_TRUE(fast.Canonical(event.dump(), {0, kTime, {}}).ok()) << i;
+      if (i % 997 == 0) {
+        auto refused =
+            fast.Canonical(nlohmann::json{{"action", "t"}, {"to", mail}}.dump(), {0, kTime, {}});
+        ASSERT_FALSE(refused.ok()) << i;
+        EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
+      }
+    }
+  }
+  EXPECT_FALSE(fast.Canonical(nlohmann::json{{"action", mail}}.dump(), {0, kTime, {}}).ok());
+}
+
+}  // namespace
+}  // namespace cordon::ledger
