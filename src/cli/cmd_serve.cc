@@ -169,7 +169,7 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
   cmd->add_option("--download-alert-mib", a->flags.download_alert_mib,
                   "alert when one account downloads more MiB than this in an hour (default 10240)");
   cmd->add_option("--workers", a->flags.workers,
-                  "threads for database and password work (default 16)")
+                  "threads for database and password work (default 4 per core, 4 to 16)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--ready-file", a->ready_file,
                   "once listening, write {url, fingerprint, pid, certificate_key} here (JSON)");

@@ -611,10 +611,12 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now, std::stri
                           db_.Prepare(std::string("SELECT ") + kAccountColumns +
                                       ", sessions.created_at, sessions.last_seen_at FROM sessions "
                                       "JOIN users ON users.id = user_id WHERE token_hash = ?"));
-  q.Bind(1, TokenHash(token));
+  const Bytes token_hash = TokenHash(token);
+  q.Bind(1, token_hash);
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
-  const Error expired(ErrorCode::kAuthFailed, "no session, or it has ended", "log in again");
-  if (!found) return expired;
+  if (!found) {
+    return Error(ErrorCode::kAuthFailed, "no session, or it has ended", "log in again");
+  }
   CORDON_ASSIGN_OR_RETURN(Account a, ReadAccount(q));
   const int64_t created = q.Int(kAccountColumnCount), seen = q.Int(kAccountColumnCount + 1);
   q.Reset();
@@ -624,15 +626,24 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now, std::stri
       now - created >= policy_.session_absolute_seconds ||
       !MayUse(a, now, Use::kSession, nullptr, ip).ok()) {
     (void)Logout(token);
-    return expired;
+    return Error(ErrorCode::kAuthFailed, "no session, or it has ended", "log in again");
   }
   if (seen == now) return a;  // already refreshed this second: no write (and no fsync)
-  CORDON_ASSIGN_OR_RETURN(Statement u,
-                          db_.Prepare("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?"));
-  CORDON_TRY(u.Bind(1, now).Bind(2, TokenHash(token)).Run());
-  CORDON_ASSIGN_OR_RETURN(Statement v,
-                          db_.Prepare("UPDATE users SET last_activity_at = ? WHERE id = ?"));
-  CORDON_TRY(v.Bind(1, now).Bind(2, a.id).Run());
+  // Both rows in one transaction (one commit, one fsync, not two). The
+  // requests of one session that arrive in the same second all get here;
+  // the first refreshes, the others find the row already at `now` and
+  // commit nothing (no WAL frame, no fsync).
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u, db_.Prepare("UPDATE sessions SET last_seen_at = ?1 WHERE token_hash = ?2 AND "
+                               "last_seen_at <> ?1"));
+  CORDON_TRY(u.Bind(1, now).Bind(2, token_hash).Run());
+  if (db_.Changes() > 0) {
+    CORDON_ASSIGN_OR_RETURN(Statement v,
+                            db_.Prepare("UPDATE users SET last_activity_at = ? WHERE id = ?"));
+    CORDON_TRY(v.Bind(1, now).Bind(2, a.id).Run());
+  }
+  CORDON_TRY(tx.Commit());
   a.last_activity_at = now;
   return a;
 }

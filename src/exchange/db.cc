@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -199,7 +202,81 @@ Error DbError(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
+namespace db_internal {
+
+// Hashes std::string and std::string_view alike (lookups without a copy).
+struct SqlHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+struct Connection {
+  explicit Connection(sqlite3* d) : db(d) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (auto& [sql, s] : idle) sqlite3_finalize(s);
+    sqlite3_close_v2(db);
+  }
+  // A statement back from its lease: reset (its snapshot released), its
+  // bindings cleared (no earlier request's token stays bound), kept for
+  // the next Prepare of the same text.
+  void Release(sqlite3_stmt* s) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (idle.size() >= kMaxIdle) {
+      sqlite3_finalize(s);
+      return;
+    }
+    idle.emplace(sqlite3_sql(s), s);
+  }
+  // More distinct statements than the exchange has: a caller that built
+  // SQL from varying text would only ever fill the cache, never grow it
+  // without bound.
+  static constexpr size_t kMaxIdle = 256;
+  sqlite3* db;
+  std::unordered_multimap<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> idle;
+  uint64_t prepared = 0;
+};
+
+}  // namespace db_internal
+
+namespace {
+
+// SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25... ms between
+// tries: a writer that waits behind another (a commit takes well under a
+// millisecond here) would sleep many times longer than the lock is held.
+// This one retries after 50 µs, doubling up to 5 ms, and gives up after
+// about the same 5 s as before.
+int BusyRetry(void*, int tries) {
+  constexpr int64_t kFirstUs = 50, kMaxUs = 5000, kBudgetUs = 5000000;
+  int64_t slept = 0, delay = kFirstUs;
+  for (int i = 0; i < tries; ++i) {
+    slept += delay;
+    delay = std::min(delay * 2, kMaxUs);
+  }
+  if (slept >= kBudgetUs) return 0;
+  usleep(static_cast<useconds_t>(delay));
+  return 1;
+}
+
+// SQLite counts every allocation under one process-wide mutex unless told
+// not to (SQLITE_CONFIG_MEMSTATUS): the server's workers, each on its own
+// connection, would all queue on it. The exchange never reads the counts.
+// Only possible before SQLite initializes: when something else in the
+// process opened a database first, the counts stay on (slower, not wrong).
+void TurnOffMemoryStatistics() {
+  static const bool done = [] {
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
 Result<Db> Db::Open(const std::string& path) {
+  TurnOffMemoryStatistics();
   sqlite3* raw = nullptr;
   // Created 0600 whatever the umask (SQLite gives the WAL and -shm files
   // the database's mode). Only a file that does not exist yet is opened
@@ -217,9 +294,9 @@ Result<Db> Db::Open(const std::string& path) {
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db;
-  db.db_.reset(raw);
+  db.conn_ = std::make_shared<db_internal::Connection>(raw);
   if (rc != SQLITE_OK) return DbError(raw, path);
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_handler(raw, BusyRetry, nullptr);
   sqlite3_extended_result_codes(raw, 1);
   CORDON_TRY(db.Exec("PRAGMA journal_mode=WAL"));
   CORDON_TRY(db.Exec("PRAGMA synchronous=FULL"));
@@ -229,7 +306,7 @@ Result<Db> Db::Open(const std::string& path) {
 
 Status Db::Exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (sqlite3_exec(conn_->db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string message = err ? err : "?";
     sqlite3_free(err);
     return Error(ErrorCode::kIo, "database: " + message);
@@ -238,40 +315,56 @@ Status Db::Exec(const char* sql) {
 }
 
 Result<Statement> Db::Prepare(std::string_view sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &s, nullptr) !=
-      SQLITE_OK) {
-    return DbError(db_.get(), "database: preparing a statement");
+  if (auto it = conn_->idle.find(sql); it != conn_->idle.end()) {
+    sqlite3_stmt* s = it->second;
+    conn_->idle.erase(it);
+    return Statement(conn_, s);
   }
-  return Statement(db_.get(), s);
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(conn_->db, sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    return DbError(conn_->db, "database: preparing a statement");
+  }
+  ++conn_->prepared;
+  return Statement(conn_, s);
 }
 
+int64_t Db::Changes() const { return sqlite3_changes64(conn_->db); }
+int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(conn_->db); }
+uint64_t Db::prepared_count() const { return conn_->prepared; }
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) conn_->Release(stmt_);
+}
+
+sqlite3* Statement::db() const { return conn_->db; }
+
 Statement& Statement::Bind(int i, int64_t v) {
-  if (sqlite3_bind_int64(stmt_.get(), i, v) != SQLITE_OK) bind_error_ = DbError(db_, "bind");
+  if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK) bind_error_ = DbError(db(), "bind");
   return *this;
 }
 Statement& Statement::Bind(int i, std::string_view t) {
-  if (sqlite3_bind_text(stmt_.get(), i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT) !=
+  if (sqlite3_bind_text(stmt_, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT) !=
       SQLITE_OK) {
-    bind_error_ = DbError(db_, "bind");
+    bind_error_ = DbError(db(), "bind");
   }
   return *this;
 }
 Statement& Statement::Bind(int i, ByteView b) {
-  if (sqlite3_bind_blob(stmt_.get(), i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT) !=
+  if (sqlite3_bind_blob(stmt_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT) !=
       SQLITE_OK) {
-    bind_error_ = DbError(db_, "bind");
+    bind_error_ = DbError(db(), "bind");
   }
   return *this;
 }
 Statement& Statement::BindNull(int i) {
-  if (sqlite3_bind_null(stmt_.get(), i) != SQLITE_OK) bind_error_ = DbError(db_, "bind");
+  if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) bind_error_ = DbError(db(), "bind");
   return *this;
 }
 
 Result<bool> Statement::Step() {
   CORDON_TRY(bind_error_);
-  int rc = sqlite3_step(stmt_.get());
+  int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   // A duplicate key is an answer callers word for people ("already has an
@@ -281,7 +374,7 @@ Result<bool> Statement::Step() {
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return Error(ErrorCode::kAlreadyExists, "database: a row with this key exists already");
   }
-  return DbError(db_, "database");
+  return DbError(db(), "database");
 }
 
 Status Statement::Run() {
@@ -291,17 +384,17 @@ Status Statement::Run() {
   }
 }
 
-int64_t Statement::Int(int c) const { return sqlite3_column_int64(stmt_.get(), c); }
-bool Statement::IsNull(int c) const { return sqlite3_column_type(stmt_.get(), c) == SQLITE_NULL; }
+int64_t Statement::Int(int c) const { return sqlite3_column_int64(stmt_, c); }
+bool Statement::IsNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
 std::string Statement::Text(int c) const {
-  const auto* p = sqlite3_column_text(stmt_.get(), c);
+  const auto* p = sqlite3_column_text(stmt_, c);
   return p ? std::string(reinterpret_cast<const char*>(p),
-                         static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), c)))
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, c)))
            : std::string();
 }
 Bytes Statement::Blob(int c) const {
-  const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_.get(), c));
-  return p ? Bytes(p, p + sqlite3_column_bytes(stmt_.get(), c)) : Bytes();
+  const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, c));
+  return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, c)) : Bytes();
 }
 
 Result<Transaction> Transaction::Begin(Db& db) {

@@ -11,15 +11,30 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/bytes.h"
 #include "core/result.h"
 
 namespace cordon::exchange {
 
-// Thread-safety: a statement belongs to its connection's thread.
+namespace db_internal {
+struct Connection;  // the sqlite3 handle and its idle prepared statements
+}
+
+// A prepared statement, leased from its connection's cache: it goes back
+// there (reset, its bindings cleared) when destroyed, so a request does not
+// pay sqlite3_prepare for SQL it ran before (the exchange runs a handful of
+// constant statements per request). Thread-safety: a statement belongs to
+// its connection's thread.
 class Statement {
  public:
+  Statement(Statement&& other) noexcept
+      : conn_(std::move(other.conn_)),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        bind_error_(std::move(other.bind_error_)) {}
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, ByteView blob);
@@ -31,7 +46,7 @@ class Statement {
   // Ends a read early, releasing its snapshot: a connection that still holds
   // one cannot then write if another connection wrote meanwhile (SQLite
   // answers "database is locked" at once instead of waiting).
-  void Reset() { sqlite3_reset(stmt_.get()); }
+  void Reset() { sqlite3_reset(stmt_); }
   int64_t Int(int column) const;
   bool IsNull(int column) const;
   std::string Text(int column) const;
@@ -39,31 +54,33 @@ class Statement {
 
  private:
   friend class Db;
-  struct Finalize {
-    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-  };
-  Statement(sqlite3* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
-  sqlite3* db_;
-  std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
+  Statement(std::shared_ptr<db_internal::Connection> conn, sqlite3_stmt* s)
+      : conn_(std::move(conn)), stmt_(s) {}
+  sqlite3* db() const;
+  // Shared: a statement that outlives its Db still has a connection to go
+  // back to (it is finalized with it).
+  std::shared_ptr<db_internal::Connection> conn_;
+  sqlite3_stmt* stmt_;
   Status bind_error_ = Ok();
 };
 
 // One SQLite connection (opened SQLITE_OPEN_NOMUTEX): used by one thread at
-// a time; each worker opens its own.
+// a time; each worker opens its own. Its prepared statements are cached.
 class Db {
  public:
   static Result<Db> Open(const std::string& path);
+  // The statement for `sql`, from the cache when this connection prepared
+  // the same text before and no live Statement holds it.
   Result<Statement> Prepare(std::string_view sql);
   Status Exec(const char* sql);  // constant SQL only (schema, BEGIN/COMMIT)
-  int64_t Changes() const { return sqlite3_changes64(db_.get()); }
-  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+  int64_t Changes() const;
+  int64_t LastInsertId() const;
   Result<int64_t> UserVersion();
+  // Statements prepared by this connection so far (tests: the cache works).
+  uint64_t prepared_count() const;
 
  private:
-  struct Close {
-    void operator()(sqlite3* d) const { sqlite3_close_v2(d); }
-  };
-  std::unique_ptr<sqlite3, Close> db_;
+  std::shared_ptr<db_internal::Connection> conn_;
 };
 
 // One write transaction (BEGIN IMMEDIATE: the write lock is taken at once,

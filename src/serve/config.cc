@@ -1,7 +1,9 @@
 #include "serve/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <thread>
 #include <utility>
 
 #include "core/toml.h"  // the configuration is checked to be ASCII first
@@ -226,6 +228,11 @@ T Pick(const std::optional<T>& flag, const std::optional<T>& from_config, T fall
 
 }  // namespace
 
+int DefaultWorkers() {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(4 * cores, 4, 16);  // 0 (unknown) gives 4
+}
+
 Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeFlags& flags) {
   if (flags.data.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--data DIR is required",
@@ -237,7 +244,7 @@ Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeF
       auto where, SplitListen(Pick(flags.listen, config.listen, std::string("127.0.0.1:8443"))));
   o.host = where.first == "localhost" ? "127.0.0.1" : where.first;
   o.port = where.second;
-  o.workers = Pick(flags.workers, config.workers, 16);
+  o.workers = Pick(flags.workers, config.workers, DefaultWorkers());
   if (flags.insecure_http) {
     if (!IsLoopback(o.host)) {
       return Error(ErrorCode::kRefused,

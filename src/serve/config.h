@@ -64,10 +64,15 @@ struct ServeFlags {
   std::optional<std::string> webhook;
   bool no_syslog = false;                      // or syslog = false in the configuration
   std::optional<uint64_t> download_alert_mib;  // default 10240 (10 GiB)
-  // Workers mostly wait (fsync, SQLite locks): more of them batch more
-  // ledger events. Default 16.
+  // Default: DefaultWorkers().
   std::optional<int> workers;
 };
+
+// Workers for the blocking work: 4 per core, at least 4, at most 16. More
+// of them batch more ledger events per fsync, but past a few per core they
+// only compete for the cores: on 2 cores, 16 workers answered a paced
+// 2,000 req/s with a p99 of 15 to 35 ms, 8 with 6 ms (bench/RESULTS.md).
+int DefaultWorkers();
 
 // Everything the exchange's process needs, resolved: a flag wins over the
 // configuration, the configuration over the default.
@@ -76,7 +81,7 @@ struct ServeOptions {
   std::string host;  // to listen on ("localhost" is 127.0.0.1)
   uint16_t port = 0;
   bool tls = true;
-  int workers = 16;
+  int workers = 4;                                    // ResolveServeOptions sets it
   std::string trusted_proxies;                        // normalized CIDR blocks, comma-separated
   std::optional<size_t> max_connections_per_address;  // the server's default when unset
   // Both, or neither (the generated self-signed identity in DIR/tls/).

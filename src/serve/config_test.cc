@@ -88,7 +88,9 @@ TEST(ResolveServeOptionsTest, DefaultsWhenNeitherFlagNorConfigurationSaysAnythin
   EXPECT_EQ(o->host, "127.0.0.1");
   EXPECT_EQ(o->port, 8443);
   EXPECT_TRUE(o->tls);
-  EXPECT_EQ(o->workers, 16);
+  EXPECT_EQ(o->workers, DefaultWorkers());
+  EXPECT_GE(o->workers, 4);
+  EXPECT_LE(o->workers, 16);
   EXPECT_EQ(o->trusted_proxies, "");
   EXPECT_FALSE(o->max_connections_per_address);
   EXPECT_EQ(o->tls_cert, "");
