@@ -110,7 +110,7 @@ ConcurrentHashingSink::ConcurrentHashingSink(ByteSink& next)
 
 ConcurrentHashingSink::~ConcurrentHashingSink() {
   if (worker_.joinable()) {
-    ring_.Cancel();  // drop what is queued: the caller has failed
+    ring_.Cancel();  // the caller has failed: what is queued need not be hashed
     worker_.join();
   }
 }
@@ -120,54 +120,44 @@ void ConcurrentHashingSink::Run() {
     ByteView data = ByteView(slot->data).first(slot->size);
     hash_.Update(data);
     bytes_ += data.size();
-    Status s = next_.Write(data);
     ring_.Release(slot);
-    if (!s.ok()) {
-      {
-        std::lock_guard lock(error_mu_);
-        error_ = s.error();
-      }
-      ring_.Cancel();  // the caller's next Write() or Finish() reports it
-      return;
-    }
   }
-}
-
-Status ConcurrentHashingSink::WorkerError() {
-  std::lock_guard lock(error_mu_);
-  if (error_) return *error_;
-  return Error(ErrorCode::kInternal, "hashing writer stopped");
 }
 
 Status ConcurrentHashingSink::Write(ByteView data) {
   if (finished_) return Error(ErrorCode::kInternal, "write after finish");
   while (!data.empty()) {
     if (filling_ == nullptr) {
-      filling_ = ring_.AcquireEmpty();
-      if (filling_ == nullptr) return WorkerError();
+      filling_ = ring_.AcquireEmpty();  // never cancelled while the caller writes
+      if (filling_ == nullptr) return Error(ErrorCode::kInternal, "hashing writer stopped");
     }
     size_t n = std::min(data.size(), filling_->data.size() - filling_->size);
     std::memcpy(filling_->data.data() + filling_->size, data.data(), n);
     filling_->size += n;
     data = data.subspan(n);
-    if (filling_->size == filling_->data.size()) {
-      ring_.PublishFull(filling_);
-      filling_ = nullptr;
-    }
+    if (filling_->size == filling_->data.size()) CORDON_TRY(Hand());
   }
   return Ok();
+}
+
+Status ConcurrentHashingSink::Hand() {
+  // The worker hashes the buffer while this thread writes it: both only
+  // read it, and it is not refilled before the worker released it.
+  BufferRing::Slot* slot = filling_;
+  filling_ = nullptr;
+  ring_.PublishFull(slot);
+  return next_.Write(ByteView(slot->data).first(slot->size));
 }
 
 Status ConcurrentHashingSink::Finish() {
   if (finished_) return Error(ErrorCode::kInternal, "finish twice");
   finished_ = true;
-  if (filling_ != nullptr && filling_->size > 0) ring_.PublishFull(filling_);
+  Status s = Ok();
+  if (filling_ != nullptr && filling_->size > 0) s = Hand();
   filling_ = nullptr;
   ring_.CloseProducer();
   worker_.join();
-  std::lock_guard lock(error_mu_);
-  if (error_) return *error_;
-  return Ok();
+  return s;
 }
 
 ReadAheadHashingSource::ReadAheadHashingSource(ByteSource& next)

@@ -130,15 +130,16 @@ class BufferRing {
   bool cancelled_ = false;
 };
 
-// HashingSink with the hashing and the writes to `next` on a worker thread,
-// so that the caller's own work (encrypting) overlaps them: on two cores the
-// SHA-256 of a stream costs no time. Writes are copied into a few 1 MiB
-// buffers (4 MiB in all, whatever the stream's size); `next` sees them in
-// order, in writes of up to 1 MiB. An error of `next` comes back from a
-// later Write() or from Finish(). Finish() must succeed before Final() and
-// bytes(); destroyed without it (the caller failed), queued data is dropped
-// and only the write in flight is waited for. Thread-safety: one caller
-// thread; the worker alone touches `next` until Finish() returns.
+// HashingSink with the hashing on a worker thread, so that it overlaps the
+// caller's own work (encrypting) and the writes: on two cores the SHA-256
+// of a stream costs no time. Writes are gathered into a few page-aligned
+// 1 MiB buffers (4 MiB in all, whatever the stream's size); each full one
+// is handed to the worker to hash and written to `next` by the caller's
+// thread meanwhile (both only read it), so `next` sees writes of 1 MiB
+// (direct I/O can take them as they are) and its errors come back at once.
+// Finish() writes the last partial buffer and waits for the hash; it must
+// succeed before Final() and bytes(). Thread-safety: one caller thread;
+// the worker touches only the hash and the buffers handed to it.
 class ConcurrentHashingSink final : public ByteSink {
  public:
   explicit ConcurrentHashingSink(ByteSink& next);
@@ -146,22 +147,20 @@ class ConcurrentHashingSink final : public ByteSink {
   ConcurrentHashingSink(const ConcurrentHashingSink&) = delete;
   ConcurrentHashingSink& operator=(const ConcurrentHashingSink&) = delete;
   Status Write(ByteView data) override;
-  // Hands over what is buffered, waits for the worker, returns its first error.
+  // Writes what is buffered, waits for the worker's hash.
   Status Finish();
   Sha256::Digest Final() { return hash_.Final(); }
   uint64_t bytes() const { return bytes_; }
 
  private:
   void Run();
-  Status WorkerError();
+  Status Hand();  // hands the full buffer to the worker and writes it
 
   ByteSink& next_;
   Sha256 hash_;         // the worker's until Finish()
   uint64_t bytes_ = 0;  // the worker's until Finish()
   BufferRing ring_;
   BufferRing::Slot* filling_ = nullptr;
-  std::mutex error_mu_;
-  std::optional<Error> error_;
   std::thread worker_;
   bool finished_ = false;
 };

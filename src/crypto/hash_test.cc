@@ -77,13 +77,13 @@ TEST(ConcurrentHashingSink, ReportsTheWriteErrorOfTheNextSink) {
   EXPECT_EQ(status.error().message(), "disk full");
 }
 
-TEST(ConcurrentHashingSink, DropsQueuedDataWhenNotFinished) {
+TEST(ConcurrentHashingSink, StopsWhenNotFinished) {
   MemorySink out;
   {
     ConcurrentHashingSink sink(out);
     ASSERT_TRUE(sink.Write(RandomData(3 * 1024 * 1024 + 1)).ok());
-  }  // destroyed without Finish(): no hang, and the last partial buffer never written
-  EXPECT_LE(out.bytes().size(), size_t{3 * 1024 * 1024});
+  }  // destroyed without Finish() (the caller failed): no hang, no partial buffer written
+  EXPECT_EQ(out.bytes().size(), size_t{3 * 1024 * 1024});
 }
 
 TEST(ReadAheadHashingSource, ReadsAndHashesLikeHashingSource) {
