@@ -7,6 +7,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace cordon::crypto {
@@ -47,8 +48,11 @@ constexpr size_t kRingSlots = 4;
 constexpr size_t kRingSlotSize = 1 << 20;
 }  // namespace
 
-BufferRing::BufferRing(size_t count, size_t capacity)
-    : storage_(static_cast<uint8_t*>(std::aligned_alloc(4096, count * capacity))), slots_(count) {
+BufferRing::BufferRing(size_t count, size_t capacity, int consumers)
+    : storage_(static_cast<uint8_t*>(std::aligned_alloc(4096, count * capacity))),
+      slots_(count),
+      taken_(static_cast<size_t>(consumers)),
+      released_(static_cast<size_t>(consumers)) {
   if (!storage_ || capacity % 4096 != 0) std::abort();
   for (size_t i = 0; i < count; ++i) slots_[i].data = {storage_.get() + i * capacity, capacity};
 }
@@ -59,7 +63,10 @@ BufferRing::~BufferRing() {
 
 BufferRing::Slot* BufferRing::AcquireEmpty() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return cancelled_ || published_ - released_ < slots_.size(); });
+  cv_.wait(lock, [&] {
+    return cancelled_ ||
+           published_ - *std::min_element(released_.begin(), released_.end()) < slots_.size();
+  });
   if (cancelled_) return nullptr;
   Slot* slot = &slots_[published_ % slots_.size()];
   slot->size = 0;
@@ -82,17 +89,18 @@ void BufferRing::CloseProducer() {
   cv_.notify_all();
 }
 
-BufferRing::Slot* BufferRing::AcquireFull() {
+BufferRing::Slot* BufferRing::AcquireFull(int c) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return cancelled_ || closed_ || taken_ < published_; });
-  if (cancelled_ || taken_ == published_) return nullptr;
-  return &slots_[taken_++ % slots_.size()];
+  uint64_t& taken = taken_[static_cast<size_t>(c)];
+  cv_.wait(lock, [&] { return cancelled_ || closed_ || taken < published_; });
+  if (cancelled_ || taken == published_) return nullptr;
+  return &slots_[taken++ % slots_.size()];
 }
 
-void BufferRing::Release(Slot*) {
+void BufferRing::Release(int c) {
   {
     std::lock_guard lock(mu_);
-    ++released_;
+    ++released_[static_cast<size_t>(c)];
   }
   cv_.notify_all();
 }
@@ -106,58 +114,77 @@ void BufferRing::Cancel() {
 }
 
 ConcurrentHashingSink::ConcurrentHashingSink(ByteSink& next)
-    : next_(next), ring_(kRingSlots, kRingSlotSize), worker_([this] { Run(); }) {}
+    : next_(next),
+      ring_(kRingSlots, kRingSlotSize, 2),
+      hasher_([this] { Hash(); }),
+      writer_([this] { WriteOut(); }) {}
 
 ConcurrentHashingSink::~ConcurrentHashingSink() {
-  if (worker_.joinable()) {
-    ring_.Cancel();  // the caller has failed: what is queued need not be hashed
-    worker_.join();
-  }
+  if (!finished_) ring_.Cancel();  // the caller has failed: drop what is queued
+  if (hasher_.joinable()) hasher_.join();
+  if (writer_.joinable()) writer_.join();
 }
 
-void ConcurrentHashingSink::Run() {
-  while (BufferRing::Slot* slot = ring_.AcquireFull()) {
+void ConcurrentHashingSink::Hash() {
+  while (BufferRing::Slot* slot = ring_.AcquireFull(kHasher)) {
     ByteView data = ByteView(slot->data).first(slot->size);
     hash_.Update(data);
     bytes_ += data.size();
-    ring_.Release(slot);
+    ring_.Release(kHasher);
   }
+}
+
+void ConcurrentHashingSink::WriteOut() {
+  while (BufferRing::Slot* slot = ring_.AcquireFull(kWriter)) {
+    Status s = next_.Write(ByteView(slot->data).first(slot->size));
+    ring_.Release(kWriter);
+    if (!s.ok()) {
+      {
+        std::lock_guard lock(error_mu_);
+        error_ = s.error();
+      }
+      ring_.Cancel();  // the caller's next Write() or Finish() reports it
+      return;
+    }
+  }
+}
+
+Status ConcurrentHashingSink::WriterError() {
+  std::lock_guard lock(error_mu_);
+  if (error_) return *error_;
+  return Error(ErrorCode::kInternal, "hashing writer stopped");
 }
 
 Status ConcurrentHashingSink::Write(ByteView data) {
   if (finished_) return Error(ErrorCode::kInternal, "write after finish");
   while (!data.empty()) {
     if (filling_ == nullptr) {
-      filling_ = ring_.AcquireEmpty();  // never cancelled while the caller writes
-      if (filling_ == nullptr) return Error(ErrorCode::kInternal, "hashing writer stopped");
+      filling_ = ring_.AcquireEmpty();
+      if (filling_ == nullptr) return WriterError();
     }
     size_t n = std::min(data.size(), filling_->data.size() - filling_->size);
     std::memcpy(filling_->data.data() + filling_->size, data.data(), n);
     filling_->size += n;
     data = data.subspan(n);
-    if (filling_->size == filling_->data.size()) CORDON_TRY(Hand());
+    if (filling_->size == filling_->data.size()) {
+      ring_.PublishFull(filling_);
+      filling_ = nullptr;
+    }
   }
   return Ok();
-}
-
-Status ConcurrentHashingSink::Hand() {
-  // The worker hashes the buffer while this thread writes it: both only
-  // read it, and it is not refilled before the worker released it.
-  BufferRing::Slot* slot = filling_;
-  filling_ = nullptr;
-  ring_.PublishFull(slot);
-  return next_.Write(ByteView(slot->data).first(slot->size));
 }
 
 Status ConcurrentHashingSink::Finish() {
   if (finished_) return Error(ErrorCode::kInternal, "finish twice");
   finished_ = true;
-  Status s = Ok();
-  if (filling_ != nullptr && filling_->size > 0) s = Hand();
+  if (filling_ != nullptr && filling_->size > 0) ring_.PublishFull(filling_);
   filling_ = nullptr;
   ring_.CloseProducer();
-  worker_.join();
-  return s;
+  hasher_.join();
+  writer_.join();
+  std::lock_guard lock(error_mu_);
+  if (error_) return *error_;
+  return Ok();
 }
 
 ReadAheadHashingSource::ReadAheadHashingSource(ByteSource& next)
@@ -202,7 +229,7 @@ void ReadAheadHashingSource::Run() {
 Result<size_t> ReadAheadHashingSource::Read(std::span<uint8_t> out) {
   if (out.empty()) return size_t{0};
   while (reading_ == nullptr || offset_ == reading_->size) {
-    if (reading_ != nullptr) ring_.Release(reading_);
+    if (reading_ != nullptr) ring_.Release();
     reading_ = nullptr;
     offset_ = 0;
     if (done_) {

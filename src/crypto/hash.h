@@ -93,8 +93,10 @@ class HashingSource final : public ByteSource {
   uint64_t bytes_ = 0;
 };
 
-// A fixed set of buffers handed between two threads (one producer, one
-// consumer): bounded memory, no allocation per buffer. Internal to the
+// A fixed set of buffers handed from one producer thread to one or more
+// consumer threads, each of which sees every buffer in order (read-only when
+// there are several): bounded memory, no allocation per buffer. A buffer
+// returns to the producer once every consumer released it. Internal to the
 // concurrent hashing streams below. Thread-safe (one mutex).
 class BufferRing {
  public:
@@ -102,16 +104,16 @@ class BufferRing {
     std::span<uint8_t> data;  // page-aligned (direct I/O can write it as is)
     size_t size = 0;
   };
-  BufferRing(size_t count, size_t capacity);
+  BufferRing(size_t count, size_t capacity, int consumers = 1);
   ~BufferRing();  // wipes the buffers (they may have held plaintext)
   // Producer: an empty slot to fill, or nullptr once cancelled.
   Slot* AcquireEmpty();
   void PublishFull(Slot* slot);
   void CloseProducer();  // no more full slots will come
-  // Consumer: the next full slot in order, or nullptr when the producer has
-  // closed and everything was taken, or once cancelled.
-  Slot* AcquireFull();
-  void Release(Slot* slot);  // back to the producer
+  // Consumer `c`: its next full slot in order, or nullptr when the producer
+  // has closed and it took everything, or once cancelled.
+  Slot* AcquireFull(int c = 0);
+  void Release(int c = 0);  // its oldest slot: done with it
   // Wakes both sides; every later Acquire returns nullptr.
   void Cancel();
 
@@ -123,23 +125,25 @@ class BufferRing {
   };
   std::unique_ptr<uint8_t, Free> storage_;
   std::vector<Slot> slots_;
-  uint64_t published_ = 0;  // slots handed to the consumer, in order
-  uint64_t taken_ = 0;      // slots the consumer acquired
-  uint64_t released_ = 0;   // slots the consumer gave back
+  uint64_t published_ = 0;          // slots handed to the consumers, in order
+  std::vector<uint64_t> taken_;     // per consumer: slots it acquired
+  std::vector<uint64_t> released_;  // per consumer: slots it gave back
   bool closed_ = false;
   bool cancelled_ = false;
 };
 
-// HashingSink with the hashing on a worker thread, so that it overlaps the
-// caller's own work (encrypting) and the writes: on two cores the SHA-256
-// of a stream costs no time. Writes are gathered into a few page-aligned
-// 1 MiB buffers (4 MiB in all, whatever the stream's size); each full one
-// is handed to the worker to hash and written to `next` by the caller's
-// thread meanwhile (both only read it), so `next` sees writes of 1 MiB
-// (direct I/O can take them as they are) and its errors come back at once.
-// Finish() writes the last partial buffer and waits for the hash; it must
-// succeed before Final() and bytes(). Thread-safety: one caller thread;
-// the worker touches only the hash and the buffers handed to it.
+// HashingSink with the hashing and the writes on two worker threads, so
+// that they overlap the caller's own work (encrypting) and each other: on
+// two cores the SHA-256 of a stream costs no time, and a disk that writes
+// synchronously (direct I/O) waits in parallel with both. Writes are
+// gathered into a few page-aligned 1 MiB buffers (4 MiB in all, whatever
+// the stream's size), which both workers read: `next` sees them in order, in
+// writes of 1 MiB (direct I/O takes them as they are). An error of `next`
+// comes back from a later Write() or from Finish(). Finish() must succeed
+// before Final() and bytes(); destroyed without it (the caller failed),
+// what is queued is dropped and only the write in flight is waited for.
+// Thread-safety: one caller thread; the writer alone touches `next` until
+// Finish() returns.
 class ConcurrentHashingSink final : public ByteSink {
  public:
   explicit ConcurrentHashingSink(ByteSink& next);
@@ -147,21 +151,27 @@ class ConcurrentHashingSink final : public ByteSink {
   ConcurrentHashingSink(const ConcurrentHashingSink&) = delete;
   ConcurrentHashingSink& operator=(const ConcurrentHashingSink&) = delete;
   Status Write(ByteView data) override;
-  // Writes what is buffered, waits for the worker's hash.
+  // Hands over what is buffered, waits for both workers, returns the
+  // writer's error if any.
   Status Finish();
   Sha256::Digest Final() { return hash_.Final(); }
   uint64_t bytes() const { return bytes_; }
 
  private:
-  void Run();
-  Status Hand();  // hands the full buffer to the worker and writes it
+  static constexpr int kHasher = 0, kWriter = 1;
+  void Hash();
+  void WriteOut();
+  Status WriterError();
 
   ByteSink& next_;
-  Sha256 hash_;         // the worker's until Finish()
-  uint64_t bytes_ = 0;  // the worker's until Finish()
+  Sha256 hash_;         // the hasher's until Finish()
+  uint64_t bytes_ = 0;  // the hasher's until Finish()
   BufferRing ring_;
   BufferRing::Slot* filling_ = nullptr;
-  std::thread worker_;
+  std::mutex error_mu_;
+  std::optional<Error> error_;
+  std::thread hasher_;
+  std::thread writer_;
   bool finished_ = false;
 };
 
