@@ -154,9 +154,15 @@ Status Decrypt(const DecryptArgs& args, nlohmann::json& event) {
   if (!dec.ok()) return dec.error().WithContext(in.name());
   CORDON_ASSIGN_OR_RETURN(Output out, Output::Open(args.output));
   out.EnableLargeWrites();
-  CountingSink plain(out.sink());
+  // Written on a second thread while this one decrypts (a disk written
+  // directly then waits in parallel with the work).
+  crypto::ConcurrentHashingSink behind(out.sink(), crypto::ConcurrentHashingSink::Hashing::kOff);
+  CountingSink plain(behind);
   Status pumped = Pump(**dec, plain, in.size(), "decrypted");
+  // Even on failure, every chunk that authenticated is released, as before.
+  Status flushed = behind.Finish();
   if (!pumped.ok()) return pumped.error().WithContext(in.name());
+  if (!flushed.ok()) return flushed.error().WithContext(in.name());
   CORDON_TRY(out.Commit());
   event["input"] = {{"bytes", hashed.bytes()}, {"sha256", HexEncode(hashed.Final())}};
   event["output"] = {{"bytes", plain.bytes()}};

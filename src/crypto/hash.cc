@@ -113,11 +113,13 @@ void BufferRing::Cancel() {
   cv_.notify_all();
 }
 
-ConcurrentHashingSink::ConcurrentHashingSink(ByteSink& next)
-    : next_(next),
-      ring_(kRingSlots, kRingSlotSize, 2),
-      hasher_([this] { Hash(); }),
-      writer_([this] { WriteOut(); }) {}
+ConcurrentHashingSink::ConcurrentHashingSink(ByteSink& next, Hashing hashing)
+    : writer_index_(hashing == Hashing::kOn ? 1 : 0),
+      next_(next),
+      ring_(kRingSlots, kRingSlotSize, writer_index_ + 1),
+      writer_([this] { WriteOut(); }) {
+  if (hashing == Hashing::kOn) hasher_ = std::thread([this] { Hash(); });
+}
 
 ConcurrentHashingSink::~ConcurrentHashingSink() {
   if (!finished_) ring_.Cancel();  // the caller has failed: drop what is queued
@@ -135,9 +137,9 @@ void ConcurrentHashingSink::Hash() {
 }
 
 void ConcurrentHashingSink::WriteOut() {
-  while (BufferRing::Slot* slot = ring_.AcquireFull(kWriter)) {
+  while (BufferRing::Slot* slot = ring_.AcquireFull(writer_index_)) {
     Status s = next_.Write(ByteView(slot->data).first(slot->size));
-    ring_.Release(kWriter);
+    ring_.Release(writer_index_);
     if (!s.ok()) {
       {
         std::lock_guard lock(error_mu_);
@@ -180,7 +182,7 @@ Status ConcurrentHashingSink::Finish() {
   if (filling_ != nullptr && filling_->size > 0) ring_.PublishFull(filling_);
   filling_ = nullptr;
   ring_.CloseProducer();
-  hasher_.join();
+  if (hasher_.joinable()) hasher_.join();
   writer_.join();
   std::lock_guard lock(error_mu_);
   if (error_) return *error_;

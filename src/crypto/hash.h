@@ -144,9 +144,13 @@ class BufferRing {
 // what is queued is dropped and only the write in flight is waited for.
 // Thread-safety: one caller thread; the writer alone touches `next` until
 // Finish() returns.
+//
+// With Hashing::kOff it only writes behind (a decrypted stream, whose size
+// alone is recorded): one worker, Final() meaningless.
 class ConcurrentHashingSink final : public ByteSink {
  public:
-  explicit ConcurrentHashingSink(ByteSink& next);
+  enum class Hashing { kOn, kOff };
+  explicit ConcurrentHashingSink(ByteSink& next, Hashing hashing = Hashing::kOn);
   ~ConcurrentHashingSink() override;
   ConcurrentHashingSink(const ConcurrentHashingSink&) = delete;
   ConcurrentHashingSink& operator=(const ConcurrentHashingSink&) = delete;
@@ -158,7 +162,8 @@ class ConcurrentHashingSink final : public ByteSink {
   uint64_t bytes() const { return bytes_; }
 
  private:
-  static constexpr int kHasher = 0, kWriter = 1;
+  static constexpr int kHasher = 0;
+  const int writer_index_;  // the writer's consumer index in the ring
   void Hash();
   void WriteOut();
   Status WriterError();

@@ -66,6 +66,18 @@ TEST(ConcurrentHashingSink, WritesAndHashesLikeHashingSink) {
   EXPECT_EQ(concurrent.Final(), plain.Final());
 }
 
+TEST(ConcurrentHashingSink, WithoutHashingOnlyWritesBehind) {
+  Bytes data = RandomData(5 * 1024 * 1024 + 3);
+  MemorySink out;
+  ConcurrentHashingSink sink(out, ConcurrentHashingSink::Hashing::kOff);
+  for (size_t pos = 0; pos < data.size(); pos += 65536) {
+    ASSERT_TRUE(
+        sink.Write(ByteView(data).subspan(pos, std::min<size_t>(65536, data.size() - pos))).ok());
+  }
+  ASSERT_TRUE(sink.Finish().ok());
+  EXPECT_EQ(out.bytes(), data);
+}
+
 TEST(ConcurrentHashingSink, ReportsTheWriteErrorOfTheNextSink) {
   FailingSink next(3 * 1024 * 1024);
   ConcurrentHashingSink sink(next);
