@@ -82,7 +82,8 @@ PY
 
 # What was tried (issue 15), kept with its figures.
 cat >>section.md <<'EOF'
-How it got here (issue 15; figures from single runs on this machine, 1 GiB, other work sharing the cores):
+How it got here (issue 15; figures from single runs on this machine, 1 GiB; other engineers' work
+shared the two cores during some of them, so read them as indicative):
 
 - Before (commit c1618df, this script, RUNS=3): encrypt to a file 1.55, decrypt 1.65, encrypt `-o` 1.95,
   decrypt `-o` 1.74. SHA-256 runs at 1.86 GB/s here (`openssl speed`, SHA extensions) and
@@ -90,11 +91,13 @@ How it got here (issue 15; figures from single runs on this machine, 1 GiB, othe
   more than the encryption, in line with it.
 - Decrypt also hashed the plaintext, of which only the size is recorded: now counted, not hashed
   (user CPU 1.57 s → 0.95 s).
-- The SHA-256 of the ciphertext runs on a second thread (`ConcurrentHashingSink`,
-  `ReadAheadHashingSource` for regular files). First version: the worker hashed *and* wrote, carrying
-  SHA + write(2) (~0.9 s) against the caller's read + AEAD (~0.5 s); now the caller writes each 1 MiB
-  buffer while the worker hashes it. Decrypt: the worker reads ahead and hashes, the caller decrypts
-  and writes.
+- The SHA-256 of the ciphertext moved to a second thread. First version, one worker that hashed *and*
+  wrote (SHA + write(2), ~0.9 s, against the caller's read + AEAD, ~0.5 s): 1.47 / 1.33 / 1.31 / 1.16
+  (busy machine). Second, the worker only hashed and the caller wrote: 0.80 / 0.70 / 1.33 / 1.03 — but
+  with `-o` the caller then also waited for the disk. Third, a ring with two consumers (one worker
+  hashes, one writes, the caller only reads and encrypts): 0.76 / 0.62 / 0.91 / 1.52, decrypt `-o`
+  still writing on the decrypting thread. Now decrypt writes behind on a worker too (flushed even on
+  failure, so every authenticated chunk is still released), and reads ahead + hashes on another.
 - Fewer copies: whole chunks are opened straight into the caller's buffer (four per 256 KiB read) and
   sealed straight from the input; writes of 1 MiB (encrypt) and 256 KiB (decrypt) instead of 64 KiB.
 - `-o FILE`, tried and dropped as the main path: `sync_file_range` write-behind (8 MiB windows: start
@@ -105,10 +108,12 @@ How it got here (issue 15; figures from single runs on this machine, 1 GiB, othe
   fsync + rename as before; write-behind remains for file systems that refuse O_DIRECT. Standard
   output is never switched to O_DIRECT (its open file is shared with the shell).
 - Not tried this round: libsodium's ChaCha20-Poly1305 against libcrypto's (crypto/aead.h records
-  libcrypto about twice as fast here; the AEAD is 0.29 s of the ~0.95 s of CPU), `OPENSSL_ia32cap`
+  libcrypto about twice as fast here; the AEAD is 0.29 s of the ~1 s of CPU), `OPENSSL_ia32cap`
   variants.
-- On a busy machine the second thread's CPU (the hash: age has none to compute) shows: with other
-  benchmarks running, encrypt to a file measured 1.3–1.6 s against age's 0.95–1.0 s.
+- cordon spends about twice age's CPU (the hash, which age has none of, on a second core): on a busy
+  machine that shows — with other benchmarks running, encrypt to a file measured 1.3–1.6 s against
+  age's 0.95–1.0 s.
+
 EOF
 
 results=$top/bench/RESULTS.md
