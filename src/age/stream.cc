@@ -26,16 +26,28 @@ StreamWriter::StreamWriter(SecretBuffer payload_key, ByteSink& out)
       plain_(kChunkSize),
       sealed_(kEncryptedChunkSize) {}
 
-Status StreamWriter::SealChunk(bool last) {
-  auto sealed = std::span(sealed_).first(filled_ + crypto::ChaCha20Poly1305::kTagSize);
-  aead_.Seal(ChunkNonce(counter_, last), std::span(plain_).first(filled_), sealed);
+Status StreamWriter::Seal(ByteView plain, bool last) {
+  auto sealed = std::span(sealed_).first(plain.size() + crypto::ChaCha20Poly1305::kTagSize);
+  aead_.Seal(ChunkNonce(counter_, last), plain, sealed);
   ++counter_;
-  filled_ = 0;
   return out_.Write(sealed);
+}
+
+Status StreamWriter::SealChunk(bool last) {
+  Status s = Seal(std::span(plain_).first(filled_), last);
+  filled_ = 0;
+  return s;
 }
 
 Status StreamWriter::Write(ByteView data) {
   if (closed_) return Error(ErrorCode::kInternal, "write after close");
+  if (filled_ == kChunkSize && !data.empty()) CORDON_TRY(SealChunk(false));
+  // Whole chunks with more data after them are sealed from `data` itself,
+  // without a copy into plain_ (they cannot be the last one).
+  while (filled_ == 0 && data.size() > kChunkSize) {
+    CORDON_TRY(Seal(data.first(kChunkSize), false));
+    data = data.subspan(kChunkSize);
+  }
   while (!data.empty()) {
     // A full chunk is sealed only once more data arrives: if the input ends
     // exactly here, this chunk is the last one and carries the last flag.
@@ -62,7 +74,7 @@ StreamReader::StreamReader(SecretBuffer payload_key, ByteSource& in)
       cipher_(kEncryptedChunkSize + 1),
       plain_(kChunkSize) {}
 
-Status StreamReader::NextChunk() {
+Result<size_t> StreamReader::NextChunk(std::span<uint8_t> dest) {
   CORDON_ASSIGN_OR_RETURN(size_t got, ReadFull(in_, std::span(cipher_).subspan(pending_)));
   size_t have = pending_ + got;
   pending_ = 0;
@@ -76,7 +88,7 @@ Status StreamReader::NextChunk() {
   bool more_follows = have > kEncryptedChunkSize;
   size_t size = more_follows ? kEncryptedChunkSize : have;
   auto chunk = std::span(cipher_).first(size);
-  auto plain = std::span(plain_).first(size - crypto::ChaCha20Poly1305::kTagSize);
+  auto plain = dest.first(size - crypto::ChaCha20Poly1305::kTagSize);
   bool last = !more_follows;
   if (last && plain.empty() && counter_ > 0) {
     return PayloadError(ErrorCode::kMalformed,
@@ -103,31 +115,50 @@ Status StreamReader::NextChunk() {
   }
   ++counter_;
   last_seen_ = last;
-  plain_begin_ = 0;
-  plain_end_ = plain.size();
-  return Ok();
+  return plain.size();
 }
 
 Result<size_t> StreamReader::Read(std::span<uint8_t> out) {
   if (failed_) return *failed_;
-  while (plain_begin_ == plain_end_) {
+  if (out.empty()) return size_t{0};
+  if (plain_begin_ < plain_end_) {
+    size_t n = std::min(out.size(), plain_end_ - plain_begin_);
+    std::memcpy(out.data(), plain_.data() + plain_begin_, n);
+    plain_begin_ += n;
+    return n;
+  }
+  // Whole chunks are opened straight into `out` while they fit (no copy, and
+  // as many per call as the caller has room for); a smaller `out` gets the
+  // chunk through plain_. Each chunk is authenticated before it is counted:
+  // a failure after some chunks returns those, and the error on the next call.
+  size_t done = 0;
+  for (;;) {
     if (last_seen_) {
       if (trailing_data_) {
         failed_ = PayloadError(ErrorCode::kMalformed, "data after the final chunk");
-        return *failed_;
+        if (done == 0) return *failed_;
       }
-      return size_t{0};
+      return done;
     }
-    Status s = NextChunk();
-    if (!s.ok()) {
-      failed_ = s.error();
-      return *failed_;
+    const bool direct = out.size() - done >= kChunkSize;
+    if (!direct && done > 0) return done;
+    Result<size_t> n = NextChunk(direct ? out.subspan(done) : std::span<uint8_t>(plain_));
+    if (!n.ok()) {
+      failed_ = n.error();
+      if (done == 0) return *failed_;
+      return done;
     }
+    if (direct) {
+      done += *n;
+      continue;
+    }
+    plain_begin_ = 0;
+    plain_end_ = *n;
+    size_t take = std::min(out.size(), plain_end_);
+    std::memcpy(out.data(), plain_.data(), take);
+    plain_begin_ = take;
+    return take;  // 0 only for the empty final chunk of an empty file
   }
-  size_t n = std::min(out.size(), plain_end_ - plain_begin_);
-  std::memcpy(out.data(), plain_.data() + plain_begin_, n);
-  plain_begin_ += n;
-  return n;
 }
 
 }  // namespace cordon::age

@@ -25,7 +25,8 @@ class StreamWriter final : public ByteSink {
   Status Close();
 
  private:
-  Status SealChunk(bool last);
+  Status Seal(ByteView plain, bool last);
+  Status SealChunk(bool last);  // seals plain_
 
   crypto::ChaCha20Poly1305 aead_;
   ByteSink& out_;
@@ -48,7 +49,9 @@ class StreamReader final : public ByteSource {
   Result<size_t> Read(std::span<uint8_t> out) override;
 
  private:
-  Status NextChunk();
+  // Reads, authenticates and decrypts the next chunk into `dest` (room for
+  // a whole chunk); returns its plaintext size.
+  Result<size_t> NextChunk(std::span<uint8_t> dest);
 
   crypto::ChaCha20Poly1305 aead_;
   ByteSource& in_;

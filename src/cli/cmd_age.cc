@@ -2,6 +2,8 @@
 // the age CLI.
 #include <unistd.h>
 
+#include <optional>
+
 #include "age/age.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -32,6 +34,43 @@ struct DecryptArgs {
   int max_work_factor = age::kDefaultMaxScryptLogN;
   std::string output;
   std::string input;
+};
+
+// Counts what goes by (the plaintext's size for the ledger: only the
+// ciphertext is named by its hash).
+class CountingSink final : public ByteSink {
+ public:
+  explicit CountingSink(ByteSink& next) : next_(next) {}
+  Status Write(ByteView data) override {
+    bytes_ += data.size();
+    return next_.Write(data);
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ByteSink& next_;
+  uint64_t bytes_ = 0;
+};
+
+// Hashes the ciphertext as it is read. A regular file is read ahead and
+// hashed on a second thread while this one decrypts; other inputs (pipes,
+// terminals), whose reads may wait, are hashed in line.
+class CiphertextHasher {
+ public:
+  explicit CiphertextHasher(Input& in) {
+    if (in.size()) {
+      ahead_.emplace(in.source());
+    } else {
+      inline_.emplace(in.source());
+    }
+  }
+  ByteSource& source() { return ahead_ ? static_cast<ByteSource&>(*ahead_) : *inline_; }
+  uint64_t bytes() { return ahead_ ? ahead_->bytes() : inline_->bytes(); }
+  crypto::Sha256::Digest Final() { return ahead_ ? ahead_->Final() : inline_->Final(); }
+
+ private:
+  std::optional<crypto::ReadAheadHashingSource> ahead_;
+  std::optional<crypto::HashingSource> inline_;
 };
 
 Result<std::vector<std::unique_ptr<age::Recipient>>> CollectRecipients(const EncryptArgs& args) {
@@ -81,12 +120,16 @@ Status Encrypt(const EncryptArgs& args, nlohmann::json& event) {
     return Error(ErrorCode::kInvalidArgument, "refusing to write binary ciphertext to the terminal",
                  "use -o FILE, redirect the output, or -a for armored text");
   }
-  crypto::HashingSink hashed(out.sink());
+  out.EnableLargeWrites();
+  // The ciphertext is hashed and written on a second thread while this one
+  // reads and encrypts.
+  crypto::ConcurrentHashingSink hashed(out.sink());
   CORDON_ASSIGN_OR_RETURN(
       auto enc,
       age::Encryptor::Create(recipients, hashed, args.armor ? age::Armor::kYes : age::Armor::kNo));
   CORDON_TRY(Pump(in.source(), *enc, in.size(), "encrypted"));
   CORDON_TRY(enc->Close());
+  CORDON_TRY(hashed.Finish());
   CORDON_TRY(out.Commit());
   // The ciphertext is named by its hash: that is what travels.
   event["output"] = {{"bytes", hashed.bytes()}, {"sha256", HexEncode(hashed.Final())}};
@@ -104,15 +147,22 @@ Status Decrypt(const DecryptArgs& args, nlohmann::json& event) {
                  "pass -i KEYFILE (from `cordon keygen`), or -p for a passphrase-encrypted file");
   }
   CORDON_ASSIGN_OR_RETURN(Input in, Input::Open(args.input));
-  crypto::HashingSource hashed(in.source());
+  CiphertextHasher hashed(in);
   // Open the output only after the header authenticates, so a file that is
   // not ours never creates even an empty output.
-  auto dec = age::Decryptor::Open(hashed, identities);
+  auto dec = age::Decryptor::Open(hashed.source(), identities);
   if (!dec.ok()) return dec.error().WithContext(in.name());
   CORDON_ASSIGN_OR_RETURN(Output out, Output::Open(args.output));
-  crypto::HashingSink plain(out.sink());
+  out.EnableLargeWrites();
+  // Written on a second thread while this one decrypts (a disk written
+  // directly then waits in parallel with the work).
+  crypto::ConcurrentHashingSink behind(out.sink(), crypto::ConcurrentHashingSink::Hashing::kOff);
+  CountingSink plain(behind);
   Status pumped = Pump(**dec, plain, in.size(), "decrypted");
+  // Even on failure, every chunk that authenticated is released, as before.
+  Status flushed = behind.Finish();
   if (!pumped.ok()) return pumped.error().WithContext(in.name());
+  if (!flushed.ok()) return flushed.error().WithContext(in.name());
   CORDON_TRY(out.Commit());
   event["input"] = {{"bytes", hashed.bytes()}, {"sha256", HexEncode(hashed.Final())}};
   event["output"] = {{"bytes", plain.bytes()}};

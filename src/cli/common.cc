@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
@@ -164,7 +165,16 @@ void ProgressLine::Update(uint64_t done) {
 
 Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::string_view verb) {
   ProgressLine progress(std::string(verb), total);
-  Bytes buf(256 * 1024);
+  constexpr size_t kSize = 256 * 1024;
+  struct Free {
+    void operator()(uint8_t* p) const {
+      WipeBytes(std::span(p, kSize));  // may hold plaintext
+      std::free(p);
+    }
+  };
+  std::unique_ptr<uint8_t, Free> storage(static_cast<uint8_t*>(std::aligned_alloc(4096, kSize)));
+  if (!storage) std::abort();
+  std::span<uint8_t> buf(storage.get(), kSize);
   uint64_t done = 0;
   for (;;) {
     CORDON_ASSIGN_OR_RETURN(size_t n, in.Read(buf));
@@ -173,7 +183,6 @@ Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::s
     done += n;
     progress.Update(done);
   }
-  WipeBytes(buf);  // may hold plaintext
   return Ok();
 }
 

@@ -38,6 +38,14 @@ class Output {
                              Overwrite overwrite = Overwrite::kReplace);
   ByteSink& sink() { return file_ ? static_cast<ByteSink&>(*file_) : *stdout_; }
   bool is_terminal() const;
+  // For large outputs to a file: see AtomicFile::EnableDirectWrites and
+  // EnableWriteBehind (standard output is left as it is).
+  void EnableLargeWrites() {
+    if (file_) {
+      file_->EnableDirectWrites();
+      file_->EnableWriteBehind();
+    }
+  }
   Status Commit();
 
  private:
@@ -74,6 +82,7 @@ class ProgressLine {
 };
 
 // Copies `in` to `out`, showing progress on stderr when it is a terminal.
+// Its buffer is page-aligned, for outputs with direct writes.
 Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::string_view verb);
 
 // Prints an error the cordon way and returns its exit code.

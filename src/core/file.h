@@ -96,6 +96,22 @@ class AtomicFile final : public ByteSink {
   ~AtomicFile() override;
 
   Status Write(ByteView data) override;
+  // Direct I/O for large outputs (O_DIRECT): writes whose buffer, size and
+  // file offset are multiples of 4 KiB go straight from the caller's memory
+  // to the disk, without the copy into the page cache or the flush of it
+  // all at Commit(), which still fsyncs (the disk's cache, the metadata).
+  // The first write that does not fit (the tail), or a file system that
+  // refuses O_DIRECT, turns it off for the rest of the file: from there
+  // writes are ordinary ones (with write-behind, below). Off by default.
+  void EnableDirectWrites();
+  // Write-behind for large outputs: as each few MiB are written, the kernel
+  // is asked to start writing them to disk (sync_file_range), and to finish
+  // the few MiB before, so the flush overlaps the work that produces the
+  // data and Commit()'s fsync has little left to do. Dirty pages stay
+  // bounded too. Commit()'s fsync remains the one durability guarantee.
+  // Off by default: small files gain nothing, and a slow disk then paces
+  // the writer instead of the end of the run.
+  void EnableWriteBehind() { write_behind_ = true; }
   // Flushes to disk and publishes the file. With Overwrite::kRefuse, fails
   // with kAlreadyExists if `path` appeared meanwhile.
   Status Commit();
@@ -108,6 +124,9 @@ class AtomicFile final : public ByteSink {
  private:
   AtomicFile(std::string path, std::string temp_path, UniqueFd fd, Overwrite overwrite, int slot);
   void Discard();
+  void WriteBehind(size_t just_written);
+  ByteView WriteDirect(ByteView data);  // returns what is left to write
+  void StopDirect();
 
   std::string path_;
   std::string temp_path_;
@@ -115,6 +134,11 @@ class AtomicFile final : public ByteSink {
   Overwrite overwrite_;
   int cleanup_slot_;
   bool done_ = false;
+  bool direct_ = false;
+  bool write_behind_ = false;
+  uint64_t written_ = 0;  // with write-behind: bytes written so far,
+  uint64_t started_ = 0;  // up to where write-out was started,
+  uint64_t waited_ = 0;   // and up to where it was waited for
 };
 
 // Writes `data` to `path` atomically.
