@@ -82,6 +82,17 @@ class Server:
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
         self.proc.wait(timeout=30)
+        self.remove_faketime_files()
+
+    def remove_faketime_files(self):
+        # libfaketime keeps a shared-memory segment and a semaphore per process
+        # in /dev/shm and removes them only from an exit handler, which a
+        # signal (or the server's own quick exit) skips: nothing may be left.
+        for name in (f"faketime_shm_{self.proc.pid}", f"sem.faketime_sem_{self.proc.pid}"):
+            try:
+                os.remove(os.path.join("/dev/shm", name))
+            except FileNotFoundError:
+                pass
 
     def request(self, method, path, token=None, body=None, raw=None, headers=None):
         c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=30)
@@ -499,3 +510,6 @@ if __name__ == "__main__":
     finally:
         if S.proc and S.proc.poll() is None:
             S.proc.kill()
+            S.proc.wait()
+        if S.proc:
+            S.remove_faketime_files()
