@@ -46,6 +46,17 @@ expect_code 3 $CORDON decrypt --passphrase-file wrong.txt -o nope.out one.a.scry
 [ ! -e nope.out ] || fail "a failed decryption left an output file"
 pass
 
+# Modes: the umask narrows what cordon writes, as it does for age; decrypted
+# plaintext is the owner's only, whatever the umask (it is patient data).
+mode_of() { stat -c %a "$1"; }
+(umask 077 && $CORDON encrypt -r "$(cat alice.pub)" -o umask.c.age one.bin)
+[ "$(mode_of umask.c.age)" = 600 ] || fail "encrypt -o ignored umask 077: $(mode_of umask.c.age)"
+(umask 022 && $CORDON encrypt -r "$(cat alice.pub)" -o umask22.c.age one.bin)
+[ "$(mode_of umask22.c.age)" = 644 ] || fail "encrypt -o under umask 022: $(mode_of umask22.c.age)"
+(umask 022 && $CORDON decrypt -i alice.key -o umask.out umask22.c.age)
+[ "$(mode_of umask.out)" = 600 ] || fail "decrypted plaintext is $(mode_of umask.out), not 600"
+pass
+
 # age's error for cordon's files is the same as for its own: another key.
 age-keygen -o carol.key 2>/dev/null
 if age -d -i carol.key multi.bin.c.age >/dev/null 2>&1; then fail "age decrypted with the wrong key"; fi

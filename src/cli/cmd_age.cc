@@ -152,7 +152,9 @@ Status Decrypt(const DecryptArgs& args, nlohmann::json& event) {
   // not ours never creates even an empty output.
   auto dec = age::Decryptor::Open(hashed.source(), identities);
   if (!dec.ok()) return dec.error().WithContext(in.name());
-  CORDON_ASSIGN_OR_RETURN(Output out, Output::Open(args.output));
+  // Plaintext is patient data: readable by its owner only, as `cordon open`
+  // writes it (the umask may narrow it further, never widen it).
+  CORDON_ASSIGN_OR_RETURN(Output out, Output::Open(args.output, 0600));
   out.EnableLargeWrites();
   // Written on a second thread while this one decrypts (a disk written
   // directly then waits in parallel with the work).

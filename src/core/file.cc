@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -17,6 +18,28 @@ namespace {
 
 Error IoError(std::string_view what, const std::string& path) {
   return ErrnoError(std::string(what) + " " + path);
+}
+
+// The process's umask, read without changing it: umask(2) can only be read
+// by setting it, which would race with files other threads create. Linux
+// shows it in /proc/self/status (since 4.7); without it, the common 022.
+mode_t ProcessUmask() {
+  static const mode_t mask = [] {
+    mode_t m = 022;
+    if (FILE* f = std::fopen("/proc/self/status", "re")) {
+      char line[256];
+      while (std::fgets(line, sizeof line, f)) {
+        unsigned v = 0;
+        if (std::sscanf(line, "Umask: %o", &v) == 1) {
+          m = static_cast<mode_t>(v & 0777);
+          break;
+        }
+      }
+      std::fclose(f);
+    }
+    return m;
+  }();
+  return mask;
 }
 
 std::string DirectoryOf(const std::string& path) {
@@ -187,7 +210,9 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, mode_t mode, Over
   if (fd < 0) return IoError("cannot create a temporary file in", dir);
   UniqueFd owned(fd);
   int slot = RegisterCleanup(temp);
-  if (::fchmod(fd, mode) != 0) {
+  // mkostemp made it 0600; the mode asked for, less the umask, as open(2)
+  // would give (a user with umask 077 means what they say).
+  if (::fchmod(fd, mode & ~ProcessUmask()) != 0) {
     UnregisterCleanup(slot);
     ::unlink(temp.c_str());
     return IoError("cannot set the mode of", temp);

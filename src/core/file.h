@@ -88,6 +88,7 @@ enum class Overwrite { kRefuse, kReplace };
 // run may have written part of its output to the device or pipe.
 class AtomicFile final : public ByteSink {
  public:
+  // The file gets `mode` less the process's umask, as open(2) would give.
   static Result<AtomicFile> Create(const std::string& path, mode_t mode = 0644,
                                    Overwrite overwrite = Overwrite::kReplace);
   AtomicFile(AtomicFile&& other) noexcept;

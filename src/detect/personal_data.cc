@@ -1,5 +1,7 @@
 #include "detect/personal_data.h"
 
+#include <charconv>
+
 #include "detect/matcher.h"
 
 namespace cordon::detect {
@@ -17,6 +19,17 @@ bool LooksLikePersonalData(std::string_view s) {
   }
   bool found = false;
   FindIdentifiers(s, kAllKinds, [&](const Match&) { found = true; });
+  return found;
+}
+
+bool LooksLikePersonalNumber(uint64_t v) {
+  if (v < 100'000'000'000'000) return false;  // under 15 digits
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+  (void)ec;  // 20 digits at most: it fits
+  bool found = false;
+  FindIdentifiers(std::string_view(digits, static_cast<size_t>(end - digits)),
+                  KindBit(Kind::kNir) | KindBit(Kind::kCard), [&](const Match&) { found = true; });
   return found;
 }
 

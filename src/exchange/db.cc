@@ -293,8 +293,7 @@ Result<Db> Db::Open(const std::string& path) {
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  Db db;
-  db.conn_ = std::make_shared<db_internal::Connection>(raw);
+  Db db(std::make_shared<db_internal::Connection>(raw));
   if (rc != SQLITE_OK) return DbError(raw, path);
   sqlite3_busy_handler(raw, BusyRetry, nullptr);
   sqlite3_extended_result_codes(raw, 1);

@@ -69,6 +69,12 @@ class Statement {
 class Db {
  public:
   static Result<Db> Open(const std::string& path);
+  // Moved, never copied: a copy would share one NOMUTEX connection between
+  // two owners (the shared_ptr is for the statements that outlive it).
+  Db(Db&&) noexcept = default;
+  Db& operator=(Db&&) noexcept = default;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
   // The statement for `sql`, from the cache when this connection prepared
   // the same text before and no live Statement holds it.
   Result<Statement> Prepare(std::string_view sql);
@@ -80,6 +86,7 @@ class Db {
   uint64_t prepared_count() const;
 
  private:
+  explicit Db(std::shared_ptr<db_internal::Connection> conn) : conn_(std::move(conn)) {}
   std::shared_ptr<db_internal::Connection> conn_;
 };
 

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "detect/personal_data.h"
 #include "ledger/entry.h"
 
 namespace cordon::ledger {
@@ -16,6 +17,9 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+
+constexpr const char* kPersonalNumber =
+    "a number that is a NIR or a card number; a ledger entry must never carry personal data";
 
 Error Refused(std::string what) {
   return Error(ErrorCode::kRefused, "ledger entry: " + std::move(what));
@@ -177,6 +181,10 @@ struct EntryCanonicalizer::Impl {
         for (auto field : object) {
           if (Any8(field.key, NotPrintable8, NotPrintable))
             return Refused("keys must be printable ASCII");
+          if (PersonalData(field.key)) {
+            return Refused(
+                "a key holds what looks like personal data; a ledger entry must never carry any");
+          }
           if (stamp && IsStampKey(field.key)) {
             std::string what = "\"";
             what.append(field.key);
@@ -255,6 +263,10 @@ struct EntryCanonicalizer::Impl {
       }
       case element_type::INT64: {
         int64_t v = e.get_int64().value_unsafe();
+        if (detect::LooksLikePersonalNumber(v < 0 ? 0 - static_cast<uint64_t>(v)
+                                                  : static_cast<uint64_t>(v))) {
+          return Refused(kPersonalNumber);
+        }
         if (v < 0) {
           out += '-';
           AppendUnsigned(out, 0 - static_cast<uint64_t>(v));
@@ -263,9 +275,12 @@ struct EntryCanonicalizer::Impl {
         }
         return Ok();
       }
-      case element_type::UINT64:
-        AppendUnsigned(out, e.get_uint64().value_unsafe());
+      case element_type::UINT64: {
+        const uint64_t v = e.get_uint64().value_unsafe();
+        if (detect::LooksLikePersonalNumber(v)) return Refused(kPersonalNumber);
+        AppendUnsigned(out, v);
         return Ok();
+      }
       case element_type::DOUBLE:
         return Refused("floating-point numbers have no canonical form here; use an integer");
       case element_type::BOOL:

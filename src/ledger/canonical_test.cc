@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "ledger/entry.h"
 
@@ -95,6 +96,49 @@ TEST(CanonicalizerTest, RepeatedValuesCheckedOnceButPersonalDataAlwaysRefused) {
     }
   }
   EXPECT_FALSE(fast.Canonical(nlohmann::json{{"action", mail}}.dump(), {0, kTime, {}}).ok());
+}
+
+// The review found identifiers passing as keys and as integers; both
+// canonicalizers refuse them now, and still take the numbers events carry.
+TEST(CanonicalizerTest, IdentifiersAsKeysOrIntegersAreRefusedByBothCanonicalizers) {
+  const std::vector<std::string> refused = {
+      R"({"action":"t","1 84 12 75 123 456 40":1})",                 // a NIR (valid key) as a key
+      R"({"action":"t","jean.dupont@example.fr":true})",             // an e-mail as a key
+      R"({"action":"t","x":{"FR7630006000011234567890189":null}})",  // an IBAN, nested
+      R"({"action":"t","a":184127512345640})",                       // the NIR as an integer
+      R"({"action":"t","a":-184127512345640})",                      // ... negative
+      R"({"action":"t","a":4111111111111111})",                      // a card number as an integer
+      R"({"action":"t","a":[18446744073709551615, 4111111111111111]})",
+  };
+  for (const std::string& text : refused) {
+    EntryCanonicalizer fast;
+    auto f = fast.Canonical(text, {0, kTime, {}});
+    ASSERT_FALSE(f.ok()) << text;
+    EXPECT_EQ(f.error().code(), ErrorCode::kRefused) << text;
+    auto slow = CanonicalEntry(nlohmann::json::parse(text));
+    ASSERT_FALSE(slow.ok()) << text;
+    EXPECT_EQ(slow.error().code(), ErrorCode::kRefused) << text;
+  }
+  // Counts, sizes and times: accepted as before, by both.
+  const std::vector<std::string> accepted = {
+      R"({"action":"t","bytes":1204567890})",     // 1.2 GB: a CPR's shape, a size
+      R"({"action":"t","bytes":4111111111111})",  // 4 TB: 13 digits, not looked at
+      R"({"action":"t","ms":1764510000000,"us":1764510000000000})",
+      R"({"action":"t","n":18446744073709551615,"m":-9223372036854775807})",
+      R"({"action":"t","sha256":1})",
+  };
+  for (const std::string& text : accepted) {
+    EntryCanonicalizer fast;
+    auto f = fast.Canonical(text, {0, kTime, {}});
+    ASSERT_TRUE(f.ok()) << text << ": " << f.error().message();
+    nlohmann::json e = nlohmann::json::parse(text);
+    e["v"] = kEntryVersion;
+    e["seq"] = 0;
+    e["time"] = std::string(kTime);
+    auto slow = CanonicalEntry(e);
+    ASSERT_TRUE(slow.ok()) << text << ": " << slow.error().message();
+    EXPECT_EQ(*f, *slow);
+  }
 }
 
 }  // namespace

@@ -14,6 +14,14 @@ Error Refused(const std::string& path, std::string what) {
                "ledger entry" + (path.empty() ? std::string() : " field " + path) + ": " + what);
 }
 
+// A JSON integer's magnitude, checked as the text of its digits would be.
+bool PersonalNumber(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return detect::LooksLikePersonalNumber(v.get<uint64_t>());
+  const int64_t n = v.get<int64_t>();
+  return detect::LooksLikePersonalNumber(n < 0 ? 0 - static_cast<uint64_t>(n)
+                                               : static_cast<uint64_t>(n));
+}
+
 // Checks one value and its children; `path` names it in errors ("tables[2].name").
 Status CheckValue(const nlohmann::json& v, const std::string& path) {
   switch (v.type()) {
@@ -23,6 +31,12 @@ Status CheckValue(const nlohmann::json& v, const std::string& path) {
       for (const auto& [key, child] : v.items()) {
         for (unsigned char ch : key) {
           if (ch < 0x20 || ch >= 0x80) return Refused(path, "keys must be printable ASCII");
+        }
+        // (The key is not named: it is what must not be shown.)
+        if (LooksLikePersonalData(key)) {
+          return Refused(path,
+                         "a key holds what looks like personal data; a ledger entry must "
+                         "never carry any");
         }
         CORDON_TRY(CheckValue(child, path.empty() ? key : path + "." + key));
       }
@@ -44,6 +58,14 @@ Status CheckValue(const nlohmann::json& v, const std::string& path) {
       });
       return found;
     }
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+      if (PersonalNumber(v)) {
+        return Refused(path,
+                       "a number that is a NIR or a card number; a ledger entry must never "
+                       "carry personal data");
+      }
+      return Ok();
     default:
       return Ok();
   }
@@ -60,7 +82,7 @@ bool Acceptable(const nlohmann::json& v) {
         for (unsigned char ch : key) {
           if (ch < 0x20 || ch >= 0x80) return false;
         }
-        if (!Acceptable(child)) return false;
+        if (LooksLikePersonalData(key) || !Acceptable(child)) return false;
       }
       return true;
     case nlohmann::json::value_t::array:
@@ -71,6 +93,9 @@ bool Acceptable(const nlohmann::json& v) {
     case nlohmann::json::value_t::string: {
       return !LooksLikePersonalData(v.get_ref<const std::string&>());
     }
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+      return !PersonalNumber(v);
     default:
       return true;
   }
