@@ -17,18 +17,16 @@
 namespace cordon::scan {
 namespace {
 
-TEST(Corpus, RecallIsCompleteAndPrecisionHigh) {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("cordon-corpus-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  auto stats = testdata::WriteCorpus(dir.string(), {.size_mb = 6, .seed = 42});
-  ASSERT_TRUE(stats.ok()) << stats.error().message();
-  ASSERT_GT(stats->identifiers, 1000u);
-  ASSERT_GT(stats->decoys, 300u);
-
-  // truth: (path, line, column, kind)
-  std::set<std::tuple<std::string, uint64_t, uint64_t, std::string>> truth;
+// truth.tsv: one (path, line, column, kind) row per seeded identifier, and
+// how many of each kind were seeded.
+using TruthRow = std::tuple<std::string, uint64_t, uint64_t, std::string>;
+struct Truth {
+  std::set<TruthRow> rows;
   std::map<std::string, size_t> seeded;
+};
+
+Truth ReadTruth(const std::filesystem::path& dir) {
+  Truth t;
   std::ifstream tsv(dir / "truth.tsv");
   std::string row;
   std::getline(tsv, row);  // header
@@ -39,9 +37,22 @@ TEST(Corpus, RecallIsCompleteAndPrecisionHigh) {
     std::getline(f, line, '\t');
     std::getline(f, column, '\t');
     std::getline(f, kind, '\t');
-    truth.insert({(dir / path).string(), std::stoull(line), std::stoull(column), kind});
-    ++seeded[kind];
+    t.rows.insert({(dir / path).string(), std::stoull(line), std::stoull(column), kind});
+    ++t.seeded[kind];
   }
+  return t;
+}
+
+TEST(Corpus, RecallIsCompleteAndPrecisionHigh) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("cordon-corpus-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto stats = testdata::WriteCorpus(dir.string(), {.size_mb = 6, .seed = 42});
+  ASSERT_TRUE(stats.ok()) << stats.error().message();
+  ASSERT_GT(stats->identifiers, 1000u);
+  ASSERT_GT(stats->decoys, 300u);
+
+  auto [truth, seeded] = ReadTruth(dir);
   ScanOptions options;
   options.excludes = {"truth.tsv"};
   options.max_findings_per_file = 1 << 20;
@@ -108,23 +119,9 @@ TEST(Corpus, DenseLayoutHasIdentifiersOnEveryLineAndAllAreFound) {
       dir.string(), {.size_mb = 3, .seed = 42, .layout = testdata::CorpusLayout::kDense});
   ASSERT_TRUE(stats.ok()) << stats.error().message();
   ASSERT_GT(stats->decoys, 1000u);
-  std::set<std::tuple<std::string, uint64_t, uint64_t, std::string>> truth;
+  auto [truth, seeded] = ReadTruth(dir);
   std::set<std::pair<std::string, uint64_t>> lines_with_identifiers;
-  std::map<std::string, size_t> seeded;
-  std::ifstream tsv(dir / "truth.tsv");
-  std::string row;
-  std::getline(tsv, row);  // header
-  while (std::getline(tsv, row)) {
-    std::istringstream f(row);
-    std::string path, line, column, kind;
-    std::getline(f, path, '\t');
-    std::getline(f, line, '\t');
-    std::getline(f, column, '\t');
-    std::getline(f, kind, '\t');
-    truth.insert({(dir / path).string(), std::stoull(line), std::stoull(column), kind});
-    lines_with_identifiers.insert({(dir / path).string(), std::stoull(line)});
-    ++seeded[kind];
-  }
+  for (const auto& [path, line, column, kind] : truth) lines_with_identifiers.insert({path, line});
   EXPECT_EQ(seeded.size(), detect::kKindCount) << "every kind is seeded";
   // Every line but the CSV/TSV headers carries an identifier.
   size_t lines = 0;
