@@ -30,8 +30,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = CanonicalEntry(nlohmann::json::parse(*canonical));
   if (!again.ok() || *again != *canonical) __builtin_trap();
   auto seq = EntrySeq(*canonical);
-  const bool has = j.contains("seq") && j["seq"].is_number_unsigned();
+  // A non-negative integer: unsigned as nlohmann reads it, or "-0" (signed,
+  // and written 0 by canonicalization, as RFC 8785 says).
+  const bool has =
+      j.contains("seq") && (j["seq"].is_number_unsigned() ||
+                            (j["seq"].is_number_integer() && j["seq"].get<int64_t>() == 0));
   if (has != seq.has_value()) __builtin_trap();
-  if (has && *seq != j["seq"].get<uint64_t>()) __builtin_trap();
+  if (has && *seq != (j["seq"].is_number_unsigned() ? j["seq"].get<uint64_t>() : 0))
+    __builtin_trap();
   return 0;
 }
