@@ -36,22 +36,6 @@ struct DecryptArgs {
   std::string input;
 };
 
-// Counts what goes by (the plaintext's size for the ledger: only the
-// ciphertext is named by its hash).
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink& next) : next_(next) {}
-  Status Write(ByteView data) override {
-    bytes_ += data.size();
-    return next_.Write(data);
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  ByteSink& next_;
-  uint64_t bytes_ = 0;
-};
-
 // Hashes the ciphertext as it is read. A regular file is read ahead and
 // hashed on a second thread while this one decrypts; other inputs (pipes,
 // terminals), whose reads may wait, are hashed in line.
@@ -158,11 +142,10 @@ Status Decrypt(const DecryptArgs& args, nlohmann::json& event) {
   out.EnableLargeWrites();
   // Written on a second thread while this one decrypts (a disk written
   // directly then waits in parallel with the work).
-  crypto::ConcurrentHashingSink behind(out.sink(), crypto::ConcurrentHashingSink::Hashing::kOff);
-  CountingSink plain(behind);
+  crypto::ConcurrentHashingSink plain(out.sink(), crypto::ConcurrentHashingSink::Hashing::kOff);
   Status pumped = Pump(**dec, plain, in.size(), "decrypted");
   // Even on failure, every chunk that authenticated is released, as before.
-  Status flushed = behind.Finish();
+  Status flushed = plain.Finish();
   if (!pumped.ok()) return pumped.error().WithContext(in.name());
   if (!flushed.ok()) return flushed.error().WithContext(in.name());
   CORDON_TRY(out.Commit());

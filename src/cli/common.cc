@@ -7,10 +7,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
+#include "core/aligned_buffer.h"
 #include "core/diagnostic.h"
 
 namespace cordon::cli {
@@ -165,16 +165,8 @@ void ProgressLine::Update(uint64_t done) {
 
 Status Pump(ByteSource& in, ByteSink& out, std::optional<uint64_t> total, std::string_view verb) {
   ProgressLine progress(std::string(verb), total);
-  constexpr size_t kSize = 256 * 1024;
-  struct Free {
-    void operator()(uint8_t* p) const {
-      WipeBytes(std::span(p, kSize));  // may hold plaintext
-      std::free(p);
-    }
-  };
-  std::unique_ptr<uint8_t, Free> storage(static_cast<uint8_t*>(std::aligned_alloc(4096, kSize)));
-  if (!storage) std::abort();
-  std::span<uint8_t> buf(storage.get(), kSize);
+  AlignedBuffer storage(256 * 1024);  // may hold plaintext: wiped when freed
+  std::span<uint8_t> buf = storage.span();
   uint64_t done = 0;
   for (;;) {
     CORDON_ASSIGN_OR_RETURN(size_t n, in.Read(buf));

@@ -49,16 +49,12 @@ constexpr size_t kRingSlotSize = 1 << 20;
 }  // namespace
 
 BufferRing::BufferRing(size_t count, size_t capacity, int consumers)
-    : storage_(static_cast<uint8_t*>(std::aligned_alloc(4096, count * capacity))),
+    : storage_(count * capacity),
       slots_(count),
       taken_(static_cast<size_t>(consumers)),
       released_(static_cast<size_t>(consumers)) {
-  if (!storage_ || capacity % 4096 != 0) std::abort();
-  for (size_t i = 0; i < count; ++i) slots_[i].data = {storage_.get() + i * capacity, capacity};
-}
-
-BufferRing::~BufferRing() {
-  for (Slot& s : slots_) WipeBytes(s.data);
+  for (size_t i = 0; i < count; ++i)
+    slots_[i].data = storage_.span().subspan(i * capacity, capacity);
 }
 
 BufferRing::Slot* BufferRing::AcquireEmpty() {
@@ -129,9 +125,7 @@ ConcurrentHashingSink::~ConcurrentHashingSink() {
 
 void ConcurrentHashingSink::Hash() {
   while (BufferRing::Slot* slot = ring_.AcquireFull(kHasher)) {
-    ByteView data = ByteView(slot->data).first(slot->size);
-    hash_.Update(data);
-    bytes_ += data.size();
+    hash_.Update(ByteView(slot->data).first(slot->size));
     ring_.Release(kHasher);
   }
 }
@@ -159,6 +153,7 @@ Status ConcurrentHashingSink::WriterError() {
 
 Status ConcurrentHashingSink::Write(ByteView data) {
   if (finished_) return Error(ErrorCode::kInternal, "write after finish");
+  bytes_ += data.size();
   while (!data.empty()) {
     if (filling_ == nullptr) {
       filling_ = ring_.AcquireEmpty();

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/bytes.h"
 #include "core/io.h"
 #include "core/secret_buffer.h"
@@ -104,8 +105,9 @@ class BufferRing {
     std::span<uint8_t> data;  // page-aligned (direct I/O can write it as is)
     size_t size = 0;
   };
+  // `capacity`: a multiple of a page. The buffers are wiped when the ring
+  // goes (they may have held plaintext).
   BufferRing(size_t count, size_t capacity, int consumers = 1);
-  ~BufferRing();  // wipes the buffers (they may have held plaintext)
   // Producer: an empty slot to fill, or nullptr once cancelled.
   Slot* AcquireEmpty();
   void PublishFull(Slot* slot);
@@ -120,10 +122,7 @@ class BufferRing {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> storage_;
+  AlignedBuffer storage_;
   std::vector<Slot> slots_;
   uint64_t published_ = 0;          // slots handed to the consumers, in order
   std::vector<uint64_t> taken_;     // per consumer: slots it acquired
@@ -146,7 +145,7 @@ class BufferRing {
 // Finish() returns.
 //
 // With Hashing::kOff it only writes behind (a decrypted stream, whose size
-// alone is recorded): one worker, Final() meaningless.
+// alone is recorded): one worker, Final() meaningless, bytes() still counted.
 class ConcurrentHashingSink final : public ByteSink {
  public:
   enum class Hashing { kOn, kOff };
@@ -170,7 +169,7 @@ class ConcurrentHashingSink final : public ByteSink {
 
   ByteSink& next_;
   Sha256 hash_;         // the hasher's until Finish()
-  uint64_t bytes_ = 0;  // the hasher's until Finish()
+  uint64_t bytes_ = 0;  // counted by the caller's thread as it writes
   BufferRing ring_;
   BufferRing::Slot* filling_ = nullptr;
   std::mutex error_mu_;
