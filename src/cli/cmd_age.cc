@@ -186,7 +186,7 @@ void RegisterAgeCommands(CLI::App& app, int* exit_code) {
   CLI::App* d = app.add_subcommand(
       "decrypt",
       "Decrypt an age file (binary or armored). Only authenticated data is written; with\n"
-      "-o, a failure leaves no output file at all.\n"
+      "-o, a failure leaves no output file at all, and the plaintext is written mode 0600.\n"
       "  cordon decrypt -i lab42.key -o data.csv data.csv.age");
   d->add_option("-i,--identity", dec->identity_files, "an identity file (repeatable)")
       ->allow_extra_args(false);

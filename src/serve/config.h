@@ -5,7 +5,7 @@
 // typo never silently leaves a default in place.
 //
 //   listen = "0.0.0.0:8443"
-//   workers = 16
+//   workers = 8      (default: 4 per core, from 4 to 16)
 //   [tls]        cert = "/etc/cordon/cert.pem"   key = "/etc/cordon/key.pem"
 //   [alerts]     file = "…"  syslog = true  webhook = "https://…"  download_mib_per_hour = 10240
 //   [accounts]   session_idle_minutes = 15  session_max_hours = 12  failures_before_delay = 5
