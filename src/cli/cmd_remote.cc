@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -14,7 +17,9 @@
 #include "client/connection.h"
 #include "client/grants.h"
 #include "client/packages.h"
+#include "client/remote_access.h"
 #include "core/file.h"
+#include "core/utc_time.h"
 
 namespace cordon::cli {
 namespace {
@@ -243,8 +248,10 @@ struct GrantArgs {
 };
 
 void PrintGrant(const client::Grant& g) {
+  const bool whole = g.package.rfind("target:", 0) == 0 || g.package.rfind("role:", 0) == 0;
   std::cout << "grant " << g.id << "  " << g.status << (g.break_glass ? " (break-glass)" : "")
-            << "  package " << g.package.substr(0, 12) << "…  requester " << g.requester_id << "  "
+            << "  " << (whole ? g.package : "package " + g.package.substr(0, 12) + "…")
+            << "  requester " << g.requester_id << "  "
             << (g.open_now ? "OPEN until " + g.closes_at : "closed") << "\n";
 }
 
@@ -315,6 +322,172 @@ void AddRemoteOptions(CLI::App* cmd, RemoteArgs& a) {
                   "needed at the first connection to a host:port unless you confirm it on "
                   "the terminal");
   cmd->add_flag("--json", a.json, "print the server's JSON");
+}
+
+// ---- remote maintenance: targets, SSH certificates, ssh ----
+
+struct SshArgs {
+  RemoteArgs remote;
+  int64_t grant = 0;
+  std::string identity;  // the public key file
+  std::string out;       // where the certificate goes
+  std::string target, reason, ticket, bastion;
+  int64_t hours = 0;
+};
+
+// ~/.ssh/id_ed25519.pub: ssh-keygen's default, and the key ssh offers first.
+std::string DefaultPublicKey() {
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.ssh/id_ed25519.pub";
+}
+
+// OpenSSH's own convention: ssh loads KEY-cert.pub next to KEY by itself.
+std::string CertificatePathFor(const std::string& public_key_file) {
+  std::string base = public_key_file;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".pub") == 0) base.resize(base.size() - 4);
+  return base + "-cert.pub";
+}
+
+Result<std::string> ReadPublicKeyLine(const std::string& path) {
+  auto bytes = ReadFileLimited(path, 16 * 1024);
+  if (!bytes.ok()) {
+    return Error(ErrorCode::kNotFound, "cannot read the public key " + path,
+                 "pass -i with your Ed25519 public key (ssh-keygen -t ed25519 makes one)");
+  }
+  std::string line(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.find('\n') != std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument, path + " holds more than one line",
+                 "give the .pub file of one key");
+  }
+  return line;
+}
+
+Status WriteCertificate(const std::string& path, const std::string& line) {
+  CORDON_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::Create(path, 0644));
+  CORDON_TRY(f.Write(AsBytes(line + "\n")));
+  return f.Commit();
+}
+
+Result<client::SshCertificate> Certify(client::Connection& c, int64_t grant,
+                                       const std::string& public_key_file,
+                                       const std::string& out) {
+  CORDON_ASSIGN_OR_RETURN(std::string key, ReadPublicKeyLine(public_key_file));
+  CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, client::IssueSshCertificate(c, grant, key));
+  CORDON_TRY(WriteCertificate(out, cert.certificate));
+  return cert;
+}
+
+void PrintCertificate(const client::SshCertificate& cert, const std::string& out) {
+  std::cout << "certificate " << out << "\n  serial " << cert.serial << "\n  key id \""
+            << cert.key_id << "\"\n  valid until " << FormatUtc(cert.valid_before) << "\n";
+  if (!cert.bastion.empty()) std::cout << "  bastion " << cert.bastion << "\n";
+}
+
+Status SshCert(const SshArgs& a) {
+  const std::string pub = a.identity.empty() ? DefaultPublicKey() : a.identity;
+  const std::string out = a.out.empty() ? CertificatePathFor(pub) : a.out;
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, Certify(c, a.grant, pub, out));
+  Print(a.remote, cert.answer, [&] { PrintCertificate(cert, out); });
+  return Ok();
+}
+
+Status Targets(const RemoteArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::TargetList list, client::ListTargets(c));
+  Print(a, list.answer, [&] {
+    for (const auto& t : list.targets) {
+      std::cout << t.name << "  " << t.address << "  principal " << t.principal << "  "
+                << (t.organisation.empty() ? "-" : t.organisation) << "  approvals "
+                << t.approvals << "\n";
+    }
+  });
+  return Ok();
+}
+
+// "[user@]host[:port]" into ssh's arguments.
+std::vector<std::string> BastionArgs(const std::string& bastion) {
+  std::string user = "cordon", host = bastion, port;
+  if (const size_t at = host.find('@'); at != std::string::npos) {
+    user = host.substr(0, at);
+    host = host.substr(at + 1);
+  }
+  if (const size_t colon = host.rfind(':');
+      colon != std::string::npos && host.find(']') == std::string::npos &&
+      host.find(':') == colon) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  std::vector<std::string> args;
+  if (!port.empty()) args.insert(args.end(), {"-p", port});
+  args.push_back(user + "@" + host);
+  return args;
+}
+
+// Request-or-reuse, certificate, connect: one step for the engineer. An open
+// grant of theirs for the target is reused; without one, a request is made
+// when --reason says why, and the engineer comes back once it is approved.
+Status Ssh(const SshArgs& a) {
+  const std::string pub = a.identity.empty() ? DefaultPublicKey() : a.identity;
+  const std::string out = CertificatePathFor(pub);
+  std::string private_key = pub;
+  if (private_key.size() > 4 && private_key.compare(private_key.size() - 4, 4, ".pub") == 0) {
+    private_key.resize(private_key.size() - 4);
+  }
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::GrantList grants, client::ListGrants(c));
+  const std::string subject = "target:" + a.target;
+  std::optional<client::Grant> open, pending;
+  for (const auto& g : grants.grants) {
+    if (g.package != subject) continue;
+    if (g.open_now) open = g;
+    if (g.status == "requested") pending = g;
+  }
+  if (!open) {
+    if (pending) {
+      return Error(ErrorCode::kRefused,
+                   "grant " + std::to_string(pending->id) + " for " + a.target +
+                       " is waiting for approval",
+                   "an approver of the target's organisation approves it; run this again then");
+    }
+    if (a.reason.empty()) {
+      return Error(ErrorCode::kRefused, "you have no open grant for " + a.target,
+                   "ask for one: add --reason 'why' --hours N [--ticket REF]");
+    }
+    client::GrantRequest request;
+    request.target = a.target;
+    request.reason = a.reason;
+    request.hours = a.hours > 0 ? a.hours : 4;
+    request.ticket = a.ticket;
+    CORDON_ASSIGN_OR_RETURN(client::Grant g, client::RequestGrant(c, request));
+    if (!g.open_now) {
+      return Error(ErrorCode::kRefused,
+                   "grant " + std::to_string(g.id) + " for " + a.target + " requested",
+                   "an approver of the target's organisation approves it; run this again then");
+    }
+    open = g;
+  }
+  CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, Certify(c, open->id, pub, out));
+  const std::string bastion = a.bastion.empty() ? cert.bastion : a.bastion;
+  if (bastion.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "the exchange names no bastion",
+                 "pass --bastion [USER@]HOST[:PORT] (your hospital contact has it); the "
+                 "certificate is in " + out);
+  }
+  std::cerr << "cordon remote ssh: grant " << open->id << ", certificate serial " << cert.serial
+            << " valid until " << FormatUtc(cert.valid_before) << "; connecting to " << bastion
+            << " (the session is recorded)\n";
+  std::vector<std::string> args = {"ssh", "-tt", "-i", private_key, "-o",
+                                   "CertificateFile=" + out, "-o", "IdentitiesOnly=yes"};
+  for (auto& b : BastionArgs(bastion)) args.push_back(std::move(b));
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execvp("ssh", argv.data());
+  return Error(ErrorCode::kIo, std::string("cannot run ssh: ") + std::strerror(errno),
+               "install the OpenSSH client (apt install openssh-client)");
 }
 
 }  // namespace
@@ -394,10 +567,15 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
         kind, bg ? "Emergency access, open at once; alerts, and must be reviewed by an approver."
                  : "Ask for access to a package (or for a role, for a while); another person\n"
                    "with the approver role approves it.");
-    c->add_option("--package", g->request.package, "the package id")->required(bg);
+    c->add_option("--package", g->request.package, "the package id");
+    c->add_option("--target", g->request.target,
+                  "instead of a package: SSH access to a registered target (remote maintenance;\n"
+                  "break-glass only for on-call accounts)");
     if (!bg) {
       c->add_option("--role", g->request.role,
                     "instead of a package: a role for a while (operator, recipient, auditor)");
+      c->add_option("--ticket", g->request.ticket,
+                    "with --target: the ticket or order reference (named in the certificate)");
     }
     c->add_option("--reason", g->request.reason, "why (recorded)")->required();
     c->add_option("--hours", g->request.hours, "how long the grant stays open")->required();
@@ -430,6 +608,40 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
   CLI::App* logins = remote->add_subcommand("logins", "Your login history.");
   logins->add_flag("--all", *everyone, "everyone's (auditors)");
   logins->callback([ra, everyone, exit_code] { *exit_code = Finish(Logins(*ra, *everyone)); });
+
+  auto sa = std::make_shared<SshArgs>();
+  remote->add_subcommand("targets", "The systems you may ask SSH access to (remote maintenance).")
+      ->callback([ra, exit_code] { *exit_code = Finish(Targets(*ra)); });
+  CLI::App* ssh_cert = remote->add_subcommand(
+      "ssh-cert",
+      "An SSH certificate for an open grant on a target: the exchange signs your public key\n"
+      "for the bastion, valid until the grant's window ends (8 hours at most).\n"
+      "Example:\n  cordon remote ssh-cert --grant 42 -i ~/.ssh/id_ed25519.pub\n"
+      "  (writes ~/.ssh/id_ed25519-cert.pub, which ssh then offers by itself)");
+  ssh_cert->add_option("--grant", sa->grant, "the open grant")->required();
+  ssh_cert->add_option("-i,--identity", sa->identity,
+                       "your Ed25519 public key (default ~/.ssh/id_ed25519.pub)");
+  ssh_cert->add_option("-o,--out", sa->out, "the certificate file (default KEY-cert.pub)");
+  ssh_cert->callback([ra, sa, exit_code] {
+    sa->remote = *ra;
+    *exit_code = Finish(SshCert(*sa));
+  });
+  CLI::App* ssh = remote->add_subcommand(
+      "ssh",
+      "Reach a target through the bastion in one step: reuses your open grant for it (or\n"
+      "requests one with --reason), gets a certificate and runs ssh. The session is recorded.\n"
+      "Example:\n  cordon remote ssh pacs01 --reason 'ticket 4411: PACS export stuck' --hours 2");
+  ssh->add_option("TARGET", sa->target, "the target's name (cordon remote targets)")->required();
+  ssh->add_option("-i,--identity", sa->identity,
+                  "your Ed25519 public key (default ~/.ssh/id_ed25519.pub)");
+  ssh->add_option("--reason", sa->reason, "without an open grant: request one, saying why");
+  ssh->add_option("--hours", sa->hours, "the requested window's length (default 4)");
+  ssh->add_option("--ticket", sa->ticket, "the ticket or order reference");
+  ssh->add_option("--bastion", sa->bastion, "[USER@]HOST[:PORT] (default: what the exchange says)");
+  ssh->callback([ra, sa, exit_code] {
+    sa->remote = *ra;
+    *exit_code = Finish(Ssh(*sa));
+  });
 }
 
 }  // namespace cordon::cli

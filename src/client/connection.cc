@@ -74,6 +74,32 @@ Result<Connection> Connection::Open(const ConnectOptions& given, SessionStore st
   return c;
 }
 
+Result<Connection> Connection::OpenMachine(const ConnectOptions& given, std::string token) {
+  ConnectOptions options = given;
+  while (!options.url.empty() && options.url.back() == '/') options.url.pop_back();
+  CORDON_ASSIGN_OR_RETURN(net::ServerEndpoint endpoint, net::ParseServerUrl(options.url));
+  if (!endpoint.tls && !net::IsLoopbackHost(endpoint.host)) {
+    return Error(ErrorCode::kRefused, options.url + ": the exchange is reached over https:// only",
+                 "plain http:// is for a server on this machine (localhost, 127.0.0.0/8, "
+                 "[::1]) only");
+  }
+  if (endpoint.tls && options.fingerprint.empty()) {
+    return Error(ErrorCode::kRefused, "no fingerprint for " + options.url + ": nothing was sent",
+                 "write the exchange's key fingerprint (what `cordon serve` printed) into the "
+                 "bastion's configuration (fingerprint = \"...\")");
+  }
+  if (token.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "the machine credential is empty",
+                 "`cordon admin bastion add` writes it; point token_file at that file");
+  }
+  options.first_use = FirstUse::kRefuse;
+  const PinPlan plan = PlanPin(options, StoredPin{});
+  CORDON_ASSIGN_OR_RETURN(net::HttpClient http, net::HttpClient::Connect(plan.client));
+  Connection c(std::move(http), SessionStore(""), options.url, endpoint.PinKey(), PinChange::kNone);
+  c.token_ = std::move(token);
+  return c;
+}
+
 net::HttpClient::Headers Connection::Auth() const {
   if (token_.empty()) return {};
   return {{"Authorization", "Bearer " + token_}};

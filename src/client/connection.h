@@ -68,6 +68,11 @@ class Connection {
   // another machine, or a first-seen key nobody confirmed. kAuthFailed:
   // another key than the pinned one. kIo: the network, or the store.
   static Result<Connection> Open(const ConnectOptions& options, SessionStore store);
+  // A machine's connection (the bastion's commands): its credential is
+  // `token`, the server's key must be the given fingerprint (a machine asks
+  // no one, and stores nothing: it runs as several local users, none of
+  // which owns a store). kRefused without a fingerprint over https://.
+  static Result<Connection> OpenMachine(const ConnectOptions& options, std::string token);
 
   const std::string& url() const { return url_; }  // without trailing slashes
   const std::string& pin_key() const { return pin_key_; }

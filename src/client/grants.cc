@@ -28,15 +28,17 @@ Result<Grant> Keep(const Result<json>& j) {
 }  // namespace
 
 Result<Grant> RequestGrant(Connection& connection, const GrantRequest& request) {
-  if (request.package.empty() == request.role.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "give --package ID or --role NAME (one of them)");
+  const int given =
+      !request.package.empty() + !request.role.empty() + !request.target.empty();
+  if (given != 1) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "give --package ID, --role NAME or --target NAME (one of them)");
   }
   json body = {{"reason", request.reason}, {"duration_hours", request.hours}};
-  if (request.role.empty()) {
-    body["package"] = request.package;
-  } else {
-    body["role"] = request.role;
-  }
+  if (!request.package.empty()) body["package"] = request.package;
+  if (!request.role.empty()) body["role"] = request.role;
+  if (!request.target.empty()) body["target"] = request.target;
+  if (!request.ticket.empty()) body["ticket"] = request.ticket;
   if (!request.start.empty()) body["start"] = request.start;
   return Keep(connection.Call("POST",
                               request.break_glass ? "/api/v1/grants/break-glass" : "/api/v1/grants",

@@ -14,8 +14,10 @@
 namespace cordon::client {
 
 struct GrantRequest {
-  std::string package;  // one of package and role
+  std::string package;  // one of package, role and target
   std::string role;     // a role for a while (operator, recipient, auditor)
+  std::string target;   // SSH access to a registered target (remote maintenance)
+  std::string ticket;   // a ticket or order reference, named in the certificate's key id
   std::string reason;   // recorded
   int64_t hours = 0;
   std::string start;         // a later opening, YYYY-MM-DDTHH:MM:SSZ; empty: now
@@ -31,7 +33,7 @@ struct Grant {
   nlohmann::json answer;  // the server's JSON of this grant
 };
 
-// kInvalidArgument unless exactly one of package and role is given.
+// kInvalidArgument unless exactly one of package, role and target is given.
 Result<Grant> RequestGrant(Connection& connection, const GrantRequest& request);
 
 enum class GrantVerb { kApprove, kDeny, kRevoke, kReview };

@@ -1,0 +1,24 @@
+// `cordon bastion session` (sshd's ForceCommand on the bastion) and `cordon
+// bastion krl`: the session program and the KRL writer, apart from their
+// flags (cmd_bastion.cc).
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+
+namespace cordon::cli {
+
+struct BastionSessionArgs {
+  std::string config;  // the bastion's configuration file
+};
+
+// Runs one recorded session to the grant's target and returns the process
+// exit code: the target's shell's status, or a cordon exit code when the
+// session was refused or could not start.
+int RunBastionSession(const BastionSessionArgs& args);
+
+// Writes sshd's RevokedKeys file from the exchange's list.
+Status WriteBastionKrl(const std::string& config_path, const std::string& out);
+
+}  // namespace cordon::cli

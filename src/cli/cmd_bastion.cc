@@ -1,0 +1,122 @@
+// `cordon bastion`: the two commands sshd runs on the bastion (docs/
+// remote-maintenance.md) and the KRL writer. They are the exchange's
+// clients with the bastion's machine credential: the exchange decides at
+// every login and every few seconds of a session; the bastion keeps nothing
+// readable (recordings are sealed to the hospital's keys as they are made).
+#include <iostream>
+#include <string>
+
+#include "cli/bastion_session.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "client/bastion.h"
+#include "client/bastion_config.h"
+#include "core/file.h"
+
+namespace cordon::cli {
+namespace {
+
+// sshd waits for the principals command at every login: a slow or dead
+// exchange must fail the login quickly, never hang it.
+constexpr std::chrono::seconds kLoginTimeout{10};
+
+Result<std::string> ReadToken(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(path, 4096));
+  std::string token(reinterpret_cast<const char*>(secret.data()), secret.size());
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  return token;
+}
+
+// "20261130T190000Z"-style time for sshd's expiry-time option
+// (YYYYMMDDHHMMSSZ, sshd.8 AUTHORIZED_KEYS FILE FORMAT).
+std::string SshdTime(int64_t unix_seconds) {
+  const std::string iso = FormatUtc(unix_seconds);  // YYYY-MM-DDTHH:MM:SSZ
+  std::string out;
+  for (char c : iso) {
+    if (c >= '0' && c <= '9') out += c;
+  }
+  return out + "Z";
+}
+
+// AuthorizedPrincipalsCommand: prints the principal only when the exchange
+// says the grant named in the key id is open, the account usable and the
+// serial one it issued. Anything else (refusal, unreachable exchange, bad
+// configuration) prints nothing: sshd then refuses the login. The reason
+// goes to stderr, which sshd logs.
+int Principals(const std::string& config_path, const client::LoginQuestion& q) {
+  auto config = client::LoadBastionConfig(config_path);
+  if (!config.ok()) return Fail(config.error());
+  auto token = ReadToken(config->token_file);
+  if (!token.ok()) return Fail(token.error());
+  client::ConnectOptions o;
+  o.url = config->server;
+  o.fingerprint = config->fingerprint;
+  o.timeout = kLoginTimeout;
+  auto c = client::Connection::OpenMachine(o, *token);
+  if (!c.ok()) return Fail(c.error());
+  auto d = client::CheckLogin(*c, q);
+  if (!d.ok()) return Fail(d.error());
+  if (!d->allow) {
+    std::cerr << "cordon bastion: login refused for key id \"" << q.key_id << "\" serial "
+              << q.serial << ": " << d->reason << "\n";
+    return 0;  // no principal printed: sshd refuses
+  }
+  std::cout << (d->valid_before > 0 ? "expiry-time=\"" + SshdTime(d->valid_before) + "\" " : "")
+            << d->principal << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void RegisterBastionCommands(CLI::App& app, int* exit_code) {
+  CLI::App* bastion = app.add_subcommand(
+      "bastion",
+      "The bastion's side of remote maintenance, run by sshd (docs/remote-maintenance.md):\n"
+      "  AuthorizedPrincipalsCommand /usr/lib/cordon/cordon bastion principals \\\n"
+      "      --config /etc/cordon/bastion.toml %u %i %s %f\n"
+      "  ForceCommand /usr/lib/cordon/cordon bastion session --config /etc/cordon/bastion.toml");
+  bastion->require_subcommand(1);
+  auto config = std::make_shared<std::string>("/etc/cordon/bastion.toml");
+  auto q = std::make_shared<client::LoginQuestion>();
+  CLI::App* principals = bastion->add_subcommand(
+      "principals",
+      "sshd's AuthorizedPrincipalsCommand: asks the exchange, at each login, whether the grant\n"
+      "named in the certificate's key id is open, the account usable and the serial one it\n"
+      "issued; prints the principal only then (nothing: sshd refuses).");
+  principals->add_option("--config", *config, "the bastion's configuration");
+  principals->add_option("USER", q->user, "%u: the local account")->required();
+  principals->add_option("KEY_ID", q->key_id, "%i: the certificate's key id")->required();
+  principals->add_option("SERIAL", q->serial, "%s: the certificate's serial")->required();
+  principals->add_option("FINGERPRINT", q->fingerprint, "%f: the key's fingerprint")->required();
+  principals->callback(
+      [config, q, exit_code] { *exit_code = Principals(*config, *q); });
+
+  auto session = std::make_shared<BastionSessionArgs>();
+  CLI::App* s = bastion->add_subcommand(
+      "session",
+      "sshd's ForceCommand: opens the session on the exchange, connects to the grant's target\n"
+      "with a two-minute egress certificate inside a recorded pty (asciicast v2, sealed with\n"
+      "age to the hospital's recipients, anchored in the ledger every minute), and ends it at\n"
+      "the window's end or within seconds of a revocation, lock or suspension. Refuses any\n"
+      "command (scp, sftp, exec): files travel through the exchange as sealed packages.");
+  s->add_option("--config", *config, "the bastion's configuration");
+  s->callback([config, session, exit_code] {
+    session->config = *config;
+    *exit_code = RunBastionSession(*session);
+  });
+
+  auto krl_out = std::make_shared<std::string>();
+  CLI::App* krl = bastion->add_subcommand(
+      "krl",
+      "Writes sshd's RevokedKeys file from the exchange's list of closed and revoked grants'\n"
+      "certificates (the second line of defence: the principals command already refuses them).");
+  krl->add_option("--config", *config, "the bastion's configuration");
+  krl->add_option("-o,--out", *krl_out, "the KRL file (sshd's RevokedKeys)")->required();
+  krl->callback([config, krl_out, exit_code] {
+    *exit_code = Finish(WriteBastionKrl(*config, *krl_out));
+  });
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,106 @@
+#include "client/bastion.h"
+
+#include "client/answer.h"
+
+namespace cordon::client {
+namespace {
+
+using nlohmann::json;
+
+SessionState StateFrom(const json& j) {
+  return {BoolField(j, "open"), IntField(j, "closes_at"), TextField(j, "reason")};
+}
+
+json AnchorJson(const AnchorPoint& p) {
+  return {{"chunks", p.chunks}, {"bytes", p.bytes}, {"head", p.head},
+          {"header_sha256", p.header_sha256}};
+}
+
+}  // namespace
+
+Result<LoginDecision> CheckLogin(Connection& connection, const LoginQuestion& q) {
+  const json body = {
+      {"user", q.user}, {"key_id", q.key_id}, {"serial", q.serial}, {"fingerprint", q.fingerprint}};
+  CORDON_ASSIGN_OR_RETURN(json j,
+                          connection.Call("POST", "/api/v1/bastion/login", {200}, body.dump()));
+  LoginDecision d;
+  d.allow = BoolField(j, "allow");
+  d.principal = TextField(j, "principal");
+  d.valid_before = IntField(j, "valid_before");
+  d.reason = TextField(j, "reason");
+  if (d.allow && d.principal.empty()) {
+    return Error(ErrorCode::kMalformed, "the exchange allowed a login without naming a principal");
+  }
+  return d;
+}
+
+Result<SessionStart> StartSession(Connection& connection, const std::string& key_id,
+                                  uint64_t serial, const std::string& client_ip,
+                                  const std::string& egress_public_key_line) {
+  const json body = {{"key_id", key_id},
+                     {"serial", std::to_string(serial)},
+                     {"client", client_ip},
+                     {"egress_public_key", egress_public_key_line}};
+  CORDON_ASSIGN_OR_RETURN(json j,
+                          connection.Call("POST", "/api/v1/bastion/sessions", {201}, body.dump()));
+  SessionStart s;
+  s.session = IntField(j, "session");
+  s.grant = IntField(j, "grant");
+  s.account = IntField(j, "account");
+  const json& t = ObjectField(j, "target");
+  s.target = {TextField(t, "name"), TextField(t, "address"), TextField(t, "principal")};
+  s.closes_at = IntField(j, "closes_at");
+  for (const json& r : ArrayField(j, "recipients")) {
+    if (r.is_string()) s.recipients.push_back(r.get<std::string>());
+  }
+  s.egress_certificate = TextField(j, "egress_certificate");
+  if (s.session <= 0 || s.target.address.empty() || s.egress_certificate.empty()) {
+    return Error(ErrorCode::kMalformed,
+                 "the exchange started a session without its id, target or certificate");
+  }
+  if (s.recipients.empty()) {
+    return Error(ErrorCode::kRefused, "no recording recipients: sessions are always recorded",
+                 "set [remote] recording_recipients in the exchange's configuration");
+  }
+  return s;
+}
+
+Result<SessionState> PollSession(Connection& connection, int64_t session) {
+  CORDON_ASSIGN_OR_RETURN(
+      json j, connection.Call("GET", "/api/v1/bastion/sessions/" + std::to_string(session), {200}));
+  return StateFrom(j);
+}
+
+Result<SessionState> AnchorSession(Connection& connection, int64_t session,
+                                   const AnchorPoint& point) {
+  CORDON_ASSIGN_OR_RETURN(
+      json j, connection.Call("POST",
+                              "/api/v1/bastion/sessions/" + std::to_string(session) + "/anchor",
+                              {200}, AnchorJson(point).dump()));
+  return StateFrom(j);
+}
+
+Status EndSession(Connection& connection, int64_t session, const SessionEnd& end) {
+  json body = AnchorJson(end.last);
+  body["duration_seconds"] = end.duration_seconds;
+  body["reason"] = end.reason;
+  body["exit_status"] = end.exit_status;
+  CORDON_TRY(connection.Call("POST",
+                             "/api/v1/bastion/sessions/" + std::to_string(session) + "/end",
+                             {200}, body.dump()));
+  return Ok();
+}
+
+Result<RevokedList> FetchRevoked(Connection& connection) {
+  CORDON_ASSIGN_OR_RETURN(json j, connection.Call("GET", "/api/v1/bastion/krl", {200}));
+  RevokedList r;
+  for (const json& k : ArrayField(j, "key_ids")) {
+    if (k.is_string()) r.key_ids.push_back(k.get<std::string>());
+  }
+  for (const json& s : ArrayField(j, "serials")) {
+    if (s.is_number_unsigned()) r.serials.push_back(s.get<uint64_t>());
+  }
+  return r;
+}
+
+}  // namespace cordon::client

@@ -1,0 +1,68 @@
+#include "client/bastion_config.h"
+
+#include <utility>
+
+#include "core/file.h"
+#include "core/toml.h"  // the text is checked to be ASCII first
+
+namespace cordon::client {
+
+Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::string& file) {
+  int line = 1;
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\n') ++line;
+    if (b >= 0x80 || (b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) {
+      return Error(ErrorCode::kInvalidArgument,
+                   file + " line " + std::to_string(line) +
+                       ": only plain ASCII text is accepted in the configuration");
+    }
+  }
+  toml::parse_result parsed = toml::parse(text, file);
+  if (!parsed) {
+    return Error(ErrorCode::kInvalidArgument,
+                 file + " line " + std::to_string(parsed.error().source().begin.line) + ": " +
+                     std::string(parsed.error().description()));
+  }
+  BastionConfig c;
+  const std::pair<const char*, std::string*> keys[] = {
+      {"server", &c.server},         {"fingerprint", &c.fingerprint},
+      {"token_file", &c.token_file}, {"known_hosts", &c.known_hosts},
+      {"recordings", &c.recordings}, {"target_user", &c.target_user},
+      {"ssh", &c.ssh},               {"user_ca", &c.user_ca}};
+  for (const auto& [key, node] : parsed.table()) {
+    std::string* into = nullptr;
+    for (const auto& [name, field] : keys) {
+      if (key.str() == name) into = field;
+    }
+    const std::string where = file + " line " + std::to_string(node.source().begin.line);
+    if (!into) {
+      return Error(ErrorCode::kInvalidArgument,
+                   where + ": unknown key \"" + std::string(key.str()) + "\"",
+                   "known keys: server, fingerprint, token_file, known_hosts, recordings, "
+                   "target_user, ssh, user_ca");
+    }
+    const auto* s = node.as_string();
+    if (!s) {
+      return Error(ErrorCode::kInvalidArgument,
+                   where + ": " + std::string(key.str()) + " must be a string (in quotes)");
+    }
+    *into = s->get();
+  }
+  for (const auto& [name, field] : keys) {
+    if (field->empty() && std::string_view(name) != "fingerprint" &&
+        std::string_view(name) != "user_ca") {
+      return Error(ErrorCode::kInvalidArgument, file + ": " + name + " is missing",
+                   "docs/remote-maintenance.md shows a complete bastion configuration");
+    }
+  }
+  return c;
+}
+
+Result<BastionConfig> LoadBastionConfig(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 64 * 1024));
+  return ParseBastionConfig(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
+                            path);
+}
+
+}  // namespace cordon::client

@@ -1,0 +1,39 @@
+// Remote maintenance, the engineer's side: the targets the exchange knows,
+// and an SSH certificate for an open grant (the exchange is the CA; it signs
+// only inside the grant's approved window, docs/remote-maintenance.md).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "client/connection.h"
+#include "core/result.h"
+
+namespace cordon::client {
+
+struct Target {
+  std::string name, address, principal, organisation;
+  int64_t approvals = 1;
+};
+struct TargetList {
+  std::vector<Target> targets;
+  nlohmann::json answer;
+};
+Result<TargetList> ListTargets(Connection& connection);
+
+struct SshCertificate {
+  std::string certificate;  // "ssh-ed25519-cert-v01@openssh.com AAAA… key id"
+  int64_t serial = 0;
+  std::string key_id;
+  int64_t valid_before = 0;  // Unix seconds
+  std::string bastion;       // where to connect: [user@]host[:port], may be empty
+  nlohmann::json answer;
+};
+// `public_key_line`: the engineer's "ssh-ed25519 AAAA…" line (the private
+// half never leaves the machine).
+Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant_id,
+                                           const std::string& public_key_line);
+
+}  // namespace cordon::client
