@@ -1,1 +1,316 @@
 #include "recording/asciicast.h"
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace cordon::recording {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the sequence a lead byte starts (0: not a lead byte) and
+// the range its second byte must be in (Unicode Table 3-7): the narrower
+// ranges after E0, ED, F0 and F4 exclude overlongs, surrogates and code
+// points above U+10FFFF. Third and fourth bytes are always 80..BF.
+struct Lead {
+  size_t length;
+  uint8_t second_lo, second_hi;
+};
+
+Lead ClassifyLead(uint8_t b) {
+  if (b < 0x80) return {1, 0, 0};
+  if (b >= 0xC2 && b <= 0xDF) return {2, 0x80, 0xBF};
+  if (b == 0xE0) return {3, 0xA0, 0xBF};
+  if (b == 0xED) return {3, 0x80, 0x9F};
+  if (b >= 0xE1 && b <= 0xEF) return {3, 0x80, 0xBF};
+  if (b == 0xF0) return {4, 0x90, 0xBF};
+  if (b >= 0xF1 && b <= 0xF3) return {4, 0x80, 0xBF};
+  if (b == 0xF4) return {4, 0x80, 0x8F};
+  return {0, 0, 0};
+}
+
+enum class Scan { kValid, kInvalid, kIncomplete };
+
+// Whether a valid sequence starts at data[0]: kIncomplete when every byte
+// present fits but the data ends before the sequence does.
+Scan ScanSequence(ByteView data, size_t* length) {
+  const Lead lead = ClassifyLead(data[0]);
+  if (lead.length == 0) return Scan::kInvalid;
+  for (size_t k = 1; k < lead.length; ++k) {
+    if (k >= data.size()) return Scan::kIncomplete;
+    const uint8_t lo = k == 1 ? lead.second_lo : 0x80;
+    const uint8_t hi = k == 1 ? lead.second_hi : 0xBF;
+    if (data[k] < lo || data[k] > hi) return Scan::kInvalid;
+  }
+  *length = lead.length;
+  return Scan::kValid;
+}
+
+// Decodes `data` to valid UTF-8; with `keep_tail`, a trailing incomplete
+// sequence is left undecoded and its length returned in *tail.
+std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
+  std::string out;
+  out.reserve(data.size());
+  size_t i = 0;
+  *tail = 0;
+  while (i < data.size()) {
+    size_t n = 0;
+    switch (ScanSequence(data.subspan(i), &n)) {
+      case Scan::kValid:
+        out.append(reinterpret_cast<const char*>(data.data() + i), n);
+        i += n;
+        break;
+      case Scan::kIncomplete:
+        if (keep_tail) {
+          *tail = data.size() - i;
+          return out;
+        }
+        [[fallthrough]];
+      case Scan::kInvalid:
+        out.append(kReplacement);
+        ++i;
+        break;
+    }
+  }
+  return out;
+}
+
+Error LineError(uint64_t line, std::string_view what) {
+  return Error(ErrorCode::kMalformed, "line " + std::to_string(line) + ": " + std::string(what));
+}
+
+// "COLSxROWS" with both in 1..65535.
+bool ValidResize(std::string_view s) {
+  const size_t x = s.find('x');
+  if (x == std::string_view::npos) return false;
+  auto valid_number = [](std::string_view n) {
+    if (n.empty() || n.size() > 5 || n[0] == '0') return false;
+    unsigned v = 0;
+    for (char c : n) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + unsigned(c - '0');
+    }
+    return v <= 65535;
+  };
+  return valid_number(s.substr(0, x)) && valid_number(s.substr(x + 1));
+}
+
+}  // namespace
+
+std::string Utf8Carry::Feed(ByteView data) {
+  Bytes joined(carry_, carry_ + carry_len_);
+  joined.insert(joined.end(), data.begin(), data.end());
+  size_t tail = 0;
+  std::string out = Sanitize(joined, /*keep_tail=*/true, &tail);
+  // An incomplete sequence is at most 3 bytes (a 4-byte lead and two more).
+  carry_len_ = tail;
+  std::copy(joined.end() - static_cast<std::ptrdiff_t>(tail), joined.end(), carry_);
+  return out;
+}
+
+std::string Utf8Carry::Flush() {
+  std::string out;
+  for (size_t i = 0; i < carry_len_; ++i) out.append(kReplacement);
+  carry_len_ = 0;
+  return out;
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u == 0x7F) {
+      out.append("\\u00");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+std::string EncodeAsciicastHeader(const AsciicastHeader& header) {
+  std::string out = "{\"version\":2,\"width\":" + std::to_string(header.width) +
+                    ",\"height\":" + std::to_string(header.height) +
+                    ",\"timestamp\":" + std::to_string(header.timestamp);
+  if (header.title) {
+    size_t unused = 0;
+    out += ",\"title\":";
+    AppendJsonString(out, Sanitize(AsBytes(*header.title), false, &unused));
+  }
+  out += ",\"env\":{";
+  if (!header.term.empty()) {
+    size_t unused = 0;
+    out += "\"TERM\":";
+    AppendJsonString(out, Sanitize(AsBytes(header.term), false, &unused));
+  }
+  out += "}}\n";
+  return out;
+}
+
+std::string FormatEventTime(std::chrono::microseconds time) {
+  const int64_t us = std::max<int64_t>(time.count(), 0);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us / 1000000),
+                static_cast<long long>(us % 1000000));
+  return buf;
+}
+
+Result<std::unique_ptr<AsciicastWriter>> AsciicastWriter::Create(const AsciicastHeader& header,
+                                                                 ByteSink& out) {
+  if (header.width <= 0 || header.height <= 0 || header.width > 65535 || header.height > 65535) {
+    return Error(ErrorCode::kInvalidArgument, "asciicast: the terminal size must be 1..65535");
+  }
+  auto writer = std::make_unique<AsciicastWriter>(Token{}, out);
+  CORDON_TRY(out.Write(AsBytes(EncodeAsciicastHeader(header))));
+  return writer;
+}
+
+Status AsciicastWriter::WriteLine(std::chrono::microseconds time, EventType type,
+                                  std::string_view text) {
+  // Times never go backwards in a recording, whatever the caller's clock did.
+  time = std::max(time, last_time_);
+  last_time_ = time;
+  std::string line;
+  line.reserve(text.size() + 32);
+  line += '[';
+  line += FormatEventTime(time);
+  line += ", \"";
+  line.push_back(static_cast<char>(type));
+  line += "\", ";
+  AppendJsonString(line, text);
+  line += "]\n";
+  return out_.Write(AsBytes(line));
+}
+
+Status AsciicastWriter::Event(std::chrono::microseconds time, EventType type, ByteView data) {
+  if (closed_) return Error(ErrorCode::kInternal, "asciicast: event after Close()");
+  std::string text;
+  switch (type) {
+    case EventType::kOutput:
+      text = output_carry_.Feed(data);
+      break;
+    case EventType::kInput:
+      text = input_carry_.Feed(data);
+      break;
+    case EventType::kResize:
+    case EventType::kMarker: {
+      size_t unused = 0;
+      text = Sanitize(data, false, &unused);
+      break;
+    }
+  }
+  if (text.empty() && type != EventType::kMarker) return Ok();
+  return WriteLine(time, type, text);
+}
+
+Status AsciicastWriter::Close() {
+  if (closed_) return Ok();
+  closed_ = true;
+  if (std::string rest = output_carry_.Flush(); !rest.empty()) {
+    CORDON_TRY(WriteLine(last_time_, EventType::kOutput, rest));
+  }
+  if (std::string rest = input_carry_.Flush(); !rest.empty()) {
+    CORDON_TRY(WriteLine(last_time_, EventType::kInput, rest));
+  }
+  return Ok();
+}
+
+Result<std::unique_ptr<AsciicastReader>> AsciicastReader::Open(ByteSource& in) {
+  auto reader = std::make_unique<AsciicastReader>(Token{}, in);
+  CORDON_ASSIGN_OR_RETURN(auto line, reader->in_.ReadLine(kMaxAsciicastLine));
+  reader->line_ = 1;
+  if (!line) return Error(ErrorCode::kTruncated, "asciicast: empty input (no header line)");
+  const auto j = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return LineError(1, "the header is not valid JSON");
+  if (!j.is_object()) return LineError(1, "the header is not a JSON object");
+  auto int_field = [&](const char* name, bool required, int64_t lo, int64_t hi,
+                       int64_t* out) -> Status {
+    auto it = j.find(name);
+    if (it == j.end()) {
+      if (required) return LineError(1, std::string("the header has no \"") + name + "\"");
+      return Ok();
+    }
+    if (!it->is_number_integer() || it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
+      return LineError(1, std::string("the header's \"") + name + "\" must be an integer in " +
+                              std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    *out = it->get<int64_t>();
+    return Ok();
+  };
+  int64_t version = 0, width = 0, height = 0, timestamp = 0;
+  CORDON_TRY(int_field("version", true, 0, INT64_MAX, &version));
+  if (version != 2) {
+    return Error(ErrorCode::kUnsupported, "line 1: asciicast version " + std::to_string(version) +
+                                              " (only version 2 is read)");
+  }
+  CORDON_TRY(int_field("width", true, 1, 65535, &width));
+  CORDON_TRY(int_field("height", true, 1, 65535, &height));
+  CORDON_TRY(int_field("timestamp", false, 0, INT64_MAX, &timestamp));
+  AsciicastHeader& h = reader->header_;
+  h.width = static_cast<int>(width);
+  h.height = static_cast<int>(height);
+  h.timestamp = timestamp;
+  if (auto it = j.find("title"); it != j.end()) {
+    if (!it->is_string()) return LineError(1, "the header's \"title\" must be a string");
+    h.title = it->get<std::string>();
+  }
+  if (auto it = j.find("env"); it != j.end()) {
+    if (!it->is_object()) return LineError(1, "the header's \"env\" must be an object");
+    for (const auto& [key, value] : it->items()) {
+      if (!value.is_string()) return LineError(1, "the header's \"env\" values must be strings");
+      if (key == "TERM") h.term = value.get<std::string>();
+    }
+  }
+  return reader;
+}
+
+Result<std::optional<AsciicastEvent>> AsciicastReader::Next() {
+  bool missing_newline = false;
+  CORDON_ASSIGN_OR_RETURN(auto line, in_.ReadLine(kMaxAsciicastLine, &missing_newline));
+  if (!line) return std::optional<AsciicastEvent>();
+  ++line_;
+  if (missing_newline) return LineError(line_, "the last line has no newline (truncated?)");
+  const auto j = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return LineError(line_, "not valid JSON");
+  if (!j.is_array() || j.size() != 3) {
+    return LineError(line_, "an event must be an array [time, type, data]");
+  }
+  if (!j[0].is_number()) return LineError(line_, "the event time is not a number");
+  const double t = j[0].get<double>();
+  // 10^9 s (31 years) bounds the conversion to microseconds.
+  if (!std::isfinite(t) || t < 0 || t > 1e9) {
+    return LineError(line_, "the event time must be between 0 and 1e9 seconds");
+  }
+  AsciicastEvent event;
+  event.time = std::chrono::microseconds(std::llround(t * 1e6));
+  if (event.time < last_time_) return LineError(line_, "the event time goes backwards");
+  last_time_ = event.time;
+  if (!j[1].is_string() || j[1].get_ref<const std::string&>().size() != 1) {
+    return LineError(line_, "the event type must be \"o\", \"i\", \"r\" or \"m\"");
+  }
+  switch (const char c = j[1].get_ref<const std::string&>()[0]) {
+    case 'o':
+    case 'i':
+    case 'r':
+    case 'm':
+      event.type = static_cast<EventType>(c);
+      break;
+    default:
+      return LineError(line_, "the event type must be \"o\", \"i\", \"r\" or \"m\"");
+  }
+  if (!j[2].is_string()) return LineError(line_, "the event data is not a string");
+  event.data = j[2].get<std::string>();
+  if (event.type == EventType::kResize && !ValidResize(event.data)) {
+    return LineError(line_, "a resize event's data must be \"COLSxROWS\"");
+  }
+  return std::optional<AsciicastEvent>(std::move(event));
+}
+
+}  // namespace cordon::recording
