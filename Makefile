@@ -56,6 +56,7 @@ bench: build
 	@./bench/ledger_vs_sqlite.sh $(BUILD)/cordon
 	@./bench/exchange_vs_nginx.sh $(BUILD)/cordon
 	@./bench/package_check_vs_sha256sum.sh $(BUILD)/cordon
+	@./bench/ssh_sign_vs_ssh_keygen.sh $(BUILD)/cordon
 
 # clang-format on every file; clang-tidy on the .cc files changed since the
 # merge base with LINT_BASE (default main; see scripts/lint).

@@ -222,7 +222,7 @@ Result<CaKey> CaKey::Load(const std::string& path) {
   if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kRefused, path + ": not a regular file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    (void)std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Error(ErrorCode::kRefused,
                  path + ": the CA key is accessible by group or others (mode " + mode +
                      "); it must be readable by its owner only",
