@@ -233,8 +233,402 @@ def main():
     print(f"remote_maintenance: {checks} checks passed")
 
 
+
+# ---- the machines: two sshd on loopback ----
+
+def write(path, text, mode=0o644, owner=None, group=None):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    if owner or group:
+        shutil.chown(path, owner, group)
+
+
+class Sshd:
+    def __init__(self, name, port, config):
+        self.name, self.port = name, port
+        self.conf = os.path.join(R, f"{name}_sshd_config")
+        key = os.path.join(R, f"{name}_host_key")
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
+        self.host_key = open(key + ".pub").read().split()[:2]
+        write(self.conf, f"Port {port}\nListenAddress 127.0.0.1\nHostKey {key}\nPidFile none\n"
+              "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+              "PubkeyAuthentication yes\nLogLevel VERBOSE\n" + config, 0o600)
+        run(["/usr/sbin/sshd", "-t", "-f", self.conf])
+        self.log = os.path.join(T, f"{name}_sshd.log")
+        self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", self.conf],
+                                     stderr=open(self.log, "a"))
+        cleanups.append(self.stop)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            fail(f"{name} sshd did not start: " + open(self.log).read())
+
+    def known_host(self):
+        return f"[127.0.0.1]:{self.port} {self.host_key[0]} {self.host_key[1]}\n"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Engineer:
+    """A vendor engineer's laptop: an Ed25519 key, the bastion's host key."""
+
+    def __init__(self, name, bastion):
+        self.name = name
+        self.dir = os.path.join(T, "laptop-" + name)
+        os.makedirs(self.dir, mode=0o700)
+        self.key = os.path.join(self.dir, "id_ed25519")
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", self.key])
+        self.cert = self.key + "-cert.pub"
+        self.known = os.path.join(self.dir, "known_hosts")
+        write(self.known, bastion.known_host())
+        self.bastion = bastion
+
+    def ssh_args(self, *extra, cert=None, port=None, user=VENDOR_LOGIN):
+        return ["ssh", "-F", "none", "-i", self.key, "-o", f"CertificateFile={cert or self.cert}",
+                "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o",
+                f"UserKnownHostsFile={self.known}", "-o", "StrictHostKeyChecking=yes", "-o",
+                "BatchMode=yes", "-o", "ConnectTimeout=20", "-p", str(port or self.bastion.port),
+                *extra, f"{user}@127.0.0.1"]
+
+    def certify(self, grant, expect=0):
+        return remote(self.name, "ssh-cert", "--grant", str(grant), "-i", self.key + ".pub",
+                      expect=expect)
+
+    def session(self, typed, expect=0, timeout=90):
+        """An interactive session through the bastion; `typed` is what the
+        engineer types (the remote side gets a pty: ssh -tt)."""
+        return run(self.ssh_args("-tt"), expect=expect, input=typed.encode(), timeout=timeout)
+
+    def live(self):
+        """A session left open (stdin kept open) to be cut by the exchange."""
+        p = subprocess.Popen(self.ssh_args("-tt"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        cleanups.append(lambda: p.poll() is None and p.kill())
+        return p
+
+
+def wait_gone(proc, seconds, what):
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        fail(f"{what}: the live session was still open after {seconds} s")
+    ok()
+
+
+def ledger_events(action):
+    """The exchange's ledger entries of one action, as JSON."""
+    p = run([CORDON, "ledger", "show", "--ledger", os.path.join(D, "ledger"), "--json"])
+    out = []
+    for line in p.stdout.decode().splitlines():
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("action") == action:
+            out.append(e)
+    return out
+
+
+def recordings():
+    d = os.path.join(R, "recordings")
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".cast.age"))
+
+
+def decrypt(path):
+    p = run(["age", "-d", "-i", os.path.join(T, "ciso.key"), path], expect=None)
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def verify(path, expect=0):
+    return run([CORDON, "recording", "verify", path, "--ledger", os.path.join(D, "ledger")],
+               expect=expect)
+
+
+def unit0_size(path):
+    data = open(path, "rb").read(4096)
+    mac = data.index(b"\n--- ")
+    return data.index(b"\n", mac + 1) + 1 + 16  # the header, then the payload nonce
+
+
 def story():
-    pass  # filled in below
+    run(["age-keygen", "-o", os.path.join(T, "ciso.key")])
+    ciso = run(["age-keygen", "-y", os.path.join(T, "ciso.key")]).stdout.decode().strip()
+    bport, tport = free_port(), free_port()
+    write(os.path.join(T, "serve.toml"),
+          "[remote]\n"
+          f'bastion_address = "127.0.0.1:{bport}"\n'
+          'bastion_source_address = "127.0.0.1/32"\n'
+          f'recording_recipients = ["{ciso}"]\n')
+    set_clock(0)
+    EX.start(faked=not SANITIZED)
+
+    # People: the vendor's engineers, the hospital's approvers, one of the vendor's.
+    add_person("alice", "operator", "Vendor SA")
+    add_person("bob", "operator", "Vendor SA", ["--on-call"])
+    add_person("amelie", "approver", "CHU Exemple")
+    add_person("victor", "approver", "Vendor SA")
+    cordon("admin", "target", "add", "--data", D, "--name", "pacs01", "--address",
+           f"127.0.0.1:{tport}", "--principal", "pacs01", "--organisation", "CHU Exemple")
+    cordon("admin", "target", "add", "--data", D, "--name", "lab02", "--address",
+           f"127.0.0.1:{tport}", "--principal", "lab02", "--organisation", "CHU Exemple")
+
+    # The bastion's credential, CA keys and configuration, root-owned.
+    token = os.path.join(R, "bastion.token")
+    cordon("admin", "bastion", "add", "--data", D, "--name", "bastion01", "-o", token)
+    shutil.chown(token, "root", GROUP)
+    os.chmod(token, 0o640)
+    cas = json.loads(cordon("admin", "ca", "show", "--data", D, "--json").stdout)
+    write(os.path.join(R, "user-ca.pub"), "\n".join(cas["user"]) + "\n")
+    write(os.path.join(R, "egress-ca.pub"), "\n".join(cas["egress"]) + "\n")
+    os.makedirs(os.path.join(R, "recordings"), mode=0o700)
+    shutil.chown(os.path.join(R, "recordings"), VENDOR_LOGIN, "nogroup")
+    os.makedirs(os.path.join(R, "principals"), mode=0o755)
+    write(os.path.join(R, "principals", TARGET_USER), "pacs01\n")
+    target = Sshd("target", tport,
+                  f"AuthorizedKeysFile none\nTrustedUserCAKeys {R}/egress-ca.pub\n"
+                  f"AuthorizedPrincipalsFile {R}/principals/%u\nDisableForwarding yes\n"
+                  f"PermitTunnel no\nAllowUsers {TARGET_USER}\n")
+    write(os.path.join(R, "known_hosts"), target.known_host())
+    config = os.path.join(R, "bastion.toml")
+    write(config,
+          f'server = "{EX.url}"\nfingerprint = "{EX.fingerprint}"\ntoken_file = "{token}"\n'
+          f'known_hosts = "{R}/known_hosts"\nrecordings = "{R}/recordings"\n'
+          f'target_user = "{TARGET_USER}"\nuser_ca = "{R}/user-ca.pub"\nanchor_seconds = 1\n',
+          0o640, "root", GROUP)
+    krl = os.path.join(R, "vendor.krl")
+    run([CORDON, "bastion", "krl", "--config", config, "-o", krl])
+    bastion = Sshd("bastion", bport,
+                   f"AuthorizedKeysFile none\nTrustedUserCAKeys {R}/user-ca.pub\n"
+                   f"AuthorizedPrincipalsCommand {R}/cordon bastion principals --config {config}"
+                   " %u %i %s %f\n"
+                   f"AuthorizedPrincipalsCommandUser {AUTH_USER}\nRevokedKeys {krl}\n"
+                   "ExposeAuthInfo yes\n"
+                   f"ForceCommand {R}/cordon bastion session --config {config}\n"
+                   "DisableForwarding yes\nAllowTcpForwarding no\nAllowStreamLocalForwarding no\n"
+                   "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\nPermitUserRC no\n"
+                   f"AllowUsers {VENDOR_LOGIN}\n")
+    alice, bob = Engineer("alice", bastion), Engineer("bob", bastion)
+
+    # ---- no grant: no certificate, and no way in with another CA's ----
+    alice.certify(1, expect=None).returncode != 0 or fail("a certificate without any grant")
+    rogue = os.path.join(T, "rogue_ca")
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", rogue])
+    run(["ssh-keygen", "-q", "-s", rogue, "-I", "grant-1 account-1", "-n", "bastion", "-V",
+         "-5m:+1h", "-z", "1", alice.key + ".pub"])
+    alice.session("id\nexit\n", expect=255)
+
+    # ---- a grant: requested by the vendor, approved by the hospital only ----
+    g = remote("alice", "grant", "request", "--target", "pacs01", "--reason",
+               "ticket 4411: PACS export stuck", "--hours", "2", "--ticket", "T-4411",
+               json_out=True)["id"]
+    alice.certify(g, expect=None).returncode != 0 or fail("a certificate before approval")
+    remote("alice", "grant", "approve", str(g), expect=3)    # not an approver, and the requester
+    remote("victor", "grant", "approve", str(g), expect=3)   # the vendor's own approver
+    remote("amelie", "grant", "approve", str(g))
+    alice.certify(g)
+    listing = run(["ssh-keygen", "-L", "-f", alice.cert]).stdout.decode()
+    for want in ("Type: ssh-ed25519-cert-v01@openssh.com user certificate",
+                 f'Key ID: "grant-{g} account-', 'order=T-4411"', "Principals: \n                bastion",
+                 "Extensions: \n                permit-pty"):
+        want in listing or fail(f"ssh-keygen -L lacks {want!r}:\n{listing}")
+    for banned in ("permit-port-forwarding", "permit-agent-forwarding", "permit-X11-forwarding",
+                   "permit-user-rc"):
+        banned not in listing or fail(f"the certificate allows {banned}")
+    ok()
+
+    # ---- in: the command runs on the target, recorded ----
+    p = alice.session("echo $((6*7))-MARK\nseq 1 40000 | tail -1\nexit\n")
+    out = p.stdout.decode(errors="replace")
+    "42-MARK" in out and "40000" in out or fail("the session did not reach the target:\n" + out
+                                                + p.stderr.decode(errors="replace"))
+    recs = recordings()
+    len(recs) == 1 or fail(f"recordings: {recs}")
+    first = recs[0]
+    code, cast = decrypt(first)
+    code == 0 or fail("age cannot decrypt the recording")
+    lines = cast.splitlines()
+    header = json.loads(lines[0])
+    header.get("version") == 2 or fail(f"not asciicast v2: {lines[0]}")
+    events = [json.loads(l) for l in lines[1:]]
+    typed = "".join(e[2] for e in events if e[1] == "i")
+    shown = "".join(e[2] for e in events if e[1] == "o")
+    "echo $((6*7))-MARK" in typed or fail("the recording lacks what was typed")
+    "42-MARK" in shown and "40000" in shown or fail("the recording lacks the output")
+    os.path.getsize(first) > 3 * 65552 or fail("the recording is smaller than three chunks")
+    ok()
+    verify(first)
+    len(ledger_events("session.start")) == 1 or fail("no session.start in the ledger")
+    len(ledger_events("session.end")) == 1 or fail("no session.end in the ledger")
+
+    # ---- tampered recordings are refused ----
+    u0 = unit0_size(first)
+    data = open(first, "rb").read()
+    cases = {"boundary": data[:u0 + 65552], "mid-chunk": data[:u0 + 1000],
+             "appended": data + b"x", "flipped": data[:u0 + 70000] + bytes([data[u0 + 70000] ^ 1])
+             + data[u0 + 70001:]}
+    for name, body in cases.items():
+        bad = os.path.join(T, f"tampered-{name}.cast.age")
+        with open(bad, "wb") as f:
+            f.write(body)
+        verify(bad, expect=1)
+
+    # ---- the wrong target, a command, scp, sftp, a direct hop, forwarding ----
+    p = run(alice.ssh_args("-T") + ["lab02"], expect=None, input=b"")
+    p.returncode != 0 and b"refused" in p.stderr or fail("a command reached the bastion")
+    write(os.path.join(T, "f.txt"), "data\n")
+    p = run(["scp", "-O", "-F", "none", "-i", alice.key, "-o", f"CertificateFile={alice.cert}",
+             "-o", f"UserKnownHostsFile={alice.known}", "-o", "BatchMode=yes", "-P", str(bport),
+             os.path.join(T, "f.txt"), f"{VENDOR_LOGIN}@127.0.0.1:/tmp/cordon-scp-test"],
+            expect=None)
+    p.returncode != 0 or fail("scp went through")
+    os.path.exists("/tmp/cordon-scp-test") and fail("scp wrote a file on the bastion")
+    p = run(["sftp", "-F", "none", "-i", alice.key, "-o", f"CertificateFile={alice.cert}",
+             "-o", f"UserKnownHostsFile={alice.known}", "-o", "BatchMode=yes", "-P", str(bport),
+             f"{VENDOR_LOGIN}@127.0.0.1"], expect=None, input=b"ls\n")
+    p.returncode != 0 or fail("sftp went through")
+    run(alice.ssh_args("-T", port=tport, user=TARGET_USER) + ["id"], expect=255)  # only the egress CA
+    p = run(alice.ssh_args("-N", "-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:22"),
+            expect=None, timeout=30)
+    p.returncode == 255 or fail("a remote forward was accepted")
+    lport = free_port()
+    fwd = subprocess.Popen(alice.ssh_args("-N", "-L", f"{lport}:127.0.0.1:{tport}"),
+                           stderr=subprocess.DEVNULL)
+    cleanups.append(lambda: fwd.poll() is None and fwd.kill())
+    banner = b""
+    for _ in range(50):
+        try:
+            s = socket.create_connection(("127.0.0.1", lport), timeout=2)
+            s.settimeout(3)
+            try:
+                banner = s.recv(64)
+            except OSError:
+                pass
+            s.close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    fwd.kill()
+    fwd.wait()
+    not banner.startswith(b"SSH-") or fail("a local forward reached the target")
+    ok()
+
+    # ---- the principals command: only the serial the exchange issued ----
+    cert_listing = listing
+    serial = [l.split()[-1] for l in cert_listing.splitlines() if "Serial:" in l][0]
+    key_id = [l.split('"')[1] for l in cert_listing.splitlines() if "Key ID:" in l][0]
+    fpr = run(["ssh-keygen", "-lf", alice.key + ".pub"]).stdout.decode().split()[1]
+    asks = [R + "/cordon", "bastion", "principals", "--config", config, VENDOR_LOGIN, key_id]
+    run(asks + [serial, fpr]).stdout.decode().strip().endswith("bastion") or fail(
+        "the principals command refused a good certificate")
+    run(asks + [str(int(serial) + 1000), fpr]).stdout.strip() == b"" or fail(
+        "an unknown serial was accepted")
+    run(asks + [serial, "SHA256:" + "A" * 43]).stdout.strip() == b"" or fail(
+        "another key's fingerprint was accepted")
+
+    # ---- revocation: the live session is cut, the next login refused ----
+    live = alice.live()
+    time.sleep(3)
+    live.poll() is None or fail("the live session did not open: " + live.stderr.read().decode())
+    remote("amelie", "grant", "revoke", str(g))
+    wait_gone(live, 20, "revocation")
+    alice.session("id\nexit\n", expect=255)
+    run([CORDON, "bastion", "krl", "--config", config, "-o", krl])
+    b"REVOKED" in run(["ssh-keygen", "-Q", "-f", krl, alice.cert], expect=None).stdout or fail(
+        "the KRL does not revoke the revoked grant's certificate")
+
+    # ---- a killed bastion: the recording verifies up to its last anchor ----
+    g2 = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 4412",
+                "--hours", "2", json_out=True)["id"]
+    remote("amelie", "grant", "approve", str(g2))
+    alice.certify(g2)
+    before = set(recordings())
+    live = alice.live()
+    live.stdin.write(b"seq 1 30000\n")
+    live.stdin.flush()
+    time.sleep(4)  # several anchors (anchor_seconds = 1)
+    pids = run(["pgrep", "-u", VENDOR_LOGIN, "-f", "bastion session"], expect=None).stdout.split()
+    pids or fail("no bastion session process to kill")
+    for pid in pids:
+        os.kill(int(pid), signal.SIGKILL)
+    wait_gone(live, 20, "killed bastion")
+    killed = (set(recordings()) - before).pop()
+    p = verify(killed)
+    b"anchor" in p.stdout + p.stderr or fail("verify does not say the recording ends at an anchor")
+    u0 = unit0_size(killed)
+    cut = os.path.join(T, "killed-cut.cast.age")
+    with open(cut, "wb") as f:
+        f.write(open(killed, "rb").read()[:u0])
+    verify(cut, expect=1)
+
+    # ---- emergency cut-off of a whole vendor ----
+    live = alice.live()
+    time.sleep(3)
+    live.poll() is None or fail("the session before suspension did not open")
+    cordon("admin", "organisation", "suspend", "--data", D, "Vendor SA", "--reason",
+           "vendor compromised")
+    wait_gone(live, 20, "suspension")
+    alice.session("id\nexit\n", expect=255)
+    alerts = open(os.path.join(D, "alerts.jsonl")).read()
+    "suspend" in alerts or fail("no alert for the suspension")
+    cordon("admin", "organisation", "resume", "--data", D, "Vendor SA")
+    remote("victor", "organisation", "resume", "Vendor SA", expect=3)  # not the vendor's own
+    remote("amelie", "organisation", "resume", "Vendor SA")
+
+    if SANITIZED:
+        return  # libfaketime and AddressSanitizer do not run together
+    clock_story(alice, bob)
+
+
+def clock_story(alice, bob):
+    # ---- the window's end cuts a live session ----
+    g = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 4413",
+               "--hours", "1", json_out=True)["id"]
+    remote("amelie", "grant", "approve", str(g))
+    alice.certify(g)
+    live = alice.live()
+    time.sleep(3)
+    live.poll() is None or fail("the session before the window's end did not open")
+    set_clock(3700)
+    wait_gone(live, 20, "window end")
+    alice.session("id\nexit\n", expect=255)
+
+    # ---- break-glass: in at once, alerted, locked without countersignature ----
+    login("bob")
+    g = remote("bob", "grant", "break-glass", "--target", "pacs01", "--reason",
+               "PACS down at 3 am", "--hours", "1", json_out=True)["id"]
+    bob.certify(g)
+    p = bob.session("echo $((6*7))-GLASS\nexit\n")
+    b"42-GLASS" in p.stdout or fail("break-glass did not reach the target")
+    "break_glass" in open(os.path.join(D, "alerts.jsonl")).read() or fail("no break-glass alert")
+    EX.stop()
+    set_clock(3700 + 25 * 3600)
+    EX.start(faked=True)  # the sweep runs at start
+    users = json.loads(cordon("admin", "user", "list", "--data", D, "--json").stdout)
+    bobs = [u for u in users.get("users", users) if u.get("email", "").startswith("bob@")]
+    bobs and (bobs[0].get("locked") or bobs[0].get("status") != "active") or fail(
+        f"bob is not locked after an uncountersigned break-glass: {bobs}")
+    ok()
+
+    # ---- a dormant vendor account: no certificate after 90 days unused ----
+    set_clock(3700 + 25 * 3600 + 91 * 86400)
+    login("alice")
+    login("amelie")
+    g = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 5000",
+               "--hours", "1", json_out=True)["id"]
+    remote("amelie", "grant", "approve", str(g))
+    alice.certify(g, expect=None).returncode != 0 or fail("a dormant account got a certificate")
 
 
 if __name__ == "__main__":

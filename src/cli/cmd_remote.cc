@@ -612,6 +612,22 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
   auto sa = std::make_shared<SshArgs>();
   remote->add_subcommand("targets", "The systems you may ask SSH access to (remote maintenance).")
       ->callback([ra, exit_code] { *exit_code = Finish(Targets(*ra)); });
+  auto org = std::make_shared<std::string>();
+  CLI::App* organisation = remote->add_subcommand(
+      "organisation", "Organisations (remote maintenance): lift a vendor's suspension.");
+  organisation->require_subcommand(1);
+  CLI::App* resume = organisation->add_subcommand(
+      "resume",
+      "Lift a suspension an admin asked to resume (approvers of another organisation).");
+  resume->add_option("NAME", *org, "the organisation, e.g. \"Vendor SA\"")->required();
+  resume->callback([ra, org, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_TRY(client::ResumeOrganisation(c, *org));
+      std::cerr << "cordon remote: " << *org << " resumed\n";
+      return Ok();
+    }());
+  });
   CLI::App* ssh_cert = remote->add_subcommand(
       "ssh-cert",
       "An SSH certificate for an open grant on a target: the exchange signs your public key\n"

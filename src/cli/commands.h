@@ -19,5 +19,6 @@ void RegisterReportCommands(CLI::App& app, int* exit_code);     // report
 void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user add/list/...
 void RegisterServeCommands(CLI::App& app, int* exit_code);      // serve
 void RegisterRemoteCommands(CLI::App& app, int* exit_code);     // remote
+void RegisterBastionCommands(CLI::App& app, int* exit_code);    // bastion principals/session/krl
 
 }  // namespace cordon::cli

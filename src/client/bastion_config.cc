@@ -36,11 +36,20 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
       if (key.str() == name) into = field;
     }
     const std::string where = file + " line " + std::to_string(node.source().begin.line);
+    if (key.str() == "anchor_seconds") {
+      const auto* i = node.as_integer();
+      if (!i || i->get() < 1 || i->get() > 60) {
+        return Error(ErrorCode::kInvalidArgument,
+                     where + ": anchor_seconds must be a whole number from 1 to 60");
+      }
+      c.anchor_seconds = static_cast<int>(i->get());
+      continue;
+    }
     if (!into) {
       return Error(ErrorCode::kInvalidArgument,
                    where + ": unknown key \"" + std::string(key.str()) + "\"",
                    "known keys: server, fingerprint, token_file, known_hosts, recordings, "
-                   "target_user, ssh, user_ca");
+                   "target_user, ssh, user_ca, anchor_seconds");
     }
     const auto* s = node.as_string();
     if (!s) {

@@ -1,7 +1,7 @@
 // The bastion's configuration: one small TOML file, root-owned, that sshd's
 // two commands read (`cordon bastion principals`, `cordon bastion session`,
-// docs/remote-maintenance.md). Every key is a string; unknown keys are
-// refused (a misspelt key must not silently fall back to a default).
+// docs/remote-maintenance.md). Every key is a string but anchor_seconds
+// (1 to 60); unknown keys are refused (a misspelt key must not silently fall back to a default).
 #pragma once
 
 #include <string>
@@ -20,6 +20,9 @@ struct BastionConfig {
   std::string target_user = "cordon-maint";  // the account on the targets
   std::string ssh = "/usr/bin/ssh";          // the OpenSSH client run inside the pty
   std::string user_ca;      // the vendor CA's public key file (for the KRL)
+  // How often the recording's chain is anchored in the ledger (what a
+  // bastion killed mid-session can lose at most, with the unsealed chunk).
+  int anchor_seconds = 60;
 };
 
 // `file` names the text in messages. Refuses non-ASCII text, unknown keys,

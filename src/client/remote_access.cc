@@ -1,5 +1,7 @@
 #include "client/remote_access.h"
 
+#include <cctype>
+
 #include "client/answer.h"
 
 namespace cordon::client {
@@ -35,6 +37,23 @@ Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant
   }
   c.answer = std::move(j);
   return c;
+}
+
+Status ResumeOrganisation(Connection& connection, const std::string& name) {
+  // The name travels in the path: percent-encode all but unreserved bytes.
+  std::string path = "/api/v1/organisations/";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char ch : name) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      path += static_cast<char>(ch);
+    } else {
+      path += '%';
+      path += kHex[ch >> 4];
+      path += kHex[ch & 15];
+    }
+  }
+  CORDON_TRY(connection.Call("POST", path + "/resume", {200}, "{}"));
+  return Ok();
 }
 
 }  // namespace cordon::client

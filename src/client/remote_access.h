@@ -36,4 +36,8 @@ struct SshCertificate {
 Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant_id,
                                            const std::string& public_key_line);
 
+// An approver of another organisation lifts a suspension an admin asked to
+// resume (`cordon admin organisation resume` first).
+Status ResumeOrganisation(Connection& connection, const std::string& name);
+
 }  // namespace cordon::client

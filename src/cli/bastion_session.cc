@@ -1,0 +1,298 @@
+#include "cli/bastion_session.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <vector>
+
+#include "cli/common.h"
+#include "client/bastion.h"
+#include "client/bastion_config.h"
+#include "core/diagnostic.h"  // ExitCodeFor
+#include "core/file.h"
+#include "core/utc_time.h"
+#include "recording/pty_session.h"
+#include "recording/sealed_recording.h"
+#include "ssh/ca_key.h"
+#include "ssh/certificate.h"
+#include "ssh/krl.h"
+#include "ssh/public_key.h"
+
+namespace cordon::cli {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+// A session that cannot reach the exchange for this long is ended: a
+// revocation must not be outrun by cutting the bastion's network.
+constexpr std::chrono::seconds kUnreachableLimit{30};
+
+// The user sees these lines through ssh; sshd's log gets nothing from here.
+void Tell(const std::string& line) { std::cerr << "cordon: " << line << "\r\n" << std::flush; }
+
+Result<std::string> ReadToken(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(path, 4096));
+  std::string token(reinterpret_cast<const char*>(secret.data()), secret.size());
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  return token;
+}
+
+Result<client::Connection> ConnectMachine(const client::BastionConfig& config) {
+  CORDON_ASSIGN_OR_RETURN(std::string token, ReadToken(config.token_file));
+  client::ConnectOptions o;
+  o.url = config.server;
+  o.fingerprint = config.fingerprint;
+  o.timeout = std::chrono::seconds(10);
+  return client::Connection::OpenMachine(o, std::move(token));
+}
+
+// The certificate sshd accepted for this login, from the file ExposeAuthInfo
+// names in $SSH_USER_AUTH ("publickey TYPE BASE64" lines). The key id and
+// serial come from what sshd verified, never from anything the user sends.
+Result<ssh::Certificate> AcceptedCertificate() {
+  const char* path = std::getenv("SSH_USER_AUTH");
+  if (!path || !*path) {
+    return Error(ErrorCode::kRefused, "no $SSH_USER_AUTH: cannot tell which certificate was used",
+                 "the bastion's sshd needs `ExposeAuthInfo yes` (docs/remote-maintenance.md)");
+  }
+  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 64 * 1024));
+  std::string_view all(reinterpret_cast<const char*>(text.data()), text.size());
+  constexpr std::string_view kPrefix = "publickey ";
+  while (!all.empty()) {
+    const size_t end = all.find('\n');
+    std::string_view line = all.substr(0, end);
+    all = end == std::string_view::npos ? std::string_view() : all.substr(end + 1);
+    if (line.substr(0, kPrefix.size()) != kPrefix) continue;
+    line.remove_prefix(kPrefix.size());
+    if (line.substr(0, 33) != "ssh-ed25519-cert-v01@openssh.com ") continue;
+    return ssh::ParseCertificateLine(line);
+  }
+  return Error(ErrorCode::kRefused, "this login used no cordon certificate",
+               "log in with the certificate of `cordon remote ssh-cert`");
+}
+
+// $SSH_CLIENT is "ADDRESS PORT LOCALPORT".
+std::string ClientAddress() {
+  const char* c = std::getenv("SSH_CLIENT");
+  std::string s = c ? c : "";
+  return s.substr(0, s.find(' '));
+}
+
+struct HostPort {
+  std::string host, port = "22";
+};
+HostPort SplitAddress(const std::string& address) {
+  HostPort hp{address};
+  if (!address.empty() && address.front() == '[') {
+    const size_t close = address.find(']');
+    if (close != std::string::npos) {
+      hp.host = address.substr(1, close - 1);
+      if (close + 1 < address.size() && address[close + 1] == ':') {
+        hp.port = address.substr(close + 2);
+      }
+    }
+  } else if (const size_t colon = address.rfind(':');
+             colon != std::string::npos && address.find(':') == colon) {
+    hp.host = address.substr(0, colon);
+    hp.port = address.substr(colon + 1);
+  }
+  return hp;
+}
+
+// The ephemeral key and its two-minute certificate, for the ssh client
+// alone: a private directory removed when the session ends (the key was
+// never anywhere else, and its certificate is dead two minutes after it was
+// made, so a leftover after a kill opens nothing).
+class EgressKeyDir {
+ public:
+  static Result<EgressKeyDir> Create(const std::string& parent) {
+    std::string pattern = parent + "/.egress-XXXXXX";
+    if (!::mkdtemp(pattern.data())) {
+      return Error(ErrorCode::kIo, "cannot create a private directory in " + parent,
+                   "the recordings directory must be writable by the bastion's login account");
+    }
+    return EgressKeyDir(pattern);
+  }
+  EgressKeyDir(EgressKeyDir&& o) noexcept : dir_(std::move(o.dir_)) { o.dir_.clear(); }
+  EgressKeyDir& operator=(EgressKeyDir&&) = delete;
+  ~EgressKeyDir() {
+    if (dir_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string key() const { return dir_ + "/id_ed25519"; }
+  std::string certificate() const { return dir_ + "/id_ed25519-cert.pub"; }
+
+ private:
+  explicit EgressKeyDir(std::string dir) : dir_(std::move(dir)) {}
+  std::string dir_;
+};
+
+Status WriteText(const std::string& path, const std::string& text, mode_t mode) {
+  CORDON_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::Create(path, mode, Overwrite::kRefuse));
+  CORDON_TRY(f.Write(AsBytes(text)));
+  return f.Commit();
+}
+
+client::AnchorPoint PointOf(const recording::Anchor& a) {
+  return {a.chunks, a.bytes, a.head, a.header_sha256};
+}
+
+int Refuse(const Error& e) {
+  Tell(e.message() + (e.hint().empty() ? "" : " (" + e.hint() + ")"));
+  return ExitCodeFor(e);
+}
+
+}  // namespace
+
+int RunBastionSession(const BastionSessionArgs& args) {
+  // A command instead of a session: scp, sftp, `ssh bastion cmd`. Files go
+  // through the exchange as sealed packages; a target is named by the grant.
+  if (const char* original = std::getenv("SSH_ORIGINAL_COMMAND"); original && *original) {
+    return Refuse(Error(ErrorCode::kRefused,
+                        "commands, scp and sftp are refused here: only an interactive session "
+                        "to the grant's target",
+                        "files travel through the exchange as sealed packages (cordon remote "
+                        "push/pull); the target is the one your grant names"));
+  }
+  auto config = client::LoadBastionConfig(args.config);
+  if (!config.ok()) return Refuse(config.error());
+  auto cert = AcceptedCertificate();
+  if (!cert.ok()) return Refuse(cert.error());
+  auto c = ConnectMachine(*config);
+  if (!c.ok()) return Refuse(c.error());
+
+  // The egress key lives in this process and one private file for ssh.
+  const ssh::CaKey egress_key = ssh::CaKey::Generate();
+  auto start = client::StartSession(*c, cert->spec.key_id, cert->spec.serial, ClientAddress(),
+                                    egress_key.PublicKeyLine("cordon-bastion-egress"));
+  if (!start.ok()) return Refuse(start.error());
+  auto dir = EgressKeyDir::Create(config->recordings);
+  if (!dir.ok()) return Refuse(dir.error());
+  if (Status s = egress_key.Save(dir->key(), "cordon-bastion-egress"); !s.ok()) {
+    return Refuse(s.error());
+  }
+  if (Status s = WriteText(dir->certificate(), start->egress_certificate + "\n", 0600); !s.ok()) {
+    return Refuse(s.error());
+  }
+
+  // The recording exists, sealed and anchored, before the first byte flows.
+  const recording::TerminalSize size = recording::TerminalSizeOf(STDIN_FILENO);
+  recording::AsciicastHeader header;
+  header.width = size.columns;
+  header.height = size.rows;
+  header.timestamp = std::chrono::duration_cast<std::chrono::seconds>(
+                         Clock::now().time_since_epoch())
+                         .count();
+  if (const char* term = std::getenv("TERM")) header.term = term;
+  header.title = "session " + std::to_string(start->session) + " grant " +
+                 std::to_string(start->grant) + " target " + start->target.name;
+  const std::string path =
+      config->recordings + "/session-" + std::to_string(start->session) + ".cast.age";
+  auto rec = recording::SealedRecording::Create(path, start->recipients, header);
+  if (!rec.ok()) return Refuse(rec.error());
+  auto first = (*rec)->TakeAnchor();
+  if (!first.ok()) return Refuse(first.error());
+  if (auto a = client::AnchorSession(*c, start->session, PointOf(*first)); !a.ok()) {
+    return Refuse(a.error());
+  }
+
+  const HostPort target = SplitAddress(start->target.address);
+  recording::PtyOptions o;
+  o.argv = {config->ssh,
+            "-F", "none",  // the bastion account's own configuration plays no part
+            "-tt",
+            "-i", dir->key(),
+            "-o", "CertificateFile=" + dir->certificate(),
+            "-o", "IdentitiesOnly=yes",
+            "-o", "IdentityAgent=none",
+            "-o", "UserKnownHostsFile=" + config->known_hosts,
+            "-o", "GlobalKnownHostsFile=none",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes",
+            "-o", "ForwardAgent=no",
+            "-o", "ForwardX11=no",
+            "-o", "ClearAllForwardings=yes",
+            "-o", "LogLevel=ERROR",
+            "-p", target.port,
+            "-l", config->target_user,
+            target.host};
+  o.sink = rec->get();
+  o.deadline = Clock::from_time_t(start->closes_at);
+  o.anchor_interval = std::chrono::seconds(config->anchor_seconds);
+  auto last_reached = Clock::now();
+  o.live_check = [&]() -> std::optional<std::string> {
+    auto state = client::PollSession(*c, start->session);
+    if (!state.ok()) {
+      if (Clock::now() - last_reached > kUnreachableLimit) return "exchange_unreachable";
+      return std::nullopt;
+    }
+    last_reached = Clock::now();
+    if (!state->open) return state->reason.empty() ? "closed" : state->reason;
+    return std::nullopt;
+  };
+  o.on_anchor = [&]() -> Status {
+    CORDON_ASSIGN_OR_RETURN(recording::Anchor a, (*rec)->TakeAnchor());
+    // A failed anchor call is retried at the next one; a recording that
+    // cannot be made durable ends the session (TakeAnchor's error).
+    (void)client::AnchorSession(*c, start->session, PointOf(a));
+    return Ok();
+  };
+  Tell("session " + std::to_string(start->session) + " to " + start->target.name +
+       " (recorded), until " + FormatUtc(start->closes_at));
+  auto end = recording::RunInPty(o);
+  if (!end.ok()) return Refuse(end.error());
+  if (end->reason != "exit") Tell("session ended: " + end->reason);
+
+  client::SessionEnd e;
+  auto last = (*rec)->Finish();
+  if (last.ok()) e.last = PointOf(*last);
+  e.duration_seconds = std::chrono::duration_cast<std::chrono::seconds>(end->duration).count();
+  e.reason = end->reason;
+  e.exit_status = end->exit_status.value_or(-1);
+  if (Status s = client::EndSession(*c, start->session, e); !s.ok()) {
+    Tell("the end of the session could not be recorded: " + s.error().message());
+  }
+  if (!last.ok()) return Refuse(last.error());
+  if (end->exit_status) return *end->exit_status;
+  return end->reason == "exit" ? 0 : 255;
+}
+
+Status WriteBastionKrl(const std::string& config_path, const std::string& out) {
+  CORDON_ASSIGN_OR_RETURN(client::BastionConfig config, client::LoadBastionConfig(config_path));
+  if (config.user_ca.empty()) {
+    return Error(ErrorCode::kInvalidArgument, config_path + ": user_ca is missing",
+                 "point user_ca at the vendor CA's public key (`cordon admin ca show`)");
+  }
+  CORDON_ASSIGN_OR_RETURN(Bytes ca_text, ReadFileLimited(config.user_ca, 16 * 1024));
+  std::string ca_line(reinterpret_cast<const char*>(ca_text.data()), ca_text.size());
+  while (!ca_line.empty() && (ca_line.back() == '\n' || ca_line.back() == '\r')) ca_line.pop_back();
+  CORDON_ASSIGN_OR_RETURN(crypto::Ed25519PublicKey ca, ssh::ParsePublicKeyLine(ca_line));
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, ConnectMachine(config));
+  CORDON_ASSIGN_OR_RETURN(client::RevokedList list, client::FetchRevoked(c));
+  ssh::KrlSpec spec;
+  spec.ca_key = ca;
+  spec.serials = list.serials;
+  spec.key_ids = list.key_ids;
+  const auto now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count());
+  spec.version = now;
+  spec.generated_at = now;
+  spec.comment = "cordon bastion krl";
+  CORDON_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::Create(out, 0644));
+  CORDON_TRY(f.Write(AsBytes(ssh::WriteKrl(spec))));
+  CORDON_TRY(f.Commit());
+  std::cerr << "cordon bastion krl: " << out << ": " << list.key_ids.size() << " key ids, "
+            << list.serials.size() << " serials revoked\n";
+  return Ok();
+}
+
+}  // namespace cordon::cli
