@@ -19,5 +19,6 @@ void RegisterReportCommands(CLI::App& app, int* exit_code);     // report
 void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user add/list/...
 void RegisterServeCommands(CLI::App& app, int* exit_code);      // serve
 void RegisterRemoteCommands(CLI::App& app, int* exit_code);     // remote
+void RegisterRecordingCommands(CLI::App& app, int* exit_code);  // recording verify/play/cat
 
 }  // namespace cordon::cli

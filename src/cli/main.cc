@@ -31,6 +31,7 @@ int Run(int argc, char** argv) {
   cordon::cli::RegisterAdminCommands(app, &exit_code);
   cordon::cli::RegisterServeCommands(app, &exit_code);
   cordon::cli::RegisterRemoteCommands(app, &exit_code);
+  cordon::cli::RegisterRecordingCommands(app, &exit_code);
   cordon::cli::RegisterTestdataCommands(app, &exit_code);
   app.footer(
       "Exit codes: 0 success, 1 failure, 2 usage error, 3 verification failed\n"
