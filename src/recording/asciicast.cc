@@ -157,8 +157,8 @@ std::string EncodeAsciicastHeader(const AsciicastHeader& header) {
 std::string FormatEventTime(std::chrono::microseconds time) {
   const int64_t us = std::max<int64_t>(time.count(), 0);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us / 1000000),
-                static_cast<long long>(us % 1000000));
+  (void)std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us / 1000000),
+                      static_cast<long long>(us % 1000000));
   return buf;
 }
 

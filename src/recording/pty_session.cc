@@ -168,7 +168,7 @@ std::string HourMinuteUtc(Clock::time_point t) {
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
   char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M", &tm);
+  (void)std::strftime(buf, sizeof buf, "%H:%M", &tm);
   return buf;
 }
 
