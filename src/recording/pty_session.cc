@@ -391,11 +391,12 @@ void Relay::HangUp() {
   while (!child_.Reap(false)) {
     const auto left = std::chrono::ceil<milliseconds>(until - Steady::now()).count();
     if (left <= 0) break;
-    struct pollfd p[2] = {{master_, static_cast<short>(master_open_ ? POLLIN : 0), 0},
-                          {child_.pidfd(), POLLIN, 0}};
+    struct pollfd p[2] = {{master_open_ ? master_ : -1, POLLIN, 0}, {child_.pidfd(), POLLIN, 0}};
     const int timeout = child_.pidfd() >= 0 ? static_cast<int>(left) : 50;
     if (::poll(p, 2, std::min(timeout, static_cast<int>(left))) > 0 && p[0].revents) {
       ReadMaster();  // the command's last words are recorded too
+      // Bounded: at most one read (64 KiB) per 100 ms waits in memory.
+      FlushToUser(milliseconds(100));
     }
   }
   if (!child_.reaped()) {
