@@ -413,7 +413,9 @@ SessionEnd Relay::Run() {
   while (end_.reason.empty()) {
     const Clock::time_point now = o_.clock();
     if (g_stop_signal != 0) {
-      End("signal", ::strsignal(g_stop_signal));
+      // SIGHUP is the user's terminal hanging up (sshd closed it: the
+      // connection dropped); the others are someone stopping the bastion.
+      End(g_stop_signal == SIGHUP ? "client_gone" : "signal", ::strsignal(g_stop_signal));
       break;
     }
     HandleTimers(now);

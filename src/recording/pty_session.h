@@ -59,9 +59,10 @@ struct PtyOptions {
 
 struct SessionEnd {
   // "exit" (the command ended), "window_end", the live check's reason,
-  // "client_gone" (the user's side closed or failed), "signal" (SIGTERM,
-  // SIGINT, SIGHUP or SIGQUIT to this process), "recording_failed" (the
-  // sink or on_anchor failed: nothing goes unrecorded).
+  // "client_gone" (the user's side closed or failed, or SIGHUP: the SSH
+  // connection dropped), "signal" (SIGTERM, SIGINT or SIGQUIT to this
+  // process), "recording_failed" (the sink or on_anchor failed: nothing
+  // goes unrecorded).
   std::string reason;
   std::string detail;              // the error behind "recording_failed"/"client_gone"
   std::optional<int> exit_status;  // the command's exit code, if it exited
@@ -76,7 +77,7 @@ struct SessionEnd {
 // runs, every ending is a SessionEnd and the command has been reaped. The
 // user's terminal (if in_fd is one) is in raw mode during the session and
 // restored on every way out; SIGTERM/SIGINT/SIGHUP/SIGQUIT end the session
-// cleanly (reason "signal") instead of killing this process mid-raw-mode.
+// cleanly (see SessionEnd::reason) instead of killing this process mid-raw-mode.
 // The file status flags of in_fd and out_fd are restored too (they are made
 // non-blocking during the session so a slow side never stalls the timers).
 // Not thread-safe, not reentrant: one session per process at a time (it

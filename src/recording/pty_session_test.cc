@@ -276,6 +276,21 @@ TEST(PtySessionTest, TerminationSignalEndsCleanlyAndRestoresHandlers) {
   ExpectNoChildren();
 }
 
+TEST(PtySessionTest, HangUpOfTheUsersTerminalIsClientGone) {
+  UserSide user;
+  CaptureSink sink;
+  PtyOptions o = Options(user, sink, {"sleep", "1000"});
+  o.check_interval = milliseconds(20);
+  o.live_check = [] {
+    ::raise(SIGHUP);  // what the kernel sends when sshd closes the session's pty
+    return std::optional<std::string>();
+  };
+  auto end = RunInPty(o);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->reason, "client_gone");
+  ExpectNoChildren();
+}
+
 TEST(PtySessionTest, UserTerminalIsRawDuringTheSessionAndRestoredAfter) {
   int master = -1, slave = -1;
   struct winsize ws {};
