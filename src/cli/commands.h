@@ -20,5 +20,6 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user ad
 void RegisterServeCommands(CLI::App& app, int* exit_code);      // serve
 void RegisterRemoteCommands(CLI::App& app, int* exit_code);     // remote
 void RegisterBastionCommands(CLI::App& app, int* exit_code);    // bastion principals/session/krl
+void RegisterRecordingCommands(CLI::App& app, int* exit_code);  // recording verify/play/cat
 
 }  // namespace cordon::cli

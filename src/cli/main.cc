@@ -32,6 +32,7 @@ int Run(int argc, char** argv) {
   cordon::cli::RegisterServeCommands(app, &exit_code);
   cordon::cli::RegisterRemoteCommands(app, &exit_code);
   cordon::cli::RegisterBastionCommands(app, &exit_code);
+  cordon::cli::RegisterRecordingCommands(app, &exit_code);
   cordon::cli::RegisterTestdataCommands(app, &exit_code);
   app.footer(
       "Exit codes: 0 success, 1 failure, 2 usage error, 3 verification failed\n"

@@ -62,7 +62,8 @@ class Utf8Carry {
 };
 
 // Appends `text` (valid UTF-8) as a JSON string literal: quotes, `"` and
-// `\` escaped, control characters (U+0000–U+001F, U+007F) as \u00XX.
+// `\` escaped, \n \r \t in their short form, the other control characters
+// (U+0000–U+001F, U+007F) as \u00XX.
 void AppendJsonString(std::string& out, std::string_view text);
 
 // The header line, ending in '\n'.

@@ -226,8 +226,9 @@ Result<VerifyReport> VerifyRecording(ByteSource& in, const std::vector<Anchor>& 
     const std::string cut =
         boundary ? "at a chunk boundary, after chunk " + std::to_string(file.chunks - 1)
                  : "inside chunk " + std::to_string(file.chunks - 1);
-    std::string verified =
-        next == 0 ? "no anchor matches" : "anchors 1–" + std::to_string(next) + " match";
+    std::string verified = next == 0   ? std::string("no anchor matches")
+                           : next == 1 ? std::string("anchor 1 matches")
+                                       : "anchors 1–" + std::to_string(next) + " match";
     return Tampered("truncated " + cut + ": the file has " + std::to_string(file.bytes) +
                     " bytes, anchor " + std::to_string(anchors.size()) +
                     (ended ? " (the end)" : "") + " covers " + std::to_string(required.bytes) +
