@@ -147,6 +147,8 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kDefenderFailed, "defender_failed"},
       {AlertKind::kLedgerGap, "ledger_gap"},
       {AlertKind::kSecondFactorUnreadable, "second_factor_unreadable"},
+      {AlertKind::kOrganisationSuspended, "organisation_suspended"},
+      {AlertKind::kBreakGlassOverdue, "break_glass_overdue"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }
