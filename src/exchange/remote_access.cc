@@ -18,7 +18,7 @@ Error Refused(std::string m, std::string hint = {}) {
 }
 
 std::optional<int64_t> PositiveInt(std::string_view s) {
-  if (s.empty() || s.size() > 18 || s[0] == '0') return std::nullopt;
+  if (s.empty() || s.size() > 18 || s[0] < '1' || s[0] > '9') return std::nullopt;
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
