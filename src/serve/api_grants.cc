@@ -153,7 +153,9 @@ Response Api::Review(Call& call) {
   if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) {
     return Forbidden(*call.who, "approver, auditor or admin");
   }
-  auto review = exchange::AccessReview(options_.data_dir, call.now);
+  auto review =
+      exchange::AccessReview(options_.data_dir, call.now, options_.grants.countersign_seconds,
+                             options_.accounts.idle_account_seconds);
   if (!review.ok()) return Fail(review.error());
   const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
