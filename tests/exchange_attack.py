@@ -7,6 +7,10 @@ Usage: exchange_attack.py CORDON_BINARY SCRATCH_DIR
 """
 import base64, gzip, zlib, hashlib, hmac, http.client, json, os, shutil, signal, socket, ssl
 import struct, subprocess, sys, threading, time
+import datetime
+
+# Accounts end within a year (operators may not be given more, issue 16).
+ACCOUNT_END = (datetime.date.today() + datetime.timedelta(days=300)).isoformat()
 
 CORDON, T = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -123,7 +127,7 @@ class Person:
     def __init__(self, srv, name, role, *extra, log_in=True):
         self.srv, self.email = srv, f"{name}@lab42.example"
         token = run("admin", "user", "add", "--data", srv.data, "--name", f"{name.title()} Tester",
-                    "--email", self.email, "--role", role, "--expires", "2099-12-31",
+                    "--email", self.email, "--role", role, "--expires", ACCOUNT_END,
                     *extra).stdout.strip()
         st, j = srv.request("POST", "/api/v1/enrol/begin", body={"token": token})
         check(st == 200, f"enrol begin {name}: {st} {j}")
@@ -275,7 +279,7 @@ def main():
 
     # ---- F1: a disabled account never comes back through its enrolment ----
     token = run("admin", "user", "add", "--data", D, "--name", "Eve Leaver", "--email",
-                "eve@vendor.example", "--role", "operator", "--expires", "2099-12-31").stdout.strip()
+                "eve@vendor.example", "--role", "operator", "--expires", ACCOUNT_END).stdout.strip()
     st, j = srv.request("POST", "/api/v1/enrol/begin", body={"token": token})
     check(st == 200, "enrol begin before disable")
     run("admin", "user", "disable", "--data", D, "eve@vendor.example")

@@ -76,7 +76,7 @@ enrol() {  # enrol NAME ROLE
   local bind=()
   [ "$2" = recipient ] && bind=(--recipient "$recipient")  # sees packages sealed to it
   token=$($CORDON admin user add --data "$D" --name "$1 Person" --email "$1@lab42.example" \
-    --role "$2" --expires 2099-12-31 "${bind[@]}" 2>/dev/null)
+    --role "$2" --expires "$(date -u -d '+300 days' +%F)" "${bind[@]}" 2>/dev/null)
   export XDG_CONFIG_HOME="$T/cfg-$1"
   expect_code 0 $CORDON remote --server "$url" --fingerprint "$fp" --json enrol --token "$token"
   secret[$1]=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["secret"])' "$T/.out")

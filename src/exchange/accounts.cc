@@ -22,8 +22,9 @@ namespace {
 constexpr const char* kAccountColumns =
     "users.id, users.name, users.email, users.role, users.status, users.expires_at, "
     "users.locked_until, users.last_login_at, users.last_login_ip, users.last_activity_at, "
-    "users.allowed_ips, users.hard_locked";
-constexpr int kAccountColumnCount = 12;
+    "users.allowed_ips, users.hard_locked, users.organisation, users.on_call, "
+    "users.created_at, users.last_used_at, users.unlocked_at, users.locked_reason";
+constexpr int kAccountColumnCount = 18;
 
 const Role kRoles[] = {Role::kOperator, Role::kApprover, Role::kRecipient, Role::kAuditor,
                        Role::kAdmin};
@@ -57,6 +58,12 @@ Result<Account> ReadAccount(const Statement& s) {
   a.last_activity_at = s.Int(9);
   a.allowed_ips = s.Text(10);
   a.hard_locked = s.Int(11) != 0;
+  a.organisation = s.Text(12);
+  a.on_call = s.Int(13) != 0;
+  a.created_at = s.Int(14);
+  if (!s.IsNull(15)) a.last_used_at = s.Int(15);
+  a.unlocked_at = s.Int(16);
+  a.locked_reason = s.Text(17);
   return a;
 }
 
@@ -145,6 +152,8 @@ std::string_view LoginOutcomeName(LoginOutcome o) {
       return "ip_not_allowed";
     case LoginOutcome::kCodeReused:
       return "code_reused";
+    case LoginOutcome::kLockedForReason:
+      return "locked_for_reason";
   }
   return "";
 }
@@ -394,6 +403,10 @@ Status Accounts::MayUse(const Account& a, int64_t now, Use use, LoginOutcome* ou
   if (now >= a.expires_at) {
     return refuse(LoginOutcome::kExpired, "this account has expired", "an admin can extend it");
   }
+  if (!a.locked_reason.empty()) {
+    return refuse(LoginOutcome::kLockedForReason, "this account is locked: " + a.locked_reason,
+                  "ask an admin to unlock it (cordon admin user unlock)");
+  }
   if (use == Use::kNewLogin && a.hard_locked) {
     return refuse(LoginOutcome::kLocked,
                   "this account is locked after too many failed logins in a row",
@@ -408,6 +421,75 @@ Status Accounts::MayUse(const Account& a, int64_t now, Use use, LoginOutcome* ou
                   "an admin sets its addresses (cordon admin user allow-ips)");
   }
   return Ok();
+}
+
+bool IsVendorAccount(const Account& a) {
+  return a.role == Role::kOperator && !a.organisation.empty();
+}
+
+bool Dormant(const Account& a, int64_t now, int64_t idle_seconds) {
+  if (!IsVendorAccount(a)) return false;
+  const int64_t since = std::max({a.last_used_at.value_or(0), a.created_at, a.unlocked_at});
+  return now - since >= idle_seconds;
+}
+
+Status Accounts::MayUseRemotely(const Account& a, int64_t now) const {
+  auto refuse = [](std::string message, std::string hint) {
+    return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
+  };
+  if (a.status != AccountStatus::kActive) {
+    return refuse("the account is " + std::string(AccountStatusName(a.status)),
+                  "an admin can re-enable it");
+  }
+  if (now >= a.expires_at) return refuse("the account has expired", "an admin can extend it");
+  if (!a.locked_reason.empty()) {
+    return refuse("the account is locked: " + a.locked_reason,
+                  "ask an admin to unlock it (cordon admin user unlock)");
+  }
+  if (a.hard_locked) {
+    return refuse("the account is locked after too many failed logins in a row",
+                  "ask an admin to unlock it (cordon admin user unlock)");
+  }
+  if (Dormant(a, now, policy_.idle_account_seconds)) {
+    return refuse("the account is dormant: unused for " +
+                      std::to_string(policy_.idle_account_seconds / 86400) + " days",
+                  "ask an admin to re-open it (cordon admin user unlock)");
+  }
+  return Ok();
+}
+
+Status Accounts::SetOrganisation(std::string_view email, std::string_view organisation,
+                                 bool on_call) {
+  if (organisation.size() > 128) {
+    return Error(ErrorCode::kInvalidArgument, "an organisation name has at most 128 characters");
+  }
+  for (char c : organisation) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return Error(ErrorCode::kInvalidArgument, "an organisation name is printable text");
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u, db_.Prepare("UPDATE users SET organisation = ?, on_call = ? WHERE id = ?"));
+  return u.Bind(1, organisation).Bind(2, on_call ? 1 : 0).Bind(3, a.id).Run();
+}
+
+Status Accounts::MarkUsed(int64_t account_id, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u, db_.Prepare("UPDATE users SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) "
+                               "WHERE id = ?"));
+  return u.Bind(1, now).Bind(2, account_id).Run();
+}
+
+Status Accounts::LockFor(int64_t account_id, std::string_view reason) {
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE users SET locked_reason = ? WHERE id = ? AND "
+                                      "locked_reason = ''"));
+  CORDON_TRY(u.Bind(1, reason).Bind(2, account_id).Run());
+  CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM sessions WHERE user_id = ?"));
+  CORDON_TRY(d.Bind(1, account_id).Run());
+  return tx.Commit();
 }
 
 Status Accounts::RecordLogin(int64_t account_id, int64_t now, std::string_view ip,
@@ -687,7 +769,8 @@ Status Accounts::Unlock(std::string_view email, int64_t now) {
   CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET failed_logins = 0, locked_until = 0, "
-                                      "hard_locked = 0, last_activity_at = ? WHERE id = ?"));
+                                      "hard_locked = 0, locked_reason = '', last_activity_at = ?1, "
+                                      "unlocked_at = ?1 WHERE id = ?2"));
   CORDON_TRY(u.Bind(1, now).Bind(2, a.id).Run());
   CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM login_delays WHERE user_id = ?"));
   return d.Bind(1, a.id).Run();

@@ -43,7 +43,8 @@ enum class LoginOutcome {
   kNotEnrolled,
   kIdleLocked,
   kIpNotAllowed,
-  kCodeReused,  // the TOTP step was spent by a racing login
+  kCodeReused,       // the TOTP step was spent by a racing login
+  kLockedForReason,  // locked by the exchange (break-glass not countersigned)
 };
 std::string_view LoginOutcomeName(LoginOutcome outcome);
 
@@ -82,7 +83,26 @@ struct Account {
   std::string last_login_ip;
   int64_t last_activity_at = 0;
   std::string allowed_ips;  // comma-separated CIDR blocks; empty: any address
+  // The organisation the person works for ("" = the exchange's own, the
+  // single-organisation default). Approvers decide only on grants whose
+  // subject (a target, a package) is of their organisation; an operator of
+  // a non-empty organisation is a vendor's account.
+  std::string organisation;
+  bool on_call = false;  // may break the glass on a target
+  int64_t created_at = 0;
+  std::optional<int64_t> last_used_at;  // last certificate issued or session started
+  int64_t unlocked_at = 0;              // last admin unlock (dormancy restarts there)
+  // Set when the exchange locked the account for a reason only an admin
+  // lifts (a break-glass grant not countersigned within 24 h); "" = not.
+  std::string locked_reason;
 };
+
+// An operator of another organisation: the accounts the dormancy lock
+// (90 days without *use*) applies to.
+bool IsVendorAccount(const Account& a);
+// Whether a vendor account went unused for `idle_seconds` (counted from its
+// last use, its creation or its last admin unlock, whichever is later).
+bool Dormant(const Account& a, int64_t now, int64_t idle_seconds);
 
 // "10.1.0.0/16,2001:db8::/32" normalized (each block checked, host bits
 // cleared), or kInvalidArgument naming the bad block. An empty list clears.
@@ -179,7 +199,22 @@ class Accounts {
   Result<Account> Find(std::string_view email);
   Result<Account> Get(int64_t id);
   Result<std::vector<Account>> List();
-  Status Unlock(std::string_view email, int64_t now);  // also lifts the idle lock
+  // Also lifts the idle lock, the dormancy lock and a locked_reason: re-opening
+  // an account is an admin's act (cordon admin user unlock).
+  Status Unlock(std::string_view email, int64_t now);
+  // The organisation and the on-call flag (cordon admin user add
+  // --organisation, --on-call).
+  Status SetOrganisation(std::string_view email, std::string_view organisation, bool on_call);
+  // A use of the account (an SSH certificate issued, a session started):
+  // what the dormancy lock counts from.
+  Status MarkUsed(int64_t account_id, int64_t now);
+  // Locks the account with a reason (kept if it is locked already) and ends
+  // its web sessions.
+  Status LockFor(int64_t account_id, std::string_view reason);
+  // Whether the account may use remote access now (an SSH certificate, a
+  // login at the bastion, a session): active, not expired, not locked, not
+  // dormant. kRefused saying why.
+  Status MayUseRemotely(const Account& a, int64_t now) const;
   Status Extend(std::string_view email, int64_t expires_at);
   // Ends its sessions and revokes a pending enrolment at once: a disabled
   // account can never come back through an old enrolment token (F1).

@@ -423,7 +423,7 @@ TEST_F(AccountsTest, ASchemaTwoDatabaseUpgradesAndItsTotpStillVerifies) {
   {
     auto db = OpenExchangeDb(dir_.string());  // any opener migrates
     ASSERT_TRUE(db.ok()) << db.error().message();
-    EXPECT_EQ(*db->UserVersion(), 3);
+    EXPECT_EQ(*db->UserVersion(), kSchemaVersion);
     auto kept = db->Prepare("SELECT totp_secret FROM users WHERE email = 'other@lab42.example'");
     ASSERT_TRUE(kept.ok() && kept->Step().value());
     EXPECT_EQ(kept->Blob(0), lost);

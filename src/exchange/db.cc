@@ -161,6 +161,93 @@ CREATE TABLE IF NOT EXISTS served_reviews(
 )sql",
 };
 
+// 3 -> 4: vendor remote maintenance (issue 16). Organisations on accounts,
+// packages and targets ('' = the single-organisation default: approvers
+// there decide as before); SSH targets and grants on them (package column
+// "target:<name>", N-of-M approvals in grant_approvals); the SSH
+// certificates the exchange issued (serials never reused: INTEGER PRIMARY
+// KEY AUTOINCREMENT); the bastions' machine credentials; the recorded
+// sessions (remote_sessions: "sessions" are the web sessions); suspended
+// organisations. users.last_used_at is the last *use* of a vendor account
+// (a certificate issued, a session started), users.unlocked_at the last
+// admin unlock (dormancy counts from the later of the two, or from the
+// account's creation), users.locked_reason a lock only an admin lifts
+// (a break-glass grant not countersigned in time).
+// The columns are added only where missing (a database set back to an older
+// version by hand, as a test of the 2 -> 3 migration does, still migrates).
+constexpr struct {
+  const char* table;
+  const char* column;
+  const char* definition;
+} kColumns3To4[] = {
+    {"users", "organisation", "TEXT NOT NULL DEFAULT ''"},
+    {"users", "on_call", "INTEGER NOT NULL DEFAULT 0"},
+    {"users", "last_used_at", "INTEGER"},
+    {"users", "unlocked_at", "INTEGER NOT NULL DEFAULT 0"},
+    {"users", "locked_reason", "TEXT NOT NULL DEFAULT ''"},
+    {"packages", "organisation", "TEXT NOT NULL DEFAULT ''"},
+    {"grants", "ticket", "TEXT"},
+};
+constexpr const char* kMigration3To4 = R"sql(
+CREATE TABLE IF NOT EXISTS targets(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  address TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  organisation TEXT NOT NULL DEFAULT '',
+  approvals INTEGER NOT NULL DEFAULT 1 CHECK (approvals >= 1),
+  created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS grant_approvals(
+  grant_id INTEGER NOT NULL REFERENCES grants(id),
+  approver_id INTEGER NOT NULL REFERENCES users(id),
+  at INTEGER NOT NULL,
+  PRIMARY KEY (grant_id, approver_id));
+CREATE TABLE IF NOT EXISTS organisations(
+  name TEXT PRIMARY KEY,
+  suspended_at INTEGER,
+  suspended_reason TEXT NOT NULL DEFAULT '',
+  resume_requested_at INTEGER,
+  suspension_alerted INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS ssh_certificates(
+  serial INTEGER PRIMARY KEY AUTOINCREMENT,
+  grant_id INTEGER NOT NULL REFERENCES grants(id),
+  account_id INTEGER NOT NULL REFERENCES users(id),
+  fingerprint TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  valid_after INTEGER NOT NULL,
+  valid_before INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('user','egress')),
+  revoked_at INTEGER);
+CREATE INDEX IF NOT EXISTS ssh_certificates_by_grant ON ssh_certificates(grant_id);
+CREATE TABLE IF NOT EXISTS machines(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL DEFAULT 'bastion',
+  token_hash BLOB NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER);
+CREATE TABLE IF NOT EXISTS remote_sessions(
+  id INTEGER PRIMARY KEY,
+  grant_id INTEGER NOT NULL REFERENCES grants(id),
+  account_id INTEGER NOT NULL REFERENCES users(id),
+  target TEXT NOT NULL,
+  machine_id INTEGER REFERENCES machines(id),
+  certificate_serial INTEGER NOT NULL,
+  egress_serial INTEGER,
+  client TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  end_reason TEXT,
+  exit_status INTEGER,
+  chunks INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  head TEXT NOT NULL DEFAULT '',
+  header_sha256 TEXT NOT NULL DEFAULT '',
+  last_anchor_at INTEGER);
+CREATE INDEX IF NOT EXISTS remote_sessions_by_account ON remote_sessions(account_id);
+)sql";
+
 // 2 -> 3: every TOTP secret sealed again with its account's id as associated
 // data, so that a sealed secret copied to another row does not open there.
 // A secret that does not open with DIR/secrets.key (another key, or none)
@@ -190,9 +277,27 @@ Status BindTotpSecretsToTheirAccounts(Db& db, const std::string& data_dir) {
   return Ok();
 }
 
+Status MigrateTo4(Db& db) {
+  for (const auto& c : kColumns3To4) {
+    // Constant table names only (never input): PRAGMA takes no parameters.
+    CORDON_ASSIGN_OR_RETURN(Statement q,
+                            db.Prepare(std::string("SELECT 1 FROM pragma_table_info('") + c.table +
+                                       "') WHERE name = ?"));
+    q.Bind(1, std::string_view(c.column));
+    CORDON_ASSIGN_OR_RETURN(bool present, q.Step());
+    q.Reset();
+    if (present) continue;
+    const std::string add =
+        std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " + c.definition;
+    CORDON_TRY(db.Exec(add.c_str()));
+  }
+  return db.Exec(kMigration3To4);
+}
+
 // Takes the schema from `version` to version + 1 (version >= 1).
 Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 2) return BindTotpSecretsToTheirAccounts(db, data_dir);
+  if (version == 3) return MigrateTo4(db);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

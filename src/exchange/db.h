@@ -109,7 +109,8 @@ class Transaction {
 
 // The schema's version (PRAGMA user_version) after OpenExchangeDb.
 // 3: TOTP secrets are sealed bound to their account (exchange/totp_secrets.h).
-inline constexpr int kSchemaVersion = 3;
+// 4: organisations, SSH targets, certificates, bastions, remote sessions.
+inline constexpr int kSchemaVersion = 4;
 
 // DIR/exchange.db (DIR made 0700, and forced to 0700 if it exists: it holds
 // password hashes and login history) with every table of the exchange

@@ -5,7 +5,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, requester_id, package, reason, status, requested_at, start_at, duration, approver_id, "
-    "opens_at, closes_at, break_glass, reviewed_by";
+    "opens_at, closes_at, break_glass, reviewed_by, ticket";
 
 std::optional<int64_t> OptInt(const Statement& s, int c) {
   return s.IsNull(c) ? std::nullopt : std::optional<int64_t>(s.Int(c));
@@ -26,6 +26,7 @@ Grant ReadGrant(const Statement& s) {
   g.closes_at = OptInt(s, 10);
   g.break_glass = s.Int(11) != 0;
   g.reviewed_by = OptInt(s, 12);
+  if (!s.IsNull(13)) g.ticket = s.Text(13);
   return g;
 }
 
@@ -52,6 +53,74 @@ Status CheckRequest(std::string_view package, std::string_view reason, int64_t d
 }
 
 }  // namespace
+
+Status CheckTicket(std::string_view ticket) {
+  bool ok = !ticket.empty() && ticket.size() <= 64;
+  for (char c : ticket) ok = ok && c > 0x20 && c < 0x7F && c != '"' && c != '\\';
+  if (!ok) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "ticket: 1 to 64 printable ASCII characters, without spaces, quotes or "
+                 "backslashes",
+                 "e.g. CHG-2027-0117 or PO/4521");
+  }
+  return Ok();
+}
+
+Status Grants::LoadApprovals(Grant& g) {
+  g.approvals.clear();
+  if (g.target().empty()) return Ok();
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare("SELECT approver_id FROM grant_approvals WHERE grant_id = ? ORDER BY at, rowid"));
+  q.Bind(1, g.id);
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Ok();
+    g.approvals.push_back(q.Int(0));
+  }
+}
+
+Result<std::string> Grants::SubjectOrganisation(const Grant& g) {
+  std::string sql;
+  std::string key;
+  if (!g.target().empty()) {
+    sql = "SELECT organisation FROM targets WHERE name = ?";
+    key = std::string(g.target());
+  } else if (g.package.substr(0, kRoleGrantPrefix.size()) == kRoleGrantPrefix) {
+    sql = "SELECT organisation FROM users WHERE id = ?";
+  } else {
+    sql = "SELECT organisation FROM packages WHERE id = ?";
+    key = g.package;
+  }
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
+  if (key.empty()) {
+    q.Bind(1, g.requester_id);
+  } else {
+    q.Bind(1, key);
+  }
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    // A target removed since: nobody decides on a grant for nothing.
+    if (!g.target().empty()) {
+      return Error(ErrorCode::kNotFound, "the target " + std::string(g.target()) + " is gone");
+    }
+    return std::string();
+  }
+  return q.Text(0);
+}
+
+Status Grants::MayDecide(const Account& approver, const Grant& g) {
+  CORDON_ASSIGN_OR_RETURN(std::string org, SubjectOrganisation(g));
+  if (org != approver.organisation) {
+    auto name = [](const std::string& o) {
+      return o.empty() ? std::string("the exchange's own organisation") : "\"" + o + "\"";
+    };
+    return Refused("grant " + std::to_string(g.id) + " is on a subject of " + name(org) +
+                       "; you approve for " + name(approver.organisation),
+                   "an approver of " + name(org) + " decides");
+  }
+  return Ok();
+}
 
 Status Grants::Recorded(const GrantEvent& record, int64_t grant_id) {
   return record ? record(grant_id) : Status(Ok());
@@ -117,6 +186,52 @@ Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, i
   }
   if (g.status != "requested")
     return Refused("grant " + std::to_string(grant_id) + " is already " + g.status);
+  CORDON_TRY(MayDecide(approver, g));
+  // N of M on a target: each approval is kept (and recorded); the grant
+  // opens with the N-th distinct one.
+  int needed = 1;
+  if (!g.target().empty()) {
+    CORDON_ASSIGN_OR_RETURN(Target t, Targets(db_).Get(g.target()));
+    needed = t.approvals;
+  }
+  if (approve && needed > 1) {
+    for (int64_t earlier : g.approvals) {
+      if (earlier == approver.id) {
+        return Refused("you approved grant " + std::to_string(grant_id) + " already",
+                       "it needs " + std::to_string(needed) + " different approvers");
+      }
+      CORDON_ASSIGN_OR_RETURN(Account other, [&]() -> Result<Account> {
+        CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
+        who.Bind(1, earlier);
+        CORDON_TRY(who.Step());
+        Account a;
+        a.name = who.Text(0);
+        return a;
+      }());
+      if (SameName(other.name, approver.name)) {
+        return Refused("an approver with your name approved grant " + std::to_string(grant_id) +
+                           " already: one person counts once",
+                       "it needs " + std::to_string(needed) + " different approvers");
+      }
+    }
+  }
+  if (!g.target().empty() && approve) {
+    CORDON_ASSIGN_OR_RETURN(Statement a,
+                            db_.Prepare("INSERT INTO grant_approvals(grant_id, approver_id, at) "
+                                        "VALUES (?, ?, ?)"));
+    CORDON_TRY(a.Bind(1, grant_id).Bind(2, approver.id).Bind(3, now).Run());
+    if (static_cast<int>(g.approvals.size()) + 1 < needed) {
+      // Not yet: the grant stays requested, the approval is evidence.
+      CORDON_ASSIGN_OR_RETURN(
+          Statement u, db_.Prepare("UPDATE grants SET approver_id = ? WHERE id = ? AND status = "
+                                   "'requested'"));
+      CORDON_TRY(u.Bind(1, approver.id).Bind(2, grant_id).Run());
+      if (db_.Changes() != 1)
+        return Refused("grant " + std::to_string(grant_id) + " was decided meanwhile");
+      CORDON_TRY(Recorded(record, grant_id));
+      return tx.Commit();
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare("UPDATE grants SET status = ?, approver_id = ?, decided_at = ?, "
@@ -147,7 +262,8 @@ Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now,
                       const GrantEvent& record) {
   if (approver.role != Role::kApprover) return Refused("only an approver revokes grants");
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  if (auto g = Get(grant_id); !g.ok()) return g.error();  // unknown: kNotFound
+  CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));  // unknown: kNotFound
+  CORDON_TRY(MayDecide(approver, g));
   CORDON_ASSIGN_OR_RETURN(
       Statement s, db_.Prepare("UPDATE grants SET status = 'revoked', closes_at = MIN(COALESCE("
                                "closes_at, ?), ?), decided_at = ? WHERE id = ? AND status IN "
@@ -193,6 +309,7 @@ Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now,
   if (!g.break_glass)
     return Refused("grant " + std::to_string(grant_id) + " is not a break-glass grant");
   if (g.requester_id == approver.id) return Refused("nobody reviews their own emergency access");
+  CORDON_TRY(MayDecide(approver, g));
   CORDON_ASSIGN_OR_RETURN(
       Statement s, db_.Prepare("UPDATE grants SET reviewed_by = ?, reviewed_at = ? WHERE id = ? "
                                "AND reviewed_by IS NULL"));
@@ -237,7 +354,10 @@ Result<Grant> Grants::Get(int64_t grant_id) {
   q.Bind(1, grant_id);
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) return Error(ErrorCode::kNotFound, "no grant " + std::to_string(grant_id));
-  return ReadGrant(q);
+  Grant g = ReadGrant(q);
+  q.Reset();
+  CORDON_TRY(LoadApprovals(g));
+  return g;
 }
 
 Result<std::vector<Grant>> Grants::List(std::optional<int64_t> requester_id) {
@@ -252,9 +372,95 @@ Result<std::vector<Grant>> Grants::List(std::optional<int64_t> requester_id) {
   std::vector<Grant> out;
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadGrant(q));
+  }
+  for (Grant& g : out) CORDON_TRY(LoadApprovals(g));
+  return out;
+}
+
+Result<std::vector<Grant>> Grants::Uncountersigned(int64_t deadline) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare(std::string("SELECT ") + kColumns +
+                               " FROM grants WHERE break_glass = 1 AND reviewed_by IS NULL AND "
+                               "package LIKE 'target:%' AND requested_at <= ? ORDER BY id"));
+  q.Bind(1, deadline);
+  std::vector<Grant> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return out;
     out.push_back(ReadGrant(q));
   }
+}
+
+Result<int64_t> Grants::RequestTarget(const Account& requester, const Target& target,
+                                      std::string_view reason, std::optional<int64_t> start_at,
+                                      int64_t duration, std::optional<std::string> ticket,
+                                      int64_t now, const GrantEvent& record) {
+  if (requester.role != Role::kOperator) {
+    return Refused("only an operator requests access to a target",
+                   "the vendor's engineer asks; the target's approvers decide");
+  }
+  if (ticket) CORDON_TRY(CheckTicket(*ticket));
+  CORDON_TRY(CheckReason(reason, duration, policy_.max_duration_seconds));
+  if (start_at && *start_at < now) start_at.reset();
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s,
+      db_.Prepare("INSERT INTO grants(requester_id, package, reason, status, requested_at, "
+                  "start_at, duration, ticket) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?)"));
+  s.Bind(1, requester.id)
+      .Bind(2, std::string(kTargetGrantPrefix) + target.name)
+      .Bind(3, reason)
+      .Bind(4, now);
+  if (start_at.has_value()) {
+    s.Bind(5, start_at.value_or(now));
+  } else {
+    s.BindNull(5);
+  }
+  s.Bind(6, duration);
+  if (ticket) {
+    s.Bind(7, *ticket);
+  } else {
+    s.BindNull(7);
+  }
+  CORDON_TRY(s.Run());
+  const int64_t id = db_.LastInsertId();
+  CORDON_TRY(Recorded(record, id));
+  CORDON_TRY(tx.Commit());
+  return id;
+}
+
+Result<int64_t> Grants::BreakGlassTarget(const Account& requester, const Target& target,
+                                         std::string_view reason, int64_t duration, int64_t now,
+                                         const GrantEvent& record) {
+  if (!requester.on_call) {
+    return Refused("only an account flagged on-call breaks the glass on a target",
+                   "request a grant (POST /grants with \"target\"), or ask an admin for the "
+                   "on-call flag");
+  }
+  CORDON_TRY(CheckReason(reason, duration, policy_.max_break_glass_seconds));
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s,
+      db_.Prepare(
+          "INSERT INTO grants(requester_id, package, reason, status, requested_at, duration, "
+          "approver_id, decided_at, opens_at, closes_at, break_glass) "
+          "VALUES (?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, 1)"));
+  CORDON_TRY(s.Bind(1, requester.id)
+                 .Bind(2, std::string(kTargetGrantPrefix) + target.name)
+                 .Bind(3, reason)
+                 .Bind(4, now)
+                 .Bind(5, duration)
+                 .Bind(6, requester.id)
+                 .Bind(7, now)
+                 .Bind(8, now)
+                 .Bind(9, now + duration)
+                 .Run());
+  const int64_t id = db_.LastInsertId();
+  CORDON_TRY(Recorded(record, id));
+  CORDON_TRY(tx.Commit());
+  return id;
 }
 
 }  // namespace cordon::exchange

@@ -16,13 +16,23 @@
 #include "core/result.h"
 #include "exchange/accounts.h"
 #include "exchange/db.h"
+#include "exchange/targets.h"
 
 namespace cordon::exchange {
 
 struct GrantPolicy {
   int64_t max_duration_seconds = 24 * 3600;
   int64_t max_break_glass_seconds = 4 * 3600;
+  // A break-glass grant on a target must be countersigned (reviewed) by an
+  // approver of the target's organisation within this, or the account that
+  // broke the glass is locked (Api's periodic sweep).
+  int64_t countersign_seconds = 24 * 3600;
 };
+
+// A ticket or order reference on a target grant: 1 to 64 printable ASCII
+// characters, no space, quote or backslash (it ends the SSH certificate's
+// key id, "order=<ticket>", which sshd logs in quotes).
+Status CheckTicket(std::string_view ticket);
 
 // A grant is on one package, or on a role (just-in-time elevation: an
 // operator who needs the recipient role for one support case); a role
@@ -42,6 +52,17 @@ struct Grant {
   std::optional<int64_t> opens_at, closes_at;
   bool break_glass = false;
   std::optional<int64_t> reviewed_by;
+  std::optional<std::string> ticket;  // target grants: a ticket or order reference
+  // Target grants: who approved so far (N of M: the grant opens with the
+  // target's approvals-th), in order.
+  std::vector<int64_t> approvals;
+
+  // The target's name for a "target:<name>" grant, else "".
+  std::string_view target() const {
+    return std::string_view(package).substr(0, kTargetGrantPrefix.size()) == kTargetGrantPrefix
+               ? std::string_view(package).substr(kTargetGrantPrefix.size())
+               : std::string_view();
+  }
 
   bool OpenAt(int64_t now) const {
     return status == "approved" && opens_at && closes_at && *opens_at <= now && now < *closes_at;
@@ -67,8 +88,26 @@ class Grants {
   Result<int64_t> Request(const Account& requester, std::string_view package,
                           std::string_view reason, std::optional<int64_t> start_at,
                           int64_t duration, int64_t now, const GrantEvent& record = {});
-  // kRefused unless `approver` has the approver role, is not the requester
-  // nor an account of the same name, and the grant is still requested.
+  // A grant on an SSH target ("target:<name>"), by an operator, with an
+  // optional ticket or order reference. It opens once `target.approvals`
+  // distinct approvers of the target's organisation approved.
+  Result<int64_t> RequestTarget(const Account& requester, const Target& target,
+                                std::string_view reason, std::optional<int64_t> start_at,
+                                int64_t duration, std::optional<std::string> ticket, int64_t now,
+                                const GrantEvent& record = {});
+  // Break-glass on a target: only for an account flagged on-call; opens at
+  // once; the caller raises the alert; must be reviewed (countersigned)
+  // within policy.countersign_seconds.
+  Result<int64_t> BreakGlassTarget(const Account& requester, const Target& target,
+                                   std::string_view reason, int64_t duration, int64_t now,
+                                   const GrantEvent& record = {});
+
+  // kRefused unless `approver` has the approver role, is of the subject's
+  // organisation (the target's, the package's; for a role grant the
+  // requester's), is not the requester nor an account of the same name, and
+  // the grant is still requested. On a target needing N approvals, each
+  // approval is recorded (and `record` called) and the grant stays
+  // "requested" until the N-th distinct one: the window opens then.
   Status Approve(const Account& approver, int64_t grant_id, int64_t now,
                  const GrantEvent& record = {});
   Status Deny(const Account& approver, int64_t grant_id, int64_t now,
@@ -90,6 +129,13 @@ class Grants {
   Result<std::optional<Grant>> ActiveFor(const Account& account, std::string_view package,
                                          int64_t now);
   Result<Grant> Get(int64_t grant_id);
+  // The organisation a grant's subject belongs to: the target's, the
+  // package's (its uploader's at upload), or, for a role grant, the
+  // requester's. An approver decides only within it.
+  Result<std::string> SubjectOrganisation(const Grant& g);
+  // Break-glass grants on targets requested at or before `deadline` and
+  // still not countersigned (the sweep locks their requesters' accounts).
+  Result<std::vector<Grant>> Uncountersigned(int64_t deadline);
   // Every grant (for the access review), or one person's.
   Result<std::vector<Grant>> List(std::optional<int64_t> requester_id = std::nullopt);
 
@@ -98,6 +144,10 @@ class Grants {
   Status Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now,
                 const GrantEvent& record);
   Status Recorded(const GrantEvent& record, int64_t grant_id);
+  // kRefused unless `approver` may decide on `g` (role, organisation, not
+  // the requester nor their namesake).
+  Status MayDecide(const Account& approver, const Grant& g);
+  Status LoadApprovals(Grant& g);
   Db db_;
   GrantPolicy policy_;
 };

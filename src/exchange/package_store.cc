@@ -185,7 +185,8 @@ PackageCheck PackageStore::Publish(const std::string& staging,
   if (!tx.ok()) return fail(tx.error());
   auto insert = db_.Prepare(
       "INSERT INTO packages(id, order_id, uploader_id, uploaded_at, bytes, delete_by, "
-      "files, status, recipients, signer) VALUES (?, ?, ?, ?, ?, ?, ?, 'available', ?, ?)");
+      "files, status, recipients, signer, organisation) VALUES (?, ?, ?, ?, ?, ?, ?, "
+      "'available', ?, ?, (SELECT organisation FROM users WHERE id = ?3))");
   if (!insert.ok()) return fail(insert.error());
   Status stored = insert->Bind(1, c.manifest_sha256)
                       .Bind(2, c.manifest.order_id)

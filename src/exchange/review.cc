@@ -1,6 +1,10 @@
 #include "exchange/review.h"
 
+#include <map>
+
 #include "exchange/db.h"
+#include "exchange/remote_access.h"
+#include "exchange/targets.h"
 
 namespace cordon::exchange {
 namespace {
@@ -11,10 +15,19 @@ nlohmann::ordered_json Opt(const std::optional<int64_t>& v) {
 
 }  // namespace
 
-Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t now) {
+Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t now,
+                                            int64_t countersign_seconds,
+                                            int64_t idle_account_seconds) {
   CORDON_ASSIGN_OR_RETURN(Accounts accounts, Accounts::Open(data_dir));
   CORDON_ASSIGN_OR_RETURN(Grants grants, Grants::Open(data_dir));
+  CORDON_ASSIGN_OR_RETURN(Db remote_db, OpenExchangeDb(data_dir));
+  const RemotePolicy no_policy;
+  RemoteAccess remote(remote_db, accounts, grants, no_policy);
   CORDON_ASSIGN_OR_RETURN(auto people, accounts.List());
+  // Per organisation: its accounts, their open grants and overdue
+  // break-glass, and whether it is suspended (the vendor campaigns' view).
+  std::map<std::string, nlohmann::ordered_json> orgs;
+  int overdue_total = 0;
   nlohmann::ordered_json review;
   review["format"] = "cordon-access-review";
   review["generated_at"] = now;
@@ -23,8 +36,14 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
   for (const Account& a : people) {
     CORDON_ASSIGN_OR_RETURN(auto theirs, grants.List(a.id));
     nlohmann::ordered_json gs = nlohmann::ordered_json::array();
+    int open_grants = 0, overdue = 0;
     for (const Grant& g : theirs) {
       if (g.break_glass && !g.reviewed_by) ++pending;
+      if (g.OpenAt(now)) ++open_grants;
+      // Red in the review: emergency access on a target nobody countersigned.
+      const bool late = g.break_glass && !g.reviewed_by && !g.target().empty() &&
+                        now - g.requested_at >= countersign_seconds;
+      overdue += late ? 1 : 0;
       gs.push_back({{"id", g.id},
                     {"package", g.package},
                     {"reason", g.reason},
@@ -35,7 +54,16 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
                     {"approver_id", Opt(g.approver_id)},
                     {"break_glass", g.break_glass},
                     {"reviewed_by", Opt(g.reviewed_by)}});
+      if (!g.target().empty()) {
+        gs.back()["target"] = std::string(g.target());
+        gs.back()["ticket"] = g.ticket ? nlohmann::ordered_json(*g.ticket) : nullptr;
+        gs.back()["approvals"] = g.approvals;
+        if (g.break_glass) gs.back()["overdue"] = late;
+      }
     }
+    overdue_total += overdue;
+    CORDON_ASSIGN_OR_RETURN(auto sessions, remote.Sessions(a.id));
+    const bool dormant = Dormant(a, now, idle_account_seconds);
     list.push_back(
         {{"id", a.id},
          {"name", a.name},
@@ -50,9 +78,44 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
          {"last_login_at", Opt(a.last_login_at)},
          {"last_login_ip", a.last_login_ip},
          {"grants", gs}});
+    // Remote maintenance: who the account works for, when it was last used
+    // (a certificate, a session), and what stands against it.
+    auto& row = list.back();
+    row["organisation"] = a.organisation;
+    row["on_call"] = a.on_call;
+    row["last_used_at"] = Opt(a.last_used_at);
+    row["sessions"] = sessions.size();
+    row["dormant"] = dormant;
+    row["locked_reason"] = a.locked_reason;
+    row["overdue_break_glass"] = overdue;
+    if (!a.organisation.empty()) {
+      auto& o = orgs[a.organisation];
+      if (o.is_null()) {
+        o = {{"name", a.organisation}, {"accounts", nlohmann::ordered_json::array()}};
+      }
+      o["accounts"].push_back({{"id", a.id},
+                               {"role", RoleName(a.role)},
+                               {"status", AccountStatusName(a.status)},
+                               {"expires_at", a.expires_at},
+                               {"last_used_at", Opt(a.last_used_at)},
+                               {"sessions", sessions.size()},
+                               {"open_grants", open_grants},
+                               {"overdue_break_glass", overdue},
+                               {"dormant", dormant},
+                               {"locked", a.hard_locked || !a.locked_reason.empty()}});
+    }
   }
   review["accounts"] = list;
   review["break_glass_to_review"] = pending;
+  review["break_glass_overdue"] = overdue_total;
+  nlohmann::ordered_json sections = nlohmann::ordered_json::array();
+  Organisations known(remote_db);
+  for (auto& [name, o] : orgs) {
+    CORDON_ASSIGN_OR_RETURN(auto state, known.Get(name));
+    o["suspended"] = state && state->suspended();
+    sections.push_back(std::move(o));
+  }
+  review["organisations"] = sections;
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
   CORDON_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT approver_id, review_sha256, attested_at "
                                                   "FROM review_attestations ORDER BY id"));

@@ -14,8 +14,14 @@
 namespace cordon::exchange {
 
 // The review as of `now` (JSON: generated_at, accounts[...with grants],
-// break_glass_to_review, attestations).
-Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t now);
+// break_glass_to_review, attestations; and for remote maintenance:
+// each account's organisation, last use, remote sessions and whether it is
+// dormant or locked, each break-glass grant on a target "overdue" (red)
+// once not countersigned within `countersign_seconds`, and one section per
+// organisation with its accounts, open grants and suspension).
+Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t now,
+                                            int64_t countersign_seconds = 24 * 3600,
+                                            int64_t idle_account_seconds = 90 * 86400);
 
 // Records that `approver` reviewed the review whose canonical text hashes to
 // `review_sha256`. Only approvers attest.

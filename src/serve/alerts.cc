@@ -38,6 +38,10 @@ std::string_view AlertKindName(AlertKind kind) {
       return "ledger_gap";
     case AlertKind::kSecondFactorUnreadable:
       return "second_factor_unreadable";
+    case AlertKind::kOrganisationSuspended:
+      return "organisation_suspended";
+    case AlertKind::kBreakGlassOverdue:
+      return "break_glass_overdue";
   }
   return "unknown";
 }

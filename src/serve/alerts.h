@@ -34,6 +34,8 @@ enum class AlertKind {
   kDefenderFailed,            // "defender_failed"
   kLedgerGap,                 // "ledger_gap"
   kSecondFactorUnreadable,    // "second_factor_unreadable"
+  kOrganisationSuspended,     // "organisation_suspended"
+  kBreakGlassOverdue,         // "break_glass_overdue": not countersigned in time, account locked
 };
 std::string_view AlertKindName(AlertKind kind);
 

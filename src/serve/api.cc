@@ -107,6 +107,7 @@ Result<uint64_t> Api::Record(const Call& call, std::string_view action, std::str
     }
   }
   json actor = {{"ip", call.request.client_ip}};
+  if (call.machine) actor["machine"] = call.machine->id;
   if (call.who) {
     actor["account"] = call.who->id;
     actor["role"] = exchange::RoleName(call.who->role);
@@ -196,6 +197,11 @@ Response Api::Route(Call& call) {
   const std::string method = r.method == "HEAD" ? std::string("GET") : r.method;
   const auto route = api ? MatchRoute(method, seg) : std::nullopt;
 
+  // A bastion's calls: its machine token, never a person's session.
+  if (route && route->spec->machine) {
+    if (auto refused = AuthenticateMachine(call)) return std::move(*refused);
+    return RouteMachine(call, route->spec->endpoint, route->params);
+  }
   // The only endpoints that answer without a session; anything else, known
   // or not, is 401 without one (nothing about the API's shape leaks).
   if (route && route->spec->roles.empty()) {
@@ -272,6 +278,15 @@ Response Api::Route(Call& call) {
       return Review(call);
     case Endpoint::kAttest:
       return Attest(call);
+    case Endpoint::kTargets:
+      return ListTargets(call);
+    case Endpoint::kResumeOrganisation:
+      return ResumeOrganisation(call, p[0]);
+    case Endpoint::kSshCertificate: {
+      auto id = ParseId(p[0]);
+      if (!id) return Fail(400, "a grant id is a positive integer");
+      return IssueSshCertificate(call, *id);
+    }
     default:
       // The streamed upload reaches BeginStream, never here.
       return Fail(404, "no such endpoint: " + r.method + " " + r.path, "see docs/api.md");

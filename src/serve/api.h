@@ -16,9 +16,11 @@
 #include "exchange/defender.h"
 #include "exchange/grants.h"
 #include "exchange/package_store.h"
+#include "exchange/remote_access.h"
 #include "ledger/ledger.h"
 #include "serve/alerts.h"
 #include "serve/http.h"
+#include "serve/routes.h"
 #include "sign/minisign.h"
 
 namespace cordon::serve {
@@ -35,7 +37,10 @@ struct ApiOptions {
   int max_files_per_upload = 1000;
   uint64_t download_alert_bytes = 10ULL << 30;  // per account and hour
   int64_t upload_lifetime_seconds = 24 * 3600;  // an unfinished upload is dropped after
-  std::function<int64_t()> clock;               // Unix seconds; default: the system's
+  // Vendor remote maintenance: the bastion's principal and address, the
+  // recordings' recipients ([remote] in the configuration).
+  exchange::RemotePolicy remote;
+  std::function<int64_t()> clock;  // Unix seconds; default: the system's
   // Where the API says what went wrong on its side (a database error, an
   // event the ledger refused, a watch that failed): the server's log, never
   // the client. Required: Open refuses options without it (serve/ never
@@ -68,6 +73,11 @@ class Api final : public Handler {
   // runs this every minute and at shutdown): evidence never waits for the
   // next deletion to be signed.
   void CheckpointIfNew();
+  // Remote maintenance's periodic work (run by SweepRetention, every
+  // minute): locks the accounts whose break-glass grant on a target was not
+  // countersigned in time (ledger event, alert), and raises the alert of an
+  // organisation an admin suspended (the admin command cannot alert).
+  void SweepRemote();
 
   // The key deletion certificates are signed with (DIR/exchange.pub).
   const sign::PublicKey& certificate_key() const { return certificate_public_; }
@@ -112,6 +122,20 @@ class Api final : public Handler {
   Response DecideGrant(Call& call, int64_t id, const std::string& verb);
   Response Review(Call& call);
   Response Attest(Call& call);
+  // Remote maintenance (api_remote.cc).
+  Response RequestTargetGrant(Call& call, bool break_glass);
+  Response ListTargets(Call& call);
+  Response ResumeOrganisation(Call& call, const std::string& name);
+  Response IssueSshCertificate(Call& call, int64_t grant_id);
+  // Sets call.machine from the bearer token, or returns the 401.
+  std::optional<Response> AuthenticateMachine(Call& call);
+  Response RouteMachine(Call& call, Endpoint endpoint, const std::vector<std::string>& params);
+  Response BastionLogin(Call& call);
+  Response BastionStartSession(Call& call);
+  Response BastionSessionState(Call& call, int64_t id);
+  Response BastionAnchor(Call& call, int64_t id);
+  Response BastionEndSession(Call& call, int64_t id);
+  Response BastionKrl(Call& call);
 
   // Records one event and returns its sequence number. A string the
   // detectors take for personal data (an order id, a forwarded address) is

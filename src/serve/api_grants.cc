@@ -32,6 +32,10 @@ Response Api::ListGrants(Call& call) {
 }
 
 Response Api::RequestGrant(Call& call, bool break_glass) {
+  if (call.body.contains("target")) return RequestTargetGrant(call, break_glass);
+  // A package's break-glass is a recipient's (the route also lets on-call
+  // operators in, for targets).
+  if (break_glass && !HasRole(call, {Role::kRecipient})) return Forbidden(*call.who, "recipient");
   auto package = Str(call.body, "package");
   const auto role = Str(call.body, "role");
   auto reason = Str(call.body, "reason");
@@ -108,9 +112,23 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
   auto& g = call.s.grants;
   json details = {{"grant", id}};
-  if (auto before = g.Get(id); before.ok()) details["package"] = before->package;
+  if (auto before = g.Get(id); before.ok()) {
+    if (before->target().empty()) {
+      details["package"] = before->package;
+    } else {
+      details["target"] = std::string(before->target());
+    }
+  }
   exchange::GrantEvent record = [&](int64_t) -> Status {
-    auto seq = Record(call, "grant." + verb, "ok", details);
+    json ev = details;
+    // N of M: each approval is evidence, with how many are in.
+    if (details.contains("target") && verb == "approve") {
+      if (auto now = g.Get(id); now.ok()) {
+        ev["approvals"] = now->approvals.size();  // this one included (same transaction)
+        ev["status"] = now->status;
+      }
+    }
+    auto seq = Record(call, "grant." + verb, "ok", ev);
     if (!seq.ok()) return seq.error();
     return Ok();
   };
@@ -135,7 +153,9 @@ Response Api::Review(Call& call) {
   if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) {
     return Forbidden(*call.who, "approver, auditor or admin");
   }
-  auto review = exchange::AccessReview(options_.data_dir, call.now);
+  auto review =
+      exchange::AccessReview(options_.data_dir, call.now, options_.grants.countersign_seconds,
+                             options_.accounts.idle_account_seconds);
   if (!review.ok()) return Fail(review.error());
   const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));

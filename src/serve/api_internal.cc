@@ -179,7 +179,9 @@ json AccountJson(const Account& a) {
           {"status", exchange::AccountStatusName(a.status)},
           {"expires_at", FormatUtc(a.expires_at)},
           {"last_login_at", Opt(a.last_login_at)},
-          {"last_login_ip", a.last_login_ip}};
+          {"last_login_ip", a.last_login_ip},
+          {"organisation", a.organisation},
+          {"on_call", a.on_call}};
 }
 
 json PackageJson(const exchange::PackageInfo& p) {
@@ -200,7 +202,7 @@ json PackageJson(const exchange::PackageInfo& p) {
           {"files", files}};
 }
 
-json GrantJson(const exchange::Grant& g, int64_t now) {
+static json PlainGrantJson(const exchange::Grant& g, int64_t now) {
   return {{"id", g.id},
           {"requester_id", g.requester_id},
           {"package", g.package},
@@ -215,6 +217,19 @@ json GrantJson(const exchange::Grant& g, int64_t now) {
           {"open_now", g.OpenAt(now)},
           {"break_glass", g.break_glass},
           {"reviewed_by", g.reviewed_by ? json(*g.reviewed_by) : json(nullptr)}};
+}
+
+// A grant on a target adds its target, ticket and approvals so far.
+static json TargetGrantJson(const exchange::Grant& g, int64_t now) {
+  json j = PlainGrantJson(g, now);
+  j["target"] = std::string(g.target());
+  j["ticket"] = g.ticket ? json(*g.ticket) : json(nullptr);
+  j["approvals"] = g.approvals;
+  return j;
+}
+
+json GrantJson(const exchange::Grant& g, int64_t now) {
+  return g.target().empty() ? PlainGrantJson(g, now) : TargetGrantJson(g, now);
 }
 
 bool HasRole(const Api::Call& call, std::initializer_list<Role> roles) {

@@ -31,6 +31,7 @@ struct Api::Call {
   std::optional<exchange::Account> who;
   nlohmann::json body;                             // parsed JSON body (object), when there is one
   std::vector<exchange::Role> granted_roles = {};  // held now through open role grants
+  std::optional<exchange::Machine> machine = {};   // a bastion's call (machine routes only)
 };
 
 class Api::Lease {

@@ -669,6 +669,7 @@ void Api::SweepRetention() {
     return Ok();
   }();
   if (!swept.ok()) Log("dropping stale uploads: " + swept.error().message());
+  SweepRemote();
 }
 
 }  // namespace cordon::serve

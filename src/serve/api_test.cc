@@ -11,7 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "core/encoding.h"
+#include "crypto/ed25519.h"
+#include "crypto/hash.h"
+#include "exchange/remote_access.h"
+#include "exchange/review.h"
+#include "exchange/targets.h"
 #include "serve/api_internal.h"
+#include "ssh/certificate.h"
+#include "ssh/public_key.h"
 #include "testing/scoped_temp_dir.h"
 
 namespace cordon::serve {
@@ -37,6 +45,7 @@ struct TestExchange {
     ApiOptions o;
     o.data_dir = d;
     o.log = log;
+    if (tweak) tweak(o);
     auto opened = Api::Open(o, std::move(*l), *alerts);
     ASSERT_TRUE(opened.ok()) << opened.error().message();
     api = std::move(*opened);
@@ -47,7 +56,8 @@ struct TestExchange {
   const std::string d = dir.string();
   std::vector<std::string> logged;
   const LogSink log = [this](std::string_view m) { logged.emplace_back(m); };
-  std::unique_ptr<Alerts> alerts;  // outlives the API, which raises through it
+  std::function<void(ApiOptions&)> tweak;  // before Start: options of the test's own
+  std::unique_ptr<Alerts> alerts;          // outlives the API, which raises through it
   std::unique_ptr<Api> api;
 };
 
@@ -147,6 +157,8 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kDefenderFailed, "defender_failed"},
       {AlertKind::kLedgerGap, "ledger_gap"},
       {AlertKind::kSecondFactorUnreadable, "second_factor_unreadable"},
+      {AlertKind::kOrganisationSuspended, "organisation_suspended"},
+      {AlertKind::kBreakGlassOverdue, "break_glass_overdue"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }
@@ -160,6 +172,302 @@ TEST(ApiTest, AServerErrorsDetailsStayOutOfTheResponse) {
   Response refused = api_internal::Fail(Error(ErrorCode::kNotFound, "no such upload"));
   EXPECT_EQ(refused.status, 404);
   EXPECT_TRUE(refused.server_log.empty());
+}
+
+// ---- remote maintenance over the API ----
+
+// An exchange with a target, a vendor's on-call operator, two hospital
+// approvers, and a bastion; people's sessions are made directly (login and
+// enrolment are tested elsewhere).
+struct RemoteExchange {
+  RemoteExchange() {
+    x.tweak = [this](ApiOptions& o) {
+      o.clock = [this] { return now; };
+      o.remote.recording_recipients = {
+          "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"};
+      o.remote.bastion_address = "bastion.chu.example:22";
+    };
+  }
+  void Start() {
+    x.Start();
+    ASSERT_TRUE(x.api);
+    auto accounts = exchange::Accounts::Open(x.d);
+    ASSERT_TRUE(accounts.ok());
+    auto db = exchange::OpenExchangeDb(x.d);
+    ASSERT_TRUE(db.ok());
+    auto person = [&](const std::string& name, exchange::Role role, const std::string& org,
+                      bool on_call) {
+      const std::string email = name + "@example.org";
+      EXPECT_TRUE(accounts->AddUser(name, email, role, now + 300 * 86400, now).ok());
+      EXPECT_TRUE(accounts->SetOrganisation(email, org, on_call).ok());
+      auto u = db->Prepare("UPDATE users SET status = 'active' WHERE email = ?");
+      EXPECT_TRUE(u->Bind(1, email).Run().ok());
+      const int64_t id = accounts->Find(email)->id;
+      const std::string token = "session-of-" + name;
+      auto h = crypto::Sha256::Hash(AsBytes(token));
+      auto s = db->Prepare(
+          "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, ip) VALUES (?, ?, "
+          "?, ?, '192.0.2.1')");
+      EXPECT_TRUE(s->Bind(1, ByteView(h.data(), h.size()))
+                      .Bind(2, id)
+                      .Bind(3, now)
+                      .Bind(4, now)
+                      .Run()
+                      .ok());
+      ids[name] = id;
+      return token;
+    };
+    vendor = person("victor", exchange::Role::kOperator, "Vendor SA", true);
+    approver = person("anne", exchange::Role::kApprover, "CHU Exemple", false);
+    vendor_boss = person("vera", exchange::Role::kApprover, "Vendor SA", false);
+    exchange::Target t;
+    t.name = "pacs01";
+    t.address = "10.1.2.3:22";
+    t.principal = "pacs01";
+    t.organisation = "CHU Exemple";
+    ASSERT_TRUE(exchange::Targets(*db).Add(t, now).ok());
+    auto token = exchange::Machines(*db).Add("bastion01", now);
+    ASSERT_TRUE(token.ok());
+    machine = *token;
+  }
+  Response Call(const std::string& method, const std::string& path, const std::string& token,
+                const nlohmann::json& body = nullptr) {
+    Request r;
+    r.method = method;
+    r.path = "/api/v1" + path;
+    r.client_ip = "192.0.2.1";
+    if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+    if (!body.is_null()) r.body = body.dump();
+    return x.api->Handle(r);
+  }
+  static nlohmann::json J(const Response& r) { return nlohmann::json::parse(r.body); }
+  std::string Ledger() const {
+    std::ifstream in(x.dir / "ledger" / "ledger.log", std::ios::binary);
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+  std::string Alerts() const {
+    std::ifstream in(x.dir / "alerts.jsonl");
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+
+  TestExchange x;
+  int64_t now = 1800000000;
+  std::string vendor, approver, vendor_boss, machine;
+  std::map<std::string, int64_t> ids;
+};
+
+TEST(ApiRemoteTest, MachineTokensAndPeoplesSessionsNeverCross) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  EXPECT_EQ(e.Call("GET", "/bastion/krl", "").status, 401);
+  EXPECT_EQ(e.Call("GET", "/bastion/krl", e.vendor).status, 401) << "a person on a machine route";
+  EXPECT_EQ(e.Call("GET", "/bastion/krl", e.approver).status, 401);
+  EXPECT_EQ(e.Call("GET", "/grants", e.machine).status, 401) << "a machine on a person's route";
+  EXPECT_EQ(e.Call("GET", "/targets", e.machine).status, 401);
+  EXPECT_EQ(e.Call("POST", "/bastion/login", e.vendor, {{"user", "x"}}).status, 401);
+  EXPECT_EQ(e.Call("GET", "/bastion/krl", e.machine).status, 200);
+  EXPECT_EQ(e.Call("GET", "/targets", e.vendor).status, 200);
+}
+
+TEST(ApiRemoteTest, FromRequestToCertificateToSessionAndItsEnd) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  auto targets = RemoteExchange::J(e.Call("GET", "/targets", e.vendor));
+  ASSERT_EQ(targets["targets"].size(), 1u);
+  EXPECT_EQ(targets["targets"][0]["organisation"], "CHU Exemple");
+
+  Response req = e.Call("POST", "/grants", e.vendor,
+                        {{"target", "pacs01"},
+                         {"reason", "replace the disk controller"},
+                         {"duration_hours", 4},
+                         {"ticket", "CHG-77"}});
+  ASSERT_EQ(req.status, 201) << req.body;
+  const int64_t grant = RemoteExchange::J(req)["id"];
+  EXPECT_EQ(RemoteExchange::J(req)["target"], "pacs01");
+  EXPECT_EQ(e.Call("POST", "/grants", e.vendor,
+                   {{"target", "nope"}, {"reason", "a long reason"}, {"duration_hours", 1}})
+                .status,
+            404);
+  const std::string g = "/grants/" + std::to_string(grant);
+  // The vendor's own approver may not open it; the hospital's may.
+  Response wrong = e.Call("POST", g + "/approve", e.vendor_boss, nlohmann::json::object());
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_NE(wrong.body.find("CHU Exemple"), std::string::npos) << wrong.body;
+  const auto key = crypto::GenerateEd25519().public_key;
+  const nlohmann::json key_body = {{"public_key", ssh::PublicKeyLine(key, "victor@laptop")}};
+  EXPECT_EQ(e.Call("POST", g + "/ssh-certificate", e.vendor, key_body).status, 403)
+      << "not approved yet";
+  ASSERT_EQ(e.Call("POST", g + "/approve", e.approver, nlohmann::json::object()).status, 200);
+  EXPECT_EQ(e.Call("POST", g + "/ssh-certificate", e.approver, key_body).status, 403)
+      << "operators only";
+  EXPECT_EQ(
+      e.Call("POST", g + "/ssh-certificate", e.vendor, {{"public_key", "ssh-rsa AAAA"}}).status,
+      400);
+  Response cert = e.Call("POST", g + "/ssh-certificate", e.vendor, key_body);
+  ASSERT_EQ(cert.status, 201) << cert.body;
+  auto c = RemoteExchange::J(cert);
+  const std::string key_id = "grant-" + std::to_string(grant) + " account-" +
+                             std::to_string(e.ids["victor"]) + " order=CHG-77";
+  EXPECT_EQ(c["key_id"], key_id);
+  EXPECT_EQ(c["bastion"], "bastion.chu.example:22");
+  auto parsed = ssh::ParseCertificateLine(c["certificate"].get<std::string>());
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->spec.key_id, key_id);
+  const int64_t serial = c["serial"];
+
+  // The bastion's login check.
+  const std::string fp = ssh::Fingerprint(key);
+  auto login = [&](int64_t s) {
+    return e.Call("POST", "/bastion/login", e.machine,
+                  {{"user", "maint"}, {"key_id", key_id}, {"serial", s}, {"fingerprint", fp}});
+  };
+  Response in = login(serial);
+  ASSERT_EQ(in.status, 200);
+  EXPECT_EQ(RemoteExchange::J(in)["allow"], true) << in.body;
+  EXPECT_EQ(RemoteExchange::J(in)["principal"], "bastion");
+  Response out = login(serial + 99);
+  ASSERT_EQ(out.status, 200);
+  EXPECT_EQ(RemoteExchange::J(out)["allow"], false);
+  EXPECT_FALSE(RemoteExchange::J(out)["reason"].get<std::string>().empty());
+  EXPECT_EQ(e.Call("POST", "/bastion/login", e.machine, {{"user", "maint"}}).status, 400);
+
+  // A session: recipients, an egress certificate for the target.
+  Response started =
+      e.Call("POST", "/bastion/sessions", e.machine,
+             {{"key_id", key_id},
+              {"serial", serial},
+              {"client", "203.0.113.9 50000 22"},
+              {"egress_public_key", ssh::PublicKeyLine(crypto::GenerateEd25519().public_key)}});
+  ASSERT_EQ(started.status, 201) << started.body;
+  auto s = RemoteExchange::J(started);
+  EXPECT_EQ(s["target"]["principal"], "pacs01");
+  EXPECT_EQ(s["recipients"].size(), 1u);
+  auto egress = ssh::ParseCertificateLine(s["egress_certificate"].get<std::string>());
+  ASSERT_TRUE(egress.ok());
+  EXPECT_EQ(egress->spec.principals, std::vector<std::string>{"pacs01"});
+  const std::string session = "/bastion/sessions/" + std::to_string(s["session"].get<int64_t>());
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", session, e.machine))["open"], true);
+  const std::string head(64, 'a');
+  Response anchored =
+      e.Call("POST", session + "/anchor", e.machine,
+             {{"chunks", 2}, {"bytes", 100}, {"head", head}, {"header_sha256", head}});
+  ASSERT_EQ(anchored.status, 200) << anchored.body;
+  EXPECT_EQ(e.Call("POST", session + "/anchor", e.machine, {{"chunks", 2}}).status, 400);
+
+  // Revoked: the live session's next poll closes it; the KRL lists it.
+  ASSERT_EQ(e.Call("POST", g + "/revoke", e.approver, nlohmann::json::object()).status, 200);
+  auto state = RemoteExchange::J(e.Call("GET", session, e.machine));
+  EXPECT_EQ(state["open"], false);
+  EXPECT_NE(state["reason"].get<std::string>().find("revoked"), std::string::npos);
+  auto krl = RemoteExchange::J(e.Call("GET", "/bastion/krl", e.machine));
+  EXPECT_EQ(krl["serials"], nlohmann::json::array({serial}));
+  Response ended = e.Call("POST", session + "/end", e.machine,
+                          {{"chunks", 3},
+                           {"bytes", 150},
+                           {"head", head},
+                           {"duration_seconds", 12},
+                           {"reason", "grant revoked"},
+                           {"exit_status", 0}});
+  EXPECT_EQ(ended.status, 200) << ended.body;
+  EXPECT_EQ(RemoteExchange::J(login(serial))["allow"], false);
+
+  const std::string ledger = e.Ledger();
+  for (const char* action :
+       {"exchange.grant.request", "exchange.grant.approve", "exchange.ssh.certificate",
+        "exchange.bastion.login", "exchange.session.start", "exchange.session.anchor",
+        "exchange.session.end"}) {
+    EXPECT_NE(ledger.find(action), std::string::npos) << action;
+  }
+  EXPECT_EQ(ledger.find("AAAAC3NzaC1lZDI1NTE5"), std::string::npos) << "never a key in the ledger";
+}
+
+TEST(ApiRemoteTest, AnUncountersignedBreakGlassLocksTheAccountAtTheSweep) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  Response bg =
+      e.Call("POST", "/grants/break-glass", e.vendor,
+             {{"target", "pacs01"}, {"reason", "the PACS is down tonight"}, {"duration_hours", 2}});
+  ASSERT_EQ(bg.status, 201) << bg.body;
+  EXPECT_EQ(RemoteExchange::J(bg)["open_now"], true);
+  EXPECT_NE(e.Alerts().find("\"break_glass\""), std::string::npos);
+  e.x.api->SweepRetention();
+  EXPECT_EQ(e.Alerts().find("break_glass_overdue"), std::string::npos) << "not yet";
+  e.now += 24 * 3600;
+  e.x.api->SweepRetention();
+  const std::string alerts = e.Alerts();
+  EXPECT_NE(alerts.find("break_glass_overdue"), std::string::npos) << alerts;
+  auto a = exchange::Accounts::Open(e.x.d)->Get(e.ids["victor"]);
+  EXPECT_FALSE(a->locked_reason.empty());
+  e.x.api->SweepRetention();
+  EXPECT_EQ(e.Alerts(), alerts) << "alerted once";
+  EXPECT_NE(e.Ledger().find("exchange.account.locked"), std::string::npos);
+  // The review shows it red; a locked account's session is over.
+  // (A day later, the approver's web session is long over: the review as
+  // the API builds it.)
+  auto review = exchange::AccessReview(e.x.d, e.now);
+  ASSERT_TRUE(review.ok());
+  auto r = nlohmann::json::parse(review->dump());
+  EXPECT_EQ(r["break_glass_overdue"], 1);
+  bool red = false;
+  for (const auto& acc : r["accounts"]) {
+    for (const auto& gr : acc["grants"]) red = red || gr.value("overdue", false);
+  }
+  EXPECT_TRUE(red);
+  EXPECT_EQ(r["organisations"].size(), 2u);
+  EXPECT_EQ(e.Call("GET", "/grants", e.vendor).status, 401) << "its sessions ended";
+  EXPECT_TRUE(e.x.logged.empty()) << e.x.logged.front();
+}
+
+TEST(ApiRemoteTest, BreakGlassOnATargetNeedsTheOnCallFlagAndPackagesStayRecipients) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  // An operator's break-glass on a package is refused as before.
+  EXPECT_EQ(e.Call("POST", "/grants/break-glass", e.vendor,
+                   {{"package", std::string(64, 'a')},
+                    {"reason", "a reason long enough"},
+                    {"duration_hours", 1}})
+                .status,
+            403);
+  EXPECT_EQ(
+      e.Call("POST", "/grants/break-glass", e.approver,
+             {{"target", "pacs01"}, {"reason", "a reason long enough"}, {"duration_hours", 1}})
+          .status,
+      403);
+}
+
+TEST(ApiRemoteTest, ASuspensionIsAlertedOnceAndResumedOnlyByAnotherOrganisation) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  {
+    auto db = exchange::OpenExchangeDb(e.x.d);
+    ASSERT_TRUE(exchange::Organisations(*db).Suspend("Vendor SA", "breach", e.now).ok());
+  }
+  EXPECT_EQ(
+      e.Call("POST", "/grants", e.vendor,
+             {{"target", "pacs01"}, {"reason", "a reason long enough"}, {"duration_hours", 1}})
+          .status,
+      403);
+  e.x.api->SweepRetention();
+  e.x.api->SweepRetention();
+  const std::string alerts = e.Alerts();
+  EXPECT_NE(alerts.find("organisation_suspended"), std::string::npos);
+  EXPECT_EQ(alerts.find("organisation_suspended"), alerts.rfind("organisation_suspended"));
+  EXPECT_EQ(
+      e.Call("POST", "/organisations/Vendor%20SA/resume", e.vendor_boss, nlohmann::json::object())
+          .status,
+      403);
+  Response resumed =
+      e.Call("POST", "/organisations/Vendor%20SA/resume", e.approver, nlohmann::json::object());
+  EXPECT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_NE(e.Ledger().find("exchange.organisation.resume"), std::string::npos);
+  EXPECT_EQ(
+      e.Call("POST", "/organisations/Vendor%20SA/resume", e.approver, nlohmann::json::object())
+          .status,
+      404);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 #include "serve/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <thread>
 #include <utility>
 
+#include "age/keys.h"
 #include "core/toml.h"  // the configuration is checked to be ASCII first
 
 namespace cordon::serve {
@@ -108,7 +110,7 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   ServeConfig c;
   CORDON_TRY(r.OnlyKnown(root,
                          {"listen", "workers", "tls", "alerts", "accounts", "grants", "defender",
-                          "packages", "uploads", "connections"},
+                          "packages", "uploads", "connections", "remote"},
                          "the configuration"));
   CORDON_TRY(r.String(root, "listen", c.listen));
   CORDON_TRY(r.Int(root, "workers", 1, 64, 1, c.workers));
@@ -187,6 +189,62 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
                            "trusted_proxies: each entry is an address or CIDR block");
         }
         c.trusted_proxies.push_back(block->get());
+      }
+    }
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "remote", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t,
+                           {"bastion_principal", "bastion_address", "bastion_source_address",
+                            "recording_recipients", "certificate_hours"},
+                           "[remote]"));
+    std::optional<std::string> v;
+    CORDON_TRY(r.String(*t, "bastion_principal", v));
+    if (v) {
+      bool ok = !v->empty() && v->size() <= 32;
+      for (char ch : *v)
+        ok = ok &&
+             (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-');
+      if (!ok) {
+        return r.Problem(t->get("bastion_principal")->source(),
+                         "bastion_principal: a login name (letters, digits, '.', '_', '-')");
+      }
+      c.remote.bastion_principal = *v;
+    }
+    v.reset();
+    CORDON_TRY(r.String(*t, "bastion_address", v));
+    if (v) c.remote.bastion_address = *v;
+    v.reset();
+    CORDON_TRY(r.String(*t, "bastion_source_address", v));
+    if (v) {
+      std::vector<std::string> blocks;
+      for (size_t at = 0; at <= v->size();) {
+        const size_t comma = v->find(',', at);
+        blocks.push_back(v->substr(at, comma - at));
+        if (comma == std::string::npos) break;
+        at = comma + 1;
+      }
+      auto list = exchange::NormalizeAllowList(blocks);
+      if (!list.ok()) {
+        return r.Problem(t->get("bastion_source_address")->source(),
+                         "bastion_source_address: the bastion's address(es) as the targets see "
+                         "it, e.g. \"10.1.0.5/32\"");
+      }
+      c.remote.bastion_source_address = *list;
+    }
+    CORDON_TRY(r.Int(*t, "certificate_hours", 1, 8, 3600, c.remote.max_certificate_seconds));
+    if (const auto* list = t->get("recording_recipients")) {
+      const auto* array = list->as_array();
+      if (array == nullptr) {
+        return r.Problem(list->source(), "recording_recipients: a list of age1... recipients");
+      }
+      for (const auto& item : *array) {
+        const auto* recipient = item.as_string();
+        if (recipient == nullptr || !age::X25519Recipient::Parse(recipient->get()).ok()) {
+          return r.Problem(list->source(),
+                           "recording_recipients: each entry is an age recipient (age1...)");
+        }
+        c.remote.recording_recipients.push_back(recipient->get());
       }
     }
   }
@@ -277,6 +335,7 @@ Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeF
   api.accounts = config.accounts;
   api.grants = config.grants;
   api.defender = config.defender;
+  api.remote = config.remote;
   if (config.max_retention_days) api.retention.max_days = *config.max_retention_days;
   if (config.max_staged_mib) api.max_staged_bytes = *config.max_staged_mib << 20;
   if (config.min_free_mib) api.min_free_bytes = *config.min_free_mib << 20;

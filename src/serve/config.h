@@ -16,6 +16,9 @@
 //   [packages]   max_retention_days = 90
 //   [uploads]    max_staged_mib = 65536  min_free_mib = 1024
 //   [connections] per_address = 64  trusted_proxies = ["127.0.0.1/32"]
+//   [remote]     bastion_principal = "bastion"  bastion_address = "bastion.chu.example:22"
+//                bastion_source_address = "10.1.0.5/32"  certificate_hours = 8
+//                recording_recipients = ["age1..."]
 #pragma once
 
 #include <optional>
@@ -47,6 +50,9 @@ struct ServeConfig {
   // [connections]: per address (or IPv6 /64); trusted reverse proxies.
   std::optional<int> per_address;
   std::vector<std::string> trusted_proxies;
+  // [remote]: vendor remote maintenance (bastion principal and addresses,
+  // the recordings' age recipients, certificate lifetime).
+  exchange::RemotePolicy remote;
 };
 
 // Parses the file's text; errors read "FILE line N: …".

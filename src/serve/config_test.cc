@@ -235,5 +235,35 @@ TEST(ResolveServeOptionsTest, RefusesWhatCannotWork) {
   EXPECT_TRUE(ResolveServeOptions(c, f).ok());
 }
 
+TEST(ServeConfigTest, TheRemoteSection) {
+  auto c = ParseServeConfig(R"(
+[remote]
+bastion_principal = "gate"
+bastion_address = "bastion.chu.example:22"
+bastion_source_address = "10.1.0.5,10.2.0.0/16"
+certificate_hours = 4
+recording_recipients = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]
+)",
+                            "serve.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->remote.bastion_principal, "gate");
+  EXPECT_EQ(c->remote.bastion_address, "bastion.chu.example:22");
+  EXPECT_EQ(c->remote.bastion_source_address, "10.1.0.5/32,10.2.0.0/16");
+  EXPECT_EQ(c->remote.max_certificate_seconds, 4 * 3600);
+  EXPECT_EQ(c->remote.recording_recipients.size(), 1u);
+  ServeFlags f;
+  f.data = "/srv/cordon";
+  EXPECT_EQ(ResolveServeOptions(*c, f)->api.remote.bastion_principal, "gate");
+  EXPECT_EQ(ParseServeConfig("", "s.toml")->remote.bastion_principal, "bastion");
+  for (const char* bad :
+       {"[remote]\nrecording_recipients = [\"age1nope\"]\n", "[remote]\ncertificate_hours = 9\n",
+        "[remote]\nbastion_principal = \"a b\"\n", "[remote]\nbastion_source_address = \"x\"\n",
+        "[remote]\nrecipients = []\n"}) {
+    auto r = ParseServeConfig(bad, "s.toml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("line 2"), std::string::npos) << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace cordon::serve

@@ -35,13 +35,28 @@ const std::vector<RouteSpec>& Routes() {
       // A package grant needs the recipient role, a role grant any: the
       // handler tells them apart.
       {Endpoint::kRequestGrant, "POST", "/grants", kEveryone},
-      {Endpoint::kBreakGlass, "POST", "/grants/break-glass", {Role::kRecipient}},
+      // A package's break-glass needs the recipient role, a target's an
+      // on-call operator: the handler tells them apart.
+      {Endpoint::kBreakGlass, "POST", "/grants/break-glass", {Role::kRecipient, Role::kOperator}},
+      // Before /grants/{id}/{decision}: a literal segment wins.
+      {Endpoint::kSshCertificate, "POST", "/grants/{id}/ssh-certificate", {Role::kOperator}},
       {Endpoint::kDecideGrant, "POST", "/grants/{id}/{decision}", {Role::kApprover}},
       {Endpoint::kReview,
        "GET",
        "/reviews/access",
        {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kAttest, "POST", "/reviews/access/attest", {Role::kApprover}},
+      {Endpoint::kTargets,
+       "GET",
+       "/targets",
+       {Role::kOperator, Role::kApprover, Role::kAuditor, Role::kAdmin}},
+      {Endpoint::kResumeOrganisation, "POST", "/organisations/{name}/resume", {Role::kApprover}},
+      {Endpoint::kBastionLogin, "POST", "/bastion/login", {}, true},
+      {Endpoint::kBastionStartSession, "POST", "/bastion/sessions", {}, true},
+      {Endpoint::kBastionSessionState, "GET", "/bastion/sessions/{id}", {}, true},
+      {Endpoint::kBastionAnchor, "POST", "/bastion/sessions/{id}/anchor", {}, true},
+      {Endpoint::kBastionEndSession, "POST", "/bastion/sessions/{id}/end", {}, true},
+      {Endpoint::kBastionKrl, "GET", "/bastion/krl", {}, true},
   };
   return routes;
 }
@@ -81,8 +96,11 @@ nlohmann::json RoutesJson() {
   for (const RouteSpec& r : Routes()) {
     nlohmann::json roles = nlohmann::json::array();
     for (auto role : r.roles) roles.push_back(exchange::RoleName(role));
-    out.push_back(
-        {{"method", r.method}, {"path", r.path}, {"roles", roles}, {"public", r.roles.empty()}});
+    out.push_back({{"method", r.method},
+                   {"path", r.path},
+                   {"roles", roles},
+                   {"public", r.roles.empty() && !r.machine},
+                   {"machine", r.machine}});
   }
   return out;
 }

@@ -39,14 +39,28 @@ enum class Endpoint {
   kDecideGrant,
   kReview,
   kAttest,
+  // Vendor remote maintenance (issue 16).
+  kTargets,
+  kResumeOrganisation,
+  kSshCertificate,
+  // A bastion's machine calls (a machine token, never a person's session).
+  kBastionLogin,
+  kBastionStartSession,
+  kBastionSessionState,
+  kBastionAnchor,
+  kBastionEndSession,
+  kBastionKrl,
 };
 
 struct RouteSpec {
   Endpoint endpoint;
   std::string_view method;
   std::string_view path;  // under /api/v1, OpenAPI style: /packages/{id}
-  // Who may call it; empty: anyone, without a session.
+  // Who may call it; empty: anyone, without a session (unless `machine`).
   std::vector<exchange::Role> roles;
+  // Only a machine credential (a bastion's bearer token) reaches it; people's
+  // sessions never do, and machine tokens reach nothing else.
+  bool machine = false;
 };
 
 const std::vector<RouteSpec>& Routes();
@@ -60,7 +74,8 @@ struct RouteMatch {
 std::optional<RouteMatch> MatchRoute(std::string_view method,
                                      const std::vector<std::string>& segments);
 
-// [{"method", "path", "roles": [...], "public": bool}] for the spec test.
+// [{"method", "path", "roles": [...], "public": bool, "machine": bool}] for
+// the spec test.
 nlohmann::json RoutesJson();
 
 }  // namespace cordon::serve

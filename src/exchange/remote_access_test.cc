@@ -1,0 +1,585 @@
+// Vendor remote maintenance on the exchange: organisations, target grants
+// (N of M, break-glass and its countersignature), suspension, SSH
+// certificates and the bastion's checks. Each promise has the test that
+// tries to break it.
+#include "exchange/remote_access.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "crypto/ed25519.h"
+#include "exchange/ssh_ca.h"
+#include "ssh/certificate.h"
+#include "ssh/public_key.h"
+#include "testing/scoped_temp_dir.h"
+
+namespace cordon::exchange {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+class RemoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto accounts = Accounts::Open(dir_.path());
+    ASSERT_TRUE(accounts.ok()) << accounts.error().message();
+    accounts_.emplace(std::move(*accounts));
+    vendor_ = Add("Victor Vendor", "v@vendor.example", Role::kOperator, "Vendor SA", true);
+    vendor2_ = Add("Valerie Vendor", "w@vendor.example", Role::kOperator, "Vendor SA", false);
+    other_vendor_ = Add("Otto Other", "o@other.example", Role::kOperator, "Other Ltd", false);
+    chu1_ = Add("Anne Approver", "a@chu.example", Role::kApprover, "CHU Exemple", false);
+    chu2_ = Add("Bruno Approver", "b@chu.example", Role::kApprover, "CHU Exemple", false);
+    chu3_ = Add("Anne  APPROVER", "a2@chu.example", Role::kApprover, "CHU Exemple", false, true);
+    vendor_approver_ = Add("Vera Boss", "boss@vendor.example", Role::kApprover, "Vendor SA", false);
+    plain_approver_ = Add("Paul Plain", "p@lab.example", Role::kApprover, "", false);
+    auto g = Grants::Open(dir_.path());
+    ASSERT_TRUE(g.ok());
+    grants_.emplace(std::move(*g));
+    auto db = OpenExchangeDb(dir_.path());
+    ASSERT_TRUE(db.ok());
+    db_.emplace(std::move(*db));
+    Target t;
+    t.name = "pacs01";
+    t.address = "10.1.2.3:22";
+    t.principal = "pacs01";
+    t.organisation = "CHU Exemple";
+    t.approvals = 1;
+    auto added = Targets(*db_).Add(t, now_);
+    ASSERT_TRUE(added.ok()) << added.error().message();
+    pacs_ = *added;
+    t.name = "lis02";
+    t.principal = "lis";
+    t.approvals = 2;
+    lis_ = *Targets(*db_).Add(t, now_);
+    policy_.recording_recipients = {
+        "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"};
+    remote_.emplace(*db_, *accounts_, *grants_, policy_);
+    ca_.emplace(ssh::CaKey::Generate());
+    egress_ca_.emplace(ssh::CaKey::Generate());
+    key_ = crypto::GenerateEd25519().public_key;
+    key_line_ = ssh::PublicKeyLine(key_, "victor@laptop");
+  }
+
+  Account Add(const std::string& name, const std::string& email, Role role, const std::string& org,
+              bool on_call, bool same_name = false) {
+    auto token = accounts_->AddUser(name, email, role, now_ + 300 * kDay, now_, same_name);
+    EXPECT_TRUE(token.ok()) << token.error().message();
+    EXPECT_TRUE(accounts_->SetOrganisation(email, org, on_call).ok());
+    // Enrolment is tested elsewhere: these accounts are in use.
+    auto db = OpenExchangeDb(dir_.path());
+    auto u = db->Prepare("UPDATE users SET status = 'active' WHERE email = ?");
+    EXPECT_TRUE(u->Bind(1, email).Run().ok());
+    return *accounts_->Find(email);
+  }
+  Account Reload(const Account& a) { return *accounts_->Get(a.id); }
+
+  // An approved, open grant on pacs01 for the vendor.
+  int64_t OpenGrant(std::optional<std::string> ticket = std::nullopt) {
+    auto id = grants_->RequestTarget(vendor_, pacs_, "replace the PACS disk controller",
+                                     std::nullopt, 4 * 3600, ticket, now_);
+    EXPECT_TRUE(id.ok()) << id.error().message();
+    EXPECT_TRUE(grants_->Approve(chu1_, *id, now_).ok());
+    return *id;
+  }
+
+  Result<IssuedCertificate> Issue(int64_t grant, const Account& who) {
+    return remote_->IssueCertificate(*ca_, who, grant, key_line_, now_);
+  }
+
+  test_support::ScopedTempDir dir_;
+  int64_t now_ = 1800000000;
+  std::optional<Accounts> accounts_;
+  std::optional<Grants> grants_;
+  std::optional<Db> db_;
+  std::optional<RemoteAccess> remote_;
+  std::optional<ssh::CaKey> ca_, egress_ca_;
+  RemotePolicy policy_;
+  crypto::Ed25519PublicKey key_{};
+  std::string key_line_;
+  Target pacs_, lis_;
+  Account vendor_, vendor2_, other_vendor_, chu1_, chu2_, chu3_, vendor_approver_, plain_approver_;
+};
+
+// ---- organisations and target grants ----
+
+TEST_F(RemoteTest, ApproversDecideOnlyWithinTheTargetsOrganisation) {
+  auto id = grants_->RequestTarget(vendor_, pacs_, "replace the PACS disk controller", std::nullopt,
+                                   3600, std::string("CHG-1"), now_);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  // The vendor's own approver, and one of the exchange's default
+  // organisation, are refused, saying why.
+  for (const Account* a : {&vendor_approver_, &plain_approver_}) {
+    Status st = grants_->Approve(*a, *id, now_);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code(), ErrorCode::kRefused);
+    EXPECT_NE(st.error().message().find("CHU Exemple"), std::string::npos) << st.error().message();
+    EXPECT_FALSE(grants_->Deny(*a, *id, now_).ok());
+    EXPECT_FALSE(grants_->Revoke(*a, *id, now_).ok());
+  }
+  EXPECT_EQ(grants_->Get(*id)->status, "requested");
+  ASSERT_TRUE(grants_->Approve(chu1_, *id, now_ + 600).ok());
+  auto g = grants_->Get(*id);
+  EXPECT_EQ(g->status, "approved");
+  EXPECT_EQ(*g->opens_at, now_ + 600) << "the window opens at approval, never at the request";
+  EXPECT_EQ(g->ticket, "CHG-1");
+  EXPECT_EQ(g->target(), "pacs01");
+}
+
+TEST_F(RemoteTest, OnlyOperatorsRequestTargetsAndTicketsAreChecked) {
+  EXPECT_EQ(grants_
+                ->RequestTarget(chu1_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                std::nullopt, now_)
+                .error()
+                .code(),
+            ErrorCode::kRefused);
+  for (const char* bad : {"", "has space", "quote\"", "back\\slash", "\x01", "é"}) {
+    EXPECT_EQ(grants_
+                  ->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                  std::string(bad), now_)
+                  .error()
+                  .code(),
+              ErrorCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_FALSE(grants_
+                   ->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                   std::string(65, 'x'), now_)
+                   .ok());
+  EXPECT_TRUE(grants_
+                  ->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                  std::string(64, 'x'), now_)
+                  .ok());
+}
+
+TEST_F(RemoteTest, NOfMNeedsDistinctApproversAndOpensAtTheLast) {
+  const int64_t start = now_ + kDay;  // the night of the intervention
+  auto id = grants_->RequestTarget(vendor_, lis_, "upgrade the LIS middleware", start, 3600,
+                                   std::nullopt, now_);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(grants_->Approve(chu1_, *id, now_ + 10).ok());
+  auto g = grants_->Get(*id);
+  EXPECT_EQ(g->status, "requested") << "one approval of two opens nothing";
+  EXPECT_EQ(g->approvals, std::vector<int64_t>{chu1_.id});
+  EXPECT_FALSE(g->opens_at);
+  // The same approver twice, or a namesake's account, counts once.
+  EXPECT_EQ(grants_->Approve(chu1_, *id, now_ + 20).error().code(), ErrorCode::kRefused);
+  Status namesake = grants_->Approve(chu3_, *id, now_ + 20);
+  ASSERT_FALSE(namesake.ok());
+  EXPECT_NE(namesake.error().message().find("one person counts once"), std::string::npos);
+  EXPECT_EQ(grants_->Get(*id)->status, "requested");
+  ASSERT_TRUE(grants_->Approve(chu2_, *id, now_ + 30).ok());
+  g = grants_->Get(*id);
+  EXPECT_EQ(g->status, "approved");
+  EXPECT_EQ(*g->opens_at, start) << "the later scheduled start, not the approval";
+  EXPECT_EQ(g->approvals.size(), 2u);
+  EXPECT_EQ(grants_->Approve(chu3_, *id, now_ + 40).error().code(), ErrorCode::kRefused);
+
+  // Approved by the last approver after the start: opens then.
+  auto late = grants_->RequestTarget(vendor_, lis_, "upgrade the LIS middleware", now_ + 5, 3600,
+                                     std::nullopt, now_);
+  ASSERT_TRUE(grants_->Approve(chu1_, *late, now_ + 100).ok());
+  ASSERT_TRUE(grants_->Approve(chu2_, *late, now_ + 200).ok());
+  EXPECT_EQ(*grants_->Get(*late)->opens_at, now_ + 200);
+}
+
+TEST_F(RemoteTest, NobodyApprovesTheirOwnRequest) {
+  // An approver of the vendor may not request (operators only), so the
+  // requester check is tested on a role grant of the vendor's operator
+  // decided by the vendor's approver: the requester is never the approver.
+  auto id = grants_->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                   std::nullopt, now_);
+  Account self = vendor_;
+  self.role = Role::kApprover;
+  self.organisation = "CHU Exemple";
+  EXPECT_EQ(grants_->Approve(self, *id, now_).error().code(), ErrorCode::kRefused);
+}
+
+TEST_F(RemoteTest, BreakGlassOnATargetIsForOnCallAndMustBeCountersigned) {
+  EXPECT_EQ(grants_->BreakGlassTarget(vendor2_, pacs_, "the PACS is down at night", 3600, now_)
+                .error()
+                .code(),
+            ErrorCode::kRefused)
+      << "not flagged on-call";
+  auto id = grants_->BreakGlassTarget(vendor_, pacs_, "the PACS is down at night", 3600, now_);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  EXPECT_TRUE(grants_->Get(*id)->OpenAt(now_)) << "opens at once";
+  EXPECT_TRUE(grants_->Uncountersigned(now_ + kDay - 1 - kDay)->empty());
+  auto overdue = grants_->Uncountersigned(now_ + kDay - kDay);
+  ASSERT_EQ(overdue->size(), 1u);
+  EXPECT_EQ((*overdue)[0].id, *id);
+  // Countersigned only by an approver of the target's organisation.
+  EXPECT_EQ(grants_->Review(vendor_approver_, *id, now_ + 3600).error().code(),
+            ErrorCode::kRefused);
+  ASSERT_TRUE(grants_->Review(chu2_, *id, now_ + 3600).ok());
+  EXPECT_TRUE(grants_->Uncountersigned(now_ + 2 * kDay)->empty());
+}
+
+TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnAdminUnlocks) {
+  ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass grant 1 was not countersigned").ok());
+  ASSERT_TRUE(accounts_->LockFor(vendor_.id, "another reason").ok());
+  Account a = Reload(vendor_);
+  EXPECT_EQ(a.locked_reason, "break-glass grant 1 was not countersigned") << "the first kept";
+  Status may = accounts_->MayUseRemotely(a, now_);
+  ASSERT_FALSE(may.ok());
+  EXPECT_NE(may.error().message().find("locked"), std::string::npos);
+  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_).ok());
+  EXPECT_TRUE(accounts_->MayUseRemotely(Reload(vendor_), now_).ok());
+}
+
+TEST_F(RemoteTest, VendorAccountsUnusedFor90DaysAreDormant) {
+  const int64_t idle = AccountPolicy{}.idle_account_seconds;
+  Account a = Reload(vendor_);
+  EXPECT_FALSE(Dormant(a, now_ + idle - 1, idle));
+  EXPECT_TRUE(Dormant(a, now_ + idle, idle)) << "counted from creation when never used";
+  EXPECT_FALSE(Dormant(Reload(chu1_), now_ + idle, idle)) << "approvers are not vendor accounts";
+  ASSERT_TRUE(accounts_->MarkUsed(vendor_.id, now_ + 50 * kDay).ok());
+  EXPECT_FALSE(Dormant(Reload(vendor_), now_ + idle, idle)) << "a use restarts the count";
+  EXPECT_TRUE(Dormant(Reload(vendor_), now_ + 50 * kDay + idle, idle));
+  // An admin's unlock re-opens it.
+  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_ + 200 * kDay).ok());
+  EXPECT_FALSE(Dormant(Reload(vendor_), now_ + 201 * kDay, idle));
+}
+
+// ---- suspension ----
+
+TEST_F(RemoteTest, SuspendingAnOrganisationRevokesItsGrantsInOneAct) {
+  const int64_t open = OpenGrant();
+  auto requested = grants_->RequestTarget(vendor2_, pacs_, "a reason long enough", std::nullopt,
+                                          3600, std::nullopt, now_);
+  auto others = grants_->RequestTarget(other_vendor_, pacs_, "a reason long enough", std::nullopt,
+                                       3600, std::nullopt, now_);
+  ASSERT_TRUE(Issue(open, vendor_).ok());
+  Organisations orgs(*db_);
+  int recorded = 0;
+  auto s = orgs.Suspend("Vendor SA", "the vendor was breached", now_ + 60,
+                        [&](const Suspension&) -> Status {
+                          ++recorded;
+                          return Ok();
+                        });
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ(s->revoked_grants, (std::vector<int64_t>{open, *requested}));
+  EXPECT_EQ(grants_->Get(open)->status, "revoked");
+  EXPECT_EQ(*grants_->Get(open)->closes_at, now_ + 60);
+  EXPECT_EQ(grants_->Get(*requested)->status, "revoked");
+  EXPECT_EQ(grants_->Get(*others)->status, "requested") << "another vendor is untouched";
+  EXPECT_TRUE(*orgs.Suspended("Vendor SA"));
+  EXPECT_FALSE(*orgs.Suspended(""));
+  EXPECT_EQ(orgs.Suspend("Vendor SA", "", now_ + 61).error().code(), ErrorCode::kRefused);
+
+  // A new grant approved meanwhile (by a confused approver) still gives
+  // nothing: the account's organisation is checked at every use.
+  auto again = grants_->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                      std::nullopt, now_ + 100);
+  ASSERT_TRUE(grants_->Approve(chu1_, *again, now_ + 100).ok());
+  now_ += 120;
+  auto refused = Issue(*again, vendor_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("suspended"), std::string::npos);
+
+  // The alert is taken once.
+  EXPECT_EQ(orgs.TakeUnalertedSuspensions()->size(), 1u);
+  EXPECT_TRUE(orgs.TakeUnalertedSuspensions()->empty());
+
+  // Resume: never by the vendor itself; an approver of another organisation.
+  EXPECT_EQ(orgs.Resume("Vendor SA", "Vendor SA", now_).error().code(), ErrorCode::kRefused);
+  ASSERT_TRUE(orgs.RequestResume("Vendor SA", now_).ok());
+  ASSERT_TRUE(orgs.Resume("Vendor SA", "CHU Exemple", now_).ok());
+  EXPECT_FALSE(*orgs.Suspended("Vendor SA"));
+  EXPECT_TRUE(Issue(*again, vendor_).ok());
+  EXPECT_EQ(orgs.Resume("Vendor SA", "CHU Exemple", now_).error().code(), ErrorCode::kNotFound);
+}
+
+// ---- certificates ----
+
+TEST_F(RemoteTest, ACertificateSaysExactlyWhatTheGrantAllows) {
+  const int64_t id = OpenGrant(std::string("PO/4521"));
+  ASSERT_TRUE(accounts_->SetAllowList(vendor_.email, {"203.0.113.0/24"}).ok());
+  vendor_ = Reload(vendor_);
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  const std::string key_id =
+      "grant-" + std::to_string(id) + " account-" + std::to_string(vendor_.id) + " order=PO/4521";
+  EXPECT_EQ(c->key_id, key_id);
+  auto cert = ssh::ParseCertificateLine(c->line);
+  ASSERT_TRUE(cert.ok()) << cert.error().message();
+  EXPECT_EQ(cert->ca_key, ca_->public_key());
+  EXPECT_EQ(cert->type, ssh::kUserCertificate);
+  EXPECT_EQ(cert->spec.public_key, key_);
+  EXPECT_EQ(cert->spec.key_id, key_id);
+  EXPECT_EQ(cert->spec.serial, static_cast<uint64_t>(c->serial));
+  EXPECT_EQ(cert->spec.principals, std::vector<std::string>{"bastion"});
+  EXPECT_EQ(cert->spec.valid_after, static_cast<uint64_t>(now_ - 60));
+  EXPECT_EQ(cert->spec.valid_before, static_cast<uint64_t>(now_ + 4 * 3600)) << "the window's end";
+  EXPECT_EQ(cert->spec.extensions, std::vector<std::string>{"permit-pty"});
+  EXPECT_EQ(cert->spec.source_address, "203.0.113.0/24");
+  EXPECT_FALSE(cert->spec.force_command);
+  EXPECT_EQ(c->fingerprint, ssh::Fingerprint(key_));
+  EXPECT_EQ(Reload(vendor_).last_used_at, now_) << "issuing is a use";
+}
+
+TEST_F(RemoteTest, ACertificateLastsAtMostEightHours) {
+  auto id = grants_->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 24 * 3600,
+                                   std::nullopt, now_);
+  ASSERT_TRUE(grants_->Approve(chu1_, *id, now_).ok());
+  auto c = Issue(*id, vendor_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->valid_before, now_ + 8 * 3600);
+  EXPECT_FALSE(ssh::ParseCertificateLine(c->line)->spec.source_address) << "no allow-list";
+}
+
+TEST_F(RemoteTest, SerialsAreUniqueAndNeverReused) {
+  const int64_t id = OpenGrant();
+  std::set<int64_t> seen;
+  for (int i = 0; i < 5; ++i) {
+    auto c = Issue(id, vendor_);
+    ASSERT_TRUE(c.ok());
+    EXPECT_TRUE(seen.insert(c->serial).second);
+  }
+  const int64_t last = *seen.rbegin();
+  ASSERT_TRUE(db_->Exec("DELETE FROM ssh_certificates WHERE serial = (SELECT max(serial) FROM "
+                        "ssh_certificates)")
+                  .ok());
+  EXPECT_GT(Issue(id, vendor_)->serial, last) << "a deleted row's serial is not given again";
+}
+
+TEST_F(RemoteTest, CertificatesOnlyInsideAnOpenGrantOfOnesOwn) {
+  // Someone else's grant is not found; a requested, a denied, a package
+  // grant, a grant before its start and after its end are refused.
+  const int64_t open = OpenGrant();
+  EXPECT_EQ(Issue(open, vendor2_).error().code(), ErrorCode::kNotFound);
+  auto requested = grants_->RequestTarget(vendor_, lis_, "a reason long enough", std::nullopt, 3600,
+                                          std::nullopt, now_);
+  EXPECT_EQ(Issue(*requested, vendor_).error().code(), ErrorCode::kRefused);
+  auto later = grants_->RequestTarget(vendor_, pacs_, "a reason long enough", now_ + kDay, 3600,
+                                      std::nullopt, now_);
+  ASSERT_TRUE(grants_->Approve(chu1_, *later, now_).ok());
+  EXPECT_NE(Issue(*later, vendor_).error().message().find("not opened yet"), std::string::npos);
+  now_ += 4 * 3600;
+  EXPECT_NE(Issue(open, vendor_).error().message().find("ended"), std::string::npos);
+  EXPECT_EQ(remote_->IssueCertificate(*ca_, vendor_, *later, "ssh-rsa AAAAB3NzaC1yc2E x", now_)
+                .error()
+                .code(),
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_F(RemoteTest, NoCertificateForADisabledLockedOrDormantAccount) {
+  const int64_t id = OpenGrant();
+  ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass not countersigned").ok());
+  EXPECT_EQ(Issue(id, Reload(vendor_)).error().code(), ErrorCode::kRefused);
+  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_).ok());
+  ASSERT_TRUE(Issue(id, Reload(vendor_)).ok());
+  ASSERT_TRUE(accounts_->Disable(vendor_.email).ok());
+  EXPECT_EQ(Issue(id, Reload(vendor_)).error().code(), ErrorCode::kRefused);
+}
+
+// ---- the bastion's checks ----
+
+TEST_F(RemoteTest, KeyIdsParseStrictly) {
+  auto k = ParseKeyId("grant-12 account-7 order=CHG-1");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->grant, 12);
+  EXPECT_EQ(k->account, 7);
+  EXPECT_EQ(k->order, "CHG-1");
+  EXPECT_EQ(FormatKeyId(*k), "grant-12 account-7 order=CHG-1");
+  EXPECT_TRUE(ParseKeyId("grant-12 account-7"));
+  for (const char* bad : {"", "grant-12", "grant-12 account-", "grant-012 account-7",
+                          "grant-12 account-7 ", "grant-12  account-7", "grant-12 account-7 x=1",
+                          "grant-12 account-7 order=", "grant--1 account-7", "session-1 grant-2",
+                          "grant-12 account-7 order=a b"}) {
+    EXPECT_FALSE(ParseKeyId(bad)) << bad;
+  }
+}
+
+TEST_F(RemoteTest, TheBastionLetsInOnlyWhatTheExchangeIssuedAndStillAllows) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok());
+  const std::string fp = c->fingerprint;
+  auto ok = remote_->Check(c->key_id, c->serial, fp, now_);
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  EXPECT_EQ(ok->grant.id, id);
+  EXPECT_EQ(ok->target.name, "pacs01");
+
+  auto refused = [&](std::string_view key_id, int64_t serial, std::string_view f,
+                     std::string_view why) {
+    auto r = remote_->Check(key_id, serial, f, now_);
+    ASSERT_FALSE(r.ok()) << why;
+    EXPECT_EQ(r.error().code(), ErrorCode::kRefused);
+    EXPECT_NE(r.error().message().find(why), std::string::npos) << r.error().message();
+  };
+  refused("grant-x", c->serial, fp, "key id");
+  refused(c->key_id, c->serial + 1000, fp, "serial");  // not issued
+  refused("grant-" + std::to_string(id) + " account-" + std::to_string(vendor2_.id), c->serial, fp,
+          "serial");  // another account's name on this serial
+  refused(c->key_id, c->serial, ssh::Fingerprint(crypto::GenerateEd25519().public_key),
+          "another key");
+  // Revoked certificate.
+  ASSERT_TRUE(db_->Exec("UPDATE ssh_certificates SET revoked_at = 1").ok());
+  refused(c->key_id, c->serial, fp, "revoked");
+  ASSERT_TRUE(db_->Exec("UPDATE ssh_certificates SET revoked_at = NULL").ok());
+  // The account disabled, then the organisation suspended, then the grant revoked.
+  ASSERT_TRUE(accounts_->LockFor(vendor_.id, "for the test").ok());
+  refused(c->key_id, c->serial, fp, "locked");
+  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_).ok());
+  ASSERT_TRUE(Organisations(*db_).Suspend("Other Ltd", "", now_).ok());
+  EXPECT_TRUE(remote_->Check(c->key_id, c->serial, fp, now_).ok()) << "another vendor's";
+  ASSERT_TRUE(grants_->Revoke(chu2_, id, now_).ok());
+  refused(c->key_id, c->serial, fp, "revoked");
+  auto krl = remote_->Revoked(now_);
+  EXPECT_EQ(krl->serials, std::vector<int64_t>{c->serial});
+  EXPECT_EQ(krl->key_ids, std::vector<std::string>{c->key_id});
+  EXPECT_TRUE(remote_->Revoked(c->valid_before)->serials.empty()) << "expired: sshd refuses it";
+}
+
+TEST_F(RemoteTest, TheBastionRefusesADormantVendorAccountAndAnEndedWindow) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  now_ += 4 * 3600;
+  auto r = remote_->Check(c->key_id, c->serial, c->fingerprint, now_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("not valid now"), std::string::npos);
+  // Dormancy: a vendor account unused for 90 days, its grant approved anew.
+  now_ += 91 * kDay;
+  auto again = grants_->RequestTarget(vendor_, pacs_, "a reason long enough", std::nullopt, 3600,
+                                      std::nullopt, now_);
+  ASSERT_TRUE(grants_->Approve(chu1_, *again, now_).ok());
+  auto dormant = Issue(*again, Reload(vendor_));
+  ASSERT_FALSE(dormant.ok());
+  EXPECT_NE(dormant.error().message().find("dormant"), std::string::npos);
+}
+
+TEST_F(RemoteTest, SessionsNeedRecipientsGetAnEgressCertificateAndEndWithTheGrant) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok());
+  Machines machines(*db_);
+  auto token = machines.Add("bastion01", now_);
+  ASSERT_TRUE(token.ok());
+  auto bastion = machines.Authenticate(*token, now_);
+  ASSERT_TRUE(bastion.ok());
+  EXPECT_EQ(machines.Authenticate(std::string(64, 'a'), now_).error().code(),
+            ErrorCode::kAuthFailed);
+  const auto egress_key = crypto::GenerateEd25519().public_key;
+  const std::string egress_line = ssh::PublicKeyLine(egress_key);
+
+  RemotePolicy none = policy_;
+  none.recording_recipients.clear();
+  RemoteAccess unrecorded(*db_, *accounts_, *grants_, none);
+  auto refused = unrecorded.StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
+                                         egress_line, now_, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("recording"), std::string::npos);
+
+  policy_.bastion_source_address = "10.1.0.5/32";
+  int recorded = 0;
+  auto s = remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
+                                 egress_line, now_ + 5, [&](const StartedSession&) -> Status {
+                                   ++recorded;
+                                   return Ok();
+                                 });
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ(s->remote.target.name, "pacs01");
+  auto egress = ssh::ParseCertificateLine(s->egress.line);
+  ASSERT_TRUE(egress.ok());
+  EXPECT_EQ(egress->ca_key, egress_ca_->public_key()) << "the egress CA, not the user CA";
+  EXPECT_EQ(egress->spec.principals, std::vector<std::string>{"pacs01"});
+  EXPECT_EQ(egress->spec.valid_after, static_cast<uint64_t>(now_ + 5 - 30));
+  EXPECT_EQ(egress->spec.valid_before, static_cast<uint64_t>(now_ + 5 + 120));
+  EXPECT_EQ(egress->spec.key_id,
+            "session-" + std::to_string(s->id) + " grant-" + std::to_string(id));
+  EXPECT_EQ(egress->spec.source_address, "10.1.0.5/32");
+  EXPECT_EQ(egress->spec.extensions, std::vector<std::string>{"permit-pty"});
+  EXPECT_NE(s->egress.serial, c->serial);
+  EXPECT_EQ(Reload(vendor_).last_used_at, now_ + 5) << "a session is a use";
+  EXPECT_TRUE(remote_->Revoked(now_)->serials.empty()) << "egress certificates are not listed";
+
+  // Another bastion sees no such session.
+  auto other_token = machines.Add("bastion02", now_);
+  auto other = machines.Authenticate(*other_token, now_);
+  EXPECT_EQ(remote_->State(*other, s->id, now_).error().code(), ErrorCode::kNotFound);
+
+  auto st = remote_->State(*bastion, s->id, now_ + 10);
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(st->open);
+  SessionReport anchor{3, 4096, std::string(64, 'a'), std::string(64, 'b'), {}, {}, ""};
+  EXPECT_TRUE(remote_->Anchor(*bastion, s->id, anchor, now_ + 20, {})->open);
+  // Revoked: the next poll says closed, with why.
+  ASSERT_TRUE(grants_->Revoke(chu1_, id, now_ + 30).ok());
+  st = remote_->State(*bastion, s->id, now_ + 31);
+  EXPECT_FALSE(st->open);
+  EXPECT_NE(st->reason.find("revoked"), std::string::npos) << st->reason;
+  SessionReport end{4, 5000, std::string(64, 'c'), "", 26, 0, "grant revoked"};
+  ASSERT_TRUE(remote_->End(*bastion, s->id, end, now_ + 32, {}).ok());
+  EXPECT_EQ(remote_->End(*bastion, s->id, end, now_ + 33, {}).error().code(),
+            ErrorCode::kAlreadyExists);
+  auto row = remote_->GetSession(s->id);
+  EXPECT_EQ(row->bytes, 5000);
+  EXPECT_EQ(row->end_reason, "grant revoked");
+  EXPECT_EQ(*row->last_anchor_at, now_ + 20);
+  EXPECT_EQ(remote_->Sessions(vendor_.id)->size(), 1u);
+  EXPECT_FALSE(remote_->State(*bastion, s->id, now_ + 40)->open);
+}
+
+TEST_F(RemoteTest, ALiveSessionClosesWhenTheOrganisationIsSuspended) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  Machines machines(*db_);
+  auto bastion = machines.Authenticate(*machines.Add("bastion01", now_), now_);
+  auto s =
+      remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
+                            ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(Organisations(*db_).Suspend("Vendor SA", "breach", now_ + 1).ok());
+  auto st = remote_->State(*bastion, s->id, now_ + 2);
+  EXPECT_FALSE(st->open);
+  EXPECT_FALSE(st->reason.empty());
+}
+
+// ---- targets and the CAs ----
+
+TEST_F(RemoteTest, TargetsAreCheckedAndNotRemovedUnderAnOpenGrant) {
+  Targets targets(*db_);
+  Target t = pacs_;
+  t.name = "pacs01";
+  EXPECT_EQ(targets.Add(t, now_).error().code(), ErrorCode::kAlreadyExists);
+  for (const char* address : {"10.1.2.3", ":22", "host:0", "host:65536", "ho st:22", "-o:22"}) {
+    t.name = "x1";
+    t.address = address;
+    EXPECT_EQ(targets.Add(t, now_).error().code(), ErrorCode::kInvalidArgument) << address;
+  }
+  t.address = "[2001:db8::7]:22";
+  EXPECT_TRUE(targets.Add(t, now_).ok());
+  t.name = "x2";
+  t.principal = "-oProxyCommand";
+  EXPECT_EQ(targets.Add(t, now_).error().code(), ErrorCode::kInvalidArgument);
+  const int64_t id = OpenGrant();
+  EXPECT_EQ(targets.Remove("pacs01", now_).error().code(), ErrorCode::kRefused);
+  ASSERT_TRUE(grants_->Revoke(chu1_, id, now_).ok());
+  EXPECT_TRUE(targets.Remove("pacs01", now_).ok());
+  EXPECT_EQ(targets.Remove("pacs01", now_).error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(RemoteTest, CaRotationKeepsTheOldKeyTrustedUntilRetired) {
+  auto first = TrustedCaLines(dir_.path(), CaKind::kUser);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  ASSERT_EQ(first->size(), 1u);
+  auto egress = TrustedCaLines(dir_.path(), CaKind::kEgress);
+  EXPECT_NE((*egress)[0], (*first)[0]) << "two different CAs";
+  ASSERT_TRUE(RotateCa(dir_.path(), CaKind::kUser).ok());
+  auto during = TrustedCaLines(dir_.path(), CaKind::kUser);
+  ASSERT_EQ(during->size(), 2u);
+  EXPECT_NE((*during)[0], (*first)[0]);
+  EXPECT_EQ((*during)[1].substr(0, 80), (*first)[0].substr(0, 80)) << "the old key still listed";
+  EXPECT_EQ(RotateCa(dir_.path(), CaKind::kUser).error().code(), ErrorCode::kRefused);
+  auto signer = LoadOrCreateCa(dir_.path(), CaKind::kUser);
+  EXPECT_EQ(ssh::PublicKeyLine(signer->public_key()).substr(0, 80), (*during)[0].substr(0, 80));
+  ASSERT_TRUE(RetireOldCa(dir_.path(), CaKind::kUser).ok());
+  EXPECT_EQ(TrustedCaLines(dir_.path(), CaKind::kUser)->size(), 1u);
+  EXPECT_EQ(RetireOldCa(dir_.path(), CaKind::kUser).error().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cordon::exchange

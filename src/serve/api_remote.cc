@@ -1,0 +1,478 @@
+// Vendor remote maintenance: targets, grants on them, SSH certificates, the
+// bastion's machine calls, the emergency cut-off's resume, and the sweep
+// that locks accounts whose break-glass went uncountersigned.
+#include "core/strings.h"
+#include "core/utc_time.h"
+#include "exchange/ssh_ca.h"
+#include "serve/api_internal.h"
+
+namespace cordon::serve {
+
+using api_internal::Bearer;
+using api_internal::Fail;
+using api_internal::Forbidden;
+using api_internal::GrantJson;
+using api_internal::HasRole;
+using api_internal::Int;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::ParseId;
+using api_internal::ParseIso;
+using api_internal::Role;
+using api_internal::Str;
+using api_internal::Unrecorded;
+
+namespace {
+
+json TargetJson(const exchange::Target& t) {
+  return {{"name", t.name},           {"address", t.address},
+          {"principal", t.principal}, {"organisation", t.organisation},
+          {"approvals", t.approvals}, {"created_at", FormatUtc(t.created_at)}};
+}
+
+// What a failed state change answers: 503 when its event could not be
+// recorded (kIo), the error's own status otherwise.
+bool IsUnrecorded(const Error& e) { return e.code() == ErrorCode::kIo; }
+
+// "Vendor%20SA" → "Vendor SA" (a path segment; nullopt for a bad escape).
+std::optional<std::string> DecodeSegment(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- targets and grants on them ----
+
+Response Api::ListTargets(Call& call) {
+  auto list = exchange::Targets(call.s.db).List();
+  if (!list.ok()) return Fail(list.error());
+  json out = json::array();
+  for (const auto& t : *list) out.push_back(TargetJson(t));
+  return Json(200, {{"targets", out}});
+}
+
+Response Api::RequestTargetGrant(Call& call, bool break_glass) {
+  if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
+  auto target = Str(call.body, "target");
+  auto reason = Str(call.body, "reason");
+  auto hours = Int(call.body, "duration_hours");
+  if (!target || !reason || !hours || call.body.contains("package") || call.body.contains("role")) {
+    return Fail(400,
+                "send {\"target\", \"reason\", \"duration_hours\"} (and optionally \"start\": "
+                "\"YYYY-MM-DDTHH:MM:SSZ\" and \"ticket\")");
+  }
+  const int64_t max_hours = (break_glass ? options_.grants.max_break_glass_seconds
+                                         : options_.grants.max_duration_seconds) /
+                            3600;
+  if (*hours <= 0 || *hours > max_hours) {
+    return Fail(400, "duration_hours: from 1 to " + std::to_string(max_hours));
+  }
+  std::optional<int64_t> start;
+  if (auto s = Str(call.body, "start")) {
+    start = ParseIso(*s);
+    if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
+  }
+  std::optional<std::string> ticket = Str(call.body, "ticket");
+  if (call.body.contains("ticket") && !ticket) return Fail(400, "ticket: a string");
+  if (ticket) {
+    if (Status t = exchange::CheckTicket(*ticket); !t.ok()) return Fail(t.error());
+  }
+  if (break_glass && (start || ticket)) {
+    return Fail(400, "break-glass grants open at once, without start or ticket");
+  }
+  auto t = exchange::Targets(call.s.db).Get(*target);
+  if (!t.ok()) {
+    if (t.error().code() == ErrorCode::kNotFound) {
+      return Fail(404, "no such target", "GET /api/v1/targets lists them");
+    }
+    return Fail(t.error());
+  }
+  // A suspended organisation's accounts ask for nothing.
+  auto suspended = exchange::Organisations(call.s.db).Suspended(call.who->organisation);
+  if (!suspended.ok()) return Fail(suspended.error());
+  const char* action = break_glass ? "grant.break_glass" : "grant.request";
+  if (*suspended) {
+    RecordRefusal(call, action, "refused",
+                  {{"target", *target}, {"error", "organisation suspended"}});
+    return Fail(403, "your organisation is suspended",
+                "an approver of another organisation resumes it");
+  }
+  exchange::GrantEvent record = [&](int64_t grant) -> Status {
+    json ev = {{"grant", grant}, {"target", *target}, {"hours", *hours}};
+    if (ticket) ev["ticket"] = *ticket;
+    auto seq = Record(call, action, "ok", ev);
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  };
+  auto id = break_glass ? call.s.grants.BreakGlassTarget(*call.who, *t, *reason, *hours * 3600,
+                                                         call.now, record)
+                        : call.s.grants.RequestTarget(*call.who, *t, *reason, start, *hours * 3600,
+                                                      ticket, call.now, record);
+  if (!id.ok()) {
+    if (IsUnrecorded(id.error())) return Unrecorded();
+    RecordRefusal(call, action, "refused", {{"target", *target}, {"error", id.error().message()}});
+    return Fail(id.error());
+  }
+  if (break_glass) {
+    Alert(AlertKind::kBreakGlass, {{"account", call.who->id},
+                                   {"ip", call.request.client_ip},
+                                   {"grant", *id},
+                                   {"target", *target}});
+  }
+  auto g = call.s.grants.Get(*id);
+  if (!g.ok()) return Fail(g.error());
+  return Json(201, GrantJson(*g, call.now));
+}
+
+Response Api::ResumeOrganisation(Call& call, const std::string& encoded) {
+  const auto decoded = DecodeSegment(encoded);
+  if (!decoded || decoded->empty()) return Fail(400, "the organisation's name, percent-encoded");
+  const std::string& name = *decoded;
+  exchange::RemoteEvent record = [&]() -> Status {
+    auto seq = Record(call, "organisation.resume", "ok", {{"organisation", name}});
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  };
+  Status st =
+      exchange::Organisations(call.s.db).Resume(name, call.who->organisation, call.now, record);
+  if (!st.ok()) {
+    if (IsUnrecorded(st.error())) return Unrecorded();
+    RecordRefusal(call, "organisation.resume", "refused",
+                  {{"organisation", name}, {"error", st.error().message()}});
+    return Fail(st.error());
+  }
+  return Json(200, {{"organisation", name}, {"suspended", false}});
+}
+
+// ---- SSH certificates ----
+
+Response Api::IssueSshCertificate(Call& call, int64_t grant_id) {
+  auto key = Str(call.body, "public_key");
+  if (!key) return Fail(400, "send {\"public_key\": \"ssh-ed25519 AAAA…\"}");
+  auto ca = exchange::LoadOrCreateCa(options_.data_dir, exchange::CaKind::kUser);
+  if (!ca.ok()) return Fail(ca.error());
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto issued = remote.IssueCertificate(*ca, *call.who, grant_id, *key, call.now,
+                                        [&](const exchange::IssuedCertificate& c) -> Status {
+                                          // The certificate's facts, never the key itself.
+                                          auto seq =
+                                              Record(call, "ssh.certificate", "ok",
+                                                     {{"grant", c.grant_id},
+                                                      {"account", c.account_id},
+                                                      {"serial", c.serial},
+                                                      {"fingerprint", c.fingerprint},
+                                                      {"valid_before", FormatUtc(c.valid_before)}});
+                                          if (!seq.ok()) return seq.error();
+                                          return Ok();
+                                        });
+  if (!issued.ok()) {
+    if (IsUnrecorded(issued.error())) return Unrecorded();
+    RecordRefusal(call, "ssh.certificate", "refused",
+                  {{"grant", grant_id}, {"error", issued.error().message()}});
+    return Fail(issued.error());
+  }
+  return Json(201, {{"certificate", issued->line},
+                    {"serial", issued->serial},
+                    {"key_id", issued->key_id},
+                    {"valid_before", FormatUtc(issued->valid_before)},
+                    {"bastion", options_.remote.bastion_address}});
+}
+
+// ---- the bastion's calls ----
+
+std::optional<Response> Api::AuthenticateMachine(Call& call) {
+  const std::string token = Bearer(call.request);
+  if (token.empty()) {
+    return Fail(401, "a bastion's machine token is needed",
+                "send Authorization: Bearer <token from cordon admin bastion add>");
+  }
+  auto m = exchange::Machines(call.s.db).Authenticate(token, call.now);
+  if (!m.ok()) return Fail(m.error());
+  call.machine = std::move(*m);
+  return std::nullopt;
+}
+
+Response Api::RouteMachine(Call& call, Endpoint endpoint, const std::vector<std::string>& p) {
+  std::optional<int64_t> id;
+  if (!p.empty()) {
+    id = ParseId(p[0]);
+    if (!id) return Fail(400, "a session id is a positive integer");
+  }
+  switch (endpoint) {
+    case Endpoint::kBastionLogin:
+      return BastionLogin(call);
+    case Endpoint::kBastionStartSession:
+      return BastionStartSession(call);
+    case Endpoint::kBastionSessionState:
+      return BastionSessionState(call, *id);
+    case Endpoint::kBastionAnchor:
+      return BastionAnchor(call, *id);
+    case Endpoint::kBastionEndSession:
+      return BastionEndSession(call, *id);
+    default:
+      return BastionKrl(call);
+  }
+}
+
+Response Api::BastionLogin(Call& call) {
+  auto user = Str(call.body, "user");
+  auto key_id = Str(call.body, "key_id");
+  auto serial = Int(call.body, "serial");
+  auto fingerprint = Str(call.body, "fingerprint");
+  if (!user || !key_id || !serial || !fingerprint) {
+    return Fail(400,
+                "send {\"user\", \"key_id\", \"serial\", \"fingerprint\"} (sshd's %u %i %s %f)");
+  }
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto r = remote.Check(*key_id, *serial, *fingerprint, call.now);
+  json ev = {{"user", *user}, {"key_id", *key_id}, {"serial", *serial}};
+  if (!r.ok()) {
+    if (r.error().code() != ErrorCode::kRefused) return Fail(r.error());
+    ev["error"] = r.error().message();
+    if (auto k = exchange::ParseKeyId(*key_id)) {
+      ev["grant"] = k->grant;
+      ev["account"] = k->account;
+    }
+    // A refusal is answered even when the ledger cannot take its event.
+    RecordRefusal(call, "bastion.login", "refused", ev);
+    return Json(200, {{"allow", false}, {"reason", r.error().message()}});
+  }
+  ev["grant"] = r->grant.id;
+  ev["account"] = r->account.id;
+  ev["target"] = r->target.name;
+  // An allowed login is evidence: no event, no login.
+  if (auto seq = Record(call, "bastion.login", "ok", ev); !seq.ok()) {
+    return Json(200, {{"allow", false}, {"reason", "the exchange cannot record the login now"}});
+  }
+  return Json(200, {{"allow", true},
+                    {"principal", options_.remote.bastion_principal},
+                    {"valid_before", FormatUtc(*r->grant.closes_at)}});
+}
+
+Response Api::BastionStartSession(Call& call) {
+  auto key_id = Str(call.body, "key_id");
+  auto serial = Int(call.body, "serial");
+  auto client = Str(call.body, "client");
+  auto egress = Str(call.body, "egress_public_key");
+  if (!key_id || !serial || !client || !egress) {
+    return Fail(400,
+                "send {\"key_id\", \"serial\", \"client\", \"egress_public_key\": \"ssh-ed25519 "
+                "…\"}");
+  }
+  auto ca = exchange::LoadOrCreateCa(options_.data_dir, exchange::CaKind::kEgress);
+  if (!ca.ok()) return Fail(ca.error());
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto started = remote.StartSession(*ca, *call.machine, *key_id, *serial, *client, *egress,
+                                     call.now, [&](const exchange::StartedSession& s) -> Status {
+                                       auto seq = Record(call, "session.start", "ok",
+                                                         {{"session", s.id},
+                                                          {"grant", s.remote.grant.id},
+                                                          {"account", s.remote.account.id},
+                                                          {"target", s.remote.target.name},
+                                                          {"serial", s.remote.serial},
+                                                          {"egress_serial", s.egress.serial},
+                                                          {"client", *client}});
+                                       if (!seq.ok()) return seq.error();
+                                       return Ok();
+                                     });
+  if (!started.ok()) {
+    if (IsUnrecorded(started.error())) return Unrecorded();
+    RecordRefusal(call, "session.start", "refused",
+                  {{"key_id", *key_id}, {"serial", *serial}, {"error", started.error().message()}});
+    return Fail(started.error());
+  }
+  const auto& s = *started;
+  return Json(201, {{"session", s.id},
+                    {"grant", s.remote.grant.id},
+                    {"account", s.remote.account.id},
+                    {"target",
+                     {{"name", s.remote.target.name},
+                      {"address", s.remote.target.address},
+                      {"principal", s.remote.target.principal}}},
+                    {"closes_at", FormatUtc(*s.remote.grant.closes_at)},
+                    {"recipients", options_.remote.recording_recipients},
+                    {"egress_certificate", s.egress.line}});
+}
+
+namespace {
+
+json StateJson(const exchange::SessionState& st) {
+  return {{"open", st.open}, {"closes_at", FormatUtc(st.closes_at)}, {"reason", st.reason}};
+}
+
+// {"chunks", "bytes", "head"} and more, checked; nullopt with `why` set.
+std::optional<exchange::SessionReport> ReadReport(const json& body, bool end, std::string& why) {
+  exchange::SessionReport r;
+  auto chunks = Int(body, "chunks");
+  auto bytes = Int(body, "bytes");
+  auto head = Str(body, "head");
+  if (!chunks || !bytes || !head || *chunks < 0 || *bytes < 0 || !IsHex64(*head)) {
+    why = "chunks and bytes (integers >= 0) and head (64 lowercase hex digits)";
+    return std::nullopt;
+  }
+  r.chunks = *chunks;
+  r.bytes = *bytes;
+  r.head = *head;
+  if (!end) {
+    auto header = Str(body, "header_sha256");
+    if (!header || !IsHex64(*header)) {
+      why = "header_sha256: 64 lowercase hex digits";
+      return std::nullopt;
+    }
+    r.header_sha256 = *header;
+  } else {
+    r.duration_seconds = Int(body, "duration_seconds");
+    r.exit_status = Int(body, "exit_status");
+    r.reason = Str(body, "reason").value_or("");
+    if (!r.duration_seconds || r.reason.empty() || r.reason.size() > 200) {
+      why = "duration_seconds (integer), reason (text), exit_status (integer, optional)";
+      return std::nullopt;
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+Response Api::BastionSessionState(Call& call, int64_t id) {
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto st = remote.State(*call.machine, id, call.now);
+  if (!st.ok()) return Fail(st.error());
+  return Json(200, StateJson(*st));
+}
+
+Response Api::BastionAnchor(Call& call, int64_t id) {
+  std::string why;
+  auto report = ReadReport(call.body, false, why);
+  if (!report)
+    return Fail(400, "send {\"chunks\", \"bytes\", \"head\", \"header_sha256\"}: " + why);
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto st = remote.Anchor(*call.machine, id, *report, call.now, [&]() -> Status {
+    auto seq = Record(call, "session.anchor", "ok",
+                      {{"session", id},
+                       {"chunks", report->chunks},
+                       {"bytes", report->bytes},
+                       {"head", report->head},
+                       {"header_sha256", report->header_sha256}});
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  });
+  if (!st.ok()) {
+    if (IsUnrecorded(st.error())) return Unrecorded();
+    return Fail(st.error());
+  }
+  return Json(200, StateJson(*st));
+}
+
+Response Api::BastionEndSession(Call& call, int64_t id) {
+  std::string why;
+  auto report = ReadReport(call.body, true, why);
+  if (!report) {
+    return Fail(400,
+                "send {\"chunks\", \"bytes\", \"head\", \"duration_seconds\", \"reason\", "
+                "\"exit_status\"}: " +
+                    why);
+  }
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  Status st = remote.End(*call.machine, id, *report, call.now, [&]() -> Status {
+    json ev = {{"session", id},
+               {"chunks", report->chunks},
+               {"bytes", report->bytes},
+               {"head", report->head},
+               {"duration_seconds", *report->duration_seconds},
+               {"reason", report->reason}};
+    if (report->exit_status) ev["exit_status"] = *report->exit_status;
+    auto seq = Record(call, "session.end", "ok", ev);
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  });
+  if (!st.ok()) {
+    if (IsUnrecorded(st.error())) return Unrecorded();
+    return Fail(st.error());
+  }
+  return Json(200, {{"session", id}, {"ended", true}});
+}
+
+Response Api::BastionKrl(Call& call) {
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto list = remote.Revoked(call.now);
+  if (!list.ok()) return Fail(list.error());
+  return Json(200, {{"key_ids", list->key_ids}, {"serials", list->serials}});
+}
+
+// ---- periodic work ----
+
+void Api::SweepRemote() {
+  auto lease = Acquire();
+  if (!lease.ok()) {
+    Log("remote sweep: " + lease.error().message());
+    return;
+  }
+  Services& s = **lease;
+  const int64_t now = Now();
+  // Break-glass on a target not countersigned in time: the account locks.
+  auto overdue = s.grants.Uncountersigned(now - options_.grants.countersign_seconds);
+  if (!overdue.ok()) {
+    Log("remote sweep: break-glass grants: " + overdue.error().message());
+  } else {
+    for (const auto& g : *overdue) {
+      auto a = s.accounts.Get(g.requester_id);
+      if (!a.ok()) {
+        Log("remote sweep: account " + std::to_string(g.requester_id) + ": " + a.error().message());
+        continue;
+      }
+      if (!a->locked_reason.empty()) continue;  // locked already (this grant or another)
+      const std::string reason =
+          "break-glass grant " + std::to_string(g.id) + " was not countersigned within " +
+          std::to_string(options_.grants.countersign_seconds / 3600) + " hours";
+      if (Status st = s.accounts.LockFor(g.requester_id, reason); !st.ok()) {
+        Log("remote sweep: locking account " + std::to_string(g.requester_id) + ": " +
+            st.error().message());
+        continue;
+      }
+      json event = {{"action", "exchange.account.locked"},
+                    {"outcome", "ok"},
+                    {"account", g.requester_id},
+                    {"grant", g.id},
+                    {"reason", "break_glass_not_countersigned"},
+                    {"actor", {{"system", "sweep"}}}};
+      if (auto seq = appender_.Append(std::move(event)); !seq.ok()) {
+        Log("the ledger refused an account lock: " + seq.error().message());
+      }
+      Alert(AlertKind::kBreakGlassOverdue,
+            {{"account", g.requester_id}, {"grant", g.id}, {"target", std::string(g.target())}});
+    }
+  }
+  // Suspensions an admin made on the command line: their alert, once.
+  auto suspended = exchange::Organisations(s.db).TakeUnalertedSuspensions();
+  if (!suspended.ok()) {
+    Log("remote sweep: suspensions: " + suspended.error().message());
+  } else {
+    for (const auto& o : *suspended) {
+      Alert(AlertKind::kOrganisationSuspended,
+            {{"organisation", o.name},
+             {"reason", o.suspended_reason},
+             {"suspended_at", FormatUtc(o.suspended_at.value_or(now))}});
+    }
+  }
+}
+
+}  // namespace cordon::serve
