@@ -389,7 +389,13 @@ def story():
     cordon("admin", "bastion", "add", "--data", D, "--name", "bastion01", "-o", token)
     shutil.chown(token, "root", GROUP)
     os.chmod(token, 0o640)
-    cas = json.loads(cordon("admin", "ca", "show", "--data", D, "--json").stdout)
+    cas, section = {"user": [], "egress": []}, None
+    for line in cordon("admin", "ca", "show", "--data", D).stdout.decode().splitlines():
+        if line.startswith("#"):
+            section = "user" if "user CA" in line else "egress" if "egress CA" in line else None
+        elif line.strip() and section:
+            cas[section].append(line.strip())
+    cas["user"] and cas["egress"] or fail(f"ca show: {cas}")
     write(os.path.join(R, "user-ca.pub"), "\n".join(cas["user"]) + "\n")
     write(os.path.join(R, "egress-ca.pub"), "\n".join(cas["egress"]) + "\n")
     os.makedirs(os.path.join(R, "recordings"), mode=0o700)

@@ -36,24 +36,6 @@ constexpr std::chrono::seconds kUnreachableLimit{30};
 // The user sees these lines through ssh; sshd's log gets nothing from here.
 void Tell(const std::string& line) { std::cerr << "cordon: " << line << "\r\n" << std::flush; }
 
-Result<std::string> ReadToken(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(path, 4096));
-  std::string token(reinterpret_cast<const char*>(secret.data()), secret.size());
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-    token.pop_back();
-  }
-  return token;
-}
-
-Result<client::Connection> ConnectMachine(const client::BastionConfig& config) {
-  CORDON_ASSIGN_OR_RETURN(std::string token, ReadToken(config.token_file));
-  client::ConnectOptions o;
-  o.url = config.server;
-  o.fingerprint = config.fingerprint;
-  o.timeout = std::chrono::seconds(10);
-  return client::Connection::OpenMachine(o, std::move(token));
-}
-
 // The certificate sshd accepted for this login, from the file ExposeAuthInfo
 // names in $SSH_USER_AUTH ("publickey TYPE BASE64" lines). The key id and
 // serial come from what sshd verified, never from anything the user sends.
@@ -151,7 +133,26 @@ int Refuse(const Error& e) {
   return ExitCodeFor(e);
 }
 
+Result<client::Connection> ConnectMachine(const client::BastionConfig& config) {
+  return ConnectBastion(config, std::chrono::seconds(10));
+}
+
 }  // namespace
+
+Result<client::Connection> ConnectBastion(const client::BastionConfig& config,
+                                          std::chrono::seconds timeout) {
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(config.token_file, 4096));
+  const auto bytes = secret.RevealBytes();
+  std::string token(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  client::ConnectOptions o;
+  o.url = config.server;
+  o.fingerprint = config.fingerprint;
+  o.timeout = timeout;
+  return client::Connection::OpenMachine(o, std::move(token));
+}
 
 int RunBastionSession(const BastionSessionArgs& args) {
   // A command instead of a session: scp, sftp, `ssh bastion cmd`. Files go

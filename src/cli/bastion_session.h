@@ -3,8 +3,11 @@
 // flags (cmd_bastion.cc).
 #pragma once
 
+#include <chrono>
 #include <string>
 
+#include "client/bastion_config.h"
+#include "client/connection.h"
 #include "core/result.h"
 
 namespace cordon::cli {
@@ -12,6 +15,11 @@ namespace cordon::cli {
 struct BastionSessionArgs {
   std::string config;  // the bastion's configuration file
 };
+
+// The exchange, reached with the bastion's machine credential (read from
+// token_file into locked memory, then held like a session token).
+Result<client::Connection> ConnectBastion(const client::BastionConfig& config,
+                                          std::chrono::seconds timeout);
 
 // Runs one recorded session to the grant's target and returns the process
 // exit code: the target's shell's status, or a cordon exit code when the

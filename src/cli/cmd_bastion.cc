@@ -11,7 +11,7 @@
 #include "cli/common.h"
 #include "client/bastion.h"
 #include "client/bastion_config.h"
-#include "core/file.h"
+#include "core/utc_time.h"
 
 namespace cordon::cli {
 namespace {
@@ -19,15 +19,6 @@ namespace {
 // sshd waits for the principals command at every login: a slow or dead
 // exchange must fail the login quickly, never hang it.
 constexpr std::chrono::seconds kLoginTimeout{10};
-
-Result<std::string> ReadToken(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret, ReadSecretFile(path, 4096));
-  std::string token(reinterpret_cast<const char*>(secret.data()), secret.size());
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-    token.pop_back();
-  }
-  return token;
-}
 
 // "20261130T190000Z"-style time for sshd's expiry-time option
 // (YYYYMMDDHHMMSSZ, sshd.8 AUTHORIZED_KEYS FILE FORMAT).
@@ -48,13 +39,7 @@ std::string SshdTime(int64_t unix_seconds) {
 int Principals(const std::string& config_path, const client::LoginQuestion& q) {
   auto config = client::LoadBastionConfig(config_path);
   if (!config.ok()) return Fail(config.error());
-  auto token = ReadToken(config->token_file);
-  if (!token.ok()) return Fail(token.error());
-  client::ConnectOptions o;
-  o.url = config->server;
-  o.fingerprint = config->fingerprint;
-  o.timeout = kLoginTimeout;
-  auto c = client::Connection::OpenMachine(o, *token);
+  auto c = ConnectBastion(*config, kLoginTimeout);
   if (!c.ok()) return Fail(c.error());
   auto d = client::CheckLogin(*c, q);
   if (!d.ok()) return Fail(d.error());

@@ -1,5 +1,7 @@
 #include "client/bastion.h"
 
+#include <charconv>
+
 #include "client/answer.h"
 
 namespace cordon::client {
@@ -19,8 +21,14 @@ json AnchorJson(const AnchorPoint& p) {
 }  // namespace
 
 Result<LoginDecision> CheckLogin(Connection& connection, const LoginQuestion& q) {
+  // sshd's %s is decimal text; the exchange's serials are positive int64.
+  int64_t serial = 0;
+  const auto [end, ec] = std::from_chars(q.serial.data(), q.serial.data() + q.serial.size(), serial);
+  if (ec != std::errc() || end != q.serial.data() + q.serial.size() || serial <= 0) {
+    return LoginDecision{false, "", 0, "serial \"" + q.serial + "\" is not one cordon issues"};
+  }
   const json body = {
-      {"user", q.user}, {"key_id", q.key_id}, {"serial", q.serial}, {"fingerprint", q.fingerprint}};
+      {"user", q.user}, {"key_id", q.key_id}, {"serial", serial}, {"fingerprint", q.fingerprint}};
   CORDON_ASSIGN_OR_RETURN(json j,
                           connection.Call("POST", "/api/v1/bastion/login", {200}, body.dump()));
   LoginDecision d;
@@ -38,7 +46,7 @@ Result<SessionStart> StartSession(Connection& connection, const std::string& key
                                   uint64_t serial, const std::string& client_ip,
                                   const std::string& egress_public_key_line) {
   const json body = {{"key_id", key_id},
-                     {"serial", std::to_string(serial)},
+                     {"serial", static_cast<int64_t>(serial)},
                      {"client", client_ip},
                      {"egress_public_key", egress_public_key_line}};
   CORDON_ASSIGN_OR_RETURN(json j,
