@@ -135,6 +135,47 @@ TEST_F(SealedRecordingTest, RealAgeDecryptsAFinishedRecordingToValidAsciicast) {
   EXPECT_EQ(i, m.lines.size());
 }
 
+TEST_F(SealedRecordingTest, RealAgeDecryptsInputResizeAndNonUtf8Events) {
+  if (!fs::exists("/usr/bin/age")) GTEST_SKIP() << "the age CLI is not installed";
+  const std::string path = dir_ / "mixed.age";
+  auto rec = SealedRecording::Create(
+      path, Recipients(),
+      {.width = 132, .height = 43, .timestamp = 42, .term = "screen", .title = "pacs01"});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_TRUE((*rec)->Event(microseconds(10), EventType::kOutput, AsBytes("caf\xC3")).ok());
+  ASSERT_TRUE((*rec)->Event(microseconds(20), EventType::kInput, AsBytes("ls -l\r")).ok());
+  ASSERT_TRUE(
+      (*rec)->Event(microseconds(30), EventType::kOutput, AsBytes("\xA9 \xFF\x1b[0m")).ok());
+  ASSERT_TRUE((*rec)->Event(microseconds(40), EventType::kResize, AsBytes("100x30")).ok());
+  ASSERT_TRUE((*rec)->Finish().ok());
+  auto [plain, status] = RunShell("age -d -i " + WriteIdentityFile() + " " + path + " 2>&1");
+  ASSERT_EQ(status, 0) << plain;
+  MemorySource src(AsBytes(plain));
+  auto reader = AsciicastReader::Open(src);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  EXPECT_EQ((*reader)->header().width, 132);
+  EXPECT_EQ((*reader)->header().title, "pacs01");
+  struct Want {
+    int64_t us;
+    EventType type;
+    std::string data;
+  };
+  const std::vector<Want> want = {{10, EventType::kOutput, "caf"},
+                                  {20, EventType::kInput, "ls -l\r"},
+                                  {30, EventType::kOutput, "\xC3\xA9 \xEF\xBF\xBD\x1b[0m"},
+                                  {40, EventType::kResize, "100x30"}};
+  for (const Want& w : want) {
+    auto e = (*reader)->Next();
+    ASSERT_TRUE(e.ok() && e->has_value());
+    EXPECT_EQ((*e)->time, microseconds(w.us));
+    EXPECT_EQ((*e)->type, w.type);
+    EXPECT_EQ((*e)->data, w.data);
+  }
+  auto last = (*reader)->Next();
+  ASSERT_TRUE(last.ok());
+  EXPECT_FALSE(last->has_value());
+}
+
 TEST_F(SealedRecordingTest, FileIsNewAndPrivateAndHoldsNoPlaintext) {
   Made m = Record("session.age", 10);
   struct stat st {};
