@@ -4,6 +4,15 @@
 // ends the session when the grant's window closes, when a live check says
 // so (revocation, lock, suspension), when the client goes away, or when the
 // command exits. One poll(2) loop, no threads.
+//
+//   auto size = TerminalSizeOf(STDIN_FILENO);
+//   auto rec = SealedRecording::Create(path, recipients, {size.columns, size.rows, now, term});
+//   ledger: start event with (*rec)->TakeAnchor()            // header_sha256 names the session
+//   PtyOptions o{.argv = {"ssh", "-tt", …, target}, .sink = rec->get(), .deadline = window_end};
+//   o.live_check = [&] { return grant_still_open ? std::nullopt : std::optional("revoked"); };
+//   o.on_anchor = [&] { auto a = (*rec)->TakeAnchor(); …append an anchor event…; };
+//   auto end = RunInPty(o);
+//   auto final_anchor = (*rec)->Finish();                    // end event: reason, bytes, anchor
 #pragma once
 
 #include <sys/types.h>

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/file.h"
 #include "recording/verify.h"
@@ -131,6 +133,47 @@ TEST_F(SealedRecordingTest, RealAgeDecryptsAFinishedRecordingToValidAsciicast) {
     ++i;
   }
   EXPECT_EQ(i, m.lines.size());
+}
+
+TEST_F(SealedRecordingTest, RealAgeDecryptsInputResizeAndNonUtf8Events) {
+  if (!fs::exists("/usr/bin/age")) GTEST_SKIP() << "the age CLI is not installed";
+  const std::string path = dir_ / "mixed.age";
+  auto rec = SealedRecording::Create(
+      path, Recipients(),
+      {.width = 132, .height = 43, .timestamp = 42, .term = "screen", .title = "pacs01"});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_TRUE((*rec)->Event(microseconds(10), EventType::kOutput, AsBytes("caf\xC3")).ok());
+  ASSERT_TRUE((*rec)->Event(microseconds(20), EventType::kInput, AsBytes("ls -l\r")).ok());
+  ASSERT_TRUE(
+      (*rec)->Event(microseconds(30), EventType::kOutput, AsBytes("\xA9 \xFF\x1b[0m")).ok());
+  ASSERT_TRUE((*rec)->Event(microseconds(40), EventType::kResize, AsBytes("100x30")).ok());
+  ASSERT_TRUE((*rec)->Finish().ok());
+  auto [plain, status] = RunShell("age -d -i " + WriteIdentityFile() + " " + path + " 2>&1");
+  ASSERT_EQ(status, 0) << plain;
+  MemorySource src(AsBytes(plain));
+  auto reader = AsciicastReader::Open(src);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  EXPECT_EQ((*reader)->header().width, 132);
+  EXPECT_EQ((*reader)->header().title, "pacs01");
+  struct Want {
+    int64_t us;
+    EventType type;
+    std::string data;
+  };
+  const std::vector<Want> want = {{10, EventType::kOutput, "caf"},
+                                  {20, EventType::kInput, "ls -l\r"},
+                                  {30, EventType::kOutput, "\xC3\xA9 \xEF\xBF\xBD\x1b[0m"},
+                                  {40, EventType::kResize, "100x30"}};
+  for (const Want& w : want) {
+    auto e = (*reader)->Next();
+    ASSERT_TRUE(e.ok() && e->has_value());
+    EXPECT_EQ((*e)->time, microseconds(w.us));
+    EXPECT_EQ((*e)->type, w.type);
+    EXPECT_EQ((*e)->data, w.data);
+  }
+  auto last = (*reader)->Next();
+  ASSERT_TRUE(last.ok());
+  EXPECT_FALSE(last->has_value());
 }
 
 TEST_F(SealedRecordingTest, FileIsNewAndPrivateAndHoldsNoPlaintext) {
@@ -317,6 +360,67 @@ TEST_F(SealedRecordingTest, AcceptsAKilledRecordingUpToItsLastAnchor) {
     EXPECT_NE(status, 0);
     EXPECT_NE(plain.find("\"line 0: PACS"), std::string::npos) << plain.substr(0, 300);
   }
+}
+
+// The real thing: a recorder process killed with SIGKILL mid-session. The
+// anchors it handed out (as it would to the ledger) verify the file it left.
+TEST_F(SealedRecordingTest, AcceptsTheRecordingOfAProcessKilledMidSession) {
+  const std::string path = dir_ / "sigkill.age";
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto rec = SealedRecording::Create(path, Recipients(), {});
+    if (!rec.ok()) ::_exit(1);
+    for (int i = 0; i < 3000; ++i) {
+      if (!(*rec)->Event(microseconds(i), EventType::kOutput, AsBytes(OutputLine(i))).ok()) {
+        ::_exit(1);
+      }
+      if (i % 200 == 199) {
+        auto a = (*rec)->TakeAnchor();
+        if (!a.ok()) ::_exit(1);
+        const std::string line = AnchorToJson(*a).dump() + "\n";
+        if (::write(fds[1], line.data(), line.size()) != ssize_t(line.size())) ::_exit(1);
+      }
+    }
+    const std::string done = "done\n";
+    (void)!::write(fds[1], done.data(), done.size());
+    ::pause();  // killed here, before Finish()
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[4096];
+  while (text.find("done\n") == std::string::npos) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, size_t(n));
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  std::vector<Anchor> anchors;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line) && line != "done") {
+    auto a = AnchorFromJson(nlohmann::json::parse(line));
+    ASSERT_TRUE(a.ok());
+    anchors.push_back(*a);
+  }
+  ASSERT_GE(anchors.size(), 10u);
+  auto r = VerifyRecording(path, anchors, /*ended=*/false);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->last.chunks, anchors.back().chunks);
+  // A half-written chunk after the last anchor (the kill came mid-write)
+  // is reported, not refused.
+  Append(path, std::string(1000, 'w'));
+  auto r2 = VerifyRecording(path, anchors, /*ended=*/false);
+  ASSERT_TRUE(r2.ok()) << r2.error().message();
+  EXPECT_EQ(r2->unanchored_bytes, r->unanchored_bytes + 1000);
 }
 
 TEST_F(SealedRecordingTest, RefusesAKilledRecordingTruncatedBeforeItsLastAnchor) {
