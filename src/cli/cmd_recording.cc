@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/key_files.h"
 #include "core/diagnostic.h"
+#include "ledger/ledger.h"
 #include "recording/asciicast.h"
 #include "recording/verify.h"
 
@@ -26,6 +27,8 @@ constexpr size_t kMaxAnchorsFile = 64 << 20;
 struct VerifyArgs {
   std::string file;
   std::string anchors;
+  std::string ledger;  // the exchange's ledger directory
+  std::string vkey;    // its verifier key (default: the ledger's own vkey file)
   bool json = false;
 };
 
@@ -37,15 +40,83 @@ struct PlayArgs {
   bool no_wait = false;
 };
 
-// Where the anchors of the recording named `header_sha256` come from. Today:
-// the anchors file given with --anchors. (A --ledger DIR lookup by header
-// hash slots in here.)
-Result<recording::AnchorSet> LoadAnchors(const VerifyArgs& args,
-                                         const std::string& /*header_sha256*/) {
-  if (args.anchors.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "no anchors given",
-                 "pass --anchors FILE: the session's anchors as the ledger recorded them");
+// The anchors the exchange's ledger holds for the recording named
+// `header_sha256`: the ledger is verified first (every leaf, every signed
+// checkpoint), then the session is found by its first anchor (the only
+// event that names the header) and every anchor and the end event of that
+// session are taken in ledger order.
+Result<recording::AnchorSet> AnchorsFromLedger(const VerifyArgs& args,
+                                               const std::string& header_sha256) {
+  if (header_sha256.empty()) {
+    return Error(ErrorCode::kAuthFailed, args.file + " does not start with an age header",
+                 "it is not a recording, or its first bytes were destroyed");
   }
+  std::optional<ledger::NoteVerifier> verifier;
+  if (!args.vkey.empty()) {
+    CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(args.vkey, 4096));
+    CORDON_ASSIGN_OR_RETURN(ledger::NoteVerifier v, ledger::NoteVerifier::Parse(AsChars(text)));
+    verifier = std::move(v);
+  }
+  if (auto verified = ledger::Verify(args.ledger, verifier); !verified.ok()) {
+    return verified.error().WithHint("the ledger itself does not verify: its anchors prove nothing");
+  }
+  std::vector<std::string> warnings;
+  CORDON_ASSIGN_OR_RETURN(ledger::Ledger l,
+                          ledger::Ledger::Open(args.ledger, ledger::Ledger::Access::kRead, &warnings));
+  recording::AnchorSet set;
+  std::optional<int64_t> session;
+  for (uint64_t i = 0; i < l.size(); ++i) {
+    CORDON_ASSIGN_OR_RETURN(Bytes entry, l.Entry(i));
+    const nlohmann::json e = nlohmann::json::parse(AsChars(entry), nullptr, false);
+    if (!e.is_object() || !e.contains("action") || !e["action"].is_string()) continue;
+    const std::string& action = e["action"].get_ref<const std::string&>();
+    if (action != "exchange.session.anchor" && action != "exchange.session.end") continue;
+    if (e.value("outcome", "") != "ok" || !e.contains("session") ||
+        !e["session"].is_number_integer()) {
+      continue;
+    }
+    const int64_t id = e["session"].get<int64_t>();
+    if (!session) {
+      if (action != "exchange.session.anchor" || e.value("header_sha256", "") != header_sha256) {
+        continue;
+      }
+      session = id;
+    }
+    if (id != *session) continue;
+    if (set.ended) {
+      return Error(ErrorCode::kAuthFailed,
+                   "the ledger has events of session " + std::to_string(id) + " after its end");
+    }
+    nlohmann::json a = {{"chunks", e.value("chunks", nlohmann::json())},
+                        {"bytes", e.value("bytes", nlohmann::json())},
+                        {"head", e.value("head", nlohmann::json())}};
+    CORDON_ASSIGN_OR_RETURN(recording::Anchor anchor, recording::AnchorFromJson(a));
+    set.anchors.push_back(std::move(anchor));
+    set.ended = action == "exchange.session.end";
+  }
+  if (!session) {
+    return Error(ErrorCode::kAuthFailed,
+                 "the ledger " + args.ledger + " anchors no recording with this header (" +
+                     header_sha256.substr(0, 16) + "…)",
+                 "check the ledger is the exchange's that ran the bastion, or the file is not "
+                 "the recording it claims to be");
+  }
+  if (!args.json) {
+    std::cerr << "cordon recording: session " << *session << ", " << set.anchors.size()
+              << " anchors in the ledger" << (set.ended ? ", ended" : ", no end event") << "\n";
+  }
+  return set;
+}
+
+// Where the anchors of the recording named `header_sha256` come from: the
+// exchange's ledger (--ledger) or an anchors file (--anchors).
+Result<recording::AnchorSet> LoadAnchors(const VerifyArgs& args,
+                                         const std::string& header_sha256) {
+  if (!args.ledger.empty() == !args.anchors.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "give --ledger DIR or --anchors FILE (one of them)",
+                 "--ledger: the exchange's ledger directory (DATA/ledger), verified first");
+  }
+  if (!args.ledger.empty()) return AnchorsFromLedger(args, header_sha256);
   CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(args.anchors, kMaxAnchorsFile));
   auto set = recording::ParseAnchorSet(AsChars(text));
   if (!set.ok()) return set.error().WithContext(args.anchors);
@@ -162,10 +233,15 @@ void RegisterRecordingCommands(CLI::App& app, int* exit_code) {
       "A session with an end event must match its end anchor exactly; a session whose bastion\n"
       "died before the end is accepted up to its last anchor (what follows is reported).\n"
       "Exit 0: verified; 3: truncated, changed or extended (the message says where).\n"
-      "  cordon recording verify session-42.age --anchors session-42.anchors.json\n"
+      "  cordon recording verify session-42.cast.age --ledger /var/lib/cordon/ledger\n"
+      "  cordon recording verify session-42.cast.age --anchors session-42.anchors.json\n"
       "Anchors file: {\"ended\": true, \"anchors\": [{\"chunks\": 1, \"bytes\": 236, \"head\": "
       "\"…\"}, …]}");
   verify->add_option("FILE", v->file, "the recording (.age)")->required();
+  verify->add_option("--ledger", v->ledger,
+                     "the exchange's ledger (DATA/ledger): verified, then searched for the "
+                     "recording's anchors");
+  verify->add_option("--vkey", v->vkey, "with --ledger: the ledger's verifier key file");
   verify->add_option("--anchors", v->anchors, "the session's anchors, in the order taken (JSON)");
   verify->add_flag("--json", v->json, "print the result as one JSON object");
   verify->callback([v, exit_code] { *exit_code = Finish(Verify(*v)); });

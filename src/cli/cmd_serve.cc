@@ -101,6 +101,10 @@ Status Serve(const ServeArgs& a) {
   }
   CORDON_ASSIGN_OR_RETURN(auto server, net::HttpServer::Start(so, *api));
   server->Every(std::chrono::seconds(60), [&api] { api->SweepRetention(); });
+  // A vendor's suspension made on the command line is alerted within
+  // seconds, and overdue break-glass grants lock their account promptly:
+  // two small queries, cheap to run often.
+  server->Every(std::chrono::seconds(5), [&api] { api->SweepRemote(); });
   server->Every(std::chrono::seconds(3600), [&api] { api->CheckLedger(); });
   // Evidence is signed at least once a minute while it grows, and at the end.
   server->Every(std::chrono::seconds(60), [&api] { api->CheckpointIfNew(); });

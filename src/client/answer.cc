@@ -1,5 +1,7 @@
 #include "client/answer.h"
 
+#include "core/utc_time.h"
+
 #include <string>
 
 namespace cordon::client {
@@ -45,6 +47,15 @@ int64_t IntField(const json& object, const char* key, int64_t fallback) {
   if (!object.is_object()) return fallback;
   auto it = object.find(key);
   return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+int64_t TimeField(const nlohmann::json& object, const char* key, int64_t fallback) {
+  if (!object.is_object()) return fallback;
+  const auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_string()) return ParseUtc(it->get_ref<const std::string&>()).value_or(fallback);
+  return fallback;
 }
 
 bool BoolField(const json& object, const char* key, bool fallback) {

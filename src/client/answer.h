@@ -31,6 +31,9 @@ Result<nlohmann::json> ExpectJson(const Result<net::ClientResponse>& answer,
 std::string TextField(const nlohmann::json& object, const char* key,
                       const std::string& fallback = "");
 int64_t IntField(const nlohmann::json& object, const char* key, int64_t fallback = 0);
+// A time the exchange writes as "YYYY-MM-DDTHH:MM:SSZ" (or Unix seconds), in
+// Unix seconds; the fallback when missing or not a time.
+int64_t TimeField(const nlohmann::json& object, const char* key, int64_t fallback = 0);
 bool BoolField(const nlohmann::json& object, const char* key, bool fallback = false);
 // object[key] when it is an array, else an empty array.
 const nlohmann::json& ArrayField(const nlohmann::json& object, const char* key);

@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 SessionState StateFrom(const json& j) {
-  return {BoolField(j, "open"), IntField(j, "closes_at"), TextField(j, "reason")};
+  return {BoolField(j, "open"), TimeField(j, "closes_at"), TextField(j, "reason")};
 }
 
 json AnchorJson(const AnchorPoint& p) {
@@ -34,7 +34,7 @@ Result<LoginDecision> CheckLogin(Connection& connection, const LoginQuestion& q)
   LoginDecision d;
   d.allow = BoolField(j, "allow");
   d.principal = TextField(j, "principal");
-  d.valid_before = IntField(j, "valid_before");
+  d.valid_before = TimeField(j, "valid_before");
   d.reason = TextField(j, "reason");
   if (d.allow && d.principal.empty()) {
     return Error(ErrorCode::kMalformed, "the exchange allowed a login without naming a principal");
@@ -57,14 +57,15 @@ Result<SessionStart> StartSession(Connection& connection, const std::string& key
   s.account = IntField(j, "account");
   const json& t = ObjectField(j, "target");
   s.target = {TextField(t, "name"), TextField(t, "address"), TextField(t, "principal")};
-  s.closes_at = IntField(j, "closes_at");
+  s.closes_at = TimeField(j, "closes_at");
   for (const json& r : ArrayField(j, "recipients")) {
     if (r.is_string()) s.recipients.push_back(r.get<std::string>());
   }
   s.egress_certificate = TextField(j, "egress_certificate");
-  if (s.session <= 0 || s.target.address.empty() || s.egress_certificate.empty()) {
+  if (s.session <= 0 || s.target.address.empty() || s.egress_certificate.empty() ||
+      s.closes_at <= 0) {
     return Error(ErrorCode::kMalformed,
-                 "the exchange started a session without its id, target or certificate");
+                 "the exchange started a session without its id, target, end or certificate");
   }
   if (s.recipients.empty()) {
     return Error(ErrorCode::kRefused, "no recording recipients: sessions are always recorded",

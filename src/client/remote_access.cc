@@ -30,7 +30,7 @@ Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant
   c.certificate = TextField(j, "certificate");
   c.serial = IntField(j, "serial");
   c.key_id = TextField(j, "key_id");
-  c.valid_before = IntField(j, "valid_before");
+  c.valid_before = TimeField(j, "valid_before");
   c.bastion = TextField(j, "bastion");
   if (c.certificate.empty()) {
     return Error(ErrorCode::kMalformed, "the exchange answered without a certificate");

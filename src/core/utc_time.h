@@ -3,11 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace cordon {
 
 std::string FormatUtc(int64_t unix_seconds);
 std::string UtcNowText();  // FormatUtc of the system clock
+// Exactly "YYYY-MM-DDTHH:MM:SSZ" (what FormatUtc writes) to Unix seconds;
+// nullopt for anything else.
+std::optional<int64_t> ParseUtc(std::string_view text);
 
 }  // namespace cordon
