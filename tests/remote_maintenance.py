@@ -232,7 +232,17 @@ def main():
     os.makedirs(T, exist_ok=True)
     os.chdir(T)
     setup_machine()
-    story()
+    world = setup_world()
+    if os.environ.get("CORDON_RM_HOLD"):
+        # For an attacker or a benchmark: the world stays up until SIGTERM.
+        with open(os.environ["CORDON_RM_HOLD"], "w") as f:
+            json.dump({"exchange": EX.url, "fingerprint": EX.fingerprint, "data": D, "root": R,
+                       "bastion_port": world.bastion.port, "target_port": world.target.port,
+                       "vendor_login": VENDOR_LOGIN, "target_user": TARGET_USER,
+                       "config": world.config, "people": people, "scratch": T,
+                       "alice_key": world.alice.key, "bob_key": world.bob.key}, f, indent=2)
+        signal.pause()
+    story(world)
     print(f"remote_maintenance: {checks} checks passed")
 
 
@@ -367,7 +377,12 @@ def unit0_size(path):
     return data.index(b"\n", mac + 1) + 1 + 16  # the header, then the payload nonce
 
 
-def story():
+class World:
+    """What setup_world() built: the two sshd, the engineers, the bastion's
+    configuration and KRL paths (for the story, a benchmark or an attacker)."""
+
+
+def setup_world():
     run(["age-keygen", "-o", os.path.join(T, "ciso.key")])
     ciso = run(["age-keygen", "-y", os.path.join(T, "ciso.key")]).stdout.decode().strip()
     bport, tport = free_port(), free_port()
@@ -430,7 +445,15 @@ def story():
                    "DisableForwarding yes\nAllowTcpForwarding no\nAllowStreamLocalForwarding no\n"
                    "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\nPermitUserRC no\n"
                    f"AllowUsers {VENDOR_LOGIN}\n")
-    alice, bob = Engineer("alice", bastion), Engineer("bob", bastion)
+    w = World()
+    w.target, w.bastion, w.config, w.krl = target, bastion, config, krl
+    w.alice, w.bob = Engineer("alice", bastion), Engineer("bob", bastion)
+    return w
+
+
+def story(w):
+    alice, bob, config, krl, tport, bport = (w.alice, w.bob, w.config, w.krl, w.target.port,
+                                             w.bastion.port)
 
     # ---- no grant: no certificate, and no way in with another CA's ----
     alice.certify(1, expect=None).returncode != 0 or fail("a certificate without any grant")
