@@ -18,6 +18,8 @@ expect_code 0 $CORDON admin user add --data D --name "Victor Vendor" --email v@v
   --role operator --organisation "Vendor SA" --on-call --expires "$soon"
 expect_code 0 $CORDON admin user add --data D --name "Anne Approver" --email a@chu.example \
   --role approver --organisation "CHU Exemple" --expires "$late"      # not an operator
+expect_code 3 $CORDON admin user extend --data D v@vendor.example --expires "$late"  # nor by extension
+expect_code 0 $CORDON admin user extend --data D a@chu.example --expires "$late"
 expect_code 0 $CORDON admin user list --data D --json
 python3 - "$T/.out" <<'PY' || fail "admin user list --json"
 import json, sys
