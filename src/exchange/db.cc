@@ -188,6 +188,9 @@ constexpr struct {
     {"users", "locked_reason", "TEXT NOT NULL DEFAULT ''"},
     {"packages", "organisation", "TEXT NOT NULL DEFAULT ''"},
     {"grants", "ticket", "TEXT"},
+    // When the sweep locked the requester of an uncountersigned break-glass
+    // grant: once per grant, so that an admin's unlock holds.
+    {"grants", "overdue_locked_at", "INTEGER"},
 };
 constexpr const char* kMigration3To4 = R"sql(
 CREATE TABLE IF NOT EXISTS targets(

@@ -214,6 +214,11 @@ TEST_F(RemoteTest, BreakGlassOnATargetIsForOnCallAndMustBeCountersigned) {
             ErrorCode::kRefused);
   ASSERT_TRUE(grants_->Review(chu2_, *id, now_ + 3600).ok());
   EXPECT_TRUE(grants_->Uncountersigned(now_ + 2 * kDay)->empty());
+  // Another, never countersigned: listed until the sweep locked for it once.
+  auto late = grants_->BreakGlassTarget(vendor_, pacs_, "the PACS is down again", 3600, now_);
+  ASSERT_EQ(grants_->Uncountersigned(now_)->size(), 1u);
+  ASSERT_TRUE(grants_->MarkOverdueLocked(*late, now_ + kDay).ok());
+  EXPECT_TRUE(grants_->Uncountersigned(now_ + 2 * kDay)->empty()) << "an admin's unlock holds";
 }
 
 TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnAdminUnlocks) {

@@ -515,7 +515,13 @@ void Api::SweepRemote() {
         Log("remote sweep: account " + std::to_string(g.requester_id) + ": " + a.error().message());
         continue;
       }
-      if (!a->locked_reason.empty()) continue;  // locked already (this grant or another)
+      // Once per grant (an admin's unlock then holds), recorded before the
+      // lock so that a failure retries rather than locks twice.
+      if (Status marked = s.grants.MarkOverdueLocked(g.id, now); !marked.ok()) {
+        Log("remote sweep: grant " + std::to_string(g.id) + ": " + marked.error().message());
+        continue;
+      }
+      if (!a->locked_reason.empty()) continue;  // locked already (for another grant)
       const std::string reason =
           "break-glass grant " + std::to_string(g.id) + " was not countersigned within " +
           std::to_string(options_.grants.countersign_seconds / 3600) + " hours";

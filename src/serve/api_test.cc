@@ -404,6 +404,10 @@ TEST(ApiRemoteTest, AnUncountersignedBreakGlassLocksTheAccountAtTheSweep) {
   EXPECT_FALSE(a->locked_reason.empty());
   e.x.api->SweepRetention();
   EXPECT_EQ(e.Alerts(), alerts) << "alerted once";
+  // An admin's unlock holds: the sweep locks once per grant.
+  ASSERT_TRUE(exchange::Accounts::Open(e.x.d)->Unlock("victor@example.org", e.now).ok());
+  e.x.api->SweepRetention();
+  EXPECT_TRUE(exchange::Accounts::Open(e.x.d)->Get(e.ids["victor"])->locked_reason.empty());
   EXPECT_NE(e.Ledger().find("exchange.account.locked"), std::string::npos);
   // The review shows it red; a locked account's session is over.
   // (A day later, the approver's web session is long over: the review as
