@@ -38,7 +38,7 @@ def setup(url, ca, data, cordon, pkg):
         bind = ["--recipient", sealed_to] if role == "recipient" else []
         enrol = subprocess.run([cordon, "admin", "user", "add", "--data", data, "--name",
                                 name.title() + " Bench", "--email", f"{name}@lab42.example",
-                                "--role", role, "--expires", "2099-12-31", *bind],
+                                "--role", role, "--expires", time.strftime("%Y-%m-%d", time.gmtime(time.time() + 300 * 86400)), *bind],
                                capture_output=True, text=True, check=True).stdout.strip()
         secret = request(url, ctx, "POST", "/api/v1/enrol/begin", body={"token": enrol})["secret"]
         request(url, ctx, "POST", "/api/v1/enrol/finish",

@@ -48,6 +48,21 @@ std::string Date(int64_t t) { return order::FormatIsoDate(static_cast<int32_t>(t
 // An end date is the end of its day: the last second belongs to that day.
 std::string LastDay(int64_t end) { return Date(end - 1); }
 
+// An operator's account lives a year at most (the CISO's six months to a
+// year), from its creation or its last extension: a vendor's access is
+// renewed deliberately, never by default.
+Status CheckOperatorEnd(exchange::Role role, int64_t expires, const std::string& date,
+                        int max_days) {
+  if (role == exchange::Role::kOperator &&
+      expires > Now() + static_cast<int64_t>(max_days) * 86400 + 86400) {
+    return Error(ErrorCode::kRefused,
+                 "--expires " + date + ": an operator account lasts at most " +
+                     std::to_string(max_days) + " days from now",
+                 "choose an earlier date; extend it later (cordon admin user extend)");
+  }
+  return Ok();
+}
+
 struct AddArgs {
   std::string data, name, email, role, expires, organisation;
   std::vector<std::string> recipients;
@@ -70,15 +85,7 @@ Status Add(const AddArgs& a, nlohmann::json& event) {
                    "an age1... public key, as in the order's recipients");
     }
   }
-  // An operator's account lives a year at most (the CISO's six months to a
-  // year): a vendor's access is renewed deliberately, never by default.
-  if (role == exchange::Role::kOperator &&
-      expires > Now() + static_cast<int64_t>(a.max_operator_days) * 86400 + 86400) {
-    return Error(ErrorCode::kRefused,
-                 "--expires " + a.expires + ": an operator account lasts at most " +
-                     std::to_string(a.max_operator_days) + " days",
-                 "choose an earlier date; extend it later (cordon admin user extend)");
-  }
+  CORDON_TRY(CheckOperatorEnd(role, expires, a.expires, a.max_operator_days));
   if (a.on_call && role != exchange::Role::kOperator) {
     return Error(ErrorCode::kInvalidArgument, "--on-call flags an operator account",
                  "drop --on-call, or --role operator");
@@ -150,6 +157,7 @@ Status List(const ListArgs& a) {
 }
 
 struct ChangeArgs {
+  int max_operator_days = 365;
   std::string data, email, expires;
   std::vector<std::string> blocks;  // allow-ips: CIDR blocks; recipients: age1... keys
 };
@@ -180,6 +188,7 @@ Status Change(const ChangeArgs& a, std::string_view what, nlohmann::json& event)
     return Ok();
   } else {
     CORDON_ASSIGN_OR_RETURN(int64_t expires, EndOfDay(a.expires));
+    CORDON_TRY(CheckOperatorEnd(acc.role, expires, a.expires, a.max_operator_days));
     CORDON_TRY(accounts.Extend(a.email, expires));
     event["account"]["expires"] = LastDay(expires);
   }
@@ -651,6 +660,9 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
     cmd->add_option("EMAIL", c->email, "the account")->required();
     if (w == "extend") {
       cmd->add_option("--expires", c->expires, "new last day (YYYY-MM-DD)")->required();
+      cmd->add_option("--max-operator-days", c->max_operator_days,
+                      "an operator account lasts at most this from now (default 365)")
+          ->check(CLI::Range(1, 365));
     }
     if (w == "allow-ips") cmd->add_option("BLOCKS", c->blocks, "address blocks, e.g. 10.1.0.0/16");
     if (w == "recipients") cmd->add_option("RECIPIENTS", c->blocks, "age recipients (age1...)");

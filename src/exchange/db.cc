@@ -168,7 +168,8 @@ CREATE TABLE IF NOT EXISTS served_reviews(
 // certificates the exchange issued (serials never reused: INTEGER PRIMARY
 // KEY AUTOINCREMENT); the bastions' machine credentials; the recorded
 // sessions (remote_sessions: "sessions" are the web sessions); suspended
-// organisations. users.last_used_at is the last *use* of a vendor account
+// organisations; access review campaigns per organisation and their
+// decisions. users.last_used_at is the last *use* of a vendor account
 // (a certificate issued, a session started), users.unlocked_at the last
 // admin unlock (dormancy counts from the later of the two, or from the
 // account's creation), users.locked_reason a lock only an admin lifts
@@ -187,6 +188,9 @@ constexpr struct {
     {"users", "locked_reason", "TEXT NOT NULL DEFAULT ''"},
     {"packages", "organisation", "TEXT NOT NULL DEFAULT ''"},
     {"grants", "ticket", "TEXT"},
+    // When the sweep locked the requester of an uncountersigned break-glass
+    // grant: once per grant, so that an admin's unlock holds.
+    {"grants", "overdue_locked_at", "INTEGER"},
 };
 constexpr const char* kMigration3To4 = R"sql(
 CREATE TABLE IF NOT EXISTS targets(
@@ -246,6 +250,21 @@ CREATE TABLE IF NOT EXISTS remote_sessions(
   header_sha256 TEXT NOT NULL DEFAULT '',
   last_anchor_at INTEGER);
 CREATE INDEX IF NOT EXISTS remote_sessions_by_account ON remote_sessions(account_id);
+CREATE TABLE IF NOT EXISTS review_campaigns(
+  id INTEGER PRIMARY KEY,
+  organisation TEXT NOT NULL,
+  opened_by INTEGER NOT NULL REFERENCES users(id),
+  opened_at INTEGER NOT NULL,
+  deadline INTEGER NOT NULL,
+  closed_at INTEGER,
+  result TEXT);
+CREATE TABLE IF NOT EXISTS campaign_decisions(
+  campaign_id INTEGER NOT NULL REFERENCES review_campaigns(id),
+  account_id INTEGER NOT NULL REFERENCES users(id),
+  decision TEXT NOT NULL CHECK (decision IN ('keep','remove')),
+  decided_by INTEGER NOT NULL REFERENCES users(id),
+  at INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, account_id));
 )sql";
 
 // 2 -> 3: every TOTP secret sealed again with its account's id as associated

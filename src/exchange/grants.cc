@@ -383,7 +383,8 @@ Result<std::vector<Grant>> Grants::Uncountersigned(int64_t deadline) {
   CORDON_ASSIGN_OR_RETURN(
       Statement q, db_.Prepare(std::string("SELECT ") + kColumns +
                                " FROM grants WHERE break_glass = 1 AND reviewed_by IS NULL AND "
-                               "package LIKE 'target:%' AND requested_at <= ? ORDER BY id"));
+                               "package LIKE 'target:%' AND requested_at <= ? AND "
+                               "overdue_locked_at IS NULL ORDER BY id"));
   q.Bind(1, deadline);
   std::vector<Grant> out;
   while (true) {
@@ -391,6 +392,13 @@ Result<std::vector<Grant>> Grants::Uncountersigned(int64_t deadline) {
     if (!row) return out;
     out.push_back(ReadGrant(q));
   }
+}
+
+Status Grants::MarkOverdueLocked(int64_t grant_id, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE grants SET overdue_locked_at = ? WHERE id = ? AND "
+                                      "overdue_locked_at IS NULL"));
+  return u.Bind(1, now).Bind(2, grant_id).Run();
 }
 
 Result<int64_t> Grants::RequestTarget(const Account& requester, const Target& target,

@@ -133,9 +133,12 @@ class Grants {
   // package's (its uploader's at upload), or, for a role grant, the
   // requester's. An approver decides only within it.
   Result<std::string> SubjectOrganisation(const Grant& g);
-  // Break-glass grants on targets requested at or before `deadline` and
-  // still not countersigned (the sweep locks their requesters' accounts).
+  // Break-glass grants on targets requested at or before `deadline`, still
+  // not countersigned, whose requester the sweep has not locked for them yet.
   Result<std::vector<Grant>> Uncountersigned(int64_t deadline);
+  // The sweep locked the requester for this grant: never again for it (an
+  // admin's unlock holds).
+  Status MarkOverdueLocked(int64_t grant_id, int64_t now);
   // Every grant (for the access review), or one person's.
   Result<std::vector<Grant>> List(std::optional<int64_t> requester_id = std::nullopt);
 

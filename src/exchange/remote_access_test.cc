@@ -9,6 +9,7 @@
 #include <set>
 
 #include "crypto/ed25519.h"
+#include "exchange/campaigns.h"
 #include "exchange/ssh_ca.h"
 #include "ssh/certificate.h"
 #include "ssh/public_key.h"
@@ -213,6 +214,11 @@ TEST_F(RemoteTest, BreakGlassOnATargetIsForOnCallAndMustBeCountersigned) {
             ErrorCode::kRefused);
   ASSERT_TRUE(grants_->Review(chu2_, *id, now_ + 3600).ok());
   EXPECT_TRUE(grants_->Uncountersigned(now_ + 2 * kDay)->empty());
+  // Another, never countersigned: listed until the sweep locked for it once.
+  auto late = grants_->BreakGlassTarget(vendor_, pacs_, "the PACS is down again", 3600, now_);
+  ASSERT_EQ(grants_->Uncountersigned(now_)->size(), 1u);
+  ASSERT_TRUE(grants_->MarkOverdueLocked(*late, now_ + kDay).ok());
+  EXPECT_TRUE(grants_->Uncountersigned(now_ + 2 * kDay)->empty()) << "an admin's unlock holds";
 }
 
 TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnAdminUnlocks) {
@@ -579,6 +585,62 @@ TEST_F(RemoteTest, CaRotationKeepsTheOldKeyTrustedUntilRetired) {
   ASSERT_TRUE(RetireOldCa(dir_.path(), CaKind::kUser).ok());
   EXPECT_EQ(TrustedCaLines(dir_.path(), CaKind::kUser)->size(), 1u);
   EXPECT_EQ(RetireOldCa(dir_.path(), CaKind::kUser).error().code(), ErrorCode::kNotFound);
+}
+
+// ---- review campaigns ----
+
+TEST_F(RemoteTest, ACampaignDisablesEveryAccountNotKeptByItsDeadline) {
+  Campaigns campaigns(*db_);
+  EXPECT_EQ(campaigns.Open(vendor_approver_, "Vendor SA", now_ + kDay, now_).error().code(),
+            ErrorCode::kRefused)
+      << "a vendor never reviews itself";
+  EXPECT_EQ(campaigns.Open(chu1_, "Vendor SA", now_ - 1, now_).error().code(),
+            ErrorCode::kInvalidArgument);
+  auto id = campaigns.Open(chu1_, "Vendor SA", now_ + 7 * kDay, now_);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  EXPECT_EQ(campaigns.Open(chu2_, "Vendor SA", now_ + kDay, now_).error().code(),
+            ErrorCode::kAlreadyExists);
+  auto c = campaigns.Get(*id);
+  EXPECT_EQ(c->accounts, (std::vector<int64_t>{vendor_.id, vendor2_.id, vendor_approver_.id}));
+  ASSERT_TRUE(campaigns.Decide(chu1_, *id, vendor_.id, "remove", now_).ok());
+  ASSERT_TRUE(campaigns.Decide(chu2_, *id, vendor_.id, "keep", now_ + 1).ok()) << "replaces";
+  EXPECT_EQ(campaigns.Decide(vendor_approver_, *id, vendor2_.id, "keep", now_).error().code(),
+            ErrorCode::kRefused);
+  EXPECT_EQ(campaigns.Decide(chu1_, *id, chu2_.id, "keep", now_).error().code(),
+            ErrorCode::kNotFound)
+      << "not one of the organisation's accounts";
+  EXPECT_EQ(campaigns.Decide(chu1_, *id, vendor2_.id, "maybe", now_).error().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(campaigns.CloseDue(now_ + 7 * kDay - 1)->empty()) << "not yet";
+  int recorded = 0;
+  auto closed = campaigns.CloseDue(now_ + 7 * kDay, [&](const CampaignResult&) -> Status {
+    ++recorded;
+    return Ok();
+  });
+  ASSERT_TRUE(closed.ok());
+  ASSERT_EQ(closed->size(), 1u);
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ((*closed)[0].kept, std::vector<int64_t>{vendor_.id});
+  EXPECT_EQ((*closed)[0].disabled, (std::vector<int64_t>{vendor2_.id, vendor_approver_.id}));
+  EXPECT_EQ(Reload(vendor2_).status, AccountStatus::kDisabled) << "no decision means removal";
+  EXPECT_EQ(Reload(vendor_).status, AccountStatus::kActive);
+  EXPECT_EQ(Reload(other_vendor_).status, AccountStatus::kActive) << "another organisation";
+  EXPECT_TRUE(campaigns.CloseDue(now_ + 8 * kDay)->empty()) << "closed once";
+  EXPECT_EQ(campaigns.Decide(chu1_, *id, vendor_.id, "keep", now_ + 8 * kDay).error().code(),
+            ErrorCode::kRefused);
+  EXPECT_TRUE(campaigns.Open(chu1_, "Vendor SA", now_ + 30 * kDay, now_ + 8 * kDay).ok());
+}
+
+TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {
+  Campaigns campaigns(*db_);
+  auto id = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
+  ASSERT_TRUE(id.ok());
+  auto closed = campaigns.CloseDue(now_ + kDay, [](const CampaignResult&) -> Status {
+    return Error(ErrorCode::kIo, "the ledger is full");
+  });
+  EXPECT_FALSE(closed.ok());
+  EXPECT_EQ(Reload(vendor_).status, AccountStatus::kActive);
+  EXPECT_FALSE(campaigns.Get(*id)->closed_at);
 }
 
 }  // namespace

@@ -282,6 +282,15 @@ Response Api::Route(Call& call) {
       return ListTargets(call);
     case Endpoint::kResumeOrganisation:
       return ResumeOrganisation(call, p[0]);
+    case Endpoint::kOpenCampaign:
+      return OpenCampaign(call);
+    case Endpoint::kCampaign:
+    case Endpoint::kCampaignDecision: {
+      auto id = ParseId(p[0]);
+      if (!id) return Fail(400, "a campaign id is a positive integer");
+      return route->spec->endpoint == Endpoint::kCampaign ? GetCampaign(call, *id)
+                                                          : DecideInCampaign(call, *id);
+    }
     case Endpoint::kSshCertificate: {
       auto id = ParseId(p[0]);
       if (!id) return Fail(400, "a grant id is a positive integer");

@@ -126,6 +126,9 @@ class Api final : public Handler {
   Response RequestTargetGrant(Call& call, bool break_glass);
   Response ListTargets(Call& call);
   Response ResumeOrganisation(Call& call, const std::string& name);
+  Response OpenCampaign(Call& call);
+  Response GetCampaign(Call& call, int64_t id);
+  Response DecideInCampaign(Call& call, int64_t id);
   Response IssueSshCertificate(Call& call, int64_t grant_id);
   // Sets call.machine from the bearer token, or returns the 401.
   std::optional<Response> AuthenticateMachine(Call& call);

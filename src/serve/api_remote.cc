@@ -3,6 +3,7 @@
 // that locks accounts whose break-glass went uncountersigned.
 #include "core/strings.h"
 #include "core/utc_time.h"
+#include "exchange/campaigns.h"
 #include "exchange/ssh_ca.h"
 #include "serve/api_internal.h"
 
@@ -160,6 +161,81 @@ Response Api::ResumeOrganisation(Call& call, const std::string& encoded) {
     return Fail(st.error());
   }
   return Json(200, {{"organisation", name}, {"suspended", false}});
+}
+
+// ---- review campaigns ----
+
+namespace {
+
+json CampaignJson(const exchange::Campaign& c) {
+  json decisions = json::array();
+  for (const auto& d : c.decisions) {
+    decisions.push_back({{"account", d.account_id},
+                         {"decision", d.decision},
+                         {"decided_by", d.decided_by},
+                         {"at", FormatUtc(d.at)}});
+  }
+  return {{"id", c.id},
+          {"organisation", c.organisation},
+          {"opened_by", c.opened_by},
+          {"opened_at", FormatUtc(c.opened_at)},
+          {"deadline", FormatUtc(c.deadline)},
+          {"closed_at", api_internal::Opt(c.closed_at)},
+          {"accounts", c.accounts},
+          {"decisions", decisions}};
+}
+
+}  // namespace
+
+Response Api::OpenCampaign(Call& call) {
+  auto org = Str(call.body, "organisation");
+  auto deadline_text = Str(call.body, "deadline");
+  if (!org || !deadline_text) {
+    return Fail(400, "send {\"organisation\", \"deadline\": \"YYYY-MM-DDTHH:MM:SSZ\"}");
+  }
+  auto deadline = ParseIso(*deadline_text);
+  if (!deadline) return Fail(400, "deadline: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
+  exchange::Campaigns campaigns(call.s.db);
+  auto id = campaigns.Open(*call.who, *org, *deadline, call.now);
+  if (!id.ok()) {
+    RecordRefusal(call, "review.campaign.open", "refused",
+                  {{"organisation", *org}, {"error", id.error().message()}});
+    return Fail(id.error());
+  }
+  if (auto seq = Record(call, "review.campaign.open", "ok",
+                        {{"campaign", *id}, {"organisation", *org}, {"deadline", *deadline_text}});
+      !seq.ok()) {
+    return Unrecorded();
+  }
+  auto c = campaigns.Get(*id);
+  if (!c.ok()) return Fail(c.error());
+  return Json(201, CampaignJson(*c));
+}
+
+Response Api::GetCampaign(Call& call, int64_t id) {
+  auto c = exchange::Campaigns(call.s.db).Get(id);
+  if (!c.ok()) return Fail(c.error());
+  return Json(200, CampaignJson(*c));
+}
+
+Response Api::DecideInCampaign(Call& call, int64_t id) {
+  auto account = Int(call.body, "account");
+  auto decision = Str(call.body, "decision");
+  if (!account || !decision)
+    return Fail(400, "send {\"account\", \"decision\": \"keep\" or \"remove\"}");
+  exchange::Campaigns campaigns(call.s.db);
+  // The decision is evidence: recorded first, or not made.
+  json ev = {{"campaign", id}, {"account", *account}, {"decision", *decision}};
+  Status st = campaigns.Decide(*call.who, id, *account, *decision, call.now);
+  if (!st.ok()) {
+    ev["error"] = st.error().message();
+    RecordRefusal(call, "review.campaign.decide", "refused", ev);
+    return Fail(st.error());
+  }
+  if (auto seq = Record(call, "review.campaign.decide", "ok", ev); !seq.ok()) return Unrecorded();
+  auto c = campaigns.Get(id);
+  if (!c.ok()) return Fail(c.error());
+  return Json(200, CampaignJson(*c));
 }
 
 // ---- SSH certificates ----
@@ -439,7 +515,13 @@ void Api::SweepRemote() {
         Log("remote sweep: account " + std::to_string(g.requester_id) + ": " + a.error().message());
         continue;
       }
-      if (!a->locked_reason.empty()) continue;  // locked already (this grant or another)
+      // Once per grant (an admin's unlock then holds), recorded before the
+      // lock so that a failure retries rather than locks twice.
+      if (Status marked = s.grants.MarkOverdueLocked(g.id, now); !marked.ok()) {
+        Log("remote sweep: grant " + std::to_string(g.id) + ": " + marked.error().message());
+        continue;
+      }
+      if (!a->locked_reason.empty()) continue;  // locked already (for another grant)
       const std::string reason =
           "break-glass grant " + std::to_string(g.id) + " was not countersigned within " +
           std::to_string(options_.grants.countersign_seconds / 3600) + " hours";
@@ -461,6 +543,23 @@ void Api::SweepRemote() {
             {{"account", g.requester_id}, {"grant", g.id}, {"target", std::string(g.target())}});
     }
   }
+  // Review campaigns past their deadline: every account not kept is
+  // disabled; the result is one ledger event per campaign.
+  auto closed =
+      exchange::Campaigns(s.db).CloseDue(now, [&](const exchange::CampaignResult& r) -> Status {
+        json event = {{"action", "exchange.review.campaign.closed"},
+                      {"outcome", "ok"},
+                      {"campaign", r.campaign},
+                      {"organisation", r.organisation},
+                      {"kept", r.kept},
+                      {"disabled", r.disabled},
+                      {"actor", {{"system", "sweep"}}}};
+        api_internal::WithholdPersonalData(event);
+        auto seq = appender_.Append(std::move(event));
+        if (!seq.ok()) return Error(ErrorCode::kIo, seq.error().message());
+        return Ok();
+      });
+  if (!closed.ok()) Log("remote sweep: review campaigns: " + closed.error().message());
   // Suspensions an admin made on the command line: their alert, once.
   auto suspended = exchange::Organisations(s.db).TakeUnalertedSuspensions();
   if (!suspended.ok()) {

@@ -404,6 +404,10 @@ TEST(ApiRemoteTest, AnUncountersignedBreakGlassLocksTheAccountAtTheSweep) {
   EXPECT_FALSE(a->locked_reason.empty());
   e.x.api->SweepRetention();
   EXPECT_EQ(e.Alerts(), alerts) << "alerted once";
+  // An admin's unlock holds: the sweep locks once per grant.
+  ASSERT_TRUE(exchange::Accounts::Open(e.x.d)->Unlock("victor@example.org", e.now).ok());
+  e.x.api->SweepRetention();
+  EXPECT_TRUE(exchange::Accounts::Open(e.x.d)->Get(e.ids["victor"])->locked_reason.empty());
   EXPECT_NE(e.Ledger().find("exchange.account.locked"), std::string::npos);
   // The review shows it red; a locked account's session is over.
   // (A day later, the approver's web session is long over: the review as
@@ -468,6 +472,32 @@ TEST(ApiRemoteTest, ASuspensionIsAlertedOnceAndResumedOnlyByAnotherOrganisation)
       e.Call("POST", "/organisations/Vendor%20SA/resume", e.approver, nlohmann::json::object())
           .status,
       404);
+}
+
+TEST(ApiRemoteTest, ACampaignOverTheApiClosesAtItsDeadline) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  Response opened = e.Call("POST", "/reviews/campaigns", e.approver,
+                           {{"organisation", "Vendor SA"}, {"deadline", "2027-01-22T08:00:00Z"}});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  const int64_t id = RemoteExchange::J(opened)["id"];
+  const std::string c = "/reviews/campaigns/" + std::to_string(id);
+  EXPECT_EQ(e.Call("POST", "/reviews/campaigns", e.vendor_boss,
+                   {{"organisation", "Vendor SA"}, {"deadline", "2027-01-22T08:00:00Z"}})
+                .status,
+            403);
+  Response kept = e.Call("POST", c + "/decisions", e.approver,
+                         {{"account", e.ids["victor"]}, {"decision", "keep"}});
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(RemoteExchange::J(kept)["decisions"].size(), 1u);
+  e.now = 1800000000 + 30 * 86400;  // past the deadline (2027-01-22)
+  e.x.api->SweepRetention();
+  auto db = exchange::OpenExchangeDb(e.x.d);
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  EXPECT_EQ(accounts->Get(e.ids["victor"])->status, exchange::AccountStatus::kActive);
+  EXPECT_EQ(accounts->Get(e.ids["vera"])->status, exchange::AccountStatus::kDisabled);
+  EXPECT_NE(e.Ledger().find("exchange.review.campaign.closed"), std::string::npos);
+  EXPECT_TRUE(e.x.logged.empty()) << e.x.logged.front();
 }
 
 }  // namespace

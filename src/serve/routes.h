@@ -43,6 +43,9 @@ enum class Endpoint {
   kTargets,
   kResumeOrganisation,
   kSshCertificate,
+  kOpenCampaign,
+  kCampaign,
+  kCampaignDecision,
   // A bastion's machine calls (a machine token, never a person's session).
   kBastionLogin,
   kBastionStartSession,
