@@ -43,7 +43,9 @@ TEST(BastionConfig, RefusesWhatWouldSilentlyFallBack) {
   for (const auto& text : cases) {
     auto c = ParseBastionConfig(text, "b.toml");
     EXPECT_FALSE(c.ok()) << text;
-    if (!c.ok()) EXPECT_NE(c.error().message().find("b.toml"), std::string::npos) << text;
+    if (!c.ok()) {
+      EXPECT_NE(c.error().message().find("b.toml"), std::string::npos) << text;
+    }
   }
 }
 
