@@ -195,8 +195,11 @@ Result<RemoteGrant> RemoteAccess::CheckGrant(int64_t grant_id, int64_t account_i
   if (out.grant.requester_id != account_id) return Refused("the grant is not this account's");
   if (out.grant.target().empty()) return Refused("the grant is not for an SSH target");
   if (out.grant.status != "approved") {
-    return Refused("the grant is " + out.grant.status,
-                   out.grant.status == "requested" ? "it needs its approvals first" : "");
+    return Refused("grant " + std::to_string(grant_id) + " is " + out.grant.status +
+                       ", not approved",
+                   out.grant.status == "requested"
+                       ? "approvers of the target's organisation approve it first"
+                       : "");
   }
   if (!out.grant.OpenAt(now)) {
     return Refused(out.grant.opens_at && now < *out.grant.opens_at
