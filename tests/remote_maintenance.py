@@ -390,7 +390,8 @@ def setup_world():
           "[remote]\n"
           f'bastion_address = "127.0.0.1:{bport}"\n'
           'bastion_source_address = "127.0.0.1/32"\n'
-          f'recording_recipients = ["{ciso}"]\n')
+          f'recording_recipients = ["{ciso}"]\n'
+          "recording_retention_days = 1\n")
     set_clock(0)
     EX.start(faked=not SANITIZED)
 
@@ -627,10 +628,11 @@ def story(w):
 
     if SANITIZED:
         return  # libfaketime and AddressSanitizer do not run together
-    clock_story(alice, bob)
+    clock_story(w)
 
 
-def clock_story(alice, bob):
+def clock_story(w):
+    alice, bob = w.alice, w.bob
     # (Certificates are made on the exchange's clock and checked by sshd on
     # the real one: every certificate here is issued before the clock moves.)
     # ---- break-glass: in at once, alerted, locked without countersignature ----
@@ -661,6 +663,23 @@ def clock_story(alice, bob):
     bobs and "countersigned" in bobs[0].get("locked_reason", "") or fail(
         f"bob is not locked after an uncountersigned break-glass: {bobs}")
     ok()
+
+    # ---- recordings past their retention: deleted, each with a certificate ----
+    kept = recordings()
+    len(kept) >= 5 or fail(f"recordings before the sweep: {kept}")
+    p = run([CORDON, "bastion", "sweep", "--config", w.config])
+    recordings() == [] or fail(f"recordings left after their retention: {recordings()}")
+    certs = sorted(f for f in os.listdir(os.path.join(R, "recordings", "deleted"))
+                   if f.endswith(".deletion.json"))
+    len(certs) == len(kept) or fail(f"deletion certificates: {certs} for {kept}")
+    for c in certs:
+        path = os.path.join(R, "recordings", "deleted", c)
+        run(["minisign", "-Vm", path, "-p", os.path.join(D, "exchange.pub")])
+        cert = json.load(open(path))
+        cert["format"] == "cordon-recording-deletion-certificate" or fail(f"certificate {cert}")
+    len(ledger_events("exchange.session.recording_deleted")) == len(kept) or fail(
+        "the deletions are not all in the ledger")
+    run([CORDON, "bastion", "sweep", "--config", w.config])  # nothing left to do: no error
 
     # ---- a dormant vendor account: logins alone do not keep it alive ----
     base = 3700 + 25 * 3600

@@ -1,10 +1,13 @@
 #include "cli/bastion_session.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +22,7 @@
 #include "core/utc_time.h"
 #include "recording/pty_session.h"
 #include "recording/sealed_recording.h"
+#include "recording/verify.h"
 #include "ssh/ca_key.h"
 #include "ssh/certificate.h"
 #include "ssh/krl.h"
@@ -122,6 +126,20 @@ Status WriteText(const std::string& path, const std::string& text, mode_t mode) 
   CORDON_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::Create(path, mode, Overwrite::kRefuse));
   CORDON_TRY(f.Write(AsBytes(text)));
   return f.Commit();
+}
+
+// unlink(2), then the directory made durable: a deletion certified to the
+// exchange must not come back after a crash.
+Status RemoveDurably(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Error(ErrorCode::kIo, "cannot delete " + path + ": " + std::strerror(errno));
+  }
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  UniqueFd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.get() < 0 || ::fsync(d.get()) != 0) {
+    return Error(ErrorCode::kIo, "cannot make the deletion in " + dir + " durable");
+  }
+  return Ok();
 }
 
 client::AnchorPoint PointOf(const recording::Anchor& a) {
@@ -265,6 +283,45 @@ int RunBastionSession(const BastionSessionArgs& args) {
   if (!last.ok()) return Refuse(last.error());
   if (end->exit_status) return *end->exit_status;
   return end->reason == "exit" ? 0 : 255;
+}
+
+Status SweepBastionRecordings(const std::string& config_path) {
+  CORDON_ASSIGN_OR_RETURN(client::BastionConfig config, client::LoadBastionConfig(config_path));
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, ConnectMachine(config));
+  CORDON_ASSIGN_OR_RETURN(std::vector<client::ExpiredRecording> expired,
+                          client::FetchExpiredRecordings(c));
+  const std::string kept = config.recordings + "/deleted";
+  if (!expired.empty() && ::mkdir(kept.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Error(ErrorCode::kIo, "cannot create " + kept + ": " + std::strerror(errno));
+  }
+  size_t deleted = 0, skipped = 0;
+  for (const auto& e : expired) {
+    const std::string name = "session-" + std::to_string(e.session) + ".cast.age";
+    const std::string path = config.recordings + "/" + name;
+    // Only the file the exchange names: its header hash must match (a file
+    // put there under that name is left alone, and said).
+    if (PathExists(path)) {
+      auto header = recording::HeaderSha256(path);
+      if (!header.ok() || *header != e.header_sha256) {
+        std::cerr << "cordon bastion sweep: " << path
+                  << " is not the recording the exchange anchored; left in place\n";
+        ++skipped;
+        continue;
+      }
+      CORDON_TRY(RemoveDurably(path));
+    }
+    CORDON_ASSIGN_OR_RETURN(client::DeletionCertificate cert,
+                            client::ReportRecordingDeleted(c, e.session, e.header_sha256));
+    const std::string out = kept + "/session-" + std::to_string(e.session) + ".deletion.json";
+    CORDON_TRY(WriteText(out, cert.json, 0600));  // exactly the signed bytes
+    CORDON_TRY(WriteText(out + ".minisig", cert.signature, 0600));
+    std::cerr << "cordon bastion sweep: deleted " << name << " (retention passed); certificate "
+              << out << "\n";
+    ++deleted;
+  }
+  std::cerr << "cordon bastion sweep: " << deleted << " recording(s) deleted"
+            << (skipped ? ", " + std::to_string(skipped) + " left (see above)" : "") << "\n";
+  return Ok();
 }
 
 Status WriteBastionKrl(const std::string& config_path, const std::string& out) {

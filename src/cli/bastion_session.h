@@ -26,6 +26,10 @@ Result<client::Connection> ConnectBastion(const client::BastionConfig& config,
 // session was refused or could not start.
 int RunBastionSession(const BastionSessionArgs& args);
 
+// Deletes the recordings past the exchange's retention, each with its
+// deletion certificate kept in RECORDINGS/deleted/ (run daily).
+Status SweepBastionRecordings(const std::string& config_path);
+
 // Writes sshd's RevokedKeys file from the exchange's list.
 Status WriteBastionKrl(const std::string& config_path, const std::string& out);
 

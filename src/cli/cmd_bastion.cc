@@ -92,6 +92,14 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code) {
     *exit_code = RunBastionSession(*session);
   });
 
+  CLI::App* sweep = bastion->add_subcommand(
+      "sweep",
+      "Deletes the recordings whose retention passed (the exchange's [remote]\n"
+      "recording_retention_days, default 365), each with a deletion certificate signed by the\n"
+      "exchange kept in RECORDINGS/deleted/ (minisign -V checks it). Run it daily (cron).");
+  sweep->add_option("--config", *config, "the bastion's configuration");
+  sweep->callback([config, exit_code] { *exit_code = Finish(SweepBastionRecordings(*config)); });
+
   auto krl_out = std::make_shared<std::string>();
   CLI::App* krl = bastion->add_subcommand(
       "krl",

@@ -112,4 +112,29 @@ Result<RevokedList> FetchRevoked(Connection& connection) {
   return r;
 }
 
+Result<std::vector<ExpiredRecording>> FetchExpiredRecordings(Connection& connection) {
+  CORDON_ASSIGN_OR_RETURN(json j,
+                          connection.Call("GET", "/api/v1/bastion/recordings/expired", {200}));
+  std::vector<ExpiredRecording> out;
+  for (const json& r : ArrayField(j, "recordings")) {
+    ExpiredRecording e{IntField(r, "session"), TextField(r, "header_sha256"), IntField(r, "bytes")};
+    if (e.session > 0 && e.header_sha256.size() == 64) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<DeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
+                                                   const std::string& header_sha256) {
+  CORDON_ASSIGN_OR_RETURN(
+      json j, connection.Call("POST",
+                              "/api/v1/bastion/sessions/" + std::to_string(session) +
+                                  "/recording-deleted",
+                              {200}, json{{"header_sha256", header_sha256}}.dump()));
+  DeletionCertificate c{TextField(j, "certificate"), TextField(j, "signature")};
+  if (c.json.empty() || c.signature.empty()) {
+    return Error(ErrorCode::kMalformed, "the exchange answered without a deletion certificate");
+  }
+  return c;
+}
+
 }  // namespace cordon::client

@@ -71,4 +71,20 @@ struct RevokedList {
 };
 Result<RevokedList> FetchRevoked(Connection& connection);
 
+// Recordings of this bastion's sessions past the exchange's retention.
+struct ExpiredRecording {
+  int64_t session = 0;
+  std::string header_sha256;
+  int64_t bytes = 0;
+};
+Result<std::vector<ExpiredRecording>> FetchExpiredRecordings(Connection& connection);
+
+// Tells the exchange the recording is deleted; its signed certificate back
+// (minisign, the exchange's key).
+struct DeletionCertificate {
+  std::string json, signature;
+};
+Result<DeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
+                                                   const std::string& header_sha256);
+
 }  // namespace cordon::client

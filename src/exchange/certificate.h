@@ -6,6 +6,8 @@
 // exchange's key in minisign format, so `minisign -V` checks it too.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -31,6 +33,26 @@ struct Certificate {
 Result<Certificate> MakeDeletionCertificate(const DeletionRecord& record,
                                             const LedgerEvidence& evidence,
                                             const sign::SecretKey& exchange_key);
+
+// A session recording deleted by the bastion once its retention passed:
+// what its certificate names (never the recording's content, which the
+// exchange never had).
+struct RecordingDeletion {
+  int64_t session = 0, grant = 0, account = 0;
+  std::string target;
+  std::string header_sha256, head;  // the recording's name and its last anchored chain head
+  int64_t chunks = 0, bytes = 0;
+  int64_t started_at = 0;
+  std::optional<int64_t> ended_at;
+  int64_t retention_days = 0;
+  int64_t deleted_at = 0;
+};
+
+// Format "cordon-recording-deletion-certificate", signed like the package
+// one (minisign -V checks it), with the deletion's ledger evidence.
+Result<Certificate> MakeRecordingDeletionCertificate(const RecordingDeletion& deletion,
+                                                     const LedgerEvidence& evidence,
+                                                     const sign::SecretKey& exchange_key);
 
 // Checks the signature with the exchange's public key and returns the
 // certificate's JSON; kAuthFailed otherwise.

@@ -248,7 +248,8 @@ CREATE TABLE IF NOT EXISTS remote_sessions(
   bytes INTEGER NOT NULL DEFAULT 0,
   head TEXT NOT NULL DEFAULT '',
   header_sha256 TEXT NOT NULL DEFAULT '',
-  last_anchor_at INTEGER);
+  last_anchor_at INTEGER,
+  recording_deleted_at INTEGER);
 CREATE INDEX IF NOT EXISTS remote_sessions_by_account ON remote_sessions(account_id);
 CREATE TABLE IF NOT EXISTS review_campaigns(
   id INTEGER PRIMARY KEY,

@@ -5,6 +5,7 @@
 
 #include "core/encoding.h"
 #include "core/strings.h"
+#include "core/utc_time.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "ssh/certificate.h"
@@ -36,7 +37,8 @@ std::optional<int64_t> OptInt(const Statement& s, int c) {
 
 constexpr const char* kSessionColumns =
     "id, grant_id, account_id, target, client, certificate_serial, egress_serial, started_at, "
-    "ended_at, last_anchor_at, exit_status, COALESCE(end_reason, ''), head, chunks, bytes";
+    "ended_at, last_anchor_at, exit_status, COALESCE(end_reason, ''), head, chunks, bytes, "
+    "header_sha256, recording_deleted_at";
 
 RemoteSession ReadSession(const Statement& q) {
   RemoteSession s;
@@ -55,6 +57,8 @@ RemoteSession ReadSession(const Statement& q) {
   s.head = q.Text(12);
   s.chunks = q.Int(13);
   s.bytes = q.Int(14);
+  s.header_sha256 = q.Text(15);
+  s.recording_deleted_at = OptInt(q, 16);
   return s;
 }
 
@@ -361,6 +365,61 @@ Result<RemoteSession> RemoteAccess::GetSession(int64_t session_id) {
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) return Error(ErrorCode::kNotFound, "no session " + std::to_string(session_id));
   return ReadSession(q);
+}
+
+Result<std::vector<RemoteSession>> RemoteAccess::ExpiredRecordings(const Machine& bastion,
+                                                                   int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare(std::string("SELECT ") + kSessionColumns +
+                  " FROM remote_sessions WHERE machine_id = ?1 AND recording_deleted_at IS NULL "
+                  "AND header_sha256 <> '' AND COALESCE(ended_at, started_at) + ?2 <= ?3 "
+                  "ORDER BY id"));
+  q.Bind(1, bastion.id).Bind(2, policy_.recording_retention_seconds).Bind(3, now);
+  std::vector<RemoteSession> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadSession(q));
+  }
+}
+
+Result<RemoteSession> RemoteAccess::RecordingDeleted(const Machine& bastion, int64_t session_id,
+                                                     std::string_view header_sha256, int64_t now,
+                                                     const RemoteEvent& record) {
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement m, db_.Prepare("SELECT machine_id FROM remote_sessions WHERE id = ?"));
+  m.Bind(1, session_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, m.Step());
+  if (!found || OptInt(m, 0) != bastion.id) {
+    return Error(ErrorCode::kNotFound,
+                 "no session " + std::to_string(session_id) + " started by this bastion");
+  }
+  CORDON_ASSIGN_OR_RETURN(RemoteSession s, GetSession(session_id));
+  if (s.recording_deleted_at) {
+    return Error(ErrorCode::kAlreadyExists,
+                 "the recording of session " + std::to_string(session_id) + " was deleted already");
+  }
+  if (s.header_sha256.empty() || s.header_sha256 != header_sha256) {
+    return Error(ErrorCode::kRefused,
+                 "that is not the recording session " + std::to_string(session_id) + " anchored");
+  }
+  const int64_t kept_until =
+      s.ended_at.value_or(s.started_at) + policy_.recording_retention_seconds;
+  if (now < kept_until) {
+    return Error(ErrorCode::kRefused,
+                 "the recording of session " + std::to_string(session_id) + " is kept until " +
+                     FormatUtc(kept_until),
+                 "recordings are deleted only once their retention has passed");
+  }
+  CORDON_ASSIGN_OR_RETURN(Statement u, db_.Prepare("UPDATE remote_sessions SET "
+                                                   "recording_deleted_at = ? WHERE id = ?"));
+  CORDON_TRY(u.Bind(1, now).Bind(2, session_id).Run());
+  if (record) CORDON_TRY(record());
+  CORDON_TRY(tx.Commit());
+  s.recording_deleted_at = now;
+  return s;
 }
 
 Result<std::vector<RemoteSession>> RemoteAccess::Sessions(std::optional<int64_t> account_id) {

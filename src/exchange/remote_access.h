@@ -37,6 +37,9 @@ struct RemotePolicy {
   std::vector<std::string> recording_recipients;
   int64_t max_certificate_seconds = 8 * 3600;
   int64_t egress_seconds = 120;
+  // How long a recording is kept after its session ended (a PACS or LIS
+  // screen shows patients): then the bastion deletes it, with a certificate.
+  int64_t recording_retention_seconds = 365 * 86400;
 };
 
 // "grant-12 account-7 order=CHG-1" → {12, 7, "CHG-1"}; nullopt otherwise.
@@ -116,6 +119,8 @@ struct RemoteSession {
   std::optional<int64_t> ended_at, last_anchor_at, exit_status;
   std::string end_reason, head;
   int64_t chunks = 0, bytes = 0;
+  std::string header_sha256;  // names the recording (its first anchor's)
+  std::optional<int64_t> recording_deleted_at;
 };
 
 // Certificates to revoke (of grants revoked or closed, not yet expired):
@@ -167,6 +172,16 @@ class RemoteAccess {
   Status End(const Machine& bastion, int64_t session_id, const SessionReport& r, int64_t now,
              const RemoteEvent& record);
   Result<RemoteSession> GetSession(int64_t session_id);
+  // The recordings of `bastion`'s sessions past their retention (counted
+  // from the end, or from the start of a session that never ended) and not
+  // yet deleted: what `cordon bastion sweep` deletes.
+  Result<std::vector<RemoteSession>> ExpiredRecordings(const Machine& bastion, int64_t now);
+  // The bastion deleted the recording named `header_sha256` of its session:
+  // recorded once (kAlreadyExists after), only past its retention
+  // (kRefused before), only for the recording the session anchored.
+  Result<RemoteSession> RecordingDeleted(const Machine& bastion, int64_t session_id,
+                                         std::string_view header_sha256, int64_t now,
+                                         const RemoteEvent& record);
   // One account's sessions, or everyone's (the access review).
   Result<std::vector<RemoteSession>> Sessions(std::optional<int64_t> account_id);
   Result<RevocationList> Revoked(int64_t now);

@@ -139,6 +139,8 @@ class Api final : public Handler {
   Response BastionAnchor(Call& call, int64_t id);
   Response BastionEndSession(Call& call, int64_t id);
   Response BastionKrl(Call& call);
+  Response BastionExpiredRecordings(Call& call);
+  Response BastionRecordingDeleted(Call& call, int64_t id);
 
   // Records one event and returns its sequence number. A string the
   // detectors take for personal data (an order id, a forwarded address) is

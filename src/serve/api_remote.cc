@@ -1,9 +1,11 @@
 // Vendor remote maintenance: targets, grants on them, SSH certificates, the
 // bastion's machine calls, the emergency cut-off's resume, and the sweep
 // that locks accounts whose break-glass went uncountersigned.
+#include "core/encoding.h"
 #include "core/strings.h"
 #include "core/utc_time.h"
 #include "exchange/campaigns.h"
+#include "exchange/certificate.h"
 #include "exchange/ssh_ca.h"
 #include "serve/api_internal.h"
 
@@ -303,6 +305,10 @@ Response Api::RouteMachine(Call& call, Endpoint endpoint, const std::vector<std:
       return BastionAnchor(call, *id);
     case Endpoint::kBastionEndSession:
       return BastionEndSession(call, *id);
+    case Endpoint::kBastionExpiredRecordings:
+      return BastionExpiredRecordings(call);
+    case Endpoint::kBastionRecordingDeleted:
+      return BastionRecordingDeleted(call, *id);
     default:
       return BastionKrl(call);
   }
@@ -492,6 +498,78 @@ Response Api::BastionKrl(Call& call) {
   auto list = remote.Revoked(call.now);
   if (!list.ok()) return Fail(list.error());
   return Json(200, {{"key_ids", list->key_ids}, {"serials", list->serials}});
+}
+
+Response Api::BastionExpiredRecordings(Call& call) {
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto list = remote.ExpiredRecordings(*call.machine, call.now);
+  if (!list.ok()) return Fail(list.error());
+  json out = json::array();
+  for (const auto& s : *list) {
+    out.push_back({{"session", s.id},
+                   {"header_sha256", s.header_sha256},
+                   {"bytes", s.bytes},
+                   {"started_at", FormatUtc(s.started_at)},
+                   {"ended_at", s.ended_at ? json(FormatUtc(*s.ended_at)) : json(nullptr)}});
+  }
+  return Json(200, {{"recordings", out}});
+}
+
+// The bastion deleted a recording past its retention: recorded in the
+// ledger, answered with a deletion certificate proven against a checkpoint
+// signed now (like a package's).
+Response Api::BastionRecordingDeleted(Call& call, int64_t id) {
+  auto header = Str(call.body, "header_sha256");
+  if (!header || !IsHex64(*header)) {
+    return Fail(400, "send {\"header_sha256\"}: the deleted recording's name (64 hex digits)");
+  }
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  uint64_t seq = 0;
+  auto deleted =
+      remote.RecordingDeleted(*call.machine, id, *header, call.now, [&]() -> Status {
+        auto s = Record(call, "session.recording_deleted", "ok",
+                        {{"session", id},
+                         {"header_sha256", *header},
+                         {"retention_days", options_.remote.recording_retention_seconds / 86400}});
+        if (!s.ok()) return s.error();
+        seq = *s;
+        return Ok();
+      });
+  if (!deleted.ok()) {
+    if (IsUnrecorded(deleted.error())) return Unrecorded();
+    return Fail(deleted.error());
+  }
+  exchange::LedgerEvidence ev;
+  Status proven = appender_.Exclusive([&](ledger::Ledger& l) -> Status {
+    CORDON_ASSIGN_OR_RETURN(ev.checkpoint, l.Checkpoint());
+    ev.index = seq;
+    ev.tree_size = l.checkpointed_size();
+    CORDON_ASSIGN_OR_RETURN(ledger::Hash leaf, l.LeafHashAt(seq));
+    ev.leaf_hash = Base64Encode(leaf);
+    CORDON_ASSIGN_OR_RETURN(auto proof, l.InclusionProof(seq, ev.tree_size));
+    for (const auto& h : proof) ev.proof.push_back(Base64Encode(h));
+    return Ok();
+  });
+  if (!proven.ok()) return Fail(proven.error());
+  const auto& s = *deleted;
+  exchange::RecordingDeletion d;
+  d.session = s.id;
+  d.grant = s.grant_id;
+  d.account = s.account_id;
+  d.target = s.target;
+  d.header_sha256 = s.header_sha256;
+  d.head = s.head;
+  d.chunks = s.chunks;
+  d.bytes = s.bytes;
+  d.started_at = s.started_at;
+  d.ended_at = s.ended_at;
+  d.retention_days = options_.remote.recording_retention_seconds / 86400;
+  d.deleted_at = call.now;
+  auto cert = exchange::MakeRecordingDeletionCertificate(d, ev, certificate_key_);
+  if (!cert.ok()) return Fail(cert.error());
+  return Json(200, {{"certificate", cert->json},
+                    {"signature", cert->signature},
+                    {"exchange_key", certificate_public_.Format()}});
 }
 
 // ---- periodic work ----

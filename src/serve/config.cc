@@ -196,7 +196,8 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   if (const auto* t = r.Section(root, "remote", section_status)) {
     CORDON_TRY(r.OnlyKnown(*t,
                            {"bastion_principal", "bastion_address", "bastion_source_address",
-                            "recording_recipients", "certificate_hours"},
+                            "recording_recipients", "certificate_hours",
+                            "recording_retention_days"},
                            "[remote]"));
     std::optional<std::string> v;
     CORDON_TRY(r.String(*t, "bastion_principal", v));
@@ -233,6 +234,8 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
       c.remote.bastion_source_address = *list;
     }
     CORDON_TRY(r.Int(*t, "certificate_hours", 1, 8, 3600, c.remote.max_certificate_seconds));
+    CORDON_TRY(r.Int(*t, "recording_retention_days", 1, 3650, 86400,
+                     c.remote.recording_retention_seconds));
     if (const auto* list = t->get("recording_recipients")) {
       const auto* array = list->as_array();
       if (array == nullptr) {

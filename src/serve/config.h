@@ -18,7 +18,7 @@
 //   [connections] per_address = 64  trusted_proxies = ["127.0.0.1/32"]
 //   [remote]     bastion_principal = "bastion"  bastion_address = "bastion.chu.example:22"
 //                bastion_source_address = "10.1.0.5/32"  certificate_hours = 8
-//                recording_recipients = ["age1..."]
+//                recording_recipients = ["age1..."]  recording_retention_days = 365
 #pragma once
 
 #include <optional>

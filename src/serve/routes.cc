@@ -63,6 +63,12 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kBastionAnchor, "POST", "/bastion/sessions/{id}/anchor", {}, true},
       {Endpoint::kBastionEndSession, "POST", "/bastion/sessions/{id}/end", {}, true},
       {Endpoint::kBastionKrl, "GET", "/bastion/krl", {}, true},
+      {Endpoint::kBastionExpiredRecordings, "GET", "/bastion/recordings/expired", {}, true},
+      {Endpoint::kBastionRecordingDeleted,
+       "POST",
+       "/bastion/sessions/{id}/recording-deleted",
+       {},
+       true},
   };
   return routes;
 }

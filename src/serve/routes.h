@@ -53,6 +53,8 @@ enum class Endpoint {
   kBastionAnchor,
   kBastionEndSession,
   kBastionKrl,
+  kBastionExpiredRecordings,
+  kBastionRecordingDeleted,
 };
 
 struct RouteSpec {
