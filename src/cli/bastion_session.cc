@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -208,9 +208,8 @@ int RunBastionSession(const BastionSessionArgs& args) {
   recording::AsciicastHeader header;
   header.width = size.columns;
   header.height = size.rows;
-  header.timestamp = std::chrono::duration_cast<std::chrono::seconds>(
-                         Clock::now().time_since_epoch())
-                         .count();
+  header.timestamp =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
   if (const char* term = std::getenv("TERM")) header.term = term;
   header.title = "session " + std::to_string(start->session) + " grant " +
                  std::to_string(start->grant) + " target " + start->target.name;
@@ -227,22 +226,37 @@ int RunBastionSession(const BastionSessionArgs& args) {
   const HostPort target = SplitAddress(start->target.address);
   recording::PtyOptions o;
   o.argv = {config->ssh,
-            "-F", "none",  // the bastion account's own configuration plays no part
+            "-F",
+            "none",  // the bastion account's own configuration plays no part
             "-tt",
-            "-i", dir->key(),
-            "-o", "CertificateFile=" + dir->certificate(),
-            "-o", "IdentitiesOnly=yes",
-            "-o", "IdentityAgent=none",
-            "-o", "UserKnownHostsFile=" + config->known_hosts,
-            "-o", "GlobalKnownHostsFile=none",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes",
-            "-o", "ForwardAgent=no",
-            "-o", "ForwardX11=no",
-            "-o", "ClearAllForwardings=yes",
-            "-o", "LogLevel=ERROR",
-            "-p", target.port,
-            "-l", config->target_user,
+            "-i",
+            dir->key(),
+            "-o",
+            "CertificateFile=" + dir->certificate(),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "UserKnownHostsFile=" + config->known_hosts,
+            "-o",
+            "GlobalKnownHostsFile=none",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ForwardAgent=no",
+            "-o",
+            "ForwardX11=no",
+            "-o",
+            "ClearAllForwardings=yes",
+            "-o",
+            "LogLevel=ERROR",
+            "-p",
+            target.port,
+            "-l",
+            config->target_user,
             target.host};
   o.sink = rec->get();
   o.deadline = Clock::from_time_t(start->closes_at);

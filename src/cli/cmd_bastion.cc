@@ -75,8 +75,7 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code) {
   principals->add_option("KEY_ID", q->key_id, "%i: the certificate's key id")->required();
   principals->add_option("SERIAL", q->serial, "%s: the certificate's serial")->required();
   principals->add_option("FINGERPRINT", q->fingerprint, "%f: the key's fingerprint")->required();
-  principals->callback(
-      [config, q, exit_code] { *exit_code = Principals(*config, *q); });
+  principals->callback([config, q, exit_code] { *exit_code = Principals(*config, *q); });
 
   auto session = std::make_shared<BastionSessionArgs>();
   CLI::App* s = bastion->add_subcommand(
@@ -107,9 +106,8 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code) {
       "certificates (the second line of defence: the principals command already refuses them).");
   krl->add_option("--config", *config, "the bastion's configuration");
   krl->add_option("-o,--out", *krl_out, "the KRL file (sshd's RevokedKeys)")->required();
-  krl->callback([config, krl_out, exit_code] {
-    *exit_code = Finish(WriteBastionKrl(*config, *krl_out));
-  });
+  krl->callback(
+      [config, krl_out, exit_code] { *exit_code = Finish(WriteBastionKrl(*config, *krl_out)); });
 }
 
 }  // namespace cordon::cli

@@ -58,11 +58,13 @@ Result<recording::AnchorSet> AnchorsFromLedger(const VerifyArgs& args,
     verifier = std::move(v);
   }
   if (auto verified = ledger::Verify(args.ledger, verifier); !verified.ok()) {
-    return verified.error().WithHint("the ledger itself does not verify: its anchors prove nothing");
+    return verified.error().WithHint(
+        "the ledger itself does not verify: its anchors prove nothing");
   }
   std::vector<std::string> warnings;
-  CORDON_ASSIGN_OR_RETURN(ledger::Ledger l,
-                          ledger::Ledger::Open(args.ledger, ledger::Ledger::Access::kRead, &warnings));
+  CORDON_ASSIGN_OR_RETURN(
+      ledger::Ledger l,
+      ledger::Ledger::Open(args.ledger, ledger::Ledger::Access::kRead, &warnings));
   recording::AnchorSet set;
   std::optional<int64_t> session;
   for (uint64_t i = 0; i < l.size(); ++i) {
@@ -110,8 +112,7 @@ Result<recording::AnchorSet> AnchorsFromLedger(const VerifyArgs& args,
 
 // Where the anchors of the recording named `header_sha256` come from: the
 // exchange's ledger (--ledger) or an anchors file (--anchors).
-Result<recording::AnchorSet> LoadAnchors(const VerifyArgs& args,
-                                         const std::string& header_sha256) {
+Result<recording::AnchorSet> LoadAnchors(const VerifyArgs& args, const std::string& header_sha256) {
   if (!args.ledger.empty() == !args.anchors.empty()) {
     return Error(ErrorCode::kInvalidArgument, "give --ledger DIR or --anchors FILE (one of them)",
                  "--ledger: the exchange's ledger directory (DATA/ledger), verified first");

@@ -344,7 +344,8 @@ std::string DefaultPublicKey() {
 // OpenSSH's own convention: ssh loads KEY-cert.pub next to KEY by itself.
 std::string CertificatePathFor(const std::string& public_key_file) {
   std::string base = public_key_file;
-  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".pub") == 0) base.resize(base.size() - 4);
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".pub") == 0)
+    base.resize(base.size() - 4);
   return base + "-cert.pub";
 }
 
@@ -370,8 +371,7 @@ Status WriteCertificate(const std::string& path, const std::string& line) {
 }
 
 Result<client::SshCertificate> Certify(client::Connection& c, int64_t grant,
-                                       const std::string& public_key_file,
-                                       const std::string& out) {
+                                       const std::string& public_key_file, const std::string& out) {
   CORDON_ASSIGN_OR_RETURN(std::string key, ReadPublicKeyLine(public_key_file));
   CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, client::IssueSshCertificate(c, grant, key));
   CORDON_TRY(WriteCertificate(out, cert.certificate));
@@ -399,8 +399,8 @@ Status Targets(const RemoteArgs& a) {
   Print(a, list.answer, [&] {
     for (const auto& t : list.targets) {
       std::cout << t.name << "  " << t.address << "  principal " << t.principal << "  "
-                << (t.organisation.empty() ? "-" : t.organisation) << "  approvals "
-                << t.approvals << "\n";
+                << (t.organisation.empty() ? "-" : t.organisation) << "  approvals " << t.approvals
+                << "\n";
     }
   });
   return Ok();
@@ -413,9 +413,9 @@ std::vector<std::string> BastionArgs(const std::string& bastion) {
     user = host.substr(0, at);
     host = host.substr(at + 1);
   }
-  if (const size_t colon = host.rfind(':');
-      colon != std::string::npos && host.find(']') == std::string::npos &&
-      host.find(':') == colon) {
+  if (const size_t colon = host.rfind(':'); colon != std::string::npos &&
+                                            host.find(']') == std::string::npos &&
+                                            host.find(':') == colon) {
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
   }
@@ -446,10 +446,10 @@ Status Ssh(const SshArgs& a) {
   }
   if (!open) {
     if (pending) {
-      return Error(ErrorCode::kRefused,
-                   "grant " + std::to_string(pending->id) + " for " + a.target +
-                       " is waiting for approval",
-                   "an approver of the target's organisation approves it; run this again then");
+      return Error(
+          ErrorCode::kRefused,
+          "grant " + std::to_string(pending->id) + " for " + a.target + " is waiting for approval",
+          "an approver of the target's organisation approves it; run this again then");
     }
     if (a.reason.empty()) {
       return Error(ErrorCode::kRefused, "you have no open grant for " + a.target,
@@ -473,13 +473,14 @@ Status Ssh(const SshArgs& a) {
   if (bastion.empty()) {
     return Error(ErrorCode::kInvalidArgument, "the exchange names no bastion",
                  "pass --bastion [USER@]HOST[:PORT] (your hospital contact has it); the "
-                 "certificate is in " + out);
+                 "certificate is in " +
+                     out);
   }
   std::cerr << "cordon remote ssh: grant " << open->id << ", certificate serial " << cert.serial
             << " valid until " << FormatUtc(cert.valid_before) << "; connecting to " << bastion
             << " (the session is recorded)\n";
-  std::vector<std::string> args = {"ssh", "-tt", "-i", private_key, "-o",
-                                   "CertificateFile=" + out, "-o", "IdentitiesOnly=yes"};
+  std::vector<std::string> args = {
+      "ssh", "-tt", "-i", private_key, "-o", "CertificateFile=" + out, "-o", "IdentitiesOnly=yes"};
   for (auto& b : BastionArgs(bastion)) args.push_back(std::move(b));
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
@@ -617,8 +618,7 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
       "organisation", "Organisations (remote maintenance): lift a vendor's suspension.");
   organisation->require_subcommand(1);
   CLI::App* resume = organisation->add_subcommand(
-      "resume",
-      "Lift a suspension an admin asked to resume (approvers of another organisation).");
+      "resume", "Lift a suspension an admin asked to resume (approvers of another organisation).");
   resume->add_option("NAME", *org, "the organisation, e.g. \"Vendor SA\"")->required();
   resume->callback([ra, org, exit_code] {
     *exit_code = Finish([&]() -> Status {

@@ -1,8 +1,8 @@
 #include "client/answer.h"
 
-#include "core/utc_time.h"
-
 #include <string>
+
+#include "core/utc_time.h"
 
 namespace cordon::client {
 

@@ -14,7 +14,9 @@ SessionState StateFrom(const json& j) {
 }
 
 json AnchorJson(const AnchorPoint& p) {
-  return {{"chunks", p.chunks}, {"bytes", p.bytes}, {"head", p.head},
+  return {{"chunks", p.chunks},
+          {"bytes", p.bytes},
+          {"head", p.head},
           {"header_sha256", p.header_sha256}};
 }
 
@@ -23,7 +25,8 @@ json AnchorJson(const AnchorPoint& p) {
 Result<LoginDecision> CheckLogin(Connection& connection, const LoginQuestion& q) {
   // sshd's %s is decimal text; the exchange's serials are positive int64.
   int64_t serial = 0;
-  const auto [end, ec] = std::from_chars(q.serial.data(), q.serial.data() + q.serial.size(), serial);
+  const auto [end, ec] =
+      std::from_chars(q.serial.data(), q.serial.data() + q.serial.size(), serial);
   if (ec != std::errc() || end != q.serial.data() + q.serial.size() || serial <= 0) {
     return LoginDecision{false, "", 0, "serial \"" + q.serial + "\" is not one cordon issues"};
   }
@@ -83,9 +86,9 @@ Result<SessionState> PollSession(Connection& connection, int64_t session) {
 Result<SessionState> AnchorSession(Connection& connection, int64_t session,
                                    const AnchorPoint& point) {
   CORDON_ASSIGN_OR_RETURN(
-      json j, connection.Call("POST",
-                              "/api/v1/bastion/sessions/" + std::to_string(session) + "/anchor",
-                              {200}, AnchorJson(point).dump()));
+      json j,
+      connection.Call("POST", "/api/v1/bastion/sessions/" + std::to_string(session) + "/anchor",
+                      {200}, AnchorJson(point).dump()));
   return StateFrom(j);
 }
 
@@ -94,8 +97,7 @@ Status EndSession(Connection& connection, int64_t session, const SessionEnd& end
   body["duration_seconds"] = end.duration_seconds;
   body["reason"] = end.reason;
   body["exit_status"] = end.exit_status;
-  CORDON_TRY(connection.Call("POST",
-                             "/api/v1/bastion/sessions/" + std::to_string(session) + "/end",
+  CORDON_TRY(connection.Call("POST", "/api/v1/bastion/sessions/" + std::to_string(session) + "/end",
                              {200}, body.dump()));
   return Ok();
 }
@@ -126,10 +128,10 @@ Result<std::vector<ExpiredRecording>> FetchExpiredRecordings(Connection& connect
 Result<DeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
                                                    const std::string& header_sha256) {
   CORDON_ASSIGN_OR_RETURN(
-      json j, connection.Call("POST",
-                              "/api/v1/bastion/sessions/" + std::to_string(session) +
-                                  "/recording-deleted",
-                              {200}, json{{"header_sha256", header_sha256}}.dump()));
+      json j,
+      connection.Call("POST",
+                      "/api/v1/bastion/sessions/" + std::to_string(session) + "/recording-deleted",
+                      {200}, json{{"header_sha256", header_sha256}}.dump()));
   DeletionCertificate c{TextField(j, "certificate"), TextField(j, "signature")};
   if (c.json.empty() || c.signature.empty()) {
     return Error(ErrorCode::kMalformed, "the exchange answered without a deletion certificate");

@@ -25,11 +25,14 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
                      std::string(parsed.error().description()));
   }
   BastionConfig c;
-  const std::pair<const char*, std::string*> keys[] = {
-      {"server", &c.server},         {"fingerprint", &c.fingerprint},
-      {"token_file", &c.token_file}, {"known_hosts", &c.known_hosts},
-      {"recordings", &c.recordings}, {"target_user", &c.target_user},
-      {"ssh", &c.ssh},               {"user_ca", &c.user_ca}};
+  const std::pair<const char*, std::string*> keys[] = {{"server", &c.server},
+                                                       {"fingerprint", &c.fingerprint},
+                                                       {"token_file", &c.token_file},
+                                                       {"known_hosts", &c.known_hosts},
+                                                       {"recordings", &c.recordings},
+                                                       {"target_user", &c.target_user},
+                                                       {"ssh", &c.ssh},
+                                                       {"user_ca", &c.user_ca}};
   for (const auto& [key, node] : parsed.table()) {
     std::string* into = nullptr;
     for (const auto& [name, field] : keys) {
@@ -70,8 +73,8 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
 
 Result<BastionConfig> LoadBastionConfig(const std::string& path) {
   CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 64 * 1024));
-  return ParseBastionConfig(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
-                            path);
+  return ParseBastionConfig(
+      std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), path);
 }
 
 }  // namespace cordon::client

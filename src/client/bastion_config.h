@@ -19,7 +19,7 @@ struct BastionConfig {
   std::string recordings;   // where sealed recordings are written
   std::string target_user = "cordon-maint";  // the account on the targets
   std::string ssh = "/usr/bin/ssh";          // the OpenSSH client run inside the pty
-  std::string user_ca;      // the vendor CA's public key file (for the KRL)
+  std::string user_ca;                       // the vendor CA's public key file (for the KRL)
   // How often the recording's chain is anchored in the ledger (what a
   // bastion killed mid-session can lose at most, with the unsealed chunk).
   int anchor_seconds = 60;

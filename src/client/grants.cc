@@ -28,8 +28,7 @@ Result<Grant> Keep(const Result<json>& j) {
 }  // namespace
 
 Result<Grant> RequestGrant(Connection& connection, const GrantRequest& request) {
-  const int given =
-      !request.package.empty() + !request.role.empty() + !request.target.empty();
+  const int given = !request.package.empty() + !request.role.empty() + !request.target.empty();
   if (given != 1) {
     return Error(ErrorCode::kInvalidArgument,
                  "give --package ID, --role NAME or --target NAME (one of them)");

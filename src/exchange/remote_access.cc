@@ -199,11 +199,10 @@ Result<RemoteGrant> RemoteAccess::CheckGrant(int64_t grant_id, int64_t account_i
   if (out.grant.requester_id != account_id) return Refused("the grant is not this account's");
   if (out.grant.target().empty()) return Refused("the grant is not for an SSH target");
   if (out.grant.status != "approved") {
-    return Refused("grant " + std::to_string(grant_id) + " is " + out.grant.status +
-                       ", not approved",
-                   out.grant.status == "requested"
-                       ? "approvers of the target's organisation approve it first"
-                       : "");
+    return Refused(
+        "grant " + std::to_string(grant_id) + " is " + out.grant.status + ", not approved",
+        out.grant.status == "requested" ? "approvers of the target's organisation approve it first"
+                                        : "");
   }
   if (!out.grant.OpenAt(now)) {
     return Refused(out.grant.opens_at && now < *out.grant.opens_at
@@ -388,8 +387,8 @@ Result<RemoteSession> RemoteAccess::RecordingDeleted(const Machine& bastion, int
                                                      std::string_view header_sha256, int64_t now,
                                                      const RemoteEvent& record) {
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  CORDON_ASSIGN_OR_RETURN(
-      Statement m, db_.Prepare("SELECT machine_id FROM remote_sessions WHERE id = ?"));
+  CORDON_ASSIGN_OR_RETURN(Statement m,
+                          db_.Prepare("SELECT machine_id FROM remote_sessions WHERE id = ?"));
   m.Bind(1, session_id);
   CORDON_ASSIGN_OR_RETURN(bool found, m.Step());
   if (!found || OptInt(m, 0) != bastion.id) {

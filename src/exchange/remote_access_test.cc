@@ -643,5 +643,58 @@ TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {
   EXPECT_FALSE(campaigns.Get(*id)->closed_at);
 }
 
+TEST_F(RemoteTest, RecordingsAreDeletedOnlyAfterTheirRetentionOnceAndByName) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok());
+  Machines machines(*db_);
+  auto bastion = machines.Authenticate(*machines.Add("bastion01", now_), now_);
+  auto other = machines.Authenticate(*machines.Add("bastion02", now_), now_);
+  ASSERT_TRUE(bastion.ok() && other.ok());
+  policy_.recording_retention_seconds = 10 * 86400;
+  auto s =
+      remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
+                            ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  const std::string header(64, 'd');
+  SessionReport first{1, 200, std::string(64, 'a'), header, {}, {}, ""};
+  ASSERT_TRUE(remote_->Anchor(*bastion, s->id, first, now_ + 1, {}).ok());
+  SessionReport end{2, 300, std::string(64, 'c'), "", 5, 0, "exit"};
+  ASSERT_TRUE(remote_->End(*bastion, s->id, end, now_ + 100, {}).ok());
+
+  // Within its retention (counted from the end): neither listed nor deletable.
+  const int64_t due = now_ + 100 + 10 * 86400;
+  EXPECT_TRUE(remote_->ExpiredRecordings(*bastion, due - 1)->empty());
+  EXPECT_EQ(remote_->RecordingDeleted(*bastion, s->id, header, due - 1, {}).error().code(),
+            ErrorCode::kRefused);
+  // Past it: listed for its own bastion only, deleted only under its name.
+  auto listed = remote_->ExpiredRecordings(*bastion, due);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].header_sha256, header);
+  EXPECT_TRUE(remote_->ExpiredRecordings(*other, due)->empty());
+  EXPECT_EQ(remote_->RecordingDeleted(*other, s->id, header, due, {}).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      remote_->RecordingDeleted(*bastion, s->id, std::string(64, 'e'), due, {}).error().code(),
+      ErrorCode::kRefused);
+  // An event that cannot be recorded leaves the recording undeleted.
+  auto failed = remote_->RecordingDeleted(
+      *bastion, s->id, header, due, [] { return Status(Error(ErrorCode::kIo, "ledger full")); });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(remote_->ExpiredRecordings(*bastion, due)->size(), 1u);
+  int recorded = 0;
+  auto done = remote_->RecordingDeleted(*bastion, s->id, header, due, [&] {
+    ++recorded;
+    return Ok();
+  });
+  ASSERT_TRUE(done.ok()) << done.error().message();
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ(*done->recording_deleted_at, due);
+  EXPECT_EQ(done->bytes, 300);
+  EXPECT_TRUE(remote_->ExpiredRecordings(*bastion, due + 1)->empty());
+  EXPECT_EQ(remote_->RecordingDeleted(*bastion, s->id, header, due + 1, {}).error().code(),
+            ErrorCode::kAlreadyExists);
+}
+
 }  // namespace
 }  // namespace cordon::exchange

@@ -525,16 +525,15 @@ Response Api::BastionRecordingDeleted(Call& call, int64_t id) {
   }
   exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
   uint64_t seq = 0;
-  auto deleted =
-      remote.RecordingDeleted(*call.machine, id, *header, call.now, [&]() -> Status {
-        auto s = Record(call, "session.recording_deleted", "ok",
-                        {{"session", id},
-                         {"header_sha256", *header},
-                         {"retention_days", options_.remote.recording_retention_seconds / 86400}});
-        if (!s.ok()) return s.error();
-        seq = *s;
-        return Ok();
-      });
+  auto deleted = remote.RecordingDeleted(*call.machine, id, *header, call.now, [&]() -> Status {
+    auto s = Record(call, "session.recording_deleted", "ok",
+                    {{"session", id},
+                     {"header_sha256", *header},
+                     {"retention_days", options_.remote.recording_retention_seconds / 86400}});
+    if (!s.ok()) return s.error();
+    seq = *s;
+    return Ok();
+  });
   if (!deleted.ok()) {
     if (IsUnrecorded(deleted.error())) return Unrecorded();
     return Fail(deleted.error());

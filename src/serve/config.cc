@@ -194,11 +194,11 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   }
   CORDON_TRY(section_status);
   if (const auto* t = r.Section(root, "remote", section_status)) {
-    CORDON_TRY(r.OnlyKnown(*t,
-                           {"bastion_principal", "bastion_address", "bastion_source_address",
-                            "recording_recipients", "certificate_hours",
-                            "recording_retention_days"},
-                           "[remote]"));
+    CORDON_TRY(
+        r.OnlyKnown(*t,
+                    {"bastion_principal", "bastion_address", "bastion_source_address",
+                     "recording_recipients", "certificate_hours", "recording_retention_days"},
+                    "[remote]"));
     std::optional<std::string> v;
     CORDON_TRY(r.String(*t, "bastion_principal", v));
     if (v) {
