@@ -356,6 +356,11 @@ def ledger_events(action):
     return out
 
 
+def user_list():
+    users = json.loads(cordon("admin", "user", "list", "--data", D, "--json").stdout)
+    return users if isinstance(users, list) else users.get("users", users.get("accounts", []))
+
+
 def recordings():
     d = os.path.join(R, "recordings")
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".cast.age"))
@@ -626,6 +631,19 @@ def story(w):
     remote("victor", "organisation", "resume", "Vendor SA", expect=3)  # not the vendor's own
     remote("amelie", "organisation", "resume", "Vendor SA")
 
+    # ---- a review campaign of the vendor's accounts, by the hospital ----
+    deadline = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset + 86400))
+    remote("victor", "campaign", "open", "--organisation", "Vendor SA", "--deadline", deadline,
+           expect=3)  # an organisation never reviews itself
+    camp = remote("amelie", "campaign", "open", "--organisation", "Vendor SA", "--deadline",
+                  deadline, json_out=True)
+    ids = {u["email"].split("@")[0]: u["id"] for u in user_list()}
+    remote("amelie", "campaign", "decide", str(camp["id"]), "--account", str(ids["alice"]),
+           "--decision", "keep")
+    shown = remote("amelie", "campaign", "show", str(camp["id"]), json_out=True)
+    [d["decision"] for d in shown["decisions"]] == ["keep"] or fail(f"campaign: {shown}")
+    w.campaign = camp["id"]
+
     if SANITIZED:
         return  # libfaketime and AddressSanitizer do not run together
     clock_story(w)
@@ -657,8 +675,12 @@ def clock_story(w):
     EX.stop()
     set_clock(3700 + 25 * 3600)
     EX.start(faked=True)  # the sweep runs at start
-    users = json.loads(cordon("admin", "user", "list", "--data", D, "--json").stdout)
-    users = users if isinstance(users, list) else users.get("users", users.get("accounts", []))
+    # The campaign's deadline passed: every vendor account not kept is disabled.
+    users = user_list()
+    status = {u["email"].split("@")[0]: u["status"] for u in users}
+    status["alice"] == "active" and status["bob"] == "disabled" and status["victor"] == "disabled" \
+        or fail(f"after the campaign's deadline: {status}")
+    ok()
     bobs = [u for u in users if u.get("email", "").startswith("bob@")]
     bobs and "countersigned" in bobs[0].get("locked_reason", "") or fail(
         f"bob is not locked after an uncountersigned break-glass: {bobs}")

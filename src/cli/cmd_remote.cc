@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "client/account.h"
+#include "client/answer.h"
 #include "client/connection.h"
 #include "client/grants.h"
 #include "client/packages.h"
@@ -628,6 +629,68 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
       return Ok();
     }());
   });
+  struct CampaignArgs {
+    std::string organisation, deadline, decision;
+    int64_t id = 0, account = 0;
+  };
+  auto ca = std::make_shared<CampaignArgs>();
+  CLI::App* campaign = remote->add_subcommand(
+      "campaign",
+      "Access review campaigns of one organisation's accounts (e.g. a vendor's): approvers of\n"
+      "another organisation keep or remove each account; at the deadline every account not\n"
+      "kept is disabled.\n"
+      "  cordon remote campaign open --organisation \"Vendor SA\" --deadline 2027-01-31T17:00:00Z");
+  campaign->require_subcommand(1);
+  CLI::App* copen = campaign->add_subcommand("open", "Open a campaign (approvers).");
+  copen->add_option("--organisation", ca->organisation, "whose accounts")->required();
+  copen->add_option("--deadline", ca->deadline, "YYYY-MM-DDTHH:MM:SSZ")->required();
+  CLI::App* cshow = campaign->add_subcommand("show", "A campaign: accounts and decisions.");
+  cshow->add_option("ID", ca->id, "the campaign id")->required();
+  CLI::App* cdecide = campaign->add_subcommand("decide", "Keep or remove one account.");
+  cdecide->add_option("ID", ca->id, "the campaign id")->required();
+  cdecide->add_option("--account", ca->account, "the account id")->required();
+  cdecide->add_option("--decision", ca->decision, "keep or remove")
+      ->required()
+      ->check(CLI::IsMember({"keep", "remove"}));
+  auto print_campaign = [](const RemoteArgs& a, const json& j) {
+    Print(a, j, [&] {
+      std::cout << "campaign " << client::IntField(j, "id") << "  "
+                << client::TextField(j, "organisation") << "  deadline "
+                << client::TextField(j, "deadline")
+                << (j.contains("closed_at") && !j["closed_at"].is_null() ? "  closed" : "  open")
+                << "\n";
+      for (const auto& d : client::ArrayField(j, "decisions")) {
+        std::cout << "  account " << client::IntField(d, "account") << ": "
+                  << client::TextField(d, "decision") << "\n";
+      }
+    });
+  };
+  copen->callback([ra, ca, exit_code, print_campaign] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j, client::OpenCampaign(c, ca->organisation, ca->deadline));
+      print_campaign(*ra, j);
+      return Ok();
+    }());
+  });
+  cshow->callback([ra, ca, exit_code, print_campaign] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j, client::GetCampaign(c, ca->id));
+      print_campaign(*ra, j);
+      return Ok();
+    }());
+  });
+  cdecide->callback([ra, ca, exit_code, print_campaign] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j,
+                              client::DecideInCampaign(c, ca->id, ca->account, ca->decision));
+      print_campaign(*ra, j);
+      return Ok();
+    }());
+  });
+
   CLI::App* ssh_cert = remote->add_subcommand(
       "ssh-cert",
       "An SSH certificate for an open grant on a target: the exchange signs your public key\n"

@@ -55,4 +55,20 @@ Status ResumeOrganisation(Connection& connection, const std::string& name) {
   return Ok();
 }
 
+Result<json> OpenCampaign(Connection& connection, const std::string& organisation,
+                          const std::string& deadline) {
+  return connection.Call("POST", "/api/v1/reviews/campaigns", {201},
+                         json{{"organisation", organisation}, {"deadline", deadline}}.dump());
+}
+
+Result<json> GetCampaign(Connection& connection, int64_t id) {
+  return connection.Call("GET", "/api/v1/reviews/campaigns/" + std::to_string(id), {200});
+}
+
+Result<json> DecideInCampaign(Connection& connection, int64_t id, int64_t account,
+                              const std::string& decision) {
+  return connection.Call("POST", "/api/v1/reviews/campaigns/" + std::to_string(id) + "/decisions",
+                         {200, 201}, json{{"account", account}, {"decision", decision}}.dump());
+}
+
 }  // namespace cordon::client

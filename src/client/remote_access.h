@@ -40,4 +40,13 @@ Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant
 // resume (`cordon admin organisation resume` first).
 Status ResumeOrganisation(Connection& connection, const std::string& name);
 
+// Access review campaigns of one organisation's accounts (approvers of
+// another organisation decide; no decision by the deadline is removal).
+Result<nlohmann::json> OpenCampaign(Connection& connection, const std::string& organisation,
+                                    const std::string& deadline);
+Result<nlohmann::json> GetCampaign(Connection& connection, int64_t id);
+// `decision`: "keep" or "remove".
+Result<nlohmann::json> DecideInCampaign(Connection& connection, int64_t id, int64_t account,
+                                        const std::string& decision);
+
 }  // namespace cordon::client

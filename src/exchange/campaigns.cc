@@ -83,7 +83,8 @@ Result<Campaign> Campaigns::Get(int64_t id) {
 }
 
 Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t account_id,
-                         std::string_view decision, int64_t now) {
+                         std::string_view decision, int64_t now,
+                         const std::function<Status()>& record) {
   if (approver.role != Role::kApprover) return Refused("only an approver decides in a review");
   if (decision != "keep" && decision != "remove") {
     return Error(ErrorCode::kInvalidArgument, "decision: keep or remove");
@@ -102,17 +103,20 @@ Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t a
     return Error(ErrorCode::kNotFound, "account " + std::to_string(account_id) + " is not one of " +
                                            c.organisation + "'s");
   }
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare("INSERT INTO campaign_decisions(campaign_id, account_id, decision, decided_by, "
                   "at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(campaign_id, account_id) DO "
                   "UPDATE SET decision = ?3, decided_by = ?4, at = ?5"));
-  return s.Bind(1, campaign_id)
-      .Bind(2, account_id)
-      .Bind(3, decision)
-      .Bind(4, approver.id)
-      .Bind(5, now)
-      .Run();
+  CORDON_TRY(s.Bind(1, campaign_id)
+                 .Bind(2, account_id)
+                 .Bind(3, decision)
+                 .Bind(4, approver.id)
+                 .Bind(5, now)
+                 .Run());
+  if (record) CORDON_TRY(record());
+  return tx.Commit();
 }
 
 Result<std::vector<CampaignResult>> Campaigns::CloseDue(

@@ -50,9 +50,10 @@ class Campaigns {
                        int64_t now);
   Result<Campaign> Get(int64_t id);
   // keep or remove one of the organisation's accounts, before the deadline
-  // (a later decision replaces an earlier one).
+  // (a later decision replaces an earlier one). `record` (the ledger event)
+  // runs inside the decision's transaction: unrecorded, it is not made.
   Status Decide(const Account& approver, int64_t campaign_id, int64_t account_id,
-                std::string_view decision, int64_t now);
+                std::string_view decision, int64_t now, const std::function<Status()>& record = {});
   // Closes every campaign past its deadline: each account not kept is
   // disabled (its sessions end), in one transaction per campaign with its
   // `record` (the ledger event).

@@ -228,13 +228,17 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
   exchange::Campaigns campaigns(call.s.db);
   // The decision is evidence: recorded first, or not made.
   json ev = {{"campaign", id}, {"account", *account}, {"decision", *decision}};
-  Status st = campaigns.Decide(*call.who, id, *account, *decision, call.now);
+  Status st = campaigns.Decide(*call.who, id, *account, *decision, call.now, [&]() -> Status {
+    auto seq = Record(call, "review.campaign.decide", "ok", ev);
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  });
   if (!st.ok()) {
+    if (IsUnrecorded(st.error())) return Unrecorded();
     ev["error"] = st.error().message();
     RecordRefusal(call, "review.campaign.decide", "refused", ev);
     return Fail(st.error());
   }
-  if (auto seq = Record(call, "review.campaign.decide", "ok", ev); !seq.ok()) return Unrecorded();
   auto c = campaigns.Get(id);
   if (!c.ok()) return Fail(c.error());
   return Json(200, CampaignJson(*c));
