@@ -112,8 +112,8 @@ def main():
 
     egress_pub = keygen("egress")
     st, s = srv.request("POST", "/api/v1/bastion/sessions", machine,
-                        {"key_id": key_id, "serial": c["serial"], "client": "203.0.113.9 5022 22",
-                         "egress_public_key": egress_pub})
+                        {"key_id": key_id, "serial": c["serial"], "fingerprint": fp,
+                         "client": "203.0.113.9 5022 22", "egress_public_key": egress_pub})
     check(st == 201 and s["recipients"] == [RECIPIENT] and s["target"]["address"] == "10.1.2.3:22",
           f"session: {st} {s}")
     fields = cert_fields(s["egress_certificate"], "egress")

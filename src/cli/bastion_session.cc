@@ -191,7 +191,8 @@ int RunBastionSession(const BastionSessionArgs& args) {
 
   // The egress key lives in this process and one private file for ssh.
   const ssh::CaKey egress_key = ssh::CaKey::Generate();
-  auto start = client::StartSession(*c, cert->spec.key_id, cert->spec.serial, ClientAddress(),
+  auto start = client::StartSession(*c, cert->spec.key_id, cert->spec.serial,
+                                    ssh::Fingerprint(cert->spec.public_key), ClientAddress(),
                                     egress_key.PublicKeyLine("cordon-bastion-egress"));
   if (!start.ok()) return Refuse(start.error());
   auto dir = EgressKeyDir::Create(config->recordings);

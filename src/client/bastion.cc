@@ -46,10 +46,12 @@ Result<LoginDecision> CheckLogin(Connection& connection, const LoginQuestion& q)
 }
 
 Result<SessionStart> StartSession(Connection& connection, const std::string& key_id,
-                                  uint64_t serial, const std::string& client_ip,
+                                  uint64_t serial, const std::string& fingerprint,
+                                  const std::string& client_ip,
                                   const std::string& egress_public_key_line) {
   const json body = {{"key_id", key_id},
                      {"serial", static_cast<int64_t>(serial)},
+                     {"fingerprint", fingerprint},
                      {"client", client_ip},
                      {"egress_public_key", egress_public_key_line}};
   CORDON_ASSIGN_OR_RETURN(json j,

@@ -37,7 +37,8 @@ struct SessionStart {
   std::string egress_certificate;       // for the ephemeral key, two minutes
 };
 Result<SessionStart> StartSession(Connection& connection, const std::string& key_id,
-                                  uint64_t serial, const std::string& client_ip,
+                                  uint64_t serial, const std::string& fingerprint,
+                                  const std::string& client_ip,
                                   const std::string& egress_public_key_line);
 
 struct SessionState {

@@ -222,7 +222,9 @@ CREATE TABLE IF NOT EXISTS ssh_certificates(
   valid_before INTEGER NOT NULL,
   issued_at INTEGER NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('user','egress')),
-  revoked_at INTEGER);
+  revoked_at INTEGER,
+  last_login_at INTEGER,
+  last_login_machine INTEGER);
 CREATE INDEX IF NOT EXISTS ssh_certificates_by_grant ON ssh_certificates(grant_id);
 CREATE TABLE IF NOT EXISTS machines(
   id INTEGER PRIMARY KEY,

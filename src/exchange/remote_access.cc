@@ -296,13 +296,56 @@ Result<RemoteGrant> RemoteAccess::Check(std::string_view key_id, int64_t serial,
 
 // ---- sessions ----
 
+// A recording only grows: an anchor (or the end) that goes back, or names
+// another recording, would make the real one unverifiable (attack review
+// F2: a forged anchor poisoned a recording's proof). Refused.
+Status RemoteAccess::CheckProgress(int64_t session_id, const SessionReport& r) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT chunks, bytes, header_sha256 FROM "
+                                                   "remote_sessions WHERE id = ?"));
+  q.Bind(1, session_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return Error(ErrorCode::kNotFound, "no session " + std::to_string(session_id));
+  const int64_t chunks = q.Int(0), bytes = q.Int(1);
+  const std::string header = q.Text(2);
+  q.Reset();
+  if (r.chunks < chunks || r.bytes < bytes) {
+    return Refused("the recording of session " + std::to_string(session_id) +
+                   " cannot shrink (anchored at " + std::to_string(chunks) + " chunks, " +
+                   std::to_string(bytes) + " bytes)");
+  }
+  if (!header.empty() && !r.header_sha256.empty() && r.header_sha256 != header) {
+    return Refused("session " + std::to_string(session_id) + " anchors another recording");
+  }
+  return Ok();
+}
+
+Status RemoteAccess::NoteLogin(const Machine& bastion, int64_t serial, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u, db_.Prepare("UPDATE ssh_certificates SET last_login_at = ?, "
+                               "last_login_machine = ? WHERE serial = ? AND kind = 'user'"));
+  CORDON_TRY(u.Bind(1, now).Bind(2, bastion.id).Bind(3, serial).Run());
+  if (db_.Changes() != 1) return Refused("no such certificate");
+  return Ok();
+}
+
+// How long after its login a session may start (sshd runs the forced
+// command right after authentication: seconds, not minutes).
+constexpr int64_t kLoginToSessionSeconds = 120;
+
 Result<StartedSession> RemoteAccess::StartSession(
     const ssh::CaKey& egress_ca, const Machine& bastion, std::string_view key_id, int64_t serial,
-    std::string_view client, std::string_view egress_key_line, int64_t now,
-    const std::function<Status(const StartedSession&)>& record) {
+    std::string_view fingerprint, std::string_view client, std::string_view egress_key_line,
+    int64_t now, const std::function<Status(const StartedSession&)>& record) {
   if (policy_.recording_recipients.empty()) {
     return Refused("no recording recipients are configured: sessions are recorded or not held",
                    "set [remote] recording_recipients in the exchange's configuration");
+  }
+  // Egress certificates name the bastion's address: without it, one would
+  // work from anywhere its holder copies it to.
+  if (policy_.bastion_source_address.empty()) {
+    return Refused("no bastion address is configured: egress certificates must name it",
+                   "set [remote] bastion_source_address (the bastion's address as the targets "
+                   "see it, e.g. \"10.1.0.5/32\")");
   }
   auto key = ssh::ParsePublicKeyLine(egress_key_line);
   if (!key.ok()) {
@@ -310,7 +353,24 @@ Result<StartedSession> RemoteAccess::StartSession(
   }
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   StartedSession out;
-  CORDON_ASSIGN_OR_RETURN(out.remote, Check(key_id, serial, std::nullopt, now));
+  CORDON_ASSIGN_OR_RETURN(out.remote, Check(key_id, serial, fingerprint, now));
+  {
+    // Only right after this bastion let the certificate in: the machine
+    // token alone (stolen, or a compromised bastion process) starts nothing
+    // for a certificate nobody just logged in with.
+    CORDON_ASSIGN_OR_RETURN(
+        Statement q, db_.Prepare("SELECT last_login_at, last_login_machine FROM "
+                                 "ssh_certificates WHERE serial = ? AND kind = 'user'"));
+    q.Bind(1, serial);
+    CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+    const bool fresh = found && !q.IsNull(0) && now - q.Int(0) <= kLoginToSessionSeconds &&
+                       OptInt(q, 1) == bastion.id;
+    q.Reset();
+    if (!fresh) {
+      return Refused("no login with this certificate through this bastion in the last " +
+                     std::to_string(kLoginToSessionSeconds) + " seconds");
+    }
+  }
   {
     CORDON_ASSIGN_OR_RETURN(
         Statement s,
@@ -472,6 +532,7 @@ Result<SessionState> RemoteAccess::Anchor(const Machine& bastion, int64_t sessio
                                           const RemoteEvent& record) {
   CORDON_ASSIGN_OR_RETURN(SessionState st, State(bastion, session_id, now));
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_TRY(CheckProgress(session_id, r));
   CORDON_ASSIGN_OR_RETURN(
       Statement u,
       db_.Prepare("UPDATE remote_sessions SET chunks = ?, bytes = ?, head = ?, header_sha256 = "
@@ -494,6 +555,7 @@ Result<SessionState> RemoteAccess::Anchor(const Machine& bastion, int64_t sessio
 Status RemoteAccess::End(const Machine& bastion, int64_t session_id, const SessionReport& r,
                          int64_t now, const RemoteEvent& record) {
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_TRY(CheckProgress(session_id, r));
   CORDON_ASSIGN_OR_RETURN(
       Statement u,
       db_.Prepare("UPDATE remote_sessions SET chunks = ?, bytes = ?, head = ?, ended_at = ?, "

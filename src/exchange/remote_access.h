@@ -160,8 +160,14 @@ class RemoteAccess {
   // for the grant's target (principal the target's, key id
   // "session-<id> grant-<g>"). Counts as a use. kRefused without recording
   // recipients.
+  // The bastion let this certificate in (its principals command was
+  // answered yes): a session may start from it on this bastion within two
+  // minutes. The machine token alone, without the login of the vendor's
+  // certificate (its fingerprint, through this bastion), starts nothing.
+  Status NoteLogin(const Machine& bastion, int64_t serial, int64_t now);
   Result<StartedSession> StartSession(const ssh::CaKey& egress_ca, const Machine& bastion,
                                       std::string_view key_id, int64_t serial,
+                                      std::string_view fingerprint,
                                       std::string_view client, std::string_view egress_key_line,
                                       int64_t now,
                                       const std::function<Status(const StartedSession&)>& record);
@@ -189,6 +195,7 @@ class RemoteAccess {
  private:
   // The account, grant and target checks shared by every entry point.
   Result<RemoteGrant> CheckGrant(int64_t grant_id, int64_t account_id, int64_t now);
+  Status CheckProgress(int64_t session_id, const SessionReport& r);
   Result<int64_t> NewSerial(int64_t grant_id, int64_t account_id, std::string_view fingerprint,
                             std::string_view key_id, int64_t valid_after, int64_t valid_before,
                             int64_t now, std::string_view kind);

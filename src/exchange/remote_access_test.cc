@@ -55,6 +55,7 @@ class RemoteTest : public ::testing::Test {
     lis_ = *Targets(*db_).Add(t, now_);
     policy_.recording_recipients = {
         "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"};
+    policy_.bastion_source_address = "10.1.0.5/32";
     remote_.emplace(*db_, *accounts_, *grants_, policy_);
     ca_.emplace(ssh::CaKey::Generate());
     egress_ca_.emplace(ssh::CaKey::Generate());
@@ -473,15 +474,16 @@ TEST_F(RemoteTest, SessionsNeedRecipientsGetAnEgressCertificateAndEndWithTheGran
   RemotePolicy none = policy_;
   none.recording_recipients.clear();
   RemoteAccess unrecorded(*db_, *accounts_, *grants_, none);
-  auto refused = unrecorded.StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
-                                         egress_line, now_, {});
+  auto refused = unrecorded.StartSession(*egress_ca_, *bastion, c->key_id, c->serial,
+                                         c->fingerprint, "192.0.2.9", egress_line, now_, {});
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message().find("recording"), std::string::npos);
 
-  policy_.bastion_source_address = "10.1.0.5/32";
   int recorded = 0;
-  auto s = remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
-                                 egress_line, now_ + 5, [&](const StartedSession&) -> Status {
+  ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_ + 4).ok());
+  auto s = remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, c->fingerprint,
+                                 "192.0.2.9", egress_line, now_ + 5,
+                                 [&](const StartedSession&) -> Status {
                                    ++recorded;
                                    return Ok();
                                  });
@@ -534,9 +536,10 @@ TEST_F(RemoteTest, ALiveSessionClosesWhenTheOrganisationIsSuspended) {
   auto c = Issue(id, vendor_);
   Machines machines(*db_);
   auto bastion = machines.Authenticate(*machines.Add("bastion01", now_), now_);
-  auto s =
-      remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
-                            ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
+  ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_).ok());
+  auto s = remote_->StartSession(
+      *egress_ca_, *bastion, c->key_id, c->serial, c->fingerprint, "192.0.2.9",
+      ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(Organisations(*db_).Suspend("Vendor SA", "breach", now_ + 1).ok());
   auto st = remote_->State(*bastion, s->id, now_ + 2);
@@ -652,9 +655,10 @@ TEST_F(RemoteTest, RecordingsAreDeletedOnlyAfterTheirRetentionOnceAndByName) {
   auto other = machines.Authenticate(*machines.Add("bastion02", now_), now_);
   ASSERT_TRUE(bastion.ok() && other.ok());
   policy_.recording_retention_seconds = 10 * 86400;
-  auto s =
-      remote_->StartSession(*egress_ca_, *bastion, c->key_id, c->serial, "192.0.2.9",
-                            ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
+  ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_).ok());
+  auto s = remote_->StartSession(
+      *egress_ca_, *bastion, c->key_id, c->serial, c->fingerprint, "192.0.2.9",
+      ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
   ASSERT_TRUE(s.ok()) << s.error().message();
   const std::string header(64, 'd');
   SessionReport first{1, 200, std::string(64, 'a'), header, {}, {}, ""};
@@ -694,6 +698,48 @@ TEST_F(RemoteTest, RecordingsAreDeletedOnlyAfterTheirRetentionOnceAndByName) {
   EXPECT_TRUE(remote_->ExpiredRecordings(*bastion, due + 1)->empty());
   EXPECT_EQ(remote_->RecordingDeleted(*bastion, s->id, header, due + 1, {}).error().code(),
             ErrorCode::kAlreadyExists);
+}
+
+TEST_F(RemoteTest, ASessionStartsOnlyAfterALoginOnThatBastionAndItsRecordingOnlyGrows) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok());
+  Machines machines(*db_);
+  auto bastion = machines.Authenticate(*machines.Add("bastion01", now_), now_);
+  auto other = machines.Authenticate(*machines.Add("bastion02", now_), now_);
+  ASSERT_TRUE(bastion.ok() && other.ok());
+  const std::string egress = ssh::PublicKeyLine(crypto::GenerateEd25519().public_key);
+  auto Refused = [](const auto& r) { return !r.ok() && r.error().code() == ErrorCode::kRefused; };
+  auto start = [&](const Machine& m, std::string_view fingerprint, int64_t at) {
+    return remote_->StartSession(*egress_ca_, m, c->key_id, c->serial, fingerprint, "192.0.2.9",
+                                 egress, at, {});
+  };
+  // The machine token alone: no login, no session.
+  EXPECT_TRUE(Refused(start(*bastion, c->fingerprint, now_)));
+  // A login on another bastion, or too long ago, does not count either.
+  ASSERT_TRUE(remote_->NoteLogin(*other, c->serial, now_).ok());
+  EXPECT_TRUE(Refused(start(*bastion, c->fingerprint, now_ + 1)));
+  ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_).ok());
+  EXPECT_TRUE(Refused(start(*bastion, c->fingerprint, now_ + 121)));
+  // Another key's fingerprint, even right after a login: refused.
+  ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_ + 200).ok());
+  EXPECT_TRUE(Refused(start(*bastion, "SHA256:" + std::string(43, 'A'), now_ + 201)));
+  auto s = start(*bastion, c->fingerprint, now_ + 202);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+
+  // Anchors never go back, and never switch recordings.
+  const std::string header(64, 'd');
+  SessionReport a{5, 5000, std::string(64, 'a'), header, {}, {}, ""};
+  ASSERT_TRUE(remote_->Anchor(*bastion, s->id, a, now_ + 210, {}).ok());
+  SessionReport back{1, 1, std::string(64, '0'), std::string(64, '0'), {}, {}, ""};
+  EXPECT_TRUE(Refused(remote_->Anchor(*bastion, s->id, back, now_ + 211, {})));
+  SessionReport other_rec{6, 6000, std::string(64, 'b'), std::string(64, 'e'), {}, {}, ""};
+  EXPECT_TRUE(Refused(remote_->Anchor(*bastion, s->id, other_rec, now_ + 212, {})));
+  SessionReport short_end{4, 4000, std::string(64, 'c'), "", 9, 0, "exit"};
+  EXPECT_TRUE(Refused(remote_->End(*bastion, s->id, short_end, now_ + 213, {})));
+  SessionReport end{6, 6000, std::string(64, 'c'), "", 9, 0, "exit"};
+  EXPECT_TRUE(remote_->End(*bastion, s->id, end, now_ + 214, {}).ok());
+  EXPECT_EQ(remote_->GetSession(s->id)->head, std::string(64, 'c'));
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -14,6 +13,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -73,6 +77,39 @@ int EncodeCertificate(X509* cert, unsigned char** out) { return i2d_X509(cert, o
 int EncodeSpki(X509* cert, unsigned char** out) {
   return i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), out);
 }
+
+// Bounds one blocking call on a connection. asio's synchronous operations
+// ignore SO_RCVTIMEO (on EAGAIN they poll again, without a limit), so a
+// server that stops answering mid-exchange would hang the caller for ever:
+// sshd's principals command at every login, a live session's check (attack
+// review of 2026-11-30, F1). Past the deadline the socket is shut down,
+// which makes the blocked read or write fail at once.
+class Watchdog {
+ public:
+  Watchdog(int fd, std::chrono::seconds timeout)
+      : thread_([this, fd, timeout](std::stop_token stop) {
+          std::unique_lock lock(mutex_);
+          cv_.wait_for(lock, stop, timeout, [] { return false; });
+          if (!stop.stop_requested()) {
+            fired_ = true;
+            ::shutdown(fd, SHUT_RDWR);
+          }
+        }) {}
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  // Stops and joins the timer; true when it had fired.
+  bool Disarm() {
+    thread_.request_stop();
+    if (thread_.joinable()) thread_.join();
+    return fired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any cv_;
+  bool fired_ = false;
+  std::jthread thread_;  // last: starts once the members above exist
+};
 
 }  // namespace
 
@@ -169,11 +206,36 @@ struct HttpClient::Impl {
   std::string key_fingerprint;
   std::string certificate_fingerprint;
   beast::flat_buffer buf;
+  std::chrono::seconds timeout{120};
+  bool timed_out = false;  // a call outlived `timeout`: the connection is dead
 
+  int NativeHandle() {
+    if (auto* t = std::get_if<ssl::stream<beast::tcp_stream>>(&stream)) {
+      return beast::get_lowest_layer(*t).socket().native_handle();
+    }
+    return std::get<beast::tcp_stream>(stream).socket().native_handle();
+  }
+
+  // Runs one blocking operation on the stream, within `timeout`.
   template <class F>
   auto With(F&& f) {
-    if (auto* t = std::get_if<ssl::stream<beast::tcp_stream>>(&stream)) return f(*t);
-    return f(std::get<beast::tcp_stream>(stream));
+    Watchdog dog(NativeHandle(), timeout);
+    auto run = [&] {
+      if (auto* t = std::get_if<ssl::stream<beast::tcp_stream>>(&stream)) return f(*t);
+      return f(std::get<beast::tcp_stream>(stream));
+    };
+    auto result = run();
+    if (dog.Disarm()) timed_out = true;
+    return result;
+  }
+
+  Error Failed(const std::string& what, const boost::system::error_code& ec) const {
+    if (timed_out) {
+      return Error(ErrorCode::kIo,
+                   what + ": no answer within " + std::to_string(timeout.count()) + " s",
+                   "the exchange is unreachable or stalled");
+    }
+    return NetError(what, ec);
   }
 
   template <class Req>
@@ -196,7 +258,7 @@ struct HttpClient::Impl {
     http::response_parser<http::string_body> p;
     p.body_limit(kMaxTextBody);
     With([&](auto& s) { return http::read(s, buf, p, ec); });
-    if (ec) return NetError("reading the server's response", ec);
+    if (ec) return Failed("reading the server's response", ec);
     ClientResponse r = FromParser(p);
     r.body = std::move(p.get().body());
     return r;
@@ -242,15 +304,23 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
                  url.host + " does not resolve to this machine: plain http:// is refused",
                  "use https:// and the exchange's fingerprint");
   }
+  impl->timeout = o.timeout;
   beast::tcp_stream tcp_stream(impl->ioc);
-  tcp_stream.socket().open(targets.front().protocol(), ec);
-  tcp_stream.socket().close(ec);
-  asio::connect(tcp_stream.socket(), targets, ec);
+  // Connecting, within the timeout (a blackholed address must not hang the
+  // caller); every later call is bounded by Impl::With's watchdog.
+  tcp_stream.expires_after(o.timeout);
+  tcp_stream.async_connect(targets, [&ec](const boost::system::error_code& e,
+                                          const tcp::endpoint&) { ec = e; });
+  impl->ioc.run();
+  impl->ioc.restart();
+  tcp_stream.expires_never();
+  if (ec == beast::error::timeout) {
+    return Error(ErrorCode::kIo,
+                 "cannot connect to " + o.url + ": no answer within " +
+                     std::to_string(o.timeout.count()) + " s",
+                 "the exchange is unreachable");
+  }
   if (ec) return NetError("cannot connect to " + o.url, ec);
-  // Blocking calls obey socket timeouts (the async deadlines do not apply).
-  timeval tv{static_cast<time_t>(o.timeout.count()), 0};
-  setsockopt(tcp_stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(tcp_stream.socket().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   const bool default_port = url.port == (url.tls ? "443" : "80");
   impl->host_header = (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) +
                       (default_port ? "" : ":" + url.port);
@@ -271,8 +341,13 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
       impl->stream.emplace<ssl::stream<beast::tcp_stream>>(std::move(tcp_stream), *impl->ctx);
   SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
   if (system_cas) SSL_set1_host(tls.native_handle(), url.host.c_str());
-  tls.handshake(ssl::stream_base::client, ec);
-  if (ec) return NetError("TLS with " + o.url, ec);
+  impl->With([&](auto& st) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(st)>, ssl::stream<beast::tcp_stream>>) {
+      st.handshake(ssl::stream_base::client, ec);
+    }
+    return 0;
+  });
+  if (ec) return impl->Failed("TLS with " + o.url, ec);
   X509* cert = SSL_get0_peer_certificate(tls.native_handle());
   if (!cert) return Error(ErrorCode::kAuthFailed, o.url + " sent no certificate");
   impl->key_fingerprint = Sha256OfDer(EncodeSpki, cert);
@@ -307,7 +382,7 @@ Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_vie
   // The body may hold a password (a login): this copy is wiped, the
   // caller's is the caller's.
   WipeBytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(req.body().data()), req.body().size()));
-  if (ec) return NetError("sending the request", ec);
+  if (ec) return impl_->Failed("sending the request", ec);
   return impl_->ReadText();
 }
 
@@ -321,7 +396,7 @@ Result<ClientResponse> HttpClient::SendFile(std::string_view method, std::string
   http::request_serializer<http::empty_body> sr{req};
   boost::system::error_code ec;
   impl_->With([&](auto& s) { return http::write_header(s, sr, ec); });
-  if (ec) return NetError("sending the request", ec);
+  if (ec) return impl_->Failed("sending the request", ec);
   std::vector<char> chunk(kChunk);
   uint64_t sent = 0;
   while (sent < size) {
@@ -336,7 +411,7 @@ Result<ClientResponse> HttpClient::SendFile(std::string_view method, std::string
       // The server may have refused early and closed: its answer says why.
       auto answer = impl_->ReadText();
       if (answer.ok()) return answer;
-      return NetError("sending the file", ec);
+      return impl_->Failed("sending the file", ec);
     }
     sent += static_cast<uint64_t>(n);
     if (progress) progress(sent);
@@ -350,11 +425,11 @@ Result<ClientResponse> HttpClient::Fetch(std::string_view target, const Headers&
   impl_->Prepare(req, headers);
   boost::system::error_code ec;
   impl_->With([&](auto& s) { return http::write(s, req, ec); });
-  if (ec) return NetError("sending the request", ec);
+  if (ec) return impl_->Failed("sending the request", ec);
   http::response_parser<http::buffer_body> p;
   p.body_limit(boost::none);
   impl_->With([&](auto& s) { return http::read_header(s, impl_->buf, p, ec); });
-  if (ec) return NetError("reading the server's response", ec);
+  if (ec) return impl_->Failed("reading the server's response", ec);
   ClientResponse r = impl_->FromParser(p);
   std::vector<char> chunk(kChunk);
   std::string text;
@@ -364,7 +439,7 @@ Result<ClientResponse> HttpClient::Fetch(std::string_view target, const Headers&
     p.get().body().size = chunk.size();
     impl_->With([&](auto& s) { return http::read(s, impl_->buf, p, ec); });
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) return NetError("the download did not arrive whole", ec);
+    if (ec) return impl_->Failed("the download did not arrive whole", ec);
     const size_t n = chunk.size() - p.get().body().size;
     if (r.status != 200) {
       if (text.size() + n > kMaxTextBody) return Error(ErrorCode::kLimitExceeded, "reply too long");

@@ -1,4 +1,7 @@
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -379,6 +382,37 @@ TEST(HttpClientTest, RefusesAnotherKeyAndAnEmptyPin) {
   EXPECT_TRUE(HttpClient::Connect({url, upper, Trust::kPinned, std::chrono::seconds(10)}).ok());
   (*server)->Shutdown();
   fs::remove_all(dir);
+}
+
+// A server that accepts the TCP connection and then never answers (stopped,
+// overloaded, or an attacker's tarpit): every call ends within the timeout
+// with an error that says so, instead of hanging sshd's principals command.
+TEST(HttpClientTest, AServerThatNeverAnswersFailsWithinTheTimeout) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);  // the kernel completes handshakes; nobody reads
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string port = std::to_string(ntohs(a.sin_port));
+  // TLS: the handshake gets no answer.
+  auto tls = HttpClient::Connect({"https://127.0.0.1:" + port, std::string(64, 'a'),
+                                  Trust::kPinned, std::chrono::seconds(1)});
+  ASSERT_FALSE(tls.ok());
+  EXPECT_NE(tls.error().message().find("no answer within 1 s"), std::string::npos)
+      << tls.error().message();
+  // Plain HTTP: connected, the request sent, the response never comes.
+  auto plain = HttpClient::Connect({"http://127.0.0.1:" + port, {}, Trust::kPinned,
+                                    std::chrono::seconds(1)});
+  ASSERT_TRUE(plain.ok()) << plain.error().message();
+  auto answer = plain->Send("GET", "/", {}, {});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_NE(answer.error().message().find("no answer within 1 s"), std::string::npos)
+      << answer.error().message();
+  ::close(listener);
 }
 
 TEST(AlertsTest, OneJsonLinePerAlert) {

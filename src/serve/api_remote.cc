@@ -348,6 +348,10 @@ Response Api::BastionLogin(Call& call) {
   if (auto seq = Record(call, "bastion.login", "ok", ev); !seq.ok()) {
     return Json(200, {{"allow", false}, {"reason", "the exchange cannot record the login now"}});
   }
+  // The session that follows must come from this login (and this bastion).
+  if (Status noted = remote.NoteLogin(*call.machine, *serial, call.now); !noted.ok()) {
+    return Json(200, {{"allow", false}, {"reason", noted.error().message()}});
+  }
   return Json(200, {{"allow", true},
                     {"principal", options_.remote.bastion_principal},
                     {"valid_before", FormatUtc(*r->grant.closes_at)}});
@@ -358,15 +362,17 @@ Response Api::BastionStartSession(Call& call) {
   auto serial = Int(call.body, "serial");
   auto client = Str(call.body, "client");
   auto egress = Str(call.body, "egress_public_key");
-  if (!key_id || !serial || !client || !egress) {
+  auto fingerprint = Str(call.body, "fingerprint");
+  if (!key_id || !serial || !client || !egress || !fingerprint) {
     return Fail(400,
-                "send {\"key_id\", \"serial\", \"client\", \"egress_public_key\": \"ssh-ed25519 "
-                "…\"}");
+                "send {\"key_id\", \"serial\", \"fingerprint\", \"client\", "
+                "\"egress_public_key\": \"ssh-ed25519 …\"}");
   }
   auto ca = exchange::LoadOrCreateCa(options_.data_dir, exchange::CaKind::kEgress);
   if (!ca.ok()) return Fail(ca.error());
   exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
-  auto started = remote.StartSession(*ca, *call.machine, *key_id, *serial, *client, *egress,
+  auto started = remote.StartSession(*ca, *call.machine, *key_id, *serial, *fingerprint, *client,
+                                     *egress,
                                      call.now, [&](const exchange::StartedSession& s) -> Status {
                                        auto seq = Record(call, "session.start", "ok",
                                                          {{"session", s.id},

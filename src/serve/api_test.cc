@@ -183,6 +183,7 @@ struct RemoteExchange {
   RemoteExchange() {
     x.tweak = [this](ApiOptions& o) {
       o.clock = [this] { return now; };
+      o.remote.bastion_source_address = "10.1.0.5/32";
       o.remote.recording_recipients = {
           "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"};
       o.remote.bastion_address = "bastion.chu.example:22";
@@ -340,6 +341,7 @@ TEST(ApiRemoteTest, FromRequestToCertificateToSessionAndItsEnd) {
       e.Call("POST", "/bastion/sessions", e.machine,
              {{"key_id", key_id},
               {"serial", serial},
+              {"fingerprint", fp},
               {"client", "203.0.113.9 50000 22"},
               {"egress_public_key", ssh::PublicKeyLine(crypto::GenerateEd25519().public_key)}});
   ASSERT_EQ(started.status, 201) << started.body;
