@@ -55,6 +55,16 @@ std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
   size_t i = 0;
   *tail = 0;
   while (i < data.size()) {
+    // Terminal output is mostly ASCII: copy a run of it at once rather than
+    // a byte at a time (a session printing megabytes spends its recording
+    // CPU here and in AppendJsonString).
+    size_t ascii = i;
+    while (ascii < data.size() && data[ascii] < 0x80) ++ascii;
+    if (ascii > i) {
+      out.append(reinterpret_cast<const char*>(data.data() + i), ascii - i);
+      i = ascii;
+      continue;
+    }
     size_t n = 0;
     switch (ScanSequence(data.subspan(i), &n)) {
       case Scan::kValid:
@@ -99,9 +109,15 @@ bool ValidResize(std::string_view s) {
 }  // namespace
 
 std::string Utf8Carry::Feed(ByteView data) {
+  size_t tail = 0;
+  if (carry_len_ == 0) {  // the usual case: no copy of the data to join it
+    std::string out = Sanitize(data, /*keep_tail=*/true, &tail);
+    carry_len_ = tail;
+    std::copy(data.end() - static_cast<std::ptrdiff_t>(tail), data.end(), carry_);
+    return out;
+  }
   Bytes joined(carry_, carry_ + carry_len_);
   joined.insert(joined.end(), data.begin(), data.end());
-  size_t tail = 0;
   std::string out = Sanitize(joined, /*keep_tail=*/true, &tail);
   // An incomplete sequence is at most 3 bytes (a 4-byte lead and two more).
   carry_len_ = tail;
@@ -118,8 +134,18 @@ std::string Utf8Carry::Flush() {
 
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  auto plain = [](unsigned char u) { return u >= 0x20 && u != '"' && u != '\\' && u != 0x7F; };
   out.push_back('"');
-  for (char c : text) {
+  for (size_t i = 0; i < text.size();) {
+    // A run that needs no escape is appended at once (see Sanitize).
+    size_t end = i;
+    while (end < text.size() && plain(static_cast<unsigned char>(text[end]))) ++end;
+    if (end > i) {
+      out.append(text.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    const char c = text[i++];
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out.push_back('\\');
@@ -129,12 +155,10 @@ void AppendJsonString(std::string& out, std::string_view text) {
       // end costs 4 bytes instead of 12 (asciinema writes them so too).
       out.push_back('\\');
       out.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-    } else if (u < 0x20 || u == 0x7F) {
+    } else {  // the other controls and DEL
       out.append("\\u00");
       out.push_back(kHex[u >> 4]);
       out.push_back(kHex[u & 15]);
-    } else {
-      out.push_back(c);
     }
   }
   out.push_back('"');
@@ -183,7 +207,7 @@ Status AsciicastWriter::WriteLine(std::chrono::microseconds time, EventType type
   time = std::max(time, last_time_);
   last_time_ = time;
   std::string line;
-  line.reserve(text.size() + 32);
+  line.reserve(text.size() + text.size() / 8 + 32);  // room for line ends' escapes
   line += '[';
   line += FormatEventTime(time);
   line += ", \"";
