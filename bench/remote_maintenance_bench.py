@@ -12,8 +12,10 @@ sshd, engineers), with extra sshd started here on loopback:
    principals-command user;
 3. recording overhead: a session printing ~10 MB through a bastion whose
    ForceCommand is `cordon bastion session` vs one whose ForceCommand is a
-   plain `ssh -tt` to the target with the same options (interleaved; the two
-   sshd are otherwise identical, principals command included). CPU is counted
+   plain `ssh -tt` to the target with the same options, and, for reference, one
+   whose ForceCommand is util-linux `script -q -O FILE -c '<that ssh>'` (a pty
+   relay writing a typescript); interleaved, the sshd otherwise identical,
+   principals command included. CPU is counted
    two ways: (a) the ForceCommand's process tree, from wait4()'s rusage in a
    small wrapper (cordon's relay, asciicast, age, chain, anchors and its inner
    ssh vs the plain inner ssh: the same processes less cordon); (b) the whole
@@ -45,6 +47,12 @@ if len(sys.argv) != 4:
 if os.geteuid() != 0:
     raise SystemExit("remote_maintenance_bench.py needs root: it creates test users and runs sshd")
 CORDON, SCRATCH, OUT = (os.path.abspath(a) for a in sys.argv[1:4])
+for tool in ("/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen", "/usr/bin/age",
+             "/usr/bin/script"):
+    if not os.path.exists(tool):
+        raise SystemExit(f"{tool} is missing: run scripts/install-deps")
+if not os.path.isdir("/sys/fs/cgroup/cpuacct"):
+    raise SystemExit("no cgroup v1 cpuacct hierarchy at /sys/fs/cgroup/cpuacct")
 # The harness reads its CORDON and scratch directory from argv when imported.
 sys.argv = [HARNESS, CORDON, SCRATCH]
 spec = importlib.util.spec_from_file_location("remote_maintenance", HARNESS)
@@ -194,6 +202,9 @@ def login_latency(alice, listing):
             if i >= 2:
                 times[kind].append(dt)
     diffs = [c - f for c, f in zip(times["command"], times["file"])]
+    # sshd checks a key twice per login (the client's query, then the signed
+    # request: auth2-pubkey.c), logging each accepted certificate (VERBOSE).
+    checks = open(cmd.log).read().count("Accepted certificate ID")
     # The principals command alone, as sshd runs it: as its own user, one process.
     serial = [l.split()[-1] for l in listing.splitlines() if "Serial:" in l][0]
     key_id = [l.split('"')[1] for l in listing.splitlines() if "Key ID:" in l][0]
@@ -209,7 +220,8 @@ def login_latency(alice, listing):
         if i >= 2:
             alone.append(dt)
     return {"command": summary(times["command"]), "file": summary(times["file"]),
-            "difference": summary(diffs), "principals_alone": summary(alone)}
+            "difference": summary(diffs), "principals_alone": summary(alone),
+            "checks_per_login": checks / (N_LOGIN + 2)}
 
 
 def recording_overhead(alice):
@@ -246,16 +258,22 @@ def recording_overhead(alice):
                              f"{R}/cpu-wrap {cpu}/cordon.jsonl {R}/cordon bastion session "
                              f"--config {WORLD.config}"),
         "plain": bench_sshd("rec_plain", "command", f"{R}/cpu-wrap {cpu}/plain.jsonl {inner}"),
+        # A reference pty recorder: util-linux script(1) relaying through its
+        # own pty and writing the raw output to a file (no JSON, no cipher).
+        "script": bench_sshd("rec_script", "command",
+                             f"{R}/cpu-wrap {cpu}/script.jsonl /usr/bin/script -q -O "
+                             f"{cpu}/typescript -c '{inner}'"),
     }
+    kinds = list(sshd)
     # base64 of k bytes, 76 columns: 4k/3 characters and a newline per 76.
     k = OUTPUT_BYTES * 3 * 76 // (4 * 77)
     k -= k % 57
     typed = f"head -c {k} /dev/zero | base64; echo END-$((6*7))\nexit\n".encode()
     out_path = os.path.join(rm.T, "session.out")
     cgroups = {kind: cgroup_for(s) for kind, s in sshd.items()}
-    rows = {"cordon": [], "plain": []}
+    rows = {kind: [] for kind in kinds}
     for i in range(N_SESSION + 1):
-        for kind in ("cordon", "plain") if i % 2 else ("plain", "cordon"):
+        for kind in kinds[i % 3:] + kinds[:i % 3]:  # each goes first in turn
             s = sshd[kind]
             before_recs = set(rm.recordings())
             c0 = connection_cpu(s, cgroups[kind])
@@ -289,22 +307,31 @@ def recording_overhead(alice):
                 len(new) == 1 or sys.exit(f"recordings made by one session: {new}")
                 row["recording"] = new.pop()
                 row["recording_bytes"] = os.path.getsize(row["recording"])
+            if kind == "script":
+                os.remove(os.path.join(cpu, "typescript"))
             if i >= 1:  # one warm-up each
                 rows[kind].append(row)
     last = rows["cordon"][-1]["recording"]
     v = subprocess.run([CORDON, "recording", "verify", last, "--ledger",
                         os.path.join(rm.D, "ledger")], capture_output=True)
     must(v, "cordon recording verify")
+    cast = subprocess.run(["age", "-d", "-i", os.path.join(rm.T, "ciso.key"), last],
+                          capture_output=True, check=True).stdout
+    events = [json.loads(line) for line in cast.splitlines()[1:]]
+    output = [e for e in events if e[1] == "o"]
     result = {}
     for kind, rs in rows.items():
         result[kind] = {key: summary([r[key] for r in rs]) for key in
                         ("wall", "tree_cpu", "tree_user", "tree_sys", "bastion_cpu",
                          "output_bytes")}
     result["cordon"]["recording_bytes"] = summary([r["recording_bytes"] for r in rows["cordon"]])
-    # Paired (interleaved) overheads, cordon over plain, in %.
-    for key in ("tree_cpu", "bastion_cpu", "wall"):
-        ov = [100 * (c[key] - p[key]) / p[key] for c, p in zip(rows["cordon"], rows["plain"])]
-        result[f"overhead_{key}_pct"] = summary(ov)
+    result["cordon"]["output_events"] = len(output)
+    result["cordon"]["asciicast_bytes"] = len(cast)
+    # Paired (interleaved) overheads over the plain hop, in %.
+    for kind in ("cordon", "script"):
+        for key in ("tree_cpu", "bastion_cpu", "wall"):
+            ov = [100 * (c[key] - p[key]) / p[key] for c, p in zip(rows[kind], rows["plain"])]
+            result[f"{kind}_overhead_{key}_pct"] = summary(ov)
     result["session_input"] = typed.decode()
     result["raw"] = rows
     return result
