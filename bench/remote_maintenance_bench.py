@@ -212,15 +212,22 @@ def login_latency(alice, listing):
                          check=True).stdout.decode().split()[1]
     ask = [rm.R + "/cordon", "bastion", "principals", "--config", WORLD.config, rm.VENDOR_LOGIN,
            key_id, serial, fpr]
-    alone = []
+    alone, start = [], []
+    as_user = dict(user=rm.AUTH_USER, group="nogroup", extra_groups=[rm.GROUP], cwd="/")
     for i in range(N_LOGIN + 2):
-        dt, p = timed(ask, user=rm.AUTH_USER, group="nogroup", extra_groups=[rm.GROUP], cwd="/")
+        dt, p = timed(ask, **as_user)
         must(p, "cordon bastion principals")
         p.stdout.decode().strip().endswith("bastion") or sys.exit("principals refused the cert")
+        # The binary's start alone, for the share of the rest (configuration,
+        # credential, the call to the exchange).
+        dv, v = timed([rm.R + "/cordon", "--version"], **as_user)
+        must(v, "cordon --version")
         if i >= 2:
             alone.append(dt)
+            start.append(dv)
     return {"command": summary(times["command"]), "file": summary(times["file"]),
             "difference": summary(diffs), "principals_alone": summary(alone),
+            "process_start": summary(start),
             "checks_per_login": checks / (N_LOGIN + 2)}
 
 
