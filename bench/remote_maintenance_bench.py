@@ -287,7 +287,7 @@ def recording_overhead(alice):
             perf = None
             if PERF_DATA and kind == "cordon" and i == 1:
                 # A profile of the bastion side of one cordon session (perf report --comm cordon).
-                perf = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-o", PERF_DATA],
+                perf = subprocess.Popen(["perf", "record", "-q", "-F", "10000", "-a", "-g", "-o", PERF_DATA],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(1)
             with open(out_path, "wb") as out:

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace cordon::recording {
@@ -28,6 +29,27 @@ Lead ClassifyLead(uint8_t b) {
   if (b >= 0xF1 && b <= 0xF3) return {4, 0x80, 0xBF};
   if (b == 0xF4) return {4, 0x80, 0x8F};
   return {0, 0, 0};
+}
+
+// Eight bytes at a time (SWAR): whether any byte of a word is zero, or less
+// than n (n <= 128), is exact as a yes/no for the whole word. The scans below
+// skip plain text a word at a time and look at bytes only where one differs.
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+uint64_t Load8(const void* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+constexpr uint64_t HasZeroByte(uint64_t w) { return (w - kOnes) & ~w & kHighBits; }
+constexpr uint64_t HasByteBelow(uint64_t w, uint8_t n) { return (w - kOnes * n) & ~w & kHighBits; }
+constexpr uint64_t HasByte(uint64_t w, uint8_t b) { return HasZeroByte(w ^ (kOnes * b)); }
+
+// Whether none of 8 bytes needs a JSON escape (controls, '"', '\\', DEL).
+constexpr bool PlainJson8(uint64_t w) {
+  return !(HasByteBelow(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\') | HasByte(w, 0x7F));
 }
 
 enum class Scan { kValid, kInvalid, kIncomplete };
@@ -59,6 +81,7 @@ std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
     // a byte at a time (a session printing megabytes spends its recording
     // CPU here and in AppendJsonString).
     size_t ascii = i;
+    while (ascii + 8 <= data.size() && (Load8(data.data() + ascii) & kHighBits) == 0) ascii += 8;
     while (ascii < data.size() && data[ascii] < 0x80) ++ascii;
     if (ascii > i) {
       out.append(reinterpret_cast<const char*>(data.data() + i), ascii - i);
@@ -139,6 +162,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     // A run that needs no escape is appended at once (see Sanitize).
     size_t end = i;
+    while (end + 8 <= text.size() && PlainJson8(Load8(text.data() + end))) end += 8;
     while (end < text.size() && plain(static_cast<unsigned char>(text[end]))) ++end;
     if (end > i) {
       out.append(text.substr(i, end - i));

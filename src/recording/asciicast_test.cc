@@ -215,33 +215,59 @@ TEST(AsciicastTest, SplitInvarianceAgainstReferenceDecoder) {
   }
 }
 
+// A byte-at-a-time JSON string escape, as the writer's was before it skipped
+// runs a word at a time.
+std::string ReferenceEscape(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    char buf[8];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Every byte that ends a plain run, at every offset of the words the writer
+// skips, after and before plain text of every length up to three words.
+TEST(AsciicastTest, EverySpecialByteAtEveryOffsetIsEscaped) {
+  std::string specials = "\"\\\x7f";
+  for (int c = 0; c < 0x20; ++c) specials += static_cast<char>(c);
+  for (char special : specials) {
+    for (size_t before = 0; before < 24; ++before) {
+      for (size_t after : {0, 1, 7, 8, 9, 17}) {
+        const std::string text =
+            std::string(before, 'a') + special + std::string(after, '\xC3') + "z";
+        std::string json;
+        AppendJsonString(json, text);
+        ASSERT_EQ(json, ReferenceEscape(text)) << int(special) << " after " << before;
+      }
+    }
+  }
+  // Bytes just past the ranges: 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7E, 0x80 need no escape.
+  const std::string near = std::string(16, ' ') + "!#[]~\x80" + std::string(16, '~');
+  std::string json;
+  AppendJsonString(json, near);
+  EXPECT_EQ(json, "\"" + near + "\"");
+}
+
 // The writer copies runs that need neither decoding nor escaping at once:
 // long runs, with every byte that breaks one at their edges, must come out
 // exactly as a byte-at-a-time escape of the reference decoding.
 TEST(AsciicastTest, LongRunsMatchByteAtATimeDecodingAndEscaping) {
-  auto escape = [](const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-      const auto u = static_cast<unsigned char>(c);
-      char buf[8];
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (c == '\n') {
-        out += "\\n";
-      } else if (c == '\r') {
-        out += "\\r";
-      } else if (c == '\t') {
-        out += "\\t";
-      } else if (u < 0x20 || u == 0x7F) {
-        std::snprintf(buf, sizeof buf, "\\u%04x", u);
-        out += buf;
-      } else {
-        out += c;
-      }
-    }
-    return out + "\"";
-  };
   std::mt19937 rng(99);
   const std::vector<std::string> breakers = {"\"",       "\\",   "\x7f", "\xC3\xA9",
                                              "\xE2\x82", "\xFF", "\x80", "\xF0\x9F\x98\x80"};
@@ -258,7 +284,7 @@ TEST(AsciicastTest, LongRunsMatchByteAtATimeDecodingAndEscaping) {
     }
     std::string json;
     AppendJsonString(json, std::string(data.begin(), data.end()));
-    EXPECT_EQ(json, escape(std::string(data.begin(), data.end()))) << "round " << round;
+    EXPECT_EQ(json, ReferenceEscape(std::string(data.begin(), data.end()))) << "round " << round;
     Utf8Carry carry;
     std::string decoded;
     for (size_t pos = 0; pos < data.size();) {
