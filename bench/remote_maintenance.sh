@@ -79,9 +79,11 @@ grant's certificate to two sshd alike but for where the principals come from, bo
 
 Goal < 20 ms: {ok(lg["difference"]["median"] < 0.02)}. sshd checks the key
 {lg["checks_per_login"]:.1f} times per login (the client's query, then the signed request;
-`Accepted certificate ID` lines in its log), so the command runs that many times: the added
-latency is about that many times the command alone (a process start, the configuration and
-machine credential read, one call to the exchange).
+`Accepted certificate ID` lines in its log), so the command runs that many times per login,
+each time as a new process under its own user: of the command's
+{ms(lg["principals_alone"]["median"])}, {ms(lg["process_start"]["median"])} is the binary's start
+(dynamic loading and static initialisation, as `cordon --version` shows) and the rest the
+configuration, the machine credential and one call to the exchange.
 
 **3. Recording overhead** — a session typing `head -c … /dev/zero | base64` on the target,
 {out_mb:.2f} MB of output reaching the engineer's `ssh -tt` through the bastion. The bastion's
@@ -111,7 +113,9 @@ in small reads ({c["output_events"]:,} output events for {out_mb:.1f} MB, about
 {c["output_bytes"]["median"] / c["output_events"] / 1024:.1f} KiB each). What cordon adds over
 script(1) — JSON escaping and UTF-8 checking, age's ChaCha20-Poly1305, the chain's SHA-256,
 anchors (fdatasync and a call to the exchange) — is {ms(cordon_extra)} for {out_mb:.1f} MB
-({100 * cordon_extra / p["bastion_cpu"]["median"]:.0f} % of the plain hop's bastion side).
+({100 * cordon_extra / p["bastion_cpu"]["median"]:.0f} % of the plain hop's bastion side;
+in the ForceCommand tree, +{ms(c["tree_user"]["median"] - s["tree_user"]["median"])} user and
++{ms(c["tree_sys"]["median"] - s["tree_sys"]["median"])} sys over script(1)).
 The recording: {c["recording_bytes"]["median"] / 1e6:.2f} MB sealed
 ({c["recording_bytes"]["median"] / c["output_bytes"]["median"]:.3f}× the output; asciicast
 {c["asciicast_bytes"] / 1e6:.2f} MB before age: each line end escaped as `\\r\\n`, one JSON

@@ -1,6 +1,7 @@
 #include "recording/asciicast.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
