@@ -289,6 +289,7 @@ def recording_overhead(alice):
                 # A profile of the bastion side of one cordon session (perf report --comm cordon).
                 perf = subprocess.Popen(["perf", "record", "-q", "-F", "10000", "-a", "-g", "-o", PERF_DATA],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                rm.cleanups.append(lambda p=perf: p.poll() is None and p.kill())
                 time.sleep(1)
             with open(out_path, "wb") as out:
                 t0 = time.perf_counter()
