@@ -44,9 +44,9 @@ fuzz: clang-build
 	@FUZZ_STRICT=$(FUZZ_STRICT) FUZZ_BUILD=$(CLANG_BUILD) ./scripts/fuzz $(FUZZ_SECONDS)
 
 # Side by side with the age CLI, extract with DuckDB + age (npm
-# @duckdb/node-api, installed into bench/node_modules), scan with ripgrep;
-# figures go to
-# bench/RESULTS.md with the commands that produced them.
+# @duckdb/node-api, installed into bench/node_modules), scan with ripgrep,
+# remote maintenance against plain OpenSSH (as root: test users and sshd);
+# figures go to bench/RESULTS.md with the commands that produced them.
 bench: build
 	@./bench/age_vs_cordon.sh $(BUILD)/cordon
 	@./bench/extract_vs_duckdb.sh $(BUILD)/cordon
@@ -57,6 +57,7 @@ bench: build
 	@./bench/exchange_vs_nginx.sh $(BUILD)/cordon
 	@./bench/package_check_vs_sha256sum.sh $(BUILD)/cordon
 	@./bench/ssh_sign_vs_ssh_keygen.sh $(BUILD)/cordon
+	@./bench/remote_maintenance.sh $(BUILD)/cordon
 
 # clang-format on every file; clang-tidy on the .cc files changed since the
 # merge base with LINT_BASE (default main; see scripts/lint).

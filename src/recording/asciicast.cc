@@ -1,7 +1,9 @@
 #include "recording/asciicast.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace cordon::recording {
@@ -30,6 +32,27 @@ Lead ClassifyLead(uint8_t b) {
   return {0, 0, 0};
 }
 
+// Eight bytes at a time (SWAR): whether any byte of a word is zero, or less
+// than n (n <= 128), is exact as a yes/no for the whole word. The scans below
+// skip plain text a word at a time and look at bytes only where one differs.
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+uint64_t Load8(const void* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+constexpr uint64_t HasZeroByte(uint64_t w) { return (w - kOnes) & ~w & kHighBits; }
+constexpr uint64_t HasByteBelow(uint64_t w, uint8_t n) { return (w - kOnes * n) & ~w & kHighBits; }
+constexpr uint64_t HasByte(uint64_t w, uint8_t b) { return HasZeroByte(w ^ (kOnes * b)); }
+
+// Whether none of 8 bytes needs a JSON escape (controls, '"', '\\', DEL).
+constexpr bool PlainJson8(uint64_t w) {
+  return !(HasByteBelow(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\') | HasByte(w, 0x7F));
+}
+
 enum class Scan { kValid, kInvalid, kIncomplete };
 
 // Whether a valid sequence starts at data[0]: kIncomplete when every byte
@@ -55,6 +78,17 @@ std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
   size_t i = 0;
   *tail = 0;
   while (i < data.size()) {
+    // Terminal output is mostly ASCII: copy a run of it at once rather than
+    // a byte at a time (a session printing megabytes spends its recording
+    // CPU here and in AppendJsonString).
+    size_t ascii = i;
+    while (ascii + 8 <= data.size() && (Load8(data.data() + ascii) & kHighBits) == 0) ascii += 8;
+    while (ascii < data.size() && data[ascii] < 0x80) ++ascii;
+    if (ascii > i) {
+      out.append(reinterpret_cast<const char*>(data.data() + i), ascii - i);
+      i = ascii;
+      continue;
+    }
     size_t n = 0;
     switch (ScanSequence(data.subspan(i), &n)) {
       case Scan::kValid:
@@ -99,9 +133,15 @@ bool ValidResize(std::string_view s) {
 }  // namespace
 
 std::string Utf8Carry::Feed(ByteView data) {
+  size_t tail = 0;
+  if (carry_len_ == 0) {  // the usual case: no copy of the data to join it
+    std::string out = Sanitize(data, /*keep_tail=*/true, &tail);
+    carry_len_ = tail;
+    std::copy(data.end() - static_cast<std::ptrdiff_t>(tail), data.end(), carry_);
+    return out;
+  }
   Bytes joined(carry_, carry_ + carry_len_);
   joined.insert(joined.end(), data.begin(), data.end());
-  size_t tail = 0;
   std::string out = Sanitize(joined, /*keep_tail=*/true, &tail);
   // An incomplete sequence is at most 3 bytes (a 4-byte lead and two more).
   carry_len_ = tail;
@@ -118,8 +158,19 @@ std::string Utf8Carry::Flush() {
 
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  auto plain = [](unsigned char u) { return u >= 0x20 && u != '"' && u != '\\' && u != 0x7F; };
   out.push_back('"');
-  for (char c : text) {
+  for (size_t i = 0; i < text.size();) {
+    // A run that needs no escape is appended at once (see Sanitize).
+    size_t end = i;
+    while (end + 8 <= text.size() && PlainJson8(Load8(text.data() + end))) end += 8;
+    while (end < text.size() && plain(static_cast<unsigned char>(text[end]))) ++end;
+    if (end > i) {
+      out.append(text.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    const char c = text[i++];
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out.push_back('\\');
@@ -129,12 +180,10 @@ void AppendJsonString(std::string& out, std::string_view text) {
       // end costs 4 bytes instead of 12 (asciinema writes them so too).
       out.push_back('\\');
       out.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-    } else if (u < 0x20 || u == 0x7F) {
+    } else {  // the other controls and DEL
       out.append("\\u00");
       out.push_back(kHex[u >> 4]);
       out.push_back(kHex[u & 15]);
-    } else {
-      out.push_back(c);
     }
   }
   out.push_back('"');
@@ -183,7 +232,7 @@ Status AsciicastWriter::WriteLine(std::chrono::microseconds time, EventType type
   time = std::max(time, last_time_);
   last_time_ = time;
   std::string line;
-  line.reserve(text.size() + 32);
+  line.reserve(text.size() + text.size() / 8 + 32);  // room for line ends' escapes
   line += '[';
   line += FormatEventTime(time);
   line += ", \"";

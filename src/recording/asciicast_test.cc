@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -211,6 +212,88 @@ TEST(AsciicastTest, SplitInvarianceAgainstReferenceDecoder) {
     std::string got;
     for (const auto& e : ParseLines(sink.str()).events) got += e[2].get<std::string>();
     ASSERT_EQ(got, ReferenceDecode(data)) << "round " << round;
+  }
+}
+
+// A byte-at-a-time JSON string escape, as the writer's was before it skipped
+// runs a word at a time.
+std::string ReferenceEscape(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    char buf[8];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Every byte that ends a plain run, at every offset of the words the writer
+// skips, after and before plain text of every length up to three words.
+TEST(AsciicastTest, EverySpecialByteAtEveryOffsetIsEscaped) {
+  std::string specials = "\"\\\x7f";
+  for (int c = 0; c < 0x20; ++c) specials += static_cast<char>(c);
+  for (char special : specials) {
+    for (size_t before = 0; before < 24; ++before) {
+      for (size_t after : {0, 1, 7, 8, 9, 17}) {
+        const std::string text =
+            std::string(before, 'a') + special + std::string(after, '\xC3') + "z";
+        std::string json;
+        AppendJsonString(json, text);
+        ASSERT_EQ(json, ReferenceEscape(text)) << int(special) << " after " << before;
+      }
+    }
+  }
+  // Bytes just past the ranges: 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7E, 0x80 need no escape.
+  const std::string near = std::string(16, ' ') + "!#[]~\x80" + std::string(16, '~');
+  std::string json;
+  AppendJsonString(json, near);
+  EXPECT_EQ(json, "\"" + near + "\"");
+}
+
+// The writer copies runs that need neither decoding nor escaping at once:
+// long runs, with every byte that breaks one at their edges, must come out
+// exactly as a byte-at-a-time escape of the reference decoding.
+TEST(AsciicastTest, LongRunsMatchByteAtATimeDecodingAndEscaping) {
+  std::mt19937 rng(99);
+  const std::vector<std::string> breakers = {"\"",       "\\",   "\x7f", "\xC3\xA9",
+                                             "\xE2\x82", "\xFF", "\x80", "\xF0\x9F\x98\x80"};
+  for (int round = 0; round < 200; ++round) {
+    Bytes data;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 20); i < n; ++i) {
+      for (size_t k = 0, run = rng() % 300; k < run; ++k) data.push_back(0x20 + rng() % 0x5F);
+      if (rng() % 2) {
+        data.push_back(static_cast<uint8_t>(rng() % 0x20));  // a control
+      } else {
+        const std::string& b = breakers[rng() % breakers.size()];
+        data.insert(data.end(), b.begin(), b.end());
+      }
+    }
+    std::string json;
+    AppendJsonString(json, std::string(data.begin(), data.end()));
+    EXPECT_EQ(json, ReferenceEscape(std::string(data.begin(), data.end()))) << "round " << round;
+    Utf8Carry carry;
+    std::string decoded;
+    for (size_t pos = 0; pos < data.size();) {
+      const size_t len = std::min<size_t>(data.size() - pos, 1 + rng() % 700);
+      decoded += carry.Feed(ByteView(data).subspan(pos, len));
+      pos += len;
+    }
+    decoded += carry.Flush();
+    ASSERT_EQ(decoded, ReferenceDecode(data)) << "round " << round;
   }
 }
 

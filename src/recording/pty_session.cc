@@ -444,7 +444,13 @@ SessionEnd Relay::Run() {
           if (sigs[i] == SIGWINCH) Resize();
         }
       }
-      if (p[kMaster].revents & (POLLIN | POLLHUP | POLLERR)) ReadMaster();
+      if (p[kMaster].revents & (POLLIN | POLLHUP | POLLERR)) {
+        ReadMaster();
+        // Hand the output on at once: the screen is nearly always ready, and
+        // waiting for poll to say so costs a second poll for every chunk
+        // read (a 10 MB session reads some 3,000 chunks of ~3 KiB).
+        if (!to_user_.empty() && user_open_) WriteUser();
+      }
       if (p[kMaster].revents & POLLOUT) WriteMaster();
       if (p[kScreen].revents & (POLLOUT | POLLERR | POLLHUP)) WriteUser();
       if (p[kUser].revents & (POLLIN | POLLHUP | POLLERR)) ReadUser();

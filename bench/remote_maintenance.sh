@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Remote maintenance with real OpenSSH on loopback (issue 16's bench): the
+# world of tests/remote_maintenance.py (an exchange, test users, a target
+# sshd), driven by bench/remote_maintenance_bench.py with extra sshd of its
+# own. Three figures, side by side in one run:
+#   1. certificate issuance end to end: `cordon remote ssh-cert`, process
+#      start to certificate on disk (N_ISSUE, default 30);
+#   2. login latency added by cordon's AuthorizedPrincipalsCommand over a
+#      static AuthorizedPrincipalsFile, both sshd with ForceCommand /bin/true,
+#      interleaved (N_LOGIN each, default 30), and the command alone;
+#   3. recording overhead: a session printing 10 MB through `cordon bastion
+#      session` vs a plain `ssh -tt` hop, and util-linux script(1) for
+#      reference (N_SESSION each, default 10): CPU of the ForceCommand's
+#      process tree and of the whole bastion side (a cpuacct cgroup per sshd).
+# The signer alone against ssh-keygen is bench/ssh_sign_vs_ssh_keygen.sh.
+# Runs as root (test users, sshd, cgroups); removes everything it made.
+# usage: bench/remote_maintenance.sh [CORDON_BINARY]
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then
+  echo "remote_maintenance.sh: needs root (it creates test users, runs sshd and a cpuacct" \
+    "cgroup, as tests/remote_maintenance.py does); run it as root" >&2
+  exit 1
+fi
+top=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_LIB=$top/bench
+cordon=$(realpath "${1:-$top/build/cordon}")
+mkdir -p "$top/build-bench"
+work=$(mktemp -d "$top/build-bench/remote-maintenance.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+python3 "$top/bench/remote_maintenance_bench.py" "$cordon" "$work/world" "$work/result.json"
+
+python3 - "$work/result.json" <<'PY' >"$work/section.md"
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_LIB"]); import machine
+r = json.load(open(sys.argv[1]))
+ms = lambda s: f"{s * 1e3:.1f} ms"
+iss, lg, rec = r["issuance"], r["login"], r["recording"]
+def ok(met): return "met" if met else "**not met**"
+def row(kind, name):
+    k = rec[kind]
+    cells = f"| {name} | {ms(k['wall']['median'])} | {ms(k['tree_cpu']['median'])} " \
+            f"({ms(k['tree_user']['median'])} user, {ms(k['tree_sys']['median'])} sys) | "
+    if kind == "plain":
+        return cells + f"— | {ms(k['bastion_cpu']['median'])} | — |"
+    return cells + (f"+{rec[kind + '_overhead_tree_cpu_pct']['median']:.0f} % | "
+                    f"{ms(k['bastion_cpu']['median'])} | "
+                    f"+{rec[kind + '_overhead_bastion_cpu_pct']['median']:.0f} % |")
+c, p, s = rec["cordon"], rec["plain"], rec["script"]
+out_mb = c["output_bytes"]["median"] / 1e6
+cordon_extra = c["bastion_cpu"]["median"] - s["bastion_cpu"]["median"]
+print(f"""## remote maintenance: certificate issuance, login latency, recording overhead
+
+Command: `bench/remote_maintenance.sh build/cordon` (as root; N={r["n_issue"]} certificates,
+N={r["n_login"]} logins per sshd, N={r["n_session"]} sessions per variant, interleaved). Machine:
+{machine.describe()}, shared (compare the ratios). {r["ssh"].split(",")[0]}, all on loopback: the
+exchange (`cordon serve`, real clock), a target sshd and the test users of
+tests/remote_maintenance.py, plus sshd started by the bench with their own configurations.
+The signer alone is in "ssh certificates: cordon's signer vs ssh-keygen -s".
+
+**1. Certificate issuance end to end** — `cordon remote ssh-cert --grant G -i key.pub`, process
+start to `key-cert.pub` on disk (start, TLS to the exchange, the grant checked, the certificate
+signed and ledgered, the file written):
+
+| | median | p90 | goal |
+|---|---|---|---|
+| `cordon remote ssh-cert` | {ms(iss["median"])} | {ms(iss["p90"])} | < 100 ms (p90): {ok(iss["p90"] < 0.1)} |
+
+**2. Login latency added by the principals command** — `ssh -T -o BatchMode=yes` with the
+grant's certificate to two sshd alike but for where the principals come from, both with
+`ForceCommand /bin/true` so that only authentication differs (interleaved):
+
+| bastion sshd | login median | p90 |
+|---|---|---|
+| `AuthorizedPrincipalsFile` (a static file) | {ms(lg["file"]["median"])} | {ms(lg["file"]["p90"])} |
+| `AuthorizedPrincipalsCommand cordon bastion principals …` | {ms(lg["command"]["median"])} | {ms(lg["command"]["p90"])} |
+| **added by the command** (paired difference) | **{ms(lg["difference"]["median"])}** | {ms(lg["difference"]["p90"])} |
+| `cordon bastion principals` alone, as its user | {ms(lg["principals_alone"]["median"])} | {ms(lg["principals_alone"]["p90"])} |
+| `cordon --version`, as that user (the process start in it) | {ms(lg["process_start"]["median"])} | {ms(lg["process_start"]["p90"])} |
+
+Goal < 20 ms: {ok(lg["difference"]["median"] < 0.02)}. sshd checks the key
+{lg["checks_per_login"]:.1f} times per login (the client's query, then the signed request;
+`Accepted certificate ID` lines in its log), so the command runs that many times per login,
+each time as a new process under its own user: of the command's
+{ms(lg["principals_alone"]["median"])}, {ms(lg["process_start"]["median"])} is the binary's start
+(dynamic loading and static initialisation, as `cordon --version` shows) and the rest the
+configuration, the machine credential and one call to the exchange.
+
+**3. Recording overhead** — a session typing `head -c … /dev/zero | base64` on the target,
+{out_mb:.2f} MB of output reaching the engineer's `ssh -tt` through the bastion. The bastion's
+ForceCommand is `cordon bastion session` (pty relay, asciicast, age, chunk chain, anchors every
+second — the scenario's `anchor_seconds = 1` —, its inner ssh), or the plain `ssh -tt` to the
+target with the same options, or util-linux `script -q -O FILE -c '<that ssh>'` (a pty relay
+writing the raw output to a file: what any pty recorder pays). CPU (user+sys), medians:
+"ForceCommand tree" is `wait4()`'s rusage of the ForceCommand (it and every descendant it reaped:
+cordon and its inner ssh, or the ssh alone), taken by a small wrapper; "bastion side" is the
+CPU of everything the sshd ran for the connection (its own processes, the principals command,
+the ForceCommand tree), from a cpuacct cgroup holding that sshd, less the wrapper's own.
+Overheads are the medians of the paired (interleaved) ratios over the plain hop.
+
+| bastion ForceCommand | session wall | CPU, ForceCommand tree | vs plain | CPU, bastion side | vs plain |
+|---|---|---|---|---|---|
+{row("plain", "plain `ssh -tt` to the target")}
+{row("script", "`script -q -O FILE` around it (reference pty recorder)")}
+{row("cordon", "`cordon bastion session`")}
+
+Goal < 10 % CPU over a plain ssh: {ok(rec["cordon_overhead_bastion_cpu_pct"]["median"] < 10)}
+(ForceCommand tree +{rec["cordon_overhead_tree_cpu_pct"]["median"]:.0f} %, bastion side
++{rec["cordon_overhead_bastion_cpu_pct"]["median"]:.0f} %; wall
++{rec["cordon_overhead_wall_pct"]["median"]:.0f} %). Part of it is the pty hop itself, which
+script(1) pays too (+{rec["script_overhead_bastion_cpu_pct"]["median"]:.0f} % of the bastion
+side): a second pty for the inner ssh, each chunk read from it and written again to sshd's pty,
+in small reads ({c["output_events"]:,} output events for {out_mb:.1f} MB, about
+{c["output_bytes"]["median"] / c["output_events"] / 1024:.1f} KiB each). What cordon adds over
+script(1) — JSON escaping and UTF-8 checking, age's ChaCha20-Poly1305, the chain's SHA-256,
+anchors (fdatasync and a call to the exchange) — is {ms(cordon_extra)} for {out_mb:.1f} MB
+({100 * cordon_extra / p["bastion_cpu"]["median"]:.0f} % of the plain hop's bastion side;
+in the ForceCommand tree, +{ms(c["tree_user"]["median"] - s["tree_user"]["median"])} user and
++{ms(c["tree_sys"]["median"] - s["tree_sys"]["median"])} sys over script(1)).
+The recording: {c["recording_bytes"]["median"] / 1e6:.2f} MB sealed
+({c["recording_bytes"]["median"] / c["output_bytes"]["median"]:.3f}× the output; asciicast
+{c["asciicast_bytes"] / 1e6:.2f} MB before age: each line end escaped as `\\r\\n`, one JSON
+line per read), and `cordon recording verify` accepts it.
+""")
+PY
+python3 "$top/bench/update_results.py" "$top/bench/RESULTS.md" "$work/section.md" \
+  "## remote maintenance: certificate issuance, login latency, recording overhead"
+cat "$work/section.md"
