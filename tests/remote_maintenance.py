@@ -437,7 +437,8 @@ def setup_world():
     write(config,
           f'server = "{EX.url}"\nfingerprint = "{EX.fingerprint}"\ntoken_file = "{token}"\n'
           f'known_hosts = "{R}/known_hosts"\nrecordings = "{R}/recordings"\n'
-          f'target_user = "{TARGET_USER}"\nuser_ca = "{R}/user-ca.pub"\nanchor_seconds = 1\n',
+          f'target_user = "{TARGET_USER}"\nlogin_user = "{VENDOR_LOGIN}"\n'
+          f'user_ca = "{R}/user-ca.pub"\nanchor_seconds = 1\n',
           0o640, "root", GROUP)
     krl = os.path.join(R, "vendor.krl")
     run([CORDON, "bastion", "krl", "--config", config, "-o", krl])
@@ -576,6 +577,8 @@ def story(w):
         "an unknown serial was accepted")
     run(asks + [serial, "SHA256:" + "A" * 43]).stdout.strip() == b"" or fail(
         "another key's fingerprint was accepted")
+    asks[5] = "root"  # %u: another local account than the vendors'
+    run(asks + [serial, fpr]).stdout.strip() == b"" or fail("a vendor certificate opened root")
 
     # ---- revocation: the live session is cut, the next login refused ----
     live = alice.live()

@@ -151,8 +151,10 @@ int Refuse(const Error& e) {
   return ExitCodeFor(e);
 }
 
+// A live session's calls block its relay while they run: short, and a
+// stalled exchange is retried on a new connection at the next check.
 Result<client::Connection> ConnectMachine(const client::BastionConfig& config) {
-  return ConnectBastion(config, std::chrono::seconds(10));
+  return ConnectBastion(config, std::chrono::seconds(5));
 }
 
 }  // namespace
@@ -263,8 +265,22 @@ int RunBastionSession(const BastionSessionArgs& args) {
   o.deadline = Clock::from_time_t(start->closes_at);
   o.anchor_interval = std::chrono::seconds(config->anchor_seconds);
   auto last_reached = Clock::now();
+  std::optional<client::Connection> link(std::move(*c));
+  // A failed call leaves its connection dead (timed out, reset): the next
+  // call makes a new one.
+  auto call = [&](const auto& f) -> decltype(f(*link)) {
+    if (!link) {
+      auto fresh = ConnectMachine(*config);
+      if (!fresh.ok()) return fresh.error();
+      link.emplace(std::move(*fresh));
+    }
+    auto r = f(*link);
+    if (!r.ok()) link.reset();
+    return r;
+  };
   o.live_check = [&]() -> std::optional<std::string> {
-    auto state = client::PollSession(*c, start->session);
+    auto state =
+        call([&](client::Connection& x) { return client::PollSession(x, start->session); });
     if (!state.ok()) {
       if (Clock::now() - last_reached > kUnreachableLimit) return "exchange_unreachable";
       return std::nullopt;
@@ -277,7 +293,7 @@ int RunBastionSession(const BastionSessionArgs& args) {
     CORDON_ASSIGN_OR_RETURN(recording::Anchor a, (*rec)->TakeAnchor());
     // A failed anchor call is retried at the next one; a recording that
     // cannot be made durable ends the session (TakeAnchor's error).
-    (void)client::AnchorSession(*c, start->session, PointOf(a));
+    (void)call([&](client::Connection& x) { return client::AnchorSession(x, start->session, PointOf(a)); });
     return Ok();
   };
   Tell("session " + std::to_string(start->session) + " to " + start->target.name +
@@ -292,7 +308,11 @@ int RunBastionSession(const BastionSessionArgs& args) {
   e.duration_seconds = std::chrono::duration_cast<std::chrono::seconds>(end->duration).count();
   e.reason = end->reason;
   e.exit_status = end->exit_status.value_or(-1);
-  if (Status s = client::EndSession(*c, start->session, e); !s.ok()) {
+  Status ended = call([&](client::Connection& x) { return client::EndSession(x, start->session, e); });
+  if (!ended.ok()) ended = call([&](client::Connection& x) {  // once more, on a new connection
+    return client::EndSession(x, start->session, e);
+  });
+  if (Status s = ended; !s.ok()) {
     Tell("the end of the session could not be recorded: " + s.error().message());
   }
   if (!last.ok()) return Refuse(last.error());
@@ -345,14 +365,32 @@ Status WriteBastionKrl(const std::string& config_path, const std::string& out) {
     return Error(ErrorCode::kInvalidArgument, config_path + ": user_ca is missing",
                  "point user_ca at the vendor CA's public key (`cordon admin ca show`)");
   }
-  CORDON_ASSIGN_OR_RETURN(Bytes ca_text, ReadFileLimited(config.user_ca, 16 * 1024));
-  std::string ca_line(reinterpret_cast<const char*>(ca_text.data()), ca_text.size());
-  while (!ca_line.empty() && (ca_line.back() == '\n' || ca_line.back() == '\r')) ca_line.pop_back();
-  CORDON_ASSIGN_OR_RETURN(crypto::Ed25519PublicKey ca, ssh::ParsePublicKeyLine(ca_line));
+  // The file sshd's TrustedUserCAKeys reads: one CA, or two during a
+  // rotation — every one of them gets the revocations.
+  CORDON_ASSIGN_OR_RETURN(Bytes ca_text, ReadFileLimited(config.user_ca, 64 * 1024));
+  std::vector<crypto::Ed25519PublicKey> cas;
+  std::string_view rest = AsChars(ca_text);
+  int line_no = 0;
+  while (!rest.empty()) {
+    const size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    ++line_no;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    auto key = ssh::ParsePublicKeyLine(line);
+    if (!key.ok()) return key.error().WithContext(config.user_ca + " line " + std::to_string(line_no));
+    cas.push_back(*key);
+  }
+  if (cas.empty()) {
+    return Error(ErrorCode::kInvalidArgument, config.user_ca + " holds no CA key",
+                 "put the vendor CA's public key there (`cordon admin ca show`)");
+  }
   CORDON_ASSIGN_OR_RETURN(client::Connection c, ConnectMachine(config));
   CORDON_ASSIGN_OR_RETURN(client::RevokedList list, client::FetchRevoked(c));
   ssh::KrlSpec spec;
-  spec.ca_key = ca;
+  spec.ca_key = cas.front();
+  spec.more_ca_keys.assign(cas.begin() + 1, cas.end());
   spec.serials = list.serials;
   spec.key_ids = list.key_ids;
   const auto now = static_cast<uint64_t>(

@@ -3,6 +3,8 @@
 // clients with the bastion's machine credential: the exchange decides at
 // every login and every few seconds of a session; the bastion keeps nothing
 // readable (recordings are sealed to the hospital's keys as they are made).
+#include <unistd.h>
+
 #include <iostream>
 #include <string>
 
@@ -17,8 +19,11 @@ namespace cordon::cli {
 namespace {
 
 // sshd waits for the principals command at every login: a slow or dead
-// exchange must fail the login quickly, never hang it.
-constexpr std::chrono::seconds kLoginTimeout{10};
+// exchange must fail the login quickly, never hang it. Each call is bounded
+// (net/http_client.cc's watchdog), and the whole command too: past
+// kLoginDeadline the process dies by SIGALRM, which sshd takes as a no.
+constexpr std::chrono::seconds kLoginTimeout{5};
+constexpr unsigned kLoginDeadlineSeconds = 15;
 
 // "20261130T190000Z"-style time for sshd's expiry-time option
 // (YYYYMMDDHHMMSSZ, sshd.8 AUTHORIZED_KEYS FILE FORMAT).
@@ -37,8 +42,16 @@ std::string SshdTime(int64_t unix_seconds) {
 // configuration) prints nothing: sshd then refuses the login. The reason
 // goes to stderr, which sshd logs.
 int Principals(const std::string& config_path, const client::LoginQuestion& q) {
+  ::alarm(kLoginDeadlineSeconds);
   auto config = client::LoadBastionConfig(config_path);
   if (!config.ok()) return Fail(config.error());
+  // A vendor certificate opens the vendors' account and no other (root
+  // included), even where sshd's own configuration would let it.
+  if (q.user != config->login_user) {
+    std::cerr << "cordon bastion: login refused: \"" << q.user << "\" is not the vendors' account \""
+              << config->login_user << "\" (login_user in " << config_path << ")\n";
+    return 0;
+  }
   auto c = ConnectBastion(*config, kLoginTimeout);
   if (!c.ok()) return Fail(c.error());
   auto d = client::CheckLogin(*c, q);

@@ -52,7 +52,7 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
       return Error(ErrorCode::kInvalidArgument,
                    where + ": unknown key \"" + std::string(key.str()) + "\"",
                    "known keys: server, fingerprint, token_file, known_hosts, recordings, "
-                   "target_user, ssh, user_ca, anchor_seconds");
+                   "target_user, login_user, ssh, user_ca, anchor_seconds");
     }
     const auto* s = node.as_string();
     if (!s) {

@@ -18,6 +18,9 @@ struct BastionConfig {
   std::string known_hosts;  // the targets' host keys: the bastion checks them strictly
   std::string recordings;   // where sealed recordings are written
   std::string target_user = "cordon-maint";  // the account on the targets
+  // The one bastion account vendors log in as (sshd's %u): any other is
+  // refused by the principals command, whatever sshd's AllowUsers says.
+  std::string login_user = "cordon";
   std::string ssh = "/usr/bin/ssh";          // the OpenSSH client run inside the pty
   std::string user_ca;                       // the vendor CA's public key file (for the KRL)
   // How often the recording's chain is anchored in the ledger (what a

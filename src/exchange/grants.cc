@@ -40,6 +40,18 @@ Status CheckReason(std::string_view reason, int64_t duration, int64_t max) {
                  "say why you need access (a reason of 10 characters or more)",
                  "the approver and the periodic access review read it");
   }
+  // Read by people on terminals and pages: no control characters (an
+  // escape sequence in a reason could rewrite an approver's screen).
+  if (reason.size() > 1000) {
+    return Error(ErrorCode::kInvalidArgument, "a reason is at most 1000 characters");
+  }
+  for (char ch : reason) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x20 || b == 0x7F) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "a reason is one line of text: no control characters or line breaks");
+    }
+  }
   if (duration <= 0 || duration > max) {
     return Refused("a grant lasts at most " + std::to_string(max / 3600) + " hours");
   }

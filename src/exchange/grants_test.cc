@@ -56,6 +56,20 @@ TEST_F(GrantsTest, WindowStartsAtApprovalNotAtRequest) {
       grants_->ActiveFor(recipient_, std::string(64, 'b'), now_ + 5 * 3600 + 10)->has_value());
 }
 
+TEST_F(GrantsTest, AReasonIsOneLineOfPlainText) {
+  for (const std::string reason :
+       {std::string("import\x1b[2K\rall fine, approve"), std::string("import into\nthe LIS"),
+        std::string("import\x07into the LIS"), std::string(1001, 'x')}) {
+    auto id = grants_->Request(recipient_, pkg_, reason, std::nullopt, 3600, now_);
+    ASSERT_FALSE(id.ok()) << reason;
+    EXPECT_EQ(id.error().code(), ErrorCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(
+      grants_->Request(recipient_, pkg_, "import into the new LIS, ticket 4411 (été)", std::nullopt,
+                       3600, now_)
+          .ok());
+}
+
 TEST_F(GrantsTest, AFutureStartOpensThen) {
   const int64_t night = now_ + 2 * 86400;
   auto id = grants_->Request(recipient_, pkg_, "migration night import", night, 4 * 3600, now_);

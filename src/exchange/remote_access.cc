@@ -583,13 +583,19 @@ Status RemoteAccess::End(const Machine& bastion, int64_t session_id, const Sessi
 
 Result<RevocationList> RemoteAccess::Revoked(int64_t now) {
   // A certificate is dead once its grant is no longer open (revoked,
-  // denied, or past its window) or it was revoked itself; listed until it
-  // expires (after that sshd refuses it anyway).
+  // denied, or past its window), it was revoked itself, or its account can
+  // no longer be used (disabled, locked, expired, its organisation
+  // suspended); listed until it expires (after that sshd refuses it anyway).
+  // Dormancy is left to the principals command (it needs the policy's
+  // clock arithmetic): the KRL is the second line, not the first.
   CORDON_ASSIGN_OR_RETURN(
       Statement q,
       db_.Prepare("SELECT c.serial, c.key_id FROM ssh_certificates c JOIN grants g ON g.id = "
-                  "c.grant_id WHERE c.kind = 'user' AND c.valid_before > ?1 AND (c.revoked_at IS "
-                  "NOT NULL OR g.status <> 'approved' OR g.closes_at <= ?1) ORDER BY c.serial"));
+                  "c.grant_id JOIN users u ON u.id = c.account_id LEFT JOIN organisations o ON "
+                  "o.name = u.organisation WHERE c.kind = 'user' AND c.valid_before > ?1 AND "
+                  "(c.revoked_at IS NOT NULL OR g.status <> 'approved' OR g.closes_at <= ?1 OR "
+                  "u.status <> 'active' OR u.hard_locked <> 0 OR u.locked_reason <> '' OR "
+                  "u.expires_at <= ?1 OR o.suspended_at IS NOT NULL) ORDER BY c.serial"));
   q.Bind(1, now);
   RevocationList out;
   while (true) {

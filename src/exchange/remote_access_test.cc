@@ -742,5 +742,16 @@ TEST_F(RemoteTest, ASessionStartsOnlyAfterALoginOnThatBastionAndItsRecordingOnly
   EXPECT_EQ(remote_->GetSession(s->id)->head, std::string(64, 'c'));
 }
 
+TEST_F(RemoteTest, TheKrlListsTheCertificatesOfAccountsThatCanNoLongerBeUsed) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(remote_->Revoked(now_)->serials.empty()) << "an open grant, a usable account";
+  ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass not countersigned").ok());
+  EXPECT_EQ(remote_->Revoked(now_)->serials, std::vector<int64_t>{c->serial});
+  ASSERT_TRUE(accounts_->Disable("v@vendor.example").ok());
+  EXPECT_EQ(remote_->Revoked(now_)->serials, std::vector<int64_t>{c->serial});
+}
+
 }  // namespace
 }  // namespace cordon::exchange

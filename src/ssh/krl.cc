@@ -40,23 +40,29 @@ std::string WriteKrl(const KrlSpec& spec) {
   krl.String(spec.comment);
   if (serials.empty() && key_ids.empty()) return krl.Take();
 
-  WireWriter certs;
-  certs.String(KeyBlob(spec.ca_key));
-  certs.String(std::string_view());  // reserved
-  if (!serials.empty()) {
-    WireWriter list;
-    for (uint64_t s : serials) list.U64(s);
-    certs.U8(kSectionCertSerialList);
-    certs.String(list.bytes());
+  std::vector<crypto::Ed25519PublicKey> cas = {spec.ca_key};
+  for (const auto& k : spec.more_ca_keys) {
+    if (std::find(cas.begin(), cas.end(), k) == cas.end()) cas.push_back(k);
   }
-  if (!key_ids.empty()) {
-    WireWriter list;
-    for (const std::string& id : key_ids) list.String(id);
-    certs.U8(kSectionCertKeyId);
-    certs.String(list.bytes());
+  for (const auto& ca : cas) {  // one certificates section per CA (PROTOCOL.krl)
+    WireWriter certs;
+    certs.String(KeyBlob(ca));
+    certs.String(std::string_view());  // reserved
+    if (!serials.empty()) {
+      WireWriter list;
+      for (uint64_t s : serials) list.U64(s);
+      certs.U8(kSectionCertSerialList);
+      certs.String(list.bytes());
+    }
+    if (!key_ids.empty()) {
+      WireWriter list;
+      for (const std::string& id : key_ids) list.String(id);
+      certs.U8(kSectionCertKeyId);
+      certs.String(list.bytes());
+    }
+    krl.U8(kSectionCertificates);
+    krl.String(certs.bytes());
   }
-  krl.U8(kSectionCertificates);
-  krl.String(certs.bytes());
   return krl.Take();
 }
 

@@ -16,6 +16,9 @@ namespace cordon::ssh {
 
 struct KrlSpec {
   crypto::Ed25519PublicKey ca_key{};  // the CA whose certificates are revoked
+  // More CAs with the same lists: during a CA rotation sshd trusts two, and
+  // serials and key ids are the exchange's, whichever CA signed.
+  std::vector<crypto::Ed25519PublicKey> more_ca_keys;
   std::vector<uint64_t> serials;
   std::vector<std::string> key_ids;
   uint64_t version = 0;       // increases each time the KRL changes

@@ -62,6 +62,16 @@ TEST(SshKrl, SshKeygenSeesRevocationsBySerialAndByKeyId) {
   EXPECT_TRUE(Revoked(dir / "krl", by_id));
   EXPECT_FALSE(Revoked(dir / "krl", neither));
 
+  // During a rotation: both CAs' certificates revoked by one KRL.
+  CaKey next = CaKey::Generate();
+  std::string next_serial = WriteCert(dir, next, 1000, "grant-7 dan@vendor");
+  spec.more_ca_keys = {next.public_key(), ca.public_key()};
+  oracle::WriteText(dir / "both.krl", WriteKrl(spec));
+  EXPECT_TRUE(Revoked(dir / "both.krl", by_serial));
+  EXPECT_TRUE(Revoked(dir / "both.krl", next_serial));
+  EXPECT_FALSE(Revoked(dir / "both.krl", neither));
+  spec.more_ca_keys.clear();
+
   // The same serials and ids revoked for another CA leave this CA's alone.
   spec.ca_key = CaKey::Generate().public_key();
   oracle::WriteText(dir / "other.krl", WriteKrl(spec));
