@@ -509,6 +509,9 @@ def story(w):
     "42-MARK" in shown and "40000" in shown or fail("the recording lacks the output")
     os.path.getsize(first) > 3 * 65552 or fail("the recording is smaller than three chunks")
     ok()
+    shown = run([CORDON, "recording", "play", first, "-i", os.path.join(T, "ciso.key"), "--no-wait",
+                 "--show-input"]).stdout.decode(errors="replace")
+    "42-MARK" in shown and "echo $((6*7))-MARK⏎" in shown or fail("play does not show the session")
     verify(first)
     len(ledger_events("exchange.session.start")) == 1 or fail("no session.start in the ledger")
     len(ledger_events("exchange.session.end")) == 1 or fail("no session.end in the ledger")

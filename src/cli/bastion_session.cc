@@ -293,7 +293,9 @@ int RunBastionSession(const BastionSessionArgs& args) {
     CORDON_ASSIGN_OR_RETURN(recording::Anchor a, (*rec)->TakeAnchor());
     // A failed anchor call is retried at the next one; a recording that
     // cannot be made durable ends the session (TakeAnchor's error).
-    (void)call([&](client::Connection& x) { return client::AnchorSession(x, start->session, PointOf(a)); });
+    (void)call([&](client::Connection& x) {
+      return client::AnchorSession(x, start->session, PointOf(a));
+    });
     return Ok();
   };
   Tell("session " + std::to_string(start->session) + " to " + start->target.name +
@@ -308,10 +310,12 @@ int RunBastionSession(const BastionSessionArgs& args) {
   e.duration_seconds = std::chrono::duration_cast<std::chrono::seconds>(end->duration).count();
   e.reason = end->reason;
   e.exit_status = end->exit_status.value_or(-1);
-  Status ended = call([&](client::Connection& x) { return client::EndSession(x, start->session, e); });
-  if (!ended.ok()) ended = call([&](client::Connection& x) {  // once more, on a new connection
-    return client::EndSession(x, start->session, e);
-  });
+  Status ended =
+      call([&](client::Connection& x) { return client::EndSession(x, start->session, e); });
+  if (!ended.ok())
+    ended = call([&](client::Connection& x) {  // once more, on a new connection
+      return client::EndSession(x, start->session, e);
+    });
   if (Status s = ended; !s.ok()) {
     Tell("the end of the session could not be recorded: " + s.error().message());
   }
@@ -379,7 +383,8 @@ Status WriteBastionKrl(const std::string& config_path, const std::string& out) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
     auto key = ssh::ParsePublicKeyLine(line);
-    if (!key.ok()) return key.error().WithContext(config.user_ca + " line " + std::to_string(line_no));
+    if (!key.ok())
+      return key.error().WithContext(config.user_ca + " line " + std::to_string(line_no));
     cas.push_back(*key);
   }
   if (cas.empty()) {

@@ -48,8 +48,9 @@ int Principals(const std::string& config_path, const client::LoginQuestion& q) {
   // A vendor certificate opens the vendors' account and no other (root
   // included), even where sshd's own configuration would let it.
   if (q.user != config->login_user) {
-    std::cerr << "cordon bastion: login refused: \"" << q.user << "\" is not the vendors' account \""
-              << config->login_user << "\" (login_user in " << config_path << ")\n";
+    std::cerr << "cordon bastion: login refused: \"" << q.user
+              << "\" is not the vendors' account \"" << config->login_user << "\" (login_user in "
+              << config_path << ")\n";
     return 0;
   }
   auto c = ConnectBastion(*config, kLoginTimeout);

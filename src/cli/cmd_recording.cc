@@ -15,6 +15,7 @@
 #include "core/diagnostic.h"
 #include "ledger/ledger.h"
 #include "recording/asciicast.h"
+#include "recording/replay_filter.h"
 #include "recording/verify.h"
 
 namespace cordon::cli {
@@ -38,6 +39,8 @@ struct PlayArgs {
   double speed = 1.0;
   double max_wait = 0;  // 0: wait as long as the session did
   bool no_wait = false;
+  bool show_input = false;
+  bool raw = false;
 };
 
 // The anchors the exchange's ledger holds for the recording named
@@ -198,21 +201,32 @@ Status Play(const PlayArgs& args) {
   auto reader = recording::AsciicastReader::Open(*o.plain);
   if (!reader.ok()) return reader.error().WithContext(args.file);
   FdSink out(STDOUT_FILENO, "standard output");
+  recording::ReplayFilter filter;
   std::chrono::microseconds previous{0};
   for (;;) {
     auto event = (*reader)->Next();
     if (!event.ok()) return event.error().WithContext(args.file);
     if (!*event) break;
-    // Only what the screen showed is replayed: input was echoed by the
-    // remote side already, resizes cannot be applied to this terminal.
-    if ((*event)->type != recording::EventType::kOutput) continue;
+    // What the screen showed is replayed (input was echoed by the remote
+    // side, unless echo was off: --show-input shows every keystroke too);
+    // resizes cannot be applied to this terminal.
+    const bool input = (*event)->type == recording::EventType::kInput;
+    if (!((*event)->type == recording::EventType::kOutput || (input && args.show_input))) {
+      continue;
+    }
     if (!args.no_wait) {
       double wait = std::chrono::duration<double>((*event)->time - previous).count() / args.speed;
       if (args.max_wait > 0) wait = std::min(wait, args.max_wait);
       if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     }
     previous = (*event)->time;
-    CORDON_TRY(out.Write(AsBytes((*event)->data)));
+    if (input) {
+      // Reverse video, control bytes as ^X: never interpreted.
+      CORDON_TRY(
+          out.Write(AsBytes("\x1b[7m" + recording::VisibleInput((*event)->data) + "\x1b[0m")));
+    } else {
+      CORDON_TRY(out.Write(AsBytes(args.raw ? (*event)->data : filter.Feed((*event)->data))));
+    }
   }
   return Ok();
 }
@@ -260,6 +274,12 @@ void RegisterRecordingCommands(CLI::App& app, int* exit_code) {
   play->add_option("--max-wait", p->max_wait,
                    "never pause longer than S seconds (idle time skipped; default: no limit)");
   play->add_flag("--no-wait", p->no_wait, "print the screen output at once, without pauses");
+  play->add_flag("--show-input", p->show_input,
+                 "also show every keystroke (reverse video, control bytes as ^X): what was typed\n"
+                 "with echo off too");
+  play->add_flag("--raw", p->raw,
+                 "replay the output exactly, control strings included (by default OSC, DCS,\n"
+                 "APC, PM and SOS strings are removed: titles, clipboard writes, hyperlinks)");
   play->callback([p, exit_code] { *exit_code = Finish(Play(*p)); });
 
   auto c = std::make_shared<PlayArgs>();

@@ -25,14 +25,12 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
                      std::string(parsed.error().description()));
   }
   BastionConfig c;
-  const std::pair<const char*, std::string*> keys[] = {{"server", &c.server},
-                                                       {"fingerprint", &c.fingerprint},
-                                                       {"token_file", &c.token_file},
-                                                       {"known_hosts", &c.known_hosts},
-                                                       {"recordings", &c.recordings},
-                                                       {"target_user", &c.target_user},
-                                                       {"ssh", &c.ssh},
-                                                       {"user_ca", &c.user_ca}};
+  const std::pair<const char*, std::string*> keys[] = {
+      {"server", &c.server},         {"fingerprint", &c.fingerprint},
+      {"token_file", &c.token_file}, {"known_hosts", &c.known_hosts},
+      {"recordings", &c.recordings}, {"target_user", &c.target_user},
+      {"login_user", &c.login_user}, {"ssh", &c.ssh},
+      {"user_ca", &c.user_ca}};
   for (const auto& [key, node] : parsed.table()) {
     std::string* into = nullptr;
     for (const auto& [name, field] : keys) {

@@ -21,8 +21,8 @@ struct BastionConfig {
   // The one bastion account vendors log in as (sshd's %u): any other is
   // refused by the principals command, whatever sshd's AllowUsers says.
   std::string login_user = "cordon";
-  std::string ssh = "/usr/bin/ssh";          // the OpenSSH client run inside the pty
-  std::string user_ca;                       // the vendor CA's public key file (for the KRL)
+  std::string ssh = "/usr/bin/ssh";  // the OpenSSH client run inside the pty
+  std::string user_ca;               // the vendor CA's public key file (for the KRL)
   // How often the recording's chain is anchored in the ledger (what a
   // bastion killed mid-session can lose at most, with the unsealed chunk).
   int anchor_seconds = 60;

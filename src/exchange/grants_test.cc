@@ -64,10 +64,10 @@ TEST_F(GrantsTest, AReasonIsOneLineOfPlainText) {
     ASSERT_FALSE(id.ok()) << reason;
     EXPECT_EQ(id.error().code(), ErrorCode::kInvalidArgument);
   }
-  EXPECT_TRUE(
-      grants_->Request(recipient_, pkg_, "import into the new LIS, ticket 4411 (été)", std::nullopt,
-                       3600, now_)
-          .ok());
+  EXPECT_TRUE(grants_
+                  ->Request(recipient_, pkg_, "import into the new LIS, ticket 4411 (été)",
+                            std::nullopt, 3600, now_)
+                  .ok());
 }
 
 TEST_F(GrantsTest, AFutureStartOpensThen) {

@@ -320,9 +320,9 @@ Status RemoteAccess::CheckProgress(int64_t session_id, const SessionReport& r) {
 }
 
 Status RemoteAccess::NoteLogin(const Machine& bastion, int64_t serial, int64_t now) {
-  CORDON_ASSIGN_OR_RETURN(
-      Statement u, db_.Prepare("UPDATE ssh_certificates SET last_login_at = ?, "
-                               "last_login_machine = ? WHERE serial = ? AND kind = 'user'"));
+  CORDON_ASSIGN_OR_RETURN(Statement u,
+                          db_.Prepare("UPDATE ssh_certificates SET last_login_at = ?, "
+                                      "last_login_machine = ? WHERE serial = ? AND kind = 'user'"));
   CORDON_TRY(u.Bind(1, now).Bind(2, bastion.id).Bind(3, serial).Run());
   if (db_.Changes() != 1) return Refused("no such certificate");
   return Ok();
@@ -358,9 +358,9 @@ Result<StartedSession> RemoteAccess::StartSession(
     // Only right after this bastion let the certificate in: the machine
     // token alone (stolen, or a compromised bastion process) starts nothing
     // for a certificate nobody just logged in with.
-    CORDON_ASSIGN_OR_RETURN(
-        Statement q, db_.Prepare("SELECT last_login_at, last_login_machine FROM "
-                                 "ssh_certificates WHERE serial = ? AND kind = 'user'"));
+    CORDON_ASSIGN_OR_RETURN(Statement q,
+                            db_.Prepare("SELECT last_login_at, last_login_machine FROM "
+                                        "ssh_certificates WHERE serial = ? AND kind = 'user'"));
     q.Bind(1, serial);
     CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
     const bool fresh = found && !q.IsNull(0) && now - q.Int(0) <= kLoginToSessionSeconds &&
