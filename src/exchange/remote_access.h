@@ -167,9 +167,8 @@ class RemoteAccess {
   Status NoteLogin(const Machine& bastion, int64_t serial, int64_t now);
   Result<StartedSession> StartSession(const ssh::CaKey& egress_ca, const Machine& bastion,
                                       std::string_view key_id, int64_t serial,
-                                      std::string_view fingerprint,
-                                      std::string_view client, std::string_view egress_key_line,
-                                      int64_t now,
+                                      std::string_view fingerprint, std::string_view client,
+                                      std::string_view egress_key_line, int64_t now,
                                       const std::function<Status(const StartedSession&)>& record);
   // kNotFound for a session another machine started, or none.
   Result<SessionState> State(const Machine& bastion, int64_t session_id, int64_t now);

@@ -309,8 +309,8 @@ Result<HttpClient> HttpClient::Connect(const ClientOptions& o) {
   // Connecting, within the timeout (a blackholed address must not hang the
   // caller); every later call is bounded by Impl::With's watchdog.
   tcp_stream.expires_after(o.timeout);
-  tcp_stream.async_connect(targets, [&ec](const boost::system::error_code& e,
-                                          const tcp::endpoint&) { ec = e; });
+  tcp_stream.async_connect(
+      targets, [&ec](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
   impl->ioc.run();
   impl->ioc.restart();
   tcp_stream.expires_never();

@@ -1,8 +1,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -399,14 +399,14 @@ TEST(HttpClientTest, AServerThatNeverAnswersFailsWithinTheTimeout) {
   ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
   const std::string port = std::to_string(ntohs(a.sin_port));
   // TLS: the handshake gets no answer.
-  auto tls = HttpClient::Connect({"https://127.0.0.1:" + port, std::string(64, 'a'),
-                                  Trust::kPinned, std::chrono::seconds(1)});
+  auto tls = HttpClient::Connect(
+      {"https://127.0.0.1:" + port, std::string(64, 'a'), Trust::kPinned, std::chrono::seconds(1)});
   ASSERT_FALSE(tls.ok());
   EXPECT_NE(tls.error().message().find("no answer within 1 s"), std::string::npos)
       << tls.error().message();
   // Plain HTTP: connected, the request sent, the response never comes.
-  auto plain = HttpClient::Connect({"http://127.0.0.1:" + port, {}, Trust::kPinned,
-                                    std::chrono::seconds(1)});
+  auto plain = HttpClient::Connect(
+      {"http://127.0.0.1:" + port, {}, Trust::kPinned, std::chrono::seconds(1)});
   ASSERT_TRUE(plain.ok()) << plain.error().message();
   auto answer = plain->Send("GET", "/", {}, {});
   ASSERT_FALSE(answer.ok());

@@ -371,20 +371,20 @@ Response Api::BastionStartSession(Call& call) {
   auto ca = exchange::LoadOrCreateCa(options_.data_dir, exchange::CaKind::kEgress);
   if (!ca.ok()) return Fail(ca.error());
   exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
-  auto started = remote.StartSession(*ca, *call.machine, *key_id, *serial, *fingerprint, *client,
-                                     *egress,
-                                     call.now, [&](const exchange::StartedSession& s) -> Status {
-                                       auto seq = Record(call, "session.start", "ok",
-                                                         {{"session", s.id},
-                                                          {"grant", s.remote.grant.id},
-                                                          {"account", s.remote.account.id},
-                                                          {"target", s.remote.target.name},
-                                                          {"serial", s.remote.serial},
-                                                          {"egress_serial", s.egress.serial},
-                                                          {"client", *client}});
-                                       if (!seq.ok()) return seq.error();
-                                       return Ok();
-                                     });
+  auto started =
+      remote.StartSession(*ca, *call.machine, *key_id, *serial, *fingerprint, *client, *egress,
+                          call.now, [&](const exchange::StartedSession& s) -> Status {
+                            auto seq = Record(call, "session.start", "ok",
+                                              {{"session", s.id},
+                                               {"grant", s.remote.grant.id},
+                                               {"account", s.remote.account.id},
+                                               {"target", s.remote.target.name},
+                                               {"serial", s.remote.serial},
+                                               {"egress_serial", s.egress.serial},
+                                               {"client", *client}});
+                            if (!seq.ok()) return seq.error();
+                            return Ok();
+                          });
   if (!started.ok()) {
     if (IsUnrecorded(started.error())) return Unrecorded();
     RecordRefusal(call, "session.start", "refused",
