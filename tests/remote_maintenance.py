@@ -567,6 +567,40 @@ def story(w):
     fwd.wait()
     not banner.startswith(b"SSH-") or fail("a local forward reached the target")
     ok()
+    # A SOCKS proxy (-D) through the bastion: the CONNECT to the target fails.
+    dport = free_port()
+    socks = subprocess.Popen(alice.ssh_args("-N", "-D", f"127.0.0.1:{dport}"),
+                             stderr=subprocess.DEVNULL)
+    cleanups.append(lambda: socks.poll() is None and socks.kill())
+    answer = b""
+    for _ in range(50):
+        try:
+            s = socket.create_connection(("127.0.0.1", dport), timeout=2)
+            s.settimeout(5)
+            s.sendall(b"\x05\x01\x00")  # SOCKS5, no authentication
+            if s.recv(2) == b"\x05\x00":
+                s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", tport))
+                try:
+                    answer = s.recv(64)
+                except OSError:
+                    pass
+            s.close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    socks.kill()
+    socks.wait()
+    not (len(answer) > 1 and answer[1] == 0) or fail("a dynamic forward reached the target")
+    ok()
+    # An agent offered with -A never reaches the target (nor the bastion).
+    agent = subprocess.run(["ssh-agent", "-s", "-a", os.path.join(T, "agent.sock")],
+                           capture_output=True, text=True, check=True).stdout
+    agent_pid = int(agent.split("SSH_AGENT_PID=")[1].split(";")[0])
+    cleanups.append(lambda: os.kill(agent_pid, signal.SIGTERM))
+    p = run(alice.ssh_args("-tt", "-o", "ForwardAgent=" + os.path.join(T, "agent.sock")),
+            input=b'echo "AGENT=[$SSH_AUTH_SOCK]"\nexit\n',
+            env={"SSH_AUTH_SOCK": os.path.join(T, "agent.sock")})
+    b"AGENT=[]" in p.stdout or fail("agent forwarding reached the target: " + p.stdout.decode())
 
     # ---- the principals command: only the serial the exchange issued ----
     cert_listing = listing
@@ -593,6 +627,17 @@ def story(w):
     run([CORDON, "bastion", "krl", "--config", config, "-o", krl])
     b"REVOKED" in run(["ssh-keygen", "-Q", "-f", krl, alice.cert], expect=None).stdout or fail(
         "the KRL does not revoke the revoked grant's certificate")
+
+    # ---- a disabled account: its certificate opens nothing any more ----
+    add_person("carol", "operator", "Vendor SA")
+    carol = Engineer("carol", w.bastion)
+    gc = remote("carol", "grant", "request", "--target", "pacs01", "--reason", "ticket 4500",
+                "--hours", "2", json_out=True)["id"]
+    remote("amelie", "grant", "approve", str(gc))
+    carol.certify(gc)
+    b"42-CAROL" in carol.session("echo $((6*7))-CAROL\nexit\n").stdout or fail("carol not in")
+    cordon("admin", "user", "disable", "--data", D, people["carol"]["email"])
+    carol.session("id\nexit\n", expect=255)
 
     # ---- a killed bastion: the recording verifies up to its last anchor ----
     g2 = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 4412",
