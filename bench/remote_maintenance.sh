@@ -72,22 +72,22 @@ grant's certificate to two sshd alike but for where the principals come from, bo
 | bastion sshd | login median | p90 |
 |---|---|---|
 | `AuthorizedPrincipalsFile` (a static file) | {ms(lg["file"]["median"])} | {ms(lg["file"]["p90"])} |
-| `AuthorizedPrincipalsCommand cordon bastion principals …` | {ms(lg["command"]["median"])} | {ms(lg["command"]["p90"])} |
+| `AuthorizedPrincipalsCommand cordon-bastion principals …` | {ms(lg["command"]["median"])} | {ms(lg["command"]["p90"])} |
 | **added by the command** (paired difference) | **{ms(lg["difference"]["median"])}** | {ms(lg["difference"]["p90"])} |
-| `cordon bastion principals` alone, as its user | {ms(lg["principals_alone"]["median"])} | {ms(lg["principals_alone"]["p90"])} |
-| `cordon --version`, as that user (the process start in it) | {ms(lg["process_start"]["median"])} | {ms(lg["process_start"]["p90"])} |
+| `cordon-bastion principals` alone, as its user | {ms(lg["principals_alone"]["median"])} | {ms(lg["principals_alone"]["p90"])} |
+| `cordon-bastion --version`, as that user (the process start in it) | {ms(lg["process_start"]["median"])} | {ms(lg["process_start"]["p90"])} |
 
 Goal < 20 ms: {ok(lg["difference"]["median"] < 0.02)}. sshd checks the key
 {lg["checks_per_login"]:.1f} times per login (the client's query, then the signed request;
 `Accepted certificate ID` lines in its log), so the command runs that many times per login,
 each time as a new process under its own user: of the command's
 {ms(lg["principals_alone"]["median"])}, {ms(lg["process_start"]["median"])} is the binary's start
-(dynamic loading and static initialisation, as `cordon --version` shows) and the rest the
+(dynamic loading and static initialisation, as `cordon-bastion --version` shows) and the rest the
 configuration, the machine credential and one call to the exchange.
 
 **3. Recording overhead** — a session typing `head -c … /dev/zero | base64` on the target,
 {out_mb:.2f} MB of output reaching the engineer's `ssh -tt` through the bastion. The bastion's
-ForceCommand is `cordon bastion session` (pty relay, asciicast, age, chunk chain, anchors every
+ForceCommand is `cordon-bastion session` (pty relay, asciicast, age, chunk chain, anchors every
 second — the scenario's `anchor_seconds = 1` —, its inner ssh), or the plain `ssh -tt` to the
 target with the same options, or util-linux `script -q -O FILE -c '<that ssh>'` (a pty relay
 writing the raw output to a file: what any pty recorder pays). CPU (user+sys), medians:
@@ -101,7 +101,7 @@ Overheads are the medians of the paired (interleaved) ratios over the plain hop.
 |---|---|---|---|---|---|
 {row("plain", "plain `ssh -tt` to the target")}
 {row("script", "`script -q -O FILE` around it (reference pty recorder)")}
-{row("cordon", "`cordon bastion session`")}
+{row("cordon", "`cordon-bastion session`")}
 
 Goal < 10 % CPU over a plain ssh: {ok(rec["cordon_overhead_bastion_cpu_pct"]["median"] < 10)}
 (ForceCommand tree +{rec["cordon_overhead_tree_cpu_pct"]["median"]:.0f} %, bastion side

@@ -8,10 +8,10 @@ sshd, engineers), with extra sshd started here on loopback:
 2. login latency added by the principals command: `ssh -T` to an sshd whose
    AuthorizedPrincipalsCommand is cordon's vs an otherwise identical one with
    a static AuthorizedPrincipalsFile, both with ForceCommand /bin/true
-   (interleaved), and `cordon bastion principals` run alone as the
+   (interleaved), and `cordon-bastion principals` run alone as the
    principals-command user;
 3. recording overhead: a session printing ~10 MB through a bastion whose
-   ForceCommand is `cordon bastion session` vs one whose ForceCommand is a
+   ForceCommand is `cordon-bastion session` vs one whose ForceCommand is a
    plain `ssh -tt` to the target with the same options, and, for reference, one
    whose ForceCommand is util-linux `script -q -O FILE -c '<that ssh>'` (a pty
    relay writing a typescript); interleaved, the sshd otherwise identical,
@@ -157,7 +157,7 @@ def bench_sshd(name, principals, force_command):
     ForceCommand."""
     w = WORLD
     if principals == "command":
-        auth = (f"AuthorizedPrincipalsCommand {rm.R}/cordon bastion principals --config {w.config}"
+        auth = (f"AuthorizedPrincipalsCommand {rm.R}/cordon-bastion principals --config {w.config}"
                 f" %u %i %s %f\nAuthorizedPrincipalsCommandUser {rm.AUTH_USER}\n")
     else:
         auth = f"AuthorizedPrincipalsFile {rm.R}/bench-principals/%u\n"
@@ -210,7 +210,7 @@ def login_latency(alice, listing):
     key_id = [l.split('"')[1] for l in listing.splitlines() if "Key ID:" in l][0]
     fpr = subprocess.run(["ssh-keygen", "-lf", alice.key + ".pub"], capture_output=True,
                          check=True).stdout.decode().split()[1]
-    ask = [rm.R + "/cordon", "bastion", "principals", "--config", WORLD.config, rm.VENDOR_LOGIN,
+    ask = [rm.R + "/cordon-bastion", "principals", "--config", WORLD.config, rm.VENDOR_LOGIN,
            key_id, serial, fpr]
     alone, start = [], []
     as_user = dict(user=rm.AUTH_USER, group="nogroup", extra_groups=[rm.GROUP], cwd="/")
@@ -220,8 +220,8 @@ def login_latency(alice, listing):
         p.stdout.decode().strip().endswith("bastion") or sys.exit("principals refused the cert")
         # The binary's start alone, for the share of the rest (configuration,
         # credential, the call to the exchange).
-        dv, v = timed([rm.R + "/cordon", "--version"], **as_user)
-        must(v, "cordon --version")
+        dv, v = timed([rm.R + "/cordon-bastion", "--version"], **as_user)
+        must(v, "cordon-bastion --version")
         if i >= 2:
             alone.append(dt)
             start.append(dv)
@@ -262,7 +262,7 @@ def recording_overhead(alice):
              f"-p {target.port} -l {rm.TARGET_USER} 127.0.0.1")
     sshd = {
         "cordon": bench_sshd("rec_cordon", "command",
-                             f"{R}/cpu-wrap {cpu}/cordon.jsonl {R}/cordon bastion session "
+                             f"{R}/cpu-wrap {cpu}/cordon.jsonl {R}/cordon-bastion session "
                              f"--config {WORLD.config}"),
         "plain": bench_sshd("rec_plain", "command", f"{R}/cpu-wrap {cpu}/plain.jsonl {inner}"),
         # A reference pty recorder: util-linux script(1) relaying through its

@@ -33,6 +33,9 @@ import sys
 import time
 
 CORDON = os.path.abspath(sys.argv[1])
+# sshd runs the bastion's small binary (cordon-bastion, built beside cordon).
+CORDON_BASTION = os.environ.get("CORDON_BASTION") or os.path.join(os.path.dirname(CORDON),
+                                                                  "cordon-bastion")
 T = os.path.abspath(sys.argv[2])
 SANITIZED = os.environ.get("CORDON_SANITIZED") == "1"
 PID = os.getpid()
@@ -119,6 +122,8 @@ def setup_machine():
         subprocess.run(["usermod", "-p", "*", user], check=True)
     shutil.copy(CORDON, os.path.join(R, "cordon"))
     os.chmod(os.path.join(R, "cordon"), 0o755)
+    shutil.copy(CORDON_BASTION, os.path.join(R, "cordon-bastion"))
+    os.chmod(os.path.join(R, "cordon-bastion"), 0o755)
     if not os.path.isdir("/run/sshd"):  # sshd's privilege separation directory
         os.makedirs("/run/sshd", mode=0o755)
         cleanups.append(lambda: shutil.rmtree("/run/sshd", ignore_errors=True))
@@ -226,7 +231,8 @@ def login(name, step=0):
 def main():
     if os.geteuid() != 0:
         fail("needs root: it creates test users and runs sshd (CI runs as root)")
-    for tool in ("/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen", "/usr/bin/age"):
+    for tool in ("/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen", "/usr/bin/age",
+                 CORDON_BASTION):
         if not os.path.exists(tool):
             fail(f"{tool} is missing: run scripts/install-deps")
     os.makedirs(T, exist_ok=True)
@@ -393,7 +399,7 @@ def setup_world():
     bport, tport = free_port(), free_port()
     write(os.path.join(T, "serve.toml"),
           "[remote]\n"
-          f'bastion_address = "127.0.0.1:{bport}"\n'
+          f'bastion_address = "{VENDOR_LOGIN}@127.0.0.1:{bport}"\n'
           'bastion_source_address = "127.0.0.1/32"\n'
           f'recording_recipients = ["{ciso}"]\n'
           "recording_retention_days = 1\n")
@@ -444,11 +450,11 @@ def setup_world():
     run([CORDON, "bastion", "krl", "--config", config, "-o", krl])
     bastion = Sshd("bastion", bport,
                    f"AuthorizedKeysFile none\nTrustedUserCAKeys {R}/user-ca.pub\n"
-                   f"AuthorizedPrincipalsCommand {R}/cordon bastion principals --config {config}"
+                   f"AuthorizedPrincipalsCommand {R}/cordon-bastion principals --config {config}"
                    " %u %i %s %f\n"
                    f"AuthorizedPrincipalsCommandUser {AUTH_USER}\nRevokedKeys {krl}\n"
                    "ExposeAuthInfo yes\n"
-                   f"ForceCommand {R}/cordon bastion session --config {config}\n"
+                   f"ForceCommand {R}/cordon-bastion session --config {config}\n"
                    "DisableForwarding yes\nAllowTcpForwarding no\nAllowStreamLocalForwarding no\n"
                    "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\nPermitUserRC no\n"
                    f"AllowUsers {VENDOR_LOGIN}\n")
@@ -515,6 +521,16 @@ def story(w):
     verify(first)
     len(ledger_events("exchange.session.start")) == 1 or fail("no session.start in the ledger")
     len(ledger_events("exchange.session.end")) == 1 or fail("no session.end in the ledger")
+
+    # ---- the engineer's one step: cordon remote ssh (open grant reused) ----
+    p = cordon("remote", "--server", EX.url, "--fingerprint", EX.fingerprint, "ssh", "pacs01",
+               "-i", alice.key + ".pub", "--ssh-option", f"UserKnownHostsFile={alice.known}",
+               "--ssh-option", "BatchMode=yes", who="alice",
+               input=b"echo $((6*7))-ONESTEP\nexit\n")
+    b"42-ONESTEP" in p.stdout or fail("cordon remote ssh did not reach the target")
+    p = cordon("remote", "--server", EX.url, "--fingerprint", EX.fingerprint, "ssh", "lab02",
+               "-i", alice.key + ".pub", who="alice", expect=3)
+    b"no open grant for lab02" in p.stderr or fail("remote ssh without a grant: " + p.stderr.decode())
 
     # ---- tampered recordings are refused ----
     u0 = unit0_size(first)

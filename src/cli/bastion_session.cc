@@ -349,7 +349,7 @@ Status SweepBastionRecordings(const std::string& config_path) {
       }
       CORDON_TRY(RemoveDurably(path));
     }
-    CORDON_ASSIGN_OR_RETURN(client::DeletionCertificate cert,
+    CORDON_ASSIGN_OR_RETURN(client::RecordingDeletionCertificate cert,
                             client::ReportRecordingDeleted(c, e.session, e.header_sha256));
     const std::string out = kept + "/session-" + std::to_string(e.session) + ".deletion.json";
     CORDON_TRY(WriteText(out, cert.json, 0600));  // exactly the signed bytes

@@ -333,6 +333,7 @@ struct SshArgs {
   std::string identity;  // the public key file
   std::string out;       // where the certificate goes
   std::string target, reason, ticket, bastion;
+  std::vector<std::string> ssh_options;  // passed to ssh as -o OPTION
   int64_t hours = 0;
 };
 
@@ -482,6 +483,7 @@ Status Ssh(const SshArgs& a) {
             << " (the session is recorded)\n";
   std::vector<std::string> args = {
       "ssh", "-tt", "-i", private_key, "-o", "CertificateFile=" + out, "-o", "IdentitiesOnly=yes"};
+  for (const auto& opt : a.ssh_options) args.insert(args.end(), {"-o", opt});
   for (auto& b : BastionArgs(bastion)) args.push_back(std::move(b));
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
@@ -717,6 +719,8 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
   ssh->add_option("--hours", sa->hours, "the requested window's length (default 4)");
   ssh->add_option("--ticket", sa->ticket, "the ticket or order reference");
   ssh->add_option("--bastion", sa->bastion, "[USER@]HOST[:PORT] (default: what the exchange says)");
+  ssh->add_option("--ssh-option", sa->ssh_options,
+                  "an option for ssh, as -o OPTION (repeatable), e.g. UserKnownHostsFile=FILE");
   ssh->callback([ra, sa, exit_code] {
     sa->remote = *ra;
     *exit_code = Finish(Ssh(*sa));

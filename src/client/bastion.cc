@@ -127,14 +127,14 @@ Result<std::vector<ExpiredRecording>> FetchExpiredRecordings(Connection& connect
   return out;
 }
 
-Result<DeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
+Result<RecordingDeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
                                                    const std::string& header_sha256) {
   CORDON_ASSIGN_OR_RETURN(
       json j,
       connection.Call("POST",
                       "/api/v1/bastion/sessions/" + std::to_string(session) + "/recording-deleted",
                       {200}, json{{"header_sha256", header_sha256}}.dump()));
-  DeletionCertificate c{TextField(j, "certificate"), TextField(j, "signature")};
+  RecordingDeletionCertificate c{TextField(j, "certificate"), TextField(j, "signature")};
   if (c.json.empty() || c.signature.empty()) {
     return Error(ErrorCode::kMalformed, "the exchange answered without a deletion certificate");
   }

@@ -82,10 +82,10 @@ Result<std::vector<ExpiredRecording>> FetchExpiredRecordings(Connection& connect
 
 // Tells the exchange the recording is deleted; its signed certificate back
 // (minisign, the exchange's key).
-struct DeletionCertificate {
+struct RecordingDeletionCertificate {
   std::string json, signature;
 };
-Result<DeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
+Result<RecordingDeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
                                                    const std::string& header_sha256);
 
 }  // namespace cordon::client
