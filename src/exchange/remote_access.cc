@@ -328,6 +328,17 @@ Status RemoteAccess::NoteLogin(const Machine& bastion, int64_t serial, int64_t n
   return Ok();
 }
 
+Result<bool> RemoteAccess::LoggedInWithin(const Machine& bastion, int64_t serial, int64_t now,
+                                          int64_t seconds) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT last_login_at, last_login_machine FROM "
+                                                   "ssh_certificates WHERE serial = ? AND kind = "
+                                                   "'user'"));
+  q.Bind(1, serial);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  return found && !q.IsNull(0) && now - q.Int(0) <= seconds && now >= q.Int(0) &&
+         OptInt(q, 1) == bastion.id;
+}
+
 // How long after its login a session may start (sshd runs the forced
 // command right after authentication: seconds, not minutes).
 constexpr int64_t kLoginToSessionSeconds = 120;

@@ -165,6 +165,10 @@ class RemoteAccess {
   // minutes. The machine token alone, without the login of the vendor's
   // certificate (its fingerprint, through this bastion), starts nothing.
   Status NoteLogin(const Machine& bastion, int64_t serial, int64_t now);
+  // Whether this bastion noted a login of that certificate in the last
+  // `seconds`: sshd asks twice per login (the client's key query, then its
+  // signed request), and one login is one ledger event.
+  Result<bool> LoggedInWithin(const Machine& bastion, int64_t serial, int64_t now, int64_t seconds);
   Result<StartedSession> StartSession(const ssh::CaKey& egress_ca, const Machine& bastion,
                                       std::string_view key_id, int64_t serial,
                                       std::string_view fingerprint, std::string_view client,

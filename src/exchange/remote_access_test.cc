@@ -723,6 +723,10 @@ TEST_F(RemoteTest, ASessionStartsOnlyAfterALoginOnThatBastionAndItsRecordingOnly
   EXPECT_TRUE(Refused(start(*bastion, c->fingerprint, now_ + 121)));
   // Another key's fingerprint, even right after a login: refused.
   ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_ + 200).ok());
+  // sshd's second question of one login is that login, not a new one.
+  EXPECT_TRUE(*remote_->LoggedInWithin(*bastion, c->serial, now_ + 203, 5));
+  EXPECT_FALSE(*remote_->LoggedInWithin(*bastion, c->serial, now_ + 206, 5));
+  EXPECT_FALSE(*remote_->LoggedInWithin(*other, c->serial, now_ + 201, 5));
   EXPECT_TRUE(Refused(start(*bastion, "SHA256:" + std::string(43, 'A'), now_ + 201)));
   auto s = start(*bastion, c->fingerprint, now_ + 202);
   ASSERT_TRUE(s.ok()) << s.error().message();
