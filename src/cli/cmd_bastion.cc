@@ -76,7 +76,8 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code) {
       "  AuthorizedPrincipalsCommand /usr/lib/cordon/cordon-bastion principals \\\n"
       "      --config /etc/cordon/bastion.toml %u %i %s %f\n"
       "  ForceCommand /usr/lib/cordon/cordon-bastion session --config /etc/cordon/bastion.toml\n"
-      "(cordon-bastion: these commands in a small binary that starts fast; `cordon bastion` is the\n"
+      "(cordon-bastion: these commands in a small binary that starts fast; `cordon bastion` is "
+      "the\n"
       "same.)");
   bastion->require_subcommand(1);
   auto config = std::make_shared<std::string>("/etc/cordon/bastion.toml");

@@ -128,7 +128,7 @@ Result<std::vector<ExpiredRecording>> FetchExpiredRecordings(Connection& connect
 }
 
 Result<RecordingDeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
-                                                   const std::string& header_sha256) {
+                                                            const std::string& header_sha256) {
   CORDON_ASSIGN_OR_RETURN(
       json j,
       connection.Call("POST",

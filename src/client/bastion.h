@@ -86,6 +86,6 @@ struct RecordingDeletionCertificate {
   std::string json, signature;
 };
 Result<RecordingDeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
-                                                   const std::string& header_sha256);
+                                                            const std::string& header_sha256);
 
 }  // namespace cordon::client
