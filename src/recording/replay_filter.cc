@@ -31,29 +31,36 @@ std::string ReplayFilter::Feed(std::string_view data) {
         }
         break;
       case State::kEscape:
+        // A lone ESC is never passed on (a terminal drops an ESC that
+        // another ESC interrupts anyway): emitted, it could join text that
+        // follows a removed string into a new introducer ("ESC" + "P").
         if (StartsString(c)) {
           state_ = State::kString;
+        } else if (c == kEsc) {
+          // the second ESC may start a sequence: still kEscape
+        } else if (b == 0xC2) {
+          state_ = State::kC1Lead;
         } else {
           out += kEsc;
-          if (c == kEsc) break;  // ESC ESC: the second may start a sequence
-          if (b == 0xC2) {       // ...and so may a C1 lead byte
-            state_ = State::kC1Lead;
-            break;
-          }
           out += c;
           state_ = State::kText;
         }
         break;
       case State::kC1Lead:
+        // C2 goes out only with its continuation byte, as one character: a
+        // lone C2 (invalid UTF-8) is dropped, for the same reason as a lone
+        // ESC.
         if (StartsStringC1(b)) {
           state_ = State::kString;
-        } else {
+        } else if (b >= 0x80 && b <= 0xBF) {
           out += '\xC2';
-          if (b == 0xC2) break;
-          if (c == kEsc) {
-            state_ = State::kEscape;
-            break;
-          }
+          out += c;
+          state_ = State::kText;
+        } else if (b == 0xC2) {
+          // a new lead: still kC1Lead
+        } else if (c == kEsc) {
+          state_ = State::kEscape;
+        } else {
           out += c;
           state_ = State::kText;
         }
