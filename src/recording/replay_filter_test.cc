@@ -42,7 +42,7 @@ TEST(ReplayFilter, TheSameHoweverTheInputIsSplit) {
       "x\x1b]0;t\x07y\x1b[32mz\x1b]52;c;QUJD\x1b\\\xc2\x9d"
       "8;;http://e\xc2\x9cw\xc3\xa9\x1bPq\x1b\\!";
   const std::string want = All(in);
-  EXPECT_EQ(want, "xy\x1b[32mzw\xc3\xa9!\xc2\xa0");
+  EXPECT_EQ(want, "xy\x1b[32mzw\xc3\xa9!");
   for (size_t cut = 0; cut <= in.size(); ++cut) {
     ReplayFilter f;
     std::string got = f.Feed(in.substr(0, cut));  // in this order (operands of + are not)
