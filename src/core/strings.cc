@@ -26,4 +26,14 @@ bool IsHex64(std::string_view s) {
   return true;
 }
 
+int FirstNonPlainAsciiLine(std::string_view text) {
+  int line = 1;
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\n') ++line;
+    if (b >= 0x80 || (b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) return line;
+  }
+  return 0;
+}
+
 }  // namespace cordon

@@ -19,5 +19,9 @@ bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b);
 // Exactly 64 lowercase hex digits: a SHA-256 as cordon writes it (package
 // ids, file digests). Uppercase is refused: one id has one spelling.
 bool IsHex64(std::string_view s);
+// The 1-based line of the first byte that is not plain ASCII text (printable,
+// tab, CR, LF), or 0 when there is none: configuration files given to toml++
+// are checked with it first (core/toml.h).
+int FirstNonPlainAsciiLine(std::string_view text);
 
 }  // namespace cordon

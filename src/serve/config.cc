@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "age/keys.h"
+#include "core/strings.h"
 #include "core/toml.h"  // the configuration is checked to be ASCII first
 
 namespace cordon::serve {
@@ -88,15 +89,10 @@ class Reader {
 }  // namespace
 
 Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& file) {
-  int line = 1;
-  for (char c : text) {
-    const auto b = static_cast<unsigned char>(c);
-    if (c == '\n') ++line;
-    if (b >= 0x80 || (b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) {
-      return Error(ErrorCode::kInvalidArgument,
-                   file + " line " + std::to_string(line) +
-                       ": only plain ASCII text is accepted in the configuration");
-    }
+  if (const int line = FirstNonPlainAsciiLine(text); line != 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 file + " line " + std::to_string(line) +
+                     ": only plain ASCII text is accepted in the configuration");
   }
   toml::parse_result parsed = toml::parse(text, file);
   if (!parsed) {
