@@ -286,10 +286,11 @@ Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now,
   return tx.Commit();
 }
 
-Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view package,
-                                   std::string_view reason, int64_t duration, int64_t now,
-                                   const GrantEvent& record) {
-  CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_break_glass_seconds));
+// A break-glass grant, self-approved and open from now: one row and its
+// event in one transaction (a package's or a target's alike).
+Result<int64_t> Grants::InsertBreakGlass(const Account& requester, std::string_view subject,
+                                         std::string_view reason, int64_t duration, int64_t now,
+                                         const GrantEvent& record) {
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
@@ -298,7 +299,7 @@ Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view pa
           "approver_id, decided_at, opens_at, closes_at, break_glass) "
           "VALUES (?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, 1)"));
   CORDON_TRY(s.Bind(1, requester.id)
-                 .Bind(2, package)
+                 .Bind(2, subject)
                  .Bind(3, reason)
                  .Bind(4, now)
                  .Bind(5, duration)
@@ -311,6 +312,13 @@ Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view pa
   CORDON_TRY(Recorded(record, id));
   CORDON_TRY(tx.Commit());
   return id;
+}
+
+Result<int64_t> Grants::BreakGlass(const Account& requester, std::string_view package,
+                                   std::string_view reason, int64_t duration, int64_t now,
+                                   const GrantEvent& record) {
+  CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_break_glass_seconds));
+  return InsertBreakGlass(requester, package, reason, duration, now, record);
 }
 
 Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now,
@@ -460,27 +468,8 @@ Result<int64_t> Grants::BreakGlassTarget(const Account& requester, const Target&
                    "on-call flag");
   }
   CORDON_TRY(CheckReason(reason, duration, policy_.max_break_glass_seconds));
-  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  CORDON_ASSIGN_OR_RETURN(
-      Statement s,
-      db_.Prepare(
-          "INSERT INTO grants(requester_id, package, reason, status, requested_at, duration, "
-          "approver_id, decided_at, opens_at, closes_at, break_glass) "
-          "VALUES (?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, 1)"));
-  CORDON_TRY(s.Bind(1, requester.id)
-                 .Bind(2, std::string(kTargetGrantPrefix) + target.name)
-                 .Bind(3, reason)
-                 .Bind(4, now)
-                 .Bind(5, duration)
-                 .Bind(6, requester.id)
-                 .Bind(7, now)
-                 .Bind(8, now)
-                 .Bind(9, now + duration)
-                 .Run());
-  const int64_t id = db_.LastInsertId();
-  CORDON_TRY(Recorded(record, id));
-  CORDON_TRY(tx.Commit());
-  return id;
+  return InsertBreakGlass(requester, std::string(kTargetGrantPrefix) + target.name, reason,
+                          duration, now, record);
 }
 
 }  // namespace cordon::exchange

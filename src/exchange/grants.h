@@ -147,6 +147,9 @@ class Grants {
   Status Decide(const Account& approver, int64_t grant_id, bool approve, int64_t now,
                 const GrantEvent& record);
   Status Recorded(const GrantEvent& record, int64_t grant_id);
+  Result<int64_t> InsertBreakGlass(const Account& requester, std::string_view subject,
+                                   std::string_view reason, int64_t duration, int64_t now,
+                                   const GrantEvent& record);
   // kRefused unless `approver` may decide on `g` (role, organisation, not
   // the requester nor their namesake).
   Status MayDecide(const Account& approver, const Grant& g);

@@ -139,6 +139,8 @@ class Api final : public Handler {
   Response BastionAnchor(Call& call, int64_t id);
   Response BastionEndSession(Call& call, int64_t id);
   Response BastionKrl(Call& call);
+  std::optional<Response> ReadWindow(const Call& call, bool break_glass, int64_t hours,
+                                     std::optional<int64_t>& start) const;
   Response BastionExpiredRecordings(Call& call);
   Response BastionRecordingDeleted(Call& call, int64_t id);
 

@@ -31,6 +31,23 @@ Response Api::ListGrants(Call& call) {
   return Json(200, {{"grants", out}});
 }
 
+// The same bound as the policy's, as a 400 (docs/api.md, openapi.yaml), and
+// the optional later start; the 400 to answer, if any.
+std::optional<Response> Api::ReadWindow(const Call& call, bool break_glass, int64_t hours,
+                                        std::optional<int64_t>& start) const {
+  const int64_t max_hours = (break_glass ? options_.grants.max_break_glass_seconds
+                                         : options_.grants.max_duration_seconds) /
+                            3600;
+  if (hours <= 0 || hours > max_hours) {
+    return Fail(400, "duration_hours: from 1 to " + std::to_string(max_hours));
+  }
+  if (auto s = Str(call.body, "start")) {
+    start = ParseIso(*s);
+    if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
+  }
+  return std::nullopt;
+}
+
 Response Api::RequestGrant(Call& call, bool break_glass) {
   if (call.body.contains("target")) return RequestTargetGrant(call, break_glass);
   // A package's break-glass is a recipient's (the route also lets on-call
@@ -45,18 +62,8 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
                 "send {\"package\" (or \"role\"), \"reason\", \"duration_hours\"} (and "
                 "optionally \"start\": \"YYYY-MM-DDTHH:MM:SSZ\")");
   }
-  // The same bound as the policy's, as a 400 (docs/api.md, openapi.yaml).
-  const int64_t max_hours = (break_glass ? options_.grants.max_break_glass_seconds
-                                         : options_.grants.max_duration_seconds) /
-                            3600;
-  if (*hours <= 0 || *hours > max_hours) {
-    return Fail(400, "duration_hours: from 1 to " + std::to_string(max_hours));
-  }
   std::optional<int64_t> start;
-  if (auto s = Str(call.body, "start")) {
-    start = ParseIso(*s);
-    if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  }
+  if (auto bad = ReadWindow(call, break_glass, *hours, start)) return std::move(*bad);
   if (break_glass && start) return Fail(400, "break-glass grants open at once: no start");
   if (role) {
     // A role for a while (anyone may ask; another person, an approver, decides).

@@ -82,17 +82,8 @@ Response Api::RequestTargetGrant(Call& call, bool break_glass) {
                 "send {\"target\", \"reason\", \"duration_hours\"} (and optionally \"start\": "
                 "\"YYYY-MM-DDTHH:MM:SSZ\" and \"ticket\")");
   }
-  const int64_t max_hours = (break_glass ? options_.grants.max_break_glass_seconds
-                                         : options_.grants.max_duration_seconds) /
-                            3600;
-  if (*hours <= 0 || *hours > max_hours) {
-    return Fail(400, "duration_hours: from 1 to " + std::to_string(max_hours));
-  }
   std::optional<int64_t> start;
-  if (auto s = Str(call.body, "start")) {
-    start = ParseIso(*s);
-    if (!start) return Fail(400, "start: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  }
+  if (auto bad = ReadWindow(call, break_glass, *hours, start)) return std::move(*bad);
   std::optional<std::string> ticket = Str(call.body, "ticket");
   if (call.body.contains("ticket") && !ticket) return Fail(400, "ticket: a string");
   if (ticket) {
