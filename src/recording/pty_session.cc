@@ -191,8 +191,8 @@ std::string ResolveExecutable(const std::string& name) {
 // The relay. One instance per RunInPty call.
 class Relay {
  public:
-  Relay(const PtyOptions& options, int master, Child& child, int signal_read)
-      : o_(options), master_(master), child_(child), signal_read_(signal_read) {}
+  Relay(const PtyOptions& options, int master, int output, Child& child, int signal_read)
+      : o_(options), master_(master), output_(output), child_(child), signal_read_(signal_read) {}
 
   SessionEnd Run();
 
@@ -211,6 +211,8 @@ class Relay {
   // After the command exited: the output still in the pty, then the screen.
   void Drain(milliseconds budget);
   void FlushToUser(milliseconds budget);
+  // Hands output to the user: written at once, or queued behind what waits.
+  void Deliver(std::string_view bytes);
   void End(std::string reason, std::string detail = {}) {
     if (end_.reason.empty()) {
       end_.reason = std::move(reason);
@@ -219,13 +221,18 @@ class Relay {
   }
   int PollTimeout(Clock::time_point now) const;
   void HandleTimers(Clock::time_point now);
-  void ReadMaster();
+  // Reads what the command printed from `fd` (its stdout/stderr pipe, or
+  // the pty for what it writes to /dev/tty); false when `fd` is at its end.
+  bool ReadOutput(int fd);
+  // One read from each output side that `poll` found ready.
+  void ReadReady(const struct pollfd& output, const struct pollfd& tty);
   void ReadUser();
   void WriteMaster();
   void WriteUser();
 
   const PtyOptions& o_;
   int master_;
+  int output_;
   Child& child_;
   int signal_read_;
   Clock::time_point start_;
@@ -235,6 +242,7 @@ class Relay {
   bool recording_ok_ = true;
   bool user_open_ = true;
   bool master_open_ = true;
+  bool output_open_ = true;
   std::string to_child_;
   std::string to_user_;
   SessionEnd end_;
@@ -308,18 +316,19 @@ void Relay::HandleTimers(Clock::time_point now) {
   }
 }
 
-void Relay::ReadMaster() {
+bool Relay::ReadOutput(int fd) {
   uint8_t buf[kReadSize];
-  const ssize_t n = ::read(master_, buf, sizeof buf);
+  const ssize_t n = ::read(fd, buf, sizeof buf);
   if (n > 0) {
     end_.output_bytes += static_cast<uint64_t>(n);
-    if (!Record(EventType::kOutput, ByteView(buf, static_cast<size_t>(n)))) return;
-    to_user_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
-    return;
+    if (Record(EventType::kOutput, ByteView(buf, static_cast<size_t>(n)))) {
+      Deliver(std::string_view(reinterpret_cast<const char*>(buf), static_cast<size_t>(n)));
+    }
+    return true;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  // EIO: every holder of the pty's other side closed it (the command ended).
-  master_open_ = false;
+  // 0 on the pipe: every writer closed it; EIO on the pty: every holder of
+  // its other side closed it. Either way the command has ended or is ending.
+  return n < 0 && (errno == EAGAIN || errno == EINTR);
 }
 
 void Relay::ReadUser() {
@@ -353,6 +362,22 @@ void Relay::WriteUser() {
   }
 }
 
+void Relay::Deliver(std::string_view bytes) {
+  // Straight to the screen when nothing waits before it (it nearly always
+  // takes the whole chunk at once); only what it does not take is queued.
+  if (to_user_.empty() && user_open_) {
+    const ssize_t n = ::write(o_.out_fd, bytes.data(), bytes.size());
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      user_open_ = false;
+      End("client_gone", std::strerror(errno));
+      return;
+    }
+  }
+  if (user_open_) to_user_.append(bytes);
+}
+
 void Relay::FlushToUser(milliseconds budget) {
   const auto until = Steady::now() + budget;
   while (user_open_ && !to_user_.empty()) {
@@ -367,20 +392,26 @@ void Relay::FlushToUser(milliseconds budget) {
   }
 }
 
+void Relay::ReadReady(const struct pollfd& output, const struct pollfd& tty) {
+  constexpr short kReadable = POLLIN | POLLHUP | POLLERR;
+  if (output_open_ && (output.revents & kReadable)) output_open_ = ReadOutput(output_);
+  if (master_open_ && (tty.revents & kReadable)) master_open_ = ReadOutput(master_);
+}
+
 void Relay::Drain(milliseconds budget) {
   const auto until = Steady::now() + budget;
-  while (master_open_) {
+  while (output_open_ || master_open_) {
     const auto left = std::chrono::ceil<milliseconds>(until - Steady::now()).count();
     if (left <= 0) break;
-    struct pollfd p {
-      master_, POLLIN, 0
-    };
-    // The pty hands data over asynchronously: after the exit, wait a little
-    // for what is still on its way, then stop at the first quiet moment.
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+    struct pollfd p[2] = {{output_open_ ? output_ : -1, POLLIN, 0},
+                          {master_open_ ? master_ : -1, POLLIN, 0}};
+    // The pipe holds everything the command wrote before it exited; the pty
+    // hands data over asynchronously: wait a little for what is still on its
+    // way, then stop at the first quiet moment.
+    const int r = ::poll(p, 2, static_cast<int>(std::min<int64_t>(left, 100)));
     if (r == 0) break;
     if (r < 0) continue;
-    ReadMaster();
+    ReadReady(p[0], p[1]);
     FlushToUser(milliseconds(500));
   }
 }
@@ -391,10 +422,12 @@ void Relay::HangUp() {
   while (!child_.Reap(false)) {
     const auto left = std::chrono::ceil<milliseconds>(until - Steady::now()).count();
     if (left <= 0) break;
-    struct pollfd p[2] = {{master_open_ ? master_ : -1, POLLIN, 0}, {child_.pidfd(), POLLIN, 0}};
+    struct pollfd p[3] = {{output_open_ ? output_ : -1, POLLIN, 0},
+                          {master_open_ ? master_ : -1, POLLIN, 0},
+                          {child_.pidfd(), POLLIN, 0}};
     const int timeout = child_.pidfd() >= 0 ? static_cast<int>(left) : 50;
-    if (::poll(p, 2, std::min(timeout, static_cast<int>(left))) > 0 && p[0].revents) {
-      ReadMaster();  // the command's last words are recorded too
+    if (::poll(p, 3, std::min(timeout, static_cast<int>(left))) > 0) {
+      ReadReady(p[0], p[1]);  // the command's last words are recorded too
       // Bounded: at most one read (64 KiB) per 100 ms waits in memory.
       FlushToUser(milliseconds(100));
     }
@@ -421,12 +454,13 @@ SessionEnd Relay::Run() {
     HandleTimers(now);
     if (!end_.reason.empty()) break;
 
-    enum { kSignal, kChild, kUser, kMaster, kScreen, kCount };
+    enum { kSignal, kChild, kUser, kOutput, kMaster, kScreen, kCount };
     struct pollfd p[kCount] = {};
     p[kSignal] = {signal_read_, POLLIN, 0};
     p[kChild] = {child_.pidfd(), POLLIN, 0};
     // Back-pressure: read a side only when what it gave before is delivered.
     p[kUser] = {to_child_.empty() && user_open_ ? o_.in_fd : -1, POLLIN, 0};
+    p[kOutput] = {to_user_.empty() && output_open_ ? output_ : -1, POLLIN, 0};
     p[kMaster] = {
         master_open_ ? master_ : -1,
         static_cast<short>((to_user_.empty() ? POLLIN : 0) | (to_child_.empty() ? 0 : POLLOUT)), 0};
@@ -444,21 +478,15 @@ SessionEnd Relay::Run() {
           if (sigs[i] == SIGWINCH) Resize();
         }
       }
-      if (p[kMaster].revents & (POLLIN | POLLHUP | POLLERR)) {
-        ReadMaster();
-        // Hand the output on at once: the screen is nearly always ready, and
-        // waiting for poll to say so costs a second poll for every chunk
-        // read (a 10 MB session reads some 3,000 chunks of ~3 KiB).
-        if (!to_user_.empty() && user_open_) WriteUser();
-      }
+      ReadReady(p[kOutput], p[kMaster]);  // delivered at once (Deliver)
       if (p[kMaster].revents & POLLOUT) WriteMaster();
       if (p[kScreen].revents & (POLLOUT | POLLERR | POLLHUP)) WriteUser();
       if (p[kUser].revents & (POLLIN | POLLHUP | POLLERR)) ReadUser();
     }
     const bool exited =
         (r > 0 && (p[kChild].revents & POLLIN)) || (child_.pidfd() < 0 && child_.Reap(false));
-    if (exited || !master_open_) {
-      // The command ended, or closed its terminal and is ending: give it the
+    if (exited || !output_open_) {
+      // The command ended, or closed its output and is ending: give it the
       // grace to exit. One that lingers is hung up below.
       if (!exited && child_.pidfd() >= 0) {
         struct pollfd c {
@@ -514,6 +542,16 @@ Result<SessionEnd> RunInPty(const PtyOptions& options) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) return ErrnoError("pty: pipe");
   UniqueFd signal_read(pipe_fds[0]), signal_write(pipe_fds[1]);
+  // The command's stdout and stderr are a pipe, its stdin the pty: the
+  // screenful of output crosses one pipe instead of a second terminal's line
+  // discipline, in reads of up to 64 KiB instead of the pty's ~4 KiB — the
+  // recording's overhead over a plain ssh hop (bench/RESULTS.md). The pty
+  // still gives the command its terminal: raw mode, the window size and
+  // SIGWINCH (ssh -tt reads both from its stdin), and /dev/tty for prompts,
+  // whose output is relayed and recorded too. The write end is blocking: a
+  // command does not expect EAGAIN on its stdout.
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return ErrnoError("pty: pipe");
+  UniqueFd output_read(pipe_fds[0]), output_write(pipe_fds[1]);
   SignalGuard signals(signal_write.get());
 
   // Signals are blocked across the fork: one that reaches the child before
@@ -532,6 +570,10 @@ Result<SessionEnd> RunInPty(const PtyOptions& options) {
     ::sigaction(SIGWINCH, &dfl, nullptr);
     ::sigaction(SIGPIPE, &dfl, nullptr);
     ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    if (::dup2(output_write.get(), STDOUT_FILENO) < 0 ||
+        ::dup2(output_write.get(), STDERR_FILENO) < 0) {
+      ::_exit(127);
+    }
     ::execv(path.c_str(), argv.data());
     [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
     ::_exit(127);
@@ -544,13 +586,15 @@ Result<SessionEnd> RunInPty(const PtyOptions& options) {
   }
   UniqueFd master_fd(master);
   ::fcntl(master, F_SETFD, FD_CLOEXEC);
+  output_write = UniqueFd();  // the command holds the only write end: its exit is our end of file
   Child child(pid);
   NonBlocking master_nb(master);
+  NonBlocking output_nb(output_read.get());
   std::optional<RawMode> raw;
   if (user_tty) raw.emplace(options.in_fd);
   NonBlocking in_nb(options.in_fd);
   NonBlocking out_nb(options.out_fd);
-  Relay relay(options, master, child, signal_read.get());
+  Relay relay(options, master, output_read.get(), child, signal_read.get());
   return relay.Run();
 }
 

@@ -1,6 +1,7 @@
 // The recorded pty relay of a maintenance session: runs a command (the
-// bastion's `ssh -tt … target`) inside a new pty, relays the caller's
-// terminal to and from it, sends every chunk each way to an EventSink, and
+// bastion's `ssh -tt … target`) with a new pty as its stdin and controlling
+// terminal and a pipe as its stdout and stderr, relays the caller's terminal
+// to and from them, sends every chunk each way to an EventSink, and
 // ends the session when the grant's window closes, when a live check says
 // so (revocation, lock, suspension), when the client goes away, or when the
 // command exits. One poll(2) loop, no threads.
@@ -81,6 +82,13 @@ struct SessionEnd {
   uint64_t input_bytes = 0;
 };
 
+// The command's output does not cross a terminal on the bastion's side: it
+// is written to the user as the command wrote it. That suits `ssh -tt`, whose
+// remote pty already did the output processing (the second pty of a
+// `script`-style relay costs a third of a plain hop's CPU); a local command
+// that relies on its terminal turning "\n" into "\r\n" will not get it.
+// What it writes to /dev/tty (a password prompt) is relayed and recorded too.
+//
 // Runs the session to its end. Errors only when it cannot start (no argv or
 // sink: kInvalidArgument; the pty or the fork failed: kIo); once the command
 // runs, every ending is a SessionEnd and the command has been reaped. The

@@ -9,6 +9,7 @@
 #include <termios.h>
 
 #include <cerrno>
+#include <thread>
 
 #include "core/file.h"
 
@@ -102,7 +103,11 @@ TEST(PtySessionTest, RelaysAndRecordsOutputAndInput) {
   EXPECT_EQ(end->reason, "exit");
   EXPECT_EQ(end->exit_status, 0);
   const std::string output = sink.Text(EventType::kOutput);
-  EXPECT_NE(output.find("hi\r\n"), std::string::npos) << output;
+  // stdout is a pipe: "hi\n" as written (ssh -tt's remote pty turns line ends
+  // into "\r\n"); the pty echoes the typed line, with its own "\r\n".
+  EXPECT_NE(output.find("hi\n"), std::string::npos) << output;
+  EXPECT_EQ(output.find("hi\r\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("abc\r\n"), std::string::npos) << output;
   EXPECT_NE(output.find("got abc"), std::string::npos) << output;
   EXPECT_EQ(sink.Text(EventType::kInput), "abc\n");
   EXPECT_EQ(end->input_bytes, 4u);
@@ -110,6 +115,50 @@ TEST(PtySessionTest, RelaysAndRecordsOutputAndInput) {
   // What was recorded is what the user saw.
   EXPECT_EQ(user.Screen(), output);
   ExpectTimesNeverDecrease(sink);
+  ExpectNoChildren();
+}
+
+// stdout, stderr and /dev/tty all reach the user and the recording, and the
+// command's terminal (its stdin) has the session's size.
+TEST(PtySessionTest, RecordsStdoutStderrAndTheTerminalWithItsSize) {
+  UserSide user;
+  CaptureSink sink;
+  PtyOptions o = Options(
+      user, sink, {"/bin/sh", "-c", "echo out; echo err >&2; echo tty >/dev/tty; stty size"});
+  o.size = TerminalSize{.columns = 100, .rows = 30};
+  auto end = RunInPty(o);
+  ASSERT_TRUE(end.ok()) << end.error().message();
+  EXPECT_EQ(end->exit_status, 0);
+  const std::string output = sink.Text(EventType::kOutput);
+  EXPECT_NE(output.find("out\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("err\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("tty\r\n"), std::string::npos) << output;  // through the pty
+  EXPECT_NE(output.find("30 100\n"), std::string::npos) << output;
+  EXPECT_EQ(user.Screen(), output);
+  ExpectNoChildren();
+}
+
+// Output larger than any pipe's buffer crosses whole, in order, byte for
+// byte the same on the screen and in the recording.
+TEST(PtySessionTest, LargeOutputArrivesWholeOnTheScreenAndInTheRecording) {
+  UserSide user;
+  CaptureSink sink;
+  std::string screen;
+  std::thread reader([&] {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(user.out_read.get(), buf, sizeof buf)) > 0) screen.append(buf, size_t(n));
+  });
+  auto end = RunInPty(Options(user, sink, {"/bin/sh", "-c", "seq 1 200000"}));
+  user.out_write = UniqueFd();  // the reader's end of file
+  reader.join();
+  ASSERT_TRUE(end.ok()) << end.error().message();
+  EXPECT_EQ(end->exit_status, 0);
+  std::string expected;
+  for (int i = 1; i <= 200000; ++i) expected += std::to_string(i) + "\n";
+  EXPECT_EQ(sink.Text(EventType::kOutput), expected);
+  EXPECT_EQ(screen, expected);
+  EXPECT_EQ(end->output_bytes, expected.size());
   ExpectNoChildren();
 }
 
