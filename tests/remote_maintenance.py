@@ -782,6 +782,20 @@ def clock_story(w):
     p = alice.certify(g, expect=None)
     p.returncode != 0 and b"dormant" in p.stderr or fail(
         "a vendor account unused for 91 days got a certificate: " + p.stderr.decode())
+    ok()
+    # ---- only the hospital's approver re-opens it, with a reason ----
+    p = cordon("admin", "user", "unlock", "--data", D, people["alice"]["email"], expect=None)
+    p.returncode != 0 and b"cordon remote account unlock" in p.stderr or fail(
+        "an admin re-opened a vendor's account: " + p.stderr.decode())
+    remote("amelie", "account", "unlock", people["alice"]["email"], "--reason",
+           "PACS upgrade planned, ticket CHG-5000", json_out=True)["lifted"].startswith(
+        "dormant") or fail("the approver's unlock did not lift dormancy")
+    # (A session would need sshd on the faked clock too: the certificate is
+    # the exchange's yes, which the earlier parts show sshd honours.)
+    alice.certify(g)
+    any("CHG-5000" in json.dumps(e) for e in ledger_events("exchange.account.unlock")) or fail(
+        "the unlock and its reason are not in the ledger")
+    ok()
 
 if __name__ == "__main__":
     def on_signal(signum, frame):

@@ -645,8 +645,9 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
     auto c = std::make_shared<ChangeArgs>();
     const std::string w = what;
     CLI::App* cmd = user->add_subcommand(
-        what, w == "unlock"    ? "Lift a lock (failed logins, 90 days unused, a dormant vendor\n"
-                                 "account, break-glass not countersigned): an admin's act."
+        what, w == "unlock"    ? "Lift a lock (failed logins, 90 days unused, a lock with a\n"
+                                 "reason): an admin's act — except on a vendor's account, which an\n"
+                                 "approver re-opens (cordon remote account unlock)."
               : w == "disable" ? "Disable an account and end its sessions."
               : w == "extend"  ? "Move an account's end date."
               : w == "recipients"

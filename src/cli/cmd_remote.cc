@@ -631,6 +631,36 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
       return Ok();
     }());
   });
+  struct UnlockArgs {
+    std::string email, reason;
+  };
+  auto ua = std::make_shared<UnlockArgs>();
+  CLI::App* account = remote->add_subcommand(
+      "account", "Vendors' accounts (remote maintenance): re-open a locked or dormant one.");
+  account->require_subcommand(1);
+  CLI::App* unlock = account->add_subcommand(
+      "unlock",
+      "Re-open a vendor's account locked or dormant (90 days unused, a break-glass not\n"
+      "countersigned, failed logins): approvers of another organisation than the vendor's,\n"
+      "with a reason the ledger keeps.\n"
+      "  cordon remote account unlock olivier@vendor.example --reason 'PACS upgrade, ticket "
+      "CHG-1234'");
+  unlock->add_option("EMAIL", ua->email, "the vendor's account")->required();
+  unlock->add_option("--reason", ua->reason, "why it comes back (10+ characters, no personal data)")
+      ->required();
+  unlock->callback([ra, ua, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(nlohmann::json r, client::UnlockAccount(c, ua->email, ua->reason));
+      if (ra->json) {
+        std::cout << r.dump(2) << "\n";
+      } else {
+        std::cout << "account " << r.value("account", int64_t{0}) << " re-opened (was "
+                  << r.value("lifted", std::string()) << ")\n";
+      }
+      return Ok();
+    }());
+  });
   struct CampaignArgs {
     std::string organisation, deadline, decision;
     int64_t id = 0, account = 0;

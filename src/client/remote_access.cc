@@ -38,21 +38,37 @@ Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant
   return c;
 }
 
-Status ResumeOrganisation(Connection& connection, const std::string& name) {
-  // The name travels in the path: percent-encode all but unreserved bytes.
-  std::string path = "/api/v1/organisations/";
+namespace {
+
+// A name or an e-mail travels in the path: all but unreserved bytes
+// percent-encoded.
+std::string PathSegment(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char ch : name) {
+  std::string out;
+  for (unsigned char ch : text) {
     if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      path += static_cast<char>(ch);
+      out += static_cast<char>(ch);
     } else {
-      path += '%';
-      path += kHex[ch >> 4];
-      path += kHex[ch & 15];
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
     }
   }
-  CORDON_TRY(connection.Call("POST", path + "/resume", {200}, "{}"));
+  return out;
+}
+
+}  // namespace
+
+Status ResumeOrganisation(Connection& connection, const std::string& name) {
+  CORDON_TRY(connection.Call("POST", "/api/v1/organisations/" + PathSegment(name) + "/resume",
+                             {200}, "{}"));
   return Ok();
+}
+
+Result<json> UnlockAccount(Connection& connection, const std::string& email,
+                           const std::string& reason) {
+  return connection.Call("POST", "/api/v1/accounts/" + PathSegment(email) + "/unlock", {200},
+                         json{{"reason", reason}}.dump());
 }
 
 Result<json> OpenCampaign(Connection& connection, const std::string& organisation,

@@ -40,6 +40,11 @@ Result<SshCertificate> IssueSshCertificate(Connection& connection, int64_t grant
 // resume (`cordon admin organisation resume` first).
 Status ResumeOrganisation(Connection& connection, const std::string& name);
 
+// An approver of another organisation re-opens a vendor's locked or dormant
+// account, saying why; the answer says what was lifted ("lifted").
+Result<nlohmann::json> UnlockAccount(Connection& connection, const std::string& email,
+                                     const std::string& reason);
+
 // Access review campaigns of one organisation's accounts (approvers of
 // another organisation decide; no decision by the deadline is removal).
 Result<nlohmann::json> OpenCampaign(Connection& connection, const std::string& organisation,

@@ -388,6 +388,18 @@ bool AddressAllowed(std::string_view list, std::string_view ip) {
   return false;
 }
 
+namespace {
+
+// Who lifts a lock: an approver for a vendor's account (UnlockVendor), an
+// admin for every other.
+std::string UnlockHint(const Account& a) {
+  return IsVendorAccount(a)
+             ? "ask an approver of the hospital to re-open it (cordon remote account unlock)"
+             : "ask an admin to unlock it (cordon admin user unlock)";
+}
+
+}  // namespace
+
 Status Accounts::MayUse(const Account& a, int64_t now, Use use, LoginOutcome* outcome,
                         std::string_view ip) const {
   auto refuse = [&](LoginOutcome why, std::string message, std::string hint) {
@@ -405,16 +417,15 @@ Status Accounts::MayUse(const Account& a, int64_t now, Use use, LoginOutcome* ou
   }
   if (!a.locked_reason.empty()) {
     return refuse(LoginOutcome::kLockedForReason, "this account is locked: " + a.locked_reason,
-                  "ask an admin to unlock it (cordon admin user unlock)");
+                  UnlockHint(a));
   }
   if (use == Use::kNewLogin && a.hard_locked) {
     return refuse(LoginOutcome::kLocked,
-                  "this account is locked after too many failed logins in a row",
-                  "ask an admin to unlock it (cordon admin user unlock)");
+                  "this account is locked after too many failed logins in a row", UnlockHint(a));
   }
   if (now - a.last_activity_at >= policy_.idle_account_seconds) {
     return refuse(LoginOutcome::kIdleLocked, "this account was locked after 90 days without use",
-                  "ask an admin to unlock it");
+                  UnlockHint(a));
   }
   if (!ip.empty() && !AddressAllowed(a.allowed_ips, ip)) {
     return refuse(LoginOutcome::kIpNotAllowed, "this account may not be used from this address",
@@ -442,18 +453,15 @@ Status Accounts::MayUseRemotely(const Account& a, int64_t now) const {
                   "an admin can re-enable it");
   }
   if (now >= a.expires_at) return refuse("the account has expired", "an admin can extend it");
-  if (!a.locked_reason.empty()) {
-    return refuse("the account is locked: " + a.locked_reason,
-                  "ask an admin to unlock it (cordon admin user unlock)");
-  }
+  const std::string who = UnlockHint(a);
+  if (!a.locked_reason.empty()) return refuse("the account is locked: " + a.locked_reason, who);
   if (a.hard_locked) {
-    return refuse("the account is locked after too many failed logins in a row",
-                  "ask an admin to unlock it (cordon admin user unlock)");
+    return refuse("the account is locked after too many failed logins in a row", who);
   }
   if (Dormant(a, now, policy_.idle_account_seconds)) {
     return refuse("the account is dormant: unused for " +
                       std::to_string(policy_.idle_account_seconds / 86400) + " days",
-                  "ask an admin to re-open it (cordon admin user unlock)");
+                  who);
   }
   return Ok();
 }
@@ -765,15 +773,63 @@ Result<std::vector<Account>> Accounts::List() {
   }
 }
 
-Status Accounts::Unlock(std::string_view email, int64_t now) {
-  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+Status Accounts::Reopen(int64_t account_id, int64_t now) {
   CORDON_ASSIGN_OR_RETURN(Statement u,
                           db_.Prepare("UPDATE users SET failed_logins = 0, locked_until = 0, "
                                       "hard_locked = 0, locked_reason = '', last_activity_at = ?1, "
                                       "unlocked_at = ?1 WHERE id = ?2"));
-  CORDON_TRY(u.Bind(1, now).Bind(2, a.id).Run());
+  CORDON_TRY(u.Bind(1, now).Bind(2, account_id).Run());
   CORDON_ASSIGN_OR_RETURN(Statement d, db_.Prepare("DELETE FROM login_delays WHERE user_id = ?"));
-  return d.Bind(1, a.id).Run();
+  return d.Bind(1, account_id).Run();
+}
+
+Status Accounts::Unlock(std::string_view email, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Account a, Find(email));
+  if (IsVendorAccount(a)) {
+    return Error(ErrorCode::kRefused,
+                 "account " + std::to_string(a.id) + " is a vendor's (" + a.organisation +
+                     "): an approver of another organisation re-opens it, not an admin",
+                 "an approver runs: cordon remote account unlock " + a.email + " --reason …");
+  }
+  return Reopen(a.id, now);
+}
+
+std::string Accounts::LockOf(const Account& a, int64_t now) const {
+  if (!a.locked_reason.empty()) return "locked: " + a.locked_reason;
+  if (a.hard_locked) return "locked after too many failed logins in a row";
+  const std::string days = std::to_string(policy_.idle_account_seconds / 86400);
+  if (now - a.last_activity_at >= policy_.idle_account_seconds) {
+    return "locked after " + days + " days without a login";
+  }
+  if (Dormant(a, now, policy_.idle_account_seconds)) return "dormant: unused for " + days + " days";
+  return {};
+}
+
+Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& approver, int64_t now,
+                                           const std::function<Status()>& record) {
+  CORDON_ASSIGN_OR_RETURN(Account a, Get(account_id));
+  if (!IsVendorAccount(a)) {
+    return Error(ErrorCode::kRefused,
+                 "account " + std::to_string(a.id) + " is not a vendor's account",
+                 "an admin unlocks it (cordon admin user unlock)");
+  }
+  if (approver.role != Role::kApprover || approver.id == a.id ||
+      approver.organisation == a.organisation) {
+    return Error(ErrorCode::kRefused,
+                 "a vendor's account is re-opened by an approver of another organisation than " +
+                     a.organisation,
+                 "an approver of the hospital decides, never the vendor's own");
+  }
+  std::string lifted = LockOf(a, now);
+  if (lifted.empty()) {
+    return Error(ErrorCode::kAlreadyExists,
+                 "account " + std::to_string(a.id) + " is not locked: nothing to re-open");
+  }
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_TRY(Reopen(a.id, now));
+  if (record) CORDON_TRY(record());
+  CORDON_TRY(tx.Commit());
+  return lifted;
 }
 
 Status Accounts::Extend(std::string_view email, int64_t expires_at) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,17 +92,17 @@ struct Account {
   bool on_call = false;  // may break the glass on a target
   int64_t created_at = 0;
   std::optional<int64_t> last_used_at;  // last certificate issued or session started
-  int64_t unlocked_at = 0;              // last admin unlock (dormancy restarts there)
+  int64_t unlocked_at = 0;              // last unlock (dormancy restarts there)
   // Set when the exchange locked the account for a reason only an admin
   // lifts (a break-glass grant not countersigned within 24 h); "" = not.
   std::string locked_reason;
 };
 
 // An operator of another organisation: the accounts the dormancy lock
-// (90 days without *use*) applies to.
+// (90 days without *use*) applies to, and that only an approver re-opens.
 bool IsVendorAccount(const Account& a);
 // Whether a vendor account went unused for `idle_seconds` (counted from its
-// last use, its creation or its last admin unlock, whichever is later).
+// last use, its creation or its last unlock, whichever is later).
 bool Dormant(const Account& a, int64_t now, int64_t idle_seconds);
 
 // "10.1.0.0/16,2001:db8::/32" normalized (each block checked, host bits
@@ -200,8 +201,22 @@ class Accounts {
   Result<Account> Get(int64_t id);
   Result<std::vector<Account>> List();
   // Also lifts the idle lock, the dormancy lock and a locked_reason: re-opening
-  // an account is an admin's act (cordon admin user unlock).
+  // an account is an admin's act (cordon admin user unlock) — except a
+  // vendor's account (IsVendorAccount), which only an approver re-opens
+  // (UnlockVendor): kRefused saying so.
   Status Unlock(std::string_view email, int64_t now);
+  // What keeps the account from being used now, in words ("" = nothing):
+  // a locked_reason, the failed-login lock, the idle lock, dormancy.
+  std::string LockOf(const Account& a, int64_t now) const;
+  // Re-opens a locked or dormant vendor account: the CISO's rule that a
+  // vendor's access comes back only when the hospital says so. Only an
+  // approver of another organisation than the account's (never the vendor's
+  // own approvers); `record` runs inside the transaction (the ledger first,
+  // or nothing changes). Returns what was lifted (LockOf before). kRefused
+  // (not a vendor account, the approver's own organisation), kNotFound (no
+  // such account), kAlreadyExists (it is not locked: nothing to lift).
+  Result<std::string> UnlockVendor(int64_t account_id, const Account& approver, int64_t now,
+                                   const std::function<Status()>& record);
   // The organisation and the on-call flag (cordon admin user add
   // --organisation, --on-call).
   Status SetOrganisation(std::string_view email, std::string_view organisation, bool on_call);
@@ -227,6 +242,8 @@ class Accounts {
   Status SetAllowList(std::string_view email, const std::vector<std::string>& blocks);
 
  private:
+  // Lifts every lock (failed logins, idle, dormancy, locked_reason).
+  Status Reopen(int64_t account_id, int64_t now);
   Accounts(Db db, AccountPolicy policy, crypto::ChaCha20Poly1305 sealer)
       : db_(std::move(db)), policy_(policy), sealer_(std::move(sealer)) {}
   // Whether the account may be used now: its status, end date, idle lock,

@@ -35,23 +35,7 @@ Error Refused(std::string m, std::string hint = {}) {
 }
 
 Status CheckReason(std::string_view reason, int64_t duration, int64_t max) {
-  if (reason.size() < 10) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "say why you need access (a reason of 10 characters or more)",
-                 "the approver and the periodic access review read it");
-  }
-  // Read by people on terminals and pages: no control characters (an
-  // escape sequence in a reason could rewrite an approver's screen).
-  if (reason.size() > 1000) {
-    return Error(ErrorCode::kInvalidArgument, "a reason is at most 1000 characters");
-  }
-  for (char ch : reason) {
-    const auto b = static_cast<unsigned char>(ch);
-    if (b < 0x20 || b == 0x7F) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "a reason is one line of text: no control characters or line breaks");
-    }
-  }
+  CORDON_TRY(CheckReasonText(reason));
   if (duration <= 0 || duration > max) {
     return Refused("a grant lasts at most " + std::to_string(max / 3600) + " hours");
   }
@@ -65,6 +49,26 @@ Status CheckRequest(std::string_view package, std::string_view reason, int64_t d
 }
 
 }  // namespace
+
+Status CheckReasonText(std::string_view reason) {
+  if (reason.size() < 10) {
+    return Error(ErrorCode::kInvalidArgument, "say why (a reason of 10 characters or more)",
+                 "the approver and the periodic access review read it");
+  }
+  if (reason.size() > 1000) {
+    return Error(ErrorCode::kInvalidArgument, "a reason is at most 1000 characters");
+  }
+  // Read by people on terminals and pages: no control characters (an
+  // escape sequence in a reason could rewrite an approver's screen).
+  for (char ch : reason) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x20 || b == 0x7F) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "a reason is one line of text: no control characters or line breaks");
+    }
+  }
+  return Ok();
+}
 
 Status CheckTicket(std::string_view ticket) {
   bool ok = !ticket.empty() && ticket.size() <= 64;

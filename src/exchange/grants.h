@@ -29,6 +29,10 @@ struct GrantPolicy {
   int64_t countersign_seconds = 24 * 3600;
 };
 
+// A reason people read (a grant's, an unlock's): 10 to 1000 characters, one
+// line, no control characters. kInvalidArgument saying which rule.
+Status CheckReasonText(std::string_view reason);
+
 // A ticket or order reference on a target grant: 1 to 64 printable ASCII
 // characters, no space, quote or backslash (it ends the SSH certificate's
 // key id, "order=<ticket>", which sshd logs in quotes).

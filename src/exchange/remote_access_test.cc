@@ -75,6 +75,11 @@ class RemoteTest : public ::testing::Test {
     return *accounts_->Find(email);
   }
   Account Reload(const Account& a) { return *accounts_->Get(a.id); }
+  // The hospital's approver re-opens a vendor's account.
+  void ReopenByTheHospital(const Account& a, int64_t at) {
+    auto lifted = accounts_->UnlockVendor(a.id, chu1_, at, nullptr);
+    ASSERT_TRUE(lifted.ok()) << lifted.error().message();
+  }
 
   // An approved, open grant on pacs01 for the vendor.
   int64_t OpenGrant(std::optional<std::string> ticket = std::nullopt) {
@@ -222,7 +227,7 @@ TEST_F(RemoteTest, BreakGlassOnATargetIsForOnCallAndMustBeCountersigned) {
   EXPECT_TRUE(grants_->Uncountersigned(now_ + 2 * kDay)->empty()) << "an admin's unlock holds";
 }
 
-TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnAdminUnlocks) {
+TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnApproverReopensIt) {
   ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass grant 1 was not countersigned").ok());
   ASSERT_TRUE(accounts_->LockFor(vendor_.id, "another reason").ok());
   Account a = Reload(vendor_);
@@ -230,8 +235,51 @@ TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnAdminUnlocks) {
   Status may = accounts_->MayUseRemotely(a, now_);
   ASSERT_FALSE(may.ok());
   EXPECT_NE(may.error().message().find("locked"), std::string::npos);
-  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_).ok());
+  EXPECT_NE(may.error().hint().find("approver"), std::string::npos) << may.error().hint();
+  ReopenByTheHospital(vendor_, now_);
   EXPECT_TRUE(accounts_->MayUseRemotely(Reload(vendor_), now_).ok());
+}
+
+// The CISO's rule: a vendor's access comes back when the hospital says so —
+// not the exchange's admin, not the vendor's own approver, not the account.
+TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
+  ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass grant 1 was not countersigned").ok());
+  Status admin = accounts_->Unlock(vendor_.email, now_);
+  ASSERT_FALSE(admin.ok());
+  EXPECT_EQ(admin.error().code(), ErrorCode::kRefused);
+  EXPECT_NE(admin.error().hint().find("cordon remote account unlock"), std::string::npos);
+  EXPECT_FALSE(Reload(vendor_).locked_reason.empty()) << "the admin's attempt changed nothing";
+  int recorded = 0;
+  auto count = [&]() -> Status {
+    ++recorded;
+    return Ok();
+  };
+  EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, vendor_approver_, now_, count).error().code(),
+            ErrorCode::kRefused)
+      << "the vendor's own approver";
+  EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, vendor2_, now_, count).error().code(),
+            ErrorCode::kRefused)
+      << "an operator";
+  EXPECT_EQ(accounts_->UnlockVendor(chu1_.id, chu2_, now_, count).error().code(),
+            ErrorCode::kRefused)
+      << "not a vendor's account: an admin's act";
+  EXPECT_EQ(recorded, 0);
+  EXPECT_FALSE(Reload(vendor_).locked_reason.empty());
+  // Nothing is lifted when the record fails (the ledger first).
+  auto unrecorded = accounts_->UnlockVendor(
+      vendor_.id, chu1_, now_, [] { return Status(Error(ErrorCode::kIo, "ledger down")); });
+  ASSERT_FALSE(unrecorded.ok());
+  EXPECT_FALSE(Reload(vendor_).locked_reason.empty());
+  auto lifted = accounts_->UnlockVendor(vendor_.id, chu1_, now_, count);
+  ASSERT_TRUE(lifted.ok()) << lifted.error().message();
+  EXPECT_EQ(*lifted, "locked: break-glass grant 1 was not countersigned");
+  EXPECT_EQ(recorded, 1);
+  EXPECT_TRUE(accounts_->MayUseRemotely(Reload(vendor_), now_).ok());
+  EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, chu1_, now_, count).error().code(),
+            ErrorCode::kAlreadyExists)
+      << "nothing left to lift";
+  // The exchange's own accounts stay an admin's to unlock.
+  EXPECT_TRUE(accounts_->Unlock(chu1_.email, now_).ok());
 }
 
 TEST_F(RemoteTest, VendorAccountsUnusedFor90DaysAreDormant) {
@@ -243,9 +291,11 @@ TEST_F(RemoteTest, VendorAccountsUnusedFor90DaysAreDormant) {
   ASSERT_TRUE(accounts_->MarkUsed(vendor_.id, now_ + 50 * kDay).ok());
   EXPECT_FALSE(Dormant(Reload(vendor_), now_ + idle, idle)) << "a use restarts the count";
   EXPECT_TRUE(Dormant(Reload(vendor_), now_ + 50 * kDay + idle, idle));
-  // An admin's unlock re-opens it.
-  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_ + 200 * kDay).ok());
+  // The hospital's approver re-opens it; the count restarts there.
+  EXPECT_FALSE(accounts_->LockOf(Reload(vendor_), now_ + 200 * kDay).empty());
+  ReopenByTheHospital(vendor_, now_ + 200 * kDay);
   EXPECT_FALSE(Dormant(Reload(vendor_), now_ + 201 * kDay, idle));
+  EXPECT_TRUE(Dormant(Reload(vendor_), now_ + 200 * kDay + idle, idle));
 }
 
 // ---- suspension ----
@@ -375,7 +425,7 @@ TEST_F(RemoteTest, NoCertificateForADisabledLockedOrDormantAccount) {
   const int64_t id = OpenGrant();
   ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass not countersigned").ok());
   EXPECT_EQ(Issue(id, Reload(vendor_)).error().code(), ErrorCode::kRefused);
-  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_).ok());
+  ReopenByTheHospital(vendor_, now_);
   ASSERT_TRUE(Issue(id, Reload(vendor_)).ok());
   ASSERT_TRUE(accounts_->Disable(vendor_.email).ok());
   EXPECT_EQ(Issue(id, Reload(vendor_)).error().code(), ErrorCode::kRefused);
@@ -429,7 +479,7 @@ TEST_F(RemoteTest, TheBastionLetsInOnlyWhatTheExchangeIssuedAndStillAllows) {
   // The account disabled, then the organisation suspended, then the grant revoked.
   ASSERT_TRUE(accounts_->LockFor(vendor_.id, "for the test").ok());
   refused(c->key_id, c->serial, fp, "locked");
-  ASSERT_TRUE(accounts_->Unlock(vendor_.email, now_).ok());
+  ReopenByTheHospital(vendor_, now_);
   ASSERT_TRUE(Organisations(*db_).Suspend("Other Ltd", "", now_).ok());
   EXPECT_TRUE(remote_->Check(c->key_id, c->serial, fp, now_).ok()) << "another vendor's";
   ASSERT_TRUE(grants_->Revoke(chu2_, id, now_).ok());

@@ -282,6 +282,8 @@ Response Api::Route(Call& call) {
       return ListTargets(call);
     case Endpoint::kResumeOrganisation:
       return ResumeOrganisation(call, p[0]);
+    case Endpoint::kUnlockAccount:
+      return UnlockAccount(call, p[0]);
     case Endpoint::kOpenCampaign:
       return OpenCampaign(call);
     case Endpoint::kCampaign:

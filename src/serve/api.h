@@ -126,6 +126,7 @@ class Api final : public Handler {
   Response RequestTargetGrant(Call& call, bool break_glass);
   Response ListTargets(Call& call);
   Response ResumeOrganisation(Call& call, const std::string& name);
+  Response UnlockAccount(Call& call, const std::string& email);
   Response OpenCampaign(Call& call);
   Response GetCampaign(Call& call, int64_t id);
   Response DecideInCampaign(Call& call, int64_t id);

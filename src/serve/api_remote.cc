@@ -6,7 +6,9 @@
 #include "core/utc_time.h"
 #include "exchange/campaigns.h"
 #include "exchange/certificate.h"
+#include "exchange/grants.h"
 #include "exchange/ssh_ca.h"
+#include "ledger/entry.h"
 #include "serve/api_internal.h"
 
 namespace cordon::serve {
@@ -154,6 +156,47 @@ Response Api::ResumeOrganisation(Call& call, const std::string& encoded) {
     return Fail(st.error());
   }
   return Json(200, {{"organisation", name}, {"suspended", false}});
+}
+
+// A vendor's locked or dormant account comes back only when an approver of
+// the hospital says so, with a reason: the ledger holds who, which account,
+// what was lifted and why.
+Response Api::UnlockAccount(Call& call, const std::string& encoded) {
+  const auto email = DecodeSegment(encoded);
+  if (!email || email->empty()) return Fail(400, "the account's e-mail, percent-encoded");
+  auto reason = Str(call.body, "reason");
+  if (!reason) return Fail(400, "send {\"reason\": \"why the account comes back\"}");
+  if (Status r = exchange::CheckReasonText(*reason); !r.ok()) return Fail(r.error());
+  if (ledger::LooksLikePersonalData(*reason)) {
+    return Fail(400, "the reason holds a personal identifier",
+                "the ledger records it: name the case by a ticket, not by a person's data");
+  }
+  auto account = call.s.accounts.Find(*email);
+  if (!account.ok()) {
+    // The same answer whether or not the e-mail has an account: approvers
+    // see vendor accounts in the review, not by probing addresses.
+    RecordRefusal(call, "account.unlock", "refused", {{"error", "no such account"}});
+    return Fail(404, "no such account", "the access review lists the vendors' accounts");
+  }
+  json ev = {{"account", account->id},
+             {"organisation", account->organisation},
+             {"lifted", call.s.accounts.LockOf(*account, call.now)},
+             {"reason", *reason}};
+  auto lifted = call.s.accounts.UnlockVendor(account->id, *call.who, call.now, [&]() -> Status {
+    auto seq = Record(call, "account.unlock", "ok", ev);
+    if (!seq.ok()) return seq.error();
+    return Ok();
+  });
+  if (!lifted.ok()) {
+    if (IsUnrecorded(lifted.error())) return Unrecorded();
+    ev["error"] = lifted.error().message();
+    RecordRefusal(call, "account.unlock", "refused", ev);
+    return Fail(lifted.error());
+  }
+  return Json(200, {{"account", account->id},
+                    {"organisation", account->organisation},
+                    {"lifted", *lifted},
+                    {"usable", true}});
 }
 
 // ---- review campaigns ----

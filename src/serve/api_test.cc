@@ -387,6 +387,39 @@ TEST(ApiRemoteTest, FromRequestToCertificateToSessionAndItsEnd) {
   EXPECT_EQ(ledger.find("AAAAC3NzaC1lZDI1NTE5"), std::string::npos) << "never a key in the ledger";
 }
 
+TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  {
+    auto accounts = exchange::Accounts::Open(e.x.d);
+    ASSERT_TRUE(
+        accounts->LockFor(e.ids["victor"], "break-glass grant 7 was not countersigned").ok());
+  }
+  const nlohmann::json why = {{"reason", "PACS upgrade tonight, ticket CHG-1234"}};
+  const std::string path = "/accounts/victor%40example.org/unlock";
+  EXPECT_EQ(e.Call("POST", path, e.vendor, why).status, 401) << "the lock ended its sessions";
+  Response own = e.Call("POST", path, e.vendor_boss, why);
+  EXPECT_EQ(own.status, 403) << "the vendor's own approver: " << own.body;
+  EXPECT_EQ(e.Call("POST", path, e.approver, {{"reason", "short"}}).status, 400);
+  EXPECT_EQ(
+      e.Call("POST", path, e.approver, {{"reason", "asked by jean.dupont@example.org"}}).status,
+      400)
+      << "the ledger keeps the reason: no personal data in it";
+  EXPECT_EQ(e.Call("POST", "/accounts/nobody%40example.org/unlock", e.approver, why).status, 404);
+  EXPECT_EQ(e.Call("POST", "/accounts/anne%40example.org/unlock", e.approver, why).status, 403)
+      << "not a vendor's account";
+  Response ok = e.Call("POST", path, e.approver, why);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(RemoteExchange::J(ok)["lifted"], "locked: break-glass grant 7 was not countersigned");
+  EXPECT_EQ(e.Call("POST", path, e.approver, why).status, 409) << "nothing left to lift";
+  auto a = exchange::Accounts::Open(e.x.d)->Get(e.ids["victor"]);
+  EXPECT_TRUE(a->locked_reason.empty());
+  const std::string ledger = e.Ledger();
+  EXPECT_NE(ledger.find("exchange.account.unlock"), std::string::npos);
+  EXPECT_NE(ledger.find("CHG-1234"), std::string::npos) << "the reason is evidence";
+  EXPECT_EQ(ledger.find("jean.dupont"), std::string::npos);
+}
+
 TEST(ApiRemoteTest, AnUncountersignedBreakGlassLocksTheAccountAtTheSweep) {
   RemoteExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());
@@ -406,8 +439,12 @@ TEST(ApiRemoteTest, AnUncountersignedBreakGlassLocksTheAccountAtTheSweep) {
   EXPECT_FALSE(a->locked_reason.empty());
   e.x.api->SweepRetention();
   EXPECT_EQ(e.Alerts(), alerts) << "alerted once";
-  // An admin's unlock holds: the sweep locks once per grant.
-  ASSERT_TRUE(exchange::Accounts::Open(e.x.d)->Unlock("victor@example.org", e.now).ok());
+  // The hospital's approver re-opens it (a day later their web session is
+  // over: the exchange's call), and that holds: the sweep locks once per grant.
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  EXPECT_FALSE(accounts->Unlock("victor@example.org", e.now).ok()) << "not an admin's act";
+  ASSERT_TRUE(
+      accounts->UnlockVendor(e.ids["victor"], *accounts->Get(e.ids["anne"]), e.now, nullptr).ok());
   e.x.api->SweepRetention();
   EXPECT_TRUE(exchange::Accounts::Open(e.x.d)->Get(e.ids["victor"])->locked_reason.empty());
   EXPECT_NE(e.Ledger().find("exchange.account.locked"), std::string::npos);

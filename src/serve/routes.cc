@@ -57,6 +57,7 @@ const std::vector<RouteSpec>& Routes() {
        {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kCampaignDecision, "POST", "/reviews/campaigns/{id}/decisions", {Role::kApprover}},
       {Endpoint::kResumeOrganisation, "POST", "/organisations/{name}/resume", {Role::kApprover}},
+      {Endpoint::kUnlockAccount, "POST", "/accounts/{email}/unlock", {Role::kApprover}},
       {Endpoint::kBastionLogin, "POST", "/bastion/login", {}, true},
       {Endpoint::kBastionStartSession, "POST", "/bastion/sessions", {}, true},
       {Endpoint::kBastionSessionState, "GET", "/bastion/sessions/{id}", {}, true},

@@ -42,6 +42,7 @@ enum class Endpoint {
   // Vendor remote maintenance (issue 16).
   kTargets,
   kResumeOrganisation,
+  kUnlockAccount,
   kSshCertificate,
   kOpenCampaign,
   kCampaign,
