@@ -70,11 +70,11 @@ Scan ScanSequence(ByteView data, size_t* length) {
   return Scan::kValid;
 }
 
-// Decodes `data` to valid UTF-8; with `keep_tail`, a trailing incomplete
-// sequence is left undecoded and its length returned in *tail.
-std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
-  std::string out;
-  out.reserve(data.size());
+// Decodes `data` to valid UTF-8, appended to `out`; with `keep_tail`, a
+// trailing incomplete sequence is left undecoded and its length returned in
+// *tail.
+void SanitizeInto(ByteView data, bool keep_tail, size_t* tail, std::string& out) {
+  out.reserve(out.size() + data.size());
   size_t i = 0;
   *tail = 0;
   while (i < data.size()) {
@@ -98,7 +98,7 @@ std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
       case Scan::kIncomplete:
         if (keep_tail) {
           *tail = data.size() - i;
-          return out;
+          return;
         }
         [[fallthrough]];
       case Scan::kInvalid:
@@ -107,6 +107,11 @@ std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
         break;
     }
   }
+}
+
+std::string Sanitize(ByteView data, bool keep_tail, size_t* tail) {
+  std::string out;
+  SanitizeInto(data, keep_tail, tail, out);
   return out;
 }
 
@@ -133,20 +138,25 @@ bool ValidResize(std::string_view s) {
 }  // namespace
 
 std::string Utf8Carry::Feed(ByteView data) {
+  std::string out;
+  FeedInto(data, out);
+  return out;
+}
+
+void Utf8Carry::FeedInto(ByteView data, std::string& out) {
   size_t tail = 0;
   if (carry_len_ == 0) {  // the usual case: no copy of the data to join it
-    std::string out = Sanitize(data, /*keep_tail=*/true, &tail);
+    SanitizeInto(data, /*keep_tail=*/true, &tail, out);
     carry_len_ = tail;
     std::copy(data.end() - static_cast<std::ptrdiff_t>(tail), data.end(), carry_);
-    return out;
+    return;
   }
   Bytes joined(carry_, carry_ + carry_len_);
   joined.insert(joined.end(), data.begin(), data.end());
-  std::string out = Sanitize(joined, /*keep_tail=*/true, &tail);
+  SanitizeInto(joined, /*keep_tail=*/true, &tail, out);
   // An incomplete sequence is at most 3 bytes (a 4-byte lead and two more).
   carry_len_ = tail;
   std::copy(joined.end() - static_cast<std::ptrdiff_t>(tail), joined.end(), carry_);
-  return out;
 }
 
 std::string Utf8Carry::Flush() {
@@ -231,37 +241,39 @@ Status AsciicastWriter::WriteLine(std::chrono::microseconds time, EventType type
   // Times never go backwards in a recording, whatever the caller's clock did.
   time = std::max(time, last_time_);
   last_time_ = time;
-  std::string line;
-  line.reserve(text.size() + text.size() / 8 + 32);  // room for line ends' escapes
-  line += '[';
-  line += FormatEventTime(time);
-  line += ", \"";
-  line.push_back(static_cast<char>(type));
-  line += "\", ";
-  AppendJsonString(line, text);
-  line += "]\n";
-  return out_.Write(AsBytes(line));
+  // line_ keeps its capacity from one event to the next: a session that
+  // streams megabytes allocates nothing per event.
+  line_.clear();
+  line_.reserve(text.size() + text.size() / 8 + 32);  // room for line ends' escapes
+  line_ += '[';
+  line_ += FormatEventTime(time);
+  line_ += ", \"";
+  line_.push_back(static_cast<char>(type));
+  line_ += "\", ";
+  AppendJsonString(line_, text);
+  line_ += "]\n";
+  return out_.Write(AsBytes(line_));
 }
 
 Status AsciicastWriter::Event(std::chrono::microseconds time, EventType type, ByteView data) {
   if (closed_) return Error(ErrorCode::kInternal, "asciicast: event after Close()");
-  std::string text;
+  text_.clear();
   switch (type) {
     case EventType::kOutput:
-      text = output_carry_.Feed(data);
+      output_carry_.FeedInto(data, text_);
       break;
     case EventType::kInput:
-      text = input_carry_.Feed(data);
+      input_carry_.FeedInto(data, text_);
       break;
     case EventType::kResize:
     case EventType::kMarker: {
       size_t unused = 0;
-      text = Sanitize(data, false, &unused);
+      SanitizeInto(data, false, &unused, text_);
       break;
     }
   }
-  if (text.empty() && type != EventType::kMarker) return Ok();
-  return WriteLine(time, type, text);
+  if (text_.empty() && type != EventType::kMarker) return Ok();
+  return WriteLine(time, type, text_);
 }
 
 Status AsciicastWriter::Close() {

@@ -51,6 +51,8 @@ class Utf8Carry {
   // Returns the valid UTF-8 text of the carried bytes plus `data`, keeping a
   // trailing incomplete sequence (at most 3 bytes) for later.
   std::string Feed(ByteView data);
+  // The same, appended to `out` (no allocation when it has room).
+  void FeedInto(ByteView data, std::string& out);
   // Returns the carried bytes, each as U+FFFD (the stream ended inside a
   // sequence), and empties the carry.
   std::string Flush();
@@ -96,6 +98,8 @@ class AsciicastWriter final : public EventSink {
   ByteSink& out_;
   Utf8Carry output_carry_;
   Utf8Carry input_carry_;
+  std::string text_;  // reused by each event (see WriteLine)
+  std::string line_;
   std::chrono::microseconds last_time_{0};
   bool closed_ = false;
 };

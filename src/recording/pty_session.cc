@@ -26,6 +26,13 @@ using Steady = std::chrono::steady_clock;
 
 constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 constexpr size_t kReadSize = 64 * 1024;
+// A read at least this big means the command is streaming (a log, a dump),
+// not echoing keystrokes: the relay then lets the pipe fill for kCoalesce
+// before reading it again, so that a screenful crosses in one read, one
+// event and one write instead of a dozen of ~4 KiB (what the target's pty
+// hands its sshd). Output that small — an echo, a prompt — is never delayed.
+constexpr size_t kStreaming = 2048;
+constexpr auto kCoalesce = std::chrono::milliseconds(1);
 
 // The write end of the self-pipe: signal handlers only write a byte there,
 // the loop does the work.
@@ -243,8 +250,10 @@ class Relay {
   bool user_open_ = true;
   bool master_open_ = true;
   bool output_open_ = true;
+  Steady::time_point output_rests_until_{};  // see kCoalesce
   std::string to_child_;
-  std::string to_user_;
+  std::string to_user_;  // what the screen has not taken yet, from to_user_sent_
+  size_t to_user_sent_ = 0;
   SessionEnd end_;
 };
 
@@ -352,19 +361,27 @@ void Relay::WriteMaster() {
 }
 
 void Relay::WriteUser() {
-  const ssize_t n = ::write(o_.out_fd, to_user_.data(), to_user_.size());
+  const ssize_t n =
+      ::write(o_.out_fd, to_user_.data() + to_user_sent_, to_user_.size() - to_user_sent_);
   if (n > 0) {
-    to_user_.erase(0, static_cast<size_t>(n));
+    // An offset, not an erase: a pty takes some 10 KiB per write, and moving
+    // the rest of a 64 KiB read down after each would copy it many times.
+    to_user_sent_ += static_cast<size_t>(n);
+    if (to_user_sent_ == to_user_.size()) {
+      to_user_.clear();
+      to_user_sent_ = 0;
+    }
   } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
     to_user_.clear();
+    to_user_sent_ = 0;
     user_open_ = false;
     End("client_gone", std::strerror(errno));
   }
 }
 
 void Relay::Deliver(std::string_view bytes) {
-  // Straight to the screen when nothing waits before it (it nearly always
-  // takes the whole chunk at once); only what it does not take is queued.
+  // Straight to the screen when nothing waits before it; only what it does
+  // not take at once is queued.
   if (to_user_.empty() && user_open_) {
     const ssize_t n = ::write(o_.out_fd, bytes.data(), bytes.size());
     if (n > 0) {
@@ -394,7 +411,11 @@ void Relay::FlushToUser(milliseconds budget) {
 
 void Relay::ReadReady(const struct pollfd& output, const struct pollfd& tty) {
   constexpr short kReadable = POLLIN | POLLHUP | POLLERR;
-  if (output_open_ && (output.revents & kReadable)) output_open_ = ReadOutput(output_);
+  if (output_open_ && (output.revents & kReadable)) {
+    const uint64_t before = end_.output_bytes;
+    output_open_ = ReadOutput(output_);
+    if (end_.output_bytes - before >= kStreaming) output_rests_until_ = Steady::now() + kCoalesce;
+  }
   if (master_open_ && (tty.revents & kReadable)) master_open_ = ReadOutput(master_);
 }
 
@@ -460,12 +481,13 @@ SessionEnd Relay::Run() {
     p[kChild] = {child_.pidfd(), POLLIN, 0};
     // Back-pressure: read a side only when what it gave before is delivered.
     p[kUser] = {to_child_.empty() && user_open_ ? o_.in_fd : -1, POLLIN, 0};
-    p[kOutput] = {to_user_.empty() && output_open_ ? output_ : -1, POLLIN, 0};
+    const bool resting = Steady::now() < output_rests_until_;
+    p[kOutput] = {to_user_.empty() && output_open_ && !resting ? output_ : -1, POLLIN, 0};
     p[kMaster] = {
         master_open_ ? master_ : -1,
         static_cast<short>((to_user_.empty() ? POLLIN : 0) | (to_child_.empty() ? 0 : POLLOUT)), 0};
     p[kScreen] = {!to_user_.empty() && user_open_ ? o_.out_fd : -1, POLLOUT, 0};
-    const int r = ::poll(p, kCount, PollTimeout(now));
+    const int r = ::poll(p, kCount, resting ? std::min(PollTimeout(now), 1) : PollTimeout(now));
     if (r < 0 && errno != EINTR) {
       End("client_gone", std::string("poll: ") + std::strerror(errno));
       break;
