@@ -54,6 +54,7 @@ pipeline::ProgressFn TerminalProgress() {
 void PrintPlanTable(const pipeline::PlanTable& pt) {
   const auto& t = *pt.table;
   std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect << ")\n";
+  if (!t.statement.empty()) std::cout << "  query    " << t.statement << "\n";
   std::cout << "  rows     " << Thousands(pt.stats.rows_read) << " read, "
             << Thousands(pt.stats.rows_selected) << " selected, "
             << Thousands(pt.stats.rows_excluded_where) << " excluded by where";
@@ -122,14 +123,14 @@ struct PlanArgs {
 Status RunPlan(const PlanArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   CORDON_ASSIGN_OR_RETURN(order::Order ord, LoadOrderFile(a.order));
-  CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   std::optional<pseudo::PseudonymKey> key;
   if (!a.pseudonym_key.empty()) {
     CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey k, LoadPseudonymKey(a.pseudonym_key));
     key.emplace(std::move(k));
   }
   auto plan =
-      pipeline::Plan(ord, src, ord.recipients.size(), TerminalProgress(), key ? &*key : nullptr);
+      pipeline::Plan(ord, *src, ord.recipients.size(), TerminalProgress(), key ? &*key : nullptr);
   if (!plan.ok()) return Error(ErrorCode::kRefused, plan.error().message(), plan.error().hint());
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& pt : plan->tables) {
@@ -213,7 +214,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey key, LoadPseudonymKey(a.pseudonym_key));
     pseudonym_key.emplace(std::move(key));
   }
-  CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
   if (processor) {
     event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
@@ -232,7 +233,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                      .out_dir = a.out,
                                      .clock = pipeline::Clock::System()};
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
-                          pipeline::Extract(req, src, TerminalProgress()));
+                          pipeline::Extract(req, *src, TerminalProgress()));
   RecordPackage(r, event);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.json) {

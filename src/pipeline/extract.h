@@ -82,7 +82,7 @@ struct ExtractResult {
 // missing signature, an altered
 // order, an expired order, no recipients, an order that does not fit the
 // source. An existing out_dir is kAlreadyExists.
-Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
+Result<ExtractResult> Extract(const ExtractRequest& request, const source::TableSource& source,
                               const ProgressFn& progress = {});
 
 struct PlanTable {
@@ -101,7 +101,7 @@ struct PlanResult {
 // Dry run: what extract would do, writing nothing. Fails like extract on an
 // order that does not fit (with every problem listed), but needs no signature.
 // With the pseudonym key, samples show pseudonyms as they would leave.
-Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
+Result<PlanResult> Plan(const order::Order& order, const source::TableSource& source,
                         size_t recipients, const ProgressFn& progress = {},
                         const pseudo::PseudonymKey* key = nullptr);
 
