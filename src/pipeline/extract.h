@@ -11,6 +11,7 @@
 #include "pipeline/manifest_json.h"
 #include "pipeline/runner.h"
 #include "sign/minisign.h"
+#include "source/table_target.h"
 
 namespace cordon::pipeline {
 
@@ -128,6 +129,7 @@ struct OpenRequest {
 struct OpenResult {
   std::string order_id;
   std::vector<std::pair<std::string, uint64_t>> files;  // name, plaintext bytes
+  std::vector<std::pair<std::string, uint64_t>> rows;   // OpenPackageInto: table, rows loaded
 };
 
 // Checks the manifest signature (refusing without a key unless
@@ -135,5 +137,11 @@ struct OpenResult {
 // ciphertext's size and SHA-256 before decrypting anything; then decrypts
 // every table to out_dir atomically.
 Result<OpenResult> OpenPackage(const OpenRequest& request);
+
+// The same checks, then every table decrypted and parsed in memory and
+// loaded into `target` (its columns matched by name), committed once all
+// are loaded: no plaintext file is written (out_dir is not used), and on
+// any failure nothing is committed (the target rolls back when destroyed).
+Result<OpenResult> OpenPackageInto(const OpenRequest& request, source::TableTarget& target);
 
 }  // namespace cordon::pipeline
