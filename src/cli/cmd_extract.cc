@@ -346,8 +346,10 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
   CLI::App* plan = app.add_subcommand(
       "plan",
       "Dry run of an extraction: rows selected and excluded, columns kept and excluded,\n"
-      "output size and masked samples. Writes nothing; needs no signature.\n"
-      "  cordon plan --order order.toml --source export/");
+      "output size and masked samples (and, from a database, the statement it would run).\n"
+      "Writes nothing; needs no signature.\n"
+      "  cordon plan --order order.toml --source export/\n"
+      "  cordon plan --order order.toml --source sqlite:lis.db");
   plan->add_option("--order", p->order, "the order (TOML)")->required();
   plan->add_option("--pseudonym-key", p->pseudonym_key,
                    "show samples of pseudonymized columns as they would leave");
