@@ -59,6 +59,23 @@ extract sqlite:lab.db pkg-imm --sqlite-immutable
 cmp -s <(decrypt pkg-db/patients.csv.age) <(decrypt pkg-imm/patients.csv.age) || fail "immutable differs"
 pass
 
+# The test-server order (pseudonyms, synthetic values, shifted dates,
+# redaction) gives the same package from both sources: every column its
+# transforms look at is read, and no other.
+key_id=$($CORDON pseudokey new -o lab.pseudokey 2>/dev/null)
+sed -e "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
+    -e "s/^pseudonym_key_id = .*/pseudonym_key_id = \"$key_id\"/" \
+    "$HERE/../docs/orders/lis-test-server.toml" >test-server.toml
+$CORDON order sign test-server.toml -k ctrl.key >/dev/null
+for src in src sqlite:lab.db; do
+  expect_code 0 $CORDON extract --order test-server.toml --source "$src" --controller-key ctrl.key.pub \
+    --signing-key vendor.key --pseudonym-key lab.pseudokey --out "pseudo-${src%%:*}"
+done
+for t in patients resultats; do
+  cmp -s <(decrypt pseudo-src/$t.csv.age) <(decrypt pseudo-sqlite/$t.csv.age) || fail "pseudonymized $t differs"
+  pass
+done
+
 # A column added after the plan was signed never leaves, and is not read.
 lis sql lab.db <<<"ALTER TABLE patients ADD COLUMN TEL_PORTABLE TEXT; UPDATE patients SET TEL_PORTABLE = '0699887766';"
 expect_code 0 $CORDON plan --order order.toml --source sqlite:lab.db --json

@@ -27,6 +27,11 @@ Result<std::unique_ptr<source::TableSource>> OpenSource(const SourceArgs& args) 
   if (args.sqlite_immutable && spec.kind != source::SourceSpec::Kind::kSqlite) {
     return Error(ErrorCode::kInvalidArgument, "--sqlite-immutable is for a sqlite: source");
   }
+  if (spec.kind != source::SourceSpec::Kind::kCsv &&
+      (!args.separator.empty() || !args.encoding.empty())) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--csv-sep and --csv-encoding are for CSV sources, not " + args.path);
+  }
   source::SourceOptions source_options;
   source_options.sqlite.immutable = args.sqlite_immutable;
   source::CsvOptions& options = source_options.csv;

@@ -143,6 +143,33 @@ TEST(SqliteRun, ColumnsAddedAreNeverReadAndColumnsGoneRefuse) {
       << out.status.error().message();
 }
 
+TEST(SqliteRun, ReadsTheIdentifiersRedactionNeedsWithoutLettingThemOut) {
+  ScopedTempDir dir;
+  ASSERT_TRUE(
+      WriteFileAtomic(dir / "notes.csv",
+                      AsBytes(std::string("ID;NOM;NOTE\n1;DURAND;appeler Mme DURAND demain\n")))
+          .ok());
+  Exec(dir / "lab.db",
+       "CREATE TABLE notes (ID TEXT, NOM TEXT, NOTE TEXT);"
+       "INSERT INTO notes VALUES ('1', 'DURAND', 'appeler Mme DURAND demain')");
+  const char order[] =
+      "[[table]]\nname = \"notes\"\n[table.columns]\nID = \"keep\"\nNOTE = \"redact\"\n";
+  auto csv = source::CsvSource::Open(dir / "notes.csv", {});
+  auto db = source::SqliteSource::Open(dir / "lab.db");
+  ASSERT_TRUE(csv.ok() && db.ok());
+  Outcome from_csv, from_db;
+  RunOrder(order, *csv, from_csv);
+  RunOrder(order, **db, from_db);
+  ASSERT_TRUE(from_db.status.ok()) << from_db.status.error().message();
+  EXPECT_EQ(from_db.tables, from_csv.tables);
+  ASSERT_EQ(from_db.tables["notes"].size(), 2u);
+  EXPECT_EQ(from_db.tables["notes"][1][1].find("DURAND"), std::string::npos);
+  // NOM is read (to redact it from the note), and does not leave.
+  EXPECT_EQ(from_db.binding.tables[0].statement,
+            "SELECT \"ID\", \"NOM\", \"NOTE\" FROM \"notes\" ORDER BY _rowid_");
+  EXPECT_EQ(from_db.tables["notes"][0], (std::vector<std::string>{"ID", "NOTE"}));
+}
+
 TEST(SqliteRun, DeclaredTypesStandInForTableTypes) {
   EXPECT_EQ(DeclaredType("DATE")->date_format, "%Y-%m-%d");
   EXPECT_EQ(DeclaredType("datetime")->date_format, "%Y-%m-%d %H:%M:%S");
