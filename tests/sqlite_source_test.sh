@@ -121,6 +121,13 @@ expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pu
   --into sqlite:dest.db --create-tables
 expect_stderr "already exists"
 
+# A package that fails its checks creates nothing.
+cp -r pkg-db tampered; flip_byte tampered/resultats.csv.age 3000
+expect_code 3 $CORDON open tampered -i recipient.key --processor-key vendor.key.pub \
+  --into sqlite:never.db --create-tables
+expect_stderr "does not match the SHA-256"
+[ ! -e never.db ] || fail "a refused open created the database"
+
 # A UNIQUE violation in the second table: nothing of the first is committed.
 lis sql target.db <<'SQL'
 CREATE TABLE patients (NUM_DOSSIER TEXT, NIR TEXT, NOM TEXT, PRENOM TEXT, DATE_NAISSANCE TEXT,

@@ -259,14 +259,10 @@ struct OpenArgs {
   bool allow_expired = false;
 };
 
-// The database `--into` names. Only sqlite: for now; a PostgreSQL target
-// (COPY FROM STDIN) slots in here.
-Result<std::unique_ptr<source::TableTarget>> OpenTarget(const OpenArgs& a, nlohmann::json& event) {
-  CORDON_ASSIGN_OR_RETURN(source::SourceSpec spec, source::ParseSourceSpec(a.into));
-  // The ledger names the database by its file name only: never a directory
-  // path (it may name a person) nor, for servers, credentials.
-  event["into"] = {{"kind", spec.kind == source::SourceSpec::Kind::kSqlite ? "sqlite" : "other"},
-                   {"database", source::SpecDisplayName(spec)}};
+// The database `--into` names, opened once the package is checked. Only
+// sqlite: for now; a PostgreSQL target (COPY FROM STDIN) slots in here.
+Result<std::unique_ptr<source::TableTarget>> OpenTarget(const source::SourceSpec& spec,
+                                                        const OpenArgs& a) {
   switch (spec.kind) {
     case source::SourceSpec::Kind::kSqlite: {
       CORDON_ASSIGN_OR_RETURN(
@@ -314,14 +310,20 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
   if (a.out.empty() == a.into.empty()) {
     return Error(ErrorCode::kInvalidArgument, "open needs --out DIR or --into sqlite:PATH (one)");
   }
-  std::unique_ptr<source::TableTarget> target;
+  std::optional<source::SourceSpec> into;
   if (!a.into.empty()) {
-    CORDON_ASSIGN_OR_RETURN(target, OpenTarget(a, event));
+    CORDON_ASSIGN_OR_RETURN(into, source::ParseSourceSpec(a.into));
+    // The ledger names the database by its file name only: never a
+    // directory path (it may name a person) nor, for servers, credentials.
+    event["into"] = {{"kind", into->kind == source::SourceSpec::Kind::kSqlite ? "sqlite" : "other"},
+                     {"database", source::SpecDisplayName(*into)}};
   }
-  CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r, target ? pipeline::OpenPackageInto(req, *target)
-                                                         : pipeline::OpenPackage(req));
+  CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r,
+                          into
+                              ? pipeline::OpenPackageInto(req, [&] { return OpenTarget(*into, a); })
+                              : pipeline::OpenPackage(req));
   event["order"] = {{"id", r.order_id}};
-  if (target) {
+  if (into) {
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& [name, rows] : r.rows) tables.push_back({{"name", name}, {"rows", rows}});
     event["tables"] = tables;

@@ -3,6 +3,8 @@
 // opening by a recipient. The manifest format is in docs/order-format.md.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -138,10 +140,14 @@ struct OpenResult {
 // every table to out_dir atomically.
 Result<OpenResult> OpenPackage(const OpenRequest& request);
 
-// The same checks, then every table decrypted and parsed in memory and
-// loaded into `target` (its columns matched by name), committed once all
-// are loaded: no plaintext file is written (out_dir is not used), and on
-// any failure nothing is committed (the target rolls back when destroyed).
-Result<OpenResult> OpenPackageInto(const OpenRequest& request, source::TableTarget& target);
+// Opens the database `open --into` loads into, once the package is checked.
+using TargetOpener = std::function<Result<std::unique_ptr<source::TableTarget>>()>;
+
+// The same checks, then (only then) `open_target`, and every table
+// decrypted and parsed in memory and loaded into the target (its columns
+// matched by name), committed once all are loaded: no plaintext file is
+// written (out_dir is not used), and on any failure nothing is committed
+// (the target rolls back when destroyed).
+Result<OpenResult> OpenPackageInto(const OpenRequest& request, const TargetOpener& open_target);
 
 }  // namespace cordon::pipeline

@@ -198,10 +198,11 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
   return result;
 }
 
-Result<OpenResult> OpenPackageInto(const OpenRequest& request, source::TableTarget& target) {
+Result<OpenResult> OpenPackageInto(const OpenRequest& request, const TargetOpener& open_target) {
   OpenResult result;
   CORDON_ASSIGN_OR_RETURN(Manifest manifest, CheckPackage(request, result));
-  CORDON_TRY(LoadAll(request, manifest, target, result));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableTarget> target, open_target());
+  CORDON_TRY(LoadAll(request, manifest, *target, result));
   return result;
 }
 
