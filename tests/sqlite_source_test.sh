@@ -163,7 +163,7 @@ for _ in $(seq 100); do [ -e ready ] && break; sleep 0.05; done
 [ -e ready ] || fail "the reader did not start"
 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into sqlite:killed.db >/dev/null 2>&1 &
 victim=$!
-for _ in $(seq 100); do [ -e killed.db-journal ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -e killed.db-journal ] && break; sleep 0.05; done
 [ -e killed.db-journal ] || fail "the import never started writing"
 sleep 0.3
 kill -0 $victim 2>/dev/null || fail "the import ended before it could be killed"

@@ -14,7 +14,8 @@ namespace cordon::source {
 // name: the file stem; path: the file; size: its bytes.
 using CsvTable = SourceTable;
 
-// Not thread-safe to move; const members may be used from any thread.
+// Its const members may be called from any thread (each Read opens the file
+// anew and returns a reader of its own).
 class CsvSource final : public TableSource {
  public:
   // Lists the tables at `path`. Fails when it does not exist or holds no CSV.
