@@ -21,6 +21,14 @@ Error Refused(std::string message, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
 }
 
+// DIR/NAME.
+std::string InDir(const std::string& dir, const std::string& name) {
+  std::string path = dir;
+  path += '/';
+  path += name;
+  return path;
+}
+
 // Wipes a buffer when it goes out of scope.
 class WipeOnExit {
  public:
@@ -100,11 +108,11 @@ Status DecryptAll(const OpenRequest& request, const Manifest& manifest, OpenResu
   WipeOnExit wipe(buf);
   for (const ManifestTable& t : manifest.tables) {
     const std::string out_name = t.name + ".csv";
-    CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + t.file));
+    CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(InDir(dir, t.file)));
     auto dec = age::Decryptor::Open(*in, request.identities);
     if (!dec.ok()) return dec.error().WithContext(t.file);
     CORDON_ASSIGN_OR_RETURN(AtomicFile outf,
-                            AtomicFile::Create(partial + "/" + out_name, 0600, Overwrite::kRefuse));
+                            AtomicFile::Create(InDir(partial, out_name), 0600, Overwrite::kRefuse));
     uint64_t total = 0;
     for (;;) {
       auto n = (*dec)->Read(buf);
@@ -152,7 +160,7 @@ Status LoadAll(const OpenRequest& request, const Manifest& manifest, source::Tab
   options.encoding = source::TextEncoding::kUtf8;
   std::vector<std::string_view> values;
   for (const ManifestTable& t : manifest.tables) {
-    auto plain = DecryptedTable::Open(request.package_dir + "/" + t.file, request.identities);
+    auto plain = DecryptedTable::Open(InDir(request.package_dir, t.file), request.identities);
     if (!plain.ok()) return plain.error().WithContext(t.file);
     CORDON_ASSIGN_OR_RETURN(auto reader,
                             source::CsvReader::Open(std::move(*plain), t.file, options));

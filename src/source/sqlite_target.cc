@@ -84,7 +84,9 @@ Status SqliteTarget::BeginTable(const std::string& table, const std::vector<std:
       if (!found) {
         std::string have;
         for (const std::string& e : existing) have += (have.empty() ? "" : ", ") + e;
-        return Refused(where + " has no column " + c, "its columns are: " + have);
+        std::string message = where;
+        message += " has no column " + c;
+        return Refused(std::move(message), "its columns are: " + have);
       }
     }
   }
