@@ -159,6 +159,30 @@ TEST(SqliteSource, ReadsOnlyTheColumnsAskedFor) {
   EXPECT_NE(st.error().message().find("BLOB"), std::string::npos);
 }
 
+TEST(SqliteSource, RowidOrderEvenWhenAnIndexCoversTheColumns) {
+  ScopedTempDir dir;
+  const std::string path = dir / "order.db";
+  {
+    TestDb db(path);
+    ASSERT_EQ(db.Exec("CREATE TABLE p (k TEXT, v TEXT); CREATE INDEX pk ON p (k);"
+                      "INSERT INTO p VALUES ('c', '1'), ('a', '2'), ('b', '3');"
+                      "CREATE TABLE w (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"
+                      "INSERT INTO w VALUES ('c', '1'), ('a', '2');"),
+              SQLITE_OK);
+  }
+  auto src = SqliteSource::Open(path);
+  ASSERT_TRUE(src.ok());
+  // The index on k alone covers the query; rows still come as inserted.
+  auto p = ReadAll(**src, "p", {"k"});
+  EXPECT_EQ(p, (std::vector<std::vector<std::string>>{{"c"}, {"a"}, {"b"}}));
+  // A table WITHOUT ROWID has no rowid to order by: key order.
+  const SourceTable* w = (*src)->Find("w");
+  auto shape = (*src)->Shape(*w);
+  EXPECT_EQ((*src)->Statement(*w, *shape, {0, 1}), "SELECT \"k\", \"v\" FROM \"w\"");
+  EXPECT_EQ(ReadAll(**src, "w", {"k", "v"}),
+            (std::vector<std::vector<std::string>>{{"a", "2"}, {"c", "1"}}));
+}
+
 TEST(SqliteSource, RendersValuesAsTheCsvPathSeesThem) {
   ScopedTempDir dir;
   const std::string path = dir / "v.db";
