@@ -19,6 +19,8 @@
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
 #include "pipeline/plan_json.h"
+#include "source/source_spec.h"
+#include "source/sqlite_target.h"
 
 namespace cordon::cli {
 namespace {
@@ -54,6 +56,7 @@ pipeline::ProgressFn TerminalProgress() {
 void PrintPlanTable(const pipeline::PlanTable& pt) {
   const auto& t = *pt.table;
   std::cout << "\ntable " << t.spec->name << " ← " << t.source->name << " (" << t.dialect << ")\n";
+  if (!t.statement.empty()) std::cout << "  query    " << t.statement << "\n";
   std::cout << "  rows     " << Thousands(pt.stats.rows_read) << " read, "
             << Thousands(pt.stats.rows_selected) << " selected, "
             << Thousands(pt.stats.rows_excluded_where) << " excluded by where";
@@ -122,14 +125,14 @@ struct PlanArgs {
 Status RunPlan(const PlanArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   CORDON_ASSIGN_OR_RETURN(order::Order ord, LoadOrderFile(a.order));
-  CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   std::optional<pseudo::PseudonymKey> key;
   if (!a.pseudonym_key.empty()) {
     CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey k, LoadPseudonymKey(a.pseudonym_key));
     key.emplace(std::move(k));
   }
   auto plan =
-      pipeline::Plan(ord, src, ord.recipients.size(), TerminalProgress(), key ? &*key : nullptr);
+      pipeline::Plan(ord, *src, ord.recipients.size(), TerminalProgress(), key ? &*key : nullptr);
   if (!plan.ok()) return Error(ErrorCode::kRefused, plan.error().message(), plan.error().hint());
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& pt : plan->tables) {
@@ -213,7 +216,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey key, LoadPseudonymKey(a.pseudonym_key));
     pseudonym_key.emplace(std::move(key));
   }
-  CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
   if (processor) {
     event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
@@ -232,7 +235,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                      .out_dir = a.out,
                                      .clock = pipeline::Clock::System()};
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
-                          pipeline::Extract(req, src, TerminalProgress()));
+                          pipeline::Extract(req, *src, TerminalProgress()));
   RecordPackage(r, event);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.json) {
@@ -251,8 +254,31 @@ struct OpenArgs {
   bool skip_manifest_signature = false;
   std::string signing_key;  // names the person opening (the ledger's actor)
   std::string out;
+  std::string into;  // sqlite:PATH
+  bool create_tables = false;
   bool allow_expired = false;
 };
+
+// The database `--into` names, opened once the package is checked. Only
+// sqlite: for now; a PostgreSQL target (COPY FROM STDIN) slots in here.
+Result<std::unique_ptr<source::TableTarget>> OpenTarget(const source::SourceSpec& spec,
+                                                        const OpenArgs& a) {
+  switch (spec.kind) {
+    case source::SourceSpec::Kind::kSqlite: {
+      CORDON_ASSIGN_OR_RETURN(
+          std::unique_ptr<source::SqliteTarget> t,
+          source::SqliteTarget::Open(spec.location, {.create_tables = a.create_tables}));
+      return std::unique_ptr<source::TableTarget>(std::move(t));
+    }
+    case source::SourceSpec::Kind::kPostgresql:
+      return Error(ErrorCode::kUnsupported, "open --into postgresql:// is not built yet",
+                   "open into sqlite:PATH, or into files with --out");
+    case source::SourceSpec::Kind::kCsv:
+      break;
+  }
+  return Error(ErrorCode::kInvalidArgument, "--into takes a database: sqlite:PATH",
+               "to decrypt into files, use --out DIR");
+}
 
 Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
   if (!a.signing_key.empty()) {
@@ -281,13 +307,35 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
       event["order"] = {{"id", m["order"]["id"]}};
     }
   }
-  CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r, pipeline::OpenPackage(req));
+  if (a.out.empty() == a.into.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "open needs --out DIR or --into sqlite:PATH (one)");
+  }
+  std::optional<source::SourceSpec> into;
+  if (!a.into.empty()) {
+    CORDON_ASSIGN_OR_RETURN(into, source::ParseSourceSpec(a.into));
+    // The ledger names the database by its file name only: never a
+    // directory path (it may name a person) nor, for servers, credentials.
+    event["into"] = {{"kind", into->kind == source::SourceSpec::Kind::kSqlite ? "sqlite" : "other"},
+                     {"database", source::SpecDisplayName(*into)}};
+  }
+  CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r,
+                          into
+                              ? pipeline::OpenPackageInto(req, [&] { return OpenTarget(*into, a); })
+                              : pipeline::OpenPackage(req));
   event["order"] = {{"id", r.order_id}};
-  event["files"] = r.files.size();
+  if (into) {
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& [name, rows] : r.rows) tables.push_back({{"name", name}, {"rows", rows}});
+    event["tables"] = tables;
+  } else {
+    event["files"] = r.files.size();
+  }
   if (req.processor_key)
     event["key_ids"] = {{"processor", sign::KeyIdHex(req.processor_key->key_id)}};
   for (const auto& [name, bytes] : r.files)
     std::cout << a.out << "/" << name << ": " << Size(bytes) << "\n";
+  for (const auto& [name, rows] : r.rows)
+    std::cout << a.into << " table " << name << ": " << Thousands(rows) << " rows loaded\n";
   std::cout << "opened package of order " << r.order_id
             << (req.processor_key ? " (manifest signature verified)"
                                   : " (manifest signature NOT checked: --skip-manifest-signature)")
@@ -300,8 +348,10 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
   CLI::App* plan = app.add_subcommand(
       "plan",
       "Dry run of an extraction: rows selected and excluded, columns kept and excluded,\n"
-      "output size and masked samples. Writes nothing; needs no signature.\n"
-      "  cordon plan --order order.toml --source export/");
+      "output size and masked samples (and, from a database, the statement it would run).\n"
+      "Writes nothing; needs no signature.\n"
+      "  cordon plan --order order.toml --source export/\n"
+      "  cordon plan --order order.toml --source sqlite:lis.db");
   plan->add_option("--order", p->order, "the order (TOML)")->required();
   plan->add_option("--pseudonym-key", p->pseudonym_key,
                    "show samples of pseudonymized columns as they would leave");
@@ -361,8 +411,10 @@ void RegisterOpen(CLI::App& app, int* exit_code) {
   CLI::App* open = app.add_subcommand(
       "open",
       "Open a package as a recipient: checks the manifest signature, the retention deadline\n"
-      "and every ciphertext hash before decrypting, then decrypts to OUTDIR atomically.\n"
-      "  cordon open pkg -i recipient.key --processor-key vendor.pub --out imported");
+      "and every ciphertext hash before decrypting, then decrypts to OUTDIR atomically, or\n"
+      "loads every table into a database in one transaction (no plaintext file).\n"
+      "  cordon open pkg -i recipient.key --processor-key vendor.pub --out imported\n"
+      "  cordon open pkg -i recipient.key --processor-key vendor.pub --into sqlite:lab.db");
   open->add_option("PACKAGE", o->package, "the package directory")->required();
   open->add_option("-i,--identity", o->identities, "identity file (repeatable)")
       ->required()
@@ -373,7 +425,16 @@ void RegisterOpen(CLI::App& app, int* exit_code) {
   open->add_flag("--skip-manifest-signature", o->skip_manifest_signature,
                  "open without checking who made the manifest")
       ->excludes(pk);
-  open->add_option("--out", o->out, "directory to create with the decrypted tables")->required();
+  auto* out = open->add_option("--out", o->out, "directory to create with the decrypted tables");
+  auto* into =
+      open->add_option("--into", o->into,
+                       "load the tables into a database instead: sqlite:PATH, into existing tables "
+                       "(columns matched by name), all in one transaction (docs/databases.md)")
+          ->excludes(out);
+  open->add_flag("--create-tables", o->create_tables,
+                 "with --into: create the tables (and the database file), every column TEXT; "
+                 "refuses a table that exists")
+      ->needs(into);
   open->add_flag("--allow-expired", o->allow_expired, "open even after the retention deadline");
   open->add_option("--signing-key", o->signing_key,
                    "your personal signing key (cordon sign-keygen --name): the ledger records "

@@ -27,9 +27,9 @@ Status Check(const CheckArgs& a) {
   order::LoadedOrder loaded = order::ParseOrder(AsChars(text), a.order);
   std::vector<order::Diagnostic> problems = loaded.problems;
   pipeline::Binding binding;  // points into `loaded` and `src`: both outlive it
-  CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   if (problems.empty()) {
-    binding = pipeline::Bind(loaded.order, src);
+    binding = pipeline::Bind(loaded.order, *src);
     problems = binding.problems;
   }
   if (a.json) {

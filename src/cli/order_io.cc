@@ -4,20 +4,37 @@
 
 #include "core/file.h"
 #include "pipeline/extract.h"
+#include "source/source_spec.h"
 
 namespace cordon::cli {
 
 void AddSourceOptions(CLI::App* cmd, SourceArgs& args) {
-  cmd->add_option("--source", args.path, "a CSV file, or a directory of CSV files (one table each)")
+  cmd->add_option("--source", args.path,
+                  "a CSV file, a directory of CSV files (one table each), or sqlite:PATH (a "
+                  "SQLite database, opened read-only; docs/databases.md)")
       ->required();
   cmd->add_option("--csv-sep", args.separator, "separator: ; , | or tab (default: detected)");
   cmd->add_option(
       "--csv-encoding", args.encoding,
       "utf-8, windows-1252 or iso-8859-1 (default: detected; not UTF-8 means windows-1252)");
+  cmd->add_flag("--sqlite-immutable", args.sqlite_immutable,
+                "open the sqlite: source with immutable=1 (no locks): ONLY for a file nobody "
+                "writes, e.g. a copy; a write during the run gives wrong results");
 }
 
-Result<source::CsvSource> OpenSource(const SourceArgs& args) {
-  source::CsvOptions options;
+Result<std::unique_ptr<source::TableSource>> OpenSource(const SourceArgs& args) {
+  CORDON_ASSIGN_OR_RETURN(source::SourceSpec spec, source::ParseSourceSpec(args.path));
+  if (args.sqlite_immutable && spec.kind != source::SourceSpec::Kind::kSqlite) {
+    return Error(ErrorCode::kInvalidArgument, "--sqlite-immutable is for a sqlite: source");
+  }
+  if (spec.kind != source::SourceSpec::Kind::kCsv &&
+      (!args.separator.empty() || !args.encoding.empty())) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--csv-sep and --csv-encoding are for CSV sources, not " + args.path);
+  }
+  source::SourceOptions source_options;
+  source_options.sqlite.immutable = args.sqlite_immutable;
+  source::CsvOptions& options = source_options.csv;
   if (!args.separator.empty()) {
     std::string sep = args.separator == "tab" ? "\t" : args.separator;
     if (sep.size() != 1)
@@ -27,7 +44,7 @@ Result<source::CsvSource> OpenSource(const SourceArgs& args) {
   if (!args.encoding.empty()) {
     CORDON_ASSIGN_OR_RETURN(options.encoding, source::ParseTextEncoding(args.encoding));
   }
-  return source::CsvSource::Open(args.path, options);
+  return source::OpenTableSource(spec, source_options);
 }
 
 Result<order::Order> LoadOrderFile(const std::string& path) {

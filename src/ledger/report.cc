@@ -95,6 +95,15 @@ std::string Sentence(const Json& e) {
     }
     return s;
   }
+  if (action == "open" && e.contains("into") && e["into"].is_object()) {
+    std::string loaded;
+    for (const auto& t : tables)
+      loaded += (loaded.empty() ? "" : "; ") + Str(t, "name") + ": " + Thousands(Num(t, "rows"));
+    return "Opened the package (manifest SHA-256 " +
+           Str(e.value("package", Json::object()), "manifest_sha256").substr(0, 16) +
+           "…) and loaded it into the database " + Str(e["into"], "database") +
+           " in one transaction (rows: " + loaded + ").";
+  }
   if (action == "open") {
     return "Opened the package (manifest SHA-256 " +
            Str(e.value("package", Json::object()), "manifest_sha256").substr(0, 16) +

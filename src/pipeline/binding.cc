@@ -15,8 +15,8 @@ std::string ListColumns(const std::vector<std::string>& header) {
 }
 
 // Reads the first rows of a table to judge which kept columns hold prose.
-Result<std::vector<bool>> SniffFreeText(const source::CsvSource& source, const BoundTable& t) {
-  CORDON_ASSIGN_OR_RETURN(auto reader, source.Read(*t.source));
+Result<std::vector<bool>> SniffFreeText(const source::TableSource& source, const BoundTable& t) {
+  CORDON_ASSIGN_OR_RETURN(auto reader, source.ReadColumns(*t.source, t.kept));
   std::vector<order::FreeTextSniffer> sniffers(t.header.size());
   for (size_t row = 0; row < kFreeTextSampleRows; ++row) {
     CORDON_ASSIGN_OR_RETURN(bool more, reader->Next());
@@ -36,7 +36,7 @@ Result<std::vector<bool>> SniffFreeText(const source::CsvSource& source, const B
 // one this table follows). One use per table; not thread-safe.
 class TableBinder {
  public:
-  TableBinder(const order::TableOrder& spec, const source::CsvSource& source, Binding& b)
+  TableBinder(const order::TableOrder& spec, const source::TableSource& source, Binding& b)
       : spec_(spec), source_(source), b_(b) {
     t_.spec = &spec;
   }
@@ -77,15 +77,18 @@ class TableBinder {
               "the source has: " + names);
       return false;
     }
-    auto reader = source_.Read(*t_.source);
-    if (!reader.ok()) {
-      Problem(spec_.from_pos, reader.error().message(), reader.error().hint());
+    auto shape = source_.Shape(*t_.source);
+    if (!shape.ok()) {
+      Problem(spec_.from_pos, shape.error().message(), shape.error().hint());
       return false;
     }
-    t_.header = (*reader)->header();
-    const char sep = (*reader)->separator();
-    t_.dialect = std::string(source::TextEncodingName((*reader)->encoding())) + ", '" +
-                 (sep == '\t' ? std::string("\\t") : std::string(1, sep)) + "'";
+    t_.header = std::move(shape->header);
+    t_.dialect = std::move(shape->dialect);
+    t_.types = spec_.types;
+    for (size_t i = 0; i < t_.header.size(); ++i) {
+      if (t_.types.count(t_.header[i]) != 0) continue;
+      if (auto type = DeclaredType(shape->declared_types[i])) t_.types[t_.header[i]] = *type;
+    }
     return true;
   }
 
@@ -160,7 +163,7 @@ class TableBinder {
     if (!spec_.where) return;
     auto parsed = order::Predicate::Parse(*spec_.where);
     if (!parsed.ok()) return;
-    Status bound = parsed->Bind(t_.header, spec_.types);
+    Status bound = parsed->Bind(t_.header, t_.types);
     if (bound.ok()) {
       t_.where = std::move(parsed).value();
       return;
@@ -233,24 +236,78 @@ class TableBinder {
   }
 
   const order::TableOrder& spec_;
-  const source::CsvSource& source_;
+  const source::TableSource& source_;
   Binding& b_;
   BoundTable t_;
   std::vector<const order::ColumnRule*> rule_of_;  // by header index; null: not listed
 };
 
+// What a run of `t` reads (TableRun's needs, table_run.cc): kept columns,
+// where, follow and key, and what the transforms look at.
+std::vector<size_t> ColumnsRead(const BoundTable& t) {
+  std::vector<bool> read(t.header.size(), false);
+  for (size_t i : t.kept) read[i] = true;
+  if (t.where) {
+    for (size_t i : t.where->columns()) read[i] = true;
+  }
+  if (t.follow_column) read[*t.follow_column] = true;
+  if (t.key_column) read[*t.key_column] = true;
+  bool subject = false, sex = false, identifiers = t.keeps_identifiers_for_children;
+  for (const order::Fate* f : t.kept_fates) {
+    subject |= f->kind == order::FateKind::kShiftDate;
+    sex |= f->kind == order::FateKind::kSynthetic && f->synthetic == "first_name";
+    identifiers |= f->kind == order::FateKind::kRedact;
+  }
+  if (subject && t.subject_column) read[*t.subject_column] = true;
+  if (sex && t.sex_from != BoundTable::SexFrom::kNone) read[t.sex_column] = true;
+  if (identifiers) {
+    for (const auto& [i, placeholder] : t.identifier_columns) read[i] = true;
+  }
+  std::vector<size_t> out;
+  for (size_t i = 0; i < read.size(); ++i) {
+    if (read[i]) out.push_back(i);
+  }
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace
+
+std::optional<order::ColumnType> DeclaredType(std::string_view declared) {
+  const std::string d = Upper(declared);
+  auto has = [&](const char* word) { return d.find(word) != std::string::npos; };
+  using T = order::ValueType;
+  if (has("DATETIME") || has("TIMESTAMP")) return order::ColumnType{T::kDate, "%Y-%m-%d %H:%M:%S"};
+  if (has("DATE")) return order::ColumnType{T::kDate, "%Y-%m-%d"};
+  if (has("INT")) return order::ColumnType{T::kInt, ""};
+  if (has("REAL") || has("FLOA") || has("DOUB") || has("NUMERIC") || has("DECIMAL")) {
+    return order::ColumnType{T::kDecimal, ""};
+  }
+  return std::nullopt;
+}
 
 const std::string& ColumnReport::fate_text() const {
   static const std::string kExcluded = "excluded";
   return fate != nullptr ? fate->text : kExcluded;
 }
 
-Binding Bind(const order::Order& order, const source::CsvSource& source) {
+Binding Bind(const order::Order& order, const source::TableSource& source) {
   Binding b;
   for (const order::TableOrder& spec : order.tables) {
     std::optional<BoundTable> t = TableBinder(spec, source, b).Bind();
     if (t) b.tables.push_back(std::move(*t));
+  }
+  // Only now: a table's key column is known once the tables that follow it
+  // are bound.
+  for (BoundTable& t : b.tables) {
+    t.read_columns = ColumnsRead(t);
+    source::TableShape shape{t.header, {}, t.dialect};
+    t.statement = source.Statement(*t.source, shape, t.read_columns);
   }
   return b;
 }

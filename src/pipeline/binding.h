@@ -4,13 +4,15 @@
 // what `plan` and `extract` run.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "order/order.h"
 #include "order/predicate.h"
-#include "source/csv_source.h"
+#include "source/csv_source.h"  // callers bind to CSV sources too
+#include "source/table_source.h"
 
 namespace cordon::pipeline {
 
@@ -34,8 +36,16 @@ struct ColumnReport {
 
 struct BoundTable {
   const order::TableOrder* spec = nullptr;
-  const source::CsvTable* source = nullptr;
+  const source::SourceTable* source = nullptr;
   std::vector<std::string> header;
+  // Column types: the order's [table.types], else what the source declares
+  // (a SQLite column declared DATE is a date:%Y-%m-%d; see DeclaredType).
+  std::map<std::string, order::ColumnType> types;
+  // The header indices a run reads, ascending: the kept columns and those
+  // the order's where, follow, subject and transforms look at. A database
+  // source is asked for these and no other.
+  std::vector<size_t> read_columns;
+  std::string statement;                       // what the source runs (SQL), or empty (CSV)
   std::vector<size_t> kept;                    // header indices, in header order
   std::vector<const order::Fate*> kept_fates;  // parallel to `kept`
   std::optional<size_t> subject_column;        // shift-date's subject
@@ -66,6 +76,12 @@ struct Binding {
 
 // Binds `order` to `source`. Problems are collected (all of them), each with
 // its position in the order file and a hint.
-Binding Bind(const order::Order& order, const source::CsvSource& source);
+Binding Bind(const order::Order& order, const source::TableSource& source);
+
+// The type a column declared `declared` in a database has for cordon, when
+// the order does not say: DATE → date:%Y-%m-%d, DATETIME/TIMESTAMP →
+// date:%Y-%m-%d %H:%M:%S, INT… → int, REAL/FLOAT/DOUBLE/NUMERIC/DECIMAL →
+// decimal; nothing (text) otherwise. Case-insensitive, as SQLite's affinity.
+std::optional<order::ColumnType> DeclaredType(std::string_view declared);
 
 }  // namespace cordon::pipeline

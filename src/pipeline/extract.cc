@@ -149,7 +149,7 @@ class PartialPackage {
 // recipients, in the order's order.
 Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const Binding& binding,
                                                 const ExtractRequest& request,
-                                                const source::CsvSource& source,
+                                                const source::TableSource& source,
                                                 const ProgressFn& progress, PartialPackage& dir) {
   std::vector<std::unique_ptr<age::Recipient>> recipients;
   for (const std::string& r : ord.recipients) {
@@ -217,7 +217,7 @@ uint64_t AgeCiphertextSize(uint64_t plaintext, size_t recipients) {
   return header + 16 + plaintext + chunks * 16;
 }
 
-Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
+Result<ExtractResult> Extract(const ExtractRequest& request, const source::TableSource& source,
                               const ProgressFn& progress) {
   CORDON_ASSIGN_OR_RETURN(VerifiedOrder verified, VerifyOrder(request));
   const order::Order& ord = verified.loaded.order;

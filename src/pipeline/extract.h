@@ -3,6 +3,8 @@
 // opening by a recipient. The manifest format is in docs/order-format.md.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "pipeline/manifest_json.h"
 #include "pipeline/runner.h"
 #include "sign/minisign.h"
+#include "source/table_target.h"
 
 namespace cordon::pipeline {
 
@@ -82,7 +85,7 @@ struct ExtractResult {
 // missing signature, an altered
 // order, an expired order, no recipients, an order that does not fit the
 // source. An existing out_dir is kAlreadyExists.
-Result<ExtractResult> Extract(const ExtractRequest& request, const source::CsvSource& source,
+Result<ExtractResult> Extract(const ExtractRequest& request, const source::TableSource& source,
                               const ProgressFn& progress = {});
 
 struct PlanTable {
@@ -101,7 +104,7 @@ struct PlanResult {
 // Dry run: what extract would do, writing nothing. Fails like extract on an
 // order that does not fit (with every problem listed), but needs no signature.
 // With the pseudonym key, samples show pseudonyms as they would leave.
-Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
+Result<PlanResult> Plan(const order::Order& order, const source::TableSource& source,
                         size_t recipients, const ProgressFn& progress = {},
                         const pseudo::PseudonymKey* key = nullptr);
 
@@ -128,6 +131,7 @@ struct OpenRequest {
 struct OpenResult {
   std::string order_id;
   std::vector<std::pair<std::string, uint64_t>> files;  // name, plaintext bytes
+  std::vector<std::pair<std::string, uint64_t>> rows;   // OpenPackageInto: table, rows loaded
 };
 
 // Checks the manifest signature (refusing without a key unless
@@ -135,5 +139,15 @@ struct OpenResult {
 // ciphertext's size and SHA-256 before decrypting anything; then decrypts
 // every table to out_dir atomically.
 Result<OpenResult> OpenPackage(const OpenRequest& request);
+
+// Opens the database `open --into` loads into, once the package is checked.
+using TargetOpener = std::function<Result<std::unique_ptr<source::TableTarget>>()>;
+
+// The same checks, then (only then) `open_target`, and every table
+// decrypted and parsed in memory and loaded into the target (its columns
+// matched by name), committed once all are loaded: no plaintext file is
+// written (out_dir is not used), and on any failure nothing is committed
+// (the target rolls back when destroyed).
+Result<OpenResult> OpenPackageInto(const OpenRequest& request, const TargetOpener& open_target);
 
 }  // namespace cordon::pipeline

@@ -12,12 +12,21 @@
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
 #include "pipeline/manifest.h"
+#include "source/csv_reader.h"
 
 namespace cordon::pipeline {
 namespace {
 
 Error Refused(std::string message, std::string hint = {}) {
   return Error(ErrorCode::kRefused, std::move(message), std::move(hint));
+}
+
+// DIR/NAME.
+std::string InDir(const std::string& dir, const std::string& name) {
+  std::string path = dir;
+  path += '/';
+  path += name;
+  return path;
 }
 
 // Wipes a buffer when it goes out of scope.
@@ -99,11 +108,11 @@ Status DecryptAll(const OpenRequest& request, const Manifest& manifest, OpenResu
   WipeOnExit wipe(buf);
   for (const ManifestTable& t : manifest.tables) {
     const std::string out_name = t.name + ".csv";
-    CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(dir + "/" + t.file));
+    CORDON_ASSIGN_OR_RETURN(auto in, FileSource::Open(InDir(dir, t.file)));
     auto dec = age::Decryptor::Open(*in, request.identities);
     if (!dec.ok()) return dec.error().WithContext(t.file);
     CORDON_ASSIGN_OR_RETURN(AtomicFile outf,
-                            AtomicFile::Create(partial + "/" + out_name, 0600, Overwrite::kRefuse));
+                            AtomicFile::Create(InDir(partial, out_name), 0600, Overwrite::kRefuse));
     uint64_t total = 0;
     for (;;) {
       auto n = (*dec)->Read(buf);
@@ -124,11 +133,59 @@ Status DecryptAll(const OpenRequest& request, const Manifest& manifest, OpenResu
   return Ok();
 }
 
-}  // namespace
+// A table's plaintext, decrypted as it is read (never written anywhere).
+class DecryptedTable final : public ByteSource {
+ public:
+  static Result<std::unique_ptr<DecryptedTable>> Open(
+      const std::string& path, const std::vector<std::unique_ptr<age::Identity>>& identities) {
+    std::unique_ptr<DecryptedTable> t(new DecryptedTable());
+    CORDON_ASSIGN_OR_RETURN(t->file_, FileSource::Open(path));
+    CORDON_ASSIGN_OR_RETURN(t->decryptor_, age::Decryptor::Open(*t->file_, identities));
+    return t;
+  }
+  Result<size_t> Read(std::span<uint8_t> out) override { return decryptor_->Read(out); }
 
-Result<OpenResult> OpenPackage(const OpenRequest& request) {
+ private:
+  DecryptedTable() = default;
+  std::unique_ptr<FileSource> file_;
+  std::unique_ptr<age::Decryptor> decryptor_;
+};
+
+// Every table into `target`, then one commit.
+Status LoadAll(const OpenRequest& request, const Manifest& manifest, source::TableTarget& target,
+               OpenResult& result) {
+  // The package's tables are what cordon's CsvWriter wrote: UTF-8, ','.
+  source::CsvOptions options;
+  options.separator = ',';
+  options.encoding = source::TextEncoding::kUtf8;
+  std::vector<std::string_view> values;
+  for (const ManifestTable& t : manifest.tables) {
+    auto plain = DecryptedTable::Open(InDir(request.package_dir, t.file), request.identities);
+    if (!plain.ok()) return plain.error().WithContext(t.file);
+    CORDON_ASSIGN_OR_RETURN(auto reader,
+                            source::CsvReader::Open(std::move(*plain), t.file, options));
+    CORDON_TRY(target.BeginTable(t.name, reader->header()));
+    values.resize(reader->header().size());
+    uint64_t rows = 0;
+    for (;;) {
+      CORDON_ASSIGN_OR_RETURN(bool more, reader->Next());
+      if (!more) break;
+      for (size_t i = 0; i < values.size(); ++i) {
+        CORDON_ASSIGN_OR_RETURN(values[i], reader->Utf8Field(i));
+      }
+      CORDON_TRY(target.Row(values));
+      ++rows;
+    }
+    CORDON_TRY(target.EndTable());
+    result.rows.emplace_back(t.name, rows);
+  }
+  return target.Commit();
+}
+
+// The manifest (signature, retention) and every ciphertext, checked
+// before any plaintext is produced.
+Result<Manifest> CheckPackage(const OpenRequest& request, OpenResult& result) {
   CORDON_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(request));
-  OpenResult result;
   result.order_id = manifest.order_id;
   if (request.clock.today > manifest.delete_by && !request.allow_expired) {
     return Refused(
@@ -136,9 +193,24 @@ Result<OpenResult> OpenPackage(const OpenRequest& request) {
             " (retention over)",
         "delete it; --allow-expired opens it anyway, and the controller should know why");
   }
-  // Every ciphertext is checked before any plaintext is produced.
   CORDON_TRY(CheckCiphertexts(request.package_dir, manifest));
+  return manifest;
+}
+
+}  // namespace
+
+Result<OpenResult> OpenPackage(const OpenRequest& request) {
+  OpenResult result;
+  CORDON_ASSIGN_OR_RETURN(Manifest manifest, CheckPackage(request, result));
   CORDON_TRY(DecryptAll(request, manifest, result));
+  return result;
+}
+
+Result<OpenResult> OpenPackageInto(const OpenRequest& request, const TargetOpener& open_target) {
+  OpenResult result;
+  CORDON_ASSIGN_OR_RETURN(Manifest manifest, CheckPackage(request, result));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableTarget> target, open_target());
+  CORDON_TRY(LoadAll(request, manifest, *target, result));
   return result;
 }
 

@@ -74,7 +74,7 @@ std::string MaskValue(std::string_view value) {
   return out;
 }
 
-Result<PlanResult> Plan(const order::Order& order, const source::CsvSource& source,
+Result<PlanResult> Plan(const order::Order& order, const source::TableSource& source,
                         size_t recipients, const ProgressFn& progress,
                         const pseudo::PseudonymKey* key) {
   PlanResult plan;

@@ -31,6 +31,8 @@ nlohmann::ordered_json TableJson(const PlanTable& pt) {
                               {"package_bytes", pt.package_bytes},
                               {"sample_masked", pt.samples}};
   if (auto k = KAnonymityReport(t, pt.stats); !k.is_null()) j["k_anonymity"] = k;
+  // A database source: the one statement the run sends it.
+  if (!t.statement.empty()) j["statement"] = t.statement;
   return j;
 }
 

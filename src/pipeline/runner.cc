@@ -4,7 +4,7 @@
 
 namespace cordon::pipeline {
 
-Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
+Result<std::vector<TableStats>> Run(const Binding& binding, const source::TableSource& source,
                                     const SinkFactory& sinks, const ProgressFn& progress,
                                     const TransformOptions& transform_options) {
   std::vector<TableStats> stats;

@@ -60,7 +60,7 @@ struct TransformOptions {
 // tables already written stay written, so callers that must leave nothing
 // (extract) clean up. Rows are selected on their source values; transforms
 // apply on the way out. The output does not depend on `threads`.
-Result<std::vector<TableStats>> Run(const Binding& binding, const source::CsvSource& source,
+Result<std::vector<TableStats>> Run(const Binding& binding, const source::TableSource& source,
                                     const SinkFactory& sinks, const ProgressFn& progress = {},
                                     const TransformOptions& transforms = {});
 

@@ -16,9 +16,9 @@ Result<std::vector<std::unique_ptr<pseudo::Transform>>> MakeTransforms(const Bou
       continue;
     }
     const std::string& column = t.header[t.kept[k]];
-    auto type = t.spec->types.find(column);
+    auto type = t.types.find(column);
     pseudo::TransformSetup setup{o.key, o.domain,
-                                 type == t.spec->types.end() ? order::ColumnType{} : type->second,
+                                 type == t.types.end() ? order::ColumnType{} : type->second,
                                  o.reference_day};
     auto made = pseudo::MakeTransform(fate, setup);
     if (!made.ok()) return made.error().WithContext(t.spec->name + "." + column);
@@ -55,8 +55,8 @@ char SexOf(BoundTable::SexFrom from, std::string_view v) {
   return 0;
 }
 
-Error AtLine(const source::CsvReader& reader, uint64_t line, const Error& e) {
-  return e.WithContext(reader.name() + " line " + std::to_string(line));
+Error AtLine(const source::RowReader& reader, uint64_t line, const Error& e) {
+  return e.WithContext(reader.Position(line));
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ struct TableRun::Pass {
   TableStats& stats;
   RowSink* sink = nullptr;               // null when counting
   const ProgressFn* progress = nullptr;  // null when counting
-  std::unique_ptr<source::CsvReader> reader;
+  std::unique_ptr<source::RowReader> reader;
   std::vector<std::string_view> out;  // the row as it leaves
   std::string class_key;
   // Child rows usually come grouped by parent key: the last answer.
@@ -75,7 +75,7 @@ struct TableRun::Pass {
   bool have_last = false, last_found = false;
 };
 
-TableRun::TableRun(const BoundTable& table, const source::CsvSource& source,
+TableRun::TableRun(const BoundTable& table, const source::TableSource& source,
                    const Selection* parent, bool report_k_only)
     : t_(table), source_(source), parent_(parent), report_k_only_(report_k_only) {
   for (const order::Fate* f : t_.kept_fates) {
@@ -87,7 +87,7 @@ TableRun::TableRun(const BoundTable& table, const source::CsvSource& source,
 }
 
 Result<std::unique_ptr<TableRun>> TableRun::Create(const BoundTable& table,
-                                                   const source::CsvSource& source,
+                                                   const source::TableSource& source,
                                                    const TransformOptions& options,
                                                    const Selection* parent) {
   std::unique_ptr<TableRun> run(new TableRun(table, source, parent, options.report_k_only));
@@ -147,7 +147,7 @@ Status TableRun::WritePass(RowSink& sink, const ProgressFn& progress) {
 // whole batch each, while this thread reads the next ones; batches are
 // emitted in order as they come back (at most threads + 1 in flight).
 Status TableRun::RunPass(Pass& pass) {
-  CORDON_ASSIGN_OR_RETURN(pass.reader, source_.Read(*t_.source));
+  CORDON_ASSIGN_OR_RETURN(pass.reader, source_.ReadColumns(*t_.source, t_.read_columns));
   pass.out.resize(t_.kept.size());
   TransformPool pool(any_transform_ ? threads_ : 0,
                      [this](size_t worker, Batch& batch) { TransformBatch(worker, batch); });
@@ -188,7 +188,7 @@ Status TableRun::RunPass(Pass& pass) {
 
 // Rows are selected on their source values: `where`, then `follow`.
 Result<bool> TableRun::Selects(Pass& pass) {
-  source::CsvReader& reader = *pass.reader;
+  source::RowReader& reader = *pass.reader;
   const uint64_t line = reader.line();
   if (t_.where) {
     auto selected = t_.where->Evaluate([&](size_t i) { return reader.Utf8Field(i); });
@@ -215,7 +215,7 @@ Result<bool> TableRun::Selects(Pass& pass) {
 }
 
 // The row's identifiers, kept for the children that redact text.
-Result<std::string> TableRun::PackIdentifiers(source::CsvReader& reader) const {
+Result<std::string> TableRun::PackIdentifiers(source::RowReader& reader) const {
   std::string packed;
   for (const auto& [column, placeholder] : t_.identifier_columns) {
     CORDON_ASSIGN_OR_RETURN(std::string_view id, reader.Utf8Field(column));
@@ -239,7 +239,7 @@ Status TableRun::EmitAsIs(Pass& pass, std::string_view key, std::string_view pac
 // transforms use is copied (strings keep their capacity from batch to batch).
 Status TableRun::CopyOut(Pass& pass, PendingRow& p, std::string_view key,
                          std::string packed_ids) const {
-  source::CsvReader& reader = *pass.reader;
+  source::RowReader& reader = *pass.reader;
   p.line = reader.line();
   p.values.resize(t_.kept.size());
   for (size_t k = 0; k < t_.kept.size(); ++k) {

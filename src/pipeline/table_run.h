@@ -36,7 +36,7 @@ class TableRun {
   // required when the table follows another. Fails when a transform cannot
   // be made (naming table.column).
   static Result<std::unique_ptr<TableRun>> Create(const BoundTable& table,
-                                                  const source::CsvSource& source,
+                                                  const source::TableSource& source,
                                                   const TransformOptions& options,
                                                   const Selection* parent);
 
@@ -61,12 +61,12 @@ class TableRun {
     bool subject = false, sex = false, identifiers = false;
   };
 
-  TableRun(const BoundTable& table, const source::CsvSource& source, const Selection* parent,
+  TableRun(const BoundTable& table, const source::TableSource& source, const Selection* parent,
            bool report_k_only);
 
   Status RunPass(Pass& pass);
   Result<bool> Selects(Pass& pass);
-  Result<std::string> PackIdentifiers(source::CsvReader& reader) const;
+  Result<std::string> PackIdentifiers(source::RowReader& reader) const;
   Status EmitAsIs(Pass& pass, std::string_view key, std::string_view packed_ids);
   Status CopyOut(Pass& pass, PendingRow& row, std::string_view key, std::string packed_ids) const;
   void TransformBatch(size_t worker, Batch& batch);
@@ -75,7 +75,7 @@ class TableRun {
   Error KRefusal() const;
 
   const BoundTable& t_;
-  const source::CsvSource& source_;
+  const source::TableSource& source_;
   const Selection* parent_;  // null unless the table follows another
   const bool report_k_only_;
   Needs needs_;

@@ -12,6 +12,7 @@
 
 #include "core/io.h"
 #include "core/result.h"
+#include "source/table_source.h"
 #include "source/text_encoding.h"
 
 namespace cordon::source {
@@ -23,13 +24,12 @@ struct CsvOptions {
 };
 
 // Not thread-safe: one reader, one thread (it owns its position in the stream).
-class CsvReader {
+class CsvReader final : public RowReader {
  public:
   // Reads the header row. `name` (a file name) prefixes every error.
   static Result<std::unique_ptr<CsvReader>> Open(std::unique_ptr<ByteSource> source,
                                                  std::string name, const CsvOptions& options);
 
-  const std::vector<std::string>& header() const { return header_; }  // UTF-8
   char separator() const { return separator_; }
   TextEncoding encoding() const { return encoding_; }
   const std::string& name() const { return name_; }
@@ -37,17 +37,20 @@ class CsvReader {
   // Advances to the next record; false at the end. Fails naming the file and
   // line on a ragged row (never silently shifted), an unterminated quote, or a
   // record larger than max_record_bytes. Blank lines are skipped.
-  Result<bool> Next();
+  Result<bool> Next() override;
 
   // The current record's physical line number (1-based; the header is line 1).
-  uint64_t line() const { return line_; }
+  uint64_t line() const override { return line_; }
+  std::string Position(uint64_t line) const override {
+    return name_ + " line " + std::to_string(line);
+  }
   // Field i as UTF-8, transcoded when needed; valid until the next Next().
   // Fails (naming line and column) on invalid UTF-8 in a UTF-8 file.
-  Result<std::string_view> Utf8Field(size_t i);
+  Result<std::string_view> Utf8Field(size_t i) override;
   // Field i in the file's own encoding (comparisons of ASCII data).
   std::string_view RawField(size_t i) const { return fields_[i]; }
   size_t field_count() const { return fields_.size(); }
-  uint64_t bytes_consumed() const { return consumed_ + pos_; }
+  uint64_t bytes_consumed() const override { return consumed_ + pos_; }
 
   // Private: use Open().
   CsvReader(std::unique_ptr<ByteSource> source, std::string name, const CsvOptions& options);
@@ -75,7 +78,6 @@ class CsvReader {
   bool eof_ = false;
   char separator_ = ',';
   TextEncoding encoding_ = TextEncoding::kUtf8;
-  std::vector<std::string> header_;
   std::vector<FieldRef> refs_;
   std::vector<std::string_view> fields_;
   std::string unescaped_;

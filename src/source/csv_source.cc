@@ -37,16 +37,26 @@ Result<CsvSource> CsvSource::Open(const std::string& path, CsvOptions options) {
   return source;
 }
 
-const CsvTable* CsvSource::Find(std::string_view name) const {
-  for (const CsvTable& t : tables_) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
-}
-
 Result<std::unique_ptr<CsvReader>> CsvSource::Read(const CsvTable& table) const {
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<FileSource> file, FileSource::Open(table.path));
   return CsvReader::Open(std::move(file), fs::path(table.path).filename().string(), options_);
+}
+
+Result<TableShape> CsvSource::Shape(const SourceTable& table) const {
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader, Read(table));
+  TableShape shape;
+  shape.header = reader->header();
+  shape.declared_types.assign(shape.header.size(), std::string());
+  const char sep = reader->separator();
+  shape.dialect = std::string(TextEncodingName(reader->encoding())) + ", '" +
+                  (sep == '\t' ? std::string("\\t") : std::string(1, sep)) + "'";
+  return shape;
+}
+
+Result<std::unique_ptr<RowReader>> CsvSource::ReadColumns(const SourceTable& table,
+                                                          const std::vector<size_t>&) const {
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader, Read(table));
+  return std::unique_ptr<RowReader>(std::move(reader));
 }
 
 }  // namespace cordon::source

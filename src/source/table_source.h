@@ -1,0 +1,75 @@
+// Where the pipeline reads rows from: a source of named tables, each read in
+// passes by a RowReader. Two sources exist: CSV files (csv_source.h) and a
+// SQLite database (sqlite_source.h); a PostgreSQL source fits the same
+// interface (a header from the catalog, a reader over `COPY (SELECT …)`).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace cordon::source {
+
+// One table of a source.
+struct SourceTable {
+  std::string name;   // what an order's `from` names: the file stem, or the table
+  std::string path;   // CSV: the file; databases: the table name
+  uint64_t size = 0;  // bytes when known (CSV), for progress; 0 when unknown
+};
+
+// What a table looks like before any row is read.
+struct TableShape {
+  std::vector<std::string> header;  // column names, UTF-8, unique
+  // Per column, the type the source declares ("DATE", "INTEGER"…, as
+  // written), or empty: CSV declares none. The order's [table.types] wins.
+  std::vector<std::string> declared_types;
+  std::string dialect;  // for reports: "windows-1252, ';'" or "sqlite"
+};
+
+// One pass over a table's rows. Not thread-safe: one reader, one thread.
+class RowReader {
+ public:
+  virtual ~RowReader() = default;
+  const std::vector<std::string>& header() const { return header_; }
+  // Advances to the next row; false at the end. Fails naming the position.
+  virtual Result<bool> Next() = 0;
+  // Field `i` (a header index) of the current row as UTF-8, valid until the
+  // next Next(); an empty field is NULL. A reader opened for some columns
+  // only fails on the others (a bug in the caller, never a silent value).
+  virtual Result<std::string_view> Utf8Field(size_t i) = 0;
+  // The current row's position: a CSV file's physical line (the header is
+  // line 1), a database row's number (from 1).
+  virtual uint64_t line() const = 0;
+  // Where row `line` is, for messages: "lab.csv line 12", "table X row 12".
+  virtual std::string Position(uint64_t line) const = 0;
+  // Bytes read so far, for progress (0 when unknown).
+  virtual uint64_t bytes_consumed() const = 0;
+
+ protected:
+  std::vector<std::string> header_;
+};
+
+// A source of tables. Implementations say whether they are thread-safe; the
+// pipeline uses one from one thread.
+class TableSource {
+ public:
+  virtual ~TableSource() = default;
+  virtual const std::vector<SourceTable>& tables() const = 0;
+  const SourceTable* Find(std::string_view name) const;
+  // The table's columns and declared types (no row data is read).
+  virtual Result<TableShape> Shape(const SourceTable& table) const = 0;
+  // Opens a pass over the table that reads only `columns` (header indices,
+  // ascending): a database is asked for those columns and no other. A CSV
+  // file is read whole (it cannot be read otherwise) and the others ignored.
+  virtual Result<std::unique_ptr<RowReader>> ReadColumns(
+      const SourceTable& table, const std::vector<size_t>& columns) const = 0;
+  // The statement ReadColumns runs (shown by `plan`), or empty (CSV).
+  virtual std::string Statement(const SourceTable& table, const TableShape& shape,
+                                const std::vector<size_t>& columns) const = 0;
+};
+
+}  // namespace cordon::source
