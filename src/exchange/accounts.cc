@@ -820,6 +820,19 @@ Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& ap
                      a.organisation,
                  "an approver of the hospital decides, never the vendor's own");
   }
+  // "Another organisation" means the hospital, the one whose systems the
+  // vendor reaches: an organisation that holds targets. Another vendor's
+  // approver is not one.
+  CORDON_ASSIGN_OR_RETURN(Statement holds,
+                          db_.Prepare("SELECT 1 FROM targets WHERE organisation = ? LIMIT 1"));
+  holds.Bind(1, approver.organisation);
+  CORDON_ASSIGN_OR_RETURN(bool hospital, holds.Step());
+  if (!hospital) {
+    return Error(ErrorCode::kRefused,
+                 "only an approver of an organisation that holds targets (the hospital's) "
+                 "re-opens a vendor's account",
+                 "an approver of the organisation whose systems the vendor maintains decides");
+  }
   std::string lifted = LockOf(a, now);
   if (lifted.empty()) {
     return Error(ErrorCode::kAlreadyExists,

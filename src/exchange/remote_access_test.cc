@@ -260,6 +260,10 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, vendor2_, now_, count).error().code(),
             ErrorCode::kRefused)
       << "an operator";
+  const Account rival = Add("Rita Rival", "boss@other.example", Role::kApprover, "Other Ltd", false);
+  EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, rival, now_, count).error().code(),
+            ErrorCode::kRefused)
+      << "another vendor's approver (an organisation with no target)";
   EXPECT_EQ(accounts_->UnlockVendor(chu1_.id, chu2_, now_, count).error().code(),
             ErrorCode::kRefused)
       << "not a vendor's account: an admin's act";
