@@ -55,7 +55,7 @@ void FindingCollector::Scan(std::string_view piece) {
   // bytes from turning into findings.
   const detect::KindSet kinds = binary_ ? kinds_ & kBinaryKinds : kinds_;
   if (kinds == 0) {
-    if (out_.findings.size() < max_findings_) AdvanceTo(piece, piece.size());
+    if (out_.findings.size() < max_findings_ || watch_ != nullptr) AdvanceTo(piece, piece.size());
     base_ += piece.size();
     return;
   }
@@ -65,18 +65,31 @@ void FindingCollector::Scan(std::string_view piece) {
     if (binary_ && m.kind == detect::Kind::kCpr && m.confidence != detect::Confidence::kHigh) {
       return;
     }
-    ++out_.counts[static_cast<size_t>(m.kind)];
-    if (out_.findings.size() >= max_findings_) return;
+    const auto k = static_cast<size_t>(m.kind);
+    ++out_.counts[k];
+    // Only validated findings reach the watchlist: one keyed digest and a
+    // binary search each, nothing per byte of text.
+    Presence presence = Presence::kUnchecked;
+    if (watch_ != nullptr) {
+      const bool real = watch_->IsReal(m.kind, piece.substr(m.offset, m.length));
+      out_.real[k] += real;
+      presence = real ? Presence::kReal : Presence::kNotInProduction;
+    }
+    if (out_.findings.size() >= max_findings_) {
+      if (presence != Presence::kReal || out_.real_kept_past_cap >= max_findings_) return;
+      ++out_.real_kept_past_cap;
+    }
     AdvanceTo(piece, m.offset);
     uint64_t offset = base_ + m.offset;
-    out_.findings.push_back(
-        {part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset, m.length, m.kind,
-         m.confidence, detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length)), binary_});
+    out_.findings.push_back({part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset,
+                             m.length, m.kind, m.confidence,
+                             detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length)),
+                             binary_, presence});
   });
   // Lines must be counted to the end, for the findings of the next piece;
   // once no more findings are kept (the text report keeps 5), no line number
   // is needed any more, and counting them would be one more pass over the text.
-  if (out_.findings.size() < max_findings_) AdvanceTo(piece, piece.size());
+  if (out_.findings.size() < max_findings_ || watch_ != nullptr) AdvanceTo(piece, piece.size());
   base_ += piece.size();
 }
 

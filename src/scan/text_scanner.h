@@ -33,6 +33,7 @@ class FindingCollector {
   FindingCollector(const ScanOptions& options, FileResult& out, std::string part)
       : kinds_(options.kinds),
         max_findings_(options.max_findings_per_file),
+        watch_(options.watch),
         out_(out),
         part_(std::move(part)) {}
   // Scans `piece`, which starts `consumed()` bytes into the text. The piece
@@ -49,6 +50,7 @@ class FindingCollector {
 
   detect::KindSet kinds_;
   size_t max_findings_;
+  const WatchChecker* watch_;
   FileResult& out_;
   std::string part_;
   bool binary_ = false;
