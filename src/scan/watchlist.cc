@@ -20,6 +20,8 @@ constexpr std::string_view kVersion = "1";
 constexpr std::string_view kDigestLine = "digest hmac-sha256-64";
 constexpr size_t kDigestSize = 8;
 constexpr size_t kChecksumSize = 32;
+// The in-memory index holds 32-bit offsets (2^31 digests: a 16 GiB file).
+constexpr uint64_t kMaxDigests = uint64_t{1} << 31;
 
 // The id names the key without revealing it (a hash of the secret under a
 // label of its own, cut to 64 bits), as pseudonym keys are named.
@@ -131,6 +133,21 @@ Watchlist::Watchlist(std::string key_id, std::vector<uint64_t> digests)
     : key_id_(std::move(key_id)), digests_(std::move(digests)) {
   std::sort(digests_.begin(), digests_.end());
   digests_.erase(std::unique(digests_.begin(), digests_.end()), digests_.end());
+  BuildIndex();
+}
+
+void Watchlist::BuildIndex() {
+  // About 4 digests per bucket: the index costs half a byte per digest.
+  int bits = 0;
+  while (bits < 30 && (uint64_t{1} << (bits + 2)) < digests_.size()) ++bits;
+  shift_ = 64 - bits;
+  buckets_.assign((size_t{1} << bits) + 1, 0);
+  size_t i = 0;
+  for (size_t b = 0; b + 1 < buckets_.size(); ++b) {
+    buckets_[b] = static_cast<uint32_t>(i);
+    while (i < digests_.size() && (bits == 0 ? 0 : digests_[i] >> shift_) == b) ++i;
+  }
+  buckets_.back() = static_cast<uint32_t>(digests_.size());
 }
 
 uint64_t Watchlist::FileSize(uint64_t count) {
@@ -184,6 +201,11 @@ Result<Watchlist> Watchlist::Parse(ByteView file) {
   }
   auto blank = TakeLine(rest);
   if (!blank || !blank->empty()) return Bad("no blank line after its header");
+  if (count > kMaxDigests) {
+    return Error(ErrorCode::kLimitExceeded,
+                 "watchlist of " + std::to_string(count) + " digests: more than this cordon reads",
+                 "split the source and give several watchlists");
+  }
   const size_t header = file.size() - rest.size();
   // Sizes are checked before anything is allocated: a count the file
   // cannot hold is a truncated file, not a reason to reserve memory.
@@ -212,6 +234,7 @@ Result<Watchlist> Watchlist::Parse(ByteView file) {
   }
   Watchlist out(std::string(key->substr(4)), {});
   out.digests_ = std::move(digests);
+  out.BuildIndex();
   return out;
 }
 
@@ -228,13 +251,43 @@ Result<Watchlist> Watchlist::Merge(const std::vector<Watchlist>& lists) {
                        lists[i].key_id() + ", the first with " + lists[0].key_id(),
                    "watchlists used together must be built with the same --key");
     }
+    // Each list is sorted: merging keeps the whole sorted without a sort.
+    const auto middle = static_cast<std::ptrdiff_t>(all.size());
     all.insert(all.end(), lists[i].digests_.begin(), lists[i].digests_.end());
+    std::inplace_merge(all.begin(), all.begin() + middle, all.end());
   }
-  return Watchlist(lists[0].key_id(), std::move(all));
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  Watchlist out(lists[0].key_id(), {});
+  out.digests_ = std::move(all);
+  out.BuildIndex();
+  return out;
 }
 
 bool Watchlist::Contains(uint64_t digest) const {
-  return std::binary_search(digests_.begin(), digests_.end(), digest);
+  const size_t b = shift_ == 64 ? 0 : static_cast<size_t>(digest >> shift_);
+  const auto first = digests_.begin() + buckets_[b];
+  const auto last = digests_.begin() + buckets_[b + 1];
+  return std::binary_search(first, last, digest);
+}
+
+void Watchlist::ContainsMany(std::span<const uint64_t> digests, std::span<uint8_t> real) const {
+  // In groups: prefetch every group member's bucket offsets, then each
+  // member's first digests, then search; the misses of a group overlap.
+  constexpr size_t kGroup = 32;
+  for (size_t from = 0; from < digests.size(); from += kGroup) {
+    const size_t to = std::min(digests.size(), from + kGroup);
+    auto bucket = [&](size_t i) {
+      return shift_ == 64 ? size_t{0} : static_cast<size_t>(digests[i] >> shift_);
+    };
+    for (size_t i = from; i < to; ++i) __builtin_prefetch(&buckets_[bucket(i)]);
+    for (size_t i = from; i < to; ++i) __builtin_prefetch(digests_.data() + buckets_[bucket(i)]);
+    for (size_t i = from; i < to; ++i) {
+      const size_t b = bucket(i);
+      const auto first = digests_.begin() + buckets_[b];
+      const auto last = digests_.begin() + buckets_[b + 1];
+      real[i] = std::binary_search(first, last, digests[i]) ? 1 : 0;
+    }
+  }
 }
 
 Status CheckWatchKey(const Watchlist& list, const WatchKey& key) {

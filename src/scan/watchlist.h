@@ -24,6 +24,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,12 +83,23 @@ class Watchlist {
   const std::string& key_id() const { return key_id_; }
   size_t size() const { return digests_.size(); }
   bool Contains(uint64_t digest) const;
+  // Contains for many digests at once (`real` as long as `digests`; 1 when
+  // in the list): their memory is fetched in parallel, several times faster
+  // than one Contains after another once the list outgrows the CPU caches.
+  void ContainsMany(std::span<const uint64_t> digests, std::span<uint8_t> real) const;
   // The file's size for `count` digests.
   static uint64_t FileSize(uint64_t count);
 
  private:
+  // Where each bucket of digests (by their top bits) starts: a look-up
+  // reads two adjacent offsets and a few digests, about two cache misses,
+  // where a binary search over millions would take twenty.
+  void BuildIndex();
+
   std::string key_id_;
   std::vector<uint64_t> digests_;  // strictly increasing
+  std::vector<uint32_t> buckets_;  // 2^bits + 1 offsets into digests_
+  int shift_ = 64;                 // 64 - bits
 };
 
 // Whether a key can read a watchlist: an error naming both ids otherwise.
@@ -100,6 +112,10 @@ class WatchChecker {
   // Fails (CheckWatchKey) when the watchlist was made with another key.
   static Result<WatchChecker> Create(WatchKey key, Watchlist list);
   bool IsReal(detect::Kind kind, std::string_view text) const;
+  // The two halves of IsReal, for look-ups in batches (list().ContainsMany).
+  std::optional<uint64_t> Digest(detect::Kind kind, std::string_view text) const {
+    return key_.Digest(kind, text);
+  }
   const Watchlist& list() const { return list_; }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -10,6 +11,7 @@
 #include "crypto/hash.h"
 #include "scan/report.h"
 #include "scan/scanner.h"
+#include "scan/text_scanner.h"
 #include "scan/watchlist_source.h"
 #include "testing/scoped_temp_dir.h"
 
@@ -204,9 +206,14 @@ TEST(Watchlist, ParserRefusesGarbage) {
   }
   auto huge = Watchlist::Parse(
       AsBytes(std::string("cordon-watchlist 1\nkey 0123456789abcdef\ndigest hmac-sha256-64\ncount "
-                          "2305843009213693951\n\n")));
+                          "2147483647\n\n")));
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.error().code(), ErrorCode::kTruncated);
+  auto too_many = Watchlist::Parse(
+      AsBytes(std::string("cordon-watchlist 1\nkey 0123456789abcdef\ndigest hmac-sha256-64\ncount "
+                          "2305843009213693951\n\n")));
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().code(), ErrorCode::kLimitExceeded);
   // An upper-case key id.
   std::string upper(AsChars(good));
   for (size_t i = 23; i < 39; ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
@@ -317,6 +324,56 @@ TEST(WatchScan, FindingsSayRealOrNotInProductionAndRealOnesAreKeptPastTheCap) {
   EXPECT_EQ(p.find("real"), std::string::npos);
 }
 
+TEST(WatchScan, LineNumbersPastTheCapMatchAnUncappedScan) {
+  WatchKey key = WatchKey::Generate();
+  std::mt19937_64 rng(3);
+  std::string text;
+  std::vector<std::string> real;
+  for (int i = 0; i < 4000; ++i) {
+    // Lines of varied lengths, newlines in runs (counted eight bytes at a time).
+    text += std::string(rng() % 40, 'x') + (i % 7 == 0 ? "\n\n\n" : " ") + RandomNir(rng) + "\n";
+    if (i % 500 == 250) {
+      real.push_back(RandomNir(rng));
+      text += "é " + real.back() + "\n";
+    }
+  }
+  WatchlistBuilder b(key);
+  for (const auto& n : real) b.Add(Kind::kNir, n);
+  auto checker =
+      WatchChecker::Create(WatchKey::Parse(key.FileText().RevealBytes()).value(), b.Finish());
+  ASSERT_TRUE(checker.ok());
+  ScanOptions watched;
+  watched.watch = &*checker;
+  watched.max_findings_per_file = 10;  // the real ones are far past it
+  ScanOptions all;
+  all.max_findings_per_file = 1 << 20;
+  for (size_t piece : {size_t{97}, size_t{4096}, TextScanner::kPiece}) {
+    FileResult w, u;
+    w.path = u.path = "t";
+    {
+      TextScanner ws(watched, w, {}, piece), us(all, u, {}, piece);
+      ws.Feed(text);
+      us.Feed(text);
+      ws.Finish();
+      us.Finish();
+    }
+    ASSERT_EQ(w.findings.size(), 10 + real.size()) << piece;
+    for (size_t i = 10; i < w.findings.size(); ++i) {
+      const Finding& f = w.findings[i];
+      EXPECT_EQ(f.presence, Presence::kReal);
+      auto same = std::find_if(u.findings.begin(), u.findings.end(),
+                               [&](const Finding& x) { return x.offset == f.offset; });
+      ASSERT_NE(same, u.findings.end());
+      EXPECT_EQ(f.line, same->line) << piece;
+      // And counted here independently.
+      const auto before = text.begin() + static_cast<std::ptrdiff_t>(f.offset);
+      EXPECT_EQ(f.line, 1 + static_cast<uint64_t>(std::count(text.begin(), before, '\n')));
+      EXPECT_EQ(f.column, same->column);
+      EXPECT_EQ(f.char_column, same->char_column);
+    }
+  }
+}
+
 // The false-positive rate, measured: values not in production never match a
 // list of 100,000 (the rate is n / 2^64 ≈ 5e-15 per look-up, so a match
 // here would be a defect, not bad luck).
@@ -340,6 +397,23 @@ TEST(Watchlist, RandomValidNirsNotInTheListDoNotMatch) {
   }
   EXPECT_GT(looked_up, 290000u);
   EXPECT_EQ(matched, 0u);
+  // The batched look-up answers as Contains does, for members and not.
+  std::vector<uint64_t> mixed;
+  for (int i = 0; i < 1000; ++i) {
+    mixed.push_back(rng());
+    mixed.push_back(*key.Digest(Kind::kNir, *std::next(in_list.begin(), i * 97)));
+  }
+  std::vector<uint8_t> real(mixed.size());
+  list.ContainsMany(mixed, real);
+  for (size_t i = 0; i < mixed.size(); ++i) {
+    ASSERT_EQ(real[i] != 0, list.Contains(mixed[i])) << i;
+    ASSERT_EQ(real[i] != 0, i % 2 == 1) << i;
+  }
+  // Small lists (one bucket) too.
+  Watchlist tiny(key.id(), {mixed[1], mixed[3]});
+  EXPECT_TRUE(tiny.Contains(mixed[3]));
+  EXPECT_FALSE(tiny.Contains(mixed[0]));
+  EXPECT_FALSE(Watchlist(key.id(), {}).Contains(mixed[1]));
   // And every listed one matches (no false negative).
   for (const std::string& nir : in_list) ASSERT_TRUE(list.Contains(*key.Digest(Kind::kNir, nir)));
 }
