@@ -246,15 +246,17 @@ class SarifReporter : public Reporter {
       // With a watchlist, a valid value that is not in production (a
       // pseudonym) is a note; a real one stays an error.
       const bool note = x.presence == Presence::kNotInProduction;
-      std::string presence = x.presence == Presence::kUnchecked
-                                 ? ""
-                                 : " (" + std::string(PresenceText(x.presence)) + ")";
+      std::string text = KindName(k) + " in clear" + (x.binary ? " in binary content" : "") +
+                         " at " + where + ": " + x.masked;
+      if (x.presence != Presence::kUnchecked) {
+        text += " (";
+        text += PresenceText(x.presence);
+        text += ')';
+      }
       Json result = {{"ruleId", "cordon/" + KindName(k)},
                      {"ruleIndex", k},
                      {"level", note ? "note" : "error"},
-                     {"message",
-                      {{"text", KindName(k) + " in clear" + (x.binary ? " in binary content" : "") +
-                                    " at " + where + ": " + x.masked + presence}}},
+                     {"message", {{"text", text}}},
                      {"locations", Json::array({{{"physicalLocation", physical}}})},
                      {"properties", {{"confidence", ConfidenceName(x.confidence)}}}};
       if (x.binary) result["properties"]["content"] = "binary";
