@@ -51,6 +51,7 @@ bench: build
 	@./bench/age_vs_cordon.sh $(BUILD)/cordon
 	@./bench/extract_vs_duckdb.sh $(BUILD)/cordon
 	@./bench/scan_vs_ripgrep.sh $(BUILD)/cordon
+	@./bench/scan_watchlist.sh $(BUILD)/cordon
 	@./bench/matcher_vs_vectorscan.sh $(BUILD)/cordon
 	@./bench/pseudonymize_vs_duckdb.sh $(BUILD)/cordon
 	@./bench/ledger_vs_sqlite.sh $(BUILD)/cordon

@@ -2,13 +2,16 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/key_files.h"
 #include "cli/ledger_io.h"
 #include "core/diagnostic.h"
 #include "scan/report.h"
 #include "scan/scanner.h"
+#include "scan/watchlist.h"
 
 namespace cordon::cli {
 namespace {
@@ -23,7 +26,26 @@ struct ScanArgs {
   int threads = 2;
   uint64_t max_expansion = 100;
   bool fail_on_findings = false;
+  std::vector<std::string> watchlists;
+  std::string watch_key;
+  bool fail_on_real = false;
 };
+
+// The watchlists merged, checked against the key: a list made with another
+// key is refused (exit 3) instead of silently matching nothing.
+Result<scan::WatchChecker> LoadWatch(const ScanArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(scan::WatchKey key, LoadWatchKey(a.watch_key));
+  std::vector<scan::Watchlist> lists;
+  for (const std::string& path : a.watchlists) {
+    CORDON_ASSIGN_OR_RETURN(scan::Watchlist list, LoadWatchlist(path));
+    if (Status s = scan::CheckWatchKey(list, key); !s.ok()) {
+      return s.error().WithContext(path + " (--watch-key " + a.watch_key + ")");
+    }
+    lists.push_back(std::move(list));
+  }
+  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(lists));
+  return scan::WatchChecker::Create(std::move(key), std::move(merged));
+}
 
 void WarnAbout(const scan::FileResult& f) {
   if (!f.error.empty()) std::cerr << FormatWarning(f.path + ": " + f.error);
@@ -41,6 +63,27 @@ int RunScan(const ScanArgs& a, nlohmann::json& event) {
     return Fail(Error(ErrorCode::kInvalidArgument, "--json and --sarif exclude each other",
                       "pick one report format"));
   }
+  if (a.watchlists.empty() != a.watch_key.empty()) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "--watchlist and --watch-key go together",
+                      "give the production watchlist(s) and the watch key they were built with"));
+  }
+  if (a.fail_on_real && a.watchlists.empty()) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "--fail-on-real needs --watchlist",
+                      "give the production watchlist and its --watch-key"));
+  }
+  std::optional<scan::WatchChecker> watch;
+  if (!a.watchlists.empty()) {
+    auto loaded = LoadWatch(a);
+    if (!loaded.ok()) {
+      // A watchlist that cannot be used is an argument that cannot be read
+      // (2), so a CI gate never mistakes it for "real identifiers found" (1);
+      // a key that is not the watchlist's is a refusal (3).
+      Fail(loaded.error());
+      return loaded.error().code() == ErrorCode::kNoMatch ? kExitVerification : kExitUsage;
+    }
+    watch.emplace(std::move(*loaded));
+    o.watch = &*watch;
+  }
   o.excludes = a.excludes;
   o.threads = a.threads;
   o.max_expansion_ratio = a.max_expansion;
@@ -53,7 +96,7 @@ int RunScan(const ScanArgs& a, nlohmann::json& event) {
   // Text shows each file's warnings beside its lines; JSON and SARIF hold
   // them in the document, and repeat them on stderr once it is complete.
   const bool warn_as_we_go = format == scan::ReportFormat::kText;
-  std::unique_ptr<scan::Reporter> reporter = scan::MakeReporter(format);
+  std::unique_ptr<scan::Reporter> reporter = scan::MakeReporter(format, watch.has_value());
   std::cout << reporter->Begin();
   scan::ScanReport report = scan::Scan(a.paths, o, [&](const scan::FileResult& f) {
     if (warn_as_we_go) WarnAbout(f);
@@ -78,8 +121,15 @@ int RunScan(const ScanArgs& a, nlohmann::json& event) {
                    {"files_with_findings", totals.with_findings},
                    {"by_kind", kinds},
                    {"unreadable", report.errors}};
+  if (watch) {
+    event["scan"]["watchlist"] = {{"key_id", watch->list().key_id()},
+                                  {"digests", watch->list().size()},
+                                  {"real", totals.real_findings},
+                                  {"not_in_production", totals.findings - totals.real_findings}};
+  }
   if (report.errors > 0) return kExitUsage;  // 2: some path could not be read (reported above)
   if (a.fail_on_findings && totals.findings > 0) return kExitFailure;
+  if (a.fail_on_real && totals.real_findings > 0) return kExitFailure;
   return kExitOk;
 }
 
@@ -92,9 +142,13 @@ void RegisterScanCommands(CLI::App& app, int* exit_code) {
       "Find personal identifiers left in clear (NIR, CPR, IBAN, card numbers, e-mails,\n"
       "phone numbers) in files and directories, inside gzip/zip/tar archives and SQLite\n"
       "databases too; every value shown is masked.\n"
-      "Exit 0 scanned, 1 findings with --fail-on-findings, 2 a path could not be read.\n"
+      "With --watchlist, each finding is real (in the production watchlist) or valid,\n"
+      "not in production (a pseudonym): docs/watchlist.md.\n"
+      "Exit 0 scanned, 1 findings with --fail-on-findings (real ones with --fail-on-real),\n"
+      "2 a path, watchlist or key could not be read, 3 the watch key is not the watchlist's.\n"
       "  cordon scan /srv/ftp --exclude '*.age' --json > report.json\n"
-      "  cordon scan . --sarif --fail-on-findings > cordon.sarif   # in CI");
+      "  cordon scan . --sarif --fail-on-findings > cordon.sarif   # in CI\n"
+      "  cordon scan /srv/test --watchlist prod.watchlist --watch-key watch.key --fail-on-real");
   s->add_option("PATH", a->paths, "files or directories (symlinks are not followed)")->required();
   s->add_flag("--json", a->json, "one JSON document: findings, files, summary");
   s->add_flag("--sarif", a->sarif, "SARIF 2.1.0 for code-scanning tools");
@@ -109,6 +163,12 @@ void RegisterScanCommands(CLI::App& app, int* exit_code) {
                 "64 MiB are always read)")
       ->check(CLI::Range(1, 100000));
   s->add_flag("--fail-on-findings", a->fail_on_findings, "exit 1 when anything is found (for CI)");
+  s->add_option("--watchlist", a->watchlists,
+                "production watchlist (cordon watchlist build); repeatable, all made with one key")
+      ->allow_extra_args(false);
+  s->add_option("--watch-key", a->watch_key, "the watch key the watchlists were built with");
+  s->add_flag("--fail-on-real", a->fail_on_real,
+              "exit 1 when a finding is real (in the watchlist): a CI gate for test servers");
   AddLedgerOption(s, a->ledger);
   s->callback([a, exit_code] {
     int code = kExitOk;

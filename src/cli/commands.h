@@ -13,6 +13,7 @@ void RegisterTestdataCommands(CLI::App& app, int* exit_code);   // testdata lis-
 void RegisterOrderCommands(CLI::App& app, int* exit_code);      // order check, order sign
 void RegisterExtractCommands(CLI::App& app, int* exit_code);    // plan, extract, open
 void RegisterScanCommands(CLI::App& app, int* exit_code);       // scan
+void RegisterWatchlistCommands(CLI::App& app, int* exit_code);  // watchlist keygen/build/info/merge
 void RegisterPseudonymCommands(CLI::App& app, int* exit_code);  // pseudokey, pseudonym reverse
 void RegisterLedgerCommands(CLI::App& app, int* exit_code);     // ledger init/append/show/...
 void RegisterReportCommands(CLI::App& app, int* exit_code);     // report

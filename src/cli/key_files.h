@@ -9,6 +9,7 @@
 
 #include "age/recipients.h"
 #include "pseudo/key.h"
+#include "scan/watchlist.h"
 #include "sign/minisign.h"
 
 namespace cordon::cli {
@@ -19,5 +20,8 @@ Result<std::vector<std::unique_ptr<age::Identity>>> LoadIdentities(
 Result<sign::SecretKey> LoadSigningKey(const std::string& path);
 Result<sign::PublicKey> LoadPublicKey(const std::string& path);
 Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path);
+Result<scan::WatchKey> LoadWatchKey(const std::string& path);
+// A watchlist file (not a key: it holds digests only), parsed and checked.
+Result<scan::Watchlist> LoadWatchlist(const std::string& path);
 
 }  // namespace cordon::cli

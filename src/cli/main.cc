@@ -25,6 +25,7 @@ int Run(int argc, char** argv) {
   cordon::cli::RegisterOrderCommands(app, &exit_code);
   cordon::cli::RegisterExtractCommands(app, &exit_code);
   cordon::cli::RegisterScanCommands(app, &exit_code);
+  cordon::cli::RegisterWatchlistCommands(app, &exit_code);
   cordon::cli::RegisterPseudonymCommands(app, &exit_code);
   cordon::cli::RegisterLedgerCommands(app, &exit_code);
   cordon::cli::RegisterReportCommands(app, &exit_code);

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/encoding.h"
 #include "core/version.h"
@@ -58,17 +59,42 @@ std::string PrintablePath(std::string_view path) {
   return out;
 }
 
+uint64_t Sum(const KindCounts& c) {
+  uint64_t t = 0;
+  for (uint64_t v : c) t += v;
+  return t;
+}
+
+// "2 real, 99,998 valid, not in production"
+std::string PresenceCounts(uint64_t real, uint64_t total) {
+  return Thousands(real) + " real, " + Thousands(total - real) + " valid, not in production";
+}
+
 class TextReporter : public Reporter {
  public:
+  explicit TextReporter(bool watched) : watched_(watched) {}
   std::string File(const FileResult& f) override {
     if (f.total() == 0) return {};
     std::string out = PrintablePath(f.path) + ": " + CountsText(f.counts, ", ") +
-                      (f.binary ? " (in binary content)" : "") + "\n";
-    for (size_t i = 0; i < f.findings.size() && i < kTextLocationsShown; ++i) {
-      const auto& x = f.findings[i];
+                      (f.binary ? " (in binary content)" : "") +
+                      (watched_ ? " (" + PresenceCounts(Sum(f.real), f.total()) + ")" : "") + "\n";
+    // With a watchlist the real ones are shown first: they are what the
+    // reader looks for among thousands of pseudonyms.
+    std::vector<const Finding*> shown;
+    for (const auto& x : f.findings) {
+      if (!watched_ || x.presence == Presence::kReal) shown.push_back(&x);
+    }
+    if (watched_) {
+      for (const auto& x : f.findings) {
+        if (x.presence != Presence::kReal) shown.push_back(&x);
+      }
+    }
+    for (size_t i = 0; i < shown.size() && i < kTextLocationsShown; ++i) {
+      const auto& x = *shown[i];
       out += "  " + PrintablePath(f.Location(x)) + ":" + std::to_string(x.line) + ":" +
              std::to_string(x.column) + "  " + std::string(detect::KindName(x.kind)) + "  " +
-             x.masked + (x.binary ? "  (binary content)" : "") + "\n";
+             x.masked + (x.binary ? "  (binary content)" : "") +
+             (watched_ ? "  " + std::string(PresenceText(x.presence)) : "") + "\n";
     }
     return out;
   }
@@ -83,12 +109,17 @@ class TextReporter : public Reporter {
     std::string kinds = CountsText(t.counts, "; ");
     return Thousands(t.with_findings) + (t.with_findings == 1 ? " file" : " files") +
            " with findings out of " + Thousands(report.files.size()) + "; " + sizes + "; " +
-           (kinds.empty() ? "nothing found" : kinds) + "\n";
+           (kinds.empty() ? "nothing found" : kinds) +
+           (watched_ ? "; " + PresenceCounts(t.real_findings, t.findings) : "") + "\n";
   }
+
+ private:
+  bool watched_;
 };
 
 class JsonReporter : public Reporter {
  public:
+  explicit JsonReporter(bool watched) : watched_(watched) {}
   std::string Begin() override { return "{\n  \"version\": 1,\n  \"findings\": ["; }
   // Written by hand, not through nlohmann: reports can hold millions of
   // findings. The quoted location is built once per file (or per archive
@@ -117,7 +148,11 @@ class JsonReporter : public Reporter {
       AppendJsonString(out, x.masked);
       out += ",\"confidence\":\"";
       out += ConfidenceName(x.confidence);
-      out += x.binary ? "\",\"content\":\"binary\"}" : "\"}";
+      out += x.binary ? "\",\"content\":\"binary\"" : "\"";
+      if (x.presence != Presence::kUnchecked) {
+        out += x.presence == Presence::kReal ? ",\"real\":true" : ",\"real\":false";
+      }
+      out += '}';
       first_ = false;
     }
     return out;
@@ -130,6 +165,7 @@ class JsonReporter : public Reporter {
         if (f.counts[k]) counts[KindName(k)] = f.counts[k];
       }
       Json file = {{"path", f.path}, {"bytes", f.bytes}, {"counts", counts}};
+      if (watched_) file["real"] = Sum(f.real);
       if (!f.container.empty()) file["container"] = f.container;
       if (f.binary) file["content"] = "binary";  // scanned for checksum-proven kinds only
       if (!f.error.empty()) file["error"] = f.error;
@@ -146,11 +182,19 @@ class JsonReporter : public Reporter {
                     {"findings", t.findings},
                     {"counts", counts},
                     {"errors", report.errors}};
+    if (watched_) {
+      Json real = Json::object();
+      for (size_t k = 0; k < t.real.size(); ++k) real[KindName(k)] = t.real[k];
+      summary["real"] = t.real_findings;
+      summary["not_in_production"] = t.findings - t.real_findings;
+      summary["real_counts"] = real;
+    }
     return std::string(first_ ? "" : "\n  ") + "],\n  \"files\": " + Dump(files) +
            ",\n  \"summary\": " + Dump(summary) + "\n}\n";
   }
 
  private:
+  bool watched_;
   bool first_ = true;
 };
 
@@ -199,15 +243,26 @@ class SarifReporter : public Reporter {
         region["byteLength"] = x.length;
         physical["region"] = region;
       }
+      // With a watchlist, a valid value that is not in production (a
+      // pseudonym) is a note; a real one stays an error.
+      const bool note = x.presence == Presence::kNotInProduction;
+      std::string text = KindName(k) + " in clear" + (x.binary ? " in binary content" : "") +
+                         " at " + where + ": " + x.masked;
+      if (x.presence != Presence::kUnchecked) {
+        text += " (";
+        text += PresenceText(x.presence);
+        text += ')';
+      }
       Json result = {{"ruleId", "cordon/" + KindName(k)},
                      {"ruleIndex", k},
-                     {"level", "error"},
-                     {"message",
-                      {{"text", KindName(k) + " in clear" + (x.binary ? " in binary content" : "") +
-                                    " at " + where + ": " + x.masked}}},
+                     {"level", note ? "note" : "error"},
+                     {"message", {{"text", text}}},
                      {"locations", Json::array({{{"physicalLocation", physical}}})},
                      {"properties", {{"confidence", ConfidenceName(x.confidence)}}}};
       if (x.binary) result["properties"]["content"] = "binary";
+      if (x.presence != Presence::kUnchecked) {
+        result["properties"]["real"] = x.presence == Presence::kReal;
+      }
       if (!x.part.empty()) {
         result["locations"][0]["logicalLocations"] =
             Json::array({{{"fullyQualifiedName", x.part}, {"kind", "member"}}});
@@ -246,10 +301,26 @@ class SarifReporter : public Reporter {
 
 }  // namespace
 
+std::string_view PresenceText(Presence p) {
+  switch (p) {
+    case Presence::kReal:
+      return "real";
+    case Presence::kNotInProduction:
+      return "valid, not in production";
+    case Presence::kUnchecked:
+      break;
+  }
+  return "unchecked";
+}
+
 Totals Summarize(const ScanReport& report) {
   Totals t;
   for (const auto& f : report.files) {
-    for (size_t k = 0; k < t.counts.size(); ++k) t.counts[k] += f.counts[k];
+    for (size_t k = 0; k < t.counts.size(); ++k) {
+      t.counts[k] += f.counts[k];
+      t.real[k] += f.real[k];
+      t.real_findings += f.real[k];
+    }
     t.findings += f.total();
     t.with_findings += f.total() > 0;
     t.scanned += f.error.empty();
@@ -310,16 +381,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::unique_ptr<Reporter> MakeReporter(ReportFormat format) {
+std::unique_ptr<Reporter> MakeReporter(ReportFormat format, bool watched) {
   switch (format) {
     case ReportFormat::kJson:
-      return std::make_unique<JsonReporter>();
+      return std::make_unique<JsonReporter>(watched);
     case ReportFormat::kSarif:
       return std::make_unique<SarifReporter>();
     case ReportFormat::kText:
       break;
   }
-  return std::make_unique<TextReporter>();
+  return std::make_unique<TextReporter>(watched);
 }
 
 }  // namespace cordon::scan

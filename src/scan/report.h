@@ -19,7 +19,9 @@ using KindCounts = std::array<uint64_t, detect::kKindCount>;
 // What the whole scan found, summed over its files.
 struct Totals {
   KindCounts counts{};
+  KindCounts real{};  // with a watchlist: findings that are real (in production)
   uint64_t findings = 0;
+  uint64_t real_findings = 0;
   size_t with_findings = 0;  // files with at least one finding
   size_t scanned = 0;        // files read without error
 };
@@ -54,6 +56,12 @@ class Reporter {
   virtual std::string End(const ScanReport& report, const Totals& totals) = 0;
 };
 
-std::unique_ptr<Reporter> MakeReporter(ReportFormat format);
+// `watched`: the scan checked findings against a watchlist (ScanOptions::
+// watch); each finding then says real or valid-not-in-production, and the
+// summaries count both. Without it the reports are exactly as before.
+std::unique_ptr<Reporter> MakeReporter(ReportFormat format, bool watched = false);
+
+// How a report words a finding's presence: "real", "valid, not in production".
+std::string_view PresenceText(Presence p);
 
 }  // namespace cordon::scan

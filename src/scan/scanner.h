@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "detect/matcher.h"
+#include "scan/watchlist.h"
 
 namespace cordon::scan {
 
@@ -27,6 +28,17 @@ struct ScanOptions {
   uint64_t max_expansion_ratio = 100;
   uint64_t min_expansion_budget = uint64_t{64} << 20;
   int max_archive_depth = 3;  // an archive inside an archive inside an archive
+  // With a watchlist, every finding is looked up: real (its digest is in
+  // the production watchlist) or valid but not in production (a pseudonym,
+  // a synthetic value). Not owned; must outlive the scan.
+  const WatchChecker* watch = nullptr;
+};
+
+// What a watchlist says of a finding (ScanOptions::watch).
+enum class Presence : uint8_t {
+  kUnchecked,        // no watchlist was given
+  kReal,             // in the production watchlist: a real person's identifier
+  kNotInProduction,  // valid, but not in production: a pseudonym or synthetic value
 };
 
 struct Finding {
@@ -42,6 +54,7 @@ struct Finding {
   detect::Confidence confidence = detect::Confidence::kNone;
   std::string masked;
   bool binary = false;  // found in binary content (see FileResult::binary)
+  Presence presence = Presence::kUnchecked;
 };
 
 struct FileResult {
@@ -52,7 +65,12 @@ struct FileResult {
   std::string error;                  // unreadable: reported, the scan goes on
   std::vector<std::string> warnings;  // scanned, but not entirely (zip bomb, file changed…)
   std::array<uint64_t, detect::kKindCount> counts{};
+  // With a watchlist: how many of `counts` are real (in production).
+  std::array<uint64_t, detect::kKindCount> real{};
   std::vector<Finding> findings;
+  // Real findings kept past max_findings_per_file (a watchlist's real ones
+  // are kept up to that many again: they must not hide behind pseudonyms).
+  size_t real_kept_past_cap = 0;
   uint64_t total() const;
   // "path" or "path:part": where a finding is, as reports print it.
   std::string Location(const Finding& f) const;

@@ -20,6 +20,33 @@ uint64_t CountCodePoints(const char* p, const char* end) {
   return n;
 }
 
+// The number of '\n' in [p, end), eight bytes at a time: lines are counted
+// over the whole text when a watchlist may still need line numbers.
+uint64_t CountNewlines(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+  uint64_t n = 0;
+  while (end - p >= 8) {
+    // Per-byte counters (at most 255 words each) summed at the end of a block.
+    uint64_t counts = 0;
+    for (int i = 0; i < 255 && end - p >= 8; ++i, p += 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      w ^= kOnes * '\n';  // a zero byte where there was a newline
+      // The high bit of each byte of t is set exactly when that byte is
+      // nonzero (no carry crosses bytes: (b & 0x7f) + 0x7f <= 0xfe).
+      const uint64_t t = ((w & kLow7) + kLow7) | w;
+      counts += (~t & ~kLow7) >> 7;
+    }
+    // The sum of the eight byte counters (up to 8 × 255): pairs into four
+    // 16-bit lanes, then the lanes added by a multiply into the top lane.
+    constexpr uint64_t kLowBytes = 0x00ff00ff00ff00ffULL;
+    const uint64_t pairs = (counts & kLowBytes) + ((counts >> 8) & kLowBytes);
+    n += (pairs * 0x0001000100010001ULL) >> 48;
+  }
+  for (; p < end; ++p) n += *p == '\n';
+  return n;
+}
+
 size_t CutPoint(const char* data, size_t size) {
   size_t window = std::min(size, kCutWindow);
   const char* from = data + size - window;
@@ -37,7 +64,7 @@ size_t CutPoint(const char* data, size_t size) {
 void FindingCollector::AdvanceTo(std::string_view piece, size_t pos) {
   const char* p = piece.data() + (cursor_ - base_);
   const char* end = piece.data() + pos;
-  if (auto lines = static_cast<uint64_t>(std::count(p, end, '\n')); lines > 0) {
+  if (uint64_t lines = CountNewlines(p, end); lines > 0) {
     line_ += lines;
     const char* last = static_cast<const char*>(::memrchr(p, '\n', static_cast<size_t>(end - p)));
     p = last + 1;
@@ -48,6 +75,37 @@ void FindingCollector::AdvanceTo(std::string_view piece, size_t pos) {
   cursor_ = base_ + pos;
 }
 
+void FindingCollector::Keep(std::string_view piece, const detect::Match& m, Presence presence) {
+  AdvanceTo(piece, m.offset);
+  uint64_t offset = base_ + m.offset;
+  out_.findings.push_back({part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset,
+                           m.length, m.kind, m.confidence,
+                           detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length)),
+                           binary_, presence});
+}
+
+void FindingCollector::Resolve(std::string_view piece) {
+  // Many look-ups at once: the watchlist prefetches their memory together,
+  // where one at a time each would wait for its own cache misses.
+  digests_.resize(lookups_.size());
+  real_.resize(lookups_.size());
+  for (size_t i = 0; i < lookups_.size(); ++i) digests_[i] = lookups_[i].digest;
+  watch_->list().ContainsMany(digests_, real_);
+  for (size_t i = 0; i < lookups_.size(); ++i) {
+    const Lookup& l = lookups_[i];
+    if (!l.has_digest || !real_[i]) continue;
+    ++out_.real[static_cast<size_t>(l.match.kind)];
+    if (l.finding != kNotKept) {
+      out_.findings[l.finding].presence = Presence::kReal;
+    } else if (out_.real_kept_past_cap < max_findings_) {
+      // Past the cap, real ones are still kept: they must not hide behind
+      // thousands of pseudonyms. They come in text order, after every kept one.
+      ++out_.real_kept_past_cap;
+      Keep(piece, l.match, Presence::kReal);
+    }
+  }
+}
+
 void FindingCollector::Scan(std::string_view piece) {
   // Binary content needs no copy to be read as `strings` would: a candidate
   // is made of printable ASCII only, and any other byte (NUL, control, 8-bit)
@@ -55,10 +113,12 @@ void FindingCollector::Scan(std::string_view piece) {
   // bytes from turning into findings.
   const detect::KindSet kinds = binary_ ? kinds_ & kBinaryKinds : kinds_;
   if (kinds == 0) {
-    if (out_.findings.size() < max_findings_) AdvanceTo(piece, piece.size());
+    if (out_.findings.size() < max_findings_ || watch_ != nullptr) AdvanceTo(piece, piece.size());
     base_ += piece.size();
     return;
   }
+  const bool watching = watch_ != nullptr;
+  lookups_.clear();
   detect::FindIdentifiers(piece, kinds, [&](const detect::Match& m) {
     // A CPR without mod 11 is only a date and four digits: not proof enough
     // among random bytes.
@@ -66,17 +126,22 @@ void FindingCollector::Scan(std::string_view piece) {
       return;
     }
     ++out_.counts[static_cast<size_t>(m.kind)];
-    if (out_.findings.size() >= max_findings_) return;
-    AdvanceTo(piece, m.offset);
-    uint64_t offset = base_ + m.offset;
-    out_.findings.push_back(
-        {part_, line_, offset - line_start_ + 1, line_chars_ + 1, offset, m.length, m.kind,
-         m.confidence, detect::MaskIdentifier(m.kind, piece.substr(m.offset, m.length)), binary_});
+    const bool kept = out_.findings.size() < max_findings_;
+    // Only validated findings reach the watchlist: one keyed digest each
+    // now, looked up with the rest of the piece's below.
+    if (watching) {
+      std::optional<uint64_t> digest = watch_->Digest(m.kind, piece.substr(m.offset, m.length));
+      lookups_.push_back(
+          {digest.value_or(0), m, kept ? out_.findings.size() : kNotKept, digest.has_value()});
+    }
+    if (!kept) return;
+    Keep(piece, m, watching ? Presence::kNotInProduction : Presence::kUnchecked);
   });
+  if (watching) Resolve(piece);
   // Lines must be counted to the end, for the findings of the next piece;
   // once no more findings are kept (the text report keeps 5), no line number
   // is needed any more, and counting them would be one more pass over the text.
-  if (out_.findings.size() < max_findings_) AdvanceTo(piece, piece.size());
+  if (out_.findings.size() < max_findings_ || watch_ != nullptr) AdvanceTo(piece, piece.size());
   base_ += piece.size();
 }
 

@@ -33,6 +33,7 @@ class FindingCollector {
   FindingCollector(const ScanOptions& options, FileResult& out, std::string part)
       : kinds_(options.kinds),
         max_findings_(options.max_findings_per_file),
+        watch_(options.watch),
         out_(out),
         part_(std::move(part)) {}
   // Scans `piece`, which starts `consumed()` bytes into the text. The piece
@@ -44,19 +45,36 @@ class FindingCollector {
   void SetBinary() { binary_ = true; }
 
  private:
+  // A finding waiting for its watchlist look-up.
+  struct Lookup {
+    uint64_t digest;
+    detect::Match match;
+    size_t finding;  // index in out_.findings, or kNotKept (past the cap)
+    bool has_digest;
+  };
+  static constexpr size_t kNotKept = ~size_t{0};
+
   // Moves the line/column cursor to `pos` (relative to the current piece).
   void AdvanceTo(std::string_view piece, size_t pos);
+  // Adds the finding `m` of the current piece.
+  void Keep(std::string_view piece, const detect::Match& m, Presence presence);
+  // Looks up the piece's findings in the watchlist, all at once.
+  void Resolve(std::string_view piece);
 
   detect::KindSet kinds_;
   size_t max_findings_;
+  const WatchChecker* watch_;
   FileResult& out_;
   std::string part_;
   bool binary_ = false;
   uint64_t base_ = 0;    // offset of the current piece in the text
   uint64_t cursor_ = 0;  // offset up to which lines and characters are counted
   uint64_t line_ = 1;
-  uint64_t line_start_ = 0;  // offset of the current line
-  uint64_t line_chars_ = 0;  // code points from line_start_ to cursor_
+  uint64_t line_start_ = 0;      // offset of the current line
+  uint64_t line_chars_ = 0;      // code points from line_start_ to cursor_
+  std::vector<Lookup> lookups_;  // of the current piece
+  std::vector<uint64_t> digests_;
+  std::vector<uint8_t> real_;
 };
 
 // Buffers a stream (a file, an archive entry) and scans it piece by piece.

@@ -1,0 +1,152 @@
+// Watchlists of real identifiers that hold no identifier: keyed, truncated
+// digests of the production data's identifiers, so that `cordon scan
+// --watchlist` can tell a real patient's NIR from a valid pseudonym on a test
+// server without the production data being there (docs/watchlist.md).
+//
+// A digest is the first 64 bits of HMAC-SHA-256(k, kind ‖ 0x00 ‖ normal
+// form), k derived from the controller's watch key, the normal form that of
+// detect/normalize.h. The file (format "cordon-watchlist 1", below) names the
+// key by its id, so a scan with another key is refused instead of silently
+// matching nothing. A value not in production matches a watchlist of n
+// digests with probability n / 2^64 (5.4e-14 per lookup for a million).
+//
+// The file format, version 1:
+//   cordon-watchlist 1\n
+//   key <the watch key's id: 16 lowercase hex digits>\n
+//   digest hmac-sha256-64\n
+//   count <N, decimal>\n
+//   \n
+//   N digests, 8 bytes each, big-endian, strictly increasing
+//   SHA-256 of every byte before it (32 bytes; detects corruption, not
+//   forgery: the watchlist is as trusted as the place it is kept)
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "core/secret_buffer.h"
+#include "crypto/kdf.h"
+#include "detect/validators.h"
+
+namespace cordon::scan {
+
+// The controller's watch key: 32 random bytes in a file
+// ("CORDON-WATCH-KEY-1 <base64>"), named by a 64-bit id that reveals nothing
+// of it. Whoever holds it can test candidate numbers against a watchlist:
+// it stays with the controller (or the scanning CI's secret store), never
+// beside the watchlist on the scanned machine's disk for longer than a scan.
+// Immutable once made: Digest is const and thread-safe.
+class WatchKey {
+ public:
+  static WatchKey Generate();
+  // Parses a key file (comment lines allowed); the id is recomputed.
+  static Result<WatchKey> Parse(ByteView file_text);
+
+  const std::string& id() const { return id_; }
+  // The key file's text, in a wiped buffer.
+  SecretBuffer FileText() const;
+  // The digest of an identifier of `kind` as found or as stored (it is
+  // normalized first); nullopt when it has no normal form (empty, too long).
+  // Allocates nothing.
+  std::optional<uint64_t> Digest(detect::Kind kind, std::string_view text) const;
+
+ private:
+  explicit WatchKey(SecretBuffer secret);
+  SecretBuffer secret_;
+  std::string id_;
+  crypto::HmacSha256Prf prf_;
+};
+
+// A parsed watchlist: its key id and its sorted digests. Immutable once
+// made: Contains is const and thread-safe.
+class Watchlist {
+ public:
+  // Sorts and deduplicates `digests`.
+  Watchlist(std::string key_id, std::vector<uint64_t> digests);
+
+  // Parses a watchlist file; every defect (another magic, another version,
+  // a truncated or corrupted file, unsorted digests) is a clear error.
+  static Result<Watchlist> Parse(ByteView file);
+  // The union of watchlists made with one key (a newer snapshot beside an
+  // older one, two production systems). Fails naming the first list whose
+  // key differs; an empty list of lists is an error too.
+  static Result<Watchlist> Merge(const std::vector<Watchlist>& lists);
+
+  Bytes Serialize() const;
+  const std::string& key_id() const { return key_id_; }
+  size_t size() const { return digests_.size(); }
+  bool Contains(uint64_t digest) const;
+  // Contains for many digests at once (`real` as long as `digests`; 1 when
+  // in the list): their memory is fetched in parallel, several times faster
+  // than one Contains after another once the list outgrows the CPU caches.
+  void ContainsMany(std::span<const uint64_t> digests, std::span<uint8_t> real) const;
+  // The file's size for `count` digests.
+  static uint64_t FileSize(uint64_t count);
+
+ private:
+  // Where each bucket of digests (by their top bits) starts: a look-up
+  // reads two adjacent offsets and a few digests, about two cache misses,
+  // where a binary search over millions would take twenty.
+  void BuildIndex();
+
+  std::string key_id_;
+  std::vector<uint64_t> digests_;  // strictly increasing
+  std::vector<uint32_t> buckets_;  // 2^bits + 1 offsets into digests_
+  int shift_ = 64;                 // 64 - bits
+};
+
+// Whether a key can read a watchlist: an error naming both ids otherwise.
+Status CheckWatchKey(const Watchlist& list, const WatchKey& key);
+
+// What the scan asks of each validated finding: is it a real identifier
+// (its digest is in the watchlist)? Immutable: thread-safe.
+class WatchChecker {
+ public:
+  // Fails (CheckWatchKey) when the watchlist was made with another key.
+  static Result<WatchChecker> Create(WatchKey key, Watchlist list);
+  bool IsReal(detect::Kind kind, std::string_view text) const;
+  // The two halves of IsReal, for look-ups in batches (list().ContainsMany).
+  std::optional<uint64_t> Digest(detect::Kind kind, std::string_view text) const {
+    return key_.Digest(kind, text);
+  }
+  const Watchlist& list() const { return list_; }
+
+ private:
+  WatchChecker(WatchKey key, Watchlist list) : key_(std::move(key)), list_(std::move(list)) {}
+  WatchKey key_;
+  Watchlist list_;
+};
+
+// Collects the digests of a production source's identifiers. Not
+// thread-safe: one builder per thread.
+class WatchlistBuilder {
+ public:
+  explicit WatchlistBuilder(const WatchKey& key) : key_(key) {}
+
+  // One identifier of `kind` as written; false when it has no normal form.
+  bool Add(detect::Kind kind, std::string_view text);
+  // Every identifier the detectors find in `text` (any kind).
+  void AddText(std::string_view text);
+  // A cell of a column named as holding identifiers: the whole cell
+  // (trimmed) under every kind that validates it, including what the
+  // detectors alone would not take: ten bare digits that are a CPR by their
+  // date but not by mod 11. Returns the kinds it was added as.
+  unsigned AddValue(std::string_view cell);
+
+  // Distinct identifiers per kind so far (indexed by detect::Kind).
+  std::array<uint64_t, detect::kKindCount> DistinctCounts();
+  Watchlist Finish();
+
+ private:
+  const WatchKey& key_;
+  std::array<std::vector<uint64_t>, detect::kKindCount> digests_;
+};
+
+}  // namespace cordon::scan
