@@ -108,14 +108,14 @@ Result<std::vector<scan::ColumnPick>> PickColumns(const BuildArgs& a) {
 Status Build(const BuildArgs& a, nlohmann::json& event) {
   CORDON_ASSIGN_OR_RETURN(scan::WatchKey key, LoadWatchKey(a.key));
   CORDON_ASSIGN_OR_RETURN(std::vector<scan::ColumnPick> picks, PickColumns(a));
-  CORDON_ASSIGN_OR_RETURN(source::CsvSource src, OpenSource(a.source));
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   uint64_t total = 0;
-  for (const auto& t : src.tables()) total += t.size;
+  for (const auto& t : src->tables()) total += t.size;
   scan::WatchlistBuilder builder(key);
   scan::WatchSourceStats stats;
   {
     ProgressLine progress("reading", total);
-    CORDON_ASSIGN_OR_RETURN(stats, scan::AddCsvSource(src, picks, builder, [&](const auto& s) {
+    CORDON_ASSIGN_OR_RETURN(stats, scan::AddTableSource(*src, picks, builder, [&](const auto& s) {
                               progress.Update(s.bytes);
                             }));
   }

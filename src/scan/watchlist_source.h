@@ -40,4 +40,12 @@ Result<WatchSourceStats> AddCsvSource(const source::CsvSource& source,
                                       WatchlistBuilder& builder,
                                       const WatchProgress& progress = {});
 
+// The same for any source (a SQLite database: every column of every table);
+// a CSV source goes through AddCsvSource, which also sees cells past the
+// header.
+Result<WatchSourceStats> AddTableSource(const source::TableSource& source,
+                                        const std::vector<ColumnPick>& columns,
+                                        WatchlistBuilder& builder,
+                                        const WatchProgress& progress = {});
+
 }  // namespace cordon::scan
