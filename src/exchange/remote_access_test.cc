@@ -260,7 +260,8 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, vendor2_, now_, count).error().code(),
             ErrorCode::kRefused)
       << "an operator";
-  const Account rival = Add("Rita Rival", "boss@other.example", Role::kApprover, "Other Ltd", false);
+  const Account rival =
+      Add("Rita Rival", "boss@other.example", Role::kApprover, "Other Ltd", false);
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, rival, now_, count).error().code(),
             ErrorCode::kRefused)
       << "another vendor's approver (an organisation with no target)";
