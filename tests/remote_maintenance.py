@@ -633,6 +633,14 @@ def story(w):
     asks[5] = "root"  # %u: another local account than the vendors'
     run(asks + [serial, fpr]).stdout.strip() == b"" or fail("a vendor certificate opened root")
 
+    # ---- no escape character on the bastion's ssh (~C could add forwards) ----
+    p = run(alice.ssh_args("-tt", "-e", "none"),
+            input=b"echo pre\n~?\necho $((6*7))-ESC\nexit\n", expect=None)
+    b"42-ESC" in p.stdout or fail("the escape probe's session did not run: " + p.stderr.decode())
+    b"scape sequences" not in p.stdout + p.stderr or fail(
+        "the bastion's inner ssh answered ~? (its escape character is on)")
+    ok()
+
     # ---- revocation: the live session is cut, the next login refused ----
     live = alice.live()
     time.sleep(3)
@@ -654,6 +662,29 @@ def story(w):
     b"42-CAROL" in carol.session("echo $((6*7))-CAROL\nexit\n").stdout or fail("carol not in")
     cordon("admin", "user", "disable", "--data", D, people["carol"]["email"])
     carol.session("id\nexit\n", expect=255)
+
+    # ---- a stalled client: the revocation still ends and records the session ----
+    g3 = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 4414",
+                "--hours", "2", json_out=True)["id"]
+    remote("amelie", "grant", "approve", str(g3))
+    alice.certify(g3)
+    ends = len(ledger_events("exchange.session.end"))
+    live = alice.live()
+    live.stdin.write(b"while :; do echo flooding-the-screen-$((6*7)); done\n")
+    live.stdin.flush()
+    time.sleep(2)
+    os.kill(live.pid, signal.SIGSTOP)  # the engineer's ssh stops reading; the screen fills
+    time.sleep(1)
+    remote("amelie", "grant", "revoke", str(g3))
+    until = time.time() + 20
+    while len(ledger_events("exchange.session.end")) == ends and time.time() < until:
+        time.sleep(0.5)
+    len(ledger_events("exchange.session.end")) > ends or fail(
+        "a stalled client kept the revoked session's end out of the ledger")
+    ok()
+    os.kill(live.pid, signal.SIGCONT)
+    live.kill()
+    live.wait()
 
     # ---- a killed bastion: the recording verifies up to its last anchor ----
     g2 = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 4412",

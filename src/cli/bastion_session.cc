@@ -1,6 +1,8 @@
 #include "cli/bastion_session.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +41,55 @@ constexpr std::chrono::seconds kUnreachableLimit{30};
 
 // The user sees these lines through ssh; sshd's log gets nothing from here.
 void Tell(const std::string& line) { std::cerr << "cordon: " << line << "\r\n" << std::flush; }
+
+// A last word to a user who may no longer read: written without blocking,
+// given at most 200 ms, then dropped.
+void TellBriefly(const std::string& line) {
+  const std::string text = "cordon: " + line + "\r\n";
+  const int flags = ::fcntl(STDERR_FILENO, F_GETFL);
+  if (flags < 0) return;
+  ::fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK);
+  std::string_view rest = text;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (!rest.empty() && std::chrono::steady_clock::now() < until) {
+    const ssize_t n = ::write(STDERR_FILENO, rest.data(), rest.size());
+    if (n > 0) {
+      rest.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && errno == EAGAIN) {
+      struct pollfd p {
+        STDERR_FILENO, POLLOUT, 0
+      };
+      ::poll(&p, 1, 50);
+    } else if (n < 0 && errno != EINTR) {
+      break;
+    }
+  }
+  ::fcntl(STDERR_FILENO, F_SETFL, flags);
+}
+
+// From the session's end to the process's: the user's terminal hanging up
+// (SIGHUP) or its side of the pipe closing (SIGPIPE) must not kill the
+// process before the recording's end is sealed and recorded.
+class IgnoreHangUp {
+ public:
+  IgnoreHangUp() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGHUP, &ignore, &old_hup_);
+    ::sigaction(SIGPIPE, &ignore, &old_pipe_);
+  }
+  ~IgnoreHangUp() {
+    ::sigaction(SIGHUP, &old_hup_, nullptr);
+    ::sigaction(SIGPIPE, &old_pipe_, nullptr);
+  }
+  IgnoreHangUp(const IgnoreHangUp&) = delete;
+  IgnoreHangUp& operator=(const IgnoreHangUp&) = delete;
+
+ private:
+  struct sigaction old_hup_ {};
+  struct sigaction old_pipe_ {};
+};
 
 // The certificate sshd accepted for this login, from the file ExposeAuthInfo
 // names in $SSH_USER_AUTH ("publickey TYPE BASE64" lines). The key id and
@@ -232,6 +283,10 @@ int RunBastionSession(const BastionSessionArgs& args) {
             "-F",
             "none",  // the bastion account's own configuration plays no part
             "-tt",
+            // No escape character: `~C` would let the vendor add forwards
+            // on an OpenSSH before 9.2, `~.`/`~B` act on the bastion's ssh.
+            "-e",
+            "none",
             "-i",
             dir->key(),
             "-o",
@@ -300,9 +355,13 @@ int RunBastionSession(const BastionSessionArgs& args) {
   };
   Tell("session " + std::to_string(start->session) + " to " + start->target.name +
        " (recorded), until " + FormatUtc(start->closes_at));
+  // The recording is sealed and its end recorded before anything else is
+  // said: the user's side may be gone (SIGHUP) or stalled (a stopped client:
+  // a write that blocks for ever), and neither may leave the end unanchored.
+  // (RunInPty handles the hang-up itself while it runs, and restores this.)
+  IgnoreHangUp ignore_hang_up;
   auto end = recording::RunInPty(o);
   if (!end.ok()) return Refuse(end.error());
-  if (end->reason != "exit") Tell("session ended: " + end->reason);
 
   client::SessionEnd e;
   auto last = (*rec)->Finish();
@@ -316,8 +375,9 @@ int RunBastionSession(const BastionSessionArgs& args) {
     ended = call([&](client::Connection& x) {  // once more, on a new connection
       return client::EndSession(x, start->session, e);
     });
+  if (end->reason != "exit") TellBriefly("session ended: " + end->reason);
   if (Status s = ended; !s.ok()) {
-    Tell("the end of the session could not be recorded: " + s.error().message());
+    TellBriefly("the end of the session could not be recorded: " + s.error().message());
   }
   if (!last.ok()) return Refuse(last.error());
   if (end->exit_status) return *end->exit_status;
