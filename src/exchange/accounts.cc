@@ -823,8 +823,10 @@ Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& ap
   // "Another organisation" means the hospital, the one whose systems the
   // vendor reaches: an organisation that holds targets. Another vendor's
   // approver is not one.
-  CORDON_ASSIGN_OR_RETURN(Statement holds,
-                          db_.Prepare("SELECT 1 FROM targets WHERE organisation = ? LIMIT 1"));
+  // (A target registered without an organisation makes nobody the hospital.)
+  CORDON_ASSIGN_OR_RETURN(
+      Statement holds,
+      db_.Prepare("SELECT 1 FROM targets WHERE organisation = ? AND organisation != '' LIMIT 1"));
   holds.Bind(1, approver.organisation);
   CORDON_ASSIGN_OR_RETURN(bool hospital, holds.Step());
   if (!hospital) {

@@ -58,14 +58,44 @@ Status CheckReasonText(std::string_view reason) {
   if (reason.size() > 1000) {
     return Error(ErrorCode::kInvalidArgument, "a reason is at most 1000 characters");
   }
-  // Read by people on terminals and pages: no control characters (an
-  // escape sequence in a reason could rewrite an approver's screen).
-  for (char ch : reason) {
-    const auto b = static_cast<unsigned char>(ch);
-    if (b < 0x20 || b == 0x7F) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "a reason is one line of text: no control characters or line breaks");
+  // Read by people on terminals and pages: valid UTF-8 and no control
+  // characters, C0 or C1 (an escape sequence in a reason could rewrite an
+  // approver's screen), no line or paragraph separator, no invisible format
+  // character (a bidirectional override could make it read otherwise).
+  auto refuse = [] {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a reason is one line of plain text: no control or invisible formatting "
+                 "characters, no line breaks, valid UTF-8");
+  };
+  for (size_t i = 0; i < reason.size();) {
+    const auto b = static_cast<unsigned char>(reason[i]);
+    uint32_t cp = 0;
+    size_t len = 0;
+    if (b < 0x80) {
+      cp = b, len = 1;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      cp = b & 0x1Fu, len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      cp = b & 0x0Fu, len = 3;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      cp = b & 0x07u, len = 4;
+    } else {
+      return refuse();
     }
+    if (i + len > reason.size()) return refuse();
+    for (size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(reason[i + k]);
+      if ((c & 0xC0u) != 0x80) return refuse();
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    const bool invalid = overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF);
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+    const bool format = (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+                        (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF ||
+                        (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0x00AD || cp == 0x061C;
+    if (invalid || control || format) return refuse();
+    i += len;
   }
   return Ok();
 }

@@ -59,7 +59,15 @@ TEST_F(GrantsTest, WindowStartsAtApprovalNotAtRequest) {
 TEST_F(GrantsTest, AReasonIsOneLineOfPlainText) {
   for (const std::string reason :
        {std::string("import\x1b[2K\rall fine, approve"), std::string("import into\nthe LIS"),
-        std::string("import\x07into the LIS"), std::string(1001, 'x')}) {
+        std::string("import\x07into the LIS"), std::string(1001, 'x'),
+        // C1 controls (a CSI), a bidirectional override, a line separator,
+        // a zero-width space, invalid and overlong UTF-8.
+        std::string("import \xc2\x9b"
+                    "2J into the LIS"),
+        std::string("import \xe2\x80\xae SIL eht"), std::string("import into\xe2\x80\xa8the LIS"),
+        std::string("import\xe2\x80\x8binto the LIS"), std::string("import into the \xff LIS"),
+        std::string("import into the \xc0\xaf LIS"),
+        std::string("import into the \xe0\x80\xaf LIS")}) {
     auto id = grants_->Request(recipient_, pkg_, reason, std::nullopt, 3600, now_);
     ASSERT_FALSE(id.ok()) << reason;
     EXPECT_EQ(id.error().code(), ErrorCode::kInvalidArgument);

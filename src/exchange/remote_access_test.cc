@@ -265,6 +265,17 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, rival, now_, count).error().code(),
             ErrorCode::kRefused)
       << "another vendor's approver (an organisation with no target)";
+  // A target registered without an organisation makes no approver the
+  // hospital, not even one without an organisation.
+  Target loose;
+  loose.name = "misc03";
+  loose.address = "10.1.2.9:22";
+  loose.principal = "misc03";
+  ASSERT_TRUE(Targets(*db_).Add(loose, now_).ok());
+  const Account nobody = Add("Nina None", "nina@exchange.example", Role::kApprover, "", false);
+  EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, nobody, now_, count).error().code(),
+            ErrorCode::kRefused)
+      << "an approver of no organisation";
   EXPECT_EQ(accounts_->UnlockVendor(chu1_.id, chu2_, now_, count).error().code(),
             ErrorCode::kRefused)
       << "not a vendor's account: an admin's act";

@@ -42,6 +42,8 @@ std::string_view AlertKindName(AlertKind kind) {
       return "organisation_suspended";
     case AlertKind::kBreakGlassOverdue:
       return "break_glass_overdue";
+    case AlertKind::kVendorAccountReopened:
+      return "vendor_account_reopened";
   }
   return "unknown";
 }

@@ -36,6 +36,7 @@ enum class AlertKind {
   kSecondFactorUnreadable,    // "second_factor_unreadable"
   kOrganisationSuspended,     // "organisation_suspended"
   kBreakGlassOverdue,         // "break_glass_overdue": not countersigned in time, account locked
+  kVendorAccountReopened,     // "vendor_account_reopened": an approver lifted a vendor's lock
 };
 std::string_view AlertKindName(AlertKind kind);
 

@@ -162,6 +162,10 @@ Response Api::ResumeOrganisation(Call& call, const std::string& encoded) {
 // the hospital says so, with a reason: the ledger holds who, which account,
 // what was lifted and why.
 Response Api::UnlockAccount(Call& call, const std::string& encoded) {
+  if (!HasRole(call, {Role::kApprover})) {
+    RecordRefusal(call, "account.unlock", "refused", {{"error", "not an approver"}});
+    return Forbidden(*call.who, "approver");
+  }
   const auto email = DecodeSegment(encoded);
   if (!email || email->empty()) return Fail(400, "the account's e-mail, percent-encoded");
   auto reason = Str(call.body, "reason");
@@ -193,6 +197,13 @@ Response Api::UnlockAccount(Call& call, const std::string& encoded) {
     RecordRefusal(call, "account.unlock", "refused", ev);
     return Fail(lifted.error());
   }
+  // The hospital's channels hear of every re-opening: whoever holds the
+  // exchange's admin could make an approver account to do it (see
+  // docs/threat-model.md).
+  Alert(AlertKind::kVendorAccountReopened, {{"account", account->id},
+                                            {"organisation", account->organisation},
+                                            {"approver", call.who->id},
+                                            {"ip", call.request.client_ip}});
   return Json(200, {{"account", account->id},
                     {"organisation", account->organisation},
                     {"lifted", *lifted},

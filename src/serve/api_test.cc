@@ -159,6 +159,7 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kSecondFactorUnreadable, "second_factor_unreadable"},
       {AlertKind::kOrganisationSuspended, "organisation_suspended"},
       {AlertKind::kBreakGlassOverdue, "break_glass_overdue"},
+      {AlertKind::kVendorAccountReopened, "vendor_account_reopened"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }
@@ -197,27 +198,7 @@ struct RemoteExchange {
     auto db = exchange::OpenExchangeDb(x.d);
     ASSERT_TRUE(db.ok());
     auto person = [&](const std::string& name, exchange::Role role, const std::string& org,
-                      bool on_call) {
-      const std::string email = name + "@example.org";
-      EXPECT_TRUE(accounts->AddUser(name, email, role, now + 300 * 86400, now).ok());
-      EXPECT_TRUE(accounts->SetOrganisation(email, org, on_call).ok());
-      auto u = db->Prepare("UPDATE users SET status = 'active' WHERE email = ?");
-      EXPECT_TRUE(u->Bind(1, email).Run().ok());
-      const int64_t id = accounts->Find(email)->id;
-      const std::string token = "session-of-" + name;
-      auto h = crypto::Sha256::Hash(AsBytes(token));
-      auto s = db->Prepare(
-          "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, ip) VALUES (?, ?, "
-          "?, ?, '192.0.2.1')");
-      EXPECT_TRUE(s->Bind(1, ByteView(h.data(), h.size()))
-                      .Bind(2, id)
-                      .Bind(3, now)
-                      .Bind(4, now)
-                      .Run()
-                      .ok());
-      ids[name] = id;
-      return token;
-    };
+                      bool on_call) { return AddPerson(*accounts, *db, name, role, org, on_call); };
     vendor = person("victor", exchange::Role::kOperator, "Vendor SA", true);
     approver = person("anne", exchange::Role::kApprover, "CHU Exemple", false);
     vendor_boss = person("vera", exchange::Role::kApprover, "Vendor SA", false);
@@ -230,6 +211,31 @@ struct RemoteExchange {
     auto token = exchange::Machines(*db).Add("bastion01", now);
     ASSERT_TRUE(token.ok());
     machine = *token;
+  }
+  // An active account with a web session; its session token.
+  std::string AddPerson(exchange::Accounts& accounts, exchange::Db& db, const std::string& name,
+                        exchange::Role role, const std::string& org, bool on_call) {
+    const std::string email = name + "@example.org";
+    EXPECT_TRUE(accounts.AddUser(name, email, role, now + 300 * 86400, now).ok());
+    EXPECT_TRUE(accounts.SetOrganisation(email, org, on_call).ok());
+    auto u = db.Prepare("UPDATE users SET status = 'active' WHERE email = ?");
+    EXPECT_TRUE(u->Bind(1, email).Run().ok());
+    const int64_t id = accounts.Find(email)->id;
+    const std::string token = "session-of-" + name;
+    auto h = crypto::Sha256::Hash(AsBytes(token));
+    auto s = db.Prepare(
+        "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, ip) VALUES (?, ?, "
+        "?, ?, '192.0.2.1')");
+    EXPECT_TRUE(
+        s->Bind(1, ByteView(h.data(), h.size())).Bind(2, id).Bind(3, now).Bind(4, now).Run().ok());
+    ids[name] = id;
+    return token;
+  }
+  std::string Person(const std::string& name, exchange::Role role, const std::string& org) {
+    auto accounts = exchange::Accounts::Open(x.d);
+    auto db = exchange::OpenExchangeDb(x.d);
+    EXPECT_TRUE(accounts.ok() && db.ok());
+    return AddPerson(*accounts, *db, name, role, org, false);
   }
   Response Call(const std::string& method, const std::string& path, const std::string& token,
                 const nlohmann::json& body = nullptr) {
@@ -398,6 +404,22 @@ TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {
   const nlohmann::json why = {{"reason", "PACS upgrade tonight, ticket CHG-1234"}};
   const std::string path = "/accounts/victor%40example.org/unlock";
   EXPECT_EQ(e.Call("POST", path, e.vendor, why).status, 401) << "the lock ended its sessions";
+  {
+    // An operator (here a colleague of the vendor's) is refused, and that is recorded.
+    auto unlock_events = [&e] {
+      const std::string ledger = e.Ledger();
+      size_t n = 0;
+      for (size_t at = ledger.find("exchange.account.unlock"); at != std::string::npos;
+           at = ledger.find("exchange.account.unlock", at + 1)) {
+        ++n;
+      }
+      return n;
+    };
+    const size_t before = unlock_events();
+    const std::string colleague = e.Person("walter", exchange::Role::kOperator, "Vendor SA");
+    EXPECT_EQ(e.Call("POST", path, colleague, why).status, 403);
+    EXPECT_EQ(unlock_events(), before + 1) << "the refusal is in the ledger";
+  }
   Response own = e.Call("POST", path, e.vendor_boss, why);
   EXPECT_EQ(own.status, 403) << "the vendor's own approver: " << own.body;
   EXPECT_EQ(e.Call("POST", path, e.approver, {{"reason", "short"}}).status, 400);
@@ -417,6 +439,8 @@ TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {
   const std::string ledger = e.Ledger();
   EXPECT_NE(ledger.find("exchange.account.unlock"), std::string::npos);
   EXPECT_NE(ledger.find("CHG-1234"), std::string::npos) << "the reason is evidence";
+  EXPECT_NE(e.Alerts().find("vendor_account_reopened"), std::string::npos)
+      << "the hospital's channels hear of it";
   EXPECT_EQ(ledger.find("jean.dupont"), std::string::npos);
 }
 

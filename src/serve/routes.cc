@@ -57,7 +57,9 @@ const std::vector<RouteSpec>& Routes() {
        {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kCampaignDecision, "POST", "/reviews/campaigns/{id}/decisions", {Role::kApprover}},
       {Endpoint::kResumeOrganisation, "POST", "/organisations/{name}/resume", {Role::kApprover}},
-      {Endpoint::kUnlockAccount, "POST", "/accounts/{email}/unlock", {Role::kApprover}},
+      // Every role reaches the handler, which records a refusal too (an
+      // operator trying to re-open an account is evidence).
+      {Endpoint::kUnlockAccount, "POST", "/accounts/{email}/unlock", kEveryone},
       {Endpoint::kBastionLogin, "POST", "/bastion/login", {}, true},
       {Endpoint::kBastionStartSession, "POST", "/bastion/sessions", {}, true},
       {Endpoint::kBastionSessionState, "GET", "/bastion/sessions/{id}", {}, true},
