@@ -279,17 +279,29 @@ int RunBastionSession(const BastionSessionArgs& args) {
 
   const HostPort target = SplitAddress(start->target.address);
   recording::PtyOptions o;
-  o.argv = {config->ssh, "-F",
-            "none",  // the bastion account's own configuration plays no part
+  // clang-format off
+  o.argv = {config->ssh,
+            "-F", "none",  // the bastion account's own configuration plays no part
             "-tt",
-            // No escape character: `~C` would let the vendor add forwards
-            // on an OpenSSH before 9.2, `~.`/`~B` act on the bastion's ssh.
-            "-e", "none", "-i", dir->key(), "-o", "CertificateFile=" + dir->certificate(), "-o",
-            "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o",
-            "UserKnownHostsFile=" + config->known_hosts, "-o", "GlobalKnownHostsFile=none", "-o",
-            "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ForwardAgent=no", "-o",
-            "ForwardX11=no", "-o", "ClearAllForwardings=yes", "-o", "LogLevel=ERROR", "-p",
-            target.port, "-l", config->target_user, target.host};
+            // No escape character: `~C` would let the vendor add forwards on
+            // an OpenSSH before 9.2, `~.` and `~B` act on the bastion's ssh.
+            "-e", "none",
+            "-i", dir->key(),
+            "-o", "CertificateFile=" + dir->certificate(),
+            "-o", "IdentitiesOnly=yes",
+            "-o", "IdentityAgent=none",
+            "-o", "UserKnownHostsFile=" + config->known_hosts,
+            "-o", "GlobalKnownHostsFile=none",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes",
+            "-o", "ForwardAgent=no",
+            "-o", "ForwardX11=no",
+            "-o", "ClearAllForwardings=yes",
+            "-o", "LogLevel=ERROR",
+            "-p", target.port,
+            "-l", config->target_user,
+            target.host};
+  // clang-format on
   o.sink = rec->get();
   o.deadline = Clock::from_time_t(start->closes_at);
   o.anchor_interval = std::chrono::seconds(config->anchor_seconds);
