@@ -10,8 +10,10 @@ namespace cordon::cli {
 
 void AddSourceOptions(CLI::App* cmd, SourceArgs& args) {
   cmd->add_option("--source", args.path,
-                  "a CSV file, a directory of CSV files (one table each), or sqlite:PATH (a "
-                  "SQLite database, opened read-only; docs/databases.md)")
+                  "a CSV file, a directory of CSV files (one table each), sqlite:PATH (a "
+                  "SQLite database, opened read-only) or postgresql://HOST/DATABASE (one "
+                  "read-only snapshot; no password in the URL: ~/.pgpass, PGPASSFILE, a "
+                  "service file or PGPASSWORD); docs/databases.md")
       ->required();
   cmd->add_option("--csv-sep", args.separator, "separator: ; , | or tab (default: detected)");
   cmd->add_option(
