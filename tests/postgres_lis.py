@@ -16,7 +16,11 @@ Connection settings come from the environment (PGHOST, PGPORT, PGUSER).
                              and updates rows of both tables and commits; CMD
                              then reads resultats after the writes. Exits
                              with CMD's status.
+  killed DB -- CMD…          runs CMD (a cordon open --into) while resultats is
+                             locked: once cordon has loaded patients and waits
+                             for resultats, kills it (SIGKILL), then unlocks
 """
+
 import csv
 import hashlib
 import io
@@ -120,6 +124,39 @@ COMMIT;
         sys.exit(c.wait())
 
 
+def waiting_cordon(db):
+    return psql(db, args=["-At", "-c",
+                          "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                          "WHERE NOT l.granted AND a.application_name = 'cordon'"]).strip() != "0"
+
+
+def killed(db, _sep, *cmd):
+    w = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    w.stdin.write("BEGIN;\nLOCK TABLE resultats IN ACCESS EXCLUSIVE MODE;\n\\echo locked\n")
+    w.stdin.flush()
+    assert w.stdout.readline().strip() == "locked"
+    c = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while not waiting_cordon(db):
+        if c.poll() is not None or time.time() > deadline:
+            w.kill()
+            sys.exit("cordon never waited on resultats")
+        time.sleep(0.02)
+    c.kill()
+    c.wait()
+    w.stdin.write("ROLLBACK;\n")
+    w.stdin.close()
+    w.wait()
+    # The server notices the dead client and ends its transaction.
+    deadline = time.time() + 10
+    while psql(db, args=["-At", "-c", "SELECT count(*) FROM pg_stat_activity "
+                                      "WHERE application_name = 'cordon'"]).strip() != "0":
+        if time.time() > deadline:
+            sys.exit("the killed client's session lingers")
+        time.sleep(0.05)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"load": load, "same": same, "sql": sql, "dump": dump, "writer": writer}[cmd](*args)
+    {"load": load, "same": same, "sql": sql, "dump": dump, "writer": writer, "killed": killed}[cmd](*args)

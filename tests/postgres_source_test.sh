@@ -221,6 +221,11 @@ expect_stderr "duplicate key value violates unique constraint"
 expect_stderr "rolled back"
 [ "$(lis dump target)" = "$before" ] || fail "a failed import changed the database"
 pass
+# Killed (SIGKILL) once patients is loaded and resultats waits: the server
+# rolls the transaction back.
+lis killed target -- $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/target"
+[ "$(lis dump target)" = "$before" ] || fail "a killed import changed the database"
+pass
 # Without the constraint the same package loads (date_prelevement matched
 # ignoring case).
 lis sql target <<<'ALTER TABLE resultats DROP CONSTRAINT "resultats_NUM_DOSSIER_key";'
