@@ -31,8 +31,11 @@ Result<std::unique_ptr<source::TableSource>> OpenSource(const SourceArgs& args) 
   }
   if (spec.kind != source::SourceSpec::Kind::kCsv &&
       (!args.separator.empty() || !args.encoding.empty())) {
+    // A PostgreSQL URL is not repeated: it may hold a user (or worse).
     return Error(ErrorCode::kInvalidArgument,
-                 "--csv-sep and --csv-encoding are for CSV sources, not " + args.path);
+                 "--csv-sep and --csv-encoding are for CSV sources, not " +
+                     (spec.kind == source::SourceSpec::Kind::kSqlite ? args.path
+                                                                     : "a postgresql:// source"));
   }
   source::SourceOptions source_options;
   source_options.sqlite.immutable = args.sqlite_immutable;
