@@ -24,28 +24,40 @@ fi
 as_pg() { "$@"; }
 if [ "$(id -u)" -eq 0 ]; then
   id postgres >/dev/null 2>&1 || { echo "postgres_source: NOT RUN: no postgres user" >&2; exit 0; }
-  as_pg() { runuser -u postgres -- "$@"; }
+  as_pg() { (cd / && runuser -u postgres -- "$@"); }
 fi
 PGD="$T/cluster"
 cleanup() {
   if [ -f "$PGD/data/postmaster.pid" ]; then
     as_pg "$PGBIN/pg_ctl" -D "$PGD/data" stop -m immediate -w >/dev/null 2>&1 || true
   fi
-  rm -rf "$T"
+  rm -rf "$T" "$PGD" "${SOCK:-}"
 }
 trap cleanup EXIT
 lis() { python3 "$HERE/postgres_lis.py" "$@"; }
 touch .start
 
 chmod 755 "$T"
-mkdir -p "$PGD/sock"
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$PGD"
+if ! as_pg test -x "$T"; then
+  # The build tree is out of the postgres user's reach (a parent directory
+  # is private, e.g. /root): the cluster goes to its own directory in
+  # /var/tmp, removed on exit like the rest.
+  PGD=$(mktemp -d /var/tmp/cordon-pg.XXXXXX)
+  chmod 755 "$PGD"
+fi
+SOCK="$PGD/sock"
+# A Unix socket's path has at most 107 bytes: a deep build tree gets a short
+# private directory instead.
+[ ${#SOCK} -le 80 ] || SOCK=$(mktemp -d /var/tmp/cordon-pgs.XXXXXX)
+mkdir -p "$PGD" "$SOCK"
+chmod 700 "$SOCK"
+[ "$(id -u)" -eq 0 ] && chown -R postgres "$PGD" "$SOCK"
 as_pg "$PGBIN/initdb" -D "$PGD/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 as_pg tee -a "$PGD/data/postgresql.conf" >/dev/null <<CONF
 port = $port
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PGD/sock'
+unix_socket_directories = '$SOCK'
 log_statement = 'all'
 log_line_prefix = '%a| '
 fsync = off
@@ -158,16 +170,18 @@ decrypt pkg-after/resultats.csv.age | grep ',999,' >/dev/null || fail "the write
 cmp -s <(decrypt pkg-before/resultats.csv.age) <(decrypt pkg-after/resultats.csv.age) && fail "the writes are not seen after"
 pass
 
-# Dates are dates: a DATE column needs no [table.types] for `where`.
+# Dates are dates: a DATE column needs no [table.types] for `where`. (In
+# a schema other than public: the table is named schema.table.)
 lis sql lis <<'SQL'
-CREATE TABLE visites AS SELECT "NUM_DOSSIER", to_date("DATE_DERNIERE_VISITE", 'DD/MM/YYYY') AS "VISITE"
+CREATE SCHEMA lab;
+CREATE TABLE lab.visites AS SELECT "NUM_DOSSIER", to_date("DATE_DERNIERE_VISITE", 'DD/MM/YYYY') AS "VISITE"
   FROM patients WHERE "NUM_DOSSIER" NOT LIKE '%-NEW';
 SQL
 sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >dates.toml
 cat >>dates.toml <<'TOML'
 [[table]]
 name = "visites"
-from = "visites"
+from = "lab.visites"
 where = "VISITE >= 2017-05-07"
 [table.columns]
 NUM_DOSSIER = "keep"
@@ -178,6 +192,7 @@ python3 - plan-csv.json "$T/.out" <<'PY' || fail "a DATE column is not a date"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
 assert b["tables"][0]["rows_selected"] == a["tables"][0]["rows_selected"], (a, b)
+assert b["tables"][0]["statement"] == 'COPY (SELECT "NUM_DOSSIER", "VISITE" FROM "lab"."visites") TO STDOUT', b
 PY
 pass
 

@@ -126,21 +126,24 @@ Status PostgresTarget::Flush() {
   std::fill(line_.begin(), line_.end(), '\0');
   line_.clear();
   if (rc != 1) {
-    Status s = EndCopy("cordon: connection failed");
+    // The server's error if it sent one (EndCopy reads it), else libpq's.
+    Status s = EndCopy("cordon: COPY data refused");
     if (!s.ok()) return s;
-    return Error(ErrorCode::kIo, url_.display + ": table " + table_ + ": the connection failed",
+    return Error(ErrorCode::kIo, url_.display + ": table " + table_ + ": the COPY was refused",
                  kRolledBack);
   }
   return Ok();
 }
 
 // Ends the COPY (with `failure`, or normally when null); the server's
-// verdict on the rows is the result that follows.
+// verdict on the rows is the result that follows. A server that refused a
+// row midway may have ended the COPY already (libpq then refuses more data
+// and the end): its error, read from the results, is the one reported.
 Status PostgresTarget::EndCopy(const char* failure) {
   copying_ = false;
   PGconn* conn = conn_.get();
   const std::string where = url_.display + ": table " + table_;
-  if (PQputCopyEnd(conn, failure) != 1) return PgError(conn, nullptr, where);
+  const bool ended = PQputCopyEnd(conn, failure) == 1;
   Status status = Ok();
   while (PGresult* raw = PQgetResult(conn)) {
     PgResult r(raw);
@@ -148,6 +151,7 @@ Status PostgresTarget::EndCopy(const char* failure) {
       status = PgError(conn, raw, where, ErrorCode::kRefused).WithHint(kRolledBack);
     }
   }
+  if (status.ok() && !ended) return PgError(conn, nullptr, where).WithHint(kRolledBack);
   return status;
 }
 
