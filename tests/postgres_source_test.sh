@@ -196,6 +196,26 @@ assert b["tables"][0]["statement"] == 'COPY (SELECT "NUM_DOSSIER", "VISITE" FROM
 PY
 pass
 
+# Rows stream from libpq: extracting a 60 MB table takes about the memory of
+# a 60 KB one.
+lis sql lis <<'SQL'
+CREATE TABLE big AS SELECT g::text AS "ID", repeat(md5(g::text), 6) AS "CODE"
+  FROM generate_series(1, 300000) g;
+CREATE TABLE small AS SELECT * FROM big WHERE "ID"::int <= 300;
+SQL
+for t in big small; do
+  sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >$t.toml
+  printf '[[table]]\nname = "%s"\nfrom = "%s"\n[table.columns]\nID = "keep"\nCODE = "keep"\n' $t $t >>$t.toml
+  $CORDON order sign $t.toml -k ctrl.key >/dev/null
+  expect_code 0 /usr/bin/time -f "%M" -o rss-$t.txt $CORDON extract --order $t.toml --source "$db/lis" \
+    --controller-key ctrl.key.pub --signing-key vendor.key --out pkg-$t
+done
+[ "$(decrypt pkg-big/big.csv.age | wc -l)" -eq 300001 ] || fail "the big table is not whole"
+# (AddressSanitizer's shadow memory and quarantine make RSS meaningless.)
+[ -n "${CORDON_SANITIZED:-}" ] || [ "$(cat rss-big.txt)" -lt $(($(cat rss-small.txt) + 16384)) ] ||
+  fail "a 60 MB table took $(cat rss-big.txt) KiB, a small one $(cat rss-small.txt) KiB"
+pass
+
 # open --into a second database: the selection, as it left.
 expect_code 0 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub \
   --into "$db/dest" --create-tables
