@@ -157,15 +157,17 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
   for (int r = 0; r < PQntuples(list.get()); ++r) {
     const std::string schema = PQgetvalue(list.get(), r, 0);
     const std::string name = PQgetvalue(list.get(), r, 1);
-    std::string shown = schema == "public" ? name : schema + "." + name;
+    std::string shown = name;
+    if (schema != "public") shown.insert(0, schema + ".");
     if (!IsValidUtf8(shown)) {
       return Error(ErrorCode::kMalformed, what + ": a table name is not UTF-8");
     }
     if (!seen.insert(shown).second) {
-      return Error(ErrorCode::kRefused,
-                   what + ": two tables are both named " + shown + " (public." + shown + " and " +
-                       "a schema " + shown.substr(0, shown.find('.')) + ")",
-                   "rename one: cordon names public tables by their name, others schema.table");
+      std::string message = what;
+      message += ": two tables are both named " + shown;
+      return Error(ErrorCode::kRefused, std::move(message),
+                   "rename one: cordon names a table of schema public by its name, another "
+                   "as schema.table, so public.\"a.b\" and a.b collide");
     }
     src->tables_.push_back(
         {std::move(shown), PgQuoteIdentifier(schema) + "." + PgQuoteIdentifier(name), 0});

@@ -50,8 +50,9 @@ Status PostgresTarget::BeginTable(const std::string& table,
                           "AND NOT a.attisdropped ORDER BY a.attnum",
                           1, nullptr, params, nullptr, nullptr, 0));
   if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn, r.get(), where);
-  std::vector<std::string> existing;
-  for (int i = 0; i < PQntuples(r.get()); ++i) existing.emplace_back(PQgetvalue(r.get(), i, 0));
+  std::vector<std::string> existing(static_cast<size_t>(PQntuples(r.get())));
+  for (size_t i = 0; i < existing.size(); ++i)
+    existing[i] = PQgetvalue(r.get(), static_cast<int>(i), 0);
   r.reset();
   std::string list;
   if (options_.create_tables) {
@@ -91,7 +92,9 @@ Status PostgresTarget::BeginTable(const std::string& table,
       if (match == nullptr) {
         std::string have;
         for (const std::string& e : existing) have += (have.empty() ? "" : ", ") + e;
-        return Refused(where + " has no column " + c, "its columns are: " + have);
+        std::string message = where;
+        message += " has no column " + c;
+        return Refused(std::move(message), "its columns are: " + have);
       }
       list += (list.empty() ? "" : ", ") + PgQuoteIdentifier(*match);
     }
