@@ -19,6 +19,7 @@
 #include "crypto/hash.h"
 #include "pipeline/extract.h"
 #include "pipeline/plan_json.h"
+#include "source/postgres_target.h"
 #include "source/source_spec.h"
 #include "source/sqlite_target.h"
 
@@ -254,15 +255,16 @@ struct OpenArgs {
   bool skip_manifest_signature = false;
   std::string signing_key;  // names the person opening (the ledger's actor)
   std::string out;
-  std::string into;  // sqlite:PATH
+  std::string into;  // sqlite:PATH or postgresql://…
   bool create_tables = false;
   bool allow_expired = false;
 };
 
-// The database `--into` names, opened once the package is checked. Only
-// sqlite: for now; a PostgreSQL target (COPY FROM STDIN) slots in here.
+// The database `--into` names, opened once the package is checked. The
+// ledger's `into.database` becomes the name of the database connected to
+// (a PostgreSQL URL may name none: libpq's default applies).
 Result<std::unique_ptr<source::TableTarget>> OpenTarget(const source::SourceSpec& spec,
-                                                        const OpenArgs& a) {
+                                                        const OpenArgs& a, nlohmann::json& event) {
   switch (spec.kind) {
     case source::SourceSpec::Kind::kSqlite: {
       CORDON_ASSIGN_OR_RETURN(
@@ -270,13 +272,18 @@ Result<std::unique_ptr<source::TableTarget>> OpenTarget(const source::SourceSpec
           source::SqliteTarget::Open(spec.location, {.create_tables = a.create_tables}));
       return std::unique_ptr<source::TableTarget>(std::move(t));
     }
-    case source::SourceSpec::Kind::kPostgresql:
-      return Error(ErrorCode::kUnsupported, "open --into postgresql:// is not built yet",
-                   "open into sqlite:PATH, or into files with --out");
+    case source::SourceSpec::Kind::kPostgresql: {
+      CORDON_ASSIGN_OR_RETURN(
+          std::unique_ptr<source::PostgresTarget> t,
+          source::PostgresTarget::Open(spec.location, {.create_tables = a.create_tables}));
+      event["into"]["database"] = t->database();
+      return std::unique_ptr<source::TableTarget>(std::move(t));
+    }
     case source::SourceSpec::Kind::kCsv:
       break;
   }
-  return Error(ErrorCode::kInvalidArgument, "--into takes a database: sqlite:PATH",
+  return Error(ErrorCode::kInvalidArgument,
+               "--into takes a database: sqlite:PATH or postgresql://HOST/DATABASE",
                "to decrypt into files, use --out DIR");
 }
 
@@ -308,20 +315,24 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
     }
   }
   if (a.out.empty() == a.into.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "open needs --out DIR or --into sqlite:PATH (one)");
+    return Error(ErrorCode::kInvalidArgument,
+                 "open needs --out DIR or --into DATABASE (sqlite:PATH, postgresql://…): one");
   }
   std::optional<source::SourceSpec> into;
   if (!a.into.empty()) {
     CORDON_ASSIGN_OR_RETURN(into, source::ParseSourceSpec(a.into));
-    // The ledger names the database by its file name only: never a
-    // directory path (it may name a person) nor, for servers, credentials.
-    event["into"] = {{"kind", into->kind == source::SourceSpec::Kind::kSqlite ? "sqlite" : "other"},
-                     {"database", source::SpecDisplayName(*into)}};
+    // The ledger names the database by its file name or database name
+    // only: never a directory path (it may name a person) nor, for
+    // servers, a host, a user or credentials.
+    const char* kind = into->kind == source::SourceSpec::Kind::kSqlite       ? "sqlite"
+                       : into->kind == source::SourceSpec::Kind::kPostgresql ? "postgresql"
+                                                                             : "other";
+    event["into"] = {{"kind", kind}, {"database", source::SpecDisplayName(*into)}};
   }
-  CORDON_ASSIGN_OR_RETURN(pipeline::OpenResult r,
-                          into
-                              ? pipeline::OpenPackageInto(req, [&] { return OpenTarget(*into, a); })
-                              : pipeline::OpenPackage(req));
+  CORDON_ASSIGN_OR_RETURN(
+      pipeline::OpenResult r,
+      into ? pipeline::OpenPackageInto(req, [&] { return OpenTarget(*into, a, event); })
+           : pipeline::OpenPackage(req));
   event["order"] = {{"id", r.order_id}};
   if (into) {
     nlohmann::json tables = nlohmann::json::array();
@@ -334,8 +345,13 @@ Status RunOpen(const OpenArgs& a, nlohmann::json& event) {
     event["key_ids"] = {{"processor", sign::KeyIdHex(req.processor_key->key_id)}};
   for (const auto& [name, bytes] : r.files)
     std::cout << a.out << "/" << name << ": " << Size(bytes) << "\n";
+  // A PostgreSQL URL is shown without its user and parameters.
+  std::string into_shown = a.into;
+  if (into && into->kind == source::SourceSpec::Kind::kPostgresql) {
+    if (auto url = source::ParsePgUrl(a.into); url.ok()) into_shown = url->display;
+  }
   for (const auto& [name, rows] : r.rows)
-    std::cout << a.into << " table " << name << ": " << Thousands(rows) << " rows loaded\n";
+    std::cout << into_shown << " table " << name << ": " << Thousands(rows) << " rows loaded\n";
   std::cout << "opened package of order " << r.order_id
             << (req.processor_key ? " (manifest signature verified)"
                                   : " (manifest signature NOT checked: --skip-manifest-signature)")
@@ -351,7 +367,8 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
       "output size and masked samples (and, from a database, the statement it would run).\n"
       "Writes nothing; needs no signature.\n"
       "  cordon plan --order order.toml --source export/\n"
-      "  cordon plan --order order.toml --source sqlite:lis.db");
+      "  cordon plan --order order.toml --source sqlite:lis.db\n"
+      "  cordon plan --order order.toml --source postgresql://db.lab.local/lis");
   plan->add_option("--order", p->order, "the order (TOML)")->required();
   plan->add_option("--pseudonym-key", p->pseudonym_key,
                    "show samples of pseudonymized columns as they would leave");
@@ -414,7 +431,9 @@ void RegisterOpen(CLI::App& app, int* exit_code) {
       "and every ciphertext hash before decrypting, then decrypts to OUTDIR atomically, or\n"
       "loads every table into a database in one transaction (no plaintext file).\n"
       "  cordon open pkg -i recipient.key --processor-key vendor.pub --out imported\n"
-      "  cordon open pkg -i recipient.key --processor-key vendor.pub --into sqlite:lab.db");
+      "  cordon open pkg -i recipient.key --processor-key vendor.pub --into sqlite:lab.db\n"
+      "  cordon open pkg -i recipient.key --processor-key vendor.pub \\\n"
+      "      --into postgresql://db.lab.local/lis?sslmode=verify-full");
   open->add_option("PACKAGE", o->package, "the package directory")->required();
   open->add_option("-i,--identity", o->identities, "identity file (repeatable)")
       ->required()
@@ -428,11 +447,13 @@ void RegisterOpen(CLI::App& app, int* exit_code) {
   auto* out = open->add_option("--out", o->out, "directory to create with the decrypted tables");
   auto* into =
       open->add_option("--into", o->into,
-                       "load the tables into a database instead: sqlite:PATH, into existing tables "
-                       "(columns matched by name), all in one transaction (docs/databases.md)")
+                       "load the tables into a database instead: sqlite:PATH or "
+                       "postgresql://HOST/DATABASE (no password in the URL), into existing "
+                       "tables (columns matched by name), all in one transaction "
+                       "(docs/databases.md)")
           ->excludes(out);
   open->add_flag("--create-tables", o->create_tables,
-                 "with --into: create the tables (and the database file), every column TEXT; "
+                 "with --into: create the tables (and a SQLite database file), every column TEXT; "
                  "refuses a table that exists")
       ->needs(into);
   open->add_flag("--allow-expired", o->allow_expired, "open even after the retention deadline");

@@ -10,8 +10,10 @@ namespace cordon::cli {
 
 void AddSourceOptions(CLI::App* cmd, SourceArgs& args) {
   cmd->add_option("--source", args.path,
-                  "a CSV file, a directory of CSV files (one table each), or sqlite:PATH (a "
-                  "SQLite database, opened read-only; docs/databases.md)")
+                  "a CSV file, a directory of CSV files (one table each), sqlite:PATH (a "
+                  "SQLite database, opened read-only) or postgresql://HOST/DATABASE (one "
+                  "read-only snapshot; no password in the URL: ~/.pgpass, PGPASSFILE, a "
+                  "service file or PGPASSWORD); docs/databases.md")
       ->required();
   cmd->add_option("--csv-sep", args.separator, "separator: ; , | or tab (default: detected)");
   cmd->add_option(
@@ -29,8 +31,11 @@ Result<std::unique_ptr<source::TableSource>> OpenSource(const SourceArgs& args) 
   }
   if (spec.kind != source::SourceSpec::Kind::kCsv &&
       (!args.separator.empty() || !args.encoding.empty())) {
+    // A PostgreSQL URL is not repeated: it may hold a user (or worse).
     return Error(ErrorCode::kInvalidArgument,
-                 "--csv-sep and --csv-encoding are for CSV sources, not " + args.path);
+                 "--csv-sep and --csv-encoding are for CSV sources, not " +
+                     (spec.kind == source::SourceSpec::Kind::kSqlite ? args.path
+                                                                     : "a postgresql:// source"));
   }
   source::SourceOptions source_options;
   source_options.sqlite.immutable = args.sqlite_immutable;

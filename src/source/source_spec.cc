@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "source/csv_source.h"
+#include "source/postgres_source.h"
 
 namespace cordon::source {
 namespace {
@@ -48,7 +49,7 @@ Result<SourceSpec> ParseSourceSpec(std::string_view text) {
     if (scheme) {
       return Error(ErrorCode::kInvalidArgument,
                    "unknown source " + std::string(text.substr(0, colon)) + "://",
-                   "cordon reads CSV (a path), sqlite:PATH, and (soon) postgresql://");
+                   "cordon reads CSV (a path), sqlite:PATH and postgresql://HOST/DATABASE");
     }
   }
   spec.location = std::string(text);
@@ -59,8 +60,11 @@ std::string SpecDisplayName(const SourceSpec& spec) {
   switch (spec.kind) {
     case SourceSpec::Kind::kSqlite:
       return std::filesystem::path(spec.location).filename().string();
-    case SourceSpec::Kind::kPostgresql:
-      return "postgresql";
+    case SourceSpec::Kind::kPostgresql: {
+      // The database's name only: never the host, the user or a parameter.
+      auto url = ParsePgUrl(spec.location);
+      return url.ok() && !url->dbname.empty() ? url->dbname : "postgresql";
+    }
     case SourceSpec::Kind::kCsv:
       break;
   }
@@ -75,9 +79,11 @@ Result<std::unique_ptr<TableSource>> OpenTableSource(const SourceSpec& spec,
                               SqliteSource::Open(spec.location, options.sqlite));
       return std::unique_ptr<TableSource>(std::move(s));
     }
-    case SourceSpec::Kind::kPostgresql:
-      return Error(ErrorCode::kUnsupported, "PostgreSQL sources are not built yet",
-                   "dump the tables to CSV, or copy them into SQLite, for now");
+    case SourceSpec::Kind::kPostgresql: {
+      CORDON_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSource> s,
+                              PostgresSource::Open(spec.location));
+      return std::unique_ptr<TableSource>(std::move(s));
+    }
     case SourceSpec::Kind::kCsv:
       break;
   }

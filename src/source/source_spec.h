@@ -1,7 +1,6 @@
 // What `--source` and `open --into` name: a CSV file or directory (a plain
 // path), or a database URL. `sqlite:PATH` is a SQLite database file;
-// `postgresql://…` / `postgres://…` is recognized and refused until the
-// PostgreSQL source exists, so that it is never taken for a file name.
+// `postgresql://…` / `postgres://…` a PostgreSQL database (libpq's URI).
 #pragma once
 
 #include <memory>
@@ -27,7 +26,8 @@ struct SourceSpec {
 Result<SourceSpec> ParseSourceSpec(std::string_view text);
 
 // For messages and the ledger: "sqlite:lab.db" → "lab.db" (the file name,
-// without its directory), a CSV path as given.
+// without its directory), a PostgreSQL URL → its database name only (or
+// "postgresql" when it names none), a CSV path as given.
 std::string SpecDisplayName(const SourceSpec& spec);
 
 struct SourceOptions {
@@ -35,7 +35,7 @@ struct SourceOptions {
   SqliteSourceOptions sqlite;
 };
 
-// Opens the source a spec names. kUnsupported for PostgreSQL (not yet).
+// Opens the source a spec names.
 Result<std::unique_ptr<TableSource>> OpenTableSource(const SourceSpec& spec,
                                                      const SourceOptions& options);
 

@@ -1,0 +1,279 @@
+#include "source/postgres_source.h"
+
+#include <set>
+
+#include "source/postgres_copy.h"
+#include "source/text_encoding.h"
+
+namespace cordon::source {
+namespace {
+
+// One pass: the rows of one `COPY … TO STDOUT`, one libpq buffer at a time.
+class PostgresRowReader final : public RowReader {
+ public:
+  PostgresRowReader(PGconn* conn, bool* reading, std::string table, std::string what,
+                    std::vector<std::string> header, const std::vector<size_t>& columns)
+      : conn_(conn),
+        reading_(reading),
+        table_(std::move(table)),
+        what_(std::move(what)),
+        slot_(header.size(), -1),
+        width_(columns.empty() ? 1 : columns.size()) {
+    header_ = std::move(header);
+    for (size_t j = 0; j < columns.size(); ++j) slot_[columns[j]] = static_cast<int>(j);
+  }
+  ~PostgresRowReader() override {
+    if (!done_) Abandon();
+    *reading_ = false;
+  }
+
+  Result<bool> Next() override {
+    if (done_) return false;
+    char* buffer = nullptr;
+    const int n = PQgetCopyData(conn_, &buffer, /*async=*/0);
+    if (n == -1) {
+      done_ = true;
+      CORDON_TRY(Finish());
+      return false;
+    }
+    if (n < 0) {
+      done_ = true;
+      Error e = PgError(conn_, nullptr, Position(row_ + 1));
+      Drain();
+      return e;
+    }
+    std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+    ++row_;
+    bytes_ += static_cast<uint64_t>(n);
+    std::string_view line(buffer, static_cast<size_t>(n));
+    if (Status s = ParseCopyTextRow(line, width_, cells_); !s.ok()) {
+      return Error(ErrorCode::kMalformed, Position(row_) + ": " + s.error().message());
+    }
+    for (size_t j = 0; j < width_; ++j) {
+      if (!IsValidUtf8(cells_[j])) {
+        size_t i = 0;
+        while (i < slot_.size() && slot_[i] != static_cast<int>(j)) ++i;
+        return Error(ErrorCode::kMalformed, Position(row_) + ": column " +
+                                                (i < header_.size() ? header_[i] : "?") +
+                                                " is not valid UTF-8");
+      }
+    }
+    return true;
+  }
+
+  Result<std::string_view> Utf8Field(size_t i) override {
+    const int j = i < slot_.size() ? slot_[i] : -1;
+    if (j < 0) {
+      return Error(ErrorCode::kInternal, "table " + table_ + ": column " +
+                                             (i < header_.size() ? header_[i] : "?") +
+                                             " was not read (not named by the order)");
+    }
+    return std::string_view(cells_[j]);
+  }
+
+  uint64_t line() const override { return row_; }
+  std::string Position(uint64_t line) const override {
+    return "table " + table_ + " row " + std::to_string(line);
+  }
+  uint64_t bytes_consumed() const override { return bytes_; }
+
+ private:
+  // The COPY's final result, then the savepoint released.
+  Status Finish() {
+    Status status = Ok();
+    while (PGresult* raw = PQgetResult(conn_)) {
+      PgResult r(raw);
+      if (status.ok() && PQresultStatus(raw) != PGRES_COMMAND_OK) {
+        status = PgError(conn_, raw, what_ + ": table " + table_, ErrorCode::kIo);
+      }
+    }
+    if (!status.ok()) {
+      (void)ExecPg(conn_, "ROLLBACK TO SAVEPOINT cordon_copy", what_);
+      return status;
+    }
+    return ExecPg(conn_, "RELEASE SAVEPOINT cordon_copy", what_);
+  }
+  // Reads what is left of a failed COPY, so the connection is usable again.
+  void Drain() {
+    char* buffer = nullptr;
+    while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    // Twice: a cancel that lands late fails the first attempt (and the
+    // transaction); rolling back to the savepoint again repairs both.
+    if (!ExecPg(conn_, "ROLLBACK TO SAVEPOINT cordon_copy", what_).ok()) {
+      (void)ExecPg(conn_, "ROLLBACK TO SAVEPOINT cordon_copy", what_);
+    }
+  }
+  // Dropped before the end (a sample, or an error upstream): the server is
+  // asked to cancel rather than send the rest of the table.
+  void Abandon() {
+    if (PGcancel* cancel = PQgetCancel(conn_)) {
+      char err[256];
+      PQcancel(cancel, err, sizeof err);
+      PQfreeCancel(cancel);
+    }
+    Drain();
+  }
+
+  PGconn* conn_;
+  bool* reading_;
+  std::string table_, what_;
+  std::vector<int> slot_;  // header index → field, -1 when not read
+  size_t width_;           // fields per COPY row
+  std::vector<std::string> cells_;
+  uint64_t row_ = 0, bytes_ = 0;
+  bool done_ = false;
+};
+
+std::string SelectList(const TableShape& shape, const std::vector<size_t>& columns) {
+  if (columns.empty()) return "1";
+  std::string out;
+  for (size_t i : columns) out += (out.empty() ? "" : ", ") + PgQuoteIdentifier(shape.header[i]);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& url) {
+  std::unique_ptr<PostgresSource> src(new PostgresSource());
+  CORDON_ASSIGN_OR_RETURN(src->url_, ParsePgUrl(url));
+  CORDON_ASSIGN_OR_RETURN(src->conn_, ConnectPg(src->url_));
+  PGconn* conn = src->conn_.get();
+  const std::string& what = src->url_.display;
+  // The snapshot: taken by the first statement after BEGIN (the catalog
+  // query below) and kept for every table until the source is destroyed.
+  CORDON_TRY(ExecPg(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
+  PgResult list(PQexec(conn,
+                       "SELECT n.nspname, c.relname, c.oid::text FROM pg_catalog.pg_class c "
+                       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+                       "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                       "AND n.nspname NOT LIKE 'pg\\_%' "
+                       "ORDER BY n.nspname <> 'public', n.nspname, c.relname"));
+  if (!list || PQresultStatus(list.get()) != PGRES_TUPLES_OK) {
+    return PgError(conn, list.get(), what + ": listing the tables");
+  }
+  std::set<std::string> seen;
+  for (int r = 0; r < PQntuples(list.get()); ++r) {
+    const std::string schema = PQgetvalue(list.get(), r, 0);
+    const std::string name = PQgetvalue(list.get(), r, 1);
+    std::string shown = name;
+    if (schema != "public") shown.insert(0, schema + ".");
+    if (!IsValidUtf8(shown)) {
+      return Error(ErrorCode::kMalformed, what + ": a table name is not UTF-8");
+    }
+    if (!seen.insert(shown).second) {
+      std::string message = what;
+      message += ": two tables are both named " + shown;
+      return Error(ErrorCode::kRefused, std::move(message),
+                   "rename one: cordon names a table of schema public by its name, another "
+                   "as schema.table, so public.\"a.b\" and a.b collide");
+    }
+    src->tables_.push_back(
+        {std::move(shown), PgQuoteIdentifier(schema) + "." + PgQuoteIdentifier(name), 0});
+    src->oids_.push_back(PQgetvalue(list.get(), r, 2));
+  }
+  if (src->tables_.empty()) {
+    return Error(ErrorCode::kNotFound,
+                 "source " + what + " holds no table (or none this role sees)");
+  }
+  return src;
+}
+
+PostgresSource::~PostgresSource() {
+  if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
+    PgResult r(PQexec(conn_.get(), "ROLLBACK"));
+  }
+}
+
+const std::string& PostgresSource::Oid(const SourceTable& table) const {
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (&tables_[i] == &table || tables_[i].name == table.name) return oids_[i];
+  }
+  static const std::string kNone = "0";
+  return kNone;
+}
+
+Result<PostgresSource::Columns> PostgresSource::ReadCatalog(const SourceTable& table) const {
+  const std::string where = url_.display + ": table " + table.name;
+  if (reading_) {
+    return Error(ErrorCode::kInternal, where + ": read while another table's COPY is open");
+  }
+  const char* params[] = {Oid(table).c_str()};
+  // The base type of a domain decides (a DATE domain is a date).
+  PgResult r(PQexecParams(conn_.get(),
+                          "SELECT a.attname, coalesce(bt.typname, t.typname) "
+                          "FROM pg_catalog.pg_attribute a "
+                          "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+                          "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = "
+                          "t.typbasetype "
+                          "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+                          "ORDER BY a.attnum",
+                          1, nullptr, params, nullptr, nullptr, 0));
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn_.get(), r.get(), where);
+  Columns out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    std::string name = PQgetvalue(r.get(), i, 0);
+    if (!IsValidUtf8(name)) {
+      return Error(ErrorCode::kMalformed, where + " has a column name that is not UTF-8");
+    }
+    out.names.push_back(std::move(name));
+    out.typnames.emplace_back(PQgetvalue(r.get(), i, 1));
+  }
+  if (out.names.empty()) return Error(ErrorCode::kNotFound, where + " has no column");
+  return out;
+}
+
+Result<TableShape> PostgresSource::Shape(const SourceTable& table) const {
+  CORDON_ASSIGN_OR_RETURN(Columns columns, ReadCatalog(table));
+  TableShape shape;
+  shape.dialect = "postgresql";
+  shape.header = std::move(columns.names);
+  for (const std::string& t : columns.typnames) shape.declared_types.push_back(PgTypeNotion(t));
+  return shape;
+}
+
+std::string PostgresSource::Statement(const SourceTable& table, const TableShape& shape,
+                                      const std::vector<size_t>& columns) const {
+  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + ") TO STDOUT";
+}
+
+Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
+    const SourceTable& table, const std::vector<size_t>& columns) const {
+  const std::string where = url_.display + ": table " + table.name;
+  CORDON_ASSIGN_OR_RETURN(Columns catalog, ReadCatalog(table));
+  for (size_t i : columns) {
+    if (i >= catalog.names.size()) {
+      return Error(ErrorCode::kRefused, where + " changed during the run (a column is gone)");
+    }
+    if (PgTypeIsBinary(catalog.typnames[i])) {
+      return Error(ErrorCode::kUnsupported,
+                   where + ": column " + catalog.names[i] +
+                       " is bytea (binary); cordon extracts text, numbers and dates",
+                   "leave the column out of the order");
+    }
+  }
+  TableShape shape{catalog.names, {}, "postgresql"};
+  PGconn* conn = conn_.get();
+  // Each COPY runs under a savepoint: a COPY cancelled midway (a reader
+  // dropped early) rolls back to it, and the transaction — its snapshot —
+  // goes on.
+  CORDON_TRY(ExecPg(conn, "SAVEPOINT cordon_copy", where));
+  const std::string sql = Statement(table, shape, columns);
+  PgResult r(PQexec(conn, sql.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_COPY_OUT) {
+    // 42703: a column the order names is gone (dropped since the plan).
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const bool gone = state != nullptr && std::string_view(state) == "42703";
+    Error e = PgError(conn, r.get(), where, gone ? ErrorCode::kRefused : ErrorCode::kIo);
+    r.reset();
+    (void)ExecPg(conn, "ROLLBACK TO SAVEPOINT cordon_copy", where);
+    return e;
+  }
+  r.reset();
+  reading_ = true;
+  return std::unique_ptr<RowReader>(std::make_unique<PostgresRowReader>(
+      conn, &reading_, table.name, url_.display, std::move(shape.header), columns));
+}
+
+}  // namespace cordon::source

@@ -1,0 +1,58 @@
+// A PostgreSQL database as a source of tables (`--source postgresql://…`):
+// one REPEATABLE READ, READ ONLY transaction for the whole run (every table
+// from one snapshot), and each table read with
+// `COPY (SELECT "a", "b" FROM "schema"."t") TO STDOUT` — the columns asked
+// for and no other, never `SELECT *` — streamed row by row from libpq
+// (memory does not grow with the table). Values as the server renders them
+// in text (dates ISO, timestamps UTC-independent, floats shortest
+// round-trip), NULL as the empty field; bytea is refused when read.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "source/postgres_conn.h"
+#include "source/table_source.h"
+
+namespace cordon::source {
+
+// Tables: the ordinary and partitioned tables of every schema but the
+// system ones; a table of schema `public` is named by its name
+// ("patients"), any other by "schema.table" ("lis.patients"). Views are not
+// offered (their code would run).
+// Not thread-safe: one thread uses a source and its readers, which must not
+// outlive it; one reader at a time (a COPY holds the connection), and a
+// reader dropped before its end cancels its COPY.
+class PostgresSource final : public TableSource {
+ public:
+  // Refuses a URL with a password (postgres_conn.h) before connecting.
+  static Result<std::unique_ptr<PostgresSource>> Open(const std::string& url);
+  ~PostgresSource() override;
+  PostgresSource(const PostgresSource&) = delete;
+  PostgresSource& operator=(const PostgresSource&) = delete;
+
+  const std::vector<SourceTable>& tables() const override { return tables_; }
+  // Columns from pg_attribute, each with its type notion (PgTypeNotion).
+  Result<TableShape> Shape(const SourceTable& table) const override;
+  Result<std::unique_ptr<RowReader>> ReadColumns(const SourceTable& table,
+                                                 const std::vector<size_t>& columns) const override;
+  std::string Statement(const SourceTable& table, const TableShape& shape,
+                        const std::vector<size_t>& columns) const override;
+
+ private:
+  struct Columns {
+    std::vector<std::string> names, typnames;
+  };
+  PostgresSource() = default;
+  const std::string& Oid(const SourceTable& table) const;
+  Result<Columns> ReadCatalog(const SourceTable& table) const;
+
+  PgUrl url_;
+  PgConn conn_;
+  std::vector<SourceTable> tables_;  // path: the quoted "schema"."table"
+  std::vector<std::string> oids_;    // parallel to tables_
+  mutable bool reading_ = false;     // a reader's COPY holds the connection
+};
+
+}  // namespace cordon::source

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# A LIS-like PostgreSQL database under the same signed order as its CSV
+# export, on a server of the test's own (initdb in the scratch directory,
+# pg_ctl on a free loopback port with a private socket directory, every
+# statement logged): `extract --source postgresql://` gives the CSV path's
+# rows, byte for byte; the statement log shows the order's columns only and
+# no `SELECT *`, and a role granted SELECT on those columns alone suffices;
+# a column added after the plan never appears; a named column that is gone
+# refuses the run; a writer inserting and updating during the extraction
+# changes nothing (one snapshot); `open --into postgresql://` loads exactly
+# the selection, and a constraint violation midway leaves the destination
+# as it was; a password in the URL is refused and recorded nowhere; no
+# sample value is left in clear outside the cluster.
+# The server is stopped (immediate) and everything removed on exit. Without
+# PostgreSQL's binaries the test says NOT RUN and passes.
+export TMPDIR="${CORDON_SCENARIO_TMPDIR:-$PWD}"
+. "$(dirname "$0")/lib.sh"
+PGBIN=${CORDON_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_ctl" ] || ! command -v psql >/dev/null; then
+  echo "postgres_source: NOT RUN: PostgreSQL's server binaries are not installed (apt install postgresql)" >&2
+  exit 0
+fi
+# initdb refuses root: as root, the cluster belongs to the `postgres` user.
+as_pg() { "$@"; }
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || { echo "postgres_source: NOT RUN: no postgres user" >&2; exit 0; }
+  as_pg() { (cd / && runuser -u postgres -- "$@"); }
+fi
+PGD="$T/cluster"
+cleanup() {
+  if [ -f "$PGD/data/postmaster.pid" ]; then
+    as_pg "$PGBIN/pg_ctl" -D "$PGD/data" stop -m immediate -w >/dev/null 2>&1 || true
+  fi
+  rm -rf "$T" "$PGD" "${SOCK:-}"
+}
+trap cleanup EXIT
+lis() { python3 "$HERE/postgres_lis.py" "$@"; }
+touch .start
+
+chmod 755 "$T"
+if ! as_pg test -x "$T"; then
+  # The build tree is out of the postgres user's reach (a parent directory
+  # is private, e.g. /root): the cluster goes to its own directory in
+  # /var/tmp, removed on exit like the rest.
+  PGD=$(mktemp -d /var/tmp/cordon-pg.XXXXXX)
+  chmod 755 "$PGD"
+fi
+SOCK="$PGD/sock"
+# A Unix socket's path has at most 107 bytes: a deep build tree gets a short
+# private directory instead.
+[ ${#SOCK} -le 80 ] || SOCK=$(mktemp -d /var/tmp/cordon-pgs.XXXXXX)
+mkdir -p "$PGD" "$SOCK"
+chmod 700 "$SOCK"
+[ "$(id -u)" -eq 0 ] && chown -R postgres "$PGD" "$SOCK"
+as_pg "$PGBIN/initdb" -D "$PGD/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+as_pg tee -a "$PGD/data/postgresql.conf" >/dev/null <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SOCK'
+log_statement = 'all'
+log_line_prefix = '%a| '
+fsync = off
+CONF
+as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 30 start >/dev/null ||
+  { cat "$PGD/server.log" >&2; fail "the test server did not start"; }
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+db="postgresql://postgres@127.0.0.1:$port"
+statements() { grep '^cordon| ' "$PGD/server.log" || true; }
+
+migration_order 1500 90417
+psql -X -q -d postgres -c "CREATE DATABASE lis" -c "CREATE DATABASE dest"
+lis load lis src
+$CORDON order sign order.toml -k ctrl.key >/dev/null
+extract() {  # extract SOURCE OUT [args…]
+  local src=$1 out=$2; shift 2
+  expect_code 0 $CORDON extract --order order.toml --source "$src" --controller-key ctrl.key.pub \
+    --signing-key vendor.key --out "$out" "$@"
+}
+decrypt() { age -d -i recipient.key "$1"; }
+# Rows come in the table's physical order, which an UPDATE changes (the new
+# row version lands elsewhere): after one, compare header and sorted rows.
+sorted() { decrypt "$1" | { IFS= read -r h; echo "$h"; LC_ALL=C sort; }; }
+
+# A password in the URL is refused before any connection, and never repeated.
+expect_code 3 $CORDON plan --order order.toml --source "postgresql://postgres:hunter2@127.0.0.1:$port/lis"
+expect_stderr "holds a password"
+expect_stderr "PGPASSFILE"
+grep -q hunter2 "$T/.err" "$T/.out" && fail "the password is repeated"
+expect_code 3 $CORDON plan --order order.toml --source "$db/lis?password=hunter2"
+
+# plan: the same counts as the CSV export; one COPY per table, the order's
+# columns only.
+expect_code 0 $CORDON plan --order order.toml --source src --json
+mv "$T/.out" plan-csv.json
+expect_code 0 $CORDON plan --order order.toml --source "$db/lis" --json
+mv "$T/.out" plan-pg.json
+python3 - plan-csv.json plan-pg.json <<'PY' >granted.sql || fail "plans differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for x, y in zip(a["tables"], b["tables"]):
+    for k in ("rows_read", "rows_selected", "rows_excluded_by_where", "rows_excluded_by_follow"):
+        assert x[k] == y[k], (x["name"], k)
+    s = y["statement"]
+    assert "*" not in s, s
+    kept = [c["name"] for c in y["columns_kept"]]
+    cols = ", ".join('"%s"' % c for c in kept)
+    assert s == 'COPY (SELECT %s FROM "public"."%s") TO STDOUT' % (cols, y["name"]), s
+    print('GRANT SELECT (%s) ON "%s" TO cordon_reader;' % (cols, y["name"]))
+PY
+pass
+expect_code 0 $CORDON plan --order order.toml --source "$db/lis"
+grep -qF 'COPY (SELECT "NUM_DOSSIER", "NIR", "NOM", "PRENOM", "DATE_NAISSANCE", "DATE_DERNIERE_VISITE" FROM "public"."patients") TO STDOUT' "$T/.out" ||
+  fail "the text plan does not show the statement"
+expect_code 0 $CORDON order check order.toml --source "$db/lis"
+grep -q "(postgresql)" "$T/.out" || fail "order check does not name the postgresql source"
+
+# A read-only role granted SELECT on the order's columns only (the GRANT
+# lines of docs/databases.md) is all cordon needs.
+lis sql lis <<SQL
+CREATE ROLE cordon_reader LOGIN;
+$(cat granted.sql)
+SQL
+
+# extract: the same rows as the CSV path, decrypted through pipes only.
+extract src pkg-csv
+extract "postgresql://cordon_reader@127.0.0.1:$port/lis" pkg-db
+for t in patients resultats; do
+  cmp -s <(decrypt pkg-csv/$t.csv.age) <(decrypt pkg-db/$t.csv.age) || fail "$t differs between CSV and PostgreSQL"
+  pass
+done
+[ "$(decrypt pkg-db/resultats.csv.age | wc -l)" -gt 100 ] || fail "too few rows to compare"
+# The statement log: cordon's COPYs name the order's columns, never '*'.
+statements >log-1.txt
+grep -q 'SELECT \*' log-1.txt && fail "cordon ran SELECT *"
+grep -qF 'COPY (SELECT "NUM_DOSSIER", "DATE_PRELEVEMENT", "CODE_ANALYSE", "RESULTAT", "UNITE" FROM "public"."resultats") TO STDOUT' log-1.txt ||
+  fail "the log lacks the resultats COPY"
+grep -q 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' log-1.txt || fail "no snapshot transaction"
+pass
+
+# A column added after the plan was signed is never read and never leaves.
+lis sql lis <<<'ALTER TABLE patients ADD COLUMN "TEL_PORTABLE" TEXT; UPDATE patients SET "TEL_PORTABLE" = '\''0699887766'\'';'
+before=$(wc -l <"$PGD/server.log")
+extract "postgresql://cordon_reader@127.0.0.1:$port/lis" pkg-added
+decrypt pkg-added/patients.csv.age | grep -q -e 0699887766 -e TEL_PORTABLE && fail "the new column left"
+tail -n +"$((before + 1))" "$PGD/server.log" | grep '^cordon| ' | grep -q TEL_PORTABLE && fail "the new column was named in a statement"
+cmp -s <(sorted pkg-db/patients.csv.age) <(sorted pkg-added/patients.csv.age) || fail "a new column changed the rows"
+pass
+# A named column that is gone refuses the run, naming it; nothing written.
+psql -X -q -d postgres -c "CREATE DATABASE gone TEMPLATE lis"
+lis sql gone <<<'ALTER TABLE patients DROP COLUMN "PRENOM";'
+expect_code 3 $CORDON extract --order order.toml --source "$db/gone" --controller-key ctrl.key.pub \
+  --signing-key vendor.key --out pkg-gone
+expect_stderr "unknown column PRENOM in patients"
+[ ! -e pkg-gone ] && [ ! -e pkg-gone.partial ] || fail "a refused extract left a package"
+
+# A writer inserting and updating both tables while the extraction runs
+# (cordon has its snapshot and waits for resultats) changes nothing: the
+# package is the one made just before, byte for byte.
+extract "$db/lis" pkg-before
+lis writer lis writer.log -- $CORDON extract --order order.toml --source "$db/lis" \
+  --controller-key ctrl.key.pub --signing-key vendor.key --out pkg-during || { cat writer.log >&2; fail "extract during writes"; }
+for t in patients resultats; do
+  cmp -s <(decrypt pkg-before/$t.csv.age) <(decrypt pkg-during/$t.csv.age) || fail "$t changed under concurrent writes"
+  pass
+done
+# …while a new extraction does see them (the test's writes happened).
+extract "$db/lis" pkg-after
+decrypt pkg-after/resultats.csv.age | grep ',999,' >/dev/null || fail "the writes did not happen"
+cmp -s <(decrypt pkg-before/resultats.csv.age) <(decrypt pkg-after/resultats.csv.age) && fail "the writes are not seen after"
+pass
+
+# Dates are dates: a DATE column needs no [table.types] for `where`. (In
+# a schema other than public: the table is named schema.table.)
+lis sql lis <<'SQL'
+CREATE SCHEMA lab;
+CREATE TABLE lab.visites AS SELECT "NUM_DOSSIER", to_date("DATE_DERNIERE_VISITE", 'DD/MM/YYYY') AS "VISITE"
+  FROM patients WHERE "NUM_DOSSIER" NOT LIKE '%-NEW';
+SQL
+sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >dates.toml
+cat >>dates.toml <<'TOML'
+[[table]]
+name = "visites"
+from = "lab.visites"
+where = "VISITE >= 2017-05-07"
+[table.columns]
+NUM_DOSSIER = "keep"
+VISITE = "keep"
+TOML
+expect_code 0 $CORDON plan --order dates.toml --source "$db/lis" --json
+python3 - plan-csv.json "$T/.out" <<'PY' || fail "a DATE column is not a date"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert b["tables"][0]["rows_selected"] == a["tables"][0]["rows_selected"], (a, b)
+assert b["tables"][0]["statement"] == 'COPY (SELECT "NUM_DOSSIER", "VISITE" FROM "lab"."visites") TO STDOUT', b
+PY
+pass
+
+# Rows stream from libpq: extracting a 60 MB table takes about the memory of
+# a 60 KB one.
+lis sql lis <<'SQL'
+CREATE TABLE big AS SELECT g::text AS "ID", repeat(md5(g::text), 6) AS "CODE"
+  FROM generate_series(1, 300000) g;
+CREATE TABLE small AS SELECT * FROM big WHERE "ID"::int <= 300;
+SQL
+for t in big small; do
+  sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >$t.toml
+  printf '[[table]]\nname = "%s"\nfrom = "%s"\n[table.columns]\nID = "keep"\nCODE = "keep"\n' $t $t >>$t.toml
+  $CORDON order sign $t.toml -k ctrl.key >/dev/null
+  expect_code 0 /usr/bin/time -f "%M" -o rss-$t.txt $CORDON extract --order $t.toml --source "$db/lis" \
+    --controller-key ctrl.key.pub --signing-key vendor.key --out pkg-$t
+done
+[ "$(decrypt pkg-big/big.csv.age | wc -l)" -eq 300001 ] || fail "the big table is not whole"
+# (AddressSanitizer's shadow memory and quarantine make RSS meaningless.)
+[ -n "${CORDON_SANITIZED:-}" ] || [ "$(cat rss-big.txt)" -lt $(($(cat rss-small.txt) + 16384)) ] ||
+  fail "a 60 MB table took $(cat rss-big.txt) KiB, a small one $(cat rss-small.txt) KiB"
+pass
+
+# open --into a second database: the selection, as it left.
+expect_code 0 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub \
+  --into "$db/dest" --create-tables
+grep -q "postgresql://127.0.0.1:$port/dest table patients" "$T/.out" || fail "the output does not name the database (without user)"
+for t in patients resultats; do
+  decrypt pkg-db/$t.csv.age | lis same dest $t || fail "dest $t differs from the package"
+  pass
+done
+$CORDON ledger show --json >ledger.jsonl 2>/dev/null
+python3 - ledger.jsonl <<'PY' || fail "the ledger does not record the import as expected"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+opened = [e for e in ev if e["action"] == "open" and "into" in e][-1]
+assert opened["into"] == {"database": "dest", "kind": "postgresql"}, opened["into"]
+assert [t["name"] for t in opened["tables"]] == ["patients", "resultats"]
+assert all(t["rows"] > 0 for t in opened["tables"])
+PY
+pass
+expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub \
+  --into "$db/dest" --create-tables
+expect_stderr "already exists"
+expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub \
+  --into "postgresql://postgres:hunter2@127.0.0.1:$port/dest"
+expect_stderr "holds a password"
+
+# A UNIQUE violation in the second table: nothing of the first is committed.
+psql -X -q -d postgres -c "CREATE DATABASE target"
+lis sql target <<'SQL'
+CREATE TABLE patients ("NUM_DOSSIER" TEXT, "NIR" TEXT, "NOM" TEXT, "PRENOM" TEXT, "DATE_NAISSANCE" TEXT,
+                       "DATE_DERNIERE_VISITE" TEXT, "ORIGINE" TEXT DEFAULT 'cordon');
+CREATE TABLE resultats ("NUM_DOSSIER" TEXT UNIQUE, date_prelevement TEXT, "CODE_ANALYSE" TEXT,
+                        "RESULTAT" TEXT, "UNITE" TEXT);
+INSERT INTO patients ("NUM_DOSSIER", "NOM") VALUES ('x', 'EXISTING');
+SQL
+before=$(lis dump target)
+expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/target"
+expect_stderr "duplicate key value violates unique constraint"
+expect_stderr "rolled back"
+[ "$(lis dump target)" = "$before" ] || fail "a failed import changed the database"
+pass
+# Killed (SIGKILL) once patients is loaded and resultats waits: the server
+# rolls the transaction back.
+lis killed target -- $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/target"
+[ "$(lis dump target)" = "$before" ] || fail "a killed import changed the database"
+pass
+# Without the constraint the same package loads (date_prelevement matched
+# ignoring case).
+lis sql target <<<'ALTER TABLE resultats DROP CONSTRAINT "resultats_NUM_DOSSIER_key";'
+expect_code 0 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/target"
+[ "$(lis dump target)" != "$before" ] || fail "the import loaded nothing"
+pass
+# A missing column is refused before any row.
+expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/gone"
+expect_stderr "has no column PRENOM"
+
+# Credentials are recorded nowhere.
+grep -rq hunter2 "$CORDON_LEDGER" && fail "the ledger holds the password"
+pass
+
+# No sample value in clear outside the cluster: every file written since the
+# test began, in /tmp, the scratch (working) directory and $HOME.
+rm -rf src
+mapfile -t samples < <(decrypt pkg-db/patients.csv.age | tail -n +2 | head -5 | cut -d, -f2)
+[ "${#samples[@]}" -eq 5 ] || fail "no samples"
+patterns=()
+for v in "${samples[@]}"; do patterns+=(-e "$v"); done
+leaks=$(find /tmp "$T" "$HOME" -xdev -type f -newer .start ! -path "$PGD/*" \
+          ! -path "$HOME/.claude/*" -print0 2>/dev/null |
+        xargs -0 -r grep -lF "${patterns[@]}" 2>/dev/null || true)
+[ -z "$leaks" ] || fail "sample values in clear in: $leaks"
+pass
+done_ok
