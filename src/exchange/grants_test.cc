@@ -57,7 +57,7 @@ TEST_F(GrantsTest, WindowStartsAtApprovalNotAtRequest) {
 }
 
 TEST_F(GrantsTest, AReasonIsOneLineOfPlainText) {
-  for (const std::string reason :
+  for (const std::string& reason :
        {std::string("import\x1b[2K\rall fine, approve"), std::string("import into\nthe LIS"),
         std::string("import\x07into the LIS"), std::string(1001, 'x'),
         // C1 controls (a CSI), a bidirectional override, a line separator,

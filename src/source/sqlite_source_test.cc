@@ -251,7 +251,9 @@ void CheckSnapshot(bool wal) {
   ScopedTempDir dir;
   const std::string path = dir / "snap.db";
   TestDb writer(path);
-  if (wal) ASSERT_EQ(writer.One("PRAGMA journal_mode = WAL"), "wal");
+  if (wal) {
+    ASSERT_EQ(writer.One("PRAGMA journal_mode = WAL"), "wal");
+  }
   ASSERT_EQ(writer.Exec("CREATE TABLE a (k TEXT); CREATE TABLE b (k TEXT);"
                         "INSERT INTO a VALUES ('1'); INSERT INTO b VALUES ('1')"),
             SQLITE_OK);
