@@ -106,6 +106,10 @@ void PrintPlan(const order::Order& ord, const pipeline::PlanResult& plan) {
             << ord.processor << ", valid until " << order::FormatIsoDate(ord.not_after) << ", "
             << ord.recipients.size() << " recipient(s), retention " << ord.retention_days
             << " days\n";
+  if (ord.pseudonym_scope == order::PseudonymScope::kRecipients) {
+    std::cout << "  pseudonyms per set of recipients (pseudonym_scope = \"recipients\"): other "
+                 "recipients get other pseudonyms\n";
+  }
   uint64_t total = 0;
   for (const auto& pt : plan.tables) {
     PrintPlanTable(pt);
