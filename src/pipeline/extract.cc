@@ -172,13 +172,21 @@ class ProvenanceSink final : public RowSink {
 
 // The columns whose values are digested one by one: those that identify
 // the row (by their fate or their name, as "redact" tells them:
-// pseudonyms, NIRs, names, phones...) and the table's subject.
-std::vector<bool> IdentifyingColumns(const BoundTable& t) {
+// pseudonyms, NIRs, names, phones...), the table's subject, and the join
+// keys (its follow column, and the columns other tables follow it by: a
+// patient number is the person's identifier within the source).
+std::vector<bool> IdentifyingColumns(const order::Order& ord, const BoundTable& t) {
   std::vector<bool> out;
   for (size_t k = 0; k < t.kept.size(); ++k) {
     const std::string& column = t.header[t.kept[k]];
-    out.push_back(!pseudo::IdentifierPlaceholder(column, t.kept_fates[k]).empty() ||
-                  (t.spec->subject && *t.spec->subject == column));
+    bool identifying = !pseudo::IdentifierPlaceholder(column, t.kept_fates[k]).empty() ||
+                       (t.spec->subject && *t.spec->subject == column) ||
+                       (t.spec->follow && t.spec->follow->column == column);
+    for (const order::TableOrder& other : ord.tables) {
+      identifying = identifying || (other.follow && other.follow->parent_table == t.spec->name &&
+                                    other.follow->parent_column == column);
+    }
+    out.push_back(identifying);
   }
   return out;
 }
@@ -203,7 +211,8 @@ Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const B
     if (request.trace_key == nullptr) return std::unique_ptr<RowSink>(std::move(sealed));
     return std::unique_ptr<RowSink>(std::make_unique<ProvenanceSink>(
         std::move(sealed),
-        ProvenanceBuilder(*request.trace_key, t.spec->name, IdentifyingColumns(t)), provenance));
+        ProvenanceBuilder(*request.trace_key, t.spec->name, IdentifyingColumns(ord, t)),
+        provenance));
   };
   TransformOptions transforms{request.pseudonym_key, ord.pseudonym_domain, ord.not_after};
   transforms.threads = request.threads;
