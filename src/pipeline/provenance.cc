@@ -20,7 +20,8 @@ constexpr std::string_view kVersion = "1";
 constexpr std::string_view kDigestLine = "digest hmac-sha256-64";
 constexpr size_t kDigestSize = 8;
 constexpr size_t kChecksumSize = 32;
-constexpr size_t kMaxLine = 1024;
+// A header line: an order id is at most an order's size (extract.h, kMaxOrderBytes).
+constexpr size_t kMaxLine = size_t{1} << 20;
 constexpr uint64_t kMaxTables = 10000;
 
 // Named as pseudonym and watch keys are: a hash of the secret under a label

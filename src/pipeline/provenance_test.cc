@@ -148,6 +148,12 @@ TEST(Provenance, RoundTripsAndRefusesEveryDefect) {
   auto refused = Provenance::Parse(unsorted.Serialize());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message().find("strictly increasing"), std::string::npos);
+  // Whatever order id extract writes reads back (an order may have a long one).
+  Provenance long_id = p;
+  long_id.order_id = std::string(5000, 'X');
+  auto long_back = Provenance::Parse(long_id.Serialize());
+  ASSERT_TRUE(long_back.ok()) << long_back.error().message();
+  EXPECT_EQ(long_back->order_id, long_id.order_id);
   // A count that claims more digests than the file holds allocates nothing.
   std::string huge = text.substr(0, text.find("\n\n") + 2);
   huge.replace(huge.find("rows 3"), 6, "rows 99999999999");
