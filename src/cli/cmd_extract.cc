@@ -107,6 +107,10 @@ void PrintPlan(const order::Order& ord, const pipeline::PlanResult& plan) {
             << ord.processor << ", valid until " << order::FormatIsoDate(ord.not_after) << ", "
             << ord.recipients.size() << " recipient(s), retention " << ord.retention_days
             << " days\n";
+  if (ord.pseudonym_scope == order::PseudonymScope::kRecipients) {
+    std::cout << "  pseudonyms per set of recipients (pseudonym_scope = \"recipients\"): other "
+                 "recipients get other pseudonyms\n";
+  }
   uint64_t total = 0;
   for (const auto& pt : plan.tables) {
     PrintPlanTable(pt);
@@ -159,6 +163,7 @@ struct ExtractArgs {
   std::string controller_key;
   std::string signing_key;
   std::string pseudonym_key;
+  std::string trace_key;
   std::string out;
   size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   bool unsigned_manifest = false;
@@ -182,6 +187,12 @@ void RecordPackage(const pipeline::ExtractResult& r, nlohmann::json& event) {
                       {"manifest_sha256", r.manifest_sha256},
                       {"files", files},
                       {"delete_by", r.delete_by}};
+  // The provenance digests committed before any leak (docs/trace.md): the
+  // file's hash and retention, never its path (it may name a person).
+  if (!r.provenance_sha256.empty()) {
+    event["package"]["provenance_sha256"] = r.provenance_sha256;
+    event["package"]["provenance_delete_by"] = r.provenance_delete_by;
+  }
 }
 
 // The summary of an extraction: rows per table, then the package.
@@ -201,6 +212,10 @@ void PrintExtract(const pipeline::ExtractResult& r, const std::string& out, doub
   std::cout << "package " << out << ": " << Size(r.package_bytes) << " sealed, manifest.json"
             << (r.manifest_signed ? " (signed)" : " (NOT signed: --unsigned-manifest)") << ", in "
             << secs_text << " s\n";
+  if (!r.provenance_path.empty()) {
+    std::cout << "provenance " << r.provenance_path << " (beside the package, not in it; keep it "
+              << "until " << r.provenance_delete_by << ")\n";
+  }
 }
 
 Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
@@ -217,6 +232,11 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     CORDON_ASSIGN_OR_RETURN(pseudo::PseudonymKey key, LoadPseudonymKey(a.pseudonym_key));
     pseudonym_key.emplace(std::move(key));
   }
+  std::optional<pipeline::TraceKey> trace_key;
+  if (!a.trace_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(pipeline::TraceKey key, LoadTraceKey(a.trace_key));
+    trace_key.emplace(std::move(key));
+  }
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
   if (processor) {
@@ -225,6 +245,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   }
   event["manifest_signed"] = processor.has_value();
   if (pseudonym_key) event["key_ids"]["pseudonym"] = pseudonym_key->id();
+  if (trace_key) event["key_ids"]["trace"] = trace_key->id();
   CORDON_ASSIGN_OR_RETURN(pipeline::ManifestSigner signer,
                           pipeline::ManifestSigner::Choose(processor, a.unsigned_manifest));
   const pipeline::ExtractRequest req{.order_path = a.order,
@@ -234,7 +255,8 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                      .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
                                      .threads = a.threads,
                                      .out_dir = a.out,
-                                     .clock = pipeline::Clock::System()};
+                                     .clock = pipeline::Clock::System(),
+                                     .trace_key = trace_key ? &*trace_key : nullptr};
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, *src, TerminalProgress()));
   RecordPackage(r, event);
@@ -409,6 +431,10 @@ void RegisterExtract(CLI::App& app, int* exit_code) {
   extract->add_option("--pseudonym-key", e->pseudonym_key,
                       "the controller's pseudonym key, for orders that pseudonymize (its id "
                       "must be the order's pseudonym_key_id)");
+  extract->add_option("--trace-key", e->trace_key,
+                      "the controller's trace key (cordon trace keygen): also write keyed "
+                      "digests of every row and identifying value to OUT.provenance, beside the "
+                      "package, and record its SHA-256 in the ledger (docs/trace.md)");
   extract->add_option("--out", e->out, "package directory to create")->required();
   extract
       ->add_option("--threads", e->threads,

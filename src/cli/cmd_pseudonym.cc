@@ -35,6 +35,7 @@ struct ReverseArgs {
   std::string domain;
   std::string kind = "nir";
   std::string keep;
+  std::vector<std::string> recipients;  // pseudonym_scope = "recipients"
   std::vector<std::string> values;
 };
 
@@ -50,18 +51,20 @@ Status Reverse(const ReverseArgs& a) {
         "only FF1 pseudonyms reverse: --kind nir, cpr or digits, with the --keep "
         "the order used (pseudonym:nir keeps sex,year,month by default)");
   }
+  const std::vector<std::string> scope = pseudo::CanonicalRecipients(a.recipients);
   for (const std::string& v : a.values) {
     Result<std::string> out = Error(ErrorCode::kInternal, "");
     if (fate->kind == order::FateKind::kPseudonymNir) {
       CORDON_ASSIGN_OR_RETURN(
-          auto p, pseudo::NirPseudonym::Create(key.Derive(a.domain, "nir"), fate->keep));
+          auto p, pseudo::NirPseudonym::Create(key.Derive(a.domain, "nir", scope), fate->keep));
       out = p.Reverse(v);
     } else if (fate->kind == order::FateKind::kPseudonymCpr) {
       CORDON_ASSIGN_OR_RETURN(
-          auto p, pseudo::CprPseudonym::Create(key.Derive(a.domain, "cpr"), fate->keep));
+          auto p, pseudo::CprPseudonym::Create(key.Derive(a.domain, "cpr", scope), fate->keep));
       out = p.Reverse(v);
     } else {
-      CORDON_ASSIGN_OR_RETURN(auto ff1, crypto::Ff1::Create(key.Derive(a.domain, "digits"), 10));
+      CORDON_ASSIGN_OR_RETURN(auto ff1,
+                              crypto::Ff1::Create(key.Derive(a.domain, "digits", scope), 10));
       std::vector<uint8_t> digits;
       for (char c : v) {
         if (c >= '0' && c <= '9') digits.push_back(static_cast<uint8_t>(c - '0'));
@@ -113,6 +116,10 @@ void RegisterPseudonymCommands(CLI::App& app, int* exit_code) {
   rev->add_option("--key", r->key, "the pseudonym key file")->required();
   rev->add_option("--domain", r->domain, "the order's pseudonym_domain")->required();
   rev->add_option("--kind", r->kind, "nir, cpr or digits (default nir)");
+  rev->add_option("--recipient", r->recipients,
+                  "for an order with pseudonym_scope = \"recipients\": each of its recipients "
+                  "(repeat; any order)")
+      ->allow_extra_args(false);
   rev->add_option("--keep", r->keep,
                   "what the order's fate kept, e.g. sex,year,month (pseudonym:nir's default) or "
                   "none");

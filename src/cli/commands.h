@@ -15,6 +15,7 @@ void RegisterExtractCommands(CLI::App& app, int* exit_code);    // plan, extract
 void RegisterScanCommands(CLI::App& app, int* exit_code);       // scan
 void RegisterWatchlistCommands(CLI::App& app, int* exit_code);  // watchlist keygen/build/info/merge
 void RegisterPseudonymCommands(CLI::App& app, int* exit_code);  // pseudokey, pseudonym reverse
+void RegisterTraceCommands(CLI::App& app, int* exit_code);      // trace keygen/info
 void RegisterLedgerCommands(CLI::App& app, int* exit_code);     // ledger init/append/show/...
 void RegisterReportCommands(CLI::App& app, int* exit_code);     // report
 void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user add/list/...

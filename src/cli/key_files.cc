@@ -48,6 +48,14 @@ Result<scan::WatchKey> LoadWatchKey(const std::string& path) {
   return key;
 }
 
+Result<pipeline::TraceKey> LoadTraceKey(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 4096));
+  auto key = pipeline::TraceKey::Parse(text);
+  WipeBytes(text);
+  if (!key.ok()) return key.error().WithContext(path);
+  return key;
+}
+
 Result<scan::Watchlist> LoadWatchlist(const std::string& path) {
   // 4 GiB: half a billion identifiers, more than any production source.
   CORDON_ASSIGN_OR_RETURN(Bytes data, ReadFileLimited(path, size_t{1} << 32));

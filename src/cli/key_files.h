@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "age/recipients.h"
+#include "pipeline/provenance.h"
 #include "pseudo/key.h"
 #include "scan/watchlist.h"
 #include "sign/minisign.h"
@@ -21,6 +22,7 @@ Result<sign::SecretKey> LoadSigningKey(const std::string& path);
 Result<sign::PublicKey> LoadPublicKey(const std::string& path);
 Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path);
 Result<scan::WatchKey> LoadWatchKey(const std::string& path);
+Result<pipeline::TraceKey> LoadTraceKey(const std::string& path);
 // A watchlist file (not a key: it holds digests only), parsed and checked.
 Result<scan::Watchlist> LoadWatchlist(const std::string& path);
 

@@ -27,6 +27,7 @@ int Run(int argc, char** argv) {
   cordon::cli::RegisterScanCommands(app, &exit_code);
   cordon::cli::RegisterWatchlistCommands(app, &exit_code);
   cordon::cli::RegisterPseudonymCommands(app, &exit_code);
+  cordon::cli::RegisterTraceCommands(app, &exit_code);
   cordon::cli::RegisterLedgerCommands(app, &exit_code);
   cordon::cli::RegisterReportCommands(app, &exit_code);
   cordon::cli::RegisterAdminCommands(app, &exit_code);

@@ -204,7 +204,7 @@ Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
     CORDON_TRY(OnlyKeys(m, kManifestKeys, "the manifest"));
     if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
     if (auto p = m.find("pseudonyms"); p != m.end()) {
-      CORDON_TRY(OnlyKeys(*p, {"key_id", "domain"}, "pseudonyms"));
+      CORDON_TRY(OnlyKeys(*p, {"key_id", "domain", "scope"}, "pseudonyms"));
     }
     if (auto t = m.find("tables"); t != m.end() && t->is_array()) {
       for (const auto& table : *t) {

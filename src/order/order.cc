@@ -70,11 +70,11 @@ class Loader {
       return;
     }
     SourcePos at = PosOf(t->source());
-    OnlyKnownKeys(
-        *t,
-        {"id", "controller", "processor", "purpose", "contract", "not_after", "retention_days",
-         "recipients", "format", "pseudonym_key_id", "pseudonym_domain"},
-        "[order]");
+    OnlyKnownKeys(*t,
+                  {"id", "controller", "processor", "purpose", "contract", "not_after",
+                   "retention_days", "recipients", "format", "pseudonym_key_id", "pseudonym_domain",
+                   "pseudonym_scope", "provenance_retention_days"},
+                  "[order]");
     o.id = RequiredString(*t, "id", "order", at);
     // The id names the order in every ledger entry, report and package
     // listing: it must never be a person's identifier (review F13).
@@ -102,6 +102,28 @@ class Loader {
     }
     if (t->get("pseudonym_domain")) {
       o.pseudonym_domain = RequiredString(*t, "pseudonym_domain", "order", at);
+    }
+    if (const toml::node* n = t->get("pseudonym_scope")) {
+      auto v = n->value<std::string>();
+      if (v && *v == "domain") {
+        o.pseudonym_scope = PseudonymScope::kDomain;
+      } else if (v && *v == "recipients") {
+        o.pseudonym_scope = PseudonymScope::kRecipients;
+      } else {
+        Problem(PosOf(n->source()), "order.pseudonym_scope must be \"domain\" or \"recipients\"",
+                "\"domain\" (the default) shares pseudonyms across the domain's orders; "
+                "\"recipients\" gives each set of recipients its own (docs/trace.md)");
+      }
+    }
+    if (const toml::node* n = t->get("provenance_retention_days")) {
+      auto v = n->value<int64_t>();
+      if (!v || *v < 1 || *v > 3650) {
+        Problem(PosOf(n->source()),
+                "order.provenance_retention_days must be a whole number of days from 1 to 3650",
+                "leaks surface late: the default is 730 (two years)");
+      } else {
+        o.provenance_retention_days = static_cast<int>(*v);
+      }
     }
     if (const toml::node* f = t->get("format")) {
       if (f->value<int64_t>().value_or(0) != kOrderFormatVersion) {
@@ -519,6 +541,10 @@ class Loader {
 };
 
 }  // namespace
+
+std::string_view PseudonymScopeName(PseudonymScope scope) {
+  return scope == PseudonymScope::kRecipients ? "recipients" : "domain";
+}
 
 LoadedOrder ParseOrder(std::string_view text, std::string file_name) {
   LoadedOrder out;

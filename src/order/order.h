@@ -59,6 +59,15 @@ struct TableOrder {
   bool suppress_below_k = false;
 };
 
+// Who shares a set of pseudonyms: every order of the domain (the default),
+// or only the orders with the same set of recipients ("recipients"), so a
+// pseudonym found outside names the recipients it was made for.
+enum class PseudonymScope { kDomain, kRecipients };
+
+// How long the processor keeps an extraction's provenance file when the order
+// sets nothing: leaks surface late (docs/trace.md).
+inline constexpr int kDefaultProvenanceRetentionDays = 730;
+
 struct Order {
   std::string id, controller, processor, purpose, contract;
   int32_t not_after = 0;  // days since epoch; the order is refused after this day
@@ -74,7 +83,14 @@ struct Order {
   std::string pseudonym_key_id;
   std::string pseudonym_domain;
   SourcePos pseudonym_pos;
+  // pseudonym_scope = "recipients": the keys depend on the recipients too.
+  PseudonymScope pseudonym_scope = PseudonymScope::kDomain;
+  // Days the provenance file (its keyed digests) is kept after extraction.
+  int provenance_retention_days = kDefaultProvenanceRetentionDays;
 };
+
+// "domain" or "recipients", as the order writes it.
+std::string_view PseudonymScopeName(PseudonymScope scope);
 
 // One problem found in an order, with where it is and what to do.
 struct Diagnostic {

@@ -75,6 +75,30 @@ TEST(Order, RefusesAPseudonymDomainWithAControlCharacter) {
   EXPECT_TRUE(HasProblem(ParseOrder(text, "order.toml"), 0, "order.controller holds a control"));
 }
 
+TEST(Order, PseudonymScopeDefaultsToTheDomainAndTakesRecipients) {
+  LoadedOrder o = ParseOrder(Valid(), "order.toml");
+  ASSERT_TRUE(o.problems.empty());
+  EXPECT_EQ(o.order.pseudonym_scope, PseudonymScope::kDomain);
+  EXPECT_EQ(o.order.provenance_retention_days, 730);
+  std::string text = Valid();
+  text.replace(text.find("recipients"), 0,
+               "pseudonym_scope = \"recipients\"\nprovenance_retention_days = 1095\n");
+  o = ParseOrder(text, "order.toml");
+  ASSERT_TRUE(o.problems.empty()) << FormatDiagnostic("order.toml", o.problems[0]);
+  EXPECT_EQ(o.order.pseudonym_scope, PseudonymScope::kRecipients);
+  EXPECT_EQ(PseudonymScopeName(o.order.pseudonym_scope), "recipients");
+  EXPECT_EQ(o.order.provenance_retention_days, 1095);
+  text = Valid();
+  text.replace(text.find("recipients"), 0, "pseudonym_scope = \"recipient\"\n");
+  o = ParseOrder(text, "order.toml");
+  EXPECT_TRUE(HasProblem(o, 9, "order.pseudonym_scope must be \"domain\" or \"recipients\""));
+  text = Valid();
+  text.replace(text.find("recipients"), 0, "pseudonym_scope = 1\nprovenance_retention_days = 0\n");
+  o = ParseOrder(text, "order.toml");
+  EXPECT_TRUE(HasProblem(o, 9, "pseudonym_scope must be"));
+  EXPECT_TRUE(HasProblem(o, 10, "provenance_retention_days must be a whole number"));
+}
+
 TEST(Order, ReportsEveryProblemWithItsLine) {
   std::string text = Valid();
   text.replace(text.find("retention_days = 30"), 19, "retention_days = 0");

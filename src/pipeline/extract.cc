@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -145,12 +146,59 @@ class PartialPackage {
   std::vector<CleanupGuard> guards_;
 };
 
+// Passes a table's rows on to the package, digesting each for the
+// provenance file on the way. Not thread-safe, as every sink.
+class ProvenanceSink final : public RowSink {
+ public:
+  ProvenanceSink(std::unique_ptr<RowSink> inner, ProvenanceBuilder builder,
+                 std::vector<ProvenanceTable>& done)
+      : inner_(std::move(inner)), builder_(std::move(builder)), done_(done) {}
+  Status Begin(const std::vector<std::string>& columns) override { return inner_->Begin(columns); }
+  Status Row(const std::vector<std::string_view>& values) override {
+    builder_.Row(values);
+    return inner_->Row(values);
+  }
+  Status End() override {
+    CORDON_TRY(inner_->End());
+    done_.push_back(builder_.Finish());
+    return Ok();
+  }
+
+ private:
+  std::unique_ptr<RowSink> inner_;
+  ProvenanceBuilder builder_;
+  std::vector<ProvenanceTable>& done_;
+};
+
+// The columns whose values are digested one by one: those that identify
+// the row (by their fate or their name, as "redact" tells them:
+// pseudonyms, NIRs, names, phones...), the table's subject, and the join
+// keys (its follow column, and the columns other tables follow it by: a
+// patient number is the person's identifier within the source).
+std::vector<bool> IdentifyingColumns(const order::Order& ord, const BoundTable& t) {
+  std::vector<bool> out;
+  for (size_t k = 0; k < t.kept.size(); ++k) {
+    const std::string& column = t.header[t.kept[k]];
+    bool identifying = !pseudo::IdentifierPlaceholder(column, t.kept_fates[k]).empty() ||
+                       (t.spec->subject && *t.spec->subject == column) ||
+                       (t.spec->follow && t.spec->follow->column == column);
+    for (const order::TableOrder& other : ord.tables) {
+      identifying = identifying || (other.follow && other.follow->parent_table == t.spec->name &&
+                                    other.follow->parent_column == column);
+    }
+    out.push_back(identifying);
+  }
+  return out;
+}
+
 // Step 2: every table run through its transforms and sealed to the order's
-// recipients, in the order's order.
+// recipients, in the order's order; with a trace key, each table's
+// provenance digests in `provenance`.
 Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const Binding& binding,
                                                 const ExtractRequest& request,
                                                 const source::TableSource& source,
-                                                const ProgressFn& progress, PartialPackage& dir) {
+                                                const ProgressFn& progress, PartialPackage& dir,
+                                                std::vector<ProvenanceTable>& provenance) {
   std::vector<std::unique_ptr<age::Recipient>> recipients;
   for (const std::string& r : ord.recipients) {
     // The order's recipients were checked when it was parsed.
@@ -158,11 +206,17 @@ Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const B
   }
   std::vector<SealedFile> files;
   SinkFactory sinks = [&](const BoundTable& t) -> Result<std::unique_ptr<RowSink>> {
-    return std::unique_ptr<RowSink>(
-        std::make_unique<PackageSink>(dir.PathOf(t.spec->name + ".csv.age"), recipients, files));
+    auto sealed =
+        std::make_unique<PackageSink>(dir.PathOf(t.spec->name + ".csv.age"), recipients, files);
+    if (request.trace_key == nullptr) return std::unique_ptr<RowSink>(std::move(sealed));
+    return std::unique_ptr<RowSink>(std::make_unique<ProvenanceSink>(
+        std::move(sealed),
+        ProvenanceBuilder(*request.trace_key, t.spec->name, IdentifyingColumns(ord, t)),
+        provenance));
   };
   TransformOptions transforms{request.pseudonym_key, ord.pseudonym_domain, ord.not_after};
   transforms.threads = request.threads;
+  transforms.recipients = pseudo::ScopeRecipients(ord);
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(binding, source, sinks, progress, transforms));
   std::vector<PackagedTable> tables;
@@ -189,6 +243,21 @@ Status WriteManifest(const std::string& manifest, const ExtractRequest& request,
                  "cordon manifest of order " + ord.id + " created " + request.clock.now_rfc3339));
   return WriteFileAtomic(dir.PathOf("manifest.json.minisig"), AsBytes(msig.Format()), 0644,
                          Overwrite::kRefuse);
+}
+
+// Step 4 (with a trace key): the provenance file, beside the package.
+Result<std::string> WriteProvenance(const ExtractRequest& request, const ExtractResult& result,
+                                    std::vector<ProvenanceTable> tables) {
+  Provenance p{.package_sha256 = result.manifest_sha256,
+               .order_id = result.order_id,
+               .key_id = request.trace_key->id(),
+               .created = request.clock.now_rfc3339,
+               .delete_by = result.provenance_delete_by,
+               .tables = std::move(tables)};
+  Bytes bytes = p.Serialize();
+  // Keyed pseudonymous data: readable by the processor's account only.
+  CORDON_TRY(WriteFileAtomic(result.provenance_path, bytes, 0600, Overwrite::kRefuse));
+  return Sha256Hex(bytes);
 }
 
 }  // namespace
@@ -228,11 +297,21 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
   }
   CORDON_TRY(CheckPseudonymKey(ord, request.pseudonym_key));
 
+  ExtractResult result;
+  if (request.trace_key != nullptr) {
+    result.provenance_path = ProvenancePath(request.out_dir);
+    if (PathExists(result.provenance_path)) {
+      return Error(
+          ErrorCode::kAlreadyExists,
+          result.provenance_path + " already exists; cordon does not overwrite a provenance file",
+          "choose another --out (the provenance file is named after the package)");
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<PartialPackage> dir,
                           PartialPackage::Create(request.out_dir));
-  ExtractResult result;
+  std::vector<ProvenanceTable> provenance;
   CORDON_ASSIGN_OR_RETURN(result.tables,
-                          BuildPackage(ord, binding, request, source, progress, *dir));
+                          BuildPackage(ord, binding, request, source, progress, *dir, provenance));
   result.order_id = ord.id;
   result.recipients = ord.recipients;
   result.delete_by = order::FormatIsoDate(request.clock.today + ord.retention_days);
@@ -252,7 +331,20 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
   });
   result.manifest_sha256 = Sha256Hex(AsBytes(result.manifest));
   CORDON_TRY(WriteManifest(result.manifest, request, ord, *dir));
-  CORDON_TRY(dir->Publish());
+  if (request.trace_key == nullptr) {
+    CORDON_TRY(dir->Publish());
+    return result;
+  }
+  // The digests are on disk before the package is: a published package
+  // always has its provenance.
+  result.provenance_delete_by =
+      order::FormatIsoDate(request.clock.today + ord.provenance_retention_days);
+  CORDON_ASSIGN_OR_RETURN(result.provenance_sha256,
+                          WriteProvenance(request, result, std::move(provenance)));
+  if (Status published = dir->Publish(); !published.ok()) {
+    (void)std::remove(result.provenance_path.c_str());
+    return published.error();
+  }
   return result;
 }
 

@@ -11,6 +11,7 @@
 
 #include "age/recipients.h"
 #include "pipeline/manifest_json.h"
+#include "pipeline/provenance.h"
 #include "pipeline/runner.h"
 #include "sign/minisign.h"
 #include "source/table_target.h"
@@ -65,6 +66,10 @@ struct ExtractRequest {
   size_t threads = 2;  // for transforms; the output does not depend on it
   std::string out_dir;
   Clock clock;
+  // Borrowed. With it, extract also writes the package's provenance
+  // digests (provenance.h) to ProvenancePath(out_dir), beside the package;
+  // without it, nothing of the kind is written.
+  const TraceKey* trace_key = nullptr;
 };
 
 // What extract did, for the caller to report (counts and hashes, never a
@@ -78,13 +83,20 @@ struct ExtractResult {
   bool manifest_signed = false;
   std::string manifest;         // the exact manifest.json written
   std::string manifest_sha256;  // its SHA-256, lowercase hex
+  // With a trace key: the provenance file written beside the package, and
+  // its SHA-256 (lowercase hex) for the ledger; empty without one.
+  std::string provenance_path;
+  std::string provenance_sha256;
+  std::string provenance_delete_by;  // ISO date
 };
 
 // Verifies, binds and runs the order, writing the package atomically.
 // Refusals (kRefused or kAuthFailed, exit 3) write nothing: a bad or
 // missing signature, an altered
 // order, an expired order, no recipients, an order that does not fit the
-// source. An existing out_dir is kAlreadyExists.
+// source. An existing out_dir (or, with a trace key, provenance file) is
+// kAlreadyExists. The provenance file is written before the package is
+// published, and removed again if publishing fails.
 Result<ExtractResult> Extract(const ExtractRequest& request, const source::TableSource& source,
                               const ProgressFn& progress = {});
 

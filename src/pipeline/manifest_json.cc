@@ -58,6 +58,10 @@ std::string FormatManifest(const ManifestFacts& f) {
   if (!ord.pseudonym_key_id.empty()) {
     // The key's id, never the key: the controller alone can re-identify.
     m["pseudonyms"] = {{"key_id", ord.pseudonym_key_id}, {"domain", ord.pseudonym_domain}};
+    // Only when not the default: manifests of domain-scoped orders stay as
+    // they were. The recipients are the manifest's own "recipients".
+    if (ord.pseudonym_scope == order::PseudonymScope::kRecipients)
+      m["pseudonyms"]["scope"] = order::PseudonymScopeName(ord.pseudonym_scope);
   }
   nlohmann::ordered_json tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < f.binding.tables.size(); ++i) {

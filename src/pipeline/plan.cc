@@ -96,6 +96,7 @@ Result<PlanResult> Plan(const order::Order& order, const source::TableSource& so
   // Without the key, keyed columns pass through for the counts and sizes.
   // Plans report k and never refuse on it.
   TransformOptions transforms{key, order.pseudonym_domain, order.not_after, key == nullptr, true};
+  transforms.recipients = pseudo::ScopeRecipients(order);
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(plan.binding, source, sinks, progress, transforms));
   for (size_t i = 0; i < stats.size(); ++i) {

@@ -49,6 +49,9 @@ std::string FormatPlanJson(const order::Order& ord, const PlanResult& plan) {
                 {"not_after", order::FormatIsoDate(ord.not_after)},
                 {"retention_days", ord.retention_days},
                 {"recipients", ord.recipients.size()}};
+  // Only when not the default, so plans of domain-scoped orders are unchanged.
+  if (ord.pseudonym_scope == order::PseudonymScope::kRecipients)
+    j["order"]["pseudonym_scope"] = order::PseudonymScopeName(ord.pseudonym_scope);
   nlohmann::ordered_json tables = nlohmann::ordered_json::array();
   for (const PlanTable& pt : plan.tables) tables.push_back(TableJson(pt));
   j["tables"] = tables;

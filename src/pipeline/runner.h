@@ -51,6 +51,8 @@ struct TransformOptions {
   bool skip_keyed = false;     // plan without the key: keyed columns pass through
   bool report_k_only = false;  // plan: report k, never refuse on it
   size_t threads = 2;          // transforms run on this many threads
+  // The order's ScopeRecipients: empty unless pseudonym_scope = "recipients".
+  std::vector<std::string> recipients;
 };
 
 // Runs every table of `binding` (a TableRun each, table_run.h), parents

@@ -19,7 +19,7 @@ Result<std::vector<std::unique_ptr<pseudo::Transform>>> MakeTransforms(const Bou
     auto type = t.types.find(column);
     pseudo::TransformSetup setup{o.key, o.domain,
                                  type == t.types.end() ? order::ColumnType{} : type->second,
-                                 o.reference_day};
+                                 o.reference_day, o.recipients};
     auto made = pseudo::MakeTransform(fate, setup);
     if (!made.ok()) return made.error().WithContext(t.spec->name + "." + column);
     out.push_back(std::move(*made));

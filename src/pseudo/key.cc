@@ -80,4 +80,40 @@ SecretBuffer PseudonymKey::Derive(std::string_view domain, std::string_view tran
   return crypto::HkdfSha256(secret_, AsBytes(std::string_view("cordon pseudonym v1")), info, 32);
 }
 
+SecretBuffer PseudonymKey::Derive(std::string_view domain, std::string_view transform,
+                                  std::span<const std::string> recipients) const {
+  if (recipients.empty()) return Derive(domain, transform);
+  // A salt of its own (a recipients-scoped key never equals a domain one),
+  // and every part length-prefixed (4 bytes, big-endian): no two (domain,
+  // transform, recipients) triples share an info, whatever bytes they hold.
+  // info = L(domain) ‖ L(transform) ‖ u32(count) ‖ L(recipient)…, with
+  // L(x) = u32(|x|) ‖ x.
+  std::string info;
+  auto u32 = [&info](size_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      info.push_back(static_cast<char>(static_cast<uint32_t>(v) >> shift));
+  };
+  auto put = [&](std::string_view part) {
+    u32(part.size());
+    info.append(part);
+  };
+  put(domain);
+  put(transform);
+  u32(recipients.size());
+  for (const std::string& r : recipients) put(r);
+  return crypto::HkdfSha256(secret_, AsBytes(std::string_view("cordon pseudonym recipients v1")),
+                            info, 32);
+}
+
+std::vector<std::string> CanonicalRecipients(std::vector<std::string> recipients) {
+  for (std::string& r : recipients) {
+    std::transform(r.begin(), r.end(), r.begin(), [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+  }
+  std::sort(recipients.begin(), recipients.end());
+  recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+  return recipients;
+}
+
 }  // namespace cordon::pseudo

@@ -334,7 +334,7 @@ class RedactTransform : public Transform {
 
 Result<std::unique_ptr<Transform>> MakeTransform(const order::Fate& f, const TransformSetup& s) {
   if (f.keyed() && s.key == nullptr) return NeedsKey(f);
-  auto derive = [&](std::string_view name) { return s.key->Derive(s.domain, name); };
+  auto derive = [&](std::string_view name) { return s.key->Derive(s.domain, name, s.recipients); };
   switch (f.kind) {
     case FateKind::kKeep:
     case FateKind::kKeepFreeText:
@@ -403,6 +403,11 @@ std::string_view IdentifierPlaceholder(std::string_view column, const order::Fat
   if (has("ADRESSE") || has("ADDRESS") || has("ADR")) return "[ADDRESS]";
   if (fate != nullptr && fate->identifies()) return "[ID]";
   return {};
+}
+
+std::vector<std::string> ScopeRecipients(const order::Order& order) {
+  if (order.pseudonym_scope != order::PseudonymScope::kRecipients) return {};
+  return CanonicalRecipients(order.recipients);
 }
 
 }  // namespace cordon::pseudo

@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "order/fate.h"
+#include "order/order.h"
 #include "order/value.h"
 #include "pseudo/key.h"
 
@@ -45,7 +46,14 @@ struct TransformSetup {
   std::string domain;
   order::ColumnType type;     // the column's declared type (dates)
   int32_t reference_day = 0;  // age bands of birth dates: age on this day (the order's not_after)
+  // pseudonym_scope = "recipients": the order's recipients, canonical
+  // (CanonicalRecipients); empty: keys shared by the whole domain.
+  std::vector<std::string> recipients;
 };
+
+// The recipients an order's keys are bound to: its canonical recipients
+// with pseudonym_scope = "recipients", none (the domain alone) otherwise.
+std::vector<std::string> ScopeRecipients(const order::Order& order);
 
 // A transform as the factories return it.
 template <typename T, typename... Args>
