@@ -205,6 +205,11 @@ Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
     if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
     if (auto p = m.find("pseudonyms"); p != m.end()) {
       CORDON_TRY(OnlyKeys(*p, {"key_id", "domain", "scope"}, "pseudonyms"));
+      // Written only for per-recipient pseudonyms, and then only so: any
+      // other value could be carrying data.
+      if (auto sc = p->find("scope"); sc != p->end() && *sc != "recipients") {
+        return Refused("manifest.json: pseudonyms.scope is not \"recipients\"");
+      }
     }
     if (auto t = m.find("tables"); t != m.end() && t->is_array()) {
       for (const auto& table : *t) {

@@ -13,6 +13,7 @@
 #include "exchange/package_store.h"
 #include "order/value.h"
 #include "pipeline/extract.h"
+#include "pseudo/key.h"
 #include "testdata/lis_fr.h"
 
 namespace cordon::exchange {
@@ -72,6 +73,41 @@ TEST_F(PackageCheckTest, AcceptsWhatExtractMade) {
   EXPECT_EQ(c.result->manifest.tables.size(), 2u);
   EXPECT_EQ(c.result->signer, processor_.key_id());
   EXPECT_EQ(c.result->manifest_sha256.size(), 64u);
+}
+
+// Per-recipient pseudonyms put "scope" in the manifest: accepted as extract
+// writes it (and any other value refused, since it could carry data).
+TEST_F(PackageCheckTest, AcceptsAPackageOfPerRecipientPseudonyms) {
+  pseudo::PseudonymKey key = pseudo::PseudonymKey::Generate();
+  std::string recipient = age::X25519Identity::Generate().Recipient().Encode();
+  std::string order =
+      "[order]\nid = \"T2\"\ncontroller = \"Lab\"\nprocessor = \"Vendor\"\n"
+      "purpose = \"Test\"\ncontract = \"DPA\"\nnot_after = 2030-01-01\n"
+      "retention_days = 10\nrecipients = [\"" +
+      recipient + "\"]\npseudonym_key_id = \"" + key.id() +
+      "\"\npseudonym_domain = \"lab-test\"\npseudonym_scope = \"recipients\"\n"
+      "[[table]]\nname = \"patients\"\n[table.columns]\nNUM_DOSSIER = \"keep\"\n"
+      "NIR = \"pseudonym:nir\"\n";
+  ASSERT_TRUE(WriteFileAtomic(Path("scoped.toml"), AsBytes(order)).ok());
+  MemorySource m(AsBytes(order));
+  ASSERT_TRUE(WriteFileAtomic(Path("scoped.toml.minisig"),
+                              AsBytes(sign::Sign(controller_, m, "ok")->Format()))
+                  .ok());
+  auto src = source::CsvSource::Open(Path("src"), {});
+  ASSERT_TRUE(src.ok());
+  auto made =
+      pipeline::Extract({.order_path = Path("scoped.toml"),
+                         .controller_key = controller_.public_key(),
+                         .manifest_signer = pipeline::ManifestSigner::Processor(processor_),
+                         .pseudonym_key = &key,
+                         .out_dir = Path("scoped"),
+                         .clock = {order::DaysFromCivil(2029, 1, 1), "2029-01-01T00:00:00Z"}},
+                        *src);
+  ASSERT_TRUE(made.ok()) << made.error().message();
+  Bytes manifest = *ReadFileLimited(Path("scoped/manifest.json"), 1 << 20);
+  ASSERT_NE(AsChars(manifest).find("\"scope\""), std::string_view::npos) << AsChars(manifest);
+  PackageCheck c = CheckPackage(Path("scoped"), {processor_.public_key()});
+  ASSERT_TRUE(c.result.ok()) << c.result.error().message();
 }
 
 TEST_F(PackageCheckTest, RefusesAPlaintextFileAndSaysSo) {
