@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/encoding.h"
+#include "core/key_file.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "crypto/random.h"
@@ -31,45 +32,19 @@ PseudonymKey::PseudonymKey(SecretBuffer secret) : secret_(std::move(secret)), id
 PseudonymKey PseudonymKey::Generate() { return PseudonymKey(crypto::RandomSecret(kSecretSize)); }
 
 Result<PseudonymKey> PseudonymKey::Parse(ByteView file_text) {
-  std::string_view text = AsChars(file_text);
-  auto bad = [] {
-    return Error(ErrorCode::kMalformed, "not a cordon pseudonym key file",
-                 "make one with `cordon pseudokey new -o FILE`");
-  };
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
-    if (!line.starts_with(kPrefix)) return bad();
-    auto raw = Base64Decode(line.substr(kPrefix.size()));
-    if (!raw.ok() || raw->size() != kSecretSize) {
-      if (raw.ok()) WipeBytes(*raw);
-      return bad();
-    }
-    SecretBuffer secret = SecretBuffer::CopyOf(*raw);
-    WipeBytes(*raw);
-    return PseudonymKey(std::move(secret));
-  }
-  return bad();
+  CORDON_ASSIGN_OR_RETURN(
+      SecretBuffer secret,
+      ParseKeyFile(file_text, kPrefix, kSecretSize,
+                   Error(ErrorCode::kMalformed, "not a cordon pseudonym key file",
+                         "make one with `cordon pseudokey new -o FILE`")));
+  return PseudonymKey(std::move(secret));
 }
 
 SecretBuffer PseudonymKey::FileText() const {
-  // Assembled straight into the locked buffer: the only other copy of the
-  // secret is its base64 text, wiped (no operator+ temporaries holding it).
-  const std::string head = "# cordon pseudonym key " + id_ +
+  return FormatKeyFile("# cordon pseudonym key " + id_ +
                            "\n# Secret: whoever holds it can re-identify pseudonyms. Never send "
-                           "it.\n" +
-                           std::string(kPrefix);
-  std::string b64 = Base64Encode(secret_.RevealBytes());
-  WipeOnExit wipe(b64);
-  SecretBuffer out(head.size() + b64.size() + 1);
-  auto o = out.RevealMutable();
-  std::copy(head.begin(), head.end(), o.begin());
-  std::copy(b64.begin(), b64.end(), o.begin() + static_cast<std::ptrdiff_t>(head.size()));
-  o[o.size() - 1] = '\n';
-  return out;
+                           "it.\n",
+                       kPrefix, secret_);
 }
 
 SecretBuffer PseudonymKey::Derive(std::string_view domain, std::string_view transform) const {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/encoding.h"
+#include "core/key_file.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "detect/matcher.h"
@@ -74,44 +75,18 @@ WatchKey::WatchKey(SecretBuffer secret)
 WatchKey WatchKey::Generate() { return WatchKey(crypto::RandomSecret(kSecretSize)); }
 
 Result<WatchKey> WatchKey::Parse(ByteView file_text) {
-  std::string_view text = AsChars(file_text);
-  auto bad = [] {
-    return Error(ErrorCode::kMalformed, "not a cordon watch key file",
-                 "make one with `cordon watchlist keygen -o FILE`");
-  };
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
-    if (!line.starts_with(kKeyPrefix)) return bad();
-    auto raw = Base64Decode(line.substr(kKeyPrefix.size()));
-    if (!raw.ok() || raw->size() != kSecretSize) {
-      if (raw.ok()) WipeBytes(*raw);
-      return bad();
-    }
-    SecretBuffer secret = SecretBuffer::CopyOf(*raw);
-    WipeBytes(*raw);
-    return WatchKey(std::move(secret));
-  }
-  return bad();
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer secret,
+                          ParseKeyFile(file_text, kKeyPrefix, kSecretSize,
+                                       Error(ErrorCode::kMalformed, "not a cordon watch key file",
+                                             "make one with `cordon watchlist keygen -o FILE`")));
+  return WatchKey(std::move(secret));
 }
 
 SecretBuffer WatchKey::FileText() const {
-  // Assembled straight into the locked buffer, as PseudonymKey::FileText.
-  const std::string head =
+  return FormatKeyFile(
       "# cordon watch key " + id_ +
-      "\n# Secret: whoever holds it can test numbers against the watchlists made with it.\n" +
-      std::string(kKeyPrefix);
-  std::string b64 = Base64Encode(secret_.RevealBytes());
-  WipeOnExit wipe(b64);
-  SecretBuffer out(head.size() + b64.size() + 1);
-  auto o = out.RevealMutable();
-  std::copy(head.begin(), head.end(), o.begin());
-  std::copy(b64.begin(), b64.end(), o.begin() + static_cast<std::ptrdiff_t>(head.size()));
-  o[o.size() - 1] = '\n';
-  return out;
+          "\n# Secret: whoever holds it can test numbers against the watchlists made with it.\n",
+      kKeyPrefix, secret_);
 }
 
 std::optional<uint64_t> WatchKey::Digest(detect::Kind kind, std::string_view text) const {
