@@ -159,6 +159,38 @@ void Utf8Carry::FeedInto(ByteView data, std::string& out) {
   std::copy(joined.end() - static_cast<std::ptrdiff_t>(tail), joined.end(), carry_);
 }
 
+std::string_view Utf8Carry::FeedView(ByteView data, std::string& scratch) {
+  if (carry_len_ == 0) {
+    // Validate without copying; the first invalid byte sends the whole piece
+    // to FeedInto (which replaces it), as does anything carried before.
+    size_t i = 0;
+    while (i < data.size()) {
+      while (i + 8 <= data.size() && (Load8(data.data() + i) & kHighBits) == 0) i += 8;
+      if (i < data.size() && data[i] < 0x80) {
+        ++i;
+        continue;
+      }
+      if (i == data.size()) break;
+      size_t n = 0;
+      const Scan scan = ScanSequence(data.subspan(i), &n);
+      if (scan == Scan::kValid) {
+        i += n;
+        continue;
+      }
+      if (scan == Scan::kIncomplete) {
+        carry_len_ = data.size() - i;
+        std::copy(data.begin() + static_cast<std::ptrdiff_t>(i), data.end(), carry_);
+        return {reinterpret_cast<const char*>(data.data()), i};
+      }
+      break;  // invalid
+    }
+    if (i == data.size()) return {reinterpret_cast<const char*>(data.data()), data.size()};
+  }
+  scratch.clear();
+  FeedInto(data, scratch);
+  return scratch;
+}
+
 std::string Utf8Carry::Flush() {
   std::string out;
   for (size_t i = 0; i < carry_len_; ++i) out.append(kReplacement);
@@ -257,23 +289,27 @@ Status AsciicastWriter::WriteLine(std::chrono::microseconds time, EventType type
 
 Status AsciicastWriter::Event(std::chrono::microseconds time, EventType type, ByteView data) {
   if (closed_) return Error(ErrorCode::kInternal, "asciicast: event after Close()");
-  text_.clear();
+  // Output and input are escaped from the caller's bytes themselves when
+  // they are valid UTF-8 (a screenful of output is copied once, into the line).
+  std::string_view text;
   switch (type) {
     case EventType::kOutput:
-      output_carry_.FeedInto(data, text_);
+      text = output_carry_.FeedView(data, text_);
       break;
     case EventType::kInput:
-      input_carry_.FeedInto(data, text_);
+      text = input_carry_.FeedView(data, text_);
       break;
     case EventType::kResize:
     case EventType::kMarker: {
       size_t unused = 0;
+      text_.clear();
       SanitizeInto(data, false, &unused, text_);
+      text = text_;
       break;
     }
   }
-  if (text_.empty() && type != EventType::kMarker) return Ok();
-  return WriteLine(time, type, text_);
+  if (text.empty() && type != EventType::kMarker) return Ok();
+  return WriteLine(time, type, text);
 }
 
 Status AsciicastWriter::Close() {

@@ -53,6 +53,10 @@ class Utf8Carry {
   std::string Feed(ByteView data);
   // The same, appended to `out` (no allocation when it has room).
   void FeedInto(ByteView data, std::string& out);
+  // The same as a view: of `data` itself when nothing is carried and it is
+  // valid UTF-8 but for a trailing incomplete sequence (the usual case: no
+  // copy), else of `scratch`, which it overwrites. Valid until either changes.
+  std::string_view FeedView(ByteView data, std::string& scratch);
   // Returns the carried bytes, each as U+FFFD (the stream ended inside a
   // sequence), and empties the carry.
   std::string Flush();

@@ -297,6 +297,55 @@ TEST(AsciicastTest, LongRunsMatchByteAtATimeDecodingAndEscaping) {
   }
 }
 
+// FeedView is Feed without the copy: the same text whatever the split, a view
+// of the caller's bytes when they are valid, the scratch string otherwise.
+TEST(AsciicastTest, FeedViewIsFeedWithoutACopyOfValidText) {
+  Utf8Carry view_carry;
+  std::string scratch;
+  const std::string valid = "ab\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80" + std::string(40, 'x');
+  std::string_view v = view_carry.FeedView(AsBytes(valid), scratch);
+  EXPECT_EQ(v, valid);
+  EXPECT_EQ(static_cast<const void*>(v.data()), static_cast<const void*>(valid.data()));
+  // A split sequence: the valid part is still a view, the tail is carried.
+  const std::string split = "abc\xE2\x82";
+  v = view_carry.FeedView(AsBytes(split), scratch);
+  EXPECT_EQ(v, "abc");
+  EXPECT_EQ(static_cast<const void*>(v.data()), static_cast<const void*>(split.data()));
+  EXPECT_EQ(view_carry.carried(), 2u);
+  // With something carried, or an invalid byte, the text is built in scratch.
+  v = view_carry.FeedView(AsBytes(std::string("\xAC!")), scratch);
+  EXPECT_EQ(v, "\xE2\x82\xAC!");
+  EXPECT_EQ(static_cast<const void*>(v.data()), static_cast<const void*>(scratch.data()));
+  v = view_carry.FeedView(AsBytes(std::string("a\xFF"
+                                              "b")),
+                          scratch);
+  EXPECT_EQ(v,
+            "a\xEF\xBF\xBD"
+            "b");
+
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces = {
+      "a", "\n", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xFF"};
+  for (int round = 0; round < 300; ++round) {
+    Bytes data;
+    for (int i = 0, n = static_cast<int>(rng() % 80); i < n; ++i) {
+      const std::string& p = pieces[rng() % pieces.size()];
+      data.insert(data.end(), p.begin(), p.end());
+    }
+    Utf8Carry a, b;
+    std::string fed, viewed;
+    for (size_t pos = 0; pos < data.size();) {
+      const size_t len = std::min<size_t>(data.size() - pos, 1 + rng() % 9);
+      fed += a.Feed(ByteView(data).subspan(pos, len));
+      viewed += b.FeedView(ByteView(data).subspan(pos, len), scratch);
+      ASSERT_EQ(a.carried(), b.carried()) << "round " << round;
+      pos += len;
+    }
+    ASSERT_EQ(viewed, fed) << "round " << round;
+    ASSERT_EQ(b.Flush(), a.Flush());
+  }
+}
+
 Result<std::vector<AsciicastEvent>> ReadAllEvents(const std::string& text,
                                                   AsciicastHeader* header = nullptr) {
   MemorySource src(AsBytes(text));

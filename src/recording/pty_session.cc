@@ -33,6 +33,9 @@ constexpr size_t kReadSize = 64 * 1024;
 // hands its sshd). Output that small — an echo, a prompt — is never delayed.
 constexpr size_t kStreaming = 2048;
 constexpr auto kCoalesce = std::chrono::milliseconds(1);
+// How long Deliver may wait on a slow screen before it queues the rest and
+// goes back to the loop (keystrokes, signals, revocation checks).
+constexpr auto kScreenBudget = std::chrono::milliseconds(20);
 
 // The write end of the self-pipe: signal handlers only write a byte there,
 // the loop does the work.
@@ -380,16 +383,31 @@ void Relay::WriteUser() {
 }
 
 void Relay::Deliver(std::string_view bytes) {
-  // Straight to the screen when nothing waits before it; only what it does
-  // not take at once is queued.
+  // Straight to the screen when nothing waits before it. A pty takes some
+  // 10 KiB per write, so a screenful of streaming output needs a few: they
+  // are written here, waiting on the screen alone (one descriptor to poll,
+  // no copy), for at most kScreenBudget; only what it has not taken by then
+  // is queued, and the main loop's checks and timers come first again.
   if (to_user_.empty() && user_open_) {
-    const ssize_t n = ::write(o_.out_fd, bytes.data(), bytes.size());
-    if (n > 0) {
-      bytes.remove_prefix(static_cast<size_t>(n));
-    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      user_open_ = false;
-      End("client_gone", std::strerror(errno));
-      return;
+    const auto until = Steady::now() + kScreenBudget;
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(o_.out_fd, bytes.data(), bytes.size());
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno != EAGAIN) {
+        user_open_ = false;
+        End("client_gone", std::strerror(errno));
+        return;
+      }
+      const auto left = std::chrono::ceil<milliseconds>(until - Steady::now()).count();
+      if (left <= 0 || g_stop_signal != 0) break;
+      struct pollfd p {
+        o_.out_fd, POLLOUT, 0
+      };
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0 || (p.revents & (POLLERR | POLLNVAL))) break;
     }
   }
   if (user_open_) to_user_.append(bytes);
