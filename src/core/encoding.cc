@@ -156,6 +156,15 @@ std::string Base64Encode(ByteView data, Base64Padding padding) {
   return out;
 }
 
+std::string Base64UrlEncode(ByteView data) {
+  std::string out = Base64Encode(data, Base64Padding::kUnpadded);
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
 Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding) {
   if (padding == Base64Padding::kPadded) {
     if (text.size() % 4 != 0) return Base64Error("length is not a multiple of 4");

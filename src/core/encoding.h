@@ -22,6 +22,8 @@ std::string Thousands(uint64_t n);
 enum class Base64Padding { kPadded, kUnpadded };
 
 std::string Base64Encode(ByteView data, Base64Padding padding = Base64Padding::kPadded);
+// base64url (RFC 4648 §5) without padding, as WebAuthn writes challenges.
+std::string Base64UrlEncode(ByteView data);
 // Rejects characters outside the standard alphabet, wrong or missing padding
 // (for kPadded), padding (for kUnpadded), and non-zero trailing bits.
 Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding = Base64Padding::kPadded);

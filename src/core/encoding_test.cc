@@ -29,6 +29,14 @@ TEST(Base64, MatchesRfc4648Vectors) {
   EXPECT_EQ(AsChars(*Base64Decode("Zm8", Base64Padding::kUnpadded)), "fo");
 }
 
+// RFC 4648 §5: '-' and '_' for 62 and 63, no padding.
+TEST(Base64, UrlAlphabetWithoutPadding) {
+  EXPECT_EQ(Base64UrlEncode(AsBytes(std::string("\xfb\xff\xbf"))), "-_-_");
+  EXPECT_EQ(Base64UrlEncode(AsBytes(std::string("\xfb\xf0"))), "-_A");
+  EXPECT_EQ(Base64UrlEncode(AsBytes(std::string("f"))), "Zg");
+  EXPECT_EQ(Base64UrlEncode({}), "");
+}
+
 TEST(Base64, RejectsNonCanonicalAndMalformedInput) {
   EXPECT_FALSE(Base64Decode("Zh==").ok());  // trailing bits set
   EXPECT_FALSE(Base64Decode("Zg").ok());    // padding missing

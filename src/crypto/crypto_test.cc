@@ -5,6 +5,7 @@
 
 #include "core/encoding.h"
 #include "crypto/aead.h"
+#include "crypto/ecdsa_p256.h"
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
@@ -16,6 +17,54 @@ namespace {
 
 Bytes H(std::string_view hex) { return HexDecode(hex).value(); }
 std::string Hex(ByteView b) { return HexEncode(b); }
+
+// RFC 6979 A.2.5: P-256, SHA-256, message "sample" (a deterministic
+// signature, so a published one: verification is all cordon does).
+TEST(EcdsaP256, VerifiesRfc6979Vector) {
+  P256Point q{};
+  const Bytes xy = *HexDecode(
+      "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6"
+      "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299");
+  q[0] = 0x04;
+  std::copy(xy.begin(), xy.end(), q.begin() + 1);
+  EcdsaSignature sig;
+  const Bytes r = *HexDecode("EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716");
+  const Bytes s = *HexDecode("F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8");
+  std::copy(r.begin(), r.end(), sig.r.begin());
+  std::copy(s.begin(), s.end(), sig.s.begin());
+  EXPECT_TRUE(CheckP256Point(q).ok());
+  EXPECT_TRUE(*VerifyEcdsaP256(q, AsBytes(std::string("sample")), sig));
+  EXPECT_FALSE(*VerifyEcdsaP256(q, AsBytes(std::string("samplf")), sig));
+  EcdsaSignature zero;
+  EXPECT_FALSE(*VerifyEcdsaP256(q, AsBytes(std::string("sample")), zero));
+  P256Point off = q;
+  off[64] ^= 1;
+  EXPECT_FALSE(CheckP256Point(off).ok());
+  EXPECT_FALSE(VerifyEcdsaP256(off, AsBytes(std::string("sample")), sig).ok());
+}
+
+TEST(EcdsaP256, ParsesCanonicalDerOnly) {
+  // SEQUENCE { INTEGER 1, INTEGER 0x80 (needs its leading zero) }
+  auto sig =
+      ParseEcdsaDer(*HexDecode("3007020101020200"
+                               "80"));
+  ASSERT_TRUE(sig.ok());
+  EXPECT_EQ(sig->r[31], 1);
+  EXPECT_EQ(sig->s[31], 0x80);
+  EXPECT_FALSE(ParseEcdsaDer(*HexDecode("300602010102010080")).ok());  // trailing byte
+  EXPECT_FALSE(ParseEcdsaDer(*HexDecode("308107020101020200"
+                                        "80"))
+                   .ok());                                               // long-form length
+  EXPECT_FALSE(ParseEcdsaDer(*HexDecode("30080202000102020080")).ok());  // non-minimal r
+  EXPECT_FALSE(ParseEcdsaDer(*HexDecode("3006020101020180")).ok());      // negative s
+  EXPECT_FALSE(ParseEcdsaDer({}).ok());
+}
+
+TEST(Hashes, Sha512MatchesFips180Abc) {
+  EXPECT_EQ(HexEncode(Sha512(AsBytes(std::string("abc")))),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+}
 
 TEST(Hkdf, MatchesRfc5869TestCase1) {
   SecretBuffer okm =
