@@ -33,7 +33,19 @@ struct Words {
   const char* dpo;
   const char* none;
   const char* todo;
+  bool french;
 };
+
+// An event's verb (trace_report.cc's words) in the notification's language.
+std::string Verb(const std::string& what, bool french) {
+  if (!french) return what;
+  if (what == "uploaded") return "déposé sur l'échange";
+  if (what == "downloaded") return "téléchargé";
+  if (what == "opened") return "ouvert (déchiffré)";
+  if (what == "confirmed and deleted") return "import confirmé, paquet supprimé";
+  if (what == "deleted") return "supprimé";
+  return what;
+}
 
 constexpr Words kFrench{
     "Notification de violation de données personnelles (RGPD, art. 33) — projet",
@@ -68,7 +80,8 @@ constexpr Words kFrench{
     "- Conséquences probables pour les personnes : [à compléter]\n"
     "- Catégories de données (colonnes) : [à compléter d'après le manifest.json du paquet]",
     "aucun",
-    "[à compléter]"};
+    "[à compléter]",
+    true};
 
 constexpr Words kEnglish{
     "Personal data breach notification (GDPR Art. 33) — draft",
@@ -102,7 +115,8 @@ constexpr Words kEnglish{
     "- Likely consequences for the data subjects: [to complete]\n"
     "- Categories of data (columns): [to complete from the package's manifest.json]",
     "none",
-    "[to complete]"};
+    "[to complete]",
+    false};
 
 std::string Replace(std::string s, std::string_view from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
@@ -154,7 +168,7 @@ void Section(std::ostringstream& out, const TraceReport& r, const NotificationFa
                      id + ": " + w.extracted + " (" + MarkdownEscape(p->extraction.by) + ")"});
     for (const auto& e : p->events)
       lines.push_back(
-          {e.time, id + ": " + e.what + " — " + MarkdownEscape(e.who) +
+          {e.time, id + ": " + Verb(e.what, w.french) + " — " + MarkdownEscape(e.who) +
                        (e.detail.empty() ? "" : " (" + MarkdownEscape(e.detail) + ")")});
   }
   lines.push_back({f.now, w.traced});
