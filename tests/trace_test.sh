@@ -243,4 +243,34 @@ for r in csv.DictReader(open(sys.argv[2], encoding="utf-8")):
         assert not r[k] or r[k] not in text, (k, r[k])
 PY
 pass
+# Retention: `trace delete` removes the provenance files past their
+# delete-by, records each deletion and certifies it (signed, with the
+# ledger's proof); files within their retention stay.
+mkdir old; cp prov/p5.provenance prov/p6.provenance old/
+sha5=$(sha256sum old/p5.provenance | cut -d' ' -f1)
+expect_code 2 $CORDON trace delete --provenance old
+expect_code 0 $CORDON trace delete --provenance old --signing-key vendor.key
+[ "$(grep -c '^kept old/' "$T/.out")" = 2 ] || fail "files within their retention not kept"
+expect_code 0 $CORDON trace delete --provenance old --as-of 2099-01-01 --dry-run
+grep -q "would delete old/p5.provenance" "$T/.out" && [ -e old/p5.provenance ] || fail "--dry-run"
+expect_code 0 $CORDON trace delete --provenance old/p5.provenance --signing-key vendor.key --as-of 2099-01-01
+[ ! -e old/p5.provenance ] && [ -e old/p6.provenance ] || fail "the wrong files deleted"
+grep -q "deleted old/p5.provenance (order LAB42-5" "$T/.out" || fail "the deletion is not reported"
+minisign -Vm old/p5.provenance.deletion.json -p vendor.key.pub >/dev/null ||
+  fail "minisign rejects the provenance deletion certificate"
+python3 "$HERE/ledger_verifier.py" certificate old/p5.provenance.deletion.json \
+  "$($CORDON ledger vkey --ledger "$CORDON_LEDGER")" >/dev/null || fail "the certificate's ledger proof"
+python3 - old/p5.provenance.deletion.json "$sha5" "$(pkg 5)" <<'PY' || fail "the certificate's content"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["format"] == "cordon-provenance-deletion-certificate" and c["version"] == 1, c
+assert c["provenance_sha256"] == sys.argv[2] and c["package"] == sys.argv[3], c
+assert c["order_id"] == "LAB42-5" and c["deleted_at"] and c["delete_by"], c
+PY
+$CORDON ledger entry "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ledger"]["index"])' old/p5.provenance.deletion.json)" |
+  grep -q '"action":"trace.provenance.deleted"' || fail "the deletion is not in the ledger"
+# Its certificate is never replaced.
+cp prov/p5.provenance old/
+expect_code 4 $CORDON trace delete --provenance old --signing-key vendor.key --as-of 2099-01-01
+pass
 done_ok

@@ -16,7 +16,9 @@
 #include "core/diagnostic.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "ledger/provenance_deletion.h"
 #include "ledger/trace_report.h"
 #include "pipeline/leak_file.h"
 #include "pipeline/provenance.h"
@@ -322,6 +324,56 @@ Status Info(const std::string& path, bool json) {
   return Ok();
 }
 
+struct DeleteArgs {
+  LedgerArgs ledger;
+  std::vector<std::string> provenance;
+  std::string signing_key;
+  std::string as_of;
+  bool dry_run = false;
+};
+
+// Provenance files past their retention: deleted, each deletion in the
+// ledger and certified beside where the file was.
+Status RunDelete(const DeleteArgs& a) {
+  std::optional<sign::SecretKey> signer;
+  if (!a.dry_run) {
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
+    signer.emplace(std::move(key));
+  }
+  std::vector<std::string> where = a.provenance;
+  if (where.empty()) where.push_back(".");
+  CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
+  const std::string now = UtcNowText();
+  std::string as_of = a.as_of.empty() ? now.substr(0, 10) : a.as_of;
+  if (as_of.size() != 10 || as_of[4] != '-' || as_of[7] != '-') {
+    return Error(ErrorCode::kInvalidArgument, "--as-of must be a date, YYYY-MM-DD");
+  }
+  CORDON_ASSIGN_OR_RETURN(ledger::Ledger l, OpenLedgerForAppend(a.ledger));
+  nlohmann::json actor_event = {{"actor", ActorJson()}};
+  if (signer) SetActorPerson(actor_event, *signer);
+  CORDON_ASSIGN_OR_RETURN(ledger::ProvenanceDeletionRun run,
+                          ledger::DeleteExpiredProvenance(l, {.files = files,
+                                                              .today = as_of,
+                                                              .now = now,
+                                                              .actor = actor_event["actor"],
+                                                              .signer = signer ? &*signer : nullptr,
+                                                              .dry_run = a.dry_run}));
+  for (const auto& d : run.deleted) {
+    if (a.dry_run) {
+      std::cout << "would delete " << d.path << " (order " << d.order_id << ", delete by "
+                << d.delete_by << ")\n";
+    } else {
+      std::cout << "deleted " << d.path << " (order " << d.order_id << ", delete by " << d.delete_by
+                << "; ledger entry " << d.ledger_index << "), certificate " << d.certificate_path
+                << "\n";
+    }
+  }
+  for (const auto& k : run.kept) std::cout << "kept " << k << " (within its retention)\n";
+  for (const auto& [path, why] : run.skipped)
+    std::cout << "skipped " << path << ": " << why << "\n";
+  return Ok();
+}
+
 }  // namespace
 
 void RegisterTraceCommands(CLI::App& app, int* exit_code) {
@@ -335,8 +387,32 @@ void RegisterTraceCommands(CLI::App& app, int* exit_code) {
       "  cordon trace leak.csv --trace-key trace.key --ledger DIR --provenance DIR "
       "[--notification]\n"
       "  cordon trace --subject - --trace-key trace.key --ledger DIR --provenance DIR\n"
+      "  cordon trace delete --provenance DIR --signing-key me.key   (past their retention)\n"
       "Exit: 0 nothing named, 5 a package named (--subject: holding the person), 3 nothing named\n"
       "but a provenance file not trusted, 1 failure, 2 usage.");
+  auto del = std::make_shared<DeleteArgs>();
+  CLI::App* d = t->add_subcommand(
+      "delete",
+      "delete the provenance files past their retention (delete-by), each deletion recorded in\n"
+      "the ledger and certified: FILE.deletion.json and its minisign signature, beside it");
+  d->add_option("--provenance", del->provenance,
+                "provenance files or directories (default: the current directory)");
+  d->add_option("--signing-key", del->signing_key,
+                "your personal signing key: signs the certificates, names you in the ledger");
+  d->add_option("--as-of", del->as_of,
+                "delete those due by this date (YYYY-MM-DD; default today): retention is a "
+                "maximum, deleting earlier is allowed");
+  d->add_flag("--dry-run", del->dry_run, "say what would be deleted; change nothing");
+  AddLedgerOption(d, del->ledger);
+  d->callback([del, exit_code] {
+    if (del->signing_key.empty() && !del->dry_run) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument, "trace delete needs --signing-key",
+                              "the certificates are signed by the person deleting"));
+      return;
+    }
+    *exit_code = Finish(RunDelete(*del));
+  });
+
   auto a = std::make_shared<TraceArgs>();
   t->require_subcommand(0, 1);
   t->add_option("LEAKED_FILE", a->leak,

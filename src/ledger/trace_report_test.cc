@@ -6,7 +6,9 @@
 
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/io.h"
 #include "crypto/hash.h"
+#include "ledger/provenance_deletion.h"
 #include "testing/scoped_temp_dir.h"
 
 namespace cordon::ledger {
@@ -205,6 +207,47 @@ TEST_F(TraceReportTest, TheNotificationHasBothLanguagesAndNoValue) {
   }
   for (std::string_view v : {"184127645108946", "00000101", "MARTIN"})
     EXPECT_EQ(md.find(v), std::string::npos) << v;
+}
+
+TEST_F(TraceReportTest, DeletesExpiredProvenanceWithACertificate) {
+  sign::SecretKey signer = sign::SecretKey::Generate();
+  const uint64_t size = ledger_->size();
+  // Both files are due by 2028-11-01: on 2028-10-31 none goes.
+  auto kept = DeleteExpiredProvenance(*ledger_, {.files = files_,
+                                                 .today = "2028-10-31",
+                                                 .now = "2028-10-31T09:00:00Z",
+                                                 .actor = {{"user", "ana"}},
+                                                 .signer = &signer});
+  ASSERT_TRUE(kept.ok()) << kept.error().message();
+  EXPECT_EQ(kept->kept, files_);
+  EXPECT_TRUE(kept->deleted.empty());
+  EXPECT_EQ(ledger_->size(), size);
+  auto run = DeleteExpiredProvenance(*ledger_, {.files = {files_[0]},
+                                                .today = "2028-11-01",
+                                                .now = "2028-11-01T09:00:00Z",
+                                                .actor = {{"user", "ana"}},
+                                                .signer = &signer});
+  ASSERT_TRUE(run.ok()) << run.error().message();
+  ASSERT_EQ(run->deleted.size(), 1u);
+  EXPECT_FALSE(PathExists(files_[0]));
+  EXPECT_TRUE(PathExists(files_[1]));
+  auto entry = ledger_->Entry(run->deleted[0].ledger_index);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_NE(std::string(AsChars(*entry)).find("trace.provenance.deleted"), std::string::npos);
+  auto cert = ReadFileLimited(run->deleted[0].certificate_path, 1 << 20);
+  auto sig = ReadFileLimited(run->deleted[0].certificate_path + ".minisig", 1 << 20);
+  ASSERT_TRUE(cert.ok() && sig.ok());
+  auto parsed = sign::Signature::Parse(std::string(AsChars(*sig)));
+  ASSERT_TRUE(parsed.ok());
+  MemorySource m(*cert);
+  EXPECT_TRUE(sign::Verify(signer.public_key(), *parsed, m).ok());
+  auto c = nlohmann::json::parse(AsChars(*cert));
+  EXPECT_EQ(c["order_id"], "ORDER-0");
+  EXPECT_EQ(c["ledger"]["index"], run->deleted[0].ledger_index);
+  // Without a signer nothing is deleted (a dry run needs none).
+  EXPECT_FALSE(
+      DeleteExpiredProvenance(*ledger_, {.files = {files_[1]}, .today = "2099-01-01"}).ok());
+  EXPECT_TRUE(PathExists(files_[1]));
 }
 
 }  // namespace
