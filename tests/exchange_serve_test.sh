@@ -12,8 +12,9 @@ totp() { python3 "$HERE/totp.py" "$@"; }
 # ---- a package, as `cordon extract` makes it ----
 migration_order 300 7
 $CORDON order sign order.toml -k ctrl.key 2>/dev/null
+$CORDON trace keygen -o trace.key >/dev/null 2>&1
 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub \
-  --signing-key vendor.key --out pkg 2>/dev/null
+  --signing-key vendor.key --trace-key trace.key --out pkg 2>/dev/null
 
 # ---- the exchange ----
 D="$T/D"
@@ -164,6 +165,14 @@ expect_code 0 $CORDON remote --server "$url" certificate "$id" -o again.json
 same deleted.json again.json
 pass
 
+# `cordon trace` follows the package through the exchange's ledger: a leak
+# of the pulled file names it, uploaded, downloaded, confirmed and deleted.
+head -11 patients.csv >leak.csv
+expect_code 5 $CORDON trace leak.csv --trace-key trace.key --provenance pkg.provenance \
+  --exchange-ledger "$D/ledger"
+for s in "NAMED  package" "uploaded 20" "downloaded 20" "confirmed and deleted 20" "reason: confirmed"; do
+  grep -qF "$s" "$T/.out" || { cat "$T/.out" >&2; fail "trace lacks: $s"; }
+done
 # The report over the exchange's ledger tells the package's story.
 expect_code 0 $CORDON report --order "$order" --ledger "$D/ledger" -o exchange-report.md
 steps=$(python3 "$HERE/ledger_verifier.py" report exchange-report.md "$vkey" "$order")

@@ -192,6 +192,18 @@ void RecordPackage(const pipeline::ExtractResult& r, nlohmann::json& event) {
   if (!r.provenance_sha256.empty()) {
     event["package"]["provenance_sha256"] = r.provenance_sha256;
     event["package"]["provenance_delete_by"] = r.provenance_delete_by;
+    // What `cordon trace` reports of the package once the package itself
+    // is gone: the parties, and whether its pseudonyms name the recipients.
+    auto manifest = nlohmann::json::parse(r.manifest, nullptr, false);
+    if (manifest.is_object() && manifest.contains("order") && manifest["order"].is_object()) {
+      for (const char* party : {"controller", "processor"}) {
+        if (manifest["order"].contains(party) && manifest["order"][party].is_string())
+          event["order"][party] = manifest["order"][party];
+      }
+      if (manifest.contains("pseudonyms") && manifest["pseudonyms"].is_object() &&
+          manifest["pseudonyms"].value("scope", "") == "recipients")
+        event["order"]["pseudonym_scope"] = "recipients";
+    }
   }
 }
 

@@ -1,6 +1,10 @@
 // `cordon trace`: the controller's trace key, under which `extract
-// --trace-key` writes each package's provenance digests, and a look at a
-// provenance file (docs/trace.md). Tracing a leaked file is built on these.
+// --trace-key` writes each package's provenance digests, a look at a
+// provenance file, and the trace itself — a leaked file, or one person's
+// identifier, matched against the provenance the ledger vouches for
+// (docs/trace.md). The matching and the report are ledger/trace_report.h;
+// this file reads flags and prints.
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -8,12 +12,275 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/key_files.h"
+#include "cli/ledger_io.h"
+#include "core/diagnostic.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/utc_time.h"
+#include "crypto/hash.h"
+#include "ledger/provenance_deletion.h"
+#include "ledger/trace_report.h"
+#include "pipeline/leak_file.h"
 #include "pipeline/provenance.h"
+#include "pipeline/trace_match.h"
 
 namespace cordon::cli {
 namespace {
+
+// Exit codes of a trace (docs/trace.md), beside cordon's error codes 1–4.
+constexpr int kExitTraceNamed = 5;  // a package named (or, --subject, found)
+// 0: nothing named and every provenance file trusted; 3 (kExitVerification):
+// nothing named, but a provenance file was not trusted (altered, unknown to
+// the ledger, or made under another key): "nothing" is then not conclusive.
+
+struct TraceArgs {
+  LedgerArgs ledger;
+  std::vector<std::string> exchange_ledgers;
+  std::string leak;
+  std::string subject;
+  std::string trace_key;
+  std::vector<std::string> provenance;
+  uint64_t min_rows = 3;
+  bool json = false;
+  bool notification = false;
+  std::string output;
+};
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string ShapeOf(const pipeline::LeakedFile& f) {
+  if (f.shape == pipeline::LeakedFile::Shape::kText) return "text lines";
+  std::string sep = f.separator == '\t' ? "tab" : std::string("'") + f.separator + "'";
+  return "delimited, separator " + sep;
+}
+
+nlohmann::ordered_json PackageJson(const ledger::TracedPackage& p) {
+  const ledger::Extraction& x = p.extraction;
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  for (const auto& e : p.events)
+    events.push_back({{"time", e.time}, {"what", e.what}, {"who", e.who}, {"detail", e.detail}});
+  return {{"named", p.named},
+          {"package", x.package_sha256},
+          {"order", x.order_id},
+          {"controller", x.controller},
+          {"processor", x.processor},
+          {"recipients", x.recipients},
+          {"pseudonym_scope", x.pseudonym_scope.empty() ? "domain" : x.pseudonym_scope},
+          {"extracted", x.time},
+          {"extracted_by", x.by},
+          {"ledger_entry", x.seq},
+          {"package_rows", x.rows},
+          {"delete_by", x.delete_by},
+          {"provenance", p.provenance_path},
+          {"provenance_delete_by", x.provenance_delete_by},
+          {"rows_matched", p.match.rows},
+          {"whole_rows_matched", p.match.whole_rows},
+          {"identifiers_matched", p.match.values},
+          {"weak_values_matched", p.match.weak_values},
+          {"recipient_pseudonyms", p.recipient_pseudonyms},
+          {"events", events}};
+}
+
+nlohmann::ordered_json ReportJson(const ledger::TraceReport& r) {
+  nlohmann::ordered_json packages = nlohmann::ordered_json::array(),
+                         problems = nlohmann::ordered_json::array(),
+                         missing = nlohmann::ordered_json::array();
+  for (const auto& p : r.packages) packages.push_back(PackageJson(p));
+  for (const auto& p : r.problems) problems.push_back({{"file", p.path}, {"problem", p.problem}});
+  for (const auto& x : r.not_searched)
+    missing.push_back(
+        {{"package", x.package_sha256}, {"order", x.order_id}, {"ledger_entry", x.seq}});
+  return {{"rows", r.leak_rows},    {"shape", r.leak_shape}, {"provenance_searched", r.searched},
+          {"named", r.any_named()}, {"packages", packages},  {"untrusted_provenance", problems},
+          {"not_searched", missing}};
+}
+
+void PrintPackage(const ledger::TracedPackage& p, bool subject) {
+  const ledger::Extraction& x = p.extraction;
+  const char* label = p.named ? (subject ? "HELD   " : "NAMED  ") : "partly ";
+  std::cout << label << "package " << x.package_sha256 << "\n         order " << x.order_id << "\n";
+  const uint64_t held = p.match.values + p.match.weak_values;
+  if (subject) {
+    std::cout << "         held the identifier (" << Thousands(held) << " value digest"
+              << (held == 1 ? "" : "s") << " matched)\n";
+  } else {
+    std::cout << "         " << Thousands(p.match.rows) << " rows matched ("
+              << Thousands(p.match.whole_rows) << " as whole rows), " << Thousands(p.match.values)
+              << " identifiers, " << Thousands(p.match.weak_values)
+              << " weak values (names, words: not counted)";
+    if (p.recipient_pseudonyms) {
+      std::cout << "; " << Thousands(p.recipient_pseudonyms)
+                << " per-recipient pseudonym(s) held by this set of recipients only";
+    }
+    std::cout << "\n";
+  }
+  std::cout << "         controller " << (x.controller.empty() ? "(not recorded)" : x.controller)
+            << "; processor " << (x.processor.empty() ? "(not recorded)" : x.processor) << "\n";
+  for (const auto& r : x.recipients) std::cout << "         recipient " << r << "\n";
+  std::cout << "         extracted " << x.time << " by " << x.by << " (ledger entry " << x.seq
+            << ", " << Thousands(x.rows) << " rows, pseudonyms "
+            << (x.pseudonym_scope == "recipients" ? "per recipient" : "by domain") << ")\n";
+  for (const auto& e : p.events) {
+    std::cout << "         " << e.what << " " << e.time << " by " << e.who
+              << (e.detail.empty() ? "" : " (" + e.detail + ")") << "\n";
+  }
+  if (p.events.empty()) std::cout << "         (no later event in the ledgers given)\n";
+}
+
+void PrintReport(const ledger::TraceReport& r, bool subject) {
+  for (const auto& p : r.packages) PrintPackage(p, subject);
+  if (r.packages.empty())
+    std::cout << (subject ? "no package held it\n" : "no package holds any of it\n");
+  for (const auto& p : r.problems)
+    std::cout << "NOT TRUSTED " << p.path << ": " << p.problem << "\n";
+  if (!r.not_searched.empty()) {
+    std::cout << Thousands(r.not_searched.size())
+              << " extraction(s) in the ledger committed a provenance file that was not given "
+                 "(not compared):";
+    for (size_t i = 0; i < r.not_searched.size() && i < 10; ++i)
+      std::cout << " " << r.not_searched[i].order_id << "@" << r.not_searched[i].seq;
+    std::cout << (r.not_searched.size() > 10 ? " …" : "") << "\n";
+  }
+}
+
+int ExitFor(const ledger::TraceReport& r) {
+  if (r.any_named()) return kExitTraceNamed;
+  return r.problems.empty() ? kExitOk : kExitVerification;
+}
+
+// Loads what both kinds of trace need: the key, the extractions the ledger
+// committed, the later events, the provenance files.
+struct Loaded {
+  pipeline::TraceKey key;
+  std::vector<ledger::Extraction> extractions;
+  ledger::PackageEvents events;
+  std::vector<std::string> files;
+};
+
+Result<Loaded> Load(const TraceArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(pipeline::TraceKey key, LoadTraceKey(a.trace_key));
+  const std::string dir = LedgerDir(a.ledger);
+  auto opened = ledger::Ledger::Open(dir, ledger::Ledger::Access::kRead);
+  if (!opened.ok()) return opened.error().WithContext("the ledger " + dir);
+  CORDON_ASSIGN_OR_RETURN(auto extractions, ledger::ReadExtractions(*opened));
+  ledger::PackageEvents events;
+  CORDON_TRY(ledger::CollectPackageEvents(*opened, events));
+  for (const std::string& d : a.exchange_ledgers) {
+    auto ex = ledger::Ledger::Open(d, ledger::Ledger::Access::kRead);
+    if (!ex.ok()) return ex.error().WithContext("the ledger " + d);
+    CORDON_TRY(ledger::CollectPackageEvents(*ex, events));
+  }
+  std::vector<std::string> where = a.provenance;
+  if (where.empty()) where.push_back(".");
+  CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
+  return Loaded{std::move(key), std::move(extractions), std::move(events), std::move(files)};
+}
+
+// What the ledger records of a trace: counts, hashes and ids, never a value.
+void RecordTrace(const ledger::TraceReport& r, const std::string& key_id, nlohmann::json& ev) {
+  ev["key_ids"] = {{"trace", key_id}};
+  nlohmann::json named = nlohmann::json::array();
+  for (const auto& p : r.packages) {
+    if (!p.named) continue;
+    named.push_back({{"package", p.extraction.package_sha256},
+                     {"order", p.extraction.order_id},
+                     {"rows_matched", p.match.rows}});
+  }
+  ev["packages_named"] = named;
+  ev["provenance_searched"] = r.searched;
+  ev["provenance_untrusted"] = r.problems.size();
+}
+
+Result<int> RunTraceLeak(const TraceArgs& a, nlohmann::json& ev) {
+  if (a.notification && a.json) {
+    return Error(ErrorCode::kInvalidArgument, "--notification and --json do not go together",
+                 "draft the notification, then run again with --json for the data");
+  }
+  auto bytes = ReadFileLimited(a.leak, size_t{1} << 30);
+  if (!bytes.ok()) return bytes.error().WithContext(a.leak);
+  auto leak = pipeline::ReadLeakedFile(*bytes);
+  if (!leak.ok()) return leak.error().WithContext(a.leak);
+  const std::string leak_sha = HexEncode(crypto::Sha256::Hash(*bytes));
+  ev["leak"] = {{"sha256", leak_sha}, {"bytes", bytes->size()}, {"rows", leak->rows.size()}};
+  auto loaded = Load(a);
+  if (!loaded.ok()) return loaded.error();
+  pipeline::LeakIndex index(loaded->key, *leak);
+  auto report = ledger::TraceLeak(index, loaded->extractions, loaded->files, loaded->events,
+                                  {.min_rows = a.min_rows, .trace_key_id = loaded->key.id()});
+  if (!report.ok()) return report.error();
+  report->leak_shape = ShapeOf(*leak);
+  RecordTrace(*report, loaded->key.id(), ev);
+  if (a.json) {
+    std::cout << ReportJson(*report).dump(2) << "\n";
+    return ExitFor(*report);
+  }
+  if (a.notification) {
+    std::string text = ledger::RenderNotification(
+        *report, {.now = NowUtc(), .leak_name = "SHA-256 " + leak_sha.substr(0, 16) + "…"});
+    if (a.output.empty()) {
+      std::cout << text;
+      return ExitFor(*report);
+    }
+    Status written = WriteFileAtomic(a.output, AsBytes(text), 0600, Overwrite::kRefuse);
+    if (!written.ok()) return written.error();
+    std::cerr << "cordon: wrote the notification draft to " << a.output << "\n";
+  }
+  std::cout << "leaked file " << a.leak << ": " << Thousands(report->leak_rows) << " rows ("
+            << report->leak_shape << "), compared with " << Thousands(report->searched)
+            << " provenance file(s); a package is named from " << a.min_rows
+            << " rows or one per-recipient pseudonym\n";
+  PrintReport(*report, false);
+  return ExitFor(*report);
+}
+
+Result<int> RunTraceSubject(const TraceArgs& a, nlohmann::json& ev) {
+  std::string value = a.subject;
+  if (value == "-") {
+    std::getline(std::cin, value);
+  }
+  pipeline::LeakedFile one;
+  one.rows.push_back({value});
+  auto loaded = Load(a);
+  if (!loaded.ok()) return loaded.error();
+  pipeline::LeakIndex index(loaded->key, one);
+  if (index.value_count() == 0) {
+    return Error(ErrorCode::kInvalidArgument, "--subject is empty",
+                 "give the person's identifier (a NIR, a file number, an e-mail…)");
+  }
+  const auto& v = index.value(0);
+  auto report =
+      ledger::TraceLeak(index, loaded->extractions, loaded->files, loaded->events,
+                        {.min_rows = 1, .trace_key_id = loaded->key.id(), .weak_values = true});
+  if (!report.ok()) return report.error();
+  for (auto& p : report->packages) p.named = p.match.values + p.match.weak_values > 0;
+  // Never the value, nor any digest of it (a digest of a NIR can be tested
+  // against every NIR): its kind and the packages found.
+  ev["subject"] = {{"kind", v.kind ? std::string(detect::KindName(*v.kind)) : "text"}};
+  RecordTrace(*report, loaded->key.id(), ev);
+  ev["packages_held"] = ev["packages_named"];
+  ev.erase("packages_named");
+  const std::string masked = pipeline::MaskSubject(value);
+  if (a.json) {
+    nlohmann::ordered_json j = ReportJson(*report);
+    j.erase("rows");
+    j.erase("shape");
+    j["subject"] = masked;
+    std::cout << j.dump(2) << "\n";
+    return ExitFor(*report);
+  }
+  std::cout << "subject " << masked << " ("
+            << (v.kind ? std::string(detect::KindName(*v.kind)) : std::string("text"))
+            << "), compared with " << Thousands(report->searched) << " provenance file(s)\n";
+  PrintReport(*report, true);
+  return ExitFor(*report);
+}
 
 Status NewKey(const std::string& output) {
   pipeline::TraceKey key = pipeline::TraceKey::Generate();
@@ -57,6 +324,56 @@ Status Info(const std::string& path, bool json) {
   return Ok();
 }
 
+struct DeleteArgs {
+  LedgerArgs ledger;
+  std::vector<std::string> provenance;
+  std::string signing_key;
+  std::string as_of;
+  bool dry_run = false;
+};
+
+// Provenance files past their retention: deleted, each deletion in the
+// ledger and certified beside where the file was.
+Status RunDelete(const DeleteArgs& a) {
+  std::optional<sign::SecretKey> signer;
+  if (!a.dry_run) {
+    CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
+    signer.emplace(std::move(key));
+  }
+  std::vector<std::string> where = a.provenance;
+  if (where.empty()) where.push_back(".");
+  CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
+  const std::string now = UtcNowText();
+  std::string as_of = a.as_of.empty() ? now.substr(0, 10) : a.as_of;
+  if (as_of.size() != 10 || as_of[4] != '-' || as_of[7] != '-') {
+    return Error(ErrorCode::kInvalidArgument, "--as-of must be a date, YYYY-MM-DD");
+  }
+  CORDON_ASSIGN_OR_RETURN(ledger::Ledger l, OpenLedgerForAppend(a.ledger));
+  nlohmann::json actor_event = {{"actor", ActorJson()}};
+  if (signer) SetActorPerson(actor_event, *signer);
+  CORDON_ASSIGN_OR_RETURN(ledger::ProvenanceDeletionRun run,
+                          ledger::DeleteExpiredProvenance(l, {.files = files,
+                                                              .today = as_of,
+                                                              .now = now,
+                                                              .actor = actor_event["actor"],
+                                                              .signer = signer ? &*signer : nullptr,
+                                                              .dry_run = a.dry_run}));
+  for (const auto& d : run.deleted) {
+    if (a.dry_run) {
+      std::cout << "would delete " << d.path << " (order " << d.order_id << ", delete by "
+                << d.delete_by << ")\n";
+    } else {
+      std::cout << "deleted " << d.path << " (order " << d.order_id << ", delete by " << d.delete_by
+                << "; ledger entry " << d.ledger_index << "), certificate " << d.certificate_path
+                << "\n";
+    }
+  }
+  for (const auto& k : run.kept) std::cout << "kept " << k << " (within its retention)\n";
+  for (const auto& [path, why] : run.skipped)
+    std::cout << "skipped " << path << ": " << why << "\n";
+  return Ok();
+}
+
 }  // namespace
 
 void RegisterTraceCommands(CLI::App& app, int* exit_code) {
@@ -66,8 +383,87 @@ void RegisterTraceCommands(CLI::App& app, int* exit_code) {
       "beside each package (keyed digests of its rows and identifying values, docs/trace.md).\n"
       "  cordon trace keygen -o trace.key\n"
       "  cordon extract ... --trace-key trace.key --out pkg     (writes pkg.provenance)\n"
-      "  cordon trace info pkg.provenance");
-  t->require_subcommand(1);
+      "  cordon trace info pkg.provenance\n"
+      "  cordon trace leak.csv --trace-key trace.key --ledger DIR --provenance DIR "
+      "[--notification]\n"
+      "  cordon trace --subject - --trace-key trace.key --ledger DIR --provenance DIR\n"
+      "  cordon trace delete --provenance DIR --signing-key me.key   (past their retention)\n"
+      "Exit: 0 nothing named, 5 a package named (--subject: holding the person), 3 nothing named\n"
+      "but a provenance file not trusted, 1 failure, 2 usage.");
+  auto del = std::make_shared<DeleteArgs>();
+  CLI::App* d = t->add_subcommand(
+      "delete",
+      "delete the provenance files past their retention (delete-by), each deletion recorded in\n"
+      "the ledger and certified: FILE.deletion.json and its minisign signature, beside it");
+  d->add_option("--provenance", del->provenance,
+                "provenance files or directories (default: the current directory)");
+  d->add_option("--signing-key", del->signing_key,
+                "your personal signing key: signs the certificates, names you in the ledger");
+  d->add_option("--as-of", del->as_of,
+                "delete those due by this date (YYYY-MM-DD; default today): retention is a "
+                "maximum, deleting earlier is allowed");
+  d->add_flag("--dry-run", del->dry_run, "say what would be deleted; change nothing");
+  AddLedgerOption(d, del->ledger);
+  d->callback([del, exit_code] {
+    if (del->signing_key.empty() && !del->dry_run) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument, "trace delete needs --signing-key",
+                              "the certificates are signed by the person deleting"));
+      return;
+    }
+    *exit_code = Finish(RunDelete(*del));
+  });
+
+  auto a = std::make_shared<TraceArgs>();
+  t->require_subcommand(0, 1);
+  t->add_option("LEAKED_FILE", a->leak,
+                "a leaked file: CSV, TSV or text lines (header missing or renamed, columns and "
+                "rows a subset, in any order)");
+  t->add_option("--subject", a->subject,
+                "instead of a file: one person's identifier (Art. 15 access, erasure follow-up); "
+                "'-' reads it from standard input (kept out of the shell's history). Never "
+                "written anywhere in clear");
+  t->add_option("--trace-key", a->trace_key, "the controller's trace key");
+  AddLedgerOption(t, a->ledger);
+  t->add_option("--exchange-ledger", a->exchange_ledgers,
+                "the exchange's ledger (its data directory's), for uploads, downloads, "
+                "confirmations and deletions; repeatable");
+  t->add_option("--provenance", a->provenance,
+                "provenance files or directories holding them (default: the current directory)");
+  t->add_option("--min-rows", a->min_rows, "rows a package must hold to be named (default 3)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+  t->add_flag("--json", a->json, "as JSON");
+  t->add_flag("--notification", a->notification,
+              "draft the GDPR Art. 33 notification (Markdown, French and English)");
+  t->add_option("-o,--output", a->output,
+                "with --notification: write the draft here (atomically, never overwritten)");
+  t->callback([t, a, exit_code] {
+    if (!t->get_subcommands().empty()) return;
+    if (a->leak.empty() == a->subject.empty()) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument,
+                              "trace needs a LEAKED_FILE or --subject VALUE (one of them)",
+                              "cordon trace leak.csv --trace-key trace.key --ledger DIR"));
+      return;
+    }
+    if (a->trace_key.empty()) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument, "trace needs --trace-key",
+                              "the controller's trace key, the one extract was given"));
+      return;
+    }
+    if (!a->output.empty() && !a->notification) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument, "-o goes with --notification"));
+      return;
+    }
+    int code = kExitOk;
+    Status recorded = Recorded(a->ledger, a->subject.empty() ? "trace" : "trace.subject",
+                               [&](nlohmann::json& ev) -> Status {
+                                 Result<int> r = a->subject.empty() ? RunTraceLeak(*a, ev)
+                                                                    : RunTraceSubject(*a, ev);
+                                 if (!r.ok()) return r.error();
+                                 code = *r;
+                                 return Ok();
+                               });
+    *exit_code = recorded.ok() ? code : Fail(recorded.error());
+  });
 
   auto key_out = std::make_shared<std::string>();
   CLI::App* keygen =

@@ -207,6 +207,13 @@ uint64_t TraceKey::RowDigest(std::string_view table,
 
 std::optional<uint64_t> TraceKey::ValueDigest(std::string_view table,
                                               std::string_view value) const {
+  auto traced = Value(table, value);
+  if (!traced) return std::nullopt;
+  return traced->digest;
+}
+
+std::optional<TraceKey::TracedValue> TraceKey::Value(std::string_view table,
+                                                     std::string_view value) const {
   std::string collapsed, upper, message;
   collapsed.reserve(value.size());
   upper.reserve(value.size());
@@ -229,13 +236,13 @@ std::optional<uint64_t> TraceKey::ValueDigest(std::string_view table,
       Put(message, detect::KindName(kind));
       Put(message, std::string_view(normal, n));
       WipeBytes({reinterpret_cast<uint8_t*>(normal), n});
-      return Truncated(values_, message);
+      return TracedValue{Truncated(values_, message), kind};
     }
   }
   Put(message, "text");
   PutU32(message, collapsed.size());  // folding keeps the length
   AppendCollapsed(message, collapsed, true);
-  return Truncated(values_, message);
+  return TracedValue{Truncated(values_, message), std::nullopt};
 }
 
 Bytes Provenance::Serialize() const {

@@ -46,6 +46,7 @@
 #include "core/result.h"
 #include "core/secret_buffer.h"
 #include "crypto/kdf.h"
+#include "detect/validators.h"
 
 namespace cordon::pipeline {
 
@@ -69,6 +70,14 @@ class TraceKey {
   // The digest of an identifying value of `table`; nullopt when it is empty
   // once normalized.
   std::optional<uint64_t> ValueDigest(std::string_view table, std::string_view value) const;
+  // The same digest, with the kind it was made under: the detector that
+  // validated the value, or nullopt for the generic ("text") form. The
+  // trace weighs evidence by it (a NIR names a person, a first name does not).
+  struct TracedValue {
+    uint64_t digest = 0;
+    std::optional<detect::Kind> kind;
+  };
+  std::optional<TracedValue> Value(std::string_view table, std::string_view value) const;
 
  private:
   explicit TraceKey(SecretBuffer secret);

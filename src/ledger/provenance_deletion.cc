@@ -1,0 +1,108 @@
+#include "ledger/provenance_deletion.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+#include "core/file.h"
+#include "core/io.h"
+#include "crypto/hash.h"
+#include "ledger/entry.h"
+#include "pipeline/provenance.h"
+
+namespace cordon::ledger {
+namespace {
+
+// The certificate of one deletion: canonical JSON (the ledger's entry
+// rules) signed in minisign format, so `minisign -V` checks it too.
+Status Certify(Ledger& ledger, const ProvenanceDeletion& d, const ProvenanceDeletionRequest& r,
+               const std::string& created) {
+  CORDON_ASSIGN_OR_RETURN(std::string checkpoint, ledger.Checkpoint());
+  const uint64_t tree_size = ledger.checkpointed_size();
+  CORDON_ASSIGN_OR_RETURN(Hash leaf, ledger.LeafHashAt(d.ledger_index));
+  CORDON_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(d.ledger_index, tree_size));
+  std::vector<std::string> path;
+  for (const auto& h : proof) path.push_back(Base64Encode(h));
+  nlohmann::json c = {{"format", "cordon-provenance-deletion-certificate"},
+                      {"version", 1},
+                      {"package", d.package_sha256},
+                      {"order_id", d.order_id},
+                      {"provenance_sha256", d.provenance_sha256},
+                      {"created", created},
+                      {"delete_by", d.delete_by},
+                      {"deleted_at", r.now},
+                      {"ledger",
+                       {{"index", d.ledger_index},
+                        {"tree_size", tree_size},
+                        {"leaf_hash", Base64Encode(leaf)},
+                        {"proof", path},
+                        {"checkpoint", checkpoint}}}};
+  CORDON_ASSIGN_OR_RETURN(std::string json, CanonicalEntry(c));
+  MemorySource m(AsBytes(json));
+  CORDON_ASSIGN_OR_RETURN(sign::Signature sig,
+                          sign::Sign(*r.signer, m,
+                                     "cordon deletion certificate for the provenance of package " +
+                                         d.package_sha256.substr(0, 16)));
+  CORDON_TRY(WriteFileAtomic(d.certificate_path, AsBytes(json), 0644, Overwrite::kRefuse));
+  CORDON_TRY(WriteFileAtomic(d.certificate_path + ".minisig", AsBytes(sig.Format()), 0644,
+                             Overwrite::kRefuse));
+  return Ok();
+}
+
+}  // namespace
+
+Result<ProvenanceDeletionRun> DeleteExpiredProvenance(Ledger& ledger,
+                                                      const ProvenanceDeletionRequest& r) {
+  if (r.signer == nullptr && !r.dry_run) {
+    return Error(ErrorCode::kInvalidArgument, "deleting provenance files needs a signing key",
+                 "the certificates are signed by the person deleting: --signing-key KEY");
+  }
+  ProvenanceDeletionRun run;
+  for (const std::string& path : r.files) {
+    CORDON_ASSIGN_OR_RETURN(Bytes bytes, ReadFileLimited(path, size_t{8} << 30));
+    auto p = pipeline::Provenance::Parse(bytes);
+    if (!p.ok()) {
+      run.skipped.emplace_back(path, p.error().message());
+      continue;
+    }
+    if (p->delete_by > r.today) {  // ISO dates compare as text
+      run.kept.push_back(path);
+      continue;
+    }
+    ProvenanceDeletion d{path,
+                         path + ".deletion.json",
+                         p->package_sha256,
+                         p->order_id,
+                         HexEncode(crypto::Sha256::Hash(bytes)),
+                         p->delete_by,
+                         0};
+    if (r.dry_run) {
+      run.deleted.push_back(std::move(d));
+      continue;
+    }
+    if (PathExists(d.certificate_path)) {
+      return Error(ErrorCode::kAlreadyExists, d.certificate_path + " already exists",
+                   "a certificate is never replaced: move it away first");
+    }
+    // Recorded first: a deletion never goes unrecorded. A crash between the
+    // two leaves the file and its event; the next run records it again.
+    nlohmann::json event = {{"action", "trace.provenance.deleted"},
+                            {"outcome", "ok"},
+                            {"actor", r.actor},
+                            {"package", {{"manifest_sha256", d.package_sha256}}},
+                            {"order", {{"id", d.order_id}}},
+                            {"provenance_sha256", d.provenance_sha256},
+                            {"provenance_delete_by", d.delete_by},
+                            {"deleted_at", r.now}};
+    CORDON_ASSIGN_OR_RETURN(d.ledger_index, ledger.Append({std::move(event)}));
+    if (std::remove(path.c_str()) != 0) {
+      return Error(ErrorCode::kIo, "cannot remove " + path,
+                   "its deletion is recorded; remove it by hand and run again for its certificate");
+    }
+    CORDON_TRY(Certify(ledger, d, r, p->created));
+    run.deleted.push_back(std::move(d));
+  }
+  return run;
+}
+
+}  // namespace cordon::ledger
