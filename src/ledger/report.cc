@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.h"
+#include "ledger/json_fields.h"
 #include "ledger/merkle.h"
 
 namespace cordon::ledger {
@@ -12,16 +13,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return {};
-  const auto& v = j[key];
-  return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
-}
-
-uint64_t Num(const Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<uint64_t>()
-                                                                         : 0;
-}
+using json_fields::Num;
+using json_fields::Str;
 
 // Who acted, for the "Who" column. A command run on this machine names the
 // person by their personal signing key, beside the Unix account; without

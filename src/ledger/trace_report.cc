@@ -9,6 +9,7 @@
 #include "core/file.h"
 #include "crypto/hash.h"
 #include "detect/validators.h"
+#include "ledger/json_fields.h"
 #include "pipeline/provenance.h"
 
 namespace cordon::ledger {
@@ -16,16 +17,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return {};
-  const auto& v = j[key];
-  return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
-}
-
-uint64_t Num(const Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<uint64_t>()
-                                                                         : 0;
-}
+using json_fields::Num;
+using json_fields::Str;
 
 // Who acted, as the controller's report names them: the person by their
 // signing key, else the Unix account; the exchange's account by id.
