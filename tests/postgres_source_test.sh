@@ -221,9 +221,14 @@ expect_code 0 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pu
   --into "$db/dest" --create-tables
 grep -q "postgresql://127.0.0.1:$port/dest table patients" "$T/.out" || fail "the output does not name the database (without user)"
 for t in patients resultats; do
-  decrypt pkg-db/$t.csv.age | lis same dest $t || fail "dest $t differs from the package"
+  decrypt pkg-db/$t.csv.age | lis same dest $t pkg-db/manifest.json || fail "dest $t differs from the package"
   pass
 done
+# Created with the manifest's column types (v2): the order's date:%d/%m/%Y
+# column is a date.
+[ "$(psql -X -At -d dest -c "SELECT data_type FROM information_schema.columns WHERE table_name = 'patients' AND column_name = 'DATE_DERNIERE_VISITE'")" = date ] ||
+  fail "a date column was not created as date"
+pass
 $CORDON ledger show --json >ledger.jsonl 2>/dev/null
 python3 - ledger.jsonl <<'PY' || fail "the ledger does not record the import as expected"
 import json, sys
@@ -270,6 +275,17 @@ pass
 # A missing column is refused before any row.
 expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/gone"
 expect_stderr "has no column PRENOM"
+# A column whose type cannot hold the package's (manifest v2) is refused
+# before any row: a date into an integer column.
+psql -X -q -d postgres -c "CREATE DATABASE typed"
+lis sql typed <<'SQL'
+CREATE TABLE patients ("NUM_DOSSIER" TEXT, "NIR" TEXT, "NOM" TEXT, "PRENOM" TEXT, "DATE_NAISSANCE" TEXT,
+                       "DATE_DERNIERE_VISITE" INTEGER);
+SQL
+expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/typed"
+expect_stderr "column DATE_DERNIERE_VISITE is integer; the package's DATE_DERNIERE_VISITE is date"
+[ "$(psql -X -At -d typed -c 'SELECT count(*) FROM patients')" = 0 ] || fail "a refused import loaded rows"
+pass
 
 # Credentials are recorded nowhere.
 grep -rq hunter2 "$CORDON_LEDGER" && fail "the ledger holds the password"
