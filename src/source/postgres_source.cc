@@ -1,5 +1,6 @@
 #include "source/postgres_source.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "source/postgres_copy.h"
@@ -76,6 +77,9 @@ class PostgresRowReader final : public RowReader {
     return "table " + table_ + " row " + std::to_string(line);
   }
   uint64_t bytes_consumed() const override { return bytes_; }
+  uint64_t rows_filtered() const override { return total_ > row_ ? total_ - row_ : 0; }
+  // The table's rows in the snapshot, when a filter leaves some out.
+  void set_total(uint64_t total) { total_ = total; }
 
  private:
   // The COPY's final result, then the savepoint released.
@@ -121,9 +125,19 @@ class PostgresRowReader final : public RowReader {
   std::vector<int> slot_;  // header index → field, -1 when not read
   size_t width_;           // fields per COPY row
   std::vector<std::string> cells_;
-  uint64_t row_ = 0, bytes_ = 0;
+  uint64_t row_ = 0, bytes_ = 0, total_ = 0;
   bool done_ = false;
 };
+
+// How SQL compares a column of type `typname`, when exactly as cordon
+// compares its type (a text byte by byte needs a UTF-8 database).
+TableShape::Compares CompareOf(const std::string& typname, bool utf8) {
+  using C = TableShape::Compares;
+  if (typname == "text" || typname == "varchar") return utf8 ? C::kText : C::kNo;
+  if (typname == "int2" || typname == "int4" || typname == "int8") return C::kInt;
+  if (typname == "date") return C::kDate;
+  return C::kNo;
+}
 
 std::string SelectList(const TableShape& shape, const std::vector<size_t>& columns) {
   if (columns.empty()) return "1";
@@ -140,6 +154,10 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
   CORDON_ASSIGN_OR_RETURN(src->conn_, ConnectPg(src->url_));
   PGconn* conn = src->conn_.get();
   const std::string& what = src->url_.display;
+  const char* pushdown = std::getenv("CORDON_PUSHDOWN");
+  src->pushdown_ = pushdown == nullptr || std::string_view(pushdown) != "off";
+  const char* encoding = PQparameterStatus(conn, "server_encoding");
+  src->utf8_ = encoding != nullptr && std::string_view(encoding) == "UTF8";
   // The snapshot: taken by the first statement after BEGIN (the catalog
   // query below) and kept for every table until the source is destroyed.
   CORDON_TRY(ExecPg(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
@@ -229,8 +247,36 @@ Result<TableShape> PostgresSource::Shape(const SourceTable& table) const {
   TableShape shape;
   shape.dialect = "postgresql";
   shape.header = std::move(columns.names);
-  for (const std::string& t : columns.typnames) shape.declared_types.push_back(PgTypeNotion(t));
+  for (const std::string& t : columns.typnames) {
+    shape.declared_types.push_back(PgTypeNotion(t));
+    shape.compares.push_back(CompareOf(t, utf8_));
+  }
   return shape;
+}
+
+std::string PostgresSource::Identifier(std::string_view name) const {
+  return PgQuoteIdentifier(std::string(name));
+}
+
+std::optional<std::string> PostgresSource::TextLiteral(std::string_view text) const {
+  // PostgreSQL text holds no NUL: such a literal equals no value, and
+  // stays in cordon.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
+  // libpq's quoting for this connection's encoding and settings (quotes
+  // doubled; with a backslash, the E'' form with backslashes doubled).
+  char* quoted = PQescapeLiteral(conn_.get(), text.data(), text.size());
+  if (quoted == nullptr) return std::nullopt;
+  std::string out(quoted);
+  PQfreemem(quoted);
+  return out;
+}
+
+std::string PostgresSource::FilteredStatement(const SourceTable& table, const TableShape& shape,
+                                              const std::vector<size_t>& columns,
+                                              const std::string& filter) const {
+  if (filter.empty()) return Statement(table, shape, columns);
+  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + " WHERE " + filter +
+         ") TO STDOUT";
 }
 
 std::string PostgresSource::Statement(const SourceTable& table, const TableShape& shape,
@@ -240,6 +286,12 @@ std::string PostgresSource::Statement(const SourceTable& table, const TableShape
 
 Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
     const SourceTable& table, const std::vector<size_t>& columns) const {
+  return ReadFiltered(table, columns, "");
+}
+
+Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTable& table,
+                                                                const std::vector<size_t>& columns,
+                                                                const std::string& filter) const {
   const std::string where = url_.display + ": table " + table.name;
   CORDON_ASSIGN_OR_RETURN(Columns catalog, ReadCatalog(table));
   for (size_t i : columns) {
@@ -253,13 +305,22 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
                    "leave the column out of the order");
     }
   }
-  TableShape shape{catalog.names, {}, "postgresql"};
+  TableShape shape{catalog.names, {}, "postgresql", {}};
   PGconn* conn = conn_.get();
+  uint64_t total = 0;
+  if (!filter.empty()) {
+    // The rows a full read would see (same snapshot), so that the counts
+    // of plans and manifests do not depend on what was pushed down.
+    const std::string count = "SELECT count(*) FROM " + table.path;
+    PgResult c(PQexec(conn, count.c_str()));
+    if (!c || PQresultStatus(c.get()) != PGRES_TUPLES_OK) return PgError(conn, c.get(), where);
+    total = std::strtoull(PQgetvalue(c.get(), 0, 0), nullptr, 10);
+  }
   // Each COPY runs under a savepoint: a COPY cancelled midway (a reader
   // dropped early) rolls back to it, and the transaction — its snapshot —
   // goes on.
   CORDON_TRY(ExecPg(conn, "SAVEPOINT cordon_copy", where));
-  const std::string sql = Statement(table, shape, columns);
+  const std::string sql = FilteredStatement(table, shape, columns, filter);
   PgResult r(PQexec(conn, sql.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_OUT) {
     // 42703: a column the order names is gone (dropped since the plan).
@@ -272,8 +333,10 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
   }
   r.reset();
   reading_ = true;
-  return std::unique_ptr<RowReader>(std::make_unique<PostgresRowReader>(
-      conn, &reading_, table.name, url_.display, std::move(shape.header), columns));
+  auto reader = std::make_unique<PostgresRowReader>(conn, &reading_, table.name, url_.display,
+                                                    std::move(shape.header), columns);
+  reader->set_total(total);
+  return std::unique_ptr<RowReader>(std::move(reader));
 }
 
 }  // namespace cordon::source
