@@ -30,6 +30,9 @@ namespace cordon::source {
 // (compared COLLATE "C"), smallint/integer/bigint, date. Literals are
 // quoted by libpq (PQescapeLiteral: COPY takes no bound parameters).
 // CORDON_PUSHDOWN=off in the environment turns pushdown off (to compare).
+// So that counts stay those of a full read, a filtered table's rows are
+// counted (`SELECT count(*)`) in the same snapshot, exported to a second
+// connection that counts while the COPY streams.
 class PostgresSource final : public TableSource, private SqlQuoting {
  public:
   // Refuses a URL with a password (postgres_conn.h) before connecting.
@@ -62,6 +65,11 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   std::optional<std::string> TextLiteral(std::string_view text) const override;
   const std::string& Oid(const SourceTable& table) const;
   Result<Columns> ReadCatalog(const SourceTable& table) const;
+  // The connection that counts a table's rows while its filtered COPY
+  // streams on the main one: the same snapshot (exported), another server
+  // process. Null when it could not be opened (the count then runs first,
+  // on the main connection).
+  PGconn* CountConnection() const;
 
   PgUrl url_;
   PgConn conn_;
@@ -69,6 +77,9 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   std::vector<std::string> oids_;    // parallel to tables_
   mutable bool reading_ = false;     // a reader's COPY holds the connection
   bool pushdown_ = true;
+  std::string snapshot_;  // exported at Open, for the counting connection
+  mutable PgConn count_conn_;
+  mutable bool count_conn_tried_ = false;
   bool utf8_ = false;  // server_encoding is UTF8
 };
 
