@@ -2,7 +2,9 @@
 // on a few rows (the input's first line is the predicate, later lines rows).
 // Property: SQL's three-valued logic — a row is never selected by both p and
 // NOT (p), and a row whose fields are all present (no NULL) is selected by
-// exactly one of them.
+// exactly one of them. The SQL translation (ToSql) never carries a NUL,
+// keeps its quotes balanced (every literal quoted), and is not empty when it
+// claims the whole predicate.
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -24,6 +26,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       {"X", *cordon::order::ParseColumnType("decimal")}};
   if (!predicate->Bind(header, types).ok()) return 0;
   if (negated.ok() && !negated->Bind(header, types).ok()) std::abort();
+  {
+    using C = cordon::order::SqlDialect::Compares;
+    cordon::order::SqlDialect dialect{
+        .compares = [](size_t i) { return i == 0   ? C::kText
+                                          : i == 1 ? C::kInt
+                                                   : C::kNo; },
+        .column = [](size_t i) { return "\"" + header[i] + "\""; },
+        .text_literal = [](std::string_view t) -> std::optional<std::string> {
+          if (t.find('\0') != std::string_view::npos) return std::nullopt;
+          std::string q = "'";
+          for (char c : t) q += c == '\'' ? std::string("''") : std::string(1, c);
+          return q + "'";
+        }};
+    cordon::order::SqlFilter sql = predicate->ToSql(dialect);
+    if (sql.sql.find('\0') != std::string::npos) std::abort();
+    if (sql.whole && sql.sql.empty()) std::abort();
+    size_t quotes = 0;
+    for (char c : sql.sql) quotes += c == '\'';
+    if (quotes % 2 != 0) std::abort();
+  }
   std::string_view rest = nl == std::string_view::npos ? "" : text.substr(nl + 1);
   std::vector<std::string> rows = {"a|1|01/01/2000|1,5", "||", "zz|-7|29/02/2020|x"};
   while (!rest.empty()) {

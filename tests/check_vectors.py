@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -334,10 +335,11 @@ def check_certificate(leaves, root_hash):
     count("deletion certificates")
 
 
-def check_package():
-    """package/: a real extraction's manifest, signed with the vectors' key,
-    its order signed by the controller, its table sealed to recipient.key."""
-    pkg = os.path.join(vec, "package")
+def check_package(name="package", version=1):
+    """package/ (manifest v1) and package-v2/ (v2: each column's type): a
+    real extraction's manifest, signed with the vectors' key, its order
+    signed by the controller, its table sealed to package/recipient.key."""
+    pkg = os.path.join(vec, name)
     pub = open(os.path.join(vec, "signing.key.pub")).read()
     body = open(os.path.join(pkg, "manifest.json"), "rb").read()
     if not minisign_verify(pub, body, open(os.path.join(pkg, "manifest.json.minisig")).read()):
@@ -350,8 +352,12 @@ def check_package():
     for k in ("format", "version", "order", "tables", "recipients", "delete_by", "manifest_signed"):
         if k not in m:
             fail(f"the manifest has no {k}")
-    if m.get("format") != "cordon-manifest" or m.get("version") != 1 or m.get("manifest_signed") is not True:
-        fail("the manifest is not a signed cordon-manifest v1")
+    if m.get("format") != "cordon-manifest" or m.get("version") != version or m.get("manifest_signed") is not True:
+        fail(f"the manifest is not a signed cordon-manifest v{version}")
+    for t in m["tables"]:
+        for c in t["columns"]:
+            if version >= 2 and not re.fullmatch(r"text|int|decimal|date:[%dmYyHMS/\-.: T]{1,32}", c.get("type", "")):
+                fail(f"table {t['name']}: column {c['name']} has no valid type")
     if m["order"]["sha256"] != hashlib.sha256(order).hexdigest():
         fail("the manifest does not name the order's SHA-256")
     for t in m["tables"]:
@@ -368,6 +374,7 @@ check_transforms()
 leaves, root_hash = check_ledger()
 check_certificate(leaves, root_hash)
 check_package()
+check_package("package-v2", 2)
 for f in fails:
     print("FAIL:", f)
 print("checked " + ", ".join(f"{n} {k}" for k, n in sorted(checked.items())))

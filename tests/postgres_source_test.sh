@@ -9,8 +9,13 @@
 # refuses the run; a writer inserting and updating during the extraction
 # changes nothing (one snapshot); `open --into postgresql://` loads exactly
 # the selection, and a constraint violation midway leaves the destination
-# as it was; a password in the URL is refused and recorded nowhere; no
-# sample value is left in clear outside the cluster.
+# as it was; a password in the URL is refused and recorded nowhere; the
+# exact part of a `where` is pushed into the COPY and changes no row nor
+# count (against the CSV path and CORDON_PUSHDOWN=off, with hostile values
+# and names); --create-tables types columns from manifest v2, and an
+# existing column of another type is refused; TLS with sslmode=require and
+# verify-full, a wrong root refused with its reason; no sample value is
+# left in clear outside the cluster.
 # The server is stopped (immediate) and everything removed on exit. Without
 # PostgreSQL's binaries the test says NOT RUN and passes.
 export TMPDIR="${CORDON_SCENARIO_TMPDIR:-$PWD}"
@@ -192,8 +197,108 @@ python3 - plan-csv.json "$T/.out" <<'PY' || fail "a DATE column is not a date"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
 assert b["tables"][0]["rows_selected"] == a["tables"][0]["rows_selected"], (a, b)
-assert b["tables"][0]["statement"] == 'COPY (SELECT "NUM_DOSSIER", "VISITE" FROM "lab"."visites") TO STDOUT', b
+assert b["tables"][0]["statement"] == 'COPY (SELECT "NUM_DOSSIER", "VISITE" FROM "lab"."visites" WHERE ("VISITE" >= DATE \'2017-05-07\')) TO STDOUT', b
 PY
+pass
+
+# Pushdown: a `where` that translates exactly is filtered by the server,
+# and the selection is the same as without it (CORDON_PUSHDOWN=off) and as
+# the CSV path's, row for row, counts included. The values and the order
+# are an attacker's: quotes, backslashes, $$, a column named like SQL, a
+# NUL in a literal; the table is still there afterwards.
+python3 - >push.sql <<'PY'
+import random
+r = random.Random(7)
+names = ["DUPONT", "O'Brien", "a\\b", "x$$y", "", None, "Émile", "emile", "Z", "d_p", "DUP",
+         "'; DROP TABLE p; --", "x' OR '1'='1", "back\\", "tab\tin", "MARTIN"]
+print('CREATE TABLE p ("ID" integer, "NOM" text, "VISITE" date, "SELECT" varchar(40), '
+      '"); DROP TABLE p; --" text, "POIDS" numeric, "CODE" char(3));')
+def lit(v):
+    return "NULL" if v is None else "E'" + v.replace("\\", "\\\\").replace("'", "\\'").replace("\t", "\\t") + "'"
+for i in range(1, 301):
+    vals = [str(i) if r.random() > 0.05 else "NULL", lit(r.choice(names)),
+            "NULL" if r.random() < 0.1 else "DATE '2015-01-01' + %d" % r.randrange(0, 3000),
+            lit(r.choice(names)), lit(r.choice(["a", "", None, "$$"])),
+            "NULL" if r.random() < 0.1 else "%d.%d" % (r.randrange(0, 9), r.randrange(0, 99)),
+            lit(r.choice(["A", "AB", None]))]
+    print("INSERT INTO p VALUES (%s);" % ", ".join(vals))
+PY
+lis sql lis <push.sql
+mkdir -p src-push
+psql -X -q -d lis -c "\copy p TO 'src-push/p.csv' WITH (FORMAT csv, HEADER true, DELIMITER ';')"
+i=0
+while IFS= read -r where; do
+  i=$((i + 1))
+  sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >push$i.toml
+  cat >>push$i.toml <<TOML
+[[table]]
+name = "p"
+where = $(python3 -c 'import json, sys; print(json.dumps(sys.argv[1].replace("<NUL>", "\0"), ensure_ascii=False))' "$where")
+[table.types]
+ID = "int"
+VISITE = "date:%Y-%m-%d"
+POIDS = "decimal"
+[table.columns]
+ID = "keep"
+NOM = "keep"
+VISITE = "keep"
+SELECT = "keep"
+"); DROP TABLE p; --" = "keep"
+POIDS = "keep"
+TOML
+  $CORDON order sign push$i.toml -k ctrl.key >/dev/null
+  for way in csv on off; do
+    src=("$db/lis"); [ $way = csv ] && src=(src-push --csv-sep ';' --csv-encoding utf-8)
+    CORDON_PUSHDOWN=$way expect_code 0 $CORDON extract --order push$i.toml --source "${src[@]}" \
+      --controller-key ctrl.key.pub --signing-key vendor.key --out push$i-$way
+    CORDON_PUSHDOWN=$way expect_code 0 $CORDON plan --order push$i.toml --source "${src[@]}" --json
+    mv "$T/.out" push$i-$way.json
+  done
+  cmp -s <(decrypt push$i-csv/p.csv.age) <(decrypt push$i-on/p.csv.age) || fail "pushed down, [$where] differs from the CSV path"
+  cmp -s <(decrypt push$i-off/p.csv.age) <(decrypt push$i-on/p.csv.age) || fail "[$where] differs with and without pushdown"
+  python3 - push$i-csv/manifest.json push$i-on/manifest.json push$i-off/manifest.json <<'PY' || fail "counts differ for [$where]"
+import json, sys
+ts = [json.load(open(p))["tables"][0] for p in sys.argv[1:]]
+for k in ("rows_read", "rows_written", "rows_excluded_by_where"):
+    assert len({t[k] for t in ts}) == 1, (k, [t[k] for t in ts])
+PY
+  python3 - push$i-on.json push$i-off.json "$where" >>pushed.txt <<'PY'
+import json, sys
+on, off = (json.load(open(p))["tables"][0]["statement"] for p in sys.argv[1:3])
+assert " WHERE " not in off, off
+print(("PUSHED " if " WHERE " in on else "KEPT ") + sys.argv[3] + "\t" + on)
+PY
+  pass
+done <<'WHERES'
+VISITE >= 2017-05-07 AND ID > 10
+NOM = 'O''Brien'
+NOM = 'a\b' OR NOM = 'back\'
+NOM LIKE '%$$%' OR "SELECT" LIKE '%$$%'
+"SELECT" = 'x'' OR ''1''=''1'
+"SELECT" = 'x''; DROP TABLE p; --'
+"); DROP TABLE p; --" IS NULL
+NOM IS NULL
+NOT (NOM <> 'DUPONT')
+NOM IN ('Émile', 'emile', 'Z')
+NOM < 'MARTIN' AND NOM >= 'D'
+NOM > 'Z'
+NOM LIKE 'd_p'
+NOM LIKE '%p'
+POIDS > 2.5 AND ID < 150
+ID IN (1, 2, 3, 250) OR VISITE IS NULL
+NOT (VISITE < 2016-01-01 OR ID IS NULL)
+NOM = 'a<NUL>b' OR ID = 7
+WHERES
+# What was pushed: the exact parts; not LIKE with '_', decimals, a NUL.
+grep -q "^PUSHED VISITE >= 2017-05-07 AND ID > 10" pushed.txt || fail "a date and integer where is not pushed"
+grep -q "^PUSHED NOM = 'O''Brien'.*= 'O''Brien'" pushed.txt || fail "a quote is not quoted"
+grep -qF "= 'a\\b' OR NOM = 'back\\'"$'\t'"COPY (SELECT \"ID\", \"NOM\", \"VISITE\", \"SELECT\", \"); DROP TABLE p; --\", \"POIDS\" FROM \"public\".\"p\" WHERE (((NULLIF(\"NOM\", '') COLLATE \"C\") =  E'a\\\\b') OR ((NULLIF(\"NOM\", '') COLLATE \"C\") =  E'back\\\\'))) TO STDOUT" pushed.txt ||
+  fail "backslashes are not quoted: $(grep back pushed.txt)"
+grep -q "^KEPT NOM LIKE 'd_p'" pushed.txt || fail "LIKE with _ was pushed"
+grep -q "^PUSHED POIDS > 2.5 AND ID < 150.*WHERE (\"ID\" < 150)) TO" pushed.txt || fail "the exact conjunct alone is not pushed"
+grep -q "^KEPT NOM = 'a<NUL>b' OR ID = 7" pushed.txt || fail "a literal with a NUL was pushed"
+[ "$(psql -X -At -d lis -c 'SELECT count(*) FROM p')" = 300 ] || fail "the table p was altered"
+statements | grep -F 'WHERE ("VISITE" >= DATE' >/dev/null || fail "the statement log does not show the pushed where"
 pass
 
 # Rows stream from libpq: extracting a 60 MB table takes about the memory of
@@ -221,9 +326,14 @@ expect_code 0 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pu
   --into "$db/dest" --create-tables
 grep -q "postgresql://127.0.0.1:$port/dest table patients" "$T/.out" || fail "the output does not name the database (without user)"
 for t in patients resultats; do
-  decrypt pkg-db/$t.csv.age | lis same dest $t || fail "dest $t differs from the package"
+  decrypt pkg-db/$t.csv.age | lis same dest $t pkg-db/manifest.json || fail "dest $t differs from the package"
   pass
 done
+# Created with the manifest's column types (v2): the order's date:%d/%m/%Y
+# column is a date.
+[ "$(psql -X -At -d dest -c "SELECT data_type FROM information_schema.columns WHERE table_name = 'patients' AND column_name = 'DATE_DERNIERE_VISITE'")" = date ] ||
+  fail "a date column was not created as date"
+pass
 $CORDON ledger show --json >ledger.jsonl 2>/dev/null
 python3 - ledger.jsonl <<'PY' || fail "the ledger does not record the import as expected"
 import json, sys
@@ -270,7 +380,54 @@ pass
 # A missing column is refused before any row.
 expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/gone"
 expect_stderr "has no column PRENOM"
+# A column whose type cannot hold the package's (manifest v2) is refused
+# before any row: a date into an integer column.
+psql -X -q -d postgres -c "CREATE DATABASE typed"
+lis sql typed <<'SQL'
+CREATE TABLE patients ("NUM_DOSSIER" TEXT, "NIR" TEXT, "NOM" TEXT, "PRENOM" TEXT, "DATE_NAISSANCE" TEXT,
+                       "DATE_DERNIERE_VISITE" INTEGER);
+SQL
+expect_code 3 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub --into "$db/typed"
+expect_stderr "column DATE_DERNIERE_VISITE is integer; the package's DATE_DERNIERE_VISITE is date"
+[ "$(psql -X -At -d typed -c 'SELECT count(*) FROM patients')" = 0 ] || fail "a refused import loaded rows"
+pass
 
+# TLS: the server with ssl = on and a self-signed certificate for
+# 127.0.0.1, and connections without TLS rejected (pg_hba). sslmode=require
+# and verify-full (with the certificate as the root) work and give the same
+# rows; verify-full against another root fails, saying why.
+(umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout server.key -out server.crt 2>/dev/null &&
+ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout other.key -out other.crt 2>/dev/null) ||
+  fail "openssl cannot make a test certificate"
+cp server.crt server.key "$PGD/data/"
+[ "$(id -u)" -eq 0 ] && chown postgres "$PGD/data/server.crt" "$PGD/data/server.key"
+chmod 600 "$PGD/data/server.key"
+as_pg tee -a "$PGD/data/postgresql.conf" >/dev/null <<'CONF'
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+CONF
+as_pg sh -c "{ echo 'hostnossl all all 127.0.0.1/32 reject'; cat '$PGD/data/pg_hba.conf'; } >'$PGD/data/hba.new' && mv '$PGD/data/hba.new' '$PGD/data/pg_hba.conf'"
+as_pg "$PGBIN/pg_ctl" -D "$PGD/data" reload >/dev/null
+sleep 1
+# Without TLS the server now refuses (so the runs below used TLS).
+$CORDON plan --order order.toml --source "$db/lis?sslmode=disable" >/dev/null 2>tls.err &&
+  fail "a connection without TLS was accepted"
+grep -q "pg_hba.conf rejects connection" tls.err || { cat tls.err >&2; fail "not refused for want of TLS"; }
+# Another root: refused, saying the certificate does not verify.
+$CORDON plan --order order.toml --source "$db/lis?sslmode=verify-full&sslrootcert=$T/other.crt" \
+  >/dev/null 2>tls.err && fail "a certificate from another root was accepted"
+grep -q "cannot connect over TLS" tls.err && grep -q "certificate verify failed" tls.err &&
+  grep -q "sslrootcert must name the CA" tls.err || { cat tls.err >&2; fail "the TLS failure is not explained"; }
+pass
+extract "$db/lis?sslmode=require" pkg-tls
+extract "$db/lis?sslmode=verify-full&sslrootcert=$T/server.crt" pkg-tls-verified
+for t in patients resultats; do
+  cmp -s <(decrypt pkg-tls/$t.csv.age) <(decrypt pkg-tls-verified/$t.csv.age) || fail "$t differs over TLS"
+done
+pass
 # Credentials are recorded nowhere.
 grep -rq hunter2 "$CORDON_LEDGER" && fail "the ledger holds the password"
 pass

@@ -4,14 +4,19 @@ independent reader and writer of the databases cordon reads and loads).
   load SRC_DIR DB            a LIS-like database from `cordon testdata lis-fr`
                              CSVs (Windows-1252, ';'): every column TEXT,
                              rows in file order, empty fields NULL
-  same DB TABLE < CSV        the table holds exactly the CSV's rows (cordon's
-                             package CSV on stdin: UTF-8, ','), in order
+  same DB TABLE [MANIFEST] < CSV
+                             the table holds exactly the CSV's rows (cordon's
+                             package CSV on stdin: UTF-8, ','), in order; with
+                             the package's manifest (v2), each value as its
+                             typed column holds it (dates ISO, numbers by value)
   sql DB < SCRIPT             runs an SQL script (as another application would)
   dump DB                    a digest of every table's rows (before/after)
   hold DB READY RELEASE      holds a read transaction (SHARED lock) from the
                              moment READY is created until RELEASE exists
 """
 import csv
+import datetime
+import json
 import glob
 import hashlib
 import io
@@ -36,13 +41,40 @@ def load(src, db):
     con.commit()
 
 
-def same(db, table):
+def typed(manifest, table):
+    """The manifest's column types of `table` (v2), {} for a v1 manifest."""
+    if not manifest:
+        return {}
+    m = json.load(open(manifest))
+    t = [t for t in m["tables"] if t["name"] == table][0]
+    return {c["name"]: c.get("type", "text") for c in t["columns"]}
+
+
+def as_loaded(kind, v):
+    """A package value as a database holds it once loaded by type: dates in
+    ISO 8601, numbers as numbers (compared by value)."""
+    if v == "" or kind in (None, "text"):
+        return v
+    if kind.startswith("date:"):
+        fmt = kind[5:]
+        if any(d in fmt for d in ("%H", "%M", "%S")):
+            return datetime.datetime.strptime(v, fmt).strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.datetime.strptime(v, fmt).date().isoformat()
+    return repr(float(v.replace(",", ".")))
+
+
+def same(db, table, manifest=None):
     rows = list(csv.reader(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")))
     header, body = rows[0], rows[1:]
     con = sqlite3.connect(db)
     cols = ", ".join('"%s"' % h for h in header)
     got = [["" if v is None else str(v) for v in r]
            for r in con.execute('SELECT %s FROM "%s" ORDER BY rowid' % (cols, table))]
+    kinds = typed(manifest, table)
+    k = [kinds.get(h) for h in header]
+    body = [[as_loaded(t, v) for t, v in zip(k, r)] for r in body]
+    got = [[v if v == "" or t is None or t == "text" or t.startswith("date:")
+            else repr(float(v)) for t, v in zip(k, r)] for r in got]
     if got != body:
         sys.exit("%s.%s: %d rows, the package has %d (or they differ)" %
                  (db, table, len(got), len(body)))

@@ -97,13 +97,20 @@ expect_stderr "unknown column PRENOM in patients"
 expect_code 2 $CORDON plan --order order.toml --source mysql://h/lab
 expect_stderr "unknown source mysql://"
 
-# open --into: the selection, loaded as it left, in tables created as TEXT.
+# open --into: the selection, loaded as it left, in tables created with the
+# manifest's column types (v2): the order's date:%d/%m/%Y column is a DATE
+# holding ISO dates, the others TEXT.
 expect_code 0 $CORDON open pkg-db -i recipient.key --processor-key vendor.key.pub \
   --into sqlite:dest.db --create-tables
 for t in patients resultats; do
-  decrypt pkg-db/$t.csv.age | lis same dest.db $t || fail "dest.db $t differs from the package"
+  decrypt pkg-db/$t.csv.age | lis same dest.db $t pkg-db/manifest.json || fail "dest.db $t differs from the package"
   pass
 done
+[ "$(sqlite3 dest.db "SELECT type FROM pragma_table_info('patients') WHERE name = 'DATE_DERNIERE_VISITE'")" = DATE ] ||
+  fail "a date column was not created as DATE"
+[ "$(sqlite3 dest.db "SELECT count(*) FROM patients WHERE DATE_DERNIERE_VISITE NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'")" = 0 ] ||
+  fail "dates were not loaded as ISO dates"
+pass
 $CORDON ledger show --json >ledger.jsonl 2>/dev/null
 python3 - ledger.jsonl <<'PY' || fail "the ledger does not record the import as expected"
 import json, sys

@@ -10,6 +10,8 @@ python3 "$V/../check_vectors.py" "$V" || fail "the vectors do not match their sp
 pass
 minisign -Vq -p "$V/cordon/signing.key.pub" -m "$V/cordon/package/manifest.json" ||
   fail "minisign rejects the pinned manifest's signature"
+minisign -Vq -p "$V/cordon/signing.key.pub" -m "$V/cordon/package-v2/manifest.json" ||
+  fail "minisign rejects the pinned v2 manifest's signature"
 head -c -1 "$V/cordon/deletion-certificate.json" >cert.json
 cp "$V/cordon/deletion-certificate.json.minisig" cert.json.minisig
 minisign -Vq -p "$V/cordon/signing.key.pub" -m cert.json ||
@@ -20,6 +22,9 @@ minisign -Vq -p "$V/cordon/signing.key.pub" -m forged.json 2>/dev/null &&
 pass
 [ "$(age -d -i "$V/cordon/package/recipient.key" "$V/cordon/package/patients.csv.age")" = \
   "$(printf 'NUM,VISITE\r\n1,2021\r')" ] || fail "age does not open the pinned package to its rows (RFC 4180 CRLF)"
+[ "$(age -d -i "$V/cordon/package/recipient.key" "$V/cordon/package-v2/patients.csv.age")" = \
+  "$(printf 'NUM,NOM,VISITE,POIDS,NAISSANCE\r\n1,M*****,03/02/2021,"72,5",1984\r\n3,P****,28/11/2022,,1979\r')" ] ||
+  fail "age does not open the pinned v2 package to its rows"
 pass
 
 # A whole pseudonymizing extraction pinned: docs/orders/lis-test-server.toml

@@ -154,6 +154,22 @@ bool IsName(const json& j, size_t max) {
   });
 }
 
+// A column's "type" (manifest v2): "text", "int", "decimal" or "date:"
+// and a short format of directives and separators only, so the field has
+// no room for a value.
+bool IsColumnType(const json& j) {
+  if (!j.is_string()) return false;
+  const auto& s = j.get_ref<const std::string&>();
+  if (s == "text" || s == "int" || s == "decimal") return true;
+  constexpr std::string_view kDate = "date:";
+  if (s.size() <= kDate.size() || s.size() > kDate.size() + 32 || s.rfind(kDate, 0) != 0) {
+    return false;
+  }
+  return std::all_of(s.begin() + kDate.size(), s.end(), [](char c) {
+    return std::string_view("%dmYyHMS/-.: T").find(c) != std::string_view::npos;
+  });
+}
+
 Status NamesAndTexts(const json& m) {
   const Error bad = Refused("manifest.json: a name or text longer or stranger than an order's");
   if (auto o = m.find("order"); o != m.end() && o->is_object()) {
@@ -218,7 +234,12 @@ Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
           CORDON_TRY(OnlyKeys(*k, kKAnonymityKeys, "k_anonymity"));
         }
         if (auto cols = table.find("columns"); cols != table.end() && cols->is_array()) {
-          for (const auto& c : *cols) CORDON_TRY(OnlyKeys(c, {"name", "fate"}, "a column"));
+          for (const auto& c : *cols) {
+            CORDON_TRY(OnlyKeys(c, {"name", "fate", "type"}, "a column"));
+            if (auto type = c.find("type"); type != c.end() && !IsColumnType(*type)) {
+              return Refused("manifest.json: a column's type is not one extract writes");
+            }
+          }
         }
       }
     }

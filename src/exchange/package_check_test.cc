@@ -71,6 +71,10 @@ TEST_F(PackageCheckTest, AcceptsWhatExtractMade) {
   EXPECT_FALSE(c.plaintext_suspected);
   EXPECT_EQ(c.result->manifest.order_id, "T1");
   EXPECT_EQ(c.result->manifest.tables.size(), 2u);
+  // A manifest of version 2: every column typed (here, text).
+  EXPECT_EQ(c.result->manifest.version, 2);
+  ASSERT_FALSE(c.result->manifest.tables[0].columns.empty());
+  EXPECT_TRUE(c.result->manifest.tables[0].columns[0].type.has_value());
   EXPECT_EQ(c.result->signer, processor_.key_id());
   EXPECT_EQ(c.result->manifest_sha256.size(), 64u);
 }
@@ -305,6 +309,40 @@ Bytes Encrypt(size_t n) {
 bool Framed(const Bytes& file) {
   MemorySource in(file);
   return CheckPackageFile(in, file.size(), nullptr).ok();
+}
+
+// Manifest v2 gives each column a type: accepted as extract writes it, and
+// a version 1 manifest (no types) still is; a "type" that could carry a
+// value is refused and alerted.
+TEST(ManifestStrict, ColumnTypesOfVersionTwo) {
+  auto manifest = [](const std::string& version, const std::string& column) {
+    return "{\"format\": \"cordon-manifest\", \"version\": " + version +
+           ", \"tables\": [{\"name\": \"patients\", \"columns\": [" + column + "]}]}";
+  };
+  for (const char* type : {"int", "decimal", "text", "date:%Y-%m-%d", "date:%d/%m/%Y %H:%M"}) {
+    std::string column = "{\"name\": \"X\", \"fate\": \"keep\", \"type\": \"";
+    column += type;
+    column += "\"}";
+    bool suspected = false;
+    EXPECT_TRUE(CheckManifestStrict(AsBytes(manifest("2", column)), &suspected).ok()) << type;
+    EXPECT_FALSE(suspected);
+  }
+  EXPECT_TRUE(
+      CheckManifestStrict(AsBytes(manifest("1", "{\"name\": \"X\", \"fate\": \"keep\"}")), nullptr)
+          .ok());
+  for (const char* type : {"date:%d/%m/%Y DUPONT", "varchar", "date:", "Jean Dupont",
+                           "date:%Y-%m-%d%Y-%m-%d%Y-%m-%d%Y-%m-%d %H"}) {
+    std::string column = "{\"name\": \"X\", \"fate\": \"keep\", \"type\": \"";
+    column += type;
+    column += "\"}";
+    bool suspected = false;
+    EXPECT_FALSE(CheckManifestStrict(AsBytes(manifest("2", column)), &suspected).ok()) << type;
+    EXPECT_TRUE(suspected) << type;
+  }
+  bool suspected = false;
+  EXPECT_FALSE(
+      CheckManifestStrict(AsBytes(manifest("2", "{\"name\": \"X\", \"type\": 12}")), &suspected)
+          .ok());
 }
 
 TEST(AgeFraming, ChecksChunkSizesWithoutAKey) {

@@ -446,6 +446,120 @@ Status Walk(Node& n, Fn&& fn) {
   return Ok();
 }
 
+// The SQL of one node, or nullopt when it is not exact (see ToSql).
+class SqlTranslator {
+ public:
+  SqlTranslator(const SqlDialect& dialect, const std::vector<size_t>& columns,
+                const std::vector<ColumnType>& types)
+      : d_(dialect), columns_(columns), types_(types) {}
+
+  std::optional<std::string> Translate(const Node& n) const {
+    switch (n.kind) {
+      case Node::Kind::kAnd:
+      case Node::Kind::kOr: {
+        auto l = Translate(*n.left);
+        auto r = l ? Translate(*n.right) : std::nullopt;
+        if (!r) return std::nullopt;
+        return "(" + *l + (n.kind == Node::Kind::kAnd ? " AND " : " OR ") + *r + ")";
+      }
+      case Node::Kind::kNot: {
+        auto inner = Translate(*n.left);
+        if (!inner) return std::nullopt;
+        return "(NOT " + *inner + ")";
+      }
+      default:
+        return Leaf(n);
+    }
+  }
+
+ private:
+  using Compares = SqlDialect::Compares;
+
+  // How the column of `n` compares, if exactly as its cordon type does.
+  Compares Kind(const Node& n) const {
+    const ColumnType& type = types_[n.slot];
+    const Compares c = d_.compares(columns_[n.slot]);
+    switch (type.type) {
+      case ValueType::kText:
+        return c == Compares::kText ? c : Compares::kNo;
+      case ValueType::kInt:
+        return c == Compares::kInt ? c : Compares::kNo;
+      case ValueType::kDate:
+        // The database renders dates ISO: only then does cordon parse them
+        // as the database compares them.
+        return c == Compares::kDate && type.date_format == "%Y-%m-%d" ? c : Compares::kNo;
+      case ValueType::kDecimal:
+        break;
+    }
+    return Compares::kNo;
+  }
+
+  std::optional<std::string> Literal(Compares kind, const order::Literal& lit) const {
+    switch (kind) {
+      case Compares::kText:
+        if (lit.kind != Value::Kind::kText) return std::nullopt;
+        return d_.text_literal(lit.text);
+      case Compares::kInt:
+        if (lit.kind != Value::Kind::kInt) return std::nullopt;
+        return std::to_string(lit.integer);
+      case Compares::kDate: {
+        if (lit.kind != Value::Kind::kDate) return std::nullopt;
+        int y = 0, m = 0, dd = 0;
+        CivilFromDays(lit.days, y, m, dd);
+        if (y < 1 || y > 9999) return std::nullopt;
+        return "DATE '" + FormatIsoDate(lit.days) + "'";
+      }
+      case Compares::kNo:
+        break;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> Leaf(const Node& n) const {
+    const Compares kind = Kind(n);
+    if (kind == Compares::kNo) return std::nullopt;
+    const std::string col = d_.column(columns_[n.slot]);
+    // cordon reads an empty text as NULL: so does the translation.
+    const std::string value =
+        kind == Compares::kText ? "(NULLIF(" + col + ", '') COLLATE \"C\")" : col;
+    switch (n.kind) {
+      case Node::Kind::kIsNull:
+        return kind == Compares::kText ? "(" + col + " IS NULL OR " + col + " = '')"
+                                       : "(" + col + " IS NULL)";
+      case Node::Kind::kIsNotNull:
+        return kind == Compares::kText ? "(" + col + " IS NOT NULL AND " + col + " <> '')"
+                                       : "(" + col + " IS NOT NULL)";
+      case Node::Kind::kLike: {
+        if (n.literals[0].text.find('_') != std::string::npos) return std::nullopt;
+        auto pattern = Literal(kind, n.literals[0]);
+        if (!pattern) return std::nullopt;
+        return "(" + value + " LIKE " + *pattern + " ESCAPE '')";
+      }
+      case Node::Kind::kIn: {
+        std::string list;
+        for (const order::Literal& lit : n.literals) {
+          auto l = Literal(kind, lit);
+          if (!l) return std::nullopt;
+          list += (list.empty() ? "" : ", ") + *l;
+        }
+        return "(" + value + " IN (" + list + "))";
+      }
+      case Node::Kind::kCompare: {
+        auto l = Literal(kind, n.literals[0]);
+        if (!l) return std::nullopt;
+        static constexpr const char* kOps[] = {"=", "<>", "<", "<=", ">", ">="};
+        return "(" + value + " " + kOps[static_cast<int>(n.op)] + " " + *l + ")";
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+
+  const SqlDialect& d_;
+  const std::vector<size_t>& columns_;
+  const std::vector<ColumnType>& types_;
+};
+
 }  // namespace
 
 Predicate::Predicate() = default;
@@ -507,6 +621,35 @@ Status Predicate::Bind(const std::vector<std::string>& header,
   });
   values_.assign(columns_.size(), Value{});
   return s;
+}
+
+SqlFilter Predicate::ToSql(const SqlDialect& dialect) const {
+  SqlFilter out;
+  if (!root_ || !dialect.compares || !dialect.column || !dialect.text_literal) return out;
+  const SqlTranslator translator(dialect, columns_, types_);
+  // The top-level conjuncts, left to right.
+  std::vector<const Node*> conjuncts, stack = {root_.get()};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n->kind == Node::Kind::kAnd) {
+      stack.push_back(n->right.get());
+      stack.push_back(n->left.get());
+    } else {
+      conjuncts.push_back(n);
+    }
+  }
+  out.whole = true;
+  for (const Node* c : conjuncts) {
+    auto sql = translator.Translate(*c);
+    if (!sql) {
+      out.whole = false;
+      continue;
+    }
+    out.sql += (out.sql.empty() ? "" : " AND ") + *sql;
+  }
+  if (out.sql.empty()) out.whole = false;
+  return out;
 }
 
 bool Predicate::EvaluateBound() const { return Eval(*root_, values_) == Tri::kTrue; }

@@ -10,8 +10,10 @@
 // are selected.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,28 @@ struct Node;
 // Not thread-safe: Evaluate is const but writes the per-row scratch values_
 // (no allocation per row). The pipeline evaluates each table's predicate on
 // its one reading thread; give each thread its own Predicate otherwise.
+// What translating a predicate into a database's SQL needs to know of it.
+struct SqlDialect {
+  // How the database compares a column, when that is exactly how cordon
+  // compares the column's type: text byte by byte (UTF-8, as COLLATE "C"
+  // does on a UTF-8 database), integers, dates (ISO, days); kNo otherwise
+  // (the column stays in cordon).
+  enum class Compares { kNo, kText, kInt, kDate };
+  std::function<Compares(size_t header_index)> compares;
+  std::function<std::string(size_t header_index)> column;  // the quoted column name
+  // A string literal quoted for the database, or nullopt when it cannot be
+  // written exactly (a NUL byte).
+  std::function<std::optional<std::string>(std::string_view)> text_literal;
+};
+
+// A predicate's translation: `sql` is a boolean SQL expression true exactly
+// where cordon's evaluation is true, for the parts it covers; `whole` says
+// it covers the whole predicate.
+struct SqlFilter {
+  std::string sql;  // empty: nothing translates
+  bool whole = false;
+};
+
 class Predicate {
  public:
   // Parses `text`. Errors say "column N: …" (1-based offset in `text`).
@@ -35,6 +59,17 @@ class Predicate {
   // its column's type. Errors say "column N: …".
   Status Bind(const std::vector<std::string>& header,
               const std::map<std::string, ColumnType>& types);
+
+  // The conjuncts (top-level ANDs) whose SQL translation is exact, joined
+  // by AND: a database may filter rows with it before cordon evaluates the
+  // whole predicate, and select exactly the same rows. A conjunct is
+  // translated only when every part of it is exact on its column's type:
+  // comparisons, IN, IS [NOT] NULL on text (an empty text is NULL, as in
+  // cordon: NULLIF), integer and ISO-date columns; LIKE without '_' (cordon's
+  // '_' is one byte, SQL's one character) and with no escape character;
+  // never decimals (cordon compares doubles) nor dates in another format.
+  // Call after Bind.
+  SqlFilter ToSql(const SqlDialect& dialect) const;
 
   // Indices (into the header) of the columns the predicate reads.
   const std::vector<size_t>& columns() const { return columns_; }

@@ -110,6 +110,70 @@ TEST(Predicate, DeepNestingIsRefusedWithoutCrashing) {
   EXPECT_TRUE(Predicate::Parse(ok_depth).ok());
 }
 
+// A database where NOM and VILLE compare as cordon's text, VISITE as an ISO
+// date, AGE as an integer, and POIDS as nothing exact.
+SqlDialect Dialect() {
+  using C = SqlDialect::Compares;
+  return {.compares =
+              [](size_t i) {
+                static const C kinds[] = {C::kText, C::kDate, C::kInt, C::kNo, C::kText};
+                return kinds[i];
+              },
+          .column = [](size_t i) { return "\"" + kHeader[i] + "\""; },
+          .text_literal = [](std::string_view t) -> std::optional<std::string> {
+            if (t.find('\0') != std::string_view::npos) return std::nullopt;
+            std::string q = "'";
+            for (char c : t) q += c == '\'' ? std::string("''") : std::string(1, c);
+            return q + "'";
+          }};
+}
+
+SqlFilter Sql(std::string_view where, std::map<std::string, ColumnType> types = {
+                                          {"VISITE", *ParseColumnType("date:%Y-%m-%d")},
+                                          {"AGE", *ParseColumnType("int")},
+                                          {"POIDS", *ParseColumnType("decimal")}}) {
+  auto p = Predicate::Parse(where);
+  EXPECT_TRUE(p.ok()) << where;
+  EXPECT_TRUE(p->Bind(kHeader, types).ok()) << where;
+  return p->ToSql(Dialect());
+}
+
+TEST(PredicateSql, TranslatesWhatIsExact) {
+  SqlFilter f = Sql("VISITE >= 2017-05-07 AND AGE IN (1, 2) AND NOM LIKE 'DU%'");
+  EXPECT_TRUE(f.whole);
+  EXPECT_EQ(f.sql,
+            "(\"VISITE\" >= DATE '2017-05-07') AND (\"AGE\" IN (1, 2)) AND "
+            "((NULLIF(\"NOM\", '') COLLATE \"C\") LIKE 'DU%' ESCAPE '')");
+  // An empty text is NULL in cordon: so in SQL.
+  EXPECT_EQ(Sql("NOM IS NULL").sql, "(\"NOM\" IS NULL OR \"NOM\" = '')");
+  EXPECT_EQ(Sql("NOT (NOM <> 'x' OR AGE IS NOT NULL)").sql,
+            "(NOT (((NULLIF(\"NOM\", '') COLLATE \"C\") <> 'x') OR (\"AGE\" IS NOT NULL)))");
+  EXPECT_EQ(Sql("NOM = 'O''Brien'").sql, "((NULLIF(\"NOM\", '') COLLATE \"C\") = 'O''Brien')");
+}
+
+TEST(PredicateSql, LeavesTheRestToCordon) {
+  // Decimals (compared as doubles), LIKE with '_' (a byte, not a
+  // character), a date in another format, a decimal literal on an integer:
+  // not translated. Conjuncts that are exact still are; a disjunction is
+  // all or nothing.
+  SqlFilter f = Sql("POIDS > 3 AND AGE > 18");
+  EXPECT_FALSE(f.whole);
+  EXPECT_EQ(f.sql, "(\"AGE\" > 18)");
+  EXPECT_EQ(Sql("NOM LIKE 'D_P%'").sql, "");
+  EXPECT_FALSE(Sql("NOM LIKE 'D_P%'").whole);
+  EXPECT_EQ(Sql("AGE > 1.5").sql, "");
+  EXPECT_EQ(Sql("AGE > 18 OR POIDS > 3").sql, "");
+  EXPECT_EQ(Sql("VISITE >= 2017-05-07", {{"VISITE", *ParseColumnType("date:%d/%m/%Y")}}).sql, "");
+  // A literal the database cannot hold (NUL) stays in cordon.
+  EXPECT_EQ(Sql(std::string("NOM = 'a") + '\0' + "b'").sql, "");
+  // A text column typed otherwise by the order (int on a text column):
+  // compared as cordon's int, not the database's text.
+  SqlDialect d = Dialect();
+  auto p = Predicate::Parse("VILLE > 3");
+  ASSERT_TRUE(p->Bind(kHeader, {{"VILLE", *ParseColumnType("int")}}).ok());
+  EXPECT_EQ(p->ToSql(d).sql, "");
+}
+
 TEST(Values, ParseDatesStrictly) {
   ColumnType fr = *ParseColumnType("date:%d/%m/%Y");
   EXPECT_EQ(ParseField(fr, "07/05/2017")->days, *ParseIsoDate("2017-05-07"));

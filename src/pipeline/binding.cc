@@ -84,6 +84,7 @@ class TableBinder {
     }
     t_.header = std::move(shape->header);
     t_.dialect = std::move(shape->dialect);
+    t_.compares = std::move(shape->compares);
     t_.types = spec_.types;
     for (size_t i = 0; i < t_.header.size(); ++i) {
       if (t_.types.count(t_.header[i]) != 0) continue;
@@ -296,6 +297,38 @@ const std::string& ColumnReport::fate_text() const {
   return fate != nullptr ? fate->text : kExcluded;
 }
 
+namespace {
+
+// The part of the table's `where` that translates exactly into the
+// source's SQL, if the source takes a filter.
+void PushDown(const source::TableSource& source, BoundTable& t) {
+  const source::SqlQuoting* quoting = source.Quoting();
+  if (quoting == nullptr || !t.where || t.compares.size() != t.header.size()) return;
+  using C = order::SqlDialect::Compares;
+  order::SqlDialect dialect{
+      .compares =
+          [&](size_t i) {
+            switch (t.compares[i]) {
+              case source::TableShape::Compares::kText:
+                return C::kText;
+              case source::TableShape::Compares::kInt:
+                return C::kInt;
+              case source::TableShape::Compares::kDate:
+                return C::kDate;
+              case source::TableShape::Compares::kNo:
+                break;
+            }
+            return C::kNo;
+          },
+      .column = [&](size_t i) { return quoting->Identifier(t.header[i]); },
+      .text_literal = [&](std::string_view text) { return quoting->TextLiteral(text); }};
+  order::SqlFilter filter = t.where->ToSql(dialect);
+  t.pushed_where = std::move(filter.sql);
+  t.where_pushed_whole = filter.whole;
+}
+
+}  // namespace
+
 Binding Bind(const order::Order& order, const source::TableSource& source) {
   Binding b;
   for (const order::TableOrder& spec : order.tables) {
@@ -306,8 +339,9 @@ Binding Bind(const order::Order& order, const source::TableSource& source) {
   // are bound.
   for (BoundTable& t : b.tables) {
     t.read_columns = ColumnsRead(t);
-    source::TableShape shape{t.header, {}, t.dialect};
-    t.statement = source.Statement(*t.source, shape, t.read_columns);
+    PushDown(source, t);
+    source::TableShape shape{t.header, {}, t.dialect, {}};
+    t.statement = source.FilteredStatement(*t.source, shape, t.read_columns, t.pushed_where);
   }
   return b;
 }

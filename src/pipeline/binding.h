@@ -45,10 +45,16 @@ struct BoundTable {
   // the order's where, follow, subject and transforms look at. A database
   // source is asked for these and no other.
   std::vector<size_t> read_columns;
-  std::string statement;                       // what the source runs (SQL), or empty (CSV)
-  std::vector<size_t> kept;                    // header indices, in header order
-  std::vector<const order::Fate*> kept_fates;  // parallel to `kept`
-  std::optional<size_t> subject_column;        // shift-date's subject
+  std::string statement;  // what the source runs (SQL), or empty (CSV)
+  // The part of `where` the database filters with (order/predicate.h
+  // ToSql), or empty; cordon still evaluates the whole `where` on the rows
+  // it gets, so the selection is the same either way.
+  std::string pushed_where;
+  bool where_pushed_whole = false;
+  std::vector<source::TableShape::Compares> compares;  // per header column, from the source
+  std::vector<size_t> kept;                            // header indices, in header order
+  std::vector<const order::Fate*> kept_fates;          // parallel to `kept`
+  std::optional<size_t> subject_column;                // shift-date's subject
   // Where a row's sex can be read, for synthetic first names: a NIR (first
   // digit) or CPR (last digit's parity) column, or a SEXE/SEX column (M/F).
   enum class SexFrom { kNone, kNir, kCpr, kLetter } sex_from = SexFrom::kNone;

@@ -12,7 +12,48 @@ Error Bad(const std::string& what) {
   return Error(ErrorCode::kMalformed, "manifest.json: " + what);
 }
 
+// The table's "columns": names always (both versions write them); types
+// from version 2 on, where each is required.
+Status ParseColumns(const nlohmann::json& t, const std::string& table, int version,
+                    std::vector<ManifestColumn>& out) {
+  auto cols = t.find("columns");
+  if (cols == t.end()) {
+    if (version >= 2) return Bad("table " + table + ": no columns");
+    return Ok();
+  }
+  if (!cols->is_array()) return Bad("table " + table + ": columns is not a list");
+  for (const auto& c : *cols) {
+    auto name = c.is_object() ? c.find("name") : c.end();
+    if (!c.is_object() || name == c.end() || !name->is_string()) {
+      return Bad("table " + table + ": a column has no name");
+    }
+    ManifestColumn column{name->get<std::string>(), std::nullopt};
+    if (version >= 2) {
+      auto type = c.find("type");
+      if (type == c.end() || !type->is_string()) {
+        return Bad("table " + table + ": column " + column.name + " has no type");
+      }
+      const auto& text = type->get_ref<const std::string&>();
+      auto parsed = order::ParseColumnType(text);
+      if (!parsed.ok() || parsed->date_format.size() > 32) {
+        return Bad("table " + table + ": column " + column.name + " has no valid type");
+      }
+      column.type = *parsed;
+    }
+    for (const ManifestColumn& other : out) {
+      if (other.name == column.name) return Bad("table " + table + ": column named twice");
+    }
+    out.push_back(std::move(column));
+  }
+  return Ok();
+}
+
 }  // namespace
+
+std::string FormatColumnType(const order::ColumnType& type) {
+  if (type.type == order::ValueType::kDate) return "date:" + type.date_format;
+  return std::string(order::ValueTypeName(type.type));
+}
 
 bool SafeFileName(std::string_view name) {
   if (name.empty() || name[0] == '.' || name.size() > 200) return false;
@@ -35,10 +76,13 @@ Result<Manifest> ParseManifest(ByteView json) {
   if (!format || *format != "cordon-manifest") return Bad("not a cordon manifest");
   auto version = m.find("version");
   if (version == m.end() || !version->is_number_integer()) return Bad("no version");
-  if (version->get<int64_t>() != kManifestFormatVersion) {
-    return Error(ErrorCode::kUnsupported, "manifest.json: format version not supported");
+  const int64_t v = version->get<int64_t>();
+  if (v < 1 || v > kManifestFormatVersion) {
+    return Error(ErrorCode::kUnsupported, "manifest.json: format version not supported",
+                 "a newer cordon wrote it: update cordon to open it");
   }
   Manifest out;
+  out.version = static_cast<int>(v);
   auto order = m.find("order");
   if (order == m.end() || !order->is_object() || !str(*order, "id")) return Bad("no order id");
   out.order_id = *str(*order, "id");
@@ -73,7 +117,9 @@ Result<Manifest> ParseManifest(ByteView json) {
     for (const auto& other : out.tables) {
       if (other.file == *file) return Bad("file " + *file + " named twice");
     }
-    out.tables.push_back({*name, *file, size->get<uint64_t>(), *sha});
+    ManifestTable table{*name, *file, size->get<uint64_t>(), *sha, {}};
+    CORDON_TRY(ParseColumns(t, *name, out.version, table.columns));
+    out.tables.push_back(std::move(table));
   }
   return out;
 }

@@ -5,6 +5,21 @@
 namespace cordon::pipeline {
 namespace {
 
+// The type of a column's values as they leave: the source's (the order's
+// [table.types], else the catalog's) when the fate keeps the value or
+// moves a date within its format; text for every other transform (a
+// pseudonym, a mask, a year, an age band are written as text).
+order::ColumnType OutputType(const BoundTable& t, const ColumnReport& c) {
+  using order::FateKind;
+  const FateKind kind = c.fate->kind;
+  const bool same_type =
+      c.fate->kept_as_is() || kind == FateKind::kShiftDate || kind == FateKind::kNull;
+  auto it = t.types.find(c.column);
+  if (!same_type || it == t.types.end()) return order::ColumnType{};
+  if (kind == FateKind::kShiftDate && it->second.type != order::ValueType::kDate) return {};
+  return it->second;
+}
+
 nlohmann::ordered_json TableJson(const BoundTable& t, const PackagedTable& p) {
   nlohmann::ordered_json cols = nlohmann::ordered_json::array(),
                          excluded = nlohmann::ordered_json::array();
@@ -12,7 +27,9 @@ nlohmann::ordered_json TableJson(const BoundTable& t, const PackagedTable& p) {
     if (c.excluded()) {
       excluded.push_back(c.column);
     } else {
-      cols.push_back({{"name", c.column}, {"fate", c.fate_text()}});
+      cols.push_back({{"name", c.column},
+                      {"fate", c.fate_text()},
+                      {"type", FormatColumnType(OutputType(t, c))}});
     }
   }
   const TableStats& s = p.stats;

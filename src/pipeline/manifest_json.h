@@ -1,4 +1,4 @@
-// Writing a package's manifest.json (format "cordon-manifest", version 1,
+// Writing a package's manifest.json (format "cordon-manifest", version 2,
 // docs/order-format.md "manifest.json"), and the k-anonymity report that the
 // manifest and the plan JSON (plan_json.h) share. Reading is manifest.h.
 #pragma once

@@ -2,14 +2,17 @@
 // ciphertext hashes) before decrypting anything, then decrypts it atomically.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "age/age.h"
 #include "core/encoding.h"
 #include "core/file.h"
 #include "core/secret_buffer.h"
 #include "crypto/hash.h"
+#include "order/value.h"
 #include "pipeline/extract.h"
 #include "pipeline/manifest.h"
 #include "source/csv_reader.h"
@@ -151,6 +154,89 @@ class DecryptedTable final : public ByteSource {
   std::unique_ptr<age::Decryptor> decryptor_;
 };
 
+// How one column of a package is loaded: the type the database is told,
+// and how a value is written for it.
+struct LoadColumn {
+  source::TargetColumn target;
+  std::optional<order::ColumnType> type;  // set when values are converted
+};
+
+// The database type of a manifest column, and whether its values need
+// rewriting: a date in another format than ISO 8601 is rewritten to it (a
+// database reads ISO dates whatever its DateStyle); a decimal comma becomes
+// a point. A date with a time in another format than ISO stays text: its
+// time would otherwise be lost.
+LoadColumn ForDatabase(const ManifestColumn& c) {
+  using order::ValueType;
+  LoadColumn out{{c.name, source::TargetType::kUntyped}, std::nullopt};
+  if (!c.type) return out;
+  switch (c.type->type) {
+    case ValueType::kText:
+      out.target.type = source::TargetType::kText;
+      break;
+    case ValueType::kInt:
+      out.target.type = source::TargetType::kInteger;
+      break;
+    case ValueType::kDecimal:
+      out.target.type = source::TargetType::kDecimal;
+      out.type = c.type;
+      break;
+    case ValueType::kDate: {
+      const std::string& f = c.type->date_format;
+      if (f == "%Y-%m-%d %H:%M:%S" || f == "%Y-%m-%dT%H:%M:%S") {
+        out.target.type = source::TargetType::kTimestamp;
+      } else if (f.find("%H") != std::string::npos || f.find("%M") != std::string::npos ||
+                 f.find("%S") != std::string::npos) {
+        out.target.type = source::TargetType::kText;
+      } else {
+        out.target.type = source::TargetType::kDate;
+        if (f != "%Y-%m-%d") out.type = c.type;
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+// `value` as the database reads a `type` (ForDatabase), into `scratch`.
+Result<std::string_view> Convert(const order::ColumnType& type, std::string_view value,
+                                 std::string& scratch) {
+  if (value.empty()) return value;
+  if (type.type == order::ValueType::kDecimal) {
+    scratch.assign(value);
+    for (char& c : scratch) {
+      if (c == ',') c = '.';
+    }
+    return std::string_view(scratch);
+  }
+  CORDON_ASSIGN_OR_RETURN(order::Value v, order::ParseField(type, value));
+  scratch = order::FormatIsoDate(v.days);
+  return std::string_view(scratch);
+}
+
+// The columns of a table's plaintext header, typed by the manifest (v2).
+// A header the manifest does not describe is refused: the manifest is
+// signed, the header came out of the decryption.
+Result<std::vector<LoadColumn>> Columns(const ManifestTable& t,
+                                        const std::vector<std::string>& header) {
+  std::vector<LoadColumn> out;
+  for (const std::string& name : header) {
+    const ManifestColumn* column = nullptr;
+    for (const ManifestColumn& c : t.columns) {
+      if (c.name == name) column = &c;
+    }
+    if (column == nullptr && !t.columns.empty()) {
+      return Refused(t.file + ": column " + name + " is not in the manifest",
+                     "the package was altered or made by hand: ask the processor for it again");
+    }
+    out.push_back(column != nullptr ? ForDatabase(*column) : ForDatabase({name, std::nullopt}));
+  }
+  if (!t.columns.empty() && out.size() != t.columns.size()) {
+    return Refused(t.file + ": its columns are not the manifest's");
+  }
+  return out;
+}
+
 // Every table into `target`, then one commit.
 Status LoadAll(const OpenRequest& request, const Manifest& manifest, source::TableTarget& target,
                OpenResult& result) {
@@ -159,19 +245,40 @@ Status LoadAll(const OpenRequest& request, const Manifest& manifest, source::Tab
   options.separator = ',';
   options.encoding = source::TextEncoding::kUtf8;
   std::vector<std::string_view> values;
+  std::vector<std::string> scratch;  // converted values: plaintext, wiped
+  struct Wipe {
+    std::vector<std::string>& strings;
+    ~Wipe() {
+      for (std::string& s : strings) std::fill(s.begin(), s.end(), '\0');
+    }
+  } wipe{scratch};
   for (const ManifestTable& t : manifest.tables) {
     auto plain = DecryptedTable::Open(InDir(request.package_dir, t.file), request.identities);
     if (!plain.ok()) return plain.error().WithContext(t.file);
     CORDON_ASSIGN_OR_RETURN(auto reader,
                             source::CsvReader::Open(std::move(*plain), t.file, options));
-    CORDON_TRY(target.BeginTable(t.name, reader->header()));
-    values.resize(reader->header().size());
+    CORDON_ASSIGN_OR_RETURN(std::vector<LoadColumn> columns, Columns(t, reader->header()));
+    std::vector<source::TargetColumn> target_columns;
+    for (const LoadColumn& c : columns) target_columns.push_back(c.target);
+    CORDON_TRY(target.BeginTable(t.name, target_columns));
+    values.resize(columns.size());
+    scratch.resize(columns.size());
     uint64_t rows = 0;
     for (;;) {
       CORDON_ASSIGN_OR_RETURN(bool more, reader->Next());
       if (!more) break;
       for (size_t i = 0; i < values.size(); ++i) {
         CORDON_ASSIGN_OR_RETURN(values[i], reader->Utf8Field(i));
+        if (!columns[i].type) continue;
+        auto converted = Convert(*columns[i].type, values[i], scratch[i]);
+        if (!converted.ok()) {
+          // The value is not named: it is patient data.
+          return Refused(t.file + " row " + std::to_string(rows + 1) + " column " +
+                             columns[i].target.name + ": not the manifest's " +
+                             FormatColumnType(*columns[i].type),
+                         "nothing was loaded: the whole import is rolled back");
+        }
+        values[i] = *converted;
       }
       CORDON_TRY(target.Row(values));
       ++rows;

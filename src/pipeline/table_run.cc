@@ -147,7 +147,8 @@ Status TableRun::WritePass(RowSink& sink, const ProgressFn& progress) {
 // whole batch each, while this thread reads the next ones; batches are
 // emitted in order as they come back (at most threads + 1 in flight).
 Status TableRun::RunPass(Pass& pass) {
-  CORDON_ASSIGN_OR_RETURN(pass.reader, source_.ReadColumns(*t_.source, t_.read_columns));
+  CORDON_ASSIGN_OR_RETURN(pass.reader,
+                          source_.ReadFiltered(*t_.source, t_.read_columns, t_.pushed_where));
   pass.out.resize(t_.kept.size());
   TransformPool pool(any_transform_ ? threads_ : 0,
                      [this](size_t worker, Batch& batch) { TransformBatch(worker, batch); });
@@ -181,6 +182,10 @@ Status TableRun::RunPass(Pass& pass) {
       filling = pool.Take();
     }
   }
+  // Rows the database left out by the pushed `where` count as read and
+  // excluded by it, as they would have been here.
+  pass.stats.rows_read += pass.reader->rows_filtered();
+  pass.stats.rows_excluded_where += pass.reader->rows_filtered();
   if (!any_transform_) return Ok();
   if (filling->count > 0) pool.Submit(filling);
   return pool.EmitReady(emit_batch, /*wait_below=*/1);

@@ -66,6 +66,12 @@ Result<PgConn> ConnectPg(const PgUrl& url) {
     std::string message = PQerrorMessage(conn.get());
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
       message.pop_back();
+    if (message.find("certificate") != std::string::npos ||
+        message.find("SSL") != std::string::npos) {
+      return Error(ErrorCode::kIo, url.display + ": cannot connect over TLS: " + message,
+                   "sslrootcert must name the CA that signed the server's certificate, and "
+                   "with sslmode=verify-full the certificate must name the URL's host");
+    }
     return Error(ErrorCode::kIo, url.display + ": cannot connect: " + message,
                  "check the URL, the server, and that the password is in ~/.pgpass, PGPASSFILE, "
                  "a service file or PGPASSWORD");

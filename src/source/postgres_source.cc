@@ -1,5 +1,6 @@
 #include "source/postgres_source.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "source/postgres_copy.h"
@@ -24,6 +25,16 @@ class PostgresRowReader final : public RowReader {
   }
   ~PostgresRowReader() override {
     if (!done_) Abandon();
+    if (counting_ != nullptr) {
+      // Abandoned before the count was read: cancel it, leave the
+      // connection idle for the next table.
+      if (PGcancel* cancel = PQgetCancel(counting_)) {
+        char err[256];
+        PQcancel(cancel, err, sizeof err);
+        PQfreeCancel(cancel);
+      }
+      while (PGresult* r = PQgetResult(counting_)) PQclear(r);
+    }
     *reading_ = false;
   }
 
@@ -34,6 +45,7 @@ class PostgresRowReader final : public RowReader {
     if (n == -1) {
       done_ = true;
       CORDON_TRY(Finish());
+      CORDON_TRY(ReadCount());
       return false;
     }
     if (n < 0) {
@@ -76,8 +88,30 @@ class PostgresRowReader final : public RowReader {
     return "table " + table_ + " row " + std::to_string(line);
   }
   uint64_t bytes_consumed() const override { return bytes_; }
+  uint64_t rows_filtered() const override { return total_ > row_ ? total_ - row_ : 0; }
+  // The table's rows in the snapshot, when a filter leaves some out: known,
+  // or being counted on `counting` (read once the COPY has ended).
+  void set_total(uint64_t total) { total_ = total; }
+  void count_on(PGconn* counting) { counting_ = counting; }
 
  private:
+  // The count the second connection ran meanwhile.
+  Status ReadCount() {
+    if (counting_ == nullptr) return Ok();
+    PGconn* c = counting_;
+    counting_ = nullptr;
+    Status status = Error(ErrorCode::kIo, what_ + ": table " + table_ + ": no count");
+    while (PGresult* raw = PQgetResult(c)) {
+      PgResult r(raw);
+      if (PQresultStatus(raw) == PGRES_TUPLES_OK && PQntuples(raw) == 1) {
+        total_ = std::strtoull(PQgetvalue(raw, 0, 0), nullptr, 10);
+        status = Ok();
+      } else if (PQresultStatus(raw) != PGRES_TUPLES_OK) {
+        status = PgError(c, raw, what_ + ": table " + table_ + ": counting", ErrorCode::kIo);
+      }
+    }
+    return status;
+  }
   // The COPY's final result, then the savepoint released.
   Status Finish() {
     Status status = Ok();
@@ -116,14 +150,25 @@ class PostgresRowReader final : public RowReader {
   }
 
   PGconn* conn_;
+  PGconn* counting_ = nullptr;
   bool* reading_;
   std::string table_, what_;
   std::vector<int> slot_;  // header index → field, -1 when not read
   size_t width_;           // fields per COPY row
   std::vector<std::string> cells_;
-  uint64_t row_ = 0, bytes_ = 0;
+  uint64_t row_ = 0, bytes_ = 0, total_ = 0;
   bool done_ = false;
 };
+
+// How SQL compares a column of type `typname`, when exactly as cordon
+// compares its type (a text byte by byte needs a UTF-8 database).
+TableShape::Compares CompareOf(const std::string& typname, bool utf8) {
+  using C = TableShape::Compares;
+  if (typname == "text" || typname == "varchar") return utf8 ? C::kText : C::kNo;
+  if (typname == "int2" || typname == "int4" || typname == "int8") return C::kInt;
+  if (typname == "date") return C::kDate;
+  return C::kNo;
+}
 
 std::string SelectList(const TableShape& shape, const std::vector<size_t>& columns) {
   if (columns.empty()) return "1";
@@ -140,9 +185,26 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
   CORDON_ASSIGN_OR_RETURN(src->conn_, ConnectPg(src->url_));
   PGconn* conn = src->conn_.get();
   const std::string& what = src->url_.display;
+  const char* pushdown = std::getenv("CORDON_PUSHDOWN");
+  src->pushdown_ = pushdown == nullptr || std::string_view(pushdown) != "off";
+  const char* encoding = PQparameterStatus(conn, "server_encoding");
+  src->utf8_ = encoding != nullptr && std::string_view(encoding) == "UTF8";
   // The snapshot: taken by the first statement after BEGIN (the catalog
   // query below) and kept for every table until the source is destroyed.
   CORDON_TRY(ExecPg(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
+  if (src->pushdown_) {
+    // Exported now, outside any savepoint (a subtransaction cannot export):
+    // the snapshot a second connection counts filtered tables in. Where the
+    // server refuses, the counts run on this connection instead.
+    PgResult id(PQexec(conn, "SELECT pg_catalog.pg_export_snapshot()"));
+    if (id && PQresultStatus(id.get()) == PGRES_TUPLES_OK && PQntuples(id.get()) == 1) {
+      src->snapshot_ = PQgetvalue(id.get(), 0, 0);
+    } else {
+      id.reset();
+      CORDON_TRY(ExecPg(conn, "ROLLBACK", what));
+      CORDON_TRY(ExecPg(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
+    }
+  }
   PgResult list(PQexec(conn,
                        "SELECT n.nspname, c.relname, c.oid::text FROM pg_catalog.pg_class c "
                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -229,8 +291,55 @@ Result<TableShape> PostgresSource::Shape(const SourceTable& table) const {
   TableShape shape;
   shape.dialect = "postgresql";
   shape.header = std::move(columns.names);
-  for (const std::string& t : columns.typnames) shape.declared_types.push_back(PgTypeNotion(t));
+  for (const std::string& t : columns.typnames) {
+    shape.declared_types.push_back(PgTypeNotion(t));
+    shape.compares.push_back(CompareOf(t, utf8_));
+  }
   return shape;
+}
+
+PGconn* PostgresSource::CountConnection() const {
+  if (count_conn_tried_) return count_conn_.get();
+  count_conn_tried_ = true;
+  if (snapshot_.empty()) return nullptr;
+  auto second = ConnectPg(url_);
+  if (!second.ok()) return nullptr;
+  const std::string& snapshot = snapshot_;
+  char* quoted = PQescapeLiteral(second->get(), snapshot.data(), snapshot.size());
+  if (quoted == nullptr) return nullptr;
+  const std::string begin =
+      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION "
+      "SNAPSHOT " +
+      std::string(quoted);
+  PQfreemem(quoted);
+  if (!ExecPg(second->get(), begin.c_str(), url_.display).ok()) return nullptr;
+  count_conn_ = std::move(*second);
+  return count_conn_.get();
+}
+
+std::string PostgresSource::Identifier(std::string_view name) const {
+  return PgQuoteIdentifier(std::string(name));
+}
+
+std::optional<std::string> PostgresSource::TextLiteral(std::string_view text) const {
+  // PostgreSQL text holds no NUL: such a literal equals no value, and
+  // stays in cordon.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
+  // libpq's quoting for this connection's encoding and settings (quotes
+  // doubled; with a backslash, the E'' form with backslashes doubled).
+  char* quoted = PQescapeLiteral(conn_.get(), text.data(), text.size());
+  if (quoted == nullptr) return std::nullopt;
+  std::string out(quoted);
+  PQfreemem(quoted);
+  return out;
+}
+
+std::string PostgresSource::FilteredStatement(const SourceTable& table, const TableShape& shape,
+                                              const std::vector<size_t>& columns,
+                                              const std::string& filter) const {
+  if (filter.empty()) return Statement(table, shape, columns);
+  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + " WHERE " + filter +
+         ") TO STDOUT";
 }
 
 std::string PostgresSource::Statement(const SourceTable& table, const TableShape& shape,
@@ -240,6 +349,12 @@ std::string PostgresSource::Statement(const SourceTable& table, const TableShape
 
 Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
     const SourceTable& table, const std::vector<size_t>& columns) const {
+  return ReadFiltered(table, columns, "");
+}
+
+Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTable& table,
+                                                                const std::vector<size_t>& columns,
+                                                                const std::string& filter) const {
   const std::string where = url_.display + ": table " + table.name;
   CORDON_ASSIGN_OR_RETURN(Columns catalog, ReadCatalog(table));
   for (size_t i : columns) {
@@ -253,13 +368,37 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
                    "leave the column out of the order");
     }
   }
-  TableShape shape{catalog.names, {}, "postgresql"};
+  TableShape shape{catalog.names, {}, "postgresql", {}};
   PGconn* conn = conn_.get();
+  uint64_t total = 0;
+  PGconn* counting = nullptr;
+  if (!filter.empty()) {
+    // The rows a full read would see (same snapshot), so that the counts
+    // of plans and manifests do not depend on what was pushed down:
+    // counted by a second server process while this one streams the COPY,
+    // else here first.
+    const std::string count = "SELECT count(*) FROM " + table.path;
+    counting = CountConnection();
+    if (counting != nullptr && PQsendQuery(counting, count.c_str()) != 1) counting = nullptr;
+    if (counting == nullptr) {
+      PgResult c(PQexec(conn, count.c_str()));
+      if (!c || PQresultStatus(c.get()) != PGRES_TUPLES_OK) return PgError(conn, c.get(), where);
+      total = std::strtoull(PQgetvalue(c.get(), 0, 0), nullptr, 10);
+    }
+  }
+  // Reads the count's result however this ends.
+  auto drop_count = [&] {
+    if (counting == nullptr) return;
+    while (PGresult* r = PQgetResult(counting)) PQclear(r);
+  };
   // Each COPY runs under a savepoint: a COPY cancelled midway (a reader
   // dropped early) rolls back to it, and the transaction — its snapshot —
   // goes on.
-  CORDON_TRY(ExecPg(conn, "SAVEPOINT cordon_copy", where));
-  const std::string sql = Statement(table, shape, columns);
+  if (Status s = ExecPg(conn, "SAVEPOINT cordon_copy", where); !s.ok()) {
+    drop_count();
+    return s.error();
+  }
+  const std::string sql = FilteredStatement(table, shape, columns, filter);
   PgResult r(PQexec(conn, sql.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_OUT) {
     // 42703: a column the order names is gone (dropped since the plan).
@@ -268,12 +407,16 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
     Error e = PgError(conn, r.get(), where, gone ? ErrorCode::kRefused : ErrorCode::kIo);
     r.reset();
     (void)ExecPg(conn, "ROLLBACK TO SAVEPOINT cordon_copy", where);
+    drop_count();
     return e;
   }
   r.reset();
   reading_ = true;
-  return std::unique_ptr<RowReader>(std::make_unique<PostgresRowReader>(
-      conn, &reading_, table.name, url_.display, std::move(shape.header), columns));
+  auto reader = std::make_unique<PostgresRowReader>(conn, &reading_, table.name, url_.display,
+                                                    std::move(shape.header), columns);
+  reader->set_total(total);
+  reader->count_on(counting);
+  return std::unique_ptr<RowReader>(std::move(reader));
 }
 
 }  // namespace cordon::source

@@ -24,7 +24,16 @@ namespace cordon::source {
 // Not thread-safe: one thread uses a source and its readers, which must not
 // outlive it; one reader at a time (a COPY holds the connection), and a
 // reader dropped before its end cancels its COPY.
-class PostgresSource final : public TableSource {
+//
+// A `where` is pushed down (`ReadFiltered`) on columns whose SQL comparison
+// is cordon's (TableShape::compares): text and varchar on a UTF-8 database
+// (compared COLLATE "C"), smallint/integer/bigint, date. Literals are
+// quoted by libpq (PQescapeLiteral: COPY takes no bound parameters).
+// CORDON_PUSHDOWN=off in the environment turns pushdown off (to compare).
+// So that counts stay those of a full read, a filtered table's rows are
+// counted (`SELECT count(*)`) in the same snapshot, exported to a second
+// connection that counts while the COPY streams.
+class PostgresSource final : public TableSource, private SqlQuoting {
  public:
   // Refuses a URL with a password (postgres_conn.h) before connecting.
   static Result<std::unique_ptr<PostgresSource>> Open(const std::string& url);
@@ -39,20 +48,39 @@ class PostgresSource final : public TableSource {
                                                  const std::vector<size_t>& columns) const override;
   std::string Statement(const SourceTable& table, const TableShape& shape,
                         const std::vector<size_t>& columns) const override;
+  const SqlQuoting* Quoting() const override { return pushdown_ ? this : nullptr; }
+  Result<std::unique_ptr<RowReader>> ReadFiltered(const SourceTable& table,
+                                                  const std::vector<size_t>& columns,
+                                                  const std::string& filter) const override;
+  std::string FilteredStatement(const SourceTable& table, const TableShape& shape,
+                                const std::vector<size_t>& columns,
+                                const std::string& filter) const override;
 
  private:
   struct Columns {
     std::vector<std::string> names, typnames;
   };
   PostgresSource() = default;
+  std::string Identifier(std::string_view name) const override;
+  std::optional<std::string> TextLiteral(std::string_view text) const override;
   const std::string& Oid(const SourceTable& table) const;
   Result<Columns> ReadCatalog(const SourceTable& table) const;
+  // The connection that counts a table's rows while its filtered COPY
+  // streams on the main one: the same snapshot (exported), another server
+  // process. Null when it could not be opened (the count then runs first,
+  // on the main connection).
+  PGconn* CountConnection() const;
 
   PgUrl url_;
   PgConn conn_;
   std::vector<SourceTable> tables_;  // path: the quoted "schema"."table"
   std::vector<std::string> oids_;    // parallel to tables_
   mutable bool reading_ = false;     // a reader's COPY holds the connection
+  bool pushdown_ = true;
+  std::string snapshot_;  // exported at Open, for the counting connection
+  mutable PgConn count_conn_;
+  mutable bool count_conn_tried_ = false;
+  bool utf8_ = false;  // server_encoding is UTF8
 };
 
 }  // namespace cordon::source

@@ -39,20 +39,29 @@ std::string PostgresTarget::database() const {
 }
 
 Status PostgresTarget::BeginTable(const std::string& table,
-                                  const std::vector<std::string>& columns) {
+                                  const std::vector<TargetColumn>& columns) {
   PGconn* conn = conn_.get();
   const std::string where = url_.display + ": table " + table;
   const std::string quoted = PgQuoteIdentifier(table);
   const char* params[] = {quoted.c_str()};
   PgResult r(PQexecParams(conn,
-                          "SELECT a.attname FROM pg_catalog.pg_attribute a "
+                          "SELECT a.attname, t.typcategory, t.typname, "
+                          "pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                          "FROM pg_catalog.pg_attribute a "
+                          "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
                           "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 "
                           "AND NOT a.attisdropped ORDER BY a.attnum",
                           1, nullptr, params, nullptr, nullptr, 0));
   if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn, r.get(), where);
-  std::vector<std::string> existing(static_cast<size_t>(PQntuples(r.get())));
-  for (size_t i = 0; i < existing.size(); ++i)
-    existing[i] = PQgetvalue(r.get(), static_cast<int>(i), 0);
+  struct Existing {
+    std::string name, category, typname, type;
+  };
+  std::vector<Existing> existing(static_cast<size_t>(PQntuples(r.get())));
+  for (size_t i = 0; i < existing.size(); ++i) {
+    const int row = static_cast<int>(i);
+    existing[i] = {PQgetvalue(r.get(), row, 0), PQgetvalue(r.get(), row, 1),
+                   PQgetvalue(r.get(), row, 2), PQgetvalue(r.get(), row, 3)};
+  }
   r.reset();
   std::string list;
   if (options_.create_tables) {
@@ -61,28 +70,30 @@ Status PostgresTarget::BeginTable(const std::string& table,
                      "load into the existing table without --create-tables, or choose another "
                      "database");
     }
-    // Manifest v1 has no column types: every column is TEXT.
+    // Each column's type from the manifest (v2); TEXT for a v1 package.
     std::string defs;
-    for (const std::string& c : columns) {
-      defs += (defs.empty() ? "" : ", ") + PgQuoteIdentifier(c) + " TEXT";
-      list += (list.empty() ? "" : ", ") + PgQuoteIdentifier(c);
+    for (const TargetColumn& c : columns) {
+      defs += (defs.empty() ? "" : ", ") + PgQuoteIdentifier(c.name) + " ";
+      defs += PgTypeFor(c.type);
+      list += (list.empty() ? "" : ", ") + PgQuoteIdentifier(c.name);
     }
     std::string create = "CREATE TABLE " + quoted + " (" + defs + ")";
     CORDON_TRY(ExecPg(conn, create.c_str(), where));
   } else {
     if (existing.empty()) {
       return Refused(where + " does not exist (or this role cannot see it)",
-                     "create it first, or pass --create-tables (columns as TEXT)");
+                     "create it first, or pass --create-tables (columns typed as the manifest "
+                     "says)");
     }
-    for (const std::string& c : columns) {
-      const std::string* match = nullptr;
-      for (const std::string& e : existing) {
-        if (e == c) match = &e;
+    for (const TargetColumn& c : columns) {
+      const Existing* match = nullptr;
+      for (const Existing& e : existing) {
+        if (e.name == c.name) match = &e;
       }
       if (match == nullptr) {
         int n = 0;
-        for (const std::string& e : existing) {
-          if (EqualsIgnoringAsciiCase(e, c)) {
+        for (const Existing& e : existing) {
+          if (EqualsIgnoringAsciiCase(e.name, c.name)) {
             match = &e;
             ++n;
           }
@@ -91,12 +102,20 @@ Status PostgresTarget::BeginTable(const std::string& table,
       }
       if (match == nullptr) {
         std::string have;
-        for (const std::string& e : existing) have += (have.empty() ? "" : ", ") + e;
+        for (const Existing& e : existing) have += (have.empty() ? "" : ", ") + e.name;
         std::string message = where;
-        message += " has no column " + c;
+        message += " has no column " + c.name;
         return Refused(std::move(message), "its columns are: " + have);
       }
-      list += (list.empty() ? "" : ", ") + PgQuoteIdentifier(*match);
+      if (!PgColumnHolds(match->category, match->typname, c.type)) {
+        std::string message = where + ": column " + match->name + " is " + match->type +
+                              "; the package's " + c.name + " is ";
+        message += TargetTypeName(c.type);
+        return Refused(std::move(message),
+                       "load into a column of that type (or text), or change the order's "
+                       "[table.types]");
+      }
+      list += (list.empty() ? "" : ", ") + PgQuoteIdentifier(match->name);
     }
   }
   const std::string copy = "COPY " + quoted + " (" + list + ") FROM STDIN";

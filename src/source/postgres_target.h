@@ -15,9 +15,11 @@
 namespace cordon::source {
 
 struct PostgresTargetOptions {
-  // Creates each table (every column TEXT: package manifests v1 carry no
-  // types) in the first schema of the search_path; refuses a table that
-  // exists. Without it, every table must exist with the package's columns.
+  // Creates each table in the first schema of the search_path, columns
+  // typed as the package's manifest says (v2: BIGINT, NUMERIC, DATE,
+  // TIMESTAMP, else TEXT; a v1 package's columns are all TEXT); refuses a
+  // table that exists. Without it, every table must exist with the
+  // package's columns, of types that hold them (PgColumnHolds).
   bool create_tables = false;
 };
 
@@ -38,7 +40,7 @@ class PostgresTarget final : public TableTarget {
   // The database connected to (for the ledger: its name, nothing else).
   std::string database() const;
 
-  Status BeginTable(const std::string& table, const std::vector<std::string>& columns) override;
+  Status BeginTable(const std::string& table, const std::vector<TargetColumn>& columns) override;
   Status Row(const std::vector<std::string_view>& values) override;
   Status EndTable() override;
   Status Commit() override;

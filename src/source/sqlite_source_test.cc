@@ -318,7 +318,7 @@ TEST(SqliteTarget, CreatesLoadsAndCommits) {
   {
     auto t = SqliteTarget::Open(path, {.create_tables = true});
     ASSERT_TRUE(t.ok()) << t.error().message();
-    ASSERT_TRUE((*t)->BeginTable("p\"q", {"id", "na\"me"}).ok());
+    ASSERT_TRUE((*t)->BeginTable("p\"q", {{"id"}, {"na\"me"}}).ok());
     ASSERT_TRUE((*t)->Row({"1", "Ann"}).ok());
     ASSERT_TRUE((*t)->Row({"2", ""}).ok());
     ASSERT_TRUE((*t)->EndTable().ok());
@@ -332,7 +332,7 @@ TEST(SqliteTarget, CreatesLoadsAndCommits) {
   // --create-tables never loads into a table that exists.
   auto again = SqliteTarget::Open(path, {.create_tables = true});
   ASSERT_TRUE(again.ok());
-  EXPECT_FALSE((*again)->BeginTable("p\"q", {"id"}).ok());
+  EXPECT_FALSE((*again)->BeginTable("p\"q", {{"id"}}).ok());
 }
 
 TEST(SqliteTarget, NothingCommittedOnFailure) {
@@ -349,10 +349,10 @@ TEST(SqliteTarget, NothingCommittedOnFailure) {
     // A constraint violation in the second table.
     auto t = SqliteTarget::Open(path);
     ASSERT_TRUE(t.ok());
-    ASSERT_TRUE((*t)->BeginTable("a", {"ID"}).ok());  // names match without case
+    ASSERT_TRUE((*t)->BeginTable("a", {{"ID"}}).ok());  // names match without case
     ASSERT_TRUE((*t)->Row({"1"}).ok());
     ASSERT_TRUE((*t)->EndTable().ok());
-    ASSERT_TRUE((*t)->BeginTable("b", {"id"}).ok());
+    ASSERT_TRUE((*t)->BeginTable("b", {{"id"}}).ok());
     ASSERT_TRUE((*t)->Row({"new"}).ok());
     Status dup = (*t)->Row({"dup"});
     ASSERT_FALSE(dup.ok());
@@ -363,16 +363,16 @@ TEST(SqliteTarget, NothingCommittedOnFailure) {
     // A missing column, and a missing table.
     auto t = SqliteTarget::Open(path);
     ASSERT_TRUE(t.ok());
-    Status missing = (*t)->BeginTable("a", {"id", "nope"});
+    Status missing = (*t)->BeginTable("a", {{"id"}, {"nope"}});
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().message().find("no column nope"), std::string::npos);
-    EXPECT_FALSE((*t)->BeginTable("zzz", {"id"}).ok());
+    EXPECT_FALSE((*t)->BeginTable("zzz", {{"id"}}).ok());
   }
   {
     // Loaded, never committed (a crash before COMMIT).
     auto t = SqliteTarget::Open(path);
     ASSERT_TRUE(t.ok());
-    ASSERT_TRUE((*t)->BeginTable("a", {"id"}).ok());
+    ASSERT_TRUE((*t)->BeginTable("a", {{"id"}}).ok());
     ASSERT_TRUE((*t)->Row({"2"}).ok());
   }
   TestDb db(path);
@@ -382,6 +382,75 @@ TEST(SqliteTarget, NothingCommittedOnFailure) {
   // Without --create-tables, a database that does not exist is not created.
   EXPECT_FALSE(SqliteTarget::Open(dir / "absent.db").ok());
   EXPECT_FALSE(PathExists(dir / "absent.db"));
+}
+
+TEST(SqliteTarget, CreatesTypedColumnsAndChecksExistingTypes) {
+  ScopedTempDir dir;
+  const std::string path = dir / "dest.db";
+  {
+    auto t = SqliteTarget::Open(path, {.create_tables = true});
+    ASSERT_TRUE(t.ok()) << t.error().message();
+    ASSERT_TRUE((*t)->BeginTable("p", {{"id", TargetType::kInteger},
+                                       {"born", TargetType::kDate},
+                                       {"seen", TargetType::kTimestamp},
+                                       {"score", TargetType::kDecimal},
+                                       {"code", TargetType::kText},
+                                       {"old", TargetType::kUntyped}})
+                    .ok());
+    ASSERT_TRUE((*t)->Row({"7", "1970-01-02", "2020-01-02 03:04:05", "2.5", "007", "x"}).ok());
+    ASSERT_TRUE((*t)->EndTable().ok());
+    ASSERT_TRUE((*t)->Commit().ok());
+  }
+  {
+    TestDb db(path);
+    EXPECT_EQ(db.One("SELECT group_concat(type, ',') FROM pragma_table_info('p')"),
+              "INTEGER,DATE,DATETIME,NUMERIC,TEXT,TEXT");
+    // The affinity follows: an integer is stored as one, "007" stays text.
+    EXPECT_EQ(db.One("SELECT typeof(id) || ',' || typeof(score) || ',' || code FROM p"),
+              "integer,real,007");
+    ASSERT_EQ(db.Exec("CREATE TABLE q (n INTEGER, d DATE, t TEXT, r REAL, u)"), SQLITE_OK);
+  }
+  auto t = SqliteTarget::Open(path);
+  ASSERT_TRUE(t.ok());
+  Status date_into_int = (*t)->BeginTable("q", {{"n", TargetType::kDate}});
+  ASSERT_FALSE(date_into_int.ok());
+  EXPECT_NE(date_into_int.error().message().find("column n is declared INTEGER"),
+            std::string::npos);
+  EXPECT_NE(date_into_int.error().message().find("is date"), std::string::npos);
+  EXPECT_FALSE((*t)->BeginTable("q", {{"d", TargetType::kInteger}}).ok());
+  EXPECT_FALSE((*t)->BeginTable("q", {{"n", TargetType::kDecimal}}).ok());
+  EXPECT_FALSE((*t)->BeginTable("q", {{"d", TargetType::kTimestamp}}).ok());
+  // Text and untyped columns hold anything; each type fits its own.
+  EXPECT_TRUE((*t)->BeginTable("q", {{"t", TargetType::kDate},
+                                     {"u", TargetType::kDecimal},
+                                     {"n", TargetType::kInteger},
+                                     {"d", TargetType::kDate},
+                                     {"r", TargetType::kDecimal}})
+                  .ok());
+  EXPECT_TRUE((*t)->BeginTable("q", {{"n", TargetType::kText}, {"d", TargetType::kUntyped}}).ok());
+}
+
+TEST(TargetTypes, WhatAColumnHolds) {
+  EXPECT_TRUE(SqliteColumnHolds("varchar(10)", TargetType::kDate));
+  EXPECT_TRUE(SqliteColumnHolds("", TargetType::kInteger));
+  EXPECT_TRUE(SqliteColumnHolds("datetime", TargetType::kDate));
+  EXPECT_FALSE(SqliteColumnHolds("DATE", TargetType::kTimestamp));
+  EXPECT_FALSE(SqliteColumnHolds("BIGINT", TargetType::kDecimal));
+  EXPECT_TRUE(SqliteColumnHolds("DECIMAL(10,2)", TargetType::kDecimal));
+  EXPECT_TRUE(SqliteColumnHolds("DECIMAL(10,2)", TargetType::kInteger));
+  EXPECT_FALSE(SqliteColumnHolds("REAL", TargetType::kDate));
+  EXPECT_TRUE(PgColumnHolds("S", "varchar", TargetType::kDate));
+  EXPECT_TRUE(PgColumnHolds("N", "int4", TargetType::kInteger));
+  EXPECT_FALSE(PgColumnHolds("N", "int8", TargetType::kDecimal));
+  EXPECT_TRUE(PgColumnHolds("N", "numeric", TargetType::kDecimal));
+  EXPECT_TRUE(PgColumnHolds("D", "timestamptz", TargetType::kDate));
+  EXPECT_FALSE(PgColumnHolds("D", "date", TargetType::kTimestamp));
+  EXPECT_FALSE(PgColumnHolds("D", "time", TargetType::kDate));
+  EXPECT_FALSE(PgColumnHolds("N", "int4", TargetType::kDate));
+  EXPECT_FALSE(PgColumnHolds("B", "bool", TargetType::kInteger));
+  EXPECT_TRUE(PgColumnHolds("B", "bool", TargetType::kUntyped));
+  EXPECT_EQ(PgTypeFor(TargetType::kUntyped), "TEXT");
+  EXPECT_EQ(PgTypeFor(TargetType::kInteger), "BIGINT");
 }
 
 }  // namespace

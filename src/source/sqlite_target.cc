@@ -42,51 +42,68 @@ SqliteTarget::~SqliteTarget() {
   }
 }
 
-Status SqliteTarget::BeginTable(const std::string& table, const std::vector<std::string>& columns) {
+Status SqliteTarget::BeginTable(const std::string& table,
+                                const std::vector<TargetColumn>& columns) {
   sqlite3* db = db_.get();
   const std::string where = what_ + ": table " + table;
   CORDON_ASSIGN_OR_RETURN(
       SqliteStmt info,
-      PrepareSqlite(db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", where));
+      PrepareSqlite(db, "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid", where));
   sqlite3_bind_text(info.get(), 1, table.data(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
-  std::vector<std::string> existing;
+  struct Existing {
+    std::string name, type;
+  };
+  std::vector<Existing> existing;
   int rc;
   while ((rc = sqlite3_step(info.get())) == SQLITE_ROW) {
     const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 0));
-    existing.emplace_back(name ? name : "");
+    const auto* type = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
+    existing.push_back({name ? name : "", type ? type : ""});
   }
   if (rc != SQLITE_DONE) return SqliteError(db, where);
   std::string list;
-  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + QuoteIdentifier(c);
+  for (const TargetColumn& c : columns)
+    list += (list.empty() ? "" : ", ") + QuoteIdentifier(c.name);
   if (options_.create_tables) {
     if (!existing.empty()) {
       return Refused(where + " already exists; --create-tables only creates tables",
                      "load into the existing table without --create-tables, or choose another "
                      "database");
     }
-    // Manifest v1 has no column types: every column is TEXT (a later
-    // manifest carries them).
+    // Each column's type from the manifest (v2); TEXT for a v1 package.
     std::string defs;
-    for (const std::string& c : columns)
-      defs += (defs.empty() ? "" : ", ") + QuoteIdentifier(c) + " TEXT";
+    for (const TargetColumn& c : columns) {
+      defs += (defs.empty() ? "" : ", ") + QuoteIdentifier(c.name) + " ";
+      defs += SqliteTypeFor(c.type);
+    }
     std::string create = "CREATE TABLE " + QuoteIdentifier(table) + " (" + defs + ")";
     CORDON_TRY(ExecSqlite(db, create.c_str(), where));
   } else {
     if (existing.empty()) {
       return Refused(where + " does not exist",
-                     "create it first, or pass --create-tables (columns as TEXT)");
+                     "create it first, or pass --create-tables (columns typed as the manifest "
+                     "says)");
     }
-    for (const std::string& c : columns) {
+    for (const TargetColumn& c : columns) {
       // SQLite matches column names without regard to ASCII case.
-      bool found = std::any_of(existing.begin(), existing.end(), [&](const std::string& e) {
-        return sqlite3_stricmp(e.c_str(), c.c_str()) == 0;
+      auto found = std::find_if(existing.begin(), existing.end(), [&](const Existing& e) {
+        return sqlite3_stricmp(e.name.c_str(), c.name.c_str()) == 0;
       });
-      if (!found) {
+      if (found == existing.end()) {
         std::string have;
-        for (const std::string& e : existing) have += (have.empty() ? "" : ", ") + e;
+        for (const Existing& e : existing) have += (have.empty() ? "" : ", ") + e.name;
         std::string message = where;
-        message += " has no column " + c;
+        message += " has no column " + c.name;
         return Refused(std::move(message), "its columns are: " + have);
+      }
+      if (!SqliteColumnHolds(found->type, c.type)) {
+        std::string message = where + ": column " + found->name + " is declared " +
+                              (found->type.empty() ? std::string("without a type") : found->type);
+        message += "; the package's " + c.name + " is ";
+        message += TargetTypeName(c.type);
+        return Refused(std::move(message),
+                       "load into a column of that type (or TEXT), or change the order's "
+                       "[table.types]");
       }
     }
   }

@@ -16,9 +16,11 @@
 namespace cordon::source {
 
 struct SqliteTargetOptions {
-  // Creates each table (every column TEXT: package manifests v1 carry no
-  // types) and the database file if needed; refuses a table that exists.
-  // Without it, every table must exist and have the package's columns.
+  // Creates each table (columns typed as the package's manifest says: a
+  // v2 manifest's INTEGER, NUMERIC, DATE, DATETIME, else TEXT; a v1
+  // package's columns are all TEXT) and the database file if needed;
+  // refuses a table that exists. Without it, every table must exist with
+  // the package's columns, of types that hold them (SqliteColumnHolds).
   bool create_tables = false;
 };
 
@@ -31,7 +33,7 @@ class SqliteTarget final : public TableTarget {
   SqliteTarget(const SqliteTarget&) = delete;
   SqliteTarget& operator=(const SqliteTarget&) = delete;
 
-  Status BeginTable(const std::string& table, const std::vector<std::string>& columns) override;
+  Status BeginTable(const std::string& table, const std::vector<TargetColumn>& columns) override;
   Status Row(const std::vector<std::string_view>& values) override;
   Status EndTable() override;
   Status Commit() override;

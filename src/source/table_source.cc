@@ -9,4 +9,13 @@ const SourceTable* TableSource::Find(std::string_view name) const {
   return nullptr;
 }
 
+Result<std::unique_ptr<RowReader>> TableSource::ReadFiltered(const SourceTable& table,
+                                                             const std::vector<size_t>& columns,
+                                                             const std::string& filter) const {
+  if (!filter.empty()) {
+    return Error(ErrorCode::kInternal, "table " + table.name + ": this source takes no filter");
+  }
+  return ReadColumns(table, columns);
+}
+
 }  // namespace cordon::source

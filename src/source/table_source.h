@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,21 @@ struct TableShape {
   // written), or empty: CSV declares none. The order's [table.types] wins.
   std::vector<std::string> declared_types;
   std::string dialect;  // for reports: "windows-1252, ';'" or "sqlite"
+  // Per column, how the database compares it in SQL when that is exactly
+  // how cordon compares text, integers or ISO dates (a `where` is pushed
+  // down only on those); empty when the source takes no filter (CSV, SQLite).
+  enum class Compares { kNo, kText, kInt, kDate };
+  std::vector<Compares> compares;
+};
+
+// How a database source quotes what a filter pushed into its statement
+// holds.
+class SqlQuoting {
+ public:
+  virtual ~SqlQuoting() = default;
+  virtual std::string Identifier(std::string_view name) const = 0;
+  // A string literal, or nullopt when it cannot be written exactly (NUL).
+  virtual std::optional<std::string> TextLiteral(std::string_view text) const = 0;
 };
 
 // One pass over a table's rows. Not thread-safe: one reader, one thread.
@@ -48,6 +64,10 @@ class RowReader {
   virtual std::string Position(uint64_t line) const = 0;
   // Bytes read so far, for progress (0 when unknown).
   virtual uint64_t bytes_consumed() const = 0;
+  // Once Next() returned false: rows of the table the source itself left
+  // out (a filter pushed into its statement), so that counts stay those of
+  // a full read. 0 without a filter.
+  virtual uint64_t rows_filtered() const { return 0; }
 
  protected:
   std::vector<std::string> header_;
@@ -70,6 +90,23 @@ class TableSource {
   // The statement ReadColumns runs (shown by `plan`), or empty (CSV).
   virtual std::string Statement(const SourceTable& table, const TableShape& shape,
                                 const std::vector<size_t>& columns) const = 0;
+
+  // Filters pushed down: the quoting to build one with, or null when the
+  // source takes none.
+  virtual const SqlQuoting* Quoting() const { return nullptr; }
+  // ReadColumns with `filter` (a boolean SQL expression built with
+  // Quoting(), or empty) added to the statement as its WHERE; the reader's
+  // rows_filtered() counts the rows it left out.
+  virtual Result<std::unique_ptr<RowReader>> ReadFiltered(const SourceTable& table,
+                                                          const std::vector<size_t>& columns,
+                                                          const std::string& filter) const;
+  // The statement ReadFiltered runs.
+  virtual std::string FilteredStatement(const SourceTable& table, const TableShape& shape,
+                                        const std::vector<size_t>& columns,
+                                        const std::string& filter) const {
+    (void)filter;
+    return Statement(table, shape, columns);
+  }
 };
 
 }  // namespace cordon::source
