@@ -4,6 +4,7 @@
 // output), so an extraction split into parts gives the rows of a single run.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "detect/validators.h"
 #include "order/fate.h"
 #include "order/order.h"
 #include "order/value.h"
@@ -49,6 +51,11 @@ struct TransformSetup {
   // pseudonym_scope = "recipients": the order's recipients, canonical
   // (CanonicalRecipients); empty: keys shared by the whole domain.
   std::vector<std::string> recipients;
+  // `extract --avoid-real`: whether an identifier of a kind is in the
+  // production watchlist (thread-safe). With it, pseudonym:nir and
+  // pseudonym:cpr never write a value it holds, and refuse a value it does
+  // not hold (pseudo/avoid_real.h).
+  std::function<bool(detect::Kind, std::string_view)> is_real;
 };
 
 // The recipients an order's keys are bound to: its canonical recipients
