@@ -129,7 +129,16 @@ expect_code 3 $CORDON pseudonym reverse --key lab.pseudokey --domain kommune-avo
   --watchlist prod.watchlist --watch-key watch.key "$original"
 expect_stderr "not a pseudonym made with --avoid-real"
 
-# The ledger records the option: the watch key id and the digest count.
+# The manifest and the ledger record the option: the watch key id and the
+# digest count, never a value.
+python3 - pkg-avoid/manifest.json pkg-plain/manifest.json "$(grep -o '[0-9a-f]\{16\}' watch.key | head -1)" <<'PY' || fail "manifest"
+import json, sys
+a, p = (json.load(open(f)) for f in sys.argv[1:3])
+ar = a["pseudonyms"]["avoid_real"]
+assert ar["digests"] > 20000 and ar["watch_key_id"] == sys.argv[3], ar
+assert "avoid_real" not in p["pseudonyms"], p["pseudonyms"]
+PY
+pass
 $CORDON ledger show >ledger.txt 2>&1 || true
 grep -q "avoid_real" ledger.txt || grep -rqa "avoid_real" "$CORDON_LEDGER" || fail "no avoid_real in the ledger"
 pass

@@ -220,6 +220,18 @@ void PrintExtract(const pipeline::ExtractResult& r, const std::string& out, doub
   }
 }
 
+// The watchlist as the transforms ask it (thread-safe: WatchChecker is).
+class WatchedIdentifiers : public pseudo::RealIdentifiers {
+ public:
+  explicit WatchedIdentifiers(const scan::WatchChecker& checker) : checker_(checker) {}
+  bool IsReal(detect::Kind kind, std::string_view value) const override {
+    return checker_.IsReal(kind, value);
+  }
+
+ private:
+  const scan::WatchChecker& checker_;
+};
+
 Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
@@ -242,6 +254,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   // --avoid-real: the production watchlist, so that no pseudonym is a real
   // identifier (docs/watchlist.md). Counts and the key id only, never a value.
   std::optional<scan::WatchChecker> avoid_real;
+  std::optional<WatchedIdentifiers> watched;
   if (!a.avoid_real.empty()) {
     if (a.watch_key.empty()) {
       return Error(ErrorCode::kInvalidArgument, "--avoid-real needs --watch-key",
@@ -250,6 +263,7 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     CORDON_ASSIGN_OR_RETURN(scan::WatchChecker checker,
                             LoadWatchChecker(a.avoid_real, a.watch_key));
     avoid_real.emplace(std::move(checker));
+    watched.emplace(*avoid_real);
   }
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
@@ -276,9 +290,8 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                .clock = pipeline::Clock::System(),
                                .trace_key = trace_key ? &*trace_key : nullptr};
   if (avoid_real) {
-    req.avoid_real = [&checker = *avoid_real](detect::Kind kind, std::string_view v) {
-      return checker.IsReal(kind, v);
-    };
+    req.avoid_real = &*watched;
+    req.avoid_real_facts = {avoid_real->list().key_id(), avoid_real->list().size()};
   }
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, *src, TerminalProgress()));

@@ -329,6 +329,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
       .manifest_signed = result.manifest_signed,
       .binding = binding,
       .tables = result.tables,
+      .avoid_real = request.avoid_real_facts,
   });
   result.manifest_sha256 = Sha256Hex(AsBytes(result.manifest));
   CORDON_TRY(WriteManifest(result.manifest, request, ord, *dir));

@@ -54,7 +54,7 @@ struct TransformOptions {
   // The order's ScopeRecipients: empty unless pseudonym_scope = "recipients".
   std::vector<std::string> recipients;
   // extract --avoid-real: pseudo::TransformSetup::is_real.
-  std::function<bool(detect::Kind, std::string_view)> is_real;
+  const pseudo::RealIdentifiers* is_real = nullptr;
 };
 
 // Runs every table of `binding` (a TableRun each, table_run.h), parents

@@ -31,8 +31,18 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "detect/validators.h"
 
 namespace cordon::pseudo {
+
+// Membership in the production watchlist, per kind of identifier (the CLI
+// adapts scan::WatchChecker). Implementations must be thread-safe: the
+// transforms of every worker thread share one.
+class RealIdentifiers {
+ public:
+  virtual ~RealIdentifiers() = default;
+  virtual bool IsReal(detect::Kind kind, std::string_view value) const = 0;
+};
 
 // A family of permutations indexed by a tweak number (NirPseudonym,
 // CprPseudonym): Reverse(Apply(x, t), t) == x.

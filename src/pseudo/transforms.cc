@@ -91,8 +91,8 @@ class IdentifierTransform : public Transform {
 
 // The watchlist look-up of one kind, or none.
 std::function<bool(std::string_view)> RealOf(const TransformSetup& s, detect::Kind kind) {
-  if (!s.is_real) return {};
-  return [is_real = s.is_real, kind](std::string_view v) { return is_real(kind, v); };
+  if (s.is_real == nullptr) return {};
+  return [is_real = s.is_real, kind](std::string_view v) { return is_real->IsReal(kind, v); };
 }
 
 // "fpe:digits": FF1 over the digits; every other character stays in place.

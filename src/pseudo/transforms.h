@@ -4,7 +4,6 @@
 // output), so an extraction split into parts gives the rows of a single run.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,10 +11,10 @@
 #include <vector>
 
 #include "core/result.h"
-#include "detect/validators.h"
 #include "order/fate.h"
 #include "order/order.h"
 #include "order/value.h"
+#include "pseudo/avoid_real.h"
 #include "pseudo/key.h"
 
 namespace cordon::pseudo {
@@ -55,7 +54,7 @@ struct TransformSetup {
   // production watchlist (thread-safe). With it, pseudonym:nir and
   // pseudonym:cpr never write a value it holds, and refuse a value it does
   // not hold (pseudo/avoid_real.h).
-  std::function<bool(detect::Kind, std::string_view)> is_real;
+  const RealIdentifiers* is_real = nullptr;  // borrowed
 };
 
 // The recipients an order's keys are bound to: its canonical recipients
