@@ -164,6 +164,8 @@ struct ExtractArgs {
   std::string signing_key;
   std::string pseudonym_key;
   std::string trace_key;
+  std::vector<std::string> avoid_real;  // watchlists
+  std::string watch_key;
   std::string out;
   size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   bool unsigned_manifest = false;
@@ -230,6 +232,18 @@ void PrintExtract(const pipeline::ExtractResult& r, const std::string& out, doub
   }
 }
 
+// The watchlist as the transforms ask it (thread-safe: WatchChecker is).
+class WatchedIdentifiers : public pseudo::RealIdentifiers {
+ public:
+  explicit WatchedIdentifiers(const scan::WatchChecker& checker) : checker_(checker) {}
+  bool IsReal(detect::Kind kind, std::string_view value) const override {
+    return checker_.IsReal(kind, value);
+  }
+
+ private:
+  const scan::WatchChecker& checker_;
+};
+
 Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
@@ -249,8 +263,26 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     CORDON_ASSIGN_OR_RETURN(pipeline::TraceKey key, LoadTraceKey(a.trace_key));
     trace_key.emplace(std::move(key));
   }
+  // --avoid-real: the production watchlist, so that no pseudonym is a real
+  // identifier (docs/watchlist.md). Counts and the key id only, never a value.
+  std::optional<scan::WatchChecker> avoid_real;
+  std::optional<WatchedIdentifiers> watched;
+  if (!a.avoid_real.empty()) {
+    if (a.watch_key.empty()) {
+      return Error(ErrorCode::kInvalidArgument, "--avoid-real needs --watch-key",
+                   "give the watch key the watchlist was built with");
+    }
+    CORDON_ASSIGN_OR_RETURN(scan::WatchChecker checker,
+                            LoadWatchChecker(a.avoid_real, a.watch_key));
+    avoid_real.emplace(std::move(checker));
+    watched.emplace(*avoid_real);
+  }
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
   event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
+  if (avoid_real) {
+    event["avoid_real"] = {{"watch_key_id", avoid_real->list().key_id()},
+                           {"digests", avoid_real->list().size()}};
+  }
   if (processor) {
     event["key_ids"]["processor"] = sign::KeyIdHex(processor->key_id());
     SetActorPerson(event, *processor);
@@ -260,15 +292,19 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   if (trace_key) event["key_ids"]["trace"] = trace_key->id();
   CORDON_ASSIGN_OR_RETURN(pipeline::ManifestSigner signer,
                           pipeline::ManifestSigner::Choose(processor, a.unsigned_manifest));
-  const pipeline::ExtractRequest req{.order_path = a.order,
-                                     .signature_path = a.signature,
-                                     .controller_key = pub,
-                                     .manifest_signer = signer,
-                                     .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
-                                     .threads = a.threads,
-                                     .out_dir = a.out,
-                                     .clock = pipeline::Clock::System(),
-                                     .trace_key = trace_key ? &*trace_key : nullptr};
+  pipeline::ExtractRequest req{.order_path = a.order,
+                               .signature_path = a.signature,
+                               .controller_key = pub,
+                               .manifest_signer = signer,
+                               .pseudonym_key = pseudonym_key ? &*pseudonym_key : nullptr,
+                               .threads = a.threads,
+                               .out_dir = a.out,
+                               .clock = pipeline::Clock::System(),
+                               .trace_key = trace_key ? &*trace_key : nullptr};
+  if (avoid_real) {
+    req.avoid_real = &*watched;
+    req.avoid_real_facts = {avoid_real->list().key_id(), avoid_real->list().size()};
+  }
   CORDON_ASSIGN_OR_RETURN(pipeline::ExtractResult r,
                           pipeline::Extract(req, *src, TerminalProgress()));
   RecordPackage(r, event);
@@ -447,6 +483,11 @@ void RegisterExtract(CLI::App& app, int* exit_code) {
                       "the controller's trace key (cordon trace keygen): also write keyed "
                       "digests of every row and identifying value to OUT.provenance, beside the "
                       "package, and record its SHA-256 in the ledger (docs/trace.md)");
+  extract->add_option("--avoid-real", e->avoid_real,
+                      "the production watchlist (cordon watchlist build, from the same "
+                      "snapshot): no NIR or CPR pseudonym will be a real one; a value it does "
+                      "not hold is refused (docs/watchlist.md); with --watch-key");
+  extract->add_option("--watch-key", e->watch_key, "the watch key of --avoid-real");
   extract->add_option("--out", e->out, "package directory to create")->required();
   extract
       ->add_option("--threads", e->threads,

@@ -1,6 +1,7 @@
 // `cordon pseudokey` (the controller's pseudonymization key) and `cordon
 // pseudonym reverse` (re-identification of FF1 pseudonyms by the key holder).
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -8,6 +9,7 @@
 #include "core/diagnostic.h"
 #include "crypto/ff1.h"
 #include "order/fate.h"
+#include "pseudo/avoid_real.h"
 #include "pseudo/identifiers.h"
 #include "pseudo/key.h"
 
@@ -37,6 +39,8 @@ struct ReverseArgs {
   std::string keep;
   std::vector<std::string> recipients;  // pseudonym_scope = "recipients"
   std::vector<std::string> values;
+  std::vector<std::string> watchlists;  // packages made with extract --avoid-real
+  std::string watch_key;
 };
 
 Status Reverse(const ReverseArgs& a) {
@@ -52,16 +56,35 @@ Status Reverse(const ReverseArgs& a) {
         "the order used (pseudonym:nir keeps sex,year,month by default)");
   }
   const std::vector<std::string> scope = pseudo::CanonicalRecipients(a.recipients);
+  std::optional<scan::WatchChecker> watch;
+  if (!a.watchlists.empty()) {
+    if (a.watch_key.empty() || fate->kind == order::FateKind::kFpeDigits) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "--watchlist is for NIR and CPR pseudonyms made with extract --avoid-real, "
+                   "and needs --watch-key",
+                   "give the watchlist and watch key the package was made with");
+    }
+    CORDON_ASSIGN_OR_RETURN(scan::WatchChecker checker,
+                            LoadWatchChecker(a.watchlists, a.watch_key));
+    watch.emplace(std::move(checker));
+  }
+  // Without a watchlist, the ordinary pseudonym; with one, AvoidReal's.
+  auto reverse = [&](const pseudo::TweakedPseudonym& p, detect::Kind kind,
+                     const std::string& v) -> Result<std::string> {
+    if (!watch) return p.Reverse(v, 0);
+    pseudo::AvoidReal avoid(p, [&](std::string_view x) { return watch->IsReal(kind, x); });
+    return avoid.Reverse(v);
+  };
   for (const std::string& v : a.values) {
     Result<std::string> out = Error(ErrorCode::kInternal, "");
     if (fate->kind == order::FateKind::kPseudonymNir) {
       CORDON_ASSIGN_OR_RETURN(
           auto p, pseudo::NirPseudonym::Create(key.Derive(a.domain, "nir", scope), fate->keep));
-      out = p.Reverse(v);
+      out = reverse(p, detect::Kind::kNir, v);
     } else if (fate->kind == order::FateKind::kPseudonymCpr) {
       CORDON_ASSIGN_OR_RETURN(
           auto p, pseudo::CprPseudonym::Create(key.Derive(a.domain, "cpr", scope), fate->keep));
-      out = p.Reverse(v);
+      out = reverse(p, detect::Kind::kCpr, v);
     } else {
       CORDON_ASSIGN_OR_RETURN(auto ff1,
                               crypto::Ff1::Create(key.Derive(a.domain, "digits", scope), 10));
@@ -123,6 +146,10 @@ void RegisterPseudonymCommands(CLI::App& app, int* exit_code) {
   rev->add_option("--keep", r->keep,
                   "what the order's fate kept, e.g. sex,year,month (pseudonym:nir's default) or "
                   "none");
+  rev->add_option("--watchlist", r->watchlists,
+                  "for a package made with extract --avoid-real: its watchlist (repeat for "
+                  "several), with --watch-key");
+  rev->add_option("--watch-key", r->watch_key, "the watch key of --watchlist");
   rev->add_option("VALUE", r->values, "pseudonyms to reverse")->required();
   rev->callback([r, exit_code] { *exit_code = Finish(Reverse(*r)); });
 }

@@ -64,4 +64,19 @@ Result<scan::Watchlist> LoadWatchlist(const std::string& path) {
   return list;
 }
 
+Result<scan::WatchChecker> LoadWatchChecker(const std::vector<std::string>& watchlists,
+                                            const std::string& watch_key) {
+  CORDON_ASSIGN_OR_RETURN(scan::WatchKey key, LoadWatchKey(watch_key));
+  std::vector<scan::Watchlist> lists;
+  for (const std::string& path : watchlists) {
+    CORDON_ASSIGN_OR_RETURN(scan::Watchlist list, LoadWatchlist(path));
+    if (Status s = scan::CheckWatchKey(list, key); !s.ok()) {
+      return s.error().WithContext(path + " (--watch-key " + watch_key + ")");
+    }
+    lists.push_back(std::move(list));
+  }
+  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(lists));
+  return scan::WatchChecker::Create(std::move(key), std::move(merged));
+}
+
 }  // namespace cordon::cli

@@ -25,5 +25,9 @@ Result<scan::WatchKey> LoadWatchKey(const std::string& path);
 Result<pipeline::TraceKey> LoadTraceKey(const std::string& path);
 // A watchlist file (not a key: it holds digests only), parsed and checked.
 Result<scan::Watchlist> LoadWatchlist(const std::string& path);
+// Watchlists merged and checked against a watch key (`extract --avoid-real`,
+// `pseudonym reverse --watchlist`): a list made with another key is refused.
+Result<scan::WatchChecker> LoadWatchChecker(const std::vector<std::string>& watchlists,
+                                            const std::string& watch_key);
 
 }  // namespace cordon::cli

@@ -217,6 +217,7 @@ Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const B
   TransformOptions transforms{request.pseudonym_key, ord.pseudonym_domain, ord.not_after};
   transforms.threads = request.threads;
   transforms.recipients = pseudo::ScopeRecipients(ord);
+  transforms.is_real = request.avoid_real;
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(binding, source, sinks, progress, transforms));
   std::vector<PackagedTable> tables;
@@ -328,6 +329,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
       .manifest_signed = result.manifest_signed,
       .binding = binding,
       .tables = result.tables,
+      .avoid_real = request.avoid_real_facts,
   });
   result.manifest_sha256 = Sha256Hex(AsBytes(result.manifest));
   CORDON_TRY(WriteManifest(result.manifest, request, ord, *dir));

@@ -70,6 +70,11 @@ struct ExtractRequest {
   // digests (provenance.h) to ProvenancePath(out_dir), beside the package;
   // without it, nothing of the kind is written.
   const TraceKey* trace_key = nullptr;
+  // Borrowed. `--avoid-real`: whether an identifier is in the production
+  // watchlist (pseudo::TransformSetup::is_real). Null: not used.
+  const pseudo::RealIdentifiers* avoid_real = nullptr;
+  // What the manifest says of it (with avoid_real).
+  AvoidRealFacts avoid_real_facts;
 };
 
 // What extract did, for the caller to report (counts and hashes, never a

@@ -79,6 +79,11 @@ std::string FormatManifest(const ManifestFacts& f) {
     // they were. The recipients are the manifest's own "recipients".
     if (ord.pseudonym_scope == order::PseudonymScope::kRecipients)
       m["pseudonyms"]["scope"] = order::PseudonymScopeName(ord.pseudonym_scope);
+    // extract --avoid-real: no pseudonym is a value of this watchlist.
+    if (!f.avoid_real.watch_key_id.empty()) {
+      m["pseudonyms"]["avoid_real"] = {{"watch_key_id", f.avoid_real.watch_key_id},
+                                       {"digests", f.avoid_real.digests}};
+    }
   }
   nlohmann::ordered_json tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < f.binding.tables.size(); ++i) {

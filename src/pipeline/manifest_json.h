@@ -23,6 +23,13 @@ struct PackagedTable {
   std::string ciphertext_sha256;  // lowercase hex
 };
 
+// `extract --avoid-real`: the watchlist the pseudonyms avoid, by its watch
+// key's id and size (never a digest). Empty watch_key_id: not used.
+struct AvoidRealFacts {
+  std::string watch_key_id;
+  uint64_t digests = 0;
+};
+
 // What the manifest records beyond the order itself. Borrowed for the call.
 struct ManifestFacts {
   const order::Order& order;
@@ -35,6 +42,7 @@ struct ManifestFacts {
   bool manifest_signed = false;
   const Binding& binding;
   const std::vector<PackagedTable>& tables;  // parallel to binding.tables
+  AvoidRealFacts avoid_real;                 // "pseudonyms": {"avoid_real": …} when used
 };
 
 // The manifest's exact text (2-space indented JSON and a newline): what is

@@ -53,6 +53,8 @@ struct TransformOptions {
   size_t threads = 2;          // transforms run on this many threads
   // The order's ScopeRecipients: empty unless pseudonym_scope = "recipients".
   std::vector<std::string> recipients;
+  // extract --avoid-real: pseudo::TransformSetup::is_real.
+  const pseudo::RealIdentifiers* is_real = nullptr;
 };
 
 // Runs every table of `binding` (a TableRun each, table_run.h), parents

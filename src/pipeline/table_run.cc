@@ -17,9 +17,9 @@ Result<std::vector<std::unique_ptr<pseudo::Transform>>> MakeTransforms(const Bou
     }
     const std::string& column = t.header[t.kept[k]];
     auto type = t.types.find(column);
-    pseudo::TransformSetup setup{o.key, o.domain,
-                                 type == t.types.end() ? order::ColumnType{} : type->second,
-                                 o.reference_day, o.recipients};
+    pseudo::TransformSetup setup{
+        o.key,           o.domain,     type == t.types.end() ? order::ColumnType{} : type->second,
+        o.reference_day, o.recipients, o.is_real};
     auto made = pseudo::MakeTransform(fate, setup);
     if (!made.ok()) return made.error().WithContext(t.spec->name + "." + column);
     out.push_back(std::move(*made));

@@ -67,10 +67,7 @@ Result<NirPseudonym> NirPseudonym::Create(const SecretBuffer& key, unsigned keep
   return NirPseudonym(std::move(ff1), keep);
 }
 
-Result<std::string> NirPseudonym::Apply(std::string_view nir) const { return Run(nir, false); }
-Result<std::string> NirPseudonym::Reverse(std::string_view p) const { return Run(p, true); }
-
-Result<std::string> NirPseudonym::Run(std::string_view text, bool reverse) const {
+Result<std::string> NirPseudonym::Run(std::string_view text, bool reverse, uint32_t number) const {
   if (detect::ValidateNir(text) == detect::Confidence::kNone) {
     return NotValid("NIR",
                     "a NIR has 15 characters (13 + a 2-digit key), plain or grouped as "
@@ -93,6 +90,10 @@ Result<std::string> NirPseudonym::Run(std::string_view text, bool reverse) const
   std::string tweak = "nir:" + std::to_string(keep_) + ":";
   for (size_t i = 0; i < 13; ++i) {
     if (std::find(positions.begin(), positions.end(), i) == positions.end()) tweak += body[i];
+  }
+  if (number > 0) {
+    tweak += '#';
+    tweak += std::to_string(number);
   }
   std::vector<uint8_t> x(positions.size());
   for (size_t k = 0; k < positions.size(); ++k)
@@ -170,10 +171,7 @@ Result<CprPseudonym> CprPseudonym::Create(const SecretBuffer& key, unsigned keep
   return CprPseudonym(std::move(ff1), keep);
 }
 
-Result<std::string> CprPseudonym::Apply(std::string_view cpr) const { return Run(cpr, false); }
-Result<std::string> CprPseudonym::Reverse(std::string_view p) const { return Run(p, true); }
-
-Result<std::string> CprPseudonym::Run(std::string_view text, bool reverse) const {
+Result<std::string> CprPseudonym::Run(std::string_view text, bool reverse, uint32_t number) const {
   const bool dashed = text.size() == 11;
   const auto invalid = [] {
     return NotValid("CPR", "a CPR is DDMMYY-SSSS or 10 digits with a real date");
@@ -187,6 +185,10 @@ Result<std::string> CprPseudonym::Run(std::string_view text, bool reverse) const
   CprNumbering numbering{c == detect::Confidence::kHigh};
   const char parity = static_cast<char>((digits[9] - '0') % 2);
   std::string tweak = numbering.mod11 ? "cpr:mod11" : "cpr";
+  if (number > 0) {
+    tweak += '#';
+    tweak += std::to_string(number);
+  }
   const size_t bits = numbering.bits();
   uint64_t n = numbering.Number(digits);
   std::vector<uint8_t> x(bits);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include "core/strings.h"
 #include "crypto/ff1.h"
@@ -66,20 +67,33 @@ class TokenTransform : public Transform {
 };
 
 // A pseudonym that is still a valid identifier (NirPseudonym, CprPseudonym).
+// With `is_real` (extract --avoid-real), through AvoidReal.
 template <typename Pseudonym>
 class IdentifierTransform : public Transform {
  public:
-  explicit IdentifierTransform(Pseudonym p) : p_(std::move(p)) {}
+  explicit IdentifierTransform(Pseudonym p, std::function<bool(std::string_view)> is_real = {})
+      : p_(std::move(p)) {
+    if (is_real) avoid_.emplace(p_, std::move(is_real));
+  }
+  IdentifierTransform(const IdentifierTransform&) = delete;  // avoid_ refers to p_
+  IdentifierTransform& operator=(const IdentifierTransform&) = delete;
   Status Apply(std::string_view v, const RowContext&, std::string& out) override {
     out.clear();
     if (v.empty()) return Ok();
-    CORDON_ASSIGN_OR_RETURN(out, p_.Apply(v));
+    CORDON_ASSIGN_OR_RETURN(out, avoid_ ? avoid_->Apply(v) : p_.Apply(v));
     return Ok();
   }
 
  private:
   Pseudonym p_;
+  std::optional<AvoidReal> avoid_;
 };
+
+// The watchlist look-up of one kind, or none.
+std::function<bool(std::string_view)> RealOf(const TransformSetup& s, detect::Kind kind) {
+  if (s.is_real == nullptr) return {};
+  return [is_real = s.is_real, kind](std::string_view v) { return is_real->IsReal(kind, v); };
+}
 
 // "fpe:digits": FF1 over the digits; every other character stays in place.
 class DigitsTransform : public Transform {
@@ -343,11 +357,11 @@ Result<std::unique_ptr<Transform>> MakeTransform(const order::Fate& f, const Tra
       return Made<TokenTransform>(derive("token"));
     case FateKind::kPseudonymNir: {
       CORDON_ASSIGN_OR_RETURN(NirPseudonym p, NirPseudonym::Create(derive("nir"), f.keep));
-      return Made<IdentifierTransform<NirPseudonym>>(std::move(p));
+      return Made<IdentifierTransform<NirPseudonym>>(std::move(p), RealOf(s, detect::Kind::kNir));
     }
     case FateKind::kPseudonymCpr: {
       CORDON_ASSIGN_OR_RETURN(CprPseudonym p, CprPseudonym::Create(derive("cpr"), f.keep));
-      return Made<IdentifierTransform<CprPseudonym>>(std::move(p));
+      return Made<IdentifierTransform<CprPseudonym>>(std::move(p), RealOf(s, detect::Kind::kCpr));
     }
     case FateKind::kFpeDigits: {
       CORDON_ASSIGN_OR_RETURN(crypto::Ff1 ff1, crypto::Ff1::Create(derive("digits"), 10));

@@ -14,6 +14,7 @@
 #include "order/fate.h"
 #include "order/order.h"
 #include "order/value.h"
+#include "pseudo/avoid_real.h"
 #include "pseudo/key.h"
 
 namespace cordon::pseudo {
@@ -49,6 +50,11 @@ struct TransformSetup {
   // pseudonym_scope = "recipients": the order's recipients, canonical
   // (CanonicalRecipients); empty: keys shared by the whole domain.
   std::vector<std::string> recipients;
+  // `extract --avoid-real`: whether an identifier of a kind is in the
+  // production watchlist (thread-safe). With it, pseudonym:nir and
+  // pseudonym:cpr never write a value it holds, and refuse a value it does
+  // not hold (pseudo/avoid_real.h).
+  const RealIdentifiers* is_real = nullptr;  // borrowed
 };
 
 // The recipients an order's keys are bound to: its canonical recipients

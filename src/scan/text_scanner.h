@@ -49,9 +49,13 @@ class FindingCollector {
   struct Lookup {
     uint64_t digest;
     detect::Match match;
-    size_t finding;  // index in out_.findings, or kNotKept (past the cap)
-    bool has_digest;
+    size_t finding;    // index in out_.findings, or kNotKept (past the cap)
+    bool may_be_real;  // has a digest, and it passes the watchlist's filter
   };
+  // The filter of a look-up is tested this many findings after its digest
+  // was computed and its memory prefetched: by then (an HMAC per finding)
+  // it has arrived, where testing it at once would wait for it.
+  static constexpr size_t kFilterLag = 8;
   static constexpr size_t kNotKept = ~size_t{0};
 
   // Moves the line/column cursor to `pos` (relative to the current piece).
@@ -70,10 +74,11 @@ class FindingCollector {
   uint64_t base_ = 0;    // offset of the current piece in the text
   uint64_t cursor_ = 0;  // offset up to which lines and characters are counted
   uint64_t line_ = 1;
-  uint64_t line_start_ = 0;      // offset of the current line
-  uint64_t line_chars_ = 0;      // code points from line_start_ to cursor_
-  std::vector<Lookup> lookups_;  // of the current piece
-  std::vector<uint64_t> digests_;
+  uint64_t line_start_ = 0;        // offset of the current line
+  uint64_t line_chars_ = 0;        // code points from line_start_ to cursor_
+  std::vector<Lookup> lookups_;    // of the current piece
+  std::vector<uint64_t> digests_;  // of the look-ups that pass the filter
+  std::vector<size_t> digest_of_;  // their index in lookups_
   std::vector<uint8_t> real_;
 };
 

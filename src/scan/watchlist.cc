@@ -123,6 +123,16 @@ void Watchlist::BuildIndex() {
     while (i < digests_.size() && (bits == 0 ? 0 : digests_[i] >> shift_) == b) ++i;
   }
   buckets_.back() = static_cast<uint32_t>(digests_.size());
+  // At least 16 filter bits per digest (2 to 4 bytes each), 64 at the least:
+  // a value not in the list passes with probability under 1 - e^(-1/16).
+  int filter_bits = 6;
+  while (filter_bits < 36 && (uint64_t{1} << filter_bits) < 16 * digests_.size()) ++filter_bits;
+  filter_shift_ = 64 - filter_bits;
+  filter_.assign(size_t{1} << (filter_bits - 6), 0);
+  for (uint64_t d : digests_) {
+    const uint64_t bit = d >> filter_shift_;
+    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
 }
 
 uint64_t Watchlist::FileSize(uint64_t count) {
@@ -238,30 +248,49 @@ Result<Watchlist> Watchlist::Merge(const std::vector<Watchlist>& lists) {
   return out;
 }
 
-bool Watchlist::Contains(uint64_t digest) const {
+bool Watchlist::InBucket(uint64_t digest) const {
   const size_t b = shift_ == 64 ? 0 : static_cast<size_t>(digest >> shift_);
   const auto first = digests_.begin() + buckets_[b];
   const auto last = digests_.begin() + buckets_[b + 1];
   return std::binary_search(first, last, digest);
 }
 
+bool Watchlist::Contains(uint64_t digest) const { return MayContain(digest) && InBucket(digest); }
+
 void Watchlist::ContainsMany(std::span<const uint64_t> digests, std::span<uint8_t> real) const {
-  // In groups: prefetch every group member's bucket offsets, then each
-  // member's first digests, then search; the misses of a group overlap.
-  constexpr size_t kGroup = 32;
-  for (size_t from = 0; from < digests.size(); from += kGroup) {
-    const size_t to = std::min(digests.size(), from + kGroup);
-    auto bucket = [&](size_t i) {
-      return shift_ == 64 ? size_t{0} : static_cast<size_t>(digests[i] >> shift_);
-    };
-    for (size_t i = from; i < to; ++i) __builtin_prefetch(&buckets_[bucket(i)]);
-    for (size_t i = from; i < to; ++i) __builtin_prefetch(digests_.data() + buckets_[bucket(i)]);
-    for (size_t i = from; i < to; ++i) {
-      const size_t b = bucket(i);
-      const auto first = digests_.begin() + buckets_[b];
-      const auto last = digests_.begin() + buckets_[b + 1];
-      real[i] = std::binary_search(first, last, digests[i]) ? 1 : 0;
+  // Each memory access is prefetched kAhead look-ups before it is needed, so
+  // that the cache misses of successive look-ups overlap instead of one
+  // waiting for the next: first every filter word, then, for the few that
+  // pass it, the bucket offsets, then the bucket's first digests.
+  constexpr size_t kAhead = 64;
+  const size_t n = digests.size();
+  auto bucket = [&](uint64_t d) {
+    return shift_ == 64 ? size_t{0} : static_cast<size_t>(d >> shift_);
+  };
+  auto filter_word = [&](uint64_t d) { return &filter_[(d >> filter_shift_) >> 6]; };
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(filter_word(digests[i]));
+  size_t passed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(filter_word(digests[i + kAhead]));
+    real[i] = MayContain(digests[i]) ? 1 : 0;
+    passed += real[i];
+  }
+  if (passed == 0) return;
+  // The few that passed (members, and under 1/16 of the others).
+  std::vector<size_t> at;
+  at.reserve(passed);
+  for (size_t i = 0; i < n; ++i) {
+    if (real[i]) at.push_back(i);
+  }
+  for (size_t j = 0; j < std::min(at.size(), kAhead); ++j) {
+    __builtin_prefetch(&buckets_[bucket(digests[at[j]])]);
+  }
+  for (size_t j = 0; j < at.size(); ++j) {
+    if (j + kAhead < at.size()) __builtin_prefetch(&buckets_[bucket(digests[at[j + kAhead]])]);
+    if (j + kAhead / 2 < at.size()) {
+      __builtin_prefetch(digests_.data() + buckets_[bucket(digests[at[j + kAhead / 2]])]);
     }
+    real[at[j]] = InBucket(digests[at[j]]) ? 1 : 0;
   }
 }
 

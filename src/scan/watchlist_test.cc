@@ -418,6 +418,9 @@ TEST(Watchlist, RandomValidNirsNotInTheListDoNotMatch) {
     const double expected = lookups * static_cast<double>(short_list.size()) / 65536.0;
     EXPECT_NEAR(hits, expected, 5 * std::sqrt(expected)) << "expected " << expected;
   }
+  std::vector<uint64_t> sorted;
+  for (const std::string& nir : in_list) sorted.push_back(*key.Digest(Kind::kNir, nir));
+  std::sort(sorted.begin(), sorted.end());
   // The batched look-up answers as Contains does, for members and not.
   std::vector<uint64_t> mixed;
   auto member = in_list.begin();
@@ -430,6 +433,23 @@ TEST(Watchlist, RandomValidNirsNotInTheListDoNotMatch) {
   for (size_t i = 0; i < mixed.size(); ++i) {
     ASSERT_EQ(real[i] != 0, list.Contains(mixed[i])) << i;
     ASSERT_EQ(real[i] != 0, i % 2 == 1) << i;
+  }
+  // Values sharing a member's top bits (its filter bit and its bucket) but
+  // not in the list: the filter lets them through, the search must not.
+  std::vector<uint64_t> near;
+  for (size_t i = 1; i < mixed.size(); i += 2) {
+    for (uint64_t flip : {uint64_t{1}, uint64_t{1} << 20}) {
+      if (!std::binary_search(sorted.begin(), sorted.end(), mixed[i] ^ flip)) {
+        near.push_back(mixed[i] ^ flip);
+      }
+    }
+  }
+  ASSERT_GT(near.size(), 1900u);
+  std::vector<uint8_t> near_real(near.size(), 1);
+  list.ContainsMany(near, near_real);
+  for (size_t i = 0; i < near.size(); ++i) {
+    ASSERT_FALSE(list.Contains(near[i])) << i;
+    ASSERT_EQ(near_real[i], 0) << i;
   }
   // Small lists (one bucket) too.
   Watchlist tiny(key.id(), {mixed[1], mixed[3]});
