@@ -154,6 +154,15 @@ bool IsName(const json& j, size_t max) {
   });
 }
 
+// A key id as cordon writes them: 16 lowercase hex digits.
+bool IsHexId(const json& j) {
+  if (!j.is_string()) return false;
+  const auto& s = j.get_ref<const std::string&>();
+  return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 // A column's "type" (manifest v2): "text", "int", "decimal" or "date:"
 // and a short format of directives and separators only, so the field has
 // no room for a value.
@@ -220,11 +229,23 @@ Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
     CORDON_TRY(OnlyKeys(m, kManifestKeys, "the manifest"));
     if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
     if (auto p = m.find("pseudonyms"); p != m.end()) {
-      CORDON_TRY(OnlyKeys(*p, {"key_id", "domain", "scope"}, "pseudonyms"));
+      CORDON_TRY(OnlyKeys(*p, {"key_id", "domain", "scope", "avoid_real"}, "pseudonyms"));
       // Written only for per-recipient pseudonyms, and then only so: any
       // other value could be carrying data.
       if (auto sc = p->find("scope"); sc != p->end() && *sc != "recipients") {
         return Refused("manifest.json: pseudonyms.scope is not \"recipients\"");
+      }
+      // extract --avoid-real: the watch key's 64-bit id in hex and a count,
+      // nothing with room for a value.
+      if (auto a = p->find("avoid_real"); a != p->end()) {
+        CORDON_TRY(OnlyKeys(*a, {"watch_key_id", "digests"}, "pseudonyms.avoid_real"));
+        const auto id = a->find("watch_key_id");
+        const auto n = a->find("digests");
+        if (id == a->end() || !IsHexId(*id) || n == a->end() || !n->is_number_unsigned()) {
+          return Refused(
+              "manifest.json: pseudonyms.avoid_real is not {\"watch_key_id\": <16 hex digits>, "
+              "\"digests\": <count>}");
+        }
       }
     }
     if (auto t = m.find("tables"); t != m.end() && t->is_array()) {

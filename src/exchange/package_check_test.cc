@@ -345,6 +345,34 @@ TEST(ManifestStrict, ColumnTypesOfVersionTwo) {
           .ok());
 }
 
+// extract --avoid-real records the watch key's id and the watchlist's size
+// under "pseudonyms": accepted in exactly that shape, refused (and alerted)
+// in any shape with room for a value.
+TEST(ManifestStrict, AvoidRealHoldsAKeyIdAndACountOnly) {
+  auto manifest = [](const std::string& avoid_real) {
+    return R"({"format": "cordon-manifest", "version": 2, "pseudonyms": {"key_id": "k", )"
+           R"("domain": "lab", "avoid_real": )" +
+           avoid_real + "}}";
+  };
+  bool suspected = false;
+  EXPECT_TRUE(
+      CheckManifestStrict(
+          AsBytes(manifest(R"({"watch_key_id": "0123456789abcdef", "digests": 200})")), &suspected)
+          .ok());
+  EXPECT_FALSE(suspected);
+  for (const char* bad : {R"({"watch_key_id": "0123456789abcdef"})",
+                          R"({"watch_key_id": "184127645108946X", "digests": 1})",
+                          R"({"watch_key_id": "0123456789ABCDEF", "digests": 1})",
+                          R"({"watch_key_id": "0123456789abcdef", "digests": "DUPONT"})",
+                          R"({"watch_key_id": "0123456789abcdef", "digests": -1})",
+                          R"({"watch_key_id": "0123456789abcdef", "digests": 1, "nir": "1"})",
+                          R"("0123456789abcdef")"}) {
+    suspected = false;
+    EXPECT_FALSE(CheckManifestStrict(AsBytes(manifest(bad)), &suspected).ok()) << bad;
+    EXPECT_TRUE(suspected) << bad;
+  }
+}
+
 TEST(AgeFraming, ChecksChunkSizesWithoutAKey) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{65536}, size_t{65537}, size_t{200000}}) {
     EXPECT_TRUE(Framed(Encrypt(n))) << n;
