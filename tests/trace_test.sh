@@ -245,6 +245,16 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [p["package"
 expect_code 0 $CORDON trace --subject "2 55 08 35 238 149 15" --trace-key trace.key --provenance prov
 # The identifier is nowhere in the ledger, in any layout.
 $CORDON ledger show --json >ledger.jsonl
+# Free text is shown as its length only (a prefix can be a whole surname);
+# --subject with --notification is a usage error, not silently ignored.
+$CORDON trace --subject "DUPONT Jean-Pierre 12345678" --trace-key trace.key --provenance prov >out.txt || true
+grep -q '^subject \[27 characters\] (text)' out.txt && ! grep -q DUPONT out.txt ||
+  fail "a free-text subject is not masked to its length"
+expect_code 2 $CORDON trace --subject "$nir" --notification --trace-key trace.key --provenance prov
+# An empty leaked file says so.
+: >empty.csv
+expect_code 1 $CORDON trace empty.csv --trace-key trace.key --provenance prov
+grep -q "is empty" "$T/.err" || fail "an empty leaked file is not said to be empty"
 grep -c '"action":"trace.subject"' ledger.jsonl >/dev/null || fail "--subject is not recorded"
 grep -qF "$nir" ledger.jsonl && fail "the subject's NIR is in the ledger"
 grep -qF "$spaced" ledger.jsonl && fail "the subject's NIR is in the ledger"
@@ -299,6 +309,9 @@ $CORDON ledger entry "$(python3 -c 'import json,sys; print(json.load(open(sys.ar
 # Its certificate is never replaced.
 cp prov/p5.provenance old/
 expect_code 4 $CORDON trace delete --provenance old --signing-key vendor.key --as-of 2099-01-01
+# --as-of must be a real date (compared as text, "abcd-ef-gh" would pass every delete-by).
+expect_code 2 $CORDON trace delete --provenance old --as-of abcd-ef-gh --dry-run
+expect_code 2 $CORDON trace delete --provenance old --as-of 2026-13-45 --dry-run
 # A deletion it did not make is never certified: a symlink to a provenance
 # file, or a second hard link to one, is skipped and the data stays; a
 # file no extract event committed (forged: it claims a package, an

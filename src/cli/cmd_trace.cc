@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/key_files.h"
 #include "cli/ledger_io.h"
+#include "core/calendar.h"
 #include "core/diagnostic.h"
 #include "core/encoding.h"
 #include "core/file.h"
@@ -171,23 +172,34 @@ struct Loaded {
   std::vector<std::string> files;
 };
 
+// A ledger that cannot be read or verified is a failure (1), never 3: exit
+// 3 means "a provenance file not trusted, nothing named", and a script must
+// not read a damaged ledger as an inconclusive trace.
+Error LedgerFailure(const Error& e) {
+  if (ExitCodeFor(e) != kExitVerification) return e;
+  return Error(ErrorCode::kMalformed, e.message(), e.hint());
+}
+
 Result<Loaded> Load(const TraceArgs& a) {
   CORDON_ASSIGN_OR_RETURN(pipeline::TraceKey key, LoadTraceKey(a.trace_key));
   const std::string dir = LedgerDir(a.ledger);
   auto opened = ledger::Ledger::Open(dir, ledger::Ledger::Access::kRead);
-  if (!opened.ok()) return opened.error().WithContext("the ledger " + dir);
-  CORDON_ASSIGN_OR_RETURN(auto extractions, ledger::ReadExtractions(*opened));
+  if (!opened.ok()) return LedgerFailure(opened.error().WithContext("the ledger " + dir));
+  auto extractions = ledger::ReadExtractions(*opened);
+  if (!extractions.ok()) return LedgerFailure(extractions.error().WithContext("the ledger " + dir));
   ledger::PackageEvents events;
-  CORDON_TRY(ledger::CollectPackageEvents(*opened, events));
+  Status collected = ledger::CollectPackageEvents(*opened, events);
+  if (!collected.ok()) return LedgerFailure(collected.error().WithContext("the ledger " + dir));
   for (const std::string& d : a.exchange_ledgers) {
     auto ex = ledger::Ledger::Open(d, ledger::Ledger::Access::kRead);
-    if (!ex.ok()) return ex.error().WithContext("the ledger " + d);
-    CORDON_TRY(ledger::CollectPackageEvents(*ex, events));
+    if (!ex.ok()) return LedgerFailure(ex.error().WithContext("the ledger " + d));
+    collected = ledger::CollectPackageEvents(*ex, events);
+    if (!collected.ok()) return LedgerFailure(collected.error().WithContext("the ledger " + d));
   }
   std::vector<std::string> where = a.provenance;
   if (where.empty()) where.push_back(".");
   CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
-  return Loaded{std::move(key), std::move(extractions), std::move(events), std::move(files)};
+  return Loaded{std::move(key), std::move(*extractions), std::move(events), std::move(files)};
 }
 
 // What the ledger records of a trace: counts, hashes and ids, never a value.
@@ -216,6 +228,10 @@ Result<int> RunTraceLeak(const TraceArgs& a, nlohmann::json& ev) {
   if (!bytes.ok()) return bytes.error();
   auto leak = pipeline::ReadLeakedFile(*bytes);
   if (!leak.ok()) return leak.error().WithContext(a.leak);
+  if (leak->rows.empty()) {
+    return Error(ErrorCode::kMalformed, a.leak + ": the leaked file is empty (no row to trace)",
+                 "check that the file was copied whole");
+  }
   const std::string leak_sha = HexEncode(crypto::Sha256::Hash(*bytes));
   ev["leak"] = {{"sha256", leak_sha}, {"bytes", bytes->size()}, {"rows", leak->rows.size()}};
   auto loaded = Load(a);
@@ -354,7 +370,9 @@ Status RunDelete(const DeleteArgs& a) {
   CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
   const std::string now = UtcNowText();
   std::string as_of = a.as_of.empty() ? now.substr(0, 10) : a.as_of;
-  if (as_of.size() != 10 || as_of[4] != '-' || as_of[7] != '-') {
+  // A real date: compared as text, "abcd-ef-gh" would sort after every
+  // delete-by and delete every file.
+  if (as_of.size() != 10 || as_of[4] != '-' || as_of[7] != '-' || !ParseIsoDate(as_of).ok()) {
     return Error(ErrorCode::kInvalidArgument, "--as-of must be a date, YYYY-MM-DD");
   }
   CORDON_ASSIGN_OR_RETURN(ledger::Ledger l, OpenLedgerForAppend(a.ledger));
@@ -458,6 +476,12 @@ void RegisterTraceCommands(CLI::App& app, int* exit_code) {
     if (a->trace_key.empty()) {
       *exit_code = Fail(Error(ErrorCode::kInvalidArgument, "trace needs --trace-key",
                               "the controller's trace key, the one extract was given"));
+      return;
+    }
+    if (a->notification && !a->subject.empty()) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument,
+                              "--notification goes with a leaked file, not --subject",
+                              "an Art. 33 notification is about a breach: trace the leaked file"));
       return;
     }
     if (!a->output.empty() && !a->notification) {

@@ -48,7 +48,12 @@ std::string MaskSubject(std::string_view text) {
     if (detect::Validate(kind, text) != detect::Confidence::kNone)
       return detect::MaskIdentifier(kind, text);
   }
-  return MaskValue(text);  // the plan's samples' mask
+  // Free text (a name, a file number): its length only. A prefix, as the
+  // plan's samples keep, can be a whole surname.
+  const size_t chars = static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+  return "[" + std::to_string(chars) + " character" + (chars == 1 ? "" : "s") + "]";
 }
 
 LeakIndex::LeakIndex(const TraceKey& key, const LeakedFile& leak)

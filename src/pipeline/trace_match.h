@@ -82,8 +82,8 @@ class LeakIndex {
 bool HasSixDigits(std::string_view text);
 
 // The form of a value a report may show (an identifier masked as the
-// scanner masks findings, other text as the plan masks samples): never the
-// value itself.
+// scanner masks findings, other text as its length only, "[27 characters]"):
+// never the value itself.
 std::string MaskSubject(std::string_view text);
 
 }  // namespace cordon::pipeline

@@ -216,5 +216,12 @@ TEST(TraceMatch, MaskSubjectNeverShowsTheValue) {
   }
 }
 
+// Free text shows its length only: no surname or first name survives.
+TEST(TraceMatch, MaskSubjectOfTextIsItsLengthOnly) {
+  EXPECT_EQ(MaskSubject("DUPONT Jean-Pierre 12345678"), "[27 characters]");
+  EXPECT_EQ(MaskSubject("Marie-Claire de la Fontaine"), "[27 characters]");
+  EXPECT_EQ(MaskSubject("Éléonore"), "[8 characters]");
+}
+
 }  // namespace
 }  // namespace cordon::pipeline
