@@ -220,6 +220,18 @@ expect_code 1 $CORDON trace missing.csv --trace-key trace.key --provenance prov
 expect_code 1 $CORDON trace l-rows10.csv --trace-key missing.key --provenance prov
 expect_code 1 $CORDON trace l-rows10.csv --trace-key trace.key --provenance no-such-dir
 expect_code 2 $CORDON trace --trace-key trace.key --provenance prov
+# A ledger that does not verify (a recipient edited in place) is a failure,
+# 1, never 3 ("not trusted, nothing named" would read as inconclusive).
+cp -r "$CORDON_LEDGER" damaged-ledger
+python3 - damaged-ledger/ledger.log <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+j = b.index(b"age1") + 10
+open(sys.argv[1], "wb").write(b[:j] + (b"x" if b[j:j + 1] != b"x" else b"y") + b[j + 1:])
+PY
+expect_code 1 $CORDON trace l-rows10.csv --trace-key trace.key --provenance prov --ledger damaged-ledger
+grep -q "is damaged" "$T/.err" || fail "a damaged ledger is not reported as such"
+rm -rf damaged-ledger
 
 # --subject: one person's packages (patient 150: migration 1 — real data —
 # and, under pseudonyms, nothing else: their NIR is in no test copy).
