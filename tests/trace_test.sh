@@ -132,6 +132,33 @@ python3 -c 'import csv,sys; r=[r for r in csv.DictReader(open(sys.argv[1],encodi
 expect_code 0 $CORDON trace l-one.csv --trace-key trace.key --provenance prov
 grep -q "partly package $(pkg 3)" "$T/.out" || fail "the single real NIR is not shown as a partial match"
 expect_code 5 $CORDON trace l-one.csv --trace-key trace.key --provenance prov --min-rows 1
+# Nor does the same NIR repeated: --min-rows counts distinct evidence.
+cat l-one.csv l-one.csv l-one.csv >l-one3.csv
+expect_code 0 $CORDON trace l-one3.csv --trace-key trace.key --provenance prov
+grep -q "partly package $(pkg 3)" "$T/.out" || fail "one NIR repeated three times names a package"
+
+# Hostile files: a provenance file's name or content cannot forge report
+# lines or drive the terminal (control characters escaped); a FIFO as the
+# leak, a provenance file or the key is refused, not waited on; a trace key
+# readable by others is refused.
+mkdir evil; cp prov/*.provenance evil/
+echo junk >"evil/$(printf 'zz\nNAMED  package 1111\nzz.provenance')"
+printf 'cordon-provenance 2\033[1A\033[2K\rNAMED  x\n' >evil/esc.provenance
+expect_code 3 $CORDON trace l-one.csv --trace-key trace.key --provenance evil
+! grep -q "^NAMED  package 1111" "$T/.out" || fail "a file name forged a report line"
+! grep -q "$(printf '\033')" "$T/.out" || fail "a provenance file sent an escape sequence"
+grep -qF 'NOT TRUSTED evil/zz\x0aNAMED' "$T/.out" || fail "the hostile name is not shown escaped"
+mkfifo evil.fifo
+expect_code 1 timeout 10 $CORDON trace evil.fifo --trace-key trace.key --provenance prov
+grep -q "not a regular file (a pipe)" "$T/.err" || fail "a FIFO leak not refused"
+expect_code 1 timeout 10 $CORDON trace l-one.csv --trace-key trace.key --provenance evil.fifo
+expect_code 1 timeout 10 $CORDON trace delete --provenance evil.fifo --dry-run
+expect_code 1 timeout 10 $CORDON trace l-one.csv --trace-key evil.fifo --provenance prov
+cp trace.key shared.key; chmod 644 shared.key
+expect_code 3 $CORDON trace l-one.csv --trace-key shared.key --provenance prov
+grep -q "accessible by group or others" "$T/.err" || fail "a trace key readable by others accepted"
+rm -rf evil evil.fifo shared.key
+pass
 
 # Two packages mixed: both named.
 $LEAKS mixed l-mixed.csv 10 p3.csv p12.csv; trace_to l-mixed.csv 3 12
@@ -193,6 +220,18 @@ expect_code 1 $CORDON trace missing.csv --trace-key trace.key --provenance prov
 expect_code 1 $CORDON trace l-rows10.csv --trace-key missing.key --provenance prov
 expect_code 1 $CORDON trace l-rows10.csv --trace-key trace.key --provenance no-such-dir
 expect_code 2 $CORDON trace --trace-key trace.key --provenance prov
+# A ledger that does not verify (a recipient edited in place) is a failure,
+# 1, never 3 ("not trusted, nothing named" would read as inconclusive).
+cp -r "$CORDON_LEDGER" damaged-ledger
+python3 - damaged-ledger/ledger.log <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+j = b.index(b"age1") + 10
+open(sys.argv[1], "wb").write(b[:j] + (b"x" if b[j:j + 1] != b"x" else b"y") + b[j + 1:])
+PY
+expect_code 1 $CORDON trace l-rows10.csv --trace-key trace.key --provenance prov --ledger damaged-ledger
+grep -q "is damaged" "$T/.err" || fail "a damaged ledger is not reported as such"
+rm -rf damaged-ledger
 
 # --subject: one person's packages (patient 150: migration 1 — real data —
 # and, under pseudonyms, nothing else: their NIR is in no test copy).
@@ -218,6 +257,16 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [p["package"
 expect_code 0 $CORDON trace --subject "2 55 08 35 238 149 15" --trace-key trace.key --provenance prov
 # The identifier is nowhere in the ledger, in any layout.
 $CORDON ledger show --json >ledger.jsonl
+# Free text is shown as its length only (a prefix can be a whole surname);
+# --subject with --notification is a usage error, not silently ignored.
+$CORDON trace --subject "DUPONT Jean-Pierre 12345678" --trace-key trace.key --provenance prov >out.txt || true
+grep -q '^subject \[27 characters\] (text)' out.txt && ! grep -q DUPONT out.txt ||
+  fail "a free-text subject is not masked to its length"
+expect_code 2 $CORDON trace --subject "$nir" --notification --trace-key trace.key --provenance prov
+# An empty leaked file says so.
+: >empty.csv
+expect_code 1 $CORDON trace empty.csv --trace-key trace.key --provenance prov
+grep -q "is empty" "$T/.err" || fail "an empty leaked file is not said to be empty"
 grep -c '"action":"trace.subject"' ledger.jsonl >/dev/null || fail "--subject is not recorded"
 grep -qF "$nir" ledger.jsonl && fail "the subject's NIR is in the ledger"
 grep -qF "$spaced" ledger.jsonl && fail "the subject's NIR is in the ledger"
@@ -272,5 +321,27 @@ $CORDON ledger entry "$(python3 -c 'import json,sys; print(json.load(open(sys.ar
 # Its certificate is never replaced.
 cp prov/p5.provenance old/
 expect_code 4 $CORDON trace delete --provenance old --signing-key vendor.key --as-of 2099-01-01
+# --as-of must be a real date (compared as text, "abcd-ef-gh" would pass every delete-by).
+expect_code 2 $CORDON trace delete --provenance old --as-of abcd-ef-gh --dry-run
+expect_code 2 $CORDON trace delete --provenance old --as-of 2026-13-45 --dry-run
+# A deletion it did not make is never certified: a symlink to a provenance
+# file, or a second hard link to one, is skipped and the data stays; a
+# file no extract event committed (forged: it claims a package, an
+# expired delete-by) is skipped as not committed.
+mkdir links keep forged; cp prov/p7.provenance keep/
+ln -s ../keep/p7.provenance links/s7.provenance; ln keep/p7.provenance links/h7.provenance
+expect_code 0 $CORDON trace delete --provenance links --signing-key vendor.key --as-of 2099-01-01
+grep -q "^skipped links/s7.provenance: .*symbolic link" "$T/.out" || fail "a symlink not skipped"
+grep -q "^skipped links/h7.provenance: has 2 hard links" "$T/.out" || fail "a hard link not skipped"
+[ -e keep/p7.provenance ] && [ -z "$(ls links | grep deletion)" ] || fail "a deletion certified for data still there"
+python3 - "$(pkg 2)" forged/f.provenance <<'PY'
+import hashlib, sys
+h = ("cordon-provenance 1\npackage %s\norder LAB42-2\nkey 0000000000000000\ncreated 2020-01-01T00:00:00Z\n"
+     "delete-by 2000-01-01\ndigest hmac-sha256-64\ntables 0\n\n" % sys.argv[1]).encode()
+open(sys.argv[2], "wb").write(h + hashlib.sha256(h).digest())
+PY
+expect_code 0 $CORDON trace delete --provenance forged --signing-key vendor.key
+grep -q "^skipped forged/f.provenance: not committed" "$T/.out" || fail "a forged provenance file not skipped"
+[ -e forged/f.provenance ] && [ ! -e forged/f.provenance.deletion.json ] || fail "a forged file certified"
 pass
 done_ok

@@ -13,9 +13,11 @@
 #include "cli/common.h"
 #include "cli/key_files.h"
 #include "cli/ledger_io.h"
+#include "core/calendar.h"
 #include "core/diagnostic.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
 #include "ledger/provenance_deletion.h"
@@ -45,6 +47,11 @@ struct TraceArgs {
   bool notification = false;
   std::string output;
 };
+
+// Text from a file, a file name or a ledger as the text output prints it:
+// control characters escaped, so none can forge a report line or drive the
+// terminal (the JSON output escapes by itself).
+std::string P(std::string_view text) { return PrintableText(text); }
 
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
@@ -105,7 +112,8 @@ nlohmann::ordered_json ReportJson(const ledger::TraceReport& r) {
 void PrintPackage(const ledger::TracedPackage& p, bool subject) {
   const ledger::Extraction& x = p.extraction;
   const char* label = p.named ? (subject ? "HELD   " : "NAMED  ") : "partly ";
-  std::cout << label << "package " << x.package_sha256 << "\n         order " << x.order_id << "\n";
+  std::cout << label << "package " << x.package_sha256 << "\n         order " << P(x.order_id)
+            << "\n";
   const uint64_t held = p.match.values + p.match.weak_values;
   if (subject) {
     std::cout << "         held the identifier (" << Thousands(held) << " value digest"
@@ -121,15 +129,15 @@ void PrintPackage(const ledger::TracedPackage& p, bool subject) {
     }
     std::cout << "\n";
   }
-  std::cout << "         controller " << (x.controller.empty() ? "(not recorded)" : x.controller)
-            << "; processor " << (x.processor.empty() ? "(not recorded)" : x.processor) << "\n";
-  for (const auto& r : x.recipients) std::cout << "         recipient " << r << "\n";
-  std::cout << "         extracted " << x.time << " by " << x.by << " (ledger entry " << x.seq
+  std::cout << "         controller " << (x.controller.empty() ? "(not recorded)" : P(x.controller))
+            << "; processor " << (x.processor.empty() ? "(not recorded)" : P(x.processor)) << "\n";
+  for (const auto& r : x.recipients) std::cout << "         recipient " << P(r) << "\n";
+  std::cout << "         extracted " << P(x.time) << " by " << P(x.by) << " (ledger entry " << x.seq
             << ", " << Thousands(x.rows) << " rows, pseudonyms "
             << (x.pseudonym_scope == "recipients" ? "per recipient" : "by domain") << ")\n";
   for (const auto& e : p.events) {
-    std::cout << "         " << e.what << " " << e.time << " by " << e.who
-              << (e.detail.empty() ? "" : " (" + e.detail + ")") << "\n";
+    std::cout << "         " << P(e.what) << " " << P(e.time) << " by " << P(e.who)
+              << (e.detail.empty() ? "" : " (" + P(e.detail) + ")") << "\n";
   }
   if (p.events.empty()) std::cout << "         (no later event in the ledgers given)\n";
 }
@@ -139,13 +147,13 @@ void PrintReport(const ledger::TraceReport& r, bool subject) {
   if (r.packages.empty())
     std::cout << (subject ? "no package held it\n" : "no package holds any of it\n");
   for (const auto& p : r.problems)
-    std::cout << "NOT TRUSTED " << p.path << ": " << p.problem << "\n";
+    std::cout << "NOT TRUSTED " << P(p.path) << ": " << P(p.problem) << "\n";
   if (!r.not_searched.empty()) {
     std::cout << Thousands(r.not_searched.size())
               << " extraction(s) in the ledger committed a provenance file that was not given "
                  "(not compared):";
     for (size_t i = 0; i < r.not_searched.size() && i < 10; ++i)
-      std::cout << " " << r.not_searched[i].order_id << "@" << r.not_searched[i].seq;
+      std::cout << " " << P(r.not_searched[i].order_id) << "@" << r.not_searched[i].seq;
     std::cout << (r.not_searched.size() > 10 ? " …" : "") << "\n";
   }
 }
@@ -164,23 +172,34 @@ struct Loaded {
   std::vector<std::string> files;
 };
 
+// A ledger that cannot be read or verified is a failure (1), never 3: exit
+// 3 means "a provenance file not trusted, nothing named", and a script must
+// not read a damaged ledger as an inconclusive trace.
+Error LedgerFailure(const Error& e) {
+  if (ExitCodeFor(e) != kExitVerification) return e;
+  return Error(ErrorCode::kMalformed, e.message(), e.hint());
+}
+
 Result<Loaded> Load(const TraceArgs& a) {
   CORDON_ASSIGN_OR_RETURN(pipeline::TraceKey key, LoadTraceKey(a.trace_key));
   const std::string dir = LedgerDir(a.ledger);
   auto opened = ledger::Ledger::Open(dir, ledger::Ledger::Access::kRead);
-  if (!opened.ok()) return opened.error().WithContext("the ledger " + dir);
-  CORDON_ASSIGN_OR_RETURN(auto extractions, ledger::ReadExtractions(*opened));
+  if (!opened.ok()) return LedgerFailure(opened.error().WithContext("the ledger " + dir));
+  auto extractions = ledger::ReadExtractions(*opened);
+  if (!extractions.ok()) return LedgerFailure(extractions.error().WithContext("the ledger " + dir));
   ledger::PackageEvents events;
-  CORDON_TRY(ledger::CollectPackageEvents(*opened, events));
+  Status collected = ledger::CollectPackageEvents(*opened, events);
+  if (!collected.ok()) return LedgerFailure(collected.error().WithContext("the ledger " + dir));
   for (const std::string& d : a.exchange_ledgers) {
     auto ex = ledger::Ledger::Open(d, ledger::Ledger::Access::kRead);
-    if (!ex.ok()) return ex.error().WithContext("the ledger " + d);
-    CORDON_TRY(ledger::CollectPackageEvents(*ex, events));
+    if (!ex.ok()) return LedgerFailure(ex.error().WithContext("the ledger " + d));
+    collected = ledger::CollectPackageEvents(*ex, events);
+    if (!collected.ok()) return LedgerFailure(collected.error().WithContext("the ledger " + d));
   }
   std::vector<std::string> where = a.provenance;
   if (where.empty()) where.push_back(".");
   CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
-  return Loaded{std::move(key), std::move(extractions), std::move(events), std::move(files)};
+  return Loaded{std::move(key), std::move(*extractions), std::move(events), std::move(files)};
 }
 
 // What the ledger records of a trace: counts, hashes and ids, never a value.
@@ -203,10 +222,16 @@ Result<int> RunTraceLeak(const TraceArgs& a, nlohmann::json& ev) {
     return Error(ErrorCode::kInvalidArgument, "--notification and --json do not go together",
                  "draft the notification, then run again with --json for the data");
   }
-  auto bytes = ReadFileLimited(a.leak, size_t{1} << 30);
-  if (!bytes.ok()) return bytes.error().WithContext(a.leak);
+  // A regular file only: a pipe (`<(zcat …)`) or a FIFO with no writer
+  // would block silently, and the leak is hashed for the record anyway.
+  auto bytes = ReadRegularFileLimited(a.leak, size_t{1} << 30);
+  if (!bytes.ok()) return bytes.error();
   auto leak = pipeline::ReadLeakedFile(*bytes);
   if (!leak.ok()) return leak.error().WithContext(a.leak);
+  if (leak->rows.empty()) {
+    return Error(ErrorCode::kMalformed, a.leak + ": the leaked file is empty (no row to trace)",
+                 "check that the file was copied whole");
+  }
   const std::string leak_sha = HexEncode(crypto::Sha256::Hash(*bytes));
   ev["leak"] = {{"sha256", leak_sha}, {"bytes", bytes->size()}, {"rows", leak->rows.size()}};
   auto loaded = Load(a);
@@ -230,9 +255,9 @@ Result<int> RunTraceLeak(const TraceArgs& a, nlohmann::json& ev) {
     }
     Status written = WriteFileAtomic(a.output, AsBytes(text), 0600, Overwrite::kRefuse);
     if (!written.ok()) return written.error();
-    std::cerr << "cordon: wrote the notification draft to " << a.output << "\n";
+    std::cerr << "cordon: wrote the notification draft to " << P(a.output) << "\n";
   }
-  std::cout << "leaked file " << a.leak << ": " << Thousands(report->leak_rows) << " rows ("
+  std::cout << "leaked file " << P(a.leak) << ": " << Thousands(report->leak_rows) << " rows ("
             << report->leak_shape << "), compared with " << Thousands(report->searched)
             << " provenance file(s); a package is named from " << a.min_rows
             << " rows or one per-recipient pseudonym\n";
@@ -295,7 +320,7 @@ Status NewKey(const std::string& output) {
 // A provenance file's header and counts: no digest, nothing secret.
 Status Info(const std::string& path, bool json) {
   // A million rows of one table is 8 MB; 4 GiB allows hundreds of millions.
-  CORDON_ASSIGN_OR_RETURN(Bytes bytes, ReadFileLimited(path, size_t{4} << 30));
+  CORDON_ASSIGN_OR_RETURN(Bytes bytes, ReadRegularFileLimited(path, size_t{4} << 30));
   auto parsed = pipeline::Provenance::Parse(bytes);
   if (!parsed.ok()) return parsed.error().WithContext(path);
   const pipeline::Provenance& p = *parsed;
@@ -314,11 +339,11 @@ Status Info(const std::string& path, bool json) {
     std::cout << j.dump(2) << "\n";
     return Ok();
   }
-  std::cout << "provenance of package " << p.package_sha256 << "\n  order     " << p.order_id
-            << "\n  trace key " << p.key_id << "\n  created   " << p.created << "\n  delete by "
-            << p.delete_by << "\n";
+  std::cout << "provenance of package " << p.package_sha256 << "\n  order     " << P(p.order_id)
+            << "\n  trace key " << P(p.key_id) << "\n  created   " << P(p.created)
+            << "\n  delete by " << P(p.delete_by) << "\n";
   for (const auto& t : p.tables) {
-    std::cout << "  table " << t.name << ": " << Thousands(t.rows.size()) << " row digests, "
+    std::cout << "  table " << P(t.name) << ": " << Thousands(t.rows.size()) << " row digests, "
               << Thousands(t.values.size()) << " value digests\n";
   }
   return Ok();
@@ -345,14 +370,18 @@ Status RunDelete(const DeleteArgs& a) {
   CORDON_ASSIGN_OR_RETURN(auto files, ledger::ProvenanceFiles(where));
   const std::string now = UtcNowText();
   std::string as_of = a.as_of.empty() ? now.substr(0, 10) : a.as_of;
-  if (as_of.size() != 10 || as_of[4] != '-' || as_of[7] != '-') {
+  // A real date: compared as text, "abcd-ef-gh" would sort after every
+  // delete-by and delete every file.
+  if (as_of.size() != 10 || as_of[4] != '-' || as_of[7] != '-' || !ParseIsoDate(as_of).ok()) {
     return Error(ErrorCode::kInvalidArgument, "--as-of must be a date, YYYY-MM-DD");
   }
   CORDON_ASSIGN_OR_RETURN(ledger::Ledger l, OpenLedgerForAppend(a.ledger));
+  CORDON_ASSIGN_OR_RETURN(auto extractions, ledger::ReadExtractions(l));
   nlohmann::json actor_event = {{"actor", ActorJson()}};
   if (signer) SetActorPerson(actor_event, *signer);
   CORDON_ASSIGN_OR_RETURN(ledger::ProvenanceDeletionRun run,
                           ledger::DeleteExpiredProvenance(l, {.files = files,
+                                                              .extractions = std::move(extractions),
                                                               .today = as_of,
                                                               .now = now,
                                                               .actor = actor_event["actor"],
@@ -360,17 +389,17 @@ Status RunDelete(const DeleteArgs& a) {
                                                               .dry_run = a.dry_run}));
   for (const auto& d : run.deleted) {
     if (a.dry_run) {
-      std::cout << "would delete " << d.path << " (order " << d.order_id << ", delete by "
-                << d.delete_by << ")\n";
+      std::cout << "would delete " << P(d.path) << " (order " << P(d.order_id) << ", delete by "
+                << P(d.delete_by) << ")\n";
     } else {
-      std::cout << "deleted " << d.path << " (order " << d.order_id << ", delete by " << d.delete_by
-                << "; ledger entry " << d.ledger_index << "), certificate " << d.certificate_path
-                << "\n";
+      std::cout << "deleted " << P(d.path) << " (order " << P(d.order_id) << ", delete by "
+                << P(d.delete_by) << "; ledger entry " << d.ledger_index << "), certificate "
+                << P(d.certificate_path) << "\n";
     }
   }
-  for (const auto& k : run.kept) std::cout << "kept " << k << " (within its retention)\n";
+  for (const auto& k : run.kept) std::cout << "kept " << P(k) << " (within its retention)\n";
   for (const auto& [path, why] : run.skipped)
-    std::cout << "skipped " << path << ": " << why << "\n";
+    std::cout << "skipped " << P(path) << ": " << P(why) << "\n";
   return Ok();
 }
 
@@ -447,6 +476,12 @@ void RegisterTraceCommands(CLI::App& app, int* exit_code) {
     if (a->trace_key.empty()) {
       *exit_code = Fail(Error(ErrorCode::kInvalidArgument, "trace needs --trace-key",
                               "the controller's trace key, the one extract was given"));
+      return;
+    }
+    if (a->notification && !a->subject.empty()) {
+      *exit_code = Fail(Error(ErrorCode::kInvalidArgument,
+                              "--notification goes with a leaked file, not --subject",
+                              "an Art. 33 notification is about a breach: trace the leaked file"));
       return;
     }
     if (!a->output.empty() && !a->notification) {

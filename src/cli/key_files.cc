@@ -1,6 +1,7 @@
 #include "cli/key_files.h"
 
 #include "core/file.h"
+#include "core/key_file.h"
 
 namespace cordon::cli {
 
@@ -49,9 +50,8 @@ Result<scan::WatchKey> LoadWatchKey(const std::string& path) {
 }
 
 Result<pipeline::TraceKey> LoadTraceKey(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 4096));
-  auto key = pipeline::TraceKey::Parse(text);
-  WipeBytes(text);
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, "the trace key"));
+  auto key = pipeline::TraceKey::Parse(text.RevealBytes());
   if (!key.ok()) return key.error().WithContext(path);
   return key;
 }

@@ -163,6 +163,45 @@ Result<UniqueFd> OpenForReading(const std::string& path) {
   return UniqueFd(fd);
 }
 
+Result<UniqueFd> OpenRegularForReading(const std::string& path, Symlinks symlinks,
+                                       struct stat* st_out) {
+  const int nofollow = symlinks == Symlinks::kRefuse ? O_NOFOLLOW : 0;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | nofollow);
+  if (fd < 0) {
+    if (errno == ELOOP && symlinks == Symlinks::kRefuse) {
+      return Error(ErrorCode::kRefused, path + " is a symbolic link, not followed",
+                   "name the file itself");
+    }
+    return IoError("cannot open", path);
+  }
+  UniqueFd owned(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return IoError("cannot stat", path);
+  if (!S_ISREG(st.st_mode)) {
+    return Error(ErrorCode::kIo,
+                 path + " is not a regular file (" +
+                     (S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISFIFO(st.st_mode) ? "a pipe"
+                      : S_ISSOCK(st.st_mode) ? "a socket"
+                                             : "a device") +
+                     ")",
+                 "give a file (a pipe or device could block or never end)");
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return IoError("cannot set blocking mode on", path);
+  if (st_out != nullptr) *st_out = st;
+  return owned;
+}
+
+Result<Bytes> ReadRegularFileLimited(const std::string& path, size_t max_size) {
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenRegularForReading(path));
+  FdSource source(fd.get(), path);
+  auto data = ReadAll(source, max_size);
+  if (!data.ok()) return data.error().WithContext(path);
+  return data;
+}
+
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenForReading(path));
   struct stat st {};

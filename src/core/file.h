@@ -5,6 +5,7 @@
 // in place: renaming over /dev/null would replace it for the whole machine.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -43,6 +44,20 @@ class UniqueFd {
 
 // Opens a file for reading; errors name the path.
 Result<UniqueFd> OpenForReading(const std::string& path);
+
+enum class Symlinks { kFollow, kRefuse };
+
+// Opens a regular file for reading, refusing anything else (a FIFO, a
+// device, a directory) with a clear error instead of blocking in open() or
+// read(): opened O_NONBLOCK, checked with fstat, then made blocking again.
+// kRefuse adds O_NOFOLLOW (a symlink as the last component is refused).
+// `st`, when given, receives the fstat of the opened file.
+Result<UniqueFd> OpenRegularForReading(const std::string& path,
+                                       Symlinks symlinks = Symlinks::kFollow,
+                                       struct stat* st = nullptr);
+
+// ReadFileLimited, of a regular file only (OpenRegularForReading).
+Result<Bytes> ReadRegularFileLimited(const std::string& path, size_t max_size);
 
 // A file opened for reading that owns its descriptor.
 class FileSource final : public ByteSource {

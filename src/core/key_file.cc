@@ -1,9 +1,14 @@
 #include "core/key_file.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "core/encoding.h"
+#include "core/file.h"
+#include "core/io.h"
 
 namespace cordon {
 
@@ -40,6 +45,29 @@ SecretBuffer FormatKeyFile(std::string_view comment, std::string_view prefix,
   at = std::copy(b64.begin(), b64.end(), at);
   *at = '\n';
   return out;
+}
+
+Result<SecretBuffer> ReadPrivateKeyFile(const std::string& path, size_t max_size,
+                                        std::string_view what) {
+  struct stat st {};
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenRegularForReading(path, Symlinks::kFollow, &st));
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    (void)std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error(ErrorCode::kRefused,
+                 path + ": " + std::string(what) + " is accessible by group or others (mode " +
+                     mode + "); it must be readable by its owner only",
+                 "chmod 600 " + path);
+  }
+  FdSource source(fd.get(), path);
+  SecretBuffer buf(max_size + 1);
+  auto n = ReadFull(source, buf.RevealMutable());
+  if (!n.ok()) return n.error().WithContext(path);
+  if (*n > max_size) {
+    return Error(ErrorCode::kLimitExceeded,
+                 path + ": larger than " + std::to_string(max_size) + " bytes; not a key file");
+  }
+  return SecretBuffer::CopyOf(buf.RevealBytes().first(*n));
 }
 
 }  // namespace cordon

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "core/bytes.h"
@@ -24,5 +25,12 @@ Result<SecretBuffer> ParseKeyFile(ByteView file_text, std::string_view prefix, s
 // `secret` and a newline, assembled in locked memory.
 SecretBuffer FormatKeyFile(std::string_view comment, std::string_view prefix,
                            const SecretBuffer& secret);
+
+// Reads a secret key file into locked memory, refusing what is not a
+// regular file (a FIFO would block) and a file readable or writable by
+// group or others (mode & 077), as the SSH CA key is refused: `what` names
+// the key in the error ("the trace key").
+Result<SecretBuffer> ReadPrivateKeyFile(const std::string& path, size_t max_size,
+                                        std::string_view what);
 
 }  // namespace cordon

@@ -24,4 +24,10 @@ bool IsHex64(std::string_view s);
 // are checked with it first (core/toml.h).
 int FirstNonPlainAsciiLine(std::string_view text);
 
+// Text from a file or a file name as a text report prints it: control
+// characters (ESC, CR, newline…) as \xNN, so the text can neither forge
+// report lines nor drive the terminal; a backslash is doubled so the escape
+// is unambiguous. Other bytes (UTF-8 included) unchanged.
+std::string PrintableText(std::string_view text);
+
 }  // namespace cordon

@@ -30,4 +30,9 @@ TEST(Strings, IsHex64IsOneSpellingOfASha256) {
 }
 
 }  // namespace
+TEST(Strings, PrintableTextEscapesControlCharacters) {
+  EXPECT_EQ(PrintableText("a\nNAMED\x1b[1A\r\\b\x7f"), "a\\x0aNAMED\\x1b[1A\\x0d\\\\b\\x7f");
+  EXPECT_EQ(PrintableText("Éléonore 12"), "Éléonore 12");
+}
+
 }  // namespace cordon

@@ -1,6 +1,10 @@
 #include "ledger/provenance_deletion.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.h"
@@ -57,25 +61,63 @@ Result<ProvenanceDeletionRun> DeleteExpiredProvenance(Ledger& ledger,
     return Error(ErrorCode::kInvalidArgument, "deleting provenance files needs a signing key",
                  "the certificates are signed by the person deleting: --signing-key KEY");
   }
+  std::map<std::string, const Extraction*> committed;  // by provenance SHA-256
+  for (const Extraction& x : r.extractions) committed[x.provenance_sha256] = &x;
   ProvenanceDeletionRun run;
   for (const std::string& path : r.files) {
-    CORDON_ASSIGN_OR_RETURN(Bytes bytes, ReadFileLimited(path, size_t{8} << 30));
+    // Through one descriptor, never following a symlink: what is hashed is
+    // what is unlinked, not a file a link points to.
+    struct stat st {};
+    auto fd = OpenRegularForReading(path, Symlinks::kRefuse, &st);
+    if (!fd.ok()) {
+      if (fd.error().code() == ErrorCode::kNotFound || fd.error().code() == ErrorCode::kIo)
+        return fd.error();
+      run.skipped.emplace_back(path, fd.error().message());
+      continue;
+    }
+    if (st.st_nlink != 1) {
+      run.skipped.emplace_back(path, "has " + std::to_string(st.st_nlink) +
+                                         " hard links: removing this name would not delete "
+                                         "the data; remove the other links first");
+      continue;
+    }
+    FdSource source(fd->get(), path);
+    auto read = ReadAll(source, size_t{8} << 30);
+    if (!read.ok()) return read.error().WithContext(path);
+    const Bytes& bytes = *read;
     auto p = pipeline::Provenance::Parse(bytes);
     if (!p.ok()) {
       run.skipped.emplace_back(path, p.error().message());
       continue;
     }
+    const std::string sha = HexEncode(crypto::Sha256::Hash(bytes));
+    auto x = committed.find(sha);
+    if (x == committed.end()) {
+      run.skipped.emplace_back(path,
+                               "not committed: no extract event in the ledger committed "
+                               "its SHA-256 (" +
+                                   sha.substr(0, 16) + "…)");
+      continue;
+    }
+    // The ledger's record is the authority; a file whose own header says
+    // otherwise is not the file the ledger committed.
+    const Extraction& e = *x->second;
+    if (!e.provenance_delete_by.empty() && e.provenance_delete_by != p->delete_by) {
+      run.skipped.emplace_back(path, "its delete-by (" + p->delete_by + ") is not the ledger's (" +
+                                         e.provenance_delete_by + ")");
+      continue;
+    }
+    if (!e.package_sha256.empty() && e.package_sha256 != p->package_sha256) {
+      run.skipped.emplace_back(path, "its package is not the one the ledger recorded");
+      continue;
+    }
+    p->delete_by = e.provenance_delete_by.empty() ? p->delete_by : e.provenance_delete_by;
     if (p->delete_by > r.today) {  // ISO dates compare as text
       run.kept.push_back(path);
       continue;
     }
-    ProvenanceDeletion d{path,
-                         path + ".deletion.json",
-                         p->package_sha256,
-                         p->order_id,
-                         HexEncode(crypto::Sha256::Hash(bytes)),
-                         p->delete_by,
-                         0};
+    ProvenanceDeletion d{
+        path, path + ".deletion.json", p->package_sha256, p->order_id, sha, p->delete_by, 0};
     if (r.dry_run) {
       run.deleted.push_back(std::move(d));
       continue;
@@ -95,7 +137,16 @@ Result<ProvenanceDeletionRun> DeleteExpiredProvenance(Ledger& ledger,
                             {"provenance_delete_by", d.delete_by},
                             {"deleted_at", r.now}};
     CORDON_ASSIGN_OR_RETURN(d.ledger_index, ledger.Append({std::move(event)}));
-    if (std::remove(path.c_str()) != 0) {
+    // The name must still be the file hashed (not swapped since): same
+    // device and inode, still one link.
+    struct stat now {};
+    if (::lstat(path.c_str(), &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino ||
+        now.st_nlink != 1) {
+      return Error(ErrorCode::kRefused, path + " changed while it was being deleted; not removed",
+                   "its deletion is recorded in the ledger but not certified; check the "
+                   "directory and run again");
+    }
+    if (::unlink(path.c_str()) != 0) {
       return Error(ErrorCode::kIo, "cannot remove " + path,
                    "its deletion is recorded; remove it by hand and run again for its certificate");
     }

@@ -138,6 +138,11 @@ Result<std::vector<std::string>> ProvenanceFiles(const std::vector<std::string>&
                    "give the directories where `extract --trace-key` wrote PKG.provenance");
     }
     if (!fs::is_directory(status)) {
+      // A FIFO or a device named directly would block or never end.
+      if (!fs::is_regular_file(status)) {
+        return Error(ErrorCode::kIo, path + " is not a regular file (a pipe, a socket or a device)",
+                     "give the provenance files or the directories holding them");
+      }
       out.push_back(path);
       continue;
     }
@@ -165,7 +170,7 @@ Result<TraceReport> TraceLeak(pipeline::LeakIndex& leak, const std::vector<Extra
   }
   std::set<std::string> searched;
   for (const std::string& path : files) {
-    auto bytes = ReadFileLimited(path, options.max_file_bytes);
+    auto bytes = ReadRegularFileLimited(path, options.max_file_bytes);
     if (!bytes.ok()) {
       report.problems.push_back({path, "unreadable: " + bytes.error().message()});
       continue;

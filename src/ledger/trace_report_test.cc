@@ -1,6 +1,7 @@
 #include "ledger/trace_report.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -212,8 +213,11 @@ TEST_F(TraceReportTest, TheNotificationHasBothLanguagesAndNoValue) {
 TEST_F(TraceReportTest, DeletesExpiredProvenanceWithACertificate) {
   sign::SecretKey signer = sign::SecretKey::Generate();
   const uint64_t size = ledger_->size();
+  auto committed = ReadExtractions(*ledger_);
+  ASSERT_TRUE(committed.ok());
   // Both files are due by 2028-11-01: on 2028-10-31 none goes.
   auto kept = DeleteExpiredProvenance(*ledger_, {.files = files_,
+                                                 .extractions = *committed,
                                                  .today = "2028-10-31",
                                                  .now = "2028-10-31T09:00:00Z",
                                                  .actor = {{"user", "ana"}},
@@ -223,6 +227,7 @@ TEST_F(TraceReportTest, DeletesExpiredProvenanceWithACertificate) {
   EXPECT_TRUE(kept->deleted.empty());
   EXPECT_EQ(ledger_->size(), size);
   auto run = DeleteExpiredProvenance(*ledger_, {.files = {files_[0]},
+                                                .extractions = *committed,
                                                 .today = "2028-11-01",
                                                 .now = "2028-11-01T09:00:00Z",
                                                 .actor = {{"user", "ana"}},
@@ -248,6 +253,45 @@ TEST_F(TraceReportTest, DeletesExpiredProvenanceWithACertificate) {
   EXPECT_FALSE(
       DeleteExpiredProvenance(*ledger_, {.files = {files_[1]}, .today = "2099-01-01"}).ok());
   EXPECT_TRUE(PathExists(files_[1]));
+}
+
+// A deletion it did not make is never certified: a symlink or a second
+// hard link to a provenance file is skipped and the data stays; a file no
+// extract event committed is skipped as "not committed".
+TEST_F(TraceReportTest, NeverCertifiesADeletionItDidNotMake) {
+  sign::SecretKey signer = sign::SecretKey::Generate();
+  auto committed = ReadExtractions(*ledger_);
+  ASSERT_TRUE(committed.ok());
+  const std::string link = dir_ / "link.provenance", hard = dir_ / "hard.provenance";
+  ASSERT_EQ(::symlink(files_[0].c_str(), link.c_str()), 0);
+  ASSERT_EQ(::link(files_[1].c_str(), hard.c_str()), 0);
+  const uint64_t size = ledger_->size();
+  auto run = DeleteExpiredProvenance(*ledger_, {.files = {link, hard},
+                                                .extractions = *committed,
+                                                .today = "2099-01-01",
+                                                .now = "2099-01-01T09:00:00Z",
+                                                .actor = {{"user", "ana"}},
+                                                .signer = &signer});
+  ASSERT_TRUE(run.ok()) << run.error().message();
+  EXPECT_TRUE(run->deleted.empty());
+  ASSERT_EQ(run->skipped.size(), 2u);
+  EXPECT_NE(run->skipped[0].second.find("symbolic link"), std::string::npos);
+  EXPECT_NE(run->skipped[1].second.find("hard links"), std::string::npos);
+  EXPECT_TRUE(PathExists(files_[0]) && PathExists(files_[1]));
+  EXPECT_EQ(ledger_->size(), size);
+  // Not committed: the same file, but the ledger given holds no extraction.
+  ASSERT_EQ(::unlink(hard.c_str()), 0);
+  auto forged = DeleteExpiredProvenance(*ledger_, {.files = {files_[1]},
+                                                   .today = "2099-01-01",
+                                                   .now = "2099-01-01T09:00:00Z",
+                                                   .actor = {{"user", "ana"}},
+                                                   .signer = &signer});
+  ASSERT_TRUE(forged.ok()) << forged.error().message();
+  EXPECT_TRUE(forged->deleted.empty());
+  ASSERT_EQ(forged->skipped.size(), 1u);
+  EXPECT_TRUE(forged->skipped[0].second.starts_with("not committed"));
+  EXPECT_TRUE(PathExists(files_[1]));
+  EXPECT_EQ(ledger_->size(), size);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/encoding.h"
 #include "core/key_file.h"
+#include "core/strings.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "detect/normalize.h"
@@ -276,7 +277,7 @@ Result<Provenance> Provenance::Parse(ByteView file) {
   }
   if (std::string_view version = magic->substr(kMagic.size()); version != kVersion) {
     return Error(ErrorCode::kUnsupported,
-                 "provenance format version \"" + std::string(version.substr(0, 16)) +
+                 "provenance format version \"" + PrintableText(version.substr(0, 16)) +
                      "\" is not supported (this cordon reads version 1)",
                  "read it with the cordon version that wrote it");
   }

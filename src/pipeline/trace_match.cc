@@ -1,6 +1,9 @@
 #include "pipeline/trace_match.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <map>
 #include <unordered_map>
 
 #include "detect/matcher.h"
@@ -45,17 +48,33 @@ std::string MaskSubject(std::string_view text) {
     if (detect::Validate(kind, text) != detect::Confidence::kNone)
       return detect::MaskIdentifier(kind, text);
   }
-  return MaskValue(text);  // the plan's samples' mask
+  // Free text (a name, a file number): its length only. A prefix, as the
+  // plan's samples keep, can be a whole surname.
+  const size_t chars = static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+  return "[" + std::to_string(chars) + " character" + (chars == 1 ? "" : "s") + "]";
 }
 
 LeakIndex::LeakIndex(const TraceKey& key, const LeakedFile& leak)
     : key_(key), whole_rows_(leak.shape == LeakedFile::Shape::kDelimited) {
   std::unordered_map<std::string, uint32_t> ids;  // normalized cell → value id
+  // The last row each value was added to: the per-row duplicate check in
+  // constant time (a row of 80,000 cells must not cost 80,000² compares).
+  std::vector<size_t> last_row;
+  // Rows with the same cells (normalized, in order) are one piece of
+  // evidence: the same record repeated.
+  std::map<std::vector<uint32_t>, uint32_t> row_keys;
+  constexpr uint32_t kEmptyCell = UINT32_MAX;
   for (const auto& row : leak.rows) {
-    std::vector<uint32_t> mine;
+    const size_t r = row_values_.size();
+    std::vector<uint32_t> mine, cells;
     for (const std::string& cell : row) {
       std::string normal = NormalizeCell(cell);
-      if (normal.empty()) continue;
+      if (normal.empty()) {
+        cells.push_back(kEmptyCell);
+        continue;
+      }
       auto [it, fresh] = ids.try_emplace(std::move(normal), static_cast<uint32_t>(values_.size()));
       if (fresh) {
         // The kind does not depend on the table: any name gives it.
@@ -63,10 +82,18 @@ LeakIndex::LeakIndex(const TraceKey& key, const LeakedFile& leak)
         Value v{cell, traced ? traced->kind : std::nullopt, false};
         v.strong = v.kind.has_value() || HasSixDigits(cell);
         values_.push_back(std::move(v));
+        last_row.push_back(SIZE_MAX);
       }
-      if (std::find(mine.begin(), mine.end(), it->second) == mine.end()) mine.push_back(it->second);
+      cells.push_back(it->second);
+      if (last_row[it->second] != r) {
+        last_row[it->second] = r;
+        mine.push_back(it->second);
+      }
     }
     row_values_.push_back(std::move(mine));
+    row_key_.push_back(
+        row_keys.try_emplace(std::move(cells), static_cast<uint32_t>(row_keys.size()))
+            .first->second);
     if (whole_rows_) rows_.push_back(row);
   }
 }
@@ -90,16 +117,41 @@ const LeakIndex::TableDigests& LeakIndex::Digests(const std::string& table) {
 
 PackageMatch LeakIndex::Match(const Provenance& p) {
   std::vector<char> whole(row_values_.size(), 0), held(values_.size(), 0);
+  // Leaked values that are one value to this package (a NIR and its spaced
+  // form digest alike): each maps to the first of its digest's run.
+  std::vector<uint32_t> same(values_.size());
+  for (uint32_t v = 0; v < same.size(); ++v) same[v] = v;
   for (const ProvenanceTable& t : p.tables) {
     const TableDigests& d = Digests(t.name);
     Intersect(d.rows, t.rows, [&](uint32_t r) { whole[r] = 1; });
     Intersect(d.values, t.values, [&](uint32_t v) { held[v] = 1; });
+    for (size_t i = 1; i < d.values.size(); ++i) {
+      if (d.values[i].first != d.values[i - 1].first) continue;
+      uint32_t& a = same[d.values[i].second];
+      a = std::min(a, same[d.values[i - 1].second]);
+    }
   }
+  // A row counts only for evidence not counted already (--min-rows counts
+  // distinct evidence): a strong value no earlier row brought, or a whole
+  // row no earlier row repeated. One person's NIR on three lines is one.
   PackageMatch m;
+  std::vector<char> counted_value(values_.size(), 0), counted_row(row_values_.size(), 0);
   for (size_t r = 0; r < row_values_.size(); ++r) {
-    bool strong = std::any_of(row_values_[r].begin(), row_values_[r].end(),
-                              [&](uint32_t v) { return held[v] && values_[v].strong; });
-    if (whole[r] || strong) ++m.rows;
+    bool matched = whole[r] != 0, fresh = false;
+    if (whole[r] && !counted_row[row_key_[r]]) {
+      counted_row[row_key_[r]] = 1;
+      fresh = true;
+    }
+    for (uint32_t v : row_values_[r]) {
+      if (!held[v] || !values_[v].strong) continue;
+      matched = true;
+      if (!counted_value[same[v]]) {
+        counted_value[same[v]] = 1;
+        fresh = true;
+      }
+    }
+    if (!matched || !fresh) continue;
+    ++m.rows;
     if (whole[r]) ++m.whole_rows;
   }
   for (uint32_t v = 0; v < values_.size(); ++v) {

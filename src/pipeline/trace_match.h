@@ -26,7 +26,10 @@ namespace cordon::pipeline {
 
 // What one package's provenance holds of the leak.
 struct PackageMatch {
-  uint64_t rows = 0;         // leaked rows it held (whole, or by a strong value)
+  // Leaked rows it held (whole, or by a strong value), each counted only if
+  // it brings evidence no earlier row brought: a strong value not counted
+  // yet, or a whole row not repeated. Duplicates count once.
+  uint64_t rows = 0;
   uint64_t whole_rows = 0;   // of which matched as whole rows
   uint64_t values = 0;       // distinct strong leaked values it held
   uint64_t weak_values = 0;  // distinct weak leaked values it held (never rows)
@@ -69,6 +72,7 @@ class LeakIndex {
   bool whole_rows_;                             // a delimited file: its records are candidate rows
   std::vector<std::vector<std::string>> rows_;  // cells, for the row digests
   std::vector<std::vector<uint32_t>> row_values_;
+  std::vector<uint32_t> row_key_;  // rows with the same cells share a key
   std::vector<Value> values_;
   std::map<std::string, TableDigests> by_table_;
 };
@@ -78,8 +82,8 @@ class LeakIndex {
 bool HasSixDigits(std::string_view text);
 
 // The form of a value a report may show (an identifier masked as the
-// scanner masks findings, other text as the plan masks samples): never the
-// value itself.
+// scanner masks findings, other text as its length only, "[27 characters]"):
+// never the value itself.
 std::string MaskSubject(std::string_view text);
 
 }  // namespace cordon::pipeline

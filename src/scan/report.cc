@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "core/strings.h"
 #include "core/version.h"
 #include "source/text_encoding.h"
 
@@ -38,26 +39,8 @@ size_t SequenceLength(unsigned char lead) {
   return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
 }
 
-// A path as the text report prints it: control characters (ESC, newline…)
-// as \xNN, so a file name can neither forge report lines nor drive the
-// terminal; a backslash is doubled so the escape is unambiguous.
-std::string PrintablePath(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char hex[5];
-      (void)std::snprintf(hex, sizeof hex, "\\x%02x", u);
-      out += hex;
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+// A path as the text report prints it: core/strings.h's PrintableText.
+std::string PrintablePath(std::string_view path) { return PrintableText(path); }
 
 uint64_t Sum(const KindCounts& c) {
   uint64_t t = 0;
