@@ -25,14 +25,13 @@ Connection settings come from the environment (PGHOST, PGPORT, PGUSER).
 """
 
 import csv
-import datetime
-import json
 import hashlib
 import io
 import os
 import subprocess
 import sys
 import time
+from lis_types import as_loaded, typed
 
 
 def psql(db, script=None, args=()):
@@ -65,28 +64,6 @@ def load(db, src):
 def select_csv(db, table, cols):
     return psql(db, args=["-c", "\\copy (SELECT %s FROM %s) TO STDOUT WITH (FORMAT csv)" %
                           (", ".join(quote(c) for c in cols), quote(table))])
-
-
-def typed(manifest, table):
-    """The manifest's column types of `table` (v2), {} for a v1 manifest."""
-    if not manifest:
-        return {}
-    m = json.load(open(manifest))
-    t = [t for t in m["tables"] if t["name"] == table][0]
-    return {c["name"]: c.get("type", "text") for c in t["columns"]}
-
-
-def as_loaded(kind, v):
-    """A package value as a database holds it once loaded by type: dates in
-    ISO 8601, numbers as numbers (compared by value)."""
-    if v == "" or kind in (None, "text"):
-        return v
-    if kind.startswith("date:"):
-        fmt = kind[5:]
-        if any(d in fmt for d in ("%H", "%M", "%S")):
-            return datetime.datetime.strptime(v, fmt).strftime("%Y-%m-%d %H:%M:%S")
-        return datetime.datetime.strptime(v, fmt).date().isoformat()
-    return repr(float(v.replace(",", ".")))
 
 
 def same(db, table, manifest=None):

@@ -15,8 +15,6 @@ independent reader and writer of the databases cordon reads and loads).
                              moment READY is created until RELEASE exists
 """
 import csv
-import datetime
-import json
 import glob
 import hashlib
 import io
@@ -24,6 +22,7 @@ import os
 import sqlite3
 import sys
 import time
+from lis_types import as_loaded, typed
 
 
 def load(src, db):
@@ -39,28 +38,6 @@ def load(src, db):
         con.executemany('INSERT INTO "%s" VALUES (%s)' % (name, marks),
                         [[v if v != "" else None for v in r] for r in body])
     con.commit()
-
-
-def typed(manifest, table):
-    """The manifest's column types of `table` (v2), {} for a v1 manifest."""
-    if not manifest:
-        return {}
-    m = json.load(open(manifest))
-    t = [t for t in m["tables"] if t["name"] == table][0]
-    return {c["name"]: c.get("type", "text") for c in t["columns"]}
-
-
-def as_loaded(kind, v):
-    """A package value as a database holds it once loaded by type: dates in
-    ISO 8601, numbers as numbers (compared by value)."""
-    if v == "" or kind in (None, "text"):
-        return v
-    if kind.startswith("date:"):
-        fmt = kind[5:]
-        if any(d in fmt for d in ("%H", "%M", "%S")):
-            return datetime.datetime.strptime(v, fmt).strftime("%Y-%m-%d %H:%M:%S")
-        return datetime.datetime.strptime(v, fmt).date().isoformat()
-    return repr(float(v.replace(",", ".")))
 
 
 def same(db, table, manifest=None):

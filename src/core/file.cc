@@ -224,7 +224,11 @@ Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size) {
 
 Result<SecretBuffer> ReadSecretFile(const std::string& path, size_t max_size) {
   CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenForReading(path));
-  FdSource source(fd.get(), path);
+  return ReadSecretFrom(fd.get(), path, max_size);
+}
+
+Result<SecretBuffer> ReadSecretFrom(int fd, const std::string& path, size_t max_size) {
+  FdSource source(fd, path);
   SecretBuffer buf(max_size + 1);
   auto n = ReadFull(source, buf.RevealMutable());
   if (!n.ok()) return n.error().WithContext(path);

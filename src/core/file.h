@@ -87,6 +87,9 @@ Result<Bytes> ReadFileLimited(const std::string& path, size_t max_size);
 // Reads a small secret file (a key) straight into locked memory: the key
 // text never sits in an ordinary heap buffer.
 Result<SecretBuffer> ReadSecretFile(const std::string& path, size_t max_size);
+// The same from a descriptor the caller opened (and checked); `path` names it
+// in messages.
+Result<SecretBuffer> ReadSecretFrom(int fd, const std::string& path, size_t max_size);
 
 enum class Overwrite { kRefuse, kReplace };
 

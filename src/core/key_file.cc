@@ -59,15 +59,7 @@ Result<SecretBuffer> ReadPrivateKeyFile(const std::string& path, size_t max_size
                      mode + "); it must be readable by its owner only",
                  "chmod 600 " + path);
   }
-  FdSource source(fd.get(), path);
-  SecretBuffer buf(max_size + 1);
-  auto n = ReadFull(source, buf.RevealMutable());
-  if (!n.ok()) return n.error().WithContext(path);
-  if (*n > max_size) {
-    return Error(ErrorCode::kLimitExceeded,
-                 path + ": larger than " + std::to_string(max_size) + " bytes; not a key file");
-  }
-  return SecretBuffer::CopyOf(buf.RevealBytes().first(*n));
+  return ReadSecretFrom(fd.get(), path, max_size);
 }
 
 }  // namespace cordon
