@@ -45,7 +45,9 @@ fuzz: clang-build
 
 # Side by side with the age CLI, extract with DuckDB + age (npm
 # @duckdb/node-api, installed into bench/node_modules), scan with ripgrep,
-# remote maintenance against plain OpenSSH (as root: test users and sshd);
+# remote maintenance against plain OpenSSH (as root: test users and sshd),
+# `cordon trace` against 100 packages' provenance, PostgreSQL extract and
+# open --into against psql + age (as root: its own cluster);
 # figures go to bench/RESULTS.md with the commands that produced them.
 bench: build
 	@./bench/age_vs_cordon.sh $(BUILD)/cordon
@@ -59,6 +61,8 @@ bench: build
 	@./bench/package_check_vs_sha256sum.sh $(BUILD)/cordon
 	@./bench/ssh_sign_vs_ssh_keygen.sh $(BUILD)/cordon
 	@./bench/remote_maintenance.sh $(BUILD)/cordon
+	@./bench/trace.sh $(BUILD)/cordon
+	@./bench/postgres_vs_psql.sh $(BUILD)/cordon
 
 # clang-format on every file; clang-tidy on the .cc files changed since the
 # merge base with LINT_BASE (default main; see scripts/lint).
