@@ -73,8 +73,16 @@ PY
 pass
 expect_code 0 $CORDON scan fr.watchlist dk.watchlist all.watchlist --fail-on-findings
 for f in fr.watchlist dk.watchlist; do
-  # Random bytes hold ten digits in a row with probability ~1e-14 per byte.
-  if grep -aqE '[0-9]{10}|[0-9]{6}-[0-9]{4}' "$f"; then fail "$f holds something like an identifier"; fi
+  # The digests after the header: random bytes hold ten digits in a row with
+  # probability ~1e-14 per byte. (Not the header: its key id is 16 hex
+  # digits, ten of them decimal in a row about once in 16 keys.)
+  if ! python3 - "$f" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+body = data[data.index(b"\n\n") + 2:]
+sys.exit(1 if re.search(rb"[0-9]{10}|[0-9]{6}-[0-9]{4}", body) else 0)
+PY
+  then fail "$f holds something like an identifier"; fi
 done
 pass
 
