@@ -86,7 +86,7 @@ Result<LeakedFile> ReadText(ByteView data, size_t max_rows) {
 }  // namespace
 
 Result<LeakedFile> ReadLeakedFile(ByteView data, const LeakReadOptions& options) {
-  if (std::memchr(data.data(), 0, data.size()) != nullptr) {
+  if (!data.empty() && std::memchr(data.data(), 0, data.size()) != nullptr) {
     return Error(ErrorCode::kMalformed, "the leaked file is not text (it holds NUL bytes)",
                  "export it as CSV or text first (a spreadsheet: save as CSV; a database: "
                  "export the table)");
