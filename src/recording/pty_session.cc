@@ -26,6 +26,8 @@ using Steady = std::chrono::steady_clock;
 
 constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 constexpr size_t kReadSize = 64 * 1024;
+// Linux's default fs.pipe-max-size: what an unprivileged process may ask.
+constexpr int kOutputPipeSize = 1024 * 1024;
 // A read at least this big means the command is streaming (a log, a dump),
 // not echoing keystrokes: the relay then lets the pipe fill for kCoalesce
 // before reading it again, so that a screenful crosses in one read, one
@@ -592,6 +594,14 @@ Result<SessionEnd> RunInPty(const PtyOptions& options) {
   // command does not expect EAGAIN on its stdout.
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return ErrnoError("pty: pipe");
   UniqueFd output_read(pipe_fds[0]), output_write(pipe_fds[1]);
+  // A roomy pipe, so that the inner ssh never finds it full while the relay
+  // lets output coalesce or waits on a slow screen: ssh then keeps reading
+  // the network into its own channel buffer, which grows past 128 KiB, and
+  // OpenSSH grows a buffer by allocating a larger one, copying and zeroing
+  // the old (recallocarray): a session printing 10 MB paid some 400
+  // mmap/munmap pairs and their page faults for it (bench/RESULTS.md). Best
+  // effort: a smaller pipe (a lowered fs.pipe-max-size) only costs CPU.
+  ::fcntl(output_write.get(), F_SETPIPE_SZ, kOutputPipeSize);
   SignalGuard signals(signal_write.get());
 
   // Signals are blocked across the fork: one that reaches the child before

@@ -9,6 +9,7 @@
 #include <termios.h>
 
 #include <cerrno>
+#include <fstream>
 #include <thread>
 
 #include "core/file.h"
@@ -135,6 +136,25 @@ TEST(PtySessionTest, RecordsStdoutStderrAndTheTerminalWithItsSize) {
   EXPECT_NE(output.find("tty\r\n"), std::string::npos) << output;  // through the pty
   EXPECT_NE(output.find("30 100\n"), std::string::npos) << output;
   EXPECT_EQ(user.Screen(), output);
+  ExpectNoChildren();
+}
+
+// The command's stdout is a roomy pipe (1 MiB): an inner ssh that finds its
+// stdout full keeps reading the network into its own buffer, which OpenSSH
+// grows by copying (a session of 10 MB paid hundreds of mmap/munmap pairs).
+TEST(PtySessionTest, CommandWritesIntoAOneMebibytePipe) {
+  std::ifstream max_file("/proc/sys/fs/pipe-max-size");
+  long max_size = 0;
+  max_file >> max_size;
+  if (max_size < 1024 * 1024 && ::geteuid() != 0) GTEST_SKIP() << "fs.pipe-max-size is lowered";
+  UserSide user;
+  CaptureSink sink;
+  // F_GETPIPE_SZ is 1032 on Linux; shell has no way to ask, python3 does.
+  auto end = RunInPty(
+      Options(user, sink, {"/usr/bin/python3", "-c", "import fcntl; print(fcntl.fcntl(1, 1032))"}));
+  ASSERT_TRUE(end.ok()) << end.error().message();
+  EXPECT_EQ(end->exit_status, 0);
+  EXPECT_EQ(sink.Text(EventType::kOutput), "1048576\n");
   ExpectNoChildren();
 }
 
