@@ -233,7 +233,7 @@ Result<int> RunTraceLeak(const TraceArgs& a, nlohmann::json& ev) {
                  "check that the file was copied whole");
   }
   const std::string leak_sha = HexEncode(crypto::Sha256::Hash(*bytes));
-  ev["leak"] = {{"sha256", leak_sha}, {"bytes", bytes->size()}, {"rows", leak->rows.size()}};
+  ev["leak"] = {{"sha256", leak_sha}, {"bytes", bytes->size()}, {"rows", leak->data_rows()}};
   auto loaded = Load(a);
   if (!loaded.ok()) return loaded.error();
   pipeline::LeakIndex index(loaded->key, *leak);

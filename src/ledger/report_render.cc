@@ -1,6 +1,7 @@
 // Rendering the controller's report: the evidence JSON, HTML and Markdown.
 // Everything that comes from the ledger is escaped: an entry's text (a
 // person's name, an error message) is data, never markup.
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.h"
@@ -60,15 +61,25 @@ std::string HtmlEscape(std::string_view s) {
 
 std::string MarkdownEscape(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  out.reserve(s.size() + s.size() / 8);
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     if (c == '\n' || c == '\r') {
       out += ' ';  // a line break would end the table row: the rest would be markup
       continue;
     }
-    // The backslash too: "\\|" must not turn into an escaped backslash and a live '|'.
-    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '[' || c == '\\') {
-      out += '\\';
-    }
+    // The backslash too: "\\|" must not turn into an escaped backslash and a
+    // live '|'. '&' would start an entity (&lt;), '~' strike through, '@'
+    // make an e-mail autolink, '!' an image, '#' and '>' a heading or a quote
+    // at a line's start (a name could be rendered where one starts).
+    constexpr std::string_view kAlways = "|*_`<>[\\&~@!#";
+    // GitHub-flavoured Markdown links "http://…" and "www.…" without any
+    // markup: an escaped ':' or '.' splits the text the linker looks in.
+    const bool scheme = c == ':' && s.substr(i + 1, 2) == "//";
+    const bool www =
+        c == '.' && i >= 3 && (i == 3 || !std::isalnum(static_cast<unsigned char>(s[i - 4]))) &&
+        (s[i - 3] | 0x20) == 'w' && (s[i - 2] | 0x20) == 'w' && (s[i - 1] | 0x20) == 'w';
+    if (kAlways.find(c) != std::string_view::npos || scheme || www) out += '\\';
     out += c;
   }
   return out;

@@ -100,7 +100,7 @@ TEST_F(ReportTest, AMissingPersonIsShownAsSuch) {
   EXPECT_NE(html.find("<td class=\"noperson\">ana@lab — no personal key</td>"), std::string::npos);
   EXPECT_EQ(html.find("class=\"noperson\">Ana"), std::string::npos);
   const std::string md = RenderMarkdown(r);
-  EXPECT_NE(md.find("<span style=\"color:#a00\">**ana@lab — no personal key**</span>"),
+  EXPECT_NE(md.find("<span style=\"color:#a00\">**ana\\@lab — no personal key**</span>"),
             std::string::npos);
 }
 
@@ -121,12 +121,19 @@ TEST_F(ReportTest, RecordedTextIsEscapedInHtmlAndMarkdown) {
   // Only our own script element, and the evidence inside cannot close it.
   EXPECT_EQ(html.find("</script>"), html.rfind("</script>"));
   const std::string md = RenderMarkdown(r);
-  EXPECT_NE(md.find("Ana \\<script>alert(1)\\</script>"), std::string::npos);
-  EXPECT_NE(md.find("\\| \\[link](http://evil)"), std::string::npos);
+  EXPECT_NE(md.find("Ana \\<script\\>alert(1)\\</script\\>"), std::string::npos);
+  EXPECT_NE(md.find("\\| \\[link](http\\://evil)"), std::string::npos);
   EXPECT_EQ(HtmlEscape("a&<>\"'"), "a&amp;&lt;&gt;&quot;'");
   EXPECT_EQ(MarkdownEscape("|*_`<[x"), "\\|\\*\\_\\`\\<\\[x");
   // A backslash cannot cancel the escape of the next character...
   EXPECT_EQ(MarkdownEscape("a\\| b"), "a\\\\\\| b");
+  // Entities, strike-through, images, headings, quotes and autolinks stay text.
+  EXPECT_EQ(MarkdownEscape("&lt; ~~x~~ ![i](u) # > y"),
+            "\\&lt; \\~\\~x\\~\\~ \\!\\[i](u) \\# \\> y");
+  EXPECT_EQ(MarkdownEscape("see https://evil.example/x or WWW.evil.example, mail a@b.fr"),
+            "see https\\://evil.example/x or WWW\\.evil.example, mail a\\@b.fr");
+  // Not every dot: a file name or a version is left as it is.
+  EXPECT_EQ(MarkdownEscape("export.csv v1.2 awww.x"), "export.csv v1.2 awww.x");
   // ...and a line break cannot end the row and start markup of its own.
   EXPECT_EQ(MarkdownEscape("x\n| forged | row |\r\n"), "x \\| forged \\| row \\|  ");
 }

@@ -162,7 +162,7 @@ Result<TraceReport> TraceLeak(pipeline::LeakIndex& leak, const std::vector<Extra
                               const std::vector<std::string>& files, const PackageEvents& events,
                               const TraceOptions& options) {
   TraceReport report;
-  report.leak_rows = leak.row_count();
+  report.leak_rows = leak.data_row_count();
   std::map<std::string, const Extraction*> by_provenance, by_package;
   for (const Extraction& x : extractions) {
     by_provenance[x.provenance_sha256] = &x;

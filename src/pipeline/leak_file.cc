@@ -41,6 +41,7 @@ Result<std::optional<LeakedFile>> ReadDelimited(ByteView data, size_t max_rows) 
     }
     out.rows.push_back(std::move(row));
   }
+  out.header = LooksLikeHeader(out.rows);
   return std::optional<LeakedFile>(std::move(out));
 }
 
@@ -83,7 +84,30 @@ Result<LeakedFile> ReadText(ByteView data, size_t max_rows) {
   return out;
 }
 
+bool HasDigit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
+
+bool LooksLikeHeader(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.size() < 2) return false;
+  const std::vector<std::string>& first = rows.front();
+  std::vector<std::string_view> names(first.begin(), first.end());
+  std::sort(names.begin(), names.end());
+  if (std::adjacent_find(names.begin(), names.end()) != names.end()) return false;
+  for (std::string_view cell : names) {
+    if (Trim(cell).empty() || HasDigit(cell)) return false;
+  }
+  for (size_t column = 0; column < first.size(); ++column) {
+    size_t with_digit = 0;
+    for (size_t r = 1; r < rows.size(); ++r) {
+      if (column < rows[r].size() && HasDigit(rows[r][column])) ++with_digit;
+    }
+    if (2 * with_digit > rows.size() - 1) return true;
+  }
+  return false;
+}
 
 Result<LeakedFile> ReadLeakedFile(ByteView data, const LeakReadOptions& options) {
   if (!data.empty() && std::memchr(data.data(), 0, data.size()) != nullptr) {

@@ -2,8 +2,8 @@
 // export (any of the legacy dialects and encodings the CSV reader knows),
 // with or without its header, or plain text lines (a log, a pasted list) —
 // made into rows of cells, nothing assumed about column names or order.
-// The first line is kept as a row: whether it is a header or data is not
-// known, and a header's cells simply match nothing.
+// The first line is kept as a row (a header's cells simply match nothing);
+// whether it is a header is guessed only to count the leaked rows right.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +24,21 @@ struct LeakedFile {
   // , ; | and tab), then every identifier the detectors find in it (a NIR
   // written with spaces spans several words).
   std::vector<std::vector<std::string>> rows;
+  // kDelimited: the first row looks like a header (see LooksLikeHeader): the
+  // notification counts rows of people, and a header is not one.
+  bool header = false;
+
+  // The rows that hold data (a header is not counted).
+  size_t data_rows() const { return rows.size() - (header ? 1 : 0); }
 };
+
+// Whether the first of `rows` is a column header rather than a record: its
+// cells are distinct, none empty, none holding a digit, and in some column
+// most later rows do hold a digit (an identifier, a date, an amount) — a
+// header names what its column holds. A table of words only (names, towns)
+// is not recognised: its first row then counts as data, one row too many,
+// never one too few.
+bool LooksLikeHeader(const std::vector<std::vector<std::string>>& rows);
 
 struct LeakReadOptions {
   size_t max_rows = 10'000'000;  // more is refused (kLimitExceeded)

@@ -57,7 +57,9 @@ std::string MaskSubject(std::string_view text) {
 }
 
 LeakIndex::LeakIndex(const TraceKey& key, const LeakedFile& leak)
-    : key_(key), whole_rows_(leak.shape == LeakedFile::Shape::kDelimited) {
+    : key_(key),
+      whole_rows_(leak.shape == LeakedFile::Shape::kDelimited),
+      header_rows_(leak.header && !leak.rows.empty() ? 1 : 0) {
   std::unordered_map<std::string, uint32_t> ids;  // normalized cell → value id
   // The last row each value was added to: the per-row duplicate check in
   // constant time (a row of 80,000 cells must not cost 80,000² compares).

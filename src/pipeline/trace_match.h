@@ -50,6 +50,8 @@ class LeakIndex {
   LeakIndex(const TraceKey& key, const LeakedFile& leak);
 
   size_t row_count() const { return row_values_.size(); }
+  // Rows of records: row_count() less a header (LeakedFile::header).
+  size_t data_row_count() const { return row_values_.size() - header_rows_; }
   size_t value_count() const { return values_.size(); }
   // A leaked value by id: its kind (nullopt: text) and whether it is strong.
   struct Value {
@@ -70,6 +72,7 @@ class LeakIndex {
 
   const TraceKey& key_;
   bool whole_rows_;                             // a delimited file: its records are candidate rows
+  size_t header_rows_;                          // 1 when the first row is a header
   std::vector<std::vector<std::string>> rows_;  // cells, for the row digests
   std::vector<std::vector<uint32_t>> row_values_;
   std::vector<uint32_t> row_key_;  // rows with the same cells share a key

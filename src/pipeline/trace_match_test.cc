@@ -55,6 +55,27 @@ TEST(LeakFile, DelimitedWithAnySeparatorAndTheFirstLineKept) {
   EXPECT_EQ(Read("x\ty\n\"q,1\"\tz\n").rows[1][0], "q,1");
 }
 
+// The notification counts people's rows: a header is kept as a row (its
+// cells match nothing) but not counted; a first row of data always is.
+TEST(LeakFile, AHeaderIsRecognisedOnlyAboveColumnsOfDigits) {
+  EXPECT_TRUE(Read("nir;nom\n184127645108946;MARTIN\n268109741144456;DURAND\n").header);
+  EXPECT_EQ(Read("nir;nom\n184127645108946;MARTIN\n").data_rows(), 1u);
+  // The first row is data: it holds a digit.
+  LeakedFile data = Read("184127645108946;MARTIN\n268109741144456;DURAND\n");
+  EXPECT_FALSE(data.header);
+  EXPECT_EQ(data.data_rows(), 2u);
+  // Words above words: unknown, so counted (one too many, never one too few).
+  EXPECT_FALSE(Read("nom;ville\nMARTIN;Lyon\nDURAND;Brest\n").header);
+  // Repeated or empty names are not a header; nor is one line alone.
+  EXPECT_FALSE(Read("nir;nir\nx1;2\ny3;4\n").header);
+  EXPECT_FALSE(Read("nir;\n1;2\n3;4\n").header);
+  EXPECT_FALSE(Read("nir;nom\n").header);
+  // Digits in a minority of the rows below do not make a header.
+  EXPECT_FALSE(Read("a;b\nx;y\nz;w\n1;q\n").header);
+  // Text lines never have one.
+  EXPECT_FALSE(Read("patients\n184127645108946\n").header);
+}
+
 TEST(LeakFile, TextLinesGiveWordsAndIdentifiers) {
   LeakedFile f = Read("\n  export ok patient=1 84 12 76 451 089 46 name=MARTIN\n\n");
   EXPECT_EQ(f.shape, LeakedFile::Shape::kText);
