@@ -156,7 +156,12 @@ def bench_sshd(name, principals, force_command):
     """An sshd like the harness's bastion, with its own principals source and
     ForceCommand."""
     w = WORLD
-    if principals == "command":
+    if principals == "echo":
+        # The floor: any AuthorizedPrincipalsCommand at all (sshd forks,
+        # drops to the user, execs and reads), here one that only prints.
+        auth = (f"AuthorizedPrincipalsCommand /bin/echo bastion\n"
+                f"AuthorizedPrincipalsCommandUser {rm.AUTH_USER}\n")
+    elif principals == "command":
         auth = (f"AuthorizedPrincipalsCommand {rm.R}/cordon-bastion principals --config {w.config}"
                 f" %u %i %s %f\nAuthorizedPrincipalsCommandUser {rm.AUTH_USER}\n")
     else:
@@ -193,15 +198,17 @@ def issuance(alice, grant):
 def login_latency(alice, listing):
     cmd = bench_sshd("auth_cmd", "command", "/bin/true")
     static = bench_sshd("auth_file", "file", "/bin/true")
-    times = {"command": [], "file": []}
+    echo = bench_sshd("auth_echo", "echo", "/bin/true")
+    times = {"command": [], "file": [], "echo": []}
+    kinds = [("file", static), ("command", cmd), ("echo", echo)]
     for i in range(N_LOGIN + 2):
-        for kind, s in (("command", cmd), ("file", static)) if i % 2 else (("file", static),
-                                                                            ("command", cmd)):
+        for kind, s in kinds[i % 3:] + kinds[:i % 3]:  # each goes first in turn
             dt, p = timed(alice.ssh_args("-T", port=s.port))
             must(p, f"ssh to the {kind} sshd")
             if i >= 2:
                 times[kind].append(dt)
     diffs = [c - f for c, f in zip(times["command"], times["file"])]
+    floor = [e - f for e, f in zip(times["echo"], times["file"])]
     # sshd checks a key twice per login (the client's query, then the signed
     # request: auth2-pubkey.c), logging each accepted certificate (VERBOSE).
     checks = open(cmd.log).read().count("Accepted certificate ID")
@@ -226,7 +233,8 @@ def login_latency(alice, listing):
             alone.append(dt)
             start.append(dv)
     return {"command": summary(times["command"]), "file": summary(times["file"]),
-            "difference": summary(diffs), "principals_alone": summary(alone),
+            "difference": summary(diffs), "echo": summary(times["echo"]),
+            "floor": summary(floor), "principals_alone": summary(alone),
             "process_start": summary(start),
             "checks_per_login": checks / (N_LOGIN + 2)}
 
