@@ -156,7 +156,12 @@ def bench_sshd(name, principals, force_command):
     """An sshd like the harness's bastion, with its own principals source and
     ForceCommand."""
     w = WORLD
-    if principals == "echo":
+    if principals == "agent":
+        # The recommended set-up: the small client asking `cordon-bastion agent`.
+        auth = (f"AuthorizedPrincipalsCommand {rm.R}/cordon-principals --socket {AGENT_SOCKET}"
+                f" --fallback-config {w.config} %u %i %s %f\n"
+                f"AuthorizedPrincipalsCommandUser {rm.AUTH_USER}\n")
+    elif principals == "echo":
         # The floor: any AuthorizedPrincipalsCommand at all (sshd forks,
         # drops to the user, execs and reads), here one that only prints.
         auth = (f"AuthorizedPrincipalsCommand /bin/echo bastion\n"
@@ -195,20 +200,46 @@ def issuance(alice, grant):
     return summary(times), listing
 
 
+AGENT_SOCKET = os.path.join(rm.R, "agent", "principals.sock")
+
+
+def start_agent():
+    """`cordon-bastion agent` as the principals user, on AGENT_SOCKET."""
+    os.makedirs(os.path.dirname(AGENT_SOCKET), mode=0o700)
+    shutil.chown(os.path.dirname(AGENT_SOCKET), rm.AUTH_USER, "nogroup")
+    config = os.path.join(rm.R, "bastion-agent.toml")
+    st = os.stat(WORLD.config)
+    rm.write(config, open(WORLD.config).read() + f'agent_socket = "{AGENT_SOCKET}"\n',
+             st.st_mode & 0o7777)
+    os.chown(config, st.st_uid, st.st_gid)
+    p = subprocess.Popen([rm.R + "/cordon-bastion", "agent", "--config", config],
+                         stderr=subprocess.DEVNULL, user=rm.AUTH_USER, group="nogroup",
+                         extra_groups=[rm.GROUP])
+    rm.cleanups.append(lambda: p.poll() is None and (p.terminate(), p.wait()))
+    for _ in range(200):
+        if os.path.exists(AGENT_SOCKET):
+            return p
+        time.sleep(0.05)
+    raise SystemExit("cordon-bastion agent did not start")
+
+
 def login_latency(alice, listing):
+    start_agent()
     cmd = bench_sshd("auth_cmd", "command", "/bin/true")
+    agent = bench_sshd("auth_agent", "agent", "/bin/true")
     static = bench_sshd("auth_file", "file", "/bin/true")
     echo = bench_sshd("auth_echo", "echo", "/bin/true")
-    times = {"command": [], "file": [], "echo": []}
-    kinds = [("file", static), ("command", cmd), ("echo", echo)]
+    times = {"command": [], "file": [], "echo": [], "agent": []}
+    kinds = [("file", static), ("command", cmd), ("echo", echo), ("agent", agent)]
     for i in range(N_LOGIN + 2):
-        for kind, s in kinds[i % 3:] + kinds[:i % 3]:  # each goes first in turn
+        for kind, s in kinds[i % 4:] + kinds[:i % 4]:  # each goes first in turn
             dt, p = timed(alice.ssh_args("-T", port=s.port))
             must(p, f"ssh to the {kind} sshd")
             if i >= 2:
                 times[kind].append(dt)
     diffs = [c - f for c, f in zip(times["command"], times["file"])]
     floor = [e - f for e, f in zip(times["echo"], times["file"])]
+    agent_diffs = [a - f for a, f in zip(times["agent"], times["file"])]
     # sshd checks a key twice per login (the client's query, then the signed
     # request: auth2-pubkey.c), logging each accepted certificate (VERBOSE).
     checks = open(cmd.log).read().count("Accepted certificate ID")
@@ -219,7 +250,9 @@ def login_latency(alice, listing):
                          check=True).stdout.decode().split()[1]
     ask = [rm.R + "/cordon-bastion", "principals", "--config", WORLD.config, rm.VENDOR_LOGIN,
            key_id, serial, fpr]
-    alone, start = [], []
+    ask_agent = [rm.R + "/cordon-principals", "--socket", AGENT_SOCKET, rm.VENDOR_LOGIN, key_id,
+                 serial, fpr]
+    alone, start, agent_alone = [], [], []
     as_user = dict(user=rm.AUTH_USER, group="nogroup", extra_groups=[rm.GROUP], cwd="/")
     for i in range(N_LOGIN + 2):
         dt, p = timed(ask, **as_user)
@@ -229,12 +262,18 @@ def login_latency(alice, listing):
         # credential, the call to the exchange).
         dv, v = timed([rm.R + "/cordon-bastion", "--version"], **as_user)
         must(v, "cordon-bastion --version")
+        da, a = timed(ask_agent, **as_user)
+        must(a, "cordon-principals")
+        a.stdout.decode().strip().endswith("bastion") or sys.exit("the agent refused the cert")
         if i >= 2:
             alone.append(dt)
             start.append(dv)
+            agent_alone.append(da)
     return {"command": summary(times["command"]), "file": summary(times["file"]),
             "difference": summary(diffs), "echo": summary(times["echo"]),
-            "floor": summary(floor), "principals_alone": summary(alone),
+            "floor": summary(floor), "agent": summary(times["agent"]),
+            "agent_difference": summary(agent_diffs), "agent_alone": summary(agent_alone),
+            "principals_alone": summary(alone),
             "process_start": summary(start),
             "checks_per_login": checks / (N_LOGIN + 2)}
 

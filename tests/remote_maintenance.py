@@ -36,6 +36,8 @@ CORDON = os.path.abspath(sys.argv[1])
 # sshd runs the bastion's small binary (cordon-bastion, built beside cordon).
 CORDON_BASTION = os.environ.get("CORDON_BASTION") or os.path.join(os.path.dirname(CORDON),
                                                                   "cordon-bastion")
+# ... and, with the principals agent, its small client beside it.
+CORDON_PRINCIPALS = os.path.join(os.path.dirname(CORDON_BASTION), "cordon-principals")
 T = os.path.abspath(sys.argv[2])
 SANITIZED = os.environ.get("CORDON_SANITIZED") == "1"
 PID = os.getpid()
@@ -122,8 +124,9 @@ def setup_machine():
         subprocess.run(["usermod", "-p", "*", user], check=True)
     shutil.copy(CORDON, os.path.join(R, "cordon"))
     os.chmod(os.path.join(R, "cordon"), 0o755)
-    shutil.copy(CORDON_BASTION, os.path.join(R, "cordon-bastion"))
-    os.chmod(os.path.join(R, "cordon-bastion"), 0o755)
+    for binary in (CORDON_BASTION, CORDON_PRINCIPALS):
+        shutil.copy(binary, os.path.join(R, os.path.basename(binary)))
+        os.chmod(os.path.join(R, os.path.basename(binary)), 0o755)
     if not os.path.isdir("/run/sshd"):  # sshd's privilege separation directory
         os.makedirs("/run/sshd", mode=0o755)
         cleanups.append(lambda: shutil.rmtree("/run/sshd", ignore_errors=True))
@@ -232,7 +235,7 @@ def main():
     if os.geteuid() != 0:
         fail("needs root: it creates test users and runs sshd (CI runs as root)")
     for tool in ("/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen", "/usr/bin/age",
-                 CORDON_BASTION):
+                 CORDON_BASTION, CORDON_PRINCIPALS):
         if not os.path.exists(tool):
             fail(f"{tool} is missing: run scripts/install-deps")
     os.makedirs(T, exist_ok=True)
@@ -729,6 +732,8 @@ def story(w):
     remote("victor", "organisation", "resume", "Vendor SA", expect=3)  # not the vendor's own
     remote("amelie", "organisation", "resume", "Vendor SA")
 
+    agent_story(w)
+
     # ---- a review campaign of the vendor's accounts, by the hospital ----
     deadline = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset + 86400))
     remote("victor", "campaign", "open", "--organisation", "Vendor SA", "--deadline", deadline,
@@ -745,6 +750,114 @@ def story(w):
     if SANITIZED:
         return  # libfaketime and AddressSanitizer do not run together
     clock_story(w)
+
+
+def agent_story(w):
+    """The principals agent (`cordon-bastion agent`) and its small client
+    `cordon-principals`: the same decisions as `cordon-bastion principals`,
+    over one connection to the exchange; no answer remembered (a revocation
+    refuses the very next login); without the agent, the fallback."""
+    alice = w.alice
+    as_auth = dict(user=AUTH_USER, group="nogroup", extra_groups=[GROUP])
+    sock_dir = os.path.join(R, "agent")
+    os.makedirs(sock_dir, mode=0o700)
+    shutil.chown(sock_dir, AUTH_USER, "nogroup")
+    sock = os.path.join(sock_dir, "principals.sock")
+    config = os.path.join(R, "bastion-agent.toml")
+    write(config, open(w.config).read() + f'agent_socket = "{sock}"\n', 0o640, "root", GROUP)
+    agent_log = os.path.join(T, "agent.log")
+
+    def start_agent(cfg):
+        p = subprocess.Popen([f"{R}/cordon-bastion", "agent", "--config", cfg],
+                             stderr=open(agent_log, "a"), **as_auth)
+        cleanups.append(lambda: p.poll() is None and p.kill())
+        for _ in range(200):
+            if os.path.exists(sock) or p.poll() is not None:
+                break
+            time.sleep(0.05)
+        return p
+
+    agent = start_agent(config)
+    os.path.exists(sock) or fail("the agent does not listen: " + open(agent_log).read())
+    (os.stat(sock).st_mode & 0o077) == 0 or fail("the agent's socket is open to others")
+    second = subprocess.run([f"{R}/cordon-bastion", "agent", "--config", config],
+                            capture_output=True, timeout=20, **as_auth)
+    second.returncode != 0 and b"another agent already answers" in second.stderr or fail(
+        "a second agent took the socket: " + second.stderr.decode(errors="replace"))
+    # A directory others may write to: anyone could put a socket in its place.
+    loose = os.path.join(R, "agent-loose")
+    os.makedirs(loose)
+    os.chmod(loose, 0o777)
+    loose_config = os.path.join(R, "bastion-loose.toml")
+    write(loose_config, open(w.config).read() + f'agent_socket = "{loose}/p.sock"\n', 0o640,
+          "root", GROUP)
+    p = subprocess.run([f"{R}/cordon-bastion", "agent", "--config", loose_config],
+                       capture_output=True, timeout=20, **as_auth)
+    p.returncode != 0 and b"writable by no one else" in p.stderr or fail(
+        "the agent listened in a directory others may write to")
+    ok()
+
+    port = free_port()
+    bastion = Sshd("bastion_agent", port,
+                   f"AuthorizedKeysFile none\nTrustedUserCAKeys {R}/user-ca.pub\n"
+                   f"AuthorizedPrincipalsCommand {R}/cordon-principals --socket {sock}"
+                   f" --fallback-config {config} %u %i %s %f\n"
+                   f"AuthorizedPrincipalsCommandUser {AUTH_USER}\nRevokedKeys {w.krl}\n"
+                   "ExposeAuthInfo yes\n"
+                   f"ForceCommand {R}/cordon-bastion session --config {config}\n"
+                   "DisableForwarding yes\nAllowTcpForwarding no\nAllowStreamLocalForwarding no\n"
+                   "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\nPermitUserRC no\n"
+                   f"AllowUsers {VENDOR_LOGIN}\n")
+    with open(alice.known, "a") as f:
+        f.write(bastion.known_host())
+    g = remote("alice", "grant", "request", "--target", "pacs01", "--reason", "ticket 4420",
+               "--hours", "2", json_out=True)["id"]
+    remote("amelie", "grant", "approve", str(g))
+    alice.certify(g)
+
+    # In through the agent: one login, one ledger event (sshd asked twice).
+    logins = len(ledger_events("exchange.bastion.login"))
+    p = run(alice.ssh_args("-tt", port=port), input=b"echo $((6*7))-AGENT\nexit\n", timeout=90)
+    b"42-AGENT" in p.stdout or fail("no session through the agent: " +
+                                    p.stderr.decode(errors="replace"))
+    len(ledger_events("exchange.bastion.login")) == logins + 1 or fail(
+        "a login through the agent is not one ledger event")
+
+    # Values sshd would never send, and anyone but the agent's user: refused.
+    client = [f"{R}/cordon-principals", "--socket", sock]
+    p = subprocess.run(client + [VENDOR_LOGIN, "grant-1\tallow", "1", "SHA256:x"],
+                       capture_output=True, timeout=20, **as_auth)
+    p.returncode == 0 and p.stdout == b"" or fail("a key id with a tab got an answer")
+    p = subprocess.run(client + ["--fallback-config", config, VENDOR_LOGIN, "k", "1", "SHA256:x"],
+                       capture_output=True, timeout=20, user=TARGET_USER, group="nogroup")
+    p.returncode == 1 and p.stdout == b"" and b"Permission denied" in p.stderr or fail(
+        "another user reached the agent, or fell back: " + p.stderr.decode(errors="replace"))
+    p = subprocess.run(client + [TARGET_USER, "k", "1", "SHA256:x"], capture_output=True,
+                       timeout=20, **as_auth)
+    p.returncode == 0 and p.stdout == b"" and b"not the vendors' account" in p.stderr or fail(
+        "the agent let a certificate open another account")
+    ok()
+
+    # No agent (stopped: its socket goes with it): the fallback asks the exchange itself.
+    agent.terminate()
+    agent.wait(timeout=20)
+    not os.path.exists(sock) or fail("the stopped agent left its socket")
+    p = run(alice.ssh_args("-tt", port=port), input=b"echo $((6*7))-FALLBACK\nexit\n",
+            timeout=90)
+    b"42-FALLBACK" in p.stdout or fail("no fallback without the agent")
+    p = subprocess.run(client + [VENDOR_LOGIN, "k", "1", "SHA256:x"], capture_output=True,
+                       timeout=20, **as_auth)
+    p.returncode == 1 and b"no agent" in p.stderr or fail("no agent and no fallback, yet an answer")
+
+    # Revoked: the very next login through the agent is refused.
+    agent = start_agent(config)
+    run(alice.ssh_args("-tt", port=port), input=b"id\nexit\n", timeout=90)
+    remote("amelie", "grant", "revoke", str(g))
+    run(alice.ssh_args("-tt", port=port), input=b"id\nexit\n", expect=255, timeout=90)
+    agent.terminate()
+    agent.wait(timeout=20)
+    bastion.stop()
+    ok()
 
 
 def clock_story(w):

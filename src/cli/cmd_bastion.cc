@@ -8,12 +8,12 @@
 #include <iostream>
 #include <string>
 
+#include "cli/bastion_agent.h"
 #include "cli/bastion_session.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "client/bastion.h"
 #include "client/bastion_config.h"
-#include "core/utc_time.h"
 
 namespace cordon::cli {
 namespace {
@@ -25,17 +25,6 @@ namespace {
 constexpr std::chrono::seconds kLoginTimeout{5};
 constexpr unsigned kLoginDeadlineSeconds = 15;
 
-// "20261130T190000Z"-style time for sshd's expiry-time option
-// (YYYYMMDDHHMMSSZ, sshd.8 AUTHORIZED_KEYS FILE FORMAT).
-std::string SshdTime(int64_t unix_seconds) {
-  const std::string iso = FormatUtc(unix_seconds);  // YYYY-MM-DDTHH:MM:SSZ
-  std::string out;
-  for (char c : iso) {
-    if (c >= '0' && c <= '9') out += c;
-  }
-  return out + "Z";
-}
-
 // AuthorizedPrincipalsCommand: prints the principal only when the exchange
 // says the grant named in the key id is open, the account usable and the
 // serial one it issued. Anything else (refusal, unreachable exchange, bad
@@ -46,7 +35,8 @@ int Principals(const std::string& config_path, const client::LoginQuestion& q) {
   auto config = client::LoadBastionConfig(config_path);
   if (!config.ok()) return Fail(config.error());
   // A vendor certificate opens the vendors' account and no other (root
-  // included), even where sshd's own configuration would let it.
+  // included), even where sshd's own configuration would let it: refused
+  // before the exchange is even asked.
   if (q.user != config->login_user) {
     std::cerr << "cordon bastion: login refused: \"" << q.user
               << "\" is not the vendors' account \"" << config->login_user << "\" (login_user in "
@@ -55,15 +45,14 @@ int Principals(const std::string& config_path, const client::LoginQuestion& q) {
   }
   auto c = ConnectBastion(*config, kLoginTimeout);
   if (!c.ok()) return Fail(c.error());
-  auto d = client::CheckLogin(*c, q);
+  auto d = DecideLogin(*config, config_path, *c, q);
   if (!d.ok()) return Fail(d.error());
   if (!d->allow) {
     std::cerr << "cordon bastion: login refused for key id \"" << q.key_id << "\" serial "
-              << q.serial << ": " << d->reason << "\n";
+              << q.serial << ": " << d->text << "\n";
     return 0;  // no principal printed: sshd refuses
   }
-  std::cout << (d->valid_before > 0 ? "expiry-time=\"" + SshdTime(d->valid_before) + "\" " : "")
-            << d->principal << "\n";
+  std::cout << d->text << "\n";
   return 0;
 }
 
@@ -93,6 +82,20 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code) {
   principals->add_option("SERIAL", q->serial, "%s: the certificate's serial")->required();
   principals->add_option("FINGERPRINT", q->fingerprint, "%f: the key's fingerprint")->required();
   principals->callback([config, q, exit_code] { *exit_code = Principals(*config, *q); });
+
+  CLI::App* agent = bastion->add_subcommand(
+      "agent",
+      "The principals agent: answers sshd's login questions on the configuration's\n"
+      "agent_socket for the small `cordon-principals` client, with one open connection to the\n"
+      "exchange instead of a new process, TLS handshake and credential read per question (a\n"
+      "login asks twice). Run it as the AuthorizedPrincipalsCommandUser (a systemd unit),\n"
+      "then:\n"
+      "  AuthorizedPrincipalsCommand /usr/lib/cordon/cordon-principals \\\n"
+      "      --socket /run/cordon-bastion/principals.sock \\\n"
+      "      --fallback-config /etc/cordon/bastion.toml %u %i %s %f\n"
+      "Without it (stopped, restarting), --fallback-config runs `cordon-bastion principals`.");
+  agent->add_option("--config", *config, "the bastion's configuration");
+  agent->callback([config, exit_code] { *exit_code = RunPrincipalsAgent(*config); });
 
   auto session = std::make_shared<BastionSessionArgs>();
   CLI::App* s = bastion->add_subcommand(

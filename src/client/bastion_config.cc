@@ -26,7 +26,7 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
       {"token_file", &c.token_file}, {"known_hosts", &c.known_hosts},
       {"recordings", &c.recordings}, {"target_user", &c.target_user},
       {"login_user", &c.login_user}, {"ssh", &c.ssh},
-      {"user_ca", &c.user_ca}};
+      {"user_ca", &c.user_ca},       {"agent_socket", &c.agent_socket}};
   for (const auto& [key, node] : parsed.table()) {
     std::string* into = nullptr;
     for (const auto& [name, field] : keys) {
@@ -46,7 +46,7 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
       return Error(ErrorCode::kInvalidArgument,
                    where + ": unknown key \"" + std::string(key.str()) + "\"",
                    "known keys: server, fingerprint, token_file, known_hosts, recordings, "
-                   "target_user, login_user, ssh, user_ca, anchor_seconds");
+                   "target_user, login_user, ssh, user_ca, agent_socket, anchor_seconds");
     }
     const auto* s = node.as_string();
     if (!s) {
@@ -57,7 +57,7 @@ Result<BastionConfig> ParseBastionConfig(std::string_view text, const std::strin
   }
   for (const auto& [name, field] : keys) {
     if (field->empty() && std::string_view(name) != "fingerprint" &&
-        std::string_view(name) != "user_ca") {
+        std::string_view(name) != "user_ca" && std::string_view(name) != "agent_socket") {
       return Error(ErrorCode::kInvalidArgument, file + ": " + name + " is missing",
                    "docs/remote-maintenance.md shows a complete bastion configuration");
     }

@@ -23,6 +23,10 @@ struct BastionConfig {
   std::string login_user = "cordon";
   std::string ssh = "/usr/bin/ssh";  // the OpenSSH client run inside the pty
   std::string user_ca;               // the vendor CA's public key file (for the KRL)
+  // Where `cordon-bastion agent` answers sshd's login questions for the
+  // small `cordon-principals` client (optional: without an agent, sshd runs
+  // `cordon-bastion principals`, which asks the exchange itself).
+  std::string agent_socket;
   // How often the recording's chain is anchored in the ledger (what a
   // bastion killed mid-session can lose at most, with the unsealed chunk).
   int anchor_seconds = 60;
