@@ -61,7 +61,7 @@ struct PushedFilter {
   // The exact part of the `where` (order/predicate.h ToSql): a row it
   // leaves out counts as excluded by `where`.
   SqlCondition where;
-  // A semi-join against the followed table (TableSource::SemiJoin), only
+  // A semi-join against the followed table (SqlQuoting::SemiJoin), only
   // with the whole `where` pushed: a row `where` keeps and this leaves out
   // counts as excluded by `follow`.
   SqlCondition follow;
