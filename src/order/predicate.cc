@@ -453,6 +453,20 @@ class SqlTranslator {
                 const std::vector<ColumnType>& types)
       : d_(dialect), columns_(columns), types_(types) {}
 
+  // The dialect's `unsure` conditions for the columns `n` reads, ORed;
+  // empty when none (or no such hook).
+  std::string Unsure(const Node& n) const {
+    if (!d_.unsure) return {};
+    std::vector<std::pair<size_t, bool>> seen;  // slot, read by LIKE
+    CollectLeaves(n, seen);
+    std::string out;
+    for (const auto& [slot, like] : seen) {
+      std::string u = d_.unsure(columns_[slot], KindOf(slot), like);
+      if (!u.empty()) out += (out.empty() ? "" : " OR ") + u;
+    }
+    return out;
+  }
+
   std::optional<std::string> Translate(const Node& n) const {
     switch (n.kind) {
       case Node::Kind::kAnd:
@@ -476,9 +490,16 @@ class SqlTranslator {
   using Compares = SqlDialect::Compares;
 
   // How the column of `n` compares, if exactly as its cordon type does.
-  Compares Kind(const Node& n) const {
-    const ColumnType& type = types_[n.slot];
-    const Compares c = d_.compares(columns_[n.slot]);
+  Compares Kind(const Node& n) const { return KindOf(n.slot); }
+  Compares KindOf(size_t slot) const {
+    const ColumnType& type = types_[slot];
+    Compares c = d_.compares(columns_[slot]);
+    if (c == Compares::kAny) {
+      c = type.type == ValueType::kText   ? Compares::kText
+          : type.type == ValueType::kInt  ? Compares::kInt
+          : type.type == ValueType::kDate ? Compares::kDate
+                                          : Compares::kNo;
+    }
     switch (type.type) {
       case ValueType::kText:
         return c == Compares::kText ? c : Compares::kNo;
@@ -501,15 +522,18 @@ class SqlTranslator {
         return d_.text_literal(lit.text);
       case Compares::kInt:
         if (lit.kind != Value::Kind::kInt) return std::nullopt;
+        if (d_.int_literal) return d_.int_literal(lit.integer);
         return std::to_string(lit.integer);
       case Compares::kDate: {
         if (lit.kind != Value::Kind::kDate) return std::nullopt;
         int y = 0, m = 0, dd = 0;
         CivilFromDays(lit.days, y, m, dd);
         if (y < 1 || y > 9999) return std::nullopt;
+        if (d_.date_literal) return d_.date_literal(FormatIsoDate(lit.days));
         return "DATE '" + FormatIsoDate(lit.days) + "'";
       }
       case Compares::kNo:
+      case Compares::kAny:
         break;
     }
     return std::nullopt;
@@ -519,6 +543,7 @@ class SqlTranslator {
     const Compares kind = Kind(n);
     if (kind == Compares::kNo) return std::nullopt;
     const std::string col = d_.column(columns_[n.slot]);
+    if (d_.value) return DialectLeaf(n, kind, d_.value(columns_[n.slot], kind));
     // cordon reads an empty text as NULL: so does the translation.
     const std::string value =
         kind == Compares::kText ? "(NULLIF(" + col + ", '') COLLATE \"C\")" : col;
@@ -529,6 +554,30 @@ class SqlTranslator {
       case Node::Kind::kIsNotNull:
         return kind == Compares::kText ? "(" + col + " IS NOT NULL AND " + col + " <> '')"
                                        : "(" + col + " IS NOT NULL)";
+      default:
+        return Compare(n, kind, value);
+    }
+  }
+
+  // A leaf through the dialect's `value` (NULL where cordon reads NULL).
+  std::optional<std::string> DialectLeaf(const Node& n, Compares kind,
+                                         const std::string& value) const {
+    switch (n.kind) {
+      case Node::Kind::kIsNull:
+        return "(" + value + " IS NULL)";
+      case Node::Kind::kIsNotNull:
+        return "(" + value + " IS NOT NULL)";
+      case Node::Kind::kLike:
+        if (n.literals[0].text.find('_') != std::string::npos || !d_.like) return std::nullopt;
+        return d_.like(value, n.literals[0].text);
+      default:
+        return Compare(n, kind, value);
+    }
+  }
+
+  // LIKE, IN and comparisons of `value`.
+  std::optional<std::string> Compare(const Node& n, Compares kind, const std::string& value) const {
+    switch (n.kind) {
       case Node::Kind::kLike: {
         if (n.literals[0].text.find('_') != std::string::npos) return std::nullopt;
         auto pattern = Literal(kind, n.literals[0]);
@@ -553,6 +602,21 @@ class SqlTranslator {
       default:
         return std::nullopt;
     }
+  }
+
+  static void CollectLeaves(const Node& n, std::vector<std::pair<size_t, bool>>& seen) {
+    if (n.left) CollectLeaves(*n.left, seen);
+    if (n.right) CollectLeaves(*n.right, seen);
+    if (n.kind == Node::Kind::kAnd || n.kind == Node::Kind::kOr || n.kind == Node::Kind::kNot)
+      return;
+    const bool like = n.kind == Node::Kind::kLike;
+    for (auto& [slot, l] : seen) {
+      if (slot == n.slot) {
+        l = l || like;
+        return;
+      }
+    }
+    seen.emplace_back(n.slot, like);
   }
 
   const SqlDialect& d_;
@@ -641,10 +705,19 @@ SqlFilter Predicate::ToSql(const SqlDialect& dialect) const {
   }
   out.whole = true;
   for (const Node* c : conjuncts) {
+    if (dialect.begin_conjunct) dialect.begin_conjunct();
     auto sql = translator.Translate(*c);
+    if (dialect.end_conjunct) dialect.end_conjunct(sql.has_value());
     if (!sql) {
       out.whole = false;
       continue;
+    }
+    // Rows where a column's SQL value may not be cordon's pass this
+    // conjunct: cordon evaluates the whole `where` on them.
+    std::string unsure = translator.Unsure(*c);
+    if (!unsure.empty()) {
+      *sql = "(" + unsure + " OR " + *sql + ")";
+      out.unsure += (out.unsure.empty() ? "" : " OR ") + unsure;
     }
     out.sql += (out.sql.empty() ? "" : " AND ") + *sql;
   }

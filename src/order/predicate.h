@@ -34,12 +34,37 @@ struct SqlDialect {
   // compares the column's type: text byte by byte (UTF-8, as COLLATE "C"
   // does on a UTF-8 database), integers, dates (ISO, days); kNo otherwise
   // (the column stays in cordon).
-  enum class Compares { kNo, kText, kInt, kDate };
+  // kAny: the dialect compares the column as whichever of text, integer or
+  // ISO date its cordon type is, through `value`, with `unsure` rows left to
+  // cordon (SQLite, whose columns hold any type).
+  enum class Compares { kNo, kText, kInt, kDate, kAny };
   std::function<Compares(size_t header_index)> compares;
   std::function<std::string(size_t header_index)> column;  // the quoted column name
   // A string literal quoted for the database, or nullopt when it cannot be
   // written exactly (a NUL byte).
   std::function<std::optional<std::string>(std::string_view)> text_literal;
+
+  // Optional, for a dialect other than PostgreSQL's (unset: PostgreSQL's
+  // forms — NULLIF(c, '') COLLATE "C", DATE '…', LIKE … ESCAPE '').
+  // The SQL value a column compares as (kText, kInt or kDate); it must be
+  // NULL exactly where cordon reads NULL, on the rows `unsure` leaves out.
+  std::function<std::string(size_t header_index, Compares kind)> value;
+  // A condition true on the rows where `value` may not be what cordon
+  // reads (a REAL in a SQLite text column): the conjunct is then true in
+  // SQL, and cordon decides. Empty: no such row. `like`: the column is
+  // matched with LIKE.
+  std::function<std::string(size_t header_index, Compares kind, bool like)> unsure;
+  std::function<std::optional<std::string>(int64_t)> int_literal;
+  std::function<std::optional<std::string>(std::string_view iso_date)> date_literal;
+  // `value` LIKE `pattern` (no '_', no escape character) as cordon matches
+  // it, or nullopt when not exact.
+  std::function<std::optional<std::string>(const std::string& value, std::string_view pattern)>
+      like;
+  // Called around each top-level conjunct's translation, `kept` false when
+  // it does not translate: a dialect that collects bound parameters as its
+  // literals are written drops that conjunct's.
+  std::function<void()> begin_conjunct;
+  std::function<void(bool kept)> end_conjunct;
 };
 
 // A predicate's translation: `sql` is a boolean SQL expression true exactly
@@ -48,6 +73,10 @@ struct SqlDialect {
 struct SqlFilter {
   std::string sql;  // empty: nothing translates
   bool whole = false;
+  // With a dialect's `unsure`: true on every row where a translated
+  // conjunct was let through for cordon to decide (empty: none). On the
+  // other rows, `sql` is exactly cordon's `where` when `whole`.
+  std::string unsure;
 };
 
 class Predicate {

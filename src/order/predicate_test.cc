@@ -192,5 +192,79 @@ TEST(Values, ParseDatesStrictly) {
   EXPECT_FALSE(ParseColumnType("float").ok());
 }
 
+// A dialect whose columns hold any type (SQLite): each compares as its
+// cordon type through `value`, the rows in doubt (`unsure`) let through,
+// literals collected as bound parameters — and dropped with a conjunct that
+// does not translate.
+struct BindingDialect {
+  std::vector<std::string> params;
+  size_t mark = 0;
+  int dropped = 0;
+  SqlDialect Make() {
+    using C = SqlDialect::Compares;
+    SqlDialect d{.compares = [](size_t i) { return i == 3 ? C::kNo : C::kAny; },
+                 .column = [](size_t i) { return "\"" + kHeader[i] + "\""; },
+                 .text_literal = [this](std::string_view t) -> std::optional<std::string> {
+                   params.emplace_back(t);
+                   return "?";
+                 }};
+    d.int_literal = [this](int64_t v) -> std::optional<std::string> {
+      params.push_back(std::to_string(v));
+      return "?";
+    };
+    d.date_literal = [this](std::string_view iso) -> std::optional<std::string> {
+      params.emplace_back(iso);
+      return "?";
+    };
+    d.value = [](size_t i, C kind) {
+      return std::string(kind == C::kText  ? "T"
+                         : kind == C::kInt ? "I"
+                                           : "D") +
+             "(" + kHeader[i] + ")";
+    };
+    d.unsure = [](size_t i, C kind, bool like) {
+      return "U" + std::string(like ? "L" : "") + std::to_string(static_cast<int>(kind)) + "(" +
+             kHeader[i] + ")";
+    };
+    d.like = [this](const std::string& value,
+                    std::string_view pattern) -> std::optional<std::string> {
+      params.emplace_back(pattern);
+      return "(" + value + " GLOB ?)";
+    };
+    d.begin_conjunct = [this] { mark = params.size(); };
+    d.end_conjunct = [this](bool kept) {
+      if (!kept) params.resize(mark), ++dropped;
+    };
+    return d;
+  }
+};
+
+TEST(PredicateSql, DialectWithValuesInDoubtAndBoundParameters) {
+  auto p = Predicate::Parse(
+      "NOM = 'O''Brien' AND AGE > 1.5 AND (AGE IN (1, 2) OR VISITE >= 2017-05-07) AND "
+      "POIDS > 3 AND NOT NOM LIKE 'D%'");
+  ASSERT_TRUE(p->Bind(kHeader, {{"VISITE", *ParseColumnType("date:%Y-%m-%d")},
+                                {"AGE", *ParseColumnType("int")},
+                                {"POIDS", *ParseColumnType("decimal")}})
+                  .ok());
+  BindingDialect b;
+  SqlFilter f = p->ToSql(b.Make());
+  EXPECT_FALSE(f.whole);  // AGE > 1.5 (a decimal literal) and POIDS stay in cordon
+  EXPECT_EQ(f.sql,
+            "(U1(NOM) OR (T(NOM) = ?)) AND (U2(AGE) OR U3(VISITE) OR ((I(AGE) IN (?, ?)) OR "
+            "(D(VISITE) >= ?))) AND (UL1(NOM) OR (NOT (T(NOM) GLOB ?)))");
+  // The parameters of the conjuncts kept, in the order of their `?`.
+  EXPECT_EQ(b.params, (std::vector<std::string>{"O'Brien", "1", "2", "2017-05-07", "D%"}));
+  EXPECT_EQ(b.dropped, 2);
+  EXPECT_EQ(f.unsure, "U1(NOM) OR U2(AGE) OR U3(VISITE) OR UL1(NOM)");
+  // kAny follows the order's type: a date in another format, or LIKE with
+  // '_', is not translated.
+  auto q = Predicate::Parse("VISITE >= 2017-05-07 OR NOM LIKE 'A_'");
+  ASSERT_TRUE(q->Bind(kHeader, {{"VISITE", *ParseColumnType("date:%d/%m/%Y")}}).ok());
+  BindingDialect c;
+  EXPECT_EQ(q->ToSql(c.Make()).sql, "");
+  EXPECT_TRUE(c.params.empty());
+}
+
 }  // namespace
 }  // namespace cordon::order

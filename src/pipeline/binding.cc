@@ -299,32 +299,118 @@ const std::string& ColumnReport::fate_text() const {
 
 namespace {
 
-// The part of the table's `where` that translates exactly into the
-// source's SQL, if the source takes a filter.
-void PushDown(const source::TableSource& source, BoundTable& t) {
-  const source::SqlQuoting* quoting = source.Quoting();
-  if (quoting == nullptr || !t.where || t.compares.size() != t.header.size()) return;
+order::SqlDialect::Compares ToDialect(source::TableShape::Compares c) {
   using C = order::SqlDialect::Compares;
+  switch (c) {
+    case source::TableShape::Compares::kText:
+      return C::kText;
+    case source::TableShape::Compares::kInt:
+      return C::kInt;
+    case source::TableShape::Compares::kDate:
+      return C::kDate;
+    case source::TableShape::Compares::kAny:
+      return C::kAny;
+    case source::TableShape::Compares::kNo:
+      break;
+  }
+  return C::kNo;
+}
+
+source::TableShape::Compares FromDialect(order::SqlDialect::Compares c) {
+  using C = source::TableShape::Compares;
+  switch (c) {
+    case order::SqlDialect::Compares::kText:
+      return C::kText;
+    case order::SqlDialect::Compares::kInt:
+      return C::kInt;
+    case order::SqlDialect::Compares::kDate:
+      return C::kDate;
+    case order::SqlDialect::Compares::kAny:
+      return C::kAny;
+    case order::SqlDialect::Compares::kNo:
+      break;
+  }
+  return C::kNo;
+}
+
+// At most this many bound parameters in one statement (SQLite allows
+// 32766; a longer IN list stays in cordon).
+constexpr size_t kMaxParams = 10000;
+
+// The part of the table's `where` that translates exactly into the
+// source's SQL, if the source takes a filter. A source that binds
+// parameters gets `?` for every literal, collected in textual order.
+void PushWhere(const source::SqlQuoting& quoting, BoundTable& t) {
+  if (!t.where || t.compares.size() != t.header.size()) return;
+  std::vector<source::SqlParam>& params = t.pushed.where.params;
+  size_t mark = 0;
   order::SqlDialect dialect{
-      .compares =
-          [&](size_t i) {
-            switch (t.compares[i]) {
-              case source::TableShape::Compares::kText:
-                return C::kText;
-              case source::TableShape::Compares::kInt:
-                return C::kInt;
-              case source::TableShape::Compares::kDate:
-                return C::kDate;
-              case source::TableShape::Compares::kNo:
-                break;
-            }
-            return C::kNo;
-          },
-      .column = [&](size_t i) { return quoting->Identifier(t.header[i]); },
-      .text_literal = [&](std::string_view text) { return quoting->TextLiteral(text); }};
+      .compares = [&](size_t i) { return ToDialect(t.compares[i]); },
+      .column = [&](size_t i) { return quoting.Identifier(t.header[i]); },
+      .text_literal = [&](std::string_view text) { return quoting.TextLiteral(text); }};
+  if (quoting.BindsParameters()) {
+    dialect.text_literal = [&](std::string_view text) -> std::optional<std::string> {
+      if (params.size() >= kMaxParams) return std::nullopt;
+      params.push_back({.text = std::string(text)});
+      return "?";
+    };
+    dialect.int_literal = [&](int64_t v) -> std::optional<std::string> {
+      if (params.size() >= kMaxParams) return std::nullopt;
+      params.push_back({.is_int = true, .integer = v});
+      return "?";
+    };
+    dialect.date_literal = dialect.text_literal;
+    dialect.value = [&](size_t i, order::SqlDialect::Compares kind) {
+      return quoting.Value(quoting.Identifier(t.header[i]), FromDialect(kind));
+    };
+    dialect.unsure = [&](size_t i, order::SqlDialect::Compares kind, bool like) {
+      return quoting.Unsure(quoting.Identifier(t.header[i]), FromDialect(kind), like);
+    };
+    dialect.like = [&](const std::string& value,
+                       std::string_view pattern) -> std::optional<std::string> {
+      if (params.size() >= kMaxParams) return std::nullopt;
+      return quoting.Like(value, pattern, params);
+    };
+    dialect.begin_conjunct = [&] { mark = params.size(); };
+    dialect.end_conjunct = [&](bool kept) {
+      if (!kept) params.resize(mark);
+    };
+  }
   order::SqlFilter filter = t.where->ToSql(dialect);
-  t.pushed_where = std::move(filter.sql);
+  t.pushed.where.sql = std::move(filter.sql);
+  if (t.pushed.where.sql.empty()) params.clear();
   t.where_pushed_whole = filter.whole;
+  t.where_unsure = std::move(filter.unsure);
+}
+
+// `follow` as a semi-join against the parent's rows its own pushed filter
+// keeps, when the child's whole `where` is pushed (so that a row the
+// semi-join leaves out is one cordon's `where` keeps: the counts stay
+// exact) and the parent has a filter pushed (else the semi-join only drops
+// orphans, for the cost of reading the parent twice). Parents first:
+// `Bind` binds a parent before the tables that follow it.
+void PushFollow(const source::SqlQuoting& quoting, const std::vector<BoundTable>& tables,
+                BoundTable& t) {
+  if (!t.follow_column || t.parent >= tables.size()) return;
+  const BoundTable& parent = tables[t.parent];
+  if (!t.spec->follow || parent.spec->name != t.spec->follow->parent_table) return;
+  if (!parent.key_column || parent.pushed.empty() || &parent == &t) return;
+  if (t.where && !t.where_pushed_whole) return;
+  if (t.compares.size() != t.header.size() || parent.compares.size() != parent.header.size())
+    return;
+  source::SemiJoinSpec spec{.fk_column = t.header[*t.follow_column],
+                            .fk_compares = t.compares[*t.follow_column],
+                            .parent = parent.source,
+                            .key_column = parent.header[*parent.key_column],
+                            .key_compares = parent.compares[*parent.key_column],
+                            .parent_filter = parent.pushed.Combined()};
+  if (spec.parent_filter.params.size() + t.pushed.where.params.size() > kMaxParams) return;
+  std::optional<source::SqlCondition> join = quoting.SemiJoin(spec);
+  if (!join) return;
+  // Rows whose `where` was let through for cordon to decide are not left
+  // out by the semi-join either: what it leaves out, cordon's `where` keeps.
+  if (!t.where_unsure.empty()) join->sql = "(" + t.where_unsure + " OR " + join->sql + ")";
+  t.pushed.follow = std::move(*join);
 }
 
 }  // namespace
@@ -337,11 +423,15 @@ Binding Bind(const order::Order& order, const source::TableSource& source) {
   }
   // Only now: a table's key column is known once the tables that follow it
   // are bound.
+  const source::SqlQuoting* quoting = source.Quoting();
   for (BoundTable& t : b.tables) {
     t.read_columns = ColumnsRead(t);
-    PushDown(source, t);
+    if (quoting != nullptr) {
+      PushWhere(*quoting, t);
+      PushFollow(*quoting, b.tables, t);
+    }
     source::TableShape shape{t.header, {}, t.dialect, {}};
-    t.statement = source.FilteredStatement(*t.source, shape, t.read_columns, t.pushed_where);
+    t.statement = source.FilteredStatement(*t.source, shape, t.read_columns, t.pushed);
   }
   return b;
 }

@@ -46,11 +46,14 @@ struct BoundTable {
   // source is asked for these and no other.
   std::vector<size_t> read_columns;
   std::string statement;  // what the source runs (SQL), or empty (CSV)
-  // The part of `where` the database filters with (order/predicate.h
-  // ToSql), or empty; cordon still evaluates the whole `where` on the rows
-  // it gets, so the selection is the same either way.
-  std::string pushed_where;
+  // What the database filters with: the part of `where` that translates
+  // exactly (order/predicate.h ToSql), and `follow` as a semi-join against
+  // the parent's pushed filter; empty when nothing is pushed. cordon still
+  // evaluates the whole `where` and `follow` on the rows it gets, so the
+  // selection is the same either way.
+  source::PushedFilter pushed;
   bool where_pushed_whole = false;
+  std::string where_unsure;  // rows the pushed `where` lets through for cordon (ToSql)
   std::vector<source::TableShape::Compares> compares;  // per header column, from the source
   std::vector<size_t> kept;                            // header indices, in header order
   std::vector<const order::Fate*> kept_fates;          // parallel to `kept`

@@ -148,7 +148,7 @@ Status TableRun::WritePass(RowSink& sink, const ProgressFn& progress) {
 // emitted in order as they come back (at most threads + 1 in flight).
 Status TableRun::RunPass(Pass& pass) {
   CORDON_ASSIGN_OR_RETURN(pass.reader,
-                          source_.ReadFiltered(*t_.source, t_.read_columns, t_.pushed_where));
+                          source_.ReadFiltered(*t_.source, t_.read_columns, t_.pushed));
   pass.out.resize(t_.kept.size());
   TransformPool pool(any_transform_ ? threads_ : 0,
                      [this](size_t worker, Batch& batch) { TransformBatch(worker, batch); });
@@ -183,9 +183,13 @@ Status TableRun::RunPass(Pass& pass) {
     }
   }
   // Rows the database left out by the pushed `where` count as read and
-  // excluded by it, as they would have been here.
-  pass.stats.rows_read += pass.reader->rows_filtered();
-  pass.stats.rows_excluded_where += pass.reader->rows_filtered();
+  // excluded by it, as they would have been here; those its semi-join left
+  // out (their `where` true) as excluded by `follow`.
+  const uint64_t filtered = pass.reader->rows_filtered();
+  const uint64_t by_follow = std::min(filtered, pass.reader->rows_filtered_follow());
+  pass.stats.rows_read += filtered;
+  pass.stats.rows_excluded_where += filtered - by_follow;
+  pass.stats.rows_excluded_follow += by_follow;
   if (!any_transform_) return Ok();
   if (filling->count > 0) pool.Submit(filling);
   return pool.EmitReady(emit_batch, /*wait_below=*/1);

@@ -89,9 +89,15 @@ class PostgresRowReader final : public RowReader {
   }
   uint64_t bytes_consumed() const override { return bytes_; }
   uint64_t rows_filtered() const override { return total_ > row_ ? total_ - row_ : 0; }
-  // The table's rows in the snapshot, when a filter leaves some out: known,
-  // or being counted on `counting` (read once the COPY has ended).
-  void set_total(uint64_t total) { total_ = total; }
+  uint64_t rows_filtered_follow() const override {
+    return with_follow_ && where_total_ > row_ ? where_total_ - row_ : 0;
+  }
+  // The table's rows in the snapshot, when a filter leaves some out, and
+  // those its `where` part keeps (with a semi-join): known, or being
+  // counted on `counting` (read once the COPY has ended).
+  void set_total(uint64_t total, uint64_t where_total, bool with_follow) {
+    total_ = total, where_total_ = where_total, with_follow_ = with_follow;
+  }
   void count_on(PGconn* counting) { counting_ = counting; }
 
  private:
@@ -105,6 +111,7 @@ class PostgresRowReader final : public RowReader {
       PgResult r(raw);
       if (PQresultStatus(raw) == PGRES_TUPLES_OK && PQntuples(raw) == 1) {
         total_ = std::strtoull(PQgetvalue(raw, 0, 0), nullptr, 10);
+        if (PQnfields(raw) > 1) where_total_ = std::strtoull(PQgetvalue(raw, 0, 1), nullptr, 10);
         status = Ok();
       } else if (PQresultStatus(raw) != PGRES_TUPLES_OK) {
         status = PgError(c, raw, what_ + ": table " + table_ + ": counting", ErrorCode::kIo);
@@ -156,8 +163,8 @@ class PostgresRowReader final : public RowReader {
   std::vector<int> slot_;  // header index → field, -1 when not read
   size_t width_;           // fields per COPY row
   std::vector<std::string> cells_;
-  uint64_t row_ = 0, bytes_ = 0, total_ = 0;
-  bool done_ = false;
+  uint64_t row_ = 0, bytes_ = 0, total_ = 0, where_total_ = 0;
+  bool done_ = false, with_follow_ = false;
 };
 
 // How SQL compares a column of type `typname`, when exactly as cordon
@@ -334,12 +341,37 @@ std::optional<std::string> PostgresSource::TextLiteral(std::string_view text) co
   return out;
 }
 
+std::optional<SqlCondition> PostgresSource::SemiJoin(const SemiJoinSpec& spec) const {
+  using C = TableShape::Compares;
+  // Keys compare as cordon compares them (their COPY text, byte for byte)
+  // only between two columns of one kind: text and varchar on a UTF-8
+  // database (COLLATE "C", bytes), integers, dates.
+  if (spec.parent == nullptr || spec.fk_compares != spec.key_compares ||
+      spec.fk_compares == C::kNo || spec.fk_compares == C::kAny ||
+      !spec.parent_filter.params.empty())
+    return std::nullopt;
+  const bool text = spec.fk_compares == C::kText;
+  const std::string fk = PgQuoteIdentifier(spec.fk_column);
+  const std::string key = PgQuoteIdentifier(spec.key_column);
+  const std::string where = spec.parent_filter.empty() ? "" : " WHERE " + spec.parent_filter.sql;
+  // An empty key (NULL, or '' in text) is the empty field for cordon, equal
+  // to a parent's empty key: such child rows all pass, and cordon decides.
+  // (So the parent's filter is written once: a chain of follows grows
+  // linearly, and `fk IN` keeps the child's index usable.)
+  const std::string empty =
+      text ? "(" + fk + " IS NULL OR octet_length(" + fk + ") = 0)" : "(" + fk + " IS NULL)";
+  SqlCondition out;
+  out.sql = "(" + fk + (text ? " COLLATE \"C\"" : "") + " IN (SELECT " + key + " FROM " +
+            spec.parent->path + where + ") OR " + empty + ")";
+  return out;
+}
+
 std::string PostgresSource::FilteredStatement(const SourceTable& table, const TableShape& shape,
                                               const std::vector<size_t>& columns,
-                                              const std::string& filter) const {
+                                              const PushedFilter& filter) const {
   if (filter.empty()) return Statement(table, shape, columns);
-  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + " WHERE " + filter +
-         ") TO STDOUT";
+  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + " WHERE " +
+         filter.Combined().sql + ") TO STDOUT";
 }
 
 std::string PostgresSource::Statement(const SourceTable& table, const TableShape& shape,
@@ -349,12 +381,12 @@ std::string PostgresSource::Statement(const SourceTable& table, const TableShape
 
 Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
     const SourceTable& table, const std::vector<size_t>& columns) const {
-  return ReadFiltered(table, columns, "");
+  return ReadFiltered(table, columns, PushedFilter{});
 }
 
 Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTable& table,
                                                                 const std::vector<size_t>& columns,
-                                                                const std::string& filter) const {
+                                                                const PushedFilter& filter) const {
   const std::string where = url_.display + ": table " + table.name;
   CORDON_ASSIGN_OR_RETURN(Columns catalog, ReadCatalog(table));
   for (size_t i : columns) {
@@ -370,20 +402,28 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
   }
   TableShape shape{catalog.names, {}, "postgresql", {}};
   PGconn* conn = conn_.get();
-  uint64_t total = 0;
+  uint64_t total = 0, where_total = 0;
   PGconn* counting = nullptr;
+  const bool with_follow = !filter.follow.empty();
   if (!filter.empty()) {
     // The rows a full read would see (same snapshot), so that the counts
     // of plans and manifests do not depend on what was pushed down:
     // counted by a second server process while this one streams the COPY,
-    // else here first.
-    const std::string count = "SELECT count(*) FROM " + table.path;
+    // else here first. With a semi-join, also those the `where` keeps: the
+    // semi-join's rows left out are the difference.
+    std::string count = "SELECT count(*)";
+    if (with_follow) {
+      count += ", count(*)";
+      if (!filter.where.empty()) count += " FILTER (WHERE " + filter.where.sql + ")";
+    }
+    count += " FROM " + table.path;
     counting = CountConnection();
     if (counting != nullptr && PQsendQuery(counting, count.c_str()) != 1) counting = nullptr;
     if (counting == nullptr) {
       PgResult c(PQexec(conn, count.c_str()));
       if (!c || PQresultStatus(c.get()) != PGRES_TUPLES_OK) return PgError(conn, c.get(), where);
       total = std::strtoull(PQgetvalue(c.get(), 0, 0), nullptr, 10);
+      if (with_follow) where_total = std::strtoull(PQgetvalue(c.get(), 0, 1), nullptr, 10);
     }
   }
   // Reads the count's result however this ends.
@@ -414,7 +454,7 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
   reading_ = true;
   auto reader = std::make_unique<PostgresRowReader>(conn, &reading_, table.name, url_.display,
                                                     std::move(shape.header), columns);
-  reader->set_total(total);
+  reader->set_total(total, where_total, with_follow);
   reader->count_on(counting);
   return std::unique_ptr<RowReader>(std::move(reader));
 }

@@ -29,7 +29,9 @@ namespace cordon::source {
 // is cordon's (TableShape::compares): text and varchar on a UTF-8 database
 // (compared COLLATE "C"), smallint/integer/bigint, date. Literals are
 // quoted by libpq (PQescapeLiteral: COPY takes no bound parameters).
-// CORDON_PUSHDOWN=off in the environment turns pushdown off (to compare).
+// A `follow` is pushed as a semi-join against the parent's pushed filter
+// (SemiJoin). CORDON_PUSHDOWN=off in the environment turns pushdown off
+// (to compare).
 // So that counts stay those of a full read, a filtered table's rows are
 // counted (`SELECT count(*)`) in the same snapshot, exported to a second
 // connection that counts while the COPY streams.
@@ -51,10 +53,10 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   const SqlQuoting* Quoting() const override { return pushdown_ ? this : nullptr; }
   Result<std::unique_ptr<RowReader>> ReadFiltered(const SourceTable& table,
                                                   const std::vector<size_t>& columns,
-                                                  const std::string& filter) const override;
+                                                  const PushedFilter& filter) const override;
   std::string FilteredStatement(const SourceTable& table, const TableShape& shape,
                                 const std::vector<size_t>& columns,
-                                const std::string& filter) const override;
+                                const PushedFilter& filter) const override;
 
  private:
   struct Columns {
@@ -63,6 +65,9 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   PostgresSource() = default;
   std::string Identifier(std::string_view name) const override;
   std::optional<std::string> TextLiteral(std::string_view text) const override;
+  // `follow` as `fk IN (SELECT key FROM parent WHERE …)`, empty keys
+  // matched as cordon matches them; between two columns of one kind.
+  std::optional<SqlCondition> SemiJoin(const SemiJoinSpec& spec) const override;
   const std::string& Oid(const SourceTable& table) const;
   Result<Columns> ReadCatalog(const SourceTable& table) const;
   // The connection that counts a table's rows while its filtered COPY

@@ -30,7 +30,16 @@ struct SqliteSourceOptions {
 // for it (SQLITE_BUSY) while it lasts; in WAL mode it does not.
 // Not thread-safe: one thread uses a source and its readers, which must not
 // outlive it.
-class SqliteSource final : public TableSource {
+//
+// A `where` is pushed down as a WHERE with bound parameters (`?`, never
+// literals in the SQL) where it is exactly cordon's: each column compared
+// as its cordon type (Value: text as its UTF-8 bytes, BINARY collation
+// whatever the column declares, an INTEGER as its decimal; integers; ISO
+// dates as text), the rows SQLite's dynamic typing leaves in doubt (a REAL,
+// a BLOB, a date not written YYYY-MM-DD) passed to cordon (Unsure); a
+// `follow` as a semi-join. Only on a UTF-8 database; CORDON_PUSHDOWN=off
+// in the environment turns it off.
+class SqliteSource final : public TableSource, private SqlQuoting {
  public:
   static Result<std::unique_ptr<SqliteSource>> Open(const std::string& path,
                                                     const SqliteSourceOptions& options = {});
@@ -46,15 +55,40 @@ class SqliteSource final : public TableSource {
                                                  const std::vector<size_t>& columns) const override;
   std::string Statement(const SourceTable& table, const TableShape& shape,
                         const std::vector<size_t>& columns) const override;
+  const SqlQuoting* Quoting() const override { return pushdown_ ? this : nullptr; }
+  // With a filter, the table's rows are first counted in the same read
+  // transaction (`rows_read` does not depend on pushdown).
+  Result<std::unique_ptr<RowReader>> ReadFiltered(const SourceTable& table,
+                                                  const std::vector<size_t>& columns,
+                                                  const PushedFilter& filter) const override;
+  // The statement, then its bound values after `-- parameters:` (shown,
+  // never spliced into what runs).
+  std::string FilteredStatement(const SourceTable& table, const TableShape& shape,
+                                const std::vector<size_t>& columns,
+                                const PushedFilter& filter) const override;
 
  private:
   SqliteSource() = default;
+  std::string Select(const SourceTable& table, const TableShape& shape,
+                     const std::vector<size_t>& columns, const std::string& filter) const;
+  // SqlQuoting, SQLite's forms.
+  std::string Identifier(std::string_view name) const override;
+  std::optional<std::string> TextLiteral(std::string_view text) const override;
+  bool BindsParameters() const override { return true; }
+  std::string Value(const std::string& column, TableShape::Compares kind) const override;
+  std::string Unsure(const std::string& column, TableShape::Compares kind,
+                     bool like) const override;
+  std::optional<std::string> Like(const std::string& value, std::string_view pattern,
+                                  std::vector<SqlParam>& params) const override;
+  std::optional<SqlCondition> SemiJoin(const SemiJoinSpec& spec) const override;
   bool HasRowid(const SourceTable& table) const;
 
   std::string what_;  // "sqlite:PATH", for messages
   SqliteDb db_;
   std::vector<SourceTable> tables_;
   std::vector<bool> has_rowid_;  // parallel to tables_
+  bool pushdown_ = true;
+  bool utf8_ = false;  // PRAGMA encoding is UTF-8
 };
 
 }  // namespace cordon::source

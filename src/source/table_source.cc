@@ -11,11 +11,19 @@ const SourceTable* TableSource::Find(std::string_view name) const {
 
 Result<std::unique_ptr<RowReader>> TableSource::ReadFiltered(const SourceTable& table,
                                                              const std::vector<size_t>& columns,
-                                                             const std::string& filter) const {
+                                                             const PushedFilter& filter) const {
   if (!filter.empty()) {
     return Error(ErrorCode::kInternal, "table " + table.name + ": this source takes no filter");
   }
   return ReadColumns(table, columns);
+}
+
+SqlCondition PushedFilter::Combined() const {
+  if (follow.empty()) return where;
+  if (where.empty()) return follow;
+  SqlCondition out{where.sql + " AND " + follow.sql, where.params};
+  out.params.insert(out.params.end(), follow.params.begin(), follow.params.end());
+  return out;
 }
 
 }  // namespace cordon::source

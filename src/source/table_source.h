@@ -31,19 +31,99 @@ struct TableShape {
   std::string dialect;  // for reports: "windows-1252, ';'" or "sqlite"
   // Per column, how the database compares it in SQL when that is exactly
   // how cordon compares text, integers or ISO dates (a `where` is pushed
-  // down only on those); empty when the source takes no filter (CSV, SQLite).
-  enum class Compares { kNo, kText, kInt, kDate };
+  // down only on those); kAny: as whichever of those the column's cordon
+  // type is, rows it cannot vouch for left to cordon (SqlQuoting::Unsure,
+  // SQLite); empty when the source takes no filter (CSV).
+  enum class Compares { kNo, kText, kInt, kDate, kAny };
   std::vector<Compares> compares;
 };
 
-// How a database source quotes what a filter pushed into its statement
-// holds.
+// A value bound to a statement's `?` parameter.
+struct SqlParam {
+  bool is_int = false;
+  int64_t integer = 0;
+  std::string text;
+};
+
+// An SQL condition. With a source that binds parameters (SQLite), its `?`
+// take `params` in the order they appear in `sql`; a PostgreSQL condition
+// has its literals quoted in (COPY takes no parameters) and no params.
+struct SqlCondition {
+  std::string sql;  // empty: none
+  std::vector<SqlParam> params;
+  bool empty() const { return sql.empty(); }
+};
+
+// What a database leaves out of a table's rows before cordon sees them.
+// Every row left out is one cordon would have left out: cordon still
+// evaluates the whole `where` and `follow` on the rows it gets.
+struct PushedFilter {
+  // The exact part of the `where` (order/predicate.h ToSql): a row it
+  // leaves out counts as excluded by `where`.
+  SqlCondition where;
+  // A semi-join against the followed table (SqlQuoting::SemiJoin), only
+  // with the whole `where` pushed: a row `where` keeps and this leaves out
+  // counts as excluded by `follow`.
+  SqlCondition follow;
+  bool empty() const { return where.empty() && follow.empty(); }
+  // Both, ANDed, with their parameters in order.
+  SqlCondition Combined() const;
+};
+
+// What a `follow` semi-join needs: the child's column holding the parent's
+// key, the parent table and its key column, and the parent's own pushed
+// filter (its rows that may be selected; empty: every row).
+struct SemiJoinSpec {
+  std::string fk_column;
+  TableShape::Compares fk_compares = TableShape::Compares::kNo;
+  const SourceTable* parent = nullptr;
+  std::string key_column;
+  TableShape::Compares key_compares = TableShape::Compares::kNo;
+  SqlCondition parent_filter;
+};
+
+// How a database source writes what a filter pushed into its statement
+// holds. The defaults are PostgreSQL's forms (order/predicate.h).
 class SqlQuoting {
  public:
   virtual ~SqlQuoting() = default;
   virtual std::string Identifier(std::string_view name) const = 0;
   // A string literal, or nullopt when it cannot be written exactly (NUL).
   virtual std::optional<std::string> TextLiteral(std::string_view text) const = 0;
+
+  // True: literals are bound parameters (`?`), never written into the SQL,
+  // and Value, Unsure and Like below give the dialect's forms.
+  virtual bool BindsParameters() const { return false; }
+  // The SQL value of the quoted column `column` compared as `kind`
+  // (kText, kInt, kDate): NULL exactly where cordon reads NULL, equal to
+  // cordon's value on the rows Unsure leaves out.
+  virtual std::string Value(const std::string& column, TableShape::Compares kind) const {
+    (void)kind;
+    return column;
+  }
+  // A condition true on the rows whose Value may not be cordon's (empty:
+  // none); `like`: the column is also matched by Like.
+  virtual std::string Unsure(const std::string& column, TableShape::Compares kind,
+                             bool like) const {
+    (void)column, (void)kind, (void)like;
+    return {};
+  }
+  // `value` LIKE `pattern` (no '_', no escape character) exactly as cordon
+  // matches, the pattern appended to `params`; nullopt when not exact.
+  virtual std::optional<std::string> Like(const std::string& value, std::string_view pattern,
+                                          std::vector<SqlParam>& params) const {
+    (void)value, (void)pattern, (void)params;
+    return std::nullopt;
+  }
+  // A condition on the child's rows true on every row whose `fk` equals,
+  // as cordon compares keys (their text, an empty field equal to an empty
+  // field), the key of a parent row the parent's filter keeps; nullopt when
+  // the columns cannot be compared so. It may keep more rows (cordon's
+  // `follow` decides), never fewer.
+  virtual std::optional<SqlCondition> SemiJoin(const SemiJoinSpec& spec) const {
+    (void)spec;
+    return std::nullopt;
+  }
 };
 
 // One pass over a table's rows. Not thread-safe: one reader, one thread.
@@ -68,6 +148,9 @@ class RowReader {
   // out (a filter pushed into its statement), so that counts stay those of
   // a full read. 0 without a filter.
   virtual uint64_t rows_filtered() const { return 0; }
+  // Of those, the rows the filter's `follow` part left out (its `where`
+  // kept them). 0 without one.
+  virtual uint64_t rows_filtered_follow() const { return 0; }
 
  protected:
   std::vector<std::string> header_;
@@ -94,16 +177,16 @@ class TableSource {
   // Filters pushed down: the quoting to build one with, or null when the
   // source takes none.
   virtual const SqlQuoting* Quoting() const { return nullptr; }
-  // ReadColumns with `filter` (a boolean SQL expression built with
-  // Quoting(), or empty) added to the statement as its WHERE; the reader's
-  // rows_filtered() counts the rows it left out.
+  // ReadColumns with `filter` (built with Quoting(), or empty) added to the
+  // statement as its WHERE; the reader's rows_filtered() counts the rows it
+  // left out.
   virtual Result<std::unique_ptr<RowReader>> ReadFiltered(const SourceTable& table,
                                                           const std::vector<size_t>& columns,
-                                                          const std::string& filter) const;
-  // The statement ReadFiltered runs.
+                                                          const PushedFilter& filter) const;
+  // The statement ReadFiltered runs, for `plan`.
   virtual std::string FilteredStatement(const SourceTable& table, const TableShape& shape,
                                         const std::vector<size_t>& columns,
-                                        const std::string& filter) const {
+                                        const PushedFilter& filter) const {
     (void)filter;
     return Statement(table, shape, columns);
   }
