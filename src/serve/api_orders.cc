@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/encoding.h"
@@ -36,6 +37,12 @@ namespace {
 // arrive exactly, whatever they hold), and a little JSON around them.
 constexpr uint64_t kMaxSubmissionBody =
     (exchange::kMaxSubmittedOrderBytes + exchange::kMaxSubmittedPlanBytes) / 3 * 4 + 4096 + 8;
+
+Response TooLarge() {
+  return Fail(413,
+              "an order submission is at most " + std::to_string(kMaxSubmissionBody >> 20) + " MiB",
+              "an order is at most 1 MiB and its plan 8 MiB");
+}
 
 json OrderJson(const exchange::StoredOrder& o) {
   return {{"order_id", o.order_id},
@@ -87,6 +94,13 @@ std::variant<Response, BodySink> Api::StartOrderSubmission(const Request& head) 
     if (auto refused = Authenticate(call)) return std::move(*refused);
     if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   }
+  // The network layer applies a sink's bound to chunked bodies; a declared
+  // length past it is refused here, before any byte is read.
+  if (const std::string length = head.Header("content-length"); !length.empty()) {
+    if (length.size() > 12 || std::strtoull(length.c_str(), nullptr, 10) > kMaxSubmissionBody) {
+      return TooLarge();
+    }
+  }
   // In memory (bounded by kMaxSubmissionBody), never on disk: it is read
   // once, checked, and stored in the database or dropped.
   const int fd = memfd_create("cordon-order", MFD_CLOEXEC);
@@ -99,12 +113,9 @@ std::variant<Response, BodySink> Api::StartOrderSubmission(const Request& head) 
   sink.fd = std::move(sink_fd);
   sink.max_bytes = kMaxSubmissionBody;
   sink.finish = [this, head, read_fd](Status received, uint64_t bytes) -> Response {
-    if (!received.ok()) {
-      if (received.error().code() == ErrorCode::kLimitExceeded) {
-        return Fail(
-            413,
-            "an order submission is at most " + std::to_string(kMaxSubmissionBody >> 20) + " MiB",
-            "an order is at most 1 MiB and its plan 8 MiB");
+    if (!received.ok() || bytes > kMaxSubmissionBody) {
+      if (bytes > kMaxSubmissionBody || received.error().code() == ErrorCode::kLimitExceeded) {
+        return TooLarge();
       }
       return Fail(400, "the body did not arrive whole: " + received.error().message());
     }

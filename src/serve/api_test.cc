@@ -764,6 +764,14 @@ TEST(ApiOrdersTest, TheSubmissionStreamsAndIsAuthorizedBeforeItsBody) {
   Response r = sink.finish(Ok(), body.size());
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(RemoteExchange::J(r)["plan_bytes"], plan.size());
+  // A declared length past the bound is refused before the body is read.
+  Request too_long = head;
+  too_long.headers["content-length"] = std::to_string(sink.max_bytes + 1);
+  auto refused_length = e.x.api->BeginStream(too_long);
+  ASSERT_TRUE(std::holds_alternative<Response>(refused_length));
+  EXPECT_EQ(std::get<Response>(refused_length).status, 413);
+  too_long.headers["content-length"] = "99999999999999999999999";
+  EXPECT_TRUE(std::holds_alternative<Response>(e.x.api->BeginStream(too_long)));
   // A body cut short stores nothing.
   auto again = e.x.api->BeginStream(head);
   ASSERT_TRUE(std::holds_alternative<BodySink>(again));
