@@ -94,15 +94,14 @@ TEST(PlanDigestTest, KeepsCrlfAndAFileWithoutAFinalNewline) {
   // An [order] table last in the file, after the tables.
   auto last = WithPlanDigest("[[table]]\nname = \"t\"\n[ order ] # here\nid = \"A\"\n", kHex);
   ASSERT_TRUE(last.ok());
-  EXPECT_EQ(*last,
-            "[[table]]\nname = \"t\"\n[ order ] # here\nid = \"A\"\nplan_sha256 = \"" + kHex +
-                "\"\n");
+  EXPECT_EQ(*last, "[[table]]\nname = \"t\"\n[ order ] # here\nid = \"A\"\nplan_sha256 = \"" +
+                       kHex + "\"\n");
 }
 
 TEST(PlanDigestTest, RefusesWhatItCannotEditSafely) {
   EXPECT_FALSE(WithPlanDigest(kOrder, "ABC").ok());
   EXPECT_FALSE(WithPlanDigest(kOrder, std::string(64, 'A')).ok());  // uppercase
-  EXPECT_FALSE(WithPlanDigest("id = \"A\"\n", kHex).ok());           // no [order]
+  EXPECT_FALSE(WithPlanDigest("id = \"A\"\n", kHex).ok());          // no [order]
   EXPECT_FALSE(WithPlanDigest("order = { id = \"A\" }\n", kHex).ok());
   EXPECT_FALSE(WithPlanDigest("[order]\nid=\"A\"\n[order]\n", kHex).ok());
   const std::string twice =
@@ -112,8 +111,7 @@ TEST(PlanDigestTest, RefusesWhatItCannotEditSafely) {
   // A multi-line or malformed existing value is not overwritten blindly.
   EXPECT_FALSE(WithPlanDigest("[order]\nplan_sha256 = \"\"\"\nx\"\"\"\n", kHex).ok());
   EXPECT_FALSE(WithPlanDigest("[order]\nplan_sha256 = 12\n", kHex).ok());
-  EXPECT_FALSE(
-      WithPlanDigest("[order]\nplan_sha256 = \"" + kHex + "\" trailing\n", kHex).ok());
+  EXPECT_FALSE(WithPlanDigest("[order]\nplan_sha256 = \"" + kHex + "\" trailing\n", kHex).ok());
 }
 
 TEST(PlanDigestTest, ReadsOnlyTheOrderTablesKey) {
