@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
+#include "core/toml.h"
 #include "order/order.h"
 
 namespace cordon::order {
@@ -126,6 +129,43 @@ TEST(PlanDigestTest, ReadsOnlyTheOrderTablesKey) {
   ASSERT_TRUE(literal.ok());
   EXPECT_EQ(literal->value_or(""), kHex);
   EXPECT_FALSE(PlanDigestIn("[order]\nplan_sha256 = \"" + kHex.substr(1) + "g\"\n").ok());
+}
+
+// The digest the exchange checks is the one the TOML parser (and so the
+// extraction) reads: the line lexer must not be fooled by strings,
+// comments, escapes or spacing.
+TEST(PlanDigestTest, TheDigestIsTheOneTomlReads) {
+  const std::vector<std::string> orders = {
+      kOrder,
+      "[order]\nid = \"A\" # \"quoted\" [order] in a comment\nx = '''\nplan_sha256 = \"" + kOther +
+          "\"\n[order]\n'''\n",
+      "[order]\nnote = \"\"\"a\\\"\"\"\nplan_sha256 = \\\"x\\\"\n\"\"\"\"\n[t]\nk = 1\n",
+      "[t]\nplan_sha256 = \"" + kOther + "\"\n\n[ order ]\r\nid = 'A'\r\n",
+      "title = \"\"\"\n[order]\n\"\"\"\n[order]\nid = \"B\"\n",
+      "[order]\nplan_sha256 = '" + kOther + "' # old\nid = \"A\"\n",
+  };
+  for (const std::string& text : orders) {
+    toml::parse_result before = toml::parse(text);
+    ASSERT_TRUE(before) << text;
+    auto found = PlanDigestIn(text);
+    ASSERT_TRUE(found.ok()) << text;
+    EXPECT_EQ(found->value_or(""), before.table()["order"]["plan_sha256"].value_or(std::string()))
+        << text;
+    auto out = WithPlanDigest(text, kHex);
+    ASSERT_TRUE(out.ok()) << text << out.error().message();
+    toml::parse_result after = toml::parse(*out);
+    ASSERT_TRUE(after) << *out;
+    EXPECT_EQ(after.table()["order"]["plan_sha256"].value_or(std::string()), kHex) << *out;
+    // Nothing else moved: the same keys, the same values.
+    toml::table order_after = *after.table()["order"].as_table();
+    toml::table order_before = *before.table()["order"].as_table();
+    order_after.erase("plan_sha256");
+    order_before.erase("plan_sha256");
+    EXPECT_TRUE(order_after == order_before) << *out;
+    after.table().erase("order");
+    before.table().erase("order");
+    EXPECT_TRUE(after.table() == before.table()) << *out;
+  }
 }
 
 }  // namespace
