@@ -65,9 +65,9 @@ ex.run("ledger", "init", "--dir", os.environ["CORDON_LEDGER"], "--origin", "test
 srv = ex.Server(ex.D).start()
 ex.servers.append(srv.proc)
 try:
-    people = {role: ex.Person(srv, name, role) for name, role in [
+    people = {role: ex.Person(srv, name, role, *extra) for name, role, *extra in [
         ("olivier", "operator"), ("amelie", "approver"), ("rachel", "recipient"),
-        ("aude", "auditor"), ("adam", "admin")]}
+        ("aude", "auditor"), ("adam", "admin"), ("dora", "dpo", "--organisation", "CHU")]}
     for (method, path), op in sorted(operations.items()):
         if path == "/logout":
             continue  # it would end the session the other calls use; probed last

@@ -86,6 +86,11 @@ Status Add(const AddArgs& a, nlohmann::json& event) {
     }
   }
   CORDON_TRY(CheckOperatorEnd(role, expires, a.expires, a.max_operator_days));
+  if (role == exchange::Role::kDpo && a.organisation.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a DPO account is bound to the controller's organisation",
+                 "add --organisation with the name the orders are submitted for");
+  }
   if (a.on_call && role != exchange::Role::kOperator) {
     return Error(ErrorCode::kInvalidArgument, "--on-call flags an operator account",
                  "drop --on-call, or --role operator");
@@ -595,7 +600,10 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
   add->add_option("--data", a->data, "the exchange's data directory")->required();
   add->add_option("--name", a->name, "the person's full name")->required();
   add->add_option("--email", a->email, "their e-mail (unique)")->required();
-  add->add_option("--role", a->role, "operator, approver, recipient, auditor or admin")->required();
+  add->add_option("--role", a->role,
+                  "operator, approver, recipient, auditor, admin, or dpo (with --organisation: "
+                  "reads the orders submitted for that organisation)")
+      ->required();
   add->add_option("--expires", a->expires, "last day of the account (YYYY-MM-DD)")->required();
   add->add_option("--recipient", a->recipients,
                   "an age recipient (age1...) whose packages this recipient account may see, "

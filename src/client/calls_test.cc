@@ -16,8 +16,11 @@
 
 #include "client/account.h"
 #include "client/grants.h"
+#include "client/orders.h"
 #include "client/packages.h"
+#include "core/encoding.h"
 #include "net/http_server.h"
+#include "order/plan_digest.h"
 
 namespace cordon::client {
 namespace {
@@ -136,6 +139,21 @@ class FakeExchange : public serve::Handler {
                         {"requester_id", 3},
                         {"open_now", false}});
     }
+    if (req.method == "GET" && req.path.rfind("/api/v1/orders/", 0) == 0) {
+      order_paths_.push_back(req.path + (req.query.count("version") ? "?v" : ""));
+      return Json(200, order_answer_);
+    }
+    if (req.method == "POST" && req.path == "/api/v1/orders") {
+      const json body = json::parse(req.body);
+      auto order = Base64Decode(body.value("order_base64", ""));
+      auto plan = Base64Decode(body.value("plan_base64", ""));
+      return Json(201, {{"order_id", "o1"},
+                        {"version", 1},
+                        {"organisation", body.value("organisation", "")},
+                        {"order_sha256", order::PlanSha256Hex(AsChars(*order))},
+                        {"plan_sha256",
+                         lie_ ? std::string(64, '0') : order::PlanSha256Hex(AsChars(*plan))}});
+    }
     if (req.method == "POST" && req.path == "/api/v1/grants/7/approve") {
       return Json(
           403, {{"error", "you cannot approve your own grant"}, {"hint", "another approver must"}});
@@ -150,6 +168,15 @@ class FakeExchange : public serve::Handler {
   bool logged_out() {
     std::lock_guard lock(mu_);
     return logged_out_;
+  }
+  void AnswerOrder(json answer, bool lie = false) {
+    std::lock_guard lock(mu_);
+    order_answer_ = std::move(answer);
+    lie_ = lie;
+  }
+  std::vector<std::string> order_paths() {
+    std::lock_guard lock(mu_);
+    return order_paths_;
   }
   void NameAFile(std::string name) {
     std::lock_guard lock(mu_);
@@ -176,6 +203,9 @@ class FakeExchange : public serve::Handler {
   std::vector<std::string> seen_;
   bool committed_ = false, confirmed_ = false, logged_out_ = false;
   std::string evil_name_;
+  json order_answer_;
+  bool lie_ = false;
+  std::vector<std::string> order_paths_;
 };
 
 class Calls : public ::testing::Test {
@@ -373,6 +403,62 @@ TEST_F(Calls, GrantsAreRequestedAndTheServersRefusalComesBackWithItsHint) {
   ASSERT_FALSE(approve.ok());
   EXPECT_EQ(approve.error().code(), ErrorCode::kRefused);
   EXPECT_EQ(approve.error().hint(), "another approver must");
+}
+
+}  // namespace
+}  // namespace cordon::client
+
+namespace cordon::client {
+namespace {
+
+TEST_F(Calls, AnOrderIsSavedOnlyWhenItsBytesMatchTheDigests) {
+  LogIn();
+  Connection c = Connect();
+  const std::string plan = "{\"format\": \"cordon-plan\"}\n";
+  const std::string order =
+      *order::WithPlanDigest("[order]\nid = \"o1\"\n", order::PlanSha256Hex(plan));
+  auto answer = [&](const std::string& o, const std::string& p) {
+    return json{{"order_id", "o1"},
+                {"version", 2},
+                {"order_sha256", order::PlanSha256Hex(o)},
+                {"plan_sha256", order::PlanSha256Hex(p)},
+                {"order_base64", Base64Encode(AsBytes(o))},
+                {"plan_base64", Base64Encode(AsBytes(p))}};
+  };
+  exchange_->AnswerOrder(answer(order, plan));
+  auto got = FetchOrder(c, "o1/../x y", 2);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(exchange_->order_paths().back(), "/api/v1/orders/o1%2F..%2Fx%20y?v")
+      << "an id is one path segment";
+  const fs::path out = dir_ / "review";
+  ASSERT_TRUE(SaveOrder(*got, out.string()).ok());
+  std::ifstream o(out / "order.toml", std::ios::binary), p(out / "plan.json", std::ios::binary);
+  std::stringstream os, ps;
+  os << o.rdbuf();
+  ps << p.rdbuf();
+  EXPECT_EQ(os.str(), order);
+  EXPECT_EQ(ps.str(), plan);
+  EXPECT_FALSE(got->answer.contains("plan_base64")) << "--json prints no bytes";
+
+  // The bytes altered in transit (the digests stated for others), or an
+  // order whose plan_sha256 names another plan: refused.
+  json altered = answer(order, plan);
+  altered["plan_base64"] = Base64Encode(AsBytes(plan + " "));
+  exchange_->AnswerOrder(altered);
+  auto bad = FetchOrder(c, "o1", std::nullopt);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kMalformed);
+  exchange_->AnswerOrder(answer(order, plan + " "));
+  bad = FetchOrder(c, "o1", std::nullopt);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kMalformed);
+
+  // A submission whose stored digests are not those sent is an error.
+  EXPECT_TRUE(SubmitOrder(c, order, plan, "CHU").ok());
+  exchange_->AnswerOrder(json::object(), true);
+  auto lied = SubmitOrder(c, order, plan, "CHU");
+  ASSERT_FALSE(lied.ok());
+  EXPECT_EQ(lied.error().code(), ErrorCode::kMalformed);
 }
 
 }  // namespace

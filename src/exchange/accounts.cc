@@ -26,8 +26,8 @@ constexpr const char* kAccountColumns =
     "users.created_at, users.last_used_at, users.unlocked_at, users.locked_reason";
 constexpr int kAccountColumnCount = 18;
 
-const Role kRoles[] = {Role::kOperator, Role::kApprover, Role::kRecipient, Role::kAuditor,
-                       Role::kAdmin};
+const Role kRoles[] = {Role::kOperator, Role::kApprover, Role::kRecipient,
+                       Role::kAuditor,  Role::kAdmin,    Role::kDpo};
 
 // A bearer secret: 32 random bytes as hex; only SHA-256 of it is stored, so
 // a copy of the database opens no session.
@@ -102,6 +102,8 @@ std::string_view RoleName(Role r) {
       return "auditor";
     case Role::kAdmin:
       return "admin";
+    case Role::kDpo:
+      return "dpo";
   }
   return "recipient";
 }
@@ -163,7 +165,7 @@ Result<Role> ParseRole(std::string_view name) {
     if (RoleName(r) == name) return r;
   }
   return Error(ErrorCode::kInvalidArgument, "no role \"" + std::string(name) + "\"",
-               "roles: operator, approver, recipient, auditor, admin");
+               "roles: operator, approver, recipient, auditor, admin, dpo");
 }
 
 Result<Accounts> Accounts::Open(const std::string& data_dir, AccountPolicy policy) {

@@ -18,7 +18,10 @@
 
 namespace cordon::exchange {
 
-enum class Role { kOperator, kApprover, kRecipient, kAuditor, kAdmin };
+// kDpo: the data protection officer of an organisation (the controller's):
+// sees the orders submitted for that organisation's validation, and nothing
+// else of the exchange (exchange/orders.h).
+enum class Role { kOperator, kApprover, kRecipient, kAuditor, kAdmin, kDpo };
 std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
 

@@ -183,7 +183,7 @@ Result<int64_t> Grants::Request(const Account& requester, std::string_view packa
   if (package.substr(0, kRoleGrantPrefix.size()) == kRoleGrantPrefix) {
     auto role = ParseRole(package.substr(kRoleGrantPrefix.size()));
     if (!role.ok()) return role.error();
-    if (*role == Role::kApprover || *role == Role::kAdmin) {
+    if (*role == Role::kApprover || *role == Role::kAdmin || *role == Role::kDpo) {
       return Refused("the " + std::string(RoleName(*role)) + " role is never granted for a while",
                      "an admin gives it with a named account of its own");
     }

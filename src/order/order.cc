@@ -73,7 +73,10 @@ class Loader {
     OnlyKnownKeys(*t,
                   {"id", "controller", "processor", "purpose", "contract", "not_after",
                    "retention_days", "recipients", "format", "pseudonym_key_id", "pseudonym_domain",
-                   "pseudonym_scope", "provenance_retention_days"},
+                   "pseudonym_scope", "provenance_retention_days",
+                   // Written by `cordon remote order submit` (order/plan_digest.h);
+                   // its checks are the extraction's.
+                   "plan_sha256"},
                   "[order]");
     o.id = RequiredString(*t, "id", "order", at);
     // The id names the order in every ledger entry, report and package

@@ -44,6 +44,8 @@ std::string_view AlertKindName(AlertKind kind) {
       return "break_glass_overdue";
     case AlertKind::kVendorAccountReopened:
       return "vendor_account_reopened";
+    case AlertKind::kOrderSubmitted:
+      return "order_submitted";
   }
   return "unknown";
 }

@@ -37,6 +37,7 @@ enum class AlertKind {
   kOrganisationSuspended,     // "organisation_suspended"
   kBreakGlassOverdue,         // "break_glass_overdue": not countersigned in time, account locked
   kVendorAccountReopened,     // "vendor_account_reopened": an approver lifted a vendor's lock
+  kOrderSubmitted,            // "order_submitted": an order awaits its organisation's DPOs
 };
 std::string_view AlertKindName(AlertKind kind);
 

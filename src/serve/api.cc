@@ -152,11 +152,14 @@ void Api::CheckpointIfNew() {
 // ---- dispatch ----
 
 bool Api::StreamsBody(const Request& head) const {
-  // PUT /api/v1/uploads/{upload}/files/{name}
-  if (head.method != "PUT" || head.path.rfind(kPrefix, 0) != 0) return false;
+  // PUT /api/v1/uploads/{upload}/files/{name}, POST /api/v1/orders
+  if ((head.method != "PUT" && head.method != "POST") || head.path.rfind(kPrefix, 0) != 0) {
+    return false;
+  }
   auto route =
-      MatchRoute("PUT", Segments(std::string_view(head.path).substr(std::strlen(kPrefix))));
-  return route && route->spec->endpoint == Endpoint::kUploadFile;
+      MatchRoute(head.method, Segments(std::string_view(head.path).substr(std::strlen(kPrefix))));
+  return route && (route->spec->endpoint == Endpoint::kUploadFile ||
+                   route->spec->endpoint == Endpoint::kSubmitOrder);
 }
 
 Response Api::Handle(const Request& request) {
@@ -293,6 +296,12 @@ Response Api::Route(Call& call) {
       return route->spec->endpoint == Endpoint::kCampaign ? GetCampaign(call, *id)
                                                           : DecideInCampaign(call, *id);
     }
+    case Endpoint::kSubmitOrder:
+      return SubmitOrder(call);
+    case Endpoint::kOrders:
+      return ListOrders(call);
+    case Endpoint::kOrder:
+      return ShowOrder(call, p[0]);
     case Endpoint::kSshCertificate: {
       auto id = ParseId(p[0]);
       if (!id) return Fail(400, "a grant id is a positive integer");

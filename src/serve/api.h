@@ -131,6 +131,12 @@ class Api final : public Handler {
   Response GetCampaign(Call& call, int64_t id);
   Response DecideInCampaign(Call& call, int64_t id);
   Response IssueSshCertificate(Call& call, int64_t grant_id);
+  // Orders submitted for validation (api_orders.cc). The submission's body
+  // streams into memory (it exceeds kMaxJsonBody), then goes through Handle.
+  std::variant<Response, BodySink> StartOrderSubmission(const Request& head);
+  Response SubmitOrder(Call& call);
+  Response ListOrders(Call& call);
+  Response ShowOrder(Call& call, const std::string& id);
   // Sets call.machine from the bearer token, or returns the 401.
   std::optional<Response> AuthenticateMachine(Call& call);
   Response RouteMachine(Call& call, Endpoint endpoint, const std::vector<std::string>& params);

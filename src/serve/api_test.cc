@@ -14,9 +14,11 @@
 #include "core/encoding.h"
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
+#include "exchange/orders.h"
 #include "exchange/remote_access.h"
 #include "exchange/review.h"
 #include "exchange/targets.h"
+#include "order/plan_digest.h"
 #include "serve/api_internal.h"
 #include "ssh/certificate.h"
 #include "ssh/public_key.h"
@@ -160,6 +162,7 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kOrganisationSuspended, "organisation_suspended"},
       {AlertKind::kBreakGlassOverdue, "break_glass_overdue"},
       {AlertKind::kVendorAccountReopened, "vendor_account_reopened"},
+      {AlertKind::kOrderSubmitted, "order_submitted"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }
@@ -561,6 +564,221 @@ TEST(ApiRemoteTest, ACampaignOverTheApiClosesAtItsDeadline) {
   EXPECT_EQ(accounts->Get(e.ids["vera"])->status, exchange::AccountStatus::kDisabled);
   EXPECT_NE(e.Ledger().find("exchange.review.campaign.closed"), std::string::npos);
   EXPECT_TRUE(e.x.logged.empty()) << e.x.logged.front();
+}
+
+// ---- orders submitted for validation (issue 17) ----
+
+std::string TestOrder(const std::string& id, const std::string& plan) {
+  const std::string order = "[order]\nid = \"" + id +
+                            "\"\ncontroller = \"CHU Exemple\"\nprocessor = \"Vendor SA\"\n"
+                            "purpose = \"Migration\"\ncontract = \"DPA 1\"\n"
+                            "not_after = 2027-06-30\nretention_days = 30\nrecipients = "
+                            "[\"age1fh5kqu9qpe3htgpkh0v0ujkyf7dsx5hmxn3n5qfpjunlx3wptd4qsyhmlh\"]"
+                            "\n\n[[table]]\nname = \"patients\"\n[table.columns]\nNUM = \"keep\"\n";
+  return *order::WithPlanDigest(order, order::PlanSha256Hex(plan));
+}
+
+std::string TestPlan(const std::string& id, int rows = 3) {
+  return "{\n  \"format\": \"cordon-plan\",\n  \"version\": 1,\n  \"order\": {\"id\": \"" + id +
+         "\"},\n  \"tables\": [{\"name\": \"patients\", \"rows_selected\": " +
+         std::to_string(rows) + ", \"sample_masked\": [[\"1*****\"]]}]\n}\n";
+}
+
+nlohmann::json Submission(const std::string& order, const std::string& plan) {
+  return {{"order_base64", Base64Encode(AsBytes(order))},
+          {"plan_base64", Base64Encode(AsBytes(plan))}};
+}
+
+std::string Unbase64(const nlohmann::json& j, const char* key) {
+  auto b = Base64Decode(j[key].get<std::string>());
+  EXPECT_TRUE(b.ok());
+  return b.ok() ? std::string(b->begin(), b->end()) : std::string();
+}
+
+struct OrderExchange : RemoteExchange {
+  void Start() {
+    RemoteExchange::Start();
+    dpo = Person("dora", exchange::Role::kDpo, "CHU Exemple");
+    other_dpo = Person("otto", exchange::Role::kDpo, "Hopital Autre");
+    auditor = Person("audrey", exchange::Role::kAuditor, "");
+    recipient = Person("rita", exchange::Role::kRecipient, "CHU Exemple");
+    other_vendor = Person("olga", exchange::Role::kOperator, "Other SA");
+  }
+  std::string dpo, other_dpo, auditor, recipient, other_vendor;
+};
+
+TEST(ApiOrdersTest, AnOperatorSubmitsAndTheOrganisationsDpoReadsTheExactBytes) {
+  OrderExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string plan = TestPlan("LAB42-2027");
+  const std::string order = TestOrder("LAB42-2027", plan);
+  Response r = e.Call("POST", "/orders", e.vendor, Submission(order, plan));
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto j = RemoteExchange::J(r);
+  EXPECT_EQ(j["order_id"], "LAB42-2027");
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["organisation"], "CHU Exemple");  // the order's controller
+  EXPECT_EQ(j["plan_sha256"], order::PlanSha256Hex(plan));
+  EXPECT_EQ(j["order_sha256"], order::PlanSha256Hex(order));  // the same SHA-256
+
+  auto list = RemoteExchange::J(e.Call("GET", "/orders", e.dpo));
+  ASSERT_EQ(list["orders"].size(), 1u) << list;
+  EXPECT_TRUE(RemoteExchange::J(e.Call("GET", "/orders", e.other_dpo))["orders"].empty());
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/orders", e.auditor))["orders"].size(), 1u);
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/orders", e.vendor))["orders"].size(), 1u);
+  EXPECT_TRUE(RemoteExchange::J(e.Call("GET", "/orders", e.other_vendor))["orders"].empty());
+
+  Response shown = e.Call("GET", "/orders/LAB42-2027", e.dpo);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  auto s = RemoteExchange::J(shown);
+  EXPECT_EQ(Unbase64(s, "order_base64"), order);
+  EXPECT_EQ(Unbase64(s, "plan_base64"), plan);
+  EXPECT_EQ(e.Call("GET", "/orders/LAB42-2027", e.other_dpo).status, 404);
+  EXPECT_EQ(e.Call("GET", "/orders/LAB42-2027", e.other_vendor).status, 404);
+  EXPECT_EQ(e.Call("GET", "/orders/LAB42-2027", e.recipient).status, 403);
+  EXPECT_EQ(e.Call("GET", "/orders", e.approver).status, 403);
+  // A DPO reaches their own account, and nothing of packages or grants.
+  EXPECT_EQ(e.Call("GET", "/me", e.dpo).status, 200);
+  EXPECT_EQ(e.Call("GET", "/packages", e.dpo).status, 403);
+  EXPECT_EQ(e.Call("GET", "/grants", e.dpo).status, 403);
+
+  // The evidence: digests and ids, never the plan's content.
+  const std::string ledger = e.Ledger();
+  EXPECT_NE(ledger.find("exchange.order.submit"), std::string::npos);
+  EXPECT_NE(ledger.find(order::PlanSha256Hex(plan)), std::string::npos);
+  EXPECT_NE(ledger.find("exchange.order.read"), std::string::npos);
+  EXPECT_EQ(ledger.find("1*****"), std::string::npos);
+  EXPECT_EQ(ledger.find("DPA 1"), std::string::npos);
+  // The organisation's DPOs are told, by account id.
+  const std::string alerts = e.Alerts();
+  EXPECT_NE(alerts.find("\"kind\":\"order_submitted\""), std::string::npos) << alerts;
+  EXPECT_NE(alerts.find("\"dpos\":[" + std::to_string(e.ids["dora"]) + "]"), std::string::npos)
+      << alerts;
+}
+
+TEST(ApiOrdersTest, AResubmissionIsANewVersionAndTheOldOneStays) {
+  OrderExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string plan1 = TestPlan("LAB42-2027", 3), plan2 = TestPlan("LAB42-2027", 4);
+  ASSERT_EQ(
+      e.Call("POST", "/orders", e.vendor, Submission(TestOrder("LAB42-2027", plan1), plan1)).status,
+      201);
+  Response again =
+      e.Call("POST", "/orders", e.vendor, Submission(TestOrder("LAB42-2027", plan2), plan2));
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(RemoteExchange::J(again)["version"], 2);
+  EXPECT_EQ(Unbase64(RemoteExchange::J(e.Call("GET", "/orders/LAB42-2027", e.dpo)), "plan_base64"),
+            plan2);
+  Request q;  // the query is parsed by the server: here, set by hand
+  q.method = "GET";
+  q.path = "/api/v1/orders/LAB42-2027";
+  q.query["version"] = "1";
+  q.client_ip = "192.0.2.1";
+  q.headers["authorization"] = "Bearer " + e.dpo;
+  Response first = e.x.api->Handle(q);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(Unbase64(RemoteExchange::J(first), "plan_base64"), plan1);
+  q.query["version"] = "3";
+  EXPECT_EQ(e.x.api->Handle(q).status, 404);
+  q.query["version"] = "01";
+  EXPECT_EQ(e.x.api->Handle(q).status, 400);
+  // Another vendor cannot slip a version into the chain.
+  Response hijack =
+      e.Call("POST", "/orders", e.other_vendor, Submission(TestOrder("LAB42-2027", plan1), plan1));
+  EXPECT_EQ(hijack.status, 409) << hijack.body;
+}
+
+TEST(ApiOrdersTest, RefusesWhatIsNotAnOrderWithItsPlan) {
+  OrderExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string plan = TestPlan("LAB42-2027");
+  const std::string order = TestOrder("LAB42-2027", plan);
+  // Only operators submit.
+  EXPECT_EQ(e.Call("POST", "/orders", e.recipient, Submission(order, plan)).status, 403);
+  EXPECT_EQ(e.Call("POST", "/orders", e.dpo, Submission(order, plan)).status, 403);
+  // A plan that is not JSON, or not this order's (its digest matching).
+  for (const std::string& bad : {std::string("not json {"), std::string("[1, 2]"),
+                                 TestPlan("OTHER-ORDER"), std::string("{\"format\": \"x\"}")}) {
+    Response r = e.Call("POST", "/orders", e.vendor, Submission(TestOrder("LAB42-2027", bad), bad));
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+  }
+  // The digest of another plan, or none.
+  EXPECT_EQ(
+      e.Call("POST", "/orders", e.vendor, Submission(order, TestPlan("LAB42-2027", 9))).status,
+      400);
+  std::string undigested = order.substr(0, order.find("plan_sha256")) +
+                           order.substr(order.find('\n', order.find("plan_sha256")) + 1);
+  EXPECT_EQ(e.Call("POST", "/orders", e.vendor, Submission(undigested, plan)).status, 400);
+  // Hostile ids: refused by the order parser or the exchange's own rule.
+  for (const std::string& id : {std::string("../../etc"), std::string("</script><img src=x>"),
+                                std::string("a b"), std::string("-rf")}) {
+    const std::string p = TestPlan("X");
+    std::string o = TestOrder("X", p);
+    o.replace(o.find("\"X\""), 3, nlohmann::json(id).dump());
+    Response r = e.Call("POST", "/orders", e.vendor, Submission(o, p));
+    EXPECT_EQ(r.status, 400) << id << " " << r.body;
+  }
+  // Not base64, not an order, an unknown organisation.
+  EXPECT_EQ(e.Call("POST", "/orders", e.vendor,
+                   {{"order_base64", "%%%"}, {"plan_base64", Base64Encode(AsBytes(plan))}})
+                .status,
+            400);
+  EXPECT_EQ(e.Call("POST", "/orders", e.vendor, Submission("[order]\nid = 1\n", plan)).status, 400);
+  auto unknown = Submission(order, plan);
+  unknown["organisation"] = "Nobody Inc";
+  EXPECT_EQ(e.Call("POST", "/orders", e.vendor, unknown).status, 400);
+  // Oversize: refused before decoding.
+  auto huge = Submission(order, plan);
+  huge["plan_base64"] = std::string((exchange::kMaxSubmittedPlanBytes / 3 + 2) * 4, 'A');
+  EXPECT_EQ(e.Call("POST", "/orders", e.vendor, huge).status, 413);
+  EXPECT_TRUE(RemoteExchange::J(e.Call("GET", "/orders", e.auditor))["orders"].empty());
+  // Path ids that no order can have.
+  EXPECT_EQ(e.Call("GET", "/orders/..", e.dpo).status, 404);
+  EXPECT_EQ(e.Call("GET", "/orders/%3Cscript%3E", e.dpo).status, 404);
+}
+
+TEST(ApiOrdersTest, TheSubmissionStreamsAndIsAuthorizedBeforeItsBody) {
+  OrderExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  Request head;
+  head.method = "POST";
+  head.path = "/api/v1/orders";
+  head.client_ip = "192.0.2.1";
+  EXPECT_TRUE(e.x.api->StreamsBody(head));
+  head.headers["authorization"] = "Bearer " + e.recipient;
+  auto refused = e.x.api->BeginStream(head);
+  ASSERT_TRUE(std::holds_alternative<Response>(refused));
+  EXPECT_EQ(std::get<Response>(refused).status, 403);
+  head.headers["authorization"] = "Bearer " + e.vendor;
+  auto begun = e.x.api->BeginStream(head);
+  ASSERT_TRUE(std::holds_alternative<BodySink>(begun));
+  BodySink sink = std::move(std::get<BodySink>(begun));
+  // Larger than a JSON body may be (64 KiB): a plan of many tables.
+  std::string plan = TestPlan("BIG-1");
+  plan.insert(plan.size() - 3, ", \"padding\": \"" + std::string(200000, 'x') + "\"");
+  const std::string body = Submission(TestOrder("BIG-1", plan), plan).dump();
+  ASSERT_GT(body.size(), kMaxJsonBody);
+  ASSERT_LE(body.size(), sink.max_bytes);
+  ASSERT_EQ(write(sink.fd.get(), body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  sink.fd = UniqueFd();
+  Response r = sink.finish(Ok(), body.size());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(RemoteExchange::J(r)["plan_bytes"], plan.size());
+  // A declared length past the bound is refused before the body is read.
+  Request too_long = head;
+  too_long.headers["content-length"] = std::to_string(sink.max_bytes + 1);
+  auto refused_length = e.x.api->BeginStream(too_long);
+  ASSERT_TRUE(std::holds_alternative<Response>(refused_length));
+  EXPECT_EQ(std::get<Response>(refused_length).status, 413);
+  too_long.headers["content-length"] = "99999999999999999999999";
+  EXPECT_TRUE(std::holds_alternative<Response>(e.x.api->BeginStream(too_long)));
+  // A body cut short stores nothing.
+  auto again = e.x.api->BeginStream(head);
+  ASSERT_TRUE(std::holds_alternative<BodySink>(again));
+  Response cut = std::get<BodySink>(again).finish(
+      Error(ErrorCode::kLimitExceeded, "the body is larger than allowed"), 0);
+  EXPECT_EQ(cut.status, 413);
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/orders", e.auditor))["orders"].size(), 1u);
 }
 
 }  // namespace

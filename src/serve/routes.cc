@@ -6,6 +6,11 @@ namespace {
 using exchange::Role;
 const std::vector<Role> kEveryone = {Role::kOperator, Role::kApprover, Role::kRecipient,
                                      Role::kAuditor, Role::kAdmin};
+// Every person, DPOs included: a DPO reaches their own account and the
+// orders of their organisation, nothing of packages or grants.
+const std::vector<Role> kPeople = {Role::kOperator, Role::kApprover, Role::kRecipient,
+                                   Role::kAuditor,  Role::kAdmin,    Role::kDpo};
+const std::vector<Role> kOrderReaders = {Role::kOperator, Role::kDpo, Role::kAuditor};
 
 }  // namespace
 
@@ -15,9 +20,9 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kLogin, "POST", "/login", {}},
       {Endpoint::kEnrolBegin, "POST", "/enrol/begin", {}},
       {Endpoint::kEnrolFinish, "POST", "/enrol/finish", {}},
-      {Endpoint::kLogout, "POST", "/logout", kEveryone},
-      {Endpoint::kMe, "GET", "/me", kEveryone},
-      {Endpoint::kMyLogins, "GET", "/me/logins", kEveryone},
+      {Endpoint::kLogout, "POST", "/logout", kPeople},
+      {Endpoint::kMe, "GET", "/me", kPeople},
+      {Endpoint::kMyLogins, "GET", "/me/logins", kPeople},
       {Endpoint::kLogins, "GET", "/logins", {Role::kAuditor, Role::kAdmin}},
       {Endpoint::kPackages, "GET", "/packages", kEveryone},
       {Endpoint::kPackage, "GET", "/packages/{id}", kEveryone},
@@ -59,7 +64,11 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kResumeOrganisation, "POST", "/organisations/{name}/resume", {Role::kApprover}},
       // Every role reaches the handler, which records a refusal too (an
       // operator trying to re-open an account is evidence).
-      {Endpoint::kUnlockAccount, "POST", "/accounts/{email}/unlock", kEveryone},
+      {Endpoint::kUnlockAccount, "POST", "/accounts/{email}/unlock", kPeople},
+      // The body streams (up to an order and its plan): see Api::StreamsBody.
+      {Endpoint::kSubmitOrder, "POST", "/orders", {Role::kOperator}},
+      {Endpoint::kOrders, "GET", "/orders", kOrderReaders},
+      {Endpoint::kOrder, "GET", "/orders/{id}", kOrderReaders},
       {Endpoint::kBastionLogin, "POST", "/bastion/login", {}, true},
       {Endpoint::kBastionStartSession, "POST", "/bastion/sessions", {}, true},
       {Endpoint::kBastionSessionState, "GET", "/bastion/sessions/{id}", {}, true},

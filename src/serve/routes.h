@@ -47,6 +47,10 @@ enum class Endpoint {
   kOpenCampaign,
   kCampaign,
   kCampaignDecision,
+  // Orders submitted for a DPO's validation (issue 17).
+  kSubmitOrder,
+  kOrders,
+  kOrder,
   // A bastion's machine calls (a machine token, never a person's session).
   kBastionLogin,
   kBastionStartSession,

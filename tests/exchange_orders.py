@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Orders travel through the exchange (issue 17) against a real `cordon serve`:
+a vendor's operator submits an order with its plan (`cordon remote order
+submit`), the plan's digest is written into the order and the order keeps
+every other byte; a DPO of the controller's organisation lists it, reads it
+byte for byte, and is alerted; a DPO of another organisation sees nothing; a
+recipient cannot submit; a resubmission is version 2; hostile ids, oversize
+bodies and a plan that is not JSON are refused.
+
+Usage: exchange_orders.py CORDON_BINARY SCRATCH_DIR
+"""
+import base64, hashlib, json, os, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import exchange_attack as ex  # noqa: E402  (the server and person helpers)
+
+check, run = ex.check, ex.run
+RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+ORDER = """# The laboratory's order (kept byte for byte, comments included).
+[order]
+id = "LAB42-MIGRATION-2027"
+controller = "CHU Exemple"
+processor = "Vendor SA"
+purpose = "Migration of the LIS"   # why
+contract = "DPA 2027-01"
+not_after = 2099-12-31
+retention_days = 30
+recipients = ["%s"]
+
+[[table]]
+name = "patients"
+[table.columns]
+NUM = "keep"
+""" % RECIPIENT
+
+CSV = "NUM;NOM;VILLE\n100234;Dupont;Lyon\n100235;Martin;Paris\n100236;Durand;Lille\n"
+
+
+def sha256(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+class Cli:
+    """A person using `cordon remote` with a session store of their own."""
+
+    def __init__(self, srv, fingerprint, person):
+        self.srv, self.fp, self.person = srv, fingerprint, person
+        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(ex.T, "cfg-" + person.email))
+
+    def remote(self, *args, ok=True, input=None):
+        p = subprocess.run([ex.CORDON, "remote", "--server", self.srv.url, "--fingerprint", self.fp,
+                            *args], capture_output=True, text=True, cwd=ex.T, env=self.env,
+                           input=input)
+        if ok and p.returncode != 0:
+            ex.fail(f"cordon remote {' '.join(args)}: {p.stderr}")
+        return p
+
+    def login(self):
+        # A TOTP step after the last one used (codes are single use).
+        p = self.person
+        while True:
+            now = int(time.time()) // 30
+            offset = next((o for o in (-1, 0, 1) if now + o > p.last), None)
+            if offset is not None:
+                break
+            time.sleep(1)
+        p.last = now + offset
+        self.remote("login", "--email", p.email, "--password-stdin", "--code",
+                    ex.totp(p.secret, offset), input=ex.PASSWORD + "\n")
+        return self
+
+
+def main():
+    os.makedirs(ex.T, exist_ok=True)
+    os.environ["CORDON_LEDGER"] = os.path.join(ex.T, "ledger")
+    run("ledger", "init", "--dir", os.environ["CORDON_LEDGER"], "--origin", "test.example/l")
+    srv = ex.Server(ex.D).start()
+    fp = json.load(open(os.path.join(ex.T, "ready.json")))["fingerprint"]
+    victor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA", log_in=False)
+    dora = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
+    otto = ex.Person(srv, "otto", "dpo", "--organisation", "Hopital Autre")
+    rita = ex.Person(srv, "rita", "recipient", "--organisation", "CHU Exemple")
+    audrey = ex.Person(srv, "audrey", "auditor")
+    # A DPO is bound to an organisation.
+    p = run("admin", "user", "add", "--data", ex.D, "--name", "Nobody Dpo", "--email",
+            "nodpo@lab42.example", "--role", "dpo", "--expires", ex.ACCOUNT_END, ok=False)
+    check(p.returncode != 0 and "organisation" in p.stderr, f"a dpo without organisation: {p}")
+    vendor = Cli(srv, fp, victor).login()
+    dpo = Cli(srv, fp, dora).login()
+
+    src = os.path.join(ex.T, "export")
+    os.makedirs(src, exist_ok=True)
+    open(os.path.join(src, "patients.csv"), "w").write(CSV)
+    order_file = os.path.join(ex.T, "order.toml")
+    open(order_file, "w").write(ORDER)
+    plan_ref = run("plan", "--order", order_file, "--source", src, "--json").stdout
+
+    # ---- submit: the digest is written into the order, nothing else changes ----
+    out = vendor.remote("--json", "order", "submit", order_file, "--source", src,
+                        "--organisation", "CHU Exemple")
+    answer = json.loads(out.stdout)
+    check(answer["order_id"] == "LAB42-MIGRATION-2027" and answer["version"] == 1, str(answer))
+    check(answer["plan_sha256"] == sha256(plan_ref.encode()),
+          "plan_sha256 is the SHA-256 of `cordon plan --json`'s exact bytes")
+    submitted = open(order_file, "rb").read()
+    digest_line = f'plan_sha256 = "{answer["plan_sha256"]}"\n'.encode()
+    check(submitted == ORDER.replace('recipients = ["%s"]\n' % RECIPIENT,
+                                     'recipients = ["%s"]\n' % RECIPIENT +
+                                     digest_line.decode()).encode(),
+          "the order gained one line and kept every other byte:\n" + submitted.decode())
+    check(answer["order_sha256"] == sha256(submitted), "the uploaded order is the file's bytes")
+    run("order", "check", order_file, "--source", src)  # the parser takes plan_sha256
+    # The plan leaves no source value: names are masked, excluded columns absent.
+    for value in ("Dupont", "Martin", "Durand", "Lyon", "Paris", "100234"):
+        check(value not in plan_ref, f"{value} in the plan")
+
+    # ---- the DPO of the controller's organisation: list, show, bytes identical ----
+    listed = json.loads(dpo.remote("--json", "order", "list").stdout)["orders"]
+    check([(o["order_id"], o["version"]) for o in listed] == [("LAB42-MIGRATION-2027", 1)],
+          f"dpo list: {listed}")
+    review = os.path.join(ex.T, "review")
+    dpo.remote("order", "show", "LAB42-MIGRATION-2027", "-o", review)
+    check(open(os.path.join(review, "order.toml"), "rb").read() == submitted,
+          "the DPO reads the order byte for byte")
+    plan_seen = open(os.path.join(review, "plan.json"), "rb").read()
+    check(plan_seen == plan_ref.encode(), "the DPO reads the plan byte for byte")
+    check(f'plan_sha256 = "{sha256(plan_seen)}"'.encode() in submitted,
+          "the order's digest is the plan's")
+    check(ex.alerts(ex.D, "order_submitted") == 1, "one order_submitted alert")
+    alert = [json.loads(l) for l in open(os.path.join(ex.D, "alerts.jsonl"))
+             if '"order_submitted"' in l][0]
+    check(alert.get("organisation") == "CHU Exemple" and len(alert.get("dpos", [])) == 1 and
+          "order submitted for validation" in alert.get("message", ""), f"alert: {alert}")
+
+    # ---- another organisation's DPO sees nothing; a recipient cannot submit ----
+    st, j = srv.request("GET", "/api/v1/orders", otto.token)
+    check(st == 200 and j["orders"] == [], f"the other DPO's list: {st} {j}")
+    st, j = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027", otto.token)
+    check(st == 404, f"the other DPO's show: {st} {j}")
+    body = {"order_base64": base64.b64encode(submitted).decode(),
+            "plan_base64": base64.b64encode(plan_ref.encode()).decode()}
+    st, j = srv.request("POST", "/api/v1/orders", rita.token, body)
+    check(st == 403, f"a recipient submits: {st} {j}")
+    st, j = srv.request("GET", "/api/v1/orders", audrey.token)
+    check(st == 200 and len(j["orders"]) == 1, f"the auditor sees all: {st} {j}")
+    st, j = srv.request("GET", "/api/v1/orders", rita.token)
+    check(st == 403, f"a recipient lists: {st}")
+
+    # ---- resubmission: version 2, version 1 kept ----
+    open(os.path.join(src, "patients.csv"), "a").write("100237;Petit;Nice\n")
+    answer2 = json.loads(vendor.remote("--json", "order", "submit", order_file, "--source", src,
+                                       "--organisation", "CHU Exemple").stdout)
+    check(answer2["version"] == 2 and answer2["plan_sha256"] != answer["plan_sha256"],
+          f"resubmission: {answer2}")
+    resubmitted = open(order_file, "rb").read()
+    check(resubmitted == submitted.replace(answer["plan_sha256"].encode(),
+                                           answer2["plan_sha256"].encode()),
+          "the digest line was replaced in place")
+    v1 = os.path.join(ex.T, "v1")
+    dpo.remote("order", "show", "LAB42-MIGRATION-2027", "--version", "1", "-o", v1)
+    check(open(os.path.join(v1, "order.toml"), "rb").read() == submitted, "version 1 is kept")
+    latest = json.loads(dpo.remote("--json", "order", "show", "LAB42-MIGRATION-2027").stdout)
+    check(latest["version"] == 2 and latest["plan_sha256"] == answer2["plan_sha256"], str(latest))
+    p = dpo.remote("order", "show", "LAB42-MIGRATION-2027", "--version", "3", ok=False)
+    check(p.returncode != 0, "no version 3")
+
+    # ---- attacks ----
+    def post(order_bytes, plan_bytes, **extra):
+        b = {"order_base64": base64.b64encode(order_bytes).decode(),
+             "plan_base64": base64.b64encode(plan_bytes).decode(), **extra}
+        return srv.request("POST", "/api/v1/orders", victor_token, b)
+
+    victor.login()
+    victor_token = victor.token
+    hostile = submitted.replace(b'id = "LAB42-MIGRATION-2027"',
+                                b'id = "</script><img src=x onerror=alert(1)>"')
+    st, j = post(hostile, plan_ref.encode())
+    check(st == 400, f"a hostile order id: {st} {j}")
+    for bad_id in (b"../../etc/passwd", b"a b", b"-rf"):
+        st, j = post(submitted.replace(b"LAB42-MIGRATION-2027", bad_id), plan_ref.encode())
+        check(st == 400, f"order id {bad_id}: {st} {j}")
+    not_json = b"this is { not json"
+    order_nj = submitted.replace(answer["plan_sha256"].encode(), sha256(not_json).encode())
+    st, j = post(order_nj, not_json)
+    check(st == 400 and "plan" in j["error"], f"a plan that is not JSON: {st} {j}")
+    st, j = post(submitted, plan_ref.encode() + b" ")
+    check(st == 400 and "plan_sha256" in j["error"], f"another plan than the digest's: {st} {j}")
+    st, j = post(submitted, plan_ref.encode(), organisation="Nobody Inc")
+    check(st == 400, f"an unknown organisation: {st} {j}")
+    # Oversize: a plan past 8 MiB, and a body past the submission's bound.
+    big = b'{"format": "cordon-plan", "pad": "' + b"x" * (8 << 20) + b'"}'
+    st, j = post(submitted.replace(answer["plan_sha256"].encode(), sha256(big).encode()), big)
+    check(st == 413, f"an oversize plan: {st}")
+    # (the head only: the server answers before reading a byte of the body)
+    answer413 = srv.raw(b"POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                        victor_token.encode() + b"\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: " + str(13 << 20).encode() + b"\r\n\r\n{")
+    check(answer413.startswith(b"HTTP/1.1 413"), f"an oversize body: {answer413[:200]}")
+    st, j = srv.request("POST", "/api/v1/orders", None, body)
+    check(st == 401, f"no session: {st}")
+    st, j = srv.request("GET", "/api/v1/orders", audrey.token)
+    check(len(j["orders"]) == 2, f"nothing stored by the attacks: {j}")
+
+    # ---- the ledger: digests and ids, never the plan's content ----
+    srv.stop()
+    ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
+    check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
+    check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
+    for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):
+        check(value not in ledger, f"{value} in the exchange's ledger")
+    run("ledger", "verify", "--ledger", os.path.join(ex.D, "ledger"))
+    local = run("ledger", "show", "--ledger", os.environ["CORDON_LEDGER"], "--json").stdout
+    check('"action":"remote.order.submit"' in local, "the submission is in the vendor's ledger")
+    print(f"exchange_orders: {ex.checks} checks passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for proc in ex.servers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
