@@ -836,6 +836,21 @@ def agent_story(w):
                        timeout=20, **as_auth)
     p.returncode == 0 and p.stdout == b"" and b"not the vendors' account" in p.stderr or fail(
         "the agent let a certificate open another account")
+    # A rogue CA chooses the key id: not valid UTF-8 (the agent once died on
+    # it), or an option (-h once printed the help, which sshd reads as
+    # principals), on each path: the agent, the fallback, the plain command.
+    p = subprocess.run(client + [VENDOR_LOGIN, b"grant-\xff", "1", "SHA256:x"],
+                       capture_output=True, timeout=20, **as_auth)
+    p.stdout == b"" and agent.poll() is None and os.path.exists(sock) or fail(
+        "a key id that is not UTF-8 got an answer or stopped the agent")
+    for key_id in ("-h", "--help", "--version", f"--config={config}"):
+        for args in (client + [VENDOR_LOGIN, key_id, "1", "SHA256:x"],
+                     [f"{R}/cordon-bastion", "principals", "--config", config, VENDOR_LOGIN,
+                      key_id, "1", "SHA256:x"],
+                     [f"{R}/cordon", "bastion", "principals", "--config", config, VENDOR_LOGIN,
+                      key_id, "1", "SHA256:x"]):
+            p = subprocess.run(args, capture_output=True, timeout=20, **as_auth)
+            p.stdout == b"" or fail(f"key id {key_id!r} printed {p.stdout[:200]!r} for sshd")
     ok()
 
     # No agent (stopped: its socket goes with it): the fallback asks the exchange itself.
@@ -848,6 +863,10 @@ def agent_story(w):
     p = subprocess.run(client + [VENDOR_LOGIN, "k", "1", "SHA256:x"], capture_output=True,
                        timeout=20, **as_auth)
     p.returncode == 1 and b"no agent" in p.stderr or fail("no agent and no fallback, yet an answer")
+    for key_id in ("-h", "--version"):  # the fallback's command line too
+        p = subprocess.run(client + ["--fallback-config", config, VENDOR_LOGIN, key_id, "1",
+                                     "SHA256:x"], capture_output=True, timeout=20, **as_auth)
+        p.stdout == b"" or fail(f"the fallback printed {p.stdout[:200]!r} for key id {key_id!r}")
 
     # Revoked: the very next login through the agent is refused.
     agent = start_agent(config)

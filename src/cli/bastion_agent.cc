@@ -28,8 +28,13 @@ using Steady = std::chrono::steady_clock;
 // Each call to the exchange is bounded, as the principals command's are.
 constexpr std::chrono::seconds kExchangeTimeout{5};
 // A client that connects and says nothing must not hold the (one-at-a-time)
-// agent: it gets this long to send its line.
-constexpr int kClientTimeoutMs = 2000;
+// agent: it gets this long to send its line (cordon-principals sends it as
+// soon as it is connected).
+constexpr int kClientTimeoutMs = 1000;
+// A failed call is tried again on a new connection only when it failed this
+// fast (the exchange closed an idle connection): a slow failure is not
+// doubled, so one question takes at most one call's bounds.
+constexpr auto kQuickFailure = std::chrono::seconds(1);
 
 // "20261130T190000Z"-style time for sshd's expiry-time option
 // (YYYYMMDDHHMMSSZ, sshd.8 AUTHORIZED_KEYS FILE FORMAT).
@@ -152,7 +157,22 @@ class Agent {
       WriteAll(fd, client::EncodeAnswer({false, "the agent could not read the question"}));
       return;
     }
-    WriteAll(fd, client::EncodeAnswer(Answer(*q)));
+    // A client that gave up while earlier questions were answered (sshd
+    // refused that login already) is not asked about: no login event for a
+    // login that did not happen.
+    pollfd gone{fd, POLLRDHUP, 0};
+    if (::poll(&gone, 1, 0) > 0 && (gone.revents & (POLLRDHUP | POLLHUP | POLLERR))) return;
+    client::PrincipalsAnswer answer;
+    try {
+      answer = Answer(*q);
+    } catch (const std::exception& e) {
+      // Whatever a question does, the agent stays up for the next login
+      // (a crash would leave every login to the fallback: attack review F2).
+      exchange_.reset();
+      std::cerr << "cordon-bastion agent: login refused: internal error: " << e.what() << "\n";
+      answer = {false, "internal error in the agent"};
+    }
+    WriteAll(fd, client::EncodeAnswer(answer));
   }
 
  private:
@@ -178,14 +198,17 @@ class Agent {
   // is one login to the exchange (it notes logins per certificate).
   Result<client::PrincipalsAnswer> AskExchange(const client::LoginQuestion& q) {
     for (int attempt = 0; attempt < 2; ++attempt) {
+      const bool reused = exchange_.has_value();
+      const auto start = Steady::now();
       if (!exchange_) {
         auto c = ConnectBastion(config_, kExchangeTimeout);
         if (!c.ok()) return c.error();
         exchange_.emplace(std::move(*c));
       }
       auto a = DecideLogin(config_, config_path_, *exchange_, q);
-      if (a.ok() || attempt == 1) return a;
+      if (a.ok()) return a;
       exchange_.reset();
+      if (!reused || Steady::now() - start > kQuickFailure) return a;
     }
     return Error(ErrorCode::kInternal, "unreachable");
   }
@@ -201,6 +224,17 @@ Result<client::PrincipalsAnswer> DecideLogin(const client::BastionConfig& config
                                              const std::string& config_path,
                                              client::Connection& exchange,
                                              const client::LoginQuestion& q) {
+  // sshd passes what the certificate holds: a key id of bytes that are not
+  // printable ASCII is none cordon wrote (and would not encode as JSON).
+  for (const std::string* v : {&q.user, &q.key_id, &q.serial, &q.fingerprint}) {
+    for (char c : *v) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) {
+        return client::PrincipalsAnswer{false,
+                                        "a value from sshd is not printable ASCII: not a "
+                                        "certificate cordon issued"};
+      }
+    }
+  }
   if (q.user != config.login_user) {
     return client::PrincipalsAnswer{false, "\"" + q.user + "\" is not the vendors' account \"" +
                                                config.login_user + "\" (login_user in " +
@@ -232,6 +266,11 @@ int RunPrincipalsAgent(const std::string& config_path) {
   ::signal(SIGPIPE, SIG_IGN);
   auto listener = Listen(config->agent_socket);
   if (!listener.ok()) return Fail(listener.error());
+  // The socket goes with the agent on every way out (an exception included).
+  struct RemoveSocket {
+    std::string path;
+    ~RemoveSocket() { ::unlink(path.c_str()); }
+  } remove_socket{config->agent_socket};
   std::cerr << "cordon-bastion agent: answering on " << config->agent_socket << "\n";
   Agent agent(*config, config_path);
   while (true) {
@@ -245,7 +284,6 @@ int RunPrincipalsAgent(const std::string& config_path) {
     UniqueFd client(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (client.get() >= 0) agent.Serve(client.get());
   }
-  ::unlink(config->agent_socket.c_str());
   std::cerr << "cordon-bastion agent: stopped\n";
   return cordon::kExitOk;
 }

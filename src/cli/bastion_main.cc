@@ -31,6 +31,7 @@ int Run(int argc, char** argv) {
   if (args.size() > 1 && args[1] != "bastion" && args[1].rfind("-", 0) != 0) {
     args.insert(args.begin() + 1, "bastion");
   }
+  cordon::cli::GuardPrincipalsValues(args);
   std::vector<char*> av;
   for (auto& a : args) av.push_back(a.data());
   try {

@@ -58,6 +58,20 @@ int Principals(const std::string& config_path, const client::LoginQuestion& q) {
 
 }  // namespace
 
+void GuardPrincipalsValues(std::vector<std::string>& args) {
+  for (size_t i = 1; i + 1 < args.size(); ++i) {
+    if (args[i] != "bastion") continue;
+    if (args[i + 1] != "principals") return;
+    const size_t values = args.size() - (i + 2);  // words after `principals`
+    if (values < 4) return;                       // --help, or a usage error
+    for (size_t j = i + 2; j < args.size(); ++j) {
+      if (args[j] == "--") return;
+    }
+    args.insert(args.end() - 4, "--");
+    return;
+  }
+}
+
 void RegisterBastionCommands(CLI::App& app, int* exit_code) {
   CLI::App* bastion = app.add_subcommand(
       "bastion",

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace cordon::cli {
 
@@ -22,6 +24,11 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code);      // admin user ad
 void RegisterServeCommands(CLI::App& app, int* exit_code);      // serve
 void RegisterRemoteCommands(CLI::App& app, int* exit_code);     // remote
 void RegisterBastionCommands(CLI::App& app, int* exit_code);    // bastion principals/session/krl
+// sshd appends %u %i %s %f to `bastion principals`, and the key id is the
+// certificate's: "-h" or "--config=…" must be a value, never an option.
+// Inserts "--" before the last four words of a `bastion principals` command
+// line that has none (what sshd_config lines without it give).
+void GuardPrincipalsValues(std::vector<std::string>& args);
 void RegisterRecordingCommands(CLI::App& app, int* exit_code);  // recording verify/play/cat
 
 }  // namespace cordon::cli

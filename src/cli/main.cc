@@ -40,7 +40,11 @@ int Run(int argc, char** argv) {
       "Exit codes: 0 success, 1 failure, 2 usage error, 3 verification failed\n"
       "(bad MAC or signature, no matching key), 4 refused to overwrite a file.");
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args(argv, argv + argc);
+    cordon::cli::GuardPrincipalsValues(args);
+    std::vector<char*> av;
+    for (auto& a : args) av.push_back(a.data());
+    app.parse(static_cast<int>(av.size()), av.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

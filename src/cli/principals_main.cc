@@ -63,7 +63,10 @@ int Fallback(const std::string& config, const PrincipalsQuestion& q) {
   }
   std::string path(self, static_cast<size_t>(n));
   path = path.substr(0, path.rfind('/') + 1) + "cordon-bastion";
-  std::vector<std::string> args = {"cordon-bastion", "principals", "--config", config,
+  // "--": the values are sshd's, the key id the certificate's ("-h" must
+  // not make cordon-bastion print its help, which sshd would read as
+  // principals: attack review F1).
+  std::vector<std::string> args = {"cordon-bastion", "principals", "--config", config,       "--",
                                    q.user,           q.key_id,     q.serial,   q.fingerprint};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

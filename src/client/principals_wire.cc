@@ -6,7 +6,14 @@
 namespace cordon::client {
 namespace {
 
-bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }
+// Printable ASCII only: sshd's values for a certificate cordon issued are
+// (a key id "grant-N account-M", a decimal serial, "SHA256:" and base64),
+// and a byte past 0x7E is not valid JSON text on its own (the exchange's
+// request would fail to encode: attack review, a key id of "\xff").
+bool IsControl(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u > 0x7E;
+}
 
 bool CleanField(std::string_view s) {
   return !s.empty() && std::none_of(s.begin(), s.end(), IsControl);

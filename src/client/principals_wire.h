@@ -34,15 +34,17 @@ struct PrincipalsAnswer {
   bool operator==(const PrincipalsAnswer&) const = default;
 };
 
-// nullopt when a field is empty or holds a control character (a tab, a
-// line end, NUL…), or the line would exceed kPrincipalsWireMax.
+// nullopt when a field is empty or holds anything but printable ASCII (a
+// tab, a line end, NUL, a byte past 0x7E…), or the line would exceed
+// kPrincipalsWireMax.
 std::optional<std::string> EncodeQuestion(const PrincipalsQuestion& q);
 // Parses one line (its LF included or not). nullopt on another version,
-// a wrong field count, an empty field, a control character or an oversize line.
+// a wrong field count, an empty field, a byte that is not printable ASCII
+// or an oversize line.
 std::optional<PrincipalsQuestion> ParseQuestion(std::string_view line);
 
-// Control characters in the text are replaced by spaces (a reason comes
-// from the exchange: it must not end the line early).
+// Bytes that are not printable ASCII are replaced by spaces (a reason
+// comes from the exchange: it must not end the line early).
 std::string EncodeAnswer(const PrincipalsAnswer& a);
 std::optional<PrincipalsAnswer> ParseAnswer(std::string_view line);
 

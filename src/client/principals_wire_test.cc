@@ -21,9 +21,9 @@ TEST(PrincipalsWire, QuestionRoundTrips) {
 // A key id is the certificate's: whoever made the certificate chose it. A
 // tab or a line end in it must not add a field or an answer line.
 TEST(PrincipalsWire, ControlCharactersNeverCross) {
-  for (const std::string& bad :
-       {std::string("a\tb"), std::string("a\nallow\tx"), std::string("a\rb"),
-        std::string("a\0b", 3), std::string("\x7f")}) {
+  for (const std::string& bad : {std::string("a\tb"), std::string("a\nallow\tx"),
+                                 std::string("a\rb"), std::string("a\0b", 3), std::string("\x7f"),
+                                 std::string("grant-\xff"), std::string("caf\xc3\xa9")}) {
     PrincipalsQuestion q = kQuestion;
     q.key_id = bad;
     EXPECT_FALSE(EncodeQuestion(q)) << bad;
