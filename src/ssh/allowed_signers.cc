@@ -168,21 +168,26 @@ Result<AllowedSigner> ParseLine(std::string_view s, int line) {
   return out;
 }
 
+// * any run, ? any one character (match.c match_pattern). Iterative, with
+// one backtrack point (the last *): O(|s|·|p|) whatever the pattern.
 bool MatchPattern(std::string_view s, std::string_view p) {
-  while (!p.empty()) {
-    if (p.front() == '*') {
-      p.remove_prefix(1);
-      if (p.empty()) return true;
-      for (size_t i = 0; i <= s.size(); ++i) {
-        if (MatchPattern(s.substr(i), p)) return true;
-      }
+  size_t si = 0, pi = 0, star = std::string_view::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
+      ++si;
+      ++pi;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
       return false;
     }
-    if (s.empty() || (p.front() != '?' && p.front() != s.front())) return false;
-    s.remove_prefix(1);
-    p.remove_prefix(1);
   }
-  return s.empty();
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
 }
 
 Error Refused(std::string what, std::string hint = {}) {

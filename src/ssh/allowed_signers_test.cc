@@ -91,6 +91,14 @@ TEST(AllowedSigners, PatternListsMatchAsOpenSshMatches) {
   EXPECT_FALSE(MatchPatternList("cordon-order@chu.fr", ""));
   EXPECT_FALSE(MatchPatternList("cordon-order@chu.fr", "!file"));
   EXPECT_TRUE(MatchPatternList("", "*"));
+  EXPECT_TRUE(MatchPatternList("abcabd", "a*d"));
+  EXPECT_TRUE(MatchPatternList("abcabd", "*ab?"));
+  EXPECT_FALSE(MatchPatternList("abcabd", "*abc"));
+  EXPECT_TRUE(MatchPatternList("abc", "a**c"));
+  // A pattern of many stars ends at once (no exponential backtracking).
+  std::string pattern;
+  for (int i = 0; i < 30; ++i) pattern += "*a";
+  EXPECT_FALSE(MatchPatternList(std::string(20000, 'a'), pattern + "*b"));
 }
 
 TEST(AllowedSigners, TheOriginIsTheRelyingPartysSite) {
