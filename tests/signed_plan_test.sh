@@ -33,6 +33,8 @@ extract() {  # extract OUT [args...]: the passkey path with the plan
   $CORDON extract --order order.toml --source src --controller-allowed-signers allowed_signers \
     --signing-key vendor.key --out "$out" "$@"
 }
+expect_code 2 $CORDON extract --order order.toml --source src --signing-key vendor.key --out nokey
+expect_stderr "--controller-allowed-signers"
 expect_code 0 extract pkg --plan plan.json
 grep -q "\"plan_sha256\": \"$digest\"" pkg/manifest.json || fail "the manifest does not name the plan"
 grep -q "\"key\": \"$fingerprint\"" pkg/manifest.json || fail "the manifest does not name the passkey"

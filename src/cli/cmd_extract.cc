@@ -262,13 +262,8 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
   // The controller's signature: minisign (--controller-key) or a passkey's
-  // SSH signature (--controller-allowed-signers), exactly one.
-  if (a.controller_key.empty() == a.controller_allowed_signers.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "extract needs --controller-key FILE or --controller-allowed-signers FILE: one",
-                 "--controller-key for an order signed with minisign, "
-                 "--controller-allowed-signers for one signed with a passkey");
-  }
+  // SSH signature (--controller-allowed-signers); the callback checked that
+  // exactly one is given.
   sign::PublicKey pub{};
   std::optional<std::vector<ssh::AllowedSigner>> signers;
   if (!a.controller_key.empty()) {
@@ -556,6 +551,15 @@ void RegisterExtract(CLI::App& app, int* exit_code) {
   extract->add_flag("--json", e->json, "print the manifest instead of a summary");
   AddLedgerOption(extract, e->ledger);
   extract->callback([e, exit_code] {
+    // A usage error, like a missing required option: before the ledger.
+    if (e->controller_key.empty() && e->controller_allowed_signers.empty()) {
+      *exit_code = Finish(Error(
+          ErrorCode::kInvalidArgument,
+          "extract needs --controller-key FILE or --controller-allowed-signers FILE",
+          "--controller-key for an order signed with minisign, --controller-allowed-signers for "
+          "one signed with a passkey"));
+      return;
+    }
     *exit_code = Finish(
         Recorded(e->ledger, "extract", [&](nlohmann::json& ev) { return RunExtract(*e, ev); }));
   });

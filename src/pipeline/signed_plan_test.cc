@@ -229,6 +229,16 @@ TEST_F(SignedPlanExtract, ALiveSourceMovesWithinTheSignedTolerance) {
   ExpectNothingWritten("pkg2");
 }
 
+TEST_F(SignedPlanExtract, APlanForAnOrderThatNamesNoneIsAMistake) {
+  WritePlan();
+  WriteSignedOrder("");
+  auto r = Run("pkg");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  ExpectNothingWritten("pkg");
+  ASSERT_TRUE(Run("pkg", "").ok()) << "without --plan, an order without plan_sha256 runs";
+}
+
 TEST_F(SignedPlanExtract, APasskeySignatureWithoutUserVerificationIsRefused) {
   const std::string digest = WritePlan();
   FakePasskey::Options no_uv;
