@@ -22,6 +22,7 @@
 #include "source/postgres_target.h"
 #include "source/source_spec.h"
 #include "source/sqlite_target.h"
+#include "ssh/allowed_signers.h"
 
 namespace cordon::cli {
 namespace {
@@ -161,6 +162,9 @@ struct ExtractArgs {
   std::string signature;
   SourceArgs source;
   std::string controller_key;
+  std::string controller_allowed_signers;
+  std::string order_namespace;
+  std::string plan;
   std::string signing_key;
   std::string pseudonym_key;
   std::string trace_key;
@@ -185,6 +189,16 @@ void RecordPackage(const pipeline::ExtractResult& r, nlohmann::json& event) {
   }
   event["tables"] = tables;
   event["recipients"] = r.recipients;
+  // Who approved the order with a passkey, as the manifest says it.
+  if (r.passkey_signature) {
+    const pipeline::PasskeyOrderSignature& p = *r.passkey_signature;
+    event["order_signature"] = {{"type", pipeline::kPasskeySignatureType}, {"key", p.key}};
+    if (!p.principal.empty()) event["order_signature"]["principal"] = p.principal;
+    if (!p.principal_sha256.empty())
+      event["order_signature"]["principal_sha256"] = p.principal_sha256;
+    event["key_ids"]["controller"] = p.key;
+  }
+  if (!r.plan_sha256.empty()) event["plan"] = {{"sha256", r.plan_sha256}, {"counts", "matched"}};
   event["package"] = {{"bytes", r.package_bytes},
                       {"manifest_sha256", r.manifest_sha256},
                       {"files", files},
@@ -247,7 +261,22 @@ class WatchedIdentifiers : public pseudo::RealIdentifiers {
 Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
   event["order"] = OrderJson(a.order);
   auto start = std::chrono::steady_clock::now();
-  CORDON_ASSIGN_OR_RETURN(sign::PublicKey pub, LoadPublicKey(a.controller_key));
+  // The controller's signature: minisign (--controller-key) or a passkey's
+  // SSH signature (--controller-allowed-signers); the callback checked that
+  // exactly one is given.
+  sign::PublicKey pub{};
+  std::optional<std::vector<ssh::AllowedSigner>> signers;
+  if (!a.controller_key.empty()) {
+    CORDON_ASSIGN_OR_RETURN(pub, LoadPublicKey(a.controller_key));
+  } else {
+    CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(a.controller_allowed_signers, 16 << 20));
+    auto parsed = ssh::ParseAllowedSigners(AsChars(text));
+    if (!parsed.ok()) return parsed.error().WithContext(a.controller_allowed_signers);
+    signers.emplace(std::move(*parsed));
+    // The file by its hash: a refusal still says which list was used.
+    event["controller_allowed_signers"] = {{"sha256", HexEncode(crypto::Sha256::Hash(text))},
+                                           {"lines", signers->size()}};
+  }
   std::optional<sign::SecretKey> processor;
   if (!a.signing_key.empty()) {
     CORDON_ASSIGN_OR_RETURN(sign::SecretKey key, LoadSigningKey(a.signing_key));
@@ -278,7 +307,9 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
     watched.emplace(*avoid_real);
   }
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<source::TableSource> src, OpenSource(a.source));
-  event["key_ids"] = {{"controller", sign::KeyIdHex(pub.key_id)}};
+  // A passkey's key is known once its signature is verified (RecordPackage).
+  event["key_ids"] = signers ? nlohmann::json::object()
+                             : nlohmann::json{{"controller", sign::KeyIdHex(pub.key_id)}};
   if (avoid_real) {
     event["avoid_real"] = {{"watch_key_id", avoid_real->list().key_id()},
                            {"digests", avoid_real->list().size()}};
@@ -301,6 +332,9 @@ Status RunExtract(const ExtractArgs& a, nlohmann::json& event) {
                                .out_dir = a.out,
                                .clock = pipeline::Clock::System(),
                                .trace_key = trace_key ? &*trace_key : nullptr};
+  req.controller_signers = signers ? &*signers : nullptr;
+  req.order_namespace = a.order_namespace;
+  req.plan_path = a.plan;
   if (avoid_real) {
     req.avoid_real = &*watched;
     req.avoid_real_facts = {avoid_real->list().key_id(), avoid_real->list().size()};
@@ -458,16 +492,36 @@ void RegisterExtract(CLI::App& app, int* exit_code) {
       "Extract exactly what a signed order names, sealed with age to its recipients:\n"
       "DIR/<table>.csv.age, DIR/manifest.json and its signature (--signing-key). Refuses\n"
       "(exit 3, nothing written) an unsigned, altered, expired or ill-fitting order, and\n"
-      "runs without --signing-key only with --unsigned-manifest.\n"
+      "runs without --signing-key only with --unsigned-manifest. An order approved with a\n"
+      "passkey (an SSH signature, ORDER.sig) is checked against the controller's allowed\n"
+      "signers with the user verification flag required; an order that names its plan\n"
+      "(plan_sha256) needs that plan (--plan), and the run must give its counts.\n"
       "  cordon extract --order order.toml --source export/ --controller-key lab.pub \\\n"
-      "      --signing-key vendor.key --out pkg");
+      "      --signing-key vendor.key --out pkg\n"
+      "  cordon extract --order order.toml --plan plan.json --source export/ \\\n"
+      "      --controller-allowed-signers allowed_signers --signing-key vendor.key --out pkg");
   extract->add_option("--order", e->order, "the order (TOML), signed by the controller")
       ->required();
-  extract->add_option("--signature", e->signature,
-                      "the order's signature (default: ORDER.minisig)");
+  extract->add_option("--signature,--order-signature", e->signature,
+                      "the order's signature (default: ORDER.minisig, or ORDER.sig with "
+                      "--controller-allowed-signers)");
   AddSourceOptions(extract, e->source);
-  extract->add_option("--controller-key", e->controller_key, "the controller's public key (.pub)")
-      ->required();
+  auto* minisign_key = extract->add_option("--controller-key", e->controller_key,
+                                           "the controller's minisign public key (.pub)");
+  extract
+      ->add_option("--controller-allowed-signers", e->controller_allowed_signers,
+                   "instead of --controller-key: the controller's OpenSSH allowed_signers file; "
+                   "the order's signature is a passkey's (webauthn-sk-ecdsa SSH signature, "
+                   "checked as `ssh-keygen -Y verify` does, and with the user verification flag "
+                   "required); the ledger and the manifest name the signer (docs/order-format.md)")
+      ->excludes(minisign_key);
+  extract->add_option("--order-namespace", e->order_namespace,
+                      "with --controller-allowed-signers: the namespace the signature must be "
+                      "for (default: cordon-order or cordon-order@DOMAIN)");
+  extract->add_option("--plan", e->plan,
+                      "the plan the order names by its plan_sha256 (`cordon plan --json` "
+                      "output, byte for byte): the run refuses, writing nothing, if the source "
+                      "no longer gives its counts (within the order's plan_tolerance)");
   extract->add_option("--signing-key", e->signing_key,
                       "the processor's secret key: signs manifest.json (required unless "
                       "--unsigned-manifest)");
@@ -497,6 +551,15 @@ void RegisterExtract(CLI::App& app, int* exit_code) {
   extract->add_flag("--json", e->json, "print the manifest instead of a summary");
   AddLedgerOption(extract, e->ledger);
   extract->callback([e, exit_code] {
+    // A usage error, like a missing required option: before the ledger.
+    if (e->controller_key.empty() && e->controller_allowed_signers.empty()) {
+      *exit_code = Finish(Error(
+          ErrorCode::kInvalidArgument,
+          "extract needs --controller-key FILE or --controller-allowed-signers FILE",
+          "--controller-key for an order signed with minisign, --controller-allowed-signers for "
+          "one signed with a passkey"));
+      return;
+    }
     *exit_code = Finish(
         Recorded(e->ledger, "extract", [&](nlohmann::json& ev) { return RunExtract(*e, ev); }));
   });

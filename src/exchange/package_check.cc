@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -12,9 +13,12 @@
 #include "age/header.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "crypto/hash.h"
 #include "exchange/ciphertext_check.h"
 #include "ledger/entry.h"
+#include "order/order.h"
+#include "pipeline/manifest_json.h"
 
 namespace cordon::exchange {
 namespace {
@@ -28,8 +32,11 @@ const std::initializer_list<std::string_view> kManifestKeys = {
     "format",    "version",    "cordon_version", "created_at", "order",          "retention_days",
     "delete_by", "recipients", "pseudonyms",     "tables",     "manifest_signed"};
 const std::initializer_list<std::string_view> kOrderKeys = {
-    "id",      "file",     "sha256",    "controller",        "processor",
-    "purpose", "contract", "not_after", "controller_key_id", "signature_trusted_comment"};
+    "id", "file", "sha256", "controller", "processor", "purpose", "contract", "not_after",
+    "controller_key_id", "signature_trusted_comment",
+    // Optional: a passkey's signature instead of minisign's, and the plan
+    // the order names (extract --controller-allowed-signers, --plan).
+    "signature", "plan_sha256", "plan_tolerance"};
 const std::initializer_list<std::string_view> kTableKeys = {"name",
                                                             "from",
                                                             "file",
@@ -179,6 +186,51 @@ bool IsColumnType(const json& j) {
   });
 }
 
+// order.signature, order.plan_sha256 and order.plan_tolerance as extract
+// writes them, and nothing with room for a value: a fixed type, an SSH
+// fingerprint, a short principal or its SHA-256, a digest, a tolerance.
+Status OrderSignatureAndPlan(const json& o) {
+  if (auto p = o.find("plan_sha256");
+      p != o.end() && !(p->is_string() && IsHex64(p->get_ref<const std::string&>()))) {
+    return Refused("manifest.json: order.plan_sha256 is not a SHA-256");
+  }
+  if (auto t = o.find("plan_tolerance"); t != o.end()) {
+    if (!t->is_string() || t->get_ref<const std::string&>().size() > 16 ||
+        !order::ParsePlanTolerance(t->get_ref<const std::string&>()).ok()) {
+      return Refused("manifest.json: order.plan_tolerance is not a tolerance");
+    }
+  }
+  auto sig = o.find("signature");
+  if (sig == o.end()) return Ok();
+  CORDON_TRY(OnlyKeys(*sig, {"type", "key", "principal", "principal_sha256"}, "order.signature"));
+  const auto type = sig->find("type");
+  const auto key = sig->find("key");
+  if (type == sig->end() || *type != pipeline::kPasskeySignatureType) {
+    return Refused("manifest.json: order.signature.type is not one extract writes");
+  }
+  // "SHA256:" and 43 unpadded base64 characters, as ssh-keygen -l prints it.
+  auto fingerprint = [](const json& j) {
+    if (!j.is_string()) return false;
+    const auto& s = j.get_ref<const std::string&>();
+    return s.size() == 50 && s.rfind("SHA256:", 0) == 0 &&
+           std::all_of(s.begin() + 7, s.end(), [](char c) {
+             return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+           });
+  };
+  if (key == sig->end() || !fingerprint(*key)) {
+    return Refused("manifest.json: order.signature.key is not an SSH key fingerprint");
+  }
+  const auto principal = sig->find("principal");
+  const auto hashed = sig->find("principal_sha256");
+  if ((principal == sig->end()) == (hashed == sig->end()) ||
+      (principal != sig->end() && !IsName(*principal, 256)) ||
+      (hashed != sig->end() &&
+       !(hashed->is_string() && IsHex64(hashed->get_ref<const std::string&>())))) {
+    return Refused("manifest.json: order.signature names its principal not as extract does");
+  }
+  return Ok();
+}
+
 Status NamesAndTexts(const json& m) {
   const Error bad = Refused("manifest.json: a name or text longer or stranger than an order's");
   if (auto o = m.find("order"); o != m.end() && o->is_object()) {
@@ -227,7 +279,10 @@ Status CheckManifestStrict(ByteView bytes, bool* plaintext_suspected) {
   // A field extract never writes may be carrying data: refused and alerted.
   Status schema = [&]() -> Status {
     CORDON_TRY(OnlyKeys(m, kManifestKeys, "the manifest"));
-    if (auto o = m.find("order"); o != m.end()) CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
+    if (auto o = m.find("order"); o != m.end()) {
+      CORDON_TRY(OnlyKeys(*o, kOrderKeys, "order"));
+      CORDON_TRY(OrderSignatureAndPlan(*o));
+    }
     if (auto p = m.find("pseudonyms"); p != m.end()) {
       CORDON_TRY(OnlyKeys(*p, {"key_id", "domain", "scope", "avoid_real"}, "pseudonyms"));
       // Written only for per-recipient pseudonyms, and then only so: any

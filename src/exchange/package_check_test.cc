@@ -373,6 +373,50 @@ TEST(ManifestStrict, AvoidRealHoldsAKeyIdAndACountOnly) {
   }
 }
 
+// extract --controller-allowed-signers and --plan add order.signature,
+// order.plan_sha256 and order.plan_tolerance: accepted as extract writes
+// them (and manifests without them still are), refused (and alerted) in
+// any shape with room for a value.
+TEST(ManifestStrict, PasskeySignatureAndSignedPlanAsExtractWritesThem) {
+  auto manifest = [](const std::string& order_fields) {
+    return R"({"format": "cordon-manifest", "version": 2, "order": {"id": "LAB42")" + order_fields +
+           "}}";
+  };
+  const std::string sig = R"(, "signature": {"type": "sshsig-webauthn-sk-ecdsa", )"
+                          R"("key": "SHA256:f1xu/sPzm5/YJujMASCq8+hUwP4F11m7x7m3/XiaGck", )";
+  const std::string digest(64, 'a');
+  for (const std::string& good : std::vector<std::string>{
+           std::string(), sig + R"("principal": "dpo"})",
+           sig + R"("principal_sha256": ")" + digest + "\"}",
+           R"(, "plan_sha256": ")" + digest + R"(", "plan_tolerance": "2.5%")",
+           R"(, "controller_key_id": "BC1C9D23E9A33C9B", "plan_sha256": ")" + digest + "\""}) {
+    bool suspected = false;
+    auto r = CheckManifestStrict(AsBytes(manifest(good)), &suspected);
+    EXPECT_TRUE(r.ok()) << good << ": " << r.error().message();
+    EXPECT_FALSE(suspected);
+  }
+  for (const std::string& bad : std::vector<std::string>{
+           sig + R"("principal": "dpo@chu-exemple.fr"})",  // personal data
+           sig + R"("principal": "dpo", "principal_sha256": ")" + digest + "\"}",
+           sig + "\"principal_sha256\": \"DUPONT\"}",
+           sig + R"("principal": "dpo", "nir": "x"})",
+           sig + R"("principal": "dpo", "type": "other"})",
+           std::string(R"(, "signature": {"type": "sshsig-webauthn-sk-ecdsa", "key": "DUPONT", )"
+                       R"("principal": "dpo"})"),
+           std::string(R"(, "signature": {"type": "sshsig-webauthn-sk-ecdsa", )"
+                       R"("key": "SHA256:f1xu/sPzm5/YJujMASCq8+hUwP4F11m7x7m3/XiaGc ", )"
+                       R"("principal": "dpo"})"),
+           R"(, "plan_sha256": "DUPONT")",
+           R"(, "plan_sha256": ")" + std::string(64, 'A') + "\"",
+           R"(, "plan_tolerance": "Jean Dupont")",
+           R"(, "plan_tolerance": 2)",
+       }) {
+    bool suspected = false;
+    EXPECT_FALSE(CheckManifestStrict(AsBytes(manifest(bad)), &suspected).ok()) << bad;
+    EXPECT_TRUE(suspected) << bad;
+  }
+}
+
 TEST(AgeFraming, ChecksChunkSizesWithoutAKey) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{65536}, size_t{65537}, size_t{200000}}) {
     EXPECT_TRUE(Framed(Encrypt(n))) << n;

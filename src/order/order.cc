@@ -4,6 +4,7 @@
 #include <set>
 
 #include "age/keys.h"
+#include "core/strings.h"
 #include "core/toml.h"  // orders reach it as ASCII only (AsciiForParser below)
 #include "detect/personal_data.h"
 #include "source/text_encoding.h"
@@ -62,6 +63,40 @@ class Loader {
     return *v;
   }
 
+  // plan_sha256 and plan_tolerance: the approved plan and how far a live
+  // source may move from it. A tolerance without a plan would promise a
+  // check that never runs.
+  void LoadPlanFields(const toml::table& t) {
+    Order& o = out_.order;
+    o.plan_pos = PosOf(t.source());
+    if (const toml::node* n = t.get("plan_sha256")) {
+      o.plan_pos = PosOf(n->source());
+      auto v = n->value<std::string>();
+      if (!v || !IsHex64(*v)) {
+        Problem(o.plan_pos, "order.plan_sha256 must be 64 lowercase hex digits",
+                "the SHA-256 of the plan file as `cordon plan --json` wrote it (sha256sum)");
+      } else {
+        o.plan_sha256 = *v;
+      }
+    }
+    if (const toml::node* n = t.get("plan_tolerance")) {
+      auto v = n->value<std::string>();
+      auto tolerance = v ? ParsePlanTolerance(*v)
+                         : Result<PlanTolerance>(Error(ErrorCode::kInvalidArgument,
+                                                       "order.plan_tolerance must be a string"));
+      if (!tolerance.ok()) {
+        Problem(PosOf(n->source()), tolerance.error().message(), tolerance.error().hint());
+      } else {
+        o.plan_tolerance = *tolerance;
+        o.has_plan_tolerance = true;
+      }
+      if (!t.get("plan_sha256")) {
+        Problem(PosOf(n->source()), "order.plan_tolerance without plan_sha256",
+                "a tolerance applies to a signed plan: add plan_sha256, or remove the tolerance");
+      }
+    }
+  }
+
   void LoadOrderSection(const toml::table& root) {
     Order& o = out_.order;
     const toml::table* t = root["order"].as_table();
@@ -73,10 +108,7 @@ class Loader {
     OnlyKnownKeys(*t,
                   {"id", "controller", "processor", "purpose", "contract", "not_after",
                    "retention_days", "recipients", "format", "pseudonym_key_id", "pseudonym_domain",
-                   "pseudonym_scope", "provenance_retention_days",
-                   // Written by `cordon remote order submit` (order/plan_digest.h);
-                   // its checks are the extraction's.
-                   "plan_sha256"},
+                   "pseudonym_scope", "provenance_retention_days", "plan_sha256", "plan_tolerance"},
                   "[order]");
     o.id = RequiredString(*t, "id", "order", at);
     // The id names the order in every ledger entry, report and package
@@ -128,6 +160,7 @@ class Loader {
         o.provenance_retention_days = static_cast<int>(*v);
       }
     }
+    LoadPlanFields(*t);
     if (const toml::node* f = t->get("format")) {
       if (f->value<int64_t>().value_or(0) != kOrderFormatVersion) {
         Problem(PosOf(f->source()), "order format " +
@@ -544,6 +577,75 @@ class Loader {
 };
 
 }  // namespace
+
+bool PlanTolerance::Allows(uint64_t planned, uint64_t actual) const {
+  const uint64_t diff = planned > actual ? planned - actual : actual - planned;
+  switch (kind) {
+    case Kind::kExact:
+      return diff == 0;
+    case Kind::kRows:
+      return diff <= rows;
+    case Kind::kPercent:
+      // diff / planned <= bp / 10000, in integers (no rounding, no overflow).
+      return static_cast<unsigned __int128>(diff) * 10000 <=
+             static_cast<unsigned __int128>(planned) * basis_points;
+  }
+  return false;
+}
+
+std::string PlanTolerance::Text() const {
+  switch (kind) {
+    case Kind::kExact:
+      return "0";
+    case Kind::kRows:
+      return std::to_string(rows);
+    case Kind::kPercent: {
+      std::string text = std::to_string(basis_points / 100);
+      if (const uint32_t frac = basis_points % 100; frac != 0)
+        text += frac % 10 == 0 ? "." + std::to_string(frac / 10)
+                               : (frac < 10 ? ".0" : ".") + std::to_string(frac);
+      return text + "%";
+    }
+  }
+  return "0";
+}
+
+Result<PlanTolerance> ParsePlanTolerance(std::string_view text) {
+  const Error bad(ErrorCode::kInvalidArgument,
+                  "order.plan_tolerance must be \"0\", a number of rows (\"150\") or a "
+                  "percentage of each planned count from 0 to 100 with at most two decimals "
+                  "(\"2%\", \"0.5%\")",
+                  "\"0\" (or no plan_tolerance) when the source must give exactly the plan's "
+                  "counts, as in a migration with a cut-off");
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.size() <= 15 && s.find_first_not_of("0123456789") == s.npos &&
+           (s.size() == 1 || s[0] != '0');
+  };
+  PlanTolerance t;
+  if (!text.empty() && text.back() == '%') {
+    std::string_view number = text.substr(0, text.size() - 1);
+    std::string_view whole = number.substr(0, number.find('.'));
+    std::string_view frac =
+        number.find('.') == number.npos ? std::string_view() : number.substr(whole.size() + 1);
+    if (!digits(whole) || whole.size() > 3 || frac.size() > 2 ||
+        (number.find('.') != number.npos && frac.empty()) ||
+        frac.find_first_not_of("0123456789") != frac.npos) {
+      return bad;
+    }
+    uint64_t bp = std::stoull(std::string(whole)) * 100;
+    if (!frac.empty()) bp += std::stoull(std::string(frac)) * (frac.size() == 1 ? 10 : 1);
+    if (bp > 10000) return bad;
+    if (bp > 0) {
+      t.kind = PlanTolerance::Kind::kPercent;
+      t.basis_points = static_cast<uint32_t>(bp);
+    }
+    return t;
+  }
+  if (!digits(text)) return bad;
+  t.rows = std::stoull(std::string(text));
+  if (t.rows > 0) t.kind = PlanTolerance::Kind::kRows;
+  return t;
+}
 
 std::string_view PseudonymScopeName(PseudonymScope scope) {
   return scope == PseudonymScope::kRecipients ? "recipients" : "domain";

@@ -3,6 +3,7 @@
 // Loading checks the order on its own; Check() checks it against a source.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,25 @@ struct TableOrder {
   bool suppress_below_k = false;
 };
 
+// How far the run's counts may be from the signed plan's (plan_tolerance):
+// none (exactly equal, the default and "0"), a number of rows ("150"), or a
+// share of each planned count ("2%", "0.5%": hundredths of a percent at
+// most). docs/order-format.md "The signed plan".
+struct PlanTolerance {
+  enum class Kind { kExact, kRows, kPercent };
+  Kind kind = Kind::kExact;
+  uint64_t rows = 0;          // kRows
+  uint32_t basis_points = 0;  // kPercent: 1/100 of a percent, 1 to 10000
+
+  // Whether `actual` is within the tolerance of `planned`.
+  bool Allows(uint64_t planned, uint64_t actual) const;
+  // As the order writes it ("0", "150", "2%", "0.25%").
+  std::string Text() const;
+};
+
+// Parses plan_tolerance's value; kInvalidArgument says the grammar.
+Result<PlanTolerance> ParsePlanTolerance(std::string_view text);
+
 // Who shares a set of pseudonyms: every order of the domain (the default),
 // or only the orders with the same set of recipients ("recipients"), so a
 // pseudonym found outside names the recipients it was made for.
@@ -87,6 +107,14 @@ struct Order {
   PseudonymScope pseudonym_scope = PseudonymScope::kDomain;
   // Days the provenance file (its keyed digests) is kept after extraction.
   int provenance_retention_days = kDefaultProvenanceRetentionDays;
+  // The plan the controller approved (`cordon plan --json`), by the SHA-256
+  // of its exact bytes (64 lowercase hex digits; empty: none). When set,
+  // extract needs that plan file and refuses if the run's counts are not
+  // the plan's, within plan_tolerance.
+  std::string plan_sha256;
+  SourcePos plan_pos;
+  PlanTolerance plan_tolerance;
+  bool has_plan_tolerance = false;  // written in the order (even as "0")
 };
 
 // "domain" or "recipients", as the order writes it.

@@ -99,6 +99,92 @@ TEST(Order, PseudonymScopeDefaultsToTheDomainAndTakesRecipients) {
   EXPECT_TRUE(HasProblem(o, 10, "provenance_retention_days must be a whole number"));
 }
 
+TEST(Order, PlanDigestAndToleranceAreOptionalAndChecked) {
+  LoadedOrder o = ParseOrder(Valid(), "order.toml");
+  ASSERT_TRUE(o.problems.empty());
+  EXPECT_TRUE(o.order.plan_sha256.empty());
+  EXPECT_FALSE(o.order.has_plan_tolerance);
+  const std::string digest(64, 'a');
+  std::string text = Valid();
+  text.replace(text.find("recipients"), 0,
+               "plan_sha256 = \"" + digest + "\"\nplan_tolerance = \"2.5%\"\n");
+  o = ParseOrder(text, "order.toml");
+  ASSERT_TRUE(o.problems.empty()) << FormatDiagnostic("order.toml", o.problems[0]);
+  EXPECT_EQ(o.order.plan_sha256, digest);
+  ASSERT_TRUE(o.order.has_plan_tolerance);
+  EXPECT_EQ(o.order.plan_tolerance.kind, PlanTolerance::Kind::kPercent);
+  EXPECT_EQ(o.order.plan_tolerance.basis_points, 250u);
+  // Upper-case hex, a short digest, a number: refused where they are.
+  for (const std::string& bad : {std::string(64, 'A'), std::string(63, 'a'), std::string("x")}) {
+    text = Valid();
+    text.replace(text.find("recipients"), 0, "plan_sha256 = \"" + bad + "\"\n");
+    o = ParseOrder(text, "order.toml");
+    EXPECT_TRUE(HasProblem(o, 9, "plan_sha256 must be 64 lowercase hex digits")) << bad;
+  }
+  // A tolerance with nothing to apply to is a mistake, not a no-op.
+  text = Valid();
+  text.replace(text.find("recipients"), 0, "plan_tolerance = \"0\"\n");
+  o = ParseOrder(text, "order.toml");
+  EXPECT_TRUE(HasProblem(o, 9, "plan_tolerance without plan_sha256"));
+  text = Valid();
+  text.replace(text.find("recipients"), 0,
+               "plan_sha256 = \"" + digest + "\"\nplan_tolerance = \"2 %\"\n");
+  o = ParseOrder(text, "order.toml");
+  EXPECT_TRUE(HasProblem(o, 10, "plan_tolerance must be"));
+}
+
+TEST(PlanTolerance, GrammarIsStrict) {
+  struct Case {
+    const char* text;
+    PlanTolerance::Kind kind;
+    uint64_t rows;
+    uint32_t bp;
+  };
+  using K = PlanTolerance::Kind;
+  for (const Case& c : {Case{"0", K::kExact, 0, 0}, Case{"150", K::kRows, 150, 0},
+                        Case{"2%", K::kPercent, 0, 200}, Case{"0.5%", K::kPercent, 0, 50},
+                        Case{"0.25%", K::kPercent, 0, 25}, Case{"100%", K::kPercent, 0, 10000},
+                        Case{"0%", K::kExact, 0, 0}, Case{"0.05%", K::kPercent, 0, 5}}) {
+    auto t = ParsePlanTolerance(c.text);
+    ASSERT_TRUE(t.ok()) << c.text;
+    EXPECT_EQ(t->kind, c.kind) << c.text;
+    EXPECT_EQ(t->rows, c.rows) << c.text;
+    EXPECT_EQ(t->basis_points, c.bp) << c.text;
+    if (std::string_view(c.text) != "0%") {
+      EXPECT_EQ(t->Text(), c.text);
+    }
+  }
+  for (const char* bad : {"", "-1", "+1", "01", "1.5", "2 %", "%", "101%", "100.01%", "0.125%",
+                          "1.%", ".5%", "1e3", "2%%", "1000000000000000", "0x10", " 1"}) {
+    EXPECT_FALSE(ParsePlanTolerance(bad).ok()) << bad;
+  }
+}
+
+TEST(PlanTolerance, AllowsExactlyWhatItSays) {
+  PlanTolerance exact;
+  EXPECT_TRUE(exact.Allows(1000, 1000));
+  EXPECT_FALSE(exact.Allows(1000, 1001));
+  EXPECT_FALSE(exact.Allows(1000, 999));
+  auto rows = ParsePlanTolerance("150").value();
+  EXPECT_TRUE(rows.Allows(1000, 1150));
+  EXPECT_TRUE(rows.Allows(1000, 850));
+  EXPECT_FALSE(rows.Allows(1000, 1151));
+  EXPECT_FALSE(rows.Allows(1000, 849));
+  auto pct = ParsePlanTolerance("2%").value();
+  EXPECT_TRUE(pct.Allows(1000, 1020));
+  EXPECT_TRUE(pct.Allows(1000, 980));
+  EXPECT_FALSE(pct.Allows(1000, 1021));
+  EXPECT_FALSE(pct.Allows(1000, 979));
+  // Nothing planned: no share of nothing lets a row through.
+  EXPECT_TRUE(pct.Allows(0, 0));
+  EXPECT_FALSE(pct.Allows(0, 1));
+  // No overflow at the extremes.
+  auto all = ParsePlanTolerance("100%").value();
+  EXPECT_TRUE(all.Allows(UINT64_MAX, 0));
+  EXPECT_FALSE(pct.Allows(UINT64_MAX, 0));
+  EXPECT_TRUE(pct.Allows(UINT64_MAX, UINT64_MAX - UINT64_MAX / 50));
+}
+
 TEST(Order, ReportsEveryProblemWithItsLine) {
   std::string text = Valid();
   text.replace(text.find("retention_days = 30"), 19, "retention_days = 0");

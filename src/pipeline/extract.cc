@@ -15,7 +15,9 @@
 #include "core/file.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "detect/personal_data.h"
 #include "pipeline/package_sink.h"
+#include "pipeline/signed_plan.h"
 
 namespace cordon::pipeline {
 namespace {
@@ -54,18 +56,17 @@ std::string Sha256Hex(ByteView data) { return HexEncode(crypto::Sha256::Hash(dat
 
 // An order exactly as the controller signed it, well formed and current.
 struct VerifiedOrder {
-  Bytes bytes;  // the signed bytes
-  std::string signature_trusted_comment;
+  Bytes bytes;                            // the signed bytes
+  std::string signature_trusted_comment;  // minisign only
+  OrderSigner signer;
   order::LoadedOrder loaded;  // without problems
 };
 
-// Step 1: the signature over the exact bytes, then the order's form and its
-// last day. Every failure is a refusal (the hint says who fixes it).
-Result<VerifiedOrder> VerifyOrder(const ExtractRequest& request) {
+// The minisign signature (--controller-key) over the exact bytes.
+Status VerifyMinisign(const ExtractRequest& request, ByteView order_bytes, VerifiedOrder& out) {
   const std::string& order_path = request.order_path;
   std::string sig_path =
       request.signature_path.empty() ? order_path + ".minisig" : request.signature_path;
-  CORDON_ASSIGN_OR_RETURN(Bytes order_bytes, ReadFileLimited(order_path, kMaxOrderBytes));
   auto sig_text = ReadFileLimited(sig_path, 8192);
   if (!sig_text.ok()) {
     return Refused(order_path + " has no signature (" + sig_text.error().message() + ")",
@@ -79,17 +80,86 @@ Result<VerifiedOrder> VerifyOrder(const ExtractRequest& request) {
   if (!verified.ok()) {
     return Refused(order_path + ": " + verified.error().message(), verified.error().hint());
   }
-  order::LoadedOrder loaded = order::ParseOrder(AsChars(order_bytes), order_path);
-  if (!loaded.problems.empty()) {
-    Error e = order::ProblemsError(order_path, loaded.problems);
+  out.signature_trusted_comment = sig->trusted_comment;
+  out.signer.key = sign::KeyIdHex(request.controller_key.key_id);
+  return Ok();
+}
+
+// The passkey's SSH signature (--controller-allowed-signers) over the exact
+// bytes, for an order namespace, by a key the file lists.
+Status VerifyPasskey(const ExtractRequest& request, ByteView order_bytes, VerifiedOrder& out) {
+  const std::string& order_path = request.order_path;
+  std::string sig_path =
+      request.signature_path.empty() ? order_path + ".sig" : request.signature_path;
+  auto sig_text = ReadFileLimited(sig_path, 64 * 1024);
+  if (!sig_text.ok()) {
+    return Refused(order_path + " has no passkey signature (" + sig_text.error().message() + ")",
+                   "the controller's DPO signs the order with a passkey in `cordon serve`; "
+                   "give the signature with --order-signature FILE");
+  }
+  auto parsed = ssh::ParseSshsig(AsChars(*sig_text));
+  if (!parsed.ok()) return Refused(sig_path + ": " + parsed.error().message());
+  const std::string& ns = parsed->ns;
+  if (request.order_namespace.empty() ? !IsOrderNamespace(ns) : ns != request.order_namespace) {
+    return Refused(
+        sig_path + ": a signature for the namespace \"" + ns.substr(0, 128) +
+            "\", not an order's (" +
+            (request.order_namespace.empty()
+                 ? std::string(kOrderNamespace) + " or " + std::string(kOrderNamespace) + "@DOMAIN"
+                 : request.order_namespace) +
+            ")",
+        "a signature made for something else is never an approval of an order");
+  }
+  const std::optional<int64_t> now = ParseUtc(request.clock.now_rfc3339);
+  if (!now) return Error(ErrorCode::kInternal, "the clock's time is not RFC 3339");
+  auto verified = ssh::VerifyWithAllowedSigners(AsChars(*sig_text), order_bytes,
+                                                *request.controller_signers, ns, *now);
+  if (!verified.ok()) {
+    return Refused(order_path + ": " + verified.error().message(), verified.error().hint());
+  }
+  out.signer = {.key = verified->fingerprint, .principals = verified->principals, .ns = ns};
+  return Ok();
+}
+
+// Step 1: the signature over the exact bytes, then the order's form and its
+// last day. Every failure is a refusal (the hint says who fixes it).
+Result<VerifiedOrder> VerifyOrder(const ExtractRequest& request) {
+  const std::string& order_path = request.order_path;
+  VerifiedOrder out;
+  CORDON_ASSIGN_OR_RETURN(out.bytes, ReadFileLimited(order_path, kMaxOrderBytes));
+  CORDON_TRY(request.controller_signers ? VerifyPasskey(request, out.bytes, out)
+                                        : VerifyMinisign(request, out.bytes, out));
+  out.loaded = order::ParseOrder(AsChars(out.bytes), order_path);
+  if (!out.loaded.problems.empty()) {
+    Error e = order::ProblemsError(order_path, out.loaded.problems);
     return Refused(e.message(), e.hint());
   }
-  const order::Order& ord = loaded.order;
+  const order::Order& ord = out.loaded.order;
   if (request.clock.today > ord.not_after) {
     return Refused("order " + ord.id + " expired on " + order::FormatIsoDate(ord.not_after),
                    "ask the controller for a new signed order");
   }
-  return VerifiedOrder{std::move(order_bytes), sig->trusted_comment, std::move(loaded)};
+  return out;
+}
+
+// Step 1b: the plan the order names, when it names one: read and checked
+// before anything is written.
+Result<std::optional<SignedPlan>> ReadPlan(const ExtractRequest& request, const order::Order& ord) {
+  if (ord.plan_sha256.empty()) {
+    if (request.plan_path.empty()) return std::optional<SignedPlan>();
+    return Error(ErrorCode::kInvalidArgument,
+                 "--plan: order " + ord.id + " names no plan (no plan_sha256)",
+                 "the plan is checked only when the signed order names it by its SHA-256");
+  }
+  if (request.plan_path.empty()) {
+    return Refused("order " + ord.id + " names the plan the controller approved (plan_sha256 " +
+                       ord.plan_sha256 + "): the plan file is needed",
+                   "give the plan file with --plan FILE");
+  }
+  auto bytes = ReadFileLimited(request.plan_path, kMaxPlanBytes);
+  if (!bytes.ok()) return Refused("--plan: " + bytes.error().message());
+  CORDON_ASSIGN_OR_RETURN(SignedPlan plan, ReadSignedPlan(*bytes, ord));
+  return std::optional<SignedPlan>(std::move(plan));
 }
 
 // DIR.partial while the package is built: its files are removed if a signal
@@ -198,7 +268,8 @@ Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const B
                                                 const ExtractRequest& request,
                                                 const source::TableSource& source,
                                                 const ProgressFn& progress, PartialPackage& dir,
-                                                std::vector<ProvenanceTable>& provenance) {
+                                                std::vector<ProvenanceTable>& provenance,
+                                                const std::optional<SignedPlan>& plan) {
   std::vector<std::unique_ptr<age::Recipient>> recipients;
   for (const std::string& r : ord.recipients) {
     // The order's recipients were checked when it was parsed.
@@ -220,6 +291,9 @@ Result<std::vector<PackagedTable>> BuildPackage(const order::Order& ord, const B
   transforms.is_real = request.avoid_real;
   CORDON_ASSIGN_OR_RETURN(std::vector<TableStats> stats,
                           Run(binding, source, sinks, progress, transforms));
+  // The counts are known once the rows have streamed: a run that is not
+  // the signed plan fails here, and the caller's DIR.partial goes with it.
+  if (plan) CORDON_TRY(CheckPlanCounts(*plan, stats, ord.plan_tolerance));
   std::vector<PackagedTable> tables;
   for (size_t i = 0; i < stats.size(); ++i) {
     tables.push_back({binding.tables[i].spec->name + ".csv.age", std::move(stats[i]), files[i].size,
@@ -261,7 +335,31 @@ Result<std::string> WriteProvenance(const ExtractRequest& request, const Extract
   return Sha256Hex(bytes);
 }
 
+// What the manifest says of a passkey signature: the principal by name
+// unless the name looks like personal data (an e-mail address: a package
+// and the ledger never carry one), then by its SHA-256, which the allowed
+// signers file resolves.
+std::optional<PasskeyOrderSignature> PasskeyFacts(const OrderSigner& signer) {
+  if (!signer.passkey()) return std::nullopt;
+  PasskeyOrderSignature facts{.key = signer.key};
+  std::string principals;
+  for (const std::string& p : signer.principals) principals += (principals.empty() ? "" : ",") + p;
+  if (detect::LooksLikePersonalData(principals)) {
+    facts.principal_sha256 = Sha256Hex(AsBytes(principals));
+  } else {
+    facts.principal = principals;
+  }
+  return facts;
+}
+
 }  // namespace
+
+bool IsOrderNamespace(std::string_view ns) {
+  if (ns == kOrderNamespace) return true;
+  return ns.size() > kOrderNamespace.size() + 1 && ns.rfind(kOrderNamespace, 0) == 0 &&
+         ns[kOrderNamespace.size()] == '@' &&
+         ns.find_first_of("@\"", kOrderNamespace.size() + 1) == std::string_view::npos;
+}
 
 Result<ManifestSigner> ManifestSigner::Choose(const std::optional<sign::SecretKey>& key,
                                               bool allow_unsigned) {
@@ -297,6 +395,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
     return Refused("the order does not fit the source: " + e.message(), e.hint());
   }
   CORDON_TRY(CheckPseudonymKey(ord, request.pseudonym_key));
+  CORDON_ASSIGN_OR_RETURN(std::optional<SignedPlan> plan, ReadPlan(request, ord));
 
   ExtractResult result;
   if (request.trace_key != nullptr) {
@@ -311,18 +410,21 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<PartialPackage> dir,
                           PartialPackage::Create(request.out_dir));
   std::vector<ProvenanceTable> provenance;
-  CORDON_ASSIGN_OR_RETURN(result.tables,
-                          BuildPackage(ord, binding, request, source, progress, *dir, provenance));
+  CORDON_ASSIGN_OR_RETURN(
+      result.tables, BuildPackage(ord, binding, request, source, progress, *dir, provenance, plan));
   result.order_id = ord.id;
   result.recipients = ord.recipients;
   result.delete_by = order::FormatIsoDate(request.clock.today + ord.retention_days);
   result.manifest_signed = request.manifest_signer.key() != nullptr;
+  result.signer = verified.signer;
+  result.passkey_signature = PasskeyFacts(verified.signer);
+  if (plan) result.plan_sha256 = plan->sha256;
   for (const PackagedTable& t : result.tables) result.package_bytes += t.ciphertext_size;
   result.manifest = FormatManifest({
       .order = ord,
       .order_file = std::filesystem::path(request.order_path).filename().string(),
       .order_sha256 = Sha256Hex(verified.bytes),
-      .controller_key_id = sign::KeyIdHex(request.controller_key.key_id),
+      .controller_key_id = verified.signer.passkey() ? "" : verified.signer.key,
       .signature_trusted_comment = verified.signature_trusted_comment,
       .created_at = request.clock.now_rfc3339,
       .delete_by = result.delete_by,
@@ -330,6 +432,7 @@ Result<ExtractResult> Extract(const ExtractRequest& request, const source::Table
       .binding = binding,
       .tables = result.tables,
       .avoid_real = request.avoid_real_facts,
+      .passkey = result.passkey_signature,
   });
   result.manifest_sha256 = Sha256Hex(AsBytes(result.manifest));
   CORDON_TRY(WriteManifest(result.manifest, request, ord, *dir));

@@ -15,6 +15,7 @@
 #include "pipeline/runner.h"
 #include "sign/minisign.h"
 #include "source/table_target.h"
+#include "ssh/allowed_signers.h"
 
 namespace cordon::pipeline {
 
@@ -75,6 +76,33 @@ struct ExtractRequest {
   const pseudo::RealIdentifiers* avoid_real = nullptr;
   // What the manifest says of it (with avoid_real).
   AvoidRealFacts avoid_real_facts;
+  // Borrowed. Set: the order's signature is an SSH signature made with a
+  // passkey (signature_path, default order_path + ".sig"), checked against
+  // this allowed signers file (ssh/allowed_signers.h) with user
+  // verification required; controller_key is then not used.
+  const std::vector<ssh::AllowedSigner>* controller_signers = nullptr;
+  // The namespace that signature must be for; empty: "cordon-order" or
+  // "cordon-order@" and a domain (kOrderNamespace).
+  std::string order_namespace;
+  // The plan file the order's plan_sha256 names (`cordon plan --json`):
+  // required when the order names one, refused when it does not.
+  std::string plan_path;
+};
+
+// The SSH signature namespace of orders: "cordon-order", or
+// "cordon-order@chu-exemple.fr" to tell one site's orders from another's.
+inline constexpr std::string_view kOrderNamespace = "cordon-order";
+bool IsOrderNamespace(std::string_view ns);
+
+// Who signed the order, for the ledger and the caller.
+struct OrderSigner {
+  // The minisign key id (hex), or the passkey's "SHA256:…" fingerprint.
+  std::string key;
+  // Passkey only: the allowed signers' principals of that key, and the
+  // signature's namespace.
+  std::vector<std::string> principals;
+  std::string ns;
+  bool passkey() const { return !ns.empty(); }
 };
 
 // What extract did, for the caller to report (counts and hashes, never a
@@ -93,14 +121,20 @@ struct ExtractResult {
   std::string provenance_path;
   std::string provenance_sha256;
   std::string provenance_delete_by;  // ISO date
+  OrderSigner signer;
+  // A passkey signature as the manifest records it (none: minisign).
+  std::optional<PasskeyOrderSignature> passkey_signature;
+  // The order's plan_sha256, whose counts the run matched; empty: none.
+  std::string plan_sha256;
 };
 
 // Verifies, binds and runs the order, writing the package atomically.
 // Refusals (kRefused or kAuthFailed, exit 3) write nothing: a bad or
 // missing signature, an altered
 // order, an expired order, no recipients, an order that does not fit the
-// source. An existing out_dir (or, with a trace key, provenance file) is
-// kAlreadyExists. The provenance file is written before the package is
+// source, a plan file that is not the one the order names, counts that
+// moved from the plan's beyond the order's plan_tolerance. An existing out_dir (or, with a trace
+// key, provenance file) is kAlreadyExists. The provenance file is written before the package is
 // published, and removed again if publishing fails.
 Result<ExtractResult> Extract(const ExtractRequest& request, const source::TableSource& source,
                               const ProgressFn& progress = {});

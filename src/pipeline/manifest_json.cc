@@ -66,9 +66,23 @@ std::string FormatManifest(const ManifestFacts& f) {
                 {"processor", ord.processor},
                 {"purpose", ord.purpose},
                 {"contract", ord.contract},
-                {"not_after", order::FormatIsoDate(ord.not_after)},
-                {"controller_key_id", f.controller_key_id},
-                {"signature_trusted_comment", f.signature_trusted_comment}};
+                {"not_after", order::FormatIsoDate(ord.not_after)}};
+  if (f.passkey) {
+    const PasskeyOrderSignature& p = *f.passkey;
+    m["order"]["signature"] = {{"type", kPasskeySignatureType}, {"key", p.key}};
+    if (!p.principal.empty()) m["order"]["signature"]["principal"] = p.principal;
+    if (!p.principal_sha256.empty())
+      m["order"]["signature"]["principal_sha256"] = p.principal_sha256;
+  } else {
+    m["order"]["controller_key_id"] = f.controller_key_id;
+    m["order"]["signature_trusted_comment"] = f.signature_trusted_comment;
+  }
+  // The plan the controller approved and the run matched (only when the
+  // order names one: other manifests stay as they were).
+  if (!ord.plan_sha256.empty()) {
+    m["order"]["plan_sha256"] = ord.plan_sha256;
+    if (ord.has_plan_tolerance) m["order"]["plan_tolerance"] = ord.plan_tolerance.Text();
+  }
   m["retention_days"] = ord.retention_days;
   m["delete_by"] = f.delete_by;
   m["recipients"] = ord.recipients;

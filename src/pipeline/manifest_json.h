@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,25 @@ struct AvoidRealFacts {
   uint64_t digests = 0;
 };
 
+// A passkey's SSH signature over the order (extract
+// --controller-allowed-signers): written as order.signature instead of
+// controller_key_id and signature_trusted_comment. Not its namespace
+// ("cordon-order@chu-exemple.fr" reads as an e-mail address): the signature
+// file carries it.
+struct PasskeyOrderSignature {
+  std::string key;  // "SHA256:…", as ssh-keygen -l prints it
+  // The allowed signers' principals of that key (comma-separated), or,
+  // when they look like personal data (an e-mail address), their SHA-256.
+  std::string principal;
+  std::string principal_sha256;
+};
+
+// The signature type of passkey signatures, as the manifest and the ledger
+// name it: SSHSIG (PROTOCOL.sshsig) of type
+// webauthn-sk-ecdsa-sha2-nistp256@openssh.com — a name neither may carry,
+// since it reads as an e-mail address to their personal-data detectors.
+inline constexpr std::string_view kPasskeySignatureType = "sshsig-webauthn-sk-ecdsa";
+
 // What the manifest records beyond the order itself. Borrowed for the call.
 struct ManifestFacts {
   const order::Order& order;
@@ -41,8 +61,9 @@ struct ManifestFacts {
   std::string delete_by;                  // ISO date
   bool manifest_signed = false;
   const Binding& binding;
-  const std::vector<PackagedTable>& tables;  // parallel to binding.tables
-  AvoidRealFacts avoid_real;                 // "pseudonyms": {"avoid_real": …} when used
+  const std::vector<PackagedTable>& tables;      // parallel to binding.tables
+  AvoidRealFacts avoid_real;                     // "pseudonyms": {"avoid_real": …} when used
+  std::optional<PasskeyOrderSignature> passkey;  // none: a minisign signature
 };
 
 // The manifest's exact text (2-space indented JSON and a newline): what is
