@@ -1,6 +1,8 @@
-// Test-only: a passkey simulated exactly (WebAuthn §6.3.3, §7.2), for the
-// tests of sshsig.h and of what builds on it. Header-only; not part of the
-// library (cordon never holds a passkey's private key).
+// Test-only: a passkey simulated exactly (WebAuthn §6.3.3, §7.2) — a P-256
+// key made with OpenSSL, authenticatorData = SHA-256(rpId) ‖ flags ‖
+// counter ‖ extensions, an ES256 signature over authenticatorData ‖
+// SHA-256(clientDataJSON). Header-only, for *_test.cc files (ssh's SSHSIG
+// tests and auth's WebAuthn tests share it); never part of a library.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,18 +19,15 @@
 #include "crypto/hash.h"
 #include "ssh/sshsig.h"
 
-namespace cordon::ssh::testing_passkey {
+namespace cordon::ssh::testkit {
 
-inline constexpr std::string_view kRp = "cordon.chu-exemple.fr";
-inline constexpr std::string_view kOrigin = "https://cordon.chu-exemple.fr";
-inline constexpr std::string_view kNs = "cordon-order@chu-exemple.fr";
+inline constexpr std::string_view kFakeRp = "cordon.chu-exemple.fr";
+inline constexpr std::string_view kFakeOrigin = "https://cordon.chu-exemple.fr";
+inline constexpr std::string_view kFakeNamespace = "cordon-order@chu-exemple.fr";
 
-// What a passkey does, simulated exactly (WebAuthn §6.3.3, §7.2): a P-256
-// key, authenticatorData = SHA-256(rpId) ‖ flags ‖ counter ‖ extensions,
-// an ES256 signature over authenticatorData ‖ SHA-256(clientDataJSON).
 class FakePasskey {
  public:
-  explicit FakePasskey(std::string_view rp_id = kRp) : rp_(rp_id) {
+  explicit FakePasskey(std::string_view rp_id = kFakeRp) : rp_(rp_id) {
     pkey_.reset(EVP_EC_gen("P-256"));
     size_t len = 0;
     EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, point_.data(),
@@ -37,22 +36,35 @@ class FakePasskey {
   }
 
   SkEcdsaKey Key() const { return *SkEcdsaKey::Make(point_, rp_); }
+  const crypto::P256Point& Point() const { return point_; }
+  const std::string& RpId() const { return rp_; }
+
+  // An ES256 signature (DER) over `data` by this passkey's key.
+  Bytes SignRaw(ByteView data) const {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    size_t sig_len = 80;
+    Bytes der(sig_len);
+    EXPECT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, pkey_.get()), 1);
+    EXPECT_EQ(EVP_DigestSign(md.get(), der.data(), &sig_len, data.data(), data.size()), 1);
+    der.resize(sig_len);
+    return der;
+  }
 
   struct Options {
     uint8_t flags = kUserPresent | kUserVerified;
     uint32_t counter = 7;
-    std::string origin = std::string(kOrigin);
+    std::string origin = std::string(kFakeOrigin);
     std::string type = "webauthn.get";
     std::string rp;  // the site the authenticator answers for; default rp_
     Bytes extensions;
     std::string tail = R"(,"crossOrigin":false})";
   };
 
-  WebauthnAssertion Sign(std::string_view ns, std::string_view message, const Options& o) {
-    const std::string challenge = Base64UrlEncode(AsBytes(SshsigSignedData(ns, AsBytes(message))));
+  // An assertion whose challenge is the base64url of `challenge`.
+  WebauthnAssertion SignChallenge(ByteView challenge, const Options& o) const {
     WebauthnAssertion a;
-    a.client_data_json = R"({"type":")" + o.type + R"(","challenge":")" + challenge +
-                         R"(","origin":")" + o.origin + "\"" + o.tail;
+    a.client_data_json = R"({"type":")" + o.type + R"(","challenge":")" +
+                         Base64UrlEncode(challenge) + R"(","origin":")" + o.origin + "\"" + o.tail;
     const auto rp_hash = crypto::Sha256::Hash(AsBytes(o.rp.empty() ? rp_ : o.rp));
     a.authenticator_data.assign(rp_hash.begin(), rp_hash.end());
     a.authenticator_data.push_back(o.flags);
@@ -62,17 +74,15 @@ class FakePasskey {
     Bytes signed_data = a.authenticator_data;
     const auto client_hash = crypto::Sha256::Hash(AsBytes(a.client_data_json));
     signed_data.insert(signed_data.end(), client_hash.begin(), client_hash.end());
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    size_t sig_len = 80;
-    a.signature_der.resize(sig_len);
-    EXPECT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, pkey_.get()), 1);
-    EXPECT_EQ(EVP_DigestSign(md.get(), a.signature_der.data(), &sig_len, signed_data.data(),
-                             signed_data.size()),
-              1);
-    a.signature_der.resize(sig_len);
+    a.signature_der = SignRaw(signed_data);
     return a;
   }
-  WebauthnAssertion Sign(std::string_view ns, std::string_view message) {
+
+  // An assertion over SSHSIG's signed data for `message` (ssh/sshsig.h).
+  WebauthnAssertion Sign(std::string_view ns, std::string_view message, const Options& o) const {
+    return SignChallenge(AsBytes(SshsigSignedData(ns, AsBytes(message))), o);
+  }
+  WebauthnAssertion Sign(std::string_view ns, std::string_view message) const {
     return Sign(ns, message, Options{});
   }
 
@@ -80,7 +90,7 @@ class FakePasskey {
   // nothing: for signatures a verifier must refuse (UV cleared, another
   // site's RP id hash...). authenticatorData's rpIdHash is not in the
   // signature: the verifier rebuilds it from the key's application.
-  std::string Armored(std::string_view ns, std::string_view message, const Options& o) {
+  std::string Armored(std::string_view ns, std::string_view message, const Options& o) const {
     const WebauthnAssertion a = Sign(ns, message, o);
     Sshsig sig;
     sig.key = Key();
@@ -93,7 +103,7 @@ class FakePasskey {
     sig.signature.client_data_json = a.client_data_json;
     return ArmorSshsig(sig);
   }
-  std::string Armored(std::string_view ns, std::string_view message) {
+  std::string Armored(std::string_view ns, std::string_view message) const {
     return Armored(ns, message, Options{});
   }
 
@@ -103,4 +113,12 @@ class FakePasskey {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey_{nullptr, EVP_PKEY_free};
 };
 
+}  // namespace cordon::ssh::testkit
+
+// The names the signed-plan tests use.
+namespace cordon::ssh::testing_passkey {
+using testkit::FakePasskey;
+inline constexpr std::string_view kRp = testkit::kFakeRp;
+inline constexpr std::string_view kOrigin = testkit::kFakeOrigin;
+inline constexpr std::string_view kNs = testkit::kFakeNamespace;
 }  // namespace cordon::ssh::testing_passkey

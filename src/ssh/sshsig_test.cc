@@ -18,8 +18,8 @@ namespace cordon::ssh {
 namespace {
 
 using oracle::Q;
+using testkit::FakePasskey;
 
-using testing_passkey::FakePasskey;
 using testing_passkey::kNs;
 using testing_passkey::kOrigin;
 using testing_passkey::kRp;
