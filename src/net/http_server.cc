@@ -257,7 +257,15 @@ struct HttpServer::Impl {
     uint64_t bytes = 0;
     Status received = Ok();
     boost::system::error_code ec;
-    while (!p.is_done()) {
+    // Beast checks body_limit against a declared Content-Length only while
+    // it parses the head, which the head parser did without a limit: the
+    // declared length is checked here, and the bytes as they arrive (a PUT
+    // declaring more than the handler allowed was stored whole).
+    if (const auto declared = p.content_length(); declared && *declared > sink.max_bytes) {
+      received = Error(ErrorCode::kLimitExceeded, "the body is larger than allowed");
+      reusable = false;
+    }
+    while (received.ok() && !p.is_done()) {
       p.get().body().data = chunk.data();
       p.get().body().size = chunk.size();
       Lowest(stream).expires_after(options.body_idle_timeout);
@@ -290,6 +298,11 @@ struct HttpServer::Impl {
       }
       if (!received.ok()) break;
       bytes += n;
+      if (bytes > sink.max_bytes) {
+        received = Error(ErrorCode::kLimitExceeded, "the body is larger than allowed");
+        reusable = false;
+        break;
+      }
     }
     sink.fd = UniqueFd();  // closed before the handler looks at the file
     co_return co_await OnPool([&sink, &received, bytes] { return sink.finish(received, bytes); });

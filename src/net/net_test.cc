@@ -122,6 +122,20 @@ TEST(HttpServerTest, PlainHttpRequestsUploadsAndLimits) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->status, 201);
   EXPECT_EQ(fs::file_size(dir / "upload.bin"), 300000u);
+  // A declared length past the handler's bound: refused, nothing stored
+  // (Beast alone checks a declared length only while it parses the head).
+  {
+    auto big_client = HttpClient::Connect({url, {}, Trust::kPinned, std::chrono::seconds(10)});
+    ASSERT_TRUE(big_client.ok());
+    const auto big = dir / "big.bin";
+    std::ofstream(big) << std::string((1 << 20) + 1, 'z');
+    UniqueFd big_in(::open(big.c_str(), O_RDONLY));
+    auto refused = big_client->SendFile("PUT", "/upload", {}, big_in.get(), (1 << 20) + 1);
+    if (refused.ok()) {
+      EXPECT_EQ(refused->status, 413);  // (or the connection is closed mid-send)
+    }
+    EXPECT_FALSE(fs::exists(dir / "upload.bin"));
+  }
   // A JSON body over 64 KiB is refused before it is read.
   auto fresh = HttpClient::Connect({url, {}, Trust::kPinned, std::chrono::seconds(10)});
   r = fresh->Send("POST", "/x", {}, std::string(kMaxJsonBody + 1, 'a'));
