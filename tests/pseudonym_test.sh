@@ -33,6 +33,11 @@ expect_code 0 $CORDON order check order.toml --source src
 # Without the key, or with another one: refused (exit 3), nothing written.
 expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --out nokey
 expect_stderr "--pseudonym-key"
+# A pseudonym key others may read is refused, as a trace key is.
+cp lab.pseudokey shared.pseudokey && chmod 644 shared.pseudokey
+expect_code 3 $CORDON pseudokey id shared.pseudokey
+expect_stderr "accessible by group or others"
+rm shared.pseudokey
 $CORDON pseudokey new -o other.pseudokey >/dev/null 2>&1
 expect_code 3 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --signing-key vendor.key --pseudonym-key other.pseudokey --out wrong
 expect_stderr "the order names $key_id"

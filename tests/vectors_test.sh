@@ -37,13 +37,16 @@ pass
 recipient=$(grep -o 'age1[0-9a-z]*' "$V/cordon/package/recipient.key" | head -1)
 cp -r "$V/cordon/extraction-source" src
 $CORDON sign-keygen -o ctrl.key >/dev/null
-sed -e "s/0000000000000000/$($CORDON pseudokey id "$V/cordon/pseudonym.key")/" \
+# A private copy: cordon refuses a pseudonym key others may read, and a
+# checkout gives the committed one the umask's mode.
+install -m 600 "$V/cordon/pseudonym.key" pseudonym.key
+sed -e "s/0000000000000000/$($CORDON pseudokey id pseudonym.key)/" \
   -e "s/not_after = 2027-06-30/not_after = 2099-12-31/" \
   -e "s/age1yqyu0hj6q2g5ehl9rq5wzt7tqw4dqwfzq6z7k4a3n3yj0yxw7w6qf3aw5r/$recipient/" \
   "$HERE/../docs/orders/lis-test-server.toml" >order.toml
 $CORDON order sign -k ctrl.key order.toml >/dev/null
 $CORDON extract --order order.toml --source src --controller-key ctrl.key.pub --unsigned-manifest \
-  --pseudonym-key "$V/cordon/pseudonym.key" --threads 3 --out pkg >/dev/null ||
+  --pseudonym-key pseudonym.key --threads 3 --out pkg >/dev/null ||
   fail "the pinned extraction does not run"
 for f in pkg/*.csv.age; do
   printf '%s  %s\n' "$(age -d -i "$V/cordon/package/recipient.key" "$f" | sha256sum | cut -d' ' -f1)" \

@@ -203,6 +203,10 @@ pass
 # The CI gate, and what it refuses.
 expect_code 1 $CORDON scan server --watchlist all.watchlist --watch-key watch.key --fail-on-real
 expect_code 0 $CORDON scan server/data/resultats.csv --watchlist all.watchlist --watch-key watch.key --fail-on-real
+cp watch.key shared.key && chmod 644 shared.key  # a watch key others may read: refused
+expect_code 2 $CORDON scan server --watchlist all.watchlist --watch-key shared.key
+expect_stderr "accessible by group or others"
+rm shared.key
 $CORDON watchlist keygen -o other.key >/dev/null 2>&1
 expect_code 3 $CORDON scan server --watchlist all.watchlist --watch-key other.key
 expect_stderr "made with watch key $watch_id"

@@ -33,18 +33,19 @@ Result<sign::PublicKey> LoadPublicKey(const std::string& path) {
   return key;
 }
 
+// The pseudonym and watch keys are secrets like the trace key: a file that
+// group or others may read is refused (their keygen writes 0600), and they
+// are read into locked memory.
 Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 4096));
-  auto key = pseudo::PseudonymKey::Parse(text);
-  WipeBytes(text);
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, "the pseudonym key"));
+  auto key = pseudo::PseudonymKey::Parse(text.RevealBytes());
   if (!key.ok()) return key.error().WithContext(path);
   return key;
 }
 
 Result<scan::WatchKey> LoadWatchKey(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(Bytes text, ReadFileLimited(path, 4096));
-  auto key = scan::WatchKey::Parse(text);
-  WipeBytes(text);
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, "the watch key"));
+  auto key = scan::WatchKey::Parse(text.RevealBytes());
   if (!key.ok()) return key.error().WithContext(path);
   return key;
 }
