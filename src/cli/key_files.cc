@@ -33,28 +33,32 @@ Result<sign::PublicKey> LoadPublicKey(const std::string& path) {
   return key;
 }
 
-// The pseudonym and watch keys are secrets like the trace key: a file that
-// group or others may read is refused (their keygen writes 0600), and they
-// are read into locked memory.
-Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, "the pseudonym key"));
-  auto key = pseudo::PseudonymKey::Parse(text.RevealBytes());
+namespace {
+
+// The pseudonym, watch and trace keys are secrets alike: a file that group
+// or others may read is refused (their keygen writes 0600), the text is
+// read into locked memory and parsed once, here (Key::Parse takes the
+// file's bytes).
+template <typename Key>
+Result<Key> LoadPrivateKey(const std::string& path, const char* what) {
+  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, what));
+  auto key = Key::Parse(text.RevealBytes());
   if (!key.ok()) return key.error().WithContext(path);
   return key;
+}
+
+}  // namespace
+
+Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path) {
+  return LoadPrivateKey<pseudo::PseudonymKey>(path, "the pseudonym key");
 }
 
 Result<scan::WatchKey> LoadWatchKey(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, "the watch key"));
-  auto key = scan::WatchKey::Parse(text.RevealBytes());
-  if (!key.ok()) return key.error().WithContext(path);
-  return key;
+  return LoadPrivateKey<scan::WatchKey>(path, "the watch key");
 }
 
 Result<pipeline::TraceKey> LoadTraceKey(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(SecretBuffer text, ReadPrivateKeyFile(path, 4096, "the trace key"));
-  auto key = pipeline::TraceKey::Parse(text.RevealBytes());
-  if (!key.ok()) return key.error().WithContext(path);
-  return key;
+  return LoadPrivateKey<pipeline::TraceKey>(path, "the trace key");
 }
 
 Result<scan::Watchlist> LoadWatchlist(const std::string& path) {
