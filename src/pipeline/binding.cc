@@ -85,6 +85,7 @@ class TableBinder {
     t_.header = std::move(shape->header);
     t_.dialect = std::move(shape->dialect);
     t_.compares = std::move(shape->compares);
+    t_.native_types = std::move(shape->native_types);
     t_.types = spec_.types;
     for (size_t i = 0; i < t_.header.size(); ++i) {
       if (t_.types.count(t_.header[i]) != 0) continue;
@@ -430,7 +431,7 @@ Binding Bind(const order::Order& order, const source::TableSource& source) {
       PushWhere(*quoting, t);
       PushFollow(*quoting, b.tables, t);
     }
-    source::TableShape shape{t.header, {}, t.dialect, {}};
+    source::TableShape shape{t.header, {}, t.dialect, {}, t.native_types};
     t.statement = source.FilteredStatement(*t.source, shape, t.read_columns, t.pushed);
   }
   return b;

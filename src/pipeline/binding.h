@@ -55,9 +55,12 @@ struct BoundTable {
   bool where_pushed_whole = false;
   std::string where_unsure;  // rows the pushed `where` lets through for cordon (ToSql)
   std::vector<source::TableShape::Compares> compares;  // per header column, from the source
-  std::vector<size_t> kept;                            // header indices, in header order
-  std::vector<const order::Fate*> kept_fates;          // parallel to `kept`
-  std::optional<size_t> subject_column;                // shift-date's subject
+  // Per header column, the database's type name (TableShape::native_types):
+  // what decides the format a PostgreSQL source reads in, shown in `statement`.
+  std::vector<std::string> native_types;
+  std::vector<size_t> kept;                    // header indices, in header order
+  std::vector<const order::Fate*> kept_fates;  // parallel to `kept`
+  std::optional<size_t> subject_column;        // shift-date's subject
   // Where a row's sex can be read, for synthetic first names: a NIR (first
   // digit) or CPR (last digit's parity) column, or a SEXE/SEX column (M/F).
   enum class SexFrom { kNone, kNir, kCpr, kLetter } sex_from = SexFrom::kNone;

@@ -1,15 +1,36 @@
 #include "pipeline/csv_writer.h"
 
+#include <array>
+
 #include "core/secret_buffer.h"
 
 namespace cordon::pipeline {
 namespace {
+
 constexpr size_t kFlushAt = 256 * 1024;
+
+// The bytes that make a field quoted. A table, not find_first_of: libstdc++
+// runs memchr over the set for every byte of the field, which was an eighth
+// of an extraction's CPU.
+constexpr std::array<bool, 256> kNeedsQuotes = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {',', '"', '\r', '\n'}) t[c] = true;
+  return t;
+}();
+
+bool NeedsQuotes(std::string_view field) {
+  if (field.empty()) return false;
+  if (field.front() == ' ' || field.back() == ' ') return true;
+  for (char c : field) {
+    if (kNeedsQuotes[static_cast<unsigned char>(c)]) return true;
+  }
+  return false;
 }
 
+}  // namespace
+
 void CsvWriter::AppendField(std::string_view field, std::string& out) {
-  bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
-               (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+  const bool quote = NeedsQuotes(field);
   if (!quote) {
     out.append(field);
     return;

@@ -80,6 +80,118 @@ TEST(PgCopyText, WrittenRowsParseBack) {
   EXPECT_EQ(nul_text, "\\\\N");
 }
 
+// The binary format, built byte by byte as the PostgreSQL docs describe it.
+std::string Be(uint64_t v, int bytes) {
+  std::string out;
+  for (int i = bytes - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+const std::string kBinaryHeader = std::string("PGCOPY\n\377\r\n\0", 11) + Be(0, 4) + Be(0, 4);
+std::string Field(std::string_view bytes) { return Be(bytes.size(), 4) + std::string(bytes); }
+const std::string kNullField = Be(0xFFFFFFFF, 4);
+const std::string kTrailer = Be(0xFFFF, 2);
+
+std::string Rendered(PgBinaryType type, const std::string& bytes) {
+  std::string out;
+  Status s = AppendPgBinaryValue(type, bytes, out);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  return out;
+}
+
+TEST(PgCopyBinary, DatesAsTheTextFormatWritesThem) {
+  using T = PgBinaryType;
+  auto date = [](int32_t days) { return Rendered(T::kDate, Be(static_cast<uint32_t>(days), 4)); };
+  EXPECT_EQ(date(0), "2000-01-01");
+  EXPECT_EQ(date(-1), "1999-12-31");
+  EXPECT_EQ(date(59), "2000-02-29");
+  EXPECT_EQ(date(-10957), "1970-01-01");
+  EXPECT_EQ(date(6336), "2017-05-07");
+  EXPECT_EQ(date(-730119), "0001-01-01");
+  EXPECT_EQ(date(-730120), "0001-12-31 BC");     // no year 0: 1 BC comes before AD 1
+  EXPECT_EQ(date(-2451545), "4714-11-24 BC");    // Julian day 0, PostgreSQL's first date
+  EXPECT_EQ(date(2921940), "10000-01-01");       // more than four year digits
+  EXPECT_EQ(date(2145031948), "5874897-12-31");  // PostgreSQL's last date
+  EXPECT_EQ(date(INT32_MIN), "-infinity");
+  EXPECT_EQ(date(INT32_MAX), "infinity");
+}
+
+TEST(PgCopyBinary, IntegersBooleansText) {
+  using T = PgBinaryType;
+  EXPECT_EQ(Rendered(T::kInt2, Be(0x8000, 2)), "-32768");
+  EXPECT_EQ(Rendered(T::kInt2, Be(7, 2)), "7");
+  EXPECT_EQ(Rendered(T::kInt4, Be(0xFFFFFFFF, 4)), "-1");
+  EXPECT_EQ(Rendered(T::kInt4, Be(2147483647, 4)), "2147483647");
+  EXPECT_EQ(Rendered(T::kInt8, Be(uint64_t{1} << 63, 8)), "-9223372036854775808");
+  EXPECT_EQ(Rendered(T::kInt8, Be(1234567890123, 8)), "1234567890123");
+  EXPECT_EQ(Rendered(T::kBool, std::string(1, '\1')), "t");
+  EXPECT_EQ(Rendered(T::kBool, std::string(1, '\0')), "f");
+  EXPECT_EQ(Rendered(T::kText, "a\tb\\N\xc3\xa9"), "a\tb\\N\xc3\xa9");  // no escapes
+  std::string out;
+  EXPECT_FALSE(AppendPgBinaryValue(T::kInt4, Be(1, 2), out).ok());  // not its size
+  EXPECT_FALSE(AppendPgBinaryValue(T::kDate, Be(1, 8), out).ok());
+  EXPECT_FALSE(AppendPgBinaryValue(T::kBool, "", out).ok());
+}
+
+TEST(PgCopyBinary, RowsNullsAndTrailer) {
+  using T = PgBinaryType;
+  CopyBinaryRows rows({T::kText, T::kDate, T::kInt4});
+  std::vector<std::string_view> f;
+  auto first = rows.Parse(
+      kBinaryHeader + Be(3, 2) + Field("Dupont") + Field(Be(6336, 4)) + Field(Be(42, 4)), f);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_TRUE(*first);
+  EXPECT_EQ(f, (std::vector<std::string_view>{"Dupont", "2017-05-07", "42"}));
+  // NULL is the empty field, as in the text format; so is an empty text.
+  auto second = rows.Parse(Be(3, 2) + Field("") + kNullField + kNullField, f);
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  EXPECT_EQ(f, (std::vector<std::string_view>{"", "", ""}));
+  auto end = rows.Parse(kTrailer, f);
+  ASSERT_TRUE(end.ok());
+  EXPECT_FALSE(*end);
+  EXPECT_FALSE(rows.Parse(Be(3, 2), f).ok());  // nothing after the trailer
+  // A header extension is skipped.
+  CopyBinaryRows extended({T::kBool});
+  std::string header = std::string("PGCOPY\n\377\r\n\0", 11) + Be(0, 4) + Be(3, 4) + "xyz";
+  auto r = extended.Parse(header + Be(1, 2) + Field(std::string(1, '\1')), f);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(f[0], "t");
+}
+
+TEST(PgCopyBinary, RefusesWhatWasNotAsked) {
+  using T = PgBinaryType;
+  const std::string row = Be(1, 2) + Field("x");
+  auto refused = [&](const std::string& message, const char* why) {
+    CopyBinaryRows rows({T::kText});
+    std::vector<std::string_view> f;
+    auto r = rows.Parse(message, f);
+    ASSERT_FALSE(r.ok()) << why;
+    EXPECT_EQ(r.error().code(), ErrorCode::kMalformed) << why;
+  };
+  refused(row, "no header");
+  refused("PGCOPY\n\377\r\n", "a cut signature");
+  refused(std::string("PGCOPY\n\377\r\n\0", 11) + Be(1 << 16, 4) + Be(0, 4) + row,
+          "rows with OIDs (a critical flag)");
+  refused(std::string("PGCOPY\n\377\r\n\0", 11) + Be(0, 4) + Be(100, 4) + row,
+          "an extension longer than the message");
+  refused(kBinaryHeader + Be(2, 2) + Field("x") + Field("y"), "more fields than asked");
+  refused(kBinaryHeader + Be(1, 2) + Be(5, 4) + "abc", "a cut field");
+  refused(kBinaryHeader + Be(1, 2) + Be(0xFFFFFFFE, 4), "a negative length");
+  refused(kBinaryHeader + row + "z", "bytes after the row");
+  refused(kBinaryHeader + kTrailer + "z", "bytes after the trailer");
+  refused(kBinaryHeader + Be(1, 2) + Be(1, 2), "a cut length");
+}
+
+TEST(PgCopyBinary, TypesItCarries) {
+  EXPECT_EQ(PgBinaryTypeOf("varchar"), PgBinaryType::kText);
+  EXPECT_EQ(PgBinaryTypeOf("bpchar"), PgBinaryType::kText);
+  EXPECT_EQ(PgBinaryTypeOf("date"), PgBinaryType::kDate);
+  EXPECT_EQ(PgBinaryTypeOf("int8"), PgBinaryType::kInt8);
+  // Their binary forms differ from their text, or depend on settings: the
+  // text format reads them.
+  for (const char* t : {"numeric", "float8", "timestamp", "timestamptz", "bytea", "uuid", "json"})
+    EXPECT_FALSE(PgBinaryTypeOf(t).has_value()) << t;
+}
+
 TEST(PgIdentifiers, Quoted) {
   EXPECT_EQ(PgQuoteIdentifier("patients"), "\"patients\"");
   EXPECT_EQ(PgQuoteIdentifier("a\"b"), "\"a\"\"b\"");

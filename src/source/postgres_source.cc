@@ -12,8 +12,10 @@ namespace {
 // One pass: the rows of one `COPY … TO STDOUT`, one libpq buffer at a time.
 class PostgresRowReader final : public RowReader {
  public:
+  // `binary`: the COPY sends its binary format, of these types (else text).
   PostgresRowReader(PGconn* conn, bool* reading, std::string table, std::string what,
-                    std::vector<std::string> header, const std::vector<size_t>& columns)
+                    std::vector<std::string> header, const std::vector<size_t>& columns,
+                    std::optional<std::vector<PgBinaryType>> binary)
       : conn_(conn),
         reading_(reading),
         table_(std::move(table)),
@@ -22,6 +24,8 @@ class PostgresRowReader final : public RowReader {
         width_(columns.empty() ? 1 : columns.size()) {
     header_ = std::move(header);
     for (size_t j = 0; j < columns.size(); ++j) slot_[columns[j]] = static_cast<int>(j);
+    if (binary) binary_.emplace(std::move(*binary));
+    fields_.resize(width_);
   }
   ~PostgresRowReader() override {
     if (!done_) Abandon();
@@ -41,33 +45,56 @@ class PostgresRowReader final : public RowReader {
   Result<bool> Next() override {
     if (done_) return false;
     char* buffer = nullptr;
-    const int n = PQgetCopyData(conn_, &buffer, /*async=*/0);
+    int n = PQgetCopyData(conn_, &buffer, /*async=*/0);
+    if (n > 0) {
+      // The row's cells point into its buffer (binary text fields): it
+      // lives until the next row.
+      row_buffer_.reset(buffer);
+      const std::string_view message(buffer, static_cast<size_t>(n));
+      if (!binary_) {
+        if (Status s = ParseCopyTextRow(message, width_, cells_); !s.ok()) {
+          return Error(ErrorCode::kMalformed, Position(row_ + 1) + ": " + s.error().message());
+        }
+        for (size_t j = 0; j < width_; ++j) fields_[j] = cells_[j];
+        return Row(static_cast<uint64_t>(n));
+      }
+      auto row = binary_->Parse(message, fields_);
+      if (!row.ok()) {
+        return Error(ErrorCode::kMalformed, Position(row_ + 1) + ": " + row.error().message());
+      }
+      if (*row) return Row(static_cast<uint64_t>(n));
+      // The binary format's trailer comes in a message of its own, before
+      // the end of the COPY.
+      n = PQgetCopyData(conn_, &buffer, /*async=*/0);
+      if (n > 0) PQfreemem(buffer);
+      if (n >= 0) {
+        return Error(ErrorCode::kMalformed,
+                     Position(row_ + 1) + ": COPY row: data after the end of the binary COPY");
+      }
+    }
+    done_ = true;
     if (n == -1) {
-      done_ = true;
       CORDON_TRY(Finish());
       CORDON_TRY(ReadCount());
       return false;
     }
-    if (n < 0) {
-      done_ = true;
-      Error e = PgError(conn_, nullptr, Position(row_ + 1));
-      Drain();
-      return e;
-    }
-    std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+    Error e = PgError(conn_, nullptr, Position(row_ + 1));
+    Drain();
+    return e;
+  }
+
+  // A row parsed into fields_ (`n` bytes on the wire): counted, and its
+  // text checked (valid UTF-8 without a byte 0).
+  Result<bool> Row(uint64_t n) {
     ++row_;
-    bytes_ += static_cast<uint64_t>(n);
-    std::string_view line(buffer, static_cast<size_t>(n));
-    if (Status s = ParseCopyTextRow(line, width_, cells_); !s.ok()) {
-      return Error(ErrorCode::kMalformed, Position(row_) + ": " + s.error().message());
-    }
+    bytes_ += n;
     for (size_t j = 0; j < width_; ++j) {
-      if (!IsValidUtf8(cells_[j])) {
+      if (!IsUtf8Text(fields_[j])) {
         size_t i = 0;
         while (i < slot_.size() && slot_[i] != static_cast<int>(j)) ++i;
         return Error(ErrorCode::kMalformed, Position(row_) + ": column " +
                                                 (i < header_.size() ? header_[i] : "?") +
-                                                " is not valid UTF-8");
+                                                " is not valid UTF-8 text");
       }
     }
     return true;
@@ -80,7 +107,7 @@ class PostgresRowReader final : public RowReader {
                                              (i < header_.size() ? header_[i] : "?") +
                                              " was not read (not named by the order)");
     }
-    return std::string_view(cells_[j]);
+    return fields_[j];
   }
 
   uint64_t line() const override { return row_; }
@@ -160,9 +187,12 @@ class PostgresRowReader final : public RowReader {
   PGconn* counting_ = nullptr;
   bool* reading_;
   std::string table_, what_;
-  std::vector<int> slot_;  // header index → field, -1 when not read
-  size_t width_;           // fields per COPY row
-  std::vector<std::string> cells_;
+  std::vector<int> slot_;                 // header index → field, -1 when not read
+  size_t width_;                          // fields per COPY row
+  std::vector<std::string> cells_;        // text format: the unescaped fields
+  std::vector<std::string_view> fields_;  // the row's fields, width_ of them
+  std::unique_ptr<char, decltype(&PQfreemem)> row_buffer_{nullptr, &PQfreemem};
+  std::optional<CopyBinaryRows> binary_;
   uint64_t row_ = 0, bytes_ = 0, total_ = 0, where_total_ = 0;
   bool done_ = false, with_follow_ = false;
 };
@@ -175,6 +205,22 @@ TableShape::Compares CompareOf(const std::string& typname, bool utf8) {
   if (typname == "int2" || typname == "int4" || typname == "int8") return C::kInt;
   if (typname == "date") return C::kDate;
   return C::kNo;
+}
+
+// The types of the columns read when COPY's binary format can carry them
+// all (postgres_copy.h PgBinaryTypeOf; "1" is an integer), else nullopt:
+// the text format then.
+std::optional<std::vector<PgBinaryType>> BinaryTypes(const TableShape& shape,
+                                                     const std::vector<size_t>& columns) {
+  if (columns.empty()) return std::vector<PgBinaryType>{PgBinaryType::kInt4};
+  std::vector<PgBinaryType> out;
+  for (size_t i : columns) {
+    if (i >= shape.native_types.size()) return std::nullopt;
+    std::optional<PgBinaryType> t = PgBinaryTypeOf(shape.native_types[i]);
+    if (!t) return std::nullopt;
+    out.push_back(*t);
+  }
+  return out;
 }
 
 std::string SelectList(const TableShape& shape, const std::vector<size_t>& columns) {
@@ -194,6 +240,8 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
   const std::string& what = src->url_.display;
   const char* pushdown = std::getenv("CORDON_PUSHDOWN");
   src->pushdown_ = pushdown == nullptr || std::string_view(pushdown) != "off";
+  const char* format = std::getenv("CORDON_PG_COPY");
+  src->binary_copy_ = format == nullptr || std::string_view(format) != "text";
   const char* encoding = PQparameterStatus(conn, "server_encoding");
   src->utf8_ = encoding != nullptr && std::string_view(encoding) == "UTF8";
   // The snapshot: taken by the first statement after BEGIN (the catalog
@@ -302,6 +350,7 @@ Result<TableShape> PostgresSource::Shape(const SourceTable& table) const {
     shape.declared_types.push_back(PgTypeNotion(t));
     shape.compares.push_back(CompareOf(t, utf8_));
   }
+  shape.native_types = std::move(columns.typnames);
   return shape;
 }
 
@@ -371,12 +420,18 @@ std::string PostgresSource::FilteredStatement(const SourceTable& table, const Ta
                                               const PushedFilter& filter) const {
   if (filter.empty()) return Statement(table, shape, columns);
   return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + " WHERE " +
-         filter.Combined().sql + ") TO STDOUT";
+         filter.Combined().sql + ")" + CopyTo(shape, columns);
 }
 
 std::string PostgresSource::Statement(const SourceTable& table, const TableShape& shape,
                                       const std::vector<size_t>& columns) const {
-  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + ") TO STDOUT";
+  return "COPY (SELECT " + SelectList(shape, columns) + " FROM " + table.path + ")" +
+         CopyTo(shape, columns);
+}
+
+std::string PostgresSource::CopyTo(const TableShape& shape,
+                                   const std::vector<size_t>& columns) const {
+  return binary_copy_ && BinaryTypes(shape, columns) ? " TO STDOUT (FORMAT binary)" : " TO STDOUT";
 }
 
 Result<std::unique_ptr<RowReader>> PostgresSource::ReadColumns(
@@ -400,7 +455,7 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
                    "leave the column out of the order");
     }
   }
-  TableShape shape{catalog.names, {}, "postgresql", {}};
+  TableShape shape{catalog.names, {}, "postgresql", {}, catalog.typnames};
   PGconn* conn = conn_.get();
   uint64_t total = 0, where_total = 0;
   PGconn* counting = nullptr;
@@ -452,8 +507,11 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
   }
   r.reset();
   reading_ = true;
-  auto reader = std::make_unique<PostgresRowReader>(conn, &reading_, table.name, url_.display,
-                                                    std::move(shape.header), columns);
+  std::optional<std::vector<PgBinaryType>> binary;
+  if (binary_copy_) binary = BinaryTypes(shape, columns);
+  auto reader =
+      std::make_unique<PostgresRowReader>(conn, &reading_, table.name, url_.display,
+                                          std::move(shape.header), columns, std::move(binary));
   reader->set_total(total, where_total, with_follow);
   reader->count_on(counting);
   return std::unique_ptr<RowReader>(std::move(reader));

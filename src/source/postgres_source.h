@@ -35,6 +35,10 @@ namespace cordon::source {
 // So that counts stay those of a full read, a filtered table's rows are
 // counted (`SELECT count(*)`) in the same snapshot, exported to a second
 // connection that counts while the COPY streams.
+// Rows come in COPY's binary format when every column read is of a type it
+// renders exactly as the text format (text, varchar, bpchar, integers,
+// date, boolean: postgres_copy.h), in the text format otherwise;
+// CORDON_PG_COPY=text forces the text format (to compare).
 class PostgresSource final : public TableSource, private SqlQuoting {
  public:
   // Refuses a URL with a password (postgres_conn.h) before connecting.
@@ -69,6 +73,8 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   // matched as cordon matches them; between two columns of one kind.
   std::optional<SqlCondition> SemiJoin(const SemiJoinSpec& spec) const override;
   const std::string& Oid(const SourceTable& table) const;
+  // " TO STDOUT", with "(FORMAT binary)" when the columns allow it.
+  std::string CopyTo(const TableShape& shape, const std::vector<size_t>& columns) const;
   Result<Columns> ReadCatalog(const SourceTable& table) const;
   // The connection that counts a table's rows while its filtered COPY
   // streams on the main one: the same snapshot (exported), another server
@@ -82,6 +88,7 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   std::vector<std::string> oids_;    // parallel to tables_
   mutable bool reading_ = false;     // a reader's COPY holds the connection
   bool pushdown_ = true;
+  bool binary_copy_ = true;
   std::string snapshot_;  // exported at Open, for the counting connection
   mutable PgConn count_conn_;
   mutable bool count_conn_tried_ = false;

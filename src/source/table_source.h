@@ -36,6 +36,10 @@ struct TableShape {
   // SQLite); empty when the source takes no filter (CSV).
   enum class Compares { kNo, kText, kInt, kDate, kAny };
   std::vector<Compares> compares;
+  // Per column, the database's own type name (PostgreSQL's pg_type.typname
+  // of its base type), for a source that reads some types differently;
+  // empty when the source has none to tell.
+  std::vector<std::string> native_types;
 };
 
 // A value bound to a statement's `?` parameter.

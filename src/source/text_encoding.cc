@@ -67,20 +67,29 @@ bool IsAscii(std::string_view text) {
   return true;
 }
 
-bool IsValidUtf8(std::string_view text, bool allow_truncated_tail) {
+namespace {
+
+// kNoNul: byte 0 refused too (checked in the same pass: a word with no high
+// bit and no zero byte is eight good ASCII characters).
+template <bool kNoNul>
+bool CheckUtf8(std::string_view text, bool allow_truncated_tail) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   size_t n = text.size(), i = 0;
   while (i < n) {
     if (i + 8 <= n) {
       uint64_t word;
       std::memcpy(&word, s + i, 8);
-      if (!(word & 0x8080808080808080ULL)) {
+      const bool ascii = !(word & 0x8080808080808080ULL);
+      const bool no_zero =
+          !kNoNul || !((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL);
+      if (ascii && no_zero) {
         i += 8;
         continue;
       }
     }
     unsigned char c = s[i];
     if (c < 0x80) {
+      if (kNoNul && c == 0) return false;
       ++i;
       continue;
     }
@@ -112,6 +121,14 @@ bool IsValidUtf8(std::string_view text, bool allow_truncated_tail) {
   }
   return true;
 }
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text, bool allow_truncated_tail) {
+  return CheckUtf8<false>(text, allow_truncated_tail);
+}
+
+bool IsUtf8Text(std::string_view text) { return CheckUtf8<true>(text, false); }
 
 void AppendUtf8(std::string_view text, TextEncoding from, std::string& out) {
   if (from == TextEncoding::kUtf8 || IsAscii(text)) {

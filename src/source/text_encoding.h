@@ -19,6 +19,8 @@ Result<TextEncoding> ParseTextEncoding(std::string_view name);
 // True when `text` is valid UTF-8. With allow_truncated_tail, a sequence cut
 // off by the end of `text` counts as valid (for sniffing a prefix).
 bool IsValidUtf8(std::string_view text, bool allow_truncated_tail = false);
+// Valid UTF-8 holding no byte 0: text a database may hand over (one pass).
+bool IsUtf8Text(std::string_view text);
 
 // Appends `text`, encoded in `from`, to `out` as UTF-8. UTF-8 input is
 // copied as is (validate it first); single-byte encodings cannot fail.
