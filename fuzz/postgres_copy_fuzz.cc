@@ -33,8 +33,9 @@ void FuzzBinary(size_t expected, std::string_view in) {
     in.remove_prefix(message.size());
     auto row = rows.Parse(message, fields);
     if (ended && row.ok()) std::abort();  // nothing after the trailer
-    if (!row.ok()) continue;
-    if (!*row) {
+    if (!row.ok() || *row == cordon::source::CopyBinaryRows::Got::kHeaderOnly) continue;
+    if (*row == cordon::source::CopyBinaryRows::Got::kEnd) {
+      if (!rows.ended()) std::abort();
       ended = true;
       continue;
     }

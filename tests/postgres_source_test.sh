@@ -322,13 +322,30 @@ INSERT INTO edge VALUES
   (5, 9, 9, '10000-01-01', NULL, 'z', 'z', 'z'),
   (6, 10, 10, '0044-03-15 BC', false, 'z', 'z', 'z');
 CREATE TABLE edge_num AS SELECT "ID", "D", 1.50::numeric AS "N" FROM edge;
+-- Types named as built-ins are not built-ins (a schema of their own, an
+-- enum, a domain over text): decoded as int4, date or bool they would be
+-- garbage, so they keep the text format.
+CREATE SCHEMA evil;
+CREATE TYPE evil.int4 AS ENUM ('ABCD', 'WXYZ');
+CREATE TYPE evil.bool AS ENUM ('N', 'Y');
+CREATE DOMAIN evil.date AS text;
+CREATE DOMAIN public.dd AS evil.date;
+CREATE DOMAIN public.plain_date AS date;
+CREATE TABLE edge_evil AS SELECT "ID", CASE WHEN "ID" % 2 = 0 THEN 'ABCD' ELSE 'WXYZ' END::evil.int4 AS "CODE",
+  CASE WHEN "ID" % 2 = 0 THEN 'N' ELSE 'Y' END::evil.bool AS "FLAG", "T"::dd AS "BORN",
+  "D"::plain_date AS "PD" FROM edge;
+CREATE TABLE edge_dom AS SELECT "ID", "D"::plain_date AS "PD" FROM edge;
 SQL
-for t in edge edge_num; do
+for t in edge edge_num edge_evil edge_dom; do
   sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >$t.toml
   printf '[[table]]\nname = "%s"\nfrom = "%s"\n[table.columns]\n' $t $t >>$t.toml
   psql -X -At -d lis -c "SELECT attname FROM pg_attribute WHERE attrelid = '$t'::regclass AND attnum > 0" |
     sed 's/.*/& = "keep"/' >>$t.toml
   $CORDON order sign $t.toml -k ctrl.key >/dev/null
+  # What plan shows is what runs.
+  expect_code 0 $CORDON plan --order $t.toml --source "$db/lis" --json
+  shown=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tables"][0]["statement"])' "$T/.out")
+  statements | grep -qF "$shown" || fail "$t: plan shows [$shown], which did not run"
   for format in binary text; do
     expect_code 0 env CORDON_PG_COPY=$format $CORDON extract --order $t.toml --source "$db/lis" \
       --controller-key ctrl.key.pub --signing-key vendor.key --out pkg-$t-$format
@@ -343,6 +360,58 @@ statements | grep -qF 'COPY (SELECT "ID", "S", "I", "D", "B", "C", "V", "T" FROM
 statements | grep -qF 'COPY (SELECT "ID", "D", "N" FROM "public"."edge_num") TO STDOUT' ||
   fail "a numeric column did not keep the text format"
 statements | grep -F '"edge_num"' | grep -q 'FORMAT binary' && fail "a numeric column was read in binary"
+statements | grep -F '"edge_evil"' | grep -q 'FORMAT binary' && fail "types named as built-ins were read in binary"
+decrypt pkg-edge_evil-binary/edge_evil.csv.age | grep -q '^1,WXYZ,Y,' || fail "an enum named int4 was not rendered as itself"
+pass
+
+# A column's type changed while cordon starts reading (an ALTER that does
+# not rewrite the table, committed after cordon's snapshot): the format and
+# the rendering follow the type the COPY sends (the prepared SELECT waits
+# for the ALTER's lock), so -1 as an oid is 4294967295, as the text format
+# writes it afterwards, not -1.
+lis sql lis <<'SQL'
+CREATE TABLE race ("ID" int4, "X" int4);
+INSERT INTO race VALUES (1, -1), (2, 7);
+SQL
+sed -n '1,/^\[\[table\]\]/p' order.toml | sed '$d' >race.toml
+printf '[[table]]\nname = "race"\nfrom = "race"\n[table.columns]\nID = "keep"\nX = "keep"\n' >>race.toml
+$CORDON order sign race.toml -k ctrl.key >/dev/null
+psql -X -q -d lis -c 'BEGIN' -c 'ALTER TABLE race ALTER COLUMN "X" TYPE oid' -c 'SELECT pg_sleep(2)' \
+  -c 'COMMIT' >/dev/null &
+altering=$!
+for _ in $(seq 100); do
+  [ "$(psql -X -At -d lis -c "SELECT count(*) FROM pg_locks WHERE relation = 'race'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+  sleep 0.05
+done
+expect_code 0 $CORDON extract --order race.toml --source "$db/lis" --controller-key ctrl.key.pub \
+  --signing-key vendor.key --out pkg-race
+wait $altering
+expect_code 0 env CORDON_PG_COPY=text $CORDON extract --order race.toml --source "$db/lis" \
+  --controller-key ctrl.key.pub --signing-key vendor.key --out pkg-race-after
+decrypt pkg-race-after/race.csv.age | grep -q '^1,4294967295' || fail "the oid is not rendered as the server writes it"
+cmp -s <(decrypt pkg-race/race.csv.age) <(decrypt pkg-race-after/race.csv.age) ||
+  fail "a type changed during the run was decoded as the old one: $(decrypt pkg-race/race.csv.age | tr '\r\n' '  ')"
+pass
+
+# A table truncated after cordon's snapshot (TRUNCATE is not MVCC-safe: the
+# snapshot would read it as empty) is refused, not extracted as empty.
+lis sql lis <<'SQL'
+CREATE TABLE trunc_race ("ID" int4, "X" int4);
+INSERT INTO trunc_race VALUES (1, 1), (2, 2);
+SQL
+sed 's/"race"/"trunc_race"/g' race.toml >trunc.toml
+$CORDON order sign trunc.toml -k ctrl.key >/dev/null
+psql -X -q -d lis -c 'BEGIN' -c 'TRUNCATE trunc_race' -c 'SELECT pg_sleep(2)' -c 'COMMIT' >/dev/null &
+truncating=$!
+for _ in $(seq 100); do
+  [ "$(psql -X -At -d lis -c "SELECT count(*) FROM pg_locks WHERE relation = 'trunc_race'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+  sleep 0.05
+done
+expect_code 3 $CORDON extract --order trunc.toml --source "$db/lis" --controller-key ctrl.key.pub \
+  --signing-key vendor.key --out pkg-trunc
+wait $truncating
+expect_stderr "truncated or rewritten"
+[ -e pkg-trunc ] && fail "a package was written for a truncated table"
 pass
 
 # Rows stream from libpq: extracting a 60 MB table takes about the memory of

@@ -36,8 +36,36 @@ s = json.load(open(sys.argv[1]))
 assert s["key_id"] == sys.argv[2], s
 assert s["counts"]["nir"] >= 3000 and s["counts"]["phone"] >= 3000 and s["counts"]["email"] >= 3000, s
 assert s["rows"] > 3000 and s["tables"] == 2, s
-assert s["bytes"] == 8 * s["digests"] + len(f"cordon-watchlist 1\nkey {s['key_id']}\ndigest hmac-sha256-64\ncount {s['digests']}\n\n") + 32, s
+assert s["bytes"] == 8 * s["digests"] + len(f"cordon-watchlist 2\nkey {s['key_id']}\ndigest aes256-cmac-64\ncount {s['digests']}\n\n") + 32, s
 assert s["false_positive_rate"] < 1e-14, s
+PY
+pass
+# The digests are what the format says, computed by OpenSSL's command line
+# alone: k2 = HKDF-SHA-256(watch key, "cordon watchlist v2", "digest"), a
+# NIR's digest the first 8 bytes of AES-256-CMAC(k2, 0x01 ‖ its 15 digits).
+python3 - watch.key fr.watchlist prod-fr/patients.csv <<'PY' || fail "a digest is not the format's"
+import base64, csv, subprocess, sys
+secret = next(l for l in open(sys.argv[1]) if l.startswith("CORDON-WATCH-KEY-1 ")).split()[1]
+k2 = subprocess.run(["openssl", "kdf", "-keylen", "32", "-kdfopt", "digest:SHA256",
+                     "-kdfopt", "hexkey:" + base64.b64decode(secret).hex(),
+                     "-kdfopt", "salt:cordon watchlist v2", "-kdfopt", "info:digest", "HKDF"],
+                    capture_output=True, text=True, check=True).stdout.strip().replace(":", "")
+data = open(sys.argv[2], "rb").read()
+body = data[data.index(b"\n\n") + 2:-32]
+digests = {body[i:i + 8] for i in range(0, len(body), 8)}
+rows = csv.DictReader(open(sys.argv[3], encoding="cp1252", newline=""), delimiter=";")
+nirs = [r["NIR"].replace(" ", "") for r in rows if r["NIR"].replace(" ", "").isdigit()][:3]
+assert len(nirs) == 3, nirs
+for nir in nirs:
+    mac = subprocess.run(["openssl", "mac", "-cipher", "AES-256-CBC", "-macopt", "hexkey:" + k2,
+                          "-in", "/dev/stdin", "CMAC"], input=b"\x01" + nir.encode(),
+                         capture_output=True, check=True).stdout.decode().strip()
+    assert bytes.fromhex(mac)[:8] in digests, nir
+# A NIR tagged as another kind is another digest: not in the list.
+mac = subprocess.run(["openssl", "mac", "-cipher", "AES-256-CBC", "-macopt", "hexkey:" + k2,
+                      "-in", "/dev/stdin", "CMAC"], input=b"\x02" + nirs[0].encode(),
+                     capture_output=True, check=True).stdout.decode().strip()
+assert bytes.fromhex(mac)[:8] not in digests
 PY
 pass
 expect_code 0 $CORDON watchlist build --source prod-dk --order dk-care-test-server.toml \
@@ -45,7 +73,7 @@ expect_code 0 $CORDON watchlist build --source prod-dk --order dk-care-test-serv
 grep -q "cpr" "$T/.out" || fail "no CPR in the Danish watchlist"
 expect_code 0 $CORDON watchlist merge fr.watchlist dk.watchlist -o all.watchlist
 expect_code 0 $CORDON watchlist info all.watchlist --json
-python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["key_id"]==sys.argv[2] and j["digests"]>12000, j' \
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["key_id"]==sys.argv[2] and j["digests"]>12000 and j["version"]==2, j' \
   "$T/.out" "$watch_id" || fail "watchlist info"
 pass
 # The build is recorded, with counts only.

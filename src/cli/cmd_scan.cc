@@ -43,7 +43,7 @@ Result<scan::WatchChecker> LoadWatch(const ScanArgs& a) {
     }
     lists.push_back(std::move(list));
   }
-  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(lists));
+  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(std::move(lists)));
   return scan::WatchChecker::Create(std::move(key), std::move(merged));
 }
 

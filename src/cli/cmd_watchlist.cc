@@ -160,9 +160,10 @@ Status Build(const BuildArgs& a, nlohmann::json& event) {
 Status Info(const std::string& path, bool json) {
   CORDON_ASSIGN_OR_RETURN(scan::Watchlist list, LoadWatchlist(path));
   const uint64_t bytes = scan::Watchlist::FileSize(list.size());
+  const int version = static_cast<int>(list.scheme());
   if (json) {
     std::cout << nlohmann::json({{"path", path},
-                                 {"version", 1},
+                                 {"version", version},
                                  {"key_id", list.key_id()},
                                  {"digests", list.size()},
                                  {"bytes", bytes},
@@ -172,7 +173,7 @@ Status Info(const std::string& path, bool json) {
   } else {
     char rate[32];
     (void)std::snprintf(rate, sizeof rate, "%.1e", FalsePositiveRate(list.size()));
-    std::cout << path << ": cordon-watchlist 1, watch key " << list.key_id() << ", "
+    std::cout << path << ": cordon-watchlist " << version << ", watch key " << list.key_id() << ", "
               << Thousands(list.size()) << " digests, " << Thousands(bytes)
               << " bytes; false-positive rate " << rate << " per value looked up\n";
   }
@@ -191,7 +192,7 @@ Status Merge(const std::vector<std::string>& inputs, const std::string& output) 
     }
     lists.push_back(std::move(list));
   }
-  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(lists));
+  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(std::move(lists)));
   CORDON_ASSIGN_OR_RETURN(std::string sha256, WriteWatchlist(merged, output));
   (void)sha256;
   std::cout << "wrote " << output << ": " << Thousands(merged.size()) << " digests, watch key "

@@ -76,11 +76,13 @@ Result<scan::WatchChecker> LoadWatchChecker(const std::vector<std::string>& watc
   for (const std::string& path : watchlists) {
     CORDON_ASSIGN_OR_RETURN(scan::Watchlist list, LoadWatchlist(path));
     if (Status s = scan::CheckWatchKey(list, key); !s.ok()) {
-      return s.error().WithContext(path + " (--watch-key " + watch_key + ")");
+      std::string context = path;
+      context.append(" (--watch-key ").append(watch_key).append(")");
+      return s.error().WithContext(context);
     }
     lists.push_back(std::move(list));
   }
-  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(lists));
+  CORDON_ASSIGN_OR_RETURN(scan::Watchlist merged, scan::Watchlist::Merge(std::move(lists)));
   return scan::WatchChecker::Create(std::move(key), std::move(merged));
 }
 

@@ -31,7 +31,8 @@ class AlignedBuffer {
     size_t size;
     void operator()(uint8_t* p) const {
       WipeBytes(std::span(p, size));
-      std::free(p);
+      // The block aligned_alloc returned: this deleter is the RAII.
+      std::free(p);  // NOLINT(cppcoreguidelines-owning-memory,cppcoreguidelines-no-malloc)
     }
   };
   std::unique_ptr<uint8_t, Free> data_;

@@ -88,6 +88,7 @@ void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const Sca
   const int columns = sqlite3_column_count(stmt.get());
   int64_t ordinal = 0;
   int rc;
+  FindingCollector collector(o, out, {});
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     ++ordinal;
     int64_t rowid = has_rowid ? sqlite3_column_int64(stmt.get(), 0) : ordinal;
@@ -104,7 +105,7 @@ void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const Sca
       out.bytes += cell.size();
       // The part is named only for cells with findings: most have none.
       size_t before = out.findings.size();
-      FindingCollector collector(o, out, {});
+      collector.StartText();
       if (type == SQLITE_BLOB && !LooksLikeText(cell)) collector.SetBinary();
       collector.Scan(cell);
       if (out.findings.size() > before) {

@@ -112,28 +112,17 @@ void FindingCollector::Keep(std::string_view piece, const detect::Match& m, Pres
 }
 
 void FindingCollector::Resolve(std::string_view piece) {
-  // The last look-ups' filters, then the few that pass it searched all at
-  // once: the watchlist prefetches their memory together, where one at a
-  // time each would wait for its own cache misses.
+  // The piece's digests computed together (AES-CMAC enciphers the batch's
+  // blocks in one call), then looked up together: the watchlist prefetches
+  // their memory, where one at a time each would wait for its cache misses.
+  if (lookups_.empty()) return;
   const WatchChecker& watch = *watch_;
-  for (size_t i = lookups_.size() > kFilterLag ? lookups_.size() - kFilterLag : 0;
-       i < lookups_.size(); ++i) {
-    Lookup& l = lookups_[i];
-    l.may_be_real = l.may_be_real && watch.list().MayContain(l.digest);
-  }
-  digests_.clear();
-  digest_of_.clear();
-  for (size_t i = 0; i < lookups_.size(); ++i) {
-    if (!lookups_[i].may_be_real) continue;
-    digests_.push_back(lookups_[i].digest);
-    digest_of_.push_back(i);
-  }
+  watch.DigestAll(*batch_, digests_);
   real_.resize(digests_.size());
   watch.list().ContainsMany(digests_, real_);
   for (size_t j = 0; j < digests_.size(); ++j) {
     if (!real_[j]) continue;
-    const size_t i = digest_of_[j];
-    const Lookup& l = lookups_[i];
+    const Lookup& l = lookups_[j];
     ++out_.real[static_cast<size_t>(l.match.kind)];
     if (l.finding != kNotKept) {
       out_.findings[l.finding].presence = Presence::kReal;
@@ -167,16 +156,16 @@ void FindingCollector::Scan(std::string_view piece) {
     }
     ++out_.counts[static_cast<size_t>(m.kind)];
     const bool kept = out_.findings.size() < max_findings_;
-    // Only validated findings reach the watchlist: one keyed digest each
-    // now, looked up with the rest of the piece's below.
-    if (watching) {
-      std::optional<uint64_t> digest = watch_->Digest(m.kind, piece.substr(m.offset, m.length));
-      if (digest) watch_->list().Prefetch(*digest);
-      lookups_.push_back(
-          {digest.value_or(0), m, kept ? out_.findings.size() : kNotKept, digest.has_value()});
-      if (lookups_.size() > kFilterLag) {
-        Lookup& earlier = lookups_[lookups_.size() - 1 - kFilterLag];
-        earlier.may_be_real = earlier.may_be_real && watch_->list().MayContain(earlier.digest);
+    // Only validated findings reach the watchlist: normalized now, their
+    // keyed digests computed and looked up with the rest of the piece's below.
+    if (watching && batch_->Add(m.kind, piece.substr(m.offset, m.length))) {
+      lookups_.push_back({m, kept ? out_.findings.size() : kNotKept});
+      // A piece is about 1 MiB, but a database cell is scanned whole: the
+      // batch is resolved every kMaxBatch findings, so its memory stays
+      // bounded whatever the cell holds.
+      if (lookups_.size() >= kMaxBatch) {
+        Resolve(piece);
+        lookups_.clear();
       }
     }
     if (!kept) return;

@@ -35,7 +35,9 @@ class FindingCollector {
         max_findings_(options.max_findings_per_file),
         watch_(options.watch),
         out_(out),
-        part_(std::move(part)) {}
+        part_(std::move(part)) {
+    if (watch_ != nullptr) batch_.emplace(watch_->list().scheme());
+  }
   // Scans `piece`, which starts `consumed()` bytes into the text. The piece
   // must end where no identifier can straddle (see detect::CanSplitAfter).
   void Scan(std::string_view piece);
@@ -43,20 +45,24 @@ class FindingCollector {
   // From now on the text is binary content: only kBinaryKinds are reported,
   // a CPR only when mod 11 holds, and findings are marked `binary`.
   void SetBinary() { binary_ = true; }
+  // Starts another text (a database's next cell) with the same collector:
+  // its buffers are kept, so a table of small cells costs no allocation
+  // per cell.
+  void StartText() {
+    binary_ = false;
+    base_ = cursor_ = line_start_ = line_chars_ = 0;
+    line_ = 1;
+  }
 
  private:
-  // A finding waiting for its watchlist look-up.
+  // A finding waiting for its watchlist look-up: its normal form is in
+  // batch_ (in the same order), its digest computed with the piece's others.
   struct Lookup {
-    uint64_t digest;
     detect::Match match;
-    size_t finding;    // index in out_.findings, or kNotKept (past the cap)
-    bool may_be_real;  // has a digest, and it passes the watchlist's filter
+    size_t finding;  // index in out_.findings, or kNotKept (past the cap)
   };
-  // The filter of a look-up is tested this many findings after its digest
-  // was computed and its memory prefetched: by then (an HMAC per finding)
-  // it has arrived, where testing it at once would wait for it.
-  static constexpr size_t kFilterLag = 8;
   static constexpr size_t kNotKept = ~size_t{0};
+  static constexpr size_t kMaxBatch = 4096;
 
   // Moves the line/column cursor to `pos` (relative to the current piece).
   void AdvanceTo(std::string_view piece, size_t pos);
@@ -74,11 +80,11 @@ class FindingCollector {
   uint64_t base_ = 0;    // offset of the current piece in the text
   uint64_t cursor_ = 0;  // offset up to which lines and characters are counted
   uint64_t line_ = 1;
-  uint64_t line_start_ = 0;        // offset of the current line
-  uint64_t line_chars_ = 0;        // code points from line_start_ to cursor_
-  std::vector<Lookup> lookups_;    // of the current piece
-  std::vector<uint64_t> digests_;  // of the look-ups that pass the filter
-  std::vector<size_t> digest_of_;  // their index in lookups_
+  uint64_t line_start_ = 0;           // offset of the current line
+  uint64_t line_chars_ = 0;           // code points from line_start_ to cursor_
+  std::vector<Lookup> lookups_;       // of the current piece
+  std::optional<DigestBatch> batch_;  // their normal forms, when watching
+  std::vector<uint64_t> digests_;     // of lookups_, in order
   std::vector<uint8_t> real_;
 };
 

@@ -1,7 +1,11 @@
 #include "scan/watchlist.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/encoding.h"
@@ -17,8 +21,11 @@ namespace {
 constexpr std::string_view kKeyPrefix = "CORDON-WATCH-KEY-1 ";
 constexpr size_t kSecretSize = 32;
 constexpr std::string_view kMagic = "cordon-watchlist ";
-constexpr std::string_view kVersion = "1";
-constexpr std::string_view kDigestLine = "digest hmac-sha256-64";
+// Per version (DigestScheme): the header's version and digest lines.
+std::string_view VersionOf(DigestScheme s) { return s == DigestScheme::kAesCmac ? "2" : "1"; }
+std::string_view DigestLineOf(DigestScheme s) {
+  return s == DigestScheme::kAesCmac ? "digest aes256-cmac-64" : "digest hmac-sha256-64";
+}
 constexpr size_t kDigestSize = 8;
 constexpr size_t kChecksumSize = 32;
 // The in-memory index holds 32-bit offsets (2^31 digests: a 16 GiB file).
@@ -40,6 +47,54 @@ std::string IdOf(const SecretBuffer& secret) {
 SecretBuffer MacKey(const SecretBuffer& secret) {
   return crypto::HkdfSha256(secret, AsBytes(std::string_view("cordon watchlist v1")), "digest", 32);
 }
+SecretBuffer CmacKey(const SecretBuffer& secret) {
+  return crypto::HkdfSha256(secret, AsBytes(std::string_view("cordon watchlist v2")), "digest", 32);
+}
+
+// Version 2's one-byte kind tags: fixed by the format, whatever the order
+// of detect::Kind.
+uint8_t KindTag(detect::Kind kind) {
+  switch (kind) {
+    case detect::Kind::kNir:
+      return 1;
+    case detect::Kind::kCpr:
+      return 2;
+    case detect::Kind::kIban:
+      return 3;
+    case detect::Kind::kCard:
+      return 4;
+    case detect::Kind::kEmail:
+      return 5;
+    case detect::Kind::kPhone:
+      return 6;
+  }
+  return 0;
+}
+
+// The message a digest is made of: version 1 "kind name ‖ 0x00 ‖ normal
+// form" (no kind name holds a NUL), version 2 "tag ‖ normal form"; the kinds
+// are separate domains either way (a card number's digits never meet a
+// CPR's). Written at `out` (room for 16 + kMaxNormalizedSize bytes); its
+// length, 0 when the identifier has no normal form.
+size_t Message(DigestScheme scheme, detect::Kind kind, std::string_view text, char* out) {
+  size_t head = 0;
+  if (scheme == DigestScheme::kAesCmac) {
+    out[head++] = static_cast<char>(KindTag(kind));
+  } else {
+    const std::string_view name = detect::KindName(kind);
+    std::memcpy(out, name.data(), name.size());
+    out[name.size()] = '\0';
+    head = name.size() + 1;
+  }
+  const size_t n = detect::NormalizeIdentifier(
+      kind, text, std::span<char>(out + head, detect::kMaxNormalizedSize));
+  return n == 0 ? 0 : head + n;
+}
+constexpr size_t kMaxMessage = 16 + detect::kMaxNormalizedSize;
+
+// Every WatchKey a number of its own, so that a thread's cached AES-CMAC
+// is never used for another key (an address can be reused).
+std::atomic<uint64_t> next_serial{1};
 
 bool IsKeyId(std::string_view s) {
   return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -70,7 +125,11 @@ std::optional<std::string_view> TakeLine(std::string_view& rest) {
 }  // namespace
 
 WatchKey::WatchKey(SecretBuffer secret)
-    : secret_(std::move(secret)), id_(IdOf(secret_)), prf_(MacKey(secret_)) {}
+    : secret_(std::move(secret)),
+      id_(IdOf(secret_)),
+      prf_(MacKey(secret_)),
+      cmac_key_(CmacKey(secret_)),
+      serial_(next_serial++) {}
 
 WatchKey WatchKey::Generate() { return WatchKey(crypto::RandomSecret(kSecretSize)); }
 
@@ -89,23 +148,73 @@ SecretBuffer WatchKey::FileText() const {
       kKeyPrefix, secret_);
 }
 
-std::optional<uint64_t> WatchKey::Digest(detect::Kind kind, std::string_view text) const {
-  // kind ‖ 0x00 ‖ normal form: the kinds are separate domains (a card
-  // number's digits never meet a CPR's), and no kind name holds a NUL.
-  char message[16 + detect::kMaxNormalizedSize];
-  const std::string_view name = detect::KindName(kind);
-  std::memcpy(message, name.data(), name.size());
-  message[name.size()] = '\0';
-  const size_t head = name.size() + 1;
-  const size_t n = detect::NormalizeIdentifier(
-      kind, text, std::span<char>(message + head, detect::kMaxNormalizedSize));
-  if (n == 0) return std::nullopt;
-  crypto::Mac256 mac = prf_.Mac(ByteView(reinterpret_cast<const uint8_t*>(message), head + n));
-  return LoadBigEndian(mac.data());
+crypto::AesCmac& WatchKey::ThreadCmac() const {
+  thread_local uint64_t serial = 0;
+  thread_local std::optional<crypto::AesCmac> cmac;
+  if (serial != serial_ || !cmac) {
+    auto made = crypto::AesCmac::Create(cmac_key_);
+    if (!made.ok()) std::abort();  // a 32-byte key: cannot fail
+    cmac.emplace(std::move(*made));
+    serial = serial_;
+  }
+  return *cmac;
 }
 
-Watchlist::Watchlist(std::string key_id, std::vector<uint64_t> digests)
-    : key_id_(std::move(key_id)), digests_(std::move(digests)) {
+std::optional<uint64_t> WatchKey::Digest(DigestScheme scheme, detect::Kind kind,
+                                         std::string_view text) const {
+  char message[kMaxMessage];
+  const size_t n = Message(scheme, kind, text, message);
+  if (n == 0) return std::nullopt;
+  const ByteView bytes(reinterpret_cast<const uint8_t*>(message), n);
+  uint64_t digest = 0;
+  if (scheme == DigestScheme::kAesCmac) {
+    digest = LoadBigEndian(ThreadCmac().Mac(bytes).data());
+  } else {
+    digest = LoadBigEndian(prf_.Mac(bytes).data());
+  }
+  OPENSSL_cleanse(message, n);
+  return digest;
+}
+
+void WatchKey::DigestAll(DigestBatch& batch, std::vector<uint64_t>& out) const {
+  const size_t n = batch.size();
+  out.resize(n);
+  batch.views_.resize(n);
+  const auto* base = reinterpret_cast<const uint8_t*>(batch.messages_.data());
+  for (size_t i = 0, begin = 0; i < n; begin = batch.ends_[i++]) {
+    batch.views_[i] = ByteView(base + begin, batch.ends_[i] - begin);
+  }
+  if (batch.scheme_ == DigestScheme::kAesCmac) {
+    batch.macs_.resize(n);
+    ThreadCmac().MacMany(batch.views_, batch.macs_);
+    for (size_t i = 0; i < n; ++i) out[i] = LoadBigEndian(batch.macs_[i].data());
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = LoadBigEndian(prf_.Mac(batch.views_[i]).data());
+  }
+  batch.Clear();
+}
+
+bool DigestBatch::Add(detect::Kind kind, std::string_view text) {
+  if (messages_.size() < used_ + kMaxMessage) {
+    messages_.resize(std::max(2 * messages_.size(), used_ + kMaxMessage));
+  }
+  const size_t n = Message(scheme_, kind, text, messages_.data() + used_);
+  if (n == 0) return false;
+  used_ += n;
+  ends_.push_back(static_cast<uint32_t>(used_));
+  return true;
+}
+
+void DigestBatch::Clear() {
+  // The normal forms of identifiers found: wiped, not just dropped (and
+  // whatever a refused one left past used_).
+  OPENSSL_cleanse(messages_.data(), std::min(messages_.size(), used_ + kMaxMessage));
+  used_ = 0;
+  ends_.clear();
+}
+
+Watchlist::Watchlist(std::string key_id, std::vector<uint64_t> digests, DigestScheme scheme)
+    : key_id_(std::move(key_id)), scheme_(scheme), digests_(std::move(digests)) {
   std::sort(digests_.begin(), digests_.end());
   digests_.erase(std::unique(digests_.begin(), digests_.end()), digests_.end());
   BuildIndex();
@@ -136,15 +245,16 @@ void Watchlist::BuildIndex() {
 }
 
 uint64_t Watchlist::FileSize(uint64_t count) {
-  std::string head = std::string(kMagic) + std::string(kVersion) + "\nkey 0123456789abcdef\n" +
-                     std::string(kDigestLine) + "\ncount " + std::to_string(count) + "\n\n";
+  const DigestScheme s = DigestScheme::kAesCmac;
+  std::string head = std::string(kMagic) + std::string(VersionOf(s)) + "\nkey 0123456789abcdef\n" +
+                     std::string(DigestLineOf(s)) + "\ncount " + std::to_string(count) + "\n\n";
   return head.size() + count * kDigestSize + kChecksumSize;
 }
 
 Bytes Watchlist::Serialize() const {
-  std::string head = std::string(kMagic) + std::string(kVersion) + "\nkey " + key_id_ + "\n" +
-                     std::string(kDigestLine) + "\ncount " + std::to_string(digests_.size()) +
-                     "\n\n";
+  std::string head = std::string(kMagic) + std::string(VersionOf(scheme_)) + "\nkey " + key_id_ +
+                     "\n" + std::string(DigestLineOf(scheme_)) + "\ncount " +
+                     std::to_string(digests_.size()) + "\n\n";
   Bytes out(head.begin(), head.end());
   out.reserve(head.size() + digests_.size() * kDigestSize + kChecksumSize);
   for (uint64_t d : digests_) {
@@ -159,21 +269,27 @@ Result<Watchlist> Watchlist::Parse(ByteView file) {
   std::string_view rest = AsChars(file);
   auto magic = TakeLine(rest);
   if (!magic || !magic->starts_with(kMagic)) {
-    return Bad("it does not start with \"cordon-watchlist 1\"");
+    return Bad("it does not start with \"cordon-watchlist 2\"");
   }
-  if (std::string_view version = magic->substr(kMagic.size()); version != kVersion) {
+  DigestScheme scheme;
+  if (std::string_view version = magic->substr(kMagic.size()); version == "2") {
+    scheme = DigestScheme::kAesCmac;
+  } else if (version == "1") {
+    scheme = DigestScheme::kHmacSha256;
+  } else {
     return Error(ErrorCode::kUnsupported,
                  "watchlist format version \"" + std::string(version.substr(0, 16)) +
-                     "\" is not supported (this cordon reads version 1)",
+                     "\" is not supported (this cordon reads versions 1 and 2)",
                  "build the watchlist again with this cordon");
   }
+  const std::string_view digest_line = DigestLineOf(scheme);
   auto key = TakeLine(rest);
   if (!key || !key->starts_with("key ") || !IsKeyId(key->substr(4))) {
     return Bad("its second line is not \"key <16 lowercase hex digits>\"");
   }
   auto digest = TakeLine(rest);
-  if (!digest || *digest != kDigestLine) {
-    return Bad("its third line is not \"" + std::string(kDigestLine) + "\"");
+  if (!digest || *digest != digest_line) {
+    return Bad("its third line is not \"" + std::string(digest_line) + "\"");
   }
   auto count_line = TakeLine(rest);
   uint64_t count = 0;
@@ -217,14 +333,24 @@ Result<Watchlist> Watchlist::Parse(ByteView file) {
       return Bad("digest " + std::to_string(i) + " is not greater than the one before it");
     }
   }
-  Watchlist out(std::string(key->substr(4)), {});
+  Watchlist out(std::string(key->substr(4)), {}, scheme);
   out.digests_ = std::move(digests);
   out.BuildIndex();
   return out;
 }
 
-Result<Watchlist> Watchlist::Merge(const std::vector<Watchlist>& lists) {
+Result<Watchlist> Watchlist::Merge(std::vector<Watchlist> lists) {
   if (lists.empty()) return Error(ErrorCode::kInvalidArgument, "no watchlist to merge");
+  for (size_t i = 1; i < lists.size(); ++i) {
+    if (lists[i].scheme() != lists[0].scheme()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "watchlist " + std::to_string(i + 1) + " is of format version " +
+                       std::string(VersionOf(lists[i].scheme())) + ", the first of version " +
+                       std::string(VersionOf(lists[0].scheme())),
+                   "build the older one again with this cordon (it writes version 2)");
+    }
+  }
+  if (lists.size() == 1) return std::move(lists[0]);
   std::vector<uint64_t> all;
   size_t total = 0;
   for (const Watchlist& l : lists) total += l.size();
@@ -242,7 +368,7 @@ Result<Watchlist> Watchlist::Merge(const std::vector<Watchlist>& lists) {
     std::inplace_merge(all.begin(), all.begin() + middle, all.end());
   }
   all.erase(std::unique(all.begin(), all.end()), all.end());
-  Watchlist out(lists[0].key_id(), {});
+  Watchlist out(lists[0].key_id(), {}, lists[0].scheme());
   out.digests_ = std::move(all);
   out.BuildIndex();
   return out;
@@ -276,9 +402,10 @@ void Watchlist::ContainsMany(std::span<const uint64_t> digests, std::span<uint8_
     passed += real[i];
   }
   if (passed == 0) return;
-  // The few that passed (members, and under 1/16 of the others).
-  std::vector<size_t> at;
-  at.reserve(passed);
+  // The few that passed (members, and under 1/16 of the others); the
+  // thread's buffer, so that look-ups of small batches allocate nothing.
+  thread_local std::vector<size_t> at;
+  at.clear();
   for (size_t i = 0; i < n; ++i) {
     if (real[i]) at.push_back(i);
   }
@@ -308,12 +435,12 @@ Result<WatchChecker> WatchChecker::Create(WatchKey key, Watchlist list) {
 }
 
 bool WatchChecker::IsReal(detect::Kind kind, std::string_view text) const {
-  std::optional<uint64_t> d = key_.Digest(kind, text);
+  std::optional<uint64_t> d = key_.Digest(list_.scheme(), kind, text);
   return d && list_.Contains(*d);
 }
 
 bool WatchlistBuilder::Add(detect::Kind kind, std::string_view text) {
-  std::optional<uint64_t> d = key_.Digest(kind, text);
+  std::optional<uint64_t> d = key_.Digest(scheme_, kind, text);
   if (!d) return false;
   digests_[static_cast<size_t>(kind)].push_back(*d);
   return true;
@@ -364,7 +491,7 @@ Watchlist WatchlistBuilder::Finish() {
     all.insert(all.end(), v.begin(), v.end());
     std::vector<uint64_t>().swap(v);
   }
-  return Watchlist(key_.id(), std::move(all));
+  return Watchlist(key_.id(), std::move(all), scheme_);
 }
 
 }  // namespace cordon::scan

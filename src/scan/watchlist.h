@@ -3,17 +3,25 @@
 // --watchlist` can tell a real patient's NIR from a valid pseudonym on a test
 // server without the production data being there (docs/watchlist.md).
 //
-// A digest is the first 64 bits of HMAC-SHA-256(k, kind ‖ 0x00 ‖ normal
-// form), k derived from the controller's watch key, the normal form that of
-// detect/normalize.h. The file (format "cordon-watchlist 1", below) names the
-// key by its id, so a scan with another key is refused instead of silently
-// matching nothing. A value not in production matches a watchlist of n
-// digests with probability n / 2^64 (5.4e-14 per lookup for a million).
+// A digest is the first 64 bits of a keyed PRF of the identifier's kind
+// and normal form (detect/normalize.h), under a key derived from the
+// controller's watch key:
+//   version 2 (written): AES-256-CMAC(k2, tag ‖ normal form), tag one byte
+//     per kind (nir 1, cpr 2, iban 3, card 4, email 5, phone 6), k2 =
+//     HKDF-SHA-256(watch key, salt "cordon watchlist v2", info "digest");
+//     a NIR is one AES block, and the scanner enciphers a batch of findings
+//     together (crypto/aes_cmac.h): some 50 times cheaper than
+//   version 1 (still read): HMAC-SHA-256(k1, kind name ‖ 0x00 ‖ normal
+//     form), k1 the same with salt "cordon watchlist v1".
+// The file names the key by its id, so a scan with another key is refused
+// instead of silently matching nothing. A value not in production matches
+// a watchlist of n digests with probability n / 2^64 (5.4e-14 per lookup
+// for a million).
 //
-// The file format, version 1:
-//   cordon-watchlist 1\n
+// The file format:
+//   cordon-watchlist 2\n                (or 1)
 //   key <the watch key's id: 16 lowercase hex digits>\n
-//   digest hmac-sha256-64\n
+//   digest aes256-cmac-64\n             (version 1: hmac-sha256-64)
 //   count <N, decimal>\n
 //   \n
 //   N digests, 8 bytes each, big-endian, strictly increasing
@@ -32,10 +40,40 @@
 #include "core/bytes.h"
 #include "core/result.h"
 #include "core/secret_buffer.h"
+#include "crypto/aes_cmac.h"
 #include "crypto/kdf.h"
 #include "detect/validators.h"
 
 namespace cordon::scan {
+
+// How a watchlist's digests are made: its format version.
+enum class DigestScheme { kHmacSha256 = 1, kAesCmac = 2 };
+
+// Identifiers normalized into one buffer, for their digests to be computed
+// together (WatchKey::DigestAll). Not thread-safe: one per thread.
+class DigestBatch {
+ public:
+  explicit DigestBatch(DigestScheme scheme) : scheme_(scheme) {}
+  // Adds an identifier of `kind` as found; false (nothing added) when it
+  // has no normal form.
+  bool Add(detect::Kind kind, std::string_view text);
+  size_t size() const { return ends_.size(); }
+  void Clear();
+  ~DigestBatch() { Clear(); }
+  DigestBatch(const DigestBatch&) = delete;
+  DigestBatch& operator=(const DigestBatch&) = delete;
+
+ private:
+  friend class WatchKey;
+  DigestScheme scheme_;
+  // Each message's bytes, one after the other, in the first `used_` bytes
+  // (grown, never shrunk or zero-filled per message; wiped by Clear).
+  std::vector<char> messages_;
+  size_t used_ = 0;
+  std::vector<uint32_t> ends_;  // where each ends in messages_
+  std::vector<ByteView> views_;
+  std::vector<crypto::Mac128> macs_;
+};
 
 // The controller's watch key: 32 random bytes in a file
 // ("CORDON-WATCH-KEY-1 <base64>"), named by a 64-bit id that reveals nothing
@@ -54,14 +92,26 @@ class WatchKey {
   SecretBuffer FileText() const;
   // The digest of an identifier of `kind` as found or as stored (it is
   // normalized first); nullopt when it has no normal form (empty, too long).
-  // Allocates nothing.
-  std::optional<uint64_t> Digest(detect::Kind kind, std::string_view text) const;
+  std::optional<uint64_t> Digest(DigestScheme scheme, detect::Kind kind,
+                                 std::string_view text) const;
+  // The digest as this cordon writes watchlists (version 2).
+  std::optional<uint64_t> Digest(detect::Kind kind, std::string_view text) const {
+    return Digest(DigestScheme::kAesCmac, kind, text);
+  }
+  // The digests of a batch, in the order added (`out` is replaced); the
+  // batch is cleared.
+  void DigestAll(DigestBatch& batch, std::vector<uint64_t>& out) const;
 
  private:
   explicit WatchKey(SecretBuffer secret);
+  // This thread's AES-CMAC under k2 (an OpenSSL context is not shared
+  // between threads); made on first use per thread and key.
+  crypto::AesCmac& ThreadCmac() const;
   SecretBuffer secret_;
   std::string id_;
-  crypto::HmacSha256Prf prf_;
+  crypto::HmacSha256Prf prf_;  // version 1
+  SecretBuffer cmac_key_;      // version 2
+  uint64_t serial_;            // tells this key from another in ThreadCmac
 };
 
 // A parsed watchlist: its key id and its sorted digests. Immutable once
@@ -69,18 +119,21 @@ class WatchKey {
 class Watchlist {
  public:
   // Sorts and deduplicates `digests`.
-  Watchlist(std::string key_id, std::vector<uint64_t> digests);
+  Watchlist(std::string key_id, std::vector<uint64_t> digests,
+            DigestScheme scheme = DigestScheme::kAesCmac);
 
   // Parses a watchlist file; every defect (another magic, another version,
   // a truncated or corrupted file, unsorted digests) is a clear error.
   static Result<Watchlist> Parse(ByteView file);
-  // The union of watchlists made with one key (a newer snapshot beside an
-  // older one, two production systems). Fails naming the first list whose
-  // key differs; an empty list of lists is an error too.
-  static Result<Watchlist> Merge(const std::vector<Watchlist>& lists);
+  // The union of watchlists made with one key and version (a newer
+  // snapshot beside an older one, two production systems). Fails naming the
+  // first list whose key or version differs; an empty list of lists is an
+  // error too. One list is returned as it is (no copy, no new index).
+  static Result<Watchlist> Merge(std::vector<Watchlist> lists);
 
   Bytes Serialize() const;
   const std::string& key_id() const { return key_id_; }
+  DigestScheme scheme() const { return scheme_; }
   size_t size() const { return digests_.size(); }
   bool Contains(uint64_t digest) const;
   // Contains for many digests at once (`real` as long as `digests`; 1 when
@@ -118,6 +171,7 @@ class Watchlist {
   bool InBucket(uint64_t digest) const;
 
   std::string key_id_;
+  DigestScheme scheme_ = DigestScheme::kAesCmac;
   std::vector<uint64_t> digests_;  // strictly increasing
   std::vector<uint64_t> filter_;   // 2^filter_bits bits
   int filter_shift_ = 58;          // 64 - filter_bits
@@ -137,7 +191,11 @@ class WatchChecker {
   bool IsReal(detect::Kind kind, std::string_view text) const;
   // The two halves of IsReal, for look-ups in batches (list().ContainsMany).
   std::optional<uint64_t> Digest(detect::Kind kind, std::string_view text) const {
-    return key_.Digest(kind, text);
+    return key_.Digest(list_.scheme(), kind, text);
+  }
+  DigestBatch NewBatch() const { return DigestBatch(list_.scheme()); }
+  void DigestAll(DigestBatch& batch, std::vector<uint64_t>& out) const {
+    key_.DigestAll(batch, out);
   }
   const Watchlist& list() const { return list_; }
 
@@ -147,11 +205,12 @@ class WatchChecker {
   Watchlist list_;
 };
 
-// Collects the digests of a production source's identifiers. Not
-// thread-safe: one builder per thread.
+// Collects the digests of a production source's identifiers (version 2,
+// unless told otherwise). Not thread-safe: one builder per thread.
 class WatchlistBuilder {
  public:
-  explicit WatchlistBuilder(const WatchKey& key) : key_(key) {}
+  explicit WatchlistBuilder(const WatchKey& key, DigestScheme scheme = DigestScheme::kAesCmac)
+      : key_(key), scheme_(scheme) {}
 
   // One identifier of `kind` as written; false when it has no normal form.
   bool Add(detect::Kind kind, std::string_view text);
@@ -169,6 +228,7 @@ class WatchlistBuilder {
 
  private:
   const WatchKey& key_;
+  DigestScheme scheme_;
   std::array<std::vector<uint64_t>, detect::kKindCount> digests_;
 };
 

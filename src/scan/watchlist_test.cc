@@ -75,8 +75,8 @@ TEST(Watchlist, RoundTripThroughTheFileFormat) {
   EXPECT_EQ(list.size(), 3u);
   Bytes file = list.Serialize();
   EXPECT_EQ(file.size(), Watchlist::FileSize(3));
-  EXPECT_TRUE(AsChars(file).starts_with("cordon-watchlist 1\nkey " + key.id() +
-                                        "\ndigest hmac-sha256-64\ncount 3\n\n"));
+  EXPECT_TRUE(AsChars(file).starts_with("cordon-watchlist 2\nkey " + key.id() +
+                                        "\ndigest aes256-cmac-64\ncount 3\n\n"));
   auto parsed = Watchlist::Parse(file);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
   EXPECT_EQ(parsed->key_id(), key.id());
@@ -140,6 +140,59 @@ TEST(Watchlist, MergeIsTheUnionAndRefusesMixedKeys) {
   EXPECT_FALSE(Watchlist::Merge({}).ok());
 }
 
+TEST(Watchlist, VersionOneListsAreStillRead) {
+  // A list of the first format (HMAC-SHA-256 digests) made by an earlier
+  // cordon: read, looked up with its own digest, never merged with version 2.
+  WatchKey key = WatchKey::Generate();
+  WatchlistBuilder old(key, DigestScheme::kHmacSha256);
+  ASSERT_TRUE(old.Add(Kind::kNir, "184127645108946"));
+  Bytes file = old.Finish().Serialize();
+  EXPECT_TRUE(AsChars(file).starts_with("cordon-watchlist 1\nkey " + key.id() +
+                                        "\ndigest hmac-sha256-64\ncount 1\n\n"));
+  auto parsed = Watchlist::Parse(file);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  EXPECT_EQ(parsed->scheme(), DigestScheme::kHmacSha256);
+  EXPECT_EQ(parsed->Serialize(), file);
+  EXPECT_NE(key.Digest(DigestScheme::kHmacSha256, Kind::kNir, "184127645108946"),
+            key.Digest(DigestScheme::kAesCmac, Kind::kNir, "184127645108946"));
+  Watchlist v2 = ListOf(key, {{Kind::kCpr, "070761-4285"}});
+  auto mixed = Watchlist::Merge({*parsed, v2});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message().find("version"), std::string::npos);
+  auto checker = WatchChecker::Create(WatchKey::Parse(key.FileText().RevealBytes()).value(),
+                                      std::move(*parsed));
+  ASSERT_TRUE(checker.ok());
+  EXPECT_TRUE(checker->IsReal(Kind::kNir, "1 84 12 76 451 089 46"));
+  EXPECT_FALSE(checker->IsReal(Kind::kNir, "255081416802538"));
+}
+
+TEST(Watchlist, BatchDigestsEqualOneByOne) {
+  WatchKey key = WatchKey::Generate();
+  const std::vector<std::pair<Kind, std::string>> ids = {
+      {Kind::kNir, "1 84 12 76 451 089 46"},
+      {Kind::kCpr, "070761-4285"},
+      {Kind::kEmail, "Jean.Dupont@orange.fr"},
+      {Kind::kIban, "FR14 2004 1010 0505 0001 3M02 606"},
+      {Kind::kPhone, "+33 6 12 34 56 78"},
+      {Kind::kCard, "4970 1012 3456 7899"},
+      {Kind::kEmail, "a.very.long.name.indeed@some-hospital.example.org"}};
+  for (DigestScheme scheme : {DigestScheme::kAesCmac, DigestScheme::kHmacSha256}) {
+    DigestBatch batch(scheme);
+    std::vector<uint64_t> want;
+    for (const auto& [kind, text] : ids) {
+      std::optional<uint64_t> d = key.Digest(scheme, kind, text);
+      ASSERT_TRUE(d.has_value()) << text;
+      want.push_back(*d);
+      ASSERT_TRUE(batch.Add(kind, text)) << text;
+    }
+    EXPECT_FALSE(batch.Add(Kind::kNir, ""));  // no normal form: not added
+    std::vector<uint64_t> got;
+    key.DigestAll(batch, got);
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(batch.size(), 0u);  // cleared for the next piece
+  }
+}
+
 // Rewrites a serialized list's checksum after tampering with it, so that
 // the parser's other checks are what must refuse it.
 void Reseal(Bytes& file) {
@@ -165,14 +218,14 @@ TEST(Watchlist, ParserRefusesGarbage) {
   Bytes magic = good;
   magic[0] = 'C';
   EXPECT_TRUE(refused(magic));
-  std::string v2(AsChars(good));
-  v2[17] = '2';
-  auto version = Watchlist::Parse(AsBytes(v2));
+  std::string v3(AsChars(good));
+  v3[17] = '3';
+  auto version = Watchlist::Parse(AsBytes(v3));
   ASSERT_FALSE(version.ok());
   EXPECT_EQ(version.error().code(), ErrorCode::kUnsupported);
   EXPECT_NE(version.error().message().find("version"), std::string::npos);
   std::string other_digest(AsChars(good));
-  other_digest.replace(other_digest.find("sha256-64"), 9, "sha256-32");
+  other_digest.replace(other_digest.find("cmac-64"), 7, "cmac-32");
   EXPECT_TRUE(refused(ToBytes(other_digest)));
   // A flipped bit anywhere: the checksum.
   for (size_t i = header; i < good.size(); ++i) {
@@ -330,10 +383,12 @@ TEST(WatchScan, LineNumbersPastTheCapMatchAnUncappedScan) {
   std::mt19937_64 rng(3);
   std::string text;
   std::vector<std::string> real;
-  for (int i = 0; i < 4000; ++i) {
+  // More findings than a batch holds (kMaxBatch, 4096), so that a whole
+  // piece resolves its batch midway as a big database cell does.
+  for (int i = 0; i < 10000; ++i) {
     // Lines of varied lengths, newlines in runs (counted eight bytes at a time).
     text += std::string(rng() % 40, 'x') + (i % 7 == 0 ? "\n\n\n" : " ") + RandomNir(rng) + "\n";
-    if (i % 500 == 250) {
+    if (i % 1000 == 250) {  // ten: as many as are kept past the cap
       real.push_back(RandomNir(rng));
       text += "é " + real.back() + "\n";
     }

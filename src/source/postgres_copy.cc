@@ -251,7 +251,31 @@ Status AppendPgBinaryValue(PgBinaryType type, std::string_view bytes, std::strin
   return Malformed("a value of an unknown type");
 }
 
-Result<bool> CopyBinaryRows::Parse(std::string_view m, std::vector<std::string_view>& fields) {
+std::string PgBuiltinTypeName(unsigned oid) {
+  switch (oid) {
+    case 16:
+      return "bool";
+    case 20:
+      return "int8";
+    case 21:
+      return "int2";
+    case 23:
+      return "int4";
+    case 25:
+      return "text";
+    case 1042:
+      return "bpchar";
+    case 1043:
+      return "varchar";
+    case 1082:
+      return "date";
+    default:
+      return "";
+  }
+}
+
+Result<CopyBinaryRows::Got> CopyBinaryRows::Parse(std::string_view m,
+                                                  std::vector<std::string_view>& fields) {
   if (ended_) return Malformed("data after the end of the binary COPY");
   if (!header_seen_) {
     static constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
@@ -267,13 +291,14 @@ Result<bool> CopyBinaryRows::Parse(std::string_view m, std::vector<std::string_v
     if (m.size() - 19 < extension) return Malformed("the binary COPY header is cut");
     m.remove_prefix(19 + extension);
     header_seen_ = true;
+    if (m.empty()) return Got::kHeaderOnly;  // the protocol allows it, PostgreSQL 15 does not
   }
   if (m.size() < 2) return Malformed("a row is cut before its field count");
   const auto count = static_cast<int16_t>(Load16(m.data()));
   if (count == -1) {
     if (m.size() != 2) return Malformed("bytes after the end of the binary COPY");
     ended_ = true;
-    return false;
+    return Got::kEnd;
   }
   const size_t n = types_.size();
   if (count < 0 || static_cast<size_t>(count) != n) {
@@ -303,7 +328,7 @@ Result<bool> CopyBinaryRows::Parse(std::string_view m, std::vector<std::string_v
     fields[i] = out;
   }
   if (at != m.size()) return Malformed("bytes after a row's last field");
-  return true;
+  return Got::kRow;
 }
 
 }  // namespace cordon::source

@@ -62,6 +62,11 @@ enum class PgBinaryType {
   kBool,  // 't' / 'f'
 };
 std::optional<PgBinaryType> PgBinaryTypeOf(std::string_view typname);
+// The name of a built-in type the binary format carries, by its OID (fixed
+// across PostgreSQL versions: bool 16, int8 20, int2 21, int4 23, text 25,
+// bpchar 1042, varchar 1043, date 1082); empty for any other type, whatever
+// its name (an enum called int4 in another schema is not int4).
+std::string PgBuiltinTypeName(unsigned oid);
 
 // Appends the text format's rendering of a value sent in binary (a date as
 // YYYY-MM-DD, "0044-03-15 BC", "infinity"; an integer in decimal; text as
@@ -76,11 +81,15 @@ Status AppendPgBinaryValue(PgBinaryType type, std::string_view bytes, std::strin
 class CopyBinaryRows {
  public:
   explicit CopyBinaryRows(std::vector<PgBinaryType> types) : types_(std::move(types)) {}
-  // True and `fields` for a row: a text field points into `message`, any
-  // other into this object (valid until the next Parse); false for the
-  // trailer. kMalformed on a bad header, a field count other than the
-  // types', a cut field, bytes after the trailer or after a row.
-  Result<bool> Parse(std::string_view message, std::vector<std::string_view>& fields);
+  // What a message held: a row (in `fields`: a text field points into
+  // `message`, any other into this object, valid until the next Parse), the
+  // file header alone, or the trailer. kMalformed on a bad header, a field
+  // count other than the types', a cut field, bytes after the trailer or
+  // after a row.
+  enum class Got { kRow, kHeaderOnly, kEnd };
+  Result<Got> Parse(std::string_view message, std::vector<std::string_view>& fields);
+  // Whether the trailer was read: a COPY that ends without it was cut.
+  bool ended() const { return ended_; }
 
  private:
   std::vector<PgBinaryType> types_;

@@ -139,15 +139,17 @@ TEST(PgCopyBinary, RowsNullsAndTrailer) {
   auto first = rows.Parse(
       kBinaryHeader + Be(3, 2) + Field("Dupont") + Field(Be(6336, 4)) + Field(Be(42, 4)), f);
   ASSERT_TRUE(first.ok()) << first.error().message();
-  EXPECT_TRUE(*first);
+  EXPECT_EQ(*first, CopyBinaryRows::Got::kRow);
   EXPECT_EQ(f, (std::vector<std::string_view>{"Dupont", "2017-05-07", "42"}));
   // NULL is the empty field, as in the text format; so is an empty text.
   auto second = rows.Parse(Be(3, 2) + Field("") + kNullField + kNullField, f);
   ASSERT_TRUE(second.ok()) << second.error().message();
   EXPECT_EQ(f, (std::vector<std::string_view>{"", "", ""}));
+  EXPECT_FALSE(rows.ended());
   auto end = rows.Parse(kTrailer, f);
   ASSERT_TRUE(end.ok());
-  EXPECT_FALSE(*end);
+  EXPECT_EQ(*end, CopyBinaryRows::Got::kEnd);
+  EXPECT_TRUE(rows.ended());
   EXPECT_FALSE(rows.Parse(Be(3, 2), f).ok());  // nothing after the trailer
   // A header extension is skipped.
   CopyBinaryRows extended({T::kBool});
@@ -155,6 +157,25 @@ TEST(PgCopyBinary, RowsNullsAndTrailer) {
   auto r = extended.Parse(header + Be(1, 2) + Field(std::string(1, '\1')), f);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(f[0], "t");
+  // The header may come alone, the protocol says (PostgreSQL 15 sends it
+  // with the first row).
+  CopyBinaryRows alone({T::kBool});
+  auto head = alone.Parse(kBinaryHeader, f);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  EXPECT_EQ(*head, CopyBinaryRows::Got::kHeaderOnly);
+  auto row = alone.Parse(Be(1, 2) + Field(std::string(1, '\0')), f);
+  ASSERT_TRUE(row.ok()) << row.error().message();
+  EXPECT_EQ(*row, CopyBinaryRows::Got::kRow);
+  EXPECT_EQ(f[0], "f");
+}
+
+TEST(PgCopyBinary, BuiltinTypesByOid) {
+  EXPECT_EQ(PgBuiltinTypeName(23), "int4");
+  EXPECT_EQ(PgBuiltinTypeName(1082), "date");
+  EXPECT_EQ(PgBuiltinTypeName(1043), "varchar");
+  EXPECT_EQ(PgBuiltinTypeName(16), "bool");
+  EXPECT_EQ(PgBuiltinTypeName(1700), "");   // numeric: the text format
+  EXPECT_EQ(PgBuiltinTypeName(16384), "");  // a type of the database's own
 }
 
 TEST(PgCopyBinary, RefusesWhatWasNotAsked) {

@@ -1,5 +1,6 @@
 #include "source/postgres_source.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -45,8 +46,8 @@ class PostgresRowReader final : public RowReader {
   Result<bool> Next() override {
     if (done_) return false;
     char* buffer = nullptr;
-    int n = PQgetCopyData(conn_, &buffer, /*async=*/0);
-    if (n > 0) {
+    int n = 0;
+    while ((n = PQgetCopyData(conn_, &buffer, /*async=*/0)) > 0) {
       // The row's cells point into its buffer (binary text fields): it
       // lives until the next row.
       row_buffer_.reset(buffer);
@@ -58,23 +59,21 @@ class PostgresRowReader final : public RowReader {
         for (size_t j = 0; j < width_; ++j) fields_[j] = cells_[j];
         return Row(static_cast<uint64_t>(n));
       }
-      auto row = binary_->Parse(message, fields_);
-      if (!row.ok()) {
-        return Error(ErrorCode::kMalformed, Position(row_ + 1) + ": " + row.error().message());
+      auto got = binary_->Parse(message, fields_);
+      if (!got.ok()) {
+        return Error(ErrorCode::kMalformed, Position(row_ + 1) + ": " + got.error().message());
       }
-      if (*row) return Row(static_cast<uint64_t>(n));
-      // The binary format's trailer comes in a message of its own, before
-      // the end of the COPY.
-      n = PQgetCopyData(conn_, &buffer, /*async=*/0);
-      if (n > 0) PQfreemem(buffer);
-      if (n >= 0) {
-        return Error(ErrorCode::kMalformed,
-                     Position(row_ + 1) + ": COPY row: data after the end of the binary COPY");
-      }
+      if (*got == CopyBinaryRows::Got::kRow) return Row(static_cast<uint64_t>(n));
+      // The header alone, or the trailer: the next message says more (after
+      // the trailer, only the end of the COPY may come: Parse refuses a row).
     }
     done_ = true;
     if (n == -1) {
       CORDON_TRY(Finish());
+      if (binary_ && !binary_->ended()) {
+        return Error(ErrorCode::kMalformed,
+                     Position(row_ + 1) + ": the binary COPY ended without its end marker");
+      }
       CORDON_TRY(ReadCount());
       return false;
     }
@@ -317,9 +316,13 @@ Result<PostgresSource::Columns> PostgresSource::ReadCatalog(const SourceTable& t
     return Error(ErrorCode::kInternal, where + ": read while another table's COPY is open");
   }
   const char* params[] = {Oid(table).c_str()};
-  // The base type of a domain decides (a DATE domain is a date).
+  // The base type of a domain decides (a DATE domain is a date), and only a
+  // type of pg_catalog is known by its name: `CREATE TYPE lab.date` or an
+  // enum named int4 is nothing cordon knows (text, no pushdown).
   PgResult r(PQexecParams(conn_.get(),
-                          "SELECT a.attname, coalesce(bt.typname, t.typname) "
+                          "SELECT a.attname, CASE WHEN coalesce(bt.typnamespace, t.typnamespace) = "
+                          "'pg_catalog'::regnamespace THEN coalesce(bt.typname, t.typname) "
+                          "ELSE '' END "
                           "FROM pg_catalog.pg_attribute a "
                           "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
                           "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = "
@@ -350,8 +353,55 @@ Result<TableShape> PostgresSource::Shape(const SourceTable& table) const {
     shape.declared_types.push_back(PgTypeNotion(t));
     shape.compares.push_back(CompareOf(t, utf8_));
   }
+  // For `plan`'s statement: the format ReadFiltered will choose if the
+  // types stay as they are (it asks the server again, under the lock).
   shape.native_types = std::move(columns.typnames);
   return shape;
+}
+
+Status PostgresSource::CheckNotRewritten(const SourceTable& table, const std::string& where) const {
+  // TRUNCATE and the ALTERs that rewrite a table are not MVCC-safe: one
+  // committed after the snapshot leaves the snapshot's rows in a file the
+  // table no longer uses, and the COPY would read an empty table without an
+  // error. The snapshot's pg_class row names the file it saw; the server's
+  // current one (pg_relation_filenode, read under the lock the prepared
+  // SELECT took) must be the same.
+  const char* params[] = {Oid(table).c_str()};
+  PgResult r(PQexecParams(conn_.get(),
+                          "SELECT coalesce(pg_catalog.pg_relation_filenode(c.oid), 0) = "
+                          "c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+                          1, nullptr, params, nullptr, nullptr, 0));
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn_.get(), r.get(), where);
+  if (PQntuples(r.get()) == 1 && std::string_view(PQgetvalue(r.get(), 0, 0)) == "t") return Ok();
+  return Error(ErrorCode::kRefused,
+               where +
+                   " was truncated or rewritten (TRUNCATE, ALTER TABLE … TYPE) after the "
+                   "extraction's snapshot was taken: its rows cannot be read consistently",
+               "run the extraction again once the change is done");
+}
+
+Result<std::vector<std::string>> PostgresSource::ResultTypes(const std::string& select,
+                                                             const std::string& where) const {
+  // Preparing the SELECT takes the table's ACCESS SHARE lock, held to the
+  // end of the transaction: a type changed by a concurrent ALTER (which
+  // waits for that lock) cannot differ between this answer and the COPY.
+  // Types are known by OID (a built-in type's OID is fixed), never by name.
+  PGconn* conn = conn_.get();
+  PgResult prepared(PQprepare(conn, "", select.c_str(), 0, nullptr));
+  if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+    const char* state = prepared ? PQresultErrorField(prepared.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const bool gone = state != nullptr && std::string_view(state) == "42703";
+    return PgError(conn, prepared.get(), where, gone ? ErrorCode::kRefused : ErrorCode::kIo);
+  }
+  PgResult described(PQdescribePrepared(conn, ""));
+  if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
+    return PgError(conn, described.get(), where);
+  }
+  std::vector<std::string> out(static_cast<size_t>(std::max(0, PQnfields(described.get()))));
+  for (size_t j = 0; j < out.size(); ++j) {
+    out[j] = PgBuiltinTypeName(PQftype(described.get(), static_cast<int>(j)));
+  }
+  return out;
 }
 
 PGconn* PostgresSource::CountConnection() const {
@@ -455,7 +505,7 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
                    "leave the column out of the order");
     }
   }
-  TableShape shape{catalog.names, {}, "postgresql", {}, catalog.typnames};
+  TableShape shape{catalog.names, {}, "postgresql", {}, {}};
   PGconn* conn = conn_.get();
   uint64_t total = 0, where_total = 0;
   PGconn* counting = nullptr;
@@ -493,6 +543,23 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
     drop_count();
     return s.error();
   }
+  // The types the COPY will send, as the server sees them now (the format
+  // is chosen from them): per column read, in the header's places.
+  auto types = ResultTypes("SELECT " + SelectList(shape, columns) + " FROM " + table.path, where);
+  if (!types.ok() || types->size() != std::max<size_t>(columns.size(), 1)) {
+    Error e = types.ok() ? Error(ErrorCode::kInternal, where + ": unexpected result columns")
+                         : types.error();
+    (void)ExecPg(conn, "ROLLBACK TO SAVEPOINT cordon_copy", where);
+    drop_count();
+    return e;
+  }
+  if (Status s = CheckNotRewritten(table, where); !s.ok()) {
+    (void)ExecPg(conn, "ROLLBACK TO SAVEPOINT cordon_copy", where);
+    drop_count();
+    return s.error();
+  }
+  shape.native_types.assign(shape.header.size(), "");
+  for (size_t j = 0; j < columns.size(); ++j) shape.native_types[columns[j]] = (*types)[j];
   const std::string sql = FilteredStatement(table, shape, columns, filter);
   PgResult r(PQexec(conn, sql.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_OUT) {

@@ -73,6 +73,13 @@ class PostgresSource final : public TableSource, private SqlQuoting {
   // matched as cordon matches them; between two columns of one kind.
   std::optional<SqlCondition> SemiJoin(const SemiJoinSpec& spec) const override;
   const std::string& Oid(const SourceTable& table) const;
+  // The types of `select`'s result columns (PgBuiltinTypeName of each
+  // OID), read under the table's lock.
+  Result<std::vector<std::string>> ResultTypes(const std::string& select,
+                                               const std::string& where) const;
+  // Refuses a table truncated or rewritten since the snapshot (its rows
+  // would read as none).
+  Status CheckNotRewritten(const SourceTable& table, const std::string& where) const;
   // " TO STDOUT", with "(FORMAT binary)" when the columns allow it.
   std::string CopyTo(const TableShape& shape, const std::vector<size_t>& columns) const;
   Result<Columns> ReadCatalog(const SourceTable& table) const;
