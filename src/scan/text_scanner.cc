@@ -74,16 +74,23 @@ uint64_t CountNewlines(const char* p, const char* end) {
 
 #endif
 
-size_t CutPoint(const char* data, size_t size) {
-  size_t window = std::min(size, kCutWindow);
-  const char* from = data + size - window;
-  if (const void* nl = ::memrchr(from, '\n', window)) {
-    return static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
+// Where the buffer's first `size` bytes may be cut so that no identifier
+// straddles the cut: after the last newline, else after the last byte no
+// identifier contains (detect::CanSplitAfter). The bytes before `from` are
+// known to hold neither. 0 when there is no such place.
+size_t CutPoint(const char* data, size_t from, size_t size) {
+  // The last kCutWindow bytes first: there is almost always a newline there.
+  const size_t window = size - std::min(size - from, kCutWindow);
+  for (const auto [begin, end] : {std::pair{window, size}, std::pair{from, window}}) {
+    if (begin == end) continue;
+    if (const void* nl = ::memrchr(data + begin, '\n', end - begin)) {
+      return static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
+    }
+    for (size_t i = end; i > begin; --i) {
+      if (detect::CanSplitAfter(data[i - 1])) return i;
+    }
   }
-  for (size_t i = size; i > size - window; --i) {
-    if (detect::CanSplitAfter(data[i - 1])) return i;
-  }
-  return size;
+  return 0;
 }
 
 }  // namespace
@@ -208,7 +215,18 @@ void TextScanner::Commit(size_t n) {
     if (used_ < kBinaryProbe) return;
     Decide();
   }
-  if (used_ >= piece_) ScanPrefix(CutPoint(buf_.data(), used_));
+  if (used_ < piece_) return;
+  size_t cut = CutPoint(buf_.data(), checked_, used_);
+  if (cut == 0) {
+    // No safe place to cut: an identifier may run on into the next bytes.
+    // The text is held (the buffer grows) until one comes, up to
+    // kHoldPieces pieces; past that it is cut anyway.
+    checked_ = used_;
+    if (used_ < kHoldPieces * piece_) return;
+    cut = used_;
+  }
+  checked_ = 0;
+  ScanPrefix(cut);
 }
 
 void TextScanner::Feed(std::string_view data) {

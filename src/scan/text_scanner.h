@@ -124,6 +124,11 @@ class TextScanner {
   size_t piece_;
   std::vector<char> buf_;
   size_t used_ = 0;
+  size_t checked_ = 0;  // bytes of buf_ known to hold no place to cut
+  // How much text is held, in pieces, waiting for a place to cut (a run of
+  // 16 MiB with no newline and no byte that ends an identifier is cut
+  // anyway, and an identifier there may be split).
+  static constexpr size_t kHoldPieces = 16;
   uint64_t total_ = 0;
   State state_ = State::kUndecided;
 };

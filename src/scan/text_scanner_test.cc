@@ -85,6 +85,34 @@ TEST(TextScanner, LinesAndColumnsCarryAcrossPieces) {
   EXPECT_EQ(r.findings[1].column, 3u);
 }
 
+// Where no newline and no byte that ends an identifier comes before the end
+// of a piece (letters and spaces only), the text is held until one does,
+// rather than cut inside the identifier that straddles the piece's end.
+TEST(TextScanner, AnIdentifierAcrossAPieceEndWithNoPlaceToCutIsFound) {
+  for (size_t before : {size_t{1}, size_t{7}, size_t{12}, size_t{20}}) {
+    for (const std::string& id :
+         {std::string("184127645108946"), std::string("1 84 12 76 451 089 46"),
+          std::string("jean.dupont@orange.fr")}) {
+      const std::string text =
+          std::string(TextScanner::kPiece - before - 1, 'a') + " " + id + " end\n";
+      FileResult r;
+      TextScanner s({}, r);
+      s.Feed(text);
+      s.Finish();
+      ASSERT_EQ(r.findings.size(), 1u) << id << " " << before << " bytes before the end";
+      EXPECT_EQ(r.findings[0].offset, TextScanner::kPiece - before) << id;
+      EXPECT_EQ(r.findings[0].length, id.size()) << id;
+    }
+  }
+  // Held at most 16 pieces: past that the text is cut anyway (small
+  // pieces here), and what comes after is still scanned.
+  FileResult r;
+  TextScanner s({}, r, {}, 64);
+  s.Feed(std::string(64 * 40, 'a') + " 184127645108946\n");
+  s.Finish();
+  ASSERT_EQ(r.findings.size(), 1u);
+}
+
 TEST(TextScanner, BinaryIsDecidedOnTheFirst8KiB) {
   FileResult r;
   TextScanner s({}, r);
