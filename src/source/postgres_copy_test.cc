@@ -136,13 +136,16 @@ TEST(PgCopyBinary, RowsNullsAndTrailer) {
   using T = PgBinaryType;
   CopyBinaryRows rows({T::kText, T::kDate, T::kInt4});
   std::vector<std::string_view> f;
-  auto first = rows.Parse(
-      kBinaryHeader + Be(3, 2) + Field("Dupont") + Field(Be(6336, 4)) + Field(Be(42, 4)), f);
+  // Text fields point into the message: it must outlive them.
+  const std::string message =
+      kBinaryHeader + Be(3, 2) + Field("Dupont") + Field(Be(6336, 4)) + Field(Be(42, 4));
+  auto first = rows.Parse(message, f);
   ASSERT_TRUE(first.ok()) << first.error().message();
   EXPECT_EQ(*first, CopyBinaryRows::Got::kRow);
   EXPECT_EQ(f, (std::vector<std::string_view>{"Dupont", "2017-05-07", "42"}));
   // NULL is the empty field, as in the text format; so is an empty text.
-  auto second = rows.Parse(Be(3, 2) + Field("") + kNullField + kNullField, f);
+  const std::string nulls = Be(3, 2) + Field("") + kNullField + kNullField;
+  auto second = rows.Parse(nulls, f);
   ASSERT_TRUE(second.ok()) << second.error().message();
   EXPECT_EQ(f, (std::vector<std::string_view>{"", "", ""}));
   EXPECT_FALSE(rows.ended());
