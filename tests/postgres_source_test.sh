@@ -364,6 +364,14 @@ statements | grep -F '"edge_evil"' | grep -q 'FORMAT binary' && fail "types name
 decrypt pkg-edge_evil-binary/edge_evil.csv.age | grep -q '^1,WXYZ,Y,' || fail "an enum named int4 was not rendered as itself"
 pass
 
+# holding_lock TABLE: waits (up to 5 s) until a concurrent transaction holds
+# TABLE's ACCESS EXCLUSIVE lock, so that cordon starts while it does.
+holding_lock() {
+  for _ in $(seq 100); do
+    [ "$(psql -X -At -d lis -c "SELECT count(*) FROM pg_locks WHERE relation = '$1'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && return
+    sleep 0.05
+  done
+}
 # A column's type changed while cordon starts reading (an ALTER that does
 # not rewrite the table, committed after cordon's snapshot): the format and
 # the rendering follow the type the COPY sends (the prepared SELECT waits
@@ -379,10 +387,7 @@ $CORDON order sign race.toml -k ctrl.key >/dev/null
 psql -X -q -d lis -c 'BEGIN' -c 'ALTER TABLE race ALTER COLUMN "X" TYPE oid' -c 'SELECT pg_sleep(2)' \
   -c 'COMMIT' >/dev/null &
 altering=$!
-for _ in $(seq 100); do
-  [ "$(psql -X -At -d lis -c "SELECT count(*) FROM pg_locks WHERE relation = 'race'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
-  sleep 0.05
-done
+holding_lock race
 expect_code 0 $CORDON extract --order race.toml --source "$db/lis" --controller-key ctrl.key.pub \
   --signing-key vendor.key --out pkg-race
 wait $altering
@@ -403,10 +408,7 @@ sed 's/"race"/"trunc_race"/g' race.toml >trunc.toml
 $CORDON order sign trunc.toml -k ctrl.key >/dev/null
 psql -X -q -d lis -c 'BEGIN' -c 'TRUNCATE trunc_race' -c 'SELECT pg_sleep(2)' -c 'COMMIT' >/dev/null &
 truncating=$!
-for _ in $(seq 100); do
-  [ "$(psql -X -At -d lis -c "SELECT count(*) FROM pg_locks WHERE relation = 'trunc_race'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
-  sleep 0.05
-done
+holding_lock trunc_race
 expect_code 3 $CORDON extract --order trunc.toml --source "$db/lis" --controller-key ctrl.key.pub \
   --signing-key vendor.key --out pkg-trunc
 wait $truncating
