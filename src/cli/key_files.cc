@@ -62,9 +62,12 @@ Result<pipeline::TraceKey> LoadTraceKey(const std::string& path) {
 }
 
 Result<scan::Watchlist> LoadWatchlist(const std::string& path) {
-  // 4 GiB: half a billion identifiers, more than any production source.
-  CORDON_ASSIGN_OR_RETURN(Bytes data, ReadFileLimited(path, size_t{1} << 32));
-  auto list = scan::Watchlist::Parse(data);
+  struct stat st {};
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, OpenRegularForReading(path, Symlinks::kFollow, &st));
+  FdSource in(fd.get(), path);
+  // Read whole, not mapped: a file truncated while mapped would kill the
+  // scan with SIGBUS.
+  auto list = scan::Watchlist::Read(in, static_cast<uint64_t>(st.st_size));
   if (!list.ok()) return list.error().WithContext(path);
   return list;
 }

@@ -81,7 +81,7 @@ uint64_t CountNewlines(const char* p, const char* end) {
 size_t CutPoint(const char* data, size_t from, size_t size) {
   // The last kCutWindow bytes first: there is almost always a newline there.
   const size_t window = size - std::min(size - from, kCutWindow);
-  for (const auto [begin, end] : {std::pair{window, size}, std::pair{from, window}}) {
+  for (const auto& [begin, end] : {std::pair{window, size}, std::pair{from, window}}) {
     if (begin == end) continue;
     if (const void* nl = ::memrchr(data + begin, '\n', end - begin)) {
       return static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;

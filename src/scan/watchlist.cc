@@ -214,33 +214,63 @@ void DigestBatch::Clear() {
 }
 
 Watchlist::Watchlist(std::string key_id, std::vector<uint64_t> digests, DigestScheme scheme)
-    : key_id_(std::move(key_id)), scheme_(scheme), digests_(std::move(digests)) {
-  std::sort(digests_.begin(), digests_.end());
-  digests_.erase(std::unique(digests_.begin(), digests_.end()), digests_.end());
+    : key_id_(std::move(key_id)), scheme_(scheme) {
+  std::sort(digests.begin(), digests.end());
+  digests.erase(std::unique(digests.begin(), digests.end()), digests.end());
+  digests_.assign(digests.begin(), digests.end());
   BuildIndex();
 }
 
 void Watchlist::BuildIndex() {
-  // About 4 digests per bucket: the index costs half a byte per digest.
+  StartIndex(digests_.size());
+  IndexRange(0, digests_.size());
+  FinishIndex();
+}
+
+void Watchlist::StartIndex(size_t count) {
+  // About 16 digests per bucket (128 bytes: two cache lines to search):
+  // the index costs a quarter of a byte per digest, small enough to stay in
+  // the CPU's caches, and to build.
   int bits = 0;
-  while (bits < 30 && (uint64_t{1} << (bits + 2)) < digests_.size()) ++bits;
+  while (bits < 30 && (uint64_t{1} << (bits + 4)) < count) ++bits;
   shift_ = 64 - bits;
-  buckets_.assign((size_t{1} << bits) + 1, 0);
-  size_t i = 0;
-  for (size_t b = 0; b + 1 < buckets_.size(); ++b) {
-    buckets_[b] = static_cast<uint32_t>(i);
-    while (i < digests_.size() && (bits == 0 ? 0 : digests_[i] >> shift_) == b) ++i;
-  }
-  buckets_.back() = static_cast<uint32_t>(digests_.size());
+  buckets_.resize((size_t{1} << bits) + 1);
+  next_bucket_ = 0;
   // At least 16 filter bits per digest (2 to 4 bytes each), 64 at the least:
   // a value not in the list passes with probability under 1 - e^(-1/16).
   int filter_bits = 6;
-  while (filter_bits < 36 && (uint64_t{1} << filter_bits) < 16 * digests_.size()) ++filter_bits;
+  while (filter_bits < 36 && (uint64_t{1} << filter_bits) < 16 * count) ++filter_bits;
   filter_shift_ = 64 - filter_bits;
   filter_.assign(size_t{1} << (filter_bits - 6), 0);
-  for (uint64_t d : digests_) {
-    const uint64_t bit = d >> filter_shift_;
-    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+}
+
+void Watchlist::IndexRange(size_t begin, size_t end) {
+  // The digests come in increasing order, so the buckets open one after
+  // the other and the filter's bits are set from its start to its end:
+  // both written front to back, never at random. Members copied into
+  // locals: the compiler cannot know that the stores into the arrays leave
+  // them unchanged, and would reload every one of them at every digest.
+  const uint64_t* digests = digests_.data();
+  uint32_t* buckets = buckets_.data();
+  uint64_t* filter = filter_.data();
+  const size_t last_bucket = buckets_.size() - 1;
+  const int shift = shift_;
+  const int filter_shift = filter_shift_;
+  size_t next = next_bucket_;
+  for (size_t i = begin; i < end; ++i) {
+    const uint64_t d = digests[i];
+    const size_t b = shift == 64 ? 0 : static_cast<size_t>(d >> shift);
+    const auto at = static_cast<uint32_t>(i);
+    while (next <= b && next < last_bucket) buckets[next++] = at;
+    const uint64_t bit = d >> filter_shift;
+    filter[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  next_bucket_ = next;
+}
+
+void Watchlist::FinishIndex() {
+  while (next_bucket_ < buckets_.size()) {
+    buckets_[next_bucket_++] = static_cast<uint32_t>(digests_.size());
   }
 }
 
@@ -265,77 +295,161 @@ Bytes Watchlist::Serialize() const {
   return out;
 }
 
-Result<Watchlist> Watchlist::Parse(ByteView file) {
-  std::string_view rest = AsChars(file);
+namespace {
+
+// What a watchlist's header says.
+struct Header {
+  DigestScheme scheme = DigestScheme::kAesCmac;
+  std::string key_id;
+  uint64_t count = 0;
+  size_t size = 0;  // its bytes, up to and including the blank line
+};
+
+// Parses the header at the start of `prefix` (the file's first bytes).
+Result<Header> ParseHeader(std::string_view prefix) {
+  std::string_view rest = prefix;
+  Header h;
   auto magic = TakeLine(rest);
   if (!magic || !magic->starts_with(kMagic)) {
     return Bad("it does not start with \"cordon-watchlist 2\"");
   }
-  DigestScheme scheme;
   if (std::string_view version = magic->substr(kMagic.size()); version == "2") {
-    scheme = DigestScheme::kAesCmac;
+    h.scheme = DigestScheme::kAesCmac;
   } else if (version == "1") {
-    scheme = DigestScheme::kHmacSha256;
+    h.scheme = DigestScheme::kHmacSha256;
   } else {
     return Error(ErrorCode::kUnsupported,
                  "watchlist format version \"" + std::string(version.substr(0, 16)) +
                      "\" is not supported (this cordon reads versions 1 and 2)",
                  "build the watchlist again with this cordon");
   }
-  const std::string_view digest_line = DigestLineOf(scheme);
+  const std::string_view digest_line = DigestLineOf(h.scheme);
   auto key = TakeLine(rest);
   if (!key || !key->starts_with("key ") || !IsKeyId(key->substr(4))) {
     return Bad("its second line is not \"key <16 lowercase hex digits>\"");
   }
+  h.key_id = std::string(key->substr(4));
   auto digest = TakeLine(rest);
   if (!digest || *digest != digest_line) {
     return Bad("its third line is not \"" + std::string(digest_line) + "\"");
   }
   auto count_line = TakeLine(rest);
-  uint64_t count = 0;
   if (!count_line || !count_line->starts_with("count ")) return Bad("no \"count\" line");
   std::string_view digits = count_line->substr(6);
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), h.count);
   if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
       (digits.size() > 1 && digits[0] == '0')) {
     return Bad("its count is not a decimal number");
   }
   auto blank = TakeLine(rest);
   if (!blank || !blank->empty()) return Bad("no blank line after its header");
-  if (count > kMaxDigests) {
-    return Error(ErrorCode::kLimitExceeded,
-                 "watchlist of " + std::to_string(count) + " digests: more than this cordon reads",
-                 "split the source and give several watchlists");
+  if (h.count > kMaxDigests) {
+    return Error(
+        ErrorCode::kLimitExceeded,
+        "watchlist of " + std::to_string(h.count) + " digests: more than this cordon reads",
+        "split the source and give several watchlists");
   }
-  const size_t header = file.size() - rest.size();
+  h.size = prefix.size() - rest.size();
+  return h;
+}
+
+// The bytes of `in` that `prefix` (already read from it) does not hold
+// any more: the prefix's first, then the source's.
+class Stream {
+ public:
+  Stream(ByteView prefix, ByteSource& in) : prefix_(prefix), in_(in) {}
+  // Fills `out` whole; false when the source ends first.
+  Result<bool> Fill(std::span<uint8_t> out) {
+    const size_t from_prefix = std::min(out.size(), prefix_.size());
+    std::memcpy(out.data(), prefix_.data(), from_prefix);
+    prefix_ = prefix_.subspan(from_prefix);
+    CORDON_ASSIGN_OR_RETURN(size_t n, ReadFull(in_, out.subspan(from_prefix)));
+    return n == out.size() - from_prefix;
+  }
+
+ private:
+  ByteView prefix_;
+  ByteSource& in_;
+};
+
+Error Truncated(const Header& h, uint64_t size) {
+  return Error(ErrorCode::kTruncated,
+               "watchlist truncated: its header announces " + std::to_string(h.count) +
+                   " digests, the file holds " + std::to_string(size) + " bytes",
+               "copy the whole file again, or build it again");
+}
+
+}  // namespace
+
+Result<Watchlist> Watchlist::Parse(ByteView file) {
+  MemorySource in(file);
+  return Read(in, file.size());
+}
+
+Result<Watchlist> Watchlist::Read(ByteSource& in, uint64_t size) {
+  // A header is five lines of at most 65 bytes: 512 bytes hold it.
+  std::array<uint8_t, 512> first{};
+  CORDON_ASSIGN_OR_RETURN(
+      size_t got, ReadFull(in, std::span(first).first(std::min<uint64_t>(first.size(), size))));
+  const ByteView prefix(first.data(), got);
+  CORDON_ASSIGN_OR_RETURN(Header h, ParseHeader(AsChars(prefix)));
   // Sizes are checked before anything is allocated: a count the file
   // cannot hold is a truncated file, not a reason to reserve memory.
-  if (rest.size() < kChecksumSize || (rest.size() - kChecksumSize) / kDigestSize < count) {
-    return Error(ErrorCode::kTruncated,
-                 "watchlist truncated: its header announces " + std::to_string(count) +
-                     " digests, the file holds " + std::to_string(file.size()) + " bytes",
-                 "copy the whole file again, or build it again");
+  const uint64_t rest = size - h.size;
+  if (rest < kChecksumSize || (rest - kChecksumSize) / kDigestSize < h.count) {
+    return Truncated(h, size);
   }
-  if (rest.size() != count * kDigestSize + kChecksumSize) {
-    return Bad("it has " + std::to_string(rest.size() - count * kDigestSize - kChecksumSize) +
+  if (rest != h.count * kDigestSize + kChecksumSize) {
+    return Bad("it has " + std::to_string(rest - h.count * kDigestSize - kChecksumSize) +
                " bytes past its checksum");
   }
-  const size_t body_end = header + count * kDigestSize;
-  auto sum = crypto::Sha256::Hash(file.first(body_end));
-  if (std::memcmp(sum.data(), file.data() + body_end, kChecksumSize) != 0) {
+  Watchlist out(h.key_id, {}, h.scheme);
+  out.digests_.resize(h.count);
+  out.StartIndex(h.count);
+  crypto::Sha256 sum;
+  sum.Update(prefix.first(h.size));
+  Stream stream(prefix.subspan(h.size), in);
+  // 64 KiB at a time: read, hashed, then decoded, checked and indexed while
+  // in the cache. A digest out of order is reported only once the checksum
+  // holds (a corrupted file is "corrupted", whatever its bytes became).
+  constexpr size_t kChunk = 8192;
+  std::optional<size_t> out_of_order;
+  uint64_t previous = 0;
+  for (size_t begin = 0; begin < h.count; begin += kChunk) {
+    const size_t end = std::min<size_t>(h.count, begin + kChunk);
+    const std::span<uint8_t> raw(reinterpret_cast<uint8_t*>(out.digests_.data() + begin),
+                                 (end - begin) * kDigestSize);
+    CORDON_ASSIGN_OR_RETURN(bool whole, stream.Fill(raw));
+    if (!whole) return Truncated(h, size);
+    sum.Update(raw);
+    if (out_of_order) continue;
+    for (size_t i = begin; i < end; ++i) {
+      const uint64_t d = LoadBigEndian(raw.data() + (i - begin) * kDigestSize);
+      if (i > 0 && d <= previous) {
+        out_of_order = i;
+        break;
+      }
+      out.digests_[i] = d;
+      previous = d;
+    }
+    if (!out_of_order) out.IndexRange(begin, end);
+  }
+  std::array<uint8_t, kChecksumSize> stored{};
+  CORDON_ASSIGN_OR_RETURN(bool whole, stream.Fill(stored));
+  if (!whole) return Truncated(h, size);
+  std::array<uint8_t, 1> past{};
+  CORDON_ASSIGN_OR_RETURN(size_t more, ReadFull(in, past));
+  if (more != 0) return Bad("it has bytes past its checksum (it grew while being read)");
+  const auto computed = sum.Final();
+  if (CRYPTO_memcmp(computed.data(), stored.data(), kChecksumSize) != 0) {
     return Error(ErrorCode::kMalformed, "watchlist corrupted: its checksum does not match",
                  "copy the file again, or build it again");
   }
-  std::vector<uint64_t> digests(count);
-  for (uint64_t i = 0; i < count; ++i) {
-    digests[i] = LoadBigEndian(file.data() + header + i * kDigestSize);
-    if (i > 0 && digests[i] <= digests[i - 1]) {
-      return Bad("digest " + std::to_string(i) + " is not greater than the one before it");
-    }
+  if (out_of_order) {
+    return Bad("digest " + std::to_string(*out_of_order) +
+               " is not greater than the one before it");
   }
-  Watchlist out(std::string(key->substr(4)), {}, scheme);
-  out.digests_ = std::move(digests);
-  out.BuildIndex();
+  out.FinishIndex();
   return out;
 }
 
@@ -351,7 +465,7 @@ Result<Watchlist> Watchlist::Merge(std::vector<Watchlist> lists) {
     }
   }
   if (lists.size() == 1) return std::move(lists[0]);
-  std::vector<uint64_t> all;
+  Digests all;
   size_t total = 0;
   for (const Watchlist& l : lists) total += l.size();
   all.reserve(total);
@@ -415,7 +529,10 @@ void Watchlist::ContainsMany(std::span<const uint64_t> digests, std::span<uint8_
   for (size_t j = 0; j < at.size(); ++j) {
     if (j + kAhead < at.size()) __builtin_prefetch(&buckets_[bucket(digests[at[j + kAhead]])]);
     if (j + kAhead / 2 < at.size()) {
-      __builtin_prefetch(digests_.data() + buckets_[bucket(digests[at[j + kAhead / 2]])]);
+      // A bucket's 16 digests span two cache lines.
+      const uint64_t* first = digests_.data() + buckets_[bucket(digests[at[j + kAhead / 2]])];
+      __builtin_prefetch(first);
+      __builtin_prefetch(first + 8);
     }
     real[at[j]] = InBucket(digests[at[j]]) ? 1 : 0;
   }

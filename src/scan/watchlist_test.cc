@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <set>
@@ -276,6 +277,83 @@ TEST(Watchlist, ParserRefusesGarbage) {
   }
   // An empty list is a valid list.
   EXPECT_TRUE(Watchlist::Parse(Watchlist(key.id(), {}).Serialize()).ok());
+}
+
+// A source that hands out its bytes in reads of uneven sizes, as a pipe or
+// a file read in pieces may: whatever the split, the reader must see the
+// same bytes.
+class UnevenSource final : public ByteSource {
+ public:
+  explicit UnevenSource(ByteView data) : data_(data) {}
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    const size_t n = std::min({out.size(), data_.size(), 1 + (calls_++ * 7919) % 12289});
+    std::memcpy(out.data(), data_.data(), n);
+    data_ = data_.subspan(n);
+    return n;
+  }
+
+ private:
+  ByteView data_;
+  size_t calls_ = 0;
+};
+
+TEST(Watchlist, ReadTakesTheDigestsInChunksAndIndexesThemAcrossChunks) {
+  // 20,000 digests: three of Read's 8,192-digest chunks, the last partial.
+  std::mt19937_64 rng(41);
+  std::vector<uint64_t> digests(20000);
+  for (uint64_t& d : digests) d = rng();
+  const Watchlist built("0123456789abcdef", digests);
+  const Bytes file = built.Serialize();
+  const size_t header = file.size() - built.size() * 8 - 32;
+  UnevenSource uneven(file);
+  auto read = Watchlist::Read(uneven, file.size());
+  ASSERT_TRUE(read.ok()) << read.error().message();
+  EXPECT_EQ(read->Serialize(), file);
+  // Every member is found and its neighbours are not, in every bucket.
+  std::sort(digests.begin(), digests.end());
+  for (uint64_t d : digests) {
+    ASSERT_TRUE(read->Contains(d)) << d;
+    if (!std::binary_search(digests.begin(), digests.end(), d + 1))
+      ASSERT_FALSE(read->Contains(d + 1));
+    if (!std::binary_search(digests.begin(), digests.end(), d - 1))
+      ASSERT_FALSE(read->Contains(d - 1));
+  }
+  EXPECT_FALSE(read->Contains(0));
+  EXPECT_FALSE(read->Contains(~uint64_t{0}));
+
+  // A digest out of order in the third chunk, the checksum made to match:
+  // named by its index.
+  Bytes unsorted = file;
+  const size_t at = 17000;
+  std::swap_ranges(unsorted.begin() + static_cast<ptrdiff_t>(header + at * 8),
+                   unsorted.begin() + static_cast<ptrdiff_t>(header + at * 8 + 8),
+                   unsorted.begin() + static_cast<ptrdiff_t>(header + (at + 1) * 8));
+  Reseal(unsorted);
+  auto refused = Watchlist::Parse(unsorted);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("digest 17001 is not greater"), std::string::npos)
+      << refused.error().message();
+  // The same swap without a new checksum is corruption first.
+  Bytes swapped = file;
+  std::copy_n(unsorted.begin() + static_cast<ptrdiff_t>(header), built.size() * 8,
+              swapped.begin() + static_cast<ptrdiff_t>(header));
+  auto corrupted = Watchlist::Parse(swapped);
+  ASSERT_FALSE(corrupted.ok());
+  EXPECT_NE(corrupted.error().message().find("corrupted"), std::string::npos);
+  // A file that grew or shrank between its fstat and its read.
+  MemorySource longer(file);
+  EXPECT_FALSE(Watchlist::Read(longer, file.size() - 8).ok());
+  Bytes shrunk(file.begin(), file.end() - 100);
+  MemorySource shorter(shrunk);
+  auto cut = Watchlist::Read(shorter, file.size());
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code(), ErrorCode::kTruncated);
+  Bytes grown = file;
+  grown.push_back('x');
+  MemorySource grew(grown);
+  auto past = Watchlist::Read(grew, file.size());
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.error().message().find("past its checksum"), std::string::npos);
 }
 
 TEST(WatchlistBuilder, NamedColumnsTakeWholeValuesTheDetectorsWouldNot) {
