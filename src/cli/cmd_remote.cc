@@ -493,6 +493,7 @@ Status Ssh(const SshArgs& a) {
   for (const auto& opt : a.ssh_options) args.insert(args.end(), {"-o", opt});
   for (auto& b : BastionArgs(bastion)) args.push_back(std::move(b));
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
   std::cout.flush();
@@ -576,10 +577,13 @@ Status ShowOrder(const OrderArgs& a) {
     std::cout << "order " << o.order_id << " version " << o.version << " for " << o.organisation
               << ", submitted " << o.submitted_at << " by account " << o.submitter_id
               << "\n  order_sha256 " << o.order_sha256 << " (" << o.order_bytes << " bytes)"
-              << "\n  plan_sha256  " << o.plan_sha256 << " (" << o.plan_bytes << " bytes)\n";
+              << "\n  plan_sha256  " << o.plan_sha256 << " (" << o.plan_bytes << " bytes)\n"
+              << "  " << o.signatures.size() << " DPO signature(s) (passkey, SSH signature)\n";
     if (!a.out.empty()) {
       std::cerr << "written: " << a.out << "/order.toml and " << a.out
-                << "/plan.json, exactly as uploaded (digests checked)\n";
+                << "/plan.json, exactly as uploaded (digests checked)"
+                << (o.signatures.empty() ? "" : ", and the newest signature in order.toml.sig")
+                << "\n";
     } else {
       std::cout << "\n" << o.order_toml;
     }

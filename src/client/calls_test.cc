@@ -439,6 +439,27 @@ TEST_F(Calls, AnOrderIsSavedOnlyWhenItsBytesMatchTheDigests) {
   EXPECT_EQ(os.str(), order);
   EXPECT_EQ(ps.str(), plan);
   EXPECT_FALSE(got->answer.contains("plan_base64")) << "--json prints no bytes";
+  EXPECT_FALSE(fs::exists(out / "order.toml.sig")) << "an unsigned version has no signature";
+
+  // A signed version: the newest DPO signature goes where extract looks;
+  // fetching an unsigned version into the same place removes it.
+  json signed_answer = answer(order, plan);
+  signed_answer["signatures"] =
+      json::array({{{"signer_id", 3}, {"sshsig", "-----BEGIN SSH SIGNATURE-----\nold\n"}},
+                   {{"signer_id", 4}, {"sshsig", "-----BEGIN SSH SIGNATURE-----\nnew\n"}}});
+  exchange_->AnswerOrder(signed_answer);
+  auto signed_order = FetchOrder(c, "o1", 2);
+  ASSERT_TRUE(signed_order.ok()) << signed_order.error().message();
+  ASSERT_EQ(signed_order->signatures.size(), 2u);
+  ASSERT_TRUE(SaveOrder(*signed_order, out.string()).ok());
+  {
+    std::ifstream sig(out / "order.toml.sig", std::ios::binary);
+    std::stringstream ss;
+    ss << sig.rdbuf();
+    EXPECT_EQ(ss.str(), "-----BEGIN SSH SIGNATURE-----\nnew\n");
+  }
+  ASSERT_TRUE(SaveOrder(*got, out.string()).ok());
+  EXPECT_FALSE(fs::exists(out / "order.toml.sig"));
 
   // The bytes altered in transit (the digests stated for others), or an
   // order whose plan_sha256 names another plan: refused.

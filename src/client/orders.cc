@@ -1,6 +1,7 @@
 #include "client/orders.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -82,6 +83,11 @@ Result<SubmittedOrder> FetchOrder(Connection& connection, const std::string& ord
   CORDON_ASSIGN_OR_RETURN(o.plan_json, Unbase64(j, "plan_base64"));
   o.answer.erase("order_base64");
   o.answer.erase("plan_base64");
+  for (const json& sig : ArrayField(j, "signatures")) {
+    if (sig.is_object() && sig.contains("sshsig") && sig["sshsig"].is_string()) {
+      o.signatures.push_back(sig["sshsig"].get<std::string>());
+    }
+  }
   if (order::PlanSha256Hex(o.order_toml) != o.order_sha256 ||
       order::PlanSha256Hex(o.plan_json) != o.plan_sha256) {
     return Error(
@@ -101,7 +107,19 @@ Status SaveOrder(const SubmittedOrder& order, const std::string& dir) {
     return Error(ErrorCode::kIo, dir + ": cannot create: " + std::strerror(errno));
   }
   CORDON_TRY(WriteFileAtomic(dir + "/order.toml", AsBytes(order.order_toml), 0644));
-  return WriteFileAtomic(dir + "/plan.json", AsBytes(order.plan_json), 0644);
+  CORDON_TRY(WriteFileAtomic(dir + "/plan.json", AsBytes(order.plan_json), 0644));
+  // Where `cordon extract` looks for the order's signature. The newest
+  // DPO's signature; none for an unsigned version — and an older
+  // version's signature left from an earlier fetch goes, so that the
+  // directory never pairs an order with a signature of other bytes.
+  const std::string sig = dir + "/order.toml.sig";
+  if (order.signatures.empty()) {
+    if (unlink(sig.c_str()) != 0 && errno != ENOENT) {
+      return Error(ErrorCode::kIo, sig + ": cannot remove: " + std::strerror(errno));
+    }
+    return Ok();
+  }
+  return WriteFileAtomic(sig, AsBytes(order.signatures.back()), 0644);
 }
 
 }  // namespace cordon::client

@@ -16,12 +16,17 @@
 
 namespace cordon::client {
 
-struct SubmittedOrder {
+// nlohmann::json's destructor may allocate (it unwinds nested values with a
+// stack), which clang-tidy takes for a throwing destructor; nothing here throws.
+struct SubmittedOrder {  // NOLINT(bugprone-exception-escape)
   std::string order_id, organisation, submitted_at, order_sha256, plan_sha256;
   int64_t version = 0, submitter_id = 0;
   uint64_t order_bytes = 0, plan_bytes = 0;
   std::string order_toml, plan_json;  // FetchOrder only: the exact bytes
-  nlohmann::json answer;              // the server's JSON (without the bytes)
+  // FetchOrder only: the DPOs' passkey signatures of this version (armored
+  // SSH signatures), oldest first.
+  std::vector<std::string> signatures;
+  nlohmann::json answer;  // the server's JSON (without the bytes)
 };
 
 // Uploads the order (already carrying the plan's digest: order/plan_digest.h)
@@ -30,7 +35,7 @@ struct SubmittedOrder {
 Result<SubmittedOrder> SubmitOrder(Connection& connection, std::string_view order_toml,
                                    std::string_view plan_json, const std::string& organisation);
 
-struct OrderList {
+struct OrderList {  // NOLINT(bugprone-exception-escape): as SubmittedOrder
   std::vector<SubmittedOrder> orders;
   nlohmann::json answer;
 };

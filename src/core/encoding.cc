@@ -165,6 +165,16 @@ std::string Base64UrlEncode(ByteView data) {
   return out;
 }
 
+Result<Bytes> Base64UrlDecode(std::string_view text) {
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '+' || c == '/') return Base64Error("character outside the base64url alphabet");
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  return Base64Decode(standard, Base64Padding::kUnpadded);
+}
+
 Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding) {
   if (padding == Base64Padding::kPadded) {
     if (text.size() % 4 != 0) return Base64Error("length is not a multiple of 4");

@@ -27,6 +27,9 @@ std::string Base64UrlEncode(ByteView data);
 // Rejects characters outside the standard alphabet, wrong or missing padding
 // (for kPadded), padding (for kUnpadded), and non-zero trailing bits.
 Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding = Base64Padding::kPadded);
+// base64url without padding (what a browser sends of WebAuthn's byte
+// fields); the same strictness as Base64Decode: '+', '/' and '=' refused.
+Result<Bytes> Base64UrlDecode(std::string_view text);
 
 // base32 (RFC 4648 §6), uppercase, without padding: TOTP secrets in
 // otpauth:// URIs. The decoder accepts either case and no padding.

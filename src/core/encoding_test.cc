@@ -35,6 +35,13 @@ TEST(Base64, UrlAlphabetWithoutPadding) {
   EXPECT_EQ(Base64UrlEncode(AsBytes(std::string("\xfb\xf0"))), "-_A");
   EXPECT_EQ(Base64UrlEncode(AsBytes(std::string("f"))), "Zg");
   EXPECT_EQ(Base64UrlEncode({}), "");
+  EXPECT_EQ(AsChars(*Base64UrlDecode("-_-_")), std::string("\xfb\xff\xbf"));
+  EXPECT_EQ(AsChars(*Base64UrlDecode("-_A")), std::string("\xfb\xf0"));
+  EXPECT_TRUE(Base64UrlDecode("")->empty());
+  EXPECT_FALSE(Base64UrlDecode("+/+/").ok());  // the standard alphabet's 62 and 63
+  EXPECT_FALSE(Base64UrlDecode("Zg==").ok());  // padding
+  EXPECT_FALSE(Base64UrlDecode("Zh").ok());    // trailing bits set
+  EXPECT_FALSE(Base64UrlDecode("Z").ok());
 }
 
 TEST(Base64, RejectsNonCanonicalAndMalformedInput) {

@@ -538,6 +538,30 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
     CORDON_TRY(RecordLogin(a.id, now, ip, at));
     return may.error();
   }
+  return OpenSession(a, step, ip, now, at);
+}
+
+Result<std::string> Accounts::LoginWithPasskey(int64_t account_id, std::string_view ip, int64_t now,
+                                               LoginAttempt* attempt) {
+  LoginAttempt local;
+  LoginAttempt& at = attempt ? *attempt : local;
+  at = LoginAttempt{};
+  at.account_id = account_id;
+  at.mfa = "passkey";
+  CORDON_ASSIGN_OR_RETURN(Account a, Get(account_id));
+  // The passkey proved who is there: only now may the answer say what
+  // stands in the way, as after a correct password and code.
+  if (Status may = MayUse(a, now, Use::kNewLogin, &at.outcome, ip); !may.ok()) {
+    CORDON_TRY(RecordLogin(a.id, now, ip, at));
+    return may.error();
+  }
+  return OpenSession(a, std::nullopt, ip, now, at);
+}
+
+// The session of a login whose credentials were all checked; `step` is the
+// TOTP step to spend (none for a recovery code or a passkey).
+Result<std::string> Accounts::OpenSession(const Account& a, std::optional<uint64_t> step,
+                                          std::string_view ip, int64_t now, LoginAttempt& at) {
   at.outcome = LoginOutcome::kOk;
   {
     CORDON_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT count(*), sum(ip = ?) FROM logins "
@@ -575,9 +599,14 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
   }
   CORDON_ASSIGN_OR_RETURN(Statement ins,
                           db_.Prepare("INSERT INTO sessions(token_hash, user_id, created_at, "
-                                      "last_seen_at, ip) VALUES (?, ?, ?, ?, ?)"));
-  CORDON_TRY(
-      ins.Bind(1, TokenHash(token)).Bind(2, a.id).Bind(3, now).Bind(4, now).Bind(5, ip).Run());
+                                      "last_seen_at, ip, mfa) VALUES (?, ?, ?, ?, ?, ?)"));
+  CORDON_TRY(ins.Bind(1, TokenHash(token))
+                 .Bind(2, a.id)
+                 .Bind(3, now)
+                 .Bind(4, now)
+                 .Bind(5, ip)
+                 .Bind(6, at.mfa)
+                 .Run());
   CORDON_TRY(RecordLogin(a.id, now, ip, at));
   CORDON_TRY(tx->Commit());
   return token;
@@ -615,10 +644,12 @@ Result<std::string> Accounts::Failed(const Account& a, int64_t failures, int64_t
   return WrongCredentials();
 }
 
-Result<Account> Accounts::Session(std::string_view token, int64_t now, std::string_view ip) {
+Result<Account> Accounts::Session(std::string_view token, int64_t now, std::string_view ip,
+                                  SessionFacts* facts) {
   CORDON_ASSIGN_OR_RETURN(Statement q,
                           db_.Prepare(std::string("SELECT ") + kAccountColumns +
-                                      ", sessions.created_at, sessions.last_seen_at FROM sessions "
+                                      ", sessions.created_at, sessions.last_seen_at, "
+                                      "sessions.mfa FROM sessions "
                                       "JOIN users ON users.id = user_id WHERE token_hash = ?"));
   const Bytes token_hash = TokenHash(token);
   q.Bind(1, token_hash);
@@ -628,6 +659,7 @@ Result<Account> Accounts::Session(std::string_view token, int64_t now, std::stri
   }
   CORDON_ASSIGN_OR_RETURN(Account a, ReadAccount(q));
   const int64_t created = q.Int(kAccountColumnCount), seen = q.Int(kAccountColumnCount + 1);
+  if (facts) *facts = SessionFacts{created, q.Text(kAccountColumnCount + 2)};
   q.Reset();
   // Strangers' failed logins (delays, the hard lock) never end the owner's
   // open session; a disabled, expired or out-of-bounds account ends it.

@@ -119,7 +119,7 @@ bool AddressAllowed(std::string_view allow_list, std::string_view ip);
 struct LoginAttempt {
   std::optional<int64_t> account_id;  // unset for an unknown e-mail
   LoginOutcome outcome = LoginOutcome::kNone;
-  std::string mfa;                   // "totp", "recovery_code", or "" when not reached
+  std::string mfa;                   // "totp", "recovery_code", "passkey", or "" when not reached
   int64_t consecutive_failures = 0;  // the account's, after this attempt
   bool delays_started = false;       // this failure started the delays (the owner is told)
   bool locked_now = false;           // this failure hard-locked the account
@@ -138,6 +138,13 @@ struct LoginRecord {
   int64_t account_id = 0;
   int64_t at = 0;
   std::string ip, outcome, mfa;
+};
+
+// How a session was opened (what a sensitive act asks of it: registering a
+// second passkey needs a session opened with the first).
+struct SessionFacts {
+  int64_t created_at = 0;
+  std::string mfa;  // as LoginAttempt::mfa; "" for sessions older than schema 6
 };
 
 struct Enrolment {
@@ -192,12 +199,18 @@ class Accounts {
   Result<std::string> Login(std::string_view email, const SecretBuffer& password,
                             std::string_view code, std::string_view ip, int64_t now,
                             LoginAttempt* attempt = nullptr);
+  // A login with a passkey the caller verified (exchange/passkeys.h): the
+  // same account checks, session and history as Login, mfa "passkey".
+  // kRefused saying why when the account may not log in now.
+  Result<std::string> LoginWithPasskey(int64_t account_id, std::string_view ip, int64_t now,
+                                       LoginAttempt* attempt = nullptr);
   // Newest first; one person's, or everyone's.
   Result<std::vector<LoginRecord>> LoginHistory(std::optional<int64_t> account_id, int limit);
   // The session's account, refreshing its idle timer; kAuthFailed when the
   // session is unknown, idle or too old, or its account no longer may log in.
   // With `ip`, an account's allow-list applies to the session's every request.
-  Result<Account> Session(std::string_view token, int64_t now, std::string_view ip = {});
+  Result<Account> Session(std::string_view token, int64_t now, std::string_view ip = {},
+                          SessionFacts* facts = nullptr);
   Status Logout(std::string_view token);
 
   Result<Account> Find(std::string_view email);
@@ -256,6 +269,8 @@ class Accounts {
   enum class Use { kNewLogin, kSession };
   Status MayUse(const Account& a, int64_t now, Use use, LoginOutcome* outcome = nullptr,
                 std::string_view ip = {}) const;
+  Result<std::string> OpenSession(const Account& a, std::optional<uint64_t> step,
+                                  std::string_view ip, int64_t now, LoginAttempt& at);
   Result<std::string> Failed(const Account& a, int64_t failures, int64_t source_failures,
                              std::string_view ip, int64_t now, LoginAttempt& at);
   Status RecordLogin(int64_t account_id, int64_t now, std::string_view ip, const LoginAttempt& a);

@@ -176,11 +176,12 @@ CREATE TABLE IF NOT EXISTS served_reviews(
 // (a break-glass grant not countersigned in time).
 // The columns are added only where missing (a database set back to an older
 // version by hand, as a test of the 2 -> 3 migration does, still migrates).
-constexpr struct {
+struct NewColumn {
   const char* table;
   const char* column;
   const char* definition;
-} kColumns3To4[] = {
+};
+constexpr NewColumn kColumns3To4[] = {
     {"users", "organisation", "TEXT NOT NULL DEFAULT ''"},
     {"users", "on_call", "INTEGER NOT NULL DEFAULT 0"},
     {"users", "last_used_at", "INTEGER"},
@@ -291,6 +292,45 @@ CREATE TABLE IF NOT EXISTS orders(
 CREATE INDEX IF NOT EXISTS orders_by_organisation ON orders(organisation, order_id);
 )sql";
 
+// 5 -> 6: passkeys (issue 17): the accounts' registered credentials, the
+// challenges of ceremonies in progress (their SHA-256 only), the DPOs'
+// passkey signatures of orders, and how each session was opened (a second passkey is registered
+// only from a session opened with the first: exchange/passkeys.h).
+constexpr NewColumn kColumns5To6[] = {
+    {"sessions", "mfa", "TEXT NOT NULL DEFAULT ''"},
+};
+constexpr const char* kMigration5To6 = R"sql(
+CREATE TABLE IF NOT EXISTS passkeys(
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_id BLOB NOT NULL UNIQUE,
+  public_key BLOB NOT NULL,
+  sign_counter INTEGER NOT NULL CHECK (sign_counter BETWEEN 0 AND 4294967295),
+  label TEXT NOT NULL,
+  aaguid TEXT NOT NULL,
+  attestation TEXT NOT NULL,
+  backup_eligible INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER);
+CREATE INDEX IF NOT EXISTS passkeys_by_user ON passkeys(user_id);
+CREATE TABLE IF NOT EXISTS webauthn_challenges(
+  challenge_sha256 BLOB PRIMARY KEY,
+  ceremony TEXT NOT NULL CHECK (ceremony IN ('register','login')),
+  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS order_signatures(
+  id INTEGER PRIMARY KEY,
+  order_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  signer_id INTEGER NOT NULL REFERENCES users(id),
+  passkey_id INTEGER NOT NULL REFERENCES passkeys(id),
+  signed_at INTEGER NOT NULL,
+  sshsig TEXT NOT NULL,
+  UNIQUE (order_id, version, signer_id),
+  FOREIGN KEY (order_id, version) REFERENCES orders(order_id, version));
+)sql";
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -365,8 +405,11 @@ Status BindTotpSecretsToTheirAccounts(Db& db, const std::string& data_dir) {
   return Ok();
 }
 
-Status MigrateTo4(Db& db) {
-  for (const auto& c : kColumns3To4) {
+// Adds the columns a migration brings, skipping those already there (a
+// database set back to an older version by hand migrates again).
+template <size_t N>
+Status AddMissingColumns(Db& db, const NewColumn (&columns)[N]) {
+  for (const auto& c : columns) {
     // Constant table names only (never input): PRAGMA takes no parameters.
     CORDON_ASSIGN_OR_RETURN(Statement q,
                             db.Prepare(std::string("SELECT 1 FROM pragma_table_info('") + c.table +
@@ -379,7 +422,17 @@ Status MigrateTo4(Db& db) {
         std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " + c.definition;
     CORDON_TRY(db.Exec(add.c_str()));
   }
+  return Ok();
+}
+
+Status MigrateTo4(Db& db) {
+  CORDON_TRY(AddMissingColumns(db, kColumns3To4));
   return db.Exec(kMigration3To4);
+}
+
+Status MigrateTo6(Db& db) {
+  CORDON_TRY(AddMissingColumns(db, kColumns5To6));
+  return db.Exec(kMigration5To6);
 }
 
 // Takes the schema from `version` to version + 1 (version >= 1).
@@ -387,6 +440,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 2) return BindTotpSecretsToTheirAccounts(db, data_dir);
   if (version == 3) return MigrateTo4(db);
   if (version == 4) return MigrateTo5(db);
+  if (version == 5) return MigrateTo6(db);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

@@ -179,4 +179,48 @@ Result<StoredOrder> Orders::Get(std::string_view order_id, std::optional<int64_t
   return o;
 }
 
+Status Orders::AddSignature(std::string_view order_id, int64_t version,
+                            const OrderSignature& signature,
+                            const std::function<Status()>& record) {
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement seen,
+                            db_.Prepare("SELECT 1 FROM order_signatures WHERE order_id = ? AND "
+                                        "version = ? AND signer_id = ?"));
+    seen.Bind(1, order_id).Bind(2, version).Bind(3, signature.signer_id);
+    CORDON_ASSIGN_OR_RETURN(bool signed_before, seen.Step());
+    seen.Reset();
+    if (signed_before) {
+      return Error(ErrorCode::kAlreadyExists, "you signed this version of the order already");
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_.Prepare("INSERT INTO order_signatures(order_id, version, signer_id, passkey_id, "
+                  "signed_at, sshsig) VALUES (?, ?, ?, ?, ?, ?)"));
+  CORDON_TRY(ins.Bind(1, order_id)
+                 .Bind(2, version)
+                 .Bind(3, signature.signer_id)
+                 .Bind(4, signature.passkey_id)
+                 .Bind(5, signature.signed_at)
+                 .Bind(6, signature.sshsig)
+                 .Run());
+  if (record) CORDON_TRY(record());
+  return tx.Commit();
+}
+
+Result<std::vector<OrderSignature>> Orders::Signatures(std::string_view order_id, int64_t version) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT signer_id, passkey_id, signed_at, sshsig FROM "
+                                      "order_signatures WHERE order_id = ? AND version = ? "
+                                      "ORDER BY id"));
+  q.Bind(1, order_id).Bind(2, version);
+  std::vector<OrderSignature> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back({q.Int(0), q.Int(1), q.Int(2), q.Text(3)});
+  }
+}
+
 }  // namespace cordon::exchange

@@ -59,6 +59,17 @@ struct OrderFilter {
   std::optional<int64_t> submitter_id;      // an operator: their own
 };
 
+// A DPO's approval of one version: an SSH signature (PROTOCOL.sshsig, of
+// type webauthn-sk-ecdsa-sha2-nistp256) over the version's exact bytes,
+// made with the signer's registered passkey and verified before it was
+// kept. It is the evidence itself: anyone checks it with ssh-keygen.
+struct OrderSignature {
+  int64_t signer_id = 0;
+  int64_t passkey_id = 0;
+  int64_t signed_at = 0;
+  std::string sshsig;  // armored, "-----BEGIN SSH SIGNATURE-----"…
+};
+
 // Thread-safety: a view over one connection, used by the thread that owns it.
 class Orders {
  public:
@@ -75,6 +86,12 @@ class Orders {
   Result<std::vector<StoredOrder>> List(const OrderFilter& filter);
   // One version with its bytes; the latest without `version`. kNotFound.
   Result<StoredOrder> Get(std::string_view order_id, std::optional<int64_t> version);
+  // Keeps a verified signature of one version, in one transaction with
+  // `record`. kAlreadyExists: this person signed this version already.
+  Status AddSignature(std::string_view order_id, int64_t version, const OrderSignature& signature,
+                      const std::function<Status()>& record = {});
+  // The signatures of one version, oldest first.
+  Result<std::vector<OrderSignature>> Signatures(std::string_view order_id, int64_t version);
 
  private:
   Db& db_;

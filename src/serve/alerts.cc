@@ -46,6 +46,10 @@ std::string_view AlertKindName(AlertKind kind) {
       return "vendor_account_reopened";
     case AlertKind::kOrderSubmitted:
       return "order_submitted";
+    case AlertKind::kPasskeyRegistered:
+      return "passkey_registered";
+    case AlertKind::kPasskeyCounterWentBack:
+      return "passkey_counter_went_back";
   }
   return "unknown";
 }

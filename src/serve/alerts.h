@@ -38,6 +38,8 @@ enum class AlertKind {
   kBreakGlassOverdue,         // "break_glass_overdue": not countersigned in time, account locked
   kVendorAccountReopened,     // "vendor_account_reopened": an approver lifted a vendor's lock
   kOrderSubmitted,            // "order_submitted": an order awaits its organisation's DPOs
+  kPasskeyRegistered,         // "passkey_registered": the owner hears of every new passkey
+  kPasskeyCounterWentBack,    // "passkey_counter_went_back": a cloned authenticator?
 };
 std::string_view AlertKindName(AlertKind kind);
 

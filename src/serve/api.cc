@@ -5,10 +5,13 @@
 #include "core/utc_time.h"
 #include "serve/api_internal.h"
 #include "serve/routes.h"
+#include "serve/ui_pages.h"
 
 namespace cordon::serve {
 
 using api_internal::Bearer;
+using api_internal::CookieValue;
+using api_internal::CsrfToken;
 using api_internal::Fail;
 using api_internal::Forbidden;
 using api_internal::HasRole;
@@ -18,6 +21,7 @@ using api_internal::kPrefix;
 using api_internal::ParseId;
 using api_internal::Role;
 using api_internal::Segments;
+using api_internal::SessionCookie;
 using api_internal::WithholdPersonalData;
 
 Api::Api(ApiOptions options, ledger::Ledger ledger, Alerts& alerts, sign::SecretKey key)
@@ -178,12 +182,27 @@ Response Api::Handle(const Request& request) {
 }
 
 std::optional<Response> Api::Authenticate(Call& call) {
-  const std::string token = Bearer(call.request);
+  std::string token = Bearer(call.request);
+  // A browser's session rides in its cookie, which the browser sends on
+  // its own: a request that changes something must also carry the CSRF
+  // token, which only the exchange's own pages know (docs/threat-model.md).
+  const bool by_cookie = token.empty();
+  if (by_cookie) token = CookieValue(call.request, kSessionCookie);
   if (token.empty()) {
     return Fail(401, "log in first", "send Authorization: Bearer <token> from POST /api/v1/login");
   }
-  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip);
+  if (by_cookie && call.request.method != "GET" && call.request.method != "HEAD") {
+    const std::string sent = call.request.Header("x-csrf-token");
+    const std::string expected = CsrfToken(token);
+    if (sent.size() != expected.size() || !ConstantTimeEquals(AsBytes(sent), AsBytes(expected))) {
+      return Fail(403, "this request has no valid CSRF token",
+                  "send the X-CSRF-Token header the login answered with");
+    }
+  }
+  auto who = call.s.accounts.Session(token, call.now, call.request.client_ip, &call.session);
   if (!who.ok()) return Fail(who.error());
+  call.session_token = token;
+  call.by_cookie = by_cookie;
   call.who = std::move(*who);
   auto granted = call.s.grants.ActiveRoles(*call.who, call.now);
   if (!granted.ok()) return Fail(granted.error());
@@ -194,6 +213,11 @@ std::optional<Response> Api::Authenticate(Call& call) {
 Response Api::Route(Call& call) {
   const Request& r = call.request;
   const bool api = r.path.rfind(kPrefix, 0) == 0;
+  // The pages answer without a session: they hold no data, and ask the
+  // API for everything with the browser's session.
+  if (!api && (r.method == "GET" || r.method == "HEAD")) {
+    if (auto page = UiPage(r.path)) return std::move(*page);
+  }
   const auto seg = api ? Segments(std::string_view(r.path).substr(std::strlen(kPrefix)))
                        : std::vector<std::string>{};
   // HEAD is GET without a body (the server sends the head only).
@@ -215,6 +239,10 @@ Response Api::Route(Call& call) {
         return Login(call);
       case Endpoint::kEnrolBegin:
         return EnrolBegin(call);
+      case Endpoint::kPasskeyLoginBegin:
+        return PasskeyLoginBegin(call);
+      case Endpoint::kPasskeyLoginFinish:
+        return PasskeyLoginFinish(call);
       default:
         return EnrolFinish(call);
     }
@@ -236,12 +264,22 @@ Response Api::Route(Call& call) {
     case Endpoint::kLogout: {
       // Logging out always happens (keeping a session open because the
       // ledger is down would be worse); a missing event is logged.
-      if (Status out = call.s.accounts.Logout(Bearer(r)); !out.ok()) return Fail(out.error());
+      if (Status out = call.s.accounts.Logout(call.session_token); !out.ok()) {
+        return Fail(out.error());
+      }
       RecordRefusal(call, "logout", "ok", json::object());
-      return Json(200, {{"status", "logged out"}});
+      Response out = Json(200, {{"status", "logged out"}});
+      if (call.by_cookie) out.headers["Set-Cookie"] = SessionCookie("", 0);
+      return out;
     }
     case Endpoint::kMe:
       return Me(call);
+    case Endpoint::kPasskeys:
+      return ListPasskeys(call);
+    case Endpoint::kPasskeyRegisterBegin:
+      return PasskeyRegisterBegin(call);
+    case Endpoint::kPasskeyRegisterFinish:
+      return PasskeyRegisterFinish(call);
     case Endpoint::kMyLogins:
       return Logins(call, false);
     case Endpoint::kLogins:
@@ -302,6 +340,8 @@ Response Api::Route(Call& call) {
       return ListOrders(call);
     case Endpoint::kOrder:
       return ShowOrder(call, p[0]);
+    case Endpoint::kSignOrder:
+      return SignOrder(call, p[0]);
     case Endpoint::kSshCertificate: {
       auto id = ParseId(p[0]);
       if (!id) return Fail(400, "a grant id is a positive integer");

@@ -16,6 +16,7 @@
 #include "exchange/defender.h"
 #include "exchange/grants.h"
 #include "exchange/package_store.h"
+#include "exchange/passkeys.h"
 #include "exchange/remote_access.h"
 #include "ledger/ledger.h"
 #include "serve/alerts.h"
@@ -24,6 +25,21 @@
 #include "sign/minisign.h"
 
 namespace cordon::serve {
+
+// Where browsers reach the exchange: WebAuthn binds each passkey to the RP
+// ID and each browser answer to the origin. An empty origin: passkeys off.
+struct WebPolicy {
+  std::string origin;  // "https://cordon.chu.example" (":port" when not 443)
+  std::string rp_id;   // the origin's host
+  bool on() const { return !origin.empty(); }
+};
+// https://HOST[:PORT] only, no path, as browsers send it. kInvalidArgument
+// saying what is wrong.
+Result<WebPolicy> MakeWebPolicy(std::string_view origin);
+
+// The browser's session cookie: __Host- makes browsers refuse it unless
+// Secure, Path=/ and without Domain (no sibling site can set or shadow it).
+inline constexpr const char* kSessionCookie = "__Host-cordon-session";
 
 struct ApiOptions {
   std::string data_dir;
@@ -40,6 +56,7 @@ struct ApiOptions {
   // Vendor remote maintenance: the bastion's principal and address, the
   // recordings' recipients ([remote] in the configuration).
   exchange::RemotePolicy remote;
+  WebPolicy web;                   // [web]: passkeys
   std::function<int64_t()> clock;  // Unix seconds; default: the system's
   // Where the API says what went wrong on its side (a database error, an
   // event the ledger refused, a watch that failed): the server's log, never
@@ -101,6 +118,29 @@ class Api final : public Handler {
   Response EnrolBegin(Call& call);
   Response EnrolFinish(Call& call);
   Response Me(Call& call);
+  // Passkeys (api_passkeys.cc): registration from a session, and logins.
+  std::optional<Response> RefusePasskeysOff() const;
+  Response PasskeyLoginBegin(Call& call);
+  Response PasskeyLoginFinish(Call& call);
+  Response PasskeyRegisterBegin(Call& call);
+  Response PasskeyRegisterFinish(Call& call);
+  Response ListPasskeys(Call& call);
+  // A decision signed with the caller's own passkey: the body's assertion
+  // over `message` (its challenge the SSHSIG signed data of `ns`) turned
+  // into an armored SSH signature, verified as ssh-keygen does plus user
+  // verification, origin and counter (stored). A refusal is recorded as
+  // `action` with `details` and answered.
+  struct PasskeySignature {
+    exchange::Passkey passkey;
+    std::string sshsig;
+  };
+  std::variant<PasskeySignature, Response> SignWithPasskey(Call& call, ByteView message,
+                                                           std::string_view ns,
+                                                           std::string_view action,
+                                                           nlohmann::json details);
+  // The namespace of orders signed on this exchange: cordon-order@RP_ID.
+  std::string OrderNamespace() const;
+  Response SignOrder(Call& call, const std::string& id);
   Response Logins(Call& call, bool everyone);
   Response Packages(Call& call);
   Response Package(Call& call, const std::string& id);

@@ -1,6 +1,8 @@
 #include "serve/api_internal.h"
 
+#include "core/encoding.h"
 #include "core/utc_time.h"
+#include "crypto/hash.h"
 #include "ledger/entry.h"
 
 namespace cordon::serve::api_internal {
@@ -245,6 +247,43 @@ bool HasRole(const Api::Call& call, std::initializer_list<Role> roles) {
 Response Forbidden(const Account& a, std::string_view needs) {
   return Fail(403, "your role (" + std::string(exchange::RoleName(a.role)) + ") cannot do this",
               "it needs the " + std::string(needs) + " role");
+}
+
+std::optional<Bytes> Base64UrlField(const json& j, const char* key) {
+  auto text = Str(j, key);
+  if (!text) return std::nullopt;
+  auto bytes = Base64UrlDecode(*text);
+  if (!bytes.ok()) return std::nullopt;
+  return std::move(*bytes);
+}
+
+std::string CookieValue(const Request& r, std::string_view name) {
+  const std::string header = r.Header("cookie");
+  std::string_view rest = header;
+  while (!rest.empty()) {
+    const size_t semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      return std::string(pair.substr(eq + 1));
+    }
+  }
+  return {};
+}
+
+std::string CsrfToken(std::string_view session_token) {
+  static constexpr char kLabel[] = "cordon csrf v1";
+  crypto::Sha256 h;
+  h.Update(AsBytes(std::string_view(kLabel, sizeof kLabel)));  // the label and its NUL
+  h.Update(AsBytes(session_token));
+  return Base64UrlEncode(h.Final());
+}
+
+std::string SessionCookie(std::string_view token, int64_t max_age_seconds) {
+  return std::string(kSessionCookie) + "=" + std::string(token) +
+         "; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_seconds);
 }
 
 std::string Bearer(const Request& r) {

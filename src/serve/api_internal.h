@@ -32,6 +32,9 @@ struct Api::Call {
   nlohmann::json body;                             // parsed JSON body (object), when there is one
   std::vector<exchange::Role> granted_roles = {};  // held now through open role grants
   std::optional<exchange::Machine> machine = {};   // a bastion's call (machine routes only)
+  std::string session_token = {};                  // once authenticated: the bearer's or cookie's
+  bool by_cookie = false;                          // a browser's session (CSRF token required)
+  exchange::SessionFacts session = {};             // how the session was opened
 };
 
 class Api::Lease {
@@ -66,7 +69,9 @@ Response Fail(const Error& e);  // the status its code means; 500s without detai
 std::vector<std::string> Segments(std::string_view path);
 std::optional<std::string> Str(const json& j, const char* key);  // a string field, or none
 std::optional<int64_t> Int(const json& j, const char* key);      // an integer field, or none
-std::optional<int64_t> ParseIso(const std::string& s);           // "YYYY-MM-DDTHH:MM:SSZ"
+// A base64url field decoded (WebAuthn's byte fields), or none.
+std::optional<Bytes> Base64UrlField(const json& j, const char* key);
+std::optional<int64_t> ParseIso(const std::string& s);  // "YYYY-MM-DDTHH:MM:SSZ"
 // A positive decimal id ("12"), or none ("012", "-1", "1x", "" are none).
 std::optional<int64_t> ParseId(std::string_view s);
 // Strings the detectors take for personal data are withheld, so that an
@@ -82,6 +87,14 @@ json GrantJson(const exchange::Grant& g, int64_t now);
 bool HasRole(const Api::Call& call, std::initializer_list<Role> roles);
 Response Forbidden(const Account& a, std::string_view needs);
 std::string Bearer(const Request& r);  // the Authorization: Bearer token, or ""
+// The value of a cookie of the Cookie header, or "".
+std::string CookieValue(const Request& r, std::string_view name);
+// The CSRF token of a browser session: derived from the session token (a
+// page cannot read the HttpOnly cookie, another site cannot read the
+// token), so the server keeps nothing more. base64url(SHA-256(label ‖ token)).
+std::string CsrfToken(std::string_view session_token);
+// The Set-Cookie value that gives a browser its session, or ends it ("").
+std::string SessionCookie(std::string_view token, int64_t max_age_seconds);
 
 }  // namespace api_internal
 }  // namespace cordon::serve

@@ -13,11 +13,14 @@
 
 #include "core/encoding.h"
 #include "core/utc_time.h"
+#include "crypto/hash.h"
 #include "exchange/orders.h"
 #include "exchange/targets.h"
 #include "order/order.h"
 #include "order/plan_digest.h"
+#include "pipeline/extract.h"
 #include "serve/api_internal.h"
+#include "ssh/sshsig.h"
 
 namespace cordon::serve {
 
@@ -112,7 +115,7 @@ std::variant<Response, BodySink> Api::StartOrderSubmission(const Request& head) 
   BodySink sink;
   sink.fd = std::move(sink_fd);
   sink.max_bytes = kMaxSubmissionBody;
-  sink.finish = [this, head, read_fd](Status received, uint64_t bytes) -> Response {
+  sink.finish = [this, head, read_fd](const Status& received, uint64_t bytes) -> Response {
     if (!received.ok() || bytes > kMaxSubmissionBody) {
       if (bytes > kMaxSubmissionBody || received.error().code() == ErrorCode::kLimitExceeded) {
         return TooLarge();
@@ -274,7 +277,77 @@ Response Api::ShowOrder(Call& call, const std::string& id) {
   json out = OrderJson(*o);
   out["order_base64"] = Base64Encode(AsBytes(o->order_toml));
   out["plan_base64"] = Base64Encode(AsBytes(o->plan_json));
+  auto signatures = exchange::Orders(call.s.db).Signatures(o->order_id, o->version);
+  if (!signatures.ok()) return Fail(signatures.error());
+  json signed_by = json::array();
+  for (const auto& sig : *signatures) {
+    signed_by.push_back({{"signer_id", sig.signer_id},
+                         {"passkey_id", sig.passkey_id},
+                         {"signed_at", FormatUtc(sig.signed_at)},
+                         {"sshsig", sig.sshsig}});
+  }
+  out["signatures"] = signed_by;
+  // What a DPO's passkey signs: the WebAuthn challenge is the SSHSIG
+  // signed data of these exact bytes, so the page needs no hashing of its
+  // own and the signature verifies with ssh-keygen.
+  if (call.who->role == Role::kDpo && options_.web.on()) {
+    const std::string ns = OrderNamespace();
+    out["sign"] = {
+        {"namespace", ns},
+        {"challenge", Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(o->order_toml))))}};
+  }
   return Json(200, out);
+}
+
+std::string Api::OrderNamespace() const {
+  return std::string(pipeline::kOrderNamespace) + "@" + options_.web.rp_id;
+}
+
+// A DPO approves one version of an order of their organisation with their
+// passkey: the signature over its exact bytes (which carry the plan's
+// digest) is verified, kept with the order, and recorded.
+Response Api::SignOrder(Call& call, const std::string& id) {
+  if (auto off = RefusePasskeysOff()) return std::move(*off);
+  auto version = api_internal::Int(call.body, "version");
+  if (!version || *version < 1) {
+    return Fail(400, "version: the version you read and sign (a positive integer)");
+  }
+  if (Status s = exchange::CheckSubmittedOrderId(id); !s.ok()) return Fail(404, "no such order");
+  exchange::Orders orders(call.s.db);
+  auto o = orders.Get(id, *version);
+  if ((!o.ok() && o.error().code() == ErrorCode::kNotFound) ||
+      (o.ok() && !MayRead(FilterFor(call), *o))) {
+    return Fail(404, "no such order version", "GET /api/v1/orders lists the ones you may read");
+  }
+  if (!o.ok()) return Fail(o.error());
+  json details = {{"order", {{"id", o->order_id}}},
+                  {"version", o->version},
+                  {"order_sha256", o->order_sha256},
+                  {"plan_sha256", o->plan_sha256}};
+  auto signed_ =
+      SignWithPasskey(call, AsBytes(o->order_toml), OrderNamespace(), "order.sign", details);
+  if (auto* refused = std::get_if<Response>(&signed_)) return std::move(*refused);
+  auto& sig = std::get<PasskeySignature>(signed_);
+  details["passkey"] = sig.passkey.id;
+  details["fingerprint"] = sig.passkey.key.Fingerprint();
+  details["signature_sha256"] = HexEncode(crypto::Sha256::Hash(AsBytes(sig.sshsig)));
+  bool unrecorded = false;
+  Status kept = orders.AddSignature(o->order_id, o->version,
+                                    {call.who->id, sig.passkey.id, call.now, sig.sshsig}, [&] {
+                                      auto seq = Record(call, "order.sign", "ok", details);
+                                      unrecorded = !seq.ok();
+                                      return seq.ok() ? Ok() : Status(seq.error());
+                                    });
+  if (!kept.ok()) {
+    if (unrecorded) return Unrecorded();
+    return Fail(kept.error());
+  }
+  return Json(201, {{"order_id", o->order_id},
+                    {"version", o->version},
+                    {"namespace", OrderNamespace()},
+                    {"sshsig", sig.sshsig},
+                    {"verify", "ssh-keygen -Y verify -f allowed_signers -I " + call.who->email +
+                                   " -n " + OrderNamespace() + " -s order.toml.sig < order.toml"}});
 }
 
 }  // namespace cordon::serve

@@ -174,6 +174,10 @@ Response Api::Me(Call& call) {
   json granted = json::array();
   for (Role r : call.granted_roles) granted.push_back(exchange::RoleName(r));
   me["granted_roles"] = granted;
+  me["session"] = {{"opened_at", FormatUtc(call.session.created_at)}, {"mfa", call.session.mfa}};
+  // A page that was reloaded finds its CSRF token here (the cookie it
+  // cannot read came with the request).
+  if (call.by_cookie) me["csrf_token"] = api_internal::CsrfToken(call.session_token);
   return Json(200, me);
 }
 

@@ -20,48 +20,20 @@
 #include "exchange/targets.h"
 #include "order/plan_digest.h"
 #include "serve/api_internal.h"
+#include "ssh/allowed_signers.h"
 #include "ssh/certificate.h"
 #include "ssh/public_key.h"
+#include "ssh/ssh_keygen_oracle.h"
+#include "ssh/sshsig.h"
+#include "testing/passkey_browser.h"
 #include "testing/scoped_temp_dir.h"
+#include "testing/test_exchange.h"
 
 namespace cordon::serve {
 namespace {
 namespace fs = std::filesystem;
 
-// A scratch data directory with a new ledger; Start() opens alerts and the
-// API on it, both logging into `logged`.
-struct TestExchange {
-  TestExchange() { fs::create_directories(dir); }
-
-  Result<ledger::Ledger> NewLedger() const {
-    CORDON_TRY(ledger::Ledger::Init(d + "/ledger", "test.example/exchange",
-                                    sign::SecretKey::Generate(), nullptr));
-    return ledger::Ledger::Open(d + "/ledger", ledger::Ledger::Access::kAppend);
-  }
-  void Start() {
-    auto l = NewLedger();
-    ASSERT_TRUE(l.ok()) << l.error().message();
-    auto a = Alerts::Open({d + "/alerts.jsonl", false, {}, {}, log});
-    ASSERT_TRUE(a.ok());
-    alerts = std::move(*a);
-    ApiOptions o;
-    o.data_dir = d;
-    o.log = log;
-    if (tweak) tweak(o);
-    auto opened = Api::Open(o, std::move(*l), *alerts);
-    ASSERT_TRUE(opened.ok()) << opened.error().message();
-    api = std::move(*opened);
-  }
-
-  const test_support::ScopedTempDir scratch;
-  const fs::path dir = fs::path(scratch.path()) / "exchange";
-  const std::string d = dir.string();
-  std::vector<std::string> logged;
-  const LogSink log = [this](std::string_view m) { logged.emplace_back(m); };
-  std::function<void(ApiOptions&)> tweak;  // before Start: options of the test's own
-  std::unique_ptr<Alerts> alerts;          // outlives the API, which raises through it
-  std::unique_ptr<Api> api;
-};
+using testkit::TestExchange;
 
 TEST(ApiTest, ALedgerAlteredUnderTheServerRaisesAnAlert) {
   TestExchange x;
@@ -163,6 +135,8 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kBreakGlassOverdue, "break_glass_overdue"},
       {AlertKind::kVendorAccountReopened, "vendor_account_reopened"},
       {AlertKind::kOrderSubmitted, "order_submitted"},
+      {AlertKind::kPasskeyRegistered, "passkey_registered"},
+      {AlertKind::kPasskeyCounterWentBack, "passkey_counter_went_back"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }
@@ -191,6 +165,7 @@ struct RemoteExchange {
       o.remote.recording_recipients = {
           "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"};
       o.remote.bastion_address = "bastion.chu.example:22";
+      if (web) o.web = *MakeWebPolicy(ssh::testkit::kFakeOrigin);
     };
   }
   void Start() {
@@ -266,6 +241,7 @@ struct RemoteExchange {
 
   TestExchange x;
   int64_t now = 1800000000;
+  bool web = false;  // passkeys on (the fake passkey's origin)
   std::string vendor, approver, vendor_boss, machine;
   std::map<std::string, int64_t> ids;
 };
@@ -654,6 +630,96 @@ TEST(ApiOrdersTest, AnOperatorSubmitsAndTheOrganisationsDpoReadsTheExactBytes) {
   EXPECT_NE(alerts.find("\"kind\":\"order_submitted\""), std::string::npos) << alerts;
   EXPECT_NE(alerts.find("\"dpos\":[" + std::to_string(e.ids["dora"]) + "]"), std::string::npos)
       << alerts;
+}
+
+// A DPO approves the version they read with their passkey: an SSH
+// signature over the order's exact bytes, which ssh-keygen accepts with the
+// passkey's key and nothing from the exchange; every other signer, version,
+// message or replay is refused and recorded.
+TEST(ApiOrdersTest, ADpoSignsAVersionWithAPasskeyAndTheSignatureVerifiesOffline) {
+  OrderExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string second_dpo = e.Person("dany", exchange::Role::kDpo, "CHU Exemple");
+  const std::string plan = TestPlan("LAB42-2027"), order = TestOrder("LAB42-2027", plan);
+  ASSERT_EQ(e.Call("POST", "/orders", e.vendor, Submission(order, plan)).status, 201);
+  const testkit::FakePasskey pk, other_pk;
+  const Bytes cred(16, 9), other_cred(16, 10);
+  const auto register_passkey = [&](const std::string& session, const testkit::FakePasskey& key,
+                                    const Bytes& id) {
+    Response begin = e.Call("POST", "/passkeys/begin", session, nlohmann::json::object());
+    ASSERT_EQ(begin.status, 200) << begin.body;
+    nlohmann::json finish = testkit::Created(key, id, RemoteExchange::J(begin)["challenge"]);
+    finish["label"] = "key";
+    ASSERT_EQ(e.Call("POST", "/passkeys/finish", session, finish).status, 201);
+  };
+  ASSERT_NO_FATAL_FAILURE(register_passkey(e.dpo, pk, cred));
+  ASSERT_NO_FATAL_FAILURE(register_passkey(second_dpo, other_pk, other_cred));
+
+  const nlohmann::json shown = RemoteExchange::J(e.Call("GET", "/orders/LAB42-2027", e.dpo));
+  const std::string ns = shown["sign"]["namespace"];
+  EXPECT_EQ(ns, "cordon-order@" + std::string(ssh::testkit::kFakeRp));
+  const std::string challenge = shown["sign"]["challenge"];
+  EXPECT_EQ(challenge, Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(order)))));
+  const auto answer = [&](const testkit::FakePasskey& key, const Bytes& id, uint32_t counter,
+                          const std::string& over, int64_t version) {
+    testkit::FakePasskey::Options o;
+    o.counter = counter;
+    nlohmann::json body = testkit::Asserted(key, id, over, o);
+    body["version"] = version;
+    return body;
+  };
+  const std::string path = "/orders/LAB42-2027/signature";
+
+  // Refused before the right one: a version that does not exist, an
+  // answer over other bytes, without user verification, someone else's
+  // passkey, the vendor, another organisation's DPO.
+  EXPECT_EQ(e.Call("POST", path, e.dpo, answer(pk, cred, 1, challenge, 2)).status, 404);
+  const std::string other_bytes =
+      Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(order + "\n"))));
+  EXPECT_EQ(e.Call("POST", path, e.dpo, answer(pk, cred, 2, other_bytes, 1)).status, 401);
+  nlohmann::json no_uv = answer(pk, cred, 3, challenge, 1);
+  {
+    testkit::FakePasskey::Options o;
+    o.counter = 3;
+    o.flags = ssh::kUserPresent;
+    no_uv = testkit::Asserted(pk, cred, challenge, o);
+    no_uv["version"] = 1;
+  }
+  EXPECT_EQ(e.Call("POST", path, e.dpo, no_uv).status, 401);
+  EXPECT_EQ(e.Call("POST", path, second_dpo, answer(pk, cred, 4, challenge, 1)).status, 403);
+  EXPECT_EQ(e.Call("POST", path, e.vendor, answer(pk, cred, 5, challenge, 1)).status, 403);
+  EXPECT_EQ(e.Call("POST", path, e.other_dpo, answer(pk, cred, 6, challenge, 1)).status, 404);
+
+  Response signed_ = e.Call("POST", path, e.dpo, answer(pk, cred, 10, challenge, 1));
+  ASSERT_EQ(signed_.status, 201) << signed_.body;
+  const std::string sshsig = RemoteExchange::J(signed_)["sshsig"];
+  // Signed once per person and version; a replayed answer (its counter no
+  // longer advances) is refused for the other DPO too.
+  EXPECT_EQ(e.Call("POST", path, e.dpo, answer(pk, cred, 11, challenge, 1)).status, 409);
+  EXPECT_EQ(e.Call("POST", path, second_dpo, answer(other_pk, other_cred, 0, challenge, 1)).status,
+            201);
+  const nlohmann::json after = RemoteExchange::J(e.Call("GET", "/orders/LAB42-2027", e.dpo));
+  ASSERT_EQ(after["signatures"].size(), 2u);
+  EXPECT_EQ(after["signatures"][0]["sshsig"], sshsig);
+  EXPECT_EQ(after["signatures"][0]["signer_id"], e.ids["dora"]);
+  const std::string ledger = e.Ledger();
+  EXPECT_NE(ledger.find("\"action\":\"exchange.order.sign\""), std::string::npos);
+
+  // Offline: stock ssh-keygen with the passkey's key, the order's bytes.
+  if (!ssh::oracle::SshKeygenAvailable()) GTEST_SKIP() << "ssh-keygen is not installed";
+  const std::string dir = e.x.d;
+  ssh::oracle::WriteText(dir + "/order.toml", order);
+  ssh::oracle::WriteText(dir + "/order.toml.sig", sshsig);
+  ssh::oracle::WriteText(dir + "/allowed_signers",
+                         *ssh::AllowedSignersLine("dora@example.org", ns, pk.Key()) + "\n");
+  const std::string verify = "ssh-keygen -Y verify -f " + ssh::oracle::Q(dir + "/allowed_signers") +
+                             " -I dora@example.org -n " + ns + " -s " +
+                             ssh::oracle::Q(dir + "/order.toml.sig") + " < ";
+  auto ok = ssh::oracle::Run(verify + ssh::oracle::Q(dir + "/order.toml"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  ssh::oracle::WriteText(dir + "/altered.toml", order + "\n");
+  EXPECT_NE(ssh::oracle::Run(verify + ssh::oracle::Q(dir + "/altered.toml")).exit_code, 0);
 }
 
 TEST(ApiOrdersTest, AResubmissionIsANewVersionAndTheOldOneStays) {

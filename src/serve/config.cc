@@ -106,7 +106,7 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   ServeConfig c;
   CORDON_TRY(r.OnlyKnown(root,
                          {"listen", "workers", "tls", "alerts", "accounts", "grants", "defender",
-                          "packages", "uploads", "connections", "remote"},
+                          "packages", "uploads", "connections", "remote", "web"},
                          "the configuration"));
   CORDON_TRY(r.String(root, "listen", c.listen));
   CORDON_TRY(r.Int(root, "workers", 1, 64, 1, c.workers));
@@ -187,6 +187,16 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
         c.trusted_proxies.push_back(block->get());
       }
     }
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "web", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"origin"}, "[web]"));
+    std::optional<std::string> origin;
+    CORDON_TRY(r.String(*t, "origin", origin));
+    if (!origin) return r.Problem(t->source(), "[web] needs origin = \"https://host\"");
+    auto web = MakeWebPolicy(*origin);
+    if (!web.ok()) return r.Problem(t->source(), "[web]: " + web.error().message());
+    c.web = *web;
   }
   CORDON_TRY(section_status);
   if (const auto* t = r.Section(root, "remote", section_status)) {
@@ -335,6 +345,7 @@ Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeF
   api.grants = config.grants;
   api.defender = config.defender;
   api.remote = config.remote;
+  api.web = config.web;
   if (config.max_retention_days) api.retention.max_days = *config.max_retention_days;
   if (config.max_staged_mib) api.max_staged_bytes = *config.max_staged_mib << 20;
   if (config.min_free_mib) api.min_free_bytes = *config.min_free_mib << 20;

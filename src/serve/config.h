@@ -19,6 +19,8 @@
 //   [remote]     bastion_principal = "bastion"  bastion_address = "bastion.chu.example:22"
 //                bastion_source_address = "10.1.0.5/32"  certificate_hours = 8
 //                recording_recipients = ["age1..."]  recording_retention_days = 365
+//   [web]        origin = "https://cordon.chu.example"  (passkeys: off without it;
+//                their RP ID is the origin's host)
 #pragma once
 
 #include <optional>
@@ -53,6 +55,8 @@ struct ServeConfig {
   // [remote]: vendor remote maintenance (bastion principal and addresses,
   // the recordings' age recipients, certificate lifetime).
   exchange::RemotePolicy remote;
+  // [web]: the origin browsers reach the exchange at (passkeys).
+  WebPolicy web;
 };
 
 // Parses the file's text; errors read "FILE line N: …".

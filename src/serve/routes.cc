@@ -20,6 +20,11 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kLogin, "POST", "/login", {}},
       {Endpoint::kEnrolBegin, "POST", "/enrol/begin", {}},
       {Endpoint::kEnrolFinish, "POST", "/enrol/finish", {}},
+      {Endpoint::kPasskeyLoginBegin, "POST", "/login/passkey/begin", {}},
+      {Endpoint::kPasskeyLoginFinish, "POST", "/login/passkey/finish", {}},
+      {Endpoint::kPasskeys, "GET", "/passkeys", kPeople},
+      {Endpoint::kPasskeyRegisterBegin, "POST", "/passkeys/begin", kPeople},
+      {Endpoint::kPasskeyRegisterFinish, "POST", "/passkeys/finish", kPeople},
       {Endpoint::kLogout, "POST", "/logout", kPeople},
       {Endpoint::kMe, "GET", "/me", kPeople},
       {Endpoint::kMyLogins, "GET", "/me/logins", kPeople},
@@ -69,6 +74,7 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kSubmitOrder, "POST", "/orders", {Role::kOperator}},
       {Endpoint::kOrders, "GET", "/orders", kOrderReaders},
       {Endpoint::kOrder, "GET", "/orders/{id}", kOrderReaders},
+      {Endpoint::kSignOrder, "POST", "/orders/{id}/signature", {Role::kDpo}},
       {Endpoint::kBastionLogin, "POST", "/bastion/login", {}, true},
       {Endpoint::kBastionStartSession, "POST", "/bastion/sessions", {}, true},
       {Endpoint::kBastionSessionState, "GET", "/bastion/sessions/{id}", {}, true},
@@ -96,13 +102,12 @@ std::optional<RouteMatch> MatchRoute(std::string_view method,
     while (ok) {
       const size_t slash = rest.find('/');
       const std::string_view part = rest.substr(0, slash);
-      if (i >= segments.size()) {
+      const bool param = part.size() > 2 && part.front() == '{' && part.back() == '}';
+      if (i >= segments.size() || (!param && part != segments[i])) {
         ok = false;
-      } else if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
+      } else if (param) {
         ok = !segments[i].empty();  // "packages/" names no package
         m.params.push_back(segments[i]);
-      } else if (part != segments[i]) {
-        ok = false;
       }
       ++i;
       if (slash == std::string_view::npos) break;

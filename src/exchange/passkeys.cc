@@ -1,0 +1,223 @@
+#include "exchange/passkeys.h"
+
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+
+namespace cordon::exchange {
+namespace {
+
+constexpr const char* kPasskeyColumns =
+    "id, user_id, credential_id, public_key, sign_counter, label, aaguid, attestation, "
+    "backup_eligible, created_at, last_used_at, revoked_at";
+
+Result<Passkey> ReadPasskey(const Statement& q) {
+  Passkey p;
+  p.id = q.Int(0);
+  p.account_id = q.Int(1);
+  p.credential_id = q.Blob(2);
+  const Bytes blob = q.Blob(3);
+  CORDON_ASSIGN_OR_RETURN(p.key, ssh::SkEcdsaKey::FromBlob(blob));
+  p.sign_counter = static_cast<uint32_t>(q.Int(4));
+  p.label = q.Text(5);
+  p.aaguid_hex = q.Text(6);
+  p.attestation = q.Text(7);
+  p.backup_eligible = q.Int(8) != 0;
+  p.created_at = q.Int(9);
+  if (!q.IsNull(10)) p.last_used_at = q.Int(10);
+  if (!q.IsNull(11)) p.revoked_at = q.Int(11);
+  return p;
+}
+
+Status CheckLabel(std::string_view label) {
+  bool ok = !label.empty() && label.size() <= kMaxPasskeyLabel;
+  for (unsigned char c : label) ok = ok && c >= 0x20 && c < 0x7f;
+  if (!ok) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a passkey's label is 1 to " + std::to_string(kMaxPasskeyLabel) +
+                     " printable ASCII characters",
+                 "name it after the device, e.g. \"YubiKey bureau\"");
+  }
+  return Ok();
+}
+
+Error NoSuchChallenge() {
+  return Error(ErrorCode::kAuthFailed,
+               "this passkey answer is not for a challenge the exchange gave",
+               "it expired (5 minutes), was answered already, or was made for another page; "
+               "start again");
+}
+
+}  // namespace
+
+std::string_view CeremonyName(Ceremony c) {
+  return c == Ceremony::kRegister ? "register" : "login";
+}
+
+Result<Bytes> Passkeys::NewChallenge(Ceremony ceremony, std::optional<int64_t> account_id,
+                                     int64_t now) {
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement sweep,
+                            db_.Prepare("DELETE FROM webauthn_challenges WHERE expires_at <= ?"));
+    CORDON_TRY(sweep.Bind(1, now).Run());
+  }
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement n, db_.Prepare("SELECT count(*) FROM webauthn_challenges"));
+    CORDON_TRY(n.Step());
+    const int64_t pending = n.Int(0);
+    n.Reset();
+    if (pending >= kMaxPendingChallenges) {
+      return Error(ErrorCode::kLimitExceeded, "too many passkey ceremonies are waiting",
+                   "try again in a few minutes");
+    }
+  }
+  Bytes challenge(kChallengeBytes);
+  crypto::RandomBytes(challenge);
+  const auto hash = crypto::Sha256::Hash(challenge);
+  CORDON_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_.Prepare("INSERT INTO webauthn_challenges(challenge_sha256, ceremony, user_id, "
+                  "expires_at) VALUES (?, ?, ?, ?)"));
+  ins.Bind(1, ByteView(hash.data(), hash.size())).Bind(2, CeremonyName(ceremony));
+  if (account_id) {
+    ins.Bind(3, *account_id);
+  } else {
+    ins.BindNull(3);
+  }
+  CORDON_TRY(ins.Bind(4, now + kChallengeSeconds).Run());
+  return challenge;
+}
+
+Status Passkeys::SpendChallenge(ByteView challenge, Ceremony ceremony,
+                                std::optional<int64_t> account_id, int64_t now) {
+  if (challenge.size() != kChallengeBytes) return NoSuchChallenge();
+  const auto hash = crypto::Sha256::Hash(challenge);
+  // Deleted in the statement that reads it: of two answers racing with one
+  // challenge, one finds it gone.
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("DELETE FROM webauthn_challenges WHERE challenge_sha256 = ? "
+                                      "RETURNING ceremony, user_id, expires_at"));
+  q.Bind(1, ByteView(hash.data(), hash.size()));
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return NoSuchChallenge();
+  const std::string kind = q.Text(0);
+  const std::optional<int64_t> owner = q.IsNull(1) ? std::nullopt : std::optional(q.Int(1));
+  const int64_t expires_at = q.Int(2);
+  CORDON_TRY(q.Run());  // the DELETE completes
+  if (kind != CeremonyName(ceremony) || owner != account_id || now >= expires_at) {
+    return NoSuchChallenge();
+  }
+  return Ok();
+}
+
+Result<Passkey> Passkeys::Add(int64_t account_id, const auth::RegisteredCredential& credential,
+                              std::string_view label, int64_t now,
+                              const std::function<Status(const Passkey&)>& record) {
+  CORDON_TRY(CheckLabel(label));
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(int64_t active, CountActive(account_id));
+  if (active >= kMaxPasskeysPerAccount) {
+    return Error(ErrorCode::kRefused,
+                 "this account has " + std::to_string(active) + " passkeys already",
+                 "revoke one you no longer use first");
+  }
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement seen,
+                            db_.Prepare("SELECT 1 FROM passkeys WHERE credential_id = ?"));
+    seen.Bind(1, ByteView(credential.credential_id));
+    CORDON_ASSIGN_OR_RETURN(bool taken, seen.Step());
+    seen.Reset();
+    // Also a revoked one: a credential id comes back only if its key does.
+    if (taken) {
+      return Error(ErrorCode::kRefused, "this passkey is registered already",
+                   "each passkey is registered once, to one account");
+    }
+  }
+  Passkey p;
+  p.account_id = account_id;
+  p.credential_id = credential.credential_id;
+  p.key = credential.key;
+  p.sign_counter = credential.sign_counter;
+  p.label = std::string(label);
+  p.aaguid_hex = HexEncode(credential.aaguid);
+  p.attestation = credential.attestation_format;
+  p.backup_eligible = credential.backup_eligible;
+  p.created_at = now;
+  const std::string blob = p.key.Blob();
+  CORDON_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_.Prepare("INSERT INTO passkeys(user_id, credential_id, public_key, sign_counter, label, "
+                  "aaguid, attestation, backup_eligible, created_at) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  CORDON_TRY(ins.Bind(1, account_id)
+                 .Bind(2, ByteView(p.credential_id))
+                 .Bind(3, AsBytes(blob))
+                 .Bind(4, static_cast<int64_t>(p.sign_counter))
+                 .Bind(5, p.label)
+                 .Bind(6, p.aaguid_hex)
+                 .Bind(7, p.attestation)
+                 .Bind(8, int64_t{p.backup_eligible ? 1 : 0})
+                 .Bind(9, now)
+                 .Run());
+  p.id = db_.LastInsertId();
+  if (record) CORDON_TRY(record(p));
+  CORDON_TRY(tx.Commit());
+  return p;
+}
+
+Result<std::vector<Passkey>> Passkeys::ForAccount(int64_t account_id) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kPasskeyColumns +
+                                                   " FROM passkeys WHERE user_id = ? ORDER BY id"));
+  q.Bind(1, account_id);
+  std::vector<Passkey> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    CORDON_ASSIGN_OR_RETURN(Passkey p, ReadPasskey(q));
+    out.push_back(std::move(p));
+  }
+}
+
+Result<Passkey> Passkeys::FindActive(ByteView credential_id) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string("SELECT ") + kPasskeyColumns +
+                                                   " FROM passkeys WHERE credential_id = ? AND "
+                                                   "revoked_at IS NULL"));
+  q.Bind(1, credential_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return Error(ErrorCode::kNotFound, "this passkey is not registered on the exchange",
+                 "log in with the passkey you registered, or ask an admin");
+  }
+  auto p = ReadPasskey(q);
+  q.Reset();
+  return p;
+}
+
+Result<int64_t> Passkeys::CountActive(int64_t account_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare("SELECT count(*) FROM passkeys WHERE user_id = ? AND revoked_at IS NULL"));
+  q.Bind(1, account_id);
+  CORDON_TRY(q.Step());
+  const int64_t n = q.Int(0);
+  q.Reset();
+  return n;
+}
+
+Status Passkeys::RecordUse(int64_t passkey_id, uint32_t seen, uint32_t counter, int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement u, db_.Prepare("UPDATE passkeys SET sign_counter = ?, "
+                                                   "last_used_at = ? WHERE id = ? AND "
+                                                   "sign_counter = ? AND revoked_at IS NULL"));
+  CORDON_TRY(u.Bind(1, static_cast<int64_t>(counter))
+                 .Bind(2, now)
+                 .Bind(3, passkey_id)
+                 .Bind(4, static_cast<int64_t>(seen))
+                 .Run());
+  if (db_.Changes() != 1) {
+    return Error(ErrorCode::kAuthFailed, "this passkey was used by another login at the same time",
+                 "log in again; if it happens again, the passkey may have been copied");
+  }
+  return Ok();
+}
+
+}  // namespace cordon::exchange

@@ -1,0 +1,402 @@
+// Passkeys (issue 17): an account registers one from a session, and logs in
+// with it — a login that resists phishing (the browser binds the answer to
+// the exchange's origin) and opens a browser session in a cookie. The same
+// passkey later signs decisions as SSH signatures (ssh/sshsig.h), which is
+// why only ES256 passkeys are taken (auth/webauthn.h).
+#include <cctype>
+#include <variant>
+
+#include "core/encoding.h"
+#include "core/utc_time.h"
+#include "crypto/hash.h"
+#include "exchange/passkeys.h"
+#include "serve/api_internal.h"
+
+namespace cordon::serve {
+
+using api_internal::AccountJson;
+using api_internal::Base64UrlField;
+using api_internal::CsrfToken;
+using api_internal::Fail;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::Opt;
+using api_internal::SessionCookie;
+using api_internal::Str;
+using exchange::Ceremony;
+
+namespace {
+
+// A registration is made from a session at most this old (a session left
+// open on a desk must not be enough to add someone's passkey to it).
+constexpr int64_t kFreshLoginSeconds = 10 * 60;
+
+bool HostChar(char c) {
+  return std::islower(static_cast<unsigned char>(c)) ||
+         std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+}
+
+bool ValidHost(std::string_view host) {
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.back() == '.' ||
+      host.front() == '-') {
+    return false;
+  }
+  for (char c : host) {
+    if (!HostChar(c)) return false;
+  }
+  return host.find("..") == std::string_view::npos;
+}
+
+std::string Text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+json PasskeyJson(const exchange::Passkey& p) {
+  return {{"id", p.id},
+          {"label", p.label},
+          {"ssh_public_key", p.key.Line()},
+          {"fingerprint", p.key.Fingerprint()},
+          {"aaguid", p.aaguid_hex},
+          {"attestation", p.attestation},
+          {"backup_eligible", p.backup_eligible},
+          {"created_at", FormatUtc(p.created_at)},
+          {"last_used_at", Opt(p.last_used_at)},
+          {"revoked_at", Opt(p.revoked_at)}};
+}
+
+// The WebAuthn user handle: the account's number, never a name or address
+// (authenticators keep it, and show it to whoever holds the device).
+std::string UserHandle(int64_t account_id) {
+  Bytes id(8);
+  for (int i = 0; i < 8; ++i) id[i] = static_cast<uint8_t>(uint64_t(account_id) >> (56 - 8 * i));
+  return Base64UrlEncode(id);
+}
+
+// The counter an assertion's authenticator data carries (bytes 33..36).
+std::optional<uint32_t> AssertedCounter(const Bytes& ad) {
+  if (ad.size() < 37) return std::nullopt;
+  return uint32_t{ad[33]} << 24 | uint32_t{ad[34]} << 16 | uint32_t{ad[35]} << 8 | ad[36];
+}
+
+}  // namespace
+
+Result<WebPolicy> MakeWebPolicy(std::string_view origin) {
+  const auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::kInvalidArgument, "origin \"" + PrintableText(origin) + "\": " + why,
+                 "write it as the browser's address bar shows the site: https://host or "
+                 "https://host:port, nothing after the host");
+  };
+  std::string_view rest = origin;
+  if (rest.rfind("https://", 0) != 0) {
+    return bad("not an https:// origin (browsers give passkeys to secure origins only)");
+  }
+  rest.remove_prefix(8);
+  const size_t colon = rest.find(':');
+  const std::string_view host = rest.substr(0, colon);
+  if (!ValidHost(host)) return bad("the host is not a lowercase DNS name");
+  if (colon != std::string_view::npos) {
+    const std::string_view port = rest.substr(colon + 1);
+    bool digits = !port.empty() && port.size() <= 5 && port.front() != '0';
+    for (char c : port) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+    if (!digits || std::stoi(std::string(port)) > 65535) return bad("the port is not 1 to 65535");
+    if (port == "443") return bad("browsers write https origins without :443");
+  }
+  // The RP ID is the host itself, never a parent domain: a signature is
+  // checked offline against https://RP_ID[:port] (ssh/allowed_signers.h),
+  // with nothing but the key's application to go by.
+  return WebPolicy{std::string(origin), std::string(host)};
+}
+
+std::optional<Response> Api::RefusePasskeysOff() const {
+  if (options_.web.on()) return std::nullopt;
+  return Fail(503, "passkeys are off on this exchange",
+              "its operator sets [web] origin = \"https://…\" in the configuration (docs/ui.md)");
+}
+
+Response Api::PasskeyLoginBegin(Call& call) {
+  if (auto off = RefusePasskeysOff()) return std::move(*off);
+  if (auto refused = RefuseBanned(call)) return std::move(*refused);
+  // No e-mail asked: the passkey names its account (a discoverable
+  // credential), so this answer is the same for everyone.
+  auto challenge = exchange::Passkeys(call.s.db).NewChallenge(Ceremony::kLogin, {}, call.now);
+  if (!challenge.ok()) {
+    if (challenge.error().code() == ErrorCode::kLimitExceeded) {
+      return Fail(429, challenge.error().message(), challenge.error().hint());
+    }
+    return Fail(challenge.error());
+  }
+  return Json(200, {{"challenge", Base64UrlEncode(*challenge)},
+                    {"rp_id", options_.web.rp_id},
+                    {"timeout_ms", exchange::kChallengeSeconds * 1000},
+                    {"user_verification", "required"}});
+}
+
+Response Api::PasskeyLoginFinish(Call& call) {
+  if (auto off = RefusePasskeysOff()) return std::move(*off);
+  if (auto refused = RefuseBanned(call)) return std::move(*refused);
+  auto challenge = Base64UrlField(call.body, "challenge");
+  auto credential_id = Base64UrlField(call.body, "credential_id");
+  auto authenticator_data = Base64UrlField(call.body, "authenticator_data");
+  auto client_data = Base64UrlField(call.body, "client_data_json");
+  auto signature = Base64UrlField(call.body, "signature");
+  if (!challenge || !credential_id || !authenticator_data || !client_data || !signature) {
+    return Fail(400,
+                "send {\"challenge\", \"credential_id\", \"authenticator_data\", "
+                "\"client_data_json\", \"signature\"}, each base64url as the browser gave it");
+  }
+  json details = {{"mfa", "passkey"}};
+  // Every refusal below is a failed login: it counts against the address,
+  // is on record, and tells the client no more than that it failed.
+  const auto refuse = [&](const Error& why, int status) {
+    details["login_outcome"] = "wrong_credentials";
+    details["why"] = why.message();
+    RecordRefusal(call, "login", "refused", details);
+    CountFailure(call);
+    return Fail(status, why.message(), why.hint());
+  };
+  exchange::Passkeys passkeys(call.s.db);
+  if (Status spent = passkeys.SpendChallenge(*challenge, Ceremony::kLogin, {}, call.now);
+      !spent.ok()) {
+    return refuse(spent.error(), 401);
+  }
+  auto stored = passkeys.FindActive(*credential_id);
+  if (!stored.ok()) {
+    if (stored.error().code() != ErrorCode::kNotFound) return Fail(stored.error());
+    return refuse(stored.error(), 401);
+  }
+  details["account"] = stored->account_id;
+  details["passkey"] = stored->id;
+  auth::AssertionOptions options;
+  options.rp_id = options_.web.rp_id;
+  options.origin = options_.web.origin;
+  options.challenge = *challenge;
+  const exchange::Passkey& key = *stored;
+  auto verified = auth::VerifyLoginAssertion(
+      options, {key.credential_id, key.key, key.sign_counter}, *credential_id, *authenticator_data,
+      Text(*client_data), *signature);
+  if (!verified.ok()) {
+    const auto counter = AssertedCounter(*authenticator_data);
+    if (counter && key.sign_counter != 0 && *counter <= key.sign_counter) {
+      Alert(AlertKind::kPasskeyCounterWentBack, {{"account", key.account_id},
+                                                 {"passkey", key.id},
+                                                 {"ip", call.request.client_ip},
+                                                 {"stored_counter", key.sign_counter},
+                                                 {"asserted_counter", *counter}});
+    }
+    return refuse(verified.error(), 401);
+  }
+  if (Status used = passkeys.RecordUse(key.id, key.sign_counter, verified->sign_counter, call.now);
+      !used.ok()) {
+    if (used.error().code() != ErrorCode::kAuthFailed) return Fail(used.error());
+    return refuse(used.error(), 401);
+  }
+  exchange::LoginAttempt attempt;
+  auto token =
+      call.s.accounts.LoginWithPasskey(key.account_id, call.request.client_ip, call.now, &attempt);
+  details["login_outcome"] = exchange::LoginOutcomeName(attempt.outcome);
+  if (!token.ok()) {
+    RecordRefusal(call, "login", "refused", details);
+    return Fail(token.error());
+  }
+  auto who = call.s.accounts.Session(*token, call.now, call.request.client_ip);
+  if (!who.ok()) return Fail(who.error());
+  call.who = *who;
+  if (auto seq = Record(call, "login", "ok", details); !seq.ok()) {
+    (void)call.s.accounts.Logout(*token);  // no session without its login event
+    return Fail(503, "the exchange cannot record your login right now; try again later");
+  }
+  if (attempt.new_ip) {
+    Alert(AlertKind::kNewIpLogin, {{"account", who->id}, {"ip", call.request.client_ip}});
+  }
+  // The session goes to the browser in an HttpOnly cookie only: a script
+  // on the page (an injection) never sees it. The CSRF token is for the
+  // page's own requests.
+  Response r =
+      Json(200, {{"csrf_token", CsrfToken(*token)},
+                 {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
+                 {"expires_at", FormatUtc(call.now + options_.accounts.session_absolute_seconds)},
+                 {"account", AccountJson(*who)}});
+  r.headers["Set-Cookie"] = SessionCookie(*token, options_.accounts.session_absolute_seconds);
+  return r;
+}
+
+Response Api::PasskeyRegisterBegin(Call& call) {
+  if (auto off = RefusePasskeysOff()) return std::move(*off);
+  exchange::Passkeys passkeys(call.s.db);
+  auto mine = passkeys.ForAccount(call.who->id);
+  if (!mine.ok()) return Fail(mine.error());
+  json exclude = json::array();
+  bool has_active = false;
+  for (const auto& p : *mine) {
+    if (p.revoked_at) continue;
+    has_active = true;
+    exclude.push_back({{"type", "public-key"}, {"id", Base64UrlEncode(p.credential_id)}});
+  }
+  // Whoever holds a password and a TOTP code must not be able to add a
+  // passkey of their own next to the owner's: once there is one, only a
+  // session opened with it registers another.
+  if (has_active && call.session.mfa != "passkey") {
+    RecordRefusal(call, "passkey.register", "refused", {{"why", "session not opened by passkey"}});
+    return Fail(403, "this account has a passkey: register another from a session opened with it",
+                "log in with your passkey, then add the new one");
+  }
+  if (call.now - call.session.created_at > kFreshLoginSeconds) {
+    return Fail(403, "a passkey is registered within 10 minutes of logging in",
+                "log out, log in again, and register it then");
+  }
+  auto challenge = passkeys.NewChallenge(Ceremony::kRegister, call.who->id, call.now);
+  if (!challenge.ok()) {
+    if (challenge.error().code() == ErrorCode::kLimitExceeded) {
+      return Fail(429, challenge.error().message(), challenge.error().hint());
+    }
+    return Fail(challenge.error());
+  }
+  // The options of navigator.credentials.create(), in the JSON form of
+  // WebAuthn Level 3 (PublicKeyCredentialCreationOptionsJSON).
+  return Json(200, {{"challenge", Base64UrlEncode(*challenge)},
+                    {"rp", {{"id", options_.web.rp_id}, {"name", "cordon"}}},
+                    {"user",
+                     {{"id", UserHandle(call.who->id)},
+                      {"name", call.who->email},
+                      {"displayName", call.who->name}}},
+                    {"pubKeyCredParams", json::array({{{"type", "public-key"}, {"alg", -7}}})},
+                    {"timeout", exchange::kChallengeSeconds * 1000},
+                    {"attestation", "none"},
+                    {"authenticatorSelection",
+                     {{"residentKey", "required"}, {"userVerification", "required"}}},
+                    {"excludeCredentials", exclude}});
+}
+
+Response Api::PasskeyRegisterFinish(Call& call) {
+  if (auto off = RefusePasskeysOff()) return std::move(*off);
+  auto challenge = Base64UrlField(call.body, "challenge");
+  auto attestation_object = Base64UrlField(call.body, "attestation_object");
+  auto client_data = Base64UrlField(call.body, "client_data_json");
+  auto label = Str(call.body, "label");
+  if (!challenge || !attestation_object || !client_data || !label) {
+    return Fail(400,
+                "send {\"challenge\", \"attestation_object\", \"client_data_json\" (base64url), "
+                "\"label\"}");
+  }
+  exchange::Passkeys passkeys(call.s.db);
+  const auto refuse = [&](const Error& why) {
+    RecordRefusal(call, "passkey.register", "refused", {{"why", why.message()}});
+    // An answer too large to parse is a malformed one here, not a 413.
+    if (why.code() == ErrorCode::kLimitExceeded) return Fail(400, why.message(), why.hint());
+    return Fail(why);
+  };
+  if (Status spent =
+          passkeys.SpendChallenge(*challenge, Ceremony::kRegister, call.who->id, call.now);
+      !spent.ok()) {
+    return refuse(spent.error());
+  }
+  auth::RegistrationOptions options;
+  options.rp_id = options_.web.rp_id;
+  options.origin = options_.web.origin;
+  options.challenge = *challenge;
+  auto credential = auth::VerifyRegistration(options, *attestation_object, Text(*client_data));
+  if (!credential.ok()) return refuse(credential.error());
+  // The registration record is evidence: the key every later signature of
+  // this person is checked against, from the ledger alone.
+  bool unrecorded = false;
+  const auto record = [&](const exchange::Passkey& p) -> Status {
+    const auto cred_hash = crypto::Sha256::Hash(p.credential_id);
+    auto seq = Record(call, "passkey.register", "ok",
+                      {{"passkey", p.id},
+                       {"credential_id_sha256", HexEncode(cred_hash)},
+                       // The key line's base64 part (the SSH blob names its
+                       // own type); the whole line would be withheld, its
+                       // "…@openssh.com" taken for an e-mail address.
+                       {"ssh_public_key_base64", Base64Encode(AsBytes(p.key.Blob()))},
+                       {"fingerprint", p.key.Fingerprint()},
+                       {"aaguid", p.aaguid_hex},
+                       {"attestation", p.attestation},
+                       {"user_verified", credential->user_verified},
+                       {"backup_eligible", credential->backup_eligible}});
+    if (!seq.ok()) {
+      unrecorded = true;  // the passkey is not kept: no passkey without its evidence
+      return seq.error();
+    }
+    return Ok();
+  };
+  auto added = passkeys.Add(call.who->id, *credential, *label, call.now, record);
+  if (!added.ok()) {
+    if (unrecorded) return api_internal::Unrecorded();
+    if (added.error().code() == ErrorCode::kIo) return Fail(added.error());
+    return refuse(added.error());
+  }
+  Alert(AlertKind::kPasskeyRegistered, {{"account", call.who->id},
+                                        {"passkey", added->id},
+                                        {"fingerprint", added->key.Fingerprint()},
+                                        {"ip", call.request.client_ip}});
+  return Json(201, {{"passkey", PasskeyJson(*added)}});
+}
+
+Response Api::ListPasskeys(Call& call) {
+  auto mine = exchange::Passkeys(call.s.db).ForAccount(call.who->id);
+  if (!mine.ok()) return Fail(mine.error());
+  json out = json::array();
+  for (const auto& p : *mine) out.push_back(PasskeyJson(p));
+  return Json(200, {{"passkeys", out}});
+}
+
+std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, ByteView message,
+                                                                   std::string_view ns,
+                                                                   std::string_view action,
+                                                                   json details) {
+  if (auto off = RefusePasskeysOff()) return std::move(*off);
+  auto credential_id = Base64UrlField(call.body, "credential_id");
+  auto authenticator_data = Base64UrlField(call.body, "authenticator_data");
+  auto client_data = Base64UrlField(call.body, "client_data_json");
+  auto signature = Base64UrlField(call.body, "signature");
+  if (!credential_id || !authenticator_data || !client_data || !signature) {
+    return Fail(400,
+                "send the passkey's answer: {\"credential_id\", \"authenticator_data\", "
+                "\"client_data_json\", \"signature\"}, each base64url as the browser gave it",
+                "its challenge is the \"challenge\" the exchange showed with what you sign");
+  }
+  const auto refuse = [&](const Error& why, int status) -> Response {
+    details["why"] = why.message();
+    RecordRefusal(call, action, "refused", details);
+    return Fail(status, why.message(), why.hint());
+  };
+  exchange::Passkeys passkeys(call.s.db);
+  auto stored = passkeys.FindActive(*credential_id);
+  if (!stored.ok()) {
+    if (stored.error().code() != ErrorCode::kNotFound) return Fail(stored.error());
+    return refuse(stored.error(), 403);
+  }
+  // Someone else's passkey (a shared device) signs nothing for this account.
+  if (stored->account_id != call.who->id) {
+    return refuse(Error(ErrorCode::kRefused, "this passkey is not registered to your account"),
+                  403);
+  }
+  details["passkey"] = stored->id;
+  ssh::SshsigPolicy policy;
+  policy.ns = std::string(ns);
+  policy.origin = options_.web.origin;
+  policy.require_user_verified = true;
+  if (stored->sign_counter != 0) policy.counter_above = stored->sign_counter;
+  ssh::WebauthnAssertion assertion{*authenticator_data, Text(*client_data), *signature};
+  auto armored = ssh::SshsigFromAssertion(stored->key, message, assertion, policy);
+  if (!armored.ok()) {
+    const auto counter = AssertedCounter(*authenticator_data);
+    if (counter && stored->sign_counter != 0 && *counter <= stored->sign_counter) {
+      Alert(AlertKind::kPasskeyCounterWentBack, {{"account", stored->account_id},
+                                                 {"passkey", stored->id},
+                                                 {"ip", call.request.client_ip},
+                                                 {"stored_counter", stored->sign_counter},
+                                                 {"asserted_counter", *counter}});
+    }
+    const ErrorCode code = armored.error().code();
+    return refuse(armored.error(),
+                  code == ErrorCode::kAuthFailed || code == ErrorCode::kRefused ? 401 : 400);
+  }
+  const uint32_t counter = AssertedCounter(*authenticator_data).value_or(0);
+  if (Status used = passkeys.RecordUse(stored->id, stored->sign_counter, counter, call.now);
+      !used.ok()) {
+    if (used.error().code() != ErrorCode::kAuthFailed) return Fail(used.error());
+    return refuse(used.error(), 401);
+  }
+  return PasskeySignature{std::move(*stored), std::move(*armored)};
+}
+
+}  // namespace cordon::serve

@@ -1,0 +1,348 @@
+// Passkeys over the API: registration from a session, login into a browser
+// session (cookie + CSRF token), and every answer an attacker could replay,
+// forge or clone refused. The passkey is simulated exactly (FakePasskey:
+// OpenSSL P-256, WebAuthn's byte layouts); the browser's JSON is built here.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "exchange/accounts.h"
+#include "exchange/passkeys.h"
+#include "serve/api_internal.h"
+#include "ssh/fake_passkey.h"
+#include "testing/passkey_browser.h"
+#include "testing/test_exchange.h"
+
+namespace cordon::serve {
+namespace {
+
+using nlohmann::json;
+using ssh::testkit::FakePasskey;
+using ssh::testkit::kFakeOrigin;
+using ssh::testkit::kFakeRp;
+
+using testkit::Asserted;
+using testkit::Created;
+
+struct PasskeyExchange {
+  PasskeyExchange() {
+    x.tweak = [this](ApiOptions& o) {
+      o.clock = [this] { return now; };
+      o.web = *MakeWebPolicy(kFakeOrigin);
+    };
+  }
+  void Start() {
+    x.Start();
+    ASSERT_TRUE(x.api);
+    dpo_session = AddPerson("dora", exchange::Role::kDpo);
+    other_session = AddPerson("oscar", exchange::Role::kApprover);
+  }
+  // An active account with a session opened by password and TOTP now.
+  std::string AddPerson(const std::string& name, exchange::Role role) {
+    auto accounts = exchange::Accounts::Open(x.d);
+    auto db = exchange::OpenExchangeDb(x.d);
+    EXPECT_TRUE(accounts.ok() && db.ok());
+    const std::string email = name + "@chu.example";
+    EXPECT_TRUE(accounts->AddUser(name, email, role, now + 300 * 86400, now).ok());
+    EXPECT_TRUE(accounts->SetOrganisation(email, "CHU Exemple", false).ok());
+    EXPECT_TRUE(db->Prepare("UPDATE users SET status = 'active' WHERE email = ?")
+                    ->Bind(1, email)
+                    .Run()
+                    .ok());
+    ids[name] = accounts->Find(email)->id;
+    const std::string token = "session-of-" + name;
+    const auto h = crypto::Sha256::Hash(AsBytes(token));
+    EXPECT_TRUE(db->Prepare("INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, "
+                            "ip, mfa) VALUES (?, ?, ?, ?, '192.0.2.1', 'totp')")
+                    ->Bind(1, ByteView(h.data(), h.size()))
+                    .Bind(2, ids[name])
+                    .Bind(3, now)
+                    .Bind(4, now)
+                    .Run()
+                    .ok());
+    return token;
+  }
+  Response Call(const std::string& method, const std::string& path, const json& body = nullptr,
+                const std::string& bearer = {}, const std::string& cookie = {},
+                const std::string& csrf = {}) {
+    Request r;
+    r.method = method;
+    r.path = "/api/v1" + path;
+    r.client_ip = "192.0.2.1";
+    if (!bearer.empty()) r.headers["authorization"] = "Bearer " + bearer;
+    if (!cookie.empty()) r.headers["cookie"] = "theme=dark; " + cookie;
+    if (!csrf.empty()) r.headers["x-csrf-token"] = csrf;
+    if (!body.is_null()) r.body = body.dump();
+    return x.api->Handle(r);
+  }
+  static json J(const Response& r) { return json::parse(r.body); }
+  std::string File(const std::string& name) const {
+    std::ifstream in(x.dir / name, std::ios::binary);
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+  // Registers `pk` for the session; the finish's response.
+  Response Register(const FakePasskey& pk, const Bytes& credential_id, const std::string& session) {
+    Response begin = Call("POST", "/passkeys/begin", json::object(), session);
+    EXPECT_EQ(begin.status, 200) << begin.body;
+    if (begin.status != 200) return begin;
+    json finish = Created(pk, credential_id, J(begin)["challenge"]);
+    finish["label"] = "YubiKey bureau";
+    return Call("POST", "/passkeys/finish", finish, session);
+  }
+  // A login with `pk`; the response.
+  Response Login(const FakePasskey& pk, const Bytes& credential_id, const FakePasskey::Options& o) {
+    Response begin = Call("POST", "/login/passkey/begin", json::object());
+    EXPECT_EQ(begin.status, 200) << begin.body;
+    return Call("POST", "/login/passkey/finish",
+                Asserted(pk, credential_id, J(begin)["challenge"], o));
+  }
+  static std::string CookieOf(const Response& r) {
+    const std::string set = r.headers.at("Set-Cookie");
+    return set.substr(0, set.find(';'));
+  }
+
+  testkit::TestExchange x;
+  int64_t now = 1'800'000'000;
+  std::map<std::string, int64_t> ids;
+  std::string dpo_session, other_session;
+};
+
+FakePasskey::Options Counter(uint32_t c) {
+  FakePasskey::Options o;
+  o.counter = c;
+  return o;
+}
+
+TEST(WebPolicy, OriginsAsBrowsersWriteThem) {
+  auto p = MakeWebPolicy("https://cordon.chu.example");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->rp_id, "cordon.chu.example");
+  EXPECT_EQ(MakeWebPolicy("https://localhost:8443")->rp_id, "localhost");
+  for (const char* bad :
+       {"cordon.chu.example", "http://cordon.chu.example", "http://localhost",
+        "https://Cordon.example", "https://cordon.example/", "https://cordon.example:443",
+        "https://cordon.example:0", "https://cordon.example:99999", "https://user@cordon.example",
+        "https://", "https://a..b", "https://-a.example"}) {
+    EXPECT_FALSE(MakeWebPolicy(bad).ok()) << bad;
+  }
+}
+
+TEST(PasskeyApi, OffUntilTheOriginIsConfigured) {
+  testkit::TestExchange x;
+  ASSERT_NO_FATAL_FAILURE(x.Start());
+  Request r;
+  r.method = "POST";
+  r.path = "/api/v1/login/passkey/begin";
+  r.client_ip = "192.0.2.1";
+  Response off = x.api->Handle(r);
+  EXPECT_EQ(off.status, 503);
+  EXPECT_NE(off.body.find("[web] origin"), std::string::npos) << off.body;
+}
+
+// The whole story: registered from a fresh session, then a login that
+// opens a browser session, used with its CSRF token, then logged out.
+TEST(PasskeyApi, RegisterThenLogInToABrowserSession) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakePasskey pk;
+  const Bytes cred(16, 0x42);
+  Response reg = e.Register(pk, cred, e.dpo_session);
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const json passkey = e.J(reg)["passkey"];
+  EXPECT_EQ(passkey["ssh_public_key"], pk.Key().Line());
+  EXPECT_EQ(passkey["label"], "YubiKey bureau");
+  // The registration is evidence (the key later signatures verify
+  // against), and its owner hears of it.
+  const std::string ledger = e.File("ledger/ledger.log");
+  EXPECT_NE(ledger.find("exchange.passkey.register"), std::string::npos);
+  const std::string key_line = pk.Key().Line();
+  EXPECT_NE(
+      ledger.find("\"ssh_public_key_base64\":\"" + key_line.substr(key_line.find(' ') + 1) + "\""),
+      std::string::npos)
+      << ledger;
+  EXPECT_NE(e.File("alerts.jsonl").find("\"kind\":\"passkey_registered\""), std::string::npos);
+  Response list = e.Call("GET", "/passkeys", nullptr, e.dpo_session);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(e.J(list)["passkeys"].size(), 1u);
+
+  Response in = e.Login(pk, cred, Counter(8));
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string set_cookie = in.headers.at("Set-Cookie");
+  for (const char* attr : {"__Host-cordon-session=", "; Path=/", "; Secure", "; HttpOnly",
+                           "; SameSite=Strict", "; Max-Age=43200"}) {
+    EXPECT_NE(set_cookie.find(attr), std::string::npos) << attr << " in " << set_cookie;
+  }
+  // The session token goes to the cookie only, never to the page.
+  const json body = e.J(in);
+  EXPECT_FALSE(body.contains("token"));
+  EXPECT_EQ(body["account"]["id"], e.ids["dora"]);
+  const std::string csrf = body["csrf_token"];
+  const std::string cookie = PasskeyExchange::CookieOf(in);
+
+  Response me = e.Call("GET", "/me", nullptr, {}, cookie);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(e.J(me)["session"]["mfa"], "passkey");
+  EXPECT_EQ(e.J(me)["csrf_token"], csrf);
+  // A request that changes something, sent by the browser on another
+  // site's behalf, carries the cookie but not the token.
+  EXPECT_EQ(e.Call("POST", "/logout", json::object(), {}, cookie).status, 403);
+  EXPECT_EQ(e.Call("POST", "/logout", json::object(), {}, cookie, csrf + "x").status, 403);
+  EXPECT_EQ(
+      e.Call("POST", "/logout", json::object(), {}, cookie, std::string(csrf.size(), 'A')).status,
+      403);
+  // Another session's token is no token for this one.
+  Response in2 = e.Login(pk, cred, Counter(9));
+  ASSERT_EQ(in2.status, 200) << in2.body;
+  EXPECT_EQ(
+      e.Call("POST", "/logout", json::object(), {}, cookie, std::string(e.J(in2)["csrf_token"]))
+          .status,
+      403);
+  Response out = e.Call("POST", "/logout", json::object(), {}, cookie, csrf);
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_NE(out.headers.at("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, {}, cookie).status, 401);
+
+  // The history says how each login was made.
+  Response history = e.Call("GET", "/me/logins", nullptr, e.dpo_session);
+  ASSERT_EQ(history.status, 200);
+  EXPECT_NE(history.body.find("\"passkey\""), std::string::npos) << history.body;
+}
+
+// What an attacker can send instead of a fresh answer by the registered
+// passkey: each is refused, counted against the address, and recorded.
+TEST(PasskeyApi, LoginAnswersThatAreReplayedForgedOrClonedAreRefused) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakePasskey pk;
+  const Bytes cred(16, 0x42);
+  ASSERT_EQ(e.Register(pk, cred, e.dpo_session).status, 201);
+
+  // A replayed answer: its challenge was spent by the first login.
+  Response begin = e.Call("POST", "/login/passkey/begin", json::object());
+  ASSERT_EQ(begin.status, 200);
+  EXPECT_EQ(e.J(begin)["rp_id"], std::string(kFakeRp));
+  const json answer = Asserted(pk, cred, e.J(begin)["challenge"], Counter(5));
+  EXPECT_EQ(e.Call("POST", "/login/passkey/finish", answer).status, 200);
+  EXPECT_EQ(e.Call("POST", "/login/passkey/finish", answer).status, 401);
+
+  // A challenge the exchange never gave.
+  EXPECT_EQ(e.Call("POST", "/login/passkey/finish",
+                   Asserted(pk, cred, Base64UrlEncode(Bytes(32, 7)), Counter(6)))
+                .status,
+            401);
+  // The counter did not advance: a cloned authenticator. Refused, alerted.
+  EXPECT_EQ(e.Login(pk, cred, Counter(5)).status, 401);
+  EXPECT_NE(e.File("alerts.jsonl").find("\"kind\":\"passkey_counter_went_back\""),
+            std::string::npos);
+  // No user verification (a touch without the PIN or biometrics).
+  FakePasskey::Options no_uv = Counter(20);
+  no_uv.flags = ssh::kUserPresent;
+  EXPECT_EQ(e.Login(pk, cred, no_uv).status, 401);
+  // Made for a phishing site, or another relying party.
+  FakePasskey::Options phished = Counter(21);
+  phished.origin = "https://cordon.chu-exemple.fr.evil.example";
+  EXPECT_EQ(e.Login(pk, cred, phished).status, 401);
+  FakePasskey::Options other_rp = Counter(22);
+  other_rp.rp = "evil.example";
+  EXPECT_EQ(e.Login(pk, cred, other_rp).status, 401);
+  // Another key under the registered credential id, and an unknown id.
+  const FakePasskey stranger;
+  EXPECT_EQ(e.Login(stranger, cred, Counter(23)).status, 401);
+  EXPECT_EQ(e.Login(pk, Bytes(16, 0x43), Counter(24)).status, 401);
+  // A begun login answered as a registration is refused too.
+  Response begin2 = e.Call("POST", "/login/passkey/begin", json::object());
+  json as_registration = Created(pk, Bytes(16, 0x44), e.J(begin2)["challenge"]);
+  as_registration["label"] = "x";
+  EXPECT_EQ(e.Call("POST", "/passkeys/finish", as_registration, e.dpo_session).status, 401);
+
+  // The registered passkey still works: nothing above changed its state.
+  EXPECT_EQ(e.Login(pk, cred, Counter(30)).status, 200);
+  const std::string ledger = e.File("ledger/ledger.log");
+  size_t refusals = 0;
+  for (size_t at = 0; (at = ledger.find("\"outcome\":\"refused\"", at)) != std::string::npos;
+       ++at) {
+    ++refusals;
+  }
+  EXPECT_GE(refusals, 8u);
+}
+
+TEST(PasskeyApi, RegistrationNeedsAFreshSessionAndTheFirstPasskeyForASecond) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakePasskey first, second;
+  // A registration challenge is bound to the account that asked for it.
+  Response theirs = e.Call("POST", "/passkeys/begin", json::object(), e.other_session);
+  ASSERT_EQ(theirs.status, 200);
+  json stolen = Created(first, Bytes(16, 1), e.J(theirs)["challenge"]);
+  stolen["label"] = "mine";
+  EXPECT_EQ(e.Call("POST", "/passkeys/finish", stolen, e.dpo_session).status, 401);
+  // Made on another origin.
+  Response begin = e.Call("POST", "/passkeys/begin", json::object(), e.dpo_session);
+  json phished = Created(first, Bytes(16, 1), e.J(begin)["challenge"], "https://evil.example");
+  phished["label"] = "mine";
+  EXPECT_EQ(e.Call("POST", "/passkeys/finish", phished, e.dpo_session).status, 401);
+  // A label that is not one line of text.
+  Response begin2 = e.Call("POST", "/passkeys/begin", json::object(), e.dpo_session);
+  json bad_label = Created(first, Bytes(16, 1), e.J(begin2)["challenge"]);
+  bad_label["label"] = "a\nb";
+  EXPECT_EQ(e.Call("POST", "/passkeys/finish", bad_label, e.dpo_session).status, 400);
+
+  ASSERT_EQ(e.Register(first, Bytes(16, 1), e.dpo_session).status, 201);
+  // The same credential again (to this or any account).
+  EXPECT_EQ(e.Register(first, Bytes(16, 1), e.other_session).status, 403);
+  // A password-and-TOTP session cannot add a second passkey next to it.
+  Response refused = e.Call("POST", "/passkeys/begin", json::object(), e.dpo_session);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("session opened with it"), std::string::npos) << refused.body;
+  // A session opened with the first one can.
+  Response in = e.Login(first, Bytes(16, 1), Counter(1));
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string cookie = PasskeyExchange::CookieOf(in);
+  const std::string csrf = e.J(in)["csrf_token"];
+  Response begin3 = e.Call("POST", "/passkeys/begin", json::object(), {}, cookie, csrf);
+  ASSERT_EQ(begin3.status, 200) << begin3.body;
+  EXPECT_EQ(e.J(begin3)["excludeCredentials"].size(), 1u);
+  json finish = Created(second, Bytes(16, 2), e.J(begin3)["challenge"]);
+  finish["label"] = "phone";
+  EXPECT_EQ(e.Call("POST", "/passkeys/finish", finish, {}, cookie, csrf).status, 201);
+
+  // Eleven minutes after the login, a session no longer registers.
+  e.now += 11 * 60;
+  Response stale = e.Call("POST", "/passkeys/begin", json::object(), e.other_session);
+  EXPECT_EQ(stale.status, 403);
+}
+
+TEST(Passkeys, ChallengesAreSingleUseBoundAndExpire) {
+  test_support::ScopedTempDir scratch;
+  auto db = exchange::OpenExchangeDb(scratch.path());
+  ASSERT_TRUE(db.ok()) << db.error().message();
+  exchange::Passkeys p(*db);
+  const int64_t now = 1'800'000'000;
+  using exchange::Ceremony;
+  auto c = p.NewChallenge(Ceremony::kLogin, {}, now);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->size(), exchange::kChallengeBytes);
+  EXPECT_FALSE(p.SpendChallenge(*c, Ceremony::kRegister, {}, now).ok());  // spent by the try
+  auto c2 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  EXPECT_FALSE(p.SpendChallenge(*c2, Ceremony::kLogin, {}, now + exchange::kChallengeSeconds).ok());
+  auto c3 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  EXPECT_FALSE(p.SpendChallenge(*c3, Ceremony::kLogin, int64_t{1}, now).ok());
+  auto c4 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  EXPECT_TRUE(p.SpendChallenge(*c4, Ceremony::kLogin, {}, now + 1).ok());
+  EXPECT_FALSE(p.SpendChallenge(*c4, Ceremony::kLogin, {}, now + 1).ok());
+  // Only the digest is stored.
+  auto q = db->Prepare("SELECT count(*) FROM webauthn_challenges WHERE challenge_sha256 = ?");
+  auto c5 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  q->Bind(1, ByteView(*c5));
+  ASSERT_TRUE(q->Step().ok());
+  EXPECT_EQ(q->Int(0), 0);
+}
+
+}  // namespace
+}  // namespace cordon::serve
