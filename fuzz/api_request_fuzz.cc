@@ -15,6 +15,7 @@
 #include "exchange/accounts.h"
 #include "ledger/ledger.h"
 #include "serve/api.h"
+#include "serve/api_internal.h"
 
 namespace {
 
@@ -23,7 +24,8 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kNow = 1800000000;
 serve::Api* api = nullptr;
-std::vector<std::string> tokens;  // one session per role
+std::vector<std::string> tokens;       // one session per role
+std::vector<std::string> csrf_tokens;  // their CSRF tokens, as a browser's page holds them
 
 void Setup() {
   // On tmpfs when there is one: every recorded request is an fsync.
@@ -51,6 +53,7 @@ void Setup() {
   o.data_dir = d;
   o.log = [](std::string_view) {};  // a fuzzer's errors are expected, not news
   o.clock = [] { return kNow; };
+  o.web = serve::MakeWebPolicy("https://cordon.fuzz.example").value();  // passkeys on
   api = serve::Api::Open(o, std::move(*l), *alerts).value().release();
   auto accounts = exchange::Accounts::Open(d).value();
   const char* roles[] = {"operator", "approver", "recipient", "auditor", "admin"};
@@ -68,6 +71,7 @@ void Setup() {
     };
     accounts.FinishEnrolment(token, pw, code(kNow - 120), kNow - 120).value();
     tokens.push_back(accounts.Login(email, pw, code(kNow), "127.0.0.1", kNow).value());
+    csrf_tokens.push_back(serve::api_internal::CsrfToken(tokens.back()));
   }
 }
 
@@ -79,10 +83,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* methods[] = {"GET", "POST", "PUT", "DELETE"};
   serve::Request r;
   r.method = methods[data[0] & 3];
-  const int who = data[1] % 8;  // 0: none, 1: garbage, 2..6: a role, 7: an empty bearer
+  // 0: none, 1: garbage, 2..6: a role, 7: an empty bearer, 8: an operator's
+  // session as a browser's cookie without the CSRF token, 9: with it.
+  const int who = data[1] % 10;
   if (who == 1) r.headers["authorization"] = "Bearer " + std::string(64, 'a');
   if (who >= 2 && who <= 6) r.headers["authorization"] = "Bearer " + tokens[who - 2];
   if (who == 7) r.headers["authorization"] = "Bearer ";
+  if (who >= 8) r.headers["cookie"] = std::string(serve::kSessionCookie) + "=" + tokens[0];
+  if (who == 9) r.headers["x-csrf-token"] = csrf_tokens[0];
   r.client_ip = "192.0.2.7";
   std::string_view rest(reinterpret_cast<const char*>(data + 2), size - 2);
   const size_t nl = rest.find('\n');
@@ -106,6 +114,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     res = api->Handle(r);
   }
+  // The pages (/, /ui/…) answer HTML, CSS and script, or a redirect.
+  const bool page = !r.path.starts_with("/api/");
+  if (page && res->status / 100 == 2) {
+    if (res->headers["Content-Security-Policy"].find("script-src 'self'") == std::string::npos) {
+      __builtin_trap();  // a page without its policy
+    }
+    return 0;
+  }
+  if (page && res->status == 303) return 0;
   static const std::set<int> documented = {200, 201, 400, 401, 403, 404, 409,
                                            413, 422, 429, 500, 503, 507};
   if (!documented.count(res->status)) __builtin_trap();
@@ -116,9 +133,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (res->status >= 400 && !j.contains("code")) __builtin_trap();
   }
   const bool public_path = r.path == "/api/v1/health" || r.path.rfind("/api/v1/enrol/", 0) == 0;
-  const bool has_session = who >= 2 && who <= 6;
+  const bool has_session = (who >= 2 && who <= 6) || who == 9 || (who == 8 && r.method == "GET");
   if (!has_session && !public_path && res->status / 100 == 2) {
-    __builtin_trap();  // something answered without a session
+    __builtin_trap();  // something answered without a session, or a cookie without its token
   }
   return 0;
 }
