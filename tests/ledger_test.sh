@@ -53,8 +53,10 @@ expect_code 0 $CORDON ledger append --json evil.json
 for pair in "$order:report.html" "$evil:evil.html"; do
   id=${pair%:*} file=${pair##*:}
   expect_code 0 $CORDON report --order "$id" -o "$file"
-  chromium --headless=new --no-sandbox --disable-gpu --dump-dom "file://$T/$file" \
-    2>/dev/null >"$file.dom" || fail "chromium could not load $file"
+  # Its profile, caches and crash reports stay in the scratch (none in ~).
+  HOME="$T/chromium" XDG_CONFIG_HOME="$T/chromium" XDG_CACHE_HOME="$T/chromium" TMPDIR="$T" \
+    chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$T/chromium/profile" \
+    --dump-dom "file://$T/$file" 2>/dev/null >"$file.dom" || fail "chromium could not load $file"
   python3 - "$file.dom" "$id" <<'PY' || fail "$file as Chromium reads it"
 import json, sys
 from html.parser import HTMLParser

@@ -38,7 +38,10 @@ class Browser:
     def __init__(self, spki_sha256_b64, profile):
         to_chrome_r, self.to_chrome = os.pipe()
         self.from_chrome, from_chrome_w = os.pipe()
-        env = dict(os.environ, TMPDIR=profile)  # its temporary files stay in the scratch
+        # Its temporary files, caches, settings and crash reports stay in
+        # the scratch: nothing in ~ or /tmp.
+        env = dict(os.environ, TMPDIR=profile, HOME=profile, XDG_CONFIG_HOME=profile,
+                   XDG_CACHE_HOME=profile)
         self.log = open(os.path.join(T, "chromium.log"), "w")
         self.proc = subprocess.Popen(
             ["bash", "-c", f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}', CHROMIUM,
