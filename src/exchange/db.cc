@@ -304,7 +304,7 @@ CREATE TABLE IF NOT EXISTS passkeys(
   id INTEGER PRIMARY KEY,
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   credential_id BLOB NOT NULL UNIQUE,
-  public_key BLOB NOT NULL,
+  public_key BLOB NOT NULL UNIQUE,
   sign_counter INTEGER NOT NULL CHECK (sign_counter BETWEEN 0 AND 4294967295),
   label TEXT NOT NULL,
   aaguid TEXT NOT NULL,
@@ -318,7 +318,9 @@ CREATE TABLE IF NOT EXISTS webauthn_challenges(
   challenge_sha256 BLOB PRIMARY KEY,
   ceremony TEXT NOT NULL CHECK (ceremony IN ('register','login')),
   user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
-  expires_at INTEGER NOT NULL);
+  expires_at INTEGER NOT NULL,
+  source TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS webauthn_challenges_by_source ON webauthn_challenges(source);
 CREATE TABLE IF NOT EXISTS order_signatures(
   id INTEGER PRIMARY KEY,
   order_id TEXT NOT NULL,

@@ -55,17 +55,29 @@ std::string_view CeremonyName(Ceremony c) {
 }
 
 Result<Bytes> Passkeys::NewChallenge(Ceremony ceremony, std::optional<int64_t> account_id,
-                                     int64_t now) {
+                                     std::string_view source, int64_t now) {
+  // The count and the insert in one write transaction: concurrent begins
+  // cannot overshoot the quotas.
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   {
     CORDON_ASSIGN_OR_RETURN(Statement sweep,
                             db_.Prepare("DELETE FROM webauthn_challenges WHERE expires_at <= ?"));
     CORDON_TRY(sweep.Bind(1, now).Run());
   }
   {
-    CORDON_ASSIGN_OR_RETURN(Statement n, db_.Prepare("SELECT count(*) FROM webauthn_challenges"));
+    CORDON_ASSIGN_OR_RETURN(Statement n,
+                            db_.Prepare("SELECT count(*), coalesce(sum(source = ?), 0) "
+                                        "FROM webauthn_challenges"));
+    n.Bind(1, source);
     CORDON_TRY(n.Step());
-    const int64_t pending = n.Int(0);
+    const int64_t pending = n.Int(0), from_source = n.Int(1);
     n.Reset();
+    // Per address first: one client flooding the begins must not lock
+    // everyone else out of passkeys (attack review F2).
+    if (from_source >= kMaxPendingChallengesPerSource) {
+      return Error(ErrorCode::kLimitExceeded, "too many passkey ceremonies begun from your address",
+                   "finish or abandon them; each expires after 5 minutes");
+    }
     if (pending >= kMaxPendingChallenges) {
       return Error(ErrorCode::kLimitExceeded, "too many passkey ceremonies are waiting",
                    "try again in a few minutes");
@@ -77,14 +89,15 @@ Result<Bytes> Passkeys::NewChallenge(Ceremony ceremony, std::optional<int64_t> a
   CORDON_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO webauthn_challenges(challenge_sha256, ceremony, user_id, "
-                  "expires_at) VALUES (?, ?, ?, ?)"));
+                  "expires_at, source) VALUES (?, ?, ?, ?, ?)"));
   ins.Bind(1, ByteView(hash.data(), hash.size())).Bind(2, CeremonyName(ceremony));
   if (account_id) {
     ins.Bind(3, *account_id);
   } else {
     ins.BindNull(3);
   }
-  CORDON_TRY(ins.Bind(4, now + kChallengeSeconds).Run());
+  CORDON_TRY(ins.Bind(4, now + kChallengeSeconds).Bind(5, source).Run());
+  CORDON_TRY(tx.Commit());
   return challenge;
 }
 
@@ -119,7 +132,7 @@ Result<Passkey> Passkeys::Add(int64_t account_id, const auth::RegisteredCredenti
   if (active >= kMaxPasskeysPerAccount) {
     return Error(ErrorCode::kRefused,
                  "this account has " + std::to_string(active) + " passkeys already",
-                 "revoke one you no longer use first");
+                 "ten is the most one account keeps");
   }
   {
     CORDON_ASSIGN_OR_RETURN(Statement seen,
@@ -131,6 +144,23 @@ Result<Passkey> Passkeys::Add(int64_t account_id, const auth::RegisteredCredenti
     if (taken) {
       return Error(ErrorCode::kRefused, "this passkey is registered already",
                    "each passkey is registered once, to one account");
+    }
+  }
+  {
+    // One key, one credential, one person — revoked ones included. With a
+    // "none" attestation nothing proves the registrant holds the private
+    // key: registering a colleague's public key (it is in every signature
+    // they make) under a made-up credential id would turn their signatures
+    // into this account's (attack review F1).
+    const std::string blob = credential.key.Blob();
+    CORDON_ASSIGN_OR_RETURN(Statement same_key,
+                            db_.Prepare("SELECT 1 FROM passkeys WHERE public_key = ?"));
+    same_key.Bind(1, AsBytes(blob));
+    CORDON_ASSIGN_OR_RETURN(bool taken, same_key.Step());
+    same_key.Reset();
+    if (taken) {
+      return Error(ErrorCode::kRefused, "this passkey's key is registered already",
+                   "each key is registered once, to one account");
     }
   }
   Passkey p;

@@ -36,6 +36,8 @@ inline constexpr int64_t kChallengeSeconds = 300;  // WebAuthn's recommended cer
 // Challenges waiting at once: begun logins cost an unauthenticated client
 // one row each, so the table has a ceiling (a flood gets 429s, not a disk).
 inline constexpr int64_t kMaxPendingChallenges = 10000;
+// Per source (an address, or an IPv6 /64): one client cannot fill the table.
+inline constexpr int64_t kMaxPendingChallengesPerSource = 20;
 // Passkeys per account: two are recommended (one kept safe); a dozen is
 // already a sign something is wrong.
 inline constexpr int64_t kMaxPasskeysPerAccount = 10;
@@ -61,9 +63,12 @@ class Passkeys {
  public:
   explicit Passkeys(Db& db) : db_(db) {}
 
-  // A new random challenge for `ceremony`, valid kChallengeSeconds; expired
-  // ones are swept first. kLimitExceeded when kMaxPendingChallenges wait.
-  Result<Bytes> NewChallenge(Ceremony ceremony, std::optional<int64_t> account_id, int64_t now);
+  // A new random challenge for `ceremony`, valid kChallengeSeconds, begun
+  // from `source` (exchange::BanKey of the client's address); expired ones
+  // are swept first. kLimitExceeded when kMaxPendingChallengesPerSource wait
+  // from that source, or kMaxPendingChallenges in all.
+  Result<Bytes> NewChallenge(Ceremony ceremony, std::optional<int64_t> account_id,
+                             std::string_view source, int64_t now);
   // Spends a challenge: it is gone whatever comes next (a second answer to
   // it is a replay). kAuthFailed when it was never given, has expired, or
   // was given for another ceremony or another account.
@@ -72,7 +77,8 @@ class Passkeys {
 
   // Keeps a verified registration, in one transaction with `record` (its
   // ledger event: no passkey without its evidence). kRefused: the
-  // credential is registered already (to anyone), or the account has
+  // credential, or its public key, is registered already (to anyone,
+  // revoked ones included), or the account has
   // kMaxPasskeysPerAccount; kInvalidArgument: a label that is not 1 to 64
   // printable characters.
   Result<Passkey> Add(int64_t account_id, const auth::RegisteredCredential& credential,

@@ -125,6 +125,8 @@ class Api final : public Handler {
   Response PasskeyRegisterBegin(Call& call);
   Response PasskeyRegisterFinish(Call& call);
   Response ListPasskeys(Call& call);
+  std::optional<Response> RefuseRegistration(Call& call, bool has_active);
+  void AlertCounterWentBack(const Call& call, const exchange::Passkey& key, uint32_t counter);
   // A decision signed with the caller's own passkey: the body's assertion
   // over `message` (its challenge the SSHSIG signed data of `ns`) turned
   // into an armored SSH signature, verified as ssh-keygen does plus user

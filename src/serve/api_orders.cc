@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -299,6 +300,25 @@ Response Api::ShowOrder(Call& call, const std::string& id) {
   return Json(200, out);
 }
 
+namespace {
+
+// A word as a POSIX shell reads it: single-quoted unless it is made of
+// characters no shell treats specially (an e-mail address is checked for
+// an '@' only: it must never become part of a command).
+std::string ShellWord(std::string_view word) {
+  bool plain = !word.empty();
+  for (char c : word) {
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
+                      std::string_view("@%+=:,./_-").find(c) != std::string_view::npos);
+  }
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
 std::string Api::OrderNamespace() const {
   return std::string(pipeline::kOrderNamespace) + "@" + options_.web.rp_id;
 }
@@ -342,12 +362,14 @@ Response Api::SignOrder(Call& call, const std::string& id) {
     if (unrecorded) return Unrecorded();
     return Fail(kept.error());
   }
-  return Json(201, {{"order_id", o->order_id},
-                    {"version", o->version},
-                    {"namespace", OrderNamespace()},
-                    {"sshsig", sig.sshsig},
-                    {"verify", "ssh-keygen -Y verify -f allowed_signers -I " + call.who->email +
-                                   " -n " + OrderNamespace() + " -s order.toml.sig < order.toml"}});
+  return Json(
+      201,
+      {{"order_id", o->order_id},
+       {"version", o->version},
+       {"namespace", OrderNamespace()},
+       {"sshsig", sig.sshsig},
+       {"verify", "ssh-keygen -Y verify -f allowed_signers -I " + ShellWord(call.who->email) +
+                      " -n " + ShellWord(OrderNamespace()) + " -s order.toml.sig < order.toml"}});
 }
 
 }  // namespace cordon::serve

@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "exchange/defender.h"
 #include "exchange/passkeys.h"
 #include "serve/api_internal.h"
 
@@ -116,7 +117,8 @@ Response Api::PasskeyLoginBegin(Call& call) {
   if (auto refused = RefuseBanned(call)) return std::move(*refused);
   // No e-mail asked: the passkey names its account (a discoverable
   // credential), so this answer is the same for everyone.
-  auto challenge = exchange::Passkeys(call.s.db).NewChallenge(Ceremony::kLogin, {}, call.now);
+  auto challenge = exchange::Passkeys(call.s.db).NewChallenge(
+      Ceremony::kLogin, {}, exchange::BanKey(call.request.client_ip), call.now);
   if (!challenge.ok()) {
     if (challenge.error().code() == ErrorCode::kLimitExceeded) {
       return Fail(429, challenge.error().message(), challenge.error().hint());
@@ -144,13 +146,16 @@ Response Api::PasskeyLoginFinish(Call& call) {
   }
   json details = {{"mfa", "passkey"}};
   // Every refusal below is a failed login: it counts against the address,
-  // is on record, and tells the client no more than that it failed.
+  // is on record with its reason, and tells the client no more than that it
+  // failed (a reason per case would tell registered credential ids apart).
   const auto refuse = [&](const Error& why, int status) {
     details["login_outcome"] = "wrong_credentials";
     details["why"] = why.message();
     RecordRefusal(call, "login", "refused", details);
     CountFailure(call);
-    return Fail(status, why.message(), why.hint());
+    return Fail(status, "this passkey login was not accepted",
+                "start again from the login page; if it keeps failing, ask your admin (the "
+                "exchange's ledger says why)");
   };
   exchange::Passkeys passkeys(call.s.db);
   if (Status spent = passkeys.SpendChallenge(*challenge, Ceremony::kLogin, {}, call.now);
@@ -173,13 +178,15 @@ Response Api::PasskeyLoginFinish(Call& call) {
       options, {key.credential_id, key.key, key.sign_counter}, *credential_id, *authenticator_data,
       Text(*client_data), *signature);
   if (!verified.ok()) {
+    // A cloned authenticator is news only when its answer is otherwise
+    // valid: checked again without the counter, so that anyone who knows a
+    // credential id cannot raise the alert with forged answers (review F4).
     const auto counter = AssertedCounter(*authenticator_data);
-    if (counter && key.sign_counter != 0 && *counter <= key.sign_counter) {
-      Alert(AlertKind::kPasskeyCounterWentBack, {{"account", key.account_id},
-                                                 {"passkey", key.id},
-                                                 {"ip", call.request.client_ip},
-                                                 {"stored_counter", key.sign_counter},
-                                                 {"asserted_counter", *counter}});
+    if (counter && key.sign_counter != 0 && *counter <= key.sign_counter &&
+        auth::VerifyLoginAssertion(options, {key.credential_id, key.key, 0}, *credential_id,
+                                   *authenticator_data, Text(*client_data), *signature)
+            .ok()) {
+      AlertCounterWentBack(call, key, *counter);
     }
     return refuse(verified.error(), 401);
   }
@@ -218,6 +225,31 @@ Response Api::PasskeyLoginFinish(Call& call) {
   return r;
 }
 
+// Whoever holds a password and a TOTP code must not be able to add a
+// passkey of their own next to the owner's: once there is one, only a
+// session opened with it registers another; and only a fresh session
+// registers at all.
+std::optional<Response> Api::RefuseRegistration(Call& call, bool has_active) {
+  if (has_active && call.session.mfa != "passkey") {
+    RecordRefusal(call, "passkey.register", "refused", {{"why", "session not opened by passkey"}});
+    return Fail(403, "this account has a passkey: register another from a session opened with it",
+                "log in with your passkey, then add the new one");
+  }
+  if (call.now - call.session.created_at > kFreshLoginSeconds) {
+    return Fail(403, "a passkey is registered within 10 minutes of logging in",
+                "log out, log in again, and register it then");
+  }
+  return std::nullopt;
+}
+
+void Api::AlertCounterWentBack(const Call& call, const exchange::Passkey& key, uint32_t counter) {
+  Alert(AlertKind::kPasskeyCounterWentBack, {{"account", key.account_id},
+                                             {"passkey", key.id},
+                                             {"ip", call.request.client_ip},
+                                             {"stored_counter", key.sign_counter},
+                                             {"asserted_counter", counter}});
+}
+
 Response Api::PasskeyRegisterBegin(Call& call) {
   if (auto off = RefusePasskeysOff()) return std::move(*off);
   exchange::Passkeys passkeys(call.s.db);
@@ -230,19 +262,9 @@ Response Api::PasskeyRegisterBegin(Call& call) {
     has_active = true;
     exclude.push_back({{"type", "public-key"}, {"id", Base64UrlEncode(p.credential_id)}});
   }
-  // Whoever holds a password and a TOTP code must not be able to add a
-  // passkey of their own next to the owner's: once there is one, only a
-  // session opened with it registers another.
-  if (has_active && call.session.mfa != "passkey") {
-    RecordRefusal(call, "passkey.register", "refused", {{"why", "session not opened by passkey"}});
-    return Fail(403, "this account has a passkey: register another from a session opened with it",
-                "log in with your passkey, then add the new one");
-  }
-  if (call.now - call.session.created_at > kFreshLoginSeconds) {
-    return Fail(403, "a passkey is registered within 10 minutes of logging in",
-                "log out, log in again, and register it then");
-  }
-  auto challenge = passkeys.NewChallenge(Ceremony::kRegister, call.who->id, call.now);
+  if (auto refused = RefuseRegistration(call, has_active)) return std::move(*refused);
+  auto challenge = passkeys.NewChallenge(Ceremony::kRegister, call.who->id,
+                                         exchange::BanKey(call.request.client_ip), call.now);
   if (!challenge.ok()) {
     if (challenge.error().code() == ErrorCode::kLimitExceeded) {
       return Fail(429, challenge.error().message(), challenge.error().hint());
@@ -277,6 +299,14 @@ Response Api::PasskeyRegisterFinish(Call& call) {
                 "\"label\"}");
   }
   exchange::Passkeys passkeys(call.s.db);
+  // The rules of begin, again: a challenge taken before the owner's first
+  // passkey, or by a session that has grown old since, registers nothing
+  // (review F3).
+  {
+    auto active = passkeys.CountActive(call.who->id);
+    if (!active.ok()) return Fail(active.error());
+    if (auto refused = RefuseRegistration(call, *active > 0)) return std::move(*refused);
+  }
   const auto refuse = [&](const Error& why) {
     RecordRefusal(call, "passkey.register", "refused", {{"why", why.message()}});
     // An answer too large to parse is a malformed one here, not a 413.
@@ -379,12 +409,11 @@ std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, B
   auto armored = ssh::SshsigFromAssertion(stored->key, message, assertion, policy);
   if (!armored.ok()) {
     const auto counter = AssertedCounter(*authenticator_data);
-    if (counter && stored->sign_counter != 0 && *counter <= stored->sign_counter) {
-      Alert(AlertKind::kPasskeyCounterWentBack, {{"account", stored->account_id},
-                                                 {"passkey", stored->id},
-                                                 {"ip", call.request.client_ip},
-                                                 {"stored_counter", stored->sign_counter},
-                                                 {"asserted_counter", *counter}});
+    ssh::SshsigPolicy without_counter = policy;
+    without_counter.counter_above.reset();
+    if (counter && stored->sign_counter != 0 && *counter <= stored->sign_counter &&
+        ssh::SshsigFromAssertion(stored->key, message, assertion, without_counter).ok()) {
+      AlertCounterWentBack(call, *stored, *counter);
     }
     const ErrorCode code = armored.error().code();
     return refuse(armored.error(),

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "auth/totp.h"
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "exchange/accounts.h"
@@ -62,6 +63,23 @@ struct PasskeyExchange {
                     .Bind(2, ids[name])
                     .Bind(3, now)
                     .Bind(4, now)
+                    .Run()
+                    .ok());
+    return token;
+  }
+  // Another password-and-TOTP session of an existing account (a thief's).
+  std::string AddSession(const std::string& name, const std::string& ip) {
+    auto db = exchange::OpenExchangeDb(x.d);
+    EXPECT_TRUE(db.ok());
+    const std::string token = "another-session-of-" + name;
+    const auto h = crypto::Sha256::Hash(AsBytes(token));
+    EXPECT_TRUE(db->Prepare("INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, "
+                            "ip, mfa) VALUES (?, ?, ?, ?, ?, 'totp')")
+                    ->Bind(1, ByteView(h.data(), h.size()))
+                    .Bind(2, ids[name])
+                    .Bind(3, now)
+                    .Bind(4, now)
+                    .Bind(5, ip)
                     .Run()
                     .ok());
     return token;
@@ -259,7 +277,7 @@ TEST(PasskeyApi, LoginAnswersThatAreReplayedForgedOrClonedAreRefused) {
   Response begin2 = e.Call("POST", "/login/passkey/begin", json::object());
   json as_registration = Created(pk, Bytes(16, 0x44), e.J(begin2)["challenge"]);
   as_registration["label"] = "x";
-  EXPECT_EQ(e.Call("POST", "/passkeys/finish", as_registration, e.dpo_session).status, 401);
+  EXPECT_EQ(e.Call("POST", "/passkeys/finish", as_registration, e.other_session).status, 401);
 
   // The registered passkey still works: nothing above changed its state.
   EXPECT_EQ(e.Login(pk, cred, Counter(30)).status, 200);
@@ -318,6 +336,93 @@ TEST(PasskeyApi, RegistrationNeedsAFreshSessionAndTheFirstPasskeyForASecond) {
   EXPECT_EQ(stale.status, 403);
 }
 
+// Review F1: a colleague's public key (it is in every signature they
+// make) registered under a made-up credential id is refused, so their
+// signatures never become another account's.
+TEST(PasskeyApi, AKeyIsRegisteredOnceWhateverItsCredentialId) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakePasskey pk;
+  ASSERT_EQ(e.Register(pk, Bytes(16, 1), e.dpo_session).status, 201);
+  Response stolen = e.Register(pk, Bytes(16, 2), e.other_session);
+  EXPECT_EQ(stolen.status, 403) << stolen.body;
+  EXPECT_NE(stolen.body.find("key is registered already"), std::string::npos) << stolen.body;
+  EXPECT_EQ(e.J(e.Call("GET", "/passkeys", nullptr, e.other_session))["passkeys"].size(), 0u);
+}
+
+// Review F3: begin's rules hold at finish too — a challenge taken before
+// the owner registered the account's first passkey registers nothing.
+TEST(PasskeyApi, ARegistrationBegunBeforeTheOwnersPasskeyCannotFinishAfterIt) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string thief_session = e.AddSession("dora", "192.0.2.66");
+  Response early = e.Call("POST", "/passkeys/begin", json::object(), thief_session);
+  ASSERT_EQ(early.status, 200);
+  const FakePasskey owner, thief;
+  ASSERT_EQ(e.Register(owner, Bytes(16, 1), e.dpo_session).status, 201);
+  json finish = Created(thief, Bytes(16, 9), e.J(early)["challenge"]);
+  finish["label"] = "thief";
+  Response late = e.Call("POST", "/passkeys/finish", finish, thief_session);
+  EXPECT_EQ(late.status, 403) << late.body;
+  EXPECT_EQ(e.J(e.Call("GET", "/passkeys", nullptr, e.dpo_session))["passkeys"].size(), 1u);
+}
+
+// Review F4: forged answers naming a credential id raise no clone alert;
+// only a valid answer whose counter went back does. F6: the client is not
+// told which check failed.
+TEST(PasskeyApi, OnlyAValidAnswerWithAnOldCounterRaisesTheCloneAlert) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakePasskey pk, forger;
+  const Bytes cred(16, 0x42);
+  ASSERT_EQ(e.Register(pk, cred, e.dpo_session).status, 201);
+  ASSERT_EQ(e.Login(pk, cred, Counter(10)).status, 200);
+  Response forged = e.Login(forger, cred, Counter(3));
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(e.J(forged)["error"], "this passkey login was not accepted");
+  FakePasskey::Options phished = Counter(3);
+  phished.origin = "https://evil.example";
+  EXPECT_EQ(e.Login(pk, cred, phished).status, 401);
+  EXPECT_EQ(e.File("alerts.jsonl").find("passkey_counter_went_back"), std::string::npos);
+  EXPECT_EQ(e.Login(pk, cred, Counter(3)).status, 401);
+  EXPECT_NE(e.File("alerts.jsonl").find("passkey_counter_went_back"), std::string::npos);
+}
+
+// A page logs in with password and code into the cookie too: the token
+// never reaches its script.
+TEST(PasskeyApi, ABrowsersPasswordLoginGetsTheCookieNotTheToken) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  ASSERT_TRUE(accounts.ok());
+  auto token = accounts->AddUser("Paul Page", "paul@chu.example", exchange::Role::kDpo,
+                                 e.now + 86400, e.now - 120);
+  ASSERT_TRUE(token.ok());
+  auto enrol = accounts->BeginEnrolment(*token, e.now - 120);
+  ASSERT_TRUE(enrol.ok());
+  const Bytes secret(enrol->totp_secret.RevealBytes().begin(),
+                     enrol->totp_secret.RevealBytes().end());
+  const auto code = [&](int64_t t) {
+    return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret), auth::TotpStep(t), 6), 6);
+  };
+  const auto pw = SecretBuffer::CopyOf(AsBytes("violet tram seventeen lanterns"));
+  ASSERT_TRUE(accounts->FinishEnrolment(*token, pw, code(e.now - 120), e.now - 120).ok());
+  Response in = e.Call("POST", "/login",
+                       {{"email", "paul@chu.example"},
+                        {"password", "violet tram seventeen lanterns"},
+                        {"code", code(e.now)},
+                        {"browser", true}});
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_FALSE(e.J(in).contains("token"));
+  const std::string cookie = PasskeyExchange::CookieOf(in);
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, {}, cookie).status, 200);
+  EXPECT_EQ(e.Call("POST", "/passkeys/begin", json::object(), {}, cookie).status, 403);
+  EXPECT_EQ(e.Call("POST", "/passkeys/begin", json::object(), {}, cookie,
+                   std::string(e.J(in)["csrf_token"]))
+                .status,
+            200);
+}
+
 TEST(Passkeys, ChallengesAreSingleUseBoundAndExpire) {
   test_support::ScopedTempDir scratch;
   auto db = exchange::OpenExchangeDb(scratch.path());
@@ -325,23 +430,37 @@ TEST(Passkeys, ChallengesAreSingleUseBoundAndExpire) {
   exchange::Passkeys p(*db);
   const int64_t now = 1'800'000'000;
   using exchange::Ceremony;
-  auto c = p.NewChallenge(Ceremony::kLogin, {}, now);
+  auto c = p.NewChallenge(Ceremony::kLogin, {}, "192.0.2.1", now);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->size(), exchange::kChallengeBytes);
   EXPECT_FALSE(p.SpendChallenge(*c, Ceremony::kRegister, {}, now).ok());  // spent by the try
-  auto c2 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  auto c2 = p.NewChallenge(Ceremony::kLogin, {}, "192.0.2.1", now);
   EXPECT_FALSE(p.SpendChallenge(*c2, Ceremony::kLogin, {}, now + exchange::kChallengeSeconds).ok());
-  auto c3 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  auto c3 = p.NewChallenge(Ceremony::kLogin, {}, "192.0.2.1", now);
   EXPECT_FALSE(p.SpendChallenge(*c3, Ceremony::kLogin, int64_t{1}, now).ok());
-  auto c4 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  auto c4 = p.NewChallenge(Ceremony::kLogin, {}, "192.0.2.1", now);
   EXPECT_TRUE(p.SpendChallenge(*c4, Ceremony::kLogin, {}, now + 1).ok());
   EXPECT_FALSE(p.SpendChallenge(*c4, Ceremony::kLogin, {}, now + 1).ok());
   // Only the digest is stored.
   auto q = db->Prepare("SELECT count(*) FROM webauthn_challenges WHERE challenge_sha256 = ?");
-  auto c5 = p.NewChallenge(Ceremony::kLogin, {}, now);
+  auto c5 = p.NewChallenge(Ceremony::kLogin, {}, "192.0.2.1", now);
   q->Bind(1, ByteView(*c5));
   ASSERT_TRUE(q->Step().ok());
   EXPECT_EQ(q->Int(0), 0);
+  q->Reset();
+
+  // One address cannot fill the table for everyone (review F2): its own
+  // quota runs out, another address still begins.
+  int begun = 0;
+  while (p.NewChallenge(Ceremony::kLogin, {}, "198.51.100.9", now).ok()) ++begun;
+  EXPECT_EQ(begun, exchange::kMaxPendingChallengesPerSource);
+  auto refused = p.NewChallenge(Ceremony::kLogin, {}, "198.51.100.9", now);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_TRUE(p.NewChallenge(Ceremony::kLogin, {}, "203.0.113.4", now).ok());
+  // Expired ones free the quota.
+  EXPECT_TRUE(
+      p.NewChallenge(Ceremony::kLogin, {}, "198.51.100.9", now + exchange::kChallengeSeconds).ok());
 }
 
 }  // namespace

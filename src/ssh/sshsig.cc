@@ -1,6 +1,8 @@
 #include "ssh/sshsig.h"
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 #include "core/encoding.h"
 #include "crypto/hash.h"
@@ -126,8 +128,25 @@ Status CheckClientData(const std::string& client_data, std::string_view challeng
         "the client data is not for this message and origin (a different "
         "challenge, origin or type)");
   }
-  const auto j = nlohmann::json::parse(client_data, nullptr, /*allow_exceptions=*/false);
+  // Duplicate keys refused, as at login (auth/webauthn.cc): two
+  // "crossOrigin" members would mean whatever the reader picks (review F5).
+  std::vector<std::set<std::string>> open;
+  bool duplicate = false;
+  const auto j = nlohmann::json::parse(
+      client_data,
+      [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using E = nlohmann::json::parse_event_t;
+        if (event == E::object_start) open.emplace_back();
+        if (event == E::object_end && !open.empty()) open.pop_back();
+        if (event == E::key && !open.empty() &&
+            !open.back().insert(parsed.get<std::string>()).second) {
+          duplicate = true;
+        }
+        return true;
+      },
+      /*allow_exceptions=*/false);
   if (!j.is_object()) return Refused("the client data is not a JSON object");
+  if (duplicate) return Refused("the client data has a duplicate key");
   if (auto it = j.find("crossOrigin"); it != j.end() && !(it->is_boolean() && !it->get<bool>())) {
     return Refused("the passkey was used from a page embedded in another site (crossOrigin)");
   }
@@ -277,6 +296,11 @@ Result<Sshsig> VerifySshsig(std::string_view armored, ByteView message, const Sk
   if (s.flags & kAttestedData) return Refused("attested credential data in an assertion");
   if (((s.flags & kExtensionData) != 0) != !s.extensions.empty()) {
     return Refused("the extension flag does not match the extensions");
+  }
+  // WebAuthn §6.1: backed up (BS) is only possible when backup-eligible (BE).
+  constexpr uint8_t kBackupEligibleFlag = 0x08, kBackupStateFlag = 0x10;
+  if ((s.flags & kBackupStateFlag) && !(s.flags & kBackupEligibleFlag)) {
+    return Refused("the flags say backed up but not backup-eligible");
   }
   if (!(s.flags & kUserPresent)) return Refused("no user presence (the passkey was not touched)");
   if (policy.require_user_verified && !(s.flags & kUserVerified)) {

@@ -164,6 +164,15 @@ TEST(Sshsig, AssertionsMadeForSomethingElseAreRefused) {
   EXPECT_TRUE(refused(pk.Sign(kNs, kOrder, o)));
   o.tail = R"(,"crossOrigin":false)";  // not JSON
   EXPECT_TRUE(refused(pk.Sign(kNs, kOrder, o)));
+  // Two members of one name mean whatever the reader picks (review F5).
+  o.tail = R"(,"crossOrigin":true,"crossOrigin":false})";
+  EXPECT_TRUE(refused(pk.Sign(kNs, kOrder, o)));
+  o = {};
+  o.flags |= 0x10;  // backed up (BS) without being backup-eligible (BE)
+  EXPECT_TRUE(refused(pk.Sign(kNs, kOrder, o)));
+  o.flags |= 0x08;  // both: a synced passkey, fine
+  EXPECT_TRUE(
+      SshsigFromAssertion(pk.Key(), AsBytes(kOrder), pk.Sign(kNs, kOrder, o), Policy()).ok());
   o = {};
   o.flags |= kAttestedData;
   EXPECT_TRUE(refused(pk.Sign(kNs, kOrder, o)));

@@ -93,8 +93,7 @@ const TEXT = {
 
 const state = {
   lang: pickLanguage(),
-  csrf: null,    // the browser session's CSRF token (the cookie is HttpOnly)
-  bearer: null,  // a password login's session, held in memory only, to register a passkey
+  csrf: null,  // the browser session's CSRF token (the session is in an HttpOnly cookie)
   me: null,
 };
 
@@ -142,7 +141,6 @@ function fromB64(text) {
 
 async function api(method, path, body) {
   const headers = { 'Content-Type': 'application/json' };
-  if (state.bearer) headers.Authorization = 'Bearer ' + state.bearer;
   if (state.csrf && method !== 'GET') headers['X-CSRF-Token'] = state.csrf;
   const r = await fetch('/api/v1' + path, {
     method, headers, credentials: 'same-origin',
@@ -205,7 +203,6 @@ function loginView() {
       const session = await api('POST', '/login/passkey/finish',
         Object.assign({ challenge: o.challenge }, assertionBody(credential)));
       state.csrf = session.csrf_token;
-      state.bearer = null;
       state.me = session.account;
       ordersView();
     } catch (e) { problem(view, e); }
@@ -214,8 +211,8 @@ function loginView() {
     event.preventDefault();
     try {
       const session = await api('POST', '/login',
-        { email: email.value, password: password.value, code: code.value });
-      state.bearer = session.token;
+        { email: email.value, password: password.value, code: code.value, browser: true });
+      state.csrf = session.csrf_token;
       state.me = session.account;
       registerView();
     } catch (e) { problem(view, e); }
@@ -249,7 +246,7 @@ function registerView() {
         label: label.value,
       });
       await api('POST', '/logout', {});
-      state.bearer = null;
+      state.csrf = null;
       loginView();
       document.getElementById('main').prepend(el('p', { class: 'ok', id: 'registered', role: 'status' },
         t('registered')));
@@ -335,7 +332,7 @@ async function orderView(id, version) {
         } catch (e) { problem(view, e); }
       });
     }
-    view.append(el('p', {}, el('button', { type: 'button', onclick: ordersView }, t('back'))));
+    view.append(el('p', {}, el('button', { type: 'button', id: 'back', onclick: ordersView }, t('back'))));
   } catch (e) { problem(view, e); }
 }
 

@@ -1,0 +1,96 @@
+"""Time to render the largest order page in headless Chromium (issue 17's
+bench): an order of 30 tables x 50 columns whose plan carries 5 masked
+samples per table, opened by a DPO logged in with a passkey; from the click
+on "Open" to the order's text on screen (fetch, JSON, decoding, every
+element), measured in the page with performance.now(), N times. Writes a
+JSON result for bench/web_ui_render.sh.
+
+usage: web_ui_render.py CORDON SCRATCH RESULT.json [N]
+"""
+import base64, hashlib, json, os, statistics, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+result_file = sys.argv[3]
+runs = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+sys.argv = sys.argv[:3]
+os.makedirs(sys.argv[2], exist_ok=True)
+import exchange_attack as ex  # noqa: E402
+from chromium_cdp import (CHROMIUM, T, Browser, dpo_session, free_port,  # noqa: E402
+                          spki_sha256_b64, start_exchange)
+
+TABLES, COLUMNS = 30, 50
+
+
+def big_order():
+    tables = []
+    for t in range(TABLES):
+        kept = [{"name": f"COL_{t}_{c}", "fate": "pseudonymized (nir, keyed)" if c % 5 == 0
+                 else "kept", "looks_free_text": c % 7 == 0} for c in range(COLUMNS - 10)]
+        tables.append({"name": f"table_{t}", "rows_read": 1_000_000, "rows_selected": 900_000,
+                       "columns_kept": kept,
+                       "columns_excluded": [f"SECRET_{t}_{c}" for c in range(10)],
+                       "sample_masked": [[f"v{r}{c}*****" for c in range(COLUMNS - 10)]
+                                         for r in range(5)]})
+    plan = json.dumps({"format": "cordon-plan", "version": 1, "order": {"id": "BIG-2027"},
+                       "tables": tables}, indent=2) + "\n"
+    order = ('[order]\nid = "BIG-2027"\ncontroller = "CHU Exemple"\nprocessor = "Vendor SA"\n'
+             'purpose = "Migration"\ncontract = "DPA 1"\nnot_after = 2027-06-30\n'
+             'retention_days = 30\nrecipients = '
+             '["age1fh5kqu9qpe3htgpkh0v0ujkyf7dsx5hmxn3n5qfpjunlx3wptd4qsyhmlh"]\n'
+             f'plan_sha256 = "{hashlib.sha256(plan.encode()).hexdigest()}"\n')
+    for t in range(TABLES):
+        order += f'\n[[table]]\nname = "table_{t}"\n[table.columns]\n'
+        order += "".join(f'COL_{t}_{c} = "keep"\n' for c in range(COLUMNS - 10))
+    return order, plan
+
+
+def main():
+    if not CHROMIUM:
+        ex.fail("chromium is not installed")
+    data, port = os.path.join(T, "D"), free_port()
+    srv = start_exchange(data, port)
+    dpo = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
+    vendor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA")
+    order, plan = big_order()
+    st, j = srv.request("POST", "/api/v1/orders", vendor.token, body={
+        "order_base64": base64.b64encode(order.encode()).decode(),
+        "plan_base64": base64.b64encode(plan.encode()).decode()})
+    ex.check(st == 201, f"the order: {st} {j}")
+    b = Browser(spki_sha256_b64(os.path.join(data, "tls", "cert.pem")), T)
+    times = []
+    try:
+        b.open_tab()
+        dpo_session(b, f"https://localhost:{port}", dpo)
+        for _ in range(runs + 1):  # the first is a warm-up
+            ms = b.eval("""new Promise((resolve) => {
+                const t0 = performance.now();
+                document.querySelector('button.open-order').click();
+                const poll = () => {
+                  const pre = document.getElementById('order-text');
+                  if (pre && document.querySelectorAll('.plan-table').length === %d) {
+                    requestAnimationFrame(() => resolve(performance.now() - t0));
+                  } else { setTimeout(poll, 1); }
+                };
+                poll();
+            })""" % TABLES)
+            elements = b.eval("document.getElementsByTagName('*').length")
+            times.append(ms)
+            b.click("#back")
+            b.wait_for("document.getElementById('orders')", "the orders page")
+    finally:
+        b.close()
+        srv.stop()
+    times = times[1:]
+    json.dump({"runs": runs, "median_ms": statistics.median(times), "min_ms": min(times),
+               "max_ms": max(times), "elements": elements, "plan_bytes": len(plan),
+               "order_bytes": len(order), "tables": TABLES, "columns": COLUMNS},
+              open(result_file, "w"))
+
+
+try:
+    main()
+finally:
+    for p in ex.servers:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
