@@ -7,7 +7,7 @@ JSON result for bench/web_ui_render.sh.
 
 usage: web_ui_render.py CORDON SCRATCH RESULT.json [N]
 """
-import base64, hashlib, json, os, statistics, sys
+import json, os, statistics, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 result_file = sys.argv[3]
@@ -16,7 +16,7 @@ sys.argv = sys.argv[:3]
 os.makedirs(sys.argv[2], exist_ok=True)
 import exchange_attack as ex  # noqa: E402
 from chromium_cdp import (CHROMIUM, T, Browser, dpo_session, free_port,  # noqa: E402
-                          spki_sha256_b64, start_exchange)
+                          order_for_plan, spki_sha256_b64, start_exchange, submit_order)
 
 TABLES, COLUMNS = 30, 50
 
@@ -33,14 +33,9 @@ def big_order():
                                          for r in range(5)]})
     plan = json.dumps({"format": "cordon-plan", "version": 1, "order": {"id": "BIG-2027"},
                        "tables": tables}, indent=2) + "\n"
-    order = ('[order]\nid = "BIG-2027"\ncontroller = "CHU Exemple"\nprocessor = "Vendor SA"\n'
-             'purpose = "Migration"\ncontract = "DPA 1"\nnot_after = 2027-06-30\n'
-             'retention_days = 30\nrecipients = '
-             '["age1fh5kqu9qpe3htgpkh0v0ujkyf7dsx5hmxn3n5qfpjunlx3wptd4qsyhmlh"]\n'
-             f'plan_sha256 = "{hashlib.sha256(plan.encode()).hexdigest()}"\n')
-    for t in range(TABLES):
-        order += f'\n[[table]]\nname = "table_{t}"\n[table.columns]\n'
-        order += "".join(f'COL_{t}_{c} = "keep"\n' for c in range(COLUMNS - 10))
+    order = order_for_plan("BIG-2027", "Migration", plan,
+                           {f"table_{t}": [f"COL_{t}_{c}" for c in range(COLUMNS - 10)]
+                            for t in range(TABLES)})
     return order, plan
 
 
@@ -52,10 +47,7 @@ def main():
     dpo = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
     vendor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA")
     order, plan = big_order()
-    st, j = srv.request("POST", "/api/v1/orders", vendor.token, body={
-        "order_base64": base64.b64encode(order.encode()).decode(),
-        "plan_base64": base64.b64encode(plan.encode()).decode()})
-    ex.check(st == 201, f"the order: {st} {j}")
+    submit_order(srv, vendor, order, plan)
     b = Browser(spki_sha256_b64(os.path.join(data, "tls", "cert.pem")), T)
     times = []
     try:

@@ -183,3 +183,25 @@ def dpo_session(b, origin, person, screenshots=False):
     # Log in with the passkey: a browser session in an HttpOnly cookie.
     b.click("#passkey-login")
     b.wait_for("document.getElementById('orders')", "the orders of the DPO")
+
+
+def order_for_plan(order_id, purpose, plan, tables):
+    """An order (TOML) from CHU Exemple to Vendor SA whose plan_sha256 is
+    the digest of `plan` (its exact text); `tables`: {name: [columns kept]}."""
+    order = (f'[order]\nid = "{order_id}"\ncontroller = "CHU Exemple"\nprocessor = "Vendor SA"\n'
+             f'purpose = "{purpose}"\ncontract = "DPA 1"\nnot_after = 2027-06-30\n'
+             'retention_days = 30\nrecipients = '
+             '["age1fh5kqu9qpe3htgpkh0v0ujkyf7dsx5hmxn3n5qfpjunlx3wptd4qsyhmlh"]\n'
+             f'plan_sha256 = "{hashlib.sha256(plan.encode()).hexdigest()}"\n')
+    for name, columns in tables.items():
+        order += f'\n[[table]]\nname = "{name}"\n[table.columns]\n'
+        order += "".join(f'{c} = "keep"\n' for c in columns)
+    return order
+
+
+def submit_order(srv, vendor, order, plan):
+    """The vendor's operator uploads the order and its plan."""
+    st, j = srv.request("POST", "/api/v1/orders", vendor.token, body={
+        "order_base64": base64.b64encode(order.encode()).decode(),
+        "plan_base64": base64.b64encode(plan.encode()).decode()})
+    ex.check(st == 201, f"the vendor's order: {st} {j}")

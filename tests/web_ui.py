@@ -14,14 +14,14 @@ $CORDON_UI_SCREENSHOTS when set: docs/ui.md's images).
 
 Usage: web_ui.py CORDON_BINARY SCRATCH_DIR
 """
-import base64, hashlib, json, os, subprocess, sys, time
+import json, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 os.makedirs(sys.argv[2], exist_ok=True)
 import exchange_attack as ex  # noqa: E402  (the person helpers, checks, TOTP)
 from chromium_cdp import (CHROMIUM, CORDON, T, Browser, dpo_session, free_port,  # noqa: E402
-                          spki_sha256_b64, start_exchange)
+                          order_for_plan, spki_sha256_b64, start_exchange, submit_order)
 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
 
@@ -36,13 +36,7 @@ def order_and_plan():
                                       "looks_free_text": True}],
                     "columns_excluded": ["NOM", "PRENOM"],
                     "sample_masked": [["2****", HOSTILE]]}]}, indent=2) + "\n"
-    digest = hashlib.sha256(plan.encode()).hexdigest()
-    order = ('[order]\nid = "LAB42-2027"\ncontroller = "CHU Exemple"\nprocessor = "Vendor SA"\n'
-             f'purpose = "Migration {HOSTILE}"\ncontract = "DPA 1"\nnot_after = 2027-06-30\n'
-             'retention_days = 30\nrecipients = '
-             '["age1fh5kqu9qpe3htgpkh0v0ujkyf7dsx5hmxn3n5qfpjunlx3wptd4qsyhmlh"]\n'
-             f'plan_sha256 = "{digest}"\n\n[[table]]\nname = "patients"\n[table.columns]\n'
-             'NUM = "keep"\n')
+    order = order_for_plan("LAB42-2027", f"Migration {HOSTILE}", plan, {"patients": ["NUM"]})
     return order, plan
 
 
@@ -66,10 +60,7 @@ def main():
     dpo = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
     vendor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA")
     order, plan = order_and_plan()
-    st, j = srv.request("POST", "/api/v1/orders", vendor.token, body={
-        "order_base64": base64.b64encode(order.encode()).decode(),
-        "plan_base64": base64.b64encode(plan.encode()).decode()})
-    ex.check(st == 201, f"the vendor's order: {st} {j}")
+    submit_order(srv, vendor, order, plan)
 
     b = Browser(spki_sha256_b64(os.path.join(data, "tls", "cert.pem")), T)
     try:

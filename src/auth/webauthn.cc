@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 
 #include "auth/cbor.h"
 #include "auth/webauthn_attestation.h"
@@ -11,6 +10,7 @@
 #include "core/secret_buffer.h"
 #include "crypto/ecdsa_p256.h"
 #include "crypto/hash.h"
+#include "ssh/client_data.h"
 
 namespace cordon::auth {
 namespace {
@@ -70,23 +70,10 @@ Status CheckOptions(Ceremony c, std::string_view rp_id, std::string_view origin,
 Status CheckClientData(Ceremony c, std::string_view client_data, std::string_view type,
                        const Bytes& challenge, std::string_view origin) {
   if (client_data.size() > kMaxClientData) return Malformed(c, "the client data is too long");
-  std::vector<std::set<std::string>> open;
-  bool duplicate = false;
-  const auto j = nlohmann::json::parse(
-      client_data,
-      [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (event == E::object_start) open.emplace_back();
-        if (event == E::object_end && !open.empty()) open.pop_back();
-        if (event == E::key && !open.empty() &&
-            !open.back().insert(parsed.get<std::string>()).second) {
-          duplicate = true;
-        }
-        return true;
-      },
-      /*allow_exceptions=*/false);
+  const ssh::ClientDataJson parsed = ssh::ParseClientDataJson(client_data);
+  const nlohmann::json& j = parsed.value;
   if (!j.is_object()) return Malformed(c, "the client data is not a JSON object");
-  if (duplicate) return Malformed(c, "the client data has a duplicate key");
+  if (parsed.duplicate_key) return Malformed(c, "the client data has a duplicate key");
   auto text = [&](const char* key) -> std::optional<std::string> {
     auto it = j.find(key);
     if (it == j.end() || !it->is_string()) return std::nullopt;

@@ -126,6 +126,9 @@ class Api final : public Handler {
   Response PasskeyRegisterFinish(Call& call);
   Response ListPasskeys(Call& call);
   std::optional<Response> RefuseRegistration(Call& call, bool has_active);
+  // A login's answer to a browser: the session in its cookie, the CSRF token.
+  Response BrowserSession(const std::string& token, const exchange::Account& who,
+                          int64_t now) const;
   void AlertCounterWentBack(const Call& call, const exchange::Passkey& key, uint32_t counter);
   // A decision signed with the caller's own passkey: the body's assertion
   // over `message` (its challenge the SSHSIG signed data of `ns`) turned

@@ -77,6 +77,30 @@ std::optional<uint32_t> AssertedCounter(const Bytes& ad) {
   return uint32_t{ad[33]} << 24 | uint32_t{ad[34]} << 16 | uint32_t{ad[35]} << 8 | ad[36];
 }
 
+// A passkey's answer as the pages send it, each field base64url; none when
+// one is missing or not base64url.
+struct AssertionFields {
+  Bytes credential_id;
+  ssh::WebauthnAssertion assertion;
+};
+
+std::optional<AssertionFields> ReadAssertion(const json& body) {
+  auto credential_id = Base64UrlField(body, "credential_id");
+  auto authenticator_data = Base64UrlField(body, "authenticator_data");
+  auto client_data = Base64UrlField(body, "client_data_json");
+  auto signature = Base64UrlField(body, "signature");
+  if (!credential_id || !authenticator_data || !client_data || !signature) return std::nullopt;
+  return AssertionFields{
+      std::move(*credential_id),
+      {std::move(*authenticator_data), Text(*client_data), std::move(*signature)}};
+}
+
+// A challenge the quotas refused is "try later" (429), not a malformed request.
+Response ChallengeRefused(const Error& e) {
+  if (e.code() == ErrorCode::kLimitExceeded) return Fail(429, e.message(), e.hint());
+  return Fail(e);
+}
+
 }  // namespace
 
 Result<WebPolicy> MakeWebPolicy(std::string_view origin) {
@@ -119,12 +143,7 @@ Response Api::PasskeyLoginBegin(Call& call) {
   // credential), so this answer is the same for everyone.
   auto challenge = exchange::Passkeys(call.s.db).NewChallenge(
       Ceremony::kLogin, {}, exchange::BanKey(call.request.client_ip), call.now);
-  if (!challenge.ok()) {
-    if (challenge.error().code() == ErrorCode::kLimitExceeded) {
-      return Fail(429, challenge.error().message(), challenge.error().hint());
-    }
-    return Fail(challenge.error());
-  }
+  if (!challenge.ok()) return ChallengeRefused(challenge.error());
   return Json(200, {{"challenge", Base64UrlEncode(*challenge)},
                     {"rp_id", options_.web.rp_id},
                     {"timeout_ms", exchange::kChallengeSeconds * 1000},
@@ -135,11 +154,8 @@ Response Api::PasskeyLoginFinish(Call& call) {
   if (auto off = RefusePasskeysOff()) return std::move(*off);
   if (auto refused = RefuseBanned(call)) return std::move(*refused);
   auto challenge = Base64UrlField(call.body, "challenge");
-  auto credential_id = Base64UrlField(call.body, "credential_id");
-  auto authenticator_data = Base64UrlField(call.body, "authenticator_data");
-  auto client_data = Base64UrlField(call.body, "client_data_json");
-  auto signature = Base64UrlField(call.body, "signature");
-  if (!challenge || !credential_id || !authenticator_data || !client_data || !signature) {
+  auto answer = ReadAssertion(call.body);
+  if (!challenge || !answer) {
     return Fail(400,
                 "send {\"challenge\", \"credential_id\", \"authenticator_data\", "
                 "\"client_data_json\", \"signature\"}, each base64url as the browser gave it");
@@ -162,7 +178,7 @@ Response Api::PasskeyLoginFinish(Call& call) {
       !spent.ok()) {
     return refuse(spent.error(), 401);
   }
-  auto stored = passkeys.FindActive(*credential_id);
+  auto stored = passkeys.FindActive(answer->credential_id);
   if (!stored.ok()) {
     if (stored.error().code() != ErrorCode::kNotFound) return Fail(stored.error());
     return refuse(stored.error(), 401);
@@ -175,16 +191,19 @@ Response Api::PasskeyLoginFinish(Call& call) {
   options.challenge = *challenge;
   const exchange::Passkey& key = *stored;
   auto verified = auth::VerifyLoginAssertion(
-      options, {key.credential_id, key.key, key.sign_counter}, *credential_id, *authenticator_data,
-      Text(*client_data), *signature);
+      options, {key.credential_id, key.key, key.sign_counter}, answer->credential_id,
+      answer->assertion.authenticator_data, answer->assertion.client_data_json,
+      answer->assertion.signature_der);
   if (!verified.ok()) {
     // A cloned authenticator is news only when its answer is otherwise
     // valid: checked again without the counter, so that anyone who knows a
     // credential id cannot raise the alert with forged answers (review F4).
-    const auto counter = AssertedCounter(*authenticator_data);
+    const auto counter = AssertedCounter(answer->assertion.authenticator_data);
     if (counter && key.sign_counter != 0 && *counter <= key.sign_counter &&
-        auth::VerifyLoginAssertion(options, {key.credential_id, key.key, 0}, *credential_id,
-                                   *authenticator_data, Text(*client_data), *signature)
+        auth::VerifyLoginAssertion(options, {key.credential_id, key.key, 0}, answer->credential_id,
+                                   answer->assertion.authenticator_data,
+                                   answer->assertion.client_data_json,
+                                   answer->assertion.signature_der)
             .ok()) {
       AlertCounterWentBack(call, key, *counter);
     }
@@ -213,15 +232,20 @@ Response Api::PasskeyLoginFinish(Call& call) {
   if (attempt.new_ip) {
     Alert(AlertKind::kNewIpLogin, {{"account", who->id}, {"ip", call.request.client_ip}});
   }
-  // The session goes to the browser in an HttpOnly cookie only: a script
-  // on the page (an injection) never sees it. The CSRF token is for the
-  // page's own requests.
+  return BrowserSession(*token, *who, call.now);
+}
+
+// The session goes to the browser in an HttpOnly cookie only: a script on
+// the page (an injection) never sees it. The CSRF token is for the page's
+// own requests.
+Response Api::BrowserSession(const std::string& token, const exchange::Account& who,
+                             int64_t now) const {
   Response r =
-      Json(200, {{"csrf_token", CsrfToken(*token)},
+      Json(200, {{"csrf_token", CsrfToken(token)},
                  {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
-                 {"expires_at", FormatUtc(call.now + options_.accounts.session_absolute_seconds)},
-                 {"account", AccountJson(*who)}});
-  r.headers["Set-Cookie"] = SessionCookie(*token, options_.accounts.session_absolute_seconds);
+                 {"expires_at", FormatUtc(now + options_.accounts.session_absolute_seconds)},
+                 {"account", AccountJson(who)}});
+  r.headers["Set-Cookie"] = SessionCookie(token, options_.accounts.session_absolute_seconds);
   return r;
 }
 
@@ -265,12 +289,7 @@ Response Api::PasskeyRegisterBegin(Call& call) {
   if (auto refused = RefuseRegistration(call, has_active)) return std::move(*refused);
   auto challenge = passkeys.NewChallenge(Ceremony::kRegister, call.who->id,
                                          exchange::BanKey(call.request.client_ip), call.now);
-  if (!challenge.ok()) {
-    if (challenge.error().code() == ErrorCode::kLimitExceeded) {
-      return Fail(429, challenge.error().message(), challenge.error().hint());
-    }
-    return Fail(challenge.error());
-  }
+  if (!challenge.ok()) return ChallengeRefused(challenge.error());
   // The options of navigator.credentials.create(), in the JSON form of
   // WebAuthn Level 3 (PublicKeyCredentialCreationOptionsJSON).
   return Json(200, {{"challenge", Base64UrlEncode(*challenge)},
@@ -373,11 +392,8 @@ std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, B
                                                                    std::string_view action,
                                                                    json details) {
   if (auto off = RefusePasskeysOff()) return std::move(*off);
-  auto credential_id = Base64UrlField(call.body, "credential_id");
-  auto authenticator_data = Base64UrlField(call.body, "authenticator_data");
-  auto client_data = Base64UrlField(call.body, "client_data_json");
-  auto signature = Base64UrlField(call.body, "signature");
-  if (!credential_id || !authenticator_data || !client_data || !signature) {
+  auto answer = ReadAssertion(call.body);
+  if (!answer) {
     return Fail(400,
                 "send the passkey's answer: {\"credential_id\", \"authenticator_data\", "
                 "\"client_data_json\", \"signature\"}, each base64url as the browser gave it",
@@ -389,7 +405,7 @@ std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, B
     return Fail(status, why.message(), why.hint());
   };
   exchange::Passkeys passkeys(call.s.db);
-  auto stored = passkeys.FindActive(*credential_id);
+  auto stored = passkeys.FindActive(answer->credential_id);
   if (!stored.ok()) {
     if (stored.error().code() != ErrorCode::kNotFound) return Fail(stored.error());
     return refuse(stored.error(), 403);
@@ -405,10 +421,10 @@ std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, B
   policy.origin = options_.web.origin;
   policy.require_user_verified = true;
   if (stored->sign_counter != 0) policy.counter_above = stored->sign_counter;
-  ssh::WebauthnAssertion assertion{*authenticator_data, Text(*client_data), *signature};
+  const ssh::WebauthnAssertion& assertion = answer->assertion;
   auto armored = ssh::SshsigFromAssertion(stored->key, message, assertion, policy);
   if (!armored.ok()) {
-    const auto counter = AssertedCounter(*authenticator_data);
+    const auto counter = AssertedCounter(assertion.authenticator_data);
     ssh::SshsigPolicy without_counter = policy;
     without_counter.counter_above.reset();
     if (counter && stored->sign_counter != 0 && *counter <= stored->sign_counter &&
@@ -419,7 +435,7 @@ std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, B
     return refuse(armored.error(),
                   code == ErrorCode::kAuthFailed || code == ErrorCode::kRefused ? 401 : 400);
   }
-  const uint32_t counter = AssertedCounter(*authenticator_data).value_or(0);
+  const uint32_t counter = AssertedCounter(assertion.authenticator_data).value_or(0);
   if (Status used = passkeys.RecordUse(stored->id, stored->sign_counter, counter, call.now);
       !used.ok()) {
     if (used.error().code() != ErrorCode::kAuthFailed) return Fail(used.error());

@@ -120,14 +120,7 @@ Response Api::Login(Call& call) {
   // A browser's page asks for its session in the HttpOnly cookie, as a
   // passkey login gives it: the token then never reaches the page's script.
   if (auto b = call.body.find("browser"); b != call.body.end() && *b == true) {
-    Response r =
-        Json(200, {{"csrf_token", api_internal::CsrfToken(*token)},
-                   {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
-                   {"expires_at", FormatUtc(call.now + options_.accounts.session_absolute_seconds)},
-                   {"account", AccountJson(*who)}});
-    r.headers["Set-Cookie"] =
-        api_internal::SessionCookie(*token, options_.accounts.session_absolute_seconds);
-    return r;
+    return BrowserSession(*token, *who, call.now);
   }
   return Json(200,
               {{"token", *token},

@@ -1,11 +1,10 @@
 #include "ssh/sshsig.h"
 
 #include <nlohmann/json.hpp>
-#include <set>
-#include <vector>
 
 #include "core/encoding.h"
 #include "crypto/hash.h"
+#include "ssh/client_data.h"
 #include "ssh/wire.h"
 
 namespace cordon::ssh {
@@ -128,25 +127,11 @@ Status CheckClientData(const std::string& client_data, std::string_view challeng
         "the client data is not for this message and origin (a different "
         "challenge, origin or type)");
   }
-  // Duplicate keys refused, as at login (auth/webauthn.cc): two
-  // "crossOrigin" members would mean whatever the reader picks (review F5).
-  std::vector<std::set<std::string>> open;
-  bool duplicate = false;
-  const auto j = nlohmann::json::parse(
-      client_data,
-      [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (event == E::object_start) open.emplace_back();
-        if (event == E::object_end && !open.empty()) open.pop_back();
-        if (event == E::key && !open.empty() &&
-            !open.back().insert(parsed.get<std::string>()).second) {
-          duplicate = true;
-        }
-        return true;
-      },
-      /*allow_exceptions=*/false);
+  // Duplicate keys refused, as at login (review F5).
+  const ClientDataJson parsed = ParseClientDataJson(client_data);
+  const nlohmann::json& j = parsed.value;
   if (!j.is_object()) return Refused("the client data is not a JSON object");
-  if (duplicate) return Refused("the client data has a duplicate key");
+  if (parsed.duplicate_key) return Refused("the client data has a duplicate key");
   if (auto it = j.find("crossOrigin"); it != j.end() && !(it->is_boolean() && !it->get<bool>())) {
     return Refused("the passkey was used from a page embedded in another site (crossOrigin)");
   }

@@ -1,0 +1,342 @@
+// `cordon remote` for vendor remote maintenance: the targets, SSH
+// certificates on open grants, `ssh` through the bastion in one step, and
+// the hospital's side (a vendor organisation resumed, a vendor account
+// re-opened, access-review campaigns).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cli/common.h"
+#include "cli/remote_common.h"
+#include "client/answer.h"
+#include "client/grants.h"
+#include "client/remote_access.h"
+#include "core/file.h"
+#include "core/utc_time.h"
+
+namespace cordon::cli {
+namespace {
+
+using nlohmann::json;
+
+struct SshArgs {
+  RemoteArgs remote;
+  int64_t grant = 0;
+  std::string identity;  // the public key file
+  std::string out;       // where the certificate goes
+  std::string target, reason, ticket, bastion;
+  std::vector<std::string> ssh_options;  // passed to ssh as -o OPTION
+  int64_t hours = 0;
+};
+
+// ~/.ssh/id_ed25519.pub: ssh-keygen's default, and the key ssh offers first.
+std::string DefaultPublicKey() {
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.ssh/id_ed25519.pub";
+}
+
+// OpenSSH's own convention: ssh loads KEY-cert.pub next to KEY by itself.
+std::string CertificatePathFor(const std::string& public_key_file) {
+  std::string base = public_key_file;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".pub") == 0)
+    base.resize(base.size() - 4);
+  return base + "-cert.pub";
+}
+
+Result<std::string> ReadPublicKeyLine(const std::string& path) {
+  auto bytes = ReadFileLimited(path, 16 * 1024);
+  if (!bytes.ok()) {
+    return Error(ErrorCode::kNotFound, "cannot read the public key " + path,
+                 "pass -i with your Ed25519 public key (ssh-keygen -t ed25519 makes one)");
+  }
+  std::string line(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.find('\n') != std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument, path + " holds more than one line",
+                 "give the .pub file of one key");
+  }
+  return line;
+}
+
+Status WriteCertificate(const std::string& path, const std::string& line) {
+  CORDON_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::Create(path, 0644));
+  CORDON_TRY(f.Write(AsBytes(line + "\n")));
+  return f.Commit();
+}
+
+Result<client::SshCertificate> Certify(client::Connection& c, int64_t grant,
+                                       const std::string& public_key_file, const std::string& out) {
+  CORDON_ASSIGN_OR_RETURN(std::string key, ReadPublicKeyLine(public_key_file));
+  CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, client::IssueSshCertificate(c, grant, key));
+  CORDON_TRY(WriteCertificate(out, cert.certificate));
+  return cert;
+}
+
+void PrintCertificate(const client::SshCertificate& cert, const std::string& out) {
+  std::cout << "certificate " << out << "\n  serial " << cert.serial << "\n  key id \""
+            << cert.key_id << "\"\n  valid until " << FormatUtc(cert.valid_before) << "\n";
+  if (!cert.bastion.empty()) std::cout << "  bastion " << cert.bastion << "\n";
+}
+
+Status SshCert(const SshArgs& a) {
+  const std::string pub = a.identity.empty() ? DefaultPublicKey() : a.identity;
+  const std::string out = a.out.empty() ? CertificatePathFor(pub) : a.out;
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, Certify(c, a.grant, pub, out));
+  Print(a.remote, cert.answer, [&] { PrintCertificate(cert, out); });
+  return Ok();
+}
+
+Status Targets(const RemoteArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(client::TargetList list, client::ListTargets(c));
+  Print(a, list.answer, [&] {
+    for (const auto& t : list.targets) {
+      std::cout << t.name << "  " << t.address << "  principal " << t.principal << "  "
+                << (t.organisation.empty() ? "-" : t.organisation) << "  approvals " << t.approvals
+                << "\n";
+    }
+  });
+  return Ok();
+}
+
+// "[user@]host[:port]" into ssh's arguments.
+std::vector<std::string> BastionArgs(const std::string& bastion) {
+  std::string user = "cordon", host = bastion, port;
+  if (const size_t at = host.find('@'); at != std::string::npos) {
+    user = host.substr(0, at);
+    host = host.substr(at + 1);
+  }
+  if (const size_t colon = host.rfind(':'); colon != std::string::npos &&
+                                            host.find(']') == std::string::npos &&
+                                            host.find(':') == colon) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  std::vector<std::string> args;
+  if (!port.empty()) args.insert(args.end(), {"-p", port});
+  args.push_back(user + "@" + host);
+  return args;
+}
+
+// Request-or-reuse, certificate, connect: one step for the engineer. An open
+// grant of theirs for the target is reused; without one, a request is made
+// when --reason says why, and the engineer comes back once it is approved.
+Status Ssh(const SshArgs& a) {
+  const std::string pub = a.identity.empty() ? DefaultPublicKey() : a.identity;
+  const std::string out = CertificatePathFor(pub);
+  std::string private_key = pub;
+  if (private_key.size() > 4 && private_key.compare(private_key.size() - 4, 4, ".pub") == 0) {
+    private_key.resize(private_key.size() - 4);
+  }
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
+  CORDON_ASSIGN_OR_RETURN(client::GrantList grants, client::ListGrants(c));
+  const std::string subject = "target:" + a.target;
+  std::optional<client::Grant> open, pending;
+  for (const auto& g : grants.grants) {
+    if (g.package != subject) continue;
+    if (g.open_now) open = g;
+    if (g.status == "requested") pending = g;
+  }
+  if (!open) {
+    if (pending) {
+      return Error(
+          ErrorCode::kRefused,
+          "grant " + std::to_string(pending->id) + " for " + a.target + " is waiting for approval",
+          "an approver of the target's organisation approves it; run this again then");
+    }
+    if (a.reason.empty()) {
+      return Error(ErrorCode::kRefused, "you have no open grant for " + a.target,
+                   "ask for one: add --reason 'why' --hours N [--ticket REF]");
+    }
+    client::GrantRequest request;
+    request.target = a.target;
+    request.reason = a.reason;
+    request.hours = a.hours > 0 ? a.hours : 4;
+    request.ticket = a.ticket;
+    CORDON_ASSIGN_OR_RETURN(client::Grant g, client::RequestGrant(c, request));
+    if (!g.open_now) {
+      return Error(ErrorCode::kRefused,
+                   "grant " + std::to_string(g.id) + " for " + a.target + " requested",
+                   "an approver of the target's organisation approves it; run this again then");
+    }
+    open = g;
+  }
+  CORDON_ASSIGN_OR_RETURN(client::SshCertificate cert, Certify(c, open->id, pub, out));
+  const std::string bastion = a.bastion.empty() ? cert.bastion : a.bastion;
+  if (bastion.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "the exchange names no bastion",
+                 "pass --bastion [USER@]HOST[:PORT] (your hospital contact has it); the "
+                 "certificate is in " +
+                     out);
+  }
+  std::cerr << "cordon remote ssh: grant " << open->id << ", certificate serial " << cert.serial
+            << " valid until " << FormatUtc(cert.valid_before) << "; connecting to " << bastion
+            << " (the session is recorded)\n";
+  std::vector<std::string> args = {
+      "ssh", "-tt", "-i", private_key, "-o", "CertificateFile=" + out, "-o", "IdentitiesOnly=yes"};
+  for (const auto& opt : a.ssh_options) args.insert(args.end(), {"-o", opt});
+  for (auto& b : BastionArgs(bastion)) args.push_back(std::move(b));
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execvp("ssh", argv.data());
+  return Error(ErrorCode::kIo, std::string("cannot run ssh: ") + std::strerror(errno),
+               "install the OpenSSH client (apt install openssh-client)");
+}
+
+}  // namespace
+
+void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<RemoteArgs>& ra,
+                                       int* exit_code) {
+  auto sa = std::make_shared<SshArgs>();
+  remote->add_subcommand("targets", "The systems you may ask SSH access to (remote maintenance).")
+      ->callback([ra, exit_code] { *exit_code = Finish(Targets(*ra)); });
+  auto org = std::make_shared<std::string>();
+  CLI::App* organisation = remote->add_subcommand(
+      "organisation", "Organisations (remote maintenance): lift a vendor's suspension.");
+  organisation->require_subcommand(1);
+  CLI::App* resume = organisation->add_subcommand(
+      "resume", "Lift a suspension an admin asked to resume (approvers of another organisation).");
+  resume->add_option("NAME", *org, "the organisation, e.g. \"Vendor SA\"")->required();
+  resume->callback([ra, org, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_TRY(client::ResumeOrganisation(c, *org));
+      std::cerr << "cordon remote: " << *org << " resumed\n";
+      return Ok();
+    }());
+  });
+  struct UnlockArgs {
+    std::string email, reason;
+  };
+  auto ua = std::make_shared<UnlockArgs>();
+  CLI::App* account = remote->add_subcommand(
+      "account", "Vendors' accounts (remote maintenance): re-open a locked or dormant one.");
+  account->require_subcommand(1);
+  CLI::App* unlock = account->add_subcommand(
+      "unlock",
+      "Re-open a vendor's account locked or dormant (90 days unused, a break-glass not\n"
+      "countersigned, failed logins): approvers of another organisation than the vendor's,\n"
+      "with a reason the ledger keeps.\n"
+      "  cordon remote account unlock olivier@vendor.example --reason 'PACS upgrade, ticket "
+      "CHG-1234'");
+  unlock->add_option("EMAIL", ua->email, "the vendor's account")->required();
+  unlock->add_option("--reason", ua->reason, "why it comes back (10+ characters, no personal data)")
+      ->required();
+  unlock->callback([ra, ua, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(nlohmann::json r, client::UnlockAccount(c, ua->email, ua->reason));
+      if (ra->json) {
+        std::cout << r.dump(2) << "\n";
+      } else {
+        std::cout << "account " << r.value("account", int64_t{0}) << " re-opened (was "
+                  << r.value("lifted", std::string()) << ")\n";
+      }
+      return Ok();
+    }());
+  });
+  struct CampaignArgs {
+    std::string organisation, deadline, decision;
+    int64_t id = 0, account = 0;
+  };
+  auto ca = std::make_shared<CampaignArgs>();
+  CLI::App* campaign = remote->add_subcommand(
+      "campaign",
+      "Access review campaigns of one organisation's accounts (e.g. a vendor's): approvers of\n"
+      "another organisation keep or remove each account; at the deadline every account not\n"
+      "kept is disabled.\n"
+      "  cordon remote campaign open --organisation \"Vendor SA\" --deadline 2027-01-31T17:00:00Z");
+  campaign->require_subcommand(1);
+  CLI::App* copen = campaign->add_subcommand("open", "Open a campaign (approvers).");
+  copen->add_option("--organisation", ca->organisation, "whose accounts")->required();
+  copen->add_option("--deadline", ca->deadline, "YYYY-MM-DDTHH:MM:SSZ")->required();
+  CLI::App* cshow = campaign->add_subcommand("show", "A campaign: accounts and decisions.");
+  cshow->add_option("ID", ca->id, "the campaign id")->required();
+  CLI::App* cdecide = campaign->add_subcommand("decide", "Keep or remove one account.");
+  cdecide->add_option("ID", ca->id, "the campaign id")->required();
+  cdecide->add_option("--account", ca->account, "the account id")->required();
+  cdecide->add_option("--decision", ca->decision, "keep or remove")
+      ->required()
+      ->check(CLI::IsMember({"keep", "remove"}));
+  auto print_campaign = [](const RemoteArgs& a, const json& j) {
+    Print(a, j, [&] {
+      std::cout << "campaign " << client::IntField(j, "id") << "  "
+                << client::TextField(j, "organisation") << "  deadline "
+                << client::TextField(j, "deadline")
+                << (j.contains("closed_at") && !j["closed_at"].is_null() ? "  closed" : "  open")
+                << "\n";
+      for (const auto& d : client::ArrayField(j, "decisions")) {
+        std::cout << "  account " << client::IntField(d, "account") << ": "
+                  << client::TextField(d, "decision") << "\n";
+      }
+    });
+  };
+  copen->callback([ra, ca, exit_code, print_campaign] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j, client::OpenCampaign(c, ca->organisation, ca->deadline));
+      print_campaign(*ra, j);
+      return Ok();
+    }());
+  });
+  cshow->callback([ra, ca, exit_code, print_campaign] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j, client::GetCampaign(c, ca->id));
+      print_campaign(*ra, j);
+      return Ok();
+    }());
+  });
+  cdecide->callback([ra, ca, exit_code, print_campaign] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j,
+                              client::DecideInCampaign(c, ca->id, ca->account, ca->decision));
+      print_campaign(*ra, j);
+      return Ok();
+    }());
+  });
+
+  CLI::App* ssh_cert = remote->add_subcommand(
+      "ssh-cert",
+      "An SSH certificate for an open grant on a target: the exchange signs your public key\n"
+      "for the bastion, valid until the grant's window ends (8 hours at most).\n"
+      "Example:\n  cordon remote ssh-cert --grant 42 -i ~/.ssh/id_ed25519.pub\n"
+      "  (writes ~/.ssh/id_ed25519-cert.pub, which ssh then offers by itself)");
+  ssh_cert->add_option("--grant", sa->grant, "the open grant")->required();
+  ssh_cert->add_option("-i,--identity", sa->identity,
+                       "your Ed25519 public key (default ~/.ssh/id_ed25519.pub)");
+  ssh_cert->add_option("-o,--out", sa->out, "the certificate file (default KEY-cert.pub)");
+  ssh_cert->callback([ra, sa, exit_code] {
+    sa->remote = *ra;
+    *exit_code = Finish(SshCert(*sa));
+  });
+  CLI::App* ssh = remote->add_subcommand(
+      "ssh",
+      "Reach a target through the bastion in one step: reuses your open grant for it (or\n"
+      "requests one with --reason), gets a certificate and runs ssh. The session is recorded.\n"
+      "Example:\n  cordon remote ssh pacs01 --reason 'ticket 4411: PACS export stuck' --hours 2");
+  ssh->add_option("TARGET", sa->target, "the target's name (cordon remote targets)")->required();
+  ssh->add_option("-i,--identity", sa->identity,
+                  "your Ed25519 public key (default ~/.ssh/id_ed25519.pub)");
+  ssh->add_option("--reason", sa->reason, "without an open grant: request one, saying why");
+  ssh->add_option("--hours", sa->hours, "the requested window's length (default 4)");
+  ssh->add_option("--ticket", sa->ticket, "the ticket or order reference");
+  ssh->add_option("--bastion", sa->bastion, "[USER@]HOST[:PORT] (default: what the exchange says)");
+  ssh->add_option("--ssh-option", sa->ssh_options,
+                  "an option for ssh, as -o OPTION (repeatable), e.g. UserKnownHostsFile=FILE");
+  ssh->callback([ra, sa, exit_code] {
+    sa->remote = *ra;
+    *exit_code = Finish(Ssh(*sa));
+  });
+}
+
+}  // namespace cordon::cli
