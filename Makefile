@@ -64,6 +64,7 @@ bench: build
 	@./bench/trace.sh $(BUILD)/cordon
 	@./bench/postgres_vs_psql.sh $(BUILD)/cordon
 	@./bench/web_ui_render.sh $(BUILD)/cordon
+	@./bench/sshsig_verify_vs_ssh_keygen.sh $(BUILD)/cordon
 
 # clang-format on every file; clang-tidy on the .cc files changed since the
 # merge base with LINT_BASE (default main; see scripts/lint).

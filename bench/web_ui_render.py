@@ -15,7 +15,7 @@ runs = int(sys.argv[4]) if len(sys.argv) > 4 else 10
 sys.argv = sys.argv[:3]
 os.makedirs(sys.argv[2], exist_ok=True)
 import exchange_attack as ex  # noqa: E402
-from chromium_cdp import (CHROMIUM, T, Browser, dpo_session, free_port,  # noqa: E402
+from chromium_cdp import (CHROMIUM, T, Browser, first_visit, free_port,  # noqa: E402
                           order_for_plan, spki_sha256_b64, start_exchange, submit_order)
 
 TABLES, COLUMNS = 30, 50
@@ -52,7 +52,7 @@ def main():
     times = []
     try:
         b.open_tab()
-        dpo_session(b, f"https://localhost:{port}", dpo)
+        first_visit(b, f"https://localhost:{port}", dpo)
         for _ in range(runs + 1):  # the first is a warm-up
             ms = b.eval("""new Promise((resolve) => {
                 const t0 = performance.now();

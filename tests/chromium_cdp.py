@@ -77,11 +77,19 @@ class Browser:
                                  session=False)["sessionId"]
         for domain in ("Page", "Runtime", "WebAuthn"):
             self.send(domain + ".enable")
-        # A platform passkey that verifies its user (PIN or biometrics).
-        self.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        self.authenticator = None
+        self.new_authenticator()
+
+    def new_authenticator(self):
+        """A platform passkey that verifies its user (PIN or biometrics), in
+        place of the one before: another person's device."""
+        if self.authenticator:
+            self.send("WebAuthn.removeVirtualAuthenticator",
+                      {"authenticatorId": self.authenticator})
+        self.authenticator = self.send("WebAuthn.addVirtualAuthenticator", {"options": {
             "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
             "hasUserVerification": True, "isUserVerified": True,
-            "automaticPresenceSimulation": True}})
+            "automaticPresenceSimulation": True}})["authenticatorId"]
 
     def eval(self, expression):
         r = self.send("Runtime.evaluate",
@@ -159,10 +167,11 @@ def spki_sha256_b64(cert_pem):
 
 
 
-def dpo_session(b, origin, person, screenshots=False):
+def first_visit(b, origin, person, landing="orders", screenshots=False):
     """The first visit of `person` (an ex.Person enrolled, not logged in):
     password and code, a passkey registered, then a login with it; returns
-    when the orders page shows."""
+    when their first page shows (the table with id `landing`: a DPO's
+    orders, an approver's grants)."""
     b.send("Page.navigate", {"url": origin + "/"})
     b.wait_for("document.getElementById('passkey-login')", "the login page")
     if screenshots:
@@ -182,7 +191,7 @@ def dpo_session(b, origin, person, screenshots=False):
     b.wait_for("document.getElementById('registered')", "the registration's success")
     # Log in with the passkey: a browser session in an HttpOnly cookie.
     b.click("#passkey-login")
-    b.wait_for("document.getElementById('orders')", "the orders of the DPO")
+    b.wait_for(f"document.getElementById('{landing}')", f"the {landing} page")
 
 
 def order_for_plan(order_id, purpose, plan, tables):

@@ -55,7 +55,7 @@ def call(srv, method, path, token):
     full = "/api/v1" + path.replace("{id}", "0" * 64).replace("{upload}", "0" * 32) \
         .replace("{name}", "manifest.json").replace("{decision}", "approve")
     if path.startswith("/grants/{id}"):
-        full = "/api/v1/grants/999999/approve"
+        full = "/api/v1" + path.replace("{id}", "999999").replace("{decision}", "approve")
     return srv.request(method, full, token, body=body, raw=raw)
 
 

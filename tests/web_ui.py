@@ -9,18 +9,22 @@ registers a passkey, logs in with it, reads the order — every hostile value
 stays text —, signs it, and stock ssh-keygen accepts the signature over the
 order's exact bytes. The CSP header is on every answer, a cross-site style
 POST without the CSRF token is refused, the buttons have accessible names,
-the French page renders. Screenshots go to SCRATCH/screenshots (and to
+the French page renders. Then, on another device, the hospital's approver
+logs in the same way, reads a colleague's access request (hostile reason
+included) with the requester's context, approves it with the passkey —
+ssh-keygen accepts the decision document's signature, and not an altered
+one — and is offered nothing to sign on their own request. Screenshots go to SCRATCH/screenshots (and to
 $CORDON_UI_SCREENSHOTS when set: docs/ui.md's images).
 
 Usage: web_ui.py CORDON_BINARY SCRATCH_DIR
 """
-import json, os, subprocess, sys
+import json, os, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 os.makedirs(sys.argv[2], exist_ok=True)
 import exchange_attack as ex  # noqa: E402  (the person helpers, checks, TOTP)
-from chromium_cdp import (CHROMIUM, CORDON, T, Browser, dpo_session, free_port,  # noqa: E402
+from chromium_cdp import (CHROMIUM, CORDON, T, Browser, first_visit, free_port,  # noqa: E402
                           order_for_plan, spki_sha256_b64, start_exchange, submit_order)
 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
@@ -58,14 +62,20 @@ def main():
                  f"{path}: {r.status}, CSP {csp!r}")
 
     dpo = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
+    approver = ex.Person(srv, "anne", "approver", "--organisation", "CHU Exemple", log_in=False)
     vendor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA")
+    colleague = ex.Person(srv, "rita", "recipient", "--organisation", "CHU Exemple")
+    st, j = srv.request("POST", "/api/v1/grants", colleague.token, body={
+        "role": "auditor", "reason": "audit " + HOSTILE, "duration_hours": 8})
+    ex.check(st == 201, f"the colleague's request: {st} {j}")
+    grant = j["id"]
     order, plan = order_and_plan()
     submit_order(srv, vendor, order, plan)
 
     b = Browser(spki_sha256_b64(os.path.join(data, "tls", "cert.pem")), T)
     try:
         b.open_tab()
-        dpo_session(b, origin, dpo, screenshots=True)
+        first_visit(b, origin, dpo, screenshots=True)
         ex.check(b.eval("document.cookie") == "", "the session cookie is HttpOnly")
         b.screenshot("orders")
         # Another site's page cannot change anything: without the CSRF token
@@ -108,6 +118,52 @@ def main():
                    "the French orders page")
         ex.check(b.eval("document.documentElement.lang") == "fr", "the page says it is French")
         b.screenshot("orders-fr")
+        b.click("#lang")
+        b.wait_for("document.documentElement.lang === 'en'", "the English page again")
+
+        # The approver, on their own device.
+        b.click("#logout")
+        b.wait_for("document.getElementById('passkey-login')", "the login page after logout")
+        b.new_authenticator()
+        first_visit(b, origin, approver, landing="grants")
+        b.screenshot("grants")
+        b.click(f'button.open-grant[data-grant="{grant}"]')
+        b.wait_for("document.getElementById('decide-approve')", "the grant's approve button")
+        ex.check(b.eval("document.querySelectorAll('img, script:not([src])').length") == 0,
+                 "a hostile reason became elements")
+        text = b.eval("document.getElementById('main').textContent")
+        ex.check("audit " + HOSTILE in text, "the reason is shown as text")
+        shown = b.eval("Array.from(document.querySelector('#main section').childNodes)"
+                       ".filter(n => !(n.classList && n.classList.contains('decision')))"
+                       ".map(n => n.textContent).join(' ')")
+        ex.check("null" not in shown and "undefined" not in shown, f"the page says: {shown}")
+        ex.check(colleague.email in text and b.eval("!!document.getElementById('recent-logins')"),
+                 "the requester and their last logins are shown")
+        document = b.eval("document.querySelector('pre.document[data-decision=approve]')"
+                          ".textContent")
+        ex.check(json.loads(document)["decision"] == "approve", f"the document: {document}")
+        b.screenshot("grant")
+        b.click("#decide-approve")
+        b.wait_for("document.getElementById('decided')", "the signed decision's success")
+        b.screenshot("grant-approved")
+        decision_sig = b.eval("document.getElementById('sshsig').textContent")
+        ex.check(b.eval("document.getElementById('decision-document').textContent") == document,
+                 "the page signed another document than it showed")
+        approver_key = b.eval("fetch('/api/v1/passkeys').then(r => r.json())"
+                              ".then(j => j.passkeys[0].ssh_public_key)")
+        st, j = srv.request("GET", f"/api/v1/grants/{grant}", colleague.token)
+        ex.check(st == 200 and j["status"] == "approved", f"the colleague's grant: {st} {j}")
+
+        # Their own request: nothing to sign, said in words.
+        own = b.eval("fetch('/api/v1/grants', {method: 'POST', headers: {'Content-Type': "
+                     "'application/json', 'X-CSRF-Token': state.csrf}, body: JSON.stringify("
+                     "{role: 'auditor', reason: 'my own yearly review', duration_hours: 2})})"
+                     ".then(r => r.json()).then(j => j.id)")
+        ex.check(isinstance(own, int), f"the approver's own request: {own}")
+        b.eval(f"grantView({own})")
+        b.wait_for("document.getElementById('own-request')", "the own-request notice")
+        ex.check(not b.eval("document.querySelector('button[id^=decide-]')"),
+                 "a decision offered on one's own request")
     finally:
         b.close()
 
@@ -127,6 +183,45 @@ def main():
         f.write(order.replace("DPA 1", "DPA 2"))
     bad = subprocess.run(verify, stdin=open(os.path.join(T, "altered.toml")), capture_output=True)
     ex.check(bad.returncode != 0, "ssh-keygen accepted the signature over altered bytes")
+
+    # The approver's decision, offline: the document and its signature.
+    ns = "cordon-grant@localhost"
+    with open(os.path.join(T, "grant.json"), "w") as f:
+        f.write(document)
+    with open(os.path.join(T, "grant.json.sig"), "w") as f:
+        f.write(decision_sig)
+    with open(os.path.join(T, "allowed_signers"), "w") as f:
+        f.write(f'{approver.email} namespaces="{ns}" {approver_key}\n')
+    verify = ["ssh-keygen", "-Y", "verify", "-f", os.path.join(T, "allowed_signers"), "-I",
+              approver.email, "-n", ns, "-s", os.path.join(T, "grant.json.sig")]
+    ok = subprocess.run(verify, stdin=open(os.path.join(T, "grant.json")), capture_output=True)
+    ex.check(ok.returncode == 0, "ssh-keygen refused the approver's signature: " +
+             ok.stderr.decode())
+    with open(os.path.join(T, "altered.json"), "w") as f:
+        f.write(document.replace('"approve"', '"deny"'))
+    bad = subprocess.run(verify, stdin=open(os.path.join(T, "altered.json")), capture_output=True)
+    ex.check(bad.returncode != 0, "ssh-keygen accepted the decision over altered bytes")
+
+    # cordon verify gives ssh-keygen's answers on the same files (and
+    # requires user verification besides).
+    def cordon_verify(doc, identity=approver.email, *extra):
+        return subprocess.run([CORDON, "verify", "--allowed-signers",
+                               os.path.join(T, "allowed_signers"), "-I", identity, "-n", ns,
+                               "-x", os.path.join(T, "grant.json.sig"), *extra, doc],
+                              capture_output=True, text=True)
+    good = cordon_verify(os.path.join(T, "grant.json"), approver.email, "--json")
+    ex.check(good.returncode == 0 and json.loads(good.stdout)["verified"] is True,
+             f"cordon verify refused what ssh-keygen accepted: {good.stdout} {good.stderr}")
+    ex.check(cordon_verify(os.path.join(T, "altered.json")).returncode == 3,
+             "cordon verify accepted the decision over altered bytes")
+    ex.check(cordon_verify(os.path.join(T, "grant.json"), dpo.email).returncode == 3,
+             "cordon verify accepted the approver's signature as the DPO's")
+    shutil.copy(os.path.join(T, "grant.json.sig"), os.path.join(T, "altered.json.sig"))
+    both = subprocess.run([CORDON, "verify", "--allowed-signers", os.path.join(T, "allowed_signers"),
+                           "-I", approver.email, "-n", ns, os.path.join(T, "grant.json"),
+                           os.path.join(T, "altered.json")], capture_output=True, text=True)
+    ex.check(both.returncode == 3 and both.stdout.count("Good") == 1 and "altered.json" in both.stderr,
+             f"several files in one run: {both.returncode} {both.stdout} {both.stderr}")
     srv.stop()
     print(f"web_ui.py: {ex.checks} checks passed")
 

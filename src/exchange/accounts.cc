@@ -14,6 +14,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "exchange/defender.h"
+#include "exchange/name_key.h"
 #include "exchange/totp_secrets.h"
 
 namespace cordon::exchange {
@@ -71,21 +72,6 @@ Error WrongCredentials() {
   return Error(ErrorCode::kAuthFailed, "wrong e-mail, password or code",
                "after repeated failures an account's attempts are slowed down: wait a "
                "minute before trying again");
-}
-
-// "Jeanne  MARTIN" and "jeanne martin" are one name (ASCII case and runs of
-// spaces do not make a different person).
-std::string NameKey(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    if (c == ' ' || c == '\t') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
 }
 
 }  // namespace

@@ -333,6 +333,22 @@ CREATE TABLE IF NOT EXISTS order_signatures(
   FOREIGN KEY (order_id, version) REFERENCES orders(order_id, version));
 )sql";
 
+// 6 -> 7: approvers' decisions on grants as passkey signatures (issue 17;
+// exchange/grant_decisions.h): the exact document signed and the armored
+// SSHSIG, one per grant, signer and decision.
+constexpr const char* kMigration6To7 = R"sql(
+CREATE TABLE IF NOT EXISTS grant_signatures(
+  id INTEGER PRIMARY KEY,
+  grant_id INTEGER NOT NULL REFERENCES grants(id),
+  signer_id INTEGER NOT NULL REFERENCES users(id),
+  passkey_id INTEGER NOT NULL REFERENCES passkeys(id),
+  decision TEXT NOT NULL CHECK (decision IN ('approve','deny','revoke','review')),
+  signed_at INTEGER NOT NULL,
+  document BLOB NOT NULL,
+  sshsig TEXT NOT NULL,
+  UNIQUE (grant_id, signer_id, decision));
+)sql";
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -443,6 +459,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 3) return MigrateTo4(db);
   if (version == 4) return MigrateTo5(db);
   if (version == 5) return MigrateTo6(db);
+  if (version == 6) return db.Exec(kMigration6To7);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

@@ -1,5 +1,7 @@
 #include "exchange/grants.h"
 
+#include "exchange/grant_decisions.h"
+
 namespace cordon::exchange {
 namespace {
 
@@ -155,6 +157,22 @@ Result<std::string> Grants::SubjectOrganisation(const Grant& g) {
   return q.Text(0);
 }
 
+Status Grants::RefuseOwn(const Account& approver, const Grant& g) {
+  if (g.requester_id == approver.id) {
+    return Refused("nobody decides on their own request", "another approver must decide");
+  }
+  CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
+  who.Bind(1, g.requester_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
+  if (found && SameName(who.Text(0), approver.name)) {
+    return Refused(
+        "the requester has your name: one person never decides on their own "
+        "request, even from another account",
+        "another approver must decide");
+  }
+  return Ok();
+}
+
 Status Grants::MayDecide(const Account& approver, const Grant& g) {
   CORDON_ASSIGN_OR_RETURN(std::string org, SubjectOrganisation(g));
   if (org != approver.organisation) {
@@ -216,20 +234,7 @@ Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, i
   if (approver.role != Role::kApprover) return Refused("only an approver decides on grants");
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));
-  if (g.requester_id == approver.id) {
-    return Refused("nobody approves their own request", "another approver must decide");
-  }
-  {
-    CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
-    who.Bind(1, g.requester_id);
-    CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
-    if (found && SameName(who.Text(0), approver.name)) {
-      return Refused(
-          "the requester has your name: one person never decides on their own "
-          "request, even from another account",
-          "another approver must decide");
-    }
-  }
+  CORDON_TRY(RefuseOwn(approver, g));
   if (g.status != "requested")
     return Refused("grant " + std::to_string(grant_id) + " is already " + g.status);
   CORDON_TRY(MayDecide(approver, g));
@@ -309,13 +314,20 @@ Status Grants::Revoke(const Account& approver, int64_t grant_id, int64_t now,
   if (approver.role != Role::kApprover) return Refused("only an approver revokes grants");
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));  // unknown: kNotFound
+  // Revoking one's own grant is still a decision on one's own request.
+  CORDON_TRY(RefuseOwn(approver, g));
   CORDON_TRY(MayDecide(approver, g));
   CORDON_ASSIGN_OR_RETURN(
-      Statement s, db_.Prepare("UPDATE grants SET status = 'revoked', closes_at = MIN(COALESCE("
-                               "closes_at, ?), ?), decided_at = ? WHERE id = ? AND status IN "
-                               "('requested','approved')"));
+      Statement s,
+      db_.Prepare("UPDATE grants SET status = 'revoked', closes_at = MIN(COALESCE("
+                  "closes_at, ?), ?), decided_at = ? WHERE id = ? AND status = 'approved'"));
   CORDON_TRY(s.Bind(1, now).Bind(2, now).Bind(3, now).Bind(4, grant_id).Run());
-  if (db_.Changes() != 1) return Refused("grant " + std::to_string(grant_id) + " is not open");
+  // A request not yet decided is denied, not revoked: one verb per
+  // decision, so that a signature over one proves nothing about the other.
+  if (db_.Changes() != 1) {
+    return Refused("grant " + std::to_string(grant_id) + " is " + g.status + ", not approved",
+                   g.status == "requested" ? "deny it instead" : "");
+  }
   CORDON_TRY(Recorded(record, grant_id));
   return tx.Commit();
 }
@@ -362,7 +374,7 @@ Status Grants::Review(const Account& approver, int64_t grant_id, int64_t now,
   CORDON_ASSIGN_OR_RETURN(Grant g, Get(grant_id));
   if (!g.break_glass)
     return Refused("grant " + std::to_string(grant_id) + " is not a break-glass grant");
-  if (g.requester_id == approver.id) return Refused("nobody reviews their own emergency access");
+  CORDON_TRY(RefuseOwn(approver, g));  // nor from a namesake's account
   CORDON_TRY(MayDecide(approver, g));
   CORDON_ASSIGN_OR_RETURN(
       Statement s, db_.Prepare("UPDATE grants SET reviewed_by = ?, reviewed_at = ? WHERE id = ? "
@@ -504,6 +516,40 @@ Result<int64_t> Grants::BreakGlassTarget(const Account& requester, const Target&
   CORDON_TRY(CheckReason(reason, duration, policy_.max_break_glass_seconds));
   return InsertBreakGlass(requester, std::string(kTargetGrantPrefix) + target.name, reason,
                           duration, now, record);
+}
+
+}  // namespace cordon::exchange
+
+namespace cordon::exchange {
+
+Status Grants::AddSignature(const GrantSignature& s) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("INSERT OR IGNORE INTO grant_signatures(grant_id, signer_id, "
+                                      "passkey_id, decision, signed_at, document, sshsig) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  q.Bind(1, s.grant_id).Bind(2, s.signer_id).Bind(3, s.passkey_id).Bind(4, s.decision);
+  q.Bind(5, s.signed_at).Bind(6, AsBytes(s.document)).Bind(7, s.sshsig);
+  CORDON_TRY(q.Run());
+  if (db_.Changes() != 1) {
+    return Refused("you signed this decision on grant " + std::to_string(s.grant_id) + " already");
+  }
+  return Ok();
+}
+
+Result<std::vector<GrantSignature>> Grants::Signatures(int64_t grant_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT signer_id, passkey_id, decision, signed_at, document, "
+                               "sshsig FROM grant_signatures WHERE grant_id = ? ORDER BY id"));
+  q.Bind(1, grant_id);
+  std::vector<GrantSignature> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    const Bytes document = q.Blob(4);
+    out.push_back({grant_id, q.Int(0), q.Int(1), q.Text(2), q.Int(3),
+                   std::string(document.begin(), document.end()), q.Text(5)});
+  }
+  return out;
 }
 
 }  // namespace cordon::exchange

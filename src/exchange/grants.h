@@ -20,6 +20,8 @@
 
 namespace cordon::exchange {
 
+struct GrantSignature;  // exchange/grant_decisions.h
+
 struct GrantPolicy {
   int64_t max_duration_seconds = 24 * 3600;
   int64_t max_break_glass_seconds = 4 * 3600;
@@ -143,6 +145,20 @@ class Grants {
   // The sweep locked the requester for this grant: never again for it (an
   // admin's unlock holds).
   Status MarkOverdueLocked(int64_t grant_id, int64_t now);
+  // Keeps an approver's signed decision (exchange/grant_decisions.h). Called
+  // from a decision's GrantEvent, it joins that decision's transaction: no
+  // signed decision without its decision, and the reverse. kRefused when
+  // the signer signed this decision on this grant already.
+  Status AddSignature(const GrantSignature& s);
+  // The signed decisions on a grant, oldest first.
+  Result<std::vector<GrantSignature>> Signatures(int64_t grant_id);
+  // kRefused unless `approver` may decide on `g`: the grant's subject
+  // belongs to the approver's organisation.
+  Status MayDecide(const Account& approver, const Grant& g);
+  // kRefused when `g` is the approver's own request, or that of an account
+  // of the same name (SameName): one person never decides on their own
+  // request — approve, deny, revoke or countersign.
+  Status RefuseOwn(const Account& approver, const Grant& g);
   // Every grant (for the access review), or one person's.
   Result<std::vector<Grant>> List(std::optional<int64_t> requester_id = std::nullopt);
 
@@ -154,9 +170,6 @@ class Grants {
   Result<int64_t> InsertBreakGlass(const Account& requester, std::string_view subject,
                                    std::string_view reason, int64_t duration, int64_t now,
                                    const GrantEvent& record);
-  // kRefused unless `approver` may decide on `g` (role, organisation, not
-  // the requester nor their namesake).
-  Status MayDecide(const Account& approver, const Grant& g);
   Status LoadApprovals(Grant& g);
   Db db_;
   GrantPolicy policy_;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "exchange/grant_decisions.h"
 #include "exchange/review.h"
 #include "testing/scoped_temp_dir.h"
 
@@ -147,6 +148,116 @@ TEST_F(GrantsTest, AccessReviewListsEveryoneAndTheirGrants) {
   EXPECT_FALSE(AttestReview(dir_.string(), operator_, sha, now_).ok());
   ASSERT_TRUE(AttestReview(dir_.string(), approver_, sha, now_ + 120).ok());
   EXPECT_EQ((*AccessReview(dir_.string(), now_ + 180))["attestations"].size(), 1u);
+}
+
+// The decision document is the grant as asked, in one canonical form: a
+// verifier re-derives these exact bytes (a golden vector: any change of
+// form breaks every signature made before it).
+TEST_F(GrantsTest, ADecisionDocumentIsCanonicalAndNamesWhatWasAsked) {
+  auto id = grants_->Request(recipient_, pkg_, "import into the new LIS", std::nullopt, 3600, now_);
+  ASSERT_TRUE(id.ok());
+  auto g = grants_->Get(*id);
+  ASSERT_TRUE(g.ok());
+  const std::string doc = DecisionDocument(*g, recipient_, "approve", "https://x.example");
+  EXPECT_EQ(doc,
+            R"({"decision":"approve","exchange":"https://x.example","format":)"
+            R"("cordon-grant-decision","grant":{"break_glass":false,"duration_seconds":3600,)"
+            R"("id":1,"reason":"import into the new LIS","requested_at":"2027-01-15T08:00:00Z",)"
+            R"("requester":{"email":"r@lab.example","id":1,"name":"Person r@lab.example",)"
+            R"("organisation":""},"start_at":null,"subject":")" +
+                pkg_ + R"(","ticket":null},"version":1})");
+  // Deciding does not change it: the same bytes before and after.
+  ASSERT_TRUE(grants_->Approve(approver_, *id, now_ + 60).ok());
+  EXPECT_EQ(DecisionDocument(*grants_->Get(*id), recipient_, "approve", "https://x.example"), doc);
+  EXPECT_NE(DecisionDocument(*g, recipient_, "deny", "https://x.example"), doc);
+  EXPECT_NE(DecisionDocument(*g, recipient_, "approve", "https://y.example"), doc);
+  EXPECT_TRUE(IsGrantDecision("review"));
+  EXPECT_FALSE(IsGrantDecision("ssh-certificate"));
+  EXPECT_FALSE(IsGrantDecision(""));
+}
+
+// A schema 6 database gains the signatures' table; one signature per
+// signer, grant and decision.
+TEST_F(GrantsTest, ASchemaSixDatabaseMigratesAndKeepsOneSignaturePerDecision) {
+  {
+    auto db = OpenExchangeDb(dir_.string());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("DROP TABLE grant_signatures").ok());
+    ASSERT_TRUE(db->Exec("PRAGMA user_version = 6").ok());
+  }
+  auto db = OpenExchangeDb(dir_.string());  // migrates
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(*db->UserVersion(), kSchemaVersion);
+  auto g = Grants::Open(dir_.string());
+  ASSERT_TRUE(g.ok());
+  auto id = g->Request(recipient_, pkg_, "import into the new LIS", std::nullopt, 3600, now_);
+  ASSERT_TRUE(id.ok());
+  const std::string passkey =
+      "INSERT INTO passkeys(user_id, credential_id, public_key, sign_counter, label, aaguid, "
+      "attestation, backup_eligible, created_at) VALUES (" +
+      std::to_string(approver_.id) + ", x'01', x'02', 0, 'key', '', 'none', 0, 1)";
+  ASSERT_TRUE(db->Exec(passkey.c_str()).ok());
+  const GrantSignature s{
+      *id, approver_.id, 1, "approve", now_, "{}", "-----BEGIN SSH SIGNATURE-----"};
+  ASSERT_TRUE(g->AddSignature(s).ok());
+  auto again = g->AddSignature(s);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kRefused);
+  GrantSignature bad = s;
+  bad.decision = "grant-everything";
+  EXPECT_FALSE(g->AddSignature(bad).ok()) << "the CHECK on decisions";
+  auto kept = g->Signatures(*id);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].signer_id, approver_.id);
+  EXPECT_EQ((*kept)[0].document, "{}");
+  EXPECT_TRUE(g->Signatures(*id + 1)->empty());
+}
+
+// One person never decides on their own request: not by approving,
+// denying, revoking or countersigning it, and not from a second account
+// whose name differs only by case, accents or spaces (attack review of
+// the signed decisions: F1, F2, F3).
+TEST_F(GrantsTest, NobodyDecidesOnTheirOwnRequestWhateverTheVerbOrTheSpelling) {
+  auto accounts = Accounts::Open(dir_.string());
+  ASSERT_TRUE(accounts.ok());
+  ASSERT_TRUE(
+      accounts
+          ->AddUser("Hélène Dupont", "h@lab.example", Role::kRecipient, now_ + 86400 * 365, now_)
+          .ok());
+  // A second account under the same name is refused unless declared...
+  EXPECT_EQ(accounts
+                ->AddUser("HÉLÈNE\u00a0DUPONT", "h2@lab.example", Role::kApprover,
+                          now_ + 86400 * 365, now_)
+                .error()
+                .code(),
+            ErrorCode::kAlreadyExists);
+  // ...and, declared, never decides on the other's requests.
+  ASSERT_TRUE(accounts
+                  ->AddUser("HÉLÈNE\u00a0DUPONT", "h2@lab.example", Role::kApprover,
+                            now_ + 86400 * 365, now_, true)
+                  .ok());
+  const Account helene = *accounts->Find("h@lab.example");
+  const Account namesake = *accounts->Find("h2@lab.example");
+  auto id = grants_->Request(helene, pkg_, "import into the new LIS", std::nullopt, 3600, now_);
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE(grants_->MayDecide(namesake, *grants_->Get(*id)).ok())
+      << "same organisation: only the name stops it";
+  EXPECT_FALSE(grants_->RefuseOwn(namesake, *grants_->Get(*id)).ok());
+  EXPECT_FALSE(grants_->Approve(namesake, *id, now_).ok());
+  EXPECT_FALSE(grants_->Deny(namesake, *id, now_).ok());
+  // A request is denied, not revoked, by anyone.
+  auto revoked_early = grants_->Revoke(approver_, *id, now_);
+  ASSERT_FALSE(revoked_early.ok());
+  EXPECT_NE(revoked_early.error().hint().find("deny"), std::string::npos);
+  ASSERT_TRUE(grants_->Approve(approver_, *id, now_).ok());
+  EXPECT_FALSE(grants_->Revoke(namesake, *id, now_ + 1).ok());
+  auto glass = grants_->BreakGlass(helene, pkg_, "the LIS is down, patients waiting", 3600, now_);
+  ASSERT_TRUE(glass.ok()) << glass.error().message();
+  EXPECT_FALSE(grants_->Review(namesake, *glass, now_ + 60).ok());
+  EXPECT_FALSE(grants_->Get(*glass)->reviewed_by.has_value());
+  EXPECT_TRUE(grants_->Review(approver_, *glass, now_ + 60).ok());
+  EXPECT_TRUE(grants_->Revoke(approver2_, *id, now_ + 90).ok());
 }
 
 TEST(RoleGrantTest, ARoleForAWhileNeverApproverOrAdmin) {

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "core/utc_time.h"
+#include "exchange/grant_decisions.h"
 #include "serve/api_internal.h"
 #include "serve/routes.h"
 #include "serve/ui_pages.h"
@@ -302,13 +303,18 @@ Response Api::Route(Call& call) {
       return AbandonUpload(call, p[0]);
     case Endpoint::kGrants:
       return ListGrants(call);
+    case Endpoint::kGrant: {
+      auto id = ParseId(p[0]);
+      if (!id) return Fail(400, "a grant id is a positive integer");
+      return ShowGrant(call, *id);
+    }
     case Endpoint::kRequestGrant:
       return RequestGrant(call, false);
     case Endpoint::kBreakGlass:
       return RequestGrant(call, true);
     case Endpoint::kDecideGrant: {
       const std::string& verb = p[1];
-      if (verb != "approve" && verb != "deny" && verb != "revoke" && verb != "review") {
+      if (!exchange::IsGrantDecision(verb)) {
         return Fail(404, "no such decision: approve, deny, revoke or review");
       }
       auto id = ParseId(p[0]);

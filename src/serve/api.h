@@ -14,6 +14,7 @@
 
 #include "exchange/accounts.h"
 #include "exchange/defender.h"
+#include "exchange/grant_decisions.h"
 #include "exchange/grants.h"
 #include "exchange/package_store.h"
 #include "exchange/passkeys.h"
@@ -165,6 +166,18 @@ class Api final : public Handler {
   Response ListGrants(Call& call);
   Response RequestGrant(Call& call, bool break_glass);
   Response DecideGrant(Call& call, int64_t id, const std::string& verb);
+  // A decision signed with the approver's passkey (the body carries its
+  // answer): verified, kept with the grant, recorded, in one transaction.
+  Response DecideGrantSigned(Call& call, int64_t id, const std::string& verb);
+  // A decision taken, with its signature when signed (kept in the
+  // decision's transaction; `signed_details` join its ledger event).
+  Response ApplyGrantDecision(Call& call, int64_t id, const std::string& verb,
+                              const exchange::GrantSignature* signature,
+                              nlohmann::json signed_details);
+  Response ShowGrant(Call& call, int64_t id);
+  // The namespace of grant decisions signed on this exchange:
+  // cordon-grant@RP_ID.
+  std::string GrantNamespace() const;
   Response Review(Call& call);
   Response Attest(Call& call);
   // Remote maintenance (api_remote.cc).

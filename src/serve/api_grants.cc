@@ -2,6 +2,7 @@
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "exchange/passkeys.h"
 #include "exchange/review.h"
 #include "serve/api_internal.h"
 
@@ -117,6 +118,22 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
 
 Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
+  if (call.body.contains("credential_id")) return DecideGrantSigned(call, id, verb);
+  // An approver who has a passkey decides with it: each of their decisions
+  // is then a signature anyone verifies offline, never a bare row.
+  auto passkeys = exchange::Passkeys(call.s.db).CountActive(call.who->id);
+  if (!passkeys.ok()) return Fail(passkeys.error());
+  if (*passkeys > 0) {
+    RecordRefusal(call, "grant." + verb, "refused",
+                  {{"grant", id}, {"error", "unsigned decision by an approver with a passkey"}});
+    return Fail(403, "you have a passkey: decide with it, so that your decision is a signature",
+                "open the grant in the exchange's pages (/ui/) and " + verb + " it there");
+  }
+  return ApplyGrantDecision(call, id, verb, nullptr, {});
+}
+
+Response Api::ApplyGrantDecision(Call& call, int64_t id, const std::string& verb,
+                                 const exchange::GrantSignature* signature, json signed_details) {
   auto& g = call.s.grants;
   json details = {{"grant", id}};
   if (auto before = g.Get(id); before.ok()) {
@@ -126,6 +143,7 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
       details["target"] = std::string(before->target());
     }
   }
+  bool unrecorded = false;
   exchange::GrantEvent record = [&](int64_t) -> Status {
     json ev = details;
     // N of M: each approval is evidence, with how many are in.
@@ -135,8 +153,17 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
         ev["status"] = now->status;
       }
     }
+    if (signature) {
+      // The signature joins the decision's transaction: kept together or
+      // not at all.
+      CORDON_TRY(g.AddSignature(*signature));
+      ev.update(signed_details);
+    }
     auto seq = Record(call, "grant." + verb, "ok", ev);
-    if (!seq.ok()) return seq.error();
+    if (!seq.ok()) {
+      unrecorded = true;
+      return seq.error();
+    }
     return Ok();
   };
   Status st = verb == "approve"  ? g.Approve(*call.who, id, call.now, record)
@@ -144,7 +171,7 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
               : verb == "revoke" ? g.Revoke(*call.who, id, call.now, record)
                                  : g.Review(*call.who, id, call.now, record);
   if (!st.ok()) {
-    if (st.error().code() == ErrorCode::kIo) return Unrecorded();
+    if (unrecorded || st.error().code() == ErrorCode::kIo) return Unrecorded();
     details["error"] = st.error().message();
     RecordRefusal(call, "grant." + verb, "refused", details);
     return Fail(st.error());

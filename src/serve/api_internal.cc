@@ -1,5 +1,7 @@
 #include "serve/api_internal.h"
 
+#include <cctype>
+
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
@@ -247,6 +249,20 @@ bool HasRole(const Api::Call& call, std::initializer_list<Role> roles) {
 Response Forbidden(const Account& a, std::string_view needs) {
   return Fail(403, "your role (" + std::string(exchange::RoleName(a.role)) + ") cannot do this",
               "it needs the " + std::string(needs) + " role");
+}
+
+std::string ShellWord(std::string_view word) {
+  // An e-mail address is checked for an '@' only: it must never become
+  // part of a command.
+  bool plain = !word.empty();
+  for (char c : word) {
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
+                      std::string_view("@%+=:,./_-").find(c) != std::string_view::npos);
+  }
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 std::optional<Bytes> Base64UrlField(const json& j, const char* key) {

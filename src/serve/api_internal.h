@@ -70,6 +70,10 @@ std::vector<std::string> Segments(std::string_view path);
 std::optional<std::string> Str(const json& j, const char* key);  // a string field, or none
 std::optional<int64_t> Int(const json& j, const char* key);      // an integer field, or none
 // A base64url field decoded (WebAuthn's byte fields), or none.
+// A word as a POSIX shell reads it, for the commands answers show
+// (`ssh-keygen -Y verify … -I EMAIL`): single-quoted unless made of
+// characters no shell treats specially.
+std::string ShellWord(std::string_view word);
 std::optional<Bytes> Base64UrlField(const json& j, const char* key);
 std::optional<int64_t> ParseIso(const std::string& s);  // "YYYY-MM-DDTHH:MM:SSZ"
 // A positive decimal id ("12"), or none ("012", "-1", "1x", "" are none).

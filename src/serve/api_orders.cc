@@ -7,7 +7,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +31,7 @@ using api_internal::json;
 using api_internal::Json;
 using api_internal::ParseId;
 using api_internal::Role;
+using api_internal::ShellWord;
 using api_internal::Str;
 using api_internal::Unrecorded;
 
@@ -299,25 +299,6 @@ Response Api::ShowOrder(Call& call, const std::string& id) {
   }
   return Json(200, out);
 }
-
-namespace {
-
-// A word as a POSIX shell reads it: single-quoted unless it is made of
-// characters no shell treats specially (an e-mail address is checked for
-// an '@' only: it must never become part of a command).
-std::string ShellWord(std::string_view word) {
-  bool plain = !word.empty();
-  for (char c : word) {
-    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
-                      std::string_view("@%+=:,./_-").find(c) != std::string_view::npos);
-  }
-  if (plain) return std::string(word);
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-}  // namespace
 
 std::string Api::OrderNamespace() const {
   return std::string(pipeline::kOrderNamespace) + "@" + options_.web.rp_id;

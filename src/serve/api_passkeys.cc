@@ -391,19 +391,26 @@ std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, B
                                                                    std::string_view ns,
                                                                    std::string_view action,
                                                                    json details) {
-  if (auto off = RefusePasskeysOff()) return std::move(*off);
-  auto answer = ReadAssertion(call.body);
-  if (!answer) {
-    return Fail(400,
-                "send the passkey's answer: {\"credential_id\", \"authenticator_data\", "
-                "\"client_data_json\", \"signature\"}, each base64url as the browser gave it",
-                "its challenge is the \"challenge\" the exchange showed with what you sign");
-  }
+  // Every refusal of a signature is evidence, malformed answers included.
   const auto refuse = [&](const Error& why, int status) -> Response {
     details["why"] = why.message();
     RecordRefusal(call, action, "refused", details);
     return Fail(status, why.message(), why.hint());
   };
+  if (auto off = RefusePasskeysOff()) {
+    details["why"] = "passkeys are off";
+    RecordRefusal(call, action, "refused", details);
+    return std::move(*off);
+  }
+  auto answer = ReadAssertion(call.body);
+  if (!answer) {
+    return refuse(
+        Error(ErrorCode::kInvalidArgument,
+              "send the passkey's answer: {\"credential_id\", \"authenticator_data\", "
+              "\"client_data_json\", \"signature\"}, each base64url as the browser gave it",
+              "its challenge is the \"challenge\" the exchange showed with what you sign"),
+        400);
+  }
   exchange::Passkeys passkeys(call.s.db);
   auto stored = passkeys.FindActive(answer->credential_id);
   if (!stored.ok()) {

@@ -42,6 +42,9 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kCommitUpload, "POST", "/uploads/{upload}/commit", {Role::kOperator}},
       {Endpoint::kAbandonUpload, "DELETE", "/uploads/{upload}", {Role::kOperator}},
       {Endpoint::kGrants, "GET", "/grants", kEveryone},
+      // One grant with its context and signed decisions: its requester, or
+      // an approver, auditor or admin (the handler tells them apart).
+      {Endpoint::kGrant, "GET", "/grants/{id}", kEveryone},
       // A package grant needs the recipient role, a role grant any: the
       // handler tells them apart.
       {Endpoint::kRequestGrant, "POST", "/grants", kEveryone},

@@ -40,6 +40,7 @@ enum class Endpoint {
   kCommitUpload,
   kAbandonUpload,
   kGrants,
+  kGrant,
   kRequestGrant,
   kBreakGlass,
   kDecideGrant,

@@ -1,5 +1,7 @@
 // cordon's pages for the people who decide (issue 17): log in with a
-// passkey, read an order and its plan, sign it with the passkey.
+// passkey; a DPO reads an order and its plan and signs it, an approver
+// reads a grant with its requester's context and signs their decision —
+// both with the passkey, as SSH signatures anyone checks with ssh-keygen.
 //
 // Rules this file keeps, because the pages show values vendors and
 // hospitals typed: every value reaches the page as text (textContent,
@@ -47,6 +49,46 @@ const TEXT = {
     sign: 'Sign this version with my passkey',
     signed: 'Signed. Anyone can check this signature with:',
     back: 'Back to the orders',
+    grants_title: 'Access requests',
+    state_requested: 'waiting for a decision',
+    state_approved: 'approved, not open yet',
+    state_open: 'open',
+    state_expired: 'expired',
+    state_denied: 'denied',
+    state_revoked: 'revoked',
+    awaiting_countersignature: 'awaiting countersignature',
+    last_used: 'Last use',
+    no_grants: 'No request.',
+    grant: 'Request',
+    subject: 'For',
+    reason: 'Reason',
+    status: 'Status',
+    requested: 'Requested',
+    starts: 'Starts',
+    duration: 'Duration (hours)',
+    ticket: 'Ticket',
+    break_glass: 'Emergency (break-glass)',
+    yes: 'yes',
+    approvals: 'Approvals so far (accounts)',
+    requester: 'Who asks',
+    name: 'Name',
+    role: 'Role',
+    last_login: 'Last login',
+    recent_logins: 'Their last logins',
+    recent_grants: 'Their earlier requests',
+    at: 'When',
+    address: 'Address',
+    outcome: 'Outcome',
+    decision_approve: 'Approve with my passkey',
+    decision_deny: 'Deny with my passkey',
+    decision_revoke: 'Revoke with my passkey',
+    decision_review: 'Countersign the emergency access with my passkey',
+    what_you_sign: 'What your passkey signs',
+    own_request: 'This is your own request: another approver decides.',
+    decided: 'Decided and signed. Anyone can check this signature with:',
+    signed_decisions: 'Signed decisions',
+    by: 'by',
+    back_grants: 'Back to the requests',
     error: 'Error',
   },
   fr: {
@@ -87,6 +129,46 @@ const TEXT = {
     sign: 'Signer cette version avec ma clé d\u2019accès',
     signed: 'Signé. Chacun peut vérifier cette signature avec\u00a0:',
     back: 'Retour aux ordres',
+    grants_title: 'Demandes d\u2019accès',
+    state_requested: 'en attente de décision',
+    state_approved: 'approuvée, pas encore ouverte',
+    state_open: 'ouverte',
+    state_expired: 'expirée',
+    state_denied: 'refusée',
+    state_revoked: 'révoquée',
+    awaiting_countersignature: 'en attente de contre-signature',
+    last_used: 'Dernière utilisation',
+    no_grants: 'Aucune demande.',
+    grant: 'Demande',
+    subject: 'Pour',
+    reason: 'Motif',
+    status: 'État',
+    requested: 'Demandée le',
+    starts: 'Début',
+    duration: 'Durée (heures)',
+    ticket: 'Ticket',
+    break_glass: 'Urgence (bris de glace)',
+    yes: 'oui',
+    approvals: 'Approbations reçues (comptes)',
+    requester: 'Demandeur',
+    name: 'Nom',
+    role: 'Rôle',
+    last_login: 'Dernière connexion',
+    recent_logins: 'Ses dernières connexions',
+    recent_grants: 'Ses demandes précédentes',
+    at: 'Quand',
+    address: 'Adresse',
+    outcome: 'Résultat',
+    decision_approve: 'Approuver avec ma clé d\u2019accès',
+    decision_deny: 'Refuser avec ma clé d\u2019accès',
+    decision_revoke: 'Révoquer avec ma clé d\u2019accès',
+    decision_review: 'Contresigner l\u2019accès d\u2019urgence avec ma clé d\u2019accès',
+    what_you_sign: 'Ce que signe votre clé d\u2019accès',
+    own_request: 'C\u2019est votre propre demande\u00a0: un autre approbateur décide.',
+    decided: 'Décision prise et signée. Chacun peut vérifier cette signature avec\u00a0:',
+    signed_decisions: 'Décisions signées',
+    by: 'par',
+    back_grants: 'Retour aux demandes',
     error: 'Erreur',
   },
 };
@@ -204,7 +286,7 @@ function loginView() {
         Object.assign({ challenge: o.challenge }, assertionBody(credential)));
       state.csrf = session.csrf_token;
       state.me = session.account;
-      ordersView();
+      home();
     } catch (e) { problem(view, e); }
   });
   form.addEventListener('submit', async (event) => {
@@ -336,6 +418,151 @@ async function orderView(id, version) {
   } catch (e) { problem(view, e); }
 }
 
+// ---- grants ----
+
+// Each person's first page: approvers decide on access requests, DPOs on
+// orders.
+function home() {
+  if (state.me && state.me.role === 'approver') grantsView(); else ordersView();
+}
+
+function grantSubject(g) {
+  return g.target ? g.target : g.package;
+}
+
+// The state a person reads: an approved grant is open or expired by the
+// clock, and a break-glass one awaits its countersignature.
+function grantState(g) {
+  let shown;
+  if (g.status === 'approved') {
+    if (g.open_now) shown = t('state_open');
+    else if (g.closes_at && Date.parse(g.closes_at) <= Date.now()) shown = t('state_expired');
+    else shown = t('state_approved');
+  } else {
+    shown = t('state_' + g.status);
+  }
+  if (g.break_glass && g.reviewed_by === null) shown += ' \u2014 ' + t('awaiting_countersignature');
+  return shown;
+}
+
+async function grantsView() {
+  document.getElementById('logout').hidden = false;
+  const view = el('section', {}, el('h1', {}, t('grants_title')));
+  show(view);
+  try {
+    const list = await api('GET', '/grants');
+    // Those waiting for someone first (a decision, a countersignature),
+    // then the newest.
+    const waiting = (g) => g.status === 'requested' || (g.break_glass && g.reviewed_by === null);
+    const grants = list.grants.slice().sort((a, b) => (waiting(a) ? 0 : 1) - (waiting(b) ? 0 : 1) ||
+      b.id - a.id);
+    if (!grants.length) { view.append(el('p', {}, t('no_grants'))); return; }
+    const rows = grants.map((g) => el('tr', {},
+      el('td', {}, g.id), el('td', {}, grantSubject(g)), el('td', {}, g.reason),
+      el('td', {}, grantState(g) + (g.break_glass ? ' (' + t('break_glass') + ')' : '')),
+      el('td', {}, g.requested_at),
+      el('td', {}, el('button', { type: 'button', class: 'open-grant', 'data-grant': g.id,
+        onclick: () => grantView(g.id) }, t('open') + ' ' + t('grant').toLowerCase() + ' ' + g.id))));
+    view.append(el('table', { id: 'grants' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('grant')),
+        el('th', { scope: 'col' }, t('subject')), el('th', { scope: 'col' }, t('reason')),
+        el('th', { scope: 'col' }, t('status')), el('th', { scope: 'col' }, t('requested')),
+        el('th', { scope: 'col' }, ''))),
+      el('tbody', {}, ...rows)));
+  } catch (e) { problem(view, e); }
+}
+
+function simpleTable(id, headers, rows) {
+  return el('table', { id },
+    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, t(h))))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((v) =>
+      el('td', {}, v === null || v === undefined ? '' : String(v)))))));
+}
+
+function requesterPart(who) {
+  return [el('h2', {}, t('requester')),
+    el('dl', { id: 'requester' },
+      el('dt', {}, t('name')), el('dd', {}, who.name),
+      el('dt', {}, t('email')), el('dd', {}, who.email),
+      el('dt', {}, t('role')), el('dd', {}, who.role),
+      el('dt', {}, t('organisation')), el('dd', {}, who.organisation),
+      el('dt', {}, t('last_login')), el('dd', {}, who.last_login_at || ''),
+      el('dt', {}, t('last_used')), el('dd', {}, who.last_used_at || '')),
+    who.recent_logins ? el('h3', {}, t('recent_logins')) : null,
+    who.recent_logins ? simpleTable('recent-logins', ['at', 'address', 'outcome'],
+      who.recent_logins.map((l) => [l.at, l.ip, l.outcome])) : null,
+    who.recent_grants && who.recent_grants.length ? el('h3', {}, t('recent_grants')) : null,
+    who.recent_grants && who.recent_grants.length ? simpleTable('recent-grants',
+      ['grant', 'subject', 'status', 'requested'],
+      who.recent_grants.map((g) => [g.id, g.subject, g.status, g.requested_at])) : null]
+    .filter((part) => part !== null);  // append() would write "null"
+}
+
+function signedDecision(s) {
+  return el('li', {}, s.decision + ' \u2014 ' + t('by') + ' ' + s.signer_email + ', ' + s.signed_at,
+    el('pre', { class: 'verify' }, s.verify));
+}
+
+// One decision to sign: the exact document, and the button that has the
+// passkey sign the challenge the exchange derived from it.
+function decisionPart(view, id, verb, d, result) {
+  const button = el('button', { type: 'button', id: 'decide-' + verb }, t('decision_' + verb));
+  button.addEventListener('click', async () => {
+    try {
+      const credential = await navigator.credentials.get({ publicKey: {
+        challenge: fromB64url(d.challenge), rpId: location.hostname,
+        userVerification: 'required' } });
+      const decided = await api('POST', '/grants/' + id + '/' + verb, assertionBody(credential));
+      for (const b of view.querySelectorAll('button[id^="decide-"]')) b.disabled = true;
+      result.replaceChildren(
+        el('p', { class: 'ok', id: 'decided', role: 'status' }, t('decided')),
+        el('pre', { id: 'verify' }, decided.signature.verify),
+        el('pre', { id: 'decision-document' }, fromB64(decided.signature.document_base64)),
+        el('pre', { id: 'sshsig' }, decided.signature.sshsig));
+      result.scrollIntoView();
+    } catch (e) { problem(view, e); }
+  });
+  return el('div', { class: 'decision' }, el('p', {}, button),
+    el('details', {}, el('summary', {}, t('what_you_sign')),
+      el('pre', { class: 'document', 'data-decision': verb }, fromB64(d.document_base64))));
+}
+
+async function grantView(id) {
+  const view = el('section', {}, el('h1', {}, t('grant') + ' ' + id));
+  show(view);
+  try {
+    const g = await api('GET', '/grants/' + id);
+    const decided = (g.signatures || []).map(signedDecision);
+    if (!decided.length) decided.push(el('li', {}, t('none_yet')));
+    view.append(
+      el('dl', { id: 'grant' },
+        el('dt', {}, t('subject')), el('dd', {}, grantSubject(g)),
+        el('dt', {}, t('reason')), el('dd', { id: 'reason' }, g.reason),
+        el('dt', {}, t('status')), el('dd', { id: 'status' }, grantState(g)),
+        el('dt', {}, t('requested')), el('dd', {}, g.requested_at),
+        g.start_at ? el('dt', {}, t('starts')) : null, g.start_at ? el('dd', {}, g.start_at) : null,
+        el('dt', {}, t('duration')), el('dd', {}, g.duration_seconds / 3600),
+        g.ticket ? el('dt', {}, t('ticket')) : null, g.ticket ? el('dd', {}, g.ticket) : null,
+        g.break_glass ? el('dt', {}, t('break_glass')) : null,
+        g.break_glass ? el('dd', {}, t('yes')) : null,
+        g.approvals ? el('dt', {}, t('approvals')) : null,
+        g.approvals ? el('dd', {}, g.approvals.join(', ')) : null),
+      ...requesterPart(g.requester),
+      el('h2', {}, t('signed_decisions')), el('ul', { id: 'signatures' }, ...decided));
+    if (g.own_request) view.append(el('p', { id: 'own-request', role: 'note' }, t('own_request')));
+    if (g.not_yours) view.append(el('p', { id: 'not-yours', role: 'note' }, g.not_yours));
+    if (g.sign) {
+      const result = el('div', { id: 'decision-result' });
+      for (const [verb, d] of Object.entries(g.sign.decisions)) {
+        view.append(decisionPart(view, id, verb, d, result));
+      }
+      view.append(result);
+    }
+    view.append(el('p', {}, el('button', { type: 'button', id: 'back', onclick: grantsView },
+      t('back_grants'))));
+  } catch (e) { problem(view, e); }
+}
+
 // ---- start ----
 
 function chrome() {
@@ -350,7 +577,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     state.lang = state.lang === 'fr' ? 'en' : 'fr';
     localStorage.setItem('cordon-lang', state.lang);
     chrome();
-    if (state.csrf) ordersView(); else loginView();
+    if (state.csrf) home(); else loginView();
   });
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('POST', '/logout', {}); } catch (e) { /* the session had ended */ }
@@ -364,7 +591,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     if (me.csrf_token) {
       state.csrf = me.csrf_token;
       state.me = me;
-      ordersView();
+      home();
       return;
     }
   } catch (e) { /* not logged in */ }

@@ -1,0 +1,211 @@
+// Grants as an approver sees them in the pages (issue 17): one grant with
+// the context to decide on it (who asks, their last logins and requests),
+// and decisions signed with the approver's passkey — SSHSIG over the
+// grant's decision document (exchange/grant_decisions.h), verified here,
+// kept with the decision in one transaction, and verifiable offline with
+// `ssh-keygen -Y verify`.
+#include <algorithm>
+#include <variant>
+
+#include "core/encoding.h"
+#include "core/utc_time.h"
+#include "crypto/hash.h"
+#include "exchange/grant_decisions.h"
+#include "exchange/passkeys.h"
+#include "serve/api_internal.h"
+#include "ssh/sshsig.h"
+
+namespace cordon::serve {
+
+using api_internal::Fail;
+using api_internal::GrantJson;
+using api_internal::HasRole;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::Opt;
+using api_internal::Role;
+using api_internal::ShellWord;
+
+namespace {
+
+// How many of the requester's last logins and requests the page shows.
+constexpr int kContextItems = 5;
+
+// The decisions that can still be taken on `g` now, in the order the page
+// offers them.
+std::vector<std::string> OpenDecisions(const exchange::Grant& g, int64_t now) {
+  std::vector<std::string> out;
+  if (g.status == "requested") {
+    out = {"approve", "deny"};
+  } else if (g.status == "approved" && g.closes_at && now < *g.closes_at) {
+    out = {"revoke"};
+  }
+  if (g.break_glass && !g.reviewed_by) out.push_back("review");
+  return out;
+}
+
+std::string VerifyCommand(std::string_view email, std::string_view ns, int64_t grant,
+                          std::string_view decision) {
+  const std::string stem = "grant-" + std::to_string(grant) + "-" + std::string(decision);
+  return "ssh-keygen -Y verify -f allowed_signers -I " + ShellWord(email) + " -n " + ShellWord(ns) +
+         " -s " + stem + ".json.sig < " + stem + ".json";
+}
+
+}  // namespace
+
+std::string Api::GrantNamespace() const {
+  return std::string(exchange::kGrantNamespace) + "@" + options_.web.rp_id;
+}
+
+Response Api::ShowGrant(Call& call, int64_t id) {
+  auto g = call.s.grants.Get(id);
+  const bool overseer = HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin});
+  // Someone else's grant is, to a requester, not there.
+  if ((!g.ok() && g.error().code() == ErrorCode::kNotFound) ||
+      (g.ok() && !overseer && g->requester_id != call.who->id)) {
+    return Fail(404, "no such grant", "GET /api/v1/grants lists the ones you may see");
+  }
+  if (!g.ok()) return Fail(g.error());
+  auto requester = call.s.accounts.Get(g->requester_id);
+  if (!requester.ok()) return Fail(requester.error());
+  json out = GrantJson(*g, call.now);
+  // The requester's history (logins with addresses, requests) is for those
+  // who decide on this grant — approvers of its subject's organisation —
+  // and for auditors and admins; not for another organisation's approver.
+  const bool decides =
+      HasRole(call, {Role::kApprover}) && call.s.grants.MayDecide(*call.who, *g).ok();
+  const bool context = decides || HasRole(call, {Role::kAuditor, Role::kAdmin});
+
+  // The context of the decision, on the same screen: who asks, from where
+  // they last logged in, and what they asked for before.
+  json who = {{"id", requester->id},
+              {"name", requester->name},
+              {"email", requester->email},
+              {"role", exchange::RoleName(requester->role)},
+              {"organisation", requester->organisation},
+              {"last_login_at", Opt(requester->last_login_at)},
+              {"last_used_at", Opt(requester->last_used_at)}};
+  if (context) {
+    auto logins = call.s.accounts.LoginHistory(requester->id, kContextItems);
+    if (!logins.ok()) return Fail(logins.error());
+    json recent = json::array();
+    for (const auto& l : *logins) {
+      recent.push_back(
+          {{"at", FormatUtc(l.at)}, {"ip", l.ip}, {"outcome", l.outcome}, {"mfa", l.mfa}});
+    }
+    who["recent_logins"] = recent;
+    auto theirs = call.s.grants.List(requester->id);
+    if (!theirs.ok()) return Fail(theirs.error());
+    json earlier = json::array();
+    for (auto it = theirs->rbegin(); it != theirs->rend() && earlier.size() < kContextItems; ++it) {
+      if (it->id == id) continue;
+      earlier.push_back({{"id", it->id},
+                         {"subject", it->package},
+                         {"status", it->status},
+                         {"requested_at", FormatUtc(it->requested_at)}});
+    }
+    who["recent_grants"] = earlier;
+  }
+  out["requester"] = who;
+
+  auto signatures = call.s.grants.Signatures(id);
+  if (!signatures.ok()) return Fail(signatures.error());
+  json signed_ = json::array();
+  for (const auto& s : *signatures) {
+    auto signer = call.s.accounts.Get(s.signer_id);
+    if (!signer.ok()) return Fail(signer.error());
+    json entry = {{"decision", s.decision},
+                  {"signer_id", s.signer_id},
+                  {"signer_email", signer->email},
+                  {"passkey_id", s.passkey_id},
+                  {"signed_at", FormatUtc(s.signed_at)},
+                  {"document_base64", Base64Encode(AsBytes(s.document))},
+                  {"sshsig", s.sshsig},
+                  {"verify", VerifyCommand(signer->email, GrantNamespace(), id, s.decision)}};
+    // The key the signature verifies with; its registration is in the
+    // ledger (passkey.register), which is where a verifier takes it from.
+    if (auto keys = exchange::Passkeys(call.s.db).ForAccount(s.signer_id); keys.ok()) {
+      for (const auto& k : *keys) {
+        if (k.id != s.passkey_id) continue;
+        entry["ssh_public_key"] = k.key.Line();
+        entry["fingerprint"] = k.key.Fingerprint();
+      }
+    }
+    signed_.push_back(entry);
+  }
+  out["signatures"] = signed_;
+
+  // What this approver can sign now: for each open decision, the exact
+  // document and the WebAuthn challenge (the SSHSIG signed data over it),
+  // so that the page computes nothing it could get wrong.
+  if (HasRole(call, {Role::kApprover}) && options_.web.on()) {
+    Status may = call.s.grants.MayDecide(*call.who, *g);
+    if (!call.s.grants.RefuseOwn(*call.who, *g).ok()) {
+      out["own_request"] = true;  // theirs, or a namesake's account's
+    } else if (!may.ok()) {
+      out["not_yours"] = may.error().message();
+    } else {
+      json decisions = json::object();
+      const std::string ns = GrantNamespace();
+      const bool approved_already =
+          std::find(g->approvals.begin(), g->approvals.end(), call.who->id) != g->approvals.end();
+      for (const std::string& verb : OpenDecisions(*g, call.now)) {
+        if (verb == "approve" && approved_already) continue;  // N of M: another approver
+        const std::string doc =
+            exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
+        decisions[verb] = {
+            {"document_base64", Base64Encode(AsBytes(doc))},
+            {"challenge", Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(doc))))}};
+      }
+      out["sign"] = {{"namespace", ns}, {"decisions", decisions}};
+    }
+  }
+  return Json(200, out);
+}
+
+// The signed path of POST /grants/{id}/{decision}: the body is the
+// passkey's answer to the challenge GET /grants/{id} gave for this decision.
+Response Api::DecideGrantSigned(Call& call, int64_t id, const std::string& verb) {
+  const std::string action = "grant." + verb;
+  if (auto off = RefusePasskeysOff()) {
+    RecordRefusal(call, action, "refused", {{"grant", id}, {"why", "passkeys are off"}});
+    return std::move(*off);
+  }
+  auto g = call.s.grants.Get(id);
+  if (!g.ok()) {
+    if (g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
+    RecordRefusal(call, action, "refused", {{"grant", id}, {"why", "no such grant"}});
+    return Fail(404, "no such grant");
+  }
+  auto requester = call.s.accounts.Get(g->requester_id);
+  if (!requester.ok()) return Fail(requester.error());
+  // The document is derived again from the stored grant: what the passkey
+  // signed must be these bytes, whatever the page showed.
+  const std::string doc = exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
+  const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
+  json details = {{"grant", id}, {"decision_document_sha256", document_sha}};
+  auto signed_ = SignWithPasskey(call, AsBytes(doc), GrantNamespace(), action, details);
+  if (auto* refused = std::get_if<Response>(&signed_)) return std::move(*refused);
+  auto& sig = std::get<PasskeySignature>(signed_);
+  const exchange::GrantSignature kept{id,       call.who->id, sig.passkey.id, verb,
+                                      call.now, doc,          sig.sshsig};
+  json evidence = {{"signed", true},
+                   {"passkey", sig.passkey.id},
+                   {"fingerprint", sig.passkey.key.Fingerprint()},
+                   {"decision_document_sha256", document_sha},
+                   {"signature_sha256", HexEncode(crypto::Sha256::Hash(AsBytes(sig.sshsig)))}};
+  Response r = ApplyGrantDecision(call, id, verb, &kept, evidence);
+  if (r.status != 200) return r;
+  auto decided = call.s.grants.Get(id);
+  if (!decided.ok()) return Fail(decided.error());
+  json out = GrantJson(*decided, call.now);
+  out["signature"] = {{"decision", verb},
+                      {"namespace", GrantNamespace()},
+                      {"document_base64", Base64Encode(AsBytes(doc))},
+                      {"sshsig", sig.sshsig},
+                      {"ssh_public_key", sig.passkey.key.Line()},
+                      {"verify", VerifyCommand(call.who->email, GrantNamespace(), id, verb)}};
+  return Json(200, out);
+}
+
+}  // namespace cordon::serve
