@@ -7,7 +7,8 @@ A vendor submits an order whose values are hostile (markup in the purpose,
 a table name, a column name); the DPO logs in with password and code,
 registers a passkey, logs in with it, reads the order — every hostile value
 stays text —, signs it, and stock ssh-keygen accepts the signature over the
-order's exact bytes. The CSP header is on every answer, a cross-site style
+order's exact bytes; a second version shows what changed since (columns'
+fates, rows, the order's lines). The CSP header is on every answer, a cross-site style
 POST without the CSRF token is refused, the buttons have accessible names,
 the French page renders. Then, on another device, the hospital's approver
 logs in the same way, reads a colleague's access request (hostile reason
@@ -30,17 +31,20 @@ from chromium_cdp import (CHROMIUM, CORDON, T, Browser, first_visit, free_port, 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
 
 
-def order_and_plan():
+def order_and_plan(second=False):
+    """Version 1, or a second version where PRENOM leaves and 10 more rows."""
+    kept = [{"name": "NIR", "fate": "pseudonymized (nir, keyed)", "looks_free_text": False},
+            {"name": "NOTE" + HOSTILE, "fate": "kept", "looks_free_text": True}]
+    if second:
+        kept.append({"name": "PRENOM", "fate": "kept", "looks_free_text": False})
     plan = json.dumps({
         "format": "cordon-plan", "version": 1, "order": {"id": "LAB42-2027"},
-        "tables": [{"name": "patients" + HOSTILE, "rows_read": 120, "rows_selected": 100,
-                    "columns_kept": [{"name": "NIR", "fate": "pseudonymized (nir, keyed)",
-                                      "looks_free_text": False},
-                                     {"name": "NOTE" + HOSTILE, "fate": "kept",
-                                      "looks_free_text": True}],
-                    "columns_excluded": ["NOM", "PRENOM"],
+        "tables": [{"name": "patients" + HOSTILE, "rows_read": 120,
+                    "rows_selected": 110 if second else 100, "columns_kept": kept,
+                    "columns_excluded": ["NOM"] if second else ["NOM", "PRENOM"],
                     "sample_masked": [["2****", HOSTILE]]}]}, indent=2) + "\n"
-    order = order_for_plan("LAB42-2027", f"Migration {HOSTILE}", plan, {"patients": ["NUM"]})
+    order = order_for_plan("LAB42-2027", f"Migration {HOSTILE}", plan,
+                           {"patients": ["NUM", "PRENOM"] if second else ["NUM"]})
     return order, plan
 
 
@@ -110,6 +114,25 @@ def main():
         sshsig = b.eval("document.getElementById('sshsig').textContent")
         key = b.eval("fetch('/api/v1/passkeys').then(r => r.json())"
                      ".then(j => j.passkeys[0].ssh_public_key)")
+
+        # A second version: the DPO sees what changed since the one signed.
+        order2, plan2 = order_and_plan(second=True)
+        submit_order(srv, vendor, order2, plan2)
+        b.click("#back")
+        b.wait_for("document.querySelector('button.open-order')", "the orders again")
+        b.click("button.open-order")
+        b.wait_for("document.getElementById('order-diff')", "the changes since version 1")
+        ex.check(b.eval("document.querySelectorAll('img, script:not([src])').length") == 0,
+                 "hostile values in the changes became elements")
+        changes = b.eval("document.getElementById('plan-changes').textContent")
+        ex.check(f"patients{HOSTILE}.PRENOM: does not leave \u2192 kept" in changes and
+                 "100 \u2192 110" in changes, f"the plan's changes: {changes}")
+        diff = b.eval("document.getElementById('order-diff').textContent")
+        ex.check('+ PRENOM = "keep"' in diff and "- plan_sha256" in diff and
+                 "+ plan_sha256" in diff and "purpose" not in diff and "null" not in diff,
+                 f"the order's line diff: {diff}")
+        b.eval("document.getElementById('changes').scrollIntoView()")
+        b.screenshot("order-changes")
 
         # French.
         b.click("#lang")

@@ -49,6 +49,12 @@ const TEXT = {
     sign: 'Sign this version with my passkey',
     signed: 'Signed. Anyone can check this signature with:',
     back: 'Back to the orders',
+    changes_since: 'Changes since version',
+    plan_changes: 'What leaves differently',
+    order_changes: 'The order\u2019s text, line by line (- before, + now)',
+    no_plan_changes: 'The same columns leave, in the same way.',
+    not_leaving: 'does not leave',
+    absent: 'absent',
     grants_title: 'Access requests',
     state_requested: 'waiting for a decision',
     state_approved: 'approved, not open yet',
@@ -129,6 +135,12 @@ const TEXT = {
     sign: 'Signer cette version avec ma clé d\u2019accès',
     signed: 'Signé. Chacun peut vérifier cette signature avec\u00a0:',
     back: 'Retour aux ordres',
+    changes_since: 'Changements depuis la version',
+    plan_changes: 'Ce qui sort autrement',
+    order_changes: 'Le texte de l\u2019ordre, ligne à ligne (- avant, + maintenant)',
+    no_plan_changes: 'Les mêmes colonnes sortent, de la même façon.',
+    not_leaving: 'ne sort pas',
+    absent: 'absente',
     grants_title: 'Demandes d\u2019accès',
     state_requested: 'en attente de décision',
     state_approved: 'approuvée, pas encore ouverte',
@@ -379,6 +391,98 @@ function planTable(table) {
     samples.length ? el('table', {}, el('tbody', {}, ...samples)) : null);
 }
 
+// ---- what changed since the previous version ----
+
+// The lines of `a` and `b` as a diff ([op, line], op ' ', '-' or '+'), by
+// their longest common subsequence after the common head and tail (orders
+// are at most a few thousand lines).
+function lineDiff(a, b) {
+  const x = a.split('\n'), y = b.split('\n');
+  let head = 0;
+  while (head < x.length && head < y.length && x[head] === y[head]) head++;
+  let tail = 0;
+  while (tail < x.length - head && tail < y.length - head &&
+         x[x.length - 1 - tail] === y[y.length - 1 - tail]) tail++;
+  const xs = x.slice(head, x.length - tail), ys = y.slice(head, y.length - tail);
+  const n = xs.length, m = ys.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = xs[i] === ys[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out = x.slice(0, head).map((line) => [' ', line]);
+  let i = 0, j = 0;
+  while (i < n && j < m) {
+    if (xs[i] === ys[j]) { out.push([' ', xs[i]]); i++; j++; }
+    else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(['-', xs[i++]]);
+    else out.push(['+', ys[j++]]);
+  }
+  while (i < n) out.push(['-', xs[i++]]);
+  while (j < m) out.push(['+', ys[j++]]);
+  return out.concat(x.slice(x.length - tail).map((line) => [' ', line]));
+}
+
+// The changed lines with two lines of context around each; "…" between.
+function diffView(diff) {
+  const keep = diff.map(() => false);
+  diff.forEach(([op], k) => {
+    if (op === ' ') return;
+    for (let c = Math.max(0, k - 2); c <= Math.min(diff.length - 1, k + 2); c++) keep[c] = true;
+  });
+  const lines = [];
+  diff.forEach(([op, line], k) => {
+    if (!keep[k]) {
+      if (k > 0 && keep[k - 1]) lines.push(el('span', { class: 'gap' }, '\u2026\n'));
+      return;
+    }
+    const cls = op === '+' ? 'added' : op === '-' ? 'removed' : 'same';
+    lines.push(el('span', { class: cls }, op + ' ' + line + '\n'));
+  });
+  return el('pre', { id: 'order-diff' }, ...lines);
+}
+
+// Each column's fate before and now, in words, where it differs; and the
+// rows that leave, per table.
+function planChanges(before, now) {
+  const fates = (plan) => {
+    const m = new Map();
+    for (const table of plan.tables || []) {
+      for (const c of table.columns_kept || []) {
+        m.set(table.name + '.' + c.name, c.fate + (c.looks_free_text ? ' (' + t('free_text') + ')' : ''));
+      }
+      for (const c of table.columns_excluded || []) {
+        m.set(table.name + '.' + (typeof c === 'string' ? c : c.name), t('not_leaving'));
+      }
+    }
+    return m;
+  };
+  const a = fates(before), b = fates(now), out = [];
+  for (const [k, v] of b) if (a.get(k) !== v) out.push(k + ': ' + (a.has(k) ? a.get(k) : t('absent')) + ' \u2192 ' + v);
+  for (const [k, v] of a) if (!b.has(k)) out.push(k + ': ' + v + ' \u2192 ' + t('absent'));
+  const rows = new Map((before.tables || []).map((table) => [table.name, table.rows_selected]));
+  for (const table of now.tables || []) {
+    if (rows.has(table.name) && rows.get(table.name) !== table.rows_selected) {
+      out.push(table.name + ': ' + t('rows_selected') + ' ' + rows.get(table.name) + ' \u2192 ' +
+        table.rows_selected);
+    }
+  }
+  return out;
+}
+
+// The section that tells a DPO what changed since the version before.
+async function changesPart(id, o, plan) {
+  const previous = await api('GET', '/orders/' + encodeURIComponent(id) + '?version=' + (o.version - 1));
+  const changes = planChanges(JSON.parse(fromB64(previous.plan_base64)), plan);
+  return el('section', { id: 'changes' },
+    el('h2', {}, t('changes_since') + ' ' + previous.version),
+    el('h3', {}, t('plan_changes')),
+    changes.length ? el('ul', { id: 'plan-changes' }, ...changes.map((c) => el('li', {}, c)))
+      : el('p', { id: 'plan-changes' }, t('no_plan_changes')),
+    el('h3', {}, t('order_changes')),
+    diffView(lineDiff(fromB64(previous.order_base64), fromB64(o.order_base64))));
+}
+
 async function orderView(id, version) {
   const view = el('section', {}, el('h1', {}, t('order') + ' ' + id));
   show(view);
@@ -394,6 +498,7 @@ async function orderView(id, version) {
         el('dt', {}, t('organisation')), el('dd', {}, o.organisation),
         el('dt', {}, t('submitted')), el('dd', {}, o.submitted_at),
         el('dt', {}, t('plan_digest')), el('dd', {}, el('code', {}, o.plan_sha256))),
+      ...(o.version > 1 ? [await changesPart(id, o, plan)] : []),  // append() writes null
       ...(plan.tables || []).map(planTable),
       el('h2', {}, t('order_text')), el('pre', { id: 'order-text' }, fromB64(o.order_base64)),
       el('h2', {}, t('signatures')), signatures);
