@@ -187,6 +187,23 @@ def main():
         b.wait_for("document.getElementById('own-request')", "the own-request notice")
         ex.check(not b.eval("document.querySelector('button[id^=decide-]')"),
                  "a decision offered on one's own request")
+
+        # The review of accounts: read, then attested by its hash.
+        b.click("#back")
+        b.wait_for("document.getElementById('nav-review')", "the requests' link to the review")
+        b.click("#nav-review")
+        b.wait_for("document.getElementById('review')", "the review of accounts")
+        review = b.eval("document.getElementById('review').textContent")
+        ex.check(colleague.email in review and vendor.email in review and "Vendor SA" in review,
+                 f"the review lists the accounts: {review}")
+        b.screenshot("review")
+        b.click("#attest")
+        b.wait_for("document.getElementById('attested')", "the attestation")
+        attested = b.eval("fetch('/api/v1/reviews/access').then(r => r.json())"
+                          ".then(j => j.review.attestations)")
+        ex.check(len(attested) == 1 and attested[0]["review_sha256"] in
+                 b.eval("document.getElementById('attested').textContent"),
+                 f"the attestation names the review shown: {attested}")
     finally:
         b.close()
 

@@ -55,6 +55,23 @@ const TEXT = {
     no_plan_changes: 'The same columns leave, in the same way.',
     not_leaving: 'does not leave',
     absent: 'absent',
+    review_title: 'Review of accounts',
+    review_intro: 'Every account with its role, state, last use and grants. Attest once you have read it: the attestation names exactly this review (its SHA-256).',
+    to_countersign: 'Emergency accesses awaiting countersignature',
+    overdue: 'of them overdue (more than 24 hours)',
+    account: 'Account',
+    state: 'State',
+    expires: 'Ends',
+    open_grants: 'Open grants',
+    sessions: 'Sessions',
+    attention: 'needs attention',
+    dormant: 'dormant',
+    expired: 'expired',
+    locked: 'locked',
+    attest: 'I have reviewed these accounts',
+    attested: 'Attested. Your attestation names review',
+    go_review: 'Review of accounts',
+    go_grants: 'Access requests',
     grants_title: 'Access requests',
     state_requested: 'waiting for a decision',
     state_approved: 'approved, not open yet',
@@ -141,6 +158,23 @@ const TEXT = {
     no_plan_changes: 'Les mêmes colonnes sortent, de la même façon.',
     not_leaving: 'ne sort pas',
     absent: 'absente',
+    review_title: 'Revue des comptes',
+    review_intro: 'Chaque compte avec son rôle, son état, sa dernière utilisation et ses accès. Attestez une fois la revue lue\u00a0: l\u2019attestation désigne exactement cette revue (son SHA-256).',
+    to_countersign: 'Accès d\u2019urgence en attente de contre-signature',
+    overdue: 'd\u2019entre eux en retard (plus de 24 heures)',
+    account: 'Compte',
+    state: 'État',
+    expires: 'Fin',
+    open_grants: 'Accès ouverts',
+    sessions: 'Sessions',
+    attention: 'à examiner',
+    dormant: 'inactif',
+    expired: 'expiré',
+    locked: 'verrouillé',
+    attest: 'J\u2019ai revu ces comptes',
+    attested: 'Attesté. Votre attestation désigne la revue',
+    go_review: 'Revue des comptes',
+    go_grants: 'Demandes d\u2019accès',
     grants_title: 'Demandes d\u2019accès',
     state_requested: 'en attente de décision',
     state_approved: 'approuvée, pas encore ouverte',
@@ -552,7 +586,7 @@ function grantState(g) {
 
 async function grantsView() {
   document.getElementById('logout').hidden = false;
-  const view = el('section', {}, el('h1', {}, t('grants_title')));
+  const view = el('section', {}, approverNav('grants'), el('h1', {}, t('grants_title')));
   show(view);
   try {
     const list = await api('GET', '/grants');
@@ -665,6 +699,65 @@ async function grantView(id) {
     }
     view.append(el('p', {}, el('button', { type: 'button', id: 'back', onclick: grantsView },
       t('back_grants'))));
+  } catch (e) { problem(view, e); }
+}
+
+// ---- the review of accounts (approvers) ----
+
+function utc(seconds) {
+  return seconds === null || seconds === undefined ? '' :
+    new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// An approver's pages link to each other.
+function approverNav(current) {
+  const go = current === 'grants'
+    ? el('button', { type: 'button', id: 'nav-review', onclick: reviewView }, t('go_review'))
+    : el('button', { type: 'button', id: 'nav-grants', onclick: grantsView }, t('go_grants'));
+  return el('nav', { 'aria-label': 'pages' }, go);
+}
+
+async function reviewView() {
+  const view = el('section', {}, approverNav('review'), el('h1', {}, t('review_title')),
+    el('p', {}, t('review_intro')));
+  show(view);
+  try {
+    const r = await api('GET', '/reviews/access');
+    const review = r.review;
+    const now = Date.now() / 1000;
+    view.append(el('p', { id: 'review-summary' }, t('to_countersign') + ': ' +
+      review.break_glass_to_review + ' (' + review.break_glass_overdue + ' ' + t('overdue') + ')'));
+    const rows = review.accounts.map((a) => {
+      const flags = [a.status];
+      if (a.expired) flags.push(t('expired'));
+      if (a.dormant) flags.push(t('dormant'));
+      if (a.locked || a.locked_reason) flags.push(t('locked') + (a.locked_reason ? ': ' + a.locked_reason : ''));
+      const open = a.grants.filter((g) => g.open_now).length;
+      const attention = a.expired || a.dormant || a.overdue_break_glass > 0 ||
+        (a.status === 'active' && a.expires_at - now < 30 * 86400);
+      return el('tr', { class: attention ? 'attention' : null },
+        el('td', {}, a.name), el('td', {}, a.email), el('td', {}, a.role),
+        el('td', {}, a.organisation || ''),
+        el('td', {}, flags.join(', ') + (attention ? ' \u2014 ' + t('attention') : '')),
+        el('td', {}, utc(a.expires_at)), el('td', {}, utc(a.last_login_at)),
+        el('td', {}, utc(a.last_used_at)), el('td', {}, open), el('td', {}, a.sessions));
+    });
+    view.append(el('table', { id: 'review' },
+      el('thead', {}, el('tr', {}, ...['account', 'email', 'role', 'organisation', 'state', 'expires',
+        'last_login', 'last_used', 'open_grants', 'sessions'].map((h) =>
+        el('th', { scope: 'col' }, t(h))))),
+      el('tbody', {}, ...rows)));
+    const button = el('button', { type: 'button', id: 'attest' }, t('attest'));
+    const result = el('div', { id: 'attest-result' });
+    button.addEventListener('click', async () => {
+      try {
+        await api('POST', '/reviews/access/attest', { sha256: r.sha256 });
+        button.disabled = true;
+        result.replaceChildren(el('p', { class: 'ok', id: 'attested', role: 'status' },
+          t('attested') + ' ' + r.sha256));
+      } catch (e) { problem(view, e); }
+    });
+    view.append(el('p', {}, button), result);
   } catch (e) { problem(view, e); }
 }
 
