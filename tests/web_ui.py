@@ -33,10 +33,10 @@ HOSTILE = "</script><img src=x onerror=alert(1)>"
 
 def order_and_plan(second=False):
     """Version 1, or a second version where PRENOM leaves and 10 more rows."""
-    kept = [{"name": "NIR", "fate": "pseudonymized (nir, keyed)", "looks_free_text": False},
-            {"name": "NOTE" + HOSTILE, "fate": "kept", "looks_free_text": True}]
+    kept = [{"name": "NIR", "fate": "pseudonym:nir:keep=sex", "looks_free_text": False},
+            {"name": "NOTE" + HOSTILE, "fate": "keep:free-text", "looks_free_text": True}]
     if second:
-        kept.append({"name": "PRENOM", "fate": "kept", "looks_free_text": False})
+        kept.append({"name": "PRENOM", "fate": "keep", "looks_free_text": False})
     plan = json.dumps({
         "format": "cordon-plan", "version": 1, "order": {"id": "LAB42-2027"},
         "tables": [{"name": "patients" + HOSTILE, "rows_read": 120,
@@ -94,8 +94,9 @@ def main():
                  "hostile values became elements")
         text = b.eval("document.getElementById('main').textContent")
         ex.check(text.count(HOSTILE) >= 4, "hostile values are shown as text")
-        ex.check("pseudonymized (nir, keyed)" in text and "PRENOM" in text,
-                 "the plan's columns and their fate are shown")
+        ex.check("replaced by a valid NIR that is no one\u2019s (keyed pseudonym), keeping sex "
+                 "pseudonym:nir:keep=sex" in text and "free text kept by decision" in text and
+                 "PRENOM" in text, f"the plan's columns and their fate in words: {text}")
         b.screenshot("order")
 
         # Keyboard and screen readers: every button has an accessible name.
@@ -125,7 +126,7 @@ def main():
         ex.check(b.eval("document.querySelectorAll('img, script:not([src])').length") == 0,
                  "hostile values in the changes became elements")
         changes = b.eval("document.getElementById('plan-changes').textContent")
-        ex.check(f"patients{HOSTILE}.PRENOM: does not leave \u2192 kept" in changes and
+        ex.check(f"patients{HOSTILE}.PRENOM: does not leave \u2192 kept as is" in changes and
                  "100 \u2192 110" in changes, f"the plan's changes: {changes}")
         diff = b.eval("document.getElementById('order-diff').textContent")
         ex.check('+ PRENOM = "keep"' in diff and "- plan_sha256" in diff and

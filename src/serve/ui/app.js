@@ -72,6 +72,25 @@ const TEXT = {
     attested: 'Attested. Your attestation names review',
     go_review: 'Review of accounts',
     go_grants: 'Access requests',
+    fate_keep: 'kept as is',
+    fate_free_text: 'free text kept by decision',
+    fate_pseudonym: 'replaced by a keyed pseudonym (the same in every table: joins still work)',
+    fate_nir: 'replaced by a valid NIR that is no one\u2019s (keyed pseudonym), keeping',
+    fate_cpr: 'replaced by a valid CPR number that is no one\u2019s (keyed pseudonym), keeping',
+    fate_fpe: 'digits encrypted in the same format (FF1)',
+    fate_shift: 'dates moved by up to {n} days, the same offset for each subject',
+    fate_year: 'year only',
+    fate_month: 'year and month only',
+    fate_dept: 'department only',
+    fate_age_band: 'age band of {n} years',
+    fate_mask: 'masked',
+    fate_mask_keep: 'masked but the first {a} and last {b} characters',
+    fate_null: 'emptied',
+    fate_synthetic: 'replaced by a made-up {kind}',
+    fate_redact: 'free text with its identifiers replaced ([NIR], [NAME]…)',
+    kind_first_name: 'first name', kind_last_name: 'last name', kind_address: 'address',
+    kind_city: 'city', kind_phone: 'phone number (reserved for fiction)', kind_email: 'e-mail (example domains)',
+    keep_sex: 'sex', keep_year: 'birth year', keep_month: 'birth month', keep_none: 'nothing',
     grants_title: 'Access requests',
     state_requested: 'waiting for a decision',
     state_approved: 'approved, not open yet',
@@ -175,6 +194,26 @@ const TEXT = {
     attested: 'Attesté. Votre attestation désigne la revue',
     go_review: 'Revue des comptes',
     go_grants: 'Demandes d\u2019accès',
+    fate_keep: 'conservée telle quelle',
+    fate_free_text: 'texte libre conservé par décision',
+    fate_pseudonym: 'remplacée par un pseudonyme à clé (le même dans chaque table\u00a0: les jointures fonctionnent)',
+    fate_nir: 'remplacée par un NIR valide qui n\u2019est celui de personne (pseudonyme à clé), en gardant',
+    fate_cpr: 'remplacée par un numéro CPR valide qui n\u2019est celui de personne (pseudonyme à clé), en gardant',
+    fate_fpe: 'chiffres chiffrés au même format (FF1)',
+    fate_shift: 'dates décalées d\u2019au plus {n} jours, du même décalage pour chaque personne',
+    fate_year: 'année seulement',
+    fate_month: 'année et mois seulement',
+    fate_dept: 'département seulement',
+    fate_age_band: 'tranche d\u2019âge de {n} ans',
+    fate_mask: 'masquée',
+    fate_mask_keep: 'masquée sauf les {a} premiers et {b} derniers caractères',
+    fate_null: 'vidée',
+    fate_synthetic: 'remplacée par une valeur fictive ({kind})',
+    fate_redact: 'texte libre dont les identifiants sont remplacés ([NIR], [NOM]…)',
+    kind_first_name: 'prénom', kind_last_name: 'nom', kind_address: 'adresse', kind_city: 'ville',
+    kind_phone: 'numéro de téléphone réservé à la fiction', kind_email: 'adresse e-mail de domaine d\u2019exemple',
+    keep_sex: 'le sexe', keep_year: 'l\u2019année de naissance', keep_month: 'le mois de naissance',
+    keep_none: 'rien',
     grants_title: 'Demandes d\u2019accès',
     state_requested: 'en attente de décision',
     state_approved: 'approuvée, pas encore ouverte',
@@ -405,9 +444,38 @@ async function ordersView() {
   } catch (e) { problem(view, e); }
 }
 
+// A column's fate (the order's rule, e.g. "pseudonym:nir:keep=sex") in
+// words for the person who signs; an unknown rule is shown as written.
+function fateWords(rule) {
+  const p = String(rule).split(':');
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k]);
+  switch (p[0]) {
+    case 'keep': return p[1] === 'free-text' ? t('fate_free_text') : t('fate_keep');
+    case 'pseudonym': {
+      if (p.length === 1) return t('fate_pseudonym');
+      const cpr = p[1] === 'cpr';
+      const kept = p[2] && p[2].startsWith('keep=') ? p[2].slice(5).split(',')
+        : (cpr ? ['sex'] : ['sex', 'year', 'month']);
+      return t(cpr ? 'fate_cpr' : 'fate_nir') + ' ' + kept.map((k) => t('keep_' + k)).join(', ');
+    }
+    case 'fpe': return t('fate_fpe');
+    case 'shift-date': return fill(t('fate_shift'), { n: p[1] });
+    case 'generalize':
+      if (p[1] === 'age-band') return fill(t('fate_age_band'), { n: p[2] });
+      return t('fate_' + p[1]);
+    case 'mask':
+      return p.length === 1 ? t('fate_mask') : fill(t('fate_mask_keep'), { a: p[1], b: p[2] || 0 });
+    case 'null': return t('fate_null');
+    case 'synthetic': return fill(t('fate_synthetic'), { kind: t('kind_' + p[1]) });
+    case 'redact': return t('fate_redact');
+    default: return String(rule);
+  }
+}
+
 function planTable(table) {
   const kept = (table.columns_kept || []).map((c) => el('li', {},
-    c.name + ': ' + c.fate + (c.looks_free_text ? ' (' + t('free_text') + ')' : '')));
+    c.name + ': ' + fateWords(c.fate) + (c.looks_free_text ? ' (' + t('free_text') + ')' : '') + ' ',
+    el('code', {}, c.fate)));
   const excluded = (table.columns_excluded || []).map((c) =>
     el('li', { class: 'excluded' }, typeof c === 'string' ? c : c.name));
   const samples = (table.sample_masked || []).map((row) =>
@@ -483,7 +551,8 @@ function planChanges(before, now) {
     const m = new Map();
     for (const table of plan.tables || []) {
       for (const c of table.columns_kept || []) {
-        m.set(table.name + '.' + c.name, c.fate + (c.looks_free_text ? ' (' + t('free_text') + ')' : ''));
+        m.set(table.name + '.' + c.name,
+          fateWords(c.fate) + (c.looks_free_text ? ' (' + t('free_text') + ')' : ''));
       }
       for (const c of table.columns_excluded || []) {
         m.set(table.name + '.' + (typeof c === 'string' ? c : c.name), t('not_leaving'));
