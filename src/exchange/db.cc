@@ -349,6 +349,18 @@ CREATE TABLE IF NOT EXISTS grant_signatures(
   UNIQUE (grant_id, signer_id, decision));
 )sql";
 
+// 7 -> 8: a lost passkey is revoked once two admins approve (issue 17):
+// each admin's approval, one per admin and passkey.
+constexpr const char* kMigration7To8 = R"sql(
+CREATE TABLE IF NOT EXISTS passkey_revocations(
+  id INTEGER PRIMARY KEY,
+  passkey_id INTEGER NOT NULL REFERENCES passkeys(id),
+  admin_id INTEGER NOT NULL REFERENCES users(id),
+  reason TEXT NOT NULL,
+  approved_at INTEGER NOT NULL,
+  UNIQUE (passkey_id, admin_id));
+)sql";
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -460,6 +472,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 4) return MigrateTo5(db);
   if (version == 5) return MigrateTo6(db);
   if (version == 6) return db.Exec(kMigration6To7);
+  if (version == 7) return db.Exec(kMigration7To8);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

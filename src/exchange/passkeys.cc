@@ -250,4 +250,61 @@ Status Passkeys::RecordUse(int64_t passkey_id, uint32_t seen, uint32_t counter, 
   return Ok();
 }
 
+Result<Passkeys::Revocation> Passkeys::ApproveRevocation(
+    int64_t passkey_id, const Account& admin, std::string_view reason, int64_t now,
+    const std::function<Status(const Revocation&)>& record) {
+  const auto refused = [](std::string m, std::string hint = {}) {
+    return Error(ErrorCode::kRefused, std::move(m), std::move(hint));
+  };
+  if (admin.role != Role::kAdmin) return refused("only admins revoke passkeys");
+  if (reason.empty() || reason.size() > 200) {
+    return Error(ErrorCode::kInvalidArgument, "say why, in at most 200 characters",
+                 "e.g. \"lost on 2027-01-15, reported by phone\"");
+  }
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT p.user_id, p.revoked_at IS NOT NULL, u.name FROM passkeys "
+                               "p JOIN users u ON u.id = p.user_id WHERE p.id = ?"));
+  q.Bind(1, passkey_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return Error(ErrorCode::kNotFound, "no passkey " + std::to_string(passkey_id));
+  Revocation r;
+  r.passkey_id = passkey_id;
+  r.account_id = q.Int(0);
+  if (q.Int(1) != 0)
+    return refused("passkey " + std::to_string(passkey_id) + " is revoked already");
+  if (r.account_id == admin.id || SameName(q.Text(2), admin.name)) {
+    return refused("nobody approves the revocation of their own passkey",
+                   "two other admins must approve it");
+  }
+  q.Reset();
+  CORDON_ASSIGN_OR_RETURN(
+      Statement add, db_.Prepare("INSERT OR IGNORE INTO passkey_revocations(passkey_id, admin_id, "
+                                 "reason, approved_at) VALUES (?, ?, ?, ?)"));
+  CORDON_TRY(add.Bind(1, passkey_id).Bind(2, admin.id).Bind(3, reason).Bind(4, now).Run());
+  if (db_.Changes() != 1) {
+    return refused("you approved this revocation already", "a second admin must approve it");
+  }
+  CORDON_ASSIGN_OR_RETURN(Statement who,
+                          db_.Prepare("SELECT admin_id FROM passkey_revocations WHERE "
+                                      "passkey_id = ? ORDER BY id"));
+  who.Bind(1, passkey_id);
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, who.Step());
+    if (!row) break;
+    r.approvals.push_back(who.Int(0));
+  }
+  if (r.approvals.size() >= 2) {
+    CORDON_ASSIGN_OR_RETURN(Statement revoke,
+                            db_.Prepare("UPDATE passkeys SET revoked_at = ? WHERE id = ?"));
+    CORDON_TRY(revoke.Bind(1, now).Bind(2, passkey_id).Run());
+    CORDON_ASSIGN_OR_RETURN(Statement end, db_.Prepare("DELETE FROM sessions WHERE user_id = ?"));
+    CORDON_TRY(end.Bind(1, r.account_id).Run());
+    r.revoked = true;
+  }
+  if (record) CORDON_TRY(record(r));
+  CORDON_TRY(tx.Commit());
+  return r;
+}
+
 }  // namespace cordon::exchange

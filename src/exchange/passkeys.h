@@ -21,6 +21,7 @@
 #include "auth/webauthn.h"
 #include "core/bytes.h"
 #include "core/result.h"
+#include "exchange/accounts.h"
 #include "exchange/db.h"
 
 namespace cordon::exchange {
@@ -95,6 +96,26 @@ class Passkeys {
   // `seen`: of two logins racing with one cloned authenticator's answers,
   // the second finds the counter moved and is refused (kAuthFailed).
   Status RecordUse(int64_t passkey_id, uint32_t seen, uint32_t counter, int64_t now);
+
+  // A lost or stolen passkey is revoked only when two admins approve — not
+  // its owner, nor an admin of the owner's name (SameName): one admin, or
+  // a thief holding one admin account, cannot strip an account of its
+  // passkey and re-enrol it with their own. Each approval is kept, with
+  // `record` (its ledger event), in one transaction; the second one revokes
+  // the passkey and ends the owner's sessions (one may be the thief's).
+  // The owner then registers a new passkey from a password-and-code
+  // session (the rule of the first passkey). kNotFound: no such passkey;
+  // kRefused: revoked already, approved already by this admin, not an
+  // admin, the owner or their namesake; kInvalidArgument: no reason.
+  struct Revocation {
+    int64_t passkey_id = 0;
+    int64_t account_id = 0;
+    std::vector<int64_t> approvals;  // admins' account ids, in order
+    bool revoked = false;
+  };
+  Result<Revocation> ApproveRevocation(int64_t passkey_id, const Account& admin,
+                                       std::string_view reason, int64_t now,
+                                       const std::function<Status(const Revocation&)>& record = {});
 
  private:
   Db& db_;

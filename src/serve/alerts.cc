@@ -50,6 +50,8 @@ std::string_view AlertKindName(AlertKind kind) {
       return "passkey_registered";
     case AlertKind::kPasskeyCounterWentBack:
       return "passkey_counter_went_back";
+    case AlertKind::kPasskeyRevocation:
+      return "passkey_revocation";
   }
   return "unknown";
 }

@@ -40,6 +40,7 @@ enum class AlertKind {
   kOrderSubmitted,            // "order_submitted": an order awaits its organisation's DPOs
   kPasskeyRegistered,         // "passkey_registered": the owner hears of every new passkey
   kPasskeyCounterWentBack,    // "passkey_counter_went_back": a cloned authenticator?
+  kPasskeyRevocation,         // "passkey_revocation": an admin approved or made a revocation
 };
 std::string_view AlertKindName(AlertKind kind);
 

@@ -331,6 +331,11 @@ Response Api::Route(Call& call) {
       return ResumeOrganisation(call, p[0]);
     case Endpoint::kUnlockAccount:
       return UnlockAccount(call, p[0]);
+    case Endpoint::kRevokePasskey: {
+      auto id = ParseId(p[0]);
+      if (!id) return Fail(400, "a passkey id is a positive integer");
+      return RevokePasskey(call, *id);
+    }
     case Endpoint::kOpenCampaign:
       return OpenCampaign(call);
     case Endpoint::kCampaign:

@@ -126,6 +126,8 @@ class Api final : public Handler {
   Response PasskeyRegisterBegin(Call& call);
   Response PasskeyRegisterFinish(Call& call);
   Response ListPasskeys(Call& call);
+  // POST /passkeys/{id}/revoke: one admin's approval; the second revokes.
+  Response RevokePasskey(Call& call, int64_t id);
   std::optional<Response> RefuseRegistration(Call& call, bool has_active);
   // A login's answer to a browser: the session in its cookie, the CSRF token.
   Response BrowserSession(const std::string& token, const exchange::Account& who,

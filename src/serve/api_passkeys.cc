@@ -10,7 +10,9 @@
 #include "core/utc_time.h"
 #include "crypto/hash.h"
 #include "exchange/defender.h"
+#include "exchange/grants.h"
 #include "exchange/passkeys.h"
+#include "ledger/entry.h"
 #include "serve/api_internal.h"
 
 namespace cordon::serve {
@@ -19,11 +21,15 @@ using api_internal::AccountJson;
 using api_internal::Base64UrlField;
 using api_internal::CsrfToken;
 using api_internal::Fail;
+using api_internal::Forbidden;
+using api_internal::HasRole;
 using api_internal::json;
 using api_internal::Json;
 using api_internal::Opt;
+using api_internal::Role;
 using api_internal::SessionCookie;
 using api_internal::Str;
+using api_internal::Unrecorded;
 using exchange::Ceremony;
 
 namespace {
@@ -380,11 +386,67 @@ Response Api::PasskeyRegisterFinish(Call& call) {
 }
 
 Response Api::ListPasskeys(Call& call) {
-  auto mine = exchange::Passkeys(call.s.db).ForAccount(call.who->id);
+  // An admin lists another account's (?email=), to revoke a lost one.
+  int64_t whose = call.who->id;
+  if (auto it = call.request.query.find("email"); it != call.request.query.end()) {
+    if (!HasRole(call, {Role::kAdmin})) return Forbidden(*call.who, "admin");
+    auto account = call.s.accounts.Find(it->second);
+    if (!account.ok()) return Fail(404, "no such account");
+    whose = account->id;
+  }
+  auto mine = exchange::Passkeys(call.s.db).ForAccount(whose);
   if (!mine.ok()) return Fail(mine.error());
   json out = json::array();
   for (const auto& p : *mine) out.push_back(PasskeyJson(p));
   return Json(200, {{"passkeys", out}});
+}
+
+Response Api::RevokePasskey(Call& call, int64_t id) {
+  json ev = {{"passkey", id}};
+  if (!HasRole(call, {Role::kAdmin})) {
+    RecordRefusal(call, "passkey.revoke", "refused", {{"passkey", id}, {"error", "not an admin"}});
+    return Forbidden(*call.who, "admin");
+  }
+  auto reason = Str(call.body, "reason");
+  if (!reason) return Fail(400, "send {\"reason\": \"why the passkey is revoked\"}");
+  if (Status r = exchange::CheckReasonText(*reason); !r.ok()) return Fail(r.error());
+  if (ledger::LooksLikePersonalData(*reason)) {
+    return Fail(400, "the reason holds a personal identifier",
+                "the ledger records it: name the case by a ticket, not by a person's data");
+  }
+  ev["reason"] = *reason;
+  auto done = exchange::Passkeys(call.s.db).ApproveRevocation(
+      id, *call.who, *reason, call.now, [&](const exchange::Passkeys::Revocation& r) -> Status {
+        json e = ev;
+        e["account"] = r.account_id;
+        e["approvals"] = r.approvals;
+        e["revoked"] = r.revoked;
+        auto seq = Record(call, "passkey.revoke", "ok", e);
+        if (!seq.ok()) return seq.error();
+        return Ok();
+      });
+  if (!done.ok()) {
+    if (done.error().code() == ErrorCode::kIo) return Unrecorded();
+    ev["error"] = done.error().message();
+    RecordRefusal(call, "passkey.revoke", "refused", ev);
+    return Fail(done.error());
+  }
+  // The owner and the other admins hear of each approval: a revocation
+  // nobody asked for shows before the second admin acts.
+  Alert(AlertKind::kPasskeyRevocation, {{"account", done->account_id},
+                                        {"passkey", id},
+                                        {"by", call.who->id},
+                                        {"approvals", done->approvals.size()},
+                                        {"revoked", done->revoked}});
+  return Json(200,
+              {{"passkey", id},
+               {"account", done->account_id},
+               {"approvals", done->approvals},
+               {"revoked", done->revoked},
+               {"next", done->revoked ? "revoked, the owner's sessions ended: they log in with "
+                                        "password and code and register a new passkey"
+                                      : "a second admin approves: POST /api/v1/passkeys/" +
+                                            std::to_string(id) + "/revoke"}});
 }
 
 std::variant<Api::PasskeySignature, Response> Api::SignWithPasskey(Call& call, ByteView message,

@@ -463,5 +463,81 @@ TEST(Passkeys, ChallengesAreSingleUseBoundAndExpire) {
       p.NewChallenge(Ceremony::kLogin, {}, "198.51.100.9", now + exchange::kChallengeSeconds).ok());
 }
 
+// A lost passkey is revoked when two admins approve — not by its owner, not
+// by one admin alone; then the owner's sessions end, the passkey logs in no
+// more, and the owner registers a new one from a password-and-code session.
+TEST(PasskeyApi, ALostPasskeyIsRevokedByTwoAdminsAndReplaced) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string admin1 = e.AddPerson("ada", exchange::Role::kAdmin);
+  const std::string admin2 = e.AddPerson("adele", exchange::Role::kAdmin);
+  const FakePasskey pk;
+  const Bytes cred(16, 0x51);
+  ASSERT_EQ(e.Register(pk, cred, e.dpo_session).status, 201);
+  const int64_t id = e.J(e.Call("GET", "/passkeys", nullptr, e.dpo_session))["passkeys"][0]["id"];
+  const std::string path = "/passkeys/" + std::to_string(id) + "/revoke";
+  const json why = {{"reason", "lost on 2027-01-15, ticket SEC-12"}};
+  EXPECT_EQ(e.Call("POST", path, why, e.dpo_session).status, 403) << "the owner is no admin";
+  EXPECT_EQ(e.Call("POST", path, why, e.other_session).status, 403);
+  EXPECT_EQ(e.Call("POST", path, json::object(), admin1).status, 400) << "no reason";
+  EXPECT_EQ(e.Call("POST", "/passkeys/999/revoke", why, admin1).status, 404);
+  // An admin finds the account's passkeys; nobody else lists another's.
+  Request list;
+  list.method = "GET";
+  list.path = "/api/v1/passkeys";
+  list.client_ip = "192.0.2.1";
+  list.query["email"] = "dora@chu.example";
+  list.headers["authorization"] = "Bearer " + admin1;
+  Response listed = e.x.api->Handle(list);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(e.J(listed)["passkeys"][0]["id"], id);
+  list.headers["authorization"] = "Bearer " + e.other_session;
+  EXPECT_EQ(e.x.api->Handle(list).status, 403);
+
+  Response first = e.Call("POST", path, why, admin1);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(e.J(first)["revoked"], false);
+  EXPECT_NE(e.Call("POST", path, why, admin1).status, 200) << "one admin twice is one admin";
+  EXPECT_EQ(e.Login(pk, cred, Counter(8)).status, 200) << "active until the second approval";
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, e.dpo_session).status, 200);
+  Response second = e.Call("POST", path, why, admin2);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(e.J(second)["revoked"], true);
+  EXPECT_EQ(e.J(second)["approvals"].size(), 2u);
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, e.dpo_session).status, 401) << "the owner's sessions end";
+  EXPECT_NE(e.Login(pk, cred, Counter(9)).status, 200) << "a revoked passkey logs in no more";
+  EXPECT_NE(e.Call("POST", path, why, admin1).status, 200) << "revoked already";
+  EXPECT_NE(e.File("ledger/ledger.log").find("exchange.passkey.revoke"), std::string::npos);
+  EXPECT_NE(e.File("alerts.jsonl").find("\"kind\":\"passkey_revocation\""), std::string::npos);
+  // The owner comes back with password and code, and enrols a new passkey.
+  const std::string back = e.AddSession("dora", "192.0.2.7");
+  const FakePasskey pk2;
+  EXPECT_EQ(e.Register(pk2, Bytes(16, 0x52), back).status, 201);
+}
+
+TEST(Passkeys, NoOneApprovesTheRevocationOfTheirOwnNorOfTheirNamesakesPasskey) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakePasskey pk;
+  ASSERT_EQ(e.Register(pk, Bytes(16, 0x53), e.dpo_session).status, 201);
+  const int64_t id = e.J(e.Call("GET", "/passkeys", nullptr, e.dpo_session))["passkeys"][0]["id"];
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  ASSERT_TRUE(accounts.ok());
+  ASSERT_TRUE(accounts
+                  ->AddUser("DORA", "dora.admin@chu.example", exchange::Role::kAdmin, e.now + 86400,
+                            e.now, /*allow_same_name=*/true)
+                  .ok());
+  auto db = exchange::OpenExchangeDb(e.x.d);
+  ASSERT_TRUE(db.ok());
+  exchange::Passkeys passkeys(*db);
+  auto namesake =
+      passkeys.ApproveRevocation(id, *accounts->Find("dora.admin@chu.example"), "lost", e.now);
+  ASSERT_FALSE(namesake.ok());
+  EXPECT_EQ(namesake.error().code(), ErrorCode::kRefused);
+  EXPECT_FALSE(
+      passkeys.ApproveRevocation(id, *accounts->Find("dora@chu.example"), "lost", e.now).ok());
+  EXPECT_EQ(*passkeys.CountActive(e.ids["dora"]), 1);
+}
+
 }  // namespace
 }  // namespace cordon::serve

@@ -137,6 +137,7 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kOrderSubmitted, "order_submitted"},
       {AlertKind::kPasskeyRegistered, "passkey_registered"},
       {AlertKind::kPasskeyCounterWentBack, "passkey_counter_went_back"},
+      {AlertKind::kPasskeyRevocation, "passkey_revocation"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }

@@ -23,6 +23,7 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kPasskeyLoginBegin, "POST", "/login/passkey/begin", {}},
       {Endpoint::kPasskeyLoginFinish, "POST", "/login/passkey/finish", {}},
       {Endpoint::kPasskeys, "GET", "/passkeys", kPeople},
+      {Endpoint::kRevokePasskey, "POST", "/passkeys/{id}/revoke", {Role::kAdmin}},
       {Endpoint::kPasskeyRegisterBegin, "POST", "/passkeys/begin", kPeople},
       {Endpoint::kPasskeyRegisterFinish, "POST", "/passkeys/finish", kPeople},
       {Endpoint::kLogout, "POST", "/logout", kPeople},

@@ -50,6 +50,7 @@ enum class Endpoint {
   kTargets,
   kResumeOrganisation,
   kUnlockAccount,
+  kRevokePasskey,
   kSshCertificate,
   kOpenCampaign,
   kCampaign,
