@@ -200,6 +200,17 @@ as aude
 expect_code 0 $CORDON remote --server "$url" --json logins --all
 [ "$(grep -c '"outcome": "ok"' "$T/.out")" -eq 4 ] || fail "auditor sees everyone's logins"
 
+# ---- other accounts' passkeys: admins only, a revocation never by one alone ----
+enrol adam admin
+expect_code 0 $CORDON remote --server "$url" --json passkey list rachel@lab42.example
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["passkeys"] == []' "$T/.out" ||
+  fail "passkey list: $(cat "$T/.out")"
+expect_code 1 $CORDON remote --server "$url" passkey revoke 999 --reason "lost, ticket SEC-12"
+expect_stderr "no passkey 999"
+as rachel
+expect_code 3 $CORDON remote --server "$url" passkey list amelie@lab42.example
+expect_code 3 $CORDON remote --server "$url" passkey revoke 1 --reason "lost, ticket SEC-12"
+
 # ---- defences ----
 # A server with another certificate (or a man in the middle) is refused.
 expect_code 3 env XDG_CONFIG_HOME="$T/cfg-rachel" $CORDON remote --server "$url" \

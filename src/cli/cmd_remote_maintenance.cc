@@ -243,6 +243,60 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
       return Ok();
     }());
   });
+  struct PasskeyArgs {
+    std::string email, reason;
+    int64_t id = 0;
+  };
+  auto pa = std::make_shared<PasskeyArgs>();
+  CLI::App* passkey = remote->add_subcommand(
+      "passkey",
+      "Passkeys of other accounts (admins): find a lost one, and revoke it with a second\n"
+      "admin — never alone, never one's own.\n"
+      "  cordon remote passkey list dora@chu.example\n"
+      "  cordon remote passkey revoke 12 --reason 'lost on 2027-01-15, ticket SEC-12'");
+  passkey->require_subcommand(1);
+  CLI::App* plist =
+      passkey->add_subcommand("list", "An account's passkeys, revoked ones included.");
+  plist->add_option("EMAIL", pa->email, "the account")->required();
+  plist->callback([ra, pa, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(nlohmann::json r, client::ListPasskeys(c, pa->email));
+      if (ra->json) {
+        std::cout << r.dump(2) << "\n";
+        return Ok();
+      }
+      for (const auto& p : r.value("passkeys", nlohmann::json::array())) {
+        std::cout << p.value("id", int64_t{0}) << "  " << p.value("label", std::string()) << "  "
+                  << p.value("fingerprint", std::string()) << "  "
+                  << (p.value("revoked_at", nlohmann::json()).is_null() ? "active" : "revoked")
+                  << "\n";
+      }
+      return Ok();
+    }());
+  });
+  CLI::App* prevoke = passkey->add_subcommand(
+      "revoke",
+      "Approve the revocation of a lost or stolen passkey; the second admin's approval revokes\n"
+      "it and ends its owner's sessions (they re-enrol with password and code).");
+  prevoke->add_option("ID", pa->id, "the passkey's id (`cordon remote passkey list EMAIL`)")
+      ->required();
+  prevoke->add_option("--reason", pa->reason, "why (one line, no personal data: name the ticket)")
+      ->required();
+  prevoke->callback([ra, pa, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(nlohmann::json r, client::RevokePasskey(c, pa->id, pa->reason));
+      if (ra->json) {
+        std::cout << r.dump(2) << "\n";
+      } else {
+        std::cout << "passkey " << pa->id
+                  << (r.value("revoked", false) ? " revoked" : " revocation approved") << ": "
+                  << r.value("next", std::string()) << "\n";
+      }
+      return Ok();
+    }());
+  });
   struct CampaignArgs {
     std::string organisation, deadline, decision;
     int64_t id = 0, account = 0;

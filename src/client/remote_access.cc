@@ -71,6 +71,15 @@ Result<json> UnlockAccount(Connection& connection, const std::string& email,
                          json{{"reason", reason}}.dump());
 }
 
+Result<json> ListPasskeys(Connection& connection, const std::string& email) {
+  return connection.Call("GET", "/api/v1/passkeys?email=" + PathSegment(email), {200});
+}
+
+Result<json> RevokePasskey(Connection& connection, int64_t passkey_id, const std::string& reason) {
+  return connection.Call("POST", "/api/v1/passkeys/" + std::to_string(passkey_id) + "/revoke",
+                         {200}, json{{"reason", reason}}.dump());
+}
+
 Result<json> OpenCampaign(Connection& connection, const std::string& organisation,
                           const std::string& deadline) {
   return connection.Call("POST", "/api/v1/reviews/campaigns", {201},

@@ -45,6 +45,13 @@ Status ResumeOrganisation(Connection& connection, const std::string& name);
 Result<nlohmann::json> UnlockAccount(Connection& connection, const std::string& email,
                                      const std::string& reason);
 
+// An admin lists an account's passkeys (revoked ones included), and
+// approves the revocation of a lost one: the second admin's approval
+// revokes it ("revoked" in the answer).
+Result<nlohmann::json> ListPasskeys(Connection& connection, const std::string& email);
+Result<nlohmann::json> RevokePasskey(Connection& connection, int64_t passkey_id,
+                                     const std::string& reason);
+
 // Access review campaigns of one organisation's accounts (approvers of
 // another organisation decide; no decision by the deadline is removal).
 Result<nlohmann::json> OpenCampaign(Connection& connection, const std::string& organisation,
