@@ -48,6 +48,25 @@ def order_and_plan(second=False):
     return order, plan
 
 
+def keygen_verifies(name, text, sig, email, ns, key, altered):
+    """Stock ssh-keygen accepts `sig` by `key` (`email`, namespace `ns`) over
+    `text`, and refuses it over `altered`; the files stay in T as NAME,
+    NAME.sig, altered.NAME-suffix and allowed_signers."""
+    stem, suffix = os.path.splitext(name)
+    files = {name: text, name + ".sig": sig, "altered" + suffix: altered,
+             "allowed_signers": f'{email} namespaces="{ns}" {key}\n'}
+    for f, content in files.items():
+        with open(os.path.join(T, f), "w") as out:
+            out.write(content)
+    verify = ["ssh-keygen", "-Y", "verify", "-f", os.path.join(T, "allowed_signers"), "-I",
+              email, "-n", ns, "-s", os.path.join(T, name + ".sig")]
+    ok = subprocess.run(verify, stdin=open(os.path.join(T, name)), capture_output=True)
+    ex.check(ok.returncode == 0, f"ssh-keygen refused {email}'s signature: " + ok.stderr.decode())
+    bad = subprocess.run(verify, stdin=open(os.path.join(T, "altered" + suffix)),
+                         capture_output=True)
+    ex.check(bad.returncode != 0, f"ssh-keygen accepted {email}'s signature over altered bytes")
+
+
 def main():
     if not CHROMIUM:
         ex.fail("chromium is not installed (scripts/install-deps installs it)")
@@ -208,40 +227,13 @@ def main():
     finally:
         b.close()
 
-    # Offline, stock OpenSSH: the signature is the DPO's over the exact bytes.
-    ns = "cordon-order@localhost"
-    with open(os.path.join(T, "order.toml"), "w") as f:
-        f.write(order)
-    with open(os.path.join(T, "order.toml.sig"), "w") as f:
-        f.write(sshsig)
-    with open(os.path.join(T, "allowed_signers"), "w") as f:
-        f.write(f'{dpo.email} namespaces="{ns}" {key}\n')
-    verify = ["ssh-keygen", "-Y", "verify", "-f", os.path.join(T, "allowed_signers"), "-I",
-              dpo.email, "-n", ns, "-s", os.path.join(T, "order.toml.sig")]
-    ok = subprocess.run(verify, stdin=open(os.path.join(T, "order.toml")), capture_output=True)
-    ex.check(ok.returncode == 0, "ssh-keygen refused the DPO's signature: " + ok.stderr.decode())
-    with open(os.path.join(T, "altered.toml"), "w") as f:
-        f.write(order.replace("DPA 1", "DPA 2"))
-    bad = subprocess.run(verify, stdin=open(os.path.join(T, "altered.toml")), capture_output=True)
-    ex.check(bad.returncode != 0, "ssh-keygen accepted the signature over altered bytes")
-
-    # The approver's decision, offline: the document and its signature.
+    # Offline, stock OpenSSH: each signature is its signer's over the exact
+    # bytes, and over nothing else.
+    keygen_verifies("order.toml", order, sshsig, dpo.email, "cordon-order@localhost", key,
+                    order.replace("DPA 1", "DPA 2"))
     ns = "cordon-grant@localhost"
-    with open(os.path.join(T, "grant.json"), "w") as f:
-        f.write(document)
-    with open(os.path.join(T, "grant.json.sig"), "w") as f:
-        f.write(decision_sig)
-    with open(os.path.join(T, "allowed_signers"), "w") as f:
-        f.write(f'{approver.email} namespaces="{ns}" {approver_key}\n')
-    verify = ["ssh-keygen", "-Y", "verify", "-f", os.path.join(T, "allowed_signers"), "-I",
-              approver.email, "-n", ns, "-s", os.path.join(T, "grant.json.sig")]
-    ok = subprocess.run(verify, stdin=open(os.path.join(T, "grant.json")), capture_output=True)
-    ex.check(ok.returncode == 0, "ssh-keygen refused the approver's signature: " +
-             ok.stderr.decode())
-    with open(os.path.join(T, "altered.json"), "w") as f:
-        f.write(document.replace('"approve"', '"deny"'))
-    bad = subprocess.run(verify, stdin=open(os.path.join(T, "altered.json")), capture_output=True)
-    ex.check(bad.returncode != 0, "ssh-keygen accepted the decision over altered bytes")
+    keygen_verifies("grant.json", document, decision_sig, approver.email, ns, approver_key,
+                    document.replace('"approve"', '"deny"'))
 
     # cordon verify gives ssh-keygen's answers on the same files (and
     # requires user verification besides).

@@ -227,6 +227,15 @@ struct RemoteExchange {
     return x.api->Handle(r);
   }
   static nlohmann::json J(const Response& r) { return nlohmann::json::parse(r.body); }
+  // Registers `key` (credential `id`) to the account of `session` (web on).
+  void RegisterPasskey(const std::string& session, const testkit::FakePasskey& key,
+                       const Bytes& id) {
+    Response begin = Call("POST", "/passkeys/begin", session, nlohmann::json::object());
+    ASSERT_EQ(begin.status, 200) << begin.body;
+    nlohmann::json finish = testkit::Created(key, id, J(begin)["challenge"]);
+    finish["label"] = "key";
+    ASSERT_EQ(Call("POST", "/passkeys/finish", session, finish).status, 201);
+  }
   std::string Ledger() const {
     std::ifstream in(x.dir / "ledger" / "ledger.log", std::ios::binary);
     std::stringstream all;
@@ -646,16 +655,8 @@ TEST(ApiOrdersTest, ADpoSignsAVersionWithAPasskeyAndTheSignatureVerifiesOffline)
   ASSERT_EQ(e.Call("POST", "/orders", e.vendor, Submission(order, plan)).status, 201);
   const testkit::FakePasskey pk, other_pk;
   const Bytes cred(16, 9), other_cred(16, 10);
-  const auto register_passkey = [&](const std::string& session, const testkit::FakePasskey& key,
-                                    const Bytes& id) {
-    Response begin = e.Call("POST", "/passkeys/begin", session, nlohmann::json::object());
-    ASSERT_EQ(begin.status, 200) << begin.body;
-    nlohmann::json finish = testkit::Created(key, id, RemoteExchange::J(begin)["challenge"]);
-    finish["label"] = "key";
-    ASSERT_EQ(e.Call("POST", "/passkeys/finish", session, finish).status, 201);
-  };
-  ASSERT_NO_FATAL_FAILURE(register_passkey(e.dpo, pk, cred));
-  ASSERT_NO_FATAL_FAILURE(register_passkey(second_dpo, other_pk, other_cred));
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(e.dpo, pk, cred));
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(second_dpo, other_pk, other_cred));
 
   const nlohmann::json shown = RemoteExchange::J(e.Call("GET", "/orders/LAB42-2027", e.dpo));
   const std::string ns = shown["sign"]["namespace"];
@@ -871,16 +872,8 @@ TEST(ApiRemoteTest, AnApproverSignsAGrantDecisionWithAPasskeyAndItVerifiesOfflin
 
   const testkit::FakePasskey pk, colleague_pk;
   const Bytes cred(16, 21), colleague_cred(16, 22);
-  const auto register_passkey = [&](const std::string& session, const testkit::FakePasskey& key,
-                                    const Bytes& id) {
-    Response begin = e.Call("POST", "/passkeys/begin", session, nlohmann::json::object());
-    ASSERT_EQ(begin.status, 200) << begin.body;
-    nlohmann::json finish = testkit::Created(key, id, RemoteExchange::J(begin)["challenge"]);
-    finish["label"] = "key";
-    ASSERT_EQ(e.Call("POST", "/passkeys/finish", session, finish).status, 201);
-  };
-  ASSERT_NO_FATAL_FAILURE(register_passkey(e.approver, pk, cred));
-  ASSERT_NO_FATAL_FAILURE(register_passkey(colleague, colleague_pk, colleague_cred));
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(e.approver, pk, cred));
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(colleague, colleague_pk, colleague_cred));
   // With a passkey, a bare decision is no longer taken.
   Response bare = e.Call("POST", g + "/approve", e.approver, nlohmann::json::object());
   EXPECT_EQ(bare.status, 403);
