@@ -1,9 +1,10 @@
 // When two account names are one person's: "Hélène Dupont", "HÉLÈNE
-// DUPONT", "Helene  Dupont", "Hélène\u00a0Dupont" and "He\u0301le\u0300ne
-// Dupont" (decomposed accents) must all be seen as the same name, or the
-// four-eyes rule and the one-account-per-person check are bypassed by
-// retyping a name (review of 2026-12: an approver "HÉLÈNE DUPONT" approved
-// "Hélène Dupont"'s own request).
+// DUPONT", "Helene  Dupont", "Hélène\u00a0Dupont", "He\u0301le\u0300ne
+// Dupont" (decomposed accents), "Ștefan" and "Ştefan" (comma or cedilla),
+// "ΣΟΦΊΑ" and "Σοφία", fullwidth letters, invisible marks — all one name,
+// or the four-eyes rule and the one-account-per-person check are bypassed
+// by retyping a name (attack reviews of 2026-12: an approver "HÉLÈNE
+// DUPONT" approved "Hélène Dupont"'s own request).
 #pragma once
 
 #include <string>
@@ -11,13 +12,15 @@
 
 namespace cordon::exchange {
 
-// A comparison key for a person's name (UTF-8): letters of the Latin-1 and
-// Latin Extended-A blocks folded to lower-case ASCII without their accents
-// (æ → ae, ß → ss, ø → o, ł → l…), combining marks and invisible characters
-// (zero-width, soft hyphen) dropped, every Unicode space, tab, hyphen and
-// dash one space, runs of spaces one, none at the ends, typographic
-// apostrophes '. Other characters are kept as they are (invalid UTF-8
-// byte by byte). Not a transliteration for display: a key to compare.
+// A comparison key for a person's name (UTF-8): Unicode compatibility
+// decomposition (NFKD, ICU) and case folding; combining marks (accents) and
+// format characters (zero-width, bidi marks, soft hyphen) dropped; the
+// letters NFKD does not decompose folded to their base (ø → o, ł → l,
+// đ → d, æ → ae, œ → oe, þ → th); every Unicode space and dash one space,
+// runs of spaces one, none at the ends; typographic apostrophes '. Invalid
+// UTF-8 becomes U+FFFD. Not a transliteration for display: a key to
+// compare. Letters of other scripts that merely look alike (Cyrillic "а"
+// and Latin "a") stay different: no confusable folding.
 std::string NameKey(std::string_view name);
 
 }  // namespace cordon::exchange

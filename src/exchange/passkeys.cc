@@ -234,6 +234,16 @@ Result<int64_t> Passkeys::CountActive(int64_t account_id) {
   return n;
 }
 
+Result<int64_t> Passkeys::CountEver(int64_t account_id) {
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT count(*) FROM passkeys WHERE user_id = ?"));
+  q.Bind(1, account_id);
+  CORDON_TRY(q.Step());
+  const int64_t n = q.Int(0);
+  q.Reset();
+  return n;
+}
+
 Status Passkeys::RecordUse(int64_t passkey_id, uint32_t seen, uint32_t counter, int64_t now) {
   CORDON_ASSIGN_OR_RETURN(Statement u, db_.Prepare("UPDATE passkeys SET sign_counter = ?, "
                                                    "last_used_at = ? WHERE id = ? AND "
@@ -278,6 +288,23 @@ Result<Passkeys::Revocation> Passkeys::ApproveRevocation(
                    "two other admins must approve it");
   }
   q.Reset();
+  // One person counts once, whatever their accounts: a second admin
+  // account of the same name approves nothing more.
+  CORDON_ASSIGN_OR_RETURN(
+      Statement earlier,
+      db_.Prepare("SELECT u.name FROM passkey_revocations r JOIN users u ON "
+                  "u.id = r.admin_id WHERE r.passkey_id = ? AND r.admin_id <> ?"));
+  earlier.Bind(1, passkey_id).Bind(2, admin.id);
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, earlier.Step());
+    if (!row) break;
+    if (SameName(earlier.Text(0), admin.name)) {
+      return refused(
+          "an admin with your name approved this revocation already: one person "
+          "counts once",
+          "another admin must approve it");
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(
       Statement add, db_.Prepare("INSERT OR IGNORE INTO passkey_revocations(passkey_id, admin_id, "
                                  "reason, approved_at) VALUES (?, ?, ?, ?)"));

@@ -92,6 +92,10 @@ class Passkeys {
   // Active passkeys of the account (registration's exclude list, and the
   // rule that a second passkey needs a session opened with the first).
   Result<int64_t> CountActive(int64_t account_id);
+  // Passkeys the account ever registered, revoked ones included: once an
+  // account has had one, its decisions are signatures (a revoked passkey
+  // is replaced, never a reason to decide unsigned).
+  Result<int64_t> CountEver(int64_t account_id);
   // Stores a verified login's counter, only if the stored one is still
   // `seen`: of two logins racing with one cloned authenticator's answers,
   // the second finds the counter moved and is refused (kAuthFailed).

@@ -119,15 +119,17 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
 Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
   if (call.body.contains("credential_id")) return DecideGrantSigned(call, id, verb);
-  // An approver who has a passkey decides with it: each of their decisions
-  // is then a signature anyone verifies offline, never a bare row.
-  auto passkeys = exchange::Passkeys(call.s.db).CountActive(call.who->id);
+  // An approver who has (or had) a passkey decides with one: each of their
+  // decisions is then a signature anyone verifies offline, never a bare
+  // row — also after a revocation, until a new passkey is registered.
+  auto passkeys = exchange::Passkeys(call.s.db).CountEver(call.who->id);
   if (!passkeys.ok()) return Fail(passkeys.error());
   if (*passkeys > 0) {
     RecordRefusal(call, "grant." + verb, "refused",
                   {{"grant", id}, {"error", "unsigned decision by an approver with a passkey"}});
     return Fail(403, "you have a passkey: decide with it, so that your decision is a signature",
-                "open the grant in the exchange's pages (/ui/) and " + verb + " it there");
+                "open the grant in the exchange's pages (/ui/) and " + verb +
+                    " it there (after a revocation, register your new passkey first)");
   }
   return ApplyGrantDecision(call, id, verb, nullptr, {});
 }

@@ -407,12 +407,21 @@ Response Api::RevokePasskey(Call& call, int64_t id) {
     RecordRefusal(call, "passkey.revoke", "refused", {{"passkey", id}, {"error", "not an admin"}});
     return Forbidden(*call.who, "admin");
   }
+  const auto refuse = [&](const Error& why) {
+    ev["error"] = why.message();
+    RecordRefusal(call, "passkey.revoke", "refused", ev);
+    return Fail(why);
+  };
   auto reason = Str(call.body, "reason");
-  if (!reason) return Fail(400, "send {\"reason\": \"why the passkey is revoked\"}");
-  if (Status r = exchange::CheckReasonText(*reason); !r.ok()) return Fail(r.error());
+  if (!reason) {
+    return refuse(
+        Error(ErrorCode::kInvalidArgument, "send {\"reason\": \"why the passkey is revoked\"}"));
+  }
+  if (Status r = exchange::CheckReasonText(*reason); !r.ok()) return refuse(r.error());
   if (ledger::LooksLikePersonalData(*reason)) {
-    return Fail(400, "the reason holds a personal identifier",
-                "the ledger records it: name the case by a ticket, not by a person's data");
+    return refuse(Error(ErrorCode::kInvalidArgument, "the reason holds a personal identifier",
+                        "the ledger records it: name the case by a ticket, not by a person's "
+                        "data"));
   }
   ev["reason"] = *reason;
   auto done = exchange::Passkeys(call.s.db).ApproveRevocation(
@@ -427,9 +436,7 @@ Response Api::RevokePasskey(Call& call, int64_t id) {
       });
   if (!done.ok()) {
     if (done.error().code() == ErrorCode::kIo) return Unrecorded();
-    ev["error"] = done.error().message();
-    RecordRefusal(call, "passkey.revoke", "refused", ev);
-    return Fail(done.error());
+    return refuse(done.error());
   }
   // The owner and the other admins hear of each approval: a revocation
   // nobody asked for shows before the second admin acts.

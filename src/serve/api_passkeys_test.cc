@@ -478,6 +478,9 @@ TEST(PasskeyApi, ALostPasskeyIsRevokedByTwoAdminsAndReplaced) {
   const std::string path = "/passkeys/" + std::to_string(id) + "/revoke";
   const json why = {{"reason", "lost on 2027-01-15, ticket SEC-12"}};
   EXPECT_EQ(e.Call("POST", path, why, e.dpo_session).status, 403) << "the owner is no admin";
+  EXPECT_NE(e.File("ledger/ledger.log").find("\"action\":\"exchange.passkey.revoke\""),
+            std::string::npos)
+      << "a refusal is recorded";
   EXPECT_EQ(e.Call("POST", path, why, e.other_session).status, 403);
   EXPECT_EQ(e.Call("POST", path, json::object(), admin1).status, 400) << "no reason";
   EXPECT_EQ(e.Call("POST", "/passkeys/999/revoke", why, admin1).status, 404);
@@ -536,6 +539,21 @@ TEST(Passkeys, NoOneApprovesTheRevocationOfTheirOwnNorOfTheirNamesakesPasskey) {
   EXPECT_EQ(namesake.error().code(), ErrorCode::kRefused);
   EXPECT_FALSE(
       passkeys.ApproveRevocation(id, *accounts->Find("dora@chu.example"), "lost", e.now).ok());
+  EXPECT_EQ(*passkeys.CountActive(e.ids["dora"]), 1);
+  // One person with two admin accounts approves once.
+  ASSERT_TRUE(
+      accounts
+          ->AddUser("Ada Admin", "ada@chu.example", exchange::Role::kAdmin, e.now + 86400, e.now)
+          .ok());
+  ASSERT_TRUE(accounts
+                  ->AddUser("ADA\u00a0ADMİN", "ada2@chu.example", exchange::Role::kAdmin,
+                            e.now + 86400, e.now, /*allow_same_name=*/true)
+                  .ok());
+  ASSERT_TRUE(
+      passkeys.ApproveRevocation(id, *accounts->Find("ada@chu.example"), "lost", e.now).ok());
+  auto twice = passkeys.ApproveRevocation(id, *accounts->Find("ada2@chu.example"), "lost", e.now);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code(), ErrorCode::kRefused);
   EXPECT_EQ(*passkeys.CountActive(e.ids["dora"]), 1);
 }
 
