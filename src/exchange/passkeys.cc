@@ -224,19 +224,16 @@ Result<Passkey> Passkeys::FindActive(ByteView credential_id) {
 }
 
 Result<int64_t> Passkeys::CountActive(int64_t account_id) {
-  CORDON_ASSIGN_OR_RETURN(
-      Statement q,
-      db_.Prepare("SELECT count(*) FROM passkeys WHERE user_id = ? AND revoked_at IS NULL"));
-  q.Bind(1, account_id);
-  CORDON_TRY(q.Step());
-  const int64_t n = q.Int(0);
-  q.Reset();
-  return n;
+  return Count(account_id,
+               "SELECT count(*) FROM passkeys WHERE user_id = ? AND revoked_at IS NULL");
 }
 
 Result<int64_t> Passkeys::CountEver(int64_t account_id) {
-  CORDON_ASSIGN_OR_RETURN(Statement q,
-                          db_.Prepare("SELECT count(*) FROM passkeys WHERE user_id = ?"));
+  return Count(account_id, "SELECT count(*) FROM passkeys WHERE user_id = ?");
+}
+
+Result<int64_t> Passkeys::Count(int64_t account_id, const char* sql) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
   q.Bind(1, account_id);
   CORDON_TRY(q.Step());
   const int64_t n = q.Int(0);

@@ -122,6 +122,8 @@ class Passkeys {
                                        const std::function<Status(const Revocation&)>& record = {});
 
  private:
+  // The count `sql` (one parameter: the account) answers.
+  Result<int64_t> Count(int64_t account_id, const char* sql);
   Db& db_;
 };
 

@@ -24,7 +24,7 @@ using api_internal::json;
 using api_internal::Json;
 using api_internal::Opt;
 using api_internal::Role;
-using api_internal::ShellWord;
+using api_internal::SshKeygenVerify;
 
 namespace {
 
@@ -46,9 +46,8 @@ std::vector<std::string> OpenDecisions(const exchange::Grant& g, int64_t now) {
 
 std::string VerifyCommand(std::string_view email, std::string_view ns, int64_t grant,
                           std::string_view decision) {
-  const std::string stem = "grant-" + std::to_string(grant) + "-" + std::string(decision);
-  return "ssh-keygen -Y verify -f allowed_signers -I " + ShellWord(email) + " -n " + ShellWord(ns) +
-         " -s " + stem + ".json.sig < " + stem + ".json";
+  return SshKeygenVerify(email, ns,
+                         "grant-" + std::to_string(grant) + "-" + std::string(decision) + ".json");
 }
 
 }  // namespace
@@ -72,8 +71,8 @@ Response Api::ShowGrant(Call& call, int64_t id) {
   // The requester's history (logins with addresses, requests) is for those
   // who decide on this grant — approvers of its subject's organisation —
   // and for auditors and admins; not for another organisation's approver.
-  const bool decides =
-      HasRole(call, {Role::kApprover}) && call.s.grants.MayDecide(*call.who, *g).ok();
+  const Status may = call.s.grants.MayDecide(*call.who, *g);  // the subject's organisation
+  const bool decides = HasRole(call, {Role::kApprover}) && may.ok();
   const bool context = decides || HasRole(call, {Role::kAuditor, Role::kAdmin});
 
   // The context of the decision, on the same screen: who asks, from where
@@ -139,7 +138,6 @@ Response Api::ShowGrant(Call& call, int64_t id) {
   // document and the WebAuthn challenge (the SSHSIG signed data over it),
   // so that the page computes nothing it could get wrong.
   if (HasRole(call, {Role::kApprover}) && options_.web.on()) {
-    Status may = call.s.grants.MayDecide(*call.who, *g);
     if (!call.s.grants.RefuseOwn(*call.who, *g).ok()) {
       out["own_request"] = true;  // theirs, or a namesake's account's
     } else if (!may.ok()) {

@@ -251,6 +251,11 @@ Response Forbidden(const Account& a, std::string_view needs) {
               "it needs the " + std::string(needs) + " role");
 }
 
+std::string SshKeygenVerify(std::string_view email, std::string_view ns, std::string_view file) {
+  return "ssh-keygen -Y verify -f allowed_signers -I " + ShellWord(email) + " -n " + ShellWord(ns) +
+         " -s " + std::string(file) + ".sig < " + std::string(file);
+}
+
 std::string ShellWord(std::string_view word) {
   // An e-mail address is checked for an '@' only: it must never become
   // part of a command.

@@ -73,6 +73,9 @@ std::optional<int64_t> Int(const json& j, const char* key);      // an integer f
 // A word as a POSIX shell reads it, for the commands answers show
 // (`ssh-keygen -Y verify … -I EMAIL`): single-quoted unless made of
 // characters no shell treats specially.
+// The command that checks `file`'s SSH signature (`file`.sig) by `email`'s
+// key for namespace `ns`, as the pages and answers show it.
+std::string SshKeygenVerify(std::string_view email, std::string_view ns, std::string_view file);
 std::string ShellWord(std::string_view word);
 std::optional<Bytes> Base64UrlField(const json& j, const char* key);
 std::optional<int64_t> ParseIso(const std::string& s);  // "YYYY-MM-DDTHH:MM:SSZ"

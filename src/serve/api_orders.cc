@@ -31,7 +31,7 @@ using api_internal::json;
 using api_internal::Json;
 using api_internal::ParseId;
 using api_internal::Role;
-using api_internal::ShellWord;
+using api_internal::SshKeygenVerify;
 using api_internal::Str;
 using api_internal::Unrecorded;
 
@@ -343,14 +343,11 @@ Response Api::SignOrder(Call& call, const std::string& id) {
     if (unrecorded) return Unrecorded();
     return Fail(kept.error());
   }
-  return Json(
-      201,
-      {{"order_id", o->order_id},
-       {"version", o->version},
-       {"namespace", OrderNamespace()},
-       {"sshsig", sig.sshsig},
-       {"verify", "ssh-keygen -Y verify -f allowed_signers -I " + ShellWord(call.who->email) +
-                      " -n " + ShellWord(OrderNamespace()) + " -s order.toml.sig < order.toml"}});
+  return Json(201, {{"order_id", o->order_id},
+                    {"version", o->version},
+                    {"namespace", OrderNamespace()},
+                    {"sshsig", sig.sshsig},
+                    {"verify", SshKeygenVerify(call.who->email, OrderNamespace(), "order.toml")}});
 }
 
 }  // namespace cordon::serve
