@@ -26,7 +26,8 @@ sshd, engineers), with extra sshd started here on loopback:
 
 usage: remote_maintenance_bench.py CORDON SCRATCH_DIR OUT_JSON   (as root)
 environment: N_ISSUE (30), N_LOGIN (30), N_SESSION (10), OUTPUT_BYTES (10000000),
-             PERF_DATA (a path: `perf record -a -g` during one cordon session)
+             PERF_DATA (a path: `perf record -a -g` during one session of PERF_KIND:
+             cordon (default), cordon_1s, plain or script)
 """
 import importlib.util
 import json
@@ -67,6 +68,7 @@ N_LOGIN = int(os.environ.get("N_LOGIN", 30))
 N_SESSION = int(os.environ.get("N_SESSION", 10))
 OUTPUT_BYTES = int(os.environ.get("OUTPUT_BYTES", 10_000_000))
 PERF_DATA = os.environ.get("PERF_DATA")  # a profile of one cordon session, with perf
+PERF_KIND = os.environ.get("PERF_KIND", "cordon")  # or plain, cordon_1s, script
 
 # Runs a ForceCommand and appends the CPU of its process tree (wait4's rusage:
 # the command and every descendant it reaped) and its own CPU, so that the
@@ -345,7 +347,7 @@ def recording_overhead(alice):
             before_recs = set(rm.recordings())
             c0 = connection_cpu(s, cgroups[kind])
             perf = None
-            if PERF_DATA and kind == "cordon" and i == 1:
+            if PERF_DATA and kind == PERF_KIND and i == 1:
                 # A profile of the bastion side of one cordon session (perf report --comm cordon).
                 perf = subprocess.Popen(["perf", "record", "-q", "-F", "10000", "-a", "-g", "-o", PERF_DATA],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,6 +6,10 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace cordon::recording {
 namespace {
 
@@ -198,34 +202,66 @@ std::string Utf8Carry::Flush() {
   return out;
 }
 
+namespace {
+
+// The first index >= i of a byte that needs a JSON escape, or text.size().
+// Sixteen bytes at a time with SSE2 (a terminal's output is long runs of
+// plain text between line ends; in a profile of a streaming session this
+// scan, eight bytes at a time, was the relay's own costliest function),
+// then eight (SWAR).
+size_t NextJsonEscape(std::string_view text, size_t i) {
+  const size_t n = text.size();
+#if defined(__SSE2__)
+  const __m128i control_max = _mm_set1_epi8(0x1F);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i del = _mm_set1_epi8(0x7F);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    // Unsigned v <= 0x1F  <=>  min(v, 0x1F) == v (UTF-8 bytes >= 0x80 are not controls).
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, control_max), v);
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmpeq_epi8(v, del));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(control, special));
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i + 8 <= n && PlainJson8(Load8(text.data() + i))) i += 8;
+  auto plain = [](unsigned char u) { return u >= 0x20 && u != '"' && u != '\\' && u != 0x7F; };
+  while (i < n && plain(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  auto plain = [](unsigned char u) { return u >= 0x20 && u != '"' && u != '\\' && u != 0x7F; };
+  // Room for the text and a line end's escape every 64 bytes or so, so that
+  // the appends below rarely reallocate.
+  out.reserve(out.size() + text.size() + text.size() / 32 + 2);
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
     // A run that needs no escape is appended at once (see Sanitize).
-    size_t end = i;
-    while (end + 8 <= text.size() && PlainJson8(Load8(text.data() + end))) end += 8;
-    while (end < text.size() && plain(static_cast<unsigned char>(text[end]))) ++end;
+    const size_t end = NextJsonEscape(text, i);
     if (end > i) {
       out.append(text.substr(i, end - i));
       i = end;
-      continue;
+      if (i == text.size()) break;
     }
     const char c = text[i++];
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
+      const char escaped[2] = {'\\', c};
+      out.append(escaped, 2);
     } else if (c == '\n' || c == '\r' || c == '\t') {
       // The short escapes for the controls every screen is full of: a line
       // end costs 4 bytes instead of 12 (asciinema writes them so too).
-      out.push_back('\\');
-      out.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+      const char escaped[2] = {'\\', c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
+      out.append(escaped, 2);
     } else {  // the other controls and DEL
-      out.append("\\u00");
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
+      const char escaped[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+      out.append(escaped, 6);
     }
   }
   out.push_back('"');
