@@ -135,10 +135,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_exchange(data, port):
+def start_exchange(data, port, extra_config=""):
     config = os.path.join(T, "serve.toml")
     with open(config, "w") as f:
-        f.write(f'[web]\norigin = "https://localhost:{port}"\n')
+        f.write(f'[web]\norigin = "https://localhost:{port}"\n{extra_config}')
     ready = os.path.join(T, "ready.json")
     log = open(os.path.join(T, "serve.log"), "a")
     proc = subprocess.Popen([CORDON, "serve", "--data", data, "--config", config, "--listen",

@@ -19,7 +19,7 @@ $CORDON_UI_SCREENSHOTS when set: docs/ui.md's images).
 
 Usage: web_ui.py CORDON_BINARY SCRATCH_DIR
 """
-import json, os, shutil, subprocess, sys
+import hashlib, json, os, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -67,11 +67,95 @@ def keygen_verifies(name, text, sig, email, ns, key, altered):
     ex.check(bad.returncode != 0, f"ssh-keygen accepted {email}'s signature over altered bytes")
 
 
+def recorded_session(srv, data, vendor, ciso):
+    """A session as the bastion leaves it: a target, a grant approved by an
+    approver of the hospital, a certificate, the bastion's start, anchor and
+    end calls, and the recording — an asciicast sealed with the age CLI (the
+    same layout as cordon's: header and payload nonce, then 64 KiB chunks)
+    to the hospital's key — whose chain the test computes itself."""
+    run = lambda *a: subprocess.run([CORDON, *a], check=True, capture_output=True, text=True)
+    run("admin", "target", "add", "--data", data, "--name", "pacs01", "--address",
+        "127.0.0.1:2222", "--principal", "pacs01", "--organisation", "CHU Exemple")
+    token_file = os.path.join(T, "bastion.token")
+    run("admin", "bastion", "add", "--data", data, "--name", "bastion01", "-o", token_file)
+    machine = open(token_file).read().strip()
+    bruno = ex.Person(srv, "bruno", "approver", "--organisation", "CHU Exemple")
+    st, g = srv.request("POST", "/api/v1/grants", vendor.token, body={
+        "target": "pacs01", "reason": "PACS disk controller", "duration_hours": 2})
+    ex.check(st == 201, f"the vendor's request: {st} {g}")
+    st, j = srv.request("POST", f"/api/v1/grants/{g['id']}/approve", bruno.token, body={})
+    ex.check(st == 200, f"the approval: {st} {j}")
+    key = os.path.join(T, "victor_ed25519")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    pub = open(key + ".pub").read().strip()
+    st, c = srv.request("POST", f"/api/v1/grants/{g['id']}/ssh-certificate", vendor.token,
+                        body={"public_key": pub})
+    ex.check(st == 201, f"the certificate: {st} {c}")
+    fp = subprocess.run(["ssh-keygen", "-l", "-f", key + ".pub"], check=True, capture_output=True,
+                        text=True).stdout.split()[1]
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key + "-egress"], check=True)
+    st, j = srv.request("POST", "/api/v1/bastion/login", machine, body={
+        "user": "maint", "key_id": c["key_id"], "serial": c["serial"], "fingerprint": fp})
+    ex.check(st == 200 and j["allow"], f"the bastion's login check: {st} {j}")
+    st, s = srv.request("POST", "/api/v1/bastion/sessions", machine, body={
+        "key_id": c["key_id"], "serial": c["serial"], "fingerprint": fp,
+        "client": "203.0.113.9 50000 22",
+        "egress_public_key": open(key + "-egress.pub").read().strip()})
+    ex.check(st == 201, f"the session's start: {st} {s}")
+    marker = "END-OF-REPLAY-42"
+    events = [[0.1, "i", "uptime\r"], [0.3, "o", "\x1b[1m up 3 days \x1b[0m\r\n"],
+              [0.5, "o", HOSTILE + "\r\n"]]
+    events += [[1 + i / 100, "o", f"line {i:05d} " + "x" * 60 + "\r\n"] for i in range(2500)]
+    events.append([30.0, "o", marker + "\r\n"])
+    cast = json.dumps({"version": 2, "width": 80, "height": 24, "timestamp": 1764600000}) + "\n"
+    cast += "".join(json.dumps(e) + "\n" for e in events)
+    paths = {"marker": marker}
+    for name, text in (("original", cast), ("other", cast.replace("uptime", "whoami"))):
+        with open(os.path.join(T, name + ".cast"), "w") as f:
+            f.write(text)
+        paths[name] = os.path.join(T, name + ".cast.age")
+        subprocess.run(["age", "-r", ciso, "-o", paths[name], os.path.join(T, name + ".cast")],
+                       check=True)
+        os.remove(os.path.join(T, name + ".cast"))
+    sealed = open(paths["original"], "rb").read()
+    unit0 = sealed.index(b"\n", sealed.index(b"\n--- ") + 1) + 1 + 16
+    units = [sealed[:unit0]] + [sealed[k:k + 65552] for k in range(unit0, len(sealed), 65552)]
+    ex.check(len(units) >= 4, f"a recording of several chunks: {len(units)} units")
+    head = hashlib.sha256(b"cordon-recording-v1" + hashlib.sha256(units[0]).digest()).digest()
+    for u in units[1:]:
+        head = hashlib.sha256(head + hashlib.sha256(u).digest()).digest()
+    anchor = {"chunks": len(units), "bytes": len(sealed), "head": head.hex()}
+    base = f"/api/v1/bastion/sessions/{s['session']}"
+    st, j = srv.request("POST", base + "/anchor", machine, body={
+        **anchor, "header_sha256": hashlib.sha256(units[0]).hexdigest()})
+    ex.check(st == 200, f"the anchor: {st} {j}")
+    st, j = srv.request("POST", base + "/end", machine, body={
+        **anchor, "duration_seconds": 30, "reason": "client_gone", "exit_status": 0})
+    ex.check(st == 200, f"the session's end: {st} {j}")
+    paths["path"] = paths["original"]
+    paths["another"] = paths["other"]
+    flipped = bytearray(sealed)
+    flipped[unit0 + 70000] ^= 1
+    paths["flipped"] = os.path.join(T, "flipped.cast.age")
+    paths["cut"] = os.path.join(T, "cut.cast.age")
+    open(paths["flipped"], "wb").write(bytes(flipped))
+    open(paths["cut"], "wb").write(sealed[:unit0 + 2 * 65552])
+    return paths
+
+
 def main():
     if not CHROMIUM:
         ex.fail("chromium is not installed (scripts/install-deps installs it)")
     data, port = os.path.join(T, "D"), free_port()
-    srv = start_exchange(data, port)
+    # The hospital's recording key (the CISO's age identity): the bastion
+    # seals recordings to it, and only the replay page, given it, opens them.
+    ciso_key = os.path.join(T, "ciso.key")
+    subprocess.run(["age-keygen", "-o", ciso_key], check=True, capture_output=True)
+    ciso = subprocess.run(["age-keygen", "-y", ciso_key], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    srv = start_exchange(data, port, '[remote]\nbastion_address = "bastion.chu.example:22"\n'
+                         'bastion_source_address = "127.0.0.1/32"\n'
+                         f'recording_recipients = ["{ciso}"]\n')
     origin = f"https://localhost:{port}"
 
     # The CSP is on every answer: pages (their own script only) and API.
@@ -224,6 +308,49 @@ def main():
         ex.check(len(attested) == 1 and attested[0]["review_sha256"] in
                  b.eval("document.getElementById('attested').textContent"),
                  f"the attestation names the review shown: {attested}")
+
+        # A remote-maintenance session, recorded: replayed in the page from
+        # local files, its chain checked against the ledger's anchor first.
+        recording = recorded_session(srv, data, vendor, ciso)
+        b.click("#nav-sessions")
+        b.wait_for("document.querySelector('button.replay')", "the sessions and their replay")
+        listed = b.eval("document.getElementById('sessions').textContent")
+        ex.check("pacs01" in listed and vendor.email in listed, f"the sessions page: {listed}")
+        b.screenshot("sessions")
+        b.click("button.replay")
+        b.wait_for("document.getElementById('open-recording')", "the replay page")
+
+        def open_recording(path, identity=ciso_key):
+            for input_id, f in (("recording-file", path), ("identity-file", identity)):
+                node = b.send("Runtime.evaluate", {
+                    "expression": f"document.getElementById('{input_id}')"})["result"]["objectId"]
+                b.send("DOM.setFileInputFiles", {"files": [f], "objectId": node})
+            b.click("#open-recording")
+            b.wait_for("document.getElementById('chain-ok') || "
+                       "document.getElementById('replay-refused') || document.querySelector('.error')",
+                       "the recording's check")
+            return b.eval("(document.getElementById('replay-refused') || {}).dataset?.code || "
+                          "(document.querySelector('.error') || {}).textContent || 'ok'")
+
+        ex.check(open_recording(recording["path"]) == "ok", "the recording did not open")
+        b.click("#to-end")
+        screen = b.eval("document.getElementById('screen').textContent")
+        ex.check(recording["marker"] in screen and "\x1b" not in screen and HOSTILE in screen,
+                 f"the replayed screen: {screen[-300:]!r}")
+        ex.check(b.eval("document.querySelectorAll('#main img, #main script').length") == 0,
+                 "a recording's bytes became elements")
+        ex.check("uptime" in b.eval("document.getElementById('typed').textContent"),
+                 "what was typed is shown")
+        b.screenshot("replay")
+        # Altered, cut, another session's, another person's key: refused, nothing shown.
+        other_key = os.path.join(T, "other.key")
+        subprocess.run(["age-keygen", "-o", other_key], check=True, capture_output=True)
+        for name, code, identity in (("flipped", "altered", ciso_key), ("cut", "truncated", ciso_key),
+                                     ("another", "not_this_session", ciso_key),
+                                     ("original", "not_for_you", other_key)):
+            got = open_recording(recording[name], identity)
+            ex.check(got == code, f"the {name} recording: {got}, expected {code}")
+            ex.check(not b.eval("document.getElementById('screen')"), f"the {name} one was shown")
     finally:
         b.close()
 

@@ -327,6 +327,8 @@ Response Api::Route(Call& call) {
       return Attest(call);
     case Endpoint::kTargets:
       return ListTargets(call);
+    case Endpoint::kRemoteSessions:
+      return ListRemoteSessions(call);
     case Endpoint::kResumeOrganisation:
       return ResumeOrganisation(call, p[0]);
     case Endpoint::kUnlockAccount:

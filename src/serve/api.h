@@ -185,6 +185,7 @@ class Api final : public Handler {
   // Remote maintenance (api_remote.cc).
   Response RequestTargetGrant(Call& call, bool break_glass);
   Response ListTargets(Call& call);
+  Response ListRemoteSessions(Call& call);
   Response ResumeOrganisation(Call& call, const std::string& name);
   Response UnlockAccount(Call& call, const std::string& email);
   Response OpenCampaign(Call& call);

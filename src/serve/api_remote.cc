@@ -1,6 +1,8 @@
 // Vendor remote maintenance: targets, grants on them, SSH certificates, the
 // bastion's machine calls, the emergency cut-off's resume, and the sweep
 // that locks accounts whose break-glass went uncountersigned.
+#include <map>
+
 #include "core/encoding.h"
 #include "core/strings.h"
 #include "core/utc_time.h"
@@ -72,6 +74,52 @@ Response Api::ListTargets(Call& call) {
   json out = json::array();
   for (const auto& t : *list) out.push_back(TargetJson(t));
   return Json(200, {{"targets", out}});
+}
+
+// Each session with the chain's last anchor (chunks, bytes, head): what the
+// replay page checks a recording against before showing it, and what
+// `cordon recording verify` checks with the ledger. Newest first.
+Response Api::ListRemoteSessions(Call& call) {
+  exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
+  auto sessions = remote.Sessions(std::nullopt);
+  if (!sessions.ok()) return Fail(sessions.error());
+  auto targets = exchange::Targets(call.s.db).List();
+  if (!targets.ok()) return Fail(targets.error());
+  std::map<std::string, std::string, std::less<>> organisation_of;
+  for (const auto& t : *targets) organisation_of[t.name] = t.organisation;
+  // An approver acts within their organisation: its targets' sessions only.
+  const bool everything = HasRole(call, {Role::kAuditor, Role::kAdmin});
+  std::map<int64_t, std::string> email_of;
+  json out = json::array();
+  for (auto s = sessions->rbegin(); s != sessions->rend(); ++s) {
+    const std::string& organisation = organisation_of[s->target];
+    if (!everything && organisation != call.who->organisation) continue;
+    if (!email_of.contains(s->account_id)) {
+      auto a = call.s.accounts.Get(s->account_id);
+      if (!a.ok()) return Fail(a.error());
+      email_of[s->account_id] = a->email;
+    }
+    auto utc = [](const std::optional<int64_t>& t) {
+      return t ? json(FormatUtc(*t)) : json(nullptr);
+    };
+    out.push_back({{"id", s->id},
+                   {"grant", s->grant_id},
+                   {"account", email_of[s->account_id]},
+                   {"target", s->target},
+                   {"organisation", organisation},
+                   {"certificate_serial", s->certificate_serial},
+                   {"started_at", FormatUtc(s->started_at)},
+                   {"ended_at", utc(s->ended_at)},
+                   {"end_reason", s->end_reason},
+                   {"exit_status", s->exit_status ? json(*s->exit_status) : json(nullptr)},
+                   {"chunks", s->chunks},
+                   {"bytes", s->bytes},
+                   {"head", s->head},
+                   {"header_sha256", s->header_sha256},
+                   {"last_anchor_at", utc(s->last_anchor_at)},
+                   {"recording_deleted_at", utc(s->recording_deleted_at)}});
+  }
+  return Json(200, {{"sessions", out}});
 }
 
 Response Api::RequestTargetGrant(Call& call, bool break_glass) {

@@ -282,6 +282,26 @@ TEST(ApiRemoteTest, FromRequestToCertificateToSessionAndItsEnd) {
     EXPECT_NE(ledger.find(action), std::string::npos) << action;
   }
   EXPECT_EQ(ledger.find("AAAAC3NzaC1lZDI1NTE5"), std::string::npos) << "never a key in the ledger";
+
+  // The session as the hospital's people see it, with its last anchor.
+  auto listed = RemoteExchange::J(e.Call("GET", "/remote-sessions", e.approver));
+  ASSERT_EQ(listed["sessions"].size(), 1u) << listed;
+  const auto& one = listed["sessions"][0];
+  EXPECT_EQ(one["id"], s["session"]);
+  EXPECT_EQ(one["grant"], grant);
+  EXPECT_EQ(one["account"], "victor@example.org");
+  EXPECT_EQ(one["target"], "pacs01");
+  EXPECT_EQ(one["organisation"], "CHU Exemple");
+  EXPECT_EQ(one["chunks"], 3);
+  EXPECT_EQ(one["bytes"], 150);
+  EXPECT_EQ(one["head"], head);
+  EXPECT_EQ(one["header_sha256"], head);
+  EXPECT_EQ(one["end_reason"], "grant revoked");
+  EXPECT_FALSE(one["ended_at"].is_null());
+  // The vendor's approver approves for the vendor: not the hospital's sessions.
+  EXPECT_TRUE(
+      RemoteExchange::J(e.Call("GET", "/remote-sessions", e.vendor_boss))["sessions"].empty());
+  EXPECT_EQ(e.Call("GET", "/remote-sessions", e.vendor).status, 403) << "operators do not list";
 }
 
 TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {

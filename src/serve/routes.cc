@@ -65,6 +65,12 @@ const std::vector<RouteSpec>& Routes() {
        "GET",
        "/targets",
        {Role::kOperator, Role::kApprover, Role::kAuditor, Role::kAdmin}},
+      // Recorded remote-maintenance sessions with their anchors: an
+      // approver sees those on the targets of their organisation.
+      {Endpoint::kRemoteSessions,
+       "GET",
+       "/remote-sessions",
+       {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kOpenCampaign, "POST", "/reviews/campaigns", {Role::kApprover}},
       {Endpoint::kCampaign,
        "GET",

@@ -48,6 +48,7 @@ enum class Endpoint {
   kAttest,
   // Vendor remote maintenance (issue 16).
   kTargets,
+  kRemoteSessions,
   kResumeOrganisation,
   kUnlockAccount,
   kRevokePasskey,

@@ -1,11 +1,11 @@
 #include "serve/ui_pages.h"
 
-#include <array>
+#include <span>
 
 namespace cordon::serve {
 
 // Generated (build/generated/serve/ui_assets.cc) from src/serve/ui/.
-extern const std::array<UiAsset, 3> kUiAssets;
+extern const std::span<const UiAsset> kUiAssets;
 
 namespace {
 

@@ -131,6 +131,28 @@ const TEXT = {
     signed_decisions: 'Signed decisions',
     by: 'by',
     back_grants: 'Back to the requests',
+    go_sessions: 'Remote sessions',
+    sessions_title: 'Remote-maintenance sessions',
+    sessions_intro: 'Each session through the bastion was recorded, encrypted to the hospital\u2019s recording keys. To replay one, choose its file (session-N.cast.age, from the bastion\u2019s recordings directory) and your age identity: both are read by this page only, decrypted here, and never sent anywhere.',
+    no_sessions: 'No session yet.',
+    session: 'session', col_session: 'Session', col_target: 'Target', col_started: 'Started',
+    col_ended: 'Ended', col_end_reason: 'Why it ended', col_anchored: 'Last anchor covers', units: 'units', head: 'head', replay: 'Replay', recording_deleted: 'recording deleted',
+    replay_title: 'Replay of session',
+    recording_file: 'Recording file (session-N.cast.age)',
+    identity_file: 'Your age identity file (stays in this browser)',
+    open_recording: 'Check and decrypt',
+    play: 'Play', pause: 'Pause', to_end: 'Show all', speed: 'Speed',
+    typed: 'What was typed',
+    chain_ok: 'The recording is the one the ledger anchored: its chain matches the last anchor',
+    unanchored: 'bytes after the last anchor are not covered by it',
+    incomplete: 'The recording ends without its final chunk: the bastion stopped before the session ended; what is shown is every complete chunk.',
+    err_identity_bad: 'That is not an age identity file (AGE-SECRET-KEY-1\u2026).',
+    err_not_age: 'That file is not an age-encrypted recording.',
+    err_not_for_you: 'None of these identities opens this recording: it was encrypted to other keys.',
+    err_not_this_session: 'That file is not the recording of this session (its header differs from the one anchored).',
+    err_truncated: 'The recording is shorter than what the ledger anchored: it was cut.',
+    err_altered: 'The recording was altered: its chain or its encryption does not match what was anchored.',
+    err_not_cast: 'The decrypted content is not an asciicast recording.',
     error: 'Error',
   },
   fr: {
@@ -254,6 +276,28 @@ const TEXT = {
     signed_decisions: 'Décisions signées',
     by: 'par',
     back_grants: 'Retour aux demandes',
+    go_sessions: 'Sessions de télémaintenance',
+    sessions_title: 'Sessions de télémaintenance',
+    sessions_intro: 'Chaque session passée par le bastion a été enregistrée, chiffrée pour les clés d\u2019enregistrement de l\u2019hôpital. Pour en rejouer une, choisissez son fichier (session-N.cast.age, dans le répertoire des enregistrements du bastion) et votre identité age\u00a0: cette page seule les lit, les déchiffre ici et ne les envoie nulle part.',
+    no_sessions: 'Aucune session pour l\u2019instant.',
+    session: 'session', col_session: 'Session', col_target: 'Cible', col_started: 'Début',
+    col_ended: 'Fin', col_end_reason: 'Motif de fin', col_anchored: 'Couvert par le dernier ancrage', units: 'unités', head: 'tête', replay: 'Rejouer', recording_deleted: 'enregistrement supprimé',
+    replay_title: 'Rejeu de la session',
+    recording_file: 'Fichier d\u2019enregistrement (session-N.cast.age)',
+    identity_file: 'Votre fichier d\u2019identité age (reste dans ce navigateur)',
+    open_recording: 'Vérifier et déchiffrer',
+    play: 'Lecture', pause: 'Pause', to_end: 'Tout afficher', speed: 'Vitesse',
+    typed: 'Ce qui a été tapé',
+    chain_ok: 'L\u2019enregistrement est celui que le registre a ancré\u00a0: sa chaîne correspond au dernier ancrage',
+    unanchored: 'octets après le dernier ancrage ne sont pas couverts par lui',
+    incomplete: 'L\u2019enregistrement s\u2019arrête sans son dernier bloc\u00a0: le bastion s\u2019est arrêté avant la fin de la session\u00a0; tous les blocs complets sont montrés.',
+    err_identity_bad: 'Ce n\u2019est pas un fichier d\u2019identité age (AGE-SECRET-KEY-1\u2026).',
+    err_not_age: 'Ce fichier n\u2019est pas un enregistrement chiffré avec age.',
+    err_not_for_you: 'Aucune de ces identités n\u2019ouvre cet enregistrement\u00a0: il a été chiffré pour d\u2019autres clés.',
+    err_not_this_session: 'Ce fichier n\u2019est pas l\u2019enregistrement de cette session (son en-tête diffère de celui ancré).',
+    err_truncated: 'L\u2019enregistrement est plus court que ce que le registre a ancré\u00a0: il a été coupé.',
+    err_altered: 'L\u2019enregistrement a été modifié\u00a0: sa chaîne ou son chiffrement ne correspond pas à ce qui a été ancré.',
+    err_not_cast: 'Le contenu déchiffré n\u2019est pas un enregistrement asciicast.',
     error: 'Erreur',
   },
 };
@@ -780,10 +824,11 @@ function utc(seconds) {
 
 // An approver's pages link to each other.
 function approverNav(current) {
-  const go = current === 'grants'
-    ? el('button', { type: 'button', id: 'nav-review', onclick: reviewView }, t('go_review'))
-    : el('button', { type: 'button', id: 'nav-grants', onclick: grantsView }, t('go_grants'));
-  return el('nav', { 'aria-label': 'pages' }, go);
+  const pages = [['grants', 'nav-grants', grantsView, 'go_grants'],
+    ['review', 'nav-review', reviewView, 'go_review'],
+    ['sessions', 'nav-sessions', sessionsView, 'go_sessions']];
+  return el('nav', { 'aria-label': 'pages' }, ...pages.filter(([name]) => name !== current)
+    .map(([, id, view, label]) => el('button', { type: 'button', id, onclick: view }, t(label))));
 }
 
 async function reviewView() {
@@ -828,6 +873,122 @@ async function reviewView() {
     });
     view.append(el('p', {}, button), result);
   } catch (e) { problem(view, e); }
+}
+
+// ---- remote-maintenance sessions and their recordings ----
+
+async function sessionsView() {
+  const view = el('section', {}, approverNav('sessions'), el('h1', {}, t('sessions_title')),
+    el('p', {}, t('sessions_intro')));
+  show(view);
+  try {
+    const r = await api('GET', '/remote-sessions');
+    if (r.sessions.length === 0) {
+      view.append(el('p', { id: 'no-sessions' }, t('no_sessions')));
+      return;
+    }
+    const rows = r.sessions.map((s) => el('tr', {},
+      el('td', {}, s.id), el('td', {}, s.target), el('td', {}, s.account),
+      el('td', {}, s.started_at), el('td', {}, s.ended_at || ''), el('td', {}, s.end_reason || ''),
+      el('td', {}, s.bytes + ' B, ' + s.chunks + ' ' + t('units')),
+      el('td', {}, s.recording_deleted_at ? t('recording_deleted') :
+        el('button', { type: 'button', class: 'replay', 'data-session': s.id,
+          'aria-label': t('replay') + ' ' + t('session') + ' ' + s.id,
+          onclick: () => replayView(s) }, t('replay')))));
+    view.append(el('table', { id: 'sessions' },
+      el('thead', {}, el('tr', {}, ...['col_session', 'col_target', 'account', 'col_started', 'col_ended',
+        'col_end_reason', 'col_anchored', 'replay'].map((h) => el('th', { scope: 'col' }, t(h))))),
+      el('tbody', {}, ...rows)));
+  } catch (e) { problem(view, e); }
+}
+
+function fileInput(id, label) {
+  return el('p', {}, el('label', { for: id }, label), ' ', el('input', { type: 'file', id }));
+}
+
+async function readFile(id) {
+  const f = document.getElementById(id).files[0];
+  if (!f) throw new Error(t(id === 'recording-file' ? 'recording_file' : 'identity_file'));
+  return new Uint8Array(await f.arrayBuffer());
+}
+
+// One session's recording: checked against the chain's last anchor, then
+// decrypted with the person's own identity, all in this page
+// (replay.js), then played on a small screen as text.
+function replayView(session) {
+  const view = el('section', {}, approverNav(''),
+    el('h1', {}, t('replay_title') + ' ' + session.id + ' \u2014 ' + session.target + ', ' + session.account),
+    fileInput('recording-file', t('recording_file')), fileInput('identity-file', t('identity_file')));
+  const result = el('div', { id: 'replay-result' });
+  const open = el('button', { type: 'button', id: 'open-recording' }, t('open_recording'));
+  open.addEventListener('click', async () => {
+    result.replaceChildren();
+    try {
+      const replay = await import('/ui/replay.js');
+      const file = await readFile('recording-file');
+      const identity = new TextDecoder().decode(await readFile('identity-file'));
+      let cast, check;
+      try {
+        const opened = await replay.decrypt(file, identity);
+        check = await replay.checkChain(file, opened.payloadStart, session);
+        if (!opened.complete && session.ended_at) throw new replay.ReplayError('altered');
+        cast = replay.parseCast(opened.text);
+        const notes = [el('p', { class: 'ok', id: 'chain-ok', role: 'status' }, t('chain_ok') +
+          ' (' + check.anchoredBytes + ' B, ' + session.chunks + ' ' + t('units') + ', ' + t('head') + ' ' + session.head + ')')];
+        if (check.unanchoredBytes > 0) notes.push(el('p', { class: 'attention' }, check.unanchoredBytes + ' ' + t('unanchored')));
+        if (!opened.complete) notes.push(el('p', { class: 'attention', id: 'incomplete' }, t('incomplete')));
+        result.append(...notes);
+      } catch (e) {
+        if (!(e instanceof replay.ReplayError)) throw e;
+        result.append(el('p', { class: 'error', id: 'replay-refused', 'data-code': e.code, role: 'alert' },
+          t('err_' + e.code)));
+        return;
+      }
+      result.append(player(replay, cast));
+    } catch (e) { problem(view, e); }
+  });
+  view.append(el('p', {}, open), result);
+  show(view);
+}
+
+// Plays the output events in time (pauses capped at 2 s), or shows all.
+function player(replay, cast) {
+  const screen = el('pre', { id: 'screen', class: 'screen', tabindex: '0', 'aria-label': t('replay') });
+  const typed = el('pre', { id: 'typed', class: 'document' },
+    cast.events.filter((e) => e.type === 'i').map((e) => e.data).join(''));
+  let term = new replay.Screen();
+  let next = 0, clock = 0, timer = null;
+  const speed = el('select', { id: 'speed', 'aria-label': t('speed') },
+    ...[1, 2, 8, 32].map((x) => el('option', { value: x }, x + '\u00d7')));
+  const render = () => { screen.textContent = term.text(); screen.scrollTop = screen.scrollHeight; };
+  const stop = () => { if (timer) clearTimeout(timer); timer = null; play.textContent = t('play'); };
+  const step = () => {
+    const e = cast.events[next];
+    if (!e) { stop(); return; }
+    if (e.type === 'o') term.write(e.data);
+    const wait = Math.min(2, Math.max(0, e.time - clock)) * 1000 / Number(speed.value);
+    clock = e.time;
+    next++;
+    render();
+    timer = setTimeout(step, wait);
+  };
+  const play = el('button', { type: 'button', id: 'play' }, t('play'));
+  play.addEventListener('click', () => {
+    if (timer) { stop(); return; }
+    if (next >= cast.events.length) { term = new replay.Screen(); next = 0; clock = 0; }
+    play.textContent = t('pause');
+    step();
+  });
+  const all = el('button', { type: 'button', id: 'to-end' }, t('to_end'));
+  all.addEventListener('click', () => {
+    stop();
+    for (; next < cast.events.length; next++) {
+      if (cast.events[next].type === 'o') term.write(cast.events[next].data);
+    }
+    render();
+  });
+  return el('div', {}, el('p', {}, play, ' ', all, ' ', el('label', { for: 'speed' }, t('speed')), ' ', speed),
+    screen, el('h2', {}, t('typed')), typed);
 }
 
 // ---- start ----
