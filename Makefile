@@ -14,7 +14,7 @@ CLANG_VERSION ?= 16
 # each other (a double free inside libfaketime). Every other test runs.
 SANITIZE_SKIP ?= ^scenario\.exchange_matrix$$
 
-.PHONY: all deps configure build build-cordon run test fuzz bench lint sanitize clang-build clean
+.PHONY: all deps configure build build-cordon run ui-demo test fuzz bench lint sanitize clang-build clean
 
 all: build
 
@@ -35,6 +35,11 @@ build-cordon: configure
 # The main job on embedded defaults: the CNIL migration done right, end to end.
 run: build-cordon
 	@./scripts/demo $(BUILD)/cordon
+
+# The web pages with a DPO's order and an approver's request in them, on
+# https://localhost:8443 until Ctrl-C (which removes everything).
+ui-demo: build-cordon
+	@./scripts/ui-demo $(BUILD)/cordon
 
 test: build
 	@cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
