@@ -147,17 +147,17 @@ uint64_t JoinRuns(const BlockMasks& m, uint64_t before, uint64_t after) {
 }  // namespace
 
 void Blocks::Load(size_t base) {
-  const BlockMasks cur = base == next_base_ ? next_ : Raw(base);
+  const BlockMasks cur = base == base_ + 64 ? next_ : Raw(base);
   next_ = Raw(base + 64);
-  next_base_ = base + 64;
   const bool has_prev = base > 0;
-  run_ = JoinRuns(cur, has_prev && IsRunner(s_[base - 1]), next_.runner & 1);
-  // The next block's runs, right in their first bits (those used below); its
-  // last bit would need the block after it.
-  const uint64_t next_run = JoinRuns(next_, cur.runner >> 63, 0);
+  const bool runner_after = base + 128 < n_ && IsRunner(s_[base + 128]);
+  run_[0] = JoinRuns(cur, has_prev && IsRunner(s_[base - 1]), next_.runner & 1);
+  run_[1] = JoinRuns(next_, cur.runner >> 63, runner_after);
+  runner_[0] = cur.runner;
+  runner_[1] = next_.runner;
   // Bit i of r8: bytes i to i + 7 all in a run (across the boundary).
   using U128 = unsigned __int128;
-  const U128 r = run_ | (U128{next_run} << 64);
+  const U128 r = run_[0] | (U128{run_[1]} << 64);
   const U128 r2 = r & (r >> 1);
   const U128 r4 = r2 & (r2 >> 2);
   const U128 r8 = r4 & (r4 >> 4);
@@ -169,15 +169,17 @@ void Blocks::Load(size_t base) {
   base_ = base;
 }
 
-size_t Blocks::Next(size_t p, bool run_end) {
-  while (p < n_) {
-    const size_t base = p & ~size_t{63};
-    if (base != base_) Load(base);
-    const uint64_t m = (run_end ? ~run_ : event_) >> (p - base);
-    if (m != 0) return std::min(n_, p + static_cast<size_t>(__builtin_ctzll(m)));
-    p = base + 64;
+size_t Blocks::RunEndPastWindow() const {
+  // The byte before base_ + 128 is in the run, a digit or capital.
+  size_t k = std::min(base_ + 128, n_);
+  while (k < n_) {
+    const char c = s_[k];
+    const bool joins = (c == ' ' || c == '-' || c == '.') && IsRunner(s_[k - 1]) && k + 1 < n_ &&
+                       IsRunner(s_[k + 1]);
+    if (!IsRunner(c) && !joins) break;
+    ++k;
   }
-  return n_;
+  return k;
 }
 
 }  // namespace cordon::detect::internal

@@ -32,40 +32,68 @@ BlockMasks ClassifyBlock(const char* p);
 // first 64 bytes are looked at; bytes past n are never read.
 uint64_t CutMask(const char* s, size_t n, size_t pos, size_t run_end);
 
-// The events and runs of a text, block by block, each block classified once
-// when first asked about (with the first bytes of the next one, which a run
-// crossing the boundary needs). Not thread-safe; one per matcher call.
+// A window of two 64-byte blocks over a text: the events of the first block
+// and the runs of both, so that the matcher visits the events of a block
+// by iterating over a mask's bits (one hard-to-predict branch per block,
+// not two per event) and finds a run's end and its separators from masks.
+// Not thread-safe; one per matcher call.
 class Blocks {
  public:
   // `s` must stay valid, with n readable bytes, while this is used.
   Blocks(const char* s, size_t n) : s_(s), n_(n) {}
 
-  // The first k >= p where the matcher has something to do, or n: an '@';
+  // Makes the block at `base` (a multiple of 64, below n) the window's
+  // first. Moving on to the next block reuses the classes of the second.
+  void Load(size_t base);
+
+  // Bit i: byte base + i is where the matcher has something to do: an '@';
   // or, on a word boundary (not after a letter, a digit or '_'), a digit or
   // capital that starts a run of at least kMinCandidate bytes, or a '+'
   // followed by a run of at least kMinCandidate - 1. A shorter run holds no
-  // candidate, and so does any run starting inside it: skipping those
+  // candidate, and neither does any run starting inside it: dropping those
   // events changes no match (see FindIdentifiers).
-  size_t NextEvent(size_t p) { return Next(p, false); }
-  // The first k >= p that does not extend a run: not a digit or capital,
-  // nor a single separator between two of them.
-  size_t RunEnd(size_t p) { return Next(p, true); }
+  uint64_t events() const { return event_; }
+
+  // The first k >= p that does not extend a run (not a digit or capital,
+  // nor a single separator between two of them), for p in the window.
+  size_t RunEnd(size_t p) const {
+    const size_t off = p - base_;
+    if (off < 64) {
+      if (const uint64_t m = ~run_[0] >> off; m != 0) return p + Ctz(m);
+      if (const uint64_t m = ~run_[1]; m != 0) return base_ + 64 + Ctz(m);
+    } else if (const uint64_t m = ~run_[1] >> (off - 64); m != 0) {
+      return p + Ctz(m);
+    }
+    return RunEndPastWindow();
+  }
+
+  // Bit k is set when byte pos + k can end a candidate that starts at pos
+  // in the run [pos, run_end): a separator inside the run (any byte of it
+  // that is not a digit or capital), or run_end itself. 64 bits.
+  uint64_t Cuts(size_t pos, size_t run_end) const {
+    const size_t off = pos - base_;
+    if (off > 64) return CutMask(s_, n_, pos, run_end);  // past what the window holds
+    const uint64_t not_runner =
+        off == 64 ? ~runner_[1]
+                  : ~((runner_[0] >> off) | (off == 0 ? 0 : runner_[1] << (64 - off)));
+    const size_t len = run_end - pos;
+    return len < 64 ? (not_runner & ((uint64_t{1} << len) - 1)) | (uint64_t{1} << len) : not_runner;
+  }
 
  private:
-  size_t Next(size_t p, bool run_end);
-  // Makes the block at `base` (a multiple of 64) the current one.
-  void Load(size_t base);
+  static size_t Ctz(uint64_t m) { return static_cast<size_t>(__builtin_ctzll(m)); }
+  // A run that fills the rest of the window: walked byte by byte (rare).
+  size_t RunEndPastWindow() const;
   // The classes of the block at `base`; bytes past n are in no class.
   BlockMasks Raw(size_t base) const;
 
   const char* s_;
   size_t n_;
   size_t base_ = ~size_t{0};
-  uint64_t run_ = 0, event_ = 0;
-  // The block after base_, classified by Load: reused when the scan moves on
-  // to it, as it almost always does.
-  size_t next_base_ = ~size_t{0};
-  BlockMasks next_;
+  uint64_t event_ = 0;
+  uint64_t run_[2] = {0, 0};     // of the window's two blocks
+  uint64_t runner_[2] = {0, 0};  // digits and capitals, of the same
+  BlockMasks next_;              // the second block's classes, for the next Load
 };
 
 }  // namespace cordon::detect::internal

@@ -33,6 +33,9 @@ struct Best {
 // The bound keeps a long run of spaced digits linear, not quadratic.
 constexpr size_t kMaxCandidate = 48;
 
+// The bits below bit k (k < 64).
+uint64_t LowBits(size_t k) { return (uint64_t{1} << k) - 1; }
+
 // Asks `validate` about `cand` and keeps it if it beats `best`: longer wins,
 // then higher confidence, then the earlier kind.
 inline void Consider(Kind k, Confidence c, size_t length, Best& best) {
@@ -90,11 +93,12 @@ Best BestPrefix(const char* c, size_t longest, uint64_t cuts) {
 // start, after a match, or after the next separator when none starts here.
 // Calls `found` for each match; returns the end of the last one, or 0.
 template <class Found>
-size_t MatchRun(const char* s, size_t n, size_t start, size_t run_end, Found&& found) {
+size_t MatchRun(const char* s, const internal::Blocks& blocks, size_t start, size_t run_end,
+                Found& found) {
   size_t last_end = 0;
   size_t pos = start;
   while (run_end - pos >= kMinCandidate) {  // a shorter rest holds nothing
-    const uint64_t cuts = internal::CutMask(s, n, pos, run_end);
+    const uint64_t cuts = blocks.Cuts(pos, run_end);
     Best best = BestPrefix(s + pos, std::min(run_end - pos, kMaxCandidate), cuts);
     if (best.length > 0) {
       found(Match{best.kind, pos, best.length, best.confidence});
@@ -114,6 +118,44 @@ size_t MatchRun(const char* s, size_t n, size_t start, size_t run_end, Found&& f
     }
   }
   return last_end;
+}
+
+// An '@': the e-mail address around it, if one validates (its local part
+// not reaching into the last match, which ends at `floor`). Returns where
+// the search goes on.
+template <class Found>
+size_t MatchEmail(const char* s, size_t n, size_t at, size_t& floor, Found& found) {
+  size_t b = at;
+  while (b > floor && IsEmailLocal(s[b - 1])) --b;
+  size_t e = at + 1;
+  while (e < n && IsDomain(s[e])) ++e;
+  while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;  // sentence end
+  const Confidence conf = ValidateEmail({s + b, e - b});
+  if (conf == Confidence::kNone) return at + 1;
+  found(Match{Kind::kEmail, b, e - b, conf});
+  floor = e;
+  return e;
+}
+
+// A digit, capital or '+' on a word boundary (the pre-pass's events): the
+// candidates of the run it starts. Returns where the search goes on.
+template <class Found>
+size_t MatchRunAt(const char* s, size_t n, const internal::Blocks& blocks, size_t start,
+                  size_t& floor, Found& found) {
+  size_t run_from = start;
+  if (s[start] == '+') {
+    if (start + 1 >= n || !IsDigit(s[start + 1])) return start + 1;
+    run_from = start + 1;
+  }
+  // The run: letters/digits with single separators between them. Letters
+  // matter for IBANs and Corsican NIRs (2A/2B).
+  const size_t run_end = blocks.RunEnd(run_from);
+  // The run must end at a word boundary too. (The rest of that word
+  // holds no event: the search goes on from here.)
+  if (run_end < n && (IsAlnum(s[run_end]) || s[run_end] == '_')) return run_end;
+  // Candidates start at the run start or after a separator inside it.
+  if (const size_t end = MatchRun(s, blocks, start, run_end, found); end != 0) floor = end;
+  return run_end > start ? run_end : start + 1;
 }
 
 }  // namespace
@@ -143,7 +185,6 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
   // Every kind is matched, so that an identifier claims its whole span even
   // when it is not wanted (a NIR's tail is not a card number); only the
   // wanted kinds are reported.
-  const KindSet kinds = kAllKinds;
   auto found = [&](const Match& m) {
     if (wanted & KindBit(m.kind)) report(m);
   };
@@ -154,51 +195,19 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
   // access cost 15 % of `cordon scan`'s time. Fuzzed under ASan (matcher_fuzz).
   const char* const s = text.data();
   internal::Blocks blocks(s, n);
-  size_t i = 0;
+  size_t i = 0;      // where the search goes on: events before it are passed over
   size_t floor = 0;  // end of the last match: matches never overlap
-  while ((i = blocks.NextEvent(i)) < n) {
-    const char c = s[i];
-    if (c == '@') {
-      if (kinds & KindBit(Kind::kEmail)) {
-        size_t b = i;
-        while (b > floor && IsEmailLocal(s[b - 1])) --b;
-        size_t e = i + 1;
-        while (e < n && IsDomain(s[e])) ++e;
-        while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;  // sentence end
-        std::string_view cand = text.substr(b, e - b);
-        Confidence conf = ValidateEmail(cand);
-        if (conf != Confidence::kNone) {
-          found({Kind::kEmail, b, e - b, conf});
-          i = floor = e;
-          continue;
-        }
-      }
-      ++i;
-      continue;
+  for (size_t base = 0; base < n; base = std::max(base + 64, i & ~size_t{63})) {
+    blocks.Load(base);
+    // The block's events from i on, in text order.
+    uint64_t events = blocks.events() & ~LowBits(i > base ? i - base : 0);
+    while (events != 0) {
+      const size_t p = base + static_cast<size_t>(__builtin_ctzll(events));
+      i = s[p] == '@' ? MatchEmail(s, n, p, floor, found)
+                      : MatchRunAt(s, n, blocks, p, floor, found);
+      if (i - base >= 64) break;
+      events &= ~LowBits(i - base);
     }
-    // Word boundary: a candidate never starts inside a word or a number
-    // (NextEvent stops only on a boundary).
-    size_t start = i;
-    size_t run_end = i;
-    if (c == '+') {
-      run_end = i + 1;
-      if (run_end >= n || !IsDigit(s[run_end])) {
-        ++i;
-        continue;
-      }
-    }
-    // The run: letters/digits with single separators between them. Letters
-    // matter for IBANs and Corsican NIRs (2A/2B).
-    run_end = blocks.RunEnd(run_end);
-    // The run must end at a word boundary too. (The rest of that word
-    // holds no event: the search goes on from here.)
-    if (run_end < n && (IsAlnum(s[run_end]) || s[run_end] == '_')) {
-      i = run_end;
-      continue;
-    }
-    // Candidates start at the run start or after a separator inside it.
-    if (size_t end = MatchRun(s, n, start, run_end, found); end != 0) floor = end;
-    i = run_end > i ? run_end : i + 1;
   }
 }
 
