@@ -1,3 +1,5 @@
+// The matcher's pre-pass (blocks.h): SIMD classification of 64-byte blocks and the
+// window of runs and events the matcher walks.
 #include "detect/blocks.h"
 
 #include <algorithm>
