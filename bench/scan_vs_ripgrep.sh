@@ -167,8 +167,43 @@ shared; rg -c --no-unicode -j 1 on the same files: 70 ms; differences under ~5 %
   "4th"): 182 vs 178 ms; the next separator of a run from the block masks instead of a byte walk when a
   group fails: 182 vs 175 ms. Not tried for lack of time: AVX2 blocks (the classification is ~5 % of the
   profile), a match callback without `std::function` (~2 %).
-- What is left on dense data: ~45 % in the event loop (one branchy step per candidate start: a CSV row has
-  a dozen), ~25 % in the validators (every identifier is validated in full), ~10 % reading the files.
+- What was left then on dense data: ~45 % in the event loop (one branchy step per candidate start: a CSV
+  row has a dozen), ~25 % in the validators (every identifier is validated in full), ~10 % reading the files.
+
+Issue 15, part 1 (dense data), on AMD EPYC family 26 (AVX-512, 2 cores, shared and very noisy that day:
+the same binary's `--threads 1` time moved 180–250 ms between runs, so each step was also counted with
+`valgrind --tool=cachegrind --branch-sim=yes`, deterministic: instructions and simulated mispredictions of
+`cordon scan --threads 1` on the 64 MiB dense corpus, and of the matcher alone in memory):
+
+- Before: cordon 2.04 G instructions, 18.9 M mispredicted branches; task-clock min/median 185–219 / 238–252 ms
+  (rg -c -j 1: 66–83 ms). `perf`: matcher loop 47 %, validators 30 %, read() and page faults ~10 %, process
+  start ~8 % (`cordon --version` alone takes 12 ms: 42 shared libraries bound at load). Events per 64 MiB:
+  4 M before filtering, 2.5 M visited, 1.74 M validator calls for 1.36 M identifiers.
+- Pre-pass in its own file (`detect/blocks.{h,cc}`), AVX2 chosen at start-up with `__builtin_cpu_supports`
+  (SSE2 otherwise): classification is 6.7 ms of the 64 MiB. Runs shorter than 9 bytes (numbers, dates with
+  '/', short references) dropped from the masks: an event is kept only when its 9 bytes are all in a run,
+  with the next block's first bytes; candidate lengths and the next group from a separator mask instead of
+  a test per length. Matcher alone (with 0.19 G of loading the files): 2.12 G -> 2.07 G instructions,
+  19.5 M -> 15.1 M simulated mispredictions; next step 2.07 G -> 1.89 G.
+- Events taken block by block from the mask's bits, the run's end and its separators from a two-block
+  window (one hard-to-predict branch per block, not two searches per event): the event loop alone
+  (NextEvent + RunEnd over 64 MiB) cost 53 ms before, the matcher went from ~135–150 to ~123–130 ms.
+- Validators on the stack (NIR and phone numbers built no std::string; Ungroup gone), Luhn from a table,
+  card prefixes from one number: 1.89 G -> 1.72 G instructions, ~117–125 ms. Checked against the previous
+  validators on 120 M mutated and random candidates (3.4 M valid): no difference.
+- After: cordon 1.67 G instructions (-18 %), 15.3 M mispredicted branches (-19 %); task-clock min/median
+  190–208 / 211 ms against 211–219 / 252–257 ms for the old binary in the same interleaved runs.
+  `--threads 2` on the 512 MiB dense corpus, hyperfine side by side: 0.77 s before, 0.66 s after, rg -c
+  0.27 s (2.84 -> 2.43). Goal ≤ 1.0 not reached.
+- Did not help, reverted: the e-mail walks (local part back, domain forward) through 256-entry tables
+  instead of compare chains: 1.72 -> 1.69 G instructions but more simulated mispredictions, time within
+  the noise (116–135 vs 117–125 ms).
+- What is left: ~15 M mispredicted branches for 2.5 M events, most in the validators' per-character loops
+  (card 2.6 M, IBAN 1.6 M, phone 1.0 M, e-mail 0.9 M: a branch on digit or separator per character) and
+  in BestPrefix's choice of validators; classification and window ~17 % of the instructions; the
+  collector's `std::function` call per finding ~3 %; process start-up (12 ms) and ledger (~6 ms) per run.
+  Next: validators over the window's digit and separator masks (the shape of a candidate known before
+  any byte loop), a validator table by first byte and length instead of five tests, AVX-512BW masks.
 """)
 PY
 results=$top/bench/RESULTS.md

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "detect/blocks.h"
 
 namespace cordon::detect {
 namespace {
+
+using internal::kMinCandidate;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -33,9 +32,9 @@ struct Best {
 // No identifier is longer than this (an IBAN: 34 characters and 8 spaces).
 // The bound keeps a long run of spaced digits linear, not quadratic.
 constexpr size_t kMaxCandidate = 48;
-// Nor shorter than this (a phone number: "+" and 8 digits): every validator
-// rejects a shorter text, so shorter candidates are not even proposed.
-constexpr size_t kMinCandidate = 9;
+
+// The bits below bit k (k < 64).
+uint64_t LowBits(size_t k) { return (uint64_t{1} << k) - 1; }
 
 // Asks `validate` about `cand` and keeps it if it beats `best`: longer wins,
 // then higher confidence, then the earlier kind.
@@ -46,16 +45,16 @@ inline void Consider(Kind k, Confidence c, size_t length, Best& best) {
   }
 }
 
-// Tries the prefixes of s[start, run_end) that end at a group boundary.
-// Returns the longest validated one. Each validator is called only when the
-// candidate passes the first test that validator itself makes (its length,
-// its first characters): the answer is the same, without the calls that
-// would reject at once — most of the matcher's time on dense data.
-Best BestPrefix(const char* s, size_t start, size_t run_end) {
+// Tries the prefixes of the candidate at `c` that end where `cuts` says
+// (bit k: byte k is a separator or the run's end; see internal::CutMask),
+// at most `longest` bytes. Returns the longest validated one. Each
+// validator is called only when the candidate passes the first test that
+// validator itself makes (its length, its first characters): the answer is
+// the same, without the calls that would reject at once — most of the
+// matcher's time on dense data.
+Best BestPrefix(const char* c, size_t longest, uint64_t cuts) {
   Best best;
-  const size_t longest = std::min(run_end - start, kMaxCandidate);
   if (longest < kMinCandidate) return best;
-  const char* c = s + start;
   const bool nir_start = c[0] == '1' || c[0] == '2' || c[0] == '7' || c[0] == '8';
   const bool iban_start = IsUpper(c[0]) && IsUpper(c[1]) && IsDigit(c[2]) && IsDigit(c[3]);
   const bool card_start = c[0] >= '2' && c[0] <= '6';
@@ -63,12 +62,15 @@ Best BestPrefix(const char* s, size_t start, size_t run_end) {
   const bool cpr_start = c[0] >= '0' && c[0] <= '3' && (c[2] == '0' || c[2] == '1');
   const bool phone_start = c[0] == '0' || c[0] == '+';
   if (!(nir_start || iban_start || card_start || cpr_start || phone_start)) return best;
+  // The lengths that end at a cut, from kMinCandidate to longest (< 64).
+  uint64_t lengths = cuts & ((uint64_t{2} << longest) - 1) & ~((uint64_t{1} << kMinCandidate) - 1);
   // Longest first: the first length at which a kind validates is the
   // answer (among its kinds, the highest confidence, then the earlier kind),
   // and on dense data the whole run is usually that identifier, so one
   // round of validators decides instead of one per group.
-  for (size_t len = longest; len >= kMinCandidate; --len) {
-    if (start + len < run_end && !IsSep(s[start + len])) continue;  // cut only at separators
+  while (lengths != 0) {
+    const auto len = static_cast<size_t>(63 - __builtin_clzll(lengths));
+    lengths &= ~(uint64_t{1} << len);
     const std::string_view cand(c, len);
     // In the order of claim: an earlier kind keeps a tie, and a later one
     // replaces it only with a higher confidence: none beats kHigh, so after
@@ -87,107 +89,74 @@ Best BestPrefix(const char* s, size_t start, size_t run_end) {
   return best;
 }
 
-// Classifies the text 64 bytes at a time into bit masks, so that the
-// matcher's loops (find the next candidate start, the end of a run) are a
-// count of trailing zeros instead of a byte-by-byte walk:
-// on dense data most of the text is inside runs. Bit i of a mask is byte
-// base_ + i. Blocks are classified once, when first asked about.
-class Blocks {
- public:
-  Blocks(const char* s, size_t n) : s_(s), n_(n) {}
-
-  // The first k >= p where the matcher has something to do, or n: an '@',
-  // or a digit, capital or '+' on a word boundary (not after a letter, a
-  // digit or '_'). Digits and capitals inside words are never candidates.
-  size_t NextEvent(size_t p) { return Next(p, &Blocks::event_, false); }
-  // The first k >= p that does not extend a run: not a digit or capital,
-  // nor a single separator between two of them (see FindIdentifiers).
-  size_t RunEnd(size_t p) { return Next(p, &Blocks::run_, true); }
-
- private:
-  size_t Next(size_t p, uint64_t Blocks::*mask, bool zero) {
-    while (p < n_) {
-      const size_t base = p & ~size_t{63};
-      if (base != base_) Classify(base);
-      const uint64_t m = (zero ? ~(this->*mask) : this->*mask) >> (p - base);
-      if (m != 0) return std::min(n_, p + static_cast<size_t>(__builtin_ctzll(m)));
-      p = base + 64;
+// Where the candidates of the run [start, run_end) start: at the run's
+// start, after a match, or after the next separator when none starts here.
+// Calls `found` for each match; returns the end of the last one, or 0.
+template <class Found>
+size_t MatchRun(const char* s, const internal::Blocks& blocks, size_t start, size_t run_end,
+                Found& found) {
+  size_t last_end = 0;
+  size_t pos = start;
+  while (run_end - pos >= kMinCandidate) {  // a shorter rest holds nothing
+    const uint64_t cuts = blocks.Cuts(pos, run_end);
+    Best best = BestPrefix(s + pos, std::min(run_end - pos, kMaxCandidate), cuts);
+    if (best.length > 0) {
+      found(Match{best.kind, pos, best.length, best.confidence});
+      pos += best.length;
+      last_end = pos;
+      if (pos < run_end) ++pos;  // the separator after it (single, inside a run)
+      continue;
     }
-    return n_;
+    // Skip to the next group: past the first separator after pos (bit 0
+    // is the start itself, maybe a '+').
+    const uint64_t next = cuts & ~uint64_t{1};
+    if (next != 0) {
+      pos = std::min(run_end, pos + static_cast<size_t>(__builtin_ctzll(next)) + 1);
+    } else {  // a group of 64 bytes or more
+      while (pos < run_end && !IsSep(s[pos])) ++pos;
+      while (pos < run_end && IsSep(s[pos])) ++pos;
+    }
   }
+  return last_end;
+}
 
-  void Classify(size_t base) {
-    base_ = base;
-    const char* block = s_ + base;
-    alignas(16) char tail[64];
-    if (n_ - base < 64) {  // bytes past the end are NUL: in no class
-      std::memset(tail, 0, sizeof tail);
-      std::memcpy(tail, block, n_ - base);
-      block = tail;
-    }
-    uint64_t runner = 0, sep = 0, word = 0, at = 0, plus = 0;
-    for (int k = 0; k < 4; ++k) {
-      uint64_t r, sp, w, a, pl;
-      Chunk(block + 16 * k, r, sp, w, a, pl);
-      runner |= r << (16 * k);
-      sep |= sp << (16 * k);
-      word |= w << (16 * k);
-      at |= a << (16 * k);
-      plus |= pl << (16 * k);
-    }
-    // A separator extends a run when a digit or capital stands on each side.
-    const uint64_t before = (runner << 1) | (base > 0 && IsRunner(s_[base - 1]) ? 1 : 0);
-    const uint64_t after =
-        (runner >> 1) | (base + 64 < n_ && IsRunner(s_[base + 64]) ? uint64_t{1} << 63 : 0);
-    run_ = runner | (sep & before & after);
-    const uint64_t after_word = (word << 1) | (base > 0 && IsWord(s_[base - 1]) ? 1 : 0);
-    event_ = at | ((runner | plus) & ~after_word);
+// An '@': the e-mail address around it, if one validates (its local part
+// not reaching into the last match, which ends at `floor`). Returns where
+// the search goes on.
+template <class Found>
+size_t MatchEmail(const char* s, size_t n, size_t at, size_t& floor, Found& found) {
+  size_t b = at;
+  while (b > floor && IsEmailLocal(s[b - 1])) --b;
+  size_t e = at + 1;
+  while (e < n && IsDomain(s[e])) ++e;
+  while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;  // sentence end
+  const Confidence conf = ValidateEmail({s + b, e - b});
+  if (conf == Confidence::kNone) return at + 1;
+  found(Match{Kind::kEmail, b, e - b, conf});
+  floor = e;
+  return e;
+}
+
+// A digit, capital or '+' on a word boundary (the pre-pass's events): the
+// candidates of the run it starts. Returns where the search goes on.
+template <class Found>
+size_t MatchRunAt(const char* s, size_t n, const internal::Blocks& blocks, size_t start,
+                  size_t& floor, Found& found) {
+  size_t run_from = start;
+  if (s[start] == '+') {
+    if (start + 1 >= n || !IsDigit(s[start + 1])) return start + 1;
+    run_from = start + 1;
   }
-
-  static bool IsRunner(char c) { return IsDigit(c) || IsUpper(c); }
-  static bool IsWord(char c) { return IsAlnum(c) || c == '_'; }
-
-  // Masks of 16 bytes: digit or capital, separator, word byte, '@', '+'.
-  static void Chunk(const char* p, uint64_t& runner, uint64_t& sep, uint64_t& word, uint64_t& at,
-                    uint64_t& plus) {
-#if defined(__SSE2__)
-    // Signed compares: bytes from 0x80 up are negative, in no range.
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    auto in = [&](char lo, char hi) {
-      return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                           _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
-    };
-    auto is = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-    const __m128i digit_upper = _mm_or_si128(in('0', '9'), in('A', 'Z'));
-    const __m128i sp = _mm_or_si128(is(' '), in('-', '.'));
-    const __m128i w = _mm_or_si128(_mm_or_si128(digit_upper, in('a', 'z')), is('_'));
-
-    auto bits = [](__m128i x) {
-      return static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(x)));
-    };
-    runner = bits(digit_upper);
-    sep = bits(sp);
-    word = bits(w);
-    at = bits(is('@'));
-    plus = bits(is('+'));
-#else
-    runner = sep = word = at = plus = 0;
-    for (int k = 0; k < 16; ++k) {
-      const char c = p[k];
-      runner |= uint64_t{IsRunner(c)} << k;
-      sep |= uint64_t{IsSep(c)} << k;
-      word |= uint64_t{IsWord(c)} << k;
-      at |= uint64_t{c == '@'} << k;
-      plus |= uint64_t{c == '+'} << k;
-    }
-#endif
-  }
-
-  const char* s_;
-  size_t n_;
-  size_t base_ = ~size_t{0};
-  uint64_t run_ = 0, event_ = 0;
-};
+  // The run: letters/digits with single separators between them. Letters
+  // matter for IBANs and Corsican NIRs (2A/2B).
+  const size_t run_end = blocks.RunEnd(run_from);
+  // The run must end at a word boundary too. (The rest of that word
+  // holds no event: the search goes on from here.)
+  if (run_end < n && (IsAlnum(s[run_end]) || s[run_end] == '_')) return run_end;
+  // Candidates start at the run start or after a separator inside it.
+  if (const size_t end = MatchRun(s, blocks, start, run_end, found); end != 0) floor = end;
+  return run_end > start ? run_end : start + 1;
+}
 
 }  // namespace
 
@@ -216,7 +185,6 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
   // Every kind is matched, so that an identifier claims its whole span even
   // when it is not wanted (a NIR's tail is not a card number); only the
   // wanted kinds are reported.
-  const KindSet kinds = kAllKinds;
   auto found = [&](const Match& m) {
     if (wanted & KindBit(m.kind)) report(m);
   };
@@ -226,65 +194,20 @@ void FindIdentifiers(std::string_view text, KindSet wanted,
   // scan's hot path, where _GLIBCXX_ASSERTIONS' check on each string_view
   // access cost 15 % of `cordon scan`'s time. Fuzzed under ASan (matcher_fuzz).
   const char* const s = text.data();
-  Blocks blocks(s, n);
-  size_t i = 0;
+  internal::Blocks blocks(s, n);
+  size_t i = 0;      // where the search goes on: events before it are passed over
   size_t floor = 0;  // end of the last match: matches never overlap
-  while ((i = blocks.NextEvent(i)) < n) {
-    const char c = s[i];
-    if (c == '@') {
-      if (kinds & KindBit(Kind::kEmail)) {
-        size_t b = i;
-        while (b > floor && IsEmailLocal(s[b - 1])) --b;
-        size_t e = i + 1;
-        while (e < n && IsDomain(s[e])) ++e;
-        while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;  // sentence end
-        std::string_view cand = text.substr(b, e - b);
-        Confidence conf = ValidateEmail(cand);
-        if (conf != Confidence::kNone) {
-          found({Kind::kEmail, b, e - b, conf});
-          i = floor = e;
-          continue;
-        }
-      }
-      ++i;
-      continue;
+  for (size_t base = 0; base < n; base = std::max(base + 64, i & ~size_t{63})) {
+    blocks.Load(base);
+    // The block's events from i on, in text order.
+    uint64_t events = blocks.events() & ~LowBits(i > base ? i - base : 0);
+    while (events != 0) {
+      const size_t p = base + static_cast<size_t>(__builtin_ctzll(events));
+      i = s[p] == '@' ? MatchEmail(s, n, p, floor, found)
+                      : MatchRunAt(s, n, blocks, p, floor, found);
+      if (i - base >= 64) break;
+      events &= ~LowBits(i - base);
     }
-    // Word boundary: a candidate never starts inside a word or a number
-    // (NextEvent stops only on a boundary).
-    size_t start = i;
-    size_t run_end = i;
-    if (c == '+') {
-      run_end = i + 1;
-      if (run_end >= n || !IsDigit(s[run_end])) {
-        ++i;
-        continue;
-      }
-    }
-    // The run: letters/digits with single separators between them. Letters
-    // matter for IBANs and Corsican NIRs (2A/2B).
-    run_end = blocks.RunEnd(run_end);
-    // The run must end at a word boundary too. (The rest of that word
-    // holds no event: the search goes on from here.)
-    if (run_end < n && (IsAlnum(s[run_end]) || s[run_end] == '_')) {
-      i = run_end;
-      continue;
-    }
-    // Candidates start at the run start or after a separator inside it.
-    size_t pos = start;
-    while (run_end - pos >= kMinCandidate) {  // a shorter rest holds nothing
-      Best best = BestPrefix(s, pos, run_end);
-      if (best.length > 0) {
-        found({best.kind, pos, best.length, best.confidence});
-        pos += best.length;
-        floor = pos;
-        while (pos < run_end && IsSep(s[pos])) ++pos;
-        continue;
-      }
-      // Skip to the next group.
-      while (pos < run_end && !IsSep(s[pos])) ++pos;
-      while (pos < run_end && IsSep(s[pos])) ++pos;
-    }
-    i = run_end > i ? run_end : i + 1;
   }
 }
 

@@ -1,7 +1,7 @@
 // The fast matcher against the reference one (matcher_reference.cc), match
 // for match, on random text and on text built to sit on its edges: dense
 // identifiers and near-misses, separators in every place, runs that cross
-// the 16-byte blocks of the SIMD pre-pass, UTF-8 and NUL bytes.
+// the 64-byte blocks of the SIMD pre-pass, UTF-8 and NUL bytes.
 #include "detect/matcher_reference.h"
 
 #include <gtest/gtest.h>
@@ -131,14 +131,29 @@ TEST(MatcherReference, SameMatchesOnDenseIdentifiersAndNearMisses) {
 }
 
 TEST(MatcherReference, SameMatchesAcrossBlockBoundaries) {
-  // Every offset of a few identifiers within 16-byte blocks, after prose
-  // without a single candidate byte (what the pre-pass skips).
+  // Every offset of a few identifiers within the pre-pass's 64-byte blocks
+  // and across two of them (a run's first 9 bytes may lie in the next
+  // block), after prose without a single candidate byte (what the pre-pass
+  // skips).
   for (const char* id : {"1 84 12 76 451 089 46", "jean.dupont@orange.fr", "+33 6 12 34 56 78",
                          "FR14 2004 1010 0505 0001 3M02 606"}) {
-    for (size_t pad = 0; pad < 40; ++pad) {
+    for (size_t pad = 0; pad < 140; ++pad) {
       ExpectSame(std::string(pad, 'a') + id);
       ExpectSame(std::string(pad, ' ') + id + std::string(pad % 7, 'z'));
       ExpectSame("\xc3\xa9" + std::string(pad, 'b') + id + "." + std::string(pad, 'c') + id);
+    }
+  }
+}
+
+TEST(MatcherReference, SameMatchesForRunsAroundTheShortestCandidate) {
+  // The pre-pass drops runs shorter than 9 bytes (a '+' and 8 digits):
+  // runs of 7 to 11 bytes, spaced or not, after a '+' or a letter, at every
+  // offset around a block boundary, with an identifier after them.
+  for (const char* run : {"0612345", "06123456", "061234567", "0612345678", "06 12 34 5",
+                          "+4520123", "+45201234", "+452012345", "+4 5 2 0 1", "AB12 3456"}) {
+    for (size_t pad = 50; pad < 80; ++pad) {
+      ExpectSame(std::string(pad, ' ') + run + " 06 12 34 56 78");
+      ExpectSame(std::string(pad, 'x') + run + ";" + run + "@a.fr 4111111111111111");
     }
   }
 }

@@ -26,26 +26,6 @@ bool AllDigits(std::string_view s) {
   return true;
 }
 
-// Removes single separators between groups whose sizes are `groups`:
-// "1 84 12 76 451 089 46" with {1,2,2,2,3,3,2}. Empty result if the text
-// does not follow exactly that grouping.
-std::string Ungroup(std::string_view text, std::initializer_list<int> groups, char sep) {
-  std::string out;
-  size_t pos = 0;
-  bool first = true;
-  for (int g : groups) {
-    if (!first) {
-      if (pos >= text.size() || text[pos] != sep) return {};
-      ++pos;
-    }
-    first = false;
-    if (pos + static_cast<size_t>(g) > text.size()) return {};
-    out.append(text.substr(pos, static_cast<size_t>(g)));
-    pos += static_cast<size_t>(g);
-  }
-  return pos == text.size() ? out : std::string();
-}
-
 bool IsValidDate(int y, int m, int d) {
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
@@ -90,25 +70,24 @@ int IbanLength(std::string_view country) {
   return kIbanLengths[static_cast<size_t>((country[0] - 'A') * 26 + (country[1] - 'A'))];
 }
 
+// Without a branch per digit: the doubled digits' sums from a table (the
+// scanner checks every card-shaped candidate).
 bool Luhn(std::string_view digits) {
+  static constexpr int kDoubled[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
   int sum = 0;
-  bool dbl = false;
-  for (size_t i = digits.size(); i-- > 0;) {
-    int d = digits[i] - '0';
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
+  const char* d = digits.data();
+  const size_t n = digits.size();
+  for (size_t i = 0; i < n; ++i) {
+    const int v = d[n - 1 - i] - '0';
+    sum += (i & 1) != 0 ? kDoubled[v] : v;
   }
   return sum % 10 == 0;
 }
 
 bool KnownIin(std::string_view d) {
+  // Card numbers have at least 12 digits: the prefixes from one number.
   size_t n = d.size();
-  int p2 = Num(d.substr(0, 2)), p3 = Num(d.substr(0, 3)), p4 = Num(d.substr(0, 4)),
-      p6 = Num(d.substr(0, 6));
+  const int p6 = Num(d.substr(0, 6)), p4 = p6 / 100, p3 = p6 / 1000, p2 = p6 / 10000;
   if (d[0] == '4') return n == 13 || n == 16 || n == 19;                         // Visa (and CB)
   if ((p2 >= 51 && p2 <= 55) || (p6 >= 222100 && p6 <= 272099)) return n == 16;  // Mastercard
   if (p2 == 34 || p2 == 37) return n == 15;                                      // American Express
@@ -166,9 +145,22 @@ Confidence ValidateNir(std::string_view text) {
       (text[0] != '1' && text[0] != '2' && text[0] != '7' && text[0] != '8')) {
     return Confidence::kNone;
   }
-  std::string nir(text);
-  if (text.size() != 15) nir = Ungroup(text, {1, 2, 2, 2, 3, 3, 2}, ' ');
-  if (nir.size() != 15) return Confidence::kNone;
+  // On the stack: the scanner validates millions of candidates. The
+  // grouped form is 1 2 2 2 3 3 2 with single spaces.
+  char buf[15];
+  if (text.size() == 15) {
+    text.copy(buf, 15);
+  } else {
+    static constexpr size_t kGroupStarts[] = {0, 2, 5, 8, 11, 15, 19},
+                            kGroupSizes[] = {1, 2, 2, 2, 3, 3, 2};
+    size_t out = 0;
+    for (size_t g = 0; g < 7; ++g) {
+      if (g > 0 && text[kGroupStarts[g] - 1] != ' ') return Confidence::kNone;
+      text.substr(kGroupStarts[g], kGroupSizes[g]).copy(buf + out, kGroupSizes[g]);
+      out += kGroupSizes[g];
+    }
+  }
+  const std::string_view nir(buf, 15);
   char sex = nir[0];
   if (sex != '1' && sex != '2' && sex != '7' && sex != '8') return Confidence::kNone;
   if (!AllDigits(nir.substr(1, 4)) || !AllDigits(nir.substr(7, 8))) return Confidence::kNone;
@@ -347,29 +339,39 @@ Confidence ValidatePhone(std::string_view text) {
   if (text.size() < 9 || text.size() > 22 || (text[0] != '0' && text[0] != '+'))
     return Confidence::kNone;
   if (text[0] == '0') {
-    // French national: 0X XX XX XX XX (space, dot or dash), or 10 digits.
-    for (char sep : {' ', '.', '-'}) {
-      std::string d = Ungroup(text, {2, 2, 2, 2, 2}, sep);
-      if (d.size() == 10 && AllDigits(d) && d[1] != '0') return Confidence::kHigh;
+    // French national: 0X XX XX XX XX (space, dot or dash, the same
+    // throughout), or 10 digits.
+    if (text.size() == 14) {
+      const char sep = text[2];
+      if (sep != ' ' && sep != '.' && sep != '-') return Confidence::kNone;
+      char d[10];
+      for (size_t g = 0; g < 5; ++g) {
+        if (g > 0 && text[3 * g - 1] != sep) return Confidence::kNone;
+        d[2 * g] = text[3 * g];
+        d[2 * g + 1] = text[3 * g + 1];
+      }
+      return AllDigits({d, 10}) && d[1] != '0' ? Confidence::kHigh : Confidence::kNone;
     }
     if (text.size() == 10 && AllDigits(text) && text[1] != '0') return Confidence::kMedium;
     return Confidence::kNone;
   }
-  if (text[0] != '+') return Confidence::kNone;
-  std::string digits;
+  // On the stack: the scanner validates millions of candidates.
+  char buf[22];
+  size_t n = 0;
   for (size_t i = 1; i < text.size(); ++i) {
     char c = text[i];
     if (IsDigit(c)) {
-      digits.push_back(c);
+      buf[n++] = c;
     } else if (!((c == ' ' || c == '.' || c == '-') && i + 1 < text.size() &&
                  IsDigit(text[i + 1]) && IsDigit(text[i - 1]))) {
       return Confidence::kNone;
     }
   }
-  if (digits.rfind("33", 0) == 0) {
+  const std::string_view digits(buf, n);
+  if (digits.starts_with("33")) {
     return digits.size() == 11 && digits[2] != '0' ? Confidence::kHigh : Confidence::kNone;
   }
-  if (digits.rfind("45", 0) == 0) {
+  if (digits.starts_with("45")) {
     return digits.size() == 10 && digits[2] >= '2' ? Confidence::kHigh : Confidence::kNone;
   }
   if (digits.size() >= 8 && digits.size() <= 15 && digits[0] != '0') return Confidence::kMedium;
