@@ -351,6 +351,19 @@ def main():
             got = open_recording(recording[name], identity)
             ex.check(got == code, f"the {name} recording: {got}, expected {code}")
             ex.check(not b.eval("document.getElementById('screen')"), f"the {name} one was shown")
+
+        # The alerts feed: those about the hospital, in words (a DPO told of
+        # the order, the approver's own passkey), newest first.
+        b.click("#nav-alerts")
+        b.wait_for("document.getElementById('alerts') || document.getElementById('no-alerts')",
+                   "the alerts feed")
+        feed = b.eval("Array.from(document.querySelectorAll('#alerts tbody tr'))"
+                      ".map(r => r.dataset.kind + ' ' + r.textContent)")
+        ex.check(any(f.startswith("passkey_registered") and "a passkey was registered" in f and
+                     approver.email in f for f in feed) and
+                 any(f.startswith("order_submitted") and "an order awaits the DPO" in f for f in feed),
+                 f"the alerts feed: {feed}")
+        b.screenshot("alerts")
     finally:
         b.close()
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <string_view>
+#include <vector>
 
 #include "core/utc_time.h"
 
@@ -97,6 +99,41 @@ void Alerts::Raise(AlertKind kind, nlohmann::json details, int64_t now) {
     outbox_.push_back(text);
     cv_.notify_all();
   }
+}
+
+Result<std::vector<nlohmann::json>> Alerts::Recent(size_t max) const {
+  // A descriptor of its own: Raise appends whole lines with one write under
+  // the lock, so a reader sees complete lines and at worst misses the last.
+  UniqueFd fd(::open(options_.file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoError("cannot read the alert file " + options_.file);
+  const off_t size = ::lseek(fd.get(), 0, SEEK_END);
+  if (size < 0) return ErrnoError("cannot read the alert file " + options_.file);
+  const off_t from =
+      size > static_cast<off_t>(kRecentBytes) ? size - static_cast<off_t>(kRecentBytes) : 0;
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  const ssize_t n = ::pread(fd.get(), tail.data(), tail.size(), from);
+  if (n < 0) return ErrnoError("cannot read the alert file " + options_.file);
+  tail.resize(static_cast<size_t>(n));
+  // Cut into lines; the first is partial when the read began mid-file.
+  std::vector<std::string_view> lines;
+  std::string_view rest(tail);
+  if (from > 0) {
+    const size_t nl = rest.find('\n');
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+  }
+  while (!rest.empty()) {
+    const size_t nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  std::vector<nlohmann::json> out;
+  for (auto line = lines.rbegin(); line != lines.rend() && out.size() < max; ++line) {
+    auto alert = nlohmann::json::parse(*line, nullptr, false);
+    // A line that is not an alert object (one being written) is skipped.
+    if (alert.is_object()) out.push_back(std::move(alert));
+  }
+  return out;
 }
 
 void Alerts::PostLoop() {

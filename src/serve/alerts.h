@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/file.h"
 #include "core/result.h"
@@ -72,6 +73,10 @@ class Alerts {
   static Result<std::unique_ptr<Alerts>> Open(const AlertOptions& options);
   ~Alerts();
   void Raise(AlertKind kind, nlohmann::json details, int64_t now);
+  // The last alerts of the file, newest first: at most `max` of those in
+  // its last kRecentBytes (the pages' feed; the file itself is the record).
+  Result<std::vector<nlohmann::json>> Recent(size_t max) const;
+  static constexpr size_t kRecentBytes = 512 * 1024;
 
  private:
   Alerts(AlertOptions options, UniqueFd fd);

@@ -329,6 +329,8 @@ Response Api::Route(Call& call) {
       return ListTargets(call);
     case Endpoint::kRemoteSessions:
       return ListRemoteSessions(call);
+    case Endpoint::kAlerts:
+      return ListAlerts(call);
     case Endpoint::kResumeOrganisation:
       return ResumeOrganisation(call, p[0]);
     case Endpoint::kUnlockAccount:

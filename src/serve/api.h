@@ -186,6 +186,7 @@ class Api final : public Handler {
   Response RequestTargetGrant(Call& call, bool break_glass);
   Response ListTargets(Call& call);
   Response ListRemoteSessions(Call& call);
+  Response ListAlerts(Call& call);  // api_alerts.cc
   Response ResumeOrganisation(Call& call, const std::string& name);
   Response UnlockAccount(Call& call, const std::string& email);
   Response OpenCampaign(Call& call);

@@ -417,6 +417,41 @@ TEST(ApiRemoteTest, BreakGlassOnATargetNeedsTheOnCallFlagAndPackagesStayRecipien
       403);
 }
 
+// The alerts feed: a vendor's break-glass into the hospital's PACS reaches
+// the hospital's approvers (by the target) and the vendor's (by the
+// account), never a third organisation's; auditors see every alert.
+TEST(ApiRemoteTest, TheAlertsFeedShowsEachOrganisationItsOwn) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string other = e.Person("olga", exchange::Role::kApprover, "Clinique Autre");
+  const std::string auditor = e.Person("aude", exchange::Role::kAuditor, "");
+  Response opened = e.Call(
+      "POST", "/grants/break-glass", e.vendor,
+      {{"target", "pacs01"}, {"reason", "the PACS is down at night"}, {"duration_hours", 1}});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  auto kinds = [&](const std::string& token) {
+    Response r = e.Call("GET", "/alerts", token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    const nlohmann::json feed = RemoteExchange::J(r);
+    for (const auto& a : feed["alerts"]) {
+      out.push_back(a["kind"].get<std::string>() + " " + a.value("account_email", "") + " " +
+                    a.value("target", ""));
+    }
+    return out;
+  };
+  const std::string seen = "break_glass victor@example.org pacs01";
+
+  EXPECT_EQ(kinds(e.approver), std::vector<std::string>{seen}) << "the target's organisation";
+  EXPECT_EQ(kinds(e.vendor_boss), std::vector<std::string>{seen}) << "the account's organisation";
+  EXPECT_TRUE(kinds(other).empty()) << "a third organisation sees nothing of it";
+  EXPECT_EQ(kinds(auditor), std::vector<std::string>{seen});
+  EXPECT_EQ(e.Call("GET", "/alerts", e.vendor).status, 403) << "operators have no feed";
+  EXPECT_EQ(e.Call("GET", "/alerts?limit=0", auditor).status, 400);
+  EXPECT_EQ(e.Call("GET", "/alerts?limit=abc", auditor).status, 400);
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/alerts?limit=1", auditor))["alerts"].size(), 1u);
+}
+
 TEST(ApiRemoteTest, ASuspensionIsAlertedOnceAndResumedOnlyByAnotherOrganisation) {
   RemoteExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());

@@ -71,6 +71,8 @@ const std::vector<RouteSpec>& Routes() {
        "GET",
        "/remote-sessions",
        {Role::kApprover, Role::kAuditor, Role::kAdmin}},
+      // The alerts feed: an approver sees those about their organisation.
+      {Endpoint::kAlerts, "GET", "/alerts", {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kOpenCampaign, "POST", "/reviews/campaigns", {Role::kApprover}},
       {Endpoint::kCampaign,
        "GET",

@@ -49,6 +49,7 @@ enum class Endpoint {
   // Vendor remote maintenance (issue 16).
   kTargets,
   kRemoteSessions,
+  kAlerts,
   kResumeOrganisation,
   kUnlockAccount,
   kRevokePasskey,

@@ -87,7 +87,18 @@ struct RemoteExchange {
                 const nlohmann::json& body = nullptr) {
     Request r;
     r.method = method;
-    r.path = "/api/v1" + path;
+    r.path = "/api/v1" + path.substr(0, path.find('?'));
+    // "?k=v&k2=v2" as the server's parser gives it (tests send no escapes).
+    for (std::string_view q = path.find('?') == std::string::npos
+                                  ? std::string_view()
+                                  : std::string_view(path).substr(path.find('?') + 1);
+         !q.empty();) {
+      const std::string_view pair = q.substr(0, q.find('&'));
+      const size_t eq = pair.find('=');
+      r.query[std::string(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+      q.remove_prefix(std::min(q.size(), pair.size() + 1));
+    }
     r.client_ip = "192.0.2.1";
     if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
     if (!body.is_null()) r.body = body.dump();

@@ -132,6 +132,30 @@ const TEXT = {
     by: 'by',
     back_grants: 'Back to the requests',
     go_sessions: 'Remote sessions',
+    alert_failed_login_burst: 'failed logins in a burst: the address is banned',
+    alert_account_locked: 'an account was locked',
+    alert_new_ip_login: 'a login from a new address',
+    alert_download_volume: 'unusual download volume',
+    alert_break_glass: 'emergency access opened (break-glass)',
+    alert_plaintext_upload: 'an upload in clear was refused',
+    alert_ledger_verification_failed: 'the ledger failed its verification',
+    alert_disk_space_low: 'disk space low',
+    alert_monitoring_failed: 'a watch failed',
+    alert_defender_failed: 'the login defender failed',
+    alert_ledger_gap: 'an event could not be recorded',
+    alert_second_factor_unreadable: 'a second factor could not be read',
+    alert_organisation_suspended: 'an organisation was suspended',
+    alert_break_glass_overdue: 'emergency access not countersigned in time: account locked',
+    alert_vendor_account_reopened: 'a vendor account was re-opened',
+    alert_order_submitted: 'an order awaits the DPO',
+    alert_passkey_registered: 'a passkey was registered',
+    alert_passkey_counter_went_back: 'a passkey\u2019s counter went back (cloned authenticator?)',
+    alert_passkey_revocation: 'a passkey revocation was approved',
+    go_alerts: 'Alerts',
+    alerts_title: 'Alerts',
+    alerts_intro: 'The exchange\u2019s alerts about your organisation (its accounts, its targets, its orders) and about the ledger, newest first.',
+    no_alerts: 'No alert.',
+    col_time: 'Time', col_alert: 'Alert', col_details: 'Details',
     sessions_title: 'Remote-maintenance sessions',
     sessions_intro: 'Each session through the bastion was recorded, encrypted to the hospital\u2019s recording keys. To replay one, choose its file (session-N.cast.age, from the bastion\u2019s recordings directory) and your age identity: both are read by this page only, decrypted here, and never sent anywhere.',
     no_sessions: 'No session yet.',
@@ -277,6 +301,30 @@ const TEXT = {
     by: 'par',
     back_grants: 'Retour aux demandes',
     go_sessions: 'Sessions de télémaintenance',
+    alert_failed_login_burst: 'échecs de connexion en rafale\u00a0: l\u2019adresse est bannie',
+    alert_account_locked: 'un compte a été verrouillé',
+    alert_new_ip_login: 'une connexion depuis une nouvelle adresse',
+    alert_download_volume: 'volume de téléchargement inhabituel',
+    alert_break_glass: 'accès d\u2019urgence ouvert (bris de glace)',
+    alert_plaintext_upload: 'un dépôt en clair a été refusé',
+    alert_ledger_verification_failed: 'la vérification du registre a échoué',
+    alert_disk_space_low: 'espace disque faible',
+    alert_monitoring_failed: 'une surveillance a échoué',
+    alert_defender_failed: 'la protection des connexions a échoué',
+    alert_ledger_gap: 'un événement n\u2019a pas pu être enregistré',
+    alert_second_factor_unreadable: 'un second facteur est illisible',
+    alert_organisation_suspended: 'une organisation a été suspendue',
+    alert_break_glass_overdue: 'accès d\u2019urgence non contresigné à temps\u00a0: compte verrouillé',
+    alert_vendor_account_reopened: 'un compte fournisseur a été rouvert',
+    alert_order_submitted: 'une commande attend le DPO',
+    alert_passkey_registered: 'une clé d\u2019accès a été enregistrée',
+    alert_passkey_counter_went_back: 'le compteur d\u2019une clé d\u2019accès a reculé (authentificateur cloné\u00a0?)',
+    alert_passkey_revocation: 'une révocation de clé d\u2019accès a été approuvée',
+    go_alerts: 'Alertes',
+    alerts_title: 'Alertes',
+    alerts_intro: 'Les alertes de l\u2019échange sur votre organisation (ses comptes, ses cibles, ses commandes) et sur le registre, les plus récentes d\u2019abord.',
+    no_alerts: 'Aucune alerte.',
+    col_time: 'Heure', col_alert: 'Alerte', col_details: 'Détails',
     sessions_title: 'Sessions de télémaintenance',
     sessions_intro: 'Chaque session passée par le bastion a été enregistrée, chiffrée pour les clés d\u2019enregistrement de l\u2019hôpital. Pour en rejouer une, choisissez son fichier (session-N.cast.age, dans le répertoire des enregistrements du bastion) et votre identité age\u00a0: cette page seule les lit, les déchiffre ici et ne les envoie nulle part.',
     no_sessions: 'Aucune session pour l\u2019instant.',
@@ -826,7 +874,8 @@ function utc(seconds) {
 function approverNav(current) {
   const pages = [['grants', 'nav-grants', grantsView, 'go_grants'],
     ['review', 'nav-review', reviewView, 'go_review'],
-    ['sessions', 'nav-sessions', sessionsView, 'go_sessions']];
+    ['sessions', 'nav-sessions', sessionsView, 'go_sessions'],
+    ['alerts', 'nav-alerts', alertsView, 'go_alerts']];
   return el('nav', { 'aria-label': 'pages' }, ...pages.filter(([name]) => name !== current)
     .map(([, id, view, label]) => el('button', { type: 'button', id, onclick: view }, t(label))));
 }
@@ -872,6 +921,33 @@ async function reviewView() {
       } catch (e) { problem(view, e); }
     });
     view.append(el('p', {}, button), result);
+  } catch (e) { problem(view, e); }
+}
+
+// ---- the alerts feed ----
+
+// The exchange's alerts this person may read (the API scopes them), each
+// kind in words; the alert's other fields as "name: value", all text.
+async function alertsView() {
+  const view = el('section', {}, approverNav('alerts'), el('h1', {}, t('alerts_title')),
+    el('p', {}, t('alerts_intro')));
+  show(view);
+  try {
+    const r = await api('GET', '/alerts');
+    if (r.alerts.length === 0) {
+      view.append(el('p', { id: 'no-alerts' }, t('no_alerts')));
+      return;
+    }
+    const shown = new Set(['time', 'kind', 'severity', 'account', 'account_email']);
+    const rows = r.alerts.map((a) => el('tr', { 'data-kind': a.kind },
+      el('td', {}, a.time), el('td', {}, t('alert_' + a.kind)),
+      el('td', {}, a.account_email || ''),
+      el('td', {}, Object.entries(a).filter(([k]) => !shown.has(k))
+        .map(([k, v]) => k + ': ' + (typeof v === 'string' ? v : JSON.stringify(v))).join(' \u00b7 '))));
+    view.append(el('table', { id: 'alerts' },
+      el('thead', {}, el('tr', {}, ...['col_time', 'col_alert', 'account', 'col_details'].map((h) =>
+        el('th', { scope: 'col' }, t(h))))),
+      el('tbody', {}, ...rows)));
   } catch (e) { problem(view, e); }
 }
 

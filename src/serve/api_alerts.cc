@@ -1,0 +1,91 @@
+// The alerts feed of the pages (GET /api/v1/alerts): the alert file's last
+// entries, each scoped to who may read it. Alerts name accounts by id; the
+// feed adds the e-mail of an account its reader may see.
+#include <map>
+
+#include "exchange/targets.h"
+#include "serve/api_internal.h"
+
+namespace cordon::serve {
+
+using api_internal::Fail;
+using api_internal::HasRole;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::Role;
+
+namespace {
+
+// Alerts about the exchange's evidence itself concern every organisation
+// whose decisions it holds: every reader sees them.
+bool AboutTheEvidence(const json& alert) {
+  const std::string kind = alert.value("kind", "");
+  return kind == "ledger_verification_failed" || kind == "ledger_gap";
+}
+
+constexpr size_t kDefaultAlerts = 100;
+constexpr size_t kMaxAlerts = 1000;
+
+}  // namespace
+
+Response Api::ListAlerts(Call& call) {
+  size_t limit = kDefaultAlerts;
+  if (auto q = call.request.query.find("limit"); q != call.request.query.end()) {
+    auto n = api_internal::ParseId(q->second);
+    if (!n || *n > static_cast<int64_t>(kMaxAlerts)) {
+      return Fail(400, "limit: a number from 1 to " + std::to_string(kMaxAlerts));
+    }
+    limit = static_cast<size_t>(*n);
+  }
+  auto people = call.s.accounts.List();
+  if (!people.ok()) return Fail(people.error());
+  auto targets = exchange::Targets(call.s.db).List();
+  if (!targets.ok()) return Fail(targets.error());
+  std::map<int64_t, const exchange::Account*> account;
+  for (const auto& a : *people) account[a.id] = &a;
+  std::map<std::string, std::string, std::less<>> target_organisation;
+  for (const auto& t : *targets) target_organisation[t.name] = t.organisation;
+
+  // An approver acts within their organisation: the alerts that name it,
+  // one of its accounts (a DPO told of an order counts) or one of its
+  // targets (a vendor's break-glass into the hospital's PACS).
+  const bool everything = HasRole(call, {Role::kAuditor, Role::kAdmin});
+  const std::string& mine = call.who->organisation;
+  auto of_mine = [&](const json& id) {
+    if (!id.is_number_integer()) return false;
+    auto a = account.find(id.get<int64_t>());
+    return a != account.end() && a->second->organisation == mine;
+  };
+  auto concerns_me = [&](const json& alert) {
+    if (AboutTheEvidence(alert)) return true;
+    if (alert.contains("organisation") && alert["organisation"] == mine) return true;
+    if (alert.contains("account") && of_mine(alert["account"])) return true;
+    if (alert.contains("dpos") && alert["dpos"].is_array()) {
+      for (const auto& id : alert["dpos"]) {
+        if (of_mine(id)) return true;
+      }
+    }
+    if (alert.contains("target") && alert["target"].is_string()) {
+      auto t = target_organisation.find(alert["target"].get<std::string>());
+      if (t != target_organisation.end() && t->second == mine) return true;
+    }
+    return false;
+  };
+
+  // Read past what is shown: an approver's share may be sparse.
+  auto recent = alerts_.Recent(everything ? limit : kMaxAlerts);
+  if (!recent.ok()) return Fail(recent.error());
+  json out = json::array();
+  for (json& alert : *recent) {
+    if (out.size() >= limit) break;
+    if (!everything && !concerns_me(alert)) continue;
+    if (alert.contains("account") && alert["account"].is_number_integer()) {
+      auto a = account.find(alert["account"].get<int64_t>());
+      if (a != account.end()) alert["account_email"] = a->second->email;
+    }
+    out.push_back(std::move(alert));
+  }
+  return Json(200, {{"alerts", out}});
+}
+
+}  // namespace cordon::serve
