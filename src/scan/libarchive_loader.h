@@ -13,14 +13,26 @@ namespace cordon::scan {
 // Every libarchive function the scanner calls, each with the type of its
 // declaration in archive.h (decltype), so a signature cannot drift.
 // NOLINTBEGIN(bugprone-macro-parentheses): `name` is an identifier.
-#define CORDON_LIBARCHIVE_READ_FUNCTIONS(X)                                                 \
-  X(archive_entry_filetype)                                                                 \
-  X(archive_entry_is_encrypted) X(archive_entry_pathname) X(archive_error_string)           \
-      X(archive_format) X(archive_read_data_block) X(archive_read_free) X(archive_read_new) \
-          X(archive_read_next_header) X(archive_read_open) X(archive_read_open_fd)          \
-              X(archive_read_open_memory) X(archive_read_support_filter_all)                \
-                  X(archive_read_support_format_raw) X(archive_read_support_format_tar)     \
-                      X(archive_read_support_format_zip) X(archive_set_error)
+// clang-format off: one function a line, in alphabetical order.
+#define CORDON_LIBARCHIVE_READ_FUNCTIONS(X) \
+  X(archive_entry_filetype)                 \
+  X(archive_entry_is_encrypted)             \
+  X(archive_entry_pathname)                 \
+  X(archive_error_string)                   \
+  X(archive_format)                         \
+  X(archive_read_data_block)                \
+  X(archive_read_free)                      \
+  X(archive_read_new)                       \
+  X(archive_read_next_header)               \
+  X(archive_read_open)                      \
+  X(archive_read_open_fd)                   \
+  X(archive_read_open_memory)               \
+  X(archive_read_support_filter_all)        \
+  X(archive_read_support_format_raw)        \
+  X(archive_read_support_format_tar)        \
+  X(archive_read_support_format_zip)        \
+  X(archive_set_error)
+// clang-format on
 
 // Call sites read `La().archive_read_new()` (la_ is libarchive's own prefix):
 // the real name stays visible and greppable, and so does the indirection,

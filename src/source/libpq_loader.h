@@ -12,14 +12,40 @@ namespace cordon::source {
 // Every libpq function cordon calls. Each member has the type of the real
 // declaration in libpq-fe.h (decltype), so a signature cannot drift.
 // NOLINTBEGIN(bugprone-macro-parentheses): `name` is an identifier.
-#define CORDON_LIBPQ_FUNCTIONS(X)                                                                \
-  X(PQcancel)                                                                                    \
-  X(PQclear) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse) X(PQdb)    \
-      X(PQdescribePrepared) X(PQerrorMessage) X(PQescapeIdentifier) X(PQescapeLiteral) X(PQexec) \
-          X(PQexecParams) X(PQfinish) X(PQfreeCancel) X(PQfreemem) X(PQftype) X(PQgetCancel)     \
-              X(PQgetCopyData) X(PQgetResult) X(PQgetvalue) X(PQnfields) X(PQntuples)            \
-                  X(PQparameterStatus) X(PQprepare) X(PQputCopyData) X(PQputCopyEnd)             \
-                      X(PQresultErrorField) X(PQresultStatus) X(PQsendQuery) X(PQstatus)
+// clang-format off: one function a line, in alphabetical order.
+#define CORDON_LIBPQ_FUNCTIONS(X) \
+  X(PQcancel)                     \
+  X(PQclear)                      \
+  X(PQcmdStatus)                  \
+  X(PQconnectdbParams)            \
+  X(PQconninfoFree)               \
+  X(PQconninfoParse)              \
+  X(PQdb)                         \
+  X(PQdescribePrepared)           \
+  X(PQerrorMessage)               \
+  X(PQescapeIdentifier)           \
+  X(PQescapeLiteral)              \
+  X(PQexec)                       \
+  X(PQexecParams)                 \
+  X(PQfinish)                     \
+  X(PQfreeCancel)                 \
+  X(PQfreemem)                    \
+  X(PQftype)                      \
+  X(PQgetCancel)                  \
+  X(PQgetCopyData)                \
+  X(PQgetResult)                  \
+  X(PQgetvalue)                   \
+  X(PQnfields)                    \
+  X(PQntuples)                    \
+  X(PQparameterStatus)            \
+  X(PQprepare)                    \
+  X(PQputCopyData)                \
+  X(PQputCopyEnd)                 \
+  X(PQresultErrorField)           \
+  X(PQresultStatus)               \
+  X(PQsendQuery)                  \
+  X(PQstatus)
+// clang-format on
 
 // Call sites read `Pq().PQexec(conn, sql)`: the real name stays visible (and
 // greppable, and documented by libpq's manual), and the indirection shows.

@@ -85,7 +85,7 @@ Status WriteSqlite(const std::string& path, const std::string& schema, const std
                    const std::vector<std::vector<Cell>>& rows) {
   // Built aside and renamed: a half-written database is never left behind.
   const std::string partial = path + ".partial";
-  std::remove(partial.c_str());
+  (void)std::remove(partial.c_str());  // usually there is none
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(partial.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
