@@ -1,30 +1,28 @@
 // Archives and compressed files, read with libarchive, scanned entry by entry.
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
 #include "scan/containers.h"
+#include "scan/libarchive_loader.h"
 #include "scan/text_scanner.h"
 
 namespace cordon::scan {
 namespace {
 
 struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
+  void operator()(archive* a) const { La().archive_read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 
 ArchivePtr NewReader() {
-  ArchivePtr a(archive_read_new());
-  archive_read_support_filter_all(a.get());
-  archive_read_support_format_zip(a.get());
-  archive_read_support_format_tar(a.get());
+  ArchivePtr a(La().archive_read_new());
+  La().archive_read_support_filter_all(a.get());
+  La().archive_read_support_format_zip(a.get());
+  La().archive_read_support_format_tar(a.get());
   // A compressed file that is not an archive (app.log.gz) reads as one entry.
-  archive_read_support_format_raw(a.get());
+  La().archive_read_support_format_raw(a.get());
   return a;
 }
 
@@ -44,7 +42,7 @@ std::string Join(const std::string& prefix, const std::string& name) {
 std::string Where(const std::string& part) { return part.empty() ? "" : part + ": "; }
 
 std::string ReaderError(archive* a) {
-  const char* e = archive_error_string(a);
+  const char* e = La().archive_error_string(a);
   return e ? e : "unreadable archive";
 }
 
@@ -70,10 +68,10 @@ la_ssize_t ReadNested(archive* self, void* data, const void** out) {
   const void* block = nullptr;
   size_t size = 0;
   la_int64_t offset = 0;
-  int r = archive_read_data_block(in->parent, &block, &size, &offset);
+  int r = La().archive_read_data_block(in->parent, &block, &size, &offset);
   if (r == ARCHIVE_EOF) return 0;
   if (r < ARCHIVE_WARN) {
-    archive_set_error(self, EIO, "%s", ReaderError(in->parent).c_str());
+    La().archive_set_error(self, EIO, "%s", ReaderError(in->parent).c_str());
     return ARCHIVE_FATAL;
   }
   // What a nested archive reads counts too (its skipped entries included).
@@ -97,7 +95,7 @@ void ScanEntry(archive* a, const std::string& part, int depth, Budget& budget, F
     const void* block = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &block, &size, &offset);
+    int r = La().archive_read_data_block(a, &block, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
       out.warnings.push_back(Where(part) + ReaderError(a) +
@@ -114,7 +112,7 @@ void ScanEntry(archive* a, const std::string& part, int depth, Budget& budget, F
     if (first && depth < o.max_archive_depth && Sniff(data) == Container::kArchive) {
       NestedInput in{a, data, &budget};
       ArchivePtr inner = NewReader();
-      if (archive_read_open(inner.get(), &in, nullptr, ReadNested, nullptr) != ARCHIVE_OK) {
+      if (La().archive_read_open(inner.get(), &in, nullptr, ReadNested, nullptr) != ARCHIVE_OK) {
         out.warnings.push_back(Where(part) + "looks like an archive but cannot be opened (" +
                                ReaderError(inner.get()) + "); not scanned");
         return;
@@ -134,7 +132,7 @@ void ScanEntries(archive* a, const std::string& prefix, int depth, Budget& budge
                  const ScanOptions& o) {
   for (;;) {
     archive_entry* entry = nullptr;
-    int r = archive_read_next_header(a, &entry);
+    int r = La().archive_read_next_header(a, &entry);
     if (r == ARCHIVE_EOF) break;
     if (r == ARCHIVE_WARN) {
       out.warnings.push_back(Where(prefix) + ReaderError(a));
@@ -144,12 +142,12 @@ void ScanEntries(archive* a, const std::string& prefix, int depth, Budget& budge
       break;
     }
     if (budget.exhausted) break;
-    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    if (La().archive_entry_filetype(entry) != AE_IFREG) continue;
     // A compressed file that is not an archive has one nameless entry.
-    const char* name = archive_entry_pathname(entry);
-    bool raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
+    const char* name = La().archive_entry_pathname(entry);
+    bool raw = La().archive_format(a) == ARCHIVE_FORMAT_RAW;
     std::string part = Join(prefix, raw || name == nullptr ? "" : name);
-    if (archive_entry_is_encrypted(entry)) {
+    if (La().archive_entry_is_encrypted(entry)) {
       out.warnings.push_back(Where(part) + "encrypted, not scanned");
       continue;
     }
@@ -176,17 +174,29 @@ void ScanArchive(archive* a, uint64_t file_size, FileResult& out, const ScanOpti
   }
 }
 
+// Without libarchive an archive is unreadable like any other file: reported
+// (with the package to install), and the scan goes on.
+bool Loadable(FileResult& out) {
+  Status loaded = LoadLibArchiveRead();
+  if (loaded.ok()) return true;
+  out.error =
+      "cannot open archive: " + loaded.error().message() + " (" + loaded.error().hint() + ")";
+  return false;
+}
+
 }  // namespace
 
 void ScanArchiveFd(int fd, uint64_t file_size, FileResult& out, const ScanOptions& o) {
+  if (!Loadable(out)) return;
   ArchivePtr a = NewReader();
-  ScanArchive(a.get(), file_size, out, o, archive_read_open_fd(a.get(), fd, 1 << 16));
+  ScanArchive(a.get(), file_size, out, o, La().archive_read_open_fd(a.get(), fd, 1 << 16));
 }
 
 void ScanArchiveMemory(std::string_view data, FileResult& out, const ScanOptions& o) {
+  if (!Loadable(out)) return;
   ArchivePtr a = NewReader();
   ScanArchive(a.get(), data.size(), out, o,
-              archive_read_open_memory(a.get(), data.data(), data.size()));
+              La().archive_read_open_memory(a.get(), data.data(), data.size()));
 }
 
 }  // namespace cordon::scan

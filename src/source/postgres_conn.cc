@@ -6,7 +6,7 @@ namespace cordon::source {
 namespace {
 
 struct PgOptionsFree {
-  void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+  void operator()(PQconninfoOption* o) const { Pq().PQconninfoFree(o); }
 };
 
 constexpr char kPasswordHint[] =
@@ -26,10 +26,12 @@ Result<PgUrl> ParsePgUrl(std::string_view text) {
     return Error(ErrorCode::kInvalidArgument, "not a postgresql:// URL",
                  "write postgresql://HOST[:PORT]/DATABASE[?sslmode=verify-full]");
   }
+  CORDON_TRY(LoadLibPq());
   char* err = nullptr;
-  std::unique_ptr<PQconninfoOption, PgOptionsFree> options(PQconninfoParse(out.url.c_str(), &err));
+  std::unique_ptr<PQconninfoOption, PgOptionsFree> options(
+      Pq().PQconninfoParse(out.url.c_str(), &err));
   if (options == nullptr) {
-    if (err != nullptr) PQfreemem(err);
+    if (err != nullptr) Pq().PQfreemem(err);
     return Error(ErrorCode::kInvalidArgument, "the postgresql:// URL does not parse",
                  "write postgresql://HOST[:PORT]/DATABASE[?PARAM=VALUE&…] (libpq's URI form)");
   }
@@ -57,13 +59,14 @@ Result<PgUrl> ParsePgUrl(std::string_view text) {
 }
 
 Result<PgConn> ConnectPg(const PgUrl& url) {
+  CORDON_TRY(LoadLibPq());
   // The URL first, then cordon's settings: later keywords win.
   const char* keys[] = {"dbname", "client_encoding", "application_name", nullptr};
   const char* values[] = {url.url.c_str(), "UTF8", "cordon", nullptr};
-  PgConn conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+  PgConn conn(Pq().PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (conn == nullptr) return Error(ErrorCode::kInternal, url.display + ": out of memory");
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(conn.get());
+  if (Pq().PQstatus(conn.get()) != CONNECTION_OK) {
+    std::string message = Pq().PQerrorMessage(conn.get());
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
       message.pop_back();
     if (message.find("certificate") != std::string::npos ||
@@ -85,8 +88,8 @@ Result<PgConn> ConnectPg(const PgUrl& url) {
 }
 
 Status ExecPg(PGconn* conn, const char* sql, const std::string& what) {
-  PgResult r(PQexec(conn, sql));
-  const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  PgResult r(Pq().PQexec(conn, sql));
+  const ExecStatusType s = r ? Pq().PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return PgError(conn, r.get(), what);
   return Ok();
 }
@@ -100,14 +103,14 @@ std::string PgMessageWithoutValues(std::string_view message) {
 }
 
 Error PgError(PGconn* conn, const PGresult* result, const std::string& what, ErrorCode code) {
-  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const char* primary = result ? Pq().PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   std::string message;
   if (primary != nullptr) {
     message = PgMessageWithoutValues(primary);
-    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const char* state = Pq().PQresultErrorField(result, PG_DIAG_SQLSTATE);
     if (state != nullptr) message += std::string(" (SQLSTATE ") + state + ")";
     // "COPY t, line 12[, column c]: …": the row number, not the row.
-    const char* context = PQresultErrorField(result, PG_DIAG_CONTEXT);
+    const char* context = Pq().PQresultErrorField(result, PG_DIAG_CONTEXT);
     if (context != nullptr && std::strncmp(context, "COPY ", 5) == 0) {
       std::string_view c = context;
       size_t at = c.find(", line ");
@@ -119,7 +122,7 @@ Error PgError(PGconn* conn, const PGresult* result, const std::string& what, Err
     }
   } else {
     // A client-side failure (the connection dropped…): libpq's own text.
-    message = PgMessageWithoutValues(conn ? PQerrorMessage(conn) : "no connection");
+    message = PgMessageWithoutValues(conn ? Pq().PQerrorMessage(conn) : "no connection");
   }
   return Error(code, what + ": " + message);
 }

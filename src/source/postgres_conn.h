@@ -4,22 +4,21 @@
 // errors turned into messages that hold no row value.
 #pragma once
 
-#include <libpq-fe.h>
-
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/result.h"
+#include "source/libpq_loader.h"
 
 namespace cordon::source {
 
 struct PgFinish {
-  void operator()(PGconn* c) const { PQfinish(c); }
+  void operator()(PGconn* c) const { Pq().PQfinish(c); }
 };
 using PgConn = std::unique_ptr<PGconn, PgFinish>;
 struct PgClear {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { Pq().PQclear(r); }
 };
 using PgResult = std::unique_ptr<PGresult, PgClear>;
 
@@ -30,17 +29,18 @@ struct PgUrl {
   std::string dbname;   // the database the URL names, or empty (libpq's default)
 };
 
-// Parses `url` with libpq's own parser. kRefused when it holds a password
+// Parses `url` with libpq's own parser, loading libpq first (its
+// LoadLibPq() error when it is not installed). kRefused when it holds a password
 // (in the user part or as ?password=, or an sslpassword): the message never
 // repeats the URL, and the hint names PGPASSFILE, a service file or the
 // environment. kInvalidArgument when libpq cannot parse it (its message
 // is not repeated either: it may quote the URL).
 Result<PgUrl> ParsePgUrl(std::string_view url);
 
-// Connects, with client_encoding UTF8 and application_name cordon, then sets
-// what makes values and row order the same on every run: DateStyle ISO,
-// TimeZone UTC, extra_float_digits 1 (shortest round-trip floats), no
-// synchronized or parallel scans (rows in the table's physical order).
+// Connects (LoadLibPq()'s error when libpq is missing), with client_encoding UTF8 and
+// application_name cordon, then sets what makes values and row order the same on every run:
+// DateStyle ISO, TimeZone UTC, extra_float_digits 1 (shortest round-trip floats), no synchronized
+// or parallel scans (rows in the table's physical order).
 Result<PgConn> ConnectPg(const PgUrl& url);
 
 // Runs `sql` (no rows expected); the error names `what`.

@@ -33,12 +33,12 @@ class PostgresRowReader final : public RowReader {
     if (counting_ != nullptr) {
       // Abandoned before the count was read: cancel it, leave the
       // connection idle for the next table.
-      if (PGcancel* cancel = PQgetCancel(counting_)) {
+      if (PGcancel* cancel = Pq().PQgetCancel(counting_)) {
         char err[256];
-        PQcancel(cancel, err, sizeof err);
-        PQfreeCancel(cancel);
+        Pq().PQcancel(cancel, err, sizeof err);
+        Pq().PQfreeCancel(cancel);
       }
-      while (PGresult* r = PQgetResult(counting_)) PQclear(r);
+      while (PGresult* r = Pq().PQgetResult(counting_)) Pq().PQclear(r);
     }
     *reading_ = false;
   }
@@ -47,7 +47,7 @@ class PostgresRowReader final : public RowReader {
     if (done_) return false;
     char* buffer = nullptr;
     int n = 0;
-    while ((n = PQgetCopyData(conn_, &buffer, /*async=*/0)) > 0) {
+    while ((n = Pq().PQgetCopyData(conn_, &buffer, /*async=*/0)) > 0) {
       // The row's cells point into its buffer (binary text fields): it
       // lives until the next row.
       row_buffer_.reset(buffer);
@@ -133,13 +133,14 @@ class PostgresRowReader final : public RowReader {
     PGconn* c = counting_;
     counting_ = nullptr;
     Status status = Error(ErrorCode::kIo, what_ + ": table " + table_ + ": no count");
-    while (PGresult* raw = PQgetResult(c)) {
+    while (PGresult* raw = Pq().PQgetResult(c)) {
       PgResult r(raw);
-      if (PQresultStatus(raw) == PGRES_TUPLES_OK && PQntuples(raw) == 1) {
-        total_ = std::strtoull(PQgetvalue(raw, 0, 0), nullptr, 10);
-        if (PQnfields(raw) > 1) where_total_ = std::strtoull(PQgetvalue(raw, 0, 1), nullptr, 10);
+      if (Pq().PQresultStatus(raw) == PGRES_TUPLES_OK && Pq().PQntuples(raw) == 1) {
+        total_ = std::strtoull(Pq().PQgetvalue(raw, 0, 0), nullptr, 10);
+        if (Pq().PQnfields(raw) > 1)
+          where_total_ = std::strtoull(Pq().PQgetvalue(raw, 0, 1), nullptr, 10);
         status = Ok();
-      } else if (PQresultStatus(raw) != PGRES_TUPLES_OK) {
+      } else if (Pq().PQresultStatus(raw) != PGRES_TUPLES_OK) {
         status = PgError(c, raw, what_ + ": table " + table_ + ": counting", ErrorCode::kIo);
       }
     }
@@ -148,9 +149,9 @@ class PostgresRowReader final : public RowReader {
   // The COPY's final result, then the savepoint released.
   Status Finish() {
     Status status = Ok();
-    while (PGresult* raw = PQgetResult(conn_)) {
+    while (PGresult* raw = Pq().PQgetResult(conn_)) {
       PgResult r(raw);
-      if (status.ok() && PQresultStatus(raw) != PGRES_COMMAND_OK) {
+      if (status.ok() && Pq().PQresultStatus(raw) != PGRES_COMMAND_OK) {
         status = PgError(conn_, raw, what_ + ": table " + table_, ErrorCode::kIo);
       }
     }
@@ -163,8 +164,8 @@ class PostgresRowReader final : public RowReader {
   // Reads what is left of a failed COPY, so the connection is usable again.
   void Drain() {
     char* buffer = nullptr;
-    while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
-    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    while (Pq().PQgetCopyData(conn_, &buffer, 0) > 0) Pq().PQfreemem(buffer);
+    while (PGresult* r = Pq().PQgetResult(conn_)) Pq().PQclear(r);
     // Twice: a cancel that lands late fails the first attempt (and the
     // transaction); rolling back to the savepoint again repairs both.
     if (!ExecPg(conn_, "ROLLBACK TO SAVEPOINT cordon_copy", what_).ok()) {
@@ -174,10 +175,10 @@ class PostgresRowReader final : public RowReader {
   // Dropped before the end (a sample, or an error upstream): the server is
   // asked to cancel rather than send the rest of the table.
   void Abandon() {
-    if (PGcancel* cancel = PQgetCancel(conn_)) {
+    if (PGcancel* cancel = Pq().PQgetCancel(conn_)) {
       char err[256];
-      PQcancel(cancel, err, sizeof err);
-      PQfreeCancel(cancel);
+      Pq().PQcancel(cancel, err, sizeof err);
+      Pq().PQfreeCancel(cancel);
     }
     Drain();
   }
@@ -190,7 +191,7 @@ class PostgresRowReader final : public RowReader {
   size_t width_;                          // fields per COPY row
   std::vector<std::string> cells_;        // text format: the unescaped fields
   std::vector<std::string_view> fields_;  // the row's fields, width_ of them
-  std::unique_ptr<char, decltype(&PQfreemem)> row_buffer_{nullptr, &PQfreemem};
+  std::unique_ptr<char, decltype(&::PQfreemem)> row_buffer_{nullptr, Pq().PQfreemem};
   std::optional<CopyBinaryRows> binary_;
   uint64_t row_ = 0, bytes_ = 0, total_ = 0, where_total_ = 0;
   bool done_ = false, with_follow_ = false;
@@ -241,7 +242,7 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
   src->pushdown_ = pushdown == nullptr || std::string_view(pushdown) != "off";
   const char* format = std::getenv("CORDON_PG_COPY");
   src->binary_copy_ = format == nullptr || std::string_view(format) != "text";
-  const char* encoding = PQparameterStatus(conn, "server_encoding");
+  const char* encoding = Pq().PQparameterStatus(conn, "server_encoding");
   src->utf8_ = encoding != nullptr && std::string_view(encoding) == "UTF8";
   // The snapshot: taken by the first statement after BEGIN (the catalog
   // query below) and kept for every table until the source is destroyed.
@@ -250,29 +251,29 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
     // Exported now, outside any savepoint (a subtransaction cannot export):
     // the snapshot a second connection counts filtered tables in. Where the
     // server refuses, the counts run on this connection instead.
-    PgResult id(PQexec(conn, "SELECT pg_catalog.pg_export_snapshot()"));
-    if (id && PQresultStatus(id.get()) == PGRES_TUPLES_OK && PQntuples(id.get()) == 1) {
-      src->snapshot_ = PQgetvalue(id.get(), 0, 0);
+    PgResult id(Pq().PQexec(conn, "SELECT pg_catalog.pg_export_snapshot()"));
+    if (id && Pq().PQresultStatus(id.get()) == PGRES_TUPLES_OK && Pq().PQntuples(id.get()) == 1) {
+      src->snapshot_ = Pq().PQgetvalue(id.get(), 0, 0);
     } else {
       id.reset();
       CORDON_TRY(ExecPg(conn, "ROLLBACK", what));
       CORDON_TRY(ExecPg(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
     }
   }
-  PgResult list(PQexec(conn,
-                       "SELECT n.nspname, c.relname, c.oid::text FROM pg_catalog.pg_class c "
-                       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-                       "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-                       "AND n.nspname NOT LIKE 'pg\\_%' "
-                       "ORDER BY n.nspname <> 'public', n.nspname, c.relname"));
-  if (!list || PQresultStatus(list.get()) != PGRES_TUPLES_OK) {
+  PgResult list(Pq().PQexec(conn,
+                            "SELECT n.nspname, c.relname, c.oid::text FROM pg_catalog.pg_class c "
+                            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+                            "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                            "AND n.nspname NOT LIKE 'pg\\_%' "
+                            "ORDER BY n.nspname <> 'public', n.nspname, c.relname"));
+  if (!list || Pq().PQresultStatus(list.get()) != PGRES_TUPLES_OK) {
     return PgError(conn, list.get(), what + ": listing the tables");
   }
   std::set<std::string> seen;
-  for (int r = 0; r < PQntuples(list.get()); ++r) {
-    const std::string schema = PQgetvalue(list.get(), r, 0);
-    const std::string name = PQgetvalue(list.get(), r, 1);
+  for (int r = 0; r < Pq().PQntuples(list.get()); ++r) {
+    const std::string schema = Pq().PQgetvalue(list.get(), r, 0);
+    const std::string name = Pq().PQgetvalue(list.get(), r, 1);
     std::string shown = name;
     if (schema != "public") shown.insert(0, schema + ".");
     if (!IsValidUtf8(shown)) {
@@ -287,7 +288,7 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
     }
     src->tables_.push_back(
         {std::move(shown), PgQuoteIdentifier(schema) + "." + PgQuoteIdentifier(name), 0});
-    src->oids_.push_back(PQgetvalue(list.get(), r, 2));
+    src->oids_.push_back(Pq().PQgetvalue(list.get(), r, 2));
   }
   if (src->tables_.empty()) {
     return Error(ErrorCode::kNotFound,
@@ -297,8 +298,8 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Open(const std::string& 
 }
 
 PostgresSource::~PostgresSource() {
-  if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
-    PgResult r(PQexec(conn_.get(), "ROLLBACK"));
+  if (conn_ && Pq().PQstatus(conn_.get()) == CONNECTION_OK) {
+    PgResult r(Pq().PQexec(conn_.get(), "ROLLBACK"));
   }
 }
 
@@ -319,26 +320,28 @@ Result<PostgresSource::Columns> PostgresSource::ReadCatalog(const SourceTable& t
   // The base type of a domain decides (a DATE domain is a date), and only a
   // type of pg_catalog is known by its name: `CREATE TYPE lab.date` or an
   // enum named int4 is nothing cordon knows (text, no pushdown).
-  PgResult r(PQexecParams(conn_.get(),
-                          "SELECT a.attname, CASE WHEN coalesce(bt.typnamespace, t.typnamespace) = "
-                          "'pg_catalog'::regnamespace THEN coalesce(bt.typname, t.typname) "
-                          "ELSE '' END "
-                          "FROM pg_catalog.pg_attribute a "
-                          "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-                          "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = "
-                          "t.typbasetype "
-                          "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
-                          "ORDER BY a.attnum",
-                          1, nullptr, params, nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn_.get(), r.get(), where);
+  PgResult r(
+      Pq().PQexecParams(conn_.get(),
+                        "SELECT a.attname, CASE WHEN coalesce(bt.typnamespace, t.typnamespace) = "
+                        "'pg_catalog'::regnamespace THEN coalesce(bt.typname, t.typname) "
+                        "ELSE '' END "
+                        "FROM pg_catalog.pg_attribute a "
+                        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+                        "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = "
+                        "t.typbasetype "
+                        "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+                        "ORDER BY a.attnum",
+                        1, nullptr, params, nullptr, nullptr, 0));
+  if (!r || Pq().PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+    return PgError(conn_.get(), r.get(), where);
   Columns out;
-  for (int i = 0; i < PQntuples(r.get()); ++i) {
-    std::string name = PQgetvalue(r.get(), i, 0);
+  for (int i = 0; i < Pq().PQntuples(r.get()); ++i) {
+    std::string name = Pq().PQgetvalue(r.get(), i, 0);
     if (!IsValidUtf8(name)) {
       return Error(ErrorCode::kMalformed, where + " has a column name that is not UTF-8");
     }
     out.names.push_back(std::move(name));
-    out.typnames.emplace_back(PQgetvalue(r.get(), i, 1));
+    out.typnames.emplace_back(Pq().PQgetvalue(r.get(), i, 1));
   }
   if (out.names.empty()) return Error(ErrorCode::kNotFound, where + " has no column");
   return out;
@@ -367,12 +370,14 @@ Status PostgresSource::CheckNotRewritten(const SourceTable& table, const std::st
   // current one (pg_relation_filenode, read under the lock the prepared
   // SELECT took) must be the same.
   const char* params[] = {Oid(table).c_str()};
-  PgResult r(PQexecParams(conn_.get(),
-                          "SELECT coalesce(pg_catalog.pg_relation_filenode(c.oid), 0) = "
-                          "c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
-                          1, nullptr, params, nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn_.get(), r.get(), where);
-  if (PQntuples(r.get()) == 1 && std::string_view(PQgetvalue(r.get(), 0, 0)) == "t") return Ok();
+  PgResult r(Pq().PQexecParams(conn_.get(),
+                               "SELECT coalesce(pg_catalog.pg_relation_filenode(c.oid), 0) = "
+                               "c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+                               1, nullptr, params, nullptr, nullptr, 0));
+  if (!r || Pq().PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+    return PgError(conn_.get(), r.get(), where);
+  if (Pq().PQntuples(r.get()) == 1 && std::string_view(Pq().PQgetvalue(r.get(), 0, 0)) == "t")
+    return Ok();
   return Error(ErrorCode::kRefused,
                where +
                    " was truncated or rewritten (TRUNCATE, ALTER TABLE … TYPE) after the "
@@ -387,19 +392,20 @@ Result<std::vector<std::string>> PostgresSource::ResultTypes(const std::string& 
   // waits for that lock) cannot differ between this answer and the COPY.
   // Types are known by OID (a built-in type's OID is fixed), never by name.
   PGconn* conn = conn_.get();
-  PgResult prepared(PQprepare(conn, "", select.c_str(), 0, nullptr));
-  if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
-    const char* state = prepared ? PQresultErrorField(prepared.get(), PG_DIAG_SQLSTATE) : nullptr;
+  PgResult prepared(Pq().PQprepare(conn, "", select.c_str(), 0, nullptr));
+  if (!prepared || Pq().PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+    const char* state =
+        prepared ? Pq().PQresultErrorField(prepared.get(), PG_DIAG_SQLSTATE) : nullptr;
     const bool gone = state != nullptr && std::string_view(state) == "42703";
     return PgError(conn, prepared.get(), where, gone ? ErrorCode::kRefused : ErrorCode::kIo);
   }
-  PgResult described(PQdescribePrepared(conn, ""));
-  if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
+  PgResult described(Pq().PQdescribePrepared(conn, ""));
+  if (!described || Pq().PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
     return PgError(conn, described.get(), where);
   }
-  std::vector<std::string> out(static_cast<size_t>(std::max(0, PQnfields(described.get()))));
+  std::vector<std::string> out(static_cast<size_t>(std::max(0, Pq().PQnfields(described.get()))));
   for (size_t j = 0; j < out.size(); ++j) {
-    out[j] = PgBuiltinTypeName(PQftype(described.get(), static_cast<int>(j)));
+    out[j] = PgBuiltinTypeName(Pq().PQftype(described.get(), static_cast<int>(j)));
   }
   return out;
 }
@@ -411,13 +417,13 @@ PGconn* PostgresSource::CountConnection() const {
   auto second = ConnectPg(url_);
   if (!second.ok()) return nullptr;
   const std::string& snapshot = snapshot_;
-  char* quoted = PQescapeLiteral(second->get(), snapshot.data(), snapshot.size());
+  char* quoted = Pq().PQescapeLiteral(second->get(), snapshot.data(), snapshot.size());
   if (quoted == nullptr) return nullptr;
   const std::string begin =
       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION "
       "SNAPSHOT " +
       std::string(quoted);
-  PQfreemem(quoted);
+  Pq().PQfreemem(quoted);
   if (!ExecPg(second->get(), begin.c_str(), url_.display).ok()) return nullptr;
   count_conn_ = std::move(*second);
   return count_conn_.get();
@@ -433,10 +439,10 @@ std::optional<std::string> PostgresSource::TextLiteral(std::string_view text) co
   if (text.find('\0') != std::string_view::npos) return std::nullopt;
   // libpq's quoting for this connection's encoding and settings (quotes
   // doubled; with a backslash, the E'' form with backslashes doubled).
-  char* quoted = PQescapeLiteral(conn_.get(), text.data(), text.size());
+  char* quoted = Pq().PQescapeLiteral(conn_.get(), text.data(), text.size());
   if (quoted == nullptr) return std::nullopt;
   std::string out(quoted);
-  PQfreemem(quoted);
+  Pq().PQfreemem(quoted);
   return out;
 }
 
@@ -523,18 +529,19 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
     }
     count += " FROM " + table.path;
     counting = CountConnection();
-    if (counting != nullptr && PQsendQuery(counting, count.c_str()) != 1) counting = nullptr;
+    if (counting != nullptr && Pq().PQsendQuery(counting, count.c_str()) != 1) counting = nullptr;
     if (counting == nullptr) {
-      PgResult c(PQexec(conn, count.c_str()));
-      if (!c || PQresultStatus(c.get()) != PGRES_TUPLES_OK) return PgError(conn, c.get(), where);
-      total = std::strtoull(PQgetvalue(c.get(), 0, 0), nullptr, 10);
-      if (with_follow) where_total = std::strtoull(PQgetvalue(c.get(), 0, 1), nullptr, 10);
+      PgResult c(Pq().PQexec(conn, count.c_str()));
+      if (!c || Pq().PQresultStatus(c.get()) != PGRES_TUPLES_OK)
+        return PgError(conn, c.get(), where);
+      total = std::strtoull(Pq().PQgetvalue(c.get(), 0, 0), nullptr, 10);
+      if (with_follow) where_total = std::strtoull(Pq().PQgetvalue(c.get(), 0, 1), nullptr, 10);
     }
   }
   // Reads the count's result however this ends.
   auto drop_count = [&] {
     if (counting == nullptr) return;
-    while (PGresult* r = PQgetResult(counting)) PQclear(r);
+    while (PGresult* r = Pq().PQgetResult(counting)) Pq().PQclear(r);
   };
   // Each COPY runs under a savepoint: a COPY cancelled midway (a reader
   // dropped early) rolls back to it, and the transaction — its snapshot —
@@ -561,10 +568,10 @@ Result<std::unique_ptr<RowReader>> PostgresSource::ReadFiltered(const SourceTabl
   shape.native_types.assign(shape.header.size(), "");
   for (size_t j = 0; j < columns.size(); ++j) shape.native_types[columns[j]] = (*types)[j];
   const std::string sql = FilteredStatement(table, shape, columns, filter);
-  PgResult r(PQexec(conn, sql.c_str()));
-  if (!r || PQresultStatus(r.get()) != PGRES_COPY_OUT) {
+  PgResult r(Pq().PQexec(conn, sql.c_str()));
+  if (!r || Pq().PQresultStatus(r.get()) != PGRES_COPY_OUT) {
     // 42703: a column the order names is gone (dropped since the plan).
-    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const char* state = r ? Pq().PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     const bool gone = state != nullptr && std::string_view(state) == "42703";
     Error e = PgError(conn, r.get(), where, gone ? ErrorCode::kRefused : ErrorCode::kIo);
     r.reset();

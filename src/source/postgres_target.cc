@@ -28,13 +28,13 @@ Result<std::unique_ptr<PostgresTarget>> PostgresTarget::Open(const std::string& 
 }
 
 PostgresTarget::~PostgresTarget() {
-  if (!conn_ || committed_ || PQstatus(conn_.get()) != CONNECTION_OK) return;
+  if (!conn_ || committed_ || Pq().PQstatus(conn_.get()) != CONNECTION_OK) return;
   if (copying_) (void)EndCopy("cordon: import abandoned");
-  PgResult r(PQexec(conn_.get(), "ROLLBACK"));
+  PgResult r(Pq().PQexec(conn_.get(), "ROLLBACK"));
 }
 
 std::string PostgresTarget::database() const {
-  const char* db = conn_ ? PQdb(conn_.get()) : nullptr;
+  const char* db = conn_ ? Pq().PQdb(conn_.get()) : nullptr;
   return db != nullptr ? db : url_.dbname;
 }
 
@@ -44,23 +44,23 @@ Status PostgresTarget::BeginTable(const std::string& table,
   const std::string where = url_.display + ": table " + table;
   const std::string quoted = PgQuoteIdentifier(table);
   const char* params[] = {quoted.c_str()};
-  PgResult r(PQexecParams(conn,
-                          "SELECT a.attname, t.typcategory, t.typname, "
-                          "pg_catalog.format_type(a.atttypid, a.atttypmod) "
-                          "FROM pg_catalog.pg_attribute a "
-                          "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-                          "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 "
-                          "AND NOT a.attisdropped ORDER BY a.attnum",
-                          1, nullptr, params, nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn, r.get(), where);
+  PgResult r(Pq().PQexecParams(conn,
+                               "SELECT a.attname, t.typcategory, t.typname, "
+                               "pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                               "FROM pg_catalog.pg_attribute a "
+                               "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+                               "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 "
+                               "AND NOT a.attisdropped ORDER BY a.attnum",
+                               1, nullptr, params, nullptr, nullptr, 0));
+  if (!r || Pq().PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(conn, r.get(), where);
   struct Existing {
     std::string name, category, typname, type;
   };
-  std::vector<Existing> existing(static_cast<size_t>(PQntuples(r.get())));
+  std::vector<Existing> existing(static_cast<size_t>(Pq().PQntuples(r.get())));
   for (size_t i = 0; i < existing.size(); ++i) {
     const int row = static_cast<int>(i);
-    existing[i] = {PQgetvalue(r.get(), row, 0), PQgetvalue(r.get(), row, 1),
-                   PQgetvalue(r.get(), row, 2), PQgetvalue(r.get(), row, 3)};
+    existing[i] = {Pq().PQgetvalue(r.get(), row, 0), Pq().PQgetvalue(r.get(), row, 1),
+                   Pq().PQgetvalue(r.get(), row, 2), Pq().PQgetvalue(r.get(), row, 3)};
   }
   r.reset();
   std::string list;
@@ -119,8 +119,8 @@ Status PostgresTarget::BeginTable(const std::string& table,
     }
   }
   const std::string copy = "COPY " + quoted + " (" + list + ") FROM STDIN";
-  PgResult c(PQexec(conn, copy.c_str()));
-  if (!c || PQresultStatus(c.get()) != PGRES_COPY_IN) {
+  PgResult c(Pq().PQexec(conn, copy.c_str()));
+  if (!c || Pq().PQresultStatus(c.get()) != PGRES_COPY_IN) {
     return PgError(conn, c.get(), where, ErrorCode::kRefused).WithHint(kRolledBack);
   }
   copying_ = true;
@@ -143,7 +143,7 @@ Status PostgresTarget::Row(const std::vector<std::string_view>& values) {
 
 Status PostgresTarget::Flush() {
   if (line_.empty()) return Ok();
-  const int rc = PQputCopyData(conn_.get(), line_.data(), static_cast<int>(line_.size()));
+  const int rc = Pq().PQputCopyData(conn_.get(), line_.data(), static_cast<int>(line_.size()));
   // The buffer held rows: clear it whatever happened (no copy lingers).
   std::fill(line_.begin(), line_.end(), '\0');
   line_.clear();
@@ -165,11 +165,11 @@ Status PostgresTarget::EndCopy(const char* failure) {
   copying_ = false;
   PGconn* conn = conn_.get();
   const std::string where = url_.display + ": table " + table_;
-  const bool ended = PQputCopyEnd(conn, failure) == 1;
+  const bool ended = Pq().PQputCopyEnd(conn, failure) == 1;
   Status status = Ok();
-  while (PGresult* raw = PQgetResult(conn)) {
+  while (PGresult* raw = Pq().PQgetResult(conn)) {
     PgResult r(raw);
-    if (status.ok() && PQresultStatus(raw) != PGRES_COMMAND_OK) {
+    if (status.ok() && Pq().PQresultStatus(raw) != PGRES_COMMAND_OK) {
       status = PgError(conn, raw, where, ErrorCode::kRefused).WithHint(kRolledBack);
     }
   }
@@ -183,10 +183,10 @@ Status PostgresTarget::EndTable() {
 }
 
 Status PostgresTarget::Commit() {
-  PgResult r(PQexec(conn_.get(), "COMMIT"));
+  PgResult r(Pq().PQexec(conn_.get(), "COMMIT"));
   // A transaction that failed answers COMMIT with ROLLBACK, not an error.
-  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK ||
-      std::string_view(PQcmdStatus(r.get())) != "COMMIT") {
+  if (!r || Pq().PQresultStatus(r.get()) != PGRES_COMMAND_OK ||
+      std::string_view(Pq().PQcmdStatus(r.get())) != "COMMIT") {
     return PgError(conn_.get(), r.get(), url_.display + ": COMMIT", ErrorCode::kIo)
         .WithHint(kRolledBack);
   }

@@ -1,22 +1,21 @@
 #include "testdata/containers.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sqlite3.h>
 
 #include <cstdio>
 #include <memory>
 
 #include "core/file.h"
+#include "testdata/libarchive_writer.h"
 
 namespace cordon::testdata {
 namespace {
 
 struct WriterFree {
-  void operator()(archive* a) const { archive_write_free(a); }
+  void operator()(archive* a) const { La().archive_write_free(a); }
 };
 struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
+  void operator()(archive_entry* e) const { La().archive_entry_free(e); }
 };
 
 la_ssize_t Append(archive*, void* out, const void* data, size_t size) {
@@ -26,32 +25,33 @@ la_ssize_t Append(archive*, void* out, const void* data, size_t size) {
 
 Result<std::string> Archive(const std::string& path, bool zip,
                             const std::vector<std::pair<std::string, std::string>>& entries) {
-  std::unique_ptr<archive, WriterFree> a(archive_write_new());
+  CORDON_TRY(LoadLibArchiveWrite());
+  std::unique_ptr<archive, WriterFree> a(La().archive_write_new());
   std::string bytes;
   if (zip) {
-    archive_write_set_format_zip(a.get());
+    La().archive_write_set_format_zip(a.get());
   } else {
-    archive_write_add_filter_gzip(a.get());
-    archive_write_set_format_raw(a.get());
+    La().archive_write_add_filter_gzip(a.get());
+    La().archive_write_set_format_raw(a.get());
   }
-  archive_write_set_bytes_in_last_block(a.get(), 1);
-  if (archive_write_open(a.get(), &bytes, nullptr, Append, nullptr) != ARCHIVE_OK) {
-    return Error(ErrorCode::kIo, path + ": " + archive_error_string(a.get()));
+  La().archive_write_set_bytes_in_last_block(a.get(), 1);
+  if (La().archive_write_open(a.get(), &bytes, nullptr, Append, nullptr) != ARCHIVE_OK) {
+    return Error(ErrorCode::kIo, path + ": " + La().archive_error_string(a.get()));
   }
   for (const auto& [name, content] : entries) {
-    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
-    archive_entry_set_pathname(e.get(), name.c_str());
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0644);
-    archive_entry_set_size(e.get(), static_cast<la_int64_t>(content.size()));
-    archive_entry_set_mtime(e.get(), 1700000000, 0);
-    if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
-        archive_write_data(a.get(), content.data(), content.size()) < 0) {
-      return Error(ErrorCode::kIo, path + ": " + archive_error_string(a.get()));
+    std::unique_ptr<archive_entry, EntryFree> e(La().archive_entry_new());
+    La().archive_entry_set_pathname(e.get(), name.c_str());
+    La().archive_entry_set_filetype(e.get(), AE_IFREG);
+    La().archive_entry_set_perm(e.get(), 0644);
+    La().archive_entry_set_size(e.get(), static_cast<la_int64_t>(content.size()));
+    La().archive_entry_set_mtime(e.get(), 1700000000, 0);
+    if (La().archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
+        La().archive_write_data(a.get(), content.data(), content.size()) < 0) {
+      return Error(ErrorCode::kIo, path + ": " + La().archive_error_string(a.get()));
     }
   }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
-    return Error(ErrorCode::kIo, path + ": " + archive_error_string(a.get()));
+  if (La().archive_write_close(a.get()) != ARCHIVE_OK) {
+    return Error(ErrorCode::kIo, path + ": " + La().archive_error_string(a.get()));
   }
   return bytes;
 }
@@ -85,7 +85,7 @@ Status WriteSqlite(const std::string& path, const std::string& schema, const std
                    const std::vector<std::vector<Cell>>& rows) {
   // Built aside and renamed: a half-written database is never left behind.
   const std::string partial = path + ".partial";
-  std::remove(partial.c_str());
+  (void)std::remove(partial.c_str());  // usually there is none
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(partial.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
