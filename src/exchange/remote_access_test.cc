@@ -635,6 +635,12 @@ TEST_F(RemoteTest, TargetsAreCheckedAndNotRemovedUnderAnOpenGrant) {
   ASSERT_TRUE(grants_->Revoke(chu1_, id, now_).ok());
   EXPECT_TRUE(targets.Remove("pacs01", now_).ok());
   EXPECT_EQ(targets.Remove("pacs01", now_).error().code(), ErrorCode::kNotFound);
+  // Its name is not given to anyone again: its grants still name it.
+  t = pacs_;
+  t.organisation = "Other Hospital";
+  EXPECT_EQ(targets.Add(t, now_).error().code(), ErrorCode::kAlreadyExists);
+  t.name = "pacs01-2";
+  EXPECT_TRUE(targets.Add(t, now_).ok());
 }
 
 TEST_F(RemoteTest, CaRotationKeepsTheOldKeyTrustedUntilRetired) {

@@ -78,6 +78,22 @@ Result<Target> Targets::Add(const Target& t, int64_t now) {
   if (t.approvals < 1 || t.approvals > 10) {
     return Error(ErrorCode::kInvalidArgument, "approvals: from 1 to 10");
   }
+  // A removed target's name is not given again: its grants and recorded
+  // sessions keep naming it, and who sees them follows the target's
+  // organisation — a new owner of the name would read the old one's history.
+  CORDON_ASSIGN_OR_RETURN(Statement used,
+                          db_.Prepare("SELECT (SELECT count(*) FROM grants WHERE package = ?1) + "
+                                      "(SELECT count(*) FROM remote_sessions WHERE target = ?2) + "
+                                      "(SELECT count(*) FROM targets WHERE name = ?2)"));
+  used.Bind(1, std::string(kTargetGrantPrefix) + t.name).Bind(2, t.name);
+  CORDON_TRY(used.Step());
+  const int64_t history = used.Int(0);
+  used.Reset();
+  if (history > 0) {
+    return Error(ErrorCode::kAlreadyExists,
+                 "target " + t.name + " exists, or existed and has grants or sessions on record",
+                 "a target's name is never reused: choose another (e.g. " + t.name + "-2)");
+  }
   CORDON_ASSIGN_OR_RETURN(Statement s,
                           db_.Prepare("INSERT INTO targets(name, address, principal, organisation, "
                                       "approvals, created_at) VALUES (?, ?, ?, ?, ?, ?)"));

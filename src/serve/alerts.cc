@@ -1,9 +1,11 @@
 #include "serve/alerts.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -63,7 +65,9 @@ Result<std::unique_ptr<Alerts>> Alerts::Open(const AlertOptions& options) {
     return Error(ErrorCode::kInvalidArgument, "alerts need a log for their own failures",
                  "set AlertOptions::log (an alert that cannot be written must reach someone)");
   }
-  const int fd = open(options.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  // Read and write: the feed (Recent) reads the file Raise writes to, even
+  // after the name was rotated away.
+  const int fd = open(options.file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Error(ErrorCode::kIo, options.file + ": " + std::strerror(errno));
   if (options.syslog) openlog("cordon-exchange", LOG_PID, LOG_AUTHPRIV);
   return std::unique_ptr<Alerts>(new Alerts(options, UniqueFd(fd)));
@@ -101,17 +105,47 @@ void Alerts::Raise(AlertKind kind, nlohmann::json details, int64_t now) {
   }
 }
 
+namespace {
+
+constexpr size_t kMaxLine = 64 * 1024;
+constexpr int kMaxNesting = 8;
+
+// The deepest nesting of arrays and objects in a JSON text (brackets inside
+// strings not counted).
+int Nesting(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
 Result<std::vector<nlohmann::json>> Alerts::Recent(size_t max) const {
-  // A descriptor of its own: Raise appends whole lines with one write under
-  // the lock, so a reader sees complete lines and at worst misses the last.
-  UniqueFd fd(::open(options_.file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoError("cannot read the alert file " + options_.file);
-  const off_t size = ::lseek(fd.get(), 0, SEEK_END);
-  if (size < 0) return ErrnoError("cannot read the alert file " + options_.file);
+  // The descriptor Raise appends to (whole lines, one write each, under the
+  // lock): a reader sees complete lines and at worst misses the last.
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0)
+    return ErrnoError("cannot read the alert file " + options_.file);
+  const off_t size = st.st_size;
   const off_t from =
       size > static_cast<off_t>(kRecentBytes) ? size - static_cast<off_t>(kRecentBytes) : 0;
   std::string tail(static_cast<size_t>(size - from), '\0');
-  const ssize_t n = ::pread(fd.get(), tail.data(), tail.size(), from);
+  const ssize_t n = ::pread(fd_.get(), tail.data(), tail.size(), from);
   if (n < 0) return ErrnoError("cannot read the alert file " + options_.file);
   tail.resize(static_cast<size_t>(n));
   // Cut into lines; the first is partial when the read began mid-file.
@@ -129,9 +163,17 @@ Result<std::vector<nlohmann::json>> Alerts::Recent(size_t max) const {
   }
   std::vector<nlohmann::json> out;
   for (auto line = lines.rbegin(); line != lines.rend() && out.size() < max; ++line) {
+    // Only lines shaped as Raise writes them: an object with a string time
+    // and kind, nested no deeper than its details go. Anything else (a line
+    // being written, or one put there by hand) is skipped, never served: a
+    // deeply nested value would overflow the stack when serialised.
+    if (line->size() > kMaxLine || Nesting(*line) > kMaxNesting) continue;
     auto alert = nlohmann::json::parse(*line, nullptr, false);
-    // A line that is not an alert object (one being written) is skipped.
-    if (alert.is_object()) out.push_back(std::move(alert));
+    if (!alert.is_object() || !alert.contains("kind") || !alert["kind"].is_string() ||
+        !alert.contains("time") || !alert["time"].is_string()) {
+      continue;
+    }
+    out.push_back(std::move(alert));
   }
   return out;
 }

@@ -19,7 +19,7 @@ namespace {
 // Alerts about the exchange's evidence itself concern every organisation
 // whose decisions it holds: every reader sees them.
 bool AboutTheEvidence(const json& alert) {
-  const std::string kind = alert.value("kind", "");
+  const std::string kind = alert["kind"].get<std::string>();  // Recent: always a string
   return kind == "ledger_verification_failed" || kind == "ledger_gap";
 }
 
@@ -56,10 +56,16 @@ Response Api::ListAlerts(Call& call) {
     auto a = account.find(id.get<int64_t>());
     return a != account.end() && a->second->organisation == mine;
   };
+  // The fields that name an account: whom it is about, and who acted (the
+  // approver who re-opened a vendor's account, the admin who revoked a
+  // passkey: the hospital hears of what its own people did).
+  static constexpr const char* kAccountFields[] = {"account", "approver", "by"};
   auto concerns_me = [&](const json& alert) {
     if (AboutTheEvidence(alert)) return true;
     if (alert.contains("organisation") && alert["organisation"] == mine) return true;
-    if (alert.contains("account") && of_mine(alert["account"])) return true;
+    for (const char* field : kAccountFields) {
+      if (alert.contains(field) && of_mine(alert[field])) return true;
+    }
     if (alert.contains("dpos") && alert["dpos"].is_array()) {
       for (const auto& id : alert["dpos"]) {
         if (of_mine(id)) return true;
@@ -74,11 +80,22 @@ Response Api::ListAlerts(Call& call) {
 
   // Read past what is shown: an approver's share may be sparse.
   auto recent = alerts_.Recent(everything ? limit : kMaxAlerts);
-  if (!recent.ok()) return Fail(recent.error());
+  if (!recent.ok()) {
+    // The detail (a path on the server) goes to the log, not to the reader.
+    Log("the alerts feed: " + recent.error().message());
+    return Fail(500, "the alerts cannot be read now", "the server's log says why");
+  }
   json out = json::array();
   for (json& alert : *recent) {
     if (out.size() >= limit) break;
     if (!everything && !concerns_me(alert)) continue;
+    // An address is shown to the organisation of the account that used it
+    // only: a hospital does not learn a vendor's addresses, nor the reverse.
+    if (!everything && alert.contains("ip")) {
+      const bool own = (alert.contains("account") && of_mine(alert["account"])) ||
+                       (alert.contains("approver") && of_mine(alert["approver"]));
+      if (!own) alert.erase("ip");
+    }
     if (alert.contains("account") && alert["account"].is_number_integer()) {
       auto a = account.find(alert["account"].get<int64_t>());
       if (a != account.end()) alert["account_email"] = a->second->email;

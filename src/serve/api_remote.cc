@@ -92,7 +92,11 @@ Response Api::ListRemoteSessions(Call& call) {
   std::map<int64_t, std::string> email_of;
   json out = json::array();
   for (auto s = sessions->rbegin(); s != sessions->rend(); ++s) {
-    const std::string& organisation = organisation_of[s->target];
+    // A target removed since names no organisation: only auditors and
+    // admins see its sessions (never the approvers of "", the exchange's own).
+    const auto t = organisation_of.find(s->target);
+    const std::optional<std::string> organisation =
+        t == organisation_of.end() ? std::nullopt : std::optional<std::string>(t->second);
     if (!everything && organisation != call.who->organisation) continue;
     if (!email_of.contains(s->account_id)) {
       auto a = call.s.accounts.Get(s->account_id);
@@ -106,7 +110,7 @@ Response Api::ListRemoteSessions(Call& call) {
                    {"grant", s->grant_id},
                    {"account", email_of[s->account_id]},
                    {"target", s->target},
-                   {"organisation", organisation},
+                   {"organisation", organisation ? json(*organisation) : json(nullptr)},
                    {"certificate_serial", s->certificate_serial},
                    {"started_at", FormatUtc(s->started_at)},
                    {"ended_at", utc(s->ended_at)},

@@ -429,6 +429,19 @@ TEST(ApiRemoteTest, TheAlertsFeedShowsEachOrganisationItsOwn) {
       "POST", "/grants/break-glass", e.vendor,
       {{"target", "pacs01"}, {"reason", "the PACS is down at night"}, {"duration_hours", 1}});
   ASSERT_EQ(opened.status, 201) << opened.body;
+  // Lines the server did not write are skipped, never served nor fatal:
+  // a kind that is not a string, a value nested deep enough to overflow the
+  // stack when serialised, a line cut short.
+  {
+    std::ofstream file(e.x.dir / "alerts.jsonl", std::ios::app);
+    file << "{\"kind\":5,\"time\":\"x\"}\n{\"kind\":\"x\",\"time\":\"x\",\"organisation\":"
+            "\"CHU Exemple\",\"deep\":"
+         << std::string(100000, '[') << std::string(100000, ']') << "}\n{\"kind\":\"half\n";
+  }
+  auto addresses = [&](const std::string& token) {
+    const nlohmann::json feed = RemoteExchange::J(e.Call("GET", "/alerts", token));
+    return feed["alerts"].size() == 1 && feed["alerts"][0].contains("ip");
+  };
   auto kinds = [&](const std::string& token) {
     Response r = e.Call("GET", "/alerts", token);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -446,6 +459,10 @@ TEST(ApiRemoteTest, TheAlertsFeedShowsEachOrganisationItsOwn) {
   EXPECT_EQ(kinds(e.vendor_boss), std::vector<std::string>{seen}) << "the account's organisation";
   EXPECT_TRUE(kinds(other).empty()) << "a third organisation sees nothing of it";
   EXPECT_EQ(kinds(auditor), std::vector<std::string>{seen});
+  // The vendor's address is the vendor's business: the hospital does not see it.
+  EXPECT_FALSE(addresses(e.approver));
+  EXPECT_TRUE(addresses(e.vendor_boss));
+  EXPECT_TRUE(addresses(auditor));
   EXPECT_EQ(e.Call("GET", "/alerts", e.vendor).status, 403) << "operators have no feed";
   EXPECT_EQ(e.Call("GET", "/alerts?limit=0", auditor).status, 400);
   EXPECT_EQ(e.Call("GET", "/alerts?limit=abc", auditor).status, 400);

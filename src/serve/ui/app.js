@@ -1032,7 +1032,7 @@ function player(replay, cast) {
   const screen = el('pre', { id: 'screen', class: 'screen', tabindex: '0', 'aria-label': t('replay') });
   const typed = el('pre', { id: 'typed', class: 'document' },
     cast.events.filter((e) => e.type === 'i').map((e) => e.data).join(''));
-  let term = new replay.Screen();
+  let term = new replay.Screen(cast.header.width);
   let next = 0, clock = 0, timer = null;
   const speed = el('select', { id: 'speed', 'aria-label': t('speed') },
     ...[1, 2, 8, 32].map((x) => el('option', { value: x }, x + '\u00d7')));
@@ -1051,7 +1051,7 @@ function player(replay, cast) {
   const play = el('button', { type: 'button', id: 'play' }, t('play'));
   play.addEventListener('click', () => {
     if (timer) { stop(); return; }
-    if (next >= cast.events.length) { term = new replay.Screen(); next = 0; clock = 0; }
+    if (next >= cast.events.length) { term = new replay.Screen(cast.header.width); next = 0; clock = 0; }
     play.textContent = t('pause');
     step();
   });

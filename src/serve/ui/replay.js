@@ -270,61 +270,144 @@ export function parseCast(text) {
   return { header, events };
 }
 
-// A small screen: enough of a terminal to read a session (lines, carriage
-// returns, backspaces, tabs, erase line and screen); every other control
-// sequence is dropped. Its text goes into the page as text, never markup.
-const CONTROL = /[\x00-\x1f\x7f]/g;
+// A small screen: enough of a terminal to read a session — lines wrapped at
+// the recording's width, carriage returns, backspaces, tabs, erase in line —
+// with every other control sequence parsed and dropped. Its text goes into
+// the page as text, never markup.
+//
+// Control sequences are parsed as a terminal does (ECMA-48 / the VT500
+// parser): a C0 control inside a sequence is executed and the sequence goes
+// on, ESC restarts one, CAN and SUB cancel it, and a character that cannot
+// continue it ends it and is then printed. Nothing a terminal would show can
+// be hidden from the replay by a malformed sequence (an attack review hid
+// patient rows behind "ESC SOH"), and the parser's state, not held text,
+// carries a sequence cut between two events. Strings (OSC, DCS, APC, PM,
+// SOS: titles and the like) are dropped up to their terminator, at most
+// kMaxString characters; what follows a longer one is shown. Bidirectional
+// formatting characters are shown as U+FFFD: they would reorder the page's
+// text, not a terminal's.
+const CONTROL = /[\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const kMaxString = 4096;
 
 export class Screen {
-  constructor(maxLines = 5000) {
+  constructor(width = 80, maxLines = 5000) {
+    this.width = Math.min(Math.max(Number(width) || 80, 20), 1000);
     this.lines = [''];
     this.col = 0;
     this.max = maxLines;
-    this.pending = '';  // an escape sequence cut between two events
+    this.state = 'ground';  // escape, csi, string, string_esc
+    this.params = '';
+    this.stringLength = 0;
   }
 
-  // Writes a run of printable characters at the cursor (over what is there).
+  newLine() {
+    this.lines.push('');
+    this.col = 0;
+    if (this.lines.length > this.max) this.lines.shift();
+  }
+
+  // Writes printable characters at the cursor (over what is there),
+  // wrapping at the width as a terminal does.
   putRun(run) {
-    const row = this.lines.length - 1;
-    const line = this.lines[row];
-    this.lines[row] = line.slice(0, this.col).padEnd(this.col) + run + line.slice(this.col + run.length);
-    this.col += run.length;
+    while (run.length > 0) {
+      if (this.col >= this.width) this.newLine();
+      const room = this.width - this.col;
+      const part = run.slice(0, room);
+      const row = this.lines.length - 1;
+      const line = this.lines[row];
+      this.lines[row] = line.slice(0, this.col).padEnd(this.col) + part + line.slice(this.col + part.length);
+      this.col += part.length;
+      run = run.slice(part.length);
+    }
+  }
+
+  // A C0 control (or DEL) in any state but a string's.
+  execute(c) {
+    if (c === '\n') this.newLine();
+    else if (c === '\r') this.col = 0;
+    else if (c === '\b') this.col = Math.max(0, this.col - 1);
+    else if (c === '\t') this.col = Math.min(this.width - 1, (Math.floor(this.col / 8) + 1) * 8);
+  }
+
+  endCsi(final) {
+    if (final === 'K' && (this.params === '' || this.params === '0')) {
+      const row = this.lines.length - 1;
+      this.lines[row] = this.lines[row].slice(0, this.col);
+    }
+    this.state = 'ground';
   }
 
   write(data) {
-    const s = this.pending + data;
-    this.pending = '';
-    for (let i = 0; i < s.length; i++) {
-      const c = s[i];
-      if (c === '\x1b') {
-        const rest = s.slice(i);
-        const m = /^\x1b\[([0-?]*)[ -/]*([@-~])/.exec(rest) ||
-          /^\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/.exec(rest) || /^\x1b[ -/]*[0-~]/.exec(rest);
-        if (!m) { this.pending = rest.length < 64 ? rest : ''; return; }
-        if (m[2] === 'K') {
-          const row = this.lines.length - 1;
-          this.lines[row] = this.lines[row].slice(0, this.col);
-        } else if (m[2] === 'J' && m[1] === '2') {
-          this.lines = [''];
-          this.col = 0;
+    for (let i = 0; i < data.length; i++) {
+      const c = data[i];
+      const code = c.charCodeAt(0);
+      if (this.state === 'string' || this.state === 'string_esc') {
+        // BEL or ESC \ ends it; CAN/SUB cancel it; a string too long ends.
+        if (c === '\x07' || (this.state === 'string_esc' && c === '\\') || c === '\x18' || c === '\x1a') {
+          this.state = 'ground';
+        } else if (this.state === 'string_esc') {
+          this.state = 'escape';  // ESC and something else: a new sequence
+          i--;
+        } else if (c === '\x1b') {
+          this.state = 'string_esc';
+        } else if (++this.stringLength > kMaxString) {
+          this.state = 'ground';
+          i--;
         }
-        i += m[0].length - 1;
-      } else if (c === '\n') {
-        this.lines.push('');
-        this.col = 0;
-        if (this.lines.length > this.max) this.lines.shift();
-      } else if (c === '\r') {
-        this.col = 0;
-      } else if (c === '\b') {
-        this.col = Math.max(0, this.col - 1);
-      } else if (c === '\t') {
-        this.col = (Math.floor(this.col / 8) + 1) * 8;
-      } else if (c >= ' ' && c !== '\x7f') {
-        CONTROL.lastIndex = i;
-        const next = CONTROL.exec(s);
-        const end = next ? next.index : s.length;
-        this.putRun(s.slice(i, end));
+        continue;
+      }
+      if (c === '\x1b') {
+        this.state = 'escape';
+        this.params = '';
+        continue;
+      }
+      if (c === '\x18' || c === '\x1a') {  // CAN, SUB: cancel
+        this.state = 'ground';
+        continue;
+      }
+      if (code < 0x20 || code === 0x7f) {  // executed in every state
+        this.execute(c);
+        continue;
+      }
+      if (this.state === 'escape') {
+        if (c === '[') {
+          this.state = 'csi';
+        } else if (c === ']' || c === 'P' || c === 'X' || c === '^' || c === '_') {
+          this.state = 'string';
+          this.stringLength = 0;
+        } else if (code >= 0x20 && code <= 0x2f) {
+          // an intermediate: the sequence goes on
+        } else if (code >= 0x30 && code <= 0x7e) {
+          this.state = 'ground';  // ESC 7, ESC ( B, ESC = …: done
+        } else {
+          this.state = 'ground';  // cannot continue: shown
+          i--;
+        }
+        continue;
+      }
+      if (this.state === 'csi') {
+        if (code >= 0x30 && code <= 0x3f) {
+          if (this.params.length < 64) this.params += c;
+        } else if (code >= 0x20 && code <= 0x2f) {
+          // an intermediate
+        } else if (code >= 0x40 && code <= 0x7e) {
+          this.endCsi(c);
+        } else {
+          this.state = 'ground';
+          i--;
+        }
+        continue;
+      }
+      // Ground: a run of printable characters at once.
+      CONTROL.lastIndex = i;
+      const next = CONTROL.exec(data);
+      const end = next ? next.index : data.length;
+      if (end > i) {
+        this.putRun(data.slice(i, end));
         i = end - 1;
+      } else if (BIDI.test(c)) {
+        this.putRun('\ufffd');
       }
     }
   }
