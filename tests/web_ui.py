@@ -108,7 +108,9 @@ def recorded_session(srv, data, vendor, ciso):
               # What a terminal shows after a malformed escape is shown too
               # (an attack review hid patient rows behind ESC SOH).
               [0.6, "o", "\x1b\x017ROW-AFTER-ESC-SOH\r\n"], [0.7, "o", "prompt \x1b"],
-              [0.8, "o", "\x01" + "7ROW-AFTER-A-SPLIT-ESCAPE\r\n"]]
+              [0.8, "o", "\x01" + "7ROW-AFTER-A-SPLIT-ESCAPE\r\n"],
+              # Nor erased where a terminal keeps it (cursor moved away first).
+              [0.9, "o", "ROW-KEPT-BY-THE-TERMINAL\r\x1b[B\x1b[K\x1b[A\r\n"]]
     events += [[1 + i / 100, "o", f"line {i:05d} " + "x" * 60 + "\r\n"] for i in range(2500)]
     events.append([30.0, "o", marker + "\r\n"])
     cast = json.dumps({"version": 2, "width": 80, "height": 24, "timestamp": 1764600000}) + "\n"
@@ -340,7 +342,8 @@ def main():
         b.click("#to-end")
         screen = b.eval("document.getElementById('screen').textContent")
         ex.check(recording["marker"] in screen and "\x1b" not in screen and HOSTILE in screen and
-                 "ROW-AFTER-ESC-SOH" in screen and "ROW-AFTER-A-SPLIT-ESCAPE" in screen,
+                 "ROW-AFTER-ESC-SOH" in screen and "ROW-AFTER-A-SPLIT-ESCAPE" in screen and
+                 "ROW-KEPT-BY-THE-TERMINAL" in screen,
                  f"the replayed screen: {screen[-300:]!r}")
         ex.check(b.eval("document.querySelectorAll('#main img, #main script').length") == 0,
                  "a recording's bytes became elements")

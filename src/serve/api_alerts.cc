@@ -92,8 +92,10 @@ Response Api::ListAlerts(Call& call) {
     // An address is shown to the organisation of the account that used it
     // only: a hospital does not learn a vendor's addresses, nor the reverse.
     if (!everything && alert.contains("ip")) {
-      const bool own = (alert.contains("account") && of_mine(alert["account"])) ||
-                       (alert.contains("approver") && of_mine(alert["approver"]));
+      // Whose address it is: the approver's when one acted (a re-opening),
+      // else the account's.
+      const char* user = alert.contains("approver") ? "approver" : "account";
+      const bool own = alert.contains(user) && of_mine(alert[user]);
       if (!own) alert.erase("ip");
     }
     if (alert.contains("account") && alert["account"].is_number_integer()) {

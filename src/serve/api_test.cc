@@ -353,6 +353,18 @@ TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {
   EXPECT_NE(e.Alerts().find("vendor_account_reopened"), std::string::npos)
       << "the hospital's channels hear of it";
   EXPECT_EQ(ledger.find("jean.dupont"), std::string::npos);
+  // In the feed: both organisations see the re-opening; the address is the
+  // hospital approver's, shown to the hospital only.
+  auto reopened = [&](const std::string& token) {
+    const nlohmann::json feed = RemoteExchange::J(e.Call("GET", "/alerts", token));
+    for (const auto& alert : feed["alerts"]) {
+      if (alert["kind"] == "vendor_account_reopened") return alert;
+    }
+    return nlohmann::json();
+  };
+  EXPECT_TRUE(reopened(e.approver).contains("ip"));
+  ASSERT_FALSE(reopened(e.vendor_boss).is_null());
+  EXPECT_FALSE(reopened(e.vendor_boss).contains("ip"));
 }
 
 TEST(ApiRemoteTest, AnUncountersignedBreakGlassLocksTheAccountAtTheSweep) {

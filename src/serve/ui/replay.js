@@ -271,9 +271,10 @@ export function parseCast(text) {
 }
 
 // A small screen: enough of a terminal to read a session — lines wrapped at
-// the recording's width, carriage returns, backspaces, tabs, erase in line —
+// the recording's width, carriage returns, backspaces, tabs —
 // with every other control sequence parsed and dropped. Its text goes into
-// the page as text, never markup.
+// the page as text, never markup. It erases nothing: what was overwritten
+// on a line by a carriage return is the only text a later write replaces.
 //
 // Control sequences are parsed as a terminal does (ECMA-48 / the VT500
 // parser): a C0 control inside a sequence is executed and the sequence goes
@@ -297,7 +298,6 @@ export class Screen {
     this.col = 0;
     this.max = maxLines;
     this.state = 'ground';  // escape, csi, string, string_esc
-    this.params = '';
     this.stringLength = 0;
   }
 
@@ -330,11 +330,12 @@ export class Screen {
     else if (c === '\t') this.col = Math.min(this.width - 1, (Math.floor(this.col / 8) + 1) * 8);
   }
 
-  endCsi(final) {
-    if (final === 'K' && (this.params === '' || this.params === '0')) {
-      const row = this.lines.length - 1;
-      this.lines[row] = this.lines[row].slice(0, this.col);
-    }
+  // Every CSI sequence is dropped, erase in line (ESC [K) too: this screen
+  // does not follow cursor moves (ESC [B, ESC [20;1H, ESC [30C…), so
+  // erasing where it believes the cursor is could erase what a terminal
+  // still shows (a second review hid rows with "CR ESC[B ESC[K ESC[A").
+  // Ignoring an erase only ever shows more than the terminal did.
+  endCsi() {
     this.state = 'ground';
   }
 
@@ -359,7 +360,6 @@ export class Screen {
       }
       if (c === '\x1b') {
         this.state = 'escape';
-        this.params = '';
         continue;
       }
       if (c === '\x18' || c === '\x1a') {  // CAN, SUB: cancel
@@ -387,12 +387,10 @@ export class Screen {
         continue;
       }
       if (this.state === 'csi') {
-        if (code >= 0x30 && code <= 0x3f) {
-          if (this.params.length < 64) this.params += c;
-        } else if (code >= 0x20 && code <= 0x2f) {
-          // an intermediate
+        if (code >= 0x20 && code <= 0x3f) {
+          // a parameter or an intermediate
         } else if (code >= 0x40 && code <= 0x7e) {
-          this.endCsi(c);
+          this.endCsi();
         } else {
           this.state = 'ground';
           i--;
