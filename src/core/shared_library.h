@@ -42,4 +42,40 @@ class SharedLibrary {
   std::string hint_;
 };
 
+// Where a library comes from, for SharedLibrary::Open.
+struct LibrarySpec {
+  std::string_view soname;
+  std::string_view what;
+  std::string_view install_hint;
+};
+
+// The table of functions `Table` bound from `spec`'s library, loaded once for
+// the process's life: the first caller opens the library and runs
+// `bind(lib, table)` (other threads wait for it, a function-local static);
+// later callers get the same result, error included. One call site per
+// table, since the static belongs to each (Table, bind) pair.
+template <typename Table, typename BindAll>
+const Result<Table>& LoadOnce(const LibrarySpec& spec, BindAll bind) {
+  static const Result<Table> loaded = [&]() -> Result<Table> {
+    CORDON_ASSIGN_OR_RETURN(SharedLibrary lib,
+                            SharedLibrary::Open(spec.soname, spec.what, spec.install_hint));
+    Table table;
+    CORDON_TRY(bind(lib, table));
+    return table;
+  }();
+  return loaded;
+}
+
+// Binds member `name` of `table` to the function of that name in `lib`, for
+// the X-macro lists of functions (CORDON_LIBPQ_FUNCTIONS, ...).
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `name` is an identifier.
+#define CORDON_BIND_FUNCTION(name) CORDON_TRY(lib.Bind(#name, &table.name));
+
+// The status of a load: Ok or its error.
+template <typename Table>
+Status LoadStatus(const Result<Table>& loaded) {
+  if (!loaded.ok()) return loaded.error();
+  return Ok();
+}
+
 }  // namespace cordon
