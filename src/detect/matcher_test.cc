@@ -28,6 +28,19 @@ TEST(Matcher, FindsEachKindInProse) {
   EXPECT_EQ(Find(text), expected);
 }
 
+TEST(Matcher, FindsDashedNirsAndNumbersDialledWith00) {
+  // The forms a migration's export or a support ticket uses, missed before.
+  std::string text =
+      "nir;1-84-12-76-451-089-46;tel;0033 6 12 34 56 78\n"
+      "NIR 1.84.12.76.451.089.46 appeler le 0045 20 12 34 56 ou 0033612345678.\n";
+  Found expected = {{"nir", "1-84-12-76-451-089-46"},
+                    {"phone", "0033 6 12 34 56 78"},
+                    {"nir", "1.84.12.76.451.089.46"},
+                    {"phone", "0045 20 12 34 56"},
+                    {"phone", "0033612345678"}};
+  EXPECT_EQ(Find(text), expected);
+}
+
 TEST(Matcher, RespectsWordBoundaries) {
   EXPECT_TRUE(Find("order 18412764510894612345 shipped").empty())
       << "a NIR inside a 20-digit number";

@@ -55,11 +55,13 @@ constexpr std::array<IbanCountry, 89> kIbanCountries = {{
 
 // The registry as a table indexed by the two capitals: the scanner asks
 // about every IBAN-shaped candidate.
+constexpr size_t CountryIndex(char first, char second) {
+  return static_cast<size_t>(first - 'A') * 26 + static_cast<size_t>(second - 'A');
+}
 constexpr std::array<uint8_t, 26 * 26> MakeIbanLengths() {
   std::array<uint8_t, 26 * 26> t{};
   for (const auto& c : kIbanCountries) {
-    t[static_cast<size_t>((c.code[0] - 'A') * 26 + (c.code[1] - 'A'))] =
-        static_cast<uint8_t>(c.length);
+    t[CountryIndex(c.code[0], c.code[1])] = static_cast<uint8_t>(c.length);
   }
   return t;
 }
@@ -67,7 +69,7 @@ constexpr auto kIbanLengths = MakeIbanLengths();
 
 int IbanLength(std::string_view country) {
   if (!IsUpper(country[0]) || !IsUpper(country[1])) return 0;
-  return kIbanLengths[static_cast<size_t>((country[0] - 'A') * 26 + (country[1] - 'A'))];
+  return kIbanLengths[CountryIndex(country[0], country[1])];
 }
 
 // Without a branch per digit: the doubled digits' sums from a table (the
@@ -146,16 +148,19 @@ Confidence ValidateNir(std::string_view text) {
     return Confidence::kNone;
   }
   // On the stack: the scanner validates millions of candidates. The
-  // grouped form is 1 2 2 2 3 3 2 with single spaces.
+  // grouped form is 1 2 2 2 3 3 2 with single spaces (the carte Vitale),
+  // dashes or dots (forms, exports), the same one throughout.
   char buf[15];
   if (text.size() == 15) {
     text.copy(buf, 15);
   } else {
     static constexpr size_t kGroupStarts[] = {0, 2, 5, 8, 11, 15, 19},
                             kGroupSizes[] = {1, 2, 2, 2, 3, 3, 2};
+    const char sep = text[1];
+    if (sep != ' ' && sep != '-' && sep != '.') return Confidence::kNone;
     size_t out = 0;
     for (size_t g = 0; g < 7; ++g) {
-      if (g > 0 && text[kGroupStarts[g] - 1] != ' ') return Confidence::kNone;
+      if (g > 0 && text[kGroupStarts[g] - 1] != sep) return Confidence::kNone;
       text.substr(kGroupStarts[g], kGroupSizes[g]).copy(buf + out, kGroupSizes[g]);
       out += kGroupSizes[g];
     }
@@ -335,9 +340,44 @@ Confidence ValidateEmail(std::string_view text) {
   return labels >= 2 ? Confidence::kHigh : Confidence::kNone;
 }
 
+namespace {
+
+// A phone number after its international prefix ("+" or "00"): French
+// (33) and Danish (45) numbers are checked against their plans; other
+// countries' only by length (E.164), and only after a "+": "00" followed by
+// 8–15 digits is too common in other numbers to report on length alone.
+Confidence InternationalPhone(std::string_view text, bool after_00) {
+  if (text.empty() || !IsDigit(text[0])) return Confidence::kNone;
+  // On the stack: the scanner validates millions of candidates.
+  char buf[22];
+  size_t n = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (IsDigit(c)) {
+      buf[n++] = c;
+    } else if (!((c == ' ' || c == '.' || c == '-') && i > 0 && i + 1 < text.size() &&
+                 IsDigit(text[i + 1]) && IsDigit(text[i - 1]))) {
+      return Confidence::kNone;
+    }
+  }
+  const std::string_view digits(buf, n);
+  if (digits.starts_with("33")) {
+    return digits.size() == 11 && digits[2] != '0' ? Confidence::kHigh : Confidence::kNone;
+  }
+  if (digits.starts_with("45")) {
+    return digits.size() == 10 && digits[2] >= '2' ? Confidence::kHigh : Confidence::kNone;
+  }
+  if (!after_00 && digits.size() >= 8 && digits.size() <= 15 && digits[0] != '0')
+    return Confidence::kMedium;
+  return Confidence::kNone;
+}
+
+}  // namespace
+
 Confidence ValidatePhone(std::string_view text) {
   if (text.size() < 9 || text.size() > 22 || (text[0] != '0' && text[0] != '+'))
     return Confidence::kNone;
+  if (text[0] == '0' && text[1] == '0') return InternationalPhone(text.substr(2), true);
   if (text[0] == '0') {
     // French national: 0X XX XX XX XX (space, dot or dash, the same
     // throughout), or 10 digits.
@@ -355,27 +395,7 @@ Confidence ValidatePhone(std::string_view text) {
     if (text.size() == 10 && AllDigits(text) && text[1] != '0') return Confidence::kMedium;
     return Confidence::kNone;
   }
-  // On the stack: the scanner validates millions of candidates.
-  char buf[22];
-  size_t n = 0;
-  for (size_t i = 1; i < text.size(); ++i) {
-    char c = text[i];
-    if (IsDigit(c)) {
-      buf[n++] = c;
-    } else if (!((c == ' ' || c == '.' || c == '-') && i + 1 < text.size() &&
-                 IsDigit(text[i + 1]) && IsDigit(text[i - 1]))) {
-      return Confidence::kNone;
-    }
-  }
-  const std::string_view digits(buf, n);
-  if (digits.starts_with("33")) {
-    return digits.size() == 11 && digits[2] != '0' ? Confidence::kHigh : Confidence::kNone;
-  }
-  if (digits.starts_with("45")) {
-    return digits.size() == 10 && digits[2] >= '2' ? Confidence::kHigh : Confidence::kNone;
-  }
-  if (digits.size() >= 8 && digits.size() <= 15 && digits[0] != '0') return Confidence::kMedium;
-  return Confidence::kNone;
+  return InternationalPhone(text.substr(1), false);
 }
 
 Confidence Validate(Kind kind, std::string_view text) {

@@ -21,11 +21,11 @@ std::string_view KindName(Kind k);       // "nir", "cpr", "iban", "card", "email
 enum class Confidence { kNone, kMedium, kHigh };
 
 // French NIR (numéro de sécurité sociale): 13 characters + a 2-digit key,
-// plain or grouped with single spaces as on the carte Vitale
-// ("1 84 12 76 451 089 46"). Sex 1/2 (7/8 for temporary numbers), month
-// 01–12, 20–42 or 50–99 (unknown month), department 01–95, 2A/2B (Corsica,
-// key computed with 19/18), 97x/98x overseas with a 2-digit commune. The key
-// must equal 97 − (number mod 97).
+// plain or grouped 1 2 2 2 3 3 2 with single spaces as on the carte Vitale
+// ("1 84 12 76 451 089 46"), dashes or dots (one kind throughout). Sex 1/2 (7/8 for temporary
+// numbers), month 01–12, 20–42 or 50–99 (unknown month), department 01–95, 2A/2B (Corsica, key
+// computed with 19/18), 97x/98x overseas with a 2-digit commune. The key must equal 97 − (number
+// mod 97).
 Confidence ValidateNir(std::string_view text);
 
 // Danish CPR: DDMMYY-SSSS or 10 digits. The date must exist in the century
@@ -46,8 +46,9 @@ Confidence ValidateCard(std::string_view text);
 // alphabetic (2–24 letters); no spaces, bounded lengths (RFC 5321).
 Confidence ValidateEmail(std::string_view text);
 
-// Phone numbers: French (0X XX XX XX XX, +33 X XX XX XX XX, with spaces,
-// dots or dashes), Danish (+45 and 8 digits), or E.164 (+ and 8–15 digits).
+// Phone numbers: French (0X XX XX XX XX, +33 X XX XX XX XX or 0033 X XX XX
+// XX XX, with spaces, dots or dashes), Danish (+45 or 0045 and 8 digits), or
+// E.164 (+ and 8–15 digits).
 Confidence ValidatePhone(std::string_view text);
 
 Confidence Validate(Kind kind, std::string_view text);

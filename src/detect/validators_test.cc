@@ -13,6 +13,8 @@ TEST(Nir, AcceptsValidNumbersPlainAndGrouped) {
   // Keys checked with an independent implementation (Python, 97 - int(body) % 97).
   EXPECT_EQ(ValidateNir("184127645108946"), kHigh);
   EXPECT_EQ(ValidateNir("1 84 12 76 451 089 46"), kHigh);
+  EXPECT_EQ(ValidateNir("1-84-12-76-451-089-46"), kHigh);  // forms and exports
+  EXPECT_EQ(ValidateNir("1.84.12.76.451.089.46"), kHigh);
   EXPECT_EQ(ValidateNir("255081416802538"), kHigh);
   EXPECT_EQ(ValidateNir("184122A12345697"), kHigh);  // Corsica: 2A counts as 19
   EXPECT_EQ(ValidateNir("269039712345684"), kHigh);  // overseas 97x
@@ -29,6 +31,10 @@ TEST(Nir, RejectsWrongKeysShapesAndImpossibleFields) {
   EXPECT_EQ(ValidateNir("18412764510894"), kNone);        // 14 characters
   EXPECT_EQ(ValidateNir("1 84 12 76 451 08946"), kNone);  // wrong grouping
   EXPECT_EQ(ValidateNir("1  84 12 76 451 089 46"), kNone);
+  EXPECT_EQ(ValidateNir("1-84 12 76 451 089 46"), kNone);  // one separator throughout
+  EXPECT_EQ(ValidateNir("1 84 12 76 451.089 46"), kNone);
+  EXPECT_EQ(ValidateNir("1/84/12/76/451/089/46"), kNone);
+  EXPECT_EQ(ValidateNir("1-84-12-76-451-089-47"), kNone);  // key still checked
   EXPECT_EQ(ValidateNir("1841276451089460"), kNone);
   EXPECT_EQ(ValidateNir(""), kNone);
 }
@@ -126,6 +132,18 @@ TEST(Phone, FrenchDanishAndE164) {
   EXPECT_EQ(ValidatePhone("+4520123456"), kHigh);
   EXPECT_EQ(ValidatePhone("+44 20 7946 0958"), kMedium);
   EXPECT_EQ(ValidatePhone("00 12 34 56 78"), kNone);  // 00 is not a French prefix
+  // "00", the international prefix dialled from Europe: France and Denmark
+  // by their plans, any other country not on length alone.
+  EXPECT_EQ(ValidatePhone("0033 6 12 34 56 78"), kHigh);
+  EXPECT_EQ(ValidatePhone("0033612345678"), kHigh);
+  EXPECT_EQ(ValidatePhone("0033-6-12-34-56-78"), kHigh);
+  EXPECT_EQ(ValidatePhone("0045 20 12 34 56"), kHigh);
+  EXPECT_EQ(ValidatePhone("004520123456"), kHigh);
+  EXPECT_EQ(ValidatePhone("0033 0 12 34 56 78"), kNone);
+  EXPECT_EQ(ValidatePhone("0045 10 12 34 56"), kNone);
+  EXPECT_EQ(ValidatePhone("0044 20 7946 0958"), kNone);
+  EXPECT_EQ(ValidatePhone("00 33 6 12 34 56 78"), kNone);
+  EXPECT_EQ(ValidatePhone("000033612345678"), kNone);
   EXPECT_EQ(ValidatePhone("06 12 34 56 7"), kNone);
   EXPECT_EQ(ValidatePhone("06 12.34 56 78"), kNone);
   EXPECT_EQ(ValidatePhone("+33 0 12 34 56 78"), kNone);

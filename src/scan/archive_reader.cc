@@ -83,12 +83,19 @@ la_ssize_t ReadNested(archive* self, void* data, const void** out) {
 void ScanEntries(archive* a, const std::string& prefix, int depth, Budget& budget, FileResult& out,
                  const ScanOptions& o);
 
+// A SQLite database inside an archive is read whole into memory (SQLite
+// needs random access); past this size it is scanned as bytes, with a
+// warning, like any other entry.
+constexpr size_t kMaxSqliteEntry = size_t{256} << 20;
+
 // Scans the current entry of `a`: as a nested archive when it is one (and
-// depth allows), as text otherwise.
+// depth allows), as a SQLite database when it is one, as text otherwise.
 void ScanEntry(archive* a, const std::string& part, int depth, Budget& budget, FileResult& out,
                const ScanOptions& o) {
   TextScanner text(o, out, part);
   bool first = true;
+  bool sqlite = false;
+  std::string image;  // the SQLite database, while it is read
   for (;;) {
     // Blocks as the decompressor produces them: when the input turns out to
     // be damaged, everything before the damage has been scanned.
@@ -120,9 +127,27 @@ void ScanEntry(archive* a, const std::string& part, int depth, Budget& budget, F
       ScanEntries(inner.get(), part, depth + 1, budget, out, o);
       return;
     }
+    if (first) sqlite = Sniff(data) == Container::kSqlite;
     first = false;
-    text.Feed(data);
+    if (sqlite && image.size() + data.size() > kMaxSqliteEntry) {
+      out.warnings.push_back(Where(part) + "a SQLite database over " +
+                             std::to_string(kMaxSqliteEntry >> 20) +
+                             " MiB inside an archive: scanned as bytes, not table by table");
+      sqlite = false;
+      text.Feed(image);
+      std::string().swap(image);
+    }
+    if (sqlite) {
+      image.append(data);
+    } else {
+      text.Feed(data);
+    }
     if (budget.exhausted) break;  // a zip bomb: stop expanding
+  }
+  if (sqlite) {
+    out.bytes -= image.size();  // counted again cell by cell
+    ScanSqliteMemory(image, out, o, /*in_archive=*/true, part);
+    return;
   }
   text.Finish();
   out.binary |= text.binary();

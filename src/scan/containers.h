@@ -24,8 +24,13 @@ void ScanArchiveFd(int fd, uint64_t file_size, FileResult& out, const ScanOption
 void ScanArchiveMemory(std::string_view data, FileResult& out, const ScanOptions& options);
 
 // Scans every text, integer and text-like blob cell of every table, read-only
-// and in one read transaction; parts are "table:column:rowid".
+// and in one read transaction; parts are "table:column:rowid". REAL cells
+// holding whole numbers are read as their digits.
 void ScanSqliteFile(const std::string& path, FileResult& out, const ScanOptions& options);
-void ScanSqliteMemory(std::string_view image, FileResult& out, const ScanOptions& options);
+// An image in memory: a file of its own, or (in_archive) the archive entry
+// named `part` (findings in "part:table:column:rowid", what keeps it from
+// being read is a warning and the rest of the archive is still scanned).
+void ScanSqliteMemory(std::string_view image, FileResult& out, const ScanOptions& options,
+                      bool in_archive = false, const std::string& part = "");
 
 }  // namespace cordon::scan

@@ -183,6 +183,71 @@ TEST_F(Containers, SqliteEveryCellOfEveryTable) {
   EXPECT_EQ(m.total(), r.total());
 }
 
+TEST_F(Containers, RealCellsHoldingWholeNumbersAreReadAsDigits) {
+  // A NIR kept in a numeric column typed REAL reads back as 1.84127645108946e+14
+  // through SQLite's text conversion: it must be scanned as its digits.
+  ASSERT_TRUE(testdata::WriteSqlite(Path("r.sqlite"),
+                                    "CREATE TABLE m(id INTEGER PRIMARY KEY, v REAL);"
+                                    "INSERT INTO m VALUES (1, 184127645108946.0), (2, 0.5),"
+                                    " (3, 1e300), (4, -184127645108946.0), (5, 33612345678.0);",
+                                    "", {})
+                  .ok());
+  FileResult r = ScanPath("r.sqlite");
+  std::vector<std::string> where = Where(r);
+  std::sort(where.begin(), where.end());
+  // Fractions and numbers past 2^53 (not exact) are not read as digits.
+  EXPECT_EQ(where, (std::vector<std::string>{"r.sqlite:m:v:1:1:1 nir", "r.sqlite:m:v:4:1:2 nir"}));
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST_F(Containers, SqliteInsideZipAndGzipIsReadTableByTable) {
+  const std::string db = Path("in.sqlite");
+  ASSERT_TRUE(testdata::WriteSqlite(
+                  db,
+                  "CREATE TABLE patients(id INTEGER PRIMARY KEY, nir INTEGER,"
+                  " tel TEXT, w REAL);",
+                  "INSERT INTO patients VALUES (?, ?, ?, 184127645108946.0)",
+                  {{int64_t{3}, int64_t{184127645108946}, std::string("jean.dupont@orange.fr")}})
+                  .ok());
+  auto image = ReadFileLimited(db, 1 << 20);
+  ASSERT_TRUE(image.ok());
+  const std::string bytes(AsChars(*image));
+  ASSERT_TRUE(
+      testdata::WriteZip(Path("dump.zip"), {{"lis/prod.db", bytes}, {"a.txt", kLine}}).ok());
+  FileResult z = ScanPath("dump.zip");
+  EXPECT_EQ(z.container, "archive");
+  EXPECT_TRUE(z.error.empty()) << z.error;
+  std::vector<std::string> where = Where(z);
+  std::sort(where.begin(), where.end());
+  // Before, the INTEGER and REAL NIRs were lost: the database's pages were
+  // scanned as raw bytes.
+  EXPECT_EQ(where, (std::vector<std::string>{"dump.zip:a.txt:1:32 email", "dump.zip:a.txt:1:5 nir",
+                                             "dump.zip:lis/prod.db:patients:nir:3:1:1 nir",
+                                             "dump.zip:lis/prod.db:patients:tel:3:1:1 email",
+                                             "dump.zip:lis/prod.db:patients:w:3:1:1 nir"}));
+
+  // A compressed database (prod.db.gz): one nameless entry, its tables name
+  // the findings.
+  ASSERT_TRUE(testdata::WriteGzip(Path("prod.db.gz"), bytes).ok());
+  FileResult g = ScanPath("prod.db.gz");
+  EXPECT_EQ(g.container, "archive");
+  where = Where(g);
+  std::sort(where.begin(), where.end());
+  EXPECT_EQ(where, (std::vector<std::string>{"prod.db.gz:patients:nir:3:1:1 nir",
+                                             "prod.db.gz:patients:tel:3:1:1 email",
+                                             "prod.db.gz:patients:w:3:1:1 nir"}));
+
+  // A damaged database inside an archive is a warning on its entry; the
+  // other entries are still scanned and the file is no error.
+  std::string damaged = bytes.substr(0, 100) + std::string(4096, '\x5a');
+  ASSERT_TRUE(testdata::WriteZip(Path("bad.zip"), {{"bad.db", damaged}, {"b.txt", kLine}}).ok());
+  FileResult b = ScanPath("bad.zip");
+  EXPECT_TRUE(b.error.empty()) << b.error;
+  ASSERT_FALSE(b.warnings.empty());
+  EXPECT_EQ(b.warnings.front().rfind("bad.db: ", 0), 0u) << b.warnings.front();
+  EXPECT_EQ(b.total(), 2u);
+}
+
 TEST_F(Containers, DamagedSqliteIsAnErrorOrWarningNeverACrash) {
   const std::string db = Path("d.sqlite");
   std::vector<std::vector<testdata::Cell>> rows;

@@ -2,6 +2,8 @@
 // read transaction, with the schema distrusted (the file may be hostile).
 #include <sqlite3.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -33,6 +35,37 @@ std::string Quote(const std::string& name) {
 // as binary content: for the checksum-proven kinds only (see text_scanner.h).
 bool LooksLikeText(std::string_view v) {
   return std::memchr(v.data(), 0, std::min<size_t>(v.size(), 8192)) == nullptr;
+}
+
+// A REAL cell holding a whole number, as its decimal digits ("184127645108946"
+// for 1.84127645108946e14: a NIR or phone number kept in a column typed
+// REAL); empty for fractions, infinities and NaN, which hold none. Below
+// 2^53 every whole number is exact in a double.
+std::string_view WholeNumber(double v, char (&buf)[32]) {
+  if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) >= 9007199254740992.0) return {};
+  const int n = std::snprintf(buf, sizeof buf, "%.0f", v);
+  return n > 0 ? std::string_view(buf, static_cast<size_t>(n)) : std::string_view();
+}
+
+std::string Join(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + ":" + name;
+}
+
+// Where a database is: a file of its own, or an entry of an archive (named
+// `part`, empty for a compressed database like app.db.gz).
+struct Place {
+  bool in_archive = false;
+  std::string part;
+};
+
+// A database that cannot be read: the file's error, or, inside an archive,
+// a warning on that entry while the rest of the archive is still scanned.
+void Fail(const Place& place, const std::string& why, FileResult& out) {
+  if (!place.in_archive) {
+    out.error = why;
+  } else {
+    out.warnings.push_back((place.part.empty() ? "" : place.part + ": ") + why + "; not scanned");
+  }
 }
 
 void Harden(sqlite3* db) {
@@ -74,14 +107,15 @@ bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& erro
   return true;
 }
 
-void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const ScanOptions& o) {
+void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix, FileResult& out,
+               const ScanOptions& o) {
   sqlite3_stmt* raw = nullptr;
   // Tables WITHOUT ROWID have no rowid: their rows are numbered from 1.
   bool has_rowid = sqlite3_prepare_v2(db, ("SELECT _rowid_, * FROM " + Quote(table)).c_str(), -1,
                                       &raw, nullptr) == SQLITE_OK;
   if (!has_rowid && sqlite3_prepare_v2(db, ("SELECT NULL, * FROM " + Quote(table)).c_str(), -1,
                                        &raw, nullptr) != SQLITE_OK) {
-    out.warnings.push_back(table + ": " + DbError(db) + "; table not scanned");
+    out.warnings.push_back(Join(prefix, table) + ": " + DbError(db) + "; table not scanned");
     return;
   }
   StmtPtr stmt(raw);
@@ -94,14 +128,22 @@ void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const Sca
     int64_t rowid = has_rowid ? sqlite3_column_int64(stmt.get(), 0) : ordinal;
     for (int c = 1; c < columns; ++c) {
       int type = sqlite3_column_type(stmt.get(), c);
-      if (type != SQLITE_TEXT && type != SQLITE_INTEGER && type != SQLITE_BLOB) continue;
-      // Integers are read as their decimal text: a NIR fits in an INTEGER.
-      const void* data = type == SQLITE_BLOB
-                             ? sqlite3_column_blob(stmt.get(), c)
-                             : static_cast<const void*>(sqlite3_column_text(stmt.get(), c));
-      int size = sqlite3_column_bytes(stmt.get(), c);
-      if (data == nullptr || size <= 0) continue;
-      std::string_view cell(static_cast<const char*>(data), static_cast<size_t>(size));
+      std::string_view cell;
+      char digits[32];
+      if (type == SQLITE_FLOAT) {
+        cell = WholeNumber(sqlite3_column_double(stmt.get(), c), digits);
+        if (cell.empty()) continue;
+      } else if (type == SQLITE_TEXT || type == SQLITE_INTEGER || type == SQLITE_BLOB) {
+        // Integers are read as their decimal text: a NIR fits in an INTEGER.
+        const void* data = type == SQLITE_BLOB
+                               ? sqlite3_column_blob(stmt.get(), c)
+                               : static_cast<const void*>(sqlite3_column_text(stmt.get(), c));
+        int size = sqlite3_column_bytes(stmt.get(), c);
+        if (data == nullptr || size <= 0) continue;
+        cell = {static_cast<const char*>(data), static_cast<size_t>(size)};
+      } else {
+        continue;
+      }
       out.bytes += cell.size();
       // The part is named only for cells with findings: most have none.
       size_t before = out.findings.size();
@@ -110,28 +152,30 @@ void ScanTable(sqlite3* db, const std::string& table, FileResult& out, const Sca
       collector.Scan(cell);
       if (out.findings.size() > before) {
         const char* column = sqlite3_column_name(stmt.get(), c);
-        std::string part = table + ":" + (column ? column : "?") + ":" + std::to_string(rowid);
+        std::string part =
+            Join(prefix, table + ":" + (column ? column : "?") + ":" + std::to_string(rowid));
         for (size_t i = before; i < out.findings.size(); ++i) out.findings[i].part = part;
       }
     }
   }
   if (rc != SQLITE_DONE) {
-    out.warnings.push_back(table + ": " + DbError(db) + " after " + std::to_string(ordinal) +
+    out.warnings.push_back(Join(prefix, table) + ": " + DbError(db) + " after " +
+                           std::to_string(ordinal) +
                            " rows; the rest of the table was not scanned");
   }
 }
 
-void ScanDatabase(sqlite3* db, FileResult& out, const ScanOptions& o) {
+void ScanDatabase(sqlite3* db, const Place& place, FileResult& out, const ScanOptions& o) {
   std::vector<std::string> tables;
   std::string error;
   // One read transaction: a consistent snapshot even while others write.
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   if (!ListTables(db, tables, error)) {
-    out.error = "cannot read the SQLite schema: " + error;
+    Fail(place, "cannot read the SQLite schema: " + error, out);
     return;
   }
-  out.container = "sqlite";
-  for (const std::string& t : tables) ScanTable(db, t, out, o);
+  if (!place.in_archive) out.container = "sqlite";  // inside an archive, the file stays one
+  for (const std::string& t : tables) ScanTable(db, t, place.part, out, o);
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
 }
 
@@ -161,7 +205,7 @@ void ScanSqliteFile(const std::string& path, FileResult& out, const ScanOptions&
   DbPtr db = Open(FileUri(path, "?mode=ro"), error);
   std::vector<std::string> probe;
   if (db && ListTables(db.get(), probe, error)) {
-    ScanDatabase(db.get(), out, o);
+    ScanDatabase(db.get(), {}, out, o);
     return;
   }
   // A WAL database in a directory we cannot write to cannot be opened
@@ -171,18 +215,20 @@ void ScanSqliteFile(const std::string& path, FileResult& out, const ScanOptions&
     out.error = "cannot open SQLite file: " + error;
     return;
   }
-  ScanDatabase(db.get(), out, o);
+  ScanDatabase(db.get(), {}, out, o);
   if (out.error.empty()) {
     out.warnings.push_back("opened as immutable (" + error +
                            "): changes still in its -wal file were not scanned");
   }
 }
 
-void ScanSqliteMemory(std::string_view image, FileResult& out, const ScanOptions& o) {
+void ScanSqliteMemory(std::string_view image, FileResult& out, const ScanOptions& o,
+                      bool in_archive, const std::string& part) {
+  const Place place{in_archive, part};
   std::string error;
   DbPtr db = Open("file:scan?mode=memory", error);
   if (!db) {
-    out.error = error;
+    Fail(place, error, out);
     return;
   }
   // SQLite reads the image in place (no copy), read-only.
@@ -190,10 +236,10 @@ void ScanSqliteMemory(std::string_view image, FileResult& out, const ScanOptions
   if (sqlite3_deserialize(db.get(), "main", bytes, static_cast<sqlite3_int64>(image.size()),
                           static_cast<sqlite3_int64>(image.size()),
                           SQLITE_DESERIALIZE_READONLY) != SQLITE_OK) {
-    out.error = "cannot load SQLite image: " + DbError(db.get());
+    Fail(place, "cannot load SQLite image: " + DbError(db.get()), out);
     return;
   }
-  ScanDatabase(db.get(), out, o);
+  ScanDatabase(db.get(), place, out, o);
 }
 
 }  // namespace cordon::scan
