@@ -165,14 +165,55 @@ def main():
     p = dpo.remote("order", "show", "LAB42-MIGRATION-2027", "--version", "3", ok=False)
     check(p.returncode != 0, "no version 3")
 
+    # ---- the order's report: what the DPO signed against what left ----
+    dora.login()
+    st, rep = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", dora.token)
+    check(st == 200 and rep["packages"] == [] and rep["version"] == 2, f"report before: {st} {rep}")
+    table = rep["columns"]["tables"][0]
+    check(table["table"] == "patients" and table["columns_left"] == [] and
+          table["columns_planned_not_left"] == [] and
+          sorted(table["columns_excluded_not_left"]) == ["NOM", "VILLE"],
+          f"before any package nothing left: {table}")
+    for k in ("ctrl", "vendor"):
+        run("sign-keygen", "-o", os.path.join(ex.T, f"{k}.key"))
+    run("order", "sign", order_file, "-k", os.path.join(ex.T, "ctrl.key"))
+    pkg, v2 = os.path.join(ex.T, "pkg"), os.path.join(ex.T, "v2")
+    dpo.remote("order", "show", "LAB42-MIGRATION-2027", "-o", v2)  # the plan signed
+    run("extract", "--order", order_file, "--plan", os.path.join(v2, "plan.json"), "--source", src,
+        "--controller-key", os.path.join(ex.T, "ctrl.key.pub"), "--signing-key",
+        os.path.join(ex.T, "vendor.key"), "--out", pkg)
+    run("admin", "processor-key", "add", "--data", ex.D, "--person", "Victor Vendor",
+        os.path.join(ex.T, "vendor.key.pub"))
+    victor.login()
+    ex.upload(srv, victor, pkg, 201)
+    st, rep = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", dora.token)
+    check(st == 200 and len(rep["packages"]) == 1, f"report after the upload: {st} {rep}")
+    package = rep["packages"][0]
+    table = rep["columns"]["tables"][0]
+    check(table["columns_left"] == ["NUM"] and table["columns_planned_not_left"] == [] and
+          sorted(table["columns_excluded_not_left"]) == ["NOM", "VILLE"] and
+          table["columns_left_unplanned"] == [] and table["rows_planned"] == 4,
+          f"the columns that left and those that did not: {table}")
+    check(package["status"] == "available" and package["recipients"] == [RECIPIENT] and
+          package["tables"][0]["columns"] == ["NUM"] and package["downloads"] == [] and
+          package["deletion"] is None and package["uploaded_by"]["email"] == victor.email,
+          f"the package in the report: {package}")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", otto.token)
+    check(st == 404, f"another organisation's DPO reads the report: {st}")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", rita.token)
+    check(st == 403, f"a recipient reads the report: {st}")
+    st, rep = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", audrey.token)
+    check(st == 200 and len(rep["packages"]) == 1, f"the auditor reads the report: {st}")
+    st, _ = srv.request("GET", "/api/v1/orders/NO-SUCH/report", dora.token)
+    check(st == 404, f"the report of no order: {st}")
+
     # ---- attacks ----
     def post(order_bytes, plan_bytes, **extra):
         b = {"order_base64": base64.b64encode(order_bytes).decode(),
              "plan_base64": base64.b64encode(plan_bytes).decode(), **extra}
         return srv.request("POST", "/api/v1/orders", victor_token, b)
 
-    victor.login()
-    victor_token = victor.token
+    victor_token = victor.token  # logged in for the upload above
     hostile = submitted.replace(b'id = "LAB42-MIGRATION-2027"',
                                 b'id = "</script><img src=x onerror=alert(1)>"')
     st, j = post(hostile, plan_ref.encode())
@@ -206,6 +247,7 @@ def main():
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
     check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
+    check(ledger.count('"action":"exchange.order.report"') == 3, "each reading of a report")
     check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
     for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):
         check(value not in ledger, f"{value} in the exchange's ledger")

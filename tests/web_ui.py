@@ -206,6 +206,13 @@ def main():
         ex.check("replaced by a valid NIR that is no one\u2019s (keyed pseudonym), keeping sex "
                  "pseudonym:nir:keep=sex" in text and "free text kept by decision" in text and
                  "PRENOM" in text, f"the plan's columns and their fate in words: {text}")
+        # The order's report: nothing has left yet; the excluded columns did not.
+        b.wait_for("document.getElementById('report')", "the order's report")
+        report = b.eval("document.getElementById('report').textContent")
+        ex.check("No package has left under this order yet." in report and
+                 "Columns that did not leave" in report and "PRENOM" in report and
+                 b.eval("document.querySelectorAll('#report ul.left').length") == 0,
+                 f"the order's report before any package: {report}")
         b.screenshot("order")
 
         # Keyboard and screen readers: every button has an accessible name.

@@ -27,10 +27,15 @@ constexpr const char* kColumns =
 std::string FilesJson(const std::vector<pipeline::ManifestTable>& files) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& f : files) {
+    // The column names (never types or data): an order's report compares
+    // them with the signed plan. Rows stored before they were kept have none.
+    nlohmann::json columns = nlohmann::json::array();
+    for (const auto& c : f.columns) columns.push_back(c.name);
     j.push_back({{"name", f.name},
                  {"file", f.file},
                  {"size", f.ciphertext_size},
-                 {"sha256", f.ciphertext_sha256}});
+                 {"sha256", f.ciphertext_sha256},
+                 {"columns", columns}});
   }
   return j.dump();
 }
@@ -56,7 +61,15 @@ Result<PackageInfo> ReadInfo(const Statement& s) {
         !f.value("sha256", nlohmann::json()).is_string()) {
       return corrupt;
     }
-    p.files.push_back({f["name"], f["file"], f["size"], f["sha256"]});
+    pipeline::ManifestTable table{f["name"], f["file"], f["size"], f["sha256"], {}};
+    if (const auto columns = f.value("columns", nlohmann::json()); !columns.is_null()) {
+      if (!columns.is_array()) return corrupt;
+      for (const auto& c : columns) {
+        if (!c.is_string()) return corrupt;
+        table.columns.push_back({c.get<std::string>(), std::nullopt});
+      }
+    }
+    p.files.push_back(std::move(table));
   }
   p.status = s.Text(7);
   const auto recipients = nlohmann::json::parse(s.Text(8), nullptr, false);

@@ -25,10 +25,10 @@ struct PackageInfo {
   int64_t uploader_id = 0;
   int64_t uploaded_at = 0;
   uint64_t bytes = 0;
-  int32_t delete_by = 0;  // days since 1970-01-01 (the manifest's)
-  std::string status;     // "available", "deleting", "deleted"
-  std::vector<pipeline::ManifestTable> files;
-  std::vector<std::string> recipients;   // the manifest's age recipients
+  int32_t delete_by = 0;                       // days since 1970-01-01 (the manifest's)
+  std::string status;                          // "available", "deleting", "deleted"
+  std::vector<pipeline::ManifestTable> files;  // columns: names only (none in rows before 2026-12)
+  std::vector<std::string> recipients;         // the manifest's age recipients
   std::string signer;                    // the processor key id (hex) that signed its manifest
   std::optional<uint64_t> deletion_seq;  // the ledger entry of its deletion
   std::string deletion_reason;

@@ -355,6 +355,8 @@ Response Api::Route(Call& call) {
       return ListOrders(call);
     case Endpoint::kOrder:
       return ShowOrder(call, p[0]);
+    case Endpoint::kOrderReport:
+      return ReportOrder(call, p[0]);
     case Endpoint::kSignOrder:
       return SignOrder(call, p[0]);
     case Endpoint::kSshCertificate: {

@@ -199,6 +199,7 @@ class Api final : public Handler {
   Response SubmitOrder(Call& call);
   Response ListOrders(Call& call);
   Response ShowOrder(Call& call, const std::string& id);
+  Response ReportOrder(Call& call, const std::string& id);
   // Sets call.machine from the bearer token, or returns the 401.
   std::optional<Response> AuthenticateMachine(Call& call);
   Response RouteMachine(Call& call, Endpoint endpoint, const std::vector<std::string>& params);

@@ -87,6 +87,7 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kSubmitOrder, "POST", "/orders", {Role::kOperator}},
       {Endpoint::kOrders, "GET", "/orders", kOrderReaders},
       {Endpoint::kOrder, "GET", "/orders/{id}", kOrderReaders},
+      {Endpoint::kOrderReport, "GET", "/orders/{id}/report", kOrderReaders},
       {Endpoint::kSignOrder, "POST", "/orders/{id}/signature", {Role::kDpo}},
       {Endpoint::kBastionLogin, "POST", "/bastion/login", {}, true},
       {Endpoint::kBastionStartSession, "POST", "/bastion/sessions", {}, true},

@@ -61,6 +61,7 @@ enum class Endpoint {
   kSubmitOrder,
   kOrders,
   kOrder,
+  kOrderReport,
   // A bastion's machine calls (a machine token, never a person's session).
   kBastionLogin,
   kBastionStartSession,

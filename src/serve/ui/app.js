@@ -35,6 +35,22 @@ const TEXT = {
     open: 'Open',
     plan_digest: 'Plan digest (SHA-256)',
     order_text: 'The order, exactly as it will be signed',
+    report: 'What left under this order',
+    report_left: 'Columns that left',
+    report_not_left: 'Columns that did not leave',
+    report_unplanned: 'Columns that left without being in the signed plan',
+    report_tables_unplanned: 'Tables that left without being in the signed plan',
+    report_packages: 'Packages',
+    report_no_package: 'No package has left under this order yet.',
+    report_recipients: 'Sealed for',
+    report_downloads: 'Downloaded',
+    report_not_downloaded: 'Not downloaded.',
+    report_state: 'State',
+    report_delete_by: 'To delete by',
+    report_deleted: 'Deleted',
+    report_certificate: 'Deletion certificate (signed by the exchange)',
+    report_columns_unknown: 'columns not recorded (published before the exchange kept them)',
+    none: 'None.',
     table: 'Table',
     rows_selected: 'Rows that leave',
     rows_read: 'Rows read',
@@ -203,6 +219,22 @@ const TEXT = {
     open: 'Ouvrir',
     plan_digest: 'Empreinte du plan (SHA-256)',
     order_text: 'L\u2019ordre, exactement tel qu\u2019il sera signé',
+    report: 'Ce qui est sorti au titre de cet ordre',
+    report_left: 'Colonnes sorties',
+    report_not_left: 'Colonnes non sorties',
+    report_unplanned: 'Colonnes sorties hors du plan signé',
+    report_tables_unplanned: 'Tables sorties hors du plan signé',
+    report_packages: 'Paquets',
+    report_no_package: 'Aucun paquet n\u2019est encore sorti au titre de cet ordre.',
+    report_recipients: 'Chiffré pour',
+    report_downloads: 'Téléchargé',
+    report_not_downloaded: 'Non téléchargé.',
+    report_state: 'État',
+    report_delete_by: 'À supprimer avant le',
+    report_deleted: 'Supprimé',
+    report_certificate: 'Certificat de suppression (signé par la plateforme)',
+    report_columns_unknown: 'colonnes non enregistrées (publié avant que la plateforme ne les garde)',
+    none: 'Aucune.',
     table: 'Table',
     rows_selected: 'Lignes qui sortent',
     rows_read: 'Lignes lues',
@@ -678,6 +710,57 @@ async function changesPart(id, o, plan) {
     diffView(lineDiff(fromB64(previous.order_base64), fromB64(o.order_base64))));
 }
 
+// What left under the order, against the plan the DPO signed: per table
+// the columns that left and those that did not (what §45–46 of the CNIL
+// decision turned on), then each package with its recipients, downloads
+// and deletion certificate.
+async function reportPart(id) {
+  const r = await api('GET', '/orders/' + encodeURIComponent(id) + '/report');
+  const names = (cls, list) => list.length
+    ? el('ul', { class: cls }, ...list.map((n) => el('li', {}, n))) : el('p', { class: cls }, t('none'));
+  const columns = r.columns || { tables: [], tables_left_unplanned: [] };
+  const tables = columns.tables.map((tb) => el('section', { class: 'report-table' },
+    el('h3', {}, t('table') + ' ' + tb.table),
+    el('h4', {}, t('report_left')), names('left', tb.columns_left),
+    el('h4', {}, t('report_not_left')),
+    names('not-left', tb.columns_excluded_not_left.concat(tb.columns_planned_not_left)),
+    tb.columns_left_unplanned.length ? el('h4', { class: 'error' }, t('report_unplanned')) : null,
+    tb.columns_left_unplanned.length ? names('error unplanned', tb.columns_left_unplanned) : null));
+  const unplannedTables = columns.tables_left_unplanned.length
+    ? [el('h3', { class: 'error' }, t('report_tables_unplanned')),
+      names('error unplanned', columns.tables_left_unplanned.map((tb) => tb.table))] : [];
+  const person = (p) => p ? (p.name ? p.name + ' <' + p.email + '>' : '#' + p.id) : '';
+  const packages = r.packages.map((p) => {
+    const downloads = p.downloads.length
+      ? el('ul', { class: 'downloads' }, ...p.downloads.map((d) =>
+        el('li', {}, d.at + ' \u2014 ' + person(d.by) + ' (' + d.bytes + ' B)')))
+      : el('p', { class: 'downloads' }, t('report_not_downloaded'));
+    const deletion = p.deletion ? [
+      el('dt', {}, t('report_deleted')),
+      el('dd', {}, p.deletion.deleted_at + ' (' + p.deletion.reason + ')' +
+        (p.deletion.confirmed_by ? ', ' + person(p.deletion.confirmed_by) : ''))] : [];
+    const certificate = p.deletion && p.deletion.certificate ? [
+      el('h4', {}, t('report_certificate')),
+      el('pre', { class: 'certificate' }, p.deletion.certificate.json),
+      el('pre', { class: 'certificate-signature' }, p.deletion.certificate.signature)] : [];
+    return el('section', { class: 'report-package' },
+      el('h3', {}, el('code', {}, p.id)),
+      el('dl', {},
+        el('dt', {}, t('report_state')), el('dd', {}, p.status),
+        el('dt', {}, t('submitted')), el('dd', {}, p.uploaded_at + ' \u2014 ' + person(p.uploaded_by)),
+        el('dt', {}, t('report_delete_by')), el('dd', {}, p.delete_by),
+        el('dt', {}, t('report_recipients')), el('dd', {}, p.recipients.join(', ')),
+        el('dt', {}, t('table')), el('dd', {}, p.tables.map((tb) => tb.table + ' (' +
+          (p.columns_recorded ? tb.columns.join(', ') : t('report_columns_unknown')) + ')').join('; ')),
+        ...deletion),
+      el('h4', {}, t('report_downloads')), downloads, ...certificate);
+  });
+  return el('section', { id: 'report' },
+    el('h2', {}, t('report')), ...tables, ...unplannedTables,
+    el('h2', {}, t('report_packages')),
+    ...(packages.length ? packages : [el('p', { id: 'no-package' }, t('report_no_package'))]));
+}
+
 async function orderView(id, version) {
   const view = el('section', {}, el('h1', {}, t('order') + ' ' + id));
   show(view);
@@ -714,6 +797,8 @@ async function orderView(id, version) {
         } catch (e) { problem(view, e); }
       });
     }
+    // The report is the order's whole story, whichever version is shown.
+    view.append(await reportPart(id));
     view.append(el('p', {}, el('button', { type: 'button', id: 'back', onclick: ordersView }, t('back'))));
   } catch (e) { problem(view, e); }
 }

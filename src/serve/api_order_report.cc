@@ -1,0 +1,212 @@
+// An order's report on the exchange (issue 17): what the DPO signed against
+// what left. For each table of the signed plan, the columns that left in a
+// package and those that did not — what §45–46 of the CNIL decision turned
+// on — and for each package of the order its recipients, its downloads (who,
+// when), its state and its deletion certificate. Read-only, and recorded as a
+// reading (like an order's), since it names who received the data.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/utc_time.h"
+#include "exchange/downloads.h"
+#include "exchange/orders.h"
+#include "serve/api_internal.h"
+
+namespace cordon::serve {
+
+using api_internal::Fail;
+using api_internal::HasRole;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::Role;
+
+namespace {
+
+// A plan column's name: an excluded column is a name or {"name": …}.
+std::string ColumnName(const json& c) {
+  if (c.is_string()) return c.get<std::string>();
+  if (c.is_object() && c.contains("name") && c["name"].is_string()) return c["name"];
+  return {};
+}
+
+// The names in plan[key] (a list of columns), in the plan's order.
+std::vector<std::string> Names(const json& table, const char* key) {
+  std::vector<std::string> out;
+  if (!table.contains(key) || !table[key].is_array()) return out;
+  for (const json& c : table[key]) {
+    if (std::string name = ColumnName(c); !name.empty()) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+json Strings(const std::vector<std::string>& v) {
+  json out = json::array();
+  for (const auto& s : v) out.push_back(s);
+  return out;
+}
+
+// The plan's tables against what the packages carried: per table, the
+// columns that left, the planned ones no package carried, the excluded ones
+// (which did not leave, or are flagged if they did) and any column that left
+// without being planned; tables that left without being in the plan.
+json ColumnsReport(const json& plan,
+                   const std::map<std::string, std::set<std::string>>& left_by_table,
+                   bool any_package) {
+  json tables = json::array();
+  std::set<std::string> planned_tables;
+  const json empty = json::array();
+  const json& plan_tables =
+      plan.contains("tables") && plan["tables"].is_array() ? plan["tables"] : empty;
+  for (const json& t : plan_tables) {
+    if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) continue;
+    const std::string name = t["name"];
+    planned_tables.insert(name);
+    const auto kept = Names(t, "columns_kept");
+    const auto excluded = Names(t, "columns_excluded");
+    const auto it = left_by_table.find(name);
+    const std::set<std::string> none;
+    const std::set<std::string>& left = it == left_by_table.end() ? none : it->second;
+    std::vector<std::string> left_planned, planned_not_left, excluded_not_left, unplanned;
+    for (const auto& c : kept) (left.contains(c) ? left_planned : planned_not_left).push_back(c);
+    for (const auto& c : excluded) {
+      if (!left.contains(c)) excluded_not_left.push_back(c);
+    }
+    const std::set<std::string> kept_set(kept.begin(), kept.end());
+    for (const auto& c : left) {
+      if (!kept_set.contains(c)) unplanned.push_back(c);
+    }
+    json row = {{"table", name},
+                {"rows_planned", t.contains("rows_selected") ? t["rows_selected"] : json(nullptr)},
+                {"columns_left", Strings(left_planned)},
+                {"columns_excluded_not_left", Strings(excluded_not_left)},
+                {"columns_left_unplanned", Strings(unplanned)}};
+    // Before any package (with its columns), "planned but not carried"
+    // says nothing yet.
+    row["columns_planned_not_left"] = any_package ? Strings(planned_not_left) : json::array();
+    tables.push_back(std::move(row));
+  }
+  json unplanned_tables = json::array();
+  for (const auto& [table, columns] : left_by_table) {
+    if (!planned_tables.contains(table)) {
+      unplanned_tables.push_back(
+          {{"table", table},
+           {"columns_left_unplanned", Strings({columns.begin(), columns.end()})}});
+    }
+  }
+  return {{"tables", tables}, {"tables_left_unplanned", unplanned_tables}};
+}
+
+}  // namespace
+
+Response Api::ReportOrder(Call& call, const std::string& id) {
+  if (Status s = exchange::CheckSubmittedOrderId(id); !s.ok()) return Fail(404, "no such order");
+  exchange::Orders orders(call.s.db);
+  auto o = orders.Get(id, std::nullopt);
+  // Who may read the order may read its report; to anyone else it does not
+  // exist (as GET /orders/{id} answers).
+  const bool auditor = HasRole(call, {Role::kAuditor});
+  const bool readable = o.ok() && (auditor || (call.who->role == Role::kDpo
+                                                   ? call.who->organisation == o->organisation
+                                                   : call.who->id == o->submitter_id));
+  if ((!o.ok() && o.error().code() == ErrorCode::kNotFound) || (o.ok() && !readable)) {
+    return Fail(404, "no such order", "GET /api/v1/orders lists the ones you may read");
+  }
+  if (!o.ok()) return Fail(o.error());
+  const json plan = json::parse(o->plan_json, nullptr, /*allow_exceptions=*/false);
+
+  auto people = call.s.accounts.List();
+  if (!people.ok()) return Fail(people.error());
+  std::map<int64_t, const exchange::Account*> by_id;
+  for (const auto& a : *people) by_id[a.id] = &a;
+  auto person = [&](int64_t account) -> json {
+    auto it = by_id.find(account);
+    if (it == by_id.end()) return {{"id", account}};
+    return {{"id", account},
+            {"name", it->second->name},
+            {"email", it->second->email},
+            {"organisation", it->second->organisation}};
+  };
+
+  // The order's packages: those naming it, uploaded by the vendor that
+  // submitted it (a package of another organisation naming the same id is
+  // not theirs to show).
+  auto all = call.s.store.List();
+  if (!all.ok()) return Fail(all.error());
+  exchange::Downloads downloads(call.s.db);
+  std::map<std::string, std::set<std::string>> left_by_table;
+  bool any_columns = false;
+  json packages = json::array();
+  for (const auto& p : *all) {
+    if (p.order_id != o->order_id) continue;
+    auto uploader = by_id.find(p.uploader_id);
+    if (uploader == by_id.end() || uploader->second->organisation != o->submitter_organisation) {
+      continue;
+    }
+    json tables = json::array();
+    bool columns_recorded = false;
+    for (const auto& f : p.files) columns_recorded = columns_recorded || !f.columns.empty();
+    any_columns = any_columns || columns_recorded;
+    for (const auto& f : p.files) {
+      json columns = json::array();
+      for (const auto& c : f.columns) {
+        columns.push_back(c.name);
+        left_by_table[f.name].insert(c.name);
+      }
+      tables.push_back({{"table", f.name}, {"file", f.file}, {"columns", columns}});
+    }
+    auto got = downloads.OfPackage(p.id);
+    if (!got.ok()) return Fail(got.error());
+    json received = json::array();
+    for (const auto& d : *got) {
+      received.push_back(
+          {{"by", person(d.account_id)}, {"at", FormatUtc(d.at)}, {"bytes", d.bytes}});
+    }
+    json pkg = {{"id", p.id},
+                {"uploaded_at", FormatUtc(p.uploaded_at)},
+                {"uploaded_by", person(p.uploader_id)},
+                {"bytes", p.bytes},
+                {"status", p.status},
+                {"delete_by", FormatUtc(static_cast<int64_t>(p.delete_by) * 86400)},
+                {"recipients", Strings(p.recipients)},
+                {"tables", tables},
+                // A package published before the exchange kept column names.
+                {"columns_recorded", columns_recorded},
+                {"downloads", received},
+                {"deletion", nullptr}};
+    if (p.status == "deleted") {
+      json deletion = {{"reason", p.deletion_reason},
+                       {"deleted_at", FormatUtc(p.deleted_at)},
+                       {"confirmed_by", p.confirmed_by ? person(*p.confirmed_by) : json(nullptr)},
+                       {"ledger_seq", p.deletion_seq ? json(*p.deletion_seq) : json(nullptr)},
+                       {"certificate", nullptr}};
+      // The certificate itself: the DPO keeps the proof of deletion.
+      if (auto cert = call.s.store.Certificate(p.id); cert.ok()) {
+        deletion["certificate"] = {{"json", cert->first}, {"signature", cert->second}};
+      } else if (cert.error().code() != ErrorCode::kNotFound) {
+        return Fail(cert.error());
+      }
+      pkg["deletion"] = std::move(deletion);
+    }
+    packages.push_back(std::move(pkg));
+  }
+
+  RecordRefusal(
+      call, "order.report", "ok",
+      {{"order", {{"id", o->order_id}}}, {"version", o->version}, {"packages", packages.size()}});
+  json out = {{"order_id", o->order_id},
+              {"version", o->version},
+              {"organisation", o->organisation},
+              {"submitter_organisation", o->submitter_organisation},
+              {"plan_sha256", o->plan_sha256},
+              {"order_sha256", o->order_sha256},
+              {"packages", packages}};
+  if (plan.is_discarded()) {
+    out["columns"] = nullptr;  // stored plans are checked JSON; this is defence only
+  } else {
+    out["columns"] = ColumnsReport(plan, left_by_table, any_columns);
+  }
+  return Json(200, out);
+}
+
+}  // namespace cordon::serve
