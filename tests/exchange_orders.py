@@ -198,6 +198,32 @@ def main():
           package["tables"][0]["columns"] == ["NUM"] and package["downloads"] == [] and
           package["deletion"] is None and package["uploaded_by"]["email"] == victor.email,
           f"the package in the report: {package}")
+    # The recipient downloads, then confirms: the report names who, when,
+    # and holds the deletion certificate.
+    rosa = ex.Person(srv, "rosa", "recipient", "--organisation", "CHU Exemple", "--recipient",
+                     RECIPIENT)
+    amir = ex.Person(srv, "amir", "approver", "--organisation", "Vendor SA")  # the package's
+    pid = package["id"]
+    st, g = srv.request("POST", "/api/v1/grants", rosa.token,
+                        {"package": pid, "reason": "import into the new LIS", "duration_hours": 2})
+    check(st == 201, f"rosa's grant request: {st} {g}")
+    st, j = srv.request("POST", f"/api/v1/grants/{g['id']}/approve", amir.token, {})
+    check(st == 200, f"the approval: {st} {j}")
+    st, _ = srv.request("GET", f"/api/v1/packages/{pid}/files/manifest.json", rosa.token)
+    check(st == 200, f"rosa downloads the manifest: {st}")
+    st, j = srv.request("POST", f"/api/v1/packages/{pid}/confirm", rosa.token, {})
+    check(st == 200, f"rosa confirms: {st} {j}")
+    st, rep = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", dora.token)
+    package = rep["packages"][0]
+    downloads, deletion = package["downloads"], package["deletion"]
+    check(len(downloads) == 1 and downloads[0]["by"]["email"] == rosa.email and
+          downloads[0]["bytes"] > 0, f"the download in the report: {downloads}")
+    check(package["status"] == "deleted" and deletion["reason"] == "confirmed" and
+          deletion["confirmed_by"]["email"] == rosa.email and
+          json.loads(deletion["certificate"]["json"])["package"] == pid and
+          "untrusted comment" in deletion["certificate"]["signature"],
+          f"the deletion and its certificate in the report: {deletion}")
+    check(rep["columns"]["tables"][0]["columns_left"] == ["NUM"], "a deleted package still left")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", otto.token)
     check(st == 404, f"another organisation's DPO reads the report: {st}")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", rita.token)
@@ -247,7 +273,7 @@ def main():
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
     check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
-    check(ledger.count('"action":"exchange.order.report"') == 3, "each reading of a report")
+    check(ledger.count('"action":"exchange.order.report"') == 4, "each reading of a report")
     check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
     for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):
         check(value not in ledger, f"{value} in the exchange's ledger")
