@@ -13,6 +13,7 @@ import base64, hashlib, json, os, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import exchange_attack as ex  # noqa: E402  (the server and person helpers)
+import ledger_verifier as lv  # noqa: E402  (RFC 9162 proofs, written from the specs)
 
 check, run = ex.check, ex.run
 RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
@@ -224,6 +225,38 @@ def main():
           "untrusted comment" in deletion["certificate"]["signature"],
           f"the deletion and its certificate in the report: {deletion}")
     check(rep["columns"]["tables"][0]["columns_left"] == ["NUM"], "a deleted package still left")
+
+    # The ledger's account: every event under the order, each proven
+    # included in the checkpoint signed for this answer (checked here by the
+    # independent verifier), and consistent with the last checkpoint seen.
+    vkey = run("ledger", "vkey", "--ledger", os.path.join(ex.D, "ledger")).stdout.strip()
+    evidence = rep["evidence"]
+    size, root = lv.open_checkpoint(evidence["checkpoint"], vkey)
+    entries = evidence["entries"]
+    check(len(entries) == len(rep["events"]) and
+          [e["index"] for e in entries] == [e["index"] for e in rep["events"]],
+          "one proof per event shown")
+    for e in entries:
+        check(lv.verify_inclusion(e["index"], size, lv.leaf_hash(lv.b64(e["entry"])),
+                                  [lv.b64(h) for h in e["proof"]], root),
+              f"event {e['index']} is not proven included")
+    actions = [json.loads(lv.b64(e["entry"]))["action"] for e in entries]
+    for action in ("exchange.order.submit", "exchange.upload.commit", "exchange.order.report"):
+        check(action in actions, f"{action} in the report's events: {actions}")
+    check(rep["consistency"] is None, "no consistency proof without ?since")
+    st, rep2 = srv.request("GET", f"/api/v1/orders/LAB42-MIGRATION-2027/report?since={size}",
+                           dora.token)
+    size2, root2 = lv.open_checkpoint(rep2["evidence"]["checkpoint"], vkey)
+    c = rep2["consistency"]
+    check(st == 200 and size2 > size and c["old_size"] == size and lv.b64(c["old_root"]) == root and
+          lv.verify_consistency(size, size2, root, root2, [lv.b64(h) for h in c["proof"]]),
+          f"the ledger grew from the checkpoint seen: {c}")
+    st, rep3 = srv.request("GET", f"/api/v1/orders/LAB42-MIGRATION-2027/report?since={size2 + 1000}",
+                           dora.token)
+    check(st == 200 and rep3["consistency"]["proof"] is None,
+          f"a checkpoint seen past the ledger's size: {rep3['consistency']}")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?since=x", dora.token)
+    check(st == 400, f"a malformed since: {st}")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", otto.token)
     check(st == 404, f"another organisation's DPO reads the report: {st}")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", rita.token)
@@ -273,7 +306,7 @@ def main():
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
     check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
-    check(ledger.count('"action":"exchange.order.report"') == 4, "each reading of a report")
+    check(ledger.count('"action":"exchange.order.report"') == 6, "each reading of a report")
     check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
     for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):
         check(value not in ledger, f"{value} in the exchange's ledger")

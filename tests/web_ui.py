@@ -19,7 +19,7 @@ $CORDON_UI_SCREENSHOTS when set: docs/ui.md's images).
 
 Usage: web_ui.py CORDON_BINARY SCRATCH_DIR
 """
-import hashlib, json, os, shutil, subprocess, sys
+import base64, hashlib, json, os, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -213,6 +213,12 @@ def main():
                  "Columns that did not leave" in report and "PRENOM" in report and
                  b.eval("document.querySelectorAll('#report ul.left').length") == 0,
                  f"the order's report before any package: {report}")
+        b.wait_for("document.getElementById('proof-status')", "the report's evidence checked")
+        proof = b.eval("document.getElementById('proof-status').className + ' ' + "
+                       "document.getElementById('proof-status').textContent")
+        ex.check(proof.startswith("ok ") and "each proven included" in proof and
+                 "This browser keeps that checkpoint" in proof,
+                 f"the events proven in the browser, the checkpoint kept: {proof}")
         b.screenshot("order")
 
         # Keyboard and screen readers: every button has an accessible name.
@@ -250,6 +256,56 @@ def main():
                  f"the order's line diff: {diff}")
         b.eval("document.getElementById('changes').scrollIntoView()")
         b.screenshot("order-changes")
+        # The report again: the ledger must have grown from the checkpoint kept.
+        b.wait_for("document.getElementById('proof-status')", "the report's evidence again")
+        proof = b.eval("document.getElementById('proof-status').className + ' ' + "
+                       "document.getElementById('proof-status').textContent")
+        ex.check(proof.startswith("ok ") and "The ledger grew from the checkpoint" in proof,
+                 f"consistent with the checkpoint this browser saw: {proof}")
+        # A history rewritten since (as the browser would see it: its kept
+        # root differs from the ledger's at that size) is shown in red, and
+        # the checkpoint kept as evidence is not replaced.
+        kept = b.eval("localStorage.getItem('cordon-checkpoint')")
+        forged = json.loads(kept)
+        forged["root"] = base64.b64encode(bytes(32)).decode()
+        b.eval(f"localStorage.setItem('cordon-checkpoint', {json.dumps(json.dumps(forged))})")
+        b.click("#back")
+        b.wait_for("document.querySelector('button.open-order')", "the orders again")
+        b.click("button.open-order")
+        b.wait_for("document.getElementById('proof-status')", "the report's evidence, forged root")
+        proof = b.eval("document.getElementById('proof-status').className + ' ' + "
+                       "document.getElementById('proof-status').textContent")
+        ex.check(proof.startswith("error ") and "may have been rewritten" in proof,
+                 f"a rewritten history shows: {proof}")
+        ex.check(json.loads(b.eval("localStorage.getItem('cordon-checkpoint')")) == forged,
+                 "the kept checkpoint was replaced after a failed check")
+        b.eval(f"localStorage.setItem('cordon-checkpoint', {json.dumps(kept)})")
+        # A server that lies about what it recorded: an event altered (its
+        # inclusion proof no longer holds), the checkpoint's size changed (its
+        # signature no longer verifies). Each is shown in red.
+        b.eval("window.realFetch = window.fetch")
+        for change, expected in (
+                ("j.evidence.entries[0].entry = btoa('{\"action\":\"nothing happened\"}')",
+                 "not proven included"),
+                ("j.evidence.checkpoint = j.evidence.checkpoint.replace(/\\n(\\d+)\\n/,"
+                 " (_, n) => '\\n' + (Number(n) + 1) + '\\n')",
+                 "signature does not verify")):
+            b.eval("window.fetch = async (url, opts) => {"
+                   "  const r = await window.realFetch(url, opts);"
+                   "  if (!String(url).includes('/report')) return r;"
+                   "  const j = await r.json();"
+                   f"  {change};"
+                   "  return new Response(JSON.stringify(j), {status: r.status, headers: r.headers});"
+                   "}")
+            b.click("#back")
+            b.wait_for("document.querySelector('button.open-order')", "the orders again")
+            b.click("button.open-order")
+            b.wait_for("document.getElementById('proof-status')", "the report's evidence, altered")
+            proof = b.eval("document.getElementById('proof-status').className + ' ' + "
+                           "document.getElementById('proof-status').textContent")
+            ex.check(proof.startswith("error ") and expected in proof,
+                     f"a report altered by {change} shows: {proof}")
+        b.eval("window.fetch = window.realFetch")
 
         # French.
         b.click("#lang")

@@ -8,9 +8,11 @@
 #include <map>
 #include <set>
 
+#include "core/encoding.h"
 #include "core/utc_time.h"
 #include "exchange/downloads.h"
 #include "exchange/orders.h"
+#include "ledger/report.h"
 #include "serve/api_internal.h"
 
 namespace cordon::serve {
@@ -100,6 +102,14 @@ json ColumnsReport(const json& plan,
 }  // namespace
 
 Response Api::ReportOrder(Call& call, const std::string& id) {
+  // The tree size of the last checkpoint this reader saw (their browser
+  // keeps it): the answer proves the ledger grew from it, never rewrote it.
+  std::optional<uint64_t> since;
+  if (auto q = call.request.query.find("since"); q != call.request.query.end()) {
+    auto n = api_internal::ParseId(q->second);
+    if (!n) return Fail(400, "since: the tree size of a checkpoint you saw (a positive integer)");
+    since = static_cast<uint64_t>(*n);
+  }
   if (Status s = exchange::CheckSubmittedOrderId(id); !s.ok()) return Fail(404, "no such order");
   exchange::Orders orders(call.s.db);
   auto o = orders.Get(id, std::nullopt);
@@ -201,6 +211,47 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
               {"plan_sha256", o->plan_sha256},
               {"order_sha256", o->order_sha256},
               {"packages", packages}};
+  // The ledger's account of the order: each event under it with its
+  // inclusion proof in a checkpoint signed now (the reading just recorded
+  // included), and the consistency proof from the reader's last one.
+  json events = json::array();
+  json evidence;
+  json consistency = nullptr;
+  Status proven = appender_.Exclusive([&](ledger::Ledger& l) -> Status {
+    CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
+    CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r, ledger::BuildOrderReport(l, o->order_id, note));
+    evidence = json::parse(ledger::EvidenceJson(r));
+    for (const auto& ev : r.events) {
+      events.push_back({{"index", ev.index},
+                        {"time", ev.time},
+                        {"who", ev.who},
+                        {"no_person", ev.no_person},
+                        {"what", ev.what},
+                        {"outcome", ev.outcome},
+                        {"outcome_text", ev.outcome_text}});
+    }
+    if (since) {
+      if (*since > r.checkpoint_size) {
+        // A ledger smaller than one the reader saw: rolled back, or another.
+        consistency = {{"old_size", *since}, {"new_size", r.checkpoint_size}, {"proof", nullptr}};
+        return Ok();
+      }
+      CORDON_ASSIGN_OR_RETURN(ledger::Hash old_root, l.Root(*since));
+      CORDON_ASSIGN_OR_RETURN(std::vector<ledger::Hash> proof,
+                              l.ConsistencyProof(*since, r.checkpoint_size));
+      json hashes = json::array();
+      for (const auto& h : proof) hashes.push_back(Base64Encode(h));
+      consistency = {{"old_size", *since},
+                     {"new_size", r.checkpoint_size},
+                     {"old_root", Base64Encode(old_root)},
+                     {"proof", hashes}};
+    }
+    return Ok();
+  });
+  if (!proven.ok()) return Fail(proven.error());
+  out["events"] = std::move(events);
+  out["evidence"] = std::move(evidence);
+  out["consistency"] = std::move(consistency);
   if (plan.is_discarded()) {
     out["columns"] = nullptr;  // stored plans are checked JSON; this is defence only
   } else {

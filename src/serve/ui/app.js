@@ -51,6 +51,15 @@ const TEXT = {
     report_certificate: 'Deletion certificate (signed by the exchange)',
     report_columns_unknown: 'columns not recorded (published before the exchange kept them)',
     none: 'None.',
+    report_events: 'Every operation under this order, from the ledger',
+    report_time: 'When', report_who: 'Who', report_what: 'What', report_outcome: 'Outcome',
+    proof_included: '{n} events, each proven included in the ledger\u2019s checkpoint of size {size}, whose signature by the ledger\u2019s key this page checked.',
+    proof_first_seen: 'This browser keeps that checkpoint: the next report must prove the ledger grew from it.',
+    proof_consistent: 'The ledger grew from the checkpoint this browser saw on {at} (size {n}): nothing recorded before it was changed.',
+    proof_inconsistent: 'the ledger does not prove it grew from the checkpoint this browser saw on {at} (size {n}): its history may have been rewritten. This browser keeps its checkpoint as evidence; alert the exchange\u2019s administrators and your CISO',
+    proof_key_changed: 'the ledger\u2019s key is not the one this browser saw before',
+    proof_not_included: 'an event is not proven included in the checkpoint:',
+    proof_failed: 'The report\u2019s evidence does not verify',
     table: 'Table',
     rows_selected: 'Rows that leave',
     rows_read: 'Rows read',
@@ -235,6 +244,15 @@ const TEXT = {
     report_certificate: 'Certificat de suppression (signé par la plateforme)',
     report_columns_unknown: 'colonnes non enregistrées (publié avant que la plateforme ne les garde)',
     none: 'Aucune.',
+    report_events: 'Toutes les opérations au titre de cet ordre, d\u2019après le registre',
+    report_time: 'Quand', report_who: 'Qui', report_what: 'Quoi', report_outcome: 'Résultat',
+    proof_included: '{n} événements, chacun prouvé inclus dans le point de contrôle du registre de taille {size}, dont cette page a vérifié la signature par la clé du registre.',
+    proof_first_seen: 'Ce navigateur garde ce point de contrôle : le prochain rapport devra prouver que le registre en descend.',
+    proof_consistent: 'Le registre descend du point de contrôle vu par ce navigateur le {at} (taille {n}) : rien de ce qui était enregistré avant n\u2019a changé.',
+    proof_inconsistent: 'le registre ne prouve pas qu\u2019il descend du point de contrôle vu par ce navigateur le {at} (taille {n}) : son historique a pu être réécrit. Ce navigateur garde son point de contrôle comme preuve ; alertez les administrateurs de la plateforme et votre RSSI',
+    proof_key_changed: 'la clé du registre n\u2019est pas celle que ce navigateur a vue auparavant',
+    proof_not_included: 'un événement n\u2019est pas prouvé inclus dans le point de contrôle :',
+    proof_failed: 'Les preuves du rapport ne se vérifient pas',
     table: 'Table',
     rows_selected: 'Lignes qui sortent',
     rows_read: 'Lignes lues',
@@ -715,7 +733,9 @@ async function changesPart(id, o, plan) {
 // decision turned on), then each package with its recipients, downloads
 // and deletion certificate.
 async function reportPart(id) {
-  const r = await api('GET', '/orders/' + encodeURIComponent(id) + '/report');
+  const seen = seenCheckpoint();
+  const r = await api('GET', '/orders/' + encodeURIComponent(id) + '/report' +
+    (seen ? '?since=' + encodeURIComponent(seen.size) : ''));
   const names = (cls, list) => list.length
     ? el('ul', { class: cls }, ...list.map((n) => el('li', {}, n))) : el('p', { class: cls }, t('none'));
   const columns = r.columns || { tables: [], tables_left_unplanned: [] };
@@ -758,7 +778,68 @@ async function reportPart(id) {
   return el('section', { id: 'report' },
     el('h2', {}, t('report')), ...tables, ...unplannedTables,
     el('h2', {}, t('report_packages')),
-    ...(packages.length ? packages : [el('p', { id: 'no-package' }, t('report_no_package'))]));
+    ...(packages.length ? packages : [el('p', { id: 'no-package' }, t('report_no_package'))]),
+    await evidencePart(r, seen));
+}
+
+// The ledger checkpoint this browser saw last (localStorage is per origin:
+// per exchange), or null.
+function seenCheckpoint() {
+  try {
+    const seen = JSON.parse(localStorage.getItem('cordon-checkpoint') || 'null');
+    return seen && /^[0-9]+$/.test(seen.size) ? seen : null;
+  } catch (e) { return null; }
+}
+
+// The report's events, checked here rather than believed: the checkpoint's
+// signature, each event's inclusion in it, and that the ledger grew from
+// the checkpoint this browser saw last — kept only once all of it holds,
+// so that a failed check leaves the evidence of the earlier one in place.
+async function evidencePart(r, seen) {
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k]);
+  const proofs = await import('/ui/proofs.js');
+  let status;
+  try {
+    const vkey = r.evidence.vkey;
+    if (seen && seen.vkey !== vkey) throw new proofs.ProofError(t('proof_key_changed'));
+    const cp = await proofs.openCheckpoint(r.evidence.checkpoint, vkey);
+    const entries = r.evidence.entries;
+    if (entries.length !== r.events.length ||
+        entries.some((e, k) => e.index !== r.events[k].index)) {
+      throw new proofs.ProofError(t('proof_not_included'));
+    }
+    for (const e of entries) {
+      if (!(await proofs.verifyInclusion(e.index, cp.size, proofs.fromB64(e.entry),
+        e.proof.map(proofs.fromB64), cp.root))) {
+        throw new proofs.ProofError(t('proof_not_included') + ' ' + e.index);
+      }
+    }
+    let since = t('proof_first_seen');
+    if (seen) {
+      const c = r.consistency;
+      const size1 = BigInt(seen.size);
+      if (!c || !Array.isArray(c.proof) || BigInt(c.old_size) !== size1 ||
+          !(await proofs.verifyConsistency(size1, cp.size, proofs.fromB64(seen.root), cp.root,
+            c.proof.map(proofs.fromB64)))) {
+        throw new proofs.ProofError(fill(t('proof_inconsistent'), { n: seen.size, at: seen.at }));
+      }
+      since = fill(t('proof_consistent'), { n: seen.size, at: seen.at });
+    }
+    localStorage.setItem('cordon-checkpoint', JSON.stringify({ vkey, size: String(cp.size),
+      root: proofs.toB64(cp.root), at: new Date().toISOString() }));
+    status = el('p', { class: 'ok', id: 'proof-status', role: 'status' },
+      fill(t('proof_included'), { n: entries.length, size: String(cp.size) }) + ' ' + since);
+  } catch (e) {
+    status = el('p', { class: 'error', id: 'proof-status', role: 'alert' },
+      t('proof_failed') + ': ' + e.message);
+  }
+  const rows = r.events.map((e) => el('tr', { class: e.no_person ? 'error' : null },
+    el('td', {}, e.time), el('td', {}, e.who), el('td', {}, e.what), el('td', {}, e.outcome_text)));
+  return el('section', { id: 'ledger-events' },
+    el('h2', {}, t('report_events')), status,
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('report_time')),
+      el('th', {}, t('report_who')), el('th', {}, t('report_what')), el('th', {}, t('report_outcome')))),
+    el('tbody', {}, ...rows)));
 }
 
 async function orderView(id, version) {
