@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <thread>
 #include <utility>
 
@@ -588,6 +589,36 @@ Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_s
   return ProveWith([&](const SubtreeHashFn& subtree) {
     return ledger::InclusionProof(subtree, tree_size, index);
   });
+}
+
+Result<std::vector<std::vector<Hash>>> Ledger::InclusionProofs(const std::vector<uint64_t>& indices,
+                                                               uint64_t tree_size) const {
+  for (uint64_t index : indices) {
+    if (tree_size > size_ || index >= tree_size) {
+      return Error(ErrorCode::kInvalidArgument, "entry " + std::to_string(index) +
+                                                    " is not in a tree of size " +
+                                                    std::to_string(tree_size));
+    }
+  }
+  std::map<std::pair<uint64_t, uint64_t>, Hash> known;  // (start, size) -> subtree hash
+  std::optional<Error> failed;
+  auto subtree = [&](uint64_t start, uint64_t n) {
+    if (auto it = known.find({start, n}); it != known.end()) return it->second;
+    auto h = levels_.Subtree(start, n);
+    if (!h) {
+      if (!failed) failed = h.error();
+      return Hash{};
+    }
+    known.emplace(std::make_pair(start, n), *h);
+    return *h;
+  };
+  std::vector<std::vector<Hash>> proofs;
+  proofs.reserve(indices.size());
+  for (uint64_t index : indices) {
+    proofs.push_back(ledger::InclusionProof(subtree, tree_size, index));
+    if (failed) return *failed;
+  }
+  return proofs;
 }
 
 Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t tree_size) const {

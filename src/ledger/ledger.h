@@ -89,6 +89,11 @@ class Ledger {
   Result<Hash> LeafHashAt(uint64_t index) const { return levels_.Leaf(index); }
   Result<Hash> Root(uint64_t tree_size) const;
   Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  // The inclusion proofs of several entries in one tree, in their order:
+  // the subtree hashes they share are read once (a report proves thousands
+  // of entries, whose paths meet a few levels up).
+  Result<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint64_t>& indices,
+                                                         uint64_t tree_size) const;
   Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t tree_size) const;
 
   // Fixes the clock (tests of deadlines; never used in production paths).

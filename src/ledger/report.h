@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,8 @@ Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view orde
 // "checkpoint", "entries": [{"index", "entry", "leaf_hash", "proof"}]}, the
 // bytes and hashes in base64, indented by one space.
 std::string EvidenceJson(const OrderReport& report);
+// The same as a JSON value (an API answer embeds it).
+nlohmann::json EvidenceValue(const OrderReport& report);
 
 // The whole report as one HTML page (UTF-8; every recorded text escaped,
 // the evidence also embedded as <script type="application/json">) or as

@@ -85,24 +85,37 @@ std::string MarkdownEscape(std::string_view s) {
   return out;
 }
 
-std::string EvidenceJson(const OrderReport& r) {
-  nlohmann::ordered_json evidence;
+namespace {
+
+// The evidence as a JSON value of either kind: ordered keys for the file a
+// person reads, plain ones for an API answer.
+template <typename J>
+J Evidence(const OrderReport& r) {
+  J evidence;
   evidence["format"] = "cordon-report-evidence-v1";
   evidence["order_id"] = r.order_id;
   evidence["vkey"] = r.vkey;
   evidence["checkpoint"] = r.checkpoint;
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  J list = J::array();
   for (const auto& ev : r.events) {
-    nlohmann::ordered_json proof = nlohmann::ordered_json::array();
+    J proof = J::array();
     for (const auto& h : ev.proof) proof.push_back(Base64Encode(h));
     list.push_back({{"index", ev.index},
                     {"entry", Base64Encode(AsBytes(ev.entry))},
                     {"leaf_hash", Base64Encode(ev.leaf)},
-                    {"proof", proof}});
+                    {"proof", std::move(proof)}});
   }
-  evidence["entries"] = list;
-  return evidence.dump(1);
+  evidence["entries"] = std::move(list);
+  return evidence;
 }
+
+}  // namespace
+
+std::string EvidenceJson(const OrderReport& r) {
+  return Evidence<nlohmann::ordered_json>(r).dump(1);
+}
+
+nlohmann::json EvidenceValue(const OrderReport& r) { return Evidence<nlohmann::json>(r); }
 
 std::string RenderHtml(const OrderReport& r) {
   const std::string title = Title(r);

@@ -220,7 +220,7 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   Status proven = appender_.Exclusive([&](ledger::Ledger& l) -> Status {
     CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
     CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r, ledger::BuildOrderReport(l, o->order_id, note));
-    evidence = json::parse(ledger::EvidenceJson(r));
+    evidence = ledger::EvidenceValue(r);
     for (const auto& ev : r.events) {
       events.push_back({{"index", ev.index},
                         {"time", ev.time},

@@ -808,19 +808,16 @@ async function evidencePart(r, seen) {
         entries.some((e, k) => e.index !== r.events[k].index)) {
       throw new proofs.ProofError(t('proof_not_included'));
     }
-    for (const e of entries) {
-      if (!(await proofs.verifyInclusion(e.index, cp.size, proofs.fromB64(e.entry),
-        e.proof.map(proofs.fromB64), cp.root))) {
-        throw new proofs.ProofError(t('proof_not_included') + ' ' + e.index);
-      }
-    }
+    const failed = proofs.verifyInclusions(entries.map((e) => ({ index: e.index,
+      entry: proofs.fromB64(e.entry), proof: e.proof.map(proofs.fromB64) })), cp.size, cp.root);
+    if (failed) throw new proofs.ProofError(t('proof_not_included') + ' ' + failed.index);
     let since = t('proof_first_seen');
     if (seen) {
       const c = r.consistency;
       const size1 = BigInt(seen.size);
       if (!c || !Array.isArray(c.proof) || BigInt(c.old_size) !== size1 ||
-          !(await proofs.verifyConsistency(size1, cp.size, proofs.fromB64(seen.root), cp.root,
-            c.proof.map(proofs.fromB64)))) {
+          !proofs.verifyConsistency(size1, cp.size, proofs.fromB64(seen.root), cp.root,
+            c.proof.map(proofs.fromB64))) {
         throw new proofs.ProofError(fill(t('proof_inconsistent'), { n: seen.size, at: seen.at }));
       }
       since = fill(t('proof_consistent'), { n: seen.size, at: seen.at });

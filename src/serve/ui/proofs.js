@@ -4,6 +4,9 @@
 // with the checkpoint this browser saw last (RFC 9162 §2.1.3.2, §2.1.4.2).
 // Written from those specifications; tests/ledger_verifier.py is the same
 // reading in Python, and the scenario tests hold both to cordon's proofs.
+// SHA-256 is @noble/hashes' (synchronous): a report proves thousands of
+// events, and WebCrypto's digest costs a promise per 65-byte node.
+import { sha256 } from './vendor/noble-hashes/sha2.js';
 
 const enc = new TextEncoder();
 
@@ -16,9 +19,6 @@ function concat(...parts) {
   return out;
 }
 
-async function sha256(...parts) {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', concat(...parts)));
-}
 
 export function fromB64(s) {
   if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new ProofError('not base64');
@@ -35,8 +35,8 @@ export function sameBytes(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-const leafHash = (entry) => sha256(Uint8Array.of(0), entry);
-const nodeHash = (left, right) => sha256(Uint8Array.of(1), left, right);
+const leafHash = (entry) => sha256(concat(Uint8Array.of(0), entry));
+const nodeHash = (left, right) => sha256(concat(Uint8Array.of(1), left, right));
 
 // A signed note's checkpoint, once its signature by `vkey` (name+keyid+key)
 // is verified: {origin, size, root}. Throws ProofError otherwise.
@@ -46,7 +46,7 @@ export async function openCheckpoint(note, vkey) {
   const keyB64 = rest.join('+');
   const key = fromB64(keyB64 || '');
   if (key.length !== 33 || key[0] !== 1) throw new ProofError('the verifier key is not Ed25519');
-  const keyId = (await sha256(enc.encode(name + '\n'), key)).slice(0, 4);
+  const keyId = sha256(concat(enc.encode(name + '\n'), key)).slice(0, 4);
   if (Array.from(keyId, (b) => b.toString(16).padStart(2, '0')).join('') !== keyIdHex) {
     throw new ProofError('the verifier key\u2019s id does not match its key');
   }
@@ -74,28 +74,45 @@ export async function openCheckpoint(note, vkey) {
   return { origin: lines[0], size: BigInt(lines[1]), root: fromB64(lines[2]) };
 }
 
-// RFC 9162 §2.1.3.2: `entry` (its bytes) is at `index` in the tree of
-// `size` leaves whose root is `root`. Sizes are BigInt: no 32-bit bitwise.
-export async function verifyInclusion(index, size, entry, proof, root) {
-  let fn = BigInt(index), sn = size - 1n;
-  if (fn >= size) return false;
-  let r = await leafHash(entry);
-  for (const p of proof) {
-    if (sn === 0n) return false;
-    if ((fn & 1n) === 1n || fn === sn) {
-      r = await nodeHash(p, r);
-      while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
-    } else {
-      r = await nodeHash(r, p);
+// RFC 9162 §2.1.3.2 for every entry of a report at once: each {index,
+// entry (bytes), proof (hashes)} is in the tree of `size` leaves (a BigInt:
+// no 32-bit bitwise) whose root is `root`. Each parent is computed once: a parent depends only on
+// its two children and on where it is (fn and sn fix which side is which),
+// so a step whose position and children equal one already done takes that
+// parent instead of hashing again. Thousands of proofs into one tree share
+// most of their upper nodes. Returns the first entry that fails, or null.
+export function verifyInclusions(entries, size, root) {
+  const parents = new Map();  // "fn:sn" -> {left, right, hash}
+  const parent = (key, left, right) => {
+    const known = parents.get(key);
+    if (known && sameBytes(known.left, left) && sameBytes(known.right, right)) return known.hash;
+    const hash = nodeHash(left, right);
+    parents.set(key, { left, right, hash });
+    return hash;
+  };
+  const one = (e) => {
+    let fn = BigInt(e.index), sn = size - 1n;
+    if (fn >= size) return false;
+    let r = leafHash(e.entry);
+    for (const p of e.proof) {
+      if (sn === 0n) return false;
+      const key = fn + ':' + sn;
+      if ((fn & 1n) === 1n || fn === sn) {
+        r = parent(key, p, r);
+        while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+      } else {
+        r = parent(key, r, p);
+      }
+      fn >>= 1n; sn >>= 1n;
     }
-    fn >>= 1n; sn >>= 1n;
-  }
-  return sn === 0n && sameBytes(r, root);
+    return sn === 0n && sameBytes(r, root);
+  };
+  return entries.find((e) => !one(e)) || null;
 }
 
 // RFC 9162 §2.1.4.2: the tree of size2 (root2) extends the one of size1
 // (root1): nothing in the first size1 leaves was changed or removed.
-export async function verifyConsistency(size1, size2, root1, root2, proof) {
+export function verifyConsistency(size1, size2, root1, root2, proof) {
   if (size1 === size2) return proof.length === 0 && sameBytes(root1, root2);
   if (size1 === 0n || size1 > size2 || proof.length === 0) return false;
   const path = (size1 & (size1 - 1n)) === 0n ? [root1, ...proof] : proof;
@@ -105,11 +122,11 @@ export async function verifyConsistency(size1, size2, root1, root2, proof) {
   for (const c of path.slice(1)) {
     if (sn === 0n) return false;
     if ((fn & 1n) === 1n || fn === sn) {
-      fr = await nodeHash(c, fr);
-      sr = await nodeHash(c, sr);
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
       while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
     } else {
-      sr = await nodeHash(sr, c);
+      sr = nodeHash(sr, c);
     }
     fn >>= 1n; sn >>= 1n;
   }
