@@ -257,6 +257,28 @@ def main():
           f"a checkpoint seen past the ledger's size: {rep3['consistency']}")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?since=x", dora.token)
     check(st == 400, f"a malformed since: {st}")
+    st, rep4 = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?nonce=" + "n" * 22,
+                           dora.token)
+    last = json.loads(lv.b64(rep4["evidence"]["entries"][-1]["entry"]))
+    check(st == 200 and last["action"] == "exchange.order.report" and last["nonce"] == "n" * 22,
+          f"the reading is recorded with the reader's nonce, under the checkpoint: {last}")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?nonce=short",
+                        dora.token)
+    check(st == 400, f"a malformed nonce: {st}")
+    # The vendor reads its report without the ledger's entries (they name
+    # the controller's people and their addresses).
+    st, rep5 = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", victor.token)
+    check(st == 200 and rep5["events"] is None and rep5["evidence"] is None and
+          len(rep5["packages"]) == 1, f"the vendor's report: {st} {rep5.get('events')}")
+    # Another vendor's package naming this order is refused: it would enter
+    # the order's report as one of its own.
+    carl = ex.Person(srv, "carl", "operator", "--organisation", "Other SA")
+    pkg2 = os.path.join(ex.T, "pkg2")
+    run("extract", "--order", order_file, "--plan", os.path.join(v2, "plan.json"), "--source", src,
+        "--controller-key", os.path.join(ex.T, "ctrl.key.pub"), "--signing-key",
+        os.path.join(ex.T, "vendor.key"), "--out", pkg2)
+    j = ex.upload(srv, carl, pkg2, 422)
+    check("another organisation" in j.get("error", ""), f"another vendor's package: {j}")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", otto.token)
     check(st == 404, f"another organisation's DPO reads the report: {st}")
     st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", rita.token)
@@ -306,7 +328,7 @@ def main():
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
     check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
-    check(ledger.count('"action":"exchange.order.report"') == 6, "each reading of a report")
+    check(ledger.count('"action":"exchange.order.report"') == 8, "each reading of a report")
     check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
     for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):
         check(value not in ledger, f"{value} in the exchange's ledger")

@@ -251,6 +251,10 @@ def main():
         ex.check(f"patients{HOSTILE}.PRENOM: does not leave \u2192 kept as is" in changes and
                  "100 \u2192 110" in changes, f"the plan's changes: {changes}")
         diff = b.eval("document.getElementById('order-diff').textContent")
+        b.wait_for("document.getElementById('report-version')", "the report again")
+        against = b.eval("document.getElementById('report-version').textContent")
+        ex.check("version 1 of the order, signed by a DPO" in against,
+                 f"the report compares with the signed version, not the newer one: {against}")
         ex.check('+ PRENOM = "keep"' in diff and "- plan_sha256" in diff and
                  "+ plan_sha256" in diff and "purpose" not in diff and "null" not in diff,
                  f"the order's line diff: {diff}")
@@ -284,12 +288,18 @@ def main():
         # inclusion proof no longer holds), the checkpoint's size changed (its
         # signature no longer verifies). Each is shown in red.
         b.eval("window.realFetch = window.fetch")
+        # An earlier answer, to be replayed: proven, but not this reading's.
+        b.eval("window.realFetch('/api/v1/orders/LAB42-2027/report?nonce=earlier-reading-0001')"
+               ".then((r) => r.json()).then((j) => { window.earlierReport = j; return 0; })")
         for change, expected in (
                 ("j.evidence.entries[0].entry = btoa('{\"action\":\"nothing happened\"}')",
                  "not proven included"),
                 ("j.evidence.checkpoint = j.evidence.checkpoint.replace(/\\n(\\d+)\\n/,"
                  " (_, n) => '\\n' + (Number(n) + 1) + '\\n')",
-                 "signature does not verify")):
+                 "signature does not verify"),
+                ("j.evidence.entries.push(j.evidence.entries[0]); j.events.push(j.events[0])",
+                 "not proven included"),
+                ("Object.assign(j, window.earlierReport)", "replayed or stale")):
             b.eval("window.fetch = async (url, opts) => {"
                    "  const r = await window.realFetch(url, opts);"
                    "  if (!String(url).includes('/report')) return r;"

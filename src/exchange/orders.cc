@@ -155,6 +155,11 @@ Result<std::vector<StoredOrder>> Orders::List(const OrderFilter& filter) {
   }
 }
 
+bool SameVendor(const StoredOrder& o, int64_t account_id, std::string_view organisation) {
+  if (o.submitter_organisation.empty()) return account_id == o.submitter_id;
+  return organisation == o.submitter_organisation;
+}
+
 Result<StoredOrder> Orders::Get(std::string_view order_id, std::optional<int64_t> version) {
   CORDON_ASSIGN_OR_RETURN(
       Statement q,

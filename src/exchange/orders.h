@@ -70,6 +70,13 @@ struct OrderSignature {
   std::string sshsig;  // armored, "-----BEGIN SSH SIGNATURE-----"…
 };
 
+// Whether an account of `organisation` (id `account_id`) acts for the vendor
+// that submitted `o`: an account of its organisation, or, for the
+// exchange's own accounts (organisation ""), the submitter alone — as a
+// version chain belongs to one submitter. Packages naming the order are its
+// vendor's only (an order's report shows them).
+bool SameVendor(const StoredOrder& o, int64_t account_id, std::string_view organisation);
+
 // Thread-safety: a view over one connection, used by the thread that owns it.
 class Orders {
  public:

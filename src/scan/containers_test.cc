@@ -200,6 +200,23 @@ TEST_F(Containers, RealCellsHoldingWholeNumbersAreReadAsDigits) {
   EXPECT_TRUE(r.warnings.empty());
 }
 
+TEST_F(Containers, GeneratedColumnsAreNotRead) {
+  // A database of a few KiB whose generated column makes 100 MB per row
+  // (the attack review's bomb): only stored values are read.
+  ASSERT_TRUE(
+      testdata::WriteSqlite(Path("g.sqlite"),
+                            "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER,"
+                            " big BLOB AS (zeroblob(n)) VIRTUAL, note TEXT);"
+                            "INSERT INTO t(id, n, note) VALUES (1, 100000000, 'x@orange.fr'),"
+                            " (2, 100000000, 'rien');",
+                            "", {})
+          .ok());
+  FileResult r = ScanPath("g.sqlite");
+  EXPECT_LT(r.bytes, 1u << 20);
+  EXPECT_EQ(Where(r), (std::vector<std::string>{"g.sqlite:t:note:1:1:1 email"}));
+  EXPECT_TRUE(r.warnings.empty());
+}
+
 TEST_F(Containers, SqliteInsideZipAndGzipIsReadTableByTable) {
   const std::string db = Path("in.sqlite");
   ASSERT_TRUE(testdata::WriteSqlite(

@@ -68,6 +68,8 @@ void Fail(const Place& place, const std::string& why, FileResult& out) {
   }
 }
 
+constexpr int kMaxCellBytes = 64 << 20;
+
 void Harden(sqlite3* db) {
   // The file decides nothing: no functions from its schema, no writes, no
   // extension loading, and corruption is handled defensively.
@@ -78,6 +80,9 @@ void Harden(sqlite3* db) {
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
   sqlite3_exec(db, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
   sqlite3_busy_timeout(db, 2000);
+  // No value larger than this is made, whatever the file asks: a cell past
+  // it stops its table's scan with a warning.
+  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, kMaxCellBytes);
 }
 
 std::string DbError(sqlite3* db) { return db ? sqlite3_errmsg(db) : "out of memory"; }
@@ -107,14 +112,48 @@ bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& erro
   return true;
 }
 
+// The table's stored columns, quoted and comma-separated: those that
+// `PRAGMA table_xinfo` marks hidden = 0. Generated columns are computed by
+// the file's own expressions (zeroblob(1e9) in a database of 8 KiB: gigabytes
+// read from nothing) and hold nothing their stored inputs do not.
+bool StoredColumns(sqlite3* db, const std::string& table, std::string& list, std::string& error) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, ("PRAGMA table_xinfo(" + Quote(table) + ")").c_str(), -1, &raw,
+                         nullptr) != SQLITE_OK) {
+    error = DbError(db);
+    return false;
+  }
+  StmtPtr stmt(raw);
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    const auto* name = sqlite3_column_text(stmt.get(), 1);
+    if (name == nullptr || sqlite3_column_int(stmt.get(), 6) != 0) continue;  // hidden
+    if (!list.empty()) list += ", ";
+    list += Quote(reinterpret_cast<const char*>(name));
+  }
+  if (rc != SQLITE_DONE) {
+    error = DbError(db);
+    return false;
+  }
+  return true;
+}
+
 void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix, FileResult& out,
                const ScanOptions& o) {
+  std::string list, error;
+  if (!StoredColumns(db, table, list, error)) {
+    out.warnings.push_back(Join(prefix, table) + ": " + error + "; table not scanned");
+    return;
+  }
+  if (list.empty()) return;  // nothing stored
   sqlite3_stmt* raw = nullptr;
   // Tables WITHOUT ROWID have no rowid: their rows are numbered from 1.
-  bool has_rowid = sqlite3_prepare_v2(db, ("SELECT _rowid_, * FROM " + Quote(table)).c_str(), -1,
-                                      &raw, nullptr) == SQLITE_OK;
-  if (!has_rowid && sqlite3_prepare_v2(db, ("SELECT NULL, * FROM " + Quote(table)).c_str(), -1,
-                                       &raw, nullptr) != SQLITE_OK) {
+  bool has_rowid =
+      sqlite3_prepare_v2(db, ("SELECT _rowid_, " + list + " FROM " + Quote(table)).c_str(), -1,
+                         &raw, nullptr) == SQLITE_OK;
+  if (!has_rowid &&
+      sqlite3_prepare_v2(db, ("SELECT NULL, " + list + " FROM " + Quote(table)).c_str(), -1, &raw,
+                         nullptr) != SQLITE_OK) {
     out.warnings.push_back(Join(prefix, table) + ": " + DbError(db) + "; table not scanned");
     return;
   }

@@ -1,10 +1,11 @@
 // An order's report on the exchange (issue 17): what the DPO signed against
-// what left. For each table of the signed plan, the columns that left in a
-// package and those that did not — what §45–46 of the CNIL decision turned
-// on — and for each package of the order its recipients, its downloads (who,
-// when), its state and its deletion certificate. Read-only, and recorded as a
-// reading (like an order's), since it names who received the data.
+// what left. For each table of the plan of the latest version a DPO signed, the columns that left
+// in a package and those that did not — what §45–46 of the CNIL decision turned on — and for each
+// package of the order its recipients, its downloads (who, when), its state and its deletion
+// certificate. Read-only, and recorded as a reading (like an order's), since it names who received
+// the data.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -22,6 +23,7 @@ using api_internal::HasRole;
 using api_internal::json;
 using api_internal::Json;
 using api_internal::Role;
+using api_internal::Unrecorded;
 
 namespace {
 
@@ -110,6 +112,18 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
     if (!n) return Fail(400, "since: the tree size of a checkpoint you saw (a positive integer)");
     since = static_cast<uint64_t>(*n);
   }
+  // A value of the reader's choosing, recorded with this reading: finding it
+  // among the proven entries shows the checkpoint was signed after the
+  // reading, not replayed from before.
+  std::string nonce;
+  if (auto q = call.request.query.find("nonce"); q != call.request.query.end()) {
+    nonce = q->second;
+    const bool ok = nonce.size() >= 16 && nonce.size() <= 64 &&
+                    std::all_of(nonce.begin(), nonce.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                    });
+    if (!ok) return Fail(400, "nonce: 16 to 64 characters of base64url");
+  }
   if (Status s = exchange::CheckSubmittedOrderId(id); !s.ok()) return Fail(404, "no such order");
   exchange::Orders orders(call.s.db);
   auto o = orders.Get(id, std::nullopt);
@@ -123,6 +137,22 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
     return Fail(404, "no such order", "GET /api/v1/orders lists the ones you may read");
   }
   if (!o.ok()) return Fail(o.error());
+  // What left is compared with the plan a DPO signed: the latest signed
+  // version (a vendor's newer, unsigned version must not turn a column that
+  // left against the signed plan green); the latest when none is signed.
+  const int64_t latest_version = o->version;
+  bool signed_version = false;
+  for (int64_t v = o->version; v >= 1 && !signed_version; --v) {
+    auto signatures = orders.Signatures(o->order_id, v);
+    if (!signatures.ok()) return Fail(signatures.error());
+    if (signatures->empty()) continue;
+    signed_version = true;
+    if (v != o->version) {
+      auto signed_order = orders.Get(o->order_id, v);
+      if (!signed_order.ok()) return Fail(signed_order.error());
+      o = std::move(signed_order);
+    }
+  }
   const json plan = json::parse(o->plan_json, nullptr, /*allow_exceptions=*/false);
 
   auto people = call.s.accounts.List();
@@ -150,7 +180,8 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   for (const auto& p : *all) {
     if (p.order_id != o->order_id) continue;
     auto uploader = by_id.find(p.uploader_id);
-    if (uploader == by_id.end() || uploader->second->organisation != o->submitter_organisation) {
+    if (uploader == by_id.end() ||
+        !exchange::SameVendor(*o, p.uploader_id, uploader->second->organisation)) {
       continue;
     }
     json tables = json::array();
@@ -201,11 +232,15 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
     packages.push_back(std::move(pkg));
   }
 
-  RecordRefusal(
-      call, "order.report", "ok",
-      {{"order", {{"id", o->order_id}}}, {"version", o->version}, {"packages", packages.size()}});
+  json reading = {
+      {"order", {{"id", o->order_id}}}, {"version", o->version}, {"packages", packages.size()}};
+  if (!nonce.empty()) reading["nonce"] = nonce;
+  // It names who received the data: no report without its reading recorded.
+  if (auto seq = Record(call, "order.report", "ok", reading); !seq.ok()) return Unrecorded();
   json out = {{"order_id", o->order_id},
               {"version", o->version},
+              {"version_signed", signed_version},
+              {"latest_version", latest_version},
               {"organisation", o->organisation},
               {"submitter_organisation", o->submitter_organisation},
               {"plan_sha256", o->plan_sha256},
@@ -217,7 +252,11 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   json events = json::array();
   json evidence;
   json consistency = nullptr;
-  Status proven = appender_.Exclusive([&](ledger::Ledger& l) -> Status {
+  // The ledger's entries name people of both organisations with their
+  // addresses: the controller's DPOs and auditors read them; the vendor
+  // reads its own report without them.
+  const bool with_events = auditor || call.who->role == Role::kDpo;
+  Status proven = !with_events ? Ok() : appender_.Exclusive([&](ledger::Ledger& l) -> Status {
     CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
     CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r, ledger::BuildOrderReport(l, o->order_id, note));
     evidence = ledger::EvidenceValue(r);
@@ -249,8 +288,8 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
     return Ok();
   });
   if (!proven.ok()) return Fail(proven.error());
-  out["events"] = std::move(events);
-  out["evidence"] = std::move(evidence);
+  out["events"] = with_events ? std::move(events) : json(nullptr);
+  out["evidence"] = with_events ? std::move(evidence) : json(nullptr);
   out["consistency"] = std::move(consistency);
   if (plan.is_discarded()) {
     out["columns"] = nullptr;  // stored plans are checked JSON; this is defence only

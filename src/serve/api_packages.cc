@@ -19,6 +19,7 @@
 #include "exchange/alert_state.h"
 #include "exchange/certificate.h"
 #include "exchange/downloads.h"
+#include "exchange/orders.h"
 #include "exchange/processor_keys.h"
 #include "exchange/uploads.h"
 #include "pipeline/manifest.h"
@@ -207,7 +208,8 @@ std::variant<Response, BodySink> Api::StartUpload(const Request& head) {
   if (!HasRole(call, {Role::kOperator})) return Forbidden(*call.who, "operator");
   const auto seg = Segments(std::string_view(head.path).substr(std::strlen(kPrefix)));
   if (seg.size() != 4) return Fail(404, "no such endpoint");
-  const std::string id = seg[1], name = seg[3];
+  const std::string& id = seg[1];
+  const std::string& name = seg[3];
   auto up = exchange::Uploads(call.s.db).Get(id);
   if (!up.ok() && up.error().code() != ErrorCode::kNotFound) return Fail(up.error());
   if (!up.ok() || up->uploader_id != call.who->id) return Fail(404, "no such upload");
@@ -283,15 +285,15 @@ std::variant<Response, BodySink> Api::StartUpload(const Request& head) {
   }
   UniqueFd file(fd);
   if (auto seq = Record(call, "upload.file", "started", {{"upload", id}}); !seq.ok()) {
-    std::remove(partial.c_str());
+    (void)std::remove(partial.c_str());
     return Unrecorded();
   }
   BodySink sink;
   sink.fd = std::move(file);
   sink.max_bytes = reserve;
-  sink.finish = [path, partial, name, guard](Status received, uint64_t bytes) {
+  sink.finish = [path, partial, name, guard](const Status& received, uint64_t bytes) {
     if (!received.ok()) {
-      std::remove(partial.c_str());  // a partial file never stays
+      (void)std::remove(partial.c_str());  // a partial file never stays
       if (received.error().code() == ErrorCode::kLimitExceeded) {
         return Fail(413, "the file is larger than this upload may still hold",
                     "an operator's uncommitted uploads and each file are bounded");
@@ -302,11 +304,11 @@ std::variant<Response, BodySink> Api::StartUpload(const Request& head) {
     // meanwhile keeps its place and this one is refused.
     if (link(partial.c_str(), path.c_str()) != 0) {
       const int e = errno;
-      std::remove(partial.c_str());
+      (void)std::remove(partial.c_str());
       if (e == EEXIST) return Fail(409, name + " was already uploaded");
       return Fail(Error(ErrorCode::kIo, path + ": " + std::strerror(e)));
     }
-    std::remove(partial.c_str());
+    (void)std::remove(partial.c_str());
     return Json(201, {{"file", name}, {"bytes", bytes}});
   };
   return sink;
@@ -354,6 +356,16 @@ Response Api::CommitUpload(Call& call, const std::string& id) {
   // Runs once the package is in place and before it is visible: the event
   // is in the ledger, or the package is not published.
   exchange::PublishEvent record = [&](const exchange::CheckedPackage& c) -> Result<uint64_t> {
+    // A package naming an order submitted here belongs to that order's
+    // vendor: another's would enter the order's report as one of its own.
+    auto named = exchange::Orders(call.s.db).Get(c.manifest.order_id, std::nullopt);
+    if (named.ok() && !exchange::SameVendor(*named, call.who->id, call.who->organisation)) {
+      return Error(ErrorCode::kRefused,
+                   "order " + c.manifest.order_id + " was submitted to the exchange by another " +
+                       (named->submitter_organisation.empty() ? "account" : "organisation"),
+                   "a package names the order it was extracted for: your own");
+    }
+    if (!named.ok() && named.error().code() != ErrorCode::kNotFound) return named.error();
     auto seq = Record(call, "upload.commit", "ok",
                       {{"upload", id},
                        {"package", c.manifest_sha256},

@@ -52,6 +52,10 @@ const TEXT = {
     report_columns_unknown: 'columns not recorded (published before the exchange kept them)',
     none: 'None.',
     report_events: 'Every operation under this order, from the ledger',
+    report_rows_proven: 'Times, actions and outcomes are read from the proven entries themselves; the names beside account numbers come from the exchange\u2019s accounts. The sections above (columns, packages, downloads) are the exchange\u2019s account, not proven here.',
+    report_against_signed: 'Compared with version {n} of the order, signed by a DPO.',
+    report_against_unsigned: 'No version of this order is signed: compared with version {n}, which no DPO signed.',
+    proof_stale: 'the checkpoint does not include this reading: a replayed or stale answer',
     report_time: 'When', report_who: 'Who', report_what: 'What', report_outcome: 'Outcome',
     proof_included: '{n} events, each proven included in the ledger\u2019s checkpoint of size {size}, whose signature by the ledger\u2019s key this page checked.',
     proof_first_seen: 'This browser keeps that checkpoint: the next report must prove the ledger grew from it.',
@@ -245,6 +249,10 @@ const TEXT = {
     report_columns_unknown: 'colonnes non enregistrées (publié avant que la plateforme ne les garde)',
     none: 'Aucune.',
     report_events: 'Toutes les opérations au titre de cet ordre, d\u2019après le registre',
+    report_rows_proven: 'Dates, actions et résultats sont lus dans les entrées prouvées elles-mêmes ; les noms à côté des numéros de compte viennent des comptes de la plateforme. Les parties au-dessus (colonnes, paquets, téléchargements) sont le compte rendu de la plateforme, non prouvé ici.',
+    report_against_signed: 'Comparé à la version {n} de l\u2019ordre, signée par un DPO.',
+    report_against_unsigned: 'Aucune version de cet ordre n\u2019est signée : comparé à la version {n}, qu\u2019aucun DPO n\u2019a signée.',
+    proof_stale: 'le point de contrôle n\u2019inclut pas cette lecture : une réponse rejouée ou périmée',
     report_time: 'Quand', report_who: 'Qui', report_what: 'Quoi', report_outcome: 'Résultat',
     proof_included: '{n} événements, chacun prouvé inclus dans le point de contrôle du registre de taille {size}, dont cette page a vérifié la signature par la clé du registre.',
     proof_first_seen: 'Ce navigateur garde ce point de contrôle : le prochain rapport devra prouver que le registre en descend.',
@@ -734,8 +742,11 @@ async function changesPart(id, o, plan) {
 // and deletion certificate.
 async function reportPart(id) {
   const seen = seenCheckpoint();
-  const r = await api('GET', '/orders/' + encodeURIComponent(id) + '/report' +
-    (seen ? '?since=' + encodeURIComponent(seen.size) : ''));
+  // A value of ours the exchange records with this reading: found among the
+  // proven entries, it shows the checkpoint is fresh, not a replay.
+  const nonce = toB64url(crypto.getRandomValues(new Uint8Array(16)));
+  const r = await api('GET', '/orders/' + encodeURIComponent(id) + '/report?nonce=' + nonce +
+    (seen ? '&since=' + encodeURIComponent(seen.size) : ''));
   const names = (cls, list) => list.length
     ? el('ul', { class: cls }, ...list.map((n) => el('li', {}, n))) : el('p', { class: cls }, t('none'));
   const columns = r.columns || { tables: [], tables_left_unplanned: [] };
@@ -775,11 +786,14 @@ async function reportPart(id) {
         ...deletion),
       el('h4', {}, t('report_downloads')), downloads, ...certificate);
   });
+  const against = el('p', { id: 'report-version', class: r.version_signed ? null : 'error' },
+    (r.version_signed ? t('report_against_signed') : t('report_against_unsigned'))
+      .replace('{n}', r.version));
   return el('section', { id: 'report' },
-    el('h2', {}, t('report')), ...tables, ...unplannedTables,
+    el('h2', {}, t('report')), against, ...tables, ...unplannedTables,
     el('h2', {}, t('report_packages')),
     ...(packages.length ? packages : [el('p', { id: 'no-package' }, t('report_no_package'))]),
-    await evidencePart(r, seen));
+    await evidencePart(r, seen, nonce));
 }
 
 // The ledger checkpoint this browser saw last (localStorage is per origin:
@@ -795,22 +809,30 @@ function seenCheckpoint() {
 // signature, each event's inclusion in it, and that the ledger grew from
 // the checkpoint this browser saw last — kept only once all of it holds,
 // so that a failed check leaves the evidence of the earlier one in place.
-async function evidencePart(r, seen) {
+async function evidencePart(r, seen, nonce) {
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k]);
   const proofs = await import('/ui/proofs.js');
   let status;
+  let proven = null;  // the entries' JSON, once proven
   try {
     const vkey = r.evidence.vkey;
     if (seen && seen.vkey !== vkey) throw new proofs.ProofError(t('proof_key_changed'));
     const cp = await proofs.openCheckpoint(r.evidence.checkpoint, vkey);
     const entries = r.evidence.entries;
+    // One row per proven entry, each entry once, in the ledger's order.
     if (entries.length !== r.events.length ||
-        entries.some((e, k) => e.index !== r.events[k].index)) {
+        entries.some((e, k) => e.index !== r.events[k].index || (k > 0 && e.index <= entries[k - 1].index))) {
       throw new proofs.ProofError(t('proof_not_included'));
     }
-    const failed = proofs.verifyInclusions(entries.map((e) => ({ index: e.index,
-      entry: proofs.fromB64(e.entry), proof: e.proof.map(proofs.fromB64) })), cp.size, cp.root);
+    const bytes = entries.map((e) => proofs.fromB64(e.entry));
+    const failed = proofs.verifyInclusions(entries.map((e, k) => ({ index: e.index,
+      entry: bytes[k], proof: e.proof.map(proofs.fromB64) })), cp.size, cp.root);
     if (failed) throw new proofs.ProofError(t('proof_not_included') + ' ' + failed.index);
+    const decoder = new TextDecoder();
+    proven = bytes.map((b) => { try { return JSON.parse(decoder.decode(b)); } catch (e) { return {}; } });
+    if (!proven.some((e) => e.action === 'exchange.order.report' && e.nonce === nonce)) {
+      throw new proofs.ProofError(t('proof_stale'));
+    }
     let since = t('proof_first_seen');
     if (seen) {
       const c = r.consistency;
@@ -830,10 +852,19 @@ async function evidencePart(r, seen) {
     status = el('p', { class: 'error', id: 'proof-status', role: 'alert' },
       t('proof_failed') + ': ' + e.message);
   }
-  const rows = r.events.map((e) => el('tr', { class: e.no_person ? 'error' : null },
-    el('td', {}, e.time), el('td', {}, e.who), el('td', {}, e.what), el('td', {}, e.outcome_text)));
+  // Rows from the proven entries only: their time, action and outcome as
+  // recorded; the name beside an account is the exchange's directory.
+  const cell = (v) => (typeof v === 'string' || typeof v === 'number') ? String(v) : '';
+  const rows = (proven || []).map((e, k) => {
+    const actor = e.actor && typeof e.actor === 'object' ? e.actor : {};
+    const who = (actor.account !== undefined ? '#' + cell(actor.account) + ' ' : '') +
+      cell(r.events[k].who) + (actor.ip ? ' (' + cell(actor.ip) + ')' : '');
+    return el('tr', { class: r.events[k].no_person ? 'error' : null },
+      el('td', {}, cell(e.time)), el('td', {}, who), el('td', {}, el('code', {}, cell(e.action))),
+      el('td', {}, cell(e.outcome)));
+  });
   return el('section', { id: 'ledger-events' },
-    el('h2', {}, t('report_events')), status,
+    el('h2', {}, t('report_events')), status, el('p', {}, t('report_rows_proven')),
     el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('report_time')),
       el('th', {}, t('report_who')), el('th', {}, t('report_what')), el('th', {}, t('report_outcome')))),
     el('tbody', {}, ...rows)));

@@ -91,6 +91,7 @@ export function verifyInclusions(entries, size, root) {
     return hash;
   };
   const one = (e) => {
+    if (!Number.isSafeInteger(e.index) || e.index < 0) return false;
     let fn = BigInt(e.index), sn = size - 1n;
     if (fn >= size) return false;
     let r = leafHash(e.entry);
