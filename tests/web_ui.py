@@ -31,6 +31,17 @@ from chromium_cdp import (CHROMIUM, CORDON, T, Browser, first_visit, free_port, 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
 
 
+def reopened_report(b, what):
+    """Back to the orders and the order again: its report's evidence status,
+    "ok …" or "error …" (the class, then the words)."""
+    b.click("#back")
+    b.wait_for("document.querySelector('button.open-order')", "the orders again")
+    b.click("button.open-order")
+    b.wait_for("document.getElementById('proof-status')", f"the report's evidence, {what}")
+    return b.eval("document.getElementById('proof-status').className + ' ' + "
+                  "document.getElementById('proof-status').textContent")
+
+
 def order_and_plan(second=False):
     """Version 1, or a second version where PRENOM leaves and 10 more rows."""
     kept = [{"name": "NIR", "fate": "pseudonym:nir:keep=sex", "looks_free_text": False},
@@ -273,12 +284,7 @@ def main():
         forged = json.loads(kept)
         forged["root"] = base64.b64encode(bytes(32)).decode()
         b.eval(f"localStorage.setItem('cordon-checkpoint', {json.dumps(json.dumps(forged))})")
-        b.click("#back")
-        b.wait_for("document.querySelector('button.open-order')", "the orders again")
-        b.click("button.open-order")
-        b.wait_for("document.getElementById('proof-status')", "the report's evidence, forged root")
-        proof = b.eval("document.getElementById('proof-status').className + ' ' + "
-                       "document.getElementById('proof-status').textContent")
+        proof = reopened_report(b, "forged root")
         ex.check(proof.startswith("error ") and "may have been rewritten" in proof,
                  f"a rewritten history shows: {proof}")
         ex.check(json.loads(b.eval("localStorage.getItem('cordon-checkpoint')")) == forged,
@@ -286,7 +292,9 @@ def main():
         b.eval(f"localStorage.setItem('cordon-checkpoint', {json.dumps(kept)})")
         # A server that lies about what it recorded: an event altered (its
         # inclusion proof no longer holds), the checkpoint's size changed (its
-        # signature no longer verifies). Each is shown in red.
+        # signature no longer verifies), an entry given twice, an earlier
+        # answer replayed (its checkpoint lacks this reading's nonce). Each
+        # is shown in red.
         b.eval("window.realFetch = window.fetch")
         # An earlier answer, to be replayed: proven, but not this reading's.
         b.eval("window.realFetch('/api/v1/orders/LAB42-2027/report?nonce=earlier-reading-0001')"
@@ -307,12 +315,7 @@ def main():
                    f"  {change};"
                    "  return new Response(JSON.stringify(j), {status: r.status, headers: r.headers});"
                    "}")
-            b.click("#back")
-            b.wait_for("document.querySelector('button.open-order')", "the orders again")
-            b.click("button.open-order")
-            b.wait_for("document.getElementById('proof-status')", "the report's evidence, altered")
-            proof = b.eval("document.getElementById('proof-status').className + ' ' + "
-                           "document.getElementById('proof-status').textContent")
+            proof = reopened_report(b, "altered")
             ex.check(proof.startswith("error ") and expected in proof,
                      f"a report altered by {change} shows: {proof}")
         b.eval("window.fetch = window.realFetch")

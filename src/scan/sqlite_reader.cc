@@ -87,24 +87,18 @@ void Harden(sqlite3* db) {
 
 std::string DbError(sqlite3* db) { return db ? sqlite3_errmsg(db) : "out of memory"; }
 
-// Lists the tables to read; false when the schema cannot be read at all.
-bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& error) {
+// Runs `sql` and calls `row` with each result row; false (and `error`)
+// when it cannot be prepared or a step fails.
+template <typename Row>
+bool EachRow(sqlite3* db, const std::string& sql, std::string& error, Row row) {
   sqlite3_stmt* raw = nullptr;
-  // Virtual tables are skipped: their data lives in ordinary shadow tables,
-  // which are read, and reading them could need modules we do not load.
-  const char* sql =
-      "SELECT name FROM sqlite_master WHERE type = 'table' "
-      "AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY rootpage";
-  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
     error = DbError(db);
     return false;
   }
   StmtPtr stmt(raw);
   int rc;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    const auto* name = sqlite3_column_text(stmt.get(), 0);
-    if (name) tables.emplace_back(reinterpret_cast<const char*>(name));
-  }
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) row(stmt.get());
   if (rc != SQLITE_DONE) {
     error = DbError(db);
     return false;
@@ -112,30 +106,30 @@ bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& erro
   return true;
 }
 
+// Lists the tables to read; false when the schema cannot be read at all.
+// Virtual tables are skipped: their data lives in ordinary shadow tables,
+// which are read, and reading them could need modules we do not load.
+bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& error) {
+  return EachRow(db,
+                 "SELECT name FROM sqlite_master WHERE type = 'table' "
+                 "AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY rootpage",
+                 error, [&](sqlite3_stmt* s) {
+                   const auto* name = sqlite3_column_text(s, 0);
+                   if (name) tables.emplace_back(reinterpret_cast<const char*>(name));
+                 });
+}
+
 // The table's stored columns, quoted and comma-separated: those that
 // `PRAGMA table_xinfo` marks hidden = 0. Generated columns are computed by
 // the file's own expressions (zeroblob(1e9) in a database of 8 KiB: gigabytes
 // read from nothing) and hold nothing their stored inputs do not.
 bool StoredColumns(sqlite3* db, const std::string& table, std::string& list, std::string& error) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, ("PRAGMA table_xinfo(" + Quote(table) + ")").c_str(), -1, &raw,
-                         nullptr) != SQLITE_OK) {
-    error = DbError(db);
-    return false;
-  }
-  StmtPtr stmt(raw);
-  int rc;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    const auto* name = sqlite3_column_text(stmt.get(), 1);
-    if (name == nullptr || sqlite3_column_int(stmt.get(), 6) != 0) continue;  // hidden
+  return EachRow(db, "PRAGMA table_xinfo(" + Quote(table) + ")", error, [&](sqlite3_stmt* s) {
+    const auto* name = sqlite3_column_text(s, 1);
+    if (name == nullptr || sqlite3_column_int(s, 6) != 0) return;  // hidden
     if (!list.empty()) list += ", ";
     list += Quote(reinterpret_cast<const char*>(name));
-  }
-  if (rc != SQLITE_DONE) {
-    error = DbError(db);
-    return false;
-  }
-  return true;
+  });
 }
 
 void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix, FileResult& out,
