@@ -217,6 +217,31 @@ TEST_F(Containers, GeneratedColumnsAreNotRead) {
   EXPECT_TRUE(r.warnings.empty());
 }
 
+TEST_F(Containers, StoredGeneratedColumnsAreReadAndDefaultsAreBounded) {
+  // A STORED generated column holds what the file holds: read (a crafted
+  // schema must not hide NIRs). A 1 MiB default taken by 200 old rows (a
+  // 1 MiB file) would be 200 MiB of cells: the scan stops at the budget.
+  ASSERT_TRUE(testdata::WriteSqlite(Path("s.sqlite"),
+                                    "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT,"
+                                    " b TEXT AS (a || '46') STORED);"
+                                    "INSERT INTO t(id, a) VALUES (1, '1841276451089');",
+                                    "", {})
+                  .ok());
+  FileResult r = ScanPath("s.sqlite");
+  EXPECT_EQ(Where(r), (std::vector<std::string>{"s.sqlite:t:b:1:1:1 nir"}));
+  std::string rows = "CREATE TABLE d(id INTEGER PRIMARY KEY);";
+  for (int i = 1; i <= 200; ++i) rows += "INSERT INTO d VALUES (" + std::to_string(i) + ");";
+  rows += "ALTER TABLE d ADD COLUMN big TEXT DEFAULT '" + std::string(1 << 20, 'x') + "';";
+  ASSERT_TRUE(testdata::WriteSqlite(Path("d.sqlite"), rows, "", {}).ok());
+  ScanOptions o;
+  o.min_expansion_budget = 16 << 20;
+  o.max_expansion_ratio = 10;  // the file is 1 MiB: its default alone
+  FileResult d = ScanPath("d.sqlite", o);
+  EXPECT_LE(d.bytes, uint64_t{16} << 20);
+  ASSERT_EQ(d.warnings.size(), 1u);
+  EXPECT_NE(d.warnings[0].find("the rest was not scanned"), std::string::npos) << d.warnings[0];
+}
+
 TEST_F(Containers, SqliteInsideZipAndGzipIsReadTableByTable) {
   const std::string db = Path("in.sqlite");
   ASSERT_TRUE(testdata::WriteSqlite(

@@ -2,6 +2,7 @@
 // read transaction, with the schema distrusted (the file may be hostile).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -119,21 +120,33 @@ bool ListTables(sqlite3* db, std::vector<std::string>& tables, std::string& erro
                  });
 }
 
-// The table's stored columns, quoted and comma-separated: those that
-// `PRAGMA table_xinfo` marks hidden = 0. Generated columns are computed by
-// the file's own expressions (zeroblob(1e9) in a database of 8 KiB: gigabytes
-// read from nothing) and hold nothing their stored inputs do not.
+// The table's stored columns, quoted and comma-separated. VIRTUAL generated
+// columns are computed by the file's own expressions on reading
+// (zeroblob(1e9) in a database of 8 KiB: gigabytes from nothing) and are
+// left out; STORED ones are in the file and are read.
 bool StoredColumns(sqlite3* db, const std::string& table, std::string& list, std::string& error) {
   return EachRow(db, "PRAGMA table_xinfo(" + Quote(table) + ")", error, [&](sqlite3_stmt* s) {
     const auto* name = sqlite3_column_text(s, 1);
-    if (name == nullptr || sqlite3_column_int(s, 6) != 0) return;  // hidden
+    // hidden: 1 a virtual table's, 2 a VIRTUAL generated column (computed
+    // on reading); 3, a STORED generated column, holds what the file holds.
+    const int hidden = sqlite3_column_int(s, 6);
+    if (name == nullptr || hidden == 1 || hidden == 2) return;
     if (!list.empty()) list += ", ";
     list += Quote(reinterpret_cast<const char*>(name));
   });
 }
 
+// The bytes a database's cells may add up to, against its size (a short
+// record takes a column's default: one 1 MiB default over a million old
+// rows is a terabyte read from a file of a few MiB).
+struct CellBudget {
+  uint64_t left = 0;
+  uint64_t limit = 0;
+  bool exhausted = false;
+};
+
 void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix, FileResult& out,
-               const ScanOptions& o) {
+               const ScanOptions& o, CellBudget& budget) {
   std::string list, error;
   if (!StoredColumns(db, table, list, error)) {
     out.warnings.push_back(Join(prefix, table) + ": " + error + "; table not scanned");
@@ -177,6 +190,11 @@ void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix,
       } else {
         continue;
       }
+      if (cell.size() > budget.left) {
+        budget.exhausted = true;
+        return;
+      }
+      budget.left -= cell.size();
       out.bytes += cell.size();
       // The part is named only for cells with findings: most have none.
       size_t before = out.findings.size();
@@ -208,7 +226,24 @@ void ScanDatabase(sqlite3* db, const Place& place, FileResult& out, const ScanOp
     return;
   }
   if (!place.in_archive) out.container = "sqlite";  // inside an archive, the file stays one
-  for (const std::string& t : tables) ScanTable(db, t, place.part, out, o);
+  uint64_t pages = 0, page_size = 0;
+  EachRow(db, "PRAGMA page_count", error,
+          [&](sqlite3_stmt* s) { pages = static_cast<uint64_t>(sqlite3_column_int64(s, 0)); });
+  EachRow(db, "PRAGMA page_size", error,
+          [&](sqlite3_stmt* s) { page_size = static_cast<uint64_t>(sqlite3_column_int64(s, 0)); });
+  const uint64_t size = pages * page_size;
+  const uint64_t limit = std::max(o.min_expansion_budget, size * o.max_expansion_ratio);
+  CellBudget budget{limit, limit};
+  for (const std::string& t : tables) {
+    ScanTable(db, t, place.part, out, o, budget);
+    if (budget.exhausted) {
+      out.warnings.push_back((place.part.empty() ? "" : place.part + ": ") + "cells add up past " +
+                             std::to_string(limit >> 20) + " MiB from a " + std::to_string(size) +
+                             "-byte database (more than " + std::to_string(o.max_expansion_ratio) +
+                             ":1: a default repeated over many rows?); the rest was not scanned");
+      break;
+    }
+  }
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
 }
 
