@@ -232,15 +232,16 @@ def main():
     vkey = run("ledger", "vkey", "--ledger", os.path.join(ex.D, "ledger")).stdout.strip()
     evidence = rep["evidence"]
     size, root = lv.open_checkpoint(evidence["checkpoint"], vkey)
-    entries = evidence["entries"]
+    # Each hash once: the proofs of an order's events share their upper nodes.
+    check(evidence["format"] == "cordon-report-evidence-v2", f"evidence {evidence['format']}")
+    entries = lv.evidence_entries(evidence)
     check(len(entries) == len(rep["events"]) and
-          [e["index"] for e in entries] == [e["index"] for e in rep["events"]],
+          [index for index, _, _ in entries] == [e["index"] for e in rep["events"]],
           "one proof per event shown")
-    for e in entries:
-        check(lv.verify_inclusion(e["index"], size, lv.leaf_hash(lv.b64(e["entry"])),
-                                  [lv.b64(h) for h in e["proof"]], root),
-              f"event {e['index']} is not proven included")
-    actions = [json.loads(lv.b64(e["entry"]))["action"] for e in entries]
+    for index, entry, proof in entries:
+        check(lv.verify_inclusion(index, size, lv.leaf_hash(entry), proof, root),
+              f"event {index} is not proven included")
+    actions = [json.loads(entry)["action"] for _, entry, _ in entries]
     for action in ("exchange.order.submit", "exchange.upload.commit", "exchange.order.report"):
         check(action in actions, f"{action} in the report's events: {actions}")
     check(rep["consistency"] is None, "no consistency proof without ?since")

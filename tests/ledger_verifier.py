@@ -122,6 +122,25 @@ def verify_consistency(size1, size2, root1, root2, proof):
     return fr == root1 and sr == root2 and sn == 0
 
 
+def evidence_entries(evidence):
+    """A report's evidence as [(index, entry bytes, proof hashes)]: format
+    v1 (each proof's hashes in base64) or v2 (the exchange's answer: each
+    distinct hash once in "nodes", each proof as their numbers there)."""
+    if evidence["format"] == "cordon-report-evidence-v1":
+        return [(e["index"], b64(e["entry"]), [b64(h) for h in e["proof"]])
+                for e in evidence["entries"]]
+    if evidence["format"] != "cordon-report-evidence-v2":
+        fail(f"unknown evidence format {evidence['format']!r}")
+    nodes = b64(evidence["nodes"])
+    if len(nodes) % 32:
+        fail("the nodes are not 32-byte hashes")
+    hashes = [nodes[k:k + 32] for k in range(0, len(nodes), 32)]
+    if len(set(hashes)) != len(hashes):
+        fail("a hash is given twice among the nodes")
+    return [(e["index"], b64(e["entry"]), [hashes[n] for n in e["proof"]])
+            for e in evidence["entries"]]
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "checkpoint":

@@ -307,6 +307,10 @@ def main():
                  "signature does not verify"),
                 ("j.evidence.entries.push(j.evidence.entries[0]); j.events.push(j.events[0])",
                  "not proven included"),
+                # A hash of the proofs changed (the first 30 bytes of the first).
+                ("j.evidence.nodes = btoa(String.fromCharCode(0).repeat(30))"
+                 " + j.evidence.nodes.slice(40)", "not proven included"),
+                ("j.evidence.entries[0].proof[0] = 1e9", "a proof names no hash"),
                 ("Object.assign(j, window.earlierReport)", "replayed or stale")):
             b.eval("window.fetch = async (url, opts) => {"
                    "  const r = await window.realFetch(url, opts);"

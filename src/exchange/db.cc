@@ -361,6 +361,11 @@ CREATE TABLE IF NOT EXISTS passkey_revocations(
   UNIQUE (passkey_id, admin_id));
 )sql";
 
+// 8 -> 9: an order's report finds its packages by order id (issue 17).
+constexpr const char* kMigration8To9 = R"sql(
+CREATE INDEX IF NOT EXISTS packages_by_order ON packages(order_id, uploaded_at);
+)sql";
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -473,6 +478,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 5) return MigrateTo6(db);
   if (version == 6) return db.Exec(kMigration6To7);
   if (version == 7) return db.Exec(kMigration7To8);
+  if (version == 8) return db.Exec(kMigration8To9);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

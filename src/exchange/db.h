@@ -113,7 +113,9 @@ class Transaction {
 // 5: orders submitted for a DPO's validation, and the dpo role.
 // 6: passkeys, WebAuthn challenges, and how each session was opened.
 // 7: decisions on grants signed with passkeys.
-inline constexpr int kSchemaVersion = 8;
+// 8: passkey revocations approved by two admins.
+// 9: packages indexed by the order they name.
+inline constexpr int kSchemaVersion = 9;
 
 // DIR/exchange.db (DIR made 0700, and forced to 0700 if it exists: it holds
 // password hashes and login history) with every table of the exchange

@@ -228,4 +228,15 @@ Result<std::vector<OrderSignature>> Orders::Signatures(std::string_view order_id
   }
 }
 
+Result<std::optional<int64_t>> Orders::LatestSignedVersion(std::string_view order_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT max(version) FROM order_signatures WHERE order_id = ?"));
+  q.Bind(1, order_id);
+  CORDON_TRY(q.Step());  // an aggregate: always one row, NULL when none
+  std::optional<int64_t> version;
+  if (!q.IsNull(0)) version = q.Int(0);
+  q.Reset();
+  return version;
+}
+
 }  // namespace cordon::exchange

@@ -99,6 +99,8 @@ class Orders {
                       const std::function<Status()>& record = {});
   // The signatures of one version, oldest first.
   Result<std::vector<OrderSignature>> Signatures(std::string_view order_id, int64_t version);
+  // The newest version of the order that holds a signature, or none.
+  Result<std::optional<int64_t>> LatestSignedVersion(std::string_view order_id);
 
  private:
   Db& db_;

@@ -118,6 +118,25 @@ TEST_F(OrdersTest, AVersionChainBelongsToOneVendorAndOneController) {
   EXPECT_EQ(orders.Get("A-1", std::nullopt)->version, 1) << "nothing was added";
 }
 
+TEST_F(OrdersTest, TheLatestSignedVersionIsFoundWhateverCameAfter) {
+  Orders orders(*db_);
+  ASSERT_TRUE(orders.Submit(Submission("LIS-7"), kNow).ok());
+  ASSERT_TRUE(orders.Submit(Submission("LIS-7"), kNow + 1).ok());
+  EXPECT_EQ(*orders.LatestSignedVersion("LIS-7"), std::nullopt) << "nothing signed yet";
+  const std::string passkey =
+      "INSERT INTO passkeys(user_id, credential_id, public_key, sign_counter, label, aaguid, "
+      "attestation, backup_eligible, created_at) VALUES (" +
+      std::to_string(dpo_) + ", x'01', x'02', 0, 'key', '', 'none', 0, 1)";
+  ASSERT_TRUE(db_->Exec(passkey.c_str()).ok());
+  ASSERT_TRUE(orders.AddSignature("LIS-7", 1, {dpo_, 1, kNow + 2, "sig"}).ok());
+  EXPECT_EQ(*orders.LatestSignedVersion("LIS-7"), 1) << "version 2 is not signed";
+  ASSERT_TRUE(orders.AddSignature("LIS-7", 2, {dpo_, 1, kNow + 3, "sig"}).ok());
+  EXPECT_EQ(*orders.LatestSignedVersion("LIS-7"), 2);
+  ASSERT_TRUE(orders.Submit(Submission("LIS-7"), kNow + 4).ok());
+  EXPECT_EQ(*orders.LatestSignedVersion("LIS-7"), 2) << "a newer, unsigned version";
+  EXPECT_EQ(*orders.LatestSignedVersion("LIS-8"), std::nullopt) << "another order";
+}
+
 TEST_F(OrdersTest, RefusesHostileIdsAndOversizeOrEmptyBytes) {
   Orders orders(*db_);
   for (const std::string& id :
@@ -185,6 +204,13 @@ TEST_F(OrdersTest, ASchemaFourDatabaseMigratesAndAdmitsDpos) {
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*db->UserVersion(), kSchemaVersion);
   EXPECT_TRUE(Orders(*db).List({})->empty());
+  {
+    // Schema 9's index, which a report's query by order id uses.
+    auto index = db->Prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'packages_by_order'");
+    ASSERT_TRUE(index.ok());
+    EXPECT_TRUE(*index->Step());
+  }
   // ...and a role outside the list is still refused after it.
   EXPECT_FALSE(db->Exec("UPDATE users SET role = 'root'").ok());
   auto check = db->Prepare("PRAGMA integrity_check");

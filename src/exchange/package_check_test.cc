@@ -230,6 +230,12 @@ TEST_F(PackageCheckTest, StorePublishesDeletesAndRecovers) {
             ErrorCode::kAlreadyExists);
   EXPECT_TRUE(fs::exists(data + "/packages/" + id + "/patients.csv.age"));  // F14: still there
   EXPECT_TRUE(store->FilePath(id, "resultats.csv.age").ok());
+  // Found by the order it names, and by no other (nor by a pattern).
+  auto of_order = store->OfOrder("T1");
+  ASSERT_TRUE(of_order.ok()) << of_order.error().message();
+  ASSERT_EQ(of_order->size(), 1u);
+  EXPECT_EQ(of_order->front().id, id);
+  for (const char* other : {"T2", "T%", "%", ""}) EXPECT_TRUE(store->OfOrder(other)->empty());
   for (const char* hostile : {"../exchange.db", "patients.csv", "/etc/passwd", ".", ""}) {
     EXPECT_FALSE(store->FilePath(id, hostile).ok()) << hostile;
   }

@@ -227,10 +227,12 @@ Result<PackageInfo> PackageStore::Get(std::string_view id) {
   return ReadInfo(q);
 }
 
-Result<std::vector<PackageInfo>> PackageStore::Select(std::string_view where_and_order) {
+Result<std::vector<PackageInfo>> PackageStore::Select(std::string_view where_and_order,
+                                                      std::optional<std::string_view> bound) {
   CORDON_ASSIGN_OR_RETURN(Statement q,
                           db_.Prepare(std::string("SELECT ") + kColumns + " FROM packages " +
                                       std::string(where_and_order)));
+  if (bound) q.Bind(1, *bound);
   std::vector<PackageInfo> out;
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -241,6 +243,10 @@ Result<std::vector<PackageInfo>> PackageStore::Select(std::string_view where_and
 }
 
 Result<std::vector<PackageInfo>> PackageStore::List() { return Select("ORDER BY uploaded_at, id"); }
+
+Result<std::vector<PackageInfo>> PackageStore::OfOrder(std::string_view order_id) {
+  return Select("WHERE order_id = ? ORDER BY uploaded_at, id", order_id);
+}
 
 Result<std::string> PackageStore::FilePath(std::string_view id, std::string_view file) {
   CORDON_ASSIGN_OR_RETURN(PackageInfo p, Get(id));

@@ -83,6 +83,8 @@ class PackageStore {
 
   Result<PackageInfo> Get(std::string_view id);
   Result<std::vector<PackageInfo>> List();
+  // The packages that name `order_id`, oldest first (whoever uploaded them).
+  Result<std::vector<PackageInfo>> OfOrder(std::string_view order_id);
   // The path of one of an available package's files (a name its manifest lists).
   Result<std::string> FilePath(std::string_view id, std::string_view file);
 
@@ -110,8 +112,10 @@ class PackageStore {
   PackageStore(std::string dir, Db db) : dir_(std::move(dir)), db_(std::move(db)) {}
   Status RemoveFiles(const std::string& id);
   Result<DeletionRecord> Record(std::string_view id);
-  // Every package row matching `where_and_order` (constant SQL only).
-  Result<std::vector<PackageInfo>> Select(std::string_view where_and_order);
+  // Every package row matching `where_and_order` (constant SQL only; its
+  // one parameter, if any, is `bound`).
+  Result<std::vector<PackageInfo>> Select(std::string_view where_and_order,
+                                          std::optional<std::string_view> bound = std::nullopt);
   std::string dir_;
   Db db_;
 };

@@ -54,8 +54,13 @@ Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view orde
 // "checkpoint", "entries": [{"index", "entry", "leaf_hash", "proof"}]}, the
 // bytes and hashes in base64, indented by one space.
 std::string EvidenceJson(const OrderReport& report);
-// The same as a JSON value (an API answer embeds it).
-nlohmann::json EvidenceValue(const OrderReport& report);
+// The same evidence with each hash once (an API answer embeds it; a page
+// checks it), format cordon-report-evidence-v2, as compact JSON text:
+// {"format", "order_id", "vkey", "checkpoint", "nodes", "entries": [{"index",
+// "entry", "proof"}]} where "nodes" is the base64 of distinct 32-byte hashes
+// end to end and each "proof" lists, in the proof's order, the numbers
+// (from 0) of its hashes in "nodes". No leaf hash: a checker computes it.
+std::string CompactEvidenceJson(const OrderReport& report);
 
 // The whole report as one HTML page (UTF-8; every recorded text escaped,
 // the evidence also embedded as <script type="application/json">) or as

@@ -2,6 +2,7 @@
 // Everything that comes from the ledger is escaped: an entry's text (a
 // person's name, an error message) is data, never markup.
 #include <cctype>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.h"
@@ -87,10 +88,9 @@ std::string MarkdownEscape(std::string_view s) {
 
 namespace {
 
-// The evidence as a JSON value of either kind: ordered keys for the file a
-// person reads, plain ones for an API answer.
-template <typename J>
-J Evidence(const OrderReport& r) {
+// The evidence with its keys in the order a person reads them.
+nlohmann::ordered_json Evidence(const OrderReport& r) {
+  using J = nlohmann::ordered_json;
   J evidence;
   evidence["format"] = "cordon-report-evidence-v1";
   evidence["order_id"] = r.order_id;
@@ -111,11 +111,39 @@ J Evidence(const OrderReport& r) {
 
 }  // namespace
 
-std::string EvidenceJson(const OrderReport& r) {
-  return Evidence<nlohmann::ordered_json>(r).dump(1);
-}
+std::string EvidenceJson(const OrderReport& r) { return Evidence(r).dump(1); }
 
-nlohmann::json EvidenceValue(const OrderReport& r) { return Evidence<nlohmann::json>(r); }
+std::string CompactEvidenceJson(const OrderReport& r) {
+  // Each distinct hash once, numbered in the order first met: a report's
+  // paths meet a few levels up, so ten thousand proofs of ~14 hashes hold
+  // about two hashes per entry.
+  std::map<Hash, uint32_t> numbers;
+  Bytes nodes;
+  std::string entries;
+  entries.reserve(r.events.size() * 128);
+  for (const auto& ev : r.events) {
+    entries += entries.empty() ? "{\"index\":" : ",{\"index\":";
+    entries += std::to_string(ev.index);
+    entries += ",\"entry\":\"";
+    entries += Base64Encode(AsBytes(ev.entry));  // base64: no escaping
+    entries += "\",\"proof\":[";
+    for (size_t k = 0; k < ev.proof.size(); ++k) {
+      auto [it, added] = numbers.try_emplace(ev.proof[k], static_cast<uint32_t>(numbers.size()));
+      if (added) nodes.insert(nodes.end(), it->first.begin(), it->first.end());
+      if (k > 0) entries += ',';
+      entries += std::to_string(it->second);
+    }
+    entries += "]}";
+  }
+  using nlohmann::json;
+  std::string out = "{\"format\":\"cordon-report-evidence-v2\",\"order_id\":";
+  out += json(r.order_id).dump(-1, ' ', false, json::error_handler_t::replace);
+  out += ",\"vkey\":" + json(r.vkey).dump() + ",\"checkpoint\":" + json(r.checkpoint).dump();
+  out += ",\"nodes\":\"" + Base64Encode(nodes) + "\",\"entries\":[";
+  out += entries;
+  out += "]}";
+  return out;
+}
 
 std::string RenderHtml(const OrderReport& r) {
   const std::string title = Title(r);

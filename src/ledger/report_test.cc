@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/encoding.h"
 #include "ledger/merkle.h"
@@ -180,6 +181,47 @@ TEST_F(ReportTest, EvidenceHasItsFormatAndProvesEachEntry) {
   const std::string open = "<script type=\"application/json\" id=\"cordon-evidence\">\n";
   const size_t from = html.find(open) + open.size();
   EXPECT_EQ(nlohmann::json::parse(html.substr(from, html.find("\n</script>") - from)), e);
+}
+
+TEST_F(ReportTest, CompactEvidenceGivesEachHashOnceAndTheSameProofs) {
+  for (int i = 0; i < 37; ++i) {
+    Append({{"action", "exchange.download"},
+            {"actor", Actor("")},
+            {"order", {{"id", i % 3 == 0 ? "LIS-2" : "LIS-1"}}},
+            {"outcome", "ok"}});
+  }
+  const OrderReport r = Build("LIS-1");
+  ASSERT_EQ(r.events.size(), 24u);
+  const nlohmann::json e = nlohmann::json::parse(CompactEvidenceJson(r));
+  EXPECT_EQ(e["format"], "cordon-report-evidence-v2");
+  EXPECT_EQ(e["order_id"], "LIS-1");
+  EXPECT_EQ(e["vkey"], ledger_->verifier().Format());
+  EXPECT_EQ(e["checkpoint"], r.checkpoint);
+  auto nodes = Base64Decode(e["nodes"].get<std::string>());
+  ASSERT_TRUE(nodes.ok());
+  ASSERT_EQ(nodes->size() % 32, 0u);
+  std::vector<Hash> hashes(nodes->size() / 32);
+  for (size_t k = 0; k < hashes.size(); ++k) {
+    std::copy_n(nodes->begin() + static_cast<ptrdiff_t>(32 * k), 32, hashes[k].begin());
+  }
+  const std::set<Hash> distinct(hashes.begin(), hashes.end());
+  EXPECT_EQ(distinct.size(), hashes.size()) << "a hash given twice";
+  size_t references = 0;
+  ASSERT_EQ(e["entries"].size(), r.events.size());
+  for (size_t i = 0; i < r.events.size(); ++i) {
+    const nlohmann::json& x = e["entries"][i];
+    EXPECT_EQ(x["index"], r.events[i].index);
+    EXPECT_FALSE(x.contains("leaf_hash"));
+    auto entry = Base64Decode(x["entry"].get<std::string>());
+    ASSERT_TRUE(entry.ok());
+    EXPECT_EQ(AsChars(*entry), r.events[i].entry);
+    std::vector<Hash> proof;
+    for (const auto& n : x["proof"]) proof.push_back(hashes.at(n.get<size_t>()));
+    EXPECT_EQ(proof, r.events[i].proof);  // the same proofs, by reference
+    references += proof.size();
+  }
+  // Shared upper nodes are given once: fewer hashes than references.
+  EXPECT_LT(hashes.size(), references);
 }
 
 TEST_F(ReportTest, AnOrderWithoutEventsSaysSo) {

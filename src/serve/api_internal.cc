@@ -20,6 +20,17 @@ Response Json(int status, const json& body) {
   return r;
 }
 
+Response Json(int status, const json& body, std::string_view key, std::string_view serialized) {
+  Response r = Json(status, body);
+  r.body.pop_back();  // the object's closing brace
+  if (r.body.size() > 1) r.body += ',';
+  r.body += json(key).dump();
+  r.body += ':';
+  r.body += serialized;
+  r.body += '}';
+  return r;
+}
+
 const char* CodeName(ErrorCode c) {
   switch (c) {
     case ErrorCode::kInvalidArgument:
@@ -244,6 +255,17 @@ bool HasRole(const Api::Call& call, std::initializer_list<Role> roles) {
     }
   }
   return false;
+}
+
+exchange::OrderFilter FilterFor(const Api::Call& call) {
+  if (HasRole(call, {Role::kAuditor})) return {};
+  if (call.who->role == Role::kDpo) return {.organisation = call.who->organisation};
+  return {.submitter_id = call.who->id};
+}
+
+bool MayRead(const exchange::OrderFilter& f, const exchange::StoredOrder& o) {
+  return (!f.organisation || *f.organisation == o.organisation) &&
+         (!f.submitter_id || *f.submitter_id == o.submitter_id);
 }
 
 Response Forbidden(const Account& a, std::string_view needs) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/strings.h"
+#include "exchange/orders.h"
 #include "serve/api.h"
 
 namespace cordon::serve {
@@ -63,6 +64,10 @@ inline constexpr const char* kPrefix = "/api/v1/";
 
 json Opt(const std::optional<int64_t>& v);  // a time or null
 Response Json(int status, const json& body);
+// The same with one more member, `key`, whose value is already JSON text
+// (a large part written without a JSON tree: a report's thousands of
+// proofs), appended to `body` (an object).
+Response Json(int status, const json& body, std::string_view key, std::string_view serialized);
 Response Fail(int status, std::string message, std::string hint = {});
 Response Fail(const Error& e);  // the status its code means; 500s without details
 // "a/b/" -> {"a", "b", ""}: a trailing slash is a different path.
@@ -92,6 +97,10 @@ json PackageJson(const exchange::PackageInfo& p);
 json GrantJson(const exchange::Grant& g, int64_t now);
 // The caller's own role, or one granted for a while (role grants).
 bool HasRole(const Api::Call& call, std::initializer_list<Role> roles);
+// What the caller may read of the orders (and of their reports): an auditor
+// everything, a DPO their organisation's, an operator their own submissions.
+exchange::OrderFilter FilterFor(const Api::Call& call);
+bool MayRead(const exchange::OrderFilter& f, const exchange::StoredOrder& o);
 Response Forbidden(const Account& a, std::string_view needs);
 std::string Bearer(const Request& r);  // the Authorization: Bearer token, or ""
 // The value of a cookie of the Cookie header, or "".

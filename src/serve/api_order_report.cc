@@ -19,9 +19,11 @@
 namespace cordon::serve {
 
 using api_internal::Fail;
+using api_internal::FilterFor;
 using api_internal::HasRole;
 using api_internal::json;
 using api_internal::Json;
+using api_internal::MayRead;
 using api_internal::Role;
 using api_internal::Unrecorded;
 
@@ -129,11 +131,8 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   auto o = orders.Get(id, std::nullopt);
   // Who may read the order may read its report; to anyone else it does not
   // exist (as GET /orders/{id} answers).
-  const bool auditor = HasRole(call, {Role::kAuditor});
-  const bool readable = o.ok() && (auditor || (call.who->role == Role::kDpo
-                                                   ? call.who->organisation == o->organisation
-                                                   : call.who->id == o->submitter_id));
-  if ((!o.ok() && o.error().code() == ErrorCode::kNotFound) || (o.ok() && !readable)) {
+  if ((!o.ok() && o.error().code() == ErrorCode::kNotFound) ||
+      (o.ok() && !MayRead(FilterFor(call), *o))) {
     return Fail(404, "no such order", "GET /api/v1/orders lists the ones you may read");
   }
   if (!o.ok()) return Fail(o.error());
@@ -141,17 +140,11 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   // version (a vendor's newer, unsigned version must not turn a column that
   // left against the signed plan green); the latest when none is signed.
   const int64_t latest_version = o->version;
-  bool signed_version = false;
-  for (int64_t v = o->version; v >= 1 && !signed_version; --v) {
-    auto signatures = orders.Signatures(o->order_id, v);
-    if (!signatures.ok()) return Fail(signatures.error());
-    if (signatures->empty()) continue;
-    signed_version = true;
-    if (v != o->version) {
-      auto signed_order = orders.Get(o->order_id, v);
-      if (!signed_order.ok()) return Fail(signed_order.error());
-      o = std::move(signed_order);
-    }
+  auto signed_version = orders.LatestSignedVersion(o->order_id);
+  if (!signed_version.ok()) return Fail(signed_version.error());
+  if (*signed_version && **signed_version != o->version) {
+    o = orders.Get(o->order_id, **signed_version);
+    if (!o.ok()) return Fail(o.error());
   }
   const json plan = json::parse(o->plan_json, nullptr, /*allow_exceptions=*/false);
 
@@ -171,14 +164,13 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   // The order's packages: those naming it, uploaded by the vendor that
   // submitted it (a package of another organisation naming the same id is
   // not theirs to show).
-  auto all = call.s.store.List();
-  if (!all.ok()) return Fail(all.error());
+  auto named = call.s.store.OfOrder(o->order_id);
+  if (!named.ok()) return Fail(named.error());
   exchange::Downloads downloads(call.s.db);
   std::map<std::string, std::set<std::string>> left_by_table;
   bool any_columns = false;
   json packages = json::array();
-  for (const auto& p : *all) {
-    if (p.order_id != o->order_id) continue;
+  for (const auto& p : *named) {
     auto uploader = by_id.find(p.uploader_id);
     if (uploader == by_id.end() ||
         !exchange::SameVendor(*o, p.uploader_id, uploader->second->organisation)) {
@@ -239,7 +231,7 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   if (auto seq = Record(call, "order.report", "ok", reading); !seq.ok()) return Unrecorded();
   json out = {{"order_id", o->order_id},
               {"version", o->version},
-              {"version_signed", signed_version},
+              {"version_signed", signed_version->has_value()},
               {"latest_version", latest_version},
               {"organisation", o->organisation},
               {"submitter_organisation", o->submitter_organisation},
@@ -250,16 +242,16 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   // inclusion proof in a checkpoint signed now (the reading just recorded
   // included), and the consistency proof from the reader's last one.
   json events = json::array();
-  json evidence;
+  std::string evidence = "null";
   json consistency = nullptr;
   // The ledger's entries name people of both organisations with their
   // addresses: the controller's DPOs and auditors read them; the vendor
   // reads its own report without them.
-  const bool with_events = auditor || call.who->role == Role::kDpo;
+  const bool with_events = HasRole(call, {Role::kAuditor}) || call.who->role == Role::kDpo;
   Status proven = !with_events ? Ok() : appender_.Exclusive([&](ledger::Ledger& l) -> Status {
     CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
     CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r, ledger::BuildOrderReport(l, o->order_id, note));
-    evidence = ledger::EvidenceValue(r);
+    evidence = ledger::CompactEvidenceJson(r);
     for (const auto& ev : r.events) {
       events.push_back({{"index", ev.index},
                         {"time", ev.time},
@@ -289,14 +281,13 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   });
   if (!proven.ok()) return Fail(proven.error());
   out["events"] = with_events ? std::move(events) : json(nullptr);
-  out["evidence"] = with_events ? std::move(evidence) : json(nullptr);
   out["consistency"] = std::move(consistency);
   if (plan.is_discarded()) {
     out["columns"] = nullptr;  // stored plans are checked JSON; this is defence only
   } else {
     out["columns"] = ColumnsReport(plan, left_by_table, any_columns);
   }
-  return Json(200, out);
+  return Json(200, out, "evidence", evidence);
 }
 
 }  // namespace cordon::serve

@@ -25,10 +25,12 @@
 namespace cordon::serve {
 
 using api_internal::Fail;
+using api_internal::FilterFor;
 using api_internal::Forbidden;
 using api_internal::HasRole;
 using api_internal::json;
 using api_internal::Json;
+using api_internal::MayRead;
 using api_internal::ParseId;
 using api_internal::Role;
 using api_internal::SshKeygenVerify;
@@ -72,19 +74,6 @@ std::variant<std::string, Response> Bytes64(const json& body, const char* key, s
   auto bytes = Base64Decode(*text);
   if (!bytes.ok()) return Fail(400, std::string(key) + ": not canonical base64");
   return std::string(bytes->begin(), bytes->end());
-}
-
-// What the caller may read of the orders: an auditor everything, a DPO
-// their organisation's, an operator their own submissions.
-exchange::OrderFilter FilterFor(const Api::Call& call) {
-  if (HasRole(call, {Role::kAuditor})) return {};
-  if (call.who->role == Role::kDpo) return {.organisation = call.who->organisation};
-  return {.submitter_id = call.who->id};
-}
-
-bool MayRead(const exchange::OrderFilter& f, const exchange::StoredOrder& o) {
-  return (!f.organisation || *f.organisation == o.organisation) &&
-         (!f.submitter_id || *f.submitter_id == o.submitter_id);
 }
 
 }  // namespace

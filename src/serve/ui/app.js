@@ -824,12 +824,13 @@ async function evidencePart(r, seen, nonce) {
         entries.some((e, k) => e.index !== r.events[k].index || (k > 0 && e.index <= entries[k - 1].index))) {
       throw new proofs.ProofError(t('proof_not_included'));
     }
-    const bytes = entries.map((e) => proofs.fromB64(e.entry));
-    const failed = proofs.verifyInclusions(entries.map((e, k) => ({ index: e.index,
-      entry: bytes[k], proof: e.proof.map(proofs.fromB64) })), cp.size, cp.root);
+    const opened = proofs.openEvidence(r.evidence);
+    const failed = proofs.verifyInclusions(opened, cp.size, cp.root);
     if (failed) throw new proofs.ProofError(t('proof_not_included') + ' ' + failed.index);
     const decoder = new TextDecoder();
-    proven = bytes.map((b) => { try { return JSON.parse(decoder.decode(b)); } catch (e) { return {}; } });
+    proven = opened.map((e) => {
+      try { return JSON.parse(decoder.decode(e.entry)); } catch (err) { return {}; }
+    });
     if (!proven.some((e) => e.action === 'exchange.order.report' && e.nonce === nonce)) {
       throw new proofs.ProofError(t('proof_stale'));
     }

@@ -22,7 +22,10 @@ function concat(...parts) {
 
 export function fromB64(s) {
   if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new ProofError('not base64');
-  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const text = atob(s);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 export function toB64(bytes) {
@@ -32,11 +35,48 @@ export function toB64(bytes) {
 }
 
 export function sameBytes(a, b) {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-const leafHash = (entry) => sha256(concat(Uint8Array.of(0), entry));
-const nodeHash = (left, right) => sha256(concat(Uint8Array.of(1), left, right));
+// A report's evidence (format cordon-report-evidence-v2: each hash once in
+// "nodes", each proof as the numbers of its hashes there) as the entries
+// to check: [{index, entry (bytes), proof (hashes)}]. Throws ProofError on
+// anything malformed; says nothing yet of whether the proofs hold.
+export function openEvidence(evidence) {
+  if (!evidence || evidence.format !== 'cordon-report-evidence-v2' ||
+      !Array.isArray(evidence.entries)) {
+    throw new ProofError('not a report\u2019s evidence');
+  }
+  const nodes = fromB64(evidence.nodes);
+  if (nodes.length % 32 !== 0) throw new ProofError('the proofs\u2019 hashes are not 32 bytes each');
+  const count = nodes.length / 32;
+  const node = (n) => {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= count) throw new ProofError('a proof names no hash');
+    return nodes.subarray(32 * n, 32 * n + 32);
+  };
+  return evidence.entries.map((e) => {
+    if (!e || !Array.isArray(e.proof)) throw new ProofError('an entry without its proof');
+    return { index: e.index, entry: fromB64(e.entry), proof: e.proof.map(node) };
+  });
+}
+
+// RFC 6962's hashes, written into one reused buffer: a report hashes tens
+// of thousands of short inputs, and a fresh array for each was most of the
+// time (sha256 keeps no reference to its input).
+let scratch = new Uint8Array(1024);
+function prefixed(prefix, ...parts) {
+  const n = 1 + parts.reduce((total, p) => total + p.length, 0);
+  if (n > scratch.length) scratch = new Uint8Array(2 * n);
+  scratch[0] = prefix;
+  let at = 1;
+  for (const p of parts) { scratch.set(p, at); at += p.length; }
+  return sha256(scratch.subarray(0, n));
+}
+const leafHash = (entry) => prefixed(0, entry);
+const nodeHash = (left, right) => prefixed(1, left, right);
 
 // A signed note's checkpoint, once its signature by `vkey` (name+keyid+key)
 // is verified: {origin, size, root}. Throws ProofError otherwise.
@@ -75,38 +115,45 @@ export async function openCheckpoint(note, vkey) {
 }
 
 // RFC 9162 §2.1.3.2 for every entry of a report at once: each {index,
-// entry (bytes), proof (hashes)} is in the tree of `size` leaves (a BigInt:
-// no 32-bit bitwise) whose root is `root`. Each parent is computed once: a parent depends only on
-// its two children and on where it is (fn and sn fix which side is which),
-// so a step whose position and children equal one already done takes that
-// parent instead of hashing again. Thousands of proofs into one tree share
-// most of their upper nodes. Returns the first entry that fails, or null.
+// entry (bytes), proof (hashes)} is in the tree of `size` leaves (a BigInt)
+// whose root is `root`. Each parent is computed once: a parent depends only
+// on its two children and on where it is (fn and sn fix which side is
+// which), so a step whose position and children equal one already done
+// takes that parent instead of hashing again. Thousands of proofs into one
+// tree share most of their upper nodes. Positions are Numbers (exact below
+// 2^53 leaves: a larger tree is refused). Returns the first entry that
+// fails, or null.
 export function verifyInclusions(entries, size, root) {
-  const parents = new Map();  // "fn:sn" -> {left, right, hash}
-  const parent = (key, left, right) => {
-    const known = parents.get(key);
+  if (size > BigInt(Number.MAX_SAFE_INTEGER)) return entries[0] || null;
+  const leaves = Number(size);
+  // Both fn and sn are halved at every move up, so after `level` halvings
+  // sn is fixed by the level: (level, fn) names the position, and each
+  // level's parents are kept by fn (number keys: no string per step).
+  const levels = [];  // levels[level]: fn -> {left, right, hash}
+  const parent = (level, fn, left, right) => {
+    const known = (levels[level] ||= new Map()).get(fn);
     if (known && sameBytes(known.left, left) && sameBytes(known.right, right)) return known.hash;
     const hash = nodeHash(left, right);
-    parents.set(key, { left, right, hash });
+    levels[level].set(fn, { left, right, hash });
     return hash;
   };
   const one = (e) => {
-    if (!Number.isSafeInteger(e.index) || e.index < 0) return false;
-    let fn = BigInt(e.index), sn = size - 1n;
-    if (fn >= size) return false;
+    if (!Number.isSafeInteger(e.index) || e.index < 0 || e.index >= leaves) return false;
+    // Halving with Math.floor, not >>: positions pass 2^32.
+    let fn = e.index, sn = leaves - 1, level = 0;
+    const up = () => { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); level++; };
     let r = leafHash(e.entry);
     for (const p of e.proof) {
-      if (sn === 0n) return false;
-      const key = fn + ':' + sn;
-      if ((fn & 1n) === 1n || fn === sn) {
-        r = parent(key, p, r);
-        while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        r = parent(level, fn, p, r);
+        while (fn % 2 === 0 && fn !== 0) up();
       } else {
-        r = parent(key, r, p);
+        r = parent(level, fn, r, p);
       }
-      fn >>= 1n; sn >>= 1n;
+      up();
     }
-    return sn === 0n && sameBytes(r, root);
+    return sn === 0 && sameBytes(r, root);
   };
   return entries.find((e) => !one(e)) || null;
 }
