@@ -121,7 +121,7 @@ std::string OutcomeText(const Json& e) {
 }  // namespace
 
 Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view order_id,
-                                     std::string_view checkpoint) {
+                                     std::string_view checkpoint, OrderIndex* index) {
   CORDON_ASSIGN_OR_RETURN(Checkpoint cp, OpenCheckpoint(checkpoint, ledger.verifier()));
   OrderReport report;
   report.order_id = std::string(order_id);
@@ -131,7 +131,18 @@ Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view orde
   report.checkpoint_size = cp.size;
 
   const std::string needle = "\"id\":" + Json(report.order_id).dump();
-  for (uint64_t i = 0; i < cp.size; ++i) {
+  // With an index, only the entries it found under the order are read;
+  // each is still checked below as if the whole log were scanned.
+  std::vector<uint64_t> candidates;
+  if (index) {
+    CORDON_TRY(index->CatchUp(ledger, cp.size));
+    for (uint64_t i : index->Of(order_id)) {
+      if (i < cp.size) candidates.push_back(i);
+    }
+  }
+  const uint64_t count = index ? candidates.size() : cp.size;
+  for (uint64_t k = 0; k < count; ++k) {
+    const uint64_t i = index ? candidates[k] : k;
     CORDON_ASSIGN_OR_RETURN(Bytes bytes, ledger.Entry(i));
     std::string_view text = AsChars(bytes);
     if (text.find(needle) == std::string_view::npos) continue;  // cheap filter first

@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
+#include "ledger/order_index.h"
 
 namespace cordon::ledger {
 
@@ -47,8 +48,10 @@ struct OrderReport {
 // inclusion proof, checked against the checkpoint's root. Fails with
 // kAuthFailed when the checkpoint's signature or a proof does not verify.
 // Entries that are not JSON objects are skipped (they name no order).
+// With `index`, caught up to the checkpoint first, only the entries it
+// lists under the order are read (the same report, without the scan).
 Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view order_id,
-                                     std::string_view checkpoint);
+                                     std::string_view checkpoint, OrderIndex* index = nullptr);
 
 // The evidence, cordon-report-evidence-v1: {"format", "order_id", "vkey",
 // "checkpoint", "entries": [{"index", "entry", "leaf_hash", "proof"}]}, the

@@ -20,6 +20,7 @@
 #include "exchange/passkeys.h"
 #include "exchange/remote_access.h"
 #include "ledger/ledger.h"
+#include "ledger/order_index.h"
 #include "serve/alerts.h"
 #include "serve/http.h"
 #include "serve/routes.h"
@@ -262,6 +263,9 @@ class Api final : public Handler {
   ApiOptions options_;
   ledger::Ledger ledger_;
   ledger::GroupAppender appender_;
+  // Where each order's events are in the ledger (reports); used only
+  // inside appender_.Exclusive.
+  ledger::OrderIndex order_index_;
   Alerts& alerts_;
   sign::SecretKey certificate_key_;
   sign::PublicKey certificate_public_;

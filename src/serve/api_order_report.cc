@@ -250,7 +250,8 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   const bool with_events = HasRole(call, {Role::kAuditor}) || call.who->role == Role::kDpo;
   Status proven = !with_events ? Ok() : appender_.Exclusive([&](ledger::Ledger& l) -> Status {
     CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
-    CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r, ledger::BuildOrderReport(l, o->order_id, note));
+    CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r,
+                            ledger::BuildOrderReport(l, o->order_id, note, &order_index_));
     evidence = ledger::CompactEvidenceJson(r);
     for (const auto& ev : r.events) {
       events.push_back({{"index", ev.index},
