@@ -17,8 +17,10 @@ CLANG_VERSION ?= 16
 # ASan they would add minutes to CI and exercise little more of cordon than
 # the unit tests and the other scenarios do. Every unit test runs.
 SANITIZE_SKIP ?= ^scenario\.(exchange_matrix|web_ui|ui_demo|postgres_source|pushdown)$$
-# Tests at once: more than the cores, since the scenarios spend much of
-# their time waiting (servers starting, a TOTP code's next step, peers).
+# Release tests at once: more than the cores, since the scenarios spend
+# much of their time waiting (servers starting, a TOTP code's next step,
+# peers). The sanitized run keeps one per core: under ASan the work is CPU,
+# and the tests with deadlines of a second or two need their share of it.
 CTEST_JOBS ?= 4
 
 .PHONY: all deps configure build build-cordon run ui-demo test fuzz bench lint sanitize clang-build clean
@@ -96,4 +98,4 @@ clang-build: deps
 # Unit and scenario tests under AddressSanitizer and UBSan (clang).
 sanitize: clang-build
 	@cmake --build $(CLANG_BUILD) -j $(JOBS)
-	@cd $(CLANG_BUILD) && ctest -j $(CTEST_JOBS) --output-on-failure -E '$(SANITIZE_SKIP)'
+	@cd $(CLANG_BUILD) && ctest -j $(JOBS) --output-on-failure -E '$(SANITIZE_SKIP)'

@@ -288,6 +288,28 @@ def main():
     check(st == 200 and len(rep["packages"]) == 1, f"the auditor reads the report: {st}")
     st, _ = srv.request("GET", "/api/v1/orders/NO-SUCH/report", dora.token)
     check(st == 404, f"the report of no order: {st}")
+    # A reader reloading in a loop: each reading is an event under the order,
+    # so one account gets 60 an hour; the refusals are not recorded (the
+    # report stops growing), and other readers are not held back.
+    def report_readings():
+        shown = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
+        return sum(1 for line in shown.splitlines()
+                   if json.loads(line).get("action") == "exchange.order.report")
+    before, answers = report_readings(), []
+    for _ in range(70):
+        st, j = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", dora.token)
+        answers.append(st)
+        if st == 429:
+            break
+    check(answers[-1] == 429 and "last hour" in j["error"] and set(answers[:-1]) == {200},
+          f"a report read in a loop: {answers[-3:]} {j}")
+    check(report_readings() == before + len(answers) - 1,
+          "a refused reading was recorded, or a served one was not")
+    st, j = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", dora.token)
+    check(st == 429, f"still refused: {st}")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", audrey.token)
+    check(st == 200, f"another reader of the same order: {st}")
+    looped_readings = len(answers) - 1 + 1  # dora's served ones, and audrey's
 
     # ---- attacks ----
     def post(order_bytes, plan_bytes, **extra):
@@ -329,7 +351,8 @@ def main():
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
     check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
-    check(ledger.count('"action":"exchange.order.report"') == 8, "each reading of a report")
+    check(ledger.count('"action":"exchange.order.report"') == 8 + looped_readings,
+          "each reading of a report")
     check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
     for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):
         check(value not in ledger, f"{value} in the exchange's ledger")

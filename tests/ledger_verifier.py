@@ -73,7 +73,7 @@ def open_checkpoint(note, vkey):
 
 def verify_inclusion(index, size, leaf, proof, root):
     """RFC 9162 §2.1.3.2."""
-    if index >= size:
+    if not 0 <= index < size:  # a negative index would act as one counted from the end
         return False
     fn, sn, r = index, size - 1, leaf
     for p in proof:
@@ -137,7 +137,11 @@ def evidence_entries(evidence):
     hashes = [nodes[k:k + 32] for k in range(0, len(nodes), 32)]
     if len(set(hashes)) != len(hashes):
         fail("a hash is given twice among the nodes")
-    return [(e["index"], b64(e["entry"]), [hashes[n] for n in e["proof"]])
+    def node(n):
+        if type(n) is not int or not 0 <= n < len(hashes):
+            fail(f"a proof names no hash: {n!r}")
+        return hashes[n]
+    return [(e["index"], b64(e["entry"]), [node(n) for n in e["proof"]])
             for e in evidence["entries"]]
 
 

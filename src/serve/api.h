@@ -23,6 +23,7 @@
 #include "ledger/order_index.h"
 #include "serve/alerts.h"
 #include "serve/http.h"
+#include "serve/reading_budget.h"
 #include "serve/routes.h"
 #include "sign/minisign.h"
 
@@ -42,6 +43,9 @@ Result<WebPolicy> MakeWebPolicy(std::string_view origin);
 // The browser's session cookie: __Host- makes browsers refuse it unless
 // Secure, Path=/ and without Domain (no sibling site can set or shadow it).
 inline constexpr const char* kSessionCookie = "__Host-cordon-session";
+
+// Readings of one order's report one account may make in an hour (F3).
+inline constexpr size_t kReportReadingsPerHour = 60;
 
 struct ApiOptions {
   std::string data_dir;
@@ -266,6 +270,9 @@ class Api final : public Handler {
   // Where each order's events are in the ledger (reports); used only
   // inside appender_.Exclusive.
   ledger::OrderIndex order_index_;
+  // How often one account may read one order's report (each reading is an
+  // event under the order: F3).
+  ReadingBudget report_readings_{kReportReadingsPerHour, 3600};
   Alerts& alerts_;
   sign::SecretKey certificate_key_;
   sign::PublicKey certificate_public_;

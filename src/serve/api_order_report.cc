@@ -136,6 +136,16 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
     return Fail(404, "no such order", "GET /api/v1/orders lists the ones you may read");
   }
   if (!o.ok()) return Fail(o.error());
+  // Each reading grows the order's report by one event: a reader reloading
+  // in a loop is stopped here (not recorded: it would grow the report too).
+  if (auto wait = report_readings_.Take(call.who->id, o->order_id, call.now)) {
+    Response r = Fail(429,
+                      "you read this order's report " + std::to_string(kReportReadingsPerHour) +
+                          " times in the last hour",
+                      "try again in " + std::to_string((*wait + 59) / 60) + " minute(s)");
+    r.headers["Retry-After"] = std::to_string(*wait);
+    return r;
+  }
   // What left is compared with the plan a DPO signed: the latest signed
   // version (a vendor's newer, unsigned version must not turn a column that
   // left against the signed plan green); the latest when none is signed.

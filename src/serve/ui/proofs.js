@@ -20,9 +20,14 @@ function concat(...parts) {
 }
 
 
+// Padded base64 only, as the exchange writes it (and as Python's
+// b64decode(validate=True) reads it); anything else is a ProofError.
 export function fromB64(s) {
-  if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new ProofError('not base64');
-  const text = atob(s);
+  if (typeof s !== 'string' || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) {
+    throw new ProofError('not base64');
+  }
+  let text;
+  try { text = atob(s); } catch (e) { throw new ProofError('not base64'); }
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
@@ -46,8 +51,9 @@ export function sameBytes(a, b) {
 // to check: [{index, entry (bytes), proof (hashes)}]. Throws ProofError on
 // anything malformed; says nothing yet of whether the proofs hold.
 export function openEvidence(evidence) {
+  // Never empty: the reading itself is recorded under the order.
   if (!evidence || evidence.format !== 'cordon-report-evidence-v2' ||
-      !Array.isArray(evidence.entries)) {
+      !Array.isArray(evidence.entries) || evidence.entries.length === 0) {
     throw new ProofError('not a report\u2019s evidence');
   }
   const nodes = fromB64(evidence.nodes);

@@ -1,0 +1,52 @@
+// How often one account may read one order's report: each reading is an
+// event under the order (it names who saw who received the data), so a
+// reader reloading in a loop would make every later report longer (the
+// attack review's F3). A sliding window per (account, order): at most
+// `limit` readings in `window` seconds. Thread-safe; forgets a pair once its
+// window has passed (checked when the table grows), so its size stays
+// bounded by the pairs read within one window.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace cordon::serve {
+
+class ReadingBudget {
+ public:
+  ReadingBudget(size_t limit, int64_t window_seconds) : limit_(limit), window_(window_seconds) {}
+
+  // Takes one reading at `now` (seconds), or says in how many seconds the
+  // oldest one in the window leaves it (nothing is taken then).
+  std::optional<int64_t> Take(int64_t account, std::string_view order_id, int64_t now) {
+    std::lock_guard lock(mu_);
+    if (readings_.size() >= kForgetAbove) Forget(now);
+    auto& times = readings_[{account, std::string(order_id)}];
+    while (!times.empty() && times.front() <= now - window_) times.pop_front();
+    if (times.size() >= limit_) return times.front() + window_ - now;
+    times.push_back(now);
+    return std::nullopt;
+  }
+
+ private:
+  // Pairs whose last reading left the window hold nothing worth keeping.
+  void Forget(int64_t now) {
+    for (auto it = readings_.begin(); it != readings_.end();) {
+      it = it->second.empty() || it->second.back() <= now - window_ ? readings_.erase(it)
+                                                                    : std::next(it);
+    }
+  }
+  static constexpr size_t kForgetAbove = 4096;
+  const size_t limit_;
+  const int64_t window_;
+  std::mutex mu_;
+  std::map<std::pair<int64_t, std::string>, std::deque<int64_t>> readings_;
+};
+
+}  // namespace cordon::serve
