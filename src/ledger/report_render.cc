@@ -2,8 +2,9 @@
 // Everything that comes from the ledger is escaped: an entry's text (a
 // person's name, an error message) is data, never markup.
 #include <cctype>
-#include <map>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "core/encoding.h"
 #include "ledger/report.h"
@@ -117,7 +118,15 @@ std::string CompactEvidenceJson(const OrderReport& r) {
   // Each distinct hash once, numbered in the order first met: a report's
   // paths meet a few levels up, so ten thousand proofs of ~14 hashes hold
   // about two hashes per entry.
-  std::map<Hash, uint32_t> numbers;
+  struct FirstBytes {  // a SHA-256 output's first 8 bytes are as good as any hash of it
+    size_t operator()(const Hash& h) const {
+      size_t v;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
+  std::unordered_map<Hash, uint32_t, FirstBytes> numbers;
+  numbers.reserve(r.events.size() * 4);
   Bytes nodes;
   std::string entries;
   entries.reserve(r.events.size() * 128);
