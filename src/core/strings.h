@@ -4,10 +4,20 @@
 // it. Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace cordon {
+
+// Hashes std::string and std::string_view alike, so that an unordered
+// container keyed by std::string is searched with a view, without a copy
+// (with std::equal_to<>).
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 // 'A'–'Z' → 'a'–'z'; every other byte (UTF-8 included) unchanged.
 char AsciiLower(char c);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/file.h"
+#include "core/strings.h"
 #include "exchange/totp_secrets.h"
 
 namespace cordon::exchange {
@@ -490,12 +491,6 @@ Error DbError(sqlite3* db, std::string_view what) {
 
 namespace db_internal {
 
-// Hashes std::string and std::string_view alike (lookups without a copy).
-struct SqlHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 struct Connection {
   explicit Connection(sqlite3* d) : db(d) {}
   Connection(const Connection&) = delete;
@@ -521,7 +516,7 @@ struct Connection {
   // without bound.
   static constexpr size_t kMaxIdle = 256;
   sqlite3* db;
-  std::unordered_multimap<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> idle;
+  std::unordered_multimap<std::string, sqlite3_stmt*, StringViewHash, std::equal_to<>> idle;
   uint64_t prepared = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/strings.h"
 #include "detect/personal_data.h"
 #include "ledger/entry.h"
 
@@ -121,11 +122,7 @@ void AppendString(std::string& out, std::string_view s) {
 }
 
 // Strings the detectors accepted, looked up by string_view.
-struct ViewHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using StringSet = std::unordered_set<std::string, ViewHash, std::equal_to<>>;
+using StringSet = std::unordered_set<std::string, StringViewHash, std::equal_to<>>;
 
 // The members the ledger sets ("action" aside: an event may carry its own).
 bool IsStampKey(std::string_view k) {

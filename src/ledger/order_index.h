@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/strings.h"
 #include "ledger/ledger.h"
 
 namespace cordon::ledger {
@@ -29,12 +30,8 @@ class OrderIndex {
   uint64_t caught_up() const { return caught_up_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   uint64_t caught_up_ = 0;
-  std::unordered_map<std::string, std::vector<uint64_t>, Hash, std::equal_to<>> by_order_;
+  std::unordered_map<std::string, std::vector<uint64_t>, StringViewHash, std::equal_to<>> by_order_;
 };
 
 }  // namespace cordon::ledger

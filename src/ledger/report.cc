@@ -131,23 +131,13 @@ Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view orde
   report.checkpoint_size = cp.size;
 
   const std::string needle = "\"id\":" + Json(report.order_id).dump();
-  // With an index, only the entries it found under the order are read;
-  // each is still checked below as if the whole log were scanned.
-  std::vector<uint64_t> candidates;
-  if (index) {
-    CORDON_TRY(index->CatchUp(ledger, cp.size));
-    for (uint64_t i : index->Of(order_id)) {
-      if (i < cp.size) candidates.push_back(i);
-    }
-  }
-  const uint64_t count = index ? candidates.size() : cp.size;
-  for (uint64_t k = 0; k < count; ++k) {
-    const uint64_t i = index ? candidates[k] : k;
+  // Entry i, if it is under the order, as the report shows it.
+  auto consider = [&](uint64_t i) -> Status {
     CORDON_ASSIGN_OR_RETURN(Bytes bytes, ledger.Entry(i));
     std::string_view text = AsChars(bytes);
-    if (text.find(needle) == std::string_view::npos) continue;  // cheap filter first
+    if (text.find(needle) == std::string_view::npos) return Ok();  // cheap filter first
     Json e = Json::parse(text, nullptr, false);
-    if (!e.is_object() || !e.contains("order") || Str(e["order"], "id") != order_id) continue;
+    if (!e.is_object() || !e.contains("order") || Str(e["order"], "id") != order_id) return Ok();
     ReportEvent ev;
     ev.index = i;
     ev.entry = std::string(text);
@@ -160,6 +150,17 @@ Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view orde
     ev.outcome = Str(e, "outcome");
     ev.outcome_text = OutcomeText(e);
     report.events.push_back(std::move(ev));
+    return Ok();
+  };
+  if (index) {
+    // Only the entries the index found under the order are read; each is
+    // still checked as if the whole log were scanned.
+    CORDON_TRY(index->CatchUp(ledger, cp.size));
+    for (uint64_t i : index->Of(order_id)) {
+      if (i < cp.size) CORDON_TRY(consider(i));
+    }
+  } else {
+    for (uint64_t i = 0; i < cp.size; ++i) CORDON_TRY(consider(i));
   }
   // The proofs together: thousands of events share most of their nodes.
   std::vector<uint64_t> indices;
