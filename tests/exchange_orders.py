@@ -3,17 +3,19 @@
 a vendor's operator submits an order with its plan (`cordon remote order
 submit`), the plan's digest is written into the order and the order keeps
 every other byte; a DPO of the controller's organisation lists it, reads it
-byte for byte, and is alerted; a DPO of another organisation sees nothing; a
-recipient cannot submit; a resubmission is version 2; hostile ids, oversize
+byte for byte, and is alerted and mailed (through a STARTTLS relay with
+AUTH, tests/smtp_sink.py: ids and a link, nothing of the plan); a DPO of
+another organisation sees nothing, no mail either; a recipient cannot submit; a resubmission is version 2; hostile ids, oversize
 bodies and a plan that is not JSON are refused.
 
 Usage: exchange_orders.py CORDON_BINARY SCRATCH_DIR
 """
-import base64, hashlib, json, os, subprocess, sys, time
+import base64, email, email.policy, hashlib, json, os, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import exchange_attack as ex  # noqa: E402  (the server and person helpers)
 import ledger_verifier as lv  # noqa: E402  (RFC 9162 proofs, written from the specs)
+import smtp_sink  # noqa: E402  (a STARTTLS relay on loopback)
 
 check, run = ex.check, ex.run
 RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
@@ -76,7 +78,24 @@ def main():
     os.makedirs(ex.T, exist_ok=True)
     os.environ["CORDON_LEDGER"] = os.path.join(ex.T, "ledger")
     run("ledger", "init", "--dir", os.environ["CORDON_LEDGER"], "--origin", "test.example/l")
-    srv = ex.Server(ex.D).start()
+    # The relay the DPOs' notices go through: STARTTLS with a private CA's
+    # certificate for "localhost", AUTH PLAIN required.
+    ca_pem, relay_cert, relay_key = smtp_sink.make_ca_and_cert(ex.T)
+    sink = smtp_sink.SmtpSink(relay_cert, relay_key, user="cordon",
+                              password="relay pass phrase").start()
+    password_file = os.path.join(ex.T, "relay.password")
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"relay pass phrase\n")
+    os.close(fd)
+    config = os.path.join(ex.T, "serve.toml")
+    open(config, "w").write(
+        "[mail]\n"
+        f'relay = "smtp://localhost:{sink.port}"\n'
+        'from = "cordon@vendor.example"\n'
+        f'ca_file = "{ca_pem}"\n'
+        'user = "cordon"\n'
+        f'password_file = "{password_file}"\n')
+    srv = ex.Server(ex.D, "--config", config).start()
     fp = json.load(open(os.path.join(ex.T, "ready.json")))["fingerprint"]
     victor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA", log_in=False)
     dora = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
@@ -133,6 +152,29 @@ def main():
              if '"order_submitted"' in l][0]
     check(alert.get("organisation") == "CHU Exemple" and len(alert.get("dpos", [])) == 1 and
           "order submitted for validation" in alert.get("message", ""), f"alert: {alert}")
+
+    # ---- the DPO's mailbox: one notice, over TLS, authenticated ----
+    for _ in range(200):
+        if sink.messages:
+            break
+        time.sleep(0.05)
+    check(len(sink.messages) == 1, f"one mail for one submission: {sink.messages}")
+    mail = sink.messages[0]
+    check(mail["to"] == ["<dora@lab42.example>"] and mail["from"] == "<cordon@vendor.example>",
+          f"the envelope names the DPO alone: {mail['from']} -> {mail['to']}")
+    check(mail["tls"] and mail["user"] == "cordon", "sent after STARTTLS, with AUTH")
+    commands = [c.split(" ")[0].upper() for c in sink.commands]
+    check(commands.index("STARTTLS") < commands.index("AUTH"),
+          f"no credential before TLS: {commands}")
+    parsed = email.message_from_bytes(mail["data"], policy=email.policy.default)
+    check(parsed["To"] == "dora@lab42.example" and parsed["Auto-Submitted"] == "auto-generated",
+          f"headers: {dict(parsed.items())}")
+    check("LAB42-MIGRATION-2027 (version 1)" in parsed["Subject"], f"subject: {parsed['Subject']}")
+    text = parsed.get_content()
+    check("CHU Exemple" in text and "attend votre validation" in text and
+          "awaits your validation" in text, f"body: {text}")
+    for value in ("Dupont", "Martin", "Lyon", "100234", "NOM", "patients", answer["plan_sha256"]):
+        check(value not in text and value not in parsed["Subject"], f"{value} in the DPO's mail")
 
     # ---- another organisation's DPO sees nothing; a recipient cannot submit ----
     st, j = srv.request("GET", "/api/v1/orders", otto.token)
@@ -359,6 +401,15 @@ def main():
     run("ledger", "verify", "--ledger", os.path.join(ex.D, "ledger"))
     local = run("ledger", "show", "--ledger", os.environ["CORDON_LEDGER"], "--json").stdout
     check('"action":"remote.order.submit"' in local, "the submission is in the vendor's ledger")
+    # Every notice went to the controller's DPO, one per submission.
+    for _ in range(200):
+        if len(sink.messages) >= ex.alerts(ex.D, "order_submitted"):
+            break
+        time.sleep(0.05)
+    check(len(sink.messages) == ex.alerts(ex.D, "order_submitted") and
+          all(m["to"] == ["<dora@lab42.example>"] for m in sink.messages),
+          f"mails: {[(m['to']) for m in sink.messages]}")
+    sink.stop()
     print(f"exchange_orders: {ex.checks} checks passed")
 
 

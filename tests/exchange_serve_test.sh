@@ -49,6 +49,24 @@ start_server() {
 }
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || fail "serve exited $? on SIGTERM"; }
 trap 'kill -9 $server_pid $hook_pid 2>/dev/null || true; rm -rf "$T"' EXIT
+# A mail relay that is not one, a sender that is not an address, a sender
+# without a relay, a password file others may read: refused at start (exit
+# 2, usage), before anything listens, not at the first order.
+expect_code 2 $CORDON serve --data "$D" --smtp-relay http://relay.example --mail-from a@b.example
+expect_stderr "not an smtp:// or smtps:// URL"
+expect_code 2 $CORDON serve --data "$D" --smtp-relay smtp://relay.example \
+  --mail-from "Cordon <a@b.example>"
+expect_stderr "not a plain e-mail address"
+expect_code 2 $CORDON serve --data "$D" --mail-from a@b.example
+expect_stderr "a mail sender without a relay"
+printf '[mail]\nrelay = "smtp://127.0.0.1:25"\nfrom = "a@b.example"\nuser = "u"\n' >mail-no-pw.toml
+expect_code 2 $CORDON serve --data "$D" --config mail-no-pw.toml
+expect_stderr "give both user and password_file"
+printf 'secret\n' >relay.password && chmod 644 relay.password
+printf '[mail]\nrelay = "smtp://127.0.0.1:25"\nfrom = "a@b.example"\nuser = "u"\npassword_file = "relay.password"\n' >mail-pw.toml
+code=0; $CORDON serve --data "$D" --config mail-pw.toml --listen 127.0.0.1:0 2>"$T/.err" || code=$?
+[ "$code" -ne 0 ] || fail "a relay password others may read was accepted"
+expect_stderr "relay.password"
 start_server
 grep -q "public key SHA-256 fingerprint" serve.log || fail "no fingerprint printed"
 [[ $fp =~ ^[0-9a-f]{64}$ ]] || fail "fingerprint: $fp"

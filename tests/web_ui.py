@@ -334,6 +334,18 @@ def main():
         b.click("#lang")
         b.wait_for("document.documentElement.lang === 'en'", "the English page again")
 
+        # The link of the DPO's notice mail opens that version of the order
+        # (the session's cookie still holds), and only once.
+        b.send("Page.navigate", {"url": "about:blank"})
+        b.send("Page.navigate", {"url": origin + "/ui/#order=LAB42-2027&version=1"})
+        b.wait_for("document.getElementById('order-text')", "the order the mail's link names")
+        ex.check(b.eval("document.querySelector('h1').textContent") == "Order LAB42-2027" and
+                 b.eval("document.querySelector('dl dd').textContent") == "1" and
+                 b.eval("location.hash") == "",
+                 "the mail's link shows version 1 of the order, then leaves the address")
+        b.click("#back")
+        b.wait_for("document.querySelector('button.open-order')", "the orders after the link")
+
         # The approver, on their own device.
         b.click("#logout")
         b.wait_for("document.getElementById('passkey-login')", "the login page after logout")

@@ -11,8 +11,10 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/ledger_io.h"
+#include "core/key_file.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
+#include "net/smtp_client.h"
 #include "serve/api.h"
 #include "serve/config.h"
 #include "serve/routes.h"
@@ -23,6 +25,28 @@ namespace {
 
 // The exchange's one log: the layers below never print, they are handed this.
 void ServeLog(std::string_view message) { std::cerr << "cordon serve: " << message << "\n"; }
+
+// The DPOs' notice mails through the relay of [mail] / --smtp-relay, or
+// null when none is set. Everything is checked now (the URL, the password
+// file): a typo is an error at start, not a mail lost at the first order.
+Result<std::unique_ptr<serve::Mailer>> OpenMailer(const serve::MailSettings& m) {
+  if (!m.on()) return std::unique_ptr<serve::Mailer>();
+  auto relay = std::make_shared<net::SmtpRelay>();
+  CORDON_ASSIGN_OR_RETURN(relay->endpoint, net::ParseSmtpUrl(m.relay));
+  relay->ca_file = m.ca_file;
+  relay->user = m.user;
+  if (!m.password_file.empty()) {
+    CORDON_ASSIGN_OR_RETURN(relay->password,
+                            ReadPrivateKeyFile(m.password_file, 4096, "the SMTP relay's password"));
+  }
+  serve::MailOptions mo;
+  mo.from = m.from;
+  mo.log = ServeLog;
+  mo.deliver = [relay](const std::string& from, const std::string& to, const std::string& text) {
+    return net::SendMail(*relay, from, to, text);
+  };
+  return serve::Mailer::Open(std::move(mo));
+}
 
 struct ServeArgs {
   serve::ServeFlags flags;  // unset ones fall back to --config, then to the defaults
@@ -75,8 +99,10 @@ Status Serve(const ServeArgs& a) {
     return net::PostJson(url, json, std::chrono::seconds(10));
   };
   CORDON_ASSIGN_OR_RETURN(auto alerts, serve::Alerts::Open(ao));
+  CORDON_ASSIGN_OR_RETURN(auto mailer, OpenMailer(o.mail));
   serve::ApiOptions api_options = o.api;
   api_options.log = ao.log;
+  api_options.mailer = mailer.get();
   CORDON_ASSIGN_OR_RETURN(auto api, serve::Api::Open(api_options, std::move(ledger), *alerts));
 
   std::string fingerprint;
@@ -153,9 +179,11 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
                   "the exchange's data directory (created 0700); required");
   cmd->add_flag("--print-routes", a->print_routes,
                 "print the API's endpoints and the roles that may call each (JSON), and exit");
-  cmd->add_option("--config", a->config,
-                  "settings in TOML (listen, [tls], [alerts], [accounts], [grants], [defender], "
-                  "[packages], [uploads], [connections]; docs/exchange.md); flags override it");
+  cmd->add_option(
+      "--config", a->config,
+      "settings in TOML (listen, [tls], [alerts], [accounts], [grants], [defender], "
+      "[packages], [uploads], [connections], [remote], [web], [mail]; docs/exchange.md); "
+      "flags override it");
   cmd->add_option("--listen", a->flags.listen,
                   "ADDRESS:PORT (port 0: any free port); default 127.0.0.1:8443");
   cmd->add_option("--tls-cert", a->flags.tls_cert,
@@ -170,6 +198,13 @@ void RegisterServeCommands(CLI::App& app, int* exit_code) {
                   "alert file, JSON lines (default DIR/alerts.jsonl)");
   cmd->add_option("--webhook", a->flags.webhook, "also POST each alert (JSON) to this URL");
   cmd->add_flag("--no-syslog", a->flags.no_syslog, "do not send alerts to syslog");
+  cmd->add_option("--smtp-relay", a->flags.smtp_relay,
+                  "mail each order's DPOs when it awaits them, through this relay: "
+                  "smtp://HOST[:PORT] (STARTTLS required but to loopback) or smtps://HOST[:PORT]");
+  cmd->add_option("--mail-from", a->flags.mail_from, "the notices' sender address");
+  cmd->add_option("--smtp-ca-file", a->flags.smtp_ca_file,
+                  "the CA certificate(s) (PEM) the relay's certificate is checked against "
+                  "(default: the system's)");
   cmd->add_option("--download-alert-mib", a->flags.download_alert_mib,
                   "alert when one account downloads more MiB than this in an hour (default 10240)");
   cmd->add_option("--workers", a->flags.workers,

@@ -23,6 +23,7 @@
 #include "ledger/order_index.h"
 #include "serve/alerts.h"
 #include "serve/http.h"
+#include "serve/mail.h"
 #include "serve/reading_budget.h"
 #include "serve/routes.h"
 #include "sign/minisign.h"
@@ -62,7 +63,10 @@ struct ApiOptions {
   // Vendor remote maintenance: the bastion's principal and address, the
   // recordings' recipients ([remote] in the configuration).
   exchange::RemotePolicy remote;
-  WebPolicy web;                   // [web]: passkeys
+  WebPolicy web;  // [web]: passkeys
+  // The DPOs' notice mails ([mail]); null: the alert channels only. Not
+  // owned: it outlives the Api (cordon serve makes both).
+  Mailer* mailer = nullptr;
   std::function<int64_t()> clock;  // Unix seconds; default: the system's
   // Where the API says what went wrong on its side (a database error, an
   // event the ledger refused, a watch that failed): the server's log, never

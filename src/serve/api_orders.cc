@@ -220,6 +220,11 @@ Response Api::SubmitOrder(Call& call) {
       if (a.role == Role::kDpo && a.organisation == organisation &&
           a.status == exchange::AccountStatus::kActive) {
         dpos.push_back(a.id);
+        // And in their mailbox: ids and a link, nothing of the plan.
+        if (options_.mailer) {
+          options_.mailer->Send(OrderSubmittedMail(a.email, stored->order_id, stored->version,
+                                                   organisation, options_.web.origin));
+        }
       }
     }
   }

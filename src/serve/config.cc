@@ -10,6 +10,7 @@
 #include "age/keys.h"
 #include "core/strings.h"
 #include "core/toml.h"  // the configuration is checked to be ASCII first
+#include "serve/mail.h"
 
 namespace cordon::serve {
 namespace {
@@ -106,7 +107,7 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
   ServeConfig c;
   CORDON_TRY(r.OnlyKnown(root,
                          {"listen", "workers", "tls", "alerts", "accounts", "grants", "defender",
-                          "packages", "uploads", "connections", "remote", "web"},
+                          "packages", "uploads", "connections", "remote", "web", "mail"},
                          "the configuration"));
   CORDON_TRY(r.String(root, "listen", c.listen));
   CORDON_TRY(r.Int(root, "workers", 1, 64, 1, c.workers));
@@ -187,6 +188,24 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
         c.trusted_proxies.push_back(block->get());
       }
     }
+  }
+  CORDON_TRY(section_status);
+  if (const auto* t = r.Section(root, "mail", section_status)) {
+    CORDON_TRY(r.OnlyKnown(*t, {"relay", "from", "ca_file", "user", "password_file"}, "[mail]"));
+    std::optional<std::string> relay, from, ca_file, user, password_file;
+    CORDON_TRY(r.String(*t, "relay", relay));
+    CORDON_TRY(r.String(*t, "from", from));
+    CORDON_TRY(r.String(*t, "ca_file", ca_file));
+    CORDON_TRY(r.String(*t, "user", user));
+    CORDON_TRY(r.String(*t, "password_file", password_file));
+    if (!relay || !from) {
+      return r.Problem(t->source(),
+                       "[mail] needs relay = \"smtp://host:port\" and from = "
+                       "\"address@domain\"");
+    }
+    if (user.has_value() != password_file.has_value())
+      return r.Problem(t->source(), "[mail]: give both user and password_file, or neither");
+    c.mail = {*relay, *from, ca_file.value_or(""), user.value_or(""), password_file.value_or("")};
   }
   CORDON_TRY(section_status);
   if (const auto* t = r.Section(root, "web", section_status)) {
@@ -336,6 +355,22 @@ Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeF
   o.alerts.file = Pick(flags.alerts_file, config.alerts_file, flags.data + "/alerts.jsonl");
   o.alerts.syslog = !flags.no_syslog && config.syslog.value_or(true);
   o.alerts.webhook = flags.webhook ? *flags.webhook : config.webhook.value_or("");
+
+  o.mail = config.mail;
+  if (flags.smtp_relay) o.mail.relay = *flags.smtp_relay;
+  if (flags.mail_from) o.mail.from = *flags.mail_from;
+  if (flags.smtp_ca_file) o.mail.ca_file = *flags.smtp_ca_file;
+  if (o.mail.on() && !IsMailAddress(o.mail.from)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 o.mail.from.empty()
+                     ? "a mail relay needs a sender address"
+                     : "the mail sender \"" + o.mail.from + "\" is not a plain e-mail address",
+                 "--mail-from cordon@vendor.example (or from = in [mail])");
+  }
+  if (!o.mail.on() && !o.mail.from.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "a mail sender without a relay sends nothing",
+                 "add --smtp-relay smtp://HOST:PORT (or relay = in [mail])");
+  }
 
   ApiOptions& api = o.api;
   api.data_dir = flags.data;

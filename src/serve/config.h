@@ -21,6 +21,9 @@
 //                recording_recipients = ["age1..."]  recording_retention_days = 365
 //   [web]        origin = "https://cordon.chu.example"  (passkeys: off without it;
 //                their RP ID is the origin's host)
+//   [mail]       relay = "smtp://relay.chu.example:587"  from = "cordon@vendor.example"
+//                ca_file = "/etc/cordon/relay-ca.pem"  user = "cordon"
+//                password_file = "/etc/cordon/relay.password"  (e-mail to DPOs)
 #pragma once
 
 #include <optional>
@@ -36,6 +39,16 @@
 #include "serve/api.h"
 
 namespace cordon::serve {
+
+// Where the DPOs' notice mails go (serve/mail.h). Off when `relay` is
+// empty. The relay URL is checked by the network layer (net::ParseSmtpUrl)
+// when `cordon serve` starts; the password is read from its file then.
+struct MailSettings {
+  std::string relay;  // smtp://HOST[:PORT] (STARTTLS) or smtps://HOST[:PORT]
+  std::string from;   // IsMailAddress
+  std::string ca_file, user, password_file;
+  bool on() const { return !relay.empty(); }
+};
 
 struct ServeConfig {
   std::optional<std::string> listen, tls_cert, tls_key, alerts_file, webhook;
@@ -57,6 +70,8 @@ struct ServeConfig {
   exchange::RemotePolicy remote;
   // [web]: the origin browsers reach the exchange at (passkeys).
   WebPolicy web;
+  // [mail]: the SMTP relay that carries the DPOs' notices.
+  MailSettings mail;
 };
 
 // Parses the file's text; errors read "FILE line N: …".
@@ -72,6 +87,7 @@ struct ServeFlags {
   std::vector<std::string> trusted_proxies;  // replaces the configuration's when given
   std::optional<std::string> alerts_file;    // default DIR/alerts.jsonl
   std::optional<std::string> webhook;
+  std::optional<std::string> smtp_relay, mail_from, smtp_ca_file;  // override [mail]
   bool no_syslog = false;                      // or syslog = false in the configuration
   std::optional<uint64_t> download_alert_mib;  // default 10240 (10 GiB)
   // Default: DefaultWorkers().
@@ -97,10 +113,12 @@ struct ServeOptions {
   // Both, or neither (the generated self-signed identity in DIR/tls/).
   std::string tls_cert, tls_key;
   AlertOptions alerts;  // file, syslog, webhook; the caller gives `post`
+  MailSettings mail;
   ApiOptions api;
 };
 
-// kInvalidArgument (with a hint) for a missing --data, a listen address
+// kInvalidArgument (with a hint) for a missing --data, a mail relay
+// without a plain sender address (or the reverse), a listen address
 // that is not ADDRESS:PORT, a bad trusted proxy, or only one of the TLS
 // certificate and key; kRefused for plain HTTP on an address other than
 // loopback. Pure: reads no file and opens nothing.

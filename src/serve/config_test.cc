@@ -265,5 +265,55 @@ recording_recipients = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9a
   }
 }
 
+TEST(ServeConfigTest, TheMailSection) {
+  auto c = ParseServeConfig(R"([mail]
+relay = "smtp://relay.chu.example:587"
+from = "cordon@vendor.example"
+ca_file = "/etc/cordon/relay-ca.pem"
+user = "cordon"
+password_file = "/etc/cordon/relay.password"
+)",
+                            "serve.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->mail.relay, "smtp://relay.chu.example:587");
+  EXPECT_EQ(c->mail.from, "cordon@vendor.example");
+  EXPECT_EQ(c->mail.ca_file, "/etc/cordon/relay-ca.pem");
+  EXPECT_EQ(c->mail.user, "cordon");
+  EXPECT_EQ(c->mail.password_file, "/etc/cordon/relay.password");
+  auto o = ResolveServeOptions(*c, DataOnly());
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_TRUE(o->mail.on());
+  EXPECT_EQ(o->mail.user, "cordon");
+
+  // Flags win over the file.
+  ServeFlags f = DataOnly();
+  f.smtp_relay = "smtps://other.example";
+  f.mail_from = "notices@vendor.example";
+  f.smtp_ca_file = "/mine/ca.pem";
+  o = ResolveServeOptions(*c, f);
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->mail.relay, "smtps://other.example");
+  EXPECT_EQ(o->mail.from, "notices@vendor.example");
+  EXPECT_EQ(o->mail.ca_file, "/mine/ca.pem");
+
+  // Half a section, a typo, a user without a password file: errors.
+  for (const char* bad :
+       {"[mail]\nrelay = \"smtp://r.example\"\n", "[mail]\nfrom = \"a@b.example\"\n",
+        "[mail]\nrelay = \"smtp://r.example\"\nfrom = \"a@b.example\"\nport = 25\n",
+        "[mail]\nrelay = \"smtp://r.example\"\nfrom = \"a@b.example\"\nuser = \"u\"\n"}) {
+    EXPECT_FALSE(ParseServeConfig(bad, "serve.toml").ok()) << bad;
+  }
+  // Off by default; a sender alone, or one that is not an address, refused.
+  o = ResolveServeOptions(ServeConfig{}, DataOnly());
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->mail.on());
+  f = DataOnly();
+  f.mail_from = "a@b.example";
+  EXPECT_EQ(ResolveServeOptions(ServeConfig{}, f).error().code(), ErrorCode::kInvalidArgument);
+  f.smtp_relay = "smtp://r.example";
+  f.mail_from = "A <a@b.example>";
+  EXPECT_EQ(ResolveServeOptions(ServeConfig{}, f).error().code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace cordon::serve

@@ -875,7 +875,8 @@ async function orderView(id, version) {
   const view = el('section', {}, el('h1', {}, t('order') + ' ' + id));
   show(view);
   try {
-    const o = await api('GET', '/orders/' + encodeURIComponent(id) + '?version=' + version);
+    const o = await api('GET', '/orders/' + encodeURIComponent(id) +
+      (version ? '?version=' + version : ''));
     const plan = JSON.parse(fromB64(o.plan_base64));
     const signatures = el('ul', { id: 'signatures' }, ...o.signatures.map((s) =>
       el('li', {}, t('signed_by') + ' ' + s.signer_id + ', ' + s.signed_at)));
@@ -918,6 +919,16 @@ async function orderView(id, version) {
 // Each person's first page: approvers decide on access requests, DPOs on
 // orders.
 function home() {
+  // The link of a DPO's notice mail (/ui/#order=ID&version=N) opens that
+  // order, once: the hash is dropped so that a reload shows the list.
+  const link = new URLSearchParams(location.hash.slice(1));
+  if (link.has('order') && state.me && state.me.role === 'dpo') {
+    history.replaceState(null, '', location.pathname);
+    const version = /^[0-9]{1,9}$/.test(link.get('version') || '') ? link.get('version') : '';
+    document.getElementById('logout').hidden = false;
+    orderView(link.get('order'), version);
+    return;
+  }
   if (state.me && state.me.role === 'approver') grantsView(); else ordersView();
 }
 

@@ -1,0 +1,188 @@
+#include "net/smtp_client.h"
+
+// The library's gcc type checks define curl_easy_setopt as a macro, which
+// would also rewrite the member call Curl().curl_easy_setopt(...).
+#define CURL_DISABLE_TYPECHECK
+#include <curl/curl.h>
+
+#include "core/shared_library.h"
+#include "net/http_client.h"
+
+namespace cordon::net {
+namespace {
+
+// NOLINTBEGIN(bugprone-macro-parentheses): `name` is an identifier.
+// clang-format off: one function a line, in alphabetical order.
+#define CORDON_CURL_FUNCTIONS(X) \
+  X(curl_easy_cleanup)           \
+  X(curl_easy_init)              \
+  X(curl_easy_perform)           \
+  X(curl_easy_setopt)            \
+  X(curl_easy_strerror)          \
+  X(curl_global_init)            \
+  X(curl_slist_append)           \
+  X(curl_slist_free_all)
+// clang-format on
+
+// Each member has the type of the real declaration in curl.h (decltype).
+struct LibCurl {
+#define CORDON_CURL_MEMBER(name) decltype(&::name) name = nullptr;
+  CORDON_CURL_FUNCTIONS(CORDON_CURL_MEMBER)
+#undef CORDON_CURL_MEMBER
+};
+// NOLINTEND(bugprone-macro-parentheses)
+
+const Result<LibCurl>& Curl() {
+  return LoadOnce<LibCurl>(
+      {"libcurl.so.4", "libcurl, to send mail through the SMTP relay",
+       "install it: apt install libcurl4 (Debian, Ubuntu) or dnf install libcurl (Fedora)"},
+      [](const SharedLibrary& lib, LibCurl& table) -> Status {
+        CORDON_CURL_FUNCTIONS(CORDON_BIND_FUNCTION)
+        // Once, before any handle, as the library asks (not thread-safe:
+        // LoadOnce runs this on one thread while the others wait).
+        if (table.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+          return Error(ErrorCode::kIo, "libcurl did not initialize");
+        return Ok();
+      });
+}
+
+// The message, handed to libcurl as it asks for it.
+struct Upload {
+  std::string_view rest;
+};
+
+size_t ReadMessage(char* into, size_t size, size_t count, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  const size_t n = std::min(size * count, upload->rest.size());
+  std::copy_n(upload->rest.data(), n, into);
+  upload->rest.remove_prefix(n);
+  return n;
+}
+
+// "<address>", as MAIL FROM and RCPT TO take it.
+std::string Angled(std::string_view address) {
+  std::string out;
+  out.reserve(address.size() + 2);
+  out.push_back('<');
+  out.append(address);
+  out.push_back('>');
+  return out;
+}
+
+struct EasyHandle {
+  CURL* handle = nullptr;
+  curl_slist* recipients = nullptr;
+  ~EasyHandle() {
+    if (recipients) Curl().value().curl_slist_free_all(recipients);
+    if (handle) Curl().value().curl_easy_cleanup(handle);
+  }
+};
+
+}  // namespace
+
+std::string SmtpEndpoint::Url() const {
+  const std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::string(implicit_tls ? "smtps://" : "smtp://") + h + ":" + port;
+}
+
+Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url) {
+  SmtpEndpoint e;
+  std::string as_http;
+  if (url.substr(0, 8) == "smtps://") {
+    e.implicit_tls = true;
+    as_http = "https://" + std::string(url.substr(8));
+  } else if (url.substr(0, 7) == "smtp://") {
+    as_http = "http://" + std::string(url.substr(7));
+  } else {
+    return Error(ErrorCode::kInvalidArgument, std::string(url) + ": not an smtp:// or smtps:// URL",
+                 "e.g. smtp://relay.chu.example:587 (STARTTLS) or smtps://relay.chu.example");
+  }
+  // The host and port rules are the HTTP client's (user info refused, IPv6
+  // in brackets, ports 1-65535).
+  auto parsed = ParseServerUrl(as_http);
+  if (!parsed.ok()) {
+    std::string why = parsed.error().message();
+    if (why.starts_with(as_http + ": ")) why = why.substr(as_http.size() + 2);
+    return Error(ErrorCode::kInvalidArgument, std::string(url) + ": " + why,
+                 "smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+  }
+  if (parsed->target != "/") {
+    return Error(ErrorCode::kInvalidArgument, std::string(url) + ": a relay URL has no path",
+                 "smtp://HOST[:PORT]");
+  }
+  e.host = parsed->host;
+  // The HTTP client's default ports are not SMTP's: was one written?
+  const std::string_view authority =
+      url.substr(url.find("//") + 2).substr(0, url.substr(url.find("//") + 2).find_first_of("/?#"));
+  const size_t after_host = authority.starts_with("[") ? authority.find(']') : 0;
+  const bool port_given = authority.find(':', after_host) != std::string_view::npos;
+  e.port = port_given ? parsed->port : (e.implicit_tls ? "465" : "25");
+  e.tls_required = e.implicit_tls || !IsLoopbackHost(e.host);
+  return e;
+}
+
+Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view to,
+                std::string_view message) {
+  CORDON_TRY(LoadStatus(Curl()));
+  const LibCurl& c = Curl().value();
+  EasyHandle easy;
+  easy.handle = c.curl_easy_init();
+  if (!easy.handle) return Error(ErrorCode::kIo, "libcurl could not make a handle");
+  const std::string url = relay.endpoint.Url(), sender = Angled(from), recipient = Angled(to);
+  easy.recipients = c.curl_slist_append(nullptr, recipient.c_str());
+  if (!easy.recipients) return Error(ErrorCode::kIo, "libcurl: out of memory");
+  Upload upload{message};
+  char reason[CURL_ERROR_SIZE] = {};
+  // A password never crosses an unencrypted link, even to loopback.
+  const bool tls = relay.endpoint.tls_required || !relay.user.empty();
+  std::string password;
+  WipeOnExit wipe(password);
+  if (relay.password) {
+    password.reserve(relay.password->size() + 1);
+    auto bytes = relay.password->RevealBytes();
+    // The file's one line; its end is not part of the password.
+    while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r'))
+      bytes = bytes.first(bytes.size() - 1);
+    password.assign(bytes.begin(), bytes.end());
+  }
+  CURL* h = easy.handle;
+  bool set =
+      c.curl_easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+      // Only the mail protocols, whatever the URL turns into.
+      c.curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_ERRORBUFFER, reason) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(relay.timeout.count())) ==
+          CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_USE_SSL,
+                         static_cast<long>(tls ? CURLUSESSL_ALL : CURLUSESSL_TRY)) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender.c_str()) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_MAIL_RCPT, easy.recipients) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_READFUNCTION, &ReadMessage) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_READDATA, &upload) == CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size())) ==
+          CURLE_OK;
+  if (set && !relay.ca_file.empty())
+    set = c.curl_easy_setopt(h, CURLOPT_CAINFO, relay.ca_file.c_str()) == CURLE_OK;
+  if (set && !relay.user.empty()) {
+    set = c.curl_easy_setopt(h, CURLOPT_USERNAME, relay.user.c_str()) == CURLE_OK &&
+          c.curl_easy_setopt(h, CURLOPT_PASSWORD, password.c_str()) == CURLE_OK;
+  }
+  if (!set) {
+    return Error(ErrorCode::kUnsupported, "this libcurl lacks an option cordon needs",
+                 "libcurl 7.85 or later (Debian 12 has 7.88)");
+  }
+  const CURLcode sent = c.curl_easy_perform(h);
+  // libcurl keeps its own copy of the password until cleanup.
+  if (sent != CURLE_OK) {
+    const std::string why = reason[0] ? reason : c.curl_easy_strerror(sent);
+    return Error(ErrorCode::kIo, "the SMTP relay " + url + " did not take the mail: " + why);
+  }
+  return Ok();
+}
+
+}  // namespace cordon::net
