@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/strings.h"
 #include "net/smtp_client.h"
 #include "serve/mail.h"
 
@@ -68,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (b != std::string_view::npos) mail.body = std::string(text.substr(b + 1));
   auto m = cordon::serve::ComposeMail("cordon@vendor.example", mail, 0, "0f");
   if (m.ok()) {
-    if (!cordon::serve::IsMailAddress(mail.to)) __builtin_trap();
+    if (!cordon::IsMailAddress(mail.to)) __builtin_trap();
     CheckShape(*m);
   }
   // The notice itself, with the value as the organisation's name.

@@ -59,6 +59,15 @@ expect_code 2 $CORDON serve --data "$D" --smtp-relay smtp://relay.example \
 expect_stderr "not a plain e-mail address"
 expect_code 2 $CORDON serve --data "$D" --mail-from a@b.example
 expect_stderr "a mail sender without a relay"
+expect_code 2 $CORDON serve --data "$D" --smtp-ca-file ca.pem
+expect_stderr "a relay's CA file without a relay"
+expect_code 2 $CORDON serve --data "$D" --smtp-relay "smtp://relay.example#x" --mail-from a@b.example
+expect_stderr "nothing else"
+printf 'not a certificate\n' >not-a-ca.pem
+code=0; $CORDON serve --data "$D" --smtp-relay smtp://127.0.0.1:25 --mail-from a@b.example \
+  --smtp-ca-file not-a-ca.pem --listen 127.0.0.1:0 2>"$T/.err" || code=$?
+[ "$code" -ne 0 ] || fail "a CA file without a certificate was accepted"
+expect_stderr "no PEM certificate"
 printf '[mail]\nrelay = "smtp://127.0.0.1:25"\nfrom = "a@b.example"\nuser = "u"\n' >mail-no-pw.toml
 expect_code 2 $CORDON serve --data "$D" --config mail-no-pw.toml
 expect_stderr "give both user and password_file"

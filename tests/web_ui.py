@@ -343,6 +343,7 @@ def main():
                  b.eval("document.querySelector('dl dd').textContent") == "1" and
                  b.eval("location.hash") == "",
                  "the mail's link shows version 1 of the order, then leaves the address")
+        b.wait_for("document.getElementById('back')", "the order page's back button (after its report)")
         b.click("#back")
         b.wait_for("document.querySelector('button.open-order')", "the orders after the link")
 

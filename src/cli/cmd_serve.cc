@@ -34,6 +34,17 @@ Result<std::unique_ptr<serve::Mailer>> OpenMailer(const serve::MailSettings& m) 
   auto relay = std::make_shared<net::SmtpRelay>();
   CORDON_ASSIGN_OR_RETURN(relay->endpoint, net::ParseSmtpUrl(m.relay));
   relay->ca_file = m.ca_file;
+  if (!m.ca_file.empty()) {
+    // Read now: a missing or wrong file is an error at start, not at the
+    // first order (libcurl would only say so then).
+    CORDON_ASSIGN_OR_RETURN(Bytes pem, ReadFileLimited(m.ca_file, 1 << 20));
+    if (AsChars(pem).find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
+      return Error(ErrorCode::kInvalidArgument,
+                   m.ca_file +
+                       ": no PEM certificate in it (the relay's CA, \"-----BEGIN "
+                       "CERTIFICATE-----\")");
+    }
+  }
   relay->user = m.user;
   if (!m.password_file.empty()) {
     CORDON_ASSIGN_OR_RETURN(relay->password,
@@ -42,8 +53,9 @@ Result<std::unique_ptr<serve::Mailer>> OpenMailer(const serve::MailSettings& m) 
   serve::MailOptions mo;
   mo.from = m.from;
   mo.log = ServeLog;
-  mo.deliver = [relay](const std::string& from, const std::string& to, const std::string& text) {
-    return net::SendMail(*relay, from, to, text);
+  mo.deliver = [relay](const std::string& from, const std::string& to, const std::string& text,
+                       const std::atomic<bool>& stop) {
+    return net::SendMail(*relay, from, to, text, &stop);
   };
   return serve::Mailer::Open(std::move(mo));
 }

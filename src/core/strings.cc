@@ -55,4 +55,54 @@ std::string PrintableText(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// RFC 5322 atext (the characters of a dot-atom besides the dots), less
+// the two that route.
+bool IsAtext(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  // Not '%' nor '!': some relays still route "a%b@relay" or "host!user"
+  // on to another host (RFC 5321 §2.4 / UUCP), a second destination.
+  return std::string_view("#$&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+bool IsDotAtom(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '.') {
+      if (s[i + 1] == '.') return false;  // i + 1 < size: the last is not '.'
+    } else if (!IsAtext(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsDomain(std::string_view d) {
+  if (d.empty() || d.size() > 253) return false;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = d.find('.', start);
+    const std::string_view label =
+        d.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    for (char c : label) {
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+}  // namespace
+
+bool IsMailAddress(std::string_view address) {
+  const size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at > 64) return false;
+  return IsDotAtom(address.substr(0, at)) && IsDomain(address.substr(at + 1));
+}
+
 }  // namespace cordon

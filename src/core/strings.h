@@ -40,4 +40,12 @@ int FirstNonPlainAsciiLine(std::string_view text);
 // is unambiguous. Other bytes (UTF-8 included) unchanged.
 std::string PrintableText(std::string_view text);
 
+// An e-mail address cordon stores, writes into a header or an SMTP
+// envelope: an RFC 5321 dot-atom local part (at most 64 characters, no '%'
+// or '!', which some relays route on) "@" a domain of letter, digit and
+// hyphen labels (at most 253 characters); ASCII only. Quoted local parts,
+// comments, display names and address literals are refused: whatever could
+// carry a line break, a second address or a header must not get in.
+bool IsMailAddress(std::string_view address);
+
 }  // namespace cordon

@@ -11,6 +11,7 @@
 #include "auth/totp.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "exchange/defender.h"
@@ -166,6 +167,13 @@ Result<std::string> Accounts::AddUser(std::string_view name, std::string_view em
   if (name.empty() || email.find('@') == std::string_view::npos) {
     return Error(ErrorCode::kInvalidArgument, "an account needs a person's name and e-mail",
                  "accounts are never shared: one per person");
+  }
+  // The e-mail is the login name, and where the exchange's notices go
+  // (serve/mail.h): a plain address, so that it can name nobody else.
+  if (!IsMailAddress(email)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "\"" + PrintableText(email) + "\" is not a plain e-mail address",
+                 "local-part@domain, ASCII, without a name, quotes, spaces, '%' or '!'");
   }
   if (expires_at <= now) {
     return Error(ErrorCode::kInvalidArgument, "the account's end date is not in the future");

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "core/shared_library.h"
+#include "core/strings.h"
 #include "net/http_client.h"
 
 namespace cordon::net {
@@ -69,6 +70,11 @@ std::string Angled(std::string_view address) {
   return out;
 }
 
+// libcurl's progress callback: non-zero aborts the transfer.
+int StopRequested(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(stop)->load() ? 1 : 0;
+}
+
 struct EasyHandle {
   CURL* handle = nullptr;
   curl_slist* recipients = nullptr;
@@ -97,6 +103,16 @@ Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url) {
     return Error(ErrorCode::kInvalidArgument, std::string(url) + ": not an smtp:// or smtps:// URL",
                  "e.g. smtp://relay.chu.example:587 (STARTTLS) or smtps://relay.chu.example");
   }
+  // Printable ASCII without a fragment: a relay's URL is written once by an
+  // operator, and whatever else would be dropped or read differently.
+  for (char c : url) {
+    if (c <= ' ' || c > '~' || c == '#' || c == '%' || c == '\\') {
+      return Error(
+          ErrorCode::kInvalidArgument,
+          PrintableText(url) + ": a relay URL is smtp://HOST[:PORT], nothing else",
+          "a host name, an IPv4 address or an IPv6 one in brackets; no spaces, '#' or '%'");
+    }
+  }
   // The host and port rules are the HTTP client's (user info refused, IPv6
   // in brackets, ports 1-65535).
   auto parsed = ParseServerUrl(as_http);
@@ -111,6 +127,16 @@ Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url) {
                  "smtp://HOST[:PORT]");
   }
   e.host = parsed->host;
+  // A name (letters, digits, '-', '.') or an address: anything else (a
+  // bracketed IPv6 was checked by the HTTP parser) is not a relay's host.
+  for (char c : e.host) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':';
+    if (!ok) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string(url) + ": the relay's host is not a name or an address");
+    }
+  }
   // The HTTP client's default ports are not SMTP's: was one written?
   const std::string_view authority =
       url.substr(url.find("//") + 2).substr(0, url.substr(url.find("//") + 2).find_first_of("/?#"));
@@ -122,7 +148,7 @@ Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url) {
 }
 
 Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view to,
-                std::string_view message) {
+                std::string_view message, const std::atomic<bool>* stop) {
   CORDON_TRY(LoadStatus(Curl()));
   const LibCurl& c = Curl().value();
   EasyHandle easy;
@@ -166,6 +192,12 @@ Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view 
       c.curl_easy_setopt(h, CURLOPT_READDATA, &upload) == CURLE_OK &&
       c.curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size())) ==
           CURLE_OK;
+  if (set && stop) {
+    set = c.curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &StopRequested) == CURLE_OK &&
+          c.curl_easy_setopt(h, CURLOPT_XFERINFODATA,
+                             const_cast<void*>(static_cast<const void*>(stop))) == CURLE_OK &&
+          c.curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
+  }
   if (set && !relay.ca_file.empty())
     set = c.curl_easy_setopt(h, CURLOPT_CAINFO, relay.ca_file.c_str()) == CURLE_OK;
   if (set && !relay.user.empty()) {

@@ -5,6 +5,7 @@
 // start of `cordon` for the one command that mails.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -45,7 +46,9 @@ struct SmtpRelay {
 // One message (RFC 5322 text, CRLF line ends) from `from` to `to` (both
 // plain addresses). kNotFound when libcurl is not installed; kIo with the
 // relay's or the network's reason otherwise.
+// `stop`, when given, aborts the transfer once it turns true (checked about
+// once a second, and at every progress of the transfer).
 Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view to,
-                std::string_view message);
+                std::string_view message, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace cordon::net

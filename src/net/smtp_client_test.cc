@@ -44,7 +44,9 @@ TEST(SmtpUrl, RefusesWhatIsNotARelay) {
        {"", "relay.example:25", "http://relay.example", "https://relay.example",
         "file:///etc/passwd", "smtp://", "smtp://user:pw@relay.example", "smtp://relay.example:0",
         "smtp://relay.example:70000", "smtp://relay.example/path", "smtp://relay.example?x=1",
-        "smtp://[::1", "SMTP-x://relay.example"}) {
+        "smtp://[::1", "SMTP-x://relay.example", "smtp://relay.example#x", "smtp://rel ay.example",
+        "smtp://relay.example\r\n", "smtp://%6c%6fcalhost", "smtp://relay_x.example",
+        "smtp://relay.example\\@evil.example"}) {
     auto e = ParseSmtpUrl(bad);
     EXPECT_FALSE(e.ok()) << bad;
     if (!e.ok()) {

@@ -142,9 +142,11 @@ TEST(TraceMatch, RepeatedEvidenceCountsOnce) {
   EXPECT_EQ(two.Match(p).rows, 2u);
 }
 
-// The per-row duplicate check is linear: two rows of 80,000 distinct
-// numbers are indexed in well under a second (quadratic took ~10 s).
-TEST(TraceMatch, WideRowsAreIndexedInLinearTime) {
+// Two rows of 80,000 distinct numbers are indexed, each value once. (The
+// per-row duplicate check is linear: this took ~10 s when it was
+// quadratic, well under a second since. Its speed is bench/trace.sh's to
+// watch: no unit test asserts a time, the machines vary too much.)
+TEST(TraceMatch, WideRowsAreIndexedValueByValue) {
   TraceKey key = FixedKey();
   std::string text;
   for (int r = 0; r < 2; ++r) {
@@ -154,11 +156,9 @@ TEST(TraceMatch, WideRowsAreIndexedInLinearTime) {
     }
     text += '\n';
   }
-  const auto start = std::chrono::steady_clock::now();
   LeakIndex leak(key, Read(text));
   (void)leak.Match(Package(key, kPackage));
   EXPECT_EQ(leak.value_count(), 160000u);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST(TraceMatch, WeakValuesNeverMakeARow) {

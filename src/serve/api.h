@@ -24,7 +24,7 @@
 #include "serve/alerts.h"
 #include "serve/http.h"
 #include "serve/mail.h"
-#include "serve/reading_budget.h"
+#include "serve/rate_budget.h"
 #include "serve/routes.h"
 #include "sign/minisign.h"
 
@@ -47,6 +47,8 @@ inline constexpr const char* kSessionCookie = "__Host-cordon-session";
 
 // Readings of one order's report one account may make in an hour (F3).
 inline constexpr size_t kReportReadingsPerHour = 60;
+// Notice mails one DPO receives in an hour, whatever the orders.
+inline constexpr size_t kMailsPerDpoPerHour = 10;
 
 struct ApiOptions {
   std::string data_dir;
@@ -276,7 +278,11 @@ class Api final : public Handler {
   ledger::OrderIndex order_index_;
   // How often one account may read one order's report (each reading is an
   // event under the order: F3).
-  ReadingBudget report_readings_{kReportReadingsPerHour, 3600};
+  RateBudget report_readings_{kReportReadingsPerHour, 3600};
+  // Notice mails: one per DPO and order an hour (later versions within it
+  // are on the order's page the mail links to), a few per DPO in all.
+  RateBudget order_mails_{1, 3600};
+  RateBudget dpo_mails_{kMailsPerDpoPerHour, 3600};
   Alerts& alerts_;
   sign::SecretKey certificate_key_;
   sign::PublicKey certificate_public_;

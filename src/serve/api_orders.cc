@@ -217,11 +217,17 @@ Response Api::SubmitOrder(Call& call) {
   json dpos = json::array();
   if (auto people = call.s.accounts.List(); people.ok()) {
     for (const auto& a : *people) {
+      // The DPOs who can act on it now: not one whose account ended or
+      // was locked (a person who left hears no more).
       if (a.role == Role::kDpo && a.organisation == organisation &&
-          a.status == exchange::AccountStatus::kActive) {
+          a.status == exchange::AccountStatus::kActive && a.expires_at > call.now &&
+          !a.hard_locked && a.locked_reason.empty()) {
         dpos.push_back(a.id);
-        // And in their mailbox: ids and a link, nothing of the plan.
-        if (options_.mailer) {
+        // And in their mailbox: ids and a link, nothing of the plan; at
+        // most one per order an hour and a few in all, so resubmitting in
+        // a loop floods no one (the alert still names every version).
+        if (options_.mailer && !order_mails_.Take(a.id, stored->order_id, call.now) &&
+            !dpo_mails_.Take(a.id, "", call.now)) {
           options_.mailer->Send(OrderSubmittedMail(a.email, stored->order_id, stored->version,
                                                    organisation, options_.web.origin));
         }

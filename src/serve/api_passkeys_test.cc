@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -466,6 +467,86 @@ TEST(Passkeys, ChallengesAreSingleUseBoundAndExpire) {
 // A lost passkey is revoked when two admins approve — not by its owner, not
 // by one admin alone; then the owner's sessions end, the passkey logs in no
 // more, and the owner registers a new one from a password-and-code session.
+// An account enrolled with its password and TOTP (as a person does), for
+// tests that log in through /login; returns the code generator.
+std::function<std::string(int64_t)> EnrolByPassword(PasskeyExchange& e, const std::string& name,
+                                                    const std::string& email, exchange::Role role) {
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  EXPECT_TRUE(accounts.ok());
+  auto token = accounts->AddUser(name, email, role, e.now + 86400, e.now - 120);
+  EXPECT_TRUE(token.ok());
+  EXPECT_TRUE(accounts->SetOrganisation(email, "CHU Exemple", false).ok());
+  auto enrol = accounts->BeginEnrolment(*token, e.now - 120);
+  EXPECT_TRUE(enrol.ok());
+  const Bytes secret(enrol->totp_secret.RevealBytes().begin(),
+                     enrol->totp_secret.RevealBytes().end());
+  auto code = [secret](int64_t t) {
+    return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret), auth::TotpStep(t), 6), 6);
+  };
+  const auto pw = SecretBuffer::CopyOf(AsBytes("violet tram seventeen lanterns"));
+  EXPECT_TRUE(accounts->FinishEnrolment(*token, pw, code(e.now - 120), e.now - 120).ok());
+  return code;
+}
+
+TEST(PasskeyApi, TheyWhoSignLogInToThePagesWithTheirPasskeyOnceTheyHaveOne) {
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const auto code = EnrolByPassword(e, "Paul Page", "paul@chu.example", exchange::Role::kDpo);
+  const auto op_code =
+      EnrolByPassword(e, "Olga Operator", "olga@chu.example", exchange::Role::kOperator);
+  auto login = [&](const std::string& email, const std::string& c, bool browser) {
+    json body = {{"email", email}, {"password", "violet tram seventeen lanterns"}, {"code", c}};
+    if (browser) body["browser"] = true;
+    return e.Call("POST", "/login", body);
+  };
+  // Before any passkey: the password opens the page where one is registered.
+  Response first = login("paul@chu.example", code(e.now), false);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const FakePasskey pk;
+  ASSERT_EQ(e.Register(pk, Bytes(16, 0x61), e.J(first)["token"]).status, 201);
+  e.now += 30;  // each TOTP step logs in once
+  Response refused = login("paul@chu.example", code(e.now), true);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("passkey"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.headers.count("Set-Cookie"), 0u) << "no session given";
+  EXPECT_NE(e.File("ledger/ledger.log").find("passkey required"), std::string::npos);
+  // A wrong password is told apart from nothing: the passkey rule comes after it.
+  e.now += 30;
+  Response wrong = e.Call("POST", "/login",
+                          {{"email", "paul@chu.example"},
+                           {"password", "not the password at all"},
+                           {"code", code(e.now)},
+                           {"browser", true}});
+  EXPECT_EQ(wrong.status, 401) << wrong.body;
+  // The command line (bearer sessions) is not the pages.
+  e.now += 30;
+  EXPECT_EQ(login("paul@chu.example", code(e.now), false).status, 200);
+  // Other roles may use a passkey, or their password and code, as they like.
+  Response olga = login("olga@chu.example", op_code(e.now), false);
+  ASSERT_EQ(olga.status, 200) << olga.body;
+  ASSERT_EQ(e.Register(FakePasskey(), Bytes(16, 0x62), e.J(olga)["token"]).status, 201);
+  e.now += 30;
+  EXPECT_EQ(login("olga@chu.example", op_code(e.now), true).status, 200);
+  // A lost passkey, revoked by two admins: the password registers the next.
+  const std::string ada = e.AddPerson("ada", exchange::Role::kAdmin);
+  const std::string adele = e.AddPerson("adele", exchange::Role::kAdmin);
+  Request list;
+  list.method = "GET";
+  list.path = "/api/v1/passkeys";
+  list.client_ip = "192.0.2.1";
+  list.query["email"] = "paul@chu.example";
+  list.headers["authorization"] = "Bearer " + ada;
+  const int64_t id = e.J(e.x.api->Handle(list))["passkeys"][0]["id"];
+  const std::string path = "/passkeys/" + std::to_string(id) + "/revoke";
+  const json why = {{"reason", "lost, ticket SEC-13"}};
+  ASSERT_EQ(e.Call("POST", path, why, ada).status, 200);
+  e.now += 30;
+  EXPECT_EQ(login("paul@chu.example", code(e.now), true).status, 403) << "one approval of two";
+  ASSERT_EQ(e.Call("POST", path, why, adele).status, 200);
+  e.now += 30;
+  EXPECT_EQ(login("paul@chu.example", code(e.now), true).status, 200);
+}
+
 TEST(PasskeyApi, ALostPasskeyIsRevokedByTwoAdminsAndReplaced) {
   PasskeyExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());

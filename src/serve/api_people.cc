@@ -3,6 +3,7 @@
 
 #include "core/encoding.h"
 #include "core/utc_time.h"
+#include "exchange/passkeys.h"
 #include "serve/api_internal.h"
 
 namespace cordon::serve {
@@ -112,6 +113,29 @@ Response Api::Login(Call& call) {
   auto who = call.s.accounts.Session(*token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = *who;
+  const bool browser = call.body.contains("browser") && call.body["browser"] == true;
+  // The people whose decisions are signatures (DPOs, approvers, admins) log
+  // in to the pages with their passkey once they have one: a phished
+  // password and TOTP code then open no page of theirs. The password comes
+  // first, so this answer tells nothing to whoever lacks it; without an
+  // active passkey (none yet, or the lost one revoked by two admins) the
+  // password session is how they register one.
+  if (browser &&
+      (who->role == Role::kDpo || who->role == Role::kApprover || who->role == Role::kAdmin)) {
+    auto active = exchange::Passkeys(call.s.db).CountActive(who->id);
+    if (!active.ok()) {
+      (void)call.s.accounts.Logout(*token);
+      return Fail(active.error());
+    }
+    if (*active > 0) {
+      (void)call.s.accounts.Logout(*token);
+      details["error"] = "passkey required";
+      RecordRefusal(call, "login", "refused", details);
+      return Fail(403, "your account logs in to the pages with its passkey",
+                  "choose \"Log in with a passkey\"; if it is lost, two admins revoke it, then "
+                  "your password lets you register a new one");
+    }
+  }
   if (auto seq = Record(call, "login", "ok", details); !seq.ok()) {
     (void)call.s.accounts.Logout(*token);  // no session without its login event
     return Fail(503, "the exchange cannot record your login right now; try again later");
@@ -119,9 +143,7 @@ Response Api::Login(Call& call) {
   if (attempt.new_ip) Alert(AlertKind::kNewIpLogin, {{"account", who->id}, {"ip", ip}});
   // A browser's page asks for its session in the HttpOnly cookie, as a
   // passkey login gives it: the token then never reaches the page's script.
-  if (auto b = call.body.find("browser"); b != call.body.end() && *b == true) {
-    return BrowserSession(*token, *who, call.now);
-  }
+  if (browser) return BrowserSession(*token, *who, call.now);
   return Json(200,
               {{"token", *token},
                {"idle_timeout_seconds", options_.accounts.session_idle_seconds},

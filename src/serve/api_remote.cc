@@ -103,8 +103,8 @@ Response Api::ListRemoteSessions(Call& call) {
       if (!a.ok()) return Fail(a.error());
       email_of[s->account_id] = a->email;
     }
-    auto utc = [](const std::optional<int64_t>& t) {
-      return t ? json(FormatUtc(*t)) : json(nullptr);
+    auto utc = [](const std::optional<int64_t>& when) {
+      return when ? json(FormatUtc(*when)) : json(nullptr);
     };
     out.push_back({{"id", s->id},
                    {"grant", s->grant_id},

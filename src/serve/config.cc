@@ -205,6 +205,11 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, const std::string& f
     }
     if (user.has_value() != password_file.has_value())
       return r.Problem(t->source(), "[mail]: give both user and password_file, or neither");
+    if ((user && user->empty()) || (password_file && password_file->empty()) ||
+        (ca_file && ca_file->empty())) {
+      return r.Problem(t->source(), "[mail]: an empty user, password_file or ca_file",
+                       "remove the key rather than leave it empty");
+    }
     c.mail = {*relay, *from, ca_file.value_or(""), user.value_or(""), password_file.value_or("")};
   }
   CORDON_TRY(section_status);
@@ -367,8 +372,10 @@ Result<ServeOptions> ResolveServeOptions(const ServeConfig& config, const ServeF
                      : "the mail sender \"" + o.mail.from + "\" is not a plain e-mail address",
                  "--mail-from cordon@vendor.example (or from = in [mail])");
   }
-  if (!o.mail.on() && !o.mail.from.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "a mail sender without a relay sends nothing",
+  if (!o.mail.on() && (!o.mail.from.empty() || !o.mail.ca_file.empty())) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(o.mail.from.empty() ? "a relay's CA file" : "a mail sender") +
+                     " without a relay sends nothing",
                  "add --smtp-relay smtp://HOST:PORT (or relay = in [mail])");
   }
 

@@ -7,47 +7,11 @@
 
 #include "core/bytes.h"
 #include "core/encoding.h"
+#include "core/strings.h"
 #include "crypto/random.h"
 
 namespace cordon::serve {
 namespace {
-
-// RFC 5322 atext: the characters of a dot-atom besides the dots.
-bool IsAtext(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
-}
-
-bool IsDotAtom(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '.') {
-      if (s[i + 1] == '.') return false;  // i + 1 < size: the last is not '.'
-    } else if (!IsAtext(s[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsDomain(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = d.find('.', start);
-    const std::string_view label =
-        d.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-      return false;
-    for (char c : label) {
-      const bool ok =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ok) return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
 
 // "Thu, 03 Dec 2026 12:13:21 +0000" (RFC 5322 §3.3), whatever the locale.
 std::string MailDate(int64_t now) {
@@ -100,12 +64,6 @@ std::string_view DomainOf(std::string_view address) {
 
 }  // namespace
 
-bool IsMailAddress(std::string_view address) {
-  const size_t at = address.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at > 64) return false;
-  return IsDotAtom(address.substr(0, at)) && IsDomain(address.substr(at + 1));
-}
-
 Result<std::string> ComposeMail(std::string_view from, const Mail& mail, int64_t now,
                                 std::string_view message_id) {
   if (!IsMailAddress(from)) {
@@ -152,10 +110,11 @@ Result<std::string> ComposeMail(std::string_view from, const Mail& mail, int64_t
 Mail OrderSubmittedMail(std::string_view to, std::string_view order_id, int64_t version,
                         std::string_view organisation, std::string_view origin) {
   const std::string id(order_id), v = std::to_string(version), org(organisation);
+  // The order's page, which shows its latest version: later versions
+  // within the hour are not mailed again (SubmitOrder's budget).
   const std::string link = origin.empty()
                                ? std::string()
-                               : std::string(origin) + "/ui/#order=" + PercentEncodePath(order_id) +
-                                     "&version=" + std::to_string(version);
+                               : std::string(origin) + "/ui/#order=" + PercentEncodePath(order_id);
   Mail mail;
   mail.to = std::string(to);
   mail.subject = "Commande " + id + " (version " + v + ") à valider / Order " + id + " (version " +
@@ -205,6 +164,7 @@ Mailer::~Mailer() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    stop_ = true;
   }
   cv_.notify_all();
   if (sender_.joinable()) sender_.join();
@@ -212,7 +172,7 @@ Mailer::~Mailer() {
 
 void Mailer::Send(Mail mail) {
   if (!IsMailAddress(mail.to)) {
-    options_.log("a mail was not sent: \"" + mail.to +
+    options_.log("a mail was not sent: \"" + PrintableText(mail.to) +
                  "\" is not a plain e-mail address (correct the account's e-mail)");
     return;
   }
@@ -230,45 +190,41 @@ void Mailer::SendLoop() {
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return stopping_ || !outbox_.empty(); });
-    if (outbox_.empty()) return;  // stopping, nothing left
+    if (stopping_) {
+      if (!outbox_.empty()) {
+        options_.log(std::to_string(outbox_.size()) +
+                     " queued mails were not sent (the server stopped); the alert file holds "
+                     "their notices");
+      }
+      return;
+    }
     Mail mail = std::move(outbox_.front());
     outbox_.pop_front();
-    const bool stopping = stopping_;
     lock.unlock();
-    const bool sent = Deliver(mail, stopping);
+    Deliver(mail);
     lock.lock();
-    // A stopping server tries the rest once each, but not past a relay
-    // that just failed: shutdown must not wait 30 s per queued mail.
-    if (stopping && !sent && !outbox_.empty()) {
-      options_.log(std::to_string(outbox_.size()) +
-                   " queued mails were not sent (the relay failed while the server stopped); "
-                   "the alert file holds their notices");
-      outbox_.clear();
-    }
   }
 }
 
-bool Mailer::Deliver(const Mail& mail, bool stopping) {
+void Mailer::Deliver(const Mail& mail) {
   uint8_t random[16];
   crypto::RandomBytes(random);
   auto message = ComposeMail(options_.from, mail, options_.clock(), HexEncode(random));
   if (!message.ok()) {
     options_.log("a mail to " + mail.to + " was not sent: " + message.error().message());
-    return false;
+    return;
   }
   Status sent = Ok();
-  const int attempts = stopping ? 1 : options_.attempts;
-  for (int i = 0; i < attempts; ++i) {
+  for (int i = 0; i < options_.attempts; ++i) {
     if (i > 0) {
       std::unique_lock lock(mu_);
       if (cv_.wait_for(lock, options_.retry_after, [&] { return stopping_; })) break;
     }
-    sent = options_.deliver(options_.from, mail.to, *message);
-    if (sent.ok()) return true;
+    sent = options_.deliver(options_.from, mail.to, *message, stop_);
+    if (sent.ok()) return;
   }
   options_.log("a mail to " + mail.to + " could not be sent (" + sent.error().message() +
                "): the alert file holds the same notice");
-  return false;
 }
 
 }  // namespace cordon::serve

@@ -7,6 +7,7 @@
 // organisation and a link, never a plan's content or anything of a patient.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -19,17 +20,12 @@
 #include <thread>
 
 #include "core/result.h"
+#include "core/strings.h"
 #include "serve/alerts.h"
 
 namespace cordon::serve {
 
-// An address cordon writes into a header or an SMTP envelope: an RFC 5321
-// dot-atom local part (at most 64 characters) "@" a domain of letter, digit
-// and hyphen labels (at most 253 characters); ASCII only. Quoted local
-// parts, comments, display names and address literals are refused: an
-// account's e-mail is typed by an admin, and whatever could carry a line
-// break, a second address or a header must not reach the relay.
-bool IsMailAddress(std::string_view address);
+// Addresses are core/strings.h's IsMailAddress.
 
 struct Mail {
   std::string to;       // IsMailAddress
@@ -56,7 +52,10 @@ struct MailOptions {
   std::string from;  // the envelope and header sender (IsMailAddress)
   // Hands one composed message to the relay (net::SendMail); given by the
   // caller so that this layer needs no SMTP library.
-  std::function<Status(const std::string& from, const std::string& to, const std::string& message)>
+  // `stop` turns true when the server stops: a delivery in progress gives
+  // up then (a slow relay must not hold the server's shutdown).
+  std::function<Status(const std::string& from, const std::string& to, const std::string& message,
+                       const std::atomic<bool>& stop)>
       deliver;
   // Where a mail that could not be sent is reported. Required.
   LogSink log;
@@ -67,9 +66,10 @@ struct MailOptions {
 };
 
 // Thread-safety: Send may be called from any thread; the mails are sent in
-// order by one background thread, joined on destruction (the mails still
-// queued are sent first, without retries, so a stopping server does not
-// drop a DPO's notice it already promised).
+// order by one background thread, joined on destruction. Destruction does
+// not wait for the relay: the delivery in progress is aborted and the mails
+// still queued are logged as not sent (the alert file keeps every notice),
+// so stopping the server takes about a second whatever the relay does.
 class Mailer {
  public:
   static Result<std::unique_ptr<Mailer>> Open(MailOptions options);
@@ -85,14 +85,14 @@ class Mailer {
  private:
   explicit Mailer(MailOptions options);
   void SendLoop();
-  // Whether the relay took it.
-  bool Deliver(const Mail& mail, bool stopping);
+  void Deliver(const Mail& mail);
 
   MailOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Mail> outbox_;
   bool stopping_ = false;
+  std::atomic<bool> stop_{false};  // stopping_, for the delivery in progress
   std::thread sender_;
 };
 

@@ -1,4 +1,4 @@
-#include "serve/reading_budget.h"
+#include "serve/rate_budget.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 namespace cordon::serve {
 namespace {
 
-TEST(ReadingBudget, AllowsTheLimitPerWindowThenSaysWhenToComeBack) {
-  ReadingBudget budget(3, 3600);
+TEST(RateBudget, AllowsTheLimitPerWindowThenSaysWhenToComeBack) {
+  RateBudget budget(3, 3600);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(budget.Take(7, "LIS-1", 1000 + i), std::nullopt);
   EXPECT_EQ(budget.Take(7, "LIS-1", 1010), 3600 - 10) << "the oldest leaves at 4600";
   // Other readers and other orders have budgets of their own.
@@ -19,8 +19,8 @@ TEST(ReadingBudget, AllowsTheLimitPerWindowThenSaysWhenToComeBack) {
   EXPECT_EQ(budget.Take(7, "LIS-1", 4600), 1) << "the next oldest leaves at 4601";
 }
 
-TEST(ReadingBudget, ForgetsPairsWhoseWindowPassedAndKeepsTheOthers) {
-  ReadingBudget budget(1, 60);
+TEST(RateBudget, ForgetsPairsWhoseWindowPassedAndKeepsTheOthers) {
+  RateBudget budget(1, 60);
   for (int i = 0; i < 5000; ++i) {
     EXPECT_EQ(budget.Take(i, "LIS-1", 0), std::nullopt);
   }

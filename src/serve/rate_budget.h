@@ -1,10 +1,11 @@
-// How often one account may read one order's report: each reading is an
-// event under the order (it names who saw who received the data), so a
-// reader reloading in a loop would make every later report longer (the
-// attack review's F3). A sliding window per (account, order): at most
-// `limit` readings in `window` seconds. Thread-safe; forgets a pair once its
-// window has passed (checked when the table grows), so its size stays
-// bounded by the pairs read within one window.
+// How often one account may do one thing about one order, as a sliding
+// window per (account, order id): at most `limit` in `window` seconds.
+// Used for the readings of an order's report (each is an event under the
+// order, so a reader reloading in a loop would make every later report
+// longer: the attack review's F3) and for the notice mails to a DPO (a
+// vendor resubmitting in a loop must not flood a mailbox). Thread-safe;
+// forgets a pair once its window has passed (checked when the table grows),
+// so its size stays bounded by the pairs seen within one window.
 #pragma once
 
 #include <cstdint>
@@ -18,12 +19,12 @@
 
 namespace cordon::serve {
 
-class ReadingBudget {
+class RateBudget {
  public:
-  ReadingBudget(size_t limit, int64_t window_seconds) : limit_(limit), window_(window_seconds) {}
+  RateBudget(size_t limit, int64_t window_seconds) : limit_(limit), window_(window_seconds) {}
 
-  // Takes one reading at `now` (seconds), or says in how many seconds the
-  // oldest one in the window leaves it (nothing is taken then).
+  // Takes one at `now` (seconds), or says in how many seconds the oldest
+  // one in the window leaves it (nothing is taken then).
   std::optional<int64_t> Take(int64_t account, std::string_view order_id, int64_t now) {
     std::lock_guard lock(mu_);
     if (readings_.size() >= kForgetAbove) Forget(now);
