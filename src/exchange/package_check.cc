@@ -126,9 +126,11 @@ Status OnlyKeys(const json& object, std::initializer_list<std::string_view> know
 
 // Every string (keys included), anywhere, through the ledger's detectors:
 // an identifier in a manifest is data in clear.
-Status NoPersonalData(const json& j, const std::string& path) {
+// `name`: the member name `j` is the value of (a key's id under "key_id" is
+// no person's: ledger::LooksLikePersonalField).
+Status NoPersonalData(const json& j, const std::string& path, std::string_view name = {}) {
   if (j.is_string()) {
-    if (ledger::LooksLikePersonalData(j.get_ref<const std::string&>())) {
+    if (ledger::LooksLikePersonalField(name, j.get_ref<const std::string&>())) {
       return Refused("manifest.json: " + path + " holds what looks like personal data");
     }
   } else if (j.is_object()) {
@@ -136,7 +138,8 @@ Status NoPersonalData(const json& j, const std::string& path) {
       if (ledger::LooksLikePersonalData(key)) {
         return Refused("manifest.json: a key in " + path + " looks like personal data");
       }
-      CORDON_TRY(NoPersonalData(value, path + "." + key.substr(0, 64)));
+      CORDON_TRY(
+          NoPersonalData(value, path + "." + key.substr(0, 64), ledger::MemberName(name, key)));
     }
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) {
@@ -342,7 +345,10 @@ PackageCheck CheckPackage(const std::string& dir, const std::vector<sign::Public
       if (name == "." || name == "..") continue;
       if (!pipeline::SafeFileName(name)) return fail(Refused("a file name is not acceptable"));
       struct stat st {};
-      if (lstat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      std::string path = dir;
+      path += '/';
+      path += name;
+      if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
         return fail(Refused(name + ": not a regular file"));
       }
       present.insert(name);
@@ -414,7 +420,10 @@ PackageCheck CheckPackage(const std::string& dir, const std::vector<sign::Public
   for (const auto& name : present) {
     if (!expected.count(name)) {
       // An extra file: maybe plaintext riding along with a valid package.
-      auto src = FileSource::Open(dir + "/" + name);
+      std::string path = dir;
+      path += '/';
+      path += name;
+      auto src = FileSource::Open(path);
       bool plain = false;
       if (src.ok()) (void)CheckPackageFile(**src, (*src)->size(), &plain);
       check.plaintext_suspected |= plain;

@@ -366,6 +366,15 @@ TEST(ManifestStrict, AvoidRealHoldsAKeyIdAndACountOnly) {
           AsBytes(manifest(R"({"watch_key_id": "0123456789abcdef", "digests": 200})")), &suspected)
           .ok());
   EXPECT_FALSE(suspected);
+  // Key ids that happen to be a Belgian IBAN's or a card number's shape are
+  // still key ids (ledger::LooksLikePersonalField).
+  EXPECT_TRUE(CheckManifestStrict(
+                  AsBytes(R"({"format": "cordon-manifest", "version": 2, "pseudonyms": )"
+                          R"({"key_id": "4619861821932647", "domain": "lab", "avoid_real": )"
+                          R"({"watch_key_id": "2547251652380176", "digests": 200}}})"),
+                  &suspected)
+                  .ok());
+  EXPECT_FALSE(suspected);
   for (const char* bad : {R"({"watch_key_id": "0123456789abcdef"})",
                           R"({"watch_key_id": "184127645108946X", "digests": 1})",
                           R"({"watch_key_id": "0123456789ABCDEF", "digests": 1})",

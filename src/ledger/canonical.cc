@@ -167,7 +167,9 @@ struct EntryCanonicalizer::Impl {
     return false;
   }
 
-  Status Emit(element e, std::string& out, size_t depth, const EntryStamp* stamp) {
+  // `name`: the member name `e` is the value of ("" at the top and in arrays).
+  Status Emit(element e, std::string& out, size_t depth, const EntryStamp* stamp,
+              std::string_view name = {}) {
     switch (e.type()) {
       case element_type::OBJECT: {
         if (members.size() <= depth) members.resize(depth + 1);
@@ -229,7 +231,7 @@ struct EntryCanonicalizer::Impl {
           if (mine[i].literal) {
             out += *mine[i].literal;
           } else {
-            CORDON_TRY(Emit(mine[i].value, out, depth + 1, nullptr));
+            CORDON_TRY(Emit(mine[i].value, out, depth + 1, nullptr, MemberName(name, mine[i].key)));
           }
         }
         mine.swap(members[depth]);  // `m` may dangle: deeper levels grew `members`
@@ -250,7 +252,7 @@ struct EntryCanonicalizer::Impl {
       }
       case element_type::STRING: {
         std::string_view s = e.get_string().value_unsafe();
-        if (PersonalData(s)) {
+        if (PersonalData(s) && LooksLikePersonalField(name, s)) {
           return Refused(
               "a field holds what looks like personal data; a ledger entry must never "
               "carry any");

@@ -9,9 +9,12 @@
 namespace cordon::ledger {
 namespace {
 
-Error Refused(const std::string& path, std::string what) {
-  return Error(ErrorCode::kRefused,
-               "ledger entry" + (path.empty() ? std::string() : " field " + path) + ": " + what);
+Error Refused(const std::string& path, const std::string& what) {
+  std::string message = "ledger entry";
+  if (!path.empty()) message += " field " + path;
+  message += ": ";
+  message += what;
+  return Error(ErrorCode::kRefused, std::move(message));
 }
 
 // A JSON integer's magnitude, checked as the text of its digits would be.
@@ -22,8 +25,15 @@ bool PersonalNumber(const nlohmann::json& v) {
                                                : static_cast<uint64_t>(n));
 }
 
+bool IsKeyId(std::string_view s) {
+  return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+         });
+}
+
 // Checks one value and its children; `path` names it in errors ("tables[2].name").
-Status CheckValue(const nlohmann::json& v, const std::string& path) {
+// `name`: the member name `v` is the value of ("" at the top and in arrays).
+Status CheckValue(const nlohmann::json& v, const std::string& path, std::string_view name = {}) {
   switch (v.type()) {
     case nlohmann::json::value_t::number_float:
       return Refused(path, "floating-point numbers have no canonical form here; use an integer");
@@ -38,7 +48,10 @@ Status CheckValue(const nlohmann::json& v, const std::string& path) {
                          "a key holds what looks like personal data; a ledger entry must "
                          "never carry any");
         }
-        CORDON_TRY(CheckValue(child, path.empty() ? key : path + "." + key));
+        std::string child_path = path;
+        if (!child_path.empty()) child_path += '.';
+        child_path += key;
+        CORDON_TRY(CheckValue(child, child_path, MemberName(name, key)));
       }
       return Ok();
     case nlohmann::json::value_t::array: {
@@ -49,6 +62,7 @@ Status CheckValue(const nlohmann::json& v, const std::string& path) {
     }
     case nlohmann::json::value_t::string: {
       const std::string& s = v.get_ref<const std::string&>();
+      if (!LooksLikePersonalField(name, s)) return Ok();
       Status found = Ok();
       detect::FindIdentifiers(s, detect::kAllKinds, [&](const detect::Match& m) {
         if (found.ok()) {
@@ -73,7 +87,7 @@ Status CheckValue(const nlohmann::json& v, const std::string& path) {
 
 // The same checks without building paths: the common case allocates nothing.
 // Identifiers are at least 6 bytes ("a@b.fr"): shorter strings are skipped.
-bool Acceptable(const nlohmann::json& v) {
+bool Acceptable(const nlohmann::json& v, std::string_view name = {}) {
   switch (v.type()) {
     case nlohmann::json::value_t::number_float:
       return false;
@@ -82,7 +96,7 @@ bool Acceptable(const nlohmann::json& v) {
         for (unsigned char ch : key) {
           if (ch < 0x20 || ch >= 0x80) return false;
         }
-        if (LooksLikePersonalData(key) || !Acceptable(child)) return false;
+        if (LooksLikePersonalData(key) || !Acceptable(child, MemberName(name, key))) return false;
       }
       return true;
     case nlohmann::json::value_t::array:
@@ -91,7 +105,7 @@ bool Acceptable(const nlohmann::json& v) {
       }
       return true;
     case nlohmann::json::value_t::string: {
-      return !LooksLikePersonalData(v.get_ref<const std::string&>());
+      return !LooksLikePersonalField(name, v.get_ref<const std::string&>());
     }
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
@@ -104,6 +118,17 @@ bool Acceptable(const nlohmann::json& v) {
 }  // namespace
 
 bool LooksLikePersonalData(std::string_view s) { return detect::LooksLikePersonalData(s); }
+
+std::string_view MemberName(std::string_view object_name, std::string_view member) {
+  return object_name == "key_ids" ? std::string_view("key_id") : member;
+}
+
+bool LooksLikePersonalField(std::string_view name, std::string_view value) {
+  const bool names_a_key_id =
+      name == "key_id" || (name.size() > 7 && name.substr(name.size() - 7) == "_key_id");
+  if (names_a_key_id && IsKeyId(value)) return false;
+  return LooksLikePersonalData(value);
+}
 
 Result<std::string> CanonicalEntry(const nlohmann::json& event) {
   if (!event.is_object()) return Refused("", "an entry is a JSON object");

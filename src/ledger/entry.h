@@ -29,6 +29,18 @@ Result<std::string> CanonicalEntry(const nlohmann::json& event);
 // digests are skipped: the matcher can find nothing in them).
 bool LooksLikePersonalData(std::string_view s);
 
+// The same rule for the value of an object's member, which knows its name:
+// a key's id (16 hex digits: a minisign, pseudonym, watch-list or trace
+// key's) under "key_id", "..._key_id" or in a "key_ids" object names a key,
+// not a person. About one random id in 30,000 is also a valid Belgian IBAN
+// ("BE" + check digits) or a Luhn-valid card number; refused, every event
+// of that key's holder would be, forever. Anything else there is checked.
+bool LooksLikePersonalField(std::string_view name, std::string_view value);
+
+// The name `member` of an object named `object_name` is checked under: the
+// members of "key_ids" ({"trace": ID, "controller": ID}) are key ids.
+std::string_view MemberName(std::string_view object_name, std::string_view member);
+
 // The top-level "seq" of a canonical entry, found without parsing the whole
 // entry (verify reads a million entries); nullopt when it has none.
 std::optional<uint64_t> EntrySeq(std::string_view entry);

@@ -27,10 +27,10 @@ class ReportTest : public ::testing::Test {
     char tmpl[] = "/tmp/cordon-report-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     tmp_ = tmpl;
-    ASSERT_TRUE(
-        Ledger::Init(tmp_ + "/ledger", "lab.example/ledger", sign::SecretKey::Generate()).ok());
+    Status init = Ledger::Init(tmp_ + "/ledger", "lab.example/ledger", sign::SecretKey::Generate());
+    ASSERT_TRUE(init.ok()) << init.error().message();
     auto l = Ledger::Open(tmp_ + "/ledger", Ledger::Access::kAppend);
-    ASSERT_TRUE(l.ok());
+    ASSERT_TRUE(l.ok()) << l.error().message();
     ledger_.emplace(std::move(*l));
     ledger_->SetClockForTesting([] { return std::string("2026-11-22T18:00:00Z"); });
   }
@@ -275,9 +275,10 @@ TEST_F(ReportTest, AnOrderWithoutEventsSaysSo) {
 
 TEST_F(ReportTest, RefusesACheckpointSignedByAnotherKey) {
   const std::string other = tmp_ + "/other";
-  ASSERT_TRUE(Ledger::Init(other, "lab.example/ledger", sign::SecretKey::Generate()).ok());
+  Status init = Ledger::Init(other, "lab.example/ledger", sign::SecretKey::Generate());
+  ASSERT_TRUE(init.ok()) << init.error().message();
   auto o = Ledger::Open(other, Ledger::Access::kAppend);
-  ASSERT_TRUE(o.ok());
+  ASSERT_TRUE(o.ok()) << o.error().message();
   auto note = o->Checkpoint();
   ASSERT_TRUE(note.ok());
   auto r = BuildOrderReport(*ledger_, "LIS-1", *note);

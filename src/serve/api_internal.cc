@@ -159,13 +159,17 @@ std::optional<int64_t> ParseIso(const std::string& s) {
   return static_cast<int64_t>(timegm(&t));
 }
 
-void WithholdPersonalData(json& j) {
+void WithholdPersonalData(json& j, std::string_view name) {
   if (j.is_string()) {
-    if (ledger::LooksLikePersonalData(j.get_ref<const std::string&>())) {
+    if (ledger::LooksLikePersonalField(name, j.get_ref<const std::string&>())) {
       j = "[withheld: looked like personal data]";
     }
-  } else if (j.is_structured()) {
-    for (auto& v : j) WithholdPersonalData(v);
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      WithholdPersonalData(it.value(), ledger::MemberName(name, it.key()));
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) WithholdPersonalData(v, {});
   }
 }
 

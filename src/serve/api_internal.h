@@ -89,7 +89,7 @@ std::optional<int64_t> ParseId(std::string_view s);
 // Strings the detectors take for personal data are withheld, so that an
 // event is recorded rather than refused (an order id or a name someone
 // chose must never switch the ledger off: F13).
-void WithholdPersonalData(json& j);
+void WithholdPersonalData(json& j, std::string_view name = {});
 // 503: the event of what was asked could not be recorded, so it was not done.
 Response Unrecorded();
 json AccountJson(const Account& a);
