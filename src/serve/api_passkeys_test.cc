@@ -488,7 +488,7 @@ std::function<std::string(int64_t)> EnrolByPassword(PasskeyExchange& e, const st
   return code;
 }
 
-TEST(PasskeyApi, TheyWhoSignLogInToThePagesWithTheirPasskeyOnceTheyHaveOne) {
+TEST(PasskeyApi, TheyWhoSignLogInWithTheirPasskeyOnceTheyHaveOne) {
   PasskeyExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());
   const auto code = EnrolByPassword(e, "Paul Page", "paul@chu.example", exchange::Role::kDpo);
@@ -518,9 +518,20 @@ TEST(PasskeyApi, TheyWhoSignLogInToThePagesWithTheirPasskeyOnceTheyHaveOne) {
                            {"code", code(e.now)},
                            {"browser", true}});
   EXPECT_EQ(wrong.status, 401) << wrong.body;
-  // The command line (bearer sessions) is not the pages.
+  // Nor a bearer token (re-attack F1: a phishing page that took the password
+  // and a code logged in without "browser" and read the DPO's orders).
   e.now += 30;
-  EXPECT_EQ(login("paul@chu.example", code(e.now), false).status, 200);
+  Response bearer = login("paul@chu.example", code(e.now), false);
+  EXPECT_EQ(bearer.status, 403) << bearer.body;
+  EXPECT_EQ(bearer.body.find("token"), std::string::npos) << bearer.body;
+  // "browser" is a boolean or nothing: a string is no way around the rule.
+  e.now += 30;
+  Response odd = e.Call("POST", "/login",
+                        {{"email", "paul@chu.example"},
+                         {"password", "violet tram seventeen lanterns"},
+                         {"code", code(e.now)},
+                         {"browser", "false"}});
+  EXPECT_EQ(odd.status, 400) << odd.body;
   // Other roles may use a passkey, or their password and code, as they like.
   Response olga = login("olga@chu.example", op_code(e.now), false);
   ASSERT_EQ(olga.status, 200) << olga.body;

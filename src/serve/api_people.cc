@@ -76,6 +76,9 @@ Response Api::Login(Call& call) {
                 "send {\"email\", \"password\", \"code\"} (code: from the authenticator app, "
                 "or a recovery code)");
   }
+  if (call.body.contains("browser") && !call.body["browser"].is_boolean()) {
+    return Fail(400, "\"browser\" is true or false");
+  }
   SecretBuffer pw = SecretBuffer::CopyOf(AsBytes(*password));
   sodium_memzero(password->data(), password->size());
   exchange::LoginAttempt attempt;
@@ -113,15 +116,15 @@ Response Api::Login(Call& call) {
   auto who = call.s.accounts.Session(*token, call.now, call.request.client_ip);
   if (!who.ok()) return Fail(who.error());
   call.who = *who;
-  const bool browser = call.body.contains("browser") && call.body["browser"] == true;
+  const bool browser = call.body.value("browser", false);
   // The people whose decisions are signatures (DPOs, approvers, admins) log
-  // in to the pages with their passkey once they have one: a phished
-  // password and TOTP code then open no page of theirs. The password comes
-  // first, so this answer tells nothing to whoever lacks it; without an
-  // active passkey (none yet, or the lost one revoked by two admins) the
-  // password session is how they register one.
-  if (browser &&
-      (who->role == Role::kDpo || who->role == Role::kApprover || who->role == Role::kAdmin)) {
+  // in with their passkey once they have one, in the pages and out of them:
+  // a phished password and TOTP code then open nothing of theirs — no page,
+  // and no bearer token that reads their orders and grants (re-attack F1).
+  // The password comes first, so this answer tells nothing to whoever lacks
+  // it; without an active passkey (none yet, or the lost one revoked by two
+  // admins) the password session is how they register one.
+  if (who->role == Role::kDpo || who->role == Role::kApprover || who->role == Role::kAdmin) {
     auto active = exchange::Passkeys(call.s.db).CountActive(who->id);
     if (!active.ok()) {
       (void)call.s.accounts.Logout(*token);
@@ -131,7 +134,7 @@ Response Api::Login(Call& call) {
       (void)call.s.accounts.Logout(*token);
       details["error"] = "passkey required";
       RecordRefusal(call, "login", "refused", details);
-      return Fail(403, "your account logs in to the pages with its passkey",
+      return Fail(403, "your account logs in with its passkey, in the exchange's pages",
                   "choose \"Log in with a passkey\"; if it is lost, two admins revoke it, then "
                   "your password lets you register a new one");
     }
