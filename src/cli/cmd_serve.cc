@@ -34,17 +34,7 @@ Result<std::unique_ptr<serve::Mailer>> OpenMailer(const serve::MailSettings& m) 
   auto relay = std::make_shared<net::SmtpRelay>();
   CORDON_ASSIGN_OR_RETURN(relay->endpoint, net::ParseSmtpUrl(m.relay));
   relay->ca_file = m.ca_file;
-  if (!m.ca_file.empty()) {
-    // Read now: a missing or wrong file is an error at start, not at the
-    // first order (libcurl would only say so then).
-    CORDON_ASSIGN_OR_RETURN(Bytes pem, ReadFileLimited(m.ca_file, 1 << 20));
-    if (AsChars(pem).find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
-      return Error(ErrorCode::kInvalidArgument,
-                   m.ca_file +
-                       ": no PEM certificate in it (the relay's CA, \"-----BEGIN "
-                       "CERTIFICATE-----\")");
-    }
-  }
+  if (!m.ca_file.empty()) CORDON_TRY(net::CheckCaFile(m.ca_file));
   relay->user = m.user;
   if (!m.password_file.empty()) {
     CORDON_ASSIGN_OR_RETURN(relay->password,

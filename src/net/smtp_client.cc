@@ -4,7 +4,19 @@
 // would also rewrite the member call Curl().curl_easy_setopt(...).
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/file.h"
 #include "core/shared_library.h"
 #include "core/strings.h"
 #include "net/http_client.h"
@@ -70,11 +82,6 @@ std::string Angled(std::string_view address) {
   return out;
 }
 
-// libcurl's progress callback: non-zero aborts the transfer.
-int StopRequested(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::atomic<bool>*>(stop)->load() ? 1 : 0;
-}
-
 struct EasyHandle {
   CURL* handle = nullptr;
   curl_slist* recipients = nullptr;
@@ -82,6 +89,76 @@ struct EasyHandle {
     if (recipients) Curl().value().curl_slist_free_all(recipients);
     if (handle) Curl().value().curl_easy_cleanup(handle);
   }
+};
+
+// The transfer's sockets, which a stop shuts down. libcurl waits for the
+// relay's answer to the end of the message in a loop of its own, calling
+// no progress callback, for up to its reply timeout (and again for QUIT's
+// answer when it closes): a stopping server must not wait with it
+// (re-attack F2). A shut-down socket ends every wait at once. The lock
+// keeps a stop from touching a descriptor libcurl has closed (its number
+// may already be another file's).
+struct StoppableSockets {
+  std::mutex mu;
+  std::vector<curl_socket_t> open;
+  bool stopped = false;
+
+  void Stop() {
+    std::lock_guard lock(mu);
+    stopped = true;
+    for (curl_socket_t fd : open) ::shutdown(fd, SHUT_RDWR);
+  }
+};
+
+curl_socket_t OpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* sockets = static_cast<StoppableSockets*>(user);
+  std::lock_guard lock(sockets->mu);
+  if (sockets->stopped) return CURL_SOCKET_BAD;
+  const int fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd >= 0) sockets->open.push_back(fd);
+  return fd;
+}
+
+int CloseSocket(void* user, curl_socket_t fd) {
+  auto* sockets = static_cast<StoppableSockets*>(user);
+  std::lock_guard lock(sockets->mu);
+  std::erase(sockets->open, fd);
+  return ::close(fd);
+}
+
+// Watches `stop` while a transfer runs (every 100 ms; ends as soon as the
+// transfer does) and shuts its sockets down once it turns true.
+class StopWatcher {
+ public:
+  StopWatcher(const std::atomic<bool>* stop, StoppableSockets& sockets) {
+    if (!stop) return;
+    thread_ = std::thread([this, stop, &sockets] {
+      std::unique_lock lock(mu_);
+      while (!done_) {
+        if (stop->load()) {
+          sockets.Stop();
+          return;
+        }
+        wake_.wait_for(lock, std::chrono::milliseconds(100));
+      }
+    });
+  }
+  ~StopWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+  StopWatcher(const StopWatcher&) = delete;
+  StopWatcher& operator=(const StopWatcher&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 }  // namespace
@@ -147,6 +224,36 @@ Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url) {
   return e;
 }
 
+Status CheckCaFile(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(Bytes pem, ReadFileLimited(path, 1 << 20));
+  const auto refuse = [&](const std::string& what) {
+    return Error(ErrorCode::kInvalidArgument, path + ": " + what,
+                 "give the PEM file of the CA that signed the relay's certificate");
+  };
+  if (pem.empty()) return refuse("empty: no PEM certificate in it");
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!in) return Error(ErrorCode::kIo, "OpenSSL: out of memory");
+  ERR_clear_error();
+  int certificates = 0;
+  for (;;) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert(
+        PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr), &X509_free);
+    if (!cert) break;
+    ++certificates;
+  }
+  // The loop ends at the end of the text ("no start line") or at a block
+  // that does not parse.
+  const unsigned long why = ERR_peek_last_error();
+  ERR_clear_error();
+  if (ERR_GET_LIB(why) != ERR_LIB_PEM || ERR_GET_REASON(why) != PEM_R_NO_START_LINE) {
+    return refuse("certificate " + std::to_string(certificates + 1) + " does not parse");
+  }
+  if (certificates == 0)
+    return refuse("no PEM certificate in it (\"-----BEGIN CERTIFICATE-----\")");
+  return Ok();
+}
+
 Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view to,
                 std::string_view message, const std::atomic<bool>* stop) {
   CORDON_TRY(LoadStatus(Curl()));
@@ -181,6 +288,8 @@ Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view 
       c.curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L) == CURLE_OK &&
       c.curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(relay.timeout.count())) ==
           CURLE_OK &&
+      c.curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+                         static_cast<long>(relay.timeout.count())) == CURLE_OK &&
       c.curl_easy_setopt(h, CURLOPT_USE_SSL,
                          static_cast<long>(tls ? CURLUSESSL_ALL : CURLUSESSL_TRY)) == CURLE_OK &&
       c.curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
@@ -192,12 +301,6 @@ Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view 
       c.curl_easy_setopt(h, CURLOPT_READDATA, &upload) == CURLE_OK &&
       c.curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size())) ==
           CURLE_OK;
-  if (set && stop) {
-    set = c.curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &StopRequested) == CURLE_OK &&
-          c.curl_easy_setopt(h, CURLOPT_XFERINFODATA,
-                             const_cast<void*>(static_cast<const void*>(stop))) == CURLE_OK &&
-          c.curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
-  }
   if (set && !relay.ca_file.empty())
     set = c.curl_easy_setopt(h, CURLOPT_CAINFO, relay.ca_file.c_str()) == CURLE_OK;
   if (set && !relay.user.empty()) {
@@ -208,10 +311,22 @@ Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view 
     return Error(ErrorCode::kUnsupported, "this libcurl lacks an option cordon needs",
                  "libcurl 7.85 or later (Debian 12 has 7.88)");
   }
-  const CURLcode sent = c.curl_easy_perform(h);
+  StoppableSockets sockets;
+  set = c.curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket) == CURLE_OK &&
+        c.curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &sockets) == CURLE_OK &&
+        c.curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &CloseSocket) == CURLE_OK &&
+        c.curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &sockets) == CURLE_OK;
+  if (!set) return Error(ErrorCode::kUnsupported, "this libcurl lacks an option cordon needs");
+  CURLcode sent = CURLE_OK;
+  {
+    StopWatcher watcher(stop, sockets);
+    sent = c.curl_easy_perform(h);
+  }
   // libcurl keeps its own copy of the password until cleanup.
   if (sent != CURLE_OK) {
-    const std::string why = reason[0] ? reason : c.curl_easy_strerror(sent);
+    const std::string why = stop && stop->load() ? std::string("the exchange is stopping")
+                            : reason[0]          ? std::string(reason)
+                                                 : std::string(c.curl_easy_strerror(sent));
     return Error(ErrorCode::kIo, "the SMTP relay " + url + " did not take the mail: " + why);
   }
   return Ok();

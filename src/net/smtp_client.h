@@ -30,6 +30,12 @@ struct SmtpEndpoint {
 // kInvalidArgument on another scheme, a path, user info or a bad port.
 Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url);
 
+// Whether `path` is a CA file the relay's certificate can be checked
+// against: PEM certificates that OpenSSL parses, at least one, nothing else
+// but text between them. Checked at start: libcurl would only say so at the
+// first mail. kInvalidArgument saying what is wrong.
+Status CheckCaFile(const std::string& path);
+
 struct SmtpRelay {
   SmtpEndpoint endpoint;
   // PEM file of the CA(s) the relay's certificate is checked against (an
@@ -46,8 +52,8 @@ struct SmtpRelay {
 // One message (RFC 5322 text, CRLF line ends) from `from` to `to` (both
 // plain addresses). kNotFound when libcurl is not installed; kIo with the
 // relay's or the network's reason otherwise.
-// `stop`, when given, aborts the transfer once it turns true (checked about
-// once a second, and at every progress of the transfer).
+// `stop`, when given, aborts the transfer once it turns true (checked every
+// quarter second, whatever the relay is doing); `timeout` bounds the whole.
 Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view to,
                 std::string_view message, const std::atomic<bool>* stop = nullptr);
 

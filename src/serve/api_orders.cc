@@ -226,10 +226,15 @@ Response Api::SubmitOrder(Call& call) {
         // And in their mailbox: ids and a link, nothing of the plan; at
         // most one per order an hour and a few in all, so resubmitting in
         // a loop floods no one (the alert still names every version).
-        if (options_.mailer && !order_mails_.Take(a.id, stored->order_id, call.now) &&
-            !dpo_mails_.Take(a.id, "", call.now)) {
-          options_.mailer->Send(OrderSubmittedMail(a.email, stored->order_id, stored->version,
-                                                   organisation, options_.web.origin));
+        // Both budgets or neither: a mail the DPO's hourly budget stops
+        // must not spend this order's, or its next version goes unmailed.
+        if (options_.mailer && !order_mails_.Take(a.id, stored->order_id, call.now)) {
+          if (!dpo_mails_.Take(a.id, "", call.now)) {
+            options_.mailer->Send(OrderSubmittedMail(a.email, stored->order_id, stored->version,
+                                                     organisation, options_.web.origin));
+          } else {
+            order_mails_.GiveBack(a.id, stored->order_id, call.now);
+          }
         }
       }
     }

@@ -35,6 +35,21 @@ class RateBudget {
     return std::nullopt;
   }
 
+  // Returns the one taken at `now` (a second budget refused what this one
+  // allowed: taking both or neither keeps this one's slot for a later try).
+  void GiveBack(int64_t account, std::string_view order_id, int64_t now) {
+    std::lock_guard lock(mu_);
+    auto it = readings_.find({account, std::string(order_id)});
+    if (it == readings_.end()) return;
+    auto& times = it->second;
+    for (auto t = times.rbegin(); t != times.rend(); ++t) {
+      if (*t == now) {
+        times.erase(std::next(t).base());
+        return;
+      }
+    }
+  }
+
  private:
   // Pairs whose last reading left the window hold nothing worth keeping.
   void Forget(int64_t now) {
