@@ -215,8 +215,8 @@ Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url) {
     }
   }
   // The HTTP client's default ports are not SMTP's: was one written?
-  const std::string_view authority =
-      url.substr(url.find("//") + 2).substr(0, url.substr(url.find("//") + 2).find_first_of("/?#"));
+  std::string_view authority = url.substr(url.find("//") + 2);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
   const size_t after_host = authority.starts_with("[") ? authority.find(']') : 0;
   const bool port_given = authority.find(':', after_host) != std::string_view::npos;
   e.port = port_given ? parsed->port : (e.implicit_tls ? "465" : "25");

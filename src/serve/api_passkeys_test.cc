@@ -389,25 +389,33 @@ TEST(PasskeyApi, OnlyAValidAnswerWithAnOldCounterRaisesTheCloneAlert) {
   EXPECT_NE(e.File("alerts.jsonl").find("passkey_counter_went_back"), std::string::npos);
 }
 
+// An account enrolled with its password and TOTP (as a person does), for
+// tests that log in through /login; returns the code generator.
+std::function<std::string(int64_t)> EnrolByPassword(PasskeyExchange& e, const std::string& name,
+                                                    const std::string& email, exchange::Role role) {
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  EXPECT_TRUE(accounts.ok());
+  auto token = accounts->AddUser(name, email, role, e.now + 86400, e.now - 120);
+  EXPECT_TRUE(token.ok());
+  EXPECT_TRUE(accounts->SetOrganisation(email, "CHU Exemple", false).ok());
+  auto enrol = accounts->BeginEnrolment(*token, e.now - 120);
+  EXPECT_TRUE(enrol.ok());
+  const Bytes secret(enrol->totp_secret.RevealBytes().begin(),
+                     enrol->totp_secret.RevealBytes().end());
+  auto code = [secret](int64_t t) {
+    return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret), auth::TotpStep(t), 6), 6);
+  };
+  const auto pw = SecretBuffer::CopyOf(AsBytes("violet tram seventeen lanterns"));
+  EXPECT_TRUE(accounts->FinishEnrolment(*token, pw, code(e.now - 120), e.now - 120).ok());
+  return code;
+}
+
 // A page logs in with password and code into the cookie too: the token
 // never reaches its script.
 TEST(PasskeyApi, ABrowsersPasswordLoginGetsTheCookieNotTheToken) {
   PasskeyExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());
-  auto accounts = exchange::Accounts::Open(e.x.d);
-  ASSERT_TRUE(accounts.ok());
-  auto token = accounts->AddUser("Paul Page", "paul@chu.example", exchange::Role::kDpo,
-                                 e.now + 86400, e.now - 120);
-  ASSERT_TRUE(token.ok());
-  auto enrol = accounts->BeginEnrolment(*token, e.now - 120);
-  ASSERT_TRUE(enrol.ok());
-  const Bytes secret(enrol->totp_secret.RevealBytes().begin(),
-                     enrol->totp_secret.RevealBytes().end());
-  const auto code = [&](int64_t t) {
-    return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret), auth::TotpStep(t), 6), 6);
-  };
-  const auto pw = SecretBuffer::CopyOf(AsBytes("violet tram seventeen lanterns"));
-  ASSERT_TRUE(accounts->FinishEnrolment(*token, pw, code(e.now - 120), e.now - 120).ok());
+  const auto code = EnrolByPassword(e, "Paul Page", "paul@chu.example", exchange::Role::kDpo);
   Response in = e.Call("POST", "/login",
                        {{"email", "paul@chu.example"},
                         {"password", "violet tram seventeen lanterns"},
@@ -467,26 +475,6 @@ TEST(Passkeys, ChallengesAreSingleUseBoundAndExpire) {
 // A lost passkey is revoked when two admins approve — not by its owner, not
 // by one admin alone; then the owner's sessions end, the passkey logs in no
 // more, and the owner registers a new one from a password-and-code session.
-// An account enrolled with its password and TOTP (as a person does), for
-// tests that log in through /login; returns the code generator.
-std::function<std::string(int64_t)> EnrolByPassword(PasskeyExchange& e, const std::string& name,
-                                                    const std::string& email, exchange::Role role) {
-  auto accounts = exchange::Accounts::Open(e.x.d);
-  EXPECT_TRUE(accounts.ok());
-  auto token = accounts->AddUser(name, email, role, e.now + 86400, e.now - 120);
-  EXPECT_TRUE(token.ok());
-  EXPECT_TRUE(accounts->SetOrganisation(email, "CHU Exemple", false).ok());
-  auto enrol = accounts->BeginEnrolment(*token, e.now - 120);
-  EXPECT_TRUE(enrol.ok());
-  const Bytes secret(enrol->totp_secret.RevealBytes().begin(),
-                     enrol->totp_secret.RevealBytes().end());
-  auto code = [secret](int64_t t) {
-    return auth::FormatOtp(auth::Hotp(SecretBuffer::CopyOf(secret), auth::TotpStep(t), 6), 6);
-  };
-  const auto pw = SecretBuffer::CopyOf(AsBytes("violet tram seventeen lanterns"));
-  EXPECT_TRUE(accounts->FinishEnrolment(*token, pw, code(e.now - 120), e.now - 120).ok());
-  return code;
-}
 
 TEST(PasskeyApi, TheyWhoSignLogInWithTheirPasskeyOnceTheyHaveOne) {
   PasskeyExchange e;
