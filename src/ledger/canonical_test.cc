@@ -155,6 +155,8 @@ TEST(CanonicalizerTest, AKeyIdThatHappensToBeAnIbanOrACardNumberIsAKeysName) {
       {{"action", "ledger.init"}, {"key_id", iban_shaped}},
       {{"action", "order.sign"}, {"actor", {{"person", {{"key_id", card_shaped}}}}}},
       {{"action", "watchlist.build"}, {"watchlist", {{"key_id", "4619861821932647"}}}},
+      {{"action", "extract"}, {"key_ids", {{"trace", iban_shaped}}}},
+      {{"action", "scan"}, {"avoid_real", {{"watch_key_id", card_shaped}}}},
   };
   for (const nlohmann::json& event : accepted) {
     EntryCanonicalizer fast;
@@ -167,6 +169,8 @@ TEST(CanonicalizerTest, AKeyIdThatHappensToBeAnIbanOrACardNumberIsAKeysName) {
       {{"action", "t"}, {"key_ids", {iban_shaped}}},                 // in an array
       {{"action", "t"}, {"key_id", "FR7630006000011234567890189"}},  // not a key id's shape
       {{"action", "t"}, {"key_id", "jean.dupont@example.fr"}},
+      {{"action", "t"}, {"card_key_id", card_shaped}},  // only the names cordon writes
+      {{"action", "t"}, {"patient", {{"iban_key_id", iban_shaped}}}},
   };
   for (const nlohmann::json& event : refused) {
     EntryCanonicalizer fast;

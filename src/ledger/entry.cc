@@ -124,8 +124,11 @@ std::string_view MemberName(std::string_view object_name, std::string_view membe
 }
 
 bool LooksLikePersonalField(std::string_view name, std::string_view value) {
-  const bool names_a_key_id =
-      name == "key_id" || (name.size() > 7 && name.substr(name.size() - 7) == "_key_id");
+  // The names cordon writes key ids under, exactly: not any "..._key_id"
+  // (a "card_key_id" is no key's).
+  const bool names_a_key_id = name == "key_id" || name == "watch_key_id" ||
+                              name == "controller_key_id" || name == "pseudonym_key_id" ||
+                              name == "trace_key_id";
   if (names_a_key_id && IsKeyId(value)) return false;
   return LooksLikePersonalData(value);
 }

@@ -31,10 +31,14 @@ bool LooksLikePersonalData(std::string_view s);
 
 // The same rule for the value of an object's member, which knows its name:
 // a key's id (16 hex digits: a minisign, pseudonym, watch-list or trace
-// key's) under "key_id", "..._key_id" or in a "key_ids" object names a key,
-// not a person. About one random id in 30,000 is also a valid Belgian IBAN
-// ("BE" + check digits) or a Luhn-valid card number; refused, every event
-// of that key's holder would be, forever. Anything else there is checked.
+// key's) under the names cordon writes them under ("key_id", "watch_key_id",
+// "controller_key_id", "pseudonym_key_id", "trace_key_id", a member of a
+// "key_ids" object) names a key, not a person. About one random id in
+// 30,000 is also a valid Belgian IBAN ("BE" + check digits) or a
+// Luhn-valid card number; refused, every event of that key's holder would
+// be, forever. Anything else there is checked. What this leaves open: a
+// writer of events who puts a 16-digit card number under "key_id" on
+// purpose (the exchange records a caller's key id only once it parsed it).
 bool LooksLikePersonalField(std::string_view name, std::string_view value);
 
 // The name `member` of an object named `object_name` is checked under: the

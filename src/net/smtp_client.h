@@ -31,9 +31,9 @@ struct SmtpEndpoint {
 Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url);
 
 // Whether `path` is a CA file the relay's certificate can be checked
-// against: PEM certificates that OpenSSL parses, at least one, nothing else
-// but text between them. Checked at start: libcurl would only say so at the
-// first mail. kInvalidArgument saying what is wrong.
+// against: a regular file whose every PEM block OpenSSL reads as libcurl's
+// CA loading does, with at least one certificate. Checked at start: libcurl
+// would only say so at the first mail. kInvalidArgument saying what is wrong.
 Status CheckCaFile(const std::string& path);
 
 struct SmtpRelay {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -125,15 +126,25 @@ TEST(CaFile, TakesParsedCertificatesOnly) {
   for (const auto& [name, text, says] :
        {std::tuple<std::string, std::string, std::string>{"empty.pem", "", "no PEM certificate"},
         {"text.pem", "not a certificate\n", "no PEM certificate"},
-        {"marker.pem", marker_only, "certificate 1 does not parse"},
-        {"second.pem", cert + marker_only, "certificate 2 does not parse"},
-        {"cut.pem", cert.substr(0, cert.size() / 2), "certificate 1 does not parse"}}) {
+        {"marker.pem", marker_only, "does not parse"},
+        {"second.pem", cert + marker_only, "does not parse"},
+        {"cut.pem", cert.substr(0, cert.size() / 2), "does not parse"},
+        // Blocks the certificate reader alone would skip, and libcurl not.
+        {"crl.pem", cert + "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n",
+         "does not parse"},
+        {"key.pem", cert + "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+         "does not parse"}}) {
     Status s = CheckCaFile(dir.Write(name, text));
     ASSERT_FALSE(s.ok()) << name;
     EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument) << name;
     EXPECT_NE(s.error().message().find(says), std::string::npos) << s.error().message();
   }
   EXPECT_FALSE(CheckCaFile(dir.path() + "/missing.pem").ok());
+  // A FIFO would block the start: refused without opening it for good.
+  ASSERT_EQ(mkfifo((dir.path() + "/fifo.pem").c_str(), 0600), 0);
+  Status fifo = CheckCaFile(dir.path() + "/fifo.pem");
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_NE(fifo.error().message().find("pipe"), std::string::npos) << fifo.error().message();
 }
 
 // A relay that takes the whole message and then never answers: libcurl

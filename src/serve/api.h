@@ -47,7 +47,8 @@ inline constexpr const char* kSessionCookie = "__Host-cordon-session";
 
 // Readings of one order's report one account may make in an hour (F3).
 inline constexpr size_t kReportReadingsPerHour = 60;
-// Notice mails one DPO receives in an hour, whatever the orders.
+// Notice mails one DPO receives in an hour about one submitting
+// organisation's orders, whatever the orders.
 inline constexpr size_t kMailsPerDpoPerHour = 10;
 
 struct ApiOptions {

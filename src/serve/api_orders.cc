@@ -228,8 +228,10 @@ Response Api::SubmitOrder(Call& call) {
         // a loop floods no one (the alert still names every version).
         // Both budgets or neither: a mail the DPO's hourly budget stops
         // must not spend this order's, or its next version goes unmailed.
+        // The hourly budget is per submitting organisation: one vendor's
+        // loop of junk ids does not silence another's orders.
         if (options_.mailer && !order_mails_.Take(a.id, stored->order_id, call.now)) {
-          if (!dpo_mails_.Take(a.id, "", call.now)) {
+          if (!dpo_mails_.Take(a.id, call.who->organisation, call.now)) {
             options_.mailer->Send(OrderSubmittedMail(a.email, stored->order_id, stored->version,
                                                      organisation, options_.web.origin));
           } else {

@@ -364,7 +364,10 @@ TEST(PasskeyApi, ARegistrationBegunBeforeTheOwnersPasskeyCannotFinishAfterIt) {
   json finish = Created(thief, Bytes(16, 9), e.J(early)["challenge"]);
   finish["label"] = "thief";
   Response late = e.Call("POST", "/passkeys/finish", finish, thief_session);
-  EXPECT_EQ(late.status, 403) << late.body;
+  // The thief's password session ended with the owner's registration (401);
+  // were it alive, the challenge taken before the first passkey is refused
+  // (403, review F3).
+  EXPECT_EQ(late.status, 401) << late.body;
   EXPECT_EQ(e.J(e.Call("GET", "/passkeys", nullptr, e.dpo_session))["passkeys"].size(), 1u);
 }
 
@@ -488,10 +491,17 @@ TEST(PasskeyApi, TheyWhoSignLogInWithTheirPasskeyOnceTheyHaveOne) {
     return e.Call("POST", "/login", body);
   };
   // Before any passkey: the password opens the page where one is registered.
+  Response earlier = login("paul@chu.example", code(e.now), false);
+  ASSERT_EQ(earlier.status, 200) << earlier.body;
+  e.now += 30;
   Response first = login("paul@chu.example", code(e.now), false);
   ASSERT_EQ(first.status, 200) << first.body;
   const FakePasskey pk;
   ASSERT_EQ(e.Register(pk, Bytes(16, 0x61), e.J(first)["token"]).status, 201);
+  // A password session opened before (a phished code's, maybe) ends with
+  // the registration; the one that registered goes on.
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, e.J(earlier)["token"]).status, 401);
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, e.J(first)["token"]).status, 200);
   e.now += 30;  // each TOTP step logs in once
   Response refused = login("paul@chu.example", code(e.now), true);
   EXPECT_EQ(refused.status, 403) << refused.body;

@@ -64,6 +64,15 @@ std::optional<std::string> DecodeSegment(std::string_view s) {
   return out;
 }
 
+// What a bastion's report of a certificate key id puts in the ledger: the
+// id when it is one this exchange writes ("grant-12 account-3 ..."),
+// nothing of it otherwise. The bastion's caller chooses the text, and the
+// ledger lets a key's id through under "key_id" (ledger/entry.h): a card
+// number sent as one would stay there for good (re-attack of 2026-12-03).
+std::string RecordableKeyId(const std::string& key_id) {
+  return exchange::ParseKeyId(key_id) ? key_id : "[not a key id this exchange writes]";
+}
+
 }  // namespace
 
 // ---- targets and grants on them ----
@@ -426,7 +435,7 @@ Response Api::BastionLogin(Call& call) {
   }
   exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
   auto r = remote.Check(*key_id, *serial, *fingerprint, call.now);
-  json ev = {{"user", *user}, {"key_id", *key_id}, {"serial", *serial}};
+  json ev = {{"user", *user}, {"key_id", RecordableKeyId(*key_id)}, {"serial", *serial}};
   if (!r.ok()) {
     if (r.error().code() != ErrorCode::kRefused) return Fail(r.error());
     ev["error"] = r.error().message();
@@ -493,7 +502,9 @@ Response Api::BastionStartSession(Call& call) {
   if (!started.ok()) {
     if (IsUnrecorded(started.error())) return Unrecorded();
     RecordRefusal(call, "session.start", "refused",
-                  {{"key_id", *key_id}, {"serial", *serial}, {"error", started.error().message()}});
+                  {{"key_id", RecordableKeyId(*key_id)},
+                   {"serial", *serial},
+                   {"error", started.error().message()}});
     return Fail(started.error());
   }
   const auto& s = *started;
