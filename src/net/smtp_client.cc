@@ -259,6 +259,9 @@ Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view 
                 std::string_view message, const std::atomic<bool>* stop) {
   CORDON_TRY(LoadStatus(Curl()));
   const LibCurl& c = Curl().value();
+  // Before the handle: libcurl closes the connection (CloseSocket, which
+  // uses it) when the handle is cleaned up, at the end of this scope.
+  StoppableSockets sockets;
   EasyHandle easy;
   easy.handle = c.curl_easy_init();
   if (!easy.handle) return Error(ErrorCode::kIo, "libcurl could not make a handle");
@@ -312,7 +315,6 @@ Status SendMail(const SmtpRelay& relay, std::string_view from, std::string_view 
     return Error(ErrorCode::kUnsupported, "this libcurl lacks an option cordon needs",
                  "libcurl 7.85 or later (Debian 12 has 7.88)");
   }
-  StoppableSockets sockets;
   set = c.curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket) == CURLE_OK &&
         c.curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &sockets) == CURLE_OK &&
         c.curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &CloseSocket) == CURLE_OK &&
