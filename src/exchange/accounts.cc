@@ -688,12 +688,11 @@ Status Accounts::Logout(std::string_view token) {
   return d.Bind(1, TokenHash(token)).Run();
 }
 
-Result<int64_t> Accounts::EndPasswordSessions(int64_t account_id, std::string_view keep) {
+Status Accounts::EndPasswordSessions(int64_t account_id, std::string_view keep) {
   CORDON_ASSIGN_OR_RETURN(Statement d,
                           db_.Prepare("DELETE FROM sessions WHERE user_id = ? AND mfa != 'passkey' "
                                       "AND token_hash != ?"));
-  CORDON_TRY(d.Bind(1, account_id).Bind(2, TokenHash(keep)).Run());
-  return static_cast<int64_t>(db_.Changes());
+  return d.Bind(1, account_id).Bind(2, TokenHash(keep)).Run();
 }
 
 Result<Account> Accounts::Find(std::string_view email) {

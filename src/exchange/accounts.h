@@ -212,11 +212,11 @@ class Accounts {
   Result<Account> Session(std::string_view token, int64_t now, std::string_view ip = {},
                           SessionFacts* facts = nullptr);
   Status Logout(std::string_view token);
-  // Ends the account's sessions not opened with a passkey, but `keep`'s;
-  // returns how many. Once a DPO's, approver's or admin's passkey is
+  // Ends the account's sessions not opened with a passkey, but `keep`'s.
+  // Once a DPO's, approver's or admin's passkey is
   // registered their password logs in no more, and a password session
   // opened before (a phished code's) must not go on reading either.
-  Result<int64_t> EndPasswordSessions(int64_t account_id, std::string_view keep);
+  Status EndPasswordSessions(int64_t account_id, std::string_view keep);
 
   Result<Account> Find(std::string_view email);
   Result<Account> Get(int64_t id);

@@ -97,6 +97,11 @@ json PackageJson(const exchange::PackageInfo& p);
 json GrantJson(const exchange::Grant& g, int64_t now);
 // The caller's own role, or one granted for a while (role grants).
 bool HasRole(const Api::Call& call, std::initializer_list<Role> roles);
+// The roles whose decisions are signatures (DPO, approver, admin): once they
+// have a passkey, it is how they log in (their password no more).
+inline bool SignsWithPasskey(Role r) {
+  return r == Role::kDpo || r == Role::kApprover || r == Role::kAdmin;
+}
 // What the caller may read of the orders (and of their reports): an auditor
 // everything, a DPO their organisation's, an operator their own submissions.
 exchange::OrderFilter FilterFor(const Api::Call& call);

@@ -385,9 +385,8 @@ Response Api::PasskeyRegisterFinish(Call& call) {
   // Their password logs in no more (api_people.cc Login): a password
   // session opened before, a phished code's maybe, ends too (re-attack of
   // 2026-12-03). The one that registered goes on, as the page does.
-  const Role role = call.who->role;
-  if (role == Role::kDpo || role == Role::kApprover || role == Role::kAdmin) {
-    auto ended = call.s.accounts.EndPasswordSessions(call.who->id, call.session_token);
+  if (api_internal::SignsWithPasskey(call.who->role)) {
+    Status ended = call.s.accounts.EndPasswordSessions(call.who->id, call.session_token);
     if (!ended.ok()) return Fail(ended.error());
   }
   return Json(201, {{"passkey", PasskeyJson(*added)}});

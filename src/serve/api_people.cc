@@ -124,7 +124,7 @@ Response Api::Login(Call& call) {
   // The password comes first, so this answer tells nothing to whoever lacks
   // it; without an active passkey (none yet, or the lost one revoked by two
   // admins) the password session is how they register one.
-  if (who->role == Role::kDpo || who->role == Role::kApprover || who->role == Role::kAdmin) {
+  if (api_internal::SignsWithPasskey(who->role)) {
     auto active = exchange::Passkeys(call.s.db).CountActive(who->id);
     if (!active.ok()) {
       (void)call.s.accounts.Logout(*token);
