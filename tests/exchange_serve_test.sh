@@ -36,10 +36,11 @@ python3 hook.py hook.port hook.log &
 hook_pid=$!
 disown "$hook_pid"
 for _ in $(seq 50); do [ -s hook.port ] && break; sleep 0.1; done
+SERVE_ARGS=()
 start_server() {
   rm -f ready.json
   $CORDON serve --data "$D" --listen "127.0.0.1:${1:-0}" --ready-file ready.json --no-syslog \
-    --webhook "http://127.0.0.1:$(cat hook.port)/alerts" --download-alert-mib 0 \
+    "${SERVE_ARGS[@]}" --webhook "http://127.0.0.1:$(cat hook.port)/alerts" --download-alert-mib 0 \
     2>>serve.log &
   server_pid=$!
   for _ in $(seq 100); do [ -s ready.json ] && break; sleep 0.1; done
@@ -243,6 +244,56 @@ expect_stderr "no passkey 999"
 as rachel
 expect_code 3 $CORDON remote --server "$url" passkey list amelie@lab42.example
 expect_code 3 $CORDON remote --server "$url" passkey revoke 1 --reason "lost, ticket SEC-12"
+
+# ---- decisions from the command line are signatures (issue 17) ----
+# The exchange named by its web origin; an approver registers an SSH key
+# (ssh-keygen signs the exchange's registration document with it) and signs
+# each decision with it: an unsigned one is then refused, and a third party
+# checks the decision with ssh-keygen, the document and the key line alone.
+printf '[web]\norigin = "https://cordon.lab42.example"\n' >web.toml
+stop_server
+SERVE_ARGS=(--config web.toml)
+start_server "${url##*:}"
+ssh-keygen -q -t ed25519 -N '' -C bruno -f bruno.key
+ssh-keygen -q -t ed25519 -N '' -C other -f other.key
+as rachel
+expect_code 0 $CORDON remote --server "$url" --json grant request --role auditor \
+  --reason "read the ledger for the yearly audit" --hours 1
+rg=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["id"])' "$T/.out")
+# A key is added within 10 minutes of a login: a fresh approver's.
+enrol bruno approver
+expect_code 0 $CORDON remote --server "$url" ssh-key add bruno.key
+grep -q "ssh-ed25519" "$T/.out" || fail "ssh-key add: $(cat "$T/.out")"
+expect_code 0 $CORDON remote --server "$url" ssh-key list
+grep -q "key file" "$T/.out" || fail "ssh-key list: $(cat "$T/.out")"
+expect_code 3 $CORDON remote --server "$url" grant approve "$rg"
+expect_stderr "sign your decision"
+expect_code 3 $CORDON remote --server "$url" grant approve "$rg" --sign-with other.key
+expect_stderr "not registered to your account"
+expect_code 0 $CORDON remote --server "$url" --json grant approve "$rg" --sign-with bruno.key
+python3 - "$T/.out" <<'PY' || fail "signed approval: $(cat "$T/.out")"
+import base64, json, sys
+g = json.load(open(sys.argv[1]))
+assert g["status"] == "approved", g
+s = g["signature"]
+open("decision.json", "wb").write(base64.b64decode(s["document_base64"]))
+open("decision.json.sig", "w").write(s["sshsig"])
+open("allowed_signers", "w").write('bruno@lab42.example namespaces="%s" %s\n' % (s["namespace"], s["ssh_public_key"]))
+open("namespace", "w").write(s["namespace"])
+PY
+ssh-keygen -Y verify -f allowed_signers -I bruno@lab42.example -n "$(cat namespace)" \
+  -s decision.json.sig <decision.json >/dev/null 2>&1 || fail "ssh-keygen refuses the signed approval"
+sed 's/"approve"/"deny"/' decision.json >altered.json
+ssh-keygen -Y verify -f allowed_signers -I bruno@lab42.example -n "$(cat namespace)" \
+  -s decision.json.sig <altered.json >/dev/null 2>&1 && fail "ssh-keygen accepts an altered decision"
+stop_server
+SERVE_ARGS=()
+start_server "${url##*:}"
+$CORDON ledger show --ledger "$D/ledger" --json >ledger.json 2>/dev/null || fail "ledger show"
+grep -q 'exchange.ssh_key.register' ledger.json || fail "the key's registration is not in the ledger"
+grep -q "$(sha256sum decision.json | cut -c1-64)" ledger.json ||
+  fail "the ledger does not name the signed decision document"
+pass
 
 # ---- defences ----
 # A server with another certificate (or a man in the middle) is refused.

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/remote_common.h"
+#include "cli/ssh_keygen_sign.h"
 #include "client/account.h"
 #include "client/answer.h"
 #include "client/connection.h"
@@ -176,6 +177,7 @@ struct GrantArgs {
   RemoteArgs remote;
   client::GrantRequest request;
   int64_t id = 0;
+  std::string sign_with;  // an SSH key registered to the account (cordon remote ssh-key)
 };
 
 void PrintGrant(const client::Grant& g) {
@@ -200,8 +202,24 @@ Status GrantRequest(const GrantArgs& a, bool break_glass) {
 
 Status GrantDecide(const GrantArgs& a, client::GrantVerb verb) {
   CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a.remote));
-  CORDON_ASSIGN_OR_RETURN(client::Grant g, client::DecideGrant(c, a.id, verb));
-  Print(a.remote, g.answer, [&] { PrintGrant(g); });
+  if (a.sign_with.empty()) {
+    CORDON_ASSIGN_OR_RETURN(client::Grant g, client::DecideGrant(c, a.id, verb));
+    Print(a.remote, g.answer, [&] { PrintGrant(g); });
+    return Ok();
+  }
+  // Signed: the exchange's document for this decision, signed by
+  // ssh-keygen with the person's key, checked and kept by the exchange.
+  CORDON_ASSIGN_OR_RETURN(client::DecisionToSign doc, client::FetchDecisionToSign(c, a.id, verb));
+  std::cerr << "cordon remote: signing \"" << client::GrantVerbName(verb) << "\" on grant " << a.id
+            << " with " << a.sign_with << " (touch your security key if it blinks)\n";
+  CORDON_ASSIGN_OR_RETURN(std::string sshsig, SignWithSshKeygen(a.sign_with, doc.ns, doc.document));
+  CORDON_ASSIGN_OR_RETURN(client::Grant g, client::DecideGrantSigned(c, a.id, verb, sshsig));
+  Print(a.remote, g.answer, [&] {
+    PrintGrant(g);
+    const nlohmann::json& sig = client::ObjectField(g.answer, "signature");
+    std::cout << "signed: " << client::TextField(sig, "namespace") << "\n"
+              << "anyone checks it offline with: " << client::TextField(sig, "verify") << "\n";
+  });
   return Ok();
 }
 
@@ -347,6 +365,9 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
     const std::string name = client::GrantVerbName(verb);
     CLI::App* c = grant->add_subcommand(name, name + " a grant (approver)");
     c->add_option("ID", g->id, "the grant id")->required();
+    c->add_option("--sign-with", g->sign_with,
+                  "sign the decision with this SSH key, registered to you (cordon remote "
+                  "ssh-key add); required once you have one");
     c->callback([ra, g, verb, exit_code] {
       g->remote = *ra;
       *exit_code = Finish(GrantDecide(*g, verb));
@@ -368,6 +389,7 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
 
   RegisterRemoteMaintenanceCommands(remote, ra, exit_code);
   RegisterRemoteOrderCommands(remote, ra, exit_code);
+  RegisterRemoteSshKeyCommands(remote, ra, exit_code);
 }
 
 }  // namespace cordon::cli

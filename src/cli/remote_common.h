@@ -3,7 +3,8 @@
 // the first time), and printing JSON or text. The commands themselves are
 // in cmd_remote.cc (account, packages, grants, review),
 // cmd_remote_maintenance.cc (targets, SSH certificates, ssh, campaigns) and
-// cmd_remote_orders.cc (orders for validation).
+// cmd_remote_orders.cc (orders for validation), cmd_remote_ssh_keys.cc (SSH
+// signing keys).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -39,5 +40,7 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
                                        int* exit_code);
 void RegisterRemoteOrderCommands(CLI::App* remote, const std::shared_ptr<RemoteArgs>& ra,
                                  int* exit_code);
+void RegisterRemoteSshKeyCommands(CLI::App* remote, const std::shared_ptr<RemoteArgs>& ra,
+                                  int* exit_code);
 
 }  // namespace cordon::cli

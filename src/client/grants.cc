@@ -1,6 +1,7 @@
 #include "client/grants.h"
 
 #include "client/answer.h"
+#include "core/encoding.h"
 
 namespace cordon::client {
 namespace {
@@ -61,6 +62,43 @@ const char* GrantVerbName(GrantVerb verb) {
 Result<Grant> DecideGrant(Connection& connection, int64_t id, GrantVerb verb) {
   return Keep(connection.Call(
       "POST", "/api/v1/grants/" + std::to_string(id) + "/" + GrantVerbName(verb), {200}, "{}"));
+}
+
+Result<DecisionToSign> FetchDecisionToSign(Connection& connection, int64_t id, GrantVerb verb) {
+  CORDON_ASSIGN_OR_RETURN(json g,
+                          connection.Call("GET", "/api/v1/grants/" + std::to_string(id), {200}));
+  const std::string name = GrantVerbName(verb);
+  if (BoolField(g, "own_request")) {
+    return Error(ErrorCode::kRefused, "grant " + std::to_string(id) + " is your own request",
+                 "another approver decides on it");
+  }
+  if (g.contains("not_yours")) {
+    return Error(ErrorCode::kRefused, TextField(g, "not_yours"));
+  }
+  const json& sign = ObjectField(g, "sign");
+  const json& decisions = ObjectField(sign, "decisions");
+  const json& offered = ObjectField(decisions, name.c_str());
+  const std::string b64 = TextField(offered, "document_base64");
+  if (b64.empty()) {
+    return Error(
+        ErrorCode::kRefused,
+        "the exchange offers you no \"" + name + "\" on grant " + std::to_string(id),
+        sign.is_null() || sign.empty()
+            ? "signed decisions need the exchange's [web] origin set, and the approver role"
+            : "it is " + TextField(g, "status") + " (cordon remote grant list)");
+  }
+  auto document = Base64Decode(b64);
+  if (!document.ok()) return document.error().WithContext("the exchange's decision document");
+  return DecisionToSign{std::string(document->begin(), document->end()),
+                        TextField(sign, "namespace")};
+}
+
+Result<Grant> DecideGrantSigned(Connection& connection, int64_t id, GrantVerb verb,
+                                const std::string& sshsig) {
+  const json body = {{"sshsig", sshsig}};
+  return Keep(connection.Call("POST",
+                              "/api/v1/grants/" + std::to_string(id) + "/" + GrantVerbName(verb),
+                              {200}, body.dump()));
 }
 
 Result<GrantList> ListGrants(Connection& connection) {

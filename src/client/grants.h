@@ -24,7 +24,7 @@ struct GrantRequest {
   bool break_glass = false;  // open at once, alerts, reviewed afterwards
 };
 
-struct Grant {
+struct Grant {  // NOLINT(bugprone-exception-escape): nlohmann::json member
   int64_t id = 0;
   std::string status, package, closes_at;
   bool break_glass = false;
@@ -41,14 +41,28 @@ enum class GrantVerb { kApprove, kDeny, kRevoke, kReview };
 const char* GrantVerbName(GrantVerb verb);
 Result<Grant> DecideGrant(Connection& connection, int64_t id, GrantVerb verb);
 
-struct GrantList {
+// What an approver signs to take `verb` on grant `id`, as GET /grants/{id}
+// offers it to them: the exact document and the SSHSIG namespace.
+// kRefused, saying why, when the exchange offers them no such decision
+// (their own request, another organisation's, decided already, signing
+// off on this exchange).
+struct DecisionToSign {
+  std::string document;
+  std::string ns;
+};
+Result<DecisionToSign> FetchDecisionToSign(Connection& connection, int64_t id, GrantVerb verb);
+// The decision, with the armored SSH signature over that document.
+Result<Grant> DecideGrantSigned(Connection& connection, int64_t id, GrantVerb verb,
+                                const std::string& sshsig);
+
+struct GrantList {  // NOLINT(bugprone-exception-escape): nlohmann::json member
   std::vector<Grant> grants;
   nlohmann::json answer;
 };
 // Yours; approvers and auditors see everyone's.
 Result<GrantList> ListGrants(Connection& connection);
 
-struct AccessReview {
+struct AccessReview {  // NOLINT(bugprone-exception-escape): nlohmann::json member
   struct Account {
     int64_t id = 0;
     std::string email, role, status, last_login_ip;
@@ -68,7 +82,7 @@ struct LoginRecord {
   std::string at, ip, outcome, mfa;
   int64_t account = 0;
 };
-struct LoginHistory {
+struct LoginHistory {  // NOLINT(bugprone-exception-escape): nlohmann::json member
   std::vector<LoginRecord> logins;
   nlohmann::json answer;
 };

@@ -367,6 +367,43 @@ constexpr const char* kMigration8To9 = R"sql(
 CREATE INDEX IF NOT EXISTS packages_by_order ON packages(order_id, uploaded_at);
 )sql";
 
+// 9 -> 10: SSH signing keys, with which decisions taken from the command
+// line are signatures too (issue 17; exchange/ssh_keys.h); a grant's
+// signature is then by a passkey or by one of these keys, exactly one.
+// grant_signatures is rebuilt (SQLite cannot relax NOT NULL in place);
+// nothing references it, so dropping the old table cascades nowhere.
+constexpr const char* kMigration9To10 = R"sql(
+CREATE TABLE IF NOT EXISTS ssh_signing_keys(
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  public_key BLOB NOT NULL UNIQUE,
+  key_type TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  sign_counter INTEGER NOT NULL CHECK (sign_counter BETWEEN 0 AND 4294967295),
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER);
+CREATE INDEX IF NOT EXISTS ssh_signing_keys_by_user ON ssh_signing_keys(user_id, fingerprint);
+CREATE TABLE grant_signatures_10(
+  id INTEGER PRIMARY KEY,
+  grant_id INTEGER NOT NULL REFERENCES grants(id),
+  signer_id INTEGER NOT NULL REFERENCES users(id),
+  passkey_id INTEGER REFERENCES passkeys(id),
+  ssh_key_id INTEGER REFERENCES ssh_signing_keys(id),
+  decision TEXT NOT NULL CHECK (decision IN ('approve','deny','revoke','review')),
+  signed_at INTEGER NOT NULL,
+  document BLOB NOT NULL,
+  sshsig TEXT NOT NULL,
+  CHECK ((passkey_id IS NULL) <> (ssh_key_id IS NULL)),
+  UNIQUE (grant_id, signer_id, decision));
+INSERT INTO grant_signatures_10(id, grant_id, signer_id, passkey_id, decision, signed_at, document,
+                                sshsig)
+  SELECT id, grant_id, signer_id, passkey_id, decision, signed_at, document, sshsig
+  FROM grant_signatures;
+DROP TABLE grant_signatures;
+ALTER TABLE grant_signatures_10 RENAME TO grant_signatures;
+)sql";
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -480,6 +517,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 6) return db.Exec(kMigration6To7);
   if (version == 7) return db.Exec(kMigration7To8);
   if (version == 8) return db.Exec(kMigration8To9);
+  if (version == 9) return db.Exec(kMigration9To10);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

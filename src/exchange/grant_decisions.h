@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,7 +38,10 @@ std::string DecisionDocument(const Grant& g, const Account& requester, std::stri
 struct GrantSignature {
   int64_t grant_id = 0;
   int64_t signer_id = 0;
-  int64_t passkey_id = 0;
+  // Made with a passkey (the pages) or a registered SSH key (the command
+  // line): exactly one is set.
+  std::optional<int64_t> passkey_id;
+  std::optional<int64_t> ssh_key_id;
   std::string decision;
   int64_t signed_at = 0;
   std::string document;  // the exact bytes signed

@@ -523,12 +523,20 @@ Result<int64_t> Grants::BreakGlassTarget(const Account& requester, const Target&
 namespace cordon::exchange {
 
 Status Grants::AddSignature(const GrantSignature& s) {
-  CORDON_ASSIGN_OR_RETURN(Statement q,
-                          db_.Prepare("INSERT OR IGNORE INTO grant_signatures(grant_id, signer_id, "
-                                      "passkey_id, decision, signed_at, document, sshsig) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  q.Bind(1, s.grant_id).Bind(2, s.signer_id).Bind(3, s.passkey_id).Bind(4, s.decision);
-  q.Bind(5, s.signed_at).Bind(6, AsBytes(s.document)).Bind(7, s.sshsig);
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("INSERT OR IGNORE INTO grant_signatures(grant_id, signer_id, "
+                               "passkey_id, ssh_key_id, decision, signed_at, document, sshsig) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  q.Bind(1, s.grant_id).Bind(2, s.signer_id);
+  if (s.passkey_id)
+    q.Bind(3, *s.passkey_id);
+  else
+    q.BindNull(3);
+  if (s.ssh_key_id)
+    q.Bind(4, *s.ssh_key_id);
+  else
+    q.BindNull(4);
+  q.Bind(5, s.decision).Bind(6, s.signed_at).Bind(7, AsBytes(s.document)).Bind(8, s.sshsig);
   CORDON_TRY(q.Run());
   if (db_.Changes() != 1) {
     return Refused("you signed this decision on grant " + std::to_string(s.grant_id) + " already");
@@ -538,16 +546,25 @@ Status Grants::AddSignature(const GrantSignature& s) {
 
 Result<std::vector<GrantSignature>> Grants::Signatures(int64_t grant_id) {
   CORDON_ASSIGN_OR_RETURN(
-      Statement q, db_.Prepare("SELECT signer_id, passkey_id, decision, signed_at, document, "
-                               "sshsig FROM grant_signatures WHERE grant_id = ? ORDER BY id"));
+      Statement q, db_.Prepare("SELECT signer_id, passkey_id, ssh_key_id, decision, signed_at, "
+                               "document, sshsig FROM grant_signatures WHERE grant_id = ? "
+                               "ORDER BY id"));
   q.Bind(1, grant_id);
   std::vector<GrantSignature> out;
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    const Bytes document = q.Blob(4);
-    out.push_back({grant_id, q.Int(0), q.Int(1), q.Text(2), q.Int(3),
-                   std::string(document.begin(), document.end()), q.Text(5)});
+    GrantSignature s;
+    s.grant_id = grant_id;
+    s.signer_id = q.Int(0);
+    if (!q.IsNull(1)) s.passkey_id = q.Int(1);
+    if (!q.IsNull(2)) s.ssh_key_id = q.Int(2);
+    s.decision = q.Text(3);
+    s.signed_at = q.Int(4);
+    const Bytes document = q.Blob(5);
+    s.document.assign(document.begin(), document.end());
+    s.sshsig = q.Text(6);
+    out.push_back(std::move(s));
   }
   return out;
 }

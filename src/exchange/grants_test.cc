@@ -197,8 +197,14 @@ TEST_F(GrantsTest, ASchemaSixDatabaseMigratesAndKeepsOneSignaturePerDecision) {
       "attestation, backup_eligible, created_at) VALUES (" +
       std::to_string(approver_.id) + ", x'01', x'02', 0, 'key', '', 'none', 0, 1)";
   ASSERT_TRUE(db->Exec(passkey.c_str()).ok());
-  const GrantSignature s{
-      *id, approver_.id, 1, "approve", now_, "{}", "-----BEGIN SSH SIGNATURE-----"};
+  GrantSignature s;
+  s.grant_id = *id;
+  s.signer_id = approver_.id;
+  s.passkey_id = 1;
+  s.decision = "approve";
+  s.signed_at = now_;
+  s.document = "{}";
+  s.sshsig = "-----BEGIN SSH SIGNATURE-----";
   ASSERT_TRUE(g->AddSignature(s).ok());
   auto again = g->AddSignature(s);
   ASSERT_FALSE(again.ok());
@@ -206,6 +212,11 @@ TEST_F(GrantsTest, ASchemaSixDatabaseMigratesAndKeepsOneSignaturePerDecision) {
   GrantSignature bad = s;
   bad.decision = "grant-everything";
   EXPECT_FALSE(g->AddSignature(bad).ok()) << "the CHECK on decisions";
+  // Made with exactly one key: a passkey or an SSH key, not none, not both.
+  bad = s;
+  bad.decision = "deny";
+  bad.passkey_id.reset();
+  EXPECT_FALSE(g->AddSignature(bad).ok()) << "a signature by no key";
   auto kept = g->Signatures(*id);
   ASSERT_TRUE(kept.ok());
   ASSERT_EQ(kept->size(), 1u);

@@ -56,6 +56,8 @@ std::string_view AlertKindName(AlertKind kind) {
       return "passkey_counter_went_back";
     case AlertKind::kPasskeyRevocation:
       return "passkey_revocation";
+    case AlertKind::kSshKeyRegistered:
+      return "ssh_key_registered";
   }
   return "unknown";
 }

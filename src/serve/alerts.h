@@ -42,6 +42,7 @@ enum class AlertKind {
   kPasskeyRegistered,         // "passkey_registered": the owner hears of every new passkey
   kPasskeyCounterWentBack,    // "passkey_counter_went_back": a cloned authenticator?
   kPasskeyRevocation,         // "passkey_revocation": an admin approved or made a revocation
+  kSshKeyRegistered,          // "ssh_key_registered": the owner hears of every new signing key
 };
 std::string_view AlertKindName(AlertKind kind);
 

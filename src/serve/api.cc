@@ -335,6 +335,15 @@ Response Api::Route(Call& call) {
       return ResumeOrganisation(call, p[0]);
     case Endpoint::kUnlockAccount:
       return UnlockAccount(call, p[0]);
+    case Endpoint::kSshKeys:
+      return ListSshKeys(call);
+    case Endpoint::kAddSshKey:
+      return AddSshKey(call);
+    case Endpoint::kRevokeSshKey: {
+      auto id = ParseId(p[0]);
+      if (!id) return Fail(400, "an SSH key id is a positive integer");
+      return RevokeSshKey(call, *id);
+    }
     case Endpoint::kRevokePasskey: {
       auto id = ParseId(p[0]);
       if (!id) return Fail(400, "a passkey id is a positive integer");

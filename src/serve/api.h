@@ -189,6 +189,12 @@ class Api final : public Handler {
                               const exchange::GrantSignature* signature,
                               nlohmann::json signed_details);
   Response ShowGrant(Call& call, int64_t id);
+  // SSH signing keys and the decisions signed with them (api_ssh_keys.cc).
+  std::string SshKeyNamespace() const;
+  Response ListSshKeys(Call& call);
+  Response AddSshKey(Call& call);
+  Response RevokeSshKey(Call& call, int64_t id);
+  Response DecideGrantWithKey(Call& call, int64_t id, const std::string& verb);
   // The namespace of grant decisions signed on this exchange:
   // cordon-grant@RP_ID.
   std::string GrantNamespace() const;

@@ -12,6 +12,7 @@
 #include "crypto/hash.h"
 #include "exchange/grant_decisions.h"
 #include "exchange/passkeys.h"
+#include "exchange/ssh_keys.h"
 #include "serve/api_internal.h"
 #include "ssh/sshsig.h"
 
@@ -116,18 +117,31 @@ Response Api::ShowGrant(Call& call, int64_t id) {
     json entry = {{"decision", s.decision},
                   {"signer_id", s.signer_id},
                   {"signer_email", signer->email},
-                  {"passkey_id", s.passkey_id},
+                  {"passkey_id", s.passkey_id ? json(*s.passkey_id) : json(nullptr)},
+                  {"ssh_key_id", s.ssh_key_id ? json(*s.ssh_key_id) : json(nullptr)},
                   {"signed_at", FormatUtc(s.signed_at)},
                   {"document_base64", Base64Encode(AsBytes(s.document))},
                   {"sshsig", s.sshsig},
                   {"verify", VerifyCommand(signer->email, GrantNamespace(), id, s.decision)}};
     // The key the signature verifies with; its registration is in the
     // ledger (passkey.register), which is where a verifier takes it from.
-    if (auto keys = exchange::Passkeys(call.s.db).ForAccount(s.signer_id); keys.ok()) {
-      for (const auto& k : *keys) {
-        if (k.id != s.passkey_id) continue;
-        entry["ssh_public_key"] = k.key.Line();
-        entry["fingerprint"] = k.key.Fingerprint();
+    if (s.passkey_id) {
+      if (auto keys = exchange::Passkeys(call.s.db).ForAccount(s.signer_id); keys.ok()) {
+        for (const auto& k : *keys) {
+          if (k.id != *s.passkey_id) continue;
+          entry["ssh_public_key"] = k.key.Line();
+          entry["fingerprint"] = k.key.Fingerprint();
+        }
+      }
+    } else if (s.ssh_key_id) {
+      // Its registration is in the ledger too (ssh_key.register).
+      if (auto keys = exchange::SshSigningKeys(call.s.db).ForAccount(s.signer_id); keys.ok()) {
+        for (const auto& k : *keys) {
+          if (k.id != *s.ssh_key_id) continue;
+          entry["ssh_public_key"] = k.key.Line();
+          entry["fingerprint"] = k.key.Fingerprint();
+          entry["security_key"] = k.key.OnSecurityKey();
+        }
       }
     }
     signed_.push_back(entry);
@@ -185,8 +199,14 @@ Response Api::DecideGrantSigned(Call& call, int64_t id, const std::string& verb)
   auto signed_ = SignWithPasskey(call, AsBytes(doc), GrantNamespace(), action, details);
   if (auto* refused = std::get_if<Response>(&signed_)) return std::move(*refused);
   auto& sig = std::get<PasskeySignature>(signed_);
-  const exchange::GrantSignature kept{id,       call.who->id, sig.passkey.id, verb,
-                                      call.now, doc,          sig.sshsig};
+  exchange::GrantSignature kept;
+  kept.grant_id = id;
+  kept.signer_id = call.who->id;
+  kept.passkey_id = sig.passkey.id;
+  kept.decision = verb;
+  kept.signed_at = call.now;
+  kept.document = doc;
+  kept.sshsig = sig.sshsig;
   json evidence = {{"signed", true},
                    {"passkey", sig.passkey.id},
                    {"fingerprint", sig.passkey.key.Fingerprint()},

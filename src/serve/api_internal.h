@@ -56,6 +56,11 @@ class Api::Lease {
 
 namespace api_internal {
 
+// A credential that outlives the session (a passkey, an SSH signing key)
+// is registered from a session at most this old: a session left open on a
+// desk, or a stolen token, must not be enough to add one of its own.
+inline constexpr int64_t kFreshLoginSeconds = 10 * 60;
+
 using exchange::Account;
 using exchange::Role;
 using nlohmann::json;

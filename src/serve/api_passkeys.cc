@@ -25,6 +25,7 @@ using api_internal::Forbidden;
 using api_internal::HasRole;
 using api_internal::json;
 using api_internal::Json;
+using api_internal::kFreshLoginSeconds;
 using api_internal::Opt;
 using api_internal::Role;
 using api_internal::SessionCookie;
@@ -33,10 +34,6 @@ using api_internal::Unrecorded;
 using exchange::Ceremony;
 
 namespace {
-
-// A registration is made from a session at most this old (a session left
-// open on a desk must not be enough to add someone's passkey to it).
-constexpr int64_t kFreshLoginSeconds = 10 * 60;
 
 bool HostChar(char c) {
   return std::islower(static_cast<unsigned char>(c)) ||

@@ -139,6 +139,7 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kPasskeyRegistered, "passkey_registered"},
       {AlertKind::kPasskeyCounterWentBack, "passkey_counter_went_back"},
       {AlertKind::kPasskeyRevocation, "passkey_revocation"},
+      {AlertKind::kSshKeyRegistered, "ssh_key_registered"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }

@@ -25,6 +25,9 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kPasskeys, "GET", "/passkeys", kPeople},
       // Open to every person so that the handler records the refusals.
       {Endpoint::kRevokePasskey, "POST", "/passkeys/{id}/revoke", kPeople},
+      {Endpoint::kSshKeys, "GET", "/ssh-keys", kPeople},
+      {Endpoint::kAddSshKey, "POST", "/ssh-keys", kPeople},
+      {Endpoint::kRevokeSshKey, "POST", "/ssh-keys/{id}/revoke", kPeople},
       {Endpoint::kPasskeyRegisterBegin, "POST", "/passkeys/begin", kPeople},
       {Endpoint::kPasskeyRegisterFinish, "POST", "/passkeys/finish", kPeople},
       {Endpoint::kLogout, "POST", "/logout", kPeople},

@@ -14,26 +14,9 @@ constexpr std::string_view kEd25519CertType = "ssh-ed25519-cert-v01@openssh.com"
 constexpr std::string_view kMakeKeyHint =
     "cordon accepts Ed25519 keys: make one with `ssh-keygen -t ed25519` and give its .pub file";
 
-std::string_view Trim(std::string_view s) {
-  size_t begin = s.find_first_not_of(kWhitespace);
-  if (begin == std::string_view::npos) return {};
-  size_t end = s.find_last_not_of(kWhitespace);
-  return s.substr(begin, end - begin + 1);
-}
-
-// A printable, bounded rendering of an untrusted type name for a message.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    out +=
-        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
-  }
-  return out;
-}
-
 Error NotEd25519(std::string_view type) {
   return Error(ErrorCode::kUnsupported,
-               "the key is " + Printable(type) + "; cordon accepts only ssh-ed25519 keys",
+               "the key is " + PrintableTypeName(type) + "; cordon accepts only ssh-ed25519 keys",
                std::string(kMakeKeyHint));
 }
 
@@ -62,7 +45,7 @@ Result<crypto::Ed25519PublicKey> ParseKeyBlob(ByteView blob) {
 }
 
 Result<crypto::Ed25519PublicKey> ParsePublicKeyLine(std::string_view line) {
-  line = Trim(line);
+  line = TrimKeyLine(line);
   if (line.empty())
     return Error(ErrorCode::kMalformed, "public key: empty", std::string(kMakeKeyHint));
   if (line.find('\n') != std::string_view::npos) {
@@ -74,7 +57,7 @@ Result<crypto::Ed25519PublicKey> ParsePublicKeyLine(std::string_view line) {
   }
   size_t space = line.find_first_of(" \t");
   std::string_view type = line.substr(0, space);
-  std::string_view rest = space == std::string_view::npos ? "" : Trim(line.substr(space));
+  std::string_view rest = space == std::string_view::npos ? "" : TrimKeyLine(line.substr(space));
   std::string_view base64 = rest.substr(0, rest.find_first_of(" \t"));
   if (type == kEd25519CertType) {
     return Error(ErrorCode::kUnsupported, "this is a certificate, not a public key",
@@ -92,6 +75,22 @@ Result<crypto::Ed25519PublicKey> ParsePublicKeyLine(std::string_view line) {
   auto key = ParseKeyBlob(*blob);
   if (!key.ok()) return key.error().WithContext("public key");
   return key;
+}
+
+std::string_view TrimKeyLine(std::string_view s) {
+  size_t begin = s.find_first_not_of(kWhitespace);
+  if (begin == std::string_view::npos) return {};
+  size_t end = s.find_last_not_of(kWhitespace);
+  return s.substr(begin, end - begin + 1);
+}
+
+std::string PrintableTypeName(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) {
+    out +=
+        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
+  }
+  return out;
 }
 
 std::string OneLineComment(std::string_view comment) {

@@ -36,7 +36,11 @@ std::string PublicKeyLine(const crypto::Ed25519PublicKey& key, std::string_view 
 // `ssh-keygen -l` and sshd's logs print it.
 std::string Fingerprint(const crypto::Ed25519PublicKey& key);
 
-// Internal to the ssh layer: a comment made safe for one line (see above).
+// Internal to the ssh layer: a comment made safe for one line (see above);
+// an untrusted type name made printable and bounded for a message; a key
+// line without its surrounding whitespace.
 std::string OneLineComment(std::string_view comment);
+std::string PrintableTypeName(std::string_view type);
+std::string_view TrimKeyLine(std::string_view line);
 
 }  // namespace cordon::ssh

@@ -24,34 +24,6 @@ Error Refused(std::string what) {
   return Error(ErrorCode::kAuthFailed, "signature refused: " + std::move(what));
 }
 
-// RFC 4251 mpint of a positive big-endian magnitude: no leading zeros, one
-// 0x00 added when the top bit is set (else it would read as negative).
-void PutMpint(WireWriter& w, ByteView magnitude) {
-  size_t skip = 0;
-  while (skip < magnitude.size() && magnitude[skip] == 0) ++skip;
-  std::string bytes;
-  if (skip < magnitude.size() && (magnitude[skip] & 0x80)) bytes.push_back('\0');
-  bytes.append(reinterpret_cast<const char*>(magnitude.data() + skip), magnitude.size() - skip);
-  w.String(bytes);
-}
-
-// The reverse, strictly: minimal, positive, at most 32 bytes of magnitude.
-Result<std::array<uint8_t, 32>> GetMpint(WireReader& r, std::string_view what) {
-  CORDON_ASSIGN_OR_RETURN(std::string_view v, r.String(what));
-  auto bad = [&] {
-    return Error(ErrorCode::kMalformed,
-                 "ssh signature: " + std::string(what) + " is not a minimal positive mpint");
-  };
-  if (!v.empty() && (static_cast<uint8_t>(v[0]) & 0x80)) return bad();
-  if (v.size() >= 2 && v[0] == 0 && !(static_cast<uint8_t>(v[1]) & 0x80)) return bad();
-  if (v.size() == 1 && v[0] == 0) return bad();
-  if (!v.empty() && v[0] == 0) v.remove_prefix(1);
-  if (v.size() > 32) return bad();
-  std::array<uint8_t, 32> out{};
-  std::copy(v.begin(), v.end(), out.begin() + static_cast<std::ptrdiff_t>(32 - v.size()));
-  return out;
-}
-
 bool PrintableWithoutQuote(std::string_view s) {
   for (char c : s) {
     if (c < 0x21 || c > 0x7E || c == '"') return false;
@@ -61,8 +33,8 @@ bool PrintableWithoutQuote(std::string_view s) {
 
 std::string SignatureBlob(const WebauthnSignature& s) {
   WireWriter ecdsa;
-  PutMpint(ecdsa, s.ecdsa.r);
-  PutMpint(ecdsa, s.ecdsa.s);
+  WriteMpint(ecdsa, s.ecdsa.r);
+  WriteMpint(ecdsa, s.ecdsa.s);
   WireWriter w;
   w.String(kSigType);
   w.String(ecdsa.bytes());
@@ -86,8 +58,8 @@ Result<WebauthnSignature> ParseSignatureBlob(std::string_view blob) {
   WebauthnSignature s;
   CORDON_ASSIGN_OR_RETURN(std::string_view ecdsa, r.String("ssh signature: ecdsa signature"));
   WireReader er(ecdsa);
-  CORDON_ASSIGN_OR_RETURN(s.ecdsa.r, GetMpint(er, "r"));
-  CORDON_ASSIGN_OR_RETURN(s.ecdsa.s, GetMpint(er, "s"));
+  CORDON_ASSIGN_OR_RETURN(s.ecdsa.r, ReadMpint256(er, "ssh signature: r"));
+  CORDON_ASSIGN_OR_RETURN(s.ecdsa.s, ReadMpint256(er, "ssh signature: s"));
   CORDON_TRY(er.ExpectEnd("ssh signature: ecdsa signature"));
   CORDON_ASSIGN_OR_RETURN(s.flags, r.U8("ssh signature: flags"));
   CORDON_ASSIGN_OR_RETURN(s.counter, r.U32("ssh signature: counter"));
@@ -99,18 +71,6 @@ Result<WebauthnSignature> ParseSignatureBlob(std::string_view blob) {
   s.client_data_json = client;
   s.extensions.assign(ext.begin(), ext.end());
   return s;
-}
-
-std::string SshsigBlob(const Sshsig& sig) {
-  WireWriter w;
-  w.Raw(kMagic);
-  w.U32(1);
-  w.String(sig.key.Blob());
-  w.String(sig.ns);
-  w.String("");
-  w.String(kHash);
-  w.String(SignatureBlob(sig.signature));
-  return w.Take();
 }
 
 // The client data a browser made for this challenge and origin: OpenSSH's
@@ -214,14 +174,26 @@ std::string SshsigSignedData(std::string_view ns, ByteView message) {
   return w.Take();
 }
 
-std::string ArmorSshsig(const Sshsig& sig) {
-  const std::string b64 = Base64Encode(AsBytes(SshsigBlob(sig)));
+std::string ArmorSshsigEnvelope(const SshsigEnvelope& e) {
+  WireWriter w;
+  w.Raw(kMagic);
+  w.U32(1);
+  w.String(e.public_key);
+  w.String(e.ns);
+  w.String("");
+  w.String(kHash);
+  w.String(e.signature);
+  const std::string b64 = Base64Encode(AsBytes(w.bytes()));
   std::string out = std::string(kBegin) + "\n";
   for (size_t i = 0; i < b64.size(); i += 70) out += b64.substr(i, 70) + "\n";
   return out + std::string(kEnd) + "\n";
 }
 
-Result<Sshsig> ParseSshsig(std::string_view armored) {
+std::string ArmorSshsig(const Sshsig& sig) {
+  return ArmorSshsigEnvelope({sig.key.Blob(), sig.ns, SignatureBlob(sig.signature)});
+}
+
+Result<SshsigEnvelope> ParseSshsigEnvelope(std::string_view armored) {
   const size_t begin = armored.find(kBegin);
   const size_t end = armored.find(kEnd);
   if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) {
@@ -241,9 +213,7 @@ Result<Sshsig> ParseSshsig(std::string_view armored) {
   if (version != 1) {
     return Error(ErrorCode::kUnsupported, "ssh signature: version " + std::to_string(version));
   }
-  Sshsig sig;
   CORDON_ASSIGN_OR_RETURN(std::string_view key, r.String("ssh signature: public key"));
-  CORDON_ASSIGN_OR_RETURN(sig.key, SkEcdsaKey::FromBlob(AsBytes(key)));
   CORDON_ASSIGN_OR_RETURN(std::string_view ns, r.String("ssh signature: namespace"));
   CORDON_ASSIGN_OR_RETURN(std::string_view reserved, r.String("ssh signature: reserved"));
   CORDON_ASSIGN_OR_RETURN(std::string_view hash, r.String("ssh signature: hash algorithm"));
@@ -256,8 +226,15 @@ Result<Sshsig> ParseSshsig(std::string_view armored) {
                                               std::string(hash.substr(0, 16)) +
                                               "\" (cordon signs with sha512)");
   }
-  sig.ns = ns;
-  CORDON_ASSIGN_OR_RETURN(sig.signature, ParseSignatureBlob(blob_sig));
+  return SshsigEnvelope{std::string(key), std::string(ns), std::string(blob_sig)};
+}
+
+Result<Sshsig> ParseSshsig(std::string_view armored) {
+  CORDON_ASSIGN_OR_RETURN(SshsigEnvelope e, ParseSshsigEnvelope(armored));
+  Sshsig sig;
+  CORDON_ASSIGN_OR_RETURN(sig.key, SkEcdsaKey::FromBlob(AsBytes(e.public_key)));
+  sig.ns = std::move(e.ns);
+  CORDON_ASSIGN_OR_RETURN(sig.signature, ParseSignatureBlob(e.signature));
   return sig;
 }
 

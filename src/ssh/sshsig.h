@@ -99,6 +99,19 @@ Result<std::string> SshsigFromAssertion(const SkEcdsaKey& key, ByteView message,
                                         const WebauthnAssertion& assertion,
                                         const SshsigPolicy& policy);
 
+// The parts of any SSH signature (PROTOCOL.sshsig "Blob format") before its
+// key and signature blobs are read by their type's rules: the armor, the
+// magic, version 1, an empty reserved field and the sha512 hash (what
+// `ssh-keygen -Y sign` uses) checked. ssh/signing_key.h reads the other
+// key types from it.
+struct SshsigEnvelope {
+  std::string public_key;  // the key blob
+  std::string ns;
+  std::string signature;  // the signature blob
+};
+Result<SshsigEnvelope> ParseSshsigEnvelope(std::string_view armored);
+std::string ArmorSshsigEnvelope(const SshsigEnvelope& envelope);
+
 // Parses an armored SSH signature of the webauthn-sk-ecdsa kind; any other
 // signature algorithm is kUnsupported, damage kMalformed or kTruncated.
 Result<Sshsig> ParseSshsig(std::string_view armored);

@@ -1,5 +1,6 @@
 #include "ssh/wire.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace cordon::ssh {
@@ -71,6 +72,30 @@ Status WireReader::ExpectEnd(std::string_view what) const {
   if (AtEnd()) return Ok();
   return Error(ErrorCode::kMalformed, std::string(what) + ": " + std::to_string(remaining()) +
                                           " unexpected trailing bytes");
+}
+
+void WriteMpint(WireWriter& w, ByteView magnitude) {
+  size_t skip = 0;
+  while (skip < magnitude.size() && magnitude[skip] == 0) ++skip;
+  std::string bytes;
+  if (skip < magnitude.size() && (magnitude[skip] & 0x80)) bytes.push_back('\0');
+  bytes.append(reinterpret_cast<const char*>(magnitude.data() + skip), magnitude.size() - skip);
+  w.String(bytes);
+}
+
+Result<std::array<uint8_t, 32>> ReadMpint256(WireReader& r, std::string_view what) {
+  CORDON_ASSIGN_OR_RETURN(std::string_view v, r.String(what));
+  auto bad = [&] {
+    return Error(ErrorCode::kMalformed, std::string(what) + ": not a minimal positive mpint");
+  };
+  if (!v.empty() && (static_cast<uint8_t>(v[0]) & 0x80)) return bad();
+  if (v.size() >= 2 && v[0] == 0 && !(static_cast<uint8_t>(v[1]) & 0x80)) return bad();
+  if (v.size() == 1 && v[0] == 0) return bad();
+  if (!v.empty() && v[0] == 0) v.remove_prefix(1);
+  if (v.size() > 32) return bad();
+  std::array<uint8_t, 32> out{};
+  std::copy(v.begin(), v.end(), out.begin() + static_cast<std::ptrdiff_t>(32 - v.size()));
+  return out;
 }
 
 }  // namespace cordon::ssh

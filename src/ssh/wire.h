@@ -5,6 +5,7 @@
 // certificates, key files, KRLs).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -63,5 +64,13 @@ class WireReader {
   ByteView data_;
   size_t offset_ = 0;
 };
+
+// RFC 4251 mpint of a positive big-endian magnitude (an ECDSA r or s):
+// leading zeros dropped, one 0x00 added when the top bit is set (else it
+// would read as negative).
+void WriteMpint(WireWriter& w, ByteView magnitude);
+// The reverse, strictly: minimal, positive, at most 32 bytes of magnitude,
+// returned left-padded to 32. Anything else is kMalformed naming `what`.
+Result<std::array<uint8_t, 32>> ReadMpint256(WireReader& r, std::string_view what);
 
 }  // namespace cordon::ssh

@@ -1,0 +1,251 @@
+// SSH signing keys (issue 17): what an account's holder signs their
+// decisions with from the command line, as the pages sign with a passkey.
+// A key is registered with a proof that its holder has it (a signature by
+// it over a document naming the account and this exchange); a decision is
+// an SSHSIG over the same decision document the pages sign, verified here
+// and kept with the decision, verifiable offline with `ssh-keygen -Y
+// verify`. Nobody's approval is then a bare row.
+#include <variant>
+
+#include "core/encoding.h"
+#include "core/utc_time.h"
+#include "crypto/hash.h"
+#include "exchange/grant_decisions.h"
+#include "exchange/passkeys.h"
+#include "exchange/ssh_keys.h"
+#include "serve/api_internal.h"
+#include "ssh/signing_key.h"
+#include "ssh/sshsig.h"
+
+namespace cordon::serve {
+
+using api_internal::Fail;
+using api_internal::json;
+using api_internal::Json;
+using api_internal::Opt;
+using api_internal::Str;
+using api_internal::Unrecorded;
+
+namespace {
+
+// A public key line or an armored signature is a few hundred bytes; this
+// bounds a hostile one before it is parsed.
+constexpr size_t kMaxKeyText = 8192;
+
+json KeyJson(const exchange::SshSigningKey& k) {
+  return {{"id", k.id},
+          {"key_type", std::string(k.key.TypeName())},
+          {"security_key", k.key.OnSecurityKey()},
+          {"fingerprint", k.key.Fingerprint()},
+          {"public_key", k.key.Line()},
+          {"created_at", FormatUtc(k.created_at)},
+          {"last_used_at", Opt(k.last_used_at)},
+          {"revoked_at", Opt(k.revoked_at)}};
+}
+
+}  // namespace
+
+std::string Api::SshKeyNamespace() const {
+  return std::string(exchange::kSshKeyNamespace) + "@" + options_.web.rp_id;
+}
+
+Response Api::ListSshKeys(Call& call) {
+  auto mine = exchange::SshSigningKeys(call.s.db).ForAccount(call.who->id);
+  if (!mine.ok()) return Fail(mine.error());
+  json out = json::array();
+  for (const auto& k : *mine) out.push_back(KeyJson(k));
+  return Json(200, {{"ssh_keys", out}});
+}
+
+// POST /ssh-keys {"public_key"}: the document to sign, nothing kept.
+// POST /ssh-keys {"public_key", "proof"}: the key registered.
+Response Api::AddSshKey(Call& call) {
+  json ev = json::object();
+  const auto refuse = [&](int status, const Error& why) {
+    ev["error"] = why.message();
+    RecordRefusal(call, "ssh_key.register", "refused", ev);
+    return Fail(status, why.message(), why.hint());
+  };
+  // Signatures name the exchange by its web origin: without one there is
+  // nothing to bind them to.
+  if (!options_.web.on()) {
+    return Fail(503, "signing keys are off on this exchange",
+                "its operator sets [web] origin = \"https://…\" in the configuration "
+                "(docs/ui.md)");
+  }
+  // A passkey's rules (api_passkeys.cc RefuseRegistration): from a fresh
+  // login — a stolen session token must not become a signing key of its
+  // own, outliving the session — and, once the account has a passkey, from
+  // a session opened with it.
+  auto passkeys = exchange::Passkeys(call.s.db).CountActive(call.who->id);
+  if (!passkeys.ok()) return Fail(passkeys.error());
+  if (*passkeys > 0 && call.session.mfa != "passkey") {
+    return refuse(403, Error(ErrorCode::kRefused,
+                             "this account has a passkey: add an SSH key from a session opened "
+                             "with it",
+                             "log in with your passkey in the pages"));
+  }
+  if (call.now - call.session.created_at > api_internal::kFreshLoginSeconds) {
+    return refuse(
+        403, Error(ErrorCode::kRefused, "an SSH key is registered within 10 minutes of logging in",
+                   "log in again (cordon remote login), then add it"));
+  }
+  auto line = Str(call.body, "public_key");
+  if (!line || line->size() > kMaxKeyText) {
+    return Fail(400, "send {\"public_key\": \"the line of your KEY.pub\"}",
+                "then {\"public_key\", \"proof\"}: the document this answers, signed with the key");
+  }
+  auto key = ssh::SigningKey::FromLine(*line);
+  if (!key.ok()) return Fail(400, key.error().message(), key.error().hint());
+  ev["fingerprint"] = key->Fingerprint();
+  ev["key_type"] = std::string(key->TypeName());
+  const std::string doc = exchange::SshKeyProofDocument(call.who->email, options_.web.origin, *key);
+  const std::string ns = SshKeyNamespace();
+  auto proof = Str(call.body, "proof");
+  if (!proof) {
+    return Json(200, {{"document_base64", Base64Encode(AsBytes(doc))},
+                      {"namespace", ns},
+                      {"next", "sign the document with the key (ssh-keygen -Y sign -n " + ns +
+                                   " -f KEY document) and send it as \"proof\""}});
+  }
+  if (proof->size() > kMaxKeyText)
+    return refuse(400, Error(ErrorCode::kInvalidArgument, "proof too long"));
+  auto verified = ssh::VerifyKeySignature(*proof, AsBytes(doc), *key, {ns});
+  if (!verified.ok()) {
+    const ErrorCode code = verified.error().code();
+    return refuse(code == ErrorCode::kAuthFailed ? 401 : 400, verified.error());
+  }
+  bool unrecorded = false;
+  auto added = exchange::SshSigningKeys(call.s.db).Add(
+      call.who->id, *key, call.now, [&](const exchange::SshSigningKey& k) -> Status {
+        json e = ev;
+        e["ssh_key"] = k.id;
+        e["security_key"] = k.key.OnSecurityKey();
+        auto seq = Record(call, "ssh_key.register", "ok", e);
+        if (!seq.ok()) {
+          unrecorded = true;
+          return seq.error();
+        }
+        return Ok();
+      });
+  if (!added.ok()) {
+    if (unrecorded || added.error().code() == ErrorCode::kIo) return Unrecorded();
+    return refuse(409, added.error());
+  }
+  // Its owner hears of it: a key they did not add shows at once.
+  Alert(AlertKind::kSshKeyRegistered, {{"account", call.who->id},
+                                       {"ssh_key", added->id},
+                                       {"fingerprint", added->key.Fingerprint()},
+                                       {"security_key", added->key.OnSecurityKey()},
+                                       {"ip", call.request.client_ip}});
+  return Json(201, KeyJson(*added));
+}
+
+Response Api::RevokeSshKey(Call& call, int64_t id) {
+  bool unrecorded = false;
+  Status st =
+      exchange::SshSigningKeys(call.s.db).Revoke(call.who->id, id, call.now, [&]() -> Status {
+        auto seq = Record(call, "ssh_key.revoke", "ok", {{"ssh_key", id}});
+        if (!seq.ok()) {
+          unrecorded = true;
+          return seq.error();
+        }
+        return Ok();
+      });
+  if (!st.ok()) {
+    if (unrecorded || st.error().code() == ErrorCode::kIo) return Unrecorded();
+    RecordRefusal(call, "ssh_key.revoke", "refused",
+                  {{"ssh_key", id}, {"error", st.error().message()}});
+    return Fail(st.error());
+  }
+  return Json(200, {{"ssh_key", id}, {"revoked", true}});
+}
+
+// POST /grants/{id}/{decision} {"sshsig"}: a decision signed from the
+// command line with one of the approver's registered SSH keys.
+Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb) {
+  const std::string action = "grant." + verb;
+  json details = {{"grant", id}};
+  const auto refuse = [&](int status, const Error& why) {
+    details["why"] = why.message();
+    RecordRefusal(call, action, "refused", details);
+    return Fail(status, why.message(), why.hint());
+  };
+  if (!options_.web.on()) {
+    return refuse(503, Error(ErrorCode::kUnsupported, "signed decisions are off on this exchange",
+                             "its operator sets [web] origin (docs/ui.md)"));
+  }
+  auto armored = Str(call.body, "sshsig");
+  if (!armored || armored->size() > kMaxKeyText) {
+    return refuse(400, Error(ErrorCode::kInvalidArgument,
+                             "send {\"sshsig\": \"-----BEGIN SSH SIGNATURE-----…\"}",
+                             "cordon remote grant " + verb + " ID --sign-with KEY makes it"));
+  }
+  auto g = call.s.grants.Get(id);
+  if (!g.ok()) {
+    if (g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
+    return refuse(404, Error(ErrorCode::kNotFound, "no such grant"));
+  }
+  auto requester = call.s.accounts.Get(g->requester_id);
+  if (!requester.ok()) return Fail(requester.error());
+  // The key the signature names must be one of the caller's: someone
+  // else's key signs nothing for this account.
+  auto envelope = ssh::ParseSshsigEnvelope(*armored);
+  if (!envelope.ok()) return refuse(400, envelope.error());
+  auto named = ssh::SigningKey::FromBlob(AsBytes(envelope->public_key));
+  if (!named.ok()) return refuse(400, named.error());
+  exchange::SshSigningKeys keys(call.s.db);
+  auto stored = keys.FindActive(call.who->id, named->Fingerprint());
+  if (!stored.ok()) {
+    if (stored.error().code() != ErrorCode::kNotFound) return Fail(stored.error());
+    return refuse(403, stored.error());
+  }
+  details["ssh_key"] = stored->id;
+  // Derived again from the stored grant: the key signed these bytes or
+  // nothing.
+  const std::string doc = exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
+  const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
+  details["decision_document_sha256"] = document_sha;
+  ssh::KeySignaturePolicy policy{GrantNamespace()};
+  if (stored->sign_counter != 0) policy.counter_above = stored->sign_counter;
+  auto verified = ssh::VerifyKeySignature(*armored, AsBytes(doc), stored->key, policy);
+  if (!verified.ok()) {
+    const ErrorCode code = verified.error().code();
+    return refuse(code == ErrorCode::kAuthFailed ? 401 : 400, verified.error());
+  }
+  if (Status used = keys.RecordUse(stored->id, stored->sign_counter, verified->counter, call.now);
+      !used.ok()) {
+    if (used.error().code() != ErrorCode::kAuthFailed) return Fail(used.error());
+    return refuse(401, used.error());
+  }
+  exchange::GrantSignature kept;
+  kept.grant_id = id;
+  kept.signer_id = call.who->id;
+  kept.ssh_key_id = stored->id;
+  kept.decision = verb;
+  kept.signed_at = call.now;
+  kept.document = doc;
+  kept.sshsig = *armored;
+  json evidence = {{"signed", true},
+                   {"ssh_key", stored->id},
+                   {"fingerprint", stored->key.Fingerprint()},
+                   {"security_key", stored->key.OnSecurityKey()},
+                   {"decision_document_sha256", document_sha},
+                   {"signature_sha256", HexEncode(crypto::Sha256::Hash(AsBytes(*armored)))}};
+  Response r = ApplyGrantDecision(call, id, verb, &kept, evidence);
+  if (r.status != 200) return r;
+  auto decided = call.s.grants.Get(id);
+  if (!decided.ok()) return Fail(decided.error());
+  json out = api_internal::GrantJson(*decided, call.now);
+  out["signature"] = {{"decision", verb},
+                      {"namespace", GrantNamespace()},
+                      {"document_base64", Base64Encode(AsBytes(doc))},
+                      {"sshsig", *armored},
+                      {"ssh_public_key", stored->key.Line()},
+                      {"verify", api_internal::SshKeygenVerify(
+                                     call.who->email, GrantNamespace(),
+                                     "grant-" + std::to_string(id) + "-" + verb + ".json")}};
+  return Json(200, out);
+}
+
+}  // namespace cordon::serve
