@@ -313,6 +313,38 @@ def main():
     st, rep5 = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report", victor.token)
     check(st == 200 and rep5["events"] is None and rep5["evidence"] is None and
           len(rep5["packages"]) == 1, f"the vendor's report: {st} {rep5.get('events')}")
+    # In French, and as a file: the ledger's sentences in the reader's
+    # language; the HTML `cordon report` writes, whose evidence the
+    # independent verifier checks; not for the vendor.
+    st, fr = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?lang=fr", dora.token)
+    whats = [e["what"] for e in fr["events"]]
+    check(st == 200 and any(w.startswith("Le compte ") and " a déposé le paquet " in w
+                            for w in whats), f"the events in French: {whats}")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?lang=de", dora.token)
+    check(st == 400, f"a language the report is not written in: {st}")
+    c = srv.connect()
+    c.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?format=html&lang=fr",
+              headers={"Authorization": "Bearer " + dora.token})
+    r = c.getresponse()
+    page = r.read().decode()
+    c.close()
+    check(r.status == 200 and r.getheader("Content-Type").startswith("text/html") and
+          'attachment; filename="report-LAB42-MIGRATION-2027-fr.html"' ==
+          r.getheader("Content-Disposition") and '<html lang="fr">' in page and
+          "Ce qui a été fait sous l'ordre LAB42-MIGRATION-2027" in page,
+          f"the report file: {r.status} {r.getheader('Content-Disposition')} {page[:200]}")
+    start = page.index('<script type="application/json" id="cordon-evidence">') + 53
+    file_evidence = json.loads(page[start:page.index("</script>", start)].replace("<\\/", "</"))
+    fsize, froot = lv.open_checkpoint(file_evidence["checkpoint"], vkey)
+    check(file_evidence["format"] == "cordon-report-evidence-v1", "the file's evidence format")
+    file_entries = lv.evidence_entries(file_evidence)
+    for index, entry, proof in file_entries:
+        check(lv.verify_inclusion(index, fsize, lv.leaf_hash(entry), proof, froot),
+              f"the file's event {index} is not proven included")
+    check(len(file_entries) >= len(rep["events"]), "the file has the order's events")
+    st, _ = srv.request("GET", "/api/v1/orders/LAB42-MIGRATION-2027/report?format=html",
+                        victor.token)
+    check(st == 403, f"the report file is not the vendor's: {st}")
     # Another vendor's package naming this order is refused: it would enter
     # the order's report as one of its own.
     carl = ex.Person(srv, "carl", "operator", "--organisation", "Other SA")
@@ -393,7 +425,7 @@ def main():
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout
     check(ledger.count('"action":"exchange.order.submit"') >= 2, "order.submit in the ledger")
-    check(ledger.count('"action":"exchange.order.report"') == 8 + looped_readings,
+    check(ledger.count('"action":"exchange.order.report"') == 10 + looped_readings,
           "each reading of a report")
     check(answer["plan_sha256"] in ledger and answer2["plan_sha256"] in ledger, "digests recorded")
     for value in ("Migration of the LIS", "DPA 2027-01", "NUM", "Dupont"):

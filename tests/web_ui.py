@@ -230,6 +230,16 @@ def main():
         ex.check(proof.startswith("ok ") and "each proven included" in proof and
                  "This browser keeps that checkpoint" in proof,
                  f"the events proven in the browser, the checkpoint kept: {proof}")
+        # The report as a file, in the page's language: the same HTML
+        # `cordon report` writes, fetched with the page's own session.
+        href = b.eval("document.getElementById('report-file').getAttribute('href')")
+        ex.check(href == "/api/v1/orders/LAB42-2027/report?format=html&lang=en",
+                 f"the report file's link: {href}")
+        got = b.eval("fetch(document.getElementById('report-file').href)"
+                     ".then(r => r.status + ' ' + r.headers.get('Content-Disposition') + ' ' +"
+                     " r.headers.get('Content-Security-Policy')).then(x => x)")
+        ex.check(got.startswith('200 attachment; filename="report-LAB42-2027-en.html"') and
+                 "default-src" in got, f"the report file: {got}")
         b.screenshot("order")
 
         # Keyboard and screen readers: every button has an accessible name.

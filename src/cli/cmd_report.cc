@@ -16,12 +16,17 @@ struct ReportArgs {
   LedgerArgs ledger;
   std::string order;
   std::string out;
+  std::string lang = "en";
 };
 
 Status Report(const ReportArgs& a) {
   const bool html = a.out.ends_with(".html") || a.out.ends_with(".htm");
   if (!html && !a.out.ends_with(".md")) {
     return Error(ErrorCode::kInvalidArgument, a.out + ": the report is FILE.html or FILE.md");
+  }
+  const auto language = ledger::ParseReportLanguage(a.lang);
+  if (!language) {
+    return Error(ErrorCode::kInvalidArgument, "--lang " + a.lang + ": the report is in en or fr");
   }
   CORDON_ASSIGN_OR_RETURN(ledger::Ledger l, OpenLedgerForAppend(a.ledger));
   // The report is itself an event, so the ledger shows who asked for what.
@@ -30,7 +35,8 @@ Status Report(const ReportArgs& a) {
                         {"order", {{"id", a.order}}},
                         {"outcome", "ok"}}}));
   CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
-  CORDON_ASSIGN_OR_RETURN(ledger::OrderReport report, ledger::BuildOrderReport(l, a.order, note));
+  CORDON_ASSIGN_OR_RETURN(ledger::OrderReport report,
+                          ledger::BuildOrderReport(l, a.order, note, nullptr, *language));
   const std::string doc = html ? ledger::RenderHtml(report) : ledger::RenderMarkdown(report);
   CORDON_TRY(WriteFileAtomic(a.out, AsBytes(doc)));
   std::cout << "report " << a.out << ": " << report.events.size() << " event(s) under order "
@@ -47,10 +53,12 @@ void RegisterReportCommands(CLI::App& app, int* exit_code) {
       "The controller's report on one order: every operation recorded under it (signed, planned,\n"
       "extracted, opened, ...), readable by a DPO, with the signed checkpoint and inclusion\n"
       "proofs that let anyone verify it without cordon (docs/ledger.md).\n"
-      "  cordon report --order LIS-2026-0042 -o lis-0042.html");
+      "  cordon report --order LIS-2026-0042 -o lis-0042.html\n"
+      "  cordon report --order LIS-2026-0042 --lang fr -o lis-0042-fr.html");
   AddLedgerOption(report, r->ledger);
   report->add_option("--order", r->order, "the order's id")->required();
   report->add_option("-o,--output", r->out, "FILE.html or FILE.md")->required();
+  report->add_option("--lang", r->lang, "the report's language: en (default) or fr");
   report->callback([r, exit_code] { *exit_code = Finish(Report(*r)); });
 }
 

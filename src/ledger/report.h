@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,15 @@ struct ReportEvent {
   std::string outcome_text;  // "done", "REFUSED: <error>", …
 };
 
+// The language a report is written in: its sentences, headings and
+// numbers (the ledger's entries and evidence are the same in both).
+enum class ReportLanguage { kEnglish, kFrench };
+// "en" or "fr" (what `cordon report --lang` and the pages say); nullopt
+// for anything else.
+std::optional<ReportLanguage> ParseReportLanguage(std::string_view code);
+
 struct OrderReport {
+  ReportLanguage language = ReportLanguage::kEnglish;
   std::string order_id;
   std::string origin;      // the ledger's name
   std::string vkey;        // its note verifier key
@@ -50,8 +59,10 @@ struct OrderReport {
 // Entries that are not JSON objects are skipped (they name no order).
 // With `index`, caught up to the checkpoint first, only the entries it
 // lists under the order are read (the same report, without the scan).
+// The events are put in words in `language`.
 Result<OrderReport> BuildOrderReport(const Ledger& ledger, std::string_view order_id,
-                                     std::string_view checkpoint, OrderIndex* index = nullptr);
+                                     std::string_view checkpoint, OrderIndex* index = nullptr,
+                                     ReportLanguage language = ReportLanguage::kEnglish);
 
 // The evidence, cordon-report-evidence-v1: {"format", "order_id", "vkey",
 // "checkpoint", "entries": [{"index", "entry", "leaf_hash", "proof"}]}, the
@@ -67,7 +78,7 @@ std::string CompactEvidenceJson(const OrderReport& report);
 
 // The whole report as one HTML page (UTF-8; every recorded text escaped,
 // the evidence also embedded as <script type="application/json">) or as
-// Markdown (recorded text escaped for tables).
+// Markdown (recorded text escaped for tables), in the report's language.
 std::string RenderHtml(const OrderReport& report);
 std::string RenderMarkdown(const OrderReport& report);
 

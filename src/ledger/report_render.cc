@@ -12,9 +12,24 @@
 namespace cordon::ledger {
 namespace {
 
-std::string Title(const OrderReport& r) { return "What was done under order " + r.order_id; }
+bool French(const OrderReport& r) { return r.language == ReportLanguage::kFrench; }
+
+std::string Title(const OrderReport& r) {
+  return (French(r) ? "Ce qui a été fait sous l'ordre " : "What was done under order ") +
+         r.order_id;
+}
 
 std::string Intro(const OrderReport& r) {
+  if (French(r)) {
+    return "Ce rapport liste chaque opération que cordon a enregistrée sous cet ordre, dans "
+           "l'ordre où elles ont eu lieu. Chaque ligne est une entrée d'un registre infalsifiable "
+           "(" +
+           r.origin +
+           ") : les preuves en fin de document permettent à quiconque de vérifier, sans faire "
+           "confiance à l'éditeur ni à cordon, que ces entrées sont exactement celles que le "
+           "registre a signées, et qu'aucune n'a été modifiée. Conservez le point de contrôle : "
+           "un rapport ultérieur doit le prolonger (`cordon ledger consistency`).";
+  }
   return "This report lists every operation cordon recorded under this order, in the order they "
          "happened. Each line is an entry of a tamper-evident ledger (" +
          r.origin +
@@ -23,11 +38,42 @@ std::string Intro(const OrderReport& r) {
          "Keep the checkpoint: a later report must extend it (`cordon ledger consistency`).";
 }
 
-// Follows the verifier key in both formats (plain text: nothing to escape).
-constexpr std::string_view kHowToCheck =
-    ". Compare it with the one you were given. The evidence below holds the signed "
-    "checkpoint (a C2SP signed note), each entry's exact bytes (base64) and its RFC 6962 "
-    "inclusion proof; docs/ledger.md explains the check step by step.";
+// The fixed words of both formats (plain text: nothing to escape).
+struct Labels {
+  std::string_view when, who, what, outcome, none, how, vkey, how_to_check, checkpoint, evidence,
+      lang;
+};
+Labels LabelsOf(const OrderReport& r) {
+  if (French(r)) {
+    return {"Quand (UTC)",
+            "Qui",
+            "Quoi",
+            "Résultat",
+            "Aucune opération n'est enregistrée sous cet ordre.",
+            "Comment vérifier ce rapport",
+            "La clé de vérification du registre est ",
+            ". Comparez-la à celle qui vous a été remise. Les preuves ci-dessous contiennent le "
+            "point de contrôle signé (une note signée C2SP), les octets exacts de chaque entrée "
+            "(base64) et sa preuve d'inclusion RFC 6962 ; docs/ledger.md explique la "
+            "vérification pas à pas.",
+            "Point de contrôle signé",
+            "Preuves",
+            "fr"};
+  }
+  return {"When (UTC)",
+          "Who",
+          "What",
+          "Outcome",
+          "No operation is recorded under this order.",
+          "How to check this report",
+          "The ledger's verifier key is ",
+          ". Compare it with the one you were given. The evidence below holds the signed "
+          "checkpoint (a C2SP signed note), each entry's exact bytes (base64) and its RFC 6962 "
+          "inclusion proof; docs/ledger.md explains the check step by step.",
+          "Signed checkpoint",
+          "Evidence",
+          "en"};
+}
 
 // JSON inside <script>: "</" would end the element early, so it is written
 // "<\/" (the same string to a JSON parser).
@@ -156,18 +202,19 @@ std::string CompactEvidenceJson(const OrderReport& r) {
 
 std::string RenderHtml(const OrderReport& r) {
   const std::string title = Title(r);
+  const Labels l = LabelsOf(r);
   std::string doc =
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
-      HtmlEscape(title) +
+      "<!doctype html>\n<html lang=\"" + std::string(l.lang) +
+      "\"><head><meta charset=\"utf-8\">\n<title>" + HtmlEscape(title) +
       "</title>\n<style>body{font:15px/1.5 system-ui,sans-serif;max-width:70em;margin:2em "
       "auto;padding:0 1em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:"
       "1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}th{background:#f3f3f3}"
       ".refused,.failed,.noperson{color:#a00;font-weight:600}pre{background:#f6f6f6;padding:1em;"
       "overflow-x:auto;font-size:12px}</style>\n</head><body>\n<h1>" +
       HtmlEscape(title) + "</h1>\n<p>" + HtmlEscape(Intro(r)) + "</p>\n";
-  doc +=
-      "<table id=\"events\"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th>"
-      "<th>Outcome</th></tr></thead><tbody>\n";
+  doc += "<table id=\"events\"><thead><tr><th>#</th><th>" + std::string(l.when) + "</th><th>" +
+         std::string(l.who) + "</th><th>" + std::string(l.what) + "</th><th>" +
+         std::string(l.outcome) + "</th></tr></thead><tbody>\n";
   for (const auto& ev : r.events) {
     doc += "<tr><td>" + std::to_string(ev.index) + "</td><td>" + HtmlEscape(ev.time) + "</td><td" +
            (ev.no_person ? " class=\"noperson\"" : "") + ">" + HtmlEscape(ev.who) + "</td><td>" +
@@ -175,32 +222,35 @@ std::string RenderHtml(const OrderReport& r) {
            HtmlEscape(ev.outcome_text) + "</td></tr>\n";
   }
   doc += "</tbody></table>\n";
-  if (r.events.empty())
-    doc += "<p><strong>No operation is recorded under this order.</strong></p>\n";
+  if (r.events.empty()) doc += "<p><strong>" + std::string(l.none) + "</strong></p>\n";
   const std::string evidence = EvidenceJson(r);
-  doc += "<h2>How to check this report</h2>\n<p>The ledger's verifier key is <code>" +
-         HtmlEscape(r.vkey) + "</code>" + std::string(kHowToCheck) +
-         "</p>\n<h3>Signed checkpoint</h3>\n<pre id=\"checkpoint\">" + HtmlEscape(r.checkpoint) +
-         "</pre>\n<h3>Evidence</h3>\n<script type=\"application/json\" id=\"cordon-evidence\">\n" +
+  doc += "<h2>" + std::string(l.how) + "</h2>\n<p>" + std::string(l.vkey) + "<code>" +
+         HtmlEscape(r.vkey) + "</code>" + std::string(l.how_to_check) + "</p>\n<h3>" +
+         std::string(l.checkpoint) + "</h3>\n<pre id=\"checkpoint\">" + HtmlEscape(r.checkpoint) +
+         "</pre>\n<h3>" + std::string(l.evidence) +
+         "</h3>\n<script type=\"application/json\" id=\"cordon-evidence\">\n" +
          ScriptSafe(evidence) + "\n</script>\n<pre>" + HtmlEscape(evidence) +
          "</pre>\n</body></html>\n";
   return doc;
 }
 
 std::string RenderMarkdown(const OrderReport& r) {
+  const Labels l = LabelsOf(r);
   // The title and intro are our own text: the intro is not escaped.
   std::string doc = "# " + MarkdownEscape(Title(r)) + "\n\n" + Intro(r) + "\n\n";
-  doc += "| # | When (UTC) | Who | What | Outcome |\n|---|---|---|---|---|\n";
+  doc += "| # | " + std::string(l.when) + " | " + std::string(l.who) + " | " + std::string(l.what) +
+         " | " + std::string(l.outcome) + " |\n|---|---|---|---|---|\n";
   for (const auto& ev : r.events) {
     const std::string who = MarkdownEscape(ev.who);
     doc += "| " + std::to_string(ev.index) + " | " + MarkdownEscape(ev.time) + " | " +
            (ev.no_person ? "<span style=\"color:#a00\">**" + who + "**</span>" : who) + " | " +
            MarkdownEscape(ev.what) + " | " + MarkdownEscape(ev.outcome_text) + " |\n";
   }
-  if (r.events.empty()) doc += "\n**No operation is recorded under this order.**\n";
-  doc += "\n## How to check this report\n\nThe ledger's verifier key is `" + r.vkey + "`" +
-         std::string(kHowToCheck) + "\n\n### Signed checkpoint\n\n```\n" + r.checkpoint +
-         "```\n\n### Evidence\n\n```json\n" + EvidenceJson(r) + "\n```\n";
+  if (r.events.empty()) doc += "\n**" + std::string(l.none) + "**\n";
+  doc += "\n## " + std::string(l.how) + "\n\n" + std::string(l.vkey) + "`" + r.vkey + "`" +
+         std::string(l.how_to_check) + "\n\n### " + std::string(l.checkpoint) + "\n\n```\n" +
+         r.checkpoint + "```\n\n### " + std::string(l.evidence) + "\n\n```json\n" +
+         EvidenceJson(r) + "\n```\n";
   return doc;
 }
 

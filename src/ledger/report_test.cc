@@ -84,6 +84,62 @@ TEST_F(ReportTest, ListsTheOrdersEventsInLedgerOrderOnly) {
   EXPECT_EQ(r.events[1].outcome_text, "REFUSED: the order has expired");
 }
 
+// The same ledger, in French: each sentence, heading and number as a
+// French DPO reads them; the evidence is the same bytes.
+TEST_F(ReportTest, TheReportIsWrittenInFrenchWhenAsked) {
+  Append({{"action", "order.sign"},
+          {"actor", Actor("Ana Martin")},
+          {"key_id", "1A2B"},
+          {"order", {{"id", "LIS-1"}}},
+          {"outcome", "ok"}});
+  Append({{"action", "extract"},
+          {"actor", Actor("")},
+          {"order", {{"id", "LIS-1"}}},
+          {"tables", {{{"name", "patients"}, {"rows_read", 1500}, {"rows_written", 1200}}}},
+          {"outcome", "refused"},
+          {"error", "the order has expired"}});
+  Append({{"action", "exchange.grant.approve"},
+          {"actor", {{"account", 7}, {"role", "approver"}, {"ip", "192.0.2.1"}}},
+          {"grant", 3},
+          {"order", {{"id", "LIS-1"}}},
+          {"outcome", "ok"}});
+  auto note = ledger_->Checkpoint();
+  ASSERT_TRUE(note.ok());
+  auto fr = BuildOrderReport(*ledger_, "LIS-1", *note, nullptr, ReportLanguage::kFrench);
+  ASSERT_TRUE(fr.ok()) << fr.error().message();
+  ASSERT_EQ(fr->events.size(), 3u);
+  EXPECT_EQ(fr->events[0].what, "A signé l'ordre avec la clé 1A2B.");
+  EXPECT_EQ(fr->events[0].outcome_text, "fait");
+  EXPECT_EQ(fr->events[0].who, "Ana Martin (clé 1A2B3C4D5E6F7081; ana@lab)");
+  EXPECT_EQ(fr->events[1].what,
+            "A extrait et scellé un paquet. Sorti : patients : 1\u202f200 lignes sur 1\u202f500.");
+  EXPECT_EQ(fr->events[1].outcome_text, "REFUSÉ : the order has expired");
+  EXPECT_EQ(fr->events[1].who, "ana@lab — aucune clé personnelle");
+  EXPECT_EQ(fr->events[2].what,
+            "Le compte 7 (approver, depuis 192.0.2.1) a approuvé l'autorisation 3.");
+  const std::string html = RenderHtml(*fr);
+  EXPECT_NE(html.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(html.find("<h1>Ce qui a été fait sous l'ordre LIS-1</h1>"), std::string::npos)
+      << html.substr(0, 400);
+  for (const char* words :
+       {"<th>Quand (UTC)</th>", "<th>Qui</th>", "<th>Quoi</th>", "<th>Résultat</th>",
+        "Comment vérifier ce rapport", "Point de contrôle signé"}) {
+    EXPECT_NE(html.find(words), std::string::npos) << words;
+  }
+  EXPECT_EQ(html.find("What was done"), std::string::npos);
+  const std::string md = RenderMarkdown(*fr);
+  EXPECT_NE(md.find("| # | Quand (UTC) | Qui | Quoi | Résultat |"), std::string::npos);
+  // The evidence does not depend on the language.
+  auto en = BuildOrderReport(*ledger_, "LIS-1", *note);
+  ASSERT_TRUE(en.ok());
+  EXPECT_EQ(EvidenceJson(*fr), EvidenceJson(*en));
+  EXPECT_NE(RenderHtml(*en).find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_EQ(ParseReportLanguage("fr"), ReportLanguage::kFrench);
+  EXPECT_EQ(ParseReportLanguage("en"), ReportLanguage::kEnglish);
+  EXPECT_FALSE(ParseReportLanguage("de").has_value());
+  EXPECT_FALSE(ParseReportLanguage("FR").has_value());
+}
+
 TEST_F(ReportTest, AMissingPersonIsShownAsSuch) {
   Append(
       {{"action", "open"}, {"actor", Actor("")}, {"order", {{"id", "LIS-1"}}}, {"outcome", "ok"}});

@@ -126,6 +126,20 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
                     });
     if (!ok) return Fail(400, "nonce: 16 to 64 characters of base64url");
   }
+  // The language of the ledger's sentences (the page's), and whether the
+  // answer is the report as a file — the same HTML `cordon report` writes,
+  // evidence included — for the reader to keep or send.
+  auto language = ledger::ReportLanguage::kEnglish;
+  if (auto q = call.request.query.find("lang"); q != call.request.query.end()) {
+    auto parsed = ledger::ParseReportLanguage(q->second);
+    if (!parsed) return Fail(400, "lang: en or fr");
+    language = *parsed;
+  }
+  bool as_file = false;
+  if (auto q = call.request.query.find("format"); q != call.request.query.end()) {
+    if (q->second != "html" && q->second != "json") return Fail(400, "format: json or html");
+    as_file = q->second == "html";
+  }
   if (Status s = exchange::CheckSubmittedOrderId(id); !s.ok()) return Fail(404, "no such order");
   exchange::Orders orders(call.s.db);
   auto o = orders.Get(id, std::nullopt);
@@ -237,6 +251,13 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   json reading = {
       {"order", {{"id", o->order_id}}}, {"version", o->version}, {"packages", packages.size()}};
   if (!nonce.empty()) reading["nonce"] = nonce;
+  // The file is the ledger's account (below): for those who read it.
+  if (as_file && !(HasRole(call, {Role::kAuditor}) || call.who->role == Role::kDpo)) {
+    return Fail(403,
+                "the report file is the ledger's account, for the controller's DPOs and "
+                "auditors",
+                "GET it without format=html for the order's state");
+  }
   // It names who received the data: no report without its reading recorded.
   if (auto seq = Record(call, "order.report", "ok", reading); !seq.ok()) return Unrecorded();
   json out = {{"order_id", o->order_id},
@@ -258,10 +279,16 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
   // addresses: the controller's DPOs and auditors read them; the vendor
   // reads its own report without them.
   const bool with_events = HasRole(call, {Role::kAuditor}) || call.who->role == Role::kDpo;
+  std::string file;
   Status proven = !with_events ? Ok() : appender_.Exclusive([&](ledger::Ledger& l) -> Status {
     CORDON_ASSIGN_OR_RETURN(std::string note, l.Checkpoint());
-    CORDON_ASSIGN_OR_RETURN(ledger::OrderReport r,
-                            ledger::BuildOrderReport(l, o->order_id, note, &order_index_));
+    CORDON_ASSIGN_OR_RETURN(
+        ledger::OrderReport r,
+        ledger::BuildOrderReport(l, o->order_id, note, &order_index_, language));
+    if (as_file) {
+      file = ledger::RenderHtml(r);
+      return Ok();
+    }
     evidence = ledger::CompactEvidenceJson(r);
     for (const auto& ev : r.events) {
       events.push_back({{"index", ev.index},
@@ -291,6 +318,16 @@ Response Api::ReportOrder(Call& call, const std::string& id) {
     return Ok();
   });
   if (!proven.ok()) return Fail(proven.error());
+  if (as_file) {
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::move(file);
+    // The id is checked (CheckSubmittedOrderId): safe in a quoted file name.
+    r.headers["Content-Disposition"] = "attachment; filename=\"report-" + o->order_id + "-" +
+                                       (language == ledger::ReportLanguage::kFrench ? "fr" : "en") +
+                                       ".html\"";
+    return r;
+  }
   out["events"] = with_events ? std::move(events) : json(nullptr);
   out["consistency"] = std::move(consistency);
   if (plan.is_discarded()) {

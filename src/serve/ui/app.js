@@ -44,6 +44,7 @@ const TEXT = {
     report_no_package: 'No package has left under this order yet.',
     report_recipients: 'Sealed for',
     report_downloads: 'Downloaded',
+    report_file: 'Download the report as a file (HTML, with its evidence)',
     report_not_downloaded: 'Not downloaded.',
     report_state: 'State',
     report_delete_by: 'To delete by',
@@ -241,6 +242,7 @@ const TEXT = {
     report_no_package: 'Aucun paquet n\u2019est encore sorti au titre de cet ordre.',
     report_recipients: 'Chiffré pour',
     report_downloads: 'Téléchargé',
+    report_file: 'Télécharger le rapport (fichier HTML, avec ses preuves)',
     report_not_downloaded: 'Non téléchargé.',
     report_state: 'État',
     report_delete_by: 'À supprimer avant le',
@@ -745,8 +747,13 @@ async function reportPart(id) {
   // A value of ours the exchange records with this reading: found among the
   // proven entries, it shows the checkpoint is fresh, not a replay.
   const nonce = toB64url(crypto.getRandomValues(new Uint8Array(16)));
-  const r = await api('GET', '/orders/' + encodeURIComponent(id) + '/report?nonce=' + nonce +
+  const path = '/orders/' + encodeURIComponent(id) + '/report';
+  const r = await api('GET', path + '?lang=' + state.lang + '&nonce=' + nonce +
     (seen ? '&since=' + encodeURIComponent(seen.size) : ''));
+  // The ledger's account as a file to keep or send, in the page's language:
+  // the HTML `cordon report` writes, with its evidence (DPOs and auditors).
+  const file = r.events ? el('p', {}, el('a', { id: 'report-file', download: '',
+    href: '/api/v1' + path + '?format=html&lang=' + state.lang }, t('report_file'))) : null;
   const names = (cls, list) => list.length
     ? el('ul', { class: cls }, ...list.map((n) => el('li', {}, n))) : el('p', { class: cls }, t('none'));
   const columns = r.columns || { tables: [], tables_left_unplanned: [] };
@@ -790,7 +797,7 @@ async function reportPart(id) {
     (r.version_signed ? t('report_against_signed') : t('report_against_unsigned'))
       .replace('{n}', r.version));
   return el('section', { id: 'report' },
-    el('h2', {}, t('report')), against, ...tables, ...unplannedTables,
+    el('h2', {}, t('report')), against, file, ...tables, ...unplannedTables,
     el('h2', {}, t('report_packages')),
     ...(packages.length ? packages : [el('p', { id: 'no-package' }, t('report_no_package'))]),
     await evidencePart(r, seen, nonce));
