@@ -187,6 +187,7 @@ def main():
 
     dpo = ex.Person(srv, "dora", "dpo", "--organisation", "CHU Exemple", log_in=False)
     approver = ex.Person(srv, "anne", "approver", "--organisation", "CHU Exemple", log_in=False)
+    admin = ex.Person(srv, "adele", "admin", log_in=False)
     vendor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA")
     colleague = ex.Person(srv, "rita", "recipient", "--organisation", "CHU Exemple")
     st, j = srv.request("POST", "/api/v1/grants", colleague.token, body={
@@ -475,8 +476,40 @@ def main():
                  any(f.startswith("order_submitted") and "an order awaits the DPO" in f for f in feed),
                  f"the alerts feed: {feed}")
         b.screenshot("alerts")
+
+        # An admin, on their own device: the approver's passkey is lost. One
+        # admin's approval is taken by the page; it is revoked only at a
+        # second admin's (not shown here).
+        b.click("#logout")
+        b.wait_for("document.getElementById('passkey-login')", "the login page after logout")
+        b.new_authenticator()
+        first_visit(b, origin, admin, landing="passkey-admin")
+        b.eval("document.getElementById('passkey-email').value = " + json.dumps(approver.email))
+        b.click("#find-passkeys")
+        b.wait_for("document.querySelector('button.revoke-passkey')", "the approver's passkeys")
+        shown = b.eval("document.getElementById('passkey-list').textContent")
+        ex.check("SHA256:" in shown and "active" in shown,
+                 f"the approver's passkey, by its fingerprint: {shown[:300]}")
+        tree = b.send("Accessibility.getFullAXTree")["nodes"]
+        named = {n.get("name", {}).get("value") for n in tree
+                 if n.get("role", {}).get("value") in ("textbox", "button")}
+        ex.check({"E-mail", "Reason for revoking", "Approve the revocation"} <= named,
+                 f"the admin page's labels for a screen reader: {sorted(n for n in named if n)}")
+        b.eval("document.querySelector('input.revoke-reason').value = "
+               "'lost on a train, ticket SEC-12'")
+        b.eval("document.querySelector('button.revoke-passkey').focus()")
+        b.press("Enter")
+        b.wait_for("document.getElementById('revocation-result')", "the revocation's answer")
+        said = b.eval("document.getElementById('revocation-result').textContent")
+        ex.check("a second admin must approve" in said, f"one admin's approval: {said}")
+        b.screenshot("passkey-admin")
     finally:
         b.close()
+    # One approval, recorded; the passkey is still the approver's.
+    st, j = srv.request("GET", "/api/v1/passkeys?email=" + approver.email.replace("@", "%40"),
+                        ex.Person(srv, "adam", "admin").token)
+    ex.check(st == 200 and j["passkeys"][0]["revoked_at"] is None,
+             f"one admin revoked a passkey alone: {st} {j}")
 
     # Offline, stock OpenSSH: each signature is its signer's over the exact
     # bytes, and over nothing else.

@@ -45,6 +45,19 @@ const TEXT = {
     report_recipients: 'Sealed for',
     report_downloads: 'Downloaded',
     report_file: 'Download the report as a file (HTML, with its evidence)',
+    passkeys_title: 'Lost passkeys',
+    passkeys_intro: 'A lost or stolen passkey is revoked once two admins approve, neither of them its owner. Find the account, then approve the revocation of its passkey with a reason (name the ticket, no personal details).',
+    find_passkeys: 'Show the account\u2019s passkeys',
+    passkey_name: 'Passkey',
+    fingerprint: 'Key fingerprint',
+    created: 'Registered',
+    revoke_reason: 'Reason for revoking',
+    approve_revocation: 'Approve the revocation',
+    revocation_pending: 'Your approval is recorded; a second admin must approve for the passkey to be revoked.',
+    passkey_revoked: 'Revoked: the owner\u2019s sessions ended; they log in with password and code and register a new passkey.',
+    revoked: 'revoked',
+    active: 'active',
+    no_passkeys: 'This account has no passkey.',
     report_not_downloaded: 'Not downloaded.',
     report_state: 'State',
     report_delete_by: 'To delete by',
@@ -243,6 +256,19 @@ const TEXT = {
     report_recipients: 'Chiffré pour',
     report_downloads: 'Téléchargé',
     report_file: 'Télécharger le rapport (fichier HTML, avec ses preuves)',
+    passkeys_title: 'Clés d\u2019accès perdues',
+    passkeys_intro: 'Une clé d\u2019accès perdue ou volée est révoquée quand deux administrateurs l\u2019approuvent, dont aucun n\u2019en est le titulaire. Cherchez le compte, puis approuvez la révocation de sa clé avec un motif (citez le ticket, sans donnée personnelle).',
+    find_passkeys: 'Afficher les clés d\u2019accès du compte',
+    passkey_name: 'Clé d\u2019accès',
+    fingerprint: 'Empreinte de la clé',
+    created: 'Enregistrée',
+    revoke_reason: 'Motif de la révocation',
+    approve_revocation: 'Approuver la révocation',
+    revocation_pending: 'Votre approbation est enregistrée ; un second administrateur doit approuver pour que la clé soit révoquée.',
+    passkey_revoked: 'Révoquée : les sessions du titulaire sont fermées ; il se connecte avec mot de passe et code puis enregistre une nouvelle clé.',
+    revoked: 'révoquée',
+    active: 'active',
+    no_passkeys: 'Ce compte n\u2019a pas de clé d\u2019accès.',
     report_not_downloaded: 'Non téléchargé.',
     report_state: 'État',
     report_delete_by: 'À supprimer avant le',
@@ -936,7 +962,58 @@ function home() {
     orderView(link.get('order'), version);
     return;
   }
-  if (state.me && state.me.role === 'approver') grantsView(); else ordersView();
+  if (state.me && state.me.role === 'approver') grantsView();
+  else if (state.me && state.me.role === 'admin') passkeysAdminView();
+  else ordersView();
+}
+
+// ---- an admin's page: lost passkeys ----
+
+// One admin's approval of the revocation of another account's passkey; the
+// exchange revokes it at the second admin's (docs/api.md). Every value is
+// rendered as text.
+function passkeysAdminView() {
+  document.getElementById('logout').hidden = false;
+  const email = el('input', { id: 'passkey-email', type: 'email', autocomplete: 'off' });
+  const find = el('button', { type: 'button', id: 'find-passkeys' }, t('find_passkeys'));
+  const list = el('div', { id: 'passkey-list', 'aria-live': 'polite' });
+  const view = el('section', { id: 'passkey-admin' }, el('h1', {}, t('passkeys_title')),
+    el('p', {}, t('passkeys_intro')),
+    el('p', {}, el('label', { for: 'passkey-email' }, t('email')), ' ', email, ' ', find), list);
+  const showKeys = async () => {
+    try {
+      const r = await api('GET', '/passkeys?email=' + encodeURIComponent(email.value.trim()));
+      if (!r.passkeys.length) { list.replaceChildren(el('p', {}, t('no_passkeys'))); return; }
+      list.replaceChildren(...r.passkeys.map((p) => {
+        const reason = el('input', { id: 'reason-' + p.id, class: 'revoke-reason', type: 'text',
+          maxlength: '200' });
+        const approve = el('button', { type: 'button', class: 'revoke-passkey',
+          'data-passkey': p.id }, t('approve_revocation'));
+        const result = el('div', { role: 'status' });
+        approve.addEventListener('click', async () => {
+          try {
+            const done = await api('POST', '/passkeys/' + p.id + '/revoke', { reason: reason.value });
+            approve.disabled = true;
+            result.replaceChildren(el('p', { class: 'ok', id: 'revocation-result' },
+              done.revoked ? t('passkey_revoked') : t('revocation_pending')));
+          } catch (e) { problem(view, e); }
+        });
+        return el('section', { class: 'passkey', 'data-passkey': p.id },
+          el('h2', {}, t('passkey_name') + ' ' + p.id + ' \u2014 ' + p.label),
+          el('dl', {},
+            el('dt', {}, t('state')), el('dd', {}, p.revoked_at ? t('revoked') + ' ' + p.revoked_at : t('active')),
+            el('dt', {}, t('fingerprint')), el('dd', {}, el('code', {}, p.fingerprint)),
+            el('dt', {}, t('created')), el('dd', {}, p.created_at),
+            el('dt', {}, t('last_used')), el('dd', {}, p.last_used_at || '')),
+          p.revoked_at ? null : el('p', {}, el('label', { for: 'reason-' + p.id }, t('revoke_reason')),
+            ' ', reason, ' ', approve),
+          result);
+      }));
+    } catch (e) { problem(view, e); }
+  };
+  find.addEventListener('click', showKeys);
+  email.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') showKeys(); });
+  show(view);
 }
 
 function grantSubject(g) {
