@@ -210,8 +210,16 @@ Status GrantDecide(const GrantArgs& a, client::GrantVerb verb) {
   // Signed: the exchange's document for this decision, signed by
   // ssh-keygen with the person's key, checked and kept by the exchange.
   CORDON_ASSIGN_OR_RETURN(client::DecisionToSign doc, client::FetchDecisionToSign(c, a.id, verb));
+  // What is signed, in words, before the security key is touched.
+  const nlohmann::json d = nlohmann::json::parse(doc.document, nullptr, false);
+  const nlohmann::json& grant = client::ObjectField(d, "grant");
+  const nlohmann::json& requester = client::ObjectField(grant, "requester");
   std::cerr << "cordon remote: signing \"" << client::GrantVerbName(verb) << "\" on grant " << a.id
-            << " with " << a.sign_with << " (touch your security key if it blinks)\n";
+            << " (" << client::TextField(grant, "subject") << ", asked by "
+            << client::TextField(requester, "name") << " <" << client::TextField(requester, "email")
+            << ">: " << client::TextField(grant, "reason") << ") on "
+            << client::TextField(d, "exchange") << " with " << a.sign_with
+            << " (touch your security key if it blinks)\n";
   CORDON_ASSIGN_OR_RETURN(std::string sshsig, SignWithSshKeygen(a.sign_with, doc.ns, doc.document));
   CORDON_ASSIGN_OR_RETURN(client::Grant g, client::DecideGrantSigned(c, a.id, verb, sshsig));
   Print(a.remote, g.answer, [&] {

@@ -28,6 +28,34 @@ Result<Grant> Keep(const Result<json>& j) {
 
 }  // namespace
 
+std::string RpIdOfOrigin(std::string_view origin) {
+  if (!origin.starts_with("https://")) return {};
+  std::string_view host = origin.substr(8);
+  host = host.substr(0, host.find_first_of(":/"));
+  return std::string(host);
+}
+
+Status CheckDecisionDocument(const DecisionToSign& d, int64_t id, std::string_view verb) {
+  // What the person signs is what they typed, on this kind of document and
+  // under this namespace only — not whatever a compromised or impostor
+  // exchange sends (attack review of 2026-12-03, F1: a git commit under
+  // namespace "git", "approve 7" when "deny 5" was typed).
+  const json doc = json::parse(d.document, nullptr, false);
+  const json& grant = doc.is_object() ? ObjectField(doc, "grant") : doc;
+  const bool ok = doc.is_object() && TextField(doc, "format") == "cordon-grant-decision" &&
+                  IntField(doc, "version") == 1 && TextField(doc, "decision") == verb &&
+                  IntField(grant, "id") == id && doc.dump() == d.document &&
+                  d.ns == "cordon-grant@" + RpIdOfOrigin(TextField(doc, "exchange")) &&
+                  d.ns.size() > std::string_view("cordon-grant@").size();
+  if (!ok) {
+    return Error(ErrorCode::kRefused,
+                 "the exchange asked to sign something else than \"" + std::string(verb) +
+                     "\" on grant " + std::to_string(id) + ": nothing signed",
+                 "the exchange may be compromised or not the one you meant; tell its operator");
+  }
+  return Ok();
+}
+
 Result<Grant> RequestGrant(Connection& connection, const GrantRequest& request) {
   const int given = !request.package.empty() + !request.role.empty() + !request.target.empty();
   if (given != 1) {
@@ -89,8 +117,9 @@ Result<DecisionToSign> FetchDecisionToSign(Connection& connection, int64_t id, G
   }
   auto document = Base64Decode(b64);
   if (!document.ok()) return document.error().WithContext("the exchange's decision document");
-  return DecisionToSign{std::string(document->begin(), document->end()),
-                        TextField(sign, "namespace")};
+  DecisionToSign out{std::string(document->begin(), document->end()), TextField(sign, "namespace")};
+  CORDON_TRY(CheckDecisionDocument(out, id, name));
+  return out;
 }
 
 Result<Grant> DecideGrantSigned(Connection& connection, int64_t id, GrantVerb verb,

@@ -51,6 +51,12 @@ struct DecisionToSign {
   std::string ns;
 };
 Result<DecisionToSign> FetchDecisionToSign(Connection& connection, int64_t id, GrantVerb verb);
+// Refuses (kRefused) a document that is not the canonical decision
+// document of `verb` on grant `id` under namespace cordon-grant@ + the RP ID
+// of the exchange it names: the client signs only what its person asked.
+Status CheckDecisionDocument(const DecisionToSign& d, int64_t id, std::string_view verb);
+// "https://host[:port]" → "host" (a web origin's RP ID); empty otherwise.
+std::string RpIdOfOrigin(std::string_view origin);
 // The decision, with the armored SSH signature over that document.
 Result<Grant> DecideGrantSigned(Connection& connection, int64_t id, GrantVerb verb,
                                 const std::string& sshsig);

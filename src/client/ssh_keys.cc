@@ -1,6 +1,9 @@
 #include "client/ssh_keys.h"
 
+#include <sstream>
+
 #include "client/answer.h"
+#include "client/grants.h"
 #include "core/encoding.h"
 
 namespace cordon::client {
@@ -12,8 +15,25 @@ Result<SshKeyProofRequest> AskSshKeyProof(Connection& connection, const std::str
   CORDON_ASSIGN_OR_RETURN(json j, connection.Call("POST", "/api/v1/ssh-keys", {200}, body.dump()));
   auto document = Base64Decode(TextField(j, "document_base64"));
   if (!document.ok()) return document.error().WithContext("the exchange's registration document");
-  return SshKeyProofRequest{std::string(document->begin(), document->end()),
-                            TextField(j, "namespace")};
+  SshKeyProofRequest out{std::string(document->begin(), document->end()),
+                         TextField(j, "namespace")};
+  // Only the registration of this key, under its namespace (as for
+  // decisions: client/grants.h CheckDecisionDocument).
+  const json doc = json::parse(out.document, nullptr, false);
+  std::istringstream fields(public_key);
+  std::string type, base64;
+  fields >> type >> base64;
+  const bool ok = doc.is_object() && TextField(doc, "format") == "cordon-ssh-key-registration" &&
+                  IntField(doc, "version") == 1 && TextField(doc, "key") == type + " " + base64 &&
+                  doc.dump() == out.document && !RpIdOfOrigin(TextField(doc, "exchange")).empty() &&
+                  out.ns == "cordon-ssh-key@" + RpIdOfOrigin(TextField(doc, "exchange"));
+  if (!ok) {
+    return Error(ErrorCode::kRefused,
+                 "the exchange asked to sign something else than this key's registration: "
+                 "nothing signed",
+                 "the exchange may be compromised or not the one you meant; tell its operator");
+  }
+  return out;
 }
 
 Result<json> RegisterSshKey(Connection& connection, const std::string& public_key,

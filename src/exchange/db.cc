@@ -377,6 +377,7 @@ CREATE TABLE IF NOT EXISTS ssh_signing_keys(
   id INTEGER PRIMARY KEY,
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   public_key BLOB NOT NULL UNIQUE,
+  key_material BLOB NOT NULL UNIQUE,
   key_type TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
   sign_counter INTEGER NOT NULL CHECK (sign_counter BETWEEN 0 AND 4294967295),

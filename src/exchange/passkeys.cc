@@ -162,6 +162,16 @@ Result<Passkey> Passkeys::Add(int64_t account_id, const auth::RegisteredCredenti
       return Error(ErrorCode::kRefused, "this passkey's key is registered already",
                    "each key is registered once, to one account");
     }
+    // Nor as someone's SSH signing key (exchange/ssh_keys.h), by its point.
+    CORDON_ASSIGN_OR_RETURN(Statement ssh_key,
+                            db_.Prepare("SELECT 1 FROM ssh_signing_keys WHERE key_material = ?"));
+    ssh_key.Bind(1, ByteView(credential.key.point));
+    CORDON_ASSIGN_OR_RETURN(bool as_ssh_key, ssh_key.Step());
+    ssh_key.Reset();
+    if (as_ssh_key) {
+      return Error(ErrorCode::kRefused, "this passkey's key is registered already, as an SSH key",
+                   "each key is registered once, to one account");
+    }
   }
   Passkey p;
   p.account_id = account_id;

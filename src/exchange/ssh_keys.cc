@@ -60,18 +60,27 @@ Result<SshSigningKey> SshSigningKeys::Add(
     if (active >= kMaxSshKeysPerAccount) {
       return Error(ErrorCode::kRefused,
                    "this account has " + std::to_string(active) + " SSH keys already",
-                   "revoke one you no longer use: cordon remote account ssh-key revoke ID");
+                   "revoke one you no longer use: cordon remote ssh-key revoke ID");
     }
   }
   const ByteView blob = AsBytes(key.Blob());
-  CORDON_ASSIGN_OR_RETURN(bool taken,
-                          Exists(db_, "SELECT 1 FROM ssh_signing_keys WHERE public_key = ?", blob));
+  // By the key itself, not its blob: one private key signs as ssh-ed25519
+  // and as sk-ssh-ed25519 under any application (attack review of
+  // 2026-12-03, F3).
+  const std::string material = key.Material();
+  CORDON_ASSIGN_OR_RETURN(
+      bool taken,
+      Exists(db_, "SELECT 1 FROM ssh_signing_keys WHERE key_material = ?", AsBytes(material)));
   if (taken) {
     return Error(ErrorCode::kRefused, "this SSH key is registered already",
                  "each key is registered once, to one account (a revoked key stays retired)");
   }
+  // A passkey's blob is SkEcdsaKey::Blob(): string(34) type, string(8)
+  // "nistp256", string(65) point, string application — its point starts at
+  // byte 55 (SQLite counts from 1), whatever the application.
   CORDON_ASSIGN_OR_RETURN(bool passkey,
-                          Exists(db_, "SELECT 1 FROM passkeys WHERE public_key = ?", blob));
+                          Exists(db_, "SELECT 1 FROM passkeys WHERE substr(public_key, 55, 65) = ?",
+                                 AsBytes(material)));
   if (passkey) {
     return Error(ErrorCode::kRefused, "this key is a passkey's",
                  "register a security key or key file made with ssh-keygen");
@@ -82,13 +91,14 @@ Result<SshSigningKey> SshSigningKeys::Add(
   k.created_at = now;
   CORDON_ASSIGN_OR_RETURN(
       Statement ins,
-      db_.Prepare("INSERT INTO ssh_signing_keys(user_id, public_key, key_type, fingerprint, "
-                  "sign_counter, created_at) VALUES (?, ?, ?, ?, 0, ?)"));
+      db_.Prepare("INSERT INTO ssh_signing_keys(user_id, public_key, key_material, key_type, "
+                  "fingerprint, sign_counter, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)"));
   CORDON_TRY(ins.Bind(1, account_id)
                  .Bind(2, blob)
-                 .Bind(3, key.TypeName())
-                 .Bind(4, key.Fingerprint())
-                 .Bind(5, now)
+                 .Bind(3, AsBytes(material))
+                 .Bind(4, key.TypeName())
+                 .Bind(5, key.Fingerprint())
+                 .Bind(6, now)
                  .Run());
   k.id = db_.LastInsertId();
   if (record) CORDON_TRY(record(k));
@@ -118,8 +128,8 @@ Result<SshSigningKey> SshSigningKeys::FindActive(int64_t account_id, std::string
   CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
     return Error(ErrorCode::kNotFound, "this SSH key is not registered to your account",
-                 "cordon remote account ssh-key list shows yours; add one with "
-                 "cordon remote account ssh-key add KEY.pub");
+                 "cordon remote ssh-key list shows yours; add one with "
+                 "cordon remote ssh-key add KEY.pub");
   }
   auto k = ReadKey(q);
   q.Reset();
@@ -161,7 +171,7 @@ Status SshSigningKeys::Revoke(int64_t account_id, int64_t key_id, int64_t now,
   CORDON_TRY(u.Bind(1, now).Bind(2, key_id).Bind(3, account_id).Run());
   if (db_.Changes() != 1) {
     return Error(ErrorCode::kNotFound, "no active SSH key " + std::to_string(key_id) + " of yours",
-                 "cordon remote account ssh-key list shows yours");
+                 "cordon remote ssh-key list shows yours");
   }
   if (record) CORDON_TRY(record());
   return tx.Commit();

@@ -4,7 +4,9 @@
 
 #include "crypto/ed25519.h"
 #include "exchange/accounts.h"
+#include "ssh/fake_passkey.h"
 #include "ssh/public_key.h"
+#include "ssh/wire.h"
 #include "testing/scoped_temp_dir.h"
 
 namespace cordon::exchange {
@@ -87,6 +89,44 @@ TEST_F(SshKeysTest, ARecordThatFailsKeepsNoKeyAndTenIsTheMost) {
   auto eleventh = keys.Add(ids_[0], NewKey(), now_);
   ASSERT_FALSE(eleventh.ok());
   EXPECT_EQ(eleventh.error().code(), ErrorCode::kRefused);
+}
+
+// One private key signs under several blobs: as ssh-ed25519 and as
+// sk-ssh-ed25519 with any application. It is one person's all the same, and
+// a passkey's point is not an SSH key either (attack review of 2026-12-03,
+// F3).
+TEST_F(SshKeysTest, OneKeyIsOnePersonsWhateverTheTypeOrApplicationAroundIt) {
+  SshSigningKeys keys(*db_);
+  const auto pair = crypto::GenerateEd25519();
+  const auto sk_blob = [&](const std::string& application) {
+    ssh::WireWriter w;
+    w.String("sk-ssh-ed25519@openssh.com");
+    w.String(ByteView(pair.public_key));
+    w.String(application);
+    return ssh::SigningKey::FromBlob(AsBytes(w.bytes())).value();
+  };
+  const auto plain = ssh::SigningKey::FromLine(ssh::PublicKeyLine(pair.public_key)).value();
+  ASSERT_TRUE(keys.Add(ids_[0], plain, now_).ok());
+  for (const std::string app : {"ssh:", "ssh:again"}) {
+    EXPECT_EQ(keys.Add(ids_[0], sk_blob(app), now_).error().code(), ErrorCode::kRefused) << app;
+    EXPECT_EQ(keys.Add(ids_[1], sk_blob(app), now_).error().code(), ErrorCode::kRefused) << app;
+  }
+  // A passkey's point, under an SSH key's type and application.
+  const ssh::testkit::FakePasskey passkey;
+  auto q = db_->Prepare(
+      "INSERT INTO passkeys(user_id, credential_id, public_key, sign_counter, label, aaguid, "
+      "attestation, backup_eligible, created_at) VALUES (?, x'01', ?, 0, 'key', '', 'none', 0, 1)");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(q->Bind(1, ids_[1]).Bind(2, AsBytes(passkey.Key().Blob())).Run().ok());
+  ssh::WireWriter w;
+  w.String("sk-ecdsa-sha2-nistp256@openssh.com");
+  w.String("nistp256");
+  w.String(ByteView(passkey.Point()));
+  w.String("ssh:");
+  const auto as_ssh = ssh::SigningKey::FromBlob(AsBytes(w.bytes())).value();
+  auto refused = keys.Add(ids_[0], as_ssh, now_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("passkey"), std::string::npos);
 }
 
 TEST(SshKeyProofDocument, NamesTheAccountTheExchangeAndTheKey) {

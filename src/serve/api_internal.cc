@@ -1,5 +1,6 @@
 #include "serve/api_internal.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/encoding.h"
@@ -161,6 +162,14 @@ std::optional<int64_t> ParseIso(const std::string& s) {
 
 void WithholdPersonalData(json& j, std::string_view name) {
   if (j.is_string()) {
+    const std::string& text = j.get_ref<const std::string&>();
+    // Bytes that are not UTF-8 (a refusal quoting a hostile signature's
+    // field) become U+FFFD: the ledger refuses such an entry, and with it
+    // the batch of other people's events it was written with (attack
+    // review of 2026-12-03, F2).
+    if (std::any_of(text.begin(), text.end(), [](char c) { return (c & 0x80) != 0; })) {
+      j = json::parse(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
     if (ledger::LooksLikePersonalField(name, j.get_ref<const std::string&>())) {
       j = "[withheld: looked like personal data]";
     }

@@ -91,9 +91,10 @@ std::optional<Bytes> Base64UrlField(const json& j, const char* key);
 std::optional<int64_t> ParseIso(const std::string& s);  // "YYYY-MM-DDTHH:MM:SSZ"
 // A positive decimal id ("12"), or none ("012", "-1", "1x", "" are none).
 std::optional<int64_t> ParseId(std::string_view s);
-// Strings the detectors take for personal data are withheld, so that an
-// event is recorded rather than refused (an order id or a name someone
-// chose must never switch the ledger off: F13).
+// Strings the detectors take for personal data are withheld, and bytes
+// that are not UTF-8 replaced (U+FFFD), so that an event is recorded rather
+// than refused (an order id or a name someone chose must never switch the
+// ledger off: F13).
 void WithholdPersonalData(json& j, std::string_view name = {});
 // 503: the event of what was asked could not be recorded, so it was not done.
 Response Unrecorded();

@@ -91,12 +91,15 @@ Response Api::AddSshKey(Call& call) {
                    "log in again (cordon remote login), then add it"));
   }
   auto line = Str(call.body, "public_key");
+  // Every refusal from here on is evidence, malformed keys included.
   if (!line || line->size() > kMaxKeyText) {
-    return Fail(400, "send {\"public_key\": \"the line of your KEY.pub\"}",
-                "then {\"public_key\", \"proof\"}: the document this answers, signed with the key");
+    return refuse(400, Error(ErrorCode::kInvalidArgument,
+                             "send {\"public_key\": \"the line of your KEY.pub\"}",
+                             "then {\"public_key\", \"proof\"}: the document this answers, signed "
+                             "with the key"));
   }
   auto key = ssh::SigningKey::FromLine(*line);
-  if (!key.ok()) return Fail(400, key.error().message(), key.error().hint());
+  if (!key.ok()) return refuse(400, key.error());
   ev["fingerprint"] = key->Fingerprint();
   ev["key_type"] = std::string(key->TypeName());
   const std::string doc = exchange::SshKeyProofDocument(call.who->email, options_.web.origin, *key);

@@ -12,6 +12,7 @@
 #include "ssh/fake_security_key.h"
 #include "ssh/signing_key.h"
 #include "ssh/ssh_keygen_oracle.h"
+#include "ssh/wire.h"
 #include "testing/remote_exchange.h"
 #include "testing/scoped_temp_dir.h"
 
@@ -255,6 +256,66 @@ TEST(ApiSshKeysTest, OnlyAFreshSessionAddsAKeyAndAPasskeysOwnersOnlyWithIt) {
   EXPECT_EQ(fresh.status, 201) << fresh.body;
   const std::string alerts = e.Alerts();
   EXPECT_NE(alerts.find("ssh_key_registered"), std::string::npos) << alerts;
+}
+
+// A refusal quoting bytes that are not UTF-8 (a hostile signature's hash
+// field) is recorded like any other — the ledger refuses such an entry, and
+// with it the batch of other people's events (attack review of 2026-12-03,
+// F2) — and a malformed key is recorded too (F5).
+TEST(ApiSshKeysTest, RefusalsOfHostileBytesAreRecordedAsText) {
+  RemoteExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakeSecurityKey sk(ssh::SigningKeyType::kSkEd25519);
+  ASSERT_EQ(
+      Register(e, e.approver, sk.Key().Line(), [&](auto ns, auto doc) { return sk.Sign(ns, doc); })
+          .status,
+      201);
+  Response req = e.Call("POST", "/grants", e.vendor,
+                        {{"target", "pacs01"},
+                         {"reason", "restart the archive service"},
+                         {"duration_hours", 1},
+                         {"ticket", "CHG-81"}});
+  ASSERT_EQ(req.status, 201) << req.body;
+  const std::string g = "/grants/" + std::to_string(RemoteExchange::J(req)["id"].get<int64_t>());
+  ssh::WireWriter w;
+  w.Raw(std::string_view("SSHSIG"));
+  w.U32(1);
+  w.String(sk.Key().Blob());
+  w.String(std::string_view("cordon-grant@cordon.chu-exemple.fr"));
+  w.String(std::string_view(""));
+  w.String(std::string_view("\xff\xfe\xfd"));
+  w.String(std::string_view("x"));
+  const std::string hostile = "-----BEGIN SSH SIGNATURE-----\n" + Base64Encode(AsBytes(w.bytes())) +
+                              "\n-----END SSH SIGNATURE-----\n";
+  const auto refusals = [&] {
+    const std::string ledger = e.Ledger();
+    size_t n = 0;
+    for (size_t p = 0; (p = ledger.find("\"outcome\":\"refused\"", p)) != std::string::npos; ++p)
+      ++n;
+    return n;
+  };
+  const size_t before = refusals();
+  Response bad = e.Call("POST", g + "/deny", e.approver, {{"sshsig", hostile}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(refusals(), before + 1) << "the refusal was not recorded";
+  EXPECT_NE(e.Ledger().find("hash \\\"???\\\""), std::string::npos) << "the bytes, printable";
+  EXPECT_EQ(e.Call("POST", "/ssh-keys", e.approver, {{"public_key", "ssh-rsa AAAAB3Nza x"}}).status,
+            400);
+  EXPECT_EQ(refusals(), before + 2) << "a malformed key's refusal was not recorded";
+}
+
+// Whatever text an event quotes, it reaches the ledger as UTF-8: bytes that
+// are not become U+FFFD (the ledger would refuse the entry, and its batch).
+TEST(ApiSshKeysTest, AnEventsTextIsMadeUtf8BeforeTheLedgerSeesIt) {
+  nlohmann::json event = {
+      {"why", std::string("hash \xff\xfe\xfd")},
+      {"nested", {{"list", {std::string("caf\xc3\xa9"), std::string("\xc3")}}}}};
+  api_internal::WithholdPersonalData(event);
+  EXPECT_EQ(event["why"], "hash \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(event["nested"]["list"][0], "caf\xc3\xa9") << "valid UTF-8 is kept as it is";
+  EXPECT_EQ(event["nested"]["list"][1], "\xef\xbf\xbd");
+  EXPECT_NO_THROW((void)event.dump());
 }
 
 TEST(ApiSshKeysTest, WithoutAWebOriginThereIsNothingToBindSignaturesTo) {

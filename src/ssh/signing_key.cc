@@ -49,6 +49,11 @@ std::string SigningKey::Line() const {
   return std::string(TypeName()) + " " + Base64Encode(AsBytes(blob_));
 }
 
+std::string SigningKey::Material() const {
+  if (type_ == SigningKeyType::kSkEcdsa) return std::string(AsChars(ByteView(p256_)));
+  return std::string(AsChars(ByteView(ed25519_)));
+}
+
 std::string SigningKey::Fingerprint() const {
   return "SHA256:" + Base64Encode(crypto::Sha256::Hash(AsBytes(blob_)), Base64Padding::kUnpadded);
 }

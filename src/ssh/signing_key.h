@@ -51,6 +51,11 @@ class SigningKey {
   std::string Fingerprint() const;
   // An sk- key's application ("ssh:" unless set when the key was made).
   const std::string& application() const { return application_; }
+  // The public key itself, whatever the type and application around it
+  // (32 bytes of Ed25519, or the 65-byte P-256 point): one private key
+  // signs under several of these blobs (ssh-ed25519 and sk-ssh-ed25519,
+  // any application), so "one key, one person" is checked on this.
+  std::string Material() const;
   const crypto::Ed25519PublicKey& ed25519() const { return ed25519_; }
   const crypto::P256Point& p256() const { return p256_; }
 

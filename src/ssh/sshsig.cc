@@ -5,6 +5,7 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "ssh/client_data.h"
+#include "ssh/public_key.h"
 #include "ssh/wire.h"
 
 namespace cordon::ssh {
@@ -50,10 +51,9 @@ Result<WebauthnSignature> ParseSignatureBlob(std::string_view blob) {
   WireReader r(blob);
   CORDON_ASSIGN_OR_RETURN(std::string_view type, r.String("ssh signature: signature type"));
   if (type != kSigType) {
-    return Error(
-        ErrorCode::kUnsupported,
-        "ssh signature: \"" + std::string(type.substr(0, 64)) + "\" is not a passkey signature",
-        "cordon accepts webauthn-sk-ecdsa-sha2-nistp256@openssh.com signatures only");
+    return Error(ErrorCode::kUnsupported,
+                 "ssh signature: \"" + PrintableTypeName(type) + "\" is not a passkey signature",
+                 "cordon accepts webauthn-sk-ecdsa-sha2-nistp256@openssh.com signatures only");
   }
   WebauthnSignature s;
   CORDON_ASSIGN_OR_RETURN(std::string_view ecdsa, r.String("ssh signature: ecdsa signature"));
@@ -134,7 +134,7 @@ Result<SkEcdsaKey> SkEcdsaKey::FromBlob(ByteView blob) {
   CORDON_ASSIGN_OR_RETURN(std::string_view type, r.String("passkey: key type"));
   if (type != kKeyType) {
     return Error(ErrorCode::kUnsupported,
-                 "passkey: \"" + std::string(type.substr(0, 64)) + "\" is not a P-256 security key",
+                 "passkey: \"" + PrintableTypeName(type) + "\" is not a P-256 security key",
                  "register the passkey with ES256 (COSE algorithm -7)");
   }
   CORDON_ASSIGN_OR_RETURN(std::string_view curve, r.String("passkey: curve"));
@@ -223,7 +223,7 @@ Result<SshsigEnvelope> ParseSshsigEnvelope(std::string_view armored) {
     return Error(ErrorCode::kMalformed, "ssh signature: the reserved field is not empty");
   if (hash != kHash) {
     return Error(ErrorCode::kUnsupported, "ssh signature: hash \"" +
-                                              std::string(hash.substr(0, 16)) +
+                                              PrintableTypeName(hash.substr(0, 16)) +
                                               "\" (cordon signs with sha512)");
   }
   return SshsigEnvelope{std::string(key), std::string(ns), std::string(blob_sig)};
