@@ -18,9 +18,10 @@ namespace cordon::exchange {
 // letters NFKD does not decompose folded to their base (ø → o, ł → l,
 // đ → d, æ → ae, œ → oe, þ → th); every Unicode space and dash one space,
 // runs of spaces one, none at the ends; typographic apostrophes '. Invalid
-// UTF-8 becomes U+FFFD. Not a transliteration for display: a key to
-// compare. Letters of other scripts that merely look alike (Cyrillic "а"
-// and Latin "a") stay different: no confusable folding.
+// UTF-8 becomes U+FFFD; Cyrillic and Greek letters that pass for a Latin
+// one (Cyrillic "о", Greek "Α") become it. Not a transliteration for
+// display: a key to compare — whole names in those scripts still differ
+// from their transliteration ("Анна" and "Anna").
 std::string NameKey(std::string_view name);
 
 }  // namespace cordon::exchange

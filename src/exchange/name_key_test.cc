@@ -28,13 +28,20 @@ TEST(NameKey, OnePersonWhateverTheTyping) {
   EXPECT_EQ(NameKey("\u202eDora\u202c Dpo"), NameKey("dora dpo"));
   EXPECT_EQ(NameKey("\uff24ora Dpo"), NameKey("Dora Dpo"));
   EXPECT_EQ(NameKey("Jean\u2013Pierre"), NameKey("jean pierre"));
+  // Letters of another script that pass for Latin ones (attack review of
+  // 2026-12-03, F6: an admin made "carl Persоn" with a Cyrillic о, and carl
+  // approved that account's request).
+  EXPECT_EQ(NameKey("carl Pers\u043en"), NameKey("Carl Person"));
+  EXPECT_EQ(NameKey("\u041Caria \u0421ost\u0430"), NameKey("Maria Costa"));  // М, С, а
+  EXPECT_EQ(NameKey("\u0391nna K\u03BFwalski"), NameKey("Anna Kowalski"));   // Α, ο
+  EXPECT_EQ(NameKey("\u0397ELENE"), NameKey("Helene"));                      // Η
 }
 
 TEST(NameKey, DifferentPeopleStayDifferent) {
   EXPECT_NE(NameKey("Hélène Dupont"), NameKey("Hélène Dupond"));
   EXPECT_NE(NameKey("Anne Martin"), NameKey("Anne Martine"));
   EXPECT_NE(NameKey("Zoé Roux"), NameKey("Zoë Rouxx"));
-  // Letters of other scripts that look alike stay different.
+  // Whole names of other scripts stay different from their transliteration.
   EXPECT_NE(NameKey("Анна"), NameKey("Anna"));
   EXPECT_EQ(NameKey("АННА"), NameKey("Анна"));
   EXPECT_NE(NameKey("Νίκος"), NameKey("Nikos"));
