@@ -250,7 +250,9 @@ expect_code 3 $CORDON remote --server "$url" passkey revoke 1 --reason "lost, ti
 # (ssh-keygen signs the exchange's registration document with it) and signs
 # each decision with it: an unsigned one is then refused, and a third party
 # checks the decision with ssh-keygen, the document and the key line alone.
-printf '[web]\norigin = "https://cordon.lab42.example"\n' >web.toml
+# The command line signs only for the exchange at the host it reaches: the
+# approver reaches it by its web name (localhost here).
+printf '[web]\norigin = "https://localhost"\n' >web.toml
 stop_server
 SERVE_ARGS=(--config web.toml)
 start_server "${url##*:}"
@@ -260,17 +262,26 @@ as rachel
 expect_code 0 $CORDON remote --server "$url" --json grant request --role auditor \
   --reason "read the ledger for the yearly audit" --hours 1
 rg=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["id"])' "$T/.out")
-# A key is added within 10 minutes of a login: a fresh approver's.
+# Reached by another name than the web origin's, nothing is signed.
+as amelie
+ssh-keygen -q -t ed25519 -N '' -C amelie -f amelie.key
+expect_code 3 $CORDON remote --server "$url" ssh-key add amelie.key
+expect_stderr "nothing signed"
+# A key is added within 10 minutes of a login: a fresh approver's, who
+# reaches the exchange by its web name.
+web_url="https://localhost:${url##*:}"
+ip_url=$url; url=$web_url
 enrol bruno approver
-expect_code 0 $CORDON remote --server "$url" ssh-key add bruno.key
+url=$ip_url
+expect_code 0 $CORDON remote --server "$web_url" ssh-key add bruno.key
 grep -q "ssh-ed25519" "$T/.out" || fail "ssh-key add: $(cat "$T/.out")"
-expect_code 0 $CORDON remote --server "$url" ssh-key list
+expect_code 0 $CORDON remote --server "$web_url" ssh-key list
 grep -q "key file" "$T/.out" || fail "ssh-key list: $(cat "$T/.out")"
-expect_code 3 $CORDON remote --server "$url" grant approve "$rg"
+expect_code 3 $CORDON remote --server "$web_url" grant approve "$rg"
 expect_stderr "sign your decision"
-expect_code 3 $CORDON remote --server "$url" grant approve "$rg" --sign-with other.key
+expect_code 3 $CORDON remote --server "$web_url" grant approve "$rg" --sign-with other.key
 expect_stderr "not registered to your account"
-expect_code 0 $CORDON remote --server "$url" --json grant approve "$rg" --sign-with bruno.key
+expect_code 0 $CORDON remote --server "$web_url" --json grant approve "$rg" --sign-with bruno.key
 python3 - "$T/.out" <<'PY' || fail "signed approval: $(cat "$T/.out")"
 import base64, json, sys
 g = json.load(open(sys.argv[1]))

@@ -22,6 +22,7 @@
 #include "client/grants.h"
 #include "client/packages.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "core/utc_time.h"
 
 namespace cordon::cli {
@@ -214,11 +215,14 @@ Status GrantDecide(const GrantArgs& a, client::GrantVerb verb) {
   const nlohmann::json d = nlohmann::json::parse(doc.document, nullptr, false);
   const nlohmann::json& grant = client::ObjectField(d, "grant");
   const nlohmann::json& requester = client::ObjectField(grant, "requester");
+  // Every value as text: a reason must not move the cursor over this line.
+  const auto text = [](const nlohmann::json& j, const char* key) {
+    return PrintableText(client::TextField(j, key));
+  };
   std::cerr << "cordon remote: signing \"" << client::GrantVerbName(verb) << "\" on grant " << a.id
-            << " (" << client::TextField(grant, "subject") << ", asked by "
-            << client::TextField(requester, "name") << " <" << client::TextField(requester, "email")
-            << ">: " << client::TextField(grant, "reason") << ") on "
-            << client::TextField(d, "exchange") << " with " << a.sign_with
+            << " (" << text(grant, "subject") << ", asked by " << text(requester, "name") << " <"
+            << text(requester, "email") << ">: " << text(grant, "reason") << ") on "
+            << text(d, "exchange") << " with " << a.sign_with
             << " (touch your security key if it blinks)\n";
   CORDON_ASSIGN_OR_RETURN(std::string sshsig, SignWithSshKeygen(a.sign_with, doc.ns, doc.document));
   CORDON_ASSIGN_OR_RETURN(client::Grant g, client::DecideGrantSigned(c, a.id, verb, sshsig));

@@ -1,5 +1,8 @@
 #include "client/grants.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "client/answer.h"
 #include "core/encoding.h"
 
@@ -32,21 +35,29 @@ std::string RpIdOfOrigin(std::string_view origin) {
   if (!origin.starts_with("https://")) return {};
   std::string_view host = origin.substr(8);
   host = host.substr(0, host.find_first_of(":/"));
-  return std::string(host);
+  // A host name's characters only: "a@evil.example", "git?x" or a line
+  // break are no RP ID.
+  const bool name = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  });
+  return name ? std::string(host) : std::string();
 }
 
-Status CheckDecisionDocument(const DecisionToSign& d, int64_t id, std::string_view verb) {
-  // What the person signs is what they typed, on this kind of document and
-  // under this namespace only — not whatever a compromised or impostor
-  // exchange sends (attack review of 2026-12-03, F1: a git commit under
-  // namespace "git", "approve 7" when "deny 5" was typed).
+Status CheckDecisionDocument(const DecisionToSign& d, int64_t id, std::string_view verb,
+                             std::string_view host) {
+  // What the person signs is what they typed, on this kind of document, for
+  // the exchange they are connected to and under its namespace only — not
+  // whatever a compromised or impostor exchange sends (attack reviews of
+  // 2026-12-03: a git commit under namespace "git", "approve 7" when "deny
+  // 5" was typed, a document naming another exchange, whose signature that
+  // exchange would take).
   const json doc = json::parse(d.document, nullptr, false);
   const json& grant = doc.is_object() ? ObjectField(doc, "grant") : doc;
   const bool ok = doc.is_object() && TextField(doc, "format") == "cordon-grant-decision" &&
-                  IntField(doc, "version") == 1 && TextField(doc, "decision") == verb &&
-                  IntField(grant, "id") == id && doc.dump() == d.document &&
-                  d.ns == "cordon-grant@" + RpIdOfOrigin(TextField(doc, "exchange")) &&
-                  d.ns.size() > std::string_view("cordon-grant@").size();
+                  IntField(doc, "version") == 1 && TextField(doc, "decision") == verb && id > 0 &&
+                  IntField(grant, "id") == id && doc.dump() == d.document && !host.empty() &&
+                  RpIdOfOrigin(TextField(doc, "exchange")) == host &&
+                  d.ns == "cordon-grant@" + std::string(host);
   if (!ok) {
     return Error(ErrorCode::kRefused,
                  "the exchange asked to sign something else than \"" + std::string(verb) +
@@ -118,7 +129,7 @@ Result<DecisionToSign> FetchDecisionToSign(Connection& connection, int64_t id, G
   auto document = Base64Decode(b64);
   if (!document.ok()) return document.error().WithContext("the exchange's decision document");
   DecisionToSign out{std::string(document->begin(), document->end()), TextField(sign, "namespace")};
-  CORDON_TRY(CheckDecisionDocument(out, id, name));
+  CORDON_TRY(CheckDecisionDocument(out, id, name, RpIdOfOrigin(connection.url())));
   return out;
 }
 

@@ -52,10 +52,14 @@ struct DecisionToSign {
 };
 Result<DecisionToSign> FetchDecisionToSign(Connection& connection, int64_t id, GrantVerb verb);
 // Refuses (kRefused) a document that is not the canonical decision
-// document of `verb` on grant `id` under namespace cordon-grant@ + the RP ID
-// of the exchange it names: the client signs only what its person asked.
-Status CheckDecisionDocument(const DecisionToSign& d, int64_t id, std::string_view verb);
-// "https://host[:port]" → "host" (a web origin's RP ID); empty otherwise.
+// document of `verb` on grant `id` on the exchange at `host` (the host the
+// client is connected to: the exchange's pages and API share it), under
+// namespace cordon-grant@ + that host: the client signs only what its
+// person asked, for the exchange they reach.
+Status CheckDecisionDocument(const DecisionToSign& d, int64_t id, std::string_view verb,
+                             std::string_view host);
+// "https://host[:port]" → "host" (a web origin's RP ID); empty otherwise,
+// and for anything but a host name's letters, digits, '.' and '-'.
 std::string RpIdOfOrigin(std::string_view origin);
 // The decision, with the armored SSH signature over that document.
 Result<Grant> DecideGrantSigned(Connection& connection, int64_t id, GrantVerb verb,

@@ -23,10 +23,12 @@ Result<SshKeyProofRequest> AskSshKeyProof(Connection& connection, const std::str
   std::istringstream fields(public_key);
   std::string type, base64;
   fields >> type >> base64;
+  const std::string host = RpIdOfOrigin(connection.url());
   const bool ok = doc.is_object() && TextField(doc, "format") == "cordon-ssh-key-registration" &&
                   IntField(doc, "version") == 1 && TextField(doc, "key") == type + " " + base64 &&
-                  doc.dump() == out.document && !RpIdOfOrigin(TextField(doc, "exchange")).empty() &&
-                  out.ns == "cordon-ssh-key@" + RpIdOfOrigin(TextField(doc, "exchange"));
+                  doc.dump() == out.document && !host.empty() &&
+                  RpIdOfOrigin(TextField(doc, "exchange")) == host &&
+                  out.ns == "cordon-ssh-key@" + host;
   if (!ok) {
     return Error(ErrorCode::kRefused,
                  "the exchange asked to sign something else than this key's registration: "
