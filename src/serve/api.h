@@ -188,6 +188,12 @@ class Api final : public Handler {
   Response ApplyGrantDecision(Call& call, int64_t id, const std::string& verb,
                               const exchange::GrantSignature* signature,
                               nlohmann::json signed_details);
+  // A signed decision (by passkey or SSH key) applied, `evidence` (the key
+  // and the document's digest) joined by the signature's digest; the answer
+  // is the grant with the signature and the ssh-keygen command that checks
+  // it against `key_line`.
+  Response ApplySignedGrantDecision(Call& call, const exchange::GrantSignature& kept,
+                                    nlohmann::json evidence, std::string_view key_line);
   Response ShowGrant(Call& call, int64_t id);
   // SSH signing keys and the decisions signed with them (api_ssh_keys.cc).
   std::string SshKeyNamespace() const;

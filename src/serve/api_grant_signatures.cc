@@ -207,22 +207,28 @@ Response Api::DecideGrantSigned(Call& call, int64_t id, const std::string& verb)
   kept.signed_at = call.now;
   kept.document = doc;
   kept.sshsig = sig.sshsig;
-  json evidence = {{"signed", true},
-                   {"passkey", sig.passkey.id},
+  json evidence = {{"passkey", sig.passkey.id},
                    {"fingerprint", sig.passkey.key.Fingerprint()},
-                   {"decision_document_sha256", document_sha},
-                   {"signature_sha256", HexEncode(crypto::Sha256::Hash(AsBytes(sig.sshsig)))}};
-  Response r = ApplyGrantDecision(call, id, verb, &kept, evidence);
+                   {"decision_document_sha256", document_sha}};
+  return ApplySignedGrantDecision(call, kept, std::move(evidence), sig.passkey.key.Line());
+}
+
+Response Api::ApplySignedGrantDecision(Call& call, const exchange::GrantSignature& kept,
+                                       json evidence, std::string_view key_line) {
+  evidence["signed"] = true;
+  evidence["signature_sha256"] = HexEncode(crypto::Sha256::Hash(AsBytes(kept.sshsig)));
+  Response r = ApplyGrantDecision(call, kept.grant_id, kept.decision, &kept, evidence);
   if (r.status != 200) return r;
-  auto decided = call.s.grants.Get(id);
+  auto decided = call.s.grants.Get(kept.grant_id);
   if (!decided.ok()) return Fail(decided.error());
   json out = GrantJson(*decided, call.now);
-  out["signature"] = {{"decision", verb},
-                      {"namespace", GrantNamespace()},
-                      {"document_base64", Base64Encode(AsBytes(doc))},
-                      {"sshsig", sig.sshsig},
-                      {"ssh_public_key", sig.passkey.key.Line()},
-                      {"verify", VerifyCommand(call.who->email, GrantNamespace(), id, verb)}};
+  out["signature"] = {
+      {"decision", kept.decision},
+      {"namespace", GrantNamespace()},
+      {"document_base64", Base64Encode(AsBytes(kept.document))},
+      {"sshsig", kept.sshsig},
+      {"ssh_public_key", std::string(key_line)},
+      {"verify", VerifyCommand(call.who->email, GrantNamespace(), kept.grant_id, kept.decision)}};
   return Json(200, out);
 }
 

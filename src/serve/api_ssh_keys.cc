@@ -229,26 +229,11 @@ Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb
   kept.signed_at = call.now;
   kept.document = doc;
   kept.sshsig = *armored;
-  json evidence = {{"signed", true},
-                   {"ssh_key", stored->id},
+  json evidence = {{"ssh_key", stored->id},
                    {"fingerprint", stored->key.Fingerprint()},
                    {"security_key", stored->key.OnSecurityKey()},
-                   {"decision_document_sha256", document_sha},
-                   {"signature_sha256", HexEncode(crypto::Sha256::Hash(AsBytes(*armored)))}};
-  Response r = ApplyGrantDecision(call, id, verb, &kept, evidence);
-  if (r.status != 200) return r;
-  auto decided = call.s.grants.Get(id);
-  if (!decided.ok()) return Fail(decided.error());
-  json out = api_internal::GrantJson(*decided, call.now);
-  out["signature"] = {{"decision", verb},
-                      {"namespace", GrantNamespace()},
-                      {"document_base64", Base64Encode(AsBytes(doc))},
-                      {"sshsig", *armored},
-                      {"ssh_public_key", stored->key.Line()},
-                      {"verify", api_internal::SshKeygenVerify(
-                                     call.who->email, GrantNamespace(),
-                                     "grant-" + std::to_string(id) + "-" + verb + ".json")}};
-  return Json(200, out);
+                   {"decision_document_sha256", document_sha}};
+  return ApplySignedGrantDecision(call, kept, std::move(evidence), stored->key.Line());
 }
 
 }  // namespace cordon::serve
