@@ -15,8 +15,10 @@ CLANG_VERSION ?= 16
 # free inside libfaketime); web_ui and ui_demo spend their time in Chromium,
 # postgres_source and pushdown in a PostgreSQL cluster of their own — under
 # ASan they would add minutes to CI and exercise little more of cordon than
-# the unit tests and the other scenarios do. Every unit test runs.
-SANITIZE_SKIP ?= ^scenario\.(exchange_matrix|web_ui|ui_demo|postgres_source|pushdown)$$
+# the unit tests and the other scenarios do. demo runs `make run`'s whole
+# story twice (about a minute under ASan), which the other scenarios cover
+# piece by piece. Every unit test runs.
+SANITIZE_SKIP ?= ^scenario\.(exchange_matrix|web_ui|ui_demo|postgres_source|pushdown|demo)$$
 # Release tests at once: more than the cores, since the scenarios spend
 # much of their time waiting (servers starting, a TOTP code's next step,
 # peers). The sanitized run keeps one per core: under ASan the work is CPU,
