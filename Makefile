@@ -4,6 +4,7 @@ JOBS ?= 2
 BUILD ?= build
 FUZZ_SECONDS ?= 20
 FUZZ_STRICT ?= 1
+FUZZ_JOBS ?= $(JOBS)
 CMAKE_FLAGS ?=
 # The sanitizers and the fuzzers share one clang build (clang 16: clang 14
 # cannot emit debug information for the coroutines of src/net/http_server.cc).
@@ -55,9 +56,10 @@ ui-demo: build-cordon
 test: build
 	@cd $(BUILD) && ctest -j $(CTEST_JOBS) --output-on-failure
 
-# Each libFuzzer target for FUZZ_SECONDS, seeded from the test vectors.
+# Each libFuzzer target for FUZZ_SECONDS, FUZZ_JOBS at a time (each is
+# single-threaded), seeded from the test vectors.
 fuzz: clang-build
-	@FUZZ_STRICT=$(FUZZ_STRICT) FUZZ_BUILD=$(CLANG_BUILD) ./scripts/fuzz $(FUZZ_SECONDS)
+	@FUZZ_STRICT=$(FUZZ_STRICT) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_BUILD=$(CLANG_BUILD) ./scripts/fuzz $(FUZZ_SECONDS)
 
 # Side by side with the age CLI, extract with DuckDB + age (npm
 # @duckdb/node-api, installed into bench/node_modules), scan with ripgrep,
@@ -84,12 +86,15 @@ bench: build
 
 # clang-format on every file; clang-tidy on the .cc files changed since the
 # merge base with LINT_BASE (default main; see scripts/lint).
+# Its own tree, configured only (clang-tidy needs the compile commands and
+# the generated files, not a build), without precompiled headers.
+LINT_BUILD ?= build-lint
 lint: deps
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@./scripts/lint $(BUILD)
+	@cmake -S . -B $(LINT_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCORDON_PCH=OFF >/dev/null
+	@./scripts/lint $(LINT_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(CLANG_BUILD) build-fuzz build-asan
+	rm -rf $(BUILD) $(CLANG_BUILD) $(LINT_BUILD) build-fuzz build-asan
 
 # Configures (and builds) the shared clang build: ASan + UBSan, libFuzzer's
 # coverage, tests and fuzz targets. `fuzz` builds only its targets in it.
