@@ -19,7 +19,7 @@ $CORDON_UI_SCREENSHOTS when set: docs/ui.md's images).
 
 Usage: web_ui.py CORDON_BINARY SCRATCH_DIR
 """
-import base64, hashlib, json, os, shutil, subprocess, sys
+import base64, datetime, hashlib, json, os, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -419,6 +419,34 @@ def main():
                  b.eval("document.getElementById('attested').textContent"),
                  f"the attestation names the review shown: {attested}")
 
+        # A review campaign of the vendor's accounts, opened in the page; the
+        # approver keeps the vendor's engineer with a passkey signature.
+        deadline = (datetime.datetime.now(datetime.timezone.utc) +
+                    datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        b.wait_for("document.getElementById('open-campaign')", "the form that opens a campaign")
+        b.eval("document.getElementById('campaign-organisation').value = 'Vendor SA'")
+        b.eval("document.getElementById('campaign-deadline').value = " + json.dumps(deadline))
+        b.click("#open-campaign-button")
+        b.wait_for("document.getElementById('reviewed')", "the campaign's accounts")
+        keep = b.eval("Array.from(document.querySelectorAll('#reviewed tbody tr')).find(r => "
+                      "r.textContent.includes(" + json.dumps(vendor.email) + "))"
+                      ".querySelector('button[id^=keep-]').id")
+        ex.check(b.eval(f"document.getElementById('{keep}').getAttribute('aria-label')")
+                 .endswith(f"<{vendor.email}>"), "the keep button names its account")
+        b.screenshot("campaign")
+        b.click("#" + keep)
+        b.wait_for("document.getElementById('campaign-decided')", "the signed campaign decision")
+        review_doc = b.eval("document.getElementById('decision-document').textContent")
+        review_sig = b.eval("document.getElementById('sshsig').textContent")
+        ex.check(json.loads(review_doc)["decision"] == "keep" and
+                 json.loads(review_doc)["account"]["email"] == vendor.email,
+                 f"the campaign decision signed: {review_doc}")
+        decided = b.eval("Array.from(document.querySelectorAll('#reviewed tbody tr')).find(r => "
+                         "r.textContent.includes(" + json.dumps(vendor.email) + "))"
+                         ".querySelector('td.decision').textContent")
+        ex.check(approver.email in decided, f"the decision names its signer: {decided}")
+        b.screenshot("campaign-decided")
+
         # A remote-maintenance session, recorded: replayed in the page from
         # local files, its chain checked against the ledger's anchor first.
         recording = recorded_session(srv, data, vendor, ciso)
@@ -515,6 +543,9 @@ def main():
     # bytes, and over nothing else.
     keygen_verifies("order.toml", order, sshsig, dpo.email, "cordon-order@localhost", key,
                     order.replace("DPA 1", "DPA 2"))
+    keygen_verifies("review.json", review_doc, review_sig, approver.email,
+                    "cordon-review@localhost", approver_key,
+                    review_doc.replace('"keep"', '"remove"'))
     ns = "cordon-grant@localhost"
     keygen_verifies("grant.json", document, decision_sig, approver.email, ns, approver_key,
                     document.replace('"approve"', '"deny"'))

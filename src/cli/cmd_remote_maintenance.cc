@@ -12,10 +12,12 @@
 
 #include "cli/common.h"
 #include "cli/remote_common.h"
+#include "cli/ssh_keygen_sign.h"
 #include "client/answer.h"
 #include "client/grants.h"
 #include "client/remote_access.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "core/utc_time.h"
 
 namespace cordon::cli {
@@ -299,6 +301,7 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
   });
   struct CampaignArgs {
     std::string organisation, deadline, decision;
+    std::string sign_with;  // an SSH key registered to the account (cordon remote ssh-key)
     int64_t id = 0, account = 0;
   };
   auto ca = std::make_shared<CampaignArgs>();
@@ -306,33 +309,74 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
       "campaign",
       "Access review campaigns of one organisation's accounts (e.g. a vendor's): approvers of\n"
       "another organisation keep or remove each account; at the deadline every account not\n"
-      "kept is disabled.\n"
-      "  cordon remote campaign open --organisation \"Vendor SA\" --deadline 2027-01-31T17:00:00Z");
+      "kept is disabled. Each decision is a signature anyone checks offline: in the pages\n"
+      "with a passkey, here with an SSH key registered to you (cordon remote ssh-key add).\n"
+      "  cordon remote campaign open --organisation \"Vendor SA\" --deadline 2027-01-31T17:00:00Z\n"
+      "  cordon remote campaign show 3\n"
+      "  cordon remote campaign decide 3 --account 12 --decision keep --sign-with "
+      "~/.ssh/id_cordon_sk");
   campaign->require_subcommand(1);
+  CLI::App* clist = campaign->add_subcommand("list", "The most recent campaigns.");
   CLI::App* copen = campaign->add_subcommand("open", "Open a campaign (approvers).");
   copen->add_option("--organisation", ca->organisation, "whose accounts")->required();
   copen->add_option("--deadline", ca->deadline, "YYYY-MM-DDTHH:MM:SSZ")->required();
-  CLI::App* cshow = campaign->add_subcommand("show", "A campaign: accounts and decisions.");
+  CLI::App* cshow = campaign->add_subcommand(
+      "show", "A campaign: the accounts under review and the decisions, signed or not.");
   cshow->add_option("ID", ca->id, "the campaign id")->required();
-  CLI::App* cdecide = campaign->add_subcommand("decide", "Keep or remove one account.");
+  CLI::App* cdecide = campaign->add_subcommand(
+      "decide", "Keep or remove one account (signed with --sign-with once you have a key).");
   cdecide->add_option("ID", ca->id, "the campaign id")->required();
   cdecide->add_option("--account", ca->account, "the account id")->required();
   cdecide->add_option("--decision", ca->decision, "keep or remove")
       ->required()
       ->check(CLI::IsMember({"keep", "remove"}));
+  cdecide->add_option("--sign-with", ca->sign_with,
+                      "your SSH key's private file (registered with cordon remote ssh-key add); "
+                      "ssh-keygen signs the exchange's decision document with it");
   auto print_campaign = [](const RemoteArgs& a, const json& j) {
     Print(a, j, [&] {
+      // Every value as text: a name must not move the cursor over a line.
       std::cout << "campaign " << client::IntField(j, "id") << "  "
-                << client::TextField(j, "organisation") << "  deadline "
+                << PrintableText(client::TextField(j, "organisation")) << "  deadline "
                 << client::TextField(j, "deadline")
-                << (j.contains("closed_at") && !j["closed_at"].is_null() ? "  closed" : "  open")
-                << "\n";
+                << (client::BoolField(j, "open") ? "  open" : "  closed") << "\n";
+      const json& reviewed = client::ArrayField(j, "reviewed");
+      for (const auto& r : reviewed) {
+        std::cout << "  account " << client::IntField(r, "id") << "  "
+                  << PrintableText(client::TextField(r, "name")) << " <"
+                  << PrintableText(client::TextField(r, "email")) << ">  "
+                  << client::TextField(r, "role") << "  last login "
+                  << (r.contains("last_login_at") && r["last_login_at"].is_string()
+                          ? r["last_login_at"].get<std::string>()
+                          : std::string("never"))
+                  << "\n";
+      }
       for (const auto& d : client::ArrayField(j, "decisions")) {
         std::cout << "  account " << client::IntField(d, "account") << ": "
-                  << client::TextField(d, "decision") << "\n";
+                  << client::TextField(d, "decision")
+                  << (client::BoolField(d, "signed")
+                          ? "  signed by " + PrintableText(client::TextField(d, "signer_email"))
+                          : std::string("  unsigned"))
+                  << "\n";
       }
     });
   };
+  clist->callback([ra, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(json j, client::ListCampaigns(c));
+      Print(*ra, j, [&] {
+        for (const auto& k : client::ArrayField(j, "campaigns")) {
+          std::cout << "campaign " << client::IntField(k, "id") << "  "
+                    << PrintableText(client::TextField(k, "organisation")) << "  deadline "
+                    << client::TextField(k, "deadline")
+                    << (client::BoolField(k, "open") ? "  open" : "  closed") << "  "
+                    << client::ArrayField(k, "decisions").size() << " decision(s)\n";
+        }
+      });
+      return Ok();
+    }());
+  });
   copen->callback([ra, ca, exit_code, print_campaign] {
     *exit_code = Finish([&]() -> Status {
       CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
@@ -352,9 +396,37 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
   cdecide->callback([ra, ca, exit_code, print_campaign] {
     *exit_code = Finish([&]() -> Status {
       CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
-      CORDON_ASSIGN_OR_RETURN(json j,
-                              client::DecideInCampaign(c, ca->id, ca->account, ca->decision));
+      if (ca->sign_with.empty()) {
+        CORDON_ASSIGN_OR_RETURN(json j,
+                                client::DecideInCampaign(c, ca->id, ca->account, ca->decision));
+        print_campaign(*ra, j);
+        return Ok();
+      }
+      // Signed: the exchange's document for this decision, checked to be
+      // the one typed, signed by ssh-keygen with the person's key.
+      CORDON_ASSIGN_OR_RETURN(
+          client::DecisionToSign doc,
+          client::FetchCampaignDecisionToSign(c, ca->id, ca->account, ca->decision));
+      const json d = json::parse(doc.document, nullptr, false);
+      const json& who = client::ObjectField(d, "account");
+      std::cerr << "cordon remote: signing \"" << ca->decision << "\" on account " << ca->account
+                << " (" << PrintableText(client::TextField(who, "name")) << " <"
+                << PrintableText(client::TextField(who, "email")) << ">, "
+                << PrintableText(client::TextField(who, "organisation")) << ") in campaign "
+                << ca->id << " on " << PrintableText(client::TextField(d, "exchange")) << " with "
+                << ca->sign_with << " (touch your security key if it blinks)\n";
+      CORDON_ASSIGN_OR_RETURN(std::string sshsig,
+                              SignWithSshKeygen(ca->sign_with, doc.ns, doc.document));
+      CORDON_ASSIGN_OR_RETURN(
+          json j, client::DecideInCampaignSigned(c, ca->id, ca->account, ca->decision, sshsig));
       print_campaign(*ra, j);
+      if (!ra->json) {
+        for (const auto& e : client::ArrayField(j, "decisions")) {
+          if (client::IntField(e, "account") != ca->account) continue;
+          std::cout << "signed: " << doc.ns << "\n"
+                    << "anyone checks it offline with: " << client::TextField(e, "verify") << "\n";
+        }
+      }
       return Ok();
     }());
   });

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "client/answer.h"
+#include "core/encoding.h"
 
 namespace cordon::client {
 
@@ -86,6 +87,10 @@ Result<json> OpenCampaign(Connection& connection, const std::string& organisatio
                          json{{"organisation", organisation}, {"deadline", deadline}}.dump());
 }
 
+Result<json> ListCampaigns(Connection& connection) {
+  return connection.Call("GET", "/api/v1/reviews/campaigns", {200});
+}
+
 Result<json> GetCampaign(Connection& connection, int64_t id) {
   return connection.Call("GET", "/api/v1/reviews/campaigns/" + std::to_string(id), {200});
 }
@@ -94,6 +99,64 @@ Result<json> DecideInCampaign(Connection& connection, int64_t id, int64_t accoun
                               const std::string& decision) {
   return connection.Call("POST", "/api/v1/reviews/campaigns/" + std::to_string(id) + "/decisions",
                          {200, 201}, json{{"account", account}, {"decision", decision}}.dump());
+}
+
+Status CheckCampaignDecisionDocument(const DecisionToSign& d, int64_t id, int64_t account,
+                                     std::string_view decision, std::string_view host) {
+  // What the person signs is what they typed — this decision, on this
+  // account, in this campaign, for the exchange they reach, under its
+  // namespace — whatever a compromised or impostor exchange sends.
+  const json doc = json::parse(d.document, nullptr, false);
+  const json& campaign = doc.is_object() ? ObjectField(doc, "campaign") : doc;
+  const json& who = doc.is_object() ? ObjectField(doc, "account") : doc;
+  const bool ok = doc.is_object() && TextField(doc, "format") == "cordon-review-decision" &&
+                  IntField(doc, "version") == 1 && TextField(doc, "decision") == decision &&
+                  id > 0 && IntField(campaign, "id") == id && account > 0 &&
+                  IntField(who, "id") == account && doc.dump() == d.document && !host.empty() &&
+                  RpIdOfOrigin(TextField(doc, "exchange")) == host &&
+                  d.ns == "cordon-review@" + std::string(host);
+  if (!ok) {
+    return Error(ErrorCode::kRefused,
+                 "the exchange asked to sign something else than \"" + std::string(decision) +
+                     "\" on account " + std::to_string(account) + " in campaign " +
+                     std::to_string(id) + ": nothing signed",
+                 "the exchange may be compromised or not the one you meant; tell its operator");
+  }
+  return Ok();
+}
+
+Result<DecisionToSign> FetchCampaignDecisionToSign(Connection& connection, int64_t id,
+                                                   int64_t account, const std::string& decision) {
+  CORDON_ASSIGN_OR_RETURN(json c, GetCampaign(connection, id));
+  if (c.contains("not_yours")) return Error(ErrorCode::kRefused, TextField(c, "not_yours"));
+  const json& sign = ObjectField(c, "sign");
+  const json& offered =
+      ObjectField(ObjectField(ObjectField(sign, "decisions"), std::to_string(account).c_str()),
+                  decision.c_str());
+  const std::string b64 = TextField(offered, "document_base64");
+  if (b64.empty()) {
+    return Error(
+        ErrorCode::kRefused,
+        "the exchange offers you no \"" + decision + "\" on account " + std::to_string(account) +
+            " in campaign " + std::to_string(id),
+        !BoolField(c, "open")
+            ? "the campaign is closed (cordon remote campaign show " + std::to_string(id) + ")"
+            : "your own account is not yours to review, and signed decisions need the "
+              "exchange's [web] origin set");
+  }
+  auto document = Base64Decode(b64);
+  if (!document.ok()) return document.error().WithContext("the exchange's decision document");
+  DecisionToSign out{std::string(document->begin(), document->end()), TextField(sign, "namespace")};
+  CORDON_TRY(
+      CheckCampaignDecisionDocument(out, id, account, decision, RpIdOfOrigin(connection.url())));
+  return out;
+}
+
+Result<json> DecideInCampaignSigned(Connection& connection, int64_t id, int64_t account,
+                                    const std::string& decision, const std::string& sshsig) {
+  return connection.Call(
+      "POST", "/api/v1/reviews/campaigns/" + std::to_string(id) + "/decisions", {200},
+      json{{"account", account}, {"decision", decision}, {"sshsig", sshsig}}.dump());
 }
 
 }  // namespace cordon::client

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/connection.h"
+#include "client/grants.h"
 #include "core/result.h"
 
 namespace cordon::client {
@@ -57,8 +59,25 @@ Result<nlohmann::json> RevokePasskey(Connection& connection, int64_t passkey_id,
 Result<nlohmann::json> OpenCampaign(Connection& connection, const std::string& organisation,
                                     const std::string& deadline);
 Result<nlohmann::json> GetCampaign(Connection& connection, int64_t id);
-// `decision`: "keep" or "remove".
+Result<nlohmann::json> ListCampaigns(Connection& connection);  // the most recent, newest first
+// `decision`: "keep" or "remove". Unsigned: only for an approver who
+// never had a passkey nor an SSH signing key.
 Result<nlohmann::json> DecideInCampaign(Connection& connection, int64_t id, int64_t account,
                                         const std::string& decision);
+// The exchange's document for `decision` on `account` in campaign `id`, to
+// sign with the approver's SSH key; kRefused when the exchange offers no
+// such decision to this approver, or offers a document that is not that
+// decision for the exchange the client reaches (CheckCampaignDecisionDocument).
+Result<DecisionToSign> FetchCampaignDecisionToSign(Connection& connection, int64_t id,
+                                                   int64_t account, const std::string& decision);
+// Refuses (kRefused) a document that is not the canonical document of
+// `decision` on `account` in campaign `id` on the exchange at `host`, under
+// namespace cordon-review@ + that host.
+Status CheckCampaignDecisionDocument(const DecisionToSign& d, int64_t id, int64_t account,
+                                     std::string_view decision, std::string_view host);
+// The decision, with the armored SSH signature over that document.
+Result<nlohmann::json> DecideInCampaignSigned(Connection& connection, int64_t id, int64_t account,
+                                              const std::string& decision,
+                                              const std::string& sshsig);
 
 }  // namespace cordon::client

@@ -25,7 +25,7 @@ TEST(KeyFileTest, RoundTripsThroughComments) {
 }
 
 TEST(KeyFileTest, RefusesAnythingElseWithTheCallersError) {
-  for (const std::string text :
+  for (const std::string& text :
        {std::string(""), std::string("# only a comment\n"), std::string("OTHER-KEY-1 AAAA\n"),
         std::string("TEST-KEY-1 not base64!\n"),
         "TEST-KEY-1 " + std::string(42, 'A') + "==\n"}) {  // 31 bytes

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/utc_time.h"
+
 namespace cordon::exchange {
 namespace {
 
@@ -10,6 +12,33 @@ Error Refused(std::string m, std::string hint = {}) {
 }
 
 }  // namespace
+
+bool IsCampaignDecision(std::string_view decision) {
+  return decision == "keep" || decision == "remove";
+}
+
+std::string CampaignDecisionDocument(const Campaign& c, const Account& account,
+                                     std::string_view decision, std::string_view origin) {
+  using nlohmann::json;
+  // nlohmann's object is a std::map: keys come out sorted, and dump()
+  // without indentation writes no whitespace (RFC 8785's form here).
+  json doc = {{"format", "cordon-review-decision"},
+              {"version", 1},
+              {"exchange", std::string(origin)},
+              {"decision", std::string(decision)},
+              {"campaign",
+               {{"id", c.id},
+                {"organisation", c.organisation},
+                {"opened_at", FormatUtc(c.opened_at)},
+                {"deadline", FormatUtc(c.deadline)}}},
+              {"account",
+               {{"id", account.id},
+                {"email", account.email},
+                {"name", account.name},
+                {"organisation", account.organisation},
+                {"role", RoleName(account.role)}}}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 Result<int64_t> Campaigns::Open(const Account& approver, std::string_view organisation,
                                 int64_t deadline, int64_t now) {
@@ -71,23 +100,60 @@ Result<Campaign> Campaigns::Get(int64_t id) {
     }
   }
   CORDON_ASSIGN_OR_RETURN(Statement q,
-                          db_.Prepare("SELECT account_id, decision, decided_by, at FROM "
-                                      "campaign_decisions WHERE campaign_id = ? ORDER BY "
-                                      "account_id"));
+                          db_.Prepare("SELECT account_id, decision, decided_by, at, passkey_id, "
+                                      "ssh_key_id, document, sshsig FROM campaign_decisions WHERE "
+                                      "campaign_id = ? ORDER BY account_id"));
   q.Bind(1, id);
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return c;
-    c.decisions.push_back({q.Int(0), q.Text(1), q.Int(2), q.Int(3)});
+    CampaignDecision d{q.Int(0), q.Text(1), q.Int(2), q.Int(3), std::nullopt};
+    if (!q.IsNull(7)) {
+      CampaignSignature s;
+      if (!q.IsNull(4)) s.passkey_id = q.Int(4);
+      if (!q.IsNull(5)) s.ssh_key_id = q.Int(5);
+      const Bytes document = q.Blob(6);
+      s.document.assign(document.begin(), document.end());
+      s.sshsig = q.Text(7);
+      d.signature = std::move(s);
+    }
+    c.decisions.push_back(std::move(d));
   }
+}
+
+Result<std::vector<Campaign>> Campaigns::Recent(int limit) {
+  std::vector<int64_t> ids;
+  {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement q, db_.Prepare("SELECT id FROM review_campaigns ORDER BY id DESC LIMIT ?"));
+    q.Bind(1, static_cast<int64_t>(limit));
+    while (true) {
+      CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      ids.push_back(q.Int(0));
+    }
+  }
+  std::vector<Campaign> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) {
+    CORDON_ASSIGN_OR_RETURN(Campaign c, Get(id));
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t account_id,
                          std::string_view decision, int64_t now,
-                         const std::function<Status()>& record) {
+                         const std::function<Status()>& record,
+                         const CampaignSignature* signature) {
   if (approver.role != Role::kApprover) return Refused("only an approver decides in a review");
-  if (decision != "keep" && decision != "remove") {
+  if (!IsCampaignDecision(decision)) {
     return Error(ErrorCode::kInvalidArgument, "decision: keep or remove");
+  }
+  if (signature && (signature->passkey_id.has_value() == signature->ssh_key_id.has_value() ||
+                    signature->document.empty() || signature->sshsig.empty())) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a decision's signature is by a passkey or an SSH key (one), over a document");
   }
   CORDON_ASSIGN_OR_RETURN(Campaign c, Get(campaign_id));
   if (c.closed_at || now >= c.deadline) {
@@ -103,18 +169,37 @@ Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t a
     return Error(ErrorCode::kNotFound, "account " + std::to_string(account_id) + " is not one of " +
                                            c.organisation + "'s");
   }
+  {
+    // Nor from another account: a person with an account on each side
+    // does not keep their own vendor account (names compared as grants
+    // compare them, exchange/name_key.h).
+    CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
+    who.Bind(1, account_id);
+    CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
+    if (found && SameName(who.Text(0), approver.name)) {
+      return Refused(
+          "the account has your name: nobody reviews their own account, even from "
+          "another account",
+          "another approver decides on it");
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare("INSERT INTO campaign_decisions(campaign_id, account_id, decision, decided_by, "
-                  "at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(campaign_id, account_id) DO "
-                  "UPDATE SET decision = ?3, decided_by = ?4, at = ?5"));
-  CORDON_TRY(s.Bind(1, campaign_id)
-                 .Bind(2, account_id)
-                 .Bind(3, decision)
-                 .Bind(4, approver.id)
-                 .Bind(5, now)
-                 .Run());
+                  "at, passkey_id, ssh_key_id, document, sshsig) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                  "?7, ?8, ?9) ON CONFLICT(campaign_id, account_id) DO UPDATE SET decision = ?3, "
+                  "decided_by = ?4, at = ?5, passkey_id = ?6, ssh_key_id = ?7, document = ?8, "
+                  "sshsig = ?9"));
+  s.Bind(1, campaign_id).Bind(2, account_id).Bind(3, decision).Bind(4, approver.id).Bind(5, now);
+  // A replaced decision takes its signature with it: an unsigned one leaves
+  // none of the earlier one's behind.
+  if (signature) {
+    if (signature->passkey_id) s.Bind(6, *signature->passkey_id);
+    if (signature->ssh_key_id) s.Bind(7, *signature->ssh_key_id);
+    s.Bind(8, AsBytes(signature->document)).Bind(9, std::string_view(signature->sshsig));
+  }
+  CORDON_TRY(s.Run());
   if (record) CORDON_TRY(record());
   return tx.Commit();
 }

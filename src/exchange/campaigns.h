@@ -4,12 +4,19 @@
 // removed by an approver's decision; at the deadline (the server's minute
 // sweep) every account not kept is disabled, and the campaign's result is
 // one ledger event.
+//
+// Each decision is a signature (issue 17: no approval is a bare row): the
+// approver signs, with a passkey in the pages or a registered SSH key from
+// the command line, a document naming the campaign, the account as it is
+// and the decision — an SSHSIG (namespace cordon-review@RP_ID) that
+// `ssh-keygen -Y verify` checks offline, kept beside the decision.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -18,10 +25,22 @@
 
 namespace cordon::exchange {
 
+// The SSHSIG namespace of campaign decisions, before "@" and the RP ID.
+inline constexpr std::string_view kReviewNamespace = "cordon-review";
+
+// A decision's signature: made with a passkey (the pages) or a registered
+// SSH key (the command line), exactly one of the two.
+struct CampaignSignature {
+  std::optional<int64_t> passkey_id, ssh_key_id;
+  std::string document;  // the exact bytes signed
+  std::string sshsig;    // armored, "-----BEGIN SSH SIGNATURE-----…"
+};
+
 struct CampaignDecision {
   int64_t account_id = 0;
   std::string decision;  // "keep", "remove"
   int64_t decided_by = 0, at = 0;
+  std::optional<CampaignSignature> signature;  // absent: decided unsigned
 };
 
 struct Campaign {
@@ -32,6 +51,19 @@ struct Campaign {
   std::vector<int64_t> accounts;  // the organisation's accounts (not disabled)
   std::vector<CampaignDecision> decisions;
 };
+
+// "keep" or "remove".
+bool IsCampaignDecision(std::string_view decision);
+
+// The bytes an approver signs to `decision` (keep or remove) `account` in
+// campaign `c`, on the exchange at `origin` (https://host[:port]).
+// Canonical JSON as exchange/grant_decisions.h's (keys sorted, no
+// whitespace, no floating point), from what does not change while the
+// campaign is open — the campaign's id, organisation and deadline, the
+// account's identity — so that the page, the command line and the server
+// derive the same bytes, and a verifier derives them again.
+std::string CampaignDecisionDocument(const Campaign& c, const Account& account,
+                                     std::string_view decision, std::string_view origin);
 
 struct CampaignResult {
   int64_t campaign = 0;
@@ -49,11 +81,17 @@ class Campaigns {
   Result<int64_t> Open(const Account& approver, std::string_view organisation, int64_t deadline,
                        int64_t now);
   Result<Campaign> Get(int64_t id);
+  // The `limit` most recent campaigns, newest first (accounts and
+  // decisions included).
+  Result<std::vector<Campaign>> Recent(int limit);
   // keep or remove one of the organisation's accounts, before the deadline
-  // (a later decision replaces an earlier one). `record` (the ledger event)
-  // runs inside the decision's transaction: unrecorded, it is not made.
+  // (a later decision replaces an earlier one, its signature with it).
+  // `signature` is kept with the decision (the caller verified it over
+  // CampaignDecisionDocument's bytes). `record` (the ledger event) runs
+  // inside the decision's transaction: unrecorded, it is not made.
   Status Decide(const Account& approver, int64_t campaign_id, int64_t account_id,
-                std::string_view decision, int64_t now, const std::function<Status()>& record = {});
+                std::string_view decision, int64_t now, const std::function<Status()>& record = {},
+                const CampaignSignature* signature = nullptr);
   // Closes every campaign past its deadline: each account not kept is
   // disabled (its sessions end), in one transaction per campaign with its
   // `record` (the ledger event).

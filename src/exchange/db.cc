@@ -405,6 +405,18 @@ DROP TABLE grant_signatures;
 ALTER TABLE grant_signatures_10 RENAME TO grant_signatures;
 )sql";
 
+// 10 -> 11: decisions in access review campaigns as signatures too (issue
+// 17; exchange/campaigns.h): the exact document signed and the armored
+// SSHSIG beside each decision, by a passkey or an SSH signing key. Columns
+// added, so NULL for the decisions taken unsigned before (the code checks
+// that a signature names exactly one key: SQLite cannot add a CHECK).
+constexpr NewColumn kColumns10To11[] = {
+    {"campaign_decisions", "passkey_id", "INTEGER REFERENCES passkeys(id)"},
+    {"campaign_decisions", "ssh_key_id", "INTEGER REFERENCES ssh_signing_keys(id)"},
+    {"campaign_decisions", "document", "BLOB"},
+    {"campaign_decisions", "sshsig", "TEXT"},
+};
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -519,6 +531,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 7) return db.Exec(kMigration7To8);
   if (version == 8) return db.Exec(kMigration8To9);
   if (version == 9) return db.Exec(kMigration9To10);
+  if (version == 10) return AddMissingColumns(db, kColumns10To11);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

@@ -115,7 +115,9 @@ class Transaction {
 // 7: decisions on grants signed with passkeys.
 // 8: passkey revocations approved by two admins.
 // 9: packages indexed by the order they name.
-inline constexpr int kSchemaVersion = 10;
+// 10: SSH signing keys; grant decisions signed with them.
+// 11: decisions in access review campaigns signed (passkey or SSH key).
+inline constexpr int kSchemaVersion = 11;
 
 // DIR/exchange.db (DIR made 0700, and forced to 0700 if it exists: it holds
 // password hashes and login history) with every table of the exchange

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "crypto/ed25519.h"
@@ -704,6 +705,55 @@ TEST_F(RemoteTest, ACampaignDisablesEveryAccountNotKeptByItsDeadline) {
   EXPECT_EQ(campaigns.Decide(chu1_, *id, vendor_.id, "keep", now_ + 8 * kDay).error().code(),
             ErrorCode::kRefused);
   EXPECT_TRUE(campaigns.Open(chu1_, "Vendor SA", now_ + 30 * kDay, now_ + 8 * kDay).ok());
+}
+
+// What an approver signs: the campaign and the account as they are, the
+// decision and the exchange, in canonical JSON; and a decision's signature
+// names exactly one key.
+TEST_F(RemoteTest, ACampaignDecisionDocumentNamesTheCampaignTheAccountAndTheDecision) {
+  Campaigns campaigns(*db_);
+  auto id = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
+  ASSERT_TRUE(id.ok());
+  auto c = campaigns.Get(*id);
+  const std::string keep = CampaignDecisionDocument(*c, vendor_, "keep", "https://x.example");
+  const auto doc = nlohmann::json::parse(keep);
+  EXPECT_EQ(doc.dump(), keep) << "canonical: sorted keys, no whitespace";
+  EXPECT_EQ(doc["format"], "cordon-review-decision");
+  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["exchange"], "https://x.example");
+  EXPECT_EQ(doc["campaign"]["id"], *id);
+  EXPECT_EQ(doc["campaign"]["organisation"], "Vendor SA");
+  EXPECT_EQ(doc["account"]["id"], vendor_.id);
+  EXPECT_EQ(doc["account"]["email"], vendor_.email);
+  EXPECT_NE(keep, CampaignDecisionDocument(*c, vendor_, "remove", "https://x.example"));
+  EXPECT_NE(keep, CampaignDecisionDocument(*c, vendor2_, "keep", "https://x.example"));
+  EXPECT_NE(keep, CampaignDecisionDocument(*c, vendor_, "keep", "https://y.example"));
+  EXPECT_TRUE(IsCampaignDecision("keep") && IsCampaignDecision("remove"));
+  EXPECT_FALSE(IsCampaignDecision("Keep"));
+
+  CampaignSignature both{1, 2, keep, "sig"}, neither{std::nullopt, std::nullopt, keep, "sig"},
+      empty{1, std::nullopt, "", ""};
+  for (const CampaignSignature* s : {&both, &neither, &empty}) {
+    EXPECT_EQ(campaigns.Decide(chu1_, *id, vendor_.id, "keep", now_, {}, s).error().code(),
+              ErrorCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(campaigns.Get(*id)->decisions.empty());
+  // Anne's other account, at the vendor's: not hers to keep.
+  const Account anne_at_vendor =
+      Add("ANNE Approver", "anne@vendor.example", Role::kOperator, "Vendor SA", false, true);
+  auto own = campaigns.Decide(chu1_, *id, anne_at_vendor.id, "keep", now_);
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error().code(), ErrorCode::kRefused);
+  EXPECT_TRUE(campaigns.Decide(chu2_, *id, anne_at_vendor.id, "keep", now_).ok())
+      << "another approver decides on it";
+  ASSERT_TRUE(campaigns.Decide(chu1_, *id, vendor_.id, "keep", now_).ok());
+  auto decided = campaigns.Get(*id);
+  ASSERT_TRUE(decided.ok());
+  for (const auto& d : decided->decisions) EXPECT_FALSE(d.signature) << "decided unsigned";
+  auto recent = campaigns.Recent(10);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].id, *id);
 }
 
 TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {

@@ -313,10 +313,12 @@ TEST(Watchlist, ReadTakesTheDigestsInChunksAndIndexesThemAcrossChunks) {
   std::sort(digests.begin(), digests.end());
   for (uint64_t d : digests) {
     ASSERT_TRUE(read->Contains(d)) << d;
-    if (!std::binary_search(digests.begin(), digests.end(), d + 1))
+    if (!std::binary_search(digests.begin(), digests.end(), d + 1)) {
       ASSERT_FALSE(read->Contains(d + 1));
-    if (!std::binary_search(digests.begin(), digests.end(), d - 1))
+    }
+    if (!std::binary_search(digests.begin(), digests.end(), d - 1)) {
       ASSERT_FALSE(read->Contains(d - 1));
+    }
   }
   EXPECT_FALSE(read->Contains(0));
   EXPECT_FALSE(read->Contains(~uint64_t{0}));

@@ -349,6 +349,8 @@ Response Api::Route(Call& call) {
       if (!id) return Fail(400, "a passkey id is a positive integer");
       return RevokePasskey(call, *id);
     }
+    case Endpoint::kCampaigns:
+      return ListCampaigns(call);
     case Endpoint::kOpenCampaign:
       return OpenCampaign(call);
     case Endpoint::kCampaign:

@@ -10,15 +10,19 @@
 #include <mutex>
 #include <optional>
 #include <semaphore>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "exchange/accounts.h"
+#include "exchange/campaigns.h"
 #include "exchange/defender.h"
 #include "exchange/grant_decisions.h"
 #include "exchange/grants.h"
 #include "exchange/package_store.h"
 #include "exchange/passkeys.h"
 #include "exchange/remote_access.h"
+#include "exchange/ssh_keys.h"
 #include "ledger/ledger.h"
 #include "ledger/order_index.h"
 #include "serve/alerts.h"
@@ -158,6 +162,26 @@ class Api final : public Handler {
                                                            std::string_view ns,
                                                            std::string_view action,
                                                            nlohmann::json details);
+  // A decision signed from the command line: the body's "sshsig" over
+  // `message` under `ns`, by one of the caller's registered SSH keys, its
+  // counter advanced for a security key. A refusal is recorded as `action`
+  // with `details` and answered; `how` is the command that signs.
+  struct SshKeySignature {
+    exchange::SshSigningKey key;
+    std::string sshsig;
+  };
+  std::variant<SshKeySignature, Response> SignedWithSshKey(Call& call, ByteView message,
+                                                           std::string_view ns,
+                                                           std::string_view action,
+                                                           nlohmann::json details,
+                                                           std::string_view how);
+  // An unsigned decision refused (recorded as `action` with `details`)
+  // when the caller has, or had, a passkey or an SSH signing key: then
+  // every decision of theirs is a signature. `in_pages` and `cli` say
+  // where to sign instead.
+  std::optional<Response> RefuseUnsigned(Call& call, std::string_view action,
+                                         nlohmann::json details, std::string_view in_pages,
+                                         std::string_view cli);
   // The namespace of orders signed on this exchange: cordon-order@RP_ID.
   std::string OrderNamespace() const;
   Response SignOrder(Call& call, const std::string& id);
@@ -213,6 +237,12 @@ class Api final : public Handler {
   Response ListAlerts(Call& call);  // api_alerts.cc
   Response ResumeOrganisation(Call& call, const std::string& name);
   Response UnlockAccount(Call& call, const std::string& email);
+  // Access review campaigns (api_campaigns.cc), each decision signed.
+  std::string ReviewNamespace() const;  // cordon-review@RP_ID
+  // A campaign as the API answers it; `detailed`: with the accounts under
+  // review, each decision's signature, and what the caller can sign now.
+  Result<nlohmann::json> CampaignJson(Call& call, const exchange::Campaign& c, bool detailed);
+  Response ListCampaigns(Call& call);
   Response OpenCampaign(Call& call);
   Response GetCampaign(Call& call, int64_t id);
   Response DecideInCampaign(Call& call, int64_t id);

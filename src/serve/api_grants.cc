@@ -2,9 +2,7 @@
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
-#include "exchange/passkeys.h"
 #include "exchange/review.h"
-#include "exchange/ssh_keys.h"
 #include "serve/api_internal.h"
 
 namespace cordon::serve {
@@ -121,28 +119,11 @@ Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
   if (call.body.contains("credential_id")) return DecideGrantSigned(call, id, verb);
   if (call.body.contains("sshsig")) return DecideGrantWithKey(call, id, verb);
-  // An approver who has (or had) a passkey decides with one: each of their
-  // decisions is then a signature anyone verifies offline, never a bare
-  // row — also after a revocation, until a new passkey is registered.
-  auto passkeys = exchange::Passkeys(call.s.db).CountEver(call.who->id);
-  if (!passkeys.ok()) return Fail(passkeys.error());
-  if (*passkeys > 0) {
-    RecordRefusal(call, "grant." + verb, "refused",
-                  {{"grant", id}, {"error", "unsigned decision by an approver with a passkey"}});
-    return Fail(403, "you have a passkey: decide with it, so that your decision is a signature",
-                "open the grant in the exchange's pages (/ui/) and " + verb +
-                    " it there (after a revocation, register your new passkey first)");
-  }
-  // The same once they registered an SSH signing key: from the command
-  // line, their decisions are signed with it.
-  auto ssh_keys = exchange::SshSigningKeys(call.s.db).CountEver(call.who->id);
-  if (!ssh_keys.ok()) return Fail(ssh_keys.error());
-  if (*ssh_keys > 0) {
-    RecordRefusal(call, "grant." + verb, "refused",
-                  {{"grant", id}, {"error", "unsigned decision by an approver with an SSH key"}});
-    return Fail(403, "you registered an SSH signing key: sign your decision with it",
-                "cordon remote grant " + verb + " " + std::to_string(id) +
-                    " --sign-with ~/.ssh/id_ed25519_sk (the key's private file)");
+  if (auto refused =
+          RefuseUnsigned(call, "grant." + verb, {{"grant", id}},
+                         "open the grant in the exchange's pages (/ui/) and " + verb + " it there",
+                         "cordon remote grant " + verb + " " + std::to_string(id))) {
+    return std::move(*refused);
   }
   return ApplyGrantDecision(call, id, verb, nullptr, {});
 }

@@ -6,7 +6,6 @@
 #include "core/encoding.h"
 #include "core/strings.h"
 #include "core/utc_time.h"
-#include "exchange/campaigns.h"
 #include "exchange/certificate.h"
 #include "exchange/grants.h"
 #include "exchange/ssh_ca.h"
@@ -24,7 +23,6 @@ using api_internal::Int;
 using api_internal::json;
 using api_internal::Json;
 using api_internal::ParseId;
-using api_internal::ParseIso;
 using api_internal::Role;
 using api_internal::Str;
 using api_internal::Unrecorded;
@@ -269,85 +267,6 @@ Response Api::UnlockAccount(Call& call, const std::string& encoded) {
                     {"organisation", account->organisation},
                     {"lifted", *lifted},
                     {"usable", true}});
-}
-
-// ---- review campaigns ----
-
-namespace {
-
-json CampaignJson(const exchange::Campaign& c) {
-  json decisions = json::array();
-  for (const auto& d : c.decisions) {
-    decisions.push_back({{"account", d.account_id},
-                         {"decision", d.decision},
-                         {"decided_by", d.decided_by},
-                         {"at", FormatUtc(d.at)}});
-  }
-  return {{"id", c.id},
-          {"organisation", c.organisation},
-          {"opened_by", c.opened_by},
-          {"opened_at", FormatUtc(c.opened_at)},
-          {"deadline", FormatUtc(c.deadline)},
-          {"closed_at", api_internal::Opt(c.closed_at)},
-          {"accounts", c.accounts},
-          {"decisions", decisions}};
-}
-
-}  // namespace
-
-Response Api::OpenCampaign(Call& call) {
-  auto org = Str(call.body, "organisation");
-  auto deadline_text = Str(call.body, "deadline");
-  if (!org || !deadline_text) {
-    return Fail(400, "send {\"organisation\", \"deadline\": \"YYYY-MM-DDTHH:MM:SSZ\"}");
-  }
-  auto deadline = ParseIso(*deadline_text);
-  if (!deadline) return Fail(400, "deadline: write YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  exchange::Campaigns campaigns(call.s.db);
-  auto id = campaigns.Open(*call.who, *org, *deadline, call.now);
-  if (!id.ok()) {
-    RecordRefusal(call, "review.campaign.open", "refused",
-                  {{"organisation", *org}, {"error", id.error().message()}});
-    return Fail(id.error());
-  }
-  if (auto seq = Record(call, "review.campaign.open", "ok",
-                        {{"campaign", *id}, {"organisation", *org}, {"deadline", *deadline_text}});
-      !seq.ok()) {
-    return Unrecorded();
-  }
-  auto c = campaigns.Get(*id);
-  if (!c.ok()) return Fail(c.error());
-  return Json(201, CampaignJson(*c));
-}
-
-Response Api::GetCampaign(Call& call, int64_t id) {
-  auto c = exchange::Campaigns(call.s.db).Get(id);
-  if (!c.ok()) return Fail(c.error());
-  return Json(200, CampaignJson(*c));
-}
-
-Response Api::DecideInCampaign(Call& call, int64_t id) {
-  auto account = Int(call.body, "account");
-  auto decision = Str(call.body, "decision");
-  if (!account || !decision)
-    return Fail(400, "send {\"account\", \"decision\": \"keep\" or \"remove\"}");
-  exchange::Campaigns campaigns(call.s.db);
-  // The decision is evidence: recorded first, or not made.
-  json ev = {{"campaign", id}, {"account", *account}, {"decision", *decision}};
-  Status st = campaigns.Decide(*call.who, id, *account, *decision, call.now, [&]() -> Status {
-    auto seq = Record(call, "review.campaign.decide", "ok", ev);
-    if (!seq.ok()) return seq.error();
-    return Ok();
-  });
-  if (!st.ok()) {
-    if (IsUnrecorded(st.error())) return Unrecorded();
-    ev["error"] = st.error().message();
-    RecordRefusal(call, "review.campaign.decide", "refused", ev);
-    return Fail(st.error());
-  }
-  auto c = campaigns.Get(id);
-  if (!c.ok()) return Fail(c.error());
-  return Json(200, CampaignJson(*c));
 }
 
 // ---- SSH certificates ----

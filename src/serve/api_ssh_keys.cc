@@ -164,12 +164,13 @@ Response Api::RevokeSshKey(Call& call, int64_t id) {
   return Json(200, {{"ssh_key", id}, {"revoked", true}});
 }
 
-// POST /grants/{id}/{decision} {"sshsig"}: a decision signed from the
-// command line with one of the approver's registered SSH keys.
-Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb) {
-  const std::string action = "grant." + verb;
-  json details = {{"grant", id}};
-  const auto refuse = [&](int status, const Error& why) {
+std::variant<Api::SshKeySignature, Response> Api::SignedWithSshKey(Call& call, ByteView message,
+                                                                   std::string_view ns,
+                                                                   std::string_view action,
+                                                                   json details,
+                                                                   std::string_view how) {
+  // Every refusal of a signature is evidence, malformed ones included.
+  const auto refuse = [&](int status, const Error& why) -> Response {
     details["why"] = why.message();
     RecordRefusal(call, action, "refused", details);
     return Fail(status, why.message(), why.hint());
@@ -182,15 +183,8 @@ Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb
   if (!armored || armored->size() > kMaxKeyText) {
     return refuse(400, Error(ErrorCode::kInvalidArgument,
                              "send {\"sshsig\": \"-----BEGIN SSH SIGNATURE-----…\"}",
-                             "cordon remote grant " + verb + " ID --sign-with KEY makes it"));
+                             std::string(how) + " makes it"));
   }
-  auto g = call.s.grants.Get(id);
-  if (!g.ok()) {
-    if (g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
-    return refuse(404, Error(ErrorCode::kNotFound, "no such grant"));
-  }
-  auto requester = call.s.accounts.Get(g->requester_id);
-  if (!requester.ok()) return Fail(requester.error());
   // The key the signature names must be one of the caller's: someone
   // else's key signs nothing for this account.
   auto envelope = ssh::ParseSshsigEnvelope(*armored);
@@ -204,14 +198,9 @@ Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb
     return refuse(403, stored.error());
   }
   details["ssh_key"] = stored->id;
-  // Derived again from the stored grant: the key signed these bytes or
-  // nothing.
-  const std::string doc = exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
-  const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
-  details["decision_document_sha256"] = document_sha;
-  ssh::KeySignaturePolicy policy{GrantNamespace()};
+  ssh::KeySignaturePolicy policy{std::string(ns)};
   if (stored->sign_counter != 0) policy.counter_above = stored->sign_counter;
-  auto verified = ssh::VerifyKeySignature(*armored, AsBytes(doc), stored->key, policy);
+  auto verified = ssh::VerifyKeySignature(*armored, message, stored->key, policy);
   if (!verified.ok()) {
     const ErrorCode code = verified.error().code();
     return refuse(code == ErrorCode::kAuthFailed ? 401 : 400, verified.error());
@@ -221,19 +210,70 @@ Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb
     if (used.error().code() != ErrorCode::kAuthFailed) return Fail(used.error());
     return refuse(401, used.error());
   }
+  return SshKeySignature{std::move(*stored), std::move(*armored)};
+}
+
+std::optional<Response> Api::RefuseUnsigned(Call& call, std::string_view action, json details,
+                                            std::string_view in_pages, std::string_view cli) {
+  // Whoever has (or had) a passkey decides with one: each of their
+  // decisions is then a signature anyone verifies offline, never a bare
+  // row — also after a revocation, until a new passkey is registered.
+  auto passkeys = exchange::Passkeys(call.s.db).CountEver(call.who->id);
+  if (!passkeys.ok()) return Fail(passkeys.error());
+  if (*passkeys > 0) {
+    details["error"] = "unsigned decision by an approver with a passkey";
+    RecordRefusal(call, action, "refused", details);
+    return Fail(403, "you have a passkey: decide with it, so that your decision is a signature",
+                std::string(in_pages) + " (after a revocation, register your new passkey first)");
+  }
+  // The same once they registered an SSH signing key: from the command
+  // line, their decisions are signed with it.
+  auto ssh_keys = exchange::SshSigningKeys(call.s.db).CountEver(call.who->id);
+  if (!ssh_keys.ok()) return Fail(ssh_keys.error());
+  if (*ssh_keys > 0) {
+    details["error"] = "unsigned decision by an approver with an SSH key";
+    RecordRefusal(call, action, "refused", details);
+    return Fail(403, "you registered an SSH signing key: sign your decision with it",
+                std::string(cli) + " --sign-with ~/.ssh/id_ed25519_sk (the key's private file)");
+  }
+  return std::nullopt;
+}
+
+// POST /grants/{id}/{decision} {"sshsig"}: a decision signed from the
+// command line with one of the approver's registered SSH keys.
+Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb) {
+  const std::string action = "grant." + verb;
+  auto g = call.s.grants.Get(id);
+  if (!g.ok()) {
+    if (g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
+    RecordRefusal(call, action, "refused", {{"grant", id}, {"why", "no such grant"}});
+    return Fail(404, "no such grant");
+  }
+  auto requester = call.s.accounts.Get(g->requester_id);
+  if (!requester.ok()) return Fail(requester.error());
+  // Derived again from the stored grant: the key signed these bytes or
+  // nothing.
+  const std::string doc = exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
+  const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
+  json details = {{"grant", id}, {"decision_document_sha256", document_sha}};
+  auto signed_ = SignedWithSshKey(
+      call, AsBytes(doc), GrantNamespace(), action, details,
+      "cordon remote grant " + verb + " " + std::to_string(id) + " --sign-with KEY");
+  if (auto* refused = std::get_if<Response>(&signed_)) return std::move(*refused);
+  auto& sig = std::get<SshKeySignature>(signed_);
   exchange::GrantSignature kept;
   kept.grant_id = id;
   kept.signer_id = call.who->id;
-  kept.ssh_key_id = stored->id;
+  kept.ssh_key_id = sig.key.id;
   kept.decision = verb;
   kept.signed_at = call.now;
   kept.document = doc;
-  kept.sshsig = *armored;
-  json evidence = {{"ssh_key", stored->id},
-                   {"fingerprint", stored->key.Fingerprint()},
-                   {"security_key", stored->key.OnSecurityKey()},
+  kept.sshsig = sig.sshsig;
+  json evidence = {{"ssh_key", sig.key.id},
+                   {"fingerprint", sig.key.key.Fingerprint()},
+                   {"security_key", sig.key.key.OnSecurityKey()},
                    {"decision_document_sha256", document_sha}};
-  return ApplySignedGrantDecision(call, kept, std::move(evidence), stored->key.Line());
+  return ApplySignedGrantDecision(call, kept, std::move(evidence), sig.key.key.Line());
 }
 
 }  // namespace cordon::serve

@@ -76,6 +76,10 @@ const std::vector<RouteSpec>& Routes() {
        {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       // The alerts feed: an approver sees those about their organisation.
       {Endpoint::kAlerts, "GET", "/alerts", {Role::kApprover, Role::kAuditor, Role::kAdmin}},
+      {Endpoint::kCampaigns,
+       "GET",
+       "/reviews/campaigns",
+       {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kOpenCampaign, "POST", "/reviews/campaigns", {Role::kApprover}},
       {Endpoint::kCampaign,
        "GET",

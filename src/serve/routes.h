@@ -57,6 +57,7 @@ enum class Endpoint {
   kAddSshKey,
   kRevokeSshKey,
   kSshCertificate,
+  kCampaigns,
   kOpenCampaign,
   kCampaign,
   kCampaignDecision,

@@ -114,6 +114,26 @@ const TEXT = {
     attest: 'I have reviewed these accounts',
     attested: 'Attested. Your attestation names review',
     go_review: 'Review of accounts',
+    campaigns_title: 'Review campaigns',
+    campaigns_intro: 'A campaign reviews every account of one organisation (a vendor\u2019s) by a deadline: you keep or remove each one, and each decision is a signature with your passkey. At the deadline every account not kept is disabled.',
+    no_campaigns: 'No campaign yet.',
+    campaign: 'Campaign',
+    deadline: 'Deadline',
+    deadline_hint: 'UTC, as 2027-01-31T17:00:00Z',
+    open_campaign: 'Open a campaign',
+    show_campaign: 'Review',
+    campaign_open: 'open',
+    campaign_closed: 'closed',
+    decisions: 'Decisions',
+    decision: 'Decision',
+    keep: 'Keep',
+    remove: 'Remove',
+    undecided: 'none yet: disabled at the deadline',
+    unsigned: 'unsigned',
+    decision_signed: 'Signed. Your decision is kept with its signature:',
+    back_review: 'Back to the review',
+    decide_with_passkey: 'Decide (signed with your passkey)',
+    decision_signed_by: 'signed by',
     go_grants: 'Access requests',
     fate_keep: 'kept as is',
     fate_free_text: 'free text kept by decision',
@@ -325,6 +345,26 @@ const TEXT = {
     attest: 'J\u2019ai revu ces comptes',
     attested: 'Attesté. Votre attestation désigne la revue',
     go_review: 'Revue des comptes',
+    campaigns_title: 'Campagnes de revue',
+    campaigns_intro: 'Une campagne revoit chaque compte d\u2019une organisation (celle d\u2019un éditeur) avant une échéance\u00a0: vous gardez ou retirez chacun, et chaque décision est une signature avec votre clé d\u2019accès. À l\u2019échéance, tout compte non gardé est désactivé.',
+    no_campaigns: 'Aucune campagne pour l\u2019instant.',
+    campaign: 'Campagne',
+    deadline: 'Échéance',
+    deadline_hint: 'UTC, par exemple 2027-01-31T17:00:00Z',
+    open_campaign: 'Ouvrir une campagne',
+    show_campaign: 'Revoir',
+    campaign_open: 'ouverte',
+    campaign_closed: 'close',
+    decisions: 'Décisions',
+    decision: 'Décision',
+    keep: 'Garder',
+    remove: 'Retirer',
+    undecided: 'aucune\u00a0: désactivé à l\u2019échéance',
+    unsigned: 'non signée',
+    decision_signed: 'Signé. Votre décision est conservée avec sa signature\u00a0:',
+    back_review: 'Retour à la revue',
+    decide_with_passkey: 'Décider (signé avec votre clé d\u2019accès)',
+    decision_signed_by: 'signée par',
     go_grants: 'Demandes d\u2019accès',
     fate_keep: 'conservée telle quelle',
     fate_free_text: 'texte libre conservé par décision',
@@ -1211,6 +1251,111 @@ async function reviewView() {
       } catch (e) { problem(view, e); }
     });
     view.append(el('p', {}, button), result);
+    view.append(...await campaignsPart(view));
+  } catch (e) { problem(view, e); }
+}
+
+// ---- access review campaigns (approvers) ----
+
+// The campaigns, each a button to its page, and the form that opens one.
+async function campaignsPart(view) {
+  const r = await api('GET', '/reviews/campaigns');
+  const rows = r.campaigns.map((c) => el('tr', {},
+    el('td', {}, c.id), el('td', {}, c.organisation), el('td', {}, c.deadline),
+    el('td', {}, t(c.open ? 'campaign_open' : 'campaign_closed')),
+    el('td', {}, c.decisions.length + ' / ' + c.accounts.length),
+    el('td', {}, el('button', { type: 'button', id: 'campaign-' + c.id,
+      onclick: () => campaignView(c.id) }, t('show_campaign') + ' ' + c.id))));
+  const list = rows.length === 0 ? el('p', { id: 'no-campaigns' }, t('no_campaigns')) :
+    el('table', { id: 'campaigns' },
+      el('thead', {}, el('tr', {}, ...['campaign', 'organisation', 'deadline', 'state', 'decisions',
+        'open'].map((h) => el('th', { scope: 'col' }, t(h))))),
+      el('tbody', {}, ...rows));
+  const organisation = el('input', { id: 'campaign-organisation', required: 'required' });
+  const deadline = el('input', { id: 'campaign-deadline', required: 'required',
+    pattern: '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z', 'aria-describedby': 'deadline-hint' });
+  const form = el('form', { id: 'open-campaign' },
+    el('p', {}, el('label', { for: 'campaign-organisation' }, t('organisation')), ' ', organisation),
+    el('p', {}, el('label', { for: 'campaign-deadline' }, t('deadline')), ' ', deadline, ' ',
+      el('span', { id: 'deadline-hint' }, t('deadline_hint'))),
+    el('p', {}, el('button', { type: 'submit', id: 'open-campaign-button' }, t('open_campaign'))));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const c = await api('POST', '/reviews/campaigns',
+        { organisation: organisation.value, deadline: deadline.value });
+      campaignView(c.id);
+    } catch (e) { problem(view, e); }
+  });
+  return [el('h2', {}, t('campaigns_title')), el('p', {}, t('campaigns_intro')), list, form];
+}
+
+// One campaign: each account under review with what decides it (role,
+// state, last login and use), its decision and who signed it, and — while
+// the campaign is open, for an approver of another organisation — keep and
+// remove buttons that have the passkey sign the document the exchange
+// derived for that decision.
+async function campaignView(id, done) {
+  const view = el('section', {}, approverNav('campaign'),
+    el('h1', {}, t('campaign') + ' ' + id));
+  show(view);
+  try {
+    const c = await api('GET', '/reviews/campaigns/' + id);
+    view.append(el('dl', { id: 'campaign' },
+      el('dt', {}, t('organisation')), el('dd', { id: 'campaign-org' }, c.organisation),
+      el('dt', {}, t('deadline')), el('dd', {}, c.deadline),
+      el('dt', {}, t('state')), el('dd', { id: 'campaign-state' },
+        t(c.open ? 'campaign_open' : 'campaign_closed'))));
+    if (c.not_yours) view.append(el('p', { id: 'not-yours', role: 'note' }, c.not_yours));
+    const decided = new Map(c.decisions.map((d) => [d.account, d]));
+    const offers = c.sign ? c.sign.decisions : {};
+    const rows = c.reviewed.map((a) => {
+      const d = decided.get(a.id);
+      const words = !d ? t('undecided') : t(d.decision) + ' \u2014 ' +
+        (d.signed ? t('decision_signed_by') + ' ' + d.signer_email + ', ' + d.at : t('unsigned'));
+      const cell = el('td', {});
+      const offer = offers[String(a.id)];
+      for (const verb of offer ? ['keep', 'remove'] : []) {
+        const button = el('button', { type: 'button', id: verb + '-' + a.id,
+          'aria-label': t(verb) + ' ' + a.name + ' <' + a.email + '>' }, t(verb));
+        button.addEventListener('click', async () => {
+          try {
+            const credential = await navigator.credentials.get({ publicKey: {
+              challenge: fromB64url(offer[verb].challenge), rpId: location.hostname,
+              userVerification: 'required' } });
+            const body = assertionBody(credential);
+            body.account = a.id;
+            body.decision = verb;
+            const after = await api('POST', '/reviews/campaigns/' + id + '/decisions', body);
+            const mine = after.decisions.find((x) => x.account === a.id);
+            campaignView(id, el('div', { id: 'decision-result' },
+              el('p', { class: 'ok', id: 'campaign-decided', role: 'status' }, t('decision_signed')),
+              el('pre', { id: 'verify' }, mine.verify),
+              el('pre', { id: 'decision-document' }, fromB64(mine.document_base64)),
+              el('pre', { id: 'sshsig' }, mine.sshsig)));
+          } catch (e) { problem(view, e); }
+        });
+        cell.append(button, ' ');
+      }
+      return el('tr', { 'data-account': a.id },
+        el('td', {}, a.name), el('td', {}, a.email), el('td', {}, a.role), el('td', {}, a.status),
+        el('td', {}, a.expires_at), el('td', {}, a.last_login_at || ''),
+        el('td', {}, a.last_used_at || ''), el('td', { class: 'decision' }, words), cell);
+    });
+    view.append(el('table', { id: 'reviewed' },
+      el('thead', {}, el('tr', {}, ...['account', 'email', 'role', 'state', 'expires', 'last_login',
+        'last_used', 'decision', 'decide_with_passkey'].map((h) => el('th', { scope: 'col' }, t(h))))),
+      el('tbody', {}, ...rows)));
+    if (done) {
+      view.append(done);
+      done.scrollIntoView();
+    }
+    const signed = c.decisions.filter((d) => d.signed).map((d) =>
+      el('li', {}, t(d.decision) + ' ' + d.account + ' \u2014 ' + t('by') + ' ' + d.signer_email +
+        ', ' + d.at, el('pre', { class: 'verify' }, d.verify)));
+    if (signed.length) view.append(el('h2', {}, t('signed_decisions')), el('ul', { id: 'signatures' }, ...signed));
+    view.append(el('p', {}, el('button', { type: 'button', id: 'back-review', onclick: reviewView },
+      t('back_review'))));
   } catch (e) { problem(view, e); }
 }
 

@@ -1,0 +1,60 @@
+// The command line signs only the campaign decision its person typed: the
+// exchange's document is checked before ssh-keygen sees it, as for grants
+// (grants_sign_test.cc).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "client/remote_access.h"
+
+namespace cordon::client {
+namespace {
+
+constexpr std::string_view kHost = "cordon.chu.example";
+
+DecisionToSign Review(const std::string& decision, int64_t campaign, int64_t account,
+                      const std::string& ns = "cordon-review@cordon.chu.example",
+                      const std::string& exchange = "https://cordon.chu.example:8443") {
+  const nlohmann::json doc = {{"account", {{"email", "victor@vendor.example"}, {"id", account}}},
+                              {"campaign", {{"id", campaign}, {"organisation", "Vendor SA"}}},
+                              {"decision", decision},
+                              {"exchange", exchange},
+                              {"format", "cordon-review-decision"},
+                              {"version", 1}};
+  return {doc.dump(), ns};
+}
+
+TEST(CheckCampaignDecisionDocument, TakesTheDecisionTypedOnTheAccountTypedOnly) {
+  EXPECT_TRUE(CheckCampaignDecisionDocument(Review("keep", 3, 7), 3, 7, "keep", kHost).ok());
+  EXPECT_FALSE(CheckCampaignDecisionDocument(Review("remove", 3, 7), 3, 7, "keep", kHost).ok())
+      << "another decision";
+  EXPECT_FALSE(CheckCampaignDecisionDocument(Review("keep", 3, 8), 3, 7, "keep", kHost).ok())
+      << "another account";
+  EXPECT_FALSE(CheckCampaignDecisionDocument(Review("keep", 4, 7), 3, 7, "keep", kHost).ok())
+      << "another campaign";
+  EXPECT_FALSE(CheckCampaignDecisionDocument(
+                   Review("keep", 3, 7, "cordon-grant@cordon.chu.example"), 3, 7, "keep", kHost)
+                   .ok())
+      << "a grant's namespace";
+  EXPECT_FALSE(CheckCampaignDecisionDocument(
+                   Review("keep", 3, 7, "cordon-review@other.example", "https://other.example"), 3,
+                   7, "keep", kHost)
+                   .ok())
+      << "another exchange's document";
+  DecisionToSign spaced = Review("keep", 3, 7);
+  spaced.document.insert(1, " ");
+  EXPECT_FALSE(CheckCampaignDecisionDocument(spaced, 3, 7, "keep", kHost).ok()) << "not canonical";
+  DecisionToSign grant = Review("keep", 3, 7);
+  grant.document.replace(grant.document.find("cordon-review-decision"), 22,
+                         "cordon-grant-decision!");
+  EXPECT_FALSE(CheckCampaignDecisionDocument(grant, 3, 7, "keep", kHost).ok());
+  DecisionToSign commit{"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n", "git"};
+  auto refused = CheckCampaignDecisionDocument(commit, 3, 7, "keep", kHost);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
+  EXPECT_NE(refused.error().message().find("nothing signed"), std::string::npos);
+  EXPECT_FALSE(CheckCampaignDecisionDocument(Review("keep", 3, 7), 3, 7, "keep", "").ok());
+}
+
+}  // namespace
+}  // namespace cordon::client

@@ -1,0 +1,257 @@
+// Access review campaigns over the API with each decision a signature
+// (issue 17): by passkey in the pages, by a registered SSH key from the
+// command line; kept with the decision, verifiable offline with stock
+// ssh-keygen, and the account's fate at the deadline follows the signed
+// decisions only.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "exchange/accounts.h"
+#include "serve/api_internal.h"
+#include "ssh/allowed_signers.h"
+#include "ssh/ssh_keygen_oracle.h"
+#include "ssh/sshsig.h"
+#include "testing/remote_exchange.h"
+#include "testing/scoped_temp_dir.h"
+
+namespace cordon::serve {
+namespace {
+
+using ssh::oracle::Q;
+using testkit::RemoteExchange;
+using testkit::Unbase64;
+
+constexpr const char* kDeadline = "2027-01-22T08:00:00Z";
+
+int64_t OpenVendorCampaign(RemoteExchange& e) {
+  Response opened = e.Call("POST", "/reviews/campaigns", e.approver,
+                           {{"organisation", "Vendor SA"}, {"deadline", kDeadline}});
+  EXPECT_EQ(opened.status, 201) << opened.body;
+  return RemoteExchange::J(opened)["id"];
+}
+
+// `ssh-keygen -Y verify` of `doc` and `sig` for `email`'s `key_line`.
+int VerifyOffline(const std::string& dir, const std::string& email, const std::string& ns,
+                  const std::string& key_line, const std::string& doc, const std::string& sig) {
+  ssh::oracle::WriteText(dir + "/decision.json", doc);
+  ssh::oracle::WriteText(dir + "/decision.json.sig", sig);
+  ssh::oracle::WriteText(dir + "/allowed_signers",
+                         email + " namespaces=\"" + ns + "\" " + key_line + "\n");
+  return ssh::oracle::Run("ssh-keygen -Y verify -f " + Q(dir + "/allowed_signers") + " -I " +
+                          email + " -n " + ns + " -s " + Q(dir + "/decision.json.sig") + " < " +
+                          Q(dir + "/decision.json"))
+      .exit_code;
+}
+
+TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifiesOffline) {
+  RemoteExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const std::string colleague = e.Person("alba", exchange::Role::kApprover, "CHU Exemple");
+  const int64_t id = OpenVendorCampaign(e);
+  const std::string c = "/reviews/campaigns/" + std::to_string(id);
+  const int64_t victor = e.ids["victor"], vera = e.ids["vera"];
+
+  const testkit::FakePasskey pk, colleague_pk;
+  const Bytes cred(16, 31), colleague_cred(16, 32);
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(e.approver, pk, cred));
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(colleague, colleague_pk, colleague_cred));
+  // With a passkey, a bare decision is no longer taken.
+  Response bare =
+      e.Call("POST", c + "/decisions", e.approver, {{"account", victor}, {"decision", "keep"}});
+  EXPECT_EQ(bare.status, 403);
+  EXPECT_NE(bare.body.find("passkey"), std::string::npos) << bare.body;
+
+  // What the approver sees: the accounts under review, and per account a
+  // document to sign for keep and for remove.
+  const nlohmann::json shown = RemoteExchange::J(e.Call("GET", c, e.approver));
+  EXPECT_TRUE(shown["open"]);
+  ASSERT_TRUE(shown["reviewed"].is_array()) << shown;
+  bool listed = false;
+  for (const auto& r : shown["reviewed"]) listed = listed || r["email"] == "victor@example.org";
+  EXPECT_TRUE(listed) << shown;
+  const std::string ns = shown["sign"]["namespace"];
+  EXPECT_EQ(ns, "cordon-review@" + std::string(ssh::testkit::kFakeRp));
+  const nlohmann::json& offer = shown["sign"]["decisions"][std::to_string(victor)];
+  const std::string doc = Unbase64(offer["keep"], "document_base64");
+  const std::string challenge = offer["keep"]["challenge"];
+  EXPECT_EQ(challenge, Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(doc)))));
+  const auto parsed = nlohmann::json::parse(doc);
+  EXPECT_EQ(parsed["format"], "cordon-review-decision");
+  EXPECT_EQ(parsed["decision"], "keep");
+  EXPECT_EQ(parsed["campaign"]["id"], id);
+  EXPECT_EQ(parsed["campaign"]["deadline"], kDeadline);
+  EXPECT_EQ(parsed["account"]["email"], "victor@example.org");
+  EXPECT_EQ(parsed.dump(), doc) << "canonical: sorted keys, no whitespace";
+  // The vendor's own approver reviews nothing of theirs.
+  const nlohmann::json own = RemoteExchange::J(e.Call("GET", c, e.vendor_boss));
+  EXPECT_FALSE(own.contains("sign"));
+  EXPECT_TRUE(own.contains("not_yours")) << own;
+
+  const auto answer = [&](const testkit::FakePasskey& key, const Bytes& cid, uint32_t counter,
+                          const std::string& over, int64_t account, const std::string& decision,
+                          uint8_t flags = ssh::kUserPresent | ssh::kUserVerified) {
+    testkit::FakePasskey::Options o;
+    o.counter = counter;
+    o.flags = flags;
+    nlohmann::json body = testkit::Asserted(key, cid, over, o);
+    body["account"] = account;
+    body["decision"] = decision;
+    return body;
+  };
+  const auto decide = [&](const std::string& session, const nlohmann::json& body) {
+    return e.Call("POST", c + "/decisions", session, body).status;
+  };
+  const std::string remove_challenge = offer["remove"]["challenge"];
+  const std::string vera_keep =
+      shown["sign"]["decisions"][std::to_string(vera)]["keep"]["challenge"];
+  // A signature over "remove" keeps nobody; one over Vera's account keeps
+  // not Victor; no user verification, someone else's passkey, a
+  // campaign that does not exist: refused, nothing decided.
+  EXPECT_EQ(decide(e.approver, answer(pk, cred, 1, remove_challenge, victor, "keep")), 401);
+  EXPECT_EQ(decide(e.approver, answer(pk, cred, 2, vera_keep, victor, "keep")), 401);
+  EXPECT_EQ(decide(e.approver, answer(pk, cred, 3, challenge, victor, "keep", ssh::kUserPresent)),
+            401);
+  EXPECT_EQ(decide(colleague, answer(pk, cred, 4, challenge, victor, "keep")), 403);
+  EXPECT_EQ(e.Call("POST", "/reviews/campaigns/999/decisions", e.approver,
+                   answer(pk, cred, 5, challenge, victor, "keep"))
+                .status,
+            404);
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", c, e.approver))["decisions"].size(), 0u);
+
+  Response kept =
+      e.Call("POST", c + "/decisions", e.approver, answer(pk, cred, 10, challenge, victor, "keep"));
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_NE(decide(e.approver, answer(pk, cred, 10, challenge, victor, "keep")), 200)
+      << "a replayed answer takes nothing more";
+  const nlohmann::json after = RemoteExchange::J(e.Call("GET", c, e.approver));
+  ASSERT_EQ(after["decisions"].size(), 1u) << after;
+  const nlohmann::json& d = after["decisions"][0];
+  EXPECT_TRUE(d["signed"]);
+  EXPECT_EQ(d["account"], victor);
+  EXPECT_EQ(d["signer_email"], "anne@example.org");
+  EXPECT_EQ(Unbase64(d, "document_base64"), doc);
+  EXPECT_EQ(d["ssh_public_key"], pk.Key().Line());
+  EXPECT_NE(d["verify"].get<std::string>().find("-n " + ns), std::string::npos);
+  const std::string ledger = e.Ledger();
+  EXPECT_NE(ledger.find("\"action\":\"exchange.review.campaign.decide\""), std::string::npos);
+  EXPECT_NE(ledger.find(HexEncode(crypto::Sha256::Hash(AsBytes(doc)))), std::string::npos);
+
+  // The listing names the campaign without the accounts' details.
+  const nlohmann::json list = RemoteExchange::J(e.Call("GET", "/reviews/campaigns", e.approver));
+  ASSERT_EQ(list["campaigns"].size(), 1u) << list;
+  EXPECT_EQ(list["campaigns"][0]["id"], id);
+  EXPECT_FALSE(list["campaigns"][0].contains("reviewed"));
+  EXPECT_EQ(e.Call("GET", "/reviews/campaigns", e.vendor).status, 403);
+
+  // At the deadline, the signed keep holds; Vera, undecided, is disabled.
+  e.now = 1800000000 + 30 * 86400;
+  e.x.api->SweepRetention();
+  auto accounts = exchange::Accounts::Open(e.x.d);
+  EXPECT_EQ(accounts->Get(victor)->status, exchange::AccountStatus::kActive);
+  EXPECT_EQ(accounts->Get(vera)->status, exchange::AccountStatus::kDisabled);
+
+  // Offline: the document, the signature and the passkey's key line.
+  if (!ssh::oracle::SshKeygenAvailable()) GTEST_SKIP() << "ssh-keygen is not installed";
+  const std::string sshsig = d["sshsig"];
+  EXPECT_EQ(VerifyOffline(e.x.d, "anne@example.org", ns, pk.Key().Line(), doc, sshsig), 0);
+  std::string removed = doc;
+  removed.replace(removed.find("\"keep\""), 6, "\"remove\"");
+  EXPECT_NE(VerifyOffline(e.x.d, "anne@example.org", ns, pk.Key().Line(), removed, sshsig), 0);
+}
+
+// From the command line: a decision signed by `ssh-keygen -Y sign` with a
+// key registered to the approver; a later decision replaces the earlier
+// one with its own signature.
+TEST(ApiCampaignsTest, AnApproverDecidesFromTheCommandLineWithARegisteredSshKey) {
+  if (!ssh::oracle::SshKeygenAvailable()) GTEST_SKIP() << "ssh-keygen not installed";
+  RemoteExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  test_support::ScopedTempDir dir;
+  const std::string key = dir / "id";
+  ASSERT_EQ(ssh::oracle::Run("ssh-keygen -q -t ed25519 -N '' -C anne -f " + Q(key)).exit_code, 0);
+  const auto sign = [&](const std::string& ns, const std::string& message) {
+    ssh::oracle::WriteText(dir / "m", message);
+    std::filesystem::remove(dir / "m.sig");
+    EXPECT_EQ(
+        ssh::oracle::Run("ssh-keygen -q -Y sign -f " + Q(key) + " -n " + ns + " " + Q(dir / "m"))
+            .exit_code,
+        0);
+    return ssh::oracle::ReadText(dir / "m.sig");
+  };
+  const std::string line = ssh::oracle::FirstLine(key + ".pub");
+  Response asked = e.Call("POST", "/ssh-keys", e.approver, {{"public_key", line}});
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  const nlohmann::json a = RemoteExchange::J(asked);
+  Response registered = e.Call(
+      "POST", "/ssh-keys", e.approver,
+      {{"public_key", line}, {"proof", sign(a["namespace"], Unbase64(a, "document_base64"))}});
+  ASSERT_EQ(registered.status, 201) << registered.body;
+
+  const int64_t id = OpenVendorCampaign(e);
+  const std::string c = "/reviews/campaigns/" + std::to_string(id);
+  const int64_t victor = e.ids["victor"];
+  Response bare =
+      e.Call("POST", c + "/decisions", e.approver, {{"account", victor}, {"decision", "remove"}});
+  EXPECT_EQ(bare.status, 403) << "with a key, unsigned decisions are refused";
+  EXPECT_NE(bare.body.find("--sign-with"), std::string::npos) << bare.body;
+
+  const nlohmann::json shown = RemoteExchange::J(e.Call("GET", c, e.approver));
+  const std::string ns = shown["sign"]["namespace"];
+  const nlohmann::json& offer = shown["sign"]["decisions"][std::to_string(victor)];
+  const std::string keep_doc = Unbase64(offer["keep"], "document_base64");
+  const std::string remove_doc = Unbase64(offer["remove"], "document_base64");
+  const auto decide = [&](const std::string& decision, const std::string& sshsig) {
+    return e.Call("POST", c + "/decisions", e.approver,
+                  {{"account", victor}, {"decision", decision}, {"sshsig", sshsig}});
+  };
+  EXPECT_EQ(decide("remove", sign(ns, keep_doc)).status, 401) << "a keep removes nobody";
+  EXPECT_EQ(
+      decide("keep", sign("cordon-grant@" + std::string(ssh::testkit::kFakeRp), keep_doc)).status,
+      401)
+      << "another namespace";
+  EXPECT_EQ(decide("keep", "not a signature").status, 400);
+
+  ASSERT_EQ(decide("keep", sign(ns, keep_doc)).status, 200);
+  const std::string remove_sig = sign(ns, remove_doc);
+  Response replaced = decide("remove", remove_sig);
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  const nlohmann::json after = RemoteExchange::J(replaced);
+  ASSERT_EQ(after["decisions"].size(), 1u) << after;
+  const nlohmann::json& d = after["decisions"][0];
+  EXPECT_EQ(d["decision"], "remove");
+  EXPECT_EQ(d["sshsig"], remove_sig) << "the signature of the decision that stands";
+  EXPECT_EQ(Unbase64(d, "document_base64"), remove_doc);
+  EXPECT_TRUE(d["passkey_id"].is_null());
+  EXPECT_EQ(d["ssh_key_id"], RemoteExchange::J(registered)["id"]);
+  EXPECT_EQ(VerifyOffline(dir.path(), "anne@example.org", ns, d["ssh_public_key"], remove_doc,
+                          remove_sig),
+            0);
+}
+
+TEST(ApiCampaignsTest, WithoutAWebOriginDecisionsStayUnsignedForApproversWithoutKeys) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const int64_t id = OpenVendorCampaign(e);
+  const std::string c = "/reviews/campaigns/" + std::to_string(id);
+  const nlohmann::json shown = RemoteExchange::J(e.Call("GET", c, e.approver));
+  EXPECT_FALSE(shown.contains("sign")) << "nothing to bind a signature to";
+  Response signed_ = e.Call("POST", c + "/decisions", e.approver,
+                            {{"account", e.ids["victor"]}, {"decision", "keep"}, {"sshsig", "x"}});
+  EXPECT_EQ(signed_.status, 503);
+  Response kept = e.Call("POST", c + "/decisions", e.approver,
+                         {{"account", e.ids["victor"]}, {"decision", "keep"}});
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_FALSE(RemoteExchange::J(kept)["decisions"][0]["signed"]);
+  EXPECT_EQ(e.Call("POST", c + "/decisions", e.approver,
+                   {{"account", e.ids["victor"]}, {"decision", "maybe"}})
+                .status,
+            400);
+}
+
+}  // namespace
+}  // namespace cordon::serve
