@@ -419,6 +419,10 @@ def main():
                  b.eval("document.getElementById('attested').textContent"),
                  f"the attestation names the review shown: {attested}")
 
+        # The hospital's target (CHU Exemple then holds one: it reviews its
+        # vendor) and a session on it, recorded, for the sessions page below.
+        recording = recorded_session(srv, data, vendor, ciso)
+
         # A review campaign of the vendor's accounts, opened in the page; the
         # approver keeps the vendor's engineer with a passkey signature.
         deadline = (datetime.datetime.now(datetime.timezone.utc) +
@@ -449,7 +453,6 @@ def main():
 
         # A remote-maintenance session, recorded: replayed in the page from
         # local files, its chain checked against the ledger's anchor first.
-        recording = recorded_session(srv, data, vendor, ciso)
         b.click("#nav-sessions")
         b.wait_for("document.querySelector('button.replay')", "the sessions and their replay")
         listed = b.eval("document.getElementById('sessions').textContent")

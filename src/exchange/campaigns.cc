@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/encoding.h"
 #include "core/utc_time.h"
+#include "crypto/hash.h"
 
 namespace cordon::exchange {
 namespace {
@@ -12,6 +14,28 @@ Error Refused(std::string m, std::string hint = {}) {
 }
 
 }  // namespace
+
+Result<bool> Campaigns::HoldsTargets(std::string_view organisation) {
+  if (organisation.empty()) return false;  // a target without one makes nobody the hospital
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT 1 FROM targets WHERE organisation = ? LIMIT 1"));
+  q.Bind(1, organisation);
+  return q.Step();
+}
+
+Status Campaigns::RefuseUnlessHospital(const Account& approver) {
+  // The reviewer is the hospital — an organisation that holds targets, whose
+  // systems the vendor reaches — as for re-opening a vendor's account: a
+  // vendor's approver must not review, and disable, the hospital's
+  // accounts (attack review of 2026-12-05).
+  CORDON_ASSIGN_OR_RETURN(bool hospital, HoldsTargets(approver.organisation));
+  if (!hospital) {
+    return Refused(
+        "only an approver of an organisation that holds targets (the hospital's) reviews accounts",
+        "an approver of the organisation whose systems the vendor maintains decides");
+  }
+  return Ok();
+}
 
 bool IsCampaignDecision(std::string_view decision) {
   return decision == "keep" || decision == "remove";
@@ -37,6 +61,21 @@ std::string CampaignDecisionDocument(const Campaign& c, const Account& account,
                 {"name", account.name},
                 {"organisation", account.organisation},
                 {"role", RoleName(account.role)}}}};
+  // The decision it replaces, if any: a signature is over one step of the
+  // account's history, so an earlier signature replayed after a later
+  // decision names a standing decision that is no longer there (attack
+  // review of 2026-12-05: a keep replayed over a remove took).
+  json replaces = nullptr;
+  for (const auto& d : c.decisions) {
+    if (d.account_id != account.id) continue;
+    replaces = {{"decision", d.decision},
+                {"decided_by", d.decided_by},
+                {"at", FormatUtc(d.at)},
+                {"signature_sha256",
+                 d.signature ? json(HexEncode(crypto::Sha256::Hash(AsBytes(d.signature->sshsig))))
+                             : json(nullptr)}};
+  }
+  doc["replaces"] = std::move(replaces);
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -51,6 +90,29 @@ Result<int64_t> Campaigns::Open(const Account& approver, std::string_view organi
                    "an approver of another organisation (the hospital's) opens the campaign");
   }
   if (deadline <= now) return Error(ErrorCode::kInvalidArgument, "the deadline is in the past");
+  if (deadline > now + kMaxCampaignSeconds) {
+    return Error(ErrorCode::kInvalidArgument, "a review campaign lasts at most 180 days",
+                 "a campaign that never ends would block the next review of this organisation");
+  }
+  CORDON_TRY(RefuseUnlessHospital(approver));
+  CORDON_ASSIGN_OR_RETURN(bool reviewed_is_hospital, HoldsTargets(organisation));
+  if (reviewed_is_hospital) {
+    return Refused("\"" + std::string(organisation) +
+                       "\" holds targets (a hospital): a campaign reviews a vendor's accounts",
+                   "open it over the organisation of the vendor who maintains your targets");
+  }
+  {
+    CORDON_ASSIGN_OR_RETURN(Statement q,
+                            db_.Prepare("SELECT 1 FROM users WHERE organisation = ? AND status "
+                                        "<> 'disabled' LIMIT 1"));
+    q.Bind(1, organisation);
+    CORDON_ASSIGN_OR_RETURN(bool any, q.Step());
+    if (!any) {
+      return Error(ErrorCode::kNotFound,
+                   "no account of an organisation named \"" + std::string(organisation) + "\"",
+                   "its name as `cordon admin user organisation` set it");
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   {
     CORDON_ASSIGN_OR_RETURN(Statement q,
@@ -162,7 +224,15 @@ Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t a
   if (approver.organisation == c.organisation) {
     return Refused("an organisation never reviews its own accounts");
   }
+  CORDON_TRY(RefuseUnlessHospital(approver));
   if (approver.id == account_id) return Refused("nobody reviews their own account");
+  for (const auto& d : c.decisions) {
+    if (d.account_id == account_id && d.signature && !signature) {
+      return Refused("account " + std::to_string(account_id) +
+                         " has a signed decision: only a signed one replaces it",
+                     "an approver with a passkey or a registered SSH key decides");
+    }
+  }
   bool member = false;
   for (int64_t a : c.accounts) member = member || a == account_id;
   if (!member) {

@@ -28,6 +28,10 @@ namespace cordon::exchange {
 // The SSHSIG namespace of campaign decisions, before "@" and the RP ID.
 inline constexpr std::string_view kReviewNamespace = "cordon-review";
 
+// How far ahead a campaign's deadline may be (180 days): one that never
+// ends would block the organisation's next review.
+inline constexpr int64_t kMaxCampaignSeconds = 180 * 86400;
+
 // A decision's signature: made with a passkey (the pages) or a registered
 // SSH key (the command line), exactly one of the two.
 struct CampaignSignature {
@@ -56,7 +60,9 @@ struct Campaign {
 bool IsCampaignDecision(std::string_view decision);
 
 // The bytes an approver signs to `decision` (keep or remove) `account` in
-// campaign `c`, on the exchange at `origin` (https://host[:port]).
+// campaign `c`, on the exchange at `origin` (https://host[:port]), after
+// the account's standing decision in `c` (named in "replaces", so that a
+// signature is over one step and an earlier one cannot be replayed).
 // Canonical JSON as exchange/grant_decisions.h's (keys sorted, no
 // whitespace, no floating point), from what does not change while the
 // campaign is open — the campaign's id, organisation and deadline, the
@@ -75,17 +81,22 @@ struct CampaignResult {
 class Campaigns {
  public:
   explicit Campaigns(Db& db) : db_(db) {}
-  // kRefused unless `approver` is an approver of another organisation than
-  // `organisation` (a vendor never reviews itself) and the deadline is in
-  // the future; kAlreadyExists while a campaign of the organisation is open.
+  // kRefused unless `approver` is an approver of an organisation that
+  // holds targets (the hospital) and `organisation` is another that holds
+  // none (the vendor's) — a vendor never reviews itself nor the hospital;
+  // kNotFound when `organisation` has no account; kInvalidArgument unless
+  // the deadline is within the next 180 days; kAlreadyExists while a
+  // campaign of the organisation is open.
   Result<int64_t> Open(const Account& approver, std::string_view organisation, int64_t deadline,
                        int64_t now);
   Result<Campaign> Get(int64_t id);
   // The `limit` most recent campaigns, newest first (accounts and
   // decisions included).
   Result<std::vector<Campaign>> Recent(int limit);
-  // keep or remove one of the organisation's accounts, before the deadline
-  // (a later decision replaces an earlier one, its signature with it).
+  // keep or remove one of the organisation's accounts, before the deadline,
+  // by an approver of an organisation that holds targets (a later decision
+  // replaces an earlier one, its signature with it; a signed decision is
+  // replaced only by a signed one).
   // `signature` is kept with the decision (the caller verified it over
   // CampaignDecisionDocument's bytes). `record` (the ledger event) runs
   // inside the decision's transaction: unrecorded, it is not made.
@@ -97,8 +108,12 @@ class Campaigns {
   // `record` (the ledger event).
   Result<std::vector<CampaignResult>> CloseDue(
       int64_t now, const std::function<Status(const CampaignResult&)>& record = {});
+  // Whether `organisation` holds targets (is a hospital: the vendor's
+  // engineers reach its systems); "" never does.
+  Result<bool> HoldsTargets(std::string_view organisation);
 
  private:
+  Status RefuseUnlessHospital(const Account& approver);
   Db& db_;
 };
 

@@ -728,6 +728,7 @@ TEST_F(RemoteTest, ACampaignDecisionDocumentNamesTheCampaignTheAccountAndTheDeci
   EXPECT_NE(keep, CampaignDecisionDocument(*c, vendor_, "remove", "https://x.example"));
   EXPECT_NE(keep, CampaignDecisionDocument(*c, vendor2_, "keep", "https://x.example"));
   EXPECT_NE(keep, CampaignDecisionDocument(*c, vendor_, "keep", "https://y.example"));
+  EXPECT_TRUE(doc["replaces"].is_null()) << "no decision stands yet";
   EXPECT_TRUE(IsCampaignDecision("keep") && IsCampaignDecision("remove"));
   EXPECT_FALSE(IsCampaignDecision("Keep"));
 
@@ -750,10 +751,50 @@ TEST_F(RemoteTest, ACampaignDecisionDocumentNamesTheCampaignTheAccountAndTheDeci
   auto decided = campaigns.Get(*id);
   ASSERT_TRUE(decided.ok());
   for (const auto& d : decided->decisions) EXPECT_FALSE(d.signature) << "decided unsigned";
+  // Once a decision stands, the next one's document names it: a signature
+  // over "keep" made before it does not cover a "keep" after it.
+  const auto after = nlohmann::json::parse(
+      CampaignDecisionDocument(*decided, vendor_, "keep", "https://x.example"));
+  EXPECT_EQ(after["replaces"]["decision"], "keep");
+  EXPECT_EQ(after["replaces"]["decided_by"], chu1_.id);
+  EXPECT_TRUE(after["replaces"]["signature_sha256"].is_null());
+  EXPECT_NE(after.dump(), keep);
   auto recent = campaigns.Recent(10);
   ASSERT_TRUE(recent.ok());
   ASSERT_EQ(recent->size(), 1u);
   EXPECT_EQ((*recent)[0].id, *id);
+}
+
+// The hospital reviews the vendor, never the reverse (attack review of
+// 2026-12-05: a vendor's approver opened a campaign over the hospital and
+// its sweep disabled every hospital account); a campaign ends within 180
+// days, over an organisation that exists.
+TEST_F(RemoteTest, OnlyTheHospitalReviewsAndOnlyAVendorsAccounts) {
+  Campaigns campaigns(*db_);
+  EXPECT_EQ(campaigns.Open(vendor_approver_, "CHU Exemple", now_ + kDay, now_).error().code(),
+            ErrorCode::kRefused)
+      << "a vendor reviewing the hospital";
+  EXPECT_EQ(campaigns.Open(plain_approver_, "Vendor SA", now_ + kDay, now_).error().code(),
+            ErrorCode::kRefused)
+      << "an organisation without targets";
+  EXPECT_EQ(campaigns.Open(chu1_, "Nobody Ltd", now_ + kDay, now_).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(campaigns.Open(chu1_, "Vendor SA", now_ + 181 * kDay, now_).error().code(),
+            ErrorCode::kInvalidArgument)
+      << "a campaign that would block the next one for good";
+  EXPECT_TRUE(*campaigns.HoldsTargets("CHU Exemple"));
+  EXPECT_FALSE(*campaigns.HoldsTargets("Vendor SA"));
+  EXPECT_FALSE(*campaigns.HoldsTargets(""));
+  auto id = campaigns.Open(chu1_, "Vendor SA", now_ + 180 * kDay, now_);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  const Account other_boss =
+      Add("Oscar Boss", "boss@other.example", Role::kApprover, "Other Ltd", false);
+  EXPECT_EQ(campaigns.Decide(other_boss, *id, vendor_.id, "remove", now_).error().code(),
+            ErrorCode::kRefused)
+      << "another vendor's approver";
+  EXPECT_EQ(campaigns.Decide(plain_approver_, *id, vendor_.id, "remove", now_).error().code(),
+            ErrorCode::kRefused);
+  EXPECT_TRUE(campaigns.Get(*id)->decisions.empty());
 }
 
 TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {

@@ -205,7 +205,8 @@ class Api final : public Handler {
   Response RequestGrant(Call& call, bool break_glass);
   Response DecideGrant(Call& call, int64_t id, const std::string& verb);
   // A decision signed with the approver's passkey (the body carries its
-  // answer): verified, kept with the grant, recorded, in one transaction.
+  // answer) or a registered SSH key (the body's "sshsig"): verified, kept
+  // with the grant, recorded, in one transaction.
   Response DecideGrantSigned(Call& call, int64_t id, const std::string& verb);
   // A decision taken, with its signature when signed (kept in the
   // decision's transaction; `signed_details` join its ledger event).
@@ -224,7 +225,6 @@ class Api final : public Handler {
   Response ListSshKeys(Call& call);
   Response AddSshKey(Call& call);
   Response RevokeSshKey(Call& call, int64_t id);
-  Response DecideGrantWithKey(Call& call, int64_t id, const std::string& verb);
   // The namespace of grant decisions signed on this exchange:
   // cordon-grant@RP_ID.
   std::string GrantNamespace() const;
@@ -242,6 +242,9 @@ class Api final : public Handler {
   // A campaign as the API answers it; `detailed`: with the accounts under
   // review, each decision's signature, and what the caller can sign now.
   Result<nlohmann::json> CampaignJson(Call& call, const exchange::Campaign& c, bool detailed);
+  // Whether the caller may read campaign `c` (approvers: their own
+  // organisation's, or any at a hospital; auditors and admins: all).
+  Result<bool> MaySeeCampaign(Call& call, const exchange::Campaign& c);
   Response ListCampaigns(Call& call);
   Response OpenCampaign(Call& call);
   Response GetCampaign(Call& call, int64_t id);

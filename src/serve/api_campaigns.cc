@@ -19,6 +19,7 @@
 
 namespace cordon::serve {
 
+using api_internal::AccountJson;
 using api_internal::Fail;
 using api_internal::HasRole;
 using api_internal::Int;
@@ -102,18 +103,13 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
   if (!detailed) return out;
 
   // The accounts under review with what a reviewer decides on: role,
-  // state, expiry, last login and last use.
+  // state, expiry, last login (and from where) and last use.
   json reviewed = json::array();
   for (int64_t id : c.accounts) {
     CORDON_ASSIGN_OR_RETURN(exchange::Account a, call.s.accounts.Get(id));
-    reviewed.push_back({{"id", a.id},
-                        {"name", a.name},
-                        {"email", a.email},
-                        {"role", exchange::RoleName(a.role)},
-                        {"status", exchange::AccountStatusName(a.status)},
-                        {"expires_at", FormatUtc(a.expires_at)},
-                        {"last_login_at", Opt(a.last_login_at)},
-                        {"last_used_at", Opt(a.last_used_at)}});
+    json shown = AccountJson(a);
+    shown["last_used_at"] = Opt(a.last_used_at);
+    reviewed.push_back(std::move(shown));
   }
   out["reviewed"] = std::move(reviewed);
 
@@ -121,8 +117,12 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
   // of each decision and its WebAuthn challenge (the SSHSIG signed data),
   // so that the page computes nothing it could get wrong.
   if (HasRole(call, {Role::kApprover}) && options_.web.on() && IsOpen(c, call.now)) {
+    CORDON_ASSIGN_OR_RETURN(bool hospital,
+                            exchange::Campaigns(call.s.db).HoldsTargets(call.who->organisation));
     if (call.who->organisation == c.organisation) {
       out["not_yours"] = "an organisation never reviews its own accounts";
+    } else if (!hospital) {
+      out["not_yours"] = "only approvers of an organisation that holds targets review accounts";
     } else {
       const std::string ns = ReviewNamespace();
       json to_sign = json::object();
@@ -146,11 +146,23 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
   return out;
 }
 
+Result<bool> Api::MaySeeCampaign(Call& call, const exchange::Campaign& c) {
+  // Auditors and admins see every campaign; an approver those over their
+  // own organisation (a vendor sees who is under review) and, at a
+  // hospital (an organisation that holds targets), every one — not
+  // another vendor's.
+  if (!HasRole(call, {Role::kApprover}) || call.who->organisation == c.organisation) return true;
+  return exchange::Campaigns(call.s.db).HoldsTargets(call.who->organisation);
+}
+
 Response Api::ListCampaigns(Call& call) {
   auto recent = exchange::Campaigns(call.s.db).Recent(kListedCampaigns);
   if (!recent.ok()) return Fail(recent.error());
   json list = json::array();
   for (const auto& c : *recent) {
+    auto may = MaySeeCampaign(call, c);
+    if (!may.ok()) return Fail(may.error());
+    if (!*may) continue;
     auto j = CampaignJson(call, c, false);
     if (!j.ok()) return Fail(j.error());
     list.push_back(std::move(*j));
@@ -188,6 +200,9 @@ Response Api::OpenCampaign(Call& call) {
 Response Api::GetCampaign(Call& call, int64_t id) {
   auto c = exchange::Campaigns(call.s.db).Get(id);
   if (!c.ok()) return Fail(c.error());
+  auto may = MaySeeCampaign(call, *c);
+  if (!may.ok()) return Fail(may.error());
+  if (!*may) return Fail(404, "no campaign " + std::to_string(id));
   auto j = CampaignJson(call, *c, true);
   if (!j.ok()) return Fail(j.error());
   return Json(200, *j);
@@ -197,7 +212,7 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
   const char* action = "review.campaign.decide";
   auto account = Int(call.body, "account");
   auto decision = Str(call.body, "decision");
-  if (!account || !decision || !exchange::IsCampaignDecision(*decision)) {
+  if (!account || *account <= 0 || !decision || !exchange::IsCampaignDecision(*decision)) {
     return Fail(400, "send {\"account\", \"decision\": \"keep\" or \"remove\"}",
                 "signed: with the passkey's answer (the pages) or {\"sshsig\"} (cordon remote "
                 "campaign decide --sign-with)");

@@ -86,10 +86,19 @@ TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifie
   EXPECT_EQ(parsed["campaign"]["deadline"], kDeadline);
   EXPECT_EQ(parsed["account"]["email"], "victor@example.org");
   EXPECT_EQ(parsed.dump(), doc) << "canonical: sorted keys, no whitespace";
-  // The vendor's own approver reviews nothing of theirs.
+  // The vendor's own approver sees who is under review and decides nothing;
+  // another vendor's approver does not see the campaign at all.
   const nlohmann::json own = RemoteExchange::J(e.Call("GET", c, e.vendor_boss));
   EXPECT_FALSE(own.contains("sign"));
   EXPECT_TRUE(own.contains("not_yours")) << own;
+  const std::string rival = e.Person("walt", exchange::Role::kApprover, "Vendor B");
+  EXPECT_EQ(e.Call("GET", c, rival).status, 404);
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/reviews/campaigns", rival))["campaigns"].size(), 0u);
+  EXPECT_EQ(e.Call("POST", "/reviews/campaigns", e.vendor_boss,
+                   {{"organisation", "CHU Exemple"}, {"deadline", kDeadline}})
+                .status,
+            403)
+      << "a vendor never reviews the hospital";
 
   const auto answer = [&](const testkit::FakePasskey& key, const Bytes& cid, uint32_t counter,
                           const std::string& over, int64_t account, const std::string& decision,
@@ -204,7 +213,6 @@ TEST(ApiCampaignsTest, AnApproverDecidesFromTheCommandLineWithARegisteredSshKey)
   const std::string ns = shown["sign"]["namespace"];
   const nlohmann::json& offer = shown["sign"]["decisions"][std::to_string(victor)];
   const std::string keep_doc = Unbase64(offer["keep"], "document_base64");
-  const std::string remove_doc = Unbase64(offer["remove"], "document_base64");
   const auto decide = [&](const std::string& decision, const std::string& sshsig) {
     return e.Call("POST", c + "/decisions", e.approver,
                   {{"account", victor}, {"decision", decision}, {"sshsig", sshsig}});
@@ -216,7 +224,13 @@ TEST(ApiCampaignsTest, AnApproverDecidesFromTheCommandLineWithARegisteredSshKey)
       << "another namespace";
   EXPECT_EQ(decide("keep", "not a signature").status, 400);
 
-  ASSERT_EQ(decide("keep", sign(ns, keep_doc)).status, 200);
+  const std::string keep_sig = sign(ns, keep_doc);
+  ASSERT_EQ(decide("keep", keep_sig).status, 200);
+  // After the keep, the removal's document names it.
+  const std::string remove_doc =
+      Unbase64(RemoteExchange::J(e.Call(
+                   "GET", c, e.approver))["sign"]["decisions"][std::to_string(victor)]["remove"],
+               "document_base64");
   const std::string remove_sig = sign(ns, remove_doc);
   Response replaced = decide("remove", remove_sig);
   ASSERT_EQ(replaced.status, 200) << replaced.body;
@@ -231,6 +245,21 @@ TEST(ApiCampaignsTest, AnApproverDecidesFromTheCommandLineWithARegisteredSshKey)
   EXPECT_EQ(VerifyOffline(dir.path(), "anne@example.org", ns, d["ssh_public_key"], remove_doc,
                           remove_sig),
             0);
+  // The keep signed before the removal cannot be replayed over it: the
+  // document names the decision it replaces (attack review of 2026-12-05).
+  EXPECT_EQ(decide("keep", keep_sig).status, 401);
+  const nlohmann::json again = RemoteExchange::J(e.Call("GET", c, e.approver));
+  EXPECT_EQ(again["decisions"][0]["decision"], "remove");
+  const auto next = nlohmann::json::parse(
+      Unbase64(again["sign"]["decisions"][std::to_string(victor)]["keep"], "document_base64"));
+  EXPECT_EQ(next["replaces"]["decision"], "remove");
+  EXPECT_EQ(next["replaces"]["signature_sha256"],
+            HexEncode(crypto::Sha256::Hash(AsBytes(remove_sig))));
+  // A colleague without keys cannot replace a signed decision unsigned.
+  const std::string colleague = e.Person("alba", exchange::Role::kApprover, "CHU Exemple");
+  EXPECT_EQ(e.Call("POST", c + "/decisions", colleague, {{"account", victor}, {"decision", "keep"}})
+                .status,
+            403);
 }
 
 TEST(ApiCampaignsTest, WithoutAWebOriginDecisionsStayUnsignedForApproversWithoutKeys) {

@@ -176,13 +176,11 @@ Response Api::ShowGrant(Call& call, int64_t id) {
 }
 
 // The signed path of POST /grants/{id}/{decision}: the body is the
-// passkey's answer to the challenge GET /grants/{id} gave for this decision.
+// passkey's answer to the challenge GET /grants/{id} gave for this decision
+// (the pages), or "sshsig", a signature by one of the approver's registered
+// SSH keys (`cordon remote grant VERB ID --sign-with KEY`).
 Response Api::DecideGrantSigned(Call& call, int64_t id, const std::string& verb) {
   const std::string action = "grant." + verb;
-  if (auto off = RefusePasskeysOff()) {
-    RecordRefusal(call, action, "refused", {{"grant", id}, {"why", "passkeys are off"}});
-    return std::move(*off);
-  }
   auto g = call.s.grants.Get(id);
   if (!g.ok()) {
     if (g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
@@ -191,26 +189,42 @@ Response Api::DecideGrantSigned(Call& call, int64_t id, const std::string& verb)
   }
   auto requester = call.s.accounts.Get(g->requester_id);
   if (!requester.ok()) return Fail(requester.error());
-  // The document is derived again from the stored grant: what the passkey
-  // signed must be these bytes, whatever the page showed.
+  // The document is derived again from the stored grant: what was signed
+  // must be these bytes, whatever the page or the client showed.
   const std::string doc = exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
   const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
   json details = {{"grant", id}, {"decision_document_sha256", document_sha}};
-  auto signed_ = SignWithPasskey(call, AsBytes(doc), GrantNamespace(), action, details);
-  if (auto* refused = std::get_if<Response>(&signed_)) return std::move(*refused);
-  auto& sig = std::get<PasskeySignature>(signed_);
   exchange::GrantSignature kept;
   kept.grant_id = id;
   kept.signer_id = call.who->id;
-  kept.passkey_id = sig.passkey.id;
   kept.decision = verb;
   kept.signed_at = call.now;
   kept.document = doc;
-  kept.sshsig = sig.sshsig;
-  json evidence = {{"passkey", sig.passkey.id},
-                   {"fingerprint", sig.passkey.key.Fingerprint()},
-                   {"decision_document_sha256", document_sha}};
-  return ApplySignedGrantDecision(call, kept, std::move(evidence), sig.passkey.key.Line());
+  json evidence = {{"decision_document_sha256", document_sha}};
+  std::string key_line;
+  if (call.body.contains("credential_id")) {
+    auto made = SignWithPasskey(call, AsBytes(doc), GrantNamespace(), action, details);
+    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+    auto& sig = std::get<PasskeySignature>(made);
+    kept.passkey_id = sig.passkey.id;
+    kept.sshsig = std::move(sig.sshsig);
+    evidence["passkey"] = sig.passkey.id;
+    evidence["fingerprint"] = sig.passkey.key.Fingerprint();
+    key_line = sig.passkey.key.Line();
+  } else {
+    auto made = SignedWithSshKey(
+        call, AsBytes(doc), GrantNamespace(), action, details,
+        "cordon remote grant " + verb + " " + std::to_string(id) + " --sign-with KEY");
+    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+    auto& sig = std::get<SshKeySignature>(made);
+    kept.ssh_key_id = sig.key.id;
+    kept.sshsig = std::move(sig.sshsig);
+    evidence["ssh_key"] = sig.key.id;
+    evidence["fingerprint"] = sig.key.key.Fingerprint();
+    evidence["security_key"] = sig.key.key.OnSecurityKey();
+    key_line = sig.key.key.Line();
+  }
+  return ApplySignedGrantDecision(call, kept, std::move(evidence), key_line);
 }
 
 Response Api::ApplySignedGrantDecision(Call& call, const exchange::GrantSignature& kept,

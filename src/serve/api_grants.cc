@@ -117,8 +117,9 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
 
 Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
-  if (call.body.contains("credential_id")) return DecideGrantSigned(call, id, verb);
-  if (call.body.contains("sshsig")) return DecideGrantWithKey(call, id, verb);
+  if (call.body.contains("credential_id") || call.body.contains("sshsig")) {
+    return DecideGrantSigned(call, id, verb);
+  }
   if (auto refused =
           RefuseUnsigned(call, "grant." + verb, {{"grant", id}},
                          "open the grant in the exchange's pages (/ui/) and " + verb + " it there",

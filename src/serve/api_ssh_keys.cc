@@ -9,8 +9,6 @@
 
 #include "core/encoding.h"
 #include "core/utc_time.h"
-#include "crypto/hash.h"
-#include "exchange/grant_decisions.h"
 #include "exchange/passkeys.h"
 #include "exchange/ssh_keys.h"
 #include "serve/api_internal.h"
@@ -237,43 +235,6 @@ std::optional<Response> Api::RefuseUnsigned(Call& call, std::string_view action,
                 std::string(cli) + " --sign-with ~/.ssh/id_ed25519_sk (the key's private file)");
   }
   return std::nullopt;
-}
-
-// POST /grants/{id}/{decision} {"sshsig"}: a decision signed from the
-// command line with one of the approver's registered SSH keys.
-Response Api::DecideGrantWithKey(Call& call, int64_t id, const std::string& verb) {
-  const std::string action = "grant." + verb;
-  auto g = call.s.grants.Get(id);
-  if (!g.ok()) {
-    if (g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
-    RecordRefusal(call, action, "refused", {{"grant", id}, {"why", "no such grant"}});
-    return Fail(404, "no such grant");
-  }
-  auto requester = call.s.accounts.Get(g->requester_id);
-  if (!requester.ok()) return Fail(requester.error());
-  // Derived again from the stored grant: the key signed these bytes or
-  // nothing.
-  const std::string doc = exchange::DecisionDocument(*g, *requester, verb, options_.web.origin);
-  const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
-  json details = {{"grant", id}, {"decision_document_sha256", document_sha}};
-  auto signed_ = SignedWithSshKey(
-      call, AsBytes(doc), GrantNamespace(), action, details,
-      "cordon remote grant " + verb + " " + std::to_string(id) + " --sign-with KEY");
-  if (auto* refused = std::get_if<Response>(&signed_)) return std::move(*refused);
-  auto& sig = std::get<SshKeySignature>(signed_);
-  exchange::GrantSignature kept;
-  kept.grant_id = id;
-  kept.signer_id = call.who->id;
-  kept.ssh_key_id = sig.key.id;
-  kept.decision = verb;
-  kept.signed_at = call.now;
-  kept.document = doc;
-  kept.sshsig = sig.sshsig;
-  json evidence = {{"ssh_key", sig.key.id},
-                   {"fingerprint", sig.key.key.Fingerprint()},
-                   {"security_key", sig.key.key.OnSecurityKey()},
-                   {"decision_document_sha256", document_sha}};
-  return ApplySignedGrantDecision(call, kept, std::move(evidence), sig.key.key.Line());
 }
 
 }  // namespace cordon::serve
