@@ -37,6 +37,20 @@ Status Campaigns::RefuseUnlessHospital(const Account& approver) {
   return Ok();
 }
 
+nlohmann::json StandingDecision(const Campaign& c, int64_t account_id) {
+  using nlohmann::json;
+  for (const auto& d : c.decisions) {
+    if (d.account_id != account_id) continue;
+    return {{"decision", d.decision},
+            {"decided_by", d.decided_by},
+            {"at", FormatUtc(d.at)},
+            {"signature_sha256",
+             d.signature ? json(HexEncode(crypto::Sha256::Hash(AsBytes(d.signature->sshsig))))
+                         : json(nullptr)}};
+  }
+  return nullptr;
+}
+
 bool IsCampaignDecision(std::string_view decision) {
   return decision == "keep" || decision == "remove";
 }
@@ -65,16 +79,7 @@ std::string CampaignDecisionDocument(const Campaign& c, const Account& account,
   // account's history, so an earlier signature replayed after a later
   // decision names a standing decision that is no longer there (attack
   // review of 2026-12-05: a keep replayed over a remove took).
-  json replaces = nullptr;
-  for (const auto& d : c.decisions) {
-    if (d.account_id != account.id) continue;
-    replaces = {{"decision", d.decision},
-                {"decided_by", d.decided_by},
-                {"at", FormatUtc(d.at)},
-                {"signature_sha256",
-                 d.signature ? json(HexEncode(crypto::Sha256::Hash(AsBytes(d.signature->sshsig))))
-                             : json(nullptr)}};
-  }
+  json replaces = StandingDecision(c, account.id);
   doc["replaces"] = std::move(replaces);
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -204,11 +209,41 @@ Result<std::vector<Campaign>> Campaigns::Recent(int limit) {
   return out;
 }
 
+Status Campaigns::MayDecide(const Account& approver, const Campaign& c, int64_t account_id,
+                            int64_t now) {
+  if (approver.role != Role::kApprover) return Refused("only an approver decides in a review");
+  if (c.closed_at || now >= c.deadline) {
+    return Refused("campaign " + std::to_string(c.id) + " is closed");
+  }
+  if (approver.organisation == c.organisation) {
+    return Refused("an organisation never reviews its own accounts");
+  }
+  CORDON_TRY(RefuseUnlessHospital(approver));
+  if (approver.id == account_id) return Refused("nobody reviews their own account");
+  bool member = false;
+  for (int64_t a : c.accounts) member = member || a == account_id;
+  if (!member) {
+    return Error(ErrorCode::kNotFound, "account " + std::to_string(account_id) + " is not one of " +
+                                           c.organisation + "'s");
+  }
+  // Nor from another account: a person with an account on each side does
+  // not keep their own vendor account (names compared as grants compare
+  // them, exchange/name_key.h).
+  CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
+  who.Bind(1, account_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
+  if (found && SameName(who.Text(0), approver.name)) {
+    return Refused(
+        "the account has your name: nobody reviews their own account, even from another account",
+        "another approver decides on it");
+  }
+  return Ok();
+}
+
 Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t account_id,
                          std::string_view decision, int64_t now,
                          const std::function<Status()>& record,
                          const CampaignSignature* signature) {
-  if (approver.role != Role::kApprover) return Refused("only an approver decides in a review");
   if (!IsCampaignDecision(decision)) {
     return Error(ErrorCode::kInvalidArgument, "decision: keep or remove");
   }
@@ -217,43 +252,31 @@ Status Campaigns::Decide(const Account& approver, int64_t campaign_id, int64_t a
     return Error(ErrorCode::kInvalidArgument,
                  "a decision's signature is by a passkey or an SSH key (one), over a document");
   }
-  CORDON_ASSIGN_OR_RETURN(Campaign c, Get(campaign_id));
-  if (c.closed_at || now >= c.deadline) {
-    return Refused("campaign " + std::to_string(campaign_id) + " is closed");
-  }
-  if (approver.organisation == c.organisation) {
-    return Refused("an organisation never reviews its own accounts");
-  }
-  CORDON_TRY(RefuseUnlessHospital(approver));
-  if (approver.id == account_id) return Refused("nobody reviews their own account");
-  for (const auto& d : c.decisions) {
-    if (d.account_id == account_id && d.signature && !signature) {
-      return Refused("account " + std::to_string(account_id) +
-                         " has a signed decision: only a signed one replaces it",
-                     "an approver with a passkey or a registered SSH key decides");
-    }
-  }
-  bool member = false;
-  for (int64_t a : c.accounts) member = member || a == account_id;
-  if (!member) {
-    return Error(ErrorCode::kNotFound, "account " + std::to_string(account_id) + " is not one of " +
-                                           c.organisation + "'s");
-  }
-  {
-    // Nor from another account: a person with an account on each side
-    // does not keep their own vendor account (names compared as grants
-    // compare them, exchange/name_key.h).
-    CORDON_ASSIGN_OR_RETURN(Statement who, db_.Prepare("SELECT name FROM users WHERE id = ?"));
-    who.Bind(1, account_id);
-    CORDON_ASSIGN_OR_RETURN(bool found, who.Step());
-    if (found && SameName(who.Text(0), approver.name)) {
-      return Refused(
-          "the account has your name: nobody reviews their own account, even from "
-          "another account",
-          "another approver decides on it");
-    }
-  }
+  // Read and written in one write transaction: the standing decision the
+  // checks below see is the one this decision replaces, whatever another
+  // request does meanwhile (attack review of 2026-12-05).
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(Campaign c, Get(campaign_id));
+  CORDON_TRY(MayDecide(approver, c, account_id, now));
+  const nlohmann::json standing = StandingDecision(c, account_id);
+  if (!signature && !standing.is_null() && !standing["signature_sha256"].is_null()) {
+    return Refused("account " + std::to_string(account_id) +
+                       " has a signed decision: only a signed one replaces it",
+                   "an approver with a passkey or a registered SSH key decides");
+  }
+  if (signature) {
+    // The signed document names the decision it replaces: if another one
+    // landed since it was derived, this signature is over a step that is
+    // no longer the next.
+    const auto signed_doc = nlohmann::json::parse(signature->document, nullptr, false);
+    if (!signed_doc.is_object() || !signed_doc.contains("replaces") ||
+        signed_doc["replaces"] != standing) {
+      return Error(ErrorCode::kAlreadyExists,
+                   "the decision on account " + std::to_string(account_id) +
+                       " changed while you signed: nothing decided",
+                   "read the campaign again and sign the decision that follows the new one");
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(
       Statement s,
       db_.Prepare("INSERT INTO campaign_decisions(campaign_id, account_id, decision, decided_by, "

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,11 @@ struct Campaign {
 // "keep" or "remove".
 bool IsCampaignDecision(std::string_view decision);
 
+// The decision on `account_id` standing in `c` as a decision document names
+// it ("replaces": decision, decided_by, at, signature_sha256 or null), or
+// null when none stands.
+nlohmann::json StandingDecision(const Campaign& c, int64_t account_id);
+
 // The bytes an approver signs to `decision` (keep or remove) `account` in
 // campaign `c`, on the exchange at `origin` (https://host[:port]), after
 // the account's standing decision in `c` (named in "replaces", so that a
@@ -93,10 +99,17 @@ class Campaigns {
   // The `limit` most recent campaigns, newest first (accounts and
   // decisions included).
   Result<std::vector<Campaign>> Recent(int limit);
+  // Whether `approver` may decide on `account_id` in `c` now (an approver
+  // of a hospital, not of the reviewed organisation, the campaign open,
+  // the account one of its and neither theirs nor a namesake's): checked
+  // by Decide, and by the API before it verifies a signature, so that a
+  // signature check answers nobody who may not decide.
+  Status MayDecide(const Account& approver, const Campaign& c, int64_t account_id, int64_t now);
   // keep or remove one of the organisation's accounts, before the deadline,
   // by an approver of an organisation that holds targets (a later decision
   // replaces an earlier one, its signature with it; a signed decision is
-  // replaced only by a signed one).
+  // replaced only by a signed one; kAlreadyExists when the standing
+  // decision is no longer the one `signature`'s document replaces).
   // `signature` is kept with the decision (the caller verified it over
   // CampaignDecisionDocument's bytes). `record` (the ledger event) runs
   // inside the decision's transaction: unrecorded, it is not made.

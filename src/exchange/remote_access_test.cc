@@ -751,6 +751,12 @@ TEST_F(RemoteTest, ACampaignDecisionDocumentNamesTheCampaignTheAccountAndTheDeci
   auto decided = campaigns.Get(*id);
   ASSERT_TRUE(decided.ok());
   for (const auto& d : decided->decisions) EXPECT_FALSE(d.signature) << "decided unsigned";
+  // A signature over the document derived before that decision stood is
+  // over a step that is no longer the next: refused, nothing replaced.
+  CampaignSignature stale{1, std::nullopt, keep, "sig"};
+  EXPECT_EQ(campaigns.Decide(chu2_, *id, vendor_.id, "keep", now_ + 1, {}, &stale).error().code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(campaigns.Get(*id)->decisions.size(), decided->decisions.size());
   // Once a decision stands, the next one's document names it: a signature
   // over "keep" made before it does not cover a "keep" after it.
   const auto after = nlohmann::json::parse(

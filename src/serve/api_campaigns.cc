@@ -229,14 +229,24 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
   if (by_passkey || by_key) {
     exchange::Campaigns campaigns(call.s.db);
     auto c = campaigns.Get(id);
-    auto who = call.s.accounts.Get(*account);
-    if (!c.ok() || !who.ok()) {
-      const Error& e = !c.ok() ? c.error() : who.error();
-      if (e.code() != ErrorCode::kNotFound) return Fail(e);
-      ev["why"] = e.message();
+    if (!c.ok() && c.error().code() != ErrorCode::kNotFound) return Fail(c.error());
+    // Who may not decide learns nothing from a signature check: not
+    // whether the campaign or the account exists, nor whether a guessed
+    // document is right (attack review of 2026-12-05).
+    auto may = c.ok() ? MaySeeCampaign(call, *c) : Result<bool>(false);
+    if (!may.ok()) return Fail(may.error());
+    if (!*may) {
+      ev["why"] = "no such campaign";
       RecordRefusal(call, action, "refused", ev);
-      return Fail(404, e.message());
+      return Fail(404, "no campaign " + std::to_string(id));
     }
+    if (Status st = campaigns.MayDecide(*call.who, *c, *account, call.now); !st.ok()) {
+      ev["why"] = st.error().message();
+      RecordRefusal(call, action, "refused", ev);
+      return Fail(st.error());
+    }
+    auto who = call.s.accounts.Get(*account);
+    if (!who.ok()) return Fail(who.error());
     const std::string doc =
         exchange::CampaignDecisionDocument(*c, *who, *decision, options_.web.origin);
     const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));

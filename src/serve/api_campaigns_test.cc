@@ -94,6 +94,16 @@ TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifie
   const std::string rival = e.Person("walt", exchange::Role::kApprover, "Vendor B");
   EXPECT_EQ(e.Call("GET", c, rival).status, 404);
   EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/reviews/campaigns", rival))["campaigns"].size(), 0u);
+  // Nor does a signature check tell them whether a campaign or an account
+  // exists: who may not decide is refused before any signature is read.
+  const nlohmann::json junk = {{"account", victor}, {"decision", "keep"}, {"sshsig", "junk"}};
+  Response hidden = e.Call("POST", c + "/decisions", rival, junk);
+  Response missing = e.Call("POST", "/reviews/campaigns/999/decisions", rival, junk);
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(RemoteExchange::J(hidden)["code"], RemoteExchange::J(missing)["code"]);
+  EXPECT_EQ(RemoteExchange::J(hidden)["error"], "no campaign " + std::to_string(id));
+  EXPECT_EQ(e.Call("POST", c + "/decisions", e.vendor_boss, junk).status, 403);
   EXPECT_EQ(e.Call("POST", "/reviews/campaigns", e.vendor_boss,
                    {{"organisation", "CHU Exemple"}, {"deadline", kDeadline}})
                 .status,
