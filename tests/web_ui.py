@@ -419,8 +419,9 @@ def main():
                  b.eval("document.getElementById('attested').textContent"),
                  f"the attestation names the review shown: {attested}")
 
-        # The hospital's target (CHU Exemple then holds one: it reviews its
-        # vendor) and a session on it, recorded, for the sessions page below.
+        # The hospital's target and the vendor's grant on it (Vendor SA then
+        # reaches CHU Exemple, whose approvers review its accounts) and a
+        # session on it, recorded, for the sessions page below.
         recording = recorded_session(srv, data, vendor, ciso)
 
         # A review campaign of the vendor's accounts, opened in the page; the

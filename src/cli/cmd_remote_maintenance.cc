@@ -225,8 +225,8 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
   CLI::App* unlock = account->add_subcommand(
       "unlock",
       "Re-open a vendor's account locked or dormant (90 days unused, a break-glass not\n"
-      "countersigned, failed logins): approvers of another organisation than the vendor's,\n"
-      "with a reason the ledger keeps.\n"
+      "countersigned, failed logins): approvers of a hospital whose targets the vendor's\n"
+      "accounts requested, with a reason the ledger keeps.\n"
       "  cordon remote account unlock olivier@vendor.example --reason 'PACS upgrade, ticket "
       "CHG-1234'");
   unlock->add_option("EMAIL", ua->email, "the vendor's account")->required();
@@ -307,9 +307,10 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
   auto ca = std::make_shared<CampaignArgs>();
   CLI::App* campaign = remote->add_subcommand(
       "campaign",
-      "Access review campaigns of one organisation's accounts (e.g. a vendor's): approvers of\n"
-      "another organisation keep or remove each account; at the deadline every account not\n"
-      "kept is disabled. Each decision is a signature anyone checks offline: in the pages\n"
+      "Access review campaigns of a vendor's accounts: approvers of a hospital whose targets\n"
+      "the vendor's accounts requested keep or remove each account; at the deadline every\n"
+      "account not kept is disabled. Each decision is a signature anyone checks offline: in the "
+      "pages\n"
       "with a passkey, here with an SSH key registered to you (cordon remote ssh-key add).\n"
       "  cordon remote campaign open --organisation \"Vendor SA\" --deadline 2027-01-31T17:00:00Z\n"
       "  cordon remote campaign show 3\n"

@@ -54,8 +54,8 @@ Result<nlohmann::json> ListPasskeys(Connection& connection, const std::string& e
 Result<nlohmann::json> RevokePasskey(Connection& connection, int64_t passkey_id,
                                      const std::string& reason);
 
-// Access review campaigns of one organisation's accounts (approvers of
-// another organisation decide; no decision by the deadline is removal).
+// Access review campaigns of a vendor's accounts (approvers of a hospital
+// the vendor reaches decide; no decision by the deadline is removal).
 Result<nlohmann::json> OpenCampaign(Connection& connection, const std::string& organisation,
                                     const std::string& deadline);
 Result<nlohmann::json> GetCampaign(Connection& connection, int64_t id);

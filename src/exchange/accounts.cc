@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "exchange/defender.h"
 #include "exchange/name_key.h"
+#include "exchange/targets.h"
 #include "exchange/totp_secrets.h"
 
 namespace cordon::exchange {
@@ -740,7 +741,7 @@ Status Accounts::Unlock(std::string_view email, int64_t now) {
   if (IsVendorAccount(a)) {
     return Error(ErrorCode::kRefused,
                  "account " + std::to_string(a.id) + " is a vendor's (" + a.organisation +
-                     "): an approver of another organisation re-opens it, not an admin",
+                     "): an approver of a hospital it maintains re-opens it, not an admin",
                  "an approver runs: cordon remote account unlock " + a.email + " --reason …");
   }
   return Reopen(a.id, now);
@@ -768,23 +769,19 @@ Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& ap
   if (approver.role != Role::kApprover || approver.id == a.id ||
       approver.organisation == a.organisation) {
     return Error(ErrorCode::kRefused,
-                 "a vendor's account is re-opened by an approver of another organisation than " +
-                     a.organisation,
+                 "a vendor's account is re-opened by an approver of a hospital " + a.organisation +
+                     " maintains, not of " + a.organisation,
                  "an approver of the hospital decides, never the vendor's own");
   }
-  // "Another organisation" means the hospital, the one whose systems the
-  // vendor reaches: an organisation that holds targets. Another vendor's
-  // approver is not one.
-  // (A target registered without an organisation makes nobody the hospital.)
-  CORDON_ASSIGN_OR_RETURN(
-      Statement holds,
-      db_.Prepare("SELECT 1 FROM targets WHERE organisation = ? AND organisation != '' LIMIT 1"));
-  holds.Bind(1, approver.organisation);
-  CORDON_ASSIGN_OR_RETURN(bool hospital, holds.Step());
-  if (!hospital) {
+  // A hospital the vendor reaches: one whose targets the vendor's accounts
+  // requested (exchange/targets.h) — not another vendor's approver, nor a
+  // hospital this vendor never maintained (second attack review of
+  // 2026-12-05, N1).
+  CORDON_ASSIGN_OR_RETURN(bool reached, VendorReaches(db_, a.organisation, approver.organisation));
+  if (!reached) {
     return Error(ErrorCode::kRefused,
-                 "only an approver of an organisation that holds targets (the hospital's) "
-                 "re-opens a vendor's account",
+                 "only an approver of a hospital whose targets " + a.organisation +
+                     "'s accounts requested re-opens a vendor's account",
                  "an approver of the organisation whose systems the vendor maintains decides");
   }
   std::string lifted = LockOf(a, now);

@@ -231,9 +231,10 @@ class Accounts {
   std::string LockOf(const Account& a, int64_t now) const;
   // Re-opens a locked or dormant vendor account: the CISO's rule that a
   // vendor's access comes back only when the hospital says so. Only an
-  // approver of another organisation than the account's that holds targets
-  // (the hospital's: never the vendor's own approvers, nor another
-  // vendor's); `record` runs inside the transaction (the ledger first,
+  // approver of a hospital the account's organisation reaches
+  // (VendorReaches: its accounts requested that hospital's targets; never
+  // the vendor's own approvers, another vendor's, nor a hospital this
+  // vendor never maintained); `record` runs inside the transaction (the ledger first,
   // or nothing changes). Returns what was lifted (LockOf before). kRefused
   // (not a vendor account, the approver's own organisation), kNotFound (no
   // such account), kAlreadyExists (it is not locked: nothing to lift).

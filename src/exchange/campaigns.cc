@@ -5,6 +5,7 @@
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "exchange/targets.h"
 
 namespace cordon::exchange {
 namespace {
@@ -23,16 +24,24 @@ Result<bool> Campaigns::HoldsTargets(std::string_view organisation) {
   return q.Step();
 }
 
-Status Campaigns::RefuseUnlessHospital(const Account& approver) {
-  // The reviewer is the hospital — an organisation that holds targets, whose
-  // systems the vendor reaches — as for re-opening a vendor's account: a
-  // vendor's approver must not review, and disable, the hospital's
-  // accounts (attack review of 2026-12-05).
-  CORDON_ASSIGN_OR_RETURN(bool hospital, HoldsTargets(approver.organisation));
-  if (!hospital) {
-    return Refused(
-        "only an approver of an organisation that holds targets (the hospital's) reviews accounts",
-        "an approver of the organisation whose systems the vendor maintains decides");
+Status Campaigns::RefuseUnlessReached(const Account& approver, std::string_view organisation) {
+  // The reviewer is a hospital the vendor reaches — one whose targets the
+  // vendor's accounts requested (exchange/targets.h): not a vendor's
+  // approver (attack review of 2026-12-05: one opened a campaign over the
+  // hospital and its sweep disabled every hospital account), nor a
+  // hospital the vendor never maintained, since "remove" disables the
+  // account for every hospital (second review: N1). kNotFound, one answer
+  // for an organisation that does not exist and one that never reached
+  // this one: the refusal tells nothing about other organisations (N4).
+  CORDON_ASSIGN_OR_RETURN(bool reached, VendorReaches(db_, organisation, approver.organisation));
+  if (!reached) {
+    return Error(ErrorCode::kNotFound,
+                 "no organisation named \"" + std::string(organisation) +
+                     "\" whose accounts requested access to targets of " +
+                     (approver.organisation.empty() ? std::string("your organisation")
+                                                    : "\"" + approver.organisation + "\""),
+                 "an approver of the hospital reviews the vendor whose engineers requested its "
+                 "targets: the vendor's name as `cordon admin user organisation` set it");
   }
   return Ok();
 }
@@ -99,12 +108,14 @@ Result<int64_t> Campaigns::Open(const Account& approver, std::string_view organi
     return Error(ErrorCode::kInvalidArgument, "a review campaign lasts at most 180 days",
                  "a campaign that never ends would block the next review of this organisation");
   }
-  CORDON_TRY(RefuseUnlessHospital(approver));
+  CORDON_TRY(RefuseUnlessReached(approver, organisation));
+  // A vendor that holds targets of its own is a hospital too: its approvers
+  // are not the reviewing hospital's to disable.
   CORDON_ASSIGN_OR_RETURN(bool reviewed_is_hospital, HoldsTargets(organisation));
   if (reviewed_is_hospital) {
     return Refused("\"" + std::string(organisation) +
                        "\" holds targets (a hospital): a campaign reviews a vendor's accounts",
-                   "open it over the organisation of the vendor who maintains your targets");
+                   "its own approvers review its accounts with its admins");
   }
   {
     CORDON_ASSIGN_OR_RETURN(Statement q,
@@ -218,7 +229,7 @@ Status Campaigns::MayDecide(const Account& approver, const Campaign& c, int64_t 
   if (approver.organisation == c.organisation) {
     return Refused("an organisation never reviews its own accounts");
   }
-  CORDON_TRY(RefuseUnlessHospital(approver));
+  CORDON_TRY(RefuseUnlessReached(approver, c.organisation));
   if (approver.id == account_id) return Refused("nobody reviews their own account");
   bool member = false;
   for (int64_t a : c.accounts) member = member || a == account_id;

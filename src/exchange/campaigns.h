@@ -87,10 +87,12 @@ struct CampaignResult {
 class Campaigns {
  public:
   explicit Campaigns(Db& db) : db_(db) {}
-  // kRefused unless `approver` is an approver of an organisation that
-  // holds targets (the hospital) and `organisation` is another that holds
-  // none (the vendor's) — a vendor never reviews itself nor the hospital;
-  // kNotFound when `organisation` has no account; kInvalidArgument unless
+  // kRefused unless `approver` is an approver of another organisation than
+  // `organisation`; kNotFound unless `organisation` is a vendor that
+  // reaches the approver's (VendorReaches: its accounts requested the
+  // approver's organisation's targets) — one answer whether it does not
+  // exist or never reached it; kRefused when `organisation` holds targets
+  // itself (a hospital); kNotFound when it has no account; kInvalidArgument unless
   // the deadline is within the next 180 days; kAlreadyExists while a
   // campaign of the organisation is open.
   Result<int64_t> Open(const Account& approver, std::string_view organisation, int64_t deadline,
@@ -100,13 +102,13 @@ class Campaigns {
   // decisions included).
   Result<std::vector<Campaign>> Recent(int limit);
   // Whether `approver` may decide on `account_id` in `c` now (an approver
-  // of a hospital, not of the reviewed organisation, the campaign open,
+  // of a hospital the reviewed vendor reaches, the campaign open,
   // the account one of its and neither theirs nor a namesake's): checked
   // by Decide, and by the API before it verifies a signature, so that a
   // signature check answers nobody who may not decide.
   Status MayDecide(const Account& approver, const Campaign& c, int64_t account_id, int64_t now);
   // keep or remove one of the organisation's accounts, before the deadline,
-  // by an approver of an organisation that holds targets (a later decision
+  // by an approver of a hospital the vendor reaches (a later decision
   // replaces an earlier one, its signature with it; a signed decision is
   // replaced only by a signed one; kAlreadyExists when the standing
   // decision is no longer the one `signature`'s document replaces).
@@ -126,7 +128,9 @@ class Campaigns {
   Result<bool> HoldsTargets(std::string_view organisation);
 
  private:
-  Status RefuseUnlessHospital(const Account& approver);
+  // kNotFound unless `organisation`'s accounts requested targets of the
+  // approver's organisation (VendorReaches).
+  Status RefuseUnlessReached(const Account& approver, std::string_view organisation);
   Db& db_;
 };
 

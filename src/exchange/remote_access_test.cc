@@ -76,8 +76,19 @@ class RemoteTest : public ::testing::Test {
     return *accounts_->Find(email);
   }
   Account Reload(const Account& a) { return *accounts_->Get(a.id); }
+  // Vendor SA reaches CHU Exemple: one of its engineers requested a grant on
+  // one of the hospital's targets (exchange/targets.h, VendorReaches) — what
+  // makes the hospital the one that reviews and re-opens its accounts.
+  void VendorRequestsATargetOfTheHospital() {
+    if (reached_) return;
+    auto id = grants_->RequestTarget(vendor2_, lis_, "update the LIS", std::nullopt, 3600,
+                                     std::nullopt, now_);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    reached_ = true;
+  }
   // The hospital's approver re-opens a vendor's account.
   void ReopenByTheHospital(const Account& a, int64_t at) {
+    VendorRequestsATargetOfTheHospital();
     auto lifted = accounts_->UnlockVendor(a.id, chu1_, at, nullptr);
     ASSERT_TRUE(lifted.ok()) << lifted.error().message();
   }
@@ -106,6 +117,7 @@ class RemoteTest : public ::testing::Test {
   crypto::Ed25519PublicKey key_{};
   std::string key_line_;
   Target pacs_, lis_;
+  bool reached_ = false;
   Account vendor_, vendor2_, other_vendor_, chu1_, chu2_, chu3_, vendor_approver_, plain_approver_;
 };
 
@@ -244,6 +256,7 @@ TEST_F(RemoteTest, ALockedAccountStaysLockedUntilAnApproverReopensIt) {
 // The CISO's rule: a vendor's access comes back when the hospital says so —
 // not the exchange's admin, not the vendor's own approver, not the account.
 TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
+  VendorRequestsATargetOfTheHospital();
   ASSERT_TRUE(accounts_->LockFor(vendor_.id, "break-glass grant 1 was not countersigned").ok());
   Status admin = accounts_->Unlock(vendor_.email, now_);
   ASSERT_FALSE(admin.ok());
@@ -266,6 +279,19 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, rival, now_, count).error().code(),
             ErrorCode::kRefused)
       << "another vendor's approver (an organisation with no target)";
+  // A hospital whose targets Vendor SA never requested: not its vendor, not
+  // its call (second attack review of 2026-12-05, N1).
+  Target elsewhere_target;
+  elsewhere_target.name = "ris07";
+  elsewhere_target.address = "10.9.0.7:22";
+  elsewhere_target.principal = "ris";
+  elsewhere_target.organisation = "CH Ailleurs";
+  ASSERT_TRUE(Targets(*db_).Add(elsewhere_target, now_).ok());
+  const Account elsewhere =
+      Add("Eve Elsewhere", "e@ailleurs.example", Role::kApprover, "CH Ailleurs", false);
+  EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, elsewhere, now_, count).error().code(),
+            ErrorCode::kRefused)
+      << "a hospital the vendor never reached";
   // A target registered without an organisation makes no approver the
   // hospital, not even one without an organisation.
   Target loose;
@@ -666,6 +692,7 @@ TEST_F(RemoteTest, CaRotationKeepsTheOldKeyTrustedUntilRetired) {
 // ---- review campaigns ----
 
 TEST_F(RemoteTest, ACampaignDisablesEveryAccountNotKeptByItsDeadline) {
+  VendorRequestsATargetOfTheHospital();
   Campaigns campaigns(*db_);
   EXPECT_EQ(campaigns.Open(vendor_approver_, "Vendor SA", now_ + kDay, now_).error().code(),
             ErrorCode::kRefused)
@@ -711,6 +738,7 @@ TEST_F(RemoteTest, ACampaignDisablesEveryAccountNotKeptByItsDeadline) {
 // decision and the exchange, in canonical JSON; and a decision's signature
 // names exactly one key.
 TEST_F(RemoteTest, ACampaignDecisionDocumentNamesTheCampaignTheAccountAndTheDecision) {
+  VendorRequestsATargetOfTheHospital();
   Campaigns campaigns(*db_);
   auto id = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
   ASSERT_TRUE(id.ok());
@@ -773,17 +801,55 @@ TEST_F(RemoteTest, ACampaignDecisionDocumentNamesTheCampaignTheAccountAndTheDeci
 
 // The hospital reviews the vendor, never the reverse (attack review of
 // 2026-12-05: a vendor's approver opened a campaign over the hospital and
-// its sweep disabled every hospital account); a campaign ends within 180
-// days, over an organisation that exists.
-TEST_F(RemoteTest, OnlyTheHospitalReviewsAndOnlyAVendorsAccounts) {
+// its sweep disabled every hospital account); and only a hospital the
+// vendor reaches — whose targets its engineers requested — since "remove"
+// disables the account for every hospital (second review, N1). A campaign
+// ends within 180 days, over an organisation that exists.
+TEST_F(RemoteTest, OnlyAHospitalTheVendorReachesReviewsItsAccounts) {
   Campaigns campaigns(*db_);
+  // Before any request, CHU Exemple holds targets but Vendor SA never
+  // reached it: nothing to review, and the answer is the one an unknown
+  // name gets (N4: no probing which organisations exist).
+  auto unreached = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
+  ASSERT_FALSE(unreached.ok());
+  EXPECT_EQ(unreached.error().code(), ErrorCode::kNotFound);
+  auto unknown = campaigns.Open(chu1_, "Nobody Ltd", now_ + kDay, now_);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(unreached.error().hint(), unknown.error().hint());
+  EXPECT_FALSE(*VendorReaches(*db_, "Vendor SA", "CHU Exemple"));
+
+  VendorRequestsATargetOfTheHospital();
+  EXPECT_TRUE(*VendorReaches(*db_, "Vendor SA", "CHU Exemple"));
+  EXPECT_FALSE(*VendorReaches(*db_, "CHU Exemple", "Vendor SA")) << "one way";
+  EXPECT_FALSE(*VendorReaches(*db_, "Other Ltd", "CHU Exemple"));
+  EXPECT_FALSE(*VendorReaches(*db_, "", "CHU Exemple"));
+  EXPECT_FALSE(*VendorReaches(*db_, "Vendor SA", ""));
   EXPECT_EQ(campaigns.Open(vendor_approver_, "CHU Exemple", now_ + kDay, now_).error().code(),
-            ErrorCode::kRefused)
+            ErrorCode::kNotFound)
       << "a vendor reviewing the hospital";
   EXPECT_EQ(campaigns.Open(plain_approver_, "Vendor SA", now_ + kDay, now_).error().code(),
-            ErrorCode::kRefused)
+            ErrorCode::kNotFound)
       << "an organisation without targets";
-  EXPECT_EQ(campaigns.Open(chu1_, "Nobody Ltd", now_ + kDay, now_).error().code(),
+  // Another hospital, whose targets Vendor SA never requested, and a clinic
+  // that only receives packages: neither reviews Vendor SA, and the
+  // hospital reviews neither the clinic nor another vendor it never met.
+  Target ct;
+  ct.name = "ris07";
+  ct.address = "10.9.0.7:22";
+  ct.principal = "ris";
+  ct.organisation = "CH Ailleurs";
+  ASSERT_TRUE(Targets(*db_).Add(ct, now_).ok());
+  const Account elsewhere =
+      Add("Eve Elsewhere", "e@ailleurs.example", Role::kApprover, "CH Ailleurs", false);
+  const Account clinic =
+      Add("Carl Clinic", "c@clinique.example", Role::kApprover, "Clinique", false);
+  Add("Cora Clinic", "cora@clinique.example", Role::kOperator, "Clinique", false);
+  EXPECT_EQ(campaigns.Open(elsewhere, "Vendor SA", now_ + kDay, now_).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(campaigns.Open(chu1_, "Clinique", now_ + kDay, now_).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(campaigns.Open(chu1_, "Other Ltd", now_ + kDay, now_).error().code(),
             ErrorCode::kNotFound);
   EXPECT_EQ(campaigns.Open(chu1_, "Vendor SA", now_ + 181 * kDay, now_).error().code(),
             ErrorCode::kInvalidArgument)
@@ -795,15 +861,45 @@ TEST_F(RemoteTest, OnlyTheHospitalReviewsAndOnlyAVendorsAccounts) {
   ASSERT_TRUE(id.ok()) << id.error().message();
   const Account other_boss =
       Add("Oscar Boss", "boss@other.example", Role::kApprover, "Other Ltd", false);
-  EXPECT_EQ(campaigns.Decide(other_boss, *id, vendor_.id, "remove", now_).error().code(),
-            ErrorCode::kRefused)
-      << "another vendor's approver";
-  EXPECT_EQ(campaigns.Decide(plain_approver_, *id, vendor_.id, "remove", now_).error().code(),
-            ErrorCode::kRefused);
+  for (const Account* a :
+       {&other_boss, static_cast<const Account*>(&plain_approver_), &elsewhere, &clinic}) {
+    EXPECT_EQ(campaigns.Decide(*a, *id, vendor_.id, "remove", now_).error().code(),
+              ErrorCode::kNotFound)
+        << a->email;
+  }
   EXPECT_TRUE(campaigns.Get(*id)->decisions.empty());
+  // Once an engineer of Vendor SA requests one of its targets, the other
+  // hospital reviews the vendor too.
+  ASSERT_TRUE(
+      grants_->RequestTarget(vendor_, ct, "RIS upgrade", std::nullopt, 3600, std::nullopt, now_)
+          .ok());
+  EXPECT_TRUE(campaigns.Decide(elsewhere, *id, vendor_.id, "keep", now_).ok());
+}
+
+// The rule is read from the grants, not from who is asking: once CH
+// Ailleurs' account requested CHU Exemple's target, CHU Exemple still does
+// not review CH Ailleurs, which holds targets (its approvers would be
+// disabled by the sweep).
+TEST_F(RemoteTest, AHospitalIsNeverReviewedAsAVendor) {
+  Target ct;
+  ct.name = "ris07";
+  ct.address = "10.9.0.7:22";
+  ct.principal = "ris";
+  ct.organisation = "CH Ailleurs";
+  ASSERT_TRUE(Targets(*db_).Add(ct, now_).ok());
+  const Account engineer =
+      Add("Ed Ailleurs", "ed@ailleurs.example", Role::kOperator, "CH Ailleurs", false);
+  ASSERT_TRUE(
+      grants_
+          ->RequestTarget(engineer, pacs_, "image exchange", std::nullopt, 3600, std::nullopt, now_)
+          .ok());
+  ASSERT_TRUE(*VendorReaches(*db_, "CH Ailleurs", "CHU Exemple"));
+  EXPECT_EQ(Campaigns(*db_).Open(chu1_, "CH Ailleurs", now_ + kDay, now_).error().code(),
+            ErrorCode::kRefused);
 }
 
 TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {
+  VendorRequestsATargetOfTheHospital();
   Campaigns campaigns(*db_);
   auto id = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
   ASSERT_TRUE(id.ok());

@@ -153,6 +153,16 @@ Status Targets::Remove(std::string_view name, int64_t now) {
   return tx.Commit();
 }
 
+Result<bool> VendorReaches(Db& db, std::string_view vendor, std::string_view hospital) {
+  if (vendor.empty() || hospital.empty() || vendor == hospital) return false;
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db.Prepare("SELECT 1 FROM grants g JOIN users u ON u.id = g.requester_id "
+                                     "JOIN targets t ON g.package = ? || t.name "
+                                     "WHERE u.organisation = ? AND t.organisation = ? LIMIT 1"));
+  q.Bind(1, kTargetGrantPrefix).Bind(2, vendor).Bind(3, hospital);
+  return q.Step();
+}
+
 // ---- organisations ----
 
 Result<Suspension> Organisations::Suspend(std::string_view name, std::string_view reason,

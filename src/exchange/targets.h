@@ -32,6 +32,15 @@ inline constexpr std::string_view kTargetGrantPrefix = "target:";
 // kInvalidArgument naming the rule a target's name, address or principal breaks.
 Status CheckTargetName(std::string_view name);
 
+// Whether the vendor `vendor` reaches the hospital `hospital`: an account of
+// `vendor` has requested a grant on a target `hospital` holds (whatever
+// became of the grant). Only such a hospital reviews the vendor's accounts
+// and re-opens them — not any organisation that holds targets, nor one the
+// vendor never maintained (a campaign's "remove" disables accounts
+// exchange-wide). False for "" on either side and for one organisation
+// with itself.
+Result<bool> VendorReaches(Db& db, std::string_view vendor, std::string_view hospital);
+
 // Thread-safety: a view over one connection, used by the thread that owns it.
 class Targets {
  public:

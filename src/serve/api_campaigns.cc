@@ -14,6 +14,7 @@
 #include "exchange/campaigns.h"
 #include "exchange/passkeys.h"
 #include "exchange/ssh_keys.h"
+#include "exchange/targets.h"
 #include "serve/api_internal.h"
 #include "ssh/sshsig.h"
 
@@ -117,12 +118,13 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
   // of each decision and its WebAuthn challenge (the SSHSIG signed data),
   // so that the page computes nothing it could get wrong.
   if (HasRole(call, {Role::kApprover}) && options_.web.on() && IsOpen(c, call.now)) {
-    CORDON_ASSIGN_OR_RETURN(bool hospital,
-                            exchange::Campaigns(call.s.db).HoldsTargets(call.who->organisation));
+    CORDON_ASSIGN_OR_RETURN(
+        bool reached, exchange::VendorReaches(call.s.db, c.organisation, call.who->organisation));
     if (call.who->organisation == c.organisation) {
       out["not_yours"] = "an organisation never reviews its own accounts";
-    } else if (!hospital) {
-      out["not_yours"] = "only approvers of an organisation that holds targets review accounts";
+    } else if (!reached) {
+      out["not_yours"] =
+          "only approvers of a hospital whose targets the vendor's accounts requested review them";
     } else {
       const std::string ns = ReviewNamespace();
       json to_sign = json::object();
@@ -149,10 +151,11 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
 Result<bool> Api::MaySeeCampaign(Call& call, const exchange::Campaign& c) {
   // Auditors and admins see every campaign; an approver those over their
   // own organisation (a vendor sees who is under review) and, at a
-  // hospital (an organisation that holds targets), every one — not
-  // another vendor's.
+  // hospital, those over the vendors that reach it (their accounts
+  // requested its targets) — not another vendor's, nor those of a vendor
+  // that never maintained this hospital.
   if (!HasRole(call, {Role::kApprover}) || call.who->organisation == c.organisation) return true;
-  return exchange::Campaigns(call.s.db).HoldsTargets(call.who->organisation);
+  return exchange::VendorReaches(call.s.db, c.organisation, call.who->organisation);
 }
 
 Response Api::ListCampaigns(Call& call) {

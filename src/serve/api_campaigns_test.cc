@@ -10,6 +10,8 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "exchange/accounts.h"
+#include "exchange/db.h"
+#include "exchange/targets.h"
 #include "serve/api_internal.h"
 #include "ssh/allowed_signers.h"
 #include "ssh/ssh_keygen_oracle.h"
@@ -27,6 +29,7 @@ using testkit::Unbase64;
 constexpr const char* kDeadline = "2027-01-22T08:00:00Z";
 
 int64_t OpenVendorCampaign(RemoteExchange& e) {
+  e.VendorRequestsTheHospitalsTarget();
   Response opened = e.Call("POST", "/reviews/campaigns", e.approver,
                            {{"organisation", "Vendor SA"}, {"deadline", kDeadline}});
   EXPECT_EQ(opened.status, 201) << opened.body;
@@ -94,6 +97,26 @@ TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifie
   const std::string rival = e.Person("walt", exchange::Role::kApprover, "Vendor B");
   EXPECT_EQ(e.Call("GET", c, rival).status, 404);
   EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/reviews/campaigns", rival))["campaigns"].size(), 0u);
+  // Nor does a hospital whose targets the vendor never requested: the
+  // vendor is not its vendor (second attack review of 2026-12-05, N1).
+  {
+    auto db = exchange::OpenExchangeDb(e.x.d);
+    ASSERT_TRUE(db.ok());
+    exchange::Target ris;
+    ris.name = "ris07";
+    ris.address = "10.9.0.7:22";
+    ris.principal = "ris";
+    ris.organisation = "CH Ailleurs";
+    ASSERT_TRUE(exchange::Targets(*db).Add(ris, e.now).ok());
+  }
+  const std::string elsewhere = e.Person("eve", exchange::Role::kApprover, "CH Ailleurs");
+  EXPECT_EQ(e.Call("GET", c, elsewhere).status, 404);
+  EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/reviews/campaigns", elsewhere))["campaigns"].size(),
+            0u);
+  EXPECT_EQ(
+      e.Call("POST", c + "/decisions", elsewhere, {{"account", victor}, {"decision", "remove"}})
+          .status,
+      404);
   // Nor does a signature check tell them whether a campaign or an account
   // exists: who may not decide is refused before any signature is read.
   const nlohmann::json junk = {{"account", victor}, {"decision", "keep"}, {"sshsig", "junk"}};
@@ -107,7 +130,7 @@ TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifie
   EXPECT_EQ(e.Call("POST", "/reviews/campaigns", e.vendor_boss,
                    {{"organisation", "CHU Exemple"}, {"deadline", kDeadline}})
                 .status,
-            403)
+            404)
       << "a vendor never reviews the hospital";
 
   const auto answer = [&](const testkit::FakePasskey& key, const Bytes& cid, uint32_t counter,

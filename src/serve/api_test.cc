@@ -308,6 +308,7 @@ TEST(ApiRemoteTest, FromRequestToCertificateToSessionAndItsEnd) {
 TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {
   RemoteExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());
+  ASSERT_NO_FATAL_FAILURE(e.VendorRequestsTheHospitalsTarget());
   {
     auto accounts = exchange::Accounts::Open(e.x.d);
     ASSERT_TRUE(
@@ -516,6 +517,12 @@ TEST(ApiRemoteTest, ASuspensionIsAlertedOnceAndResumedOnlyByAnotherOrganisation)
 TEST(ApiRemoteTest, ACampaignOverTheApiClosesAtItsDeadline) {
   RemoteExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());
+  // Before the vendor reaches the hospital, the hospital has nothing to
+  // review: the same 404 as an organisation that does not exist.
+  Response early = e.Call("POST", "/reviews/campaigns", e.approver,
+                          {{"organisation", "Vendor SA"}, {"deadline", "2027-01-22T08:00:00Z"}});
+  EXPECT_EQ(early.status, 404) << early.body;
+  ASSERT_NO_FATAL_FAILURE(e.VendorRequestsTheHospitalsTarget());
   Response opened = e.Call("POST", "/reviews/campaigns", e.approver,
                            {{"organisation", "Vendor SA"}, {"deadline", "2027-01-22T08:00:00Z"}});
   ASSERT_EQ(opened.status, 201) << opened.body;

@@ -105,6 +105,15 @@ struct RemoteExchange {
     return x.api->Handle(r);
   }
   static nlohmann::json J(const Response& r) { return nlohmann::json::parse(r.body); }
+  // The vendor's engineer requests a grant on the hospital's pacs01: from
+  // then on Vendor SA reaches CHU Exemple, whose approvers review and
+  // re-open its accounts (exchange::VendorReaches).
+  void VendorRequestsTheHospitalsTarget() {
+    Response r =
+        Call("POST", "/grants", vendor,
+             {{"target", "pacs01"}, {"reason", "yearly PACS upgrade"}, {"duration_hours", 2}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
   // Registers `key` (credential `id`) to the account of `session` (web on).
   void RegisterPasskey(const std::string& session, const testkit::FakePasskey& key,
                        const Bytes& id) {

@@ -1292,9 +1292,9 @@ async function campaignsPart(view) {
 
 // One campaign: each account under review with what decides it (role,
 // state, last login and use), its decision and who signed it, and — while
-// the campaign is open, for an approver of another organisation — keep and
-// remove buttons that have the passkey sign the document the exchange
-// derived for that decision.
+// the campaign is open, for an approver of a hospital the vendor reaches —
+// keep and remove buttons that have the passkey sign the document the
+// exchange derived for that decision.
 async function campaignView(id, done) {
   const view = el('section', {}, approverNav('campaign'),
     el('h1', {}, t('campaign') + ' ' + id));
