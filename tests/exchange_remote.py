@@ -145,6 +145,9 @@ def main():
     st, j = srv.request("POST", "/api/v1/organisations/Vendor%20SA/resume", vera.token, {})
     check(st == 403, f"a vendor lifting its own suspension: {st} {j}")
     st, j = srv.request("POST", "/api/v1/organisations/Vendor%20SA/resume", anne.token, {})
+    check(st == 403, f"a resume before the exchange's admin asked for it: {st} {j}")
+    run("admin", "organisation", "resume", "--data", ex.D, "Vendor SA")
+    st, j = srv.request("POST", "/api/v1/organisations/Vendor%20SA/resume", anne.token, {})
     check(st == 200, f"resume: {st} {j}")
     srv.stop()
     ledger = run("ledger", "show", "--ledger", os.path.join(ex.D, "ledger"), "--json").stdout

@@ -561,7 +561,7 @@ void RegisterRemoteAdminCommands(CLI::App* admin, int* exit_code) {
   auto orr = std::make_shared<OrganisationArgs>();
   CLI::App* ores = org->add_subcommand(
       "resume",
-      "Ask for a suspension to end; an approver of another organisation lifts it\n"
+      "Ask for a suspension to end; an approver of a hospital the vendor reaches lifts it\n"
       "(POST /api/v1/organisations/{name}/resume).");
   ores->add_option("--data", orr->data, "the exchange's data directory")->required();
   ores->add_option("NAME", orr->name, "the organisation")->required();

@@ -205,7 +205,8 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
       "organisation", "Organisations (remote maintenance): lift a vendor's suspension.");
   organisation->require_subcommand(1);
   CLI::App* resume = organisation->add_subcommand(
-      "resume", "Lift a suspension an admin asked to resume (approvers of another organisation).");
+      "resume",
+      "Lift a suspension an admin asked to resume (approvers of a hospital the vendor reaches).");
   resume->add_option("NAME", *org, "the organisation, e.g. \"Vendor SA\"")->required();
   resume->callback([ra, org, exit_code] {
     *exit_code = Finish([&]() -> Status {

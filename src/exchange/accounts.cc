@@ -758,32 +758,29 @@ std::string Accounts::LockOf(const Account& a, int64_t now) const {
   return {};
 }
 
+Error NoAccountToReopen() {
+  return Error(ErrorCode::kNotFound, "no such account",
+               "the access review lists the vendors' accounts");
+}
+
 Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& approver, int64_t now,
                                            const std::function<Status()>& record) {
   CORDON_ASSIGN_OR_RETURN(Account a, Get(account_id));
-  if (!IsVendorAccount(a)) {
-    return Error(ErrorCode::kRefused,
-                 "account " + std::to_string(a.id) + " is not a vendor's account",
-                 "an admin unlocks it (cordon admin user unlock)");
-  }
   if (approver.role != Role::kApprover || approver.id == a.id ||
       approver.organisation == a.organisation) {
     return Error(ErrorCode::kRefused,
-                 "a vendor's account is re-opened by an approver of a hospital " + a.organisation +
-                     " maintains, not of " + a.organisation,
+                 "a vendor's account is re-opened by an approver of a hospital the vendor "
+                 "maintains, not by one of its own organisation",
                  "an approver of the hospital decides, never the vendor's own");
   }
   // A hospital the vendor reaches: one whose targets the vendor's accounts
   // requested (exchange/targets.h) — not another vendor's approver, nor a
   // hospital this vendor never maintained (second attack review of
-  // 2026-12-05, N1).
+  // 2026-12-05, N1). To anyone else the account is not there, as an
+  // unknown e-mail is not: the answer does not tell which addresses have
+  // accounts, nor their organisation (third review).
   CORDON_ASSIGN_OR_RETURN(bool reached, VendorReaches(db_, a.organisation, approver.organisation));
-  if (!reached) {
-    return Error(ErrorCode::kRefused,
-                 "only an approver of a hospital whose targets " + a.organisation +
-                     "'s accounts requested re-opens a vendor's account",
-                 "an approver of the organisation whose systems the vendor maintains decides");
-  }
+  if (!IsVendorAccount(a) || !reached) return NoAccountToReopen();
   std::string lifted = LockOf(a, now);
   if (lifted.empty()) {
     return Error(ErrorCode::kAlreadyExists,

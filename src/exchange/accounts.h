@@ -104,6 +104,9 @@ struct Account {
 // An operator of another organisation: the accounts the dormancy lock
 // (90 days without *use*) applies to, and that only an approver re-opens.
 bool IsVendorAccount(const Account& a);
+// kNotFound "no such account": the one answer an approver gets for an
+// e-mail without an account and for an account not theirs to re-open.
+Error NoAccountToReopen();
 // Whether a vendor account went unused for `idle_seconds` (counted from its
 // last use, its creation or its last unlock, whichever is later).
 bool Dormant(const Account& a, int64_t now, int64_t idle_seconds);
@@ -234,10 +237,13 @@ class Accounts {
   // approver of a hospital the account's organisation reaches
   // (VendorReaches: its accounts requested that hospital's targets; never
   // the vendor's own approvers, another vendor's, nor a hospital this
-  // vendor never maintained); `record` runs inside the transaction (the ledger first,
-  // or nothing changes). Returns what was lifted (LockOf before). kRefused
-  // (not a vendor account, the approver's own organisation), kNotFound (no
-  // such account), kAlreadyExists (it is not locked: nothing to lift).
+  // vendor never maintained); `record` runs inside the transaction (the
+  // ledger first, or nothing changes). Returns what was lifted (LockOf
+  // before). kRefused (not an approver, the approver's own organisation or
+  // account); NoAccountToReopen() — the answer an unknown e-mail gets —
+  // for an account that is not a vendor's or whose vendor does not reach
+  // the approver's organisation; kNotFound (no such id); kAlreadyExists
+  // (it is not locked: nothing to lift).
   Result<std::string> UnlockVendor(int64_t account_id, const Account& approver, int64_t now,
                                    const std::function<Status()>& record);
   // The organisation and the on-call flag (cordon admin user add

@@ -46,6 +46,20 @@ Status Campaigns::RefuseUnlessReached(const Account& approver, std::string_view 
   return Ok();
 }
 
+Status Campaigns::RefuseIfHospital(std::string_view organisation) {
+  // A vendor that holds targets of its own is a hospital too: its approvers
+  // are not the reviewing hospital's to disable. Checked at every decision
+  // and again at the deadline: a target registered to it after the campaign
+  // opened voids the campaign (attack review of 2026-12-05).
+  CORDON_ASSIGN_OR_RETURN(bool hospital, HoldsTargets(organisation));
+  if (hospital) {
+    return Refused("\"" + std::string(organisation) +
+                       "\" holds targets (a hospital): a campaign reviews a vendor's accounts",
+                   "its own approvers review its accounts with its admins");
+  }
+  return Ok();
+}
+
 nlohmann::json StandingDecision(const Campaign& c, int64_t account_id) {
   using nlohmann::json;
   for (const auto& d : c.decisions) {
@@ -109,14 +123,7 @@ Result<int64_t> Campaigns::Open(const Account& approver, std::string_view organi
                  "a campaign that never ends would block the next review of this organisation");
   }
   CORDON_TRY(RefuseUnlessReached(approver, organisation));
-  // A vendor that holds targets of its own is a hospital too: its approvers
-  // are not the reviewing hospital's to disable.
-  CORDON_ASSIGN_OR_RETURN(bool reviewed_is_hospital, HoldsTargets(organisation));
-  if (reviewed_is_hospital) {
-    return Refused("\"" + std::string(organisation) +
-                       "\" holds targets (a hospital): a campaign reviews a vendor's accounts",
-                   "its own approvers review its accounts with its admins");
-  }
+  CORDON_TRY(RefuseIfHospital(organisation));
   {
     CORDON_ASSIGN_OR_RETURN(Statement q,
                             db_.Prepare("SELECT 1 FROM users WHERE organisation = ? AND status "
@@ -223,13 +230,17 @@ Result<std::vector<Campaign>> Campaigns::Recent(int limit) {
 Status Campaigns::MayDecide(const Account& approver, const Campaign& c, int64_t account_id,
                             int64_t now) {
   if (approver.role != Role::kApprover) return Refused("only an approver decides in a review");
-  if (c.closed_at || now >= c.deadline) {
-    return Refused("campaign " + std::to_string(c.id) + " is closed");
-  }
   if (approver.organisation == c.organisation) {
     return Refused("an organisation never reviews its own accounts");
   }
+  // Who the campaign is not for learns nothing of it, closed or not
+  // (attack review of 2026-12-05: the order of these checks told hidden
+  // campaigns apart).
   CORDON_TRY(RefuseUnlessReached(approver, c.organisation));
+  if (c.closed_at || now >= c.deadline) {
+    return Refused("campaign " + std::to_string(c.id) + " is closed");
+  }
+  CORDON_TRY(RefuseIfHospital(c.organisation));
   if (approver.id == account_id) return Refused("nobody reviews their own account");
   bool member = false;
   for (int64_t a : c.accounts) member = member || a == account_id;
@@ -327,8 +338,13 @@ Result<std::vector<CampaignResult>> Campaigns::CloseDue(
     CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     CORDON_ASSIGN_OR_RETURN(Campaign c, Get(id));
     if (c.closed_at) continue;  // another instance closed it meanwhile
-    CampaignResult r{id, c.organisation, {}, {}};
-    for (int64_t account : c.accounts) {
+    CampaignResult r{id, c.organisation, {}, {}, {}};
+    // The organisation came to hold targets since the campaign opened (an
+    // admin registered one): it is a hospital now, and no account of it is
+    // disabled by another's review — the campaign closes void, recorded.
+    CORDON_ASSIGN_OR_RETURN(bool hospital, HoldsTargets(c.organisation));
+    if (hospital) r.void_reason = "the organisation holds targets since the campaign opened";
+    for (int64_t account : hospital ? std::vector<int64_t>{} : c.accounts) {
       bool kept = false;
       for (const auto& d : c.decisions)
         kept = kept || (d.account_id == account && d.decision == "keep");
@@ -346,6 +362,7 @@ Result<std::vector<CampaignResult>> Campaigns::CloseDue(
       }
     }
     nlohmann::json result = {{"kept", r.kept}, {"disabled", r.disabled}};
+    if (!r.void_reason.empty()) result["void"] = r.void_reason;
     CORDON_ASSIGN_OR_RETURN(
         Statement u,
         db_.Prepare("UPDATE review_campaigns SET closed_at = ?, result = ? WHERE id = ?"));

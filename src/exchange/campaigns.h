@@ -81,6 +81,7 @@ struct CampaignResult {
   int64_t campaign = 0;
   std::string organisation;
   std::vector<int64_t> kept, disabled;
+  std::string void_reason;  // non-empty: nothing decided (the organisation became a hospital)
 };
 
 // Thread-safety: a view over one connection, used by the thread that owns it.
@@ -120,7 +121,8 @@ class Campaigns {
                 const CampaignSignature* signature = nullptr);
   // Closes every campaign past its deadline: each account not kept is
   // disabled (its sessions end), in one transaction per campaign with its
-  // `record` (the ledger event).
+  // `record` (the ledger event) — unless the organisation holds targets by
+  // then: the campaign closes void, nobody disabled (void_reason).
   Result<std::vector<CampaignResult>> CloseDue(
       int64_t now, const std::function<Status(const CampaignResult&)>& record = {});
   // Whether `organisation` holds targets (is a hospital: the vendor's
@@ -131,6 +133,8 @@ class Campaigns {
   // kNotFound unless `organisation`'s accounts requested targets of the
   // approver's organisation (VendorReaches).
   Status RefuseUnlessReached(const Account& approver, std::string_view organisation);
+  // kRefused when `organisation` holds targets (HoldsTargets).
+  Status RefuseIfHospital(std::string_view organisation);
   Db& db_;
 };
 

@@ -277,7 +277,7 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   const Account rival =
       Add("Rita Rival", "boss@other.example", Role::kApprover, "Other Ltd", false);
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, rival, now_, count).error().code(),
-            ErrorCode::kRefused)
+            ErrorCode::kNotFound)
       << "another vendor's approver (an organisation with no target)";
   // A hospital whose targets Vendor SA never requested: not its vendor, not
   // its call (second attack review of 2026-12-05, N1).
@@ -290,7 +290,7 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   const Account elsewhere =
       Add("Eve Elsewhere", "e@ailleurs.example", Role::kApprover, "CH Ailleurs", false);
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, elsewhere, now_, count).error().code(),
-            ErrorCode::kRefused)
+            ErrorCode::kNotFound)
       << "a hospital the vendor never reached";
   // A target registered without an organisation makes no approver the
   // hospital, not even one without an organisation.
@@ -301,7 +301,7 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
   ASSERT_TRUE(Targets(*db_).Add(loose, now_).ok());
   const Account nobody = Add("Nina None", "nina@exchange.example", Role::kApprover, "", false);
   EXPECT_EQ(accounts_->UnlockVendor(vendor_.id, nobody, now_, count).error().code(),
-            ErrorCode::kRefused)
+            ErrorCode::kNotFound)
       << "an approver of no organisation";
   EXPECT_EQ(accounts_->UnlockVendor(chu1_.id, chu2_, now_, count).error().code(),
             ErrorCode::kRefused)
@@ -382,9 +382,25 @@ TEST_F(RemoteTest, SuspendingAnOrganisationRevokesItsGrantsInOneAct) {
   EXPECT_EQ(orgs.TakeUnalertedSuspensions()->size(), 1u);
   EXPECT_TRUE(orgs.TakeUnalertedSuspensions()->empty());
 
-  // Resume: never by the vendor itself; an approver of another organisation.
+  // Resume: never by the vendor itself; nor before the admin asks; nor by
+  // a hospital the vendor never reached, nor by another vendor (attack
+  // review of 2026-12-05: any approver of another organisation lifted the
+  // emergency cut-off).
   EXPECT_EQ(orgs.Resume("Vendor SA", "Vendor SA", now_).error().code(), ErrorCode::kRefused);
+  EXPECT_EQ(orgs.Resume("Vendor SA", "CHU Exemple", now_).error().code(), ErrorCode::kRefused)
+      << "the admin has not asked";
   ASSERT_TRUE(orgs.RequestResume("Vendor SA", now_).ok());
+  Target ris;
+  ris.name = "ris07";
+  ris.address = "10.9.0.7:22";
+  ris.principal = "ris";
+  ris.organisation = "CH Ailleurs";
+  ASSERT_TRUE(Targets(*db_).Add(ris, now_).ok());
+  for (const char* stranger : {"CH Ailleurs", "Other Ltd", ""}) {
+    EXPECT_EQ(orgs.Resume("Vendor SA", stranger, now_).error().code(), ErrorCode::kNotFound)
+        << stranger;
+  }
+  EXPECT_TRUE(*orgs.Suspended("Vendor SA"));
   ASSERT_TRUE(orgs.Resume("Vendor SA", "CHU Exemple", now_).ok());
   EXPECT_FALSE(*orgs.Suspended("Vendor SA"));
   EXPECT_TRUE(Issue(*again, vendor_).ok());
@@ -896,6 +912,38 @@ TEST_F(RemoteTest, AHospitalIsNeverReviewedAsAVendor) {
   ASSERT_TRUE(*VendorReaches(*db_, "CH Ailleurs", "CHU Exemple"));
   EXPECT_EQ(Campaigns(*db_).Open(chu1_, "CH Ailleurs", now_ + kDay, now_).error().code(),
             ErrorCode::kRefused);
+}
+
+// A target registered to the reviewed organisation after the campaign
+// opened makes it a hospital: no more decisions, and at the deadline the
+// campaign closes void — its approvers are not another hospital's to
+// disable (third attack review of 2026-12-05).
+TEST_F(RemoteTest, ACampaignOverAnOrganisationThatCameToHoldTargetsClosesVoid) {
+  VendorRequestsATargetOfTheHospital();
+  Campaigns campaigns(*db_);
+  auto id = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  Target own;
+  own.name = "vc-build";
+  own.address = "10.7.0.1:22";
+  own.principal = "build";
+  own.organisation = "Vendor SA";
+  ASSERT_TRUE(Targets(*db_).Add(own, now_).ok());
+  EXPECT_EQ(campaigns.Decide(chu1_, *id, vendor_.id, "remove", now_).error().code(),
+            ErrorCode::kRefused);
+  std::string voided;
+  auto closed = campaigns.CloseDue(now_ + kDay, [&](const CampaignResult& r) -> Status {
+    voided = r.void_reason;
+    return Ok();
+  });
+  ASSERT_TRUE(closed.ok());
+  ASSERT_EQ(closed->size(), 1u);
+  EXPECT_TRUE((*closed)[0].disabled.empty());
+  EXPECT_FALSE(voided.empty());
+  for (const Account* a : {&vendor_, &vendor2_, &vendor_approver_}) {
+    EXPECT_EQ(Reload(*a).status, AccountStatus::kActive) << a->email;
+  }
+  EXPECT_TRUE(campaigns.Get(*id)->closed_at.has_value());
 }
 
 TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {

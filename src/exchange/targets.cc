@@ -241,6 +241,24 @@ Status Organisations::Resume(std::string_view name, std::string_view approver_or
                  "an approver of another organisation (the hospital's) decides");
   }
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  // Only a hospital the vendor reaches lifts its suspension, and only once
+  // the exchange's admin asked (RequestResume): the emergency cut-off does
+  // not end at the word of any approver of any other organisation (attack
+  // review of 2026-12-05). To others the suspension is not there.
+  CORDON_ASSIGN_OR_RETURN(bool reached, VendorReaches(db_, name, approver_organisation));
+  CORDON_ASSIGN_OR_RETURN(std::optional<Organisation> o, Get(name));
+  if (!reached || !o || !o->suspended()) {
+    return Error(ErrorCode::kNotFound,
+                 "organisation " + std::string(name) + " is not suspended, or not your vendor",
+                 "an approver of a hospital whose targets the vendor's accounts requested decides");
+  }
+  if (!o->resume_requested_at) {
+    return Error(
+        ErrorCode::kRefused,
+        "the exchange's admin has not asked for " + std::string(name) + "'s suspension to end",
+        "the admin runs `cordon admin organisation resume \"" + std::string(name) +
+            "\"` once the vendor's incident is closed; then you decide");
+  }
   CORDON_ASSIGN_OR_RETURN(
       Statement u, db_.Prepare("UPDATE organisations SET suspended_at = NULL, suspended_reason = "
                                "'', resume_requested_at = NULL WHERE name = ? AND suspended_at IS "

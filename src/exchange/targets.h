@@ -81,8 +81,10 @@ class Organisations {
                              const std::function<Status(const Suspension&)>& record = {});
   // An admin asks for the suspension to end; an approver decides (Resume).
   Status RequestResume(std::string_view name, int64_t now);
-  // Lifts the suspension. `approver_organisation` must differ from `name`:
-  // a vendor never lifts its own suspension.
+  // Lifts the suspension, once an admin asked (RequestResume; kRefused
+  // before), by an approver of a hospital `name` reaches (VendorReaches;
+  // kNotFound, as when not suspended, for anyone else). kRefused for
+  // `name` itself: a vendor never lifts its own suspension.
   Status Resume(std::string_view name, std::string_view approver_organisation, int64_t now,
                 const std::function<Status()>& record = {});
   Result<bool> Suspended(std::string_view name);  // false for "" and unknown names

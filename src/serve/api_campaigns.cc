@@ -226,28 +226,30 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
   const std::string cli = "cordon remote campaign decide " + std::to_string(id) + " --account " +
                           std::to_string(*account) + " --decision " + *decision;
 
+  exchange::Campaigns campaigns(call.s.db);
+  auto c = campaigns.Get(id);
+  if (!c.ok() && c.error().code() != ErrorCode::kNotFound) return Fail(c.error());
+  // Who may not decide learns nothing, signed or not: not whether the
+  // campaign or the account exists, whom it reviews, whether it is closed,
+  // nor whether a guessed document is right (attack reviews of
+  // 2026-12-05).
+  auto may = c.ok() ? MaySeeCampaign(call, *c) : Result<bool>(false);
+  if (!may.ok()) return Fail(may.error());
+  if (!*may) {
+    ev["why"] = "no such campaign";
+    RecordRefusal(call, action, "refused", ev);
+    return Fail(404, "no campaign " + std::to_string(id));
+  }
+  if (Status st = campaigns.MayDecide(*call.who, *c, *account, call.now); !st.ok()) {
+    ev["why"] = st.error().message();
+    RecordRefusal(call, action, "refused", ev);
+    return Fail(st.error());
+  }
+
   // The decision's signature, when signed, over the document derived here
   // from the stored campaign and account: these bytes or nothing.
   std::optional<exchange::CampaignSignature> signature;
   if (by_passkey || by_key) {
-    exchange::Campaigns campaigns(call.s.db);
-    auto c = campaigns.Get(id);
-    if (!c.ok() && c.error().code() != ErrorCode::kNotFound) return Fail(c.error());
-    // Who may not decide learns nothing from a signature check: not
-    // whether the campaign or the account exists, nor whether a guessed
-    // document is right (attack review of 2026-12-05).
-    auto may = c.ok() ? MaySeeCampaign(call, *c) : Result<bool>(false);
-    if (!may.ok()) return Fail(may.error());
-    if (!*may) {
-      ev["why"] = "no such campaign";
-      RecordRefusal(call, action, "refused", ev);
-      return Fail(404, "no campaign " + std::to_string(id));
-    }
-    if (Status st = campaigns.MayDecide(*call.who, *c, *account, call.now); !st.ok()) {
-      ev["why"] = st.error().message();
-      RecordRefusal(call, action, "refused", ev);
-      return Fail(st.error());
-    }
     auto who = call.s.accounts.Get(*account);
     if (!who.ok()) return Fail(who.error());
     const std::string doc =
@@ -285,7 +287,6 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
     return std::move(*refused);
   }
 
-  exchange::Campaigns campaigns(call.s.db);
   // The decision is evidence: recorded in its transaction, or not made.
   Status st = campaigns.Decide(
       *call.who, id, *account, *decision, call.now,
@@ -301,9 +302,9 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
     RecordRefusal(call, action, "refused", ev);
     return Fail(st.error());
   }
-  auto c = campaigns.Get(id);
-  if (!c.ok()) return Fail(c.error());
-  auto j = CampaignJson(call, *c, true);
+  auto after = campaigns.Get(id);
+  if (!after.ok()) return Fail(after.error());
+  auto j = CampaignJson(call, *after, true);
   if (!j.ok()) return Fail(j.error());
   return Json(200, *j);
 }

@@ -113,10 +113,14 @@ TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifie
   EXPECT_EQ(e.Call("GET", c, elsewhere).status, 404);
   EXPECT_EQ(RemoteExchange::J(e.Call("GET", "/reviews/campaigns", elsewhere))["campaigns"].size(),
             0u);
-  EXPECT_EQ(
-      e.Call("POST", c + "/decisions", elsewhere, {{"account", victor}, {"decision", "remove"}})
-          .status,
-      404);
+  // Unsigned too (eve has no key): the answer is the one a campaign that
+  // does not exist gets, naming neither the vendor nor the campaign's state
+  // (third attack review of 2026-12-05).
+  Response unsigned_hidden =
+      e.Call("POST", c + "/decisions", elsewhere, {{"account", victor}, {"decision", "remove"}});
+  EXPECT_EQ(unsigned_hidden.status, 404);
+  EXPECT_EQ(RemoteExchange::J(unsigned_hidden)["error"], "no campaign " + std::to_string(id))
+      << unsigned_hidden.body;
   // Nor does a signature check tell them whether a campaign or an account
   // exists: who may not decide is refused before any signature is read.
   const nlohmann::json junk = {{"account", victor}, {"decision", "keep"}, {"sshsig", "junk"}};

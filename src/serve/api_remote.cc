@@ -239,7 +239,7 @@ Response Api::UnlockAccount(Call& call, const std::string& encoded) {
     // The same answer whether or not the e-mail has an account: approvers
     // see vendor accounts in the review, not by probing addresses.
     RecordRefusal(call, "account.unlock", "refused", {{"error", "no such account"}});
-    return Fail(404, "no such account", "the access review lists the vendors' accounts");
+    return Fail(exchange::NoAccountToReopen());
   }
   json ev = {{"account", account->id},
              {"organisation", account->organisation},
@@ -676,6 +676,7 @@ void Api::SweepRemote() {
                       {"kept", r.kept},
                       {"disabled", r.disabled},
                       {"actor", {{"system", "sweep"}}}};
+        if (!r.void_reason.empty()) event["void"] = r.void_reason;
         api_internal::WithholdPersonalData(event);
         auto seq = appender_.Append(std::move(event));
         if (!seq.ok()) return Error(ErrorCode::kIo, seq.error().message());

@@ -341,6 +341,17 @@ TEST(ApiRemoteTest, AVendorAccountComesBackOnlyThroughTheHospitalsApprover) {
       400)
       << "the ledger keeps the reason: no personal data in it";
   EXPECT_EQ(e.Call("POST", "/accounts/nobody%40example.org/unlock", e.approver, why).status, 404);
+  // To an approver of an organisation the vendor does not reach, a vendor's
+  // account is not there: the answer an unknown address gets, naming no
+  // organisation (third attack review of 2026-12-05).
+  {
+    const std::string stranger = e.Person("walt", exchange::Role::kApprover, "Vendor B");
+    Response existing = e.Call("POST", path, stranger, why);
+    Response unknown = e.Call("POST", "/accounts/nobody%40example.org/unlock", stranger, why);
+    EXPECT_EQ(existing.status, 404);
+    EXPECT_EQ(existing.body, unknown.body);
+    EXPECT_EQ(existing.body.find("Vendor SA"), std::string::npos);
+  }
   EXPECT_EQ(e.Call("POST", "/accounts/anne%40example.org/unlock", e.approver, why).status, 403)
       << "not a vendor's account";
   Response ok = e.Call("POST", path, e.approver, why);
@@ -486,6 +497,7 @@ TEST(ApiRemoteTest, TheAlertsFeedShowsEachOrganisationItsOwn) {
 TEST(ApiRemoteTest, ASuspensionIsAlertedOnceAndResumedOnlyByAnotherOrganisation) {
   RemoteExchange e;
   ASSERT_NO_FATAL_FAILURE(e.Start());
+  ASSERT_NO_FATAL_FAILURE(e.VendorRequestsTheHospitalsTarget());
   {
     auto db = exchange::OpenExchangeDb(e.x.d);
     ASSERT_TRUE(exchange::Organisations(*db).Suspend("Vendor SA", "breach", e.now).ok());
@@ -504,6 +516,20 @@ TEST(ApiRemoteTest, ASuspensionIsAlertedOnceAndResumedOnlyByAnotherOrganisation)
       e.Call("POST", "/organisations/Vendor%20SA/resume", e.vendor_boss, nlohmann::json::object())
           .status,
       403);
+  EXPECT_EQ(
+      e.Call("POST", "/organisations/Vendor%20SA/resume", e.approver, nlohmann::json::object())
+          .status,
+      403)
+      << "before the exchange's admin asks";
+  const std::string stranger = e.Person("walt", exchange::Role::kApprover, "Vendor B");
+  {
+    auto db = exchange::OpenExchangeDb(e.x.d);
+    ASSERT_TRUE(exchange::Organisations(*db).RequestResume("Vendor SA", e.now).ok());
+  }
+  EXPECT_EQ(e.Call("POST", "/organisations/Vendor%20SA/resume", stranger, nlohmann::json::object())
+                .status,
+            404)
+      << "another vendor's approver";
   Response resumed =
       e.Call("POST", "/organisations/Vendor%20SA/resume", e.approver, nlohmann::json::object());
   EXPECT_EQ(resumed.status, 200) << resumed.body;
