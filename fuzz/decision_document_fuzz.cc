@@ -1,6 +1,6 @@
 // Fuzzes the command line's checks of the documents an exchange asks it to
-// sign (client/grants.h CheckDecisionDocument, client/remote_access.h
-// CheckCampaignDecisionDocument): the exchange may be compromised, so its
+// sign (client/grants.h CheckDecisionDocument and CheckAttestationDocument,
+// client/remote_access.h CheckCampaignDecisionDocument): the exchange may be compromised, so its
 // document is untrusted input. Whatever is accepted must be the canonical
 // JSON of exactly the decision typed, for the exchange reached: a document
 // that passes one check and is not that is a finding.
@@ -39,7 +39,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
   }
-  // The same bytes never pass as both kinds.
+  const std::string sha(64, 'a');
+  const bool attestation = CheckAttestationDocument(review, sha, kHost).ok();
+  if (attestation && (!Canonical(text, doc) || doc["review_sha256"] != sha ||
+                      doc["format"] != "cordon-review-attestation")) {
+    __builtin_trap();
+  }
+  // The same bytes never pass as two kinds: a campaign's decision and an
+  // attestation share their namespace, never their format.
   if (CheckDecisionDocument({text, review.ns}, 5, "approve", kHost).ok()) __builtin_trap();
+  if (attestation && CheckCampaignDecisionDocument(review, 3, 7, "keep", kHost).ok()) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -297,6 +297,11 @@ ssh-keygen -Y verify -f allowed_signers -I bruno@lab42.example -n "$(cat namespa
 sed 's/"approve"/"deny"/' decision.json >altered.json
 ssh-keygen -Y verify -f allowed_signers -I bruno@lab42.example -n "$(cat namespace)" \
   -s decision.json.sig <altered.json >/dev/null 2>&1 && fail "ssh-keygen accepts an altered decision"
+# The access review's attestation is signed too, by the same key.
+expect_code 3 $CORDON remote --server "$web_url" review --attest
+expect_stderr "sign-with"
+expect_code 0 $CORDON remote --server "$web_url" review --attest --sign-with bruno.key
+expect_stderr "ssh-keygen -Y verify"
 stop_server
 SERVE_ARGS=()
 start_server "${url##*:}"
@@ -304,6 +309,8 @@ $CORDON ledger show --ledger "$D/ledger" --json >ledger.json 2>/dev/null || fail
 grep -q 'exchange.ssh_key.register' ledger.json || fail "the key's registration is not in the ledger"
 grep -q "$(sha256sum decision.json | cut -c1-64)" ledger.json ||
   fail "the ledger does not name the signed decision document"
+grep -q '"attestation_document_sha256"' ledger.json ||
+  fail "the ledger does not name the signed attestation document"
 pass
 
 # ---- defences ----

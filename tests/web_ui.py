@@ -418,6 +418,13 @@ def main():
         ex.check(len(attested) == 1 and attested[0]["review_sha256"] in
                  b.eval("document.getElementById('attested').textContent"),
                  f"the attestation names the review shown: {attested}")
+        # Signed with the passkey: the attestation is a signature over the
+        # review's SHA-256, not a row (checked offline below).
+        ex.check(attested[0]["signed"] is True, f"the attestation is not signed: {attested}")
+        attestation_doc = b.eval("document.getElementById('attestation-document').textContent")
+        attestation_sig = b.eval("document.getElementById('attestation-sshsig').textContent")
+        ex.check(json.loads(attestation_doc)["review_sha256"] == attested[0]["review_sha256"],
+                 f"the attestation signed another review: {attestation_doc}")
 
         # The hospital's target and the vendor's grant on it (Vendor SA then
         # reaches CHU Exemple, whose approvers review its accounts) and a
@@ -550,6 +557,9 @@ def main():
     keygen_verifies("review.json", review_doc, review_sig, approver.email,
                     "cordon-review@localhost", approver_key,
                     review_doc.replace('"keep"', '"remove"'))
+    keygen_verifies("attestation.json", attestation_doc, attestation_sig, approver.email,
+                    "cordon-review@localhost", approver_key,
+                    attestation_doc.replace(attested[0]["review_sha256"], "0" * 64))
     ns = "cordon-grant@localhost"
     keygen_verifies("grant.json", document, decision_sig, approver.email, ns, approver_key,
                     document.replace('"approve"', '"deny"'))

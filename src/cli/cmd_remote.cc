@@ -244,7 +244,12 @@ Status GrantList(const RemoteArgs& a) {
   return Ok();
 }
 
-Status Review(const RemoteArgs& a, bool attest) {
+struct ReviewArgs {
+  bool attest = false;
+  std::string sign_with;  // an SSH key registered to the account (cordon remote ssh-key)
+};
+
+Status Review(const RemoteArgs& a, const ReviewArgs& r) {
   CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
   CORDON_ASSIGN_OR_RETURN(client::AccessReview review, client::FetchAccessReview(c));
   Print(a, review.answer, [&] {
@@ -257,10 +262,24 @@ Status Review(const RemoteArgs& a, bool attest) {
     std::cout << "break-glass grants to review: " << review.break_glass_to_review
               << "\nreview sha256 " << review.sha256 << "\n";
   });
-  if (attest) {
+  if (!r.attest) return Ok();
+  if (r.sign_with.empty()) {
     CORDON_TRY(client::AttestAccessReview(c, review.sha256));
     std::cerr << "attested: you reviewed this access list (recorded in the exchange's ledger)\n";
+    return Ok();
   }
+  // Signed: the exchange's attestation of exactly the review shown above,
+  // checked, then signed by ssh-keygen with the person's key.
+  CORDON_ASSIGN_OR_RETURN(client::DecisionToSign doc,
+                          client::AttestationToSign(review, client::RpIdOfOrigin(c.url())));
+  std::cerr << "cordon remote: signing your attestation of review " << review.sha256 << " with "
+            << r.sign_with << " (touch your security key if it blinks)\n";
+  CORDON_ASSIGN_OR_RETURN(std::string sshsig, SignWithSshKeygen(r.sign_with, doc.ns, doc.document));
+  CORDON_ASSIGN_OR_RETURN(nlohmann::json answer,
+                          client::AttestAccessReviewSigned(c, review.sha256, sshsig));
+  const nlohmann::json& sig = client::ObjectField(answer, "signature");
+  std::cerr << "attested and signed (" << client::TextField(sig, "namespace")
+            << "); anyone checks it offline with: " << client::TextField(sig, "verify") << "\n";
   return Ok();
 }
 
@@ -388,11 +407,19 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
   grant->add_subcommand("list", "Your grants (approvers and auditors: everyone's).")
       ->callback([ra, exit_code] { *exit_code = Finish(GrantList(*ra)); });
 
-  auto attest = std::make_shared<bool>(false);
+  auto rv = std::make_shared<ReviewArgs>();
   CLI::App* review = remote->add_subcommand(
-      "review", "The access review: every account, role, end date, last login, grants.");
-  review->add_flag("--attest", *attest, "record that you (an approver) reviewed it");
-  review->callback([ra, attest, exit_code] { *exit_code = Finish(Review(*ra, *attest)); });
+      "review",
+      "The access review: every account, role, end date, last login, grants. An approver\n"
+      "attests it with --attest: a signature over the review's SHA-256 once they have a\n"
+      "passkey or an SSH key (cordon remote ssh-key add), anyone checks it offline.\n"
+      "  cordon remote review --attest --sign-with ~/.ssh/id_cordon_sk");
+  review->add_flag("--attest", rv->attest, "record that you (an approver) reviewed it");
+  review
+      ->add_option("--sign-with", rv->sign_with,
+                   "sign the attestation with this SSH key (its private file), registered to you")
+      ->needs(review->get_option("--attest"));
+  review->callback([ra, rv, exit_code] { *exit_code = Finish(Review(*ra, *rv)); });
 
   auto everyone = std::make_shared<bool>(false);
   CLI::App* logins = remote->add_subcommand("logins", "Your login history.");

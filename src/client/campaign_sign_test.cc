@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/grants.h"
 #include "client/remote_access.h"
 
 namespace cordon::client {
@@ -54,6 +55,38 @@ TEST(CheckCampaignDecisionDocument, TakesTheDecisionTypedOnTheAccountTypedOnly) 
   EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
   EXPECT_NE(refused.error().message().find("nothing signed"), std::string::npos);
   EXPECT_FALSE(CheckCampaignDecisionDocument(Review("keep", 3, 7), 3, 7, "keep", "").ok());
+}
+
+// An access review's attestation: the review shown (its SHA-256), for the
+// exchange reached, in the namespace of reviews, as a review attestation.
+TEST(CheckAttestationDocument, TakesTheReviewShownOnly) {
+  const std::string sha(64, 'a');
+  const auto attestation = [](const std::string& review,
+                              const std::string& ns = "cordon-review@cordon.chu.example",
+                              const std::string& format = "cordon-review-attestation") {
+    const nlohmann::json doc = {{"approver", {{"email", "anne@chu.example"}, {"id", 2}}},
+                                {"exchange", "https://cordon.chu.example"},
+                                {"format", format},
+                                {"review_sha256", review},
+                                {"version", 1}};
+    return DecisionToSign{doc.dump(), ns};
+  };
+  EXPECT_TRUE(CheckAttestationDocument(attestation(sha), sha, kHost).ok());
+  EXPECT_FALSE(CheckAttestationDocument(attestation(std::string(64, 'b')), sha, kHost).ok())
+      << "another review";
+  EXPECT_FALSE(
+      CheckAttestationDocument(attestation(sha, "cordon-grant@cordon.chu.example"), sha, kHost)
+          .ok())
+      << "a grant's namespace";
+  EXPECT_FALSE(CheckAttestationDocument(
+                   attestation(sha, "cordon-review@cordon.chu.example", "cordon-review-decision"),
+                   sha, kHost)
+                   .ok())
+      << "a campaign decision's format";
+  EXPECT_FALSE(CheckAttestationDocument(attestation(sha), sha, "other.example").ok())
+      << "another exchange";
+  EXPECT_FALSE(CheckAttestationDocument(attestation(""), "", kHost).ok()) << "no review named";
+  EXPECT_FALSE(CheckAttestationDocument(Review("keep", 3, 7), sha, kHost).ok());
 }
 
 }  // namespace

@@ -180,6 +180,46 @@ Status AttestAccessReview(Connection& connection, const std::string& sha256) {
   return Ok();
 }
 
+Status CheckAttestationDocument(const DecisionToSign& d, std::string_view sha256,
+                                std::string_view host) {
+  // As for decisions: the review shown, for the exchange reached, under its
+  // namespace — whatever a compromised or impostor exchange sends.
+  const json doc = json::parse(d.document, nullptr, false);
+  const bool ok = doc.is_object() && TextField(doc, "format") == "cordon-review-attestation" &&
+                  IntField(doc, "version") == 1 && sha256.size() == 64 &&
+                  TextField(doc, "review_sha256") == sha256 && doc.dump() == d.document &&
+                  !host.empty() && RpIdOfOrigin(TextField(doc, "exchange")) == host &&
+                  d.ns == "cordon-review@" + std::string(host);
+  if (!ok) {
+    return Error(ErrorCode::kRefused,
+                 "the exchange asked to sign something else than your attestation of review " +
+                     std::string(sha256.substr(0, 12)) + "…: nothing signed",
+                 "the exchange may be compromised or not the one you meant; tell its operator");
+  }
+  return Ok();
+}
+
+Result<DecisionToSign> AttestationToSign(const AccessReview& review, std::string_view host) {
+  const json& sign = ObjectField(review.answer, "sign");
+  const std::string b64 = TextField(sign, "document_base64");
+  if (b64.empty()) {
+    return Error(ErrorCode::kRefused, "the exchange offers no attestation to sign",
+                 "only approvers attest, and signed attestations need the exchange's [web] "
+                 "origin set");
+  }
+  auto document = Base64Decode(b64);
+  if (!document.ok()) return document.error().WithContext("the exchange's attestation document");
+  DecisionToSign out{std::string(document->begin(), document->end()), TextField(sign, "namespace")};
+  CORDON_TRY(CheckAttestationDocument(out, review.sha256, host));
+  return out;
+}
+
+Result<json> AttestAccessReviewSigned(Connection& connection, const std::string& sha256,
+                                      const std::string& sshsig) {
+  return connection.Call("POST", "/api/v1/reviews/access/attest", {200},
+                         json{{"sha256", sha256}, {"sshsig", sshsig}}.dump());
+}
+
 Result<LoginHistory> ListLogins(Connection& connection, bool everyone) {
   CORDON_ASSIGN_OR_RETURN(
       json j, connection.Call("GET", everyone ? "/api/v1/logins" : "/api/v1/me/logins", {200}));

@@ -87,6 +87,19 @@ struct AccessReview {  // NOLINT(bugprone-exception-escape): nlohmann::json memb
 Result<AccessReview> FetchAccessReview(Connection& connection);
 // Records in the exchange's ledger that you reviewed the list hashing to `sha256`.
 Status AttestAccessReview(Connection& connection, const std::string& sha256);
+// What attesting `review` signs, as the exchange offered it with the review
+// (its `sign`), checked by CheckAttestationDocument for the exchange the
+// client reaches. kRefused when none is offered (signing off there).
+Result<DecisionToSign> AttestationToSign(const AccessReview& review, std::string_view host);
+// Refuses (kRefused) a document that is not the canonical attestation of
+// the review hashing to `sha256` on the exchange at `host`, under
+// cordon-review@ + that host: the client signs only the review it showed.
+Status CheckAttestationDocument(const DecisionToSign& d, std::string_view sha256,
+                                std::string_view host);
+// The attestation, with the armored SSH signature over that document; the
+// exchange's answer (its `signature` with the ssh-keygen command).
+Result<nlohmann::json> AttestAccessReviewSigned(Connection& connection, const std::string& sha256,
+                                                const std::string& sshsig);
 
 struct LoginRecord {
   std::string at, ip, outcome, mfa;

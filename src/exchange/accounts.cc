@@ -766,8 +766,13 @@ Error NoAccountToReopen() {
 Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& approver, int64_t now,
                                            const std::function<Status()>& record) {
   CORDON_ASSIGN_OR_RETURN(Account a, Get(account_id));
-  if (approver.role != Role::kApprover || approver.id == a.id ||
-      approver.organisation == a.organisation) {
+  if (approver.role != Role::kApprover) {
+    return Error(ErrorCode::kRefused, "only an approver re-opens a vendor's account");
+  }
+  // Not a vendor's account: not there, as an unknown e-mail is not — the
+  // exchange's own staff are not told apart by probing (third review).
+  if (!IsVendorAccount(a)) return NoAccountToReopen();
+  if (approver.organisation == a.organisation) {
     return Error(ErrorCode::kRefused,
                  "a vendor's account is re-opened by an approver of a hospital the vendor "
                  "maintains, not by one of its own organisation",
@@ -780,7 +785,7 @@ Result<std::string> Accounts::UnlockVendor(int64_t account_id, const Account& ap
   // unknown e-mail is not: the answer does not tell which addresses have
   // accounts, nor their organisation (third review).
   CORDON_ASSIGN_OR_RETURN(bool reached, VendorReaches(db_, a.organisation, approver.organisation));
-  if (!IsVendorAccount(a) || !reached) return NoAccountToReopen();
+  if (!reached) return NoAccountToReopen();
   std::string lifted = LockOf(a, now);
   if (lifted.empty()) {
     return Error(ErrorCode::kAlreadyExists,

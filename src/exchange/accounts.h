@@ -239,10 +239,10 @@ class Accounts {
   // the vendor's own approvers, another vendor's, nor a hospital this
   // vendor never maintained); `record` runs inside the transaction (the
   // ledger first, or nothing changes). Returns what was lifted (LockOf
-  // before). kRefused (not an approver, the approver's own organisation or
-  // account); NoAccountToReopen() — the answer an unknown e-mail gets —
-  // for an account that is not a vendor's or whose vendor does not reach
-  // the approver's organisation; kNotFound (no such id); kAlreadyExists
+  // before). kRefused (not an approver; a vendor account of the approver's
+  // own organisation); NoAccountToReopen() — the answer an unknown e-mail
+  // gets — for an account that is not a vendor's or whose vendor does not
+  // reach the approver's organisation; kNotFound (no such id); kAlreadyExists
   // (it is not locked: nothing to lift).
   Result<std::string> UnlockVendor(int64_t account_id, const Account& approver, int64_t now,
                                    const std::function<Status()>& record);

@@ -115,7 +115,7 @@ Result<int64_t> Campaigns::Open(const Account& approver, std::string_view organi
   }
   if (approver.organisation == organisation) {
     return Refused("an organisation never reviews its own accounts",
-                   "an approver of another organisation (the hospital's) opens the campaign");
+                   "an approver of a hospital the vendor maintains opens the campaign");
   }
   if (deadline <= now) return Error(ErrorCode::kInvalidArgument, "the deadline is in the past");
   if (deadline > now + kMaxCampaignSeconds) {
@@ -344,7 +344,20 @@ Result<std::vector<CampaignResult>> Campaigns::CloseDue(
     // disabled by another's review — the campaign closes void, recorded.
     CORDON_ASSIGN_OR_RETURN(bool hospital, HoldsTargets(c.organisation));
     if (hospital) r.void_reason = "the organisation holds targets since the campaign opened";
-    for (int64_t account : hospital ? std::vector<int64_t>{} : c.accounts) {
+    // Nor by a hospital the vendor no longer reaches (its targets removed
+    // since): its approvers can no longer read or decide in the campaign,
+    // so its silence is no removal (third attack review of 2026-12-05).
+    CORDON_ASSIGN_OR_RETURN(Statement opener,
+                            db_.Prepare("SELECT organisation FROM users WHERE id = ?"));
+    opener.Bind(1, c.opened_by);
+    CORDON_ASSIGN_OR_RETURN(bool found, opener.Step());
+    const std::string hospital_name = found ? opener.Text(0) : std::string();
+    opener.Reset();
+    CORDON_ASSIGN_OR_RETURN(bool reached, VendorReaches(db_, c.organisation, hospital_name));
+    if (!hospital && !reached) {
+      r.void_reason = "the hospital that opened it no longer reaches the vendor";
+    }
+    for (int64_t account : r.void_reason.empty() ? c.accounts : std::vector<int64_t>{}) {
       bool kept = false;
       for (const auto& d : c.decisions)
         kept = kept || (d.account_id == account && d.decision == "keep");

@@ -122,7 +122,8 @@ class Campaigns {
   // Closes every campaign past its deadline: each account not kept is
   // disabled (its sessions end), in one transaction per campaign with its
   // `record` (the ledger event) — unless the organisation holds targets by
-  // then: the campaign closes void, nobody disabled (void_reason).
+  // then, or the opener's hospital no longer reaches it (its targets
+  // removed): the campaign closes void, nobody disabled (void_reason).
   Result<std::vector<CampaignResult>> CloseDue(
       int64_t now, const std::function<Status(const CampaignResult&)>& record = {});
   // Whether `organisation` holds targets (is a hospital: the vendor's

@@ -417,6 +417,16 @@ constexpr NewColumn kColumns10To11[] = {
     {"campaign_decisions", "sshsig", "TEXT"},
 };
 
+// 11 -> 12: access review attestations as signatures too (issue 17;
+// exchange/review.h), the same four columns: NULL for attestations made
+// unsigned before.
+constexpr NewColumn kColumns11To12[] = {
+    {"review_attestations", "passkey_id", "INTEGER REFERENCES passkeys(id)"},
+    {"review_attestations", "ssh_key_id", "INTEGER REFERENCES ssh_signing_keys(id)"},
+    {"review_attestations", "document", "BLOB"},
+    {"review_attestations", "sshsig", "TEXT"},
+};
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -532,6 +542,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 8) return db.Exec(kMigration8To9);
   if (version == 9) return db.Exec(kMigration9To10);
   if (version == 10) return AddMissingColumns(db, kColumns10To11);
+  if (version == 11) return AddMissingColumns(db, kColumns11To12);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

@@ -219,8 +219,9 @@ Result<RemoteGrant> RemoteAccess::CheckGrant(int64_t grant_id, int64_t account_i
   CORDON_TRY(accounts_.MayUseRemotely(out.account, now));
   CORDON_ASSIGN_OR_RETURN(bool suspended, Organisations(db_).Suspended(out.account.organisation));
   if (suspended) {
-    return Refused("the organisation " + out.account.organisation + " is suspended",
-                   "an approver of another organisation resumes it");
+    return Refused(
+        "the organisation " + out.account.organisation + " is suspended",
+        "once the exchange's admin asks, an approver of a hospital it maintains resumes it");
   }
   return out;
 }

@@ -304,8 +304,8 @@ TEST_F(RemoteTest, OnlyAnApproverOfAnotherOrganisationReopensAVendorAccount) {
             ErrorCode::kNotFound)
       << "an approver of no organisation";
   EXPECT_EQ(accounts_->UnlockVendor(chu1_.id, chu2_, now_, count).error().code(),
-            ErrorCode::kRefused)
-      << "not a vendor's account: an admin's act";
+            ErrorCode::kNotFound)
+      << "not a vendor's account (an admin's act): not there, as an unknown address";
   EXPECT_EQ(recorded, 0);
   EXPECT_FALSE(Reload(vendor_).locked_reason.empty());
   // Nothing is lifted when the record fails (the ledger first).
@@ -944,6 +944,28 @@ TEST_F(RemoteTest, ACampaignOverAnOrganisationThatCameToHoldTargetsClosesVoid) {
     EXPECT_EQ(Reload(*a).status, AccountStatus::kActive) << a->email;
   }
   EXPECT_TRUE(campaigns.Get(*id)->closed_at.has_value());
+}
+
+// A hospital that removed the targets the vendor reached can no longer read
+// or decide in its campaign: its silence is no removal, the campaign
+// closes void (third attack review of 2026-12-05).
+TEST_F(RemoteTest, ACampaignWhoseHospitalNoLongerReachesTheVendorClosesVoid) {
+  auto asked = grants_->RequestTarget(vendor2_, lis_, "update the LIS", std::nullopt, 3600,
+                                      std::nullopt, now_);
+  ASSERT_TRUE(asked.ok());
+  ASSERT_TRUE(grants_->Deny(chu1_, *asked, now_).ok());
+  Campaigns campaigns(*db_);
+  auto id = campaigns.Open(chu1_, "Vendor SA", now_ + kDay, now_);
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  ASSERT_TRUE(Targets(*db_).Remove("lis02", now_).ok());
+  EXPECT_EQ(campaigns.Decide(chu1_, *id, vendor_.id, "keep", now_).error().code(),
+            ErrorCode::kNotFound);
+  auto closed = campaigns.CloseDue(now_ + kDay);
+  ASSERT_TRUE(closed.ok());
+  ASSERT_EQ(closed->size(), 1u);
+  EXPECT_TRUE((*closed)[0].disabled.empty());
+  EXPECT_FALSE((*closed)[0].void_reason.empty());
+  EXPECT_EQ(Reload(vendor2_).status, AccountStatus::kActive);
 }
 
 TEST_F(RemoteTest, AFailedRecordLeavesTheCampaignOpenAndTheAccountsAsTheyWere) {

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/encoding.h"
+#include "crypto/hash.h"
 #include "exchange/db.h"
 #include "exchange/remote_access.h"
 #include "exchange/targets.h"
@@ -117,31 +119,94 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
   }
   review["organisations"] = sections;
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
-  CORDON_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT approver_id, review_sha256, attested_at "
-                                                  "FROM review_attestations ORDER BY id"));
+  CORDON_ASSIGN_OR_RETURN(Statement q,
+                          db.Prepare("SELECT approver_id, review_sha256, attested_at, sshsig FROM "
+                                     "review_attestations ORDER BY id"));
   nlohmann::ordered_json att = nlohmann::ordered_json::array();
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    att.push_back(
-        {{"approver_id", q.Int(0)}, {"review_sha256", q.Text(1)}, {"attested_at", q.Int(2)}});
+    // A signed attestation shows its signature's SHA-256: the review that
+    // follows commits to it (GET /reviews/access/attestations has the rest).
+    const bool is_signed = !q.IsNull(3);
+    att.push_back({{"approver_id", q.Int(0)},
+                   {"review_sha256", q.Text(1)},
+                   {"attested_at", q.Int(2)},
+                   {"signed", is_signed},
+                   {"signature_sha256", is_signed ? nlohmann::ordered_json(HexEncode(
+                                                        crypto::Sha256::Hash(AsBytes(q.Text(3)))))
+                                                  : nlohmann::ordered_json(nullptr)}});
   }
   review["attestations"] = att;
   return review;
 }
 
+std::string AttestationDocument(std::string_view review_sha256, const Account& approver,
+                                std::string_view origin) {
+  using nlohmann::json;
+  // nlohmann's object is a std::map: keys come out sorted, and dump()
+  // without indentation writes no whitespace (RFC 8785's form here).
+  const json doc = {{"format", "cordon-review-attestation"},
+                    {"version", 1},
+                    {"exchange", std::string(origin)},
+                    {"review_sha256", std::string(review_sha256)},
+                    {"approver",
+                     {{"id", approver.id},
+                      {"email", approver.email},
+                      {"name", approver.name},
+                      {"organisation", approver.organisation}}}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 Status AttestReview(const std::string& data_dir, const Account& approver,
-                    std::string_view review_sha256, int64_t now) {
+                    std::string_view review_sha256, int64_t now,
+                    const AttestationSignature* signature) {
   if (approver.role != Role::kApprover) {
     return Error(ErrorCode::kRefused, "only an approver attests an access review");
   }
   if (review_sha256.size() != 64) {
     return Error(ErrorCode::kInvalidArgument, "attest a review by its SHA-256 (64 hex digits)");
   }
+  if (signature && (signature->passkey_id.has_value() == signature->ssh_key_id.has_value() ||
+                    signature->document.empty() || signature->sshsig.empty())) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "an attestation's signature is by a passkey or an SSH key (one), over a document");
+  }
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
-  CORDON_ASSIGN_OR_RETURN(Statement s, db.Prepare("INSERT INTO review_attestations(approver_id, "
-                                                  "review_sha256, attested_at) VALUES (?, ?, ?)"));
-  return s.Bind(1, approver.id).Bind(2, review_sha256).Bind(3, now).Run();
+  CORDON_ASSIGN_OR_RETURN(
+      Statement s, db.Prepare("INSERT INTO review_attestations(approver_id, review_sha256, "
+                              "attested_at, passkey_id, ssh_key_id, document, sshsig) VALUES (?, "
+                              "?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, approver.id).Bind(2, review_sha256).Bind(3, now);
+  if (signature) {
+    if (signature->passkey_id) s.Bind(4, *signature->passkey_id);
+    if (signature->ssh_key_id) s.Bind(5, *signature->ssh_key_id);
+    s.Bind(6, AsBytes(signature->document)).Bind(7, signature->sshsig);
+  }
+  return s.Run();
+}
+
+Result<std::vector<Attestation>> RecentAttestations(Db& db, int limit) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db.Prepare("SELECT id, approver_id, review_sha256, attested_at, passkey_id, "
+                              "ssh_key_id, document, sshsig FROM review_attestations ORDER BY id "
+                              "DESC LIMIT ?"));
+  q.Bind(1, limit);
+  std::vector<Attestation> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    Attestation a{q.Int(0), q.Int(1), q.Int(3), q.Text(2), std::nullopt};
+    if (!q.IsNull(7)) {
+      const Bytes doc = q.Blob(6);
+      a.signature =
+          AttestationSignature{q.IsNull(4) ? std::nullopt : std::optional<int64_t>(q.Int(4)),
+                               q.IsNull(5) ? std::nullopt : std::optional<int64_t>(q.Int(5)),
+                               std::string(doc.begin(), doc.end()), q.Text(7)};
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 Status ServedReviews::Record(std::string_view review_sha256, int64_t account_id, int64_t at) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "core/result.h"
 #include "exchange/accounts.h"
@@ -23,10 +25,36 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
                                             int64_t countersign_seconds = 24 * 3600,
                                             int64_t idle_account_seconds = 90 * 86400);
 
+// What an approver signs to attest a review (issue 17: no approval is a
+// bare row): canonical JSON (sorted keys, no whitespace) — format
+// `cordon-review-attestation`, version 1, the exchange's origin, the
+// review's SHA-256 and the approver (id, e-mail, name, organisation) —
+// signed in the namespace of reviews (cordon-review@RP_ID) like a
+// campaign's decisions, whose format differs.
+std::string AttestationDocument(std::string_view review_sha256, const Account& approver,
+                                std::string_view origin);
+
+// An attestation's signature: by a passkey or a registered SSH key (one),
+// over AttestationDocument's bytes (the caller verified it).
+struct AttestationSignature {
+  std::optional<int64_t> passkey_id, ssh_key_id;
+  std::string document, sshsig;
+};
+
 // Records that `approver` reviewed the review whose canonical text hashes to
-// `review_sha256`. Only approvers attest.
+// `review_sha256`, with its signature when signed. Only approvers attest.
 Status AttestReview(const std::string& data_dir, const Account& approver,
-                    std::string_view review_sha256, int64_t now);
+                    std::string_view review_sha256, int64_t now,
+                    const AttestationSignature* signature = nullptr);
+
+// One attestation as stored.
+struct Attestation {
+  int64_t id = 0, approver_id = 0, attested_at = 0;
+  std::string review_sha256;
+  std::optional<AttestationSignature> signature;
+};
+// The `limit` most recent attestations, newest first.
+Result<std::vector<Attestation>> RecentAttestations(Db& db, int limit);
 
 // The reviews the exchange served, and to whom: only a review served to the
 // approver who attests it can be attested (F22; review N20: not one served

@@ -237,8 +237,9 @@ Status Organisations::Resume(std::string_view name, std::string_view approver_or
                              int64_t now, const std::function<Status()>& record) {
   (void)now;
   if (approver_organisation == name) {
-    return Error(ErrorCode::kRefused, "an organisation never lifts its own suspension",
-                 "an approver of another organisation (the hospital's) decides");
+    return Error(
+        ErrorCode::kRefused, "an organisation never lifts its own suspension",
+        "an approver of a hospital the vendor maintains decides, once the exchange's admin asks");
   }
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   // Only a hospital the vendor reaches lifts its suspension, and only once

@@ -325,6 +325,8 @@ Response Api::Route(Call& call) {
       return Review(call);
     case Endpoint::kAttest:
       return Attest(call);
+    case Endpoint::kAttestations:
+      return Attestations(call);
     case Endpoint::kTargets:
       return ListTargets(call);
     case Endpoint::kRemoteSessions:

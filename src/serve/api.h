@@ -175,6 +175,19 @@ class Api final : public Handler {
                                                            std::string_view action,
                                                            nlohmann::json details,
                                                            std::string_view how);
+  // A decision signed by the caller, whichever way the body carries it: the
+  // passkey's answer (credential_id…: SignWithPasskey) or {"sshsig"} by a
+  // registered SSH key (SignedWithSshKey; `how` is the command that signs).
+  // `evidence` (the ledger event) gains the key (passkey or ssh_key, its
+  // fingerprint, security_key), signed: true and the signature's SHA-256.
+  struct CallerSignature {
+    std::optional<int64_t> passkey_id, ssh_key_id;
+    std::string sshsig;
+    std::string key_line;  // the signer's public key, an OpenSSH line
+  };
+  std::variant<CallerSignature, Response> SignedByCaller(
+      Call& call, ByteView message, std::string_view ns, std::string_view action,
+      const nlohmann::json& details, nlohmann::json& evidence, std::string_view how);
   // An unsigned decision refused (recorded as `action` with `details`)
   // when the caller has, or had, a passkey or an SSH signing key: then
   // every decision of theirs is a signature. `in_pages` and `cli` say
@@ -213,8 +226,8 @@ class Api final : public Handler {
   Response ApplyGrantDecision(Call& call, int64_t id, const std::string& verb,
                               const exchange::GrantSignature* signature,
                               nlohmann::json signed_details);
-  // A signed decision (by passkey or SSH key) applied, `evidence` (the key
-  // and the document's digest) joined by the signature's digest; the answer
+  // A signed decision (by passkey or SSH key) applied, `evidence` (the key,
+  // the document's and the signature's digests: SignedByCaller); the answer
   // is the grant with the signature and the ssh-keygen command that checks
   // it against `key_line`.
   Response ApplySignedGrantDecision(Call& call, const exchange::GrantSignature& kept,
@@ -230,6 +243,7 @@ class Api final : public Handler {
   std::string GrantNamespace() const;
   Response Review(Call& call);
   Response Attest(Call& call);
+  Response Attestations(Call& call);
   // Remote maintenance (api_remote.cc).
   Response RequestTargetGrant(Call& call, bool break_glass);
   Response ListTargets(Call& call);

@@ -29,6 +29,7 @@ using api_internal::Json;
 using api_internal::Opt;
 using api_internal::ParseIso;
 using api_internal::Role;
+using api_internal::SignerKeyLine;
 using api_internal::SshKeygenVerify;
 using api_internal::Str;
 using api_internal::Unrecorded;
@@ -43,25 +44,6 @@ bool IsOpen(const exchange::Campaign& c, int64_t now) { return !c.closed_at && n
 std::string DocumentFile(int64_t campaign, int64_t account, std::string_view decision) {
   return "review-" + std::to_string(campaign) + "-account-" + std::to_string(account) + "-" +
          std::string(decision) + ".json";
-}
-
-// The key line a decision's signature verifies with (its registration is
-// in the ledger: passkey.register or ssh_key.register), or "" if gone.
-std::string SignerKeyLine(exchange::Db& db, int64_t signer, const exchange::CampaignSignature& s) {
-  if (s.passkey_id) {
-    if (auto keys = exchange::Passkeys(db).ForAccount(signer); keys.ok()) {
-      for (const auto& k : *keys) {
-        if (k.id == *s.passkey_id) return k.key.Line();
-      }
-    }
-  } else if (s.ssh_key_id) {
-    if (auto keys = exchange::SshSigningKeys(db).ForAccount(signer); keys.ok()) {
-      for (const auto& k : *keys) {
-        if (k.id == *s.ssh_key_id) return k.key.Line();
-      }
-    }
-  }
-  return {};
 }
 
 }  // namespace
@@ -94,7 +76,7 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
       entry["ssh_key_id"] = s.ssh_key_id ? json(*s.ssh_key_id) : json(nullptr);
       entry["document_base64"] = Base64Encode(AsBytes(s.document));
       entry["sshsig"] = s.sshsig;
-      entry["ssh_public_key"] = SignerKeyLine(call.s.db, d.decided_by, s);
+      entry["ssh_public_key"] = SignerKeyLine(call.s.db, d.decided_by, s.passkey_id, s.ssh_key_id);
       entry["verify"] = SshKeygenVerify(signer.email, ReviewNamespace(),
                                         DocumentFile(c.id, d.account_id, d.decision));
     }
@@ -256,30 +238,13 @@ Response Api::DecideInCampaign(Call& call, int64_t id) {
         exchange::CampaignDecisionDocument(*c, *who, *decision, options_.web.origin);
     const std::string document_sha = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
     ev["decision_document_sha256"] = document_sha;
-    exchange::CampaignSignature s;
-    s.document = doc;
-    if (by_passkey) {
-      auto made = SignWithPasskey(call, AsBytes(doc), ReviewNamespace(), action, ev);
-      if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
-      auto& sig = std::get<PasskeySignature>(made);
-      s.passkey_id = sig.passkey.id;
-      s.sshsig = std::move(sig.sshsig);
-      ev["passkey"] = sig.passkey.id;
-      ev["fingerprint"] = sig.passkey.key.Fingerprint();
-    } else {
-      auto made = SignedWithSshKey(call, AsBytes(doc), ReviewNamespace(), action, ev,
-                                   cli + " --sign-with KEY");
-      if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
-      auto& sig = std::get<SshKeySignature>(made);
-      s.ssh_key_id = sig.key.id;
-      s.sshsig = std::move(sig.sshsig);
-      ev["ssh_key"] = sig.key.id;
-      ev["fingerprint"] = sig.key.key.Fingerprint();
-      ev["security_key"] = sig.key.key.OnSecurityKey();
-    }
-    ev["signed"] = true;
-    ev["signature_sha256"] = HexEncode(crypto::Sha256::Hash(AsBytes(s.sshsig)));
-    signature = std::move(s);
+    const json details = ev;
+    auto made = SignedByCaller(call, AsBytes(doc), ReviewNamespace(), action, details, ev,
+                               cli + " --sign-with KEY");
+    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+    auto& sig = std::get<CallerSignature>(made);
+    signature =
+        exchange::CampaignSignature{sig.passkey_id, sig.ssh_key_id, doc, std::move(sig.sshsig)};
   } else if (auto refused = RefuseUnsigned(
                  call, action, ev,
                  "open the campaign in the exchange's pages (/ui/, review) and decide there",

@@ -319,5 +319,146 @@ TEST(ApiCampaignsTest, WithoutAWebOriginDecisionsStayUnsignedForApproversWithout
             400);
 }
 
+// The access review's attestation is a signature too (issue 17: "no
+// approval anywhere is an unsigned row"): over a document naming the
+// review's SHA-256, by passkey in the pages or by a registered SSH key from
+// the command line, verifiable offline with stock ssh-keygen.
+TEST(ApiCampaignsTest, AnApproverAttestsTheReviewWithASignatureAnyoneVerifies) {
+  RemoteExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const testkit::FakePasskey pk;
+  const Bytes cred(16, 41);
+  ASSERT_NO_FATAL_FAILURE(e.RegisterPasskey(e.approver, pk, cred));
+  const nlohmann::json first = RemoteExchange::J(e.Call("GET", "/reviews/access", e.approver));
+  const std::string sha = first["sha256"];
+  const std::string ns = first["sign"]["namespace"];
+  EXPECT_EQ(ns, "cordon-review@" + std::string(ssh::testkit::kFakeRp));
+  const std::string doc = Unbase64(first["sign"], "document_base64");
+  const nlohmann::json parsed = nlohmann::json::parse(doc);
+  EXPECT_EQ(parsed["format"], "cordon-review-attestation");
+  EXPECT_EQ(parsed["review_sha256"], sha);
+  EXPECT_EQ(parsed["approver"]["email"], "anne@example.org");
+  EXPECT_EQ(parsed.dump(), doc) << "canonical";
+  const std::string challenge = first["sign"]["challenge"];
+  EXPECT_EQ(challenge, Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(doc)))));
+
+  // With a passkey, a bare attestation is no longer taken.
+  Response bare = e.Call("POST", "/reviews/access/attest", e.approver, {{"sha256", sha}});
+  EXPECT_EQ(bare.status, 403) << bare.body;
+  const auto answer = [&](uint32_t counter, const std::string& over, const std::string& review,
+                          uint8_t flags = ssh::kUserPresent | ssh::kUserVerified) {
+    testkit::FakePasskey::Options o;
+    o.counter = counter;
+    o.flags = flags;
+    nlohmann::json body = testkit::Asserted(pk, cred, over, o);
+    body["sha256"] = review;
+    return body;
+  };
+  // Another review served to the same approver (an account was added
+  // since): a signature over one review does not attest the other.
+  e.Person("newcomer", exchange::Role::kRecipient, "CHU Exemple");
+  const nlohmann::json second = RemoteExchange::J(e.Call("GET", "/reviews/access", e.approver));
+  const std::string other_sha = second["sha256"];
+  ASSERT_NE(other_sha, sha);
+  EXPECT_EQ(
+      e.Call("POST", "/reviews/access/attest", e.approver, answer(1, challenge, other_sha)).status,
+      401);
+  EXPECT_EQ(e.Call("POST", "/reviews/access/attest", e.approver,
+                   answer(2, challenge, sha, ssh::kUserPresent))
+                .status,
+            401)
+      << "without user verification";
+  Response attested =
+      e.Call("POST", "/reviews/access/attest", e.approver, answer(10, challenge, sha));
+  ASSERT_EQ(attested.status, 200) << attested.body;
+  const nlohmann::json a = RemoteExchange::J(attested);
+  EXPECT_TRUE(a["signed"]);
+  const std::string sshsig = a["signature"]["sshsig"];
+  EXPECT_EQ(Unbase64(a["signature"], "document_base64"), doc);
+  EXPECT_EQ(a["signature"]["ssh_public_key"], pk.Key().Line());
+  EXPECT_NE(e.Call("POST", "/reviews/access/attest", e.approver, answer(10, challenge, sha)).status,
+            200)
+      << "a replayed answer";
+  if (ssh::oracle::SshKeygenAvailable()) {
+    test_support::ScopedTempDir dir;
+    EXPECT_EQ(VerifyOffline(dir.path(), "anne@example.org", ns, pk.Key().Line(), doc, sshsig), 0);
+    std::string altered = doc;
+    altered.replace(altered.find(sha), sha.size(), other_sha);
+    EXPECT_NE(VerifyOffline(dir.path(), "anne@example.org", ns, pk.Key().Line(), altered, sshsig),
+              0)
+        << "the signature attests this review only";
+  }
+  // Listed with what a third party needs; the next review commits to it.
+  const nlohmann::json listed =
+      RemoteExchange::J(e.Call("GET", "/reviews/access/attestations", e.approver));
+  ASSERT_EQ(listed["attestations"].size(), 1u) << listed;
+  const nlohmann::json& l = listed["attestations"][0];
+  EXPECT_TRUE(l["signed"]);
+  EXPECT_EQ(l["review_sha256"], sha);
+  EXPECT_EQ(l["sshsig"], sshsig);
+  EXPECT_EQ(l["ssh_public_key"], pk.Key().Line());
+  EXPECT_NE(l["verify"].get<std::string>().find("-n " + ns), std::string::npos);
+  const nlohmann::json third = RemoteExchange::J(e.Call("GET", "/reviews/access", e.approver));
+  const nlohmann::json& in_review = third["review"]["attestations"][0];
+  EXPECT_TRUE(in_review["signed"]);
+  EXPECT_EQ(in_review["signature_sha256"], HexEncode(crypto::Sha256::Hash(AsBytes(sshsig))));
+  EXPECT_EQ(e.Call("GET", "/reviews/access/attestations", e.vendor).status, 403);
+  const std::string ledger = e.Ledger();
+  EXPECT_NE(ledger.find(HexEncode(crypto::Sha256::Hash(AsBytes(doc)))), std::string::npos);
+}
+
+TEST(ApiCampaignsTest, AnApproverAttestsTheReviewFromTheCommandLineWithAnSshKey) {
+  if (!ssh::oracle::SshKeygenAvailable()) GTEST_SKIP() << "ssh-keygen not installed";
+  RemoteExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  test_support::ScopedTempDir dir;
+  const std::string key = dir / "id";
+  ASSERT_EQ(ssh::oracle::Run("ssh-keygen -q -t ed25519 -N '' -C anne -f " + Q(key)).exit_code, 0);
+  const auto sign = [&](const std::string& ns, const std::string& message) {
+    ssh::oracle::WriteText(dir / "m", message);
+    std::filesystem::remove(dir / "m.sig");
+    EXPECT_EQ(
+        ssh::oracle::Run("ssh-keygen -q -Y sign -f " + Q(key) + " -n " + ns + " " + Q(dir / "m"))
+            .exit_code,
+        0);
+    return ssh::oracle::ReadText(dir / "m.sig");
+  };
+  const std::string line = ssh::oracle::FirstLine(key + ".pub");
+  const nlohmann::json asked =
+      RemoteExchange::J(e.Call("POST", "/ssh-keys", e.approver, {{"public_key", line}}));
+  ASSERT_EQ(e.Call("POST", "/ssh-keys", e.approver,
+                   {{"public_key", line},
+                    {"proof", sign(asked["namespace"], Unbase64(asked, "document_base64"))}})
+                .status,
+            201);
+  const nlohmann::json shown = RemoteExchange::J(e.Call("GET", "/reviews/access", e.approver));
+  const std::string sha = shown["sha256"], ns = shown["sign"]["namespace"];
+  const std::string doc = Unbase64(shown["sign"], "document_base64");
+  Response bare = e.Call("POST", "/reviews/access/attest", e.approver, {{"sha256", sha}});
+  EXPECT_EQ(bare.status, 403);
+  EXPECT_NE(bare.body.find("--sign-with"), std::string::npos) << bare.body;
+  // A signature in another namespace (a campaign's document kind would
+  // share it: the format differs) or over other bytes attests nothing.
+  EXPECT_EQ(e.Call("POST", "/reviews/access/attest", e.approver,
+                   {{"sha256", sha}, {"sshsig", sign("cordon-grant@localhost", doc)}})
+                .status,
+            401);
+  std::string altered = doc;
+  altered.replace(altered.find(sha), sha.size(), std::string(64, '0'));
+  EXPECT_EQ(e.Call("POST", "/reviews/access/attest", e.approver,
+                   {{"sha256", sha}, {"sshsig", sign(ns, altered)}})
+                .status,
+            401);
+  Response ok = e.Call("POST", "/reviews/access/attest", e.approver,
+                       {{"sha256", sha}, {"sshsig", sign(ns, doc)}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const nlohmann::json a = RemoteExchange::J(ok);
+  EXPECT_EQ(a["signature"]["ssh_public_key"].get<std::string>().substr(0, 40), line.substr(0, 40));
+  EXPECT_EQ(VerifyOffline(dir.path(), "anne@example.org", ns, line, doc, a["signature"]["sshsig"]),
+            0);
+}
+
 }  // namespace
 }  // namespace cordon::serve

@@ -201,37 +201,20 @@ Response Api::DecideGrantSigned(Call& call, int64_t id, const std::string& verb)
   kept.signed_at = call.now;
   kept.document = doc;
   json evidence = {{"decision_document_sha256", document_sha}};
-  std::string key_line;
-  if (call.body.contains("credential_id")) {
-    auto made = SignWithPasskey(call, AsBytes(doc), GrantNamespace(), action, details);
-    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
-    auto& sig = std::get<PasskeySignature>(made);
-    kept.passkey_id = sig.passkey.id;
-    kept.sshsig = std::move(sig.sshsig);
-    evidence["passkey"] = sig.passkey.id;
-    evidence["fingerprint"] = sig.passkey.key.Fingerprint();
-    key_line = sig.passkey.key.Line();
-  } else {
-    auto made = SignedWithSshKey(
-        call, AsBytes(doc), GrantNamespace(), action, details,
-        "cordon remote grant " + verb + " " + std::to_string(id) + " --sign-with KEY");
-    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
-    auto& sig = std::get<SshKeySignature>(made);
-    kept.ssh_key_id = sig.key.id;
-    kept.sshsig = std::move(sig.sshsig);
-    evidence["ssh_key"] = sig.key.id;
-    evidence["fingerprint"] = sig.key.key.Fingerprint();
-    evidence["security_key"] = sig.key.key.OnSecurityKey();
-    key_line = sig.key.key.Line();
-  }
-  return ApplySignedGrantDecision(call, kept, std::move(evidence), key_line);
+  auto made =
+      SignedByCaller(call, AsBytes(doc), GrantNamespace(), action, details, evidence,
+                     "cordon remote grant " + verb + " " + std::to_string(id) + " --sign-with KEY");
+  if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+  auto& sig = std::get<CallerSignature>(made);
+  kept.passkey_id = sig.passkey_id;
+  kept.ssh_key_id = sig.ssh_key_id;
+  kept.sshsig = std::move(sig.sshsig);
+  return ApplySignedGrantDecision(call, kept, std::move(evidence), sig.key_line);
 }
 
 Response Api::ApplySignedGrantDecision(Call& call, const exchange::GrantSignature& kept,
                                        json evidence, std::string_view key_line) {
-  evidence["signed"] = true;
-  evidence["signature_sha256"] = HexEncode(crypto::Sha256::Hash(AsBytes(kept.sshsig)));
-  Response r = ApplyGrantDecision(call, kept.grant_id, kept.decision, &kept, evidence);
+  Response r = ApplyGrantDecision(call, kept.grant_id, kept.decision, &kept, std::move(evidence));
   if (r.status != 200) return r;
   auto decided = call.s.grants.Get(kept.grant_id);
   if (!decided.ok()) return Fail(decided.error());

@@ -4,6 +4,7 @@
 #include "crypto/hash.h"
 #include "exchange/review.h"
 #include "serve/api_internal.h"
+#include "ssh/sshsig.h"
 
 namespace cordon::serve {
 
@@ -16,8 +17,17 @@ using api_internal::json;
 using api_internal::Json;
 using api_internal::ParseIso;
 using api_internal::Role;
+using api_internal::SignerKeyLine;
+using api_internal::SshKeygenVerify;
 using api_internal::Str;
 using api_internal::Unrecorded;
+
+namespace {
+
+// How many attestations GET /reviews/access/attestations lists, newest first.
+constexpr int kListedAttestations = 50;
+
+}  // namespace
 
 // ---- grants ----
 
@@ -199,7 +209,19 @@ Response Api::Review(Call& call) {
   if (auto seq = Record(call, "review.read", "ok", {{"review_sha256", sha}}); !seq.ok()) {
     return Unrecorded();
   }
-  return Json(200, {{"review", *review}, {"sha256", sha}});
+  json out = {{"review", *review}, {"sha256", sha}};
+  // What an approver signs to attest this review: the exact document and
+  // its WebAuthn challenge (the SSHSIG signed data), so that the page
+  // computes nothing it could get wrong.
+  if (HasRole(call, {Role::kApprover}) && options_.web.on()) {
+    const std::string doc = exchange::AttestationDocument(sha, *call.who, options_.web.origin);
+    const std::string ns = ReviewNamespace();
+    out["sign"] = {
+        {"namespace", ns},
+        {"document_base64", Base64Encode(AsBytes(doc))},
+        {"challenge", Base64UrlEncode(AsBytes(ssh::SshsigSignedData(ns, AsBytes(doc))))}};
+  }
+  return Json(200, out);
 }
 
 Response Api::Attest(Call& call) {
@@ -216,16 +238,76 @@ Response Api::Attest(Call& call) {
     return Fail(404, "the exchange never served you a review with this sha256",
                 "GET /api/v1/reviews/access, read it, then attest the sha256 it returned");
   }
-  // The attestation is evidence: recorded first, or not made.
-  if (auto seq = Record(call, "review.attest", "ok", {{"review_sha256", *sha}}); !seq.ok()) {
-    return Unrecorded();
+  // Signed (issue 17: no approval is a bare row): the passkey's answer or
+  // an SSHSIG by a registered SSH key over the document derived here.
+  json ev = {{"review_sha256", *sha}};
+  std::optional<exchange::AttestationSignature> signature;
+  std::string key_line;
+  const std::string doc = exchange::AttestationDocument(*sha, *call.who, options_.web.origin);
+  if (call.body.contains("credential_id") || call.body.contains("sshsig")) {
+    ev["attestation_document_sha256"] = HexEncode(crypto::Sha256::Hash(AsBytes(doc)));
+    const json details = ev;
+    auto made = SignedByCaller(call, AsBytes(doc), ReviewNamespace(), "review.attest", details, ev,
+                               "cordon remote review --attest");
+    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+    auto& sig = std::get<CallerSignature>(made);
+    key_line = sig.key_line;
+    signature =
+        exchange::AttestationSignature{sig.passkey_id, sig.ssh_key_id, doc, std::move(sig.sshsig)};
+  } else if (auto refused =
+                 RefuseUnsigned(call, "review.attest", ev,
+                                "attest in the exchange's pages (/ui/, review) with your passkey",
+                                "cordon remote review --attest")) {
+    return std::move(*refused);
   }
-  Status st = exchange::AttestReview(options_.data_dir, *call.who, *sha, call.now);
+  // The attestation is evidence: recorded first, or not made.
+  if (auto seq = Record(call, "review.attest", "ok", ev); !seq.ok()) return Unrecorded();
+  Status st = exchange::AttestReview(options_.data_dir, *call.who, *sha, call.now,
+                                     signature ? &*signature : nullptr);
   if (!st.ok()) {
     RecordRefusal(call, "review.attest", "failed", {{"review_sha256", *sha}});
     return Fail(st.error());
   }
-  return Json(200, {{"attested", *sha}, {"at", FormatUtc(call.now)}});
+  json out = {{"attested", *sha}, {"at", FormatUtc(call.now)}, {"signed", signature.has_value()}};
+  if (signature) {
+    const std::string file = "review-attestation-" + sha->substr(0, 12) + ".json";
+    out["signature"] = {{"namespace", ReviewNamespace()},
+                        {"document_base64", Base64Encode(AsBytes(signature->document))},
+                        {"sshsig", signature->sshsig},
+                        {"ssh_public_key", key_line},
+                        {"verify", SshKeygenVerify(call.who->email, ReviewNamespace(), file)}};
+  }
+  return Json(200, out);
+}
+
+Response Api::Attestations(Call& call) {
+  // Each attestation with what a third party needs to check it offline:
+  // the document, the armored signature, the signer's key and the
+  // ssh-keygen command (docs/ui.md).
+  auto list = exchange::RecentAttestations(call.s.db, kListedAttestations);
+  if (!list.ok()) return Fail(list.error());
+  json out = json::array();
+  for (const auto& a : *list) {
+    auto who = call.s.accounts.Get(a.approver_id);
+    if (!who.ok()) return Fail(who.error());
+    json entry = {{"id", a.id},
+                  {"approver", a.approver_id},
+                  {"approver_email", who->email},
+                  {"review_sha256", a.review_sha256},
+                  {"at", FormatUtc(a.attested_at)},
+                  {"signed", a.signature.has_value()}};
+    if (a.signature) {
+      const auto& s = *a.signature;
+      const std::string file = "review-attestation-" + std::to_string(a.id) + ".json";
+      entry["namespace"] = ReviewNamespace();
+      entry["document_base64"] = Base64Encode(AsBytes(s.document));
+      entry["sshsig"] = s.sshsig;
+      entry["ssh_public_key"] = SignerKeyLine(call.s.db, a.approver_id, s.passkey_id, s.ssh_key_id);
+      entry["verify"] = SshKeygenVerify(who->email, ReviewNamespace(), file);
+    }
+    out.push_back(std::move(entry));
+  }
+  return Json(200, {{"attestations", std::move(out)}});
 }
 
 }  // namespace cordon::serve

@@ -6,6 +6,8 @@
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "exchange/passkeys.h"
+#include "exchange/ssh_keys.h"
 #include "ledger/entry.h"
 
 namespace cordon::serve::api_internal {
@@ -289,6 +291,24 @@ Response Forbidden(const Account& a, std::string_view needs) {
 std::string SshKeygenVerify(std::string_view email, std::string_view ns, std::string_view file) {
   return "ssh-keygen -Y verify -f allowed_signers -I " + ShellWord(email) + " -n " + ShellWord(ns) +
          " -s " + std::string(file) + ".sig < " + std::string(file);
+}
+
+std::string SignerKeyLine(exchange::Db& db, int64_t signer, std::optional<int64_t> passkey_id,
+                          std::optional<int64_t> ssh_key_id) {
+  if (passkey_id) {
+    if (auto keys = exchange::Passkeys(db).ForAccount(signer); keys.ok()) {
+      for (const auto& k : *keys) {
+        if (k.id == *passkey_id) return k.key.Line();
+      }
+    }
+  } else if (ssh_key_id) {
+    if (auto keys = exchange::SshSigningKeys(db).ForAccount(signer); keys.ok()) {
+      for (const auto& k : *keys) {
+        if (k.id == *ssh_key_id) return k.key.Line();
+      }
+    }
+  }
+  return {};
 }
 
 std::string ShellWord(std::string_view word) {

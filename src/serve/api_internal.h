@@ -86,6 +86,11 @@ std::optional<int64_t> Int(const json& j, const char* key);      // an integer f
 // The command that checks `file`'s SSH signature (`file`.sig) by `email`'s
 // key for namespace `ns`, as the pages and answers show it.
 std::string SshKeygenVerify(std::string_view email, std::string_view ns, std::string_view file);
+// The key line a signature by `signer` verifies with — the passkey's or the
+// registered SSH key's (its registration is in the ledger:
+// passkey.register or ssh_key.register) — or "" if gone.
+std::string SignerKeyLine(exchange::Db& db, int64_t signer, std::optional<int64_t> passkey_id,
+                          std::optional<int64_t> ssh_key_id);
 std::string ShellWord(std::string_view word);
 std::optional<Bytes> Base64UrlField(const json& j, const char* key);
 std::optional<int64_t> ParseIso(const std::string& s);  // "YYYY-MM-DDTHH:MM:SSZ"

@@ -185,8 +185,9 @@ Response Api::SubmitOrder(Call& call) {
   if (*suspended) {
     RecordRefusal(call, "order.submit", "refused",
                   {{"order", {{"id", id}}}, {"error", "organisation suspended"}});
-    return Fail(403, "your organisation is suspended",
-                "an approver of another organisation resumes it");
+    return Fail(
+        403, "your organisation is suspended",
+        "once the exchange's admin asks, an approver of a hospital it maintains resumes it");
   }
   exchange::OrderSubmission submission{
       id, organisation, call.who->id, call.who->organisation, order_toml, plan};

@@ -167,8 +167,9 @@ Response Api::RequestTargetGrant(Call& call, bool break_glass) {
   if (*suspended) {
     RecordRefusal(call, action, "refused",
                   {{"target", *target}, {"error", "organisation suspended"}});
-    return Fail(403, "your organisation is suspended",
-                "an approver of another organisation resumes it");
+    return Fail(
+        403, "your organisation is suspended",
+        "once the exchange's admin asks, an approver of a hospital it maintains resumes it");
   }
   exchange::GrantEvent record = [&](int64_t grant) -> Status {
     json ev = {{"grant", grant}, {"target", *target}, {"hours", *hours}};

@@ -9,6 +9,7 @@
 
 #include "core/encoding.h"
 #include "core/utc_time.h"
+#include "crypto/hash.h"
 #include "exchange/passkeys.h"
 #include "exchange/ssh_keys.h"
 #include "serve/api_internal.h"
@@ -209,6 +210,35 @@ std::variant<Api::SshKeySignature, Response> Api::SignedWithSshKey(Call& call, B
     return refuse(401, used.error());
   }
   return SshKeySignature{std::move(*stored), std::move(*armored)};
+}
+
+std::variant<Api::CallerSignature, Response> Api::SignedByCaller(
+    Call& call, ByteView message, std::string_view ns, std::string_view action, const json& details,
+    json& evidence, std::string_view how) {
+  CallerSignature out;
+  if (call.body.contains("credential_id")) {
+    auto made = SignWithPasskey(call, message, ns, action, details);
+    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+    auto& sig = std::get<PasskeySignature>(made);
+    out.passkey_id = sig.passkey.id;
+    out.sshsig = std::move(sig.sshsig);
+    out.key_line = sig.passkey.key.Line();
+    evidence["passkey"] = sig.passkey.id;
+    evidence["fingerprint"] = sig.passkey.key.Fingerprint();
+  } else {
+    auto made = SignedWithSshKey(call, message, ns, action, details, how);
+    if (auto* refused = std::get_if<Response>(&made)) return std::move(*refused);
+    auto& sig = std::get<SshKeySignature>(made);
+    out.ssh_key_id = sig.key.id;
+    out.sshsig = std::move(sig.sshsig);
+    out.key_line = sig.key.key.Line();
+    evidence["ssh_key"] = sig.key.id;
+    evidence["fingerprint"] = sig.key.key.Fingerprint();
+    evidence["security_key"] = sig.key.key.OnSecurityKey();
+  }
+  evidence["signed"] = true;
+  evidence["signature_sha256"] = HexEncode(crypto::Sha256::Hash(AsBytes(out.sshsig)));
+  return out;
 }
 
 std::optional<Response> Api::RefuseUnsigned(Call& call, std::string_view action, json details,

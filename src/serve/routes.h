@@ -46,6 +46,7 @@ enum class Endpoint {
   kDecideGrant,
   kReview,
   kAttest,
+  kAttestations,
   // Vendor remote maintenance (issue 16).
   kTargets,
   kRemoteSessions,
