@@ -173,6 +173,11 @@ Status AttestReview(const std::string& data_dir, const Account& approver,
                  "an attestation's signature is by a passkey or an SSH key (one), over a document");
   }
   CORDON_ASSIGN_OR_RETURN(Db db, OpenExchangeDb(data_dir));
+  CORDON_ASSIGN_OR_RETURN(bool again, AlreadyAttested(db, approver.id, review_sha256));
+  if (again) {
+    return Error(ErrorCode::kAlreadyExists, "you attested this review already",
+                 "read the review again (GET /api/v1/reviews/access) and attest the new one");
+  }
   CORDON_ASSIGN_OR_RETURN(
       Statement s, db.Prepare("INSERT INTO review_attestations(approver_id, review_sha256, "
                               "attested_at, passkey_id, ssh_key_id, document, sshsig) VALUES (?, "
@@ -184,6 +189,15 @@ Status AttestReview(const std::string& data_dir, const Account& approver,
     s.Bind(6, AsBytes(signature->document)).Bind(7, signature->sshsig);
   }
   return s.Run();
+}
+
+Result<bool> AlreadyAttested(Db& db, int64_t approver_id, std::string_view review_sha256) {
+  CORDON_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT 1 FROM review_attestations WHERE "
+                                                  "approver_id = ? AND review_sha256 = ?"));
+  q.Bind(1, approver_id).Bind(2, review_sha256);
+  CORDON_ASSIGN_OR_RETURN(bool found, q.Step());
+  q.Reset();
+  return found;
 }
 
 Result<std::vector<Attestation>> RecentAttestations(Db& db, int limit) {

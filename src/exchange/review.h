@@ -42,10 +42,17 @@ struct AttestationSignature {
 };
 
 // Records that `approver` reviewed the review whose canonical text hashes to
-// `review_sha256`, with its signature when signed. Only approvers attest.
+// `review_sha256`, with its signature when signed. Only approvers attest,
+// once per review (kAlreadyExists).
 Status AttestReview(const std::string& data_dir, const Account& approver,
                     std::string_view review_sha256, int64_t now,
                     const AttestationSignature* signature = nullptr);
+
+// Whether `approver_id` attested the review hashing to `review_sha256`
+// already: an attestation is made once — a second copy, e.g. an old
+// signature replayed by whoever holds the approver's session, would only
+// make a stale review look freshly attested (attack review of 2026-12-05).
+Result<bool> AlreadyAttested(Db& db, int64_t approver_id, std::string_view review_sha256);
 
 // One attestation as stored.
 struct Attestation {

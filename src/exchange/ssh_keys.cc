@@ -45,9 +45,10 @@ std::string SshKeyProofDocument(std::string_view account_email, std::string_view
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Result<SshSigningKey> SshSigningKeys::Add(
-    int64_t account_id, const ssh::SigningKey& key, int64_t now,
-    const std::function<Status(const SshSigningKey&)>& record) {
+Result<SshSigningKey> SshSigningKeys::Add(int64_t account_id, const ssh::SigningKey& key,
+                                          int64_t now,
+                                          const std::function<Status(const SshSigningKey&)>& record,
+                                          uint32_t counter) {
   CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   {
     CORDON_ASSIGN_OR_RETURN(
@@ -89,16 +90,21 @@ Result<SshSigningKey> SshSigningKeys::Add(
   k.account_id = account_id;
   k.key = key;
   k.created_at = now;
+  // A security key's counter starts where its proof left it: a signature
+  // made before the registration, held back, is no newer than the proof
+  // (attack review of 2026-12-05).
+  k.sign_counter = counter;
   CORDON_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO ssh_signing_keys(user_id, public_key, key_material, key_type, "
-                  "fingerprint, sign_counter, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)"));
+                  "fingerprint, sign_counter, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   CORDON_TRY(ins.Bind(1, account_id)
                  .Bind(2, blob)
                  .Bind(3, AsBytes(material))
                  .Bind(4, key.TypeName())
                  .Bind(5, key.Fingerprint())
-                 .Bind(6, now)
+                 .Bind(6, static_cast<int64_t>(counter))
+                 .Bind(7, now)
                  .Run());
   k.id = db_.LastInsertId();
   if (record) CORDON_TRY(record(k));

@@ -51,9 +51,11 @@ class SshSigningKeys {
   // Keeps a key whose proof was verified, in one transaction with `record`
   // (its ledger event). kRefused: the key is registered already (to anyone,
   // revoked ones included: one key, one person), is a passkey's key, or the
-  // account has kMaxSshKeysPerAccount.
+  // account has kMaxSshKeysPerAccount. `counter` is the security key's
+  // counter in the proof (0 for a key file): signatures must go above it.
   Result<SshSigningKey> Add(int64_t account_id, const ssh::SigningKey& key, int64_t now,
-                            const std::function<Status(const SshSigningKey&)>& record = {});
+                            const std::function<Status(const SshSigningKey&)>& record = {},
+                            uint32_t counter = 0);
   // The account's keys, revoked ones included, oldest first.
   Result<std::vector<SshSigningKey>> ForAccount(int64_t account_id);
   // The account's active key with this fingerprint. kNotFound.

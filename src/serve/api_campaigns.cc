@@ -29,6 +29,7 @@ using api_internal::Json;
 using api_internal::Opt;
 using api_internal::ParseIso;
 using api_internal::Role;
+using api_internal::SignedNamespace;
 using api_internal::SignerKeyLine;
 using api_internal::SshKeygenVerify;
 using api_internal::Str;
@@ -77,8 +78,9 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
       entry["document_base64"] = Base64Encode(AsBytes(s.document));
       entry["sshsig"] = s.sshsig;
       entry["ssh_public_key"] = SignerKeyLine(call.s.db, d.decided_by, s.passkey_id, s.ssh_key_id);
-      entry["verify"] = SshKeygenVerify(signer.email, ReviewNamespace(),
-                                        DocumentFile(c.id, d.account_id, d.decision));
+      entry["verify"] = SshKeygenVerify(
+          signer.email, SignedNamespace(exchange::kReviewNamespace, s.document, ReviewNamespace()),
+          DocumentFile(c.id, d.account_id, d.decision));
     }
     decisions.push_back(std::move(entry));
   }

@@ -454,6 +454,11 @@ TEST(ApiCampaignsTest, AnApproverAttestsTheReviewFromTheCommandLineWithAnSshKey)
   Response ok = e.Call("POST", "/reviews/access/attest", e.approver,
                        {{"sha256", sha}, {"sshsig", sign(ns, doc)}});
   ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(e.Call("POST", "/reviews/access/attest", e.approver,
+                   {{"sha256", sha}, {"sshsig", sign(ns, doc)}})
+                .status,
+            409)
+      << "a review is attested once: a replayed signature adds nothing";
   const nlohmann::json a = RemoteExchange::J(ok);
   EXPECT_EQ(a["signature"]["ssh_public_key"].get<std::string>().substr(0, 40), line.substr(0, 40));
   EXPECT_EQ(VerifyOffline(dir.path(), "anne@example.org", ns, line, doc, a["signature"]["sshsig"]),

@@ -25,6 +25,7 @@ using api_internal::json;
 using api_internal::Json;
 using api_internal::Opt;
 using api_internal::Role;
+using api_internal::SignedNamespace;
 using api_internal::SshKeygenVerify;
 
 namespace {
@@ -122,7 +123,10 @@ Response Api::ShowGrant(Call& call, int64_t id) {
                   {"signed_at", FormatUtc(s.signed_at)},
                   {"document_base64", Base64Encode(AsBytes(s.document))},
                   {"sshsig", s.sshsig},
-                  {"verify", VerifyCommand(signer->email, GrantNamespace(), id, s.decision)}};
+                  {"verify", VerifyCommand(signer->email,
+                                           SignedNamespace(exchange::kGrantNamespace, s.document,
+                                                           GrantNamespace()),
+                                           id, s.decision)}};
     // The key the signature verifies with; its registration is in the
     // ledger (passkey.register), which is where a verifier takes it from.
     if (s.passkey_id) {

@@ -2,6 +2,7 @@
 #include "core/encoding.h"
 #include "core/utc_time.h"
 #include "crypto/hash.h"
+#include "exchange/campaigns.h"
 #include "exchange/review.h"
 #include "serve/api_internal.h"
 #include "ssh/sshsig.h"
@@ -17,6 +18,7 @@ using api_internal::json;
 using api_internal::Json;
 using api_internal::ParseIso;
 using api_internal::Role;
+using api_internal::SignedNamespace;
 using api_internal::SignerKeyLine;
 using api_internal::SshKeygenVerify;
 using api_internal::Str;
@@ -238,6 +240,14 @@ Response Api::Attest(Call& call) {
     return Fail(404, "the exchange never served you a review with this sha256",
                 "GET /api/v1/reviews/access, read it, then attest the sha256 it returned");
   }
+  auto again = exchange::AlreadyAttested(call.s.db, call.who->id, *sha);
+  if (!again.ok()) return Fail(again.error());
+  if (*again) {
+    RecordRefusal(call, "review.attest", "refused",
+                  {{"review_sha256", *sha}, {"error", "attested already"}});
+    return Fail(409, "you attested this review already",
+                "read the review again (GET /api/v1/reviews/access) and attest the new one");
+  }
   // Signed (issue 17: no approval is a bare row): the passkey's answer or
   // an SSHSIG by a registered SSH key over the document derived here.
   json ev = {{"review_sha256", *sha}};
@@ -299,11 +309,13 @@ Response Api::Attestations(Call& call) {
     if (a.signature) {
       const auto& s = *a.signature;
       const std::string file = "review-attestation-" + std::to_string(a.id) + ".json";
-      entry["namespace"] = ReviewNamespace();
+      const std::string ns =
+          SignedNamespace(exchange::kReviewNamespace, s.document, ReviewNamespace());
+      entry["namespace"] = ns;
       entry["document_base64"] = Base64Encode(AsBytes(s.document));
       entry["sshsig"] = s.sshsig;
       entry["ssh_public_key"] = SignerKeyLine(call.s.db, a.approver_id, s.passkey_id, s.ssh_key_id);
-      entry["verify"] = SshKeygenVerify(who->email, ReviewNamespace(), file);
+      entry["verify"] = SshKeygenVerify(who->email, ns, file);
     }
     out.push_back(std::move(entry));
   }

@@ -293,6 +293,17 @@ std::string SshKeygenVerify(std::string_view email, std::string_view ns, std::st
          " -s " + std::string(file) + ".sig < " + std::string(file);
 }
 
+std::string SignedNamespace(std::string_view kind, std::string_view document,
+                            std::string_view fallback) {
+  const json doc = json::parse(document, nullptr, false);
+  if (!doc.is_object() || !doc.contains("exchange") || !doc["exchange"].is_string()) {
+    return std::string(fallback);
+  }
+  auto web = MakeWebPolicy(doc["exchange"].get<std::string>());
+  if (!web.ok() || web->rp_id.empty()) return std::string(fallback);
+  return std::string(kind) + "@" + web->rp_id;
+}
+
 std::string SignerKeyLine(exchange::Db& db, int64_t signer, std::optional<int64_t> passkey_id,
                           std::optional<int64_t> ssh_key_id) {
   if (passkey_id) {

@@ -86,6 +86,13 @@ std::optional<int64_t> Int(const json& j, const char* key);      // an integer f
 // The command that checks `file`'s SSH signature (`file`.sig) by `email`'s
 // key for namespace `ns`, as the pages and answers show it.
 std::string SshKeygenVerify(std::string_view email, std::string_view ns, std::string_view file);
+// The namespace a stored signature was made in: `kind`@ the RP ID of the
+// origin its document names ("exchange"), not of the exchange's origin
+// today — an origin changed since must not turn the verify command of an
+// old signature into a refusal (attack review of 2026-12-05).
+// `fallback` when the document names none.
+std::string SignedNamespace(std::string_view kind, std::string_view document,
+                            std::string_view fallback);
 // The key line a signature by `signer` verifies with — the passkey's or the
 // registered SSH key's (its registration is in the ledger:
 // passkey.register or ssh_key.register) — or "" if gone.

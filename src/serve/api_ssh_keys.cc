@@ -119,7 +119,8 @@ Response Api::AddSshKey(Call& call) {
   }
   bool unrecorded = false;
   auto added = exchange::SshSigningKeys(call.s.db).Add(
-      call.who->id, *key, call.now, [&](const exchange::SshSigningKey& k) -> Status {
+      call.who->id, *key, call.now,
+      [&](const exchange::SshSigningKey& k) -> Status {
         json e = ev;
         e["ssh_key"] = k.id;
         e["security_key"] = k.key.OnSecurityKey();
@@ -129,7 +130,8 @@ Response Api::AddSshKey(Call& call) {
           return seq.error();
         }
         return Ok();
-      });
+      },
+      verified->counter);
   if (!added.ok()) {
     if (unrecorded || added.error().code() == ErrorCode::kIo) return Unrecorded();
     return refuse(409, added.error());

@@ -231,6 +231,39 @@ TEST(ApiSshKeysTest, ASecurityKeysSignatureNeedsATouchAndACounterThatAdvances) {
             200);
 }
 
+// The counter starts at the registration proof's: a signature made before
+// it and held back is not newer (attack review of 2026-12-05).
+TEST(ApiSshKeysTest, ASecurityKeysCounterStartsAtItsRegistrationProof) {
+  RemoteExchange e;
+  e.web = true;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const FakeSecurityKey sk(ssh::SigningKeyType::kSkEd25519);
+  Response registered = Register(e, e.approver, sk.Key().Line(), [&](auto ns, auto doc) {
+    return sk.Sign(ns, doc, ssh::testkit::kSkUserPresent, 100);
+  });
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  Response req = e.Call("POST", "/grants", e.vendor,
+                        {{"target", "pacs01"},
+                         {"reason", "restart the archive service"},
+                         {"duration_hours", 1},
+                         {"ticket", "CHG-81"}});
+  ASSERT_EQ(req.status, 201) << req.body;
+  const std::string g = "/grants/" + std::to_string(RemoteExchange::J(req)["id"].get<int64_t>());
+  const std::string doc =
+      Unbase64(RemoteExchange::J(e.Call("GET", g, e.approver))["sign"]["decisions"]["approve"],
+               "document_base64");
+  const std::string ns = "cordon-grant@" + std::string(ssh::testkit::kFakeRp);
+  EXPECT_EQ(e.Call("POST", g + "/approve", e.approver,
+                   {{"sshsig", sk.Sign(ns, doc, ssh::testkit::kSkUserPresent, 50)}})
+                .status,
+            401)
+      << "older than the proof";
+  EXPECT_EQ(e.Call("POST", g + "/approve", e.approver,
+                   {{"sshsig", sk.Sign(ns, doc, ssh::testkit::kSkUserPresent, 101)}})
+                .status,
+            200);
+}
+
 // A key outlives the session that adds it: a stale session (a stolen
 // token) adds none, and once the account has a passkey only a session
 // opened with the passkey does — as for a second passkey.
