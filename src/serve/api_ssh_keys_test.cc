@@ -190,8 +190,9 @@ TEST(ApiSshKeysTest, ASecurityKeysSignatureNeedsATouchAndACounterThatAdvances) {
   e.web = true;
   ASSERT_NO_FATAL_FAILURE(e.Start());
   const FakeSecurityKey sk(ssh::SigningKeyType::kSkEd25519);
-  Response registered =
-      Register(e, e.approver, sk.Key().Line(), [&](auto ns, auto doc) { return sk.Sign(ns, doc); });
+  Response registered = Register(e, e.approver, sk.Key().Line(), [&](auto ns, auto doc) {
+    return sk.Sign(ns, doc, ssh::testkit::kSkUserPresent, 1);  // the proof: counter 1
+  });
   ASSERT_EQ(registered.status, 201) << registered.body;
   EXPECT_EQ(RemoteExchange::J(registered)["security_key"], true);
   const auto grant = [&]() {
