@@ -49,6 +49,33 @@ int VerifyOffline(const std::string& dir, const std::string& email, const std::s
       .exit_code;
 }
 
+// `message` signed by the key file `key` with stock ssh-keygen (in `dir`).
+std::string SignWithKeyFile(const std::string& dir, const std::string& key, const std::string& ns,
+                            const std::string& message) {
+  ssh::oracle::WriteText(dir + "/m", message);
+  std::filesystem::remove(dir + "/m.sig");
+  EXPECT_EQ(
+      ssh::oracle::Run("ssh-keygen -q -Y sign -f " + Q(key) + " -n " + ns + " " + Q(dir + "/m"))
+          .exit_code,
+      0);
+  return ssh::oracle::ReadText(dir + "/m.sig");
+}
+
+// Registers the key `line` to the approver's account, its proof signed by
+// `sign` (POST /ssh-keys twice: the document, then the proof).
+template <typename Sign>
+void RegisterKeyFile(RemoteExchange& e, const std::string& line, const Sign& sign,
+                     int64_t* id = nullptr) {
+  Response asked = e.Call("POST", "/ssh-keys", e.approver, {{"public_key", line}});
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  const nlohmann::json a = RemoteExchange::J(asked);
+  Response registered = e.Call(
+      "POST", "/ssh-keys", e.approver,
+      {{"public_key", line}, {"proof", sign(a["namespace"], Unbase64(a, "document_base64"))}});
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  if (id) *id = RemoteExchange::J(registered)["id"];
+}
+
 TEST(ApiCampaignsTest, AnApproverKeepsAnAccountWithAPasskeyAndTheDecisionVerifiesOffline) {
   RemoteExchange e;
   e.web = true;
@@ -221,22 +248,11 @@ TEST(ApiCampaignsTest, AnApproverDecidesFromTheCommandLineWithARegisteredSshKey)
   const std::string key = dir / "id";
   ASSERT_EQ(ssh::oracle::Run("ssh-keygen -q -t ed25519 -N '' -C anne -f " + Q(key)).exit_code, 0);
   const auto sign = [&](const std::string& ns, const std::string& message) {
-    ssh::oracle::WriteText(dir / "m", message);
-    std::filesystem::remove(dir / "m.sig");
-    EXPECT_EQ(
-        ssh::oracle::Run("ssh-keygen -q -Y sign -f " + Q(key) + " -n " + ns + " " + Q(dir / "m"))
-            .exit_code,
-        0);
-    return ssh::oracle::ReadText(dir / "m.sig");
+    return SignWithKeyFile(dir.path(), key, ns, message);
   };
   const std::string line = ssh::oracle::FirstLine(key + ".pub");
-  Response asked = e.Call("POST", "/ssh-keys", e.approver, {{"public_key", line}});
-  ASSERT_EQ(asked.status, 200) << asked.body;
-  const nlohmann::json a = RemoteExchange::J(asked);
-  Response registered = e.Call(
-      "POST", "/ssh-keys", e.approver,
-      {{"public_key", line}, {"proof", sign(a["namespace"], Unbase64(a, "document_base64"))}});
-  ASSERT_EQ(registered.status, 201) << registered.body;
+  int64_t key_id = 0;
+  ASSERT_NO_FATAL_FAILURE(RegisterKeyFile(e, line, sign, &key_id));
 
   const int64_t id = OpenVendorCampaign(e);
   const std::string c = "/reviews/campaigns/" + std::to_string(id);
@@ -278,7 +294,7 @@ TEST(ApiCampaignsTest, AnApproverDecidesFromTheCommandLineWithARegisteredSshKey)
   EXPECT_EQ(d["sshsig"], remove_sig) << "the signature of the decision that stands";
   EXPECT_EQ(Unbase64(d, "document_base64"), remove_doc);
   EXPECT_TRUE(d["passkey_id"].is_null());
-  EXPECT_EQ(d["ssh_key_id"], RemoteExchange::J(registered)["id"]);
+  EXPECT_EQ(d["ssh_key_id"], key_id);
   EXPECT_EQ(VerifyOffline(dir.path(), "anne@example.org", ns, d["ssh_public_key"], remove_doc,
                           remove_sig),
             0);
@@ -417,22 +433,10 @@ TEST(ApiCampaignsTest, AnApproverAttestsTheReviewFromTheCommandLineWithAnSshKey)
   const std::string key = dir / "id";
   ASSERT_EQ(ssh::oracle::Run("ssh-keygen -q -t ed25519 -N '' -C anne -f " + Q(key)).exit_code, 0);
   const auto sign = [&](const std::string& ns, const std::string& message) {
-    ssh::oracle::WriteText(dir / "m", message);
-    std::filesystem::remove(dir / "m.sig");
-    EXPECT_EQ(
-        ssh::oracle::Run("ssh-keygen -q -Y sign -f " + Q(key) + " -n " + ns + " " + Q(dir / "m"))
-            .exit_code,
-        0);
-    return ssh::oracle::ReadText(dir / "m.sig");
+    return SignWithKeyFile(dir.path(), key, ns, message);
   };
   const std::string line = ssh::oracle::FirstLine(key + ".pub");
-  const nlohmann::json asked =
-      RemoteExchange::J(e.Call("POST", "/ssh-keys", e.approver, {{"public_key", line}}));
-  ASSERT_EQ(e.Call("POST", "/ssh-keys", e.approver,
-                   {{"public_key", line},
-                    {"proof", sign(asked["namespace"], Unbase64(asked, "document_base64"))}})
-                .status,
-            201);
+  ASSERT_NO_FATAL_FAILURE(RegisterKeyFile(e, line, sign));
   const nlohmann::json shown = RemoteExchange::J(e.Call("GET", "/reviews/access", e.approver));
   const std::string sha = shown["sha256"], ns = shown["sign"]["namespace"];
   const std::string doc = Unbase64(shown["sign"], "document_base64");
