@@ -191,7 +191,7 @@ def main():
     vendor = ex.Person(srv, "victor", "operator", "--organisation", "Vendor SA")
     colleague = ex.Person(srv, "rita", "recipient", "--organisation", "CHU Exemple")
     st, j = srv.request("POST", "/api/v1/grants", colleague.token, body={
-        "role": "auditor", "reason": "audit " + HOSTILE, "duration_hours": 8})
+        "role": "operator", "reason": "audit " + HOSTILE, "duration_hours": 8})
     ex.check(st == 201, f"the colleague's request: {st} {j}")
     grant = j["id"]
     order, plan = order_and_plan()
@@ -394,7 +394,7 @@ def main():
         # Their own request: nothing to sign, said in words.
         own = b.eval("fetch('/api/v1/grants', {method: 'POST', headers: {'Content-Type': "
                      "'application/json', 'X-CSRF-Token': state.csrf}, body: JSON.stringify("
-                     "{role: 'auditor', reason: 'my own yearly review', duration_hours: 2})})"
+                     "{role: 'operator', reason: 'my own yearly review', duration_hours: 2})})"
                      ".then(r => r.json()).then(j => j.id)")
         ex.check(isinstance(own, int), f"the approver's own request: {own}")
         b.eval(f"grantView({own})")
@@ -408,8 +408,12 @@ def main():
         b.click("#nav-review")
         b.wait_for("document.getElementById('review')", "the review of accounts")
         review = b.eval("document.getElementById('review').textContent")
-        ex.check(colleague.email in review and vendor.email in review and "Vendor SA" in review,
-                 f"the review lists the accounts: {review}")
+        # Scoped to the hospital: its people; Vendor SA only once it reaches
+        # the hospital (a request on one of its targets, below).
+        ex.check(colleague.email in review and vendor.email not in review,
+                 f"the review lists the hospital's accounts only: {review}")
+        scope = b.eval("document.getElementById('review-scope').textContent")
+        ex.check("CHU Exemple" in scope, f"the review says what it covers: {scope}")
         b.screenshot("review")
         b.click("#attest")
         b.wait_for("document.getElementById('attested')", "the attestation")
@@ -430,6 +434,9 @@ def main():
         # reaches CHU Exemple, whose approvers review its accounts) and a
         # session on it, recorded, for the sessions page below.
         recording = recorded_session(srv, data, vendor, ciso)
+        reviewed = b.eval("fetch('/api/v1/reviews/access').then(r => r.json())"
+                          ".then(j => j.review.accounts.map(a => a.email))")
+        ex.check(vendor.email in reviewed, f"the vendor that reaches the hospital: {reviewed}")
 
         # A review campaign of the vendor's accounts, opened in the page; the
         # approver keeps the vendor's engineer with a passkey signature.

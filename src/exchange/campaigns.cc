@@ -338,7 +338,7 @@ Result<std::vector<CampaignResult>> Campaigns::CloseDue(
     CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     CORDON_ASSIGN_OR_RETURN(Campaign c, Get(id));
     if (c.closed_at) continue;  // another instance closed it meanwhile
-    CampaignResult r{id, c.organisation, {}, {}, {}};
+    CampaignResult r{id, c.organisation, c.opened_by, {}, {}, {}};
     // The organisation came to hold targets since the campaign opened (an
     // admin registered one): it is a hospital now, and no account of it is
     // disabled by another's review — the campaign closes void, recorded.

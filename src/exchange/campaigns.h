@@ -80,6 +80,7 @@ std::string CampaignDecisionDocument(const Campaign& c, const Account& account,
 struct CampaignResult {
   int64_t campaign = 0;
   std::string organisation;
+  int64_t opened_by = 0;  // the hospital's approver who opened it
   std::vector<int64_t> kept, disabled;
   std::string void_reason;  // non-empty: nothing decided (the organisation became a hospital)
 };

@@ -128,6 +128,16 @@ Status Grants::LoadApprovals(Grant& g) {
   }
 }
 
+Status RefuseWideRole(std::string_view organisation, Role role) {
+  if (role == Role::kAuditor && !organisation.empty()) {
+    return Refused(
+        "the auditor role reads the whole exchange: an organisation's account never holds it "
+        "for a while, and no organisation's approver gives it",
+        "the exchange's admin creates an auditor account of no organisation");
+  }
+  return Ok();
+}
+
 Result<std::string> Grants::SubjectOrganisation(const Grant& g) {
   std::string sql;
   std::string key;
@@ -206,6 +216,7 @@ Result<int64_t> Grants::Request(const Account& requester, std::string_view packa
                      "an admin gives it with a named account of its own");
     }
     if (*role == requester.role) return Refused("you already hold this role");
+    CORDON_TRY(RefuseWideRole(requester.organisation, *role));
     CORDON_TRY(CheckReason(reason, duration, policy_.max_duration_seconds));
   } else {
     CORDON_TRY(CheckRequest(package, reason, duration, policy_.max_duration_seconds));
@@ -238,6 +249,12 @@ Status Grants::Decide(const Account& approver, int64_t grant_id, bool approve, i
   if (g.status != "requested")
     return Refused("grant " + std::to_string(grant_id) + " is already " + g.status);
   CORDON_TRY(MayDecide(approver, g));
+  // A request made before the rule: MayDecide put the requester in the
+  // approver's organisation.
+  if (approve && g.package.starts_with(kRoleGrantPrefix)) {
+    auto role = ParseRole(std::string_view(g.package).substr(kRoleGrantPrefix.size()));
+    if (role.ok()) CORDON_TRY(RefuseWideRole(approver.organisation, *role));
+  }
   // N of M on a target: each approval is kept (and recorded); the grant
   // opens with the N-th distinct one.
   int needed = 1;
@@ -410,7 +427,8 @@ Result<std::vector<Role>> Grants::ActiveRoles(const Account& account, int64_t no
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return roles;
     auto role = ParseRole(std::string_view(q.Text(0)).substr(kRoleGrantPrefix.size()));
-    if (role.ok()) roles.push_back(*role);
+    // One approved before the rule confers nothing.
+    if (role.ok() && RefuseWideRole(account.organisation, *role).ok()) roles.push_back(*role);
   }
 }
 

@@ -45,6 +45,12 @@ Status CheckTicket(std::string_view ticket);
 // grant is written "role:<name>" where a package id would be.
 inline constexpr std::string_view kRoleGrantPrefix = "role:";
 
+// kRefused when an account of `organisation` would hold `role` by a grant
+// while the role reads beyond its organisation: the auditor's (everything
+// on the exchange) is held by an account of no organisation only — else a
+// vendor's approver could make its engineer a reader of every hospital.
+Status RefuseWideRole(std::string_view organisation, Role role);
+
 struct Grant {
   int64_t id = 0;
   int64_t requester_id = 0;

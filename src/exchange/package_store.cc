@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kColumns =
     "id, order_id, uploader_id, uploaded_at, bytes, delete_by, files, status, recipients, "
-    "deletion_seq, deletion_reason, confirmed_by, deleted_at, signer";
+    "deletion_seq, deletion_reason, confirmed_by, deleted_at, signer, organisation";
 
 std::string FilesJson(const std::vector<pipeline::ManifestTable>& files) {
   nlohmann::json j = nlohmann::json::array();
@@ -83,6 +83,7 @@ Result<PackageInfo> ReadInfo(const Statement& s) {
   if (!s.IsNull(11)) p.confirmed_by = s.Int(11);
   p.deleted_at = s.Int(12);
   p.signer = s.Text(13);
+  p.organisation = s.IsNull(14) ? std::string() : s.Text(14);
   return p;
 }
 

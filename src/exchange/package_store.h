@@ -34,6 +34,9 @@ struct PackageInfo {
   std::string deletion_reason;
   std::optional<int64_t> confirmed_by;
   int64_t deleted_at = 0;
+  // Its uploader's at upload: whose approvers decide on grants to it and
+  // see it.
+  std::string organisation;
 };
 
 struct DeletionRecord {

@@ -1,6 +1,7 @@
 #include "exchange/review.h"
 
 #include <map>
+#include <set>
 
 #include "core/encoding.h"
 #include "crypto/hash.h"
@@ -15,10 +16,42 @@ nlohmann::ordered_json Opt(const std::optional<int64_t>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
+// What a scoped review lets through: the scope's own accounts whole, a
+// reaching vendor's accounts with what they did on the scope's targets.
+class ScopeFilter {
+ public:
+  static Result<ScopeFilter> Make(Db& db, const ReviewScope& scope) {
+    ScopeFilter f;
+    f.organisation_ = scope.organisation;
+    if (!scope.organisation) return f;
+    CORDON_ASSIGN_OR_RETURN(auto vendors, VendorsReaching(db, *scope.organisation));
+    f.vendors_ = std::set<std::string, std::less<>>(vendors.begin(), vendors.end());
+    CORDON_ASSIGN_OR_RETURN(auto targets, Targets(db).List());
+    for (const Target& t : targets) {
+      if (t.organisation == *scope.organisation) f.targets_.insert(t.name);
+    }
+    return f;
+  }
+  bool Everything() const { return !organisation_; }
+  bool Shows(const Account& a) const {
+    return Everything() || a.organisation == *organisation_ || vendors_.contains(a.organisation);
+  }
+  // Everything of the scope's own accounts; of a vendor's, its work on
+  // the scope's targets only.
+  bool ShowsWork(const Account& a, std::string_view target) const {
+    return Everything() || a.organisation == *organisation_ || targets_.contains(target);
+  }
+  bool Own(const Account& a) const { return Everything() || a.organisation == *organisation_; }
+
+ private:
+  std::optional<std::string> organisation_;
+  std::set<std::string, std::less<>> vendors_, targets_;
+};
+
 }  // namespace
 
 Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t now,
-                                            int64_t countersign_seconds,
+                                            const ReviewScope& scope, int64_t countersign_seconds,
                                             int64_t idle_account_seconds) {
   CORDON_ASSIGN_OR_RETURN(Accounts accounts, Accounts::Open(data_dir));
   CORDON_ASSIGN_OR_RETURN(Grants grants, Grants::Open(data_dir));
@@ -26,6 +59,8 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
   const RemotePolicy no_policy;
   RemoteAccess remote(remote_db, accounts, grants, no_policy);
   CORDON_ASSIGN_OR_RETURN(auto people, accounts.List());
+  CORDON_ASSIGN_OR_RETURN(ScopeFilter in_scope, ScopeFilter::Make(remote_db, scope));
+  std::set<int64_t> own_accounts;  // whose attestations the review lists
   // Per organisation: its accounts, their open grants and overdue
   // break-glass, and whether it is suspended (the vendor campaigns' view).
   std::map<std::string, nlohmann::ordered_json> orgs;
@@ -33,13 +68,19 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
   nlohmann::ordered_json review;
   review["format"] = "cordon-access-review";
   review["generated_at"] = now;
+  review["scope"] = scope.organisation
+                        ? nlohmann::ordered_json({{"organisation", *scope.organisation}})
+                        : nlohmann::ordered_json("exchange");
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   int pending = 0;
   for (const Account& a : people) {
+    if (!in_scope.Shows(a)) continue;
+    if (in_scope.Own(a)) own_accounts.insert(a.id);
     CORDON_ASSIGN_OR_RETURN(auto theirs, grants.List(a.id));
     nlohmann::ordered_json gs = nlohmann::ordered_json::array();
     int open_grants = 0, overdue = 0;
     for (const Grant& g : theirs) {
+      if (!in_scope.ShowsWork(a, g.target())) continue;
       if (g.break_glass && !g.reviewed_by) ++pending;
       if (g.OpenAt(now)) ++open_grants;
       // Red in the review: emergency access on a target nobody countersigned.
@@ -64,7 +105,11 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
       }
     }
     overdue_total += overdue;
-    CORDON_ASSIGN_OR_RETURN(auto sessions, remote.Sessions(a.id));
+    CORDON_ASSIGN_OR_RETURN(auto all_sessions, remote.Sessions(a.id));
+    std::vector<RemoteSession> sessions;
+    for (auto& s : all_sessions) {
+      if (in_scope.ShowsWork(a, s.target)) sessions.push_back(std::move(s));
+    }
     const bool dormant = Dormant(a, now, idle_account_seconds);
     list.push_back(
         {{"id", a.id},
@@ -78,7 +123,10 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
          {"slowed_down_until", now < a.locked_until ? nlohmann::ordered_json(a.locked_until)
                                                     : nlohmann::ordered_json(nullptr)},
          {"last_login_at", Opt(a.last_login_at)},
-         {"last_login_ip", a.last_login_ip},
+         // An address is its own organisation's to read (as in the alerts
+         // feed): a hospital does not learn its vendor's addresses.
+         {"last_login_ip", in_scope.Own(a) ? nlohmann::ordered_json(a.last_login_ip)
+                                           : nlohmann::ordered_json(nullptr)},
          {"grants", gs}});
     // Remote maintenance: who the account works for, when it was last used
     // (a certificate, a session), and what stands against it.
@@ -128,6 +176,7 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
     if (!row) break;
     // A signed attestation shows its signature's SHA-256: the review that
     // follows commits to it (GET /reviews/access/attestations has the rest).
+    if (!in_scope.Everything() && !own_accounts.contains(q.Int(0))) continue;
     const bool is_signed = !q.IsNull(3);
     att.push_back({{"approver_id", q.Int(0)},
                    {"review_sha256", q.Text(1)},
@@ -200,12 +249,16 @@ Result<bool> AlreadyAttested(Db& db, int64_t approver_id, std::string_view revie
   return found;
 }
 
-Result<std::vector<Attestation>> RecentAttestations(Db& db, int limit) {
+Result<std::vector<Attestation>> RecentAttestations(
+    Db& db, int limit, const std::optional<std::string>& organisation) {
   CORDON_ASSIGN_OR_RETURN(
-      Statement q, db.Prepare("SELECT id, approver_id, review_sha256, attested_at, passkey_id, "
-                              "ssh_key_id, document, sshsig FROM review_attestations ORDER BY id "
-                              "DESC LIMIT ?"));
-  q.Bind(1, limit);
+      Statement q,
+      db.Prepare("SELECT r.id, r.approver_id, r.review_sha256, r.attested_at, r.passkey_id, "
+                 "r.ssh_key_id, r.document, r.sshsig FROM review_attestations r JOIN users u ON "
+                 "u.id = r.approver_id WHERE ?1 IS NULL OR u.organisation = ?1 ORDER BY r.id "
+                 "DESC LIMIT ?2"));
+  if (organisation) q.Bind(1, *organisation);
+  q.Bind(2, limit);
   std::vector<Attestation> out;
   while (true) {
     CORDON_ASSIGN_OR_RETURN(bool row, q.Step());

@@ -15,13 +15,24 @@
 
 namespace cordon::exchange {
 
-// The review as of `now` (JSON: generated_at, accounts[...with grants],
+// What one review shows. The whole exchange for auditors and admins; for an
+// approver, their organisation: its accounts with all their grants, and the
+// accounts of the vendors that reach it (VendorsReaching: those it reviews
+// in campaigns) with only their grants and sessions on its targets —
+// nothing of other organisations, nor of what a vendor does elsewhere.
+struct ReviewScope {
+  std::optional<std::string> organisation;  // nullopt: the whole exchange
+};
+
+// The review as of `now` (JSON: generated_at, scope, accounts[...with grants],
 // break_glass_to_review, attestations; and for remote maintenance:
 // each account's organisation, last use, remote sessions and whether it is
 // dormant or locked, each break-glass grant on a target "overdue" (red)
 // once not countersigned within `countersign_seconds`, and one section per
-// organisation with its accounts, open grants and suspension).
+// organisation with its accounts, open grants and suspension), as far as
+// `scope` reaches; attestations by approvers of the scope's organisation.
 Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t now,
+                                            const ReviewScope& scope = {},
                                             int64_t countersign_seconds = 24 * 3600,
                                             int64_t idle_account_seconds = 90 * 86400);
 
@@ -60,8 +71,10 @@ struct Attestation {
   std::string review_sha256;
   std::optional<AttestationSignature> signature;
 };
-// The `limit` most recent attestations, newest first.
-Result<std::vector<Attestation>> RecentAttestations(Db& db, int limit);
+// The `limit` most recent attestations, newest first; by approvers of
+// `organisation` only when given.
+Result<std::vector<Attestation>> RecentAttestations(
+    Db& db, int limit, const std::optional<std::string>& organisation = std::nullopt);
 
 // The reviews the exchange served, and to whom: only a review served to the
 // approver who attests it can be attested (F22; review N20: not one served

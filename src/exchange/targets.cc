@@ -163,6 +163,22 @@ Result<bool> VendorReaches(Db& db, std::string_view vendor, std::string_view hos
   return q.Step();
 }
 
+Result<std::vector<std::string>> VendorsReaching(Db& db, std::string_view hospital) {
+  std::vector<std::string> out;
+  if (hospital.empty()) return out;
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q, db.Prepare("SELECT DISTINCT u.organisation FROM grants g JOIN users u ON u.id = "
+                              "g.requester_id JOIN targets t ON g.package = ? || t.name WHERE "
+                              "t.organisation = ? AND u.organisation NOT IN ('', ?) ORDER BY 1"));
+  q.Bind(1, kTargetGrantPrefix).Bind(2, hospital).Bind(3, hospital);
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.Text(0));
+  }
+  return out;
+}
+
 // ---- organisations ----
 
 Result<Suspension> Organisations::Suspend(std::string_view name, std::string_view reason,

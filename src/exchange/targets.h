@@ -40,6 +40,9 @@ Status CheckTargetName(std::string_view name);
 // exchange-wide). False for "" on either side and for one organisation
 // with itself.
 Result<bool> VendorReaches(Db& db, std::string_view vendor, std::string_view hospital);
+// The vendors `hospital` reaches in VendorReaches' sense, sorted: whose
+// accounts an approver of the hospital sees in the access review. Empty for "".
+Result<std::vector<std::string>> VendorsReaching(Db& db, std::string_view hospital);
 
 // Thread-safety: a view over one connection, used by the thread that owns it.
 class Targets {

@@ -58,6 +58,10 @@ std::string_view AlertKindName(AlertKind kind) {
       return "passkey_revocation";
     case AlertKind::kSshKeyRegistered:
       return "ssh_key_registered";
+    case AlertKind::kOrganisationResumed:
+      return "organisation_resumed";
+    case AlertKind::kReviewCampaignVoid:
+      return "review_campaign_void";
   }
   return "unknown";
 }

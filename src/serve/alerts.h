@@ -43,6 +43,8 @@ enum class AlertKind {
   kPasskeyCounterWentBack,    // "passkey_counter_went_back": a cloned authenticator?
   kPasskeyRevocation,         // "passkey_revocation": an admin approved or made a revocation
   kSshKeyRegistered,          // "ssh_key_registered": the owner hears of every new signing key
+  kOrganisationResumed,       // "organisation_resumed": a hospital's approver lifted a suspension
+  kReviewCampaignVoid,        // "review_campaign_void": a campaign closed deciding nothing
 };
 std::string_view AlertKindName(AlertKind kind);
 

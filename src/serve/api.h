@@ -233,6 +233,11 @@ class Api final : public Handler {
   Response ApplySignedGrantDecision(Call& call, const exchange::GrantSignature& kept,
                                     nlohmann::json evidence, std::string_view key_line);
   Response ShowGrant(Call& call, int64_t id);
+  // Whether the caller may see grant `g`: auditors and admins all, anyone
+  // their own, an approver those of their organisation's accounts and those
+  // on its subjects (its targets, its packages, its people's roles).
+  // Another organisation's grant is, to them, not there.
+  Result<bool> MaySeeGrant(Call& call, const exchange::Grant& g);
   // SSH signing keys and the decisions signed with them (api_ssh_keys.cc).
   std::string SshKeyNamespace() const;
   Response ListSshKeys(Call& call);

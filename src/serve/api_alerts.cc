@@ -2,6 +2,7 @@
 // entries, each scoped to who may read it. Alerts name accounts by id; the
 // feed adds the e-mail of an account its reader may see.
 #include <map>
+#include <set>
 
 #include "exchange/targets.h"
 #include "serve/api_internal.h"
@@ -51,6 +52,14 @@ Response Api::ListAlerts(Call& call) {
   // targets (a vendor's break-glass into the hospital's PACS).
   const bool everything = HasRole(call, {Role::kAuditor, Role::kAdmin});
   const std::string& mine = call.who->organisation;
+  // A hospital hears of its vendors (those whose accounts requested its
+  // targets): suspended, resumed, an account re-opened, a review void.
+  std::set<std::string, std::less<>> my_vendors;
+  if (!everything) {
+    auto vendors = exchange::VendorsReaching(call.s.db, mine);
+    if (!vendors.ok()) return Fail(vendors.error());
+    my_vendors.insert(vendors->begin(), vendors->end());
+  }
   auto of_mine = [&](const json& id) {
     if (!id.is_number_integer()) return false;
     auto a = account.find(id.get<int64_t>());
@@ -62,7 +71,10 @@ Response Api::ListAlerts(Call& call) {
   static constexpr const char* kAccountFields[] = {"account", "approver", "by"};
   auto concerns_me = [&](const json& alert) {
     if (AboutTheEvidence(alert)) return true;
-    if (alert.contains("organisation") && alert["organisation"] == mine) return true;
+    if (alert.contains("organisation") && alert["organisation"].is_string()) {
+      const std::string& named = alert["organisation"].get_ref<const std::string&>();
+      if (named == mine || my_vendors.contains(named)) return true;
+    }
     for (const char* field : kAccountFields) {
       if (alert.contains(field) && of_mine(alert[field])) return true;
     }

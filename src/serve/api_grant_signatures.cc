@@ -60,13 +60,12 @@ std::string Api::GrantNamespace() const {
 
 Response Api::ShowGrant(Call& call, int64_t id) {
   auto g = call.s.grants.Get(id);
-  const bool overseer = HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin});
-  // Someone else's grant is, to a requester, not there.
-  if ((!g.ok() && g.error().code() == ErrorCode::kNotFound) ||
-      (g.ok() && !overseer && g->requester_id != call.who->id)) {
-    return Fail(404, "no such grant", "GET /api/v1/grants lists the ones you may see");
-  }
-  if (!g.ok()) return Fail(g.error());
+  if (!g.ok() && g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
+  // Someone else's grant is, to a requester, not there; another
+  // organisation's, to an approver.
+  auto visible = g.ok() ? MaySeeGrant(call, *g) : Result<bool>(false);
+  if (!visible.ok()) return Fail(visible.error());
+  if (!*visible) return Fail(404, "no such grant", "GET /api/v1/grants lists the ones you may see");
   auto requester = call.s.accounts.Get(g->requester_id);
   if (!requester.ok()) return Fail(requester.error());
   json out = GrantJson(*g, call.now);

@@ -161,9 +161,9 @@ TEST(ApiRemoteTest, NobodySignsADecisionOnTheirOwnRequest) {
   RemoteExchange e;
   e.web = true;
   ASSERT_NO_FATAL_FAILURE(e.Start());
-  Response req =
-      e.Call("POST", "/grants", e.approver,
-             {{"role", "auditor"}, {"reason", "yearly access review"}, {"duration_hours", 8}});
+  Response req = e.Call(
+      "POST", "/grants", e.approver,
+      {{"role", "recipient"}, {"reason", "read a support case's export"}, {"duration_hours", 8}});
   ASSERT_EQ(req.status, 201) << req.body;
   const std::string g = "/grants/" + std::to_string(RemoteExchange::J(req)["id"].get<int64_t>());
   const nlohmann::json shown = RemoteExchange::J(e.Call("GET", g, e.approver));

@@ -33,13 +33,33 @@ constexpr int kListedAttestations = 50;
 
 // ---- grants ----
 
+Result<bool> Api::MaySeeGrant(Call& call, const exchange::Grant& g) {
+  if (HasRole(call, {Role::kAuditor, Role::kAdmin}) || g.requester_id == call.who->id) return true;
+  if (!HasRole(call, {Role::kApprover})) return false;
+  const std::string& mine = call.who->organisation;
+  CORDON_ASSIGN_OR_RETURN(exchange::Account requester, call.s.accounts.Get(g.requester_id));
+  if (requester.organisation == mine) return true;
+  // On the approver's organisation's subject: theirs to decide. A target
+  // removed since belongs to nobody.
+  auto subject = call.s.grants.SubjectOrganisation(g);
+  if (!subject.ok()) {
+    if (subject.error().code() == ErrorCode::kNotFound) return false;
+    return subject.error();
+  }
+  return *subject == mine;
+}
+
 Response Api::ListGrants(Call& call) {
   std::optional<int64_t> whose;
   if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) whose = call.who->id;
   auto list = call.s.grants.List(whose);
   if (!list.ok()) return Fail(list.error());
   json out = json::array();
-  for (const auto& g : *list) out.push_back(GrantJson(g, call.now));
+  for (const auto& g : *list) {
+    auto visible = MaySeeGrant(call, g);
+    if (!visible.ok()) return Fail(visible.error());
+    if (*visible) out.push_back(GrantJson(g, call.now));
+  }
   return Json(200, {{"grants", out}});
 }
 
@@ -129,6 +149,18 @@ Response Api::RequestGrant(Call& call, bool break_glass) {
 
 Response Api::DecideGrant(Call& call, int64_t id, const std::string& verb) {
   if (!HasRole(call, {Role::kApprover})) return Forbidden(*call.who, "approver");
+  // Another organisation's grant is not there, to its approvers as to
+  // anyone: the same 404 as for no grant, before any signature is read.
+  {
+    auto g = call.s.grants.Get(id);
+    if (!g.ok() && g.error().code() != ErrorCode::kNotFound) return Fail(g.error());
+    auto visible = g.ok() ? MaySeeGrant(call, *g) : Result<bool>(false);
+    if (!visible.ok()) return Fail(visible.error());
+    if (!*visible) {
+      RecordRefusal(call, "grant." + verb, "refused", {{"grant", id}, {"why", "no such grant"}});
+      return Fail(404, "no such grant", "GET /api/v1/grants lists the ones you may see");
+    }
+  }
   if (call.body.contains("credential_id") || call.body.contains("sshsig")) {
     return DecideGrantSigned(call, id, verb);
   }
@@ -196,9 +228,13 @@ Response Api::Review(Call& call) {
   if (!HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) {
     return Forbidden(*call.who, "approver, auditor or admin");
   }
-  auto review =
-      exchange::AccessReview(options_.data_dir, call.now, options_.grants.countersign_seconds,
-                             options_.accounts.idle_account_seconds);
+  // Auditors and admins review the exchange; an approver, their
+  // organisation and the vendors that reach it (exchange::ReviewScope).
+  exchange::ReviewScope scope;
+  if (!HasRole(call, {Role::kAuditor, Role::kAdmin})) scope.organisation = call.who->organisation;
+  auto review = exchange::AccessReview(options_.data_dir, call.now, scope,
+                                       options_.grants.countersign_seconds,
+                                       options_.accounts.idle_account_seconds);
   if (!review.ok()) return Fail(review.error());
   const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
@@ -294,7 +330,11 @@ Response Api::Attestations(Call& call) {
   // Each attestation with what a third party needs to check it offline:
   // the document, the armored signature, the signer's key and the
   // ssh-keygen command (docs/ui.md).
-  auto list = exchange::RecentAttestations(call.s.db, kListedAttestations);
+  // An approver reads their organisation's attestations; auditors and
+  // admins, all.
+  std::optional<std::string> organisation;
+  if (!HasRole(call, {Role::kAuditor, Role::kAdmin})) organisation = call.who->organisation;
+  auto list = exchange::RecentAttestations(call.s.db, kListedAttestations, organisation);
   if (!list.ok()) return Fail(list.error());
   json out = json::array();
   for (const auto& a : *list) {

@@ -51,7 +51,10 @@ Result<bool> Api::BoundToRecipient(const Call& call, const exchange::PackageInfo
 }
 
 Result<bool> Api::MaySee(const Call& call, const exchange::PackageInfo& p) {
-  if (HasRole(call, {Role::kApprover, Role::kAuditor, Role::kAdmin})) return true;
+  if (HasRole(call, {Role::kAuditor, Role::kAdmin})) return true;
+  // An approver: the packages of their organisation (whose grants they
+  // decide), not every organisation's.
+  if (HasRole(call, {Role::kApprover}) && p.organisation == call.who->organisation) return true;
   if (HasRole(call, {Role::kOperator}) && p.uploader_id == call.who->id) return true;
   if (HasRole(call, {Role::kRecipient})) return BoundToRecipient(call, p);
   return false;

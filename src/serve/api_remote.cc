@@ -215,6 +215,10 @@ Response Api::ResumeOrganisation(Call& call, const std::string& encoded) {
                   {{"organisation", name}, {"error", st.error().message()}});
     return Fail(st.error());
   }
+  // Every hospital the vendor reaches hears that its vendor is back, and
+  // from whom (ListAlerts: the organisation's reaching hospitals).
+  Alert(AlertKind::kOrganisationResumed,
+        {{"organisation", name}, {"approver", call.who->id}, {"ip", call.request.client_ip}});
   return Json(200, {{"organisation", name}, {"suspended", false}});
 }
 
@@ -683,7 +687,19 @@ void Api::SweepRemote() {
         if (!seq.ok()) return Error(ErrorCode::kIo, seq.error().message());
         return Ok();
       });
-  if (!closed.ok()) Log("remote sweep: review campaigns: " + closed.error().message());
+  if (!closed.ok()) {
+    Log("remote sweep: review campaigns: " + closed.error().message());
+  } else {
+    // A review that decided nothing is not silent: the hospital that
+    // opened it (its approver's organisation) and the vendor hear of it.
+    for (const auto& r : *closed) {
+      if (r.void_reason.empty()) continue;
+      Alert(AlertKind::kReviewCampaignVoid, {{"campaign", r.campaign},
+                                             {"organisation", r.organisation},
+                                             {"approver", r.opened_by},
+                                             {"void", r.void_reason}});
+    }
+  }
   // Suspensions an admin made on the command line: their alert, once.
   auto suspended = exchange::Organisations(s.db).TakeUnalertedSuspensions();
   if (!suspended.ok()) {

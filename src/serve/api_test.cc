@@ -140,6 +140,8 @@ TEST(AlertsTest, KindsHaveTheDocumentedNames) {
       {AlertKind::kPasskeyCounterWentBack, "passkey_counter_went_back"},
       {AlertKind::kPasskeyRevocation, "passkey_revocation"},
       {AlertKind::kSshKeyRegistered, "ssh_key_registered"},
+      {AlertKind::kOrganisationResumed, "organisation_resumed"},
+      {AlertKind::kReviewCampaignVoid, "review_campaign_void"},
   };
   for (const auto& [kind, name] : kinds) EXPECT_EQ(AlertKindName(kind), name);
 }

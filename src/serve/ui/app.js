@@ -100,6 +100,8 @@ const TEXT = {
     absent: 'absent',
     review_title: 'Review of accounts',
     review_intro: 'Every account with its role, state, last use and grants. Attest once you have read it: the attestation names exactly this review (its SHA-256).',
+    review_scope_exchange: 'Scope: the whole exchange.',
+    review_scope_of: 'Scope: the accounts of %s, and of the vendors that requested its targets (their grants and sessions on its targets only).',
     to_countersign: 'Emergency accesses awaiting countersignature',
     overdue: 'of them overdue (more than 24 hours)',
     account: 'Account',
@@ -214,6 +216,9 @@ const TEXT = {
     alert_passkey_registered: 'a passkey was registered',
     alert_passkey_counter_went_back: 'a passkey\u2019s counter went back (cloned authenticator?)',
     alert_passkey_revocation: 'a passkey revocation was approved',
+    alert_ssh_key_registered: 'an SSH signing key was registered',
+    alert_organisation_resumed: 'a vendor\u2019s suspension was lifted',
+    alert_review_campaign_void: 'a review campaign closed deciding nothing',
     go_alerts: 'Alerts',
     alerts_title: 'Alerts',
     alerts_intro: 'The exchange\u2019s alerts about your organisation (its accounts, its targets, its orders) and about the ledger, newest first.',
@@ -331,6 +336,8 @@ const TEXT = {
     absent: 'absente',
     review_title: 'Revue des comptes',
     review_intro: 'Chaque compte avec son rôle, son état, sa dernière utilisation et ses accès. Attestez une fois la revue lue\u00a0: l\u2019attestation désigne exactement cette revue (son SHA-256).',
+    review_scope_exchange: 'Périmètre\u00a0: tout l\u2019échange.',
+    review_scope_of: 'Périmètre\u00a0: les comptes de %s, et ceux des fournisseurs qui ont demandé ses cibles (leurs accès et sessions sur ses cibles seulement).',
     to_countersign: 'Accès d\u2019urgence en attente de contre-signature',
     overdue: 'd\u2019entre eux en retard (plus de 24 heures)',
     account: 'Compte',
@@ -442,6 +449,9 @@ const TEXT = {
     alert_organisation_suspended: 'une organisation a été suspendue',
     alert_break_glass_overdue: 'accès d\u2019urgence non contresigné à temps\u00a0: compte verrouillé',
     alert_vendor_account_reopened: 'un compte fournisseur a été rouvert',
+    alert_ssh_key_registered: 'une clé SSH de signature a été enregistrée',
+    alert_organisation_resumed: 'la suspension d\u2019un fournisseur a été levée',
+    alert_review_campaign_void: 'une campagne de revue s\u2019est close sans rien décider',
     alert_order_submitted: 'une commande attend le DPO',
     alert_passkey_registered: 'une clé d\u2019accès a été enregistrée',
     alert_passkey_counter_went_back: 'le compteur d\u2019une clé d\u2019accès a reculé (authentificateur cloné\u00a0?)',
@@ -1218,6 +1228,8 @@ async function reviewView() {
     const r = await api('GET', '/reviews/access');
     const review = r.review;
     const now = Date.now() / 1000;
+    view.append(el('p', { id: 'review-scope' }, review.scope === 'exchange' ? t('review_scope_exchange')
+      : t('review_scope_of').replace('%s', () => review.scope.organisation || '\u2014')));
     view.append(el('p', { id: 'review-summary' }, t('to_countersign') + ': ' +
       review.break_glass_to_review + ' (' + review.break_glass_overdue + ' ' + t('overdue') + ')'));
     const rows = review.accounts.map((a) => {
