@@ -19,7 +19,7 @@ $CORDON_UI_SCREENSHOTS when set: docs/ui.md's images).
 
 Usage: web_ui.py CORDON_BINARY SCRATCH_DIR
 """
-import base64, datetime, hashlib, json, os, shutil, subprocess, sys
+import base64, datetime, hashlib, json, os, shutil, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -158,6 +158,53 @@ def recorded_session(srv, data, vendor, ciso):
     open(paths["flipped"], "wb").write(bytes(flipped))
     open(paths["cut"], "wb").write(sealed[:unit0 + 2 * 65552])
     return paths
+
+
+def cli_login(b, srv, person):
+    """Registers an SSH key file to `person` from their passkey session in
+    `b`, then logs in with `cordon remote login --sign-with` (and is refused
+    without it)."""
+    key = os.path.join(T, "cli_login_key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cli", "-f", key],
+                   check=True)
+    line = open(key + ".pub").read().strip()
+    post = ("fetch('/api/v1/ssh-keys', {method: 'POST', headers: {'Content-Type': "
+            "'application/json', 'X-CSRF-Token': state.csrf}, body: JSON.stringify(%s)})")
+    asked = b.eval(post % json.dumps({"public_key": line}) + ".then(r => r.json())")
+    doc = os.path.join(T, "key-proof.json")
+    with open(doc, "wb") as f:
+        f.write(base64.b64decode(asked["document_base64"]))
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", key, "-n", asked["namespace"], doc],
+                   check=True)
+    proof = open(doc + ".sig").read()
+    st = b.eval(post % json.dumps({"public_key": line, "proof": proof}) + ".then(r => r.status)")
+    ex.check(st == 201, f"the SSH key's registration from the passkey session: {st}")
+    fingerprint = json.load(open(os.path.join(T, "ready.json")))["fingerprint"]
+    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(T, "cfg-cli-login"))
+    remote = [CORDON, "remote", "--server", f"https://localhost:{srv.port}",
+              "--fingerprint", fingerprint]
+
+    def login(*extra):
+        while int(time.time()) // 30 <= person.last:  # each TOTP step is accepted once
+            time.sleep(1)
+        code = ex.totp(person.secret)
+        person.last = int(time.time()) // 30
+        return subprocess.run([*remote, "login", "--email", person.email, "--code", code,
+                               "--password-stdin", *extra], input=ex.PASSWORD + "\n",
+                              capture_output=True, text=True, env=env, timeout=60)
+    bare = login()
+    ex.check(bare.returncode == 3 and "--sign-with" in bare.stderr,
+             f"a passkey account's password login from the command line: {bare.returncode} "
+             f"{bare.stderr}")
+    signed = login("--sign-with", key)
+    ex.check(signed.returncode == 0 and "logged in" in signed.stderr,
+             f"the key-signed login: {signed.returncode} {signed.stderr}")
+    listed = subprocess.run([*remote, "--json", "grant", "list"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    ex.check(listed.returncode == 0 and "grants" in json.loads(listed.stdout),
+             f"the key login's session: {listed.returncode} {listed.stderr}")
+    ledger = open(os.path.join(srv.data, "ledger", "ledger.log"), "rb").read()
+    ex.check(b'"mfa":"ssh_key"' in ledger, "the key login is not in the ledger")
 
 
 def main():
@@ -522,6 +569,11 @@ def main():
                  any(f.startswith("order_submitted") and "an order awaits the DPO" in f for f in feed),
                  f"the alerts feed: {feed}")
         b.screenshot("alerts")
+
+        # The approver's command line: with a passkey on the account, the
+        # password and code alone open no session; an SSH key registered
+        # from the passkey session signs the login (cordon-login@localhost).
+        cli_login(b, srv, approver)
 
         # An admin, on their own device: the approver's passkey is lost. One
         # admin's approval is taken by the page; it is revoked only at a

@@ -63,6 +63,7 @@ struct LoginArgs {
   RemoteArgs remote;
   std::string email, code;
   bool password_stdin = false;
+  std::string sign_with;  // a registered SSH key (accounts that log in with a passkey)
 };
 
 Status Login(const LoginArgs& a) {
@@ -71,6 +72,24 @@ Status Login(const LoginArgs& a) {
   const std::string code =
       a.code.empty() ? Ask("code from your authenticator app (or a recovery code): ") : a.code;
   CORDON_ASSIGN_OR_RETURN(client::LoginResult r, client::Login(c, a.email, pw, code));
+  if (r.key_login) {
+    // An account that logs in with its passkey: its registered key signs
+    // this login — the exchange's challenge, for the exchange reached only.
+    if (a.sign_with.empty()) {
+      return Error(ErrorCode::kRefused,
+                   "your account logs in with its passkey; from the command line, your "
+                   "registered SSH key signs the login",
+                   "cordon remote login --email " + a.email +
+                       " --sign-with ~/.ssh/id_cordon_sk (the key you added with cordon "
+                       "remote ssh-key add)");
+    }
+    CORDON_TRY(client::CheckKeyLoginOffer(*r.key_login, a.email, client::RpIdOfOrigin(c.url())));
+    std::cerr << "cordon remote: signing your login with " << a.sign_with
+              << " (touch your security key if it blinks)\n";
+    CORDON_ASSIGN_OR_RETURN(std::string sshsig,
+                            SignWithSshKeygen(a.sign_with, r.key_login->ns, r.key_login->document));
+    CORDON_ASSIGN_OR_RETURN(r, client::FinishKeyLogin(c, a.email, *r.key_login, sshsig));
+  }
   std::cerr << "logged in to " << c.url() << " as " << r.email << " (" << r.role
             << "); the session ends after " << r.idle_timeout_seconds / 60 << " minutes idle\n";
   return Ok();
@@ -311,10 +330,17 @@ void RegisterRemoteCommands(CLI::App& app, int* exit_code) {
   AddRemoteOptions(remote, *ra);
 
   auto l = std::make_shared<LoginArgs>();
-  CLI::App* login = remote->add_subcommand("login", "Log in (password + authenticator code).");
+  CLI::App* login = remote->add_subcommand(
+      "login",
+      "Log in (password + authenticator code; with a passkey on your account, also\n"
+      "--sign-with your registered SSH key).");
   login->add_option("--email", l->email, "your account")->required();
   login->add_option("--code", l->code, "the code from your app (asked when missing)");
   login->add_flag("--password-stdin", l->password_stdin, "read the password from stdin");
+  login->add_option("--sign-with", l->sign_with,
+                    "an SSH key registered to your account (cordon remote ssh-key add): it signs "
+                    "the login of an account that logs in with its passkey in the pages (DPOs, "
+                    "approvers, admins); a security key (sk-) is recommended");
   login->callback([l, ra, exit_code] {
     l->remote = *ra;
     *exit_code = Finish(Login(*l));

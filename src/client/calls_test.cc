@@ -19,6 +19,7 @@
 #include "client/orders.h"
 #include "client/packages.h"
 #include "core/encoding.h"
+#include "exchange/review.h"
 #include "net/http_server.h"
 #include "order/plan_digest.h"
 
@@ -154,6 +155,24 @@ class FakeExchange : public serve::Handler {
                         {"plan_sha256",
                          lie_ ? std::string(64, '0') : order::PlanSha256Hex(AsChars(*plan))}});
     }
+    if (req.method == "GET" && req.path == "/api/v1/reviews/access") {
+      // As the exchange sends it: keys sorted at every level (json), and
+      // the digest over that canonical text — or, lying, over another
+      // review than the one sent.
+      json review = {{"format", "cordon-access-review"},
+                     {"generated_at", 1800000000},
+                     {"accounts",
+                      {{{"id", 3},
+                        {"email", "r\u00e9mi@lab.example"},
+                        {"role", "operator"},
+                        {"status", "active"},
+                        {"last_login_ip", nullptr},
+                        {"grants", json::array()}}}},
+                     {"break_glass_to_review", 0}};
+      const std::string sha = exchange::ReviewSha256(review);
+      if (lie_) review["accounts"][0]["role"] = "approver";
+      return Json(200, {{"review", review}, {"sha256", sha}});
+    }
     if (req.method == "POST" && req.path == "/api/v1/grants/7/approve") {
       return Json(
           403, {{"error", "you cannot approve your own grant"}, {"hint", "another approver must"}});
@@ -177,6 +196,10 @@ class FakeExchange : public serve::Handler {
   std::vector<std::string> order_paths() {
     std::lock_guard lock(mu_);
     return order_paths_;
+  }
+  void Lie() {
+    std::lock_guard lock(mu_);
+    lie_ = true;
   }
   void NameAFile(std::string name) {
     std::lock_guard lock(mu_);
@@ -403,6 +426,21 @@ TEST_F(Calls, GrantsAreRequestedAndTheServersRefusalComesBackWithItsHint) {
   ASSERT_FALSE(approve.ok());
   EXPECT_EQ(approve.error().code(), ErrorCode::kRefused);
   EXPECT_EQ(approve.error().hint(), "another approver must");
+}
+
+TEST_F(Calls, AReviewIsAttestedByTheDigestOfTheReviewShownNotTheExchangesWord) {
+  LogIn();
+  Connection c = Connect();
+  auto review = FetchAccessReview(c);
+  ASSERT_TRUE(review.ok()) << review.error().message();
+  EXPECT_EQ(review->accounts.size(), 1u);
+  // An exchange that names one review and sends another gets nothing to
+  // attest: the digest is derived again from what is shown.
+  exchange_->Lie();
+  auto lied = FetchAccessReview(c);
+  ASSERT_FALSE(lied.ok());
+  EXPECT_EQ(lied.error().code(), ErrorCode::kMalformed);
+  EXPECT_NE(lied.error().message().find("nothing to attest"), std::string::npos);
 }
 
 }  // namespace

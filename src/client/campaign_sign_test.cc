@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/account.h"
 #include "client/grants.h"
 #include "client/remote_access.h"
 
@@ -87,6 +88,44 @@ TEST(CheckAttestationDocument, TakesTheReviewShownOnly) {
       << "another exchange";
   EXPECT_FALSE(CheckAttestationDocument(attestation(""), "", kHost).ok()) << "no review named";
   EXPECT_FALSE(CheckAttestationDocument(Review("keep", 3, 7), sha, kHost).ok());
+}
+
+// A command-line login's document: a login of the account typed, to the
+// exchange reached, in the login namespace, with the challenge offered.
+TEST(CheckKeyLoginOffer, SignsALoginOfThisAccountToThisExchangeOnly) {
+  const auto offer = [](const std::string& account, const std::string& exchange,
+                        const std::string& ns = "cordon-login@cordon.chu.example",
+                        const std::string& format = "cordon-key-login") {
+    const nlohmann::json doc = {{"account", account},
+                                {"challenge", "c2FtcGxl"},
+                                {"exchange", exchange},
+                                {"format", format},
+                                {"version", 1}};
+    return KeyLoginOffer{ns, "c2FtcGxl", doc.dump()};
+  };
+  const std::string me = "anne@chu.example", here = "https://cordon.chu.example";
+  EXPECT_TRUE(CheckKeyLoginOffer(offer(me, here), me, kHost).ok());
+  const Status other = CheckKeyLoginOffer(offer("eve@chu.example", here), me, kHost);
+  ASSERT_FALSE(other.ok()) << "another account's login";
+  EXPECT_EQ(other.error().code(), ErrorCode::kRefused);
+  EXPECT_NE(other.error().message().find("nothing signed"), std::string::npos);
+  EXPECT_FALSE(CheckKeyLoginOffer(offer(me, "https://evil.example"), me, kHost).ok())
+      << "a look-alike exchange";
+  EXPECT_FALSE(
+      CheckKeyLoginOffer(offer(me, here, "cordon-grant@cordon.chu.example"), me, kHost).ok())
+      << "a decision's namespace";
+  EXPECT_FALSE(
+      CheckKeyLoginOffer(
+          offer(me, here, "cordon-login@cordon.chu.example", "cordon-grant-decision"), me, kHost)
+          .ok())
+      << "another document";
+  KeyLoginOffer swapped = offer(me, here);
+  swapped.challenge = "b3RoZXI";
+  EXPECT_FALSE(CheckKeyLoginOffer(swapped, me, kHost).ok()) << "another challenge than offered";
+  KeyLoginOffer spaced = offer(me, here);
+  spaced.document = " " + spaced.document;
+  EXPECT_FALSE(CheckKeyLoginOffer(spaced, me, kHost).ok()) << "not canonical";
+  EXPECT_FALSE(CheckKeyLoginOffer(offer(me, here), me, "").ok()) << "no host reached";
 }
 
 }  // namespace

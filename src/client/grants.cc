@@ -5,6 +5,7 @@
 
 #include "client/answer.h"
 #include "core/encoding.h"
+#include "exchange/review.h"
 
 namespace cordon::client {
 namespace {
@@ -170,6 +171,15 @@ Result<AccessReview> FetchAccessReview(Connection& connection) {
   }
   r.break_glass_to_review = IntField(review, "break_glass_to_review");
   r.sha256 = TextField(j, "sha256");
+  // The digest to attest is the one of the review shown here, derived again
+  // from it (the exchange's canonical text), not taken on the exchange's word.
+  if (const std::string derived = exchange::ReviewSha256(review); derived != r.sha256) {
+    return Error(ErrorCode::kMalformed,
+                 "the exchange named its access review " + r.sha256.substr(0, 12) +
+                     "… but the review it sent hashes to " + derived.substr(0, 12) +
+                     "…: nothing to attest",
+                 "the exchange may be compromised or not the one you meant; tell its operator");
+  }
   r.answer = std::move(j);
   return r;
 }

@@ -537,12 +537,12 @@ Result<std::string> Accounts::Login(std::string_view email, const SecretBuffer& 
 }
 
 Result<std::string> Accounts::LoginWithPasskey(int64_t account_id, std::string_view ip, int64_t now,
-                                               LoginAttempt* attempt) {
+                                               LoginAttempt* attempt, std::string_view mfa) {
   LoginAttempt local;
   LoginAttempt& at = attempt ? *attempt : local;
   at = LoginAttempt{};
   at.account_id = account_id;
-  at.mfa = "passkey";
+  at.mfa = std::string(mfa);
   CORDON_ASSIGN_OR_RETURN(Account a, Get(account_id));
   // The passkey proved who is there: only now may the answer say what
   // stands in the way, as after a correct password and code.

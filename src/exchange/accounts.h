@@ -122,7 +122,7 @@ bool AddressAllowed(std::string_view allow_list, std::string_view ip);
 struct LoginAttempt {
   std::optional<int64_t> account_id;  // unset for an unknown e-mail
   LoginOutcome outcome = LoginOutcome::kNone;
-  std::string mfa;                   // "totp", "recovery_code", "passkey", or "" when not reached
+  std::string mfa;  // "totp", "recovery_code", "passkey", "ssh_key", or "" when not reached
   int64_t consecutive_failures = 0;  // the account's, after this attempt
   bool delays_started = false;       // this failure started the delays (the owner is told)
   bool locked_now = false;           // this failure hard-locked the account
@@ -202,11 +202,14 @@ class Accounts {
   Result<std::string> Login(std::string_view email, const SecretBuffer& password,
                             std::string_view code, std::string_view ip, int64_t now,
                             LoginAttempt* attempt = nullptr);
-  // A login with a passkey the caller verified (exchange/passkeys.h): the
-  // same account checks, session and history as Login, mfa "passkey".
-  // kRefused saying why when the account may not log in now.
+  // A login with a passkey the caller verified (exchange/passkeys.h), or
+  // with a registered SSH key's signature (mfa "ssh_key": the command line
+  // of an account that logs in with its passkey): the same account checks,
+  // session and history as Login. kRefused saying why when the account may
+  // not log in now.
   Result<std::string> LoginWithPasskey(int64_t account_id, std::string_view ip, int64_t now,
-                                       LoginAttempt* attempt = nullptr);
+                                       LoginAttempt* attempt = nullptr,
+                                       std::string_view mfa = "passkey");
   // Newest first; one person's, or everyone's.
   Result<std::vector<LoginRecord>> LoginHistory(std::optional<int64_t> account_id, int limit);
   // The session's account, refreshing its idle timer; kAuthFailed when the

@@ -190,6 +190,11 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
   return review;
 }
 
+std::string ReviewSha256(const nlohmann::json& review) {
+  const std::string text = review.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return HexEncode(crypto::Sha256::Hash(AsBytes(text)));
+}
+
 std::string AttestationDocument(std::string_view review_sha256, const Account& approver,
                                 std::string_view origin) {
   using nlohmann::json;

@@ -36,6 +36,12 @@ Result<nlohmann::ordered_json> AccessReview(const std::string& data_dir, int64_t
                                             int64_t countersign_seconds = 24 * 3600,
                                             int64_t idle_account_seconds = 90 * 86400);
 
+// The SHA-256 (hex) that names a review: over its canonical text — keys
+// sorted, no whitespace, bytes that are not UTF-8 replaced by U+FFFD — which
+// anyone re-derives from the JSON the exchange served (the command line
+// does, before it attests).
+std::string ReviewSha256(const nlohmann::json& review);
+
 // What an approver signs to attest a review (issue 17: no approval is a
 // bare row): canonical JSON (sorted keys, no whitespace) — format
 // `cordon-review-attestation`, version 1, the exchange's origin, the

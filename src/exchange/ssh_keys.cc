@@ -45,6 +45,17 @@ std::string SshKeyProofDocument(std::string_view account_email, std::string_view
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string KeyLoginDocument(std::string_view account_email, std::string_view origin,
+                             std::string_view challenge) {
+  using nlohmann::json;
+  const json doc = {{"format", "cordon-key-login"},
+                    {"version", 1},
+                    {"exchange", std::string(origin)},
+                    {"account", std::string(account_email)},
+                    {"challenge", std::string(challenge)}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 Result<SshSigningKey> SshSigningKeys::Add(int64_t account_id, const ssh::SigningKey& key,
                                           int64_t now,
                                           const std::function<Status(const SshSigningKey&)>& record,

@@ -27,6 +27,11 @@ inline constexpr std::string_view kSshKeyNamespace = "cordon-ssh-key";
 // Keys per account: one or two security keys and a spare is the norm.
 inline constexpr int64_t kMaxSshKeysPerAccount = 10;
 
+// The namespace of a command-line login signed with a registered key
+// (cordon-login@RP_ID): a login's signature is never a decision's, nor the
+// reverse.
+inline constexpr std::string_view kKeyLoginNamespace = "cordon-login";
+
 struct SshSigningKey {
   int64_t id = 0;
   int64_t account_id = 0;
@@ -42,6 +47,14 @@ struct SshSigningKey {
 // which the exchange derives again when the proof comes back.
 std::string SshKeyProofDocument(std::string_view account_email, std::string_view origin,
                                 const ssh::SigningKey& key);
+
+// What a person whose account logs in with its passkey signs, with a key
+// registered to that account, to log in from the command line once their
+// password and code were right: canonical JSON naming the exchange at
+// `origin`, the account and the exchange's one-time `challenge` (base64url),
+// which the exchange derives again when the signature comes back.
+std::string KeyLoginDocument(std::string_view account_email, std::string_view origin,
+                             std::string_view challenge);
 
 // Thread-safety: a view over one connection, used by the thread that owns it.
 class SshSigningKeys {

@@ -244,6 +244,8 @@ Response Api::Route(Call& call) {
         return PasskeyLoginBegin(call);
       case Endpoint::kPasskeyLoginFinish:
         return PasskeyLoginFinish(call);
+      case Endpoint::kKeyLogin:
+        return KeyLogin(call);
       default:
         return EnrolFinish(call);
     }

@@ -130,6 +130,15 @@ class Api final : public Handler {
   std::optional<Response> Authenticate(Call& call);
   Response Route(Call& call);
   Response Login(Call& call);
+  // A bearer token's answer to a login (the command line's).
+  Response BearerSession(const std::string& token, const exchange::Account& who, int64_t now) const;
+  // The command line's login of an account that logs in with its passkey:
+  // after its password and code, a signature by a registered SSH key
+  // (api_key_login.cc). OfferKeyLogin: the 401 that gives the document to
+  // sign, when the account has an active key; KeyLogin: POST /login/ssh-key.
+  std::string KeyLoginNamespace() const;  // cordon-login@RP_ID
+  std::optional<Response> OfferKeyLogin(Call& call, const exchange::Account& who);
+  Response KeyLogin(Call& call);
   std::optional<Response> RefuseBanned(Call& call);
   void CountFailure(Call& call);
   Response EnrolBegin(Call& call);

@@ -236,8 +236,12 @@ Response Api::Review(Call& call) {
                                        options_.grants.countersign_seconds,
                                        options_.accounts.idle_account_seconds);
   if (!review.ok()) return Fail(review.error());
-  const std::string text = review->dump(-1, ' ', false, json::error_handler_t::replace);
-  const std::string sha = HexEncode(crypto::Sha256::Hash(AsBytes(text)));
+  // The digest is over the review's canonical text (keys sorted, no
+  // whitespace, non-UTF-8 bytes replaced): the text a client re-serializes
+  // from the answer, so that the command line checks the digest it attests
+  // against the review it shows (client::FetchAccessReview).
+  json canonical = *review;  // ordered_json → json: the keys sorted
+  const std::string sha = exchange::ReviewSha256(canonical);
   // Only a review the exchange served, to the one who attests it, can be
   // attested (F22; review N20: not one served to someone else).
   if (Status st = exchange::ServedReviews(call.s.db).Record(sha, call.who->id, call.now);
@@ -247,7 +251,7 @@ Response Api::Review(Call& call) {
   if (auto seq = Record(call, "review.read", "ok", {{"review_sha256", sha}}); !seq.ok()) {
     return Unrecorded();
   }
-  json out = {{"review", *review}, {"sha256", sha}};
+  json out = {{"review", std::move(canonical)}, {"sha256", sha}};
   // What an approver signs to attest this review: the exact document and
   // its WebAuthn challenge (the SSHSIG signed data), so that the page
   // computes nothing it could get wrong.

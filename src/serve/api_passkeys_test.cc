@@ -16,7 +16,9 @@
 #include "exchange/passkeys.h"
 #include "serve/api_internal.h"
 #include "ssh/fake_passkey.h"
+#include "ssh/ssh_keygen_oracle.h"
 #include "testing/passkey_browser.h"
+#include "testing/ssh_key_file.h"
 #include "testing/test_exchange.h"
 
 namespace cordon::serve {
@@ -645,6 +647,100 @@ TEST(Passkeys, NoOneApprovesTheRevocationOfTheirOwnNorOfTheirNamesakesPasskey) {
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().code(), ErrorCode::kRefused);
   EXPECT_EQ(*passkeys.CountActive(e.ids["dora"]), 1);
+}
+
+// The command line of an account that logs in with its passkey: after its
+// password and code, its registered SSH key signs the exchange's one-time
+// challenge (cordon-login@RP_ID); any other key, namespace, account or a
+// second use of the challenge is refused, and the browser still needs the
+// passkey.
+TEST(PasskeyApi, TheCommandLineLogsInWithARegisteredKeyWhereAPasskeyIsRequired) {
+  if (!ssh::oracle::SshKeygenAvailable()) GTEST_SKIP() << "ssh-keygen not installed";
+  PasskeyExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  const auto code = EnrolByPassword(e, "Paul Page", "paul@chu.example", exchange::Role::kApprover);
+  auto login = [&](bool browser = false) {
+    e.now += 30;  // each TOTP step logs in once
+    json body = {{"email", "paul@chu.example"},
+                 {"password", "violet tram seventeen lanterns"},
+                 {"code", code(e.now)}};
+    if (browser) body["browser"] = true;
+    return e.Call("POST", "/login", body);
+  };
+  Response first = login();
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string session = e.J(first)["token"];
+  const testkit::KeyFile key, stranger;
+  {
+    Response asked = e.Call("POST", "/ssh-keys", {{"public_key", key.Line()}}, session);
+    ASSERT_EQ(asked.status, 200) << asked.body;
+    const json a = e.J(asked);
+    auto doc = Base64Decode(a["document_base64"].get<std::string>());
+    ASSERT_TRUE(doc.ok());
+    Response added =
+        e.Call("POST", "/ssh-keys",
+               {{"public_key", key.Line()},
+                {"proof", key.Sign(a["namespace"], std::string(doc->begin(), doc->end()))}},
+               session);
+    ASSERT_EQ(added.status, 201) << added.body;
+  }
+  ASSERT_EQ(e.Register(FakePasskey(), Bytes(16, 0x63), session).status, 201);
+
+  // What the exchange asks the key to sign: a login to this exchange, of
+  // this account, with its challenge — and no session yet.
+  struct Offer {
+    std::string ns, challenge, document;
+  };
+  auto offer = [&]() -> Offer {
+    Response r = login();
+    EXPECT_EQ(r.status, 401) << r.body;
+    const json j = e.J(r);
+    EXPECT_EQ(j.value("code", ""), "key_signature_required") << r.body;
+    EXPECT_FALSE(j.contains("token"));
+    const json& k = j["key_login"];
+    auto doc = Base64Decode(k.value("document_base64", ""));
+    EXPECT_TRUE(doc.ok());
+    return {k.value("namespace", ""), k.value("challenge", ""),
+            doc.ok() ? std::string(doc->begin(), doc->end()) : std::string()};
+  };
+  auto finish = [&](const std::string& email, const Offer& o, const std::string& sshsig) {
+    return e.Call("POST", "/login/ssh-key",
+                  {{"email", email}, {"challenge", o.challenge}, {"sshsig", sshsig}});
+  };
+  Offer o = offer();
+  EXPECT_EQ(o.ns, "cordon-login@" + std::string(kFakeRp));
+  const json doc = json::parse(o.document);
+  EXPECT_EQ(doc["format"], "cordon-key-login");
+  EXPECT_EQ(doc["account"], "paul@chu.example");
+  EXPECT_EQ(doc["exchange"], kFakeOrigin);
+  EXPECT_EQ(doc["challenge"], o.challenge);
+  EXPECT_EQ(doc.dump(), o.document) << "canonical: sorted keys, no whitespace";
+  // A key not registered to the account; then the challenge is spent.
+  EXPECT_EQ(finish("paul@chu.example", o, stranger.Sign(o.ns, o.document)).status, 403);
+  EXPECT_EQ(finish("paul@chu.example", o, key.Sign(o.ns, o.document)).status, 401);
+  // The right key in another namespace (a decision's) signs no login.
+  o = offer();
+  EXPECT_EQ(
+      finish("paul@chu.example", o, key.Sign("cordon-grant@" + std::string(kFakeRp), o.document))
+          .status,
+      401);
+  // Another account's login cannot spend this one's challenge.
+  o = offer();
+  EXPECT_EQ(finish("dora@chu.example", o, key.Sign(o.ns, o.document)).status, 401);
+  o = offer();
+  const std::string sig = key.Sign(o.ns, o.document);
+  Response in = finish("paul@chu.example", o, sig);
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string token = e.J(in)["token"];
+  EXPECT_EQ(e.J(in)["account"]["email"], "paul@chu.example");
+  EXPECT_EQ(e.Call("GET", "/me", nullptr, token).status, 200);
+  EXPECT_NE(e.File("ledger/ledger.log").find("\"mfa\":\"ssh_key\""), std::string::npos);
+  // Once: the same answer again opens nothing.
+  EXPECT_EQ(finish("paul@chu.example", o, sig).status, 401);
+  // A browser still logs in with the passkey only.
+  EXPECT_EQ(login(true).status, 403);
+  // Nothing to ask for without the challenge's parts.
+  EXPECT_EQ(e.Call("POST", "/login/ssh-key", {{"email", "paul@chu.example"}}).status, 400);
 }
 
 }  // namespace

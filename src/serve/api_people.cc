@@ -132,6 +132,17 @@ Response Api::Login(Call& call) {
     }
     if (*active > 0) {
       (void)call.s.accounts.Logout(*token);
+      // The command line (not a browser) of an account with a registered
+      // SSH key: the key signs this login instead (api_key_login.cc).
+      if (!browser) {
+        if (auto offer = OfferKeyLogin(call, *who)) {
+          if (offer->status == 401) {
+            details["error"] = "passkey required: a registered SSH key's signature asked";
+            RecordRefusal(call, "login", "refused", details);
+          }
+          return std::move(*offer);
+        }
+      }
       details["error"] = "passkey required";
       RecordRefusal(call, "login", "refused", details);
       return Fail(403, "your account logs in with its passkey, in the exchange's pages",
@@ -147,11 +158,15 @@ Response Api::Login(Call& call) {
   // A browser's page asks for its session in the HttpOnly cookie, as a
   // passkey login gives it: the token then never reaches the page's script.
   if (browser) return BrowserSession(*token, *who, call.now);
-  return Json(200,
-              {{"token", *token},
-               {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
-               {"expires_at", FormatUtc(call.now + options_.accounts.session_absolute_seconds)},
-               {"account", AccountJson(*who)}});
+  return BearerSession(*token, *who, call.now);
+}
+
+Response Api::BearerSession(const std::string& token, const exchange::Account& who,
+                            int64_t now) const {
+  return Json(200, {{"token", token},
+                    {"idle_timeout_seconds", options_.accounts.session_idle_seconds},
+                    {"expires_at", FormatUtc(now + options_.accounts.session_absolute_seconds)},
+                    {"account", AccountJson(who)}});
 }
 
 Response Api::EnrolBegin(Call& call) {

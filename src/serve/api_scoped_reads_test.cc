@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/encoding.h"
+#include "crypto/hash.h"
 #include "exchange/accounts.h"
 #include "exchange/db.h"
 #include "exchange/grants.h"
@@ -82,6 +84,11 @@ TEST(ApiScopedReadsTest, AHospitalsReviewShowsItsPeopleAndItsVendorsWorkOnItsTar
   }
   const nlohmann::json review = RemoteExchange::J(e.Call("GET", "/reviews/access", e.approver));
   EXPECT_EQ(review["review"]["scope"]["organisation"], "CHU Exemple") << review;
+  // Its name is the digest of the text anyone re-derives from the answer:
+  // keys sorted, no whitespace (what the command line checks before it
+  // attests).
+  EXPECT_EQ(review["sha256"], HexEncode(crypto::Sha256::Hash(AsBytes(review["review"].dump(
+                                  -1, ' ', false, nlohmann::json::error_handler_t::replace)))));
   // Its approver, and the vendor that reaches it (all its accounts, as in
   // a campaign); not the other hospital, not the other vendor.
   EXPECT_EQ(Emails(review["review"]),

@@ -15,6 +15,7 @@
 #include "ssh/wire.h"
 #include "testing/remote_exchange.h"
 #include "testing/scoped_temp_dir.h"
+#include "testing/ssh_key_file.h"
 
 namespace cordon::serve {
 namespace {
@@ -24,25 +25,7 @@ using ssh::testkit::FakeSecurityKey;
 using testkit::RemoteExchange;
 using testkit::Unbase64;
 
-// A key file made by stock ssh-keygen, and signatures made by `ssh-keygen
-// -Y sign` with it, as `cordon remote` makes them.
-struct KeyFile {
-  test_support::ScopedTempDir dir;
-  std::string path = dir / "id";
-  KeyFile() {
-    auto made = ssh::oracle::Run("ssh-keygen -q -t ed25519 -N '' -C anne -f " + Q(path));
-    EXPECT_EQ(made.exit_code, 0) << made.output;
-  }
-  std::string Line() const { return ssh::oracle::FirstLine(path + ".pub"); }
-  std::string Sign(const std::string& ns, const std::string& message) const {
-    ssh::oracle::WriteText(dir / "message", message);
-    std::filesystem::remove(dir / "message.sig");
-    auto signed_ = ssh::oracle::Run("ssh-keygen -q -Y sign -f " + Q(path) + " -n " + ns + " " +
-                                    Q(dir / "message"));
-    EXPECT_EQ(signed_.exit_code, 0) << signed_.output;
-    return ssh::oracle::ReadText(dir / "message.sig");
-  }
-};
+using testkit::KeyFile;
 
 // Registers `line` to `session`'s account with `sign` as the proof maker;
 // the final answer.

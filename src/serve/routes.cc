@@ -22,6 +22,9 @@ const std::vector<RouteSpec>& Routes() {
       {Endpoint::kEnrolFinish, "POST", "/enrol/finish", {}},
       {Endpoint::kPasskeyLoginBegin, "POST", "/login/passkey/begin", {}},
       {Endpoint::kPasskeyLoginFinish, "POST", "/login/passkey/finish", {}},
+      // The command line's login signed with a registered SSH key (after
+      // POST /login gave its challenge).
+      {Endpoint::kKeyLogin, "POST", "/login/ssh-key", {}},
       {Endpoint::kPasskeys, "GET", "/passkeys", kPeople},
       // Open to every person so that the handler records the refusals.
       {Endpoint::kRevokePasskey, "POST", "/passkeys/{id}/revoke", kPeople},

@@ -22,6 +22,7 @@ enum class Endpoint {
   kEnrolFinish,
   kPasskeyLoginBegin,
   kPasskeyLoginFinish,
+  kKeyLogin,
   kPasskeys,
   kPasskeyRegisterBegin,
   kPasskeyRegisterFinish,
