@@ -24,6 +24,13 @@ bool AboutTheEvidence(const json& alert) {
   return kind == "ledger_verification_failed" || kind == "ledger_gap";
 }
 
+// What a hospital hears of the vendors that reach it (ListAlerts).
+bool AboutAVendor(const json& alert) {
+  const std::string kind = alert["kind"].get<std::string>();
+  return kind == "organisation_suspended" || kind == "organisation_resumed" ||
+         kind == "vendor_account_reopened" || kind == "review_campaign_void";
+}
+
 constexpr size_t kDefaultAlerts = 100;
 constexpr size_t kMaxAlerts = 1000;
 
@@ -73,7 +80,11 @@ Response Api::ListAlerts(Call& call) {
     if (AboutTheEvidence(alert)) return true;
     if (alert.contains("organisation") && alert["organisation"].is_string()) {
       const std::string& named = alert["organisation"].get_ref<const std::string&>();
-      if (named == mine || my_vendors.contains(named)) return true;
+      if (named == mine) return true;
+      // Of a vendor, what concerns the vendor as a whole only — not, say,
+      // the orders submitted for an organisation that happens to have
+      // requested one of our targets (attack review of 2026-12-05, 2).
+      if (my_vendors.contains(named) && AboutAVendor(alert)) return true;
     }
     for (const char* field : kAccountFields) {
       if (alert.contains(field) && of_mine(alert[field])) return true;
@@ -112,7 +123,12 @@ Response Api::ListAlerts(Call& call) {
     }
     if (alert.contains("account") && alert["account"].is_number_integer()) {
       auto a = account.find(alert["account"].get<int64_t>());
-      if (a != account.end()) alert["account_email"] = a->second->email;
+      // The e-mail of an account the reader may see: theirs, or a vendor's
+      // that reaches them.
+      if (a != account.end() && (everything || a->second->organisation == mine ||
+                                 my_vendors.contains(a->second->organisation))) {
+        alert["account_email"] = a->second->email;
+      }
     }
     out.push_back(std::move(alert));
   }

@@ -88,11 +88,16 @@ Result<json> Api::CampaignJson(Call& call, const exchange::Campaign& c, bool det
   if (!detailed) return out;
 
   // The accounts under review with what a reviewer decides on: role,
-  // state, expiry, last login (and from where) and last use.
+  // state, expiry, last login and last use; from where, only to the
+  // vendor's own people (and auditors, admins): a hospital does not learn
+  // its vendor's addresses (attack review of 2026-12-05, finding 3).
+  const bool addresses =
+      HasRole(call, {Role::kAuditor, Role::kAdmin}) || call.who->organisation == c.organisation;
   json reviewed = json::array();
   for (int64_t id : c.accounts) {
     CORDON_ASSIGN_OR_RETURN(exchange::Account a, call.s.accounts.Get(id));
     json shown = AccountJson(a);
+    if (!addresses) shown["last_login_ip"] = nullptr;
     shown["last_used_at"] = Opt(a.last_used_at);
     reviewed.push_back(std::move(shown));
   }

@@ -86,12 +86,20 @@ Response Api::ShowGrant(Call& call, int64_t id) {
               {"last_login_at", Opt(requester->last_login_at)},
               {"last_used_at", Opt(requester->last_used_at)}};
   if (context) {
+    // Addresses are their own organisation's to read (as in the review and
+    // the alerts feed), and the earlier requests those the caller may see:
+    // a hospital learns nothing of what its vendor's engineer does at
+    // another hospital (attack review of 2026-12-05, finding 1).
+    const bool everything = HasRole(call, {Role::kAuditor, Role::kAdmin}) ||
+                            requester->organisation == call.who->organisation;
     auto logins = call.s.accounts.LoginHistory(requester->id, kContextItems);
     if (!logins.ok()) return Fail(logins.error());
     json recent = json::array();
     for (const auto& l : *logins) {
-      recent.push_back(
-          {{"at", FormatUtc(l.at)}, {"ip", l.ip}, {"outcome", l.outcome}, {"mfa", l.mfa}});
+      recent.push_back({{"at", FormatUtc(l.at)},
+                        {"ip", everything ? json(l.ip) : json(nullptr)},
+                        {"outcome", l.outcome},
+                        {"mfa", l.mfa}});
     }
     who["recent_logins"] = recent;
     auto theirs = call.s.grants.List(requester->id);
@@ -99,6 +107,9 @@ Response Api::ShowGrant(Call& call, int64_t id) {
     json earlier = json::array();
     for (auto it = theirs->rbegin(); it != theirs->rend() && earlier.size() < kContextItems; ++it) {
       if (it->id == id) continue;
+      auto shown = everything ? Result<bool>(true) : MaySeeGrant(call, *it);
+      if (!shown.ok()) return Fail(shown.error());
+      if (!*shown) continue;
       earlier.push_back({{"id", it->id},
                          {"subject", it->package},
                          {"status", it->status},

@@ -5,6 +5,7 @@
 // admins still read the whole exchange.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
@@ -339,6 +340,96 @@ TEST(ApiScopedReadsTest, AHospitalHearsOfItsVendorsSuspensionResumeAndVoidReview
   EXPECT_EQ(seen.front(), "review_campaign_void");
   EXPECT_NE(e.Alerts().find("\"void\""), std::string::npos);
   for (const std::string& kind : kinds(e.approver)) EXPECT_NE(kind, "review_campaign_void");
+}
+
+// The second attack review of the scoped reads (2026-12-05): what the
+// grant's context, the alerts feed and a campaign's page told of other
+// organisations.
+TEST(ApiScopedReadsTest, AGrantsContextTellsNothingOfTheRequestersWorkElsewhere) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  TwoHospitals h(e);
+  {
+    auto db = exchange::OpenExchangeDb(e.x.d);
+    ASSERT_TRUE(db.ok());
+    auto s = db->Prepare(
+        "INSERT INTO logins(user_id, at, ip, outcome, mfa) VALUES (?, ?, '198.51.100.7', 'ok', "
+        "'totp')");
+    ASSERT_TRUE(s.ok() && s->Bind(1, e.ids["victor"]).Bind(2, e.now).Run().ok());
+  }
+  const nlohmann::json shown =
+      RemoteExchange::J(e.Call("GET", "/grants/" + std::to_string(h.pacs_grant), e.approver));
+  ASSERT_TRUE(shown.contains("requester") && shown["requester"].is_object()) << shown;
+  const nlohmann::json& who = shown["requester"];
+  ASSERT_TRUE(who.contains("recent_grants")) << shown;
+  for (const auto& g : who["recent_grants"]) {
+    EXPECT_NE(g["id"], h.ris_grant) << "the vendor's request at another hospital";
+  }
+  ASSERT_EQ(who["recent_logins"].size(), 1u) << who;
+  EXPECT_TRUE(who["recent_logins"][0]["ip"].is_null()) << "the vendor's address";
+  // An auditor reads the whole context.
+  const std::string auditor = e.Person("aude", exchange::Role::kAuditor, "");
+  const nlohmann::json all =
+      RemoteExchange::J(e.Call("GET", "/grants/" + std::to_string(h.pacs_grant), auditor));
+  ASSERT_TRUE(all["requester"].contains("recent_grants")) << all;
+  bool listed = false;
+  for (const auto& g : all["requester"]["recent_grants"]) listed = listed || g["id"] == h.ris_grant;
+  EXPECT_TRUE(listed) << all;
+  EXPECT_EQ(all["requester"]["recent_logins"][0]["ip"], "198.51.100.7");
+}
+
+TEST(ApiScopedReadsTest, AHospitalHearsOfItsVendorAsAWholeNotOfEverythingNamingIt) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  TwoHospitals h(e);
+  {
+    // An order submitted by an account of Vendor SA's for itself: the
+    // vendor's business, not its hospitals'.
+    std::ofstream alerts(e.x.dir / "alerts.jsonl", std::ios::app);
+    alerts << nlohmann::json({{"time", "2027-01-15T08:00:00Z"},
+                              {"kind", "order_submitted"},
+                              {"severity", "warning"},
+                              {"organisation", "Vendor SA"},
+                              {"account", e.ids["vera"]},
+                              {"order", "VSA-1"}})
+                  .dump()
+           << "\n";
+  }
+  const auto kinds = [&](const std::string& who) {
+    std::vector<std::string> out;
+    const nlohmann::json feed = RemoteExchange::J(e.Call("GET", "/alerts", who));
+    for (const auto& a : feed["alerts"]) out.push_back(a["kind"].get<std::string>());
+    return out;
+  };
+  EXPECT_TRUE(kinds(e.approver).empty());
+  EXPECT_EQ(kinds(e.vendor_boss), std::vector<std::string>{"order_submitted"});
+}
+
+TEST(ApiScopedReadsTest, ACampaignShowsAVendorsAddressesToTheVendorOnly) {
+  RemoteExchange e;
+  ASSERT_NO_FATAL_FAILURE(e.Start());
+  TwoHospitals h(e);
+  {
+    auto db = exchange::OpenExchangeDb(e.x.d);
+    ASSERT_TRUE(db.ok());
+    auto s = db->Prepare("UPDATE users SET last_login_ip = '198.51.100.9'");
+    ASSERT_TRUE(s.ok() && s->Run().ok());
+  }
+  Response opened = e.Call("POST", "/reviews/campaigns", h.elsewhere,
+                           {{"organisation", "Vendor SA"}, {"deadline", "2027-01-22T08:00:00Z"}});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  const std::string c = "/reviews/campaigns/" + RemoteExchange::J(opened)["id"].dump();
+  const auto addresses = [&](const std::string& who) {
+    std::set<std::string> out;
+    const nlohmann::json page = RemoteExchange::J(e.Call("GET", c, who));
+    for (const auto& a : page["reviewed"]) {
+      out.insert(a["last_login_ip"].is_null() ? "-" : a["last_login_ip"].get<std::string>());
+    }
+    return out;
+  };
+  EXPECT_EQ(addresses(h.elsewhere), std::set<std::string>{"-"});
+  EXPECT_EQ(addresses(e.approver), std::set<std::string>{"-"});
+  EXPECT_EQ(addresses(e.vendor_boss), std::set<std::string>{"198.51.100.9"});
 }
 
 }  // namespace
