@@ -139,6 +139,11 @@ class Api final : public Handler {
   std::string KeyLoginNamespace() const;  // cordon-login@RP_ID
   std::optional<Response> OfferKeyLogin(Call& call, const exchange::Account& who);
   Response KeyLogin(Call& call);
+  // A login whose second factor the caller verified (a passkey, a key's
+  // signature): the session, its event (`details`, with the outcome) and
+  // the new-address alert; the cookie for a browser, else a bearer token.
+  Response OpenVerifiedSession(Call& call, int64_t account_id, std::string_view mfa,
+                               nlohmann::json details, bool browser);
   std::optional<Response> RefuseBanned(Call& call);
   void CountFailure(Call& call);
   Response EnrolBegin(Call& call);

@@ -104,25 +104,7 @@ Response Api::KeyLogin(Call& call) {
   details["ssh_key"] = sig.key.id;
   details["fingerprint"] = sig.key.key.Fingerprint();
   details["security_key"] = sig.key.key.OnSecurityKey();
-  exchange::LoginAttempt attempt;
-  auto token = call.s.accounts.LoginWithPasskey(account->id, call.request.client_ip, call.now,
-                                                &attempt, "ssh_key");
-  details["login_outcome"] = exchange::LoginOutcomeName(attempt.outcome);
-  if (!token.ok()) {
-    RecordRefusal(call, "login", "refused", details);
-    return Fail(token.error());
-  }
-  auto who = call.s.accounts.Session(*token, call.now, call.request.client_ip);
-  if (!who.ok()) return Fail(who.error());
-  call.who = *who;
-  if (auto seq = Record(call, "login", "ok", details); !seq.ok()) {
-    (void)call.s.accounts.Logout(*token);  // no session without its login event
-    return Fail(503, "the exchange cannot record your login right now; try again later");
-  }
-  if (attempt.new_ip) {
-    Alert(AlertKind::kNewIpLogin, {{"account", who->id}, {"ip", call.request.client_ip}});
-  }
-  return BearerSession(*token, *who, call.now);
+  return OpenVerifiedSession(call, account->id, "ssh_key", std::move(details), false);
 }
 
 }  // namespace cordon::serve

@@ -217,9 +217,14 @@ Response Api::PasskeyLoginFinish(Call& call) {
     if (used.error().code() != ErrorCode::kAuthFailed) return Fail(used.error());
     return refuse(used.error(), 401);
   }
+  return OpenVerifiedSession(call, key.account_id, "passkey", std::move(details), true);
+}
+
+Response Api::OpenVerifiedSession(Call& call, int64_t account_id, std::string_view mfa,
+                                  json details, bool browser) {
   exchange::LoginAttempt attempt;
   auto token =
-      call.s.accounts.LoginWithPasskey(key.account_id, call.request.client_ip, call.now, &attempt);
+      call.s.accounts.LoginWithPasskey(account_id, call.request.client_ip, call.now, &attempt, mfa);
   details["login_outcome"] = exchange::LoginOutcomeName(attempt.outcome);
   if (!token.ok()) {
     RecordRefusal(call, "login", "refused", details);
@@ -235,7 +240,7 @@ Response Api::PasskeyLoginFinish(Call& call) {
   if (attempt.new_ip) {
     Alert(AlertKind::kNewIpLogin, {{"account", who->id}, {"ip", call.request.client_ip}});
   }
-  return BrowserSession(*token, *who, call.now);
+  return browser ? BrowserSession(*token, *who, call.now) : BearerSession(*token, *who, call.now);
 }
 
 // The session goes to the browser in an HttpOnly cookie only: a script on
