@@ -2,6 +2,8 @@
 # (the binary under test) and a private scratch directory $T, removed on exit.
 set -euo pipefail
 CORDON=${CORDON:?set CORDON to the cordon binary}
+# The auditors' binary, built beside it (src/cli/verify_main.cc).
+CORDON_VERIFY=${CORDON_VERIFY:-$(dirname "$CORDON")/cordon-verify}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -47,6 +47,12 @@ expect_code 3 $CORDON verify -p m.pub -x forged.minisig multi.bin
 expect_stderr "trusted comment was altered"
 expect_code 3 $CORDON verify -p ctrl.key.pub multi.bin
 expect_stderr "not by key"
+# The auditors' binary answers the same (`cordon-verify` is `cordon verify`).
+expect_code 0 $CORDON_VERIFY -p m.pub multi.bin
+expect_code 0 $CORDON_VERIFY verify -p m.pub multi.bin
+expect_code 3 $CORDON_VERIFY -p m.pub -x multi.bin.minisig altered.bin
+expect_stderr "does not match the file"
+expect_code 3 $CORDON_VERIFY -p ctrl.key.pub multi.bin
 minisign -Vq -p m.pub -x forged.minisig -m multi.bin 2>/dev/null && fail "minisign accepted a forged comment"
 expect_code 3 $CORDON verify -p ctrl.key.pub -x order.toml.minisig altered.bin
 # Malformed signature files are refused with exit 1 and a line-level reason.

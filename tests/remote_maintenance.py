@@ -380,6 +380,11 @@ def decrypt(path):
     return p.returncode, p.stdout.decode(errors="replace")
 
 
+def data_of(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def verify(path, expect=0):
     return run([CORDON, "recording", "verify", path, "--ledger", os.path.join(D, "ledger")],
                expect=expect)
@@ -524,6 +529,28 @@ def story(w):
     verify(first)
     len(ledger_events("exchange.session.start")) == 1 or fail("no session.start in the ledger")
     len(ledger_events("exchange.session.end")) == 1 or fail("no session.end in the ledger")
+
+    # ---- the exchange's sealed copy: sent as the session ended, read by the hospital ----
+    sid = int(os.path.basename(first).split("-")[1].split(".")[0])
+    copy = os.path.join(D, "recordings", f"session-{sid}.cast.age")
+    os.path.exists(copy) or fail("the bastion did not send the exchange its copy")
+    open(copy, "rb").read() == data_of(first) or fail("the exchange's copy is not the bastion's file")
+    listed = remote("amelie", "sessions", json_out=True)["sessions"]
+    [s for s in listed if s["id"] == sid and s["copy_bytes"] == os.path.getsize(first)] or fail(
+        f"the sessions list does not show the copy: {listed}")
+    got = os.path.join(T, f"fetched-{sid}.cast.age")
+    p = remote("amelie", "recording", "get", str(sid), "-o", got)
+    b"verified" in p.stderr or fail("recording get does not say it checked the copy: " + p.stderr.decode())
+    data_of(got) == data_of(first) or fail("the fetched copy is not the recording")
+    decrypt(got)[0] == 0 or fail("the fetched copy does not decrypt with the CISO's key")
+    p = remote("victor", "recording", "get", str(sid), "-o", got + ".vendor", expect=None)
+    p.returncode != 0 and not os.path.exists(got + ".vendor") or fail(
+        "the vendor's approver fetched the hospital's recording")
+    remote("amelie", "recording", "get", str(sid), "-o", got, expect=None).returncode != 0 or fail(
+        "recording get replaced an existing file")
+    len(ledger_events("exchange.session.recording_copied")) == 1 or fail("no recording_copied event")
+    len(ledger_events("exchange.session.recording_fetched")) == 1 or fail("no recording_fetched event")
+    ok()
 
     # ---- the engineer's one step: cordon remote ssh (open grant reused) ----
     p = cordon("remote", "--server", EX.url, "--fingerprint", EX.fingerprint, "ssh", "pacs01",
@@ -932,6 +959,13 @@ def clock_story(w):
     len(ledger_events("exchange.session.recording_deleted")) == len(kept) or fail(
         "the deletions are not all in the ledger")
     run([CORDON, "bastion", "sweep", "--config", w.config])  # nothing left to do: no error
+    # The exchange's copies went at the same retention (its sweep ran at start).
+    copies = [f for f in os.listdir(os.path.join(D, "recordings")) if f.endswith(".cast.age")]
+    copies == [] or fail(f"the exchange kept copies past their retention: {copies}")
+    copied = len(ledger_events("exchange.session.recording_copied"))
+    copied >= 3 or fail(f"only {copied} sessions sent their copy")
+    len(ledger_events("exchange.session.recording_copy_deleted")) == copied or fail(
+        "the copies' deletions are not all in the ledger")
 
     # ---- a dormant vendor account: logins alone do not keep it alive ----
     base = 3700 + 25 * 3600

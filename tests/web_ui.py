@@ -149,6 +149,9 @@ def recorded_session(srv, data, vendor, ciso):
     st, j = srv.request("POST", base + "/end", machine, body={
         **anchor, "duration_seconds": 30, "reason": "client_gone", "exit_status": 0})
     ex.check(st == 200, f"the session's end: {st} {j}")
+    # The bastion's copy for the exchange: the page replays it by default.
+    st, j = srv.request("PUT", base + "/recording", machine, raw=sealed)
+    ex.check(st == 201, f"the exchange's copy of the recording: {st} {j}")
     paths["path"] = paths["original"]
     paths["another"] = paths["other"]
     flipped = bytearray(sealed)
@@ -168,17 +171,33 @@ def cli_login(b, srv, person):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cli", "-f", key],
                    check=True)
     line = open(key + ".pub").read().strip()
-    post = ("fetch('/api/v1/ssh-keys', {method: 'POST', headers: {'Content-Type': "
-            "'application/json', 'X-CSRF-Token': state.csrf}, body: JSON.stringify(%s)})")
-    asked = b.eval(post % json.dumps({"public_key": line}) + ".then(r => r.json())")
-    doc = os.path.join(T, "key-proof.json")
-    with open(doc, "wb") as f:
-        f.write(base64.b64decode(asked["document_base64"]))
-    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", key, "-n", asked["namespace"], doc],
-                   check=True)
-    proof = open(doc + ".sig").read()
-    st = b.eval(post % json.dumps({"public_key": line, "proof": proof}) + ".then(r => r.status)")
-    ex.check(st == 201, f"the SSH key's registration from the passkey session: {st}")
+    # In the page: the public key in, the commands out, run as shown (KEY is
+    # the private key file), the signature pasted back.
+    b.click("#my-keys")
+    b.wait_for("document.getElementById('no-ssh-keys') || document.getElementById('ssh-keys')",
+               "the SSH keys page")
+    b.eval(f"document.getElementById('ssh-public-key').value = {json.dumps(line)}")
+    b.click("#prepare-ssh-key")
+    b.wait_for("document.getElementById('ssh-key-commands')", "the document to sign")
+    commands = b.eval("document.getElementById('ssh-key-commands').textContent")
+    document = b.eval("document.getElementById('ssh-key-document').textContent")
+    ex.check(json.loads(document)["format"] == "cordon-ssh-key-registration" and
+             "cordon-ssh-key@localhost" in commands, f"the document and commands: {commands}")
+    work = os.path.join(T, "key-registration")
+    os.makedirs(work, exist_ok=True)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", commands.replace(" -f KEY ", f" -f {key} ")],
+                   cwd=work, check=True, capture_output=True)
+    proof = open(os.path.join(work, "cordon-ssh-key.json.sig")).read()
+    b.eval(f"document.getElementById('ssh-key-proof').value = {json.dumps(proof)}")
+    b.click("#register-ssh-key")
+    b.wait_for("document.getElementById('ssh-key-registered') || document.querySelector('.error')",
+               "the key's registration")
+    listed = b.eval("(document.getElementById('ssh-keys') || {}).textContent || "
+                    "(document.querySelector('.error') || {}).textContent")
+    fp = subprocess.run(["ssh-keygen", "-l", "-f", key + ".pub"], check=True, capture_output=True,
+                        text=True).stdout.split()[1]
+    ex.check(fp in listed, f"the registered key in the page: {listed}")
+    b.screenshot("ssh-keys")
     fingerprint = json.load(open(os.path.join(T, "ready.json")))["fingerprint"]
     env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(T, "cfg-cli-login"))
     remote = [CORDON, "remote", "--server", f"https://localhost:{srv.port}",
@@ -524,7 +543,11 @@ def main():
         b.wait_for("document.getElementById('open-recording')", "the replay page")
 
         def open_recording(path, identity=ciso_key):
+            """`path` None: the exchange's sealed copy, the page's default."""
+            b.click("#source-exchange" if path is None else "#source-file")
             for input_id, f in (("recording-file", path), ("identity-file", identity)):
+                if f is None:
+                    continue
                 node = b.send("Runtime.evaluate", {
                     "expression": f"document.getElementById('{input_id}')"})["result"]["objectId"]
                 b.send("DOM.setFileInputFiles", {"files": [f], "objectId": node})
@@ -535,7 +558,8 @@ def main():
             return b.eval("(document.getElementById('replay-refused') || {}).dataset?.code || "
                           "(document.querySelector('.error') || {}).textContent || 'ok'")
 
-        ex.check(open_recording(recording["path"]) == "ok", "the recording did not open")
+        ex.check("on the exchange" in listed, f"the sessions page shows the copy: {listed}")
+        ex.check(open_recording(None) == "ok", "the exchange's copy did not open")
         b.click("#to-end")
         screen = b.eval("document.getElementById('screen').textContent")
         ex.check(recording["marker"] in screen and "\x1b" not in screen and HOSTILE in screen and
@@ -556,6 +580,7 @@ def main():
             got = open_recording(recording[name], identity)
             ex.check(got == code, f"the {name} recording: {got}, expected {code}")
             ex.check(not b.eval("document.getElementById('screen')"), f"the {name} one was shown")
+        ex.check(open_recording(recording["path"]) == "ok", "the bastion's file did not open")
 
         # The alerts feed: those about the hospital, in words (a DPO told of
         # the order, the approver's own passkey), newest first.
@@ -625,18 +650,20 @@ def main():
 
     # cordon verify gives ssh-keygen's answers on the same files (and
     # requires user verification besides).
-    def cordon_verify(doc, identity=approver.email, *extra):
-        return subprocess.run([CORDON, "verify", "--allowed-signers",
-                               os.path.join(T, "allowed_signers"), "-I", identity, "-n", ns,
-                               "-x", os.path.join(T, "grant.json.sig"), *extra, doc],
-                              capture_output=True, text=True)
-    good = cordon_verify(os.path.join(T, "grant.json"), approver.email, "--json")
-    ex.check(good.returncode == 0 and json.loads(good.stdout)["verified"] is True,
-             f"cordon verify refused what ssh-keygen accepted: {good.stdout} {good.stderr}")
-    ex.check(cordon_verify(os.path.join(T, "altered.json")).returncode == 3,
-             "cordon verify accepted the decision over altered bytes")
-    ex.check(cordon_verify(os.path.join(T, "grant.json"), dpo.email).returncode == 3,
-             "cordon verify accepted the approver's signature as the DPO's")
+    # So does the auditors' binary, cordon-verify (src/cli/verify_main.cc).
+    for verifier in ([CORDON, "verify"], [os.path.join(os.path.dirname(CORDON), "cordon-verify")]):
+        def cordon_verify(doc, identity=approver.email, *extra):
+            return subprocess.run([*verifier, "--allowed-signers",
+                                   os.path.join(T, "allowed_signers"), "-I", identity, "-n", ns,
+                                   "-x", os.path.join(T, "grant.json.sig"), *extra, doc],
+                                  capture_output=True, text=True)
+        good = cordon_verify(os.path.join(T, "grant.json"), approver.email, "--json")
+        ex.check(good.returncode == 0 and json.loads(good.stdout)["verified"] is True,
+                 f"{verifier} refused what ssh-keygen accepted: {good.stdout} {good.stderr}")
+        ex.check(cordon_verify(os.path.join(T, "altered.json")).returncode == 3,
+                 f"{verifier} accepted the decision over altered bytes")
+        ex.check(cordon_verify(os.path.join(T, "grant.json"), dpo.email).returncode == 3,
+                 f"{verifier} accepted the approver's signature as the DPO's")
     shutil.copy(os.path.join(T, "grant.json.sig"), os.path.join(T, "altered.json.sig"))
     both = subprocess.run([CORDON, "verify", "--allowed-signers", os.path.join(T, "allowed_signers"),
                            "-I", approver.email, "-n", ns, os.path.join(T, "grant.json"),

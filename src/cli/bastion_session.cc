@@ -38,6 +38,10 @@ using Clock = std::chrono::system_clock;
 // A session that cannot reach the exchange for this long is ended: a
 // revocation must not be outrun by cutting the bastion's network.
 constexpr std::chrono::seconds kUnreachableLimit{30};
+// A recording up to this size goes to the exchange as the session ends;
+// a larger one with the next `cordon bastion sweep` (the engineer's ssh
+// waits while it is sent).
+constexpr uint64_t kSendAtEndBytes = 64ULL << 20;
 
 // The user sees these lines through ssh; sshd's log gets nothing from here.
 void Tell(const std::string& line) { std::cerr << "cordon: " << line << "\r\n" << std::flush; }
@@ -364,15 +368,59 @@ int RunBastionSession(const BastionSessionArgs& args) {
   if (end->reason != "exit") TellBriefly("session ended: " + end->reason);
   if (Status s = ended; !s.ok()) {
     TellBriefly("the end of the session could not be recorded: " + s.error().message());
+  } else if (last.ok() && last->bytes <= kSendAtEndBytes) {
+    // The exchange's copy, at once for a recording of usual size (the
+    // engineer's ssh waits for it); a larger one, or one the exchange did
+    // not take now, goes with the next `cordon bastion sweep`.
+    (void)call(
+        [&](client::Connection& x) { return client::SendRecording(x, start->session, path); });
   }
   if (!last.ok()) return Refuse(last.error());
   if (end->exit_status) return *end->exit_status;
   return end->reason == "exit" ? 0 : 255;
 }
 
+namespace {
+
+// Sends the exchange the recordings it has no copy of yet (sessions over,
+// within their retention), each only if it is the file the exchange
+// anchored. A refusal leaves the file here and is said; the next sweep
+// tries again.
+Status SendUncopiedRecordings(const client::BastionConfig& config, client::Connection& c) {
+  CORDON_ASSIGN_OR_RETURN(std::vector<client::UncopiedRecording> uncopied,
+                          client::FetchUncopiedRecordings(c));
+  size_t sent = 0, failed = 0;
+  for (const auto& u : uncopied) {
+    const std::string path =
+        config.recordings + "/session-" + std::to_string(u.session) + ".cast.age";
+    auto header = recording::HeaderSha256(path);
+    if (!header.ok() || *header != u.header_sha256) {
+      std::cerr << "cordon bastion sweep: " << path
+                << (header.ok() ? " is not the recording the exchange anchored"
+                                : ": " + header.error().message())
+                << "; not sent\n";
+      ++failed;
+      continue;
+    }
+    Status s = client::SendRecording(c, u.session, path);
+    if (!s.ok() && s.error().code() != ErrorCode::kAlreadyExists) {
+      std::cerr << "cordon bastion sweep: " << path << " not sent: " << s.error().message() << "\n";
+      ++failed;
+      continue;
+    }
+    ++sent;
+  }
+  std::cerr << "cordon bastion sweep: " << sent << " recording(s) sent to the exchange"
+            << (failed ? ", " + std::to_string(failed) + " not (see above)" : "") << "\n";
+  return Ok();
+}
+
+}  // namespace
+
 Status SweepBastionRecordings(const std::string& config_path) {
   CORDON_ASSIGN_OR_RETURN(client::BastionConfig config, client::LoadBastionConfig(config_path));
   CORDON_ASSIGN_OR_RETURN(client::Connection c, ConnectMachine(config));
+  CORDON_TRY(SendUncopiedRecordings(config, c));
   CORDON_ASSIGN_OR_RETURN(std::vector<client::ExpiredRecording> expired,
                           client::FetchExpiredRecordings(c));
   const std::string kept = config.recordings + "/deleted";

@@ -127,9 +127,11 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code) {
 
   CLI::App* sweep = bastion->add_subcommand(
       "sweep",
-      "Deletes the recordings whose retention passed (the exchange's [remote]\n"
-      "recording_retention_days, default 365), each with a deletion certificate signed by the\n"
-      "exchange kept in RECORDINGS/deleted/ (minisign -V checks it). Run it daily (cron).");
+      "Sends the exchange the sealed recordings it has no copy of yet (sessions over; a\n"
+      "session's own end sends those up to 64 MiB), then deletes the recordings whose\n"
+      "retention passed (the exchange's [remote] recording_retention_days, default 365), each\n"
+      "with a deletion certificate signed by the exchange kept in RECORDINGS/deleted/\n"
+      "(minisign -V checks it). Run it every few minutes or at least daily (cron).");
   sweep->add_option("--config", *config, "the bastion's configuration");
   sweep->callback([config, exit_code] { *exit_code = Finish(SweepBastionRecordings(*config)); });
 

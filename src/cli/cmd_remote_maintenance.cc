@@ -93,6 +93,28 @@ Status SshCert(const SshArgs& a) {
   return Ok();
 }
 
+Status Sessions(const RemoteArgs& a) {
+  CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
+  CORDON_ASSIGN_OR_RETURN(nlohmann::json list, client::ListRemoteSessions(c));
+  Print(a, list, [&] {
+    for (const auto& s : list.value("sessions", nlohmann::json::array())) {
+      const auto text = [&](const char* k) {
+        return s.contains(k) && s[k].is_string() ? s[k].get<std::string>() : std::string("-");
+      };
+      std::cout << "session " << s.value("id", int64_t{0}) << "  " << text("target") << "  "
+                << text("account") << "  " << text("started_at") << " .. " << text("ended_at")
+                << "  " << s.value("bytes", int64_t{0}) << " B  "
+                << (s.contains("copy_stored_at") && s["copy_stored_at"].is_string()
+                        ? "copy on the exchange"
+                    : s.contains("copy_deleted_at") && s["copy_deleted_at"].is_string()
+                        ? "copy deleted"
+                        : "on the bastion only")
+                << "\n";
+    }
+  });
+  return Ok();
+}
+
 Status Targets(const RemoteArgs& a) {
   CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(a));
   CORDON_ASSIGN_OR_RETURN(client::TargetList list, client::ListTargets(c));
@@ -200,6 +222,51 @@ void RegisterRemoteMaintenanceCommands(CLI::App* remote, const std::shared_ptr<R
   auto sa = std::make_shared<SshArgs>();
   remote->add_subcommand("targets", "The systems you may ask SSH access to (remote maintenance).")
       ->callback([ra, exit_code] { *exit_code = Finish(Targets(*ra)); });
+  remote
+      ->add_subcommand("sessions",
+                       "Recorded remote-maintenance sessions you may see (approvers: your\n"
+                       "organisation's targets; auditors, admins: all), newest first.")
+      ->callback([ra, exit_code] { *exit_code = Finish(Sessions(*ra)); });
+  struct RecordingArgs {
+    int64_t session = 0;
+    std::string out;
+  };
+  auto rg = std::make_shared<RecordingArgs>();
+  CLI::App* recording = remote->add_subcommand(
+      "recording",
+      "A session's recording, as the exchange keeps it: sealed to the hospital's keys.");
+  recording->require_subcommand(1);
+  CLI::App* get = recording->add_subcommand(
+      "get",
+      "Fetch the exchange's sealed copy of a session's recording, checked against the\n"
+      "session's last anchor before it is kept. Then decrypt it on your own machine:\n"
+      "  cordon remote recording get 17 -o session-17.cast.age\n"
+      "  cordon recording play session-17.cast.age -i ciso.key");
+  get->add_option("SESSION", rg->session, "the session's number (cordon remote sessions)")
+      ->required();
+  get->add_option("-o,--output", rg->out,
+                  "where to write it (default session-N.cast.age; never replaced)");
+  get->callback([ra, rg, exit_code] {
+    *exit_code = Finish([&]() -> Status {
+      const std::string out =
+          rg->out.empty() ? "session-" + std::to_string(rg->session) + ".cast.age" : rg->out;
+      CORDON_ASSIGN_OR_RETURN(client::Connection c, Connect(*ra));
+      CORDON_ASSIGN_OR_RETURN(client::FetchedRecording r,
+                              client::FetchRecording(c, rg->session, out));
+      if (ra->json) {
+        std::cout << nlohmann::json{{"session", rg->session},
+                                    {"file", out},
+                                    {"bytes", r.bytes},
+                                    {"verified", r.verified}}
+                         .dump(2)
+                  << "\n";
+      } else {
+        std::cerr << "cordon remote: " << out << " (" << r.bytes << " bytes) " << r.verified
+                  << "\n";
+      }
+      return Ok();
+    }());
+  });
   auto org = std::make_shared<std::string>();
   CLI::App* organisation = remote->add_subcommand(
       "organisation", "Organisations (remote maintenance): lift a vendor's suspension.");

@@ -9,7 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "cli/key_files.h"
+#include "cli/signing_key_files.h"
 #include "core/diagnostic.h"
 #include "sign/minisign.h"
 #include "ssh/allowed_signers.h"

@@ -1,5 +1,6 @@
-// Loading the key files named on the command line: age identity files and
-// minisign secret and public keys. Errors name the file; key text is wiped
+// Loading the key files named on the command line: age identity files,
+// pseudonym, watch and trace keys, watchlists (minisign keys:
+// signing_key_files.h). Errors name the file; key text is wiped
 // after parsing and never appears in an error.
 #pragma once
 
@@ -8,18 +9,16 @@
 #include <vector>
 
 #include "age/recipients.h"
+#include "cli/signing_key_files.h"  // LoadSigningKey, LoadPublicKey
 #include "pipeline/provenance.h"
 #include "pseudo/key.h"
 #include "scan/watchlist.h"
-#include "sign/minisign.h"
 
 namespace cordon::cli {
 
 // Every identity in every file, in order.
 Result<std::vector<std::unique_ptr<age::Identity>>> LoadIdentities(
     const std::vector<std::string>& paths);
-Result<sign::SecretKey> LoadSigningKey(const std::string& path);
-Result<sign::PublicKey> LoadPublicKey(const std::string& path);
 Result<pseudo::PseudonymKey> LoadPseudonymKey(const std::string& path);
 Result<scan::WatchKey> LoadWatchKey(const std::string& path);
 Result<pipeline::TraceKey> LoadTraceKey(const std::string& path);

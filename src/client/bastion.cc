@@ -1,8 +1,14 @@
 #include "client/bastion.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "client/answer.h"
+#include "core/file.h"
 
 namespace cordon::client {
 namespace {
@@ -139,6 +145,32 @@ Result<RecordingDeletionCertificate> ReportRecordingDeleted(Connection& connecti
     return Error(ErrorCode::kMalformed, "the exchange answered without a deletion certificate");
   }
   return c;
+}
+
+Result<std::vector<UncopiedRecording>> FetchUncopiedRecordings(Connection& connection) {
+  CORDON_ASSIGN_OR_RETURN(json j,
+                          connection.Call("GET", "/api/v1/bastion/recordings/uncopied", {200}));
+  std::vector<UncopiedRecording> out;
+  for (const json& r : ArrayField(j, "recordings")) {
+    UncopiedRecording u{IntField(r, "session"), TextField(r, "header_sha256"), IntField(r, "bytes"),
+                        BoolField(r, "ended")};
+    if (u.session > 0 && u.header_sha256.size() == 64) out.push_back(std::move(u));
+  }
+  return out;
+}
+
+Status SendRecording(Connection& connection, int64_t session, const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) return ErrnoError(path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(path);
+  if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kInvalidArgument, path + ": not a file");
+  CORDON_TRY(
+      ExpectJson(connection.http().SendFile(
+                     "PUT", "/api/v1/bastion/sessions/" + std::to_string(session) + "/recording",
+                     connection.Auth(), fd.get(), static_cast<uint64_t>(st.st_size)),
+                 {201}));
+  return Ok();
 }
 
 }  // namespace cordon::client

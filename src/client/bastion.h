@@ -88,4 +88,20 @@ struct RecordingDeletionCertificate {
 Result<RecordingDeletionCertificate> ReportRecordingDeleted(Connection& connection, int64_t session,
                                                             const std::string& header_sha256);
 
+// Recordings of this bastion's sessions that are over and that the
+// exchange holds no copy of yet (within their retention): what `cordon
+// bastion sweep` sends.
+struct UncopiedRecording {
+  int64_t session = 0;
+  std::string header_sha256;
+  int64_t bytes = 0;  // what the last anchor covers
+  bool ended = false;
+};
+Result<std::vector<UncopiedRecording>> FetchUncopiedRecordings(Connection& connection);
+
+// Sends the sealed recording at `path` (never decrypted: the bastion cannot)
+// for the exchange's copy, which keeps it only if its chain matches the
+// ledger's anchors. kAlreadyExists when the exchange holds it already.
+Status SendRecording(Connection& connection, int64_t session, const std::string& path);
+
 }  // namespace cordon::client

@@ -1,9 +1,14 @@
 #include "client/remote_access.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
 
 #include "client/answer.h"
 #include "core/encoding.h"
+#include "core/file.h"
+#include "recording/verify.h"
 
 namespace cordon::client {
 
@@ -157,6 +162,52 @@ Result<json> DecideInCampaignSigned(Connection& connection, int64_t id, int64_t 
   return connection.Call(
       "POST", "/api/v1/reviews/campaigns/" + std::to_string(id) + "/decisions", {200},
       json{{"account", account}, {"decision", decision}, {"sshsig", sshsig}}.dump());
+}
+
+Result<json> ListRemoteSessions(Connection& connection) {
+  return connection.Call("GET", "/api/v1/remote-sessions", {200});
+}
+
+Result<FetchedRecording> FetchRecording(Connection& connection, int64_t id,
+                                        const std::string& out) {
+  CORDON_ASSIGN_OR_RETURN(json list, ListRemoteSessions(connection));
+  const json* session = nullptr;
+  for (const json& s : ArrayField(list, "sessions")) {
+    if (IntField(s, "id") == id) session = &s;
+  }
+  if (session == nullptr) {
+    return Error(ErrorCode::kNotFound, "no session " + std::to_string(id) + " you may see",
+                 "cordon remote sessions lists them");
+  }
+  recording::Anchor last;
+  last.chunks = static_cast<uint64_t>(IntField(*session, "chunks"));
+  last.bytes = static_cast<uint64_t>(IntField(*session, "bytes"));
+  last.head = TextField(*session, "head");
+  last.header_sha256 = TextField(*session, "header_sha256");
+  const bool ended = !TextField(*session, "ended_at").empty();
+  // Streamed to disk (a recording can be large), then checked: a file that
+  // is not the anchored recording does not stay.
+  CORDON_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(out, 0600, Overwrite::kRefuse));
+  if (file.in_place()) {
+    return Error(ErrorCode::kInvalidArgument, out + " is not a file",
+                 "the recording is checked once written: give a file's path, then "
+                 "`cordon recording cat FILE -i KEY` writes it out decrypted");
+  }
+  CORDON_ASSIGN_OR_RETURN(
+      net::ClientResponse answer,
+      connection.http().Fetch("/api/v1/remote-sessions/" + std::to_string(id) + "/recording",
+                              connection.Auth(), file));
+  if (answer.status != 200) return ErrorFromAnswer(answer.status, answer.body);
+  CORDON_TRY(file.Commit());
+  auto report = recording::VerifyRecording(out, {last}, ended);
+  if (!report.ok()) {
+    ::unlink(out.c_str());
+    return report.error().WithContext("the exchange's copy of session " + std::to_string(id) +
+                                      " (not kept)");
+  }
+  struct stat st {};
+  const uint64_t bytes = ::stat(out.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  return FetchedRecording{bytes, report->Summary()};
 }
 
 }  // namespace cordon::client

@@ -80,4 +80,20 @@ Result<nlohmann::json> DecideInCampaignSigned(Connection& connection, int64_t id
                                               const std::string& decision,
                                               const std::string& sshsig);
 
+// The recorded sessions the caller may see (approvers: their
+// organisation's targets; auditors and admins: all), newest first, each
+// with its last anchor and whether the exchange holds a copy.
+Result<nlohmann::json> ListRemoteSessions(Connection& connection);
+
+struct FetchedRecording {
+  uint64_t bytes = 0;
+  std::string verified;  // "verified: …", the check against the anchor
+};
+// The exchange's sealed copy of session `id`'s recording, written to `out`
+// (atomically, never over an existing file) only once its chain matches the
+// session's last anchor as the exchange lists it — the same check the
+// replay page makes. kNotFound when there is no copy (yet); kAuthFailed when
+// the bytes are not the anchored recording.
+Result<FetchedRecording> FetchRecording(Connection& connection, int64_t id, const std::string& out);
+
 }  // namespace cordon::client

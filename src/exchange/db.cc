@@ -427,6 +427,16 @@ constexpr NewColumn kColumns11To12[] = {
     {"review_attestations", "sshsig", "TEXT"},
 };
 
+// 12 -> 13: the exchange's own sealed copy of each recording (issue 17:
+// the replay fetches it; docs/remote-maintenance.md, "Recordings"): when
+// the bastion sent it and how long it is, and when the exchange deleted it
+// at the end of its retention. NULL before a copy exists.
+constexpr NewColumn kColumns12To13[] = {
+    {"remote_sessions", "copy_stored_at", "INTEGER"},
+    {"remote_sessions", "copy_bytes", "INTEGER"},
+    {"remote_sessions", "copy_deleted_at", "INTEGER"},
+};
+
 // The users table's CHECK on roles admits 'dpo' from schema 5. SQLite
 // cannot alter a CHECK, and rebuilding the table would fire the ON DELETE
 // CASCADE of sessions, logins... (foreign keys cannot be turned off inside
@@ -543,6 +553,7 @@ Status Migrate(Db& db, int64_t version, const std::string& data_dir) {
   if (version == 9) return db.Exec(kMigration9To10);
   if (version == 10) return AddMissingColumns(db, kColumns10To11);
   if (version == 11) return AddMissingColumns(db, kColumns11To12);
+  if (version == 12) return AddMissingColumns(db, kColumns12To13);
   return db.Exec(kSqlMigrations[version - 1]);
 }
 

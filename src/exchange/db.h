@@ -117,7 +117,7 @@ class Transaction {
 // 9: packages indexed by the order they name.
 // 10: SSH signing keys; grant decisions signed with them.
 // 11: decisions in access review campaigns signed (passkey or SSH key).
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 
 // DIR/exchange.db (DIR made 0700, and forced to 0700 if it exists: it holds
 // password hashes and login history) with every table of the exchange

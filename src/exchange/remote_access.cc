@@ -38,7 +38,7 @@ std::optional<int64_t> OptInt(const Statement& s, int c) {
 constexpr const char* kSessionColumns =
     "id, grant_id, account_id, target, client, certificate_serial, egress_serial, started_at, "
     "ended_at, last_anchor_at, exit_status, COALESCE(end_reason, ''), head, chunks, bytes, "
-    "header_sha256, recording_deleted_at";
+    "header_sha256, recording_deleted_at, copy_stored_at, copy_bytes, copy_deleted_at";
 
 RemoteSession ReadSession(const Statement& q) {
   RemoteSession s;
@@ -59,6 +59,9 @@ RemoteSession ReadSession(const Statement& q) {
   s.bytes = q.Int(14);
   s.header_sha256 = q.Text(15);
   s.recording_deleted_at = OptInt(q, 16);
+  s.copy_stored_at = OptInt(q, 17);
+  s.copy_bytes = OptInt(q, 18);
+  s.copy_deleted_at = OptInt(q, 19);
   return s;
 }
 
@@ -491,6 +494,111 @@ Result<RemoteSession> RemoteAccess::RecordingDeleted(const Machine& bastion, int
   CORDON_TRY(tx.Commit());
   s.recording_deleted_at = now;
   return s;
+}
+
+namespace {
+
+// The conditions of CopyableRecording as SQL over remote_sessions (?2 the
+// retention, ?3 now, ?4 the silence): one text for the list and the check.
+constexpr const char* kCopyable =
+    "header_sha256 <> '' AND recording_deleted_at IS NULL AND copy_stored_at IS NULL "
+    "AND COALESCE(ended_at, started_at) + ?2 > ?3 "
+    "AND (ended_at IS NOT NULL OR COALESCE(last_anchor_at, started_at) + ?4 <= ?3)";
+
+}  // namespace
+
+Result<RemoteSession> RemoteAccess::CopyableRecording(const Machine& bastion, int64_t session_id,
+                                                      int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(Statement m,
+                          db_.Prepare("SELECT machine_id FROM remote_sessions WHERE id = ?"));
+  m.Bind(1, session_id);
+  CORDON_ASSIGN_OR_RETURN(bool found, m.Step());
+  const std::string name = "session " + std::to_string(session_id);
+  if (!found || OptInt(m, 0) != bastion.id) {
+    return Error(ErrorCode::kNotFound, "no " + name + " started by this bastion");
+  }
+  CORDON_ASSIGN_OR_RETURN(RemoteSession s, GetSession(session_id));
+  if (s.recording_deleted_at || s.copy_deleted_at) {
+    return Error(ErrorCode::kRefused, "the recording of " + name + " was deleted");
+  }
+  if (s.copy_stored_at) {
+    return Error(ErrorCode::kAlreadyExists, "the exchange holds the recording of " + name);
+  }
+  if (s.header_sha256.empty()) {
+    return Error(ErrorCode::kRefused, name + " was never anchored: there is no recording to keep");
+  }
+  if (s.ended_at.value_or(s.started_at) + policy_.recording_retention_seconds <= now) {
+    return Error(ErrorCode::kRefused, "the retention of " + name + "'s recording has passed");
+  }
+  if (!s.ended_at && s.last_anchor_at.value_or(s.started_at) + kSilentSessionSeconds > now) {
+    return Error(ErrorCode::kRefused, name + " is still going on",
+                 "its recording is sent once it has ended");
+  }
+  return s;
+}
+
+Result<std::vector<RemoteSession>> RemoteAccess::UncopiedRecordings(const Machine& bastion,
+                                                                    int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare(std::string("SELECT ") + kSessionColumns +
+                  " FROM remote_sessions WHERE machine_id = ?1 AND " + kCopyable + " ORDER BY id"));
+  q.Bind(1, bastion.id)
+      .Bind(2, policy_.recording_retention_seconds)
+      .Bind(3, now)
+      .Bind(4, kSilentSessionSeconds);
+  std::vector<RemoteSession> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadSession(q));
+  }
+}
+
+Result<RemoteSession> RemoteAccess::RecordingCopied(const Machine& bastion, int64_t session_id,
+                                                    int64_t bytes, int64_t now,
+                                                    const RemoteEvent& record) {
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(RemoteSession s, CopyableRecording(bastion, session_id, now));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement u,
+      db_.Prepare("UPDATE remote_sessions SET copy_stored_at = ?, copy_bytes = ? WHERE id = ?"));
+  CORDON_TRY(u.Bind(1, now).Bind(2, bytes).Bind(3, session_id).Run());
+  if (record) CORDON_TRY(record());
+  CORDON_TRY(tx.Commit());
+  s.copy_stored_at = now;
+  s.copy_bytes = bytes;
+  return s;
+}
+
+Result<std::vector<RemoteSession>> RemoteAccess::ExpiredCopies(int64_t now) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare(std::string("SELECT ") + kSessionColumns +
+                  " FROM remote_sessions WHERE copy_stored_at IS NOT NULL AND copy_deleted_at "
+                  "IS NULL AND COALESCE(ended_at, started_at) + ?1 <= ?2 ORDER BY id"));
+  q.Bind(1, policy_.recording_retention_seconds).Bind(2, now);
+  std::vector<RemoteSession> out;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadSession(q));
+  }
+}
+
+Status RemoteAccess::CopyDeleted(int64_t session_id, int64_t now, const RemoteEvent& record) {
+  CORDON_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  CORDON_ASSIGN_OR_RETURN(Statement u, db_.Prepare("UPDATE remote_sessions SET copy_deleted_at = ? "
+                                                   "WHERE id = ? AND copy_stored_at IS NOT NULL "
+                                                   "AND copy_deleted_at IS NULL"));
+  CORDON_TRY(u.Bind(1, now).Bind(2, session_id).Run());
+  if (db_.Changes() != 1) {
+    return Error(ErrorCode::kAlreadyExists, "the exchange's copy of session " +
+                                                std::to_string(session_id) +
+                                                "'s recording was deleted already");
+  }
+  if (record) CORDON_TRY(record());
+  return tx.Commit();
 }
 
 Result<std::vector<RemoteSession>> RemoteAccess::Sessions(std::optional<int64_t> account_id) {

@@ -121,7 +121,15 @@ struct RemoteSession {
   int64_t chunks = 0, bytes = 0;
   std::string header_sha256;  // names the recording (its first anchor's)
   std::optional<int64_t> recording_deleted_at;
+  // The exchange's sealed copy: when the bastion sent it, its length, and
+  // when the exchange deleted it (its retention passed).
+  std::optional<int64_t> copy_stored_at, copy_bytes, copy_deleted_at;
 };
+
+// A session whose bastion has not anchored it for this long is over, ended
+// or not: a live session anchors at least every 60 s, so its bastion died
+// before the end event, and its recording may be copied up to what it holds.
+inline constexpr int64_t kSilentSessionSeconds = 600;
 
 // Certificates to revoke (of grants revoked or closed, not yet expired):
 // what the bastion builds its KRL from.
@@ -191,6 +199,24 @@ class RemoteAccess {
   Result<RemoteSession> RecordingDeleted(const Machine& bastion, int64_t session_id,
                                          std::string_view header_sha256, int64_t now,
                                          const RemoteEvent& record);
+  // Whether `bastion` may send the exchange its copy of the session's
+  // recording now: a session it started, anchored, over (ended, or silent
+  // for kSilentSessionSeconds), whose recording is neither copied nor
+  // deleted, within its retention. kNotFound (another bastion's, or none),
+  // kAlreadyExists (copied), kRefused saying why otherwise.
+  Result<RemoteSession> CopyableRecording(const Machine& bastion, int64_t session_id, int64_t now);
+  // The sessions of `bastion` for which CopyableRecording holds: what
+  // `cordon bastion sweep` sends.
+  Result<std::vector<RemoteSession>> UncopiedRecordings(const Machine& bastion, int64_t now);
+  // The copy of `bytes` bytes is in place (checked against the anchors by
+  // the caller): recorded once, the checks of CopyableRecording made again
+  // inside the transaction.
+  Result<RemoteSession> RecordingCopied(const Machine& bastion, int64_t session_id, int64_t bytes,
+                                        int64_t now, const RemoteEvent& record);
+  // The exchange's copies past their retention and not deleted yet.
+  Result<std::vector<RemoteSession>> ExpiredCopies(int64_t now);
+  // The exchange deleted its copy: recorded once (kAlreadyExists after).
+  Status CopyDeleted(int64_t session_id, int64_t now, const RemoteEvent& record);
   // One account's sessions, or everyone's (the access review).
   Result<std::vector<RemoteSession>> Sessions(std::optional<int64_t> account_id);
   Result<RevocationList> Revoked(int64_t now);

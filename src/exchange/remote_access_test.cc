@@ -651,6 +651,70 @@ TEST_F(RemoteTest, RecordingsAreDeletedOnlyAfterTheirRetentionOnceAndByName) {
             ErrorCode::kAlreadyExists);
 }
 
+TEST_F(RemoteTest, TheExchangeCopiesARecordingOnceItsSessionIsOverAndDeletesItAtItsRetention) {
+  const int64_t id = OpenGrant();
+  auto c = Issue(id, vendor_);
+  ASSERT_TRUE(c.ok());
+  Machines machines(*db_);
+  auto bastion = machines.Authenticate(*machines.Add("bastion01", now_), now_);
+  auto other = machines.Authenticate(*machines.Add("bastion02", now_), now_);
+  ASSERT_TRUE(bastion.ok() && other.ok());
+  policy_.recording_retention_seconds = 10 * 86400;
+  ASSERT_TRUE(remote_->NoteLogin(*bastion, c->serial, now_).ok());
+  auto s = remote_->StartSession(
+      *egress_ca_, *bastion, c->key_id, c->serial, c->fingerprint, "192.0.2.9",
+      ssh::PublicKeyLine(crypto::GenerateEd25519().public_key), now_, {});
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  // Not anchored yet: nothing to copy.
+  EXPECT_EQ(remote_->CopyableRecording(*bastion, s->id, now_ + 700).error().code(),
+            ErrorCode::kRefused);
+  SessionReport first{1, 200, std::string(64, 'a'), std::string(64, 'd'), {}, {}, ""};
+  ASSERT_TRUE(remote_->Anchor(*bastion, s->id, first, now_ + 1, {}).ok());
+  // Live (anchored a moment ago): not yet; another bastion's: never.
+  EXPECT_EQ(remote_->CopyableRecording(*bastion, s->id, now_ + 60).error().code(),
+            ErrorCode::kRefused);
+  EXPECT_TRUE(remote_->UncopiedRecordings(*bastion, now_ + 60)->empty());
+  EXPECT_EQ(remote_->CopyableRecording(*other, s->id, now_ + 60).error().code(),
+            ErrorCode::kNotFound);
+  // Silent for kSilentSessionSeconds: its bastion died; copyable.
+  EXPECT_TRUE(remote_->CopyableRecording(*bastion, s->id, now_ + 1 + kSilentSessionSeconds).ok());
+  SessionReport end{2, 300, std::string(64, 'c'), "", 5, 0, "exit"};
+  ASSERT_TRUE(remote_->End(*bastion, s->id, end, now_ + 100, {}).ok());
+  auto pending = remote_->UncopiedRecordings(*bastion, now_ + 101);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_TRUE(remote_->UncopiedRecordings(*other, now_ + 101)->empty());
+
+  // An event that cannot be recorded keeps nothing.
+  EXPECT_FALSE(remote_
+                   ->RecordingCopied(*bastion, s->id, 300, now_ + 101,
+                                     [] { return Status(Error(ErrorCode::kIo, "ledger full")); })
+                   .ok());
+  EXPECT_EQ(remote_->UncopiedRecordings(*bastion, now_ + 101)->size(), 1u);
+  auto copied = remote_->RecordingCopied(*bastion, s->id, 300, now_ + 101, {});
+  ASSERT_TRUE(copied.ok()) << copied.error().message();
+  EXPECT_EQ(*copied->copy_bytes, 300);
+  EXPECT_EQ(remote_->RecordingCopied(*bastion, s->id, 300, now_ + 102, {}).error().code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(remote_->UncopiedRecordings(*bastion, now_ + 102)->empty());
+
+  // Its retention counts from the end, like the bastion's file.
+  const int64_t due = now_ + 100 + 10 * 86400;
+  EXPECT_TRUE(remote_->ExpiredCopies(due - 1)->empty());
+  ASSERT_EQ(remote_->ExpiredCopies(due)->size(), 1u);
+  EXPECT_FALSE(
+      remote_->CopyDeleted(s->id, due, [] { return Status(Error(ErrorCode::kIo, "ledger full")); })
+          .ok());
+  ASSERT_EQ(remote_->ExpiredCopies(due)->size(), 1u) << "not recorded: not deleted";
+  ASSERT_TRUE(remote_->CopyDeleted(s->id, due, {}).ok());
+  EXPECT_TRUE(remote_->ExpiredCopies(due + 1)->empty());
+  EXPECT_EQ(remote_->CopyDeleted(s->id, due + 1, {}).error().code(), ErrorCode::kAlreadyExists);
+  auto after = remote_->GetSession(s->id);
+  EXPECT_EQ(*after->copy_deleted_at, due);
+  // Deleted: never copied again.
+  EXPECT_EQ(remote_->CopyableRecording(*bastion, s->id, due + 1).error().code(),
+            ErrorCode::kRefused);
+}
+
 TEST_F(RemoteTest, ASessionStartsOnlyAfterALoginOnThatBastionAndItsRecordingOnlyGrows) {
   const int64_t id = OpenGrant();
   auto c = Issue(id, vendor_);

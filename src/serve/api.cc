@@ -164,7 +164,8 @@ bool Api::StreamsBody(const Request& head) const {
   auto route =
       MatchRoute(head.method, Segments(std::string_view(head.path).substr(std::strlen(kPrefix))));
   return route && (route->spec->endpoint == Endpoint::kUploadFile ||
-                   route->spec->endpoint == Endpoint::kSubmitOrder);
+                   route->spec->endpoint == Endpoint::kSubmitOrder ||
+                   route->spec->endpoint == Endpoint::kBastionSendRecording);
 }
 
 Response Api::Handle(const Request& request) {
@@ -333,6 +334,11 @@ Response Api::Route(Call& call) {
       return ListTargets(call);
     case Endpoint::kRemoteSessions:
       return ListRemoteSessions(call);
+    case Endpoint::kRemoteSessionRecording: {
+      auto id = ParseId(p[0]);
+      if (!id) return Fail(400, "a session id is a positive integer");
+      return FetchRecordingCopy(call, *id);
+    }
     case Endpoint::kAlerts:
       return ListAlerts(call);
     case Endpoint::kResumeOrganisation:

@@ -303,6 +303,13 @@ class Api final : public Handler {
                                      std::optional<int64_t>& start) const;
   Response BastionExpiredRecordings(Call& call);
   Response BastionRecordingDeleted(Call& call, int64_t id);
+  // The exchange's sealed copies of recordings (api_recordings.cc).
+  std::string RecordingCopyPath(int64_t session) const;
+  std::variant<Response, BodySink> StartRecordingCopy(const Request& head);
+  Response KeepRecordingCopy(const Request& head, int64_t session, int fd, uint64_t bytes);
+  Response BastionUncopiedRecordings(Call& call);
+  Response FetchRecordingCopy(Call& call, int64_t session);
+  void SweepRecordingCopies(Services& s, int64_t now);
 
   // Records one event and returns its sequence number. A string the
   // detectors take for personal data (an order id, a forwarded address) is

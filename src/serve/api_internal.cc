@@ -97,6 +97,8 @@ const char* CodeForStatus(int status) {
       return "not_found";
     case 409:
       return "conflict";
+    case 410:
+      return "gone";
     case 413:
       return "too_large";
     case 422:

@@ -194,7 +194,10 @@ class Api::PutGuard {
 };
 
 std::variant<Response, BodySink> Api::BeginStream(const Request& head) {
-  auto started = head.method == "POST" ? StartOrderSubmission(head) : StartUpload(head);
+  const bool recording = head.path.rfind(std::string(kPrefix) + "bastion/", 0) == 0;
+  auto started = recording               ? StartRecordingCopy(head)
+                 : head.method == "POST" ? StartOrderSubmission(head)
+                                         : StartUpload(head);
   if (auto* refused = std::get_if<Response>(&started)) return Logged(std::move(*refused));
   auto& sink = std::get<BodySink>(started);
   sink.finish = [this, finish = std::move(sink.finish)](Status received, uint64_t bytes) {

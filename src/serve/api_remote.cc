@@ -128,7 +128,11 @@ Response Api::ListRemoteSessions(Call& call) {
                    {"head", s->head},
                    {"header_sha256", s->header_sha256},
                    {"last_anchor_at", utc(s->last_anchor_at)},
-                   {"recording_deleted_at", utc(s->recording_deleted_at)}});
+                   {"recording_deleted_at", utc(s->recording_deleted_at)},
+                   // The exchange's sealed copy (GET /remote-sessions/{id}/recording).
+                   {"copy_stored_at", utc(s->copy_stored_at)},
+                   {"copy_bytes", s->copy_bytes ? json(*s->copy_bytes) : json(nullptr)},
+                   {"copy_deleted_at", utc(s->copy_deleted_at)}});
   }
   return Json(200, {{"sessions", out}});
 }
@@ -343,6 +347,10 @@ Response Api::RouteMachine(Call& call, Endpoint endpoint, const std::vector<std:
       return BastionExpiredRecordings(call);
     case Endpoint::kBastionRecordingDeleted:
       return BastionRecordingDeleted(call, *id);
+    case Endpoint::kBastionUncopiedRecordings:
+      return BastionUncopiedRecordings(call);
+    case Endpoint::kBastionSendRecording:  // streams: BeginStream, never here
+      return Fail(404, "no such endpoint");
     default:
       return BastionKrl(call);
   }
@@ -700,6 +708,7 @@ void Api::SweepRemote() {
                                              {"void", r.void_reason}});
     }
   }
+  SweepRecordingCopies(s, now);
   // Suspensions an admin made on the command line: their alert, once.
   auto suspended = exchange::Organisations(s.db).TakeUnalertedSuspensions();
   if (!suspended.ok()) {

@@ -81,6 +81,11 @@ const std::vector<RouteSpec>& Routes() {
        "GET",
        "/remote-sessions",
        {Role::kApprover, Role::kAuditor, Role::kAdmin}},
+      // Its sealed recording, as the bastion sent it (never readable here).
+      {Endpoint::kRemoteSessionRecording,
+       "GET",
+       "/remote-sessions/{id}/recording",
+       {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       // The alerts feed: an approver sees those about their organisation.
       {Endpoint::kAlerts, "GET", "/alerts", {Role::kApprover, Role::kAuditor, Role::kAdmin}},
       {Endpoint::kCampaigns,
@@ -115,6 +120,9 @@ const std::vector<RouteSpec>& Routes() {
        "/bastion/sessions/{id}/recording-deleted",
        {},
        true},
+      {Endpoint::kBastionUncopiedRecordings, "GET", "/bastion/recordings/uncopied", {}, true},
+      // The body streams (the recording): see Api::StreamsBody.
+      {Endpoint::kBastionSendRecording, "PUT", "/bastion/sessions/{id}/recording", {}, true},
   };
   return routes;
 }

@@ -77,6 +77,9 @@ enum class Endpoint {
   kBastionKrl,
   kBastionExpiredRecordings,
   kBastionRecordingDeleted,
+  kBastionUncopiedRecordings,
+  kBastionSendRecording,  // streamed: see Api::StreamsBody
+  kRemoteSessionRecording,
 };
 
 struct RouteSpec {

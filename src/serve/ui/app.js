@@ -14,6 +14,20 @@ const TEXT = {
   en: {
     other_language: 'Français',
     logout: 'Log out',
+    my_keys: 'My SSH keys',
+    keys_title: 'Your SSH signing keys',
+    keys_intro: 'A key registered here signs what you do from the command line: your login (cordon remote login --sign-with KEY) and your decisions. A security key (sk-) is recommended: ssh-keygen -t ed25519-sk -O verify-required -f ~/.ssh/id_cordon_sk. The private key never leaves your computer: you sign a document on it, and paste the signature here.',
+    no_keys: 'No SSH signing key yet.',
+    col_key: 'Key', col_type: 'Type', col_state: 'State', col_created: 'Registered', col_last_used: 'Last used',
+    key_active: 'active', key_revoked: 'revoked', revoke_key: 'Revoke', key_revoked_done: 'The key is revoked: it signs nothing any more.',
+    public_key: 'Public key (the one line of KEY.pub)',
+    prepare_key: 'Prepare the document to sign',
+    key_sign_steps: 'On your computer, in a terminal, run these two commands (KEY is your private key file); ssh-keygen writes cordon-ssh-key.json.sig:',
+    key_document: 'The document you sign (it names your account, this exchange and the key)',
+    key_proof: 'The signature (the whole content of cordon-ssh-key.json.sig)',
+    register_key: 'Register the key',
+    new_key: 'Register a key',
+    key_registered: 'The key is registered to your account.',
     login_title: 'Log in',
     login_passkey: 'Log in with a passkey',
     first_time: 'First time here? Log in with your password and code, then register a passkey.',
@@ -225,10 +239,12 @@ const TEXT = {
     no_alerts: 'No alert.',
     col_time: 'Time', col_alert: 'Alert', col_details: 'Details',
     sessions_title: 'Remote-maintenance sessions',
-    sessions_intro: 'Each session through the bastion was recorded, encrypted to the hospital\u2019s recording keys. To replay one, choose its file (session-N.cast.age, from the bastion\u2019s recordings directory) and your age identity: both are read by this page only, decrypted here, and never sent anywhere.',
+    sessions_intro: 'Each session through the bastion was recorded, encrypted to the hospital\u2019s recording keys; the bastion sends the exchange a sealed copy when the session ends, which the exchange cannot read. To replay one, the page fetches that copy (or you choose the file from the bastion\u2019s recordings directory) and you choose your age identity: it is read by this page only, the recording is decrypted here, and nothing readable is sent anywhere.',
     no_sessions: 'No session yet.',
     session: 'session', col_session: 'Session', col_target: 'Target', col_started: 'Started',
     col_ended: 'Ended', col_end_reason: 'Why it ended', col_anchored: 'Last anchor covers', units: 'units', head: 'head', replay: 'Replay', recording_deleted: 'recording deleted',
+    col_copy: 'Sealed copy', copy_on_exchange: 'on the exchange', copy_deleted: 'deleted (retention)', copy_none: 'on the bastion only',
+    source: 'Recording', source_exchange: 'The exchange\u2019s sealed copy', source_file: 'A file from the bastion',
     replay_title: 'Replay of session',
     recording_file: 'Recording file (session-N.cast.age)',
     identity_file: 'Your age identity file (stays in this browser)',
@@ -250,6 +266,20 @@ const TEXT = {
   fr: {
     other_language: 'English',
     logout: 'Se déconnecter',
+    my_keys: 'Mes clés SSH',
+    keys_title: 'Vos clés SSH de signature',
+    keys_intro: 'Une clé enregistrée ici signe ce que vous faites en ligne de commande\u00a0: votre connexion (cordon remote login --sign-with CLÉ) et vos décisions. Une clé de sécurité (sk-) est recommandée\u00a0: ssh-keygen -t ed25519-sk -O verify-required -f ~/.ssh/id_cordon_sk. La clé privée ne quitte jamais votre ordinateur\u00a0: vous y signez un document, et collez la signature ici.',
+    no_keys: 'Aucune clé SSH de signature pour l\u2019instant.',
+    col_key: 'Clé', col_type: 'Type', col_state: 'État', col_created: 'Enregistrée', col_last_used: 'Dernier usage',
+    key_active: 'active', key_revoked: 'révoquée', revoke_key: 'Révoquer', key_revoked_done: 'La clé est révoquée\u00a0: elle ne signe plus rien.',
+    public_key: 'Clé publique (l\u2019unique ligne de CLÉ.pub)',
+    prepare_key: 'Préparer le document à signer',
+    key_sign_steps: 'Sur votre ordinateur, dans un terminal, lancez ces deux commandes (KEY est votre fichier de clé privée)\u00a0; ssh-keygen écrit cordon-ssh-key.json.sig\u00a0:',
+    key_document: 'Le document que vous signez (il nomme votre compte, cet échange et la clé)',
+    key_proof: 'La signature (tout le contenu de cordon-ssh-key.json.sig)',
+    register_key: 'Enregistrer la clé',
+    new_key: 'Enregistrer une clé',
+    key_registered: 'La clé est enregistrée pour votre compte.',
     login_title: 'Connexion',
     login_passkey: 'Se connecter avec une clé d\u2019accès',
     first_time: 'Première visite\u00a0? Connectez-vous avec votre mot de passe et votre code, puis enregistrez une clé d\u2019accès.',
@@ -462,10 +492,12 @@ const TEXT = {
     no_alerts: 'Aucune alerte.',
     col_time: 'Heure', col_alert: 'Alerte', col_details: 'Détails',
     sessions_title: 'Sessions de télémaintenance',
-    sessions_intro: 'Chaque session passée par le bastion a été enregistrée, chiffrée pour les clés d\u2019enregistrement de l\u2019hôpital. Pour en rejouer une, choisissez son fichier (session-N.cast.age, dans le répertoire des enregistrements du bastion) et votre identité age\u00a0: cette page seule les lit, les déchiffre ici et ne les envoie nulle part.',
+    sessions_intro: 'Chaque session passée par le bastion a été enregistrée, chiffrée pour les clés d\u2019enregistrement de l\u2019hôpital\u00a0; à la fin de la session, le bastion en envoie à l\u2019échange une copie scellée, que l\u2019échange ne peut pas lire. Pour en rejouer une, la page récupère cette copie (ou vous choisissez le fichier dans le répertoire des enregistrements du bastion) et vous choisissez votre identité age\u00a0: cette page seule la lit, l\u2019enregistrement est déchiffré ici et rien de lisible n\u2019est envoyé nulle part.',
     no_sessions: 'Aucune session pour l\u2019instant.',
     session: 'session', col_session: 'Session', col_target: 'Cible', col_started: 'Début',
     col_ended: 'Fin', col_end_reason: 'Motif de fin', col_anchored: 'Couvert par le dernier ancrage', units: 'unités', head: 'tête', replay: 'Rejouer', recording_deleted: 'enregistrement supprimé',
+    col_copy: 'Copie scellée', copy_on_exchange: 'sur l\u2019échange', copy_deleted: 'supprimée (durée de conservation)', copy_none: 'sur le bastion seulement',
+    source: 'Enregistrement', source_exchange: 'La copie scellée de l\u2019échange', source_file: 'Un fichier du bastion',
     replay_title: 'Rejeu de la session',
     recording_file: 'Fichier d\u2019enregistrement (session-N.cast.age)',
     identity_file: 'Votre fichier d\u2019identité age (reste dans ce navigateur)',
@@ -552,6 +584,8 @@ async function api(method, path, body) {
 }
 
 function show(...nodes) {
+  // Everyone logged in reaches their SSH keys from the header.
+  document.getElementById('my-keys').hidden = document.getElementById('logout').hidden;
   const main = document.getElementById('main');
   main.replaceChildren(...nodes);
   const h = main.querySelector('h1');
@@ -1017,6 +1051,82 @@ function home() {
   else ordersView();
 }
 
+// ---- everyone's page: their SSH signing keys ----
+
+// Registers a key in two steps, as the API does (docs/api.md): the exchange
+// gives the document that names the account, the exchange and the key; the
+// person signs it with ssh-keygen on their own computer (the private key
+// never reaches the browser) and pastes the signature. From a passkey
+// session: the command line cannot register the first key of an account
+// that logs in with a passkey (its login needs that key).
+async function sshKeysView() {
+  const view = el('section', { id: 'ssh-keys-page' }, el('h1', {}, t('keys_title')), el('p', {}, t('keys_intro')));
+  const list = el('div', { id: 'ssh-key-list', 'aria-live': 'polite' });
+  const line = el('textarea', { id: 'ssh-public-key', rows: '2', cols: '80', spellcheck: 'false',
+    autocomplete: 'off' });
+  const prepare = el('button', { type: 'button', id: 'prepare-ssh-key' }, t('prepare_key'));
+  const steps = el('div', { id: 'ssh-key-steps', 'aria-live': 'polite' });
+  view.append(list, el('h2', {}, t('new_key')),
+    el('p', {}, el('label', { for: 'ssh-public-key' }, t('public_key')), el('br', {}), line),
+    el('p', {}, prepare), steps);
+  const refresh = async () => {
+    const r = await api('GET', '/ssh-keys');
+    if (!r.ssh_keys.length) { list.replaceChildren(el('p', { id: 'no-ssh-keys' }, t('no_keys'))); return; }
+    const headers = ['col_key', 'col_type', 'fingerprint', 'col_state', 'col_created', 'col_last_used'];
+    list.replaceChildren(el('table', { id: 'ssh-keys' },
+      el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, t(h))),
+        el('th', { scope: 'col' }, t('revoke_key')))),
+      el('tbody', {}, ...r.ssh_keys.map((k) => {
+        let revoke = '';
+        if (!k.revoked_at) {
+          revoke = el('button', { type: 'button', class: 'revoke-ssh-key', 'data-key': k.id,
+            'aria-label': t('revoke_key') + ' ' + k.fingerprint }, t('revoke_key'));
+          revoke.addEventListener('click', async () => {
+            try {
+              await api('POST', '/ssh-keys/' + encodeURIComponent(k.id) + '/revoke', {});
+              await refresh();
+              list.append(el('p', { class: 'ok', role: 'status' }, t('key_revoked_done')));
+            } catch (e) { problem(view, e); }
+          });
+        }
+        return el('tr', { 'data-key': k.id }, el('td', {}, String(k.id)), el('td', {}, k.key_type),
+          el('td', {}, el('code', {}, k.fingerprint)),
+          el('td', {}, k.revoked_at ? t('key_revoked') + ' ' + k.revoked_at : t('key_active')),
+          el('td', {}, k.created_at), el('td', {}, k.last_used_at || ''), el('td', {}, revoke));
+      }))));
+  };
+  prepare.addEventListener('click', async () => {
+    steps.replaceChildren();
+    const publicKey = line.value.trim();
+    try {
+      const asked = await api('POST', '/ssh-keys', { public_key: publicKey });
+      const doc = fromB64(asked.document_base64);
+      // Shell-safe: base64 and the namespace hold no quote.
+      const commands = "printf '%s' '" + asked.document_base64 + "' | base64 -d > cordon-ssh-key.json\n" +
+        'ssh-keygen -Y sign -n ' + asked.namespace + ' -f KEY cordon-ssh-key.json';
+      const proof = el('textarea', { id: 'ssh-key-proof', rows: '8', cols: '80', spellcheck: 'false',
+        autocomplete: 'off' });
+      const register = el('button', { type: 'button', id: 'register-ssh-key' }, t('register_key'));
+      const outcome = el('div', { role: 'status' });
+      register.addEventListener('click', async () => {
+        try {
+          await api('POST', '/ssh-keys', { public_key: publicKey, proof: proof.value });
+          steps.replaceChildren(el('p', { class: 'ok', id: 'ssh-key-registered' }, t('key_registered')));
+          line.value = '';
+          await refresh();
+        } catch (e) { problem(outcome, e); }
+      });
+      steps.append(el('p', {}, t('key_sign_steps')),
+        el('pre', { id: 'ssh-key-commands', tabindex: '0' }, commands),
+        el('p', {}, t('key_document')), el('pre', { id: 'ssh-key-document', tabindex: '0' }, doc),
+        el('p', {}, el('label', { for: 'ssh-key-proof' }, t('key_proof')), el('br', {}), proof),
+        el('p', {}, register), outcome);
+    } catch (e) { problem(steps, e); }
+  });
+  show(view);
+  try { await refresh(); } catch (e) { problem(view, e); }
+}
+
 // ---- an admin's page: lost passkeys ----
 
 // One admin's approval of the revocation of another account's passkey; the
@@ -1426,13 +1536,15 @@ async function sessionsView() {
       el('td', {}, s.id), el('td', {}, s.target), el('td', {}, s.account),
       el('td', {}, s.started_at), el('td', {}, s.ended_at || ''), el('td', {}, s.end_reason || ''),
       el('td', {}, s.bytes + ' B, ' + s.chunks + ' ' + t('units')),
-      el('td', {}, s.recording_deleted_at ? t('recording_deleted') :
+      el('td', { class: 'copy' }, s.copy_stored_at && !s.copy_deleted_at ? t('copy_on_exchange') :
+        s.copy_deleted_at ? t('copy_deleted') : t('copy_none')),
+      el('td', {}, s.recording_deleted_at && !(s.copy_stored_at && !s.copy_deleted_at) ? t('recording_deleted') :
         el('button', { type: 'button', class: 'replay', 'data-session': s.id,
           'aria-label': t('replay') + ' ' + t('session') + ' ' + s.id,
           onclick: () => replayView(s) }, t('replay')))));
     view.append(el('table', { id: 'sessions' },
       el('thead', {}, el('tr', {}, ...['col_session', 'col_target', 'account', 'col_started', 'col_ended',
-        'col_end_reason', 'col_anchored', 'replay'].map((h) => el('th', { scope: 'col' }, t(h))))),
+        'col_end_reason', 'col_anchored', 'col_copy', 'replay'].map((h) => el('th', { scope: 'col' }, t(h))))),
       el('tbody', {}, ...rows)));
   } catch (e) { problem(view, e); }
 }
@@ -1447,20 +1559,46 @@ async function readFile(id) {
   return new Uint8Array(await f.arrayBuffer());
 }
 
+// The exchange's sealed copy, as bytes: checked and decrypted here like a
+// file the person chose (the exchange could not read it, nor is trusted to
+// have served the right one: the chain decides).
+async function fetchCopy(session) {
+  const r = await fetch('/api/v1/remote-sessions/' + encodeURIComponent(session.id) + '/recording',
+    { credentials: 'same-origin' });
+  if (!r.ok) {
+    let j = {};
+    try { j = await r.json(); } catch (e) { j = {}; }
+    throw new Error((j.error || ('HTTP ' + r.status)) + (j.hint ? ' \u2014 ' + j.hint : ''));
+  }
+  return new Uint8Array(await r.arrayBuffer());
+}
+
 // One session's recording: checked against the chain's last anchor, then
 // decrypted with the person's own identity, all in this page
 // (replay.js), then played on a small screen as text.
 function replayView(session) {
+  const copy = session.copy_stored_at && !session.copy_deleted_at;
+  const fileChoice = fileInput('recording-file', t('recording_file'));
   const view = el('section', {}, approverNav(''),
-    el('h1', {}, t('replay_title') + ' ' + session.id + ' \u2014 ' + session.target + ', ' + session.account),
-    fileInput('recording-file', t('recording_file')), fileInput('identity-file', t('identity_file')));
+    el('h1', {}, t('replay_title') + ' ' + session.id + ' \u2014 ' + session.target + ', ' + session.account));
+  if (copy) {
+    // The exchange's sealed copy by default; a file from the bastion instead.
+    const radio = (value, label, checked) => el('label', {},
+      el('input', { type: 'radio', name: 'source', value, id: 'source-' + value, ...(checked ? { checked: '' } : {}),
+        onchange: () => { fileChoice.hidden = value !== 'file'; } }), ' ', label);
+    view.append(el('fieldset', { id: 'recording-source' }, el('legend', {}, t('source')),
+      radio('exchange', t('source_exchange'), true), ' ', radio('file', t('source_file'), false)));
+    fileChoice.hidden = true;
+  }
+  view.append(fileChoice, fileInput('identity-file', t('identity_file')));
   const result = el('div', { id: 'replay-result' });
   const open = el('button', { type: 'button', id: 'open-recording' }, t('open_recording'));
   open.addEventListener('click', async () => {
     result.replaceChildren();
     try {
       const replay = await import('/ui/replay.js');
-      const file = await readFile('recording-file');
+      const fromExchange = copy && document.getElementById('source-exchange').checked;
+      const file = fromExchange ? await fetchCopy(session) : await readFile('recording-file');
       const identity = new TextDecoder().decode(await readFile('identity-file'));
       let cast, check;
       try {
@@ -1532,6 +1670,7 @@ function chrome() {
   document.documentElement.lang = state.lang;
   document.getElementById('lang').textContent = t('other_language');
   document.getElementById('logout').textContent = t('logout');
+  document.getElementById('my-keys').textContent = t('my_keys');
 }
 
 document.addEventListener('DOMContentLoaded', async () => {
@@ -1542,6 +1681,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     chrome();
     if (state.csrf) home(); else loginView();
   });
+  document.getElementById('my-keys').addEventListener('click', () => sshKeysView());
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('POST', '/logout', {}); } catch (e) { /* the session had ended */ }
     state.csrf = null;
