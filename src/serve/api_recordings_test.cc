@@ -19,8 +19,8 @@ namespace cordon::serve {
 namespace {
 
 namespace fs = std::filesystem;
-using testkit::RemoteExchange;
 using nlohmann::json;
+using testkit::RemoteExchange;
 
 json AnchorBody(const recording::Anchor& a) {
   return {{"chunks", a.chunks},
