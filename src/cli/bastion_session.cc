@@ -372,8 +372,9 @@ int RunBastionSession(const BastionSessionArgs& args) {
     // The exchange's copy, at once for a recording of usual size (the
     // engineer's ssh waits for it); a larger one, or one the exchange did
     // not take now, goes with the next `cordon bastion sweep`.
-    (void)call(
-        [&](client::Connection& x) { return client::SendRecording(x, start->session, path); });
+    (void)call([&](client::Connection& x) {
+      return client::SendRecording(x, start->session, path, last->bytes);
+    });
   }
   if (!last.ok()) return Refuse(last.error());
   if (end->exit_status) return *end->exit_status;
@@ -402,7 +403,7 @@ Status SendUncopiedRecordings(const client::BastionConfig& config, client::Conne
       ++failed;
       continue;
     }
-    Status s = client::SendRecording(c, u.session, path);
+    Status s = client::SendRecording(c, u.session, path, static_cast<uint64_t>(u.bytes));
     if (!s.ok() && s.error().code() != ErrorCode::kAlreadyExists) {
       std::cerr << "cordon bastion sweep: " << path << " not sent: " << s.error().message() << "\n";
       ++failed;

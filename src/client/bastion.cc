@@ -159,16 +159,22 @@ Result<std::vector<UncopiedRecording>> FetchUncopiedRecordings(Connection& conne
   return out;
 }
 
-Status SendRecording(Connection& connection, int64_t session, const std::string& path) {
+Status SendRecording(Connection& connection, int64_t session, const std::string& path,
+                     uint64_t bytes) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return ErrnoError(path);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoError(path);
   if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kInvalidArgument, path + ": not a file");
+  if (static_cast<uint64_t>(st.st_size) < bytes) {
+    return Error(ErrorCode::kInvalidArgument, path + " holds " + std::to_string(st.st_size) +
+                                                  " bytes, fewer than the " +
+                                                  std::to_string(bytes) + " the exchange anchored");
+  }
   CORDON_TRY(
       ExpectJson(connection.http().SendFile(
                      "PUT", "/api/v1/bastion/sessions/" + std::to_string(session) + "/recording",
-                     connection.Auth(), fd.get(), static_cast<uint64_t>(st.st_size)),
+                     connection.Auth(), fd.get(), bytes),
                  {201}));
   return Ok();
 }

@@ -99,9 +99,13 @@ struct UncopiedRecording {
 };
 Result<std::vector<UncopiedRecording>> FetchUncopiedRecordings(Connection& connection);
 
-// Sends the sealed recording at `path` (never decrypted: the bastion cannot)
-// for the exchange's copy, which keeps it only if its chain matches the
-// ledger's anchors. kAlreadyExists when the exchange holds it already.
-Status SendRecording(Connection& connection, int64_t session, const std::string& path);
+// Sends the first `bytes` bytes of the sealed recording at `path` — what
+// the session's last anchor covers (the whole file once the session ended)
+// — for the exchange's copy, which keeps them only if their chain matches
+// the ledger's anchors. Never decrypted: the bastion cannot. kAlreadyExists
+// when the exchange holds it already; kInvalidArgument for a file shorter
+// than `bytes`.
+Status SendRecording(Connection& connection, int64_t session, const std::string& path,
+                     uint64_t bytes);
 
 }  // namespace cordon::client

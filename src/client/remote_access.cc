@@ -1,9 +1,11 @@
 #include "client/remote_access.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 
 #include "client/answer.h"
 #include "core/encoding.h"
@@ -185,28 +187,43 @@ Result<FetchedRecording> FetchRecording(Connection& connection, int64_t id,
   last.head = TextField(*session, "head");
   last.header_sha256 = TextField(*session, "header_sha256");
   const bool ended = !TextField(*session, "ended_at").empty();
-  // Streamed to disk (a recording can be large), then checked: a file that
-  // is not the anchored recording does not stay.
-  CORDON_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(out, 0600, Overwrite::kRefuse));
-  if (file.in_place()) {
-    return Error(ErrorCode::kInvalidArgument, out + " is not a file",
-                 "the recording is checked once written: give a file's path, then "
-                 "`cordon recording cat FILE -i KEY` writes it out decrypted");
+  // Streamed into an anonymous file beside `out` (a recording can be
+  // large), checked there, and only then given its name: a copy that is not
+  // the anchored recording, or a run interrupted midway, leaves nothing
+  // (attack review 29, F4).
+  std::string dir =
+      out.substr(0, out.find_last_of('/') == std::string::npos ? 0 : out.find_last_of('/') + 1);
+  if (dir.empty()) dir = ".";
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return ErrnoError(dir + ": an anonymous file (O_TMPFILE)");
+  struct stat there {};
+  if (::lstat(out.c_str(), &there) == 0) {  // a file, a link (even dangling), a device
+    return Error(ErrorCode::kAlreadyExists, out + " exists: it is never replaced",
+                 "give another -o path");
   }
+  FdSink sink(fd.get(), out);
   CORDON_ASSIGN_OR_RETURN(
       net::ClientResponse answer,
       connection.http().Fetch("/api/v1/remote-sessions/" + std::to_string(id) + "/recording",
-                              connection.Auth(), file));
+                              connection.Auth(), sink));
   if (answer.status != 200) return ErrorFromAnswer(answer.status, answer.body);
-  CORDON_TRY(file.Commit());
-  auto report = recording::VerifyRecording(out, {last}, ended);
+  if (::fsync(fd.get()) != 0 || ::lseek(fd.get(), 0, SEEK_SET) != 0) return ErrnoError(out);
+  FdSource in(fd.get(), out);
+  auto report = recording::VerifyRecording(in, {last}, ended);
   if (!report.ok()) {
-    ::unlink(out.c_str());
     return report.error().WithContext("the exchange's copy of session " + std::to_string(id) +
                                       " (not kept)");
   }
   struct stat st {};
-  const uint64_t bytes = ::stat(out.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  const uint64_t bytes = ::fstat(fd.get(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, out.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    if (errno == EEXIST) {
+      return Error(ErrorCode::kAlreadyExists, out + " appeared meanwhile: it is not replaced");
+    }
+    return ErrnoError(out);
+  }
+  CORDON_TRY(SyncDirectory(dir));
   return FetchedRecording{bytes, report->Summary()};
 }
 

@@ -637,6 +637,13 @@ Result<SessionState> RemoteAccess::State(const Machine& bastion, int64_t session
     st.reason = "the session ended";
     return st;
   }
+  // Its bastion fell silent and the recording was copied as it stood: the
+  // session is over, and nothing may be added to what the copy proves
+  // (attack review 29, F1).
+  if (s.copy_stored_at) {
+    st.reason = "the session is over: its recording was copied";
+    return st;
+  }
   auto r = CheckGrant(s.grant_id, s.account_id, now);
   if (!r.ok()) {
     if (r.error().code() != ErrorCode::kRefused) return r.error();
@@ -657,7 +664,7 @@ Result<SessionState> RemoteAccess::Anchor(const Machine& bastion, int64_t sessio
       Statement u,
       db_.Prepare("UPDATE remote_sessions SET chunks = ?, bytes = ?, head = ?, header_sha256 = "
                   "CASE WHEN ? = '' THEN header_sha256 ELSE ? END, last_anchor_at = ? WHERE id = "
-                  "? AND ended_at IS NULL"));
+                  "? AND ended_at IS NULL AND copy_stored_at IS NULL"));
   CORDON_TRY(u.Bind(1, r.chunks)
                  .Bind(2, r.bytes)
                  .Bind(3, r.head)
@@ -680,7 +687,7 @@ Status RemoteAccess::End(const Machine& bastion, int64_t session_id, const Sessi
       Statement u,
       db_.Prepare("UPDATE remote_sessions SET chunks = ?, bytes = ?, head = ?, ended_at = ?, "
                   "end_reason = ?, exit_status = ? WHERE id = ? AND machine_id = ? AND ended_at "
-                  "IS NULL"));
+                  "IS NULL AND copy_stored_at IS NULL"));
   u.Bind(1, r.chunks).Bind(2, r.bytes).Bind(3, r.head).Bind(4, now).Bind(5, r.reason);
   if (r.exit_status) {
     u.Bind(6, *r.exit_status);
@@ -693,6 +700,10 @@ Status RemoteAccess::End(const Machine& bastion, int64_t session_id, const Sessi
     if (s.ok() && s->ended_at) {
       return Error(ErrorCode::kAlreadyExists,
                    "session " + std::to_string(session_id) + " has ended already");
+    }
+    if (s.ok() && s->copy_stored_at) {
+      return Refused("session " + std::to_string(session_id) +
+                     " is over: its recording was copied as it stood");
     }
     return Error(ErrorCode::kNotFound,
                  "no session " + std::to_string(session_id) + " started by this bastion");

@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -64,20 +65,22 @@ std::variant<Response, BodySink> Api::StartRecordingCopy(const Request& head) {
   exchange::RemoteAccess remote(call.s.db, call.s.accounts, call.s.grants, options_.remote);
   auto session = remote.CopyableRecording(*call.machine, *id, call.now);
   if (!session.ok()) return Fail(session.error());
-  // An ended session's recording is exactly what its last anchor covers;
-  // one whose bastion died holds at least that, and what it wrote after.
-  const bool ended = session->ended_at.has_value();
+  // The copy is exactly what the last anchor covers: the whole file of an
+  // ended session; for one whose bastion died, the anchored prefix only —
+  // bytes after it are unproven, and the exchange keeps nothing it cannot
+  // check (attack review 29, F2: an unanchored tail could be anything).
   const auto anchored = static_cast<uint64_t>(session->bytes);
-  const uint64_t bound = ended ? anchored : options_.max_file_bytes;
+  const uint64_t bound = anchored;
   const std::string length = head.Header("content-length");
   if (!length.empty()) {
     const uint64_t declared =
         length.size() > 15 ? UINT64_MAX : std::strtoull(length.c_str(), nullptr, 10);
-    if (ended ? declared != anchored : (declared < anchored || declared > bound)) {
+    if (declared != anchored) {
       return Fail(400,
                   "session " + std::to_string(*id) + "'s recording is anchored at " +
                       std::to_string(anchored) + " bytes; this body has " + length,
-                  "send the file the bastion wrote for this session, whole");
+                  "send the first " + std::to_string(anchored) +
+                      " bytes of the file the bastion wrote for this session");
     }
   }
   const std::string dir = options_.data_dir + kCopiesDir;
@@ -103,9 +106,14 @@ std::variant<Response, BodySink> Api::StartRecordingCopy(const Request& head) {
   BodySink sink;
   sink.fd = UniqueFd(writer);
   sink.max_bytes = bound;
-  sink.finish = [this, head, file, id = *id](const Status& received, uint64_t bytes) -> Response {
-    if (!received.ok()) {
-      return Fail(400, "the recording did not arrive whole: " + received.error().message(),
+  sink.finish = [this, head, file, bound, id = *id](const Status& received,
+                                                    uint64_t bytes) -> Response {
+    if (!received.ok() || bytes != bound) {
+      return Fail(400,
+                  "the recording did not arrive whole" +
+                      (received.ok() ? " (" + std::to_string(bytes) + " of " +
+                                           std::to_string(bound) + " bytes)"
+                                     : ": " + received.error().message()),
                   "`cordon bastion sweep` sends it again");
     }
     return KeepRecordingCopy(head, id, file->get(), bytes);
@@ -144,17 +152,30 @@ Response Api::KeepRecordingCopy(const Request& head, int64_t id, int fd, uint64_
                     " anchored: " + report.error().message(),
                 "the exchange keeps only a recording whose chain matches the ledger's anchors");
   }
-  // Named now, never over another file (linkat fails on an existing name).
+  // Named now, in one step: linked under a name of its own, then renamed
+  // over the copy's name. A file already there is an orphan (a crash after
+  // a rename and before its row: the row decides, and there is none) or a
+  // concurrent copy of the same, checked bytes (attack review 29, F7).
   const std::string path = RecordingCopyPath(id);
+  static std::atomic<uint64_t> serial{0};
+  const std::string temp =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(serial.fetch_add(1));
   const std::string proc = "/proc/self/fd/" + std::to_string(fd);
-  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-    if (errno == EEXIST) {
-      return Fail(409, "the exchange already holds a file for session " + std::to_string(id));
-    }
-    return Fail(Error(ErrorCode::kIo, path + ": " + std::strerror(errno)));
+  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    return Fail(Error(ErrorCode::kIo, temp + ": " + std::strerror(errno)));
   }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    return Fail(Error(ErrorCode::kIo, path + ": " + std::strerror(saved)));
+  }
+  // Unless the exchange's row names it, the file goes: not recorded, not kept.
+  const auto drop_unless_recorded = [&] {
+    auto now_stored = remote.GetSession(id);
+    if (now_stored.ok() && !now_stored->copy_stored_at) ::unlink(path.c_str());
+  };
   if (Status synced = SyncDirectory(options_.data_dir + kCopiesDir); !synced.ok()) {
-    ::unlink(path.c_str());
+    drop_unless_recorded();
     return Fail(synced.error());
   }
   auto kept = remote.RecordingCopied(*call.machine, id, static_cast<int64_t>(bytes), call.now,
@@ -169,7 +190,7 @@ Response Api::KeepRecordingCopy(const Request& head, int64_t id, int fd, uint64_
                                        return Ok();
                                      });
   if (!kept.ok()) {
-    ::unlink(path.c_str());  // not recorded: not kept
+    drop_unless_recorded();
     if (kept.error().code() == ErrorCode::kIo) return api_internal::Unrecorded();
     return Fail(kept.error());
   }

@@ -154,16 +154,21 @@ TEST(ApiRecordingsTest, TheExchangeKeepsOnlyTheAnchoredRecordingAndServesItToThe
   altered[70000] ^= 1;
   Response bad = r.Send(altered, r.e.machine);
   EXPECT_EQ(bad.status, 422) << bad.body;
-  EXPECT_EQ(r.Send(file.substr(0, 65536 + 16 + 200), r.e.machine).status, 422)
+  EXPECT_EQ(r.Send(file.substr(0, 65536 + 16 + 200), r.e.machine).status, 400)
       << "shorter than the anchor";
   EXPECT_EQ(r.Send(file + "x", r.e.machine).status, 400) << "longer than the anchor";
   EXPECT_EQ(r.FilesInCopies(), 0u) << "a refused copy leaves nothing";
   EXPECT_TRUE(r.Listed(r.e.approver)["copy_stored_at"].is_null());
   EXPECT_NE(r.e.Ledger().find("exchange.session.recording_copy"), std::string::npos);
 
+  // A file left under the copy's name (a crash before its row) is no copy:
+  // the checked one replaces it.
+  fs::create_directories(r.Copies());
+  std::ofstream(r.Copies() / ("session-" + std::to_string(r.id) + ".cast.age")) << "orphan";
   Response kept = r.Send(file, r.e.machine);
   ASSERT_EQ(kept.status, 201) << kept.body;
   EXPECT_EQ(RemoteExchange::J(kept)["bytes"], file.size());
+  EXPECT_EQ(r.FilesInCopies(), 1u) << "no temporary name left";
   EXPECT_EQ(r.Send(file, r.e.machine).status, 409) << "once";
   EXPECT_EQ(ReadAllOf(r.Copies() / ("session-" + std::to_string(r.id) + ".cast.age")), file);
   EXPECT_EQ(fs::status(r.Copies()).permissions() & fs::perms::all, fs::perms::owner_all);
@@ -222,12 +227,34 @@ TEST(ApiRecordingsTest, ALiveSessionIsNotCopiedAndADeadBastionsIsCopiedUpToItsAn
   json pending = uncopied();
   ASSERT_EQ(pending["recordings"].size(), 1u) << pending;
   EXPECT_EQ(pending["recordings"][0]["ended"], false);
-  std::string altered = file;
+  const size_t anchored = pending["recordings"][0]["bytes"];
+  ASSERT_LE(anchored, file.size());
+  std::string altered = file.substr(0, anchored);
   altered[100] ^= 1;
   EXPECT_EQ(r.Send(altered, r.e.machine).status, 422);
-  Response kept = r.Send(file, r.e.machine);
+  // Only what the anchors cover is kept: a tail after them (unproven, and
+  // anything at all) is refused with the body.
+  EXPECT_EQ(
+      r.Send(file.substr(0, anchored) + "PATIENT DUPONT 1 85 05 78 006 084 91", r.e.machine).status,
+      400);
+  Response kept = r.Send(file.substr(0, anchored), r.e.machine);
   ASSERT_EQ(kept.status, 201) << kept.body;
   EXPECT_TRUE(uncopied()["recordings"].empty());
+  EXPECT_EQ(fs::file_size(r.Copies() / ("session-" + std::to_string(r.id) + ".cast.age")),
+            anchored);
+  // Copied as it stood, the session is over: its bastion hears so, and no
+  // anchor or end may add to what the copy proves.
+  auto state = RemoteExchange::J(r.e.Call("GET", r.session, r.e.machine));
+  EXPECT_EQ(state["open"], false) << state;
+  json more = {{"chunks", 99},
+               {"bytes", anchored + 70000},
+               {"head", std::string(64, 'a')},
+               {"header_sha256", pending["recordings"][0]["header_sha256"]}};
+  EXPECT_EQ(r.e.Call("POST", r.session + "/anchor", r.e.machine, more).status, 403);
+  more["duration_seconds"] = 60;
+  more["reason"] = "exit";
+  more["exit_status"] = 0;
+  EXPECT_EQ(r.e.Call("POST", r.session + "/end", r.e.machine, more).status, 403);
 }
 
 }  // namespace
