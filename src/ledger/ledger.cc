@@ -375,14 +375,23 @@ Ledger::~Ledger() {
 
 Status Ledger::CatchUp() {
   const std::string log_path = Join(dir_, "ledger.log");
-  // Another process appended since we looked when our end marker is gone.
-  CORDON_ASSIGN_OR_RETURN(uint64_t log_size, FileSize(log_.get(), log_path));
+  // Another process appended since we looked when our end marker is gone:
+  // its first record now sits where our zeros were. The marker is read, the
+  // log is not stat'ed: since Linux 6.13 a stat marks the file's timestamps
+  // as seen, so the next write stores a fine-grained mtime, which dirties the
+  // inode, and ext4 without a journal then writes the inode at every
+  // fdatasync (a third wait per batch, measured: ~30 % of a 10-event batch).
   uint8_t marker[4] = {};
-  ssize_t got =
-      log_size >= log_bytes_ + 4 ? pread(log_.get(), marker, 4, static_cast<off_t>(log_bytes_)) : 0;
+  ssize_t got = pread(log_.get(), marker, 4, static_cast<off_t>(log_bytes_));
   if (got < 0) return ErrnoError(log_path);
-  const bool moved = log_size < log_bytes_ || (log_size > log_bytes_ && got < 4) ||
-                     (marker[0] | marker[1] | marker[2] | marker[3]) != 0;
+  bool moved = (marker[0] | marker[1] | marker[2] | marker[3]) != 0;
+  if (got < 4) {
+    // No zeros ahead (a large append ended the file at its last record, or
+    // the file was cut): only the size tells.
+    CORDON_ASSIGN_OR_RETURN(uint64_t log_size, FileSize(log_.get(), log_path));
+    moved = log_size != log_bytes_;
+    if (!moved) log_alloc_ = log_size;
+  }
   if (moved) {
     CORDON_TRY(FlushIndex());  // our own entries first: the files then match our view
     CORDON_ASSIGN_OR_RETURN(levels_, HashLevels::Open(Join(dir_, "tree"), true));
@@ -410,7 +419,10 @@ Status Ledger::Prepare(size_t n, uint64_t first, const PrepareFn& make,
     }
     return Ok();
   };
-  if (n < 128) return run(0, n, 0);  // below this, a thread costs more than it saves
+  // Below this a thread's start costs more than it saves. Measured on a
+  // 2-core Xeon: batches of 100 took 9 % less time split in two than on
+  // one thread (the threshold was 128).
+  if (n < 48) return run(0, n, 0);
   const size_t half = n / 2;
   Status second = Ok();
   std::thread helper([&] { second = run(half, n, 1); });

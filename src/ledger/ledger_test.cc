@@ -287,6 +287,51 @@ TEST_F(LedgerTest, AppendRefusesPersonalDataAndWritesNothing) {
   EXPECT_TRUE(Verify(ledger_, std::nullopt).ok());
 }
 
+// Two writers on one ledger (the exchange and a command, two commands): each
+// sees the other's appends before its own, whether the other left zeros
+// ahead of its records (small appends) or ended the file at them (large
+// ones), so no record is ever written over another's.
+TEST_F(LedgerTest, TwoWritersSeeEachOthersAppends) {
+  Make(1);
+  auto a = Ledger::Open(ledger_, Ledger::Access::kAppend);
+  auto b = Ledger::Open(ledger_, Ledger::Access::kAppend);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const uint64_t base = a->size();
+  const std::string filler(1000, 'x');
+  auto batch = [&](const char* who, int step, int n) {
+    std::vector<nlohmann::json> events;
+    for (int i = 0; i < n; ++i) {
+      events.push_back(
+          {{"action", "two-writers"}, {"who", who}, {"step", step}, {"i", i}, {"pad", filler}});
+    }
+    return events;
+  };
+  // Small, small, large (past the space written ahead), small after it, ...
+  const std::vector<std::pair<char, int>> steps = {{'a', 2}, {'b', 3},    {'a', 400},
+                                                   {'b', 1}, {'b', 400},  {'a', 1},
+                                                   {'b', 2}, {'a', 5000}, {'b', 1}};
+  std::vector<std::pair<std::string, int>> expected;  // (who, step) of each entry, in order
+  for (size_t step = 0; step < steps.size(); ++step) {
+    const auto [who, n] = steps[step];
+    Ledger& writer = who == 'a' ? *a : *b;
+    const std::string name(1, who);
+    auto first = writer.Append(batch(name.c_str(), static_cast<int>(step), n));
+    ASSERT_TRUE(first.ok()) << first.error().message();
+    EXPECT_EQ(*first, base + expected.size()) << "step " << step;
+    for (int i = 0; i < n; ++i) expected.emplace_back(name, static_cast<int>(step));
+  }
+  ASSERT_TRUE(a->Checkpoint().ok());
+  auto reopened = Ledger::Open(ledger_, Ledger::Access::kRead);
+  ASSERT_TRUE(reopened.ok());
+  ASSERT_EQ(reopened->size(), base + expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    auto e = nlohmann::json::parse(AsChars(*reopened->Entry(base + i)));
+    ASSERT_EQ(e["who"], expected[i].first) << "entry " << base + i;
+    ASSERT_EQ(e["step"], expected[i].second) << "entry " << base + i;
+  }
+  EXPECT_TRUE(Verify(ledger_, std::nullopt).ok());
+}
+
 TEST_F(LedgerTest, GroupAppenderSerializesThreads) {
   Ledger l = Make(0);
   GroupAppender g(l);
