@@ -107,9 +107,12 @@ shared the two cores during some of them, so read them as indicative):
   1.4 GB/s). So `-o` now writes O_DIRECT from page-aligned buffers (the unaligned tail buffered), then
   fsync + rename as before; write-behind remains for file systems that refuse O_DIRECT. Standard
   output is never switched to O_DIRECT (its open file is shared with the shell).
-- Not tried this round: libsodium's ChaCha20-Poly1305 against libcrypto's (crypto/aead.h records
-  libcrypto about twice as fast here; the AEAD is 0.29 s of the ~1 s of CPU), `OPENSSL_ia32cap`
-  variants.
+- On the AMD EPYC (family 25, model 17; AVX-512), 2026-11-30, this script gave 0.83 / 0.67 / 0.89 /
+  0.75 (encrypt, decrypt, encrypt `-o`, decrypt `-o`), medians of 5.
+- ChaCha20-Poly1305 alone, 1 GiB in age's 64 KiB chunks (one context, a new nonce per chunk), on the
+  Intel Xeon (family 6, model 207), December 2026: libcrypto 2.5–2.9 GB/s, libsodium 0.9–1.1 GB/s;
+  libcrypto with AVX-512 masked off (`OPENSSL_ia32cap=":~0x10000"`) 1.8 GB/s, with AVX2 masked too
+  1.3 GB/s. libcrypto's default path is the fastest on both machines: nothing to choose at run time.
 - cordon spends about twice age's CPU (the hash, which age has none of, on a second core): on a busy
   machine that shows — with other benchmarks running, encrypt to a file measured 1.3–1.6 s against
   age's 0.95–1.0 s.
