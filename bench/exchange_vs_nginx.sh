@@ -201,7 +201,15 @@ machine: before 2,872 req/s, paced p99 165.6 ms; with the SQLite changes and 16 
 p99 35.3 ms (15.8 to 29.1 ms in two more runs); 8 workers 4,900 req/s, paced p99 6.0 ms. What did not help:
 4 workers (paced p99 5.4 ms but 4,114 req/s, 16 % fewer than 8); more than 4 per core (16 on 2 cores: the
 paced tail grew 3–6×, the workers only competing for the cores and the ledger batch's wake-up). Not done:
-an asynchronous group commit (the worker freed while its event syncs, the connection waiting for it).""")
+an asynchronous group commit (the worker freed while its event syncs, the connection waiting for it).
+
+On the Intel Xeon (family 6, model 207; AVX-512), 2026-12-05, with SIZE_MIB=256 RUNS=3 WRK_SECONDS=10, main
+before and after the ledger stopped stat'ing its log before each batch (section "ledger"), one run each:
+download 0.90 → 0.99 of nginx's throughput; wrk 7,191 → 8,820 req/s (p99 48.2 → 38.3 ms; nginx 59,499 and
+74,289 req/s in the same runs: the machine's pace moved too); paced 2,000 req/s p99 62.6 → 52.6 ms (p50
+0.51 → 0.47 ms, p99.9 ~115 ms). The paced goal, met on the AMD EPYC above (0.83 ms), is **not met** on
+this machine: its tail is not the ledger's fdatasync (p99 0.20 ms, p99.9 0.60 ms measured alone) and was
+not found this session.""")
 PY
 cat section.md
 python3 "$top/bench/update_results.py" "$top/bench/RESULTS.md" section.md "## exchange:"
