@@ -18,6 +18,20 @@ bool IsWord(char c) { return IsRunner(c) || (c >= 'a' && c <= 'z') || c == '_'; 
 
 uint64_t LowBits(size_t k) { return k >= 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1; }
 
+// Byte by byte: the reference the vector versions must agree with.
+BlockMasks ClassifyBytes(const char* p) {
+  BlockMasks m;
+  for (int k = 0; k < 64; ++k) {
+    const char c = p[k];
+    m.runner |= uint64_t{IsRunner(c)} << k;
+    m.sep |= uint64_t{c == ' ' || c == '-' || c == '.'} << k;
+    m.word |= uint64_t{IsWord(c)} << k;
+    m.at |= uint64_t{c == '@'} << k;
+    m.plus |= uint64_t{c == '+'} << k;
+  }
+  return m;
+}
+
 #if defined(CORDON_X86)
 // 16 bytes at a time; signed compares, so bytes from 0x80 up (negative) are
 // in no range.
@@ -76,13 +90,42 @@ CORDON_AVX2 BlockMasks ClassifyAvx2(const char* p) {
   return m;
 }
 
+// The whole block in one register, each class straight into a 64-bit mask
+// (no movemask, no shifts to put halves together): a range is one subtract
+// and one unsigned compare, and bytes from 0x80 up fall outside every range.
+#define CORDON_AVX512 __attribute__((target("avx512f,avx512bw")))
+CORDON_AVX512 uint64_t In64(__m512i v, char lo, char hi) {
+  const __m512i shifted = _mm512_sub_epi8(v, _mm512_set1_epi8(lo));
+  return _mm512_cmplt_epu8_mask(shifted, _mm512_set1_epi8(static_cast<char>(hi - lo + 1)));
+}
+CORDON_AVX512 uint64_t Is64(__m512i v, char c) {
+  return _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c));
+}
+
+CORDON_AVX512 BlockMasks ClassifyAvx512(const char* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  BlockMasks m;
+  m.runner = In64(v, '0', '9') | In64(v, 'A', 'Z');
+  m.sep = Is64(v, ' ') | In64(v, '-', '.');
+  m.word = m.runner | In64(v, 'a', 'z') | Is64(v, '_');
+  m.at = Is64(v, '@');
+  m.plus = Is64(v, '+');
+  return m;
+}
+
+bool HasAvx512Bw() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
+
 using ClassifyFn = BlockMasks (*)(const char*);
 ClassifyFn ChooseClassify() {
   __builtin_cpu_init();  // needed before main (this runs from a static initializer)
+  if (HasAvx512Bw()) return ClassifyAvx512;
   return __builtin_cpu_supports("avx2") ? ClassifyAvx2 : ClassifySse2;
 }
 const ClassifyFn kClassify = ChooseClassify();
 #undef CORDON_AVX2
+#undef CORDON_AVX512
 #endif
 
 }  // namespace
@@ -91,17 +134,18 @@ BlockMasks ClassifyBlock(const char* p) {
 #if defined(CORDON_X86)
   return kClassify(p);
 #else
-  BlockMasks m;
-  for (int k = 0; k < 64; ++k) {
-    const char c = p[k];
-    m.runner |= uint64_t{IsRunner(c)} << k;
-    m.sep |= uint64_t{c == ' ' || c == '-' || c == '.'} << k;
-    m.word |= uint64_t{IsWord(c)} << k;
-    m.at |= uint64_t{c == '@'} << k;
-    m.plus |= uint64_t{c == '+'} << k;
-  }
-  return m;
+  return ClassifyBytes(p);
 #endif
+}
+
+std::vector<Classifier> AvailableClassifiers() {
+  std::vector<Classifier> out = {{"bytes", ClassifyBytes}};
+#if defined(CORDON_X86)
+  out.push_back({"sse2", ClassifySse2});
+  if (__builtin_cpu_supports("avx2")) out.push_back({"avx2", ClassifyAvx2});
+  if (HasAvx512Bw()) out.push_back({"avx512bw", ClassifyAvx512});
+#endif
+  return out;
 }
 
 uint64_t CutMask(const char* s, size_t n, size_t pos, size_t run_end) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace cordon::detect::internal {
 
@@ -22,10 +23,18 @@ struct BlockMasks {
   uint64_t plus = 0;    // '+'
 };
 
-// Classifies the 64 bytes at `p` (all readable). With AVX2 when the CPU has
-// it (chosen once, at start-up), else with SSE2. Bytes from 0x80 up are in
-// no class. Thread-safe.
+// Classifies the 64 bytes at `p` (all readable). With AVX-512BW or AVX2
+// when the CPU has it (chosen once, at start-up), else with SSE2. Bytes from
+// 0x80 up are in no class. Thread-safe.
 BlockMasks ClassifyBlock(const char* p);
+
+// Every classifier this CPU can run, the portable byte-by-byte one first:
+// the tests check each against it (ClassifyBlock uses only the fastest).
+struct Classifier {
+  const char* name;
+  BlockMasks (*classify)(const char* p);
+};
+std::vector<Classifier> AvailableClassifiers();
 
 // Bit k is set when byte pos + k can end a candidate that starts at pos:
 // a separator inside the run [pos, run_end), or run_end itself. Only the
