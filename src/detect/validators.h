@@ -57,4 +57,10 @@ Confidence Validate(Kind kind, std::string_view text);
 // the characters are not a NIR body.
 int NirKey(std::string_view body13);
 
+namespace internal {
+// ValidateCard without its fast path for the common shapes (16 digits, bare
+// or in four groups of four): the tests check that both always agree.
+Confidence ValidateCardAnyShape(std::string_view text);
+}  // namespace internal
+
 }  // namespace cordon::detect
