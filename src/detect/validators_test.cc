@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <utility>
 
 namespace cordon::detect {
 namespace {
@@ -85,6 +86,41 @@ TEST(Iban, RejectsBadCheckDigitsLengthsAndCountries) {
   EXPECT_EQ(ValidateIban("gb82west12345698765432"), kNone);  // lowercase
   EXPECT_EQ(ValidateIban("GB82 WEST  1234 5698 7654 32"), kNone);
   EXPECT_EQ(ValidateIban("GB82 WES T1234 5698 7654 32"), kNone);
+}
+
+// ISO 7064 MOD 97-10 catches every substituted character and every swap of
+// two adjacent different ones when the number's length stays (a digit for a
+// digit, a capital for a capital: 10 and 100 are prime to 97, and no change
+// of a value reaches 97). Each such change of a valid IBAN, grouped or not,
+// the check digits and the country included, must be refused.
+TEST(Iban, EverySubstitutionAndAdjacentSwapIsRefused) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const std::string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  int tried = 0;
+  for (const std::string valid :
+       {"GB82WEST12345698765432", "FR1420041010050500013M02606", "DE89370400440532013000",
+        "DK5000400440116243", "NO9386011117947", "MT84MALT011000012345MTLCAST001S",
+        "FR14 2004 1010 0505 0001 3M02 606"}) {
+    ASSERT_EQ(ValidateIban(valid), Confidence::kHigh) << valid;
+    for (size_t i = 0; i < valid.size(); ++i) {
+      if (valid[i] == ' ') continue;
+      for (char c : alphabet) {
+        if (c == valid[i] || digit(c) != digit(valid[i])) continue;
+        std::string changed = valid;
+        changed[i] = c;
+        EXPECT_EQ(ValidateIban(changed), Confidence::kNone) << changed;
+        ++tried;
+      }
+      const char next = i + 1 < valid.size() ? valid[i + 1] : ' ';
+      if (next != ' ' && next != valid[i] && digit(next) == digit(valid[i])) {
+        std::string swapped = valid;
+        std::swap(swapped[i], swapped[i + 1]);
+        EXPECT_EQ(ValidateIban(swapped), Confidence::kNone) << swapped;
+        ++tried;
+      }
+    }
+  }
+  EXPECT_GT(tried, 1500);
 }
 
 TEST(Card, AcceptsLuhnValidNumbersInKnownRanges) {
