@@ -6,11 +6,9 @@
 // which is the dynamic loader resolving 10,000 symbols of libraries these
 // commands never call). Same commands, same flags, same exit codes.
 #include <CLI/CLI.hpp>
-#include <iostream>
 
 #include "cli/commands.h"
 #include "core/diagnostic.h"
-#include "core/file.h"
 #include "core/version.h"
 
 namespace {
@@ -32,35 +30,13 @@ int Run(int argc, char** argv) {
     args.insert(args.begin() + 1, "bastion");
   }
   cordon::cli::GuardPrincipalsValues(args);
-  std::vector<char*> av;
-  for (auto& a : args) av.push_back(a.data());
-  try {
-    app.parse(static_cast<int>(av.size()), av.data());
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << cordon::FormatError(
-        cordon::Error(cordon::ErrorCode::kInvalidArgument, e.what(),
-                      "run `cordon-bastion bastion --help` to see the commands"));
-    return cordon::kExitUsage;
+  if (auto ended = cordon::cli::ParseCommandLine(
+          app, args, "run `cordon-bastion bastion --help` to see the commands")) {
+    return *ended;
   }
   return exit_code;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  cordon::InstallInterruptCleanup();
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInternal, e.what()));
-    return cordon::kExitFailure;
-  } catch (...) {
-    return cordon::kExitFailure;
-  }
-}
+int main(int argc, char** argv) { return cordon::cli::GuardedMain(Run, argc, argv); }

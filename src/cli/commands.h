@@ -3,7 +3,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cordon::cli {
@@ -30,5 +32,19 @@ void RegisterBastionCommands(CLI::App& app, int* exit_code);    // bastion princ
 // line that has none (what sshd_config lines without it give).
 void GuardPrincipalsValues(std::vector<std::string>& args);
 void RegisterRecordingCommands(CLI::App& app, int* exit_code);  // recording verify/play/cat
+
+// What each binary (cordon, cordon-bastion, cordon-verify) does with its
+// command line once its commands are registered: parses `args` (argv, as
+// the binary may have rewritten it) into `app`, which runs the command.
+// Returns the exit code when parsing itself ends the run — --help and
+// --version (0), a usage error (printed with `hint`, the command that
+// shows the way: 2) — and nothing when a command ran.
+std::optional<int> ParseCommandLine(CLI::App& app, std::vector<std::string>& args,
+                                    std::string_view hint);
+
+// A binary's main(): Ctrl-C or SIGTERM removes what the command was writing
+// (InstallInterruptCleanup), and an exception a library lets escape is
+// reported as an internal error with exit code 1, not an abort.
+int GuardedMain(int (*run)(int argc, char** argv), int argc, char** argv);
 
 }  // namespace cordon::cli

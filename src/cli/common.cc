@@ -10,6 +10,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "core/aligned_buffer.h"
 #include "core/diagnostic.h"
 
@@ -184,5 +185,37 @@ int Fail(const Error& error) {
 }
 
 int Finish(const Status& status) { return status.ok() ? kExitOk : Fail(status.error()); }
+
+std::optional<int> ParseCommandLine(CLI::App& app, std::vector<std::string>& args,
+                                    std::string_view hint) {
+  std::vector<char*> argv;
+  argv.reserve(args.size());
+  for (auto& a : args) argv.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << FormatError(Error(ErrorCode::kInvalidArgument, e.what(), std::string(hint)));
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+int GuardedMain(int (*run)(int argc, char** argv), int argc, char** argv) {
+  InstallInterruptCleanup();
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // a library threw: a bug, reported as one
+    std::cerr << FormatError(Error(ErrorCode::kInternal, e.what()));
+    return kExitFailure;
+  } catch (...) {
+    return kExitFailure;
+  }
+}
 
 }  // namespace cordon::cli

@@ -2,13 +2,11 @@
 // This file only wires subcommands together; each lives in its own file.
 #include <CLI/CLI.hpp>
 #include <array>
-#include <iostream>
 #include <memory>
 #include <string_view>
 
 #include "cli/commands.h"
 #include "core/diagnostic.h"
-#include "core/file.h"
 #include "core/version.h"
 
 namespace {
@@ -96,37 +94,15 @@ int Run(int argc, char** argv) {
     app_owner = MakeApp({}, &exit_code);
   }
   CLI::App& app = *app_owner;
-  try {
-    std::vector<std::string> args(argv, argv + argc);
-    cordon::cli::GuardPrincipalsValues(args);
-    std::vector<char*> av;
-    av.reserve(args.size());
-    for (auto& a : args) av.push_back(a.data());
-    app.parse(static_cast<int>(av.size()), av.data());
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInvalidArgument, e.what(),
-                                                   "run `cordon --help` to see the commands"));
-    return cordon::kExitUsage;
+  std::vector<std::string> args(argv, argv + argc);
+  cordon::cli::GuardPrincipalsValues(args);
+  if (auto ended =
+          cordon::cli::ParseCommandLine(app, args, "run `cordon --help` to see the commands")) {
+    return *ended;
   }
   return exit_code;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  cordon::InstallInterruptCleanup();
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {  // a library threw: a bug, reported as one
-    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInternal, e.what()));
-    return cordon::kExitFailure;
-  } catch (...) {
-    return cordon::kExitFailure;
-  }
-}
+int main(int argc, char** argv) { return cordon::cli::GuardedMain(Run, argc, argv); }

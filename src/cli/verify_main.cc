@@ -7,11 +7,9 @@
 // never calls. This one links libcrypto, libsodium and the C library only,
 // with the C++ runtime linked in. Same flags, same output, same exit codes.
 #include <CLI/CLI.hpp>
-#include <iostream>
 
 #include "cli/commands.h"
 #include "core/diagnostic.h"
-#include "core/file.h"
 #include "core/version.h"
 
 namespace {
@@ -34,35 +32,12 @@ int Run(int argc, char** argv) {
       args[1] != "-h" && args[1] != "--version") {
     args.insert(args.begin() + 1, "verify");
   }
-  std::vector<char*> av;
-  av.reserve(args.size());
-  for (auto& a : args) av.push_back(a.data());
-  try {
-    app.parse(static_cast<int>(av.size()), av.data());
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInvalidArgument, e.what(),
-                                                   "run `cordon-verify verify --help`"));
-    return cordon::kExitUsage;
+  if (auto ended = cordon::cli::ParseCommandLine(app, args, "run `cordon-verify verify --help`")) {
+    return *ended;
   }
   return exit_code;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  cordon::InstallInterruptCleanup();
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << cordon::FormatError(cordon::Error(cordon::ErrorCode::kInternal, e.what()));
-    return cordon::kExitFailure;
-  } catch (...) {
-    return cordon::kExitFailure;
-  }
-}
+int main(int argc, char** argv) { return cordon::cli::GuardedMain(Run, argc, argv); }
