@@ -82,7 +82,7 @@ PY
 
 # What was tried (issue 15), kept with its figures.
 cat >>section.md <<'EOF'
-How it got here (issue 15; figures from single runs on this machine, 1 GiB; other engineers' work
+How it got here (issue 15; figures from single runs on the AMD EPYC, family 25 model 17, 1 GiB; other engineers' work
 shared the two cores during some of them, so read them as indicative):
 
 - Before (commit c1618df, this script, RUNS=3): encrypt to a file 1.55, decrypt 1.65, encrypt `-o` 1.95,

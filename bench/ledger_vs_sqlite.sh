@@ -153,7 +153,7 @@ writer's record would be there) and stats the file only when no zeros lie ahead 
 that grew the file). 20,345 switches for 10,000 batches after it. And batches of 48 events or more
 are now prepared on two threads (128 before: at 100, 9 % less time).
 
-Tried, did not help (same machine, one run each side by side, noisy: the host is shared):
+Tried, did not help (on the AMD EPYC, family 25 model 17, one run each side by side, noisy: the host is shared):
 - Preparing batch k+1 (read, parse, canonicalize, detect, hash) on the main thread while a second
   thread writes and fdatasyncs batch k: batch 1000 / 100 / 10 took 0.23 / 0.44–0.50 / 2.65–2.77 s
   against 0.15–0.21 / 0.37–0.44 / 1.93 s serial, and twice the CPU time (task-clock 360 vs 180 ms at

@@ -117,36 +117,29 @@ bool HasAvx512Bw() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 }
 
-using ClassifyFn = BlockMasks (*)(const char*);
-ClassifyFn ChooseClassify() {
-  __builtin_cpu_init();  // needed before main (this runs from a static initializer)
-  if (HasAvx512Bw()) return ClassifyAvx512;
-  return __builtin_cpu_supports("avx2") ? ClassifyAvx2 : ClassifySse2;
-}
-const ClassifyFn kClassify = ChooseClassify();
 #undef CORDON_AVX2
 #undef CORDON_AVX512
 #endif
 
 }  // namespace
 
-BlockMasks ClassifyBlock(const char* p) {
-#if defined(CORDON_X86)
-  return kClassify(p);
-#else
-  return ClassifyBytes(p);
-#endif
-}
-
 std::vector<Classifier> AvailableClassifiers() {
   std::vector<Classifier> out = {{"bytes", ClassifyBytes}};
 #if defined(CORDON_X86)
+  __builtin_cpu_init();  // needed before main (kClassify is chosen by a static initializer)
   out.push_back({"sse2", ClassifySse2});
   if (__builtin_cpu_supports("avx2")) out.push_back({"avx2", ClassifyAvx2});
   if (HasAvx512Bw()) out.push_back({"avx512bw", ClassifyAvx512});
 #endif
   return out;
 }
+
+namespace {
+// The last of the list is the fastest: the one used is one the tests checked.
+const auto kClassify = AvailableClassifiers().back().classify;
+}  // namespace
+
+BlockMasks ClassifyBlock(const char* p) { return kClassify(p); }
 
 uint64_t CutMask(const char* s, size_t n, size_t pos, size_t run_end) {
   // Inside a run every byte is a runner (from '0' up) or a separator (below

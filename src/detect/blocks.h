@@ -28,8 +28,9 @@ struct BlockMasks {
 // 0x80 up are in no class. Thread-safe.
 BlockMasks ClassifyBlock(const char* p);
 
-// Every classifier this CPU can run, the portable byte-by-byte one first:
-// the tests check each against it (ClassifyBlock uses only the fastest).
+// Every classifier this CPU can run, slowest first: the portable
+// byte-by-byte one, which the tests check the others against, to the
+// fastest, the last, which ClassifyBlock uses.
 struct Classifier {
   const char* name;
   BlockMasks (*classify)(const char* p);

@@ -102,6 +102,17 @@ bool KnownIin(std::string_view d) {
   return false;
 }
 
+// Eight ASCII digits, as one word: every high nibble 3, and no low nibble
+// above 9 (adding 6 would carry into the high one). Once every high nibble
+// is 3 no byte can carry into the next, so the two tests are exact.
+bool EightDigits(const char* p) {
+  constexpr uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL, kThrees = 0x3030303030303030ULL,
+                     kSixes = 0x0606060606060606ULL;
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return (w & kHigh) == kThrees && ((w + kSixes) & kHigh) == kThrees;
+}
+
 bool EmailLocalChar(char c) {
   return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z') || c == '.' || c == '_' || c == '%' ||
          c == '+' || c == '-';
@@ -259,21 +270,6 @@ Confidence ValidateIban(std::string_view text) {
   }
   return mod % 97 == 1 ? Confidence::kHigh : Confidence::kNone;
 }
-
-namespace {
-
-// Eight ASCII digits, as one word: every high nibble 3, and no low nibble
-// above 9 (adding 6 would carry into the high one). Once every high nibble
-// is 3 no byte can carry into the next, so the two tests are exact.
-bool EightDigits(const char* p) {
-  constexpr uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL, kThrees = 0x3030303030303030ULL,
-                     kSixes = 0x0606060606060606ULL;
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return (w & kHigh) == kThrees && ((w + kSixes) & kHigh) == kThrees;
-}
-
-}  // namespace
 
 Confidence ValidateCard(std::string_view text) {
   // Most printed card numbers are 16 digits, bare or as 4 4 4 4 with one
