@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 
@@ -26,6 +27,41 @@ void Double(const uint8_t* in, uint8_t* out) {
 }
 
 size_t BlocksOf(size_t bytes) { return bytes == 0 ? 1 : (bytes + kBlock - 1) / kBlock; }
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// The `take` (at most 16) bytes at p as a block, padded 10* when short, in
+// two words of memory order. Reads only those bytes, without a call to
+// memcpy per block: whole words, else two overlapping loads of the largest
+// size that fits (the overlap holds the same bytes twice, ORed).
+void LoadPadded(const uint8_t* p, size_t take, uint64_t w[2]) {
+  static_assert(std::endian::native == std::endian::little, "bytes are placed by shifts");
+  uint64_t lo = 0, hi = 0;
+  if (take == kBlock) {
+    lo = Load64(p), hi = Load64(p + 8);
+  } else if (take > 8) {
+    lo = Load64(p), hi = Load64(p + take - 8) >> (8 * (kBlock - take));
+  } else if (take == 8) {
+    lo = Load64(p);
+  } else if (take >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + take - 4, 4);
+    lo = a | uint64_t{b} << (8 * (take - 4));
+  } else {
+    for (size_t i = 0; i < take; ++i) lo |= uint64_t{p[i]} << (8 * i);
+  }
+  if (take < 8) {
+    lo |= uint64_t{0x80} << (8 * take);
+  } else if (take < kBlock) {
+    hi |= uint64_t{0x80} << (8 * (take - 8));
+  }
+  w[0] = lo, w[1] = hi;
+}
 
 }  // namespace
 
@@ -92,47 +128,45 @@ Mac128 AesCmac::Mac(ByteView message) {
 void AesCmac::MacMany(std::span<const ByteView> messages, std::span<Mac128> out) {
   const size_t n = messages.size();
   const uint8_t* k1 = subkeys_.RevealBytes().data();
-  const uint8_t* k2 = k1 + kBlock;
-  state_.assign(n * kBlock, 0);  // C_0 = 0^128
-  live_.clear();
-  for (size_t i = 0; i < n; ++i) live_.push_back(static_cast<uint32_t>(i));
-  // Round r: C_r = CIPH_K(C_{r-1} ⊕ M_r) for every message with an r-th
-  // block, its last one (M_n) first XORed with K1 (whole) or padded and
-  // XORed with K2, all enciphered in one call.
-  for (size_t round = 0; !live_.empty(); ++round) {
-    in_.resize(live_.size() * kBlock);
-    out_.resize(in_.size());
-    for (size_t j = 0; j < live_.size(); ++j) {
-      const ByteView m = messages[live_[j]];
-      const uint8_t* c = state_.data() + live_[j] * kBlock;
-      uint8_t* x = in_.data() + j * kBlock;
-      const size_t at = round * kBlock;
-      const bool last = round + 1 == BlocksOf(m.size());
-      const size_t take = std::min(kBlock, m.size() - std::min(m.size(), at));
-      // x = C ⊕ M_r (⊕ the subkey, padded, for the last block), in two words.
-      uint8_t block[kBlock];
-      std::memset(block, 0, kBlock);
-      if (take > 0) std::memcpy(block, m.data() + at, take);
-      uint64_t w[2], v[2];
-      std::memcpy(w, c, kBlock);
-      if (last) {
-        const uint8_t* subkey = k1;
-        if (take < kBlock) {
-          block[take] = 0x80;  // 10* padding
-          subkey = k2;
-        }
-        uint64_t s[2];
-        std::memcpy(s, subkey, kBlock);
-        w[0] ^= s[0], w[1] ^= s[1];
-      }
-      std::memcpy(v, block, kBlock);
-      w[0] ^= v[0], w[1] ^= v[1];
-      std::memcpy(x, w, kBlock);
+  const uint64_t sub1[2] = {Load64(k1), Load64(k1 + 8)};
+  const uint64_t sub2[2] = {Load64(k1 + kBlock), Load64(k1 + kBlock + 8)};
+  // x = C ⊕ M_r, and for the last block (M_n) the subkey too: K1 when it is
+  // whole, else K2 with the block padded 10*. C_0 = 0^128.
+  auto xor_block = [&](const ByteView m, size_t round, const uint8_t* chain, uint8_t* x) {
+    const size_t at = round * kBlock;
+    const size_t take = std::min(kBlock, m.size() - std::min(m.size(), at));
+    uint64_t w[2];
+    LoadPadded(m.data() + at, take, w);
+    if (round + 1 == BlocksOf(m.size())) {
+      const uint64_t* s = take == kBlock ? sub1 : sub2;
+      w[0] ^= s[0], w[1] ^= s[1];
     }
-    Encipher(in_.data(), out_.data(), live_.size());
-    OPENSSL_cleanse(in_.data(), in_.size());
+    if (chain != nullptr) w[0] ^= Load64(chain), w[1] ^= Load64(chain + 8);
+    std::memcpy(x, w, kBlock);
+  };
+  // Round 0 takes every message's first block (most of the watchlist's are
+  // one block long: a NIR, CPR or phone number with its tag), straight into
+  // the chaining values; later rounds only the messages that go on.
+  state_.resize(n * kBlock);
+  in_.resize(n * kBlock);
+  live_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    xor_block(messages[i], 0, nullptr, in_.data() + i * kBlock);
+    if (BlocksOf(messages[i].size()) > 1) live_.push_back(static_cast<uint32_t>(i));
+  }
+  Encipher(in_.data(), state_.data(), n);
+  OPENSSL_cleanse(in_.data(), n * kBlock);
+  for (size_t round = 1; !live_.empty(); ++round) {
+    const size_t m = live_.size();
+    out_.resize(m * kBlock);
+    for (size_t j = 0; j < m; ++j) {
+      xor_block(messages[live_[j]], round, state_.data() + live_[j] * kBlock,
+                in_.data() + j * kBlock);
+    }
+    Encipher(in_.data(), out_.data(), m);
+    OPENSSL_cleanse(in_.data(), m * kBlock);
     size_t kept = 0;
-    for (size_t j = 0; j < live_.size(); ++j) {
+    for (size_t j = 0; j < m; ++j) {
       const uint32_t i = live_[j];
       std::memcpy(state_.data() + i * kBlock, out_.data() + j * kBlock, kBlock);
       if (round + 1 < BlocksOf(messages[i].size())) live_[kept++] = i;

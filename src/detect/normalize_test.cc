@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace cordon::detect {
@@ -43,6 +44,43 @@ TEST(Normalize, RefusesWhatDoesNotFit) {
   char small[4];
   EXPECT_EQ(NormalizeIdentifier(Kind::kNir, "184127645108946", small), 0u);
   EXPECT_EQ(NormalizeIdentifier(Kind::kPhone, "0612345678", small), 0u);
+}
+
+// Every kind's rule, written out plainly, on random texts of every length
+// around the output's size (a faster filter must agree with it).
+std::string Reference(Kind kind, std::string_view text, size_t room) {
+  std::string out;
+  for (char c : text) {
+    const bool digit = c >= '0' && c <= '9';
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const char upper = c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+    const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+    if (kind == Kind::kEmail) {
+      out += lower;
+    } else if (kind == Kind::kCpr || kind == Kind::kCard) {
+      if (digit) out += c;
+    } else if (digit || letter) {
+      out += upper;
+    }
+  }
+  return out.size() > room ? std::string() : out;
+}
+
+TEST(Normalize, AgreesWithThePlainRuleOnRandomTexts) {
+  std::mt19937 rng(20261206);
+  const std::string alphabet = "0123456789azAZmM -./@_+\x7f\x80\xff";
+  for (Kind kind : {Kind::kNir, Kind::kCpr, Kind::kIban, Kind::kCard, Kind::kEmail}) {
+    for (size_t room : {size_t{4}, size_t{16}, kMaxNormalizedSize}) {
+      for (int round = 0; round < 2000; ++round) {
+        std::string text(rng() % (room + 8), ' ');
+        for (char& c : text) c = alphabet[rng() % alphabet.size()];
+        std::string buf(room, '\0');
+        const size_t n = NormalizeIdentifier(kind, text, std::span<char>(buf.data(), room));
+        ASSERT_EQ(buf.substr(0, n), Reference(kind, text, room))
+            << KindName(kind) << " room " << room << " text '" << text << "'";
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -168,7 +168,13 @@ void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix,
   const int columns = sqlite3_column_count(stmt.get());
   int64_t ordinal = 0;
   int rc;
+  // A finding's part names its cell: "table:column:rowid".
+  auto name_part = [&](int64_t row, int column) {
+    const char* name = sqlite3_column_name(stmt.get(), column);
+    return Join(prefix, table + ":" + (name ? name : "?") + ":" + std::to_string(row));
+  };
   FindingCollector collector(o, out, {});
+  collector.ScanCellsWhole(name_part);
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     ++ordinal;
     int64_t rowid = has_rowid ? sqlite3_column_int64(stmt.get(), 0) : ordinal;
@@ -192,23 +198,26 @@ void ScanTable(sqlite3* db, const std::string& table, const std::string& prefix,
       }
       if (cell.size() > budget.left) {
         budget.exhausted = true;
+        collector.Flush();
         return;
       }
       budget.left -= cell.size();
       out.bytes += cell.size();
-      // The part is named only for cells with findings: most have none.
+      // The part is named only for cells with findings: most have none (and
+      // the real ones of earlier cells that a look-up adds are named already).
       size_t before = out.findings.size();
-      collector.StartText();
+      collector.StartText(rowid, c);
       if (type == SQLITE_BLOB && !LooksLikeText(cell)) collector.SetBinary();
       collector.Scan(cell);
       if (out.findings.size() > before) {
-        const char* column = sqlite3_column_name(stmt.get(), c);
-        std::string part =
-            Join(prefix, table + ":" + (column ? column : "?") + ":" + std::to_string(rowid));
-        for (size_t i = before; i < out.findings.size(); ++i) out.findings[i].part = part;
+        const std::string part = name_part(rowid, c);
+        for (size_t i = before; i < out.findings.size(); ++i) {
+          if (out.findings[i].part.empty()) out.findings[i].part = part;
+        }
       }
     }
   }
+  collector.Flush();
   if (rc != SQLITE_DONE) {
     out.warnings.push_back(Join(prefix, table) + ": " + DbError(db) + " after " +
                            std::to_string(ordinal) +

@@ -1,5 +1,7 @@
 #include "scan/text_scanner.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -119,7 +121,7 @@ void FindingCollector::Keep(std::string_view piece, const detect::Match& m, Pres
 }
 
 void FindingCollector::Resolve(std::string_view piece) {
-  // The piece's digests computed together (AES-CMAC enciphers the batch's
+  // The waiting digests computed together (AES-CMAC enciphers the batch's
   // blocks in one call), then looked up together: the watchlist prefetches
   // their memory, where one at a time each would wait for its cache misses.
   if (lookups_.empty()) return;
@@ -137,24 +139,47 @@ void FindingCollector::Resolve(std::string_view piece) {
       // Past the cap, real ones are still kept: they must not hide behind
       // thousands of pseudonyms. They come in text order, after every kept one.
       ++out_.real_kept_past_cap;
-      Keep(piece, l.match, Presence::kReal);
+      if (l.noted != kNotKept) {
+        KeepNoted(l, noted_[l.noted]);
+      } else {
+        Keep(piece, l.match, Presence::kReal);
+      }
     }
   }
+  lookups_.clear();
+  noted_.clear();
+  OPENSSL_cleanse(noted_text_.data(), noted_text_.size());
+  noted_text_.clear();
+}
+
+void FindingCollector::KeepNoted(const Lookup& l, const Noted& n) {
+  const std::string_view text(noted_text_.data() + n.text_at, l.match.length);
+  out_.findings.push_back({name_part_(n.row, n.column_index), n.line, n.column, n.char_column,
+                           l.match.offset, l.match.length, l.match.kind, l.match.confidence,
+                           detect::MaskIdentifier(l.match.kind, text), n.binary, Presence::kReal});
+}
+
+void FindingCollector::Flush() {
+  if (watch_ != nullptr) Resolve({});
 }
 
 void FindingCollector::Scan(std::string_view piece) {
+  // A text scanned whole (a cell) needs no line count past its last finding:
+  // no piece follows.
+  const bool whole = static_cast<bool>(name_part_);
   // Binary content needs no copy to be read as `strings` would: a candidate
   // is made of printable ASCII only, and any other byte (NUL, control, 8-bit)
   // ends it as a word boundary does. Limiting the kinds is what keeps random
   // bytes from turning into findings.
   const detect::KindSet kinds = binary_ ? kinds_ & kBinaryKinds : kinds_;
   if (kinds == 0) {
-    if (out_.findings.size() < max_findings_ || watch_ != nullptr) AdvanceTo(piece, piece.size());
+    if (!whole && (out_.findings.size() < max_findings_ || watch_ != nullptr)) {
+      AdvanceTo(piece, piece.size());
+    }
     base_ += piece.size();
     return;
   }
   const bool watching = watch_ != nullptr;
-  lookups_.clear();
   detect::FindIdentifiers(piece, kinds, [&](const detect::Match& m) {
     // A CPR without mod 11 is only a date and four digits: not proof enough
     // among random bytes.
@@ -166,23 +191,32 @@ void FindingCollector::Scan(std::string_view piece) {
     // Only validated findings reach the watchlist: normalized now, their
     // keyed digests computed and looked up with the rest of the piece's below.
     if (watching && batch_->Add(m.kind, piece.substr(m.offset, m.length))) {
-      lookups_.push_back({m, kept ? out_.findings.size() : kNotKept});
+      size_t noted = kNotKept;
+      if (!kept && whole) {
+        // The cell will be gone when this one is looked up: where it is, and
+        // its text for the masked value, are noted now.
+        AdvanceTo(piece, m.offset);
+        noted = noted_.size();
+        noted_.push_back({line_, base_ + m.offset - line_start_ + 1, line_chars_ + 1, row_, column_,
+                          binary_, noted_text_.size()});
+        noted_text_.append(piece.substr(m.offset, m.length));
+      }
+      lookups_.push_back({m, kept ? out_.findings.size() : kNotKept, noted});
       // A piece is about 1 MiB, but a database cell is scanned whole: the
       // batch is resolved every kMaxBatch findings, so its memory stays
       // bounded whatever the cell holds.
-      if (lookups_.size() >= kMaxBatch) {
-        Resolve(piece);
-        lookups_.clear();
-      }
+      if (lookups_.size() >= kMaxBatch) Resolve(piece);
     }
     if (!kept) return;
     Keep(piece, m, watching ? Presence::kNotInProduction : Presence::kUnchecked);
   });
-  if (watching) Resolve(piece);
+  if (watching && !whole) Resolve(piece);
   // Lines must be counted to the end, for the findings of the next piece;
   // once no more findings are kept (the text report keeps 5), no line number
   // is needed any more, and counting them would be one more pass over the text.
-  if (out_.findings.size() < max_findings_ || watch_ != nullptr) AdvanceTo(piece, piece.size());
+  if (!whole && (out_.findings.size() < max_findings_ || watch_ != nullptr)) {
+    AdvanceTo(piece, piece.size());
+  }
   base_ += piece.size();
 }
 

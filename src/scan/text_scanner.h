@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,14 +46,26 @@ class FindingCollector {
   // From now on the text is binary content: only kBinaryKinds are reported,
   // a CPR only when mod 11 holds, and findings are marked `binary`.
   void SetBinary() { binary_ = true; }
+  // Database cells: each text is scanned whole by one Scan call, and the
+  // watchlist look-ups of successive cells are gathered and resolved
+  // together (a cell holds one identifier or none: looked up one at a time,
+  // each would cost a cache miss and a cipher call of its own). A cell's
+  // finding found real after the cell is gone is located with what was
+  // noted when it was found, and its part named by `name_part`.
+  using PartNamer = std::function<std::string(int64_t row, int column)>;
+  void ScanCellsWhole(PartNamer name_part) { name_part_ = std::move(name_part); }
   // Starts another text (a database's next cell) with the same collector:
   // its buffers are kept, so a table of small cells costs no allocation
   // per cell.
-  void StartText() {
+  void StartText(int64_t row = 0, int column = 0) {
     binary_ = false;
     base_ = cursor_ = line_start_ = line_chars_ = 0;
     line_ = 1;
+    row_ = row;
+    column_ = column;
   }
+  // Resolves the look-ups still waiting (cells mode): call after the last cell.
+  void Flush();
 
  private:
   // A finding waiting for its watchlist look-up: its normal form is in
@@ -60,6 +73,16 @@ class FindingCollector {
   struct Lookup {
     detect::Match match;
     size_t finding;  // index in out_.findings, or kNotKept (past the cap)
+    size_t noted;    // in cells mode, past the cap: index in noted_
+  };
+  // Where a cell's finding past the cap was, noted when it was found (its
+  // text is at text_at in noted_text_).
+  struct Noted {
+    uint64_t line, column, char_column;
+    int64_t row;
+    int column_index;
+    bool binary;
+    size_t text_at;
   };
   static constexpr size_t kNotKept = ~size_t{0};
   static constexpr size_t kMaxBatch = 4096;
@@ -68,8 +91,10 @@ class FindingCollector {
   void AdvanceTo(std::string_view piece, size_t pos);
   // Adds the finding `m` of the current piece.
   void Keep(std::string_view piece, const detect::Match& m, Presence presence);
-  // Looks up the piece's findings in the watchlist, all at once.
+  // Looks up the waiting findings in the watchlist, all at once.
   void Resolve(std::string_view piece);
+  // Adds the real finding noted in `n` (cells mode).
+  void KeepNoted(const Lookup& l, const Noted& n);
 
   detect::KindSet kinds_;
   size_t max_findings_;
@@ -86,6 +111,11 @@ class FindingCollector {
   std::optional<DigestBatch> batch_;  // their normal forms, when watching
   std::vector<uint64_t> digests_;     // of lookups_, in order
   std::vector<uint8_t> real_;
+  PartNamer name_part_;  // set in cells mode
+  int64_t row_ = 0;
+  int column_ = 0;
+  std::vector<Noted> noted_;
+  std::string noted_text_;  // identifiers in clear: wiped when resolved
 };
 
 // Buffers a stream (a file, an archive entry) and scans it piece by piece.

@@ -15,6 +15,7 @@
 #include "scan/scanner.h"
 #include "scan/text_scanner.h"
 #include "scan/watchlist_source.h"
+#include "testdata/containers.h"
 #include "testing/scoped_temp_dir.h"
 
 namespace cordon::scan {
@@ -507,6 +508,61 @@ TEST(WatchScan, LineNumbersPastTheCapMatchAnUncappedScan) {
       EXPECT_EQ(f.column, same->column);
       EXPECT_EQ(f.char_column, same->char_column);
     }
+  }
+}
+
+// A database's cells are looked up together, across cells: a real one found
+// past the cap is reported after its cell is gone, and must still name its
+// cell and place itself as a scan without the cap does.
+TEST(WatchScan, RealCellsPastTheCapAreNamedAndPlacedLikeAnUncappedScan) {
+  test_support::ScopedTempDir dir;
+  WatchKey key = WatchKey::Generate();
+  std::mt19937_64 rng(11);
+  std::vector<std::vector<testdata::Cell>> rows;
+  std::vector<std::string> real;
+  // More cells with findings than a batch holds (kMaxBatch, 4096).
+  for (int64_t i = 1; i <= 6000; ++i) {
+    std::string note = "vu le " + std::to_string(i);
+    if (i % 600 == 17) {  // ten, in multi-line cells, after accented text
+      real.push_back(RandomNir(rng));
+      note = "ligne 1\nété, 2e ligne " + real.back() + " fin";
+    }
+    rows.push_back({i, RandomNir(rng), note});
+  }
+  const std::string db = dir.path() + "/lis.sqlite";
+  ASSERT_TRUE(testdata::WriteSqlite(db,
+                                    "CREATE TABLE p(id INTEGER PRIMARY KEY, nir TEXT, note TEXT);",
+                                    "INSERT INTO p VALUES (?, ?, ?)", rows)
+                  .ok());
+  WatchlistBuilder b(key);
+  for (const auto& n : real) b.Add(Kind::kNir, n);
+  auto checker =
+      WatchChecker::Create(WatchKey::Parse(key.FileText().RevealBytes()).value(), b.Finish());
+  ASSERT_TRUE(checker.ok());
+  ScanOptions watched;
+  watched.watch = &*checker;
+  watched.max_findings_per_file = 10;
+  ScanOptions all;
+  all.max_findings_per_file = 1 << 20;
+  FileResult w, u;
+  w.path = u.path = db;
+  ScanFile(w, watched);
+  ScanFile(u, all);
+  EXPECT_EQ(w.real[static_cast<size_t>(Kind::kNir)], real.size());
+  ASSERT_EQ(w.findings.size(), 10 + real.size());
+  for (size_t i = 10; i < w.findings.size(); ++i) {
+    const Finding& f = w.findings[i];
+    EXPECT_EQ(f.presence, Presence::kReal);
+    auto same = std::find_if(u.findings.begin(), u.findings.end(), [&](const Finding& x) {
+      return x.part == f.part && x.offset == f.offset;
+    });
+    ASSERT_NE(same, u.findings.end()) << f.part;
+    EXPECT_EQ(f.part, "p:note:" + std::to_string(600 * (i - 10) + 17));
+    EXPECT_EQ(f.line, 2u);
+    EXPECT_EQ(f.column, same->column);
+    EXPECT_EQ(f.char_column, same->char_column);
+    EXPECT_EQ(f.masked, same->masked);
+    EXPECT_EQ(f.length, same->length);
   }
 }
 
