@@ -26,7 +26,7 @@ int Run(int argc, char** argv) {
   // first word is optional.
   cordon::cli::RegisterBastionCommands(app, &exit_code);
   std::vector<std::string> args(argv, argv + argc);
-  if (args.size() > 1 && args[1] != "bastion" && args[1].rfind("-", 0) != 0) {
+  if (args.size() > 1 && args[1] != "bastion" && !args[1].starts_with('-')) {
     args.insert(args.begin() + 1, "bastion");
   }
   cordon::cli::GuardPrincipalsValues(args);
