@@ -67,6 +67,9 @@ struct ApiOptions {
   int max_files_per_upload = 1000;
   uint64_t download_alert_bytes = 10ULL << 30;  // per account and hour
   int64_t upload_lifetime_seconds = 24 * 3600;  // an unfinished upload is dropped after
+  // A file among the recordings' copies that no row vouches for (a crash
+  // mid-copy) is deleted once unchanged this long (real time: the file's).
+  int64_t orphan_copy_grace_seconds = 3600;
   // Vendor remote maintenance: the bastion's principal and address, the
   // recordings' recipients ([remote] in the configuration).
   exchange::RemotePolicy remote;
@@ -310,6 +313,7 @@ class Api final : public Handler {
   Response BastionUncopiedRecordings(Call& call);
   Response FetchRecordingCopy(Call& call, int64_t session);
   void SweepRecordingCopies(Services& s, int64_t now);
+  void SweepOrphanCopies(exchange::RemoteAccess& remote);
 
   // Records one event and returns its sequence number. A string the
   // detectors take for personal data (an order id, a forwarded address) is

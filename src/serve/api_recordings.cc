@@ -13,7 +13,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
 #include <memory>
 
 #include "core/utc_time.h"
@@ -34,6 +37,19 @@ namespace {
 constexpr const char* kCopiesDir = "/recordings";
 
 std::string CopyName(int64_t session) { return "session-" + std::to_string(session) + ".cast.age"; }
+
+// The session a copy's name names ("session-N.cast.age"), if it is one.
+std::optional<int64_t> SessionOfCopyName(std::string_view name) {
+  constexpr std::string_view kPrefix = "session-", kSuffix = ".cast.age";
+  if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return std::nullopt;
+  name = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+  if (ec != std::errc() || end != name.data() + name.size() || id <= 0 || name[0] == '0') {
+    return std::nullopt;
+  }
+  return id;
+}
 
 recording::Anchor LastAnchor(const exchange::RemoteSession& s) {
   recording::Anchor a;
@@ -295,6 +311,63 @@ void Api::SweepRecordingCopies(Services& s, int64_t now) {
     });
     if (!done.ok())
       Log("recording copies: session " + std::to_string(e.id) + ": " + done.error().message());
+  }
+  SweepOrphanCopies(remote);
+}
+
+// Files in the copies' directory that no row vouches for: a temporary name
+// left by a crash between its link and its rename, or a copy renamed into
+// place by an exchange that died before writing its row, for a session no
+// bastion sends again. Sealed, but a recording of patients' screens all the
+// same: it must not outlive what the exchange knows of. Each is left alone
+// while recently changed (a copy being kept is linked, renamed and recorded
+// within moments; a link or a rename changes the file's ctime), then
+// deleted, with a ledger event.
+void Api::SweepOrphanCopies(exchange::RemoteAccess& remote) {
+  namespace fs = std::filesystem;
+  const std::string dir = options_.data_dir + kCopiesDir;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return;  // no copy was ever kept
+  const auto now = static_cast<int64_t>(std::time(nullptr));
+  bool deleted = false;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::optional<int64_t> session = SessionOfCopyName(name);
+    const bool temporary = name.find(".cast.age.tmp-") != std::string::npos;
+    if (!session && !temporary) continue;  // not a name the exchange writes
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const int64_t changed = std::max<int64_t>(st.st_mtime, st.st_ctime);
+    if (now - changed < options_.orphan_copy_grace_seconds) continue;
+    if (session) {
+      auto row = remote.GetSession(*session);
+      if (!row.ok() && row.error().code() != ErrorCode::kNotFound) {
+        Log("recording copies: " + row.error().message());
+        continue;
+      }
+      if (row.ok() && row->copy_stored_at && !row->copy_deleted_at) continue;  // vouched for
+    }
+    if (::unlink(it->path().c_str()) != 0) {
+      if (errno != ENOENT)
+        Log("recording copies: cannot delete " + name + ": " + std::strerror(errno));
+      continue;
+    }
+    deleted = true;
+    json event = {{"action", "exchange.session.recording_orphan_deleted"},
+                  {"outcome", "ok"},
+                  {"file", name},
+                  {"bytes", static_cast<uint64_t>(st.st_size)},
+                  {"actor", {{"system", "sweep"}}}};
+    if (session) event["session"] = *session;
+    if (auto seq = appender_.Append(std::move(event)); !seq.ok()) {
+      Log("recording copies: deleted " + name +
+          ", but the ledger refused its event: " + seq.error().message());
+    }
+  }
+  if (!deleted) return;
+  if (Status synced = SyncDirectory(dir); !synced.ok()) {
+    Log("recording copies: " + synced.error().message());
   }
 }
 

@@ -257,5 +257,56 @@ TEST(ApiRecordingsTest, ALiveSessionIsNotCopiedAndADeadBastionsIsCopiedUpToItsAn
   EXPECT_EQ(r.e.Call("POST", r.session + "/end", r.e.machine, more).status, 403);
 }
 
+// A crash mid-copy leaves a file no row vouches for: a temporary name, or a
+// copy renamed into place before its row was written. The sweep deletes
+// those (once unchanged for the grace period: 0 here, an hour by default),
+// with a ledger event, and leaves alone the copies the rows vouch for and
+// the names the exchange does not write.
+TEST(ApiRecordingsTest, CopiesNoRowVouchesForAreSweptAfterTheirGrace) {
+  RecordedSession r;
+  const auto base = r.e.x.tweak;
+  r.e.x.tweak = [&](ApiOptions& o) {
+    base(o);
+    o.orphan_copy_grace_seconds = 0;
+  };
+  ASSERT_NO_FATAL_FAILURE(r.Start(/*end=*/true));
+  const std::string file = ReadAllOf(r.path);
+  const std::string mine = "session-" + std::to_string(r.id) + ".cast.age";
+  fs::create_directories(r.Copies());
+  // Renamed into place, no row yet: an orphan until a bastion sends it.
+  std::ofstream(r.Copies() / mine) << "renamed, then the exchange died";
+  for (const std::string name : {"session-999.cast.age", "session-999.cast.age.tmp-4242-0",
+                                 "session-0999.cast.age", "session-x.cast.age", "notes.txt"}) {
+    std::ofstream(r.Copies() / name) << "left";
+  }
+  r.e.x.api->SweepRemote();
+  EXPECT_FALSE(fs::exists(r.Copies() / mine)) << "no row vouches for it";
+  EXPECT_FALSE(fs::exists(r.Copies() / "session-999.cast.age")) << "no such session";
+  EXPECT_FALSE(fs::exists(r.Copies() / "session-999.cast.age.tmp-4242-0"));
+  for (const char* kept : {"session-0999.cast.age", "session-x.cast.age", "notes.txt"}) {
+    EXPECT_TRUE(fs::exists(r.Copies() / kept)) << kept << ": not a name the exchange writes";
+  }
+  const std::string ledger = r.e.Ledger();
+  size_t events = 0;
+  for (size_t at = ledger.find("recording_orphan_deleted"); at != std::string::npos;
+       at = ledger.find("recording_orphan_deleted", at + 1)) {
+    ++events;
+  }
+  EXPECT_EQ(events, 3u);
+  // The checked copy, once its row says so, stays.
+  ASSERT_EQ(r.Send(file, r.e.machine).status, 201);
+  r.e.x.api->SweepRemote();
+  EXPECT_EQ(ReadAllOf(r.Copies() / mine), file);
+}
+
+TEST(ApiRecordingsTest, AFreshOrphanIsLeftForItsGrace) {
+  RecordedSession r;  // the default grace: an hour
+  ASSERT_NO_FATAL_FAILURE(r.Start(/*end=*/true));
+  fs::create_directories(r.Copies());
+  std::ofstream(r.Copies() / "session-999.cast.age.tmp-4242-0") << "being renamed";
+  r.e.x.api->SweepRemote();
+  EXPECT_TRUE(fs::exists(r.Copies() / "session-999.cast.age.tmp-4242-0"));
+}
+
 }  // namespace
 }  // namespace cordon::serve
