@@ -177,10 +177,14 @@ class Watchlist {
   //   digests (two cache lines), where a binary search over millions would
   //   take twenty misses.
   void BuildIndex();
-  // BuildIndex in steps, for Read: sizes the index for `count` digests, then
-  // takes digests_[begin, end) (in order), then closes the buckets.
+  // BuildIndex in steps: sizes the index for `count` digests, then takes
+  // digests_[begin, end) (in order), then closes the buckets.
   void StartIndex(size_t count);
   void IndexRange(size_t begin, size_t end);
+  // For Read: IndexRange over all digests as the file holds them (`raw`,
+  // big-endian), without writing them; the index of the first digest not
+  // greater than the one before it, if any.
+  std::optional<size_t> IndexBigEndian(const uint8_t* raw);
   void FinishIndex();
   bool InBucket(uint64_t digest) const;
 

@@ -298,10 +298,9 @@ class UnevenSource final : public ByteSource {
   size_t calls_ = 0;
 };
 
-TEST(Watchlist, ReadTakesTheDigestsInChunksAndIndexesThemAcrossChunks) {
-  // 20,000 digests: three of Read's 8,192-digest chunks, the last partial.
+void ReadChecksOrderAndChecksum(size_t count) {
   std::mt19937_64 rng(41);
-  std::vector<uint64_t> digests(20000);
+  std::vector<uint64_t> digests(count);
   for (uint64_t& d : digests) d = rng();
   const Watchlist built("0123456789abcdef", digests);
   const Bytes file = built.Serialize();
@@ -324,17 +323,18 @@ TEST(Watchlist, ReadTakesTheDigestsInChunksAndIndexesThemAcrossChunks) {
   EXPECT_FALSE(read->Contains(0));
   EXPECT_FALSE(read->Contains(~uint64_t{0}));
 
-  // A digest out of order in the third chunk, the checksum made to match:
-  // named by its index.
+  // A digest out of order near the end, the checksum made to match: named
+  // by its index.
   Bytes unsorted = file;
-  const size_t at = 17000;
+  const size_t at = count - 3000;
   std::swap_ranges(unsorted.begin() + static_cast<ptrdiff_t>(header + at * 8),
                    unsorted.begin() + static_cast<ptrdiff_t>(header + at * 8 + 8),
                    unsorted.begin() + static_cast<ptrdiff_t>(header + (at + 1) * 8));
   Reseal(unsorted);
   auto refused = Watchlist::Parse(unsorted);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message().find("digest 17001 is not greater"), std::string::npos)
+  EXPECT_NE(refused.error().message().find("digest " + std::to_string(at + 1) + " is not greater"),
+            std::string::npos)
       << refused.error().message();
   // The same swap without a new checksum is corruption first.
   Bytes swapped = file;
@@ -343,6 +343,12 @@ TEST(Watchlist, ReadTakesTheDigestsInChunksAndIndexesThemAcrossChunks) {
   auto corrupted = Watchlist::Parse(swapped);
   ASSERT_FALSE(corrupted.ok());
   EXPECT_NE(corrupted.error().message().find("corrupted"), std::string::npos);
+  // One bit of the first digest flipped: corrupted, not out of order.
+  Bytes flipped = file;
+  flipped[header] ^= 1;
+  auto bit = Watchlist::Parse(flipped);
+  ASSERT_FALSE(bit.ok());
+  EXPECT_NE(bit.error().message().find("corrupted"), std::string::npos);
   // A file that grew or shrank between its fstat and its read.
   MemorySource longer(file);
   EXPECT_FALSE(Watchlist::Read(longer, file.size() - 8).ok());
@@ -357,6 +363,15 @@ TEST(Watchlist, ReadTakesTheDigestsInChunksAndIndexesThemAcrossChunks) {
   auto past = Watchlist::Read(grew, file.size());
   ASSERT_FALSE(past.ok());
   EXPECT_NE(past.error().message().find("past its checksum"), std::string::npos);
+}
+
+TEST(Watchlist, ReadChecksOrderAndChecksumAndIndexesEveryBucket) {
+  // 20,000 digests (160 KB: hashed as they are indexed) and 200,000 (1.6 MB:
+  // hashed on a thread of their own while they are indexed).
+  for (const size_t count : {size_t{20000}, size_t{200000}}) {
+    SCOPED_TRACE(count);
+    ReadChecksOrderAndChecksum(count);
+  }
 }
 
 TEST(WatchlistBuilder, NamedColumnsTakeWholeValuesTheDetectorsWouldNot) {
