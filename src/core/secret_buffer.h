@@ -4,6 +4,7 @@
 // through Reveal*(), a name to grep for when auditing where secrets flow.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,21 @@ class SecretBuffer {
 
 // Overwrites memory in a way the compiler may not optimize away.
 void WipeBytes(std::span<uint8_t> data);
+
+// Makes room for `capacity` elements in a string or vector of sensitive
+// bytes that keeps growing (a batch of identifiers in clear): when it must
+// move, the bytes go to a buffer twice as large and the old one is wiped
+// before it is freed, where the container's own growth would leave them in
+// freed memory.
+template <typename Container>
+void ReserveWiped(Container& c, size_t capacity) {
+  if (c.capacity() >= capacity) return;
+  Container bigger;
+  bigger.reserve(std::max(capacity, 2 * c.capacity()));
+  bigger.assign(c.begin(), c.end());
+  WipeBytes({reinterpret_cast<uint8_t*>(c.data()), c.size() * sizeof(*c.data())});
+  c.swap(bigger);
+}
 
 // Wipes the bytes of the given strings and byte vectors when the scope ends,
 // on every return path: for the transient copies a parser or serializer of

@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/secret_buffer.h"
+
 namespace cordon::scan {
 namespace {
 
@@ -199,6 +201,7 @@ void FindingCollector::Scan(std::string_view piece) {
         noted = noted_.size();
         noted_.push_back({line_, base_ + m.offset - line_start_ + 1, line_chars_ + 1, row_, column_,
                           binary_, noted_text_.size()});
+        ReserveWiped(noted_text_, noted_text_.size() + m.length);  // no copy left behind
         noted_text_.append(piece.substr(m.offset, m.length));
       }
       lookups_.push_back({m, kept ? out_.findings.size() : kNotKept, noted});

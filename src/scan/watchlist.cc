@@ -12,6 +12,7 @@
 
 #include "core/encoding.h"
 #include "core/key_file.h"
+#include "core/secret_buffer.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "detect/matcher.h"
@@ -201,7 +202,10 @@ void WatchKey::DigestAll(DigestBatch& batch, std::vector<uint64_t>& out) const {
 
 bool DigestBatch::Add(detect::Kind kind, std::string_view text) {
   if (messages_.size() < used_ + kMaxMessage) {
-    messages_.resize(std::max(2 * messages_.size(), used_ + kMaxMessage));
+    // Normal forms of identifiers: growing leaves no copy in freed memory.
+    const size_t size = std::max(2 * messages_.size(), used_ + kMaxMessage);
+    ReserveWiped(messages_, size);
+    messages_.resize(size);
   }
   const size_t n = Message(scheme_, kind, text, messages_.data() + used_);
   if (n == 0) return false;
@@ -441,7 +445,10 @@ Result<Watchlist> Watchlist::Read(ByteSource& in, uint64_t size) {
   auto* const raw = reinterpret_cast<uint8_t*>(out.digests_.data());
   const size_t body = h.count * kDigestSize;
   Stream stream(prefix.subspan(h.size), in);
-  CORDON_ASSIGN_OR_RETURN(bool whole, stream.Fill(std::span(raw, body)));
+  bool whole = true;
+  if (body > 0) {  // an empty list has no buffer to fill
+    CORDON_ASSIGN_OR_RETURN(whole, stream.Fill(std::span(raw, body)));
+  }
   std::array<uint8_t, kChecksumSize> stored{};
   if (whole) {
     CORDON_ASSIGN_OR_RETURN(whole, stream.Fill(stored));

@@ -356,6 +356,11 @@ class Api final : public Handler {
   };
   class PutGuard;
   std::mutex uploads_mu_;
+  // Keeping a recording's copy (its rename and its row) and the sweep of
+  // copies no row vouches for (its check and its unlink) exclude each
+  // other: else the sweep could take a copy renamed over an orphan for one
+  // that still has no row, and delete it just before its row says it is kept.
+  std::mutex copies_mu_;
   std::map<std::string, UploadState> uploads_;
   std::map<int64_t, uint64_t> reserved_bytes_;  // per operator, PUTs in flight
   uint64_t reserved_total_ = 0;

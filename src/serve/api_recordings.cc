@@ -173,6 +173,7 @@ Response Api::KeepRecordingCopy(const Request& head, int64_t id, int fd, uint64_
   // a rename and before its row: the row decides, and there is none) or a
   // concurrent copy of the same, checked bytes (attack review 29, F7).
   const std::string path = RecordingCopyPath(id);
+  const std::lock_guard copies(copies_mu_);  // until the row says so (SweepOrphanCopies)
   static std::atomic<uint64_t> serial{0};
   const std::string temp =
       path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(serial.fetch_add(1));
@@ -283,6 +284,7 @@ Response Api::FetchRecordingCopy(Call& call, int64_t id) {
 // its ledger event (the bastion deletes its own file the same day).
 void Api::SweepRecordingCopies(Services& s, int64_t now) {
   exchange::RemoteAccess remote(s.db, s.accounts, s.grants, options_.remote);
+  SweepOrphanCopies(remote);
   auto expired = remote.ExpiredCopies(now);
   if (!expired.ok()) {
     Log("recording copies: " + expired.error().message());
@@ -312,7 +314,6 @@ void Api::SweepRecordingCopies(Services& s, int64_t now) {
     if (!done.ok())
       Log("recording copies: session " + std::to_string(e.id) + ": " + done.error().message());
   }
-  SweepOrphanCopies(remote);
 }
 
 // Files in the copies' directory that no row vouches for: a temporary name
@@ -328,10 +329,15 @@ void Api::SweepOrphanCopies(exchange::RemoteAccess& remote) {
   const std::string dir = options_.data_dir + kCopiesDir;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
-  if (ec) return;  // no copy was ever kept
+  if (ec) {
+    if (ec != std::errc::no_such_file_or_directory) {  // else no copy was ever kept
+      Log("recording copies: cannot list " + dir + ": " + ec.message());
+    }
+    return;
+  }
   const auto now = static_cast<int64_t>(std::time(nullptr));
   bool deleted = false;
-  for (; it != fs::directory_iterator(); it.increment(ec)) {
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     const std::optional<int64_t> session = SessionOfCopyName(name);
     const bool temporary = name.find(".cast.age.tmp-") != std::string::npos;
@@ -340,6 +346,7 @@ void Api::SweepOrphanCopies(exchange::RemoteAccess& remote) {
     if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     const int64_t changed = std::max<int64_t>(st.st_mtime, st.st_ctime);
     if (now - changed < options_.orphan_copy_grace_seconds) continue;
+    const std::lock_guard copies(copies_mu_);  // no copy is being kept meanwhile
     if (session) {
       auto row = remote.GetSession(*session);
       if (!row.ok() && row.error().code() != ErrorCode::kNotFound) {
