@@ -253,43 +253,22 @@ void Watchlist::StartIndex(size_t count) {
   filter_.assign(size_t{1} << (filter_bits - 6), 0);
 }
 
-void Watchlist::IndexRange(size_t begin, size_t end) {
+template <class Digest>
+std::optional<size_t> Watchlist::IndexEach(size_t begin, size_t end, Digest digest) {
   // The digests come in increasing order, so the buckets open one after
   // the other and the filter's bits are set from its start to its end:
   // both written front to back, never at random. Members copied into
   // locals: the compiler cannot know that the stores into the arrays leave
   // them unchanged, and would reload every one of them at every digest.
-  const uint64_t* digests = digests_.data();
   uint32_t* buckets = buckets_.data();
   uint64_t* filter = filter_.data();
-  const size_t last_bucket = buckets_.size() - 1;
-  const int shift = shift_;
-  const int filter_shift = filter_shift_;
-  size_t next = next_bucket_;
-  for (size_t i = begin; i < end; ++i) {
-    const uint64_t d = digests[i];
-    const size_t b = shift == 64 ? 0 : static_cast<size_t>(d >> shift);
-    const auto at = static_cast<uint32_t>(i);
-    while (next <= b && next < last_bucket) buckets[next++] = at;
-    const uint64_t bit = d >> filter_shift;
-    filter[bit >> 6] |= uint64_t{1} << (bit & 63);
-  }
-  next_bucket_ = next;
-}
-
-std::optional<size_t> Watchlist::IndexBigEndian(const uint8_t* raw) {
-  // IndexRange's work on the file's bytes, each digest decoded as it is
-  // indexed, checked greater than the one before it.
-  uint32_t* buckets = buckets_.data();
-  uint64_t* filter = filter_.data();
-  const size_t count = digests_.size();
   const size_t last_bucket = buckets_.size() - 1;
   const int shift = shift_;
   const int filter_shift = filter_shift_;
   size_t next = next_bucket_;
   uint64_t previous = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t d = LoadBigEndian(raw + i * kDigestSize);
+  for (size_t i = begin; i < end; ++i) {
+    const uint64_t d = digest(i);
     if (i > 0 && d <= previous) return i;
     previous = d;
     const size_t b = shift == 64 ? 0 : static_cast<size_t>(d >> shift);
@@ -300,6 +279,16 @@ std::optional<size_t> Watchlist::IndexBigEndian(const uint8_t* raw) {
   }
   next_bucket_ = next;
   return std::nullopt;
+}
+
+void Watchlist::IndexRange(size_t begin, size_t end) {
+  const uint64_t* digests = digests_.data();
+  (void)IndexEach(begin, end, [digests](size_t i) { return digests[i]; });  // sorted, unique
+}
+
+std::optional<size_t> Watchlist::IndexBigEndian(const uint8_t* raw) {
+  return IndexEach(0, digests_.size(),
+                   [raw](size_t i) { return LoadBigEndian(raw + i * kDigestSize); });
 }
 
 void Watchlist::FinishIndex() {

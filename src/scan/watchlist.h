@@ -185,6 +185,10 @@ class Watchlist {
   // big-endian), without writing them; the index of the first digest not
   // greater than the one before it, if any.
   std::optional<size_t> IndexBigEndian(const uint8_t* raw);
+  // Both, over digest(i) for i in [begin, end): the index of the first
+  // digest not greater than the one before it, if any (then not indexed).
+  template <class Digest>
+  std::optional<size_t> IndexEach(size_t begin, size_t end, Digest digest);
   void FinishIndex();
   bool InBucket(uint64_t digest) const;
 

@@ -35,6 +35,14 @@ std::string RandomNir(std::mt19937_64& rng) {
   return nir;
 }
 
+// A checker of a watchlist holding `nirs`, with a copy of `key` as a scan
+// reads it from its file.
+Result<WatchChecker> CheckerOfNirs(const WatchKey& key, const std::vector<std::string>& nirs) {
+  WatchlistBuilder b(key);
+  for (const auto& n : nirs) EXPECT_TRUE(b.Add(Kind::kNir, n)) << n;
+  return WatchChecker::Create(WatchKey::Parse(key.FileText().RevealBytes()).value(), b.Finish());
+}
+
 Watchlist ListOf(const WatchKey& key, const std::vector<std::pair<Kind, std::string>>& values) {
   WatchlistBuilder b(key);
   for (const auto& [kind, v] : values) EXPECT_TRUE(b.Add(kind, v)) << v;
@@ -489,10 +497,7 @@ TEST(WatchScan, LineNumbersPastTheCapMatchAnUncappedScan) {
       text += "é " + real.back() + "\n";
     }
   }
-  WatchlistBuilder b(key);
-  for (const auto& n : real) b.Add(Kind::kNir, n);
-  auto checker =
-      WatchChecker::Create(WatchKey::Parse(key.FileText().RevealBytes()).value(), b.Finish());
+  auto checker = CheckerOfNirs(key, real);
   ASSERT_TRUE(checker.ok());
   ScanOptions watched;
   watched.watch = &*checker;
@@ -549,10 +554,7 @@ TEST(WatchScan, RealCellsPastTheCapAreNamedAndPlacedLikeAnUncappedScan) {
                                     "CREATE TABLE p(id INTEGER PRIMARY KEY, nir TEXT, note TEXT);",
                                     "INSERT INTO p VALUES (?, ?, ?)", rows)
                   .ok());
-  WatchlistBuilder b(key);
-  for (const auto& n : real) b.Add(Kind::kNir, n);
-  auto checker =
-      WatchChecker::Create(WatchKey::Parse(key.FileText().RevealBytes()).value(), b.Finish());
+  auto checker = CheckerOfNirs(key, real);
   ASSERT_TRUE(checker.ok());
   ScanOptions watched;
   watched.watch = &*checker;
